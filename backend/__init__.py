@@ -1,0 +1,1 @@
+"""xuncha: the application (app factory, settings, database, GraphQL schema, worker, CLI)."""

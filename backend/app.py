@@ -1,0 +1,73 @@
+"""The Litestar application: GraphQL at /graphql (GraphiQL on), /healthz and /readyz."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+from litestar import Litestar, Request, get
+from litestar.response import Response
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy import text
+from strawberry.litestar import make_graphql_controller
+
+from backend.context import context_getter
+from backend.runtime import Runtime
+from backend.schema import build_schema
+from backend.settings import Settings
+
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+def graphql_controller(settings: Settings) -> type:
+    base = make_graphql_controller(
+        build_schema(production=settings.is_production, edge=settings.edge),
+        path="/graphql",
+        graphql_ide=None if settings.is_production else "graphiql",
+        context_getter=context_getter,
+    )
+
+    class GraphQLController(base):
+        def encode_json(self, data: object) -> bytes:
+            return orjson.dumps(data)
+
+    return GraphQLController
+
+
+@get("/healthz", sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """The process is up (says nothing of its dependencies)."""
+    return {"status": "ok"}
+
+
+async def _check(probe) -> str:
+    try:
+        await asyncio.wait_for(probe(), READINESS_TIMEOUT_SECONDS)
+        return "ok"
+    except Exception as error:  # any failure means "not ready"; the reason is reported
+        return f"error: {type(error).__name__}"
+
+
+@get("/readyz")
+async def readyz(request: Request) -> Response[dict[str, str]]:
+    """Ready when the database and Redis both answer."""
+    runtime: Runtime = request.app.state.runtime
+
+    async def database() -> None:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    checks = {"database": await _check(database), "redis": await _check(runtime.redis.ping)}
+    ready = all(result == "ok" for result in checks.values())
+    return Response(checks, status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def create_app(runtime: Runtime) -> Litestar:
+    settings = runtime.settings
+    app = Litestar(
+        route_handlers=[graphql_controller(settings), healthz, readyz],
+        debug=not settings.is_production,
+        request_max_body_size=settings.edge.max_body_bytes,
+    )
+    app.state.runtime = runtime
+    return app

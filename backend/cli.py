@@ -1,0 +1,406 @@
+"""The `xuncha` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from backend.embedded import running_services
+from backend.runtime import Runtime, open_runtime
+from backend.settings import PROJECT_ROOT, Settings
+from tenants.bulk_import import ImportRejected, import_tenants, parse_csv
+from tenants.divisions import national_register
+from tenants.errors import DomainError
+from tenants.migration_runner import UpgradeSummary
+from tenants.naming import check_code
+
+app = typer.Typer(help="xuncha：机构编制监督检查与巡视巡察平台", no_args_is_help=True)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+tenants_app = typer.Typer(help="租户（各级机构）开通与名录", no_args_is_help=True)
+graphql_app = typer.Typer(help="GraphQL 契约", no_args_is_help=True)
+users_app = typer.Typer(help="用户", no_args_is_help=True)
+audit_app = typer.Typer(help="审计", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(graphql_app, name="graphql")
+
+console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+SCHEMA_FILE = PROJECT_ROOT / "graphql" / "schema.graphql"
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C, so embedded servers are stopped
+
+
+def run(main: Callable[[Runtime], Awaitable[T]], *, needs_migrated: bool = True) -> T:
+    """Run `main` with services up (embedded ones when no URLs are set) and a runtime open."""
+    settings = Settings.from_env()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+    async def with_runtime(urls) -> T:
+        async with open_runtime(settings, urls) as runtime:
+            if needs_migrated:
+                await runtime.require_migrated()
+            return await main(runtime)
+
+    with running_services(settings) as urls:
+        return asyncio.run(with_runtime(urls))
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+    )
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"[red]错误：[/red]{escape(message)}")
+    return typer.Exit(1)
+
+
+def checked_code(code: str, option: str) -> str:
+    try:
+        return check_code(code)
+    except DomainError as error:
+        raise fail(f"{option}：{error.message}") from None
+
+
+# ---- db ---------------------------------------------------------------------------------
+
+async def upgrade_with_progress(runtime: Runtime, *, fail_fast: bool = False) -> UpgradeSummary:
+    with progress_bar() as progress:
+        task = progress.add_task("迁移租户 schema", total=None)
+
+        def on_start(total: int, pending: int) -> None:
+            progress.update(task, total=pending)
+
+        def on_schema_done(schema: str, error: str | None) -> None:
+            progress.advance(task)
+            if error:
+                progress.console.print(f"[red]{schema} 失败：[/red]{escape(error)}")
+
+        return await runtime.upgrade_all(fail_fast=fail_fast, on_start=on_start, on_schema_done=on_schema_done)
+
+
+def print_summary(summary: UpgradeSummary) -> None:
+    table = Table(title="租户迁移汇总")
+    for column in ("schema 总数", "本次需迁移", "已迁移", "原已最新", "失败", "未执行", "用时"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(summary.total), str(summary.pending), str(summary.upgraded), str(summary.already_current),
+        str(len(summary.failed)), str(summary.not_attempted), f"{summary.seconds:.1f}s",
+    )
+    console.print(table)
+    if summary.failed or summary.not_attempted:
+        err_console.print("[red]失败和未执行的 schema 保持原版本，修复原因后重新运行 xuncha db upgrade 即可继续。[/red]")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    fail_fast: Annotated[bool, typer.Option(help="第一个失败即停止：正在进行的 schema 回滚，留待下次运行")] = False,
+) -> None:
+    """升级共享 schema，然后逐个升级所有租户 schema（可中断，重跑即续）。"""
+    summary = run(lambda runtime: upgrade_with_progress(runtime, fail_fast=fail_fast), needs_migrated=False)
+    print_summary(summary)
+    if summary.failed or summary.not_attempted:
+        raise typer.Exit(1)
+
+
+# ---- tenants ----------------------------------------------------------------------------
+
+@tenants_app.command("create")
+def tenants_create(
+    code: Annotated[str, typer.Argument(help="6 位行政区划代码，如 431321")],
+    name: Annotated[str | None, typer.Option(help="名称；缺省取国家行政区划名录")] = None,
+    parent: Annotated[str | None, typer.Option(help="上级代码；缺省为所属市，市未开通时为所属省")] = None,
+) -> None:
+    """开通一个租户（优先使用预建的备用 schema）。"""
+    async def main(runtime: Runtime):
+        done = await runtime.provisioner().create(code, name=name, parent_code=parent)
+        await ask_for_spare_refill(runtime)
+        return done
+
+    try:
+        done = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    how = "备用 schema 改名" if done.from_spare else "新建 schema"
+    console.print(escape(f"已开通 {done.spec.code} {done.spec.name}（{how}，{done.seconds * 1000:.1f} ms）"))
+
+
+async def ask_for_spare_refill(runtime: Runtime) -> None:
+    from backend.worker import request_spare_refill
+
+    if not await request_spare_refill(runtime.redis):
+        err_console.print("[yellow]警告：[/yellow]未能通知 worker 补充备用 schema（Redis 不可达），worker 的定时任务会补上")
+
+
+@tenants_app.command("import")
+def tenants_import(
+    file: Annotated[Path, typer.Argument(help="CSV：code[,name[,parent]]，可有表头", exists=True, dir_okay=False)],
+    concurrency: Annotated[int, typer.Option(min=1, max=16)] = 2,
+) -> None:
+    """从 CSV 批量开通租户：先整体校验（有错则一个不开），已开通且一致的行跳过。"""
+    try:
+        lines = parse_csv(file.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise fail("文件不是 UTF-8 编码的 CSV") from None
+    except ImportRejected as error:
+        raise report_rejected_lines(error) from None
+    provisioned = 0
+
+    def advance(progress: Progress, task) -> None:
+        nonlocal provisioned
+        provisioned += 1
+        progress.advance(task)
+
+    async def main(runtime: Runtime):
+        with progress_bar() as progress:
+            task = progress.add_task("开通租户", total=None)
+            report = await import_tenants(
+                runtime.provisioner(),
+                lines,
+                concurrency=concurrency,
+                on_planned=lambda count: progress.update(task, total=count),
+                on_provisioned=lambda _: advance(progress, task),
+            )
+        await ask_for_spare_refill(runtime)
+        return report
+
+    try:
+        report = run(main)
+    except ImportRejected as error:
+        raise report_rejected_lines(error) from None
+    except (DomainError, DBAPIError) as error:
+        raise fail(f"导入中途失败：{error}。已开通的 {provisioned} 个保留，重新运行同一命令即可从断点继续。") from None
+    console.print(f"开通 {len(report.provisioned)} 个，跳过已开通 {report.skipped} 个")
+
+
+def report_rejected_lines(error: ImportRejected) -> typer.Exit:
+    for line_error in error.errors:
+        where = f"第 {line_error.line} 行" if line_error.line else "文件"
+        err_console.print(escape(f"  {where} {line_error.code}：{line_error.message}"))
+    return fail(str(error))
+
+
+@tenants_app.command("register")
+def tenants_register(
+    province: Annotated[str | None, typer.Option(help="只输出该省（如 430000）")] = None,
+    output: Annotated[Path | None, typer.Option(help="写入文件；缺省输出到标准输出")] = None,
+) -> None:
+    """输出国家行政区划名录（省、市、县）为可导入的 CSV：code,name。"""
+    if province is not None and (checked_code(province, "--province") not in national_register() or province[2:] != "0000"):
+        raise fail(f"--province：名录中没有代码为 {province} 的省级行政区")
+    divisions = [d for d in national_register().values() if province is None or d.code[:2] == province[:2]]
+    with open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["code", "name"])
+        writer.writerows([d.code, d.name] for d in sorted(divisions, key=lambda d: d.code))
+
+
+@tenants_app.command("list")
+def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码；缺省列出省级")] = None) -> None:
+    """列出某个租户的直接下级。"""
+    from sqlalchemy import select
+
+    from tenants.models import Tenant
+
+    if parent is not None:
+        checked_code(parent, "--parent")
+
+    async def main(runtime: Runtime):
+        query = select(Tenant).order_by(Tenant.code)
+        query = query.where(Tenant.parent_code == parent if parent else Tenant.parent_code.is_(None))
+        async with runtime.engine.connect() as connection:
+            return (await connection.execute(query)).all()
+
+    table = Table("代码", "名称", "级别", "上级", "schema", "版本", "状态")
+    for row in run(main):
+        table.add_row(row.code, escape(row.name), row.level, row.parent_code or "", row.schema_name, row.schema_version, row.status)
+    console.print(table)
+
+
+@tenants_app.command("spares")
+def tenants_spares(
+    target: Annotated[int | None, typer.Option(help="备用 schema 目标数量；缺省取 XUNCHA_SPARE_POOL_SIZE")] = None,
+) -> None:
+    """立即把备用 schema 池补足。"""
+
+    async def main(runtime: Runtime) -> int:
+        return await runtime.provisioner().refill_spares(target if target is not None else runtime.settings.spare_pool_size)
+
+    console.print(f"新建备用 schema {run(main)} 个")
+
+
+# ---- users ------------------------------------------------------------------------------
+
+@users_app.command("create-superuser")
+def users_create_superuser(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="XUNCHA_SUPERUSER_PASSWORD")],
+    display_name: Annotated[str, typer.Option(help="显示名")] = "平台管理员",
+) -> None:
+    """创建平台管理员（开通省级单位的账号）。"""
+    from backend.identity.service import IdentityService
+
+    async def main(runtime: Runtime) -> int:
+        return await IdentityService(runtime.engine, runtime.settings.secret_key).create_superuser(username, display_name, password)
+
+    try:
+        user_id = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    console.print(escape(f"已创建平台管理员 {username}（id {user_id}）"))
+
+
+# ---- audit ------------------------------------------------------------------------------
+
+@audit_app.command("verify")
+def audit_verify(
+    tenant: Annotated[str | None, typer.Option(help="只校验该租户；缺省校验全部租户")] = None,
+) -> None:
+    """校验审计记录的哈希链：发现被改动、删除或打乱的记录。"""
+    from sqlalchemy import select
+
+    from backend.audit.service import verify_chain
+    from tenants.models import Tenant
+
+    async def main(runtime: Runtime):
+        if tenant is not None:
+            codes = [checked_code(tenant, "--tenant")]
+        else:
+            async with runtime.engine.connect() as connection:
+                codes = list((await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars())
+        reports = []
+        with progress_bar() as progress:
+            task = progress.add_task("校验审计链", total=len(codes))
+            for code in codes:
+                reports.append(await verify_chain(runtime.engine, code, runtime.settings.lock_timeout))
+                progress.advance(task)
+        return reports
+
+    try:
+        reports = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    broken = [report for report in reports if not report.intact]
+    for report in broken:
+        for problem in report.problems:
+            err_console.print(escape(f"[{report.tenant_code}] {problem}"))
+    entries = sum(report.entries for report in reports)
+    console.print(f"校验 {len(reports)} 个租户、{entries} 条审计记录：{'全部完好' if not broken else f'{len(broken)} 个租户的记录被篡改'}")
+    for report in reports if tenant else []:
+        console.print(f"链头：第 {report.head_seq} 条，{report.head_hash or '（空）'}")
+    if broken:
+        raise typer.Exit(1)
+
+
+# ---- graphql ----------------------------------------------------------------------------
+
+@graphql_app.command("export")
+def graphql_export(
+    output: Annotated[Path, typer.Option(help="SDL 输出文件")] = SCHEMA_FILE,
+) -> None:
+    """把代码中的 GraphQL schema 导出为 SDL（graphql/schema.graphql）。"""
+    from backend.schema import schema
+
+    output.write_text(schema.as_str() + "\n", encoding="utf-8")
+    console.print(f"已写入 {output}")
+
+
+# ---- serving ----------------------------------------------------------------------------
+
+async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, banner: Callable[[], None] | None = None) -> None:
+    import uvicorn
+
+    from backend.app import create_app
+    from backend.worker import create_worker
+
+    # No access log: a line per request costs more CPU than a simple query does.
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="info", access_log=False))
+    worker = create_worker(runtime, handle_signals=False) if with_worker else None
+    worker_task = asyncio.create_task(worker.async_run()) if worker else None
+    if banner:
+        banner()
+    try:
+        await server.serve()
+    finally:
+        if worker:
+            await worker.close()
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
+
+
+@app.command("serve")
+def serve_command(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    worker: Annotated[bool, typer.Option(help="在同一进程中运行后台 worker")] = False,
+) -> None:
+    """运行 API（GraphQL 在 /graphql）。"""
+    run(lambda runtime: serve(runtime, host, port, with_worker=worker))
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """运行 arq 后台 worker。"""
+    from backend.worker import create_worker
+
+    async def main(runtime: Runtime) -> None:
+        worker = create_worker(runtime)
+        try:
+            await worker.async_run()
+        except asyncio.CancelledError:
+            pass  # arq cancels its main task on SIGINT/SIGTERM: a normal stop
+        finally:
+            await worker.close()
+
+    run(main)
+
+
+@app.command("demo")
+def demo_command(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """演示：迁移数据库，开通湖南省及其 14 个市州、122 个县市区，启动 API 和 worker。"""
+    from backend.demo import DEMO_PASSWORD, load_demo, load_demo_users
+
+    async def main(runtime: Runtime) -> None:
+        summary = await upgrade_with_progress(runtime)
+        if summary.failed:
+            print_summary(summary)
+            raise typer.Exit(1)
+        await load_demo(runtime, progress_bar())
+
+        logins = await load_demo_users(runtime)
+
+        def banner() -> None:
+            console.print(f"\n[bold green]GraphiQL：[/bold green] http://{host}:{port}/graphql")
+            table = Table("用户名", "单位", "角色", title=f"演示账号（密码均为 {DEMO_PASSWORD}）")
+            for login in logins:
+                table.add_row(login.username, login.office, login.role)
+            console.print(table)
+            console.print('先执行 mutation { login(username: "shuangfeng.inspector", password: "...") { accessToken } }，')
+            console.print('再在 GraphiQL 的 Headers 中填 {"Authorization": "Bearer <accessToken>"}。\n')
+
+        await serve(runtime, host, port, with_worker=True, banner=banner)
+
+    run(main, needs_migrated=False)

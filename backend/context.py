@@ -1,0 +1,74 @@
+"""The per-request GraphQL context: the runtime, who is asking, from where."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request
+from strawberry.litestar import BaseContext
+
+from backend.identity.service import IdentityService, unauthenticated
+from backend.ratelimit import spend
+from backend.runtime import Runtime
+from tenants.access import Principal, Scope, require_scope
+
+
+class Context(BaseContext, kw_only=True):
+    runtime: Runtime
+    source_ip: str | None
+    bearer: str | None
+    request_id: str  # the caller's X-Request-Id, or a new one; written into audit entries
+    authenticated: Principal | None = None
+
+    @property
+    def identity(self) -> IdentityService:
+        return IdentityService(self.runtime.engine, self.runtime.settings.secret_key)
+
+    async def principal(self) -> Principal:
+        """The caller, authenticated once per request; UNAUTHENTICATED without a token."""
+        if self.authenticated is None:
+            if not self.bearer:
+                raise unauthenticated()
+            self.authenticated = await self.identity.authenticate(self.bearer)
+        return self.authenticated
+
+    async def writer(self) -> Principal:
+        """The caller of a mutation: it needs the write scope, and is counted against its
+        per-user rate limit."""
+        principal = await self.principal()
+        require_scope(principal, Scope.WRITE)
+        await self._spend(f"mutation:{principal.user_id}", self.runtime.settings.edge.mutations_per_minute)
+        return principal
+
+    async def limit_login(self, username: str) -> None:
+        """Count a login attempt per username and per source IP."""
+        per_minute = self.runtime.settings.edge.login_attempts_per_minute
+        await self._spend(f"login:user:{username[:64].lower()}", per_minute)
+        await self._spend(f"login:ip:{self.source_ip}", per_minute * 3)
+
+    async def _spend(self, key: str, per_minute: int) -> None:
+        await spend(self.runtime.redis, f"{self.runtime.settings.redis_prefix}:rate:{key}", per_minute)
+
+
+def client_ip(request: Request, trusted_proxies: frozenset[str]) -> str | None:
+    """The caller's address. Behind trusted proxies (a load balancer), the right-most
+    X-Forwarded-For hop that is not one of them; otherwise the socket's peer."""
+    peer = request.client.host if request.client else None
+    if peer not in trusted_proxies:
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop[:64]
+    return peer
+
+
+async def context_getter(request: Request) -> Context:
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return Context(
+        runtime=runtime,
+        source_ip=client_ip(request, runtime.settings.edge.trusted_proxies),
+        bearer=token.strip() if scheme.lower() == "bearer" else None,
+        request_id=(request.headers.get("x-request-id") or uuid.uuid4().hex)[:64],
+    )

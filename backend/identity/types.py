@@ -1,0 +1,166 @@
+"""GraphQL: login, refresh, logout, `me`, users, memberships and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from backend.context import Context
+from backend.directory.types import Tenant
+from backend.ids import optional_id, parse_id
+from backend.identity.models import Membership as MembershipRow
+from backend.identity.models import UserAccount
+from tenants.access import Role, Scope
+from tenants.models import Tenant as TenantRow
+from tenants.naming import check_code
+
+RoleEnum = strawberry.enum(Role, name="Role", description="角色：admin 管理员, inspector 检查员, reviewer 审核员, publisher 通报发布员, auditor 监督（只读）, liaison 被检查单位联络员")
+ScopeEnum = strawberry.enum(Scope, name="Scope", description="API 令牌的权限范围")
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+
+
+@strawberry.type
+class MembershipView:
+    id: strawberry.ID
+    role: RoleEnum
+    unit_id: strawberry.ID | None
+    tenant: Tenant
+
+
+@strawberry.type
+class Me:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    is_superuser: bool
+    memberships: list[MembershipView]
+
+
+@strawberry.type
+class CreatedUser:
+    user_id: strawberry.ID
+    membership_id: strawberry.ID
+
+
+@strawberry.type
+class IssuedToken:
+    id: strawberry.ID
+    token: str = strawberry.field(description="只显示这一次，请妥善保存")
+    expires_at: datetime
+
+
+@strawberry.input
+class NewUser:
+    username: str
+    display_name: str
+    password: str
+    tenant_code: str
+    role: RoleEnum
+    unit_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="当前登录用户及其在各租户中的角色")
+    async def me(self, info: Info[Context, None]) -> Me:
+        principal = await info.context.principal()
+        async with info.context.runtime.engine.connect() as connection:
+            user = (await connection.execute(select(UserAccount).where(UserAccount.id == principal.user_id))).one()
+            rows = (
+                await connection.execute(
+                    select(MembershipRow.id, MembershipRow.role, MembershipRow.unit_id, TenantRow)
+                    .join(TenantRow, TenantRow.code == MembershipRow.tenant_code)
+                    .where(MembershipRow.user_id == principal.user_id)
+                    .order_by(MembershipRow.tenant_code, MembershipRow.role)
+                )
+            ).all()
+        memberships = [
+            MembershipView(
+                id=strawberry.ID(str(row.id)), role=Role(row.role),
+                unit_id=strawberry.ID(str(row.unit_id)) if row.unit_id else None, tenant=Tenant.from_row(row),
+            )
+            for row in rows
+        ]
+        return Me(
+            id=strawberry.ID(str(user.id)), username=user.username, display_name=user.display_name,
+            is_superuser=user.is_superuser, memberships=memberships,
+        )
+
+
+def _payload(pair) -> AuthPayload:
+    return AuthPayload(access_token=pair.access_token, access_token_expires_at=pair.access_expires_at, refresh_token=pair.refresh_token)
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="用户名密码登录；连续 5 次密码错误锁定 15 分钟")
+    async def login(self, info: Info[Context, None], username: str, password: str) -> AuthPayload:
+        await info.context.limit_login(username)
+        return _payload(await info.context.identity.login(username, password, info.context.source_ip))
+
+    @strawberry.mutation(description="用刷新令牌换取新的访问令牌和刷新令牌（刷新令牌只能用一次）")
+    async def refresh(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
+        # Not rate limited: a refresh token cannot be guessed, and offices behind one NAT
+        # refresh every 15 minutes.
+        return _payload(await info.context.identity.refresh(refresh_token, info.context.source_ip))
+
+    @strawberry.mutation(description="注销当前登录：访问令牌和刷新令牌立即失效")
+    async def logout(self, info: Info[Context, None]) -> bool:
+        await info.context.identity.logout(await info.context.writer(), info.context.source_ip)
+        return True
+
+    @strawberry.mutation(description="在本单位或直接下级单位创建用户并授予第一个角色")
+    async def create_user(self, info: Info[Context, None], input: NewUser) -> CreatedUser:
+        principal = await info.context.writer()
+        user_id, membership_id = await info.context.identity.create_user(
+            principal, username=input.username, display_name=input.display_name, password=input.password,
+            tenant_code=check_code(input.tenant_code, field="tenantCode"), role=Role(input.role),
+            unit_id=optional_id(input.unit_id, "unitId"),
+            source_ip=info.context.source_ip,
+        )
+        return CreatedUser(user_id=strawberry.ID(str(user_id)), membership_id=strawberry.ID(str(membership_id)))
+
+    @strawberry.mutation(description="授予用户在某租户的角色（已有则不变），返回成员关系 id")
+    async def grant_membership(
+        self, info: Info[Context, None], user_id: strawberry.ID, tenant_code: str, role: RoleEnum,
+        unit_id: strawberry.ID | None = None,
+    ) -> strawberry.ID:
+        principal = await info.context.writer()
+        membership_id = await info.context.identity.grant(
+            principal, user_id=parse_id(user_id, "userId"), tenant_code=check_code(tenant_code, field="tenantCode"),
+            role=Role(role), unit_id=optional_id(unit_id, "unitId"),
+            source_ip=info.context.source_ip,
+        )
+        return strawberry.ID(str(membership_id))
+
+    @strawberry.mutation(description="收回一个成员关系")
+    async def revoke_membership(self, info: Info[Context, None], membership_id: strawberry.ID) -> bool:
+        principal = await info.context.writer()
+        await info.context.identity.revoke_membership(principal, parse_id(membership_id, "membershipId"), info.context.source_ip)
+        return True
+
+    @strawberry.mutation(description="为自己的账号签发 API 令牌（供系统对接账号使用）")
+    async def issue_api_token(
+        self, info: Info[Context, None], name: str, scopes: list[ScopeEnum], expires_in_days: int = 90
+    ) -> IssuedToken:
+        principal = await info.context.writer()
+        issued = await info.context.identity.issue_api_token(
+            principal, name=name, scopes=[Scope(s) for s in scopes], expires_in_days=expires_in_days,
+            source_ip=info.context.source_ip,
+        )
+        return IssuedToken(id=strawberry.ID(str(issued.id)), token=issued.token, expires_at=issued.expires_at)
+
+    @strawberry.mutation(description="吊销自己的一个 API 令牌")
+    async def revoke_api_token(self, info: Info[Context, None], id: strawberry.ID) -> bool:
+        principal = await info.context.writer()
+        await info.context.identity.revoke_api_token(principal, parse_id(id, "id"), info.context.source_ip)
+        return True

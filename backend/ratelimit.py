@@ -1,0 +1,21 @@
+"""Fixed-window request counting in Redis, shared by every API process."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from tenants.errors import DomainError
+
+WINDOW_SECONDS = 60
+
+
+async def spend(redis: Redis, key: str, per_minute: int) -> None:
+    """Count one request against `key` (already namespaced); raise RATE_LIMITED past
+    `per_minute` in this window."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # opens the window (Redis 6 has no EXPIRE NX)
+        pipe.incr(key)
+        pipe.ttl(key)
+        _, count, ttl = await pipe.execute()
+    if count > per_minute:
+        raise DomainError("RATE_LIMITED", f"操作过于频繁，请 {max(ttl, 1)} 秒后再试")

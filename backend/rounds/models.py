@@ -1,0 +1,69 @@
+"""Inspection rounds (巡视/巡察 rounds and special checks), the units they cover, their
+team, and the units' self-check submissions (自查)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import TenantBase
+from backend.units.models import InspectedUnit
+
+ROUND_KINDS = ("巡视", "巡察", "选人用人专项检查", "三责联审", "专项检查", "日常督查")
+METHODS = ("常规检查", "单位自查", "实名制筛查", "重点抽查", "专项检查", "数据比对")
+DUTIES = ("组长", "副组长", "组员", "联络员")
+
+
+class InspectionRound(TenantBase):
+    __tablename__ = "inspection_round"
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in ROUND_KINDS) + ")", name="inspection_round_kind"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="inspection_round_period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    methods: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    version: Mapped[int] = mapped_column(server_default="1")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class RoundUnit(TenantBase):
+    __tablename__ = "round_unit"
+    __table_args__ = (Index("round_unit_unit_idx", "unit_id"),)
+
+    round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id), primary_key=True)
+
+
+class RoundMember(TenantBase):
+    __tablename__ = "round_member"
+    __table_args__ = (
+        CheckConstraint("duty IN ('组长', '副组长', '组员', '联络员')", name="round_member_duty"),
+        Index("round_member_round_idx", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
+    name: Mapped[str] = mapped_column(String(64))
+    duty: Mapped[str] = mapped_column(String(16))
+
+
+class SelfCheck(TenantBase):
+    """A unit's own report for a round (单位自查), one per unit and round."""
+
+    __tablename__ = "self_check"
+    __table_args__ = (UniqueConstraint("round_id", "unit_id", name="self_check_round_unit_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
+    unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
+    content: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,180 @@
+"""Inspection rounds and self-checks: checked input, policy, one transaction with its audit entry."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.rounds.models import DUTIES, METHODS, ROUND_KINDS, InspectionRound, RoundMember, RoundUnit, SelfCheck
+from backend.units.models import InspectedUnit
+from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.errors import DomainError
+from tenants.registry import clean_name, readable_place
+from tenants.scoping import tenant_engine
+
+ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
+SELF_CHECK_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.LIAISON})
+MAX_UNITS_PER_ROUND = 500
+MAX_TEAM = 50
+MAX_SELF_CHECK_LENGTH = 20_000
+
+
+@dataclass(frozen=True)
+class RoundData:
+    kind: str
+    name: str
+    starts_on: date
+    ends_on: date | None
+    methods: list[str]
+    unit_ids: list[int]
+    team: list[tuple[str, str]]  # (name, duty)
+
+
+@dataclass(frozen=True)
+class RoundView:
+    row: object
+    unit_ids: list[int]
+    team: list[tuple[str, str]]
+
+
+def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> RoundData:
+    if kind not in ROUND_KINDS:
+        raise DomainError("INVALID_KIND", f"检查类型须为：{'、'.join(ROUND_KINDS)}", field="kind")
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError("INVALID_PERIOD", "结束日期不能早于开始日期", field="endsOn")
+    if not set(methods) <= set(METHODS) or len(set(methods)) != len(methods):
+        raise DomainError("INVALID_METHOD", f"检查方式须为不重复的：{'、'.join(METHODS)}", field="methods")
+    if not unit_ids or len(unit_ids) > MAX_UNITS_PER_ROUND or len(set(unit_ids)) != len(unit_ids):
+        raise DomainError("INVALID_UNITS", f"须覆盖 1 到 {MAX_UNITS_PER_ROUND} 个不重复的单位", field="unitIds")
+    if len(team) > MAX_TEAM or any(duty not in DUTIES for _, duty in team):
+        raise DomainError("INVALID_TEAM", f"检查组最多 {MAX_TEAM} 人，职责须为：{'、'.join(DUTIES)}", field="team")
+    return RoundData(
+        kind=kind, name=clean_name(name, field="name", max_length=128), starts_on=starts_on, ends_on=ends_on,
+        methods=list(methods), unit_ids=list(unit_ids),
+        team=[(clean_name(member, field="team"), duty) for member, duty in team],
+    )
+
+
+class RoundService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _place(self, principal: Principal, tenant_code: str) -> Place:
+        return await readable_place(self.engine, principal, tenant_code)
+
+    async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None, round_id: int | None = None) -> list[RoundView]:
+        """A page of rounds with their units and team: three statements whatever the page size.
+        A liaison sees the rounds that cover its unit, and of their units only its own."""
+        place = await self._place(principal, tenant_code)
+        units = visible_units(principal, place)
+        query = select(InspectionRound).order_by(InspectionRound.id.desc()).limit(first)
+        if after is not None:
+            query = query.where(InspectionRound.id < after)
+        if round_id is not None:
+            query = query.where(InspectionRound.id == round_id)
+        if units is not None:
+            query = query.where(
+                exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units))
+            )
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            rows = (await connection.execute(query)).all()
+            ids = [row.id for row in rows]
+            covered: dict[int, list[int]] = defaultdict(list)
+            for link in await connection.execute(select(RoundUnit).where(RoundUnit.round_id.in_(ids)).order_by(RoundUnit.unit_id)):
+                if units is None or link.unit_id in units:
+                    covered[link.round_id].append(link.unit_id)
+            team: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for member in await connection.execute(select(RoundMember).where(RoundMember.round_id.in_(ids)).order_by(RoundMember.id)):
+                team[member.round_id].append((member.name, member.duty))
+        return [RoundView(row, covered[row.id], team[row.id]) for row in rows]
+
+    async def get(self, principal: Principal, tenant_code: str, round_id: int) -> RoundView:
+        found = await self.list(principal, tenant_code, first=1, after=None, round_id=round_id)
+        if not found:
+            raise not_found()
+        return found[0]
+
+    async def create(self, principal: Principal, tenant_code: str, data: RoundData, request_id: str | None) -> RoundView:
+        place = await self._place(principal, tenant_code)
+        require_write(principal, place, ROUND_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            known = set((await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id.in_(data.unit_ids)))).scalars())
+            if missing := [unit for unit in data.unit_ids if unit not in known]:
+                raise DomainError("NOT_FOUND", f"被检查单位 {', '.join(map(str, missing))} 不存在", field="unitIds")
+            row = (
+                await connection.execute(
+                    insert(InspectionRound)
+                    .values(kind=data.kind, name=data.name, starts_on=data.starts_on, ends_on=data.ends_on, methods=data.methods)
+                    .returning(InspectionRound)
+                )
+            ).one()
+            await connection.execute(insert(RoundUnit), [{"round_id": row.id, "unit_id": unit} for unit in data.unit_ids])
+            if data.team:
+                await connection.execute(insert(RoundMember), [{"round_id": row.id, "name": n, "duty": d} for n, d in data.team])
+            await record_audit(
+                connection, tenant_code, actor=principal.username, action="round.created", entity="round", entity_id=str(row.id),
+                after={"kind": data.kind, "name": data.name, "starts_on": data.starts_on.isoformat(),
+                       "ends_on": data.ends_on.isoformat() if data.ends_on else None, "methods": data.methods,
+                       "unit_ids": data.unit_ids, "team": [list(member) for member in data.team]},
+                request_id=request_id,
+            )
+        return RoundView(row, sorted(data.unit_ids), data.team)
+
+    async def submit_self_check(
+        self, principal: Principal, tenant_code: str, round_id: int, unit_id: int, content: str, request_id: str | None
+    ):
+        """Submit, or replace, a unit's self-check for a round (the unit's liaison, or the office)."""
+        content = content.strip()
+        if not 1 <= len(content) <= MAX_SELF_CHECK_LENGTH:
+            raise DomainError("INVALID_CONTENT", f"自查报告须为 1 到 {MAX_SELF_CHECK_LENGTH} 个字符", field="content")
+        place = await self._place(principal, tenant_code)
+        units = visible_units(principal, place)
+        if units is not None and unit_id not in units:
+            raise not_found()
+        require_write(principal, place, SELF_CHECK_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            await self._require_coverage(connection, round_id, unit_id)
+            before = (
+                await connection.execute(
+                    select(SelfCheck).where(SelfCheck.round_id == round_id, SelfCheck.unit_id == unit_id).with_for_update()
+                )
+            ).one_or_none()
+            row = (
+                await connection.execute(
+                    pg_insert(SelfCheck)
+                    .values(round_id=round_id, unit_id=unit_id, content=content, submitted_by=principal.username)
+                    .on_conflict_do_update(
+                        constraint="self_check_round_unit_key",
+                        set_={"content": content, "submitted_by": principal.username, "submitted_at": func.now()},
+                    )
+                    .returning(SelfCheck)
+                )
+            ).one()
+            await record_audit(
+                connection, tenant_code, actor=principal.username,
+                action="self_check.replaced" if before else "self_check.submitted", entity="self_check", entity_id=str(row.id),
+                before={"content": before.content} if before else None, after={"content": content}, request_id=request_id,
+            )
+        return row
+
+    async def _require_coverage(self, connection: AsyncConnection, round_id: int, unit_id: int) -> None:
+        covered = await connection.execute(
+            select(RoundUnit.round_id).where(RoundUnit.round_id == round_id, RoundUnit.unit_id == unit_id)
+        )
+        if covered.first() is None:
+            raise not_found()
+
+    async def self_checks(self, principal: Principal, tenant_code: str, round_id: int) -> list:
+        await self.get(principal, tenant_code, round_id)  # NOT_FOUND for a round out of sight
+        units = visible_units(principal, await self._place(principal, tenant_code))
+        query = select(SelfCheck).where(SelfCheck.round_id == round_id).order_by(SelfCheck.unit_id)
+        if units is not None:
+            query = query.where(SelfCheck.unit_id.in_(units))
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(query)).all()

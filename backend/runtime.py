@@ -1,0 +1,75 @@
+"""The running system's shared parts: settings, service URLs, the engine, the migration
+streams, and the arq connection. One per process; CLI commands, the app and the worker
+all build it the same way."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from arq import ArqRedis, create_pool
+from arq.connections import RedisSettings
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.db import create_engine, ensure_database_exists
+from backend.embedded import ServiceUrls
+from backend.settings import Settings
+from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
+from tenants.provisioning import Provisioner
+from tenants.streams import MigrationStreams
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    urls: ServiceUrls
+    engine: AsyncEngine
+    streams: MigrationStreams
+    redis: ArqRedis
+
+    @property
+    def redis_settings(self) -> RedisSettings:
+        return RedisSettings.from_dsn(self.urls.redis_url)
+
+    async def require_migrated(self) -> None:
+        """Refuse to work on a database whose shared schemas are not at this code's head."""
+        async with self.engine.connect() as connection:
+            exists = (await connection.execute(text("SELECT to_regclass('tenancy.alembic_version')"))).scalar_one()
+            current = (await connection.execute(text("SELECT version_num FROM tenancy.alembic_version"))).scalar() if exists else None
+        if current != self.streams.shared_head:
+            raise SystemExit(f"数据库尚未迁移到当前版本（{current or '空库'} → {self.streams.shared_head}），请先运行 xuncha db upgrade")
+
+    def provisioner(self) -> Provisioner:
+        return Provisioner(self.engine, self.streams, self.settings.lock_timeout)
+
+    def migration_runner(self) -> TenantMigrationRunner:
+        return TenantMigrationRunner(
+            self.engine,
+            self.streams,
+            concurrency=self.settings.migration_concurrency,
+            lock_timeout=self.settings.lock_timeout,
+        )
+
+    async def upgrade_shared(self) -> None:
+        async with self.engine.begin() as connection:
+            await self.streams.upgrade_shared(connection)
+
+    async def upgrade_all(self, **progress) -> UpgradeSummary:
+        """Shared schemas first, then every tenant schema."""
+        await self.upgrade_shared()
+        return await self.migration_runner().upgrade_all(**progress)
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(settings: Settings, urls: ServiceUrls) -> AsyncIterator[Runtime]:
+    await ensure_database_exists(urls.database_url)
+    engine = create_engine(urls.database_url, pool_size=settings.pool_size, pool_recycle_seconds=settings.pool_recycle_seconds)
+    streams = MigrationStreams(settings.migrations_dir, settings.extra_tenant_migrations)
+    redis = await create_pool(RedisSettings.from_dsn(urls.redis_url), default_queue_name=settings.queue_name)
+    try:
+        yield Runtime(settings=settings, urls=urls, engine=engine, streams=streams, redis=redis)
+    finally:
+        await redis.aclose()
+        await engine.dispose()

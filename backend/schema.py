@@ -1,0 +1,68 @@
+"""The strawberry schema: every domain's queries and mutations merged into one, behind the
+edge limits (depth, aliases, tokens, introspection) and error masking."""
+
+from __future__ import annotations
+
+import functools
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from backend.directory.types import DirectoryMutation, DirectoryQuery
+from backend.errors import DomainErrors
+from backend.findings.types import FindingMutation, FindingQuery
+from backend.identity.types import IdentityMutation, IdentityQuery
+from backend.rounds.types import RoundMutation, RoundQuery
+from backend.units.types import UnitMutation, UnitQuery
+from backend.settings import EdgeLimits
+
+Query = merge_types("Query", (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation))
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An exception from a resolver without a stable code (a bug, SQL text): masked in
+    production. Errors we raise on purpose carry a code; syntax and validation errors are
+    about the query itself and stay readable."""
+    return error.original_error is not None and "code" not in (error.extensions or {})
+
+
+def shape_rules(edge: EdgeLimits) -> list:
+    """The depth and alias validation rules, built once. The validation cache is keyed by the
+    rule classes too, so limiter extensions built per request (each making its own rule
+    class) would make every request miss it."""
+    return [
+        *QueryDepthLimiter(max_depth=edge.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=edge.max_aliases).validation_rules,
+    ]
+
+
+def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
+    # Classes or factories, not instances: an extension instance is shared by concurrent requests.
+    extensions = [
+        functools.partial(MaxTokensLimiter, max_token_count=edge.max_tokens),
+        ParserCache,
+        functools.partial(AddValidationRules, shape_rules(edge)),
+        ValidationCache,
+        DomainErrors,
+    ]
+    if not edge.introspection:
+        extensions.append(DisableIntrospection)
+    if production:
+        extensions.append(functools.partial(MaskErrors, should_mask_error=is_unexpected, error_message="服务器内部错误"))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+# The contract (SDL) is the same in every mode; the app builds its own with its settings.
+schema = build_schema(production=False, edge=EdgeLimits())

@@ -1,0 +1,127 @@
+"""Settings read from the environment, with defaults that work on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"环境变量 {name} 必须是整数，当前值为 {raw!r}") from None
+
+
+def _lock_timeout() -> str:
+    value = os.environ.get("XUNCHA_LOCK_TIMEOUT", "5s")
+    if not re.fullmatch(r"\d+(ms|s|min)?", value):
+        raise SystemExit(f"XUNCHA_LOCK_TIMEOUT 应形如 5s、500ms 或 1min，当前值为 {value!r}")
+    return value
+
+
+def _secret_key(data_dir: Path, production: bool) -> str:
+    """The signing secret: from XUNCHA_SECRET_KEY (required in production, where several API
+    processes must share it), else generated once and kept in the data directory."""
+    configured = os.environ.get("XUNCHA_SECRET_KEY")
+    if configured:
+        if len(configured) < 32:
+            raise SystemExit("XUNCHA_SECRET_KEY 至少需要 32 个字符（它签发登录令牌）")
+        return configured
+    if production:
+        raise SystemExit("生产环境必须设置 XUNCHA_SECRET_KEY（至少 32 个字符，所有 API 进程相同）")
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    """What the GraphQL edge accepts: query shape, body size, request rates, introspection."""
+
+    max_depth: int = 10
+    max_aliases: int = 20
+    max_tokens: int = 2000
+    max_page_size: int = 100
+    max_body_bytes: int = 256 * 1024
+    introspection: bool = True
+    login_attempts_per_minute: int = 10  # per username and per source IP
+    mutations_per_minute: int = 120  # per user
+    trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
+
+    @classmethod
+    def from_env(cls, production: bool) -> EdgeLimits:
+        return cls(
+            introspection=os.environ.get("XUNCHA_GRAPHQL_INTROSPECTION", "false" if production else "true") == "true",
+            login_attempts_per_minute=_env_int("XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE", cls.login_attempts_per_minute),
+            mutations_per_minute=_env_int("XUNCHA_MUTATIONS_PER_MINUTE", cls.mutations_per_minute),
+            trusted_proxies=frozenset(p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. `database_url`/`redis_url` empty means: start embedded servers."""
+
+    database_url: str
+    redis_url: str
+    data_dir: Path
+    secret_key: str
+    environment: str
+    migrations_dir: Path
+    spare_pool_size: int
+    migration_concurrency: int
+    lock_timeout: str
+    pool_size: int
+    pool_recycle_seconds: int
+    queue_name: str
+    edge: EdgeLimits
+    redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits)
+    # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
+    extra_tenant_migrations: tuple[Path, ...] = ()
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("XUNCHA_DATA_DIR", PROJECT_ROOT / ".xuncha")).resolve()
+        environment = os.environ.get("XUNCHA_ENV", "development")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL", ""),
+            redis_url=os.environ.get("REDIS_URL", ""),
+            data_dir=data_dir,
+            secret_key=_secret_key(data_dir, production=environment == "production"),
+            environment=environment,
+            migrations_dir=Path(os.environ.get("XUNCHA_MIGRATIONS_DIR", PROJECT_ROOT / "migrations")),
+            spare_pool_size=_env_int("XUNCHA_SPARE_POOL_SIZE", 8),
+            migration_concurrency=_env_int("XUNCHA_MIGRATION_CONCURRENCY", 4),
+            lock_timeout=_lock_timeout(),
+            pool_size=_env_int("XUNCHA_POOL_SIZE", 10),
+            pool_recycle_seconds=_env_int("XUNCHA_POOL_RECYCLE_SECONDS", 900),
+            queue_name=os.environ.get("XUNCHA_QUEUE_NAME", "xuncha:queue"),
+            edge=EdgeLimits.from_env(production=environment == "production"),
+            extra_tenant_migrations=tuple(
+                Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p
+            ),
+        )

@@ -1,0 +1,167 @@
+"""Inspected units: checking their data, reading them within the policy, changing them
+with optimistic locking and an audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.db import violated_constraint
+from backend.units.models import UNIT_TYPES, InspectedUnit
+from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.errors import DomainError
+from tenants.registry import clean_name, readable_place
+from tenants.scoping import tenant_engine
+
+# 编制类别 and 领导职数 ranks as offices record them.
+STAFFING_CATEGORIES = ("行政编制", "政法专项编制", "事业编制", "机关工勤编制", "其他编制")
+POST_RANKS = ("正厅级", "副厅级", "正处级", "副处级", "正科级", "副科级", "股级")
+UNIT_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
+MAX_COUNT = 100_000
+MAX_INTERNAL_BODIES = 200
+_CREDIT_CODE = re.compile(r"[0-9A-Z]{8,18}")
+
+
+@dataclass(frozen=True)
+class UnitData:
+    credit_code: str
+    name: str
+    unit_type: str
+    approved_staffing: dict[str, int]
+    leadership_posts: dict[str, int]
+    internal_bodies: list[str]
+    actual_staffing: dict[str, int]
+    actual_posts: dict[str, int]
+    actual_as_of: date | None
+
+
+def _counts(pairs: list[tuple[str, int]], allowed: tuple[str, ...], field: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key, count in pairs:
+        if key not in allowed:
+            raise DomainError("INVALID_CATEGORY", f"{key!r} 不是可选项：{'、'.join(allowed)}", field=field)
+        if key in counts:
+            raise DomainError("INVALID_CATEGORY", f"{key} 重复出现", field=field)
+        if not 0 <= count <= MAX_COUNT:
+            raise DomainError("INVALID_COUNT", f"{key} 的数量须在 0 到 {MAX_COUNT} 之间", field=field)
+        counts[key] = count
+    return counts
+
+
+def check_unit(
+    *, credit_code: str, name: str, unit_type: str, approved_staffing, leadership_posts, internal_bodies,
+    actual_staffing, actual_posts, actual_as_of: date | None, today: date,
+) -> UnitData:
+    """Validate a unit's fields; raises DomainError naming the field at fault."""
+    credit_code = credit_code.strip().upper()
+    if not _CREDIT_CODE.fullmatch(credit_code):
+        raise DomainError("INVALID_CREDIT_CODE", "统一社会信用代码或机构代码须为 8 到 18 位数字或大写字母", field="creditCode")
+    if unit_type not in UNIT_TYPES:
+        raise DomainError("INVALID_UNIT_TYPE", f"单位类型须为：{'、'.join(UNIT_TYPES)}", field="unitType")
+    if len(internal_bodies) > MAX_INTERNAL_BODIES:
+        raise DomainError("INVALID_NAME", f"内设机构最多 {MAX_INTERNAL_BODIES} 个", field="internalBodies")
+    bodies = [clean_name(body, field="internalBodies") for body in internal_bodies]
+    if len(set(bodies)) != len(bodies):
+        raise DomainError("INVALID_NAME", "内设机构名称重复", field="internalBodies")
+    if actual_as_of is not None and actual_as_of > today:
+        raise DomainError("INVALID_DATE", "实有人数的统计日期不能晚于今天", field="actualAsOf")
+    return UnitData(
+        credit_code=credit_code,
+        name=clean_name(name, field="name", max_length=128),
+        unit_type=unit_type,
+        approved_staffing=_counts(approved_staffing, STAFFING_CATEGORIES, "approvedStaffing"),
+        leadership_posts=_counts(leadership_posts, POST_RANKS, "leadershipPosts"),
+        internal_bodies=bodies,
+        actual_staffing=_counts(actual_staffing, STAFFING_CATEGORIES, "actualStaffing"),
+        actual_posts=_counts(actual_posts, POST_RANKS, "actualPosts"),
+        actual_as_of=actual_as_of,
+    )
+
+
+def _snapshot(row) -> dict:
+    data = {column: getattr(row, column) for column in UnitData.__dataclass_fields__}
+    data["actual_as_of"] = data["actual_as_of"].isoformat() if data["actual_as_of"] else None
+    return {**data, "version": row.version}
+
+
+class UnitService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _place(self, principal: Principal, tenant_code: str) -> Place:
+        return await readable_place(self.engine, principal, tenant_code)
+
+    async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None) -> list:
+        place = await self._place(principal, tenant_code)
+        query = select(InspectedUnit).order_by(InspectedUnit.id).limit(first)
+        if after is not None:
+            query = query.where(InspectedUnit.id > after)
+        if (units := visible_units(principal, place)) is not None:
+            query = query.where(InspectedUnit.id.in_(units))
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(query)).all()
+
+    async def get(self, principal: Principal, tenant_code: str, unit_id: int):
+        place = await self._place(principal, tenant_code)
+        units = visible_units(principal, place)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            row = (await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id))).one_or_none()
+        if row is None or (units is not None and unit_id not in units):
+            raise not_found()
+        return row
+
+    async def create(self, principal: Principal, tenant_code: str, data: UnitData, request_id: str | None):
+        place = await self._place(principal, tenant_code)
+        require_write(principal, place, UNIT_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            await self._refuse_duplicate(connection, data.credit_code, None)
+            try:
+                row = (await connection.execute(insert(InspectedUnit).values(**asdict(data)).returning(InspectedUnit))).one()
+            except IntegrityError as error:
+                if violated_constraint(error) != "inspected_unit_credit_code_key":
+                    raise
+                # registered by a concurrent request since the check
+                raise DomainError("DUPLICATE", f"代码 {data.credit_code} 的单位已经登记", field="creditCode") from None
+            await record_audit(connection, tenant_code, actor=principal.username, action="unit.created", entity="unit",
+                               entity_id=str(row.id), after=_snapshot(row), request_id=request_id)
+        return row
+
+    async def update(
+        self, principal: Principal, tenant_code: str, unit_id: int, version: int, data: UnitData, request_id: str | None
+    ):
+        """Replace a unit's fields if nobody changed it since `version` (else STALE_VERSION)."""
+        place = await self._place(principal, tenant_code)
+        require_write(principal, place, UNIT_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            before = (
+                await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id).with_for_update())
+            ).one_or_none()
+            if before is None:
+                raise not_found()
+            if before.version != version:
+                raise DomainError("STALE_VERSION", f"该单位已被他人修改（当前版本 {before.version}），请刷新后重试", field="version")
+            await self._refuse_duplicate(connection, data.credit_code, unit_id)
+            row = (
+                await connection.execute(
+                    update(InspectedUnit)
+                    .where(InspectedUnit.id == unit_id)
+                    .values(**asdict(data), version=InspectedUnit.version + 1, updated_at=func.now())
+                    .returning(InspectedUnit)
+                )
+            ).one()
+            await record_audit(connection, tenant_code, actor=principal.username, action="unit.updated", entity="unit",
+                               entity_id=str(unit_id), before=_snapshot(before), after=_snapshot(row), request_id=request_id)
+        return row
+
+    async def _refuse_duplicate(self, connection: AsyncConnection, credit_code: str, unit_id: int | None) -> None:
+        query = select(InspectedUnit.id).where(InspectedUnit.credit_code == credit_code)
+        if unit_id is not None:
+            query = query.where(InspectedUnit.id != unit_id)
+        if (await connection.execute(query)).first():
+            raise DomainError("DUPLICATE", f"代码 {credit_code} 的单位已经登记", field="creditCode")

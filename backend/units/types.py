@@ -1,0 +1,125 @@
+"""GraphQL for inspected units (被检查单位)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from sqlalchemy import Row
+from strawberry.types import Info
+
+from backend.context import Context
+from backend.directory.types import page_size
+from backend.ids import optional_id, parse_id
+from backend.units.models import UNIT_TYPES
+from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UnitService, check_unit
+from tenants.naming import check_code
+
+
+@strawberry.type(description="按类别或职级的人数")
+class Count:
+    key: str
+    count: int
+
+
+@strawberry.input(description="按类别或职级的人数")
+class CountInput:
+    key: str
+    count: int
+
+
+def _counts(mapping: dict[str, int]) -> list[Count]:
+    return [Count(key=key, count=count) for key, count in mapping.items()]
+
+
+@strawberry.type(description="被检查单位及其“三定”数据与实有人员")
+class Unit:
+    id: strawberry.ID
+    credit_code: str
+    name: str
+    unit_type: str
+    approved_staffing: list[Count] = strawberry.field(description="核定编制数，按编制类别")
+    leadership_posts: list[Count] = strawberry.field(description="领导职数，按职级")
+    internal_bodies: list[str] = strawberry.field(description="内设机构")
+    actual_staffing: list[Count] = strawberry.field(description="实有人数，按编制类别")
+    actual_posts: list[Count] = strawberry.field(description="实配领导，按职级")
+    actual_as_of: date | None = strawberry.field(description="实有人数的统计日期")
+    version: int
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> Unit:
+        return cls(
+            id=strawberry.ID(str(row.id)), credit_code=row.credit_code, name=row.name, unit_type=row.unit_type,
+            approved_staffing=_counts(row.approved_staffing), leadership_posts=_counts(row.leadership_posts),
+            internal_bodies=list(row.internal_bodies), actual_staffing=_counts(row.actual_staffing),
+            actual_posts=_counts(row.actual_posts), actual_as_of=row.actual_as_of, version=row.version,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.input(
+    description=f"单位类型：{'、'.join(UNIT_TYPES)}；编制类别：{'、'.join(STAFFING_CATEGORIES)}；职级：{'、'.join(POST_RANKS)}"
+)
+class UnitInput:
+    credit_code: str
+    name: str
+    unit_type: str
+    approved_staffing: list[CountInput] = strawberry.field(default_factory=list)
+    leadership_posts: list[CountInput] = strawberry.field(default_factory=list)
+    internal_bodies: list[str] = strawberry.field(default_factory=list)
+    actual_staffing: list[CountInput] = strawberry.field(default_factory=list)
+    actual_posts: list[CountInput] = strawberry.field(default_factory=list)
+    actual_as_of: date | None = None
+
+    def checked(self):
+        pairs = lambda counts: [(c.key, c.count) for c in counts]  # noqa: E731
+        return check_unit(
+            credit_code=self.credit_code, name=self.name, unit_type=self.unit_type,
+            approved_staffing=pairs(self.approved_staffing), leadership_posts=pairs(self.leadership_posts),
+            internal_bodies=self.internal_bodies, actual_staffing=pairs(self.actual_staffing),
+            actual_posts=pairs(self.actual_posts), actual_as_of=self.actual_as_of, today=date.today(),
+        )
+
+
+def units(info: Info[Context, None]) -> UnitService:
+    return UnitService(info.context.runtime.engine)
+
+
+@strawberry.type
+class UnitQuery:
+    @strawberry.field(description="某租户的被检查单位，按登记先后；联络员只看到本单位")
+    async def units(
+        self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None
+    ) -> list[Unit]:
+        principal = await info.context.principal()
+        rows = await units(info).list(
+            principal, check_code(tenant_code, field="tenantCode"), first=page_size(info, first),
+            after=optional_id(after, "after"),
+        )
+        return [Unit.from_row(row) for row in rows]
+
+    @strawberry.field(description="一个被检查单位")
+    async def unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Unit:
+        principal = await info.context.principal()
+        row = await units(info).get(principal, check_code(tenant_code, field="tenantCode"), parse_id(id, "id"))
+        return Unit.from_row(row)
+
+
+@strawberry.type
+class UnitMutation:
+    @strawberry.mutation(description="登记被检查单位（管理员、检查员）")
+    async def create_unit(self, info: Info[Context, None], tenant_code: str, input: UnitInput) -> Unit:
+        principal = await info.context.writer()
+        code = check_code(tenant_code, field="tenantCode")
+        row = await units(info).create(principal, code, input.checked(), info.context.request_id)
+        return Unit.from_row(row)
+
+    @strawberry.mutation(description="修改被检查单位；version 须为读到的版本，否则提示已被他人修改")
+    async def update_unit(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitInput
+    ) -> Unit:
+        principal = await info.context.writer()
+        code = check_code(tenant_code, field="tenantCode")
+        row = await units(info).update(principal, code, parse_id(id, "id"), version, input.checked(), info.context.request_id)
+        return Unit.from_row(row)

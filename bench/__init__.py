@@ -1,0 +1,1 @@
+"""Benchmarks. Run with `./dev bench`; figures go to BENCHMARKS.md."""

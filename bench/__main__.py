@@ -1,0 +1,11 @@
+"""./dev bench SUITE [options]: SUITE is `tenancy` (issue 2) or `identity` (issue 3)."""
+
+import importlib
+import sys
+
+SUITES = ("tenancy", "identity")
+
+if len(sys.argv) < 2 or sys.argv[1] not in SUITES:
+    raise SystemExit(f"usage: ./dev bench {{{'|'.join(SUITES)}}} [--help]")
+suite = sys.argv.pop(1)
+importlib.import_module(f"bench.{suite}").main()

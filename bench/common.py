@@ -1,0 +1,62 @@
+"""What every benchmark shares: a fresh database of its own, percentiles, the results file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import psutil
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from backend.db import async_database_url, asyncpg_dsn, ensure_database_exists
+from backend.embedded import ServiceUrls
+from backend.runtime import Runtime, open_runtime
+from backend.settings import PROJECT_ROOT, Settings
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextlib.asynccontextmanager
+async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = False) -> AsyncIterator[Runtime]:
+    """A runtime on a new database with the shared schemas migrated; dropped afterwards."""
+    name = f"xuncha_bench_{uuid.uuid4().hex[:8]}"
+    url = make_url(async_database_url(urls.database_url)).set(database=name).render_as_string(hide_password=False)
+    await ensure_database_exists(url)
+    try:
+        async with open_runtime(settings, ServiceUrls(url, urls.redis_url)) as runtime:
+            await runtime.upgrade_shared()
+            yield runtime
+    finally:
+        if not keep:
+            admin = await asyncpg.connect(asyncpg_dsn(url, "postgres"))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+async def server_version(runtime: Runtime) -> str:
+    async with runtime.engine.connect() as connection:
+        return (await connection.execute(text("SHOW server_version"))).scalar_one()
+
+
+def write_results(name: str, results: dict, command: str) -> Path:
+    results["machine"] = {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30), "platform": platform.platform()}
+    results["command"] = command
+    results["when"] = datetime.now(UTC).isoformat(timespec="seconds")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}-{results['when'].replace(':', '')}.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    return path

@@ -1,0 +1,44 @@
+"""Shared stream: the schemas every tenant shares (registry `tenancy`, `identity`, later the problem bank).
+
+`xuncha db upgrade` passes its connection in `config.attributes["connection"]`; the plain
+alembic CLI connects to DATABASE_URL itself.
+"""
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import text
+
+from backend.identity.models import IdentityBase
+from tenants.models import RegistryBase
+from tenants.naming import REGISTRY_SCHEMA
+
+
+def run_migrations(connection) -> None:
+    connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}"))
+    context.configure(
+        connection=connection,
+        target_metadata=[RegistryBase.metadata, IdentityBase.metadata],
+        version_table_schema=REGISTRY_SCHEMA,
+        include_schemas=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_with_own_engine() -> None:
+    from backend.db import create_engine
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+    async with engine.begin() as connection:
+        await connection.run_sync(run_migrations)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("共享迁移不支持离线模式；请运行 xuncha db upgrade")
+elif (connection := context.config.attributes.get("connection")) is not None:
+    run_migrations(connection)
+else:
+    asyncio.run(run_with_own_engine())

@@ -1,0 +1,157 @@
+"""The access policy: who may read or write which tenant. Every resolver asks here.
+
+- A member of tenant T reads T and T's descendants and writes T only; never an ancestor's
+  or a sibling's data (except what is published to T, which the publishing domains grant).
+- A liaison (联络员) sees only its inspected unit, inside its own tenant.
+- An auditor (纪检监察, 审计) reads like a member and never writes.
+- Tenants are created by the admin of the direct parent (the platform superuser creates
+  provinces); a tenant's memberships are managed by its own admins or its parent's.
+
+A target the principal cannot read is NOT_FOUND (never revealing that it exists); one it
+can read but not change is FORBIDDEN.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from tenants.divisions import Level
+from tenants.errors import DomainError
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    INSPECTOR = "inspector"
+    REVIEWER = "reviewer"
+    PUBLISHER = "publisher"
+    AUDITOR = "auditor"  # read-only oversight
+    LIAISON = "liaison"  # bound to one inspected unit
+
+
+class Scope(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a tenant sits in the hierarchy."""
+
+    code: str
+    level: Level
+    parent_code: str | None
+    province_code: str
+    city_code: str | None
+
+    def contains(self, other: Place) -> bool:
+        """Is `other` this tenant or one of its descendants?"""
+        if self.level is Level.PROVINCE:
+            return other.province_code == self.code
+        if self.level is Level.CITY:
+            return other.city_code == self.code
+        return other.code == self.code
+
+
+@dataclass(frozen=True)
+class Grant:
+    place: Place
+    role: Role
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    is_superuser: bool
+    grants: tuple[Grant, ...]
+    scopes: frozenset[Scope] = frozenset(Scope)  # an API token may hold fewer
+    session_id: uuid.UUID | None = None  # a login session; None for an API token
+
+
+def not_found() -> DomainError:
+    return DomainError("NOT_FOUND", "对象不存在或不在您的权限范围内")
+
+
+def forbidden(message: str = "您没有执行此操作的权限") -> DomainError:
+    return DomainError("FORBIDDEN", message)
+
+
+def can_read(principal: Principal, target: Place) -> bool:
+    """May the principal see tenant `target` at all (its directory entry)?"""
+    if principal.is_superuser:
+        return True
+    return any(
+        grant.place.code == target.code if grant.role is Role.LIAISON else grant.place.contains(target)
+        for grant in principal.grants
+    )
+
+
+def require_read(principal: Principal, target: Place) -> None:
+    if not can_read(principal, target):
+        raise not_found()
+
+
+def require_subtree_read(principal: Principal, target: Place) -> None:
+    """The principal must see `target`'s descendants too (a liaison sees only its unit)."""
+    require_read(principal, target)
+    if not principal.is_superuser and not any(
+        grant.role is not Role.LIAISON and grant.place.contains(target) for grant in principal.grants
+    ):
+        raise forbidden("联络员只能查看本单位的信息")
+
+
+def require_write(principal: Principal, target: Place, roles: frozenset[Role]) -> None:
+    """The principal must hold one of `roles` in `target` itself (auditors never write)."""
+    require_read(principal, target)
+    require_scope(principal, Scope.WRITE)
+    if principal.is_superuser:
+        return
+    if not any(grant.place.code == target.code and grant.role in roles - {Role.AUDITOR} for grant in principal.grants):
+        raise forbidden()
+
+
+def require_scope(principal: Principal, scope: Scope) -> None:
+    if scope not in principal.scopes:
+        raise forbidden(f"此令牌没有 {scope} 权限")
+
+
+def is_admin_of(principal: Principal, code: str | None) -> bool:
+    return code is not None and any(g.place.code == code and g.role is Role.ADMIN for g in principal.grants)
+
+
+def require_child_creation(principal: Principal, parent: Place | None) -> None:
+    """Creating a tenant under `parent` (None: a province) is for the parent's admins."""
+    require_scope(principal, Scope.WRITE)
+    if principal.is_superuser:
+        return
+    if parent is None:
+        raise forbidden("只有平台管理员可以开通省级单位")
+    require_read(principal, parent)
+    if not is_admin_of(principal, parent.code):
+        raise forbidden("只有上级单位的管理员可以开通下级单位")
+
+
+def require_membership_management(principal: Principal, target: Place, role: Role, user_id: int | None) -> None:
+    """Granting or revoking `role` in `target` (for `user_id`; None: a new user). A tenant's
+    admins manage all its roles; the direct parent's admins only appoint or remove its
+    admins, and never themselves: a parent office does not work inside a child's ledger."""
+    require_read(principal, target)
+    require_scope(principal, Scope.WRITE)
+    if principal.is_superuser or is_admin_of(principal, target.code):
+        return
+    if is_admin_of(principal, target.parent_code):
+        if role is Role.ADMIN and user_id != principal.user_id:
+            return
+        raise forbidden("上级单位管理员只能为下级单位任免管理员，且不能任命自己")
+    raise forbidden("只有本单位或上级单位的管理员可以管理成员")
+
+
+def visible_units(principal: Principal, target: Place) -> frozenset[int] | None:
+    """The inspected units of `target` the principal may see: None for all of them, or a
+    liaison's own units. Call after require_read."""
+    if principal.is_superuser or any(g.role is not Role.LIAISON and g.place.contains(target) for g in principal.grants):
+        return None
+    return frozenset(g.unit_id for g in principal.grants if g.role is Role.LIAISON and g.place.code == target.code)

@@ -1,0 +1,43 @@
+"""DDL on one tenant schema, always inside the caller's transaction, so a schema is built or
+upgraded completely or not at all (PostgreSQL DDL is transactional)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tenants.naming import quoted_schema
+from tenants.streams import MigrationStreams
+
+
+async def enter_schema(connection: AsyncConnection, schema: str, lock_timeout: str) -> None:
+    """Point this transaction (only) at `schema` and bound how long it waits for locks."""
+    await connection.execute(
+        text("SELECT set_config('lock_timeout', :timeout, true), set_config('search_path', :path, true)"),
+        {"timeout": lock_timeout, "path": quoted_schema(schema)},
+    )
+
+
+async def run_script(connection: AsyncConnection, sql: str) -> None:
+    """Run a multi-statement script in one round trip (simple query protocol). The
+    transaction must already have begun with a statement, as `enter_schema` does."""
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.execute(sql)
+
+
+async def build_schema(connection: AsyncConnection, streams: MigrationStreams, schema: str, lock_timeout: str) -> str:
+    """Create `schema` at the tenant head; return the version it is at."""
+    await connection.execute(text(f"CREATE SCHEMA {quoted_schema(schema)}"))
+    await enter_schema(connection, schema, lock_timeout)
+    await run_script(connection, streams.tenant_upgrade_sql(None))
+    return streams.tenant_head
+
+
+async def upgrade_schema(connection: AsyncConnection, streams: MigrationStreams, schema: str, lock_timeout: str) -> bool:
+    """Bring `schema` to the tenant head. Returns False when it was already there."""
+    await enter_schema(connection, schema, lock_timeout)
+    current = (await connection.execute(text("SELECT version_num FROM alembic_version FOR UPDATE"))).scalar_one()
+    if current == streams.tenant_head:
+        return False
+    await run_script(connection, streams.tenant_upgrade_sql(current))
+    return True

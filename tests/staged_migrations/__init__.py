@@ -1,0 +1,13 @@
+"""Tenant migrations staged on top of the product's head, for tests and benchmarks only."""
+
+from pathlib import Path
+
+from tenants.streams import MigrationStreams
+
+STAGED = Path(__file__).parent
+ADDITIVE = STAGED / "additive"
+SLOW = STAGED / "slow"
+
+
+def product_tenant_head() -> str:
+    return MigrationStreams(STAGED.parent.parent / "migrations").tenant_head

@@ -1,0 +1,99 @@
+"""Findings with their ledger entries through GraphQL (the ledger's transitions come next)."""
+
+import datetime
+
+import pytest
+from sqlalchemy import text
+
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+from tests.test_statement_counts import counting_statements
+
+LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) {
+    id taxonomyCode taxonomyName severity fixedOnSpot foundBy evidenceSources
+    ledger { state deadline overdue responsiblePerson version } } }"""
+LIST = 'query($f: Int!) { findings(tenantCode: "431321", first: $f) { id unitId ledger { state overdue } } }'
+
+
+def finding(**change):
+    return {
+        "roundId": "1", "unitId": "1", "taxonomyCode": "C03.K01.M01", "description": "实有人数超过核定编制 2 名",
+        "severity": "较重", "foundOn": "2026-09-10", "deadline": "2026-12-31", "evidenceSources": ["实名制数据", "现场情况"],
+        "responsiblePerson": "局长 张某", **change,
+    }
+
+
+@pytest.fixture
+async def county(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with runtime.engine.begin() as connection:
+        for n in (1, 2):
+            await connection.execute(text(
+                f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '单位{n}', '政府机关')"
+            ))
+        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')"))
+        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1), (1, 2)"))
+    return await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
+
+
+async def findings_count(runtime) -> tuple[int, int]:
+    async with runtime.engine.connect() as connection:
+        return tuple((await connection.execute(text(
+            "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry)"
+        ))).one())
+
+
+async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes_it(runtime, county):
+    async with Api(runtime) as api:
+        logged = (await api.call(LOG, county, i=finding()))["data"]["logFinding"]
+        fixed = (await api.call(LOG, county, i=finding(fixedOnSpot=True, deadline=None, closeNote="当场清退借调人员")))["data"]["logFinding"]
+        overdue = (await api.call(LOG, county, i=finding(foundOn="2026-01-05", deadline="2026-02-01")))["data"]["logFinding"]
+    assert logged["taxonomyName"] == "实有人数超过核定编制数" and logged["foundBy"] == "sf.inspector"
+    assert logged["ledger"] == {"state": "挂号", "deadline": "2026-12-31", "overdue": datetime.date.today() > datetime.date(2026, 12, 31),
+                                "responsiblePerson": "局长 张某", "version": 1}
+    assert fixed["fixedOnSpot"] and fixed["ledger"]["state"] == "已销号" and not fixed["ledger"]["overdue"]
+    assert overdue["ledger"]["overdue"] is True  # derived from the deadline, never stored
+    async with runtime.engine.connect() as connection:
+        actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
+    assert actions == ["finding.logged"] * 3
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"taxonomyCode": "C99.K01.M01"}, "UNKNOWN_TAXONOMY_CODE", "taxonomyCode"),
+        ({"taxonomyCode": "C03.K01"}, "UNKNOWN_TAXONOMY_CODE", "taxonomyCode"),
+        ({"evidenceSources": ["传闻"]}, "INVALID_EVIDENCE_SOURCE", "evidenceSources"),
+        ({"severity": "特别严重"}, "INVALID_SEVERITY", "severity"),
+        ({"foundOn": "2999-01-01"}, "INVALID_DATE", "foundOn"),
+        ({"deadline": "2026-09-01"}, "INVALID_DEADLINE", "deadline"),
+        ({"deadline": None}, "INVALID_DEADLINE", "deadline"),
+        ({"description": "  "}, "INVALID_TEXT", "description"),
+        ({"description": "超" * 5001}, "INVALID_TEXT", "description"),
+        ({"fixedOnSpot": True, "closeNote": None}, "INVALID_TEXT", "closeNote"),
+        ({"unitId": "3"}, "NOT_FOUND", "unitId"),
+        ({"roundId": "9"}, "NOT_FOUND", "unitId"),
+        ({"roundId": "x"}, "NOT_FOUND", "roundId"),
+    ],
+)
+async def test_bad_findings_get_a_field_error_and_change_nothing(runtime, county, change, code, field):
+    async with Api(runtime) as api:
+        result = await api.call(LOG, county, i=finding(**change))
+    assert result["errors"][0]["extensions"] == {"code": code, "field": field}
+    assert await findings_count(runtime) == (0, 0)
+
+
+async def test_listing_costs_one_statement_more_than_auth_for_any_page_and_a_liaison_sees_its_unit(runtime, county):
+    liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", 2)))
+    async with Api(runtime) as api:
+        for unit in ("1", "2", "1", "2", "1"):
+            await api.call(LOG, county, i=finding(unitId=unit))
+        with counting_statements(runtime.engine) as small:
+            assert len((await api.call(LIST, county, f=1))["data"]["findings"]) == 1
+        with counting_statements(runtime.engine) as large:
+            assert len((await api.call(LIST, county, f=50))["data"]["findings"]) == 5
+        assert len(small) == len(large)
+        seen = (await api.call(LIST, liaison, f=50))["data"]["findings"]
+        assert [f["unitId"] for f in seen] == ["2", "2"]
+        refused = await api.call(LOG, liaison, i=finding(unitId="2"))
+    assert error_code(refused) == "FORBIDDEN"

@@ -1,0 +1,28 @@
+"""The published contract: graphql/schema.graphql matches the code, and the example
+operations in graphql/operations/ are valid against it."""
+
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+
+from backend.cli import SCHEMA_FILE
+from backend.schema import schema
+
+OPERATIONS = sorted((SCHEMA_FILE.parent / "operations").glob("*.graphql"))
+
+
+def test_committed_sdl_matches_the_code():
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema.as_str() + "\n", (
+        "graphql/schema.graphql is stale: run `xuncha graphql export` and commit it"
+    )
+
+
+def test_there_are_example_operations():
+    assert OPERATIONS
+
+
+@pytest.mark.parametrize("path", OPERATIONS, ids=lambda p: p.name)
+def test_example_operations_are_valid(path: Path):
+    errors = validate(schema._schema, parse(path.read_text(encoding="utf-8")))  # noqa: SLF001
+    assert errors == []

@@ -1,0 +1,297 @@
+"""The isolation matrix: every role, placed in a county (K), its sibling county (S), its
+city (C), its province (P) and another province (O), calls every operation of the schema
+with ids belonging to each of those places, and gets exactly the allowed outcome. So do an
+anonymous caller, the platform superuser, and the city admin through a read-only API token.
+
+An operation joins by being listed once in OPERATIONS; a test fails when the schema has an
+operation the matrix does not list."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, insert, select, text
+
+from backend.identity.models import ApiToken, Membership
+from backend.identity.service import IdentityService
+from backend.schema import schema
+from tenants.access import Scope
+from tenants.models import Tenant
+from tests.helpers import create_all
+from tests.identity import PASSWORD, Api, add_user, error_code, token_for
+
+CODES = {"K": "431321", "S": "431322", "C": "431300", "P": "430000", "O": "440000"}
+CONTAINS = {"P": {"P", "C", "K", "S"}, "C": {"C", "K", "S"}, "K": {"K"}, "S": {"S"}, "O": {"O"}}
+PARENT = {"P": None, "O": None, "C": "P", "K": "C", "S": "C"}
+ROLES = ("admin", "inspector", "reviewer", "publisher", "auditor", "liaison")
+PLACES = tuple(CODES)
+
+
+@dataclass
+class Actor:
+    role: str | None  # None: nobody logged in
+    place: str | None
+    username: str = ""
+    user_id: int = 0
+    token: str | None = None
+    superuser: bool = False
+    read_only: bool = False  # calls through an API token with the READ scope only
+
+    def reads(self, target: str) -> bool:
+        if self.superuser:
+            return True
+        if self.role == "liaison":
+            return target == self.place
+        return target in CONTAINS[self.place]
+
+    def manages_members_of(self, target: str, role: str) -> bool:
+        """Own admins manage every role; the parent's admins appoint admins only."""
+        if self.superuser:
+            return True
+        return self.role == "admin" and (self.place == target or (PARENT[target] == self.place and role == "admin"))
+
+
+@dataclass
+class World:
+    runtime: object
+    grantee: dict[str, int] = field(default_factory=dict)  # place → a member's user id
+    victims: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (actor, place) → membership id
+    foreign_token: dict[str, int] = field(default_factory=dict)  # place → an API token id of someone there
+    counter: itertools.count = field(default_factory=itertools.count)
+
+
+def read_outcome(actor: Actor, target: str) -> str | None:
+    return None if actor.reads(target) else "NOT_FOUND"
+
+
+def members_outcome(role: str) -> Callable[[Actor, str], str | None]:
+    def outcome(actor: Actor, target: str) -> str | None:
+        if not actor.reads(target):
+            return "NOT_FOUND"
+        return None if actor.manages_members_of(target, role) else "FORBIDDEN"
+
+    return outcome
+
+
+def children_outcome(actor: Actor, target: str) -> str | None:
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    return "FORBIDDEN" if actor.role == "liaison" else None
+
+
+def create_tenant_outcome(actor: Actor, target: str) -> str | None:
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    if not actor.superuser and (actor.role != "admin" or actor.place != target):
+        return "FORBIDDEN"
+    return "WRONG_PARENT" if target in ("K", "S") else None  # a county has no children
+
+
+def unit_write_outcome(actor: Actor, target: str) -> str | None:
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    writes = actor.superuser or (actor.place == target and actor.role in ("admin", "inspector"))
+    return None if writes else "FORBIDDEN"
+
+
+async def current_unit_version(world: World, actor: Actor, target: str) -> dict:
+    async with world.runtime.engine.connect() as connection:
+        version = (await connection.execute(text(f"SELECT version FROM t{CODES[target]}.inspected_unit WHERE id = 1"))).scalar_one()
+    return {"c": CODES[target], "v": version, "u": f"UNIT{CODES[target]}"}
+
+
+UNIT_INPUT = "{creditCode: $u, name: \"财政局\", unitType: \"政府机关\", approvedStaffing: [{key: \"行政编制\", count: 12}]}"
+
+
+def self_check_outcome(actor: Actor, target: str) -> str | None:
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    writes = actor.superuser or (actor.place == target and actor.role in ("admin", "inspector", "liaison"))
+    return None if writes else "FORBIDDEN"
+
+
+def new_child_code(world: World, target: str) -> str:
+    n = next(world.counter) % 60
+    return {"P": f"43{40 + n}00", "O": f"44{40 + n}00", "C": f"4313{40 + n}"}.get(target, "431399")
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    document: str
+    expected: Callable[[Actor, str], str | None]
+    variables: Callable[[World, Actor, str], Awaitable[dict] | dict] = lambda world, actor, target: {}
+    targeted: bool = True
+    bearer: Callable[[World, Actor], Awaitable[str | None]] | None = None  # default: the actor's token
+
+
+async def fresh_session(world: World, actor: Actor) -> str | None:
+    if actor.read_only:
+        return actor.token
+    return await token_for(world.runtime, actor.user_id) if actor.username else None
+
+
+async def refresh_variables(world: World, actor: Actor, target: str) -> dict:
+    if not actor.username:
+        return {"r": "xrt_not-a-token"}
+    pair = await IdentityService(world.runtime.engine, world.runtime.settings.secret_key).login(actor.username, PASSWORD, None)
+    return {"r": pair.refresh_token}
+
+
+def signed_in(outcome: str | None, *, writes: bool = True) -> Callable[[Actor, str], str | None]:
+    return guarded(lambda actor, target: outcome, writes=writes)
+
+
+def guarded(rule: Callable[[Actor, str], str | None], *, writes: bool = True) -> Callable[[Actor, str], str | None]:
+    """Anonymous callers are UNAUTHENTICATED; a read-only token may not call a mutation."""
+
+    def outcome(actor: Actor, target: str) -> str | None:
+        if actor.role is None and not actor.superuser:
+            return "UNAUTHENTICATED"
+        if writes and actor.read_only:
+            return "FORBIDDEN"
+        return rule(actor, target)
+
+    return outcome
+
+
+OPERATIONS = [
+    Operation("me", "{ me { username } }", signed_in(None, writes=False), targeted=False),
+    Operation("tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("tenants", "query($c: String) { tenants(parentCode: $c) { code } }", guarded(children_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("login", "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
+              lambda a, t: "INVALID_CREDENTIALS" if not a.username else None,
+              lambda w, a, t: {"u": a.username or "nobody", "p": PASSWORD}, targeted=False, bearer=lambda w, a: _none()),
+    Operation("refresh", "mutation($r: String!) { refresh(refreshToken: $r) { accessToken } }",
+              lambda a, t: "UNAUTHENTICATED" if not a.username else None, refresh_variables, targeted=False,
+              bearer=lambda w, a: _none()),
+    Operation("logout", "mutation { logout }", signed_in(None), targeted=False, bearer=fresh_session),
+    Operation("createTenant", "mutation($c: String!, $p: String) { createTenant(code: $c, name: \"测试单位\", parentCode: $p) { code } }",
+              guarded(create_tenant_outcome), lambda w, a, t: {"c": new_child_code(w, t), "p": CODES[t]}),
+    Operation("createUser", """mutation($u: String!, $c: String!) { createUser(input: {username: $u, displayName: "新用户",
+              password: "Matrix-pass-1", tenantCode: $c, role: ADMIN}) { userId } }""", guarded(members_outcome("admin")),
+              lambda w, a, t: {"u": f"new{next(w.counter)}", "c": CODES[t]}),
+    Operation("grantMembership", "mutation($u: ID!, $c: String!) { grantMembership(userId: $u, tenantCode: $c, role: REVIEWER) }",
+              guarded(members_outcome("reviewer")), lambda w, a, t: {"u": str(w.grantee[t]), "c": CODES[t]}),
+    Operation("revokeMembership", "mutation($m: ID!) { revokeMembership(membershipId: $m) }", guarded(members_outcome("admin")),
+              lambda w, a, t: {"m": str(w.victims[(a.username + ("_ro" if a.read_only else ""), t)])}),
+    Operation("issueApiToken", "mutation { issueApiToken(name: \"矩阵\", scopes: [READ]) { id } }", signed_in(None), targeted=False),
+    Operation("units", "query($c: String!) { units(tenantCode: $c) { id } }", guarded(read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("unit", "query($c: String!) { unit(tenantCode: $c, id: \"1\") { name } }", guarded(read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("createUnit", "mutation($c: String!, $u: String!) { createUnit(tenantCode: $c, input: " + UNIT_INPUT + ") { id } }",
+              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t], "u": f"NEW{next(w.counter):08d}"}),
+    Operation("updateUnit", "mutation($c: String!, $v: Int!, $u: String!) { updateUnit(tenantCode: $c, id: \"1\", version: $v, input: " + UNIT_INPUT + ") { version } }",
+              guarded(unit_write_outcome), current_unit_version),
+    Operation("rounds", "query($c: String!) { rounds(tenantCode: $c) { id unitIds } }", guarded(read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("round", "query($c: String!) { round(tenantCode: $c, id: \"1\") { name } }", guarded(read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("selfChecks", "query($c: String!) { selfChecks(tenantCode: $c, roundId: \"1\") { content } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("createRound", "mutation($c: String!) { createRound(tenantCode: $c, input: {kind: \"巡察\", name: \"第二轮巡察\", startsOn: \"2026-06-01\", unitIds: [\"1\"]}) { id } }",
+              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("submitSelfCheck", "mutation($c: String!) { submitSelfCheck(tenantCode: $c, roundId: \"1\", unitId: \"1\", content: \"已对照三定规定自查，未发现超编。\") { id } }",
+              guarded(self_check_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("findings", "query($c: String!) { findings(tenantCode: $c) { id ledger { state } } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("logFinding", "mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: \"1\", unitId: \"1\", "
+              "taxonomyCode: \"C03.K01.M01\", description: \"实有人数超过核定编制 2 名\", severity: \"一般\", "
+              "foundOn: \"2026-03-02\", deadline: \"2026-06-30\"}) { id } }",
+              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("revokeApiToken", "mutation($i: ID!) { revokeApiToken(id: $i) }", guarded(lambda a, t: "NOT_FOUND"),
+              lambda w, a, t: {"i": str(w.foreign_token[t])}),
+]
+
+
+async def _none() -> None:
+    return None
+
+
+def test_every_operation_of_the_schema_is_in_the_matrix():
+    graphql_schema = schema._schema  # noqa: SLF001
+    roots = (graphql_schema.query_type, graphql_schema.mutation_type, graphql_schema.subscription_type)
+    in_schema = {name for root in roots if root is not None for name in root.fields}
+    assert in_schema == {op.name for op in OPERATIONS}
+
+
+async def build_world(runtime) -> tuple[World, list[Actor]]:
+    await create_all(runtime, "430000", "431300", "431321", "431322", "440000")
+    async with runtime.engine.begin() as connection:
+        for code in CODES.values():
+            # the first unit of each tenant gets id 1: the liaisons' unit
+            await connection.execute(text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}', '财政局', '政府机关')"))
+            # and round 1 covers it
+            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮巡察', '2026-03-01')"))
+            await connection.execute(text(f"INSERT INTO t{code}.round_unit (round_id, unit_id) VALUES (1, 1)"))
+    world = World(runtime)
+    actors = [Actor(None, None)]
+    for role, place in itertools.product(ROLES, PLACES):
+        actor = Actor(role, place, username=f"{role}_{place}")
+        actor.user_id = await add_user(runtime, actor.username, (CODES[place], role, 1 if role == "liaison" else None))
+        actor.token = await token_for(runtime, actor.user_id)
+        actors.append(actor)
+    root = Actor(None, None, username="root", superuser=True)
+    root.user_id = await add_user(runtime, "root", superuser=True)
+    root.token = await token_for(runtime, root.user_id)
+    city_admin = next(a for a in actors if a.role == "admin" and a.place == "C")
+    read_token = Actor("admin", "C", username="admin_C", user_id=city_admin.user_id, read_only=True)
+    identity = IdentityService(runtime.engine, runtime.settings.secret_key)
+    read_token.token = (
+        await identity.issue_api_token(
+            await identity.authenticate(city_admin.token), name="只读", scopes=[Scope.READ], expires_in_days=1, source_ip=None
+        )
+    ).token
+    actors += [root, read_token]
+    for place, code in CODES.items():
+        world.grantee[place] = await add_user(runtime, f"grantee_{place}", (code, "inspector", None))
+        owner = await add_user(runtime, f"owner_{place}", (code, "inspector", None))
+        async with runtime.engine.begin() as connection:
+            world.foreign_token[place] = (
+                await connection.execute(
+                    insert(ApiToken).values(user_id=owner, name="x", token_hash=b"x", scopes=["read"],
+                                            expires_at=func.now() + text("interval '1 day'")).returning(ApiToken.id)
+                )
+            ).scalar_one()
+        for actor in actors:
+            victim = await add_user(runtime, f"victim_{actor.username or 'anon'}{'_ro' if actor.read_only else ''}_{place}", (code, "admin", None))
+            async with runtime.engine.connect() as connection:
+                world.victims[(actor.username + ("_ro" if actor.read_only else ""), place)] = (
+                    await connection.execute(select(Membership.id).where(Membership.user_id == victim))
+                ).scalar_one()
+    return world, actors
+
+
+async def test_isolation_matrix(runtime):
+    # Generous rate limits: the matrix is one client making a thousand calls.
+    runtime = dataclasses.replace(
+        runtime, settings=dataclasses.replace(
+            runtime.settings, edge=dataclasses.replace(runtime.settings.edge, login_attempts_per_minute=10_000, mutations_per_minute=10_000)
+        )
+    )
+    world, actors = await build_world(runtime)
+    mismatches = []
+    calls = 0
+    async with Api(runtime) as api:
+        for operation in OPERATIONS:
+            for actor in actors:
+                for target in PLACES if operation.targeted else ("-",):
+                    variables = operation.variables(world, actor, target)
+                    if hasattr(variables, "__await__"):
+                        variables = await variables
+                    token = await operation.bearer(world, actor) if operation.bearer else actor.token
+                    result = await api.call(operation.document, token, **variables)
+                    calls += 1
+                    expected, got = operation.expected(actor, target), error_code(result)
+                    if expected != got:
+                        mismatches.append(f"{operation.name} by {actor.username or 'anonymous'} on {target}: expected {expected}, got {got} {result.get('errors')}")
+    assert not mismatches, f"{len(mismatches)} of {calls} calls:\n" + "\n".join(mismatches[:40])
+    async with runtime.engine.connect() as connection:
+        created = (await connection.execute(select(func.count()).select_from(Tenant))).scalar_one()
+    assert created == len(CODES) + 3 + 3  # the admins of P, C and O and the superuser (on P, C, O) opened a child

@@ -1,0 +1,134 @@
+"""Provisioning: the spare pool's fast path, the build fallback, the background refill,
+and bulk import from CSV."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, text
+
+from backend.tenant_models import TenantBase
+from backend.worker import create_worker, request_spare_refill
+from tenants.bulk_import import ImportRejected, import_tenants, parse_csv
+from tests.helpers import create_all, database_state, registry_rows, tenant_schemas
+
+
+async def test_a_spare_schema_is_renamed_into_place_and_an_empty_pool_falls_back_to_building(runtime):
+    provisioner = runtime.provisioner()
+    await create_all(runtime, "430000")
+    assert await provisioner.refill_spares(1) == 1
+    spare = (await database_state(runtime))[2][0]
+
+    first = await provisioner.create("431300")
+    second = await provisioner.create("431321")
+
+    assert (first.from_spare, second.from_spare) == (True, False)
+    schemas = await tenant_schemas(runtime)
+    assert spare not in schemas and {"t431300", "t431321"} <= schemas
+    assert await provisioner.spare_count() == 0
+
+
+async def test_the_worker_refills_the_spare_pool_in_the_background(runtime):
+    await request_spare_refill(runtime.redis)
+    await request_spare_refill(runtime.redis)  # while one is queued, a second request is a no-op
+    worker = create_worker(runtime, burst=True, handle_signals=False, poll_delay=0.05)
+    await worker.main()
+    await worker.close()
+    assert await runtime.provisioner().spare_count() == runtime.settings.spare_pool_size
+    assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
+
+
+async def _schema_drift(runtime, schema: str) -> list:
+    """Differences between the tenant models and the schema the migrations built."""
+    metadata = MetaData()
+    for table in TenantBase.metadata.tables.values():
+        table.to_metadata(metadata, schema=schema)
+
+    def compare(connection):
+        context = MigrationContext.configure(connection, opts={"include_schemas": True, "include_name": lambda name, kind, _: kind != "schema" or name == schema})
+        return [diff for diff in compare_metadata(context, metadata) if "alembic_version" not in str(diff)]
+
+    async with runtime.engine.connect() as connection:
+        return await connection.run_sync(compare)
+
+
+async def test_spare_and_built_schemas_match_the_models(runtime):
+    await create_all(runtime, "430000")
+    await runtime.provisioner().refill_spares(1)
+    await create_all(runtime, "431300")  # from the spare
+    assert await _schema_drift(runtime, "t430000") == []
+    assert await _schema_drift(runtime, "t431300") == []
+
+
+HUNAN_PART = """code,name,parent
+431321,,
+430000,,
+431300,,
+431399,娄底经开区,431300
+"""
+
+
+async def test_import_provisions_parents_first_and_a_rerun_skips_what_is_done(runtime):
+    report = await import_tenants(runtime.provisioner(), parse_csv(HUNAN_PART))
+    assert [p.spec.code for p in report.provisioned] == ["430000", "431300", "431321", "431399"]
+    assert report.skipped == 0
+
+    again = await import_tenants(runtime.provisioner(), parse_csv(HUNAN_PART + "431322\n"))
+    assert [p.spec.code for p in again.provisioned] == ["431322"]
+    assert again.skipped == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("430000\n43130\n431300\n", [(2, "43130")]),
+        ("430000\n431300\n430000\n", [(3, "430000")]),
+        ("430000\n431321,,440000\n", [(2, "431321")]),
+        ("430000\n433101\n", [(2, "433101")]),
+        ("430000,,,extra\n", [(1, "430000")]),
+        ("code\n", [(0, "")]),
+        ("430000,湖\u0000南\n", [(1, "430000")]),
+    ],
+)
+async def test_a_bad_line_rejects_the_whole_file_with_line_numbers(runtime, content, expected):
+    before = await database_state(runtime)
+    with pytest.raises(ImportRejected) as rejected:
+        await import_tenants(runtime.provisioner(), parse_csv(content))
+    assert [(e.line, e.code) for e in rejected.value.errors] == expected
+    assert all(e.message for e in rejected.value.errors)
+    assert await database_state(runtime) == before
+
+
+async def test_import_refuses_a_line_that_contradicts_an_existing_tenant(runtime):
+    await create_all(runtime, "430000", "431300")
+    before = await database_state(runtime)
+    with pytest.raises(ImportRejected) as rejected:
+        await import_tenants(runtime.provisioner(), parse_csv("431300,另一个名字\n431321\n"))
+    assert [(e.line, e.code) for e in rejected.value.errors] == [(1, "431300")]
+    assert await database_state(runtime) == before
+
+
+async def test_unscoped_sql_fails_loudly_on_a_fresh_connection(runtime):
+    """The role's default search_path (set by the shared migration) is the empty schema."""
+    import asyncpg
+
+    from backend.db import asyncpg_dsn
+
+    await create_all(runtime, "430000")
+    connection = await asyncpg.connect(asyncpg_dsn(runtime.urls.database_url))
+    try:
+        assert await connection.fetchval("SHOW search_path") == "no_tenant"
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await connection.fetch("SELECT * FROM inspected_unit")
+    finally:
+        await connection.close()
+    assert len(await registry_rows(runtime)) == 1
+    async with runtime.engine.connect() as sa_connection:
+        assert (await sa_connection.execute(text("SHOW search_path"))).scalar_one() == "no_tenant"
+
+
+async def test_concurrent_refills_take_turns_and_never_overshoot(runtime):
+    import asyncio
+
+    built = await asyncio.gather(*(runtime.provisioner().refill_spares(3) for _ in range(3)))
+    assert sum(built) == 3
+    assert await runtime.provisioner().spare_count() == 3

@@ -1,0 +1,100 @@
+"""Inspection rounds and self-checks through GraphQL."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+from tests.test_statement_counts import counting_statements
+
+CREATE = """mutation($c: String!, $i: RoundInput!) { createRound(tenantCode: $c, input: $i) {
+    id kind name startsOn endsOn methods unitIds team { name duty } version } }"""
+ROUNDS = "query($c: String!, $f: Int!) { rounds(tenantCode: $c, first: $f) { id name unitIds team { name } } }"
+SUBMIT = """mutation($r: ID!, $u: ID!, $t: String!) { submitSelfCheck(tenantCode: "431321", roundId: $r, unitId: $u, content: $t) {
+    unitId content submittedBy } }"""
+
+
+def round_input(unit_ids, **change):
+    return {
+        "kind": "巡察", "name": "七届县委第十二轮巡察", "startsOn": "2026-09-01", "endsOn": "2026-10-31",
+        "methods": ["常规检查", "实名制筛查"], "unitIds": unit_ids,
+        "team": [{"name": "李组长", "duty": "组长"}, {"name": "王组员", "duty": "组员"}], **change,
+    }
+
+
+@pytest.fixture
+async def county(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with runtime.engine.begin() as connection:
+        for n, name in enumerate(["县财政局", "县教育局", "县卫健局"], start=1):
+            await connection.execute(text(
+                f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '{name}', '政府机关')"
+            ))
+    return await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
+
+
+async def test_a_round_with_its_units_team_and_methods(runtime, county):
+    async with Api(runtime) as api:
+        created = (await api.call(CREATE, county, c="431321", i=round_input(["2", "1"])))["data"]["createRound"]
+    assert created["unitIds"] == ["1", "2"] and created["methods"] == ["常规检查", "实名制筛查"]
+    assert created["team"] == [{"name": "李组长", "duty": "组长"}, {"name": "王组员", "duty": "组员"}]
+    async with runtime.engine.connect() as connection:
+        audit = (await connection.execute(text("SELECT action, after->'unit_ids' FROM t431321.audit_event"))).all()
+    assert [tuple(row) for row in audit] == [("round.created", [2, 1])]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"kind": "审计"}, "INVALID_KIND", "kind"),
+        ({"endsOn": "2026-08-01"}, "INVALID_PERIOD", "endsOn"),
+        ({"methods": ["走访"]}, "INVALID_METHOD", "methods"),
+        ({"methods": ["常规检查", "常规检查"]}, "INVALID_METHOD", "methods"),
+        ({"unitIds": []}, "INVALID_UNITS", "unitIds"),
+        ({"unitIds": ["1", "1"]}, "INVALID_UNITS", "unitIds"),
+        ({"unitIds": ["1", "99"]}, "NOT_FOUND", "unitIds"),
+        ({"team": [{"name": "张三", "duty": "顾问"}]}, "INVALID_TEAM", "team"),
+        ({"name": ""}, "INVALID_NAME", "name"),
+    ],
+)
+async def test_bad_rounds_get_a_field_error_and_change_nothing(runtime, county, change, code, field):
+    async with Api(runtime) as api:
+        result = await api.call(CREATE, county, c="431321", i=round_input(["1"], **change))
+    assert result["errors"][0]["extensions"] == {"code": code, "field": field}
+    async with runtime.engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM t431321.inspection_round"))).scalar_one() == 0
+
+
+async def test_listing_rounds_costs_the_same_statements_for_any_page(runtime, county):
+    async with Api(runtime) as api:
+        for n in range(6):
+            await api.call(CREATE, county, c="431321", i=round_input(["1", "2", "3"], name=f"第{n}轮"))
+        with counting_statements(runtime.engine) as small:
+            assert len((await api.call(ROUNDS, county, c="431321", f=1))["data"]["rounds"]) == 1
+        with counting_statements(runtime.engine) as large:
+            page = (await api.call(ROUNDS, county, c="431321", f=6))["data"]["rounds"]
+    assert len(page) == 6 and all(r["unitIds"] == ["1", "2", "3"] and len(r["team"]) == 2 for r in page)
+    assert len(small) == len(large)
+
+
+async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
+    liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", 2)))
+    async with Api(runtime) as api:
+        covering = (await api.call(CREATE, county, c="431321", i=round_input(["1", "2"])))["data"]["createRound"]["id"]
+        other = (await api.call(CREATE, county, c="431321", i=round_input(["3"], name="专项检查一")))["data"]["createRound"]["id"]
+        seen = (await api.call(ROUNDS, liaison, c="431321", f=50))["data"]["rounds"]
+        assert [(r["id"], r["unitIds"]) for r in seen] == [(covering, ["2"])]
+        assert error_code(await api.call('query($i: ID!) { round(tenantCode: "431321", id: $i) { id } }', liaison, i=other)) == "NOT_FOUND"
+
+        first = await api.call(SUBMIT, liaison, r=covering, u="2", t="已自查，发现借调人员 1 名，正在清理。")
+        assert first["data"]["submitSelfCheck"]["submittedBy"] == "sf.liaison"
+        replaced = await api.call(SUBMIT, liaison, r=covering, u="2", t="补充：借调人员已于 9 月底返岗。")
+        assert replaced["data"]["submitSelfCheck"]["content"] == "补充：借调人员已于 9 月底返岗。"
+        assert error_code(await api.call(SUBMIT, liaison, r=covering, u="1", t="替别人交")) == "NOT_FOUND"
+        assert error_code(await api.call(SUBMIT, county, r=other, u="1", t="未覆盖的单位")) == "NOT_FOUND"
+        assert error_code(await api.call(SUBMIT, liaison, r=covering, u="2", t="  ")) == "INVALID_CONTENT"
+        checks = await api.call('query($r: ID!) { selfChecks(tenantCode: "431321", roundId: $r) { unitId } }', county, r=covering)
+        assert checks["data"]["selfChecks"] == [{"unitId": "2"}]
+    async with runtime.engine.connect() as connection:
+        actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
+    assert actions == ["round.created", "round.created", "self_check.submitted", "self_check.replaced"]

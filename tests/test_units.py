@@ -1,0 +1,116 @@
+"""Inspected units through GraphQL: 三定 data, bad input, optimistic locking, the liaison's
+view, audit entries."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from backend.audit.service import verify_chain
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+
+CREATE = """mutation($c: String!, $i: UnitInput!) { createUnit(tenantCode: $c, input: $i) {
+    id creditCode name unitType version approvedStaffing { key count } leadershipPosts { key count }
+    internalBodies actualStaffing { key count } actualAsOf } }"""
+UPDATE = "mutation($c: String!, $id: ID!, $v: Int!, $i: UnitInput!) { updateUnit(tenantCode: $c, id: $id, version: $v, input: $i) { version name } }"
+UNITS = "query($c: String!) { units(tenantCode: $c) { id name } }"
+
+FINANCE = {
+    "creditCode": "11431321mb1234567x",
+    "name": "双峰县财政局",
+    "unitType": "政府机关",
+    "approvedStaffing": [{"key": "行政编制", "count": 18}, {"key": "机关工勤编制", "count": 2}],
+    "leadershipPosts": [{"key": "正科级", "count": 1}, {"key": "副科级", "count": 3}],
+    "internalBodies": ["办公室", "预算股", "国库股"],
+    "actualStaffing": [{"key": "行政编制", "count": 19}],
+    "actualAsOf": "2026-10-31",
+}
+
+
+@pytest.fixture
+async def county(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    inspector = await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
+    return inspector
+
+
+async def unit_rows(runtime) -> list:
+    async with runtime.engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(text("SELECT id, credit_code, name, version FROM t431321.inspected_unit ORDER BY id"))]
+
+
+async def test_register_read_and_update_a_unit_with_its_staffing(runtime, county):
+    async with Api(runtime) as api:
+        created = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]
+        assert created["creditCode"] == "11431321MB1234567X" and created["version"] == 1
+        assert created["approvedStaffing"] == [{"key": "行政编制", "count": 18}, {"key": "机关工勤编制", "count": 2}]
+        assert created["internalBodies"] == ["办公室", "预算股", "国库股"] and created["actualAsOf"] == "2026-10-31"
+        updated = await api.call(UPDATE, county, c="431321", id=created["id"], v=1, i={**FINANCE, "name": "双峰县财政局（国资）"})
+        assert updated["data"]["updateUnit"] == {"version": 2, "name": "双峰县财政局（国资）"}
+        listed = await api.call(UNITS, county, c="431321")
+        assert listed["data"]["units"] == [{"id": created["id"], "name": "双峰县财政局（国资）"}]
+    async with runtime.engine.connect() as connection:
+        audit = (await connection.execute(text("SELECT actor, action, before->>'name', after->>'name' FROM t431321.audit_event ORDER BY seq"))).all()
+    assert [tuple(row) for row in audit] == [
+        ("sf.inspector", "unit.created", None, "双峰县财政局"),
+        ("sf.inspector", "unit.updated", "双峰县财政局", "双峰县财政局（国资）"),
+    ]
+    assert (await verify_chain(runtime.engine, "431321")).intact
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"creditCode": "123"}, "INVALID_CREDIT_CODE", "creditCode"),
+        ({"creditCode": "1143'; DROP TABLE x"}, "INVALID_CREDIT_CODE", "creditCode"),
+        ({"name": " "}, "INVALID_NAME", "name"),
+        ({"name": "局" * 129}, "INVALID_NAME", "name"),
+        ({"unitType": "企业"}, "INVALID_UNIT_TYPE", "unitType"),
+        ({"approvedStaffing": [{"key": "临时编制", "count": 1}]}, "INVALID_CATEGORY", "approvedStaffing"),
+        ({"approvedStaffing": [{"key": "行政编制", "count": -1}]}, "INVALID_COUNT", "approvedStaffing"),
+        ({"approvedStaffing": [{"key": "行政编制", "count": 1}, {"key": "行政编制", "count": 2}]}, "INVALID_CATEGORY", "approvedStaffing"),
+        ({"leadershipPosts": [{"key": "科员", "count": 1}]}, "INVALID_CATEGORY", "leadershipPosts"),
+        ({"internalBodies": ["办公室", "办公室"]}, "INVALID_NAME", "internalBodies"),
+        ({"internalBodies": ["办\u200b公室"]}, "INVALID_NAME", "internalBodies"),
+        ({"actualAsOf": "2999-01-01"}, "INVALID_DATE", "actualAsOf"),
+    ],
+)
+async def test_bad_unit_data_gets_a_field_error_and_changes_nothing(runtime, county, change, code, field):
+    async with Api(runtime) as api:
+        result = await api.call(CREATE, county, c="431321", i={**FINANCE, **change})
+    assert result["errors"][0]["extensions"] == {"code": code, "field": field}
+    assert await unit_rows(runtime) == []
+
+
+async def test_a_stale_version_or_a_taken_code_is_refused_and_changes_nothing(runtime, county):
+    async with Api(runtime) as api:
+        first = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]
+        other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y", "name": "县教育局"}))["data"]["createUnit"]
+        await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={**FINANCE, "name": "改名一次"})
+        before = await unit_rows(runtime)
+        stale = await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={**FINANCE, "name": "改名两次"})
+        taken = await api.call(UPDATE, county, c="431321", id=other["id"], v=1, i=FINANCE)
+        duplicate = await api.call(CREATE, county, c="431321", i=FINANCE)
+        missing = await api.call(UPDATE, county, c="431321", id="999", v=1, i=FINANCE)
+    assert stale["errors"][0]["extensions"] == {"code": "STALE_VERSION", "field": "version"}
+    assert error_code(taken) == error_code(duplicate) == "DUPLICATE"
+    assert error_code(missing) == "NOT_FOUND"
+    assert await unit_rows(runtime) == before
+
+
+async def test_concurrent_registrations_of_one_code_make_one_unit(runtime, county):
+    async with Api(runtime) as api:
+        results = await asyncio.gather(*(api.call(CREATE, county, c="431321", i=FINANCE) for _ in range(4)))
+    assert sorted(error_code(r) or "OK" for r in results) == ["DUPLICATE", "DUPLICATE", "DUPLICATE", "OK"]
+    assert len(await unit_rows(runtime)) == 1
+
+
+async def test_a_liaison_sees_only_its_own_unit(runtime, county):
+    async with Api(runtime) as api:
+        finance = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]["id"]
+        other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y"}))["data"]["createUnit"]["id"]
+        liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", int(finance))))
+        assert (await api.call(UNITS, liaison, c="431321"))["data"]["units"] == [{"id": finance, "name": "双峰县财政局"}]
+        assert error_code(await api.call('query($id: ID!) { unit(tenantCode: "431321", id: $id) { name } }', liaison, id=other)) == "NOT_FOUND"
+        assert error_code(await api.call(CREATE, liaison, c="431321", i={**FINANCE, "creditCode": "11431321MB0000000Z"})) == "FORBIDDEN"
