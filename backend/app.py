@@ -1,4 +1,5 @@
-"""The Litestar application: GraphQL at /graphql (GraphiQL on), /healthz and /readyz."""
+"""The Litestar application: GraphQL at /graphql (GraphiQL on), evidence files at /evidence,
+/healthz and /readyz."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from sqlalchemy import text
 from strawberry.litestar import make_graphql_controller
 
 from backend.context import context_getter
+from backend.errors import domain_error_response
+from backend.evidence.routes import download_evidence, upload_evidence
+from backend.findings.routes import export_ledger, findings_template
 from backend.runtime import Runtime
 from backend.schema import build_schema
 from backend.settings import Settings
+from tenants.errors import DomainError
 
 READINESS_TIMEOUT_SECONDS = 2.0
 
@@ -65,7 +70,9 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
-        route_handlers=[graphql_controller(settings), healthz, readyz],
+        route_handlers=[graphql_controller(settings), healthz, readyz, upload_evidence, download_evidence, export_ledger,
+                        findings_template],
+        exception_handlers={DomainError: domain_error_response},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,
     )

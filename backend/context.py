@@ -8,6 +8,7 @@ from litestar import Request
 from strawberry.litestar import BaseContext
 
 from backend.identity.service import IdentityService, unauthenticated
+from backend.loaders import Loaders
 from backend.ratelimit import spend
 from backend.runtime import Runtime
 from tenants.access import Principal, Scope, require_scope
@@ -18,6 +19,7 @@ class Context(BaseContext, kw_only=True):
     source_ip: str | None
     bearer: str | None
     request_id: str  # the caller's X-Request-Id, or a new one; written into audit entries
+    loaders: Loaders
     authenticated: Principal | None = None
 
     @property
@@ -71,4 +73,5 @@ async def context_getter(request: Request) -> Context:
         source_ip=client_ip(request, runtime.settings.edge.trusted_proxies),
         bearer=token.strip() if scheme.lower() == "bearer" else None,
         request_id=(request.headers.get("x-request-id") or uuid.uuid4().hex)[:64],
+        loaders=Loaders(runtime.engine),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from litestar import Request, Response
 from strawberry.extensions import SchemaExtension
 
 from tenants.errors import DomainError
@@ -19,3 +20,17 @@ class DomainErrors(SchemaExtension):
             original = error.original_error
             if isinstance(original, DomainError):
                 error.extensions = {"code": original.code, **({"field": original.field} if original.field else {})}
+
+
+# HTTP status of a refusal outside GraphQL (file endpoints); any other code is a 400.
+HTTP_STATUS = {
+    "UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "FILE_TOO_LARGE": 413,
+    "UNSUPPORTED_FILE_TYPE": 415, "RATE_LIMITED": 429,
+}
+
+
+def domain_error_response(request: Request, error: DomainError) -> Response:
+    """A refusal on a plain HTTP endpoint, shaped like a GraphQL error."""
+    extensions = {"code": error.code, **({"field": error.field} if error.field else {})}
+    return Response({"errors": [{"message": error.message, "extensions": extensions}]},
+                    status_code=HTTP_STATUS.get(error.code, 400))

@@ -23,12 +23,15 @@ from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
+from backend.ledger.mutations import LedgerMutation
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.settings import EdgeLimits
 
 Query = merge_types("Query", (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation))
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation)
+)
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -88,6 +88,8 @@ class Settings:
     queue_name: str
     edge: EdgeLimits
     redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits)
+    evidence_max_bytes: int = 20 * 1024 * 1024  # one evidence file (and one Excel import)
+    reopen_window_days: int = 365  # how long after 销号 an entry may be reopened (回头看)
     # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
     extra_tenant_migrations: tuple[Path, ...] = ()
 
@@ -98,6 +100,10 @@ class Settings:
     @property
     def uses_embedded_redis(self) -> bool:
         return not self.redis_url
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +127,8 @@ class Settings:
             pool_recycle_seconds=_env_int("XUNCHA_POOL_RECYCLE_SECONDS", 900),
             queue_name=os.environ.get("XUNCHA_QUEUE_NAME", "xuncha:queue"),
             edge=EdgeLimits.from_env(production=environment == "production"),
+            evidence_max_bytes=_env_int("XUNCHA_EVIDENCE_MAX_MB", 20) * 1024 * 1024,
+            reopen_window_days=_env_int("XUNCHA_REOPEN_WINDOW_DAYS", 365),
             extra_tenant_migrations=tuple(
                 Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p
             ),

@@ -3,8 +3,13 @@ that compares a migrated tenant schema with the models reads it from here."""
 
 from backend.audit.models import AuditEvent
 from backend.db import TenantBase
-from backend.findings.models import Finding, LedgerEntry
+from backend.evidence.models import EvidenceFile
+from backend.findings.models import Finding
+from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.units.models import InspectedUnit
 
-__all__ = ["AuditEvent", "Finding", "LedgerEntry", "InspectedUnit", "InspectionRound", "RoundMember", "RoundUnit", "SelfCheck", "TenantBase"]
+__all__ = [
+    "AuditEvent", "EventEvidence", "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit", "InspectionRound",
+    "LedgerEntry", "LedgerEvent", "RoundMember", "RoundUnit", "SelfCheck", "TenantBase",
+]

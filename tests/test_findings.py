@@ -12,7 +12,7 @@ from tests.test_statement_counts import counting_statements
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) {
     id taxonomyCode taxonomyName severity fixedOnSpot foundBy evidenceSources
     ledger { state deadline overdue responsiblePerson version } } }"""
-LIST = 'query($f: Int!) { findings(tenantCode: "431321", first: $f) { id unitId ledger { state overdue } } }'
+LIST = 'query($f: Int!) { findings(tenantCode: "431321", first: $f) { items { id unitId ledger { state overdue } } } }'
 
 
 def finding(**change):
@@ -83,17 +83,70 @@ async def test_bad_findings_get_a_field_error_and_change_nothing(runtime, county
     assert await findings_count(runtime) == (0, 0)
 
 
-async def test_listing_costs_one_statement_more_than_auth_for_any_page_and_a_liaison_sees_its_unit(runtime, county):
+PAGE = """query($f: Int!) { findings(tenantCode: "431321", first: $f) { items {
+    id unitId unit { name } round { name unitIds } ledger { state overdue latestProgress { note evidence { url } }
+    history { action } extensionRequests { state } } } } }"""
+
+
+async def test_a_page_with_its_relations_costs_the_same_statements_for_1_or_50_findings(runtime, county):
     liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", 2)))
     async with Api(runtime) as api:
         for unit in ("1", "2", "1", "2", "1"):
-            await api.call(LOG, county, i=finding(unitId=unit))
+            logged = (await api.call(LOG, county, i=finding(unitId=unit)))["data"]["logFinding"]
+            await api.call('mutation($f: ID!) { reportProgress(tenantCode: "431321", findingId: $f, version: 1, note: "已启动整改") { id } }',
+                           county, f=logged["id"])
         with counting_statements(runtime.engine) as small:
-            assert len((await api.call(LIST, county, f=1))["data"]["findings"]) == 1
+            assert len((await api.call(PAGE, county, f=1))["data"]["findings"]["items"]) == 1
         with counting_statements(runtime.engine) as large:
-            assert len((await api.call(LIST, county, f=50))["data"]["findings"]) == 5
-        assert len(small) == len(large)
-        seen = (await api.call(LIST, liaison, f=50))["data"]["findings"]
+            page = (await api.call(PAGE, county, f=50))["data"]["findings"]["items"]
+        assert len(page) == 5 and all(f["ledger"]["latestProgress"]["note"] == "已启动整改" for f in page)
+        assert len(small) == len(large), large
+        seen = (await api.call(PAGE, liaison, f=50))["data"]["findings"]["items"]
         assert [f["unitId"] for f in seen] == ["2", "2"]
+        assert {tuple(f["round"]["unitIds"]) for f in seen} == {("2",)}  # a liaison sees only its unit of the round
         refused = await api.call(LOG, liaison, i=finding(unitId="2"))
     assert error_code(refused) == "FORBIDDEN"
+
+
+FILTERED = """query($filter: FindingFilterInput, $order: FindingOrder!, $after: String) {
+    findings(tenantCode: "431321", filter: $filter, order: $order, first: 2, after: $after) {
+    totalCount nextCursor items { code ledger { deadline } } } }"""
+
+
+async def test_filters_sorts_and_cursors(runtime, county):
+    rows = [("A-1", "1", "C03.K01.M01", "2026-01-05", "2026-02-01"), ("A-2", "2", "C03.K02.M01", "2026-03-01", "2099-10-31"),
+            ("A-3", "1", "C02.K01.M01", "2026-02-01", "2099-12-31"), ("A-4", "2", "C03.K01.M01", "2026-04-01", "2100-03-31")]
+    async with Api(runtime) as api:
+        for code, unit, taxonomy, found, deadline in rows:
+            await api.call(LOG, county, i=finding(code=code, unitId=unit, taxonomyCode=taxonomy, foundOn=found, deadline=deadline))
+
+        async def codes(filter=None, order="NEWEST") -> tuple[int, list[str]]:
+            result, after, seen = None, None, []
+            while True:
+                result = (await api.call(FILTERED, county, filter=filter, order=order, after=after))["data"]["findings"]
+                seen += [item["code"] for item in result["items"]]
+                if not (after := result["nextCursor"]):
+                    return result["totalCount"], seen
+
+        assert await codes() == (4, ["A-4", "A-3", "A-2", "A-1"])
+        assert await codes(order="DEADLINE") == (4, ["A-1", "A-2", "A-3", "A-4"])
+        assert await codes(order="FOUND_ON") == (4, ["A-4", "A-2", "A-3", "A-1"])
+        assert await codes({"taxonomyCode": "C03"}) == (3, ["A-4", "A-2", "A-1"])
+        assert await codes({"taxonomyCode": "C03.K01"}, "DEADLINE") == (2, ["A-1", "A-4"])
+        assert await codes({"unitId": "2", "roundId": "1"}) == (2, ["A-4", "A-2"])
+        assert await codes({"overdue": True}) == (1, ["A-1"])  # the only deadline certainly past
+        assert await codes({"deadlineFrom": "2099-10-01", "deadlineTo": "2099-12-31"}, "DEADLINE") == (2, ["A-2", "A-3"])
+        assert await codes({"states": ["已销号"]}) == (0, [])
+        refusals = [
+            await api.call(FILTERED, county, filter={"states": ["完成"]}, order="NEWEST"),
+            await api.call(FILTERED, county, filter={"taxonomyCode": "C99"}, order="NEWEST"),
+            await api.call(FILTERED, county, filter={"deadlineFrom": "2027-01-01", "deadlineTo": "2026-01-01"}, order="NEWEST"),
+            await api.call(FILTERED, county, order="DEADLINE", after="bm90LWEtY3Vyc29y"),
+            await api.call(FILTERED, county, order="DEADLINE",
+                           after=(await api.call(FILTERED, county, order="NEWEST"))["data"]["findings"]["nextCursor"]),
+            await api.call(LOG, county, i=finding(code="A-1")),
+            await api.call(LOG, county, i=finding(code="WT000009")),
+        ]
+    assert [error_code(r) for r in refusals] == ["INVALID_STATE", "UNKNOWN_TAXONOMY_CODE", "INVALID_PERIOD", "INVALID_CURSOR",
+                                                 "INVALID_CURSOR", "DUPLICATE", "INVALID_FINDING_CODE"]
+    assert await findings_count(runtime) == (4, 4)

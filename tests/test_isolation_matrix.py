@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, text
 
+from backend.evidence.store import EvidenceStore
+from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.identity.service import IdentityService
 from backend.schema import schema
@@ -113,6 +115,67 @@ def self_check_outcome(actor: Actor, target: str) -> str | None:
     return None if writes else "FORBIDDEN"
 
 
+def ledger_outcome(*roles: str) -> Callable[[Actor, str], str | None]:
+    """A ledger action: the roles of workflow.py, in the target tenant itself."""
+
+    def outcome(actor: Actor, target: str) -> str | None:
+        if not actor.reads(target):
+            return "NOT_FOUND"
+        return None if actor.superuser or (actor.place == target and actor.role in roles) else "FORBIDDEN"
+
+    return outcome
+
+
+RECTIFIERS = ("admin", "inspector", "liaison")
+
+
+async def fresh_finding(world: World, target: str, state: str, *, pending_extension: bool = False) -> dict:
+    """A new finding on unit 1 (the liaisons' unit) whose ledger entry is in `state`, version 1."""
+    schema = f"t{CODES[target]}"
+    closed_at = "now()" if state == "已销号" else "NULL"
+    async with world.runtime.engine.begin() as connection:
+        finding = (await connection.execute(text(
+            f"INSERT INTO {schema}.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
+            " VALUES (1, 1, 'C03.K01.M01', 'seed-1', '超编', '一般', '2026-03-02', 'matrix') RETURNING id"
+        ))).scalar_one()
+        await connection.execute(text(
+            f"INSERT INTO {schema}.ledger_entry (finding_id, state, deadline, responsible_unit, closed_at)"
+            f" VALUES ({finding}, '{state}', '2026-06-30', '财政局', {closed_at})"
+        ))
+        extension = None
+        if pending_extension:
+            extension = (await connection.execute(text(
+                f"INSERT INTO {schema}.extension_request (finding_id, requested_deadline, reason, requested_by)"
+                f" VALUES ({finding}, '2026-09-30', '程序未走完', 'matrix') RETURNING id"
+            ))).scalar_one()
+    return {"c": CODES[target], "f": str(finding), "x": str(extension)}
+
+
+def in_state(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: fresh_finding(world, target, state, **options)
+
+
+def ledger_action(name: str, arguments: str) -> str:
+    return f"mutation($c: String!, $f: ID!) {{ {name}(tenantCode: $c, findingId: $f, version: 1, {arguments}) {{ ledger {{ state }} }} }}"
+
+
+async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
+    """The shipped import template, uploaded by the actor in the target tenant (its dry run
+    reports the example row's unknown unit: a report, not a refusal)."""
+    store = EvidenceStore(world.runtime.settings.evidence_dir)
+    stored = await store.put("模板.xlsx", _chunks(TEMPLATE_PATH.read_bytes()), 1 << 20)
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(text(
+            f"INSERT INTO t{CODES[target]}.evidence_file (sha256, uploaded_by, size, content_type)"
+            " VALUES (:s, :u, :n, 'application/xlsx') ON CONFLICT DO NOTHING"
+        ), {"s": stored.sha256, "u": actor.username or "anonymous", "n": stored.size})
+    return {"c": CODES[target], "s": stored.sha256}
+
+
+async def _chunks(content: bytes):
+    yield content
+
+
 def new_child_code(world: World, target: str) -> str:
     n = next(world.counter) % 60
     return {"P": f"43{40 + n}00", "O": f"44{40 + n}00", "C": f"4313{40 + n}"}.get(target, "431399")
@@ -199,12 +262,28 @@ OPERATIONS = [
               guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
     Operation("submitSelfCheck", "mutation($c: String!) { submitSelfCheck(tenantCode: $c, roundId: \"1\", unitId: \"1\", content: \"已对照三定规定自查，未发现超编。\") { id } }",
               guarded(self_check_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("findings", "query($c: String!) { findings(tenantCode: $c) { id ledger { state } } }",
+    Operation("findings", "query($c: String!) { findings(tenantCode: $c) { items { id ledger { state } } } }",
               guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("logFinding", "mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: \"1\", unitId: \"1\", "
               "taxonomyCode: \"C03.K01.M01\", description: \"实有人数超过核定编制 2 名\", severity: \"一般\", "
               "foundOn: \"2026-03-02\", deadline: \"2026-06-30\"}) { id } }",
               guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("finding", "query($c: String!, $f: ID!) { finding(tenantCode: $c, id: $f) { id unit { name } round { name } } }",
+              guarded(read_outcome, writes=False), in_state("挂号")),
+    Operation("reportProgress", ledger_action("reportProgress", "note: \"已清退\""), guarded(ledger_outcome(*RECTIFIERS)), in_state("挂号")),
+    Operation("requestCloseOut", ledger_action("requestCloseOut", "note: \"已整改\""), guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")),
+    Operation("closeOut", ledger_action("closeOut", "note: \"属实\""), guarded(ledger_outcome("reviewer")), in_state("申请销号")),
+    Operation("sendBack", ledger_action("sendBack", "reason: \"未完成\""), guarded(ledger_outcome("reviewer")), in_state("申请销号")),
+    Operation("reopenLedger", ledger_action("reopenLedger", "reason: \"反弹\""), guarded(ledger_outcome("reviewer", "inspector")), in_state("已销号")),
+    Operation("updateRectificationPlan", ledger_action("updateRectificationPlan", "input: {measures: \"清退\"}"),
+              guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")),
+    Operation("setDeadline", ledger_action("setDeadline", "deadline: \"2026-08-31\""), guarded(ledger_outcome("admin", "inspector")), in_state("挂号")),
+    Operation("requestExtension", ledger_action("requestExtension", "deadline: \"2026-08-31\", reason: \"程序\""),
+              guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")),
+    Operation("decideExtension", "mutation($c: String!, $x: ID!) { decideExtension(tenantCode: $c, extensionId: $x, approve: true) { id } }",
+              guarded(ledger_outcome("reviewer")), in_state("整改中", pending_extension=True)),
+    Operation("importFindings", "mutation($c: String!, $s: String!) { importFindings(tenantCode: $c, sha256: $s) { errors { code } } }",
+              guarded(unit_write_outcome), uploaded_template),
     Operation("revokeApiToken", "mutation($i: ID!) { revokeApiToken(id: $i) }", guarded(lambda a, t: "NOT_FOUND"),
               lambda w, a, t: {"i": str(w.foreign_token[t])}),
 ]
@@ -268,11 +347,12 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
     return world, actors
 
 
-async def test_isolation_matrix(runtime):
+async def test_isolation_matrix(runtime, tmp_path):
     # Generous rate limits: the matrix is one client making a thousand calls.
     runtime = dataclasses.replace(
         runtime, settings=dataclasses.replace(
-            runtime.settings, edge=dataclasses.replace(runtime.settings.edge, login_attempts_per_minute=10_000, mutations_per_minute=10_000)
+            runtime.settings, data_dir=tmp_path,
+            edge=dataclasses.replace(runtime.settings.edge, login_attempts_per_minute=10_000, mutations_per_minute=10_000),
         )
     )
     world, actors = await build_world(runtime)

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
+from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding, LedgerEntry
-from backend.findings.taxonomy import TAXONOMY_VERSION, is_manifestation
-from backend.rounds.models import RoundUnit
-from tenants.access import Principal, Role, not_found, require_write, visible_units
+from backend.db import violated_constraint
+from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
+from backend.findings.taxonomy import TAXONOMY, TAXONOMY_VERSION, is_manifestation
+from backend.ledger.models import LedgerEntry
+from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
+from backend.rounds.models import InspectionRound, RoundUnit
+from backend.text import clean_text
+from backend.units.models import InspectedUnit
+from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine
 
 FINDING_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
-MAX_TEXT = 5_000
+MAX_EXPORT_ROWS = 50_000
+_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,31}")
+_GENERATED_CODE = re.compile(r"WT\d+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class FindingData:
+    code: str | None  # None: numbered WT + id by the database
     round_id: int
     unit_id: int
     taxonomy_code: str
@@ -32,26 +46,27 @@ class FindingData:
     fixed_on_spot: bool
     found_on: date
     deadline: date
+    responsible_unit: str | None  # None: the inspected unit itself
     responsible_person: str | None
     measures: str | None
     close_note: str | None
 
 
-def _text(value: str | None, field: str, *, required: bool) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise DomainError("INVALID_TEXT", "此项不能为空", field=field)
+def check_code_of_finding(code: str | None) -> str | None:
+    if code is None or not code.strip():
         return None
-    if len(value) > MAX_TEXT:
-        raise DomainError("INVALID_TEXT", f"不能超过 {MAX_TEXT} 个字符", field=field)
-    return value
+    code = code.strip()
+    if not _CODE.fullmatch(code):
+        raise DomainError("INVALID_FINDING_CODE", "问题编号须为 1 到 32 位字母、数字、“-”或“_”", field="code")
+    if _GENERATED_CODE.fullmatch(code):
+        raise DomainError("INVALID_FINDING_CODE", "“WT+数字”留给系统自动编号，请换一个编号", field="code")
+    return code
 
 
 def check_finding(
-    *, round_id: int, unit_id: int, taxonomy_code: str, description: str, evidence_sources: list[str], severity: str,
+    *, round_id: int, unit_id: int, taxonomy_code: str, description: str, evidence_sources: Sequence[str], severity: str,
     fixed_on_spot: bool, found_on: date, deadline: date | None, responsible_person: str | None, measures: str | None,
-    close_note: str | None, today: date,
+    close_note: str | None, today: date, code: str | None = None, responsible_unit: str | None = None,
 ) -> FindingData:
     if not is_manifestation(taxonomy_code):
         raise DomainError("UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {taxonomy_code!r} 不存在（须为具体表现一级，如 C03.K01.M01）", field="taxonomyCode")
@@ -66,80 +81,228 @@ def check_finding(
     elif deadline is None or deadline < found_on:
         raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
     return FindingData(
-        round_id=round_id, unit_id=unit_id, taxonomy_code=taxonomy_code,
-        description=_text(description, "description", required=True), evidence_sources=list(evidence_sources),
+        code=check_code_of_finding(code), round_id=round_id, unit_id=unit_id, taxonomy_code=taxonomy_code,
+        description=clean_text(description, "description", required=True), evidence_sources=list(evidence_sources),
         severity=severity, fixed_on_spot=fixed_on_spot, found_on=found_on, deadline=deadline,
+        responsible_unit=clean_name(responsible_unit, field="responsibleUnit", max_length=128) if responsible_unit else None,
         responsible_person=clean_name(responsible_person, field="responsiblePerson") if responsible_person else None,
-        measures=_text(measures, "measures", required=False),
-        close_note=_text(close_note, "closeNote", required=fixed_on_spot),
+        measures=clean_text(measures, "measures", required=False),
+        close_note=clean_text(close_note, "closeNote", required=fixed_on_spot),
     )
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """What a ledger listing (or export) is limited to; every field optional."""
+
+    round_id: int | None = None
+    unit_id: int | None = None
+    taxonomy_code: str | None = None  # a category, kind or manifestation: everything under it
+    states: frozenset[str] = field(default_factory=frozenset)
+    overdue: bool | None = None
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.taxonomy_code is not None and self.taxonomy_code not in TAXONOMY:
+            raise DomainError("UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {self.taxonomy_code!r} 不存在", field="taxonomyCode")
+        if not self.states <= set(LEDGER_STATES):
+            raise DomainError("INVALID_STATE", f"台账状态须为：{'、'.join(LEDGER_STATES)}", field="states")
+        if self.deadline_from and self.deadline_to and self.deadline_from > self.deadline_to:
+            raise DomainError("INVALID_PERIOD", "期限范围的起点不能晚于终点", field="deadlineFrom")
+
+    def apply(self, query: Select, today: date) -> Select:
+        if self.round_id is not None:
+            query = query.where(Finding.round_id == self.round_id)
+        if self.unit_id is not None:
+            query = query.where(Finding.unit_id == self.unit_id)
+        if self.taxonomy_code is not None:
+            query = query.where(or_(Finding.taxonomy_code == self.taxonomy_code,
+                                    Finding.taxonomy_code.startswith(self.taxonomy_code + ".", autoescape=True)))
+        if self.states:
+            query = query.where(LedgerEntry.state.in_(sorted(self.states)))
+        if self.overdue is not None:
+            overdue = and_(LedgerEntry.state != CLOSED, LedgerEntry.deadline < today)
+            query = query.where(overdue if self.overdue else ~overdue)
+        if self.deadline_from is not None:
+            query = query.where(LedgerEntry.deadline >= self.deadline_from)
+        if self.deadline_to is not None:
+            query = query.where(LedgerEntry.deadline <= self.deadline_to)
+        return query
+
+
+class FindingSort(enum.Enum):
+    NEWEST = "newest"  # most recently logged first
+    DEADLINE = "deadline"  # the most urgent deadline first
+    FOUND_ON = "found_on"  # most recently found first
+
+    @property
+    def key(self):
+        return {FindingSort.NEWEST: None, FindingSort.DEADLINE: LedgerEntry.deadline, FindingSort.FOUND_ON: Finding.found_on}[self]
+
+    @property
+    def ascending(self) -> bool:
+        return self is FindingSort.DEADLINE
+
+
+def encode_cursor(sort: FindingSort, row) -> str:
+    value = None if sort.key is None else getattr(row, sort.key.key).isoformat()
+    return base64.urlsafe_b64encode(orjson.dumps([sort.value, value, row.id])).decode()
+
+
+def decode_cursor(sort: FindingSort, cursor: str) -> tuple[date | None, int]:
+    try:
+        name, value, finding_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if name != sort.value or not isinstance(finding_id, int):
+            raise ValueError(name)
+        return (None if sort.key is None else date.fromisoformat(value)), finding_id
+    except (ValueError, TypeError, AttributeError, orjson.JSONDecodeError):
+        raise DomainError("INVALID_CURSOR", "分页游标无效（或与排序方式不符），请从第一页重新查询", field="after") from None
+
+
+def _after(sort: FindingSort, cursor: str) -> object:
+    value, finding_id = decode_cursor(sort, cursor)
+    if sort.key is None:
+        return Finding.id < finding_id
+    if sort.ascending:
+        return or_(sort.key > value, and_(sort.key == value, Finding.id > finding_id))
+    return or_(sort.key < value, and_(sort.key == value, Finding.id < finding_id))
+
+
+def _order(sort: FindingSort) -> list:
+    if sort.key is None:
+        return [Finding.id.desc()]
+    if sort.ascending:
+        return [sort.key.asc(), Finding.id.asc()]
+    return [sort.key.desc(), Finding.id.desc()]
+
+
+LISTED_COLUMNS = (
+    *Finding.__table__.columns, LedgerEntry.state, LedgerEntry.deadline, LedgerEntry.responsible_unit,
+    LedgerEntry.responsible_person, LedgerEntry.measures, LedgerEntry.close_note, LedgerEntry.closed_at,
+    LedgerEntry.version.label("ledger_version"),
+)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Finding rows, the units the caller sees (None: all; a liaison's relations are limited
+    to them) and the cursor of the next page (None: no more)."""
+
+    rows: list
+    units: frozenset[int] | None
+    next_cursor: str | None = None
 
 
 class FindingService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def log(self, principal: Principal, tenant_code: str, data: FindingData, request_id: str | None):
+    async def log(self, principal: Principal, tenant_code: str, data: FindingData, request_id: str | None) -> Listed:
         """The finding and its ledger entry (挂号, or 已销号 at once when fixed on the spot),
         with one audit entry, in one transaction."""
         place = await readable_place(self.engine, principal, tenant_code)
         require_write(principal, place, FINDING_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            covered = await connection.execute(
-                select(RoundUnit.unit_id).where(RoundUnit.round_id == data.round_id, RoundUnit.unit_id == data.unit_id)
-            )
-            if covered.first() is None:
-                raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
-            finding = (
-                await connection.execute(
-                    insert(Finding)
-                    .values(round_id=data.round_id, unit_id=data.unit_id, taxonomy_code=data.taxonomy_code,
-                            taxonomy_version=TAXONOMY_VERSION, description=data.description,
-                            evidence_sources=data.evidence_sources, severity=data.severity,
-                            fixed_on_spot=data.fixed_on_spot, found_on=data.found_on, found_by=principal.username)
-                    .returning(Finding.id)
-                )
-            ).scalar_one()
-            await connection.execute(
-                insert(LedgerEntry).values(
-                    finding_id=finding, state="已销号" if data.fixed_on_spot else "挂号", deadline=data.deadline,
-                    responsible_person=data.responsible_person, measures=data.measures, close_note=data.close_note,
-                    closed_at=func.now() if data.fixed_on_spot else None,
-                )
-            )
-            await record_audit(
-                connection, tenant_code, actor=principal.username, action="finding.logged", entity="finding",
-                entity_id=str(finding),
-                after={"round_id": data.round_id, "unit_id": data.unit_id, "taxonomy_code": data.taxonomy_code,
-                       "severity": data.severity, "fixed_on_spot": data.fixed_on_spot, "deadline": data.deadline.isoformat()},
-                request_id=request_id,
-            )
-        return (await self.list(principal, tenant_code, first=1, after=None, finding_id=finding))[0]
+            finding_id = await insert_finding(connection, tenant_code, data, principal.username, request_id)
+        return await self.get(principal, tenant_code, finding_id, place=place)
 
-    async def list(
-        self, principal: Principal, tenant_code: str, *, first: int, after: int | None,
-        round_id: int | None = None, finding_id: int | None = None,
-    ) -> list:
-        """A page of findings with their ledger entries, newest first, in one statement.
-        A liaison sees only its unit's findings."""
+    async def get(self, principal: Principal, tenant_code: str, finding_id: int, *, place: Place | None = None) -> Listed:
+        place = place or await readable_place(self.engine, principal, tenant_code)
+        query = self._select(principal, place).where(Finding.id == finding_id)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+        if row is None:
+            raise not_found()
+        return Listed([row], visible_units(principal, place))
+
+    async def page(
+        self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, first: int,
+        after: str | None, today: date,
+    ) -> Listed:
+        """A page of findings with their ledger entries in one statement (one row more than
+        asked says whether another page follows). A liaison sees only its unit's findings."""
         place = await readable_place(self.engine, principal, tenant_code)
-        query = (
-            select(*Finding.__table__.columns, LedgerEntry.state, LedgerEntry.deadline, LedgerEntry.responsible_person,
-                   LedgerEntry.measures, LedgerEntry.version.label("ledger_version"))
-            .join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
-            .order_by(Finding.id.desc())
-            .limit(first)
-        )
+        query = filter.apply(self._select(principal, place), today).order_by(*_order(sort)).limit(first + 1)
         if after is not None:
-            query = query.where(Finding.id < after)
-        if round_id is not None:
-            query = query.where(Finding.round_id == round_id)
-        if finding_id is not None:
-            query = query.where(Finding.id == finding_id)
-        if (units := visible_units(principal, place)) is not None:
-            query = query.where(Finding.unit_id.in_(units))
+            query = query.where(_after(sort, after))
         async with tenant_engine(self.engine, tenant_code).connect() as connection:
             rows = (await connection.execute(query)).all()
-        if finding_id is not None and not rows:
-            raise not_found()
+        more = len(rows) > first
+        rows = rows[:first]
+        return Listed(rows, visible_units(principal, place), encode_cursor(sort, rows[-1]) if more else None)
+
+    async def export_rows(
+        self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
+    ) -> list:
+        """Every finding the filter selects, with its unit's and round's names, for an export."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        query = (
+            self._select(principal, place)
+            .add_columns(InspectedUnit.name.label("unit_name"), InspectionRound.name.label("round_name"))
+            .join(InspectedUnit, InspectedUnit.id == Finding.unit_id)
+            .join(InspectionRound, InspectionRound.id == Finding.round_id)
+        )
+        query = filter.apply(query, today).order_by(*_order(sort)).limit(MAX_EXPORT_ROWS + 1)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            rows = (await connection.execute(query)).all()
+        if len(rows) > MAX_EXPORT_ROWS:
+            raise DomainError("TOO_MANY_ROWS", f"一次最多导出 {MAX_EXPORT_ROWS} 条，请缩小筛选范围", field="filter")
         return rows
+
+    async def count(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, today: date) -> int:
+        place = await readable_place(self.engine, principal, tenant_code)
+        query = filter.apply(self._select(principal, place).with_only_columns(func.count()), today)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(query)).scalar_one()
+
+    @staticmethod
+    def _select(principal: Principal, place: Place) -> Select:
+        query = select(*LISTED_COLUMNS).join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
+        if (units := visible_units(principal, place)) is not None:
+            query = query.where(Finding.unit_id.in_(units))
+        return query
+
+
+async def insert_finding(
+    connection: AsyncConnection, tenant_code: str, data: FindingData, actor: str, request_id: str | None
+) -> int:
+    """Insert a checked finding and its ledger entry, with an audit entry, in the caller's transaction."""
+    unit_name = (
+        await connection.execute(
+            select(InspectedUnit.name)
+            .join(RoundUnit, RoundUnit.unit_id == InspectedUnit.id)
+            .where(RoundUnit.round_id == data.round_id, RoundUnit.unit_id == data.unit_id)
+        )
+    ).scalar_one_or_none()
+    if unit_name is None:
+        raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
+    try:  # a duplicate code aborts the transaction; the caller's whole change is refused
+        finding_id = (
+            await connection.execute(
+                insert(Finding)
+                .values(code=data.code, round_id=data.round_id, unit_id=data.unit_id, taxonomy_code=data.taxonomy_code,
+                        taxonomy_version=TAXONOMY_VERSION, description=data.description,
+                        evidence_sources=data.evidence_sources, severity=data.severity,
+                        fixed_on_spot=data.fixed_on_spot, found_on=data.found_on, found_by=actor)
+                .returning(Finding.id)
+            )
+        ).scalar_one()
+    except IntegrityError as error:
+        if violated_constraint(error) != "finding_code_key":
+            raise
+        raise DomainError("DUPLICATE", f"问题编号 {data.code} 已被使用", field="code") from None
+    await connection.execute(
+        insert(LedgerEntry).values(
+            finding_id=finding_id, state=CLOSED if data.fixed_on_spot else REGISTERED, deadline=data.deadline,
+            responsible_unit=data.responsible_unit or unit_name, responsible_person=data.responsible_person,
+            measures=data.measures, close_note=data.close_note, closed_at=func.now() if data.fixed_on_spot else None,
+        )
+    )
+    await record_audit(
+        connection, tenant_code, actor=actor, action="finding.logged", entity="finding", entity_id=str(finding_id),
+        after={"code": data.code, "round_id": data.round_id, "unit_id": data.unit_id, "taxonomy_code": data.taxonomy_code,
+               "severity": data.severity, "fixed_on_spot": data.fixed_on_spot, "deadline": data.deadline.isoformat()},
+        request_id=request_id,
+    )
+    return finding_id

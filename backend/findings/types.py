@@ -1,34 +1,35 @@
-"""GraphQL for findings (问题) and their rectification ledger entries."""
+"""GraphQL for findings (问题): listing the ledger with filters, logging a finding."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 import strawberry
 from strawberry.types import Info
 
+from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
-from backend.findings.service import FindingService, check_finding
+from backend.evidence.store import EvidenceStore
+from backend.findings.importer import FindingImporter
+from backend.findings.service import FindingFilter, FindingService, FindingSort, Listed, check_finding
 from backend.findings.taxonomy import TAXONOMY
 from backend.ids import optional_id, parse_id
+from backend.ledger.types import Ledger
+from backend.ledger.workflow import CLOSED, LEDGER_STATES
+from backend.loaders import Key
+from backend.rounds.types import Round
+from backend.units.types import Unit
+from tenants.access import Principal
 from tenants.naming import check_code
-
-
-@strawberry.type(description="整改台账条目；逾期由整改期限推算，不单独存储")
-class Ledger:
-    state: str
-    deadline: date
-    overdue: bool
-    responsible_person: str | None
-    measures: str | None
-    version: int
 
 
 @strawberry.type(description="检查发现的问题")
 class Finding:
     id: strawberry.ID
+    code: str = strawberry.field(description="问题编号：导入时给定，否则为 WT+序号")
     round_id: strawberry.ID
     unit_id: strawberry.ID
     taxonomy_code: str
@@ -40,21 +41,77 @@ class Finding:
     found_on: date
     found_by: str
     ledger: Ledger
+    key: strawberry.Private[Key]
 
     @classmethod
-    def from_row(cls, row, today: date) -> Finding:
-        """`row`: the finding's columns and its ledger entry's (see FindingService.list)."""
+    def from_row(cls, row, tenant_code: str, units: frozenset[int] | None, today: date) -> Finding:
+        """`row`: the finding's columns and its ledger entry's (FindingService.LISTED_COLUMNS)."""
+        key = Key(tenant_code, row.id, units)
         return cls(
-            id=strawberry.ID(str(row.id)), round_id=strawberry.ID(str(row.round_id)),
+            id=strawberry.ID(str(row.id)), code=row.code, round_id=strawberry.ID(str(row.round_id)),
             unit_id=strawberry.ID(str(row.unit_id)), taxonomy_code=row.taxonomy_code,
             taxonomy_name=TAXONOMY.get(row.taxonomy_code, ""), description=row.description,
             evidence_sources=list(row.evidence_sources), severity=row.severity,
             fixed_on_spot=row.fixed_on_spot, found_on=row.found_on, found_by=row.found_by,
             ledger=Ledger(
-                state=row.state, deadline=row.deadline, overdue=row.state != "已销号" and row.deadline < today,
-                responsible_person=row.responsible_person, measures=row.measures, version=row.ledger_version,
+                state=row.state, deadline=row.deadline, overdue=row.state != CLOSED and row.deadline < today,
+                responsible_unit=row.responsible_unit, responsible_person=row.responsible_person, measures=row.measures,
+                close_note=row.close_note, closed_at=row.closed_at, version=row.ledger_version, key=key,
             ),
+            key=key,
         )
+
+    @strawberry.field(description="被检查单位")
+    async def unit(self, info: Info[Context, None]) -> Unit:
+        row = await info.context.loaders.unit.load(Key(self.key.tenant_code, int(self.unit_id)))
+        return Unit.from_row(row)
+
+    @strawberry.field(description="所属轮次")
+    async def round(self, info: Info[Context, None]) -> Round:
+        view = await info.context.loaders.round.load(Key(self.key.tenant_code, int(self.round_id), self.key.units))
+        return Round.from_view(view)
+
+
+def one_finding(listed: Listed, tenant_code: str) -> Finding:
+    return Finding.from_row(listed.rows[0], tenant_code, listed.units, office_today())
+
+
+@strawberry.enum(description="排序：NEWEST 登记时间新的在前；DEADLINE 整改期限近的在前；FOUND_ON 发现日期新的在前")
+class FindingOrder(enum.Enum):
+    NEWEST = FindingSort.NEWEST.value
+    DEADLINE = FindingSort.DEADLINE.value
+    FOUND_ON = FindingSort.FOUND_ON.value
+
+
+@strawberry.input(description=f"台账筛选条件，均可不填；状态：{'、'.join(LEDGER_STATES)}")
+class FindingFilterInput:
+    round_id: strawberry.ID | None = None
+    unit_id: strawberry.ID | None = None
+    taxonomy_code: str | None = strawberry.field(default=None, description="问题分类代码，含其下级")
+    states: list[str] | None = None
+    overdue: bool | None = strawberry.field(default=None, description="true 只看逾期未销号的；false 排除它们")
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+
+    def to_filter(self) -> FindingFilter:
+        return FindingFilter(
+            round_id=optional_id(self.round_id, "roundId"), unit_id=optional_id(self.unit_id, "unitId"),
+            taxonomy_code=self.taxonomy_code, states=frozenset(self.states or ()), overdue=self.overdue,
+            deadline_from=self.deadline_from, deadline_to=self.deadline_to,
+        )
+
+
+@strawberry.type(description="一页问题；nextCursor 为空表示没有下一页")
+class FindingPage:
+    items: list[Finding]
+    next_cursor: str | None
+    principal: strawberry.Private[Principal]
+    tenant_code: strawberry.Private[str]
+    filter: strawberry.Private[FindingFilter]
+
+    @strawberry.field(description="符合筛选条件的问题总数")
+    async def total_count(self, info: Info[Context, None]) -> int:
+        return await findings(info).count(self.principal, self.tenant_code, filter=self.filter, today=office_today())
 
 
 @strawberry.input(description=f"严重程度：{'、'.join(SEVERITIES)}；证据来源：{'、'.join(EVIDENCE_SOURCES)}")
@@ -66,11 +123,29 @@ class FindingInput:
     severity: str
     found_on: date
     deadline: date | None = None
+    code: str | None = strawberry.field(default=None, description="问题编号；不填则自动编为 WT+序号")
     evidence_sources: list[str] = strawberry.field(default_factory=list)
     fixed_on_spot: bool = False
+    responsible_unit: str | None = strawberry.field(default=None, description="责任单位；不填即被检查单位")
     responsible_person: str | None = None
     measures: str | None = None
     close_note: str | None = strawberry.field(default=None, description="即知即改时必填：当场整改的情况")
+
+
+@strawberry.type(description="导入中出错的一行（行号同 Excel）")
+class ImportRowError:
+    line: int
+    field: str | None
+    code: str
+    message: str
+
+
+@strawberry.type(description="问题导入结果；有错误时什么也没有写入，试导入（dryRun）也不写入")
+class FindingImportReport:
+    dry_run: bool
+    created: list[str] = strawberry.field(description="新登记（或试导入时将登记）的问题编号")
+    skipped: list[str] = strawberry.field(description="台账中已有、因此跳过的问题编号")
+    errors: list[ImportRowError]
 
 
 def findings(info: Info[Context, None]) -> FindingService:
@@ -79,19 +154,29 @@ def findings(info: Info[Context, None]) -> FindingService:
 
 @strawberry.type
 class FindingQuery:
-    @strawberry.field(description="某租户（可限某轮次）的问题及其整改台账，新的在前；联络员只看到本单位的问题")
+    @strawberry.field(description="某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题")
     async def findings(
-        self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID | None = None, first: int = 50,
-        after: strawberry.ID | None = None,
-    ) -> list[Finding]:
+        self, info: Info[Context, None], tenant_code: str, filter: FindingFilterInput | None = None,
+        order: FindingOrder = FindingOrder.NEWEST, first: int = 50, after: str | None = None,
+    ) -> FindingPage:
         principal = await info.context.principal()
-        rows = await findings(info).list(
-            principal, check_code(tenant_code, field="tenantCode"), first=page_size(info, first),
-            after=optional_id(after, "after"),
-            round_id=optional_id(round_id, "roundId"),
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        criteria = (filter or FindingFilterInput()).to_filter()
+        today = office_today()
+        page = await findings(info).page(
+            principal, tenant_code, filter=criteria, sort=FindingSort(order.value), first=page_size(info, first),
+            after=after, today=today,
         )
-        today = date.today()
-        return [Finding.from_row(row, today) for row in rows]
+        return FindingPage(
+            items=[Finding.from_row(row, tenant_code, page.units, today) for row in page.rows], next_cursor=page.next_cursor,
+            principal=principal, tenant_code=tenant_code, filter=criteria,
+        )
+
+    @strawberry.field(description="一个问题及其整改台账")
+    async def finding(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Finding:
+        principal = await info.context.principal()
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        return one_finding(await findings(info).get(principal, tenant_code, parse_id(id, "id")), tenant_code)
 
 
 @strawberry.type
@@ -99,12 +184,31 @@ class FindingMutation:
     @strawberry.mutation(description="登记问题并生成整改台账（管理员、检查员）；即知即改的问题当即销号")
     async def log_finding(self, info: Info[Context, None], tenant_code: str, input: FindingInput) -> Finding:
         principal = await info.context.writer()
-        today = date.today()
         data = check_finding(
-            round_id=parse_id(input.round_id, "roundId"), unit_id=parse_id(input.unit_id, "unitId"),
+            code=input.code, round_id=parse_id(input.round_id, "roundId"), unit_id=parse_id(input.unit_id, "unitId"),
             taxonomy_code=input.taxonomy_code, description=input.description, evidence_sources=input.evidence_sources,
             severity=input.severity, fixed_on_spot=input.fixed_on_spot, found_on=input.found_on, deadline=input.deadline,
-            responsible_person=input.responsible_person, measures=input.measures, close_note=input.close_note, today=today,
+            responsible_unit=input.responsible_unit, responsible_person=input.responsible_person, measures=input.measures,
+            close_note=input.close_note, today=office_today(),
         )
-        row = await findings(info).log(principal, check_code(tenant_code, field="tenantCode"), data, info.context.request_id)
-        return Finding.from_row(row, today)
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        return one_finding(await findings(info).log(principal, tenant_code, data, info.context.request_id), tenant_code)
+
+    @strawberry.mutation(
+        description="从 Excel 模板导入问题（管理员、检查员）：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，"
+        "再以返回的 sha256 调用；默认试导入，只报告每行的错误"
+    )
+    async def import_findings(
+        self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True
+    ) -> FindingImportReport:
+        principal = await info.context.writer()
+        runtime = info.context.runtime
+        importer = FindingImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir))
+        report = await importer.run(
+            principal, check_code(tenant_code, field="tenantCode"), sha256.strip().lower(), dry_run=dry_run,
+            today=office_today(), request_id=info.context.request_id,
+        )
+        return FindingImportReport(
+            dry_run=report.dry_run, created=report.created, skipped=report.skipped,
+            errors=[ImportRowError(line=e.line, field=e.field, code=e.code, message=e.message) for e in report.errors],
+        )

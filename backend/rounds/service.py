@@ -61,6 +61,19 @@ def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> R
     )
 
 
+async def round_views(connection: AsyncConnection, rows: list, units: frozenset[int] | None) -> list[RoundView]:
+    """Rounds with their units (of those, only `units` unless None) and team: two statements."""
+    ids = [row.id for row in rows]
+    covered: dict[int, list[int]] = defaultdict(list)
+    for link in await connection.execute(select(RoundUnit).where(RoundUnit.round_id.in_(ids)).order_by(RoundUnit.unit_id)):
+        if units is None or link.unit_id in units:
+            covered[link.round_id].append(link.unit_id)
+    team: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for member in await connection.execute(select(RoundMember).where(RoundMember.round_id.in_(ids)).order_by(RoundMember.id)):
+        team[member.round_id].append((member.name, member.duty))
+    return [RoundView(row, covered[row.id], team[row.id]) for row in rows]
+
+
 class RoundService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -83,16 +96,7 @@ class RoundService:
                 exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units))
             )
         async with tenant_engine(self.engine, tenant_code).connect() as connection:
-            rows = (await connection.execute(query)).all()
-            ids = [row.id for row in rows]
-            covered: dict[int, list[int]] = defaultdict(list)
-            for link in await connection.execute(select(RoundUnit).where(RoundUnit.round_id.in_(ids)).order_by(RoundUnit.unit_id)):
-                if units is None or link.unit_id in units:
-                    covered[link.round_id].append(link.unit_id)
-            team: dict[int, list[tuple[str, str]]] = defaultdict(list)
-            for member in await connection.execute(select(RoundMember).where(RoundMember.round_id.in_(ids)).order_by(RoundMember.id)):
-                team[member.round_id].append((member.name, member.duty))
-        return [RoundView(row, covered[row.id], team[row.id]) for row in rows]
+            return await round_views(connection, (await connection.execute(query)).all(), units)
 
     async def get(self, principal: Principal, tenant_code: str, round_id: int) -> RoundView:
         found = await self.list(principal, tenant_code, first=1, after=None, round_id=round_id)

@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy import Row
 from strawberry.types import Info
 
+from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
@@ -78,7 +79,7 @@ class UnitInput:
             credit_code=self.credit_code, name=self.name, unit_type=self.unit_type,
             approved_staffing=pairs(self.approved_staffing), leadership_posts=pairs(self.leadership_posts),
             internal_bodies=self.internal_bodies, actual_staffing=pairs(self.actual_staffing),
-            actual_posts=pairs(self.actual_posts), actual_as_of=self.actual_as_of, today=date.today(),
+            actual_posts=pairs(self.actual_posts), actual_as_of=self.actual_as_of, today=office_today(),
         )
 
 

@@ -1,0 +1,22 @@
+"""Evidence files (佐证材料) uploaded in a tenant, one row per file and uploader. The bytes
+live in the content-addressed store, once however many times they are uploaded; these rows
+are what make a file a tenant's, and say who may attach it (a liaison, only its own)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import TenantBase
+
+
+class EvidenceFile(TenantBase):
+    __tablename__ = "evidence_file"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())

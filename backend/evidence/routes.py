@@ -1,0 +1,58 @@
+"""HTTP endpoints for evidence files (GraphQL carries their hashes, not their bytes):
+
+    POST /evidence/{tenant}?name=整改报告.pdf   body: the file   → {sha256, size, contentType}
+    GET  /evidence/{tenant}/{sha256}                              → the file, to those who may read it
+
+Both take the same bearer token as /graphql; refusals carry the same codes."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Request, get, post
+from litestar.response import File
+
+from backend.context import context_getter
+from backend.evidence.service import EvidenceService
+from backend.evidence.store import EvidenceStore
+from backend.runtime import Runtime
+from tenants.access import not_found
+from tenants.errors import DomainError
+from tenants.naming import check_code
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def evidence_service(runtime: Runtime) -> EvidenceService:
+    settings = runtime.settings
+    return EvidenceService(runtime.engine, EvidenceStore(settings.evidence_dir), settings.evidence_max_bytes)
+
+
+@post("/evidence/{tenant_code:str}", request_max_body_size=None, status_code=201)
+async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict[str, object]:
+    """The body is the file itself; the limit is enforced while it streams in."""
+    context = await context_getter(request)
+    principal = await context.writer()
+    service = evidence_service(context.runtime)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > service.max_bytes:
+        raise DomainError("FILE_TOO_LARGE", f"文件不能超过 {service.max_bytes // (1024 * 1024)} MB", field="file")
+    stored = await service.upload(
+        principal, check_code(tenant_code, field="tenantCode"), name, request.stream(), context.request_id
+    )
+    return {"sha256": stored.sha256, "size": stored.size, "contentType": stored.content_type}
+
+
+@get("/evidence/{tenant_code:str}/{sha256:str}")
+async def download_evidence(request: Request, tenant_code: str, sha256: str) -> File:
+    context = await context_getter(request)
+    principal = await context.principal()
+    if not _SHA256.fullmatch(sha256):
+        raise not_found()
+    path, content_type = await evidence_service(context.runtime).readable(
+        principal, check_code(tenant_code, field="tenantCode"), sha256
+    )
+    return File(
+        path=path, media_type=content_type, filename=sha256, content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )

@@ -1,0 +1,189 @@
+"""Excel round-trip of the ledger: importing findings from the shipped template (dry run
+first: every bad row reported; a real import all-or-nothing, and idempotent on the finding
+code), and exporting the ledger in a layout an office prints.
+
+openpyxl is synchronous and CPU-bound; callers run these functions in a worker thread."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from tenants.errors import DomainError
+
+MAX_IMPORT_ROWS = 5_000
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "templates" / "问题导入模板.xlsx"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str  # the FindingInput field it fills (camelCase, as in errors)
+    width: int
+    note: str
+
+
+IMPORT_COLUMNS = (
+    Column("问题编号", "code", 14, "必填，本单位内唯一；再次导入时已有编号的行跳过"),
+    Column("轮次ID", "roundId", 8, "必填，轮次列表中的 ID"),
+    Column("被检查单位代码", "unitCode", 22, "必填，统一社会信用代码或机构代码，单位须在该轮次覆盖范围内"),
+    Column("问题分类代码", "taxonomyCode", 14, "必填，具体表现一级，如 C03.K01.M01"),
+    Column("问题描述", "description", 40, "必填"),
+    Column("严重程度", "severity", 10, "一般、较重或严重"),
+    Column("证据来源", "evidenceSources", 20, "可多个，用顿号分隔：实名制数据、任免文件、官方网站、工作报告、现场情况、钉钉数据"),
+    Column("发现日期", "foundOn", 12, "日期，如 2026-09-10"),
+    Column("整改期限", "deadline", 12, "日期；即知即改的可不填"),
+    Column("即知即改", "fixedOnSpot", 10, "是或否，默认否"),
+    Column("责任单位", "responsibleUnit", 20, "不填即被检查单位"),
+    Column("责任人", "responsiblePerson", 12, ""),
+    Column("整改措施", "measures", 30, ""),
+    Column("当场整改情况", "closeNote", 30, "即知即改时必填"),
+)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    line: int  # the row number Excel shows
+    values: dict[str, object]  # field → cell value (None when empty)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str | None
+    code: str
+    message: str
+
+
+def read_import_sheet(content: bytes) -> list[SheetRow]:
+    """The filled rows of the template's first sheet; MALFORMED_FILE when it is not the template."""
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as error:
+        raise DomainError("MALFORMED_FILE", f"无法读取该 Excel 文件（{type(error).__name__}），请使用 .xlsx 模板", field="file") from None
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        expected = [c.header for c in IMPORT_COLUMNS]
+        if headers[: len(expected)] != expected:
+            raise DomainError("MALFORMED_FILE", f"表头须为模板的：{'、'.join(expected)}", field="file")
+        found: list[SheetRow] = []
+        for line, cells in enumerate(rows, start=2):
+            cells = [None if isinstance(c, str) and not c.strip() else c for c in cells[: len(expected)]]
+            if all(c is None for c in cells):
+                continue
+            if len(found) == MAX_IMPORT_ROWS:
+                raise DomainError("TOO_MANY_ROWS", f"一次最多导入 {MAX_IMPORT_ROWS} 行", field="file")
+            cells += [None] * (len(expected) - len(cells))
+            found.append(SheetRow(line, {column.field: cell for column, cell in zip(IMPORT_COLUMNS, cells, strict=True)}))
+        return found
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def cell_date(value: object, field: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        raise DomainError("INVALID_DATE", f"{value!r} 不是日期（应形如 2026-09-10）", field=field) from None
+
+
+def cell_flag(value: object, field: str) -> bool:
+    text = cell_text(value)
+    if text in (None, "否", "0", "False", "FALSE"):
+        return False
+    if text in ("是", "1", "True", "TRUE"):
+        return True
+    raise DomainError("INVALID_FLAG", f"{text!r} 应为“是”或“否”", field=field)
+
+
+def write_template(path: Path) -> None:
+    """The import template: the header row, a note per column, one example row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "问题清单"
+    sheet.append([c.header for c in IMPORT_COLUMNS])
+    sheet.append(["SF-2026-001", 1, "11431321MB1234567X", "C03.K01.M01", "实有人数超过核定编制 2 名", "较重",
+                  "实名制数据、现场情况", "2026-09-10", "2026-12-31", "否", None, "局长 张某", "清退超编人员", None])
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列", "说明"])
+    for column in IMPORT_COLUMNS:
+        notes.append([column.header, column.note])
+    for index, column in enumerate(IMPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.cell(1, index).font = Font(bold=True)
+    notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 16, 80
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    header: str
+    width: int
+
+
+EXPORT_COLUMNS = (
+    ExportColumn("序号", 6), ExportColumn("问题编号", 13), ExportColumn("被检查单位", 18), ExportColumn("轮次", 16),
+    ExportColumn("问题类型", 18), ExportColumn("问题描述", 36), ExportColumn("严重程度", 8), ExportColumn("发现日期", 11),
+    ExportColumn("责任单位", 16), ExportColumn("责任人", 10), ExportColumn("整改措施", 30), ExportColumn("整改期限", 11),
+    ExportColumn("整改状态", 9), ExportColumn("是否逾期", 8), ExportColumn("销号时间", 11),
+)
+
+
+def ledger_workbook(title: str, subtitle: str, rows: list[tuple]) -> bytes:
+    """整改台账 for printing: a title, the filters in a subtitle, a bordered table with wrapped
+    text, landscape A4 fitted to the page width, the header repeated on every page."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "整改台账"
+    last = get_column_letter(len(EXPORT_COLUMNS))
+    sheet.append([title])
+    sheet.merge_cells(f"A1:{last}1")
+    sheet["A1"].font = Font(size=16, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([subtitle])
+    sheet.merge_cells(f"A2:{last}2")
+    sheet.append([c.header for c in EXPORT_COLUMNS])
+    for row in rows:
+        sheet.append(list(row))
+    thin = Side(style="thin")
+    for index, column in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    for cells in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
+        for cell in cells:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if cell.row == 3:
+                cell.font = Font(bold=True)
+    sheet.print_title_rows = "3:3"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.freeze_panes = "A4"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,124 @@
+"""Importing findings from the Excel template: checked whole before anything is written,
+then all in one transaction, and idempotent on the finding code (rows whose code already
+exists are skipped, so an interrupted or repeated import can simply be run again)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.evidence.models import EvidenceFile
+from backend.evidence.store import EvidenceStore
+from backend.findings.excel import RowError, SheetRow, cell_date, cell_flag, cell_text, read_import_sheet
+from backend.findings.models import Finding
+from backend.findings.service import FINDING_WRITERS, FindingData, check_finding, insert_finding
+from backend.rounds.models import RoundUnit
+from backend.units.models import InspectedUnit
+from tenants.access import Principal, require_write
+from tenants.errors import DomainError
+from tenants.registry import readable_place
+from tenants.scoping import tenant_engine
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    created: list[str] = field(default_factory=list)  # finding codes
+    skipped: list[str] = field(default_factory=list)  # codes already in the ledger
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date) -> FindingData:
+    v = row.values
+    code = cell_text(v["code"])
+    if code is None:
+        raise DomainError("INVALID_FINDING_CODE", "导入时问题编号必填（再次导入靠它识别已导入的行）", field="code")
+    round_id = cell_text(v["roundId"])
+    if round_id is None or not round_id.isdigit():
+        raise DomainError("NOT_FOUND", "轮次ID须为数字", field="roundId")
+    unit_code = (cell_text(v["unitCode"]) or "").upper()
+    if unit_code not in unit_ids:
+        raise DomainError("NOT_FOUND", f"没有代码为 {unit_code!r} 的被检查单位", field="unitCode")
+    return check_finding(
+        code=code, round_id=int(round_id), unit_id=unit_ids[unit_code], taxonomy_code=cell_text(v["taxonomyCode"]) or "",
+        description=cell_text(v["description"]) or "", severity=cell_text(v["severity"]) or "",
+        evidence_sources=[s.strip() for s in (cell_text(v["evidenceSources"]) or "").split("、") if s.strip()],
+        fixed_on_spot=cell_flag(v["fixedOnSpot"], "fixedOnSpot"),
+        found_on=cell_date(v["foundOn"], "foundOn") or today, deadline=cell_date(v["deadline"], "deadline"),
+        responsible_unit=cell_text(v["responsibleUnit"]), responsible_person=cell_text(v["responsiblePerson"]),
+        measures=cell_text(v["measures"]), close_note=cell_text(v["closeNote"]), today=today,
+    )
+
+
+class FindingImporter:
+    def __init__(self, engine: AsyncEngine, store: EvidenceStore) -> None:
+        self.engine = engine
+        self.store = store
+
+    async def run(
+        self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, today: date, request_id: str | None
+    ) -> ImportReport:
+        """Import the .xlsx the caller uploaded (POST /evidence) as `sha256`. With errors, or
+        in a dry run, nothing is written and the report says what would happen."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_write(principal, place, FINDING_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            uploaded = await connection.execute(
+                select(EvidenceFile.sha256).where(EvidenceFile.sha256 == sha256, EvidenceFile.uploaded_by == principal.username)
+            )
+            if uploaded.first() is None:
+                raise DomainError("NOT_FOUND", "找不到您上传的这个文件，请先上传 .xlsx", field="sha256")
+            rows = await asyncio.to_thread(read_import_sheet, await asyncio.to_thread(self.store.path_of(sha256).read_bytes))
+            if not rows:
+                raise DomainError("EMPTY_FILE", "表中没有数据行", field="file")
+            report = ImportReport(dry_run)
+            codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
+            unit_ids = dict((await connection.execute(
+                select(InspectedUnit.credit_code, InspectedUnit.id).where(InspectedUnit.credit_code.in_(codes))
+            )).all())
+            checked: list[tuple[int, FindingData]] = []
+            for row in rows:
+                try:
+                    checked.append((row.line, _check_row(row, unit_ids, today)))
+                except DomainError as error:
+                    report.errors.append(RowError(row.line, error.field, error.code, error.message))
+            checked = await self._drop_known(connection, checked, report)
+            if report.errors or dry_run:
+                report.created = [data.code for _, data in checked] if not report.errors else []
+                return report
+            for _, data in checked:
+                await insert_finding(connection, tenant_code, data, principal.username, request_id)
+            report.created = [data.code for _, data in checked]
+            await record_audit(
+                connection, tenant_code, actor=principal.username, action="findings.imported", entity="evidence_file",
+                entity_id=sha256, after={"created": len(report.created), "skipped": len(report.skipped)}, request_id=request_id,
+            )
+        return report
+
+    @staticmethod
+    async def _drop_known(connection, checked: list[tuple[int, FindingData]], report: ImportReport) -> list[tuple[int, FindingData]]:
+        """Rows whose code is already in the ledger are skipped; codes repeated in the file and
+        units their round does not cover are errors."""
+        codes = [data.code for _, data in checked]
+        existing = set((await connection.execute(select(Finding.code).where(Finding.code.in_(codes)))).scalars())
+        pairs = {(data.round_id, data.unit_id) for _, data in checked}
+        covered = set((await connection.execute(
+            select(RoundUnit.round_id, RoundUnit.unit_id).where(tuple_(RoundUnit.round_id, RoundUnit.unit_id).in_(pairs))
+        )).all()) if pairs else set()
+        kept, seen = [], set()
+        for line, data in checked:
+            if data.code in seen:
+                report.errors.append(RowError(line, "code", "DUPLICATE", f"问题编号 {data.code} 在表中重复出现"))
+            elif data.code in existing:
+                report.skipped.append(data.code)
+            elif (data.round_id, data.unit_id) not in covered:
+                report.errors.append(RowError(line, "roundId", "NOT_FOUND", "该轮次不存在或未覆盖该单位"))
+            else:
+                kept.append((line, data))
+            seen.add(data.code)
+        return kept

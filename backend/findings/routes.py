@@ -1,0 +1,84 @@
+"""The ledger as an Excel file (GET /exports/{tenant}/ledger.xlsx, same filters as the
+`findings` query, as query parameters) and the import template (GET /templates/findings.xlsx)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+
+from litestar import Request, get
+from litestar.params import QueryParameter
+from litestar.response import File, Response
+from sqlalchemy import select
+
+from backend.clock import office_today
+from backend.context import context_getter
+from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
+from backend.findings.service import FindingFilter, FindingService, FindingSort
+from backend.findings.taxonomy import TAXONOMY
+from backend.ids import optional_id
+from backend.ledger.workflow import CLOSED
+from tenants.errors import DomainError
+from tenants.naming import check_code
+from tenants.models import Tenant
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _sort(order: str) -> FindingSort:
+    try:
+        return FindingSort[order]
+    except KeyError:
+        raise DomainError("INVALID_ORDER", f"排序须为：{'、'.join(s.name for s in FindingSort)}", field="order") from None
+
+
+def _date(value: str | None, field: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise DomainError("INVALID_DATE", f"{value!r} 不是日期（应形如 2026-09-10）", field=field) from None
+
+
+@get("/exports/{tenant_code:str}/ledger.xlsx")
+async def export_ledger(
+    request: Request, tenant_code: str, round_id: Annotated[str | None, QueryParameter(name="roundId")] = None,
+    unit_id: Annotated[str | None, QueryParameter(name="unitId")] = None,
+    taxonomy_code: Annotated[str | None, QueryParameter(name="taxonomyCode")] = None,
+    states: Annotated[list[str] | None, QueryParameter(name="state")] = None, overdue: bool | None = None,
+    deadline_from: Annotated[str | None, QueryParameter(name="deadlineFrom")] = None,
+    deadline_to: Annotated[str | None, QueryParameter(name="deadlineTo")] = None, order: str = "DEADLINE",
+) -> Response[bytes]:
+    context = await context_getter(request)
+    principal = await context.principal()
+    tenant_code = check_code(tenant_code, field="tenantCode")
+    criteria = FindingFilter(
+        round_id=optional_id(round_id, "roundId"), unit_id=optional_id(unit_id, "unitId"), taxonomy_code=taxonomy_code,
+        states=frozenset(states or ()), overdue=overdue, deadline_from=_date(deadline_from, "deadlineFrom"),
+        deadline_to=_date(deadline_to, "deadlineTo"),
+    )
+    today = office_today()
+    rows = await FindingService(context.runtime.engine).export_rows(
+        principal, tenant_code, filter=criteria, sort=_sort(order), today=today
+    )
+    async with context.runtime.engine.connect() as connection:
+        office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
+    table = [
+        (n, r.code, r.unit_name, r.round_name, TAXONOMY.get(r.taxonomy_code, r.taxonomy_code), r.description, r.severity,
+         r.found_on.isoformat(), r.responsible_unit, r.responsible_person, r.measures, r.deadline.isoformat(), r.state,
+         "是" if r.state != CLOSED and r.deadline < today else "否", r.closed_at.date().isoformat() if r.closed_at else None)
+        for n, r in enumerate(rows, start=1)
+    ]
+    content = await asyncio.to_thread(
+        ledger_workbook, f"{office}问题整改台账", f"导出日期：{today.isoformat()}　共 {len(table)} 条", table
+    )
+    filename = quote(f"{office}整改台账-{today.isoformat()}.xlsx")
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+
+
+@get("/templates/findings.xlsx", sync_to_thread=False)
+def findings_template() -> File:
+    """The import template; public, it holds no data."""
+    return File(path=TEMPLATE_PATH, media_type=XLSX, filename="问题导入模板.xlsx")

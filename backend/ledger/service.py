@@ -1,0 +1,209 @@
+"""Driving ledger entries through their states (see workflow.py), with optimistic locking,
+a history event and an audit entry in the same transaction as the change."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.db import violated_constraint
+from backend.evidence.models import EvidenceFile
+from backend.findings.models import Finding
+from backend.ledger import workflow
+from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
+from backend.ledger.workflow import Action
+from tenants.access import Place, Principal, not_found, require_write, visible_units
+from tenants.errors import DomainError
+from tenants.registry import readable_place
+from tenants.scoping import tenant_engine
+
+MAX_ATTACHMENTS = 20
+
+
+@dataclass(frozen=True)
+class Attachment:
+    sha256: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Locked:
+    connection: AsyncConnection
+    entry: Row  # the ledger entry's columns and the finding's found_on
+    place: Place
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """调整整改措施: fields left None stay as they are."""
+
+    responsible_unit: str | None = None
+    responsible_person: str | None = None
+    measures: str | None = None
+
+
+def _snapshot(entry) -> dict:
+    return {"state": entry.state, "deadline": entry.deadline.isoformat(), "responsible_unit": entry.responsible_unit,
+            "responsible_person": entry.responsible_person, "measures": entry.measures, "version": entry.version}
+
+
+class LedgerService:
+    def __init__(self, engine: AsyncEngine, reopen_window_days: int) -> None:
+        self.engine = engine
+        self.reopen_window = timedelta(days=reopen_window_days)
+
+    async def act(
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int, action: Action, *,
+        note: str | None, attachments: list[Attachment] = (), request_id: str | None, now: datetime,
+    ) -> None:
+        """A state transition (进展, 申请销号, 销号, 退回, 回头看)."""
+        async with self._locked(principal, tenant_code, finding_id, version, action, note) as locked:
+            if action is workflow.REOPEN and now - locked.entry.closed_at > self.reopen_window:
+                raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {self.reopen_window.days} 天，不能再回头看重新打开", field="findingId")
+            values: dict = {"state": action.to_state}
+            if action is workflow.CLOSE_OUT:
+                values |= {"closed_at": func.now(), "close_note": note}
+            elif action is workflow.REOPEN:
+                values |= {"closed_at": None}
+            event_id = await self._record(locked, principal, tenant_code, action, note, values, request_id)
+            await self._attach(locked, principal, event_id, attachments)
+
+    async def update_plan(
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int, change: PlanChange, request_id: str | None
+    ) -> None:
+        values = {k: v for k, v in vars(change).items() if v is not None}
+        if not values:
+            raise DomainError("NOTHING_TO_CHANGE", "没有要修改的内容", field="input")
+        async with self._locked(principal, tenant_code, finding_id, version, workflow.UPDATE_PLAN, None) as locked:
+            await self._record(locked, principal, tenant_code, workflow.UPDATE_PLAN, None, values, request_id)
+
+    async def set_deadline(
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, request_id: str | None
+    ) -> None:
+        async with self._locked(principal, tenant_code, finding_id, version, workflow.SET_DEADLINE, None) as locked:
+            if deadline < locked.entry.found_on:
+                raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
+            await self._record(locked, principal, tenant_code, workflow.SET_DEADLINE, None, {"deadline": deadline}, request_id)
+
+    async def request_extension(
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, reason: str | None,
+        request_id: str | None,
+    ) -> None:
+        async with self._locked(principal, tenant_code, finding_id, version, workflow.REQUEST_EXTENSION, reason) as locked:
+            if deadline <= locked.entry.deadline:
+                raise DomainError("INVALID_DEADLINE", f"申请的期限须晚于当前期限 {locked.entry.deadline.isoformat()}", field="deadline")
+            try:
+                await locked.connection.execute(
+                    insert(ExtensionRequest).values(finding_id=finding_id, requested_deadline=deadline, reason=reason,
+                                                    requested_by=principal.username)
+                )
+            except IntegrityError as error:
+                if violated_constraint(error) != "extension_request_pending_key":
+                    raise
+                raise DomainError("EXTENSION_PENDING", "该问题已有待审批的延期申请", field="findingId") from None
+            await self._record(locked, principal, tenant_code, workflow.REQUEST_EXTENSION,
+                               f"申请延期至 {deadline.isoformat()}：{reason}", {}, request_id)
+
+    async def decide_extension(
+        self, principal: Principal, tenant_code: str, extension_id: int, approve: bool, note: str | None, request_id: str | None
+    ) -> int:
+        """Approve (the deadline moves) or reject a pending extension request; the finding's id."""
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            finding_id = (
+                await connection.execute(select(ExtensionRequest.finding_id).where(ExtensionRequest.id == extension_id))
+            ).scalar_one_or_none()
+        if finding_id is None:
+            raise not_found()
+        action = workflow.APPROVE_EXTENSION if approve else workflow.REJECT_EXTENSION
+        async with self._locked(principal, tenant_code, finding_id, None, action, note) as locked:
+            request = (
+                await locked.connection.execute(
+                    update(ExtensionRequest)
+                    .where(ExtensionRequest.id == extension_id, ExtensionRequest.state == "待审批")
+                    .values(state="已批准" if approve else "已驳回", decided_by=principal.username,
+                            decided_at=func.now(), decision_note=note)
+                    .returning(ExtensionRequest.requested_deadline)
+                )
+            ).one_or_none()
+            if request is None:
+                raise DomainError("ALREADY_DECIDED", "该延期申请已经审批过了", field="extensionId")
+            values = {"deadline": request.requested_deadline} if approve else {}
+            await self._record(locked, principal, tenant_code, action, note, values, request_id)
+        return finding_id
+
+    @asynccontextmanager
+    async def _locked(
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int | None, action: Action, note: str | None
+    ) -> AsyncIterator[Locked]:
+        """A transaction holding the finding's ledger entry locked, once the caller is allowed
+        the action, the entry is visible to it (a liaison: its unit's only), the version is
+        current (None: not checked) and the entry's state allows the action."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_write(principal, place, action.roles)
+        if action.note_required and not note:
+            raise DomainError("INVALID_TEXT", f"{action.name}须写明说明或理由", field="note")
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            query = (
+                select(LedgerEntry, Finding.found_on).join(Finding, Finding.id == LedgerEntry.finding_id)
+                .where(LedgerEntry.finding_id == finding_id).with_for_update(of=LedgerEntry)
+            )
+            if (units := visible_units(principal, place)) is not None:
+                query = query.where(Finding.unit_id.in_(units))
+            entry = (await connection.execute(query)).one_or_none()
+            if entry is None:
+                raise not_found()
+            if version is not None and entry.version != version:
+                raise DomainError("STALE_VERSION", f"该台账已被他人更新（当前版本 {entry.version}），请刷新后重试", field="version")
+            if entry.state not in action.from_states:
+                raise DomainError("INVALID_TRANSITION", f"台账当前状态为“{entry.state}”，不能{action.name}", field="findingId")
+            yield Locked(connection, entry, place)
+
+    async def _record(
+        self, locked: Locked, principal: Principal, tenant_code: str, action: Action, note: str | None, values: dict,
+        request_id: str | None,
+    ) -> int:
+        """Apply `values` to the entry (bumping its version); write the history event and the audit entry."""
+        entry = locked.entry
+        after = (
+            await locked.connection.execute(
+                update(LedgerEntry).where(LedgerEntry.id == entry.id)
+                .values(**values, version=LedgerEntry.version + 1).returning(LedgerEntry)
+            )
+        ).one()
+        event_id = (
+            await locked.connection.execute(
+                insert(LedgerEvent).values(finding_id=entry.finding_id, action=action.name, from_state=entry.state,
+                                           to_state=after.state, note=note, actor=principal.username)
+                .returning(LedgerEvent.id)
+            )
+        ).scalar_one()
+        await record_audit(
+            locked.connection, tenant_code, actor=principal.username, action=f"ledger.{action.name}", entity="ledger_entry",
+            entity_id=str(entry.finding_id), before=_snapshot(entry), after={**_snapshot(after), "note": note},
+            request_id=request_id,
+        )
+        return event_id
+
+    @staticmethod
+    async def _attach(locked: Locked, principal: Principal, event_id: int, attachments: list[Attachment]) -> None:
+        """Files uploaded in this tenant (by the actor itself, if a liaison) join the event."""
+        if not attachments:
+            return
+        if len(attachments) > MAX_ATTACHMENTS or len({a.sha256 for a in attachments}) != len(attachments):
+            raise DomainError("INVALID_ATTACHMENTS", f"每次最多附 {MAX_ATTACHMENTS} 个不重复的文件", field="evidence")
+        query = select(EvidenceFile.sha256).where(EvidenceFile.sha256.in_([a.sha256 for a in attachments]))
+        if visible_units(principal, locked.place) is not None:
+            query = query.where(EvidenceFile.uploaded_by == principal.username)
+        known = set((await locked.connection.execute(query)).scalars())
+        if missing := [a.sha256 for a in attachments if a.sha256 not in known]:
+            raise DomainError("NOT_FOUND", f"找不到已上传的文件 {missing[0]}，请先上传", field="evidence")
+        await locked.connection.execute(
+            insert(EventEvidence), [{"event_id": event_id, "sha256": a.sha256, "file_name": a.file_name} for a in attachments]
+        )

@@ -1,0 +1,90 @@
+"""GraphQL object types of the rectification ledger (整改台账): the entry, its history and
+its extension requests. Relations load through the request's DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from backend.context import Context
+from backend.loaders import EventView, Key
+
+
+@strawberry.type(description="进展或审核所附的佐证材料；url 供有权查看该问题的人下载")
+class EvidenceFile:
+    sha256: str
+    file_name: str
+    url: str
+
+
+@strawberry.type(description="台账的一条记录：进展、申请销号、销号、退回、回头看、调整、延期……")
+class LedgerEvent:
+    id: strawberry.ID
+    action: str
+    from_state: str
+    to_state: str
+    note: str | None
+    actor: str
+    occurred_at: datetime
+    evidence: list[EvidenceFile]
+
+    @classmethod
+    def from_view(cls, view: EventView, tenant_code: str) -> LedgerEvent:
+        row = view.row
+        return cls(
+            id=strawberry.ID(str(row.id)), action=row.action, from_state=row.from_state, to_state=row.to_state,
+            note=row.note, actor=row.actor, occurred_at=row.occurred_at,
+            evidence=[EvidenceFile(sha256=f.sha256, file_name=f.file_name, url=f"/evidence/{tenant_code}/{f.sha256}")
+                      for f in view.evidence],
+        )
+
+
+@strawberry.type(description="延期申请：待审批、已批准或已驳回")
+class ExtensionRequest:
+    id: strawberry.ID
+    requested_deadline: date
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+@strawberry.type(description="整改台账条目；逾期由整改期限推算，不单独存储")
+class Ledger:
+    state: str
+    deadline: date
+    overdue: bool
+    responsible_unit: str
+    responsible_person: str | None
+    measures: str | None
+    close_note: str | None
+    closed_at: datetime | None
+    version: int = strawberry.field(description="修改台账时须带上，用于发现并发修改")
+    key: strawberry.Private[Key]  # the finding's
+
+    @strawberry.field(description="最近一次整改进展")
+    async def latest_progress(self, info: Info[Context, None]) -> LedgerEvent | None:
+        view = await info.context.loaders.latest_progress.load(self.key)
+        return None if view is None else LedgerEvent.from_view(view, self.key.tenant_code)
+
+    @strawberry.field(description="台账的全部记录，按时间先后")
+    async def history(self, info: Info[Context, None]) -> list[LedgerEvent]:
+        views = await info.context.loaders.history.load(self.key)
+        return [LedgerEvent.from_view(view, self.key.tenant_code) for view in views]
+
+    @strawberry.field(description="延期申请，按提出先后")
+    async def extension_requests(self, info: Info[Context, None]) -> list[ExtensionRequest]:
+        rows = await info.context.loaders.extension_requests.load(self.key)
+        return [
+            ExtensionRequest(
+                id=strawberry.ID(str(r.id)), requested_deadline=r.requested_deadline, reason=r.reason,
+                requested_by=r.requested_by, requested_at=r.requested_at, state=r.state, decided_by=r.decided_by,
+                decided_at=r.decided_at, decision_note=r.decision_note,
+            )
+            for r in rows
+        ]

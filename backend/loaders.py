@@ -1,0 +1,108 @@
+"""Per-request DataLoaders for the relations of listed findings (unit, round, ledger history,
+latest progress, extension requests): one statement per relation and tenant, whatever the
+page size. Keys carry the tenant and the units the caller may see, which the resolver that
+produced the parent object has already worked out under the access policy."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from strawberry.dataloader import DataLoader
+
+from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEvent
+from backend.ledger.workflow import REPORT_PROGRESS
+from backend.rounds.models import InspectionRound
+from backend.rounds.service import RoundView, round_views
+from backend.units.models import InspectedUnit
+from tenants.scoping import tenant_engine
+
+
+@dataclass(frozen=True)
+class Key:
+    tenant_code: str
+    id: int
+    units: frozenset[int] | None = None  # what a liaison sees; None: every unit
+
+
+# Fetches the values of some ids of one tenant: id → value.
+Fetch = Callable[[AsyncConnection, list[int], frozenset[int] | None], Awaitable[dict[int, object]]]
+
+
+def tenant_loader(engine: AsyncEngine, fetch: Fetch, missing: Callable[[], object] = lambda: None) -> DataLoader:
+    async def load(keys: list[Key]) -> list[object]:
+        groups: dict[tuple[str, Hashable], set[int]] = defaultdict(set)
+        for key in keys:
+            groups[(key.tenant_code, key.units)].add(key.id)
+        found: dict[Key, object] = {}
+        for (tenant_code, units), ids in groups.items():
+            async with tenant_engine(engine, tenant_code).connect() as connection:
+                for id_, value in (await fetch(connection, sorted(ids), units)).items():
+                    found[Key(tenant_code, id_, units)] = value
+        return [found.get(key, missing()) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(frozen=True)
+class EventView:
+    row: object
+    evidence: list  # EventEvidence rows
+
+
+async def _events(connection: AsyncConnection, query) -> dict[int, list[EventView]]:
+    """finding id → its events (in order) with their evidence files: two statements."""
+    rows = (await connection.execute(query)).all()
+    files: dict[int, list] = defaultdict(list)
+    if rows:
+        attached = select(EventEvidence).where(EventEvidence.event_id.in_([row.id for row in rows])).order_by(EventEvidence.file_name)
+        for file in await connection.execute(attached):
+            files[file.event_id].append(file)
+    events: dict[int, list[EventView]] = defaultdict(list)
+    for row in rows:
+        events[row.finding_id].append(EventView(row, files[row.id]))
+    return events
+
+
+async def _units(connection: AsyncConnection, ids: list[int], units) -> dict[int, object]:
+    return {row.id: row for row in await connection.execute(select(InspectedUnit).where(InspectedUnit.id.in_(ids)))}
+
+
+async def _rounds(connection: AsyncConnection, ids: list[int], units) -> dict[int, RoundView]:
+    rows = (await connection.execute(select(InspectionRound).where(InspectionRound.id.in_(ids)))).all()
+    return {view.row.id: view for view in await round_views(connection, rows, units)}
+
+
+async def _history(connection: AsyncConnection, ids: list[int], units) -> dict[int, list[EventView]]:
+    return await _events(connection, select(LedgerEvent).where(LedgerEvent.finding_id.in_(ids)).order_by(LedgerEvent.id))
+
+
+async def _latest_progress(connection: AsyncConnection, ids: list[int], units) -> dict[int, EventView]:
+    latest = (
+        select(LedgerEvent)
+        .where(LedgerEvent.finding_id.in_(ids), LedgerEvent.action == REPORT_PROGRESS.name)
+        .order_by(LedgerEvent.finding_id, LedgerEvent.id.desc())
+        .ext(distinct_on(LedgerEvent.finding_id))
+    )
+    return {finding_id: views[0] for finding_id, views in (await _events(connection, latest)).items()}
+
+
+async def _extension_requests(connection: AsyncConnection, ids: list[int], units) -> dict[int, list]:
+    requests: dict[int, list] = defaultdict(list)
+    query = select(ExtensionRequest).where(ExtensionRequest.finding_id.in_(ids)).order_by(ExtensionRequest.id)
+    for row in await connection.execute(query):
+        requests[row.finding_id].append(row)
+    return requests
+
+
+class Loaders:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.unit = tenant_loader(engine, _units)
+        self.round = tenant_loader(engine, _rounds)
+        self.history = tenant_loader(engine, _history, list)
+        self.latest_progress = tenant_loader(engine, _latest_progress)
+        self.extension_requests = tenant_loader(engine, _extension_requests, list)

@@ -1,0 +1,321 @@
+"""The rectification ledger through GraphQL and the evidence endpoints: a whole round's
+close-out, every transition's refusals (each changing nothing), extensions, reopening, and
+evidence files stored once and shown only to those who may read the finding."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+
+import pytest
+from sqlalchemy import text
+
+from backend.audit.service import verify_chain
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+
+PDF = b"%PDF-1.7\n" + b"rectification report " * 200
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+STATE = "id ledger { state deadline version closeNote latestProgress { note actor evidence { sha256 fileName url } } }"
+LOG = 'mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }'
+ACT = {
+    "reportProgress": "mutation($f: ID!, $v: Int!, $n: String!, $e: [EvidenceInput!]) { reportProgress(tenantCode: \"TENANT\", findingId: $f, version: $v, note: $n, evidence: $e) { " + STATE + " } }",
+    "requestCloseOut": "mutation($f: ID!, $v: Int!, $n: String!) { requestCloseOut(tenantCode: \"TENANT\", findingId: $f, version: $v, note: $n) { " + STATE + " } }",
+    "closeOut": "mutation($f: ID!, $v: Int!, $n: String) { closeOut(tenantCode: \"TENANT\", findingId: $f, version: $v, note: $n) { " + STATE + " } }",
+    "sendBack": "mutation($f: ID!, $v: Int!, $n: String!) { sendBack(tenantCode: \"TENANT\", findingId: $f, version: $v, reason: $n) { " + STATE + " } }",
+    "reopenLedger": "mutation($f: ID!, $v: Int!, $n: String!) { reopenLedger(tenantCode: \"TENANT\", findingId: $f, version: $v, reason: $n) { " + STATE + " } }",
+}
+
+
+def act(name: str, code: str = "431321") -> str:
+    return ACT[name].replace('TENANT', code)
+
+
+@dataclasses.dataclass
+class Office:
+    runtime: object
+    tokens: dict[str, str]
+
+    async def log(self, api: Api, unit: str = "1", **change) -> tuple[str, int]:
+        finding = {"roundId": "1", "unitId": unit, "taxonomyCode": "C03.K01.M01", "description": "超编 2 名",
+                   "severity": "一般", "foundOn": "2026-09-10", "deadline": "2026-12-31", **change}
+        logged = (await api.call(LOG, self.tokens["inspector"], i=finding))["data"]["logFinding"]
+        return logged["id"], logged["ledger"]["version"]
+
+    async def upload(self, api: Api, who: str, content: bytes, name: str = "整改报告.pdf", tenant: str = "431321"):
+        return await api.client.post(f"/evidence/{tenant}", params={"name": name}, content=content,
+                                     headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+    async def ledger_state(self) -> tuple:
+        async with self.runtime.engine.connect() as connection:
+            return tuple((await connection.execute(text(
+                "SELECT (SELECT json_agg(l ORDER BY id)::text FROM t431321.ledger_entry l),"
+                " (SELECT count(*) FROM t431321.ledger_event), (SELECT count(*) FROM t431321.extension_request),"
+                " (SELECT count(*) FROM t431321.audit_event)"
+            ))).one())
+
+
+@pytest.fixture
+async def office(runtime, tmp_path) -> Office:
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
+    await create_all(runtime, "430000", "431300", "431321", "431322")
+    async with runtime.engine.begin() as connection:
+        for code in ("431321", "431322"):
+            for n in (1, 2):
+                await connection.execute(text(
+                    f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}{n}', '单位{n}', '政府机关')"))
+            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')"))
+            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1), (1, 2)"))
+    people = {
+        "inspector": ("431321", "inspector", None), "reviewer": ("431321", "reviewer", None),
+        "admin": ("431321", "admin", None), "auditor": ("431321", "auditor", None),
+        "liaison": ("431321", "liaison", 1), "other_liaison": ("431321", "liaison", 2),
+        "sibling_reviewer": ("431322", "reviewer", None), "city_reviewer": ("431300", "reviewer", None),
+    }
+    tokens = {name: await token_for(runtime, await add_user(runtime, f"sf.{name}", grant)) for name, grant in people.items()}
+    return Office(runtime, tokens)
+
+
+async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_follow_up(office):
+    t = office.tokens
+    async with Api(office.runtime) as api:
+        finding, version = await office.log(api)
+        upload = await office.upload(api, "liaison", PDF)
+        assert upload.status_code == 201, upload.text
+        sha = upload.json()["sha256"]
+        assert sha == hashlib.sha256(PDF).hexdigest() and upload.json()["contentType"] == "application/pdf"
+
+        progress = await api.call(act("reportProgress"), t["liaison"], f=finding, v=version, n="已清退 1 名超编人员",
+                                  e=[{"sha256": sha, "fileName": "清退文件.pdf"}])
+        ledger = progress["data"]["reportProgress"]["ledger"]
+        assert ledger["state"] == "整改中" and ledger["version"] == version + 1
+        assert ledger["latestProgress"]["evidence"] == [{"sha256": sha, "fileName": "清退文件.pdf", "url": f"/evidence/431321/{sha}"}]
+
+        asked = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=version + 1, n="整改完毕"))["data"]["requestCloseOut"]
+        sent_back = (await api.call(act("sendBack"), t["reviewer"], f=finding, v=asked["ledger"]["version"], n="还有 1 名未清退"))["data"]["sendBack"]
+        assert sent_back["ledger"]["state"] == "整改中"
+        again = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=sent_back["ledger"]["version"], n="已全部清退"))["data"]["requestCloseOut"]
+        closed = (await api.call(act("closeOut"), t["reviewer"], f=finding, v=again["ledger"]["version"], n="核查属实"))["data"]["closeOut"]
+        assert closed["ledger"]["state"] == "已销号" and closed["ledger"]["closeNote"] == "核查属实"
+        reopened = (await api.call(act("reopenLedger"), t["inspector"], f=finding, v=closed["ledger"]["version"], n="回头看发现反弹"))["data"]["reopenLedger"]
+        assert reopened["ledger"]["state"] == "整改中"
+
+        history = (await api.call(
+            'query($f: ID!) { finding(tenantCode: "431321", id: $f) { ledger { closedAt history { action fromState toState actor } } } }',
+            t["auditor"], f=finding))["data"]["finding"]["ledger"]
+        download = await api.client.get(f"/evidence/431321/{sha}", headers={"Authorization": f"Bearer {t['reviewer']}"})
+    assert history["closedAt"] is None
+    assert [(h["action"], h["fromState"], h["toState"]) for h in history["history"]] == [
+        ("进展", "挂号", "整改中"), ("申请销号", "整改中", "申请销号"), ("退回", "申请销号", "整改中"),
+        ("申请销号", "整改中", "申请销号"), ("销号", "申请销号", "已销号"), ("回头看", "已销号", "整改中"),
+    ]
+    assert download.status_code == 200 and download.content == PDF
+    assert download.headers["content-type"].startswith("application/pdf")
+    async with office.runtime.engine.connect() as connection:
+        actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
+    assert actions == ["finding.logged", "evidence.uploaded", "ledger.进展", "ledger.申请销号", "ledger.退回",
+                       "ledger.申请销号", "ledger.销号", "ledger.回头看"]
+    assert (await verify_chain(office.runtime.engine, "431321")).intact
+
+
+async def _to_state(api: Api, office: Office, state: str) -> tuple[str, int]:
+    """A finding driven to `state`, and its version."""
+    t = office.tokens
+    finding, version = await office.log(api)
+    steps = {"挂号": [], "整改中": [("reportProgress", "liaison")],
+             "申请销号": [("reportProgress", "liaison"), ("requestCloseOut", "liaison")],
+             "已销号": [("reportProgress", "liaison"), ("requestCloseOut", "liaison"), ("closeOut", "reviewer")]}[state]
+    for name, who in steps:
+        result = await api.call(act(name), t[who], f=finding, v=version, n="说明")
+        version = result["data"][name]["ledger"]["version"]
+    return finding, version
+
+
+@pytest.mark.parametrize(
+    ("state", "mutation", "who", "code"),
+    [
+        # roles: nobody closes their own work, auditors and parents never write, liaisons keep to their unit
+        ("申请销号", "closeOut", "liaison", "FORBIDDEN"),
+        ("申请销号", "closeOut", "inspector", "FORBIDDEN"),
+        ("申请销号", "closeOut", "admin", "FORBIDDEN"),
+        ("申请销号", "sendBack", "inspector", "FORBIDDEN"),
+        ("整改中", "reportProgress", "auditor", "FORBIDDEN"),
+        ("整改中", "reportProgress", "reviewer", "FORBIDDEN"),
+        ("整改中", "reportProgress", "other_liaison", "NOT_FOUND"),
+        ("整改中", "reportProgress", "sibling_reviewer", "NOT_FOUND"),
+        ("申请销号", "closeOut", "city_reviewer", "FORBIDDEN"),
+        ("已销号", "reopenLedger", "liaison", "FORBIDDEN"),
+        # states
+        ("挂号", "requestCloseOut", "liaison", "INVALID_TRANSITION"),
+        ("挂号", "closeOut", "reviewer", "INVALID_TRANSITION"),
+        ("整改中", "closeOut", "reviewer", "INVALID_TRANSITION"),
+        ("整改中", "sendBack", "reviewer", "INVALID_TRANSITION"),
+        ("申请销号", "reportProgress", "liaison", "INVALID_TRANSITION"),
+        ("已销号", "reportProgress", "liaison", "INVALID_TRANSITION"),
+        ("已销号", "closeOut", "reviewer", "INVALID_TRANSITION"),
+        ("整改中", "reopenLedger", "reviewer", "INVALID_TRANSITION"),
+    ],
+)
+async def test_a_refused_transition_changes_nothing(office, state, mutation, who, code):
+    async with Api(office.runtime) as api:
+        finding, version = await _to_state(api, office, state)
+        before = await office.ledger_state()
+        result = await api.call(act(mutation), office.tokens[who], f=finding, v=version, n="说明")
+    assert error_code(result) == code, result
+    assert await office.ledger_state() == before
+
+
+@pytest.mark.parametrize(
+    ("mutation", "variables", "code", "field"),
+    [
+        ("reportProgress", {"v": 99}, "STALE_VERSION", "version"),
+        ("reportProgress", {"n": "  "}, "INVALID_TEXT", "note"),
+        ("reportProgress", {"n": "进展\x00"}, "INVALID_TEXT", "note"),
+        ("reportProgress", {"f": "999"}, "NOT_FOUND", None),
+        ("reportProgress", {"f": "abc"}, "NOT_FOUND", "findingId"),
+        ("reportProgress", {"e": [{"sha256": "0" * 64, "fileName": "a.pdf"}]}, "NOT_FOUND", "evidence"),
+        ("reportProgress", {"e": [{"sha256": "../../etc/passwd", "fileName": "a.pdf"}]}, "NOT_FOUND", "evidence"),
+        ("reportProgress", {"e": [{"sha256": "0" * 64, "fileName": "a.exe"}]}, "UNSUPPORTED_FILE_TYPE", "name"),
+    ],
+)
+async def test_bad_ledger_input_gets_a_clear_error_and_changes_nothing(office, mutation, variables, code, field):
+    async with Api(office.runtime) as api:
+        finding, version = await office.log(api)
+        before = await office.ledger_state()
+        result = await api.call(act(mutation), office.tokens["liaison"], **{"f": finding, "v": version, "n": "说明", **variables})
+    assert result["errors"][0]["extensions"] == {"code": code, **({"field": field} if field else {})}
+    assert await office.ledger_state() == before
+
+
+async def test_of_two_writers_holding_the_same_version_one_wins(office):
+    async with Api(office.runtime) as api:
+        finding, version = await office.log(api)
+        results = await asyncio.gather(*(
+            api.call(act("reportProgress"), office.tokens[who], f=finding, v=version, n=f"{who} 的进展")
+            for who in ("liaison", "inspector")
+        ))
+    assert sorted(str(error_code(r)) for r in results) == ["None", "STALE_VERSION"]
+
+
+async def test_reopening_is_refused_once_the_window_has_passed(office):
+    async with Api(office.runtime) as api:
+        finding, version = await _to_state(api, office, "已销号")
+        async with office.runtime.engine.begin() as connection:
+            await connection.execute(text("UPDATE t431321.ledger_entry SET closed_at = now() - interval '366 days'"))
+        result = await api.call(act("reopenLedger"), office.tokens["reviewer"], f=finding, v=version, n="回头看")
+    assert error_code(result) == "REOPEN_WINDOW_PASSED"
+
+
+EXTEND = """mutation($f: ID!, $v: Int!, $d: Date!) { requestExtension(tenantCode: "431321", findingId: $f, version: $v,
+    deadline: $d, reason: "需走编制调整程序") { ledger { deadline version extensionRequests { id state } } } }"""
+DECIDE = """mutation($x: ID!, $a: Boolean!) { decideExtension(tenantCode: "431321", extensionId: $x, approve: $a, note: "同意")
+    { ledger { deadline version extensionRequests { state decidedBy } } } }"""
+SET_DEADLINE = """mutation($f: ID!, $v: Int!, $d: Date!) { setDeadline(tenantCode: "431321", findingId: $f, version: $v, deadline: $d)
+    { ledger { deadline version } } }"""
+
+
+async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_extension(office):
+    t = office.tokens
+    async with Api(office.runtime) as api:
+        finding, version = await office.log(api)
+        set_early = (await api.call(SET_DEADLINE, t["inspector"], f=finding, v=version, d="2027-01-31"))["data"]["setDeadline"]["ledger"]
+        assert set_early["deadline"] == "2027-01-31"
+        assert error_code(await api.call(SET_DEADLINE, t["liaison"], f=finding, v=set_early["version"], d="2027-03-31")) == "FORBIDDEN"
+        finding2, version2 = await _to_state(api, office, "整改中")
+        assert error_code(await api.call(SET_DEADLINE, t["inspector"], f=finding2, v=version2, d="2027-03-31")) == "INVALID_TRANSITION"
+        assert error_code(await api.call(EXTEND, t["liaison"], f=finding2, v=version2, d="2026-12-01")) == "INVALID_DEADLINE"
+
+        asked = (await api.call(EXTEND, t["liaison"], f=finding2, v=version2, d="2027-03-31"))["data"]["requestExtension"]["ledger"]
+        assert asked["deadline"] == "2026-12-31" and asked["extensionRequests"][0]["state"] == "待审批"
+        assert error_code(await api.call(EXTEND, t["liaison"], f=finding2, v=asked["version"], d="2027-04-30")) == "EXTENSION_PENDING"
+        request = asked["extensionRequests"][0]["id"]
+        assert error_code(await api.call(DECIDE, t["liaison"], x=request, a=True)) == "FORBIDDEN"
+        assert error_code(await api.call(DECIDE, t["sibling_reviewer"], x=request, a=True)) == "NOT_FOUND"
+        approved = (await api.call(DECIDE, t["reviewer"], x=request, a=True))["data"]["decideExtension"]["ledger"]
+        again = await api.call(DECIDE, t["reviewer"], x=request, a=False)
+    assert approved["deadline"] == "2027-03-31"
+    assert approved["extensionRequests"] == [{"state": "已批准", "decidedBy": "sf.reviewer"}]
+    assert error_code(again) == "ALREADY_DECIDED"
+
+
+async def test_the_same_file_is_stored_once_and_bad_files_are_refused(office):
+    async with Api(office.runtime) as api:
+        first = await office.upload(api, "liaison", PDF)
+        second = await office.upload(api, "inspector", PDF, name="另一个名字.pdf")
+        png = await office.upload(api, "liaison", PNG, name="现场照片.PNG")
+        refusals = {
+            "mismatch": await office.upload(api, "liaison", PNG, name="伪装.pdf"),
+            "type": await office.upload(api, "liaison", b"MZ\x90\x00", name="virus.exe"),
+            "empty": await office.upload(api, "liaison", b"", name="空.pdf"),
+            "auditor": await office.upload(api, "auditor", PDF),
+            "sibling": await office.upload(api, "sibling_reviewer", PDF),
+            "anonymous": await api.client.post("/evidence/431321", params={"name": "a.pdf"}, content=PDF),
+        }
+        small = dataclasses.replace(office.runtime, settings=dataclasses.replace(office.runtime.settings, evidence_max_bytes=1024))
+        async with Api(small) as small_api:
+            refusals["size"] = await Office(small, office.tokens).upload(small_api, "liaison", PDF)
+    assert first.status_code == second.status_code == png.status_code == 201
+    assert first.json()["sha256"] == second.json()["sha256"] and png.json()["contentType"] == "image/png"
+    assert {k: (r.status_code, r.json()["errors"][0]["extensions"]["code"]) for k, r in refusals.items()} == {
+        "mismatch": (415, "UNSUPPORTED_FILE_TYPE"), "type": (415, "UNSUPPORTED_FILE_TYPE"), "empty": (400, "EMPTY_FILE"),
+        "auditor": (403, "FORBIDDEN"), "sibling": (404, "NOT_FOUND"), "anonymous": (401, "UNAUTHENTICATED"),
+        "size": (413, "FILE_TOO_LARGE"),
+    }
+    stored = [p for p in (office.runtime.settings.evidence_dir).rglob("*") if p.is_file()]
+    assert sorted(p.name for p in stored) == sorted({first.json()["sha256"], png.json()["sha256"]})
+
+
+async def test_a_file_is_shown_only_to_those_who_may_read_its_finding(office):
+    t = office.tokens
+    async with Api(office.runtime) as api:
+        finding, version = await office.log(api, unit="2")
+        sha = (await office.upload(api, "inspector", PDF)).json()["sha256"]
+        # a liaison may not attach a file it did not upload
+        stolen = await api.call(act("reportProgress"), t["liaison"], f=finding, v=version, n="x", e=[{"sha256": sha, "fileName": "a.pdf"}])
+        assert error_code(stolen) == "NOT_FOUND"
+        await api.call(act("reportProgress"), t["inspector"], f=finding, v=version, n="附件", e=[{"sha256": sha, "fileName": "a.pdf"}])
+
+        async def status(who: str | None, tenant: str = "431321", name: str = sha) -> int:
+            headers = {"Authorization": f"Bearer {t[who]}"} if who else {}
+            return (await api.client.get(f"/evidence/{tenant}/{name}", headers=headers)).status_code
+
+        seen = {who: await status(who) for who in ("inspector", "auditor", "city_reviewer", "other_liaison", "liaison", "sibling_reviewer", None)}
+        elsewhere = await status("sibling_reviewer", "431322")
+        read_up = await status("inspector", "431300")
+        malformed = await status("inspector", name="../../secret_key")
+    assert seen == {"inspector": 200, "auditor": 200, "city_reviewer": 200, "other_liaison": 200, "liaison": 404,
+                    "sibling_reviewer": 404, None: 401}
+    assert elsewhere == 404 and malformed == 404 and read_up == 404
+
+
+async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_path):
+    """units → round → finding → progress with evidence → close-out, nothing seeded by SQL."""
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
+    await create_all(runtime, "430000", "431300", "431321")
+    tokens = {role: await token_for(runtime, await add_user(runtime, f"e2e.{role}", ("431321", role, None)))
+              for role in ("inspector", "reviewer")}
+    async with Api(runtime) as api:
+        unit = (await api.call('mutation { createUnit(tenantCode: "431321", input: {creditCode: "11431321MB0000001X", '
+                               'name: "双峰县财政局", unitType: "政府机关", approvedStaffing: [{key: "行政编制", count: 12}]}) { id } }',
+                               tokens["inspector"]))["data"]["createUnit"]["id"]
+        round_ = (await api.call('mutation($u: ID!) { createRound(tenantCode: "431321", input: {kind: "巡察", name: "第十二轮巡察", '
+                                 'startsOn: "2026-09-01", unitIds: [$u]}) { id } }', tokens["inspector"], u=unit))["data"]["createRound"]["id"]
+        liaison = await token_for(runtime, await add_user(runtime, "e2e.liaison", ("431321", "liaison", int(unit))))
+        tokens["liaison"] = liaison
+        office = Office(runtime, tokens)
+        finding = (await api.call(LOG, tokens["inspector"], i={
+            "roundId": round_, "unitId": unit, "taxonomyCode": "C03.K01.M01", "description": "超编 2 名", "severity": "较重",
+            "foundOn": "2026-09-10", "deadline": "2026-12-31"}))["data"]["logFinding"]["id"]
+        sha = (await office.upload(api, "liaison", PNG, name="现场照片.png")).json()["sha256"]
+        version = 1
+        for mutation, who, extra in (("reportProgress", "liaison", {"e": [{"sha256": sha, "fileName": "现场照片.png"}]}),
+                                     ("requestCloseOut", "liaison", {}), ("closeOut", "reviewer", {})):
+            result = await api.call(act(mutation), tokens[who], f=finding, v=version, n="说明", **extra)
+            version = result["data"][mutation]["ledger"]["version"]
+        final = (await api.call('query($f: ID!) { finding(tenantCode: "431321", id: $f) { unit { name } round { name } '
+                                'ledger { state history { action evidence { fileName } } } } }', liaison, f=finding))["data"]["finding"]
+    assert final["unit"]["name"] == "双峰县财政局" and final["round"]["name"] == "第十二轮巡察"
+    assert final["ledger"]["state"] == "已销号"
+    assert [(h["action"], [e["fileName"] for e in h["evidence"]]) for h in final["ledger"]["history"]] == [
+        ("进展", ["现场照片.png"]), ("申请销号", []), ("销号", [])]
