@@ -1,7 +1,10 @@
 """Per-request DataLoaders for the relations of listed findings (unit, round, ledger history,
 latest progress, extension requests): one statement per relation and tenant, whatever the
 page size. Keys carry the tenant and the units the caller may see, which the resolver that
-produced the parent object has already worked out under the access policy."""
+produced the parent object has already worked out under the access policy.
+
+The GraphQL types pass a fetch function that turns these rows into their objects, and their
+relation resolvers return the loader's future as it is: no coroutine per field and object."""
 
 from __future__ import annotations
 
@@ -29,11 +32,14 @@ class Key:
     units: frozenset[int] | None = None  # what a liaison sees; None: every unit
 
 
-# Fetches the values of some ids of one tenant: id → value.
-Fetch = Callable[[AsyncConnection, list[int], frozenset[int] | None], Awaitable[dict[int, object]]]
+# Fetches the values of some ids of one tenant: (connection, tenant code, ids, the units the
+# caller sees) → {id: value}.
+Fetch = Callable[[AsyncConnection, str, list[int], frozenset[int] | None], Awaitable[dict[int, object]]]
 
 
-def tenant_loader(engine: AsyncEngine, fetch: Fetch, missing: Callable[[], object] = lambda: None) -> DataLoader:
+def tenant_loader(engine: AsyncEngine, fetch: Fetch) -> DataLoader:
+    """A DataLoader over `fetch`, one call per tenant (and unit scope) in a batch; an id the
+    fetch does not return loads as None."""
     async def load(keys: list[Key]) -> list[object]:
         groups: dict[tuple[str, Hashable], set[int]] = defaultdict(set)
         for key in keys:
@@ -41,9 +47,9 @@ def tenant_loader(engine: AsyncEngine, fetch: Fetch, missing: Callable[[], objec
         found: dict[Key, object] = {}
         for (tenant_code, units), ids in groups.items():
             async with tenant_engine(engine, tenant_code).connect() as connection:
-                for id_, value in (await fetch(connection, sorted(ids), units)).items():
+                for id_, value in (await fetch(connection, tenant_code, sorted(ids), units)).items():
                     found[Key(tenant_code, id_, units)] = value
-        return [found.get(key, missing()) for key in keys]
+        return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
 
@@ -68,20 +74,21 @@ async def _events(connection: AsyncConnection, query) -> dict[int, list[EventVie
     return events
 
 
-async def _units(connection: AsyncConnection, ids: list[int], units) -> dict[int, object]:
+async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, object]:
     return {row.id: row for row in await connection.execute(select(InspectedUnit).where(InspectedUnit.id.in_(ids)))}
 
 
-async def _rounds(connection: AsyncConnection, ids: list[int], units) -> dict[int, RoundView]:
+async def round_views_by_id(connection: AsyncConnection, ids: list[int], units: frozenset[int] | None) -> dict[int, RoundView]:
     rows = (await connection.execute(select(InspectionRound).where(InspectionRound.id.in_(ids)))).all()
     return {view.row.id: view for view in await round_views(connection, rows, units)}
 
 
-async def _history(connection: AsyncConnection, ids: list[int], units) -> dict[int, list[EventView]]:
+async def history_views(connection: AsyncConnection, ids: list[int]) -> dict[int, list[EventView]]:
+    """finding id → its events, in order (absent when it has none)."""
     return await _events(connection, select(LedgerEvent).where(LedgerEvent.finding_id.in_(ids)).order_by(LedgerEvent.id))
 
 
-async def _latest_progress(connection: AsyncConnection, ids: list[int], units) -> dict[int, EventView]:
+async def latest_progress_views(connection: AsyncConnection, ids: list[int]) -> dict[int, EventView]:
     latest = (
         select(LedgerEvent)
         .where(LedgerEvent.finding_id.in_(ids), LedgerEvent.action == REPORT_PROGRESS.name)
@@ -91,7 +98,8 @@ async def _latest_progress(connection: AsyncConnection, ids: list[int], units) -
     return {finding_id: views[0] for finding_id, views in (await _events(connection, latest)).items()}
 
 
-async def _extension_requests(connection: AsyncConnection, ids: list[int], units) -> dict[int, list]:
+async def extension_request_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, list]:
+    """finding id → its extension requests, in order (absent when it has none)."""
     requests: dict[int, list] = defaultdict(list)
     query = select(ExtensionRequest).where(ExtensionRequest.finding_id.in_(ids)).order_by(ExtensionRequest.id)
     for row in await connection.execute(query):
@@ -100,9 +108,14 @@ async def _extension_requests(connection: AsyncConnection, ids: list[int], units
 
 
 class Loaders:
+    """This request's DataLoaders, one per fetch function, made on first use:
+    `info.context.loaders(fetch).load(key)`."""
+
     def __init__(self, engine: AsyncEngine) -> None:
-        self.unit = tenant_loader(engine, _units)
-        self.round = tenant_loader(engine, _rounds)
-        self.history = tenant_loader(engine, _history, list)
-        self.latest_progress = tenant_loader(engine, _latest_progress)
-        self.extension_requests = tenant_loader(engine, _extension_requests, list)
+        self.engine = engine
+        self._made: dict[Fetch, DataLoader] = {}
+
+    def __call__(self, fetch: Fetch) -> DataLoader:
+        if fetch not in self._made:
+            self._made[fetch] = tenant_loader(self.engine, fetch)
+        return self._made[fetch]

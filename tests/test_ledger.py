@@ -319,3 +319,30 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
     assert final["ledger"]["state"] == "已销号"
     assert [(h["action"], [e["fileName"] for e in h["evidence"]]) for h in final["ledger"]["history"]] == [
         ("进展", ["现场照片.png"]), ("申请销号", []), ("销号", [])]
+
+
+PLAN = """mutation($f: ID!, $v: Int!, $i: PlanInput!) { updateRectificationPlan(tenantCode: "431321", findingId: $f, version: $v,
+    input: $i) { ledger { responsibleUnit responsiblePerson measures version history { action } } } }"""
+
+
+async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(office):
+    t = office.tokens
+    async with Api(office.runtime) as api:
+        finding, version = await office.log(api)
+        planned = (await api.call(PLAN, t["liaison"], f=finding, v=version, i={"measures": "三个月内清退", "responsiblePerson": "副局长 李某"}))
+        ledger = planned["data"]["updateRectificationPlan"]["ledger"]
+        assert (ledger["responsibleUnit"], ledger["responsiblePerson"], ledger["measures"]) == ("单位1", "副局长 李某", "三个月内清退")
+        assert [h["action"] for h in ledger["history"]] == ["调整整改措施"]
+        closed, closed_version = await _to_state(api, office, "已销号")
+        before = await office.ledger_state()
+        refusals = [
+            await api.call(PLAN, t["liaison"], f=finding, v=ledger["version"], i={}),
+            await api.call(PLAN, t["liaison"], f=finding, v=ledger["version"], i={"responsibleUnit": "单位\u200b"}),
+            await api.call(PLAN, t["liaison"], f=closed, v=closed_version, i={"measures": "补充"}),
+            await api.call(PLAN, t["other_liaison"], f=finding, v=ledger["version"], i={"measures": "补充"}),
+            await api.call(PLAN, t["auditor"], f=finding, v=ledger["version"], i={"measures": "补充"}),
+            await api.call(SET_DEADLINE, t["inspector"], f=finding, v=ledger["version"], d="2026-01-01"),
+        ]
+    assert [error_code(r) for r in refusals] == ["NOTHING_TO_CHANGE", "INVALID_NAME", "INVALID_TRANSITION", "NOT_FOUND",
+                                                 "FORBIDDEN", "INVALID_DEADLINE"]
+    assert await office.ledger_state() == before

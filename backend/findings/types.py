@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from datetime import date
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
-from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
 from backend.evidence.store import EvidenceStore
 from backend.findings.importer import FindingImporter
-from backend.findings.service import FindingFilter, FindingService, FindingSort, Listed, check_finding
+from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
+from backend.findings.service import (
+    FindingFilter,
+    FindingService,
+    FindingSort,
+    Listed,
+    check_finding,
+)
 from backend.findings.taxonomy import TAXONOMY
 from backend.ids import optional_id, parse_id
-from backend.ledger.types import Ledger
+from backend.ledger.types import Ledger, latest_progress_by_finding
 from backend.ledger.workflow import CLOSED, LEDGER_STATES
-from backend.loaders import Key
+from backend.loaders import Key, round_views_by_id, unit_rows
 from backend.rounds.types import Round
+from backend.selection import selected_paths
 from backend.units.types import Unit
 from tenants.access import Principal
 from tenants.naming import check_code
@@ -42,6 +51,7 @@ class Finding:
     found_by: str
     ledger: Ledger
     key: strawberry.Private[Key]
+    prefetched: strawberry.Private[dict[str, object]]  # relations a list resolver loaded up front
 
     @classmethod
     def from_row(cls, row, tenant_code: str, units: frozenset[int] | None, today: date) -> Finding:
@@ -56,20 +66,54 @@ class Finding:
             ledger=Ledger(
                 state=row.state, deadline=row.deadline, overdue=row.state != CLOSED and row.deadline < today,
                 responsible_unit=row.responsible_unit, responsible_person=row.responsible_person, measures=row.measures,
-                close_note=row.close_note, closed_at=row.closed_at, version=row.ledger_version, key=key,
+                close_note=row.close_note, closed_at=row.closed_at, version=row.ledger_version, key=key, prefetched={},
             ),
-            key=key,
+            key=key, prefetched={},
         )
 
+    # Relations answer what was prefetched, else the loader's future (of the declared type).
     @strawberry.field(description="被检查单位")
-    async def unit(self, info: Info[Context, None]) -> Unit:
-        row = await info.context.loaders.unit.load(Key(self.key.tenant_code, int(self.unit_id)))
-        return Unit.from_row(row)
+    def unit(self, info: Info[Context, None]) -> Unit:
+        return self.prefetched.get("unit") or info.context.loaders(units_by_id).load(self.unit_key)
 
     @strawberry.field(description="所属轮次")
-    async def round(self, info: Info[Context, None]) -> Round:
-        view = await info.context.loaders.round.load(Key(self.key.tenant_code, int(self.round_id), self.key.units))
-        return Round.from_view(view)
+    def round(self, info: Info[Context, None]) -> Round:
+        return self.prefetched.get("round") or info.context.loaders(rounds_by_id).load(self.round_key)
+
+    @property
+    def unit_key(self) -> Key:
+        return Key(self.key.tenant_code, int(self.unit_id))
+
+    @property
+    def round_key(self) -> Key:
+        return Key(self.key.tenant_code, int(self.round_id), self.key.units)
+
+
+async def units_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Unit]:
+    return {unit: Unit.from_row(row) for unit, row in (await unit_rows(connection, ids)).items()}
+
+
+async def rounds_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Round]:
+    return {round_: Round.from_view(view) for round_, view in (await round_views_by_id(connection, ids, units)).items()}
+
+
+# (selected path, fetch, the key of a finding's relation, where the value goes, under which name)
+PREFETCHABLE = (
+    ("items.unit", units_by_id, lambda f: f.unit_key, lambda f: f.prefetched, "unit"),
+    ("items.round", rounds_by_id, lambda f: f.round_key, lambda f: f.prefetched, "round"),
+    ("items.ledger.latestProgress", latest_progress_by_finding, lambda f: f.key, lambda f: f.ledger.prefetched, "latest_progress"),
+)
+
+
+async def prefetch(info: Info[Context, None], items: list[Finding]) -> None:
+    """Load the page's selected relations at once (still one statement per relation): resolved
+    per finding, each would be an awaitable, and graphql-core makes a task of every one."""
+    paths = selected_paths(info.selected_fields[0].selections)
+    chosen = [relation for relation in PREFETCHABLE if relation[0] in paths]
+    loaded = await asyncio.gather(*(info.context.loaders(fetch).load_many([key(f) for f in items]) for _, fetch, key, _, _ in chosen))
+    for (_, _, _, slot, name), values in zip(chosen, loaded, strict=True):
+        for item, value in zip(items, values, strict=True):
+            slot(item)[name] = value
 
 
 def one_finding(listed: Listed, tenant_code: str) -> Finding:
@@ -167,8 +211,10 @@ class FindingQuery:
             principal, tenant_code, filter=criteria, sort=FindingSort(order.value), first=page_size(info, first),
             after=after, today=today,
         )
+        items = [Finding.from_row(row, tenant_code, page.units, today) for row in page.rows]
+        await prefetch(info, items)
         return FindingPage(
-            items=[Finding.from_row(row, tenant_code, page.units, today) for row in page.rows], next_cursor=page.next_cursor,
+            items=items, next_cursor=page.next_cursor,
             principal=principal, tenant_code=tenant_code, filter=criteria,
         )
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.loaders import EventView, Key
+from backend.loaders import EventView, Key, extension_request_rows, history_views, latest_progress_views
 
 
 @strawberry.type(description="进展或审核所附的佐证材料；url 供有权查看该问题的人下载")
@@ -53,6 +54,14 @@ class ExtensionRequest:
     decided_at: datetime | None
     decision_note: str | None
 
+    @classmethod
+    def from_row(cls, r) -> ExtensionRequest:
+        return cls(
+            id=strawberry.ID(str(r.id)), requested_deadline=r.requested_deadline, reason=r.reason,
+            requested_by=r.requested_by, requested_at=r.requested_at, state=r.state, decided_by=r.decided_by,
+            decided_at=r.decided_at, decision_note=r.decision_note,
+        )
+
 
 @strawberry.type(description="整改台账条目；逾期由整改期限推算，不单独存储")
 class Ledger:
@@ -66,25 +75,34 @@ class Ledger:
     closed_at: datetime | None
     version: int = strawberry.field(description="修改台账时须带上，用于发现并发修改")
     key: strawberry.Private[Key]  # the finding's
+    prefetched: strawberry.Private[dict[str, object]]  # relations a list resolver loaded up front
 
+    # Relations answer what was prefetched, else the loader's future (of the declared type).
     @strawberry.field(description="最近一次整改进展")
-    async def latest_progress(self, info: Info[Context, None]) -> LedgerEvent | None:
-        view = await info.context.loaders.latest_progress.load(self.key)
-        return None if view is None else LedgerEvent.from_view(view, self.key.tenant_code)
+    def latest_progress(self, info: Info[Context, None]) -> LedgerEvent | None:
+        if "latest_progress" in self.prefetched:
+            return self.prefetched["latest_progress"]
+        return info.context.loaders(latest_progress_by_finding).load(self.key)
 
     @strawberry.field(description="台账的全部记录，按时间先后")
-    async def history(self, info: Info[Context, None]) -> list[LedgerEvent]:
-        views = await info.context.loaders.history.load(self.key)
-        return [LedgerEvent.from_view(view, self.key.tenant_code) for view in views]
+    def history(self, info: Info[Context, None]) -> list[LedgerEvent]:
+        return info.context.loaders(history_by_finding).load(self.key)
 
     @strawberry.field(description="延期申请，按提出先后")
-    async def extension_requests(self, info: Info[Context, None]) -> list[ExtensionRequest]:
-        rows = await info.context.loaders.extension_requests.load(self.key)
-        return [
-            ExtensionRequest(
-                id=strawberry.ID(str(r.id)), requested_deadline=r.requested_deadline, reason=r.reason,
-                requested_by=r.requested_by, requested_at=r.requested_at, state=r.state, decided_by=r.decided_by,
-                decided_at=r.decided_at, decision_note=r.decision_note,
-            )
-            for r in rows
-        ]
+    def extension_requests(self, info: Info[Context, None]) -> list[ExtensionRequest]:
+        return info.context.loaders(extension_requests_by_finding).load(self.key)
+
+
+async def latest_progress_by_finding(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
+    views = await latest_progress_views(connection, ids)
+    return {finding: LedgerEvent.from_view(view, tenant_code) for finding, view in views.items()}
+
+
+async def history_by_finding(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
+    views = await history_views(connection, ids)
+    return {finding: [LedgerEvent.from_view(view, tenant_code) for view in views.get(finding, [])] for finding in ids}
+
+
+async def extension_requests_by_finding(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
+    rows = await extension_request_rows(connection, ids)
+    return {finding: [ExtensionRequest.from_row(row) for row in rows.get(finding, [])] for finding in ids}
