@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import create_engine, ensure_database_exists
 from backend.embedded import ServiceUrls
 from backend.settings import Settings
+from problem_bank.taxonomy import Taxonomy, TaxonomyCache
 from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
 from tenants.provisioning import Provisioner
 from tenants.streams import MigrationStreams
@@ -28,6 +29,7 @@ class Runtime:
     engine: AsyncEngine
     streams: MigrationStreams
     redis: ArqRedis
+    taxonomy_cache: TaxonomyCache = field(default_factory=TaxonomyCache)
 
     @property
     def redis_settings(self) -> RedisSettings:
@@ -40,6 +42,10 @@ class Runtime:
             current = (await connection.execute(text("SELECT version_num FROM tenancy.alembic_version"))).scalar() if exists else None
         if current != self.streams.shared_head:
             raise SystemExit(f"数据库尚未迁移到当前版本（{current or '空库'} → {self.streams.shared_head}），请先运行 xuncha db upgrade")
+
+    async def taxonomy(self) -> Taxonomy:
+        """The current edition of the violation taxonomy."""
+        return await self.taxonomy_cache.current(self.engine)
 
     def provisioner(self) -> Provisioner:
         return Provisioner(self.engine, self.streams, self.settings.lock_timeout)

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from backend.bank.types import BankQuery
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
@@ -28,7 +29,7 @@ from backend.rounds.types import RoundMutation, RoundQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.settings import EdgeLimits
 
-Query = merge_types("Query", (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery))
+Query = merge_types("Query", (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery))
 Mutation = merge_types(
     "Mutation", (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation)
 )

@@ -59,7 +59,7 @@ async def seed(runtime, findings: int) -> None:
         await connection.execute(text("INSERT INTO t431321.round_unit SELECT (g - 1) / 20 + 1, g FROM generate_series(1, 200) g"))
         await connection.execute(text(
             "INSERT INTO t431321.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
-            f" SELECT (u - 1) / 20 + 1, u, (ARRAY[{taxonomy}])[g % 6 + 1], 'seed-1', '第 ' || g || ' 个问题：实有人数超过核定编制',"
+            f" SELECT (u - 1) / 20 + 1, u, (ARRAY[{taxonomy}])[g % 6 + 1], '2026.1', '第 ' || g || ' 个问题：实有人数超过核定编制',"
             " (ARRAY['一般', '较重', '严重'])[g % 3 + 1], date '2026-03-01' + g % 200, 'bench'"
             " FROM generate_series(1, :n) g, LATERAL (SELECT g % 200 + 1 AS u) unit"), {"n": findings})
         await connection.execute(text(

@@ -136,7 +136,7 @@ async def fresh_finding(world: World, target: str, state: str, *, pending_extens
     async with world.runtime.engine.begin() as connection:
         finding = (await connection.execute(text(
             f"INSERT INTO {schema}.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
-            " VALUES (1, 1, 'C03.K01.M01', 'seed-1', '超编', '一般', '2026-03-02', 'matrix') RETURNING id"
+            " VALUES (1, 1, 'C03.K01.M01', '2026.1', '超编', '一般', '2026-03-02', 'matrix') RETURNING id"
         ))).scalar_one()
         await connection.execute(text(
             f"INSERT INTO {schema}.ledger_entry (finding_id, state, deadline, responsible_unit, closed_at)"
@@ -223,6 +223,7 @@ def guarded(rule: Callable[[Actor, str], str | None], *, writes: bool = True) ->
 
 OPERATIONS = [
     Operation("me", "{ me { username } }", signed_in(None, writes=False), targeted=False),
+    Operation("taxonomy", "{ taxonomy { version categories { code } } }", signed_in(None, writes=False), targeted=False),
     Operation("tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False),
               lambda w, a, t: {"c": CODES[t]}),
     Operation("tenants", "query($c: String) { tenants(parentCode: $c) { code } }", guarded(children_outcome, writes=False),

@@ -19,6 +19,7 @@ from backend.findings.models import Finding
 from backend.findings.service import FINDING_WRITERS, FindingData, check_finding, insert_finding
 from backend.rounds.models import RoundUnit
 from backend.units.models import InspectedUnit
+from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal, require_write
 from tenants.errors import DomainError
 from tenants.registry import readable_place
@@ -33,7 +34,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date) -> FindingData:
+def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: Taxonomy) -> FindingData:
     v = row.values
     code = cell_text(v["code"])
     if code is None:
@@ -51,7 +52,7 @@ def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date) -> FindingD
         fixed_on_spot=cell_flag(v["fixedOnSpot"], "fixedOnSpot"),
         found_on=cell_date(v["foundOn"], "foundOn") or today, deadline=cell_date(v["deadline"], "deadline"),
         responsible_unit=cell_text(v["responsibleUnit"]), responsible_person=cell_text(v["responsiblePerson"]),
-        measures=cell_text(v["measures"]), close_note=cell_text(v["closeNote"]), today=today,
+        measures=cell_text(v["measures"]), close_note=cell_text(v["closeNote"]), today=today, taxonomy=taxonomy,
     )
 
 
@@ -61,7 +62,8 @@ class FindingImporter:
         self.store = store
 
     async def run(
-        self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, today: date, request_id: str | None
+        self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, today: date, taxonomy: Taxonomy,
+        request_id: str | None,
     ) -> ImportReport:
         """Import the .xlsx the caller uploaded (POST /evidence) as `sha256`. With errors, or
         in a dry run, nothing is written and the report says what would happen."""
@@ -84,7 +86,7 @@ class FindingImporter:
             checked: list[tuple[int, FindingData]] = []
             for row in rows:
                 try:
-                    checked.append((row.line, _check_row(row, unit_ids, today)))
+                    checked.append((row.line, _check_row(row, unit_ids, today, taxonomy)))
                 except DomainError as error:
                     report.errors.append(RowError(row.line, error.field, error.code, error.message))
             checked = await self._drop_known(connection, checked, report)

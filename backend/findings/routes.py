@@ -18,7 +18,6 @@ from backend.clock import office_today
 from backend.context import context_getter
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
-from backend.findings.taxonomy import TAXONOMY
 from backend.ids import optional_id
 from backend.ledger.workflow import CLOSED
 from tenants.errors import DomainError
@@ -60,13 +59,16 @@ async def export_ledger(
         deadline_to=_date(deadline_to, "deadlineTo"),
     )
     today = office_today()
+    taxonomy = await context.runtime.taxonomy()
+    if taxonomy_code is not None:
+        taxonomy.node(taxonomy_code)
     rows = await FindingService(context.runtime.engine).export_rows(
         principal, tenant_code, filter=criteria, sort=_sort(order), today=today
     )
     async with context.runtime.engine.connect() as connection:
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
     table = [
-        (n, r.code, r.unit_name, r.round_name, TAXONOMY.get(r.taxonomy_code, r.taxonomy_code), r.description, r.severity,
+        (n, r.code, r.unit_name, r.round_name, taxonomy.name(r.taxonomy_code) or r.taxonomy_code, r.description, r.severity,
          r.found_on.isoformat(), r.responsible_unit, r.responsible_person, r.measures, r.deadline.isoformat(), r.state,
          "是" if r.state != CLOSED and r.deadline < today else "否", r.closed_at.date().isoformat() if r.closed_at else None)
         for n, r in enumerate(rows, start=1)

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.db import violated_constraint
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
-from backend.findings.taxonomy import TAXONOMY, TAXONOMY_VERSION, is_manifestation
 from backend.ledger.models import LedgerEntry
 from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
+from problem_bank.taxonomy import Taxonomy
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -40,6 +40,7 @@ class FindingData:
     round_id: int
     unit_id: int
     taxonomy_code: str
+    taxonomy_version: str
     description: str
     evidence_sources: list[str]
     severity: str
@@ -66,10 +67,9 @@ def check_code_of_finding(code: str | None) -> str | None:
 def check_finding(
     *, round_id: int, unit_id: int, taxonomy_code: str, description: str, evidence_sources: Sequence[str], severity: str,
     fixed_on_spot: bool, found_on: date, deadline: date | None, responsible_person: str | None, measures: str | None,
-    close_note: str | None, today: date, code: str | None = None, responsible_unit: str | None = None,
+    close_note: str | None, today: date, taxonomy: Taxonomy, code: str | None = None, responsible_unit: str | None = None,
 ) -> FindingData:
-    if not is_manifestation(taxonomy_code):
-        raise DomainError("UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {taxonomy_code!r} 不存在（须为具体表现一级，如 C03.K01.M01）", field="taxonomyCode")
+    taxonomy.manifestation(taxonomy_code)
     if not set(evidence_sources) <= set(EVIDENCE_SOURCES) or len(set(evidence_sources)) != len(evidence_sources):
         raise DomainError("INVALID_EVIDENCE_SOURCE", f"证据来源须为不重复的：{'、'.join(EVIDENCE_SOURCES)}", field="evidenceSources")
     if severity not in SEVERITIES:
@@ -82,6 +82,7 @@ def check_finding(
         raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
     return FindingData(
         code=check_code_of_finding(code), round_id=round_id, unit_id=unit_id, taxonomy_code=taxonomy_code,
+        taxonomy_version=taxonomy.version,
         description=clean_text(description, "description", required=True), evidence_sources=list(evidence_sources),
         severity=severity, fixed_on_spot=fixed_on_spot, found_on=found_on, deadline=deadline,
         responsible_unit=clean_name(responsible_unit, field="responsibleUnit", max_length=128) if responsible_unit else None,
@@ -97,15 +98,13 @@ class FindingFilter:
 
     round_id: int | None = None
     unit_id: int | None = None
-    taxonomy_code: str | None = None  # a category, kind or manifestation: everything under it
+    taxonomy_code: str | None = None  # a category, kind or manifestation (checked by the caller): everything under it
     states: frozenset[str] = field(default_factory=frozenset)
     overdue: bool | None = None
     deadline_from: date | None = None
     deadline_to: date | None = None
 
     def __post_init__(self) -> None:
-        if self.taxonomy_code is not None and self.taxonomy_code not in TAXONOMY:
-            raise DomainError("UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {self.taxonomy_code!r} 不存在", field="taxonomyCode")
         if not self.states <= set(LEDGER_STATES):
             raise DomainError("INVALID_STATE", f"台账状态须为：{'、'.join(LEDGER_STATES)}", field="states")
         if self.deadline_from and self.deadline_to and self.deadline_from > self.deadline_to:
@@ -282,7 +281,7 @@ async def insert_finding(
             await connection.execute(
                 insert(Finding)
                 .values(code=data.code, round_id=data.round_id, unit_id=data.unit_id, taxonomy_code=data.taxonomy_code,
-                        taxonomy_version=TAXONOMY_VERSION, description=data.description,
+                        taxonomy_version=data.taxonomy_version, description=data.description,
                         evidence_sources=data.evidence_sources, severity=data.severity,
                         fixed_on_spot=data.fixed_on_spot, found_on=data.found_on, found_by=actor)
                 .returning(Finding.id)

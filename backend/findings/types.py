@@ -23,7 +23,6 @@ from backend.findings.service import (
     Listed,
     check_finding,
 )
-from backend.findings.taxonomy import TAXONOMY
 from backend.ids import optional_id, parse_id
 from backend.ledger.types import Ledger, latest_progress_by_finding
 from backend.ledger.workflow import CLOSED, LEDGER_STATES
@@ -31,6 +30,7 @@ from backend.loaders import Key, round_views_by_id, unit_rows
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.units.types import Unit
+from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal
 from tenants.naming import check_code
 
@@ -54,13 +54,13 @@ class Finding:
     prefetched: strawberry.Private[dict[str, object]]  # relations a list resolver loaded up front
 
     @classmethod
-    def from_row(cls, row, tenant_code: str, units: frozenset[int] | None, today: date) -> Finding:
+    def from_row(cls, row, tenant_code: str, units: frozenset[int] | None, today: date, taxonomy: Taxonomy) -> Finding:
         """`row`: the finding's columns and its ledger entry's (FindingService.LISTED_COLUMNS)."""
         key = Key(tenant_code, row.id, units)
         return cls(
             id=strawberry.ID(str(row.id)), code=row.code, round_id=strawberry.ID(str(row.round_id)),
             unit_id=strawberry.ID(str(row.unit_id)), taxonomy_code=row.taxonomy_code,
-            taxonomy_name=TAXONOMY.get(row.taxonomy_code, ""), description=row.description,
+            taxonomy_name=taxonomy.name(row.taxonomy_code), description=row.description,
             evidence_sources=list(row.evidence_sources), severity=row.severity,
             fixed_on_spot=row.fixed_on_spot, found_on=row.found_on, found_by=row.found_by,
             ledger=Ledger(
@@ -116,8 +116,9 @@ async def prefetch(info: Info[Context, None], items: list[Finding]) -> None:
             slot(item)[name] = value
 
 
-def one_finding(listed: Listed, tenant_code: str) -> Finding:
-    return Finding.from_row(listed.rows[0], tenant_code, listed.units, office_today())
+async def one_finding(info: Info[Context, None], listed: Listed, tenant_code: str) -> Finding:
+    taxonomy = await info.context.runtime.taxonomy()
+    return Finding.from_row(listed.rows[0], tenant_code, listed.units, office_today(), taxonomy)
 
 
 @strawberry.enum(description="排序：NEWEST 登记时间新的在前；DEADLINE 整改期限近的在前；FOUND_ON 发现日期新的在前")
@@ -137,7 +138,9 @@ class FindingFilterInput:
     deadline_from: date | None = None
     deadline_to: date | None = None
 
-    def to_filter(self) -> FindingFilter:
+    def to_filter(self, taxonomy: Taxonomy) -> FindingFilter:
+        if self.taxonomy_code is not None:
+            taxonomy.node(self.taxonomy_code)
         return FindingFilter(
             round_id=optional_id(self.round_id, "roundId"), unit_id=optional_id(self.unit_id, "unitId"),
             taxonomy_code=self.taxonomy_code, states=frozenset(self.states or ()), overdue=self.overdue,
@@ -205,13 +208,14 @@ class FindingQuery:
     ) -> FindingPage:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        criteria = (filter or FindingFilterInput()).to_filter()
+        taxonomy = await info.context.runtime.taxonomy()
+        criteria = (filter or FindingFilterInput()).to_filter(taxonomy)
         today = office_today()
         page = await findings(info).page(
             principal, tenant_code, filter=criteria, sort=FindingSort(order.value), first=page_size(info, first),
             after=after, today=today,
         )
-        items = [Finding.from_row(row, tenant_code, page.units, today) for row in page.rows]
+        items = [Finding.from_row(row, tenant_code, page.units, today, taxonomy) for row in page.rows]
         await prefetch(info, items)
         return FindingPage(
             items=items, next_cursor=page.next_cursor,
@@ -222,7 +226,7 @@ class FindingQuery:
     async def finding(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Finding:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        return one_finding(await findings(info).get(principal, tenant_code, parse_id(id, "id")), tenant_code)
+        return await one_finding(info, await findings(info).get(principal, tenant_code, parse_id(id, "id")), tenant_code)
 
 
 @strawberry.type
@@ -235,10 +239,10 @@ class FindingMutation:
             taxonomy_code=input.taxonomy_code, description=input.description, evidence_sources=input.evidence_sources,
             severity=input.severity, fixed_on_spot=input.fixed_on_spot, found_on=input.found_on, deadline=input.deadline,
             responsible_unit=input.responsible_unit, responsible_person=input.responsible_person, measures=input.measures,
-            close_note=input.close_note, today=office_today(),
+            close_note=input.close_note, today=office_today(), taxonomy=await info.context.runtime.taxonomy(),
         )
         tenant_code = check_code(tenant_code, field="tenantCode")
-        return one_finding(await findings(info).log(principal, tenant_code, data, info.context.request_id), tenant_code)
+        return await one_finding(info, await findings(info).log(principal, tenant_code, data, info.context.request_id), tenant_code)
 
     @strawberry.mutation(
         description="从 Excel 模板导入问题（管理员、检查员）：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，"
@@ -252,7 +256,7 @@ class FindingMutation:
         importer = FindingImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir))
         report = await importer.run(
             principal, check_code(tenant_code, field="tenantCode"), sha256.strip().lower(), dry_run=dry_run,
-            today=office_today(), request_id=info.context.request_id,
+            today=office_today(), taxonomy=await runtime.taxonomy(), request_id=info.context.request_id,
         )
         return FindingImportReport(
             dry_run=report.dry_run, created=report.created, skipped=report.skipped,

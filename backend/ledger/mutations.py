@@ -53,7 +53,7 @@ def ledger(info: Info[Context, None]) -> LedgerService:
 
 async def _finding_now(info: Info[Context, None], tenant_code: str, finding_id: int) -> Finding:
     principal = await info.context.principal()
-    return one_finding(await FindingService(info.context.runtime.engine).get(principal, tenant_code, finding_id), tenant_code)
+    return await one_finding(info, await FindingService(info.context.runtime.engine).get(principal, tenant_code, finding_id), tenant_code)
 
 
 async def _transition(

@@ -1,0 +1,58 @@
+"""Tables of the shared schema `problem_bank`: the versioned violation taxonomy (for now)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, MetaData, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+PROBLEM_BANK_SCHEMA = "problem_bank"
+LEVELS = ("category", "kind", "manifestation")  # 类别 → 种类 → 具体表现
+
+
+class ProblemBankBase(DeclarativeBase):
+    metadata = MetaData(schema=PROBLEM_BANK_SCHEMA)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class TaxonomyVersion(ProblemBankBase):
+    """A published edition of the taxonomy; findings record the edition they were coded with."""
+
+    __tablename__ = "taxonomy_version"
+
+    version: Mapped[str] = mapped_column(String(16), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    note: Mapped[str] = mapped_column(Text, server_default="")
+
+
+class TaxonomyNode(ProblemBankBase):
+    """A category (Cnn), kind (Cnn.Knn) or manifestation (Cnn.Knn.Mnn) of one edition, with
+    its legal basis. `province_code` is set on manifestations a province added for its subtree."""
+
+    __tablename__ = "taxonomy_node"
+    __table_args__ = (
+        ForeignKeyConstraint(["version", "parent_code"], ["problem_bank.taxonomy_node.version", "problem_bank.taxonomy_node.code"]),
+        CheckConstraint("level IN ('category', 'kind', 'manifestation')", name="taxonomy_node_level"),
+        CheckConstraint("(level = 'category') = (parent_code IS NULL)", name="taxonomy_node_parent"),
+        CheckConstraint("province_code IS NULL OR level = 'manifestation'", name="taxonomy_node_province"),
+    )
+
+    version: Mapped[str] = mapped_column(ForeignKey(TaxonomyVersion.version), primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(128))
+    legal_basis: Mapped[str] = mapped_column(Text, server_default="")
+    province_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class TaxonomyMapping(ProblemBankBase):
+    """Where a code of an older edition went in a newer one."""
+
+    __tablename__ = "taxonomy_mapping"
+
+    from_version: Mapped[str] = mapped_column(ForeignKey(TaxonomyVersion.version), primary_key=True)
+    from_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    to_version: Mapped[str] = mapped_column(ForeignKey(TaxonomyVersion.version), primary_key=True)
+    to_code: Mapped[str] = mapped_column(String(24))
