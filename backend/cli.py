@@ -33,8 +33,10 @@ tenants_app = typer.Typer(help="租户（各级机构）开通与名录", no_arg
 graphql_app = typer.Typer(help="GraphQL 契约", no_args_is_help=True)
 users_app = typer.Typer(help="用户", no_args_is_help=True)
 audit_app = typer.Typer(help="审计", no_args_is_help=True)
+bank_app = typer.Typer(help="问题库", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(bank_app, name="bank")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(graphql_app, name="graphql")
@@ -274,22 +276,28 @@ def users_create_superuser(
 
 # ---- audit ------------------------------------------------------------------------------
 
+
+async def tenant_codes(runtime: Runtime, tenant: str | None) -> list[str]:
+    """`--tenant`, or every registered tenant."""
+    from sqlalchemy import select
+
+    from tenants.models import Tenant
+
+    if tenant is not None:
+        return [checked_code(tenant, "--tenant")]
+    async with runtime.engine.connect() as connection:
+        return list((await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars())
+
+
 @audit_app.command("verify")
 def audit_verify(
     tenant: Annotated[str | None, typer.Option(help="只校验该租户；缺省校验全部租户")] = None,
 ) -> None:
     """校验审计记录的哈希链：发现被改动、删除或打乱的记录。"""
-    from sqlalchemy import select
-
     from backend.audit.service import verify_chain
-    from tenants.models import Tenant
 
     async def main(runtime: Runtime):
-        if tenant is not None:
-            codes = [checked_code(tenant, "--tenant")]
-        else:
-            async with runtime.engine.connect() as connection:
-                codes = list((await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars())
+        codes = await tenant_codes(runtime, tenant)
         reports = []
         with progress_bar() as progress:
             task = progress.add_task("校验审计链", total=len(codes))
@@ -312,6 +320,51 @@ def audit_verify(
         console.print(f"链头：第 {report.head_seq} 条，{report.head_hash or '（空）'}")
     if broken:
         raise typer.Exit(1)
+
+
+# ---- bank -------------------------------------------------------------------------------
+
+
+@bank_app.command("verify")
+def bank_verify(
+    tenant: Annotated[str | None, typer.Option(help="只核对该租户；缺省核对全部租户")] = None,
+) -> None:
+    """核对问题库与各租户的整改台账是否一致：列出缺失、过时或多余的问题库记录。"""
+    from problem_bank.projection import verify
+
+    async def main(runtime: Runtime):
+        codes = await tenant_codes(runtime, tenant)
+        reports = []
+        with progress_bar() as progress:
+            task = progress.add_task("核对问题库", total=len(codes))
+            for code in codes:
+                # one snapshot for both sides, so a write in between is not reported as drift
+                async with runtime.engine.connect() as connection:
+                    connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+                    async with connection.begin():
+                        reports.append(await verify(connection, code))
+                progress.advance(task)
+        return reports
+
+    try:
+        reports = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    drifting = [report for report in reports if not report.in_step]
+    for report in drifting:
+        if report.missing_or_stale:
+            err_console.print(f"[{report.tenant_code}] 缺失或过时的问题：{_ids(report.missing_or_stale)}")
+        if report.orphaned:
+            err_console.print(f"[{report.tenant_code}] 台账中已不存在的问题：{_ids(report.orphaned)}")
+    findings = sum(report.findings for report in reports)
+    console.print(f"核对 {len(reports)} 个租户、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个租户不一致'}")
+    if drifting:
+        raise typer.Exit(1)
+
+
+def _ids(ids: list[int]) -> str:
+    shown = "、".join(str(i) for i in ids[:20])
+    return shown + (f" 等 {len(ids)} 个" if len(ids) > 20 else "")
 
 
 # ---- graphql ----------------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Tables of the shared schema `problem_bank`: the versioned violation taxonomy (for now)."""
+"""Tables of the shared schema `problem_bank`: the versioned violation taxonomy and one row
+per finding of every tenant."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, MetaData, String, Text, func
+from sqlalchemy import (
+    BigInteger, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Index, MetaData, String, Text, func, text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 PROBLEM_BANK_SCHEMA = "problem_bank"
@@ -56,3 +59,37 @@ class TaxonomyMapping(ProblemBankBase):
     from_code: Mapped[str] = mapped_column(String(24), primary_key=True)
     to_version: Mapped[str] = mapped_column(ForeignKey(TaxonomyVersion.version), primary_key=True)
     to_code: Mapped[str] = mapped_column(String(24))
+
+
+class Problem(ProblemBankBase):
+    """A finding of some tenant as the bank holds it (written by problem_bank.projection).
+    逾期 is derived from `deadline` and `state` when read, as in the ledger."""
+
+    __tablename__ = "problem"
+    __table_args__ = (
+        Index("problem_province_idx", "province_code", "taxonomy_code"),
+        Index("problem_city_idx", "city_code", "taxonomy_code"),
+        Index("problem_open_deadline_idx", "deadline", postgresql_where=text("state <> '已销号'")),
+    )
+
+    tenant_code: Mapped[str] = mapped_column(ForeignKey("tenancy.tenant.code"), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(6))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    tenant_level: Mapped[str] = mapped_column(String(16))
+    finding_code: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int] = mapped_column(BigInteger)
+    unit_name: Mapped[str] = mapped_column(String(128))
+    unit_type: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int] = mapped_column(BigInteger)
+    round_kind: Mapped[str] = mapped_column(String(32))
+    taxonomy_code: Mapped[str] = mapped_column(String(24))
+    taxonomy_version: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(8))
+    fixed_on_spot: Mapped[bool]
+    state: Mapped[str] = mapped_column(String(8))
+    deadline: Mapped[date]
+    closed_at: Mapped[datetime | None]
+    found_on: Mapped[date]
+    description: Mapped[str] = mapped_column(Text)
+    projected_at: Mapped[datetime] = mapped_column(server_default=func.now())

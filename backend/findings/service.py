@@ -22,6 +22,7 @@ from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
+from problem_bank.projection import project
 from problem_bank.taxonomy import Taxonomy
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
@@ -266,7 +267,8 @@ class FindingService:
 async def insert_finding(
     connection: AsyncConnection, tenant_code: str, data: FindingData, actor: str, request_id: str | None
 ) -> int:
-    """Insert a checked finding and its ledger entry, with an audit entry, in the caller's transaction."""
+    """Insert a checked finding and its ledger entry, with its problem-bank row and an audit
+    entry, in the caller's transaction."""
     unit_name = (
         await connection.execute(
             select(InspectedUnit.name)
@@ -298,6 +300,7 @@ async def insert_finding(
             measures=data.measures, close_note=data.close_note, closed_at=func.now() if data.fixed_on_spot else None,
         )
     )
+    await project(connection, tenant_code, finding_ids=[finding_id])
     await record_audit(
         connection, tenant_code, actor=actor, action="finding.logged", entity="finding", entity_id=str(finding_id),
         after={"code": data.code, "round_id": data.round_id, "unit_id": data.unit_id, "taxonomy_code": data.taxonomy_code,

@@ -19,6 +19,7 @@ from backend.findings.models import Finding
 from backend.ledger import workflow
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.ledger.workflow import Action
+from problem_bank.projection import project
 from tenants.access import Place, Principal, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
@@ -169,7 +170,8 @@ class LedgerService:
         self, locked: Locked, principal: Principal, tenant_code: str, action: Action, note: str | None, values: dict,
         request_id: str | None,
     ) -> int:
-        """Apply `values` to the entry (bumping its version); write the history event and the audit entry."""
+        """Apply `values` to the entry (bumping its version) and to its problem-bank row; write the
+        history event and the audit entry."""
         entry = locked.entry
         after = (
             await locked.connection.execute(
@@ -177,6 +179,7 @@ class LedgerService:
                 .values(**values, version=LedgerEntry.version + 1).returning(LedgerEntry)
             )
         ).one()
+        await project(locked.connection, tenant_code, finding_ids=[entry.finding_id])
         event_id = (
             await locked.connection.execute(
                 insert(LedgerEvent).values(finding_id=entry.finding_id, action=action.name, from_state=entry.state,

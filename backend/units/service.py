@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.db import violated_constraint
 from backend.units.models import UNIT_TYPES, InspectedUnit
+from problem_bank.projection import project
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -155,6 +156,7 @@ class UnitService:
                     .returning(InspectedUnit)
                 )
             ).one()
+            await project(connection, tenant_code, unit_id=unit_id)  # the bank rows carry the unit's name and type
             await record_audit(connection, tenant_code, actor=principal.username, action="unit.updated", entity="unit",
                                entity_id=str(unit_id), before=_snapshot(before), after=_snapshot(row), request_id=request_id)
         return row

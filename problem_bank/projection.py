@@ -1,0 +1,76 @@
+"""The problem bank's copy of every finding (问题库), written in the transaction that changes
+the finding or its ledger entry, so the bank never shows what a rolled-back change did.
+
+One statement per change: the row is recomputed from the tenant's tables and upserted.
+`verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tenants.naming import schema_for_code
+
+COLUMNS = (
+    "tenant_code", "finding_id", "province_code", "city_code", "tenant_level", "finding_code", "unit_id", "unit_name",
+    "unit_type", "round_id", "round_kind", "taxonomy_code", "taxonomy_version", "severity", "fixed_on_spot", "state",
+    "deadline", "closed_at", "found_on", "description",
+)
+
+
+def _projected(tenant_code: str, where: str) -> str:
+    """The bank rows of a tenant's findings, as the tenant's tables say they should be."""
+    schema = schema_for_code(tenant_code)
+    return f"""
+        SELECT t.code AS tenant_code, f.id AS finding_id, t.province_code, t.city_code, t.level AS tenant_level,
+               f.code AS finding_code, u.id AS unit_id, u.name AS unit_name, u.unit_type, r.id AS round_id,
+               r.kind AS round_kind, f.taxonomy_code, f.taxonomy_version, f.severity, f.fixed_on_spot, l.state,
+               l.deadline, l.closed_at, f.found_on, f.description
+        FROM {schema}.finding f
+        JOIN {schema}.ledger_entry l ON l.finding_id = f.id
+        JOIN {schema}.inspected_unit u ON u.id = f.unit_id
+        JOIN {schema}.inspection_round r ON r.id = f.round_id
+        JOIN tenancy.tenant t ON t.code = :tenant_code
+        WHERE {where}"""
+
+
+async def project(connection: AsyncConnection, tenant_code: str, *, finding_ids: list[int] | None = None,
+                  unit_id: int | None = None) -> None:
+    """Upsert the bank rows of some findings (or of every finding of a unit) in the caller's transaction."""
+    where, parameters = ("f.id = ANY(:ids)", {"ids": finding_ids}) if finding_ids is not None else ("f.unit_id = :unit", {"unit": unit_id})
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
+    await connection.execute(
+        text(f"""INSERT INTO problem_bank.problem ({", ".join(COLUMNS)}) {_projected(tenant_code, where)}
+                 ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = now()"""),
+        {"tenant_code": tenant_code, **parameters},
+    )
+
+
+@dataclass
+class Drift:
+    tenant_code: str
+    findings: int = 0
+    missing_or_stale: list[int] = field(default_factory=list)  # finding ids
+    orphaned: list[int] = field(default_factory=list)  # bank rows without a finding
+
+    @property
+    def in_step(self) -> bool:
+        return not (self.missing_or_stale or self.orphaned)
+
+
+async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
+    projected = _projected(tenant_code, "true")
+    stored = f"SELECT {', '.join(COLUMNS)} FROM problem_bank.problem WHERE tenant_code = :tenant_code"
+    parameters = {"tenant_code": tenant_code}
+    drift = Drift(tenant_code)
+    drift.findings = (await connection.execute(text(f"SELECT count(*) FROM {schema_for_code(tenant_code)}.finding"))).scalar_one()
+    differing = f"SELECT finding_id FROM ({projected} EXCEPT {stored}) AS differing ORDER BY finding_id"
+    drift.missing_or_stale = list((await connection.execute(text(differing), parameters)).scalars())
+    orphaned = (
+        f"SELECT finding_id FROM problem_bank.problem p WHERE tenant_code = :tenant_code AND NOT EXISTS"
+        f" (SELECT 1 FROM {schema_for_code(tenant_code)}.finding f WHERE f.id = p.finding_id) ORDER BY finding_id"
+    )
+    drift.orphaned = list((await connection.execute(text(orphaned), parameters)).scalars())
+    return drift
