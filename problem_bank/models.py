@@ -72,7 +72,8 @@ class Problem(ProblemBankBase):
         Index("problem_open_deadline_idx", "deadline", postgresql_where=text("state <> '已销号'")),
     )
 
-    tenant_code: Mapped[str] = mapped_column(ForeignKey("tenancy.tenant.code"), primary_key=True)
+    # References tenancy.tenant (in the migration; the registry's metadata is not this one's).
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     finding_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     province_code: Mapped[str] = mapped_column(String(6))
     city_code: Mapped[str | None] = mapped_column(String(6))

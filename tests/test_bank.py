@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from backend.findings.service import check_finding, insert_finding
+from backend.clock import office_today
 from problem_bank.projection import verify
 from tests.helpers import create_all
 from tenants.scoping import tenant_engine
 from tests.identity import Api, add_user, error_code, token_for
+from tests.test_statement_counts import counting_statements
 
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }"""
 PROGRESS = """mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已整改") { id } }"""
@@ -111,3 +113,115 @@ async def test_the_bank_verify_command_exits_non_zero_on_drift(county):
         await connection.execute(text("UPDATE problem_bank.problem SET deadline = deadline + 1"))
     drifting = xuncha(runtime, "bank", "verify", "--tenant", "431321")
     assert drifting.returncode == 1 and "[431321] 缺失或过时的问题：1" in drifting.stderr
+
+
+PROBLEMS = """query($r: String!, $t: String, $f: ProblemFilterInput, $n: Int! = 50, $a: String) {
+    problems(regionCode: $r, text: $t, filter: $f, first: $n, after: $a) { nextCursor items {
+    tenantCode officeName findingCode unitName taxonomyName state overdue highlight } } }"""
+
+
+@pytest.fixture
+async def province(county):
+    """Findings in 双峰县 (431321) and its sibling 新化县 (431322); readers placed around them."""
+    runtime, inspector = county
+    await create_all(runtime, "440000")
+    sibling = await token_for(runtime, await add_user(runtime, "xinhua.inspector", ("431322", "inspector", None)))
+    async with Api(runtime) as api:
+        for code, description, taxonomy, deadline, found in (
+            ("SF-1", "实有人数超过核定编制 2 名，属超编进人", "C03.K01.M01", "2026-01-31", "2026-01-05"),
+            ("SF-2", "借调下级单位人员 3 名超过一年", "C04.K02.M02", "2099-12-31", "2026-02-01"),
+            ("SF-3", "擅自设立议事协调机构", "C02.K01.M01", "2099-12-31", "2026-03-01"),
+        ):
+            await api.call(LOG, inspector, i=finding(code=code, description=description, taxonomyCode=taxonomy, deadline=deadline, foundOn=found))
+        await api.call(LOG.replace("431321", "431322"), sibling, i=finding(code="LY-1", description="混编混岗，超编使用事业编制", taxonomyCode="C03.K01.M02"))
+    readers = {
+        "province": ("430000", "auditor", None), "city": ("431300", "inspector", None), "other": ("440000", "admin", None),
+        "liaison": ("431321", "liaison", 1),
+    }
+    tokens = {name: await token_for(runtime, await add_user(runtime, f"bank.{name}", grant)) for name, grant in readers.items()}
+    return runtime, {**tokens, "county": inspector, "sibling": sibling}
+
+
+async def test_a_region_sees_its_subtree_and_nobody_reads_sideways_or_up(province):
+    runtime, tokens = province
+    async with Api(runtime) as api:
+        async def seen(who: str, region: str):
+            result = await api.call(PROBLEMS, tokens[who], r=region)
+            return error_code(result) or sorted(item["findingCode"] for item in result["data"]["problems"]["items"])
+
+        outcomes = {(who, region): await seen(who, region) for who, region in (
+            ("province", "430000"), ("city", "431300"), ("county", "431321"), ("county", "431322"), ("county", "431300"),
+            ("sibling", "431322"), ("other", "430000"), ("liaison", "431321"),
+        )}
+    assert outcomes == {
+        ("province", "430000"): ["LY-1", "SF-1", "SF-2", "SF-3"], ("city", "431300"): ["LY-1", "SF-1", "SF-2", "SF-3"],
+        ("county", "431321"): ["SF-1", "SF-2", "SF-3"], ("county", "431322"): "NOT_FOUND", ("county", "431300"): "NOT_FOUND",
+        ("sibling", "431322"): ["LY-1"], ("other", "430000"): "NOT_FOUND", ("liaison", "431321"): "FORBIDDEN",
+    }
+
+
+async def test_two_character_terms_filters_and_cursors(province):
+    runtime, tokens = province
+    token = tokens["province"]
+    async with Api(runtime) as api:
+        async def codes(**variables):
+            result = await api.call(PROBLEMS, token, r="430000", **variables)
+            return error_code(result) or [item["findingCode"] for item in result["data"]["problems"]["items"]]
+
+        overstaffed = (await api.call(PROBLEMS, token, r="430000", t="超编"))["data"]["problems"]["items"]
+        assert [(i["findingCode"], i["highlight"]) for i in overstaffed] == [
+            ("LY-1", "混编混岗，【超编】使用事业编制"), ("SF-1", "实有人数超过核定编制 2 名，属【超编】进人")]
+        assert overstaffed[1]["officeName"] == "双峰县" and overstaffed[1]["taxonomyName"] == "实有人数超过核定编制数"
+        assert await codes(t="借调") == ["SF-2"]
+        assert await codes(t="100%") == []
+        assert await codes(f={"taxonomyCode": "C03.K01"}) == ["LY-1", "SF-1"]
+        assert await codes(f={"taxonomyCode": "C03.K01", "overdue": True}) == ["SF-1"]
+        assert await codes(f={"foundFrom": "2026-02-01", "foundTo": "2026-03-01"}) == ["SF-3", "SF-2"]
+        first = (await api.call(PROBLEMS, token, r="430000", n=2))["data"]["problems"]
+        rest = (await api.call(PROBLEMS, token, r="430000", n=2, a=first["nextCursor"]))["data"]["problems"]
+        assert [i["findingCode"] for i in first["items"] + rest["items"]] == ["LY-1", "SF-3", "SF-2", "SF-1"]
+        assert rest["nextCursor"] is None
+        refusals = [await codes(t=""), await codes(t="超" * 51), await codes(f={"taxonomyCode": "C99"}),
+                    await codes(a="garbage"), await codes(f={"foundFrom": "2026-12-01", "foundTo": "2026-01-01"})]
+        with counting_statements(runtime.engine) as one:
+            await api.call(PROBLEMS, token, r="430000", n=1)
+        with counting_statements(runtime.engine) as all_of_them:
+            await api.call(PROBLEMS, token, r="430000", n=50)
+    assert refusals == ["INVALID_TEXT", "INVALID_TEXT", "UNKNOWN_TAXONOMY_CODE", "INVALID_CURSOR", "INVALID_PERIOD"]
+    assert len(one) == len(all_of_them)
+
+
+STATISTICS = """query($r: String!, $by: BankBreakdown!, $f: ProblemFilterInput) { bankStatistics(regionCode: $r, by: $by, filter: $f) {
+    key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate } }"""
+RANKING = 'query($r: String!) { overdueRanking(regionCode: $r) { key label overdue averageDaysOverdue } }'
+
+
+async def test_statistics_drill_down_and_the_overdue_ranking(province):
+    runtime, tokens = province
+    days_overdue = float((office_today() - date(2026, 1, 31)).days)
+    async with Api(runtime) as api:
+        sf2 = (await api.call(PROBLEMS, tokens["county"], r="431321", t="借调"))["data"]["problems"]["items"]
+        assert [i["findingCode"] for i in sf2] == ["SF-2"]
+        finding_id = (await api.call('{ findings(tenantCode: "431321", filter: {taxonomyCode: "C04"}) { items { id } } }',
+                                     tokens["county"]))["data"]["findings"]["items"][0]["id"]
+        await api.call(PROGRESS, tokens["county"], f=finding_id, v=1)
+        await api.call('mutation($f: ID!) { requestCloseOut(tenantCode: "431321", findingId: $f, version: 2, note: "已返岗") { id } }',
+                       tokens["county"], f=finding_id)
+
+        async def tally(region: str, by: str, who: str = "province", **filter_):
+            result = await api.call(STATISTICS, tokens[who], r=region, by=by, f=filter_ or None)
+            return error_code(result) or [(t["key"], t["label"], t["total"], t["rectified"], t["overdue"]) for t in result["data"]["bankStatistics"]]
+
+        province_level = (await api.call(STATISTICS, tokens["province"], r="430000", by="REGION"))["data"]["bankStatistics"]
+        assert province_level == [{"key": "431300", "label": "娄底市", "total": 4, "rectified": 1, "closed": 0, "overdue": 1,
+                                   "averageDaysOverdue": days_overdue, "rectificationRate": 0.25, "closeOutRate": 0.0}]
+        assert await tally("431300", "REGION") == [("431321", "双峰县", 3, 1, 1), ("431322", "新化县", 1, 0, 0)]
+        assert await tally("430000", "CATEGORY") == [("C02", "违规设置机构", 1, 0, 0), ("C03", "超编进人与超职数配备干部", 2, 0, 1),
+                                                     ("C04", "编制使用管理不规范", 1, 1, 0)]
+        assert await tally("430000", "KIND", taxonomyCode="C03") == [("C03.K01", "超编进人", 2, 0, 1)]
+        assert [row[0] for row in await tally("431321", "MONTH", who="county")] == ["2026-01", "2026-02", "2026-03"]
+        ranking = (await api.call(RANKING, tokens["city"], r="431300"))["data"]["overdueRanking"]
+        refusals = [await tally("431321", "REGION", who="liaison"), await tally("431321", "REGION", who="sibling"),
+                    await tally("431300", "UNIT_TYPE", who="county"), error_code(await api.call(RANKING, tokens["other"], r="430000"))]
+    assert ranking == [{"key": "431321", "label": "双峰县", "overdue": 1, "averageDaysOverdue": days_overdue}]
+    assert refusals == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]

@@ -224,6 +224,12 @@ def guarded(rule: Callable[[Actor, str], str | None], *, writes: bool = True) ->
 OPERATIONS = [
     Operation("me", "{ me { username } }", signed_in(None, writes=False), targeted=False),
     Operation("taxonomy", "{ taxonomy { version categories { code } } }", signed_in(None, writes=False), targeted=False),
+    Operation("problems", "query($c: String!) { problems(regionCode: $c) { items { tenantCode } } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("bankStatistics", "query($c: String!) { bankStatistics(regionCode: $c, by: REGION) { key total } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("overdueRanking", "query($c: String!) { overdueRanking(regionCode: $c) { key overdue } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False),
               lambda w, a, t: {"c": CODES[t]}),
     Operation("tenants", "query($c: String) { tenants(parentCode: $c) { code } }", guarded(children_outcome, writes=False),

@@ -1,0 +1,119 @@
+"""Reading the problem bank for a region: every row of the region's subtree, filtered, newest
+first, with keyset cursors. Text matching is a plain substring match on the description
+(ILIKE), which is right for two-character Chinese terms such as 超编 or 借调; making it
+fast at national scale (a trigram index) is the search benchmark's business."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date
+
+import orjson
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from problem_bank.models import Problem
+from tenants.access import Place
+from tenants.divisions import Level
+from tenants.errors import DomainError
+from tenants.models import Tenant
+
+CLOSED = "已销号"
+MAX_TEXT_QUERY = 50
+
+
+@dataclass(frozen=True)
+class ProblemFilter:
+    text: str | None = None
+    taxonomy_code: str | None = None  # a node: everything under it
+    unit_types: frozenset[str] = field(default_factory=frozenset)
+    round_kinds: frozenset[str] = field(default_factory=frozenset)
+    states: frozenset[str] = field(default_factory=frozenset)
+    overdue: bool | None = None
+    found_from: date | None = None
+    found_to: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.text is not None and not 1 <= len(self.text.strip()) <= MAX_TEXT_QUERY:
+            raise DomainError("INVALID_TEXT", f"检索词须为 1 到 {MAX_TEXT_QUERY} 个字符", field="text")
+        if self.found_from and self.found_to and self.found_from > self.found_to:
+            raise DomainError("INVALID_PERIOD", "时间范围的起点不能晚于终点", field="foundFrom")
+
+
+def in_region(region: Place) -> object:
+    """The rows of `region` and everything below it."""
+    return {Level.PROVINCE: Problem.province_code, Level.CITY: Problem.city_code, Level.COUNTY: Problem.tenant_code}[
+        region.level
+    ] == region.code
+
+
+def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:
+    if criteria.text:
+        pattern = "%" + criteria.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Problem.description.ilike(pattern, escape="\\"))
+    if criteria.taxonomy_code:
+        query = query.where(or_(Problem.taxonomy_code == criteria.taxonomy_code,
+                                Problem.taxonomy_code.startswith(criteria.taxonomy_code + ".", autoescape=True)))
+    if criteria.unit_types:
+        query = query.where(Problem.unit_type.in_(sorted(criteria.unit_types)))
+    if criteria.round_kinds:
+        query = query.where(Problem.round_kind.in_(sorted(criteria.round_kinds)))
+    if criteria.states:
+        query = query.where(Problem.state.in_(sorted(criteria.states)))
+    if criteria.overdue is not None:
+        overdue = and_(Problem.state != CLOSED, Problem.deadline < today)
+        query = query.where(overdue if criteria.overdue else ~overdue)
+    if criteria.found_from:
+        query = query.where(Problem.found_on >= criteria.found_from)
+    if criteria.found_to:
+        query = query.where(Problem.found_on <= criteria.found_to)
+    return query
+
+
+def _cursor(row) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([row.found_on.isoformat(), row.tenant_code, row.finding_id])).decode()
+
+
+def _after(cursor: str) -> object:
+    try:
+        found_on, tenant_code, finding_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        found_on = date.fromisoformat(found_on)
+        if not (isinstance(tenant_code, str) and isinstance(finding_id, int)):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise DomainError("INVALID_CURSOR", "分页游标无效，请从第一页重新查询", field="after") from None
+    return or_(Problem.found_on < found_on,
+               and_(Problem.found_on == found_on, or_(Problem.tenant_code > tenant_code,
+                                                      and_(Problem.tenant_code == tenant_code, Problem.finding_id < finding_id))))
+
+
+@dataclass(frozen=True)
+class ProblemPage:
+    rows: list
+    next_cursor: str | None
+
+
+async def search(
+    connection: AsyncConnection, region: Place, criteria: ProblemFilter, *, first: int, after: str | None, today: date
+) -> ProblemPage:
+    """A page of the region's rows (the caller has checked the region may be read), newest found first."""
+    query = select(Problem, Tenant.name.label("office_name")).join(Tenant, Tenant.code == Problem.tenant_code)
+    query = filtered(query.where(in_region(region)), criteria, today)
+    if after is not None:
+        query = query.where(_after(after))
+    query = query.order_by(Problem.found_on.desc(), Problem.tenant_code, Problem.finding_id.desc()).limit(first + 1)
+    rows = (await connection.execute(query)).all()
+    more = len(rows) > first
+    return ProblemPage(rows[:first], _cursor(rows[first - 1]) if more else None)
+
+
+def highlight(description: str, term: str | None, width: int = 40) -> str:
+    """The description around the first match of `term`, the match in 【】."""
+    at = description.lower().find(term.strip().lower()) if term else -1
+    if at < 0:
+        return description[: width * 2] + ("…" if len(description) > width * 2 else "")
+    end = at + len(term.strip())
+    start = max(0, at - width)
+    return (("…" if start else "") + description[start:at] + "【" + description[at:end] + "】"
+            + description[end:end + width] + ("…" if end + width < len(description) else ""))
