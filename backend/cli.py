@@ -289,6 +289,18 @@ async def tenant_codes(runtime: Runtime, tenant: str | None) -> list[str]:
         return list((await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars())
 
 
+async def check_each_tenant(runtime: Runtime, tenant: str | None, label: str, check: Callable[[str], Awaitable[T]]) -> list[T]:
+    """`check` each tenant (or only `--tenant`) in turn, behind a progress bar."""
+    codes = await tenant_codes(runtime, tenant)
+    reports = []
+    with progress_bar() as progress:
+        task = progress.add_task(label, total=len(codes))
+        for code in codes:
+            reports.append(await check(code))
+            progress.advance(task)
+    return reports
+
+
 @audit_app.command("verify")
 def audit_verify(
     tenant: Annotated[str | None, typer.Option(help="只校验该租户；缺省校验全部租户")] = None,
@@ -297,14 +309,9 @@ def audit_verify(
     from backend.audit.service import verify_chain
 
     async def main(runtime: Runtime):
-        codes = await tenant_codes(runtime, tenant)
-        reports = []
-        with progress_bar() as progress:
-            task = progress.add_task("校验审计链", total=len(codes))
-            for code in codes:
-                reports.append(await verify_chain(runtime.engine, code, runtime.settings.lock_timeout))
-                progress.advance(task)
-        return reports
+        return await check_each_tenant(
+            runtime, tenant, "校验审计链", lambda code: verify_chain(runtime.engine, code, runtime.settings.lock_timeout)
+        )
 
     try:
         reports = run(main)
@@ -330,21 +337,10 @@ def bank_verify(
     tenant: Annotated[str | None, typer.Option(help="只核对该租户；缺省核对全部租户")] = None,
 ) -> None:
     """核对问题库与各租户的整改台账是否一致：列出缺失、过时或多余的问题库记录。"""
-    from problem_bank.projection import verify
+    from problem_bank.projection import verify_snapshot
 
     async def main(runtime: Runtime):
-        codes = await tenant_codes(runtime, tenant)
-        reports = []
-        with progress_bar() as progress:
-            task = progress.add_task("核对问题库", total=len(codes))
-            for code in codes:
-                # one snapshot for both sides, so a write in between is not reported as drift
-                async with runtime.engine.connect() as connection:
-                    connection = await connection.execution_options(isolation_level="REPEATABLE READ")
-                    async with connection.begin():
-                        reports.append(await verify(connection, code))
-                progress.advance(task)
-        return reports
+        return await check_each_tenant(runtime, tenant, "核对问题库", lambda code: verify_snapshot(runtime.engine, code))
 
     try:
         reports = run(main)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants.naming import schema_for_code
 
@@ -58,6 +58,14 @@ class Drift:
     @property
     def in_step(self) -> bool:
         return not (self.missing_or_stale or self.orphaned)
+
+
+async def verify_snapshot(engine: AsyncEngine, tenant_code: str) -> Drift:
+    """`verify` in one REPEATABLE READ snapshot, so a write between its queries is not drift."""
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+        async with connection.begin():
+            return await verify(connection, tenant_code)
 
 
 async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:

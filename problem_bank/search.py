@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import orjson
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import Problem
+from problem_bank.taxonomy import under
 from tenants.access import Place
 from tenants.divisions import Level
 from tenants.errors import DomainError
@@ -41,6 +42,11 @@ class ProblemFilter:
             raise DomainError("INVALID_PERIOD", "时间范围的起点不能晚于终点", field="foundFrom")
 
 
+def overdue(today: date) -> ColumnElement[bool]:
+    """逾期, as the ledger derives it: still open past the deadline."""
+    return and_(Problem.state != CLOSED, Problem.deadline < today)
+
+
 def in_region(region: Place) -> object:
     """The rows of `region` and everything below it."""
     return {Level.PROVINCE: Problem.province_code, Level.CITY: Problem.city_code, Level.COUNTY: Problem.tenant_code}[
@@ -53,8 +59,7 @@ def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:
         pattern = "%" + criteria.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Problem.description.ilike(pattern, escape="\\"))
     if criteria.taxonomy_code:
-        query = query.where(or_(Problem.taxonomy_code == criteria.taxonomy_code,
-                                Problem.taxonomy_code.startswith(criteria.taxonomy_code + ".", autoescape=True)))
+        query = query.where(under(Problem.taxonomy_code, criteria.taxonomy_code))
     if criteria.unit_types:
         query = query.where(Problem.unit_type.in_(sorted(criteria.unit_types)))
     if criteria.round_kinds:
@@ -62,8 +67,7 @@ def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:
     if criteria.states:
         query = query.where(Problem.state.in_(sorted(criteria.states)))
     if criteria.overdue is not None:
-        overdue = and_(Problem.state != CLOSED, Problem.deadline < today)
-        query = query.where(overdue if criteria.overdue else ~overdue)
+        query = query.where(overdue(today) if criteria.overdue else ~overdue(today))
     if criteria.found_from:
         query = query.where(Problem.found_on >= criteria.found_from)
     if criteria.found_to:

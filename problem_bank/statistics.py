@@ -15,11 +15,11 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import Problem
-from problem_bank.search import CLOSED, ProblemFilter, filtered, in_region
+from problem_bank.search import CLOSED, ProblemFilter, filtered, in_region, overdue
 from tenants.access import Place
 from tenants.divisions import Level
 from tenants.models import Tenant
@@ -67,14 +67,14 @@ def _group_key(region: Place, breakdown: Breakdown):
 
 
 def _measures(today: date) -> list:
-    overdue = and_(Problem.state != CLOSED, Problem.deadline < today)
+    late = overdue(today)
     days_overdue = cast(literal(today) - Problem.deadline, Integer)
     return [
         func.count().label("total"),
         func.count().filter(Problem.state.in_(RECTIFIED)).label("rectified"),
         func.count().filter(Problem.state == CLOSED).label("closed"),
-        func.count().filter(overdue).label("overdue"),
-        func.avg(days_overdue).filter(overdue).label("average_days_overdue"),
+        func.count().filter(late).label("overdue"),
+        func.avg(days_overdue).filter(late).label("average_days_overdue"),
     ]
 
 
@@ -100,6 +100,6 @@ async def overdue_ranking(
     key = Problem.tenant_code.label("key")
     query = filtered(select(key, Tenant.name, *_measures(today)).where(in_region(region)), criteria, today)
     query = query.join(Tenant, Tenant.code == Problem.tenant_code).group_by(key, Tenant.name)
-    overdue = func.count().filter(and_(Problem.state != CLOSED, Problem.deadline < today))
-    rows = await connection.execute(query.having(overdue > 0).order_by(overdue.desc(), key).limit(limit))
+    late = func.count().filter(overdue(today))
+    rows = await connection.execute(query.having(late > 0).order_by(late.desc(), key).limit(limit))
     return [(_tally(row), row.name) for row in rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from problem_bank.models import TaxonomyNode, TaxonomyVersion
@@ -49,8 +49,17 @@ class Taxonomy:
             )
         return node
 
+    def checked(self, code: str | None, field: str = "taxonomyCode") -> str | None:
+        """A filter's node code, refused when unknown (None: no filter)."""
+        return None if code is None else self.node(code, field).code
+
     def children(self, code: str | None) -> list[Node]:
         return [node for node in self.nodes.values() if node.parent_code == code]
+
+
+def under(column: ColumnElement[str], code: str) -> ColumnElement[bool]:
+    """`column` holds node `code` or one of its descendants (codes nest by their dots)."""
+    return or_(column == code, column.startswith(code + ".", autoescape=True))
 
 
 async def load_taxonomy(connection: AsyncConnection) -> Taxonomy:

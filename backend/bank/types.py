@@ -12,7 +12,8 @@ from strawberry.types import Info
 from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
-from problem_bank.search import CLOSED, ProblemFilter, highlight, search
+from backend.ledger.workflow import is_overdue
+from problem_bank.search import ProblemFilter, highlight, search
 from problem_bank.statistics import Breakdown, Tally, overdue_ranking, tallies
 from problem_bank.taxonomy import Node, Taxonomy
 from tenants.access import Place, require_subtree_read
@@ -76,10 +77,8 @@ class ProblemFilterInput:
     found_to: date | None = None
 
     def to_filter(self, taxonomy: Taxonomy, text: str | None) -> ProblemFilter:
-        if self.taxonomy_code is not None:
-            taxonomy.node(self.taxonomy_code)
         return ProblemFilter(
-            text=text, taxonomy_code=self.taxonomy_code, unit_types=frozenset(self.unit_types or ()),
+            text=text, taxonomy_code=taxonomy.checked(self.taxonomy_code), unit_types=frozenset(self.unit_types or ()),
             round_kinds=frozenset(self.round_kinds or ()), states=frozenset(self.states or ()), overdue=self.overdue,
             found_from=self.found_from, found_to=self.found_to,
         )
@@ -154,7 +153,7 @@ class BankQuery:
                     tenant_code=r.tenant_code, office_name=r.office_name, finding_id=strawberry.ID(str(r.finding_id)),
                     finding_code=r.finding_code, unit_name=r.unit_name, unit_type=r.unit_type, round_kind=r.round_kind,
                     taxonomy_code=r.taxonomy_code, taxonomy_name=taxonomy.name(r.taxonomy_code), severity=r.severity,
-                    state=r.state, deadline=r.deadline, overdue=r.state != CLOSED and r.deadline < today,
+                    state=r.state, deadline=r.deadline, overdue=is_overdue(r.state, r.deadline, today),
                     closed_at=r.closed_at, found_on=r.found_on, description=r.description,
                     highlight=highlight(r.description, text),
                 )

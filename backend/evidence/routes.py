@@ -7,21 +7,16 @@ Both take the same bearer token as /graphql; refusals carry the same codes."""
 
 from __future__ import annotations
 
-import re
-
 from litestar import Request, get, post
 from litestar.response import File
 
 from backend.context import context_getter
 from backend.evidence.service import EvidenceService
-from backend.evidence.store import EvidenceStore
+from backend.evidence.store import EvidenceStore, is_sha256
 from backend.runtime import Runtime
 from tenants.access import not_found
 from tenants.errors import DomainError
 from tenants.naming import check_code
-
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
 
 def evidence_service(runtime: Runtime) -> EvidenceService:
     settings = runtime.settings
@@ -47,7 +42,7 @@ async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict
 async def download_evidence(request: Request, tenant_code: str, sha256: str) -> File:
     context = await context_getter(request)
     principal = await context.principal()
-    if not _SHA256.fullmatch(sha256):
+    if not is_sha256(sha256):
         raise not_found()
     path, content_type = await evidence_service(context.runtime).readable(
         principal, check_code(tenant_code, field="tenantCode"), sha256

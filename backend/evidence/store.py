@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ ACCEPTED_TYPES: dict[str, tuple[str, bytes]] = {
     "ofd": ("application/ofd", b"PK\x03\x04"),  # 版式文档, the national e-document format
 }
 SNIFF_BYTES = 16
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_FILE_NAME = 128
 
 
@@ -38,6 +40,11 @@ class StoredFile:
     sha256: str
     size: int
     content_type: str
+
+
+def is_sha256(text: str) -> bool:
+    """Does `text` name stored content (lower-case hex SHA-256)? Anything else names nothing."""
+    return _SHA256.fullmatch(text) is not None
 
 
 def file_type(file_name: str) -> tuple[str, bytes]:

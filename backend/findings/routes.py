@@ -19,7 +19,7 @@ from backend.context import context_getter
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
-from backend.ledger.workflow import CLOSED
+from backend.ledger.workflow import is_overdue
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.models import Tenant
@@ -53,15 +53,14 @@ async def export_ledger(
     context = await context_getter(request)
     principal = await context.principal()
     tenant_code = check_code(tenant_code, field="tenantCode")
+    taxonomy = await context.runtime.taxonomy()
     criteria = FindingFilter(
-        round_id=optional_id(round_id, "roundId"), unit_id=optional_id(unit_id, "unitId"), taxonomy_code=taxonomy_code,
+        round_id=optional_id(round_id, "roundId"), unit_id=optional_id(unit_id, "unitId"),
+        taxonomy_code=taxonomy.checked(taxonomy_code),
         states=frozenset(states or ()), overdue=overdue, deadline_from=_date(deadline_from, "deadlineFrom"),
         deadline_to=_date(deadline_to, "deadlineTo"),
     )
     today = office_today()
-    taxonomy = await context.runtime.taxonomy()
-    if taxonomy_code is not None:
-        taxonomy.node(taxonomy_code)
     rows = await FindingService(context.runtime.engine).export_rows(
         principal, tenant_code, filter=criteria, sort=_sort(order), today=today
     )
@@ -70,7 +69,7 @@ async def export_ledger(
     table = [
         (n, r.code, r.unit_name, r.round_name, taxonomy.name(r.taxonomy_code) or r.taxonomy_code, r.description, r.severity,
          r.found_on.isoformat(), r.responsible_unit, r.responsible_person, r.measures, r.deadline.isoformat(), r.state,
-         "是" if r.state != CLOSED and r.deadline < today else "否", r.closed_at.date().isoformat() if r.closed_at else None)
+         "是" if is_overdue(r.state, r.deadline, today) else "否", r.closed_at.date().isoformat() if r.closed_at else None)
         for n, r in enumerate(rows, start=1)
     ]
     content = await asyncio.to_thread(

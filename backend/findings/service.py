@@ -23,7 +23,7 @@ from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from problem_bank.projection import project
-from problem_bank.taxonomy import Taxonomy
+from problem_bank.taxonomy import Taxonomy, under
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -117,8 +117,7 @@ class FindingFilter:
         if self.unit_id is not None:
             query = query.where(Finding.unit_id == self.unit_id)
         if self.taxonomy_code is not None:
-            query = query.where(or_(Finding.taxonomy_code == self.taxonomy_code,
-                                    Finding.taxonomy_code.startswith(self.taxonomy_code + ".", autoescape=True)))
+            query = query.where(under(Finding.taxonomy_code, self.taxonomy_code))
         if self.states:
             query = query.where(LedgerEntry.state.in_(sorted(self.states)))
         if self.overdue is not None:

@@ -25,7 +25,7 @@ from backend.findings.service import (
 )
 from backend.ids import optional_id, parse_id
 from backend.ledger.types import Ledger, latest_progress_by_finding
-from backend.ledger.workflow import CLOSED, LEDGER_STATES
+from backend.ledger.workflow import LEDGER_STATES, is_overdue
 from backend.loaders import Key, round_views_by_id, unit_rows
 from backend.rounds.types import Round
 from backend.selection import selected_paths
@@ -64,7 +64,7 @@ class Finding:
             evidence_sources=list(row.evidence_sources), severity=row.severity,
             fixed_on_spot=row.fixed_on_spot, found_on=row.found_on, found_by=row.found_by,
             ledger=Ledger(
-                state=row.state, deadline=row.deadline, overdue=row.state != CLOSED and row.deadline < today,
+                state=row.state, deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, today),
                 responsible_unit=row.responsible_unit, responsible_person=row.responsible_person, measures=row.measures,
                 close_note=row.close_note, closed_at=row.closed_at, version=row.ledger_version, key=key, prefetched={},
             ),
@@ -139,11 +139,9 @@ class FindingFilterInput:
     deadline_to: date | None = None
 
     def to_filter(self, taxonomy: Taxonomy) -> FindingFilter:
-        if self.taxonomy_code is not None:
-            taxonomy.node(self.taxonomy_code)
         return FindingFilter(
             round_id=optional_id(self.round_id, "roundId"), unit_id=optional_id(self.unit_id, "unitId"),
-            taxonomy_code=self.taxonomy_code, states=frozenset(self.states or ()), overdue=self.overdue,
+            taxonomy_code=taxonomy.checked(self.taxonomy_code), states=frozenset(self.states or ()), overdue=self.overdue,
             deadline_from=self.deadline_from, deadline_to=self.deadline_to,
         )
 

@@ -3,14 +3,13 @@ who may call which is in workflow.py."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone
 
 import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.evidence.store import file_type
+from backend.evidence.store import file_type, is_sha256
 from backend.findings.service import FindingService
 from backend.findings.types import Finding, one_finding
 from backend.ids import parse_id
@@ -22,9 +21,6 @@ from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.registry import clean_name
 
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
 @strawberry.input(description="已上传文件（POST /evidence/{租户代码}?name=文件名 的返回值）")
 class EvidenceInput:
     sha256: str
@@ -33,7 +29,7 @@ class EvidenceInput:
 
 def _attachments(evidence: list[EvidenceInput]) -> list[Attachment]:
     for file in evidence:
-        if not _SHA256.fullmatch(file.sha256):
+        if not is_sha256(file.sha256):
             raise DomainError("NOT_FOUND", f"找不到已上传的文件 {file.sha256[:64]!r}，请先上传", field="evidence")
         file_type(file.file_name)
     return [Attachment(file.sha256, file.file_name.strip()) for file in evidence]

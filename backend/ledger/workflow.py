@@ -14,6 +14,7 @@ started a deadline moves only through an extension request (延期申请) a revi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from tenants.access import Role
 
@@ -46,3 +47,8 @@ APPROVE_EXTENSION = Action("延期批准", REVIEWERS, OPEN_STATES, None, note_re
 REJECT_EXTENSION = Action("延期驳回", REVIEWERS, OPEN_STATES | {CLOSED}, None, note_required=True)
 
 LEDGER_STATES = (REGISTERED, IN_PROGRESS, CLOSE_REQUESTED, CLOSED)
+
+
+def is_overdue(state: str, deadline: date, today: date) -> bool:
+    """逾期: still open past its deadline. Derived whenever shown, never stored."""
+    return state != CLOSED and deadline < today
