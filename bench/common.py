@@ -1,17 +1,23 @@
-"""What every benchmark shares: a fresh database of its own, percentiles, the results file."""
+"""What every benchmark shares: a fresh database of its own, an API process to drive,
+percentiles, the results file."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import platform
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -60,3 +66,33 @@ def write_results(name: str, results: dict, command: str) -> Path:
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(json.dumps(results, ensure_ascii=False, indent=2))
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def serving(args: list[str], env: dict[str, str]):
+    """A uvicorn process on a free port, ready; its base URL."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url) as client:
+            for _ in range(300):
+                if server.poll() is not None:
+                    raise SystemExit(f"{' '.join(args)} exited with {server.returncode}")
+                try:
+                    if (await client.post("/graphql", json={"query": "{ __typename }"})).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -12,9 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
@@ -24,19 +21,13 @@ from backend.demo import load_demo
 from backend.embedded import ServiceUrls, running_services
 from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
-from backend.settings import PROJECT_ROOT, Settings
-from bench.common import bench_runtime, percentile, server_version, write_results
+from backend.settings import Settings
+from bench.common import bench_runtime, percentile, server_version, serving, write_results
 
 PASSWORD = "Bench-pass-2026"
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
 ME = "{ me { username memberships { role tenant { code name } } } }"
 DIRECTORY = '{ tenants(parentCode: "431300") { code name level } }'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def add_users(runtime, count: int) -> list[str]:
@@ -101,7 +92,6 @@ async def run(args, settings: Settings, urls: ServiceUrls) -> dict:
 
         await load_demo(runtime, Progress(disable=True))
         users = await add_users(runtime, args.users)
-        port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": runtime.urls.database_url,
@@ -111,22 +101,8 @@ async def run(args, settings: Settings, urls: ServiceUrls) -> dict:
             "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
             "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "backend", "serve", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
+        async with serving(["-m", "backend", "serve"], env) as url:
             async with httpx.AsyncClient(base_url=url) as client:
-                for _ in range(300):
-                    if server.poll() is not None:
-                        raise SystemExit(f"xuncha serve exited with {server.returncode}")
-                    try:
-                        if (await client.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
                 tokens = []
                 for name in users:
                     response = await client.post("/graphql", json={"query": LOGIN, "variables": {"u": name, "p": PASSWORD}})
@@ -146,9 +122,6 @@ async def run(args, settings: Settings, urls: ServiceUrls) -> dict:
                 print(f"{name} …", flush=True)
                 await drive(url, 2, args.concurrency, request)  # warm-up
                 results[name] = await drive(url, args.seconds, args.concurrency, request)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     return results
 
 

@@ -15,18 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
-from contextlib import asynccontextmanager
 
 import httpx
 from sqlalchemy import text
 
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
-from backend.settings import PROJECT_ROOT, Settings
-from bench.common import bench_runtime, server_version, write_results
-from bench.identity import drive, free_port, post
+from backend.settings import Settings
+from bench.common import bench_runtime, server_version, serving, write_results
+from bench.identity import drive, post
 from tests.helpers import create_all
 
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
@@ -72,30 +69,6 @@ async def seed(runtime, findings: int) -> None:
         await connection.execute(text("ANALYZE"))
 
 
-@asynccontextmanager
-async def serving(args: list[str], env: dict[str, str]):
-    """A uvicorn process on a free port, ready; its base URL."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(300):
-                if server.poll() is not None:
-                    raise SystemExit(f"{' '.join(args)} exited with {server.returncode}")
-                try:
-                    if (await client.post("/graphql", json={"query": "{ __typename }"})).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 async def run(args, settings: Settings, urls) -> dict:
     from tests.identity import add_user
 
@@ -108,7 +81,7 @@ async def run(args, settings: Settings, urls) -> dict:
         env = {
             **os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
             "XUNCHA_ENV": "production", "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-            "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
+            "XUNCHA_MUTATIONS_PER_MINUTE": "100000000", "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
             "BARE_DSN": asyncpg_dsn(runtime.urls.database_url), "BARE_SCHEMA": "t431321",
         }
         async with serving(["-m", "backend", "serve"], env) as url:
