@@ -1,6 +1,6 @@
-"""Per-request DataLoaders for the relations of listed findings (unit, round, ledger history,
-latest progress, extension requests): one statement per relation and tenant, whatever the
-page size. Keys carry the tenant and the units the caller may see, which the resolver that
+"""Per-request DataLoaders for the relations of listed objects (a finding's unit, round, ledger
+history, latest progress, extension requests; a problem list's problems and receipts): one
+statement per relation (and tenant), whatever the page size. Keys carry the tenant and the units the caller may see, which the resolver that
 produced the parent object has already worked out under the access policy.
 
 The GraphQL types pass a fetch function that turns these rows into their objects, and their
@@ -107,15 +107,34 @@ async def extension_request_rows(connection: AsyncConnection, ids: list[int]) ->
     return requests
 
 
+# Fetches the values of some ids of a shared table (the problem bank's): (connection, ids) → {id: value}.
+SharedFetch = Callable[[AsyncConnection, list[int]], Awaitable[dict[int, object]]]
+
+
+def shared_loader(engine: AsyncEngine, fetch: SharedFetch) -> DataLoader:
+    async def load(ids: list[int]) -> list[object]:
+        async with engine.connect() as connection:
+            found = await fetch(connection, sorted(set(ids)))
+        return [found.get(id_) for id_ in ids]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """This request's DataLoaders, one per fetch function, made on first use:
-    `info.context.loaders(fetch).load(key)`."""
+    `info.context.loaders(fetch).load(key)` for a tenant's tables,
+    `info.context.loaders.shared(fetch).load(id)` for shared ones."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._made: dict[Fetch, DataLoader] = {}
+        self._made: dict[object, DataLoader] = {}
 
     def __call__(self, fetch: Fetch) -> DataLoader:
         if fetch not in self._made:
             self._made[fetch] = tenant_loader(self.engine, fetch)
+        return self._made[fetch]
+
+    def shared(self, fetch: SharedFetch) -> DataLoader:
+        if fetch not in self._made:
+            self._made[fetch] = shared_loader(self.engine, fetch)
         return self._made[fetch]

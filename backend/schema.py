@@ -25,13 +25,17 @@ from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.ledger.mutations import LedgerMutation
+from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.settings import EdgeLimits
 
-Query = merge_types("Query", (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery))
+Query = merge_types(
+    "Query", (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery)
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation)
+    "Mutation",
+    (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, ProblemListMutation),
 )
 
 

@@ -90,6 +90,9 @@ class Settings:
     redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits)
     evidence_max_bytes: int = 20 * 1024 * 1024  # one evidence file (and one Excel import)
     reopen_window_days: int = 365  # how long after 销号 an entry may be reopened (回头看)
+    # 共性问题: a kind counts as common when this many offices found it within this many days.
+    common_problem_min_offices: int = 3
+    common_problem_window_days: int = 365
     # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
     extra_tenant_migrations: tuple[Path, ...] = ()
 
@@ -129,6 +132,8 @@ class Settings:
             edge=EdgeLimits.from_env(production=environment == "production"),
             evidence_max_bytes=_env_int("XUNCHA_EVIDENCE_MAX_MB", 20) * 1024 * 1024,
             reopen_window_days=_env_int("XUNCHA_REOPEN_WINDOW_DAYS", 365),
+            common_problem_min_offices=_env_int("XUNCHA_COMMON_PROBLEM_MIN_OFFICES", 3),
+            common_problem_window_days=_env_int("XUNCHA_COMMON_PROBLEM_WINDOW_DAYS", 365),
             extra_tenant_migrations=tuple(
                 Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p
             ),

@@ -94,3 +94,58 @@ class Problem(ProblemBankBase):
     found_on: Mapped[date]
     description: Mapped[str] = mapped_column(Text)
     projected_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+RECEIPT_STATES = ("待签收", "已签收", "无此问题")  # awaiting, acknowledged, nil return
+
+
+class ProblemList(ProblemBankBase):
+    """问题清单: a province or city office turns a common problem (a taxonomy node, a period)
+    into a list of the bank's findings and pushes it to offices or units below it."""
+
+    __tablename__ = "problem_list"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issuer_code: Mapped[str] = mapped_column(String(6))  # references tenancy.tenant (migration)
+    title: Mapped[str] = mapped_column(String(128))
+    taxonomy_code: Mapped[str] = mapped_column(String(24))
+    found_from: Mapped[date]
+    found_to: Mapped[date]
+    note: Mapped[str] = mapped_column(Text)
+    respond_by: Mapped[date]  # 反馈期限
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ProblemListItem(ProblemBankBase):
+    __tablename__ = "problem_list_item"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_code", "finding_id"], ["problem_bank.problem.tenant_code", "problem_bank.problem.finding_id"]),
+    )
+
+    list_id: Mapped[int] = mapped_column(ForeignKey(ProblemList.id), primary_key=True)
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class ProblemListReceipt(ProblemBankBase):
+    """One recipient of a list: an office below the issuer, or an inspected unit of the
+    issuer itself (then `recipient_code` is the issuer and `unit_id` the unit). It must
+    acknowledge (签收) and may file a stamped nil return (无此问题)."""
+
+    __tablename__ = "problem_list_receipt"
+    __table_args__ = (
+        CheckConstraint("state IN ('待签收', '已签收', '无此问题')", name="problem_list_receipt_state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey(ProblemList.id))
+    recipient_code: Mapped[str] = mapped_column(String(6))  # references tenancy.tenant (migration)
+    unit_id: Mapped[int | None] = mapped_column(BigInteger)
+    recipient_name: Mapped[str] = mapped_column(String(128))  # the office's or unit's name when pushed
+    state: Mapped[str] = mapped_column(String(8), server_default="待签收")
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None]
+    nil_statement: Mapped[str | None] = mapped_column(Text)
+    nil_scan_sha256: Mapped[str | None] = mapped_column(String(64))  # the stamped statement, in the recipient's evidence
+    version: Mapped[int] = mapped_column(server_default="1")

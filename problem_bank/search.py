@@ -86,6 +86,11 @@ def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:
     return query
 
 
+def newest_first() -> list:
+    """The bank's reading order (the cursor below encodes its keys)."""
+    return [Problem.found_on.desc(), Problem.tenant_code, Problem.finding_id.desc()]
+
+
 def _cursor(row) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([row.found_on.isoformat(), row.tenant_code, row.finding_id])).decode()
 
@@ -117,7 +122,7 @@ async def search(
     query = filtered(query.where(in_region(region)), criteria, today)
     if after is not None:
         query = query.where(_after(after))
-    query = query.order_by(Problem.found_on.desc(), Problem.tenant_code, Problem.finding_id.desc()).limit(first + 1)
+    query = query.order_by(*newest_first()).limit(first + 1)
     rows = (await connection.execute(query)).all()
     more = len(rows) > first
     return ProblemPage(rows[:first], _cursor(rows[first - 1]) if more else None)

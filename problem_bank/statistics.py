@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import Problem
 from problem_bank.search import CLOSED, ProblemFilter, filtered, in_region, overdue
+from problem_bank.taxonomy import ancestor
 from tenants.access import Place
 from tenants.divisions import Level
 from tenants.models import Tenant
@@ -59,8 +60,8 @@ def _group_key(region: Place, breakdown: Breakdown):
             return case((Problem.tenant_code == region.code, region.code), else_=func.coalesce(Problem.city_code, Problem.tenant_code))
         return Problem.tenant_code
     return {
-        Breakdown.CATEGORY: func.left(Problem.taxonomy_code, 3),
-        Breakdown.KIND: func.left(Problem.taxonomy_code, 7),
+        Breakdown.CATEGORY: ancestor(Problem.taxonomy_code, "category"),
+        Breakdown.KIND: ancestor(Problem.taxonomy_code, "kind"),
         Breakdown.UNIT_TYPE: Problem.unit_type,
         Breakdown.MONTH: func.to_char(Problem.found_on, "YYYY-MM"),
     }[breakdown]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from problem_bank.models import TaxonomyNode, TaxonomyVersion
@@ -55,6 +55,11 @@ class Taxonomy:
 
     def children(self, code: str | None) -> list[Node]:
         return [node for node in self.nodes.values() if node.parent_code == code]
+
+
+def ancestor(column: ColumnElement[str], level: str) -> ColumnElement[str]:
+    """The category (Cnn) or kind (Cnn.Knn) a code sits under: codes start with their ancestors'."""
+    return func.left(column, {"category": 3, "kind": 7}[level])
 
 
 def under(column: ColumnElement[str], code: str) -> ColumnElement[bool]:

@@ -176,6 +176,67 @@ async def _chunks(content: bytes):
     yield content
 
 
+async def projected_finding(world: World, actor: Actor, target: str) -> dict:
+    """A finding of the target in the problem bank, so a problem list pushed from there has an item."""
+    from problem_bank.projection import project
+
+    finding = await fresh_finding(world, target, "挂号")
+    async with world.runtime.engine.begin() as connection:
+        await project(connection, CODES[target], finding_ids=[int(finding["f"])])
+    return {"c": CODES[target]}
+
+
+def push_outcome(actor: Actor, target: str) -> str | None:
+    """Province and city admins and inspectors push lists; a county may not."""
+    outcome = unit_write_outcome(actor, target)
+    return "FORBIDDEN" if outcome is None and target in ("K", "S") else outcome
+
+
+async def problem_list(world: World, issuer: str, recipient: str, unit_id: int | None) -> tuple[int, int]:
+    """A list from `issuer` with one receipt (the office `recipient`, or its unit): (list id, receipt id)."""
+    async with world.runtime.engine.begin() as connection:
+        list_id = (await connection.execute(text(
+            "INSERT INTO problem_bank.problem_list (issuer_code, title, taxonomy_code, found_from, found_to, note, respond_by, created_by)"
+            " VALUES (:i, '超编问题清单', 'C03.K01', '2026-01-01', '2026-11-01', '', '2099-12-31', 'matrix') RETURNING id"
+        ), {"i": CODES[issuer]})).scalar_one()
+        receipt_id = (await connection.execute(text(
+            "INSERT INTO problem_bank.problem_list_receipt (list_id, recipient_code, unit_id, recipient_name)"
+            " VALUES (:l, :r, :u, '收件方') RETURNING id"
+        ), {"l": list_id, "r": CODES[recipient], "u": unit_id})).scalar_one()
+    return list_id, receipt_id
+
+
+async def list_to_unit(world: World, actor: Actor, target: str) -> dict:
+    """A list the target issued to its unit 1 (the liaisons' unit): readers of the target see it whole, its liaisons as recipients."""
+    return {"l": str((await problem_list(world, target, target, 1))[0])}
+
+
+async def receipt_of(world: World, actor: Actor, target: str) -> dict:
+    """A receipt the target answers: as an office under its parent's list, or (a province) for its unit 1;
+    with a stamped statement the actor uploaded to the target."""
+    parent = PARENT[target]
+    _, receipt_id = await problem_list(world, parent or target, target, None if parent else 1)
+    return {"r": str(receipt_id), "s": (await uploaded_template(world, actor, target))["s"]}
+
+
+def answer_outcome(actor: Actor, target: str) -> str | None:
+    """An office's receipt: its admins, inspectors and reviewers; a unit's: the unit's liaison."""
+    if actor.superuser or not actor.reads(target) or actor.place != target:
+        return "NOT_FOUND"
+    if PARENT[target] is None:
+        return None if actor.role == "liaison" else "NOT_FOUND"
+    if actor.role == "liaison":
+        return "NOT_FOUND"
+    return None if actor.role in ("admin", "inspector", "reviewer") else "FORBIDDEN"
+
+
+def received_outcome(actor: Actor, target: str) -> str | None:
+    """Only the recipient's own members (and the superuser) list what it received."""
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    return None if actor.superuser or actor.place == target else "FORBIDDEN"
+
+
 def new_child_code(world: World, target: str) -> str:
     n = next(world.counter) % 60
     return {"P": f"43{40 + n}00", "O": f"44{40 + n}00", "C": f"4313{40 + n}"}.get(target, "431399")
@@ -230,6 +291,21 @@ OPERATIONS = [
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("overdueRanking", "query($c: String!) { overdueRanking(regionCode: $c) { key overdue } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("commonProblems", "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { findings } } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("problemLists", "query($c: String!) { problemLists(tenantCode: $c, direction: ISSUED) { id } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("problemLists", "query($c: String!) { problemLists(tenantCode: $c, direction: RECEIVED) { id receipts { state } } }",
+              guarded(received_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("problemList", "query($l: ID!) { problemList(id: $l) { title problems { findingCode } receipts { state } } }",
+              guarded(read_outcome, writes=False), list_to_unit),
+    Operation("pushProblemList", "mutation($c: String!) { pushProblemList(input: {issuerCode: $c, title: \"超编问题清单\", "
+              "taxonomyCode: \"C03.K01\", foundFrom: \"2026-01-01\", foundTo: \"2026-12-31\", respondBy: \"2099-12-31\", "
+              "unitIds: [\"1\"]}) { id } }", guarded(push_outcome), projected_finding),
+    Operation("acknowledgeProblemList", "mutation($r: ID!) { acknowledgeProblemList(receiptId: $r, version: 1) { id } }",
+              guarded(answer_outcome), receipt_of),
+    Operation("fileNilReturn", "mutation($r: ID!, $s: String!) { fileNilReturn(receiptId: $r, version: 1, statement: \"经自查，无此问题\", "
+              "stampedScanSha256: $s) { id } }", guarded(answer_outcome), receipt_of),
     Operation("tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False),
               lambda w, a, t: {"c": CODES[t]}),
     Operation("tenants", "query($c: String) { tenants(parentCode: $c) { code } }", guarded(children_outcome, writes=False),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import strawberry
 from sqlalchemy import select
@@ -13,10 +14,13 @@ from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ledger.workflow import is_overdue
+from backend.selection import selected_paths
+from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups
 from problem_bank.search import ProblemFilter, highlight, search
 from problem_bank.statistics import Breakdown, Tally, overdue_ranking, tallies
 from problem_bank.taxonomy import Node, Taxonomy
 from tenants.access import Place, require_subtree_read
+from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code
 from tenants.registry import readable_place
@@ -64,6 +68,18 @@ class BankProblem:
     found_on: date
     description: str
     highlight: str = strawberry.field(description="描述中命中检索词的片段，命中处以【】标出")
+
+    @classmethod
+    def of(cls, row, taxonomy: Taxonomy, today: date, term: str | None = None) -> BankProblem:
+        """From a bank row selected with its office's name (`office_name`)."""
+        return cls(
+            tenant_code=row.tenant_code, office_name=row.office_name, finding_id=strawberry.ID(str(row.finding_id)),
+            finding_code=row.finding_code, unit_name=row.unit_name, unit_type=row.unit_type, round_kind=row.round_kind,
+            taxonomy_code=row.taxonomy_code, taxonomy_name=taxonomy.name(row.taxonomy_code), severity=row.severity,
+            state=row.state, deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, today),
+            closed_at=row.closed_at, found_on=row.found_on, description=row.description,
+            highlight=highlight(row.description, term),
+        )
 
 
 @strawberry.input(description="问题库筛选条件，均可不填")
@@ -120,6 +136,28 @@ class BankTally:
         )
 
 
+@strawberry.type(description="共性问题内描述相近的一组问题")
+class SimilarProblems:
+    findings: int
+    offices: int = strawberry.field(description="涉及的机构数")
+    representative: BankProblem = strawberry.field(description="组内最新的问题，代表这一组")
+    examples: list[BankProblem] = strawberry.field(description=f"组内最新的至多 {EXAMPLES_PER_GROUP} 个问题")
+
+
+@strawberry.type(description="共性问题：同一问题种类在地区内至少 N 个机构出现")
+class CommonProblem:
+    kind_code: str
+    kind_name: str
+    offices: int = strawberry.field(description="发现该种类问题的机构数")
+    findings: int
+    groups: list[SimilarProblems] = strawberry.field(
+        description=f"按描述相似度归组（取该种类最新的 {SAMPLE_PER_KIND} 个问题），问题多的组在前，至多 {GROUPS_PER_KIND} 组"
+    )
+
+
+MAX_MIN_OFFICES = 1000
+
+
 async def _readable_region(info: Info[Context, None], region_code: str) -> Place:
     """The region, if the caller may read its whole subtree (liaisons may not)."""
     principal = await info.context.principal()
@@ -147,20 +185,7 @@ class BankQuery:
         today = office_today()
         async with info.context.runtime.engine.connect() as connection:
             page = await search(connection, region, criteria, first=page_size(info, first), after=after, today=today)
-        return BankProblemPage(
-            items=[
-                BankProblem(
-                    tenant_code=r.tenant_code, office_name=r.office_name, finding_id=strawberry.ID(str(r.finding_id)),
-                    finding_code=r.finding_code, unit_name=r.unit_name, unit_type=r.unit_type, round_kind=r.round_kind,
-                    taxonomy_code=r.taxonomy_code, taxonomy_name=taxonomy.name(r.taxonomy_code), severity=r.severity,
-                    state=r.state, deadline=r.deadline, overdue=is_overdue(r.state, r.deadline, today),
-                    closed_at=r.closed_at, found_on=r.found_on, description=r.description,
-                    highlight=highlight(r.description, text),
-                )
-                for r in page.rows
-            ],
-            next_cursor=page.next_cursor,
-        )
+        return BankProblemPage(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], next_cursor=page.next_cursor)
 
     @strawberry.field(description="问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数；联络员无权查看")
     async def bank_statistics(
@@ -180,6 +205,45 @@ class BankQuery:
         if by in (BankBreakdown.CATEGORY, BankBreakdown.KIND):
             return [BankTally.of(t, taxonomy.name(t.key) or t.key) for t in found]
         return [BankTally.of(t, t.key) for t in found]
+
+    @strawberry.field(
+        description="共性问题：时段内（默认近一年）地区内至少 minOffices 个机构（默认见配置）发现的问题种类，及其描述相近的问题分组；联络员无权查看"
+    )
+    async def common_problems(
+        self, info: Info[Context, None], region_code: str, min_offices: int | None = None,
+        filter: ProblemFilterInput | None = None,
+    ) -> list[CommonProblem]:
+        region = await _readable_region(info, region_code)
+        settings = info.context.runtime.settings
+        min_offices = settings.common_problem_min_offices if min_offices is None else min_offices
+        if not 2 <= min_offices <= MAX_MIN_OFFICES:
+            raise DomainError("INVALID_COUNT", f"机构数须在 2 到 {MAX_MIN_OFFICES} 之间", field="minOffices")
+        taxonomy = await info.context.runtime.taxonomy()
+        today = office_today()
+        criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
+        if criteria.found_from is None:
+            window = timedelta(days=settings.common_problem_window_days)
+            criteria = dataclasses.replace(criteria, found_from=(criteria.found_to or today) - window)
+        async with info.context.runtime.engine.connect() as connection:
+            kinds = await common_kinds(connection, region, criteria, min_offices, today)
+            grouped = {}
+            if "groups" in selected_paths(info.selected_fields[0].selections):
+                grouped = await similar_groups(connection, region, criteria, [k.kind_code for k in kinds], today)
+
+        def problems(rows) -> list[BankProblem]:
+            return [BankProblem.of(row, taxonomy, today) for row in rows]
+
+        return [
+            CommonProblem(
+                kind_code=kind.kind_code, kind_name=taxonomy.name(kind.kind_code), offices=kind.offices, findings=kind.findings,
+                groups=[
+                    SimilarProblems(findings=len(g.rows), offices=g.offices, representative=problems(g.rows[:1])[0],
+                                    examples=problems(g.rows[:EXAMPLES_PER_GROUP]))
+                    for g in grouped.get(kind.kind_code, [])
+                ],
+            )
+            for kind in kinds
+        ]
 
     @strawberry.field(description="逾期排名：地区内逾期问题最多的机构，多的在前；联络员无权查看")
     async def overdue_ranking(
