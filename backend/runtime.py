@@ -43,9 +43,10 @@ class Runtime:
         if current != self.streams.shared_head:
             raise SystemExit(f"数据库尚未迁移到当前版本（{current or '空库'} → {self.streams.shared_head}），请先运行 xuncha db upgrade")
 
-    async def taxonomy(self) -> Taxonomy:
-        """The current edition of the violation taxonomy."""
-        return await self.taxonomy_cache.current(self.engine)
+    async def taxonomy(self, knowing: str | None = None) -> Taxonomy:
+        """The current edition of the violation taxonomy (reloaded if it lacks `knowing`, a code
+        a caller is about to use)."""
+        return await self.taxonomy_cache.current(self.engine, knowing)
 
     def provisioner(self) -> Provisioner:
         return Provisioner(self.engine, self.streams, self.settings.lock_timeout)

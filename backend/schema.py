@@ -19,7 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from backend.bank.types import BankQuery
+from backend.bank.types import BankMutation, BankQuery
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
@@ -35,7 +35,8 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, ProblemListMutation),
+    (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
+     ProblemListMutation),
 )
 
 

@@ -51,7 +51,8 @@ class TaxonomyNode(ProblemBankBase):
 
 
 class TaxonomyMapping(ProblemBankBase):
-    """Where a code of an older edition went in a newer one."""
+    """Where a code of an older edition went in the current one (one target per code: publishing
+    an edition rewrites the older mappings to lead to it; see problem_bank.projection)."""
 
     __tablename__ = "taxonomy_mapping"
 

@@ -2,7 +2,12 @@
 the finding or its ledger entry, so the bank never shows what a rolled-back change did.
 
 One statement per change: the row is recomputed from the tenant's tables and upserted.
-`verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`)."""
+`verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`).
+
+A finding keeps the taxonomy code and edition it was coded with; its bank row carries the
+code in the current edition, so the bank is read in one edition. Mappings always lead to the
+current edition (publishing one rewrites the older mappings to it), and the migration that
+publishes it calls `remap_to_current` for the rows already in the bank."""
 
 from __future__ import annotations
 
@@ -26,13 +31,15 @@ def _projected(tenant_code: str, where: str) -> str:
     return f"""
         SELECT t.code AS tenant_code, f.id AS finding_id, t.province_code, t.city_code, t.level AS tenant_level,
                f.code AS finding_code, u.id AS unit_id, u.name AS unit_name, u.unit_type, r.id AS round_id,
-               r.kind AS round_kind, f.taxonomy_code, f.taxonomy_version, f.severity, f.fixed_on_spot, l.state,
+               r.kind AS round_kind, coalesce(m.to_code, f.taxonomy_code) AS taxonomy_code,
+               coalesce(m.to_version, f.taxonomy_version) AS taxonomy_version, f.severity, f.fixed_on_spot, l.state,
                l.deadline, l.closed_at, f.found_on, f.description
         FROM {schema}.finding f
         JOIN {schema}.ledger_entry l ON l.finding_id = f.id
         JOIN {schema}.inspected_unit u ON u.id = f.unit_id
         JOIN {schema}.inspection_round r ON r.id = f.round_id
         JOIN tenancy.tenant t ON t.code = :tenant_code
+        LEFT JOIN problem_bank.taxonomy_mapping m ON m.from_version = f.taxonomy_version AND m.from_code = f.taxonomy_code
         WHERE {where}"""
 
 
@@ -82,3 +89,12 @@ async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
     )
     drift.orphaned = list((await connection.execute(text(orphaned), parameters)).scalars())
     return drift
+
+
+async def remap_to_current(connection: AsyncConnection) -> int:
+    """Move bank rows coded in older editions to their codes in the current one; the number moved."""
+    moved = await connection.execute(text("""
+        UPDATE problem_bank.problem p SET taxonomy_code = m.to_code, taxonomy_version = m.to_version, projected_at = now()
+        FROM problem_bank.taxonomy_mapping m
+        WHERE m.from_version = p.taxonomy_version AND m.from_code = p.taxonomy_code"""))
+    return moved.rowcount

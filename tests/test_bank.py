@@ -71,7 +71,8 @@ async def test_a_rolled_back_finding_leaves_no_bank_row(county):
     taxonomy = await runtime.taxonomy()
     data = check_finding(round_id=1, unit_id=1, taxonomy_code="C03.K01.M01", description="超编", evidence_sources=[],
                          severity="一般", fixed_on_spot=False, found_on=date(2026, 9, 10), deadline=date(2026, 12, 31),
-                         responsible_person=None, measures=None, close_note=None, today=date(2026, 11, 1), taxonomy=taxonomy)
+                         responsible_person=None, measures=None, close_note=None, today=date(2026, 11, 1), taxonomy=taxonomy,
+                         tenant_code="431321")
     with pytest.raises(RuntimeError):
         async with tenant_engine(runtime.engine, "431321").begin() as connection:
             await insert_finding(connection, "431321", data, "sf.inspector", None)

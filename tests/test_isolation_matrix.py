@@ -219,6 +219,12 @@ async def receipt_of(world: World, actor: Actor, target: str) -> dict:
     return {"r": str(receipt_id), "s": (await uploaded_template(world, actor, target))["s"]}
 
 
+def taxonomy_outcome(actor: Actor, target: str) -> str | None:
+    """A province's admins add manifestations for it; other offices may not."""
+    outcome = ledger_outcome("admin")(actor, target)
+    return "FORBIDDEN" if outcome is None and target not in ("P", "O") else outcome
+
+
 def answer_outcome(actor: Actor, target: str) -> str | None:
     """An office's receipt: its admins, inspectors and reviewers; a unit's: the unit's liaison."""
     if actor.superuser or not actor.reads(target) or actor.place != target:
@@ -291,6 +297,9 @@ OPERATIONS = [
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("overdueRanking", "query($c: String!) { overdueRanking(regionCode: $c) { key overdue } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("addManifestation", "mutation($c: String!, $n: String!) { addManifestation(provinceCode: $c, kindCode: \"C03.K01\", "
+              "name: $n, legalBasis: \"省级规定\") { code } }", guarded(taxonomy_outcome),
+              lambda w, a, t: {"c": CODES[t], "n": f"省增具体表现{next(w.counter)}"}),
     Operation("commonProblems", "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { findings } } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("problemLists", "query($c: String!) { problemLists(tenantCode: $c, direction: ISSUED) { id } }",

@@ -10,11 +10,13 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from backend.bank.service import add_provincial_manifestation
 from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ledger.workflow import is_overdue
 from backend.selection import selected_paths
+from backend.text import clean_text
 from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups
 from problem_bank.search import ProblemFilter, highlight, search
 from problem_bank.statistics import Breakdown, Tally, overdue_ranking, tallies
@@ -23,24 +25,27 @@ from tenants.access import Place, require_subtree_read
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code
-from tenants.registry import readable_place
+from tenants.registry import clean_name, readable_place
 
 
-@strawberry.type(description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn）")
+@strawberry.type(description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn；省级增设的为 Cnn.Knn.P省代码前两位nn）")
 class TaxonomyNode:
     code: str
     level: str = strawberry.field(description="category、kind 或 manifestation")
     name: str
     legal_basis: str = strawberry.field(description="依据")
+    province_code: str | None = strawberry.field(description="增设该具体表现的省；全国统一的为空")
     edition: strawberry.Private[Taxonomy]
+    provinces: strawberry.Private[frozenset[str] | None]  # whose additions the caller sees (None: all)
 
-    @strawberry.field(description="下一级节点")
+    @strawberry.field(description="下一级节点（具体表现含本省增设的）")
     def children(self) -> list[TaxonomyNode]:
-        return [TaxonomyNode.of(child, self.edition) for child in self.edition.children(self.code)]
+        return [TaxonomyNode.of(child, self.edition, self.provinces) for child in self.edition.children(self.code, self.provinces)]
 
     @classmethod
-    def of(cls, node: Node, edition: Taxonomy) -> TaxonomyNode:
-        return cls(code=node.code, level=node.level, name=node.name, legal_basis=node.legal_basis, edition=edition)
+    def of(cls, node: Node, edition: Taxonomy, provinces: frozenset[str] | None) -> TaxonomyNode:
+        return cls(code=node.code, level=node.level, name=node.name, legal_basis=node.legal_basis,
+                   province_code=node.province_code, edition=edition, provinces=provinces)
 
 
 @strawberry.type(description="问题分类的当前版本")
@@ -170,9 +175,11 @@ async def _readable_region(info: Info[Context, None], region_code: str) -> Place
 class BankQuery:
     @strawberry.field(description="当前版本的问题分类（类别 → 种类 → 具体表现，附依据）；登记问题时用具体表现的代码")
     async def taxonomy(self, info: Info[Context, None]) -> TaxonomyEdition:
-        await info.context.principal()
+        principal = await info.context.principal()
+        provinces = None if principal.is_superuser else frozenset(g.place.province_code for g in principal.grants)
         edition = await info.context.runtime.taxonomy()
-        return TaxonomyEdition(version=edition.version, categories=[TaxonomyNode.of(n, edition) for n in edition.children(None)])
+        categories = [TaxonomyNode.of(n, edition, provinces) for n in edition.children(None)]
+        return TaxonomyEdition(version=edition.version, categories=categories)
 
     @strawberry.field(description="问题库：某地区（本级及全部下级）的问题，可全文检索和筛选，按发现日期新的在前；联络员无权查看")
     async def problems(
@@ -254,3 +261,21 @@ class BankQuery:
         async with info.context.runtime.engine.connect() as connection:
             ranked = await overdue_ranking(connection, region, criteria, office_today(), page_size(info, first))
         return [BankTally.of(tally, name) for tally, name in ranked]
+
+
+@strawberry.type
+class BankMutation:
+    @strawberry.mutation(description="省级机构在全国统一的问题种类下增设本省具体表现（省级管理员），供本省及下级登记问题使用")
+    async def add_manifestation(
+        self, info: Info[Context, None], province_code: str, kind_code: str, name: str, legal_basis: str,
+    ) -> TaxonomyNode:
+        principal = await info.context.writer()
+        runtime = info.context.runtime
+        node = await add_provincial_manifestation(
+            runtime.engine, principal, await runtime.taxonomy(), province_code=check_code(province_code, field="provinceCode"),
+            kind_code=kind_code, name=clean_name(name, max_length=128), legal_basis=clean_text(legal_basis, "legalBasis", required=True),
+            request_id=info.context.request_id,
+        )
+        runtime.taxonomy_cache.forget()
+        edition = await runtime.taxonomy()
+        return TaxonomyNode.of(node, edition, frozenset({node.province_code}))

@@ -34,7 +34,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: Taxonomy) -> FindingData:
+def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: Taxonomy, tenant_code: str) -> FindingData:
     v = row.values
     code = cell_text(v["code"])
     if code is None:
@@ -53,6 +53,7 @@ def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: T
         found_on=cell_date(v["foundOn"], "foundOn") or today, deadline=cell_date(v["deadline"], "deadline"),
         responsible_unit=cell_text(v["responsibleUnit"]), responsible_person=cell_text(v["responsiblePerson"]),
         measures=cell_text(v["measures"]), close_note=cell_text(v["closeNote"]), today=today, taxonomy=taxonomy,
+        tenant_code=tenant_code,
     )
 
 
@@ -86,7 +87,7 @@ class FindingImporter:
             checked: list[tuple[int, FindingData]] = []
             for row in rows:
                 try:
-                    checked.append((row.line, _check_row(row, unit_ids, today, taxonomy)))
+                    checked.append((row.line, _check_row(row, unit_ids, today, taxonomy, tenant_code)))
                 except DomainError as error:
                     report.errors.append(RowError(row.line, error.field, error.code, error.message))
             checked = await self._drop_known(connection, checked, report)

@@ -25,6 +25,7 @@ from backend.units.models import InspectedUnit
 from problem_bank.projection import project
 from problem_bank.taxonomy import Taxonomy, under
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.divisions import province_of
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine
@@ -68,9 +69,10 @@ def check_code_of_finding(code: str | None) -> str | None:
 def check_finding(
     *, round_id: int, unit_id: int, taxonomy_code: str, description: str, evidence_sources: Sequence[str], severity: str,
     fixed_on_spot: bool, found_on: date, deadline: date | None, responsible_person: str | None, measures: str | None,
-    close_note: str | None, today: date, taxonomy: Taxonomy, code: str | None = None, responsible_unit: str | None = None,
+    close_note: str | None, today: date, taxonomy: Taxonomy, tenant_code: str, code: str | None = None,
+    responsible_unit: str | None = None,
 ) -> FindingData:
-    taxonomy.manifestation(taxonomy_code)
+    taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
     if not set(evidence_sources) <= set(EVIDENCE_SOURCES) or len(set(evidence_sources)) != len(evidence_sources):
         raise DomainError("INVALID_EVIDENCE_SOURCE", f"证据来源须为不重复的：{'、'.join(EVIDENCE_SOURCES)}", field="evidenceSources")
     if severity not in SEVERITIES:

@@ -232,14 +232,15 @@ class FindingMutation:
     @strawberry.mutation(description="登记问题并生成整改台账（管理员、检查员）；即知即改的问题当即销号")
     async def log_finding(self, info: Info[Context, None], tenant_code: str, input: FindingInput) -> Finding:
         principal = await info.context.writer()
+        tenant_code = check_code(tenant_code, field="tenantCode")
         data = check_finding(
             code=input.code, round_id=parse_id(input.round_id, "roundId"), unit_id=parse_id(input.unit_id, "unitId"),
             taxonomy_code=input.taxonomy_code, description=input.description, evidence_sources=input.evidence_sources,
             severity=input.severity, fixed_on_spot=input.fixed_on_spot, found_on=input.found_on, deadline=input.deadline,
             responsible_unit=input.responsible_unit, responsible_person=input.responsible_person, measures=input.measures,
-            close_note=input.close_note, today=office_today(), taxonomy=await info.context.runtime.taxonomy(),
+            close_note=input.close_note, today=office_today(), taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
+            tenant_code=tenant_code,
         )
-        tenant_code = check_code(tenant_code, field="tenantCode")
         return await one_finding(info, await findings(info).log(principal, tenant_code, data, info.context.request_id), tenant_code)
 
     @strawberry.mutation(
