@@ -94,12 +94,16 @@ def require_read(principal: Principal, target: Place) -> None:
         raise not_found()
 
 
+def reads_subtree(principal: Principal, target: Place) -> bool:
+    """Does the principal read all of `target` with its descendants (as a member of it or of
+    an office above it, not as a liaison)?"""
+    return principal.is_superuser or any(g.role is not Role.LIAISON and g.place.contains(target) for g in principal.grants)
+
+
 def require_subtree_read(principal: Principal, target: Place) -> None:
     """The principal must see `target`'s descendants too (a liaison sees only its unit)."""
     require_read(principal, target)
-    if not principal.is_superuser and not any(
-        grant.role is not Role.LIAISON and grant.place.contains(target) for grant in principal.grants
-    ):
+    if not reads_subtree(principal, target):
         raise forbidden("联络员只能查看本单位的信息")
 
 
@@ -152,6 +156,6 @@ def require_membership_management(principal: Principal, target: Place, role: Rol
 def visible_units(principal: Principal, target: Place) -> frozenset[int] | None:
     """The inspected units of `target` the principal may see: None for all of them, or a
     liaison's own units. Call after require_read."""
-    if principal.is_superuser or any(g.role is not Role.LIAISON and g.place.contains(target) for g in principal.grants):
+    if reads_subtree(principal, target):
         return None
     return frozenset(g.unit_id for g in principal.grants if g.role is Role.LIAISON and g.place.code == target.code)

@@ -25,7 +25,7 @@ from backend.units.models import InspectedUnit
 from problem_bank.models import Problem, ProblemList, ProblemListItem, ProblemListReceipt
 from problem_bank.search import in_region, newest_first
 from problem_bank.taxonomy import under
-from tenants.access import Place, Principal, Role, forbidden, not_found, require_subtree_read, require_write
+from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_subtree_read, require_write
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
@@ -110,13 +110,12 @@ class ProblemListService:
         """The list if the principal may see it (NOT_FOUND alike when missing or out of reach)."""
         async with self.engine.connect() as connection:
             row = (await connection.execute(
-                select(ProblemList, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
+                select(ProblemList, Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
                 .join(Tenant, Tenant.code == ProblemList.issuer_code).where(ProblemList.id == list_id)
             )).one_or_none()
             if row is None:
                 raise not_found()
-            issuer = Place(row.issuer_code, Level(row.level), row.parent_code, row.province_code, row.city_code)
-            if _reads_whole(principal, issuer):
+            if reads_subtree(principal, place_of(row)):  # the issuer's readers
                 return Readable(row, True, frozenset())
             receipts = (await connection.execute(
                 select(ProblemListReceipt.id, ProblemListReceipt.recipient_code, ProblemListReceipt.unit_id)
@@ -217,11 +216,6 @@ class ProblemListService:
             entity="problem_list_receipt", entity_id=str(receipt.id), before={"state": receipt.state},
             after={"state": values["state"], "list_id": receipt.list_id, "unit_id": receipt.unit_id}, request_id=request_id,
         )
-
-
-def _reads_whole(principal: Principal, issuer: Place) -> bool:
-    """The issuer's readers: its members and the offices above it (not liaisons)."""
-    return principal.is_superuser or any(g.role is not Role.LIAISON and g.place.contains(issuer) for g in principal.grants)
 
 
 def _answers_for(principal: Principal, recipient_code: str, unit_id: int | None) -> bool:
