@@ -93,6 +93,16 @@ class Settings:
     # 共性问题: a kind counts as common when this many offices found it within this many days.
     common_problem_min_offices: int = 3
     common_problem_window_days: int = 365
+    # Notifications: SMTP server (empty: no e-mail is sent), sender, attempts per delivery
+    # (with doubling delays from the base), the arq jobs' timeout (a dead worker's jobs rerun
+    # after it), how often the relay polls besides LISTEN, and when it re-sends lost work.
+    smtp_url: str = ""
+    mail_from: str = "xuncha@localhost"
+    delivery_max_attempts: int = 5
+    retry_base_seconds: float = 30.0
+    job_timeout_seconds: int = 30
+    outbox_poll_seconds: float = 2.0
+    sweep_after_seconds: int = 60
     # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
     extra_tenant_migrations: tuple[Path, ...] = ()
 
@@ -134,6 +144,12 @@ class Settings:
             reopen_window_days=_env_int("XUNCHA_REOPEN_WINDOW_DAYS", 365),
             common_problem_min_offices=_env_int("XUNCHA_COMMON_PROBLEM_MIN_OFFICES", 3),
             common_problem_window_days=_env_int("XUNCHA_COMMON_PROBLEM_WINDOW_DAYS", 365),
+            smtp_url=os.environ.get("XUNCHA_SMTP_URL", ""),
+            mail_from=os.environ.get("XUNCHA_MAIL_FROM", "xuncha@localhost"),
+            delivery_max_attempts=_env_int("XUNCHA_DELIVERY_MAX_ATTEMPTS", 5),
+            retry_base_seconds=float(_env_int("XUNCHA_RETRY_BASE_SECONDS", 30)),
+            job_timeout_seconds=_env_int("XUNCHA_JOB_TIMEOUT_SECONDS", 30),
+            sweep_after_seconds=_env_int("XUNCHA_SWEEP_AFTER_SECONDS", 60),
             extra_tenant_migrations=tuple(
                 Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p
             ),

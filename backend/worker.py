@@ -1,14 +1,17 @@
-"""The arq worker: background jobs of the platform."""
+"""The arq worker: background jobs of the platform, and the outbox relay beside them."""
 
 from __future__ import annotations
 
-from typing import Any
-
+import asyncio
+import contextlib
 import logging
+from typing import Any
 
 from arq import ArqRedis, Worker, cron, func
 from redis.exceptions import RedisError
 
+from backend.notifications.jobs import deliver_event, send_delivery
+from backend.notifications.relay import Relay
 from backend.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,21 +37,42 @@ async def request_spare_refill(redis: ArqRedis) -> bool:
     return True
 
 
-# Short: a job whose worker died is retried only after the worker's largest timeout, and
-# notification jobs will share this worker. A refill builds a few schemas in well under a second.
-REFILL_TIMEOUT_SECONDS = 30
+async def start_relay(ctx: dict[str, Any]) -> None:
+    ctx["relay"] = asyncio.create_task(Relay(ctx["runtime"], ctx["redis"]).run(), name="outbox-relay")
 
 
-def create_worker(runtime: Runtime, **options: Any) -> Worker:
+async def stop_relay(ctx: dict[str, Any]) -> None:
+    relay = ctx.pop("relay", None)
+    if relay is not None:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+
+
+def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Worker:
+    settings = runtime.settings
+    # One short timeout for every job: a job whose worker died is retried only once the
+    # worker's largest timeout has passed (the in-progress key's expiry). A refill builds a few
+    # schemas in well under a second; a fan-out to 10,000 users takes about one.
+    timeout = settings.job_timeout_seconds
     return Worker(
-        # keep_result=0 frees the fixed job id as soon as a refill finishes.
-        functions=[func(refill_spare_pool, keep_result=0, timeout=REFILL_TIMEOUT_SECONDS)],
-        cron_jobs=[
-            cron(refill_spare_pool, minute=set(range(0, 60, 10)), run_at_startup=True, timeout=REFILL_TIMEOUT_SECONDS)
+        functions=[
+            # keep_result=0 frees the fixed job id as soon as a refill finishes.
+            func(refill_spare_pool, keep_result=0, timeout=timeout),
+            # A kept result makes arq refuse the same outbox id again for a minute; the job is
+            # idempotent anyway (the event is marked processed in its transaction).
+            func(deliver_event, keep_result=60, timeout=timeout),
+            # Each failed attempt raises Retry; send_delivery itself leaves a dead letter after the last.
+            func(send_delivery, keep_result=0, timeout=timeout, max_tries=settings.delivery_max_attempts + 1),
         ],
+        cron_jobs=[
+            cron(refill_spare_pool, minute=set(range(0, 60, 10)), run_at_startup=True, timeout=timeout)
+        ],
+        on_startup=start_relay if relay else None,
+        on_shutdown=stop_relay if relay else None,
         # Its own connection pool: the worker closes it on shutdown.
         redis_settings=runtime.redis_settings,
-        queue_name=runtime.settings.queue_name,
+        queue_name=settings.queue_name,
         ctx={"runtime": runtime},
         **options,
     )

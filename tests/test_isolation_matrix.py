@@ -243,6 +243,50 @@ def received_outcome(actor: Actor, target: str) -> str | None:
     return None if actor.superuser or actor.place == target else "FORBIDDEN"
 
 
+async def notification_event(world: World, target: str) -> int:
+    async with world.runtime.engine.begin() as connection:
+        return (await connection.execute(text(
+            "INSERT INTO notify.outbox (tenant_code, event_type, payload) VALUES (:c, 'finding.logged', '{}') RETURNING id"
+        ), {"c": CODES[target]})).scalar_one()
+
+
+async def foreign_notification(world: World, actor: Actor, target: str) -> dict:
+    """A notification in the inbox of a member of the target (never the actor's own)."""
+    event = await notification_event(world, target)
+    async with world.runtime.engine.begin() as connection:
+        notification = (await connection.execute(text(
+            "INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)"
+            " VALUES (:e, :u, :c, 'finding.logged', '问题已登记', '') RETURNING id"
+        ), {"e": event, "u": world.grantee[target], "c": CODES[target]})).scalar_one()
+    return {"i": str(notification)}
+
+
+async def dead_delivery(world: World, actor: Actor, target: str) -> dict:
+    event = await notification_event(world, target)
+    async with world.runtime.engine.begin() as connection:
+        delivery = (await connection.execute(text(
+            "INSERT INTO notify.delivery (event_id, tenant_code, channel, target, state, attempts)"
+            " VALUES (:e, :c, 'email', 'x@example.com', 'dead', 5) RETURNING id"
+        ), {"e": event, "c": CODES[target]})).scalar_one()
+    return {"i": str(delivery)}
+
+
+async def office_webhook(world: World, actor: Actor, target: str) -> dict:
+    async with world.runtime.engine.begin() as connection:
+        webhook = (await connection.execute(text(
+            "INSERT INTO notify.webhook (tenant_code, url, secret) VALUES (:c, 'https://robot.example/send', 'SEC0123456789abcdef')"
+            " RETURNING id"
+        ), {"c": CODES[target]})).scalar_one()
+    return {"i": str(webhook)}
+
+
+def channel_read_outcome(actor: Actor, target: str) -> str | None:
+    """An office's channels (webhooks, delivery log) are its admins' to see."""
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    return None if actor.superuser or (actor.role == "admin" and actor.place == target) else "FORBIDDEN"
+
+
 def new_child_code(world: World, target: str) -> str:
     n = next(world.counter) % 60
     return {"P": f"43{40 + n}00", "O": f"44{40 + n}00", "C": f"4313{40 + n}"}.get(target, "431399")
@@ -315,6 +359,23 @@ OPERATIONS = [
               guarded(answer_outcome), receipt_of),
     Operation("fileNilReturn", "mutation($r: ID!, $s: String!) { fileNilReturn(receiptId: $r, version: 1, statement: \"经自查，无此问题\", "
               "stampedScanSha256: $s) { id } }", guarded(answer_outcome), receipt_of),
+    Operation("notifications", "{ notifications { unreadCount items { id } } }", signed_in(None, writes=False), targeted=False),
+    Operation("notificationPreferences", "{ notificationPreferences { eventType inApp } }", signed_in(None, writes=False), targeted=False),
+    Operation("markNotificationsRead", "mutation { markNotificationsRead(ids: [\"1\"]) }", signed_in(None), targeted=False),
+    Operation("markAllNotificationsRead", "mutation { markAllNotificationsRead }", signed_in(None), targeted=False),
+    Operation("archiveNotification", "mutation($i: ID!) { archiveNotification(id: $i) }", guarded(lambda a, t: "NOT_FOUND"),
+              foreign_notification),
+    Operation("setNotificationPreference", "mutation { setNotificationPreference(eventType: \"ledger.closed\", inApp: true, email: false) { email } }",
+              signed_in(None), targeted=False),
+    Operation("setNotificationEmail", "mutation { setNotificationEmail(email: \"someone@example.com\") }", signed_in(None), targeted=False),
+    Operation("deliveries", "query($c: String!) { deliveries(tenantCode: $c) { id state } }", guarded(channel_read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("resendDelivery", "mutation($i: ID!) { resendDelivery(deliveryId: $i) }", guarded(ledger_outcome("admin")), dead_delivery),
+    Operation("webhooks", "query($c: String!) { webhooks(tenantCode: $c) { id url } }", guarded(channel_read_outcome, writes=False),
+              lambda w, a, t: {"c": CODES[t]}),
+    Operation("addWebhook", "mutation($c: String!) { addWebhook(tenantCode: $c, url: \"https://robot.example/send\", "
+              "secret: \"SEC0123456789abcdef\") }", guarded(ledger_outcome("admin")), lambda w, a, t: {"c": CODES[t]}),
+    Operation("removeWebhook", "mutation($i: ID!) { removeWebhook(id: $i) }", guarded(ledger_outcome("admin")), office_webhook),
     Operation("tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False),
               lambda w, a, t: {"c": CODES[t]}),
     Operation("tenants", "query($c: String) { tenants(parentCode: $c) { code } }", guarded(children_outcome, writes=False),

@@ -19,6 +19,7 @@ from backend.db import violated_constraint
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
 from backend.ledger.models import LedgerEntry
 from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
+from backend.notifications.outbox import emit
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
@@ -268,8 +269,8 @@ class FindingService:
 async def insert_finding(
     connection: AsyncConnection, tenant_code: str, data: FindingData, actor: str, request_id: str | None
 ) -> int:
-    """Insert a checked finding and its ledger entry, with its problem-bank row and an audit
-    entry, in the caller's transaction."""
+    """Insert a checked finding and its ledger entry, with its problem-bank row, an audit entry
+    and (unless fixed on the spot) the event that tells the unit, in the caller's transaction."""
     unit_name = (
         await connection.execute(
             select(InspectedUnit.name)
@@ -280,16 +281,16 @@ async def insert_finding(
     if unit_name is None:
         raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
     try:  # a duplicate code aborts the transaction; the caller's whole change is refused
-        finding_id = (
+        finding_id, finding_code = (
             await connection.execute(
                 insert(Finding)
                 .values(code=data.code, round_id=data.round_id, unit_id=data.unit_id, taxonomy_code=data.taxonomy_code,
                         taxonomy_version=data.taxonomy_version, description=data.description,
                         evidence_sources=data.evidence_sources, severity=data.severity,
                         fixed_on_spot=data.fixed_on_spot, found_on=data.found_on, found_by=actor)
-                .returning(Finding.id)
+                .returning(Finding.id, Finding.code)
             )
-        ).scalar_one()
+        ).one()
     except IntegrityError as error:
         if violated_constraint(error) != "finding_code_key":
             raise
@@ -308,4 +309,9 @@ async def insert_finding(
                "severity": data.severity, "fixed_on_spot": data.fixed_on_spot, "deadline": data.deadline.isoformat()},
         request_id=request_id,
     )
+    if not data.fixed_on_spot:
+        await emit(connection, tenant_code, "finding.logged", {
+            "finding_id": finding_id, "finding_code": finding_code, "unit_id": data.unit_id,
+            "deadline": data.deadline.isoformat(), "description": data.description[:200],
+        })
     return finding_id

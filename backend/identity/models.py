@@ -25,6 +25,7 @@ class UserAccount(IdentityBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))  # where e-mail notifications go
     password_hash: Mapped[str] = mapped_column(Text)
     is_superuser: Mapped[bool] = mapped_column(server_default="false")
     is_active: Mapped[bool] = mapped_column(server_default="true")

@@ -19,6 +19,7 @@ from backend.findings.models import Finding
 from backend.ledger import workflow
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.ledger.workflow import Action
+from backend.notifications.outbox import emit
 from problem_bank.projection import project
 from tenants.access import Place, Principal, not_found, require_write, visible_units
 from tenants.errors import DomainError
@@ -37,8 +38,17 @@ class Attachment:
 @dataclass(frozen=True)
 class Locked:
     connection: AsyncConnection
-    entry: Row  # the ledger entry's columns and the finding's found_on
+    entry: Row  # the ledger entry's columns and the finding's found_on, finding_code and unit_id
     place: Place
+
+
+# The ledger actions that notify someone, and as what (backend/notifications/events.py says whom).
+NOTIFYING = {
+    workflow.REQUEST_CLOSE_OUT: "ledger.close_out_requested", workflow.SEND_BACK: "ledger.sent_back",
+    workflow.CLOSE_OUT: "ledger.closed", workflow.REOPEN: "ledger.reopened",
+    workflow.REQUEST_EXTENSION: "ledger.extension_requested", workflow.APPROVE_EXTENSION: "ledger.extension_decided",
+    workflow.REJECT_EXTENSION: "ledger.extension_decided",
+}
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,8 @@ class LedgerService:
             raise DomainError("INVALID_TEXT", f"{action.name}须写明说明或理由", field="note")
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             query = (
-                select(LedgerEntry, Finding.found_on).join(Finding, Finding.id == LedgerEntry.finding_id)
+                select(LedgerEntry, Finding.found_on, Finding.code.label("finding_code"), Finding.unit_id)
+                .join(Finding, Finding.id == LedgerEntry.finding_id)
                 .where(LedgerEntry.finding_id == finding_id).with_for_update(of=LedgerEntry)
             )
             if (units := visible_units(principal, place)) is not None:
@@ -192,6 +203,11 @@ class LedgerService:
             entity_id=str(entry.finding_id), before=_snapshot(entry), after={**_snapshot(after), "note": note},
             request_id=request_id,
         )
+        if action in NOTIFYING:
+            payload = {"finding_id": entry.finding_id, "finding_code": entry.finding_code, "unit_id": entry.unit_id, "note": note}
+            if action in (workflow.APPROVE_EXTENSION, workflow.REJECT_EXTENSION):
+                payload["decision"] = "已批准" if action is workflow.APPROVE_EXTENSION else "未获批准"
+            await emit(locked.connection, tenant_code, NOTIFYING[action], payload)
         return event_id
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Shared stream: the schemas every tenant shares (registry `tenancy`, `identity`, `problem_bank`).
+"""Shared stream: the schemas every tenant shares (registry `tenancy`, `identity`, `problem_bank`, `notify`).
 
 `xuncha db upgrade` passes its connection in `config.attributes["connection"]`; the plain
 alembic CLI connects to DATABASE_URL itself.
@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import text
 
 from backend.identity.models import IdentityBase
+from backend.notifications.models import NotifyBase
 from problem_bank.models import ProblemBankBase
 from tenants.models import RegistryBase
 from tenants.naming import REGISTRY_SCHEMA
@@ -20,7 +21,7 @@ def run_migrations(connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}"))
     context.configure(
         connection=connection,
-        target_metadata=[RegistryBase.metadata, IdentityBase.metadata, ProblemBankBase.metadata],
+        target_metadata=[RegistryBase.metadata, IdentityBase.metadata, ProblemBankBase.metadata, NotifyBase.metadata],
         version_table_schema=REGISTRY_SCHEMA,
         include_schemas=True,
     )

@@ -1,0 +1,53 @@
+"""Outgoing channels: e-mail over SMTP and signed webhooks (DingTalk-robot style: the URL
+carries `timestamp` and `sign` = Base64(HMAC-SHA256(secret, "timestamp\\nsecret")))."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import urllib.parse
+from email.message import EmailMessage
+
+import aiosmtplib
+import httpx
+
+SEND_TIMEOUT_SECONDS = 10
+
+
+class DeliveryFailed(Exception):
+    """The channel refused or could not be reached; worth another attempt later."""
+
+
+async def send_email(smtp_url: str, mail_from: str, to: str, title: str, body: str) -> None:
+    parsed = urllib.parse.urlsplit(smtp_url)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = mail_from, to, title
+    message.set_content(body or title)
+    try:
+        await aiosmtplib.send(message, hostname=parsed.hostname, port=parsed.port or 25, username=parsed.username,
+                              password=parsed.password, start_tls=parsed.scheme == "smtp+starttls", timeout=SEND_TIMEOUT_SECONDS)
+    except (aiosmtplib.SMTPException, OSError) as error:
+        raise DeliveryFailed(f"SMTP: {error}") from error
+
+
+def signed_url(url: str, secret: str, timestamp_ms: int | None = None) -> str:
+    timestamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    query = urllib.parse.urlencode({"timestamp": timestamp, "sign": base64.b64encode(digest).decode()})
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+async def post_webhook(url: str, secret: str, title: str, body: str) -> None:
+    message = {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n\n{body}"}}
+    try:
+        async with httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS) as client:
+            response = await client.post(signed_url(url, secret), json=message)
+    except httpx.HTTPError as error:
+        raise DeliveryFailed(f"webhook: {error!r}") from error
+    if response.status_code >= 300:
+        raise DeliveryFailed(f"webhook: HTTP {response.status_code}")
+    answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    if answer.get("errcode", 0) != 0:  # DingTalk answers 200 with an error code
+        raise DeliveryFailed(f"webhook: errcode {answer.get('errcode')} {answer.get('errmsg', '')}")

@@ -1,0 +1,67 @@
+"""The event types that notify someone: who receives each (its audience in the event's
+tenant), whether a user may mute it, and its text. An event's payload carries what the text
+and the audience need (the finding's code, the unit, a note)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tenants.access import Role
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Members with one of `roles` of the event's tenant (or of the payload's `tenant_codes`,
+    for an event addressed to many offices), and, with `liaisons`, the liaisons of the
+    payload's unit (`unit_id`)."""
+
+    roles: frozenset[Role] = frozenset()
+    liaisons: bool = False
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    label: str  # what a user sees in the preferences
+    audience: Audience
+    title: Callable[[Payload], str]
+    body: Callable[[Payload], str]
+    critical: bool = False  # cannot be muted (督办, 函告)
+
+
+def _note(payload: Payload) -> str:
+    return payload.get("note") or ""
+
+
+def _problem_list_title(payload: Payload) -> str:
+    return f"收到问题清单：{payload['title']}，请于 {payload['respond_by']} 前签收反馈"
+
+
+OFFICE_STAFF = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})
+
+EVENT_TYPES = {
+    event.name: event
+    for event in (
+        EventType("finding.logged", "新登记的问题", Audience(liaisons=True),
+                  lambda p: f"问题 {p['finding_code']} 已登记，请按期整改",
+                  lambda p: f"整改期限：{p['deadline']}。{p['description']}"),
+        EventType("ledger.close_out_requested", "申请销号待审核", Audience(roles=frozenset({Role.REVIEWER})),
+                  lambda p: f"问题 {p['finding_code']} 申请销号，请审核", _note),
+        EventType("ledger.sent_back", "整改被退回", Audience(liaisons=True),
+                  lambda p: f"问题 {p['finding_code']} 的整改被退回", lambda p: f"退回理由：{_note(p)}"),
+        EventType("ledger.closed", "已销号", Audience(liaisons=True),
+                  lambda p: f"问题 {p['finding_code']} 已销号", _note),
+        EventType("ledger.reopened", "回头看重新打开", Audience(liaisons=True),
+                  lambda p: f"问题 {p['finding_code']} 经回头看重新打开整改", lambda p: f"理由：{_note(p)}"),
+        EventType("ledger.extension_requested", "延期申请待审批", Audience(roles=frozenset({Role.REVIEWER})),
+                  lambda p: f"问题 {p['finding_code']} 申请延期", _note),
+        EventType("ledger.extension_decided", "延期申请结果", Audience(liaisons=True),
+                  lambda p: f"问题 {p['finding_code']} 的延期申请{p['decision']}", _note),
+        EventType("problem_list.pushed", "下发的问题清单", Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
+        EventType("problem_list.pushed_to_unit", "下发到本单位的问题清单", Audience(liaisons=True), _problem_list_title, _note),
+    )
+}

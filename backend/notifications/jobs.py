@@ -1,0 +1,138 @@
+"""The arq jobs of notifications. Both are idempotent, because arq runs a job at least once:
+
+- `deliver_event(event_id)`: the event's recipients get an inbox entry each (unique per event
+  and user) and their e-mail and the offices' webhooks a delivery each (unique per event,
+  channel and target), in one transaction that also marks the event processed; a second run
+  finds it processed and does nothing. New deliveries are then queued.
+- `send_delivery(delivery_id)`: one attempt on one channel, holding the delivery's row
+  locked, so two runs cannot both send it; a failure raises arq's Retry with a doubling delay
+  until the last attempt, which leaves a dead letter (resent by hand)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from arq import ArqRedis, Retry
+from redis.exceptions import RedisError
+from sqlalchemy import func, select, text, update
+
+from backend.notifications.channels import DeliveryFailed, post_webhook, send_email
+from backend.notifications.events import EVENT_TYPES, EventType
+from backend.notifications.models import Delivery, OutboxEvent, Webhook
+from backend.runtime import Runtime
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RECIPIENTS = """
+    SELECT DISTINCT ON (u.id) u.id AS user_id, u.email, m.tenant_code,
+           coalesce(p.in_app, true) AS in_app, coalesce(p.email, true) AS by_email
+    FROM identity.membership m
+    JOIN identity.user_account u ON u.id = m.user_id AND u.is_active
+    LEFT JOIN notify.preference p ON p.user_id = u.id AND p.event_type = :event_type
+    WHERE m.tenant_code = ANY(:tenants)
+      AND (m.role = ANY(:roles) OR (:liaisons AND m.role = 'liaison' AND m.unit_id = :unit_id))
+    ORDER BY u.id, m.tenant_code"""
+
+
+def event_job_id(prefix: str, event_id: int) -> str:
+    """arq's job ids are global to a Redis: prefixed with the deployment's namespace."""
+    return f"{prefix}:outbox:{event_id}"
+
+
+def delivery_job_id(prefix: str, delivery_id: int) -> str:
+    return f"{prefix}:delivery:{delivery_id}"
+
+
+async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
+    """Write the event's notifications and deliveries; the number of inbox entries written."""
+    runtime: Runtime = ctx["runtime"]
+    async with runtime.engine.begin() as connection:
+        event = (await connection.execute(
+            select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update()
+        )).one_or_none()
+        if event is None or event.processed_at is not None:
+            return 0
+        kind = EVENT_TYPES[event.event_type]
+        written = (await connection.execute(text(f"""
+            WITH recipient AS ({RECIPIENTS})
+            INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)
+            SELECT :event_id, user_id, tenant_code, :event_type, :title, :body FROM recipient WHERE in_app OR :critical
+            ON CONFLICT (event_id, user_id) DO NOTHING"""), _parameters(event, kind))).rowcount
+        if runtime.settings.smtp_url:
+            await connection.execute(text(f"""
+                WITH recipient AS ({RECIPIENTS})
+                INSERT INTO notify.delivery (event_id, tenant_code, channel, target, user_id)
+                SELECT :event_id, tenant_code, 'email', email, user_id FROM recipient
+                WHERE email IS NOT NULL AND (by_email OR :critical)
+                ON CONFLICT (event_id, channel, target) DO NOTHING"""), _parameters(event, kind))
+        await connection.execute(text("""
+            INSERT INTO notify.delivery (event_id, tenant_code, channel, target)
+            SELECT :event_id, tenant_code, 'webhook', id::text FROM notify.webhook
+            WHERE tenant_code = ANY(:tenants) AND (event_types IS NULL OR :event_type = ANY(event_types))
+            ON CONFLICT (event_id, channel, target) DO NOTHING"""), _parameters(event, kind))
+        await connection.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=func.now()))
+        deliveries = list((await connection.execute(select(Delivery.id).where(Delivery.event_id == event_id))).scalars())
+    await queue_deliveries(ctx["redis"], runtime.settings, deliveries)
+    return written
+
+
+def _parameters(event, kind: EventType) -> dict[str, Any]:
+    payload = event.payload
+    return {
+        "event_id": event.id, "event_type": event.event_type, "title": kind.title(payload)[:200], "body": kind.body(payload),
+        "critical": kind.critical, "tenants": payload.get("tenant_codes") or [event.tenant_code],
+        "roles": [role.value for role in kind.audience.roles], "liaisons": kind.audience.liaisons,
+        "unit_id": payload.get("unit_id"),
+    }
+
+
+async def queue_deliveries(redis: ArqRedis, settings: Settings, delivery_ids: list[int]) -> None:
+    """Queue sends; what cannot be queued now (Redis down) the relay's sweep queues later."""
+    try:
+        for delivery_id in delivery_ids:
+            await redis.enqueue_job(send_delivery.__name__, delivery_id, _job_id=delivery_job_id(settings.redis_prefix, delivery_id),
+                                    _queue_name=settings.queue_name)
+    except (RedisError, OSError):
+        log.warning("could not queue deliveries; the sweep will", exc_info=True)
+
+
+async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
+    """One attempt; the delivery's state afterwards."""
+    runtime: Runtime = ctx["runtime"]
+    settings = runtime.settings
+    async with runtime.engine.begin() as connection:
+        delivery = (await connection.execute(
+            select(Delivery).where(Delivery.id == delivery_id, Delivery.state.in_(("pending", "retrying")))
+            .with_for_update(skip_locked=True)
+        )).one_or_none()
+        if delivery is None:
+            return "skipped"  # sent, dead, or being sent by another run
+        event = (await connection.execute(select(OutboxEvent).where(OutboxEvent.id == delivery.event_id))).one()
+        kind = EVENT_TYPES[event.event_type]
+        title, body = kind.title(event.payload), kind.body(event.payload)
+        attempts = delivery.attempts + 1
+        try:
+            if delivery.channel == "email":
+                await send_email(settings.smtp_url, settings.mail_from, delivery.target, title, body)
+            else:
+                hook = (await connection.execute(select(Webhook).where(Webhook.id == int(delivery.target)))).one_or_none()
+                if hook is None:
+                    raise DeliveryFailed("webhook: 已删除")
+                await post_webhook(hook.url, hook.secret, title, body)
+        except DeliveryFailed as failure:
+            dead = attempts >= settings.delivery_max_attempts
+            delay = settings.retry_base_seconds * 2 ** (attempts - 1)
+            await connection.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+                state="dead" if dead else "retrying", attempts=attempts, last_error=str(failure)[:2000],
+                next_attempt_at=func.now() + timedelta(seconds=delay),
+            ))
+            if dead:
+                return "dead"
+        else:
+            await connection.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+                state="sent", attempts=attempts, last_error=None, delivered_at=func.now()))
+            return "sent"
+    raise Retry(defer=timedelta(seconds=delay))

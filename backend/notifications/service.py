@@ -1,0 +1,163 @@
+"""A user's inbox and preferences, and an office's outgoing channels (webhooks, the delivery
+log with its dead letters). The inbox is the user's own: nobody else reads or marks it."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+from arq import ArqRedis
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.identity.models import UserAccount
+from backend.notifications.events import EVENT_TYPES
+from backend.notifications.jobs import queue_deliveries
+from backend.notifications.models import DELIVERY_STATES, Delivery, Notification, Preference, Webhook
+from backend.settings import Settings
+from tenants.access import Principal, Role, forbidden, is_admin_of, not_found, require_write
+from tenants.errors import DomainError
+from tenants.registry import readable_place
+
+CHANNEL_ADMINS = frozenset({Role.ADMIN})
+MAX_WEBHOOKS = 10
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}")
+
+
+@dataclass(frozen=True)
+class Inbox:
+    rows: list
+    unread: int
+    next_cursor: int | None  # the id to pass as `before`
+
+
+def check_event_types(names: list[str], field: str) -> list[str]:
+    if unknown := [name for name in names if name not in EVENT_TYPES]:
+        raise DomainError("UNKNOWN_EVENT_TYPE", f"没有“{unknown[0]}”这种通知", field=field)
+    return names
+
+
+class NotificationService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def inbox(self, principal: Principal, *, first: int, before: int | None, unread_only: bool, archived: bool) -> Inbox:
+        mine = Notification.user_id == principal.user_id
+        query = select(Notification).where(mine, Notification.archived_at.is_not(None) if archived else Notification.archived_at.is_(None))
+        if unread_only:
+            query = query.where(Notification.read_at.is_(None))
+        if before is not None:
+            query = query.where(Notification.id < before)
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query.order_by(Notification.id.desc()).limit(first + 1))).all()
+            unread = (await connection.execute(select(func.count()).where(
+                mine, Notification.read_at.is_(None), Notification.archived_at.is_(None)))).scalar_one()
+        return Inbox(rows[:first], unread, rows[first - 1].id if len(rows) > first else None)
+
+    async def mark_read(self, principal: Principal, ids: list[int] | None) -> int:
+        """Mark some (None: all) of the user's unread notifications read; how many changed."""
+        query = update(Notification).where(Notification.user_id == principal.user_id, Notification.read_at.is_(None))
+        if ids is not None:
+            query = query.where(Notification.id.in_(ids))
+        async with self.engine.begin() as connection:
+            return (await connection.execute(query.values(read_at=func.now()))).rowcount
+
+    async def archive(self, principal: Principal, notification_id: int) -> None:
+        async with self.engine.begin() as connection:
+            changed = await connection.execute(
+                update(Notification).where(Notification.id == notification_id, Notification.user_id == principal.user_id)
+                .values(archived_at=func.coalesce(Notification.archived_at, func.now()), read_at=func.coalesce(Notification.read_at, func.now()))
+            )
+        if changed.rowcount == 0:
+            raise not_found()
+
+    async def preferences(self, principal: Principal) -> dict[str, tuple[bool, bool]]:
+        """Event type → (in app, by e-mail), every type listed."""
+        async with self.engine.connect() as connection:
+            stored = {row.event_type: (row.in_app, row.email) for row in await connection.execute(
+                select(Preference).where(Preference.user_id == principal.user_id))}
+        return {name: stored.get(name, (True, True)) for name in EVENT_TYPES}
+
+    async def set_preference(self, principal: Principal, event_type: str, *, in_app: bool, email: bool) -> None:
+        check_event_types([event_type], "eventType")
+        if EVENT_TYPES[event_type].critical and not (in_app and email):
+            raise DomainError("CANNOT_MUTE", f"“{EVENT_TYPES[event_type].label}”是重要通知，不能关闭", field="eventType")
+        statement = upsert(Preference).values(user_id=principal.user_id, event_type=event_type, in_app=in_app, email=email)
+        async with self.engine.begin() as connection:
+            await connection.execute(statement.on_conflict_do_update(
+                index_elements=[Preference.user_id, Preference.event_type], set_={"in_app": in_app, "email": email}))
+
+    async def set_email(self, principal: Principal, email: str | None) -> None:
+        email = (email or "").strip() or None
+        if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+            raise DomainError("INVALID_EMAIL", "电子邮箱地址格式不正确", field="email")
+        async with self.engine.begin() as connection:
+            await connection.execute(update(UserAccount).where(UserAccount.id == principal.user_id).values(email=email))
+
+    async def deliveries(self, principal: Principal, tenant_code: str, *, states: list[str], first: int, before: int | None) -> list:
+        """The office's outgoing deliveries, newest first (its admins only)."""
+        await self._administered(principal, tenant_code, write=False)
+        if not set(states) <= set(DELIVERY_STATES):
+            raise DomainError("INVALID_STATE", f"投递状态须为：{'、'.join(DELIVERY_STATES)}", field="states")
+        query = select(Delivery).where(Delivery.tenant_code == tenant_code)
+        if states:
+            query = query.where(Delivery.state.in_(states))
+        if before is not None:
+            query = query.where(Delivery.id < before)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query.order_by(Delivery.id.desc()).limit(first))).all()
+
+    async def resend(self, principal: Principal, delivery_id: int, redis: ArqRedis, settings: Settings) -> None:
+        """A dead letter (or one still retrying) goes out again now, with fresh attempts."""
+        async with self.engine.connect() as connection:
+            tenant_code = (await connection.execute(select(Delivery.tenant_code).where(Delivery.id == delivery_id))).scalar_one_or_none()
+        if tenant_code is None:
+            raise not_found()
+        await self._administered(principal, tenant_code)
+        async with self.engine.begin() as connection:
+            changed = await connection.execute(
+                update(Delivery).where(Delivery.id == delivery_id, Delivery.state.in_(("dead", "retrying")))
+                .values(state="pending", attempts=0, next_attempt_at=func.now())
+            )
+        if changed.rowcount == 0:
+            raise DomainError("INVALID_STATE", "只有投递失败或重试中的通知可以重发", field="deliveryId")
+        await queue_deliveries(redis, settings, [delivery_id])
+
+    async def webhooks(self, principal: Principal, tenant_code: str) -> list:
+        await self._administered(principal, tenant_code, write=False)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(select(Webhook).where(Webhook.tenant_code == tenant_code).order_by(Webhook.id))).all()
+
+    async def add_webhook(self, principal: Principal, tenant_code: str, url: str, secret: str, event_types: list[str] | None) -> int:
+        await self._administered(principal, tenant_code)
+        parsed = urllib.parse.urlsplit(url.strip())
+        if parsed.scheme not in ("https", "http") or not parsed.hostname or len(url) > 512:
+            raise DomainError("INVALID_URL", "回调地址须为 http(s) 地址，且不超过 512 个字符", field="url")
+        if not 16 <= len(secret) <= 128 or not secret.isascii() or not secret.isprintable():
+            raise DomainError("INVALID_SECRET", "签名密钥须为 16 到 128 个可见 ASCII 字符", field="secret")
+        types = check_event_types(event_types, "eventTypes") if event_types is not None else None
+        async with self.engine.begin() as connection:
+            count = (await connection.execute(select(func.count()).where(Webhook.tenant_code == tenant_code))).scalar_one()
+            if count >= MAX_WEBHOOKS:
+                raise DomainError("TOO_MANY", f"每个机构最多配置 {MAX_WEBHOOKS} 个回调地址", field="url")
+            return (await connection.execute(insert(Webhook).values(
+                tenant_code=tenant_code, url=url.strip(), secret=secret, event_types=types).returning(Webhook.id))).scalar_one()
+
+    async def remove_webhook(self, principal: Principal, webhook_id: int) -> None:
+        async with self.engine.connect() as connection:
+            tenant_code = (await connection.execute(select(Webhook.tenant_code).where(Webhook.id == webhook_id))).scalar_one_or_none()
+        if tenant_code is None:
+            raise not_found()
+        await self._administered(principal, tenant_code)
+        async with self.engine.begin() as connection:
+            await connection.execute(delete(Webhook).where(Webhook.id == webhook_id))
+
+    async def _administered(self, principal: Principal, tenant_code: str, *, write: bool = True) -> None:
+        """The office's admins (or the superuser) manage its channels; reading them needs no write scope."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        if write:
+            require_write(principal, place, CHANNEL_ADMINS)
+        elif not (principal.is_superuser or is_admin_of(principal, place.code)):
+            raise forbidden("只有本机构管理员可以查看通知渠道")

@@ -1,0 +1,196 @@
+"""Notifications end to end on real PostgreSQL and Redis: domain changes write outbox events
+in their own transaction; the relay queues them in arq; the worker writes each recipient's
+inbox entry once and sends e-mail (to a real SMTP server) and signed webhooks, retrying
+until a dead letter that an admin can resend."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from backend.findings.service import check_finding, insert_finding
+from backend.notifications.jobs import deliver_event
+from backend.notifications.relay import Relay
+from backend.worker import create_worker
+from tenants.scoping import tenant_engine
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+from tests.sinks import SmtpSink, WebhookSink, free_port
+
+LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
+    description: "实有人数超过核定编制 2 名", severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""
+PROGRESS = 'mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已清退 1 名") { ledger { version } } }'
+REQUEST = 'mutation($f: ID!, $v: Int!) { requestCloseOut(tenantCode: "431321", findingId: $f, version: $v, note: "已全部清退") { ledger { version } } }'
+SEND_BACK = 'mutation($f: ID!, $v: Int!) { sendBack(tenantCode: "431321", findingId: $f, version: $v, reason: "佐证材料不全") { ledger { version } } }'
+INBOX = """query($u: Boolean! = false, $a: Boolean! = false) { notifications(unreadOnly: $u, archived: $a) {
+    unreadCount items { id eventType title body readAt } } }"""
+
+
+def configured(runtime, **settings):
+    """The runtime with its own arq queue (and job-id namespace) and the given settings."""
+    return dataclasses.replace(runtime, settings=dataclasses.replace(
+        runtime.settings, queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}", retry_base_seconds=0.01, delivery_max_attempts=2,
+        **settings))
+
+
+@pytest.fixture
+async def office(runtime):
+    runtime = configured(runtime)
+    await create_all(runtime, "430000", "431300", "431321")
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')"))
+        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
+        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1)"))
+    people = {"inspector": ("inspector", None), "reviewer": ("reviewer", None), "liaison": ("liaison", 1), "admin": ("admin", None)}
+    tokens = {who: await token_for(runtime, await add_user(runtime, f"sf.{who}", ("431321", role, unit))) for who, (role, unit) in people.items()}
+    tokens["city_admin"] = await token_for(runtime, await add_user(runtime, "loudi.admin", ("431300", "admin", None)))
+    return runtime, tokens
+
+
+async def drain(runtime) -> None:
+    """Relay what is committed and run the worker until its queue is empty."""
+    relay = Relay(runtime, runtime.redis)
+    for _ in range(5):
+        await relay.dispatch()
+        worker = create_worker(runtime, relay=False, burst=True, handle_signals=False, poll_delay=0.01)
+        await worker.main()
+        await worker.close()
+        async with runtime.engine.connect() as connection:
+            waiting = (await connection.execute(text(
+                "SELECT (SELECT count(*) FROM notify.outbox WHERE processed_at IS NULL)"
+                " + (SELECT count(*) FROM notify.delivery WHERE state IN ('pending', 'retrying'))"))).scalar_one()
+        if not waiting:
+            return
+
+
+async def outbox(runtime) -> list[tuple]:
+    async with runtime.engine.connect() as connection:
+        return [tuple(r) for r in await connection.execute(text("SELECT event_type, payload->>'finding_code' FROM notify.outbox ORDER BY id"))]
+
+
+async def test_an_event_commits_or_rolls_back_with_its_change(office):
+    runtime, tokens = office
+    data = check_finding(round_id=1, unit_id=1, taxonomy_code="C03.K01.M01", description="超编", evidence_sources=[],
+                         severity="一般", fixed_on_spot=False, found_on=date(2026, 9, 10), deadline=date(2026, 12, 31),
+                         responsible_person=None, measures=None, close_note=None, today=date(2026, 11, 1),
+                         taxonomy=await runtime.taxonomy(), tenant_code="431321")
+    with pytest.raises(RuntimeError):
+        async with tenant_engine(runtime.engine, "431321").begin() as connection:
+            await insert_finding(connection, "431321", data, "sf.inspector", None)
+            raise RuntimeError("the rest of the change failed")
+    assert await outbox(runtime) == []
+    async with Api(runtime) as api:
+        logged = (await api.call(LOG, tokens["inspector"]))["data"]["logFinding"]
+        refused = await api.call(SEND_BACK, tokens["reviewer"], f=logged["id"], v=1)  # 挂号 cannot be sent back
+    assert error_code(refused) == "INVALID_TRANSITION"
+    assert await outbox(runtime) == [("finding.logged", logged["code"])]
+
+
+async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
+    runtime, tokens = office
+    async with Api(runtime) as api:
+        finding = (await api.call(LOG, tokens["inspector"]))["data"]["logFinding"]["id"]
+        await api.call(PROGRESS, tokens["liaison"], f=finding, v=1)
+        await api.call(REQUEST, tokens["liaison"], f=finding, v=2)
+        await api.call(SEND_BACK, tokens["reviewer"], f=finding, v=3)
+        await drain(runtime)
+        async with runtime.engine.connect() as connection:
+            event_ids = list((await connection.execute(text("SELECT id FROM notify.outbox ORDER BY id"))).scalars())
+        again = [await deliver_event({"runtime": runtime, "redis": runtime.redis}, event_id) for event_id in event_ids]
+
+        async def inbox(who: str, **variables):
+            return (await api.call(INBOX, tokens[who], **variables))["data"]["notifications"]
+
+        liaison, reviewer, inspector = await inbox("liaison"), await inbox("reviewer"), await inbox("inspector")
+        first, second = (item["id"] for item in liaison["items"])
+        foreign = [error_code(await api.call('mutation($i: ID!) { archiveNotification(id: $i) }', tokens["reviewer"], i=first)),
+                   (await api.call('mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }', tokens["reviewer"], i=[first]))["data"]]
+        marked = (await api.call('mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }', tokens["liaison"], i=[first]))["data"]
+        unread_after_one = (await inbox("liaison"))["unreadCount"]
+        all_marked = (await api.call("mutation { markAllNotificationsRead }", tokens["liaison"]))["data"]
+        await api.call('mutation($i: ID!) { archiveNotification(id: $i) }', tokens["liaison"], i=second)
+        kept, archived = await inbox("liaison"), await inbox("liaison", a=True)
+    assert again == [0, 0, 0]  # processed events write nothing twice
+    assert [(i["eventType"], i["title"], i["body"]) for i in liaison["items"]] == [
+        ("ledger.sent_back", "问题 WT000001 的整改被退回", "退回理由：佐证材料不全"),
+        ("finding.logged", "问题 WT000001 已登记，请按期整改", "整改期限：2026-12-31。实有人数超过核定编制 2 名"),
+    ]
+    assert liaison["unreadCount"] == 2
+    assert [(i["eventType"], i["body"]) for i in reviewer["items"]] == [("ledger.close_out_requested", "已全部清退")]
+    assert inspector == {"unreadCount": 0, "items": []}
+    assert foreign == ["NOT_FOUND", {"markNotificationsRead": 0}]
+    assert marked == {"markNotificationsRead": 1} and unread_after_one == 1 and all_marked == {"markAllNotificationsRead": 1}
+    assert [i["id"] for i in kept["items"]] == [first] and [i["id"] for i in archived["items"]] == [second]
+    assert kept["unreadCount"] == 0
+
+
+async def test_a_muted_event_type_leaves_the_inbox_alone(office):
+    runtime, tokens = office
+    mute = 'mutation($t: String!) { setNotificationPreference(eventType: $t, inApp: false, email: false) { eventType inApp } }'
+    async with Api(runtime) as api:
+        muted = (await api.call(mute, tokens["liaison"], t="finding.logged"))["data"]
+        unknown = error_code(await api.call(mute, tokens["liaison"], t="no.such.event"))
+        preferences = (await api.call("{ notificationPreferences { eventType inApp email critical } }", tokens["liaison"]))["data"]
+        await api.call(LOG, tokens["inspector"])
+        await drain(runtime)
+        inbox = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]
+    assert muted == {"setNotificationPreference": {"eventType": "finding.logged", "inApp": False}}
+    assert unknown == "UNKNOWN_EVENT_TYPE"
+    assert {"eventType": "finding.logged", "inApp": False, "email": False, "critical": False} in preferences["notificationPreferences"]
+    assert inbox == {"unreadCount": 0, "items": []}
+
+
+async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(office):
+    runtime, tokens = office
+    port = free_port()
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp_url=f"smtp://127.0.0.1:{port}"))
+    set_email = 'mutation($e: String!) { setNotificationEmail(email: $e) }'
+    deliveries = 'query($s: [String!]) { deliveries(tenantCode: "431321", states: $s) { id channel target state attempts lastError } }'
+    async with Api(runtime) as api:
+        bad_address = error_code(await api.call(set_email, tokens["liaison"], e="not-an-address"))
+        await api.call(set_email, tokens["liaison"], e="caizhengju@shuangfeng.gov.cn")
+        await api.call(LOG, tokens["inspector"])
+        await drain(runtime)  # nobody listens on the port: two attempts, then a dead letter
+        dead = (await api.call(deliveries, tokens["admin"], s=["dead"]))["data"]["deliveries"]
+        not_admin = [error_code(await api.call(deliveries, tokens["inspector"])),
+                     error_code(await api.call('mutation($d: ID!) { resendDelivery(deliveryId: $d) }', tokens["inspector"], d=dead[0]["id"])),
+                     error_code(await api.call(deliveries, tokens["city_admin"]))]
+        with SmtpSink(port) as smtp:
+            resent = (await api.call('mutation($d: ID!) { resendDelivery(deliveryId: $d) }', tokens["admin"], d=dead[0]["id"]))["data"]
+            await drain(runtime)
+            again = error_code(await api.call('mutation($d: ID!) { resendDelivery(deliveryId: $d) }', tokens["admin"], d=dead[0]["id"]))
+            sent = (await api.call(deliveries, tokens["admin"]))["data"]["deliveries"]
+    assert bad_address == "INVALID_EMAIL"
+    assert [(d["channel"], d["target"], d["state"], d["attempts"]) for d in dead] == [("email", "caizhengju@shuangfeng.gov.cn", "dead", 2)]
+    assert dead[0]["lastError"].startswith("SMTP")
+    assert not_admin == ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]
+    assert resent == {"resendDelivery": True} and again == "INVALID_STATE"
+    assert [(d["state"], d["attempts"], d["lastError"]) for d in sent] == [("sent", 1, None)]
+    assert [(m["To"], m["Subject"]) for m in smtp.messages] == [("caizhengju@shuangfeng.gov.cn", "问题 WT000001 已登记，请按期整改")]
+
+
+async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
+    runtime, tokens = office
+    add = 'mutation($u: String!, $s: String!, $t: [String!]) { addWebhook(tenantCode: "431321", url: $u, secret: $s, eventTypes: $t) }'
+    secret = "SEC0123456789abcdef"
+    async with WebhookSink(secret) as robot, Api(runtime) as api:
+        refusals = [error_code(await api.call(add, tokens["admin"], u="ftp://robot", s=secret)),
+                    error_code(await api.call(add, tokens["admin"], u=robot.url, s="short")),
+                    error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["no.such.event"])),
+                    error_code(await api.call(add, tokens["inspector"], u=robot.url, s=secret)),
+                    error_code(await api.call(add, tokens["city_admin"], u=robot.url, s=secret))]
+        await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["finding.logged"])
+        await api.call(add, tokens["admin"], u=robot.url, s="WRONG0123456789abcdef")  # the robot refuses this one's signature
+        hooks = (await api.call('{ webhooks(tenantCode: "431321") { url eventTypes } }', tokens["admin"]))["data"]["webhooks"]
+        await api.call(LOG, tokens["inspector"])
+        await drain(runtime)
+        states = (await api.call('{ deliveries(tenantCode: "431321") { channel state lastError } }', tokens["admin"]))["data"]["deliveries"]
+    assert refusals == ["INVALID_URL", "INVALID_SECRET", "UNKNOWN_EVENT_TYPE", "FORBIDDEN", "FORBIDDEN"]
+    assert [h["eventTypes"] for h in hooks] == [["finding.logged"], None]
+    assert [m["markdown"]["title"] for m in robot.received] == ["问题 WT000001 已登记，请按期整改"]
+    assert robot.refused == 2  # two attempts, then a dead letter
+    assert sorted((d["state"], d["lastError"]) for d in states) == [("dead", "webhook: errcode 310000 sign not match"), ("sent", None)]
