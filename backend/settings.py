@@ -87,7 +87,7 @@ class Settings:
     pool_recycle_seconds: int
     queue_name: str
     edge: EdgeLimits
-    redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits)
+    redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits, arq job ids)
     evidence_max_bytes: int = 20 * 1024 * 1024  # one evidence file (and one Excel import)
     reopen_window_days: int = 365  # how long after 销号 an entry may be reopened (回头看)
     # 共性问题: a kind counts as common when this many offices found it within this many days.
@@ -139,6 +139,7 @@ class Settings:
             pool_size=_env_int("XUNCHA_POOL_SIZE", 10),
             pool_recycle_seconds=_env_int("XUNCHA_POOL_RECYCLE_SECONDS", 900),
             queue_name=os.environ.get("XUNCHA_QUEUE_NAME", "xuncha:queue"),
+            redis_prefix=os.environ.get("XUNCHA_REDIS_PREFIX", "xuncha"),
             edge=EdgeLimits.from_env(production=environment == "production"),
             evidence_max_bytes=_env_int("XUNCHA_EVIDENCE_MAX_MB", 20) * 1024 * 1024,
             reopen_window_days=_env_int("XUNCHA_REOPEN_WINDOW_DAYS", 365),

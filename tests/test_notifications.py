@@ -31,10 +31,10 @@ INBOX = """query($u: Boolean! = false, $a: Boolean! = false) { notifications(unr
 
 
 def configured(runtime, **settings):
-    """The runtime with its own arq queue (and job-id namespace) and the given settings."""
+    """The runtime with its own arq queue, quick retries, room for many mutations, and the given settings."""
     return dataclasses.replace(runtime, settings=dataclasses.replace(
         runtime.settings, queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}", retry_base_seconds=0.01, delivery_max_attempts=2,
-        **settings))
+        edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=10_000), **settings))
 
 
 @pytest.fixture

@@ -1,0 +1,108 @@
+"""Notification faults with real processes: Redis stopped while offices keep working, and a
+worker killed with SIGKILL in the middle of a batch. Nothing is lost and nothing arrives twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from sqlalchemy import text
+
+from backend.embedded import ServiceUrls, start_redis
+from backend.notifications.relay import Relay
+from backend.runtime import open_runtime
+from backend.settings import PROJECT_ROOT
+from tests.identity import Api, add_user
+from tests.test_notifications import LOG, drain, office  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.slow
+
+
+async def inbox_count(runtime) -> tuple[int, int]:
+    """Notifications, and distinct (event, user) pairs among them."""
+    async with runtime.engine.connect() as connection:
+        return tuple((await connection.execute(text(
+            "SELECT count(*), count(DISTINCT (event_id, user_id)) FROM notify.notification"))).one())
+
+
+async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back(office, tmp_path):  # noqa: F811
+    runtime, tokens = office
+    redis_url, redis = start_redis(tmp_path)
+    own_redis = ServiceUrls(runtime.urls.database_url, redis_url)
+    async with open_runtime(runtime.settings, own_redis) as runtime:
+        redis.terminate()
+        redis.wait(10)
+        async with Api(runtime) as api:
+            results = [await api.call(LOG, tokens["inspector"]) for _ in range(100)]
+        assert [r.get("errors") for r in results] == [None] * 100
+        assert await Relay(runtime, runtime.redis).dispatch() == 0  # Redis is down: nothing queued, nothing marked
+        async with runtime.engine.connect() as connection:
+            waiting = (await connection.execute(text("SELECT count(*) FROM notify.outbox WHERE dispatched_at IS NULL"))).scalar_one()
+        assert waiting == 100 and await inbox_count(runtime) == (0, 0)
+
+        _, redis = start_redis(tmp_path)
+        runtime = dataclasses.replace(runtime, redis=await create_pool(RedisSettings.from_dsn(redis_url)))
+        try:
+            await drain(runtime)
+        finally:
+            await runtime.redis.aclose()
+            redis.terminate()
+    assert await inbox_count(runtime) == (100, 100)
+
+
+def worker_process(runtime, queue: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
+           "XUNCHA_QUEUE_NAME": queue, "XUNCHA_REDIS_PREFIX": queue, "XUNCHA_JOB_TIMEOUT_SECONDS": "3",
+           "XUNCHA_SWEEP_AFTER_SECONDS": "4"}
+    return subprocess.Popen([sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def wait_for(runtime, condition, seconds: float) -> tuple[int, int]:
+    deadline = time.monotonic() + seconds
+    while not condition(counted := await inbox_count(runtime)):
+        if time.monotonic() > deadline:
+            return counted
+        time.sleep(0.05)
+    return counted
+
+
+async def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(office):  # noqa: F811
+    runtime, tokens = office
+    for n in range(20):  # every event goes to 21 liaisons of the unit
+        await add_user(runtime, f"sf.liaison{n}", ("431321", "liaison", 1))
+    async with Api(runtime) as api:
+        for _ in range(150):
+            await api.call(LOG, tokens["inspector"])
+    expected = 150 * 21
+    queue = f"xuncha-faults-{uuid.uuid4().hex[:8]}"
+
+    worker = worker_process(runtime, queue)
+    try:
+        seen = await wait_for(runtime, lambda counted: counted[0] >= 200, 60)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        worker.kill()
+    partial = await inbox_count(runtime)
+    assert 200 <= partial[0] < expected, (seen, partial)  # killed in the middle
+
+    worker = worker_process(runtime, queue)
+    try:
+        finished = await wait_for(runtime, lambda counted: counted[0] >= expected, 90)
+        time.sleep(1)  # anything arriving twice would arrive now
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert finished == (expected, expected) and await inbox_count(runtime) == (expected, expected)
+    async with runtime.engine.connect() as connection:
+        unprocessed = (await connection.execute(text("SELECT count(*) FROM notify.outbox WHERE processed_at IS NULL"))).scalar_one()
+    assert unprocessed == 0
