@@ -11,6 +11,7 @@ from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from backend.context import context_getter
 from backend.errors import domain_error_response
@@ -30,6 +31,9 @@ def graphql_controller(settings: Settings) -> type:
         path="/graphql",
         graphql_ide=None if settings.is_production else "graphiql",
         context_getter=context_getter,
+        # graphql-transport-ws only: the legacy graphql-ws protocol is not offered.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.edge.allowed_origins,
     )
 
     class GraphQLController(base):

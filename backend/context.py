@@ -1,10 +1,14 @@
-"""The per-request GraphQL context: the runtime, who is asking, from where."""
+"""The per-request GraphQL context: the runtime, who is asking, from where. A websocket
+(subscriptions) authenticates with the `Authorization` of its connection_init payload, since
+browsers cannot set headers on a websocket."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.types import Scope as AsgiScope
 from strawberry.litestar import BaseContext
 
 from backend.identity.service import IdentityService, unauthenticated
@@ -21,6 +25,7 @@ class Context(BaseContext, kw_only=True):
     request_id: str  # the caller's X-Request-Id, or a new one; written into audit entries
     loaders: Loaders
     authenticated: Principal | None = None
+    connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
 
     @property
     def identity(self) -> IdentityService:
@@ -29,9 +34,10 @@ class Context(BaseContext, kw_only=True):
     async def principal(self) -> Principal:
         """The caller, authenticated once per request; UNAUTHENTICATED without a token."""
         if self.authenticated is None:
-            if not self.bearer:
+            bearer = self.bearer or _bearer(str((self.connection_params or {}).get("Authorization", "")))
+            if not bearer:
                 raise unauthenticated()
-            self.authenticated = await self.identity.authenticate(self.bearer)
+            self.authenticated = await self.identity.authenticate(bearer)
         return self.authenticated
 
     async def writer(self) -> Principal:
@@ -52,7 +58,12 @@ class Context(BaseContext, kw_only=True):
         await spend(self.runtime.redis, f"{self.runtime.settings.redis_prefix}:rate:{key}", per_minute)
 
 
-def client_ip(request: Request, trusted_proxies: frozenset[str]) -> str | None:
+def _bearer(authorization: str) -> str | None:
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def client_ip(request: ASGIConnection, trusted_proxies: frozenset[str]) -> str | None:
     """The caller's address. Behind trusted proxies (a load balancer), the right-most
     X-Forwarded-For hop that is not one of them; otherwise the socket's peer."""
     peer = request.client.host if request.client else None
@@ -65,13 +76,18 @@ def client_ip(request: Request, trusted_proxies: frozenset[str]) -> str | None:
     return peer
 
 
-async def context_getter(request: Request) -> Context:
-    runtime: Runtime = request.app.state.runtime
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def context_for(connection: ASGIConnection) -> Context:
+    """The context of an HTTP request or a websocket."""
+    runtime: Runtime = connection.app.state.runtime
     return Context(
         runtime=runtime,
-        source_ip=client_ip(request, runtime.settings.edge.trusted_proxies),
-        bearer=token.strip() if scheme.lower() == "bearer" else None,
-        request_id=(request.headers.get("x-request-id") or uuid.uuid4().hex)[:64],
+        source_ip=client_ip(connection, runtime.settings.edge.trusted_proxies),
+        bearer=_bearer(connection.headers.get("authorization", "")),
+        request_id=(connection.headers.get("x-request-id") or uuid.uuid4().hex)[:64],
         loaders=Loaders(runtime.engine),
     )
+
+
+async def context_getter(scope: AsgiScope) -> Context:
+    """Strawberry's context getter (Litestar injects `scope` for requests and websockets alike)."""
+    return context_for(ASGIConnection(scope))

@@ -11,15 +11,23 @@ from tenants.errors import DomainError
 
 
 class DomainErrors(SchemaExtension):
-    """Resolvers raise DomainError; this gives each such error its code and field."""
+    """Resolvers raise DomainError; this gives each such error its code and field, in a query's
+    or mutation's result and in each result a subscription streams."""
 
     def on_execute(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        for error in (result.errors or []) if result else []:
-            original = error.original_error
-            if isinstance(original, DomainError):
-                error.extensions = {"code": original.code, **({"field": original.field} if original.field else {})}
+        _coded(self.execution_context.result)
+
+    def on_stream_result(self, result) -> Iterator[None]:
+        _coded(result)
+        yield
+
+
+def _coded(result) -> None:
+    for error in (getattr(result, "errors", None) or []) if result else []:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            error.extensions = {"code": original.code, **({"field": original.field} if original.field else {})}
 
 
 # HTTP status of a refusal outside GraphQL (file endpoints); any other code is a 400.

@@ -25,7 +25,7 @@ from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.ledger.mutations import LedgerMutation
-from backend.notifications.types import NotificationMutation, NotificationQuery
+from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.units.types import UnitMutation, UnitQuery
@@ -40,6 +40,8 @@ Mutation = merge_types(
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
      ProblemListMutation, NotificationMutation),
 )
+
+Subscription = merge_types("Subscription", (NotificationSubscription,))
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -72,7 +74,7 @@ def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     if production:
         extensions.append(functools.partial(MaskErrors, should_mask_error=is_unexpected, error_message="服务器内部错误"))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 # The contract (SDL) is the same in every mode; the app builds its own with its settings.

@@ -59,6 +59,7 @@ class EdgeLimits:
     login_attempts_per_minute: int = 10  # per username and per source IP
     mutations_per_minute: int = 120  # per user
     trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
+    allowed_origins: tuple[str, ...] = ()  # browser origins allowed to open the subscriptions websocket
 
     @classmethod
     def from_env(cls, production: bool) -> EdgeLimits:
@@ -67,6 +68,7 @@ class EdgeLimits:
             login_attempts_per_minute=_env_int("XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE", cls.login_attempts_per_minute),
             mutations_per_minute=_env_int("XUNCHA_MUTATIONS_PER_MINUTE", cls.mutations_per_minute),
             trusted_proxies=frozenset(p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            allowed_origins=tuple(o.strip() for o in os.environ.get("XUNCHA_ALLOWED_ORIGINS", "").split(",") if o.strip()),
         )
 
 

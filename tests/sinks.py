@@ -10,17 +10,12 @@ import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import urllib.parse
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.common import free_port
 
 
 class SmtpSink:

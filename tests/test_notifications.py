@@ -19,7 +19,8 @@ from backend.worker import create_worker
 from tenants.scoping import tenant_engine
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
-from tests.sinks import SmtpSink, WebhookSink, free_port
+from bench.common import free_port
+from tests.sinks import SmtpSink, WebhookSink
 
 LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
     description: "实有人数超过核定编制 2 名", severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""

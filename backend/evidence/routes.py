@@ -10,7 +10,7 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.response import File
 
-from backend.context import context_getter
+from backend.context import context_for
 from backend.evidence.service import EvidenceService
 from backend.evidence.store import EvidenceStore, is_sha256
 from backend.runtime import Runtime
@@ -26,7 +26,7 @@ def evidence_service(runtime: Runtime) -> EvidenceService:
 @post("/evidence/{tenant_code:str}", request_max_body_size=None, status_code=201)
 async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict[str, object]:
     """The body is the file itself; the limit is enforced while it streams in."""
-    context = await context_getter(request)
+    context = context_for(request)
     principal = await context.writer()
     service = evidence_service(context.runtime)
     declared = request.headers.get("content-length", "")
@@ -40,7 +40,7 @@ async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict
 
 @get("/evidence/{tenant_code:str}/{sha256:str}")
 async def download_evidence(request: Request, tenant_code: str, sha256: str) -> File:
-    context = await context_getter(request)
+    context = context_for(request)
     principal = await context.principal()
     if not is_sha256(sha256):
         raise not_found()

@@ -15,7 +15,7 @@ from litestar.response import File, Response
 from sqlalchemy import select
 
 from backend.clock import office_today
-from backend.context import context_getter
+from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
@@ -50,7 +50,7 @@ async def export_ledger(
     deadline_from: Annotated[str | None, QueryParameter(name="deadlineFrom")] = None,
     deadline_to: Annotated[str | None, QueryParameter(name="deadlineTo")] = None, order: str = "DEADLINE",
 ) -> Response[bytes]:
-    context = await context_getter(request)
+    context = context_for(request)
     principal = await context.principal()
     tenant_code = check_code(tenant_code, field="tenantCode")
     taxonomy = await context.runtime.taxonomy()

@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from arq import ArqRedis, Retry
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text, update
@@ -47,7 +48,8 @@ def delivery_job_id(prefix: str, delivery_id: int) -> str:
 
 
 async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
-    """Write the event's notifications and deliveries; the number of inbox entries written."""
+    """Write the event's notifications and deliveries, then push the notifications to connected
+    users; the number of inbox entries written."""
     runtime: Runtime = ctx["runtime"]
     async with runtime.engine.begin() as connection:
         event = (await connection.execute(
@@ -60,7 +62,8 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
             WITH recipient AS ({RECIPIENTS})
             INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)
             SELECT :event_id, user_id, tenant_code, :event_type, :title, :body FROM recipient WHERE in_app OR :critical
-            ON CONFLICT (event_id, user_id) DO NOTHING"""), _parameters(event, kind))).rowcount
+            ON CONFLICT (event_id, user_id) DO NOTHING
+            RETURNING id, user_id, tenant_code, event_type, title, body, created_at"""), _parameters(event, kind))).all()
         if runtime.settings.smtp_url:
             await connection.execute(text(f"""
                 WITH recipient AS ({RECIPIENTS})
@@ -75,8 +78,27 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
             ON CONFLICT (event_id, channel, target) DO NOTHING"""), _parameters(event, kind))
         await connection.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=func.now()))
         deliveries = list((await connection.execute(select(Delivery.id).where(Delivery.event_id == event_id))).scalars())
+    await publish(ctx["redis"], runtime.settings.redis_prefix, written)
     await queue_deliveries(ctx["redis"], runtime.settings, deliveries)
-    return written
+    return len(written)
+
+
+def inbox_channel(prefix: str, user_id: int) -> str:
+    """The Redis pub/sub channel a user's connected subscriptions listen on."""
+    return f"{prefix}:inbox:{user_id}"
+
+
+async def publish(redis: ArqRedis, prefix: str, notifications: list) -> None:
+    """Push new inbox entries to connected users (best effort: the inbox is the record)."""
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for row in notifications:
+                message = {"id": row.id, "event_type": row.event_type, "tenant_code": row.tenant_code, "title": row.title,
+                           "body": row.body, "created_at": row.created_at.isoformat()}
+                pipe.publish(inbox_channel(prefix, row.user_id), orjson.dumps(message))
+            await pipe.execute()
+    except (RedisError, OSError):
+        log.warning("could not push new notifications to subscribers", exc_info=True)
 
 
 def _parameters(event, kind: EventType) -> dict[str, Any]:

@@ -3,7 +3,10 @@ delivery log (its admins)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
+
+import orjson
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +15,7 @@ from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
 from backend.notifications.events import EVENT_TYPES
+from backend.notifications.jobs import inbox_channel
 from backend.notifications.service import NotificationService
 from tenants.errors import DomainError
 from tenants.naming import check_code
@@ -167,3 +171,25 @@ class NotificationMutation:
     async def remove_webhook(self, info: Info[Context, None], id: strawberry.ID) -> bool:
         await service(info).remove_webhook(await info.context.writer(), parse_id(id, "id"))
         return True
+
+
+@strawberry.type
+class NotificationSubscription:
+    @strawberry.subscription(
+        description="推送我的新通知（graphql-transport-ws；在 connection_init 的 payload 中带 Authorization: Bearer 令牌）"
+    )
+    async def notification_added(self, info: Info[Context, None]) -> AsyncGenerator[Notification, None]:
+        principal = await info.context.principal()
+        runtime = info.context.runtime
+        pubsub = runtime.redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(inbox_channel(runtime.settings.redis_prefix, principal.user_id))
+        try:
+            async for message in pubsub.listen():
+                pushed = orjson.loads(message["data"])
+                yield Notification(
+                    id=strawberry.ID(str(pushed["id"])), event_type=pushed["event_type"], tenant_code=pushed["tenant_code"],
+                    title=pushed["title"], body=pushed["body"], created_at=datetime.fromisoformat(pushed["created_at"]),
+                    read_at=None, archived_at=None,
+                )
+        finally:
+            await pubsub.aclose()
