@@ -8,6 +8,7 @@ import csv
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -34,9 +35,11 @@ graphql_app = typer.Typer(help="GraphQL 契约", no_args_is_help=True)
 users_app = typer.Typer(help="用户", no_args_is_help=True)
 audit_app = typer.Typer(help="审计", no_args_is_help=True)
 bank_app = typer.Typer(help="问题库", no_args_is_help=True)
+reminders_app = typer.Typer(help="整改期限提醒与督办", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bank_app, name="bank")
+app.add_typer(reminders_app, name="reminders")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(graphql_app, name="graphql")
@@ -356,6 +359,26 @@ def bank_verify(
     console.print(f"核对 {len(reports)} 个租户、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个租户不一致'}")
     if drifting:
         raise typer.Exit(1)
+
+
+@reminders_app.command("run")
+def reminders_run(
+    day: Annotated[str | None, typer.Option("--date", help="按该日（YYYY-MM-DD）计算；缺省为今天（北京时间）")] = None,
+) -> None:
+    """立即计算整改期限提醒和督办（worker 每个工作日 8:30 自动运行）；重复运行不会重复提醒。"""
+    from backend.clock import office_today
+    from backend.supervision.engine import run_supervision
+
+    try:
+        today = date.fromisoformat(day) if day else office_today()
+    except ValueError:
+        raise fail(f"日期格式应为 YYYY-MM-DD：{day}") from None
+    summary = run(lambda runtime: run_supervision(runtime, today))
+    if not summary.working_day:
+        console.print(f"{today} 不是工作日，不发提醒")
+        return
+    console.print(f"{today}：提醒 {summary.reminders} 个问题（{summary.reminded_units} 个单位）；"
+                  f"新开督办 {summary.escalations_opened} 个，自动关闭 {summary.escalations_closed} 个")
 
 
 def _ids(ids: list[int]) -> str:

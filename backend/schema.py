@@ -28,17 +28,19 @@ from backend.ledger.mutations import LedgerMutation
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.rounds.types import RoundMutation, RoundQuery
+from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.settings import EdgeLimits
 
 Query = merge_types(
     "Query",
-    (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery),
+    (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
+     SupervisionQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation),
+     ProblemListMutation, NotificationMutation, SupervisionMutation),
 )
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))

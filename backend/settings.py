@@ -105,6 +105,11 @@ class Settings:
     job_timeout_seconds: int = 30
     outbox_poll_seconds: float = 2.0
     sweep_after_seconds: int = 60
+    # Deadlines and 督办: remind this many working days before a deadline; escalate an office
+    # to its parent, then to its province, at these numbers of overdue findings.
+    reminder_workdays: int = 3
+    escalate_to_parent_at: int = 10
+    escalate_to_province_at: int = 30
     # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
     extra_tenant_migrations: tuple[Path, ...] = ()
 
@@ -153,6 +158,9 @@ class Settings:
             retry_base_seconds=float(_env_int("XUNCHA_RETRY_BASE_SECONDS", 30)),
             job_timeout_seconds=_env_int("XUNCHA_JOB_TIMEOUT_SECONDS", 30),
             sweep_after_seconds=_env_int("XUNCHA_SWEEP_AFTER_SECONDS", 60),
+            reminder_workdays=_env_int("XUNCHA_REMINDER_WORKDAYS", 3),
+            escalate_to_parent_at=_env_int("XUNCHA_ESCALATE_TO_PARENT_AT", 10),
+            escalate_to_province_at=_env_int("XUNCHA_ESCALATE_TO_PROVINCE_AT", 30),
             extra_tenant_migrations=tuple(
                 Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p
             ),

@@ -10,9 +10,11 @@ from typing import Any
 from arq import ArqRedis, Worker, cron, func
 from redis.exceptions import RedisError
 
+from backend.clock import CHINA_STANDARD_TIME, office_today
 from backend.notifications.jobs import deliver_event, send_delivery
 from backend.notifications.relay import Relay
 from backend.runtime import Runtime
+from backend.supervision.engine import run_supervision
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,12 @@ async def request_spare_refill(redis: ArqRedis) -> bool:
         log.warning("could not ask the worker to refill the spare pool", exc_info=True)
         return False
     return True
+
+
+async def daily_supervision(ctx: dict[str, Any]) -> str:
+    """Deadline reminders and 督办 for today (office time); nothing on a day off."""
+    summary = await run_supervision(ctx["runtime"], office_today())
+    return repr(summary)
 
 
 async def start_relay(ctx: dict[str, Any]) -> None:
@@ -66,8 +74,11 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
             func(send_delivery, keep_result=0, timeout=timeout, max_tries=settings.delivery_max_attempts + 1),
         ],
         cron_jobs=[
-            cron(refill_spare_pool, minute=set(range(0, 60, 10)), run_at_startup=True, timeout=timeout)
+            cron(refill_spare_pool, minute=set(range(0, 60, 10)), run_at_startup=True, timeout=timeout),
+            # 08:30 office time; unique per run, so one of several workers does it.
+            cron(daily_supervision, hour=8, minute=30, timeout=timeout),
         ],
+        timezone=CHINA_STANDARD_TIME,
         on_startup=start_relay if relay else None,
         on_shutdown=stop_relay if relay else None,
         # Its own connection pool: the worker closes it on shutdown.

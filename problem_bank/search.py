@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from problem_bank.models import Problem
 from problem_bank.taxonomy import under
 from tenants.access import Place
-from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
+from tenants.registry import in_subtree
 
 CLOSED = "已销号"
 MAX_TEXT_QUERY = 50
@@ -55,11 +55,9 @@ def overdue(today: date) -> ColumnElement[bool]:
     return and_(Problem.state != CLOSED, Problem.deadline < today)
 
 
-def in_region(region: Place) -> object:
+def in_region(region: Place) -> ColumnElement[bool]:
     """The rows of `region` and everything below it."""
-    return {Level.PROVINCE: Problem.province_code, Level.CITY: Problem.city_code, Level.COUNTY: Problem.tenant_code}[
-        region.level
-    ] == region.code
+    return in_subtree(region, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code)
 
 
 def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:

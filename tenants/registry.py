@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants.access import Place, Principal, not_found, require_read
@@ -91,6 +91,12 @@ def plan_tenant(
     if parent_code is not None and parent_code not in known_levels:
         raise DomainError("PARENT_NOT_FOUND", f"{code} 的上级 {parent_code} 尚未开通，请先开通上级", field="parent")
     return TenantSpec(code=code, name=name, level=level, parent_code=parent_code)
+
+
+def in_subtree(region: Place, *, province: ColumnElement, city: ColumnElement, code: ColumnElement) -> ColumnElement[bool]:
+    """SQL: a row's tenant is `region` or below it, given the columns holding that tenant's
+    province code, city code and own code."""
+    return {Level.PROVINCE: province, Level.CITY: city, Level.COUNTY: code}[region.level] == region.code
 
 
 def place_of(row) -> Place:

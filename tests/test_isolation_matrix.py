@@ -280,6 +280,18 @@ async def office_webhook(world: World, actor: Actor, target: str) -> dict:
     return {"i": str(webhook)}
 
 
+async def escalation_to(world: World, actor: Actor, target: str) -> dict:
+    """An open escalation of some office to the target (of the target itself to itself, for a province)."""
+    lagging = next((child for child, parent in PARENT.items() if parent == target), target)
+    async with world.runtime.engine.begin() as connection:
+        escalation = (await connection.execute(text(
+            "INSERT INTO supervision.escalation (tenant_code, rung, escalated_to, overdue_at_opening)"
+            " VALUES (:l, 1, :t, 12) RETURNING id"
+        ), {"l": CODES[lagging], "t": CODES[target]})).scalar_one()
+        await connection.execute(text("UPDATE supervision.escalation SET closed_at = now() WHERE id = :e"), {"e": escalation})
+    return {"e": str(escalation)}
+
+
 def channel_read_outcome(actor: Actor, target: str) -> str | None:
     """An office's channels (webhooks, delivery log) are its admins' to see."""
     if not actor.reads(target):
@@ -359,6 +371,13 @@ OPERATIONS = [
               guarded(answer_outcome), receipt_of),
     Operation("fileNilReturn", "mutation($r: ID!, $s: String!) { fileNilReturn(receiptId: $r, version: 1, statement: \"经自查，无此问题\", "
               "stampedScanSha256: $s) { id } }", guarded(answer_outcome), receipt_of),
+    Operation("escalations", "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",
+              guarded(ledger_outcome("admin", "inspector")), escalation_to),
+    Operation("workingCalendar", "{ workingCalendar(year: 2026) { holidays } }", signed_in(None, writes=False), targeted=False),
+    Operation("setWorkingCalendar", "mutation { setWorkingCalendar(year: 2026, holidays: [], makeUpWorkdays: []) { holidays } }",
+              guarded(lambda a, t: None if a.superuser else "FORBIDDEN"), targeted=False),
     Operation("notifications", "{ notifications { unreadCount items { id } } }", signed_in(None, writes=False), targeted=False),
     Operation("notificationPreferences", "{ notificationPreferences { eventType inApp } }", signed_in(None, writes=False), targeted=False),
     Operation("markNotificationsRead", "mutation { markNotificationsRead(ids: [\"1\"]) }", signed_in(None), targeted=False),

@@ -107,6 +107,9 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
             return (await api.call(INBOX, tokens[who], **variables))["data"]["notifications"]
 
         liaison, reviewer, inspector = await inbox("liaison"), await inbox("reviewer"), await inbox("inspector")
+        page = 'query($b: ID) { notifications(first: 1, before: $b) { nextBefore items { eventType } } }'
+        one = (await api.call(page, tokens["liaison"]))["data"]["notifications"]
+        two = (await api.call(page, tokens["liaison"], b=one["nextBefore"]))["data"]["notifications"]
         first, second = (item["id"] for item in liaison["items"])
         foreign = [error_code(await api.call('mutation($i: ID!) { archiveNotification(id: $i) }', tokens["reviewer"], i=first)),
                    (await api.call('mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }', tokens["reviewer"], i=[first]))["data"]]
@@ -121,6 +124,7 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
         ("finding.logged", "问题 WT000001 已登记，请按期整改", "整改期限：2026-12-31。实有人数超过核定编制 2 名"),
     ]
     assert liaison["unreadCount"] == 2
+    assert [one["items"], two["items"], two["nextBefore"]] == [[{"eventType": "ledger.sent_back"}], [{"eventType": "finding.logged"}], None]
     assert [(i["eventType"], i["body"]) for i in reviewer["items"]] == [("ledger.close_out_requested", "已全部清退")]
     assert inspector == {"unreadCount": 0, "items": []}
     assert foreign == ["NOT_FOUND", {"markNotificationsRead": 0}]

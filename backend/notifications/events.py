@@ -37,6 +37,12 @@ def _note(payload: Payload) -> str:
     return payload.get("note") or ""
 
 
+def _finding_codes(payload: Payload) -> str:
+    codes = payload["finding_codes"]
+    more = f" 等 {payload['count']} 个" if payload["count"] > len(codes) else ""
+    return f"问题编号：{'、'.join(codes)}{more}"
+
+
 def _problem_list_title(payload: Payload) -> str:
     return f"收到问题清单：{payload['title']}，请于 {payload['respond_by']} 前签收反馈"
 
@@ -61,6 +67,12 @@ EVENT_TYPES = {
                   lambda p: f"问题 {p['finding_code']} 申请延期", _note),
         EventType("ledger.extension_decided", "延期申请结果", Audience(liaisons=True),
                   lambda p: f"问题 {p['finding_code']} 的延期申请{p['decision']}", _note),
+        EventType("ledger.deadline_near", "整改期限将至", Audience(liaisons=True),
+                  lambda p: f"{p['count']} 个问题的整改期限将至", _finding_codes),
+        EventType("ledger.overdue", "整改逾期", Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
+                  lambda p: f"{p['count']} 个问题已逾期未整改", _finding_codes),
+        EventType("supervision.escalated", "上级督办", Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
+                  lambda p: f"督办：{p['office_name']}逾期问题 {p['overdue']} 个", _finding_codes, critical=True),
         EventType("problem_list.pushed", "下发的问题清单", Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
         EventType("problem_list.pushed_to_unit", "下发到本单位的问题清单", Audience(liaisons=True), _problem_list_title, _note),
     )

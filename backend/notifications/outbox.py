@@ -3,7 +3,7 @@ NOTIFY that PostgreSQL delivers to the relay only if that transaction commits.""
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.notifications.events import EVENT_TYPES, Payload
@@ -20,3 +20,15 @@ async def emit(connection: AsyncConnection, tenant_code: str, event_type: str, p
         insert(OutboxEvent).values(tenant_code=tenant_code, event_type=event_type, payload=payload)
         .returning(func.pg_notify(CHANNEL, ""))
     )
+
+
+async def emit_many(connection: AsyncConnection, events: list[tuple[str, str, Payload]]) -> None:
+    """Several (tenant code, event type, payload) events in one round trip, and one NOTIFY."""
+    if not events:
+        return
+    if unknown := {event_type for _, event_type, _ in events} - EVENT_TYPES.keys():
+        raise ValueError(f"unknown event types {sorted(unknown)}")
+    await connection.execute(insert(OutboxEvent), [
+        {"tenant_code": tenant_code, "event_type": event_type, "payload": payload} for tenant_code, event_type, payload in events
+    ])
+    await connection.execute(select(func.pg_notify(CHANNEL, "")))

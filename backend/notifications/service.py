@@ -30,7 +30,7 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}")
 class Inbox:
     rows: list
     unread: int
-    next_cursor: int | None  # the id to pass as `before`
+    next_cursor: int | None  # the event id to pass as `before`
 
 
 def check_event_types(names: list[str], field: str) -> list[str]:
@@ -49,12 +49,12 @@ class NotificationService:
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
         if before is not None:
-            query = query.where(Notification.id < before)
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(query.order_by(Notification.id.desc()).limit(first + 1))).all()
+            query = query.where(Notification.event_id < before)
+        async with self.engine.connect() as connection:  # in the order things happened, not the order delivered
+            rows = (await connection.execute(query.order_by(Notification.event_id.desc()).limit(first + 1))).all()
             unread = (await connection.execute(select(func.count()).where(
                 mine, Notification.read_at.is_(None), Notification.archived_at.is_(None)))).scalar_one()
-        return Inbox(rows[:first], unread, rows[first - 1].id if len(rows) > first else None)
+        return Inbox(rows[:first], unread, rows[first - 1].event_id if len(rows) > first else None)
 
     async def mark_read(self, principal: Principal, ids: list[int] | None) -> int:
         """Mark some (None: all) of the user's unread notifications read; how many changed."""

@@ -1,4 +1,4 @@
-"""Shared stream: the schemas every tenant shares (registry `tenancy`, `identity`, `problem_bank`, `notify`).
+"""Shared stream: the schemas every tenant shares (registry `tenancy`, `identity`, `problem_bank`, `notify`, `supervision`).
 
 `xuncha db upgrade` passes its connection in `config.attributes["connection"]`; the plain
 alembic CLI connects to DATABASE_URL itself.
@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from backend.identity.models import IdentityBase
 from backend.notifications.models import NotifyBase
+from backend.supervision.models import SupervisionBase
 from problem_bank.models import ProblemBankBase
 from tenants.models import RegistryBase
 from tenants.naming import REGISTRY_SCHEMA
@@ -21,7 +22,8 @@ def run_migrations(connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}"))
     context.configure(
         connection=connection,
-        target_metadata=[RegistryBase.metadata, IdentityBase.metadata, ProblemBankBase.metadata, NotifyBase.metadata],
+        target_metadata=[RegistryBase.metadata, IdentityBase.metadata, ProblemBankBase.metadata, NotifyBase.metadata,
+                         SupervisionBase.metadata],
         version_table_schema=REGISTRY_SCHEMA,
         include_schemas=True,
     )

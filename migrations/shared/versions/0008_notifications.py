@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "user_id", name="notification_once"),
         schema="notify",
     )
-    op.create_index("notification_inbox_idx", "notification", ["user_id", "id"], schema="notify",
+    op.create_index("notification_inbox_idx", "notification", ["user_id", "event_id"], schema="notify",
                     postgresql_where=sa.text("archived_at IS NULL"))
     op.create_table(
         "delivery",

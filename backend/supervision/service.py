@@ -1,0 +1,76 @@
+"""督办 as offices see it: the escalations in a region, and what an upper office did about
+one (audited in its own trail); the working-day calendar, which the platform administrator keeps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.supervision.calendar import WorkingCalendar, load_calendar, set_year
+from backend.supervision.models import Escalation, EscalationAction
+from tenants.access import Principal, Role, forbidden, not_found, require_subtree_read, require_write
+from tenants.models import Tenant
+from tenants.registry import in_subtree, readable_place
+from tenants.scoping import tenant_engine
+
+ESCALATION_ACTORS = frozenset({Role.ADMIN, Role.INSPECTOR})
+ACTION_KINDS = ("电话提醒", "约谈建议")
+
+
+class SupervisionService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def escalations(self, principal: Principal, region_code: str, *, open_only: bool) -> list:
+        """Escalations of offices in the region (the region's readers; liaisons are refused)."""
+        region = await readable_place(self.engine, principal, region_code)
+        require_subtree_read(principal, region)
+        query = (
+            select(Escalation, Tenant.name.label("office_name"))
+            .join(Tenant, Tenant.code == Escalation.tenant_code)
+            .where(in_subtree(region, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code))
+        )
+        if open_only:
+            query = query.where(Escalation.closed_at.is_(None))
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query.order_by(Escalation.id.desc()))).all()
+
+    async def actions(self, escalation_ids: list[int]) -> dict[int, list]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                select(EscalationAction).where(EscalationAction.escalation_id.in_(escalation_ids)).order_by(EscalationAction.id))
+        found: dict[int, list] = {}
+        for row in rows:
+            found.setdefault(row.escalation_id, []).append(row)
+        return found
+
+    async def record_action(
+        self, principal: Principal, escalation_id: int, kind: str, note: str, request_id: str | None
+    ) -> int:
+        """电话提醒 or 约谈建议 by the office the escalation went to (its admins and inspectors)."""
+        async with self.engine.connect() as connection:
+            escalation = (await connection.execute(select(Escalation).where(Escalation.id == escalation_id))).one_or_none()
+        if escalation is None:
+            raise not_found()
+        upper = await readable_place(self.engine, principal, escalation.escalated_to)
+        require_write(principal, upper, ESCALATION_ACTORS)
+        async with tenant_engine(self.engine, upper.code).begin() as connection:
+            action_id = (await connection.execute(insert(EscalationAction).values(
+                escalation_id=escalation_id, kind=kind, note=note, actor=principal.username).returning(EscalationAction.id))).scalar_one()
+            await record_audit(connection, upper.code, actor=principal.username, action=f"supervision.{kind}", entity="escalation",
+                               entity_id=str(escalation_id), after={"office": escalation.tenant_code, "note": note},
+                               request_id=request_id)
+        return action_id
+
+    async def calendar(self, year: int) -> WorkingCalendar:
+        async with self.engine.connect() as connection:
+            return await load_calendar(connection, date(year, 1, 1), date(year, 12, 31))
+
+    async def set_calendar(self, principal: Principal, year: int, holidays: list[date], workdays: list[date]) -> None:
+        if not principal.is_superuser:
+            raise forbidden("工作日历由平台管理员维护")
+        async with self.engine.begin() as connection:
+            await set_year(connection, year, holidays, workdays)
