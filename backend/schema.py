@@ -25,6 +25,7 @@ from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.ledger.mutations import LedgerMutation
+from backend.letters.types import LetterMutation, LetterQuery
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.rounds.types import RoundMutation, RoundQuery
@@ -35,12 +36,12 @@ from backend.settings import EdgeLimits
 Query = merge_types(
     "Query",
     (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
-     SupervisionQuery),
+     SupervisionQuery, LetterQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation, SupervisionMutation),
+     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation),
 )
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))

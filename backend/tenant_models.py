@@ -6,10 +6,12 @@ from backend.db import TenantBase
 from backend.evidence.models import EvidenceFile
 from backend.findings.models import Finding
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
+from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.units.models import InspectedUnit
 
 __all__ = [
-    "AuditEvent", "EventEvidence", "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit", "InspectionRound",
-    "LedgerEntry", "LedgerEvent", "RoundMember", "RoundUnit", "SelfCheck", "TenantBase",
+    "AuditEvent", "DisciplineLetter", "EventEvidence", "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit",
+    "InspectionRound", "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "RoundMember", "RoundUnit", "SelfCheck",
+    "TenantBase",
 ]

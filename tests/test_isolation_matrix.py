@@ -292,6 +292,16 @@ async def escalation_to(world: World, actor: Actor, target: str) -> dict:
     return {"e": str(escalation)}
 
 
+async def letter_to_unit(world: World, actor: Actor, target: str) -> dict:
+    """A letter of the target to its unit 1 (the liaisons' unit)."""
+    async with world.runtime.engine.begin() as connection:
+        letter = (await connection.execute(text(
+            f"INSERT INTO t{CODES[target]}.discipline_letter (kind, year, number, document_number, unit_id, recipient_name,"
+            " recipient_post, subject, body, issued_by) VALUES ('年度函告', 2026, :n, '函〔2026〕', 1, '张三', '局长', '函告', '正文', 'matrix')"
+            " RETURNING id"), {"n": next(world.counter) + 1000})).scalar_one()
+    return {"c": CODES[target], "i": str(letter)}
+
+
 def channel_read_outcome(actor: Actor, target: str) -> str | None:
     """An office's channels (webhooks, delivery log) are its admins' to see."""
     if not actor.reads(target):
@@ -371,6 +381,15 @@ OPERATIONS = [
               guarded(answer_outcome), receipt_of),
     Operation("fileNilReturn", "mutation($r: ID!, $s: String!) { fileNilReturn(receiptId: $r, version: 1, statement: \"经自查，无此问题\", "
               "stampedScanSha256: $s) { id } }", guarded(answer_outcome), receipt_of),
+    Operation("disciplineLetters", "query($c: String!) { disciplineLetters(tenantCode: $c) { id } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("disciplineLetter", "query($c: String!, $i: ID!) { disciplineLetter(tenantCode: $c, id: $i) { id readings { username } } }",
+              guarded(read_outcome, writes=False), letter_to_unit),
+    Operation("issueDisciplineLetter", "mutation($c: String!) { issueDisciplineLetter(tenantCode: $c, input: {kind: AD_HOC, unitId: \"1\", "
+              "recipientName: \"张三\", recipientPost: \"局长\", subject: \"函告\", body: \"正文\"}) { id } }",
+              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("markLetterRead", "mutation($c: String!, $i: ID!) { markLetterRead(tenantCode: $c, id: $i) { id } }",
+              guarded(read_outcome), letter_to_unit),
     Operation("escalations", "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",

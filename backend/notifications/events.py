@@ -73,6 +73,8 @@ EVENT_TYPES = {
                   lambda p: f"{p['count']} 个问题已逾期未整改", _finding_codes),
         EventType("supervision.escalated", "上级督办", Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
                   lambda p: f"督办：{p['office_name']}逾期问题 {p['overdue']} 个", _finding_codes, critical=True),
+        EventType("letter.issued", "函告", Audience(liaisons=True),
+                  lambda p: f"函告：{p['document_number']}", lambda p: p["subject"], critical=True),
         EventType("problem_list.pushed", "下发的问题清单", Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
         EventType("problem_list.pushed_to_unit", "下发到本单位的问题清单", Audience(liaisons=True), _problem_list_title, _note),
     )

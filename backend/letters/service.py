@@ -1,0 +1,105 @@
+"""Issuing discipline letters (函告) and keeping their read receipts. An office's admins and
+inspectors issue; its readers (and the liaisons of the addressed unit) read; the unit's
+liaisons are told through the outbox, as a critical notification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, insert, select
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
+from backend.notifications.outbox import emit
+from backend.units.models import InspectedUnit
+from tenants.access import Principal, Role, not_found, require_write, visible_units
+from tenants.errors import DomainError
+from tenants.models import Tenant
+from tenants.registry import readable_place
+from tenants.scoping import tenant_engine
+
+LETTER_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
+
+
+@dataclass(frozen=True)
+class LetterDraft:
+    kind: str
+    unit_id: int
+    recipient_name: str
+    recipient_post: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    row: object  # the letter with its unit's name (unit_name) and office's name (office_name)
+    reads: list  # LetterRead rows, first reading first
+
+
+class LetterService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def issue(self, principal: Principal, tenant_code: str, draft: LetterDraft, year: int, request_id: str | None) -> int:
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_write(principal, place, LETTER_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == draft.unit_id))).first() is None:
+                raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
+            number = (await connection.execute(
+                upsert(LetterCounter).values(year=year, last_number=1)
+                .on_conflict_do_update(index_elements=[LetterCounter.year], set_={"last_number": LetterCounter.last_number + 1})
+                .returning(LetterCounter.last_number)
+            )).scalar_one()
+            office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
+            document_number = f"{office}机构编制函〔{year}〕{number}号"
+            letter_id = (await connection.execute(insert(DisciplineLetter).values(
+                kind=draft.kind, year=year, number=number, document_number=document_number, unit_id=draft.unit_id,
+                recipient_name=draft.recipient_name, recipient_post=draft.recipient_post, subject=draft.subject,
+                body=draft.body, issued_by=principal.username,
+            ).returning(DisciplineLetter.id))).scalar_one()
+            await record_audit(connection, tenant_code, actor=principal.username, action="letter.issued", entity="discipline_letter",
+                               entity_id=str(letter_id), after={"document_number": document_number, "kind": draft.kind,
+                                                                "unit_id": draft.unit_id}, request_id=request_id)
+            await emit(connection, tenant_code, "letter.issued", {
+                "letter_id": letter_id, "unit_id": draft.unit_id, "document_number": document_number, "subject": draft.subject})
+        return letter_id
+
+    async def letters(self, principal: Principal, tenant_code: str, year: int | None) -> list:
+        query = await self._visible(principal, tenant_code)
+        if year is not None:
+            query = query.where(DisciplineLetter.year == year)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(query.order_by(DisciplineLetter.year.desc(), DisciplineLetter.number.desc()))).all()
+
+    async def letter(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
+        query = (await self._visible(principal, tenant_code)).where(DisciplineLetter.id == letter_id)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+            if row is None:
+                raise not_found()
+            reads = (await connection.execute(
+                select(LetterRead).where(LetterRead.letter_id == letter_id).order_by(LetterRead.read_at))).all()
+        return Letter(row, reads)
+
+    async def mark_read(self, principal: Principal, tenant_code: str, letter_id: int) -> None:
+        """The caller has read the letter (its first reading is kept)."""
+        await self.letter(principal, tenant_code, letter_id)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            await connection.execute(upsert(LetterRead).values(letter_id=letter_id, username=principal.username).on_conflict_do_nothing())
+
+    async def _visible(self, principal: Principal, tenant_code: str) -> Select:
+        place = await readable_place(self.engine, principal, tenant_code)
+        office = select(Tenant.name).where(Tenant.code == tenant_code).scalar_subquery()
+        query = (
+            select(DisciplineLetter, InspectedUnit.name.label("unit_name"), office.label("office_name"))
+            .join(InspectedUnit, InspectedUnit.id == DisciplineLetter.unit_id)
+        )
+        if (units := visible_units(principal, place)) is not None:
+            query = query.where(DisciplineLetter.unit_id.in_(units))
+        return query
+
+

@@ -1,0 +1,109 @@
+"""GraphQL for discipline letters (函告)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from backend.clock import office_today
+from backend.context import Context
+from backend.ids import parse_id
+from backend.letters.service import Letter, LetterDraft, LetterService
+from backend.text import clean_text
+from tenants.naming import check_code
+from tenants.registry import clean_name
+
+
+@strawberry.enum(description="APPOINTMENT 任初函告；ANNUAL 年度函告；AD_HOC 临机函告")
+class LetterKind(enum.Enum):
+    APPOINTMENT = "任初函告"
+    ANNUAL = "年度函告"
+    AD_HOC = "临机函告"
+
+
+@strawberry.type(description="阅读回执：某用户首次阅读的时间")
+class LetterReading:
+    username: str
+    read_at: datetime
+
+
+@strawberry.type(description="函告（致被检查单位主要负责人）；打印版见 GET /letters/{租户代码}/{id}/print")
+class DisciplineLetter:
+    id: strawberry.ID
+    kind: str
+    document_number: str = strawberry.field(description="文号，每个机构每年连续编号")
+    unit_id: strawberry.ID
+    unit_name: str
+    recipient_name: str
+    recipient_post: str
+    subject: str
+    body: str
+    issued_by: str
+    issued_at: datetime
+    readings: list[LetterReading] | None = strawberry.field(description="阅读回执（列表中不返回，查看单份函告时返回）")
+
+    @classmethod
+    def of(cls, row, readings: list | None = None) -> DisciplineLetter:
+        return cls(
+            id=strawberry.ID(str(row.id)), kind=row.kind, document_number=row.document_number, unit_id=strawberry.ID(str(row.unit_id)),
+            unit_name=row.unit_name, recipient_name=row.recipient_name, recipient_post=row.recipient_post, subject=row.subject,
+            body=row.body, issued_by=row.issued_by, issued_at=row.issued_at,
+            readings=None if readings is None else [LetterReading(username=r.username, read_at=r.read_at) for r in readings],
+        )
+
+
+@strawberry.input(description="发出函告")
+class LetterInput:
+    kind: LetterKind
+    unit_id: strawberry.ID
+    recipient_name: str = strawberry.field(description="单位主要负责人姓名")
+    recipient_post: str = strawberry.field(description="职务")
+    subject: str
+    body: str
+
+
+def service(info: Info[Context, None]) -> LetterService:
+    return LetterService(info.context.runtime.engine)
+
+
+def _detail(letter: Letter) -> DisciplineLetter:
+    return DisciplineLetter.of(letter.row, letter.reads)
+
+
+@strawberry.type
+class LetterQuery:
+    @strawberry.field(description="本机构发出的函告，新的在前（联络员只看到致本单位的）")
+    async def discipline_letters(self, info: Info[Context, None], tenant_code: str, year: int | None = None) -> list[DisciplineLetter]:
+        rows = await service(info).letters(await info.context.principal(), check_code(tenant_code, field="tenantCode"), year)
+        return [DisciplineLetter.of(row) for row in rows]
+
+    @strawberry.field(description="一份函告及其阅读回执")
+    async def discipline_letter(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> DisciplineLetter:
+        principal = await info.context.principal()
+        return _detail(await service(info).letter(principal, check_code(tenant_code, field="tenantCode"), parse_id(id, "id")))
+
+
+@strawberry.type
+class LetterMutation:
+    @strawberry.mutation(description="发出函告（管理员、检查员）：自动编文号，通知该单位的联络员")
+    async def issue_discipline_letter(self, info: Info[Context, None], tenant_code: str, input: LetterInput) -> DisciplineLetter:
+        principal = await info.context.writer()
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        draft = LetterDraft(
+            kind=input.kind.value, unit_id=parse_id(input.unit_id, "unitId"),
+            recipient_name=clean_name(input.recipient_name, field="recipientName"),
+            recipient_post=clean_name(input.recipient_post, field="recipientPost"),
+            subject=clean_name(input.subject, field="subject", max_length=200), body=clean_text(input.body, "body", required=True),
+        )
+        letter_id = await service(info).issue(principal, tenant_code, draft, office_today().year, info.context.request_id)
+        return _detail(await service(info).letter(principal, tenant_code, letter_id))
+
+    @strawberry.mutation(description="阅读回执：记录我已阅读该函告（只记首次）")
+    async def mark_letter_read(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> DisciplineLetter:
+        principal = await info.context.writer()
+        tenant_code, letter_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")
+        await service(info).mark_read(principal, tenant_code, letter_id)
+        return _detail(await service(info).letter(principal, tenant_code, letter_id))

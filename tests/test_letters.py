@@ -1,0 +1,60 @@
+"""Discipline letters (函告): gapless document numbers per office and year, delivery to the
+unit's liaisons as a critical notification, read receipts, and a printable page."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture)
+
+ISSUE = """mutation($u: ID!, $b: String!, $k: LetterKind! = ANNUAL) { issueDisciplineLetter(tenantCode: "431321", input: {
+    kind: $k, unitId: $u, recipientName: "张三", recipientPost: "局长", subject: "关于严格执行机构编制纪律的函告", body: $b}) {
+    id kind documentNumber unitName readings { username } } }"""
+BODY = "根据《中国共产党机构编制工作条例》，现将有关要求函告如下：\n一、严禁超编进人。\n二、<b>严禁</b>擅自设立机构。"
+
+
+async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(office):  # noqa: F811
+    runtime, tokens = office
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000002', '教育局', '政府机关')"))
+    await create_all(runtime, "431322")
+    tokens["sibling"] = await token_for(runtime, await add_user(runtime, "xinhua.admin", ("431322", "admin", None)))
+    async with Api(runtime) as api:
+        refused = [error_code(await api.call(ISSUE, tokens["admin"], u="99", b=BODY)),
+                   error_code(await api.call(ISSUE, tokens["liaison"], u="1", b=BODY)),
+                   error_code(await api.call(ISSUE, tokens["reviewer"], u="1", b=BODY)),
+                   error_code(await api.call(ISSUE, tokens["admin"], u="1", b="  ")),
+                   error_code(await api.call(ISSUE.replace('"431321"', '"431322"'), tokens["admin"], u="1", b=BODY))]
+        first = (await api.call(ISSUE, tokens["admin"], u="1", b=BODY, k="APPOINTMENT"))["data"]["issueDisciplineLetter"]
+        concurrent = await asyncio.gather(*(api.call(ISSUE, tokens["inspector"], u="2", b=BODY) for _ in range(5)))
+        await drain(runtime)
+        listed = (await api.call('{ disciplineLetters(tenantCode: "431321") { documentNumber unitName } }', tokens["liaison"]))["data"]
+        hidden = error_code(await api.call('query($i: ID!) { disciplineLetter(tenantCode: "431321", id: $i) { id } }', tokens["liaison"],
+                                           i=concurrent[0]["data"]["issueDisciplineLetter"]["id"]))
+        read = 'mutation($i: ID!) { markLetterRead(tenantCode: "431321", id: $i) { readings { username } } }'
+        once = (await api.call(read, tokens["liaison"], i=first["id"]))["data"]["markLetterRead"]
+        twice = (await api.call(read, tokens["liaison"], i=first["id"]))["data"]["markLetterRead"]
+        inbox = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]["items"]
+
+        async def page(who: str | None):
+            headers = {"Authorization": f"Bearer {tokens[who]}"} if who else {}
+            return await api.client.get(f"/letters/431321/{first['id']}/print", headers=headers)
+
+        printed, sibling, anonymous = await page("liaison"), await page("sibling"), await page(None)
+    assert refused == ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "INVALID_TEXT", "NOT_FOUND"]
+    assert (first["kind"], first["documentNumber"], first["unitName"], first["readings"]) == (
+        "任初函告", "双峰县机构编制函〔2026〕1号", "财政局", [])
+    numbers = sorted(int(r["data"]["issueDisciplineLetter"]["documentNumber"].split("〕")[1][:-1]) for r in concurrent)
+    assert numbers == [2, 3, 4, 5, 6]  # the refusals took no number; concurrent issues got one each
+    assert listed == {"disciplineLetters": [{"documentNumber": "双峰县机构编制函〔2026〕1号", "unitName": "财政局"}]}
+    assert hidden == "NOT_FOUND"  # a letter to another unit
+    assert once == twice == {"readings": [{"username": "sf.liaison"}]}
+    assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "letter.issued"] == [
+        ("letter.issued", "函告：双峰县机构编制函〔2026〕1号")]
+    assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
+    assert "双峰县机构编制函〔2026〕1号" in printed.text and "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
+    assert (sibling.status_code, anonymous.status_code) == (404, 401)
