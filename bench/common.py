@@ -19,13 +19,16 @@ from pathlib import Path
 import asyncpg
 import httpx
 import psutil
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 from backend.db import async_database_url, asyncpg_dsn, ensure_database_exists
 from backend.embedded import ServiceUrls
 from backend.runtime import Runtime, open_runtime
 from backend.settings import PROJECT_ROOT, Settings
+from tenants.bulk_import import ImportLine, plan_import
+from tenants.divisions import national_register
+from tenants.models import Tenant
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 
@@ -66,6 +69,24 @@ def write_results(name: str, results: dict, command: str) -> Path:
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(json.dumps(results, ensure_ascii=False, indent=2))
     return path
+
+
+async def register_offices(runtime: Runtime) -> list:
+    """Every office of the national register as a registry row only (no tenant schema: for
+    benchmarks that read shared tables), planned by the import's rules; the rows, in code order.
+    Offices already registered (with their schemas) stay as they are."""
+    lines = [ImportLine(n, code, None, None) for n, code in enumerate(sorted(national_register()), start=1)]
+    plan = await plan_import(runtime.provisioner(), lines)
+    async with runtime.engine.begin() as connection:
+        if plan.specs:
+            await connection.execute(insert(Tenant), [
+                {"code": spec.code, "name": spec.name, "level": spec.level.value, "parent_code": spec.parent_code,
+                 "province_code": spec.province_code, "city_code": spec.city_code(plan.levels), "schema_name": spec.schema_name,
+                 "schema_version": runtime.streams.tenant_head}
+                for spec in plan.specs
+            ])
+        query = select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code)
+        return (await connection.execute(query)).all()
 
 
 def free_port() -> int:
