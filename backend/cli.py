@@ -155,7 +155,7 @@ def tenants_create(
 async def ask_for_spare_refill(runtime: Runtime) -> None:
     from backend.worker import request_spare_refill
 
-    if not await request_spare_refill(runtime.redis):
+    if not await request_spare_refill(runtime.redis, runtime.settings):
         err_console.print("[yellow]警告：[/yellow]未能通知 worker 补充备用 schema（Redis 不可达），worker 的定时任务会补上")
 
 

@@ -14,12 +14,15 @@ from backend.clock import CHINA_STANDARD_TIME, office_today
 from backend.notifications.jobs import deliver_event, send_delivery
 from backend.notifications.relay import Relay
 from backend.runtime import Runtime
+from backend.settings import Settings
 from backend.supervision.engine import run_supervision
 
 log = logging.getLogger(__name__)
 
-# A fixed job id: while a refill is queued or running, asking for another is a no-op.
-SPARE_REFILL_JOB_ID = "refill-spare-pool"
+def spare_refill_job_id(settings: Settings) -> str:
+    """A fixed job id (in the deployment's namespace: arq's job keys are global to a Redis):
+    while a refill is queued or running, asking for another is a no-op."""
+    return f"{settings.redis_prefix}:refill-spare-pool"
 
 
 async def refill_spare_pool(ctx: dict[str, Any]) -> int:
@@ -28,11 +31,11 @@ async def refill_spare_pool(ctx: dict[str, Any]) -> int:
     return await runtime.provisioner().refill_spares(runtime.settings.spare_pool_size)
 
 
-async def request_spare_refill(redis: ArqRedis) -> bool:
+async def request_spare_refill(redis: ArqRedis, settings: Settings) -> bool:
     """Ask the worker to top the spare pool up after a provisioning. The tenant is already
     committed then, so an unreachable Redis is only logged (the cron refills anyway)."""
     try:
-        await redis.enqueue_job(refill_spare_pool.__name__, _job_id=SPARE_REFILL_JOB_ID)
+        await redis.enqueue_job(refill_spare_pool.__name__, _job_id=spare_refill_job_id(settings), _queue_name=settings.queue_name)
     except (RedisError, OSError):
         log.warning("could not ask the worker to refill the spare pool", exc_info=True)
         return False
@@ -74,9 +77,11 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
             func(send_delivery, keep_result=0, timeout=timeout, max_tries=settings.delivery_max_attempts + 1),
         ],
         cron_jobs=[
-            cron(refill_spare_pool, minute=set(range(0, 60, 10)), run_at_startup=True, timeout=timeout),
+            # Cron job ids are "<name>:<time>", namespaced like every job id of this deployment.
+            cron(refill_spare_pool, name=f"{settings.redis_prefix}:refill_spare_pool", minute=set(range(0, 60, 10)),
+                 run_at_startup=True, timeout=timeout),
             # 08:30 office time; unique per run, so one of several workers does it.
-            cron(daily_supervision, hour=8, minute=30, timeout=timeout),
+            cron(daily_supervision, name=f"{settings.redis_prefix}:daily_supervision", hour=8, minute=30, timeout=timeout),
         ],
         timezone=CHINA_STANDARD_TIME,
         on_startup=start_relay if relay else None,

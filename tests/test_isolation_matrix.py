@@ -389,7 +389,7 @@ OPERATIONS = [
               "recipientName: \"张三\", recipientPost: \"局长\", subject: \"函告\", body: \"正文\"}) { id } }",
               guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
     Operation("markLetterRead", "mutation($c: String!, $i: ID!) { markLetterRead(tenantCode: $c, id: $i) { id } }",
-              guarded(read_outcome), letter_to_unit),
+              guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher", "liaison")), letter_to_unit),
     Operation("escalations", "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",

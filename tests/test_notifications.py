@@ -186,6 +186,7 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
         refusals = [error_code(await api.call(add, tokens["admin"], u="ftp://robot", s=secret)),
                     error_code(await api.call(add, tokens["admin"], u=robot.url, s="short")),
                     error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["no.such.event"])),
+                    error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=[])),
                     error_code(await api.call(add, tokens["inspector"], u=robot.url, s=secret)),
                     error_code(await api.call(add, tokens["city_admin"], u=robot.url, s=secret))]
         await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["finding.logged"])
@@ -194,8 +195,11 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
         await api.call(LOG, tokens["inspector"])
         await drain(runtime)
         states = (await api.call('{ deliveries(tenantCode: "431321") { channel state lastError } }', tokens["admin"]))["data"]["deliveries"]
-    assert refusals == ["INVALID_URL", "INVALID_SECRET", "UNKNOWN_EVENT_TYPE", "FORBIDDEN", "FORBIDDEN"]
+    assert refusals == ["INVALID_URL", "INVALID_SECRET", "UNKNOWN_EVENT_TYPE", "INVALID_EVENT_TYPES", "FORBIDDEN", "FORBIDDEN"]
     assert [h["eventTypes"] for h in hooks] == [["finding.logged"], None]
     assert [m["markdown"]["title"] for m in robot.received] == ["问题 WT000001 已登记，请按期整改"]
     assert robot.refused == 2  # two attempts, then a dead letter
     assert sorted((d["state"], d["lastError"]) for d in states) == [("dead", "webhook: errcode 310000 sign not match"), ("sent", None)]
+    async with runtime.engine.connect() as connection:
+        audited = list((await connection.execute(text("SELECT action FROM t431321.audit_event WHERE entity = 'webhook'"))).scalars())
+    assert audited == ["webhook.added", "webhook.added"]

@@ -28,8 +28,8 @@ async def test_a_spare_schema_is_renamed_into_place_and_an_empty_pool_falls_back
 
 
 async def test_the_worker_refills_the_spare_pool_in_the_background(runtime):
-    await request_spare_refill(runtime.redis)
-    await request_spare_refill(runtime.redis)  # while one is queued, a second request is a no-op
+    await request_spare_refill(runtime.redis, runtime.settings)
+    await request_spare_refill(runtime.redis, runtime.settings)  # while one is queued, a second request is a no-op
     worker = create_worker(runtime, burst=True, handle_signals=False, poll_delay=0.05)
     await worker.main()
     await worker.close()

@@ -119,7 +119,7 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
     assert mute == "CANNOT_MUTE"
     assert released.escalations_closed == 2
     closed = {e["rung"]: e for e in history}
-    assert closed[1]["closeNote"] == "逾期问题已降至 1 个，低于督办阈值 2 个，自动关闭" and closed[2]["closedAt"]
+    assert closed[1]["closeNote"] == "逾期问题已降至 1 个（督办阈值 2 个），自动关闭" and closed[2]["closedAt"]
     assert closed[1]["actions"] == [{"kind": "电话提醒", "note": "已电话提醒县委编办主任", "actor": "loudi.admin"}]
     async with runtime.engine.connect() as connection:
         audited = (await connection.execute(text("SELECT action FROM t431300.audit_event ORDER BY id DESC LIMIT 1"))).scalar_one()

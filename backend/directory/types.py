@@ -105,7 +105,7 @@ class DirectoryMutation:
             )
 
         done = await runtime.provisioner().create(code, name=name, parent_code=parent_code, also=audited)
-        await request_spare_refill(runtime.redis)
+        await request_spare_refill(runtime.redis, runtime.settings)
         async with runtime.engine.connect() as connection:
             row = (await connection.execute(select(TenantRow).where(TenantRow.code == done.spec.code))).one()
         return Tenant.from_row(row)

@@ -13,9 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import TenantBase
 from backend.units.models import InspectedUnit
 
-LETTER_KINDS = ("任初函告", "年度函告", "临机函告")
-
-
 class LetterCounter(TenantBase):
     """The last number given in a year: a row lock makes the numbering gapless."""
 
@@ -36,7 +33,7 @@ class DisciplineLetter(TenantBase):
     kind: Mapped[str] = mapped_column(String(8))
     year: Mapped[int]
     number: Mapped[int]
-    document_number: Mapped[str] = mapped_column(String(64))  # 文号, e.g. 双峰县编办函〔2026〕3号
+    document_number: Mapped[str] = mapped_column(String(128))  # 文号, e.g. 双峰县编办函〔2026〕3号
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     recipient_name: Mapped[str] = mapped_column(String(64))  # the unit head
     recipient_post: Mapped[str] = mapped_column(String(64))

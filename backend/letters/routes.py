@@ -9,6 +9,7 @@ from html import escape
 from litestar import Request, get
 from litestar.response import Response
 
+from backend.clock import CHINA_STANDARD_TIME
 from backend.context import context_for
 from backend.ids import parse_id
 from backend.letters.service import LetterService
@@ -43,10 +44,11 @@ async def print_letter(request: Request, tenant_code: str, letter_id: str) -> Re
     letter = await LetterService(context.runtime.engine).letter(
         await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(letter_id, "id"))
     row = letter.row
+    issued = row.issued_at.astimezone(CHINA_STANDARD_TIME)  # the date the office saw
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in row.body.splitlines() if line.strip())
     page = PAGE.format(
         office=escape(row.office_name), document_number=escape(row.document_number), kind=row.kind, subject=escape(row.subject),
         recipient=escape(row.recipient_name), post=escape(row.recipient_post), unit=escape(row.unit_name), paragraphs=paragraphs,
-        issued_on=f"{row.issued_at.year}年{row.issued_at.month}月{row.issued_at.day}日",
+        issued_on=f"{issued.year}年{issued.month}月{issued.day}日",
     )
     return Response(page, media_type="text/html; charset=utf-8")

@@ -21,6 +21,7 @@ from tenants.registry import readable_place
 from tenants.scoping import tenant_engine
 
 LETTER_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
+LETTER_READERS = frozenset(Role) - {Role.AUDITOR}  # who leave read receipts: the office's own people
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,15 @@ class LetterService:
                 "letter_id": letter_id, "unit_id": draft.unit_id, "document_number": document_number, "subject": draft.subject})
         return letter_id
 
-    async def letters(self, principal: Principal, tenant_code: str, year: int | None) -> list:
+    async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, before: int | None) -> list:
+        """The newest first (by id, which follows the numbering)."""
         query = await self._visible(principal, tenant_code)
         if year is not None:
             query = query.where(DisciplineLetter.year == year)
+        if before is not None:
+            query = query.where(DisciplineLetter.id < before)
         async with tenant_engine(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query.order_by(DisciplineLetter.year.desc(), DisciplineLetter.number.desc()))).all()
+            return (await connection.execute(query.order_by(DisciplineLetter.id.desc()).limit(first))).all()
 
     async def letter(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
         query = (await self._visible(principal, tenant_code)).where(DisciplineLetter.id == letter_id)
@@ -86,7 +90,9 @@ class LetterService:
         return Letter(row, reads)
 
     async def mark_read(self, principal: Principal, tenant_code: str, letter_id: int) -> None:
-        """The caller has read the letter (its first reading is kept)."""
+        """The caller, a member of the office (not an auditor) who sees the letter, has read it
+        (its first reading is kept)."""
+        require_write(principal, await readable_place(self.engine, principal, tenant_code), LETTER_READERS)
         await self.letter(principal, tenant_code, letter_id)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await connection.execute(upsert(LetterRead).values(letter_id=letter_id, username=principal.username).on_conflict_do_nothing())

@@ -10,7 +10,8 @@ from strawberry.types import Info
 
 from backend.clock import office_today
 from backend.context import Context
-from backend.ids import parse_id
+from backend.directory.types import page_size
+from backend.ids import optional_id, parse_id
 from backend.letters.service import Letter, LetterDraft, LetterService
 from backend.text import clean_text
 from tenants.naming import check_code
@@ -75,9 +76,12 @@ def _detail(letter: Letter) -> DisciplineLetter:
 
 @strawberry.type
 class LetterQuery:
-    @strawberry.field(description="本机构发出的函告，新的在前（联络员只看到致本单位的）")
-    async def discipline_letters(self, info: Info[Context, None], tenant_code: str, year: int | None = None) -> list[DisciplineLetter]:
-        rows = await service(info).letters(await info.context.principal(), check_code(tenant_code, field="tenantCode"), year)
+    @strawberry.field(description="本机构发出的函告，新的在前（联络员只看到致本单位的）；before 为上一页最后一份的 id")
+    async def discipline_letters(
+        self, info: Info[Context, None], tenant_code: str, year: int | None = None, first: int = 50, before: strawberry.ID | None = None,
+    ) -> list[DisciplineLetter]:
+        rows = await service(info).letters(await info.context.principal(), check_code(tenant_code, field="tenantCode"), year,
+                                           first=page_size(info, first), before=optional_id(before, "before"))
         return [DisciplineLetter.of(row) for row in rows]
 
     @strawberry.field(description="一份函告及其阅读回执")
@@ -101,7 +105,7 @@ class LetterMutation:
         letter_id = await service(info).issue(principal, tenant_code, draft, office_today().year, info.context.request_id)
         return _detail(await service(info).letter(principal, tenant_code, letter_id))
 
-    @strawberry.mutation(description="阅读回执：记录我已阅读该函告（只记首次）")
+    @strawberry.mutation(description="阅读回执：记录我已阅读该函告（只记首次；本机构人员，审计等监督账号除外）")
     async def mark_letter_read(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> DisciplineLetter:
         principal = await info.context.writer()
         tenant_code, letter_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")

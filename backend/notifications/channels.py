@@ -1,8 +1,12 @@
 """Outgoing channels: e-mail over SMTP and signed webhooks (DingTalk-robot style: the URL
-carries `timestamp` and `sign` = Base64(HMAC-SHA256(secret, "timestamp\\nsecret")))."""
+carries `timestamp` and `sign` = Base64(HMAC-SHA256(secret, "timestamp\\nsecret"))).
+
+Every failure, whatever raised it, is a DeliveryFailed, and a send never outlives its time
+limit (well inside the job's timeout): a send that did not complete counts as an attempt."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -18,6 +22,19 @@ SEND_TIMEOUT_SECONDS = 10
 
 class DeliveryFailed(Exception):
     """The channel refused or could not be reached; worth another attempt later."""
+
+
+async def within_time_limit(send) -> None:
+    """Await the send coroutine; a timeout or any error is a DeliveryFailed."""
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+            await send
+    except DeliveryFailed:
+        raise
+    except TimeoutError:
+        raise DeliveryFailed(f"超时（{SEND_TIMEOUT_SECONDS} 秒）") from None
+    except Exception as error:  # any other failure of a channel is a failed attempt, not a crashed job
+        raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
 
 
 async def send_email(smtp_url: str, mail_from: str, to: str, title: str, body: str) -> None:
@@ -48,6 +65,11 @@ async def post_webhook(url: str, secret: str, title: str, body: str) -> None:
         raise DeliveryFailed(f"webhook: {error!r}") from error
     if response.status_code >= 300:
         raise DeliveryFailed(f"webhook: HTTP {response.status_code}")
-    answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    try:
+        answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    except ValueError:
+        raise DeliveryFailed("webhook: 回复不是有效的 JSON") from None
+    if not isinstance(answer, dict):
+        raise DeliveryFailed("webhook: 回复格式不符")
     if answer.get("errcode", 0) != 0:  # DingTalk answers 200 with an error code
         raise DeliveryFailed(f"webhook: errcode {answer.get('errcode')} {answer.get('errmsg', '')}")

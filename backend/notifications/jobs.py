@@ -19,7 +19,7 @@ from arq import ArqRedis, Retry
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text, update
 
-from backend.notifications.channels import DeliveryFailed, post_webhook, send_email
+from backend.notifications.channels import DeliveryFailed, post_webhook, send_email, within_time_limit
 from backend.notifications.events import EVENT_TYPES, EventType
 from backend.notifications.models import Delivery, OutboxEvent, Webhook
 from backend.runtime import Runtime
@@ -138,12 +138,12 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
         attempts = delivery.attempts + 1
         try:
             if delivery.channel == "email":
-                await send_email(settings.smtp_url, settings.mail_from, delivery.target, title, body)
+                await within_time_limit(send_email(settings.smtp_url, settings.mail_from, delivery.target, title, body))
             else:
                 hook = (await connection.execute(select(Webhook).where(Webhook.id == int(delivery.target)))).one_or_none()
                 if hook is None:
                     raise DeliveryFailed("webhook: 已删除")
-                await post_webhook(hook.url, hook.secret, title, body)
+                await within_time_limit(post_webhook(hook.url, hook.secret, title, body))
         except DeliveryFailed as failure:
             dead = attempts >= settings.delivery_max_attempts
             delay = settings.retry_base_seconds * 2 ** (attempts - 1)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NOTIFY_SCHEMA = "notify"
 DELIVERY_STATES = ("pending", "sent", "retrying", "dead")
-CHANNELS = ("email", "webhook")
 
 
 class NotifyBase(DeclarativeBase):
@@ -35,6 +34,7 @@ class OutboxEvent(NotifyBase):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     dispatched_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
+    requeues: Mapped[int] = mapped_column(server_default="0")  # by the sweep; it gives up after a few
 
 
 class Notification(NotifyBase):

@@ -23,7 +23,7 @@ async def emit(connection: AsyncConnection, tenant_code: str, event_type: str, p
 
 
 async def emit_many(connection: AsyncConnection, events: list[tuple[str, str, Payload]]) -> None:
-    """Several (tenant code, event type, payload) events in one round trip, and one NOTIFY."""
+    """Several (tenant code, event type, payload) events in one batched insert, and one NOTIFY."""
     if not events:
         return
     if unknown := {event_type for _, event_type, _ in events} - EVENT_TYPES.keys():

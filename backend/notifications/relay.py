@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 import asyncpg
 from arq import ArqRedis
@@ -27,6 +28,7 @@ from backend.runtime import Runtime
 log = logging.getLogger(__name__)
 
 BATCH = 500
+MAX_REQUEUES = 5
 
 
 class Relay:
@@ -37,18 +39,20 @@ class Relay:
         self._listener: asyncpg.Connection | None = None
 
     async def run(self) -> None:
-        """Relay until cancelled."""
+        """Relay until cancelled; an unexpected error is logged and the loop goes on."""
         settings = self.runtime.settings
-        since_sweep = 0.0
+        last_sweep = time.monotonic()
         try:
             while True:
-                await self._listen()
-                while await self.dispatch() == BATCH:
-                    pass
-                since_sweep += settings.outbox_poll_seconds
-                if since_sweep >= settings.sweep_after_seconds / 4:
-                    since_sweep = 0.0
-                    await self.sweep()
+                try:
+                    await self._listen()
+                    while await self.dispatch() == BATCH:
+                        pass
+                    if time.monotonic() - last_sweep >= settings.sweep_after_seconds / 4:
+                        last_sweep = time.monotonic()
+                        await self.sweep()
+                except Exception:  # noqa: BLE001 (the relay must outlive any one failure)
+                    log.exception("outbox relay: unexpected error; carrying on")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), settings.outbox_poll_seconds)
                 self._wake.clear()
@@ -73,21 +77,29 @@ class Relay:
         return len(queued)
 
     async def sweep(self) -> None:
-        """Re-queue events and deliveries that Redis must have lost."""
+        """Re-queue events and deliveries that Redis must have lost. An event re-queued
+        MAX_REQUEUES times without being processed is left alone (and logged): a job that
+        fails every time must not starve the others."""
         grace = text(f"now() - interval '{int(self.runtime.settings.sweep_after_seconds)} seconds'")
         try:
-            async with self.runtime.engine.connect() as connection:
+            async with self.runtime.engine.begin() as connection:
                 events = list((await connection.execute(
-                    select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dispatched_at < grace)
-                    .order_by(OutboxEvent.id).limit(BATCH)
-                )).scalars())
+                    update(OutboxEvent).where(OutboxEvent.id.in_(
+                        select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dispatched_at < grace,
+                                                     OutboxEvent.requeues < MAX_REQUEUES)
+                        .order_by(OutboxEvent.id).limit(BATCH).with_for_update(skip_locked=True)
+                    )).values(requeues=OutboxEvent.requeues + 1, dispatched_at=func.now()).returning(OutboxEvent.id, OutboxEvent.requeues)
+                )).all())
                 deliveries = list((await connection.execute(
                     select(Delivery.id).where(Delivery.state.in_(("pending", "retrying")), Delivery.next_attempt_at < grace)
                     .order_by(Delivery.id).limit(BATCH)
                 )).scalars())
         except (OSError, DBAPIError):
             return
-        await self._enqueue_events(events)
+        for event_id, requeues in events:
+            if requeues == MAX_REQUEUES:
+                log.error("outbox relay: event %d re-queued %d times and still not processed; giving up", event_id, requeues)
+        await self._enqueue_events([event_id for event_id, _ in events])
         await queue_deliveries(self.redis, self.runtime.settings, deliveries)
 
     async def _enqueue_events(self, ids: list[int]) -> list[int]:

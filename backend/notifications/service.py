@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.audit.service import record_audit
 from backend.identity.models import UserAccount
 from backend.notifications.events import EVENT_TYPES
 from backend.notifications.jobs import queue_deliveries
@@ -20,6 +21,7 @@ from backend.settings import Settings
 from tenants.access import Principal, Role, forbidden, is_admin_of, not_found, require_write
 from tenants.errors import DomainError
 from tenants.registry import readable_place
+from tenants.scoping import tenant_engine
 
 CHANNEL_ADMINS = frozenset({Role.ADMIN})
 MAX_WEBHOOKS = 10
@@ -109,20 +111,23 @@ class NotificationService:
         async with self.engine.connect() as connection:
             return (await connection.execute(query.order_by(Delivery.id.desc()).limit(first))).all()
 
-    async def resend(self, principal: Principal, delivery_id: int, redis: ArqRedis, settings: Settings) -> None:
-        """A dead letter (or one still retrying) goes out again now, with fresh attempts."""
+    async def resend(self, principal: Principal, delivery_id: int, redis: ArqRedis, settings: Settings, request_id: str | None) -> None:
+        """A dead letter goes out again now, with fresh attempts (one still retrying has its
+        next attempt queued already)."""
         async with self.engine.connect() as connection:
             tenant_code = (await connection.execute(select(Delivery.tenant_code).where(Delivery.id == delivery_id))).scalar_one_or_none()
         if tenant_code is None:
             raise not_found()
         await self._administered(principal, tenant_code)
-        async with self.engine.begin() as connection:
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
             changed = await connection.execute(
-                update(Delivery).where(Delivery.id == delivery_id, Delivery.state.in_(("dead", "retrying")))
+                update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "dead")
                 .values(state="pending", attempts=0, next_attempt_at=func.now())
             )
-        if changed.rowcount == 0:
-            raise DomainError("INVALID_STATE", "只有投递失败或重试中的通知可以重发", field="deliveryId")
+            if changed.rowcount == 0:
+                raise DomainError("INVALID_STATE", "只有投递失败（已放弃）的通知可以重发", field="deliveryId")
+            await record_audit(connection, tenant_code, actor=principal.username, action="delivery.resent", entity="delivery",
+                               entity_id=str(delivery_id), request_id=request_id)
         await queue_deliveries(redis, settings, [delivery_id])
 
     async def webhooks(self, principal: Principal, tenant_code: str) -> list:
@@ -130,29 +135,41 @@ class NotificationService:
         async with self.engine.connect() as connection:
             return (await connection.execute(select(Webhook).where(Webhook.tenant_code == tenant_code).order_by(Webhook.id))).all()
 
-    async def add_webhook(self, principal: Principal, tenant_code: str, url: str, secret: str, event_types: list[str] | None) -> int:
+    async def add_webhook(
+        self, principal: Principal, tenant_code: str, url: str, secret: str, event_types: list[str] | None, request_id: str | None
+    ) -> int:
+        """A signed webhook for the office (audited: it will receive the office's notices)."""
         await self._administered(principal, tenant_code)
         parsed = urllib.parse.urlsplit(url.strip())
         if parsed.scheme not in ("https", "http") or not parsed.hostname or len(url) > 512:
             raise DomainError("INVALID_URL", "回调地址须为 http(s) 地址，且不超过 512 个字符", field="url")
         if not 16 <= len(secret) <= 128 or not secret.isascii() or not secret.isprintable():
             raise DomainError("INVALID_SECRET", "签名密钥须为 16 到 128 个可见 ASCII 字符", field="secret")
+        if event_types is not None and not event_types:
+            raise DomainError("INVALID_EVENT_TYPES", "请至少选择一种通知；不填表示全部", field="eventTypes")
         types = check_event_types(event_types, "eventTypes") if event_types is not None else None
-        async with self.engine.begin() as connection:
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
             count = (await connection.execute(select(func.count()).where(Webhook.tenant_code == tenant_code))).scalar_one()
             if count >= MAX_WEBHOOKS:
                 raise DomainError("TOO_MANY", f"每个机构最多配置 {MAX_WEBHOOKS} 个回调地址", field="url")
-            return (await connection.execute(insert(Webhook).values(
+            webhook_id = (await connection.execute(insert(Webhook).values(
                 tenant_code=tenant_code, url=url.strip(), secret=secret, event_types=types).returning(Webhook.id))).scalar_one()
+            await record_audit(connection, tenant_code, actor=principal.username, action="webhook.added", entity="webhook",
+                               entity_id=str(webhook_id), after={"url": url.strip(), "event_types": types}, request_id=request_id)
+        return webhook_id
 
-    async def remove_webhook(self, principal: Principal, webhook_id: int) -> None:
+    async def remove_webhook(self, principal: Principal, webhook_id: int, request_id: str | None) -> None:
         async with self.engine.connect() as connection:
             tenant_code = (await connection.execute(select(Webhook.tenant_code).where(Webhook.id == webhook_id))).scalar_one_or_none()
         if tenant_code is None:
             raise not_found()
         await self._administered(principal, tenant_code)
-        async with self.engine.begin() as connection:
-            await connection.execute(delete(Webhook).where(Webhook.id == webhook_id))
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            url = (await connection.execute(delete(Webhook).where(Webhook.id == webhook_id).returning(Webhook.url))).scalar_one_or_none()
+            if url is None:
+                raise not_found()
+            await record_audit(connection, tenant_code, actor=principal.username, action="webhook.removed", entity="webhook",
+                               entity_id=str(webhook_id), before={"url": url}, request_id=request_id)
 
     async def _administered(self, principal: Principal, tenant_code: str, *, write: bool = True) -> None:
         """The office's admins (or the superuser) manage its channels; reading them needs no write scope."""

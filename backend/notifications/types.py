@@ -3,8 +3,10 @@ delivery log (its admins)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from types import SimpleNamespace
 
 import orjson
 
@@ -153,10 +155,11 @@ class NotificationMutation:
         await service(info).set_email(await info.context.writer(), email)
         return True
 
-    @strawberry.mutation(description="重发一条投递失败的通知（本机构管理员）")
+    @strawberry.mutation(description="重发一条投递失败（已放弃）的通知（本机构管理员）")
     async def resend_delivery(self, info: Info[Context, None], delivery_id: strawberry.ID) -> bool:
         runtime = info.context.runtime
-        await service(info).resend(await info.context.writer(), parse_id(delivery_id, "deliveryId"), runtime.redis, runtime.settings)
+        await service(info).resend(await info.context.writer(), parse_id(delivery_id, "deliveryId"), runtime.redis, runtime.settings,
+                                   info.context.request_id)
         return True
 
     @strawberry.mutation(description="为本机构添加签名回调（本机构管理员）：请求地址附 timestamp 与 sign（HMAC-SHA256，钉钉机器人方式）")
@@ -164,13 +167,18 @@ class NotificationMutation:
         self, info: Info[Context, None], tenant_code: str, url: str, secret: str, event_types: list[str] | None = None
     ) -> strawberry.ID:
         principal = await info.context.writer()
-        webhook_id = await service(info).add_webhook(principal, check_code(tenant_code, field="tenantCode"), url, secret, event_types)
+        webhook_id = await service(info).add_webhook(principal, check_code(tenant_code, field="tenantCode"), url, secret, event_types,
+                                                     info.context.request_id)
         return strawberry.ID(str(webhook_id))
 
     @strawberry.mutation(description="删除本机构的一个签名回调（本机构管理员）")
     async def remove_webhook(self, info: Info[Context, None], id: strawberry.ID) -> bool:
-        await service(info).remove_webhook(await info.context.writer(), parse_id(id, "id"))
+        await service(info).remove_webhook(await info.context.writer(), parse_id(id, "id"), info.context.request_id)
         return True
+
+
+MAX_STREAMS_PER_USER = 5  # per API process: each stream holds a Redis connection
+_open_streams: Counter[int] = Counter()
 
 
 @strawberry.type
@@ -180,16 +188,17 @@ class NotificationSubscription:
     )
     async def notification_added(self, info: Info[Context, None]) -> AsyncGenerator[Notification, None]:
         principal = await info.context.principal()
+        if _open_streams[principal.user_id] >= MAX_STREAMS_PER_USER:
+            raise DomainError("TOO_MANY_SUBSCRIPTIONS", f"同一用户最多同时订阅 {MAX_STREAMS_PER_USER} 个通知推送")
         runtime = info.context.runtime
+        _open_streams[principal.user_id] += 1
         pubsub = runtime.redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(inbox_channel(runtime.settings.redis_prefix, principal.user_id))
         try:
+            await pubsub.subscribe(inbox_channel(runtime.settings.redis_prefix, principal.user_id))
             async for message in pubsub.listen():
                 pushed = orjson.loads(message["data"])
-                yield Notification(
-                    id=strawberry.ID(str(pushed["id"])), event_type=pushed["event_type"], tenant_code=pushed["tenant_code"],
-                    title=pushed["title"], body=pushed["body"], created_at=datetime.fromisoformat(pushed["created_at"]),
-                    read_at=None, archived_at=None,
-                )
+                yield Notification.of(SimpleNamespace(**{
+                    **pushed, "created_at": datetime.fromisoformat(pushed["created_at"]), "read_at": None, "archived_at": None}))
         finally:
+            _open_streams[principal.user_id] -= 1
             await pubsub.aclose()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.evidence.models import EvidenceFile
-from backend.notifications.outbox import emit
+from backend.notifications.outbox import emit_many
 from backend.units.models import InspectedUnit
 from problem_bank.models import Problem, ProblemList, ProblemListItem, ProblemListReceipt
 from problem_bank.search import in_region, newest_first
@@ -100,10 +100,9 @@ class ProblemListService:
             ])
             await connection.execute(insert(ProblemListReceipt), [{"list_id": list_id, **r} for r in recipients])
             notice = {"list_id": list_id, "title": draft.title, "respond_by": draft.respond_by.isoformat(), "note": draft.note}
-            if draft.office_codes:
-                await emit(connection, issuer.code, "problem_list.pushed", {**notice, "tenant_codes": list(draft.office_codes)})
-            for unit_id in draft.unit_ids:
-                await emit(connection, issuer.code, "problem_list.pushed_to_unit", {**notice, "unit_id": unit_id})
+            events = [(issuer.code, "problem_list.pushed", {**notice, "tenant_codes": list(draft.office_codes)})] if draft.office_codes else []
+            events += [(issuer.code, "problem_list.pushed_to_unit", {**notice, "unit_id": unit_id}) for unit_id in draft.unit_ids]
+            await emit_many(connection, events)
             await record_audit(
                 connection, issuer.code, actor=principal.username, action="problem_list.pushed", entity="problem_list",
                 entity_id=str(list_id), request_id=request_id,

@@ -29,6 +29,12 @@ class WorkingCalendar:
         return day
 
 
+def check_year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        raise DomainError("INVALID_DATE", "年份须在 2000 到 2100 之间", field="year")
+    return year
+
+
 async def load_calendar(connection: AsyncConnection, start: date, end: date) -> WorkingCalendar:
     rows = await connection.execute(select(CalendarDay.day, CalendarDay.is_workday).where(CalendarDay.day.between(start, end)))
     return WorkingCalendar({row.day: row.is_workday for row in rows})
@@ -36,8 +42,7 @@ async def load_calendar(connection: AsyncConnection, start: date, end: date) -> 
 
 async def set_year(connection: AsyncConnection, year: int, holidays: list[date], workdays: list[date]) -> None:
     """Replace a year's exceptions."""
-    if not 2000 <= year <= 2100:
-        raise DomainError("INVALID_DATE", "年份须在 2000 到 2100 之间", field="year")
+    check_year(year)
     for field, days in (("holidays", holidays), ("makeUpWorkdays", workdays)):
         if any(day.year != year for day in days):
             raise DomainError("INVALID_DATE", f"日期须在 {year} 年内", field=field)
@@ -45,8 +50,8 @@ async def set_year(connection: AsyncConnection, year: int, holidays: list[date],
             raise DomainError("INVALID_DATE", "日期重复", field=field)
     if overlap := set(holidays) & set(workdays):
         raise DomainError("INVALID_DATE", f"{min(overlap)} 不能既是节假日又是调休上班日", field="makeUpWorkdays")
-    if weekend := [day for day in workdays if day.weekday() < 5]:
-        raise DomainError("INVALID_DATE", f"{weekend[0]} 本是工作日，无需设为调休上班", field="makeUpWorkdays")
+    if weekdays := [day for day in workdays if day.weekday() < 5]:
+        raise DomainError("INVALID_DATE", f"{weekdays[0]} 本是工作日，无需设为调休上班", field="makeUpWorkdays")
     await connection.execute(delete(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))))
     rows = [{"day": day, "is_workday": False, "note": "法定节假日"} for day in holidays]
     rows += [{"day": day, "is_workday": True, "note": "调休上班"} for day in workdays]

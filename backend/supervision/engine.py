@@ -7,9 +7,9 @@ being rectified (挂号, 整改中) whose deadline falls within the next N worki
 reminders of one unit go out as one event, in the transaction that records them.
 
 Escalation: an office with at least `escalate_to_parent_at` overdue findings is escalated to
-its parent, with `escalate_to_province_at` to its province; each rung opens one record
-(and notifies once) while the office stays above its threshold, and closes itself with a
-note when it falls below."""
+its parent, with `escalate_to_province_at` to its province (when that is not its parent);
+each rung opens one record (and notifies once) while the office stays above its threshold,
+and closes itself with a note once below 80% of it."""
 
 from __future__ import annotations
 
@@ -19,12 +19,16 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend.ledger.workflow import CLOSED, IN_PROGRESS, REGISTERED
 from backend.notifications.outbox import emit_many
 from backend.runtime import Runtime
 from backend.supervision.calendar import load_calendar
 
 LISTED_CODES = 20  # finding codes quoted in one notification
-STILL_RECTIFYING = ("挂号", "整改中")
+STILL_RECTIFYING = (REGISTERED, IN_PROGRESS)
+# An escalation closes once the backlog is below this share of its threshold, so an office
+# hovering at the threshold is not escalated and released every other day.
+RELEASE_BELOW = 0.8
 
 DUE = """
     WITH due AS (
@@ -78,7 +82,7 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         SELECT p.tenant_code, count(*) AS overdue,
                (array_agg(p.finding_code ORDER BY p.deadline, p.finding_code))[1:{listed}] AS finding_codes
         FROM problem_bank.problem p
-        WHERE p.state <> '已销号' AND p.deadline < :today
+        WHERE p.state <> :closed AND p.deadline < :today
         GROUP BY p.tenant_code""".format(listed=LISTED_CODES)
     opened = (await connection.execute(text(f"""
         WITH overdue AS ({overdue}),
@@ -87,7 +91,7 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
             WHERE o.overdue >= :parent_at AND t.parent_code IS NOT NULL
             UNION ALL
             SELECT o.*, t.name, 2, t.province_code FROM overdue o JOIN tenancy.tenant t ON t.code = o.tenant_code
-            WHERE o.overdue >= :province_at AND t.code <> t.province_code
+            WHERE o.overdue >= :province_at AND t.parent_code <> t.province_code  -- a province's own children have rung 1
         ), opened AS (
             INSERT INTO supervision.escalation (tenant_code, rung, escalated_to, overdue_at_opening)
             SELECT tenant_code, rung, escalated_to, overdue FROM rung
@@ -96,7 +100,7 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         )
         SELECT e.id, e.rung, r.tenant_code, r.name, r.escalated_to, r.overdue, r.finding_codes
         FROM opened e JOIN rung r ON r.tenant_code = e.tenant_code AND r.rung = e.rung
-        ORDER BY e.id"""), {"today": today, "parent_at": parent_at, "province_at": province_at})).all()
+        ORDER BY e.id"""), {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at})).all()
     await emit_many(connection, [
         (row.escalated_to, "supervision.escalated", {
             "escalation_id": row.id, "rung": row.rung, "office_code": row.tenant_code, "office_name": row.name,
@@ -109,10 +113,10 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         threshold AS (SELECT 1 AS rung, CAST(:parent_at AS integer) AS at UNION ALL SELECT 2, CAST(:province_at AS integer))
         UPDATE supervision.escalation e
         SET closed_at = now(),
-            close_note = format('逾期问题已降至 %s 个，低于督办阈值 %s 个，自动关闭', coalesce(o.overdue, 0), h.at)
+            close_note = format('逾期问题已降至 %s 个（督办阈值 %s 个），自动关闭', coalesce(o.overdue, 0), h.at)
         FROM supervision.escalation s
         JOIN threshold h ON h.rung = s.rung
         LEFT JOIN overdue o ON o.tenant_code = s.tenant_code
-        WHERE e.id = s.id AND e.closed_at IS NULL AND coalesce(o.overdue, 0) < h.at"""),
-        {"today": today, "parent_at": parent_at, "province_at": province_at})
+        WHERE e.id = s.id AND e.closed_at IS NULL AND coalesce(o.overdue, 0) < h.at * {RELEASE_BELOW}"""),
+        {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at})
     return len(opened), closed.rowcount

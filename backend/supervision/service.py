@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.supervision.calendar import WorkingCalendar, load_calendar, set_year
+from backend.supervision.calendar import WorkingCalendar, check_year, load_calendar, set_year
 from backend.supervision.models import Escalation, EscalationAction
 from tenants.access import Principal, Role, forbidden, not_found, require_subtree_read, require_write
 from tenants.models import Tenant
@@ -17,15 +17,16 @@ from tenants.registry import in_subtree, readable_place
 from tenants.scoping import tenant_engine
 
 ESCALATION_ACTORS = frozenset({Role.ADMIN, Role.INSPECTOR})
-ACTION_KINDS = ("电话提醒", "约谈建议")
 
 
 class SupervisionService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def escalations(self, principal: Principal, region_code: str, *, open_only: bool) -> list:
-        """Escalations of offices in the region (the region's readers; liaisons are refused)."""
+    async def escalations(self, principal: Principal, region_code: str, *, open_only: bool, first: int, before: int | None) -> list:
+        """Escalations of offices in the region, newest first (the region's readers; liaisons
+        are refused). What the upper office did is shown to the office under 督办 too: it is
+        addressed to it."""
         region = await readable_place(self.engine, principal, region_code)
         require_subtree_read(principal, region)
         query = (
@@ -35,8 +36,10 @@ class SupervisionService:
         )
         if open_only:
             query = query.where(Escalation.closed_at.is_(None))
+        if before is not None:
+            query = query.where(Escalation.id < before)
         async with self.engine.connect() as connection:
-            return (await connection.execute(query.order_by(Escalation.id.desc()))).all()
+            return (await connection.execute(query.order_by(Escalation.id.desc()).limit(first))).all()
 
     async def actions(self, escalation_ids: list[int]) -> dict[int, list]:
         async with self.engine.connect() as connection:
@@ -66,6 +69,7 @@ class SupervisionService:
         return action_id
 
     async def calendar(self, year: int) -> WorkingCalendar:
+        check_year(year)
         async with self.engine.connect() as connection:
             return await load_calendar(connection, date(year, 1, 1), date(year, 12, 31))
 

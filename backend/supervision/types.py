@@ -9,7 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.ids import parse_id
+from backend.directory.types import page_size
+from backend.ids import optional_id, parse_id
 from backend.supervision.service import SupervisionService
 from backend.text import clean_text
 from tenants.naming import check_code
@@ -62,10 +63,13 @@ async def calendar_of(info: Info[Context, None], year: int) -> WorkingCalendar:
 
 @strawberry.type
 class SupervisionQuery:
-    @strawberry.field(description="地区内（本级及下级）机构的督办记录，新的在前；联络员无权查看")
-    async def escalations(self, info: Info[Context, None], region_code: str, open_only: bool = True) -> list[Escalation]:
+    @strawberry.field(description="地区内（本级及下级）机构的督办记录，新的在前；联络员无权查看；before 为上一页最后一条的 id")
+    async def escalations(
+        self, info: Info[Context, None], region_code: str, open_only: bool = True, first: int = 50, before: strawberry.ID | None = None,
+    ) -> list[Escalation]:
         principal = await info.context.principal()
-        rows = await service(info).escalations(principal, check_code(region_code, field="regionCode"), open_only=open_only)
+        rows = await service(info).escalations(principal, check_code(region_code, field="regionCode"), open_only=open_only,
+                                               first=page_size(info, first), before=optional_id(before, "before"))
         actions = await service(info).actions([row.id for row in rows])
         return [
             Escalation(

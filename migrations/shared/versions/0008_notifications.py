@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("requeues", sa.Integer, nullable=False, server_default="0"),
         schema="notify",
     )
     op.create_index("outbox_undispatched_idx", "outbox", ["id"], schema="notify", postgresql_where=sa.text("dispatched_at IS NULL"))

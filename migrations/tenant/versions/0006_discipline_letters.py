@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
         sa.Column("number", sa.Integer, nullable=False),
-        sa.Column("document_number", sa.String(64), nullable=False),
+        sa.Column("document_number", sa.String(128), nullable=False),
         sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=False),
         sa.Column("recipient_name", sa.String(64), nullable=False),
         sa.Column("recipient_post", sa.String(64), nullable=False),
