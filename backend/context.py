@@ -4,6 +4,7 @@ browsers cannot set headers on a websocket."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -24,7 +25,7 @@ class Context(BaseContext, kw_only=True):
     bearer: str | None
     request_id: str  # the caller's X-Request-Id, or a new one; written into audit entries
     loaders: Loaders
-    authenticated: Principal | None = None
+    authenticating: asyncio.Task[Principal] | None = None  # shared by the resolvers that ask at once
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
 
     @property
@@ -32,13 +33,14 @@ class Context(BaseContext, kw_only=True):
         return IdentityService(self.runtime.engine, self.runtime.settings.secret_key)
 
     async def principal(self) -> Principal:
-        """The caller, authenticated once per request; UNAUTHENTICATED without a token."""
-        if self.authenticated is None:
+        """The caller, authenticated once per request (sibling resolvers asking at the same
+        time share the one authentication); UNAUTHENTICATED without a token."""
+        if self.authenticating is None:
             bearer = self.bearer or _bearer(str((self.connection_params or {}).get("Authorization", "")))
             if not bearer:
                 raise unauthenticated()
-            self.authenticated = await self.identity.authenticate(bearer)
-        return self.authenticated
+            self.authenticating = asyncio.ensure_future(self.identity.authenticate(bearer))
+        return await asyncio.shield(self.authenticating)
 
     async def writer(self) -> Principal:
         """The caller of a mutation: it needs the write scope, and is counted against its

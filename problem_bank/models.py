@@ -68,8 +68,11 @@ class Problem(ProblemBankBase):
 
     __tablename__ = "problem"
     __table_args__ = (
-        Index("problem_province_idx", "province_code", "taxonomy_code"),
-        Index("problem_city_idx", "city_code", "taxonomy_code"),
+        # Region, newest first, covering what the statistics read (migration 0010).
+        Index("problem_province_idx", "province_code", text("found_on DESC"), "tenant_code", text("finding_id DESC"),
+              postgresql_include=["city_code", "taxonomy_code", "unit_type", "state", "deadline"]),
+        Index("problem_city_idx", "city_code", text("found_on DESC"), "tenant_code", text("finding_id DESC"),
+              postgresql_include=["taxonomy_code", "unit_type", "state", "deadline"]),
         Index("problem_open_deadline_idx", "deadline", postgresql_where=text("state <> '已销号'")),
     )
 

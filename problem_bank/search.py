@@ -3,7 +3,7 @@ first, with keyset cursors.
 
 Text matching is a substring match on the description (ILIKE), which is what a user means by
 a Chinese term such as 超编 or 借调. A term of two or more characters is first narrowed by the
-bigram index (migration 0005: the rows whose descriptions hold every bigram of the term)."""
+bigram index (migration 0005: the rows whose descriptions hold the term's first bigram)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,9 @@ def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Problem.description.ilike(pattern, escape="\\"))
         if len(term) >= 2:
-            query = query.where(bigrams(Problem.description).contains(bigrams(literal(term))))
+            # The term's first bigram only: PostgreSQL estimates several bigrams as if they were
+            # independent (far too few rows) and then skips the region's index.
+            query = query.where(bigrams(Problem.description).contains(bigrams(literal(term[:2]))))
     if criteria.taxonomy_code:
         query = query.where(under(Problem.taxonomy_code, criteria.taxonomy_code))
     if criteria.unit_types:

@@ -97,10 +97,15 @@ async def tallies(
 async def overdue_ranking(
     connection: AsyncConnection, region: Place, criteria: ProblemFilter, today: date, limit: int
 ) -> list[tuple[Tally, str]]:
-    """The offices of the region with the most overdue findings, with their names."""
+    """The offices of the region with the most overdue findings, with their names (named
+    after ranking: grouping by the name too made the planner expect a group per row)."""
     key = Problem.tenant_code.label("key")
-    query = filtered(select(key, Tenant.name, *_measures(today)).where(in_region(region)), criteria, today)
-    query = query.join(Tenant, Tenant.code == Problem.tenant_code).group_by(key, Tenant.name)
     late = func.count().filter(overdue(today))
-    rows = await connection.execute(query.having(late > 0).order_by(late.desc(), key).limit(limit))
+    ranked = (
+        filtered(select(key, *_measures(today)).where(in_region(region)), criteria, today)
+        .group_by(key).having(late > 0).order_by(late.desc(), key).limit(limit).subquery()
+    )
+    rows = await connection.execute(
+        select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
+    )
     return [(_tally(row), row.name) for row in rows]
