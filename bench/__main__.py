@@ -1,9 +1,9 @@
-"""./dev bench SUITE [options]: SUITE is `tenancy` (issue 2), `identity` (issue 3) or `ledger` (issue 4)."""
+"""./dev bench SUITE [options]: SUITE is `tenancy` (issue 2), `identity` (issue 3), `ledger` (issue 4) or `bank` (issue 5)."""
 
 import importlib
 import sys
 
-SUITES = ("tenancy", "identity", "ledger")
+SUITES = ("tenancy", "identity", "ledger", "bank")
 
 if len(sys.argv) < 2 or sys.argv[1] not in SUITES:
     raise SystemExit(f"usage: ./dev bench {{{'|'.join(SUITES)}}} [--help]")
