@@ -1,10 +1,10 @@
-"""./dev bench SUITE [options]: SUITE is `tenancy` (issue 2), `identity` (issue 3), `ledger` (issue 4) or
-`notifications` (issue 6)."""
+"""./dev bench SUITE [options]: SUITE is `tenancy` (issue 2), `identity` (issue 3), `ledger` (issue 4),
+`bank` (issue 5) or `notifications` (issue 6)."""
 
 import importlib
 import sys
 
-SUITES = ("tenancy", "identity", "ledger", "notifications")
+SUITES = ("tenancy", "identity", "ledger", "bank", "notifications")
 
 if len(sys.argv) < 2 or sys.argv[1] not in SUITES:
     raise SystemExit(f"usage: ./dev bench {{{'|'.join(SUITES)}}} [--help]")
