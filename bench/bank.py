@@ -45,7 +45,7 @@ from datetime import date, datetime, time as clock_time, timedelta
 
 import asyncpg
 import httpx
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, select, text
 
 import backend.findings.service as finding_service
 from backend.clock import CHINA_STANDARD_TIME, office_today
@@ -54,13 +54,11 @@ from backend.embedded import running_services
 from backend.findings.service import check_finding, insert_finding
 from backend.identity.models import UserAccount
 from backend.settings import Settings
-from bench.common import bench_runtime, percentile, server_version, serving, write_results
+from bench.common import bench_runtime, percentile, register_offices, server_version, serving, write_results
 from bench.identity import drive, post
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
 from problem_bank.search import ProblemFilter, search
-from tenants.bulk_import import ImportLine, plan_import
-from tenants.divisions import national_register
 from tenants.models import Tenant
 from tenants.registry import load_place
 from tenants.scoping import tenant_engine
@@ -160,20 +158,9 @@ def search_cases(today: date) -> list[tuple[str, dict]]:
 
 async def register_country(runtime) -> list:
     """Every office of the national register in `tenancy.tenant`: LOGGING_TENANTS through the
-    provisioner (with their schemas), the others planned by the import's rules and inserted
-    as registry rows only. The registry rows, in code order."""
+    provisioner (with their schemas), the others as registry rows only. The rows, in code order."""
     await create_all(runtime, *LOGGING_TENANTS)
-    lines = [ImportLine(n, code, None, None) for n, code in enumerate(sorted(national_register()), start=1)]
-    plan = await plan_import(runtime.provisioner(), lines)
-    async with runtime.engine.begin() as connection:
-        await connection.execute(insert(Tenant), [
-            {"code": spec.code, "name": spec.name, "level": spec.level.value, "parent_code": spec.parent_code,
-             "province_code": spec.province_code, "city_code": spec.city_code(plan.levels), "schema_name": spec.schema_name,
-             "schema_version": runtime.streams.tenant_head}
-            for spec in plan.specs
-        ])
-        query = select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code)
-        return (await connection.execute(query)).all()
+    return await register_offices(runtime)
 
 
 async def manifestations(runtime) -> tuple[str, dict[str, str]]:
