@@ -58,24 +58,25 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
         if event is None or event.processed_at is not None:
             return 0
         kind = EVENT_TYPES[event.event_type]
+        # One statement: the recipients are resolved once for the inbox and the e-mails.
         written = (await connection.execute(text(f"""
-            WITH recipient AS ({RECIPIENTS})
+            WITH recipient AS ({RECIPIENTS}),
+            mail AS (
+                INSERT INTO notify.delivery (event_id, tenant_code, channel, target, user_id)
+                SELECT :event_id, tenant_code, 'email', email, user_id FROM recipient
+                WHERE :smtp AND email IS NOT NULL AND (by_email OR :critical)
+                ON CONFLICT (event_id, channel, target) DO NOTHING
+            ), hook AS (
+                INSERT INTO notify.delivery (event_id, tenant_code, channel, target)
+                SELECT :event_id, tenant_code, 'webhook', id::text FROM notify.webhook
+                WHERE tenant_code = ANY(:tenants) AND (event_types IS NULL OR :event_type = ANY(event_types))
+                ON CONFLICT (event_id, channel, target) DO NOTHING
+            )
             INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)
             SELECT :event_id, user_id, tenant_code, :event_type, :title, :body FROM recipient WHERE in_app OR :critical
             ON CONFLICT (event_id, user_id) DO NOTHING
-            RETURNING id, user_id, tenant_code, event_type, title, body, created_at"""), _parameters(event, kind))).all()
-        if runtime.settings.smtp_url:
-            await connection.execute(text(f"""
-                WITH recipient AS ({RECIPIENTS})
-                INSERT INTO notify.delivery (event_id, tenant_code, channel, target, user_id)
-                SELECT :event_id, tenant_code, 'email', email, user_id FROM recipient
-                WHERE email IS NOT NULL AND (by_email OR :critical)
-                ON CONFLICT (event_id, channel, target) DO NOTHING"""), _parameters(event, kind))
-        await connection.execute(text("""
-            INSERT INTO notify.delivery (event_id, tenant_code, channel, target)
-            SELECT :event_id, tenant_code, 'webhook', id::text FROM notify.webhook
-            WHERE tenant_code = ANY(:tenants) AND (event_types IS NULL OR :event_type = ANY(event_types))
-            ON CONFLICT (event_id, channel, target) DO NOTHING"""), _parameters(event, kind))
+            RETURNING id, user_id, tenant_code, event_type, title, body, created_at"""),
+            {**_parameters(event, kind), "smtp": bool(runtime.settings.smtp_url)})).all()
         await connection.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=func.now()))
         deliveries = list((await connection.execute(select(Delivery.id).where(Delivery.event_id == event_id))).scalars())
     await publish(ctx["redis"], runtime.settings.redis_prefix, written)
