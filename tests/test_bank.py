@@ -12,7 +12,7 @@ from sqlalchemy import text
 from backend.findings.service import check_finding, insert_finding
 from backend.clock import office_today
 from problem_bank.projection import verify
-from tests.helpers import create_all
+from tests.helpers import create_all, seed_round
 from tenants.scoping import tenant_engine
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_statement_counts import counting_statements
@@ -30,11 +30,7 @@ def finding(**change) -> dict:
 async def county(runtime, tmp_path):
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
     await create_all(runtime, "430000", "431300", "431321", "431322")
-    for code in ("431321", "431322"):
-        async with runtime.engine.begin() as connection:
-            await connection.execute(text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')"))
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
-            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1)"))
+    await seed_round(runtime, "431321", "431322")
     token = await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
     return runtime, token
 

@@ -17,7 +17,7 @@ from backend.notifications.jobs import deliver_event
 from backend.notifications.relay import Relay
 from backend.worker import create_worker
 from tenants.scoping import tenant_engine
-from tests.helpers import create_all
+from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
 from bench.common import free_port
 from tests.sinks import SmtpSink, WebhookSink
@@ -42,10 +42,7 @@ def configured(runtime, **settings):
 async def office(runtime):
     runtime = configured(runtime)
     await create_all(runtime, "430000", "431300", "431321")
-    async with runtime.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')"))
-        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
-        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1)"))
+    await seed_round(runtime, "431321")
     people = {"inspector": ("inspector", None), "reviewer": ("reviewer", None), "liaison": ("liaison", 1), "admin": ("admin", None)}
     tokens = {who: await token_for(runtime, await add_user(runtime, f"sf.{who}", ("431321", role, unit))) for who, (role, unit) in people.items()}
     tokens["city_admin"] = await token_for(runtime, await add_user(runtime, "loudi.admin", ("431300", "admin", None)))

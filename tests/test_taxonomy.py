@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from problem_bank.projection import remap_to_current, verify
 from problem_bank.taxonomy import TaxonomyCache
-from tests.helpers import create_all
+from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
 
 TREE = """{ taxonomy { version categories { code level name legalBasis
@@ -39,10 +39,7 @@ async def test_the_national_edition_is_a_three_level_tree_with_legal_bases(runti
 
 async def test_a_finding_records_the_edition_it_was_coded_with(runtime):
     await create_all(runtime, "430000", "431300", "431321")
-    async with runtime.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')"))
-        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
-        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1)"))
+    await seed_round(runtime, "431321")
     token = await token_for(runtime, await add_user(runtime, "inspector", ("431321", "inspector", None)))
     log = """mutation($t: String!) { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: $t,
         description: "借调超期", severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}) { taxonomyName } }"""
@@ -67,11 +64,7 @@ async def taxonomy_nodes(runtime) -> int:
 @pytest.fixture
 async def offices(runtime):
     await create_all(runtime, "430000", "431300", "431321", "440000")
-    for code in ("431321", "440000"):
-        async with runtime.engine.begin() as connection:
-            await connection.execute(text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')"))
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
-            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1)"))
+    await seed_round(runtime, "431321", "440000")
     people = {"hunan": ("430000", "admin"), "hunan_inspector": ("430000", "inspector"), "loudi": ("431300", "admin"),
               "county": ("431321", "inspector"), "guangdong": ("440000", "admin")}
     return {who: await token_for(runtime, await add_user(runtime, f"tx.{who}", (code, role, None))) for who, (code, role) in people.items()}
