@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
 from backend.notifications.outbox import emit
 from backend.units.models import InspectedUnit
-from tenants.access import Principal, Role, not_found, require_write, visible_units
+from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import readable_place
@@ -71,7 +71,8 @@ class LetterService:
 
     async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, before: int | None) -> list:
         """The newest first (by id, which follows the numbering)."""
-        query = await self._visible(principal, tenant_code)
+        place = await readable_place(self.engine, principal, tenant_code)
+        query = _visible(principal, place)
         if year is not None:
             query = query.where(DisciplineLetter.year == year)
         if before is not None:
@@ -80,32 +81,37 @@ class LetterService:
             return (await connection.execute(query.order_by(DisciplineLetter.id.desc()).limit(first))).all()
 
     async def letter(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
-        query = (await self._visible(principal, tenant_code)).where(DisciplineLetter.id == letter_id)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
-            row = (await connection.execute(query)).one_or_none()
-            if row is None:
-                raise not_found()
-            reads = (await connection.execute(
-                select(LetterRead).where(LetterRead.letter_id == letter_id).order_by(LetterRead.read_at))).all()
-        return Letter(row, reads)
-
-    async def mark_read(self, principal: Principal, tenant_code: str, letter_id: int) -> None:
-        """The caller, a member of the office (not an auditor) who sees the letter, has read it
-        (its first reading is kept)."""
-        require_write(principal, await readable_place(self.engine, principal, tenant_code), LETTER_READERS)
-        await self.letter(principal, tenant_code, letter_id)
-        async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            await connection.execute(upsert(LetterRead).values(letter_id=letter_id, username=principal.username).on_conflict_do_nothing())
-
-    async def _visible(self, principal: Principal, tenant_code: str) -> Select:
         place = await readable_place(self.engine, principal, tenant_code)
-        office = select(Tenant.name).where(Tenant.code == tenant_code).scalar_subquery()
-        query = (
-            select(DisciplineLetter, InspectedUnit.name.label("unit_name"), office.label("office_name"))
-            .join(InspectedUnit, InspectedUnit.id == DisciplineLetter.unit_id)
-        )
-        if (units := visible_units(principal, place)) is not None:
-            query = query.where(DisciplineLetter.unit_id.in_(units))
-        return query
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return await _letter(connection, principal, place, letter_id)
+
+    async def mark_read(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
+        """The caller, a member of the office (not an auditor) who sees the letter, has read it
+        (its first reading is kept). The letter with its readings."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_write(principal, place, LETTER_READERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            await _letter(connection, principal, place, letter_id)  # visible to the caller, or NOT_FOUND
+            await connection.execute(upsert(LetterRead).values(letter_id=letter_id, username=principal.username).on_conflict_do_nothing())
+            return await _letter(connection, principal, place, letter_id)
 
 
+async def _letter(connection: AsyncConnection, principal: Principal, place: Place, letter_id: int) -> Letter:
+    row = (await connection.execute(_visible(principal, place).where(DisciplineLetter.id == letter_id))).one_or_none()
+    if row is None:
+        raise not_found()
+    reads = (await connection.execute(
+        select(LetterRead).where(LetterRead.letter_id == letter_id).order_by(LetterRead.read_at))).all()
+    return Letter(row, reads)
+
+
+def _visible(principal: Principal, place: Place) -> Select:
+    """The letters of the office the principal may see (a liaison: those to its unit)."""
+    office = select(Tenant.name).where(Tenant.code == place.code).scalar_subquery()
+    query = (
+        select(DisciplineLetter, InspectedUnit.name.label("unit_name"), office.label("office_name"))
+        .join(InspectedUnit, InspectedUnit.id == DisciplineLetter.unit_id)
+    )
+    if (units := visible_units(principal, place)) is not None:
+        query = query.where(DisciplineLetter.unit_id.in_(units))
+    return query

@@ -109,5 +109,4 @@ class LetterMutation:
     async def mark_letter_read(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> DisciplineLetter:
         principal = await info.context.writer()
         tenant_code, letter_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")
-        await service(info).mark_read(principal, tenant_code, letter_id)
-        return _detail(await service(info).letter(principal, tenant_code, letter_id))
+        return _detail(await service(info).mark_read(principal, tenant_code, letter_id))
