@@ -453,7 +453,8 @@ def worker_command() -> None:
 @app.command("demo")
 def demo_command(host: str = "127.0.0.1", port: int = 8000) -> None:
     """演示：迁移数据库，开通湖南省及其 14 个市州、122 个县市区，启动 API 和 worker。"""
-    from backend.demo import DEMO_PASSWORD, load_demo, load_demo_users
+    from backend.demo import load_demo
+    from backend.demo.offices import DEMO_PASSWORD, load_demo_users
 
     async def main(runtime: Runtime) -> None:
         summary = await upgrade_with_progress(runtime)

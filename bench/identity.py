@@ -17,7 +17,7 @@ import time
 import httpx
 from sqlalchemy import insert
 
-from backend.demo import load_demo
+from backend.demo.offices import load_offices
 from backend.embedded import ServiceUrls, running_services
 from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
@@ -90,7 +90,7 @@ async def run(args, settings: Settings, urls: ServiceUrls) -> dict:
         results["postgres"] = await server_version(runtime)
         from rich.progress import Progress
 
-        await load_demo(runtime, Progress(disable=True))
+        await load_offices(runtime, Progress(disable=True))
         users = await add_users(runtime, args.users)
         env = {
             **os.environ,

@@ -1,4 +1,5 @@
-"""The demo data set: 湖南省 with its cities and counties, and a login for every role."""
+"""The demo province's offices: 湖南省 with its 14 cities and 122 counties (real codes and
+names), and a login for every role."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from backend.identity.models import Membership, UserAccount
 from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
 from tenants.bulk_import import ImportLine, import_tenants
-from tenants.divisions import national_register
+from tenants.divisions import Division, national_register
 from tenants.scoping import tenant_session
 
 DEMO_PROVINCE = "430000"
@@ -38,40 +39,36 @@ DEMO_LOGINS = (
     DemoLogin("shuangfeng.auditor", "双峰县", "auditor", "431321"),
     DemoLogin("shuangfeng.liaison", "双峰县财政局", "liaison", "431321"),
 )
-LIAISON_UNIT = {"credit_code": "11431321MB1234567X", "name": "双峰县财政局", "unit_type": "政府机关"}
+LIAISON_UNIT_CODE = "11431321MB1234567X"  # 双峰县财政局
 
 
-async def load_demo(runtime: Runtime, progress: Progress) -> None:
+def demo_offices() -> list[Division]:
+    """The province and every office under it, by code."""
+    return sorted((d for d in national_register().values() if d.code[:2] == DEMO_PROVINCE[:2]), key=lambda d: d.code)
+
+
+async def load_offices(runtime: Runtime, progress: Progress) -> None:
     """Provision the demo province's tenants (idempotent) and fill the spare pool."""
     lines = [
         ImportLine(line=number, code=division.code, name=None, parent_code=None)
-        for number, division in enumerate(sorted(national_register().values(), key=lambda d: d.code), start=1)
-        if division.code[:2] == DEMO_PROVINCE[:2]
+        for number, division in enumerate(demo_offices(), start=1)
     ]
     provisioner = runtime.provisioner()
-    with progress:
-        task = progress.add_task("开通湖南省演示租户", total=None)
-        await import_tenants(
-            provisioner,
-            lines,
-            on_planned=lambda count: progress.update(task, total=count),
-            on_provisioned=lambda _: progress.advance(task),
-        )
-        spare_task = progress.add_task("预建备用 schema", total=runtime.settings.spare_pool_size)
-        await provisioner.refill_spares(runtime.settings.spare_pool_size, progress=lambda: progress.advance(spare_task))
+    task = progress.add_task("开通湖南省演示租户", total=None)
+    await import_tenants(
+        provisioner,
+        lines,
+        on_planned=lambda count: progress.update(task, total=count),
+        on_provisioned=lambda _: progress.advance(task),
+    )
+    spare_task = progress.add_task("预建备用 schema", total=runtime.settings.spare_pool_size)
+    await provisioner.refill_spares(runtime.settings.spare_pool_size, progress=lambda: progress.advance(spare_task))
 
 
 async def _liaison_unit(runtime: Runtime, code: str) -> int:
-    async with tenant_session(runtime.engine, code) as session, session.begin():
-        unit_id = (
-            await session.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT["credit_code"]))
-        ).scalar()
-        if unit_id is None:
-            unit = InspectedUnit(**LIAISON_UNIT)
-            session.add(unit)
-            await session.flush()
-            unit_id = unit.id
-    return unit_id
+    """The demo liaison's unit, which the inspections step registered."""
+    async with tenant_session(runtime.engine, code) as session:
+        return (await session.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE))).scalar_one()
 
 
 async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:

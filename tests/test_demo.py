@@ -1,0 +1,52 @@
+"""`xuncha demo`'s data set: the whole 湖南省, its logins, and a year of inspection work with
+ledgers in every state, generated through the domain services (so the bank matches)."""
+
+from __future__ import annotations
+
+import time
+
+from rich.progress import Progress
+from sqlalchemy import text
+
+from backend.demo import load_demo
+from backend.demo.offices import DEMO_LOGINS, DEMO_PASSWORD, load_demo_users
+from backend.ledger.workflow import LEDGER_STATES
+from problem_bank.projection import verify_snapshot
+from tests.identity import Api
+
+
+async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_twice(runtime):
+    await runtime.upgrade_all()
+    started = time.perf_counter()
+    await load_demo(runtime, Progress(disable=True))
+    elapsed = time.perf_counter() - started
+    logins = await load_demo_users(runtime)
+    print(f"demo loaded in {elapsed:.1f} s")
+
+    async with runtime.engine.connect() as connection:
+        levels = dict((await connection.execute(text("SELECT level, count(*) FROM tenancy.tenant GROUP BY level"))).all())
+        states = dict((await connection.execute(text(
+            "SELECT state, count(*) FROM problem_bank.problem GROUP BY state"))).all())
+        overdue = (await connection.execute(text(
+            "SELECT count(*) FROM problem_bank.problem WHERE state <> '已销号' AND deadline < current_date"))).scalar_one()
+        kinds = (await connection.execute(text("SELECT count(DISTINCT left(taxonomy_code, 7)) FROM problem_bank.problem"))).scalar_one()
+        findings = sum(states.values())
+        liaison_findings = (await connection.execute(text(
+            "SELECT count(*) FROM t431321.finding f JOIN t431321.inspected_unit u ON u.id = f.unit_id"
+            " WHERE u.credit_code = '11431321MB1234567X'"))).scalar_one()
+    drifts = [await verify_snapshot(runtime.engine, code) for code in ("431321", "431300", "433127")]
+
+    await load_demo(runtime, Progress(disable=True))  # a restarted demo adds nothing
+    async with runtime.engine.connect() as connection:
+        again = (await connection.execute(text("SELECT count(*) FROM problem_bank.problem"))).scalar_one()
+
+    async with Api(runtime) as api:
+        signed_in = [(await api.call('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }',
+                                     None, u=login.username, p=DEMO_PASSWORD))["data"]["login"] is not None for login in logins]
+
+    assert levels == {"province": 1, "city": 14, "county": 122}
+    assert set(states) == set(LEDGER_STATES) and min(states.values()) >= 40
+    assert overdue > 20 and kinds == 16  # some overdue; the whole taxonomy in use
+    assert 136 * 4 <= findings <= 136 * 8 and again == findings
+    assert liaison_findings >= 1 and all(drift.in_step for drift in drifts)
+    assert len(logins) == len(DEMO_LOGINS) and all(signed_in)
