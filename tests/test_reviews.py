@@ -208,6 +208,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         ]
         review = (await api.call(OPEN, writer, l=person))["data"]["openLeaderReview"]
         duplicate = error_code(await api.call(OPEN, writer, l=person))
+        moved = error_code(await api.call(UPDATE, writer, id=person, v=1, i=leader("张三", "COUNTY", "2023-03-01", unit="2")))
         rid = review["id"]
         refused_stage = [
             error_code(await api.call(STAGE, writer, id=rid, v=1, s="MOBILIZATION", d="2026-09-02")),  # 审前告知 comes first
@@ -239,7 +240,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
     assert refused_open == ["INVALID_ROUND", "INVALID_KIND", "INVALID_YEAR", "NOT_FOUND", "INVALID_YEAR"]
     assert review == {"id": rid, "kind": TERM, "year": 2026, "state": "进行中", "nextStage": "审前告知", "version": 1,
                       "leader": {"name": "张三"}}
-    assert duplicate == "DUPLICATE"
+    assert duplicate == "DUPLICATE" and moved == "LEADER_UNDER_REVIEW"
     assert refused_stage == ["STAGE_OUT_OF_ORDER", "INVALID_DATE", "INVALID_TEXT", "STALE_VERSION", "FORBIDDEN"]
     assert "ReviewStageName" in bad_enum["errors"][0]["message"]
     assert first == {"version": 2, "nextStage": "动员部署", "stages": [{"stage": "审前告知", "heldOn": "2026-09-02", "notes": "书面通知被审核人及单位"}]}

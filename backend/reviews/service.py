@@ -153,10 +153,14 @@ class ReviewService:
 
     async def update_leader(self, principal: Principal, tenant_code: str, leader_id: int, version: int, data: LeaderData,
                             request_id: str | None):
-        """Correct a leader's record (unit, name, post, level, appointment) if unchanged since `version`."""
+        """Correct a leader's record (unit, name, post, level, appointment) if unchanged since `version`;
+        the unit stays once the leader has a review (its round covers that unit)."""
         await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             before = await _locked_leader(connection, leader_id, version)
+            if data.unit_id != before.unit_id and (await connection.execute(
+                    select(LeaderReview.id).where(LeaderReview.leader_id == leader_id).limit(1))).first() is not None:
+                raise DomainError("LEADER_UNDER_REVIEW", "该领导干部已有审核记录，不能改到其他单位", field="unitId")
             await _require_unit(connection, data.unit_id)
             if before.left_on is not None and data.appointed_on > before.left_on:
                 raise DomainError("INVALID_DATE", "任职时间不能晚于离任时间", field="appointedOn")
@@ -222,14 +226,14 @@ class ReviewService:
 
     # -- reviews ---------------------------------------------------------------------------
 
-    async def reviews(self, principal: Principal, tenant_code: str, *, year: int | None, first: int, after: int | None) -> list:
-        """Newest first."""
+    async def reviews(self, principal: Principal, tenant_code: str, *, year: int | None, first: int, before: int | None) -> list:
+        """Newest first; `before`: the last id of the previous page."""
         await self._reader(principal, tenant_code)
         query = reviews_query().order_by(LeaderReview.id.desc()).limit(first)
         if year is not None:
             query = query.where(LeaderReview.year == year)
-        if after is not None:
-            query = query.where(LeaderReview.id < after)
+        if before is not None:
+            query = query.where(LeaderReview.id < before)
         async with tenant_engine(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query)).all()
 

@@ -146,7 +146,7 @@ async def problems_by_review(connection: AsyncConnection, tenant_code: str, ids:
     return {review_id: problems[review_id] for review_id in ids}
 
 
-@strawberry.type(description="一次领导干部审核（三责联审）；报告打印版见 GET /reviews/{租户代码}/{id}/report")
+@strawberry.type(name="LeaderReview", description="一次领导干部审核（三责联审）；报告打印版见 GET /reviews/{租户代码}/{id}/report")
 class Review:
     id: strawberry.ID
     leader_id: strawberry.ID
@@ -186,7 +186,7 @@ class Review:
         return info.context.loaders(problems_by_review).load(self.key)
 
 
-@strawberry.type(description="年度审核计划中的一名领导干部：是否必审、审核类型及理由")
+@strawberry.type(name="ReviewPlanEntry", description="年度审核计划中的一名领导干部：是否必审、审核类型及理由")
 class PlanEntry:
     leader: Leader
     required: bool = strawberry.field(description="true 必审；false 可审")
@@ -209,7 +209,7 @@ class LeaderInput:
                             appointed_on=self.appointed_on, today=office_today())
 
 
-@strawberry.input(description="开展审核")
+@strawberry.input(name="OpenLeaderReviewInput", description="开展审核")
 class OpenReviewInput:
     leader_id: strawberry.ID
     round_id: strawberry.ID = strawberry.field(description="覆盖该领导干部所在单位的“三责联审”轮次")
@@ -265,7 +265,7 @@ class ReviewQuery:
     ) -> list[Review]:
         tenant_code = check_code(tenant_code, field="tenantCode")
         rows = await service(info).reviews(await info.context.principal(), tenant_code, year=year, first=page_size(info, first),
-                                           after=optional_id(before, "before"))
+                                           before=optional_id(before, "before"))
         return [Review.from_row(row, tenant_code) for row in rows]
 
     @strawberry.field(description="一次领导干部审核")
