@@ -1,5 +1,5 @@
 """The Litestar application: GraphQL at /graphql (GraphiQL on; subscriptions over
-graphql-transport-ws), evidence files at /evidence, ledger exports, printable letters,
+graphql-transport-ws), evidence files at /evidence, ledger exports, printable letters and review reports,
 /healthz and /readyz."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template
 from backend.letters.routes import print_letter
+from backend.reviews.routes import review_report
 from backend.runtime import Runtime
 from backend.schema import build_schema
 from backend.settings import Settings
@@ -77,7 +78,7 @@ def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
         route_handlers=[graphql_controller(settings), healthz, readyz, upload_evidence, download_evidence, export_ledger,
-                        findings_template, print_letter],
+                        findings_template, print_letter, review_report],
         exception_handlers={DomainError: domain_error_response},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

@@ -28,6 +28,7 @@ from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
+from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
@@ -36,12 +37,12 @@ from backend.settings import EdgeLimits
 Query = merge_types(
     "Query",
     (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
-     SupervisionQuery, LetterQuery),
+     SupervisionQuery, LetterQuery, ReviewQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation),
+     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation, ReviewMutation),
 )
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))

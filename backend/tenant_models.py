@@ -7,11 +7,13 @@ from backend.evidence.models import EvidenceFile
 from backend.findings.models import Finding
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
+from backend.reviews.models import Leader, LeaderReview, ReviewProblem, ReviewStage
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.units.models import InspectedUnit
 
 __all__ = [
     "AuditEvent", "DisciplineLetter", "EventEvidence", "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit",
-    "InspectionRound", "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "RoundMember", "RoundUnit", "SelfCheck",
+    "InspectionRound", "Leader", "LeaderReview", "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "ReviewProblem",
+    "ReviewStage", "RoundMember", "RoundUnit", "SelfCheck",
     "TenantBase",
 ]

@@ -19,6 +19,7 @@ from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.identity.service import IdentityService
+from backend.reviews.models import STAGES
 from backend.schema import schema
 from tenants.access import Scope
 from tenants.models import Tenant
@@ -302,6 +303,37 @@ async def letter_to_unit(world: World, actor: Actor, target: str) -> dict:
     return {"c": CODES[target], "i": str(letter)}
 
 
+async def leader_under_review(world: World, target: str, *, review: bool = True, stages: int = 0) -> dict:
+    """A new county-level leader of unit 1 (the liaisons' unit) and a 三责联审 round covering
+    that unit; with an open 2026 review of the leader, version 1, holding its first `stages` stages."""
+    schema = f"t{CODES[target]}"
+    async with world.runtime.engine.begin() as connection:
+        leader = (await connection.execute(text(
+            f"INSERT INTO {schema}.leader (unit_id, name, post, level, appointed_on) VALUES (1, '张三', '局长', '县级', '2020-01-01')"
+            " RETURNING id"))).scalar_one()
+        round_id = (await connection.execute(text(
+            f"INSERT INTO {schema}.inspection_round (kind, name, starts_on) VALUES ('三责联审', '三责联审', '2026-03-01') RETURNING id"
+        ))).scalar_one()
+        await connection.execute(text(f"INSERT INTO {schema}.round_unit (round_id, unit_id) VALUES ({round_id}, 1)"))
+        review_id = None
+        if review:
+            review_id = (await connection.execute(text(
+                f"INSERT INTO {schema}.leader_review (leader_id, round_id, kind, year, opened_by)"
+                f" VALUES ({leader}, {round_id}, '任中审核', 2026, 'matrix') RETURNING id"))).scalar_one()
+            for position, stage in enumerate(STAGES[:stages], start=1):
+                await connection.execute(text(
+                    f"INSERT INTO {schema}.review_stage (review_id, position, stage, held_on, recorded_by)"
+                    f" VALUES ({review_id}, {position}, :s, '2026-03-02', 'matrix')"), {"s": stage})
+    return {"c": CODES[target], "l": str(leader), "r": str(round_id), "i": str(review_id)}
+
+
+def under_review(**options) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: leader_under_review(world, target, **options)
+
+
+LEADER_INPUT = "{unitId: \"1\", name: \"李四\", post: \"局长\", level: COUNTY, appointedOn: \"2020-01-01\"}"
+
+
 def channel_read_outcome(actor: Actor, target: str) -> str | None:
     """An office's channels (webhooks, delivery log) are its admins' to see."""
     if not actor.reads(target):
@@ -390,6 +422,29 @@ OPERATIONS = [
               guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
     Operation("markLetterRead", "mutation($c: String!, $i: ID!) { markLetterRead(tenantCode: $c, id: $i) { id } }",
               guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher", "liaison")), letter_to_unit),
+    Operation("leaders", "query($c: String!) { leaders(tenantCode: $c) { id unit { name } } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("reviewPlan", "query($c: String!) { reviewPlan(tenantCode: $c, year: 2026) { leader { name } required reason } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("leaderReviews", "query($c: String!) { leaderReviews(tenantCode: $c) { id leader { name } stages { stage } problems { code } } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("leaderReview", "query($c: String!, $i: ID!) { leaderReview(tenantCode: $c, id: $i) { id stages { stage } } }",
+              guarded(children_outcome, writes=False), under_review()),
+    Operation("addLeader", "mutation($c: String!) { addLeader(tenantCode: $c, input: " + LEADER_INPUT + ") { id } }",
+              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("updateLeader", "mutation($c: String!, $l: ID!) { updateLeader(tenantCode: $c, id: $l, version: 1, input: " + LEADER_INPUT
+              + ") { version } }", guarded(unit_write_outcome), under_review(review=False)),
+    Operation("recordLeaderLeaving", "mutation($c: String!, $l: ID!) { recordLeaderLeaving(tenantCode: $c, id: $l, version: 1, "
+              "leftOn: \"2026-03-01\", reason: PROMOTED) { version } }", guarded(unit_write_outcome), under_review(review=False)),
+    Operation("openLeaderReview", "mutation($c: String!, $l: ID!, $r: ID!) { openLeaderReview(tenantCode: $c, input: {leaderId: $l, "
+              "roundId: $r, year: 2026, kind: IN_TERM}) { id } }", guarded(unit_write_outcome), under_review(review=False)),
+    Operation("recordReviewStage", "mutation($c: String!, $i: ID!) { recordReviewStage(tenantCode: $c, id: $i, version: 1, stage: PRE_NOTICE, "
+              "heldOn: \"2026-03-02\") { version } }", guarded(unit_write_outcome), under_review()),
+    Operation("recordReviewProblem", "mutation($c: String!, $i: ID!) { recordReviewProblem(tenantCode: $c, id: $i, input: {taxonomyCode: "
+              "\"C03.K01.M01\", description: \"超职数配备\", severity: \"一般\", foundOn: \"2026-03-02\", deadline: \"2026-06-30\"}) { id } }",
+              guarded(unit_write_outcome), under_review()),
+    Operation("closeLeaderReview", "mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, "
+              "conclusion: \"履职良好\") { state } }", guarded(unit_write_outcome), under_review(stages=len(STAGES))),
     Operation("escalations", "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",

@@ -1,0 +1,102 @@
+"""Leader responsibility reviews (三责联审): the leaders of inspected units, the reviews of
+them (离任审核 on leaving office, 任中审核 during a term), the stages each review goes
+through, and the problems it found (findings in the ledger).
+
+Leaders' personal data is kept minimal: name, post, unit, level and the dates of the post."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import TenantBase
+from backend.findings.models import Finding
+from backend.rounds.models import InspectionRound
+from backend.units.models import InspectedUnit
+
+# 职务层级: the tenure rules of planning.py read it.
+LEADER_LEVELS = ("县级", "乡镇", "市直部门", "县直部门", "其他")
+LEAVING_REASONS = ("任期届满", "提拔", "交流", "轮岗", "免职", "辞职", "降职", "退休")
+REVIEW_KINDS = ("离任审核", "任中审核")
+REVIEW_STATES = ("进行中", "已完成")
+# The stages of a review, in the order they happen.
+STAGES = ("审前告知", "动员部署", "个人述职", "民主评议", "个别访谈", "实地查验", "情况汇总", "信息反馈", "整改落实", "跟踪督导", "检查验收")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Leader(TenantBase):
+    __tablename__ = "leader"
+    __table_args__ = (
+        CheckConstraint(_one_of("level", LEADER_LEVELS), name="leader_level"),
+        CheckConstraint(_one_of("leaving_reason", LEAVING_REASONS), name="leader_leaving_reason"),
+        CheckConstraint("(left_on IS NULL) = (leaving_reason IS NULL)", name="leader_leaving"),
+        CheckConstraint("left_on IS NULL OR left_on >= appointed_on", name="leader_tenure"),
+        Index("leader_unit_idx", "unit_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
+    name: Mapped[str] = mapped_column(String(64))
+    post: Mapped[str] = mapped_column(String(64))  # 职务, e.g. 局长
+    level: Mapped[str] = mapped_column(String(8))
+    appointed_on: Mapped[date]  # 任现职时间
+    left_on: Mapped[date | None]  # 离任时间
+    leaving_reason: Mapped[str | None] = mapped_column(String(8))
+    version: Mapped[int] = mapped_column(server_default="1")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LeaderReview(TenantBase):
+    """One review of a leader, for a plan year, carried out within a 三责联审 round."""
+
+    __tablename__ = "leader_review"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", REVIEW_KINDS), name="leader_review_kind"),
+        CheckConstraint(_one_of("state", REVIEW_STATES), name="leader_review_state"),
+        CheckConstraint("(state = '已完成') = (closed_at IS NOT NULL)", name="leader_review_closed_at"),
+        UniqueConstraint("leader_id", "year", name="leader_review_leader_year_key"),
+        Index("leader_review_year_idx", "year", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey(Leader.id))
+    round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
+    kind: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int]
+    state: Mapped[str] = mapped_column(String(8), server_default="进行中")
+    conclusion: Mapped[str | None] = mapped_column(Text)  # 审核结论, written on closing
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(server_default="1")
+
+
+class ReviewStage(TenantBase):
+    """A stage of a review as it was held (recorded in STAGES order, once each)."""
+
+    __tablename__ = "review_stage"
+    __table_args__ = (CheckConstraint(_one_of("stage", STAGES), name="review_stage_stage"),)
+
+    review_id: Mapped[int] = mapped_column(ForeignKey(LeaderReview.id), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 1-based index in STAGES
+    stage: Mapped[str] = mapped_column(String(8))
+    held_on: Mapped[date]
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ReviewProblem(TenantBase):
+    """A problem a review found: a finding in the ledger (and the problem bank)."""
+
+    __tablename__ = "review_problem"
+    __table_args__ = (Index("review_problem_review_idx", "review_id"),)
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey(Finding.id), primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey(LeaderReview.id))

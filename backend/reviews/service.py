@@ -1,0 +1,395 @@
+"""Leaders, the year's review plan, and reviews through their stages to the findings they
+raise. An office's admins and inspectors write; its members and the offices above it read
+(auditors too); liaisons see none of it (leaders' records are personnel data, not the
+unit's rectification work). Every change is audited in its own transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import aliased
+
+from backend.audit.service import record_audit
+from backend.db import violated_constraint
+from backend.findings.models import Finding
+from backend.findings.service import FindingData, insert_finding
+from backend.ledger.models import LedgerEntry
+from backend.reviews import planning
+from backend.reviews.models import LEADER_LEVELS, LEAVING_REASONS, STAGES, Leader, LeaderReview, ReviewProblem, ReviewStage
+from backend.rounds.models import InspectionRound, RoundUnit
+from backend.text import clean_text
+from backend.units.models import InspectedUnit
+from tenants.access import Place, Principal, Role, not_found, require_subtree_read, require_write
+from tenants.errors import DomainError
+from tenants.models import Tenant
+from tenants.registry import clean_name, readable_place
+from tenants.scoping import tenant_engine
+
+REVIEW_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
+REVIEW_ROUND_KIND = "三责联审"
+OPEN, CLOSED = "进行中", "已完成"
+FIRST_YEAR = 2000
+
+
+@dataclass(frozen=True)
+class LeaderData:
+    unit_id: int
+    name: str
+    post: str
+    level: str
+    appointed_on: date
+
+
+def check_leader(*, unit_id: int, name: str, post: str, level: str, appointed_on: date, today: date) -> LeaderData:
+    if level not in LEADER_LEVELS:
+        raise DomainError("INVALID_LEVEL", f"职务层级须为：{'、'.join(LEADER_LEVELS)}", field="level")
+    if appointed_on > today:
+        raise DomainError("INVALID_DATE", "任职时间不能晚于今天", field="appointedOn")
+    return LeaderData(unit_id=unit_id, name=clean_name(name, field="name"), post=clean_name(post, field="post"), level=level,
+                      appointed_on=appointed_on)
+
+
+def check_year(year: int, today: date) -> int:
+    if not FIRST_YEAR <= year <= today.year + 1:
+        raise DomainError("INVALID_YEAR", f"年度须在 {FIRST_YEAR} 到 {today.year + 1} 之间", field="year")
+    return year
+
+
+def facts_of(row, last_in_term_review_year: int | None = None) -> planning.LeaderFacts:
+    return planning.LeaderFacts(row.level, row.appointed_on, row.left_on, row.leaving_reason, last_in_term_review_year)
+
+
+def _leader_snapshot(row) -> dict:
+    return {"unit_id": row.unit_id, "name": row.name, "post": row.post, "level": row.level,
+            "appointed_on": row.appointed_on.isoformat(), "left_on": row.left_on.isoformat() if row.left_on else None,
+            "leaving_reason": row.leaving_reason, "version": row.version}
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    leader: object  # a Leader row
+    selection: planning.Selection
+    review_id: int | None  # the review opened for this plan year, if any
+    review_state: str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    review: object  # reviews_query columns plus the office's, unit's and round's names
+    stages: list
+    problems: list
+
+
+def reviews_query() -> Select:
+    """Reviews with how many stages they have recorded (recorded_stages)."""
+    recorded = select(func.count()).where(ReviewStage.review_id == LeaderReview.id).scalar_subquery()
+    return select(LeaderReview, recorded.label("recorded_stages"))
+
+
+async def stage_rows(connection: AsyncConnection, review_ids: list[int]) -> list:
+    return (await connection.execute(
+        select(ReviewStage).where(ReviewStage.review_id.in_(review_ids)).order_by(ReviewStage.review_id, ReviewStage.position))).all()
+
+
+async def problem_rows(connection: AsyncConnection, review_ids: list[int]) -> list:
+    """The findings the reviews raised, with their ledger state and deadline."""
+    return (await connection.execute(
+        select(ReviewProblem.review_id, Finding.id, Finding.code, Finding.description, Finding.severity, Finding.found_on,
+               LedgerEntry.state, LedgerEntry.deadline)
+        .join(Finding, Finding.id == ReviewProblem.finding_id).join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
+        .where(ReviewProblem.review_id.in_(review_ids)).order_by(ReviewProblem.review_id, Finding.id))).all()
+
+
+class ReviewService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _reader(self, principal: Principal, tenant_code: str) -> Place:
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_subtree_read(principal, place)  # a liaison: FORBIDDEN
+        return place
+
+    async def _writer(self, principal: Principal, tenant_code: str) -> Place:
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_write(principal, place, REVIEW_WRITERS)
+        return place
+
+    # -- leaders ---------------------------------------------------------------------------
+
+    async def leaders(self, principal: Principal, tenant_code: str, *, unit_id: int | None, include_left: bool, first: int,
+                      after: int | None) -> list:
+        await self._reader(principal, tenant_code)
+        query = select(Leader).order_by(Leader.id).limit(first)
+        if unit_id is not None:
+            query = query.where(Leader.unit_id == unit_id)
+        if not include_left:
+            query = query.where(Leader.left_on.is_(None))
+        if after is not None:
+            query = query.where(Leader.id > after)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(query)).all()
+
+    async def leader(self, principal: Principal, tenant_code: str, leader_id: int):
+        await self._reader(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            row = (await connection.execute(select(Leader).where(Leader.id == leader_id))).one_or_none()
+        if row is None:
+            raise not_found()
+        return row
+
+    async def add_leader(self, principal: Principal, tenant_code: str, data: LeaderData, request_id: str | None):
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            await _require_unit(connection, data.unit_id)
+            row = (await connection.execute(insert(Leader).values(**dataclasses.asdict(data)).returning(Leader))).one()
+            await record_audit(connection, tenant_code, actor=principal.username, action="leader.added", entity="leader",
+                               entity_id=str(row.id), after=_leader_snapshot(row), request_id=request_id)
+        return row
+
+    async def update_leader(self, principal: Principal, tenant_code: str, leader_id: int, version: int, data: LeaderData,
+                            request_id: str | None):
+        """Correct a leader's record (unit, name, post, level, appointment) if unchanged since `version`;
+        the unit stays once the leader has a review (its round covers that unit)."""
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            before = await _locked_leader(connection, leader_id, version)
+            if data.unit_id != before.unit_id and (await connection.execute(
+                    select(LeaderReview.id).where(LeaderReview.leader_id == leader_id).limit(1))).first() is not None:
+                raise DomainError("LEADER_UNDER_REVIEW", "该领导干部已有审核记录，不能改到其他单位", field="unitId")
+            await _require_unit(connection, data.unit_id)
+            if before.left_on is not None and data.appointed_on > before.left_on:
+                raise DomainError("INVALID_DATE", "任职时间不能晚于离任时间", field="appointedOn")
+            row = (await connection.execute(
+                update(Leader).where(Leader.id == leader_id)
+                .values(**dataclasses.asdict(data), version=Leader.version + 1, updated_at=func.now()).returning(Leader))).one()
+            await record_audit(connection, tenant_code, actor=principal.username, action="leader.updated", entity="leader",
+                               entity_id=str(leader_id), before=_leader_snapshot(before), after=_leader_snapshot(row),
+                               request_id=request_id)
+        return row
+
+    async def record_leaving(self, principal: Principal, tenant_code: str, leader_id: int, version: int, left_on: date,
+                             reason: str, today: date, request_id: str | None):
+        """离任: the leader left the post on `left_on` for `reason` (once; a new post is a new leader record)."""
+        if reason not in LEAVING_REASONS:
+            raise DomainError("INVALID_REASON", f"离任原因须为：{'、'.join(LEAVING_REASONS)}", field="reason")
+        if left_on > today:
+            raise DomainError("INVALID_DATE", "离任时间不能晚于今天", field="leftOn")
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            before = await _locked_leader(connection, leader_id, version)
+            if before.left_on is not None:
+                raise DomainError("ALREADY_LEFT", f"该领导干部已于 {before.left_on.isoformat()} 离任", field="id")
+            if left_on < before.appointed_on:
+                raise DomainError("INVALID_DATE", "离任时间不能早于任职时间", field="leftOn")
+            row = (await connection.execute(
+                update(Leader).where(Leader.id == leader_id)
+                .values(left_on=left_on, leaving_reason=reason, version=Leader.version + 1, updated_at=func.now())
+                .returning(Leader))).one()
+            await record_audit(connection, tenant_code, actor=principal.username, action="leader.left", entity="leader",
+                               entity_id=str(leader_id), before=_leader_snapshot(before), after=_leader_snapshot(row),
+                               request_id=request_id)
+        return row
+
+    # -- the plan --------------------------------------------------------------------------
+
+    async def plan(self, principal: Principal, tenant_code: str, year: int, *, required_only: bool) -> list[PlanItem]:
+        """Every leader on the plan of `year` (in office during it), must-review first, in one statement."""
+        await self._reader(principal, tenant_code)
+        past = aliased(LeaderReview)
+        earlier = (
+            select(func.max(past.year))
+            .where(past.leader_id == Leader.id, past.kind == planning.IN_TERM, past.year < year)
+            .correlate(Leader).scalar_subquery()
+        )
+        this_year = and_(LeaderReview.leader_id == Leader.id, LeaderReview.year == year)
+        query = (
+            select(Leader, earlier.label("last_in_term_review_year"), LeaderReview.id.label("review_id"),
+                   LeaderReview.state.label("review_state"))
+            .outerjoin(LeaderReview, this_year)
+            .where(Leader.appointed_on <= planning.reference_date(year),
+                   Leader.left_on.is_(None) | (Leader.left_on >= date(year, 1, 1)))
+            .order_by(Leader.unit_id, Leader.id)
+        )
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            rows = (await connection.execute(query)).all()
+        items = []
+        for row in rows:
+            selection = planning.select(facts_of(row, row.last_in_term_review_year), year)
+            if selection is not None and (selection.required or not required_only):
+                items.append(PlanItem(row, selection, row.review_id, row.review_state))
+        return sorted(items, key=lambda item: not item.selection.required)
+
+    # -- reviews ---------------------------------------------------------------------------
+
+    async def reviews(self, principal: Principal, tenant_code: str, *, year: int | None, first: int, before: int | None) -> list:
+        """Newest first; `before`: the last id of the previous page."""
+        await self._reader(principal, tenant_code)
+        query = reviews_query().order_by(LeaderReview.id.desc()).limit(first)
+        if year is not None:
+            query = query.where(LeaderReview.year == year)
+        if before is not None:
+            query = query.where(LeaderReview.id < before)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(query)).all()
+
+    async def review(self, principal: Principal, tenant_code: str, review_id: int):
+        await self._reader(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            return await _review(connection, review_id)
+
+    async def open_review(self, principal: Principal, tenant_code: str, *, leader_id: int, round_id: int, year: int, kind: str,
+                          today: date, request_id: str | None):
+        """Open a review of a leader for a plan year, within a 三责联审 round covering the leader's unit."""
+        check_year(year, today)
+        if kind not in (planning.LEAVING, planning.IN_TERM):
+            raise DomainError("INVALID_KIND", "审核类型须为：离任审核、任中审核", field="kind")
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            leader = (await connection.execute(select(Leader).where(Leader.id == leader_id))).one_or_none()
+            if leader is None:
+                raise DomainError("NOT_FOUND", "领导干部不存在", field="leaderId")
+            facts = facts_of(leader)
+            if not planning.on_the_plan(facts, year):
+                raise DomainError("INVALID_YEAR", f"该领导干部 {year} 年不在任", field="year")
+            if kind == planning.LEAVING and not planning.leaves_in(facts, year):
+                raise DomainError("INVALID_KIND", f"该领导干部不是在 {year} 年离任的，不能进行该年度的离任审核", field="kind")
+            round_kind = (await connection.execute(
+                select(InspectionRound.kind).join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
+                .where(InspectionRound.id == round_id, RoundUnit.unit_id == leader.unit_id))).scalar_one_or_none()
+            if round_kind != REVIEW_ROUND_KIND:
+                raise DomainError("INVALID_ROUND", f"须在覆盖该领导干部所在单位的“{REVIEW_ROUND_KIND}”轮次中开展审核", field="roundId")
+            try:
+                review_id = (await connection.execute(
+                    insert(LeaderReview).values(leader_id=leader_id, round_id=round_id, kind=kind, year=year,
+                                                opened_by=principal.username).returning(LeaderReview.id))).scalar_one()
+            except IntegrityError as error:
+                if violated_constraint(error) != "leader_review_leader_year_key":
+                    raise
+                raise DomainError("DUPLICATE", f"该领导干部 {year} 年度的审核已经开展", field="leaderId") from None
+            await record_audit(connection, tenant_code, actor=principal.username, action="review.opened", entity="leader_review",
+                               entity_id=str(review_id), after={"leader_id": leader_id, "round_id": round_id, "kind": kind,
+                                                                "year": year}, request_id=request_id)
+            return await _review(connection, review_id)
+
+    async def record_stage(self, principal: Principal, tenant_code: str, review_id: int, version: int, *, stage: str,
+                           held_on: date, notes: str | None, today: date, request_id: str | None):
+        """Record the next stage of an open review: stages go in their fixed order, once each,
+        on dates that do not go backwards."""
+        if stage not in STAGES:
+            raise DomainError("INVALID_STAGE", f"审核阶段须为：{'、'.join(STAGES)}", field="stage")
+        notes = clean_text(notes, "notes", required=False)
+        if held_on > today:
+            raise DomainError("INVALID_DATE", "阶段日期不能晚于今天", field="heldOn")
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            review = await _locked_review(connection, review_id, version)
+            done = (await connection.execute(
+                select(ReviewStage).where(ReviewStage.review_id == review_id).order_by(ReviewStage.position))).all()
+            if len(done) == len(STAGES):
+                raise DomainError("STAGE_OUT_OF_ORDER", "各阶段均已记录，请结束审核", field="stage")
+            expected = STAGES[len(done)]
+            if stage != expected:
+                raise DomainError("STAGE_OUT_OF_ORDER", f"阶段须按顺序记录，下一阶段应为“{expected}”", field="stage")
+            if done and held_on < done[-1].held_on:
+                raise DomainError("INVALID_DATE", f"阶段日期不能早于上一阶段（{done[-1].held_on.isoformat()}）", field="heldOn")
+            await connection.execute(insert(ReviewStage).values(
+                review_id=review_id, position=len(done) + 1, stage=stage, held_on=held_on, notes=notes, recorded_by=principal.username))
+            await connection.execute(update(LeaderReview).where(LeaderReview.id == review_id).values(version=LeaderReview.version + 1))
+            await record_audit(connection, tenant_code, actor=principal.username, action="review.stage_recorded",
+                               entity="leader_review", entity_id=str(review_id),
+                               before={"version": review.version},
+                               after={"stage": stage, "held_on": held_on.isoformat(), "notes": notes, "version": review.version + 1},
+                               request_id=request_id)
+            return await _review(connection, review_id)
+
+    async def record_problem(self, principal: Principal, tenant_code: str, review_id: int, data: FindingData,
+                             request_id: str | None) -> int:
+        """A problem the open review found becomes a finding on the leader's unit in the review's
+        round (its ledger entry and problem-bank row come with it), linked to the review. The
+        finding carries no personal data of the leader. The finding's id."""
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            review = await _locked_review(connection, review_id, None)
+            unit_id = (await connection.execute(select(Leader.unit_id).where(Leader.id == review.leader_id))).scalar_one()
+            finding_id = await insert_finding(connection, tenant_code, dataclasses.replace(data, round_id=review.round_id, unit_id=unit_id),
+                                              principal.username, request_id)
+            await connection.execute(insert(ReviewProblem).values(finding_id=finding_id, review_id=review_id))
+            await record_audit(connection, tenant_code, actor=principal.username, action="review.problem_recorded",
+                               entity="leader_review", entity_id=str(review_id), after={"finding_id": finding_id},
+                               request_id=request_id)
+        return finding_id
+
+    async def close_review(self, principal: Principal, tenant_code: str, review_id: int, version: int, conclusion: str,
+                           request_id: str | None):
+        """已完成: every stage recorded, with the review's conclusion (审核结论)."""
+        conclusion = clean_text(conclusion, "conclusion", required=True)
+        await self._writer(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            review = await _locked_review(connection, review_id, version)
+            recorded = (await connection.execute(
+                select(func.count()).where(ReviewStage.review_id == review_id))).scalar_one()
+            if recorded < len(STAGES):
+                raise DomainError("STAGES_INCOMPLETE", f"尚有阶段未记录（下一阶段：“{STAGES[recorded]}”），不能结束审核", field="id")
+            await connection.execute(update(LeaderReview).where(LeaderReview.id == review_id).values(
+                state=CLOSED, conclusion=conclusion, closed_at=func.now(), version=LeaderReview.version + 1))
+            await record_audit(connection, tenant_code, actor=principal.username, action="review.closed", entity="leader_review",
+                               entity_id=str(review_id), before={"state": review.state, "version": review.version},
+                               after={"state": CLOSED, "conclusion": conclusion, "version": review.version + 1}, request_id=request_id)
+            return await _review(connection, review_id)
+
+    async def report(self, principal: Principal, tenant_code: str, review_id: int) -> Report:
+        """What the printable report shows: the review, its leader, unit, round and office, stages and problems."""
+        await self._reader(principal, tenant_code)
+        office = select(Tenant.name).where(Tenant.code == tenant_code).scalar_subquery()
+        query = (
+            reviews_query()
+            .add_columns(Leader.name.label("leader_name"), Leader.post, Leader.level, Leader.appointed_on, Leader.left_on,
+                         Leader.leaving_reason, InspectedUnit.name.label("unit_name"), InspectionRound.name.label("round_name"),
+                         office.label("office_name"))
+            .join(Leader, Leader.id == LeaderReview.leader_id).join(InspectedUnit, InspectedUnit.id == Leader.unit_id)
+            .join(InspectionRound, InspectionRound.id == LeaderReview.round_id)
+            .where(LeaderReview.id == review_id)
+        )
+        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+            if row is None:
+                raise not_found()
+            return Report(row, await stage_rows(connection, [review_id]), await problem_rows(connection, [review_id]))
+
+
+async def _require_unit(connection: AsyncConnection, unit_id: int) -> None:
+    if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == unit_id))).first() is None:
+        raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
+
+
+async def _locked_leader(connection: AsyncConnection, leader_id: int, version: int):
+    row = (await connection.execute(select(Leader).where(Leader.id == leader_id).with_for_update())).one_or_none()
+    if row is None:
+        raise not_found()
+    if row.version != version:
+        raise DomainError("STALE_VERSION", f"该领导干部信息已被他人修改（当前版本 {row.version}），请刷新后重试", field="version")
+    return row
+
+
+async def _locked_review(connection: AsyncConnection, review_id: int, version: int | None):
+    """The open review, locked, if unchanged since `version` (None: not checked)."""
+    row = (await connection.execute(select(LeaderReview).where(LeaderReview.id == review_id).with_for_update())).one_or_none()
+    if row is None:
+        raise not_found()
+    if version is not None and row.version != version:
+        raise DomainError("STALE_VERSION", f"该审核已被他人更新（当前版本 {row.version}），请刷新后重试", field="version")
+    if row.state != OPEN:
+        raise DomainError("REVIEW_CLOSED", "该审核已经结束，不能再记录", field="id")
+    return row
+
+
+async def _review(connection: AsyncConnection, review_id: int):
+    row = (await connection.execute(reviews_query().where(LeaderReview.id == review_id))).one_or_none()
+    if row is None:
+        raise not_found()
+    return row
