@@ -11,6 +11,7 @@ from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
+from problem_bank.projection import project_unit
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import national_register
 from tenants.scoping import tenant_session
@@ -71,6 +72,7 @@ async def _liaison_unit(runtime: Runtime, code: str) -> int:
             session.add(unit)
             await session.flush()
             unit_id = unit.id
+            await project_unit(await session.connection(), code, unit_id)
     return unit_id
 
 
