@@ -7,12 +7,16 @@ nothing; repeat offenders, statistics and the Excel ledger."""
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from backend.accountability.service import AccountabilityService
+from backend.identity.service import IdentityService
 from problem_bank.projection import project_unit
+from tenants.errors import DomainError
 from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_notifications import INBOX, configured, drain
@@ -130,6 +134,12 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         assert (await call(api, STATUS, admin, code="短"))[0] == "INVALID_CREDIT_CODE"
         error, unit = await call(api, UNIT, tokens["liaison"], c="431321")
         assert unit["restrictions"] == [{"kind": "冻结机构编制调整事项", "liftConditions": FREEZE["liftConditions"]}]
+        bank = '{ problems(regionCode: "431300") { items { tenantCode unitRestrictions { kind } } } }'
+        assert sorted((p["tenantCode"], str(p["unitRestrictions"])) for p in (await call(api, bank, tokens["city_admin"]))[1]["items"]) == [
+            ("431321", "[{'kind': '冻结机构编制调整事项'}]"), ("431322", "[]")]
+        finding = 'query($f: ID!) { finding(tenantCode: "431321", id: $f) { unit { restrictions { kind } } } }'
+        assert (await call(api, finding, tokens["county_admin"], f=findings["431321"]))[1]["unit"]["restrictions"] == [
+            {"kind": "冻结机构编制调整事项"}]
 
         # Lifting: only the office that imposed it, once.
         refused = [(await call(api, LIFT, tokens[who], r=freeze["id"]))[0] for who in ("county_admin", "city_admin", "inspector")]
@@ -158,6 +168,16 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
             "SELECT action FROM t430000.audit_event WHERE entity = 'accountability_case' ORDER BY seq"))).scalars())
     assert trail == ["case.opened", "case.调查核实", "case.拟处理", "case.决定", "case.measure_recorded", "case.measure_recorded",
                      "case.restriction_lifted", "case.执行", "case.结案"]
+
+    # What a typical-case bulletin draws from the case, for the office's readers only.
+    identity = IdentityService(runtime.engine, runtime.settings.secret_key)
+    cases = AccountabilityService(runtime.engine)
+    summary = await cases.summary(await identity.authenticate(tokens["auditor"]), "430000", int(case["id"]))
+    assert (summary.title, summary.subject, summary.decision) == ("双峰县财政局超编问题问责", "财政局", steps[2][1])
+    assert [kind for kind, _, _ in summary.measures] == ["约谈", "冻结机构编制调整事项"]
+    with pytest.raises(DomainError) as refused:
+        await cases.summary(await identity.authenticate(tokens["county_admin"]), "430000", int(case["id"]))
+    assert refused.value.code == "NOT_FOUND"
 
 
 async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(province):
@@ -309,3 +329,107 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
         assert error_code(await api.call(listed, tokens["county_admin"])) == "NOT_FOUND"
         bad_state = '{ accountabilityCases(tenantCode: "430000", state: "已办结") { id } }'
         assert error_code(await api.call(bad_state, admin)) == "INVALID_STATE"
+
+
+async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
+    runtime, tokens, findings = province
+    admin = tokens["admin"]
+    leader = subject(leaderName="张三", leaderPost="局长", leaderRank="正科级")
+    async with Api(runtime) as api:
+        opened = []
+        for title, case_subject, linked in (
+            ("财政局超编问题问责", subject(), [("431321", findings["431321"])]), ("张三违规进人问责", leader, []),
+            ("新化县财政局超编问责", subject("431322"), [("431322", findings["431322"])]),
+            ("张三再次违规进人问责", leader, []), ("财政局屡查屡犯问责", subject(), []),
+        ):
+            error, case = await call(api, OPEN, admin, input=draft(linked, title=title, subject=case_subject))
+            assert error is None
+            opened.append(case)
+        for case, measures in ((opened[0], [INTERVIEW, {**INTERVIEW, "kind": "PHONE_REMINDER", "attendees": [], "minutes": None}]),
+                               (opened[1], [INTERVIEW])):
+            for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
+                _, case = await call(api, MOVE, admin, i=case["id"], v=case["version"], a=action, n="约谈")
+            for measure in measures:
+                _, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=measure)
+        _, withdrawn = await call(api, MOVE, admin, i=opened[2]["id"], v=1, a="WITHDRAW", n="已由县级处理")
+
+        _, again = await call(api, CASE, admin, i=opened[3]["id"])
+        _, repeat = await call(api, CASE, admin, i=opened[4]["id"])
+        assert again["subject"]["label"] == "财政局局长张三（正科级）"
+        assert [c["title"] for c in again["earlierCases"]] == ["张三违规进人问责"]  # the same leader of the same unit
+        assert [c["title"] for c in repeat["earlierCases"]] == ["张三再次违规进人问责", "张三违规进人问责", "财政局超编问题问责"]
+        assert [(f["tenantCode"], f["findingId"]) for f in repeat["subjectFindings"]] == [("431321", findings["431321"])]
+
+        statistics = 'query($by: CaseBreakdown!) { accountabilityStatistics(tenantCode: "430000", by: $by) { key label count } }'
+        tallies = {by: [(t["label"], t["count"]) for t in (await api.call(statistics, admin, by=by))["data"]["accountabilityStatistics"]]
+                   for by in ("STATE", "MEASURE", "REGION")}
+        assert tallies == {"STATE": [("决定", 2), ("撤销", 1), ("立案", 2)], "MEASURE": [("电话提醒", 1), ("约谈", 2)],
+                           "REGION": [("双峰县", 4), ("新化县", 1)]}
+        assert error_code(await api.call(statistics, tokens["county_admin"], by="STATE")) == "NOT_FOUND"
+
+        async def export(who: str | None, code: str = "430000"):
+            headers = {"Authorization": f"Bearer {tokens[who]}"} if who else {}
+            return await api.client.get(f"/exports/{code}/accountability.xlsx", headers=headers)
+
+        exported = await export("auditor")
+        refused = [(await export(who)).status_code for who in ("province_liaison", "county_admin", None)]
+        from_city = await export("city_admin", "431300")
+    assert refused == [403, 404, 401] and from_city.status_code == 200
+    assert exported.status_code == 200 and quote("湖南省问责台账") in exported.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "湖南省追责问责台账" and rows[1][0].endswith("共 5 件")
+    assert rows[2][:5] == ("序号", "案件编号", "立案日期", "案件名称", "问责对象")
+    table = {row[3]: row for row in rows[3:]}
+    assert len(table) == 5
+    first = table["财政局超编问题问责"]
+    assert (first[4], first[5], first[6], first[8], first[10], first[11]) == ("财政局", "双峰县", 1, "电话提醒、约谈", "决定", None)
+    assert table["新化县财政局超编问责"][10:] == ("撤销", withdrawn["closedAt"][:10])
+
+
+async def test_lists_of_cases_and_units_cost_the_same_statements_for_any_page(province):
+    runtime, tokens, findings = province
+    admin = tokens["admin"]
+    async with runtime.engine.begin() as connection:
+        for n in (2, 3):
+            await connection.execute(text(
+                f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '教育局{n}', '政府机关')"))
+            await project_unit(connection, "431321", n)
+    async with Api(runtime) as api:
+        for n in (1, 2, 3):
+            _, case = await call(api, OPEN, admin, input=draft([("431321", findings["431321"]), ("431322", findings["431322"])],
+                                                               subject={"tenantCode": "431321", "unitId": str(n)}))
+            for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
+                _, case = await call(api, MOVE, admin, i=case["id"], v=case["version"], a=action, n="冻结")
+            _, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=FREEZE)
+        cases = """query($n: Int!) { accountabilityCases(tenantCode: "430000", first: $n) { %s
+            earlierCases { id } subjectFindings { findingId } } }""" % CASE_FIELDS
+        units = 'query($n: Int!) { units(tenantCode: "431321", first: $n) { id restrictions { kind } } }'
+        counted = {}
+        for name, query in (("cases", cases), ("units", units)):
+            for n in (1, 3):
+                with counting_statements(runtime.engine) as statements:
+                    result = await api.call(query, admin, n=n)
+                assert "errors" not in result and len(next(iter(result["data"].values()))) == n
+                counted[(name, n)] = len(statements)
+    assert counted[("cases", 1)] == counted[("cases", 3)] <= 12
+    assert counted[("units", 1)] == counted[("units", 3)] <= 5
+
+
+async def test_the_register_of_units_is_filled_from_the_units_already_there(runtime):
+    from alembic import command
+
+    await create_all(runtime, "430000", "431300", "431321")
+    await seed_round(runtime, "431321")  # a unit written behind the API's back: not in the register
+
+    def step(sync_connection, to: str) -> None:
+        cfg = runtime.streams.config("shared")
+        cfg.attributes["connection"] = sync_connection
+        (command.downgrade if to == "0010" else command.upgrade)(cfg, to)
+
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(step, "0010")
+        await connection.run_sync(step, "head")
+    async with runtime.engine.connect() as connection:
+        register = [tuple(r) for r in await connection.execute(text("SELECT tenant_code, unit_id, credit_code, name FROM problem_bank.unit"))]
+    assert register == [("431321", 1, "UNIT00000001", "财政局")]

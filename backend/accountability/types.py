@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from backend.accountability import workflow
 from backend.accountability.models import CASE_STATES
+from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.accountability.service import (
     AccountabilityService,
     CaseDraft,
@@ -19,7 +20,6 @@ from backend.accountability.service import (
     MeasureView,
     Subject,
     UnitStanding,
-    active_restrictions,
     check_measure,
     earlier_case_rows,
     linked_finding_rows,
@@ -79,45 +79,6 @@ class CaseBreakdown(enum.Enum):
     STATE = "state"
     MEASURE = "measure"
     REGION = "region"
-
-
-@strawberry.type(description="冻结机构编制调整事项或锁定实名制账户：自开始日起至解除前有效")
-class UnitRestriction:
-    id: strawberry.ID
-    kind: str
-    tenant_code: str = strawberry.field(description="被冻结或锁定单位所属机构")
-    unit_id: strawberry.ID
-    unit_name: str
-    credit_code: str
-    imposed_by_code: str = strawberry.field(description="作出决定的机构")
-    case_id: strawberry.ID
-    starts_on: date
-    lift_conditions: str = strawberry.field(description="解除条件")
-    imposed_by: str
-    imposed_at: datetime
-    active: bool
-    lifted_at: datetime | None
-    lifted_by: str | None
-    lift_note: str | None
-
-    @classmethod
-    def from_row(cls, r) -> UnitRestriction:
-        return cls(
-            id=strawberry.ID(str(r.id)), kind=r.kind, tenant_code=r.tenant_code, unit_id=strawberry.ID(str(r.unit_id)),
-            unit_name=r.unit_name, credit_code=r.credit_code, imposed_by_code=r.imposed_by_code, case_id=strawberry.ID(str(r.case_id)),
-            starts_on=r.starts_on, lift_conditions=r.lift_conditions, imposed_by=r.imposed_by, imposed_at=r.imposed_at,
-            active=r.lifted_at is None, lifted_at=r.lifted_at, lifted_by=r.lifted_by, lift_note=r.lift_note,
-        )
-
-
-async def restrictions_by_unit(connection: AsyncConnection, units: list[tuple[str, int]]) -> dict:
-    found = await active_restrictions(connection, units)
-    return {unit: [UnitRestriction.from_row(r) for r in found.get(unit, [])] for unit in units}
-
-
-def unit_restrictions(info: Info[Context, None], tenant_code: str, unit_id: int):
-    """The restrictions holding on a unit (a loader's future: one statement per request)."""
-    return info.context.loaders.shared(restrictions_by_unit).load((tenant_code, unit_id))
 
 
 @strawberry.type(description="问责措施：何时、由谁决定、做了什么；约谈附参加人员和谈话记录；冻结、锁定附其状态")

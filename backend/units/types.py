@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy import Row
 from strawberry.types import Info
 
-from backend.accountability.types import UnitRestriction, unit_restrictions
+from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
