@@ -6,6 +6,7 @@ nothing; repeat offenders, statistics and the Excel ledger."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from urllib.parse import quote
 
@@ -353,6 +354,8 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
                 _, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=measure)
         _, withdrawn = await call(api, MOVE, admin, i=opened[2]["id"], v=1, a="WITHDRAW", n="已由县级处理")
 
+        racing = await asyncio.gather(*(call(api, MOVE, who, i=opened[4]["id"], v=1, a="INVESTIGATE") for who in (admin, tokens["inspector"])))
+        assert sorted(str(error) for error, _ in racing) == ["None", "STALE_VERSION"]  # optimistic locking: one of two wins
         _, again = await call(api, CASE, admin, i=opened[3]["id"])
         _, repeat = await call(api, CASE, admin, i=opened[4]["id"])
         assert again["subject"]["label"] == "财政局局长张三（正科级）"
@@ -363,7 +366,7 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
         statistics = 'query($by: CaseBreakdown!) { accountabilityStatistics(tenantCode: "430000", by: $by) { key label count } }'
         tallies = {by: [(t["label"], t["count"]) for t in (await api.call(statistics, admin, by=by))["data"]["accountabilityStatistics"]]
                    for by in ("STATE", "MEASURE", "REGION")}
-        assert tallies == {"STATE": [("决定", 2), ("撤销", 1), ("立案", 2)], "MEASURE": [("电话提醒", 1), ("约谈", 2)],
+        assert tallies == {"STATE": [("决定", 2), ("撤销", 1), ("立案", 1), ("调查核实", 1)], "MEASURE": [("电话提醒", 1), ("约谈", 2)],
                            "REGION": [("双峰县", 4), ("新化县", 1)]}
         assert error_code(await api.call(statistics, tokens["county_admin"], by="STATE")) == "NOT_FOUND"
 
