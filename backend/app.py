@@ -1,5 +1,5 @@
 """The Litestar application: GraphQL at /graphql (GraphiQL on; subscriptions over
-graphql-transport-ws), evidence files at /evidence, ledger exports, printable letters and review reports,
+graphql-transport-ws), evidence files at /evidence, ledger and case-ledger exports, printable letters and review reports,
 /healthz and /readyz."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import text
 from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from backend.accountability.routes import export_cases
 from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
@@ -78,7 +79,7 @@ def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
         route_handlers=[graphql_controller(settings), healthz, readyz, upload_evidence, download_evidence, export_ledger,
-                        findings_template, print_letter, review_report],
+                        findings_template, print_letter, review_report, export_cases],
         exception_handlers={DomainError: domain_error_response},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

@@ -107,15 +107,16 @@ async def extension_request_rows(connection: AsyncConnection, ids: list[int]) ->
     return requests
 
 
-# Fetches the values of some ids of a shared table (the problem bank's): (connection, ids) → {id: value}.
-SharedFetch = Callable[[AsyncConnection, list[int]], Awaitable[dict[int, object]]]
+# Fetches the values of some keys of a shared table (the problem bank's, the supervision's):
+# (connection, keys) → {key: value}. A key is an id, or a tuple such as (tenant code, unit id).
+SharedFetch = Callable[[AsyncConnection, list], Awaitable[dict]]
 
 
 def shared_loader(engine: AsyncEngine, fetch: SharedFetch) -> DataLoader:
-    async def load(ids: list[int]) -> list[object]:
+    async def load(keys: list) -> list[object]:
         async with engine.connect() as connection:
-            found = await fetch(connection, sorted(set(ids)))
-        return [found.get(id_) for id_ in ids]
+            found = await fetch(connection, sorted(set(keys)))
+        return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
 
@@ -123,7 +124,7 @@ def shared_loader(engine: AsyncEngine, fetch: SharedFetch) -> DataLoader:
 class Loaders:
     """This request's DataLoaders, one per fetch function, made on first use:
     `info.context.loaders(fetch).load(key)` for a tenant's tables,
-    `info.context.loaders.shared(fetch).load(id)` for shared ones."""
+    `info.context.loaders.shared(fetch).load(key)` for shared ones."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
@@ -37,12 +38,12 @@ from backend.settings import EdgeLimits
 Query = merge_types(
     "Query",
     (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
-     SupervisionQuery, LetterQuery, ReviewQuery),
+     SupervisionQuery, LetterQuery, ReviewQuery, AccountabilityQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation, ReviewMutation),
+     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation, ReviewMutation, AccountabilityMutation),
 )
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))

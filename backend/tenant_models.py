@@ -1,6 +1,7 @@
 """Every model that lives in a tenant schema, so `TenantBase.metadata` is complete: the test
 that compares a migrated tenant schema with the models reads it from here."""
 
+from backend.accountability.models import AccountabilityCase, CaseFinding, CaseMeasure
 from backend.audit.models import AuditEvent
 from backend.db import TenantBase
 from backend.evidence.models import EvidenceFile
@@ -12,8 +13,8 @@ from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfC
 from backend.units.models import InspectedUnit
 
 __all__ = [
-    "AuditEvent", "DisciplineLetter", "EventEvidence", "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit",
-    "InspectionRound", "Leader", "LeaderReview", "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "ReviewProblem",
-    "ReviewStage", "RoundMember", "RoundUnit", "SelfCheck",
-    "TenantBase",
+    "AccountabilityCase", "AuditEvent", "CaseFinding", "CaseMeasure", "DisciplineLetter", "EventEvidence",
+    "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit", "InspectionRound", "Leader", "LeaderReview",
+    "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "ReviewProblem", "ReviewStage", "RoundMember",
+    "RoundUnit", "SelfCheck", "TenantBase",
 ]

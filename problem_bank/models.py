@@ -100,6 +100,22 @@ class Problem(ProblemBankBase):
     projected_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class BankUnit(ProblemBankBase):
+    """An inspected unit of some tenant as the bank knows it (written by problem_bank.projection
+    with the unit): what lets a shared question (an approval system's "is this unit under a
+    freeze?") find a unit by its credit code without visiting tenant schemas. Credit codes are
+    unique within a tenant only."""
+
+    __tablename__ = "unit"
+    __table_args__ = (Index("unit_credit_code_idx", "credit_code"),)
+
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # references tenancy.tenant (migration)
+    unit_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(128))
+    unit_type: Mapped[str] = mapped_column(String(32))
+
+
 RECEIPT_STATES = ("待签收", "已签收", "无此问题")  # awaiting, acknowledged, nil return
 
 

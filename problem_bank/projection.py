@@ -1,6 +1,8 @@
 """The problem bank's copy of every finding (问题库), written in the transaction that changes
 the finding or its ledger entry, so the bank never shows what a rolled-back change did.
 
+The bank also keeps each unit's credit code and name (`project_unit`).
+
 One statement per change: the row is recomputed from the tenant's tables and upserted.
 `verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`).
 
@@ -52,6 +54,17 @@ async def project(connection: AsyncConnection, tenant_code: str, *, finding_ids:
         text(f"""INSERT INTO problem_bank.problem ({", ".join(COLUMNS)}) {_projected(tenant_code, where)}
                  ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = now()"""),
         {"tenant_code": tenant_code, **parameters},
+    )
+
+
+async def project_unit(connection: AsyncConnection, tenant_code: str, unit_id: int) -> None:
+    """Upsert the bank's entry of a unit (problem_bank.unit) in the caller's transaction."""
+    await connection.execute(
+        text(f"""INSERT INTO problem_bank.unit (tenant_code, unit_id, credit_code, name, unit_type)
+                 SELECT :tenant_code, id, credit_code, name, unit_type FROM {schema_for_code(tenant_code)}.inspected_unit WHERE id = :unit
+                 ON CONFLICT (tenant_code, unit_id) DO UPDATE
+                 SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, unit_type = EXCLUDED.unit_type"""),
+        {"tenant_code": tenant_code, "unit": unit_id},
     )
 
 

@@ -21,6 +21,7 @@ from backend.identity.models import ApiToken, Membership
 from backend.identity.service import IdentityService
 from backend.reviews.models import STAGES
 from backend.schema import schema
+from problem_bank.projection import project_unit
 from tenants.access import Scope
 from tenants.models import Tenant
 from tests.helpers import create_all
@@ -332,6 +333,37 @@ def under_review(**options) -> Callable[[World, Actor, str], Awaitable[dict]]:
 
 
 LEADER_INPUT = "{unitId: \"1\", name: \"李四\", post: \"局长\", level: COUNTY, appointedOn: \"2020-01-01\"}"
+async def case_in(world: World, target: str, state: str) -> int:
+    """A case of the target about its unit 1, in `state`, version 1."""
+    async with world.runtime.engine.begin() as connection:
+        return (await connection.execute(text(
+            f"INSERT INTO t{CODES[target]}.accountability_case (title, facts, subject_tenant_code, subject_unit_id, subject_unit_name,"
+            " subject_credit_code, state, opened_by) VALUES ('超编问责', '超编', :c, 1, '财政局', :u, :s, 'matrix') RETURNING id"
+        ), {"c": CODES[target], "u": f"UNIT{CODES[target]}", "s": state})).scalar_one()
+
+
+def case_of(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    async def variables(world: World, actor: Actor, target: str) -> dict:
+        return {"c": CODES[target], "i": str(await case_in(world, target, state))}
+
+    return variables
+
+
+async def restriction_by(world: World, actor: Actor, target: str) -> dict:
+    """An active freeze the target imposed (on a unit of its own, a new one each time)."""
+    case = await case_in(world, target, "决定")
+    async with world.runtime.engine.begin() as connection:
+        restriction = (await connection.execute(text(
+            "INSERT INTO supervision.unit_restriction (tenant_code, unit_id, credit_code, unit_name, kind, imposed_by_code, case_id,"
+            " measure_id, starts_on, lift_conditions, imposed_by) VALUES (:c, :n, 'UNITX', '财政局', '冻结机构编制调整事项', :c, :k, 1,"
+            " '2026-11-20', '整改到位', 'matrix') RETURNING id"
+        ), {"c": CODES[target], "n": 1000 + next(world.counter), "k": case})).scalar_one()
+    return {"r": str(restriction)}
+
+
+CASE_HANDLERS = ("admin", "inspector", "publisher")
+CASE_INPUT = "{title: \"超编问责\", facts: \"超编\", subject: {tenantCode: $c, unitId: \"1\"}}"
+PHONE_REMINDER = "{kind: PHONE_REMINDER, decidedOn: \"2026-11-20\", decidedBy: \"主任办公会\", content: \"电话提醒\"}"
 
 
 def channel_read_outcome(actor: Actor, target: str) -> str | None:
@@ -449,6 +481,22 @@ OPERATIONS = [
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",
               guarded(ledger_outcome("admin", "inspector")), escalation_to),
+    Operation("accountabilityCases", "query($c: String!) { accountabilityCases(tenantCode: $c) { id subject { restrictions { kind } } } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("accountabilityCase", "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { findingId } "
+              "measures { kind } earlierCases { id } subjectFindings { findingId } } }", guarded(children_outcome, writes=False), case_of("立案")),
+    Operation("accountabilityStatistics", "query($c: String!) { accountabilityStatistics(tenantCode: $c, by: REGION) { key count } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("unitStatus", "query($u: String!) { unitStatus(creditCode: $u) { tenantCode overdueFindings staffingFrozen } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"u": f"UNIT{CODES[t]}"}),
+    Operation("openAccountabilityCase", "mutation($c: String!) { openAccountabilityCase(tenantCode: $c, input: " + CASE_INPUT + ") { id } }",
+              guarded(ledger_outcome(*CASE_HANDLERS)), lambda w, a, t: {"c": CODES[t]}),
+    Operation("moveAccountabilityCase", "mutation($c: String!, $i: ID!) { moveAccountabilityCase(tenantCode: $c, id: $i, version: 1, "
+              "action: INVESTIGATE) { state } }", guarded(ledger_outcome(*CASE_HANDLERS)), case_of("立案")),
+    Operation("recordAccountabilityMeasure", "mutation($c: String!, $i: ID!) { recordAccountabilityMeasure(tenantCode: $c, caseId: $i, "
+              "version: 1, input: " + PHONE_REMINDER + ") { measures { kind } } }", guarded(ledger_outcome(*CASE_HANDLERS)), case_of("决定")),
+    Operation("liftUnitRestriction", "mutation($r: ID!) { liftUnitRestriction(restrictionId: $r, note: \"已整改\") { active } }",
+              guarded(ledger_outcome("admin", "publisher")), restriction_by),
     Operation("workingCalendar", "{ workingCalendar(year: 2026) { holidays } }", signed_in(None, writes=False), targeted=False),
     Operation("setWorkingCalendar", "mutation { setWorkingCalendar(year: 2026, holidays: [], makeUpWorkdays: []) { holidays } }",
               guarded(lambda a, t: None if a.superuser else "FORBIDDEN"), targeted=False),
@@ -560,6 +608,7 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
             # and round 1 covers it
             await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮巡察', '2026-03-01')"))
             await connection.execute(text(f"INSERT INTO t{code}.round_unit (round_id, unit_id) VALUES (1, 1)"))
+            await project_unit(connection, code, 1)  # in the bank's register of units, as a unit created through the API
     world = World(runtime)
     actors = [Actor(None, None)]
     for role, place in itertools.product(ROLES, PLACES):

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.bank.service import add_provincial_manifestation
 from backend.clock import office_today
 from backend.context import Context
@@ -73,6 +74,11 @@ class BankProblem:
     found_on: date
     description: str
     highlight: str = strawberry.field(description="描述中命中检索词的片段，命中处以【】标出")
+    unit_id: strawberry.Private[int]
+
+    @strawberry.field(description="该单位正在执行的冻结、锁定（追责问责决定的）")
+    def unit_restrictions(self, info: Info[Context, None]) -> list[UnitRestriction]:
+        return unit_restrictions(info, self.tenant_code, self.unit_id)
 
     @classmethod
     def of(cls, row, taxonomy: Taxonomy, today: date, term: str | None = None) -> BankProblem:
@@ -83,7 +89,7 @@ class BankProblem:
             taxonomy_code=row.taxonomy_code, taxonomy_name=taxonomy.name(row.taxonomy_code), severity=row.severity,
             state=row.state, deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, today),
             closed_at=row.closed_at, found_on=row.found_on, description=row.description,
-            highlight=highlight(row.description, term),
+            highlight=highlight(row.description, term), unit_id=row.unit_id,
         )
 
 

@@ -154,23 +154,28 @@ EXPORT_COLUMNS = (
 
 
 def ledger_workbook(title: str, subtitle: str, rows: list[tuple]) -> bytes:
-    """整改台账 for printing: a title, the filters in a subtitle, a bordered table with wrapped
-    text, landscape A4 fitted to the page width, the header repeated on every page."""
+    """整改台账 for printing."""
+    return table_workbook("整改台账", EXPORT_COLUMNS, title, subtitle, rows)
+
+
+def table_workbook(sheet_name: str, columns: tuple[ExportColumn, ...], title: str, subtitle: str, rows: list[tuple]) -> bytes:
+    """A ledger (台账) for printing: a title, the filters in a subtitle, a bordered table with
+    wrapped text, landscape A4 fitted to the page width, the header repeated on every page."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "整改台账"
-    last = get_column_letter(len(EXPORT_COLUMNS))
+    sheet.title = sheet_name
+    last = get_column_letter(len(columns))
     sheet.append([title])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font = Font(size=16, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append([subtitle])
     sheet.merge_cells(f"A2:{last}2")
-    sheet.append([c.header for c in EXPORT_COLUMNS])
+    sheet.append([c.header for c in columns])
     for row in rows:
         sheet.append(list(row))
     thin = Side(style="thin")
-    for index, column in enumerate(EXPORT_COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     for cells in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
         for cell in cells:

@@ -75,6 +75,13 @@ EVENT_TYPES = {
                   lambda p: f"督办：{p['office_name']}逾期问题 {p['overdue']} 个", _finding_codes, critical=True),
         EventType("letter.issued", "函告", Audience(liaisons=True),
                   lambda p: f"函告：{p['document_number']}", lambda p: p["subject"], critical=True),
+        EventType("accountability.decided", "问责决定", Audience(roles=frozenset({Role.ADMIN})),
+                  lambda p: f"问责决定：{p['subject']}", lambda p: f"{p['title']}。{p['decision']}", critical=True),
+        EventType("accountability.restriction_imposed", "冻结或锁定", Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
+                  lambda p: f"{p['unit_name']}：{p['kind']}",
+                  lambda p: f"{p['office_name']}决定自 {p['starts_on']} 起{p['kind']}。解除条件：{p['conditions']}", critical=True),
+        EventType("accountability.restriction_lifted", "解除冻结或锁定", Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
+                  lambda p: f"{p['unit_name']}：已解除{p['kind']}", _note, critical=True),
         EventType("problem_list.pushed", "下发的问题清单", Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
         EventType("problem_list.pushed_to_unit", "下发到本单位的问题清单", Audience(liaisons=True), _problem_list_title, _note),
     )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.db import violated_constraint
 from backend.units.models import UNIT_TYPES, InspectedUnit
-from problem_bank.projection import project
+from problem_bank.projection import project, project_unit
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -55,14 +55,19 @@ def _counts(pairs: list[tuple[str, int]], allowed: tuple[str, ...], field: str) 
     return counts
 
 
+def clean_credit_code(value: str, field: str = "creditCode") -> str:
+    credit_code = value.strip().upper()
+    if not _CREDIT_CODE.fullmatch(credit_code):
+        raise DomainError("INVALID_CREDIT_CODE", "统一社会信用代码或机构代码须为 8 到 18 位数字或大写字母", field=field)
+    return credit_code
+
+
 def check_unit(
     *, credit_code: str, name: str, unit_type: str, approved_staffing, leadership_posts, internal_bodies,
     actual_staffing, actual_posts, actual_as_of: date | None, today: date,
 ) -> UnitData:
     """Validate a unit's fields; raises DomainError naming the field at fault."""
-    credit_code = credit_code.strip().upper()
-    if not _CREDIT_CODE.fullmatch(credit_code):
-        raise DomainError("INVALID_CREDIT_CODE", "统一社会信用代码或机构代码须为 8 到 18 位数字或大写字母", field="creditCode")
+    credit_code = clean_credit_code(credit_code)
     if unit_type not in UNIT_TYPES:
         raise DomainError("INVALID_UNIT_TYPE", f"单位类型须为：{'、'.join(UNIT_TYPES)}", field="unitType")
     if len(internal_bodies) > MAX_INTERNAL_BODIES:
@@ -129,6 +134,7 @@ class UnitService:
                     raise
                 # registered by a concurrent request since the check
                 raise DomainError("DUPLICATE", f"代码 {data.credit_code} 的单位已经登记", field="creditCode") from None
+            await project_unit(connection, tenant_code, row.id)
             await record_audit(connection, tenant_code, actor=principal.username, action="unit.created", entity="unit",
                                entity_id=str(row.id), after=_snapshot(row), request_id=request_id)
         return row
@@ -157,6 +163,7 @@ class UnitService:
                 )
             ).one()
             await project(connection, tenant_code, unit_id=unit_id)  # the bank rows carry the unit's name and type
+            await project_unit(connection, tenant_code, unit_id)
             await record_audit(connection, tenant_code, actor=principal.username, action="unit.updated", entity="unit",
                                entity_id=str(unit_id), before=_snapshot(before), after=_snapshot(row), request_id=request_id)
         return row

@@ -10,6 +10,7 @@ import os
 from alembic import context
 from sqlalchemy import text
 
+from backend.accountability.models import UnitRestriction  # noqa: F401 (registers its table)
 from backend.identity.models import IdentityBase
 from backend.notifications.models import NotifyBase
 from backend.supervision.models import SupervisionBase
