@@ -8,7 +8,9 @@
    definitions, the counts (problem_bank.counts) filled from the rows, then VACUUM ANALYZE;
 2. the province dashboard over HTTP: one request, as a province inspector, for every
    breakdown of `bankStatistics` (REGION, CATEGORY, KIND, UNIT_TYPE, MONTH) and
-   `overdueRanking` of the province with the most rows;
+   `overdueRanking` of the province with the most rows; and the same six statistics in this
+   process, from the counts and from the bank's rows in alternation (the SQL side, both ways
+   in one run);
 3. search over HTTP: `problems(regionCode, text, filter)`, first page of 50, over a few
    realistic terms and filters; and EXPLAIN (ANALYZE, BUFFERS) of the same statements;
 4. logging a finding with the projection into the bank and without it, in the same run:
@@ -49,6 +51,7 @@ import httpx
 from sqlalchemy import event, func, select, text
 
 import backend.findings.service as finding_service
+import problem_bank.statistics as statistics
 from backend.clock import CHINA_STANDARD_TIME, office_today
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
@@ -61,6 +64,7 @@ from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
 from problem_bank.search import ProblemFilter, search
+from problem_bank.statistics import Breakdown, overdue_ranking, tallies
 from tenants.models import Tenant
 from tenants.registry import load_place
 from tenants.scoping import tenant_engine
@@ -394,6 +398,36 @@ async def with_and_without(call, seconds: float, batch: int = 20) -> dict:
     return results
 
 
+async def dashboard_statements(runtime, province: str, seconds: float, today: date, batch: int = 5) -> dict:
+    """The dashboard's six statistics in this process, one after another, from the counts and
+    from the bank's rows (`problem_bank.statistics.counts_answering` set aside), in alternating
+    batches, about `seconds` each: the SQL side of the dashboard, both ways in one run."""
+    async def six(connection, region) -> None:
+        for breakdown in Breakdown:
+            await tallies(connection, region, ProblemFilter(), breakdown, today)
+        await overdue_ranking(connection, region, ProblemFilter(), today, 20)
+
+    answering = statistics.counts_answering
+    latencies: dict[str, list[float]] = {"from_counts": [], "from_rows": []}
+    async with runtime.engine.connect() as connection:
+        region = await load_place(connection, province)
+        deadline = time.perf_counter() + 2 * seconds
+        while time.perf_counter() < deadline:
+            for variant in latencies:
+                statistics.counts_answering = answering if variant == "from_counts" else (lambda by, criteria: None)
+                try:
+                    for _ in range(batch):
+                        started = time.perf_counter()
+                        await six(connection, region)
+                        latencies[variant].append((time.perf_counter() - started) * 1000)
+                finally:
+                    statistics.counts_answering = answering
+    results = {variant: {"calls": len(values), "p50_ms": round(percentile(values, 0.5), 1),
+                         "p95_ms": round(percentile(values, 0.95), 1)} for variant, values in latencies.items()}
+    results["speedup_p50"] = round(results["from_rows"]["p50_ms"] / results["from_counts"]["p50_ms"], 1)
+    return results
+
+
 async def logging_ratio(runtime, token: str, seconds: float, today: date) -> dict:
     """Logging with and without the projection: the whole mutation (the app in this process)
     and the transaction alone (`insert_finding`, as `FindingService.log` runs it)."""
@@ -461,6 +495,9 @@ async def measure(runtime, args, province: str, today: date) -> dict:
             await drive(url, 2, clients, request)  # warm-up
             results[name] = await drive(url, args.seconds, clients, request)
             print(f"  {results[name]}", flush=True)
+    print("dashboard statements in process, from counts and from rows …", flush=True)
+    results["dashboard_statements"] = await dashboard_statements(runtime, province, args.seconds, today)
+    print(f"  {results['dashboard_statements']}", flush=True)
     county_user = await user_id(runtime, "bench.county")
     results["logging"] = await logging_ratio(runtime, await token_for(runtime, county_user), args.seconds, today)
     return results
