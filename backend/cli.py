@@ -339,7 +339,7 @@ def audit_verify(
 def bank_verify(
     tenant: Annotated[str | None, typer.Option(help="只核对该租户；缺省核对全部租户")] = None,
 ) -> None:
-    """核对问题库与各租户的整改台账是否一致：列出缺失、过时或多余的问题库记录。"""
+    """核对问题库与各租户的整改台账是否一致：列出缺失、过时或多余的问题库记录，以及与问题库不符的统计汇总。"""
     from problem_bank.projection import verify_snapshot
 
     async def main(runtime: Runtime):
@@ -355,6 +355,8 @@ def bank_verify(
             err_console.print(f"[{report.tenant_code}] 缺失或过时的问题：{_ids(report.missing_or_stale)}")
         if report.orphaned:
             err_console.print(f"[{report.tenant_code}] 台账中已不存在的问题：{_ids(report.orphaned)}")
+        for miscount in report.miscounts:
+            err_console.print(escape(f"[{report.tenant_code}] 统计汇总与问题库不符：{miscount.describe()}"))
     findings = sum(report.findings for report in reports)
     console.print(f"核对 {len(reports)} 个租户、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个租户不一致'}")
     if drifting:

@@ -4,10 +4,13 @@
    one province, city and county the logging scenario writes to: the bank reads nothing
    else), then N synthetic problem-bank rows (default 1,000,000) COPYed into
    `problem_bank.problem` in the order they were found, the table's secondary indexes
-   dropped during the COPY and rebuilt from their own definitions, then VACUUM ANALYZE;
+   dropped and its counting triggers off during the COPY, the indexes rebuilt from their own
+   definitions, the counts (problem_bank.counts) filled from the rows, then VACUUM ANALYZE;
 2. the province dashboard over HTTP: one request, as a province inspector, for every
    breakdown of `bankStatistics` (REGION, CATEGORY, KIND, UNIT_TYPE, MONTH) and
-   `overdueRanking` of the province with the most rows;
+   `overdueRanking` of the province with the most rows; and the same six statistics in this
+   process, from the counts and from the bank's rows in alternation (the SQL side, both ways
+   in one run);
 3. search over HTTP: `problems(regionCode, text, filter)`, first page of 50, over a few
    realistic terms and filters; and EXPLAIN (ANALYZE, BUFFERS) of the same statements;
 4. logging a finding with the projection into the bank and without it, in the same run:
@@ -45,9 +48,10 @@ from datetime import date, datetime, time as clock_time, timedelta
 
 import asyncpg
 import httpx
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 
 import backend.findings.service as finding_service
+import problem_bank.statistics as statistics
 from backend.clock import CHINA_STANDARD_TIME, office_today
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
@@ -56,9 +60,11 @@ from backend.identity.models import UserAccount
 from backend.settings import Settings
 from bench.common import bench_runtime, percentile, register_offices, server_version, serving, write_results
 from bench.identity import drive, post
+from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
 from problem_bank.search import ProblemFilter, search
+from problem_bank.statistics import Breakdown, overdue_ranking, tallies
 from tenants.models import Tenant
 from tenants.registry import load_place
 from tenants.scoping import tenant_engine
@@ -233,10 +239,12 @@ def generate(tenants: list, taxonomy: tuple[str, dict[str, str]], count: int, to
 
 
 async def load_bank(runtime, rows: list[tuple]) -> dict:
-    """COPY the rows with the secondary indexes dropped, rebuild them from their own
-    definitions, VACUUM ANALYZE; the time of each step."""
+    """COPY the rows with the secondary indexes dropped and the counting triggers off, rebuild
+    the indexes from their own definitions, count the rows (problem_bank.counts.refill), turn
+    the triggers on, VACUUM ANALYZE; the time of each step."""
     connection = await asyncpg.connect(asyncpg_dsn(runtime.urls.database_url))
     try:
+        await connection.execute("ALTER TABLE problem_bank.problem DISABLE TRIGGER USER")
         indexes = await connection.fetch(
             "SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
             " WHERE x.indrelid = 'problem_bank.problem'::regclass"
@@ -252,13 +260,23 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
             await connection.execute(index["definition"])
             timings[f"{index['name']}_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        await connection.execute("VACUUM (ANALYZE) problem_bank.problem")
+        async with runtime.engine.begin() as counting:
+            await refill(counting)
+        await connection.execute("ALTER TABLE problem_bank.problem ENABLE TRIGGER USER")
+        timings["count_seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        for table in ("problem", *(table.__tablename__ for table in COUNTED)):
+            await connection.execute(f"VACUUM (ANALYZE) problem_bank.{table}")
         await connection.execute("ANALYZE tenancy.tenant")
         timings["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
         sizes = await connection.fetchrow(
             "SELECT pg_table_size('problem_bank.problem') AS heap, pg_indexes_size('problem_bank.problem') AS indexes")
         timings["table_mib"] = round(sizes["heap"] / 2**20)
         timings["indexes_mib"] = round(sizes["indexes"] / 2**20)
+        for table in COUNTED:
+            name = table.__tablename__
+            timings[name] = dict(await connection.fetchrow(
+                f"SELECT count(*) AS rows, pg_total_relation_size('problem_bank.{name}') / 1048576 AS mib FROM problem_bank.{name}"))
         return timings
     finally:
         await connection.close()
@@ -380,6 +398,36 @@ async def with_and_without(call, seconds: float, batch: int = 20) -> dict:
     return results
 
 
+async def dashboard_statements(runtime, province: str, seconds: float, today: date, batch: int = 5) -> dict:
+    """The dashboard's six statistics in this process, one after another, from the counts and
+    from the bank's rows (`problem_bank.statistics.counts_answering` set aside), in alternating
+    batches, about `seconds` each: the SQL side of the dashboard, both ways in one run."""
+    async def six(connection, region) -> None:
+        for breakdown in Breakdown:
+            await tallies(connection, region, ProblemFilter(), breakdown, today)
+        await overdue_ranking(connection, region, ProblemFilter(), today, 20)
+
+    answering = statistics.counts_answering
+    latencies: dict[str, list[float]] = {"from_counts": [], "from_rows": []}
+    async with runtime.engine.connect() as connection:
+        region = await load_place(connection, province)
+        deadline = time.perf_counter() + 2 * seconds
+        while time.perf_counter() < deadline:
+            for variant in latencies:
+                statistics.counts_answering = answering if variant == "from_counts" else (lambda by, criteria: None)
+                try:
+                    for _ in range(batch):
+                        started = time.perf_counter()
+                        await six(connection, region)
+                        latencies[variant].append((time.perf_counter() - started) * 1000)
+                finally:
+                    statistics.counts_answering = answering
+    results = {variant: {"calls": len(values), "p50_ms": round(percentile(values, 0.5), 1),
+                         "p95_ms": round(percentile(values, 0.95), 1)} for variant, values in latencies.items()}
+    results["speedup_p50"] = round(results["from_rows"]["p50_ms"] / results["from_counts"]["p50_ms"], 1)
+    return results
+
+
 async def logging_ratio(runtime, token: str, seconds: float, today: date) -> dict:
     """Logging with and without the projection: the whole mutation (the app in this process)
     and the transaction alone (`insert_finding`, as `FindingService.log` runs it)."""
@@ -447,9 +495,19 @@ async def measure(runtime, args, province: str, today: date) -> dict:
             await drive(url, 2, clients, request)  # warm-up
             results[name] = await drive(url, args.seconds, clients, request)
             print(f"  {results[name]}", flush=True)
+    print("dashboard statements in process, from counts and from rows …", flush=True)
+    results["dashboard_statements"] = await dashboard_statements(runtime, province, args.seconds, today)
+    print(f"  {results['dashboard_statements']}", flush=True)
     county_user = await user_id(runtime, "bench.county")
     results["logging"] = await logging_ratio(runtime, await token_for(runtime, county_user), args.seconds, today)
     return results
+
+
+async def counted_rows(runtime, province: str) -> dict[str, int]:
+    """How many pre-counted rows of each table the province's dashboard reads."""
+    async with runtime.engine.connect() as connection:
+        return {table.__tablename__: (await connection.execute(
+            select(func.count()).select_from(table).where(table.province_code == province))).scalar_one() for table in COUNTED}
 
 
 async def user_id(runtime, username: str) -> int:
@@ -487,7 +545,7 @@ async def run(args, settings: Settings, urls) -> dict:
         results["load"] = await load_bank(runtime, rows)
         province, province_rows = Counter(row[2] for row in rows).most_common(1)[0]
         del rows
-        results["province"] = {"code": province, "rows": province_rows}
+        results["province"] = {"code": province, "rows": province_rows, "counted_rows": await counted_rows(runtime, province)}
         results["offices"] = len(tenants)
         results["composition"] = await composition(runtime, today)
         print(f"load: {results['load']}; province {province} holds {province_rows} rows", flush=True)

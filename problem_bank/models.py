@@ -116,6 +116,37 @@ class BankUnit(ProblemBankBase):
     unit_type: Mapped[str] = mapped_column(String(32))
 
 
+class _Counted:
+    """Bank rows counted per office, one breakdown dimension, ledger state and deadline: an
+    open row's deadline, or 'infinity' for a closed one (it never falls due). Kept by triggers
+    on `problem` (migration 0011), read by problem_bank.statistics, recounted by problem_bank.counts."""
+
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(6))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    state: Mapped[str] = mapped_column(String(8), primary_key=True)
+    deadline: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class CountByTaxonomy(_Counted, ProblemBankBase):
+    __tablename__ = "problem_count_by_taxonomy"
+
+    taxonomy_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class CountByUnitType(_Counted, ProblemBankBase):
+    __tablename__ = "problem_count_by_unit_type"
+
+    unit_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class CountByMonth(_Counted, ProblemBankBase):
+    __tablename__ = "problem_count_by_month"
+
+    found_on: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month found
+
+
 RECEIPT_STATES = ("待签收", "已签收", "无此问题")  # awaiting, acknowledged, nil return
 
 

@@ -4,7 +4,8 @@ the finding or its ledger entry, so the bank never shows what a rolled-back chan
 The bank also keeps each unit's credit code and name (`project_unit`).
 
 One statement per change: the row is recomputed from the tenant's tables and upserted.
-`verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`).
+`verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`), and
+recounts the tenant's pre-counted rows (problem_bank.counts, kept by triggers on the rows).
 
 A finding keeps the taxonomy code and edition it was coded with; its bank row carries the
 code in the current edition, so the bank is read in one edition. Mappings always lead to the
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from problem_bank.counts import Miscount, miscounted
 from tenants.naming import schema_for_code
 
 COLUMNS = (
@@ -74,10 +76,11 @@ class Drift:
     findings: int = 0
     missing_or_stale: list[int] = field(default_factory=list)  # finding ids
     orphaned: list[int] = field(default_factory=list)  # bank rows without a finding
+    miscounts: list[Miscount] = field(default_factory=list)  # counts that differ from the rows
 
     @property
     def in_step(self) -> bool:
-        return not (self.missing_or_stale or self.orphaned)
+        return not (self.missing_or_stale or self.orphaned or self.miscounts)
 
 
 async def verify_snapshot(engine: AsyncEngine, tenant_code: str) -> Drift:
@@ -101,6 +104,7 @@ async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
         f" (SELECT 1 FROM {schema_for_code(tenant_code)}.finding f WHERE f.id = p.finding_id) ORDER BY finding_id"
     )
     drift.orphaned = list((await connection.execute(text(orphaned), parameters)).scalars())
+    drift.miscounts = await miscounted(connection, tenant_code)
     return drift
 
 

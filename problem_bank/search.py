@@ -50,39 +50,42 @@ def bigrams(body: ColumnElement[str]) -> ColumnElement:
     return func.problem_bank.bigrams(body, type_=ARRAY(Text))
 
 
-def overdue(today: date) -> ColumnElement[bool]:
-    """逾期, as the ledger derives it: still open past the deadline."""
-    return and_(Problem.state != CLOSED, Problem.deadline < today)
+def overdue(today: date, rows=Problem) -> ColumnElement[bool]:
+    """逾期, as the ledger derives it: still open past the deadline. `rows`: the bank's rows,
+    or a table of them counted (problem_bank.models, same column names)."""
+    return and_(rows.state != CLOSED, rows.deadline < today)
 
 
-def in_region(region: Place) -> ColumnElement[bool]:
+def in_region(region: Place, rows=Problem) -> ColumnElement[bool]:
     """The rows of `region` and everything below it."""
-    return in_subtree(region, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code)
+    return in_subtree(region, province=rows.province_code, city=rows.city_code, code=rows.tenant_code)
 
 
-def filtered(query: Select, criteria: ProblemFilter, today: date) -> Select:
+def filtered(query: Select, criteria: ProblemFilter, today: date, rows=Problem) -> Select:
+    """`query` narrowed to the criteria; on counted rows, only criteria their columns answer
+    (problem_bank.statistics chooses)."""
     if criteria.text:
         term = criteria.text.strip()
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Problem.description.ilike(pattern, escape="\\"))
+        query = query.where(rows.description.ilike(pattern, escape="\\"))
         if len(term) >= 2:
             # The term's first bigram only: PostgreSQL estimates several bigrams as if they were
             # independent (far too few rows) and then skips the region's index.
-            query = query.where(bigrams(Problem.description).contains(bigrams(literal(term[:2]))))
+            query = query.where(bigrams(rows.description).contains(bigrams(literal(term[:2]))))
     if criteria.taxonomy_code:
-        query = query.where(under(Problem.taxonomy_code, criteria.taxonomy_code))
+        query = query.where(under(rows.taxonomy_code, criteria.taxonomy_code))
     if criteria.unit_types:
-        query = query.where(Problem.unit_type.in_(sorted(criteria.unit_types)))
+        query = query.where(rows.unit_type.in_(sorted(criteria.unit_types)))
     if criteria.round_kinds:
-        query = query.where(Problem.round_kind.in_(sorted(criteria.round_kinds)))
+        query = query.where(rows.round_kind.in_(sorted(criteria.round_kinds)))
     if criteria.states:
-        query = query.where(Problem.state.in_(sorted(criteria.states)))
+        query = query.where(rows.state.in_(sorted(criteria.states)))
     if criteria.overdue is not None:
-        query = query.where(overdue(today) if criteria.overdue else ~overdue(today))
+        query = query.where(overdue(today, rows) if criteria.overdue else ~overdue(today, rows))
     if criteria.found_from:
-        query = query.where(Problem.found_on >= criteria.found_from)
+        query = query.where(rows.found_on >= criteria.found_from)
     if criteria.found_to:
-        query = query.where(Problem.found_on <= criteria.found_to)
+        query = query.where(rows.found_on <= criteria.found_to)
     return query
 
 

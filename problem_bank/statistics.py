@@ -7,7 +7,11 @@
 
 Breakdowns: the region's direct subdivisions (drill-down province → city → county; a
 province's own findings and its 省直管县 count as themselves), the taxonomy at a level,
-unit type, month found. The overdue ranking lists the offices with most overdue findings."""
+unit type, month found. The overdue ranking lists the offices with most overdue findings.
+
+Each statistic reads the pre-counted rows (problem_bank.counts) when a counted table answers
+its breakdown and criteria, and the bank's rows otherwise (a text, round kinds, a period not in
+whole months, criteria on two dimensions): the same statement over either."""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import Integer, Numeric, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from problem_bank.counts import counts_answering
 from problem_bank.models import Problem
 from problem_bank.search import CLOSED, ProblemFilter, filtered, in_region, overdue
 from problem_bank.taxonomy import ancestor
@@ -54,28 +59,42 @@ class Tally:
         return round(self.closed / self.total, 4) if self.total else 0.0
 
 
-def _group_key(region: Place, breakdown: Breakdown):
+# The column of the bank's rows a breakdown groups by (None: the office, for REGION).
+DIMENSION = {Breakdown.REGION: None, Breakdown.CATEGORY: "taxonomy_code", Breakdown.KIND: "taxonomy_code",
+             Breakdown.UNIT_TYPE: "unit_type", Breakdown.MONTH: "found_on"}
+
+
+def _group_key(rows, region: Place, breakdown: Breakdown):
     if breakdown is Breakdown.REGION:
         if region.level is Level.PROVINCE:
-            return case((Problem.tenant_code == region.code, region.code), else_=func.coalesce(Problem.city_code, Problem.tenant_code))
-        return Problem.tenant_code
+            return case((rows.tenant_code == region.code, region.code), else_=func.coalesce(rows.city_code, rows.tenant_code))
+        return rows.tenant_code
     return {
-        Breakdown.CATEGORY: ancestor(Problem.taxonomy_code, "category"),
-        Breakdown.KIND: ancestor(Problem.taxonomy_code, "kind"),
-        Breakdown.UNIT_TYPE: Problem.unit_type,
-        Breakdown.MONTH: func.to_char(Problem.found_on, "YYYY-MM"),
-    }[breakdown]
+        Breakdown.CATEGORY: lambda: ancestor(rows.taxonomy_code, "category"),
+        Breakdown.KIND: lambda: ancestor(rows.taxonomy_code, "kind"),
+        Breakdown.UNIT_TYPE: lambda: rows.unit_type,
+        Breakdown.MONTH: lambda: func.to_char(rows.found_on, "YYYY-MM"),
+    }[breakdown]()
 
 
-def _measures(today: date) -> list:
-    late = overdue(today)
-    days_overdue = cast(literal(today) - Problem.deadline, Integer)
+def _count(rows, condition=None):
+    """How many bank rows (matching `condition`): the rows counted, or their counts summed."""
+    if rows is Problem:
+        return func.count() if condition is None else func.count().filter(condition)
+    return func.coalesce(func.sum(rows.n) if condition is None else func.sum(rows.n).filter(condition), 0)
+
+
+def _measures(rows, today: date) -> list:
+    late = overdue(today, rows)
+    days_overdue = cast(literal(today) - rows.deadline, Integer)  # evaluated for late rows only (FILTER)
+    if rows is not Problem:
+        days_overdue = rows.n * days_overdue
     return [
-        func.count().label("total"),
-        func.count().filter(Problem.state.in_(RECTIFIED)).label("rectified"),
-        func.count().filter(Problem.state == CLOSED).label("closed"),
-        func.count().filter(late).label("overdue"),
-        func.avg(days_overdue).filter(late).label("average_days_overdue"),
+        _count(rows).label("total"),
+        _count(rows, rows.state.in_(RECTIFIED)).label("rectified"),
+        _count(rows, rows.state == CLOSED).label("closed"),
+        _count(rows, late).label("overdue"),
+        (cast(func.sum(days_overdue).filter(late), Numeric) / func.nullif(_count(rows, late), 0)).label("average_days_overdue"),
     ]
 
 
@@ -84,14 +103,20 @@ def _tally(row) -> Tally:
     return Tally(row.key, row.total, row.rectified, row.closed, row.overdue, round(float(average), 1) if average is not None else None)
 
 
+def _source(by: str | None, criteria: ProblemFilter):
+    """The counted table that answers (problem_bank.counts), else the bank's rows."""
+    return counts_answering(by, criteria) or Problem
+
+
 async def tallies(
     connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date
 ) -> list[Tally]:
     """The region's rows (the caller checked it may read them), counted per breakdown key, in key order."""
-    key = _group_key(region, breakdown).label("key")
-    query = filtered(select(key, *_measures(today)).where(in_region(region)), criteria, today)
-    rows = await connection.execute(query.group_by(key).order_by(key))
-    return [_tally(row) for row in rows]
+    rows = _source(DIMENSION[breakdown], criteria)
+    key = _group_key(rows, region, breakdown).label("key")
+    query = filtered(select(key, *_measures(rows, today)).where(in_region(region, rows)), criteria, today, rows)
+    result = await connection.execute(query.group_by(key).order_by(key))
+    return [_tally(row) for row in result]
 
 
 async def overdue_ranking(
@@ -99,13 +124,14 @@ async def overdue_ranking(
 ) -> list[tuple[Tally, str]]:
     """The offices of the region with the most overdue findings, with their names (named
     after ranking: grouping by the name too made the planner expect a group per row)."""
-    key = Problem.tenant_code.label("key")
-    late = func.count().filter(overdue(today))
+    rows = _source(None, criteria)
+    key = rows.tenant_code.label("key")
+    late = _count(rows, overdue(today, rows))
     ranked = (
-        filtered(select(key, *_measures(today)).where(in_region(region)), criteria, today)
+        filtered(select(key, *_measures(rows, today)).where(in_region(region, rows)), criteria, today, rows)
         .group_by(key).having(late > 0).order_by(late.desc(), key).limit(limit).subquery()
     )
-    rows = await connection.execute(
+    result = await connection.execute(
         select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
     )
-    return [(_tally(row), row.name) for row in rows]
+    return [(_tally(row), row.name) for row in result]
