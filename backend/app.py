@@ -1,5 +1,6 @@
 """The Litestar application: GraphQL at /graphql (GraphiQL on; subscriptions over
-graphql-transport-ws), evidence files at /evidence, ledger exports, printable letters,
+graphql-transport-ws), evidence files at /evidence, ledger exports, printable letters and
+bulletins (HTML, PDF),
 /healthz and /readyz."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template
+from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.letters.routes import print_letter
 from backend.runtime import Runtime
 from backend.schema import build_schema
@@ -77,7 +79,7 @@ def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
         route_handlers=[graphql_controller(settings), healthz, readyz, upload_evidence, download_evidence, export_ledger,
-                        findings_template, print_letter],
+                        findings_template, print_letter, print_bulletin, bulletin_as_pdf],
         exception_handlers={DomainError: domain_error_response},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from backend.bank.types import BankMutation, BankQuery
+from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
@@ -36,12 +37,12 @@ from backend.settings import EdgeLimits
 Query = merge_types(
     "Query",
     (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
-     SupervisionQuery, LetterQuery),
+     SupervisionQuery, LetterQuery, BulletinQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation),
+     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation, BulletinMutation),
 )
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))
