@@ -377,3 +377,14 @@ async def test_a_page_of_bulletins_costs_the_same_statements_for_any_size(provin
             assert "errors" not in result and len(result["data"]["bulletins"]) == first
             counts.append(len(statements))
     assert counts[0] == counts[1] <= 8
+
+
+def test_placeholders_say_what_kind_of_body_never_which_one():
+    from problem_bank.deidentify import case_masks, mask, unit_placeholder
+
+    assert [unit_placeholder("county", "政府机关"), unit_placeholder("city", "党的机关"), unit_placeholder("county", "事业单位"),
+            unit_placeholder("province", "未知类型")] == ["某县某局", "某市某委", "某县某事业单位", "某省某单位"]
+    masks = case_masks("双峰县财政局", "某县某局", ["县财政局"], [["双峰县", "某县"]], [f"人名{i:02d}" for i in range(12)])
+    # longest first: the unit is not half-replaced by its office's name; persons past 癸 are numbered
+    assert mask("双峰县财政局、县财政局和双峰县；人名00、人名09、人名11", masks) == "某县某局、某县某局和某县；某甲、某癸、某某12"
+    assert mask("a.b*c", [(".", "某")]) == "a某b*c" and mask("", masks) == "" and mask("无名", []) == "无名"

@@ -312,9 +312,9 @@ class BulletinService:
             await self._move(connection, principal, row, publisher, WITHDRAW, {}, reason, request_id)
             await connection.execute(update(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id)
                                      .values(shared_at=None, shared_by=None))
-            if row.state == PUBLISHED:
-                offices = list((await connection.execute(
-                    select(BulletinRecipient.office_code).where(BulletinRecipient.bulletin_id == bulletin_id))).scalars())
+            offices = list((await connection.execute(
+                select(BulletinRecipient.office_code).where(BulletinRecipient.bulletin_id == bulletin_id))).scalars())
+            if offices:  # it had been published
                 await emit(connection, publisher.code, "bulletin.withdrawn", {
                     "bulletin_id": bulletin_id, "publisher_name": row.publisher_name, "issue": issue_label(row),
                     "title": row.published_title, "reason": reason, "tenant_codes": offices})
