@@ -204,12 +204,6 @@ class BulletinScopeOffice(ProblemBankBase):
     office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
 
 
-# Where a typical case comes from. ACCOUNTABILITY_CASE ("accountability_case", 追责问责案件) is
-# added when the accountability domain is merged: a value here, in the check constraint of
-# bulletin_case.source_kind, and a snapshot function in backend.bulletins.service.SNAPSHOTS.
-CASE_SOURCE_KINDS = ("problem",)
-
-
 class BulletinCase(ProblemBankBase):
     """A typical case of a bulletin: a snapshot of its source (a problem-bank row), editable
     while the bulletin is a draft. De-identified (the default), the unit, its offices and the
@@ -221,6 +215,10 @@ class BulletinCase(ProblemBankBase):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     bulletin_id: Mapped[int] = mapped_column(ForeignKey(Bulletin.id))
     position: Mapped[int]
+    # Where the case comes from: 'problem' (a problem-bank row). Accountability cases (追责问责)
+    # join when that domain is merged: 'accountability_case' in this column's check constraint
+    # (a shared migration), a snapshot function in backend.bulletins.service.SNAPSHOTS and a
+    # value of CaseSourceKind in backend.bulletins.types.
     source_kind: Mapped[str] = mapped_column(String(24))
     source_tenant_code: Mapped[str] = mapped_column(String(6))
     source_id: Mapped[int] = mapped_column(BigInteger)

@@ -203,7 +203,8 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
         before = await bulletin_state(runtime)
         refused_creates = [
             await create("admin"), await create("sf_liaison"), await create("gd_publisher"), await create("county_publisher", "431321"),
-            await create("publisher", title="  "), await create("publisher", preface=""), await create("publisher", officeCodes=["431321"]),
+            await create("publisher", title="  "), await create("publisher", title="长" * 201), await create("publisher", preface=""),
+            await create("publisher", preface="导语\x00"), await create("publisher", officeCodes=["431321"]),
             await create("publisher", wholeSubtree=False), await create("publisher", wholeSubtree=False, officeCodes=["440000"]),
             await create("publisher", wholeSubtree=False, officeCodes=["430000"]), await create("publisher", wholeSubtree=False, officeCodes=["43"]),
         ]
@@ -271,7 +272,8 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
         dropped = await step(api, tokens["publisher"], "withdrawBulletin", await create("inspector"), "不再编发")
         next_one = await published(api, tokens, findings)
     assert isinstance(empty, dict) and empty["state"] == "DRAFT" and empty["original"]["scopeOfficeCodes"] == []
-    assert refused_creates == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "INVALID_NAME", "INVALID_TEXT", "INVALID_SCOPE",
+    assert refused_creates == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "INVALID_NAME", "INVALID_NAME", "INVALID_TEXT",
+                               "INVALID_TEXT", "INVALID_SCOPE",
                                "NO_RECIPIENTS", "NOT_BELOW", "NOT_BELOW", "INVALID_CODE"]
     assert refused_adds == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "STALE_VERSION", "FORBIDDEN", "NOT_FOUND", "INVALID_NAME", "INVALID_NAME",
                             "NO_CASES", "INVALID_TRANSITION", "INVALID_TRANSITION", "INVALID_TRANSITION", "FORBIDDEN", "INVALID_TEXT"]

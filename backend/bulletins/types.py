@@ -38,7 +38,7 @@ class BulletinState(enum.Enum):
 @strawberry.enum(description="典型案例的来源：PROBLEM 问题库中的问题")
 class CaseSourceKind(enum.Enum):
     PROBLEM = "problem"
-    # ACCOUNTABILITY_CASE = "accountability_case" joins with the accountability domain (problem_bank.models).
+    # ACCOUNTABILITY_CASE = "accountability_case" joins with the accountability domain (see BulletinCase.source_kind).
 
 
 @strawberry.enum(description="ISSUED 本机构编发的（含草稿）；RECEIVED 本机构收到的（已发布的）")

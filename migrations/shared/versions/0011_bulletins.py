@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("published_handling", sa.Text, nullable=True),
         sa.Column("shared_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("shared_by", sa.String(64), nullable=True),
-        # ACCOUNTABILITY_CASE joins when accountability cases are merged (see problem_bank.models).
+        # 'accountability_case' joins when accountability cases are merged (see problem_bank.models.BulletinCase).
         sa.CheckConstraint("source_kind IN ('problem')", name="bulletin_case_source_kind"),
         sa.CheckConstraint("shared_at IS NULL OR (deidentified AND published_facts IS NOT NULL)", name="bulletin_case_shared_deidentified"),
         schema="problem_bank",
