@@ -1,6 +1,6 @@
 """The Litestar application: GraphQL at /graphql (GraphiQL on; subscriptions over
-graphql-transport-ws), evidence files at /evidence, ledger and case-ledger exports, printable letters and review reports,
-/healthz and /readyz."""
+graphql-transport-ws), evidence files at /evidence, ledger and case-ledger exports, printable letters,
+review reports and bulletins (HTML, PDF), /healthz and /readyz."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template
+from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.letters.routes import print_letter
 from backend.reviews.routes import review_report
 from backend.runtime import Runtime
@@ -78,8 +79,11 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
-        route_handlers=[graphql_controller(settings), healthz, readyz, upload_evidence, download_evidence, export_ledger,
-                        findings_template, print_letter, review_report, export_cases],
+        route_handlers=[
+            graphql_controller(settings), healthz, readyz,
+            upload_evidence, download_evidence, export_ledger, findings_template,
+            print_letter, review_report, export_cases, print_bulletin, bulletin_as_pdf,
+        ],
         exception_handlers={DomainError: domain_error_response},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

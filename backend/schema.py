@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.bank.types import BankMutation, BankQuery
+from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
@@ -35,16 +36,37 @@ from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.settings import EdgeLimits
 
-Query = merge_types(
-    "Query",
-    (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
-     SupervisionQuery, LetterQuery, ReviewQuery, AccountabilityQuery),
-)
-Mutation = merge_types(
-    "Mutation",
-    (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation, ReviewMutation, AccountabilityMutation),
-)
+Query = merge_types("Query", (
+    IdentityQuery,
+    DirectoryQuery,
+    UnitQuery,
+    RoundQuery,
+    FindingQuery,
+    BankQuery,
+    ProblemListQuery,
+    NotificationQuery,
+    SupervisionQuery,
+    LetterQuery,
+    ReviewQuery,
+    AccountabilityQuery,
+    BulletinQuery,
+))
+Mutation = merge_types("Mutation", (
+    IdentityMutation,
+    DirectoryMutation,
+    UnitMutation,
+    RoundMutation,
+    FindingMutation,
+    LedgerMutation,
+    BankMutation,
+    ProblemListMutation,
+    NotificationMutation,
+    SupervisionMutation,
+    LetterMutation,
+    ReviewMutation,
+    AccountabilityMutation,
+    BulletinMutation,
+))
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 

@@ -1,5 +1,5 @@
-"""Tables of the shared schema `problem_bank`: the versioned violation taxonomy and one row
-per finding of every tenant."""
+"""Tables of the shared schema `problem_bank`: the versioned violation taxonomy, one row per
+finding of every tenant, problem lists, and typical-case bulletins with the typical-case library."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Index, MetaData, String, Text, func, text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 PROBLEM_BANK_SCHEMA = "problem_bank"
@@ -200,3 +201,112 @@ class ProblemListReceipt(ProblemBankBase):
     nil_statement: Mapped[str | None] = mapped_column(Text)
     nil_scan_sha256: Mapped[str | None] = mapped_column(String(64))  # the stamped statement, in the recipient's evidence
     version: Mapped[int] = mapped_column(server_default="1")
+
+
+BULLETIN_STATES = ("草稿", "待审核", "已审核", "已发布", "已撤回")  # draft, submitted, approved, published, withdrawn
+
+
+class BulletinCounter(ProblemBankBase):
+    """The last issue number a publisher gave in a year: the row lock, taken in the publishing
+    transaction, makes 第N期 gapless."""
+
+    __tablename__ = "bulletin_counter"
+
+    publisher_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # references tenancy.tenant (migration)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int]
+
+
+class Bulletin(ProblemBankBase):
+    """典型案例通报: an issue of a publisher (an office), numbered when published. `published_*`
+    hold the de-identified text as published; recipients only ever read those."""
+
+    __tablename__ = "bulletin"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    publisher_code: Mapped[str] = mapped_column(String(6))  # references tenancy.tenant (migration)
+    state: Mapped[str] = mapped_column(String(8), server_default="草稿")
+    title: Mapped[str] = mapped_column(String(200))
+    preface: Mapped[str] = mapped_column(Text)
+    whole_subtree: Mapped[bool]  # scope: every office below the publisher, or the chosen ones
+    year: Mapped[int | None]
+    number: Mapped[int | None]
+    published_title: Mapped[str | None] = mapped_column(String(200))
+    published_preface: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)  # the reason of the last return (退回) or of the withdrawal
+    version: Mapped[int] = mapped_column(server_default="1")
+
+
+class BulletinScopeOffice(ProblemBankBase):
+    """An office chosen as the scope of a bulletin that is not sent to the whole subtree."""
+
+    __tablename__ = "bulletin_scope_office"
+
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey(Bulletin.id, ondelete="CASCADE"), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+
+
+class BulletinCase(ProblemBankBase):
+    """A typical case of a bulletin: a snapshot of its source (a problem-bank row), editable
+    while the bulletin is a draft. De-identified (the default), the unit, its offices and the
+    listed persons are replaced by placeholders in everything published. Marked shared, the
+    published case joins the typical-case library every office reads."""
+
+    __tablename__ = "bulletin_case"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey(Bulletin.id))
+    position: Mapped[int]
+    # Where the case comes from: 'problem' (a problem-bank row). Accountability cases (追责问责)
+    # join when that domain is merged: 'accountability_case' in this column's check constraint
+    # (a shared migration), a snapshot function in backend.bulletins.service.SNAPSHOTS and a
+    # value of CaseSourceKind in backend.bulletins.types.
+    source_kind: Mapped[str] = mapped_column(String(24))
+    source_tenant_code: Mapped[str] = mapped_column(String(6))
+    source_id: Mapped[int] = mapped_column(BigInteger)
+    taxonomy_code: Mapped[str | None] = mapped_column(String(24))
+    unit_name: Mapped[str] = mapped_column(String(128))
+    unit_placeholder: Mapped[str] = mapped_column(String(32))  # e.g. 某县某局
+    place_masks: Mapped[list[list[str]]] = mapped_column(JSONB, server_default="[]")  # [office name, 某县], ...
+    persons: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # named persons, masked as 某甲, 某乙, …
+    aliases: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # other names of the unit (简称)
+    deidentified: Mapped[bool] = mapped_column(server_default=text("true"))
+    title: Mapped[str] = mapped_column(String(200))
+    facts: Mapped[str] = mapped_column(Text)
+    handling: Mapped[str] = mapped_column(Text)  # 处理结果
+    published_unit: Mapped[str | None] = mapped_column(String(128))
+    published_title: Mapped[str | None] = mapped_column(String(200))
+    published_facts: Mapped[str | None] = mapped_column(Text)
+    published_handling: Mapped[str | None] = mapped_column(Text)
+    shared_at: Mapped[datetime | None]
+    shared_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class BulletinRecipient(ProblemBankBase):
+    """An office a published bulletin was sent to (its scope, resolved when published)."""
+
+    __tablename__ = "bulletin_recipient"
+
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey(Bulletin.id), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    office_name: Mapped[str] = mapped_column(String(64))
+
+
+class BulletinRead(ProblemBankBase):
+    """A read receipt: a member of a recipient office read the bulletin (the first reading is kept)."""
+
+    __tablename__ = "bulletin_read"
+    __table_args__ = (
+        ForeignKeyConstraint(["bulletin_id", "office_code"],
+                             ["problem_bank.bulletin_recipient.bulletin_id", "problem_bank.bulletin_recipient.office_code"]),
+    )
+
+    bulletin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(server_default=func.now())

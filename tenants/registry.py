@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select
@@ -126,3 +126,14 @@ async def registered_levels(connection: AsyncConnection, codes: list[str] | None
         query = query.where(Tenant.code.in_(codes))
     rows = await connection.execute(query)
     return {code: Level(level) for code, level in rows}
+
+
+async def offices_below(connection: AsyncConnection, issuer: Place, codes: Iterable[str], field: str) -> dict[str, str]:
+    """Code → name of offices strictly below `issuer`; NOT_BELOW for any other code."""
+    codes = list(codes)
+    offices = {row.code: row for row in await connection.execute(select(Tenant).where(Tenant.code.in_(codes)))} if codes else {}
+    for code in codes:
+        office = offices.get(code)
+        if office is None or code == issuer.code or not issuer.contains(place_of(office)):
+            raise DomainError("NOT_BELOW", f"{code} 不是本机构的下级机构", field=field)
+    return {code: offices[code].name for code in codes}

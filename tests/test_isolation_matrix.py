@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -364,6 +365,78 @@ async def restriction_by(world: World, actor: Actor, target: str) -> dict:
 CASE_HANDLERS = ("admin", "inspector", "publisher")
 CASE_INPUT = "{title: \"超编问责\", facts: \"超编\", subject: {tenantCode: $c, unitId: \"1\"}}"
 PHONE_REMINDER = "{kind: PHONE_REMINDER, decidedOn: \"2026-11-20\", decidedBy: \"主任办公会\", content: \"电话提醒\"}"
+async def bulletin_of(world: World, target: str, state: str, *, recipient: bool = False, scope: str | None = None) -> dict:
+    """A bulletin of the target in `state` (version 1) with one de-identified case; with `recipient`,
+    published by the target's parent (a province: by itself) to the target; with `scope`, sent to that office only."""
+    publisher = (PARENT[target] or target) if recipient else target
+    published = state in ("已发布", "已撤回")
+    async with world.runtime.engine.begin() as connection:
+        bulletin = (await connection.execute(text(
+            "INSERT INTO problem_bank.bulletin (publisher_code, state, title, preface, whole_subtree, year, number, published_at,"
+            " published_title, published_preface, created_by) VALUES (:p, :s, '通报', '导语', :w, :y, :n, :at, :t, :f, 'matrix') RETURNING id"
+        ), {"p": CODES[publisher], "s": state, "w": scope is None, "y": 2026 if published else None,
+            "n": next(world.counter) + 100_000 if published else None, "at": datetime.now(timezone.utc) if published else None,
+            "t": "通报" if published else None, "f": "导语" if published else None})).scalar_one()
+        case = (await connection.execute(text(
+            "INSERT INTO problem_bank.bulletin_case (bulletin_id, position, source_kind, source_tenant_code, source_id, unit_name,"
+            " unit_placeholder, title, facts, handling, published_unit, published_title, published_facts, published_handling)"
+            " VALUES (:b, 1, 'problem', :c, 1, '财政局', '某县某局', '案例', '案情', '', :u, :t, :f, :h) RETURNING id"
+        ), {"b": bulletin, "c": CODES[target], "u": "某县某局" if published else None, "t": "案例" if published else None,
+            "f": "案情" if published else None, "h": "" if published else None})).scalar_one()
+        if scope is not None:
+            await connection.execute(text("INSERT INTO problem_bank.bulletin_scope_office VALUES (:b, :o)"), {"b": bulletin, "o": scope})
+        if recipient:
+            await connection.execute(text("INSERT INTO problem_bank.bulletin_recipient VALUES (:b, :o, '收文机构')"),
+                                     {"b": bulletin, "o": CODES[target]})
+    return {"b": str(bulletin), "k": str(case), "c": CODES[target]}
+
+
+def bulletin_in(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: bulletin_of(world, target, state, **options)
+
+
+async def publishable(world: World, actor: Actor, target: str) -> dict:
+    """An approved bulletin of the target sent to a child of it (a county or 广东 has none here: NOT_BELOW)."""
+    child = {"P": "C", "C": "K"}.get(target, target)
+    return await bulletin_of(world, target, "已审核", scope=CODES[child])
+
+
+async def bank_problem(world: World, actor: Actor, target: str) -> dict:
+    """A draft bulletin of the target and a problem of the target's own in the bank to add to it."""
+    from problem_bank.projection import project
+
+    finding = await fresh_finding(world, target, "挂号")
+    async with world.runtime.engine.begin() as connection:
+        await project(connection, CODES[target], finding_ids=[int(finding["f"])])
+    return {**await bulletin_of(world, target, "草稿"), "f": finding["f"]}
+
+
+def compose_outcome(actor: Actor, target: str) -> str | None:
+    """Province and city inspectors and publishers draft bulletins; a county may not."""
+    outcome = ledger_outcome("inspector", "publisher")(actor, target)
+    return "FORBIDDEN" if outcome is None and target in ("K", "S") else outcome
+
+
+def publish_outcome(actor: Actor, target: str) -> str | None:
+    outcome = ledger_outcome("publisher")(actor, target)
+    return "NOT_BELOW" if outcome is None and target in ("K", "S", "O") else outcome
+
+
+def bulletin_read_outcome(actor: Actor, target: str) -> str | None:
+    """A bulletin published to the target: the publisher's readers and the target's own members (not liaisons)."""
+    if actor.superuser:
+        return None
+    if actor.role == "liaison" or actor.role is None:
+        return "NOT_FOUND"
+    publisher = PARENT[target] or target
+    return None if publisher in CONTAINS[actor.place] or actor.place == target else "NOT_FOUND"
+
+
+def bulletin_received_outcome(actor: Actor, target: str) -> str | None:
+    """Only the recipient's own members (not its liaisons) list the bulletins it received."""
+    if not actor.reads(target):
+        return "NOT_FOUND"
+    return None if actor.superuser or (actor.place == target and actor.role != "liaison") else "FORBIDDEN"
 
 
 def channel_read_outcome(actor: Actor, target: str) -> str | None:
@@ -477,6 +550,39 @@ OPERATIONS = [
               guarded(unit_write_outcome), under_review()),
     Operation("closeLeaderReview", "mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, "
               "conclusion: \"履职良好\") { state } }", guarded(unit_write_outcome), under_review(stages=len(STAGES))),
+    Operation("bulletins", "query($c: String!) { bulletins(tenantCode: $c, direction: ISSUED) { id cases { title } } }",
+              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("bulletins", "query($c: String!) { bulletins(tenantCode: $c, direction: RECEIVED) { id recipients { officeCode } } }",
+              guarded(bulletin_received_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("bulletin", "query($b: ID!) { bulletin(id: $b) { title cases { facts original { unitName } } recipients { read } } }",
+              guarded(bulletin_read_outcome, writes=False), bulletin_in("已发布", recipient=True)),
+    Operation("typicalCases", "{ typicalCases { id title } }", guarded(lambda a, t: "FORBIDDEN" if a.role == "liaison" else None,
+              writes=False), targeted=False),
+    Operation("createBulletin", "mutation($c: String!) { createBulletin(publisherCode: $c, input: {title: \"通报\", preface: \"导语\"}) { id } }",
+              guarded(compose_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("updateBulletin", "mutation($b: ID!) { updateBulletin(id: $b, version: 1, input: {title: \"通报\", preface: \"新导语\"}) { id } }",
+              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
+    Operation("addBulletinCase", "mutation($b: ID!, $c: String!, $f: ID!) { addBulletinCase(bulletinId: $b, version: 1, "
+              "source: {tenantCode: $c, id: $f}, input: {title: \"案例\"}) { id } }",
+              guarded(ledger_outcome("inspector", "publisher")), bank_problem),
+    Operation("updateBulletinCase", "mutation($k: ID!) { updateBulletinCase(caseId: $k, version: 1, input: {handling: \"诫勉\"}) { id } }",
+              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
+    Operation("removeBulletinCase", "mutation($k: ID!) { removeBulletinCase(caseId: $k, version: 1) { id } }",
+              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
+    Operation("submitBulletin", "mutation($b: ID!) { submitBulletin(id: $b, version: 1) { id } }",
+              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
+    Operation("approveBulletin", "mutation($b: ID!) { approveBulletin(id: $b, version: 1) { id } }",
+              guarded(ledger_outcome("admin")), bulletin_in("待审核")),
+    Operation("returnBulletin", "mutation($b: ID!) { returnBulletin(id: $b, version: 1, reason: \"事实不清\") { id } }",
+              guarded(ledger_outcome("admin")), bulletin_in("待审核")),
+    Operation("publishBulletin", "mutation($b: ID!) { publishBulletin(id: $b, version: 1) { number } }",
+              guarded(publish_outcome), publishable),
+    Operation("withdrawBulletin", "mutation($b: ID!) { withdrawBulletin(id: $b, version: 1, reason: \"需核实\") { id } }",
+              guarded(ledger_outcome("publisher", "admin")), bulletin_in("已发布")),
+    Operation("shareTypicalCase", "mutation($k: ID!) { shareTypicalCase(caseId: $k) { id } }",
+              guarded(ledger_outcome("publisher")), bulletin_in("已发布")),
+    Operation("markBulletinRead", "mutation($c: String!, $b: ID!) { markBulletinRead(officeCode: $c, id: $b) { id } }",
+              guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher")), bulletin_in("已发布", recipient=True)),
     Operation("escalations", "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
               guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
     Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",

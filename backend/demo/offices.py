@@ -12,7 +12,6 @@ from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
-from problem_bank.projection import project_unit
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import Division, national_register
 from tenants.scoping import tenant_session

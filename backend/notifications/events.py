@@ -83,6 +83,10 @@ EVENT_TYPES = {
         EventType("accountability.restriction_lifted", "解除冻结或锁定", Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
                   lambda p: f"{p['unit_name']}：已解除{p['kind']}", _note, critical=True),
         EventType("problem_list.pushed", "下发的问题清单", Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
+        EventType("bulletin.published", "典型案例通报", Audience(roles=OFFICE_STAFF | {Role.PUBLISHER}),
+                  lambda p: f"{p['publisher_name']}典型案例通报（{p['issue']}）", lambda p: f"{p['title']}。请及时阅读并组织学习。"),
+        EventType("bulletin.withdrawn", "通报撤回", Audience(roles=OFFICE_STAFF | {Role.PUBLISHER}),
+                  lambda p: f"{p['publisher_name']}已撤回典型案例通报（{p['issue']}）", lambda p: f"{p['title']}。撤回理由：{p['reason']}"),
         EventType("problem_list.pushed_to_unit", "下发到本单位的问题清单", Audience(liaisons=True), _problem_list_title, _note),
     )
 }

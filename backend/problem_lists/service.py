@@ -30,7 +30,7 @@ from tenants.access import Place, Principal, Role, forbidden, not_found, reads_s
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.registry import place_of, readable_place
+from tenants.registry import offices_below, place_of, readable_place
 from tenants.scoping import tenant_engine
 
 PUSHERS = frozenset({Role.ADMIN, Role.INSPECTOR})
@@ -231,14 +231,8 @@ def _answers_for(principal: Principal, recipient_code: str, unit_id: int | None)
 
 
 async def _offices_below(connection: AsyncConnection, issuer: Place, codes: tuple[str, ...]) -> list[dict]:
-    if not codes:
-        return []
-    offices = {row.code: row for row in await connection.execute(select(Tenant).where(Tenant.code.in_(codes)))}
-    for code in codes:
-        office = offices.get(code)
-        if office is None or code == issuer.code or not issuer.contains(place_of(office)):
-            raise DomainError("NOT_BELOW", f"{code} 不是本机构的下级机构", field="officeCodes")
-    return [{"recipient_code": code, "unit_id": None, "recipient_name": offices[code].name} for code in codes]
+    names = await offices_below(connection, issuer, codes, "officeCodes")
+    return [{"recipient_code": code, "unit_id": None, "recipient_name": name} for code, name in names.items()]
 
 
 async def _own_units(connection: AsyncConnection, issuer: Place, unit_ids: tuple[int, ...]) -> list[dict]:

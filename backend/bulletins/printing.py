@@ -1,0 +1,97 @@
+"""A bulletin on paper: an A4 page in the layout of a government bulletin (red masthead, issue
+number, publisher and date over a red rule, title, preface, the numbered cases), as HTML for the
+browser's print dialog and as a PDF made from the same HTML by PyMuPDF (MuPDF's built-in CJK
+font renders the Chinese text; no system fonts needed). Only the text as published appears:
+de-identified cases never show a real name here."""
+
+from __future__ import annotations
+
+from html import escape
+from io import BytesIO
+
+import pymupdf
+
+from backend.bulletins.service import PUBLISHED, WITHDRAWN, Readable, issue_label, masks_of, rendered_case, rendered_issue
+from backend.clock import CHINA_STANDARD_TIME
+
+NUMERALS = "一二三四五六七八九十"
+A4 = pymupdf.paper_rect("a4")
+MARGIN = 56  # points, about 20 mm
+
+STYLE = """
+  @page { size: A4; margin: 30mm 26mm 30mm 26mm; }
+  body { font-family: "FangSong", "仿宋", "STFangsong", "Noto Serif CJK SC", serif; font-size: 14pt; line-height: 1.7; }
+  .masthead { font-family: "SimSun", "宋体", "Noto Serif CJK SC", serif; color: #c00000; font-size: 30pt; font-weight: bold;
+              text-align: center; letter-spacing: 4pt; margin: 0; }
+  .issue { text-align: center; font-size: 14pt; margin: 4pt 0 6pt 0; }
+  table.meta { width: 100%; border-collapse: collapse; font-size: 12pt; }
+  td.right { text-align: right; }
+  .rule { border-top: 2pt solid #c00000; margin: 4pt 0 14pt 0; height: 0; }
+  .notice { color: #c00000; font-weight: bold; text-align: center; }
+  h1 { font-family: "SimSun", "宋体", "Noto Serif CJK SC", serif; font-size: 18pt; text-align: center; margin: 6pt 0 10pt 0; }
+  h2 { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size: 14pt; margin: 12pt 0 4pt 0; }
+  p { text-indent: 2em; margin: 0 0 2pt 0; }
+  .label { font-weight: bold; }
+  .signature { text-align: right; margin-top: 18pt; }
+"""
+
+
+def _numeral(n: int) -> str:
+    return NUMERALS[n - 1] if n <= len(NUMERALS) else str(n)
+
+
+def _paragraphs(text: str, label: str | None = None) -> str:
+    lines = [escape(line.strip()) for line in text.splitlines() if line.strip()]
+    if label and lines:
+        lines[0] = f'<span class="label">{label}</span>{lines[0]}'
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+def bulletin_html(readable: Readable, cases: list) -> str:
+    row = readable.row
+    issue = rendered_issue(row, cases)
+    if row.published_at is not None:
+        published = row.published_at.astimezone(CHINA_STANDARD_TIME)
+        dated = f"{published.year}年{published.month}月{published.day}日"
+    else:
+        dated = ""
+    notices = []
+    if row.state == WITHDRAWN:
+        notices.append(f"本期通报已撤回。撤回理由：{escape(row.note or '')}")
+    elif row.state != PUBLISHED:
+        notices.append(f"（{escape(row.state)}，未发布）")
+    parts = [
+        '<div class="masthead">典型案例通报</div>',
+        f'<div class="issue">{escape(issue_label(row) or "（发布时编号）")}</div>',
+        f'<table class="meta"><tr><td>{escape(row.publisher_name)}</td><td class="right">{dated}</td></tr></table>',
+        '<div class="rule"></div>',
+        *(f'<div class="notice">{notice}</div>' for notice in notices),
+        f"<h1>{escape(issue['title'])}</h1>",
+        _paragraphs(issue["preface"]),
+    ]
+    for index, case in enumerate(cases, start=1):
+        text = rendered_case(case, masks_of(case))
+        parts.append(f"<h2>{_numeral(index)}、{escape(text['title'])}</h2>")
+        parts.append(_paragraphs(text["facts"], "基本案情："))
+        if text["handling"]:
+            parts.append(_paragraphs(text["handling"], "处理结果："))
+    parts.append(f'<div class="signature">{escape(row.publisher_name)}<br>{dated}</div>')
+    title = escape(f"{row.publisher_name}典型案例通报 {issue_label(row) or ''}".strip())
+    return (f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>")
+
+
+def bulletin_pdf(html: str) -> bytes:
+    """The page as an A4 PDF, as many pages as it takes (CPU-bound: call it off the event loop)."""
+    story = pymupdf.Story(html=html)
+    output = BytesIO()
+    writer = pymupdf.DocumentWriter(output)
+    frame = A4 + (MARGIN, MARGIN, -MARGIN, -MARGIN)
+    more = True
+    while more:
+        device = writer.begin_page(A4)
+        more, _ = story.place(frame)
+        story.draw(device)
+        writer.end_page()
+    writer.close()
+    return output.getvalue()

@@ -1,0 +1,41 @@
+"""The printable bulletin (GET /bulletins/{id}/print, HTML) and its PDF (GET /bulletins/{id}/pdf),
+for whoever may read the bulletin: the publisher's readers (drafts marked as such) and, once
+published, the recipient offices' members. Opening either is not a read receipt; the frontend
+records that with markBulletinRead."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Request, get
+from litestar.response import Response
+
+from backend.bulletins.printing import bulletin_html, bulletin_pdf
+from backend.bulletins.service import BulletinService, cases_of_bulletins
+from backend.context import context_for
+from backend.ids import parse_id
+
+
+async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
+    """The page's HTML and a file name for it."""
+    context = context_for(request)
+    engine = context.runtime.engine
+    readable = await BulletinService(engine).readable(await context.principal(), parse_id(bulletin_id, "id"))
+    async with engine.connect() as connection:
+        cases = (await cases_of_bulletins(connection, [readable.row.id])).get(readable.row.id, [])
+    row = readable.row
+    name = f"bulletin-{row.publisher_code}-{row.year}-{row.number}" if row.number is not None else f"bulletin-draft-{row.id}"
+    return bulletin_html(readable, cases), name
+
+
+@get("/bulletins/{bulletin_id:str}/print")
+async def print_bulletin(request: Request, bulletin_id: str) -> Response[str]:
+    page, _ = await _page(request, bulletin_id)
+    return Response(page, media_type="text/html; charset=utf-8")
+
+
+@get("/bulletins/{bulletin_id:str}/pdf")
+async def bulletin_as_pdf(request: Request, bulletin_id: str) -> Response[bytes]:
+    page, name = await _page(request, bulletin_id)
+    pdf = await asyncio.to_thread(bulletin_pdf, page)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})

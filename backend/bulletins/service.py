@@ -1,0 +1,569 @@
+"""Typical-case bulletins (典型案例通报): an office above counties composes an issue of typical
+cases drawn from its subtree's problem bank, has it approved and publishes it, numbered 第N期
+per office and year, to its whole subtree or to chosen offices below it.
+
+    草稿 draft ─提交→ 待审核 submitted ─审核→ 已审核 approved ─发布→ 已发布 published
+    待审核 / 已审核 ─退回 (with a reason)→ 草稿;  any state but 已撤回 ─撤回 (with a reason)→ 已撤回
+
+Inspectors and publishers compose and submit; the office's admin approves or returns; only a
+publisher publishes; a publisher or an admin withdraws. Editing (the issue and its cases) is for
+drafts only. Every step takes the version the caller saw (optimistic locking) and is audited in
+the publisher's trail, in its transaction.
+
+The number is given when the issue is published, from a counter row locked in the publishing
+transaction: drafts that never go out take no number, and concurrent publications get
+consecutive ones. The de-identified text is frozen then too (`published_*`), and the scope is
+resolved into recipient offices, whose members are notified through the outbox.
+
+Who sees a bulletin: the publisher's readers (its members and the offices above it) see it
+whole, drafts included, with every recipient's read receipts; a recipient office's members
+(not its liaisons) see it once published, as published, with their own office's receipts.
+Cases marked shared (published, de-identified) are read by every office in the library."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.notifications.outbox import emit
+from problem_bank.deidentify import LEVEL_PLACEHOLDERS, Masks, case_masks, mask, unit_placeholder
+from problem_bank.models import (
+    Bulletin, BulletinCase, BulletinCounter, BulletinRead, BulletinRecipient, BulletinScopeOffice, Problem,
+)
+from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_write
+from tenants.divisions import Level
+from tenants.errors import DomainError
+from tenants.models import Tenant
+from tenants.registry import in_subtree, offices_below, place_of, readable_place
+from tenants.scoping import tenant_engine
+
+DRAFT, SUBMITTED, APPROVED, PUBLISHED, WITHDRAWN = "草稿", "待审核", "已审核", "已发布", "已撤回"
+OUT = frozenset({PUBLISHED, WITHDRAWN})  # what recipients see
+
+COMPOSERS = frozenset({Role.INSPECTOR, Role.PUBLISHER})
+APPROVERS = frozenset({Role.ADMIN})
+PUBLISHERS = frozenset({Role.PUBLISHER})
+WITHDRAWERS = frozenset({Role.PUBLISHER, Role.ADMIN})
+RECEIPT_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER, Role.PUBLISHER})  # who leave read receipts
+
+MAX_CASES = 30
+MAX_SCOPE = 5_000  # offices chosen by hand (a province has a few hundred below it)
+MAX_NAMES = 20  # persons or aliases of one case
+
+
+@dataclass(frozen=True)
+class Step:
+    """A transition: who may take it, from which states, to which state."""
+
+    name: str  # as audited: bulletin.<name>
+    label: str  # what the refusal says
+    roles: frozenset[Role]
+    from_states: frozenset[str]
+    to_state: str
+
+
+SUBMIT = Step("submitted", "提交审核", COMPOSERS, frozenset({DRAFT}), SUBMITTED)
+APPROVE = Step("approved", "审核通过", APPROVERS, frozenset({SUBMITTED}), APPROVED)
+RETURN = Step("returned", "退回修改", APPROVERS, frozenset({SUBMITTED, APPROVED}), DRAFT)
+PUBLISH = Step("published", "发布", PUBLISHERS, frozenset({APPROVED}), PUBLISHED)
+WITHDRAW = Step("withdrawn", "撤回", WITHDRAWERS, frozenset({DRAFT, SUBMITTED, APPROVED, PUBLISHED}), WITHDRAWN)
+EDIT = Step("edited", "修改", COMPOSERS, frozenset({DRAFT}), DRAFT)
+SHARE = Step("shared", "推送到典型案例库", PUBLISHERS, frozenset({PUBLISHED}), PUBLISHED)
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    """The checked text and scope of an issue (scope: the whole subtree, or `office_codes`)."""
+
+    title: str
+    preface: str
+    whole_subtree: bool
+    office_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseText:
+    """A case's editable part, checked. None: keep (on an edit) or take from the source (on add)."""
+
+    title: str | None
+    facts: str | None
+    handling: str | None
+    deidentified: bool | None
+    persons: tuple[str, ...] | None
+    aliases: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Readable:
+    """A bulletin as one principal may see it: whole (the publisher's readers) or as a recipient."""
+
+    row: Any  # a bulletin row with its publisher's name (publisher_name)
+    whole: bool
+    own_offices: frozenset[str]  # the recipient offices the principal is a member of
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a case copies from its source."""
+
+    tenant_code: str
+    source_id: int
+    taxonomy_code: str | None
+    unit_name: str
+    unit_placeholder: str
+    place_masks: list[list[str]]
+    facts: str
+
+
+async def _problem_snapshot(connection: AsyncConnection, publisher: Place, tenant_code: str, source_id: int) -> Snapshot:
+    """A problem-bank row of the publisher's subtree (NOT_FOUND otherwise), with the names of its
+    office and the offices above it, short of the publisher."""
+    row = (await connection.execute(
+        select(Problem, Tenant.name.label("office_name"), Tenant.parent_code)
+        .join(Tenant, Tenant.code == Problem.tenant_code)
+        .where(Problem.tenant_code == tenant_code, Problem.finding_id == source_id,
+               in_subtree(publisher, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code))
+    )).one_or_none()
+    if row is None:
+        raise DomainError("NOT_FOUND", "问题库中没有该问题，或不在本机构的辖区内", field="source")
+    places = [[row.office_name, LEVEL_PLACEHOLDERS[row.tenant_level]]]
+    if publisher.level is Level.PROVINCE and row.city_code not in (None, row.tenant_code):  # the city between them
+        city = (await connection.execute(select(Tenant.name).where(Tenant.code == row.city_code))).scalar_one()
+        places.append([city, LEVEL_PLACEHOLDERS[Level.CITY]])
+    return Snapshot(tenant_code, source_id, row.taxonomy_code, row.unit_name, unit_placeholder(row.tenant_level, row.unit_type),
+                    places, row.description)
+
+
+# source kind → how a case is snapshotted from it. The accountability domain adds its own here.
+SNAPSHOTS: dict[str, Callable[[AsyncConnection, Place, str, int], Awaitable[Snapshot]]] = {"problem": _problem_snapshot}
+
+
+def masks_of(case) -> Masks:
+    """The names one case hides, when it is de-identified."""
+    if not case.deidentified:
+        return []
+    return case_masks(case.unit_name, case.unit_placeholder, case.aliases, case.place_masks, case.persons)
+
+
+def rendered_case(case, masks: Masks) -> dict[str, str]:
+    """A case as published: its frozen text once published, or as it would be published now."""
+    if case.published_facts is not None:
+        return {"unit": case.published_unit, "title": case.published_title, "facts": case.published_facts,
+                "handling": case.published_handling}
+    unit = case.unit_placeholder if case.deidentified else case.unit_name
+    return {"unit": unit, "title": mask(case.title, masks), "facts": mask(case.facts, masks), "handling": mask(case.handling, masks)}
+
+
+def rendered_issue(bulletin, cases: Iterable) -> dict[str, str]:
+    """The issue's title and preface as published: every de-identified case's names hidden there too."""
+    if bulletin.published_title is not None:
+        return {"title": bulletin.published_title, "preface": bulletin.published_preface}
+    masks = [m for case in cases for m in masks_of(case)]
+    return {"title": mask(bulletin.title, masks), "preface": mask(bulletin.preface, masks)}
+
+
+def issue_label(row) -> str | None:
+    return f"{row.year}年第{row.number}期" if row.number is not None else None
+
+
+class BulletinService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    # --- composing -------------------------------------------------------------------------
+
+    async def create(self, principal: Principal, publisher_code: str, draft: IssueDraft, request_id: str | None) -> int:
+        publisher = await readable_place(self.engine, principal, publisher_code)
+        require_write(principal, publisher, COMPOSERS)
+        if publisher.level is Level.COUNTY:
+            raise forbidden("只有省、市两级机构可以编发典型案例通报")
+        async with tenant_engine(self.engine, publisher.code).begin() as connection:
+            await _check_scope(connection, publisher, draft)
+            bulletin_id = (await connection.execute(insert(Bulletin).values(
+                publisher_code=publisher.code, title=draft.title, preface=draft.preface, whole_subtree=draft.whole_subtree,
+                created_by=principal.username,
+            ).returning(Bulletin.id))).scalar_one()
+            await _set_scope(connection, bulletin_id, draft)
+            await _audit(connection, publisher.code, principal, "created", bulletin_id, None, _issue_fields(draft), request_id)
+        return bulletin_id
+
+    async def update(self, principal: Principal, bulletin_id: int, version: int, draft: IssueDraft, request_id: str | None) -> None:
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+            await _check_scope(connection, publisher, draft)
+            await connection.execute(update(Bulletin).where(Bulletin.id == bulletin_id).values(
+                title=draft.title, preface=draft.preface, whole_subtree=draft.whole_subtree, version=Bulletin.version + 1))
+            await connection.execute(delete(BulletinScopeOffice).where(BulletinScopeOffice.bulletin_id == bulletin_id))
+            await _set_scope(connection, bulletin_id, draft)
+            await _audit(connection, publisher.code, principal, "edited", bulletin_id,
+                         {"title": row.title, "whole_subtree": row.whole_subtree}, _issue_fields(draft), request_id)
+
+    async def add_case(
+        self, principal: Principal, bulletin_id: int, version: int, source_kind: str, tenant_code: str, source_id: int,
+        text: CaseText, request_id: str | None,
+    ) -> int:
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+            count = (await connection.execute(
+                select(func.count(), func.coalesce(func.max(BulletinCase.position), 0)).where(BulletinCase.bulletin_id == bulletin_id)
+            )).one()
+            if count[0] >= MAX_CASES:
+                raise DomainError("TOO_MANY_CASES", f"一期通报最多 {MAX_CASES} 个案例", field="bulletinId")
+            snapshot = await SNAPSHOTS[source_kind](connection, publisher, tenant_code, source_id)
+            if text.title is None:
+                raise DomainError("INVALID_NAME", "请填写案例标题", field="title")
+            case_id = (await connection.execute(insert(BulletinCase).values(
+                bulletin_id=bulletin_id, position=count[1] + 1, source_kind=source_kind, source_tenant_code=snapshot.tenant_code,
+                source_id=snapshot.source_id, taxonomy_code=snapshot.taxonomy_code, unit_name=snapshot.unit_name,
+                unit_placeholder=snapshot.unit_placeholder, place_masks=snapshot.place_masks, persons=list(text.persons or ()),
+                aliases=list(text.aliases or ()), deidentified=True if text.deidentified is None else text.deidentified,
+                title=text.title, facts=text.facts or snapshot.facts, handling=text.handling or "",
+            ).returning(BulletinCase.id))).scalar_one()
+            await _bump(connection, bulletin_id)
+            await _audit(connection, publisher.code, principal, "case_added", bulletin_id, None,
+                         {"case_id": case_id, "source_kind": source_kind, "source": f"{tenant_code}/{source_id}",
+                          "deidentified": text.deidentified is not False}, request_id)
+        return case_id
+
+    async def update_case(self, principal: Principal, case_id: int, version: int, text: CaseText, request_id: str | None) -> int:
+        bulletin_id = await self._bulletin_of(case_id)
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+            case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
+            if case is None:
+                raise not_found()
+            values = {key: value for key, value in (
+                ("title", text.title), ("facts", text.facts), ("handling", text.handling), ("deidentified", text.deidentified),
+                ("persons", None if text.persons is None else list(text.persons)),
+                ("aliases", None if text.aliases is None else list(text.aliases)),
+            ) if value is not None}
+            if values:
+                await connection.execute(update(BulletinCase).where(BulletinCase.id == case_id).values(**values))
+            await _bump(connection, bulletin_id)
+            await _audit(connection, publisher.code, principal, "case_edited", bulletin_id,
+                         {"case_id": case_id, **{key: getattr(case, key) for key in values}}, {"case_id": case_id, **values}, request_id)
+        return bulletin_id
+
+    async def remove_case(self, principal: Principal, case_id: int, version: int, request_id: str | None) -> int:
+        bulletin_id = await self._bulletin_of(case_id)
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+            case = (await connection.execute(delete(BulletinCase).where(BulletinCase.id == case_id).returning(BulletinCase))).one_or_none()
+            if case is None:
+                raise not_found()
+            await _bump(connection, bulletin_id)
+            await _audit(connection, publisher.code, principal, "case_removed", bulletin_id,
+                         {"case_id": case_id, "title": case.title, "source": f"{case.source_tenant_code}/{case.source_id}"}, None,
+                         request_id)
+        return bulletin_id
+
+    # --- the workflow ----------------------------------------------------------------------
+
+    async def submit(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
+        async with self._locked(principal, bulletin_id, version, SUBMIT) as (connection, row, publisher):
+            cases = (await connection.execute(
+                select(func.count()).where(BulletinCase.bulletin_id == bulletin_id))).scalar_one()
+            if not cases:
+                raise DomainError("NO_CASES", "通报至少要有一个典型案例", field="id")
+            await self._move(connection, principal, row, publisher, SUBMIT, {}, None, request_id)
+
+    async def approve(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
+        async with self._locked(principal, bulletin_id, version, APPROVE) as (connection, row, publisher):
+            await self._move(connection, principal, row, publisher, APPROVE, {"approved_by": principal.username}, None, request_id)
+
+    async def send_back(self, principal: Principal, bulletin_id: int, version: int, reason: str, request_id: str | None) -> None:
+        async with self._locked(principal, bulletin_id, version, RETURN) as (connection, row, publisher):
+            await self._move(connection, principal, row, publisher, RETURN, {"approved_by": None}, reason, request_id)
+
+    async def publish(self, principal: Principal, bulletin_id: int, version: int, year: int, request_id: str | None) -> None:
+        """Number the issue, freeze its published text, send it to its scope and notify it."""
+        async with self._locked(principal, bulletin_id, version, PUBLISH) as (connection, row, publisher):
+            recipients = await _recipients(connection, publisher, row)
+            if not recipients:
+                raise DomainError("NO_RECIPIENTS", "通报范围内没有下级机构", field="officeCodes")
+            cases = (await connection.execute(select(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id))).all()
+            for case in cases:
+                text = rendered_case(case, masks_of(case))
+                await connection.execute(update(BulletinCase).where(BulletinCase.id == case.id).values(
+                    published_unit=text["unit"], published_title=text["title"], published_facts=text["facts"],
+                    published_handling=text["handling"]))
+            issue = rendered_issue(row, cases)
+            number = (await connection.execute(
+                upsert(BulletinCounter).values(publisher_code=publisher.code, year=year, last_number=1)
+                .on_conflict_do_update(index_elements=[BulletinCounter.publisher_code, BulletinCounter.year],
+                                       set_={"last_number": BulletinCounter.last_number + 1})
+                .returning(BulletinCounter.last_number)
+            )).scalar_one()
+            await connection.execute(insert(BulletinRecipient), [
+                {"bulletin_id": bulletin_id, "office_code": code, "office_name": name} for code, name in recipients.items()])
+            await self._move(connection, principal, row, publisher, PUBLISH, {
+                "year": year, "number": number, "published_by": principal.username, "published_at": func.now(),
+                "published_title": issue["title"], "published_preface": issue["preface"]}, None, request_id)
+            await emit(connection, publisher.code, "bulletin.published", {
+                "bulletin_id": bulletin_id, "publisher_name": row.publisher_name, "issue": f"{year}年第{number}期",
+                "title": issue["title"], "tenant_codes": list(recipients)})
+
+    async def withdraw(self, principal: Principal, bulletin_id: int, version: int, reason: str, request_id: str | None) -> None:
+        """撤回: its shared cases leave the library; recipients of a published issue are told."""
+        async with self._locked(principal, bulletin_id, version, WITHDRAW) as (connection, row, publisher):
+            await self._move(connection, principal, row, publisher, WITHDRAW, {}, reason, request_id)
+            await connection.execute(update(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id)
+                                     .values(shared_at=None, shared_by=None))
+            offices = list((await connection.execute(
+                select(BulletinRecipient.office_code).where(BulletinRecipient.bulletin_id == bulletin_id))).scalars())
+            if offices:  # it had been published
+                await emit(connection, publisher.code, "bulletin.withdrawn", {
+                    "bulletin_id": bulletin_id, "publisher_name": row.publisher_name, "issue": issue_label(row),
+                    "title": row.published_title, "reason": reason, "tenant_codes": offices})
+
+    async def share(self, principal: Principal, case_id: int, shared: bool, request_id: str | None) -> int:
+        """Put a case of a published issue into the typical-case library (or take it out): the
+        publisher's publishers only, de-identified cases only."""
+        bulletin_id = await self._bulletin_of(case_id)
+        async with self._locked(principal, bulletin_id, None, SHARE) as (connection, row, publisher):
+            case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
+            if case is None:
+                raise not_found()
+            if shared and not case.deidentified:
+                raise DomainError("NOT_DEIDENTIFIED", "未脱敏的案例不能推送到典型案例库", field="caseId")
+            if shared != (case.shared_at is not None):
+                await connection.execute(update(BulletinCase).where(BulletinCase.id == case_id).values(
+                    shared_at=func.now() if shared else None, shared_by=principal.username if shared else None))
+                await _audit(connection, publisher.code, principal, "case_shared" if shared else "case_unshared", bulletin_id,
+                             None, {"case_id": case_id}, request_id)
+        return bulletin_id
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def readable(self, principal: Principal, bulletin_id: int) -> Readable:
+        """The bulletin if the principal may see it (NOT_FOUND alike when missing or out of reach)."""
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(_with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id))).one_or_none()
+            if row is None:
+                raise not_found()
+            if reads_subtree(principal, place_of(row)):
+                return Readable(row, True, frozenset())
+            member_of = _member_offices(principal)
+            own = frozenset()
+            if row.state in OUT and member_of:
+                own = frozenset((await connection.execute(
+                    select(BulletinRecipient.office_code)
+                    .where(BulletinRecipient.bulletin_id == bulletin_id, BulletinRecipient.office_code.in_(member_of))
+                )).scalars())
+        if not own:
+            raise not_found()
+        return Readable(row, False, own)
+
+    async def issued(self, principal: Principal, tenant_code: str, state: str | None, *, first: int, before: int | None) -> list[Readable]:
+        """The office's bulletins, newest first (its readers; liaisons are refused)."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        if not reads_subtree(principal, place):
+            raise forbidden("联络员只能查看本单位的信息")
+        query = _with_publisher(select(Bulletin)).where(Bulletin.publisher_code == tenant_code)
+        if state is not None:
+            query = query.where(Bulletin.state == state)
+        async with self.engine.connect() as connection:
+            return [Readable(row, True, frozenset()) for row in await connection.execute(_newest(query, first, before))]
+
+    async def received(self, principal: Principal, tenant_code: str, *, first: int, before: int | None) -> list[Readable]:
+        """Published bulletins sent to the office, newest first: its own members (not liaisons) ask."""
+        place = await readable_place(self.engine, principal, tenant_code)
+        if not (principal.is_superuser or place.code in _member_offices(principal)):
+            raise forbidden("只有收文机构本身可以查看其收到的通报")
+        query = (
+            _with_publisher(select(Bulletin))
+            .join(BulletinRecipient, and_(BulletinRecipient.bulletin_id == Bulletin.id, BulletinRecipient.office_code == tenant_code))
+            .where(Bulletin.state.in_(OUT))
+        )
+        async with self.engine.connect() as connection:
+            return [Readable(row, False, frozenset({tenant_code})) for row in await connection.execute(_newest(query, first, before))]
+
+    async def mark_read(self, principal: Principal, office_code: str, bulletin_id: int) -> None:
+        """A member of a recipient office (not an auditor or a liaison) read the bulletin (first reading kept)."""
+        place = await readable_place(self.engine, principal, office_code)
+        require_write(principal, place, RECEIPT_ROLES)
+        async with self.engine.begin() as connection:
+            state = (await connection.execute(
+                select(Bulletin.state).join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
+                .where(Bulletin.id == bulletin_id, Bulletin.state.in_(OUT), BulletinRecipient.office_code == office_code)
+            )).scalar_one_or_none()
+            if state is None:
+                raise not_found()
+            if state == WITHDRAWN:
+                raise DomainError("INVALID_TRANSITION", "该通报已撤回", field="id")
+            await connection.execute(upsert(BulletinRead).values(
+                bulletin_id=bulletin_id, office_code=office_code, username=principal.username).on_conflict_do_nothing())
+
+    # --- internals -------------------------------------------------------------------------
+
+    async def _bulletin_of(self, case_id: int) -> int:
+        async with self.engine.connect() as connection:
+            bulletin_id = (await connection.execute(select(BulletinCase.bulletin_id).where(BulletinCase.id == case_id))).scalar_one_or_none()
+        if bulletin_id is None:
+            raise not_found()
+        return bulletin_id
+
+    @contextlib.asynccontextmanager
+    async def _locked(
+        self, principal: Principal, bulletin_id: int, version: int | None, step: Step
+    ) -> AsyncIterator[tuple[AsyncConnection, Any, Place]]:
+        """A transaction holding the bulletin locked, once the caller may take `step` in the
+        publisher, the version is current (None: not checked) and the state allows the step."""
+        async with self.engine.connect() as connection:
+            publisher_code = (await connection.execute(
+                select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))).scalar_one_or_none()
+        if publisher_code is None:
+            raise not_found()
+        publisher = await readable_place(self.engine, principal, publisher_code)
+        require_write(principal, publisher, step.roles)
+        async with tenant_engine(self.engine, publisher_code).begin() as connection:
+            row = (await connection.execute(
+                _with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin)
+            )).one()
+            if version is not None and row.version != version:
+                raise DomainError("STALE_VERSION", f"该通报已被他人更新（当前版本 {row.version}），请刷新后重试", field="version")
+            if row.state not in step.from_states:
+                raise DomainError("INVALID_TRANSITION", f"通报当前状态为“{row.state}”，不能{step.label}", field="id")
+            yield connection, row, publisher
+
+    @staticmethod
+    async def _move(
+        connection: AsyncConnection, principal: Principal, row, publisher: Place, step: Step, values: dict, note: str | None,
+        request_id: str | None,
+    ) -> None:
+        await connection.execute(update(Bulletin).where(Bulletin.id == row.id).values(
+            **values, state=step.to_state, note=note, version=Bulletin.version + 1))
+        after = {"state": step.to_state, **({"note": note} if note else {}),
+                 **({"number": values["number"], "year": values["year"]} if "number" in values else {})}
+        await _audit(connection, publisher.code, principal, step.name, row.id, {"state": row.state, "version": row.version},
+                     after, request_id)
+
+
+def _member_offices(principal: Principal) -> set[str]:
+    return {g.place.code for g in principal.grants if g.role is not Role.LIAISON}
+
+
+def _with_publisher(query):
+    """Bulletin rows with their publisher's name and place in the hierarchy."""
+    return query.add_columns(
+        Tenant.name.label("publisher_name"), Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code,
+    ).join(Tenant, Tenant.code == Bulletin.publisher_code)
+
+
+def _newest(query, first: int, before: int | None):
+    if before is not None:
+        query = query.where(Bulletin.id < before)
+    return query.order_by(Bulletin.id.desc()).limit(first)
+
+
+def _issue_fields(draft: IssueDraft) -> dict:
+    return {"title": draft.title, "whole_subtree": draft.whole_subtree, "offices": list(draft.office_codes)}
+
+
+async def _bump(connection: AsyncConnection, bulletin_id: int) -> None:
+    await connection.execute(update(Bulletin).where(Bulletin.id == bulletin_id).values(version=Bulletin.version + 1))
+
+
+async def _audit(
+    connection: AsyncConnection, publisher_code: str, principal: Principal, action: str, bulletin_id: int,
+    before: dict | None, after: dict | None, request_id: str | None,
+) -> None:
+    await record_audit(connection, publisher_code, actor=principal.username, action=f"bulletin.{action}", entity="bulletin",
+                       entity_id=str(bulletin_id), before=before, after=after, request_id=request_id)
+
+
+async def _check_scope(connection: AsyncConnection, publisher: Place, draft: IssueDraft) -> None:
+    if draft.whole_subtree and draft.office_codes:
+        raise DomainError("INVALID_SCOPE", "发给整个辖区时不能再选定机构", field="officeCodes")
+    if not draft.whole_subtree and not draft.office_codes:
+        raise DomainError("NO_RECIPIENTS", "请选择发送范围：整个辖区，或至少一个下级机构", field="officeCodes")
+    if len(draft.office_codes) > MAX_SCOPE:
+        raise DomainError("TOO_MANY_RECIPIENTS", f"最多选定 {MAX_SCOPE} 个机构", field="officeCodes")
+    await offices_below(connection, publisher, draft.office_codes, "officeCodes")
+
+
+async def _set_scope(connection: AsyncConnection, bulletin_id: int, draft: IssueDraft) -> None:
+    if draft.office_codes:
+        await connection.execute(insert(BulletinScopeOffice), [
+            {"bulletin_id": bulletin_id, "office_code": code} for code in draft.office_codes])
+
+
+async def _recipients(connection: AsyncConnection, publisher: Place, row) -> dict[str, str]:
+    """Code → name of the offices the issue goes to: every active office below the publisher, or
+    the chosen ones (checked again: the hierarchy may have changed since the draft)."""
+    if not row.whole_subtree:
+        chosen = select(BulletinScopeOffice.office_code).where(BulletinScopeOffice.bulletin_id == row.id)
+        return await offices_below(connection, publisher, (await connection.execute(chosen)).scalars(), "officeCodes")
+    below = (
+        select(Tenant.code, Tenant.name)
+        .where(in_subtree(publisher, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code),
+               Tenant.code != publisher.code, Tenant.status == "active")
+        .order_by(Tenant.code)
+    )
+    return dict((await connection.execute(below)).all())
+
+
+# --- relations of listed bulletins (DataLoader fetches: one statement each per page) -----------
+
+async def cases_of_bulletins(connection: AsyncConnection, ids: list[int]) -> dict[int, list]:
+    """bulletin id → its cases, in order."""
+    cases: dict[int, list] = {}
+    query = select(BulletinCase).where(BulletinCase.bulletin_id.in_(ids)).order_by(BulletinCase.bulletin_id, BulletinCase.position)
+    for row in await connection.execute(query):
+        cases.setdefault(row.bulletin_id, []).append(row)
+    return cases
+
+
+async def scope_of_bulletins(connection: AsyncConnection, ids: list[int]) -> dict[int, list[str]]:
+    """bulletin id → the offices chosen as its scope (absent when it goes to the whole subtree)."""
+    scope: dict[int, list[str]] = {}
+    query = select(BulletinScopeOffice).where(BulletinScopeOffice.bulletin_id.in_(ids)).order_by(BulletinScopeOffice.office_code)
+    for row in await connection.execute(query):
+        scope.setdefault(row.bulletin_id, []).append(row.office_code)
+    return scope
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    row: Any  # a bulletin_recipient row
+    reads: list  # its read receipts, first reading first
+
+
+async def recipients_of_bulletins(connection: AsyncConnection, ids: list[int]) -> dict[int, list[RecipientView]]:
+    """bulletin id → its recipient offices with their read receipts, by office code (two statements)."""
+    reads: dict[tuple[int, str], list] = {}
+    for read in await connection.execute(
+        select(BulletinRead).where(BulletinRead.bulletin_id.in_(ids)).order_by(BulletinRead.read_at, BulletinRead.username)
+    ):
+        reads.setdefault((read.bulletin_id, read.office_code), []).append(read)
+    recipients: dict[int, list[RecipientView]] = {}
+    query = select(BulletinRecipient).where(BulletinRecipient.bulletin_id.in_(ids)).order_by(BulletinRecipient.office_code)
+    for row in await connection.execute(query):
+        recipients.setdefault(row.bulletin_id, []).append(RecipientView(row, reads.get((row.bulletin_id, row.office_code), [])))
+    return recipients
+
+
+# --- the typical-case library ------------------------------------------------------------------
+
+async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | None, *, first: int, before: int | None) -> list:
+    """Shared cases of published bulletins, newest first, as published (de-identified). Every
+    office member of any tenant reads them; a caller who is only a liaison is refused."""
+    if not (principal.is_superuser or _member_offices(principal)):
+        raise forbidden("典型案例库供各级机构人员查阅，联络员无权查看")
+    query = (
+        select(BulletinCase, Bulletin.year, Bulletin.number, Bulletin.published_at, Bulletin.publisher_code,
+               Tenant.name.label("publisher_name"))
+        .join(Bulletin, Bulletin.id == BulletinCase.bulletin_id).join(Tenant, Tenant.code == Bulletin.publisher_code)
+        .where(BulletinCase.shared_at.is_not(None), Bulletin.state == PUBLISHED)
+    )
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(column.ilike(pattern) for column in (
+            BulletinCase.published_title, BulletinCase.published_facts, BulletinCase.published_handling))))
+    if before is not None:
+        query = query.where(BulletinCase.id < before)
+    async with engine.connect() as connection:
+        return (await connection.execute(query.order_by(BulletinCase.id.desc()).limit(first))).all()

@@ -1,0 +1,378 @@
+"""GraphQL for typical-case bulletins (典型案例通报) and the shared typical-case library.
+
+A bulletin's and its cases' text fields are always the text as published (de-identified when
+the case says so; before publication, as it would be published now). What was composed, with
+the real names, is under `original`, for the publisher's readers only."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from backend.bulletins.service import (
+    MAX_NAMES, BulletinService, CaseText, IssueDraft, Readable, RecipientView, cases_of_bulletins, issue_label, masks_of,
+    recipients_of_bulletins, rendered_case, rendered_issue, scope_of_bulletins, typical_cases,
+)
+from backend.clock import office_today
+from backend.context import Context
+from backend.directory.types import page_size
+from backend.ids import optional_id, parse_id
+from backend.text import clean_text
+from tenants.errors import DomainError
+from tenants.naming import check_code
+from tenants.registry import clean_name
+
+
+@strawberry.enum(description="DRAFT 草稿；SUBMITTED 待审核；APPROVED 已审核；PUBLISHED 已发布；WITHDRAWN 已撤回")
+class BulletinState(enum.Enum):
+    DRAFT = "草稿"
+    SUBMITTED = "待审核"
+    APPROVED = "已审核"
+    PUBLISHED = "已发布"
+    WITHDRAWN = "已撤回"
+
+
+@strawberry.enum(description="典型案例的来源：PROBLEM 问题库中的问题")
+class CaseSourceKind(enum.Enum):
+    PROBLEM = "problem"
+    # ACCOUNTABILITY_CASE = "accountability_case" joins with the accountability domain (see BulletinCase.source_kind).
+
+
+@strawberry.enum(description="ISSUED 本机构编发的（含草稿）；RECEIVED 本机构收到的（已发布的）")
+class BulletinDirection(enum.Enum):
+    ISSUED = "issued"
+    RECEIVED = "received"
+
+
+@strawberry.type(description="阅读回执：某用户首次阅读的时间")
+class BulletinReading:
+    username: str
+    read_at: datetime
+
+
+@strawberry.type(description="通报的一个收文机构及其阅读情况")
+class BulletinRecipient:
+    office_code: str
+    office_name: str
+    read: bool = strawberry.field(description="本机构是否已有人阅读")
+    readings: list[BulletinReading]
+
+    @classmethod
+    def of(cls, view: RecipientView) -> BulletinRecipient:
+        return cls(office_code=view.row.office_code, office_name=view.row.office_name, read=bool(view.reads),
+                   readings=[BulletinReading(username=r.username, read_at=r.read_at) for r in view.reads])
+
+
+@strawberry.type(description="案例的原始内容（含真实名称），仅编发机构及其上级可见")
+class CaseOriginal:
+    source_kind: CaseSourceKind
+    source_tenant_code: str
+    source_id: strawberry.ID
+    unit_name: str
+    title: str
+    facts: str
+    handling: str
+    persons: list[str] = strawberry.field(description="案例中需脱敏的人名")
+    aliases: list[str] = strawberry.field(description="单位的其他称呼（简称等），同样脱敏")
+
+
+@strawberry.type(description="典型案例（文字均为发布口径：脱敏的案例中单位、机构和人名已替换为“某县某局”“某甲”等）")
+class BulletinCase:
+    id: strawberry.ID
+    position: int
+    deidentified: bool
+    unit: str = strawberry.field(description="发布口径的单位名称（脱敏时为占位名，如某县某局）")
+    title: str
+    facts: str = strawberry.field(description="基本案情")
+    handling: str = strawberry.field(description="处理结果")
+    taxonomy_code: str | None
+    shared: bool = strawberry.field(description="是否已推送到典型案例库")
+    original: CaseOriginal | None = strawberry.field(description="原始内容；收文机构看不到")
+
+    @classmethod
+    def of(cls, row, whole: bool) -> BulletinCase:
+        text = rendered_case(row, masks_of(row))
+        original = CaseOriginal(
+            source_kind=CaseSourceKind(row.source_kind), source_tenant_code=row.source_tenant_code,
+            source_id=strawberry.ID(str(row.source_id)), unit_name=row.unit_name, title=row.title, facts=row.facts,
+            handling=row.handling, persons=list(row.persons), aliases=list(row.aliases),
+        ) if whole else None
+        return cls(id=strawberry.ID(str(row.id)), position=row.position, deidentified=row.deidentified, unit=text["unit"],
+                   title=text["title"], facts=text["facts"], handling=text["handling"], taxonomy_code=row.taxonomy_code,
+                   shared=row.shared_at is not None, original=original)
+
+
+@strawberry.type(description="通报的原始标题和导语，仅编发机构及其上级可见")
+class BulletinOriginal:
+    title: str
+    preface: str
+    scope_office_codes: list[str] = strawberry.field(description="选定的发送机构（发给整个辖区时为空）")
+
+
+@strawberry.type(description="典型案例通报（第N期）；打印版 GET /bulletins/{id}/print，PDF 版 GET /bulletins/{id}/pdf")
+class Bulletin:
+    id: strawberry.ID
+    publisher_code: str
+    publisher_name: str
+    state: BulletinState
+    year: int | None
+    number: int | None = strawberry.field(description="期号，发布时按机构、年度连续编号")
+    issue: str | None = strawberry.field(description="如 2026年第3期；发布前为空")
+    whole_subtree: bool = strawberry.field(description="发给整个辖区（否则发给选定的下级机构）")
+    created_by: str
+    created_at: datetime
+    approved_by: str | None
+    published_by: str | None
+    published_at: datetime | None
+    note: str | None = strawberry.field(description="最近一次退回或撤回的理由")
+    version: int
+    readable: strawberry.Private[Readable]
+
+    @strawberry.field(description="标题（发布口径）")
+    async def title(self, info: Info[Context, None]) -> str:
+        return (await self._issue(info))["title"]
+
+    @strawberry.field(description="导语（发布口径）")
+    async def preface(self, info: Info[Context, None]) -> str:
+        return (await self._issue(info))["preface"]
+
+    @strawberry.field(description="典型案例，按顺序")
+    async def cases(self, info: Info[Context, None]) -> list[BulletinCase]:
+        rows = await info.context.loaders.shared(cases_of_bulletins).load(self.readable.row.id) or []
+        return [BulletinCase.of(row, self.readable.whole) for row in rows]
+
+    @strawberry.field(description="收文机构及阅读回执（发布后）：编发机构及其上级看到全部，收文机构只看到自己的；unreadOnly 只列未读的机构")
+    async def recipients(self, info: Info[Context, None], unread_only: bool = False) -> list[BulletinRecipient]:
+        views = await info.context.loaders.shared(recipients_of_bulletins).load(self.readable.row.id) or []
+        return [
+            BulletinRecipient.of(view) for view in views
+            if (self.readable.whole or view.row.office_code in self.readable.own_offices) and not (unread_only and view.reads)
+        ]
+
+    @strawberry.field(description="原始标题、导语和选定范围；收文机构看不到")
+    async def original(self, info: Info[Context, None]) -> BulletinOriginal | None:
+        if not self.readable.whole:
+            return None
+        row = self.readable.row
+        scope = await info.context.loaders.shared(scope_of_bulletins).load(row.id) or []
+        return BulletinOriginal(title=row.title, preface=row.preface, scope_office_codes=scope)
+
+    async def _issue(self, info: Info[Context, None]) -> dict[str, str]:
+        row = self.readable.row
+        cases = [] if row.published_title is not None else await info.context.loaders.shared(cases_of_bulletins).load(row.id) or []
+        return rendered_issue(row, cases)
+
+    @classmethod
+    def of(cls, readable: Readable) -> Bulletin:
+        row = readable.row
+        return cls(
+            id=strawberry.ID(str(row.id)), publisher_code=row.publisher_code, publisher_name=row.publisher_name,
+            state=BulletinState(row.state), year=row.year, number=row.number, issue=issue_label(row), whole_subtree=row.whole_subtree,
+            created_by=row.created_by, created_at=row.created_at, approved_by=row.approved_by, published_by=row.published_by,
+            published_at=row.published_at, note=row.note, version=row.version, readable=readable,
+        )
+
+
+@strawberry.type(description="典型案例库中的案例（已发布、已脱敏，全国各级机构均可查阅）")
+class TypicalCase:
+    id: strawberry.ID
+    unit: str
+    title: str
+    facts: str
+    handling: str
+    taxonomy_code: str | None
+    publisher_code: str
+    publisher_name: str
+    issue: str = strawberry.field(description="所在通报的期号，如 2026年第3期")
+    published_at: datetime
+    shared_at: datetime
+
+    @classmethod
+    def of(cls, row) -> TypicalCase:
+        """From a case row with its bulletin's year, number, publication and publisher (typical_cases)."""
+        return cls(id=strawberry.ID(str(row.id)), unit=row.published_unit, title=row.published_title, facts=row.published_facts,
+                   handling=row.published_handling, taxonomy_code=row.taxonomy_code, publisher_code=row.publisher_code,
+                   publisher_name=row.publisher_name, issue=issue_label(row), published_at=row.published_at, shared_at=row.shared_at)
+
+
+@strawberry.input(description="通报的标题、导语和发送范围")
+class BulletinInput:
+    title: str
+    preface: str = strawberry.field(description="导语（按语）")
+    whole_subtree: bool = strawberry.field(default=True, description="发给整个辖区的全部下级机构")
+    office_codes: list[str] | None = strawberry.field(default=None, description="不发给整个辖区时，选定的下级机构")
+
+    def checked(self) -> IssueDraft:
+        return IssueDraft(
+            title=clean_name(self.title, field="title", max_length=200), preface=clean_text(self.preface, "preface", required=True),
+            whole_subtree=self.whole_subtree,
+            office_codes=tuple(dict.fromkeys(check_code(code, field="officeCodes") for code in self.office_codes or ())),
+        )
+
+
+@strawberry.input(description="案例来源")
+class CaseSourceInput:
+    kind: CaseSourceKind = CaseSourceKind.PROBLEM
+    tenant_code: str = strawberry.field(description="问题所在机构")
+    id: strawberry.ID = strawberry.field(description="问题的 id（问题库中的 findingId）")
+
+
+@strawberry.input(description="案例内容；不填的项取自来源（基本案情取问题描述），修改时不填的项不变")
+class CaseInput:
+    title: str | None = None
+    facts: str | None = strawberry.field(default=None, description="基本案情")
+    handling: str | None = strawberry.field(default=None, description="处理结果")
+    deidentified: bool | None = strawberry.field(default=None, description="脱敏（新增时默认是）")
+    persons: list[str] | None = strawberry.field(default=None, description="案例中需脱敏的人名，依次替换为某甲、某乙……")
+    aliases: list[str] | None = strawberry.field(default=None, description="单位的其他称呼（简称等），替换为单位占位名")
+
+    def checked(self) -> CaseText:
+        return CaseText(
+            title=None if self.title is None else clean_name(self.title, field="title", max_length=200),
+            facts=None if self.facts is None else clean_text(self.facts, "facts", required=True),
+            handling=None if self.handling is None else clean_text(self.handling, "handling", required=False) or "",
+            deidentified=self.deidentified, persons=_names(self.persons, "persons"), aliases=_names(self.aliases, "aliases"),
+        )
+
+
+def _names(names: list[str] | None, field: str) -> tuple[str, ...] | None:
+    """Names to mask: two characters at least (one character would mask it everywhere)."""
+    if names is None:
+        return None
+    if len(names) > MAX_NAMES:
+        raise DomainError("INVALID_NAME", f"最多 {MAX_NAMES} 个", field=field)
+    cleaned = tuple(dict.fromkeys(clean_name(name, field=field, max_length=64) for name in names))
+    if any(len(name) < 2 for name in cleaned):
+        raise DomainError("INVALID_NAME", "需脱敏的名称至少两个字", field=field)
+    return cleaned
+
+
+def service(info: Info[Context, None]) -> BulletinService:
+    return BulletinService(info.context.runtime.engine)
+
+
+async def _now(info: Info[Context, None], bulletin_id: int) -> Bulletin:
+    return Bulletin.of(await service(info).readable(await info.context.principal(), bulletin_id))
+
+
+@strawberry.type
+class BulletinQuery:
+    @strawberry.field(description="通报列表，新的在前：ISSUED 本机构编发的（本机构及其上级可查，含草稿），RECEIVED 本机构收到的（本机构人员）；before 为上一页最后一份的 id")
+    async def bulletins(
+        self, info: Info[Context, None], tenant_code: str, direction: BulletinDirection, state: BulletinState | None = None,
+        first: int = 20, before: strawberry.ID | None = None,
+    ) -> list[Bulletin]:
+        principal = await info.context.principal()
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        page = {"first": page_size(info, first), "before": optional_id(before, "before")}
+        if direction is BulletinDirection.ISSUED:
+            found = await service(info).issued(principal, tenant_code, state.value if state else None, **page)
+        else:
+            found = await service(info).received(principal, tenant_code, **page)
+        return [Bulletin.of(readable) for readable in found]
+
+    @strawberry.field(description="一期通报（编发机构及其上级；已发布后的收文机构）")
+    async def bulletin(self, info: Info[Context, None], id: strawberry.ID) -> Bulletin:
+        return await _now(info, parse_id(id, "id"))
+
+    @strawberry.field(description="典型案例库：各地推送的已脱敏典型案例，新的在前，可按文字检索；各级机构人员可查，联络员除外")
+    async def typical_cases(
+        self, info: Info[Context, None], text: str | None = None, first: int = 20, before: strawberry.ID | None = None,
+    ) -> list[TypicalCase]:
+        principal = await info.context.principal()
+        text = None if text is None else clean_name(text, field="text", max_length=64) if text.strip() else None
+        rows = await typical_cases(info.context.runtime.engine, principal, text, first=page_size(info, first),
+                                   before=optional_id(before, "before"))
+        return [TypicalCase.of(row) for row in rows]
+
+
+@strawberry.type
+class BulletinMutation:
+    @strawberry.mutation(description="起草通报（省、市两级的检查员、发布员）")
+    async def create_bulletin(self, info: Info[Context, None], publisher_code: str, input: BulletinInput) -> Bulletin:
+        principal = await info.context.writer()
+        publisher_code = check_code(publisher_code, field="publisherCode")
+        bulletin_id = await service(info).create(principal, publisher_code, input.checked(), info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="修改草稿的标题、导语和发送范围")
+    async def update_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int, input: BulletinInput) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = parse_id(id, "id")
+        await service(info).update(principal, bulletin_id, version, input.checked(), info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="向草稿添加典型案例：从本辖区问题库中选取，复制其内容（之后可修改）")
+    async def add_bulletin_case(
+        self, info: Info[Context, None], bulletin_id: strawberry.ID, version: int, source: CaseSourceInput, input: CaseInput,
+    ) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin = parse_id(bulletin_id, "bulletinId")
+        tenant_code, source_id = check_code(source.tenant_code, field="source"), parse_id(source.id, "source")
+        await service(info).add_case(principal, bulletin, version, source.kind.value, tenant_code, source_id, input.checked(),
+                                     info.context.request_id)
+        return await _now(info, bulletin)
+
+    @strawberry.mutation(description="修改草稿中的案例（标题、案情、处理结果、脱敏开关和需脱敏的名称）；version 为通报的版本")
+    async def update_bulletin_case(self, info: Info[Context, None], case_id: strawberry.ID, version: int, input: CaseInput) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = await service(info).update_case(principal, parse_id(case_id, "caseId"), version, input.checked(),
+                                                      info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="从草稿中删去案例；version 为通报的版本")
+    async def remove_bulletin_case(self, info: Info[Context, None], case_id: strawberry.ID, version: int) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = await service(info).remove_case(principal, parse_id(case_id, "caseId"), version, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="提交审核（检查员、发布员）")
+    async def submit_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = parse_id(id, "id")
+        await service(info).submit(principal, bulletin_id, version, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="审核通过（本机构管理员）")
+    async def approve_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = parse_id(id, "id")
+        await service(info).approve(principal, bulletin_id, version, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="退回修改（本机构管理员），须写明理由")
+    async def return_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int, reason: str) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id, reason = parse_id(id, "id"), clean_text(reason, "reason", required=True)
+        await service(info).send_back(principal, bulletin_id, version, reason, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="发布（本机构发布员）：编定期号，发给发送范围内的机构并通知其人员")
+    async def publish_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = parse_id(id, "id")
+        await service(info).publish(principal, bulletin_id, version, office_today().year, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="撤回（本机构发布员、管理员），须写明理由；已发布的通报撤回时通知收文机构")
+    async def withdraw_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int, reason: str) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id, reason = parse_id(id, "id"), clean_text(reason, "reason", required=True)
+        await service(info).withdraw(principal, bulletin_id, version, reason, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="把已发布通报中的脱敏案例推送到典型案例库（shared: false 撤出）；本机构发布员")
+    async def share_typical_case(self, info: Info[Context, None], case_id: strawberry.ID, shared: bool = True) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = await service(info).share(principal, parse_id(case_id, "caseId"), shared, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @strawberry.mutation(description="阅读回执：记录我（收文机构的人员，审计等监督账号除外）已阅读该通报，只记首次")
+    async def mark_bulletin_read(self, info: Info[Context, None], office_code: str, id: strawberry.ID) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = parse_id(id, "id")
+        await service(info).mark_read(principal, check_code(office_code, field="officeCode"), bulletin_id)
+        return await _now(info, bulletin_id)
