@@ -26,9 +26,9 @@ FIELDS = """id state year number issue version title preface note wholeSubtree p
     original { title preface scopeOfficeCodes }"""
 CREATE = "mutation($p: String!, $i: BulletinInput!) { createBulletin(publisherCode: $p, input: $i) { " + FIELDS + " } }"
 UPDATE = "mutation($b: ID!, $v: Int!, $i: BulletinInput!) { updateBulletin(id: $b, version: $v, input: $i) { " + FIELDS + " } }"
-ADD = ("mutation($b: ID!, $v: Int!, $s: CaseSourceInput!, $i: CaseInput!) { addBulletinCase(bulletinId: $b, version: $v, source: $s, "
+ADD = ("mutation($b: ID!, $v: Int!, $s: CaseSourceInput!, $i: BulletinCaseInput!) { addBulletinCase(bulletinId: $b, version: $v, source: $s, "
        "input: $i) { " + FIELDS + " } }")
-EDIT_CASE = "mutation($c: ID!, $v: Int!, $i: CaseInput!) { updateBulletinCase(caseId: $c, version: $v, input: $i) { " + FIELDS + " } }"
+EDIT_CASE = "mutation($c: ID!, $v: Int!, $i: BulletinCaseInput!) { updateBulletinCase(caseId: $c, version: $v, input: $i) { " + FIELDS + " } }"
 REMOVE_CASE = "mutation($c: ID!, $v: Int!) { removeBulletinCase(caseId: $c, version: $v) { " + FIELDS + " } }"
 STEP = "mutation($b: ID!, $v: Int!) { %s(id: $b, version: $v) { " + FIELDS + " } }"
 REASONED = "mutation($b: ID!, $v: Int!, $r: String!) { %s(id: $b, version: $v, reason: $r) { " + FIELDS + " } }"

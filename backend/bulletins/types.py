@@ -221,7 +221,7 @@ class CaseSourceInput:
 
 
 @strawberry.input(description="案例内容；不填的项取自来源（基本案情取问题描述），修改时不填的项不变")
-class CaseInput:
+class BulletinCaseInput:
     title: str | None = None
     facts: str | None = strawberry.field(default=None, description="基本案情")
     handling: str | None = strawberry.field(default=None, description="处理结果")
@@ -307,7 +307,7 @@ class BulletinMutation:
 
     @strawberry.mutation(description="向草稿添加典型案例：从本辖区问题库中选取，复制其内容（之后可修改）")
     async def add_bulletin_case(
-        self, info: Info[Context, None], bulletin_id: strawberry.ID, version: int, source: CaseSourceInput, input: CaseInput,
+        self, info: Info[Context, None], bulletin_id: strawberry.ID, version: int, source: CaseSourceInput, input: BulletinCaseInput,
     ) -> Bulletin:
         principal = await info.context.writer()
         bulletin = parse_id(bulletin_id, "bulletinId")
@@ -317,7 +317,7 @@ class BulletinMutation:
         return await _now(info, bulletin)
 
     @strawberry.mutation(description="修改草稿中的案例（标题、案情、处理结果、脱敏开关和需脱敏的名称）；version 为通报的版本")
-    async def update_bulletin_case(self, info: Info[Context, None], case_id: strawberry.ID, version: int, input: CaseInput) -> Bulletin:
+    async def update_bulletin_case(self, info: Info[Context, None], case_id: strawberry.ID, version: int, input: BulletinCaseInput) -> Bulletin:
         principal = await info.context.writer()
         bulletin_id = await service(info).update_case(principal, parse_id(case_id, "caseId"), version, input.checked(),
                                                       info.context.request_id)
