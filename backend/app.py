@@ -17,7 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
-from backend.findings.routes import export_ledger, findings_template
+from backend.findings.routes import export_ledger, findings_template, staff_template
 from backend.letters.routes import print_letter
 from backend.runtime import Runtime
 from backend.schema import build_schema
@@ -77,7 +77,7 @@ def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
         route_handlers=[graphql_controller(settings), healthz, readyz, upload_evidence, download_evidence, export_ledger,
-                        findings_template, print_letter],
+                        findings_template, staff_template, print_letter],
         exception_handlers={DomainError: domain_error_response},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

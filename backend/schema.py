@@ -30,18 +30,21 @@ from backend.notifications.types import NotificationMutation, NotificationQuery,
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
+from backend.staff.types import StaffMutation
 from backend.units.types import UnitMutation, UnitQuery
+from backend.warnings.mutations import WarningMutation
+from backend.warnings.types import WarningQuery
 from backend.settings import EdgeLimits
 
 Query = merge_types(
     "Query",
     (IdentityQuery, DirectoryQuery, UnitQuery, RoundQuery, FindingQuery, BankQuery, ProblemListQuery, NotificationQuery,
-     SupervisionQuery, LetterQuery),
+     SupervisionQuery, LetterQuery, WarningQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, DirectoryMutation, UnitMutation, RoundMutation, FindingMutation, LedgerMutation, BankMutation,
-     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation),
+     ProblemListMutation, NotificationMutation, SupervisionMutation, LetterMutation, StaffMutation, WarningMutation),
 )
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))

@@ -8,10 +8,12 @@ from backend.findings.models import Finding
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
+from backend.staff.models import StaffRecord
 from backend.units.models import InspectedUnit
+from backend.warnings.models import StaffingWarning
 
 __all__ = [
     "AuditEvent", "DisciplineLetter", "EventEvidence", "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit",
     "InspectionRound", "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "RoundMember", "RoundUnit", "SelfCheck",
-    "TenantBase",
+    "StaffRecord", "StaffingWarning", "TenantBase",
 ]

@@ -90,7 +90,7 @@ class Finding:
 
 
 async def units_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Unit]:
-    return {unit: Unit.from_row(row) for unit, row in (await unit_rows(connection, ids)).items()}
+    return {unit: Unit.from_row(row, tenant_code) for unit, row in (await unit_rows(connection, ids)).items()}
 
 
 async def rounds_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Round]:

@@ -12,8 +12,10 @@ from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
+from backend.loaders import Key
 from backend.units.models import UNIT_TYPES
 from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UnitService, check_unit
+from backend.warnings.types import StaffingWarning, open_warnings_by_unit
 from tenants.naming import check_code
 
 
@@ -47,15 +49,20 @@ class Unit:
     actual_as_of: date | None = strawberry.field(description="实有人数的统计日期")
     version: int
     updated_at: datetime
+    tenant_code: strawberry.Private[str]
+
+    @strawberry.field(description="未关闭的编制预警，红色在前")
+    def open_warnings(self, info: Info[Context, None]) -> list[StaffingWarning]:
+        return info.context.loaders(open_warnings_by_unit).load(Key(self.tenant_code, int(self.id)))
 
     @classmethod
-    def from_row(cls, row: Row) -> Unit:
+    def from_row(cls, row: Row, tenant_code: str) -> Unit:
         return cls(
             id=strawberry.ID(str(row.id)), credit_code=row.credit_code, name=row.name, unit_type=row.unit_type,
             approved_staffing=_counts(row.approved_staffing), leadership_posts=_counts(row.leadership_posts),
             internal_bodies=list(row.internal_bodies), actual_staffing=_counts(row.actual_staffing),
             actual_posts=_counts(row.actual_posts), actual_as_of=row.actual_as_of, version=row.version,
-            updated_at=row.updated_at,
+            updated_at=row.updated_at, tenant_code=tenant_code,
         )
 
 
@@ -94,17 +101,15 @@ class UnitQuery:
         self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None
     ) -> list[Unit]:
         principal = await info.context.principal()
-        rows = await units(info).list(
-            principal, check_code(tenant_code, field="tenantCode"), first=page_size(info, first),
-            after=optional_id(after, "after"),
-        )
-        return [Unit.from_row(row) for row in rows]
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        rows = await units(info).list(principal, tenant_code, first=page_size(info, first), after=optional_id(after, "after"))
+        return [Unit.from_row(row, tenant_code) for row in rows]
 
     @strawberry.field(description="一个被检查单位")
     async def unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Unit:
         principal = await info.context.principal()
-        row = await units(info).get(principal, check_code(tenant_code, field="tenantCode"), parse_id(id, "id"))
-        return Unit.from_row(row)
+        tenant_code = check_code(tenant_code, field="tenantCode")
+        return Unit.from_row(await units(info).get(principal, tenant_code, parse_id(id, "id")), tenant_code)
 
 
 @strawberry.type
@@ -114,7 +119,7 @@ class UnitMutation:
         principal = await info.context.writer()
         code = check_code(tenant_code, field="tenantCode")
         row = await units(info).create(principal, code, input.checked(), info.context.request_id)
-        return Unit.from_row(row)
+        return Unit.from_row(row, code)
 
     @strawberry.mutation(description="修改被检查单位；version 须为读到的版本，否则提示已被他人修改")
     async def update_unit(
@@ -123,4 +128,4 @@ class UnitMutation:
         principal = await info.context.writer()
         code = check_code(tenant_code, field="tenantCode")
         row = await units(info).update(principal, code, parse_id(id, "id"), version, input.checked(), info.context.request_id)
-        return Unit.from_row(row)
+        return Unit.from_row(row, code)

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from backend.identity.models import IdentityBase
 from backend.notifications.models import NotifyBase
 from backend.supervision.models import SupervisionBase
+from backend.warnings.models import WarningThreshold  # noqa: F401  (its table is in SupervisionBase.metadata)
 from problem_bank.models import ProblemBankBase
 from tenants.models import RegistryBase
 from tenants.naming import REGISTRY_SCHEMA
