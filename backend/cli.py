@@ -401,6 +401,14 @@ def warnings_run(
         raise fail(f"日期格式应为 YYYY-MM-DD：{day}") from None
 
     async def main(runtime: Runtime):
+        from sqlalchemy import select
+
+        from tenants.models import Tenant
+
+        if tenant is not None:
+            async with runtime.engine.connect() as connection:
+                if (await connection.execute(select(Tenant.code).where(Tenant.code == checked_code(tenant, "--tenant")))).first() is None:
+                    raise DomainError("NOT_FOUND", f"租户 {tenant} 未开通")
         return await check_each_tenant(runtime, tenant, "评估编制预警", lambda code: evaluate_tenant(runtime.engine, code, today))
 
     try:

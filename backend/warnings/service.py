@@ -103,8 +103,7 @@ class WarningService:
             )).one_or_none()
             if row is None:
                 raise not_found()
-            rule = RULES[row.StaffingWarning.rule]
-            warning = row.StaffingWarning
+            warning, rule = row, RULES[row.rule]
             if warning.finding_id is not None:
                 raise DomainError("ALREADY_CONVERTED", f"该预警已转为问题（问题 ID {warning.finding_id}）", field="id")
             if warning.version != version:

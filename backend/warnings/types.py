@@ -54,8 +54,8 @@ class StaffingWarning:
 
     @classmethod
     def from_row(cls, row: Row) -> StaffingWarning:
-        """`row`: the warning and its unit's name (unit_name)."""
-        warning, rule = row.StaffingWarning, RULES[row.StaffingWarning.rule]
+        """`row`: the warning's columns and its unit's name (unit_name)."""
+        warning, rule = row, RULES[row.rule]
         return cls(
             id=strawberry.ID(str(warning.id)), unit_id=strawberry.ID(str(warning.unit_id)), unit_name=row.unit_name,
             rule=WarningRule(warning.rule), rule_name=rule.name, subject_key=warning.subject_key,
