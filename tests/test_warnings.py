@@ -372,6 +372,16 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
             "SELECT count(*) FROM t431321.audit_event WHERE action = 'warning.converted'"))).scalar_one()
     assert tuple(banked) == ("431321", "C03.K01.M01", "财政局") and audited == 1
 
+    async with runtime.engine.begin() as connection:  # 教育局 is back within its posts, 财政局 within its staffing
+        await connection.execute(text("UPDATE t431321.inspected_unit SET actual_posts = '{\"副科级\": 2}' WHERE id = 2"))
+        await connection.execute(text("UPDATE t431321.inspected_unit SET actual_staffing = '{\"行政编制\": 10}' WHERE id = 1"))
+    assert (await evaluate_tenant(runtime.engine, "431321", TODAY)).closed == 2
+    posts = warnings[(2, "over_posts", "副科级")][0]
+    async with Api(runtime) as api:
+        assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(posts), v=2, r="1")) == "WARNING_CLOSED"
+        listed = (await api.call('{ findings(tenantCode: "431321") { items { ledger { state } } } }', tokens["inspector"]))
+    assert listed["data"]["findings"]["items"] == [{"ledger": {"state": "挂号"}}]  # the finding follows its own ledger
+
 
 async def test_a_unit_shows_its_open_warnings_in_the_same_few_statements_for_any_page(office):
     runtime, tokens = office

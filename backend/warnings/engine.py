@@ -34,6 +34,7 @@ from tenants.scoping import tenant_engine
 
 ENGINE_ACTOR = "预警引擎"
 LISTED_UNITS = 20  # unit names quoted in one notification
+INSERT_BATCH = 1_000  # warnings per INSERT: 6 binds each, asyncpg allows 32,767
 
 
 @dataclass(frozen=True)
@@ -109,18 +110,20 @@ async def evaluate_tenant(engine: AsyncEngine, tenant_code: str, today: date) ->
 
 
 async def _open(connection: AsyncConnection, new: list[tuple[tuple[int, str, str], str, Breach]]) -> list[tuple[int, str, str]]:
-    """Insert the new warnings (one statement); answers (unit id, rule, level) of those inserted."""
-    if not new:
-        return []
-    inserted = await connection.execute(
-        upsert(StaffingWarning).values([
-            {"unit_id": unit_id, "rule": rule, "subject_key": key, "level": level, "measured": breach.measured,
-             "allowed": breach.allowed}
-            for (unit_id, rule, key), level, breach in sorted(new, key=lambda item: item[0])
-        ])
-        .on_conflict_do_nothing(index_elements=["unit_id", "rule", "subject_key"], index_where=StaffingWarning.closed_at.is_(None))
-        .returning(StaffingWarning.unit_id, StaffingWarning.rule, StaffingWarning.level)
-    )
+    """Insert the new warnings (a statement per INSERT_BATCH, within asyncpg's bind limit);
+    answers (unit id, rule, level) of those inserted."""
+    rows = [
+        {"unit_id": unit_id, "rule": rule, "subject_key": key, "level": level, "measured": breach.measured,
+         "allowed": breach.allowed}
+        for (unit_id, rule, key), level, breach in sorted(new, key=lambda item: item[0])
+    ]
+    inserted = []
+    for start in range(0, len(rows), INSERT_BATCH):
+        inserted += await connection.execute(
+            upsert(StaffingWarning).values(rows[start:start + INSERT_BATCH])
+            .on_conflict_do_nothing(index_elements=["unit_id", "rule", "subject_key"], index_where=StaffingWarning.closed_at.is_(None))
+            .returning(StaffingWarning.unit_id, StaffingWarning.rule, StaffingWarning.level)
+        )
     return [tuple(row) for row in inserted]
 
 
