@@ -33,6 +33,7 @@ from backend.worker import create_worker
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_cli import xuncha
+from tests.test_notifications import drain
 from tests.test_statement_counts import statements_for
 
 TODAY = date(2026, 11, 24)
@@ -412,6 +413,13 @@ async def test_the_nightly_job_evaluates_every_tenant_once_a_day(office):
     warning_id = (await open_warnings(runtime, "431321"))[(1, "over_staffing", "行政编制")][0]
     assert (1, "over_staffing", "行政编制") in await open_warnings(runtime, "440000")
     assert len(await outbox(runtime)) == 2  # one summary per office with warnings
+    await drain(runtime)
+    async with Api(runtime) as api:
+        inbox = (await api.call("{ notifications { items { title body } } }", tokens["inspector"]))["data"]["notifications"]
+        liaison = (await api.call("{ notifications { items { title } } }", tokens["liaison"]))["data"]["notifications"]
+    assert inbox["items"] == [{"title": "新增或升级编制预警 3 条：红色 0、黄色 2、蓝色 1",
+                               "body": "超编 1 条、满编 1 条、超职数配备干部 1 条。涉及：财政局、教育局"}]
+    assert liaison["items"] == []  # the office's staff are told, not the units
     # the night's warning, turned into a finding, is in the province's problem bank
     async with Api(runtime) as api:
         converted = await api.call(CONVERT, tokens["inspector"], c="431321", i=str(warning_id), v=1, r="1")

@@ -54,7 +54,7 @@ def _warnings_title(payload: Payload) -> str:
 
 
 def _warnings_body(payload: Payload) -> str:
-    rules = "、".join(f"{name} {count} 条" for name, count in payload["rules"].items())
+    rules = "、".join(f"{name} {count} 条" for name, count in payload["rules"])
     more = f" 等 {payload['unit_count']} 个单位" if payload["unit_count"] > len(payload["unit_names"]) else ""
     return f"{rules}。涉及：{'、'.join(payload['unit_names'])}{more}"
 

@@ -133,9 +133,11 @@ async def _notify(connection: AsyncConnection, tenant_code: str, opened: list[tu
     by_level, by_rule = defaultdict(int), defaultdict(int)
     for _, rule, level in opened:
         by_level[level] += 1
-        by_rule[RULES[rule].name] += 1
+        by_rule[rule] += 1
     units = sorted({unit_id for unit_id, _, _ in opened})
     await emit(connection, tenant_code, "warnings.raised", {
         "count": len(opened), "raised": raised, "red": by_level["red"], "yellow": by_level["yellow"], "blue": by_level["blue"],
-        "rules": dict(by_rule), "unit_count": len(units), "unit_names": [names[u] for u in units[:LISTED_UNITS]],
+        # pairs, not an object: a JSONB object does not keep its keys' order
+        "rules": [[rule.name, by_rule[code]] for code, rule in RULES.items() if code in by_rule],
+        "unit_count": len(units), "unit_names": [names[u] for u in units[:LISTED_UNITS]],
     })
