@@ -18,7 +18,7 @@ from backend.accountability.routes import export_cases
 from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
-from backend.findings.routes import export_ledger, findings_template
+from backend.findings.routes import export_ledger, findings_template, staff_template
 from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.letters.routes import print_letter
 from backend.reviews.routes import review_report
@@ -81,7 +81,7 @@ def create_app(runtime: Runtime) -> Litestar:
     app = Litestar(
         route_handlers=[
             graphql_controller(settings), healthz, readyz,
-            upload_evidence, download_evidence, export_ledger, findings_template,
+            upload_evidence, download_evidence, export_ledger, findings_template, staff_template,
             print_letter, review_report, export_cases, print_bulletin, bulletin_as_pdf,
         ],
         exception_handlers={DomainError: domain_error_response},

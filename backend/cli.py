@@ -36,10 +36,12 @@ users_app = typer.Typer(help="用户", no_args_is_help=True)
 audit_app = typer.Typer(help="审计", no_args_is_help=True)
 bank_app = typer.Typer(help="问题库", no_args_is_help=True)
 reminders_app = typer.Typer(help="整改期限提醒与督办", no_args_is_help=True)
+warnings_app = typer.Typer(help="编制预警", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bank_app, name="bank")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(warnings_app, name="warnings")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(graphql_app, name="graphql")
@@ -381,6 +383,47 @@ def reminders_run(
         return
     console.print(f"{today}：提醒 {summary.reminders} 个问题（{summary.reminded_units} 个单位）；"
                   f"新开督办 {summary.escalations_opened} 个，自动关闭 {summary.escalations_closed} 个")
+
+
+@warnings_app.command("run")
+def warnings_run(
+    tenant: Annotated[str | None, typer.Option(help="只评估该租户")] = None,
+    all_tenants: Annotated[bool, typer.Option("--all", help="评估全部租户")] = False,
+    day: Annotated[str | None, typer.Option("--date", help="按该日（YYYY-MM-DD）计算；缺省为今天（北京时间）")] = None,
+) -> None:
+    """立即按编制数据评估预警（worker 每晚 2:00 自动评估全部租户）；重复运行不会重复预警。"""
+    from backend.clock import office_today
+    from backend.warnings.engine import evaluate_tenant
+
+    if (tenant is None) == (not all_tenants):
+        raise fail("请指定 --tenant 租户代码，或 --all 评估全部租户")
+    try:
+        today = date.fromisoformat(day) if day else office_today()
+    except ValueError:
+        raise fail(f"日期格式应为 YYYY-MM-DD：{day}") from None
+
+    async def main(runtime: Runtime):
+        from sqlalchemy import select
+
+        from tenants.models import Tenant
+
+        if tenant is not None:
+            async with runtime.engine.connect() as connection:
+                if (await connection.execute(select(Tenant.code).where(Tenant.code == checked_code(tenant, "--tenant")))).first() is None:
+                    raise DomainError("NOT_FOUND", f"租户 {tenant} 未开通")
+        return await check_each_tenant(runtime, tenant, "评估编制预警", lambda code: evaluate_tenant(runtime.engine, code, today))
+
+    try:
+        reports = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    table = Table("租户", "单位", "新增", "更新", "其中升级", "自动关闭", title=f"编制预警（{today}）")
+    for report in reports:
+        table.add_row(report.tenant_code, str(report.units), str(report.opened), str(report.updated), str(report.raised),
+                      str(report.closed))
+    console.print(table)
+    console.print(f"评估 {len(reports)} 个租户：新增预警 {sum(r.opened for r in reports)} 条，"
+                  f"自动关闭 {sum(r.closed for r in reports)} 条")
 
 
 def _ids(ids: list[int]) -> str:

@@ -33,7 +33,10 @@ from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
+from backend.staff.types import StaffMutation
 from backend.units.types import UnitMutation, UnitQuery
+from backend.warnings.mutations import WarningMutation
+from backend.warnings.types import WarningQuery
 from backend.settings import EdgeLimits
 
 Query = merge_types("Query", (
@@ -50,6 +53,7 @@ Query = merge_types("Query", (
     ReviewQuery,
     AccountabilityQuery,
     BulletinQuery,
+    WarningQuery,
 ))
 Mutation = merge_types("Mutation", (
     IdentityMutation,
@@ -66,6 +70,8 @@ Mutation = merge_types("Mutation", (
     ReviewMutation,
     AccountabilityMutation,
     BulletinMutation,
+    StaffMutation,
+    WarningMutation,
 ))
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))

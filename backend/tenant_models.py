@@ -10,11 +10,13 @@ from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, 
 from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
 from backend.reviews.models import Leader, LeaderReview, ReviewProblem, ReviewStage
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
+from backend.staff.models import StaffRecord
 from backend.units.models import InspectedUnit
+from backend.warnings.models import StaffingWarning
 
 __all__ = [
     "AccountabilityCase", "AuditEvent", "CaseFinding", "CaseMeasure", "DisciplineLetter", "EventEvidence",
     "EvidenceFile", "ExtensionRequest", "Finding", "InspectedUnit", "InspectionRound", "Leader", "LeaderReview",
     "LedgerEntry", "LedgerEvent", "LetterCounter", "LetterRead", "ReviewProblem", "ReviewStage", "RoundMember",
-    "RoundUnit", "SelfCheck", "TenantBase",
+    "RoundUnit", "SelfCheck", "StaffRecord", "StaffingWarning", "TenantBase",
 ]

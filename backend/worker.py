@@ -16,6 +16,7 @@ from backend.notifications.relay import Relay
 from backend.runtime import Runtime
 from backend.settings import Settings
 from backend.supervision.engine import run_supervision
+from backend.warnings.jobs import evaluate_warnings, nightly_warnings
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
             func(deliver_event, keep_result=60, timeout=timeout),
             # Each failed attempt raises Retry; send_delivery itself leaves a dead letter after the last.
             func(send_delivery, keep_result=0, timeout=timeout, max_tries=settings.delivery_max_attempts + 1),
+            # One tenant per job; the day's job id stays taken for a day (the result kept).
+            func(evaluate_warnings, keep_result=86_400, timeout=timeout),
         ],
         cron_jobs=[
             # Cron job ids are "<name>:<time>", namespaced like every job id of this deployment.
@@ -82,6 +85,8 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
                  run_at_startup=True, timeout=timeout),
             # 08:30 office time; unique per run, so one of several workers does it.
             cron(daily_supervision, name=f"{settings.redis_prefix}:daily_supervision", hour=8, minute=30, timeout=timeout),
+            # 02:00 office time, every night: queues one warning evaluation per tenant.
+            cron(nightly_warnings, name=f"{settings.redis_prefix}:nightly_warnings", hour=2, minute=0, timeout=timeout),
         ],
         timezone=CHINA_STANDARD_TIME,
         on_startup=start_relay if relay else None,

@@ -13,11 +13,13 @@ import itertools
 from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
+from backend.staff.service import STAFF_TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.identity.service import IdentityService
 from backend.reviews.models import STAGES
@@ -162,11 +164,11 @@ def ledger_action(name: str, arguments: str) -> str:
     return f"mutation($c: String!, $f: ID!) {{ {name}(tenantCode: $c, findingId: $f, version: 1, {arguments}) {{ ledger {{ state }} }} }}"
 
 
-async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
-    """The shipped import template, uploaded by the actor in the target tenant (its dry run
+async def uploaded_template(world: World, actor: Actor, target: str, path: Path = TEMPLATE_PATH) -> dict:
+    """A shipped import template, uploaded by the actor in the target tenant (its dry run
     reports the example row's unknown unit: a report, not a refusal)."""
     store = EvidenceStore(world.runtime.settings.evidence_dir)
-    stored = await store.put("模板.xlsx", _chunks(TEMPLATE_PATH.read_bytes()), 1 << 20)
+    stored = await store.put("模板.xlsx", _chunks(path.read_bytes()), 1 << 20)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(text(
             f"INSERT INTO t{CODES[target]}.evidence_file (sha256, uploaded_by, size, content_type)"
@@ -437,6 +439,13 @@ def bulletin_received_outcome(actor: Actor, target: str) -> str | None:
     if not actor.reads(target):
         return "NOT_FOUND"
     return None if actor.superuser or (actor.place == target and actor.role != "liaison") else "FORBIDDEN"
+async def open_warning(world: World, actor: Actor, target: str) -> dict:
+    """A fresh open warning of the target's unit 1 (which its round 1 covers), version 1."""
+    async with world.runtime.engine.begin() as connection:
+        warning = (await connection.execute(text(
+            f"INSERT INTO t{CODES[target]}.staffing_warning (unit_id, rule, subject_key, level, measured, allowed)"
+            " VALUES (1, 'over_staffing', :k, 'yellow', 12, 10) RETURNING id"), {"k": f"K{next(world.counter)}"})).scalar_one()
+    return {"c": CODES[target], "i": str(warning)}
 
 
 def channel_read_outcome(actor: Actor, target: str) -> str | None:
@@ -646,8 +655,18 @@ OPERATIONS = [
     Operation("issueApiToken", "mutation { issueApiToken(name: \"矩阵\", scopes: [READ]) { id } }", signed_in(None), targeted=False),
     Operation("units", "query($c: String!) { units(tenantCode: $c) { id } }", guarded(read_outcome, writes=False),
               lambda w, a, t: {"c": CODES[t]}),
-    Operation("unit", "query($c: String!) { unit(tenantCode: $c, id: \"1\") { name } }", guarded(read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
+    Operation("unit", "query($c: String!) { unit(tenantCode: $c, id: \"1\") { name openWarnings { level } } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("staffingWarnings", "query($c: String!) { staffingWarnings(tenantCode: $c, filter: {open: null}) { id level } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("warningThresholds", "query($c: String!) { warningThresholds(tenantCode: $c) { rule yellowAt } }",
+              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
+    Operation("setWarningThreshold", "mutation($c: String!) { setWarningThreshold(provinceCode: $c, rule: OVER_STAFFING, "
+              "yellowAt: 1, redAt: 3) { rule } }", guarded(taxonomy_outcome), lambda w, a, t: {"c": CODES[t]}),
+    Operation("convertWarningToFinding", "mutation($c: String!, $i: ID!) { convertWarningToFinding(tenantCode: $c, id: $i, "
+              "version: 1, roundId: \"1\", deadline: \"2099-12-31\") { id } }", guarded(unit_write_outcome), open_warning),
+    Operation("importStaffRecords", "mutation($c: String!, $s: String!) { importStaffRecords(tenantCode: $c, sha256: $s) { errors { code } } }",
+              guarded(unit_write_outcome), lambda w, a, t: uploaded_template(w, a, t, STAFF_TEMPLATE_PATH)),
     Operation("createUnit", "mutation($c: String!, $u: String!) { createUnit(tenantCode: $c, input: " + UNIT_INPUT + ") { id } }",
               guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t], "u": f"NEW{next(w.counter):08d}"}),
     Operation("updateUnit", "mutation($c: String!, $v: Int!, $u: String!) { updateUnit(tenantCode: $c, id: \"1\", version: $v, input: " + UNIT_INPUT + ") { version } }",

@@ -63,8 +63,10 @@ class RowError:
     message: str
 
 
-def read_import_sheet(content: bytes) -> list[SheetRow]:
-    """The filled rows of the template's first sheet; MALFORMED_FILE when it is not the template."""
+def read_import_sheet(
+    content: bytes, columns: tuple[Column, ...] = IMPORT_COLUMNS, max_rows: int = MAX_IMPORT_ROWS
+) -> list[SheetRow]:
+    """The filled rows of the first sheet of a template with `columns`; MALFORMED_FILE when it is not that template."""
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as error:
@@ -72,7 +74,7 @@ def read_import_sheet(content: bytes) -> list[SheetRow]:
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        expected = [c.header for c in IMPORT_COLUMNS]
+        expected = [c.header for c in columns]
         if headers[: len(expected)] != expected:
             raise DomainError("MALFORMED_FILE", f"表头须为模板的：{'、'.join(expected)}", field="file")
         found: list[SheetRow] = []
@@ -80,10 +82,10 @@ def read_import_sheet(content: bytes) -> list[SheetRow]:
             cells = [None if isinstance(c, str) and not c.strip() else c for c in cells[: len(expected)]]
             if all(c is None for c in cells):
                 continue
-            if len(found) == MAX_IMPORT_ROWS:
-                raise DomainError("TOO_MANY_ROWS", f"一次最多导入 {MAX_IMPORT_ROWS} 行", field="file")
+            if len(found) == max_rows:
+                raise DomainError("TOO_MANY_ROWS", f"一次最多导入 {max_rows} 行", field="file")
             cells += [None] * (len(expected) - len(cells))
-            found.append(SheetRow(line, {column.field: cell for column, cell in zip(IMPORT_COLUMNS, cells, strict=True)}))
+            found.append(SheetRow(line, {column.field: cell for column, cell in zip(columns, cells, strict=True)}))
         return found
     finally:
         workbook.close()
@@ -119,19 +121,24 @@ def cell_flag(value: object, field: str) -> bool:
     raise DomainError("INVALID_FLAG", f"{text!r} 应为“是”或“否”", field=field)
 
 
-def write_template(path: Path) -> None:
-    """The import template: the header row, a note per column, one example row."""
+FINDINGS_EXAMPLE = ("SF-2026-001", 1, "11431321MB1234567X", "C03.K01.M01", "实有人数超过核定编制 2 名", "较重",
+                    "实名制数据、现场情况", "2026-09-10", "2026-12-31", "否", None, "局长 张某", "清退超编人员", None)
+
+
+def write_template(
+    path: Path, columns: tuple[Column, ...] = IMPORT_COLUMNS, example: tuple = FINDINGS_EXAMPLE, title: str = "问题清单"
+) -> None:
+    """An import template: the header row, a note per column, one example row."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "问题清单"
-    sheet.append([c.header for c in IMPORT_COLUMNS])
-    sheet.append(["SF-2026-001", 1, "11431321MB1234567X", "C03.K01.M01", "实有人数超过核定编制 2 名", "较重",
-                  "实名制数据、现场情况", "2026-09-10", "2026-12-31", "否", None, "局长 张某", "清退超编人员", None])
+    sheet.title = title
+    sheet.append([c.header for c in columns])
+    sheet.append(list(example))
     notes = workbook.create_sheet("填写说明")
     notes.append(["列", "说明"])
-    for column in IMPORT_COLUMNS:
+    for column in columns:
         notes.append([column.header, column.note])
-    for index, column in enumerate(IMPORT_COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.cell(1, index).font = Font(bold=True)
     notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 16, 80

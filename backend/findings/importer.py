@@ -9,12 +9,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.evidence.models import EvidenceFile
 from backend.evidence.store import EvidenceStore
-from backend.findings.excel import RowError, SheetRow, cell_date, cell_flag, cell_text, read_import_sheet
+from backend.findings.excel import (
+    IMPORT_COLUMNS,
+    MAX_IMPORT_ROWS,
+    Column,
+    RowError,
+    SheetRow,
+    cell_date,
+    cell_flag,
+    cell_text,
+    read_import_sheet,
+)
 from backend.findings.models import Finding
 from backend.findings.service import FINDING_WRITERS, FindingData, check_finding, insert_finding
 from backend.rounds.models import RoundUnit
@@ -57,6 +67,24 @@ def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: T
     )
 
 
+async def uploaded_rows(
+    connection: AsyncConnection, store: EvidenceStore, principal: Principal, sha256: str,
+    columns: tuple[Column, ...] = IMPORT_COLUMNS, max_rows: int = MAX_IMPORT_ROWS,
+) -> list[SheetRow]:
+    """The rows of the .xlsx the caller uploaded (POST /evidence) as `sha256`, read against a
+    template's columns: NOT_FOUND when the caller did not upload it, EMPTY_FILE without rows."""
+    uploaded = await connection.execute(
+        select(EvidenceFile.sha256).where(EvidenceFile.sha256 == sha256, EvidenceFile.uploaded_by == principal.username)
+    )
+    if uploaded.first() is None:
+        raise DomainError("NOT_FOUND", "找不到您上传的这个文件，请先上传 .xlsx", field="sha256")
+    content = await asyncio.to_thread(store.path_of(sha256).read_bytes)
+    rows = await asyncio.to_thread(read_import_sheet, content, columns, max_rows)
+    if not rows:
+        raise DomainError("EMPTY_FILE", "表中没有数据行", field="file")
+    return rows
+
+
 class FindingImporter:
     def __init__(self, engine: AsyncEngine, store: EvidenceStore) -> None:
         self.engine = engine
@@ -71,14 +99,7 @@ class FindingImporter:
         place = await readable_place(self.engine, principal, tenant_code)
         require_write(principal, place, FINDING_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            uploaded = await connection.execute(
-                select(EvidenceFile.sha256).where(EvidenceFile.sha256 == sha256, EvidenceFile.uploaded_by == principal.username)
-            )
-            if uploaded.first() is None:
-                raise DomainError("NOT_FOUND", "找不到您上传的这个文件，请先上传 .xlsx", field="sha256")
-            rows = await asyncio.to_thread(read_import_sheet, await asyncio.to_thread(self.store.path_of(sha256).read_bytes))
-            if not rows:
-                raise DomainError("EMPTY_FILE", "表中没有数据行", field="file")
+            rows = await uploaded_rows(connection, self.store, principal, sha256)
             report = ImportReport(dry_run)
             codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
             unit_ids = dict((await connection.execute(

@@ -20,6 +20,7 @@ from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
 from backend.ledger.workflow import is_overdue
+from backend.staff.service import STAFF_TEMPLATE_PATH
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.models import Tenant
@@ -83,3 +84,9 @@ async def export_ledger(
 def findings_template() -> File:
     """The import template; public, it holds no data."""
     return File(path=TEMPLATE_PATH, media_type=XLSX, filename="问题导入模板.xlsx")
+
+
+@get("/templates/staff.xlsx", sync_to_thread=False)
+def staff_template() -> File:
+    """The 实名制 staff import template; public, it holds no data."""
+    return File(path=STAFF_TEMPLATE_PATH, media_type=XLSX, filename=STAFF_TEMPLATE_PATH.name)

@@ -47,6 +47,18 @@ def _problem_list_title(payload: Payload) -> str:
     return f"收到问题清单：{payload['title']}，请于 {payload['respond_by']} 前签收反馈"
 
 
+def _warnings_title(payload: Payload) -> str:
+    raised = f"（其中 {payload['raised']} 条升级）" if payload["raised"] else ""
+    return (f"新增或升级编制预警 {payload['count']} 条{raised}：红色 {payload['red']}、黄色 {payload['yellow']}、"
+            f"蓝色 {payload['blue']}")
+
+
+def _warnings_body(payload: Payload) -> str:
+    rules = "、".join(f"{name} {count} 条" for name, count in payload["rules"])
+    more = f" 等 {payload['unit_count']} 个单位" if payload["unit_count"] > len(payload["unit_names"]) else ""
+    return f"{rules}。涉及：{'、'.join(payload['unit_names'])}{more}"
+
+
 OFFICE_STAFF = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})
 
 EVENT_TYPES = {
@@ -73,6 +85,8 @@ EVENT_TYPES = {
                   lambda p: f"{p['count']} 个问题已逾期未整改", _finding_codes),
         EventType("supervision.escalated", "上级督办", Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
                   lambda p: f"督办：{p['office_name']}逾期问题 {p['overdue']} 个", _finding_codes, critical=True),
+        EventType("warnings.raised", "编制预警", Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
+                  _warnings_title, _warnings_body),
         EventType("letter.issued", "函告", Audience(liaisons=True),
                   lambda p: f"函告：{p['document_number']}", lambda p: p["subject"], critical=True),
         EventType("accountability.decided", "问责决定", Audience(roles=frozenset({Role.ADMIN})),

@@ -13,8 +13,10 @@ from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
+from backend.loaders import Key
 from backend.units.models import UNIT_TYPES
 from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UnitService, check_unit
+from backend.warnings.types import StaffingWarning, open_warnings_by_unit
 from tenants.naming import check_code
 
 
@@ -53,6 +55,10 @@ class Unit:
     @strawberry.field(description="正在执行的冻结机构编制调整事项、锁定实名制账户（追责问责决定的；空表示没有）")
     def restrictions(self, info: Info[Context, None]) -> list[UnitRestriction]:
         return unit_restrictions(info, self.tenant_code, int(self.id))
+
+    @strawberry.field(description="未关闭的编制预警，红色在前")
+    def open_warnings(self, info: Info[Context, None]) -> list[StaffingWarning]:
+        return info.context.loaders(open_warnings_by_unit).load(Key(self.tenant_code, int(self.id)))
 
     @classmethod
     def from_row(cls, row: Row, tenant_code: str) -> Unit:

@@ -14,6 +14,7 @@ from backend.accountability.models import UnitRestriction  # noqa: F401 (registe
 from backend.identity.models import IdentityBase
 from backend.notifications.models import NotifyBase
 from backend.supervision.models import SupervisionBase
+from backend.warnings.models import WarningThreshold  # noqa: F401  (its table is in SupervisionBase.metadata)
 from problem_bank.models import ProblemBankBase
 from tenants.models import RegistryBase
 from tenants.naming import REGISTRY_SCHEMA

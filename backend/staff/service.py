@@ -1,0 +1,165 @@
+"""Importing staff records (实名制人员) from the office's 实名制 export, on the findings
+import's machinery: the whole file checked first (every bad row reported, nothing written),
+then all rows in one transaction; idempotent on the person (a keyed hash of the 身份证号):
+a known person is updated only when something changed, so importing the same file again
+changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.evidence.store import EvidenceStore
+from backend.findings.excel import TEMPLATE_PATH, Column, RowError, SheetRow, cell_date, cell_flag, cell_text
+from backend.findings.importer import uploaded_rows
+from backend.staff.models import StaffRecord
+from backend.units.models import InspectedUnit
+from backend.units.service import STAFFING_CATEGORIES, UNIT_WRITERS
+from tenants.access import Principal, require_write
+from tenants.errors import DomainError
+from tenants.registry import clean_name, readable_place
+from tenants.scoping import tenant_engine
+
+MAX_STAFF_ROWS = 50_000  # a county's whole export
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_DIGITS = "10X98765432"
+
+STAFF_COLUMNS = (
+    Column("单位代码", "unitCode", 22, "必填，被检查单位的统一社会信用代码或机构代码"),
+    Column("姓名", "name", 10, "必填"),
+    Column("身份证号", "idNumber", 22, "必填，18 位；系统只保存其加密摘要和脱敏号码（前 6 位与后 4 位）"),
+    Column("编制类别", "category", 14, f"必填：{'、'.join(STAFFING_CATEGORIES)}"),
+    Column("是否在岗", "onPost", 10, "是或否，默认是"),
+    Column("是否借调", "seconded", 10, "是或否，默认否；借调到其他单位工作的填是"),
+    Column("借调开始日期", "secondedFrom", 14, "借调的必填，如 2025-03-01"),
+    Column("借调结束日期", "secondedTo", 14, "约定的借调期满日期；未约定的不填"),
+)
+STAFF_TEMPLATE_PATH = TEMPLATE_PATH.with_name("实名制人员导入模板.xlsx")
+STAFF_EXAMPLE = ("11431321MB1234567X", "张三", "431321199001011239", "行政编制", "是", "否", None, None)
+
+
+def check_id_number(value: str | None) -> str:
+    """An 18-character 居民身份证号码 with a valid check digit (GB 11643)."""
+    number = (value or "").strip().upper()
+    if not (len(number) == 18 and number[:17].isdigit() and number[17] in _CHECK_DIGITS):
+        raise DomainError("INVALID_ID_NUMBER", "身份证号须为 18 位（末位可为 X）", field="idNumber")
+    if _CHECK_DIGITS[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True)) % 11] != number[17]:
+        raise DomainError("INVALID_ID_NUMBER", "身份证号校验位不符，请核对", field="idNumber")
+    return number
+
+
+def id_hash(secret_key: str, number: str) -> str:
+    return hmac.new(secret_key.encode(), number.encode(), hashlib.sha256).hexdigest()
+
+
+def masked(number: str) -> str:
+    return f"{number[:6]}********{number[-4:]}"
+
+
+@dataclass(frozen=True)
+class StaffData:
+    unit_id: int
+    name: str
+    id_hash: str
+    id_masked: str
+    category: str
+    on_post: bool
+    seconded: bool
+    seconded_from: date | None
+    seconded_to: date | None
+
+
+def check_row(row: SheetRow, unit_ids: dict[str, int], secret_key: str, today: date) -> StaffData:
+    v = row.values
+    unit_code = (cell_text(v["unitCode"]) or "").upper()
+    if unit_code not in unit_ids:
+        raise DomainError("NOT_FOUND", f"没有代码为 {unit_code!r} 的被检查单位", field="unitCode")
+    name = clean_name(cell_text(v["name"]) or "", field="name")
+    number = check_id_number(cell_text(v["idNumber"]))
+    category = cell_text(v["category"])
+    if category not in STAFFING_CATEGORIES:
+        raise DomainError("INVALID_CATEGORY", f"编制类别须为：{'、'.join(STAFFING_CATEGORIES)}", field="category")
+    on_post = cell_flag(v["onPost"], "onPost") if v["onPost"] is not None else True
+    seconded = cell_flag(v["seconded"], "seconded")
+    seconded_from, seconded_to = cell_date(v["secondedFrom"], "secondedFrom"), cell_date(v["secondedTo"], "secondedTo")
+    if not seconded and (seconded_from or seconded_to):
+        raise DomainError("INVALID_DATE", "未借调的人员不应填写借调日期", field="secondedFrom")
+    if seconded and (seconded_from is None or seconded_from > today):
+        raise DomainError("INVALID_DATE", "借调的须填写不晚于今天的借调开始日期", field="secondedFrom")
+    if seconded_to is not None and seconded_to < seconded_from:
+        raise DomainError("INVALID_DATE", "借调结束日期不能早于开始日期", field="secondedTo")
+    return StaffData(unit_ids[unit_code], name, id_hash(secret_key, number), masked(number), category, on_post, seconded,
+                     seconded_from, seconded_to)
+
+
+@dataclass
+class StaffImportReport:
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+class StaffImporter:
+    def __init__(self, engine: AsyncEngine, store: EvidenceStore, secret_key: str) -> None:
+        self.engine = engine
+        self.store = store
+        self.secret_key = secret_key
+
+    async def run(
+        self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, today: date, request_id: str | None
+    ) -> StaffImportReport:
+        place = await readable_place(self.engine, principal, tenant_code)
+        require_write(principal, place, UNIT_WRITERS)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            rows = await uploaded_rows(connection, self.store, principal, sha256, STAFF_COLUMNS, MAX_STAFF_ROWS)
+            codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
+            unit_ids = dict((await connection.execute(
+                select(InspectedUnit.credit_code, InspectedUnit.id).where(InspectedUnit.credit_code.in_(codes))
+            )).all())
+            report, checked, lines = StaffImportReport(dry_run), [], {}
+            for row in rows:
+                try:
+                    data = check_row(row, unit_ids, self.secret_key, today)
+                except DomainError as error:
+                    report.errors.append(RowError(row.line, error.field, error.code, error.message))
+                    continue
+                if data.id_hash in lines:
+                    report.errors.append(RowError(row.line, "idNumber", "DUPLICATE", f"身份证号与第 {lines[data.id_hash]} 行重复"))
+                    continue
+                lines[data.id_hash] = row.line
+                checked.append(data)
+            if report.errors:
+                return report
+            known = {row.id_hash: row for row in await connection.execute(
+                select(StaffRecord).where(StaffRecord.id_hash.in_(list(lines))))}
+            new = [data for data in checked if data.id_hash not in known]
+            changed = [data for data in checked if data.id_hash in known and _differs(known[data.id_hash], data)]
+            report.created, report.updated = len(new), len(changed)
+            report.unchanged = len(checked) - len(new) - len(changed)
+            if dry_run or not (new or changed):
+                return report
+            if new:
+                await connection.execute(insert(StaffRecord), [asdict(data) for data in new])
+            if changed:
+                # executemany: bind names must differ from the column names they set
+                values = {name: bindparam(f"new_{name}") for name in StaffData.__dataclass_fields__ if name != "id_hash"}
+                await connection.execute(
+                    update(StaffRecord).where(StaffRecord.id_hash == bindparam("key")).values(**values, updated_at=func.now()),
+                    [{"key": data.id_hash, **{f"new_{k}": v for k, v in asdict(data).items()}} for data in changed],
+                )
+            await record_audit(connection, tenant_code, actor=principal.username, action="staff.imported", entity="evidence_file",
+                               entity_id=sha256, after={"created": report.created, "updated": report.updated,
+                                                        "unchanged": report.unchanged}, request_id=request_id)
+        return report
+
+
+def _differs(row, data: StaffData) -> bool:
+    return any(getattr(row, name) != value for name, value in asdict(data).items())

@@ -1,0 +1,442 @@
+"""Early warnings (预警) from staffing data: each rule on its boundaries, the engine's
+idempotence and self-closing, per-province settings, the 实名制 import, turning a warning into
+a finding, the nightly job and the command, and what is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from datetime import date
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import text
+
+from backend.staff.service import STAFF_COLUMNS, STAFF_TEMPLATE_PATH, check_id_number
+from backend.warnings.engine import evaluate_tenant
+from backend.warnings.jobs import nightly_warnings
+from backend.warnings.rules import (
+    RULES,
+    Breach,
+    Setting,
+    UnitFacts,
+    absent_from_post,
+    at_limit,
+    long_secondment,
+    over_internal_bodies,
+    over_posts,
+    over_staffing,
+    stale_data,
+)
+from backend.worker import create_worker
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+from tests.test_cli import xuncha
+from tests.test_notifications import drain
+from tests.test_statement_counts import statements_for
+
+TODAY = date(2026, 11, 24)
+DEFAULT = RULES["over_staffing"].default
+
+
+def facts(**changes) -> UnitFacts:
+    base = UnitFacts(approved_staffing={"行政编制": 10}, actual_staffing={"行政编制": 10}, leadership_posts={"正科级": 1},
+                     actual_posts={"正科级": 1}, internal_bodies=8, actual_as_of=TODAY, off_post=0, secondments=(), today=TODAY)
+    return dataclasses.replace(base, **changes)
+
+
+# ---- the rules, one by one -------------------------------------------------------------
+
+def test_at_the_limit_is_满编_and_one_over_is_超编_with_the_level_of_the_threshold():
+    assert at_limit(facts(), RULES["at_limit"].default) == [Breach("行政编制", 10, 10)]
+    assert over_staffing(facts(), DEFAULT) == []
+
+    one_over = facts(actual_staffing={"行政编制": 11})
+    assert over_staffing(one_over, DEFAULT) == [Breach("行政编制", 11, 10)]
+    assert at_limit(one_over, RULES["at_limit"].default) == []
+    assert DEFAULT.level(1) == "blue"  # national default: yellow from 2, red from 5
+    assert Setting(None, 1, 3).level(1) == "yellow"  # a province that is stricter
+    assert (DEFAULT.level(2), DEFAULT.level(4), DEFAULT.level(5)) == ("yellow", "yellow", "red")
+    assert at_limit(facts(actual_staffing={"行政编制": 8}), Setting(2, 1, 1)) == [Breach("行政编制", 8, 10)]  # 2 vacancies count
+    # people in a category without approval are all over
+    assert over_staffing(facts(actual_staffing={"行政编制": 10, "事业编制": 2}), DEFAULT) == [Breach("事业编制", 2, 0)]
+
+
+def test_leaders_over_posts_by_rank_and_bodies_over_the_limit():
+    setting = RULES["over_posts"].default
+    assert over_posts(facts(), setting) == []
+    assert over_posts(facts(actual_posts={"正科级": 2, "副科级": 1}), setting) == [Breach("副科级", 1, 0), Breach("正科级", 2, 1)]
+    limit = Setting(8, 1, 3)
+    assert over_internal_bodies(facts(internal_bodies=8), limit) == []
+    assert over_internal_bodies(facts(internal_bodies=9), limit) == [Breach("", 9, 8)]
+
+
+def test_off_post_long_secondments_and_stale_data():
+    assert absent_from_post(facts(), Setting(None, 2, 5)) == []
+    assert absent_from_post(facts(off_post=3), Setting(None, 2, 5)) == [Breach("", 3, 0)]
+    year = Setting(365, 2, 5)
+    on_the_day, a_day_over = date(2025, 11, 24), date(2025, 11, 23)  # 365 and 366 days before TODAY
+    assert long_secondment(facts(secondments=(on_the_day,)), year) == []
+    assert long_secondment(facts(secondments=(on_the_day, a_day_over, date(2024, 1, 1))), year) == [Breach("", 2, 0)]
+    ninety = Setting(90, 30, 90)
+    assert stale_data(facts(actual_as_of=date(2026, 8, 26)), ninety) == []  # 90 days
+    assert stale_data(facts(actual_as_of=date(2026, 8, 25)), ninety) == [Breach("", 91, 90)]
+    assert stale_data(facts(actual_as_of=None), ninety) == []  # nothing reported, nothing to compare
+
+
+async def test_every_rule_that_is_a_violation_maps_to_a_national_manifestation(runtime):
+    taxonomy = await runtime.taxonomy()
+    for rule in RULES.values():
+        if rule.taxonomy_code is not None:
+            node = taxonomy.manifestation(rule.taxonomy_code, "430000")
+            assert node.province_code is None, rule.code
+
+
+# ---- an office with units --------------------------------------------------------------
+
+UNITS = [
+    # credit code, name, approved, actual, posts, actual posts, bodies, as of
+    ("UNIT00000001", "财政局", {"行政编制": 10}, {"行政编制": 12}, {"正科级": 1}, {"正科级": 1}, 3, "2026-11-01"),
+    ("UNIT00000002", "教育局", {"行政编制": 5, "事业编制": 3}, {"行政编制": 5, "事业编制": 1}, {"副科级": 2}, {"副科级": 3}, 3,
+     "2026-11-01"),
+    ("UNIT00000003", "统计局", {"行政编制": 6}, {"行政编制": 4}, {}, {}, 2, "2026-11-01"),
+]
+
+
+@pytest.fixture
+async def office(runtime, tmp_path):
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
+    await create_all(runtime, "430000", "431300", "431321", "431322", "440000")
+    async with runtime.engine.begin() as connection:
+        for code in ("431321", "440000"):
+            for credit, name, approved, actual, posts, actual_posts, bodies, as_of in UNITS:
+                await connection.execute(text(
+                    f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type, approved_staffing, actual_staffing,"
+                    " leadership_posts, actual_posts, internal_bodies, actual_as_of)"
+                    " VALUES (:c, :n, '政府机关', :a, :r, :p, :q, :b, :d)"),
+                    {"c": credit, "n": name, "a": json.dumps(approved), "r": json.dumps(actual), "p": json.dumps(posts),
+                     "q": json.dumps(actual_posts), "b": json.dumps([f"股室{i}" for i in range(bodies)]),
+                     "d": date.fromisoformat(as_of)})
+            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
+            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1), (1, 2)"))  # not 统计局
+    grants = {"inspector": ("431321", "inspector", None), "liaison": ("431321", "liaison", 1), "sibling": ("431322", "admin", None),
+              "province": ("430000", "admin", None), "county_admin": ("431321", "admin", None), "city": ("431300", "admin", None)}
+    tokens = {name: await token_for(runtime, await add_user(runtime, f"w.{name}", grant)) for name, grant in grants.items()}
+    return runtime, tokens
+
+
+async def open_warnings(runtime, code: str = "431321") -> dict[tuple[int, str, str], tuple]:
+    async with runtime.engine.connect() as connection:
+        rows = await connection.execute(text(
+            f"SELECT id, unit_id, rule, subject_key, level, measured, allowed, version FROM t{code}.staffing_warning WHERE closed_at IS NULL"))
+        return {(r.unit_id, r.rule, r.subject_key): (r.id, r.level, r.measured, r.allowed, r.version) for r in rows}
+
+
+async def outbox(runtime, event_type: str = "warnings.raised") -> list[dict]:
+    async with runtime.engine.connect() as connection:
+        return list((await connection.execute(text(
+            "SELECT payload FROM notify.outbox WHERE event_type = :t ORDER BY id"), {"t": event_type})).scalars())
+
+
+async def set_actual(runtime, unit_id: int, actual: dict) -> None:
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("UPDATE t431321.inspected_unit SET actual_staffing = :a WHERE id = :u"),
+                                 {"a": json.dumps(actual), "u": unit_id})
+
+
+async def test_the_engine_raises_once_updates_levels_and_closes_what_went_away(office):
+    runtime, _ = office
+    report = await evaluate_tenant(runtime.engine, "431321", TODAY)
+
+    warnings = await open_warnings(runtime)
+    assert {key: value[1:4] for key, value in warnings.items()} == {
+        (1, "over_staffing", "行政编制"): ("yellow", 12, 10),  # 2 over: yellow by the national default
+        (2, "at_limit", "行政编制"): ("blue", 5, 5),
+        (2, "over_posts", "副科级"): ("yellow", 3, 2),
+    }
+    assert (report.units, report.opened, report.updated, report.closed) == (3, 3, 0, 0)
+    [event] = await outbox(runtime)
+    assert (event["count"], event["yellow"], event["blue"], event["unit_names"]) == (3, 2, 1, ["财政局", "教育局"])
+
+    again = await evaluate_tenant(runtime.engine, "431321", TODAY)
+    assert (again.opened, again.updated, again.closed) == (0, 0, 0)
+    assert await open_warnings(runtime) == warnings and len(await outbox(runtime)) == 1  # nothing new, nobody told twice
+
+    await set_actual(runtime, 1, {"行政编制": 16})  # 6 over: red, the same warning
+    raised = await evaluate_tenant(runtime.engine, "431321", TODAY)
+    (warning_id, level, measured, _, version) = (await open_warnings(runtime))[(1, "over_staffing", "行政编制")]
+    assert (warning_id, level, measured, version) == (warnings[(1, "over_staffing", "行政编制")][0], "red", 16, 2)
+    assert (raised.opened, raised.updated, raised.raised) == (0, 1, 1)
+    assert (await outbox(runtime))[-1]["raised"] == 1
+
+    await set_actual(runtime, 1, {"行政编制": 9})
+    cleared = await evaluate_tenant(runtime.engine, "431321", TODAY)
+    assert cleared.closed == 1 and (1, "over_staffing", "行政编制") not in await open_warnings(runtime)
+    async with runtime.engine.connect() as connection:
+        note = (await connection.execute(text(
+            "SELECT close_note FROM t431321.staffing_warning WHERE id = :i"), {"i": warning_id})).scalar_one()
+        audited = (await connection.execute(text(
+            "SELECT count(*) FROM t431321.audit_event WHERE action = 'warnings.evaluated'"))).scalar_one()
+    assert "已不存在“超编”情形" in note and audited == 3  # the runs that changed something
+
+    await set_actual(runtime, 1, {"行政编制": 11})  # over again: a new warning, the closed one stays closed
+    await evaluate_tenant(runtime.engine, "431321", TODAY)
+    assert (await open_warnings(runtime))[(1, "over_staffing", "行政编制")][0] != warning_id
+
+
+SET_THRESHOLD = """mutation($p: String!, $r: WarningRule!, $y: Int!, $x: Int!, $n: Int) {
+    setWarningThreshold(provinceCode: $p, rule: $r, yellowAt: $y, redAt: $x, parameter: $n) {
+    rule parameter yellowAt redAt provinceCode setByProvince } }"""
+THRESHOLDS = """query($c: String!) { warningThresholds(tenantCode: $c) { rule parameter yellowAt redAt provinceCode setByProvince } }"""
+
+
+async def test_a_province_sets_its_thresholds_and_its_counties_inherit_them(office):
+    runtime, tokens = office
+    async with Api(runtime) as api:
+        for token, province, rule, (yellow, red, parameter), code in (
+            (tokens["county_admin"], "431321", "OVER_STAFFING", (1, 3, None), "FORBIDDEN"),  # a county does not set them
+            (tokens["city"], "431300", "OVER_STAFFING", (1, 3, None), "FORBIDDEN"),
+            (tokens["inspector"], "430000", "OVER_STAFFING", (1, 3, None), "NOT_FOUND"),  # a county cannot reach up
+            (tokens["province"], "440000", "OVER_STAFFING", (1, 3, None), "NOT_FOUND"),
+            (tokens["province"], "430000", "OVER_STAFFING", (3, 1, None), "INVALID_THRESHOLD"),
+            (tokens["province"], "430000", "OVER_STAFFING", (0, 1, None), "INVALID_THRESHOLD"),
+            (tokens["province"], "430000", "OVER_STAFFING", (1, 3, 5), "INVALID_THRESHOLD"),  # this rule has no parameter
+            (tokens["province"], "430000", "LONG_SECONDMENT", (1, 3, None), "INVALID_THRESHOLD"),  # this one needs it
+        ):
+            result = await api.call(SET_THRESHOLD, token, p=province, r=rule, y=yellow, x=red, n=parameter)
+            assert error_code(result) == code, (province, rule, result)
+        set_ = await api.call(SET_THRESHOLD, tokens["province"], p="430000", r="OVER_STAFFING", y=1, x=2, n=None)
+        assert set_["data"]["setWarningThreshold"] == {
+            "rule": "OVER_STAFFING", "parameter": None, "yellowAt": 1, "redAt": 2, "provinceCode": "430000", "setByProvince": True}
+        inherited = (await api.call(THRESHOLDS, tokens["inspector"], c="431321"))["data"]["warningThresholds"]
+        assert next(t for t in inherited if t["rule"] == "OVER_STAFFING")["yellowAt"] == 1
+        assert next(t for t in inherited if t["rule"] == "LONG_SECONDMENT") == {
+            "rule": "LONG_SECONDMENT", "parameter": 365, "yellowAt": 2, "redAt": 5, "provinceCode": "430000", "setByProvince": False}
+        assert error_code(await api.call(THRESHOLDS, tokens["sibling"], c="431321")) == "NOT_FOUND"
+
+    await evaluate_tenant(runtime.engine, "431321", TODAY)
+    await evaluate_tenant(runtime.engine, "440000", TODAY)
+    assert (await open_warnings(runtime, "431321"))[(1, "over_staffing", "行政编制")][1] == "red"  # 湖南: red from 2 over
+    assert (await open_warnings(runtime, "440000"))[(1, "over_staffing", "行政编制")][1] == "yellow"  # 广东: national default
+    async with runtime.engine.connect() as connection:
+        audit = (await connection.execute(text(
+            "SELECT before, after FROM t430000.audit_event WHERE action = 'warning_threshold.set'"))).one()
+    assert audit.before["set_by_province"] is False and audit.after == {"parameter": None, "yellow_at": 1, "red_at": 2}
+
+
+# ---- the 实名制 import ------------------------------------------------------------------
+
+IMPORT = """mutation($s: String!, $d: Boolean!) { importStaffRecords(tenantCode: "431321", sha256: $s, dryRun: $d) {
+    dryRun created updated unchanged errors { line field code message } } }"""
+STAFF = [
+    ["UNIT00000001", "张三", "431321199001011239", "行政编制", "是", "否", None, None],
+    ["UNIT00000001", "李四", "431321198506120022", "行政编制", "否", "否", None, None],  # 在编不在岗
+    ["unit00000002", "王五", "431321199203150042", "事业编制", "否", "是", "2025-01-01", None],  # seconded for long
+    ["UNIT00000002", "赵六", "431321198808080062", "事业编制", "否", "是", "2024-01-01", "2025-06-30"],  # back since
+]
+
+
+def workbook(rows: list[list], headers: list[str] | None = None) -> bytes:
+    book = Workbook()
+    book.active.append(headers or [c.header for c in STAFF_COLUMNS])
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def upload(api: Api, token: str, content: bytes) -> str:
+    response = await api.client.post("/evidence/431321", params={"name": "实名制.xlsx"}, content=content,
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.text
+    return response.json()["sha256"]
+
+
+async def staff_rows(runtime) -> list[tuple]:
+    async with runtime.engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(text(
+            "SELECT * FROM t431321.staff_record ORDER BY id"))]
+
+
+def test_the_shipped_staff_template_has_the_columns_and_a_valid_example():
+    rows = list(load_workbook(STAFF_TEMPLATE_PATH).worksheets[0].iter_rows(values_only=True))
+    assert list(rows[0]) == [c.header for c in STAFF_COLUMNS] and len(rows) == 2
+    assert check_id_number(rows[1][2]) == rows[1][2]
+
+
+async def test_the_import_reports_bad_rows_writes_all_or_nothing_and_again_changes_nothing(office):
+    runtime, tokens = office
+    bad = [*STAFF,
+           ["NOSUCHUNIT", "钱七", "431321199001011239", "行政编制", "是", "否", None, None],
+           ["UNIT00000001", "孙八", "431321199001011234", "行政编制", "是", "否", None, None],  # wrong check digit
+           ["UNIT00000001", "周九", "431321198506120022", "行政编制", "是", "否", None, None],  # the same person as row 3
+           ["UNIT00000001", "吴十", "431321199203150042", "临时编制", "是", "否", None, None],
+           ["UNIT00000001", "郑一", "431321198808080062", "行政编制", "也许", "否", None, None],
+           ["UNIT00000001", "冯二", "431321199505050012", "行政编制", "是", "是", None, None]]  # seconded without a start
+    async with Api(runtime) as api:
+        bad_sha = await upload(api, tokens["inspector"], workbook(bad))
+        for dry_run in (True, False):
+            report = (await api.call(IMPORT, tokens["inspector"], s=bad_sha, d=dry_run))["data"]["importStaffRecords"]
+            assert [(e["line"], e["field"], e["code"]) for e in report["errors"]] == [
+                (6, "unitCode", "NOT_FOUND"), (7, "idNumber", "INVALID_ID_NUMBER"), (8, "idNumber", "DUPLICATE"),
+                (9, "category", "INVALID_CATEGORY"), (10, "onPost", "INVALID_FLAG"), (11, "secondedFrom", "INVALID_DATE"),
+            ]
+        assert await staff_rows(runtime) == []
+
+        good_sha = await upload(api, tokens["inspector"], workbook(STAFF))
+        dry = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=True))["data"]["importStaffRecords"]
+        assert (dry["dryRun"], dry["created"], dry["errors"]) == (True, 4, []) and await staff_rows(runtime) == []
+        done = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=False))["data"]["importStaffRecords"]
+        assert (done["created"], done["updated"], done["unchanged"]) == (4, 0, 0)
+        imported = await staff_rows(runtime)
+        again = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=False))["data"]["importStaffRecords"]
+        assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+        assert await staff_rows(runtime) == imported  # not even updated_at moved
+
+        moved = [row[:] for row in STAFF]
+        moved[1][4] = "是"  # 李四 is back at the post
+        changed = (await api.call(IMPORT, tokens["inspector"], s=await upload(api, tokens["inspector"], workbook(moved)),
+                                  d=False))["data"]["importStaffRecords"]
+        assert (changed["created"], changed["updated"], changed["unchanged"]) == (0, 1, 3)
+
+        for content, code in ((b"PK\x03\x04" + b"\x00" * 100, "MALFORMED_FILE"),
+                              (workbook(STAFF, headers=["姓名", "身份证号"]), "MALFORMED_FILE"), (workbook([]), "EMPTY_FILE")):
+            sha = await upload(api, tokens["inspector"], content)
+            assert error_code(await api.call(IMPORT, tokens["inspector"], s=sha, d=False)) == code
+        assert error_code(await api.call(IMPORT, tokens["liaison"], s=good_sha, d=False)) == "FORBIDDEN"
+        assert error_code(await api.call(IMPORT, tokens["sibling"], s=good_sha, d=False)) == "NOT_FOUND"
+    # the 身份证号 is kept as a keyed hash and a masked number, never in clear
+    assert all("431321199001011239" not in str(row) for row in await staff_rows(runtime))
+    assert {row[4] for row in await staff_rows(runtime)} >= {"431321********1239"}
+
+
+async def test_staff_records_raise_off_post_and_long_secondment_warnings(office):
+    runtime, tokens = office
+    async with Api(runtime) as api:
+        sha = await upload(api, tokens["inspector"], workbook(STAFF))
+        assert not (await api.call(IMPORT, tokens["inspector"], s=sha, d=False))["data"]["importStaffRecords"]["errors"]
+    await evaluate_tenant(runtime.engine, "431321", TODAY)
+    warnings = await open_warnings(runtime)
+    assert warnings[(1, "absent_from_post", "")][1:4] == ("blue", 1, 0)
+    assert warnings[(2, "long_secondment", "")][1:4] == ("blue", 1, 0)  # 赵六's secondment ended
+
+
+# ---- turning a warning into a finding --------------------------------------------------
+
+CONVERT = """mutation($c: String!, $i: ID!, $v: Int!, $r: ID!) {
+    convertWarningToFinding(tenantCode: $c, id: $i, version: $v, roundId: $r, deadline: "2099-12-31") {
+    id code taxonomyCode severity evidenceSources description ledger { state } } }"""
+WARNINGS = """query($c: String!, $f: WarningFilterInput) { staffingWarnings(tenantCode: $c, filter: $f) {
+    id unitName rule level measured allowed findingId version } }"""
+
+
+async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_once(office):
+    runtime, tokens = office
+    await evaluate_tenant(runtime.engine, "431321", TODAY)
+    warnings = await open_warnings(runtime)
+    over, at_limit_id = warnings[(1, "over_staffing", "行政编制")][0], warnings[(2, "at_limit", "行政编制")][0]
+    async with Api(runtime) as api:
+        for token, variables, code in (
+            (tokens["sibling"], {"c": "431321", "i": over, "v": 1, "r": "1"}, "NOT_FOUND"),
+            (tokens["city"], {"c": "431321", "i": over, "v": 1, "r": "1"}, "FORBIDDEN"),  # reads its county, never writes it
+            (tokens["liaison"], {"c": "431321", "i": over, "v": 1, "r": "1"}, "FORBIDDEN"),
+            (tokens["inspector"], {"c": "431321", "i": over, "v": 7, "r": "1"}, "STALE_VERSION"),
+            (tokens["inspector"], {"c": "431321", "i": at_limit_id, "v": 1, "r": "1"}, "NOT_CONVERTIBLE"),  # 满编 is a hint
+            (tokens["inspector"], {"c": "431321", "i": over, "v": 1, "r": "9"}, "NOT_FOUND"),  # no such round
+            (tokens["inspector"], {"c": "431321", "i": "999", "v": 1, "r": "1"}, "NOT_FOUND"),
+        ):
+            assert error_code(await api.call(CONVERT, token, **variables)) == code, (variables, code)
+        async with runtime.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM t431321.finding"))).scalar_one() == 0
+
+        converted = await api.call(CONVERT, tokens["inspector"], c="431321", i=str(over), v=1, r="1")
+        finding = converted["data"]["convertWarningToFinding"]
+        assert (finding["taxonomyCode"], finding["severity"], finding["evidenceSources"], finding["ledger"]["state"]) == (
+            "C03.K01.M01", "较重", ["实名制数据"], "挂号")
+        assert finding["description"].startswith("财政局超编：行政编制核定编制 10，实有 12，超出 2")
+        assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(over), v=2, r="1")) == "ALREADY_CONVERTED"
+
+        listed = (await api.call(WARNINGS, tokens["inspector"], c="431321", f={"rule": "OVER_STAFFING"}))["data"]["staffingWarnings"]
+        assert [(w["findingId"], w["version"], w["unitName"]) for w in listed] == [(finding["id"], 2, "财政局")]
+        ledger = (await api.call('{ findings(tenantCode: "431321") { items { code } } }', tokens["inspector"]))["data"]["findings"]
+        assert ledger["items"] == [{"code": finding["code"]}]
+        # the liaison of 财政局 sees its unit's warnings, and only those
+        mine = (await api.call(WARNINGS, tokens["liaison"], c="431321", f={"open": None}))["data"]["staffingWarnings"]
+        assert {w["unitName"] for w in mine} == {"财政局"}
+        assert error_code(await api.call(WARNINGS, tokens["sibling"], c="431321")) == "NOT_FOUND"
+    async with runtime.engine.connect() as connection:
+        banked = (await connection.execute(text(
+            "SELECT tenant_code, taxonomy_code, unit_name FROM problem_bank.problem WHERE finding_id = :f"), {"f": int(finding["id"])})).one()
+        audited = (await connection.execute(text(
+            "SELECT count(*) FROM t431321.audit_event WHERE action = 'warning.converted'"))).scalar_one()
+    assert tuple(banked) == ("431321", "C03.K01.M01", "财政局") and audited == 1
+
+    async with runtime.engine.begin() as connection:  # 教育局 is back within its posts, 财政局 within its staffing
+        await connection.execute(text("UPDATE t431321.inspected_unit SET actual_posts = '{\"副科级\": 2}' WHERE id = 2"))
+        await connection.execute(text("UPDATE t431321.inspected_unit SET actual_staffing = '{\"行政编制\": 10}' WHERE id = 1"))
+    assert (await evaluate_tenant(runtime.engine, "431321", TODAY)).closed == 2
+    posts = warnings[(2, "over_posts", "副科级")][0]
+    async with Api(runtime) as api:
+        assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(posts), v=2, r="1")) == "WARNING_CLOSED"
+        listed = (await api.call('{ findings(tenantCode: "431321") { items { ledger { state } } } }', tokens["inspector"]))
+    assert listed["data"]["findings"]["items"] == [{"ledger": {"state": "挂号"}}]  # the finding follows its own ledger
+
+
+async def test_a_unit_shows_its_open_warnings_in_the_same_few_statements_for_any_page(office):
+    runtime, tokens = office
+    await evaluate_tenant(runtime.engine, "431321", TODAY)
+    query = '{{ units(tenantCode: "431321", first: {n}) {{ name openWarnings {{ rule subjectKey level }} }} }}'
+    async with Api(runtime) as api:
+        listed = (await api.call(query.format(n=3), tokens["inspector"]))["data"]["units"]
+        assert [(u["name"], [(w["rule"], w["level"]) for w in u["openWarnings"]]) for u in listed] == [
+            ("财政局", [("OVER_STAFFING", "YELLOW")]),
+            ("教育局", [("OVER_POSTS", "YELLOW"), ("AT_LIMIT", "BLUE")]),
+            ("统计局", []),
+        ]
+        small = await statements_for(runtime, api, query.format(n=1), tokens["inspector"])
+        large = await statements_for(runtime, api, query.format(n=3), tokens["inspector"])
+    assert small == large
+
+
+# ---- the nightly job and the command ---------------------------------------------------
+
+async def test_the_nightly_job_evaluates_every_tenant_once_a_day(office):
+    runtime, tokens = office
+    ctx = {"runtime": runtime, "redis": runtime.redis}
+    assert await nightly_warnings(ctx) == 5
+    assert await nightly_warnings(ctx) == 0  # today's jobs are queued already
+    worker = create_worker(runtime, relay=False, burst=True, handle_signals=False)
+    await worker.main()
+    await worker.close()
+    warning_id = (await open_warnings(runtime, "431321"))[(1, "over_staffing", "行政编制")][0]
+    assert (1, "over_staffing", "行政编制") in await open_warnings(runtime, "440000")
+    assert len(await outbox(runtime)) == 2  # one summary per office with warnings
+    await drain(runtime)
+    async with Api(runtime) as api:
+        inbox = (await api.call("{ notifications { items { title body } } }", tokens["inspector"]))["data"]["notifications"]
+        liaison = (await api.call("{ notifications { items { title } } }", tokens["liaison"]))["data"]["notifications"]
+    assert inbox["items"] == [{"title": "新增或升级编制预警 3 条：红色 0、黄色 2、蓝色 1",
+                               "body": "超编 1 条、满编 1 条、超职数配备干部 1 条。涉及：财政局、教育局"}]
+    assert liaison["items"] == []  # the office's staff are told, not the units
+    # the night's warning, turned into a finding, is in the province's problem bank
+    async with Api(runtime) as api:
+        converted = await api.call(CONVERT, tokens["inspector"], c="431321", i=str(warning_id), v=1, r="1")
+        finding_id = converted["data"]["convertWarningToFinding"]["id"]
+        bank = await api.call('{ problems(regionCode: "430000", text: "超编") { items { findingId unitName taxonomyCode } } }',
+                              tokens["province"])
+    assert bank["data"]["problems"]["items"] == [{"findingId": finding_id, "unitName": "财政局", "taxonomyCode": "C03.K01.M01"}]
+
+
+async def test_the_command_evaluates_a_tenant_with_a_progress_bar(office):
+    runtime, _ = office
+    done = xuncha(runtime, "warnings", "run", "--tenant", "431321", "--date", TODAY.isoformat())
+    assert done.returncode == 0, done.stderr
+    assert "新增预警 3 条" in done.stdout and "评估编制预警" in done.stderr
+    assert len(await open_warnings(runtime)) == 3
+    again = xuncha(runtime, "warnings", "run", "--tenant", "431321", "--date", TODAY.isoformat())
+    assert "新增预警 0 条" in again.stdout
+    unknown = xuncha(runtime, "warnings", "run", "--tenant", "431399")
+    assert unknown.returncode == 1 and "未开通" in unknown.stderr
+    assert xuncha(runtime, "warnings", "run").returncode == 1  # --tenant or --all
