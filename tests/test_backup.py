@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
+import json
 import tarfile
 import uuid
 
@@ -165,10 +166,20 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
             read_archive(bad)
         assert refused.value.code == "INVALID_BACKUP" and message in refused.value.message, (bad, refused.value.message)
 
+    def without_registry_row(name: str, data: bytes) -> bytes | None:
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["tables"] = [t for t in manifest["tables"] if (t["schema"], t["name"]) != ("tenancy", "tenant")]
+            return json.dumps(manifest).encode()
+        return None if name == "tables/tenancy.tenant.copy" else data
+
     state = await database_state(fresh_runtime)
     with pytest.raises(DomainError) as refused:
         await restore_tenant(fresh_runtime, read_archive(other_version), actor="test")
     assert refused.value.code == "BACKUP_VERSION_MISMATCH"
+    with pytest.raises(DomainError) as refused:
+        await restore_tenant(fresh_runtime, read_archive(rewritten(archive, tmp_path, without_registry_row)), actor="test")
+    assert refused.value.code == "INVALID_BACKUP" and "tenancy.tenant" in refused.value.message
     by_cli = cli(fresh_runtime, "tenants", "restore", str(edited_row))
     assert by_cli.returncode == 1 and "校验和" in by_cli.stderr
     assert await database_state(fresh_runtime) == state

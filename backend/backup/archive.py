@@ -49,7 +49,10 @@ class Backup:
     files: dict[str, bytes] = field(default_factory=dict)  # evidence content by SHA-256
 
     def table(self, schema: str | None, name: str) -> TableData:
-        return next(t for t in self.tables if (t.schema, t.name) == (schema, name))
+        for table in self.tables:
+            if (table.schema, table.name) == (schema, name):
+                return table
+        raise invalid(f"缺少表 {schema}.{name}")
 
 
 def invalid(message: str) -> DomainError:
