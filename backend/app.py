@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import orjson
+from cross_web import HTTPException  # what strawberry raises for a request it cannot read
 from litestar import Litestar, Request, get
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
@@ -45,6 +46,15 @@ def graphql_controller(settings: Settings) -> type:
         def encode_json(self, data: object) -> bytes:
             return orjson.dumps(data)
 
+        async def execute_request(self, request: Request, context: object, root_value: object) -> Response:
+            """A body that is not a GraphQL request gets its 4xx as a GraphQL-shaped JSON error
+            with a code (strawberry answers plain text), like every other refusal."""
+            try:
+                return await self.run(request, context=context, root_value=root_value)
+            except HTTPException as error:
+                body = {"errors": [{"message": f"请求无效：{error.reason}", "extensions": {"code": "BAD_REQUEST"}}]}
+                return Response(body, status_code=error.status_code)
+
     return GraphQLController
 
 
@@ -76,6 +86,13 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
     return Response(checks, status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)
 
 
+def body_too_large(request: Request, error: Exception) -> Response:
+    """Litestar's 413 for a body over the limit, in the GraphQL error shape with a code."""
+    limit = request.app.state.runtime.settings.edge.max_body_bytes
+    return Response({"errors": [{"message": f"请求体超过 {limit // 1024} KB 上限", "extensions": {"code": "BODY_TOO_LARGE"}}]},
+                    status_code=413)
+
+
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
@@ -84,7 +101,7 @@ def create_app(runtime: Runtime) -> Litestar:
             upload_evidence, download_evidence, export_ledger, findings_template, staff_template,
             print_letter, review_report, export_cases, print_bulletin, bulletin_as_pdf,
         ],
-        exception_handlers={DomainError: domain_error_response},
+        exception_handlers={DomainError: domain_error_response, 413: body_too_large},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,
     )

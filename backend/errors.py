@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import traceback
+
+from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from litestar import Request, Response
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
 from tenants.errors import DomainError
@@ -28,6 +32,30 @@ def _coded(result) -> None:
         original = error.original_error
         if isinstance(original, DomainError):
             error.extensions = {"code": original.code, **({"field": original.field} if original.field else {})}
+        elif database_unavailable(original):
+            error.message = DATABASE_UNAVAILABLE_MESSAGE
+            error.extensions = {"code": "DATABASE_UNAVAILABLE"}
+
+
+DATABASE_UNAVAILABLE_MESSAGE = "数据库暂时不可用，请稍后重试"
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Did `error` come from the database being out of reach (refused, shutting down, starting
+    up, the connection lost)? It gets a stable code a client can retry on, instead of SQL text
+    (or, in production, a masked "internal error"). A connection lost during COMMIT leaves the
+    outcome unknown: a client retrying a create should look for its record first."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, (PostgresConnectionError, OperatorInterventionError)):
+            return True
+        if isinstance(error, OSError) and any("asyncpg" in frame.filename for frame in traceback.extract_tb(error.__traceback__)):
+            return True  # connecting: the server's socket is gone or refuses
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
 
 
 # HTTP status of a refusal outside GraphQL (file endpoints); any other code is a 400.

@@ -79,9 +79,11 @@ Subscription = merge_types("Subscription", (NotificationSubscription,))
 
 def is_unexpected(error: GraphQLError) -> bool:
     """An exception from a resolver without a stable code (a bug, SQL text): masked in
-    production. Errors we raise on purpose carry a code; syntax and validation errors are
-    about the query itself and stay readable."""
-    return error.original_error is not None and "code" not in (error.extensions or {})
+    production. Errors we raise on purpose carry a code; syntax and validation errors, and a
+    variable's value the schema refuses (wrapped GraphQLErrors), are about the request itself
+    and stay readable."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError) and "code" not in (error.extensions or {})
 
 
 def shape_rules(edge: EdgeLimits) -> list:

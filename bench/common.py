@@ -98,6 +98,13 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def serving(args: list[str], env: dict[str, str]):
     """A uvicorn process on a free port, ready; its base URL."""
+    async with serving_process(args, env) as (url, _):
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serving_process(args: list[str], env: dict[str, str]):
+    """A uvicorn process on a free port, ready: its base URL and the process (fault tests kill it)."""
     port = free_port()
     server = subprocess.Popen([sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -113,7 +120,7 @@ async def serving(args: list[str], env: dict[str, str]):
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -41,6 +41,11 @@ class ProblemFilter:
     def __post_init__(self) -> None:
         if self.text is not None and not 1 <= len(self.text.strip()) <= MAX_TEXT_QUERY:
             raise DomainError("INVALID_TEXT", f"检索词须为 1 到 {MAX_TEXT_QUERY} 个字符", field="text")
+        # PostgreSQL refuses NUL in text: a term holding one matches nothing, and is said so.
+        for name, values in (("text", [self.text or ""]), ("unitTypes", self.unit_types), ("roundKinds", self.round_kinds),
+                             ("states", self.states)):
+            if any("\x00" in value for value in values):
+                raise DomainError("INVALID_TEXT", "检索条件不能含有空字符（\\x00）", field=name)
         if self.found_from and self.found_to and self.found_from > self.found_to:
             raise DomainError("INVALID_PERIOD", "时间范围的起点不能晚于终点", field="foundFrom")
 

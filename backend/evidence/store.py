@@ -92,6 +92,18 @@ class EvidenceStore:
         finally:
             Path(temporary).unlink(missing_ok=True)
 
+    def write_verified(self, sha256: str, content: bytes) -> None:
+        """Store content already checked to hash to `sha256` (a restore), unless it is there."""
+        (self.root / "incoming").mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=self.root / "incoming")
+        try:
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(content)
+                _flush(out)
+            self._keep(Path(temporary), sha256)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+
     def _keep(self, temporary: Path, sha256: str) -> None:
         """Move the upload into place unless the same content is already stored."""
         final = self.path_of(sha256)

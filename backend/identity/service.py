@@ -118,7 +118,9 @@ class IdentityService:
         Failures are committed (and audited) before the error is raised."""
         now = datetime.now(UTC)
         refusal: DomainError | None = None
-        username = username[:USERNAME_MAX_LENGTH]  # longer ones match nobody; keep the audit row in bounds
+        # Longer ones match nobody; keep the audit row in bounds. NUL (which PostgreSQL refuses
+        # in text) cannot be in a username either: shown as U+FFFD, it still matches nobody.
+        username = username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
         async with self.engine.begin() as connection:
             user = (
                 await connection.execute(

@@ -1,0 +1,153 @@
+"""The backup file: a gzip'd tar holding `manifest.json` and one member per table (PostgreSQL
+COPY text format) and per evidence file. The manifest names the format, the migration
+revisions the rows belong to, and every member's row count, size and SHA-256; reading an
+archive checks all of it before anything touches the database."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tenants.errors import DomainError
+
+FORMAT = "xuncha-tenant-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CODE = re.compile(r"[0-9]{6}")
+
+
+@dataclass
+class TableData:
+    """One table's rows. `schema` is a shared schema's name, or None for the tenant's own."""
+
+    schema: str | None
+    name: str
+    columns: list[str]
+    rows: int
+    data: bytes
+
+    @property
+    def member(self) -> str:
+        return f"tables/{self.schema or 'tenant'}.{self.name}.copy"
+
+
+@dataclass
+class Backup:
+    tenant_code: str
+    parent_code: str | None
+    shared_revision: str
+    tenant_revision: str
+    created_at: str
+    tables: list[TableData] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # evidence content by SHA-256
+
+    def table(self, schema: str | None, name: str) -> TableData:
+        for table in self.tables:
+            if (table.schema, table.name) == (schema, name):
+                return table
+        raise invalid(f"缺少表 {schema}.{name}")
+
+
+def invalid(message: str) -> DomainError:
+    return DomainError("INVALID_BACKUP", f"备份文件无效：{message}", field="file")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_archive(backup: Backup, path: Path) -> None:
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tenant_code": backup.tenant_code,
+        "parent_code": backup.parent_code,
+        "shared_revision": backup.shared_revision,
+        "tenant_revision": backup.tenant_revision,
+        "created_at": backup.created_at,
+        "tables": [
+            {"schema": t.schema, "name": t.name, "columns": t.columns, "rows": t.rows, "bytes": len(t.data),
+             "sha256": _digest(t.data)}
+            for t in backup.tables
+        ],
+        "files": sorted(backup.files),
+    }
+    members = [(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
+               *((t.member, t.data) for t in backup.tables),
+               *((f"files/{sha}", content) for sha, content in sorted(backup.files.items()))]
+    partial = path.with_name(path.name + ".partial")
+    with tarfile.open(partial, "w:gz") as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o600
+            archive.addfile(info, io.BytesIO(data))
+    partial.replace(path)  # a crash while writing never leaves a file that looks complete
+
+
+def read_archive(path: Path) -> Backup:
+    """The backup in `path`, or INVALID_BACKUP naming what is wrong with it."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            members = {}
+            for info in archive.getmembers():
+                if not info.isfile() or info.name in members:
+                    raise invalid(f"含有非文件或重复的条目 {info.name!r}")
+                members[info.name] = archive.extractfile(info).read()
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise invalid(f"不是可读的 tar.gz 归档（{type(error).__name__}）") from None
+    try:
+        manifest = json.loads(members.pop(MANIFEST))
+    except KeyError:
+        raise invalid("缺少 manifest.json") from None
+    except ValueError:
+        raise invalid("manifest.json 不是 JSON") from None
+    return _checked(manifest, members)
+
+
+def _checked(manifest: object, members: dict[str, bytes]) -> Backup:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise invalid("不是 xuncha 租户备份")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise invalid(f"格式版本 {manifest.get('format_version')!r} 不受支持（本程序为 {FORMAT_VERSION}）")
+    try:
+        code, parent = manifest["tenant_code"], manifest["parent_code"]
+        if not _CODE.fullmatch(str(code)) or (parent is not None and not _CODE.fullmatch(str(parent))):
+            raise invalid("租户代码格式错误")
+        backup = Backup(code, parent, str(manifest["shared_revision"]), str(manifest["tenant_revision"]),
+                        str(manifest["created_at"]))
+        for entry in manifest["tables"]:
+            schema, name, columns = entry["schema"], entry["name"], entry["columns"]
+            if not all(isinstance(n, str) and _IDENTIFIER.fullmatch(n) for n in [name, *columns, *([schema] if schema else [])]):
+                raise invalid(f"表名或列名不合法：{name!r}")
+            table = TableData(schema, name, list(columns), int(entry["rows"]), b"")
+            table.data = _member(members, table.member, entry["sha256"], entry["bytes"])
+            if table.data.count(b"\n") != table.rows:
+                raise invalid(f"{table.member} 的行数与清单不符")
+            backup.tables.append(table)
+        for sha in manifest["files"]:
+            if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+                raise invalid(f"证据文件名不合法：{sha!r}")
+            content = members.get(f"files/{sha}")
+            backup.files[sha] = _member(members, f"files/{sha}", sha, None if content is None else len(content))
+    except (KeyError, TypeError, ValueError):
+        raise invalid("manifest.json 缺少字段或字段类型错误") from None
+    if members:
+        raise invalid(f"含有清单之外的条目 {sorted(members)[0]!r}")
+    return backup
+
+
+def _member(members: dict[str, bytes], name: str, sha256: str, size: int | None) -> bytes:
+    data = members.pop(name, None)
+    if data is None:
+        raise invalid(f"缺少 {name}")
+    if len(data) != size or _digest(data) != sha256:
+        raise invalid(f"{name} 的校验和与清单不符（文件被截断或改动）")
+    return data

@@ -1,0 +1,180 @@
+"""Taking one tenant out of a database and putting it into another.
+
+Backup reads, in one REPEATABLE READ snapshot: every table of the tenant's schema, its
+registry row, its rows in the shared tables keyed by tenant (SHARED_TABLES) and the evidence
+files its schema names. Restore, in one transaction: checks the archive against this code's
+migration heads, registers the tenant, builds its schema at the tenant head, loads the rows
+with the schema's own triggers off (the audit chain keeps its stored hashes), moves identity
+sequences past the loaded ids, loads the shared rows, and appends a `tenant.restored` audit
+entry. A refused or failed restore changes nothing in the database.
+
+Left out on purpose: accounts and memberships (a user may belong to several offices),
+notifications and outbox rows (already delivered messages), 督办 escalations (they name other
+offices and are re-derived by the next supervision run), and problem lists (an issuer's list
+spans many offices)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backend.audit.service import record_audit
+from backend.backup.archive import Backup, TableData, invalid
+from backend.evidence.store import EvidenceStore
+from backend.runtime import Runtime
+from tenants.errors import DomainError
+from tenants.naming import check_code, quoted_schema, schema_for_code
+from tenants.schema_ops import build_schema
+
+# (schema, table, the column holding the tenant code), in the order rows are loaded.
+SHARED_TABLES = (("tenancy", "tenant", "code"), ("problem_bank", "problem", "tenant_code"),
+                 ("supervision", "reminder", "tenant_code"))
+EVIDENCE_TABLE = "evidence_file"
+
+# A schema's tables with their columns (stored, not generated), parents before children.
+TABLES_QUERY = """
+WITH RECURSIVE tables AS (
+    SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = :schema AND c.relkind = 'r' AND c.relname <> 'alembic_version'
+), depth (oid, level) AS (
+    SELECT oid, 0 FROM tables
+    UNION ALL
+    SELECT k.conrelid, d.level + 1 FROM pg_constraint k JOIN depth d ON k.confrelid = d.oid
+    WHERE k.contype = 'f' AND k.conrelid <> k.confrelid AND k.conrelid IN (SELECT oid FROM tables) AND d.level < 50
+)
+SELECT t.relname,
+       (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+        WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+       (SELECT max(level) FROM depth WHERE depth.oid = t.oid) AS level
+FROM tables t ORDER BY level, relname
+"""
+
+
+async def schema_tables(connection: AsyncConnection, schema: str) -> list[tuple[str, list[str]]]:
+    rows = await connection.execute(text(TABLES_QUERY), {"schema": schema})
+    return [(name, list(columns)) for name, columns, _ in rows]
+
+
+async def _driver(connection: AsyncConnection):
+    return (await connection.get_raw_connection()).driver_connection
+
+
+def _column_list(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+async def _copy_out(connection: AsyncConnection, schema: str, table: str, columns: list[str], where: str = "") -> TableData:
+    """The table's rows in COPY text format, ordered by every column (a stable order)."""
+    output = io.BytesIO()
+    query = f'SELECT {_column_list(columns)} FROM "{schema}"."{table}" {where} ORDER BY {", ".join(map(str, range(1, len(columns) + 1)))}'
+    driver = await _driver(connection)
+    await driver.copy_from_query(query, output=output, format="text")
+    data = output.getvalue()
+    return TableData(None, table, columns, data.count(b"\n"), data)
+
+
+async def backup_tenant(runtime: Runtime, code: str) -> Backup:
+    """Everything of tenant `code`, read in one consistent snapshot."""
+    schema = schema_for_code(code)
+    async with runtime.engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+        async with connection.begin():
+            await connection.execute(text("SET TRANSACTION READ ONLY"))
+            registry = (await connection.execute(
+                text("SELECT parent_code, schema_version FROM tenancy.tenant WHERE code = :code"), {"code": code})).one_or_none()
+            if registry is None:
+                raise DomainError("NOT_FOUND", f"没有代码为 {code} 的租户", field="code")
+            tenant_revision = (await connection.execute(text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version"))).scalar_one()
+            shared_revision = (await connection.execute(text("SELECT version_num FROM tenancy.alembic_version"))).scalar_one()
+            backup = Backup(code, registry.parent_code, shared_revision, tenant_revision, datetime.now(UTC).isoformat())
+            for table, columns in await schema_tables(connection, schema):
+                backup.tables.append(await _copy_out(connection, schema, table, columns))
+            for shared_schema, table, key in SHARED_TABLES:
+                columns = dict(await schema_tables(connection, shared_schema))[table]
+                dump = await _copy_out(connection, shared_schema, table, columns, f"WHERE \"{key}\" = '{check_code(code)}'")
+                dump.schema = shared_schema
+                backup.tables.append(dump)
+            hashes = (await connection.execute(text(f"SELECT sha256 FROM {quoted_schema(schema)}.{EVIDENCE_TABLE}"))).scalars()
+    store = EvidenceStore(runtime.settings.evidence_dir)
+    for sha in hashes:
+        path = store.path_of(sha)
+        if not path.exists():
+            raise DomainError("EVIDENCE_MISSING", f"证据文件 {sha} 在存储目录中不存在，无法完整备份", field="code")
+        backup.files[sha] = path.read_bytes()
+    return backup
+
+
+async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> None:
+    """Put the tenant in `backup` into this database, which must not have it yet."""
+    code, schema = backup.tenant_code, schema_for_code(backup.tenant_code)
+    heads = (runtime.streams.shared_head, runtime.streams.tenant_head)
+    if (backup.shared_revision, backup.tenant_revision) != heads:
+        raise DomainError(
+            "BACKUP_VERSION_MISMATCH",
+            f"备份的数据库版本（共享 {backup.shared_revision}、租户 {backup.tenant_revision}）与本程序（共享 {heads[0]}、"
+            f"租户 {heads[1]}）不同：请用生成备份的版本恢复后再升级", field="file")
+    async with runtime.engine.begin() as connection:
+        exists = (await connection.execute(text(
+            "SELECT (SELECT count(*) FROM tenancy.tenant WHERE code = :code)"
+            " + (SELECT count(*) FROM pg_namespace WHERE nspname = :schema)"), {"code": code, "schema": schema})).scalar_one()
+        if exists:
+            raise DomainError("DUPLICATE", f"租户 {code} 已存在；恢复不会覆盖现有租户", field="code")
+        if backup.parent_code is not None:
+            parent = (await connection.execute(text("SELECT 1 FROM tenancy.tenant WHERE code = :code"), {"code": backup.parent_code})).scalar()
+            if parent is None:
+                raise DomainError("PARENT_MISSING", f"上级租户 {backup.parent_code} 尚未开通，请先开通上级再恢复", field="code")
+        driver = await _driver(connection)
+        await _copy_in(driver, backup.table("tenancy", "tenant"))
+        await build_schema(connection, runtime.streams, schema, runtime.settings.lock_timeout)
+        await _load_schema(connection, driver, schema, [t for t in backup.tables if t.schema is None])
+        for shared_schema, table, _ in SHARED_TABLES[1:]:
+            await _copy_in(driver, backup.table(shared_schema, table))
+        await _check_loaded(connection, backup)
+        await record_audit(connection, code, actor=actor, action="tenant.restored", entity="tenant", entity_id=code,
+                           after={"backup_created_at": backup.created_at})
+        store = EvidenceStore(runtime.settings.evidence_dir)
+        for sha, content in backup.files.items():
+            store.write_verified(sha, content)
+
+
+async def _copy_in(driver, table: TableData, schema: str | None = None) -> None:
+    if table.rows:
+        await driver.copy_to_table(table.name, source=io.BytesIO(table.data), schema_name=schema or table.schema,
+                                   columns=table.columns, format="text")
+
+
+async def _load_schema(connection: AsyncConnection, driver, schema: str, tables: list[TableData]) -> None:
+    """Load the tenant's own tables, which must be exactly the ones the fresh schema has."""
+    built = await schema_tables(connection, schema)
+    if sorted((name, sorted(columns)) for name, columns in built) != sorted((t.name, sorted(t.columns)) for t in tables):
+        raise invalid("表结构与其记录的租户版本不符")
+    by_name = {t.name: t for t in tables}
+    quoted = quoted_schema(schema)
+    for name, _ in built:  # parents first
+        await connection.execute(text(f'ALTER TABLE {quoted}."{name}" DISABLE TRIGGER USER'))
+        await _copy_in(driver, by_name[name], schema)
+        await connection.execute(text(f'ALTER TABLE {quoted}."{name}" ENABLE TRIGGER USER'))
+    identities = await connection.execute(text(
+        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND a.attidentity <> ''"), {"schema": schema})
+    for table, column in identities.all():
+        await connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{quoted}.\"{table}\"', '{column}'),"
+            f' coalesce((SELECT max("{column}") FROM {quoted}."{table}"), 0) + 1, false)'))
+
+
+async def _check_loaded(connection: AsyncConnection, backup: Backup) -> None:
+    """Every shared row loaded belongs to the tenant (a forged manifest cannot write others')."""
+    for shared_schema, table, key in SHARED_TABLES:
+        loaded = (await connection.execute(text(
+            f'SELECT count(*) FROM "{shared_schema}"."{table}" WHERE "{key}" = :code'), {"code": backup.tenant_code})).scalar_one()
+        if loaded != backup.table(shared_schema, table).rows:
+            raise invalid(f"{shared_schema}.{table} 中有不属于租户 {backup.tenant_code} 的行")
+    parent = (await connection.execute(text("SELECT parent_code FROM tenancy.tenant WHERE code = :code"),
+                                       {"code": backup.tenant_code})).scalar_one()
+    if parent != backup.parent_code:
+        raise invalid("登记行的上级与清单不符")
