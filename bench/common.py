@@ -39,9 +39,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextlib.asynccontextmanager
-async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = False) -> AsyncIterator[Runtime]:
-    """A runtime on a new database with the shared schemas migrated; dropped afterwards."""
-    name = f"xuncha_bench_{uuid.uuid4().hex[:8]}"
+async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = False, name: str | None = None) -> AsyncIterator[Runtime]:
+    """A runtime on a new database with the shared schemas migrated; dropped afterwards unless
+    `keep`. With `name`, that database (created if missing, reused as it is if not)."""
+    name = name or f"xuncha_bench_{uuid.uuid4().hex[:8]}"
     url = make_url(async_database_url(urls.database_url)).set(database=name).render_as_string(hide_password=False)
     await ensure_database_exists(url)
     try:
@@ -96,11 +97,14 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serving(args: list[str], env: dict[str, str]):
-    """A uvicorn process on a free port, ready; its base URL."""
+async def serving(args: list[str], env: dict[str, str], processes: list[subprocess.Popen] | None = None):
+    """A uvicorn process on a free port, ready; its base URL (the process is appended to
+    `processes`, for a profiler)."""
     port = free_port()
     server = subprocess.Popen([sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if processes is not None:
+        processes.append(server)
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url) as client:
