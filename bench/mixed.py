@@ -52,7 +52,6 @@ from bench.bank import generate, load_bank, manifestations, search_cases
 from bench.common import RESULTS, bench_runtime, register_offices, server_version, serving, write_results
 from problem_bank.projection import verify_snapshot
 from tenants.bulk_import import ImportLine, import_tenants
-from tenants.concurrency import for_each_bounded
 from tenants.divisions import national_register
 from tenants.naming import schema_for_code
 from tests.identity import PASSWORD, token_for
@@ -180,21 +179,25 @@ async def populate(runtime, tenants: list, findings: int, chosen: int, seed: int
 
     print(f"filling {len(by_office)} offices' schemas …", flush=True)
     started = time.perf_counter()
-    pool = await asyncpg.create_pool(asyncpg_dsn(runtime.urls.database_url), min_size=FILL_CONCURRENCY, max_size=FILL_CONCURRENCY)
+    items = list(by_office.items())
     filled = 0
 
-    async def fill(item) -> None:
+    async def lane(mine: list) -> None:
+        """Offices one after another on a connection of its own, replaced every 200 offices
+        (one that touched many schemas grows, DESIGN.md)."""
         nonlocal filled
-        async with pool.acquire() as connection:
-            await fill_office(connection, *item)
-        filled += 1
-        if filled % 250 == 0:
-            print(f"  {filled} / {len(by_office)} offices, {time.perf_counter() - started:.0f} s", flush=True)
+        for start in range(0, len(mine), 200):
+            connection = await asyncpg.connect(asyncpg_dsn(runtime.urls.database_url))
+            try:
+                for item in mine[start:start + 200]:
+                    await fill_office(connection, *item)
+                    filled += 1
+                    if filled % 250 == 0:
+                        print(f"  {filled} / {len(items)} offices, {time.perf_counter() - started:.0f} s", flush=True)
+            finally:
+                await connection.close()
 
-    try:
-        await for_each_bounded(list(by_office.items()), fill, FILL_CONCURRENCY)
-    finally:
-        await pool.close()
+    await asyncio.gather(*(lane(items[n::FILL_CONCURRENCY]) for n in range(FILL_CONCURRENCY)))
     timings["fill_schemas_seconds"] = round(time.perf_counter() - started, 1)
 
     print("loading the problem bank …", flush=True)
