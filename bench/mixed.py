@@ -23,6 +23,10 @@ ratio of a profiled run is not the one to quote).
 
 Usage: ./dev bench mixed [--duration D] [--warmup W] [--concurrency C] [--findings N]
                          [--tenants T] [--seed S] [--fresh] [--profile S] [--only xuncha|bare]
+                         [--variant LABEL:VAR=VALUE ...]
+
+--variant runs xuncha once more with some environment (a setting to compare) in the same run;
+every server's ratio to the bare stack is reported.
 """
 
 from __future__ import annotations
@@ -68,8 +72,13 @@ PROFILE_CATEGORIES = {
     "GraphQL validate": ["graphql/validation/"],
     "GraphQL execute (graphql-core)": ["graphql/execution/"],
     "strawberry (schema, types, fields)": ["strawberry/"],
-    "our resolvers and services (backend/, problem_bank/, tenants/)": ["/backend/", "/problem_bank/", "/tenants/"],
-    "auth (backend/context.py principal, JWT)": ["context.py", "jwt/"],
+    "our resolvers and services (backend/, problem_bank/, tenants/)": ["(backend/", "(problem_bank/", "(tenants/"],
+    "pool pre-ping (SQLAlchemy's asyncpg ping)": ["_async_ping"],
+    "BEGIN / ROLLBACK of a pooled connection": ["_start_transaction", "Transaction.rollback"],
+    "statement preparation (asyncpg prepare)": ["Connection.prepare"],
+    "auth (the token, then user, session and grants)": ["principal (backend/context.py", "authenticate (backend/identity"],
+    "tenant lookup for the access check (readable_place)": ["readable_place (tenants/"],
+    "DataLoaders (backend/loaders.py)": ["(backend/loaders.py"],
     "argon2 (login)": ["argon2/"],
     "SQLAlchemy compile": ["sqlalchemy/sql/compiler.py", "sqlalchemy/sql/cache_key.py"],
     "SQLAlchemy (all)": ["sqlalchemy/"],
@@ -248,11 +257,29 @@ async def plan_for(runtime, url: str, args, today, target: str) -> dict:
             "search_cases": search_cases(today)}
 
 
+# Exclusive attribution: a sample goes to the first of these it meets walking from the leaf
+# frame up, skipping the standard library (a socket send is charged to whoever sent).
+LIBRARIES = {
+    "asyncpg": "asyncpg/", "SQLAlchemy": "sqlalchemy/", "graphql-core": "graphql/", "strawberry": "strawberry/",
+    "argon2 (login)": "argon2/", "JWT": "jwt/", "orjson": "orjson", "Litestar": "litestar/", "uvicorn / h11 / httptools": "uvicorn/",
+    "redis": "redis/", "our code (backend/, problem_bank/, tenants/)": "(backend/|(problem_bank/|(tenants/",
+}
+
+
+def library_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for library, fragments in LIBRARIES.items():
+            if any(fragment in frame for fragment in fragments.split("|")):
+                return library
+    return "standard library only (event loop, threads)"
+
+
 def summarize_profile(raw: Path, top: int = 25) -> dict:
-    """py-spy's raw (collapsed) stacks: the share of samples in each category, and the
-    functions the samples were in (leaf frames) most often."""
+    """py-spy's raw (collapsed) stacks: the share of samples in each category (inclusive, they
+    overlap), each library's own share (exclusive), and the leaf frames seen most often."""
     samples = 0
     shares: Counter[str] = Counter()
+    own: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -263,11 +290,16 @@ def summarize_profile(raw: Path, top: int = 25) -> dict:
         for category, fragments in PROFILE_CATEGORIES.items():
             if any(fragment in stack for fragment in fragments):
                 shares[category] += n
-        leaves[stack.rsplit(";", 1)[-1]] += n
+        frames = stack.split(";")
+        own[library_of(frames)] += n
+        leaves[frames[-1]] += n
+    if not samples:
+        return {"samples": 0}
     return {
         "samples": samples,
-        "categories_percent": {c: round(100 * shares[c] / samples, 1) for c in PROFILE_CATEGORIES} if samples else {},
-        "top_leaf_frames_percent": {f: round(100 * n / samples, 1) for f, n in leaves.most_common(top)} if samples else {},
+        "categories_percent": {c: round(100 * shares[c] / samples, 1) for c in PROFILE_CATEGORIES},
+        "libraries_percent": {library: round(100 * n / samples, 1) for library, n in own.most_common()},
+        "top_leaf_frames_percent": {f: round(100 * n / samples, 1) for f, n in leaves.most_common(top)},
     }
 
 
@@ -282,8 +314,9 @@ def server_env(runtime) -> dict[str, str]:
 
 
 async def measure(runtime, args, today, target: str, env: dict, stamp: str) -> dict:
-    """One server under the load; the client's figures (and the profile, if asked)."""
-    command = ["-m", "backend", "serve"] if target == "xuncha" else [
+    """One server under the load (`bare`, or xuncha as itself or a variant); the client's
+    figures (and the profile, if asked)."""
+    command = ["-m", "backend", "serve"] if target != "bare" else [
         "-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"]
     processes: list[subprocess.Popen] = []
     async with serving(command, env, processes) as url:
@@ -335,13 +368,20 @@ async def run(args, settings: Settings, urls) -> dict:
                 " pg_size_pretty(pg_database_size(current_database())) AS size"))).mappings().one())
         env = server_env(runtime)
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        for target in ("xuncha", "bare") if args.only is None else (args.only,):
-            results[target] = await measure(runtime, args, today, target, env, stamp)
-    if "xuncha" in results and "bare" in results:
-        ours, bare = results["xuncha"]["overall"], results["bare"]["overall"]
-        results["ratio"] = {
-            "throughput_xuncha_over_bare": round(ours["per_second"] / bare["per_second"], 2),
-            **{f"{p}_xuncha_over_bare": round(ours[f"{p}_ms"] / bare[f"{p}_ms"], 2) for p in ("p50", "p95", "p99")},
+        variants = {label: dict(pair.split("=", 1) for pair in assignments.split(","))
+                    for label, _, assignments in (variant.partition(":") for variant in args.variant)}
+        targets = ["xuncha", *variants, "bare"] if args.only is None else [args.only]
+        results["targets"] = targets
+        for target in targets:
+            results[target] = await measure(runtime, args, today, target, {**env, **variants.get(target, {})}, stamp)
+            if target in variants:
+                results[target]["env"] = variants[target]
+    if "bare" in results:
+        bare = results["bare"]["overall"]
+        results["ratio_to_bare"] = {
+            target: {"throughput": round(results[target]["overall"]["per_second"] / bare["per_second"], 2),
+                     **{p: round(results[target]["overall"][f"{p}_ms"] / bare[f"{p}_ms"], 2) for p in ("p50", "p95", "p99")}}
+            for target in results.get("targets", ()) if target != "bare"
         }
     return results
 
@@ -357,6 +397,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help=f"rebuild {DATABASE}_<findings> even if it is there")
     parser.add_argument("--profile", type=float, default=0, metavar="S", help="py-spy the xuncha server for S seconds")
     parser.add_argument("--only", choices=("xuncha", "bare"))
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
+                        help="run xuncha once more with this environment (a setting to compare, say), between xuncha and bare")
     args = parser.parse_args()
     settings = Settings.from_env()
     with running_services(settings) as urls:
