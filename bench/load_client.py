@@ -21,6 +21,8 @@ from collections import defaultdict
 
 import httpx
 
+from bench.common import percentile
+
 LIST = """query($t: String!) { findings(tenantCode: $t, first: 50) { nextCursor items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
     unit { id name } round { id name }
@@ -50,12 +52,9 @@ MIX = {"list": 30, "detail": 20, "dashboard": 5, "search": 15, "write": 25, "log
 NOTES = {"进展": "已完成人员清理，正在办理调整手续", "申请销号": "整改完成，材料已上传，申请销号", "退回": "佐证材料不全，请补充后再申请"}
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
 def summary(latencies: list[float], errors: int, seconds: float) -> dict:
+    if not latencies:
+        return {"requests": 0, "per_second": 0.0, "p50_ms": None, "p95_ms": None, "p99_ms": None, "errors": errors}
     return {"requests": len(latencies), "per_second": round(len(latencies) / seconds, 1), "p50_ms": round(percentile(latencies, 0.5), 1),
             "p95_ms": round(percentile(latencies, 0.95), 1), "p99_ms": round(percentile(latencies, 0.99), 1), "errors": errors}
 

@@ -39,6 +39,7 @@ async def test_mixed_load_runs_against_both_servers(runtime):
             assert result["by_kind"][kind]["requests"] > 0, (kind, result["by_kind"])
         assert set(result["by_kind"]) == set(MIX)
     async with runtime.engine.connect() as connection:
-        moved = (await connection.execute(text(
-            "SELECT count(*) FROM t430000.ledger_event WHERE actor IN ('mx430000', 'mx430000r', 'bare')"))).scalar_one()
-    assert moved > 0  # the writes went through, on both servers' turns
+        actors = set()
+        for code in CODES:
+            actors |= set((await connection.execute(text(f"SELECT DISTINCT actor FROM t{code}.ledger_event"))).scalars())
+    assert "bare" in actors and any(actor.startswith("mx") for actor in actors)  # both servers' writes went through
