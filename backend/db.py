@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -32,18 +34,51 @@ def async_database_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_recycle_seconds: int = 900
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_recycle_seconds: int = 900,
+    ping_after_idle_seconds: float = 5.0,
 ) -> AsyncEngine:
     """The app's engine. Connections start with the empty `no_tenant` search_path, and are
     recycled because each schema a connection touches grows its catalog caches."""
-    return create_async_engine(
+    engine = create_async_engine(
         async_database_url(url),
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_recycle=pool_recycle_seconds,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"search_path": NO_TENANT_SCHEMA, "application_name": "xuncha"}},
     )
+    ping_after_idle(engine, ping_after_idle_seconds)
+    return engine
+
+
+def ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle `seconds` or longer; a dead
+    one is replaced (the pool retries the checkout with a new connection).
+
+    SQLAlchemy's `pool_pre_ping` pings before every use, and asyncpg's ping is three round
+    trips (BEGIN, a query, ROLLBACK): ~11% of the API's time under the mixed load
+    (BENCHMARKS.md). A connection killed while idle (server restart, idle timeouts, a
+    firewall) is still caught; one killed within `seconds` of its last use fails that one
+    request, and SQLAlchemy then invalidates the whole pool."""
+
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "connect")
+    def fresh(dbapi_connection, record) -> None:
+        record.info.pop("idle_since", None)  # just opened: nothing to ping
+
+    @event.listens_for(pool, "checkin")
+    def idle_from(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:  # whatever the driver raised: the pool retries with a new connection
+            raise DisconnectionError("连接已失效") from error
 
 
 def violated_constraint(error: Exception) -> str | None:

@@ -39,9 +39,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextlib.asynccontextmanager
-async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = False) -> AsyncIterator[Runtime]:
-    """A runtime on a new database with the shared schemas migrated; dropped afterwards."""
-    name = f"xuncha_bench_{uuid.uuid4().hex[:8]}"
+async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = False, name: str | None = None) -> AsyncIterator[Runtime]:
+    """A runtime on a new database with the shared schemas migrated; dropped afterwards unless
+    `keep`. With `name`, that database (created if missing, reused as it is if not)."""
+    name = name or f"xuncha_bench_{uuid.uuid4().hex[:8]}"
     url = make_url(async_database_url(urls.database_url)).set(database=name).render_as_string(hide_password=False)
     await ensure_database_exists(url)
     try:

@@ -1,0 +1,149 @@
+"""The mixed load's client (bench/mixed.py spawns it as its own process):
+`python -m bench.load_client PLAN.json RESULT.json`.
+
+C concurrent keep-alive clients (closed loop: a client sends its next request when the last
+one answered) draw each request from the mix: 70% reads (30 finding lists, 20 finding
+details, 5 province/city/county dashboards, 15 problem-bank searches), 25% ledger writes,
+5% logins, for the plan's tenants and users. A write drives one of the client's own ledger
+entries (no two clients share an entry) one step round 进展 → 申请销号 → 退回 (by the
+office's reviewer) → 进展 …, with the version the last answer gave, so a STALE_VERSION is a
+real error. An error is a transport failure, a status other than 200, or any GraphQL error.
+Requests in the first `warmup` seconds are not counted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+
+import httpx
+
+from bench.common import percentile
+
+LIST = """query($t: String!) { findings(tenantCode: $t, first: 50) { nextCursor items {
+    id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
+    unit { id name } round { id name }
+    ledger { state deadline overdue responsibleUnit responsiblePerson version latestProgress { note actor occurredAt } } } } }"""
+DETAIL = """query($t: String!, $id: ID!) { finding(tenantCode: $t, id: $id) { id code description evidenceSources foundBy
+    ledger { state deadline overdue closeNote closedAt version history { action fromState toState note actor occurredAt } } } }"""
+DASHBOARD = """query($r: String!) {
+  region: bankStatistics(regionCode: $r, by: REGION) { ...tally }
+  category: bankStatistics(regionCode: $r, by: CATEGORY) { ...tally }
+  kind: bankStatistics(regionCode: $r, by: KIND) { ...tally }
+  unitType: bankStatistics(regionCode: $r, by: UNIT_TYPE) { ...tally }
+  month: bankStatistics(regionCode: $r, by: MONTH) { ...tally }
+  overdueRanking(regionCode: $r, first: 20) { ...tally }
+}
+fragment tally on BankTally { key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate }"""
+SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(regionCode: $r, text: $t, filter: $f, first: 50) {
+  nextCursor items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
+  severity state deadline overdue foundOn highlight } } }"""
+STEP = "{ id ledger { state version } }"
+WRITES = {
+    "进展": f"mutation($t: String!, $id: ID!, $v: Int!, $n: String!) {{ reportProgress(tenantCode: $t, findingId: $id, version: $v, note: $n) {STEP} }}",
+    "申请销号": f"mutation($t: String!, $id: ID!, $v: Int!, $n: String!) {{ requestCloseOut(tenantCode: $t, findingId: $id, version: $v, note: $n) {STEP} }}",
+    "退回": f"mutation($t: String!, $id: ID!, $v: Int!, $n: String!) {{ sendBack(tenantCode: $t, findingId: $id, version: $v, reason: $n) {STEP} }}",
+}
+LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
+MIX = {"list": 30, "detail": 20, "dashboard": 5, "search": 15, "write": 25, "login": 5}
+NOTES = {"进展": "已完成人员清理，正在办理调整手续", "申请销号": "整改完成，材料已上传，申请销号", "退回": "佐证材料不全，请补充后再申请"}
+
+
+def summary(latencies: list[float], errors: int, seconds: float) -> dict:
+    if not latencies:
+        return {"requests": 0, "per_second": 0.0, "p50_ms": None, "p95_ms": None, "p99_ms": None, "errors": errors}
+    return {"requests": len(latencies), "per_second": round(len(latencies) / seconds, 1), "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p95_ms": round(percentile(latencies, 0.95), 1), "p99_ms": round(percentile(latencies, 0.99), 1), "errors": errors}
+
+
+def next_action(entry: dict) -> str:
+    """The entry's next step round 进展 → 申请销号 → 退回 → 进展 …"""
+    if entry["state"] == "申请销号":
+        return "退回"
+    return "申请销号" if entry["state"] == "整改中" and entry.get("last") == "进展" else "进展"
+
+
+async def run(plan: dict) -> dict:
+    tenants, users, cases = plan["tenants"], plan["users"], plan["search_cases"]
+    kinds, weights = list(MIX), list(MIX.values())
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    samples: list[str] = []
+    concurrency = plan["concurrency"]
+    entries = [(t["code"], e) for t in tenants for e in t["entries"]]
+    started = time.perf_counter()
+    counted_from = started + plan["warmup"]
+    deadline = counted_from + plan["duration"]
+
+    async def worker(n: int) -> None:
+        rng = random.Random(plan["seed"] * 1000 + n)
+        mine = entries[n::concurrency]  # this client's own ledger entries
+        turn = 0
+        async with httpx.AsyncClient(base_url=plan["url"], timeout=60) as client:
+            while (now := time.perf_counter()) < deadline:
+                kind = rng.choices(kinds, weights)[0]
+                tenant = rng.choice(tenants)
+                token = tenant["inspector_token"]
+                entry = None
+                if kind == "list":
+                    body = {"query": LIST, "variables": {"t": tenant["code"]}}
+                elif kind == "detail":
+                    body = {"query": DETAIL, "variables": {"t": tenant["code"], "id": str(rng.randint(1, tenant["findings"]))}}
+                elif kind == "dashboard":
+                    body = {"query": DASHBOARD, "variables": {"r": tenant["code"]}}
+                elif kind == "search":
+                    text, filters = rng.choice(cases)
+                    body = {"query": SEARCH, "variables": {"r": tenant["code"], "t": text, "f": filters}}
+                elif kind == "login":
+                    body = {"query": LOGIN, "variables": {"u": rng.choice(users), "p": plan["password"]}}
+                    token = None
+                else:
+                    code, entry = mine[turn % len(mine)]
+                    turn += 1
+                    action = next_action(entry)
+                    token = entry["reviewer_token"] if action == "退回" else entry["inspector_token"]
+                    body = {"query": WRITES[action], "variables": {"t": code, "id": str(entry["id"]), "v": entry["version"], "n": NOTES[action]}}
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                ok, answer = False, None
+                try:
+                    response = await client.post("/graphql", json=body, headers=headers)
+                    answer = response.json() if response.status_code == 200 else response.text[:200]
+                    ok = response.status_code == 200 and not answer.get("errors")
+                except (httpx.HTTPError, ValueError) as error:
+                    answer = repr(error)
+                elapsed = (time.perf_counter() - now) * 1000
+                if entry is not None and ok:
+                    step = next(iter(answer["data"].values()))["ledger"]
+                    entry["state"], entry["version"], entry["last"] = step["state"], step["version"], action
+                if now >= counted_from:
+                    latencies[kind].append(elapsed)
+                    if not ok:
+                        errors[kind] += 1
+                        if len(samples) < 10:
+                            samples.append(f"{kind}: {json.dumps(answer, ensure_ascii=False)[:300]}")
+
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    seconds = time.perf_counter() - counted_from
+    every = [value for values in latencies.values() for value in values]
+    return {
+        "seconds": round(seconds, 1), "concurrency": concurrency,
+        "overall": summary(every, sum(errors.values()), seconds),
+        "by_kind": {kind: summary(latencies[kind], errors[kind], seconds) for kind in MIX},
+        "error_samples": samples,
+    }
+
+
+def main() -> None:
+    plan_path, result_path = sys.argv[1:3]
+    with open(plan_path) as f:
+        plan = json.load(f)
+    result = asyncio.run(run(plan))
+    with open(result_path, "w") as f:
+        json.dump(result, f, ensure_ascii=False, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,408 @@
+"""Mixed load (issue 9): `xuncha serve` and the bare stack (bench/bare_stack.py) under the same
+mix of requests from a separate process (bench/load_client.py), one after the other in one run,
+on one database; throughput, p50/p95/p99 and errors of each, per kind of request, and the ratio.
+
+The database (kept between runs as `xuncha_bench_mixed_<findings>`, rebuilt with --fresh or when its
+parameters change): the national register provisioned for real (3,218 tenant schemas), and
+N findings (default 1,000,000) with their ledger entries spread over the offices by
+bench/bank.py's generator (counties ~1, cities ~0.8, provinces ~3, times a random activity
+factor; none for 台湾、香港、澳门; three years of findings, skewed taxonomy): each office's units
+and rounds as its rows name them, its findings and ledger entries COPYed into its schema
+(a 进展 event for every entry past 挂号), and the same rows COPYed into the problem bank
+with its indexes rebuilt afterwards, so `xuncha bank verify` finds the bank in step (the run
+checks a sample of offices). Then 500 offices drawn at random, each with an inspector and a
+reviewer (password tests.identity.PASSWORD).
+
+The load (bench/load_client.py): C closed-loop clients for D seconds after a warm-up: 70%
+reads (finding lists, finding details, dashboards of the office's region, problem-bank
+searches), 25% ledger writes on entries each client owns, 5% logins, across the 500 offices.
+
+--profile S records the xuncha server with py-spy for S seconds of its run (raw stacks and a
+summary of where the time went land in bench/results/; the sampler costs some CPU, so the
+ratio of a profiled run is not the one to quote).
+
+Usage: ./dev bench mixed [--duration D] [--warmup W] [--concurrency C] [--findings N]
+                         [--tenants T] [--seed S] [--fresh] [--profile S] [--only xuncha|bare]
+                         [--variant LABEL:VAR=VALUE ...]
+
+--variant runs xuncha once more with some environment (a setting to compare) in the same run;
+every server's ratio to the bare stack is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import insert, select, text
+
+from backend.clock import office_today
+from backend.db import asyncpg_dsn
+from backend.embedded import running_services
+from backend.identity.credentials import hash_password
+from backend.identity.models import Membership, UserAccount
+from backend.settings import Settings
+from bench.bank import generate, load_bank, manifestations, search_cases
+from bench.common import RESULTS, bench_runtime, register_offices, server_version, serving_process, write_results
+from problem_bank.projection import verify_snapshot
+from tenants.bulk_import import ImportLine, import_tenants
+from tenants.divisions import national_register
+from tenants.naming import schema_for_code
+from tests.identity import PASSWORD, token_for
+
+DATABASE = "xuncha_bench_mixed"  # + "_<findings>": a quick run keeps its own
+COUNTRY = f"{DATABASE}_country"
+COUNTRY_MARK = "xuncha bench mixed: the national register provisioned"
+FILL_CONCURRENCY = 4
+
+# Where the server's time goes: a sample counts for every category one of its frames matches
+# (file path fragments), so the shares overlap (an SQLAlchemy execute holds asyncpg, say).
+PROFILE_CATEGORIES = {
+    "GraphQL parse": ["graphql/language/"],
+    "GraphQL validate": ["graphql/validation/"],
+    "GraphQL execute (graphql-core)": ["graphql/execution/"],
+    "strawberry (schema, types, fields)": ["strawberry/"],
+    "our resolvers and services (backend/, problem_bank/, tenants/)": ["(backend/", "(problem_bank/", "(tenants/"],
+    "pool pre-ping (SQLAlchemy's asyncpg ping)": ["_async_ping"],
+    "BEGIN / ROLLBACK of a pooled connection": ["_start_transaction", "Transaction.rollback"],
+    "statement preparation (asyncpg prepare)": ["Connection.prepare"],
+    "auth (the token, then user, session and grants)": ["principal (backend/context.py", "authenticate (backend/identity"],
+    "tenant lookup for the access check (readable_place)": ["readable_place (tenants/"],
+    "DataLoaders (backend/loaders.py)": ["(backend/loaders.py"],
+    "argon2 (login)": ["argon2/"],
+    "SQLAlchemy compile": ["sqlalchemy/sql/compiler.py", "sqlalchemy/sql/cache_key.py"],
+    "SQLAlchemy (all)": ["sqlalchemy/"],
+    "asyncpg": ["asyncpg/"],
+    "JSON (orjson/json)": ["orjson", "json/"],
+    "HTTP (uvicorn, h11/httptools, litestar)": ["uvicorn/", "h11/", "httptools/", "litestar/"],
+    "asyncio event loop": ["asyncio/"],
+}
+
+
+def database(args) -> str:
+    return f"{DATABASE}_{args.findings}"
+
+
+def mark(args) -> str:
+    """What the kept database was built with (its COMMENT): another value rebuilds it."""
+    return f"xuncha bench mixed: findings={args.findings} tenants={args.tenants} seed={args.seed} complete"
+
+
+async def comment_of(admin: asyncpg.Connection, name: str) -> str | None:
+    return await admin.fetchval("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", name)
+
+
+async def prepare(settings: Settings, urls, args) -> bool:
+    """Is the kept database there, complete and built with these parameters? If not, it is
+    made anew as a copy of the provisioned country (`xuncha_bench_mixed_country`, itself
+    built once: provisioning 3,218 schemas takes minutes)."""
+    admin = await asyncpg.connect(asyncpg_dsn(urls.database_url, "postgres"))
+    try:
+        if await comment_of(admin, database(args)) == mark(args) and not args.fresh:
+            return True
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database(args)}" WITH (FORCE)')
+        if await comment_of(admin, COUNTRY) != COUNTRY_MARK or args.fresh:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{COUNTRY}" WITH (FORCE)')
+            async with bench_runtime(settings, urls, keep=True, name=COUNTRY) as runtime:
+                await provision_country(runtime)
+            await admin.execute(f"COMMENT ON DATABASE \"{COUNTRY}\" IS '{COUNTRY_MARK}'")
+        started = time.perf_counter()
+        await admin.execute(f'CREATE DATABASE "{database(args)}" TEMPLATE "{COUNTRY}"')
+        print(f"copied {COUNTRY} in {time.perf_counter() - started:.1f} s", flush=True)
+        return False
+    finally:
+        await admin.close()
+
+
+async def provision_country(runtime) -> None:
+    """Every office of the national register, provisioned for real (its schema at head)."""
+    started = time.perf_counter()
+    lines = [ImportLine(n, code, None, None) for n, code in enumerate(sorted(national_register()), start=1)]
+    done = 0
+
+    def tick(_) -> None:
+        nonlocal done
+        done += 1
+        if done % 250 == 0:
+            print(f"  {done} / {len(lines)} tenants provisioned, {time.perf_counter() - started:.0f} s", flush=True)
+
+    print(f"provisioning {len(lines)} tenants into {COUNTRY} …", flush=True)
+    await import_tenants(runtime.provisioner(), lines, concurrency=4, on_provisioned=tick)
+    print(f"provisioned in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def fill_office(connection: asyncpg.Connection, code: str, rows: list[tuple]) -> None:
+    """An office's units, rounds, findings and ledger entries, as its bank rows describe them
+    (bench/bank.py's generator; columns in problem_bank.projection.COLUMNS order)."""
+    schema = schema_for_code(code)
+    units = {r[6]: (r[6], f"B{r[6]:010d}", r[7], r[8]) for r in rows}
+    starts: dict[int, tuple] = {}
+    for r in rows:
+        if r[9] not in starts or r[18] < starts[r[9]][3]:
+            starts[r[9]] = (r[9], r[10], f"第{r[9]}轮{r[10]}", r[18])
+    async with connection.transaction():
+        copy = connection.copy_records_to_table
+        await copy("inspected_unit", schema_name=schema, columns=["id", "credit_code", "name", "unit_type"], records=list(units.values()))
+        await copy("inspection_round", schema_name=schema, columns=["id", "kind", "name", "starts_on"], records=list(starts.values()))
+        await copy("round_unit", schema_name=schema, columns=["round_id", "unit_id"], records=sorted({(r[9], r[6]) for r in rows}))
+        await copy("finding", schema_name=schema, columns=[
+            "id", "code", "round_id", "unit_id", "taxonomy_code", "taxonomy_version", "description", "severity", "fixed_on_spot",
+            "found_on", "found_by"], records=[(r[1], r[5], r[9], r[6], r[11], r[12], r[19], r[13], r[14], r[18], "bench") for r in rows])
+        await copy("ledger_entry", schema_name=schema, columns=[
+            "id", "finding_id", "state", "deadline", "responsible_unit", "responsible_person", "closed_at"],
+            records=[(r[1], r[1], r[15], r[16], r[7], "负责人", r[17]) for r in rows])
+        await connection.execute(f"""
+            INSERT INTO {schema}.ledger_event (finding_id, action, from_state, to_state, note, actor, occurred_at)
+            SELECT l.finding_id, '进展', '挂号', '整改中', '已制定整改方案并启动', 'bench', f.found_on + 7
+            FROM {schema}.ledger_entry l JOIN {schema}.finding f ON f.id = l.finding_id WHERE l.state <> '挂号';
+            SELECT setval(pg_get_serial_sequence('{schema}.inspected_unit', 'id'), (SELECT max(id) FROM {schema}.inspected_unit));
+            SELECT setval(pg_get_serial_sequence('{schema}.inspection_round', 'id'), (SELECT max(id) FROM {schema}.inspection_round));
+            SELECT setval(pg_get_serial_sequence('{schema}.finding', 'id'), (SELECT max(id) FROM {schema}.finding));
+            SELECT setval(pg_get_serial_sequence('{schema}.ledger_entry', 'id'), (SELECT max(id) FROM {schema}.ledger_entry));
+            ANALYZE {schema}.finding, {schema}.ledger_entry, {schema}.ledger_event, {schema}.inspected_unit, {schema}.inspection_round""")
+
+
+async def populate(runtime, tenants: list, findings: int, chosen: int, seed: int, today) -> dict:
+    """`findings` findings over the provisioned offices `tenants` (registry rows), in their
+    schemas and in the bank; `chosen` of the offices holding 20 or more get an inspector
+    `mx<code>` and a reviewer `mx<code>r`; a sample of offices is checked as `xuncha bank
+    verify` would. Timings."""
+    timings: dict = {}
+    print(f"generating {findings} findings (bench/bank.py's generator) …", flush=True)
+    started = time.perf_counter()
+    rows = generate(tenants, await manifestations(runtime), findings, today, seed)
+    by_office: dict[str, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_office[row[0]].append(row)
+    timings["generate_seconds"] = round(time.perf_counter() - started, 1)
+
+    print(f"filling {len(by_office)} offices' schemas …", flush=True)
+    started = time.perf_counter()
+    items = list(by_office.items())
+    filled = 0
+
+    async def lane(mine: list) -> None:
+        """Offices one after another on a connection of its own, replaced every 200 offices
+        (one that touched many schemas grows, DESIGN.md)."""
+        nonlocal filled
+        for start in range(0, len(mine), 200):
+            connection = await asyncpg.connect(asyncpg_dsn(runtime.urls.database_url))
+            try:
+                for item in mine[start:start + 200]:
+                    await fill_office(connection, *item)
+                    filled += 1
+                    if filled % 250 == 0:
+                        print(f"  {filled} / {len(items)} offices, {time.perf_counter() - started:.0f} s", flush=True)
+            finally:
+                await connection.close()
+
+    await asyncio.gather(*(lane(items[n::FILL_CONCURRENCY]) for n in range(FILL_CONCURRENCY)))
+    timings["fill_schemas_seconds"] = round(time.perf_counter() - started, 1)
+
+    print("loading the problem bank …", flush=True)
+    timings["bank"] = await load_bank(runtime, rows)
+    del rows
+
+    rng = random.Random(seed)
+    codes = sorted(rng.sample(sorted(code for code, office_rows in by_office.items() if len(office_rows) >= 20), chosen))
+    timings["chosen_levels"] = dict(Counter(t.level for t in tenants if t.code in set(codes)))
+    print(f"{chosen} offices chosen ({timings['chosen_levels']}), users …", flush=True)
+    password_hash = await hash_password(PASSWORD)
+    async with runtime.engine.begin() as connection:
+        for role, suffix in (("inspector", ""), ("reviewer", "r")):
+            ids = (await connection.execute(insert(UserAccount).returning(UserAccount.id, sort_by_parameter_order=True), [
+                {"username": f"mx{code}{suffix}", "display_name": f"mx{code}{suffix}", "password_hash": password_hash} for code in codes
+            ])).scalars().all()
+            await connection.execute(insert(Membership), [
+                {"user_id": user_id, "tenant_code": code, "role": role} for user_id, code in zip(ids, codes, strict=True)])
+
+    sample = rng.sample(sorted(by_office), min(20, len(by_office)))
+    print(f"checking the bank against the ledgers (xuncha bank verify) for {len(sample)} offices …", flush=True)
+    drifted = [code for code in sample if not (await verify_snapshot(runtime.engine, code)).in_step]
+    if drifted:
+        raise SystemExit(f"bank rows differ from the ledgers in {drifted}")
+    timings["offices_with_findings"] = len(by_office)
+    return timings
+
+
+async def plan_for(runtime, url: str, args, today, target: str) -> dict:
+    """What the load client needs: the chosen offices with fresh tokens of their users, how
+    many findings each holds, two open ledger entries each with their current version."""
+    async with runtime.engine.connect() as connection:
+        users = dict((await connection.execute(select(UserAccount.username, UserAccount.id).where(
+            UserAccount.username.like("mx%")))).all())
+    tenants = []
+    for code in sorted({name[2:8] for name in users}):
+        schema = schema_for_code(code)
+        async with runtime.engine.connect() as connection:
+            findings = (await connection.execute(text(f"SELECT count(*) FROM {schema}.finding"))).scalar_one()
+            entries = (await connection.execute(text(
+                f"SELECT finding_id AS id, state, version FROM {schema}.ledger_entry WHERE state <> '已销号' ORDER BY finding_id LIMIT 2"
+            ))).mappings().all()
+        inspector, reviewer = await token_for(runtime, users[f"mx{code}"]), await token_for(runtime, users[f"mx{code}r"])
+        tenants.append({"code": code, "findings": findings, "inspector_token": inspector, "entries": [
+            {**entry, "inspector_token": inspector, "reviewer_token": reviewer} for entry in entries]})
+    return {"url": url, "target": target, "duration": args.duration, "warmup": args.warmup, "concurrency": args.concurrency,
+            "seed": args.seed, "password": PASSWORD, "users": sorted(users), "tenants": tenants,
+            "search_cases": search_cases(today)}
+
+
+# Exclusive attribution: a sample goes to the first of these it meets walking from the leaf
+# frame up, skipping the standard library (a socket send is charged to whoever sent).
+LIBRARIES = {
+    "asyncpg": "asyncpg/", "SQLAlchemy": "sqlalchemy/", "graphql-core": "graphql/", "strawberry": "strawberry/",
+    "argon2 (login)": "argon2/", "JWT": "jwt/", "orjson": "orjson", "Litestar": "litestar/", "uvicorn / h11 / httptools": "uvicorn/",
+    "redis": "redis/", "our code (backend/, problem_bank/, tenants/)": "(backend/|(problem_bank/|(tenants/",
+}
+
+
+def library_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for library, fragments in LIBRARIES.items():
+            if any(fragment in frame for fragment in fragments.split("|")):
+                return library
+    return "standard library only (event loop, threads)"
+
+
+def summarize_profile(raw: Path, top: int = 25) -> dict:
+    """py-spy's raw (collapsed) stacks: the share of samples in each category (inclusive, they
+    overlap), each library's own share (exclusive), and the leaf frames seen most often."""
+    samples = 0
+    shares: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        samples += n
+        for category, fragments in PROFILE_CATEGORIES.items():
+            if any(fragment in stack for fragment in fragments):
+                shares[category] += n
+        frames = stack.split(";")
+        own[library_of(frames)] += n
+        leaves[frames[-1]] += n
+    if not samples:
+        return {"samples": 0}
+    return {
+        "samples": samples,
+        "categories_percent": {c: round(100 * shares[c] / samples, 1) for c in PROFILE_CATEGORIES},
+        "libraries_percent": {library: round(100 * n / samples, 1) for library, n in own.most_common()},
+        "top_leaf_frames_percent": {f: round(100 * n / samples, 1) for f, n in leaves.most_common(top)},
+    }
+
+
+def server_env(runtime) -> dict[str, str]:
+    """Both servers' environment: this database, production mode, rate limits lifted."""
+    return {
+        **os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_ENV": "production", "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
+        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000", "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
+        "BARE_DSN": asyncpg_dsn(runtime.urls.database_url),
+    }
+
+
+async def measure(runtime, args, today, target: str, env: dict, stamp: str) -> dict:
+    """One server under the load (`bare`, or xuncha as itself or a variant); the client's
+    figures (and the profile, if asked)."""
+    command = ["-m", "backend", "serve"] if target != "bare" else [
+        "-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"]
+    async with serving_process(command, env) as (url, server):
+        plan = await plan_for(runtime, url, args, today, target)
+        with tempfile.TemporaryDirectory() as scratch:
+            plan_path, result_path = Path(scratch) / "plan.json", Path(scratch) / "result.json"
+            plan_path.write_text(json.dumps(plan, ensure_ascii=False, default=str))
+            print(f"{target}: {args.concurrency} clients, {args.warmup:g} s warm-up + {args.duration:g} s …", flush=True)
+            client = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.load_client", str(plan_path), str(result_path))
+            profile = None
+            if args.profile and target == "xuncha":
+                await asyncio.sleep(args.warmup)
+                raw = RESULTS / f"mixed-profile-{stamp}.txt"
+                RESULTS.mkdir(parents=True, exist_ok=True)
+                spy = await asyncio.create_subprocess_exec(
+                    str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--duration",
+                    str(int(args.profile)), "--rate", "100", "--format", "raw", "--output", str(raw), "--nonblocking",
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                _, error = await spy.communicate()
+                profile = summarize_profile(raw) if raw.exists() else {"error": error.decode()[-500:]}
+            if await client.wait() != 0:
+                raise SystemExit(f"the load client failed against {target}")
+            result = json.loads(result_path.read_text())
+    if profile:
+        result["profile"] = {"raw_stacks": str(raw.relative_to(RESULTS.parent.parent)), **profile}
+    print(json.dumps({k: result[k] for k in ("overall", "error_samples")}, ensure_ascii=False), flush=True)
+    return result
+
+
+async def run(args, settings: Settings, urls) -> dict:
+    today = office_today()
+    results: dict = {"findings": args.findings, "tenants": args.tenants, "today": today.isoformat(),
+                     "mix": "70% reads (30 list, 20 detail, 5 dashboard, 15 search), 25% ledger writes, 5% logins"}
+    reuse = await prepare(settings, urls, args)
+    async with bench_runtime(settings, urls, keep=True, name=database(args)) as runtime:
+        results["postgres"] = await server_version(runtime)
+        if reuse:
+            print(f"reusing {database(args)} (--fresh rebuilds it)", flush=True)
+        else:
+            tenants = await register_offices(runtime)  # the copied country's rows
+            results["build"] = await populate(runtime, tenants, args.findings, args.tenants, args.seed, today)
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text(f"COMMENT ON DATABASE \"{database(args)}\" IS '{mark(args)}'"))
+                await connection.commit()
+            print(f"built: {results['build']}", flush=True)
+        async with runtime.engine.connect() as connection:
+            results["database"] = dict((await connection.execute(text(
+                "SELECT (SELECT count(*) FROM tenancy.tenant) AS tenants, (SELECT count(*) FROM problem_bank.problem) AS bank_rows,"
+                " pg_size_pretty(pg_database_size(current_database())) AS size"))).mappings().one())
+        env = server_env(runtime)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        variants = {label: dict(pair.split("=", 1) for pair in assignments.split(","))
+                    for label, _, assignments in (variant.partition(":") for variant in args.variant)}
+        targets = ["xuncha", *variants, "bare"] if args.only is None else [args.only]
+        results["targets"] = targets
+        for target in targets:
+            results[target] = await measure(runtime, args, today, target, {**env, **variants.get(target, {})}, stamp)
+            if target in variants:
+                results[target]["env"] = variants[target]
+    if "bare" in results:
+        bare = results["bare"]["overall"]
+        results["ratio_to_bare"] = {
+            target: {"throughput": round(results[target]["overall"]["per_second"] / bare["per_second"], 2),
+                     **{p: round(results[target]["overall"][f"{p}_ms"] / bare[f"{p}_ms"], 2) for p in ("p50", "p95", "p99")}}
+            for target in results.get("targets", ()) if target != "bare"
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=300, help="seconds of measured load per server")
+    parser.add_argument("--warmup", type=float, default=15, help="seconds of load before measuring")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--findings", type=int, default=1_000_000)
+    parser.add_argument("--tenants", type=int, default=500, help="offices the load spreads over")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--fresh", action="store_true", help=f"rebuild {DATABASE}_<findings> even if it is there")
+    parser.add_argument("--profile", type=float, default=0, metavar="S", help="py-spy the xuncha server for S seconds")
+    parser.add_argument("--only", choices=("xuncha", "bare"))
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
+                        help="run xuncha once more with this environment (a setting to compare, say), between xuncha and bare")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    with running_services(settings) as urls:
+        results = asyncio.run(run(args, settings, urls))
+    write_results("mixed", results, "./dev bench mixed " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
