@@ -69,7 +69,7 @@ def _group_key(rows, region: Place, breakdown: Breakdown):
         if region.level is Level.PROVINCE:
             return case((rows.tenant_code == region.code, region.code), else_=func.coalesce(rows.city_code, rows.tenant_code))
         return rows.tenant_code
-    return {
+    return {  # built on demand: a counted table has only its own dimension's column
         Breakdown.CATEGORY: lambda: ancestor(rows.taxonomy_code, "category"),
         Breakdown.KIND: lambda: ancestor(rows.taxonomy_code, "kind"),
         Breakdown.UNIT_TYPE: lambda: rows.unit_type,
