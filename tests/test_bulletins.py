@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.clock import office_today
+from problem_bank.projection import project_unit
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_notifications import INBOX, configured, drain
@@ -390,3 +391,44 @@ def test_placeholders_say_what_kind_of_body_never_which_one():
     # longest first: the unit is not half-replaced by its office's name; persons past 癸 are numbered
     assert mask("双峰县财政局、县财政局和双峰县；人名00、人名09、人名11", masks) == "某县某局、某县某局和某县；某甲、某癸、某某12"
     assert mask("a.b*c", [(".", "某")]) == "a某b*c" and mask("", masks) == "" and mask("无名", []) == "无名"
+
+
+OPEN_CASE = """mutation($c: String!, $i: CaseInput!) { openAccountabilityCase(tenantCode: $c, input: $i) { id version } }"""
+MOVE_CASE = """mutation($c: String!, $i: ID!, $v: Int!, $a: CaseAction!, $n: String) {
+    moveAccountabilityCase(tenantCode: $c, id: $i, version: $v, action: $a, note: $n) { id version } }"""
+MEASURE = """mutation($c: String!, $i: ID!, $v: Int!, $m: MeasureInput!) {
+    recordAccountabilityMeasure(tenantCode: $c, caseId: $i, version: $v, input: $m) { id version } }"""
+
+
+async def test_a_case_drawn_from_an_accountability_case_tells_its_decision_and_hides_the_leader(province):
+    runtime, tokens, findings = province
+    async with runtime.engine.begin() as connection:
+        for code in ("431321", "440000"):
+            await project_unit(connection, code, 1)
+    async with Api(runtime) as api:
+        case = (await api.call(OPEN_CASE, tokens["admin"], c="430000", i={
+            "title": "双峰县财政局违规超编进人问责", "facts": FACTS_SF,
+            "subject": {"tenantCode": "431321", "unitId": "1", "leaderName": "张三", "leaderPost": "局长", "leaderRank": "正科级"},
+            "findings": [{"tenantCode": "431321", "findingId": findings["431321"]}]}))["data"]["openAccountabilityCase"]
+        for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
+            case = (await api.call(MOVE_CASE, tokens["admin"], c="430000", i=case["id"], v=case["version"], a=action,
+                                   n="给予张三诫勉处理"))["data"]["moveAccountabilityCase"]
+        await api.call(MEASURE, tokens["admin"], c="430000", i=case["id"], v=case["version"], m={
+            "kind": "INTERVIEW", "decidedOn": "2026-10-12", "decidedBy": "省委编办", "content": "约谈双峰县财政局局长张三",
+            "attendees": ["张三"], "minutes": "张三表示立即整改"})
+        gd_case = (await api.call(OPEN_CASE, tokens["gd_publisher"], c="440000", i={
+            "title": "广东省财政厅超编", "facts": "超编", "subject": {"tenantCode": "440000", "unitId": "1"}}))
+        draft = (await api.call(CREATE, tokens["inspector"], p="430000", i=issue()))["data"]["createBulletin"]
+        from_case = {"kind": "ACCOUNTABILITY_CASE", "tenantCode": "430000", "id": case["id"]}
+        refused = [error_code(await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], i={"title": "x"},
+                                             s={**from_case, "id": "999"})),
+                   error_code(await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], i={"title": "x"},
+                                             s={**from_case, "tenantCode": "440000", "id": gd_case["data"]["openAccountabilityCase"]["id"]}))]
+        added = (await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], s=from_case,
+                                i={"title": "双峰县财政局违规超编进人", "persons": ["李四"], "aliases": ["双峰财政"]}))["data"]["addBulletinCase"]
+    [added_case] = added["cases"]
+    assert refused == ["NOT_FOUND", "NOT_FOUND"]  # an unknown case; another office's
+    assert added_case["original"]["persons"] == ["张三", "李四"] and added_case["unit"] == "某县某局"
+    assert added_case["handling"] == "给予某甲诫勉处理；约谈（2026年10月12日）：约谈某县某局局长某甲"  # the decision, then each measure
+    for where in ("title", "facts", "handling"):
+        assert_no_secret(where, added_case[where])

@@ -31,11 +31,13 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from backend.accountability.models import AccountabilityCase, CaseFinding
+from backend.accountability.service import measure_rows
 from backend.audit.service import record_audit
 from backend.notifications.outbox import emit
 from problem_bank.deidentify import LEVEL_PLACEHOLDERS, Masks, case_masks, mask, unit_placeholder
 from problem_bank.models import (
-    Bulletin, BulletinCase, BulletinCounter, BulletinRead, BulletinRecipient, BulletinScopeOffice, Problem,
+    BankUnit, Bulletin, BulletinCase, BulletinCounter, BulletinRead, BulletinRecipient, BulletinScopeOffice, Problem,
 )
 from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_write
 from tenants.divisions import Level
@@ -120,29 +122,68 @@ class Snapshot:
     unit_placeholder: str
     place_masks: list[list[str]]
     facts: str
+    handling: str = ""
+    persons: tuple[str, ...] = ()  # names the source itself says must be hidden
+
+
+async def _places(connection: AsyncConnection, publisher: Place, office_name: str, level: str, tenant_code: str,
+                  city_code: str | None) -> list[list[str]]:
+    """The names of a case's office and of the offices between it and the publisher, with their placeholders."""
+    places = [[office_name, LEVEL_PLACEHOLDERS[level]]]
+    if publisher.level is Level.PROVINCE and city_code not in (None, tenant_code):  # the city between them
+        city = (await connection.execute(select(Tenant.name).where(Tenant.code == city_code))).scalar_one()
+        places.append([city, LEVEL_PLACEHOLDERS[Level.CITY]])
+    return places
 
 
 async def _problem_snapshot(connection: AsyncConnection, publisher: Place, tenant_code: str, source_id: int) -> Snapshot:
-    """A problem-bank row of the publisher's subtree (NOT_FOUND otherwise), with the names of its
-    office and the offices above it, short of the publisher."""
+    """A problem-bank row of the publisher's subtree (NOT_FOUND otherwise)."""
     row = (await connection.execute(
-        select(Problem, Tenant.name.label("office_name"), Tenant.parent_code)
+        select(Problem, Tenant.name.label("office_name"))
         .join(Tenant, Tenant.code == Problem.tenant_code)
         .where(Problem.tenant_code == tenant_code, Problem.finding_id == source_id,
                in_subtree(publisher, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code))
     )).one_or_none()
     if row is None:
         raise DomainError("NOT_FOUND", "问题库中没有该问题，或不在本机构的辖区内", field="source")
-    places = [[row.office_name, LEVEL_PLACEHOLDERS[row.tenant_level]]]
-    if publisher.level is Level.PROVINCE and row.city_code not in (None, row.tenant_code):  # the city between them
-        city = (await connection.execute(select(Tenant.name).where(Tenant.code == row.city_code))).scalar_one()
-        places.append([city, LEVEL_PLACEHOLDERS[Level.CITY]])
+    places = await _places(connection, publisher, row.office_name, row.tenant_level, row.tenant_code, row.city_code)
     return Snapshot(tenant_code, source_id, row.taxonomy_code, row.unit_name, unit_placeholder(row.tenant_level, row.unit_type),
                     places, row.description)
 
 
-# source kind → how a case is snapshotted from it. The accountability domain adds its own here.
-SNAPSHOTS: dict[str, Callable[[AsyncConnection, Place, str, int], Awaitable[Snapshot]]] = {"problem": _problem_snapshot}
+async def _case_snapshot(connection: AsyncConnection, publisher: Place, tenant_code: str, source_id: int) -> Snapshot:
+    """An accountability case (追责问责) the publisher itself opened (NOT_FOUND otherwise): its subject,
+    facts, and the decision with the measures taken as the handling (处理结果); a leader's name is
+    one of the persons de-identification hides."""
+    case = None
+    if tenant_code == publisher.code:  # the connection is in the publisher's schema, where its cases are
+        case = (await connection.execute(
+            select(AccountabilityCase, Tenant.name.label("office_name"), Tenant.level.label("tenant_level"), Tenant.city_code,
+                   BankUnit.unit_type)
+            .join(Tenant, Tenant.code == AccountabilityCase.subject_tenant_code)
+            .join(BankUnit, and_(BankUnit.tenant_code == AccountabilityCase.subject_tenant_code,
+                                 BankUnit.unit_id == AccountabilityCase.subject_unit_id))
+            .where(AccountabilityCase.id == source_id)
+        )).one_or_none()
+    if case is None:
+        raise DomainError("NOT_FOUND", "本机构没有该问责案件", field="source")
+    taxonomy_code = (await connection.execute(
+        select(func.min(Problem.taxonomy_code)).join(CaseFinding, and_(
+            CaseFinding.tenant_code == Problem.tenant_code, CaseFinding.finding_id == Problem.finding_id))
+        .where(CaseFinding.case_id == source_id)
+    )).scalar_one()
+    measures = (await measure_rows(connection, [source_id])).get(source_id, [])
+    handling = "；".join([*([case.decision] if case.decision else []),
+                         *(f"{m.row.kind}（{m.row.decided_on:%Y年%m月%d日}）：{m.row.content}" for m in measures)])
+    places = await _places(connection, publisher, case.office_name, case.tenant_level, case.subject_tenant_code, case.city_code)
+    return Snapshot(case.subject_tenant_code, source_id, taxonomy_code, case.subject_unit_name,
+                    unit_placeholder(case.tenant_level, case.unit_type), places, case.facts, handling,
+                    (case.leader_name,) if case.leader_name else ())
+
+
+SNAPSHOTS: dict[str, Callable[[AsyncConnection, Place, str, int], Awaitable[Snapshot]]] = {
+    "problem": _problem_snapshot, "accountability_case": _case_snapshot,
+}
 
 
 def masks_of(case) -> Masks:
@@ -220,9 +261,9 @@ class BulletinService:
             case_id = (await connection.execute(insert(BulletinCase).values(
                 bulletin_id=bulletin_id, position=count[1] + 1, source_kind=source_kind, source_tenant_code=snapshot.tenant_code,
                 source_id=snapshot.source_id, taxonomy_code=snapshot.taxonomy_code, unit_name=snapshot.unit_name,
-                unit_placeholder=snapshot.unit_placeholder, place_masks=snapshot.place_masks, persons=list(text.persons or ()),
+                unit_placeholder=snapshot.unit_placeholder, place_masks=snapshot.place_masks, persons=list(dict.fromkeys([*snapshot.persons, *(text.persons or ())])),
                 aliases=list(text.aliases or ()), deidentified=True if text.deidentified is None else text.deidentified,
-                title=text.title, facts=text.facts or snapshot.facts, handling=text.handling or "",
+                title=text.title, facts=text.facts or snapshot.facts, handling=text.handling or snapshot.handling,
             ).returning(BulletinCase.id))).scalar_one()
             await _bump(connection, bulletin_id)
             await _audit(connection, publisher.code, principal, "case_added", bulletin_id, None,

@@ -35,10 +35,10 @@ class BulletinState(enum.Enum):
     WITHDRAWN = "已撤回"
 
 
-@strawberry.enum(description="典型案例的来源：PROBLEM 问题库中的问题")
+@strawberry.enum(description="典型案例的来源：PROBLEM 问题库中的问题；ACCOUNTABILITY_CASE 本机构的问责案件")
 class CaseSourceKind(enum.Enum):
     PROBLEM = "problem"
-    # ACCOUNTABILITY_CASE = "accountability_case" joins with the accountability domain (see BulletinCase.source_kind).
+    ACCOUNTABILITY_CASE = "accountability_case"
 
 
 @strawberry.enum(description="ISSUED 本机构编发的（含草稿）；RECEIVED 本机构收到的（已发布的）")
@@ -216,8 +216,8 @@ class BulletinInput:
 @strawberry.input(description="案例来源")
 class CaseSourceInput:
     kind: CaseSourceKind = CaseSourceKind.PROBLEM
-    tenant_code: str = strawberry.field(description="问题所在机构")
-    id: strawberry.ID = strawberry.field(description="问题的 id（问题库中的 findingId）")
+    tenant_code: str = strawberry.field(description="问题所在机构（问责案件：本机构）")
+    id: strawberry.ID = strawberry.field(description="问题的 id（问题库中的 findingId），或问责案件的 id")
 
 
 @strawberry.input(description="案例内容；不填的项取自来源（基本案情取问题描述），修改时不填的项不变")

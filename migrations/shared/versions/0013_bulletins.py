@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("shared_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("shared_by", sa.String(64), nullable=True),
         # 'accountability_case' joins when accountability cases are merged (see problem_bank.models.BulletinCase).
-        sa.CheckConstraint("source_kind IN ('problem')", name="bulletin_case_source_kind"),
+        sa.CheckConstraint("source_kind IN ('problem', 'accountability_case')", name="bulletin_case_source_kind"),
         sa.CheckConstraint("shared_at IS NULL OR (deidentified AND published_facts IS NOT NULL)", name="bulletin_case_shared_deidentified"),
         schema="problem_bank",
     )
