@@ -211,6 +211,7 @@ class ReviewService:
             select(Leader, earlier.label("last_in_term_review_year"), LeaderReview.id.label("review_id"),
                    LeaderReview.state.label("review_state"))
             .outerjoin(LeaderReview, this_year)
+            # narrows to planning.on_the_plan's leaders; planning.select decides
             .where(Leader.appointed_on <= planning.reference_date(year),
                    Leader.left_on.is_(None) | (Leader.left_on >= date(year, 1, 1)))
             .order_by(Leader.unit_id, Leader.id)
