@@ -32,7 +32,7 @@ import asyncpg
 import orjson
 import strawberry
 from litestar import Litestar
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry.extensions import ParserCache, ValidationCache
@@ -46,7 +46,7 @@ from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
 from problem_bank.projection import COLUMNS, _projected
 from problem_bank.search import ProblemFilter, filtered, in_region, newest_first
-from problem_bank.statistics import Breakdown, _group_key, _measures, _tally, overdue
+from problem_bank.statistics import Breakdown, _tally, ranking_query, tally_query
 from problem_bank.models import Problem
 from problem_bank.taxonomy import load_taxonomy
 from tenants.models import Tenant
@@ -237,11 +237,8 @@ class Query:
         region = STATE["places"][region_code]
         breakdown = Breakdown(by.value)
 
-        def build():
-            key = _group_key(region, breakdown).label("key")
-            return filtered(select(key, *_measures(today)).where(in_region(region)), STATE["no_filter"], today).group_by(key).order_by(key)
-
-        sql, arguments = cached_sql(("statistics", region_code, breakdown, today), build)
+        sql, arguments = cached_sql(("statistics", region_code, breakdown, today),
+                                    lambda: tally_query(region, STATE["no_filter"], breakdown, today))
         rows = await STATE["pool"].fetch(sql, *arguments)
         if breakdown is Breakdown.REGION:
             return [tally(r, STATE["names"].get(r["key"], r["key"])) for r in rows]
@@ -254,14 +251,8 @@ class Query:
         today = office_today()
         region = STATE["places"][region_code]
 
-        def build():
-            key = Problem.tenant_code.label("key")
-            late = func.count().filter(overdue(today))
-            ranked = (select(key, *_measures(today)).where(in_region(region)).group_by(key).having(late > 0)
-                      .order_by(late.desc(), key).limit(first).subquery())
-            return select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
-
-        sql, arguments = cached_sql(("ranking", region_code, first, today), build)
+        sql, arguments = cached_sql(("ranking", region_code, first, today),
+                                    lambda: ranking_query(region, STATE["no_filter"], today, first))
         return [tally(r, r["name"]) for r in await STATE["pool"].fetch(sql, *arguments)]
 
     @strawberry.field

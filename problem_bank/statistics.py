@@ -19,7 +19,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, Numeric, case, cast, func, literal, select
+from sqlalchemy import Integer, Numeric, Select, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.counts import counts_answering
@@ -108,20 +108,22 @@ def _source(by: str | None, criteria: ProblemFilter):
     return counts_answering(by, criteria) or Problem
 
 
-async def tallies(
-    connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date
-) -> list[Tally]:
-    """The region's rows (the caller checked it may read them), counted per breakdown key, in key order."""
+def tally_query(region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date) -> Select:
+    """The region's rows counted per breakdown key, in key order (from the counts where they answer)."""
     rows = _source(DIMENSION[breakdown], criteria)
     key = _group_key(rows, region, breakdown).label("key")
     query = filtered(select(key, *_measures(rows, today)).where(in_region(region, rows)), criteria, today, rows)
-    result = await connection.execute(query.group_by(key).order_by(key))
-    return [_tally(row) for row in result]
+    return query.group_by(key).order_by(key)
 
 
-async def overdue_ranking(
-    connection: AsyncConnection, region: Place, criteria: ProblemFilter, today: date, limit: int
-) -> list[tuple[Tally, str]]:
+async def tallies(
+    connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date
+) -> list[Tally]:
+    """`tally_query`'s answer (the caller checked the principal may read the region)."""
+    return [_tally(row) for row in await connection.execute(tally_query(region, criteria, breakdown, today))]
+
+
+def ranking_query(region: Place, criteria: ProblemFilter, today: date, limit: int) -> Select:
     """The offices of the region with the most overdue findings, with their names (named
     after ranking: grouping by the name too made the planner expect a group per row)."""
     rows = _source(None, criteria)
@@ -131,7 +133,10 @@ async def overdue_ranking(
         filtered(select(key, *_measures(rows, today)).where(in_region(region, rows)), criteria, today, rows)
         .group_by(key).having(late > 0).order_by(late.desc(), key).limit(limit).subquery()
     )
-    result = await connection.execute(
-        select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
-    )
-    return [(_tally(row), row.name) for row in result]
+    return select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
+
+
+async def overdue_ranking(
+    connection: AsyncConnection, region: Place, criteria: ProblemFilter, today: date, limit: int
+) -> list[tuple[Tally, str]]:
+    return [(_tally(row), row.name) for row in await connection.execute(ranking_query(region, criteria, today, limit))]

@@ -1,5 +1,6 @@
 """`xuncha demo`: a realistic province generated deterministically from a seed — its
-offices and logins (offices.py), then a year of inspection work (inspections.py)."""
+offices and logins (offices.py), a year of inspection work (inspections.py), then the
+warning run and the province's case and bulletin (province.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rich.progress import Progress
 
 from backend.demo.inspections import load_inspections
 from backend.demo.offices import DEMO_PROVINCE, demo_offices, load_offices
+from backend.demo.province import load_province_work, run_warnings
 from backend.runtime import Runtime
 
 
@@ -17,3 +19,6 @@ async def load_demo(runtime: Runtime, progress: Progress) -> None:
         below = [(d.code, d.name) for d in demo_offices() if d.code != DEMO_PROVINCE]
         task = progress.add_task("生成检查轮次、问题和整改台账", total=len(below))
         await load_inspections(runtime, below, on_office=lambda: progress.advance(task))
+        progress.update(task, description="预警、问责案件和典型案例通报")
+        await run_warnings(runtime, [code for code, _ in below])
+        await load_province_work(runtime)

@@ -1,5 +1,6 @@
-"""The demo's inspection work: units with 三定 data, one round per city and county office,
-findings spread over the taxonomy, and ledgers driven to every state (some overdue).
+"""The demo's inspection work: units with 三定 data and their heads (for the 三责联审 plan), one
+round per city and county office, findings spread over the taxonomy, and ledgers driven to
+every state (some overdue).
 
 Everything goes through the domain services (audit trail, problem-bank projection, outbox),
 as an office's own people would, so the demo's data obeys the same rules as real data.
@@ -21,6 +22,8 @@ from backend.findings.models import EVIDENCE_SOURCES
 from backend.findings.service import FindingService, check_finding
 from backend.ledger import workflow
 from backend.ledger.service import LedgerService
+from backend.reviews.models import LEAVING_REASONS
+from backend.reviews.service import ReviewService, check_leader
 from backend.rounds.models import InspectionRound
 from backend.rounds.service import RoundService, check_round
 from backend.runtime import Runtime
@@ -61,6 +64,8 @@ LEDGER_PATHS = (
     ((workflow.REPORT_PROGRESS, workflow.REQUEST_CLOSE_OUT, workflow.CLOSE_OUT), 28),  # 已销号
     ((workflow.REPORT_PROGRESS, workflow.REQUEST_CLOSE_OUT, workflow.CLOSE_OUT, workflow.REOPEN), 4),  # 回头看
 )
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN_NAMES = ("建国", "红梅", "志强", "海燕", "立新", "文华", "卫东", "秀英", "国庆", "丽娟", "振华", "晓明")
 NOTES = {
     workflow.REPORT_PROGRESS: "已制定整改方案，明确责任人和时限，正在推进",
     workflow.REQUEST_CLOSE_OUT: "整改已完成，相关文件和名册已更新，申请销号",
@@ -113,6 +118,7 @@ class OfficeFiller:
         self.rounds = RoundService(runtime.engine)
         self.findings = FindingService(runtime.engine)
         self.ledger = LedgerService(runtime.engine, runtime.settings.reopen_window_days)
+        self.reviews = ReviewService(runtime.engine)
         self.taxonomy = taxonomy
         self.manifestations = [node.code for node in taxonomy.nodes.values()
                                if node.level == "manifestation" and node.province_code is None]
@@ -124,6 +130,7 @@ class OfficeFiller:
             place = await load_place(connection, code)
         people = actors(place)
         unit_ids = await self._units(people.inspector, code, name)
+        await self._leaders(people.inspector, code, place.level, unit_ids)
         starts_on = self.today - timedelta(days=self.rng.randint(120, 300))
         round_kind = "巡察" if place.level is Level.COUNTY else "专项检查"
         view = await self.rounds.create(people.inspector, code, check_round(
@@ -151,6 +158,19 @@ class OfficeFiller:
                 actual_as_of=self.today - timedelta(days=self.rng.randint(10, 400)), today=self.today), None)
             unit_ids.append(row.id)
         return unit_ids
+
+    async def _leaders(self, inspector: Principal, code: str, level: Level, unit_ids: list[int]) -> None:
+        """Each unit's head, appointed one to eight years ago; one in eight left this year."""
+        post_level = "县级" if level is Level.COUNTY else "市直部门"
+        for unit_id in unit_ids:
+            appointed_on = self.today - timedelta(days=self.rng.randint(365, 8 * 365))
+            leader = await self.reviews.add_leader(inspector, code, check_leader(
+                unit_id=unit_id, name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES), post="局长", level=post_level,
+                appointed_on=appointed_on, today=self.today), None)
+            if self.rng.random() < 0.125:
+                left_on = max(appointed_on, date(self.today.year, 1, 1)) + timedelta(days=self.rng.randint(0, 20))
+                await self.reviews.record_leaving(inspector, code, leader.id, leader.version, min(left_on, self.today),
+                                                  self.rng.choice(LEAVING_REASONS), self.today, None)
 
     async def _finding(self, people: OfficeActors, code: str, round_id: int, starts_on: date, unit_id: int) -> None:
         manifestation = self.rng.choice(self.manifestations)
