@@ -8,11 +8,21 @@ import time
 from rich.progress import Progress
 from sqlalchemy import text
 
+from backend.clock import office_today
 from backend.demo import load_demo
 from backend.demo.offices import DEMO_LOGINS, DEMO_PASSWORD, load_demo_users
 from backend.ledger.workflow import LEDGER_STATES
 from problem_bank.projection import verify_snapshot
 from tests.identity import Api
+
+COUNTY_VIEW = """query($y: Int!) {
+    staffingWarnings(tenantCode: "431321") { ruleName findingId }
+    reviewPlan(tenantCode: "431321", year: $y, requiredOnly: true) { leader { name } reason } }"""
+PROVINCE_VIEW = """{
+    accountabilityCases(tenantCode: "430000") { state measures { kind } }
+    unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
+    bulletins(tenantCode: "430000", direction: ISSUED) { state issue } }"""
+RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { issue } }'
 
 
 async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_twice(runtime):
@@ -41,12 +51,26 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         again = (await connection.execute(text("SELECT count(*) FROM problem_bank.problem"))).scalar_one()
 
     async with Api(runtime) as api:
-        signed_in = [(await api.call('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }',
-                                     None, u=login.username, p=DEMO_PASSWORD))["data"]["login"] is not None for login in logins]
+        tokens = {login.username: (await api.call(
+            'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }',
+            None, u=login.username, p=DEMO_PASSWORD))["data"]["login"]["accessToken"] for login in logins}
+        county = (await api.call(COUNTY_VIEW, tokens["shuangfeng.inspector"], y=office_today().year))["data"]
+        province = (await api.call(PROVINCE_VIEW, tokens["hunan.publisher"]))["data"]
+        received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
     assert set(states) == set(LEDGER_STATES) and min(states.values()) >= 40
     assert overdue > 20 and kinds == 16  # some overdue; the whole taxonomy in use
     assert 136 * 4 <= findings <= 136 * 8 and again == findings
     assert liaison_findings >= 1 and all(drift.in_step for drift in drifts)
-    assert len(logins) == len(DEMO_LOGINS) and all(signed_in)
+    assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
+    # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
+    assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"])
+    assert sum(w["findingId"] is not None for w in county["staffingWarnings"]) == 1
+    assert county["reviewPlan"] and all(entry["reason"] for entry in county["reviewPlan"])
+    # the province's case holds a freeze that approval systems see; its bulletin went out as 第1期
+    [case] = province["accountabilityCases"]
+    assert (case["state"], [m["kind"] for m in case["measures"]]) == ("执行", ["约谈", "冻结机构编制调整事项"])
+    assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
+    assert [(b["state"], b["issue"]) for b in province["bulletins"]] == [("PUBLISHED", f"{office_today().year}年第1期")]
+    assert [b["issue"] for b in received] == [f"{office_today().year}年第1期"]

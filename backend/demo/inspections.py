@@ -148,7 +148,8 @@ class OfficeFiller:
         for index, (suffix, unit_type, approved, bodies) in enumerate(chosen, start=1):
             category = "事业编制" if unit_type == "事业单位" else "行政编制"
             credit_code = LIAISON_UNIT_CODE if (code, suffix) == ("431321", "财政局") else f"11{code}MB{index:07d}X"
-            over = self.rng.random() < 0.2  # one unit in five is over its staffing (超编)
+            # one unit in five is over its staffing (超编); always the liaison's, for the walkthrough
+            over = self.rng.random() < 0.2 or credit_code == LIAISON_UNIT_CODE
             actual = approved + self.rng.randint(1, 4) if over else approved - self.rng.randint(0, 3)
             row = await self.units.create(inspector, code, check_unit(
                 credit_code=credit_code, name=prefix + suffix, unit_type=unit_type,
