@@ -58,7 +58,7 @@ from backend.embedded import running_services
 from backend.findings.service import check_finding, insert_finding
 from backend.identity.models import UserAccount
 from backend.settings import Settings
-from bench.common import bench_runtime, percentile, register_offices, server_version, serving, write_results
+from bench.common import DASHBOARD, LOGIN, SEARCH, bench_runtime, percentile, register_offices, server_version, serving, write_results
 from bench.identity import drive, post
 from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
@@ -76,19 +76,6 @@ NO_OFFICES = ("71", "81", "82")  # 台湾、香港、澳门: in the register, no
 LEVEL_WEIGHT = {"province": 3.0, "city": 0.8, "county": 1.0}
 YEARS = 3
 
-LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
-DASHBOARD = """query($r: String!) {
-  region: bankStatistics(regionCode: $r, by: REGION) { ...tally }
-  category: bankStatistics(regionCode: $r, by: CATEGORY) { ...tally }
-  kind: bankStatistics(regionCode: $r, by: KIND) { ...tally }
-  unitType: bankStatistics(regionCode: $r, by: UNIT_TYPE) { ...tally }
-  month: bankStatistics(regionCode: $r, by: MONTH) { ...tally }
-  overdueRanking(regionCode: $r, first: 20) { ...tally }
-}
-fragment tally on BankTally { key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate }"""
-SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(regionCode: $r, text: $t, filter: $f, first: 50) {
-  nextCursor items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
-  severity state deadline overdue foundOn highlight } } }"""
 LOG = f"""mutation($i: FindingInput!) {{ logFinding(tenantCode: "{LOGGING_COUNTY}", input: $i) {{ id ledger {{ state version }} }} }}"""
 
 # (department, unit type): what a county, city or province office inspects.

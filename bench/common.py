@@ -30,6 +30,21 @@ from tenants.bulk_import import ImportLine, plan_import
 from tenants.divisions import national_register
 from tenants.models import Tenant
 
+# GraphQL documents the benchmarks send (the bank suite and the mixed load's client).
+LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
+DASHBOARD = """query($r: String!) {
+  region: bankStatistics(regionCode: $r, by: REGION) { ...tally }
+  category: bankStatistics(regionCode: $r, by: CATEGORY) { ...tally }
+  kind: bankStatistics(regionCode: $r, by: KIND) { ...tally }
+  unitType: bankStatistics(regionCode: $r, by: UNIT_TYPE) { ...tally }
+  month: bankStatistics(regionCode: $r, by: MONTH) { ...tally }
+  overdueRanking(regionCode: $r, first: 20) { ...tally }
+}
+fragment tally on BankTally { key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate }"""
+SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(regionCode: $r, text: $t, filter: $f, first: 50) {
+  nextCursor items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
+  severity state deadline overdue foundOn highlight } } }"""
+
 RESULTS = PROJECT_ROOT / "bench" / "results"
 
 

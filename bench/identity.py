@@ -22,10 +22,9 @@ from backend.embedded import ServiceUrls, running_services
 from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.settings import Settings
-from bench.common import bench_runtime, percentile, server_version, serving, write_results
+from bench.common import LOGIN, bench_runtime, percentile, server_version, serving, write_results
 
 PASSWORD = "Bench-pass-2026"
-LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
 ME = "{ me { username memberships { role tenant { code name } } } }"
 DIRECTORY = '{ tenants(parentCode: "431300") { code name level } }'
 

@@ -22,11 +22,10 @@ from sqlalchemy import text
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
 from backend.settings import Settings
-from bench.common import bench_runtime, server_version, serving, write_results
+from bench.common import LOGIN, bench_runtime, server_version, serving, write_results
 from bench.identity import drive, post
 from tests.helpers import create_all
 
-LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
 PAGE = """query($after: String) { findings(tenantCode: "431321", first: 50, after: $after) { nextCursor items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
     unit { id name } round { id name }

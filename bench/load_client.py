@@ -21,7 +21,7 @@ from collections import defaultdict
 
 import httpx
 
-from bench.common import percentile
+from bench.common import DASHBOARD, LOGIN, SEARCH, percentile
 
 LIST = """query($t: String!) { findings(tenantCode: $t, first: 50) { nextCursor items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
@@ -29,25 +29,12 @@ LIST = """query($t: String!) { findings(tenantCode: $t, first: 50) { nextCursor 
     ledger { state deadline overdue responsibleUnit responsiblePerson version latestProgress { note actor occurredAt } } } } }"""
 DETAIL = """query($t: String!, $id: ID!) { finding(tenantCode: $t, id: $id) { id code description evidenceSources foundBy
     ledger { state deadline overdue closeNote closedAt version history { action fromState toState note actor occurredAt } } } }"""
-DASHBOARD = """query($r: String!) {
-  region: bankStatistics(regionCode: $r, by: REGION) { ...tally }
-  category: bankStatistics(regionCode: $r, by: CATEGORY) { ...tally }
-  kind: bankStatistics(regionCode: $r, by: KIND) { ...tally }
-  unitType: bankStatistics(regionCode: $r, by: UNIT_TYPE) { ...tally }
-  month: bankStatistics(regionCode: $r, by: MONTH) { ...tally }
-  overdueRanking(regionCode: $r, first: 20) { ...tally }
-}
-fragment tally on BankTally { key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate }"""
-SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(regionCode: $r, text: $t, filter: $f, first: 50) {
-  nextCursor items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
-  severity state deadline overdue foundOn highlight } } }"""
 STEP = "{ id ledger { state version } }"
 WRITES = {
     "进展": f"mutation($t: String!, $id: ID!, $v: Int!, $n: String!) {{ reportProgress(tenantCode: $t, findingId: $id, version: $v, note: $n) {STEP} }}",
     "申请销号": f"mutation($t: String!, $id: ID!, $v: Int!, $n: String!) {{ requestCloseOut(tenantCode: $t, findingId: $id, version: $v, note: $n) {STEP} }}",
     "退回": f"mutation($t: String!, $id: ID!, $v: Int!, $n: String!) {{ sendBack(tenantCode: $t, findingId: $id, version: $v, reason: $n) {STEP} }}",
 }
-LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
 MIX = {"list": 30, "detail": 20, "dashboard": 5, "search": 15, "write": 25, "login": 5}
 NOTES = {"进展": "已完成人员清理，正在办理调整手续", "申请销号": "整改完成，材料已上传，申请销号", "退回": "佐证材料不全，请补充后再申请"}
 
