@@ -57,6 +57,7 @@ from problem_bank.projection import verify_snapshot
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import national_register
 from tenants.naming import schema_for_code
+from tenants.streams import MigrationStreams
 from tests.identity import PASSWORD, token_for
 
 DATABASE = "xuncha_bench_mixed"  # + "_<findings>": a quick run keeps its own
@@ -92,9 +93,16 @@ def database(args) -> str:
     return f"{DATABASE}_{args.findings}"
 
 
-def mark(args) -> str:
+def schema_heads(settings: Settings) -> str:
+    """The migration heads the code expects: a kept database built at others is rebuilt."""
+    streams = MigrationStreams(settings.migrations_dir)
+    return f"shared={streams.shared_head} tenant={streams.tenant_head}"
+
+
+def mark(args, settings: Settings) -> str:
     """What the kept database was built with (its COMMENT): another value rebuilds it."""
-    return f"xuncha bench mixed: findings={args.findings} tenants={args.tenants} seed={args.seed} complete"
+    return (f"xuncha bench mixed: findings={args.findings} tenants={args.tenants} seed={args.seed} "
+            f"{schema_heads(settings)} complete")
 
 
 async def comment_of(admin: asyncpg.Connection, name: str) -> str | None:
@@ -107,14 +115,15 @@ async def prepare(settings: Settings, urls, args) -> bool:
     built once: provisioning 3,218 schemas takes minutes)."""
     admin = await asyncpg.connect(asyncpg_dsn(urls.database_url, "postgres"))
     try:
-        if await comment_of(admin, database(args)) == mark(args) and not args.fresh:
+        if await comment_of(admin, database(args)) == mark(args, settings) and not args.fresh:
             return True
         await admin.execute(f'DROP DATABASE IF EXISTS "{database(args)}" WITH (FORCE)')
-        if await comment_of(admin, COUNTRY) != COUNTRY_MARK or args.fresh:
+        country_mark = f"{COUNTRY_MARK} {schema_heads(settings)}"
+        if await comment_of(admin, COUNTRY) != country_mark or args.fresh:
             await admin.execute(f'DROP DATABASE IF EXISTS "{COUNTRY}" WITH (FORCE)')
             async with bench_runtime(settings, urls, keep=True, name=COUNTRY) as runtime:
                 await provision_country(runtime)
-            await admin.execute(f"COMMENT ON DATABASE \"{COUNTRY}\" IS '{COUNTRY_MARK}'")
+            await admin.execute(f"COMMENT ON DATABASE \"{COUNTRY}\" IS '{country_mark}'")
         started = time.perf_counter()
         await admin.execute(f'CREATE DATABASE "{database(args)}" TEMPLATE "{COUNTRY}"')
         print(f"copied {COUNTRY} in {time.perf_counter() - started:.1f} s", flush=True)
@@ -357,7 +366,7 @@ async def run(args, settings: Settings, urls) -> dict:
             tenants = await register_offices(runtime)  # the copied country's rows
             results["build"] = await populate(runtime, tenants, args.findings, args.tenants, args.seed, today)
             async with runtime.engine.connect() as connection:
-                await connection.execute(text(f"COMMENT ON DATABASE \"{database(args)}\" IS '{mark(args)}'"))
+                await connection.execute(text(f"COMMENT ON DATABASE \"{database(args)}\" IS '{mark(args, settings)}'"))
                 await connection.commit()
             print(f"built: {results['build']}", flush=True)
         async with runtime.engine.connect() as connection:
