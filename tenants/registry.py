@@ -110,9 +110,13 @@ async def load_place(connection: AsyncConnection, code: str) -> Place | None:
 
 
 async def readable_place(engine: AsyncEngine, principal: Principal, code: str) -> Place:
-    """Tenant `code` if the principal may read it; NOT_FOUND alike when it is missing or out of reach."""
-    async with engine.connect() as connection:
-        place = await load_place(connection, code)
+    """Tenant `code` if the principal may read it; NOT_FOUND alike when it is missing or out of reach.
+    The principal's own offices come with its grants (read from the registry when it signed
+    in; a tenant's place never changes), so only other offices cost a lookup."""
+    place = next((grant.place for grant in principal.grants if grant.place.code == code), None)
+    if place is None:
+        async with engine.connect() as connection:
+            place = await load_place(connection, code)
     if place is None:
         raise not_found()
     require_read(principal, place)
