@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.clock import office_today
 from backend.demo.offices import LIAISON_UNIT_CODE
@@ -29,7 +30,7 @@ from backend.rounds.service import RoundService, check_round
 from backend.runtime import Runtime
 from backend.units.service import UnitService, check_unit
 from problem_bank.taxonomy import Taxonomy
-from tenants.access import Grant, Principal, Role
+from tenants.access import Grant, Place, Principal, Role
 from tenants.divisions import Level
 from tenants.registry import load_place
 from tenants.scoping import tenant_engine
@@ -83,11 +84,14 @@ class OfficeActors:
     reviewer: Principal
 
 
-def actors(place) -> OfficeActors:
-    def acting(role: Role) -> Principal:
-        return Principal(user_id=0, username=DEMO_ACTOR, is_superuser=False, grants=(Grant(place, role),))
+async def office_place(engine: AsyncEngine, code: str) -> Place:
+    async with engine.connect() as connection:
+        return await load_place(connection, code)
 
-    return OfficeActors(acting(Role.INSPECTOR), acting(Role.REVIEWER))
+
+def acting(place: Place, *roles: Role) -> Principal:
+    """The generator holding `roles` in office `place` (audited as DEMO_ACTOR)."""
+    return Principal(user_id=0, username=DEMO_ACTOR, is_superuser=False, grants=tuple(Grant(place, role) for role in roles))
 
 
 async def load_inspections(runtime: Runtime, offices: list[tuple[str, str]], on_office: Callable[[], None],
@@ -126,9 +130,8 @@ class OfficeFiller:
         self.rng = rng
 
     async def fill(self, code: str, name: str) -> None:
-        async with self.units.engine.connect() as connection:
-            place = await load_place(connection, code)
-        people = actors(place)
+        place = await office_place(self.units.engine, code)
+        people = OfficeActors(acting(place, Role.INSPECTOR), acting(place, Role.REVIEWER))
         unit_ids = await self._units(people.inspector, code, name)
         await self._leaders(people.inspector, code, place.level, unit_ids)
         starts_on = self.today - timedelta(days=self.rng.randint(120, 300))

@@ -6,7 +6,7 @@ whole province with two de-identified cases, one from the bank and one from that
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import exists, func, select
 
@@ -15,7 +15,7 @@ from backend.accountability.models import AccountabilityCase
 from backend.accountability.service import AccountabilityService, CaseDraft, MeasureDraft, Subject
 from backend.bulletins.service import BulletinService, CaseText, IssueDraft
 from backend.clock import office_today
-from backend.demo.inspections import DEMO_ACTOR
+from backend.demo.inspections import acting, office_place
 from backend.demo.offices import DEMO_PROVINCE, LIAISON_UNIT_CODE
 from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
@@ -23,18 +23,11 @@ from backend.warnings.engine import evaluate_tenant
 from backend.warnings.models import StaffingWarning
 from backend.warnings.service import WarningService
 from problem_bank.models import Problem
-from tenants.access import Grant, Principal, Role
-from tenants.registry import load_place
+from tenants.access import Principal, Role
 from tenants.scoping import tenant_engine
 
 COUNTY = "431321"  # 双峰县, where the demo's liaison works
 OTHER_COUNTY = "431382"  # 涟源市, the second county of the case
-
-
-async def acting(runtime: Runtime, code: str, *roles: Role) -> Principal:
-    async with runtime.engine.connect() as connection:
-        place = await load_place(connection, code)
-    return Principal(user_id=0, username=DEMO_ACTOR, is_superuser=False, grants=tuple(Grant(place, role) for role in roles))
 
 
 async def run_warnings(runtime: Runtime, codes: list[str]) -> None:
@@ -52,7 +45,7 @@ async def run_warnings(runtime: Runtime, codes: list[str]) -> None:
             .order_by(StaffingWarning.id).limit(1))).one_or_none()
     if warning is not None:
         await WarningService(runtime.engine).convert(
-            await acting(runtime, COUNTY, Role.INSPECTOR), COUNTY, warning.id, warning.version, round_id=1,
+            acting(await office_place(runtime.engine, COUNTY), Role.INSPECTOR), COUNTY, warning.id, warning.version, round_id=1,
             deadline=today + timedelta(days=60), today=today, taxonomy=await runtime.taxonomy(), request_id=None)
 
 
@@ -61,7 +54,7 @@ async def load_province_work(runtime: Runtime) -> None:
     async with tenant_engine(runtime.engine, DEMO_PROVINCE).connect() as connection:
         if (await connection.execute(select(exists().where(AccountabilityCase.id.is_not(None))))).scalar():
             return
-    province = await acting(runtime, DEMO_PROVINCE, Role.ADMIN, Role.PUBLISHER)
+    province = acting(await office_place(runtime.engine, DEMO_PROVINCE), Role.ADMIN, Role.PUBLISHER)
     case_id = await _case(runtime, province)
     await _bulletin(runtime, province, case_id)
 
@@ -113,4 +106,4 @@ async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None
     for move in (bulletins.submit, bulletins.approve):
         await move(province, bulletin_id, version, None)
         version += 1
-    await bulletins.publish(province, bulletin_id, version, date.today().year, None)
+    await bulletins.publish(province, bulletin_id, version, office_today().year, None)
