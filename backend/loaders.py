@@ -22,7 +22,7 @@ from backend.ledger.workflow import REPORT_PROGRESS
 from backend.rounds.models import InspectionRound
 from backend.rounds.service import RoundView, round_views
 from backend.units.models import InspectedUnit
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_reader
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def tenant_loader(engine: AsyncEngine, fetch: Fetch) -> DataLoader:
             groups[(key.tenant_code, key.units)].add(key.id)
         found: dict[Key, object] = {}
         for (tenant_code, units), ids in groups.items():
-            async with tenant_engine(engine, tenant_code).connect() as connection:
+            async with tenant_reader(engine, tenant_code).connect() as connection:
                 for id_, value in (await fetch(connection, tenant_code, sorted(ids), units)).items():
                     found[Key(tenant_code, id_, units)] = value
         return [found.get(key) for key in keys]
@@ -114,7 +114,7 @@ SharedFetch = Callable[[AsyncConnection, list], Awaitable[dict]]
 
 def shared_loader(engine: AsyncEngine, fetch: SharedFetch) -> DataLoader:
     async def load(keys: list) -> list[object]:
-        async with engine.connect() as connection:
+        async with reading(engine).connect() as connection:
             found = await fetch(connection, sorted(set(keys)))
         return [found.get(key) for key in keys]
 

@@ -14,6 +14,7 @@ from tenants.divisions import LEVEL_NAMES, Level, default_parent, level_of, nati
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code, schema_for_code
+from tenants.scoping import reading
 
 NAME_MAX_LENGTH = 64
 
@@ -115,7 +116,7 @@ async def readable_place(engine: AsyncEngine, principal: Principal, code: str) -
     in; a tenant's place never changes), so only other offices cost a lookup."""
     place = next((grant.place for grant in principal.grants if grant.place.code == code), None)
     if place is None:
-        async with engine.connect() as connection:
+        async with reading(engine).connect() as connection:
             place = await load_place(connection, code)
     if place is None:
         raise not_found()

@@ -1,5 +1,11 @@
 """Sessions scoped to one tenant through `schema_translate_map`: the tenant's schema is
-applied per statement, so nothing tenant-specific stays on a pooled connection."""
+applied per statement, so nothing tenant-specific stays on a pooled connection.
+
+Work that only reads goes through `reading`: its connections run in autocommit, so each
+statement is its own transaction, which is all READ COMMITTED gives a lone statement anyway.
+Without it SQLAlchemy's asyncpg dialect wraps every checkout in BEGIN … ROLLBACK, two round
+trips besides the statements (12% of the API's time under the mixed load, BENCHMARKS.md).
+Writes never use it: under autocommit, `begin()` would not make them atomic."""
 
 from __future__ import annotations
 
@@ -11,6 +17,16 @@ from tenants.naming import TENANT_SCHEMA_PLACEHOLDER, schema_for_code
 def tenant_engine(engine: AsyncEngine, code: str) -> AsyncEngine:
     """A view of `engine` (same pool) whose statements address tenant `code`'s schema."""
     return engine.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema_for_code(code)})
+
+
+def reading(engine: AsyncEngine) -> AsyncEngine:
+    """A view of `engine` (same pool) for reads only: autocommit, no BEGIN/ROLLBACK."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def tenant_reader(engine: AsyncEngine, code: str) -> AsyncEngine:
+    """`tenant_engine` for reads only."""
+    return reading(tenant_engine(engine, code))
 
 
 def tenant_session(engine: AsyncEngine, code: str) -> AsyncSession:

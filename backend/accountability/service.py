@@ -31,7 +31,7 @@ from tenants.access import Place, Principal, can_read, not_found, require_subtre
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import load_place, place_of, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_engine, tenant_reader
 
 MAX_FINDINGS = 50
 MAX_ATTENDEES = 30
@@ -220,7 +220,7 @@ class AccountabilityService:
 
     async def lift(self, principal: Principal, restriction_id: int, note: str, request_id: str | None):
         """解除: by the office that imposed it (its admins and publishers), once; the lifted restriction."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             restriction = (await connection.execute(select(UnitRestriction).where(UnitRestriction.id == restriction_id))).one_or_none()
         if restriction is None:
             raise not_found()
@@ -274,12 +274,12 @@ class AccountabilityService:
             query = query.where(AccountabilityCase.state == state)
         if before is not None:
             query = query.where(AccountabilityCase.id < before)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query.order_by(AccountabilityCase.id.desc()).limit(first))).all()
 
     async def case(self, principal: Principal, tenant_code: str, case_id: int):
         await self._readers_place(principal, tenant_code)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(_with_subject_office().where(AccountabilityCase.id == case_id))).one_or_none()
         if row is None:
             raise not_found()
@@ -288,7 +288,7 @@ class AccountabilityService:
     async def summary(self, principal: Principal, tenant_code: str, case_id: int) -> CaseSummary:
         """For the bulletins: a case of the office as a typical case tells it (readers of the office)."""
         row = await self.case(principal, tenant_code, case_id)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             measures = (await measure_rows(connection, [case_id])).get(case_id, [])
         return CaseSummary(row.id, row.title, subject_label(row), row.facts, row.decision,
                            tuple((m.row.kind, m.row.decided_on, m.row.content) for m in measures))
@@ -303,7 +303,7 @@ class AccountabilityService:
         else:
             key = AccountabilityCase.state if by == "state" else AccountabilityCase.subject_tenant_code
             query = select(key.label("key"), func.count().label("count"))
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             counted = (await connection.execute(query.group_by(key).order_by(key))).all()
             names = {}
             if by == "region" and counted:
@@ -320,7 +320,7 @@ class AccountabilityService:
         findings = select(func.count()).where(CaseFinding.case_id == AccountabilityCase.id).scalar_subquery()
         query = (_with_subject_office().add_columns(measures.label("measure_kinds"), findings.label("finding_count"))
                  .order_by(AccountabilityCase.id).limit(MAX_EXPORT_ROWS))
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
             return office, (await connection.execute(query)).all()
 
@@ -328,7 +328,7 @@ class AccountabilityService:
         """The units with this credit code the caller may see (credit codes are unique within an
         office only), each with its office, overdue bank findings and active restrictions;
         NOT_FOUND when there is none."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             candidates = (await connection.execute(
                 select(BankUnit.tenant_code, BankUnit.unit_id, BankUnit.credit_code, BankUnit.name, Tenant.code,
                        Tenant.name.label("office_name"), Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)

@@ -27,6 +27,7 @@ from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code
 from tenants.registry import clean_name, readable_place
+from tenants.scoping import reading
 
 
 @strawberry.type(description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn；省级增设的为 Cnn.Knn.P省代码前两位nn）")
@@ -196,7 +197,7 @@ class BankQuery:
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, text)
         today = office_today()
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             page = await search(connection, region, criteria, first=page_size(info, first), after=after, today=today)
         return BankProblemPage(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], next_cursor=page.next_cursor)
 
@@ -207,7 +208,7 @@ class BankQuery:
         region = await _readable_region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             found = await tallies(connection, region, criteria, Breakdown(by.value), office_today())
             if by is BankBreakdown.REGION:
                 names = dict((await connection.execute(
@@ -237,7 +238,7 @@ class BankQuery:
         if criteria.found_from is None:
             window = timedelta(days=settings.common_problem_window_days)
             criteria = dataclasses.replace(criteria, found_from=(criteria.found_to or today) - window)
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             kinds = await common_kinds(connection, region, criteria, min_offices, today)
             grouped = {}
             if "groups" in selected_paths(info.selected_fields[0].selections):
@@ -264,7 +265,7 @@ class BankQuery:
     ) -> list[BankTally]:
         region = await _readable_region(info, region_code)
         criteria = (filter or ProblemFilterInput()).to_filter(await info.context.runtime.taxonomy(), None)
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             ranked = await overdue_ranking(connection, region, criteria, office_today(), page_size(info, first))
         return [BankTally.of(tally, name) for tally, name in ranked]
 

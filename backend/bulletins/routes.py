@@ -14,6 +14,7 @@ from backend.bulletins.printing import bulletin_html, bulletin_pdf
 from backend.bulletins.service import BulletinService, cases_of_bulletins
 from backend.context import context_for
 from backend.ids import parse_id
+from tenants.scoping import reading
 
 
 async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
@@ -21,7 +22,7 @@ async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
     context = context_for(request)
     engine = context.runtime.engine
     readable = await BulletinService(engine).readable(await context.principal(), parse_id(bulletin_id, "id"))
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         cases = (await cases_of_bulletins(connection, [readable.row.id])).get(readable.row.id, [])
     row = readable.row
     name = f"bulletin-{row.publisher_code}-{row.year}-{row.number}" if row.number is not None else f"bulletin-draft-{row.id}"

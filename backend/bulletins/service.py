@@ -44,7 +44,7 @@ from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import in_subtree, offices_below, place_of, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_engine
 
 DRAFT, SUBMITTED, APPROVED, PUBLISHED, WITHDRAWN = "草稿", "待审核", "已审核", "已发布", "已撤回"
 OUT = frozenset({PUBLISHED, WITHDRAWN})  # what recipients see
@@ -381,7 +381,7 @@ class BulletinService:
 
     async def readable(self, principal: Principal, bulletin_id: int) -> Readable:
         """The bulletin if the principal may see it (NOT_FOUND alike when missing or out of reach)."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             row = (await connection.execute(_with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id))).one_or_none()
             if row is None:
                 raise not_found()
@@ -406,7 +406,7 @@ class BulletinService:
         query = _with_publisher(select(Bulletin)).where(Bulletin.publisher_code == tenant_code)
         if state is not None:
             query = query.where(Bulletin.state == state)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return [Readable(row, True, frozenset()) for row in await connection.execute(_newest(query, first, before))]
 
     async def received(self, principal: Principal, tenant_code: str, *, first: int, before: int | None) -> list[Readable]:
@@ -419,7 +419,7 @@ class BulletinService:
             .join(BulletinRecipient, and_(BulletinRecipient.bulletin_id == Bulletin.id, BulletinRecipient.office_code == tenant_code))
             .where(Bulletin.state.in_(OUT))
         )
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return [Readable(row, False, frozenset({tenant_code})) for row in await connection.execute(_newest(query, first, before))]
 
     async def mark_read(self, principal: Principal, office_code: str, bulletin_id: int) -> None:
@@ -441,7 +441,7 @@ class BulletinService:
     # --- internals -------------------------------------------------------------------------
 
     async def _bulletin_of(self, case_id: int) -> int:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             bulletin_id = (await connection.execute(select(BulletinCase.bulletin_id).where(BulletinCase.id == case_id))).scalar_one_or_none()
         if bulletin_id is None:
             raise not_found()
@@ -453,7 +453,7 @@ class BulletinService:
     ) -> AsyncIterator[tuple[AsyncConnection, Any, Place]]:
         """A transaction holding the bulletin locked, once the caller may take `step` in the
         publisher, the version is current (None: not checked) and the state allows the step."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             publisher_code = (await connection.execute(
                 select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))).scalar_one_or_none()
         if publisher_code is None:
@@ -606,5 +606,5 @@ async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | N
             BulletinCase.published_title, BulletinCase.published_facts, BulletinCase.published_handling))))
     if before is not None:
         query = query.where(BulletinCase.id < before)
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         return (await connection.execute(query.order_by(BulletinCase.id.desc()).limit(first))).all()

@@ -17,6 +17,7 @@ from tenants.errors import DomainError
 from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
 from tenants.registry import place_of, readable_place, registered_levels
+from tenants.scoping import reading
 
 TenantLevel = strawberry.enum(Level, name="TenantLevel", description="行政级别")
 
@@ -50,7 +51,7 @@ class DirectoryQuery:
     @strawberry.field(description="按行政区划代码查询一个租户（自己及下级）")
     async def tenant(self, info: Info[Context, None], code: str) -> Tenant:
         principal = await info.context.principal()
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             row = (await connection.execute(select(TenantRow).where(TenantRow.code == check_code(code)))).one_or_none()
         if row is None:
             raise not_found()
@@ -73,7 +74,7 @@ class DirectoryQuery:
             query = query.where(TenantRow.parent_code.is_(None))
         else:
             query = query.where(TenantRow.code.in_({grant.place.code for grant in principal.grants}))
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             rows = (await connection.execute(query)).all()
         return [Tenant.from_row(row) for row in rows]
 
@@ -87,7 +88,7 @@ class DirectoryMutation:
         principal = await info.context.writer()
         runtime = info.context.runtime
         if parent_code is None and level_of(check_code(code)) is not Level.PROVINCE:
-            async with runtime.engine.connect() as connection:
+            async with reading(runtime.engine).connect() as connection:
                 parent_code = default_parent(code, await registered_levels(connection, list(possible_parents(code))))
         parent = (
             await readable_place(runtime.engine, principal, check_code(parent_code, field="parentCode")) if parent_code else None
@@ -106,6 +107,6 @@ class DirectoryMutation:
 
         done = await runtime.provisioner().create(code, name=name, parent_code=parent_code, also=audited)
         await request_spare_refill(runtime.redis, runtime.settings)
-        async with runtime.engine.connect() as connection:
+        async with reading(runtime.engine).connect() as connection:
             row = (await connection.execute(select(TenantRow).where(TenantRow.code == done.spec.code))).one()
         return Tenant.from_row(row)

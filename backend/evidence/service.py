@@ -17,7 +17,7 @@ from backend.ledger.models import EventEvidence, LedgerEvent
 from backend.ledger.workflow import RECTIFIERS, REVIEWERS
 from tenants.access import Principal, not_found, require_write, visible_units
 from tenants.registry import readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 UPLOADERS = RECTIFIERS | REVIEWERS
 
@@ -59,7 +59,7 @@ class EvidenceService:
                 Finding.id == LedgerEvent.finding_id, Finding.unit_id.in_(units),
             )
             query = query.where(or_(EvidenceFile.uploaded_by == principal.username, attached_to_own_unit))
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             content_type = (await connection.execute(query)).scalar_one_or_none()
         if content_type is None:
             raise not_found()

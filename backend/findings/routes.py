@@ -24,6 +24,7 @@ from backend.staff.service import STAFF_TEMPLATE_PATH
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.models import Tenant
+from tenants.scoping import reading
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,7 +66,7 @@ async def export_ledger(
     rows = await FindingService(context.runtime.engine).export_rows(
         principal, tenant_code, filter=criteria, sort=_sort(order), today=today
     )
-    async with context.runtime.engine.connect() as connection:
+    async with reading(context.runtime.engine).connect() as connection:
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
     table = [
         (n, r.code, r.unit_name, r.round_name, taxonomy.name(r.taxonomy_code) or r.taxonomy_code, r.description, r.severity,

@@ -29,7 +29,7 @@ from tenants.access import Place, Principal, Role, not_found, require_write, vis
 from tenants.divisions import province_of
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 FINDING_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 MAX_EXPORT_ROWS = 50_000
@@ -212,7 +212,7 @@ class FindingService:
     async def get(self, principal: Principal, tenant_code: str, finding_id: int, *, place: Place | None = None) -> Listed:
         place = place or await readable_place(self.engine, principal, tenant_code)
         query = self._select(principal, place).where(Finding.id == finding_id)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(query)).one_or_none()
         if row is None:
             raise not_found()
@@ -228,7 +228,7 @@ class FindingService:
         query = filter.apply(self._select(principal, place), today).order_by(*_order(sort)).limit(first + 1)
         if after is not None:
             query = query.where(_after(sort, after))
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             rows = (await connection.execute(query)).all()
         more = len(rows) > first
         rows = rows[:first]
@@ -246,7 +246,7 @@ class FindingService:
             .join(InspectionRound, InspectionRound.id == Finding.round_id)
         )
         query = filter.apply(query, today).order_by(*_order(sort)).limit(MAX_EXPORT_ROWS + 1)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             rows = (await connection.execute(query)).all()
         if len(rows) > MAX_EXPORT_ROWS:
             raise DomainError("TOO_MANY_ROWS", f"一次最多导出 {MAX_EXPORT_ROWS} 条，请缩小筛选范围", field="filter")
@@ -255,7 +255,7 @@ class FindingService:
     async def count(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, today: date) -> int:
         place = await readable_place(self.engine, principal, tenant_code)
         query = filter.apply(self._select(principal, place).with_only_columns(func.count()), today)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query)).scalar_one()
 
     @staticmethod

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -42,6 +42,7 @@ from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import TENANT_SCHEMA_PLACEHOLDER, schema_for_code
 from tenants.registry import clean_name, load_place, place_of
+from tenants.scoping import reading
 
 ACCESS_TOKEN_TTL = timedelta(minutes=15)
 REFRESH_TOKEN_TTL = timedelta(days=30)
@@ -219,7 +220,7 @@ class IdentityService:
 
     async def authenticate(self, bearer: str) -> Principal:
         """The principal behind an access token (JWT) or an API token (`xat_<id>.<secret>`)."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             if bearer.startswith("xat_"):
                 user_id, scopes = await self._check_api_token(connection, bearer)
                 session_id = None
@@ -240,23 +241,24 @@ class IdentityService:
         return row.user_id, frozenset(Scope(s) for s in row.scopes)
 
     async def _principal(self, connection, user_id: int, scopes, session_id: uuid.UUID | None) -> Principal:
-        """The active user with its grants; for a login, its session must still be open."""
-        query = select(UserAccount.id, UserAccount.username, UserAccount.is_superuser).where(
-            UserAccount.id == user_id, UserAccount.is_active
+        """The active user with its grants (in active tenants); for a login, its session must
+        still be open. One statement: every request authenticates."""
+        query = (
+            select(UserAccount.id, UserAccount.username, UserAccount.is_superuser, Membership.role, Membership.unit_id,
+                   Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
+            .outerjoin(Membership, Membership.user_id == UserAccount.id)
+            .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == "active"))
+            .where(UserAccount.id == user_id, UserAccount.is_active)
         )
         if session_id is not None:
             query = query.join(Session, Session.user_id == UserAccount.id).where(
                 Session.id == session_id, Session.revoked_at.is_(None)
             )
-        user = (await connection.execute(query)).one_or_none()
-        if user is None:
+        rows = (await connection.execute(query)).all()
+        if not rows:
             raise unauthenticated("登录已注销或账号已停用，请重新登录")
-        rows = await connection.execute(
-            select(Membership.role, Membership.unit_id, Tenant)
-            .join(Tenant, Tenant.code == Membership.tenant_code)
-            .where(Membership.user_id == user_id, Tenant.status == "active")
-        )
-        grants = tuple(Grant(place_of(row), Role(row.role), row.unit_id) for row in rows)
+        grants = tuple(Grant(place_of(row), Role(row.role), row.unit_id) for row in rows if row.code is not None)
+        user = rows[0]
         return Principal(user.id, user.username, user.is_superuser, grants, scopes, session_id)
 
     # ---- users and memberships --------------------------------------------------------
@@ -270,7 +272,7 @@ class IdentityService:
         check_username(username)
         display_name = clean_name(display_name, field="displayName")
         check_password_policy(password)
-        async with self.engine.connect() as connection:  # authorize before spending a hash on it
+        async with reading(self.engine).connect() as connection:  # authorize before spending a hash on it
             await self._managed_place(connection, actor, tenant_code, role)
         password_hash = await hash_password(password)
         async with self.engine.begin() as connection:

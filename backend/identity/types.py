@@ -16,6 +16,7 @@ from backend.identity.models import UserAccount
 from tenants.access import Role, Scope
 from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
+from tenants.scoping import reading
 
 RoleEnum = strawberry.enum(Role, name="Role", description="角色：admin 管理员, inspector 检查员, reviewer 审核员, publisher 通报发布员, auditor 监督（只读）, liaison 被检查单位联络员")
 ScopeEnum = strawberry.enum(Scope, name="Scope", description="API 令牌的权限范围")
@@ -73,7 +74,7 @@ class IdentityQuery:
     @strawberry.field(description="当前登录用户及其在各租户中的角色")
     async def me(self, info: Info[Context, None]) -> Me:
         principal = await info.context.principal()
-        async with info.context.runtime.engine.connect() as connection:
+        async with reading(info.context.runtime.engine).connect() as connection:
             user = (await connection.execute(select(UserAccount).where(UserAccount.id == principal.user_id))).one()
             rows = (
                 await connection.execute(

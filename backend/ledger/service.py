@@ -24,7 +24,7 @@ from problem_bank.projection import project
 from tenants.access import Place, Principal, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 MAX_ATTACHMENTS = 20
 
@@ -126,7 +126,7 @@ class LedgerService:
         self, principal: Principal, tenant_code: str, extension_id: int, approve: bool, note: str | None, request_id: str | None
     ) -> int:
         """Approve (the deadline moves) or reject a pending extension request; the finding's id."""
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             finding_id = (
                 await connection.execute(select(ExtensionRequest.finding_id).where(ExtensionRequest.id == extension_id))
             ).scalar_one_or_none()

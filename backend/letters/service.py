@@ -18,7 +18,7 @@ from tenants.access import Place, Principal, Role, not_found, require_write, vis
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 LETTER_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 LETTER_READERS = frozenset(Role) - {Role.AUDITOR}  # who leave read receipts: the office's own people
@@ -77,12 +77,12 @@ class LetterService:
             query = query.where(DisciplineLetter.year == year)
         if before is not None:
             query = query.where(DisciplineLetter.id < before)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query.order_by(DisciplineLetter.id.desc()).limit(first))).all()
 
     async def letter(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
         place = await readable_place(self.engine, principal, tenant_code)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await _letter(connection, principal, place, letter_id)
 
     async def mark_read(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:

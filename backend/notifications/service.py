@@ -21,7 +21,7 @@ from backend.settings import Settings
 from tenants.access import Principal, Role, forbidden, is_admin_of, not_found, require_write
 from tenants.errors import DomainError
 from tenants.registry import readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_engine
 
 CHANNEL_ADMINS = frozenset({Role.ADMIN})
 MAX_WEBHOOKS = 10
@@ -52,7 +52,7 @@ class NotificationService:
             query = query.where(Notification.read_at.is_(None))
         if before is not None:
             query = query.where(Notification.event_id < before)
-        async with self.engine.connect() as connection:  # in the order things happened, not the order delivered
+        async with reading(self.engine).connect() as connection:  # in the order things happened, not the order delivered
             rows = (await connection.execute(query.order_by(Notification.event_id.desc()).limit(first + 1))).all()
             unread = (await connection.execute(select(func.count()).where(
                 mine, Notification.read_at.is_(None), Notification.archived_at.is_(None)))).scalar_one()
@@ -77,7 +77,7 @@ class NotificationService:
 
     async def preferences(self, principal: Principal) -> dict[str, tuple[bool, bool]]:
         """Event type → (in app, by e-mail), every type listed."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             stored = {row.event_type: (row.in_app, row.email) for row in await connection.execute(
                 select(Preference).where(Preference.user_id == principal.user_id))}
         return {name: stored.get(name, (True, True)) for name in EVENT_TYPES}
@@ -108,13 +108,13 @@ class NotificationService:
             query = query.where(Delivery.state.in_(states))
         if before is not None:
             query = query.where(Delivery.id < before)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return (await connection.execute(query.order_by(Delivery.id.desc()).limit(first))).all()
 
     async def resend(self, principal: Principal, delivery_id: int, redis: ArqRedis, settings: Settings, request_id: str | None) -> None:
         """A dead letter goes out again now, with fresh attempts (one still retrying has its
         next attempt queued already)."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             tenant_code = (await connection.execute(select(Delivery.tenant_code).where(Delivery.id == delivery_id))).scalar_one_or_none()
         if tenant_code is None:
             raise not_found()
@@ -132,7 +132,7 @@ class NotificationService:
 
     async def webhooks(self, principal: Principal, tenant_code: str) -> list:
         await self._administered(principal, tenant_code, write=False)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return (await connection.execute(select(Webhook).where(Webhook.tenant_code == tenant_code).order_by(Webhook.id))).all()
 
     async def add_webhook(
@@ -159,7 +159,7 @@ class NotificationService:
         return webhook_id
 
     async def remove_webhook(self, principal: Principal, webhook_id: int, request_id: str | None) -> None:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             tenant_code = (await connection.execute(select(Webhook.tenant_code).where(Webhook.id == webhook_id))).scalar_one_or_none()
         if tenant_code is None:
             raise not_found()

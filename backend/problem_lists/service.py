@@ -31,7 +31,7 @@ from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import offices_below, place_of, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_engine
 
 PUSHERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 OFFICE_ACKNOWLEDGERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})
@@ -113,7 +113,7 @@ class ProblemListService:
 
     async def readable(self, principal: Principal, list_id: int) -> Readable:
         """The list if the principal may see it (NOT_FOUND alike when missing or out of reach)."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             row = (await connection.execute(
                 select(ProblemList, Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
                 .join(Tenant, Tenant.code == ProblemList.issuer_code).where(ProblemList.id == list_id)
@@ -136,7 +136,7 @@ class ProblemListService:
         place = await readable_place(self.engine, principal, tenant_code)
         require_subtree_read(principal, place)
         query = _newest(select(ProblemList).where(ProblemList.issuer_code == tenant_code), first, before)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return [Readable(row, True, frozenset()) for row in await connection.execute(query)]
 
     async def received(self, principal: Principal, tenant_code: str, *, first: int, before: int | None) -> list[Readable]:
@@ -150,7 +150,7 @@ class ProblemListService:
                 raise forbidden("只有收件机构本身可以查看其收到的问题清单")
             addressed = and_(addressed, ProblemListReceipt.unit_id.in_([g.unit_id for g in here]))
         query = _newest(select(ProblemList).where(ProblemList.id.in_(select(ProblemListReceipt.list_id).where(addressed))), first, before)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             lists = (await connection.execute(query)).all()
             receipts = (await connection.execute(
                 select(ProblemListReceipt.list_id, ProblemListReceipt.id).where(addressed, ProblemListReceipt.list_id.in_([r.id for r in lists]))
@@ -189,7 +189,7 @@ class ProblemListService:
     async def _answering(self, principal: Principal, receipt_id: int, version: int):
         """The receipt, locked, in a transaction addressed to the recipient's schema; refused
         unless the principal answers for it and nobody changed it since `version`."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             code = (await connection.execute(
                 select(ProblemListReceipt.recipient_code).where(ProblemListReceipt.id == receipt_id)
             )).scalar_one_or_none()

@@ -28,7 +28,7 @@ from tenants.access import Place, Principal, Role, not_found, require_subtree_re
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import clean_name, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 REVIEW_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 REVIEW_ROUND_KIND = "三责联审"
@@ -131,12 +131,12 @@ class ReviewService:
             query = query.where(Leader.left_on.is_(None))
         if after is not None:
             query = query.where(Leader.id > after)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query)).all()
 
     async def leader(self, principal: Principal, tenant_code: str, leader_id: int):
         await self._reader(principal, tenant_code)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(select(Leader).where(Leader.id == leader_id))).one_or_none()
         if row is None:
             raise not_found()
@@ -216,7 +216,7 @@ class ReviewService:
                    Leader.left_on.is_(None) | (Leader.left_on >= date(year, 1, 1)))
             .order_by(Leader.unit_id, Leader.id)
         )
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             rows = (await connection.execute(query)).all()
         items = []
         for row in rows:
@@ -235,12 +235,12 @@ class ReviewService:
             query = query.where(LeaderReview.year == year)
         if before is not None:
             query = query.where(LeaderReview.id < before)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query)).all()
 
     async def review(self, principal: Principal, tenant_code: str, review_id: int):
         await self._reader(principal, tenant_code)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await _review(connection, review_id)
 
     async def open_review(self, principal: Principal, tenant_code: str, *, leader_id: int, round_id: int, year: int, kind: str,
@@ -356,7 +356,7 @@ class ReviewService:
             .join(InspectionRound, InspectionRound.id == LeaderReview.round_id)
             .where(LeaderReview.id == review_id)
         )
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(query)).one_or_none()
             if row is None:
                 raise not_found()

@@ -16,7 +16,7 @@ from backend.units.models import InspectedUnit
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 SELF_CHECK_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.LIAISON})
@@ -95,7 +95,7 @@ class RoundService:
             query = query.where(
                 exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units))
             )
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await round_views(connection, (await connection.execute(query)).all(), units)
 
     async def get(self, principal: Principal, tenant_code: str, round_id: int) -> RoundView:
@@ -180,5 +180,5 @@ class RoundService:
         query = select(SelfCheck).where(SelfCheck.round_id == round_id).order_by(SelfCheck.unit_id)
         if units is not None:
             query = query.where(SelfCheck.unit_id.in_(units))
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query)).all()

@@ -14,7 +14,7 @@ from backend.supervision.models import Escalation, EscalationAction
 from tenants.access import Principal, Role, forbidden, not_found, require_subtree_read, require_write
 from tenants.models import Tenant
 from tenants.registry import in_subtree, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_engine
 
 ESCALATION_ACTORS = frozenset({Role.ADMIN, Role.INSPECTOR})
 
@@ -38,11 +38,11 @@ class SupervisionService:
             query = query.where(Escalation.closed_at.is_(None))
         if before is not None:
             query = query.where(Escalation.id < before)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return (await connection.execute(query.order_by(Escalation.id.desc()).limit(first))).all()
 
     async def actions(self, escalation_ids: list[int]) -> dict[int, list]:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             rows = await connection.execute(
                 select(EscalationAction).where(EscalationAction.escalation_id.in_(escalation_ids)).order_by(EscalationAction.id))
         found: dict[int, list] = {}
@@ -54,7 +54,7 @@ class SupervisionService:
         self, principal: Principal, escalation_id: int, kind: str, note: str, request_id: str | None
     ) -> int:
         """电话提醒 or 约谈建议 by the office the escalation went to (its admins and inspectors)."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             escalation = (await connection.execute(select(Escalation).where(Escalation.id == escalation_id))).one_or_none()
         if escalation is None:
             raise not_found()
@@ -70,7 +70,7 @@ class SupervisionService:
 
     async def calendar(self, year: int) -> WorkingCalendar:
         check_year(year)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return await load_calendar(connection, date(year, 1, 1), date(year, 12, 31))
 
     async def set_calendar(self, principal: Principal, year: int, holidays: list[date], workdays: list[date]) -> None:

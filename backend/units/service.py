@@ -18,7 +18,7 @@ from problem_bank.projection import project, project_unit
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 # 编制类别 and 领导职数 ranks as offices record them.
 STAFFING_CATEGORIES = ("行政编制", "政法专项编制", "事业编制", "机关工勤编制", "其他编制")
@@ -110,13 +110,13 @@ class UnitService:
             query = query.where(InspectedUnit.id > after)
         if (units := visible_units(principal, place)) is not None:
             query = query.where(InspectedUnit.id.in_(units))
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query)).all()
 
     async def get(self, principal: Principal, tenant_code: str, unit_id: int):
         place = await self._place(principal, tenant_code)
         units = visible_units(principal, place)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id))).one_or_none()
         if row is None or (units is not None and unit_id not in units):
             raise not_found()

@@ -21,7 +21,7 @@ from problem_bank.taxonomy import Taxonomy
 from tenants.access import Place, Principal, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import tenant_engine, tenant_reader
 
 SEVERITY_OF_LEVEL = {"blue": "一般", "yellow": "较重", "red": "严重"}
 MOST_SEVERE_FIRST = case({level: -rank for rank, level in enumerate(LEVELS)}, value=StaffingWarning.level)
@@ -86,7 +86,7 @@ class WarningService:
         query = filter.apply(_select(principal, place))
         if before is not None:
             query = query.where(StaffingWarning.id < before)
-        async with tenant_engine(self.engine, tenant_code).connect() as connection:
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query.order_by(StaffingWarning.id.desc()).limit(first))).all()
 
     async def convert(

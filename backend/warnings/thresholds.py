@@ -17,7 +17,7 @@ from tenants.access import Principal, Role, forbidden, require_write
 from tenants.divisions import Level, province_of
 from tenants.errors import DomainError
 from tenants.registry import readable_place
-from tenants.scoping import tenant_engine
+from tenants.scoping import reading, tenant_engine
 
 THRESHOLD_EDITORS = frozenset({Role.ADMIN})
 
@@ -61,7 +61,7 @@ class ThresholdService:
     async def effective(self, principal: Principal, tenant_code: str) -> list[Effective]:
         """The settings in force for a tenant (its province's), for whoever reads the tenant."""
         await readable_place(self.engine, principal, tenant_code)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine).connect() as connection:
             return list((await province_settings(connection, province_of(tenant_code))).values())
 
     async def set(self, principal: Principal, province_code: str, rule: str, setting: Setting, request_id: str | None) -> Effective:
