@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
@@ -55,22 +55,32 @@ def tenant_loader(engine: AsyncEngine, fetch: Fetch) -> DataLoader:
 
 
 @dataclass(frozen=True)
+class AttachedFile:
+    sha256: str
+    file_name: str
+
+
+@dataclass(frozen=True)
 class EventView:
     row: object
-    evidence: list  # EventEvidence rows
+    evidence: list[AttachedFile]
 
 
-async def _events(connection: AsyncConnection, query) -> dict[int, list[EventView]]:
-    """finding id → its events (in order) with their evidence files: two statements."""
-    rows = (await connection.execute(query)).all()
-    files: dict[int, list] = defaultdict(list)
-    if rows:
-        attached = select(EventEvidence).where(EventEvidence.event_id.in_([row.id for row in rows])).order_by(EventEvidence.file_name)
-        for file in await connection.execute(attached):
-            files[file.event_id].append(file)
+def _attached(column) -> object:
+    """The event's evidence files' values of `column`, as an array ordered by file name."""
+    return func.array(
+        select(column).where(EventEvidence.event_id == LedgerEvent.id)
+        .order_by(EventEvidence.file_name, EventEvidence.sha256).scalar_subquery()
+    )
+
+
+async def _events(connection: AsyncConnection, query: Select) -> dict[int, list[EventView]]:
+    """finding id → its events (in `query`'s order) with their evidence files: one statement."""
+    query = query.add_columns(_attached(EventEvidence.sha256).label("file_hashes"), _attached(EventEvidence.file_name).label("file_names"))
     events: dict[int, list[EventView]] = defaultdict(list)
-    for row in rows:
-        events[row.finding_id].append(EventView(row, files[row.id]))
+    for row in await connection.execute(query):
+        files = [AttachedFile(sha256, name) for sha256, name in zip(row.file_hashes, row.file_names, strict=True)]
+        events[row.finding_id].append(EventView(row, files))
     return events
 
 
@@ -79,8 +89,8 @@ async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, ob
 
 
 async def round_views_by_id(connection: AsyncConnection, ids: list[int], units: frozenset[int] | None) -> dict[int, RoundView]:
-    rows = (await connection.execute(select(InspectionRound).where(InspectionRound.id.in_(ids)))).all()
-    return {view.row.id: view for view in await round_views(connection, rows, units)}
+    views = await round_views(connection, select(InspectionRound).where(InspectionRound.id.in_(ids)), units)
+    return {view.row.id: view for view in views}
 
 
 async def history_views(connection: AsyncConnection, ids: list[int]) -> dict[int, list[EventView]]:

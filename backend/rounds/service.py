@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import Select, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -61,17 +60,23 @@ def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> R
     )
 
 
-async def round_views(connection: AsyncConnection, rows: list, units: frozenset[int] | None) -> list[RoundView]:
-    """Rounds with their units (of those, only `units` unless None) and team: two statements."""
-    ids = [row.id for row in rows]
-    covered: dict[int, list[int]] = defaultdict(list)
-    for link in await connection.execute(select(RoundUnit).where(RoundUnit.round_id.in_(ids)).order_by(RoundUnit.unit_id)):
-        if units is None or link.unit_id in units:
-            covered[link.round_id].append(link.unit_id)
-    team: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for member in await connection.execute(select(RoundMember).where(RoundMember.round_id.in_(ids)).order_by(RoundMember.id)):
-        team[member.round_id].append((member.name, member.duty))
-    return [RoundView(row, covered[row.id], team[row.id]) for row in rows]
+def _listed(column, order, round_id) -> object:
+    """The round's values of `column`, as an array in `order`."""
+    return func.array(select(column).where(round_id == InspectionRound.id).order_by(order).scalar_subquery())
+
+
+async def round_views(connection: AsyncConnection, query: Select, units: frozenset[int] | None) -> list[RoundView]:
+    """The rounds `query` selects with their units (of those, only `units` unless None) and
+    team, in one statement: every listed finding's round is one of them."""
+    query = query.add_columns(
+        _listed(RoundUnit.unit_id, RoundUnit.unit_id, RoundUnit.round_id).label("covered"),
+        _listed(RoundMember.name, RoundMember.id, RoundMember.round_id).label("team_names"),
+        _listed(RoundMember.duty, RoundMember.id, RoundMember.round_id).label("team_duties"),
+    )
+    return [
+        RoundView(row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties)))
+        for row in await connection.execute(query)
+    ]
 
 
 class RoundService:
@@ -82,7 +87,7 @@ class RoundService:
         return await readable_place(self.engine, principal, tenant_code)
 
     async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None, round_id: int | None = None) -> list[RoundView]:
-        """A page of rounds with their units and team: three statements whatever the page size.
+        """A page of rounds with their units and team: one statement whatever the page size.
         A liaison sees the rounds that cover its unit, and of their units only its own."""
         place = await self._place(principal, tenant_code)
         units = visible_units(principal, place)
@@ -96,7 +101,7 @@ class RoundService:
                 exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units))
             )
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return await round_views(connection, (await connection.execute(query)).all(), units)
+            return await round_views(connection, query, units)
 
     async def get(self, principal: Principal, tenant_code: str, round_id: int) -> RoundView:
         found = await self.list(principal, tenant_code, first=1, after=None, round_id=round_id)
