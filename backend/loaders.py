@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import BigInteger, Select, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
@@ -23,6 +23,13 @@ from backend.rounds.models import InspectionRound
 from backend.rounds.service import RoundView, round_views
 from backend.units.models import InspectedUnit
 from tenants.scoping import reading, tenant_reader
+
+
+def among(column, ids: list[int]) -> object:
+    """`column = ANY($1)` with the ids as one array parameter. `IN` would render a parameter
+    per id, so each batch size is a new SQL text: compiled again by SQLAlchemy (7% of the API's
+    time under the mixed load) and prepared again by PostgreSQL."""
+    return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
 
 
 @dataclass(frozen=True)
@@ -85,23 +92,23 @@ async def _events(connection: AsyncConnection, query: Select) -> dict[int, list[
 
 
 async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, object]:
-    return {row.id: row for row in await connection.execute(select(InspectedUnit).where(InspectedUnit.id.in_(ids)))}
+    return {row.id: row for row in await connection.execute(select(InspectedUnit).where(among(InspectedUnit.id, ids)))}
 
 
 async def round_views_by_id(connection: AsyncConnection, ids: list[int], units: frozenset[int] | None) -> dict[int, RoundView]:
-    views = await round_views(connection, select(InspectionRound).where(InspectionRound.id.in_(ids)), units)
+    views = await round_views(connection, select(InspectionRound).where(among(InspectionRound.id, ids)), units)
     return {view.row.id: view for view in views}
 
 
 async def history_views(connection: AsyncConnection, ids: list[int]) -> dict[int, list[EventView]]:
     """finding id → its events, in order (absent when it has none)."""
-    return await _events(connection, select(LedgerEvent).where(LedgerEvent.finding_id.in_(ids)).order_by(LedgerEvent.id))
+    return await _events(connection, select(LedgerEvent).where(among(LedgerEvent.finding_id, ids)).order_by(LedgerEvent.id))
 
 
 async def latest_progress_views(connection: AsyncConnection, ids: list[int]) -> dict[int, EventView]:
     latest = (
         select(LedgerEvent)
-        .where(LedgerEvent.finding_id.in_(ids), LedgerEvent.action == REPORT_PROGRESS.name)
+        .where(among(LedgerEvent.finding_id, ids), LedgerEvent.action == REPORT_PROGRESS.name)
         .order_by(LedgerEvent.finding_id, LedgerEvent.id.desc())
         .ext(distinct_on(LedgerEvent.finding_id))
     )
@@ -111,7 +118,7 @@ async def latest_progress_views(connection: AsyncConnection, ids: list[int]) -> 
 async def extension_request_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, list]:
     """finding id → its extension requests, in order (absent when it has none)."""
     requests: dict[int, list] = defaultdict(list)
-    query = select(ExtensionRequest).where(ExtensionRequest.finding_id.in_(ids)).order_by(ExtensionRequest.id)
+    query = select(ExtensionRequest).where(among(ExtensionRequest.finding_id, ids)).order_by(ExtensionRequest.id)
     for row in await connection.execute(query):
         requests[row.finding_id].append(row)
     return requests
