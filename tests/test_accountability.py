@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from backend.accountability.service import AccountabilityService
+from backend.clock import CHINA_STANDARD_TIME
 from backend.identity.service import IdentityService
 from problem_bank.projection import project_unit
 from tenants.errors import DomainError
@@ -387,7 +389,8 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
     assert len(table) == 5
     first = table["财政局超编问题问责"]
     assert (first[4], first[5], first[6], first[8], first[10], first[11]) == ("财政局", "双峰县", 1, "电话提醒、约谈", "决定", None)
-    assert table["新化县财政局超编问责"][10:] == ("撤销", withdrawn["closedAt"][:10])
+    closed_on = datetime.fromisoformat(withdrawn["closedAt"]).astimezone(CHINA_STANDARD_TIME).date().isoformat()
+    assert table["新化县财政局超编问责"][10:] == ("撤销", closed_on)  # the office's date, not UTC's
 
 
 async def test_lists_of_cases_and_units_cost_the_same_statements_for_any_page(province):
