@@ -6,7 +6,7 @@ import re
 import time
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -79,6 +79,13 @@ def ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
             dbapi_connection.ping()
         except Exception as error:  # whatever the driver raised: the pool retries with a new connection
             raise DisconnectionError("连接已失效") from error
+
+
+def child_array(column, belongs, *order_by) -> object:
+    """The values of `column` in the rows where `belongs` (a condition on the outer row) holds,
+    ordered, as one array: a correlated subquery that brings a parent's list in the parent's
+    own row instead of a statement of its own."""
+    return func.array(select(column).where(belongs).order_by(*order_by).scalar_subquery())
 
 
 def violated_constraint(error: Exception) -> str | None:

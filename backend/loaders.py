@@ -12,11 +12,12 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Select, any_, bindparam, func, select
+from sqlalchemy import BigInteger, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
+from backend.db import child_array
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEvent
 from backend.ledger.workflow import REPORT_PROGRESS
 from backend.rounds.models import InspectionRound
@@ -75,10 +76,7 @@ class EventView:
 
 def _attached(column) -> object:
     """The event's evidence files' values of `column`, as an array ordered by file name."""
-    return func.array(
-        select(column).where(EventEvidence.event_id == LedgerEvent.id)
-        .order_by(EventEvidence.file_name, EventEvidence.sha256).scalar_subquery()
-    )
+    return child_array(column, EventEvidence.event_id == LedgerEvent.id, EventEvidence.file_name, EventEvidence.sha256)
 
 
 async def _events(connection: AsyncConnection, query: Select) -> dict[int, list[EventView]]:

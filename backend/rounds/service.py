@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.db import child_array
 from backend.rounds.models import DUTIES, METHODS, ROUND_KINDS, InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.units.models import InspectedUnit
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
@@ -60,18 +61,13 @@ def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> R
     )
 
 
-def _listed(column, order, round_id) -> object:
-    """The round's values of `column`, as an array in `order`."""
-    return func.array(select(column).where(round_id == InspectionRound.id).order_by(order).scalar_subquery())
-
-
 async def round_views(connection: AsyncConnection, query: Select, units: frozenset[int] | None) -> list[RoundView]:
     """The rounds `query` selects with their units (of those, only `units` unless None) and
     team, in one statement: every listed finding's round is one of them."""
     query = query.add_columns(
-        _listed(RoundUnit.unit_id, RoundUnit.unit_id, RoundUnit.round_id).label("covered"),
-        _listed(RoundMember.name, RoundMember.id, RoundMember.round_id).label("team_names"),
-        _listed(RoundMember.duty, RoundMember.id, RoundMember.round_id).label("team_duties"),
+        child_array(RoundUnit.unit_id, RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id).label("covered"),
+        child_array(RoundMember.name, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_names"),
+        child_array(RoundMember.duty, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_duties"),
     )
     return [
         RoundView(row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties)))
