@@ -6,7 +6,8 @@ import re
 import time
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, event, func, select
+from sqlalchemy import BigInteger, DateTime, MetaData, any_, bindparam, event, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -86,6 +87,13 @@ def child_array(column, belongs, *order_by) -> object:
     ordered, as one array: a correlated subquery that brings a parent's list in the parent's
     own row instead of a statement of its own."""
     return func.array(select(column).where(belongs).order_by(*order_by).scalar_subquery())
+
+
+def any_of(column, name: str) -> object:
+    """`column = ANY(:name)`, the ids bound as one array parameter at execution, so a statement
+    can be built once for any number of ids. `IN` renders a parameter per id: each count is a new
+    SQL text, compiled again by SQLAlchemy and prepared again by PostgreSQL."""
+    return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
 
 
 def violated_constraint(error: Exception) -> str | None:

@@ -8,14 +8,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import orjson
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.db import violated_constraint
+from backend.db import any_of, violated_constraint
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
 from backend.ledger.models import LedgerEntry
 from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
@@ -162,13 +163,15 @@ def decode_cursor(sort: FindingSort, cursor: str) -> tuple[date | None, int]:
         raise DomainError("INVALID_CURSOR", "分页游标无效（或与排序方式不符），请从第一页重新查询", field="after") from None
 
 
-def _after(sort: FindingSort, cursor: str) -> object:
-    value, finding_id = decode_cursor(sort, cursor)
+def _after(sort: FindingSort) -> object:
+    """Rows after the cursor's (:after_key, :after_id), bound at execution."""
+    after_id = bindparam("after_id")
     if sort.key is None:
-        return Finding.id < finding_id
+        return Finding.id < after_id
+    after_key = bindparam("after_key", type_=sort.key.type)
     if sort.ascending:
-        return or_(sort.key > value, and_(sort.key == value, Finding.id > finding_id))
-    return or_(sort.key < value, and_(sort.key == value, Finding.id < finding_id))
+        return or_(sort.key > after_key, and_(sort.key == after_key, Finding.id > after_id))
+    return or_(sort.key < after_key, and_(sort.key == after_key, Finding.id < after_id))
 
 
 def _order(sort: FindingSort) -> list:
@@ -184,6 +187,31 @@ LISTED_COLUMNS = (
     LedgerEntry.responsible_person, LedgerEntry.measures, LedgerEntry.close_note, LedgerEntry.closed_at,
     LedgerEntry.version.label("ledger_version"),
 )
+
+
+# Built once (building a statement costs more than running it); values are bound at execution.
+_LISTED = select(*LISTED_COLUMNS).join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
+_LISTED_IN_UNITS = _LISTED.where(any_of(Finding.unit_id, "units"))  # a liaison's: see `unit_parameters`
+_BY_ID = _LISTED.where(Finding.id == bindparam("finding_id"))
+_BY_ID_IN_UNITS = _LISTED_IN_UNITS.where(Finding.id == bindparam("finding_id"))
+
+
+def _listed(units: frozenset[int] | None) -> Select:
+    """Findings with their ledger entries (a liaison's, `units`, bound by `_unit_parameters`)."""
+    return _LISTED if units is None else _LISTED_IN_UNITS
+
+
+@lru_cache(maxsize=256)
+def _page_query(filter: FindingFilter, sort: FindingSort, first: int, after: bool, in_units: bool, today: date) -> Select:
+    """A page's statement, built once per shape; the cursor and the units are bound at execution.
+    One row more than asked says whether another page follows."""
+    query = filter.apply(_LISTED_IN_UNITS if in_units else _LISTED, today).order_by(*_order(sort)).limit(first + 1)
+    return query.where(_after(sort)) if after else query
+
+
+def unit_parameters(units: frozenset[int] | None) -> dict:
+    """The `units` parameter of a statement limited to a liaison's units (none for the others)."""
+    return {} if units is None else {"units": sorted(units)}
 
 
 @dataclass(frozen=True)
@@ -211,59 +239,61 @@ class FindingService:
 
     async def get(self, principal: Principal, tenant_code: str, finding_id: int, *, place: Place | None = None) -> Listed:
         place = place or await readable_place(self.engine, principal, tenant_code)
-        query = self._select(principal, place).where(Finding.id == finding_id)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            row = (await connection.execute(query)).one_or_none()
-        if row is None:
-            raise not_found()
-        return Listed([row], visible_units(principal, place))
+            return await listed_finding(connection, finding_id, visible_units(principal, place))
 
     async def page(
         self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, first: int,
         after: str | None, today: date,
     ) -> Listed:
-        """A page of findings with their ledger entries in one statement (one row more than
-        asked says whether another page follows). A liaison sees only its unit's findings."""
+        """A page of findings with their ledger entries in one statement. A liaison sees only
+        its unit's findings."""
         place = await readable_place(self.engine, principal, tenant_code)
-        query = filter.apply(self._select(principal, place), today).order_by(*_order(sort)).limit(first + 1)
+        units = visible_units(principal, place)
+        query = _page_query(filter, sort, first, after is not None, units is not None, today)
+        parameters = unit_parameters(units)
         if after is not None:
-            query = query.where(_after(sort, after))
+            parameters["after_key"], parameters["after_id"] = decode_cursor(sort, after)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            rows = (await connection.execute(query)).all()
+            rows = (await connection.execute(query, parameters)).all()
         more = len(rows) > first
         rows = rows[:first]
-        return Listed(rows, visible_units(principal, place), encode_cursor(sort, rows[-1]) if more else None)
+        return Listed(rows, units, encode_cursor(sort, rows[-1]) if more else None)
 
     async def export_rows(
         self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
     ) -> list:
         """Every finding the filter selects, with its unit's and round's names, for an export."""
         place = await readable_place(self.engine, principal, tenant_code)
+        units = visible_units(principal, place)
         query = (
-            self._select(principal, place)
+            _listed(units)
             .add_columns(InspectedUnit.name.label("unit_name"), InspectionRound.name.label("round_name"))
             .join(InspectedUnit, InspectedUnit.id == Finding.unit_id)
             .join(InspectionRound, InspectionRound.id == Finding.round_id)
         )
         query = filter.apply(query, today).order_by(*_order(sort)).limit(MAX_EXPORT_ROWS + 1)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            rows = (await connection.execute(query)).all()
+            rows = (await connection.execute(query, unit_parameters(units))).all()
         if len(rows) > MAX_EXPORT_ROWS:
             raise DomainError("TOO_MANY_ROWS", f"一次最多导出 {MAX_EXPORT_ROWS} 条，请缩小筛选范围", field="filter")
         return rows
 
     async def count(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, today: date) -> int:
         place = await readable_place(self.engine, principal, tenant_code)
-        query = filter.apply(self._select(principal, place).with_only_columns(func.count()), today)
+        units = visible_units(principal, place)
+        query = filter.apply(_listed(units).with_only_columns(func.count()), today)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query)).scalar_one()
+            return (await connection.execute(query, unit_parameters(units))).scalar_one()
 
-    @staticmethod
-    def _select(principal: Principal, place: Place) -> Select:
-        query = select(*LISTED_COLUMNS).join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
-        if (units := visible_units(principal, place)) is not None:
-            query = query.where(Finding.unit_id.in_(units))
-        return query
+
+async def listed_finding(connection: AsyncConnection, finding_id: int, units: frozenset[int] | None) -> Listed:
+    """One finding with its ledger entry, if it is among `units` (None: any); NOT_FOUND otherwise."""
+    query = _BY_ID if units is None else _BY_ID_IN_UNITS
+    row = (await connection.execute(query, {"finding_id": finding_id, **unit_parameters(units)})).one_or_none()
+    if row is None:
+        raise not_found()
+    return Listed([row], units)
 
 
 async def insert_finding(

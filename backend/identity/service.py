@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -51,6 +51,17 @@ LOCKOUT = timedelta(minutes=15)
 API_TOKEN_MAX_DAYS = 366
 USERNAME_MAX_LENGTH = 64
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
+# Built once: every request authenticates, and building the statement costs more than running it.
+_USER_WITH_GRANTS = (
+    select(UserAccount.id, UserAccount.username, UserAccount.is_superuser, Membership.role, Membership.unit_id,
+           Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
+    .outerjoin(Membership, Membership.user_id == UserAccount.id)
+    .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == "active"))
+    .where(UserAccount.id == bindparam("user_id"), UserAccount.is_active)
+)
+_SESSION_USER_WITH_GRANTS = _USER_WITH_GRANTS.join(Session, Session.user_id == UserAccount.id).where(
+    Session.id == bindparam("session_id"), Session.revoked_at.is_(None)
+)
 
 
 def unauthenticated(message: str = "请先登录") -> DomainError:
@@ -243,18 +254,11 @@ class IdentityService:
     async def _principal(self, connection, user_id: int, scopes, session_id: uuid.UUID | None) -> Principal:
         """The active user with its grants (in active tenants); for a login, its session must
         still be open. One statement: every request authenticates."""
-        query = (
-            select(UserAccount.id, UserAccount.username, UserAccount.is_superuser, Membership.role, Membership.unit_id,
-                   Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
-            .outerjoin(Membership, Membership.user_id == UserAccount.id)
-            .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == "active"))
-            .where(UserAccount.id == user_id, UserAccount.is_active)
-        )
-        if session_id is not None:
-            query = query.join(Session, Session.user_id == UserAccount.id).where(
-                Session.id == session_id, Session.revoked_at.is_(None)
-            )
-        rows = (await connection.execute(query)).all()
+        if session_id is None:
+            query, parameters = _USER_WITH_GRANTS, {"user_id": user_id}
+        else:
+            query, parameters = _SESSION_USER_WITH_GRANTS, {"user_id": user_id, "session_id": session_id}
+        rows = (await connection.execute(query, parameters)).all()
         if not rows:
             raise unauthenticated("登录已注销或账号已停用，请重新登录")
         grants = tuple(Grant(place_of(row), Role(row.role), row.unit_id) for row in rows if row.code is not None)

@@ -1,5 +1,5 @@
-"""GraphQL mutations of the rectification ledger. Each answers the finding as it now stands;
-who may call which is in workflow.py."""
+"""GraphQL mutations of the rectification ledger. Each answers the finding as it now stands (read
+in the change's own transaction); who may call which is in workflow.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.evidence.store import file_type, is_sha256
-from backend.findings.service import FindingService
 from backend.findings.types import Finding, one_finding
 from backend.ids import parse_id
 from backend.ledger import workflow
@@ -47,11 +46,6 @@ def ledger(info: Info[Context, None]) -> LedgerService:
     return LedgerService(runtime.engine, runtime.settings.reopen_window_days)
 
 
-async def _finding_now(info: Info[Context, None], tenant_code: str, finding_id: int) -> Finding:
-    principal = await info.context.principal()
-    return await one_finding(info, await FindingService(info.context.runtime.engine).get(principal, tenant_code, finding_id), tenant_code)
-
-
 async def _transition(
     info: Info[Context, None], action: Action, tenant_code: str, finding_id: strawberry.ID, version: int,
     note: str | None, evidence: list[EvidenceInput] | None = None,
@@ -59,11 +53,11 @@ async def _transition(
     principal = await info.context.writer()
     tenant_code = check_code(tenant_code, field="tenantCode")
     finding = parse_id(finding_id, "findingId")
-    await ledger(info).act(
+    listed = await ledger(info).act(
         principal, tenant_code, finding, version, action, note=clean_text(note, "note", required=False),
         attachments=_attachments(evidence or []), request_id=info.context.request_id, now=datetime.now(timezone.utc),
     )
-    return await _finding_now(info, tenant_code, finding)
+    return await one_finding(info, listed, tenant_code)
 
 
 @strawberry.type
@@ -112,8 +106,8 @@ class LedgerMutation:
             responsible_person=clean_name(input.responsible_person, field="responsiblePerson") if input.responsible_person else None,
             measures=clean_text(input.measures, "measures", required=False),
         )
-        await ledger(info).update_plan(principal, tenant_code, finding, version, change, info.context.request_id)
-        return await _finding_now(info, tenant_code, finding)
+        listed = await ledger(info).update_plan(principal, tenant_code, finding, version, change, info.context.request_id)
+        return await one_finding(info, listed, tenant_code)
 
     @strawberry.mutation(description="设定整改期限（检查员、管理员；仅在挂号状态，之后须走延期申请）")
     async def set_deadline(
@@ -122,8 +116,8 @@ class LedgerMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         finding = parse_id(finding_id, "findingId")
-        await ledger(info).set_deadline(principal, tenant_code, finding, version, deadline, info.context.request_id)
-        return await _finding_now(info, tenant_code, finding)
+        listed = await ledger(info).set_deadline(principal, tenant_code, finding, version, deadline, info.context.request_id)
+        return await one_finding(info, listed, tenant_code)
 
     @strawberry.mutation(description="申请延长整改期限（联络员、检查员、管理员），须经审核员批准")
     async def request_extension(
@@ -133,11 +127,11 @@ class LedgerMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         finding = parse_id(finding_id, "findingId")
-        await ledger(info).request_extension(
+        listed = await ledger(info).request_extension(
             principal, tenant_code, finding, version, deadline, clean_text(reason, "reason", required=True),
             info.context.request_id,
         )
-        return await _finding_now(info, tenant_code, finding)
+        return await one_finding(info, listed, tenant_code)
 
     @strawberry.mutation(description="批准或驳回延期申请（审核员）；批准后整改期限即改为申请的日期")
     async def decide_extension(
@@ -145,8 +139,8 @@ class LedgerMutation:
     ) -> Finding:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        finding = await ledger(info).decide_extension(
+        listed = await ledger(info).decide_extension(
             principal, tenant_code, parse_id(extension_id, "extensionId"), approve,
             clean_text(note, "note", required=False), info.context.request_id,
         )
-        return await _finding_now(info, tenant_code, finding)
+        return await one_finding(info, listed, tenant_code)

@@ -8,20 +8,21 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.db import violated_constraint
+from backend.db import any_of, violated_constraint
 from backend.evidence.models import EvidenceFile
 from backend.findings.models import Finding
+from backend.findings.service import Listed, listed_finding, unit_parameters
 from backend.ledger import workflow
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.ledger.workflow import Action
 from backend.notifications.outbox import emit
 from problem_bank.projection import project
-from tenants.access import Place, Principal, not_found, require_write, visible_units
+from tenants.access import Principal, not_found, require_write, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
 from tenants.scoping import tenant_engine, tenant_reader
@@ -39,8 +40,21 @@ class Attachment:
 class Locked:
     connection: AsyncConnection
     entry: Row  # the ledger entry's columns and the finding's found_on, finding_code and unit_id
-    place: Place
+    units: frozenset[int] | None  # what the caller sees (a liaison: its unit's findings)
 
+    async def finding_now(self) -> Listed:
+        """The finding as the change leaves it, read in the change's transaction: the answer
+        needs no connection of its own."""
+        return await listed_finding(self.connection, self.entry.finding_id, self.units)
+
+
+# The entry, locked, with the finding's found_on, code and unit; a liaison's only among its units.
+_LOCK_ENTRY = (
+    select(LedgerEntry, Finding.found_on, Finding.code.label("finding_code"), Finding.unit_id)
+    .join(Finding, Finding.id == LedgerEntry.finding_id)
+    .where(LedgerEntry.finding_id == bindparam("finding_id")).with_for_update(of=LedgerEntry)
+)
+_LOCK_ENTRY_IN_UNITS = _LOCK_ENTRY.where(any_of(Finding.unit_id, "units"))
 
 # The ledger actions that notify someone, and as what (backend/notifications/events.py says whom).
 NOTIFYING = {
@@ -73,8 +87,8 @@ class LedgerService:
     async def act(
         self, principal: Principal, tenant_code: str, finding_id: int, version: int, action: Action, *,
         note: str | None, attachments: list[Attachment] = (), request_id: str | None, now: datetime,
-    ) -> None:
-        """A state transition (进展, 申请销号, 销号, 退回, 回头看)."""
+    ) -> Listed:
+        """A state transition (进展, 申请销号, 销号, 退回, 回头看); the finding as it now stands."""
         async with self._locked(principal, tenant_code, finding_id, version, action, note) as locked:
             if action is workflow.REOPEN and now - locked.entry.closed_at > self.reopen_window:
                 raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {self.reopen_window.days} 天，不能再回头看重新打开", field="findingId")
@@ -85,28 +99,31 @@ class LedgerService:
                 values |= {"closed_at": None}
             event_id = await self._record(locked, principal, tenant_code, action, note, values, request_id)
             await self._attach(locked, principal, event_id, attachments)
+            return await locked.finding_now()
 
     async def update_plan(
         self, principal: Principal, tenant_code: str, finding_id: int, version: int, change: PlanChange, request_id: str | None
-    ) -> None:
+    ) -> Listed:
         values = {k: v for k, v in vars(change).items() if v is not None}
         if not values:
             raise DomainError("NOTHING_TO_CHANGE", "没有要修改的内容", field="input")
         async with self._locked(principal, tenant_code, finding_id, version, workflow.UPDATE_PLAN, None) as locked:
             await self._record(locked, principal, tenant_code, workflow.UPDATE_PLAN, None, values, request_id)
+            return await locked.finding_now()
 
     async def set_deadline(
         self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, request_id: str | None
-    ) -> None:
+    ) -> Listed:
         async with self._locked(principal, tenant_code, finding_id, version, workflow.SET_DEADLINE, None) as locked:
             if deadline < locked.entry.found_on:
                 raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
             await self._record(locked, principal, tenant_code, workflow.SET_DEADLINE, None, {"deadline": deadline}, request_id)
+            return await locked.finding_now()
 
     async def request_extension(
         self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, reason: str | None,
         request_id: str | None,
-    ) -> None:
+    ) -> Listed:
         async with self._locked(principal, tenant_code, finding_id, version, workflow.REQUEST_EXTENSION, reason) as locked:
             if deadline <= locked.entry.deadline:
                 raise DomainError("INVALID_DEADLINE", f"申请的期限须晚于当前期限 {locked.entry.deadline.isoformat()}", field="deadline")
@@ -121,11 +138,12 @@ class LedgerService:
                 raise DomainError("EXTENSION_PENDING", "该问题已有待审批的延期申请", field="findingId") from None
             await self._record(locked, principal, tenant_code, workflow.REQUEST_EXTENSION,
                                f"申请延期至 {deadline.isoformat()}：{reason}", {}, request_id)
+            return await locked.finding_now()
 
     async def decide_extension(
         self, principal: Principal, tenant_code: str, extension_id: int, approve: bool, note: str | None, request_id: str | None
-    ) -> int:
-        """Approve (the deadline moves) or reject a pending extension request; the finding's id."""
+    ) -> Listed:
+        """Approve (the deadline moves) or reject a pending extension request; the finding as it now stands."""
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             finding_id = (
                 await connection.execute(select(ExtensionRequest.finding_id).where(ExtensionRequest.id == extension_id))
@@ -147,7 +165,7 @@ class LedgerService:
                 raise DomainError("ALREADY_DECIDED", "该延期申请已经审批过了", field="extensionId")
             values = {"deadline": request.requested_deadline} if approve else {}
             await self._record(locked, principal, tenant_code, action, note, values, request_id)
-        return finding_id
+            return await locked.finding_now()
 
     @asynccontextmanager
     async def _locked(
@@ -160,22 +178,17 @@ class LedgerService:
         require_write(principal, place, action.roles)
         if action.note_required and not note:
             raise DomainError("INVALID_TEXT", f"{action.name}须写明说明或理由", field="note")
+        units = visible_units(principal, place)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            query = (
-                select(LedgerEntry, Finding.found_on, Finding.code.label("finding_code"), Finding.unit_id)
-                .join(Finding, Finding.id == LedgerEntry.finding_id)
-                .where(LedgerEntry.finding_id == finding_id).with_for_update(of=LedgerEntry)
-            )
-            if (units := visible_units(principal, place)) is not None:
-                query = query.where(Finding.unit_id.in_(units))
-            entry = (await connection.execute(query)).one_or_none()
+            query = _LOCK_ENTRY if units is None else _LOCK_ENTRY_IN_UNITS
+            entry = (await connection.execute(query, {"finding_id": finding_id, **unit_parameters(units)})).one_or_none()
             if entry is None:
                 raise not_found()
             if version is not None and entry.version != version:
                 raise DomainError("STALE_VERSION", f"该台账已被他人更新（当前版本 {entry.version}），请刷新后重试", field="version")
             if entry.state not in action.from_states:
                 raise DomainError("INVALID_TRANSITION", f"台账当前状态为“{entry.state}”，不能{action.name}", field="findingId")
-            yield Locked(connection, entry, place)
+            yield Locked(connection, entry, units)
 
     async def _record(
         self, locked: Locked, principal: Principal, tenant_code: str, action: Action, note: str | None, values: dict,
@@ -218,7 +231,7 @@ class LedgerService:
         if len(attachments) > MAX_ATTACHMENTS or len({a.sha256 for a in attachments}) != len(attachments):
             raise DomainError("INVALID_ATTACHMENTS", f"每次最多附 {MAX_ATTACHMENTS} 个不重复的文件", field="evidence")
         query = select(EvidenceFile.sha256).where(EvidenceFile.sha256.in_([a.sha256 for a in attachments]))
-        if visible_units(principal, locked.place) is not None:
+        if locked.units is not None:
             query = query.where(EvidenceFile.uploaded_by == principal.username)
         known = set((await locked.connection.execute(query)).scalars())
         if missing := [a.sha256 for a in attachments if a.sha256 not in known]:

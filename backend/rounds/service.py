@@ -61,17 +61,23 @@ def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> R
     )
 
 
-async def round_views(connection: AsyncConnection, query: Select, units: frozenset[int] | None) -> list[RoundView]:
-    """The rounds `query` selects with their units (of those, only `units` unless None) and
-    team, in one statement: every listed finding's round is one of them."""
-    query = query.add_columns(
+def with_units_and_team(query: Select) -> Select:
+    """`query` (of rounds) with each round's units and team as arrays in the round's own row."""
+    return query.add_columns(
         child_array(RoundUnit.unit_id, RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id).label("covered"),
         child_array(RoundMember.name, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_names"),
         child_array(RoundMember.duty, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_duties"),
     )
+
+
+async def round_views(
+    connection: AsyncConnection, query: Select, units: frozenset[int] | None, parameters: dict | None = None
+) -> list[RoundView]:
+    """The rounds `query` (built by `with_units_and_team`) selects, with their units (of those,
+    only `units` unless None) and team, in one statement: every listed finding's round is one of them."""
     return [
         RoundView(row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties)))
-        for row in await connection.execute(query)
+        for row in await connection.execute(query, parameters)
     ]
 
 
@@ -97,7 +103,7 @@ class RoundService:
                 exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units))
             )
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return await round_views(connection, query, units)
+            return await round_views(connection, with_units_and_team(query), units)
 
     async def get(self, principal: Principal, tenant_code: str, round_id: int) -> RoundView:
         found = await self.list(principal, tenant_code, first=1, after=None, round_id=round_id)
