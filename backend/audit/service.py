@@ -26,12 +26,15 @@ async def record_audit(
     request_id: str | None = None,
 ) -> None:
     """Append one entry; the database numbers it and chains it to the one before."""
-    in_tenant = await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema_for_code(tenant_code)})
-    await in_tenant.execute(
-        insert(AuditEvent).values(
-            actor=actor, action=action, entity=entity, entity_id=entity_id, before=before, after=after, request_id=request_id
-        )
+    await connection.execute(
+        _APPEND,
+        {"actor": actor, "action": action, "entity": entity, "entity_id": entity_id, "before": before, "after": after,
+         "request_id": request_id},
+        execution_options={"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_for_code(tenant_code)}},
     )
+
+
+_APPEND = insert(AuditEvent)  # built once; every mutation appends
 
 
 @dataclass

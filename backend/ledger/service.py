@@ -55,6 +55,12 @@ _LOCK_ENTRY = (
     .where(LedgerEntry.finding_id == bindparam("finding_id")).with_for_update(of=LedgerEntry)
 )
 _LOCK_ENTRY_IN_UNITS = _LOCK_ENTRY.where(any_of(Finding.unit_id, "units"))
+_NEW_EVENT = insert(LedgerEvent).returning(LedgerEvent.id)
+# The entry's next version; the columns a change sets come as parameters of the execution.
+_BUMP = (
+    update(LedgerEntry).where(LedgerEntry.id == bindparam("entry_id")).values(version=LedgerEntry.version + 1)
+    .returning(LedgerEntry)
+)
 
 # The ledger actions that notify someone, and as what (backend/notifications/events.py says whom).
 NOTIFYING = {
@@ -94,7 +100,7 @@ class LedgerService:
                 raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {self.reopen_window.days} 天，不能再回头看重新打开", field="findingId")
             values: dict = {"state": action.to_state}
             if action is workflow.CLOSE_OUT:
-                values |= {"closed_at": func.now(), "close_note": note}
+                values |= {"closed_at": now, "close_note": note}
             elif action is workflow.REOPEN:
                 values |= {"closed_at": None}
             event_id = await self._record(locked, principal, tenant_code, action, note, values, request_id)
@@ -197,19 +203,13 @@ class LedgerService:
         """Apply `values` to the entry (bumping its version) and to its problem-bank row; write the
         history event and the audit entry."""
         entry = locked.entry
-        after = (
-            await locked.connection.execute(
-                update(LedgerEntry).where(LedgerEntry.id == entry.id)
-                .values(**values, version=LedgerEntry.version + 1).returning(LedgerEntry)
-            )
-        ).one()
+        after = (await locked.connection.execute(_BUMP, {**values, "entry_id": entry.id})).one()
         await project(locked.connection, tenant_code, finding_ids=[entry.finding_id])
         event_id = (
-            await locked.connection.execute(
-                insert(LedgerEvent).values(finding_id=entry.finding_id, action=action.name, from_state=entry.state,
-                                           to_state=after.state, note=note, actor=principal.username)
-                .returning(LedgerEvent.id)
-            )
+            await locked.connection.execute(_NEW_EVENT, {
+                "finding_id": entry.finding_id, "action": action.name, "from_state": entry.state, "to_state": after.state,
+                "note": note, "actor": principal.username,
+            })
         ).scalar_one()
         await record_audit(
             locked.connection, tenant_code, actor=principal.username, action=f"ledger.{action.name}", entity="ledger_entry",

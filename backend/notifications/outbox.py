@@ -15,11 +15,11 @@ CHANNEL = "xuncha_outbox"
 async def emit(connection: AsyncConnection, tenant_code: str, event_type: str, payload: Payload) -> None:
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    # One round trip: the NOTIFY rides on the insert's RETURNING.
-    await connection.execute(
-        insert(OutboxEvent).values(tenant_code=tenant_code, event_type=event_type, payload=payload)
-        .returning(func.pg_notify(CHANNEL, ""))
-    )
+    await connection.execute(_EMIT, {"tenant_code": tenant_code, "event_type": event_type, "payload": payload})
+
+
+# One round trip: the NOTIFY rides on the insert's RETURNING. Built once.
+_EMIT = insert(OutboxEvent).returning(func.pg_notify(CHANNEL, ""))
 
 
 async def emit_many(connection: AsyncConnection, events: list[tuple[str, str, Payload]]) -> None:
