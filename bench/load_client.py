@@ -53,58 +53,78 @@ def next_action(entry: dict) -> str:
     return "申请销号" if entry["state"] == "整改中" and entry.get("last") == "进展" else "进展"
 
 
+class Requests:
+    """Draws the requests of one client: `body(kind)` gives the GraphQL body and its bearer token;
+    `answered` moves the client's ledger entry on when a write succeeded."""
+
+    def __init__(self, plan: dict, rng: random.Random, client: int, clients: int) -> None:
+        self.plan, self.rng = plan, rng
+        self.mine = [(t["code"], e) for t in plan["tenants"] for e in t["entries"]][client::clients]  # its own entries
+        self.turn = 0
+
+    def body(self, kind: str) -> tuple[dict, str | None, tuple | None]:
+        """(body, token, (entry, action) for a write or None)."""
+        rng, plan = self.rng, self.plan
+        tenant = rng.choice(plan["tenants"])
+        token = tenant["inspector_token"]
+        if kind == "list":
+            return {"query": LIST, "variables": {"t": tenant["code"]}}, token, None
+        if kind == "detail":
+            return {"query": DETAIL, "variables": {"t": tenant["code"], "id": str(rng.randint(1, tenant["findings"]))}}, token, None
+        if kind == "dashboard":
+            return {"query": DASHBOARD, "variables": {"r": tenant["code"]}}, token, None
+        if kind == "search":
+            text, filters = rng.choice(plan["search_cases"])
+            return {"query": SEARCH, "variables": {"r": tenant["code"], "t": text, "f": filters}}, token, None
+        if kind == "login":
+            return {"query": LOGIN, "variables": {"u": rng.choice(plan["users"]), "p": plan["password"]}}, None, None
+        code, entry = self.mine[self.turn % len(self.mine)]
+        self.turn += 1
+        action = next_action(entry)
+        token = entry["reviewer_token"] if action == "退回" else entry["inspector_token"]
+        variables = {"t": code, "id": str(entry["id"]), "v": entry["version"], "n": NOTES[action]}
+        return {"query": WRITES[action], "variables": variables}, token, (entry, action)
+
+    @staticmethod
+    def answered(write: tuple | None, answer: dict) -> None:
+        if write is not None:
+            entry, action = write
+            step = next(iter(answer["data"].values()))["ledger"]
+            entry["state"], entry["version"], entry["last"] = step["state"], step["version"], action
+
+
+async def post(client: httpx.AsyncClient, body: dict, token: str | None) -> tuple[bool, object]:
+    """Send one request: (whether it succeeded, the answer or what went wrong)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = await client.post("/graphql", json=body, headers=headers)
+        answer = response.json() if response.status_code == 200 else response.text[:200]
+        return response.status_code == 200 and not answer.get("errors"), answer
+    except (httpx.HTTPError, ValueError) as error:
+        return False, repr(error)
+
+
 async def run(plan: dict) -> dict:
-    tenants, users, cases = plan["tenants"], plan["users"], plan["search_cases"]
     kinds, weights = list(MIX), list(MIX.values())
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     samples: list[str] = []
     concurrency = plan["concurrency"]
-    entries = [(t["code"], e) for t in tenants for e in t["entries"]]
     started = time.perf_counter()
     counted_from = started + plan["warmup"]
     deadline = counted_from + plan["duration"]
 
     async def worker(n: int) -> None:
         rng = random.Random(plan["seed"] * 1000 + n)
-        mine = entries[n::concurrency]  # this client's own ledger entries
-        turn = 0
+        requests = Requests(plan, rng, n, concurrency)
         async with httpx.AsyncClient(base_url=plan["url"], timeout=60) as client:
             while (now := time.perf_counter()) < deadline:
                 kind = rng.choices(kinds, weights)[0]
-                tenant = rng.choice(tenants)
-                token = tenant["inspector_token"]
-                entry = None
-                if kind == "list":
-                    body = {"query": LIST, "variables": {"t": tenant["code"]}}
-                elif kind == "detail":
-                    body = {"query": DETAIL, "variables": {"t": tenant["code"], "id": str(rng.randint(1, tenant["findings"]))}}
-                elif kind == "dashboard":
-                    body = {"query": DASHBOARD, "variables": {"r": tenant["code"]}}
-                elif kind == "search":
-                    text, filters = rng.choice(cases)
-                    body = {"query": SEARCH, "variables": {"r": tenant["code"], "t": text, "f": filters}}
-                elif kind == "login":
-                    body = {"query": LOGIN, "variables": {"u": rng.choice(users), "p": plan["password"]}}
-                    token = None
-                else:
-                    code, entry = mine[turn % len(mine)]
-                    turn += 1
-                    action = next_action(entry)
-                    token = entry["reviewer_token"] if action == "退回" else entry["inspector_token"]
-                    body = {"query": WRITES[action], "variables": {"t": code, "id": str(entry["id"]), "v": entry["version"], "n": NOTES[action]}}
-                headers = {"Authorization": f"Bearer {token}"} if token else {}
-                ok, answer = False, None
-                try:
-                    response = await client.post("/graphql", json=body, headers=headers)
-                    answer = response.json() if response.status_code == 200 else response.text[:200]
-                    ok = response.status_code == 200 and not answer.get("errors")
-                except (httpx.HTTPError, ValueError) as error:
-                    answer = repr(error)
+                body, token, write = requests.body(kind)
+                ok, answer = await post(client, body, token)
                 elapsed = (time.perf_counter() - now) * 1000
-                if entry is not None and ok:
-                    step = next(iter(answer["data"].values()))["ledger"]
-                    entry["state"], entry["version"], entry["last"] = step["state"], step["version"], action
+                if ok:
+                    requests.answered(write, answer)
                 if now >= counted_from:
                     latencies[kind].append(elapsed)
                     if not ok:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -324,9 +325,7 @@ def server_env(runtime) -> dict[str, str]:
 async def measure(runtime, args, today, target: str, env: dict, stamp: str) -> dict:
     """One server under the load (`bare`, or xuncha as itself or a variant); the client's
     figures (and the profile, if asked)."""
-    command = ["-m", "backend", "serve"] if target != "bare" else [
-        "-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"]
-    async with serving_process(command, env) as (url, server):
+    async with serving_process(server_command(target), env) as (url, server):
         plan = await plan_for(runtime, url, args, today, target)
         with tempfile.TemporaryDirectory() as scratch:
             plan_path, result_path = Path(scratch) / "plan.json", Path(scratch) / "result.json"
@@ -353,10 +352,10 @@ async def measure(runtime, args, today, target: str, env: dict, stamp: str) -> d
     return result
 
 
-async def run(args, settings: Settings, urls) -> dict:
-    today = office_today()
-    results: dict = {"findings": args.findings, "tenants": args.tenants, "today": today.isoformat(),
-                     "mix": "70% reads (30 list, 20 detail, 5 dashboard, 15 search), 25% ledger writes, 5% logins"}
+@contextlib.asynccontextmanager
+async def mixed_database(args, settings: Settings, urls, results: dict):
+    """A runtime on the mixed load's database, built first if it is missing or stale (what was
+    built and what the database holds go into `results`)."""
     reuse = await prepare(settings, urls, args)
     async with bench_runtime(settings, urls, keep=True, name=database(args)) as runtime:
         results["postgres"] = await server_version(runtime)
@@ -364,7 +363,7 @@ async def run(args, settings: Settings, urls) -> dict:
             print(f"reusing {database(args)} (--fresh rebuilds it)", flush=True)
         else:
             tenants = await register_offices(runtime)  # the copied country's rows
-            results["build"] = await populate(runtime, tenants, args.findings, args.tenants, args.seed, today)
+            results["build"] = await populate(runtime, tenants, args.findings, args.tenants, args.seed, office_today())
             async with runtime.engine.connect() as connection:
                 await connection.execute(text(f"COMMENT ON DATABASE \"{database(args)}\" IS '{mark(args, settings)}'"))
                 await connection.commit()
@@ -373,6 +372,19 @@ async def run(args, settings: Settings, urls) -> dict:
             results["database"] = dict((await connection.execute(text(
                 "SELECT (SELECT count(*) FROM tenancy.tenant) AS tenants, (SELECT count(*) FROM problem_bank.problem) AS bank_rows,"
                 " pg_size_pretty(pg_database_size(current_database())) AS size"))).mappings().one())
+        yield runtime
+
+
+def server_command(target: str) -> list[str]:
+    return ["-m", "backend", "serve"] if target != "bare" else [
+        "-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"]
+
+
+async def run(args, settings: Settings, urls) -> dict:
+    today = office_today()
+    results: dict = {"findings": args.findings, "tenants": args.tenants, "today": today.isoformat(),
+                     "mix": "70% reads (30 list, 20 detail, 5 dashboard, 15 search), 25% ledger writes, 5% logins"}
+    async with mixed_database(args, settings, urls, results) as runtime:
         env = server_env(runtime)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         variants = {label: dict(pair.split("=", 1) for pair in assignments.split(","))

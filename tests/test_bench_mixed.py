@@ -1,16 +1,22 @@
 """The mixed-load benchmark's machinery on a small database: the generator fills real tenant
 schemas consistently with the bank, and the load client drives both `xuncha serve` and the
-bare stack through every kind of request without an error (bench/mixed.py, issue 9)."""
+bare stack through every kind of request without an error (bench/mixed.py, issue 9), and the
+cost suite measures each kind on both (bench/cost.py)."""
 
 from __future__ import annotations
 
+import random
 from argparse import Namespace
 
+import httpx
+import psutil
 from sqlalchemy import select, text
 
 from backend.clock import office_today
-from bench.load_client import MIX
-from bench.mixed import measure, populate, server_env
+from bench.common import serving_process
+from bench.cost import measure_kind
+from bench.load_client import MIX, Requests
+from bench.mixed import measure, plan_for, populate, server_command, server_env
 from tenants.models import Tenant
 from tests.helpers import create_all
 
@@ -43,3 +49,22 @@ async def test_mixed_load_runs_against_both_servers(runtime):
         for code in CODES:
             actors |= set((await connection.execute(text(f"SELECT DISTINCT actor FROM t{code}.ledger_event"))).scalars())
     assert "bare" in actors and any(actor.startswith("mx") for actor in actors)  # both servers' writes went through
+
+
+async def test_request_cost_measures_each_kind_on_both_servers(runtime):
+    """bench/cost.py: every kind answered one at a time, with the server's CPU per request."""
+    await create_all(runtime, *CODES)
+    async with runtime.engine.connect() as connection:
+        tenants = (await connection.execute(
+            select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code))).all()
+    today = office_today()
+    await populate(runtime, tenants, 500, 3, 2026, today)
+    args = Namespace(duration=0, warmup=0, concurrency=1, seed=1)
+    for target in ("xuncha", "bare"):
+        async with serving_process(server_command(target), server_env(runtime)) as (url, server):
+            plan = await plan_for(runtime, url, args, today, target)
+            requests = Requests(plan, random.Random(1), 0, 1)
+            async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+                for kind in MIX:
+                    figures = await measure_kind(client, requests, psutil.Process(server.pid), kind, 3)
+                    assert figures["p50_ms"] > 0 and figures["cpu_ms"] > 0, (target, kind, figures)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from datetime import date
 
@@ -33,6 +32,7 @@ from backend.units.types import Unit
 from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal
 from tenants.naming import check_code
+from tenants.scoping import tenant_reader
 
 
 @strawberry.type(description="检查发现的问题")
@@ -97,23 +97,27 @@ async def rounds_by_id(connection: AsyncConnection, tenant_code: str, ids: list[
     return {round_: Round.from_view(view) for round_, view in (await round_views_by_id(connection, ids, units)).items()}
 
 
-# (selected path, fetch, the key of a finding's relation, where the value goes, under which name)
+# (selected path, fetch, the id a finding's relation is fetched by, where the value goes, under which name)
 PREFETCHABLE = (
-    ("items.unit", units_by_id, lambda f: f.unit_key, lambda f: f.prefetched, "unit"),
-    ("items.round", rounds_by_id, lambda f: f.round_key, lambda f: f.prefetched, "round"),
-    ("items.ledger.latestProgress", latest_progress_by_finding, lambda f: f.key, lambda f: f.ledger.prefetched, "latest_progress"),
+    ("items.unit", units_by_id, lambda f: int(f.unit_id), lambda f: f.prefetched, "unit"),
+    ("items.round", rounds_by_id, lambda f: int(f.round_id), lambda f: f.prefetched, "round"),
+    ("items.ledger.latestProgress", latest_progress_by_finding, lambda f: int(f.id), lambda f: f.ledger.prefetched, "latest_progress"),
 )
 
 
-async def prefetch(info: Info[Context, None], items: list[Finding]) -> None:
-    """Load the page's selected relations at once (still one statement per relation): resolved
-    per finding, each would be an awaitable, and graphql-core makes a task of every one."""
+async def prefetch(info: Info[Context, None], items: list[Finding], tenant_code: str, units: frozenset[int] | None) -> None:
+    """Load the page's selected relations at once: one statement per relation, all on one
+    connection. Resolved per finding, each would be an awaitable (graphql-core makes a task of
+    every one); through the DataLoaders, each relation would check out a connection of its own."""
     paths = selected_paths(info.selected_fields[0].selections)
     chosen = [relation for relation in PREFETCHABLE if relation[0] in paths]
-    loaded = await asyncio.gather(*(info.context.loaders(fetch).load_many([key(f) for f in items]) for _, fetch, key, _, _ in chosen))
-    for (_, _, _, slot, name), values in zip(chosen, loaded, strict=True):
-        for item, value in zip(items, values, strict=True):
-            slot(item)[name] = value
+    if not chosen or not items:
+        return
+    async with tenant_reader(info.context.runtime.engine, tenant_code).connect() as connection:
+        for _, fetch, related, slot, name in chosen:
+            values = await fetch(connection, tenant_code, sorted({related(item) for item in items}), units)
+            for item in items:
+                slot(item)[name] = values.get(related(item))
 
 
 async def one_finding(info: Info[Context, None], listed: Listed, tenant_code: str) -> Finding:
@@ -214,7 +218,7 @@ class FindingQuery:
             after=after, today=today,
         )
         items = [Finding.from_row(row, tenant_code, page.units, today, taxonomy) for row in page.rows]
-        await prefetch(info, items)
+        await prefetch(info, items, tenant_code, page.units)
         return FindingPage(
             items=items, next_cursor=page.next_cursor,
             principal=principal, tenant_code=tenant_code, filter=criteria,

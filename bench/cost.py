@@ -1,0 +1,111 @@
+"""What one request costs the server (issue 9): each kind of the mixed load's requests sent N
+times, one at a time, to `xuncha serve` and to the bare stack (bench/bare_stack.py), on the
+mixed load's database (built by bench/mixed.py if it is missing). For each kind: the median
+latency and the server process's CPU time per request (user + system, read from the OS before
+and after), then both weighted by the mix, and ours ÷ bare.
+
+Under the mixed load the API process is CPU-bound, so its CPU per request decides its
+throughput; measured one request at a time it is not blurred by queueing, and it varies far
+less from run to run than a throughput does on a shared 2-core machine. It leaves out what
+concurrency adds (pool waits, the event loop's switching), which the mixed load measures.
+
+Usage: ./dev bench cost [--requests N] [--kinds list,detail,...] [--only xuncha|bare]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+
+import httpx
+import psutil
+
+from backend.clock import office_today
+from backend.embedded import running_services
+from backend.settings import Settings
+from bench.common import serving_process, write_results
+from bench.load_client import MIX, Requests, post
+from bench.mixed import mixed_database, plan_for, server_command, server_env
+
+WARMUP_REQUESTS = 20
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+async def measure_kind(client: httpx.AsyncClient, requests: Requests, server: psutil.Process, kind: str, n: int) -> dict:
+    latencies = []
+    for i in range(WARMUP_REQUESTS + n):
+        if i == WARMUP_REQUESTS:
+            cpu_before = cpu_seconds(server)
+        body, token, write = requests.body(kind)
+        started = time.perf_counter()
+        ok, answer = await post(client, body, token)
+        if not ok:
+            raise SystemExit(f"{kind} failed: {str(answer)[:300]}")
+        if i >= WARMUP_REQUESTS:
+            latencies.append((time.perf_counter() - started) * 1000)
+        requests.answered(write, answer)
+    cpu_ms = (cpu_seconds(server) - cpu_before) / n * 1000
+    return {"p50_ms": round(statistics.median(latencies), 2), "cpu_ms": round(cpu_ms, 2)}
+
+
+def weighted(by_kind: dict, measure: str) -> float:
+    return round(sum(MIX[kind] * figures[measure] for kind, figures in by_kind.items()) / sum(MIX[k] for k in by_kind), 2)
+
+
+async def run(args, settings: Settings, urls) -> dict:
+    kinds = args.kinds.split(",")
+    results: dict = {"requests_per_kind": args.requests, "kinds": kinds, "mix": MIX}
+    async with mixed_database(args, settings, urls, results) as runtime:
+        env = server_env(runtime)
+        targets = ["xuncha", "bare"] if args.only is None else [args.only]
+        for target in targets:
+            async with serving_process(server_command(target), env) as (url, server):
+                plan = await plan_for(runtime, url, args, office_today(), target)
+                requests = Requests(plan, random.Random(args.seed), 0, 1)
+                by_kind = {}
+                async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+                    for kind in kinds:
+                        by_kind[kind] = await measure_kind(client, requests, psutil.Process(server.pid), kind, args.requests)
+                        print(f"{target} {kind}: {by_kind[kind]}", flush=True)
+            results[target] = {"by_kind": by_kind, "weighted_cpu_ms": weighted(by_kind, "cpu_ms"),
+                               "weighted_p50_ms": weighted(by_kind, "p50_ms")}
+    if len(targets) == 2:
+        ours, bare = results["xuncha"], results["bare"]
+        results["bare_over_ours"] = {
+            "cpu_per_request": round(bare["weighted_cpu_ms"] / ours["weighted_cpu_ms"], 2),
+            "by_kind_cpu": {kind: round(bare["by_kind"][kind]["cpu_ms"] / ours["by_kind"][kind]["cpu_ms"], 2) for kind in kinds},
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="measured requests per kind and server")
+    parser.add_argument("--kinds", default=",".join(MIX), help="comma-separated, of " + ", ".join(MIX))
+    parser.add_argument("--only", choices=("xuncha", "bare"))
+    parser.add_argument("--seed", type=int, default=2026)
+    # The mixed load's database (same defaults as bench/mixed.py).
+    parser.add_argument("--findings", type=int, default=1_000_000)
+    parser.add_argument("--tenants", type=int, default=500)
+    parser.add_argument("--fresh", action="store_true")
+    args = parser.parse_args()
+    if unknown := set(args.kinds.split(",")) - set(MIX):
+        raise SystemExit(f"unknown kinds: {', '.join(sorted(unknown))}")
+    args.duration = args.warmup = 0  # what plan_for copies into a plan; unused here
+    args.concurrency = 1
+    settings = Settings.from_env()
+    with running_services(settings) as urls:
+        results = asyncio.run(run(args, settings, urls))
+    write_results("cost", results, "./dev bench cost " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
