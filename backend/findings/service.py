@@ -197,7 +197,7 @@ _BY_ID_IN_UNITS = _LISTED_IN_UNITS.where(Finding.id == bindparam("finding_id"))
 
 
 def _listed(units: frozenset[int] | None) -> Select:
-    """Findings with their ledger entries (a liaison's, `units`, bound by `_unit_parameters`)."""
+    """Findings with their ledger entries (a liaison's, `units`, bound by `unit_parameters`)."""
     return _LISTED if units is None else _LISTED_IN_UNITS
 
 
