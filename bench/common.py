@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 from backend.db import async_database_url, asyncpg_dsn, ensure_database_exists
-from backend.embedded import ServiceUrls
+from backend.embedded import ServiceUrls, running_services
 from backend.runtime import Runtime, open_runtime
 from backend.settings import PROJECT_ROOT, Settings
 from tenants.bulk_import import ImportLine, plan_import
@@ -74,6 +74,15 @@ async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = F
 async def server_version(runtime: Runtime) -> str:
     async with runtime.engine.connect() as connection:
         return (await connection.execute(text("SHOW server_version"))).scalar_one()
+
+
+def run_suite(name: str, run, args) -> Path:
+    """`./dev bench NAME …`: `run(args, settings, urls)` with the services up (embedded unless
+    DATABASE_URL / REDIS_URL say otherwise), its results written with the command as typed."""
+    settings = Settings.from_env()
+    with running_services(settings) as urls:
+        results = asyncio.run(run(args, settings, urls))
+    return write_results(name, results, f"./dev bench {name} " + " ".join(sys.argv[1:]))
 
 
 def write_results(name: str, results: dict, command: str) -> Path:

@@ -15,19 +15,16 @@ Usage: ./dev bench cost [--requests N] [--kinds list,detail,...] [--only xuncha|
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import statistics
-import sys
 import time
 
 import httpx
 import psutil
 
 from backend.clock import office_today
-from backend.embedded import running_services
 from backend.settings import Settings
-from bench.common import serving_process, write_results
+from bench.common import run_suite, serving_process
 from bench.load_client import MIX, Requests, post
 from bench.mixed import mixed_database, plan_for, server_command, server_env
 
@@ -101,10 +98,7 @@ def main() -> None:
         raise SystemExit(f"unknown kinds: {', '.join(sorted(unknown))}")
     args.duration = args.warmup = 0  # what plan_for copies into a plan; unused here
     args.concurrency = 1
-    settings = Settings.from_env()
-    with running_services(settings) as urls:
-        results = asyncio.run(run(args, settings, urls))
-    write_results("cost", results, "./dev bench cost " + " ".join(sys.argv[1:]))
+    run_suite("cost", run, args)
 
 
 if __name__ == "__main__":

@@ -48,12 +48,11 @@ from sqlalchemy import insert, select, text
 
 from backend.clock import office_today
 from backend.db import asyncpg_dsn
-from backend.embedded import running_services
 from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.settings import Settings
 from bench.bank import generate, load_bank, manifestations, search_cases
-from bench.common import RESULTS, bench_runtime, register_offices, server_version, serving_process, write_results
+from bench.common import RESULTS, bench_runtime, register_offices, run_suite, server_version, serving_process
 from problem_bank.projection import verify_snapshot
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import national_register
@@ -419,10 +418,7 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
                         help="run xuncha once more with this environment (a setting to compare, say), between xuncha and bare")
     args = parser.parse_args()
-    settings = Settings.from_env()
-    with running_services(settings) as urls:
-        results = asyncio.run(run(args, settings, urls))
-    write_results("mixed", results, "./dev bench mixed " + " ".join(sys.argv[1:]))
+    run_suite("mixed", run, args)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,9 @@ import uuid
 
 from sqlalchemy import text
 
-from backend.embedded import running_services
 from backend.notifications.outbox import emit
 from backend.settings import PROJECT_ROOT, Settings
-from bench.common import bench_runtime, percentile, register_offices, server_version, write_results
+from bench.common import bench_runtime, percentile, register_offices, run_suite, server_version
 
 POLL_SECONDS = 0.005
 
@@ -126,7 +125,4 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=200, help="single events timed one after another")
     parser.add_argument("--rounds", type=int, default=3, help="fan-outs timed")
     args = parser.parse_args()
-    settings = Settings.from_env()
-    with running_services(settings) as urls:
-        results = asyncio.run(run(args, settings, urls))
-    write_results("notifications", results, "./dev bench notifications " + " ".join(sys.argv[1:]))
+    run_suite("notifications", run, args)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from argparse import Namespace
+from datetime import date
 
 import httpx
 import psutil
@@ -23,13 +24,19 @@ from tests.helpers import create_all
 CODES = ("430000", "431300", "431302", "431381", "431382")
 
 
-async def test_mixed_load_runs_against_both_servers(runtime):
+async def populated(runtime, findings: int) -> tuple[dict, date]:
+    """CODES provisioned and `findings` findings spread over them by the benchmark's generator:
+    what it built, and the day it built for."""
     await create_all(runtime, *CODES)
     async with runtime.engine.connect() as connection:
         tenants = (await connection.execute(
             select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code))).all()
     today = office_today()
-    built = await populate(runtime, tenants, 1000, 3, 2026, today)
+    return await populate(runtime, tenants, findings, 3, 2026, today), today
+
+
+async def test_mixed_load_runs_against_both_servers(runtime):
+    built, today = await populated(runtime, 1000)
     assert built["offices_with_findings"] == len(CODES)
     async with runtime.engine.connect() as connection:
         counts = [(await connection.execute(text(f"SELECT count(*) FROM t{code}.finding"))).scalar_one() for code in CODES]
@@ -53,12 +60,7 @@ async def test_mixed_load_runs_against_both_servers(runtime):
 
 async def test_request_cost_measures_each_kind_on_both_servers(runtime):
     """bench/cost.py: every kind answered one at a time, with the server's CPU per request."""
-    await create_all(runtime, *CODES)
-    async with runtime.engine.connect() as connection:
-        tenants = (await connection.execute(
-            select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code))).all()
-    today = office_today()
-    await populate(runtime, tenants, 500, 3, 2026, today)
+    _, today = await populated(runtime, 500)
     args = Namespace(duration=0, warmup=0, concurrency=1, seed=1)
     for target in ("xuncha", "bare"):
         async with serving_process(server_command(target), server_env(runtime)) as (url, server):
