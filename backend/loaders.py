@@ -1,7 +1,10 @@
-"""Per-request DataLoaders for the relations of listed objects (a finding's unit, round, ledger
-history, latest progress, extension requests; a problem list's problems and receipts): one
-statement per relation (and tenant), whatever the page size. Keys carry the tenant and the units the caller may see, which the resolver that
-produced the parent object has already worked out under the access policy.
+"""The relations of listed objects, one statement per relation (and tenant) whatever the page
+size: the rows of a finding's unit, round, ledger history, latest progress and extension
+requests (which backend/findings/types.py loads with the findings, for what the query
+selects), and per-request DataLoaders for the other types' relations (a unit's open warnings,
+a review's unit, leaders and problems, a case's findings and measures). Keys carry the tenant
+and the units the caller may see, which the resolver that produced the parent object has
+already worked out under the access policy.
 
 The GraphQL types pass a fetch function that turns these rows into their objects, and their
 relation resolvers return the loader's future as it is: no coroutine per field and object."""

@@ -108,6 +108,33 @@ async def test_a_page_with_its_relations_costs_the_same_statements_for_1_or_50_f
     assert error_code(refused) == "FORBIDDEN"
 
 
+RELATIONS_BY_FRAGMENT = """fragment Where on Finding { unit { name } ... on Finding { round { name } } }
+fragment Progress on Ledger { latestProgress { note } }
+query($f: ID!) {
+    findings(tenantCode: "431321", first: 5) { items { unitId ...Where place: unit { id } ledger { ...Progress ... { history { action } } } } }
+    finding(tenantCode: "431321", id: $f) { ...Where ledger { extensionRequests { state } } } }"""
+
+
+async def test_relations_load_when_selected_through_fragments_aliases_or_a_mutation(runtime, county):
+    """A finding's relations are loaded with it for what the query selects: fragments, inline
+    fragments and aliases count, and a mutation's answer gets them the same way."""
+    async with Api(runtime) as api:
+        logged = (await api.call(LOG, county, i=finding()))["data"]["logFinding"]
+        moved = (await api.call(
+            'mutation($f: ID!) { reportProgress(tenantCode: "431321", findingId: $f, version: 1, note: "已启动整改") {'
+            ' unit { name } round { name } ledger { latestProgress { note } history { action } } } }', county, f=logged["id"]))
+        data = (await api.call(RELATIONS_BY_FRAGMENT, county, f=logged["id"]))["data"]
+    answered = moved["data"]["reportProgress"]
+    assert answered["ledger"]["latestProgress"]["note"] == "已启动整改"
+    assert [event["action"] for event in answered["ledger"]["history"]] == ["进展"]
+    assert answered["unit"]["name"] and answered["round"]["name"]
+    [item] = data["findings"]["items"]
+    assert item["unit"]["name"] == answered["unit"]["name"] and item["place"]["id"] == item["unitId"]
+    assert item["round"]["name"] == answered["round"]["name"]
+    assert item["ledger"] == {"latestProgress": {"note": "已启动整改"}, "history": [{"action": "进展"}]}
+    assert data["finding"]["ledger"]["extensionRequests"] == [] and data["finding"]["round"]["name"] == answered["round"]["name"]
+
+
 FILTERED = """query($filter: FindingFilterInput, $order: FindingOrder!, $after: String) {
     findings(tenantCode: "431321", filter: $filter, order: $order, first: 2, after: $after) {
     totalCount nextCursor items { code ledger { deadline } } } }"""

@@ -1,5 +1,6 @@
 """GraphQL object types of the rectification ledger (整改台账): the entry, its history and
-its extension requests. Relations load through the request's DataLoaders."""
+its extension requests. The relations are loaded with the finding, for what the query selects
+(backend/findings/types.py, `load_relations`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,8 @@ from datetime import date, datetime
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
-from backend.context import Context
-from backend.loaders import EventView, Key, extension_request_rows, history_views, latest_progress_views
+from backend.loaders import EventView, extension_request_rows, history_views, latest_progress_views
 
 
 @strawberry.type(description="进展或审核所附的佐证材料；url 供有权查看该问题的人下载")
@@ -74,23 +73,10 @@ class Ledger:
     close_note: str | None
     closed_at: datetime | None
     version: int = strawberry.field(description="修改台账时须带上，用于发现并发修改")
-    key: strawberry.Private[Key]  # the finding's
-    prefetched: strawberry.Private[dict[str, object]]  # relations a list resolver loaded up front
-
-    # Relations answer what was prefetched, else the loader's future (of the declared type).
-    @strawberry.field(description="最近一次整改进展")
-    def latest_progress(self, info: Info[Context, None]) -> LedgerEvent | None:
-        if "latest_progress" in self.prefetched:
-            return self.prefetched["latest_progress"]
-        return info.context.loaders(latest_progress_by_finding).load(self.key)
-
-    @strawberry.field(description="台账的全部记录，按时间先后")
-    def history(self, info: Info[Context, None]) -> list[LedgerEvent]:
-        return info.context.loaders(history_by_finding).load(self.key)
-
-    @strawberry.field(description="延期申请，按提出先后")
-    def extension_requests(self, info: Info[Context, None]) -> list[ExtensionRequest]:
-        return info.context.loaders(extension_requests_by_finding).load(self.key)
+    # Relations (None until loaded: one left unloaded but selected is an error, never an empty answer).
+    latest_progress: LedgerEvent | None = strawberry.field(default=None, description="最近一次整改进展")
+    history: list[LedgerEvent] = strawberry.field(default=None, description="台账的全部记录，按时间先后")
+    extension_requests: list[ExtensionRequest] = strawberry.field(default=None, description="延期申请，按提出先后")
 
 
 async def latest_progress_by_finding(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
