@@ -16,15 +16,20 @@ WINDOW_SECONDS = 60
 log = logging.getLogger(__name__)
 
 
+# One round trip, atomic: count the request, open the window on its first, answer the count
+# and the seconds the window has left.
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('TTL', KEYS[1])}
+"""
+
+
 async def spend(redis: Redis, key: str, per_minute: int) -> None:
     """Count one request against `key` (already namespaced); raise RATE_LIMITED past
     `per_minute` in this window."""
     try:
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # opens the window (Redis 6 has no EXPIRE NX)
-            pipe.incr(key)
-            pipe.ttl(key)
-            _, count, ttl = await pipe.execute()
+        count, ttl = await redis.register_script(_COUNT)(keys=[key], args=[WINDOW_SECONDS])
     except (RedisError, OSError):
         log.warning("rate limit not enforced: Redis unreachable")
         return

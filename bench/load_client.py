@@ -8,7 +8,8 @@ details, 5 province/city/county dashboards, 15 problem-bank searches), 25% ledge
 entries (no two clients share an entry) one step round 进展 → 申请销号 → 退回 (by the
 office's reviewer) → 进展 …, with the version the last answer gave, so a STALE_VERSION is a
 real error. An error is a transport failure, a status other than 200, or any GraphQL error.
-Requests in the first `warmup` seconds are not counted."""
+Requests in the first `warmup` seconds are not counted. RESULT.json holds what was observed
+(every latency, by kind); `report` turns one or more such stretches into the figures."""
 
 from __future__ import annotations
 
@@ -133,13 +134,21 @@ async def run(plan: dict) -> dict:
                             samples.append(f"{kind}: {json.dumps(answer, ensure_ascii=False)[:300]}")
 
     await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    seconds = time.perf_counter() - counted_from
-    every = [value for values in latencies.values() for value in values]
+    return {"seconds": time.perf_counter() - counted_from, "concurrency": concurrency, "latencies": latencies,
+            "errors": errors, "error_samples": samples}
+
+
+def report(observed: list[dict]) -> dict:
+    """Throughput, percentiles and errors over one or more stretches of load (what `run`
+    answered for each), overall and per kind."""
+    seconds = sum(o["seconds"] for o in observed)
+    latencies = {kind: [v for o in observed for v in o["latencies"].get(kind, [])] for kind in MIX}
+    errors = {kind: sum(o["errors"].get(kind, 0) for o in observed) for kind in MIX}
     return {
-        "seconds": round(seconds, 1), "concurrency": concurrency,
-        "overall": summary(every, sum(errors.values()), seconds),
+        "seconds": round(seconds, 1), "concurrency": observed[0]["concurrency"],
+        "overall": summary([v for values in latencies.values() for v in values], sum(errors.values()), seconds),
         "by_kind": {kind: summary(latencies[kind], errors[kind], seconds) for kind in MIX},
-        "error_samples": samples,
+        "error_samples": [sample for o in observed for sample in o["error_samples"]][:10],
     }
 
 
@@ -147,9 +156,9 @@ def main() -> None:
     plan_path, result_path = sys.argv[1:3]
     with open(plan_path) as f:
         plan = json.load(f)
-    result = asyncio.run(run(plan))
+    observed = asyncio.run(run(plan))
     with open(result_path, "w") as f:
-        json.dump(result, f, ensure_ascii=False, indent=2)
+        json.dump(observed, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

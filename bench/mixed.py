@@ -1,6 +1,6 @@
 """Mixed load (issue 9): `xuncha serve` and the bare stack (bench/bare_stack.py) under the same
-mix of requests from a separate process (bench/load_client.py), one after the other in one run,
-on one database; throughput, p50/p95/p99 and errors of each, per kind of request, and the ratio.
+mix of requests from a separate process (bench/load_client.py), taking turns in one run on one
+database; throughput, p50/p95/p99 and errors of each, per kind of request, and the ratio.
 
 The database (kept between runs as `xuncha_bench_mixed_<findings>`, rebuilt with --fresh or when its
 parameters change): the national register provisioned for real (3,218 tenant schemas), and
@@ -13,15 +13,18 @@ with its indexes rebuilt afterwards, so `xuncha bank verify` finds the bank in s
 checks a sample of offices). Then 500 offices drawn at random, each with an inspector and a
 reviewer (password tests.identity.PASSWORD).
 
-The load (bench/load_client.py): C closed-loop clients for D seconds after a warm-up: 70%
-reads (finding lists, finding details, dashboards of the office's region, problem-bank
+The load (bench/load_client.py): C closed-loop clients, D seconds per server after a warm-up:
+70% reads (finding lists, finding details, dashboards of the office's region, problem-bank
 searches), 25% ledger writes on entries each client owns, 5% logins, across the 500 offices.
+Both servers run throughout and the load visits them in turn, R rounds of D/R seconds each
+(default 5 × 60 s): on a shared machine whose speed drifts over minutes, one 5-minute stretch
+per server after the other measured the drift as much as the servers.
 
---profile S records the xuncha server with py-spy for S seconds of its run (raw stacks and a
+--profile S records the xuncha server with py-spy for S seconds of its first stretch (raw stacks and a
 summary of where the time went land in bench/results/; the sampler costs some CPU, so the
 ratio of a profiled run is not the one to quote).
 
-Usage: ./dev bench mixed [--duration D] [--warmup W] [--concurrency C] [--findings N]
+Usage: ./dev bench mixed [--duration D] [--rounds R] [--warmup W] [--concurrency C] [--findings N]
                          [--tenants T] [--seed S] [--fresh] [--profile S] [--only xuncha|bare]
                          [--variant LABEL:VAR=VALUE ...]
 
@@ -53,6 +56,7 @@ from backend.identity.models import Membership, UserAccount
 from backend.settings import Settings
 from bench.bank import generate, load_bank, manifestations, search_cases
 from bench.common import RESULTS, bench_runtime, register_offices, run_suite, server_version, serving_process
+from bench.load_client import report
 from problem_bank.projection import verify_snapshot
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import national_register
@@ -64,6 +68,7 @@ DATABASE = "xuncha_bench_mixed"  # + "_<findings>": a quick run keeps its own
 COUNTRY = f"{DATABASE}_country"
 COUNTRY_MARK = "xuncha bench mixed: the national register provisioned"
 FILL_CONCURRENCY = 4
+LATER_WARMUP_SECONDS = 3  # before a server's later stretches: it is warm, only the client's connections are new
 
 # Where the server's time goes: a sample counts for every category one of its frames matches
 # (file path fragments), so the shares overlap (an SQLAlchemy execute holds asyncpg, say).
@@ -321,34 +326,63 @@ def server_env(runtime) -> dict[str, str]:
     }
 
 
-async def measure(runtime, args, today, target: str, env: dict, stamp: str) -> dict:
-    """One server under the load (`bare`, or xuncha as itself or a variant); the client's
-    figures (and the profile, if asked)."""
-    async with serving_process(server_command(target), env) as (url, server):
-        plan = await plan_for(runtime, url, args, today, target)
-        with tempfile.TemporaryDirectory() as scratch:
-            plan_path, result_path = Path(scratch) / "plan.json", Path(scratch) / "result.json"
-            plan_path.write_text(json.dumps(plan, ensure_ascii=False, default=str))
-            print(f"{target}: {args.concurrency} clients, {args.warmup:g} s warm-up + {args.duration:g} s …", flush=True)
-            client = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.load_client", str(plan_path), str(result_path))
-            profile = None
-            if args.profile and target == "xuncha":
-                await asyncio.sleep(args.warmup)
-                raw = RESULTS / f"mixed-profile-{stamp}.txt"
-                RESULTS.mkdir(parents=True, exist_ok=True)
-                spy = await asyncio.create_subprocess_exec(
-                    str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--duration",
-                    str(int(args.profile)), "--rate", "100", "--format", "raw", "--output", str(raw), "--nonblocking",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-                _, error = await spy.communicate()
-                profile = summarize_profile(raw) if raw.exists() else {"error": error.decode()[-500:]}
-            if await client.wait() != 0:
-                raise SystemExit(f"the load client failed against {target}")
-            result = json.loads(result_path.read_text())
+async def alternate(runtime, args, today, envs: dict[str, dict], stamp: str) -> dict:
+    """Every server (`bare`, or xuncha as itself or a variant, each with its environment) kept
+    running while the load visits them in turn: `args.rounds` rounds, each giving every server
+    `args.duration / args.rounds` seconds. A machine that speeds up or slows down during the run
+    then weighs on all of them alike, which one long stretch per server after the other does
+    not. Each server's figures over all its stretches, and each round's throughput."""
+    observed: dict[str, list[dict]] = defaultdict(list)
+    profile = None
+    async with contextlib.AsyncExitStack() as stack:
+        servers = {target: await stack.enter_async_context(serving_process(server_command(target), env))
+                   for target, env in envs.items()}
+        for round_ in range(args.rounds):
+            for target, (url, server) in servers.items():
+                warmup = args.warmup if round_ == 0 else min(args.warmup, LATER_WARMUP_SECONDS)
+                profiling = bool(args.profile) and target == "xuncha" and round_ == 0
+                stretch, recorded = await load_stretch(runtime, args, today, target, url, server, warmup, stamp if profiling else None)
+                observed[target].append(stretch)
+                profile = recorded or profile
+            print(f"round {round_ + 1}/{args.rounds}: "
+                  + ", ".join(f"{target} {per_second(observed[target][-1])} req/s" for target in servers), flush=True)
+    results = {}
+    for target, stretches in observed.items():
+        results[target] = {**report(stretches), "per_second_by_round": [per_second(stretch) for stretch in stretches]}
+        print(json.dumps({target: {k: results[target][k] for k in ("overall", "error_samples")}}, ensure_ascii=False), flush=True)
     if profile:
-        result["profile"] = {"raw_stacks": str(raw.relative_to(RESULTS.parent.parent)), **profile}
-    print(json.dumps({k: result[k] for k in ("overall", "error_samples")}, ensure_ascii=False), flush=True)
-    return result
+        results["xuncha"]["profile"] = profile
+    return results
+
+
+def per_second(stretch: dict) -> float:
+    return round(sum(map(len, stretch["latencies"].values())) / stretch["seconds"], 1)
+
+
+async def load_stretch(runtime, args, today, target: str, url: str, server, warmup: float, profile_stamp: str | None):
+    """One stretch of load on one server from the load client (a process of its own): what it
+    observed, and the server's profile if `profile_stamp` asks for one."""
+    plan = {**await plan_for(runtime, url, args, today, target), "warmup": warmup, "duration": args.duration / args.rounds}
+    with tempfile.TemporaryDirectory() as scratch:
+        plan_path, result_path = Path(scratch) / "plan.json", Path(scratch) / "result.json"
+        plan_path.write_text(json.dumps(plan, ensure_ascii=False, default=str))
+        print(f"{target}: {args.concurrency} clients, {warmup:g} s warm-up + {plan['duration']:g} s …", flush=True)
+        client = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.load_client", str(plan_path), str(result_path))
+        profile = None
+        if profile_stamp:
+            await asyncio.sleep(warmup)
+            raw = RESULTS / f"mixed-profile-{profile_stamp}.txt"
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            spy = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--duration",
+                str(int(min(args.profile, plan["duration"]))), "--rate", "100", "--format", "raw", "--output", str(raw),
+                "--nonblocking", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            _, error = await spy.communicate()
+            profile = ({"raw_stacks": str(raw.relative_to(RESULTS.parent.parent)), **summarize_profile(raw)} if raw.exists()
+                       else {"error": error.decode()[-500:]})
+        if await client.wait() != 0:
+            raise SystemExit(f"the load client failed against {target}")
+        return json.loads(result_path.read_text()), profile
 
 
 @contextlib.asynccontextmanager
@@ -390,16 +424,19 @@ async def run(args, settings: Settings, urls) -> dict:
                     for label, _, assignments in (variant.partition(":") for variant in args.variant)}
         targets = ["xuncha", *variants, "bare"] if args.only is None else [args.only]
         results["targets"] = targets
-        for target in targets:
-            results[target] = await measure(runtime, args, today, target, {**env, **variants.get(target, {})}, stamp)
-            if target in variants:
-                results[target]["env"] = variants[target]
+        results["method"] = (f"{args.rounds} rounds; in each, every server in turn gets {args.duration / args.rounds:g} s of load "
+                             f"(the first after a {args.warmup:g} s warm-up); the servers run throughout")
+        results |= await alternate(runtime, args, today, {target: {**env, **variants.get(target, {})} for target in targets}, stamp)
+        for target in variants:
+            results[target]["env"] = variants[target]
     if "bare" in results:
-        bare = results["bare"]["overall"]
+        bare = results["bare"]
         results["ratio_to_bare"] = {
-            target: {"throughput": round(results[target]["overall"]["per_second"] / bare["per_second"], 2),
-                     **{p: round(results[target]["overall"][f"{p}_ms"] / bare[f"{p}_ms"], 2) for p in ("p50", "p95", "p99")}}
-            for target in results.get("targets", ()) if target != "bare"
+            target: {"throughput": round(results[target]["overall"]["per_second"] / bare["overall"]["per_second"], 2),
+                     **{p: round(results[target]["overall"][f"{p}_ms"] / bare["overall"][f"{p}_ms"], 2) for p in ("p50", "p95", "p99")},
+                     "throughput_by_round": [round(ours / theirs, 2) for ours, theirs in
+                                             zip(results[target]["per_second_by_round"], bare["per_second_by_round"])]}
+            for target in targets if target != "bare"
         }
     return results
 
@@ -408,6 +445,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=300, help="seconds of measured load per server")
     parser.add_argument("--warmup", type=float, default=15, help="seconds of load before measuring")
+    parser.add_argument("--rounds", type=int, default=5, help="the servers take turns this many times (duration split evenly)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--findings", type=int, default=1_000_000)
     parser.add_argument("--tenants", type=int, default=500, help="offices the load spreads over")

@@ -17,7 +17,7 @@ from backend.clock import office_today
 from bench.common import serving_process
 from bench.cost import measure_kind
 from bench.load_client import MIX, Requests
-from bench.mixed import measure, plan_for, populate, server_command, server_env
+from bench.mixed import alternate, plan_for, populate, server_command, server_env
 from tenants.models import Tenant
 from tests.helpers import create_all
 
@@ -43,9 +43,10 @@ async def test_mixed_load_runs_against_both_servers(runtime):
         bank = (await connection.execute(text("SELECT count(*) FROM problem_bank.problem"))).scalar_one()
     assert sum(counts) == bank == 1000
 
-    args = Namespace(duration=3, warmup=0.5, concurrency=2, seed=1, profile=0)
-    for target in ("xuncha", "bare"):
-        result = await measure(runtime, args, today, target, server_env(runtime), "test")
+    args = Namespace(duration=4, rounds=2, warmup=0.5, concurrency=2, seed=1, profile=0)
+    results = await alternate(runtime, args, today, {"xuncha": server_env(runtime), "bare": server_env(runtime)}, "test")
+    for target, result in results.items():
+        assert len(result["per_second_by_round"]) == 2 and all(rate > 0 for rate in result["per_second_by_round"])
         assert result["overall"]["errors"] == 0, result["error_samples"]
         assert result["overall"]["requests"] > 20
         for kind in ("list", "detail", "search", "write"):
