@@ -37,7 +37,7 @@ def async_database_url(url: str) -> str:
 
 def create_engine(
     url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_recycle_seconds: int = 900,
-    ping_after_idle_seconds: float = 5.0, statement_cache_size: int = 100,
+    ping_after_idle_seconds: float = 5.0,
 ) -> AsyncEngine:
     """The app's engine. Connections start with the empty `no_tenant` search_path, and are
     recycled because each schema a connection touches grows its catalog caches. JSON columns
@@ -49,8 +49,7 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_recycle=pool_recycle_seconds,
-        connect_args={"server_settings": {"search_path": NO_TENANT_SCHEMA, "application_name": "xuncha"},
-                      "prepared_statement_cache_size": statement_cache_size},
+        connect_args={"server_settings": {"search_path": NO_TENANT_SCHEMA, "application_name": "xuncha"}},
     )
     ping_after_idle(engine, ping_after_idle_seconds)
     return engine

@@ -91,7 +91,6 @@ class Settings:
     edge: EdgeLimits
     # A pooled connection idle this long is pinged before use (0: before every use).
     pool_ping_after_idle_seconds: float = 5.0
-    statement_cache_size: int = 100  # prepared statements kept per pooled connection
     redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits, arq job ids)
     evidence_max_bytes: int = 20 * 1024 * 1024  # one evidence file (and one Excel import)
     reopen_window_days: int = 365  # how long after 销号 an entry may be reopened (回头看)
@@ -149,7 +148,6 @@ class Settings:
             pool_size=_env_int("XUNCHA_POOL_SIZE", 10),
             pool_recycle_seconds=_env_int("XUNCHA_POOL_RECYCLE_SECONDS", 900),
             pool_ping_after_idle_seconds=float(os.environ.get("XUNCHA_POOL_PING_AFTER_IDLE_SECONDS", "5")),
-            statement_cache_size=_env_int("XUNCHA_STATEMENT_CACHE_SIZE", 100),
             queue_name=os.environ.get("XUNCHA_QUEUE_NAME", "xuncha:queue"),
             redis_prefix=os.environ.get("XUNCHA_REDIS_PREFIX", "xuncha"),
             edge=EdgeLimits.from_env(production=environment == "production"),
