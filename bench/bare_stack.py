@@ -45,7 +45,7 @@ from backend.identity.credentials import issue_access_token, verify_password
 from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
 from problem_bank.projection import COLUMNS, _projected
-from problem_bank.search import ProblemFilter, filtered, in_region, newest_first
+from problem_bank.search import ProblemFilter, filtered, in_region, newest_first, region_values
 from problem_bank.statistics import Breakdown, _tally, ranking_query, tally_query
 from problem_bank.models import Problem
 from problem_bank.taxonomy import load_taxonomy
@@ -87,16 +87,17 @@ SESSION = "INSERT INTO identity.session (id, user_id) VALUES ($1, $2)"
 NOTIFYING = {workflow.REQUEST_CLOSE_OUT.name: "ledger.close_out_requested", workflow.SEND_BACK.name: "ledger.sent_back"}
 
 
-def compiled(statement) -> tuple[str, list]:
-    """A SQLAlchemy statement as asyncpg's SQL and positional arguments."""
-    c = statement.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
-    return c.string, [c.params[name] for name in c.positiontup]
+def compiled(statement, values: dict | None = None) -> tuple[str, list]:
+    """A SQLAlchemy statement as asyncpg's SQL and positional arguments (`values`: those of its
+    parameters bound at execution)."""
+    state = statement.compile(dialect=DIALECT).construct_expanded_state(values)
+    return state.statement, [state.parameters[name] for name in state.positiontup]
 
 
 def cached_sql(key: tuple, build) -> tuple[str, list]:
-    """Compiled once per key (region, breakdown or case): the request path only runs it."""
+    """Built and compiled once per key (region, breakdown or case): the request path only runs it."""
     if key not in STATE["sql"]:
-        STATE["sql"][key] = compiled(build())
+        STATE["sql"][key] = build()
     return STATE["sql"][key]
 
 
@@ -238,7 +239,7 @@ class Query:
         breakdown = Breakdown(by.value)
 
         sql, arguments = cached_sql(("statistics", region_code, breakdown, today),
-                                    lambda: tally_query(region, STATE["no_filter"], breakdown, today))
+                                    lambda: compiled(tally_query(region.level, STATE["no_filter"], breakdown), region_values(region, today)))
         rows = await STATE["pool"].fetch(sql, *arguments)
         if breakdown is Breakdown.REGION:
             return [tally(r, STATE["names"].get(r["key"], r["key"])) for r in rows]
@@ -252,7 +253,7 @@ class Query:
         region = STATE["places"][region_code]
 
         sql, arguments = cached_sql(("ranking", region_code, first, today),
-                                    lambda: ranking_query(region, STATE["no_filter"], today, first))
+                                    lambda: compiled(ranking_query(region.level, STATE["no_filter"], first), region_values(region, today)))
         return [tally(r, r["name"]) for r in await STATE["pool"].fetch(sql, *arguments)]
 
     @strawberry.field
@@ -264,7 +265,7 @@ class Query:
 
         def build():
             query = select(Problem, Tenant.name.label("office_name")).join(Tenant, Tenant.code == Problem.tenant_code)
-            return filtered(query.where(in_region(region)), criteria, today).order_by(*newest_first()).limit(first + 1)
+            return compiled(filtered(query.where(in_region(region)), criteria, today).order_by(*newest_first()).limit(first + 1))
 
         sql, arguments = cached_sql(("search", region_code, criteria, first, today), build)
         rows = await STATE["pool"].fetch(sql, *arguments)

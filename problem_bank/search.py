@@ -3,28 +3,38 @@ first, with keyset cursors.
 
 Text matching is a substring match on the description (ILIKE), which is what a user means by
 a Chinese term such as 超编 or 借调. A term of two or more characters is first narrowed by the
-bigram index (migration 0005: the rows whose descriptions hold the term's first bigram)."""
+bigram index (migration 0005: the rows whose descriptions hold the term's first bigram).
+
+The statements are built once per shape (the region's level, the criteria, the page size) and
+the region's code, today's date and a cursor are bound when they run: building one of them and
+its cache key cost ~1 ms, more than running it, and the bank's readers ask the same few shapes
+for thousands of regions."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Text, and_, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Date, Select, String, Text, and_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import Problem
 from problem_bank.taxonomy import under
 from tenants.access import Place
+from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.registry import in_subtree
+from tenants.registry import subtree_column
 
 CLOSED = "已销号"
 MAX_TEXT_QUERY = 50
+# What a statement built once per shape leaves to its execution (`region_values`).
+REGION_CODE = bindparam("region_code", type_=String)
+TODAY = bindparam("today", type_=Date)
 
 
 @dataclass(frozen=True)
@@ -55,18 +65,33 @@ def bigrams(body: ColumnElement[str]) -> ColumnElement:
     return func.problem_bank.bigrams(body, type_=ARRAY(Text))
 
 
-def overdue(today: date, rows=Problem) -> ColumnElement[bool]:
-    """逾期, as the ledger derives it: still open past the deadline. `rows`: the bank's rows,
-    or a table of them counted (problem_bank.models, same column names)."""
+def overdue(today: date | ColumnElement, rows=Problem) -> ColumnElement[bool]:
+    """逾期, as the ledger derives it: still open past the deadline (today, or TODAY bound
+    later). `rows`: the bank's rows, or a table of them counted (problem_bank.models, same
+    column names)."""
     return and_(rows.state != CLOSED, rows.deadline < today)
 
 
 def in_region(region: Place, rows=Problem) -> ColumnElement[bool]:
     """The rows of `region` and everything below it."""
-    return in_subtree(region, province=rows.province_code, city=rows.city_code, code=rows.tenant_code)
+    return region_column(region.level, rows) == region.code
 
 
-def filtered(query: Select, criteria: ProblemFilter, today: date, rows=Problem) -> Select:
+def in_bound_region(level: Level, rows=Problem) -> ColumnElement[bool]:
+    """The rows of the region of `level` whose code REGION_CODE binds, and everything below it."""
+    return region_column(level, rows) == REGION_CODE
+
+
+def region_column(level: Level, rows=Problem) -> ColumnElement[str]:
+    return subtree_column(level, province=rows.province_code, city=rows.city_code, code=rows.tenant_code)
+
+
+def region_values(region: Place, today: date) -> dict:
+    """The values a statement built with `in_bound_region` and TODAY runs with."""
+    return {"region_code": region.code, "today": today}
+
+
+def filtered(query: Select, criteria: ProblemFilter, today: date | ColumnElement, rows=Problem) -> Select:
     """`query` narrowed to the criteria; on counted rows, only criteria their columns answer
     (problem_bank.statistics chooses)."""
     if criteria.text:
@@ -103,7 +128,8 @@ def _cursor(row) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([row.found_on.isoformat(), row.tenant_code, row.finding_id])).decode()
 
 
-def _after(cursor: str) -> object:
+def _after(cursor: str) -> dict:
+    """The values of `_AFTER` a cursor holds."""
     try:
         found_on, tenant_code, finding_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         found_on = date.fromisoformat(found_on)
@@ -111,9 +137,15 @@ def _after(cursor: str) -> object:
             raise ValueError(cursor)
     except (ValueError, TypeError, orjson.JSONDecodeError):
         raise DomainError("INVALID_CURSOR", "分页游标无效，请从第一页重新查询", field="after") from None
-    return or_(Problem.found_on < found_on,
-               and_(Problem.found_on == found_on, or_(Problem.tenant_code > tenant_code,
-                                                      and_(Problem.tenant_code == tenant_code, Problem.finding_id < finding_id))))
+    return {"after_found_on": found_on, "after_tenant": tenant_code, "after_finding": finding_id}
+
+
+# The rows after a cursor's, in `newest_first` order.
+_FOUND_ON, _TENANT, _FINDING = (bindparam("after_found_on", type_=Date), bindparam("after_tenant", type_=String),
+                                bindparam("after_finding", type_=BigInteger))
+_AFTER = or_(Problem.found_on < _FOUND_ON,
+             and_(Problem.found_on == _FOUND_ON, or_(Problem.tenant_code > _TENANT,
+                                                     and_(Problem.tenant_code == _TENANT, Problem.finding_id < _FINDING))))
 
 
 @dataclass(frozen=True)
@@ -126,14 +158,20 @@ async def search(
     connection: AsyncConnection, region: Place, criteria: ProblemFilter, *, first: int, after: str | None, today: date
 ) -> ProblemPage:
     """A page of the region's rows (the caller has checked the region may be read), newest found first."""
-    query = select(Problem, Tenant.name.label("office_name")).join(Tenant, Tenant.code == Problem.tenant_code)
-    query = filtered(query.where(in_region(region)), criteria, today)
-    if after is not None:
-        query = query.where(_after(after))
-    query = query.order_by(*newest_first()).limit(first + 1)
-    rows = (await connection.execute(query)).all()
+    values = region_values(region, today) | (_after(after) if after is not None else {})
+    rows = (await connection.execute(_search_query(region.level, criteria, first, after is not None), values)).all()
     more = len(rows) > first
     return ProblemPage(rows[:first], _cursor(rows[first - 1]) if more else None)
+
+
+@lru_cache(maxsize=1024)
+def _search_query(level: Level, criteria: ProblemFilter, first: int, paged: bool) -> Select:
+    """`search`'s statement per shape; one row more than asked says whether another page follows."""
+    query = select(Problem, Tenant.name.label("office_name")).join(Tenant, Tenant.code == Problem.tenant_code)
+    query = filtered(query.where(in_bound_region(level)), criteria, TODAY)
+    if paged:
+        query = query.where(_AFTER)
+    return query.order_by(*newest_first()).limit(first + 1)
 
 
 def highlight(description: str, term: str | None, width: int = 40) -> str:

@@ -11,20 +11,22 @@ unit type, month found. The overdue ranking lists the offices with most overdue 
 
 Each statistic reads the pre-counted rows (problem_bank.counts) when a counted table answers
 its breakdown and criteria, and the bank's rows otherwise (a text, round kinds, a period not in
-whole months, criteria on two dimensions): the same statement over either."""
+whole months, criteria on two dimensions): the same statement over either. Statements are
+built once per shape, the region and today bound when they run (as in problem_bank.search)."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import Integer, Numeric, Select, case, cast, func, literal, select
+from sqlalchemy import Integer, Numeric, Select, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.counts import counts_answering
 from problem_bank.models import Problem
-from problem_bank.search import CLOSED, ProblemFilter, filtered, in_region, overdue
+from problem_bank.search import CLOSED, REGION_CODE, TODAY, ProblemFilter, filtered, in_bound_region, overdue, region_values
 from problem_bank.taxonomy import ancestor
 from tenants.access import Place
 from tenants.divisions import Level
@@ -64,10 +66,10 @@ DIMENSION = {Breakdown.REGION: None, Breakdown.CATEGORY: "taxonomy_code", Breakd
              Breakdown.UNIT_TYPE: "unit_type", Breakdown.MONTH: "found_on"}
 
 
-def _group_key(rows, region: Place, breakdown: Breakdown):
+def _group_key(rows, level: Level, breakdown: Breakdown):
     if breakdown is Breakdown.REGION:
-        if region.level is Level.PROVINCE:
-            return case((rows.tenant_code == region.code, region.code), else_=func.coalesce(rows.city_code, rows.tenant_code))
+        if level is Level.PROVINCE:
+            return case((rows.tenant_code == REGION_CODE, REGION_CODE), else_=func.coalesce(rows.city_code, rows.tenant_code))
         return rows.tenant_code
     return {  # built on demand: a counted table has only its own dimension's column
         Breakdown.CATEGORY: lambda: ancestor(rows.taxonomy_code, "category"),
@@ -84,9 +86,9 @@ def _count(rows, condition=None):
     return func.coalesce(func.sum(rows.n) if condition is None else func.sum(rows.n).filter(condition), 0)
 
 
-def _measures(rows, today: date) -> list:
-    late = overdue(today, rows)
-    days_overdue = cast(literal(today) - rows.deadline, Integer)  # evaluated for late rows only (FILTER)
+def _measures(rows) -> list:
+    late = overdue(TODAY, rows)
+    days_overdue = cast(TODAY - rows.deadline, Integer)  # evaluated for late rows only (FILTER)
     if rows is not Problem:
         days_overdue = rows.n * days_overdue
     return [
@@ -108,11 +110,13 @@ def _source(by: str | None, criteria: ProblemFilter):
     return counts_answering(by, criteria) or Problem
 
 
-def tally_query(region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date) -> Select:
-    """The region's rows counted per breakdown key, in key order (from the counts where they answer)."""
+@lru_cache(maxsize=256)
+def tally_query(level: Level, criteria: ProblemFilter, breakdown: Breakdown) -> Select:
+    """The rows of a region of `level` counted per breakdown key, in key order (from the counts
+    where they answer); runs with `region_values`."""
     rows = _source(DIMENSION[breakdown], criteria)
-    key = _group_key(rows, region, breakdown).label("key")
-    query = filtered(select(key, *_measures(rows, today)).where(in_region(region, rows)), criteria, today, rows)
+    key = _group_key(rows, level, breakdown).label("key")
+    query = filtered(select(key, *_measures(rows)).where(in_bound_region(level, rows)), criteria, TODAY, rows)
     return query.group_by(key).order_by(key)
 
 
@@ -120,17 +124,20 @@ async def tallies(
     connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date
 ) -> list[Tally]:
     """`tally_query`'s answer (the caller checked the principal may read the region)."""
-    return [_tally(row) for row in await connection.execute(tally_query(region, criteria, breakdown, today))]
+    rows = await connection.execute(tally_query(region.level, criteria, breakdown), region_values(region, today))
+    return [_tally(row) for row in rows]
 
 
-def ranking_query(region: Place, criteria: ProblemFilter, today: date, limit: int) -> Select:
-    """The offices of the region with the most overdue findings, with their names (named
-    after ranking: grouping by the name too made the planner expect a group per row)."""
+@lru_cache(maxsize=256)
+def ranking_query(level: Level, criteria: ProblemFilter, limit: int) -> Select:
+    """The offices of a region of `level` with the most overdue findings, with their names
+    (named after ranking: grouping by the name too made the planner expect a group per row);
+    runs with `region_values`."""
     rows = _source(None, criteria)
     key = rows.tenant_code.label("key")
-    late = _count(rows, overdue(today, rows))
+    late = _count(rows, overdue(TODAY, rows))
     ranked = (
-        filtered(select(key, *_measures(rows, today)).where(in_region(region, rows)), criteria, today, rows)
+        filtered(select(key, *_measures(rows)).where(in_bound_region(level, rows)), criteria, TODAY, rows)
         .group_by(key).having(late > 0).order_by(late.desc(), key).limit(limit).subquery()
     )
     return select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
@@ -139,4 +146,5 @@ def ranking_query(region: Place, criteria: ProblemFilter, today: date, limit: in
 async def overdue_ranking(
     connection: AsyncConnection, region: Place, criteria: ProblemFilter, today: date, limit: int
 ) -> list[tuple[Tally, str]]:
-    return [(_tally(row), row.name) for row in await connection.execute(ranking_query(region, criteria, today, limit))]
+    rows = await connection.execute(ranking_query(region.level, criteria, limit), region_values(region, today))
+    return [(_tally(row), row.name) for row in rows]

@@ -97,7 +97,12 @@ def plan_tenant(
 def in_subtree(region: Place, *, province: ColumnElement, city: ColumnElement, code: ColumnElement) -> ColumnElement[bool]:
     """SQL: a row's tenant is `region` or below it, given the columns holding that tenant's
     province code, city code and own code."""
-    return {Level.PROVINCE: province, Level.CITY: city, Level.COUNTY: code}[region.level] == region.code
+    return subtree_column(region.level, province=province, city=city, code=code) == region.code
+
+
+def subtree_column(level: Level, *, province: ColumnElement, city: ColumnElement, code: ColumnElement) -> ColumnElement[str]:
+    """Of those columns, the one that holds the code of the row's region at `level`."""
+    return {Level.PROVINCE: province, Level.CITY: city, Level.COUNTY: code}[level]
 
 
 def place_of(row) -> Place:
