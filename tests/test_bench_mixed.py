@@ -68,6 +68,7 @@ async def test_request_cost_measures_each_kind_on_both_servers(runtime):
             plan = await plan_for(runtime, url, args, today, target)
             requests = Requests(plan, random.Random(1), 0, 1)
             async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-                for kind in MIX:
-                    figures = await measure_kind(client, requests, psutil.Process(server.pid), kind, 3)
-                    assert figures["p50_ms"] > 0 and figures["cpu_ms"] > 0, (target, kind, figures)
+                by_kind = {kind: await measure_kind(client, requests, psutil.Process(server.pid), kind, 3) for kind in MIX}
+        # The OS counts CPU time in clock ticks (10 ms): three quick requests may read as none.
+        assert all(f["p50_ms"] > 0 and f["cpu_ms"] >= 0 for f in by_kind.values()), (target, by_kind)
+        assert sum(f["cpu_ms"] for f in by_kind.values()) > 0, (target, by_kind)
