@@ -28,7 +28,7 @@ from tenants.access import Place
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.registry import subtree_column
+from tenants.registry import in_subtree, subtree_column
 
 CLOSED = "已销号"
 MAX_TEXT_QUERY = 50
@@ -74,16 +74,12 @@ def overdue(today: date | ColumnElement, rows=Problem) -> ColumnElement[bool]:
 
 def in_region(region: Place, rows=Problem) -> ColumnElement[bool]:
     """The rows of `region` and everything below it."""
-    return region_column(region.level, rows) == region.code
+    return in_subtree(region, province=rows.province_code, city=rows.city_code, code=rows.tenant_code)
 
 
 def in_bound_region(level: Level, rows=Problem) -> ColumnElement[bool]:
     """The rows of the region of `level` whose code REGION_CODE binds, and everything below it."""
-    return region_column(level, rows) == REGION_CODE
-
-
-def region_column(level: Level, rows=Problem) -> ColumnElement[str]:
-    return subtree_column(level, province=rows.province_code, city=rows.city_code, code=rows.tenant_code)
+    return subtree_column(level, province=rows.province_code, city=rows.city_code, code=rows.tenant_code) == REGION_CODE
 
 
 def region_values(region: Place, today: date) -> dict:

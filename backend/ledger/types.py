@@ -73,7 +73,8 @@ class Ledger:
     close_note: str | None
     closed_at: datetime | None
     version: int = strawberry.field(description="修改台账时须带上，用于发现并发修改")
-    # Relations (None until loaded: one left unloaded but selected is an error, never an empty answer).
+    # Relations, set by `load_relations` whenever the query selects them (history and extension
+    # requests left unset would be a GraphQL error, never an empty list).
     latest_progress: LedgerEvent | None = strawberry.field(default=None, description="最近一次整改进展")
     history: list[LedgerEvent] = strawberry.field(default=None, description="台账的全部记录，按时间先后")
     extension_requests: list[ExtensionRequest] = strawberry.field(default=None, description="延期申请，按提出先后")
