@@ -1,8 +1,9 @@
 """The relations of listed objects, one statement per relation (and tenant) whatever the page
-size: the rows of a finding's unit, round, ledger history, latest progress and extension
-requests (which backend/findings/types.py loads with the findings, for what the query
-selects), and per-request DataLoaders for the other types' relations (a unit's open warnings,
-a review's unit, leaders and problems, a case's findings and measures). Keys carry the tenant
+size: the rows of a finding's ledger history and extension requests (which
+backend/findings/types.py loads with the findings, for what the query selects; the unit, round
+and latest progress come joined to the finding's own row, backend/findings/joins.py), and
+per-request DataLoaders for the other types' relations (a unit's open warnings, a review's
+unit, leaders and problems, a case's findings and measures). Keys carry the tenant
 and the units the caller may see, which the resolver that produced the parent object has
 already worked out under the access policy.
 
@@ -16,15 +17,11 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from backend.db import any_of, child_array
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEvent
-from backend.ledger.workflow import REPORT_PROGRESS
-from backend.rounds.models import InspectionRound
-from backend.rounds.service import RoundView, round_views, with_units_and_team
 from backend.units.models import InspectedUnit
 from tenants.scoping import reading, tenant_reader
 
@@ -76,7 +73,7 @@ class EventView:
     evidence: list[AttachedFile]
 
 
-def _with_evidence(query: Select) -> Select:
+def with_evidence(query: Select) -> Select:
     """`query` (of events) with each event's evidence files, ordered by file name, as arrays."""
     def attached(column):
         return child_array(column, EventEvidence.event_id == LedgerEvent.id, EventEvidence.file_name, EventEvidence.sha256)
@@ -84,42 +81,25 @@ def _with_evidence(query: Select) -> Select:
 
 
 _UNITS = select(InspectedUnit).where(among(InspectedUnit.id))
-_ROUNDS = with_units_and_team(select(InspectionRound).where(among(InspectionRound.id)))
-_HISTORY = _with_evidence(select(LedgerEvent).where(among(LedgerEvent.finding_id)).order_by(LedgerEvent.id))
-_LATEST_PROGRESS = _with_evidence(
-    select(LedgerEvent)
-    .where(among(LedgerEvent.finding_id), LedgerEvent.action == REPORT_PROGRESS.name)
-    .order_by(LedgerEvent.finding_id, LedgerEvent.id.desc())
-    .ext(distinct_on(LedgerEvent.finding_id))
-)
+_HISTORY = with_evidence(select(LedgerEvent).where(among(LedgerEvent.finding_id)).order_by(LedgerEvent.id))
 _EXTENSION_REQUESTS = select(ExtensionRequest).where(among(ExtensionRequest.finding_id)).order_by(ExtensionRequest.id)
 
 
-async def _events(connection: AsyncConnection, query: Select, ids: list[int]) -> dict[int, list[EventView]]:
-    """finding id → its events (in `query`'s order) with their evidence files: one statement."""
-    events: dict[int, list[EventView]] = defaultdict(list)
-    for row in await connection.execute(query, {"ids": ids}):
-        files = [AttachedFile(sha256, name) for sha256, name in zip(row.file_hashes, row.file_names, strict=True)]
-        events[row.finding_id].append(EventView(row, files))
-    return events
+def event_view(row) -> EventView:
+    """An event from a row `with_evidence` built."""
+    return EventView(row, [AttachedFile(sha256, name) for sha256, name in zip(row.file_hashes, row.file_names, strict=True)])
 
 
 async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, object]:
     return {row.id: row for row in await connection.execute(_UNITS, {"ids": ids})}
 
 
-async def round_views_by_id(connection: AsyncConnection, ids: list[int], units: frozenset[int] | None) -> dict[int, RoundView]:
-    views = await round_views(connection, _ROUNDS, units, {"ids": ids})
-    return {view.row.id: view for view in views}
-
-
 async def history_views(connection: AsyncConnection, ids: list[int]) -> dict[int, list[EventView]]:
-    """finding id → its events, in order (absent when it has none)."""
-    return await _events(connection, _HISTORY, ids)
-
-
-async def latest_progress_views(connection: AsyncConnection, ids: list[int]) -> dict[int, EventView]:
-    return {finding_id: views[0] for finding_id, views in (await _events(connection, _LATEST_PROGRESS, ids)).items()}
+    """finding id → its events, in order, with their evidence files (absent when it has none)."""
+    events: dict[int, list[EventView]] = defaultdict(list)
+    for row in await connection.execute(_HISTORY, {"ids": ids}):
+        events[row.finding_id].append(event_view(row))
+    return events
 
 
 async def extension_request_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, list]:

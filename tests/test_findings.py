@@ -101,6 +101,8 @@ async def test_a_page_with_its_relations_costs_the_same_statements_for_1_or_50_f
             page = (await api.call(PAGE, county, f=50))["data"]["findings"]["items"]
         assert len(page) == 5 and all(f["ledger"]["latestProgress"]["note"] == "已启动整改" for f in page)
         assert len(small) == len(large), large
+        # The unit, round and latest progress come joined to the page; history and extension requests on their own.
+        assert sum("t431321." in statement for statement in large) == 3, large
         seen = (await api.call(PAGE, liaison, f=50))["data"]["findings"]["items"]
         assert [f["unitId"] for f in seen] == ["2", "2"]
         assert {tuple(f["round"]["unitIds"]) for f in seen} == {("2",)}  # a liaison sees only its unit of the round
@@ -115,15 +117,20 @@ query($f: ID!) {
     finding(tenantCode: "431321", id: $f) { ...Where ledger { extensionRequests { state } } } }"""
 
 
+LOG_WITH_RELATIONS = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) {
+    id unit { name } round { name } ledger { latestProgress { note } } } }"""
+
+
 async def test_relations_load_when_selected_through_fragments_aliases_or_a_mutation(runtime, county):
     """A finding's relations are loaded with it for what the query selects: fragments, inline
     fragments and aliases count, and a mutation's answer gets them the same way."""
     async with Api(runtime) as api:
-        logged = (await api.call(LOG, county, i=finding()))["data"]["logFinding"]
+        logged = (await api.call(LOG_WITH_RELATIONS, county, i=finding()))["data"]["logFinding"]
         moved = (await api.call(
             'mutation($f: ID!) { reportProgress(tenantCode: "431321", findingId: $f, version: 1, note: "已启动整改") {'
             ' unit { name } round { name } ledger { latestProgress { note } history { action } } } }', county, f=logged["id"]))
         data = (await api.call(RELATIONS_BY_FRAGMENT, county, f=logged["id"]))["data"]
+    assert logged["ledger"]["latestProgress"] is None and logged["unit"]["name"] and logged["round"]["name"]
     answered = moved["data"]["reportProgress"]
     assert answered["ledger"]["latestProgress"]["note"] == "已启动整改"
     assert [event["action"] for event in answered["ledger"]["history"]] == ["进展"]

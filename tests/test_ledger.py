@@ -14,6 +14,7 @@ from sqlalchemy import text
 from backend.audit.service import verify_chain
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
+from tests.test_statement_counts import counting_statements
 
 PDF = b"%PDF-1.7\n" + b"rectification report " * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -75,6 +76,30 @@ async def office(runtime, tmp_path) -> Office:
     }
     tokens = {name: await token_for(runtime, await add_user(runtime, f"sf.{name}", grant)) for name, grant in people.items()}
     return Office(runtime, tokens)
+
+
+FINDING_FIELDS = """id code roundId unitId taxonomyCode taxonomyName description evidenceSources severity fixedOnSpot foundOn
+    foundBy ledger { state deadline overdue responsibleUnit responsiblePerson measures closeNote closedAt version }"""
+
+
+async def test_a_change_answers_the_finding_as_a_read_shows_it_without_reading_it_again(office):
+    """With no relation selected, a change's answer is the locked row with the entry's columns as
+    the change returned them: what a read of the finding then shows, and no statement for it."""
+    steps = [("inspector", "reportProgress"), ("inspector", "requestCloseOut"), ("reviewer", "closeOut")]
+    async with Api(office.runtime) as api:
+        finding_id, version = await office.log(api, measures="清退超编人员", responsiblePerson="张三")
+        for who, name in steps:
+            mutation = act(name).replace(STATE, FINDING_FIELDS)
+            with counting_statements(office.runtime.engine) as statements:
+                moved = (await api.call(mutation, office.tokens[who], f=finding_id, v=version, n="整改说明"))["data"][name]
+            read = await api.call(f'query($f: ID!) {{ finding(tenantCode: "431321", id: $f) {{ {FINDING_FIELDS} }} }}',
+                                  office.tokens["inspector"], f=finding_id)
+            assert moved == read["data"]["finding"]
+            assert moved["ledger"]["version"] == version + 1
+            version = moved["ledger"]["version"]
+            reads = [s for s in statements if s.lstrip().startswith("SELECT") and "t431321.finding" in s]
+            assert len(reads) == 1, reads  # the lock
+    assert moved["ledger"]["state"] == "已销号" and moved["ledger"]["closeNote"] == "整改说明" and moved["ledger"]["closedAt"]
 
 
 async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_follow_up(office):

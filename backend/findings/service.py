@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.db import any_of, violated_constraint
+from backend.findings.joins import joined
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
 from backend.ledger.models import LedgerEntry
 from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
@@ -182,31 +183,37 @@ def _order(sort: FindingSort) -> list:
     return [sort.key.desc(), Finding.id.desc()]
 
 
-LISTED_COLUMNS = (
-    *Finding.__table__.columns, LedgerEntry.state, LedgerEntry.deadline, LedgerEntry.responsible_unit,
-    LedgerEntry.responsible_person, LedgerEntry.measures, LedgerEntry.close_note, LedgerEntry.closed_at,
-    LedgerEntry.version.label("ledger_version"),
+# The ledger entry's columns as a listed finding carries them (a ledger change returns the same).
+LISTED_LEDGER_COLUMNS = (
+    LedgerEntry.state, LedgerEntry.deadline, LedgerEntry.responsible_unit, LedgerEntry.responsible_person,
+    LedgerEntry.measures, LedgerEntry.close_note, LedgerEntry.closed_at, LedgerEntry.version.label("ledger_version"),
 )
+LISTED_COLUMNS = (*Finding.__table__.columns, *LISTED_LEDGER_COLUMNS)
 
 
 # Built once (building a statement costs more than running it); values are bound at execution.
 _LISTED = select(*LISTED_COLUMNS).join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
 _LISTED_IN_UNITS = _LISTED.where(any_of(Finding.unit_id, "units"))  # a liaison's: see `unit_parameters`
-_BY_ID = _LISTED.where(Finding.id == bindparam("finding_id"))
-_BY_ID_IN_UNITS = _LISTED_IN_UNITS.where(Finding.id == bindparam("finding_id"))
 
 
-def _listed(units: frozenset[int] | None) -> Select:
-    """Findings with their ledger entries (a liaison's, `units`, bound by `unit_parameters`)."""
-    return _LISTED if units is None else _LISTED_IN_UNITS
+def listed_query(in_units: bool) -> Select:
+    """Findings with their ledger entries (in_units: a liaison's, bound by `unit_parameters`)."""
+    return _LISTED_IN_UNITS if in_units else _LISTED
+
+
+@lru_cache(maxsize=64)
+def _by_id_query(in_units: bool, joins: frozenset[str]) -> Select:
+    return joined(listed_query(in_units), joins).where(Finding.id == bindparam("finding_id"))
 
 
 @lru_cache(maxsize=256)
-def _page_query(filter: FindingFilter, sort: FindingSort, first: int, after: bool, in_units: bool, today: date) -> Select:
+def _page_query(
+    filter: FindingFilter, sort: FindingSort, first: int, after: bool, in_units: bool, today: date, joins: frozenset[str]
+) -> Select:
     """A page's statement, built once per shape; the cursor and the units are bound at execution.
     One row more than asked says whether another page follows."""
-    query = filter.apply(_LISTED_IN_UNITS if in_units else _LISTED, today).order_by(*_order(sort)).limit(first + 1)
-    return query.where(_after(sort)) if after else query
+    query = filter.apply(listed_query(in_units), today).order_by(*_order(sort)).limit(first + 1)
+    return joined(query.where(_after(sort)) if after else query, joins)
 
 
 def unit_parameters(units: frozenset[int] | None) -> dict:
@@ -217,10 +224,12 @@ def unit_parameters(units: frozenset[int] | None) -> dict:
 @dataclass(frozen=True)
 class Listed:
     """Finding rows, the units the caller sees (None: all; a liaison's relations are limited
-    to them) and the cursor of the next page (None: no more)."""
+    to them), the one-to-one relations joined to the rows (backend/findings/joins.py) and the
+    cursor of the next page (None: no more)."""
 
     rows: list
     units: frozenset[int] | None
+    joins: frozenset[str] = frozenset()
     next_cursor: str | None = None
 
 
@@ -228,29 +237,35 @@ class FindingService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def log(self, principal: Principal, tenant_code: str, data: FindingData, request_id: str | None) -> Listed:
+    async def log(
+        self, principal: Principal, tenant_code: str, data: FindingData, request_id: str | None, *,
+        joins: frozenset[str] = frozenset(),
+    ) -> Listed:
         """The finding and its ledger entry (挂号, or 已销号 at once when fixed on the spot),
         with one audit entry, in one transaction."""
         place = await readable_place(self.engine, principal, tenant_code)
         require_write(principal, place, FINDING_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             finding_id = await insert_finding(connection, tenant_code, data, principal.username, request_id)
-        return await self.get(principal, tenant_code, finding_id, place=place)
+        return await self.get(principal, tenant_code, finding_id, place=place, joins=joins)
 
-    async def get(self, principal: Principal, tenant_code: str, finding_id: int, *, place: Place | None = None) -> Listed:
+    async def get(
+        self, principal: Principal, tenant_code: str, finding_id: int, *, joins: frozenset[str] = frozenset(),
+        place: Place | None = None,
+    ) -> Listed:
         place = place or await readable_place(self.engine, principal, tenant_code)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return await listed_finding(connection, finding_id, visible_units(principal, place))
+            return await listed_finding(connection, finding_id, visible_units(principal, place), joins)
 
     async def page(
         self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, first: int,
-        after: str | None, today: date,
+        after: str | None, today: date, joins: frozenset[str] = frozenset(),
     ) -> Listed:
-        """A page of findings with their ledger entries in one statement. A liaison sees only
-        its unit's findings."""
+        """A page of findings with their ledger entries and `joins` in one statement. A liaison
+        sees only its unit's findings."""
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)
-        query = _page_query(filter, sort, first, after is not None, units is not None, today)
+        query = _page_query(filter, sort, first, after is not None, units is not None, today, joins)
         parameters = unit_parameters(units)
         if after is not None:
             parameters["after_key"], parameters["after_id"] = decode_cursor(sort, after)
@@ -258,7 +273,7 @@ class FindingService:
             rows = (await connection.execute(query, parameters)).all()
         more = len(rows) > first
         rows = rows[:first]
-        return Listed(rows, units, encode_cursor(sort, rows[-1]) if more else None)
+        return Listed(rows, units, joins, encode_cursor(sort, rows[-1]) if more else None)
 
     async def export_rows(
         self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
@@ -267,7 +282,7 @@ class FindingService:
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)
         query = (
-            _listed(units)
+            listed_query(units is not None)
             .add_columns(InspectedUnit.name.label("unit_name"), InspectionRound.name.label("round_name"))
             .join(InspectedUnit, InspectedUnit.id == Finding.unit_id)
             .join(InspectionRound, InspectionRound.id == Finding.round_id)
@@ -282,18 +297,20 @@ class FindingService:
     async def count(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, today: date) -> int:
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)
-        query = filter.apply(_listed(units).with_only_columns(func.count()), today)
+        query = filter.apply(listed_query(units is not None).with_only_columns(func.count()), today)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return (await connection.execute(query, unit_parameters(units))).scalar_one()
 
 
-async def listed_finding(connection: AsyncConnection, finding_id: int, units: frozenset[int] | None) -> Listed:
-    """One finding with its ledger entry, if it is among `units` (None: any); NOT_FOUND otherwise."""
-    query = _BY_ID if units is None else _BY_ID_IN_UNITS
+async def listed_finding(
+    connection: AsyncConnection, finding_id: int, units: frozenset[int] | None, joins: frozenset[str] = frozenset()
+) -> Listed:
+    """One finding with its ledger entry and `joins`, if it is among `units` (None: any); NOT_FOUND otherwise."""
+    query = _by_id_query(units is not None, joins)
     row = (await connection.execute(query, {"finding_id": finding_id, **unit_parameters(units)})).one_or_none()
     if row is None:
         raise not_found()
-    return Listed([row], units)
+    return Listed([row], units, joins)
 
 
 async def insert_finding(

@@ -25,9 +25,11 @@ from backend.findings.service import (
     check_finding,
 )
 from backend.ids import optional_id, parse_id
-from backend.ledger.types import Ledger, extension_requests_by_finding, history_by_finding, latest_progress_by_finding
+from backend.findings.joins import LATEST_PROGRESS, ROUND, UNIT, Joined
+from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_finding, history_by_finding
 from backend.ledger.workflow import LEDGER_STATES, is_overdue
-from backend.loaders import Fetch, round_views_by_id, unit_rows
+from backend.loaders import Fetch, event_view, unit_rows
+from backend.rounds.service import round_view
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.units.types import Unit
@@ -52,7 +54,7 @@ class Finding:
     found_on: date
     found_by: str
     ledger: Ledger
-    # Relations (None until loaded by `load_relations`).
+    # Relations (None until set by `findings_of`).
     unit: Unit = strawberry.field(default=None, description="被检查单位")
     round: Round = strawberry.field(default=None, description="所属轮次")
 
@@ -77,54 +79,85 @@ async def units_by_id(connection: AsyncConnection, tenant_code: str, ids: list[i
     return {unit: Unit.from_row(row, tenant_code) for unit, row in (await unit_rows(connection, ids)).items()}
 
 
-async def rounds_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Round]:
-    return {round_: Round.from_view(view) for round_, view in (await round_views_by_id(connection, ids, units)).items()}
-
-
 @dataclass(frozen=True)
-class Relation:
-    """A relation of a finding: where the query selects it, how a batch of it is fetched (by
-    the ids `key_of` gives), and which attribute of which object takes the value."""
+class JoinedRelation:
+    """A one-to-one relation of a finding, read joined to its row (backend/findings/joins.py):
+    where the query selects it, the join's name, how its value is built from its columns (the
+    tenant code and the units the caller sees at hand), and which attribute of which object takes it."""
 
     path: str
-    fetch: Fetch
-    key_of: Callable[[Finding], int]
+    join: str
+    build: Callable[[Joined, str, frozenset[int] | None], object]
     owner_of: Callable[[Finding], object]
     attribute: str
 
 
-RELATIONS = (
-    Relation("unit", units_by_id, lambda f: int(f.unit_id), lambda f: f, "unit"),
-    Relation("round", rounds_by_id, lambda f: int(f.round_id), lambda f: f, "round"),
-    Relation("ledger.latestProgress", latest_progress_by_finding, lambda f: int(f.id), lambda f: f.ledger, "latest_progress"),
-    Relation("ledger.history", history_by_finding, lambda f: int(f.id), lambda f: f.ledger, "history"),
-    Relation("ledger.extensionRequests", extension_requests_by_finding, lambda f: int(f.id), lambda f: f.ledger, "extension_requests"),
+@dataclass(frozen=True)
+class FetchedRelation:
+    """A relation of a finding's ledger entry with many rows per finding, fetched for a batch of
+    findings by their ids: where the query selects it, the fetch, and the Ledger attribute it sets."""
+
+    path: str
+    fetch: Fetch
+    attribute: str
+
+
+JOINED = (
+    JoinedRelation(UNIT, UNIT, lambda columns, tenant_code, units: Unit.from_row(columns, tenant_code), lambda f: f, "unit"),
+    JoinedRelation(ROUND, ROUND, lambda columns, tenant_code, units: Round.from_view(round_view(columns, units)), lambda f: f, "round"),
+    JoinedRelation(
+        "ledger.latestProgress", LATEST_PROGRESS,
+        lambda columns, tenant_code, units: None if columns.id is None else LedgerEvent.from_view(event_view(columns), tenant_code),
+        lambda f: f.ledger, "latest_progress",
+    ),
+)
+FETCHED = (
+    FetchedRelation("ledger.history", history_by_finding, "history"),
+    FetchedRelation("ledger.extensionRequests", extension_requests_by_finding, "extension_requests"),
 )
 
 
-async def load_relations(
-    info: Info[Context, None], findings: list[Finding], tenant_code: str, units: frozenset[int] | None, under: str = "",
-) -> list[Finding]:
-    """Load the relations the query selects (below the resolver's field, at `under`) for all
-    `findings` at once: one statement per relation, on one connection. Plain attributes
-    rather than a resolver per relation and finding: strawberry's resolver call costs ~20 µs,
-    and a page of 50 with three relations made 150 of them."""
-    paths = selected_paths(info.selected_fields[0].selections)
-    chosen = [relation for relation in RELATIONS if under + relation.path in paths]
-    if chosen and findings:
+def _selected(info: Info[Context, None]) -> set[str]:
+    return selected_paths(info.selected_fields[0].selections)
+
+
+def joined_relations(info: Info[Context, None], under: str = "") -> frozenset[str]:
+    """The joins (backend/findings/joins.py) the query's selection needs, for findings at `under`
+    below the resolver's field."""
+    paths = _selected(info)
+    return frozenset(relation.join for relation in JOINED if under + relation.path in paths)
+
+
+async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: str, under: str = "") -> list[Finding]:
+    """The findings of `listed` with the relations the query selects (below the resolver's field,
+    at `under`): the joined ones from the rows, each fetched one in one statement for them all.
+    Plain attributes rather than a resolver per relation and finding: strawberry's resolver call
+    costs ~20 µs, and a page of 50 with three relations made 150 of them."""
+    today, taxonomy = office_today(), await info.context.runtime.taxonomy()
+    joined = [relation for relation in JOINED if relation.join in listed.joins]
+    items = []
+    for row in listed.rows:
+        finding = Finding.from_row(row, today, taxonomy)
+        for relation in joined:
+            value = relation.build(Joined(row, relation.join), tenant_code, listed.units)
+            setattr(relation.owner_of(finding), relation.attribute, value)
+        items.append(finding)
+    paths = _selected(info)
+    fetched = [relation for relation in FETCHED if under + relation.path in paths]
+    if fetched and items:
+        ids = sorted(int(finding.id) for finding in items)
         async with tenant_reader(info.context.runtime.engine, tenant_code).connect() as connection:
-            for relation in chosen:
-                values = await relation.fetch(connection, tenant_code, sorted({relation.key_of(f) for f in findings}), units)
-                for finding in findings:
-                    setattr(relation.owner_of(finding), relation.attribute, values.get(relation.key_of(finding)))
-    return findings
+            for relation in fetched:
+                values = await relation.fetch(connection, tenant_code, ids, listed.units)
+                for finding in items:
+                    setattr(finding.ledger, relation.attribute, values.get(int(finding.id)))
+    return items
 
 
 async def one_finding(info: Info[Context, None], listed: Listed, tenant_code: str) -> Finding:
-    """The finding a query or mutation answers with, its selected relations loaded."""
-    taxonomy = await info.context.runtime.taxonomy()
-    finding = Finding.from_row(listed.rows[0], office_today(), taxonomy)
-    return (await load_relations(info, [finding], tenant_code, listed.units))[0]
+    """The finding a query or mutation answers with, its selected relations loaded (`listed`
+    read with `joined_relations(info)`)."""
+    return (await findings_of(info, listed, tenant_code))[0]
 
 
 @strawberry.enum(description="排序：NEWEST 登记时间新的在前；DEADLINE 整改期限近的在前；FOUND_ON 发现日期新的在前")
@@ -214,15 +247,12 @@ class FindingQuery:
         tenant_code = check_code(tenant_code, field="tenantCode")
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or FindingFilterInput()).to_filter(taxonomy)
-        today = office_today()
         page = await findings(info).page(
             principal, tenant_code, filter=criteria, sort=FindingSort(order.value), first=page_size(info, first),
-            after=after, today=today,
+            after=after, today=office_today(), joins=joined_relations(info, under="items."),
         )
-        items = [Finding.from_row(row, today, taxonomy) for row in page.rows]
-        await load_relations(info, items, tenant_code, page.units, under="items.")
         return FindingPage(
-            items=items, next_cursor=page.next_cursor,
+            items=await findings_of(info, page, tenant_code, under="items."), next_cursor=page.next_cursor,
             principal=principal, tenant_code=tenant_code, filter=criteria,
         )
 
@@ -230,7 +260,8 @@ class FindingQuery:
     async def finding(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Finding:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        return await one_finding(info, await findings(info).get(principal, tenant_code, parse_id(id, "id")), tenant_code)
+        listed = await findings(info).get(principal, tenant_code, parse_id(id, "id"), joins=joined_relations(info))
+        return await one_finding(info, listed, tenant_code)
 
 
 @strawberry.type
@@ -247,7 +278,8 @@ class FindingMutation:
             close_note=input.close_note, today=office_today(), taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
             tenant_code=tenant_code,
         )
-        return await one_finding(info, await findings(info).log(principal, tenant_code, data, info.context.request_id), tenant_code)
+        listed = await findings(info).log(principal, tenant_code, data, info.context.request_id, joins=joined_relations(info))
+        return await one_finding(info, listed, tenant_code)
 
     @strawberry.mutation(
         description="从 Excel 模板导入问题（管理员、检查员）：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，"

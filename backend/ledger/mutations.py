@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.evidence.store import file_type, is_sha256
-from backend.findings.types import Finding, one_finding
+from backend.findings.types import Finding, joined_relations, one_finding
 from backend.ids import parse_id
 from backend.ledger import workflow
 from backend.ledger.service import Attachment, LedgerService, PlanChange
@@ -56,6 +56,7 @@ async def _transition(
     listed = await ledger(info).act(
         principal, tenant_code, finding, version, action, note=clean_text(note, "note", required=False),
         attachments=_attachments(evidence or []), request_id=info.context.request_id, now=datetime.now(timezone.utc),
+        joins=joined_relations(info),
     )
     return await one_finding(info, listed, tenant_code)
 
@@ -106,7 +107,9 @@ class LedgerMutation:
             responsible_person=clean_name(input.responsible_person, field="responsiblePerson") if input.responsible_person else None,
             measures=clean_text(input.measures, "measures", required=False),
         )
-        listed = await ledger(info).update_plan(principal, tenant_code, finding, version, change, info.context.request_id)
+        listed = await ledger(info).update_plan(
+            principal, tenant_code, finding, version, change, info.context.request_id, joins=joined_relations(info)
+        )
         return await one_finding(info, listed, tenant_code)
 
     @strawberry.mutation(description="设定整改期限（检查员、管理员；仅在挂号状态，之后须走延期申请）")
@@ -116,7 +119,9 @@ class LedgerMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         finding = parse_id(finding_id, "findingId")
-        listed = await ledger(info).set_deadline(principal, tenant_code, finding, version, deadline, info.context.request_id)
+        listed = await ledger(info).set_deadline(
+            principal, tenant_code, finding, version, deadline, info.context.request_id, joins=joined_relations(info)
+        )
         return await one_finding(info, listed, tenant_code)
 
     @strawberry.mutation(description="申请延长整改期限（联络员、检查员、管理员），须经审核员批准")
@@ -129,7 +134,7 @@ class LedgerMutation:
         finding = parse_id(finding_id, "findingId")
         listed = await ledger(info).request_extension(
             principal, tenant_code, finding, version, deadline, clean_text(reason, "reason", required=True),
-            info.context.request_id,
+            info.context.request_id, joins=joined_relations(info),
         )
         return await one_finding(info, listed, tenant_code)
 
@@ -141,6 +146,6 @@ class LedgerMutation:
         tenant_code = check_code(tenant_code, field="tenantCode")
         listed = await ledger(info).decide_extension(
             principal, tenant_code, parse_id(extension_id, "extensionId"), approve,
-            clean_text(note, "note", required=False), info.context.request_id,
+            clean_text(note, "note", required=False), info.context.request_id, joins=joined_relations(info),
         )
         return await one_finding(info, listed, tenant_code)

@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.db import any_of, violated_constraint
+from backend.db import violated_constraint
 from backend.evidence.models import EvidenceFile
 from backend.findings.models import Finding
-from backend.findings.service import Listed, listed_finding, unit_parameters
+from backend.findings.service import LISTED_LEDGER_COLUMNS, Listed, listed_finding, listed_query, unit_parameters
 from backend.ledger import workflow
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.ledger.workflow import Action
@@ -36,30 +37,33 @@ class Attachment:
     file_name: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Locked:
     connection: AsyncConnection
-    entry: Row  # the ledger entry's columns and the finding's found_on, finding_code and unit_id
+    entry: Row  # the finding as listed (backend/findings/service.py) and its ledger entry's id, `entry_id`
     units: frozenset[int] | None  # what the caller sees (a liaison: its unit's findings)
+    changed: Row | None = None  # the entry's listed columns as the change left them (`_BUMP`)
 
-    async def finding_now(self) -> Listed:
-        """The finding as the change leaves it, read in the change's transaction: the answer
-        needs no connection of its own."""
-        return await listed_finding(self.connection, self.entry.finding_id, self.units)
+    async def finding_now(self, joins: frozenset[str]) -> Listed:
+        """The finding as the change leaves it: the locked row with the changed entry's columns,
+        or, to join relations to it (backend/findings/joins.py), read again in the change's
+        transaction."""
+        if joins:
+            return await listed_finding(self.connection, self.entry.id, self.units, joins)
+        return Listed([SimpleNamespace(**{**self.entry._mapping, **self.changed._mapping})], self.units)
 
 
-# The entry, locked, with the finding's found_on, code and unit; a liaison's only among its units.
-_LOCK_ENTRY = (
-    select(LedgerEntry, Finding.found_on, Finding.code.label("finding_code"), Finding.unit_id)
-    .join(Finding, Finding.id == LedgerEntry.finding_id)
-    .where(LedgerEntry.finding_id == bindparam("finding_id")).with_for_update(of=LedgerEntry)
-)
-_LOCK_ENTRY_IN_UNITS = _LOCK_ENTRY.where(any_of(Finding.unit_id, "units"))
+# The finding with its ledger entry, the entry locked; a liaison's only among its units.
+_LOCK_ENTRY = {
+    in_units: listed_query(in_units).add_columns(LedgerEntry.id.label("entry_id"))
+    .where(Finding.id == bindparam("finding_id")).with_for_update(of=LedgerEntry)
+    for in_units in (False, True)
+}
 _NEW_EVENT = insert(LedgerEvent).returning(LedgerEvent.id)
 # The entry's next version; the columns a change sets come as parameters of the execution.
 _BUMP = (
     update(LedgerEntry).where(LedgerEntry.id == bindparam("entry_id")).values(version=LedgerEntry.version + 1)
-    .returning(LedgerEntry)
+    .returning(*LISTED_LEDGER_COLUMNS)
 )
 
 # The ledger actions that notify someone, and as what (backend/notifications/events.py says whom).
@@ -82,7 +86,7 @@ class PlanChange:
 
 def _snapshot(entry) -> dict:
     return {"state": entry.state, "deadline": entry.deadline.isoformat(), "responsible_unit": entry.responsible_unit,
-            "responsible_person": entry.responsible_person, "measures": entry.measures, "version": entry.version}
+            "responsible_person": entry.responsible_person, "measures": entry.measures, "version": entry.ledger_version}
 
 
 class LedgerService:
@@ -93,6 +97,7 @@ class LedgerService:
     async def act(
         self, principal: Principal, tenant_code: str, finding_id: int, version: int, action: Action, *,
         note: str | None, attachments: list[Attachment] = (), request_id: str | None, now: datetime,
+        joins: frozenset[str] = frozenset(),
     ) -> Listed:
         """A state transition (进展, 申请销号, 销号, 退回, 回头看); the finding as it now stands."""
         async with self._locked(principal, tenant_code, finding_id, version, action, note) as locked:
@@ -105,30 +110,32 @@ class LedgerService:
                 values |= {"closed_at": None}
             event_id = await self._record(locked, principal, tenant_code, action, note, values, request_id)
             await self._attach(locked, principal, event_id, attachments)
-            return await locked.finding_now()
+            return await locked.finding_now(joins)
 
     async def update_plan(
-        self, principal: Principal, tenant_code: str, finding_id: int, version: int, change: PlanChange, request_id: str | None
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int, change: PlanChange, request_id: str | None,
+        *, joins: frozenset[str] = frozenset(),
     ) -> Listed:
         values = {k: v for k, v in vars(change).items() if v is not None}
         if not values:
             raise DomainError("NOTHING_TO_CHANGE", "没有要修改的内容", field="input")
         async with self._locked(principal, tenant_code, finding_id, version, workflow.UPDATE_PLAN, None) as locked:
             await self._record(locked, principal, tenant_code, workflow.UPDATE_PLAN, None, values, request_id)
-            return await locked.finding_now()
+            return await locked.finding_now(joins)
 
     async def set_deadline(
-        self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, request_id: str | None
+        self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, request_id: str | None,
+        *, joins: frozenset[str] = frozenset(),
     ) -> Listed:
         async with self._locked(principal, tenant_code, finding_id, version, workflow.SET_DEADLINE, None) as locked:
             if deadline < locked.entry.found_on:
                 raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
             await self._record(locked, principal, tenant_code, workflow.SET_DEADLINE, None, {"deadline": deadline}, request_id)
-            return await locked.finding_now()
+            return await locked.finding_now(joins)
 
     async def request_extension(
         self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, reason: str | None,
-        request_id: str | None,
+        request_id: str | None, *, joins: frozenset[str] = frozenset(),
     ) -> Listed:
         async with self._locked(principal, tenant_code, finding_id, version, workflow.REQUEST_EXTENSION, reason) as locked:
             if deadline <= locked.entry.deadline:
@@ -144,10 +151,11 @@ class LedgerService:
                 raise DomainError("EXTENSION_PENDING", "该问题已有待审批的延期申请", field="findingId") from None
             await self._record(locked, principal, tenant_code, workflow.REQUEST_EXTENSION,
                                f"申请延期至 {deadline.isoformat()}：{reason}", {}, request_id)
-            return await locked.finding_now()
+            return await locked.finding_now(joins)
 
     async def decide_extension(
-        self, principal: Principal, tenant_code: str, extension_id: int, approve: bool, note: str | None, request_id: str | None
+        self, principal: Principal, tenant_code: str, extension_id: int, approve: bool, note: str | None, request_id: str | None,
+        *, joins: frozenset[str] = frozenset(),
     ) -> Listed:
         """Approve (the deadline moves) or reject a pending extension request; the finding as it now stands."""
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
@@ -171,7 +179,7 @@ class LedgerService:
                 raise DomainError("ALREADY_DECIDED", "该延期申请已经审批过了", field="extensionId")
             values = {"deadline": request.requested_deadline} if approve else {}
             await self._record(locked, principal, tenant_code, action, note, values, request_id)
-            return await locked.finding_now()
+            return await locked.finding_now(joins)
 
     @asynccontextmanager
     async def _locked(
@@ -186,12 +194,12 @@ class LedgerService:
             raise DomainError("INVALID_TEXT", f"{action.name}须写明说明或理由", field="note")
         units = visible_units(principal, place)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            query = _LOCK_ENTRY if units is None else _LOCK_ENTRY_IN_UNITS
+            query = _LOCK_ENTRY[units is not None]
             entry = (await connection.execute(query, {"finding_id": finding_id, **unit_parameters(units)})).one_or_none()
             if entry is None:
                 raise not_found()
-            if version is not None and entry.version != version:
-                raise DomainError("STALE_VERSION", f"该台账已被他人更新（当前版本 {entry.version}），请刷新后重试", field="version")
+            if version is not None and entry.ledger_version != version:
+                raise DomainError("STALE_VERSION", f"该台账已被他人更新（当前版本 {entry.ledger_version}），请刷新后重试", field="version")
             if entry.state not in action.from_states:
                 raise DomainError("INVALID_TRANSITION", f"台账当前状态为“{entry.state}”，不能{action.name}", field="findingId")
             yield Locked(connection, entry, units)
@@ -203,21 +211,21 @@ class LedgerService:
         """Apply `values` to the entry (bumping its version) and to its problem-bank row; write the
         history event and the audit entry."""
         entry = locked.entry
-        after = (await locked.connection.execute(_BUMP, {**values, "entry_id": entry.id})).one()
-        await project(locked.connection, tenant_code, finding_ids=[entry.finding_id])
+        locked.changed = after = (await locked.connection.execute(_BUMP, {**values, "entry_id": entry.entry_id})).one()
+        await project(locked.connection, tenant_code, finding_ids=[entry.id])
         event_id = (
             await locked.connection.execute(_NEW_EVENT, {
-                "finding_id": entry.finding_id, "action": action.name, "from_state": entry.state, "to_state": after.state,
+                "finding_id": entry.id, "action": action.name, "from_state": entry.state, "to_state": after.state,
                 "note": note, "actor": principal.username,
             })
         ).scalar_one()
         await record_audit(
             locked.connection, tenant_code, actor=principal.username, action=f"ledger.{action.name}", entity="ledger_entry",
-            entity_id=str(entry.finding_id), before=_snapshot(entry), after={**_snapshot(after), "note": note},
+            entity_id=str(entry.id), before=_snapshot(entry), after={**_snapshot(after), "note": note},
             request_id=request_id,
         )
         if action in NOTIFYING:
-            payload = {"finding_id": entry.finding_id, "finding_code": entry.finding_code, "unit_id": entry.unit_id, "note": note}
+            payload = {"finding_id": entry.id, "finding_code": entry.code, "unit_id": entry.unit_id, "note": note}
             if action in (workflow.APPROVE_EXTENSION, workflow.REJECT_EXTENSION):
                 payload["decision"] = "已批准" if action is workflow.APPROVE_EXTENSION else "未获批准"
             await emit(locked.connection, tenant_code, NOTIFYING[action], payload)

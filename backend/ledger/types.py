@@ -1,6 +1,6 @@
 """GraphQL object types of the rectification ledger (整改台账): the entry, its history and
 its extension requests. The relations are loaded with the finding, for what the query selects
-(backend/findings/types.py, `load_relations`)."""
+(backend/findings/types.py, `findings_of`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date, datetime
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend.loaders import EventView, extension_request_rows, history_views, latest_progress_views
+from backend.loaders import EventView, extension_request_rows, history_views
 
 
 @strawberry.type(description="进展或审核所附的佐证材料；url 供有权查看该问题的人下载")
@@ -73,16 +73,11 @@ class Ledger:
     close_note: str | None
     closed_at: datetime | None
     version: int = strawberry.field(description="修改台账时须带上，用于发现并发修改")
-    # Relations, set by `load_relations` whenever the query selects them (history and extension
+    # Relations, set by `findings_of` whenever the query selects them (history and extension
     # requests left unset would be a GraphQL error, never an empty list).
     latest_progress: LedgerEvent | None = strawberry.field(default=None, description="最近一次整改进展")
     history: list[LedgerEvent] = strawberry.field(default=None, description="台账的全部记录，按时间先后")
     extension_requests: list[ExtensionRequest] = strawberry.field(default=None, description="延期申请，按提出先后")
-
-
-async def latest_progress_by_finding(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
-    views = await latest_progress_views(connection, ids)
-    return {finding: LedgerEvent.from_view(view, tenant_code) for finding, view in views.items()}
 
 
 async def history_by_finding(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
