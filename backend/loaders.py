@@ -1,10 +1,10 @@
 """The relations of listed objects, one statement per relation (and tenant) whatever the page
-size: the rows of a finding's ledger history and extension requests (which
-backend/findings/types.py loads with the findings, for what the query selects; the unit, round
-and latest progress come joined to the finding's own row, backend/findings/joins.py), and
-per-request DataLoaders for the other types' relations (a unit's open warnings, a review's
-unit, leaders and problems, a case's findings and measures). Keys carry the tenant
-and the units the caller may see, which the resolver that produced the parent object has
+size: the rows of a finding's unit, round, ledger history and extension requests (which
+backend/findings/types.py loads with the findings, for what the query selects; the latest
+progress comes joined to the finding's own row, backend/findings/joins.py), and per-request
+DataLoaders for the other types' relations (a unit's open warnings, a review's unit, leaders
+and problems, a case's findings and measures). Keys carry the tenant and the units the caller
+may see, which the resolver that produced the parent object has
 already worked out under the access policy.
 
 The GraphQL types pass a fetch function that turns these rows into their objects, and their
@@ -22,6 +22,8 @@ from strawberry.dataloader import DataLoader
 
 from backend.db import any_of, child_array
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEvent
+from backend.rounds.models import InspectionRound
+from backend.rounds.service import RoundView, round_views, with_units_and_team
 from backend.units.models import InspectedUnit
 from tenants.scoping import reading, tenant_reader
 
@@ -81,6 +83,7 @@ def with_evidence(query: Select) -> Select:
 
 
 _UNITS = select(InspectedUnit).where(among(InspectedUnit.id))
+_ROUNDS = with_units_and_team(select(InspectionRound).where(among(InspectionRound.id)))
 _HISTORY = with_evidence(select(LedgerEvent).where(among(LedgerEvent.finding_id)).order_by(LedgerEvent.id))
 _EXTENSION_REQUESTS = select(ExtensionRequest).where(among(ExtensionRequest.finding_id)).order_by(ExtensionRequest.id)
 
@@ -92,6 +95,11 @@ def event_view(row) -> EventView:
 
 async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, object]:
     return {row.id: row for row in await connection.execute(_UNITS, {"ids": ids})}
+
+
+async def round_views_by_id(connection: AsyncConnection, ids: list[int], units: frozenset[int] | None) -> dict[int, RoundView]:
+    views = await round_views(connection, _ROUNDS, units, {"ids": ids})
+    return {view.row.id: view for view in views}
 
 
 async def history_views(connection: AsyncConnection, ids: list[int]) -> dict[int, list[EventView]]:

@@ -25,11 +25,10 @@ from backend.findings.service import (
     check_finding,
 )
 from backend.ids import optional_id, parse_id
-from backend.findings.joins import LATEST_PROGRESS, ROUND, UNIT, Joined
+from backend.findings.joins import LATEST_PROGRESS, Joined
 from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_finding, history_by_finding
 from backend.ledger.workflow import LEDGER_STATES, is_overdue
-from backend.loaders import Fetch, event_view, unit_rows
-from backend.rounds.service import round_view
+from backend.loaders import Fetch, event_view, round_views_by_id, unit_rows
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.units.types import Unit
@@ -79,41 +78,47 @@ async def units_by_id(connection: AsyncConnection, tenant_code: str, ids: list[i
     return {unit: Unit.from_row(row, tenant_code) for unit, row in (await unit_rows(connection, ids)).items()}
 
 
+async def rounds_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Round]:
+    return {round_: Round.from_view(view) for round_, view in (await round_views_by_id(connection, ids, units)).items()}
+
+
 @dataclass(frozen=True)
 class JoinedRelation:
-    """A one-to-one relation of a finding, read joined to its row (backend/findings/joins.py):
-    where the query selects it, the join's name, how its value is built from its columns (the
-    tenant code and the units the caller sees at hand), and which attribute of which object takes it."""
+    """A relation with one row per finding, read joined to its row (backend/findings/joins.py):
+    where the query selects it, the join's name, how its value is built from its columns (and
+    the tenant code), and which attribute of which object takes it."""
 
     path: str
     join: str
-    build: Callable[[Joined, str, frozenset[int] | None], object]
+    build: Callable[[Joined, str], object]
     owner_of: Callable[[Finding], object]
     attribute: str
 
 
 @dataclass(frozen=True)
 class FetchedRelation:
-    """A relation of a finding's ledger entry with many rows per finding, fetched for a batch of
-    findings by their ids: where the query selects it, the fetch, and the Ledger attribute it sets."""
+    """A relation fetched for a batch of findings: where the query selects it, how a batch of it
+    is fetched (by the ids `key_of` gives, once each), and which attribute of which object takes the value."""
 
     path: str
     fetch: Fetch
+    key_of: Callable[[Finding], int]
+    owner_of: Callable[[Finding], object]
     attribute: str
 
 
 JOINED = (
-    JoinedRelation(UNIT, UNIT, lambda columns, tenant_code, units: Unit.from_row(columns, tenant_code), lambda f: f, "unit"),
-    JoinedRelation(ROUND, ROUND, lambda columns, tenant_code, units: Round.from_view(round_view(columns, units)), lambda f: f, "round"),
     JoinedRelation(
         "ledger.latestProgress", LATEST_PROGRESS,
-        lambda columns, tenant_code, units: None if columns.id is None else LedgerEvent.from_view(event_view(columns), tenant_code),
+        lambda columns, tenant_code: None if columns.id is None else LedgerEvent.from_view(event_view(columns), tenant_code),
         lambda f: f.ledger, "latest_progress",
     ),
 )
 FETCHED = (
-    FetchedRelation("ledger.history", history_by_finding, "history"),
-    FetchedRelation("ledger.extensionRequests", extension_requests_by_finding, "extension_requests"),
+    FetchedRelation("unit", units_by_id, lambda f: int(f.unit_id), lambda f: f, "unit"),
+    FetchedRelation("round", rounds_by_id, lambda f: int(f.round_id), lambda f: f, "round"),
+    FetchedRelation("ledger.history", history_by_finding, lambda f: int(f.id), lambda f: f.ledger, "history"),
+    FetchedRelation("ledger.extensionRequests", extension_requests_by_finding, lambda f: int(f.id), lambda f: f.ledger, "extension_requests"),
 )
 
 
@@ -130,7 +135,8 @@ def joined_relations(info: Info[Context, None], under: str = "") -> frozenset[st
 
 async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: str, under: str = "") -> list[Finding]:
     """The findings of `listed` with the relations the query selects (below the resolver's field,
-    at `under`): the joined ones from the rows, each fetched one in one statement for them all.
+    at `under`): the joined ones from the rows, each fetched one in one statement for them all,
+    on one connection.
     Plain attributes rather than a resolver per relation and finding: strawberry's resolver call
     costs ~20 µs, and a page of 50 with three relations made 150 of them."""
     today, taxonomy = office_today(), await info.context.runtime.taxonomy()
@@ -139,18 +145,17 @@ async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: st
     for row in listed.rows:
         finding = Finding.from_row(row, today, taxonomy)
         for relation in joined:
-            value = relation.build(Joined(row, relation.join), tenant_code, listed.units)
-            setattr(relation.owner_of(finding), relation.attribute, value)
+            setattr(relation.owner_of(finding), relation.attribute, relation.build(Joined(row, relation.join), tenant_code))
         items.append(finding)
     paths = _selected(info)
     fetched = [relation for relation in FETCHED if under + relation.path in paths]
     if fetched and items:
-        ids = sorted(int(finding.id) for finding in items)
         async with tenant_reader(info.context.runtime.engine, tenant_code).connect() as connection:
             for relation in fetched:
+                ids = sorted({relation.key_of(finding) for finding in items})
                 values = await relation.fetch(connection, tenant_code, ids, listed.units)
                 for finding in items:
-                    setattr(finding.ledger, relation.attribute, values.get(int(finding.id)))
+                    setattr(relation.owner_of(finding), relation.attribute, values.get(relation.key_of(finding)))
     return items
 
 
