@@ -487,12 +487,14 @@ def graphql_export(
 async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, banner: Callable[[], None] | None = None) -> None:
     import uvicorn
 
+    from backend import heap
     from backend.app import create_app
     from backend.worker import create_worker
 
     # No access log: a line per request costs more CPU than a simple query does.
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="info", access_log=False))
     worker = create_worker(runtime, handle_signals=False) if with_worker else None
+    heap.settle()
     worker_task = asyncio.create_task(worker.async_run()) if worker else None
     if banner:
         banner()

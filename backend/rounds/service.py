@@ -61,25 +61,24 @@ def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> R
     )
 
 
-def with_units_and_team(query: Select, prefix: str = "") -> Select:
-    """`query` (of rounds, or joined to one) with the round's units and team as arrays in the
-    query's own row, labelled `prefix` + covered, team_names, team_duties."""
+def with_units_and_team(query: Select) -> Select:
+    """`query` (of rounds) with each round's units and team as arrays in the round's own row."""
     return query.add_columns(
-        child_array(RoundUnit.unit_id, RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id).label(prefix + "covered"),
-        child_array(RoundMember.name, RoundMember.round_id == InspectionRound.id, RoundMember.id).label(prefix + "team_names"),
-        child_array(RoundMember.duty, RoundMember.round_id == InspectionRound.id, RoundMember.id).label(prefix + "team_duties"),
+        child_array(RoundUnit.unit_id, RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id).label("covered"),
+        child_array(RoundMember.name, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_names"),
+        child_array(RoundMember.duty, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_duties"),
     )
 
 
-def round_view(row, units: frozenset[int] | None) -> RoundView:
-    """A round from a row `with_units_and_team` built, with its units (of those, only `units`
-    unless None) and team."""
-    return RoundView(row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties)))
-
-
-async def round_views(connection: AsyncConnection, query: Select, units: frozenset[int] | None) -> list[RoundView]:
-    """The rounds `query` (built by `with_units_and_team`) selects, in one statement."""
-    return [round_view(row, units) for row in await connection.execute(query)]
+async def round_views(
+    connection: AsyncConnection, query: Select, units: frozenset[int] | None, parameters: dict | None = None
+) -> list[RoundView]:
+    """The rounds `query` (built by `with_units_and_team`) selects, with their units (of those,
+    only `units` unless None) and team, in one statement: every listed finding's round is one of them."""
+    return [
+        RoundView(row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties)))
+        for row in await connection.execute(query, parameters)
+    ]
 
 
 class RoundService:
