@@ -1,5 +1,6 @@
 """Login, lockout, token rotation and revocation, API tokens, audit, and the GraphQL edge limits."""
 
+import asyncio
 import dataclasses
 import uuid
 from datetime import timedelta
@@ -91,6 +92,18 @@ async def test_expired_forged_and_malformed_tokens_are_refused(runtime, county_i
         for bad in (expired, forged, unsigned, "garbage", "xat_1.nope", "xat_x", session_token + "x"):
             assert error_code(await api.call(ME, bad)) == "UNAUTHENTICATED", bad
         assert error_code(await api.call(ME)) == "UNAUTHENTICATED"
+
+
+async def test_a_token_verified_while_valid_is_refused_once_it_expires(runtime, county_inspector):
+    """Verified tokens are remembered (credentials._signed_claims); the expiry is checked on every use."""
+    session_token = await token_for(runtime, county_inspector)
+    session_id = jwt.decode(session_token, options={"verify_signature": False})["sid"]
+    brief = issue_access_token(county_inspector, uuid.UUID(session_id), runtime.settings.secret_key, timedelta(seconds=2))[0]
+    async with Api(runtime) as api:
+        assert error_code(await api.call(ME, brief)) is None
+        await asyncio.sleep(2.1)  # the expiry is in whole seconds: valid for 1–2 s
+        refused = await api.call(ME, brief)
+    assert error_code(refused) == "UNAUTHENTICATED" and refused["errors"][0]["message"] == "登录已过期，请刷新令牌或重新登录"
 
 
 async def test_api_tokens_are_scoped_expiring_and_revocable(runtime, county_inspector):
