@@ -16,6 +16,7 @@ from backend.context import Context
 from backend.directory.types import page_size
 from backend.evidence.store import EvidenceStore
 from backend.findings.importer import FindingImporter
+from backend.findings.joins import LATEST_PROGRESS, Joined
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
 from backend.findings.service import (
     FindingFilter,
@@ -25,7 +26,6 @@ from backend.findings.service import (
     check_finding,
 )
 from backend.ids import optional_id, parse_id
-from backend.findings.joins import LATEST_PROGRESS, Joined
 from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_finding, history_by_finding
 from backend.ledger.workflow import LEDGER_STATES, is_overdue
 from backend.loaders import Fetch, event_view, round_views_by_id, unit_rows
@@ -98,7 +98,8 @@ class JoinedRelation:
 @dataclass(frozen=True)
 class FetchedRelation:
     """A relation fetched for a batch of findings: where the query selects it, how a batch of it
-    is fetched (by the ids `key_of` gives, once each), and which attribute of which object takes the value."""
+    is fetched (by the ids `key_of` gives, each once), and which attribute of which object
+    takes the value."""
 
     path: str
     fetch: Fetch
@@ -136,9 +137,8 @@ def joined_relations(info: Info[Context, None], under: str = "") -> frozenset[st
 async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: str, under: str = "") -> list[Finding]:
     """The findings of `listed` with the relations the query selects (below the resolver's field,
     at `under`): the joined ones from the rows, each fetched one in one statement for them all,
-    on one connection.
-    Plain attributes rather than a resolver per relation and finding: strawberry's resolver call
-    costs ~20 µs, and a page of 50 with three relations made 150 of them."""
+    on one connection. Plain attributes rather than a resolver per relation and finding:
+    strawberry's resolver call costs ~20 µs, and a page of 50 with three relations made 150."""
     today, taxonomy = office_today(), await info.context.runtime.taxonomy()
     joined = [relation for relation in JOINED if relation.join in listed.joins]
     items = []
