@@ -4,8 +4,8 @@ backend/findings/types.py loads with the findings, for what the query selects; t
 progress comes joined to the finding's own row, backend/findings/joins.py), and per-request
 DataLoaders for the other types' relations (a unit's open warnings, a review's unit, leaders
 and problems, a case's findings and measures). Keys carry the tenant and the units the caller
-may see, which the resolver that produced the parent object has
-already worked out under the access policy.
+may see, which the resolver that produced the parent object has already worked out under the
+access policy.
 
 The GraphQL types pass a fetch function that turns these rows into their objects, and their
 relation resolvers return the loader's future as it is: no coroutine per field and object."""

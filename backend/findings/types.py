@@ -241,6 +241,13 @@ def findings(info: Info[Context, None]) -> FindingService:
     return FindingService(info.context.runtime.engine)
 
 
+async def read_finding(info: Info[Context, None], principal: Principal, tenant_code: str, finding_id: int) -> Finding:
+    """One finding as the query selects it, its joined relations read with it: a `finding`
+    query's answer, or that of a mutation that made the finding."""
+    listed = await findings(info).get(principal, tenant_code, finding_id, joins=joined_relations(info))
+    return await one_finding(info, listed, tenant_code)
+
+
 @strawberry.type
 class FindingQuery:
     @strawberry.field(description="某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题")
@@ -265,8 +272,7 @@ class FindingQuery:
     async def finding(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Finding:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        listed = await findings(info).get(principal, tenant_code, parse_id(id, "id"), joins=joined_relations(info))
-        return await one_finding(info, listed, tenant_code)
+        return await read_finding(info, principal, tenant_code, parse_id(id, "id"))
 
 
 @strawberry.type

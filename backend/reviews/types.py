@@ -17,7 +17,7 @@ from backend.context import Context
 from backend.directory.types import page_size
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
 from backend.findings.service import check_finding
-from backend.findings.types import Finding, findings, joined_relations, one_finding, units_by_id
+from backend.findings.types import Finding, read_finding, units_by_id
 from backend.ids import optional_id, parse_id
 from backend.loaders import Key
 from backend.reviews.models import STAGES, Leader as LeaderRow
@@ -330,8 +330,7 @@ class ReviewMutation:
             today=office_today(), taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code), tenant_code=tenant_code,
         )
         finding_id = await service(info).record_problem(principal, tenant_code, parse_id(id, "id"), data, info.context.request_id)
-        listed = await findings(info).get(principal, tenant_code, finding_id, joins=joined_relations(info))
-        return await one_finding(info, listed, tenant_code)
+        return await read_finding(info, principal, tenant_code, finding_id)
 
     @strawberry.mutation(description="结束审核（各阶段均已记录），写明审核结论；version 须为读到的版本")
     async def close_leader_review(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, conclusion: str) -> Review:

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from backend.clock import office_today
 from backend.context import Context
-from backend.findings.types import Finding, findings, joined_relations, one_finding
+from backend.findings.types import Finding, read_finding
 from backend.ids import parse_id
 from backend.warnings.thresholds import ThresholdService, check_setting
 from backend.warnings.types import WarningRule, WarningThreshold, warnings
@@ -34,8 +34,7 @@ class WarningMutation:
             principal, tenant_code, parse_id(id, "id"), version, round_id=parse_id(round_id, "roundId"), deadline=deadline,
             today=office_today(), taxonomy=await info.context.runtime.taxonomy(), request_id=info.context.request_id,
         )
-        listed = await findings(info).get(principal, tenant_code, finding_id, joins=joined_relations(info))
-        return await one_finding(info, listed, tenant_code)
+        return await read_finding(info, principal, tenant_code, finding_id)
 
     @strawberry.mutation(description="设定本省某条预警规则的参数和等级阈值（省级机构管理员）；市县沿用")
     async def set_warning_threshold(
