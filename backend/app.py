@@ -16,11 +16,11 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from backend.accountability.routes import export_cases
+from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
-from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.letters.routes import print_letter
 from backend.reviews.routes import review_report
 from backend.runtime import Runtime
@@ -89,17 +89,28 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
 def body_too_large(request: Request, error: Exception) -> Response:
     """Litestar's 413 for a body over the limit, in the GraphQL error shape with a code."""
     limit = request.app.state.runtime.settings.edge.max_body_bytes
-    return Response({"errors": [{"message": f"请求体超过 {limit // 1024} KB 上限", "extensions": {"code": "BODY_TOO_LARGE"}}]},
-                    status_code=413)
+    return Response(
+        {"errors": [{"message": f"请求体超过 {limit // 1024} KB 上限", "extensions": {"code": "BODY_TOO_LARGE"}}]}, status_code=413
+    )
 
 
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
         route_handlers=[
-            graphql_controller(settings), healthz, readyz,
-            upload_evidence, download_evidence, export_ledger, findings_template, staff_template,
-            print_letter, review_report, export_cases, print_bulletin, bulletin_as_pdf,
+            graphql_controller(settings),
+            healthz,
+            readyz,
+            upload_evidence,
+            download_evidence,
+            export_ledger,
+            findings_template,
+            staff_template,
+            print_letter,
+            review_report,
+            export_cases,
+            print_bulletin,
+            bulletin_as_pdf,
         ],
         exception_handlers={DomainError: domain_error_response, 413: body_too_large},
         debug=not settings.is_production,

@@ -77,8 +77,12 @@ def run(main: Callable[[Runtime], Awaitable[T]], *, needs_migrated: bool = True)
 
 def progress_bar() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
     )
 
 
@@ -95,6 +99,7 @@ def checked_code(code: str, option: str) -> str:
 
 
 # ---- db ---------------------------------------------------------------------------------
+
 
 async def upgrade_with_progress(runtime: Runtime, *, fail_fast: bool = False) -> UpgradeSummary:
     with progress_bar() as progress:
@@ -116,8 +121,13 @@ def print_summary(summary: UpgradeSummary) -> None:
     for column in ("schema 总数", "本次需迁移", "已迁移", "原已最新", "失败", "未执行", "用时"):
         table.add_column(column, justify="right")
     table.add_row(
-        str(summary.total), str(summary.pending), str(summary.upgraded), str(summary.already_current),
-        str(len(summary.failed)), str(summary.not_attempted), f"{summary.seconds:.1f}s",
+        str(summary.total),
+        str(summary.pending),
+        str(summary.upgraded),
+        str(summary.already_current),
+        str(len(summary.failed)),
+        str(summary.not_attempted),
+        f"{summary.seconds:.1f}s",
     )
     console.print(table)
     if summary.failed or summary.not_attempted:
@@ -137,6 +147,7 @@ def db_upgrade(
 
 # ---- tenants ----------------------------------------------------------------------------
 
+
 @tenants_app.command("create")
 def tenants_create(
     code: Annotated[str, typer.Argument(help="6 位行政区划代码，如 431321")],
@@ -144,6 +155,7 @@ def tenants_create(
     parent: Annotated[str | None, typer.Option(help="上级代码；缺省为所属市，市未开通时为所属省")] = None,
 ) -> None:
     """开通一个租户（优先使用预建的备用 schema）。"""
+
     async def main(runtime: Runtime):
         done = await runtime.provisioner().create(code, name=name, parent_code=parent)
         await ask_for_spare_refill(runtime)
@@ -301,6 +313,7 @@ def tenants_restore(
 
 # ---- users ------------------------------------------------------------------------------
 
+
 @users_app.command("create-superuser")
 def users_create_superuser(
     username: Annotated[str, typer.Argument(help="用户名")],
@@ -401,7 +414,9 @@ def bank_verify(
         for miscount in report.miscounts:
             err_console.print(escape(f"[{report.tenant_code}] 统计汇总与问题库不符：{miscount.describe()}"))
     findings = sum(report.findings for report in reports)
-    console.print(f"核对 {len(reports)} 个租户、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个租户不一致'}")
+    console.print(
+        f"核对 {len(reports)} 个租户、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个租户不一致'}"
+    )
     if drifting:
         raise typer.Exit(1)
 
@@ -422,8 +437,10 @@ def reminders_run(
     if not summary.working_day:
         console.print(f"{today} 不是工作日，不发提醒")
         return
-    console.print(f"{today}：提醒 {summary.reminders} 个问题（{summary.reminded_units} 个单位）；"
-                  f"新开督办 {summary.escalations_opened} 个，自动关闭 {summary.escalations_closed} 个")
+    console.print(
+        f"{today}：提醒 {summary.reminders} 个问题（{summary.reminded_units} 个单位）；"
+        f"新开督办 {summary.escalations_opened} 个，自动关闭 {summary.escalations_closed} 个"
+    )
 
 
 @warnings_app.command("run")
@@ -460,11 +477,11 @@ def warnings_run(
         raise fail(error.message) from None
     table = Table("租户", "单位", "新增", "更新", "其中升级", "自动关闭", title=f"编制预警（{today}）")
     for report in reports:
-        table.add_row(report.tenant_code, str(report.units), str(report.opened), str(report.updated), str(report.raised),
-                      str(report.closed))
+        table.add_row(
+            report.tenant_code, str(report.units), str(report.opened), str(report.updated), str(report.raised), str(report.closed)
+        )
     console.print(table)
-    console.print(f"评估 {len(reports)} 个租户：新增预警 {sum(r.opened for r in reports)} 条，"
-                  f"自动关闭 {sum(r.closed for r in reports)} 条")
+    console.print(f"评估 {len(reports)} 个租户：新增预警 {sum(r.opened for r in reports)} 条，自动关闭 {sum(r.closed for r in reports)} 条")
 
 
 def _ids(ids: list[int]) -> str:
@@ -473,6 +490,7 @@ def _ids(ids: list[int]) -> str:
 
 
 # ---- graphql ----------------------------------------------------------------------------
+
 
 @graphql_app.command("export")
 def graphql_export(
@@ -486,6 +504,7 @@ def graphql_export(
 
 
 # ---- serving ----------------------------------------------------------------------------
+
 
 async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, banner: Callable[[], None] | None = None) -> None:
     import uvicorn

@@ -36,7 +36,11 @@ def async_database_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_recycle_seconds: int = 900,
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    pool_recycle_seconds: int = 900,
     ping_after_idle_seconds: float = 5.0,
 ) -> AsyncEngine:
     """The app's engine. Connections start with the empty `no_tenant` search_path, and are

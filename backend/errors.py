@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import traceback
+from collections.abc import Iterator
 
 from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from litestar import Request, Response
@@ -60,13 +59,16 @@ def database_unavailable(error: BaseException | None) -> bool:
 
 # HTTP status of a refusal outside GraphQL (file endpoints); any other code is a 400.
 HTTP_STATUS = {
-    "UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "FILE_TOO_LARGE": 413,
-    "UNSUPPORTED_FILE_TYPE": 415, "RATE_LIMITED": 429,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "FILE_TOO_LARGE": 413,
+    "UNSUPPORTED_FILE_TYPE": 415,
+    "RATE_LIMITED": 429,
 }
 
 
 def domain_error_response(request: Request, error: DomainError) -> Response:
     """A refusal on a plain HTTP endpoint, shaped like a GraphQL error."""
     extensions = {"code": error.code, **({"field": error.field} if error.field else {})}
-    return Response({"errors": [{"message": error.message, "extensions": extensions}]},
-                    status_code=HTTP_STATUS.get(error.code, 400))
+    return Response({"errors": [{"message": error.message, "extensions": extensions}]}, status_code=HTTP_STATUS.get(error.code, 400))

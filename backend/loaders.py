@@ -49,6 +49,7 @@ Fetch = Callable[[AsyncConnection, str, list[int], frozenset[int] | None], Await
 def tenant_loader(engine: AsyncEngine, fetch: Fetch) -> DataLoader:
     """A DataLoader over `fetch`, one call per tenant (and unit scope) in a batch; an id the
     fetch does not return loads as None."""
+
     async def load(keys: list[Key]) -> list[object]:
         groups: dict[tuple[str, Hashable], set[int]] = defaultdict(set)
         for key in keys:
@@ -77,8 +78,10 @@ class EventView:
 
 def with_evidence(query: Select) -> Select:
     """`query` (of events) with each event's evidence files, ordered by file name, as arrays."""
+
     def attached(column):
         return child_array(column, EventEvidence.event_id == LedgerEvent.id, EventEvidence.file_name, EventEvidence.sha256)
+
     return query.add_columns(attached(EventEvidence.sha256).label("file_hashes"), attached(EventEvidence.file_name).label("file_names"))
 
 

@@ -72,8 +72,12 @@ class Runtime:
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, urls: ServiceUrls) -> AsyncIterator[Runtime]:
     await ensure_database_exists(urls.database_url)
-    engine = create_engine(urls.database_url, pool_size=settings.pool_size, pool_recycle_seconds=settings.pool_recycle_seconds,
-                           ping_after_idle_seconds=settings.pool_ping_after_idle_seconds)
+    engine = create_engine(
+        urls.database_url,
+        pool_size=settings.pool_size,
+        pool_recycle_seconds=settings.pool_recycle_seconds,
+        ping_after_idle_seconds=settings.pool_ping_after_idle_seconds,
+    )
     streams = MigrationStreams(settings.migrations_dir, settings.extra_tenant_migrations)
     redis = await create_pool(RedisSettings.from_dsn(urls.redis_url), default_queue_name=settings.queue_name)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -32,47 +31,54 @@ from backend.notifications.types import NotificationMutation, NotificationQuery,
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
-from backend.supervision.types import SupervisionMutation, SupervisionQuery
+from backend.settings import EdgeLimits
 from backend.staff.types import StaffMutation
+from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.warnings.mutations import WarningMutation
 from backend.warnings.types import WarningQuery
-from backend.settings import EdgeLimits
+from graphql import GraphQLError
 
-Query = merge_types("Query", (
-    IdentityQuery,
-    DirectoryQuery,
-    UnitQuery,
-    RoundQuery,
-    FindingQuery,
-    BankQuery,
-    ProblemListQuery,
-    NotificationQuery,
-    SupervisionQuery,
-    LetterQuery,
-    ReviewQuery,
-    AccountabilityQuery,
-    BulletinQuery,
-    WarningQuery,
-))
-Mutation = merge_types("Mutation", (
-    IdentityMutation,
-    DirectoryMutation,
-    UnitMutation,
-    RoundMutation,
-    FindingMutation,
-    LedgerMutation,
-    BankMutation,
-    ProblemListMutation,
-    NotificationMutation,
-    SupervisionMutation,
-    LetterMutation,
-    ReviewMutation,
-    AccountabilityMutation,
-    BulletinMutation,
-    StaffMutation,
-    WarningMutation,
-))
+Query = merge_types(
+    "Query",
+    (
+        IdentityQuery,
+        DirectoryQuery,
+        UnitQuery,
+        RoundQuery,
+        FindingQuery,
+        BankQuery,
+        ProblemListQuery,
+        NotificationQuery,
+        SupervisionQuery,
+        LetterQuery,
+        ReviewQuery,
+        AccountabilityQuery,
+        BulletinQuery,
+        WarningQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        IdentityMutation,
+        DirectoryMutation,
+        UnitMutation,
+        RoundMutation,
+        FindingMutation,
+        LedgerMutation,
+        BankMutation,
+        ProblemListMutation,
+        NotificationMutation,
+        SupervisionMutation,
+        LetterMutation,
+        ReviewMutation,
+        AccountabilityMutation,
+        BulletinMutation,
+        StaffMutation,
+        WarningMutation,
+    ),
+)
 
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 

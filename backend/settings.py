@@ -164,7 +164,5 @@ class Settings:
             reminder_workdays=_env_int("XUNCHA_REMINDER_WORKDAYS", 3),
             escalate_to_parent_at=_env_int("XUNCHA_ESCALATE_TO_PARENT_AT", 10),
             escalate_to_province_at=_env_int("XUNCHA_ESCALATE_TO_PROVINCE_AT", 30),
-            extra_tenant_migrations=tuple(
-                Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p
-            ),
+            extra_tenant_migrations=tuple(Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p),
         )

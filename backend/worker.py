@@ -20,6 +20,7 @@ from backend.warnings.jobs import evaluate_warnings, nightly_warnings
 
 log = logging.getLogger(__name__)
 
+
 def spare_refill_job_id(settings: Settings) -> str:
     """A fixed job id (in the deployment's namespace: arq's job keys are global to a Redis):
     while a refill is queued or running, asking for another is a no-op."""
@@ -81,8 +82,13 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
         ],
         cron_jobs=[
             # Cron job ids are "<name>:<time>", namespaced like every job id of this deployment.
-            cron(refill_spare_pool, name=f"{settings.redis_prefix}:refill_spare_pool", minute=set(range(0, 60, 10)),
-                 run_at_startup=True, timeout=timeout),
+            cron(
+                refill_spare_pool,
+                name=f"{settings.redis_prefix}:refill_spare_pool",
+                minute=set(range(0, 60, 10)),
+                run_at_startup=True,
+                timeout=timeout,
+            ),
             # 08:30 office time; unique per run, so one of several workers does it.
             cron(daily_supervision, name=f"{settings.redis_prefix}:daily_supervision", hour=8, minute=30, timeout=timeout),
             # 02:00 office time, every night: queues one warning evaluation per tenant.

@@ -44,7 +44,8 @@ import random
 import shlex
 import time
 from collections import Counter
-from datetime import date, datetime, time as clock_time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 import asyncpg
 import httpx
@@ -80,15 +81,41 @@ LOG = f"""mutation($i: FindingInput!) {{ logFinding(tenantCode: "{LOGGING_COUNTY
 
 # (department, unit type): what a county, city or province office inspects.
 UNITS = [
-    ("委办公室", "党的机关"), ("委组织部", "党的机关"), ("委宣传部", "党的机关"), ("委政法委员会", "党的机关"),
-    ("人大常委会办公室", "人大机关"), ("人民政府办公室", "政府机关"), ("发展和改革局", "政府机关"), ("教育局", "政府机关"),
-    ("公安局", "政府机关"), ("财政局", "政府机关"), ("人力资源和社会保障局", "政府机关"), ("自然资源局", "政府机关"),
-    ("住房和城乡建设局", "政府机关"), ("交通运输局", "政府机关"), ("农业农村局", "政府机关"), ("水利局", "政府机关"),
-    ("卫生健康局", "政府机关"), ("市场监督管理局", "政府机关"), ("应急管理局", "政府机关"), ("民政局", "政府机关"),
-    ("政协办公室", "政协机关"), ("监察委员会", "监察机关"), ("人民法院", "审判机关"), ("人民检察院", "检察机关"),
-    ("总工会", "群团机关"), ("妇女联合会", "群团机关"), ("工商业联合会", "民主党派和工商联机关"),
-    ("人民医院", "事业单位"), ("第一中学", "事业单位"), ("疾病预防控制中心", "事业单位"), ("不动产登记中心", "事业单位"),
-    ("融媒体中心", "事业单位"), ("农业技术推广中心", "事业单位"), ("公共资源交易中心", "事业单位"), ("城市管理综合执法大队", "事业单位"),
+    ("委办公室", "党的机关"),
+    ("委组织部", "党的机关"),
+    ("委宣传部", "党的机关"),
+    ("委政法委员会", "党的机关"),
+    ("人大常委会办公室", "人大机关"),
+    ("人民政府办公室", "政府机关"),
+    ("发展和改革局", "政府机关"),
+    ("教育局", "政府机关"),
+    ("公安局", "政府机关"),
+    ("财政局", "政府机关"),
+    ("人力资源和社会保障局", "政府机关"),
+    ("自然资源局", "政府机关"),
+    ("住房和城乡建设局", "政府机关"),
+    ("交通运输局", "政府机关"),
+    ("农业农村局", "政府机关"),
+    ("水利局", "政府机关"),
+    ("卫生健康局", "政府机关"),
+    ("市场监督管理局", "政府机关"),
+    ("应急管理局", "政府机关"),
+    ("民政局", "政府机关"),
+    ("政协办公室", "政协机关"),
+    ("监察委员会", "监察机关"),
+    ("人民法院", "审判机关"),
+    ("人民检察院", "检察机关"),
+    ("总工会", "群团机关"),
+    ("妇女联合会", "群团机关"),
+    ("工商业联合会", "民主党派和工商联机关"),
+    ("人民医院", "事业单位"),
+    ("第一中学", "事业单位"),
+    ("疾病预防控制中心", "事业单位"),
+    ("不动产登记中心", "事业单位"),
+    ("融媒体中心", "事业单位"),
+    ("农业技术推广中心", "事业单位"),
+    ("公共资源交易中心", "事业单位"),
+    ("城市管理综合执法大队", "事业单位"),
 ]
 # Round ids 1..12 of every office, by kind; a province office's rounds are 巡视, not 巡察.
 ROUND_KINDS = ["巡察"] * 5 + ["专项检查"] * 2 + ["选人用人专项检查"] * 2 + ["日常督查"] * 2 + ["三责联审"]
@@ -96,8 +123,16 @@ SEVERITIES = {"一般": 0.6, "较重": 0.3, "严重": 0.1}
 
 # Relative frequency of a manifestation; the rest weigh DEFAULT_WEIGHT each.
 TAXONOMY_WEIGHTS = {
-    "C03.K01.M01": 0.11, "C03.K01.M02": 0.04, "C03.K02.M01": 0.06, "C03.K02.M02": 0.02, "C04.K01.M01": 0.07,
-    "C04.K02.M01": 0.06, "C04.K02.M02": 0.03, "C04.K03.M01": 0.06, "C04.K03.M02": 0.04, "C02.K02.M01": 0.04,
+    "C03.K01.M01": 0.11,
+    "C03.K01.M02": 0.04,
+    "C03.K02.M01": 0.06,
+    "C03.K02.M02": 0.02,
+    "C04.K01.M01": 0.07,
+    "C04.K02.M01": 0.06,
+    "C04.K02.M02": 0.03,
+    "C04.K03.M01": 0.06,
+    "C04.K03.M02": 0.04,
+    "C02.K02.M01": 0.04,
     "C06.K01.M01": 0.03,
 }
 DEFAULT_WEIGHT = 0.02
@@ -143,9 +178,14 @@ def search_cases(today: date) -> list[tuple[str, dict]]:
     year_ago = (today - timedelta(days=365)).isoformat()
     open_states = ["挂号", "整改中", "申请销号"]
     return [
-        ("超编", {}), ("超编", {"overdue": True}), ("借调", {"states": open_states}), ("借调", {"foundFrom": year_ago}),
-        ("在编不在岗", {"states": open_states}), ("实名制", {"unitTypes": ["事业单位"]}),
-        ("职数", {"overdue": True, "foundFrom": year_ago}), ("临时机构", {"taxonomyCode": "C02"}),
+        ("超编", {}),
+        ("超编", {"overdue": True}),
+        ("借调", {"states": open_states}),
+        ("借调", {"foundFrom": year_ago}),
+        ("在编不在岗", {"states": open_states}),
+        ("实名制", {"unitTypes": ["事业单位"]}),
+        ("职数", {"overdue": True, "foundFrom": year_ago}),
+        ("临时机构", {"taxonomyCode": "C02"}),
     ]
 
 
@@ -160,8 +200,11 @@ async def manifestations(runtime) -> tuple[str, dict[str, str]]:
     """The taxonomy edition and its manifestations' names, by code."""
     edition = await runtime.taxonomy()
     async with runtime.engine.connect() as connection:
-        rows = await connection.execute(select(TaxonomyNode.code, TaxonomyNode.name).where(
-            TaxonomyNode.version == edition.version, TaxonomyNode.level == "manifestation").order_by(TaxonomyNode.code))
+        rows = await connection.execute(
+            select(TaxonomyNode.code, TaxonomyNode.name)
+            .where(TaxonomyNode.version == edition.version, TaxonomyNode.level == "manifestation")
+            .order_by(TaxonomyNode.code)
+        )
         return edition.version, dict(rows.all())
 
 
@@ -170,10 +213,24 @@ def description(rng: random.Random, taxonomy_code: str, name: str, unit: str, fo
     bodies = rng.randint(4, 14)
     template = rng.choice(TEMPLATES.get(taxonomy_code, [FALLBACK]))
     return template.format(
-        unit=unit, name=name, approved=approved, actual=approved + over, over=over, n=rng.randint(1, 12),
-        posts=posts, posts_actual=posts + over_posts, over_posts=over_posts, title=rng.choice(TITLES),
-        months=rng.randint(6, 36), days=rng.randint(30, 180), bodies=bodies, bodies_actual=bodies + rng.randint(1, 3),
-        over_bodies=rng.randint(1, 3), years=rng.randint(2, 6), year=found_on.year - 1, tail=rng.choice(TAILS),
+        unit=unit,
+        name=name,
+        approved=approved,
+        actual=approved + over,
+        over=over,
+        n=rng.randint(1, 12),
+        posts=posts,
+        posts_actual=posts + over_posts,
+        over_posts=over_posts,
+        title=rng.choice(TITLES),
+        months=rng.randint(6, 36),
+        days=rng.randint(30, 180),
+        bodies=bodies,
+        bodies_actual=bodies + rng.randint(1, 3),
+        over_bodies=rng.randint(1, 3),
+        years=rng.randint(2, 6),
+        year=found_on.year - 1,
+        tail=rng.choice(TAILS),
     )
 
 
@@ -217,11 +274,30 @@ def generate(tenants: list, taxonomy: tuple[str, dict[str, str]], count: int, to
             state, closed_at = "已销号", datetime.combine(found_on, clock_time(17), CHINA_STANDARD_TIME)
         else:
             state, closed_at = ledger_state(rng, found_on, deadline, today)
-        rows.append((
-            office.code, finding_id, office.province_code, office.city_code, office.level, f"WT{finding_id}", unit_id + 1,
-            unit, unit_type, round_id + 1, round_kind, taxonomy_code, version, severity, fixed_on_spot, state, deadline,
-            closed_at, found_on, description(rng, taxonomy_code, names[taxonomy_code], unit, found_on),
-        ))
+        rows.append(
+            (
+                office.code,
+                finding_id,
+                office.province_code,
+                office.city_code,
+                office.level,
+                f"WT{finding_id}",
+                unit_id + 1,
+                unit,
+                unit_type,
+                round_id + 1,
+                round_kind,
+                taxonomy_code,
+                version,
+                severity,
+                fixed_on_spot,
+                state,
+                deadline,
+                closed_at,
+                found_on,
+                description(rng, taxonomy_code, names[taxonomy_code], unit, found_on),
+            )
+        )
     return rows
 
 
@@ -235,7 +311,8 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
         indexes = await connection.fetch(
             "SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
             " WHERE x.indrelid = 'problem_bank.problem'::regclass"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1")
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1"
+        )
         for index in indexes:
             await connection.execute(f'DROP INDEX problem_bank."{index["name"]}"')
         started = time.perf_counter()
@@ -257,13 +334,17 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
         await connection.execute("ANALYZE tenancy.tenant")
         timings["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
         sizes = await connection.fetchrow(
-            "SELECT pg_table_size('problem_bank.problem') AS heap, pg_indexes_size('problem_bank.problem') AS indexes")
+            "SELECT pg_table_size('problem_bank.problem') AS heap, pg_indexes_size('problem_bank.problem') AS indexes"
+        )
         timings["table_mib"] = round(sizes["heap"] / 2**20)
         timings["indexes_mib"] = round(sizes["indexes"] / 2**20)
         for table in COUNTED:
             name = table.__tablename__
-            timings[name] = dict(await connection.fetchrow(
-                f"SELECT count(*) AS rows, pg_total_relation_size('problem_bank.{name}') / 1048576 AS mib FROM problem_bank.{name}"))
+            timings[name] = dict(
+                await connection.fetchrow(
+                    f"SELECT count(*) AS rows, pg_total_relation_size('problem_bank.{name}') / 1048576 AS mib FROM problem_bank.{name}"
+                )
+            )
         return timings
     finally:
         await connection.close()
@@ -273,8 +354,10 @@ async def composition(runtime, today: date) -> dict[str, float]:
     """What the rows turned out to be: the share of county offices' rows, of open and
     overdue ones, and of descriptions holding each search term."""
     terms = ", ".join(f"avg((description LIKE '%{term}%')::int) AS \"{term}\"" for term in TERMS)
-    query = (f"SELECT avg((tenant_level = 'county')::int) AS county, avg((state <> '已销号')::int) AS open,"
-             f" avg((state <> '已销号' AND deadline < :today)::int) AS overdue, {terms} FROM problem_bank.problem")
+    query = (
+        f"SELECT avg((tenant_level = 'county')::int) AS county, avg((state <> '已销号')::int) AS open,"
+        f" avg((state <> '已销号' AND deadline < :today)::int) AS overdue, {terms} FROM problem_bank.problem"
+    )
     async with runtime.engine.connect() as connection:
         row = (await connection.execute(text(query), {"today": today})).one()
     return {name: round(float(share), 3) for name, share in row._mapping.items()}
@@ -287,12 +370,15 @@ async def seed_logging_county(runtime) -> None:
         name = (await connection.execute(select(Tenant.name).where(Tenant.code == LOGGING_COUNTY))).scalar_one()
         await connection.execute(
             text(f"INSERT INTO {schema}.inspected_unit (credit_code, name, unit_type) VALUES (:code, :name, :type)"),
-            [{"code": f"B{n:010d}", "name": name + department, "type": unit_type} for n, (department, unit_type) in enumerate(UNITS, 1)])
+            [{"code": f"B{n:010d}", "name": name + department, "type": unit_type} for n, (department, unit_type) in enumerate(UNITS, 1)],
+        )
         await connection.execute(
             text(f"INSERT INTO {schema}.inspection_round (kind, name, starts_on) VALUES (:kind, :name, :starts)"),
-            [{"kind": kind, "name": f"第{n}轮{kind}", "starts": date(2026, 1, n)} for n, kind in enumerate(ROUND_KINDS, 1)])
+            [{"kind": kind, "name": f"第{n}轮{kind}", "starts": date(2026, 1, n)} for n, kind in enumerate(ROUND_KINDS, 1)],
+        )
         await connection.execute(
-            text(f"INSERT INTO {schema}.round_unit SELECT r.id, u.id FROM {schema}.inspection_round r, {schema}.inspected_unit u"))
+            text(f"INSERT INTO {schema}.round_unit SELECT r.id, u.id FROM {schema}.inspection_round r, {schema}.inspected_unit u")
+        )
 
 
 def finding_input(n: int, today: date) -> dict:
@@ -301,9 +387,13 @@ def finding_input(n: int, today: date) -> dict:
     code = rng.choice(list(TEMPLATES))
     department = UNITS[n % len(UNITS)][0]
     return {
-        "roundId": str(n % len(ROUND_KINDS) + 1), "unitId": str(n % len(UNITS) + 1), "taxonomyCode": code,
-        "description": description(rng, code, "", "双峰县" + department, today), "severity": "一般",
-        "foundOn": today.isoformat(), "deadline": (today + timedelta(days=90)).isoformat(),
+        "roundId": str(n % len(ROUND_KINDS) + 1),
+        "unitId": str(n % len(UNITS) + 1),
+        "taxonomyCode": code,
+        "description": description(rng, code, "", "双峰县" + department, today),
+        "severity": "一般",
+        "foundOn": today.isoformat(),
+        "deadline": (today + timedelta(days=90)).isoformat(),
     }
 
 
@@ -321,9 +411,13 @@ async def explain_search(runtime, province: str, cases: list[tuple[str, dict]], 
         region = await load_place(connection, province)
         for term, filters in cases:
             criteria = ProblemFilter(
-                text=term, taxonomy_code=taxonomy.checked(filters.get("taxonomyCode")),
-                unit_types=frozenset(filters.get("unitTypes", ())), states=frozenset(filters.get("states", ())),
-                overdue=filters.get("overdue"), found_from=date.fromisoformat(filters["foundFrom"]) if "foundFrom" in filters else None)
+                text=term,
+                taxonomy_code=taxonomy.checked(filters.get("taxonomyCode")),
+                unit_types=frozenset(filters.get("unitTypes", ())),
+                states=frozenset(filters.get("states", ())),
+                overdue=filters.get("overdue"),
+                found_from=date.fromisoformat(filters["foundFrom"]) if "foundFrom" in filters else None,
+            )
             event.listen(runtime.engine.sync_engine, "before_cursor_execute", capture)
             try:
                 await search(connection, region, criteria, first=50, after=None, today=today)
@@ -331,18 +425,24 @@ async def explain_search(runtime, province: str, cases: list[tuple[str, dict]], 
                 event.remove(runtime.engine.sync_engine, "before_cursor_execute", capture)
             statement, parameters = captured.pop()
             plan = [line for (line,) in await connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
-            summaries.append({
-                "text": term, "filter": filters,
-                "indexes": sorted({word for line in plan for word in line.split() if word.endswith("_idx")}),
-                "top": plan[0].strip(), "execution": next(line for line in plan if line.startswith("Execution Time")),
-                "buffers": next(line.strip() for line in plan if "Buffers:" in line), "plan": plan,
-            })
+            summaries.append(
+                {
+                    "text": term,
+                    "filter": filters,
+                    "indexes": sorted({word for line in plan for word in line.split() if word.endswith("_idx")}),
+                    "top": plan[0].strip(),
+                    "execution": next(line for line in plan if line.startswith("Execution Time")),
+                    "buffers": next(line.strip() for line in plan if "Buffers:" in line),
+                    "plan": plan,
+                }
+            )
     return summaries
 
 
 @contextlib.contextmanager
 def projection_skipped():
     """Within: `insert_finding` writes no problem-bank row (its `project` call does nothing)."""
+
     async def skip(*args, **kwargs) -> None:
         return None
 
@@ -373,9 +473,13 @@ async def with_and_without(call, seconds: float, batch: int = 20) -> dict:
                     busy[variant] += time.perf_counter() - started
                     n += 1
     results = {
-        variant: {"calls": len(values), "per_second": round(len(values) / busy[variant], 1),
-                  "p50_ms": round(percentile(values, 0.5), 2), "p95_ms": round(percentile(values, 0.95), 2),
-                  "p99_ms": round(percentile(values, 0.99), 2)}
+        variant: {
+            "calls": len(values),
+            "per_second": round(len(values) / busy[variant], 1),
+            "p50_ms": round(percentile(values, 0.5), 2),
+            "p95_ms": round(percentile(values, 0.95), 2),
+            "p99_ms": round(percentile(values, 0.99), 2),
+        }
         for variant, values in latencies.items()
     }
     results["slowdown"] = {
@@ -389,6 +493,7 @@ async def dashboard_statements(runtime, province: str, seconds: float, today: da
     """The dashboard's six statistics in this process, one after another, from the counts and
     from the bank's rows (`problem_bank.statistics.counts_answering` set aside), in alternating
     batches, about `seconds` each: the SQL side of the dashboard, both ways in one run."""
+
     async def six(connection, region) -> None:
         for breakdown in Breakdown:
             await tallies(connection, region, ProblemFilter(), breakdown, today)
@@ -409,8 +514,10 @@ async def dashboard_statements(runtime, province: str, seconds: float, today: da
                         latencies[variant].append((time.perf_counter() - started) * 1000)
                 finally:
                     statistics.counts_answering = answering
-    results = {variant: {"calls": len(values), "p50_ms": round(percentile(values, 0.5), 1),
-                         "p95_ms": round(percentile(values, 0.95), 1)} for variant, values in latencies.items()}
+    results = {
+        variant: {"calls": len(values), "p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1)}
+        for variant, values in latencies.items()
+    }
     results["speedup_p50"] = round(results["from_rows"]["p50_ms"] / results["from_counts"]["p50_ms"], 1)
     return results
 
@@ -424,6 +531,7 @@ async def logging_ratio(runtime, token: str, seconds: float, today: date) -> dic
     engine = tenant_engine(runtime.engine, LOGGING_COUNTY)
     results = {}
     async with Api(runtime) as api:
+
         async def mutation(n):
             result = await api.call(LOG, token, i=finding_input(n, today))
             assert "errors" not in result, result
@@ -431,10 +539,22 @@ async def logging_ratio(runtime, token: str, seconds: float, today: date) -> dic
         async def transaction(n):
             values = finding_input(n, today)
             data = check_finding(
-                round_id=int(values["roundId"]), unit_id=int(values["unitId"]), taxonomy_code=values["taxonomyCode"],
-                description=values["description"], evidence_sources=[], severity="一般", fixed_on_spot=False, found_on=today,
-                deadline=today + timedelta(days=90), responsible_person=None, measures=None, close_note=None, today=today,
-                taxonomy=taxonomy, tenant_code=LOGGING_COUNTY)
+                round_id=int(values["roundId"]),
+                unit_id=int(values["unitId"]),
+                taxonomy_code=values["taxonomyCode"],
+                description=values["description"],
+                evidence_sources=[],
+                severity="一般",
+                fixed_on_spot=False,
+                found_on=today,
+                deadline=today + timedelta(days=90),
+                responsible_person=None,
+                measures=None,
+                close_note=None,
+                today=today,
+                taxonomy=taxonomy,
+                tenant_code=LOGGING_COUNTY,
+            )
             async with engine.begin() as connection:
                 await insert_finding(connection, LOGGING_COUNTY, data, "bench", None)
 
@@ -452,9 +572,13 @@ async def measure(runtime, args, province: str, today: date) -> dict:
     cases = search_cases(today)
     results: dict = {"explain_search": await explain_search(runtime, province, cases, today)}
     env = {
-        **os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_ENV": "production", "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000", "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_ENV": "production",
+        "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
+        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
+        "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
     }
     async with serving(["-m", "backend", "serve"], env) as url:
         async with httpx.AsyncClient(base_url=url) as client:
@@ -474,8 +598,10 @@ async def measure(runtime, args, province: str, today: date) -> dict:
             return await post(client, LOG, tokens["bench.county"], i=finding_input(n, today))
 
         for name, request, clients in (
-            ("dashboard_1_client", dashboard, 1), (f"dashboard_{args.concurrency}_clients", dashboard, args.concurrency),
-            ("search_1_client", problems, 1), (f"search_{args.concurrency}_clients", problems, args.concurrency),
+            ("dashboard_1_client", dashboard, 1),
+            (f"dashboard_{args.concurrency}_clients", dashboard, args.concurrency),
+            ("search_1_client", problems, 1),
+            (f"search_{args.concurrency}_clients", problems, args.concurrency),
             (f"log_finding_http_{args.concurrency}_clients", log_finding, args.concurrency),
         ):
             print(f"{name} …", flush=True)
@@ -493,8 +619,12 @@ async def measure(runtime, args, province: str, today: date) -> dict:
 async def counted_rows(runtime, province: str) -> dict[str, int]:
     """How many pre-counted rows of each table the province's dashboard reads."""
     async with runtime.engine.connect() as connection:
-        return {table.__tablename__: (await connection.execute(
-            select(func.count()).select_from(table).where(table.province_code == province))).scalar_one() for table in COUNTED}
+        return {
+            table.__tablename__: (
+                await connection.execute(select(func.count()).select_from(table).where(table.province_code == province))
+            ).scalar_one()
+            for table in COUNTED
+        }
 
 
 async def user_id(runtime, username: str) -> int:
@@ -544,8 +674,11 @@ async def run(args, settings: Settings, urls) -> dict:
             print("trying the DDL …", flush=True)
             started = time.perf_counter()
             await try_ddl(runtime, args.ddl)
-            results["with_ddl"] = {"ddl": args.ddl, "seconds": round(time.perf_counter() - started, 1),
-                                   **await measure(runtime, args, province, today)}
+            results["with_ddl"] = {
+                "ddl": args.ddl,
+                "seconds": round(time.perf_counter() - started, 1),
+                **await measure(runtime, args, province, today),
+            }
     return results
 
 
@@ -555,8 +688,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15, help="per scenario (per variant when logging)")
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent HTTP clients of the loaded scenarios")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--ddl", action="append", default=[], metavar="SQL",
-                        help="after measuring the schema as built, run this (repeatable; an index to compare, say) and measure again")
+    parser.add_argument(
+        "--ddl",
+        action="append",
+        default=[],
+        metavar="SQL",
+        help="after measuring the schema as built, run this (repeatable; an index to compare, say) and measure again",
+    )
     args = parser.parse_args()
     settings = Settings.from_env()
     # Logging in this process goes through the app too: lift its per-user mutation limit, as the server's is.
@@ -565,8 +703,11 @@ def main() -> None:
     with running_services(settings) as urls:
         results = asyncio.run(run(args, settings, urls))
     ddl = "".join(f" --ddl {shlex.quote(statement)}" for statement in args.ddl)
-    write_results("bank", results,
-                  f"./dev bench bank --rows {args.rows} --seconds {args.seconds:g} --concurrency {args.concurrency} --seed {args.seed}{ddl}")
+    write_results(
+        "bank",
+        results,
+        f"./dev bench bank --rows {args.rows} --seconds {args.seconds:g} --concurrency {args.concurrency} --seed {args.seed}{ddl}",
+    )
 
 
 if __name__ == "__main__":

@@ -44,10 +44,10 @@ from backend.db import async_database_url
 from backend.identity.credentials import issue_access_token, verify_password
 from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
+from problem_bank.models import Problem
 from problem_bank.projection import COLUMNS, _projected
 from problem_bank.search import ProblemFilter, filtered, in_region, newest_first, region_values
 from problem_bank.statistics import Breakdown, _tally, ranking_query, tally_query
-from problem_bank.models import Problem
 from problem_bank.taxonomy import load_taxonomy
 from tenants.models import Tenant
 from tenants.naming import schema_for_code
@@ -80,8 +80,11 @@ EVENT = "INSERT INTO {s}.ledger_event (finding_id, action, from_state, to_state,
 AUDIT = """INSERT INTO {s}.audit_event (actor, action, entity, entity_id, before, after, request_id)
 VALUES ($1, $2, 'ledger_entry', $3, $4::jsonb, $5::jsonb, NULL)"""
 OUTBOX = "INSERT INTO notify.outbox (tenant_code, event_type, payload) VALUES ($1, $2, $3::jsonb) RETURNING pg_notify('xuncha_outbox', '')"
-PROJECT = (f"INSERT INTO problem_bank.problem ({', '.join(COLUMNS)}) {{projected}} ON CONFLICT (tenant_code, finding_id) DO UPDATE SET "
-           + ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:]) + ", projected_at = now()")
+PROJECT = (
+    f"INSERT INTO problem_bank.problem ({', '.join(COLUMNS)}) {{projected}} ON CONFLICT (tenant_code, finding_id) DO UPDATE SET "
+    + ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
+    + ", projected_at = now()"
+)
 LOGIN = "SELECT id, password_hash FROM identity.user_account WHERE username = $1 AND is_active"
 SESSION = "INSERT INTO identity.session (id, user_id) VALUES ($1, $2)"
 NOTIFYING = {workflow.REQUEST_CLOSE_OUT.name: "ledger.close_out_requested", workflow.SEND_BACK.name: "ledger.sent_back"}
@@ -202,21 +205,33 @@ class Query:
     async def findings(self, tenant_code: str = DEFAULT_TENANT, first: int = 50, order: FindingOrder = FindingOrder.NEWEST) -> BarePage:
         today = date.today()
         rows = await STATE["pool"].fetch(LIST.format(s=schema_for_code(tenant_code)), first)
-        return BarePage(next_cursor=None, items=[
-            BareFinding(
-                id=strawberry.ID(str(r["id"])), code=r["code"], taxonomy_code=r["taxonomy_code"],
-                taxonomy_name=STATE["taxonomy"].name(r["taxonomy_code"]) or "",
-                description=r["description"], severity=r["severity"], fixed_on_spot=r["fixed_on_spot"], found_on=r["found_on"],
-                unit=Named(id=strawberry.ID(str(r["unit_id"])), name=r["unit_name"]),
-                round=Named(id=strawberry.ID(str(r["round_id"])), name=r["round_name"]),
-                ledger=BareLedger(
-                    state=r["state"], deadline=r["deadline"], overdue=workflow.is_overdue(r["state"], r["deadline"], today),
-                    responsible_unit=r["responsible_unit"], responsible_person=r["responsible_person"], version=r["version"],
-                    latest_progress=Progress(note=r["note"], actor=r["actor"], occurred_at=r["occurred_at"]) if r["actor"] else None,
-                ),
-            )
-            for r in rows
-        ])
+        return BarePage(
+            next_cursor=None,
+            items=[
+                BareFinding(
+                    id=strawberry.ID(str(r["id"])),
+                    code=r["code"],
+                    taxonomy_code=r["taxonomy_code"],
+                    taxonomy_name=STATE["taxonomy"].name(r["taxonomy_code"]) or "",
+                    description=r["description"],
+                    severity=r["severity"],
+                    fixed_on_spot=r["fixed_on_spot"],
+                    found_on=r["found_on"],
+                    unit=Named(id=strawberry.ID(str(r["unit_id"])), name=r["unit_name"]),
+                    round=Named(id=strawberry.ID(str(r["round_id"])), name=r["round_name"]),
+                    ledger=BareLedger(
+                        state=r["state"],
+                        deadline=r["deadline"],
+                        overdue=workflow.is_overdue(r["state"], r["deadline"], today),
+                        responsible_unit=r["responsible_unit"],
+                        responsible_person=r["responsible_person"],
+                        version=r["version"],
+                        latest_progress=Progress(note=r["note"], actor=r["actor"], occurred_at=r["occurred_at"]) if r["actor"] else None,
+                    ),
+                )
+                for r in rows
+            ],
+        )
 
     @strawberry.field
     async def finding(self, tenant_code: str, id: strawberry.ID) -> BareFinding:
@@ -225,11 +240,20 @@ class Query:
             r = await connection.fetchrow(DETAIL.format(s=s), int(id))
             events = await connection.fetch(HISTORY.format(s=s), int(id))
         return BareFinding(
-            id=id, code=r["code"], description=r["description"], evidence_sources=orjson.loads(r["evidence_sources"]),
+            id=id,
+            code=r["code"],
+            description=r["description"],
+            evidence_sources=orjson.loads(r["evidence_sources"]),
             found_by=r["found_by"],
-            ledger=BareLedger(state=r["state"], deadline=r["deadline"], overdue=workflow.is_overdue(r["state"], r["deadline"], office_today()),
-                              close_note=r["close_note"], closed_at=r["closed_at"], version=r["version"],
-                              history=[HistoryEvent(**e) for e in events]),
+            ledger=BareLedger(
+                state=r["state"],
+                deadline=r["deadline"],
+                overdue=workflow.is_overdue(r["state"], r["deadline"], office_today()),
+                close_note=r["close_note"],
+                closed_at=r["closed_at"],
+                version=r["version"],
+                history=[HistoryEvent(**e) for e in events],
+            ),
         )
 
     @strawberry.field
@@ -238,8 +262,10 @@ class Query:
         region = STATE["places"][region_code]
         breakdown = Breakdown(by.value)
 
-        sql, arguments = cached_sql(("statistics", region_code, breakdown, today),
-                                    lambda: compiled(tally_query(region.level, STATE["no_filter"], breakdown), region_values(region, today)))
+        sql, arguments = cached_sql(
+            ("statistics", region_code, breakdown, today),
+            lambda: compiled(tally_query(region.level, STATE["no_filter"], breakdown), region_values(region, today)),
+        )
         rows = await STATE["pool"].fetch(sql, *arguments)
         if breakdown is Breakdown.REGION:
             return [tally(r, STATE["names"].get(r["key"], r["key"])) for r in rows]
@@ -252,13 +278,16 @@ class Query:
         today = office_today()
         region = STATE["places"][region_code]
 
-        sql, arguments = cached_sql(("ranking", region_code, first, today),
-                                    lambda: compiled(ranking_query(region.level, STATE["no_filter"], first), region_values(region, today)))
+        sql, arguments = cached_sql(
+            ("ranking", region_code, first, today),
+            lambda: compiled(ranking_query(region.level, STATE["no_filter"], first), region_values(region, today)),
+        )
         return [tally(r, r["name"]) for r in await STATE["pool"].fetch(sql, *arguments)]
 
     @strawberry.field
-    async def problems(self, region_code: str, text: str | None = None, filter: ProblemFilterInput | None = None,
-                       first: int = 50) -> BankProblemPage:
+    async def problems(
+        self, region_code: str, text: str | None = None, filter: ProblemFilterInput | None = None, first: int = 50
+    ) -> BankProblemPage:
         today = office_today()
         region = STATE["places"][region_code]
         criteria = (filter or ProblemFilterInput()).to_filter(STATE["taxonomy"], text)
@@ -282,13 +311,23 @@ async def transition(tenant_code: str, finding_id: strawberry.ID, version: int, 
         await connection.execute(PROJECT.format(projected=STATE["projected"].format(s=s)), tenant_code, [fid])
         await connection.fetchval(EVENT.format(s=s), fid, action.name, entry["state"], after["state"], note, "bare")
         before = {k: entry[k] for k in ("state", "responsible_unit", "responsible_person", "measures", "version")}
-        await connection.execute(AUDIT.format(s=s), "bare", f"ledger.{action.name}", str(fid), orjson.dumps(before).decode(),
-                                 orjson.dumps({**dict(after), "note": note}, default=str).decode())
+        await connection.execute(
+            AUDIT.format(s=s),
+            "bare",
+            f"ledger.{action.name}",
+            str(fid),
+            orjson.dumps(before).decode(),
+            orjson.dumps({**dict(after), "note": note}, default=str).decode(),
+        )
         if action.name in NOTIFYING:
             payload = {"finding_id": fid, "finding_code": entry["finding_code"], "unit_id": entry["unit_id"], "note": note}
             await connection.fetchval(OUTBOX, tenant_code, NOTIFYING[action.name], orjson.dumps(payload).decode())
-    return BareFinding(id=finding_id, code=entry["finding_code"], description="", ledger=BareLedger(
-        state=after["state"], deadline=after["deadline"], overdue=False, version=after["version"]))
+    return BareFinding(
+        id=finding_id,
+        code=entry["finding_code"],
+        description="",
+        ledger=BareLedger(state=after["state"], deadline=after["deadline"], overdue=False, version=after["version"]),
+    )
 
 
 @strawberry.type
@@ -315,8 +354,9 @@ class Mutation:
         return AuthPayload(access_token=issue_access_token(user["id"], session_id, STATE["secret"], ACCESS_TOKEN_TTL)[0])
 
 
-base = make_graphql_controller(strawberry.Schema(query=Query, mutation=Mutation, extensions=[ParserCache, ValidationCache]),
-                               path="/graphql", graphql_ide=None)
+base = make_graphql_controller(
+    strawberry.Schema(query=Query, mutation=Mutation, extensions=[ParserCache, ValidationCache]), path="/graphql", graphql_ide=None
+)
 
 
 class Controller(base):

@@ -86,7 +86,11 @@ def run_suite(name: str, run, args) -> Path:
 
 
 def write_results(name: str, results: dict, command: str) -> Path:
-    results["machine"] = {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30), "platform": platform.platform()}
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30),
+        "platform": platform.platform(),
+    }
     results["command"] = command
     results["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -104,12 +108,22 @@ async def register_offices(runtime: Runtime) -> list:
     plan = await plan_import(runtime.provisioner(), lines)
     async with runtime.engine.begin() as connection:
         if plan.specs:
-            await connection.execute(insert(Tenant), [
-                {"code": spec.code, "name": spec.name, "level": spec.level.value, "parent_code": spec.parent_code,
-                 "province_code": spec.province_code, "city_code": spec.city_code(plan.levels), "schema_name": spec.schema_name,
-                 "schema_version": runtime.streams.tenant_head}
-                for spec in plan.specs
-            ])
+            await connection.execute(
+                insert(Tenant),
+                [
+                    {
+                        "code": spec.code,
+                        "name": spec.name,
+                        "level": spec.level.value,
+                        "parent_code": spec.parent_code,
+                        "province_code": spec.province_code,
+                        "city_code": spec.city_code(plan.levels),
+                        "schema_name": spec.schema_name,
+                        "schema_version": runtime.streams.tenant_head,
+                    }
+                    for spec in plan.specs
+                ],
+            )
         query = select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code)
         return (await connection.execute(query)).all()
 
@@ -131,8 +145,9 @@ async def serving(args: list[str], env: dict[str, str]):
 async def serving_process(args: list[str], env: dict[str, str]):
     """A uvicorn process on a free port, ready: its base URL and the process (fault tests kill it)."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url) as client:

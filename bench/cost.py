@@ -85,16 +85,20 @@ async def run(args, settings: Settings, urls) -> dict:
                     for kind in kinds:
                         by_kind[kind] = await measure_kind(client, requests, psutil.Process(server.pid), kind, args.requests)
                         print(f"{target} {kind}: {by_kind[kind]}", flush=True)
-            results[target] = {"by_kind": by_kind, "weighted_cpu_ms": weighted(by_kind, "cpu_ms"),
-                               "weighted_database_cpu_ms": weighted(by_kind, "database_cpu_ms"),
-                               "weighted_p50_ms": weighted(by_kind, "p50_ms")}
+            results[target] = {
+                "by_kind": by_kind,
+                "weighted_cpu_ms": weighted(by_kind, "cpu_ms"),
+                "weighted_database_cpu_ms": weighted(by_kind, "database_cpu_ms"),
+                "weighted_p50_ms": weighted(by_kind, "p50_ms"),
+            }
     if len(targets) == 2:
         ours, bare = results["xuncha"], results["bare"]
         results["bare_over_ours"] = {
             "cpu_per_request": round(bare["weighted_cpu_ms"] / ours["weighted_cpu_ms"], 2),
             "server_and_database_cpu_per_request": round(
-                (bare["weighted_cpu_ms"] + bare["weighted_database_cpu_ms"])
-                / (ours["weighted_cpu_ms"] + ours["weighted_database_cpu_ms"]), 2),
+                (bare["weighted_cpu_ms"] + bare["weighted_database_cpu_ms"]) / (ours["weighted_cpu_ms"] + ours["weighted_database_cpu_ms"]),
+                2,
+            ),
             "by_kind_cpu": {kind: round(bare["by_kind"][kind]["cpu_ms"] / ours["by_kind"][kind]["cpu_ms"], 2) for kind in kinds},
         }
     return results

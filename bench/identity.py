@@ -133,7 +133,9 @@ def main() -> None:
     settings = Settings.from_env()
     with running_services(settings) as urls:
         results = asyncio.run(run(args, settings, urls))
-    write_results("identity", results, f"./dev bench identity --seconds {args.seconds:g} --concurrency {args.concurrency} --users {args.users}")
+    write_results(
+        "identity", results, f"./dev bench identity --seconds {args.seconds:g} --concurrency {args.concurrency} --users {args.users}"
+    )
 
 
 if __name__ == "__main__":

@@ -46,25 +46,41 @@ async def seed(runtime, findings: int) -> None:
     await create_all(runtime, "430000", "431300", "431321")
     taxonomy = ", ".join(f"'{code}'" for code in TAXONOMY)
     async with runtime.engine.begin() as connection:
-        await connection.execute(text(
-            "INSERT INTO t431321.inspected_unit (credit_code, name, unit_type)"
-            " SELECT 'B' || lpad(g::text, 10, '0'), '单位' || g, '政府机关' FROM generate_series(1, 200) g"))
-        await connection.execute(text(
-            "INSERT INTO t431321.inspection_round (kind, name, starts_on)"
-            " SELECT '巡察', '第' || g || '轮巡察', date '2026-01-01' + g FROM generate_series(1, 10) g"))
+        await connection.execute(
+            text(
+                "INSERT INTO t431321.inspected_unit (credit_code, name, unit_type)"
+                " SELECT 'B' || lpad(g::text, 10, '0'), '单位' || g, '政府机关' FROM generate_series(1, 200) g"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO t431321.inspection_round (kind, name, starts_on)"
+                " SELECT '巡察', '第' || g || '轮巡察', date '2026-01-01' + g FROM generate_series(1, 10) g"
+            )
+        )
         await connection.execute(text("INSERT INTO t431321.round_unit SELECT (g - 1) / 20 + 1, g FROM generate_series(1, 200) g"))
-        await connection.execute(text(
-            "INSERT INTO t431321.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
-            f" SELECT (u - 1) / 20 + 1, u, (ARRAY[{taxonomy}])[g % 6 + 1], '2026.1', '第 ' || g || ' 个问题：实有人数超过核定编制',"
-            " (ARRAY['一般', '较重', '严重'])[g % 3 + 1], date '2026-03-01' + g % 200, 'bench'"
-            " FROM generate_series(1, :n) g, LATERAL (SELECT g % 200 + 1 AS u) unit"), {"n": findings})
-        await connection.execute(text(
-            "INSERT INTO t431321.ledger_entry (finding_id, state, deadline, responsible_unit, responsible_person, closed_at)"
-            " SELECT id, (ARRAY['挂号', '整改中', '申请销号', '已销号'])[id % 4 + 1], found_on + 90, '单位' || unit_id, '负责人',"
-            " CASE WHEN id % 4 = 3 THEN now() END FROM t431321.finding"))
-        await connection.execute(text(
-            "INSERT INTO t431321.ledger_event (finding_id, action, from_state, to_state, note, actor)"
-            " SELECT id, '进展', '挂号', '整改中', '已制定整改方案并启动', 'bench' FROM t431321.finding WHERE id % 2 = 0"))
+        await connection.execute(
+            text(
+                "INSERT INTO t431321.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
+                f" SELECT (u - 1) / 20 + 1, u, (ARRAY[{taxonomy}])[g % 6 + 1], '2026.1', '第 ' || g || ' 个问题：实有人数超过核定编制',"
+                " (ARRAY['一般', '较重', '严重'])[g % 3 + 1], date '2026-03-01' + g % 200, 'bench'"
+                " FROM generate_series(1, :n) g, LATERAL (SELECT g % 200 + 1 AS u) unit"
+            ),
+            {"n": findings},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO t431321.ledger_entry (finding_id, state, deadline, responsible_unit, responsible_person, closed_at)"
+                " SELECT id, (ARRAY['挂号', '整改中', '申请销号', '已销号'])[id % 4 + 1], found_on + 90, '单位' || unit_id, '负责人',"
+                " CASE WHEN id % 4 = 3 THEN now() END FROM t431321.finding"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO t431321.ledger_event (finding_id, action, from_state, to_state, note, actor)"
+                " SELECT id, '进展', '挂号', '整改中', '已制定整改方案并启动', 'bench' FROM t431321.finding WHERE id % 2 = 0"
+            )
+        )
         await connection.execute(text("ANALYZE"))
 
 
@@ -78,33 +94,57 @@ async def run(args, settings: Settings, urls) -> dict:
         await seed(runtime, args.findings)
         await add_user(runtime, "bench.inspector", ("431321", "inspector", None))
         env = {
-            **os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
-            "XUNCHA_ENV": "production", "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-            "XUNCHA_MUTATIONS_PER_MINUTE": "100000000", "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
-            "BARE_DSN": asyncpg_dsn(runtime.urls.database_url), "BARE_SCHEMA": "t431321",
+            **os.environ,
+            "DATABASE_URL": runtime.urls.database_url,
+            "REDIS_URL": runtime.urls.redis_url,
+            "XUNCHA_ENV": "production",
+            "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
+            "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
+            "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
+            "BARE_DSN": asyncpg_dsn(runtime.urls.database_url),
+            "BARE_SCHEMA": "t431321",
         }
         async with serving(["-m", "backend", "serve"], env) as url:
             async with httpx.AsyncClient(base_url=url) as client:
-                token = (await client.post("/graphql", json={"query": LOGIN, "variables": {"u": "bench.inspector", "p": "Xuncha-test-2026"}})).json()["data"]["login"]["accessToken"]
+                token = (
+                    await client.post("/graphql", json={"query": LOGIN, "variables": {"u": "bench.inspector", "p": "Xuncha-test-2026"}})
+                ).json()["data"]["login"]["accessToken"]
                 cursors = [None]
                 for _ in range(19):  # the first 20 pages, so reads do not all hit the same rows
-                    page = (await client.post("/graphql", json={"query": PAGE, "variables": {"after": cursors[-1]}},
-                                              headers={"Authorization": f"Bearer {token}"})).json()
+                    page = (
+                        await client.post(
+                            "/graphql",
+                            json={"query": PAGE, "variables": {"after": cursors[-1]}},
+                            headers={"Authorization": f"Bearer {token}"},
+                        )
+                    ).json()
                     cursors.append(page["data"]["findings"]["nextCursor"])
 
             async def list_page(client, n):
                 return await post(client, PAGE, token, after=cursors[n % len(cursors)])
 
             async def log_finding(client, n):
-                return await post(client, LOG, token, i={
-                    "roundId": str(n % 10 + 1), "unitId": str((n % 10) * 20 + 1), "taxonomyCode": TAXONOMY[n % 6],
-                    "description": f"基准测试问题 {n}", "severity": "一般", "foundOn": "2026-09-10", "deadline": "2026-12-31"})
+                return await post(
+                    client,
+                    LOG,
+                    token,
+                    i={
+                        "roundId": str(n % 10 + 1),
+                        "unitId": str((n % 10) * 20 + 1),
+                        "taxonomyCode": TAXONOMY[n % 6],
+                        "description": f"基准测试问题 {n}",
+                        "severity": "一般",
+                        "foundOn": "2026-09-10",
+                        "deadline": "2026-12-31",
+                    },
+                )
 
             for name, request in (("list_50_with_relations", list_page), ("log_finding", log_finding)):
                 print(f"{name} …", flush=True)
                 await drive(url, 2, args.concurrency, request)
                 results[name] = await drive(url, args.seconds, args.concurrency, request)
         async with serving(["-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"], env) as url:
+
             async def bare(client, n):
                 return await post(client, BARE)
 
@@ -129,8 +169,9 @@ def main() -> None:
     settings = Settings.from_env()
     with running_services(settings) as urls:
         results = asyncio.run(run(args, settings, urls))
-    write_results("ledger", results,
-                  f"./dev bench ledger --seconds {args.seconds:g} --concurrency {args.concurrency} --findings {args.findings}")
+    write_results(
+        "ledger", results, f"./dev bench ledger --seconds {args.seconds:g} --concurrency {args.concurrency} --findings {args.findings}"
+    )
 
 
 if __name__ == "__main__":

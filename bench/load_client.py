@@ -43,8 +43,14 @@ NOTES = {"进展": "已完成人员清理，正在办理调整手续", "申请�
 def summary(latencies: list[float], errors: int, seconds: float) -> dict:
     if not latencies:
         return {"requests": 0, "per_second": 0.0, "p50_ms": None, "p95_ms": None, "p99_ms": None, "errors": errors}
-    return {"requests": len(latencies), "per_second": round(len(latencies) / seconds, 1), "p50_ms": round(percentile(latencies, 0.5), 1),
-            "p95_ms": round(percentile(latencies, 0.95), 1), "p99_ms": round(percentile(latencies, 0.99), 1), "errors": errors}
+    return {
+        "requests": len(latencies),
+        "per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "errors": errors,
+    }
 
 
 def next_action(entry: dict) -> str:
@@ -134,8 +140,13 @@ async def run(plan: dict) -> dict:
                             samples.append(f"{kind}: {json.dumps(answer, ensure_ascii=False)[:300]}")
 
     await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    return {"seconds": time.perf_counter() - counted_from, "concurrency": concurrency, "latencies": latencies,
-            "errors": errors, "error_samples": samples}
+    return {
+        "seconds": time.perf_counter() - counted_from,
+        "concurrency": concurrency,
+        "latencies": latencies,
+        "errors": errors,
+        "error_samples": samples,
+    }
 
 
 def report(observed: list[dict]) -> dict:
@@ -145,7 +156,8 @@ def report(observed: list[dict]) -> dict:
     latencies = {kind: [v for o in observed for v in o["latencies"].get(kind, [])] for kind in MIX}
     errors = {kind: sum(o["errors"].get(kind, 0) for o in observed) for kind in MIX}
     return {
-        "seconds": round(seconds, 1), "concurrency": observed[0]["concurrency"],
+        "seconds": round(seconds, 1),
+        "concurrency": observed[0]["concurrency"],
         "overall": summary([v for values in latencies.values() for v in values], sum(errors.values()), seconds),
         "by_kind": {kind: summary(latencies[kind], errors[kind], seconds) for kind in MIX},
         "error_samples": [sample for o in observed for sample in o["error_samples"]][:10],

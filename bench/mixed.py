@@ -106,8 +106,7 @@ def schema_heads(settings: Settings) -> str:
 
 def mark(args, settings: Settings) -> str:
     """What the kept database was built with (its COMMENT): another value rebuilds it."""
-    return (f"xuncha bench mixed: findings={args.findings} tenants={args.tenants} seed={args.seed} "
-            f"{schema_heads(settings)} complete")
+    return f"xuncha bench mixed: findings={args.findings} tenants={args.tenants} seed={args.seed} {schema_heads(settings)} complete"
 
 
 async def comment_of(admin: asyncpg.Connection, name: str) -> str | None:
@@ -168,12 +167,30 @@ async def fill_office(connection: asyncpg.Connection, code: str, rows: list[tupl
         await copy("inspected_unit", schema_name=schema, columns=["id", "credit_code", "name", "unit_type"], records=list(units.values()))
         await copy("inspection_round", schema_name=schema, columns=["id", "kind", "name", "starts_on"], records=list(starts.values()))
         await copy("round_unit", schema_name=schema, columns=["round_id", "unit_id"], records=sorted({(r[9], r[6]) for r in rows}))
-        await copy("finding", schema_name=schema, columns=[
-            "id", "code", "round_id", "unit_id", "taxonomy_code", "taxonomy_version", "description", "severity", "fixed_on_spot",
-            "found_on", "found_by"], records=[(r[1], r[5], r[9], r[6], r[11], r[12], r[19], r[13], r[14], r[18], "bench") for r in rows])
-        await copy("ledger_entry", schema_name=schema, columns=[
-            "id", "finding_id", "state", "deadline", "responsible_unit", "responsible_person", "closed_at"],
-            records=[(r[1], r[1], r[15], r[16], r[7], "负责人", r[17]) for r in rows])
+        await copy(
+            "finding",
+            schema_name=schema,
+            columns=[
+                "id",
+                "code",
+                "round_id",
+                "unit_id",
+                "taxonomy_code",
+                "taxonomy_version",
+                "description",
+                "severity",
+                "fixed_on_spot",
+                "found_on",
+                "found_by",
+            ],
+            records=[(r[1], r[5], r[9], r[6], r[11], r[12], r[19], r[13], r[14], r[18], "bench") for r in rows],
+        )
+        await copy(
+            "ledger_entry",
+            schema_name=schema,
+            columns=["id", "finding_id", "state", "deadline", "responsible_unit", "responsible_person", "closed_at"],
+            records=[(r[1], r[1], r[15], r[16], r[7], "负责人", r[17]) for r in rows],
+        )
         await connection.execute(f"""
             INSERT INTO {schema}.ledger_event (finding_id, action, from_state, to_state, note, actor, occurred_at)
             SELECT l.finding_id, '进展', '挂号', '整改中', '已制定整改方案并启动', 'bench', f.found_on + 7
@@ -211,7 +228,7 @@ async def populate(runtime, tenants: list, findings: int, chosen: int, seed: int
         for start in range(0, len(mine), 200):
             connection = await asyncpg.connect(asyncpg_dsn(runtime.urls.database_url))
             try:
-                for item in mine[start:start + 200]:
+                for item in mine[start : start + 200]:
                     await fill_office(connection, *item)
                     filled += 1
                     if filled % 250 == 0:
@@ -233,11 +250,23 @@ async def populate(runtime, tenants: list, findings: int, chosen: int, seed: int
     password_hash = await hash_password(PASSWORD)
     async with runtime.engine.begin() as connection:
         for role, suffix in (("inspector", ""), ("reviewer", "r")):
-            ids = (await connection.execute(insert(UserAccount).returning(UserAccount.id, sort_by_parameter_order=True), [
-                {"username": f"mx{code}{suffix}", "display_name": f"mx{code}{suffix}", "password_hash": password_hash} for code in codes
-            ])).scalars().all()
-            await connection.execute(insert(Membership), [
-                {"user_id": user_id, "tenant_code": code, "role": role} for user_id, code in zip(ids, codes, strict=True)])
+            ids = (
+                (
+                    await connection.execute(
+                        insert(UserAccount).returning(UserAccount.id, sort_by_parameter_order=True),
+                        [
+                            {"username": f"mx{code}{suffix}", "display_name": f"mx{code}{suffix}", "password_hash": password_hash}
+                            for code in codes
+                        ],
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await connection.execute(
+                insert(Membership),
+                [{"user_id": user_id, "tenant_code": code, "role": role} for user_id, code in zip(ids, codes, strict=True)],
+            )
 
     sample = rng.sample(sorted(by_office), min(20, len(by_office)))
     print(f"checking the bank against the ledgers (xuncha bank verify) for {len(sample)} offices …", flush=True)
@@ -252,30 +281,60 @@ async def plan_for(runtime, url: str, args, today, target: str) -> dict:
     """What the load client needs: the chosen offices with fresh tokens of their users, how
     many findings each holds, two open ledger entries each with their current version."""
     async with runtime.engine.connect() as connection:
-        users = dict((await connection.execute(select(UserAccount.username, UserAccount.id).where(
-            UserAccount.username.like("mx%")))).all())
+        users = dict((await connection.execute(select(UserAccount.username, UserAccount.id).where(UserAccount.username.like("mx%")))).all())
     tenants = []
     for code in sorted({name[2:8] for name in users}):
         schema = schema_for_code(code)
         async with runtime.engine.connect() as connection:
             findings = (await connection.execute(text(f"SELECT count(*) FROM {schema}.finding"))).scalar_one()
-            entries = (await connection.execute(text(
-                f"SELECT finding_id AS id, state, version FROM {schema}.ledger_entry WHERE state <> '已销号' ORDER BY finding_id LIMIT 2"
-            ))).mappings().all()
+            entries = (
+                (
+                    await connection.execute(
+                        text(
+                            f"SELECT finding_id AS id, state, version FROM {schema}.ledger_entry WHERE state <> '已销号' ORDER BY finding_id LIMIT 2"
+                        )
+                    )
+                )
+                .mappings()
+                .all()
+            )
         inspector, reviewer = await token_for(runtime, users[f"mx{code}"]), await token_for(runtime, users[f"mx{code}r"])
-        tenants.append({"code": code, "findings": findings, "inspector_token": inspector, "entries": [
-            {**entry, "inspector_token": inspector, "reviewer_token": reviewer} for entry in entries]})
-    return {"url": url, "target": target, "duration": args.duration, "warmup": args.warmup, "concurrency": args.concurrency,
-            "seed": args.seed, "password": PASSWORD, "users": sorted(users), "tenants": tenants,
-            "search_cases": search_cases(today)}
+        tenants.append(
+            {
+                "code": code,
+                "findings": findings,
+                "inspector_token": inspector,
+                "entries": [{**entry, "inspector_token": inspector, "reviewer_token": reviewer} for entry in entries],
+            }
+        )
+    return {
+        "url": url,
+        "target": target,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "concurrency": args.concurrency,
+        "seed": args.seed,
+        "password": PASSWORD,
+        "users": sorted(users),
+        "tenants": tenants,
+        "search_cases": search_cases(today),
+    }
 
 
 # Exclusive attribution: a sample goes to the first of these it meets walking from the leaf
 # frame up, skipping the standard library (a socket send is charged to whoever sent).
 LIBRARIES = {
-    "asyncpg": "asyncpg/", "SQLAlchemy": "sqlalchemy/", "graphql-core": "graphql/", "strawberry": "strawberry/",
-    "argon2 (login)": "argon2/", "JWT": "jwt/", "orjson": "orjson", "Litestar": "litestar/", "uvicorn / h11 / httptools": "uvicorn/",
-    "redis": "redis/", "our code (backend/, problem_bank/, tenants/)": "(backend/|(problem_bank/|(tenants/",
+    "asyncpg": "asyncpg/",
+    "SQLAlchemy": "sqlalchemy/",
+    "graphql-core": "graphql/",
+    "strawberry": "strawberry/",
+    "argon2 (login)": "argon2/",
+    "JWT": "jwt/",
+    "orjson": "orjson",
+    "Litestar": "litestar/",
+    "uvicorn / h11 / httptools": "uvicorn/",
+    "redis": "redis/",
+    "our code (backend/, problem_bank/, tenants/)": "(backend/|(problem_bank/|(tenants/",
 }
 
 
@@ -319,9 +378,13 @@ def summarize_profile(raw: Path, top: int = 25) -> dict:
 def server_env(runtime) -> dict[str, str]:
     """Both servers' environment: this database, production mode, rate limits lifted."""
     return {
-        **os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_ENV": "production", "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000", "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_ENV": "production",
+        "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
+        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
+        "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
         "BARE_DSN": asyncpg_dsn(runtime.urls.database_url),
     }
 
@@ -335,8 +398,7 @@ async def alternate(runtime, args, today, envs: dict[str, dict], stamp: str) -> 
     observed: dict[str, list[dict]] = defaultdict(list)
     profile = None
     async with contextlib.AsyncExitStack() as stack:
-        servers = {target: await stack.enter_async_context(serving_process(server_command(target), env))
-                   for target, env in envs.items()}
+        servers = {target: await stack.enter_async_context(serving_process(server_command(target), env)) for target, env in envs.items()}
         for round_ in range(args.rounds):
             for target, (url, server) in servers.items():
                 warmup = args.warmup if round_ == 0 else min(args.warmup, LATER_WARMUP_SECONDS)
@@ -344,8 +406,11 @@ async def alternate(runtime, args, today, envs: dict[str, dict], stamp: str) -> 
                 stretch, recorded = await load_stretch(runtime, args, today, target, url, server, warmup, stamp if profiling else None)
                 observed[target].append(stretch)
                 profile = recorded or profile
-            print(f"round {round_ + 1}/{args.rounds}: "
-                  + ", ".join(f"{target} {per_second(observed[target][-1])} req/s" for target in servers), flush=True)
+            print(
+                f"round {round_ + 1}/{args.rounds}: "
+                + ", ".join(f"{target} {per_second(observed[target][-1])} req/s" for target in servers),
+                flush=True,
+            )
     results = {}
     for target, stretches in observed.items():
         results[target] = {**report(stretches), "per_second_by_round": [per_second(stretch) for stretch in stretches]}
@@ -374,12 +439,28 @@ async def load_stretch(runtime, args, today, target: str, url: str, server, warm
             raw = RESULTS / f"mixed-profile-{profile_stamp}.txt"
             RESULTS.mkdir(parents=True, exist_ok=True)
             spy = await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(server.pid), "--duration",
-                str(int(min(args.profile, plan["duration"]))), "--rate", "100", "--format", "raw", "--output", str(raw),
-                "--nonblocking", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(server.pid),
+                "--duration",
+                str(int(min(args.profile, plan["duration"]))),
+                "--rate",
+                "100",
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                "--nonblocking",
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
             _, error = await spy.communicate()
-            profile = ({"raw_stacks": str(raw.relative_to(RESULTS.parent.parent)), **summarize_profile(raw)} if raw.exists()
-                       else {"error": error.decode()[-500:]})
+            profile = (
+                {"raw_stacks": str(raw.relative_to(RESULTS.parent.parent)), **summarize_profile(raw)}
+                if raw.exists()
+                else {"error": error.decode()[-500:]}
+            )
         if await client.wait() != 0:
             raise SystemExit(f"the load client failed against {target}")
         return json.loads(result_path.read_text()), profile
@@ -402,41 +483,66 @@ async def mixed_database(args, settings: Settings, urls, results: dict):
                 await connection.commit()
             print(f"built: {results['build']}", flush=True)
         async with runtime.engine.connect() as connection:
-            results["database"] = dict((await connection.execute(text(
-                "SELECT (SELECT count(*) FROM tenancy.tenant) AS tenants, (SELECT count(*) FROM problem_bank.problem) AS bank_rows,"
-                " pg_size_pretty(pg_database_size(current_database())) AS size"))).mappings().one())
+            results["database"] = dict(
+                (
+                    await connection.execute(
+                        text(
+                            "SELECT (SELECT count(*) FROM tenancy.tenant) AS tenants, (SELECT count(*) FROM problem_bank.problem) AS bank_rows,"
+                            " pg_size_pretty(pg_database_size(current_database())) AS size"
+                        )
+                    )
+                )
+                .mappings()
+                .one()
+            )
         yield runtime
 
 
 def server_command(target: str) -> list[str]:
-    return ["-m", "backend", "serve"] if target != "bare" else [
-        "-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"]
+    return (
+        ["-m", "backend", "serve"]
+        if target != "bare"
+        else ["-m", "uvicorn", "bench.bare_stack:app", "--no-access-log", "--log-level", "warning"]
+    )
 
 
 async def run(args, settings: Settings, urls) -> dict:
     today = office_today()
-    results: dict = {"findings": args.findings, "tenants": args.tenants, "today": today.isoformat(),
-                     "mix": "70% reads (30 list, 20 detail, 5 dashboard, 15 search), 25% ledger writes, 5% logins"}
+    results: dict = {
+        "findings": args.findings,
+        "tenants": args.tenants,
+        "today": today.isoformat(),
+        "mix": "70% reads (30 list, 20 detail, 5 dashboard, 15 search), 25% ledger writes, 5% logins",
+    }
     async with mixed_database(args, settings, urls, results) as runtime:
         env = server_env(runtime)
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        variants = {label: dict(pair.split("=", 1) for pair in assignments.split(","))
-                    for label, _, assignments in (variant.partition(":") for variant in args.variant)}
+        variants = {
+            label: dict(pair.split("=", 1) for pair in assignments.split(","))
+            for label, _, assignments in (variant.partition(":") for variant in args.variant)
+        }
         targets = ["xuncha", *variants, "bare"] if args.only is None else [args.only]
         results["targets"] = targets
-        results["method"] = (f"{args.rounds} rounds; in each, every server in turn gets {args.duration / args.rounds:g} s of load "
-                             f"(the first after a {args.warmup:g} s warm-up); the servers run throughout")
+        results["method"] = (
+            f"{args.rounds} rounds; in each, every server in turn gets {args.duration / args.rounds:g} s of load "
+            f"(the first after a {args.warmup:g} s warm-up); the servers run throughout"
+        )
         results |= await alternate(runtime, args, today, {target: {**env, **variants.get(target, {})} for target in targets}, stamp)
         for target in variants:
             results[target]["env"] = variants[target]
     if "bare" in results:
         bare = results["bare"]
         results["ratio_to_bare"] = {
-            target: {"throughput": round(results[target]["overall"]["per_second"] / bare["overall"]["per_second"], 2),
-                     **{p: round(results[target]["overall"][f"{p}_ms"] / bare["overall"][f"{p}_ms"], 2) for p in ("p50", "p95", "p99")},
-                     "throughput_by_round": [round(ours / theirs, 2) for ours, theirs in
-                                             zip(results[target]["per_second_by_round"], bare["per_second_by_round"])]}
-            for target in targets if target != "bare"
+            target: {
+                "throughput": round(results[target]["overall"]["per_second"] / bare["overall"]["per_second"], 2),
+                **{p: round(results[target]["overall"][f"{p}_ms"] / bare["overall"][f"{p}_ms"], 2) for p in ("p50", "p95", "p99")},
+                "throughput_by_round": [
+                    round(ours / theirs, 2)
+                    for ours, theirs in zip(results[target]["per_second_by_round"], bare["per_second_by_round"], strict=False)
+                ],
+            }
+            for target in targets
+            if target != "bare"
         }
     return results
 
@@ -453,8 +559,13 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help=f"rebuild {DATABASE}_<findings> even if it is there")
     parser.add_argument("--profile", type=float, default=0, metavar="S", help="py-spy the xuncha server for S seconds")
     parser.add_argument("--only", choices=("xuncha", "bare"))
-    parser.add_argument("--variant", action="append", default=[], metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
-                        help="run xuncha once more with this environment (a setting to compare, say), between xuncha and bare")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
+        help="run xuncha once more with this environment (a setting to compare, say), between xuncha and bare",
+    )
     args = parser.parse_args()
     run_suite("mixed", run, args)
 

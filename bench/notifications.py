@@ -36,27 +36,45 @@ POLL_SECONDS = 0.005
 async def seed_users(runtime, offices: list[str], per_office: int) -> None:
     """`per_office` inspectors in each office, and one liaison of unit 1 in the first."""
     async with runtime.engine.begin() as connection:
-        await connection.execute(text("""
+        await connection.execute(
+            text("""
             INSERT INTO identity.user_account (username, display_name, password_hash)
             SELECT 'u' || o.n || '_' || g, '用户', 'x' FROM unnest(CAST(:offices AS text[])) WITH ORDINALITY AS o(code, n),
-                 generate_series(1, :per) g"""), {"offices": offices, "per": per_office})
-        await connection.execute(text("""
+                 generate_series(1, :per) g"""),
+            {"offices": offices, "per": per_office},
+        )
+        await connection.execute(
+            text("""
             INSERT INTO identity.membership (user_id, tenant_code, role)
             SELECT u.id, o.code, 'inspector' FROM unnest(CAST(:offices AS text[])) WITH ORDINALITY AS o(code, n)
-            JOIN identity.user_account u ON u.username LIKE 'u' || o.n || '\\_%'"""), {"offices": offices})
-        liaison = (await connection.execute(text(
-            "INSERT INTO identity.user_account (username, display_name, password_hash) VALUES ('liaison', '联络员', 'x') RETURNING id"
-        ))).scalar_one()
-        await connection.execute(text("INSERT INTO identity.membership (user_id, tenant_code, role, unit_id) VALUES (:u, :c, 'liaison', 1)"),
-                                 {"u": liaison, "c": offices[0]})
+            JOIN identity.user_account u ON u.username LIKE 'u' || o.n || '\\_%'"""),
+            {"offices": offices},
+        )
+        liaison = (
+            await connection.execute(
+                text(
+                    "INSERT INTO identity.user_account (username, display_name, password_hash) VALUES ('liaison', '联络员', 'x') RETURNING id"
+                )
+            )
+        ).scalar_one()
+        await connection.execute(
+            text("INSERT INTO identity.membership (user_id, tenant_code, role, unit_id) VALUES (:u, :c, 'liaison', 1)"),
+            {"u": liaison, "c": offices[0]},
+        )
 
 
 def start_worker(runtime) -> subprocess.Popen:
     namespace = f"xuncha-bench-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
-           "XUNCHA_QUEUE_NAME": namespace, "XUNCHA_REDIS_PREFIX": namespace}
-    return subprocess.Popen([sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_QUEUE_NAME": namespace,
+        "XUNCHA_REDIS_PREFIX": namespace,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 async def emitted(runtime, tenant_code: str, event_type: str, payload: dict) -> tuple[int, float]:
@@ -72,7 +90,9 @@ async def delivered(runtime, event_id: int, expected: int, timeout: float) -> fl
     deadline = time.perf_counter() + timeout
     async with runtime.engine.connect() as connection:
         while True:
-            count = (await connection.execute(text("SELECT count(*) FROM notify.notification WHERE event_id = :e"), {"e": event_id})).scalar_one()
+            count = (
+                await connection.execute(text("SELECT count(*) FROM notify.notification WHERE event_id = :e"), {"e": event_id})
+            ).scalar_one()
             await connection.commit()
             if count >= expected:
                 return time.perf_counter()
@@ -82,14 +102,22 @@ async def delivered(runtime, event_id: int, expected: int, timeout: float) -> fl
 
 
 async def fan_out(runtime, offices: list[str], recipients: int) -> float:
-    event_id, committed = await emitted(runtime, offices[0], "problem_list.pushed", {
-        "list_id": 0, "title": "超编进人问题清单", "respond_by": "2026-12-31", "note": "请对照自查", "tenant_codes": offices})
+    event_id, committed = await emitted(
+        runtime,
+        offices[0],
+        "problem_list.pushed",
+        {"list_id": 0, "title": "超编进人问题清单", "respond_by": "2026-12-31", "note": "请对照自查", "tenant_codes": offices},
+    )
     return await delivered(runtime, event_id, recipients, 120) - committed
 
 
 async def single(runtime, office: str, n: int) -> float:
-    event_id, committed = await emitted(runtime, office, "finding.logged", {
-        "finding_id": n, "finding_code": f"B{n:06d}", "unit_id": 1, "deadline": "2026-12-31", "description": "超编"})
+    event_id, committed = await emitted(
+        runtime,
+        office,
+        "finding.logged",
+        {"finding_id": n, "finding_code": f"B{n:06d}", "unit_id": 1, "deadline": "2026-12-31", "description": "超编"},
+    )
     return await delivered(runtime, event_id, 1, 30) - committed
 
 
@@ -107,12 +135,16 @@ async def run(args, settings: Settings, urls) -> dict:
             worker.wait(30)
         return {
             "postgres": await server_version(runtime),
-            "offices": len(offices), "recipients": len(offices) * args.per_office,
-            "fan_out_seconds": [round(s, 2) for s in fan_outs], "fan_out_median_seconds": round(statistics.median(fan_outs), 2),
+            "offices": len(offices),
+            "recipients": len(offices) * args.per_office,
+            "fan_out_seconds": [round(s, 2) for s in fan_outs],
+            "fan_out_median_seconds": round(statistics.median(fan_outs), 2),
             "fan_out_recipients_per_second": round(len(offices) * args.per_office / statistics.median(fan_outs)),
             "commit_to_inbox_ms": {
-                "events": len(latencies), "p50": round(percentile(latencies, 0.5) * 1000, 1),
-                "p95": round(percentile(latencies, 0.95) * 1000, 1), "p99": round(percentile(latencies, 0.99) * 1000, 1),
+                "events": len(latencies),
+                "p50": round(percentile(latencies, 0.5) * 1000, 1),
+                "p95": round(percentile(latencies, 0.95) * 1000, 1),
+                "p99": round(percentile(latencies, 0.99) * 1000, 1),
                 "max": round(max(latencies) * 1000, 1),
             },
         }

@@ -65,11 +65,17 @@ async def similar_groups(
     kind = ancestor(Problem.taxonomy_code, "kind")
     rank = func.row_number().over(partition_by=kind, order_by=newest_first())
     ranked = filtered(
-        select(Problem, Tenant.name.label("office_name"), kind.label("kind_code"), bigrams(Problem.description).label("grams"),
-               rank.label("rank"))
+        select(
+            Problem,
+            Tenant.name.label("office_name"),
+            kind.label("kind_code"),
+            bigrams(Problem.description).label("grams"),
+            rank.label("rank"),
+        )
         .join(Tenant, Tenant.code == Problem.tenant_code)
         .where(in_region(region), kind.in_(list(kind_codes))),
-        criteria, today,
+        criteria,
+        today,
     ).subquery()
     rows = await connection.execute(select(ranked).where(ranked.c.rank <= SAMPLE_PER_KIND).order_by(ranked.c.kind_code, ranked.c.rank))
     by_kind: dict[str, list] = {code: [] for code in kind_codes}

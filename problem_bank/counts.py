@@ -30,8 +30,9 @@ def dimension(table) -> str:
 
 
 def _whole_months(criteria: ProblemFilter) -> bool:
-    return ((criteria.found_from is None or criteria.found_from.day == 1)
-            and (criteria.found_to is None or (criteria.found_to + timedelta(days=1)).day == 1))
+    return (criteria.found_from is None or criteria.found_from.day == 1) and (
+        criteria.found_to is None or (criteria.found_to + timedelta(days=1)).day == 1
+    )
 
 
 def counts_answering(by: str | None, criteria: ProblemFilter):
@@ -41,21 +42,37 @@ def counts_answering(by: str | None, criteria: ProblemFilter):
     if criteria.text or criteria.round_kinds or not _whole_months(criteria):
         return None
     needed = {by} - {None}
-    needed |= {column for column, used in (
-        ("taxonomy_code", criteria.taxonomy_code), ("unit_type", criteria.unit_types),
-        ("found_on", criteria.found_from or criteria.found_to),
-    ) if used}
+    needed |= {
+        column
+        for column, used in (
+            ("taxonomy_code", criteria.taxonomy_code),
+            ("unit_type", criteria.unit_types),
+            ("found_on", criteria.found_from or criteria.found_to),
+        )
+        if used
+    }
     return next((table for table in COUNTED if needed <= {dimension(table)}), None)
 
 
 def recounted(table, where=None):
     """SELECT of `table`'s rows as the bank's rows (those matching `where`; None: all) say they should be."""
-    value = {CountByTaxonomy: Problem.taxonomy_code, CountByUnitType: Problem.unit_type,
-             CountByMonth: cast(func.date_trunc("month", Problem.found_on), Date)}[table]
-    rows = select(
-        Problem.tenant_code, Problem.province_code, Problem.city_code, value.label(dimension(table)), Problem.state,
-        case((Problem.state != CLOSED, Problem.deadline), else_=NEVER_DUE).label("deadline"),
-    ).where(true() if where is None else where).subquery()
+    value = {
+        CountByTaxonomy: Problem.taxonomy_code,
+        CountByUnitType: Problem.unit_type,
+        CountByMonth: cast(func.date_trunc("month", Problem.found_on), Date),
+    }[table]
+    rows = (
+        select(
+            Problem.tenant_code,
+            Problem.province_code,
+            Problem.city_code,
+            value.label(dimension(table)),
+            Problem.state,
+            case((Problem.state != CLOSED, Problem.deadline), else_=NEVER_DUE).label("deadline"),
+        )
+        .where(true() if where is None else where)
+        .subquery()
+    )
     return select(*rows.c, func.count().label("n")).group_by(*rows.c)
 
 
@@ -82,16 +99,24 @@ async def miscounted(connection: AsyncConnection, tenant_code: str) -> list[Misc
         recount = recounted(table, Problem.tenant_code == tenant_code).subquery()
         stored_n, counted_n = func.coalesce(stored.c.n, 0), func.coalesce(recount.c.n, 0)
         rows = await connection.execute(
-            select(*(func.coalesce(stored.c[k], recount.c[k]).label(k) for k in keys),
-                   stored_n.label("stored"), counted_n.label("counted"))
+            select(*(func.coalesce(stored.c[k], recount.c[k]).label(k) for k in keys), stored_n.label("stored"), counted_n.label("counted"))
             .select_from(stored.join(recount, and_(*(stored.c[k] == recount.c[k] for k in keys)), full=True))
-            .where(or_(stored_n != counted_n, and_(stored.c.n.is_not(None), recount.c.n.is_not(None), or_(
-                stored.c.province_code != recount.c.province_code, stored.c.city_code.is_distinct_from(recount.c.city_code)))))
+            .where(
+                or_(
+                    stored_n != counted_n,
+                    and_(
+                        stored.c.n.is_not(None),
+                        recount.c.n.is_not(None),
+                        or_(stored.c.province_code != recount.c.province_code, stored.c.city_code.is_distinct_from(recount.c.city_code)),
+                    ),
+                )
+            )
             .order_by(*keys)
         )
         found += [
-            Miscount(table.__tablename__, str(row[0]), row.state, None if row.deadline == date.max else row.deadline,
-                     row.stored, row.counted)
+            Miscount(
+                table.__tablename__, str(row[0]), row.state, None if row.deadline == date.max else row.deadline, row.stored, row.counted
+            )
             for row in rows
         ]
     return found

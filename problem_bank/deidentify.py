@@ -14,8 +14,15 @@ LEVEL_PLACEHOLDERS = {"province": "某省", "city": "某市", "county": "某县"
 
 # What a unit of each type (backend.units.models.UNIT_TYPES) is called once anonymous.
 UNIT_TYPE_PLACEHOLDERS = {
-    "党的机关": "某委", "人大机关": "人大某机关", "政府机关": "某局", "政协机关": "政协某机关", "监察机关": "某监察机关",
-    "审判机关": "某法院", "检察机关": "某检察院", "群团机关": "某群团组织", "民主党派和工商联机关": "某民主党派机关",
+    "党的机关": "某委",
+    "人大机关": "人大某机关",
+    "政府机关": "某局",
+    "政协机关": "政协某机关",
+    "监察机关": "某监察机关",
+    "审判机关": "某法院",
+    "检察机关": "某检察院",
+    "群团机关": "某群团组织",
+    "民主党派和工商联机关": "某民主党派机关",
     "事业单位": "某事业单位",
 }
 PERSON_PLACEHOLDERS = tuple(f"某{stem}" for stem in "甲乙丙丁戊己庚辛壬癸")
@@ -32,8 +39,9 @@ def person_placeholder(index: int) -> str:
     return PERSON_PLACEHOLDERS[index] if index < len(PERSON_PLACEHOLDERS) else f"某某{index + 1}"
 
 
-def case_masks(unit_name: str, unit_placeholder: str, aliases: Iterable[str], places: Iterable[Iterable[str]],
-               persons: Iterable[str]) -> Masks:
+def case_masks(
+    unit_name: str, unit_placeholder: str, aliases: Iterable[str], places: Iterable[Iterable[str]], persons: Iterable[str]
+) -> Masks:
     """Every name of one case with its placeholder."""
     masks = [(unit_name, unit_placeholder), *((alias, unit_placeholder) for alias in aliases)]
     masks += [(name, placeholder) for name, placeholder in places]

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, DateTime, ForeignKey, ForeignKeyConstraint, Index, MetaData, String, Text, func, text,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Text,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -70,10 +80,22 @@ class Problem(ProblemBankBase):
     __tablename__ = "problem"
     __table_args__ = (
         # Region, newest first, covering what the statistics read (migration 0010).
-        Index("problem_province_idx", "province_code", text("found_on DESC"), "tenant_code", text("finding_id DESC"),
-              postgresql_include=["city_code", "taxonomy_code", "unit_type", "state", "deadline"]),
-        Index("problem_city_idx", "city_code", text("found_on DESC"), "tenant_code", text("finding_id DESC"),
-              postgresql_include=["taxonomy_code", "unit_type", "state", "deadline"]),
+        Index(
+            "problem_province_idx",
+            "province_code",
+            text("found_on DESC"),
+            "tenant_code",
+            text("finding_id DESC"),
+            postgresql_include=["city_code", "taxonomy_code", "unit_type", "state", "deadline"],
+        ),
+        Index(
+            "problem_city_idx",
+            "city_code",
+            text("found_on DESC"),
+            "tenant_code",
+            text("finding_id DESC"),
+            postgresql_include=["taxonomy_code", "unit_type", "state", "deadline"],
+        ),
         Index("problem_open_deadline_idx", "deadline", postgresql_where=text("state <> '已销号'")),
     )
 
@@ -186,9 +208,7 @@ class ProblemListReceipt(ProblemBankBase):
     acknowledge (签收) and may file a stamped nil return (无此问题)."""
 
     __tablename__ = "problem_list_receipt"
-    __table_args__ = (
-        CheckConstraint("state IN ('待签收', '已签收', '无此问题')", name="problem_list_receipt_state"),
-    )
+    __table_args__ = (CheckConstraint("state IN ('待签收', '已签收', '无此问题')", name="problem_list_receipt_state"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey(ProblemList.id))
@@ -302,8 +322,9 @@ class BulletinRead(ProblemBankBase):
 
     __tablename__ = "bulletin_read"
     __table_args__ = (
-        ForeignKeyConstraint(["bulletin_id", "office_code"],
-                             ["problem_bank.bulletin_recipient.bulletin_id", "problem_bank.bulletin_recipient.office_code"]),
+        ForeignKeyConstraint(
+            ["bulletin_id", "office_code"], ["problem_bank.bulletin_recipient.bulletin_id", "problem_bank.bulletin_recipient.office_code"]
+        ),
     )
 
     bulletin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

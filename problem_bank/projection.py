@@ -24,9 +24,26 @@ from problem_bank.counts import Miscount, miscounted
 from tenants.naming import schema_for_code
 
 COLUMNS = (
-    "tenant_code", "finding_id", "province_code", "city_code", "tenant_level", "finding_code", "unit_id", "unit_name",
-    "unit_type", "round_id", "round_kind", "taxonomy_code", "taxonomy_version", "severity", "fixed_on_spot", "state",
-    "deadline", "closed_at", "found_on", "description",
+    "tenant_code",
+    "finding_id",
+    "province_code",
+    "city_code",
+    "tenant_level",
+    "finding_code",
+    "unit_id",
+    "unit_name",
+    "unit_type",
+    "round_id",
+    "round_kind",
+    "taxonomy_code",
+    "taxonomy_version",
+    "severity",
+    "fixed_on_spot",
+    "state",
+    "deadline",
+    "closed_at",
+    "found_on",
+    "description",
 )
 
 
@@ -48,8 +65,9 @@ def _projected(tenant_code: str, where: str) -> str:
         WHERE {where}"""
 
 
-async def project(connection: AsyncConnection, tenant_code: str, *, finding_ids: list[int] | None = None,
-                  unit_id: int | None = None) -> None:
+async def project(
+    connection: AsyncConnection, tenant_code: str, *, finding_ids: list[int] | None = None, unit_id: int | None = None
+) -> None:
     """Upsert the bank rows of some findings (or of every finding of a unit) in the caller's transaction."""
     parameters = {"ids": finding_ids} if finding_ids is not None else {"unit": unit_id}
     await connection.execute(_upsert(tenant_code, finding_ids is not None), {"tenant_code": tenant_code, **parameters})
@@ -91,8 +109,8 @@ class Drift:
 
 async def verify_snapshot(engine: AsyncEngine, tenant_code: str) -> Drift:
     """`verify` in one REPEATABLE READ snapshot, so a write between its queries is not drift."""
-    async with engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+    async with engine.connect() as pooled:
+        connection = await pooled.execution_options(isolation_level="REPEATABLE READ")
         async with connection.begin():
             return await verify(connection, tenant_code)
 
@@ -116,8 +134,10 @@ async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
 
 async def remap_to_current(connection: AsyncConnection) -> int:
     """Move bank rows coded in older editions to their codes in the current one; the number moved."""
-    moved = await connection.execute(text("""
+    moved = await connection.execute(
+        text("""
         UPDATE problem_bank.problem p SET taxonomy_code = m.to_code, taxonomy_version = m.to_version, projected_at = now()
         FROM problem_bank.taxonomy_mapping m
-        WHERE m.from_version = p.taxonomy_version AND m.from_code = p.taxonomy_code"""))
+        WHERE m.from_version = p.taxonomy_version AND m.from_code = p.taxonomy_code""")
+    )
     return moved.rowcount

@@ -52,8 +52,12 @@ class ProblemFilter:
         if self.text is not None and not 1 <= len(self.text.strip()) <= MAX_TEXT_QUERY:
             raise DomainError("INVALID_TEXT", f"检索词须为 1 到 {MAX_TEXT_QUERY} 个字符", field="text")
         # PostgreSQL refuses NUL in text: a term holding one matches nothing, and is said so.
-        for name, values in (("text", [self.text or ""]), ("unitTypes", self.unit_types), ("roundKinds", self.round_kinds),
-                             ("states", self.states)):
+        for name, values in (
+            ("text", [self.text or ""]),
+            ("unitTypes", self.unit_types),
+            ("roundKinds", self.round_kinds),
+            ("states", self.states),
+        ):
             if any("\x00" in value for value in values):
                 raise DomainError("INVALID_TEXT", "检索条件不能含有空字符（\\x00）", field=name)
         if self.found_from and self.found_to and self.found_from > self.found_to:
@@ -137,11 +141,18 @@ def _after(cursor: str) -> dict:
 
 
 # The rows after a cursor's, in `newest_first` order.
-_FOUND_ON, _TENANT, _FINDING = (bindparam("after_found_on", type_=Date), bindparam("after_tenant", type_=String),
-                                bindparam("after_finding", type_=BigInteger))
-_AFTER = or_(Problem.found_on < _FOUND_ON,
-             and_(Problem.found_on == _FOUND_ON, or_(Problem.tenant_code > _TENANT,
-                                                     and_(Problem.tenant_code == _TENANT, Problem.finding_id < _FINDING))))
+_FOUND_ON, _TENANT, _FINDING = (
+    bindparam("after_found_on", type_=Date),
+    bindparam("after_tenant", type_=String),
+    bindparam("after_finding", type_=BigInteger),
+)
+_AFTER = or_(
+    Problem.found_on < _FOUND_ON,
+    and_(
+        Problem.found_on == _FOUND_ON,
+        or_(Problem.tenant_code > _TENANT, and_(Problem.tenant_code == _TENANT, Problem.finding_id < _FINDING)),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -177,5 +188,12 @@ def highlight(description: str, term: str | None, width: int = 40) -> str:
         return description[: width * 2] + ("…" if len(description) > width * 2 else "")
     end = at + len(term.strip())
     start = max(0, at - width)
-    return (("…" if start else "") + description[start:at] + "【" + description[at:end] + "】"
-            + description[end:end + width] + ("…" if end + width < len(description) else ""))
+    return (
+        ("…" if start else "")
+        + description[start:at]
+        + "【"
+        + description[at:end]
+        + "】"
+        + description[end : end + width]
+        + ("…" if end + width < len(description) else "")
+    )

@@ -62,8 +62,13 @@ class Tally:
 
 
 # The column of the bank's rows a breakdown groups by (None: the office, for REGION).
-DIMENSION = {Breakdown.REGION: None, Breakdown.CATEGORY: "taxonomy_code", Breakdown.KIND: "taxonomy_code",
-             Breakdown.UNIT_TYPE: "unit_type", Breakdown.MONTH: "found_on"}
+DIMENSION = {
+    Breakdown.REGION: None,
+    Breakdown.CATEGORY: "taxonomy_code",
+    Breakdown.KIND: "taxonomy_code",
+    Breakdown.UNIT_TYPE: "unit_type",
+    Breakdown.MONTH: "found_on",
+}
 
 
 def _group_key(rows, level: Level, breakdown: Breakdown):
@@ -120,9 +125,7 @@ def tally_query(level: Level, criteria: ProblemFilter, breakdown: Breakdown) -> 
     return query.group_by(key).order_by(key)
 
 
-async def tallies(
-    connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date
-) -> list[Tally]:
+async def tallies(connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date) -> list[Tally]:
     """`tally_query`'s answer (the caller checked the principal may read the region)."""
     rows = await connection.execute(tally_query(region.level, criteria, breakdown), region_values(region, today))
     return [_tally(row) for row in rows]
@@ -138,7 +141,11 @@ def ranking_query(level: Level, criteria: ProblemFilter, limit: int) -> Select:
     late = _count(rows, overdue(TODAY, rows))
     ranked = (
         filtered(select(key, *_measures(rows)).where(in_bound_region(level, rows)), criteria, TODAY, rows)
-        .group_by(key).having(late > 0).order_by(late.desc(), key).limit(limit).subquery()
+        .group_by(key)
+        .having(late > 0)
+        .order_by(late.desc(), key)
+        .limit(limit)
+        .subquery()
     )
     return select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
 

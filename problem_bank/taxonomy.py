@@ -52,9 +52,7 @@ class Taxonomy:
         manifestation or one its province added."""
         node = self.nodes.get(code)
         if node is None or node.level != "manifestation" or node.province_code not in (None, province_code):
-            raise DomainError(
-                "UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {code!r} 不存在（须为具体表现一级，如 C03.K01.M01）", field=field
-            )
+            raise DomainError("UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {code!r} 不存在（须为具体表现一级，如 C03.K01.M01）", field=field)
         return node
 
     def checked(self, code: str | None, field: str = "taxonomyCode") -> str | None:
@@ -65,7 +63,8 @@ class Taxonomy:
         """The nodes under `code` (None: the categories): national ones and those of `provinces`
         (None: every province's)."""
         return [
-            node for node in self.nodes.values()
+            node
+            for node in self.nodes.values()
             if node.parent_code == code and (provinces is None or node.province_code is None or node.province_code in provinces)
         ]
 
@@ -87,12 +86,8 @@ async def load_taxonomy(connection: AsyncConnection) -> Taxonomy:
             select(TaxonomyVersion.version).order_by(TaxonomyVersion.published_at.desc(), TaxonomyVersion.version.desc()).limit(1)
         )
     ).scalar_one()
-    rows = await connection.execute(
-        select(TaxonomyNode).where(TaxonomyNode.version == version).order_by(TaxonomyNode.code)
-    )
-    nodes = {
-        row.code: Node(row.code, row.level, row.parent_code, row.name, row.legal_basis, row.province_code) for row in rows
-    }
+    rows = await connection.execute(select(TaxonomyNode).where(TaxonomyNode.version == version).order_by(TaxonomyNode.code))
+    nodes = {row.code: Node(row.code, row.level, row.parent_code, row.name, row.legal_basis, row.province_code) for row in rows}
     return Taxonomy(version, nodes)
 
 
@@ -140,18 +135,28 @@ async def add_manifestation(
     await connection.execute(  # one province's additions under a kind are numbered one at a time
         select(TaxonomyNode.code).where(TaxonomyNode.version == edition, TaxonomyNode.code == kind_code).with_for_update()
     )
-    siblings = (await connection.execute(
-        select(TaxonomyNode.code, TaxonomyNode.name, TaxonomyNode.province_code)
-        .where(TaxonomyNode.version == edition, TaxonomyNode.parent_code == kind_code)
-    )).all()
+    siblings = (
+        await connection.execute(
+            select(TaxonomyNode.code, TaxonomyNode.name, TaxonomyNode.province_code).where(
+                TaxonomyNode.version == edition, TaxonomyNode.parent_code == kind_code
+            )
+        )
+    ).all()
     if any(row.name == name and row.province_code in (None, province_code) for row in siblings):
         raise DomainError("DUPLICATE", f"该种类下已有“{name}”", field="name")
     own = [row for row in siblings if row.province_code == province_code]
     if len(own) >= MAX_PROVINCIAL_PER_KIND:
         raise DomainError("TOO_MANY", f"每个种类下本省最多增设 {MAX_PROVINCIAL_PER_KIND} 个具体表现", field="kindCode")
     code = f"{kind_code}.P{province_code[:2]}{len(own) + 1:02d}"
-    await connection.execute(insert(TaxonomyNode).values(
-        version=edition, code=code, level="manifestation", parent_code=kind_code, name=name, legal_basis=legal_basis,
-        province_code=province_code,
-    ))
+    await connection.execute(
+        insert(TaxonomyNode).values(
+            version=edition,
+            code=code,
+            level="manifestation",
+            parent_code=kind_code,
+            name=name,
+            legal_basis=legal_basis,
+            province_code=province_code,
+        )
+    )
     return Node(code, "manifestation", kind_code, name, legal_basis, province_code)

@@ -84,8 +84,7 @@ def can_read(principal: Principal, target: Place) -> bool:
     if principal.is_superuser:
         return True
     return any(
-        grant.place.code == target.code if grant.role is Role.LIAISON else grant.place.contains(target)
-        for grant in principal.grants
+        grant.place.code == target.code if grant.role is Role.LIAISON else grant.place.contains(target) for grant in principal.grants
     )
 
 

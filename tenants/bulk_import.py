@@ -72,7 +72,7 @@ def parse_csv(content: str) -> list[ImportLine]:
         if len(cells) > 3:
             errors.append(LineError(number, cells[0], "每行最多三列：code,name,parent"))
             continue
-        code, name, parent = (cells + ["", ""])[:3]
+        code, name, parent = ([*cells, "", ""])[:3]
         lines.append(ImportLine(number, code, name or None, parent or None))
     if len(lines) > MAX_LINES:
         errors.append(LineError(0, "", f"一次最多导入 {MAX_LINES} 行"))
@@ -110,7 +110,11 @@ async def plan_import(provisioner: Provisioner, lines: list[ImportLine]) -> Impo
             if (line.name or current.name) == current.name and (line.parent_code or current.parent_code) == current.parent_code:
                 skipped += 1
                 continue
-            errors.append(LineError(line.line, line.code, f"代码 {line.code} 已开通为 {current.name}（上级 {current.parent_code or '无'}），与本行不一致"))
+            errors.append(
+                LineError(
+                    line.line, line.code, f"代码 {line.code} 已开通为 {current.name}（上级 {current.parent_code or '无'}），与本行不一致"
+                )
+            )
             continue
         try:
             spec = plan_tenant(line.code, levels, name=line.name, parent_code=line.parent_code)

@@ -21,8 +21,42 @@ REGISTER_FILE = Path(__file__).parent / "register" / "divisions.csv"
 
 # Province-level prefixes of GB/T 2260 (34 province-level divisions).
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 
 
@@ -74,10 +108,7 @@ class Division:
 def national_register() -> dict[str, Division]:
     """The shipped register of real divisions (34 provinces, 333 cities, county level), by code."""
     with REGISTER_FILE.open(encoding="utf-8", newline="") as f:
-        return {
-            row["code"]: Division(row["code"], row["name"], Level(row["level"]))
-            for row in csv.DictReader(f)
-        }
+        return {row["code"]: Division(row["code"], row["name"], Level(row["level"])) for row in csv.DictReader(f)}
 
 
 def default_parent(code: str, known: Mapping[str, object]) -> str | None:

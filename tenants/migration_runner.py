@@ -7,6 +7,7 @@ stopped: the next run only picks schemas whose recorded version is not the head.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,10 +100,8 @@ class TenantMigrationRunner:
             if error and fail_fast:
                 raise _Stop
 
-        try:
+        with contextlib.suppress(_Stop):
             await for_each_bounded(targets, upgrade, self.concurrency)
-        except _Stop:
-            pass
         summary.seconds = time.perf_counter() - started
         return summary
 

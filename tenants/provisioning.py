@@ -20,7 +20,6 @@ from tenants.registry import TenantSpec, plan_tenant, registered_levels
 from tenants.schema_ops import build_schema
 from tenants.streams import MigrationStreams
 
-
 UNIQUE_VIOLATION = "23505"
 DUPLICATE_SCHEMA = "42P06"
 

@@ -38,6 +38,10 @@ async def seed_round(runtime: Runtime, *codes: str) -> None:
     covering it, enough to log findings against."""
     async with runtime.engine.begin() as connection:
         for code in codes:
-            await connection.execute(text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')"))
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')")
+            )
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')")
+            )
             await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1)"))

@@ -25,9 +25,7 @@ def _password_hash_task():
     return asyncio.ensure_future(hash_password(PASSWORD))
 
 
-async def add_user(
-    runtime: Runtime, username: str, *grants: tuple[str, str, int | None], superuser: bool = False
-) -> int:
+async def add_user(runtime: Runtime, username: str, *grants: tuple[str, str, int | None], superuser: bool = False) -> int:
     """A user whose password is PASSWORD, with (tenant code, role, unit id) memberships."""
     password_hash = await _password_hash_task()
     async with runtime.engine.begin() as connection:

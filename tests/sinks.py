@@ -30,7 +30,7 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
@@ -67,20 +67,26 @@ class WebhookSink:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         request_line = (await reader.readline()).decode()
         headers = {}
-        while (line := (await reader.readline()).decode().strip()):
+        while line := (await reader.readline()).decode().strip():
             name, _, value = line.partition(":")
             headers[name.lower()] = value.strip()
         body = await reader.readexactly(int(headers.get("content-length", 0)))
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(request_line.split()[1]).query)
         timestamp, sign = query.get("timestamp", [""])[0], query.get("sign", [""])[0]
-        expected = base64.b64encode(hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256).digest()).decode()
+        expected = base64.b64encode(
+            hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256).digest()
+        ).decode()
         if hmac.compare_digest(sign, expected):
             self.received.append(json.loads(body))
             answer = b'{"errcode":0,"errmsg":"ok"}'
         else:
             self.refused += 1
             answer = b'{"errcode":310000,"errmsg":"sign not match"}'
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + str(len(answer)).encode()
-                     + b"\r\nConnection: close\r\n\r\n" + answer)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(answer)).encode()
+            + b"\r\nConnection: close\r\n\r\n"
+            + answer
+        )
         await writer.drain()
         writer.close()

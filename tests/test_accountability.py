@@ -31,26 +31,43 @@ CASE_FIELDS = """id state version title proposal decision conclusion closedAt
     subject { kind label tenantCode officeName unitId unitName leaderName restrictions { kind } }
     findings { tenantCode findingId officeName }
     measures { kind decidedOn decidedBy content attendees minutes restriction { id kind active liftConditions } }"""
-OPEN = """mutation($c: String! = "430000", $input: CaseInput!) { openAccountabilityCase(tenantCode: $c, input: $input) { %s } }""" % CASE_FIELDS
-MOVE = """mutation($c: String! = "430000", $i: ID!, $v: Int!, $a: CaseAction!, $n: String) {
-    moveAccountabilityCase(tenantCode: $c, id: $i, version: $v, action: $a, note: $n) { %s } }""" % CASE_FIELDS
-MEASURE = """mutation($c: String! = "430000", $i: ID!, $v: Int!, $m: MeasureInput!) {
-    recordAccountabilityMeasure(tenantCode: $c, caseId: $i, version: $v, input: $m) { %s } }""" % CASE_FIELDS
+OPEN = f"""mutation($c: String! = "430000", $input: CaseInput!) {{ openAccountabilityCase(tenantCode: $c, input: $input) {{ {CASE_FIELDS} }} }}"""
+MOVE = f"""mutation($c: String! = "430000", $i: ID!, $v: Int!, $a: CaseAction!, $n: String) {{
+    moveAccountabilityCase(tenantCode: $c, id: $i, version: $v, action: $a, note: $n) {{ {CASE_FIELDS} }} }}"""
+MEASURE = f"""mutation($c: String! = "430000", $i: ID!, $v: Int!, $m: MeasureInput!) {{
+    recordAccountabilityMeasure(tenantCode: $c, caseId: $i, version: $v, input: $m) {{ {CASE_FIELDS} }} }}"""
 LIFT = """mutation($r: ID!, $n: String! = "已整改到位，经审核解除冻结") { liftUnitRestriction(restrictionId: $r, note: $n) {
     id active liftedBy liftNote } }"""
 STATUS = """query($code: String!) { unitStatus(creditCode: $code) { tenantCode officeName unitId unitName overdueFindings
     staffingFrozen accountLocked restrictions { kind } } }"""
-CASE = """query($c: String! = "430000", $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { %s
-    earlierCases { id title subject state } subjectFindings { tenantCode findingId } } }""" % CASE_FIELDS
+CASE = f"""query($c: String! = "430000", $i: ID!) {{ accountabilityCase(tenantCode: $c, id: $i) {{ {CASE_FIELDS}
+    earlierCases {{ id title subject state }} subjectFindings {{ tenantCode findingId }} }} }}"""
 UNIT = 'query($c: String!) { unit(tenantCode: $c, id: "1") { name restrictions { kind liftConditions } } }'
-INTERVIEW = {"kind": "INTERVIEW", "decidedOn": "2026-11-20", "decidedBy": "省委编办主任办公会", "content": "约谈双峰县财政局主要负责人",
-             "attendees": ["李四", "王五"], "minutes": "指出超编问题，要求限期清退。"}
-FREEZE = {"kind": "FREEZE", "decidedOn": "2026-11-20", "decidedBy": "省委编办主任办公会", "content": "冻结机构编制调整事项",
-          "liftConditions": "超编人员全部清退并经省委编办核查"}
+INTERVIEW = {
+    "kind": "INTERVIEW",
+    "decidedOn": "2026-11-20",
+    "decidedBy": "省委编办主任办公会",
+    "content": "约谈双峰县财政局主要负责人",
+    "attendees": ["李四", "王五"],
+    "minutes": "指出超编问题，要求限期清退。",
+}
+FREEZE = {
+    "kind": "FREEZE",
+    "decidedOn": "2026-11-20",
+    "decidedBy": "省委编办主任办公会",
+    "content": "冻结机构编制调整事项",
+    "liftConditions": "超编人员全部清退并经省委编办核查",
+}
 PEOPLE = {
-    "admin": ("430000", "admin"), "publisher": ("430000", "publisher"), "inspector": ("430000", "inspector"),
-    "reviewer": ("430000", "reviewer"), "auditor": ("430000", "auditor"), "city_admin": ("431300", "admin"),
-    "county_admin": ("431321", "admin"), "county_inspector": ("431321", "inspector"), "sibling_admin": ("431322", "admin"),
+    "admin": ("430000", "admin"),
+    "publisher": ("430000", "publisher"),
+    "inspector": ("430000", "inspector"),
+    "reviewer": ("430000", "reviewer"),
+    "auditor": ("430000", "auditor"),
+    "city_admin": ("431300", "admin"),
+    "county_admin": ("431321", "admin"),
+    "county_inspector": ("431321", "inspector"),
+    "sibling_admin": ("431322", "admin"),
     "other_province": ("440000", "admin"),
 }
 
@@ -60,8 +77,13 @@ def subject(code: str = "431321", **leader) -> dict:
 
 
 def draft(findings: list[tuple[str, str]], **changes) -> dict:
-    return {"title": "双峰县财政局超编问题问责", "facts": "2026 年巡察发现该局实有人数超过核定编制 2 名，长期未整改。",
-            "subject": subject(), "findings": [{"tenantCode": c, "findingId": f} for c, f in findings], **changes}
+    return {
+        "title": "双峰县财政局超编问题问责",
+        "facts": "2026 年巡察发现该局实有人数超过核定编制 2 名，长期未整改。",
+        "subject": subject(),
+        "findings": [{"tenantCode": c, "findingId": f} for c, f in findings],
+        **changes,
+    }
 
 
 @pytest.fixture
@@ -94,11 +116,17 @@ async def call(api, document: str, token: str, **variables) -> tuple[str | None,
 async def case_state(runtime) -> list[tuple]:
     """What a refusal must leave as it was: the province's cases, measures, restrictions, audit trail."""
     async with runtime.engine.connect() as connection:
-        return [tuple(r) for r in await connection.execute(text(
-            "SELECT (SELECT json_agg(c ORDER BY id)::text FROM t430000.accountability_case c),"
-            " (SELECT count(*) FROM t430000.case_measure), (SELECT count(*) FROM t430000.case_finding),"
-            " (SELECT json_agg(r ORDER BY id)::text FROM supervision.unit_restriction r),"
-            " (SELECT count(*) FROM t430000.audit_event), (SELECT count(*) FROM notify.outbox)"))]
+        return [
+            tuple(r)
+            for r in await connection.execute(
+                text(
+                    "SELECT (SELECT json_agg(c ORDER BY id)::text FROM t430000.accountability_case c),"
+                    " (SELECT count(*) FROM t430000.case_measure), (SELECT count(*) FROM t430000.case_finding),"
+                    " (SELECT json_agg(r ORDER BY id)::text FROM supervision.unit_restriction r),"
+                    " (SELECT count(*) FROM t430000.audit_event), (SELECT count(*) FROM notify.outbox)"
+                )
+            )
+        ]
 
 
 async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_lifts(province):
@@ -109,9 +137,14 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         assert error is None
         assert (case["state"], case["version"], case["subject"]["label"], case["subject"]["officeName"]) == ("立案", 1, "财政局", "双峰县")
         assert sorted((f["tenantCode"], f["findingId"]) for f in case["findings"]) == [
-            ("431321", findings["431321"]), ("431322", findings["431322"])]
-        steps = [("INVESTIGATE", None, "调查核实"), ("PROPOSE", "拟给予约谈并冻结机构编制调整事项", "拟处理"),
-                 ("DECIDE", "约谈主要负责人，冻结机构编制调整事项至整改到位", "决定")]
+            ("431321", findings["431321"]),
+            ("431322", findings["431322"]),
+        ]
+        steps = [
+            ("INVESTIGATE", None, "调查核实"),
+            ("PROPOSE", "拟给予约谈并冻结机构编制调整事项", "拟处理"),
+            ("DECIDE", "约谈主要负责人，冻结机构编制调整事项至整改到位", "决定"),
+        ]
         for action, note, state in steps:
             error, case = await call(api, MOVE, admin, i=case["id"], v=case["version"], a=action, n=note)
             assert (error, case["state"]) == (None, state)
@@ -128,10 +161,16 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         error, status = await call(api, STATUS, admin, code="unit00000001")
         assert error is None
         assert [(s["tenantCode"], s["officeName"], s["overdueFindings"], s["staffingFrozen"], s["accountLocked"]) for s in status] == [
-            ("430000", "湖南省", 0, False, False), ("431321", "双峰县", 1, True, False), ("431322", "新化县", 1, False, False)]
+            ("430000", "湖南省", 0, False, False),
+            ("431321", "双峰县", 1, True, False),
+            ("431322", "新化县", 1, False, False),
+        ]
         county_view = [await call(api, STATUS, tokens[who], code="UNIT00000001") for who in ("county_admin", "liaison", "sibling_admin")]
         assert [[(s["tenantCode"], s["staffingFrozen"]) for s in found] for _, found in county_view] == [
-            [("431321", True)], [("431321", True)], [("431322", False)]]
+            [("431321", True)],
+            [("431321", True)],
+            [("431322", False)],
+        ]
         assert (await call(api, STATUS, tokens["other_province"], code="UNIT00000001"))[1][0]["tenantCode"] == "440000"
         assert (await call(api, STATUS, tokens["province_liaison"], code="NOSUCHUNIT"))[0] == "NOT_FOUND"
         assert (await call(api, STATUS, admin, code="短"))[0] == "INVALID_CREDIT_CODE"
@@ -139,10 +178,13 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         assert unit["restrictions"] == [{"kind": "冻结机构编制调整事项", "liftConditions": FREEZE["liftConditions"]}]
         bank = '{ problems(regionCode: "431300") { items { tenantCode unitRestrictions { kind } } } }'
         assert sorted((p["tenantCode"], str(p["unitRestrictions"])) for p in (await call(api, bank, tokens["city_admin"]))[1]["items"]) == [
-            ("431321", "[{'kind': '冻结机构编制调整事项'}]"), ("431322", "[]")]
+            ("431321", "[{'kind': '冻结机构编制调整事项'}]"),
+            ("431322", "[]"),
+        ]
         finding = 'query($f: ID!) { finding(tenantCode: "431321", id: $f) { unit { restrictions { kind } } } }'
         assert (await call(api, finding, tokens["county_admin"], f=findings["431321"]))[1]["unit"]["restrictions"] == [
-            {"kind": "冻结机构编制调整事项"}]
+            {"kind": "冻结机构编制调整事项"}
+        ]
 
         # Lifting: only the office that imposed it, once.
         refused = [(await call(api, LIFT, tokens[who], r=freeze["id"]))[0] for who in ("county_admin", "city_admin", "inspector")]
@@ -163,14 +205,31 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         county_inbox = (await api.call(INBOX, tokens["county_admin"]))["data"]["notifications"]["items"]
         liaison_inbox = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]["items"]
     assert sorted(i["eventType"] for i in county_inbox if i["eventType"].startswith("accountability.")) == [
-        "accountability.decided", "accountability.restriction_imposed", "accountability.restriction_lifted"]
+        "accountability.decided",
+        "accountability.restriction_imposed",
+        "accountability.restriction_lifted",
+    ]
     assert sorted(i["title"] for i in liaison_inbox if i["eventType"].startswith("accountability.")) == [
-        "财政局：冻结机构编制调整事项", "财政局：已解除冻结机构编制调整事项"]
+        "财政局：冻结机构编制调整事项",
+        "财政局：已解除冻结机构编制调整事项",
+    ]
     async with runtime.engine.connect() as connection:
-        trail = list((await connection.execute(text(
-            "SELECT action FROM t430000.audit_event WHERE entity = 'accountability_case' ORDER BY seq"))).scalars())
-    assert trail == ["case.opened", "case.调查核实", "case.拟处理", "case.决定", "case.measure_recorded", "case.measure_recorded",
-                     "case.restriction_lifted", "case.执行", "case.结案"]
+        trail = list(
+            (
+                await connection.execute(text("SELECT action FROM t430000.audit_event WHERE entity = 'accountability_case' ORDER BY seq"))
+            ).scalars()
+        )
+    assert trail == [
+        "case.opened",
+        "case.调查核实",
+        "case.拟处理",
+        "case.决定",
+        "case.measure_recorded",
+        "case.measure_recorded",
+        "case.restriction_lifted",
+        "case.执行",
+        "case.结案",
+    ]
 
     # What a typical-case bulletin draws from the case, for the office's readers only.
     identity = IdentityService(runtime.engine, runtime.settings.secret_key)
@@ -210,7 +269,9 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "a title too long": await call(api, OPEN, admin, input=draft([], title="问" * 201)),
             "no facts": await call(api, OPEN, admin, input=draft([], facts="  ")),
             "facts too long": await call(api, OPEN, admin, input=draft([], facts="事" * 5001)),
-            "an unknown rank": await call(api, OPEN, admin, input=draft([], subject=subject(leaderName="张三", leaderPost="局长", leaderRank="正部级"))),
+            "an unknown rank": await call(
+                api, OPEN, admin, input=draft([], subject=subject(leaderName="张三", leaderPost="局长", leaderRank="正部级"))
+            ),
             "a leader without a post": await call(api, OPEN, admin, input=draft([], subject=subject(leaderName="张三"))),
             "a post without a leader": await call(api, OPEN, admin, input=draft([], subject=subject(leaderPost="局长"))),
         }
@@ -227,30 +288,55 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "a withdrawal without reason": await call(api, MOVE, admin, i=case["id"], v=version, a="WITHDRAW"),
             "an inspector withdrawing": await call(api, MOVE, inspector, i=case["id"], v=version, a="WITHDRAW", n="不予追究"),
             "a measure before the decision": await call(api, MEASURE, admin, i=case["id"], v=version, m=INTERVIEW),
-            "an unknown action": await call(api, MOVE.replace("$a: CaseAction!", "$a: String!"), admin, i=case["id"], v=version, a="SUSPEND"),
+            "an unknown action": await call(
+                api, MOVE.replace("$a: CaseAction!", "$a: String!"), admin, i=case["id"], v=version, a="SUSPEND"
+            ),
         }
         assert await case_state(runtime) == before
         assert {k: v[0] for k, v in refused_openings.items()} == {
-            "reviewer": "FORBIDDEN", "auditor": "FORBIDDEN", "liaison": "FORBIDDEN", "county into the province": "NOT_FOUND",
-            "city into the province": "NOT_FOUND", "another province's unit": "NOT_FOUND", "another province's finding": "NOT_FOUND",
-            "a parent's unit": "NOT_FOUND", "a sibling's unit": "NOT_FOUND", "a sibling's finding": "NOT_FOUND",
-            "an unknown unit": "NOT_FOUND", "an unknown finding": "NOT_FOUND", "a malformed office": "INVALID_CODE",
-            "too many findings": "INVALID_FINDINGS", "a finding twice": "INVALID_FINDINGS", "a title too long": "INVALID_NAME",
-            "no facts": "INVALID_TEXT", "facts too long": "INVALID_TEXT", "an unknown rank": "INVALID_SUBJECT",
-            "a leader without a post": "INVALID_SUBJECT", "a post without a leader": "INVALID_SUBJECT",
+            "reviewer": "FORBIDDEN",
+            "auditor": "FORBIDDEN",
+            "liaison": "FORBIDDEN",
+            "county into the province": "NOT_FOUND",
+            "city into the province": "NOT_FOUND",
+            "another province's unit": "NOT_FOUND",
+            "another province's finding": "NOT_FOUND",
+            "a parent's unit": "NOT_FOUND",
+            "a sibling's unit": "NOT_FOUND",
+            "a sibling's finding": "NOT_FOUND",
+            "an unknown unit": "NOT_FOUND",
+            "an unknown finding": "NOT_FOUND",
+            "a malformed office": "INVALID_CODE",
+            "too many findings": "INVALID_FINDINGS",
+            "a finding twice": "INVALID_FINDINGS",
+            "a title too long": "INVALID_NAME",
+            "no facts": "INVALID_TEXT",
+            "facts too long": "INVALID_TEXT",
+            "an unknown rank": "INVALID_SUBJECT",
+            "a leader without a post": "INVALID_SUBJECT",
+            "a post without a leader": "INVALID_SUBJECT",
         }
         assert {k: v[0] for k, v in refused_moves.items()} == {
-            "decide before the proposal": "INVALID_TRANSITION", "carry out an open case": "INVALID_TRANSITION",
-            "a stale version": "STALE_VERSION", "a reviewer": "FORBIDDEN", "the city": "NOT_FOUND", "a county": "NOT_FOUND",
-            "an unknown case": "NOT_FOUND", "a malformed id": "NOT_FOUND", "a withdrawal without reason": "INVALID_TEXT",
-            "an inspector withdrawing": "FORBIDDEN", "a measure before the decision": "INVALID_TRANSITION",
+            "decide before the proposal": "INVALID_TRANSITION",
+            "carry out an open case": "INVALID_TRANSITION",
+            "a stale version": "STALE_VERSION",
+            "a reviewer": "FORBIDDEN",
+            "the city": "NOT_FOUND",
+            "a county": "NOT_FOUND",
+            "an unknown case": "NOT_FOUND",
+            "a malformed id": "NOT_FOUND",
+            "a withdrawal without reason": "INVALID_TEXT",
+            "an inspector withdrawing": "FORBIDDEN",
+            "a measure before the decision": "INVALID_TRANSITION",
             "an unknown action": "GRAPHQL_ERROR",
         }
 
         # 立案 → 调查核实 → 拟处理 → 退回补充调查 → 调查核实 → 拟处理 → 决定 (inspectors investigate and propose; only deciders decide)
         for who, action, note, state in (
-            ("inspector", "INVESTIGATE", None, "调查核实"), ("inspector", "PROPOSE", "拟约谈", "拟处理"),
-            ("publisher", "SEND_BACK", "事实不清，补充调查", "调查核实"), ("inspector", "PROPOSE", "拟约谈并冻结", "拟处理"),
+            ("inspector", "INVESTIGATE", None, "调查核实"),
+            ("inspector", "PROPOSE", "拟约谈", "拟处理"),
+            ("publisher", "SEND_BACK", "事实不清，补充调查", "调查核实"),
+            ("inspector", "PROPOSE", "拟约谈并冻结", "拟处理"),
         ):
             error, case = await call(api, MOVE, tokens[who], i=case["id"], v=case["version"], a=action, n=note)
             assert (error, case["state"]) == (None, state)
@@ -272,8 +358,13 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "an attendee twice": {**INTERVIEW, "attendees": ["李四", "李四"]},
             "minutes on a phone call": {**INTERVIEW, "kind": "PHONE_REMINDER"},
             "freeze without conditions": {**FREEZE, "liftConditions": None},
-            "conditions on a criticism": {"kind": "CRITICISM", "decidedOn": "2026-11-20", "decidedBy": "省委编办", "content": "通报批评",
-                                          "liftConditions": "整改"},
+            "conditions on a criticism": {
+                "kind": "CRITICISM",
+                "decidedOn": "2026-11-20",
+                "decidedBy": "省委编办",
+                "content": "通报批评",
+                "liftConditions": "整改",
+            },
             "a decision in the future": {**FREEZE, "decidedOn": "2099-01-01"},
             "a decider name too long": {**INTERVIEW, "decidedBy": "办" * 65},
             "no content": {**INTERVIEW, "content": ""},
@@ -284,13 +375,22 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
         measure_refusals["a stale version"] = (await call(api, MEASURE, admin, i=case["id"], v=v - 1, m=INTERVIEW))[0]
         assert await case_state(runtime) == before
         assert measure_refusals == {
-            "interview without minutes": "INVALID_MEASURE", "interview without attendees": "INVALID_MEASURE",
-            "an attendee twice": "INVALID_MEASURE", "minutes on a phone call": "INVALID_MEASURE",
-            "freeze without conditions": "INVALID_MEASURE", "conditions on a criticism": "INVALID_MEASURE",
-            "a decision in the future": "INVALID_DATE", "a decider name too long": "INVALID_NAME", "no content": "INVALID_TEXT",
-            "an unknown kind": "GRAPHQL_ERROR", "an inspector freezing": "FORBIDDEN", "a stale version": "STALE_VERSION",
+            "interview without minutes": "INVALID_MEASURE",
+            "interview without attendees": "INVALID_MEASURE",
+            "an attendee twice": "INVALID_MEASURE",
+            "minutes on a phone call": "INVALID_MEASURE",
+            "freeze without conditions": "INVALID_MEASURE",
+            "conditions on a criticism": "INVALID_MEASURE",
+            "a decision in the future": "INVALID_DATE",
+            "a decider name too long": "INVALID_NAME",
+            "no content": "INVALID_TEXT",
+            "an unknown kind": "GRAPHQL_ERROR",
+            "an inspector freezing": "FORBIDDEN",
+            "a stale version": "STALE_VERSION",
         }
-        error, case = await call(api, MEASURE, inspector, i=case["id"], v=v, m={**INTERVIEW, "kind": "PHONE_REMINDER", "attendees": [], "minutes": None})
+        error, case = await call(
+            api, MEASURE, inspector, i=case["id"], v=v, m={**INTERVIEW, "kind": "PHONE_REMINDER", "attendees": [], "minutes": None}
+        )
         assert error is None
         lock = {**FREEZE, "kind": "LOCK", "content": "锁定实名制账户", "liftConditions": "完成人员清理"}
         for measure in (FREEZE, lock):
@@ -321,10 +421,19 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             error, other = await call(api, MOVE, admin, i=other["id"], v=other["version"], a="WITHDRAW", n="经核实不予追究")
             assert (error, other["state"], other["conclusion"], other["closedAt"] is not None) == (None, "撤销", "经核实不予追究", True)
         _, own = await call(api, OPEN, tokens["county_inspector"], c="431321", input=draft(county_finding))
-        reads = {who: (await call(api, CASE, tokens[who], c="431321", i=own["id"]))[0]
-                 for who in ("county_admin", "city_admin", "admin", "auditor", "sibling_admin", "other_province", "liaison")}
-        assert reads == {"county_admin": None, "city_admin": None, "admin": None, "auditor": None, "sibling_admin": "NOT_FOUND",
-                         "other_province": "NOT_FOUND", "liaison": "FORBIDDEN"}
+        reads = {
+            who: (await call(api, CASE, tokens[who], c="431321", i=own["id"]))[0]
+            for who in ("county_admin", "city_admin", "admin", "auditor", "sibling_admin", "other_province", "liaison")
+        }
+        assert reads == {
+            "county_admin": None,
+            "city_admin": None,
+            "admin": None,
+            "auditor": None,
+            "sibling_admin": "NOT_FOUND",
+            "other_province": "NOT_FOUND",
+            "liaison": "FORBIDDEN",
+        }
         assert (await call(api, MOVE, tokens["city_admin"], c="431321", i=own["id"], v=1, a="INVESTIGATE"))[0] == "FORBIDDEN"
         # A child never reads its parent's cases.
         assert (await call(api, CASE, tokens["county_admin"], i=case["id"]))[0] == "NOT_FOUND"
@@ -341,22 +450,28 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
     async with Api(runtime) as api:
         opened = []
         for title, case_subject, linked in (
-            ("财政局超编问题问责", subject(), [("431321", findings["431321"])]), ("张三违规进人问责", leader, []),
+            ("财政局超编问题问责", subject(), [("431321", findings["431321"])]),
+            ("张三违规进人问责", leader, []),
             ("新化县财政局超编问责", subject("431322"), [("431322", findings["431322"])]),
-            ("张三再次违规进人问责", leader, []), ("财政局屡查屡犯问责", subject(), []),
+            ("张三再次违规进人问责", leader, []),
+            ("财政局屡查屡犯问责", subject(), []),
         ):
             error, case = await call(api, OPEN, admin, input=draft(linked, title=title, subject=case_subject))
             assert error is None
             opened.append(case)
-        for case, measures in ((opened[0], [INTERVIEW, {**INTERVIEW, "kind": "PHONE_REMINDER", "attendees": [], "minutes": None}]),
-                               (opened[1], [INTERVIEW])):
+        for case, measures in (
+            (opened[0], [INTERVIEW, {**INTERVIEW, "kind": "PHONE_REMINDER", "attendees": [], "minutes": None}]),
+            (opened[1], [INTERVIEW]),
+        ):
             for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
                 _, case = await call(api, MOVE, admin, i=case["id"], v=case["version"], a=action, n="约谈")
             for measure in measures:
                 _, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=measure)
         _, withdrawn = await call(api, MOVE, admin, i=opened[2]["id"], v=1, a="WITHDRAW", n="已由县级处理")
 
-        racing = await asyncio.gather(*(call(api, MOVE, who, i=opened[4]["id"], v=1, a="INVESTIGATE") for who in (admin, tokens["inspector"])))
+        racing = await asyncio.gather(
+            *(call(api, MOVE, who, i=opened[4]["id"], v=1, a="INVESTIGATE") for who in (admin, tokens["inspector"]))
+        )
         assert sorted(str(error) for error, _ in racing) == ["None", "STALE_VERSION"]  # optimistic locking: one of two wins
         _, again = await call(api, CASE, admin, i=opened[3]["id"])
         _, repeat = await call(api, CASE, admin, i=opened[4]["id"])
@@ -366,10 +481,15 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
         assert [(f["tenantCode"], f["findingId"]) for f in repeat["subjectFindings"]] == [("431321", findings["431321"])]
 
         statistics = 'query($by: CaseBreakdown!) { accountabilityStatistics(tenantCode: "430000", by: $by) { key label count } }'
-        tallies = {by: [(t["label"], t["count"]) for t in (await api.call(statistics, admin, by=by))["data"]["accountabilityStatistics"]]
-                   for by in ("STATE", "MEASURE", "REGION")}
-        assert tallies == {"STATE": [("决定", 2), ("撤销", 1), ("立案", 1), ("调查核实", 1)], "MEASURE": [("电话提醒", 1), ("约谈", 2)],
-                           "REGION": [("双峰县", 4), ("新化县", 1)]}
+        tallies = {
+            by: [(t["label"], t["count"]) for t in (await api.call(statistics, admin, by=by))["data"]["accountabilityStatistics"]]
+            for by in ("STATE", "MEASURE", "REGION")
+        }
+        assert tallies == {
+            "STATE": [("决定", 2), ("撤销", 1), ("立案", 1), ("调查核实", 1)],
+            "MEASURE": [("电话提醒", 1), ("约谈", 2)],
+            "REGION": [("双峰县", 4), ("新化县", 1)],
+        }
         assert error_code(await api.call(statistics, tokens["county_admin"], by="STATE")) == "NOT_FOUND"
 
         async def export(who: str | None, code: str = "430000"):
@@ -398,18 +518,27 @@ async def test_lists_of_cases_and_units_cost_the_same_statements_for_any_page(pr
     admin = tokens["admin"]
     async with runtime.engine.begin() as connection:
         for n in (2, 3):
-            await connection.execute(text(
-                f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '教育局{n}', '政府机关')"))
+            await connection.execute(
+                text(
+                    f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '教育局{n}', '政府机关')"
+                )
+            )
             await project_unit(connection, "431321", n)
     async with Api(runtime) as api:
         for n in (1, 2, 3):
-            _, case = await call(api, OPEN, admin, input=draft([("431321", findings["431321"]), ("431322", findings["431322"])],
-                                                               subject={"tenantCode": "431321", "unitId": str(n)}))
+            _, case = await call(
+                api,
+                OPEN,
+                admin,
+                input=draft(
+                    [("431321", findings["431321"]), ("431322", findings["431322"])], subject={"tenantCode": "431321", "unitId": str(n)}
+                ),
+            )
             for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
                 _, case = await call(api, MOVE, admin, i=case["id"], v=case["version"], a=action, n="冻结")
             _, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=FREEZE)
-        cases = """query($n: Int!) { accountabilityCases(tenantCode: "430000", first: $n) { %s
-            earlierCases { id } subjectFindings { findingId } } }""" % CASE_FIELDS
+        cases = f"""query($n: Int!) {{ accountabilityCases(tenantCode: "430000", first: $n) {{ {CASE_FIELDS}
+            earlierCases {{ id }} subjectFindings {{ findingId }} }} }}"""
         units = 'query($n: Int!) { units(tenantCode: "431321", first: $n) { id restrictions { kind } } }'
         counted = {}
         for name, query in (("cases", cases), ("units", units)):
@@ -437,5 +566,7 @@ async def test_the_register_of_units_is_filled_from_the_units_already_there(runt
         await connection.run_sync(step, "0010")
         await connection.run_sync(step, "head")
     async with runtime.engine.connect() as connection:
-        register = [tuple(r) for r in await connection.execute(text("SELECT tenant_code, unit_id, credit_code, name FROM problem_bank.unit"))]
+        register = [
+            tuple(r) for r in await connection.execute(text("SELECT tenant_code, unit_id, credit_code, name FROM problem_bank.unit"))
+        ]
     assert register == [("431321", 1, "UNIT00000001", "财政局")]

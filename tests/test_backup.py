@@ -40,16 +40,18 @@ async def a_busy_office(office):  # noqa: F811
         first, version = await office.log(api, description="超编 2 名：含\u200d零宽连接符与 𠀀")
         await office.log(api, unit="2", severity="严重")
         third, third_version = await office.log(api)
-        progress = await api.call(act("reportProgress"), t["liaison"], f=first, v=version, n="已清退 1 名",
-                                  e=[{"sha256": sha, "fileName": "清退文件.pdf"}])
+        progress = await api.call(
+            act("reportProgress"), t["liaison"], f=first, v=version, n="已清退 1 名", e=[{"sha256": sha, "fileName": "清退文件.pdf"}]
+        )
         assert progress["data"], progress
         await api.call(act("reportProgress"), t["liaison"], f=third, v=third_version, n="正在整改")
         asked = await api.call(act("requestCloseOut"), t["liaison"], f=third, v=third_version + 1, n="已整改")
         closed = await api.call(act("closeOut"), t["reviewer"], f=third, v=asked["data"]["requestCloseOut"]["ledger"]["version"], n="属实")
         assert closed["data"]["closeOut"]["ledger"]["state"] == "已销号"
     async with office.runtime.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO supervision.reminder (tenant_code, finding_id, kind, deadline)"
-                                      " VALUES ('431321', 1, 'near', '2026-12-31')"))
+        await connection.execute(
+            text("INSERT INTO supervision.reminder (tenant_code, finding_id, kind, deadline) VALUES ('431321', 1, 'near', '2026-12-31')")
+        )
     return sha
 
 
@@ -149,7 +151,9 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
     truncated.write_bytes(archive.read_bytes()[:-200])
     empty_tar = tmp_path / "empty.tar.gz"
     empty_tar.write_bytes(gzip.compress(b"\0" * 1024))
-    edited_row = rewritten(archive, tmp_path, lambda name, data: data.replace("超编".encode(), "缺编".encode()) if name.endswith("finding.copy") else data)
+    edited_row = rewritten(
+        archive, tmp_path, lambda name, data: data.replace("超编".encode(), "缺编".encode()) if name.endswith("finding.copy") else data
+    )
     dropped_member = rewritten(archive, tmp_path, lambda name, data: None if name.endswith("ledger_entry.copy") else data)
     extra_member = tmp_path / "extra.tar.gz"
     with tarfile.open(archive, "r:gz") as source, tarfile.open(extra_member, "w:gz") as target:
@@ -158,10 +162,18 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
             info.size = len(data)
             target.addfile(info, io.BytesIO(data))
     head = f'"tenant_revision": "{office.runtime.streams.tenant_head}"'.encode()
-    other_version = rewritten(archive, tmp_path, lambda name, data: data.replace(head, b'"tenant_revision": "t0001"') if name == "manifest.json" else data)
+    other_version = rewritten(
+        archive, tmp_path, lambda name, data: data.replace(head, b'"tenant_revision": "t0001"') if name == "manifest.json" else data
+    )
 
-    for bad, message in [(not_gzip, "tar.gz"), (truncated, "无效"), (empty_tar, "manifest"), (edited_row, "校验和"),
-                         (dropped_member, "缺少"), (extra_member, "清单之外")]:
+    for bad, message in [
+        (not_gzip, "tar.gz"),
+        (truncated, "无效"),
+        (empty_tar, "manifest"),
+        (edited_row, "校验和"),
+        (dropped_member, "缺少"),
+        (extra_member, "清单之外"),
+    ]:
         with pytest.raises(DomainError) as refused:
             read_archive(bad)
         assert refused.value.code == "INVALID_BACKUP" and message in refused.value.message, (bad, refused.value.message)

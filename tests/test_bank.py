@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from backend.findings.service import check_finding, insert_finding
 from backend.clock import office_today
+from backend.findings.service import check_finding, insert_finding
 from problem_bank.projection import verify
-from tests.helpers import create_all, seed_round
 from tenants.scoping import tenant_engine
+from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_statement_counts import counting_statements
 
@@ -22,8 +22,16 @@ PROGRESS = """mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321",
 
 
 def finding(**change) -> dict:
-    return {"roundId": "1", "unitId": "1", "taxonomyCode": "C03.K01.M01", "description": "实有人数超过核定编制 2 名",
-            "severity": "较重", "foundOn": "2026-09-10", "deadline": "2026-12-31", **change}
+    return {
+        "roundId": "1",
+        "unitId": "1",
+        "taxonomyCode": "C03.K01.M01",
+        "description": "实有人数超过核定编制 2 名",
+        "severity": "较重",
+        "foundOn": "2026-09-10",
+        "deadline": "2026-12-31",
+        **change,
+    }
 
 
 @pytest.fixture
@@ -37,9 +45,15 @@ async def county(runtime, tmp_path):
 
 async def bank_rows(runtime) -> list[tuple]:
     async with runtime.engine.connect() as connection:
-        return [tuple(row) for row in await connection.execute(text(
-            "SELECT tenant_code, finding_id, province_code, city_code, unit_name, round_kind, taxonomy_code, state, deadline"
-            " FROM problem_bank.problem ORDER BY tenant_code, finding_id"))]
+        return [
+            tuple(row)
+            for row in await connection.execute(
+                text(
+                    "SELECT tenant_code, finding_id, province_code, city_code, unit_name, round_kind, taxonomy_code, state, deadline"
+                    " FROM problem_bank.problem ORDER BY tenant_code, finding_id"
+                )
+            )
+        ]
 
 
 async def drift(runtime, code: str = "431321"):
@@ -56,8 +70,11 @@ async def test_findings_and_ledger_changes_are_projected_in_the_same_transaction
         await api.call(PROGRESS, token, f=logged["id"], v=logged["ledger"]["version"])
         assert [r[7] for r in await bank_rows(runtime)] == ["整改中"]
         assert error_code(await api.call(LOG, token, i=finding(code="SF-1"))) == "DUPLICATE"
-        await api.call('mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
-                       'name: "县财政局", unitType: "政府机关"}) { version } }', token)
+        await api.call(
+            'mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
+            'name: "县财政局", unitType: "政府机关"}) { version } }',
+            token,
+        )
     assert [r[4] for r in await bank_rows(runtime)] == ["县财政局"]
     assert (await drift(runtime)).in_step
 
@@ -65,10 +82,23 @@ async def test_findings_and_ledger_changes_are_projected_in_the_same_transaction
 async def test_a_rolled_back_finding_leaves_no_bank_row(county):
     runtime, _ = county
     taxonomy = await runtime.taxonomy()
-    data = check_finding(round_id=1, unit_id=1, taxonomy_code="C03.K01.M01", description="超编", evidence_sources=[],
-                         severity="一般", fixed_on_spot=False, found_on=date(2026, 9, 10), deadline=date(2026, 12, 31),
-                         responsible_person=None, measures=None, close_note=None, today=date(2026, 11, 1), taxonomy=taxonomy,
-                         tenant_code="431321")
+    data = check_finding(
+        round_id=1,
+        unit_id=1,
+        taxonomy_code="C03.K01.M01",
+        description="超编",
+        evidence_sources=[],
+        severity="一般",
+        fixed_on_spot=False,
+        found_on=date(2026, 9, 10),
+        deadline=date(2026, 12, 31),
+        responsible_person=None,
+        measures=None,
+        close_note=None,
+        today=date(2026, 11, 1),
+        taxonomy=taxonomy,
+        tenant_code="431321",
+    )
     with pytest.raises(RuntimeError):
         async with tenant_engine(runtime.engine, "431321").begin() as connection:
             await insert_finding(connection, "431321", data, "sf.inspector", None)
@@ -89,10 +119,14 @@ async def test_bank_verify_reports_missing_stale_and_orphaned_rows(county):
     async with runtime.engine.begin() as connection:
         await connection.execute(text("UPDATE problem_bank.problem SET state = '已销号' WHERE finding_id = :f"), {"f": ids[0]})
         await connection.execute(text("DELETE FROM problem_bank.problem WHERE finding_id = :f"), {"f": ids[1]})
-        await connection.execute(text(
-            "INSERT INTO problem_bank.problem SELECT tenant_code, 999, province_code, city_code, tenant_level, 'X', unit_id, unit_name,"
-            " unit_type, round_id, round_kind, taxonomy_code, taxonomy_version, severity, fixed_on_spot, state, deadline, closed_at,"
-            " found_on, description FROM problem_bank.problem WHERE finding_id = :f"), {"f": ids[2]})
+        await connection.execute(
+            text(
+                "INSERT INTO problem_bank.problem SELECT tenant_code, 999, province_code, city_code, tenant_level, 'X', unit_id, unit_name,"
+                " unit_type, round_id, round_kind, taxonomy_code, taxonomy_version, severity, fixed_on_spot, state, deadline, closed_at,"
+                " found_on, description FROM problem_bank.problem WHERE finding_id = :f"
+            ),
+            {"f": ids[2]},
+        )
     report = await drift(runtime)
     assert (report.findings, report.missing_or_stale, report.orphaned) == (3, ids[:2], [999])
     assert (await drift(runtime, "431322")).in_step
@@ -129,10 +163,18 @@ async def province(county):
             ("SF-2", "借调下级单位人员 3 名超过一年", "C04.K02.M02", "2099-12-31", "2026-02-01"),
             ("SF-3", "擅自设立议事协调机构", "C02.K01.M01", "2099-12-31", "2026-03-01"),
         ):
-            await api.call(LOG, inspector, i=finding(code=code, description=description, taxonomyCode=taxonomy, deadline=deadline, foundOn=found))
-        await api.call(LOG.replace("431321", "431322"), sibling, i=finding(code="LY-1", description="混编混岗，超编使用事业编制", taxonomyCode="C03.K01.M02"))
+            await api.call(
+                LOG, inspector, i=finding(code=code, description=description, taxonomyCode=taxonomy, deadline=deadline, foundOn=found)
+            )
+        await api.call(
+            LOG.replace("431321", "431322"),
+            sibling,
+            i=finding(code="LY-1", description="混编混岗，超编使用事业编制", taxonomyCode="C03.K01.M02"),
+        )
     readers = {
-        "province": ("430000", "auditor", None), "city": ("431300", "inspector", None), "other": ("440000", "admin", None),
+        "province": ("430000", "auditor", None),
+        "city": ("431300", "inspector", None),
+        "other": ("440000", "admin", None),
         "liaison": ("431321", "liaison", 1),
     }
     tokens = {name: await token_for(runtime, await add_user(runtime, f"bank.{name}", grant)) for name, grant in readers.items()}
@@ -142,18 +184,33 @@ async def province(county):
 async def test_a_region_sees_its_subtree_and_nobody_reads_sideways_or_up(province):
     runtime, tokens = province
     async with Api(runtime) as api:
+
         async def seen(who: str, region: str):
             result = await api.call(PROBLEMS, tokens[who], r=region)
             return error_code(result) or sorted(item["findingCode"] for item in result["data"]["problems"]["items"])
 
-        outcomes = {(who, region): await seen(who, region) for who, region in (
-            ("province", "430000"), ("city", "431300"), ("county", "431321"), ("county", "431322"), ("county", "431300"),
-            ("sibling", "431322"), ("other", "430000"), ("liaison", "431321"),
-        )}
+        outcomes = {
+            (who, region): await seen(who, region)
+            for who, region in (
+                ("province", "430000"),
+                ("city", "431300"),
+                ("county", "431321"),
+                ("county", "431322"),
+                ("county", "431300"),
+                ("sibling", "431322"),
+                ("other", "430000"),
+                ("liaison", "431321"),
+            )
+        }
     assert outcomes == {
-        ("province", "430000"): ["LY-1", "SF-1", "SF-2", "SF-3"], ("city", "431300"): ["LY-1", "SF-1", "SF-2", "SF-3"],
-        ("county", "431321"): ["SF-1", "SF-2", "SF-3"], ("county", "431322"): "NOT_FOUND", ("county", "431300"): "NOT_FOUND",
-        ("sibling", "431322"): ["LY-1"], ("other", "430000"): "NOT_FOUND", ("liaison", "431321"): "FORBIDDEN",
+        ("province", "430000"): ["LY-1", "SF-1", "SF-2", "SF-3"],
+        ("city", "431300"): ["LY-1", "SF-1", "SF-2", "SF-3"],
+        ("county", "431321"): ["SF-1", "SF-2", "SF-3"],
+        ("county", "431322"): "NOT_FOUND",
+        ("county", "431300"): "NOT_FOUND",
+        ("sibling", "431322"): ["LY-1"],
+        ("other", "430000"): "NOT_FOUND",
+        ("liaison", "431321"): "FORBIDDEN",
     }
 
 
@@ -161,13 +218,16 @@ async def test_two_character_terms_filters_and_cursors(province):
     runtime, tokens = province
     token = tokens["province"]
     async with Api(runtime) as api:
+
         async def codes(**variables):
             result = await api.call(PROBLEMS, token, r="430000", **variables)
             return error_code(result) or [item["findingCode"] for item in result["data"]["problems"]["items"]]
 
         overstaffed = (await api.call(PROBLEMS, token, r="430000", t="超编"))["data"]["problems"]["items"]
         assert [(i["findingCode"], i["highlight"]) for i in overstaffed] == [
-            ("LY-1", "混编混岗，【超编】使用事业编制"), ("SF-1", "实有人数超过核定编制 2 名，属【超编】进人")]
+            ("LY-1", "混编混岗，【超编】使用事业编制"),
+            ("SF-1", "实有人数超过核定编制 2 名，属【超编】进人"),
+        ]
         assert overstaffed[1]["officeName"] == "双峰县" and overstaffed[1]["taxonomyName"] == "实有人数超过核定编制数"
         assert await codes(t="借调") == ["SF-2"]
         assert await codes(t="100%") == []
@@ -178,8 +238,13 @@ async def test_two_character_terms_filters_and_cursors(province):
         rest = (await api.call(PROBLEMS, token, r="430000", n=2, a=first["nextCursor"]))["data"]["problems"]
         assert [i["findingCode"] for i in first["items"] + rest["items"]] == ["LY-1", "SF-3", "SF-2", "SF-1"]
         assert rest["nextCursor"] is None
-        refusals = [await codes(t=""), await codes(t="超" * 51), await codes(f={"taxonomyCode": "C99"}),
-                    await codes(a="garbage"), await codes(f={"foundFrom": "2026-12-01", "foundTo": "2026-01-01"})]
+        refusals = [
+            await codes(t=""),
+            await codes(t="超" * 51),
+            await codes(f={"taxonomyCode": "C99"}),
+            await codes(a="garbage"),
+            await codes(f={"foundFrom": "2026-12-01", "foundTo": "2026-01-01"}),
+        ]
         with counting_statements(runtime.engine) as one:
             await api.call(PROBLEMS, token, r="430000", n=1)
         with counting_statements(runtime.engine) as all_of_them:
@@ -190,7 +255,7 @@ async def test_two_character_terms_filters_and_cursors(province):
 
 STATISTICS = """query($r: String!, $by: BankBreakdown!, $f: ProblemFilterInput) { bankStatistics(regionCode: $r, by: $by, filter: $f) {
     key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate } }"""
-RANKING = 'query($r: String!) { overdueRanking(regionCode: $r) { key label overdue averageDaysOverdue } }'
+RANKING = "query($r: String!) { overdueRanking(regionCode: $r) { key label overdue averageDaysOverdue } }"
 
 
 async def test_statistics_drill_down_and_the_overdue_ranking(province):
@@ -199,26 +264,50 @@ async def test_statistics_drill_down_and_the_overdue_ranking(province):
     async with Api(runtime) as api:
         sf2 = (await api.call(PROBLEMS, tokens["county"], r="431321", t="借调"))["data"]["problems"]["items"]
         assert [i["findingCode"] for i in sf2] == ["SF-2"]
-        finding_id = (await api.call('{ findings(tenantCode: "431321", filter: {taxonomyCode: "C04"}) { items { id } } }',
-                                     tokens["county"]))["data"]["findings"]["items"][0]["id"]
+        finding_id = (
+            await api.call('{ findings(tenantCode: "431321", filter: {taxonomyCode: "C04"}) { items { id } } }', tokens["county"])
+        )["data"]["findings"]["items"][0]["id"]
         await api.call(PROGRESS, tokens["county"], f=finding_id, v=1)
-        await api.call('mutation($f: ID!) { requestCloseOut(tenantCode: "431321", findingId: $f, version: 2, note: "已返岗") { id } }',
-                       tokens["county"], f=finding_id)
+        await api.call(
+            'mutation($f: ID!) { requestCloseOut(tenantCode: "431321", findingId: $f, version: 2, note: "已返岗") { id } }',
+            tokens["county"],
+            f=finding_id,
+        )
 
         async def tally(region: str, by: str, who: str = "province", **filter_):
             result = await api.call(STATISTICS, tokens[who], r=region, by=by, f=filter_ or None)
-            return error_code(result) or [(t["key"], t["label"], t["total"], t["rectified"], t["overdue"]) for t in result["data"]["bankStatistics"]]
+            return error_code(result) or [
+                (t["key"], t["label"], t["total"], t["rectified"], t["overdue"]) for t in result["data"]["bankStatistics"]
+            ]
 
         province_level = (await api.call(STATISTICS, tokens["province"], r="430000", by="REGION"))["data"]["bankStatistics"]
-        assert province_level == [{"key": "431300", "label": "娄底市", "total": 4, "rectified": 1, "closed": 0, "overdue": 1,
-                                   "averageDaysOverdue": days_overdue, "rectificationRate": 0.25, "closeOutRate": 0.0}]
+        assert province_level == [
+            {
+                "key": "431300",
+                "label": "娄底市",
+                "total": 4,
+                "rectified": 1,
+                "closed": 0,
+                "overdue": 1,
+                "averageDaysOverdue": days_overdue,
+                "rectificationRate": 0.25,
+                "closeOutRate": 0.0,
+            }
+        ]
         assert await tally("431300", "REGION") == [("431321", "双峰县", 3, 1, 1), ("431322", "新化县", 1, 0, 0)]
-        assert await tally("430000", "CATEGORY") == [("C02", "违规设置机构", 1, 0, 0), ("C03", "超编进人与超职数配备干部", 2, 0, 1),
-                                                     ("C04", "编制使用管理不规范", 1, 1, 0)]
+        assert await tally("430000", "CATEGORY") == [
+            ("C02", "违规设置机构", 1, 0, 0),
+            ("C03", "超编进人与超职数配备干部", 2, 0, 1),
+            ("C04", "编制使用管理不规范", 1, 1, 0),
+        ]
         assert await tally("430000", "KIND", taxonomyCode="C03") == [("C03.K01", "超编进人", 2, 0, 1)]
         assert [row[0] for row in await tally("431321", "MONTH", who="county")] == ["2026-01", "2026-02", "2026-03"]
         ranking = (await api.call(RANKING, tokens["city"], r="431300"))["data"]["overdueRanking"]
-        refusals = [await tally("431321", "REGION", who="liaison"), await tally("431321", "REGION", who="sibling"),
-                    await tally("431300", "UNIT_TYPE", who="county"), error_code(await api.call(RANKING, tokens["other"], r="430000"))]
+        refusals = [
+            await tally("431321", "REGION", who="liaison"),
+            await tally("431321", "REGION", who="sibling"),
+            await tally("431300", "UNIT_TYPE", who="county"),
+            error_code(await api.call(RANKING, tokens["other"], r="430000")),
+        ]
     assert ranking == [{"key": "431321", "label": "双峰县", "overdue": 1, "averageDaysOverdue": days_overdue}]
     assert refusals == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]

@@ -28,8 +28,11 @@ LOG = """mutation($t: String!, $i: FindingInput!) { logFinding(tenantCode: $t, i
 LEDGER = "ledger { state deadline version extensionRequests { id state } }"
 ACTIONS = {  # from state: (mutation, who, extra arguments)
     "挂号": [("reportProgress", "inspector", 'note: "已整改"'), ("setDeadline", "inspector", "deadline: $d")],
-    "整改中": [("requestCloseOut", "inspector", 'note: "申请销号"'), ("requestExtension", "inspector", 'deadline: $d, reason: "延期"'),
-              ("reportProgress", "inspector", 'note: "推进中"')],
+    "整改中": [
+        ("requestCloseOut", "inspector", 'note: "申请销号"'),
+        ("requestExtension", "inspector", 'deadline: $d, reason: "延期"'),
+        ("reportProgress", "inspector", 'note: "推进中"'),
+    ],
     "申请销号": [("closeOut", "reviewer", ""), ("sendBack", "reviewer", 'reason: "材料不全"')],
     "已销号": [("reopenLedger", "inspector", 'reason: "回头看发现反弹"')],
 }
@@ -67,9 +70,16 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
             code = "431321" if n % 3 else "431322"
             found = today - timedelta(days=rng.randrange(200))
             fixed = n % 8 == 0  # 即知即改: closed when logged
-            finding = {"roundId": "1", "unitId": "1", "taxonomyCode": rng.choice(TAXONOMY), "description": f"第{n}个问题",
-                       "severity": "一般", "foundOn": found.isoformat(), "fixedOnSpot": fixed,
-                       "deadline": (found + timedelta(days=rng.randrange(0 if fixed else 10, 1 if fixed else 150))).isoformat()}
+            finding = {
+                "roundId": "1",
+                "unitId": "1",
+                "taxonomyCode": rng.choice(TAXONOMY),
+                "description": f"第{n}个问题",
+                "severity": "一般",
+                "foundOn": found.isoformat(),
+                "fixedOnSpot": fixed,
+                "deadline": (found + timedelta(days=rng.randrange(0 if fixed else 10, 1 if fixed else 150))).isoformat(),
+            }
             if fixed:
                 finding["closeNote"] = "当场整改"
             logged = await api.call(LOG, tokens[code, "inspector"], t=code, i=finding)
@@ -81,25 +91,35 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
             if ledger["state"] == "已销号" and rng.random() < 0.7:
                 continue  # reopen some closed ones only
             name, who, extra = rng.choice(ACTIONS[ledger["state"]])
-            deadline = (date.fromisoformat(ledger["deadline"]) + timedelta(days=rng.randrange(1, 90)) if name == "requestExtension"
-                        else today + timedelta(days=rng.randrange(-60, 200)))
-            result = await api.call(mutation(name, extra), tokens[code, who], t=code, f=finding_id, v=ledger["version"],
-                                    d=deadline.isoformat())
+            deadline = (
+                date.fromisoformat(ledger["deadline"]) + timedelta(days=rng.randrange(1, 90))
+                if name == "requestExtension"
+                else today + timedelta(days=rng.randrange(-60, 200))
+            )
+            result = await api.call(
+                mutation(name, extra), tokens[code, who], t=code, f=finding_id, v=ledger["version"], d=deadline.isoformat()
+            )
             if name == "setDeadline" and "errors" in result:
                 assert error_code(result) == "INVALID_DEADLINE"
                 continue  # before the finding was found: refused, nothing changed
             assert "errors" not in result, (name, result)
             ledger = ledgers[code, finding_id] = result["data"][name]["ledger"]
             if name == "requestExtension":
-                pending = [e for e in ledger["extensionRequests"] if e["state"] == "待审批"][0]
+                pending = next(e for e in ledger["extensionRequests"] if e["state"] == "待审批")
                 decided = await api.call(
-                    'mutation($t: String!, $e: ID!) { decideExtension(tenantCode: $t, extensionId: $e, approve: true) '
-                    f'{{ {LEDGER} }} }}', tokens[code, "reviewer"], t=code, e=pending["id"])
+                    f"mutation($t: String!, $e: ID!) {{ decideExtension(tenantCode: $t, extensionId: $e, approve: true) {{ {LEDGER} }} }}",
+                    tokens[code, "reviewer"],
+                    t=code,
+                    e=pending["id"],
+                )
                 ledgers[code, finding_id] = decided["data"]["decideExtension"]["ledger"]
                 moves += 1
             moves += name == "setDeadline"
-        unit = await api.call('mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
-                              'name: "县财政局", unitType: "事业单位"}) { version } }', tokens["431321", "inspector"])
+        unit = await api.call(
+            'mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
+            'name: "县财政局", unitType: "事业单位"}) { version } }',
+            tokens["431321", "inspector"],
+        )
         assert "errors" not in unit, unit
     states = {ledger["state"] for ledger in ledgers.values()}
     assert states == {"挂号", "整改中", "申请销号", "已销号"} and moves >= 3, (states, moves)
@@ -110,15 +130,20 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
     finding_id = int(next(f for (code, f), ledger in sorted(ledgers.items()) if code == "431321" and ledger["state"] != "已销号"))
     with pytest.raises(RuntimeError):
         async with tenant_engine(runtime.engine, "431321").begin() as connection:
-            await connection.execute(text("UPDATE t431321.ledger_entry SET state = '已销号', closed_at = now(), deadline = deadline + 400"
-                                          " WHERE finding_id = :f"), {"f": finding_id})
+            await connection.execute(
+                text(
+                    "UPDATE t431321.ledger_entry SET state = '已销号', closed_at = now(), deadline = deadline + 400 WHERE finding_id = :f"
+                ),
+                {"f": finding_id},
+            )
             await project(connection, "431321", finding_ids=[finding_id])
             assert await miscounted(connection, "431321") == []  # counted inside the transaction
             raise RuntimeError("the rest of the change failed")
 
     async with runtime.engine.connect() as connection:
-        assert {table: (await connection.execute(select(table).order_by(*table.__table__.primary_key))).all()
-                for table in COUNTED} == before
+        assert {
+            table: (await connection.execute(select(table).order_by(*table.__table__.primary_key))).all() for table in COUNTED
+        } == before
         assert await miscounted(connection, "431321") == [] and await miscounted(connection, "431322") == []
         rows = (await connection.execute(select(func.count()).select_from(Problem))).scalar_one()
         assert rows == 24 and all([await counted_total(connection, table) == rows for table in COUNTED])
@@ -131,8 +156,12 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
         province = await load_place(connection, "430000")
         month = today.replace(day=1)
         for criteria in (
-            ProblemFilter(), ProblemFilter(states=frozenset({"整改中", "申请销号"})), ProblemFilter(overdue=True),
-            ProblemFilter(overdue=False), ProblemFilter(taxonomy_code="C03"), ProblemFilter(unit_types=frozenset({"事业单位"})),
+            ProblemFilter(),
+            ProblemFilter(states=frozenset({"整改中", "申请销号"})),
+            ProblemFilter(overdue=True),
+            ProblemFilter(overdue=False),
+            ProblemFilter(taxonomy_code="C03"),
+            ProblemFilter(unit_types=frozenset({"事业单位"})),
             ProblemFilter(found_from=month - timedelta(days=93), found_to=month - timedelta(days=1)),
         ):
             for breakdown in Breakdown:
@@ -163,9 +192,12 @@ def test_which_counts_answer_a_breakdown():
     assert counts_answering("found_on", ProblemFilter(**months)) is CountByMonth
     assert counts_answering(None, ProblemFilter(found_to=date(2026, 2, 28))) is CountByMonth
     for by, criteria in (
-        (None, ProblemFilter(text="超编")), (None, ProblemFilter(round_kinds=frozenset({"巡察"}))),
-        ("found_on", ProblemFilter(found_from=date(2026, 1, 2))), ("found_on", ProblemFilter(found_to=date(2026, 2, 27))),
-        ("taxonomy_code", ProblemFilter(**months)), ("found_on", ProblemFilter(unit_types=frozenset({"事业单位"}))),
+        (None, ProblemFilter(text="超编")),
+        (None, ProblemFilter(round_kinds=frozenset({"巡察"}))),
+        ("found_on", ProblemFilter(found_from=date(2026, 1, 2))),
+        ("found_on", ProblemFilter(found_to=date(2026, 2, 27))),
+        ("taxonomy_code", ProblemFilter(**months)),
+        ("found_on", ProblemFilter(unit_types=frozenset({"事业单位"}))),
     ):
         assert counts_answering(by, criteria) is None, (by, criteria)
 
@@ -176,8 +208,15 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
     runtime, tokens = offices
     async with Api(runtime) as api:
         for code in ("C03.K01.M01", "C04.K02.M02"):
-            finding = {"roundId": "1", "unitId": "1", "taxonomyCode": code, "description": "超编", "severity": "一般",
-                       "foundOn": "2026-09-10", "deadline": "2026-12-31"}
+            finding = {
+                "roundId": "1",
+                "unitId": "1",
+                "taxonomyCode": code,
+                "description": "超编",
+                "severity": "一般",
+                "foundOn": "2026-09-10",
+                "deadline": "2026-12-31",
+            }
             assert "errors" not in await api.call(LOG, tokens["431321", "inspector"], t="431321", i=finding)
     assert xuncha(runtime, "bank", "verify").returncode == 0
     async with runtime.engine.begin() as connection:

@@ -29,8 +29,11 @@ async def populated(runtime, findings: int) -> tuple[dict, date]:
     what it built, and the day it built for."""
     await create_all(runtime, *CODES)
     async with runtime.engine.connect() as connection:
-        tenants = (await connection.execute(
-            select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code))).all()
+        tenants = (
+            await connection.execute(
+                select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code)
+            )
+        ).all()
     today = office_today()
     return await populate(runtime, tenants, findings, 3, 2026, today), today
 
@@ -45,7 +48,7 @@ async def test_mixed_load_runs_against_both_servers(runtime):
 
     args = Namespace(duration=4, rounds=2, warmup=0.5, concurrency=2, seed=1, profile=0)
     results = await alternate(runtime, args, today, {"xuncha": server_env(runtime), "bare": server_env(runtime)}, "test")
-    for target, result in results.items():
+    for result in results.values():
         assert len(result["per_second_by_round"]) == 2 and all(rate > 0 for rate in result["per_second_by_round"])
         assert result["overall"]["errors"] == 0, result["error_samples"]
         assert result["overall"]["requests"] > 20

@@ -27,9 +27,13 @@ FIELDS = """id state year number issue version title preface note wholeSubtree p
     original { title preface scopeOfficeCodes }"""
 CREATE = "mutation($p: String!, $i: BulletinInput!) { createBulletin(publisherCode: $p, input: $i) { " + FIELDS + " } }"
 UPDATE = "mutation($b: ID!, $v: Int!, $i: BulletinInput!) { updateBulletin(id: $b, version: $v, input: $i) { " + FIELDS + " } }"
-ADD = ("mutation($b: ID!, $v: Int!, $s: CaseSourceInput!, $i: BulletinCaseInput!) { addBulletinCase(bulletinId: $b, version: $v, source: $s, "
-       "input: $i) { " + FIELDS + " } }")
-EDIT_CASE = "mutation($c: ID!, $v: Int!, $i: BulletinCaseInput!) { updateBulletinCase(caseId: $c, version: $v, input: $i) { " + FIELDS + " } }"
+ADD = (
+    "mutation($b: ID!, $v: Int!, $s: CaseSourceInput!, $i: BulletinCaseInput!) { addBulletinCase(bulletinId: $b, version: $v, source: $s, "
+    "input: $i) { " + FIELDS + " } }"
+)
+EDIT_CASE = (
+    "mutation($c: ID!, $v: Int!, $i: BulletinCaseInput!) { updateBulletinCase(caseId: $c, version: $v, input: $i) { " + FIELDS + " } }"
+)
 REMOVE_CASE = "mutation($c: ID!, $v: Int!) { removeBulletinCase(caseId: $c, version: $v) { " + FIELDS + " } }"
 STEP = "mutation($b: ID!, $v: Int!) { %s(id: $b, version: $v) { " + FIELDS + " } }"
 REASONED = "mutation($b: ID!, $v: Int!, $r: String!) { %s(id: $b, version: $v, reason: $r) { " + FIELDS + " } }"
@@ -62,21 +66,35 @@ async def province(runtime):
     units = {"431321": "双峰县财政局", "431322": "新化县教育局", "440000": "广东省财政厅"}
     async with runtime.engine.begin() as connection:
         for code, name in units.items():
-            await connection.execute(text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('U{code}', :n, '政府机关')"),
-                                     {"n": name})
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('U{code}', :n, '政府机关')"), {"n": name}
+            )
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')")
+            )
             await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1)"))
     people = {
-        "inspector": ("430000", "inspector", None), "publisher": ("430000", "publisher", None), "admin": ("430000", "admin", None),
-        "sf_admin": ("431321", "admin", None), "sf_inspector": ("431321", "inspector", None), "sf_auditor": ("431321", "auditor", None),
-        "sf_liaison": ("431321", "liaison", 1), "xh_admin": ("431322", "admin", None), "city_admin": ("431300", "admin", None),
-        "gd_inspector": ("440000", "inspector", None), "gd_publisher": ("440000", "publisher", None),
+        "inspector": ("430000", "inspector", None),
+        "publisher": ("430000", "publisher", None),
+        "admin": ("430000", "admin", None),
+        "sf_admin": ("431321", "admin", None),
+        "sf_inspector": ("431321", "inspector", None),
+        "sf_auditor": ("431321", "auditor", None),
+        "sf_liaison": ("431321", "liaison", 1),
+        "xh_admin": ("431322", "admin", None),
+        "city_admin": ("431300", "admin", None),
+        "gd_inspector": ("440000", "inspector", None),
+        "gd_publisher": ("440000", "publisher", None),
         "county_publisher": ("431321", "publisher", None),
     }
     tokens = {who: await token_for(runtime, await add_user(runtime, who, grant)) for who, grant in people.items()}
     findings = {}
     async with Api(runtime) as api:
-        for code, who, facts in (("431321", "sf_inspector", FACTS_SF), ("431322", "xh_admin", FACTS_XH), ("440000", "gd_inspector", "超编")):
+        for code, who, facts in (
+            ("431321", "sf_inspector", FACTS_SF),
+            ("431322", "xh_admin", FACTS_XH),
+            ("440000", "gd_inspector", "超编"),
+        ):
             findings[code] = (await api.call(LOG, tokens[who], c=code, d=facts))["data"]["logFinding"]["id"]
     return runtime, tokens, findings
 
@@ -85,16 +103,24 @@ def source(findings: dict, code: str) -> dict:
     return {"kind": "PROBLEM", "tenantCode": code, "id": findings[code]}
 
 
-SF_CASE = {"title": "双峰县财政局违规超编进人", "handling": "对张三予以诫勉，责令双峰县财政局限期清退超编人员。",
-           "persons": ["张三", "李四"], "aliases": ["双峰财政"]}
+SF_CASE = {
+    "title": "双峰县财政局违规超编进人",
+    "handling": "对张三予以诫勉，责令双峰县财政局限期清退超编人员。",
+    "persons": ["张三", "李四"],
+    "aliases": ["双峰财政"],
+}
 XH_CASE = {"title": "新化县教育局混编混岗", "handling": "对王五进行约谈。", "persons": ["王五"]}
 
 
 async def composed(api: Api, tokens: dict, findings: dict, **change) -> dict:
     """A draft with the two de-identified cases (SF, XH)."""
     draft = (await api.call(CREATE, tokens["inspector"], p="430000", i=issue(**change)))["data"]["createBulletin"]
-    draft = (await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], s=source(findings, "431321"), i=SF_CASE))["data"]["addBulletinCase"]
-    return (await api.call(ADD, tokens["publisher"], b=draft["id"], v=draft["version"], s=source(findings, "431322"), i=XH_CASE))["data"]["addBulletinCase"]
+    draft = (await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], s=source(findings, "431321"), i=SF_CASE))["data"][
+        "addBulletinCase"
+    ]
+    return (await api.call(ADD, tokens["publisher"], b=draft["id"], v=draft["version"], s=source(findings, "431322"), i=XH_CASE))["data"][
+        "addBulletinCase"
+    ]
 
 
 async def step(api: Api, token: str, name: str, bulletin: dict, reason: str | None = None) -> dict:
@@ -134,9 +160,16 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
         await api.call(READ, tokens["sf_inspector"], o="431321", b=issued["id"])
         unread = (await api.call(UNREAD, tokens["publisher"], b=issued["id"]))["data"]["bulletin"]["recipients"]
         whole = (await api.call(ONE, tokens["admin"], b=issued["id"]))["data"]["bulletin"]
-        refused_reads = [error_code(await api.call(READ, tokens[who], o=office, b=issued["id"])) for who, office in (
-            ("sf_auditor", "431321"), ("sf_liaison", "431321"), ("city_admin", "431321"), ("gd_inspector", "440000"),
-            ("publisher", "430000"))]
+        refused_reads = [
+            error_code(await api.call(READ, tokens[who], o=office, b=issued["id"]))
+            for who, office in (
+                ("sf_auditor", "431321"),
+                ("sf_liaison", "431321"),
+                ("city_admin", "431321"),
+                ("gd_inspector", "440000"),
+                ("publisher", "430000"),
+            )
+        ]
         html = await api.client.get(f"/bulletins/{issued['id']}/print", headers={"Authorization": f"Bearer {tokens['xh_admin']}"})
         pdf = await api.client.get(f"/bulletins/{issued['id']}/pdf", headers={"Authorization": f"Bearer {tokens['sf_admin']}"})
     assert [draft["state"], submitted["state"], approved["state"], issued["state"]] == ["DRAFT", "SUBMITTED", "APPROVED", "PUBLISHED"]
@@ -164,38 +197,58 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
     document[0].get_pixmap(dpi=72).save(tmp_path / "bulletin.png")  # renders (looked at by hand when the layout changes)
     # notified: each recipient office's staff, not its liaisons
     assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "bulletin.published"] == [
-        ("bulletin.published", f"湖南省典型案例通报（{YEAR}年第1期）")]
+        ("bulletin.published", f"湖南省典型案例通报（{YEAR}年第1期）")
+    ]
     assert not [i for i in liaison_inbox if i["eventType"] == "bulletin.published"]
     assert received == [{"id": issued["id"], "state": "PUBLISHED", "issue": f"{YEAR}年第1期"}]
     # read receipts per office and user; the publisher sees who has not read it
     assert read == again == {"recipients": [{"officeCode": "431321", "readings": [{"username": "sf_admin"}]}]}
     assert unread == [{"officeCode": "431300", "officeName": "娄底市"}, {"officeCode": "431322", "officeName": "新化县"}]
     assert [(r["officeCode"], r["read"], [u["username"] for u in r["readings"]]) for r in whole["recipients"]] == [
-        ("431300", False, []), ("431321", True, ["sf_admin", "sf_inspector"]), ("431322", False, [])]
+        ("431300", False, []),
+        ("431321", True, ["sf_admin", "sf_inspector"]),
+        ("431322", False, []),
+    ]
     assert refused_reads == ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
     async with runtime.engine.connect() as connection:
-        audited = (await connection.execute(text(
-            "SELECT action FROM t430000.audit_event WHERE entity = 'bulletin' ORDER BY seq"))).scalars().all()
-    assert audited == ["bulletin.created", "bulletin.case_added", "bulletin.case_added", "bulletin.submitted", "bulletin.approved",
-                       "bulletin.published"]
+        audited = (
+            (await connection.execute(text("SELECT action FROM t430000.audit_event WHERE entity = 'bulletin' ORDER BY seq")))
+            .scalars()
+            .all()
+        )
+    assert audited == [
+        "bulletin.created",
+        "bulletin.case_added",
+        "bulletin.case_added",
+        "bulletin.submitted",
+        "bulletin.approved",
+        "bulletin.published",
+    ]
 
 
 async def bulletin_state(runtime) -> list[tuple]:
     """What a refusal must leave as it was: the bulletins, their cases, scope and recipients, the counters, the audit trail."""
     async with runtime.engine.connect() as connection:
-        return [tuple(row) for row in await connection.execute(text(
-            "SELECT 'b', id::text, state || version || coalesce(number, 0) || title || coalesce(note, '') FROM problem_bank.bulletin"
-            " UNION ALL SELECT 'c', id::text, title || facts || handling || persons::text || deidentified::text || coalesce(shared_at::text, '')"
-            " FROM problem_bank.bulletin_case"
-            " UNION ALL SELECT 's', bulletin_id::text, office_code FROM problem_bank.bulletin_scope_office"
-            " UNION ALL SELECT 'r', bulletin_id::text, office_code FROM problem_bank.bulletin_recipient"
-            " UNION ALL SELECT 'n', publisher_code, last_number::text FROM problem_bank.bulletin_counter"
-            " UNION ALL SELECT 'a', count(*)::text, '' FROM t430000.audit_event ORDER BY 1, 2, 3"))]
+        return [
+            tuple(row)
+            for row in await connection.execute(
+                text(
+                    "SELECT 'b', id::text, state || version || coalesce(number, 0) || title || coalesce(note, '') FROM problem_bank.bulletin"
+                    " UNION ALL SELECT 'c', id::text, title || facts || handling || persons::text || deidentified::text || coalesce(shared_at::text, '')"
+                    " FROM problem_bank.bulletin_case"
+                    " UNION ALL SELECT 's', bulletin_id::text, office_code FROM problem_bank.bulletin_scope_office"
+                    " UNION ALL SELECT 'r', bulletin_id::text, office_code FROM problem_bank.bulletin_recipient"
+                    " UNION ALL SELECT 'n', publisher_code, last_number::text FROM problem_bank.bulletin_counter"
+                    " UNION ALL SELECT 'a', count(*)::text, '' FROM t430000.audit_event ORDER BY 1, 2, 3"
+                )
+            )
+        ]
 
 
 async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refusal_changes_nothing(province):
     runtime, tokens, findings = province
     async with Api(runtime) as api:
+
         async def create(who: str, publisher: str = "430000", **change):
             result = await api.call(CREATE, tokens[who], p=publisher, i=issue(**change))
             return error_code(result) or result["data"]["createBulletin"]
@@ -203,11 +256,19 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
         empty = await create("publisher")
         before = await bulletin_state(runtime)
         refused_creates = [
-            await create("admin"), await create("sf_liaison"), await create("gd_publisher"), await create("county_publisher", "431321"),
-            await create("publisher", title="  "), await create("publisher", title="长" * 201), await create("publisher", preface=""),
-            await create("publisher", preface="导语\x00"), await create("publisher", officeCodes=["431321"]),
-            await create("publisher", wholeSubtree=False), await create("publisher", wholeSubtree=False, officeCodes=["440000"]),
-            await create("publisher", wholeSubtree=False, officeCodes=["430000"]), await create("publisher", wholeSubtree=False, officeCodes=["43"]),
+            await create("admin"),
+            await create("sf_liaison"),
+            await create("gd_publisher"),
+            await create("county_publisher", "431321"),
+            await create("publisher", title="  "),
+            await create("publisher", title="长" * 201),
+            await create("publisher", preface=""),
+            await create("publisher", preface="导语\x00"),
+            await create("publisher", officeCodes=["431321"]),
+            await create("publisher", wholeSubtree=False),
+            await create("publisher", wholeSubtree=False, officeCodes=["440000"]),
+            await create("publisher", wholeSubtree=False, officeCodes=["430000"]),
+            await create("publisher", wholeSubtree=False, officeCodes=["43"]),
         ]
 
         async def add(who: str, bulletin: dict, src: dict, case: dict = SF_CASE, version: int | None = None):
@@ -216,29 +277,44 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
 
         refused_adds = [
             await add("inspector", empty, source(findings, "440000")),  # outside the subtree
-            await add("inspector", empty, {"tenantCode": "431321", "id": "999"}), await add("inspector", empty, {"tenantCode": "431321", "id": "x"}),
-            await add("inspector", empty, source(findings, "431321"), version=99), await add("admin", empty, source(findings, "431321")),
+            await add("inspector", empty, {"tenantCode": "431321", "id": "999"}),
+            await add("inspector", empty, {"tenantCode": "431321", "id": "x"}),
+            await add("inspector", empty, source(findings, "431321"), version=99),
+            await add("admin", empty, source(findings, "431321")),
             await add("sf_admin", empty, source(findings, "431321")),  # a child office cannot reach its parent's bulletin
             await add("inspector", empty, source(findings, "431321"), {**SF_CASE, "persons": ["张"]}),
             await add("inspector", empty, source(findings, "431321"), {"persons": ["张三"]}),  # a case needs a title
             await step(api, tokens["inspector"], "submitBulletin", empty),  # no cases
-            await step(api, tokens["admin"], "approveBulletin", empty), await step(api, tokens["publisher"], "publishBulletin", empty),
+            await step(api, tokens["admin"], "approveBulletin", empty),
+            await step(api, tokens["publisher"], "publishBulletin", empty),
             await step(api, tokens["admin"], "returnBulletin", empty, "需修改"),
-            await step(api, tokens["inspector"], "withdrawBulletin", empty, "不发了"), await step(api, tokens["publisher"], "withdrawBulletin", empty, " "),
+            await step(api, tokens["inspector"], "withdrawBulletin", empty, "不发了"),
+            await step(api, tokens["publisher"], "withdrawBulletin", empty, " "),
         ]
         unchanged = await bulletin_state(runtime) == before
 
         draft = await composed(api, tokens, findings)
         sf_case = draft["cases"][0]["id"]
-        edited = (await api.call(EDIT_CASE, tokens["inspector"], c=sf_case, v=draft["version"],
-                                 i={"handling": "对张三予以诫勉。", "deidentified": False}))["data"]["updateBulletinCase"]
-        scoped = (await api.call(UPDATE, tokens["inspector"], b=draft["id"], v=edited["version"],
-                                 i=issue(wholeSubtree=False, officeCodes=["431321", "431322"])))["data"]["updateBulletin"]
+        edited = (
+            await api.call(
+                EDIT_CASE, tokens["inspector"], c=sf_case, v=draft["version"], i={"handling": "对张三予以诫勉。", "deidentified": False}
+            )
+        )["data"]["updateBulletinCase"]
+        scoped = (
+            await api.call(
+                UPDATE,
+                tokens["inspector"],
+                b=draft["id"],
+                v=edited["version"],
+                i=issue(wholeSubtree=False, officeCodes=["431321", "431322"]),
+            )
+        )["data"]["updateBulletin"]
         stale_edit = error_code(await api.call(EDIT_CASE, tokens["inspector"], c=sf_case, v=draft["version"], i={"title": "新标题"}))
         submitted = await step(api, tokens["publisher"], "submitBulletin", scoped)
         before = await bulletin_state(runtime)
         refused_in_review = [
-            await step(api, tokens["inspector"], "approveBulletin", submitted), await step(api, tokens["publisher"], "publishBulletin", submitted),
+            await step(api, tokens["inspector"], "approveBulletin", submitted),
+            await step(api, tokens["publisher"], "publishBulletin", submitted),
             await step(api, tokens["admin"], "approveBulletin", scoped),  # stale
             error_code(await api.call(EDIT_CASE, tokens["inspector"], c=sf_case, v=submitted["version"], i={"title": "新标题"})),
             error_code(await api.call(REMOVE_CASE, tokens["inspector"], c=sf_case, v=submitted["version"])),
@@ -249,18 +325,22 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
         ]
         unchanged_in_review = await bulletin_state(runtime) == before
         returned = await step(api, tokens["admin"], "returnBulletin", submitted, "案例二事实不清")
-        removed = (await api.call(REMOVE_CASE, tokens["inspector"], c=returned["cases"][1]["id"], v=returned["version"]))["data"]["removeBulletinCase"]
+        removed = (await api.call(REMOVE_CASE, tokens["inspector"], c=returned["cases"][1]["id"], v=returned["version"]))["data"][
+            "removeBulletinCase"
+        ]
         resubmitted = await step(api, tokens["inspector"], "submitBulletin", removed)
         approved = await step(api, tokens["admin"], "approveBulletin", resubmitted)
         issued = await step(api, tokens["publisher"], "publishBulletin", approved)
         await drain(runtime)
         before = await bulletin_state(runtime)
         refused_after = [
-            await step(api, tokens["publisher"], "publishBulletin", issued), await step(api, tokens["admin"], "returnBulletin", issued, "再改"),
+            await step(api, tokens["publisher"], "publishBulletin", issued),
+            await step(api, tokens["admin"], "returnBulletin", issued, "再改"),
             error_code(await api.call(SHARE, tokens["publisher"], c=sf_case, s=True)),  # not de-identified
             error_code(await api.call(ONE, tokens["city_admin"], b=issued["id"])),  # the city was not chosen
             error_code(await api.call(LIST, tokens["city_admin"], c="431321", d="RECEIVED")),  # nor may it list what a county received
-            error_code(await api.call(ONE, tokens["gd_inspector"], b=issued["id"])), error_code(await api.call(ONE, tokens["sf_liaison"], b=issued["id"])),
+            error_code(await api.call(ONE, tokens["gd_inspector"], b=issued["id"])),
+            error_code(await api.call(ONE, tokens["sf_liaison"], b=issued["id"])),
         ]
         unchanged_after = await bulletin_state(runtime) == before
         withdrawn = await step(api, tokens["admin"], "withdrawBulletin", issued, "案例需进一步核实")
@@ -273,25 +353,70 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
         dropped = await step(api, tokens["publisher"], "withdrawBulletin", await create("inspector"), "不再编发")
         next_one = await published(api, tokens, findings)
     assert isinstance(empty, dict) and empty["state"] == "DRAFT" and empty["original"]["scopeOfficeCodes"] == []
-    assert refused_creates == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN", "INVALID_NAME", "INVALID_NAME", "INVALID_TEXT",
-                               "INVALID_TEXT", "INVALID_SCOPE",
-                               "NO_RECIPIENTS", "NOT_BELOW", "NOT_BELOW", "INVALID_CODE"]
-    assert refused_adds == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "STALE_VERSION", "FORBIDDEN", "NOT_FOUND", "INVALID_NAME", "INVALID_NAME",
-                            "NO_CASES", "INVALID_TRANSITION", "INVALID_TRANSITION", "INVALID_TRANSITION", "FORBIDDEN", "INVALID_TEXT"]
+    assert refused_creates == [
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "NOT_FOUND",
+        "FORBIDDEN",
+        "INVALID_NAME",
+        "INVALID_NAME",
+        "INVALID_TEXT",
+        "INVALID_TEXT",
+        "INVALID_SCOPE",
+        "NO_RECIPIENTS",
+        "NOT_BELOW",
+        "NOT_BELOW",
+        "INVALID_CODE",
+    ]
+    assert refused_adds == [
+        "NOT_FOUND",
+        "NOT_FOUND",
+        "NOT_FOUND",
+        "STALE_VERSION",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "INVALID_NAME",
+        "INVALID_NAME",
+        "NO_CASES",
+        "INVALID_TRANSITION",
+        "INVALID_TRANSITION",
+        "INVALID_TRANSITION",
+        "FORBIDDEN",
+        "INVALID_TEXT",
+    ]
     assert unchanged and unchanged_in_review and unchanged_after
     # editing a draft: not de-identified any more, the real names show (to the publisher's readers)
     assert edited["cases"][0]["handling"] == "对张三予以诫勉。" and edited["cases"][0]["unit"] == "双峰县财政局"
     assert edited["version"] == draft["version"] + 1 and stale_edit == "STALE_VERSION"
     assert scoped["original"]["scopeOfficeCodes"] == ["431321", "431322"] and scoped["wholeSubtree"] is False
-    assert refused_in_review == ["FORBIDDEN", "INVALID_TRANSITION", "STALE_VERSION", "INVALID_TRANSITION", "INVALID_TRANSITION",
-                                 "INVALID_TRANSITION", "INVALID_TEXT", "NOT_FOUND", "INVALID_TRANSITION"]
+    assert refused_in_review == [
+        "FORBIDDEN",
+        "INVALID_TRANSITION",
+        "STALE_VERSION",
+        "INVALID_TRANSITION",
+        "INVALID_TRANSITION",
+        "INVALID_TRANSITION",
+        "INVALID_TEXT",
+        "NOT_FOUND",
+        "INVALID_TRANSITION",
+    ]
     assert (returned["state"], returned["note"]) == ("DRAFT", "案例二事实不清")
     assert [c["title"] for c in issued["cases"]] == ["双峰县财政局违规超编进人"] and issued["number"] == 1
     assert [r["officeCode"] for r in issued["recipients"]] == ["431321", "431322"]
-    assert refused_after == ["INVALID_TRANSITION", "INVALID_TRANSITION", "NOT_DEIDENTIFIED", "NOT_FOUND", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
+    assert refused_after == [
+        "INVALID_TRANSITION",
+        "INVALID_TRANSITION",
+        "NOT_DEIDENTIFIED",
+        "NOT_FOUND",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "NOT_FOUND",
+    ]
     assert (withdrawn["state"], withdrawn["note"], withdrawn["number"]) == ("WITHDRAWN", "案例需进一步核实", 1)
     assert after_withdrawal == ["INVALID_TRANSITION", "WITHDRAWN"]
-    assert [i["body"] for i in inbox if i["eventType"] == "bulletin.withdrawn"] == ["关于两起违规超编进人典型案例的通报。撤回理由：案例需进一步核实"]
+    assert [i["body"] for i in inbox if i["eventType"] == "bulletin.withdrawn"] == [
+        "关于两起违规超编进人典型案例的通报。撤回理由：案例需进一步核实"
+    ]
     assert (dropped["state"], dropped["number"]) == ("WITHDRAWN", None)
     assert next_one["number"] == 2  # the withdrawn drafts took no number; the withdrawn issue keeps its own
 
@@ -316,7 +441,9 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
     async with Api(runtime) as api:
         issued = await published(api, tokens, findings)
         sf_case, xh_case = (case["id"] for case in issued["cases"])
-        refused = [error_code(await api.call(SHARE, tokens[who], c=sf_case, s=True)) for who in ("admin", "inspector", "sf_admin", "gd_publisher")]
+        refused = [
+            error_code(await api.call(SHARE, tokens[who], c=sf_case, s=True)) for who in ("admin", "inspector", "sf_admin", "gd_publisher")
+        ]
         empty = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
         shared = (await api.call(SHARE, tokens["publisher"], c=sf_case, s=True))["data"]["shareTypicalCase"]
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=True)
@@ -330,12 +457,20 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
         page = (await api.call("query($b: ID) { typicalCases(first: 1, before: $b) { id } }", tokens["gd_inspector"], b=xh_case))["data"]
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=False)
         unshared = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
-        await step(api, tokens["publisher"], "withdrawBulletin", (await api.call(ONE, tokens["publisher"], b=issued["id"]))["data"]["bulletin"], "撤回")
+        await step(
+            api,
+            tokens["publisher"],
+            "withdrawBulletin",
+            (await api.call(ONE, tokens["publisher"], b=issued["id"]))["data"]["bulletin"],
+            "撤回",
+        )
         after_withdrawal = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
     assert refused == ["FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
     assert empty == [] and shared["cases"] == [{"shared": True}, {"shared": False}]
     assert [(c["unit"], c["title"], c["publisherName"], c["issue"]) for c in elsewhere] == [
-        ("某县某局", "某县某局混编混岗", "湖南省", f"{YEAR}年第1期"), ("某县某局", "某县某局违规超编进人", "湖南省", f"{YEAR}年第1期")]
+        ("某县某局", "某县某局混编混岗", "湖南省", f"{YEAR}年第1期"),
+        ("某县某局", "某县某局违规超编进人", "湖南省", f"{YEAR}年第1期"),
+    ]
     assert_no_secret("library", json.dumps(elsewhere, ensure_ascii=False))
     assert [c["id"] for c in found] == [sf_case] and by_real_name == [] and wildcard == []
     assert (liaison, anonymous) == ("FORBIDDEN", "UNAUTHENTICATED")
@@ -357,9 +492,18 @@ async def test_the_printed_pages_are_for_the_bulletins_readers_only(province):
         draft = await step(api, tokens["inspector"], "submitBulletin", draft)
         draft = await step(api, tokens["admin"], "approveBulletin", draft)
         await step(api, tokens["publisher"], "publishBulletin", draft)
-        after = [await status(who, kind) for who, kind in (
-            ("sf_admin", "print"), ("sf_admin", "pdf"), ("xh_admin", "print"), ("city_admin", "pdf"), ("gd_inspector", "print"),
-            ("sf_liaison", "pdf"), (None, "print"))]
+        after = [
+            await status(who, kind)
+            for who, kind in (
+                ("sf_admin", "print"),
+                ("sf_admin", "pdf"),
+                ("xh_admin", "print"),
+                ("city_admin", "pdf"),
+                ("gd_inspector", "print"),
+                ("sf_liaison", "pdf"),
+                (None, "print"),
+            )
+        ]
     assert "（草稿，未发布）" in preview.text and "（发布时编号）" in preview.text
     assert before == [404, 200, 404]
     assert after == [200, 200, 404, 404, 404, 404, 401]
@@ -370,7 +514,12 @@ async def test_a_page_of_bulletins_costs_the_same_statements_for_any_size(provin
     async with Api(runtime) as api:
         for _ in range(3):
             await published(api, tokens, findings)
-            await api.call(READ, tokens["sf_admin"], o="431321", b=(await api.call(LIST, tokens["publisher"], c="430000", d="ISSUED"))["data"]["bulletins"][0]["id"])
+            await api.call(
+                READ,
+                tokens["sf_admin"],
+                o="431321",
+                b=(await api.call(LIST, tokens["publisher"], c="430000", d="ISSUED"))["data"]["bulletins"][0]["id"],
+            )
         query = """query($f: Int!) { bulletins(tenantCode: "430000", direction: ISSUED, first: $f) { issue title preface
             cases { title original { unitName } } recipients { officeCode readings { username } } original { scopeOfficeCodes } } }"""
         counts = []
@@ -385,8 +534,12 @@ async def test_a_page_of_bulletins_costs_the_same_statements_for_any_size(provin
 def test_placeholders_say_what_kind_of_body_never_which_one():
     from problem_bank.deidentify import case_masks, mask, unit_placeholder
 
-    assert [unit_placeholder("county", "政府机关"), unit_placeholder("city", "党的机关"), unit_placeholder("county", "事业单位"),
-            unit_placeholder("province", "未知类型")] == ["某县某局", "某市某委", "某县某事业单位", "某省某单位"]
+    assert [
+        unit_placeholder("county", "政府机关"),
+        unit_placeholder("city", "党的机关"),
+        unit_placeholder("county", "事业单位"),
+        unit_placeholder("province", "未知类型"),
+    ] == ["某县某局", "某市某委", "某县某事业单位", "某省某单位"]
     masks = case_masks("双峰县财政局", "某县某局", ["县财政局"], [["双峰县", "某县"]], [f"人名{i:02d}" for i in range(12)])
     # longest first: the unit is not half-replaced by its office's name; persons past 癸 are numbered
     assert mask("双峰县财政局、县财政局和双峰县；人名00、人名09、人名11", masks) == "某县某局、某县某局和某县；某甲、某癸、某某12"
@@ -406,26 +559,71 @@ async def test_a_case_drawn_from_an_accountability_case_tells_its_decision_and_h
         for code in ("431321", "440000"):
             await project_unit(connection, code, 1)
     async with Api(runtime) as api:
-        case = (await api.call(OPEN_CASE, tokens["admin"], c="430000", i={
-            "title": "双峰县财政局违规超编进人问责", "facts": FACTS_SF,
-            "subject": {"tenantCode": "431321", "unitId": "1", "leaderName": "张三", "leaderPost": "局长", "leaderRank": "正科级"},
-            "findings": [{"tenantCode": "431321", "findingId": findings["431321"]}]}))["data"]["openAccountabilityCase"]
+        case = (
+            await api.call(
+                OPEN_CASE,
+                tokens["admin"],
+                c="430000",
+                i={
+                    "title": "双峰县财政局违规超编进人问责",
+                    "facts": FACTS_SF,
+                    "subject": {"tenantCode": "431321", "unitId": "1", "leaderName": "张三", "leaderPost": "局长", "leaderRank": "正科级"},
+                    "findings": [{"tenantCode": "431321", "findingId": findings["431321"]}],
+                },
+            )
+        )["data"]["openAccountabilityCase"]
         for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
-            case = (await api.call(MOVE_CASE, tokens["admin"], c="430000", i=case["id"], v=case["version"], a=action,
-                                   n="给予张三诫勉处理"))["data"]["moveAccountabilityCase"]
-        await api.call(MEASURE, tokens["admin"], c="430000", i=case["id"], v=case["version"], m={
-            "kind": "INTERVIEW", "decidedOn": "2026-10-12", "decidedBy": "省委编办", "content": "约谈双峰县财政局局长张三",
-            "attendees": ["张三"], "minutes": "张三表示立即整改"})
-        gd_case = (await api.call(OPEN_CASE, tokens["gd_publisher"], c="440000", i={
-            "title": "广东省财政厅超编", "facts": "超编", "subject": {"tenantCode": "440000", "unitId": "1"}}))
+            case = (
+                await api.call(MOVE_CASE, tokens["admin"], c="430000", i=case["id"], v=case["version"], a=action, n="给予张三诫勉处理")
+            )["data"]["moveAccountabilityCase"]
+        await api.call(
+            MEASURE,
+            tokens["admin"],
+            c="430000",
+            i=case["id"],
+            v=case["version"],
+            m={
+                "kind": "INTERVIEW",
+                "decidedOn": "2026-10-12",
+                "decidedBy": "省委编办",
+                "content": "约谈双峰县财政局局长张三",
+                "attendees": ["张三"],
+                "minutes": "张三表示立即整改",
+            },
+        )
+        gd_case = await api.call(
+            OPEN_CASE,
+            tokens["gd_publisher"],
+            c="440000",
+            i={"title": "广东省财政厅超编", "facts": "超编", "subject": {"tenantCode": "440000", "unitId": "1"}},
+        )
         draft = (await api.call(CREATE, tokens["inspector"], p="430000", i=issue()))["data"]["createBulletin"]
         from_case = {"kind": "ACCOUNTABILITY_CASE", "tenantCode": "430000", "id": case["id"]}
-        refused = [error_code(await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], i={"title": "x"},
-                                             s={**from_case, "id": "999"})),
-                   error_code(await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], i={"title": "x"},
-                                             s={**from_case, "tenantCode": "440000", "id": gd_case["data"]["openAccountabilityCase"]["id"]}))]
-        added = (await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], s=from_case,
-                                i={"title": "双峰县财政局违规超编进人", "persons": ["李四"], "aliases": ["双峰财政"]}))["data"]["addBulletinCase"]
+        refused = [
+            error_code(
+                await api.call(ADD, tokens["inspector"], b=draft["id"], v=draft["version"], i={"title": "x"}, s={**from_case, "id": "999"})
+            ),
+            error_code(
+                await api.call(
+                    ADD,
+                    tokens["inspector"],
+                    b=draft["id"],
+                    v=draft["version"],
+                    i={"title": "x"},
+                    s={**from_case, "tenantCode": "440000", "id": gd_case["data"]["openAccountabilityCase"]["id"]},
+                )
+            ),
+        ]
+        added = (
+            await api.call(
+                ADD,
+                tokens["inspector"],
+                b=draft["id"],
+                v=draft["version"],
+                s=from_case,
+                i={"title": "双峰县财政局违规超编进人", "persons": ["李四"], "aliases": ["双峰财政"]},
+            )
+        )["data"]["addBulletinCase"]
     [added_case] = added["cases"]
     assert refused == ["NOT_FOUND", "NOT_FOUND"]  # an unknown case; another office's
     assert added_case["original"]["persons"] == ["张三", "李四"] and added_case["unit"] == "某县某局"

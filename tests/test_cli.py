@@ -9,11 +9,15 @@ from tests.helpers import database_state, registry_rows
 
 
 def xuncha(runtime, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200",
-           **(env or {})}
+    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "backend", *args], env=env, cwd=PROJECT_ROOT, input=stdin,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "backend", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

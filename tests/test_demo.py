@@ -35,15 +35,20 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
 
     async with runtime.engine.connect() as connection:
         levels = dict((await connection.execute(text("SELECT level, count(*) FROM tenancy.tenant GROUP BY level"))).all())
-        states = dict((await connection.execute(text(
-            "SELECT state, count(*) FROM problem_bank.problem GROUP BY state"))).all())
-        overdue = (await connection.execute(text(
-            "SELECT count(*) FROM problem_bank.problem WHERE state <> '已销号' AND deadline < current_date"))).scalar_one()
+        states = dict((await connection.execute(text("SELECT state, count(*) FROM problem_bank.problem GROUP BY state"))).all())
+        overdue = (
+            await connection.execute(text("SELECT count(*) FROM problem_bank.problem WHERE state <> '已销号' AND deadline < current_date"))
+        ).scalar_one()
         kinds = (await connection.execute(text("SELECT count(DISTINCT left(taxonomy_code, 7)) FROM problem_bank.problem"))).scalar_one()
         findings = sum(states.values())
-        liaison_findings = (await connection.execute(text(
-            "SELECT count(*) FROM t431321.finding f JOIN t431321.inspected_unit u ON u.id = f.unit_id"
-            " WHERE u.credit_code = '11431321MB1234567X'"))).scalar_one()
+        liaison_findings = (
+            await connection.execute(
+                text(
+                    "SELECT count(*) FROM t431321.finding f JOIN t431321.inspected_unit u ON u.id = f.unit_id"
+                    " WHERE u.credit_code = '11431321MB1234567X'"
+                )
+            )
+        ).scalar_one()
     drifts = [await verify_snapshot(runtime.engine, code) for code in ("431321", "431300", "433127")]
 
     await load_demo(runtime, Progress(disable=True))  # a restarted demo adds nothing
@@ -51,9 +56,17 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         again = (await connection.execute(text("SELECT count(*) FROM problem_bank.problem"))).scalar_one()
 
     async with Api(runtime) as api:
-        tokens = {login.username: (await api.call(
-            'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }',
-            None, u=login.username, p=DEMO_PASSWORD))["data"]["login"]["accessToken"] for login in logins}
+        tokens = {
+            login.username: (
+                await api.call(
+                    "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
+                    None,
+                    u=login.username,
+                    p=DEMO_PASSWORD,
+                )
+            )["data"]["login"]["accessToken"]
+            for login in logins
+        }
         county = (await api.call(COUNTY_VIEW, tokens["shuangfeng.inspector"], y=office_today().year))["data"]
         province = (await api.call(PROVINCE_VIEW, tokens["hunan.publisher"]))["data"]
         received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]

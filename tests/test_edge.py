@@ -8,12 +8,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import graphql
 import hypothesis_graphql
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+import graphql
 from backend.schema import schema
 from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
@@ -25,8 +27,9 @@ MASKED = "服务器内部错误"  # what production says of an unexpected except
 async def edge(runtime):
     """A production-mode app over a county with a unit and a round; tokens of its inspector,
     liaison and a superuser. Mutation rate limits are lifted so that only the input decides."""
-    settings = dataclasses.replace(runtime.settings, environment="production",
-                                   edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=100_000))
+    settings = dataclasses.replace(
+        runtime.settings, environment="production", edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=100_000)
+    )
     runtime = dataclasses.replace(runtime, settings=settings)
     await create_all(runtime, "430000", "431300", "431321")
     await seed_round(runtime, "431321")
@@ -73,21 +76,26 @@ MALFORMED = [
     ({"json": {"query": LONG}}, 200, "token"),
     ({"json": {"query": "{ nonexistent }"}}, 200, "nonexistent"),
     ({"json": {"query": "query($c: String!) { tenant(code: $c) { name } }", "variables": {"c": [1, 2]}}}, 200, "String"),
-    ({"json": {"query": "query($n: Int) { tenants(first: $n) { code } }", "variables": {"n": 2 ** 40}}}, 200, "Int"),
+    ({"json": {"query": "query($n: Int) { tenants(first: $n) { code } }", "variables": {"n": 2**40}}}, 200, "Int"),
     ({"json": {"query": "{ tenants(first: 100000) { code } }"}}, 200, "100"),
     ({"json": {"query": "{ tenants(first: -1) { code } }"}}, 200, ""),
 ]
 
 
 async def test_a_malformed_request_gets_a_clear_error_never_a_500(edge):
-    runtime, api, tokens = edge
+    _runtime, api, tokens = edge
     wrong = []
     for n, (request, status, word) in enumerate(MALFORMED):
         headers = {"Authorization": f"Bearer {tokens['root']}", **request.get("headers", {})}
         response = await api.client.post("/graphql", headers=headers, **{k: v for k, v in request.items() if k != "headers"})
         errors = errors_of(response)
-        if (response.status_code != status or not errors or any(not e["message"] or e["message"] == MASKED for e in errors)
-                or word.lower() not in str(errors).lower() or (status != 200 and errors[0].get("extensions", {}).get("code") is None)):
+        if (
+            response.status_code != status
+            or not errors
+            or any(not e["message"] or e["message"] == MASKED for e in errors)
+            or word.lower() not in str(errors).lower()
+            or (status != 200 and errors[0].get("extensions", {}).get("code") is None)
+        ):
             wrong.append((n, response.status_code, response.text[:300]))
     assert not wrong, wrong
     assert (await api.client.get("/readyz")).status_code == 200  # and the process is fine afterwards
@@ -115,15 +123,28 @@ LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $
     id description ledger { version measures responsiblePerson } } }"""
 PROGRESS = """mutation($f: ID!, $v: Int!, $n: String!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: $n) {
     ledger { version latestProgress { note } } } }"""
-FINDING = {"roundId": "1", "unitId": "1", "taxonomyCode": "C03.K01.M01", "severity": "一般", "foundOn": "2026-09-10",
-           "deadline": "2026-12-31"}
+FINDING = {
+    "roundId": "1",
+    "unitId": "1",
+    "taxonomyCode": "C03.K01.M01",
+    "severity": "一般",
+    "foundOn": "2026-09-10",
+    "deadline": "2026-12-31",
+}
 
 
 async def stored_text(runtime) -> tuple:
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_event),"
-            " (SELECT count(*) FROM t431321.audit_event), (SELECT count(*) FROM problem_bank.problem)"))).one())
+        return tuple(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_event),"
+                        " (SELECT count(*) FROM t431321.audit_event), (SELECT count(*) FROM problem_bank.problem)"
+                    )
+                )
+            ).one()
+        )
 
 
 async def test_odd_text_is_stored_exactly_in_every_text_field(edge):
@@ -134,8 +155,9 @@ async def test_odd_text_is_stored_exactly_in_every_text_field(edge):
 
 async def odd_text_round_trip(runtime, api, tokens, value: str) -> None:
     kept = value.strip()  # free text is trimmed at the ends, nothing else
-    logged = await api.call(LOG, tokens["inspector"], i={**FINDING, "description": value, "measures": value,
-                                                           "responsiblePerson": value[:64]})
+    logged = await api.call(
+        LOG, tokens["inspector"], i={**FINDING, "description": value, "measures": value, "responsiblePerson": value[:64]}
+    )
     assert error_code(logged) in (None, "INVALID_NAME"), logged
     if error_code(logged):  # a name field is shorter and refuses invisible characters
         assert logged["errors"][0]["extensions"]["field"] == "responsiblePerson"
@@ -145,12 +167,21 @@ async def odd_text_round_trip(runtime, api, tokens, value: str) -> None:
     progressed = await api.call(PROGRESS, tokens["liaison"], f=finding["id"], v=finding["ledger"]["version"], n=value)
     assert progressed["data"]["reportProgress"]["ledger"]["latestProgress"]["note"] == kept, progressed
     async with runtime.engine.connect() as connection:
-        stored = (await connection.execute(text(
-            "SELECT f.description, b.description FROM t431321.finding f JOIN problem_bank.problem b"
-            " ON b.tenant_code = '431321' AND b.finding_id = f.id WHERE f.id = :id"), {"id": int(finding["id"])})).one()
+        stored = (
+            await connection.execute(
+                text(
+                    "SELECT f.description, b.description FROM t431321.finding f JOIN problem_bank.problem b"
+                    " ON b.tenant_code = '431321' AND b.finding_id = f.id WHERE f.id = :id"
+                ),
+                {"id": int(finding["id"])},
+            )
+        ).one()
     assert tuple(stored) == (kept, kept)
-    searched = await api.call('query($q: String!) { problems(regionCode: "431321", text: $q) { nextCursor items { description } } }',
-                              tokens["inspector"], q=value[:100])
+    searched = await api.call(
+        'query($q: String!) { problems(regionCode: "431321", text: $q) { nextCursor items { description } } }',
+        tokens["inspector"],
+        q=value[:100],
+    )
     assert error_code(searched) in (None, "INVALID_TEXT"), searched
 
 
@@ -170,12 +201,23 @@ async def test_nul_and_huge_strings_in_lookups_and_logins_are_refused_cleanly(ed
         results = [
             await api.call("mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }", u=value, p=value),
             await api.call("query($c: String!) { tenant(code: $c) { name } }", tokens["root"], c=value),
-            await api.call('query($q: String!) { problems(regionCode: "431321", text: $q) { nextCursor items { description } } }', tokens["inspector"], q=value),
-            await api.call('query($t: String) { problems(regionCode: "431321", filter: {taxonomyCode: $t}) { nextCursor } }', tokens["inspector"], t=value),
+            await api.call(
+                'query($q: String!) { problems(regionCode: "431321", text: $q) { nextCursor items { description } } }',
+                tokens["inspector"],
+                q=value,
+            ),
+            await api.call(
+                'query($t: String) { problems(regionCode: "431321", filter: {taxonomyCode: $t}) { nextCursor } }',
+                tokens["inspector"],
+                t=value,
+            ),
             await api.call("mutation($r: String!) { refresh(refreshToken: $r) { accessToken } }", r=value),
         ]
         for result in results:
-            assert all(e["message"] != MASKED and ("extensions" in e or "Variable" in e["message"]) for e in result.get("errors") or []), (value[:20], result)
+            assert all(e["message"] != MASKED and ("extensions" in e or "Variable" in e["message"]) for e in result.get("errors") or []), (
+                value[:20],
+                result,
+            )
         assert results[0]["errors"][0]["extensions"]["code"] == "INVALID_CREDENTIALS"  # a login that matches nobody
     async with runtime.engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM tenancy.tenant"))).scalar_one() == 3
@@ -209,11 +251,10 @@ async def test_fuzzed_operations_from_the_schema_never_fail_unexpectedly(edge):
     violation), with any characters in their strings, sent as a superuser, an office's
     inspector and a unit's liaison, as drawn and aimed at the seeded county: never a 500,
     never a masked internal error."""
-    runtime, api, tokens = edge
+    _runtime, api, tokens = edge
     seen = []
 
-    @hypothesis_settings(max_examples=150, deadline=None, database=None, derandomize=True,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(max_examples=150, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(query=OPERATIONS, who=st.sampled_from(sorted(tokens)))
     def check(query: str, who: str) -> None:
         seen.append((query, who))

@@ -17,8 +17,38 @@ from tests.identity import Api, add_user, error_code, token_for
 IMPORT = """mutation($s: String!, $d: Boolean!) { importFindings(tenantCode: "431321", sha256: $s, dryRun: $d) {
     dryRun created skipped errors { line field code message } } }"""
 GOOD = [
-    ["SF-001", 1, "UNIT00000001", "C03.K01.M01", "超编 2 名", "较重", "实名制数据、现场情况", "2026-09-10", "2026-12-31", "否", None, "张某", "清退", None],
-    ["SF-002", 1, "unit00000002", "C02.K01.M01", "自设议事协调机构", "一般", None, "2026-09-11", "2099-12-31", None, "县委编办", None, None, None],
+    [
+        "SF-001",
+        1,
+        "UNIT00000001",
+        "C03.K01.M01",
+        "超编 2 名",
+        "较重",
+        "实名制数据、现场情况",
+        "2026-09-10",
+        "2026-12-31",
+        "否",
+        None,
+        "张某",
+        "清退",
+        None,
+    ],
+    [
+        "SF-002",
+        1,
+        "unit00000002",
+        "C02.K01.M01",
+        "自设议事协调机构",
+        "一般",
+        None,
+        "2026-09-11",
+        "2099-12-31",
+        None,
+        "县委编办",
+        None,
+        None,
+        None,
+    ],
     ["SF-003", 1, "UNIT00000001", "C04.K01.M01", "在编不在岗", "一般", "钉钉数据", "2026-09-12", None, "是", None, None, None, "当场召回"],
 ]
 
@@ -39,25 +69,38 @@ async def office(runtime, tmp_path):
     await create_all(runtime, "430000", "431300", "431321", "431322")
     async with runtime.engine.begin() as connection:
         for n in (1, 2):
-            await connection.execute(text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '单位{n}', '政府机关')"))
-        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮巡察', '2026-09-01')"))
+            await connection.execute(
+                text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '单位{n}', '政府机关')")
+            )
+        await connection.execute(
+            text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮巡察', '2026-09-01')")
+        )
         await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1), (1, 2)"))
-    grants = {"inspector": ("431321", "inspector", None), "liaison": ("431321", "liaison", 2),
-              "other": ("431321", "inspector", None), "sibling": ("431322", "admin", None)}
+    grants = {
+        "inspector": ("431321", "inspector", None),
+        "liaison": ("431321", "liaison", 2),
+        "other": ("431321", "inspector", None),
+        "sibling": ("431322", "admin", None),
+    }
     tokens = {name: await token_for(runtime, await add_user(runtime, f"sf.{name}", grant)) for name, grant in grants.items()}
     return runtime, tokens
 
 
 async def upload(api: Api, token: str, content: bytes, name: str = "问题清单.xlsx") -> str:
-    response = await api.client.post("/evidence/431321", params={"name": name}, content=content, headers={"Authorization": f"Bearer {token}"})
+    response = await api.client.post(
+        "/evidence/431321", params={"name": name}, content=content, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201, response.text
     return response.json()["sha256"]
 
 
 async def counts(runtime) -> tuple[int, int]:
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry)"))).one())
+        return tuple(
+            (
+                await connection.execute(text("SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry)"))
+            ).one()
+        )
 
 
 def test_the_shipped_template_has_the_import_columns_and_an_example():
@@ -68,20 +111,27 @@ def test_the_shipped_template_has_the_import_columns_and_an_example():
 
 async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothing_and_idempotent(office):
     runtime, tokens = office
-    bad = [*GOOD, ["SF-001", 1, "UNIT00000002", "C03.K01.M01", "重复编号", "一般", None, "2026-09-10", "2026-12-31"],
-           ["SF-005", 1, "NOSUCHUNIT", "C03.K01.M01", "单位不存在", "一般", None, "2026-09-10", "2026-12-31"],
-           ["SF-006", 1, "UNIT00000001", "C99.K01.M01", "分类不存在", "一般", None, "2026-09-10", "2026-12-31"],
-           ["SF-007", 1, "UNIT00000001", "C03.K01.M01", "日期不对", "一般", None, "九月十日", "2026-12-31"],
-           ["SF-008", 2, "UNIT00000001", "C03.K01.M01", "轮次不存在", "一般", None, "2026-09-10", "2026-12-31"],
-           [None, 1, "UNIT00000001", "C03.K01.M01", "没有编号", "一般", None, "2026-09-10", "2026-12-31"]]
+    bad = [
+        *GOOD,
+        ["SF-001", 1, "UNIT00000002", "C03.K01.M01", "重复编号", "一般", None, "2026-09-10", "2026-12-31"],
+        ["SF-005", 1, "NOSUCHUNIT", "C03.K01.M01", "单位不存在", "一般", None, "2026-09-10", "2026-12-31"],
+        ["SF-006", 1, "UNIT00000001", "C99.K01.M01", "分类不存在", "一般", None, "2026-09-10", "2026-12-31"],
+        ["SF-007", 1, "UNIT00000001", "C03.K01.M01", "日期不对", "一般", None, "九月十日", "2026-12-31"],
+        ["SF-008", 2, "UNIT00000001", "C03.K01.M01", "轮次不存在", "一般", None, "2026-09-10", "2026-12-31"],
+        [None, 1, "UNIT00000001", "C03.K01.M01", "没有编号", "一般", None, "2026-09-10", "2026-12-31"],
+    ]
     async with Api(runtime) as api:
         bad_sha = await upload(api, tokens["inspector"], workbook(bad))
         for dry_run in (True, False):
             report = (await api.call(IMPORT, tokens["inspector"], s=bad_sha, d=dry_run))["data"]["importFindings"]
             assert report["created"] == [] and all(e["message"] for e in report["errors"])
             assert [(e["line"], e["field"], e["code"]) for e in report["errors"]] == [
-                (6, "unitCode", "NOT_FOUND"), (7, "taxonomyCode", "UNKNOWN_TAXONOMY_CODE"), (8, "foundOn", "INVALID_DATE"),
-                (10, "code", "INVALID_FINDING_CODE"), (5, "code", "DUPLICATE"), (9, "roundId", "NOT_FOUND"),
+                (6, "unitCode", "NOT_FOUND"),
+                (7, "taxonomyCode", "UNKNOWN_TAXONOMY_CODE"),
+                (8, "foundOn", "INVALID_DATE"),
+                (10, "code", "INVALID_FINDING_CODE"),
+                (5, "code", "DUPLICATE"),
+                (9, "roundId", "NOT_FOUND"),
             ]
         assert await counts(runtime) == (0, 0)
 
@@ -91,14 +141,26 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
         assert await counts(runtime) == (0, 0)
         real = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=False))["data"]["importFindings"]
         assert real["created"] == ["SF-001", "SF-002", "SF-003"]
-        more = await upload(api, tokens["inspector"], workbook([*GOOD, ["SF-004", 1, "UNIT00000002", "C03.K02.M01", "超职数", "严重", None, "2026-09-13", "2027-01-31"]]))
+        more = await upload(
+            api,
+            tokens["inspector"],
+            workbook([*GOOD, ["SF-004", 1, "UNIT00000002", "C03.K02.M01", "超职数", "严重", None, "2026-09-13", "2027-01-31"]]),
+        )
         again = (await api.call(IMPORT, tokens["inspector"], s=more, d=False))["data"]["importFindings"]
         assert again["created"] == ["SF-004"] and again["skipped"] == ["SF-001", "SF-002", "SF-003"]
-        listed = (await api.call('{ findings(tenantCode: "431321", order: DEADLINE) { items { code unitId ledger { state deadline responsibleUnit } } } }',
-                                 tokens["inspector"]))["data"]["findings"]["items"]
+        listed = (
+            await api.call(
+                '{ findings(tenantCode: "431321", order: DEADLINE) { items { code unitId ledger { state deadline responsibleUnit } } } }',
+                tokens["inspector"],
+            )
+        )["data"]["findings"]["items"]
     assert await counts(runtime) == (4, 4)
     assert {f["code"]: (f["unitId"], f["ledger"]["state"], f["ledger"]["responsibleUnit"]) for f in listed} == {
-        "SF-001": ("1", "挂号", "单位1"), "SF-002": ("2", "挂号", "县委编办"), "SF-003": ("1", "已销号", "单位1"), "SF-004": ("2", "挂号", "单位2")}
+        "SF-001": ("1", "挂号", "单位1"),
+        "SF-002": ("2", "挂号", "县委编办"),
+        "SF-003": ("1", "已销号", "单位1"),
+        "SF-004": ("2", "挂号", "单位2"),
+    }
 
 
 async def test_an_import_refuses_bad_files_and_callers(office):
@@ -118,8 +180,13 @@ async def test_an_import_refuses_bad_files_and_callers(office):
             "sibling": await api.call(IMPORT, tokens["sibling"], s=good, d=False),
         }
     assert {k: error_code(r) for k, r in results.items()} == {
-        "malformed": "MALFORMED_FILE", "headers": "MALFORMED_FILE", "empty": "EMPTY_FILE",
-        "not uploaded by the caller": "NOT_FOUND", "unknown": "NOT_FOUND", "liaison": "FORBIDDEN", "sibling": "NOT_FOUND",
+        "malformed": "MALFORMED_FILE",
+        "headers": "MALFORMED_FILE",
+        "empty": "EMPTY_FILE",
+        "not uploaded by the caller": "NOT_FOUND",
+        "unknown": "NOT_FOUND",
+        "liaison": "FORBIDDEN",
+        "sibling": "NOT_FOUND",
     }
     assert await counts(runtime) == (0, 0)
 
@@ -136,9 +203,14 @@ async def test_the_ledger_exports_with_its_filters_for_those_who_may_read_it(off
         open_only = await export("inspector", state=["挂号", "整改中"])
         liaison = await export("liaison")
         # a sibling, a child reading up, bad filters, nobody
-        refusals = [await export("sibling"), await export("inspector", tenant="431300"), await export("inspector", state="完成"),
-                    await export("inspector", order="RANDOM"),
-                    await export("inspector", deadlineFrom="昨天"), await api.client.get("/exports/431321/ledger.xlsx")]
+        refusals = [
+            await export("sibling"),
+            await export("inspector", tenant="431300"),
+            await export("inspector", state="完成"),
+            await export("inspector", order="RANDOM"),
+            await export("inspector", deadlineFrom="昨天"),
+            await api.client.get("/exports/431321/ledger.xlsx"),
+        ]
         template = await api.client.get("/templates/findings.xlsx")
 
     def table(response) -> list[tuple]:

@@ -17,9 +17,16 @@ LIST = 'query($f: Int!) { findings(tenantCode: "431321", first: $f) { items { id
 
 def finding(**change):
     return {
-        "roundId": "1", "unitId": "1", "taxonomyCode": "C03.K01.M01", "description": "实有人数超过核定编制 2 名",
-        "severity": "较重", "foundOn": "2026-09-10", "deadline": "2026-12-31", "evidenceSources": ["实名制数据", "现场情况"],
-        "responsiblePerson": "局长 张某", **change,
+        "roundId": "1",
+        "unitId": "1",
+        "taxonomyCode": "C03.K01.M01",
+        "description": "实有人数超过核定编制 2 名",
+        "severity": "较重",
+        "foundOn": "2026-09-10",
+        "deadline": "2026-12-31",
+        "evidenceSources": ["实名制数据", "现场情况"],
+        "responsiblePerson": "局长 张某",
+        **change,
     }
 
 
@@ -28,29 +35,40 @@ async def county(runtime):
     await create_all(runtime, "430000", "431300", "431321")
     async with runtime.engine.begin() as connection:
         for n in (1, 2):
-            await connection.execute(text(
-                f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '单位{n}', '政府机关')"
-            ))
-        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')"))
+            await connection.execute(
+                text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '单位{n}', '政府机关')")
+            )
+        await connection.execute(
+            text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')")
+        )
         await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1), (1, 2)"))
     return await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
 
 
 async def findings_count(runtime) -> tuple[int, int]:
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry)"
-        ))).one())
+        return tuple(
+            (
+                await connection.execute(text("SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry)"))
+            ).one()
+        )
 
 
 async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes_it(runtime, county):
     async with Api(runtime) as api:
         logged = (await api.call(LOG, county, i=finding()))["data"]["logFinding"]
-        fixed = (await api.call(LOG, county, i=finding(fixedOnSpot=True, deadline=None, closeNote="当场清退借调人员")))["data"]["logFinding"]
+        fixed = (await api.call(LOG, county, i=finding(fixedOnSpot=True, deadline=None, closeNote="当场清退借调人员")))["data"][
+            "logFinding"
+        ]
         overdue = (await api.call(LOG, county, i=finding(foundOn="2026-01-05", deadline="2026-02-01")))["data"]["logFinding"]
     assert logged["taxonomyName"] == "实有人数超过核定编制数" and logged["foundBy"] == "sf.inspector"
-    assert logged["ledger"] == {"state": "挂号", "deadline": "2026-12-31", "overdue": datetime.date.today() > datetime.date(2026, 12, 31),
-                                "responsiblePerson": "局长 张某", "version": 1}
+    assert logged["ledger"] == {
+        "state": "挂号",
+        "deadline": "2026-12-31",
+        "overdue": datetime.date.today() > datetime.date(2026, 12, 31),
+        "responsiblePerson": "局长 张某",
+        "version": 1,
+    }
     assert fixed["fixedOnSpot"] and fixed["ledger"]["state"] == "已销号" and not fixed["ledger"]["overdue"]
     assert overdue["ledger"]["overdue"] is True  # derived from the deadline, never stored
     async with runtime.engine.connect() as connection:
@@ -93,8 +111,11 @@ async def test_a_page_with_its_relations_costs_the_same_statements_for_1_or_50_f
     async with Api(runtime) as api:
         for unit in ("1", "2", "1", "2", "1"):
             logged = (await api.call(LOG, county, i=finding(unitId=unit)))["data"]["logFinding"]
-            await api.call('mutation($f: ID!) { reportProgress(tenantCode: "431321", findingId: $f, version: 1, note: "已启动整改") { id } }',
-                           county, f=logged["id"])
+            await api.call(
+                'mutation($f: ID!) { reportProgress(tenantCode: "431321", findingId: $f, version: 1, note: "已启动整改") { id } }',
+                county,
+                f=logged["id"],
+            )
         with counting_statements(runtime.engine) as small:
             assert len((await api.call(PAGE, county, f=1))["data"]["findings"]["items"]) == 1
         with counting_statements(runtime.engine) as large:
@@ -126,9 +147,12 @@ async def test_relations_load_when_selected_through_fragments_aliases_or_a_mutat
     fragments and aliases count, and a mutation's answer gets them the same way."""
     async with Api(runtime) as api:
         logged = (await api.call(LOG_WITH_RELATIONS, county, i=finding()))["data"]["logFinding"]
-        moved = (await api.call(
+        moved = await api.call(
             'mutation($f: ID!) { reportProgress(tenantCode: "431321", findingId: $f, version: 1, note: "已启动整改") {'
-            ' unit { name } round { name } ledger { latestProgress { note } history { action } } } }', county, f=logged["id"]))
+            " unit { name } round { name } ledger { latestProgress { note } history { action } } } }",
+            county,
+            f=logged["id"],
+        )
         data = (await api.call(RELATIONS_BY_FRAGMENT, county, f=logged["id"]))["data"]
     assert logged["ledger"]["latestProgress"] is None and logged["unit"]["name"] and logged["round"]["name"]
     answered = moved["data"]["reportProgress"]
@@ -148,8 +172,12 @@ FILTERED = """query($filter: FindingFilterInput, $order: FindingOrder!, $after: 
 
 
 async def test_filters_sorts_and_cursors(runtime, county):
-    rows = [("A-1", "1", "C03.K01.M01", "2026-01-05", "2026-02-01"), ("A-2", "2", "C03.K02.M01", "2026-03-01", "2099-10-31"),
-            ("A-3", "1", "C02.K01.M01", "2026-02-01", "2099-12-31"), ("A-4", "2", "C03.K01.M01", "2026-04-01", "2100-03-31")]
+    rows = [
+        ("A-1", "1", "C03.K01.M01", "2026-01-05", "2026-02-01"),
+        ("A-2", "2", "C03.K02.M01", "2026-03-01", "2099-10-31"),
+        ("A-3", "1", "C02.K01.M01", "2026-02-01", "2099-12-31"),
+        ("A-4", "2", "C03.K01.M01", "2026-04-01", "2100-03-31"),
+    ]
     async with Api(runtime) as api:
         for code, unit, taxonomy, found, deadline in rows:
             await api.call(LOG, county, i=finding(code=code, unitId=unit, taxonomyCode=taxonomy, foundOn=found, deadline=deadline))
@@ -176,11 +204,22 @@ async def test_filters_sorts_and_cursors(runtime, county):
             await api.call(FILTERED, county, filter={"taxonomyCode": "C99"}, order="NEWEST"),
             await api.call(FILTERED, county, filter={"deadlineFrom": "2027-01-01", "deadlineTo": "2026-01-01"}, order="NEWEST"),
             await api.call(FILTERED, county, order="DEADLINE", after="bm90LWEtY3Vyc29y"),
-            await api.call(FILTERED, county, order="DEADLINE",
-                           after=(await api.call(FILTERED, county, order="NEWEST"))["data"]["findings"]["nextCursor"]),
+            await api.call(
+                FILTERED,
+                county,
+                order="DEADLINE",
+                after=(await api.call(FILTERED, county, order="NEWEST"))["data"]["findings"]["nextCursor"],
+            ),
             await api.call(LOG, county, i=finding(code="A-1")),
             await api.call(LOG, county, i=finding(code="WT000009")),
         ]
-    assert [error_code(r) for r in refusals] == ["INVALID_STATE", "UNKNOWN_TAXONOMY_CODE", "INVALID_PERIOD", "INVALID_CURSOR",
-                                                 "INVALID_CURSOR", "DUPLICATE", "INVALID_FINDING_CODE"]
+    assert [error_code(r) for r in refusals] == [
+        "INVALID_STATE",
+        "UNKNOWN_TAXONOMY_CODE",
+        "INVALID_PERIOD",
+        "INVALID_CURSOR",
+        "INVALID_CURSOR",
+        "DUPLICATE",
+        "INVALID_FINDING_CODE",
+    ]
     assert await findings_count(runtime) == (4, 4)

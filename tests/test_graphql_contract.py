@@ -4,10 +4,10 @@ operations in graphql/operations/ are valid against it."""
 from pathlib import Path
 
 import pytest
-from graphql import parse, validate
 
 from backend.cli import SCHEMA_FILE
 from backend.schema import schema
+from graphql import parse, validate
 
 OPERATIONS = sorted((SCHEMA_FILE.parent / "operations").glob("*.graphql"))
 
@@ -24,5 +24,5 @@ def test_there_are_example_operations():
 
 @pytest.mark.parametrize("path", OPERATIONS, ids=lambda p: p.name)
 def test_example_operations_are_valid(path: Path):
-    errors = validate(schema._schema, parse(path.read_text(encoding="utf-8")))  # noqa: SLF001
+    errors = validate(schema._schema, parse(path.read_text(encoding="utf-8")))
     assert errors == []

@@ -43,8 +43,11 @@ async def test_login_gives_tokens_and_me_shows_the_memberships(runtime, county_i
     async with Api(runtime) as api:
         login = await api.call(LOGIN, u="zhang.san", p=PASSWORD)  # usernames are case-insensitive
         me = await api.call(ME, login["data"]["login"]["accessToken"])
-    assert me == {"data": {"me": {"username": "Zhang.San", "isSuperuser": False,
-                                  "memberships": [{"role": "INSPECTOR", "tenant": {"code": "431321"}}]}}}
+    assert me == {
+        "data": {
+            "me": {"username": "Zhang.San", "isSuperuser": False, "memberships": [{"role": "INSPECTOR", "tenant": {"code": "431321"}}]}
+        }
+    }
     assert ("login", "Zhang.San") in await auth_actions(runtime)
 
 
@@ -85,7 +88,9 @@ async def test_expired_forged_and_malformed_tokens_are_refused(runtime, county_i
     session_token = await token_for(runtime, county_inspector)
     session_id = jwt.decode(session_token, options={"verify_signature": False})["sid"]
     expired = issue_access_token(county_inspector, uuid.UUID(session_id), runtime.settings.secret_key, timedelta(seconds=-1))[0]
-    forged = issue_access_token(county_inspector, uuid.UUID(session_id), "a-different-secret-of-the-same-length-as-ours-xyz", timedelta(minutes=5))[0]
+    forged = issue_access_token(
+        county_inspector, uuid.UUID(session_id), "a-different-secret-of-the-same-length-as-ours-xyz", timedelta(minutes=5)
+    )[0]
     unsigned = jwt.encode({"sub": str(county_inspector), "sid": session_id, "typ": "access", "exp": 9999999999}, None, algorithm="none")
     async with Api(runtime) as api:
         assert error_code(await api.call(ME, session_token)) is None
@@ -107,7 +112,7 @@ async def test_a_token_verified_while_valid_is_refused_once_it_expires(runtime, 
 
 
 async def test_api_tokens_are_scoped_expiring_and_revocable(runtime, county_inspector):
-    issue = "mutation($s: [Scope!]!, $d: Int!) { issueApiToken(name: \"对接\", scopes: $s, expiresInDays: $d) { id token } }"
+    issue = 'mutation($s: [Scope!]!, $d: Int!) { issueApiToken(name: "对接", scopes: $s, expiresInDays: $d) { id token } }'
     async with Api(runtime) as api:
         owner = await token_for(runtime, county_inspector)
         read_only = (await api.call(issue, owner, s=["READ"], d=30))["data"]["issueApiToken"]
@@ -163,12 +168,14 @@ async def test_bad_new_users_get_a_clear_error_and_change_nothing(runtime, count
 
 async def test_a_liaison_must_be_bound_to_a_unit_of_that_tenant(runtime, county_inspector):
     admin = await token_for(runtime, await add_user(runtime, "admin1", ("431321", "admin", None)))
-    grant = "mutation($u: ID!, $unit: ID) { grantMembership(userId: $u, tenantCode: \"431321\", role: LIAISON, unitId: $unit) }"
+    grant = 'mutation($u: ID!, $unit: ID) { grantMembership(userId: $u, tenantCode: "431321", role: LIAISON, unitId: $unit) }'
     async with Api(runtime) as api:
         assert error_code(await api.call(grant, admin, u=str(county_inspector))) == "INVALID_UNIT"
         assert error_code(await api.call(grant, admin, u=str(county_inspector), unit="999")) == "NOT_FOUND"
         async with runtime.engine.begin() as connection:
-            await connection.execute(text("INSERT INTO t431321.inspected_unit (id, credit_code, name, unit_type) VALUES (7, 'X1', '县财政局', '政府机关')"))
+            await connection.execute(
+                text("INSERT INTO t431321.inspected_unit (id, credit_code, name, unit_type) VALUES (7, 'X1', '县财政局', '政府机关')")
+            )
         granted = await api.call(grant, admin, u=str(county_inspector), unit="7")
         assert error_code(granted) is None
         again = await api.call(grant, admin, u=str(county_inspector), unit="7")
@@ -185,8 +192,11 @@ async def test_over_deep_over_aliased_and_over_long_queries_are_refused(runtime,
         assert aliased["data"] is None and "alias" in aliased["errors"][0]["message"].lower()
         long_query = "{ me { " + "username " * 2100 + "} }"
         assert (await api.call(long_query, token))["data"] is None
-        huge = await api.client.post("/graphql", content=b'{"query": "' + b" " * 300_000 + b'{ me { username } }"}',
-                                     headers={"content-type": "application/json", "authorization": f"Bearer {token}"})
+        huge = await api.client.post(
+            "/graphql",
+            content=b'{"query": "' + b" " * 300_000 + b'{ me { username } }"}',
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+        )
         assert huge.status_code == 413
 
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from datetime import datetime, timezone
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
-from backend.staff.service import STAFF_TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.identity.service import IdentityService
 from backend.reviews.models import STAGES
 from backend.schema import schema
+from backend.staff.service import STAFF_TEMPLATE_PATH
 from problem_bank.projection import project_unit
 from tenants.access import Scope
 from tenants.models import Tenant
@@ -110,7 +110,7 @@ async def current_unit_version(world: World, actor: Actor, target: str) -> dict:
     return {"c": CODES[target], "v": version, "u": f"UNIT{CODES[target]}"}
 
 
-UNIT_INPUT = "{creditCode: $u, name: \"财政局\", unitType: \"政府机关\", approvedStaffing: [{key: \"行政编制\", count: 12}]}"
+UNIT_INPUT = '{creditCode: $u, name: "财政局", unitType: "政府机关", approvedStaffing: [{key: "行政编制", count: 12}]}'
 
 
 def self_check_outcome(actor: Actor, target: str) -> str | None:
@@ -139,20 +139,30 @@ async def fresh_finding(world: World, target: str, state: str, *, pending_extens
     schema = f"t{CODES[target]}"
     closed_at = "now()" if state == "已销号" else "NULL"
     async with world.runtime.engine.begin() as connection:
-        finding = (await connection.execute(text(
-            f"INSERT INTO {schema}.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
-            " VALUES (1, 1, 'C03.K01.M01', '2026.1', '超编', '一般', '2026-03-02', 'matrix') RETURNING id"
-        ))).scalar_one()
-        await connection.execute(text(
-            f"INSERT INTO {schema}.ledger_entry (finding_id, state, deadline, responsible_unit, closed_at)"
-            f" VALUES ({finding}, '{state}', '2026-06-30', '财政局', {closed_at})"
-        ))
+        finding = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO {schema}.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
+                    " VALUES (1, 1, 'C03.K01.M01', '2026.1', '超编', '一般', '2026-03-02', 'matrix') RETURNING id"
+                )
+            )
+        ).scalar_one()
+        await connection.execute(
+            text(
+                f"INSERT INTO {schema}.ledger_entry (finding_id, state, deadline, responsible_unit, closed_at)"
+                f" VALUES ({finding}, '{state}', '2026-06-30', '财政局', {closed_at})"
+            )
+        )
         extension = None
         if pending_extension:
-            extension = (await connection.execute(text(
-                f"INSERT INTO {schema}.extension_request (finding_id, requested_deadline, reason, requested_by)"
-                f" VALUES ({finding}, '2026-09-30', '程序未走完', 'matrix') RETURNING id"
-            ))).scalar_one()
+            extension = (
+                await connection.execute(
+                    text(
+                        f"INSERT INTO {schema}.extension_request (finding_id, requested_deadline, reason, requested_by)"
+                        f" VALUES ({finding}, '2026-09-30', '程序未走完', 'matrix') RETURNING id"
+                    )
+                )
+            ).scalar_one()
     return {"c": CODES[target], "f": str(finding), "x": str(extension)}
 
 
@@ -170,10 +180,13 @@ async def uploaded_template(world: World, actor: Actor, target: str, path: Path 
     store = EvidenceStore(world.runtime.settings.evidence_dir)
     stored = await store.put("模板.xlsx", _chunks(path.read_bytes()), 1 << 20)
     async with world.runtime.engine.begin() as connection:
-        await connection.execute(text(
-            f"INSERT INTO t{CODES[target]}.evidence_file (sha256, uploaded_by, size, content_type)"
-            " VALUES (:s, :u, :n, 'application/xlsx') ON CONFLICT DO NOTHING"
-        ), {"s": stored.sha256, "u": actor.username or "anonymous", "n": stored.size})
+        await connection.execute(
+            text(
+                f"INSERT INTO t{CODES[target]}.evidence_file (sha256, uploaded_by, size, content_type)"
+                " VALUES (:s, :u, :n, 'application/xlsx') ON CONFLICT DO NOTHING"
+            ),
+            {"s": stored.sha256, "u": actor.username or "anonymous", "n": stored.size},
+        )
     return {"c": CODES[target], "s": stored.sha256}
 
 
@@ -200,14 +213,24 @@ def push_outcome(actor: Actor, target: str) -> str | None:
 async def problem_list(world: World, issuer: str, recipient: str, unit_id: int | None) -> tuple[int, int]:
     """A list from `issuer` with one receipt (the office `recipient`, or its unit): (list id, receipt id)."""
     async with world.runtime.engine.begin() as connection:
-        list_id = (await connection.execute(text(
-            "INSERT INTO problem_bank.problem_list (issuer_code, title, taxonomy_code, found_from, found_to, note, respond_by, created_by)"
-            " VALUES (:i, '超编问题清单', 'C03.K01', '2026-01-01', '2026-11-01', '', '2099-12-31', 'matrix') RETURNING id"
-        ), {"i": CODES[issuer]})).scalar_one()
-        receipt_id = (await connection.execute(text(
-            "INSERT INTO problem_bank.problem_list_receipt (list_id, recipient_code, unit_id, recipient_name)"
-            " VALUES (:l, :r, :u, '收件方') RETURNING id"
-        ), {"l": list_id, "r": CODES[recipient], "u": unit_id})).scalar_one()
+        list_id = (
+            await connection.execute(
+                text(
+                    "INSERT INTO problem_bank.problem_list (issuer_code, title, taxonomy_code, found_from, found_to, note, respond_by, created_by)"
+                    " VALUES (:i, '超编问题清单', 'C03.K01', '2026-01-01', '2026-11-01', '', '2099-12-31', 'matrix') RETURNING id"
+                ),
+                {"i": CODES[issuer]},
+            )
+        ).scalar_one()
+        receipt_id = (
+            await connection.execute(
+                text(
+                    "INSERT INTO problem_bank.problem_list_receipt (list_id, recipient_code, unit_id, recipient_name)"
+                    " VALUES (:l, :r, :u, '收件方') RETURNING id"
+                ),
+                {"l": list_id, "r": CODES[recipient], "u": unit_id},
+            )
+        ).scalar_one()
     return list_id, receipt_id
 
 
@@ -250,38 +273,56 @@ def received_outcome(actor: Actor, target: str) -> str | None:
 
 async def notification_event(world: World, target: str) -> int:
     async with world.runtime.engine.begin() as connection:
-        return (await connection.execute(text(
-            "INSERT INTO notify.outbox (tenant_code, event_type, payload) VALUES (:c, 'finding.logged', '{}') RETURNING id"
-        ), {"c": CODES[target]})).scalar_one()
+        return (
+            await connection.execute(
+                text("INSERT INTO notify.outbox (tenant_code, event_type, payload) VALUES (:c, 'finding.logged', '{}') RETURNING id"),
+                {"c": CODES[target]},
+            )
+        ).scalar_one()
 
 
 async def foreign_notification(world: World, actor: Actor, target: str) -> dict:
     """A notification in the inbox of a member of the target (never the actor's own)."""
     event = await notification_event(world, target)
     async with world.runtime.engine.begin() as connection:
-        notification = (await connection.execute(text(
-            "INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)"
-            " VALUES (:e, :u, :c, 'finding.logged', '问题已登记', '') RETURNING id"
-        ), {"e": event, "u": world.grantee[target], "c": CODES[target]})).scalar_one()
+        notification = (
+            await connection.execute(
+                text(
+                    "INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)"
+                    " VALUES (:e, :u, :c, 'finding.logged', '问题已登记', '') RETURNING id"
+                ),
+                {"e": event, "u": world.grantee[target], "c": CODES[target]},
+            )
+        ).scalar_one()
     return {"i": str(notification)}
 
 
 async def dead_delivery(world: World, actor: Actor, target: str) -> dict:
     event = await notification_event(world, target)
     async with world.runtime.engine.begin() as connection:
-        delivery = (await connection.execute(text(
-            "INSERT INTO notify.delivery (event_id, tenant_code, channel, target, state, attempts)"
-            " VALUES (:e, :c, 'email', 'x@example.com', 'dead', 5) RETURNING id"
-        ), {"e": event, "c": CODES[target]})).scalar_one()
+        delivery = (
+            await connection.execute(
+                text(
+                    "INSERT INTO notify.delivery (event_id, tenant_code, channel, target, state, attempts)"
+                    " VALUES (:e, :c, 'email', 'x@example.com', 'dead', 5) RETURNING id"
+                ),
+                {"e": event, "c": CODES[target]},
+            )
+        ).scalar_one()
     return {"i": str(delivery)}
 
 
 async def office_webhook(world: World, actor: Actor, target: str) -> dict:
     async with world.runtime.engine.begin() as connection:
-        webhook = (await connection.execute(text(
-            "INSERT INTO notify.webhook (tenant_code, url, secret) VALUES (:c, 'https://robot.example/send', 'SEC0123456789abcdef')"
-            " RETURNING id"
-        ), {"c": CODES[target]})).scalar_one()
+        webhook = (
+            await connection.execute(
+                text(
+                    "INSERT INTO notify.webhook (tenant_code, url, secret) VALUES (:c, 'https://robot.example/send', 'SEC0123456789abcdef')"
+                    " RETURNING id"
+                ),
+                {"c": CODES[target]},
+            )
+        ).scalar_one()
     return {"i": str(webhook)}
 
 
@@ -289,10 +330,15 @@ async def escalation_to(world: World, actor: Actor, target: str) -> dict:
     """An open escalation of some office to the target (of the target itself to itself, for a province)."""
     lagging = next((child for child, parent in PARENT.items() if parent == target), target)
     async with world.runtime.engine.begin() as connection:
-        escalation = (await connection.execute(text(
-            "INSERT INTO supervision.escalation (tenant_code, rung, escalated_to, overdue_at_opening)"
-            " VALUES (:l, 1, :t, 12) RETURNING id"
-        ), {"l": CODES[lagging], "t": CODES[target]})).scalar_one()
+        escalation = (
+            await connection.execute(
+                text(
+                    "INSERT INTO supervision.escalation (tenant_code, rung, escalated_to, overdue_at_opening)"
+                    " VALUES (:l, 1, :t, 12) RETURNING id"
+                ),
+                {"l": CODES[lagging], "t": CODES[target]},
+            )
+        ).scalar_one()
         await connection.execute(text("UPDATE supervision.escalation SET closed_at = now() WHERE id = :e"), {"e": escalation})
     return {"e": str(escalation)}
 
@@ -300,10 +346,16 @@ async def escalation_to(world: World, actor: Actor, target: str) -> dict:
 async def letter_to_unit(world: World, actor: Actor, target: str) -> dict:
     """A letter of the target to its unit 1 (the liaisons' unit)."""
     async with world.runtime.engine.begin() as connection:
-        letter = (await connection.execute(text(
-            f"INSERT INTO t{CODES[target]}.discipline_letter (kind, year, number, document_number, unit_id, recipient_name,"
-            " recipient_post, subject, body, issued_by) VALUES ('年度函告', 2026, :n, '函〔2026〕', 1, '张三', '局长', '函告', '正文', 'matrix')"
-            " RETURNING id"), {"n": next(world.counter) + 1000})).scalar_one()
+        letter = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.discipline_letter (kind, year, number, document_number, unit_id, recipient_name,"
+                    " recipient_post, subject, body, issued_by) VALUES ('年度函告', 2026, :n, '函〔2026〕', 1, '张三', '局长', '函告', '正文', 'matrix')"
+                    " RETURNING id"
+                ),
+                {"n": next(world.counter) + 1000},
+            )
+        ).scalar_one()
     return {"c": CODES[target], "i": str(letter)}
 
 
@@ -312,22 +364,40 @@ async def leader_under_review(world: World, target: str, *, review: bool = True,
     that unit; with an open 2026 review of the leader, version 1, holding its first `stages` stages."""
     schema = f"t{CODES[target]}"
     async with world.runtime.engine.begin() as connection:
-        leader = (await connection.execute(text(
-            f"INSERT INTO {schema}.leader (unit_id, name, post, level, appointed_on) VALUES (1, '张三', '局长', '县级', '2020-01-01')"
-            " RETURNING id"))).scalar_one()
-        round_id = (await connection.execute(text(
-            f"INSERT INTO {schema}.inspection_round (kind, name, starts_on) VALUES ('三责联审', '三责联审', '2026-03-01') RETURNING id"
-        ))).scalar_one()
+        leader = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO {schema}.leader (unit_id, name, post, level, appointed_on) VALUES (1, '张三', '局长', '县级', '2020-01-01')"
+                    " RETURNING id"
+                )
+            )
+        ).scalar_one()
+        round_id = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO {schema}.inspection_round (kind, name, starts_on) VALUES ('三责联审', '三责联审', '2026-03-01') RETURNING id"
+                )
+            )
+        ).scalar_one()
         await connection.execute(text(f"INSERT INTO {schema}.round_unit (round_id, unit_id) VALUES ({round_id}, 1)"))
         review_id = None
         if review:
-            review_id = (await connection.execute(text(
-                f"INSERT INTO {schema}.leader_review (leader_id, round_id, kind, year, opened_by)"
-                f" VALUES ({leader}, {round_id}, '任中审核', 2026, 'matrix') RETURNING id"))).scalar_one()
+            review_id = (
+                await connection.execute(
+                    text(
+                        f"INSERT INTO {schema}.leader_review (leader_id, round_id, kind, year, opened_by)"
+                        f" VALUES ({leader}, {round_id}, '任中审核', 2026, 'matrix') RETURNING id"
+                    )
+                )
+            ).scalar_one()
             for position, stage in enumerate(STAGES[:stages], start=1):
-                await connection.execute(text(
-                    f"INSERT INTO {schema}.review_stage (review_id, position, stage, held_on, recorded_by)"
-                    f" VALUES ({review_id}, {position}, :s, '2026-03-02', 'matrix')"), {"s": stage})
+                await connection.execute(
+                    text(
+                        f"INSERT INTO {schema}.review_stage (review_id, position, stage, held_on, recorded_by)"
+                        f" VALUES ({review_id}, {position}, :s, '2026-03-02', 'matrix')"
+                    ),
+                    {"s": stage},
+                )
     return {"c": CODES[target], "l": str(leader), "r": str(round_id), "i": str(review_id)}
 
 
@@ -335,14 +405,21 @@ def under_review(**options) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: leader_under_review(world, target, **options)
 
 
-LEADER_INPUT = "{unitId: \"1\", name: \"李四\", post: \"局长\", level: COUNTY, appointedOn: \"2020-01-01\"}"
+LEADER_INPUT = '{unitId: "1", name: "李四", post: "局长", level: COUNTY, appointedOn: "2020-01-01"}'
+
+
 async def case_in(world: World, target: str, state: str) -> int:
     """A case of the target about its unit 1, in `state`, version 1."""
     async with world.runtime.engine.begin() as connection:
-        return (await connection.execute(text(
-            f"INSERT INTO t{CODES[target]}.accountability_case (title, facts, subject_tenant_code, subject_unit_id, subject_unit_name,"
-            " subject_credit_code, state, opened_by) VALUES ('超编问责', '超编', :c, 1, '财政局', :u, :s, 'matrix') RETURNING id"
-        ), {"c": CODES[target], "u": f"UNIT{CODES[target]}", "s": state})).scalar_one()
+        return (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.accountability_case (title, facts, subject_tenant_code, subject_unit_id, subject_unit_name,"
+                    " subject_credit_code, state, opened_by) VALUES ('超编问责', '超编', :c, 1, '财政局', :u, :s, 'matrix') RETURNING id"
+                ),
+                {"c": CODES[target], "u": f"UNIT{CODES[target]}", "s": state},
+            )
+        ).scalar_one()
 
 
 def case_of(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
@@ -356,40 +433,71 @@ async def restriction_by(world: World, actor: Actor, target: str) -> dict:
     """An active freeze the target imposed (on a unit of its own, a new one each time)."""
     case = await case_in(world, target, "决定")
     async with world.runtime.engine.begin() as connection:
-        restriction = (await connection.execute(text(
-            "INSERT INTO supervision.unit_restriction (tenant_code, unit_id, credit_code, unit_name, kind, imposed_by_code, case_id,"
-            " measure_id, starts_on, lift_conditions, imposed_by) VALUES (:c, :n, 'UNITX', '财政局', '冻结机构编制调整事项', :c, :k, 1,"
-            " '2026-11-20', '整改到位', 'matrix') RETURNING id"
-        ), {"c": CODES[target], "n": 1000 + next(world.counter), "k": case})).scalar_one()
+        restriction = (
+            await connection.execute(
+                text(
+                    "INSERT INTO supervision.unit_restriction (tenant_code, unit_id, credit_code, unit_name, kind, imposed_by_code, case_id,"
+                    " measure_id, starts_on, lift_conditions, imposed_by) VALUES (:c, :n, 'UNITX', '财政局', '冻结机构编制调整事项', :c, :k, 1,"
+                    " '2026-11-20', '整改到位', 'matrix') RETURNING id"
+                ),
+                {"c": CODES[target], "n": 1000 + next(world.counter), "k": case},
+            )
+        ).scalar_one()
     return {"r": str(restriction)}
 
 
 CASE_HANDLERS = ("admin", "inspector", "publisher")
-CASE_INPUT = "{title: \"超编问责\", facts: \"超编\", subject: {tenantCode: $c, unitId: \"1\"}}"
-PHONE_REMINDER = "{kind: PHONE_REMINDER, decidedOn: \"2026-11-20\", decidedBy: \"主任办公会\", content: \"电话提醒\"}"
+CASE_INPUT = '{title: "超编问责", facts: "超编", subject: {tenantCode: $c, unitId: "1"}}'
+PHONE_REMINDER = '{kind: PHONE_REMINDER, decidedOn: "2026-11-20", decidedBy: "主任办公会", content: "电话提醒"}'
+
+
 async def bulletin_of(world: World, target: str, state: str, *, recipient: bool = False, scope: str | None = None) -> dict:
     """A bulletin of the target in `state` (version 1) with one de-identified case; with `recipient`,
     published by the target's parent (a province: by itself) to the target; with `scope`, sent to that office only."""
     publisher = (PARENT[target] or target) if recipient else target
     published = state in ("已发布", "已撤回")
     async with world.runtime.engine.begin() as connection:
-        bulletin = (await connection.execute(text(
-            "INSERT INTO problem_bank.bulletin (publisher_code, state, title, preface, whole_subtree, year, number, published_at,"
-            " published_title, published_preface, created_by) VALUES (:p, :s, '通报', '导语', :w, :y, :n, :at, :t, :f, 'matrix') RETURNING id"
-        ), {"p": CODES[publisher], "s": state, "w": scope is None, "y": 2026 if published else None,
-            "n": next(world.counter) + 100_000 if published else None, "at": datetime.now(timezone.utc) if published else None,
-            "t": "通报" if published else None, "f": "导语" if published else None})).scalar_one()
-        case = (await connection.execute(text(
-            "INSERT INTO problem_bank.bulletin_case (bulletin_id, position, source_kind, source_tenant_code, source_id, unit_name,"
-            " unit_placeholder, title, facts, handling, published_unit, published_title, published_facts, published_handling)"
-            " VALUES (:b, 1, 'problem', :c, 1, '财政局', '某县某局', '案例', '案情', '', :u, :t, :f, :h) RETURNING id"
-        ), {"b": bulletin, "c": CODES[target], "u": "某县某局" if published else None, "t": "案例" if published else None,
-            "f": "案情" if published else None, "h": "" if published else None})).scalar_one()
+        bulletin = (
+            await connection.execute(
+                text(
+                    "INSERT INTO problem_bank.bulletin (publisher_code, state, title, preface, whole_subtree, year, number, published_at,"
+                    " published_title, published_preface, created_by) VALUES (:p, :s, '通报', '导语', :w, :y, :n, :at, :t, :f, 'matrix') RETURNING id"
+                ),
+                {
+                    "p": CODES[publisher],
+                    "s": state,
+                    "w": scope is None,
+                    "y": 2026 if published else None,
+                    "n": next(world.counter) + 100_000 if published else None,
+                    "at": datetime.now(UTC) if published else None,
+                    "t": "通报" if published else None,
+                    "f": "导语" if published else None,
+                },
+            )
+        ).scalar_one()
+        case = (
+            await connection.execute(
+                text(
+                    "INSERT INTO problem_bank.bulletin_case (bulletin_id, position, source_kind, source_tenant_code, source_id, unit_name,"
+                    " unit_placeholder, title, facts, handling, published_unit, published_title, published_facts, published_handling)"
+                    " VALUES (:b, 1, 'problem', :c, 1, '财政局', '某县某局', '案例', '案情', '', :u, :t, :f, :h) RETURNING id"
+                ),
+                {
+                    "b": bulletin,
+                    "c": CODES[target],
+                    "u": "某县某局" if published else None,
+                    "t": "案例" if published else None,
+                    "f": "案情" if published else None,
+                    "h": "" if published else None,
+                },
+            )
+        ).scalar_one()
         if scope is not None:
             await connection.execute(text("INSERT INTO problem_bank.bulletin_scope_office VALUES (:b, :o)"), {"b": bulletin, "o": scope})
         if recipient:
-            await connection.execute(text("INSERT INTO problem_bank.bulletin_recipient VALUES (:b, :o, '收文机构')"),
-                                     {"b": bulletin, "o": CODES[target]})
+            await connection.execute(
+                text("INSERT INTO problem_bank.bulletin_recipient VALUES (:b, :o, '收文机构')"), {"b": bulletin, "o": CODES[target]}
+            )
     return {"b": str(bulletin), "k": str(case), "c": CODES[target]}
 
 
@@ -439,12 +547,20 @@ def bulletin_received_outcome(actor: Actor, target: str) -> str | None:
     if not actor.reads(target):
         return "NOT_FOUND"
     return None if actor.superuser or (actor.place == target and actor.role != "liaison") else "FORBIDDEN"
+
+
 async def open_warning(world: World, actor: Actor, target: str) -> dict:
     """A fresh open warning of the target's unit 1 (which its round 1 covers), version 1."""
     async with world.runtime.engine.begin() as connection:
-        warning = (await connection.execute(text(
-            f"INSERT INTO t{CODES[target]}.staffing_warning (unit_id, rule, subject_key, level, measured, allowed)"
-            " VALUES (1, 'over_staffing', :k, 'yellow', 12, 10) RETURNING id"), {"k": f"K{next(world.counter)}"})).scalar_one()
+        warning = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.staffing_warning (unit_id, rule, subject_key, level, measured, allowed)"
+                    " VALUES (1, 'over_staffing', :k, 'yellow', 12, 10) RETURNING id"
+                ),
+                {"k": f"K{next(world.counter)}"},
+            )
+        ).scalar_one()
     return {"c": CODES[target], "i": str(warning)}
 
 
@@ -503,208 +619,572 @@ def guarded(rule: Callable[[Actor, str], str | None], *, writes: bool = True) ->
 OPERATIONS = [
     Operation("me", "{ me { username } }", signed_in(None, writes=False), targeted=False),
     Operation("taxonomy", "{ taxonomy { version categories { code } } }", signed_in(None, writes=False), targeted=False),
-    Operation("problems", "query($c: String!) { problems(regionCode: $c) { items { tenantCode } } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("bankStatistics", "query($c: String!) { bankStatistics(regionCode: $c, by: REGION) { key total } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("overdueRanking", "query($c: String!) { overdueRanking(regionCode: $c) { key overdue } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("addManifestation", "mutation($c: String!, $n: String!) { addManifestation(provinceCode: $c, kindCode: \"C03.K01\", "
-              "name: $n, legalBasis: \"省级规定\") { code } }", guarded(taxonomy_outcome),
-              lambda w, a, t: {"c": CODES[t], "n": f"省增具体表现{next(w.counter)}"}),
-    Operation("commonProblems", "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { findings } } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("problemLists", "query($c: String!) { problemLists(tenantCode: $c, direction: ISSUED) { id } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("problemLists", "query($c: String!) { problemLists(tenantCode: $c, direction: RECEIVED) { id receipts { state } } }",
-              guarded(received_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("problemList", "query($l: ID!) { problemList(id: $l) { title problems { findingCode } receipts { state } } }",
-              guarded(read_outcome, writes=False), list_to_unit),
-    Operation("pushProblemList", "mutation($c: String!) { pushProblemList(input: {issuerCode: $c, title: \"超编问题清单\", "
-              "taxonomyCode: \"C03.K01\", foundFrom: \"2026-01-01\", foundTo: \"2026-12-31\", respondBy: \"2099-12-31\", "
-              "unitIds: [\"1\"]}) { id } }", guarded(push_outcome), projected_finding),
-    Operation("acknowledgeProblemList", "mutation($r: ID!) { acknowledgeProblemList(receiptId: $r, version: 1) { id } }",
-              guarded(answer_outcome), receipt_of),
-    Operation("fileNilReturn", "mutation($r: ID!, $s: String!) { fileNilReturn(receiptId: $r, version: 1, statement: \"经自查，无此问题\", "
-              "stampedScanSha256: $s) { id } }", guarded(answer_outcome), receipt_of),
-    Operation("disciplineLetters", "query($c: String!) { disciplineLetters(tenantCode: $c) { id } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("disciplineLetter", "query($c: String!, $i: ID!) { disciplineLetter(tenantCode: $c, id: $i) { id readings { username } } }",
-              guarded(read_outcome, writes=False), letter_to_unit),
-    Operation("issueDisciplineLetter", "mutation($c: String!) { issueDisciplineLetter(tenantCode: $c, input: {kind: AD_HOC, unitId: \"1\", "
-              "recipientName: \"张三\", recipientPost: \"局长\", subject: \"函告\", body: \"正文\"}) { id } }",
-              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("markLetterRead", "mutation($c: String!, $i: ID!) { markLetterRead(tenantCode: $c, id: $i) { id } }",
-              guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher", "liaison")), letter_to_unit),
-    Operation("leaders", "query($c: String!) { leaders(tenantCode: $c) { id unit { name } } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("reviewPlan", "query($c: String!) { reviewPlan(tenantCode: $c, year: 2026) { leader { name } required reason } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("leaderReviews", "query($c: String!) { leaderReviews(tenantCode: $c) { id leader { name } stages { stage } problems { code } } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("leaderReview", "query($c: String!, $i: ID!) { leaderReview(tenantCode: $c, id: $i) { id stages { stage } } }",
-              guarded(children_outcome, writes=False), under_review()),
-    Operation("addLeader", "mutation($c: String!) { addLeader(tenantCode: $c, input: " + LEADER_INPUT + ") { id } }",
-              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("updateLeader", "mutation($c: String!, $l: ID!) { updateLeader(tenantCode: $c, id: $l, version: 1, input: " + LEADER_INPUT
-              + ") { version } }", guarded(unit_write_outcome), under_review(review=False)),
-    Operation("recordLeaderLeaving", "mutation($c: String!, $l: ID!) { recordLeaderLeaving(tenantCode: $c, id: $l, version: 1, "
-              "leftOn: \"2026-03-01\", reason: PROMOTED) { version } }", guarded(unit_write_outcome), under_review(review=False)),
-    Operation("openLeaderReview", "mutation($c: String!, $l: ID!, $r: ID!) { openLeaderReview(tenantCode: $c, input: {leaderId: $l, "
-              "roundId: $r, year: 2026, kind: IN_TERM}) { id } }", guarded(unit_write_outcome), under_review(review=False)),
-    Operation("recordReviewStage", "mutation($c: String!, $i: ID!) { recordReviewStage(tenantCode: $c, id: $i, version: 1, stage: PRE_NOTICE, "
-              "heldOn: \"2026-03-02\") { version } }", guarded(unit_write_outcome), under_review()),
-    Operation("recordReviewProblem", "mutation($c: String!, $i: ID!) { recordReviewProblem(tenantCode: $c, id: $i, input: {taxonomyCode: "
-              "\"C03.K01.M01\", description: \"超职数配备\", severity: \"一般\", foundOn: \"2026-03-02\", deadline: \"2026-06-30\"}) { id } }",
-              guarded(unit_write_outcome), under_review()),
-    Operation("closeLeaderReview", "mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, "
-              "conclusion: \"履职良好\") { state } }", guarded(unit_write_outcome), under_review(stages=len(STAGES))),
-    Operation("bulletins", "query($c: String!) { bulletins(tenantCode: $c, direction: ISSUED) { id cases { title } } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("bulletins", "query($c: String!) { bulletins(tenantCode: $c, direction: RECEIVED) { id recipients { officeCode } } }",
-              guarded(bulletin_received_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("bulletin", "query($b: ID!) { bulletin(id: $b) { title cases { facts original { unitName } } recipients { read } } }",
-              guarded(bulletin_read_outcome, writes=False), bulletin_in("已发布", recipient=True)),
-    Operation("typicalCases", "{ typicalCases { id title } }", guarded(lambda a, t: "FORBIDDEN" if a.role == "liaison" else None,
-              writes=False), targeted=False),
-    Operation("createBulletin", "mutation($c: String!) { createBulletin(publisherCode: $c, input: {title: \"通报\", preface: \"导语\"}) { id } }",
-              guarded(compose_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("updateBulletin", "mutation($b: ID!) { updateBulletin(id: $b, version: 1, input: {title: \"通报\", preface: \"新导语\"}) { id } }",
-              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
-    Operation("addBulletinCase", "mutation($b: ID!, $c: String!, $f: ID!) { addBulletinCase(bulletinId: $b, version: 1, "
-              "source: {tenantCode: $c, id: $f}, input: {title: \"案例\"}) { id } }",
-              guarded(ledger_outcome("inspector", "publisher")), bank_problem),
-    Operation("updateBulletinCase", "mutation($k: ID!) { updateBulletinCase(caseId: $k, version: 1, input: {handling: \"诫勉\"}) { id } }",
-              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
-    Operation("removeBulletinCase", "mutation($k: ID!) { removeBulletinCase(caseId: $k, version: 1) { id } }",
-              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
-    Operation("submitBulletin", "mutation($b: ID!) { submitBulletin(id: $b, version: 1) { id } }",
-              guarded(ledger_outcome("inspector", "publisher")), bulletin_in("草稿")),
-    Operation("approveBulletin", "mutation($b: ID!) { approveBulletin(id: $b, version: 1) { id } }",
-              guarded(ledger_outcome("admin")), bulletin_in("待审核")),
-    Operation("returnBulletin", "mutation($b: ID!) { returnBulletin(id: $b, version: 1, reason: \"事实不清\") { id } }",
-              guarded(ledger_outcome("admin")), bulletin_in("待审核")),
-    Operation("publishBulletin", "mutation($b: ID!) { publishBulletin(id: $b, version: 1) { number } }",
-              guarded(publish_outcome), publishable),
-    Operation("withdrawBulletin", "mutation($b: ID!) { withdrawBulletin(id: $b, version: 1, reason: \"需核实\") { id } }",
-              guarded(ledger_outcome("publisher", "admin")), bulletin_in("已发布")),
-    Operation("shareTypicalCase", "mutation($k: ID!) { shareTypicalCase(caseId: $k) { id } }",
-              guarded(ledger_outcome("publisher")), bulletin_in("已发布")),
-    Operation("markBulletinRead", "mutation($c: String!, $b: ID!) { markBulletinRead(officeCode: $c, id: $b) { id } }",
-              guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher")), bulletin_in("已发布", recipient=True)),
-    Operation("escalations", "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("recordEscalationAction", "mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: \"已提醒\") }",
-              guarded(ledger_outcome("admin", "inspector")), escalation_to),
-    Operation("accountabilityCases", "query($c: String!) { accountabilityCases(tenantCode: $c) { id subject { restrictions { kind } } } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("accountabilityCase", "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { findingId } "
-              "measures { kind } earlierCases { id } subjectFindings { findingId } } }", guarded(children_outcome, writes=False), case_of("立案")),
-    Operation("accountabilityStatistics", "query($c: String!) { accountabilityStatistics(tenantCode: $c, by: REGION) { key count } }",
-              guarded(children_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("unitStatus", "query($u: String!) { unitStatus(creditCode: $u) { tenantCode overdueFindings staffingFrozen } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"u": f"UNIT{CODES[t]}"}),
-    Operation("openAccountabilityCase", "mutation($c: String!) { openAccountabilityCase(tenantCode: $c, input: " + CASE_INPUT + ") { id } }",
-              guarded(ledger_outcome(*CASE_HANDLERS)), lambda w, a, t: {"c": CODES[t]}),
-    Operation("moveAccountabilityCase", "mutation($c: String!, $i: ID!) { moveAccountabilityCase(tenantCode: $c, id: $i, version: 1, "
-              "action: INVESTIGATE) { state } }", guarded(ledger_outcome(*CASE_HANDLERS)), case_of("立案")),
-    Operation("recordAccountabilityMeasure", "mutation($c: String!, $i: ID!) { recordAccountabilityMeasure(tenantCode: $c, caseId: $i, "
-              "version: 1, input: " + PHONE_REMINDER + ") { measures { kind } } }", guarded(ledger_outcome(*CASE_HANDLERS)), case_of("决定")),
-    Operation("liftUnitRestriction", "mutation($r: ID!) { liftUnitRestriction(restrictionId: $r, note: \"已整改\") { active } }",
-              guarded(ledger_outcome("admin", "publisher")), restriction_by),
+    Operation(
+        "problems",
+        "query($c: String!) { problems(regionCode: $c) { items { tenantCode } } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "bankStatistics",
+        "query($c: String!) { bankStatistics(regionCode: $c, by: REGION) { key total } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "overdueRanking",
+        "query($c: String!) { overdueRanking(regionCode: $c) { key overdue } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "addManifestation",
+        'mutation($c: String!, $n: String!) { addManifestation(provinceCode: $c, kindCode: "C03.K01", '
+        'name: $n, legalBasis: "省级规定") { code } }',
+        guarded(taxonomy_outcome),
+        lambda w, a, t: {"c": CODES[t], "n": f"省增具体表现{next(w.counter)}"},
+    ),
+    Operation(
+        "commonProblems",
+        "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { findings } } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "problemLists",
+        "query($c: String!) { problemLists(tenantCode: $c, direction: ISSUED) { id } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "problemLists",
+        "query($c: String!) { problemLists(tenantCode: $c, direction: RECEIVED) { id receipts { state } } }",
+        guarded(received_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "problemList",
+        "query($l: ID!) { problemList(id: $l) { title problems { findingCode } receipts { state } } }",
+        guarded(read_outcome, writes=False),
+        list_to_unit,
+    ),
+    Operation(
+        "pushProblemList",
+        'mutation($c: String!) { pushProblemList(input: {issuerCode: $c, title: "超编问题清单", '
+        'taxonomyCode: "C03.K01", foundFrom: "2026-01-01", foundTo: "2026-12-31", respondBy: "2099-12-31", '
+        'unitIds: ["1"]}) { id } }',
+        guarded(push_outcome),
+        projected_finding,
+    ),
+    Operation(
+        "acknowledgeProblemList",
+        "mutation($r: ID!) { acknowledgeProblemList(receiptId: $r, version: 1) { id } }",
+        guarded(answer_outcome),
+        receipt_of,
+    ),
+    Operation(
+        "fileNilReturn",
+        'mutation($r: ID!, $s: String!) { fileNilReturn(receiptId: $r, version: 1, statement: "经自查，无此问题", '
+        "stampedScanSha256: $s) { id } }",
+        guarded(answer_outcome),
+        receipt_of,
+    ),
+    Operation(
+        "disciplineLetters",
+        "query($c: String!) { disciplineLetters(tenantCode: $c) { id } }",
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "disciplineLetter",
+        "query($c: String!, $i: ID!) { disciplineLetter(tenantCode: $c, id: $i) { id readings { username } } }",
+        guarded(read_outcome, writes=False),
+        letter_to_unit,
+    ),
+    Operation(
+        "issueDisciplineLetter",
+        'mutation($c: String!) { issueDisciplineLetter(tenantCode: $c, input: {kind: AD_HOC, unitId: "1", '
+        'recipientName: "张三", recipientPost: "局长", subject: "函告", body: "正文"}) { id } }',
+        guarded(unit_write_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "markLetterRead",
+        "mutation($c: String!, $i: ID!) { markLetterRead(tenantCode: $c, id: $i) { id } }",
+        guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher", "liaison")),
+        letter_to_unit,
+    ),
+    Operation(
+        "leaders",
+        "query($c: String!) { leaders(tenantCode: $c) { id unit { name } } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "reviewPlan",
+        "query($c: String!) { reviewPlan(tenantCode: $c, year: 2026) { leader { name } required reason } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "leaderReviews",
+        "query($c: String!) { leaderReviews(tenantCode: $c) { id leader { name } stages { stage } problems { code } } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "leaderReview",
+        "query($c: String!, $i: ID!) { leaderReview(tenantCode: $c, id: $i) { id stages { stage } } }",
+        guarded(children_outcome, writes=False),
+        under_review(),
+    ),
+    Operation(
+        "addLeader",
+        "mutation($c: String!) { addLeader(tenantCode: $c, input: " + LEADER_INPUT + ") { id } }",
+        guarded(unit_write_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "updateLeader",
+        "mutation($c: String!, $l: ID!) { updateLeader(tenantCode: $c, id: $l, version: 1, input: " + LEADER_INPUT + ") { version } }",
+        guarded(unit_write_outcome),
+        under_review(review=False),
+    ),
+    Operation(
+        "recordLeaderLeaving",
+        "mutation($c: String!, $l: ID!) { recordLeaderLeaving(tenantCode: $c, id: $l, version: 1, "
+        'leftOn: "2026-03-01", reason: PROMOTED) { version } }',
+        guarded(unit_write_outcome),
+        under_review(review=False),
+    ),
+    Operation(
+        "openLeaderReview",
+        "mutation($c: String!, $l: ID!, $r: ID!) { openLeaderReview(tenantCode: $c, input: {leaderId: $l, "
+        "roundId: $r, year: 2026, kind: IN_TERM}) { id } }",
+        guarded(unit_write_outcome),
+        under_review(review=False),
+    ),
+    Operation(
+        "recordReviewStage",
+        "mutation($c: String!, $i: ID!) { recordReviewStage(tenantCode: $c, id: $i, version: 1, stage: PRE_NOTICE, "
+        'heldOn: "2026-03-02") { version } }',
+        guarded(unit_write_outcome),
+        under_review(),
+    ),
+    Operation(
+        "recordReviewProblem",
+        "mutation($c: String!, $i: ID!) { recordReviewProblem(tenantCode: $c, id: $i, input: {taxonomyCode: "
+        '"C03.K01.M01", description: "超职数配备", severity: "一般", foundOn: "2026-03-02", deadline: "2026-06-30"}) { id } }',
+        guarded(unit_write_outcome),
+        under_review(),
+    ),
+    Operation(
+        "closeLeaderReview",
+        'mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, conclusion: "履职良好") { state } }',
+        guarded(unit_write_outcome),
+        under_review(stages=len(STAGES)),
+    ),
+    Operation(
+        "bulletins",
+        "query($c: String!) { bulletins(tenantCode: $c, direction: ISSUED) { id cases { title } } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "bulletins",
+        "query($c: String!) { bulletins(tenantCode: $c, direction: RECEIVED) { id recipients { officeCode } } }",
+        guarded(bulletin_received_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "bulletin",
+        "query($b: ID!) { bulletin(id: $b) { title cases { facts original { unitName } } recipients { read } } }",
+        guarded(bulletin_read_outcome, writes=False),
+        bulletin_in("已发布", recipient=True),
+    ),
+    Operation(
+        "typicalCases",
+        "{ typicalCases { id title } }",
+        guarded(lambda a, t: "FORBIDDEN" if a.role == "liaison" else None, writes=False),
+        targeted=False,
+    ),
+    Operation(
+        "createBulletin",
+        'mutation($c: String!) { createBulletin(publisherCode: $c, input: {title: "通报", preface: "导语"}) { id } }',
+        guarded(compose_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "updateBulletin",
+        'mutation($b: ID!) { updateBulletin(id: $b, version: 1, input: {title: "通报", preface: "新导语"}) { id } }',
+        guarded(ledger_outcome("inspector", "publisher")),
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "addBulletinCase",
+        "mutation($b: ID!, $c: String!, $f: ID!) { addBulletinCase(bulletinId: $b, version: 1, "
+        'source: {tenantCode: $c, id: $f}, input: {title: "案例"}) { id } }',
+        guarded(ledger_outcome("inspector", "publisher")),
+        bank_problem,
+    ),
+    Operation(
+        "updateBulletinCase",
+        'mutation($k: ID!) { updateBulletinCase(caseId: $k, version: 1, input: {handling: "诫勉"}) { id } }',
+        guarded(ledger_outcome("inspector", "publisher")),
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "removeBulletinCase",
+        "mutation($k: ID!) { removeBulletinCase(caseId: $k, version: 1) { id } }",
+        guarded(ledger_outcome("inspector", "publisher")),
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "submitBulletin",
+        "mutation($b: ID!) { submitBulletin(id: $b, version: 1) { id } }",
+        guarded(ledger_outcome("inspector", "publisher")),
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "approveBulletin",
+        "mutation($b: ID!) { approveBulletin(id: $b, version: 1) { id } }",
+        guarded(ledger_outcome("admin")),
+        bulletin_in("待审核"),
+    ),
+    Operation(
+        "returnBulletin",
+        'mutation($b: ID!) { returnBulletin(id: $b, version: 1, reason: "事实不清") { id } }',
+        guarded(ledger_outcome("admin")),
+        bulletin_in("待审核"),
+    ),
+    Operation(
+        "publishBulletin", "mutation($b: ID!) { publishBulletin(id: $b, version: 1) { number } }", guarded(publish_outcome), publishable
+    ),
+    Operation(
+        "withdrawBulletin",
+        'mutation($b: ID!) { withdrawBulletin(id: $b, version: 1, reason: "需核实") { id } }',
+        guarded(ledger_outcome("publisher", "admin")),
+        bulletin_in("已发布"),
+    ),
+    Operation(
+        "shareTypicalCase",
+        "mutation($k: ID!) { shareTypicalCase(caseId: $k) { id } }",
+        guarded(ledger_outcome("publisher")),
+        bulletin_in("已发布"),
+    ),
+    Operation(
+        "markBulletinRead",
+        "mutation($c: String!, $b: ID!) { markBulletinRead(officeCode: $c, id: $b) { id } }",
+        guarded(ledger_outcome("admin", "inspector", "reviewer", "publisher")),
+        bulletin_in("已发布", recipient=True),
+    ),
+    Operation(
+        "escalations",
+        "query($c: String!) { escalations(regionCode: $c, openOnly: false) { id } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "recordEscalationAction",
+        'mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: "已提醒") }',
+        guarded(ledger_outcome("admin", "inspector")),
+        escalation_to,
+    ),
+    Operation(
+        "accountabilityCases",
+        "query($c: String!) { accountabilityCases(tenantCode: $c) { id subject { restrictions { kind } } } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "accountabilityCase",
+        "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { findingId } "
+        "measures { kind } earlierCases { id } subjectFindings { findingId } } }",
+        guarded(children_outcome, writes=False),
+        case_of("立案"),
+    ),
+    Operation(
+        "accountabilityStatistics",
+        "query($c: String!) { accountabilityStatistics(tenantCode: $c, by: REGION) { key count } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "unitStatus",
+        "query($u: String!) { unitStatus(creditCode: $u) { tenantCode overdueFindings staffingFrozen } }",
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"u": f"UNIT{CODES[t]}"},
+    ),
+    Operation(
+        "openAccountabilityCase",
+        "mutation($c: String!) { openAccountabilityCase(tenantCode: $c, input: " + CASE_INPUT + ") { id } }",
+        guarded(ledger_outcome(*CASE_HANDLERS)),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "moveAccountabilityCase",
+        "mutation($c: String!, $i: ID!) { moveAccountabilityCase(tenantCode: $c, id: $i, version: 1, action: INVESTIGATE) { state } }",
+        guarded(ledger_outcome(*CASE_HANDLERS)),
+        case_of("立案"),
+    ),
+    Operation(
+        "recordAccountabilityMeasure",
+        "mutation($c: String!, $i: ID!) { recordAccountabilityMeasure(tenantCode: $c, caseId: $i, "
+        "version: 1, input: " + PHONE_REMINDER + ") { measures { kind } } }",
+        guarded(ledger_outcome(*CASE_HANDLERS)),
+        case_of("决定"),
+    ),
+    Operation(
+        "liftUnitRestriction",
+        'mutation($r: ID!) { liftUnitRestriction(restrictionId: $r, note: "已整改") { active } }',
+        guarded(ledger_outcome("admin", "publisher")),
+        restriction_by,
+    ),
     Operation("workingCalendar", "{ workingCalendar(year: 2026) { holidays } }", signed_in(None, writes=False), targeted=False),
-    Operation("setWorkingCalendar", "mutation { setWorkingCalendar(year: 2026, holidays: [], makeUpWorkdays: []) { holidays } }",
-              guarded(lambda a, t: None if a.superuser else "FORBIDDEN"), targeted=False),
+    Operation(
+        "setWorkingCalendar",
+        "mutation { setWorkingCalendar(year: 2026, holidays: [], makeUpWorkdays: []) { holidays } }",
+        guarded(lambda a, t: None if a.superuser else "FORBIDDEN"),
+        targeted=False,
+    ),
     Operation("notifications", "{ notifications { unreadCount items { id } } }", signed_in(None, writes=False), targeted=False),
     Operation("notificationPreferences", "{ notificationPreferences { eventType inApp } }", signed_in(None, writes=False), targeted=False),
-    Operation("markNotificationsRead", "mutation { markNotificationsRead(ids: [\"1\"]) }", signed_in(None), targeted=False),
+    Operation("markNotificationsRead", 'mutation { markNotificationsRead(ids: ["1"]) }', signed_in(None), targeted=False),
     Operation("markAllNotificationsRead", "mutation { markAllNotificationsRead }", signed_in(None), targeted=False),
-    Operation("archiveNotification", "mutation($i: ID!) { archiveNotification(id: $i) }", guarded(lambda a, t: "NOT_FOUND"),
-              foreign_notification),
-    Operation("setNotificationPreference", "mutation { setNotificationPreference(eventType: \"ledger.closed\", inApp: true, email: false) { email } }",
-              signed_in(None), targeted=False),
-    Operation("setNotificationEmail", "mutation { setNotificationEmail(email: \"someone@example.com\") }", signed_in(None), targeted=False),
-    Operation("deliveries", "query($c: String!) { deliveries(tenantCode: $c) { id state } }", guarded(channel_read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
+    Operation(
+        "archiveNotification", "mutation($i: ID!) { archiveNotification(id: $i) }", guarded(lambda a, t: "NOT_FOUND"), foreign_notification
+    ),
+    Operation(
+        "setNotificationPreference",
+        'mutation { setNotificationPreference(eventType: "ledger.closed", inApp: true, email: false) { email } }',
+        signed_in(None),
+        targeted=False,
+    ),
+    Operation("setNotificationEmail", 'mutation { setNotificationEmail(email: "someone@example.com") }', signed_in(None), targeted=False),
+    Operation(
+        "deliveries",
+        "query($c: String!) { deliveries(tenantCode: $c) { id state } }",
+        guarded(channel_read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
     Operation("resendDelivery", "mutation($i: ID!) { resendDelivery(deliveryId: $i) }", guarded(ledger_outcome("admin")), dead_delivery),
-    Operation("webhooks", "query($c: String!) { webhooks(tenantCode: $c) { id url } }", guarded(channel_read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
-    Operation("addWebhook", "mutation($c: String!) { addWebhook(tenantCode: $c, url: \"https://robot.example/send\", "
-              "secret: \"SEC0123456789abcdef\") }", guarded(ledger_outcome("admin")), lambda w, a, t: {"c": CODES[t]}),
+    Operation(
+        "webhooks",
+        "query($c: String!) { webhooks(tenantCode: $c) { id url } }",
+        guarded(channel_read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "addWebhook",
+        'mutation($c: String!) { addWebhook(tenantCode: $c, url: "https://robot.example/send", secret: "SEC0123456789abcdef") }',
+        guarded(ledger_outcome("admin")),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
     Operation("removeWebhook", "mutation($i: ID!) { removeWebhook(id: $i) }", guarded(ledger_outcome("admin")), office_webhook),
-    Operation("tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
-    Operation("tenants", "query($c: String) { tenants(parentCode: $c) { code } }", guarded(children_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
-    Operation("login", "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
-              lambda a, t: "INVALID_CREDENTIALS" if not a.username else None,
-              lambda w, a, t: {"u": a.username or "nobody", "p": PASSWORD}, targeted=False, bearer=lambda w, a: _none()),
-    Operation("refresh", "mutation($r: String!) { refresh(refreshToken: $r) { accessToken } }",
-              lambda a, t: "UNAUTHENTICATED" if not a.username else None, refresh_variables, targeted=False,
-              bearer=lambda w, a: _none()),
+    Operation(
+        "tenant", "query($c: String!) { tenant(code: $c) { code } }", guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}
+    ),
+    Operation(
+        "tenants",
+        "query($c: String) { tenants(parentCode: $c) { code } }",
+        guarded(children_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "login",
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
+        lambda a, t: "INVALID_CREDENTIALS" if not a.username else None,
+        lambda w, a, t: {"u": a.username or "nobody", "p": PASSWORD},
+        targeted=False,
+        bearer=lambda w, a: _none(),
+    ),
+    Operation(
+        "refresh",
+        "mutation($r: String!) { refresh(refreshToken: $r) { accessToken } }",
+        lambda a, t: "UNAUTHENTICATED" if not a.username else None,
+        refresh_variables,
+        targeted=False,
+        bearer=lambda w, a: _none(),
+    ),
     Operation("logout", "mutation { logout }", signed_in(None), targeted=False, bearer=fresh_session),
-    Operation("createTenant", "mutation($c: String!, $p: String) { createTenant(code: $c, name: \"测试单位\", parentCode: $p) { code } }",
-              guarded(create_tenant_outcome), lambda w, a, t: {"c": new_child_code(w, t), "p": CODES[t]}),
-    Operation("createUser", """mutation($u: String!, $c: String!) { createUser(input: {username: $u, displayName: "新用户",
-              password: "Matrix-pass-1", tenantCode: $c, role: ADMIN}) { userId } }""", guarded(members_outcome("admin")),
-              lambda w, a, t: {"u": f"new{next(w.counter)}", "c": CODES[t]}),
-    Operation("grantMembership", "mutation($u: ID!, $c: String!) { grantMembership(userId: $u, tenantCode: $c, role: REVIEWER) }",
-              guarded(members_outcome("reviewer")), lambda w, a, t: {"u": str(w.grantee[t]), "c": CODES[t]}),
-    Operation("revokeMembership", "mutation($m: ID!) { revokeMembership(membershipId: $m) }", guarded(members_outcome("admin")),
-              lambda w, a, t: {"m": str(w.victims[(a.username + ("_ro" if a.read_only else ""), t)])}),
-    Operation("issueApiToken", "mutation { issueApiToken(name: \"矩阵\", scopes: [READ]) { id } }", signed_in(None), targeted=False),
-    Operation("units", "query($c: String!) { units(tenantCode: $c) { id } }", guarded(read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
-    Operation("unit", "query($c: String!) { unit(tenantCode: $c, id: \"1\") { name openWarnings { level } } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("staffingWarnings", "query($c: String!) { staffingWarnings(tenantCode: $c, filter: {open: null}) { id level } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("warningThresholds", "query($c: String!) { warningThresholds(tenantCode: $c) { rule yellowAt } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("setWarningThreshold", "mutation($c: String!) { setWarningThreshold(provinceCode: $c, rule: OVER_STAFFING, "
-              "yellowAt: 1, redAt: 3) { rule } }", guarded(taxonomy_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("convertWarningToFinding", "mutation($c: String!, $i: ID!) { convertWarningToFinding(tenantCode: $c, id: $i, "
-              "version: 1, roundId: \"1\", deadline: \"2099-12-31\") { id } }", guarded(unit_write_outcome), open_warning),
-    Operation("importStaffRecords", "mutation($c: String!, $s: String!) { importStaffRecords(tenantCode: $c, sha256: $s) { errors { code } } }",
-              guarded(unit_write_outcome), lambda w, a, t: uploaded_template(w, a, t, STAFF_TEMPLATE_PATH)),
-    Operation("createUnit", "mutation($c: String!, $u: String!) { createUnit(tenantCode: $c, input: " + UNIT_INPUT + ") { id } }",
-              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t], "u": f"NEW{next(w.counter):08d}"}),
-    Operation("updateUnit", "mutation($c: String!, $v: Int!, $u: String!) { updateUnit(tenantCode: $c, id: \"1\", version: $v, input: " + UNIT_INPUT + ") { version } }",
-              guarded(unit_write_outcome), current_unit_version),
-    Operation("rounds", "query($c: String!) { rounds(tenantCode: $c) { id unitIds } }", guarded(read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
-    Operation("round", "query($c: String!) { round(tenantCode: $c, id: \"1\") { name } }", guarded(read_outcome, writes=False),
-              lambda w, a, t: {"c": CODES[t]}),
-    Operation("selfChecks", "query($c: String!) { selfChecks(tenantCode: $c, roundId: \"1\") { content } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("createRound", "mutation($c: String!) { createRound(tenantCode: $c, input: {kind: \"巡察\", name: \"第二轮巡察\", startsOn: \"2026-06-01\", unitIds: [\"1\"]}) { id } }",
-              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("submitSelfCheck", "mutation($c: String!) { submitSelfCheck(tenantCode: $c, roundId: \"1\", unitId: \"1\", content: \"已对照三定规定自查，未发现超编。\") { id } }",
-              guarded(self_check_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("findings", "query($c: String!) { findings(tenantCode: $c) { items { id ledger { state } } } }",
-              guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}),
-    Operation("logFinding", "mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: \"1\", unitId: \"1\", "
-              "taxonomyCode: \"C03.K01.M01\", description: \"实有人数超过核定编制 2 名\", severity: \"一般\", "
-              "foundOn: \"2026-03-02\", deadline: \"2026-06-30\"}) { id } }",
-              guarded(unit_write_outcome), lambda w, a, t: {"c": CODES[t]}),
-    Operation("finding", "query($c: String!, $f: ID!) { finding(tenantCode: $c, id: $f) { id unit { name } round { name } } }",
-              guarded(read_outcome, writes=False), in_state("挂号")),
-    Operation("reportProgress", ledger_action("reportProgress", "note: \"已清退\""), guarded(ledger_outcome(*RECTIFIERS)), in_state("挂号")),
-    Operation("requestCloseOut", ledger_action("requestCloseOut", "note: \"已整改\""), guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")),
-    Operation("closeOut", ledger_action("closeOut", "note: \"属实\""), guarded(ledger_outcome("reviewer")), in_state("申请销号")),
-    Operation("sendBack", ledger_action("sendBack", "reason: \"未完成\""), guarded(ledger_outcome("reviewer")), in_state("申请销号")),
-    Operation("reopenLedger", ledger_action("reopenLedger", "reason: \"反弹\""), guarded(ledger_outcome("reviewer", "inspector")), in_state("已销号")),
-    Operation("updateRectificationPlan", ledger_action("updateRectificationPlan", "input: {measures: \"清退\"}"),
-              guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")),
-    Operation("setDeadline", ledger_action("setDeadline", "deadline: \"2026-08-31\""), guarded(ledger_outcome("admin", "inspector")), in_state("挂号")),
-    Operation("requestExtension", ledger_action("requestExtension", "deadline: \"2026-08-31\", reason: \"程序\""),
-              guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")),
-    Operation("decideExtension", "mutation($c: String!, $x: ID!) { decideExtension(tenantCode: $c, extensionId: $x, approve: true) { id } }",
-              guarded(ledger_outcome("reviewer")), in_state("整改中", pending_extension=True)),
-    Operation("importFindings", "mutation($c: String!, $s: String!) { importFindings(tenantCode: $c, sha256: $s) { errors { code } } }",
-              guarded(unit_write_outcome), uploaded_template),
-    Operation("revokeApiToken", "mutation($i: ID!) { revokeApiToken(id: $i) }", guarded(lambda a, t: "NOT_FOUND"),
-              lambda w, a, t: {"i": str(w.foreign_token[t])}),
+    Operation(
+        "createTenant",
+        'mutation($c: String!, $p: String) { createTenant(code: $c, name: "测试单位", parentCode: $p) { code } }',
+        guarded(create_tenant_outcome),
+        lambda w, a, t: {"c": new_child_code(w, t), "p": CODES[t]},
+    ),
+    Operation(
+        "createUser",
+        """mutation($u: String!, $c: String!) { createUser(input: {username: $u, displayName: "新用户",
+              password: "Matrix-pass-1", tenantCode: $c, role: ADMIN}) { userId } }""",
+        guarded(members_outcome("admin")),
+        lambda w, a, t: {"u": f"new{next(w.counter)}", "c": CODES[t]},
+    ),
+    Operation(
+        "grantMembership",
+        "mutation($u: ID!, $c: String!) { grantMembership(userId: $u, tenantCode: $c, role: REVIEWER) }",
+        guarded(members_outcome("reviewer")),
+        lambda w, a, t: {"u": str(w.grantee[t]), "c": CODES[t]},
+    ),
+    Operation(
+        "revokeMembership",
+        "mutation($m: ID!) { revokeMembership(membershipId: $m) }",
+        guarded(members_outcome("admin")),
+        lambda w, a, t: {"m": str(w.victims[(a.username + ("_ro" if a.read_only else ""), t)])},
+    ),
+    Operation("issueApiToken", 'mutation { issueApiToken(name: "矩阵", scopes: [READ]) { id } }', signed_in(None), targeted=False),
+    Operation(
+        "units", "query($c: String!) { units(tenantCode: $c) { id } }", guarded(read_outcome, writes=False), lambda w, a, t: {"c": CODES[t]}
+    ),
+    Operation(
+        "unit",
+        'query($c: String!) { unit(tenantCode: $c, id: "1") { name openWarnings { level } } }',
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "staffingWarnings",
+        "query($c: String!) { staffingWarnings(tenantCode: $c, filter: {open: null}) { id level } }",
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "warningThresholds",
+        "query($c: String!) { warningThresholds(tenantCode: $c) { rule yellowAt } }",
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "setWarningThreshold",
+        "mutation($c: String!) { setWarningThreshold(provinceCode: $c, rule: OVER_STAFFING, yellowAt: 1, redAt: 3) { rule } }",
+        guarded(taxonomy_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "convertWarningToFinding",
+        "mutation($c: String!, $i: ID!) { convertWarningToFinding(tenantCode: $c, id: $i, "
+        'version: 1, roundId: "1", deadline: "2099-12-31") { id } }',
+        guarded(unit_write_outcome),
+        open_warning,
+    ),
+    Operation(
+        "importStaffRecords",
+        "mutation($c: String!, $s: String!) { importStaffRecords(tenantCode: $c, sha256: $s) { errors { code } } }",
+        guarded(unit_write_outcome),
+        lambda w, a, t: uploaded_template(w, a, t, STAFF_TEMPLATE_PATH),
+    ),
+    Operation(
+        "createUnit",
+        "mutation($c: String!, $u: String!) { createUnit(tenantCode: $c, input: " + UNIT_INPUT + ") { id } }",
+        guarded(unit_write_outcome),
+        lambda w, a, t: {"c": CODES[t], "u": f"NEW{next(w.counter):08d}"},
+    ),
+    Operation(
+        "updateUnit",
+        'mutation($c: String!, $v: Int!, $u: String!) { updateUnit(tenantCode: $c, id: "1", version: $v, input: '
+        + UNIT_INPUT
+        + ") { version } }",
+        guarded(unit_write_outcome),
+        current_unit_version,
+    ),
+    Operation(
+        "rounds",
+        "query($c: String!) { rounds(tenantCode: $c) { id unitIds } }",
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "round",
+        'query($c: String!) { round(tenantCode: $c, id: "1") { name } }',
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "selfChecks",
+        'query($c: String!) { selfChecks(tenantCode: $c, roundId: "1") { content } }',
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "createRound",
+        'mutation($c: String!) { createRound(tenantCode: $c, input: {kind: "巡察", name: "第二轮巡察", startsOn: "2026-06-01", unitIds: ["1"]}) { id } }',
+        guarded(unit_write_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "submitSelfCheck",
+        'mutation($c: String!) { submitSelfCheck(tenantCode: $c, roundId: "1", unitId: "1", content: "已对照三定规定自查，未发现超编。") { id } }',
+        guarded(self_check_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "findings",
+        "query($c: String!) { findings(tenantCode: $c) { items { id ledger { state } } } }",
+        guarded(read_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "logFinding",
+        'mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: "1", unitId: "1", '
+        'taxonomyCode: "C03.K01.M01", description: "实有人数超过核定编制 2 名", severity: "一般", '
+        'foundOn: "2026-03-02", deadline: "2026-06-30"}) { id } }',
+        guarded(unit_write_outcome),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "finding",
+        "query($c: String!, $f: ID!) { finding(tenantCode: $c, id: $f) { id unit { name } round { name } } }",
+        guarded(read_outcome, writes=False),
+        in_state("挂号"),
+    ),
+    Operation("reportProgress", ledger_action("reportProgress", 'note: "已清退"'), guarded(ledger_outcome(*RECTIFIERS)), in_state("挂号")),
+    Operation(
+        "requestCloseOut", ledger_action("requestCloseOut", 'note: "已整改"'), guarded(ledger_outcome(*RECTIFIERS)), in_state("整改中")
+    ),
+    Operation("closeOut", ledger_action("closeOut", 'note: "属实"'), guarded(ledger_outcome("reviewer")), in_state("申请销号")),
+    Operation("sendBack", ledger_action("sendBack", 'reason: "未完成"'), guarded(ledger_outcome("reviewer")), in_state("申请销号")),
+    Operation(
+        "reopenLedger",
+        ledger_action("reopenLedger", 'reason: "反弹"'),
+        guarded(ledger_outcome("reviewer", "inspector")),
+        in_state("已销号"),
+    ),
+    Operation(
+        "updateRectificationPlan",
+        ledger_action("updateRectificationPlan", 'input: {measures: "清退"}'),
+        guarded(ledger_outcome(*RECTIFIERS)),
+        in_state("整改中"),
+    ),
+    Operation(
+        "setDeadline",
+        ledger_action("setDeadline", 'deadline: "2026-08-31"'),
+        guarded(ledger_outcome("admin", "inspector")),
+        in_state("挂号"),
+    ),
+    Operation(
+        "requestExtension",
+        ledger_action("requestExtension", 'deadline: "2026-08-31", reason: "程序"'),
+        guarded(ledger_outcome(*RECTIFIERS)),
+        in_state("整改中"),
+    ),
+    Operation(
+        "decideExtension",
+        "mutation($c: String!, $x: ID!) { decideExtension(tenantCode: $c, extensionId: $x, approve: true) { id } }",
+        guarded(ledger_outcome("reviewer")),
+        in_state("整改中", pending_extension=True),
+    ),
+    Operation(
+        "importFindings",
+        "mutation($c: String!, $s: String!) { importFindings(tenantCode: $c, sha256: $s) { errors { code } } }",
+        guarded(unit_write_outcome),
+        uploaded_template,
+    ),
+    Operation(
+        "revokeApiToken",
+        "mutation($i: ID!) { revokeApiToken(id: $i) }",
+        guarded(lambda a, t: "NOT_FOUND"),
+        lambda w, a, t: {"i": str(w.foreign_token[t])},
+    ),
 ]
 
 
@@ -718,7 +1198,7 @@ async def _none() -> None:
 
 
 def test_every_operation_of_the_schema_is_in_the_matrix():
-    graphql_schema = schema._schema  # noqa: SLF001
+    graphql_schema = schema._schema
     roots = (graphql_schema.query_type, graphql_schema.mutation_type, graphql_schema.subscription_type)
     in_schema = {name for root in roots if root is not None for name in root.fields}
     assert in_schema == {op.name for op in OPERATIONS} | set(OVER_WEBSOCKET)
@@ -729,9 +1209,13 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
     async with runtime.engine.begin() as connection:
         for code in CODES.values():
             # the first unit of each tenant gets id 1: the liaisons' unit
-            await connection.execute(text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}', '财政局', '政府机关')"))
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}', '财政局', '政府机关')")
+            )
             # and round 1 covers it
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮巡察', '2026-03-01')"))
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮巡察', '2026-03-01')")
+            )
             await connection.execute(text(f"INSERT INTO t{code}.round_unit (round_id, unit_id) VALUES (1, 1)"))
             await project_unit(connection, code, 1)  # in the bank's register of units, as a unit created through the API
     world = World(runtime)
@@ -759,12 +1243,15 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
         async with runtime.engine.begin() as connection:
             world.foreign_token[place] = (
                 await connection.execute(
-                    insert(ApiToken).values(user_id=owner, name="x", token_hash=b"x", scopes=["read"],
-                                            expires_at=func.now() + text("interval '1 day'")).returning(ApiToken.id)
+                    insert(ApiToken)
+                    .values(user_id=owner, name="x", token_hash=b"x", scopes=["read"], expires_at=func.now() + text("interval '1 day'"))
+                    .returning(ApiToken.id)
                 )
             ).scalar_one()
         for actor in actors:
-            victim = await add_user(runtime, f"victim_{actor.username or 'anon'}{'_ro' if actor.read_only else ''}_{place}", (code, "admin", None))
+            victim = await add_user(
+                runtime, f"victim_{actor.username or 'anon'}{'_ro' if actor.read_only else ''}_{place}", (code, "admin", None)
+            )
             async with runtime.engine.connect() as connection:
                 world.victims[(actor.username + ("_ro" if actor.read_only else ""), place)] = (
                     await connection.execute(select(Membership.id).where(Membership.user_id == victim))
@@ -775,10 +1262,12 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
 async def test_isolation_matrix(runtime, tmp_path):
     # Generous rate limits: the matrix is one client making a thousand calls.
     runtime = dataclasses.replace(
-        runtime, settings=dataclasses.replace(
-            runtime.settings, data_dir=tmp_path,
+        runtime,
+        settings=dataclasses.replace(
+            runtime.settings,
+            data_dir=tmp_path,
             edge=dataclasses.replace(runtime.settings.edge, login_attempts_per_minute=10_000, mutations_per_minute=10_000),
-        )
+        ),
     )
     world, actors = await build_world(runtime)
     mismatches = []
@@ -795,7 +1284,9 @@ async def test_isolation_matrix(runtime, tmp_path):
                     calls += 1
                     expected, got = operation.expected(actor, target), error_code(result)
                     if expected != got:
-                        mismatches.append(f"{operation.name} by {actor.username or 'anonymous'} on {target}: expected {expected}, got {got} {result.get('errors')}")
+                        mismatches.append(
+                            f"{operation.name} by {actor.username or 'anonymous'} on {target}: expected {expected}, got {got} {result.get('errors')}"
+                        )
     assert not mismatches, f"{len(mismatches)} of {calls} calls:\n" + "\n".join(mismatches[:40])
     async with runtime.engine.connect() as connection:
         created = (await connection.execute(select(func.count()).select_from(Tenant))).scalar_one()

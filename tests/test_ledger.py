@@ -21,16 +21,26 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 STATE = "id ledger { state deadline version closeNote latestProgress { note actor evidence { sha256 fileName url } } }"
 LOG = 'mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }'
 ACT = {
-    "reportProgress": "mutation($f: ID!, $v: Int!, $n: String!, $e: [EvidenceInput!]) { reportProgress(tenantCode: \"TENANT\", findingId: $f, version: $v, note: $n, evidence: $e) { " + STATE + " } }",
-    "requestCloseOut": "mutation($f: ID!, $v: Int!, $n: String!) { requestCloseOut(tenantCode: \"TENANT\", findingId: $f, version: $v, note: $n) { " + STATE + " } }",
-    "closeOut": "mutation($f: ID!, $v: Int!, $n: String) { closeOut(tenantCode: \"TENANT\", findingId: $f, version: $v, note: $n) { " + STATE + " } }",
-    "sendBack": "mutation($f: ID!, $v: Int!, $n: String!) { sendBack(tenantCode: \"TENANT\", findingId: $f, version: $v, reason: $n) { " + STATE + " } }",
-    "reopenLedger": "mutation($f: ID!, $v: Int!, $n: String!) { reopenLedger(tenantCode: \"TENANT\", findingId: $f, version: $v, reason: $n) { " + STATE + " } }",
+    "reportProgress": 'mutation($f: ID!, $v: Int!, $n: String!, $e: [EvidenceInput!]) { reportProgress(tenantCode: "TENANT", findingId: $f, version: $v, note: $n, evidence: $e) { '
+    + STATE
+    + " } }",
+    "requestCloseOut": 'mutation($f: ID!, $v: Int!, $n: String!) { requestCloseOut(tenantCode: "TENANT", findingId: $f, version: $v, note: $n) { '
+    + STATE
+    + " } }",
+    "closeOut": 'mutation($f: ID!, $v: Int!, $n: String) { closeOut(tenantCode: "TENANT", findingId: $f, version: $v, note: $n) { '
+    + STATE
+    + " } }",
+    "sendBack": 'mutation($f: ID!, $v: Int!, $n: String!) { sendBack(tenantCode: "TENANT", findingId: $f, version: $v, reason: $n) { '
+    + STATE
+    + " } }",
+    "reopenLedger": 'mutation($f: ID!, $v: Int!, $n: String!) { reopenLedger(tenantCode: "TENANT", findingId: $f, version: $v, reason: $n) { '
+    + STATE
+    + " } }",
 }
 
 
 def act(name: str, code: str = "431321") -> str:
-    return ACT[name].replace('TENANT', code)
+    return ACT[name].replace("TENANT", code)
 
 
 @dataclasses.dataclass
@@ -39,22 +49,37 @@ class Office:
     tokens: dict[str, str]
 
     async def log(self, api: Api, unit: str = "1", **change) -> tuple[str, int]:
-        finding = {"roundId": "1", "unitId": unit, "taxonomyCode": "C03.K01.M01", "description": "超编 2 名",
-                   "severity": "一般", "foundOn": "2026-09-10", "deadline": "2026-12-31", **change}
+        finding = {
+            "roundId": "1",
+            "unitId": unit,
+            "taxonomyCode": "C03.K01.M01",
+            "description": "超编 2 名",
+            "severity": "一般",
+            "foundOn": "2026-09-10",
+            "deadline": "2026-12-31",
+            **change,
+        }
         logged = (await api.call(LOG, self.tokens["inspector"], i=finding))["data"]["logFinding"]
         return logged["id"], logged["ledger"]["version"]
 
     async def upload(self, api: Api, who: str, content: bytes, name: str = "整改报告.pdf", tenant: str = "431321"):
-        return await api.client.post(f"/evidence/{tenant}", params={"name": name}, content=content,
-                                     headers={"Authorization": f"Bearer {self.tokens[who]}"})
+        return await api.client.post(
+            f"/evidence/{tenant}", params={"name": name}, content=content, headers={"Authorization": f"Bearer {self.tokens[who]}"}
+        )
 
     async def ledger_state(self) -> tuple:
         async with self.runtime.engine.connect() as connection:
-            return tuple((await connection.execute(text(
-                "SELECT (SELECT json_agg(l ORDER BY id)::text FROM t431321.ledger_entry l),"
-                " (SELECT count(*) FROM t431321.ledger_event), (SELECT count(*) FROM t431321.extension_request),"
-                " (SELECT count(*) FROM t431321.audit_event)"
-            ))).one())
+            return tuple(
+                (
+                    await connection.execute(
+                        text(
+                            "SELECT (SELECT json_agg(l ORDER BY id)::text FROM t431321.ledger_entry l),"
+                            " (SELECT count(*) FROM t431321.ledger_event), (SELECT count(*) FROM t431321.extension_request),"
+                            " (SELECT count(*) FROM t431321.audit_event)"
+                        )
+                    )
+                ).one()
+            )
 
 
 @pytest.fixture
@@ -64,15 +89,24 @@ async def office(runtime, tmp_path) -> Office:
     async with runtime.engine.begin() as connection:
         for code in ("431321", "431322"):
             for n in (1, 2):
-                await connection.execute(text(
-                    f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}{n}', '单位{n}', '政府机关')"))
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')"))
+                await connection.execute(
+                    text(
+                        f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}{n}', '单位{n}', '政府机关')"
+                    )
+                )
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')")
+            )
             await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1), (1, 2)"))
     people = {
-        "inspector": ("431321", "inspector", None), "reviewer": ("431321", "reviewer", None),
-        "admin": ("431321", "admin", None), "auditor": ("431321", "auditor", None),
-        "liaison": ("431321", "liaison", 1), "other_liaison": ("431321", "liaison", 2),
-        "sibling_reviewer": ("431322", "reviewer", None), "city_reviewer": ("431300", "reviewer", None),
+        "inspector": ("431321", "inspector", None),
+        "reviewer": ("431321", "reviewer", None),
+        "admin": ("431321", "admin", None),
+        "auditor": ("431321", "auditor", None),
+        "liaison": ("431321", "liaison", 1),
+        "other_liaison": ("431321", "liaison", 2),
+        "sibling_reviewer": ("431322", "reviewer", None),
+        "city_reviewer": ("431300", "reviewer", None),
     }
     tokens = {name: await token_for(runtime, await add_user(runtime, f"sf.{name}", grant)) for name, grant in people.items()}
     return Office(runtime, tokens)
@@ -92,8 +126,11 @@ async def test_a_change_answers_the_finding_as_a_read_shows_it_without_reading_i
             mutation = act(name).replace(STATE, FINDING_FIELDS)
             with counting_statements(office.runtime.engine) as statements:
                 moved = (await api.call(mutation, office.tokens[who], f=finding_id, v=version, n="整改说明"))["data"][name]
-            read = await api.call(f'query($f: ID!) {{ finding(tenantCode: "431321", id: $f) {{ {FINDING_FIELDS} }} }}',
-                                  office.tokens["inspector"], f=finding_id)
+            read = await api.call(
+                f'query($f: ID!) {{ finding(tenantCode: "431321", id: $f) {{ {FINDING_FIELDS} }} }}',
+                office.tokens["inspector"],
+                f=finding_id,
+            )
             assert moved == read["data"]["finding"]
             assert moved["ledger"]["version"] == version + 1
             version = moved["ledger"]["version"]
@@ -111,36 +148,64 @@ async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_fol
         sha = upload.json()["sha256"]
         assert sha == hashlib.sha256(PDF).hexdigest() and upload.json()["contentType"] == "application/pdf"
 
-        progress = await api.call(act("reportProgress"), t["liaison"], f=finding, v=version, n="已清退 1 名超编人员",
-                                  e=[{"sha256": sha, "fileName": "清退文件.pdf"}])
+        progress = await api.call(
+            act("reportProgress"),
+            t["liaison"],
+            f=finding,
+            v=version,
+            n="已清退 1 名超编人员",
+            e=[{"sha256": sha, "fileName": "清退文件.pdf"}],
+        )
         ledger = progress["data"]["reportProgress"]["ledger"]
         assert ledger["state"] == "整改中" and ledger["version"] == version + 1
         assert ledger["latestProgress"]["evidence"] == [{"sha256": sha, "fileName": "清退文件.pdf", "url": f"/evidence/431321/{sha}"}]
 
         asked = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=version + 1, n="整改完毕"))["data"]["requestCloseOut"]
-        sent_back = (await api.call(act("sendBack"), t["reviewer"], f=finding, v=asked["ledger"]["version"], n="还有 1 名未清退"))["data"]["sendBack"]
+        sent_back = (await api.call(act("sendBack"), t["reviewer"], f=finding, v=asked["ledger"]["version"], n="还有 1 名未清退"))["data"][
+            "sendBack"
+        ]
         assert sent_back["ledger"]["state"] == "整改中"
-        again = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=sent_back["ledger"]["version"], n="已全部清退"))["data"]["requestCloseOut"]
+        again = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=sent_back["ledger"]["version"], n="已全部清退"))["data"][
+            "requestCloseOut"
+        ]
         closed = (await api.call(act("closeOut"), t["reviewer"], f=finding, v=again["ledger"]["version"], n="核查属实"))["data"]["closeOut"]
         assert closed["ledger"]["state"] == "已销号" and closed["ledger"]["closeNote"] == "核查属实"
-        reopened = (await api.call(act("reopenLedger"), t["inspector"], f=finding, v=closed["ledger"]["version"], n="回头看发现反弹"))["data"]["reopenLedger"]
+        reopened = (await api.call(act("reopenLedger"), t["inspector"], f=finding, v=closed["ledger"]["version"], n="回头看发现反弹"))[
+            "data"
+        ]["reopenLedger"]
         assert reopened["ledger"]["state"] == "整改中"
 
-        history = (await api.call(
-            'query($f: ID!) { finding(tenantCode: "431321", id: $f) { ledger { closedAt history { action fromState toState actor } } } }',
-            t["auditor"], f=finding))["data"]["finding"]["ledger"]
+        history = (
+            await api.call(
+                'query($f: ID!) { finding(tenantCode: "431321", id: $f) { ledger { closedAt history { action fromState toState actor } } } }',
+                t["auditor"],
+                f=finding,
+            )
+        )["data"]["finding"]["ledger"]
         download = await api.client.get(f"/evidence/431321/{sha}", headers={"Authorization": f"Bearer {t['reviewer']}"})
     assert history["closedAt"] is None
     assert [(h["action"], h["fromState"], h["toState"]) for h in history["history"]] == [
-        ("进展", "挂号", "整改中"), ("申请销号", "整改中", "申请销号"), ("退回", "申请销号", "整改中"),
-        ("申请销号", "整改中", "申请销号"), ("销号", "申请销号", "已销号"), ("回头看", "已销号", "整改中"),
+        ("进展", "挂号", "整改中"),
+        ("申请销号", "整改中", "申请销号"),
+        ("退回", "申请销号", "整改中"),
+        ("申请销号", "整改中", "申请销号"),
+        ("销号", "申请销号", "已销号"),
+        ("回头看", "已销号", "整改中"),
     ]
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["content-type"].startswith("application/pdf")
     async with office.runtime.engine.connect() as connection:
         actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
-    assert actions == ["finding.logged", "evidence.uploaded", "ledger.进展", "ledger.申请销号", "ledger.退回",
-                       "ledger.申请销号", "ledger.销号", "ledger.回头看"]
+    assert actions == [
+        "finding.logged",
+        "evidence.uploaded",
+        "ledger.进展",
+        "ledger.申请销号",
+        "ledger.退回",
+        "ledger.申请销号",
+        "ledger.销号",
+        "ledger.回头看",
+    ]
     assert (await verify_chain(office.runtime.engine, "431321")).intact
 
 
@@ -148,9 +213,12 @@ async def _to_state(api: Api, office: Office, state: str) -> tuple[str, int]:
     """A finding driven to `state`, and its version."""
     t = office.tokens
     finding, version = await office.log(api)
-    steps = {"挂号": [], "整改中": [("reportProgress", "liaison")],
-             "申请销号": [("reportProgress", "liaison"), ("requestCloseOut", "liaison")],
-             "已销号": [("reportProgress", "liaison"), ("requestCloseOut", "liaison"), ("closeOut", "reviewer")]}[state]
+    steps = {
+        "挂号": [],
+        "整改中": [("reportProgress", "liaison")],
+        "申请销号": [("reportProgress", "liaison"), ("requestCloseOut", "liaison")],
+        "已销号": [("reportProgress", "liaison"), ("requestCloseOut", "liaison"), ("closeOut", "reviewer")],
+    }[state]
     for name, who in steps:
         result = await api.call(act(name), t[who], f=finding, v=version, n="说明")
         version = result["data"][name]["ledger"]["version"]
@@ -216,10 +284,12 @@ async def test_bad_ledger_input_gets_a_clear_error_and_changes_nothing(office, m
 async def test_of_two_writers_holding_the_same_version_one_wins(office):
     async with Api(office.runtime) as api:
         finding, version = await office.log(api)
-        results = await asyncio.gather(*(
-            api.call(act("reportProgress"), office.tokens[who], f=finding, v=version, n=f"{who} 的进展")
-            for who in ("liaison", "inspector")
-        ))
+        results = await asyncio.gather(
+            *(
+                api.call(act("reportProgress"), office.tokens[who], f=finding, v=version, n=f"{who} 的进展")
+                for who in ("liaison", "inspector")
+            )
+        )
     assert sorted(str(error_code(r)) for r in results) == ["None", "STALE_VERSION"]
 
 
@@ -283,8 +353,12 @@ async def test_the_same_file_is_stored_once_and_bad_files_are_refused(office):
     assert first.status_code == second.status_code == png.status_code == 201
     assert first.json()["sha256"] == second.json()["sha256"] and png.json()["contentType"] == "image/png"
     assert {k: (r.status_code, r.json()["errors"][0]["extensions"]["code"]) for k, r in refusals.items()} == {
-        "mismatch": (415, "UNSUPPORTED_FILE_TYPE"), "type": (415, "UNSUPPORTED_FILE_TYPE"), "empty": (400, "EMPTY_FILE"),
-        "auditor": (403, "FORBIDDEN"), "sibling": (404, "NOT_FOUND"), "anonymous": (401, "UNAUTHENTICATED"),
+        "mismatch": (415, "UNSUPPORTED_FILE_TYPE"),
+        "type": (415, "UNSUPPORTED_FILE_TYPE"),
+        "empty": (400, "EMPTY_FILE"),
+        "auditor": (403, "FORBIDDEN"),
+        "sibling": (404, "NOT_FOUND"),
+        "anonymous": (401, "UNAUTHENTICATED"),
         "size": (413, "FILE_TOO_LARGE"),
     }
     stored = [p for p in (office.runtime.settings.evidence_dir).rglob("*") if p.is_file()]
@@ -305,12 +379,22 @@ async def test_a_file_is_shown_only_to_those_who_may_read_its_finding(office):
             headers = {"Authorization": f"Bearer {t[who]}"} if who else {}
             return (await api.client.get(f"/evidence/{tenant}/{name}", headers=headers)).status_code
 
-        seen = {who: await status(who) for who in ("inspector", "auditor", "city_reviewer", "other_liaison", "liaison", "sibling_reviewer", None)}
+        seen = {
+            who: await status(who)
+            for who in ("inspector", "auditor", "city_reviewer", "other_liaison", "liaison", "sibling_reviewer", None)
+        }
         elsewhere = await status("sibling_reviewer", "431322")
         read_up = await status("inspector", "431300")
         malformed = await status("inspector", name="../../secret_key")
-    assert seen == {"inspector": 200, "auditor": 200, "city_reviewer": 200, "other_liaison": 200, "liaison": 404,
-                    "sibling_reviewer": 404, None: 401}
+    assert seen == {
+        "inspector": 200,
+        "auditor": 200,
+        "city_reviewer": 200,
+        "other_liaison": 200,
+        "liaison": 404,
+        "sibling_reviewer": 404,
+        None: 401,
+    }
     assert elsewhere == 404 and malformed == 404 and read_up == 404
 
 
@@ -318,32 +402,67 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
     """units → round → finding → progress with evidence → close-out, nothing seeded by SQL."""
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
     await create_all(runtime, "430000", "431300", "431321")
-    tokens = {role: await token_for(runtime, await add_user(runtime, f"e2e.{role}", ("431321", role, None)))
-              for role in ("inspector", "reviewer")}
+    tokens = {
+        role: await token_for(runtime, await add_user(runtime, f"e2e.{role}", ("431321", role, None))) for role in ("inspector", "reviewer")
+    }
     async with Api(runtime) as api:
-        unit = (await api.call('mutation { createUnit(tenantCode: "431321", input: {creditCode: "11431321MB0000001X", '
-                               'name: "双峰县财政局", unitType: "政府机关", approvedStaffing: [{key: "行政编制", count: 12}]}) { id } }',
-                               tokens["inspector"]))["data"]["createUnit"]["id"]
-        round_ = (await api.call('mutation($u: ID!) { createRound(tenantCode: "431321", input: {kind: "巡察", name: "第十二轮巡察", '
-                                 'startsOn: "2026-09-01", unitIds: [$u]}) { id } }', tokens["inspector"], u=unit))["data"]["createRound"]["id"]
+        unit = (
+            await api.call(
+                'mutation { createUnit(tenantCode: "431321", input: {creditCode: "11431321MB0000001X", '
+                'name: "双峰县财政局", unitType: "政府机关", approvedStaffing: [{key: "行政编制", count: 12}]}) { id } }',
+                tokens["inspector"],
+            )
+        )["data"]["createUnit"]["id"]
+        round_ = (
+            await api.call(
+                'mutation($u: ID!) { createRound(tenantCode: "431321", input: {kind: "巡察", name: "第十二轮巡察", '
+                'startsOn: "2026-09-01", unitIds: [$u]}) { id } }',
+                tokens["inspector"],
+                u=unit,
+            )
+        )["data"]["createRound"]["id"]
         liaison = await token_for(runtime, await add_user(runtime, "e2e.liaison", ("431321", "liaison", int(unit))))
         tokens["liaison"] = liaison
         office = Office(runtime, tokens)
-        finding = (await api.call(LOG, tokens["inspector"], i={
-            "roundId": round_, "unitId": unit, "taxonomyCode": "C03.K01.M01", "description": "超编 2 名", "severity": "较重",
-            "foundOn": "2026-09-10", "deadline": "2026-12-31"}))["data"]["logFinding"]["id"]
+        finding = (
+            await api.call(
+                LOG,
+                tokens["inspector"],
+                i={
+                    "roundId": round_,
+                    "unitId": unit,
+                    "taxonomyCode": "C03.K01.M01",
+                    "description": "超编 2 名",
+                    "severity": "较重",
+                    "foundOn": "2026-09-10",
+                    "deadline": "2026-12-31",
+                },
+            )
+        )["data"]["logFinding"]["id"]
         sha = (await office.upload(api, "liaison", PNG, name="现场照片.png")).json()["sha256"]
         version = 1
-        for mutation, who, extra in (("reportProgress", "liaison", {"e": [{"sha256": sha, "fileName": "现场照片.png"}]}),
-                                     ("requestCloseOut", "liaison", {}), ("closeOut", "reviewer", {})):
+        for mutation, who, extra in (
+            ("reportProgress", "liaison", {"e": [{"sha256": sha, "fileName": "现场照片.png"}]}),
+            ("requestCloseOut", "liaison", {}),
+            ("closeOut", "reviewer", {}),
+        ):
             result = await api.call(act(mutation), tokens[who], f=finding, v=version, n="说明", **extra)
             version = result["data"][mutation]["ledger"]["version"]
-        final = (await api.call('query($f: ID!) { finding(tenantCode: "431321", id: $f) { unit { name } round { name } '
-                                'ledger { state history { action evidence { fileName } } } } }', liaison, f=finding))["data"]["finding"]
+        final = (
+            await api.call(
+                'query($f: ID!) { finding(tenantCode: "431321", id: $f) { unit { name } round { name } '
+                "ledger { state history { action evidence { fileName } } } } }",
+                liaison,
+                f=finding,
+            )
+        )["data"]["finding"]
     assert final["unit"]["name"] == "双峰县财政局" and final["round"]["name"] == "第十二轮巡察"
     assert final["ledger"]["state"] == "已销号"
     assert [(h["action"], [e["fileName"] for e in h["evidence"]]) for h in final["ledger"]["history"]] == [
-        ("进展", ["现场照片.png"]), ("申请销号", []), ("销号", [])]
+        ("进展", ["现场照片.png"]),
+        ("申请销号", []),
+        ("销号", []),
+    ]
 
 
 PLAN = """mutation($f: ID!, $v: Int!, $i: PlanInput!) { updateRectificationPlan(tenantCode: "431321", findingId: $f, version: $v,
@@ -354,7 +473,9 @@ async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(
     t = office.tokens
     async with Api(office.runtime) as api:
         finding, version = await office.log(api)
-        planned = (await api.call(PLAN, t["liaison"], f=finding, v=version, i={"measures": "三个月内清退", "responsiblePerson": "副局长 李某"}))
+        planned = await api.call(
+            PLAN, t["liaison"], f=finding, v=version, i={"measures": "三个月内清退", "responsiblePerson": "副局长 李某"}
+        )
         ledger = planned["data"]["updateRectificationPlan"]["ledger"]
         assert (ledger["responsibleUnit"], ledger["responsiblePerson"], ledger["measures"]) == ("单位1", "副局长 李某", "三个月内清退")
         assert [h["action"] for h in ledger["history"]] == ["调整整改措施"]
@@ -368,6 +489,12 @@ async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(
             await api.call(PLAN, t["auditor"], f=finding, v=ledger["version"], i={"measures": "补充"}),
             await api.call(SET_DEADLINE, t["inspector"], f=finding, v=ledger["version"], d="2026-01-01"),
         ]
-    assert [error_code(r) for r in refusals] == ["NOTHING_TO_CHANGE", "INVALID_NAME", "INVALID_TRANSITION", "NOT_FOUND",
-                                                 "FORBIDDEN", "INVALID_DEADLINE"]
+    assert [error_code(r) for r in refusals] == [
+        "NOTHING_TO_CHANGE",
+        "INVALID_NAME",
+        "INVALID_TRANSITION",
+        "NOT_FOUND",
+        "FORBIDDEN",
+        "INVALID_DEADLINE",
+    ]
     assert await office.ledger_state() == before

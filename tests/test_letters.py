@@ -22,21 +22,30 @@ BODY = "根据《中国共产党机构编制工作条例》，现将有关要求
 async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(office):  # noqa: F811
     runtime, tokens = office
     async with runtime.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000002', '教育局', '政府机关')"))
+        await connection.execute(
+            text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000002', '教育局', '政府机关')")
+        )
     await create_all(runtime, "431322")
     tokens["sibling"] = await token_for(runtime, await add_user(runtime, "xinhua.admin", ("431322", "admin", None)))
     async with Api(runtime) as api:
-        refused = [error_code(await api.call(ISSUE, tokens["admin"], u="99", b=BODY)),
-                   error_code(await api.call(ISSUE, tokens["liaison"], u="1", b=BODY)),
-                   error_code(await api.call(ISSUE, tokens["reviewer"], u="1", b=BODY)),
-                   error_code(await api.call(ISSUE, tokens["admin"], u="1", b="  ")),
-                   error_code(await api.call(ISSUE.replace('"431321"', '"431322"'), tokens["admin"], u="1", b=BODY))]
+        refused = [
+            error_code(await api.call(ISSUE, tokens["admin"], u="99", b=BODY)),
+            error_code(await api.call(ISSUE, tokens["liaison"], u="1", b=BODY)),
+            error_code(await api.call(ISSUE, tokens["reviewer"], u="1", b=BODY)),
+            error_code(await api.call(ISSUE, tokens["admin"], u="1", b="  ")),
+            error_code(await api.call(ISSUE.replace('"431321"', '"431322"'), tokens["admin"], u="1", b=BODY)),
+        ]
         first = (await api.call(ISSUE, tokens["admin"], u="1", b=BODY, k="APPOINTMENT"))["data"]["issueDisciplineLetter"]
         concurrent = await asyncio.gather(*(api.call(ISSUE, tokens["inspector"], u="2", b=BODY) for _ in range(5)))
         await drain(runtime)
         listed = (await api.call('{ disciplineLetters(tenantCode: "431321") { documentNumber unitName } }', tokens["liaison"]))["data"]
-        hidden = error_code(await api.call('query($i: ID!) { disciplineLetter(tenantCode: "431321", id: $i) { id } }', tokens["liaison"],
-                                           i=concurrent[0]["data"]["issueDisciplineLetter"]["id"]))
+        hidden = error_code(
+            await api.call(
+                'query($i: ID!) { disciplineLetter(tenantCode: "431321", id: $i) { id } }',
+                tokens["liaison"],
+                i=concurrent[0]["data"]["issueDisciplineLetter"]["id"],
+            )
+        )
         read = 'mutation($i: ID!) { markLetterRead(tenantCode: "431321", id: $i) { readings { username } } }'
         once = (await api.call(read, tokens["liaison"], i=first["id"]))["data"]["markLetterRead"]
         twice = (await api.call(read, tokens["liaison"], i=first["id"]))["data"]["markLetterRead"]
@@ -49,14 +58,19 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(offi
         printed, sibling, anonymous = await page("liaison"), await page("sibling"), await page(None)
     assert refused == ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "INVALID_TEXT", "NOT_FOUND"]
     assert (first["kind"], first["documentNumber"], first["unitName"], first["readings"]) == (
-        "任初函告", f"双峰县机构编制函〔{YEAR}〕1号", "财政局", [])
+        "任初函告",
+        f"双峰县机构编制函〔{YEAR}〕1号",
+        "财政局",
+        [],
+    )
     numbers = sorted(int(r["data"]["issueDisciplineLetter"]["documentNumber"].split("〕")[1][:-1]) for r in concurrent)
     assert numbers == [2, 3, 4, 5, 6]  # the refusals took no number; concurrent issues got one each
     assert listed == {"disciplineLetters": [{"documentNumber": f"双峰县机构编制函〔{YEAR}〕1号", "unitName": "财政局"}]}
     assert hidden == "NOT_FOUND"  # a letter to another unit
     assert once == twice == {"readings": [{"username": "sf.liaison"}]}
     assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "letter.issued"] == [
-        ("letter.issued", f"函告：双峰县机构编制函〔{YEAR}〕1号")]
+        ("letter.issued", f"函告：双峰县机构编制函〔{YEAR}〕1号")
+    ]
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
     assert f"双峰县机构编制函〔{YEAR}〕1号" in printed.text and "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
     assert (sibling.status_code, anonymous.status_code) == (404, 401)

@@ -111,8 +111,11 @@ async def test_killed_half_way_no_schema_is_half_migrated_and_a_rerun_finishes(r
         "XUNCHA_MIGRATION_CONCURRENCY": "2",
     }
     upgrade = subprocess.Popen(
-        [sys.executable, "-m", "backend", "db", "upgrade"], env=env, cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "backend", "db", "upgrade"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         async with asyncio.timeout(60):
@@ -148,7 +151,9 @@ async def test_the_shared_stream_downgrades_to_nothing_and_upgrades_again(runtim
     async with runtime.engine.begin() as connection:
         await connection.run_sync(downgrade)
     async with runtime.engine.connect() as connection:
-        left = (await connection.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenancy' AND tablename <> 'alembic_version'"))).scalar_one()
+        left = (
+            await connection.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenancy' AND tablename <> 'alembic_version'"))
+        ).scalar_one()
         assert left == 0
     await runtime.upgrade_shared()
     await create_all(runtime, "430000")

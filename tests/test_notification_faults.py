@@ -29,8 +29,9 @@ pytestmark = pytest.mark.slow
 async def inbox_count(runtime) -> tuple[int, int]:
     """Notifications, and distinct (event, user) pairs among them."""
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT count(*), count(DISTINCT (event_id, user_id)) FROM notify.notification"))).one())
+        return tuple(
+            (await connection.execute(text("SELECT count(*), count(DISTINCT (event_id, user_id)) FROM notify.notification"))).one()
+        )
 
 
 async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back(office, tmp_path):  # noqa: F811
@@ -59,11 +60,18 @@ async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back
 
 
 def worker_process(runtime, queue: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
-           "XUNCHA_QUEUE_NAME": queue, "XUNCHA_REDIS_PREFIX": queue, "XUNCHA_JOB_TIMEOUT_SECONDS": "3",
-           "XUNCHA_SWEEP_AFTER_SECONDS": "4"}
-    return subprocess.Popen([sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_QUEUE_NAME": queue,
+        "XUNCHA_REDIS_PREFIX": queue,
+        "XUNCHA_JOB_TIMEOUT_SECONDS": "3",
+        "XUNCHA_SWEEP_AFTER_SECONDS": "4",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 async def wait_for(runtime, condition, seconds: float) -> tuple[int, int]:

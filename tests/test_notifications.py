@@ -16,10 +16,10 @@ from backend.findings.service import check_finding, insert_finding
 from backend.notifications.jobs import deliver_event
 from backend.notifications.relay import Relay
 from backend.worker import create_worker
+from bench.common import free_port
 from tenants.scoping import tenant_engine
 from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
-from bench.common import free_port
 from tests.sinks import SmtpSink, WebhookSink
 
 LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
@@ -33,9 +33,17 @@ INBOX = """query($u: Boolean! = false, $a: Boolean! = false) { notifications(unr
 
 def configured(runtime, **settings):
     """The runtime with its own arq queue, quick retries, room for many mutations, and the given settings."""
-    return dataclasses.replace(runtime, settings=dataclasses.replace(
-        runtime.settings, queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}", retry_base_seconds=0.01, delivery_max_attempts=2,
-        edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=10_000), **settings))
+    return dataclasses.replace(
+        runtime,
+        settings=dataclasses.replace(
+            runtime.settings,
+            queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}",
+            retry_base_seconds=0.01,
+            delivery_max_attempts=2,
+            edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=10_000),
+            **settings,
+        ),
+    )
 
 
 @pytest.fixture
@@ -44,7 +52,9 @@ async def office(runtime):
     await create_all(runtime, "430000", "431300", "431321")
     await seed_round(runtime, "431321")
     people = {"inspector": ("inspector", None), "reviewer": ("reviewer", None), "liaison": ("liaison", 1), "admin": ("admin", None)}
-    tokens = {who: await token_for(runtime, await add_user(runtime, f"sf.{who}", ("431321", role, unit))) for who, (role, unit) in people.items()}
+    tokens = {
+        who: await token_for(runtime, await add_user(runtime, f"sf.{who}", ("431321", role, unit))) for who, (role, unit) in people.items()
+    }
     tokens["city_admin"] = await token_for(runtime, await add_user(runtime, "loudi.admin", ("431300", "admin", None)))
     return runtime, tokens
 
@@ -58,24 +68,44 @@ async def drain(runtime) -> None:
         await worker.main()
         await worker.close()
         async with runtime.engine.connect() as connection:
-            waiting = (await connection.execute(text(
-                "SELECT (SELECT count(*) FROM notify.outbox WHERE processed_at IS NULL)"
-                " + (SELECT count(*) FROM notify.delivery WHERE state IN ('pending', 'retrying'))"))).scalar_one()
+            waiting = (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM notify.outbox WHERE processed_at IS NULL)"
+                        " + (SELECT count(*) FROM notify.delivery WHERE state IN ('pending', 'retrying'))"
+                    )
+                )
+            ).scalar_one()
         if not waiting:
             return
 
 
 async def outbox(runtime) -> list[tuple]:
     async with runtime.engine.connect() as connection:
-        return [tuple(r) for r in await connection.execute(text("SELECT event_type, payload->>'finding_code' FROM notify.outbox ORDER BY id"))]
+        return [
+            tuple(r) for r in await connection.execute(text("SELECT event_type, payload->>'finding_code' FROM notify.outbox ORDER BY id"))
+        ]
 
 
 async def test_an_event_commits_or_rolls_back_with_its_change(office):
     runtime, tokens = office
-    data = check_finding(round_id=1, unit_id=1, taxonomy_code="C03.K01.M01", description="超编", evidence_sources=[],
-                         severity="一般", fixed_on_spot=False, found_on=date(2026, 9, 10), deadline=date(2026, 12, 31),
-                         responsible_person=None, measures=None, close_note=None, today=date(2026, 11, 1),
-                         taxonomy=await runtime.taxonomy(), tenant_code="431321")
+    data = check_finding(
+        round_id=1,
+        unit_id=1,
+        taxonomy_code="C03.K01.M01",
+        description="超编",
+        evidence_sources=[],
+        severity="一般",
+        fixed_on_spot=False,
+        found_on=date(2026, 9, 10),
+        deadline=date(2026, 12, 31),
+        responsible_person=None,
+        measures=None,
+        close_note=None,
+        today=date(2026, 11, 1),
+        taxonomy=await runtime.taxonomy(),
+        tenant_code="431321",
+    )
     with pytest.raises(RuntimeError):
         async with tenant_engine(runtime.engine, "431321").begin() as connection:
             await insert_finding(connection, "431321", data, "sf.inspector", None)
@@ -104,16 +134,18 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
             return (await api.call(INBOX, tokens[who], **variables))["data"]["notifications"]
 
         liaison, reviewer, inspector = await inbox("liaison"), await inbox("reviewer"), await inbox("inspector")
-        page = 'query($b: ID) { notifications(first: 1, before: $b) { nextBefore items { eventType } } }'
+        page = "query($b: ID) { notifications(first: 1, before: $b) { nextBefore items { eventType } } }"
         one = (await api.call(page, tokens["liaison"]))["data"]["notifications"]
         two = (await api.call(page, tokens["liaison"], b=one["nextBefore"]))["data"]["notifications"]
         first, second = (item["id"] for item in liaison["items"])
-        foreign = [error_code(await api.call('mutation($i: ID!) { archiveNotification(id: $i) }', tokens["reviewer"], i=first)),
-                   (await api.call('mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }', tokens["reviewer"], i=[first]))["data"]]
-        marked = (await api.call('mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }', tokens["liaison"], i=[first]))["data"]
+        foreign = [
+            error_code(await api.call("mutation($i: ID!) { archiveNotification(id: $i) }", tokens["reviewer"], i=first)),
+            (await api.call("mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }", tokens["reviewer"], i=[first]))["data"],
+        ]
+        marked = (await api.call("mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }", tokens["liaison"], i=[first]))["data"]
         unread_after_one = (await inbox("liaison"))["unreadCount"]
         all_marked = (await api.call("mutation { markAllNotificationsRead }", tokens["liaison"]))["data"]
-        await api.call('mutation($i: ID!) { archiveNotification(id: $i) }', tokens["liaison"], i=second)
+        await api.call("mutation($i: ID!) { archiveNotification(id: $i) }", tokens["liaison"], i=second)
         kept, archived = await inbox("liaison"), await inbox("liaison", a=True)
     assert again == [0, 0, 0]  # processed events write nothing twice
     assert [(i["eventType"], i["title"], i["body"]) for i in liaison["items"]] == [
@@ -132,7 +164,7 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
 
 async def test_a_muted_event_type_leaves_the_inbox_alone(office):
     runtime, tokens = office
-    mute = 'mutation($t: String!) { setNotificationPreference(eventType: $t, inApp: false, email: false) { eventType inApp } }'
+    mute = "mutation($t: String!) { setNotificationPreference(eventType: $t, inApp: false, email: false) { eventType inApp } }"
     async with Api(runtime) as api:
         muted = (await api.call(mute, tokens["liaison"], t="finding.logged"))["data"]
         unknown = error_code(await api.call(mute, tokens["liaison"], t="no.such.event"))
@@ -150,7 +182,7 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
     runtime, tokens = office
     port = free_port()
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp_url=f"smtp://127.0.0.1:{port}"))
-    set_email = 'mutation($e: String!) { setNotificationEmail(email: $e) }'
+    set_email = "mutation($e: String!) { setNotificationEmail(email: $e) }"
     deliveries = 'query($s: [String!]) { deliveries(tenantCode: "431321", states: $s) { id channel target state attempts lastError } }'
     async with Api(runtime) as api:
         bad_address = error_code(await api.call(set_email, tokens["liaison"], e="not-an-address"))
@@ -158,13 +190,15 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
         await api.call(LOG, tokens["inspector"])
         await drain(runtime)  # nobody listens on the port: two attempts, then a dead letter
         dead = (await api.call(deliveries, tokens["admin"], s=["dead"]))["data"]["deliveries"]
-        not_admin = [error_code(await api.call(deliveries, tokens["inspector"])),
-                     error_code(await api.call('mutation($d: ID!) { resendDelivery(deliveryId: $d) }', tokens["inspector"], d=dead[0]["id"])),
-                     error_code(await api.call(deliveries, tokens["city_admin"]))]
+        not_admin = [
+            error_code(await api.call(deliveries, tokens["inspector"])),
+            error_code(await api.call("mutation($d: ID!) { resendDelivery(deliveryId: $d) }", tokens["inspector"], d=dead[0]["id"])),
+            error_code(await api.call(deliveries, tokens["city_admin"])),
+        ]
         with SmtpSink(port) as smtp:
-            resent = (await api.call('mutation($d: ID!) { resendDelivery(deliveryId: $d) }', tokens["admin"], d=dead[0]["id"]))["data"]
+            resent = (await api.call("mutation($d: ID!) { resendDelivery(deliveryId: $d) }", tokens["admin"], d=dead[0]["id"]))["data"]
             await drain(runtime)
-            again = error_code(await api.call('mutation($d: ID!) { resendDelivery(deliveryId: $d) }', tokens["admin"], d=dead[0]["id"]))
+            again = error_code(await api.call("mutation($d: ID!) { resendDelivery(deliveryId: $d) }", tokens["admin"], d=dead[0]["id"]))
             sent = (await api.call(deliveries, tokens["admin"]))["data"]["deliveries"]
     assert bad_address == "INVALID_EMAIL"
     assert [(d["channel"], d["target"], d["state"], d["attempts"]) for d in dead] == [("email", "caizhengju@shuangfeng.gov.cn", "dead", 2)]
@@ -180,12 +214,14 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
     add = 'mutation($u: String!, $s: String!, $t: [String!]) { addWebhook(tenantCode: "431321", url: $u, secret: $s, eventTypes: $t) }'
     secret = "SEC0123456789abcdef"
     async with WebhookSink(secret) as robot, Api(runtime) as api:
-        refusals = [error_code(await api.call(add, tokens["admin"], u="ftp://robot", s=secret)),
-                    error_code(await api.call(add, tokens["admin"], u=robot.url, s="short")),
-                    error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["no.such.event"])),
-                    error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=[])),
-                    error_code(await api.call(add, tokens["inspector"], u=robot.url, s=secret)),
-                    error_code(await api.call(add, tokens["city_admin"], u=robot.url, s=secret))]
+        refusals = [
+            error_code(await api.call(add, tokens["admin"], u="ftp://robot", s=secret)),
+            error_code(await api.call(add, tokens["admin"], u=robot.url, s="short")),
+            error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["no.such.event"])),
+            error_code(await api.call(add, tokens["admin"], u=robot.url, s=secret, t=[])),
+            error_code(await api.call(add, tokens["inspector"], u=robot.url, s=secret)),
+            error_code(await api.call(add, tokens["city_admin"], u=robot.url, s=secret)),
+        ]
         await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["finding.logged"])
         await api.call(add, tokens["admin"], u=robot.url, s="WRONG0123456789abcdef")  # the robot refuses this one's signature
         hooks = (await api.call('{ webhooks(tenantCode: "431321") { url eventTypes } }', tokens["admin"]))["data"]["webhooks"]

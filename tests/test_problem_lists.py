@@ -29,10 +29,15 @@ async def common(province):  # noqa: F811 (the fixture imported above)
     """A third 超编 finding, in 新化县, worded like 双峰县's SF-1; a unit of the city's own with its liaison."""
     runtime, tokens = province
     async with Api(runtime) as api:
-        await api.call(LOG.replace("431321", "431322"), tokens["sibling"],
-                       i=finding(code="LY-2", description="实有人数超过核定编制 3 名，属超编进人", foundOn="2026-10-08"))
+        await api.call(
+            LOG.replace("431321", "431322"),
+            tokens["sibling"],
+            i=finding(code="LY-2", description="实有人数超过核定编制 3 名，属超编进人", foundOn="2026-10-08"),
+        )
     async with runtime.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO t431300.inspected_unit (credit_code, name, unit_type) VALUES ('CITYUNIT0001', '市教育局', '政府机关')"))
+        await connection.execute(
+            text("INSERT INTO t431300.inspected_unit (credit_code, name, unit_type) VALUES ('CITYUNIT0001', '市教育局', '政府机关')")
+        )
     tokens["city_liaison"] = await token_for(runtime, await add_user(runtime, "city.liaison", ("431300", "liaison", 1)))
     tokens["city_admin"] = await token_for(runtime, await add_user(runtime, "city.admin", ("431300", "admin", None)))
     tokens["county_reviewer"] = await token_for(runtime, await add_user(runtime, "sf.reviewer", ("431321", "reviewer", None)))
@@ -42,63 +47,119 @@ async def common(province):  # noqa: F811 (the fixture imported above)
 async def test_a_kind_found_by_enough_offices_is_common_and_alike_descriptions_group(common):
     runtime, tokens = common
     async with Api(runtime) as api:
+
         async def detected(who: str = "province", region: str = "430000", **variables):
             result = await api.call(COMMON, tokens[who], r=region, **variables)
             return error_code(result) or result["data"]["commonProblems"]
 
         overstaffing = await detected(n=2)
         other_outcomes = [
-            await detected(), await detected(n=2, f={"foundFrom": "2026-10-01"}), await detected("county", "431321", n=2),
-            await detected(n=1), await detected(n=1001), await detected("liaison", "431321"), await detected("sibling", "431321"),
-            await detected("other", "430000"), await detected("county", "431300"),
+            await detected(),
+            await detected(n=2, f={"foundFrom": "2026-10-01"}),
+            await detected("county", "431321", n=2),
+            await detected(n=1),
+            await detected(n=1001),
+            await detected("liaison", "431321"),
+            await detected("sibling", "431321"),
+            await detected("other", "430000"),
+            await detected("county", "431300"),
         ]
-    assert overstaffing == [{
-        "kindCode": "C03.K01", "kindName": "超编进人", "offices": 2, "findings": 3,
-        "groups": [
-            {"findings": 2, "offices": 2, "representative": {"findingCode": "LY-2"},
-             "examples": [{"findingCode": "LY-2"}, {"findingCode": "SF-1"}]},
-            {"findings": 1, "offices": 1, "representative": {"findingCode": "LY-1"}, "examples": [{"findingCode": "LY-1"}]},
-        ],
-    }]
+    assert overstaffing == [
+        {
+            "kindCode": "C03.K01",
+            "kindName": "超编进人",
+            "offices": 2,
+            "findings": 3,
+            "groups": [
+                {
+                    "findings": 2,
+                    "offices": 2,
+                    "representative": {"findingCode": "LY-2"},
+                    "examples": [{"findingCode": "LY-2"}, {"findingCode": "SF-1"}],
+                },
+                {"findings": 1, "offices": 1, "representative": {"findingCode": "LY-1"}, "examples": [{"findingCode": "LY-1"}]},
+            ],
+        }
+    ]
     # default threshold (3 offices); a window holding one office's finding only; one county alone; bad thresholds; refusals
     assert other_outcomes == [[], [], [], "INVALID_COUNT", "INVALID_COUNT", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
 
 
 def push_input(**change) -> dict:
-    return {"issuerCode": "431300", "title": "超编进人问题清单", "taxonomyCode": "C03.K01", "foundFrom": "2026-01-01",
-            "foundTo": "2026-12-31", "respondBy": "2099-12-31", "note": "请举一反三开展自查", "officeCodes": ["431321", "431322"],
-            "unitIds": ["1"], **change}
+    return {
+        "issuerCode": "431300",
+        "title": "超编进人问题清单",
+        "taxonomyCode": "C03.K01",
+        "foundFrom": "2026-01-01",
+        "foundTo": "2026-12-31",
+        "respondBy": "2099-12-31",
+        "note": "请举一反三开展自查",
+        "officeCodes": ["431321", "431322"],
+        "unitIds": ["1"],
+        **change,
+    }
 
 
 async def stored_lists(runtime) -> tuple[int, int, int]:
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT (SELECT count(*) FROM problem_bank.problem_list), (SELECT count(*) FROM problem_bank.problem_list_item),"
-            " (SELECT count(*) FROM problem_bank.problem_list_receipt)"))).one())
+        return tuple(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM problem_bank.problem_list), (SELECT count(*) FROM problem_bank.problem_list_item),"
+                        " (SELECT count(*) FROM problem_bank.problem_list_receipt)"
+                    )
+                )
+            ).one()
+        )
 
 
 async def test_a_city_pushes_a_list_and_every_bad_push_changes_nothing(common):
     runtime, tokens = common
     async with Api(runtime) as api:
         refusals = [
-            error_code(await api.call(PUSH, tokens[who], i=push_input(**change))) for who, change in (
-                ("county", {"issuerCode": "431321", "officeCodes": []}), ("province", {}), ("other", {}), ("liaison", {}),
-                ("city", {"officeCodes": ["440000"]}), ("city", {"officeCodes": ["431300"]}),
-                ("city", {"officeCodes": [], "unitIds": []}), ("city", {"unitIds": ["99"]}), ("city", {"respondBy": "2020-01-01"}),
-                ("city", {"taxonomyCode": "C99"}), ("city", {"foundFrom": "2020-01-01", "foundTo": "2020-12-31"}),
-                ("city", {"foundFrom": "2026-12-01", "foundTo": "2026-01-01"}), ("city", {"title": "长" * 129}),
+            error_code(await api.call(PUSH, tokens[who], i=push_input(**change)))
+            for who, change in (
+                ("county", {"issuerCode": "431321", "officeCodes": []}),
+                ("province", {}),
+                ("other", {}),
+                ("liaison", {}),
+                ("city", {"officeCodes": ["440000"]}),
+                ("city", {"officeCodes": ["431300"]}),
+                ("city", {"officeCodes": [], "unitIds": []}),
+                ("city", {"unitIds": ["99"]}),
+                ("city", {"respondBy": "2020-01-01"}),
+                ("city", {"taxonomyCode": "C99"}),
+                ("city", {"foundFrom": "2020-01-01", "foundTo": "2020-12-31"}),
+                ("city", {"foundFrom": "2026-12-01", "foundTo": "2026-01-01"}),
+                ("city", {"title": "长" * 129}),
                 ("city", {"officeCodes": ["43132x"]}),
             )
         ]
         assert await stored_lists(runtime) == (0, 0, 0)
         pushed = (await api.call(PUSH, tokens["city"], i=push_input()))["data"]["pushProblemList"]
     assert refusals == [
-        "FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "NOT_BELOW", "NOT_BELOW", "NO_RECIPIENTS", "NOT_FOUND",
-        "INVALID_DATE", "UNKNOWN_TAXONOMY_CODE", "NO_PROBLEMS", "INVALID_PERIOD", "INVALID_NAME", "INVALID_CODE",
+        "FORBIDDEN",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "NOT_FOUND",
+        "NOT_BELOW",
+        "NOT_BELOW",
+        "NO_RECIPIENTS",
+        "NOT_FOUND",
+        "INVALID_DATE",
+        "UNKNOWN_TAXONOMY_CODE",
+        "NO_PROBLEMS",
+        "INVALID_PERIOD",
+        "INVALID_NAME",
+        "INVALID_CODE",
     ]
     assert [(p["findingCode"], p["officeName"]) for p in pushed["problems"]] == [("LY-2", "新化县"), ("LY-1", "新化县"), ("SF-1", "双峰县")]
     assert [(r["recipientCode"], r["unitId"], r["recipientName"], r["state"], r["version"]) for r in pushed["receipts"]] == [
-        ("431321", None, "双峰县", "待签收", 1), ("431322", None, "新化县", "待签收", 1), ("431300", "1", "市教育局", "待签收", 1)]
+        ("431321", None, "双峰县", "待签收", 1),
+        ("431322", None, "新化县", "待签收", 1),
+        ("431300", "1", "市教育局", "待签收", 1),
+    ]
     assert await stored_lists(runtime) == (1, 3, 3)
     async with runtime.engine.connect() as connection:
         audited = (await connection.execute(text("SELECT action, actor FROM t431300.audit_event ORDER BY id DESC LIMIT 1"))).one()
@@ -122,19 +183,41 @@ async def test_issuer_and_recipients_see_what_is_theirs_and_nobody_else_does(com
             return error_code(result) or [(item["id"], len(item["receipts"])) for item in result["data"]["problemLists"]]
 
         detail = {who: await seen(who) for who in ("city", "province", "county", "sibling", "city_liaison", "liaison", "other")}
-        lists = [await listed("city", "431300", "ISSUED"), await listed("province", "431300", "ISSUED"),
-                 await listed("county", "431300", "ISSUED"), await listed("county", "431321", "RECEIVED"),
-                 await listed("city_liaison", "431300", "RECEIVED"), await listed("city", "431321", "RECEIVED"),
-                 await listed("sibling", "431321", "RECEIVED"), await listed("liaison", "431321", "RECEIVED"),
-                 await listed("other", "431321", "RECEIVED"), await listed("county", "431321", "ISSUED")]
+        lists = [
+            await listed("city", "431300", "ISSUED"),
+            await listed("province", "431300", "ISSUED"),
+            await listed("county", "431300", "ISSUED"),
+            await listed("county", "431321", "RECEIVED"),
+            await listed("city_liaison", "431300", "RECEIVED"),
+            await listed("city", "431321", "RECEIVED"),
+            await listed("sibling", "431321", "RECEIVED"),
+            await listed("liaison", "431321", "RECEIVED"),
+            await listed("other", "431321", "RECEIVED"),
+            await listed("county", "431321", "ISSUED"),
+        ]
         unknown = [error_code(await api.call(LIST, tokens["city"], l="999")), error_code(await api.call(LIST, tokens["city"], l="x"))]
     everyone = [("431321", None), ("431322", None), ("431300", "1")]
     assert detail == {
-        "city": (3, everyone), "province": (3, everyone), "county": (3, [("431321", None)]), "sibling": (3, [("431322", None)]),
-        "city_liaison": (3, [("431300", "1")]), "liaison": "NOT_FOUND", "other": "NOT_FOUND",
+        "city": (3, everyone),
+        "province": (3, everyone),
+        "county": (3, [("431321", None)]),
+        "sibling": (3, [("431322", None)]),
+        "city_liaison": (3, [("431300", "1")]),
+        "liaison": "NOT_FOUND",
+        "other": "NOT_FOUND",
     }
-    assert lists == [[(list_id, 3)], [(list_id, 3)], "NOT_FOUND", [(list_id, 1)], [(list_id, 1)], "FORBIDDEN", "NOT_FOUND",
-                     [], "NOT_FOUND", []]
+    assert lists == [
+        [(list_id, 3)],
+        [(list_id, 3)],
+        "NOT_FOUND",
+        [(list_id, 1)],
+        [(list_id, 1)],
+        "FORBIDDEN",
+        "NOT_FOUND",
+        [],
+        "NOT_FOUND",
+        [],
+    ]
     assert unknown == ["NOT_FOUND", "NOT_FOUND"]
 
 
@@ -148,10 +231,15 @@ async def test_recipients_acknowledge_or_file_a_stamped_nil_return_once(common):
             result = await api.call(ACKNOWLEDGE, tokens[who], r=receipt, v=version)
             return error_code(result) or result["data"]["acknowledgeProblemList"]["receipts"]
 
-        refused = [await acknowledge("sibling", county_receipt), await acknowledge("city", county_receipt),
-                   await acknowledge("liaison", county_receipt), await acknowledge("province", county_receipt),
-                   await acknowledge("city_admin", unit_receipt), await acknowledge("county", county_receipt, 7),
-                   await acknowledge("county", "999")]
+        refused = [
+            await acknowledge("sibling", county_receipt),
+            await acknowledge("city", county_receipt),
+            await acknowledge("liaison", county_receipt),
+            await acknowledge("province", county_receipt),
+            await acknowledge("city_admin", unit_receipt),
+            await acknowledge("county", county_receipt, 7),
+            await acknowledge("county", "999"),
+        ]
         assert await receipt_states(runtime) == ["待签收", "待签收", "待签收"]
         acknowledged = await acknowledge("county_reviewer", county_receipt)
         again = [await acknowledge("county", county_receipt, 1), await acknowledge("county", county_receipt, 2)]
@@ -164,8 +252,12 @@ async def test_recipients_acknowledge_or_file_a_stamped_nil_return_once(common):
             result = await api.call(NIL_RETURN, tokens["sibling"], r=sibling_receipt, v=version, t=statement, s=sha)
             return error_code(result) or result["data"]["fileNilReturn"]["receipts"]
 
-        bad_returns = [await nil_return("", scan), await nil_return("经自查，无此问题", other_scan), await nil_return("经自查，无此问题", "x"),
-                       await nil_return("经自查，无此问题", "0" * 64)]
+        bad_returns = [
+            await nil_return("", scan),
+            await nil_return("经自查，无此问题", other_scan),
+            await nil_return("经自查，无此问题", "x"),
+            await nil_return("经自查，无此问题", "0" * 64),
+        ]
         filed = await nil_return("经自查，我县无此问题", scan)
         twice = await nil_return("经自查，我县无此问题", scan, 2)
     assert refused == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "STALE_VERSION", "NOT_FOUND"]
@@ -174,7 +266,8 @@ async def test_recipients_acknowledge_or_file_a_stamped_nil_return_once(common):
     assert [(r["state"], r["acknowledgedBy"]) for r in by_liaison] == [("已签收", "city.liaison")]
     assert bad_returns == ["INVALID_TEXT", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
     assert [(r["state"], r["acknowledgedBy"], r["nilStatement"], r["nilScanSha256"], r["version"]) for r in filed] == [
-        ("无此问题", "xinhua.inspector", "经自查，我县无此问题", scan, 2)]
+        ("无此问题", "xinhua.inspector", "经自查，我县无此问题", scan, 2)
+    ]
     assert twice == "ALREADY_ANSWERED"
     assert await receipt_states(runtime) == ["已签收", "无此问题", "已签收"]
     async with runtime.engine.connect() as connection:
@@ -190,7 +283,9 @@ async def receipt_states(runtime) -> list[str]:
 async def upload(api: Api, token: str, tenant_code: str) -> str:
     """A stamped statement (a PDF) uploaded to the office's evidence."""
     response = await api.client.post(
-        f"/evidence/{tenant_code}", params={"name": "无此问题说明.pdf"}, content=b"%PDF-1.4\n" + tenant_code.encode() + b"\n%%EOF\n",
+        f"/evidence/{tenant_code}",
+        params={"name": "无此问题说明.pdf"},
+        content=b"%PDF-1.4\n" + tenant_code.encode() + b"\n%%EOF\n",
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 201, response.text

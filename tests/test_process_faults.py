@@ -83,24 +83,38 @@ async def readiness(url: str) -> int:
 async def stored(runtime, descriptions: list[str]) -> tuple[int, int, int]:
     """How many of `descriptions` are findings, bank rows and ledger entries."""
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT (SELECT count(*) FROM t431321.finding WHERE description = ANY(:d)),"
-            " (SELECT count(*) FROM problem_bank.problem WHERE tenant_code = '431321' AND description = ANY(:d)),"
-            " (SELECT count(*) FROM t431321.ledger_entry l JOIN t431321.finding f ON f.id = l.finding_id WHERE f.description = ANY(:d))"),
-            {"d": descriptions})).one())
+        return tuple(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM t431321.finding WHERE description = ANY(:d)),"
+                        " (SELECT count(*) FROM problem_bank.problem WHERE tenant_code = '431321' AND description = ANY(:d)),"
+                        " (SELECT count(*) FROM t431321.ledger_entry l JOIN t431321.finding f ON f.id = l.finding_id WHERE f.description = ANY(:d))"
+                    ),
+                    {"d": descriptions},
+                )
+            ).one()
+        )
 
 
 async def all_or_nothing(runtime) -> tuple:
     """Per finding, its ledger entry, bank row, audit entry and outbox event: counts that are
     equal when every transaction wrote all of them or none."""
     async with runtime.engine.connect() as connection:
-        return tuple((await connection.execute(text(
-            "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry),"
-            " (SELECT count(*) FROM problem_bank.problem WHERE tenant_code = '431321'),"
-            " (SELECT count(*) FROM t431321.audit_event WHERE action = 'finding.logged'),"
-            " (SELECT count(*) FROM notify.outbox WHERE tenant_code = '431321' AND event_type = 'finding.logged'),"
-            " (SELECT count(*) FROM t431321.ledger_entry l WHERE NOT EXISTS"
-            "   (SELECT 1 FROM t431321.finding f WHERE f.id = l.finding_id))"))).one())
+        return tuple(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM t431321.finding), (SELECT count(*) FROM t431321.ledger_entry),"
+                        " (SELECT count(*) FROM problem_bank.problem WHERE tenant_code = '431321'),"
+                        " (SELECT count(*) FROM t431321.audit_event WHERE action = 'finding.logged'),"
+                        " (SELECT count(*) FROM notify.outbox WHERE tenant_code = '431321' AND event_type = 'finding.logged'),"
+                        " (SELECT count(*) FROM t431321.ledger_entry l WHERE NOT EXISTS"
+                        "   (SELECT 1 FROM t431321.finding f WHERE f.id = l.finding_id))"
+                    )
+                )
+            ).one()
+        )
 
 
 async def an_office(runtime) -> str:
@@ -112,8 +126,14 @@ async def an_office(runtime) -> str:
 
 def api_env(urls: ServiceUrls) -> dict[str, str]:
     namespace = f"xuncha-faults-{uuid.uuid4().hex[:8]}"
-    return {**os.environ, "DATABASE_URL": urls.database_url, "REDIS_URL": urls.redis_url, "XUNCHA_QUEUE_NAME": namespace,
-            "XUNCHA_REDIS_PREFIX": namespace, "XUNCHA_MUTATIONS_PER_MINUTE": "100000"}
+    return {
+        **os.environ,
+        "DATABASE_URL": urls.database_url,
+        "REDIS_URL": urls.redis_url,
+        "XUNCHA_QUEUE_NAME": namespace,
+        "XUNCHA_REDIS_PREFIX": namespace,
+        "XUNCHA_MUTATIONS_PER_MINUTE": "100000",
+    }
 
 
 class OwnPostgres:

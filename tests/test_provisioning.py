@@ -44,7 +44,9 @@ async def _schema_drift(runtime, schema: str) -> list:
         table.to_metadata(metadata, schema=schema)
 
     def compare(connection):
-        context = MigrationContext.configure(connection, opts={"include_schemas": True, "include_name": lambda name, kind, _: kind != "schema" or name == schema})
+        context = MigrationContext.configure(
+            connection, opts={"include_schemas": True, "include_name": lambda name, kind, _: kind != "schema" or name == schema}
+        )
         return [diff for diff in compare_metadata(context, metadata) if "alembic_version" not in str(diff)]
 
     async with runtime.engine.connect() as connection:

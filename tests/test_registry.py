@@ -69,9 +69,7 @@ async def test_bad_requests_get_a_clear_error_and_change_nothing(runtime, code, 
 async def test_two_concurrent_creates_of_one_code_make_one_tenant(runtime):
     await create_all(runtime, "430000")
     await runtime.provisioner().refill_spares(2)
-    results = await asyncio.gather(
-        runtime.provisioner().create("431300"), runtime.provisioner().create("431300"), return_exceptions=True
-    )
+    results = await asyncio.gather(runtime.provisioner().create("431300"), runtime.provisioner().create("431300"), return_exceptions=True)
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1 and isinstance(errors[0], DomainError) and errors[0].code == "DUPLICATE"
     assert [row[0] for row in await registry_rows(runtime)] == ["430000", "431300"]

@@ -26,6 +26,7 @@ def county(appointed_on: date, level: str = "县级", **leaving) -> LeaderFacts:
 
 # -- the rules, at their boundaries ---------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("facts", "required", "reason"),
     [
@@ -44,8 +45,11 @@ def county(appointed_on: date, level: str = "县级", **leaving) -> LeaderFacts:
         # appointed on the reference date itself: on the plan, optional
         (county(date(2026, 12, 31)), False, "县级领导干部任现职满 0 年，未满 3 年，可进行任中审核"),
         # leaving in a later year: still in office on this year's plan, by tenure
-        (county(date(2023, 12, 31), left_on=date(2027, 3, 1), reason="提拔"), True,
-         "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
+        (
+            county(date(2023, 12, 31), left_on=date(2027, 3, 1), reason="提拔"),
+            True,
+            "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核",
+        ),
         # an in-term review in 2024 restarts the count: 2 years at the end of 2026
         (county(date(2015, 1, 1), reviewed=2024), False, "县级领导干部自2024年任中审核后满 2 年，未满 3 年，可进行任中审核"),
         (county(date(2015, 1, 1), reviewed=2023), True, "县级领导干部自2023年任中审核后满 3 年（满 3 年必审），应进行任中审核"),
@@ -95,8 +99,19 @@ PROBLEM = """mutation($id: ID!, $t: String! = "C03.K01.M01") { recordReviewProbl
     id code unitId roundId ledger { state } } }"""
 CLOSE = """mutation($id: ID!, $v: Int!, $c: String! = "履职总体较好，发现问题 1 个，已督促整改。") { closeLeaderReview(tenantCode: "431321",
     id: $id, version: $v, conclusion: $c) { state version nextStage conclusion closedAt problems { code state } } }"""
-STAGE_NAMES = ("PRE_NOTICE", "MOBILIZATION", "SELF_REPORT", "DEMOCRATIC_APPRAISAL", "INTERVIEWS", "ON_SITE_CHECK", "SUMMARY",
-               "FEEDBACK", "RECTIFICATION", "FOLLOW_UP", "ACCEPTANCE")
+STAGE_NAMES = (
+    "PRE_NOTICE",
+    "MOBILIZATION",
+    "SELF_REPORT",
+    "DEMOCRATIC_APPRAISAL",
+    "INTERVIEWS",
+    "ON_SITE_CHECK",
+    "SUMMARY",
+    "FEEDBACK",
+    "RECTIFICATION",
+    "FOLLOW_UP",
+    "ACCEPTANCE",
+)
 
 
 def leader(name: str, level: str, appointed_on: str, unit: str = "1", post: str = "局长") -> dict:
@@ -113,7 +128,9 @@ async def reviews(office):  # noqa: F811
     """The county office with a 三责联审 round (2) covering unit 1, and a sibling county's admin."""
     runtime, tokens = office
     async with runtime.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('三责联审', '2026年三责联审', '2026-09-01')"))
+        await connection.execute(
+            text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('三责联审', '2026年三责联审', '2026-09-01')")
+        )
         await connection.execute(text("INSERT INTO t431321.round_unit VALUES (2, 1)"))
     await create_all(runtime, "431322")
     tokens["sibling"] = await token_for(runtime, await add_user(runtime, "xinhua.admin", ("431322", "admin", None)))
@@ -125,9 +142,15 @@ async def test_the_years_plan_lists_whom_the_rules_select_and_why(reviews):
     runtime, tokens = reviews
     async with Api(runtime) as api:
         ids = {}
-        for name, level, appointed in [("甲", "COUNTY", "2023-12-31"), ("乙", "COUNTY", "2024-01-01"), ("丙", "MUNICIPAL_DEPARTMENT", "2022-01-01"),
-                                       ("丁", "MUNICIPAL_DEPARTMENT", "2021-12-31"), ("戊", "TOWN", "2020-05-01"), ("己", "COUNTY", "2025-02-01"),
-                                       ("庚", "COUNTY", "2010-01-01")]:
+        for name, level, appointed in [
+            ("甲", "COUNTY", "2023-12-31"),
+            ("乙", "COUNTY", "2024-01-01"),
+            ("丙", "MUNICIPAL_DEPARTMENT", "2022-01-01"),
+            ("丁", "MUNICIPAL_DEPARTMENT", "2021-12-31"),
+            ("戊", "TOWN", "2020-05-01"),
+            ("己", "COUNTY", "2025-02-01"),
+            ("庚", "COUNTY", "2010-01-01"),
+        ]:
             ids[name] = (await api.call(LEADER, tokens["inspector"], i=leader(name, level, appointed)))["data"]["addLeader"]["id"]
         left = (await api.call(LEAVE, tokens["admin"], id=ids["己"], v=1, d="2026-06-30", r="PROMOTED"))["data"]["recordLeaderLeaving"]
         await api.call(LEAVE, tokens["admin"], id=ids["庚"], v=1, d="2025-12-31", r="RETIRED")  # left the year before
@@ -174,7 +197,7 @@ async def test_leader_changes_are_versioned_checked_and_audited(reviews):
     async with Api(runtime) as api:
         bad_level = await api.call(LEADER, tokens["admin"], i=leader("甲", "PROVINCE", "2023-01-01"))
         made = (await api.call(LEADER, tokens["admin"], i=leader("甲", "COUNTY", "2023-01-01")))["data"]["addLeader"]
-        updated = (await api.call(UPDATE, tokens["inspector"], id=made["id"], v=1, i=leader("甲", "COUNTY", "2023-01-01", post="党组书记")))
+        updated = await api.call(UPDATE, tokens["inspector"], id=made["id"], v=1, i=leader("甲", "COUNTY", "2023-01-01", post="党组书记"))
         stale = error_code(await api.call(UPDATE, tokens["inspector"], id=made["id"], v=1, i=leader("甲", "COUNTY", "2023-01-01")))
         early = error_code(await api.call(LEAVE, tokens["admin"], id=made["id"], v=2, d="2022-12-31", r="RETIRED"))
         future = error_code(await api.call(LEAVE, tokens["admin"], id=made["id"], v=2, d="2099-01-01", r="RETIRED"))
@@ -186,7 +209,13 @@ async def test_leader_changes_are_versioned_checked_and_audited(reviews):
     assert "LeaderLevel" in bad_level["errors"][0]["message"] and "FIRED" in bad_reason["errors"][0]["message"]
     assert made["unit"] == {"name": "财政局"} and updated["data"]["updateLeader"] == {"version": 2, "post": "党组书记"}
     assert [stale, early, future, twice, after_leaving, missing] == [
-        "STALE_VERSION", "INVALID_DATE", "INVALID_DATE", "ALREADY_LEFT", "INVALID_DATE", "NOT_FOUND"]
+        "STALE_VERSION",
+        "INVALID_DATE",
+        "INVALID_DATE",
+        "ALREADY_LEFT",
+        "INVALID_DATE",
+        "NOT_FOUND",
+    ]
     async with runtime.engine.connect() as connection:
         audit = (await connection.execute(text("SELECT action, actor FROM t431321.audit_event ORDER BY seq"))).all()
         kept = (await connection.execute(text("SELECT post, left_on, leaving_reason, version FROM t431321.leader"))).one()
@@ -218,7 +247,9 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
             error_code(await api.call(STAGE, tokens["reviewer"], id=rid, v=1, s="PRE_NOTICE", d="2026-09-02")),
         ]
         bad_enum = await api.call(STAGE, writer, id=rid, v=1, s="LUNCH", d="2026-09-02")
-        first = (await api.call(STAGE, writer, id=rid, v=1, s="PRE_NOTICE", d="2026-09-02", n="书面通知被审核人及单位"))["data"]["recordReviewStage"]
+        first = (await api.call(STAGE, writer, id=rid, v=1, s="PRE_NOTICE", d="2026-09-02", n="书面通知被审核人及单位"))["data"][
+            "recordReviewStage"
+        ]
         backwards = error_code(await api.call(STAGE, writer, id=rid, v=2, s="MOBILIZATION", d="2026-09-01"))
         problem = (await api.call(PROBLEM, writer, id=rid))["data"]["recordReviewProblem"]
         bad_problem = error_code(await api.call(PROBLEM, writer, id=rid, t="C99"))
@@ -231,33 +262,58 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         past_the_end = error_code(await api.call(STAGE, writer, id=rid, v=version, s="ACCEPTANCE", d="2026-10-30"))
         empty_conclusion = error_code(await api.call(CLOSE, writer, id=rid, v=version, c=" "))
         closed = (await api.call(CLOSE, writer, id=rid, v=version))["data"]["closeLeaderReview"]
-        after_close = [error_code(await api.call(STAGE, writer, id=rid, v=version + 1, s="ACCEPTANCE", d="2026-10-30")),
-                       error_code(await api.call(PROBLEM, writer, id=rid)),
-                       error_code(await api.call(CLOSE, writer, id=rid, v=version + 1))]
-        ledger = (await api.call('{ findings(tenantCode: "431321", filter: {roundId: "2"}) { items { code round { kind } ledger { state } } } }',
-                                 tokens["liaison"]))["data"]["findings"]["items"]
+        after_close = [
+            error_code(await api.call(STAGE, writer, id=rid, v=version + 1, s="ACCEPTANCE", d="2026-10-30")),
+            error_code(await api.call(PROBLEM, writer, id=rid)),
+            error_code(await api.call(CLOSE, writer, id=rid, v=version + 1)),
+        ]
+        ledger = (
+            await api.call(
+                '{ findings(tenantCode: "431321", filter: {roundId: "2"}) { items { code round { kind } ledger { state } } } }',
+                tokens["liaison"],
+            )
+        )["data"]["findings"]["items"]
         plan = (await api.call(PLAN, writer, y=2026))["data"]["reviewPlan"]
     assert refused_open == ["INVALID_ROUND", "INVALID_KIND", "INVALID_YEAR", "NOT_FOUND", "INVALID_YEAR"]
-    assert review == {"id": rid, "kind": TERM, "year": 2026, "state": "进行中", "nextStage": "审前告知", "version": 1,
-                      "leader": {"name": "张三"}}
+    assert review == {
+        "id": rid,
+        "kind": TERM,
+        "year": 2026,
+        "state": "进行中",
+        "nextStage": "审前告知",
+        "version": 1,
+        "leader": {"name": "张三"},
+    }
     assert duplicate == "DUPLICATE" and moved == "LEADER_UNDER_REVIEW"
     assert refused_stage == ["STAGE_OUT_OF_ORDER", "INVALID_DATE", "INVALID_TEXT", "STALE_VERSION", "FORBIDDEN"]
     assert "ReviewStageName" in bad_enum["errors"][0]["message"]
-    assert first == {"version": 2, "nextStage": "动员部署", "stages": [{"stage": "审前告知", "heldOn": "2026-09-02", "notes": "书面通知被审核人及单位"}]}
+    assert first == {
+        "version": 2,
+        "nextStage": "动员部署",
+        "stages": [{"stage": "审前告知", "heldOn": "2026-09-02", "notes": "书面通知被审核人及单位"}],
+    }
     assert backwards == "INVALID_DATE"
     assert (problem["unitId"], problem["roundId"], problem["ledger"]) == ("1", "2", {"state": "挂号"})
     assert bad_problem == "UNKNOWN_TAXONOMY_CODE" and incomplete == "STAGES_INCOMPLETE"
     assert [s["stage"] for s in last["stages"]] == list(STAGES) and last["nextStage"] is None and version == 12
     assert past_the_end == "STAGE_OUT_OF_ORDER" and empty_conclusion == "INVALID_TEXT"
     assert (closed["state"], closed["version"], closed["conclusion"], closed["problems"]) == (
-        "已完成", 13, "履职总体较好，发现问题 1 个，已督促整改。", [{"code": problem["code"], "state": "挂号"}])
+        "已完成",
+        13,
+        "履职总体较好，发现问题 1 个，已督促整改。",
+        [{"code": problem["code"], "state": "挂号"}],
+    )
     assert closed["closedAt"] is not None
     assert after_close == ["REVIEW_CLOSED"] * 3
     # the unit's liaison sees the finding in its ledger (not the review); the bank has its row, with no name in it
     assert ledger == [{"code": problem["code"], "round": {"kind": "三责联审"}, "ledger": {"state": "挂号"}}]
     async with runtime.engine.connect() as connection:
         bank = (await connection.execute(text("SELECT finding_code, round_kind, description FROM problem_bank.problem"))).all()
-        audit = (await connection.execute(text("SELECT action FROM t431321.audit_event WHERE entity = 'leader_review' ORDER BY seq"))).scalars().all()
+        audit = (
+            (await connection.execute(text("SELECT action FROM t431321.audit_event WHERE entity = 'leader_review' ORDER BY seq")))
+            .scalars()
+            .all()
+        )
     assert [tuple(b) for b in bank] == [(problem["code"], "三责联审", "超职数配备副局长 1 名")]
     assert audit == ["review.opened", "review.stage_recorded", "review.problem_recorded", *["review.stage_recorded"] * 10, "review.closed"]
     assert [(e["leader"]["name"], e["reviewId"], e["reviewState"]) for e in plan] == [("张三", rid, "已完成")]
@@ -312,12 +368,22 @@ async def test_who_may_read_and_write_reviews(reviews):
     runtime, tokens = reviews
     async with Api(runtime) as api:
         person = (await api.call(LEADER, tokens["admin"], i=leader("甲", "COUNTY", "2020-01-01")))["data"]["addLeader"]["id"]
-        writes = {who: error_code(await api.call(LEADER, tokens[who], i=leader("乙", "COUNTY", "2020-01-01")))
-                  for who in ("reviewer", "liaison", "auditor", "city_admin", "sibling")}
+        writes = {
+            who: error_code(await api.call(LEADER, tokens[who], i=leader("乙", "COUNTY", "2020-01-01")))
+            for who in ("reviewer", "liaison", "auditor", "city_admin", "sibling")
+        }
         reads = {who: error_code(await api.call(PLAN, tokens[who], y=2026)) for who in ("liaison", "auditor", "city_admin", "sibling")}
-        leaders = {who: error_code(await api.call('{ leaders(tenantCode: "431321") { id } }', tokens[who])) for who in ("liaison", "reviewer")}
+        leaders = {
+            who: error_code(await api.call('{ leaders(tenantCode: "431321") { id } }', tokens[who])) for who in ("liaison", "reviewer")
+        }
         opened = {who: error_code(await api.call(OPEN, tokens[who], l=person)) for who in ("city_admin", "reviewer")}
-    assert writes == {"reviewer": "FORBIDDEN", "liaison": "FORBIDDEN", "auditor": "FORBIDDEN", "city_admin": "FORBIDDEN", "sibling": "NOT_FOUND"}
+    assert writes == {
+        "reviewer": "FORBIDDEN",
+        "liaison": "FORBIDDEN",
+        "auditor": "FORBIDDEN",
+        "city_admin": "FORBIDDEN",
+        "sibling": "NOT_FOUND",
+    }
     assert reads == {"liaison": "FORBIDDEN", "auditor": None, "city_admin": None, "sibling": "NOT_FOUND"}
     assert leaders == {"liaison": "FORBIDDEN", "reviewer": None}
     assert opened == {"city_admin": "FORBIDDEN", "reviewer": "FORBIDDEN"}

@@ -16,9 +16,14 @@ SUBMIT = """mutation($r: ID!, $u: ID!, $t: String!) { submitSelfCheck(tenantCode
 
 def round_input(unit_ids, **change):
     return {
-        "kind": "巡察", "name": "七届县委第十二轮巡察", "startsOn": "2026-09-01", "endsOn": "2026-10-31",
-        "methods": ["常规检查", "实名制筛查"], "unitIds": unit_ids,
-        "team": [{"name": "李组长", "duty": "组长"}, {"name": "王组员", "duty": "组员"}], **change,
+        "kind": "巡察",
+        "name": "七届县委第十二轮巡察",
+        "startsOn": "2026-09-01",
+        "endsOn": "2026-10-31",
+        "methods": ["常规检查", "实名制筛查"],
+        "unitIds": unit_ids,
+        "team": [{"name": "李组长", "duty": "组长"}, {"name": "王组员", "duty": "组员"}],
+        **change,
     }
 
 
@@ -27,9 +32,9 @@ async def county(runtime):
     await create_all(runtime, "430000", "431300", "431321")
     async with runtime.engine.begin() as connection:
         for n, name in enumerate(["县财政局", "县教育局", "县卫健局"], start=1):
-            await connection.execute(text(
-                f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '{name}', '政府机关')"
-            ))
+            await connection.execute(
+                text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '{name}', '政府机关')")
+            )
     return await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
 
 

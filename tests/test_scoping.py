@@ -15,9 +15,7 @@ from tests.helpers import create_all
 
 async def add_units(engine, code: str, count: int) -> None:
     async with tenant_session(engine, code) as session, session.begin():
-        session.add_all(
-            InspectedUnit(credit_code=f"{code}{i:04d}", name=f"{code} 单位 {i}", unit_type="政府机关") for i in range(count)
-        )
+        session.add_all(InspectedUnit(credit_code=f"{code}{i:04d}", name=f"{code} 单位 {i}", unit_type="政府机关") for i in range(count))
 
 
 async def test_concurrent_requests_to_sibling_and_parent_tenants_on_one_connection_stay_apart(runtime):

@@ -25,8 +25,13 @@ async def receive(socket) -> dict:
 async def test_a_subscribed_user_is_pushed_its_new_notification(office):  # noqa: F811
     runtime, tokens = office
     namespace = f"xuncha-ws-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url,
-           "XUNCHA_QUEUE_NAME": namespace, "XUNCHA_REDIS_PREFIX": namespace}
+    env = {
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_QUEUE_NAME": namespace,
+        "XUNCHA_REDIS_PREFIX": namespace,
+    }
     async with serving(["-m", "backend", "serve", "--worker"], env) as url:
         endpoint = url.replace("http://", "ws://") + "/graphql"
         async with websockets.connect(endpoint, subprotocols=["graphql-transport-ws"]) as anonymous:
@@ -35,7 +40,9 @@ async def test_a_subscribed_user_is_pushed_its_new_notification(office):  # noqa
             await anonymous.send(orjson.dumps(SUBSCRIBE).decode())
             refused = await receive(anonymous)
         async with websockets.connect(endpoint, subprotocols=["graphql-transport-ws"]) as liaison:
-            await liaison.send(orjson.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {tokens['liaison']}"}}).decode())
+            await liaison.send(
+                orjson.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {tokens['liaison']}"}}).decode()
+            )
             assert (await receive(liaison))["type"] == "connection_ack"
             await liaison.send(orjson.dumps(SUBSCRIBE).decode())
             await asyncio.sleep(1)  # the subscription reaches Redis
@@ -44,5 +51,12 @@ async def test_a_subscribed_user_is_pushed_its_new_notification(office):  # noqa
             assert "errors" not in logged.json()
             pushed = await receive(liaison)
     assert refused["type"] == "next" and refused["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert pushed == {"id": "1", "type": "next", "payload": {"data": {"notificationAdded": {
-        "eventType": "finding.logged", "title": "问题 WT000001 已登记，请按期整改", "tenantCode": "431321"}}}}
+    assert pushed == {
+        "id": "1",
+        "type": "next",
+        "payload": {
+            "data": {
+                "notificationAdded": {"eventType": "finding.logged", "title": "问题 WT000001 已登记，请按期整改", "tenantCode": "431321"}
+            }
+        },
+    }

@@ -27,8 +27,11 @@ async def log(api: Api, token: str, code: str, deadline: str) -> str:
 async def close(api: Api, tokens: dict, finding: str) -> None:
     for mutation, who, version in (("reportProgress", "liaison", 1), ("requestCloseOut", "liaison", 2), ("closeOut", "reviewer", 3)):
         note = 'reason: "x"' if mutation == "sendBack" else 'note: "已整改"'
-        result = await api.call(f'mutation($f: ID!) {{ {mutation}(tenantCode: "431321", findingId: $f, version: {version}, {note}) {{ id }} }}',
-                                tokens[who], f=finding)
+        result = await api.call(
+            f'mutation($f: ID!) {{ {mutation}(tenantCode: "431321", findingId: $f, version: {version}, {note}) {{ id }} }}',
+            tokens[who],
+            f=finding,
+        )
         assert "errors" not in result, result
 
 
@@ -36,15 +39,20 @@ async def test_the_calendar_is_kept_by_the_platform_administrator(office):  # no
     runtime, tokens = office
     root = await token_for(runtime, await add_user(runtime, "root", superuser=True))
     async with Api(runtime) as api:
-        refusals = [error_code(await api.call(CALENDAR, tokens["admin"], h=["2026-10-01"], w=[])),
-                    error_code(await api.call(CALENDAR, root, h=["2025-10-01"], w=[])),
-                    error_code(await api.call(CALENDAR, root, h=["2026-10-10"], w=["2026-10-10"])),
-                    error_code(await api.call(CALENDAR, root, h=[], w=["2026-10-09"]))]
+        refusals = [
+            error_code(await api.call(CALENDAR, tokens["admin"], h=["2026-10-01"], w=[])),
+            error_code(await api.call(CALENDAR, root, h=["2025-10-01"], w=[])),
+            error_code(await api.call(CALENDAR, root, h=["2026-10-10"], w=["2026-10-10"])),
+            error_code(await api.call(CALENDAR, root, h=[], w=["2026-10-09"])),
+        ]
         kept = (await api.call(CALENDAR, root, h=["2026-10-01", "2026-10-02", "2026-11-04"], w=["2026-10-10"]))["data"]
         read = (await api.call("{ workingCalendar(year: 2026) { holidays makeUpWorkdays } }", tokens["liaison"]))["data"]
     assert refusals == ["FORBIDDEN", "INVALID_DATE", "INVALID_DATE", "INVALID_DATE"]
-    assert kept["setWorkingCalendar"] == read["workingCalendar"] == {
-        "holidays": ["2026-10-01", "2026-10-02", "2026-11-04"], "makeUpWorkdays": ["2026-10-10"]}
+    assert (
+        kept["setWorkingCalendar"]
+        == read["workingCalendar"]
+        == {"holidays": ["2026-10-01", "2026-10-02", "2026-11-04"], "makeUpWorkdays": ["2026-10-10"]}
+    )
     assert (await run_supervision(runtime, date(2026, 11, 4))).working_day is False  # a holiday
     assert (await run_supervision(runtime, date(2026, 11, 7))).working_day is False  # a Saturday
     assert (await run_supervision(runtime, date(2026, 10, 10))).working_day is True  # a make-up Saturday
@@ -58,12 +66,18 @@ async def test_reminders_go_once_per_deadline_and_never_for_closed_or_moved_entr
         await log(api, tokens["inspector"], "LATE", "2026-10-30")
         await close(api, tokens, await log(api, tokens["inspector"], "CLOSED", "2026-10-29"))
         moved = await log(api, tokens["inspector"], "MOVED", "2026-11-04")
-        await api.call('mutation($f: ID!) { setDeadline(tenantCode: "431321", findingId: $f, version: 1, deadline: "2026-12-31") { id } }',
-                       tokens["inspector"], f=moved)
+        await api.call(
+            'mutation($f: ID!) { setDeadline(tenantCode: "431321", findingId: $f, version: 1, deadline: "2026-12-31") { id } }',
+            tokens["inspector"],
+            f=moved,
+        )
         first = await run_supervision(runtime, MONDAY)
         again = [await run_supervision(runtime, MONDAY), await run_supervision(runtime, date(2026, 11, 3))]
-        await api.call('mutation($f: ID!) { setDeadline(tenantCode: "431321", findingId: $f, version: 1, deadline: "2026-11-06") { id } }',
-                       tokens["inspector"], f=near)
+        await api.call(
+            'mutation($f: ID!) { setDeadline(tenantCode: "431321", findingId: $f, version: 1, deadline: "2026-11-06") { id } }',
+            tokens["inspector"],
+            f=near,
+        )
         after_moving = await run_supervision(runtime, date(2026, 11, 3))
         await drain(runtime)
         liaison = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]["items"]
@@ -82,7 +96,9 @@ async def test_reminders_go_once_per_deadline_and_never_for_closed_or_moved_entr
 
 async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when_it_catches_up(office):  # noqa: F811
     runtime, tokens = office
-    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, escalate_to_parent_at=2, escalate_to_province_at=3))
+    runtime = dataclasses.replace(
+        runtime, settings=dataclasses.replace(runtime.settings, escalate_to_parent_at=2, escalate_to_province_at=3)
+    )
     tokens["province"] = await token_for(runtime, await add_user(runtime, "hunan.auditor", ("430000", "auditor", None)))
     escalations = """query($r: String!, $o: Boolean!) { escalations(regionCode: $r, openOnly: $o) {
         id tenantCode officeName rung escalatedTo overdueAtOpening closedAt closeNote actions { kind note actor } } }"""
@@ -99,20 +115,31 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
         city_view = await seen("city_admin", "431300")
         to_city, to_province = sorted(city_view, key=lambda e: e["rung"])
         views = [len(await seen("province", "430000")), len(await seen("inspector", "431321")), await seen("liaison", "431321")]
-        actions = [error_code(await api.call(act, tokens["city_admin"], e=to_city["id"])),
-                   error_code(await api.call(act, tokens["city_admin"], e=to_province["id"])),
-                   error_code(await api.call(act, tokens["inspector"], e=to_city["id"])),
-                   error_code(await api.call(act, tokens["province"], e=to_province["id"]))]
+        actions = [
+            error_code(await api.call(act, tokens["city_admin"], e=to_city["id"])),
+            error_code(await api.call(act, tokens["city_admin"], e=to_province["id"])),
+            error_code(await api.call(act, tokens["inspector"], e=to_city["id"])),
+            error_code(await api.call(act, tokens["province"], e=to_province["id"])),
+        ]
         await drain(runtime)
         city_inbox = (await api.call(INBOX, tokens["city_admin"]))["data"]["notifications"]["items"]
-        mute = error_code(await api.call('mutation { setNotificationPreference(eventType: "supervision.escalated", inApp: false, email: true) { inApp } }',
-                                         tokens["city_admin"]))
+        mute = error_code(
+            await api.call(
+                'mutation { setNotificationPreference(eventType: "supervision.escalated", inApp: false, email: true) { inApp } }',
+                tokens["city_admin"],
+            )
+        )
         for finding in late[:2]:
             await close(api, tokens, finding)
         released = await run_supervision(runtime, date(2026, 11, 3))
         history = await seen("city_admin", "431300", False)
     assert (opened.escalations_opened, reopened.escalations_opened) == (2, 0)
-    assert (to_city["escalatedTo"], to_province["escalatedTo"], to_city["officeName"], to_city["overdueAtOpening"]) == ("431300", "430000", "双峰县", 3)
+    assert (to_city["escalatedTo"], to_province["escalatedTo"], to_city["officeName"], to_city["overdueAtOpening"]) == (
+        "431300",
+        "430000",
+        "双峰县",
+        3,
+    )
     assert views == [2, 2, "FORBIDDEN"]
     assert actions == [None, "NOT_FOUND", "NOT_FOUND", "FORBIDDEN"]
     assert [(i["eventType"], i["title"]) for i in city_inbox] == [("supervision.escalated", "督办：双峰县逾期问题 3 个")]

@@ -28,12 +28,24 @@ async def test_the_national_edition_is_a_three_level_tree_with_legal_bases(runti
         assert category["level"] == "category" and category["legalBasis"]
         for kind in category["children"]:
             assert kind["level"] == "kind" and kind["code"].startswith(category["code"] + ".") and kind["children"]
-            assert all(m["level"] == "manifestation" and m["code"].startswith(kind["code"] + ".") and m["legalBasis"]
-                       for m in kind["children"])
+            assert all(
+                m["level"] == "manifestation" and m["code"].startswith(kind["code"] + ".") and m["legalBasis"] for m in kind["children"]
+            )
     names = {node["name"] for node in kinds}
-    assert {"擅自设立机构", "超限额设置内设机构", "挂牌机构实体化", "超编进人", "超职数配备干部", "超规格配备", "在编不在岗",
-            "长期借调抽调", "条条干预", "实名制信息不准确或未及时更新", "违反“三定”规定调整职责",
-            "机构编制事项未按程序动议论证报批"} <= names
+    assert {
+        "擅自设立机构",
+        "超限额设置内设机构",
+        "挂牌机构实体化",
+        "超编进人",
+        "超职数配备干部",
+        "超规格配备",
+        "在编不在岗",
+        "长期借调抽调",
+        "条条干预",
+        "实名制信息不准确或未及时更新",
+        "违反“三定”规定调整职责",
+        "机构编制事项未按程序动议论证报批",
+    } <= names
     assert error_code(anonymous) == "UNAUTHENTICATED"
 
 
@@ -65,8 +77,13 @@ async def taxonomy_nodes(runtime) -> int:
 async def offices(runtime):
     await create_all(runtime, "430000", "431300", "431321", "440000")
     await seed_round(runtime, "431321", "440000")
-    people = {"hunan": ("430000", "admin"), "hunan_inspector": ("430000", "inspector"), "loudi": ("431300", "admin"),
-              "county": ("431321", "inspector"), "guangdong": ("440000", "admin")}
+    people = {
+        "hunan": ("430000", "admin"),
+        "hunan_inspector": ("430000", "inspector"),
+        "loudi": ("431300", "admin"),
+        "county": ("431321", "inspector"),
+        "guangdong": ("440000", "admin"),
+    }
     return {who: await token_for(runtime, await add_user(runtime, f"tx.{who}", (code, role, None))) for who, (code, role) in people.items()}
 
 
@@ -79,13 +96,21 @@ async def test_a_province_adds_manifestations_its_subtree_alone_sees_and_uses(ru
     tokens = offices
     before = await taxonomy_nodes(runtime)
     async with Api(runtime) as api:
+
         async def add(who: str, province: str = "430000", kind: str = "C03.K01", name: str = "编外人员长期顶岗"):
             result = await api.call(ADD, tokens[who], p=province, k=kind, n=name)
             return error_code(result) or result["data"]["addManifestation"]
 
-        refusals = [await add("hunan_inspector"), await add("loudi", "431300"), await add("guangdong"), await add("county"),
-                    await add("hunan", kind="C03"), await add("hunan", kind="C99.K01"), await add("hunan", name=" "),
-                    await add("hunan", name="实有人数超过核定编制数")]
+        refusals = [
+            await add("hunan_inspector"),
+            await add("loudi", "431300"),
+            await add("guangdong"),
+            await add("county"),
+            await add("hunan", kind="C03"),
+            await add("hunan", kind="C99.K01"),
+            await add("hunan", name=" "),
+            await add("hunan", name="实有人数超过核定编制数"),
+        ]
         assert await taxonomy_nodes(runtime) == before
         first, second = await add("hunan"), await add("hunan", name="临时机构变相占用编制")
         duplicate = await add("hunan")
@@ -99,8 +124,16 @@ async def test_a_province_adds_manifestations_its_subtree_alone_sees_and_uses(ru
         seen = {who: provincial(await api.call(tree, tokens[who])) for who in ("county", "guangdong")}
         used = (await api.call(log_in("431321"), tokens["county"], t="C03.K01.P4301"))["data"]["logFinding"]
         elsewhere = error_code(await api.call(log_in("440000"), tokens["guangdong"], t="C03.K01.P4301"))
-    assert refusals == ["FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "UNKNOWN_TAXONOMY_CODE", "UNKNOWN_TAXONOMY_CODE",
-                        "INVALID_NAME", "DUPLICATE"]
+    assert refusals == [
+        "FORBIDDEN",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "NOT_FOUND",
+        "UNKNOWN_TAXONOMY_CODE",
+        "UNKNOWN_TAXONOMY_CODE",
+        "INVALID_NAME",
+        "DUPLICATE",
+    ]
     assert first == {"code": "C03.K01.P4301", "level": "manifestation", "name": "编外人员长期顶岗", "provinceCode": "430000"}
     assert second["code"] == "C03.K01.P4302" and duplicate == "DUPLICATE"
     assert guangdong_own["code"] == "C03.K01.P4401"  # the same name is another province's own matter
@@ -125,18 +158,27 @@ async def test_a_new_edition_maps_old_codes_and_findings_keep_the_edition_they_w
     async with Api(runtime) as api:
         finding_id = (await api.call(log_in("431321"), offices["county"], t="C03.K01.M01"))["data"]["logFinding"]["id"]
     async with runtime.engine.begin() as connection:  # what an edition's migration does
-        await connection.execute(text("INSERT INTO problem_bank.taxonomy_version (version, published_at) VALUES ('2027.1', now() + interval '1 second')"))
-        await connection.execute(text(
-            "INSERT INTO problem_bank.taxonomy_node (version, code, level, parent_code, name, legal_basis, province_code)"
-            " SELECT '2027.1', CASE code WHEN 'C03.K01.M01' THEN 'C03.K01.M03' ELSE code END, level, parent_code,"
-            " CASE code WHEN 'C03.K01.M01' THEN '实有人数超过核定编制数（含编外顶岗）' ELSE name END, legal_basis, province_code"
-            " FROM problem_bank.taxonomy_node WHERE version = '2026.1' ORDER BY length(code)"))
-        await connection.execute(text("INSERT INTO problem_bank.taxonomy_mapping VALUES ('2026.1', 'C03.K01.M01', '2027.1', 'C03.K01.M03')"))
+        await connection.execute(
+            text("INSERT INTO problem_bank.taxonomy_version (version, published_at) VALUES ('2027.1', now() + interval '1 second')")
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO problem_bank.taxonomy_node (version, code, level, parent_code, name, legal_basis, province_code)"
+                " SELECT '2027.1', CASE code WHEN 'C03.K01.M01' THEN 'C03.K01.M03' ELSE code END, level, parent_code,"
+                " CASE code WHEN 'C03.K01.M01' THEN '实有人数超过核定编制数（含编外顶岗）' ELSE name END, legal_basis, province_code"
+                " FROM problem_bank.taxonomy_node WHERE version = '2026.1' ORDER BY length(code)"
+            )
+        )
+        await connection.execute(
+            text("INSERT INTO problem_bank.taxonomy_mapping VALUES ('2026.1', 'C03.K01.M01', '2027.1', 'C03.K01.M03')")
+        )
         assert await remap_to_current(connection) == 1
     runtime.taxonomy_cache.forget()
     async with Api(runtime) as api:
-        found = await api.call('{ problems(regionCode: "431321", filter: {taxonomyCode: "C03.K01.M03"}) { items { findingId taxonomyName } } }',
-                               offices["county"])
+        found = await api.call(
+            '{ problems(regionCode: "431321", filter: {taxonomyCode: "C03.K01.M03"}) { items { findingId taxonomyName } } }',
+            offices["county"],
+        )
         newer = (await api.call(log_in("431321"), offices["county"], t="C03.K01.M03"))["data"]["logFinding"]["id"]
         retired = error_code(await api.call(log_in("431321"), offices["county"], t="C03.K01.M01"))
     assert found["data"]["problems"]["items"] == [{"findingId": finding_id, "taxonomyName": "实有人数超过核定编制数（含编外顶岗）"}]

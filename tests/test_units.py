@@ -37,7 +37,10 @@ async def county(runtime):
 
 async def unit_rows(runtime) -> list:
     async with runtime.engine.connect() as connection:
-        return [tuple(row) for row in await connection.execute(text("SELECT id, credit_code, name, version FROM t431321.inspected_unit ORDER BY id"))]
+        return [
+            tuple(row)
+            for row in await connection.execute(text("SELECT id, credit_code, name, version FROM t431321.inspected_unit ORDER BY id"))
+        ]
 
 
 async def test_register_read_and_update_a_unit_with_its_staffing(runtime, county):
@@ -51,7 +54,9 @@ async def test_register_read_and_update_a_unit_with_its_staffing(runtime, county
         listed = await api.call(UNITS, county, c="431321")
         assert listed["data"]["units"] == [{"id": created["id"], "name": "双峰县财政局（国资）"}]
     async with runtime.engine.connect() as connection:
-        audit = (await connection.execute(text("SELECT actor, action, before->>'name', after->>'name' FROM t431321.audit_event ORDER BY seq"))).all()
+        audit = (
+            await connection.execute(text("SELECT actor, action, before->>'name', after->>'name' FROM t431321.audit_event ORDER BY seq"))
+        ).all()
     assert [tuple(row) for row in audit] == [
         ("sf.inspector", "unit.created", None, "双峰县财政局"),
         ("sf.inspector", "unit.updated", "双峰县财政局", "双峰县财政局（国资）"),
@@ -86,7 +91,9 @@ async def test_bad_unit_data_gets_a_field_error_and_changes_nothing(runtime, cou
 async def test_a_stale_version_or_a_taken_code_is_refused_and_changes_nothing(runtime, county):
     async with Api(runtime) as api:
         first = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]
-        other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y", "name": "县教育局"}))["data"]["createUnit"]
+        other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y", "name": "县教育局"}))["data"][
+            "createUnit"
+        ]
         await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={**FINANCE, "name": "改名一次"})
         before = await unit_rows(runtime)
         stale = await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={**FINANCE, "name": "改名两次"})
@@ -112,5 +119,7 @@ async def test_a_liaison_sees_only_its_own_unit(runtime, county):
         other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y"}))["data"]["createUnit"]["id"]
         liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", int(finance))))
         assert (await api.call(UNITS, liaison, c="431321"))["data"]["units"] == [{"id": finance, "name": "双峰县财政局"}]
-        assert error_code(await api.call('query($id: ID!) { unit(tenantCode: "431321", id: $id) { name } }', liaison, id=other)) == "NOT_FOUND"
+        assert (
+            error_code(await api.call('query($id: ID!) { unit(tenantCode: "431321", id: $id) { name } }', liaison, id=other)) == "NOT_FOUND"
+        )
         assert error_code(await api.call(CREATE, liaison, c="431321", i={**FINANCE, "creditCode": "11431321MB0000000Z"})) == "FORBIDDEN"

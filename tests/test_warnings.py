@@ -41,12 +41,22 @@ DEFAULT = RULES["over_staffing"].default
 
 
 def facts(**changes) -> UnitFacts:
-    base = UnitFacts(approved_staffing={"行政编制": 10}, actual_staffing={"行政编制": 10}, leadership_posts={"正科级": 1},
-                     actual_posts={"正科级": 1}, internal_bodies=8, actual_as_of=TODAY, off_post=0, secondments=(), today=TODAY)
+    base = UnitFacts(
+        approved_staffing={"行政编制": 10},
+        actual_staffing={"行政编制": 10},
+        leadership_posts={"正科级": 1},
+        actual_posts={"正科级": 1},
+        internal_bodies=8,
+        actual_as_of=TODAY,
+        off_post=0,
+        secondments=(),
+        today=TODAY,
+    )
     return dataclasses.replace(base, **changes)
 
 
 # ---- the rules, one by one -------------------------------------------------------------
+
 
 def test_at_the_limit_is_满编_and_one_over_is_超编_with_the_level_of_the_threshold():
     assert at_limit(facts(), RULES["at_limit"].default) == [Breach("行政编制", 10, 10)]
@@ -98,8 +108,16 @@ async def test_every_rule_that_is_a_violation_maps_to_a_national_manifestation(r
 UNITS = [
     # credit code, name, approved, actual, posts, actual posts, bodies, as of
     ("UNIT00000001", "财政局", {"行政编制": 10}, {"行政编制": 12}, {"正科级": 1}, {"正科级": 1}, 3, "2026-11-01"),
-    ("UNIT00000002", "教育局", {"行政编制": 5, "事业编制": 3}, {"行政编制": 5, "事业编制": 1}, {"副科级": 2}, {"副科级": 3}, 3,
-     "2026-11-01"),
+    (
+        "UNIT00000002",
+        "教育局",
+        {"行政编制": 5, "事业编制": 3},
+        {"行政编制": 5, "事业编制": 1},
+        {"副科级": 2},
+        {"副科级": 3},
+        3,
+        "2026-11-01",
+    ),
     ("UNIT00000003", "统计局", {"行政编制": 6}, {"行政编制": 4}, {}, {}, 2, "2026-11-01"),
 ]
 
@@ -111,38 +129,63 @@ async def office(runtime, tmp_path):
     async with runtime.engine.begin() as connection:
         for code in ("431321", "440000"):
             for credit, name, approved, actual, posts, actual_posts, bodies, as_of in UNITS:
-                await connection.execute(text(
-                    f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type, approved_staffing, actual_staffing,"
-                    " leadership_posts, actual_posts, internal_bodies, actual_as_of)"
-                    " VALUES (:c, :n, '政府机关', :a, :r, :p, :q, :b, :d)"),
-                    {"c": credit, "n": name, "a": json.dumps(approved), "r": json.dumps(actual), "p": json.dumps(posts),
-                     "q": json.dumps(actual_posts), "b": json.dumps([f"股室{i}" for i in range(bodies)]),
-                     "d": date.fromisoformat(as_of)})
-            await connection.execute(text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')"))
+                await connection.execute(
+                    text(
+                        f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type, approved_staffing, actual_staffing,"
+                        " leadership_posts, actual_posts, internal_bodies, actual_as_of)"
+                        " VALUES (:c, :n, '政府机关', :a, :r, :p, :q, :b, :d)"
+                    ),
+                    {
+                        "c": credit,
+                        "n": name,
+                        "a": json.dumps(approved),
+                        "r": json.dumps(actual),
+                        "p": json.dumps(posts),
+                        "q": json.dumps(actual_posts),
+                        "b": json.dumps([f"股室{i}" for i in range(bodies)]),
+                        "d": date.fromisoformat(as_of),
+                    },
+                )
+            await connection.execute(
+                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')")
+            )
             await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1), (1, 2)"))  # not 统计局
-    grants = {"inspector": ("431321", "inspector", None), "liaison": ("431321", "liaison", 1), "sibling": ("431322", "admin", None),
-              "province": ("430000", "admin", None), "county_admin": ("431321", "admin", None), "city": ("431300", "admin", None)}
+    grants = {
+        "inspector": ("431321", "inspector", None),
+        "liaison": ("431321", "liaison", 1),
+        "sibling": ("431322", "admin", None),
+        "province": ("430000", "admin", None),
+        "county_admin": ("431321", "admin", None),
+        "city": ("431300", "admin", None),
+    }
     tokens = {name: await token_for(runtime, await add_user(runtime, f"w.{name}", grant)) for name, grant in grants.items()}
     return runtime, tokens
 
 
 async def open_warnings(runtime, code: str = "431321") -> dict[tuple[int, str, str], tuple]:
     async with runtime.engine.connect() as connection:
-        rows = await connection.execute(text(
-            f"SELECT id, unit_id, rule, subject_key, level, measured, allowed, version FROM t{code}.staffing_warning WHERE closed_at IS NULL"))
+        rows = await connection.execute(
+            text(
+                f"SELECT id, unit_id, rule, subject_key, level, measured, allowed, version FROM t{code}.staffing_warning WHERE closed_at IS NULL"
+            )
+        )
         return {(r.unit_id, r.rule, r.subject_key): (r.id, r.level, r.measured, r.allowed, r.version) for r in rows}
 
 
 async def outbox(runtime, event_type: str = "warnings.raised") -> list[dict]:
     async with runtime.engine.connect() as connection:
-        return list((await connection.execute(text(
-            "SELECT payload FROM notify.outbox WHERE event_type = :t ORDER BY id"), {"t": event_type})).scalars())
+        return list(
+            (
+                await connection.execute(text("SELECT payload FROM notify.outbox WHERE event_type = :t ORDER BY id"), {"t": event_type})
+            ).scalars()
+        )
 
 
 async def set_actual(runtime, unit_id: int, actual: dict) -> None:
     async with runtime.engine.begin() as connection:
-        await connection.execute(text("UPDATE t431321.inspected_unit SET actual_staffing = :a WHERE id = :u"),
-                                 {"a": json.dumps(actual), "u": unit_id})
+        await connection.execute(
+            text("UPDATE t431321.inspected_unit SET actual_staffing = :a WHERE id = :u"), {"a": json.dumps(actual), "u": unit_id}
+        )
 
 
 async def test_the_engine_raises_once_updates_levels_and_closes_what_went_away(office):
@@ -174,10 +217,12 @@ async def test_the_engine_raises_once_updates_levels_and_closes_what_went_away(o
     cleared = await evaluate_tenant(runtime.engine, "431321", TODAY)
     assert cleared.closed == 1 and (1, "over_staffing", "行政编制") not in await open_warnings(runtime)
     async with runtime.engine.connect() as connection:
-        note = (await connection.execute(text(
-            "SELECT close_note FROM t431321.staffing_warning WHERE id = :i"), {"i": warning_id})).scalar_one()
-        audited = (await connection.execute(text(
-            "SELECT count(*) FROM t431321.audit_event WHERE action = 'warnings.evaluated'"))).scalar_one()
+        note = (
+            await connection.execute(text("SELECT close_note FROM t431321.staffing_warning WHERE id = :i"), {"i": warning_id})
+        ).scalar_one()
+        audited = (
+            await connection.execute(text("SELECT count(*) FROM t431321.audit_event WHERE action = 'warnings.evaluated'"))
+        ).scalar_one()
     assert "已不存在“超编”情形" in note and audited == 3  # the runs that changed something
 
     await set_actual(runtime, 1, {"行政编制": 11})  # over again: a new warning, the closed one stays closed
@@ -208,11 +253,23 @@ async def test_a_province_sets_its_thresholds_and_its_counties_inherit_them(offi
             assert error_code(result) == code, (province, rule, result)
         set_ = await api.call(SET_THRESHOLD, tokens["province"], p="430000", r="OVER_STAFFING", y=1, x=2, n=None)
         assert set_["data"]["setWarningThreshold"] == {
-            "rule": "OVER_STAFFING", "parameter": None, "yellowAt": 1, "redAt": 2, "provinceCode": "430000", "setByProvince": True}
+            "rule": "OVER_STAFFING",
+            "parameter": None,
+            "yellowAt": 1,
+            "redAt": 2,
+            "provinceCode": "430000",
+            "setByProvince": True,
+        }
         inherited = (await api.call(THRESHOLDS, tokens["inspector"], c="431321"))["data"]["warningThresholds"]
         assert next(t for t in inherited if t["rule"] == "OVER_STAFFING")["yellowAt"] == 1
         assert next(t for t in inherited if t["rule"] == "LONG_SECONDMENT") == {
-            "rule": "LONG_SECONDMENT", "parameter": 365, "yellowAt": 2, "redAt": 5, "provinceCode": "430000", "setByProvince": False}
+            "rule": "LONG_SECONDMENT",
+            "parameter": 365,
+            "yellowAt": 2,
+            "redAt": 5,
+            "provinceCode": "430000",
+            "setByProvince": False,
+        }
         assert error_code(await api.call(THRESHOLDS, tokens["sibling"], c="431321")) == "NOT_FOUND"
 
     await evaluate_tenant(runtime.engine, "431321", TODAY)
@@ -220,8 +277,9 @@ async def test_a_province_sets_its_thresholds_and_its_counties_inherit_them(offi
     assert (await open_warnings(runtime, "431321"))[(1, "over_staffing", "行政编制")][1] == "red"  # 湖南: red from 2 over
     assert (await open_warnings(runtime, "440000"))[(1, "over_staffing", "行政编制")][1] == "yellow"  # 广东: national default
     async with runtime.engine.connect() as connection:
-        audit = (await connection.execute(text(
-            "SELECT before, after FROM t430000.audit_event WHERE action = 'warning_threshold.set'"))).one()
+        audit = (
+            await connection.execute(text("SELECT before, after FROM t430000.audit_event WHERE action = 'warning_threshold.set'"))
+        ).one()
     assert audit.before["set_by_province"] is False and audit.after == {"parameter": None, "yellow_at": 1, "red_at": 2}
 
 
@@ -248,16 +306,16 @@ def workbook(rows: list[list], headers: list[str] | None = None) -> bytes:
 
 
 async def upload(api: Api, token: str, content: bytes) -> str:
-    response = await api.client.post("/evidence/431321", params={"name": "实名制.xlsx"}, content=content,
-                                     headers={"Authorization": f"Bearer {token}"})
+    response = await api.client.post(
+        "/evidence/431321", params={"name": "实名制.xlsx"}, content=content, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201, response.text
     return response.json()["sha256"]
 
 
 async def staff_rows(runtime) -> list[tuple]:
     async with runtime.engine.connect() as connection:
-        return [tuple(row) for row in await connection.execute(text(
-            "SELECT * FROM t431321.staff_record ORDER BY id"))]
+        return [tuple(row) for row in await connection.execute(text("SELECT * FROM t431321.staff_record ORDER BY id"))]
 
 
 def test_the_shipped_staff_template_has_the_columns_and_a_valid_example():
@@ -268,20 +326,26 @@ def test_the_shipped_staff_template_has_the_columns_and_a_valid_example():
 
 async def test_the_import_reports_bad_rows_writes_all_or_nothing_and_again_changes_nothing(office):
     runtime, tokens = office
-    bad = [*STAFF,
-           ["NOSUCHUNIT", "钱七", "431321199001011239", "行政编制", "是", "否", None, None],
-           ["UNIT00000001", "孙八", "431321199001011234", "行政编制", "是", "否", None, None],  # wrong check digit
-           ["UNIT00000001", "周九", "431321198506120022", "行政编制", "是", "否", None, None],  # the same person as row 3
-           ["UNIT00000001", "吴十", "431321199203150042", "临时编制", "是", "否", None, None],
-           ["UNIT00000001", "郑一", "431321198808080062", "行政编制", "也许", "否", None, None],
-           ["UNIT00000001", "冯二", "431321199505050012", "行政编制", "是", "是", None, None]]  # seconded without a start
+    bad = [
+        *STAFF,
+        ["NOSUCHUNIT", "钱七", "431321199001011239", "行政编制", "是", "否", None, None],
+        ["UNIT00000001", "孙八", "431321199001011234", "行政编制", "是", "否", None, None],  # wrong check digit
+        ["UNIT00000001", "周九", "431321198506120022", "行政编制", "是", "否", None, None],  # the same person as row 3
+        ["UNIT00000001", "吴十", "431321199203150042", "临时编制", "是", "否", None, None],
+        ["UNIT00000001", "郑一", "431321198808080062", "行政编制", "也许", "否", None, None],
+        ["UNIT00000001", "冯二", "431321199505050012", "行政编制", "是", "是", None, None],
+    ]  # seconded without a start
     async with Api(runtime) as api:
         bad_sha = await upload(api, tokens["inspector"], workbook(bad))
         for dry_run in (True, False):
             report = (await api.call(IMPORT, tokens["inspector"], s=bad_sha, d=dry_run))["data"]["importStaffRecords"]
             assert [(e["line"], e["field"], e["code"]) for e in report["errors"]] == [
-                (6, "unitCode", "NOT_FOUND"), (7, "idNumber", "INVALID_ID_NUMBER"), (8, "idNumber", "DUPLICATE"),
-                (9, "category", "INVALID_CATEGORY"), (10, "onPost", "INVALID_FLAG"), (11, "secondedFrom", "INVALID_DATE"),
+                (6, "unitCode", "NOT_FOUND"),
+                (7, "idNumber", "INVALID_ID_NUMBER"),
+                (8, "idNumber", "DUPLICATE"),
+                (9, "category", "INVALID_CATEGORY"),
+                (10, "onPost", "INVALID_FLAG"),
+                (11, "secondedFrom", "INVALID_DATE"),
             ]
         assert await staff_rows(runtime) == []
 
@@ -297,12 +361,16 @@ async def test_the_import_reports_bad_rows_writes_all_or_nothing_and_again_chang
 
         moved = [row[:] for row in STAFF]
         moved[1][4] = "是"  # 李四 is back at the post
-        changed = (await api.call(IMPORT, tokens["inspector"], s=await upload(api, tokens["inspector"], workbook(moved)),
-                                  d=False))["data"]["importStaffRecords"]
+        changed = (await api.call(IMPORT, tokens["inspector"], s=await upload(api, tokens["inspector"], workbook(moved)), d=False))["data"][
+            "importStaffRecords"
+        ]
         assert (changed["created"], changed["updated"], changed["unchanged"]) == (0, 1, 3)
 
-        for content, code in ((b"PK\x03\x04" + b"\x00" * 100, "MALFORMED_FILE"),
-                              (workbook(STAFF, headers=["姓名", "身份证号"]), "MALFORMED_FILE"), (workbook([]), "EMPTY_FILE")):
+        for content, code in (
+            (b"PK\x03\x04" + b"\x00" * 100, "MALFORMED_FILE"),
+            (workbook(STAFF, headers=["姓名", "身份证号"]), "MALFORMED_FILE"),
+            (workbook([]), "EMPTY_FILE"),
+        ):
             sha = await upload(api, tokens["inspector"], content)
             assert error_code(await api.call(IMPORT, tokens["inspector"], s=sha, d=False)) == code
         assert error_code(await api.call(IMPORT, tokens["liaison"], s=good_sha, d=False)) == "FORBIDDEN"
@@ -354,7 +422,11 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
         converted = await api.call(CONVERT, tokens["inspector"], c="431321", i=str(over), v=1, r="1")
         finding = converted["data"]["convertWarningToFinding"]
         assert (finding["taxonomyCode"], finding["severity"], finding["evidenceSources"], finding["ledger"]["state"]) == (
-            "C03.K01.M01", "较重", ["实名制数据"], "挂号")
+            "C03.K01.M01",
+            "较重",
+            ["实名制数据"],
+            "挂号",
+        )
         assert finding["description"].startswith("财政局超编：行政编制核定编制 10，实有 12，超出 2")
         assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(over), v=2, r="1")) == "ALREADY_CONVERTED"
 
@@ -367,10 +439,15 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
         assert {w["unitName"] for w in mine} == {"财政局"}
         assert error_code(await api.call(WARNINGS, tokens["sibling"], c="431321")) == "NOT_FOUND"
     async with runtime.engine.connect() as connection:
-        banked = (await connection.execute(text(
-            "SELECT tenant_code, taxonomy_code, unit_name FROM problem_bank.problem WHERE finding_id = :f"), {"f": int(finding["id"])})).one()
-        audited = (await connection.execute(text(
-            "SELECT count(*) FROM t431321.audit_event WHERE action = 'warning.converted'"))).scalar_one()
+        banked = (
+            await connection.execute(
+                text("SELECT tenant_code, taxonomy_code, unit_name FROM problem_bank.problem WHERE finding_id = :f"),
+                {"f": int(finding["id"])},
+            )
+        ).one()
+        audited = (
+            await connection.execute(text("SELECT count(*) FROM t431321.audit_event WHERE action = 'warning.converted'"))
+        ).scalar_one()
     assert tuple(banked) == ("431321", "C03.K01.M01", "财政局") and audited == 1
 
     async with runtime.engine.begin() as connection:  # 教育局 is back within its posts, 财政局 within its staffing
@@ -380,7 +457,7 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
     posts = warnings[(2, "over_posts", "副科级")][0]
     async with Api(runtime) as api:
         assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(posts), v=2, r="1")) == "WARNING_CLOSED"
-        listed = (await api.call('{ findings(tenantCode: "431321") { items { ledger { state } } } }', tokens["inspector"]))
+        listed = await api.call('{ findings(tenantCode: "431321") { items { ledger { state } } } }', tokens["inspector"])
     assert listed["data"]["findings"]["items"] == [{"ledger": {"state": "挂号"}}]  # the finding follows its own ledger
 
 
@@ -402,6 +479,7 @@ async def test_a_unit_shows_its_open_warnings_in_the_same_few_statements_for_any
 
 # ---- the nightly job and the command ---------------------------------------------------
 
+
 async def test_the_nightly_job_evaluates_every_tenant_once_a_day(office):
     runtime, tokens = office
     ctx = {"runtime": runtime, "redis": runtime.redis}
@@ -417,15 +495,20 @@ async def test_the_nightly_job_evaluates_every_tenant_once_a_day(office):
     async with Api(runtime) as api:
         inbox = (await api.call("{ notifications { items { title body } } }", tokens["inspector"]))["data"]["notifications"]
         liaison = (await api.call("{ notifications { items { title } } }", tokens["liaison"]))["data"]["notifications"]
-    assert inbox["items"] == [{"title": "新增或升级编制预警 3 条：红色 0、黄色 2、蓝色 1",
-                               "body": "超编 1 条、满编 1 条、超职数配备干部 1 条。涉及：财政局、教育局"}]
+    assert inbox["items"] == [
+        {
+            "title": "新增或升级编制预警 3 条：红色 0、黄色 2、蓝色 1",
+            "body": "超编 1 条、满编 1 条、超职数配备干部 1 条。涉及：财政局、教育局",
+        }
+    ]
     assert liaison["items"] == []  # the office's staff are told, not the units
     # the night's warning, turned into a finding, is in the province's problem bank
     async with Api(runtime) as api:
         converted = await api.call(CONVERT, tokens["inspector"], c="431321", i=str(warning_id), v=1, r="1")
         finding_id = converted["data"]["convertWarningToFinding"]["id"]
-        bank = await api.call('{ problems(regionCode: "430000", text: "超编") { items { findingId unitName taxonomyCode } } }',
-                              tokens["province"])
+        bank = await api.call(
+            '{ problems(regionCode: "430000", text: "超编") { items { findingId unitName taxonomyCode } } }', tokens["province"]
+        )
     assert bank["data"]["problems"]["items"] == [{"findingId": finding_id, "unitName": "财政局", "taxonomyCode": "C03.K01.M01"}]
 
 

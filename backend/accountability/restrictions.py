@@ -36,10 +36,22 @@ class UnitRestriction:
     @classmethod
     def from_row(cls, r) -> UnitRestriction:
         return cls(
-            id=strawberry.ID(str(r.id)), kind=r.kind, tenant_code=r.tenant_code, unit_id=strawberry.ID(str(r.unit_id)),
-            unit_name=r.unit_name, credit_code=r.credit_code, imposed_by_code=r.imposed_by_code, case_id=strawberry.ID(str(r.case_id)),
-            starts_on=r.starts_on, lift_conditions=r.lift_conditions, imposed_by=r.imposed_by, imposed_at=r.imposed_at,
-            active=r.lifted_at is None, lifted_at=r.lifted_at, lifted_by=r.lifted_by, lift_note=r.lift_note,
+            id=strawberry.ID(str(r.id)),
+            kind=r.kind,
+            tenant_code=r.tenant_code,
+            unit_id=strawberry.ID(str(r.unit_id)),
+            unit_name=r.unit_name,
+            credit_code=r.credit_code,
+            imposed_by_code=r.imposed_by_code,
+            case_id=strawberry.ID(str(r.case_id)),
+            starts_on=r.starts_on,
+            lift_conditions=r.lift_conditions,
+            imposed_by=r.imposed_by,
+            imposed_at=r.imposed_at,
+            active=r.lifted_at is None,
+            lifted_at=r.lifted_at,
+            lifted_by=r.lifted_by,
+            lift_note=r.lift_note,
         )
 
 

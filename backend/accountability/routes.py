@@ -17,9 +17,18 @@ from backend.findings.routes import XLSX
 from tenants.naming import check_code
 
 CASE_COLUMNS = (
-    ExportColumn("序号", 6), ExportColumn("案件编号", 8), ExportColumn("立案日期", 11), ExportColumn("案件名称", 26),
-    ExportColumn("问责对象", 26), ExportColumn("所属地区", 12), ExportColumn("关联问题数", 8), ExportColumn("基本事实", 36),
-    ExportColumn("问责措施", 20), ExportColumn("处理决定", 30), ExportColumn("案件状态", 9), ExportColumn("结案日期", 11),
+    ExportColumn("序号", 6),
+    ExportColumn("案件编号", 8),
+    ExportColumn("立案日期", 11),
+    ExportColumn("案件名称", 26),
+    ExportColumn("问责对象", 26),
+    ExportColumn("所属地区", 12),
+    ExportColumn("关联问题数", 8),
+    ExportColumn("基本事实", 36),
+    ExportColumn("问责措施", 20),
+    ExportColumn("处理决定", 30),
+    ExportColumn("案件状态", 9),
+    ExportColumn("结案日期", 11),
 )
 
 
@@ -31,15 +40,29 @@ def _day(moment) -> str | None:
 async def export_cases(request: Request, tenant_code: str) -> Response[bytes]:
     context = context_for(request)
     office, rows = await AccountabilityService(context.runtime.engine).ledger(
-        await context.principal(), check_code(tenant_code, field="tenantCode"))
+        await context.principal(), check_code(tenant_code, field="tenantCode")
+    )
     table = [
-        (n, r.id, _day(r.opened_at), r.title, subject_label(r), r.subject_office, r.finding_count, r.facts, r.measure_kinds,
-         r.decision, r.state, _day(r.closed_at))
+        (
+            n,
+            r.id,
+            _day(r.opened_at),
+            r.title,
+            subject_label(r),
+            r.subject_office,
+            r.finding_count,
+            r.facts,
+            r.measure_kinds,
+            r.decision,
+            r.state,
+            _day(r.closed_at),
+        )
         for n, r in enumerate(rows, start=1)
     ]
     today = office_today()
     count = f"前 {MAX_EXPORT_ROWS} 件（案件更多，请分年度导出）" if len(table) == MAX_EXPORT_ROWS else f"共 {len(table)} 件"
     content = await asyncio.to_thread(
-        table_workbook, "问责台账", CASE_COLUMNS, f"{office}追责问责台账", f"导出日期：{today.isoformat()}　{count}", table)
+        table_workbook, "问责台账", CASE_COLUMNS, f"{office}追责问责台账", f"导出日期：{today.isoformat()}　{count}", table
+    )
     filename = quote(f"{office}问责台账-{today.isoformat()}.xlsx")
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})

@@ -129,41 +129,86 @@ class AccountabilityService:
             subject_place = await load_place(connection, subject.tenant_code)
             if subject_place is None or not place.contains(subject_place):
                 raise DomainError("NOT_FOUND", not_found().message, field="subject.tenantCode")
-            unit = (await connection.execute(select(BankUnit).where(
-                BankUnit.tenant_code == subject.tenant_code, BankUnit.unit_id == subject.unit_id))).one_or_none()
+            unit = (
+                await connection.execute(
+                    select(BankUnit).where(BankUnit.tenant_code == subject.tenant_code, BankUnit.unit_id == subject.unit_id)
+                )
+            ).one_or_none()
             if unit is None:
                 raise DomainError("NOT_FOUND", "被检查单位不存在", field="subject.unitId")
             if draft.findings:
-                found = {tuple(row) for row in await connection.execute(
-                    select(Problem.tenant_code, Problem.finding_id)
-                    .where(tuple_(Problem.tenant_code, Problem.finding_id).in_(list(draft.findings)), in_region(place))
-                )}
+                found = {
+                    tuple(row)
+                    for row in await connection.execute(
+                        select(Problem.tenant_code, Problem.finding_id).where(
+                            tuple_(Problem.tenant_code, Problem.finding_id).in_(list(draft.findings)), in_region(place)
+                        )
+                    )
+                }
                 if missing := [key for key in draft.findings if key not in found]:
-                    raise DomainError("NOT_FOUND", f"问题库中没有 {missing[0][0]} 的问题 {missing[0][1]}，或不在本机构辖区内", field="findings")
-            case_id = (await connection.execute(insert(AccountabilityCase).values(
-                title=draft.title, facts=draft.facts, subject_tenant_code=subject.tenant_code, subject_unit_id=subject.unit_id,
-                subject_unit_name=unit.name, subject_credit_code=unit.credit_code, leader_name=subject.leader_name,
-                leader_post=subject.leader_post, leader_rank=subject.leader_rank, opened_by=principal.username,
-            ).returning(AccountabilityCase.id))).scalar_one()
+                    raise DomainError(
+                        "NOT_FOUND", f"问题库中没有 {missing[0][0]} 的问题 {missing[0][1]}，或不在本机构辖区内", field="findings"
+                    )
+            case_id = (
+                await connection.execute(
+                    insert(AccountabilityCase)
+                    .values(
+                        title=draft.title,
+                        facts=draft.facts,
+                        subject_tenant_code=subject.tenant_code,
+                        subject_unit_id=subject.unit_id,
+                        subject_unit_name=unit.name,
+                        subject_credit_code=unit.credit_code,
+                        leader_name=subject.leader_name,
+                        leader_post=subject.leader_post,
+                        leader_rank=subject.leader_rank,
+                        opened_by=principal.username,
+                    )
+                    .returning(AccountabilityCase.id)
+                )
+            ).scalar_one()
             if draft.findings:
-                await connection.execute(insert(CaseFinding), [
-                    {"case_id": case_id, "tenant_code": code, "finding_id": finding} for code, finding in draft.findings])
-            await record_audit(connection, tenant_code, actor=principal.username, action="case.opened", entity="accountability_case",
-                               entity_id=str(case_id), after={
-                                   "title": draft.title, "subject": [subject.tenant_code, subject.unit_id, subject.leader_name],
-                                   "findings": [list(key) for key in draft.findings]}, request_id=request_id)
+                await connection.execute(
+                    insert(CaseFinding),
+                    [{"case_id": case_id, "tenant_code": code, "finding_id": finding} for code, finding in draft.findings],
+                )
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="case.opened",
+                entity="accountability_case",
+                entity_id=str(case_id),
+                after={
+                    "title": draft.title,
+                    "subject": [subject.tenant_code, subject.unit_id, subject.leader_name],
+                    "findings": [list(key) for key in draft.findings],
+                },
+                request_id=request_id,
+            )
         return case_id
 
     async def move(
-        self, principal: Principal, tenant_code: str, case_id: int, version: int, action: CaseAction, note: str | None,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        case_id: int,
+        version: int,
+        action: CaseAction,
+        note: str | None,
         request_id: str | None,
     ) -> None:
         """A transition of workflow.py; the note becomes the proposal, decision or conclusion."""
         if action.note_required and not note:
             raise DomainError("INVALID_TEXT", f"{action.name}须写明意见或理由", field="note")
-        async with self._locked(principal, tenant_code, case_id, version, action.roles, action.from_states, action.name) as (connection, case):
-            if action is workflow.CARRY_OUT and (await connection.execute(
-                    select(CaseMeasure.id).where(CaseMeasure.case_id == case_id).limit(1))).first() is None:
+        async with self._locked(principal, tenant_code, case_id, version, action.roles, action.from_states, action.name) as (
+            connection,
+            case,
+        ):
+            if (
+                action is workflow.CARRY_OUT
+                and (await connection.execute(select(CaseMeasure.id).where(CaseMeasure.case_id == case_id).limit(1))).first() is None
+            ):
                 raise DomainError("NO_MEASURES", "尚未记录任何问责措施，不能进入执行", field="id")
             values: dict = {"state": action.to_state}
             if action.note_column:
@@ -171,51 +216,126 @@ class AccountabilityService:
             if action.to_state in workflow.FINAL_STATES:
                 values["closed_at"] = func.now()
             await self._bump(connection, case, values)
-            await record_audit(connection, tenant_code, actor=principal.username, action=f"case.{action.name}", entity="accountability_case",
-                               entity_id=str(case_id), before={"state": case.state, "version": case.version},
-                               after={"state": action.to_state, "version": case.version + 1, "note": note}, request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action=f"case.{action.name}",
+                entity="accountability_case",
+                entity_id=str(case_id),
+                before={"state": case.state, "version": case.version},
+                after={"state": action.to_state, "version": case.version + 1, "note": note},
+                request_id=request_id,
+            )
             if action is workflow.DECIDE:
-                await emit(connection, case.subject_tenant_code, "accountability.decided", {
-                    "unit_id": case.subject_unit_id, "title": case.title, "subject": subject_label(case), "decision": note})
+                await emit(
+                    connection,
+                    case.subject_tenant_code,
+                    "accountability.decided",
+                    {"unit_id": case.subject_unit_id, "title": case.title, "subject": subject_label(case), "decision": note},
+                )
 
     async def record_measure(
-        self, principal: Principal, tenant_code: str, case_id: int, version: int, draft: MeasureDraft, request_id: str | None,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        case_id: int,
+        version: int,
+        draft: MeasureDraft,
+        request_id: str | None,
     ) -> None:
         """A measure of a decided case; a freeze or lock also puts the restriction on the unit."""
         restricts = draft.kind in RESTRICTION_KINDS
         roles = workflow.CASE_DECIDERS if restricts else workflow.CASE_HANDLERS
-        async with self._locked(principal, tenant_code, case_id, version, roles, workflow.MEASURE_STATES, "记录问责措施") as (connection, case):
-            measure_id = (await connection.execute(insert(CaseMeasure).values(
-                case_id=case_id, kind=draft.kind, decided_on=draft.decided_on, decided_by=draft.decided_by, content=draft.content,
-                attendees=list(draft.attendees), minutes=draft.minutes, recorded_by=principal.username,
-            ).returning(CaseMeasure.id))).scalar_one()
-            after = {"measure_id": measure_id, "kind": draft.kind, "decided_on": draft.decided_on.isoformat(),
-                     "decided_by": draft.decided_by, "content": draft.content}
+        async with self._locked(principal, tenant_code, case_id, version, roles, workflow.MEASURE_STATES, "记录问责措施") as (
+            connection,
+            case,
+        ):
+            measure_id = (
+                await connection.execute(
+                    insert(CaseMeasure)
+                    .values(
+                        case_id=case_id,
+                        kind=draft.kind,
+                        decided_on=draft.decided_on,
+                        decided_by=draft.decided_by,
+                        content=draft.content,
+                        attendees=list(draft.attendees),
+                        minutes=draft.minutes,
+                        recorded_by=principal.username,
+                    )
+                    .returning(CaseMeasure.id)
+                )
+            ).scalar_one()
+            after = {
+                "measure_id": measure_id,
+                "kind": draft.kind,
+                "decided_on": draft.decided_on.isoformat(),
+                "decided_by": draft.decided_by,
+                "content": draft.content,
+            }
             if restricts:
                 after["restriction_id"] = await self._restrict(connection, tenant_code, case, measure_id, draft, principal)
             await self._bump(connection, case, {})
-            await record_audit(connection, tenant_code, actor=principal.username, action="case.measure_recorded",
-                               entity="accountability_case", entity_id=str(case_id), after=after, request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="case.measure_recorded",
+                entity="accountability_case",
+                entity_id=str(case_id),
+                after=after,
+                request_id=request_id,
+            )
 
     async def _restrict(
-        self, connection: AsyncConnection, tenant_code: str, case, measure_id: int, draft: MeasureDraft, principal: Principal,
+        self,
+        connection: AsyncConnection,
+        tenant_code: str,
+        case,
+        measure_id: int,
+        draft: MeasureDraft,
+        principal: Principal,
     ) -> int:
         try:
-            restriction_id = (await connection.execute(insert(UnitRestriction).values(
-                tenant_code=case.subject_tenant_code, unit_id=case.subject_unit_id, credit_code=case.subject_credit_code,
-                unit_name=case.subject_unit_name, kind=draft.kind, imposed_by_code=tenant_code, case_id=case.id,
-                measure_id=measure_id, starts_on=draft.decided_on, lift_conditions=draft.lift_conditions,
-                imposed_by=principal.username,
-            ).returning(UnitRestriction.id))).scalar_one()
+            restriction_id = (
+                await connection.execute(
+                    insert(UnitRestriction)
+                    .values(
+                        tenant_code=case.subject_tenant_code,
+                        unit_id=case.subject_unit_id,
+                        credit_code=case.subject_credit_code,
+                        unit_name=case.subject_unit_name,
+                        kind=draft.kind,
+                        imposed_by_code=tenant_code,
+                        case_id=case.id,
+                        measure_id=measure_id,
+                        starts_on=draft.decided_on,
+                        lift_conditions=draft.lift_conditions,
+                        imposed_by=principal.username,
+                    )
+                    .returning(UnitRestriction.id)
+                )
+            ).scalar_one()
         except IntegrityError as error:
             if violated_constraint(error) != "unit_restriction_active_key":
                 raise
             raise DomainError("ALREADY_RESTRICTED", f"该单位已处于{draft.kind}状态，须先解除", field="kind") from None
         await connection.execute(update(CaseMeasure).where(CaseMeasure.id == measure_id).values(restriction_id=restriction_id))
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
-        await emit(connection, case.subject_tenant_code, "accountability.restriction_imposed", {
-            "unit_id": case.subject_unit_id, "unit_name": case.subject_unit_name, "kind": draft.kind, "office_name": office,
-            "starts_on": draft.decided_on.isoformat(), "conditions": draft.lift_conditions})
+        await emit(
+            connection,
+            case.subject_tenant_code,
+            "accountability.restriction_imposed",
+            {
+                "unit_id": case.subject_unit_id,
+                "unit_name": case.subject_unit_name,
+                "kind": draft.kind,
+                "office_name": office,
+                "starts_on": draft.decided_on.isoformat(),
+                "conditions": draft.lift_conditions,
+            },
+        )
         return restriction_id
 
     async def lift(self, principal: Principal, restriction_id: int, note: str, request_id: str | None):
@@ -227,30 +347,53 @@ class AccountabilityService:
         place = await readable_place(self.engine, principal, restriction.imposed_by_code)
         require_write(principal, place, workflow.CASE_DECIDERS)
         async with tenant_engine(self.engine, place.code).begin() as connection:
-            lifted = (await connection.execute(
-                update(UnitRestriction).where(UnitRestriction.id == restriction_id, UnitRestriction.lifted_at.is_(None))
-                .values(lifted_at=func.now(), lifted_by=principal.username, lift_note=note).returning(UnitRestriction)
-            )).one_or_none()
+            lifted = (
+                await connection.execute(
+                    update(UnitRestriction)
+                    .where(UnitRestriction.id == restriction_id, UnitRestriction.lifted_at.is_(None))
+                    .values(lifted_at=func.now(), lifted_by=principal.username, lift_note=note)
+                    .returning(UnitRestriction)
+                )
+            ).one_or_none()
             if lifted is None:
                 raise DomainError("ALREADY_LIFTED", f"该{restriction.kind}已经解除", field="restrictionId")
-            await record_audit(connection, place.code, actor=principal.username, action="case.restriction_lifted",
-                               entity="accountability_case", entity_id=str(restriction.case_id),
-                               after={"restriction_id": restriction_id, "kind": restriction.kind, "note": note}, request_id=request_id)
-            await emit(connection, restriction.tenant_code, "accountability.restriction_lifted", {
-                "unit_id": restriction.unit_id, "unit_name": restriction.unit_name, "kind": restriction.kind, "note": note})
+            await record_audit(
+                connection,
+                place.code,
+                actor=principal.username,
+                action="case.restriction_lifted",
+                entity="accountability_case",
+                entity_id=str(restriction.case_id),
+                after={"restriction_id": restriction_id, "kind": restriction.kind, "note": note},
+                request_id=request_id,
+            )
+            await emit(
+                connection,
+                restriction.tenant_code,
+                "accountability.restriction_lifted",
+                {"unit_id": restriction.unit_id, "unit_name": restriction.unit_name, "kind": restriction.kind, "note": note},
+            )
         return lifted
 
     @asynccontextmanager
     async def _locked(
-        self, principal: Principal, tenant_code: str, case_id: int, version: int, roles, from_states: frozenset[str], doing: str,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        case_id: int,
+        version: int,
+        roles,
+        from_states: frozenset[str],
+        doing: str,
     ) -> AsyncIterator[tuple[AsyncConnection, object]]:
         """A transaction holding the case locked, once the caller may do this, the version is
         current and the case's state allows it."""
         place = await readable_place(self.engine, principal, tenant_code)
         require_write(principal, place, roles)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            case = (await connection.execute(
-                select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update())).one_or_none()
+            case = (
+                await connection.execute(select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update())
+            ).one_or_none()
             if case is None:
                 raise not_found()
             if case.version != version:
@@ -261,8 +404,9 @@ class AccountabilityService:
 
     @staticmethod
     async def _bump(connection: AsyncConnection, case, values: dict) -> None:
-        await connection.execute(update(AccountabilityCase).where(AccountabilityCase.id == case.id)
-                                 .values(**values, version=AccountabilityCase.version + 1))
+        await connection.execute(
+            update(AccountabilityCase).where(AccountabilityCase.id == case.id).values(**values, version=AccountabilityCase.version + 1)
+        )
 
     # Reading -------------------------------------------------------------------------------
 
@@ -290,8 +434,14 @@ class AccountabilityService:
         row = await self.case(principal, tenant_code, case_id)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             measures = (await measure_rows(connection, [case_id])).get(case_id, [])
-        return CaseSummary(row.id, row.title, subject_label(row), row.facts, row.decision,
-                           tuple((m.row.kind, m.row.decided_on, m.row.content) for m in measures))
+        return CaseSummary(
+            row.id,
+            row.title,
+            subject_label(row),
+            row.facts,
+            row.decision,
+            tuple((m.row.kind, m.row.decided_on, m.row.content) for m in measures),
+        )
 
     async def statistics(self, principal: Principal, tenant_code: str, by: str) -> list[tuple[str, str, int]]:
         """(key, label, number of cases) by 'state', 'measure' (cases that took it) or 'region'
@@ -307,19 +457,25 @@ class AccountabilityService:
             counted = (await connection.execute(query.group_by(key).order_by(key))).all()
             names = {}
             if by == "region" and counted:
-                names = dict((await connection.execute(
-                    select(Tenant.code, Tenant.name).where(Tenant.code.in_([r.key for r in counted])))).all())
+                names = dict(
+                    (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([r.key for r in counted])))).all()
+                )
         return [(r.key, names.get(r.key, r.key), r.count) for r in counted]
 
     async def ledger(self, principal: Principal, tenant_code: str) -> tuple[str, list]:
         """The office's name and its case ledger (问责台账), oldest first, with each case's
         findings count, measure kinds and subject office name."""
         await self._readers_place(principal, tenant_code)
-        measures = (select(func.string_agg(CaseMeasure.kind.distinct(), "、"))
-                    .where(CaseMeasure.case_id == AccountabilityCase.id).scalar_subquery())
+        measures = (
+            select(func.string_agg(CaseMeasure.kind.distinct(), "、")).where(CaseMeasure.case_id == AccountabilityCase.id).scalar_subquery()
+        )
         findings = select(func.count()).where(CaseFinding.case_id == AccountabilityCase.id).scalar_subquery()
-        query = (_with_subject_office().add_columns(measures.label("measure_kinds"), findings.label("finding_count"))
-                 .order_by(AccountabilityCase.id).limit(MAX_EXPORT_ROWS))
+        query = (
+            _with_subject_office()
+            .add_columns(measures.label("measure_kinds"), findings.label("finding_count"))
+            .order_by(AccountabilityCase.id)
+            .limit(MAX_EXPORT_ROWS)
+        )
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
             return office, (await connection.execute(query)).all()
@@ -329,27 +485,45 @@ class AccountabilityService:
         office only), each with its office, overdue bank findings and active restrictions;
         NOT_FOUND when there is none."""
         async with reading(self.engine).connect() as connection:
-            candidates = (await connection.execute(
-                select(BankUnit.tenant_code, BankUnit.unit_id, BankUnit.credit_code, BankUnit.name, Tenant.code,
-                       Tenant.name.label("office_name"), Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
-                .join(Tenant, Tenant.code == BankUnit.tenant_code)
-                .where(BankUnit.credit_code == credit_code).order_by(BankUnit.tenant_code)
-            )).all()
+            candidates = (
+                await connection.execute(
+                    select(
+                        BankUnit.tenant_code,
+                        BankUnit.unit_id,
+                        BankUnit.credit_code,
+                        BankUnit.name,
+                        Tenant.code,
+                        Tenant.name.label("office_name"),
+                        Tenant.level,
+                        Tenant.parent_code,
+                        Tenant.province_code,
+                        Tenant.city_code,
+                    )
+                    .join(Tenant, Tenant.code == BankUnit.tenant_code)
+                    .where(BankUnit.credit_code == credit_code)
+                    .order_by(BankUnit.tenant_code)
+                )
+            ).all()
             seen = [row for row in candidates if _sees_unit(principal, place_of(row), row.unit_id)]
             if not seen:
                 raise not_found()
             keys = [(row.tenant_code, row.unit_id) for row in seen]
-            late = dict(((r.tenant_code, r.unit_id), r.count) for r in await connection.execute(
-                select(Problem.tenant_code, Problem.unit_id, func.count().label("count"))
-                .where(tuple_(Problem.tenant_code, Problem.unit_id).in_(keys), overdue(today))
-                .group_by(Problem.tenant_code, Problem.unit_id)))
+            late = {
+                (r.tenant_code, r.unit_id): r.count
+                for r in await connection.execute(
+                    select(Problem.tenant_code, Problem.unit_id, func.count().label("count"))
+                    .where(tuple_(Problem.tenant_code, Problem.unit_id).in_(keys), overdue(today))
+                    .group_by(Problem.tenant_code, Problem.unit_id)
+                )
+            }
             restrictions = await active_restrictions(connection, keys)
         return [UnitStanding(row, late.get(key, 0), restrictions.get(key, [])) for row, key in zip(seen, keys, strict=True)]
 
 
 def _with_subject_office() -> Select:
-    return (select(AccountabilityCase, Tenant.name.label("subject_office"))
-            .join(Tenant, Tenant.code == AccountabilityCase.subject_tenant_code))
+    return select(AccountabilityCase, Tenant.name.label("subject_office")).join(
+        Tenant, Tenant.code == AccountabilityCase.subject_tenant_code
+    )
 
 
 @dataclass(frozen=True)
@@ -399,9 +573,11 @@ def _bank_rows() -> Select:
 async def linked_finding_rows(connection: AsyncConnection, case_ids: list[int]) -> dict[int, list]:
     """case id → the problem-bank rows of its findings (with office_name)."""
     query = (
-        _bank_rows().add_columns(CaseFinding.case_id)
+        _bank_rows()
+        .add_columns(CaseFinding.case_id)
         .join(CaseFinding, (CaseFinding.tenant_code == Problem.tenant_code) & (CaseFinding.finding_id == Problem.finding_id))
-        .where(CaseFinding.case_id.in_(case_ids)).order_by(Problem.tenant_code, Problem.finding_id)
+        .where(CaseFinding.case_id.in_(case_ids))
+        .order_by(Problem.tenant_code, Problem.finding_id)
     )
     return _grouped(await connection.execute(query), lambda row: row.case_id)
 
@@ -412,24 +588,34 @@ async def earlier_case_rows(connection: AsyncConnection, case_ids: list[int]) ->
     case, earlier = AccountabilityCase.__table__.alias("c"), AccountabilityCase.__table__.alias("e")
     query = (
         select(earlier, case.c.id.label("later_id"))
-        .join(case, (case.c.subject_tenant_code == earlier.c.subject_tenant_code)
-              & (case.c.subject_unit_id == earlier.c.subject_unit_id) & (earlier.c.id < case.c.id)
-              & (case.c.leader_name.is_(None) | (case.c.leader_name == earlier.c.leader_name)))
-        .where(case.c.id.in_(case_ids)).order_by(earlier.c.id.desc())
+        .join(
+            case,
+            (case.c.subject_tenant_code == earlier.c.subject_tenant_code)
+            & (case.c.subject_unit_id == earlier.c.subject_unit_id)
+            & (earlier.c.id < case.c.id)
+            & (case.c.leader_name.is_(None) | (case.c.leader_name == earlier.c.leader_name)),
+        )
+        .where(case.c.id.in_(case_ids))
+        .order_by(earlier.c.id.desc())
     )
     return _grouped(await connection.execute(query), lambda row: row.later_id)
 
 
 async def unit_finding_rows(connection: AsyncConnection, units: list[tuple[str, int]]) -> dict[tuple[str, int], list]:
     """(office, unit id) → the unit's problem-bank rows, newest first."""
-    query = (_bank_rows().where(tuple_(Problem.tenant_code, Problem.unit_id).in_(units))
-             .order_by(Problem.found_on.desc(), Problem.finding_id.desc()))
+    query = (
+        _bank_rows()
+        .where(tuple_(Problem.tenant_code, Problem.unit_id).in_(units))
+        .order_by(Problem.found_on.desc(), Problem.finding_id.desc())
+    )
     return _grouped(await connection.execute(query), lambda row: (row.tenant_code, row.unit_id))
 
 
 async def active_restrictions(connection: AsyncConnection, units: list[tuple[str, int]]) -> dict[tuple[str, int], list]:
     """(office, unit id) → the freezes and locks holding on the unit."""
-    query = (select(UnitRestriction)
-             .where(tuple_(UnitRestriction.tenant_code, UnitRestriction.unit_id).in_(units), UnitRestriction.lifted_at.is_(None))
-             .order_by(UnitRestriction.id))
+    query = (
+        select(UnitRestriction)
+        .where(tuple_(UnitRestriction.tenant_code, UnitRestriction.unit_id).in_(units), UnitRestriction.lifted_at.is_(None))
+        .order_by(UnitRestriction.id)
+    )
     return _grouped(await connection.execute(query), lambda row: (row.tenant_code, row.unit_id))

@@ -55,8 +55,10 @@ class MeasureKind(enum.Enum):
     ORGANIZATIONAL_HANDLING = "组织处理"
 
 
-@strawberry.enum(description="案件流转：INVESTIGATE 调查核实；PROPOSE 拟处理（写明处理意见）；SEND_BACK 退回补充调查；"
-                             "DECIDE 决定（写明处理决定）；CARRY_OUT 执行；CLOSE 结案；WITHDRAW 撤销（写明理由）")
+@strawberry.enum(
+    description="案件流转：INVESTIGATE 调查核实；PROPOSE 拟处理（写明处理意见）；SEND_BACK 退回补充调查；"
+    "DECIDE 决定（写明处理决定）；CARRY_OUT 执行；CLOSE 结案；WITHDRAW 撤销（写明理由）"
+)
 class CaseAction(enum.Enum):
     INVESTIGATE = "INVESTIGATE"
     PROPOSE = "PROPOSE"
@@ -68,8 +70,12 @@ class CaseAction(enum.Enum):
 
 
 ACTIONS = {
-    CaseAction.INVESTIGATE: workflow.INVESTIGATE, CaseAction.PROPOSE: workflow.PROPOSE, CaseAction.SEND_BACK: workflow.SEND_BACK,
-    CaseAction.DECIDE: workflow.DECIDE, CaseAction.CARRY_OUT: workflow.CARRY_OUT, CaseAction.CLOSE: workflow.CLOSE,
+    CaseAction.INVESTIGATE: workflow.INVESTIGATE,
+    CaseAction.PROPOSE: workflow.PROPOSE,
+    CaseAction.SEND_BACK: workflow.SEND_BACK,
+    CaseAction.DECIDE: workflow.DECIDE,
+    CaseAction.CARRY_OUT: workflow.CARRY_OUT,
+    CaseAction.CLOSE: workflow.CLOSE,
     CaseAction.WITHDRAW: workflow.WITHDRAW,
 }
 
@@ -98,8 +104,15 @@ class CaseMeasure:
     def of(cls, view: MeasureView) -> CaseMeasure:
         m = view.row
         return cls(
-            id=strawberry.ID(str(m.id)), kind=m.kind, decided_on=m.decided_on, decided_by=m.decided_by, content=m.content,
-            attendees=list(m.attendees), minutes=m.minutes, recorded_by=m.recorded_by, recorded_at=m.recorded_at,
+            id=strawberry.ID(str(m.id)),
+            kind=m.kind,
+            decided_on=m.decided_on,
+            decided_by=m.decided_by,
+            content=m.content,
+            attendees=list(m.attendees),
+            minutes=m.minutes,
+            recorded_by=m.recorded_by,
+            recorded_at=m.recorded_at,
             restriction=UnitRestriction.from_row(view.restriction) if view.restriction is not None else None,
         )
 
@@ -154,15 +167,31 @@ class AccountabilityCase:
     def from_row(cls, row, tenant_code: str) -> AccountabilityCase:
         """From a case row with its subject office's name (`subject_office`)."""
         return cls(
-            id=strawberry.ID(str(row.id)), tenant_code=tenant_code, title=row.title, facts=row.facts,
+            id=strawberry.ID(str(row.id)),
+            tenant_code=tenant_code,
+            title=row.title,
+            facts=row.facts,
             subject=CaseSubject(
-                kind="单位" if row.leader_name is None else "领导干部", label=subject_label(row),
-                tenant_code=row.subject_tenant_code, office_name=row.subject_office, unit_id=strawberry.ID(str(row.subject_unit_id)),
-                unit_name=row.subject_unit_name, credit_code=row.subject_credit_code, leader_name=row.leader_name,
-                leader_post=row.leader_post, leader_rank=row.leader_rank,
+                kind="单位" if row.leader_name is None else "领导干部",
+                label=subject_label(row),
+                tenant_code=row.subject_tenant_code,
+                office_name=row.subject_office,
+                unit_id=strawberry.ID(str(row.subject_unit_id)),
+                unit_name=row.subject_unit_name,
+                credit_code=row.subject_credit_code,
+                leader_name=row.leader_name,
+                leader_post=row.leader_post,
+                leader_rank=row.leader_rank,
             ),
-            state=row.state, proposal=row.proposal, decision=row.decision, conclusion=row.conclusion, opened_by=row.opened_by,
-            opened_at=row.opened_at, closed_at=row.closed_at, version=row.version, key=Key(tenant_code, row.id),
+            state=row.state,
+            proposal=row.proposal,
+            decision=row.decision,
+            conclusion=row.conclusion,
+            opened_by=row.opened_by,
+            opened_at=row.opened_at,
+            closed_at=row.closed_at,
+            version=row.version,
+            key=Key(tenant_code, row.id),
         )
 
     @strawberry.field(description="关联的问题（来自问题库，可属辖区内多个机构）")
@@ -198,8 +227,21 @@ async def measures_by_case(connection: AsyncConnection, tenant_code: str, ids: l
 
 async def earlier_cases_by_case(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict:
     found = await earlier_case_rows(connection, ids)
-    return {case: [EarlierCase(id=strawberry.ID(str(r.id)), title=r.title, subject=subject_label(r), state=r.state, decision=r.decision,
-                               opened_at=r.opened_at, closed_at=r.closed_at) for r in found.get(case, [])] for case in ids}
+    return {
+        case: [
+            EarlierCase(
+                id=strawberry.ID(str(r.id)),
+                title=r.title,
+                subject=subject_label(r),
+                state=r.state,
+                decision=r.decision,
+                opened_at=r.opened_at,
+                closed_at=r.closed_at,
+            )
+            for r in found.get(case, [])
+        ]
+        for case in ids
+    }
 
 
 async def subject_findings_by_unit(connection: AsyncConnection, units: list[tuple[str, int]]) -> dict:
@@ -230,9 +272,14 @@ class UnitStatus:
     def of(cls, standing: UnitStanding) -> UnitStatus:
         unit, kinds = standing.unit, {r.kind for r in standing.restrictions}
         return cls(
-            tenant_code=unit.tenant_code, office_name=unit.office_name, unit_id=strawberry.ID(str(unit.unit_id)), unit_name=unit.name,
-            credit_code=unit.credit_code, overdue_findings=standing.overdue_findings,
-            staffing_frozen=MeasureKind.FREEZE.value in kinds, account_locked=MeasureKind.LOCK.value in kinds,
+            tenant_code=unit.tenant_code,
+            office_name=unit.office_name,
+            unit_id=strawberry.ID(str(unit.unit_id)),
+            unit_name=unit.name,
+            credit_code=unit.credit_code,
+            overdue_findings=standing.overdue_findings,
+            staffing_frozen=MeasureKind.FREEZE.value in kinds,
+            account_locked=MeasureKind.LOCK.value in kinds,
             restrictions=[UnitRestriction.from_row(r) for r in standing.restrictions],
         )
 
@@ -260,9 +307,11 @@ class CaseSubjectInput:
         if self.leader_rank is not None and self.leader_rank not in POST_RANKS:
             raise DomainError("INVALID_SUBJECT", f"职级须为：{'、'.join(POST_RANKS)}", field="subject.leaderRank")
         return Subject(
-            tenant_code=check_code(self.tenant_code, field="subject.tenantCode"), unit_id=parse_id(self.unit_id, "subject.unitId"),
+            tenant_code=check_code(self.tenant_code, field="subject.tenantCode"),
+            unit_id=parse_id(self.unit_id, "subject.unitId"),
             leader_name=clean_name(self.leader_name, field="subject.leaderName") if leader else None,
-            leader_post=clean_name(self.leader_post, field="subject.leaderPost") if leader else None, leader_rank=self.leader_rank,
+            leader_post=clean_name(self.leader_post, field="subject.leaderPost") if leader else None,
+            leader_rank=self.leader_rank,
         )
 
 
@@ -275,7 +324,8 @@ class CaseInput:
 
     def checked(self) -> CaseDraft:
         return CaseDraft(
-            title=clean_name(self.title, field="title", max_length=200), facts=clean_text(self.facts, "facts", required=True),
+            title=clean_name(self.title, field="title", max_length=200),
+            facts=clean_text(self.facts, "facts", required=True),
             subject=self.subject.checked(),
             findings=tuple((check_code(f.tenant_code, field="findings"), parse_id(f.finding_id, "findings")) for f in self.findings),
         )
@@ -292,13 +342,18 @@ class MeasureInput:
     lift_conditions: str | None = None
 
     def checked(self) -> MeasureDraft:
-        return check_measure(MeasureDraft(
-            kind=self.kind.value, decided_on=self.decided_on, decided_by=clean_name(self.decided_by, field="decidedBy"),
-            content=clean_text(self.content, "content", required=True),
-            attendees=tuple(clean_name(name, field="attendees") for name in self.attendees),
-            minutes=clean_text(self.minutes, "minutes", required=False),
-            lift_conditions=clean_text(self.lift_conditions, "liftConditions", required=False),
-        ), office_today())
+        return check_measure(
+            MeasureDraft(
+                kind=self.kind.value,
+                decided_on=self.decided_on,
+                decided_by=clean_name(self.decided_by, field="decidedBy"),
+                content=clean_text(self.content, "content", required=True),
+                attendees=tuple(clean_name(name, field="attendees") for name in self.attendees),
+                minutes=clean_text(self.minutes, "minutes", required=False),
+                lift_conditions=clean_text(self.lift_conditions, "liftConditions", required=False),
+            ),
+            office_today(),
+        )
 
 
 def service(info: Info[Context, None]) -> AccountabilityService:
@@ -314,14 +369,19 @@ async def _case_now(info: Info[Context, None], tenant_code: str, case_id: int) -
 class AccountabilityQuery:
     @strawberry.field(description="本机构的追责问责案件，新的在前（本机构及上级机构人员可看，联络员不可）；before 为上一页最后一件的 id")
     async def accountability_cases(
-        self, info: Info[Context, None], tenant_code: str, state: str | None = None, first: int = 50,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        state: str | None = None,
+        first: int = 50,
         before: strawberry.ID | None = None,
     ) -> list[AccountabilityCase]:
         if state is not None and state not in CASE_STATES:
             raise DomainError("INVALID_STATE", f"案件状态须为：{'、'.join(CASE_STATES)}", field="state")
         tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await service(info).cases(await info.context.principal(), tenant_code, state, first=page_size(info, first),
-                                         before=optional_id(before, "before"))
+        rows = await service(info).cases(
+            await info.context.principal(), tenant_code, state, first=page_size(info, first), before=optional_id(before, "before")
+        )
         return [AccountabilityCase.from_row(row, tenant_code) for row in rows]
 
     @strawberry.field(description="一件追责问责案件，含关联问题、问责措施，以及同一对象此前的案件和问题（屡查屡犯）")
@@ -333,8 +393,10 @@ class AccountabilityQuery:
         counted = await service(info).statistics(await info.context.principal(), check_code(tenant_code, field="tenantCode"), by.value)
         return [CaseTally(key=key, label=label, count=count) for key, label, count in counted]
 
-    @strawberry.field(description="按统一社会信用代码查询单位状态（逾期问题、冻结、锁定），供审批系统联动；"
-                                  "代码只在一个机构内唯一，返回调用者有权查看的全部同码单位")
+    @strawberry.field(
+        description="按统一社会信用代码查询单位状态（逾期问题、冻结、锁定），供审批系统联动；"
+        "代码只在一个机构内唯一，返回调用者有权查看的全部同码单位"
+    )
     async def unit_status(self, info: Info[Context, None], credit_code: str) -> list[UnitStatus]:
         standings = await service(info).unit_status(await info.context.principal(), clean_credit_code(credit_code), office_today())
         return [UnitStatus.of(standing) for standing in standings]
@@ -351,17 +413,29 @@ class AccountabilityMutation:
 
     @strawberry.mutation(description="案件流转（见 CaseAction）；决定、退回、结案、撤销限管理员和发布员；拟处理、决定、结案、撤销须写 note")
     async def move_accountability_case(
-        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, action: CaseAction, note: str | None = None,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        id: strawberry.ID,
+        version: int,
+        action: CaseAction,
+        note: str | None = None,
     ) -> AccountabilityCase:
         principal = await info.context.writer()
         tenant_code, case_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")
-        await service(info).move(principal, tenant_code, case_id, version, ACTIONS[action], clean_text(note, "note", required=False),
-                                 info.context.request_id)
+        await service(info).move(
+            principal, tenant_code, case_id, version, ACTIONS[action], clean_text(note, "note", required=False), info.context.request_id
+        )
         return await _case_now(info, tenant_code, case_id)
 
     @strawberry.mutation(description="记录问责措施（案件决定后）；冻结、锁定限管理员和发布员，并通知该单位所属机构")
     async def record_accountability_measure(
-        self, info: Info[Context, None], tenant_code: str, case_id: strawberry.ID, version: int, input: MeasureInput,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        case_id: strawberry.ID,
+        version: int,
+        input: MeasureInput,
     ) -> AccountabilityCase:
         principal = await info.context.writer()
         tenant_code, case = check_code(tenant_code, field="tenantCode"), parse_id(case_id, "caseId")
@@ -371,6 +445,7 @@ class AccountabilityMutation:
     @strawberry.mutation(description="解除冻结或锁定（作出决定的机构的管理员、发布员），写明解除理由")
     async def lift_unit_restriction(self, info: Info[Context, None], restriction_id: strawberry.ID, note: str) -> UnitRestriction:
         principal = await info.context.writer()
-        row = await service(info).lift(principal, parse_id(restriction_id, "restrictionId"), clean_text(note, "note", required=True),
-                                       info.context.request_id)
+        row = await service(info).lift(
+            principal, parse_id(restriction_id, "restrictionId"), clean_text(note, "note", required=True), info.context.request_id
+        )
         return UnitRestriction.from_row(row)

@@ -28,8 +28,15 @@ async def record_audit(
     """Append one entry; the database numbers it and chains it to the one before."""
     await connection.execute(
         _APPEND,
-        {"actor": actor, "action": action, "entity": entity, "entity_id": entity_id, "before": before, "after": after,
-         "request_id": request_id},
+        {
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "request_id": request_id,
+        },
         execution_options={"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_for_code(tenant_code)}},
     )
 
@@ -68,18 +75,17 @@ async def verify_chain(engine: AsyncEngine, tenant_code: str, lock_timeout: str 
     breaks the link or the numbering. (Removing the newest rows leaves a shorter valid
     chain: compare `head_seq`/`head_hash` with a value kept elsewhere to catch that.)"""
     report = ChainReport(tenant_code)
-    async with engine.connect() as connection:
-        async with connection.begin():
-            await enter_schema(connection, schema_for_code(tenant_code), lock_timeout)
-            rows = await connection.stream(_CHAIN)
-            async for row in rows:
-                report.entries += 1
-                expected_seq = (row.previous_seq or 0) + 1
-                if row.seq != expected_seq:
-                    report.problems.append(f"第 {expected_seq} 条到第 {row.seq - 1} 条记录缺失")
-                if row.prev_hash != row.previous_hash:
-                    report.problems.append(f"第 {row.seq} 条记录与前一条的链接断开")
-                if row.hash != row.recomputed:
-                    report.problems.append(f"第 {row.seq} 条记录的内容被改动过")
-                report.head_seq, report.head_hash = row.seq, row.hash.hex()
+    async with engine.connect() as connection, connection.begin():
+        await enter_schema(connection, schema_for_code(tenant_code), lock_timeout)
+        rows = await connection.stream(_CHAIN)
+        async for row in rows:
+            report.entries += 1
+            expected_seq = (row.previous_seq or 0) + 1
+            if row.seq != expected_seq:
+                report.problems.append(f"第 {expected_seq} 条到第 {row.seq - 1} 条记录缺失")
+            if row.prev_hash != row.previous_hash:
+                report.problems.append(f"第 {row.seq} 条记录与前一条的链接断开")
+            if row.hash != row.recomputed:
+                report.problems.append(f"第 {row.seq} 条记录的内容被改动过")
+            report.head_seq, report.head_hash = row.seq, row.hash.hex()
     return report

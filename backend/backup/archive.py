@@ -73,15 +73,16 @@ def write_archive(backup: Backup, path: Path) -> None:
         "tenant_revision": backup.tenant_revision,
         "created_at": backup.created_at,
         "tables": [
-            {"schema": t.schema, "name": t.name, "columns": t.columns, "rows": t.rows, "bytes": len(t.data),
-             "sha256": _digest(t.data)}
+            {"schema": t.schema, "name": t.name, "columns": t.columns, "rows": t.rows, "bytes": len(t.data), "sha256": _digest(t.data)}
             for t in backup.tables
         ],
         "files": sorted(backup.files),
     }
-    members = [(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
-               *((t.member, t.data) for t in backup.tables),
-               *((f"files/{sha}", content) for sha, content in sorted(backup.files.items()))]
+    members = [
+        (MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
+        *((t.member, t.data) for t in backup.tables),
+        *((f"files/{sha}", content) for sha, content in sorted(backup.files.items())),
+    ]
     partial = path.with_name(path.name + ".partial")
     with tarfile.open(partial, "w:gz") as archive:
         for name, data in members:
@@ -121,8 +122,7 @@ def _checked(manifest: object, members: dict[str, bytes]) -> Backup:
         code, parent = manifest["tenant_code"], manifest["parent_code"]
         if not _CODE.fullmatch(str(code)) or (parent is not None and not _CODE.fullmatch(str(parent))):
             raise invalid("租户代码格式错误")
-        backup = Backup(code, parent, str(manifest["shared_revision"]), str(manifest["tenant_revision"]),
-                        str(manifest["created_at"]))
+        backup = Backup(code, parent, str(manifest["shared_revision"]), str(manifest["tenant_revision"]), str(manifest["created_at"]))
         for entry in manifest["tables"]:
             schema, name, columns = entry["schema"], entry["name"], entry["columns"]
             if not all(isinstance(n, str) and _IDENTIFIER.fullmatch(n) for n in [name, *columns, *([schema] if schema else [])]):

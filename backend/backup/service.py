@@ -31,8 +31,7 @@ from tenants.naming import check_code, quoted_schema, schema_for_code
 from tenants.schema_ops import build_schema
 
 # (schema, table, the column holding the tenant code), in the order rows are loaded.
-SHARED_TABLES = (("tenancy", "tenant", "code"), ("problem_bank", "problem", "tenant_code"),
-                 ("supervision", "reminder", "tenant_code"))
+SHARED_TABLES = (("tenancy", "tenant", "code"), ("problem_bank", "problem", "tenant_code"), ("supervision", "reminder", "tenant_code"))
 EVIDENCE_TABLE = "evidence_file"
 
 # A schema's tables with their columns (stored, not generated), parents before children.
@@ -80,15 +79,18 @@ async def _copy_out(connection: AsyncConnection, schema: str, table: str, column
 async def backup_tenant(runtime: Runtime, code: str) -> Backup:
     """Everything of tenant `code`, read in one consistent snapshot."""
     schema = schema_for_code(code)
-    async with runtime.engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+    async with runtime.engine.connect() as pooled:
+        connection = await pooled.execution_options(isolation_level="REPEATABLE READ")
         async with connection.begin():
             await connection.execute(text("SET TRANSACTION READ ONLY"))
-            registry = (await connection.execute(
-                text("SELECT parent_code, schema_version FROM tenancy.tenant WHERE code = :code"), {"code": code})).one_or_none()
+            registry = (
+                await connection.execute(text("SELECT parent_code, schema_version FROM tenancy.tenant WHERE code = :code"), {"code": code})
+            ).one_or_none()
             if registry is None:
                 raise DomainError("NOT_FOUND", f"没有代码为 {code} 的租户", field="code")
-            tenant_revision = (await connection.execute(text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version"))).scalar_one()
+            tenant_revision = (
+                await connection.execute(text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version"))
+            ).scalar_one()
             shared_revision = (await connection.execute(text("SELECT version_num FROM tenancy.alembic_version"))).scalar_one()
             backup = Backup(code, registry.parent_code, shared_revision, tenant_revision, datetime.now(UTC).isoformat())
             for table, columns in await schema_tables(connection, schema):
@@ -116,15 +118,25 @@ async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> Non
         raise DomainError(
             "BACKUP_VERSION_MISMATCH",
             f"备份的数据库版本（共享 {backup.shared_revision}、租户 {backup.tenant_revision}）与本程序（共享 {heads[0]}、"
-            f"租户 {heads[1]}）不同：请用生成备份的版本恢复后再升级", field="file")
+            f"租户 {heads[1]}）不同：请用生成备份的版本恢复后再升级",
+            field="file",
+        )
     async with runtime.engine.begin() as connection:
-        exists = (await connection.execute(text(
-            "SELECT (SELECT count(*) FROM tenancy.tenant WHERE code = :code)"
-            " + (SELECT count(*) FROM pg_namespace WHERE nspname = :schema)"), {"code": code, "schema": schema})).scalar_one()
+        exists = (
+            await connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM tenancy.tenant WHERE code = :code)"
+                    " + (SELECT count(*) FROM pg_namespace WHERE nspname = :schema)"
+                ),
+                {"code": code, "schema": schema},
+            )
+        ).scalar_one()
         if exists:
             raise DomainError("DUPLICATE", f"租户 {code} 已存在；恢复不会覆盖现有租户", field="code")
         if backup.parent_code is not None:
-            parent = (await connection.execute(text("SELECT 1 FROM tenancy.tenant WHERE code = :code"), {"code": backup.parent_code})).scalar()
+            parent = (
+                await connection.execute(text("SELECT 1 FROM tenancy.tenant WHERE code = :code"), {"code": backup.parent_code})
+            ).scalar()
             if parent is None:
                 raise DomainError("PARENT_MISSING", f"上级租户 {backup.parent_code} 尚未开通，请先开通上级再恢复", field="code")
         driver = await _driver(connection)
@@ -134,8 +146,15 @@ async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> Non
         for shared_schema, table, _ in SHARED_TABLES[1:]:
             await _copy_in(driver, backup.table(shared_schema, table))
         await _check_loaded(connection, backup)
-        await record_audit(connection, code, actor=actor, action="tenant.restored", entity="tenant", entity_id=code,
-                           after={"backup_created_at": backup.created_at})
+        await record_audit(
+            connection,
+            code,
+            actor=actor,
+            action="tenant.restored",
+            entity="tenant",
+            entity_id=code,
+            after={"backup_created_at": backup.created_at},
+        )
         store = EvidenceStore(runtime.settings.evidence_dir)
         for sha, content in backup.files.items():
             store.write_verified(sha, content)
@@ -143,8 +162,9 @@ async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> Non
 
 async def _copy_in(driver, table: TableData, schema: str | None = None) -> None:
     if table.rows:
-        await driver.copy_to_table(table.name, source=io.BytesIO(table.data), schema_name=schema or table.schema,
-                                   columns=table.columns, format="text")
+        await driver.copy_to_table(
+            table.name, source=io.BytesIO(table.data), schema_name=schema or table.schema, columns=table.columns, format="text"
+        )
 
 
 async def _load_schema(connection: AsyncConnection, driver, schema: str, tables: list[TableData]) -> None:
@@ -158,23 +178,34 @@ async def _load_schema(connection: AsyncConnection, driver, schema: str, tables:
         await connection.execute(text(f'ALTER TABLE {quoted}."{name}" DISABLE TRIGGER USER'))
         await _copy_in(driver, by_name[name], schema)
         await connection.execute(text(f'ALTER TABLE {quoted}."{name}" ENABLE TRIGGER USER'))
-    identities = await connection.execute(text(
-        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND a.attidentity <> ''"), {"schema": schema})
+    identities = await connection.execute(
+        text(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND a.attidentity <> ''"
+        ),
+        {"schema": schema},
+    )
     for table, column in identities.all():
-        await connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{quoted}.\"{table}\"', '{column}'),"
-            f' coalesce((SELECT max("{column}") FROM {quoted}."{table}"), 0) + 1, false)'))
+        await connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{quoted}.\"{table}\"', '{column}'),"
+                f' coalesce((SELECT max("{column}") FROM {quoted}."{table}"), 0) + 1, false)'
+            )
+        )
 
 
 async def _check_loaded(connection: AsyncConnection, backup: Backup) -> None:
     """Every shared row loaded belongs to the tenant (a forged manifest cannot write others')."""
     for shared_schema, table, key in SHARED_TABLES:
-        loaded = (await connection.execute(text(
-            f'SELECT count(*) FROM "{shared_schema}"."{table}" WHERE "{key}" = :code'), {"code": backup.tenant_code})).scalar_one()
+        loaded = (
+            await connection.execute(
+                text(f'SELECT count(*) FROM "{shared_schema}"."{table}" WHERE "{key}" = :code'), {"code": backup.tenant_code}
+            )
+        ).scalar_one()
         if loaded != backup.table(shared_schema, table).rows:
             raise invalid(f"{shared_schema}.{table} 中有不属于租户 {backup.tenant_code} 的行")
-    parent = (await connection.execute(text("SELECT parent_code FROM tenancy.tenant WHERE code = :code"),
-                                       {"code": backup.tenant_code})).scalar_one()
+    parent = (
+        await connection.execute(text("SELECT parent_code FROM tenancy.tenant WHERE code = :code"), {"code": backup.tenant_code})
+    ).scalar_one()
     if parent != backup.parent_code:
         raise invalid("登记行的上级与清单不符")

@@ -17,8 +17,15 @@ TAXONOMY_EDITORS = frozenset({Role.ADMIN})
 
 
 async def add_provincial_manifestation(
-    engine: AsyncEngine, principal: Principal, taxonomy: Taxonomy, *, province_code: str, kind_code: str, name: str,
-    legal_basis: str, request_id: str | None,
+    engine: AsyncEngine,
+    principal: Principal,
+    taxonomy: Taxonomy,
+    *,
+    province_code: str,
+    kind_code: str,
+    name: str,
+    legal_basis: str,
+    request_id: str | None,
 ) -> Node:
     """A manifestation under a national kind, for the province's subtree (its admins only)."""
     province = await readable_place(engine, principal, province_code)
@@ -31,7 +38,13 @@ async def add_provincial_manifestation(
     async with tenant_engine(engine, province.code).begin() as connection:
         node = await add_manifestation(connection, taxonomy.version, kind.code, province.code, name, legal_basis)
         await record_audit(
-            connection, province.code, actor=principal.username, action="taxonomy.manifestation_added", entity="taxonomy_node",
-            entity_id=node.code, after={"version": taxonomy.version, "name": name, "legal_basis": legal_basis}, request_id=request_id,
+            connection,
+            province.code,
+            actor=principal.username,
+            action="taxonomy.manifestation_added",
+            entity="taxonomy_node",
+            entity_id=node.code,
+            after={"version": taxonomy.version, "name": name, "legal_basis": legal_basis},
+            request_id=request_id,
         )
     return node

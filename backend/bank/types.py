@@ -30,7 +30,9 @@ from tenants.registry import clean_name, readable_place
 from tenants.scoping import reading
 
 
-@strawberry.type(description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn；省级增设的为 Cnn.Knn.P省代码前两位nn）")
+@strawberry.type(
+    description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn；省级增设的为 Cnn.Knn.P省代码前两位nn）"
+)
 class TaxonomyNode:
     code: str
     level: str = strawberry.field(description="category、kind 或 manifestation")
@@ -46,8 +48,15 @@ class TaxonomyNode:
 
     @classmethod
     def of(cls, node: Node, edition: Taxonomy, provinces: frozenset[str] | None) -> TaxonomyNode:
-        return cls(code=node.code, level=node.level, name=node.name, legal_basis=node.legal_basis,
-                   province_code=node.province_code, edition=edition, provinces=provinces)
+        return cls(
+            code=node.code,
+            level=node.level,
+            name=node.name,
+            legal_basis=node.legal_basis,
+            province_code=node.province_code,
+            edition=edition,
+            provinces=provinces,
+        )
 
 
 @strawberry.type(description="问题分类的当前版本")
@@ -85,12 +94,24 @@ class BankProblem:
     def of(cls, row, taxonomy: Taxonomy, today: date, term: str | None = None) -> BankProblem:
         """From a bank row selected with its office's name (`office_name`)."""
         return cls(
-            tenant_code=row.tenant_code, office_name=row.office_name, finding_id=strawberry.ID(str(row.finding_id)),
-            finding_code=row.finding_code, unit_name=row.unit_name, unit_type=row.unit_type, round_kind=row.round_kind,
-            taxonomy_code=row.taxonomy_code, taxonomy_name=taxonomy.name(row.taxonomy_code), severity=row.severity,
-            state=row.state, deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, today),
-            closed_at=row.closed_at, found_on=row.found_on, description=row.description,
-            highlight=highlight(row.description, term), unit_id=row.unit_id,
+            tenant_code=row.tenant_code,
+            office_name=row.office_name,
+            finding_id=strawberry.ID(str(row.finding_id)),
+            finding_code=row.finding_code,
+            unit_name=row.unit_name,
+            unit_type=row.unit_type,
+            round_kind=row.round_kind,
+            taxonomy_code=row.taxonomy_code,
+            taxonomy_name=taxonomy.name(row.taxonomy_code),
+            severity=row.severity,
+            state=row.state,
+            deadline=row.deadline,
+            overdue=is_overdue(row.state, row.deadline, today),
+            closed_at=row.closed_at,
+            found_on=row.found_on,
+            description=row.description,
+            highlight=highlight(row.description, term),
+            unit_id=row.unit_id,
         )
 
 
@@ -106,9 +127,14 @@ class ProblemFilterInput:
 
     def to_filter(self, taxonomy: Taxonomy, text: str | None) -> ProblemFilter:
         return ProblemFilter(
-            text=text, taxonomy_code=taxonomy.checked(self.taxonomy_code), unit_types=frozenset(self.unit_types or ()),
-            round_kinds=frozenset(self.round_kinds or ()), states=frozenset(self.states or ()), overdue=self.overdue,
-            found_from=self.found_from, found_to=self.found_to,
+            text=text,
+            taxonomy_code=taxonomy.checked(self.taxonomy_code),
+            unit_types=frozenset(self.unit_types or ()),
+            round_kinds=frozenset(self.round_kinds or ()),
+            states=frozenset(self.states or ()),
+            overdue=self.overdue,
+            found_from=self.found_from,
+            found_to=self.found_to,
         )
 
 
@@ -118,7 +144,9 @@ class BankProblemPage:
     next_cursor: str | None
 
 
-@strawberry.enum(description="统计口径：REGION 直属下级地区（省 → 市 → 县）；CATEGORY、KIND 问题类别、种类；UNIT_TYPE 单位类型；MONTH 发现月份")
+@strawberry.enum(
+    description="统计口径：REGION 直属下级地区（省 → 市 → 县）；CATEGORY、KIND 问题类别、种类；UNIT_TYPE 单位类型；MONTH 发现月份"
+)
 class BankBreakdown(enum.Enum):
     REGION = Breakdown.REGION.value
     CATEGORY = Breakdown.CATEGORY.value
@@ -142,9 +170,15 @@ class BankTally:
     @classmethod
     def of(cls, tally: Tally, label: str) -> BankTally:
         return cls(
-            key=tally.key, label=label, total=tally.total, rectified=tally.rectified, closed=tally.closed,
-            overdue=tally.overdue, average_days_overdue=tally.average_days_overdue,
-            rectification_rate=tally.rectification_rate, close_out_rate=tally.close_out_rate,
+            key=tally.key,
+            label=label,
+            total=tally.total,
+            rectified=tally.rectified,
+            closed=tally.closed,
+            overdue=tally.overdue,
+            average_days_overdue=tally.average_days_overdue,
+            rectification_rate=tally.rectification_rate,
+            close_out_rate=tally.close_out_rate,
         )
 
 
@@ -190,8 +224,13 @@ class BankQuery:
 
     @strawberry.field(description="问题库：某地区（本级及全部下级）的问题，可全文检索和筛选，按发现日期新的在前；联络员无权查看")
     async def problems(
-        self, info: Info[Context, None], region_code: str, text: str | None = None, filter: ProblemFilterInput | None = None,
-        first: int = 50, after: str | None = None,
+        self,
+        info: Info[Context, None],
+        region_code: str,
+        text: str | None = None,
+        filter: ProblemFilterInput | None = None,
+        first: int = 50,
+        after: str | None = None,
     ) -> BankProblemPage:
         region = await _readable_region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
@@ -203,7 +242,11 @@ class BankQuery:
 
     @strawberry.field(description="问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数；联络员无权查看")
     async def bank_statistics(
-        self, info: Info[Context, None], region_code: str, by: BankBreakdown, filter: ProblemFilterInput | None = None,
+        self,
+        info: Info[Context, None],
+        region_code: str,
+        by: BankBreakdown,
+        filter: ProblemFilterInput | None = None,
     ) -> list[BankTally]:
         region = await _readable_region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
@@ -211,9 +254,9 @@ class BankQuery:
         async with reading(info.context.runtime.engine).connect() as connection:
             found = await tallies(connection, region, criteria, Breakdown(by.value), office_today())
             if by is BankBreakdown.REGION:
-                names = dict((await connection.execute(
-                    select(Tenant.code, Tenant.name).where(Tenant.code.in_([t.key for t in found]))
-                )).all())
+                names = dict(
+                    (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([t.key for t in found])))).all()
+                )
         if by is BankBreakdown.REGION:
             return [BankTally.of(t, names.get(t.key, t.key)) for t in found]
         if by in (BankBreakdown.CATEGORY, BankBreakdown.KIND):
@@ -224,7 +267,10 @@ class BankQuery:
         description="共性问题：时段内（默认近一年）地区内至少 minOffices 个机构（默认见配置）发现的问题种类，及其描述相近的问题分组；联络员无权查看"
     )
     async def common_problems(
-        self, info: Info[Context, None], region_code: str, min_offices: int | None = None,
+        self,
+        info: Info[Context, None],
+        region_code: str,
+        min_offices: int | None = None,
         filter: ProblemFilterInput | None = None,
     ) -> list[CommonProblem]:
         region = await _readable_region(info, region_code)
@@ -249,10 +295,17 @@ class BankQuery:
 
         return [
             CommonProblem(
-                kind_code=kind.kind_code, kind_name=taxonomy.name(kind.kind_code), offices=kind.offices, findings=kind.findings,
+                kind_code=kind.kind_code,
+                kind_name=taxonomy.name(kind.kind_code),
+                offices=kind.offices,
+                findings=kind.findings,
                 groups=[
-                    SimilarProblems(findings=len(g.rows), offices=g.offices, representative=problems(g.rows[:1])[0],
-                                    examples=problems(g.rows[:EXAMPLES_PER_GROUP]))
+                    SimilarProblems(
+                        findings=len(g.rows),
+                        offices=g.offices,
+                        representative=problems(g.rows[:1])[0],
+                        examples=problems(g.rows[:EXAMPLES_PER_GROUP]),
+                    )
                     for g in grouped.get(kind.kind_code, [])
                 ],
             )
@@ -261,7 +314,11 @@ class BankQuery:
 
     @strawberry.field(description="逾期排名：地区内逾期问题最多的机构，多的在前；联络员无权查看")
     async def overdue_ranking(
-        self, info: Info[Context, None], region_code: str, filter: ProblemFilterInput | None = None, first: int = 20,
+        self,
+        info: Info[Context, None],
+        region_code: str,
+        filter: ProblemFilterInput | None = None,
+        first: int = 20,
     ) -> list[BankTally]:
         region = await _readable_region(info, region_code)
         criteria = (filter or ProblemFilterInput()).to_filter(await info.context.runtime.taxonomy(), None)
@@ -274,13 +331,23 @@ class BankQuery:
 class BankMutation:
     @strawberry.mutation(description="省级机构在全国统一的问题种类下增设本省具体表现（省级管理员），供本省及下级登记问题使用")
     async def add_manifestation(
-        self, info: Info[Context, None], province_code: str, kind_code: str, name: str, legal_basis: str,
+        self,
+        info: Info[Context, None],
+        province_code: str,
+        kind_code: str,
+        name: str,
+        legal_basis: str,
     ) -> TaxonomyNode:
         principal = await info.context.writer()
         runtime = info.context.runtime
         node = await add_provincial_manifestation(
-            runtime.engine, principal, await runtime.taxonomy(), province_code=check_code(province_code, field="provinceCode"),
-            kind_code=kind_code, name=clean_name(name, max_length=128), legal_basis=clean_text(legal_basis, "legalBasis", required=True),
+            runtime.engine,
+            principal,
+            await runtime.taxonomy(),
+            province_code=check_code(province_code, field="provinceCode"),
+            kind_code=kind_code,
+            name=clean_name(name, max_length=128),
+            legal_basis=clean_text(legal_basis, "legalBasis", required=True),
             request_id=info.context.request_id,
         )
         runtime.taxonomy_cache.forget()

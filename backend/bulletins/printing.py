@@ -77,8 +77,10 @@ def bulletin_html(readable: Readable, cases: list) -> str:
             parts.append(_paragraphs(text["handling"], "处理结果："))
     parts.append(f'<div class="signature">{escape(row.publisher_name)}<br>{dated}</div>')
     title = escape(f"{row.publisher_name}典型案例通报 {issue_label(row) or ''}".strip())
-    return (f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
-            f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>")
+    return (
+        f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>"
+    )
 
 
 def bulletin_pdf(html: str) -> bytes:
@@ -86,7 +88,7 @@ def bulletin_pdf(html: str) -> bytes:
     story = pymupdf.Story(html=html)
     output = BytesIO()
     writer = pymupdf.DocumentWriter(output)
-    frame = A4 + (MARGIN, MARGIN, -MARGIN, -MARGIN)
+    frame = (*A4, MARGIN, MARGIN, -MARGIN, -MARGIN)
     more = True
     while more:
         device = writer.begin_page(A4)

@@ -37,7 +37,14 @@ from backend.audit.service import record_audit
 from backend.notifications.outbox import emit
 from problem_bank.deidentify import LEVEL_PLACEHOLDERS, Masks, case_masks, mask, unit_placeholder
 from problem_bank.models import (
-    BankUnit, Bulletin, BulletinCase, BulletinCounter, BulletinRead, BulletinRecipient, BulletinScopeOffice, Problem,
+    BankUnit,
+    Bulletin,
+    BulletinCase,
+    BulletinCounter,
+    BulletinRead,
+    BulletinRecipient,
+    BulletinScopeOffice,
+    Problem,
 )
 from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_write
 from tenants.divisions import Level
@@ -126,8 +133,9 @@ class Snapshot:
     persons: tuple[str, ...] = ()  # names the source itself says must be hidden
 
 
-async def _places(connection: AsyncConnection, publisher: Place, office_name: str, level: str, tenant_code: str,
-                  city_code: str | None) -> list[list[str]]:
+async def _places(
+    connection: AsyncConnection, publisher: Place, office_name: str, level: str, tenant_code: str, city_code: str | None
+) -> list[list[str]]:
     """The names of a case's office and of the offices between it and the publisher, with their placeholders."""
     places = [[office_name, LEVEL_PLACEHOLDERS[level]]]
     if publisher.level is Level.PROVINCE and city_code not in (None, tenant_code):  # the city between them
@@ -138,17 +146,23 @@ async def _places(connection: AsyncConnection, publisher: Place, office_name: st
 
 async def _problem_snapshot(connection: AsyncConnection, publisher: Place, tenant_code: str, source_id: int) -> Snapshot:
     """A problem-bank row of the publisher's subtree (NOT_FOUND otherwise)."""
-    row = (await connection.execute(
-        select(Problem, Tenant.name.label("office_name"))
-        .join(Tenant, Tenant.code == Problem.tenant_code)
-        .where(Problem.tenant_code == tenant_code, Problem.finding_id == source_id,
-               in_subtree(publisher, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code))
-    )).one_or_none()
+    row = (
+        await connection.execute(
+            select(Problem, Tenant.name.label("office_name"))
+            .join(Tenant, Tenant.code == Problem.tenant_code)
+            .where(
+                Problem.tenant_code == tenant_code,
+                Problem.finding_id == source_id,
+                in_subtree(publisher, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code),
+            )
+        )
+    ).one_or_none()
     if row is None:
         raise DomainError("NOT_FOUND", "问题库中没有该问题，或不在本机构的辖区内", field="source")
     places = await _places(connection, publisher, row.office_name, row.tenant_level, row.tenant_code, row.city_code)
-    return Snapshot(tenant_code, source_id, row.taxonomy_code, row.unit_name, unit_placeholder(row.tenant_level, row.unit_type),
-                    places, row.description)
+    return Snapshot(
+        tenant_code, source_id, row.taxonomy_code, row.unit_name, unit_placeholder(row.tenant_level, row.unit_type), places, row.description
+    )
 
 
 async def _case_snapshot(connection: AsyncConnection, publisher: Place, tenant_code: str, source_id: int) -> Snapshot:
@@ -157,32 +171,59 @@ async def _case_snapshot(connection: AsyncConnection, publisher: Place, tenant_c
     one of the persons de-identification hides."""
     case = None
     if tenant_code == publisher.code:  # the connection is in the publisher's schema, where its cases are
-        case = (await connection.execute(
-            select(AccountabilityCase, Tenant.name.label("office_name"), Tenant.level.label("tenant_level"), Tenant.city_code,
-                   BankUnit.unit_type)
-            .join(Tenant, Tenant.code == AccountabilityCase.subject_tenant_code)
-            .join(BankUnit, and_(BankUnit.tenant_code == AccountabilityCase.subject_tenant_code,
-                                 BankUnit.unit_id == AccountabilityCase.subject_unit_id))
-            .where(AccountabilityCase.id == source_id)
-        )).one_or_none()
+        case = (
+            await connection.execute(
+                select(
+                    AccountabilityCase,
+                    Tenant.name.label("office_name"),
+                    Tenant.level.label("tenant_level"),
+                    Tenant.city_code,
+                    BankUnit.unit_type,
+                )
+                .join(Tenant, Tenant.code == AccountabilityCase.subject_tenant_code)
+                .join(
+                    BankUnit,
+                    and_(
+                        BankUnit.tenant_code == AccountabilityCase.subject_tenant_code,
+                        BankUnit.unit_id == AccountabilityCase.subject_unit_id,
+                    ),
+                )
+                .where(AccountabilityCase.id == source_id)
+            )
+        ).one_or_none()
     if case is None:
         raise DomainError("NOT_FOUND", "本机构没有该问责案件", field="source")
-    taxonomy_code = (await connection.execute(
-        select(func.min(Problem.taxonomy_code)).join(CaseFinding, and_(
-            CaseFinding.tenant_code == Problem.tenant_code, CaseFinding.finding_id == Problem.finding_id))
-        .where(CaseFinding.case_id == source_id)
-    )).scalar_one()
+    taxonomy_code = (
+        await connection.execute(
+            select(func.min(Problem.taxonomy_code))
+            .join(CaseFinding, and_(CaseFinding.tenant_code == Problem.tenant_code, CaseFinding.finding_id == Problem.finding_id))
+            .where(CaseFinding.case_id == source_id)
+        )
+    ).scalar_one()
     measures = (await measure_rows(connection, [source_id])).get(source_id, [])
-    handling = "；".join([*([case.decision] if case.decision else []),
-                         *(f"{m.row.kind}（{m.row.decided_on:%Y年%m月%d日}）：{m.row.content}" for m in measures)])
+    handling = "；".join(
+        [
+            *([case.decision] if case.decision else []),
+            *(f"{m.row.kind}（{m.row.decided_on:%Y年%m月%d日}）：{m.row.content}" for m in measures),
+        ]
+    )
     places = await _places(connection, publisher, case.office_name, case.tenant_level, case.subject_tenant_code, case.city_code)
-    return Snapshot(case.subject_tenant_code, source_id, taxonomy_code, case.subject_unit_name,
-                    unit_placeholder(case.tenant_level, case.unit_type), places, case.facts, handling,
-                    (case.leader_name,) if case.leader_name else ())
+    return Snapshot(
+        case.subject_tenant_code,
+        source_id,
+        taxonomy_code,
+        case.subject_unit_name,
+        unit_placeholder(case.tenant_level, case.unit_type),
+        places,
+        case.facts,
+        handling,
+        (case.leader_name,) if case.leader_name else (),
+    )
 
 
 SNAPSHOTS: dict[str, Callable[[AsyncConnection, Place, str, int], Awaitable[Snapshot]]] = {
-    "problem": _problem_snapshot, "accountability_case": _case_snapshot,
+    "problem": _problem_snapshot,
+    "accountability_case": _case_snapshot,
 }
 
 
@@ -196,8 +237,12 @@ def masks_of(case) -> Masks:
 def rendered_case(case, masks: Masks) -> dict[str, str]:
     """A case as published: its frozen text once published, or as it would be published now."""
     if case.published_facts is not None:
-        return {"unit": case.published_unit, "title": case.published_title, "facts": case.published_facts,
-                "handling": case.published_handling}
+        return {
+            "unit": case.published_unit,
+            "title": case.published_title,
+            "facts": case.published_facts,
+            "handling": case.published_handling,
+        }
     unit = case.unit_placeholder if case.deidentified else case.unit_name
     return {"unit": unit, "title": mask(case.title, masks), "facts": mask(case.facts, masks), "handling": mask(case.handling, masks)}
 
@@ -227,10 +272,19 @@ class BulletinService:
             raise forbidden("只有省、市两级机构可以编发典型案例通报")
         async with tenant_engine(self.engine, publisher.code).begin() as connection:
             await _check_scope(connection, publisher, draft)
-            bulletin_id = (await connection.execute(insert(Bulletin).values(
-                publisher_code=publisher.code, title=draft.title, preface=draft.preface, whole_subtree=draft.whole_subtree,
-                created_by=principal.username,
-            ).returning(Bulletin.id))).scalar_one()
+            bulletin_id = (
+                await connection.execute(
+                    insert(Bulletin)
+                    .values(
+                        publisher_code=publisher.code,
+                        title=draft.title,
+                        preface=draft.preface,
+                        whole_subtree=draft.whole_subtree,
+                        created_by=principal.username,
+                    )
+                    .returning(Bulletin.id)
+                )
+            ).scalar_one()
             await _set_scope(connection, bulletin_id, draft)
             await _audit(connection, publisher.code, principal, "created", bulletin_id, None, _issue_fields(draft), request_id)
         return bulletin_id
@@ -238,75 +292,144 @@ class BulletinService:
     async def update(self, principal: Principal, bulletin_id: int, version: int, draft: IssueDraft, request_id: str | None) -> None:
         async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
             await _check_scope(connection, publisher, draft)
-            await connection.execute(update(Bulletin).where(Bulletin.id == bulletin_id).values(
-                title=draft.title, preface=draft.preface, whole_subtree=draft.whole_subtree, version=Bulletin.version + 1))
+            await connection.execute(
+                update(Bulletin)
+                .where(Bulletin.id == bulletin_id)
+                .values(title=draft.title, preface=draft.preface, whole_subtree=draft.whole_subtree, version=Bulletin.version + 1)
+            )
             await connection.execute(delete(BulletinScopeOffice).where(BulletinScopeOffice.bulletin_id == bulletin_id))
             await _set_scope(connection, bulletin_id, draft)
-            await _audit(connection, publisher.code, principal, "edited", bulletin_id,
-                         {"title": row.title, "whole_subtree": row.whole_subtree}, _issue_fields(draft), request_id)
+            await _audit(
+                connection,
+                publisher.code,
+                principal,
+                "edited",
+                bulletin_id,
+                {"title": row.title, "whole_subtree": row.whole_subtree},
+                _issue_fields(draft),
+                request_id,
+            )
 
     async def add_case(
-        self, principal: Principal, bulletin_id: int, version: int, source_kind: str, tenant_code: str, source_id: int,
-        text: CaseText, request_id: str | None,
+        self,
+        principal: Principal,
+        bulletin_id: int,
+        version: int,
+        source_kind: str,
+        tenant_code: str,
+        source_id: int,
+        text: CaseText,
+        request_id: str | None,
     ) -> int:
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
-            count = (await connection.execute(
-                select(func.count(), func.coalesce(func.max(BulletinCase.position), 0)).where(BulletinCase.bulletin_id == bulletin_id)
-            )).one()
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, _row, publisher):
+            count = (
+                await connection.execute(
+                    select(func.count(), func.coalesce(func.max(BulletinCase.position), 0)).where(BulletinCase.bulletin_id == bulletin_id)
+                )
+            ).one()
             if count[0] >= MAX_CASES:
                 raise DomainError("TOO_MANY_CASES", f"一期通报最多 {MAX_CASES} 个案例", field="bulletinId")
             snapshot = await SNAPSHOTS[source_kind](connection, publisher, tenant_code, source_id)
             if text.title is None:
                 raise DomainError("INVALID_NAME", "请填写案例标题", field="title")
-            case_id = (await connection.execute(insert(BulletinCase).values(
-                bulletin_id=bulletin_id, position=count[1] + 1, source_kind=source_kind, source_tenant_code=snapshot.tenant_code,
-                source_id=snapshot.source_id, taxonomy_code=snapshot.taxonomy_code, unit_name=snapshot.unit_name,
-                unit_placeholder=snapshot.unit_placeholder, place_masks=snapshot.place_masks, persons=list(dict.fromkeys([*snapshot.persons, *(text.persons or ())])),
-                aliases=list(text.aliases or ()), deidentified=True if text.deidentified is None else text.deidentified,
-                title=text.title, facts=text.facts or snapshot.facts, handling=text.handling or snapshot.handling,
-            ).returning(BulletinCase.id))).scalar_one()
+            case_id = (
+                await connection.execute(
+                    insert(BulletinCase)
+                    .values(
+                        bulletin_id=bulletin_id,
+                        position=count[1] + 1,
+                        source_kind=source_kind,
+                        source_tenant_code=snapshot.tenant_code,
+                        source_id=snapshot.source_id,
+                        taxonomy_code=snapshot.taxonomy_code,
+                        unit_name=snapshot.unit_name,
+                        unit_placeholder=snapshot.unit_placeholder,
+                        place_masks=snapshot.place_masks,
+                        persons=list(dict.fromkeys([*snapshot.persons, *(text.persons or ())])),
+                        aliases=list(text.aliases or ()),
+                        deidentified=True if text.deidentified is None else text.deidentified,
+                        title=text.title,
+                        facts=text.facts or snapshot.facts,
+                        handling=text.handling or snapshot.handling,
+                    )
+                    .returning(BulletinCase.id)
+                )
+            ).scalar_one()
             await _bump(connection, bulletin_id)
-            await _audit(connection, publisher.code, principal, "case_added", bulletin_id, None,
-                         {"case_id": case_id, "source_kind": source_kind, "source": f"{tenant_code}/{source_id}",
-                          "deidentified": text.deidentified is not False}, request_id)
+            await _audit(
+                connection,
+                publisher.code,
+                principal,
+                "case_added",
+                bulletin_id,
+                None,
+                {
+                    "case_id": case_id,
+                    "source_kind": source_kind,
+                    "source": f"{tenant_code}/{source_id}",
+                    "deidentified": text.deidentified is not False,
+                },
+                request_id,
+            )
         return case_id
 
     async def update_case(self, principal: Principal, case_id: int, version: int, text: CaseText, request_id: str | None) -> int:
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, _row, publisher):
             case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
             if case is None:
                 raise not_found()
-            values = {key: value for key, value in (
-                ("title", text.title), ("facts", text.facts), ("handling", text.handling), ("deidentified", text.deidentified),
-                ("persons", None if text.persons is None else list(text.persons)),
-                ("aliases", None if text.aliases is None else list(text.aliases)),
-            ) if value is not None}
+            values = {
+                key: value
+                for key, value in (
+                    ("title", text.title),
+                    ("facts", text.facts),
+                    ("handling", text.handling),
+                    ("deidentified", text.deidentified),
+                    ("persons", None if text.persons is None else list(text.persons)),
+                    ("aliases", None if text.aliases is None else list(text.aliases)),
+                )
+                if value is not None
+            }
             if values:
                 await connection.execute(update(BulletinCase).where(BulletinCase.id == case_id).values(**values))
             await _bump(connection, bulletin_id)
-            await _audit(connection, publisher.code, principal, "case_edited", bulletin_id,
-                         {"case_id": case_id, **{key: getattr(case, key) for key in values}}, {"case_id": case_id, **values}, request_id)
+            await _audit(
+                connection,
+                publisher.code,
+                principal,
+                "case_edited",
+                bulletin_id,
+                {"case_id": case_id, **{key: getattr(case, key) for key in values}},
+                {"case_id": case_id, **values},
+                request_id,
+            )
         return bulletin_id
 
     async def remove_case(self, principal: Principal, case_id: int, version: int, request_id: str | None) -> int:
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, _row, publisher):
             case = (await connection.execute(delete(BulletinCase).where(BulletinCase.id == case_id).returning(BulletinCase))).one_or_none()
             if case is None:
                 raise not_found()
             await _bump(connection, bulletin_id)
-            await _audit(connection, publisher.code, principal, "case_removed", bulletin_id,
-                         {"case_id": case_id, "title": case.title, "source": f"{case.source_tenant_code}/{case.source_id}"}, None,
-                         request_id)
+            await _audit(
+                connection,
+                publisher.code,
+                principal,
+                "case_removed",
+                bulletin_id,
+                {"case_id": case_id, "title": case.title, "source": f"{case.source_tenant_code}/{case.source_id}"},
+                None,
+                request_id,
+            )
         return bulletin_id
 
     # --- the workflow ----------------------------------------------------------------------
 
     async def submit(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
         async with self._locked(principal, bulletin_id, version, SUBMIT) as (connection, row, publisher):
-            cases = (await connection.execute(
-                select(func.count()).where(BulletinCase.bulletin_id == bulletin_id))).scalar_one()
+            cases = (await connection.execute(select(func.count()).where(BulletinCase.bulletin_id == bulletin_id))).scalar_one()
             if not cases:
                 raise DomainError("NO_CASES", "通报至少要有一个典型案例", field="id")
             await self._move(connection, principal, row, publisher, SUBMIT, {}, None, request_id)
@@ -328,53 +451,115 @@ class BulletinService:
             cases = (await connection.execute(select(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id))).all()
             for case in cases:
                 text = rendered_case(case, masks_of(case))
-                await connection.execute(update(BulletinCase).where(BulletinCase.id == case.id).values(
-                    published_unit=text["unit"], published_title=text["title"], published_facts=text["facts"],
-                    published_handling=text["handling"]))
+                await connection.execute(
+                    update(BulletinCase)
+                    .where(BulletinCase.id == case.id)
+                    .values(
+                        published_unit=text["unit"],
+                        published_title=text["title"],
+                        published_facts=text["facts"],
+                        published_handling=text["handling"],
+                    )
+                )
             issue = rendered_issue(row, cases)
-            number = (await connection.execute(
-                upsert(BulletinCounter).values(publisher_code=publisher.code, year=year, last_number=1)
-                .on_conflict_do_update(index_elements=[BulletinCounter.publisher_code, BulletinCounter.year],
-                                       set_={"last_number": BulletinCounter.last_number + 1})
-                .returning(BulletinCounter.last_number)
-            )).scalar_one()
-            await connection.execute(insert(BulletinRecipient), [
-                {"bulletin_id": bulletin_id, "office_code": code, "office_name": name} for code, name in recipients.items()])
-            await self._move(connection, principal, row, publisher, PUBLISH, {
-                "year": year, "number": number, "published_by": principal.username, "published_at": func.now(),
-                "published_title": issue["title"], "published_preface": issue["preface"]}, None, request_id)
-            await emit(connection, publisher.code, "bulletin.published", {
-                "bulletin_id": bulletin_id, "publisher_name": row.publisher_name, "issue": f"{year}年第{number}期",
-                "title": issue["title"], "tenant_codes": list(recipients)})
+            number = (
+                await connection.execute(
+                    upsert(BulletinCounter)
+                    .values(publisher_code=publisher.code, year=year, last_number=1)
+                    .on_conflict_do_update(
+                        index_elements=[BulletinCounter.publisher_code, BulletinCounter.year],
+                        set_={"last_number": BulletinCounter.last_number + 1},
+                    )
+                    .returning(BulletinCounter.last_number)
+                )
+            ).scalar_one()
+            await connection.execute(
+                insert(BulletinRecipient),
+                [{"bulletin_id": bulletin_id, "office_code": code, "office_name": name} for code, name in recipients.items()],
+            )
+            await self._move(
+                connection,
+                principal,
+                row,
+                publisher,
+                PUBLISH,
+                {
+                    "year": year,
+                    "number": number,
+                    "published_by": principal.username,
+                    "published_at": func.now(),
+                    "published_title": issue["title"],
+                    "published_preface": issue["preface"],
+                },
+                None,
+                request_id,
+            )
+            await emit(
+                connection,
+                publisher.code,
+                "bulletin.published",
+                {
+                    "bulletin_id": bulletin_id,
+                    "publisher_name": row.publisher_name,
+                    "issue": f"{year}年第{number}期",
+                    "title": issue["title"],
+                    "tenant_codes": list(recipients),
+                },
+            )
 
     async def withdraw(self, principal: Principal, bulletin_id: int, version: int, reason: str, request_id: str | None) -> None:
         """撤回: its shared cases leave the library; recipients of a published issue are told."""
         async with self._locked(principal, bulletin_id, version, WITHDRAW) as (connection, row, publisher):
             await self._move(connection, principal, row, publisher, WITHDRAW, {}, reason, request_id)
-            await connection.execute(update(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id)
-                                     .values(shared_at=None, shared_by=None))
-            offices = list((await connection.execute(
-                select(BulletinRecipient.office_code).where(BulletinRecipient.bulletin_id == bulletin_id))).scalars())
+            await connection.execute(
+                update(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id).values(shared_at=None, shared_by=None)
+            )
+            offices = list(
+                (
+                    await connection.execute(select(BulletinRecipient.office_code).where(BulletinRecipient.bulletin_id == bulletin_id))
+                ).scalars()
+            )
             if offices:  # it had been published
-                await emit(connection, publisher.code, "bulletin.withdrawn", {
-                    "bulletin_id": bulletin_id, "publisher_name": row.publisher_name, "issue": issue_label(row),
-                    "title": row.published_title, "reason": reason, "tenant_codes": offices})
+                await emit(
+                    connection,
+                    publisher.code,
+                    "bulletin.withdrawn",
+                    {
+                        "bulletin_id": bulletin_id,
+                        "publisher_name": row.publisher_name,
+                        "issue": issue_label(row),
+                        "title": row.published_title,
+                        "reason": reason,
+                        "tenant_codes": offices,
+                    },
+                )
 
     async def share(self, principal: Principal, case_id: int, shared: bool, request_id: str | None) -> int:
         """Put a case of a published issue into the typical-case library (or take it out): the
         publisher's publishers only, de-identified cases only."""
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, None, SHARE) as (connection, row, publisher):
+        async with self._locked(principal, bulletin_id, None, SHARE) as (connection, _row, publisher):
             case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
             if case is None:
                 raise not_found()
             if shared and not case.deidentified:
                 raise DomainError("NOT_DEIDENTIFIED", "未脱敏的案例不能推送到典型案例库", field="caseId")
             if shared != (case.shared_at is not None):
-                await connection.execute(update(BulletinCase).where(BulletinCase.id == case_id).values(
-                    shared_at=func.now() if shared else None, shared_by=principal.username if shared else None))
-                await _audit(connection, publisher.code, principal, "case_shared" if shared else "case_unshared", bulletin_id,
-                             None, {"case_id": case_id}, request_id)
+                await connection.execute(
+                    update(BulletinCase)
+                    .where(BulletinCase.id == case_id)
+                    .values(shared_at=func.now() if shared else None, shared_by=principal.username if shared else None)
+                )
+                await _audit(
+                    connection,
+                    publisher.code,
+                    principal,
+                    "case_shared" if shared else "case_unshared",
+                    bulletin_id,
+                    None,
+                    {"case_id": case_id},
+                    request_id,
+                )
         return bulletin_id
 
     # --- reading ---------------------------------------------------------------------------
@@ -390,10 +575,15 @@ class BulletinService:
             member_of = _member_offices(principal)
             own = frozenset()
             if row.state in OUT and member_of:
-                own = frozenset((await connection.execute(
-                    select(BulletinRecipient.office_code)
-                    .where(BulletinRecipient.bulletin_id == bulletin_id, BulletinRecipient.office_code.in_(member_of))
-                )).scalars())
+                own = frozenset(
+                    (
+                        await connection.execute(
+                            select(BulletinRecipient.office_code).where(
+                                BulletinRecipient.bulletin_id == bulletin_id, BulletinRecipient.office_code.in_(member_of)
+                            )
+                        )
+                    ).scalars()
+                )
         if not own:
             raise not_found()
         return Readable(row, False, own)
@@ -427,22 +617,30 @@ class BulletinService:
         place = await readable_place(self.engine, principal, office_code)
         require_write(principal, place, RECEIPT_ROLES)
         async with self.engine.begin() as connection:
-            state = (await connection.execute(
-                select(Bulletin.state).join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
-                .where(Bulletin.id == bulletin_id, Bulletin.state.in_(OUT), BulletinRecipient.office_code == office_code)
-            )).scalar_one_or_none()
+            state = (
+                await connection.execute(
+                    select(Bulletin.state)
+                    .join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
+                    .where(Bulletin.id == bulletin_id, Bulletin.state.in_(OUT), BulletinRecipient.office_code == office_code)
+                )
+            ).scalar_one_or_none()
             if state is None:
                 raise not_found()
             if state == WITHDRAWN:
                 raise DomainError("INVALID_TRANSITION", "该通报已撤回", field="id")
-            await connection.execute(upsert(BulletinRead).values(
-                bulletin_id=bulletin_id, office_code=office_code, username=principal.username).on_conflict_do_nothing())
+            await connection.execute(
+                upsert(BulletinRead)
+                .values(bulletin_id=bulletin_id, office_code=office_code, username=principal.username)
+                .on_conflict_do_nothing()
+            )
 
     # --- internals -------------------------------------------------------------------------
 
     async def _bulletin_of(self, case_id: int) -> int:
         async with reading(self.engine).connect() as connection:
-            bulletin_id = (await connection.execute(select(BulletinCase.bulletin_id).where(BulletinCase.id == case_id))).scalar_one_or_none()
+            bulletin_id = (
+                await connection.execute(select(BulletinCase.bulletin_id).where(BulletinCase.id == case_id))
+            ).scalar_one_or_none()
         if bulletin_id is None:
             raise not_found()
         return bulletin_id
@@ -454,16 +652,17 @@ class BulletinService:
         """A transaction holding the bulletin locked, once the caller may take `step` in the
         publisher, the version is current (None: not checked) and the state allows the step."""
         async with reading(self.engine).connect() as connection:
-            publisher_code = (await connection.execute(
-                select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))).scalar_one_or_none()
+            publisher_code = (
+                await connection.execute(select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))
+            ).scalar_one_or_none()
         if publisher_code is None:
             raise not_found()
         publisher = await readable_place(self.engine, principal, publisher_code)
         require_write(principal, publisher, step.roles)
         async with tenant_engine(self.engine, publisher_code).begin() as connection:
-            row = (await connection.execute(
-                _with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin)
-            )).one()
+            row = (
+                await connection.execute(_with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin))
+            ).one()
             if version is not None and row.version != version:
                 raise DomainError("STALE_VERSION", f"该通报已被他人更新（当前版本 {row.version}），请刷新后重试", field="version")
             if row.state not in step.from_states:
@@ -472,15 +671,26 @@ class BulletinService:
 
     @staticmethod
     async def _move(
-        connection: AsyncConnection, principal: Principal, row, publisher: Place, step: Step, values: dict, note: str | None,
+        connection: AsyncConnection,
+        principal: Principal,
+        row,
+        publisher: Place,
+        step: Step,
+        values: dict,
+        note: str | None,
         request_id: str | None,
     ) -> None:
-        await connection.execute(update(Bulletin).where(Bulletin.id == row.id).values(
-            **values, state=step.to_state, note=note, version=Bulletin.version + 1))
-        after = {"state": step.to_state, **({"note": note} if note else {}),
-                 **({"number": values["number"], "year": values["year"]} if "number" in values else {})}
-        await _audit(connection, publisher.code, principal, step.name, row.id, {"state": row.state, "version": row.version},
-                     after, request_id)
+        await connection.execute(
+            update(Bulletin).where(Bulletin.id == row.id).values(**values, state=step.to_state, note=note, version=Bulletin.version + 1)
+        )
+        after = {
+            "state": step.to_state,
+            **({"note": note} if note else {}),
+            **({"number": values["number"], "year": values["year"]} if "number" in values else {}),
+        }
+        await _audit(
+            connection, publisher.code, principal, step.name, row.id, {"state": row.state, "version": row.version}, after, request_id
+        )
 
 
 def _member_offices(principal: Principal) -> set[str]:
@@ -490,7 +700,12 @@ def _member_offices(principal: Principal) -> set[str]:
 def _with_publisher(query):
     """Bulletin rows with their publisher's name and place in the hierarchy."""
     return query.add_columns(
-        Tenant.name.label("publisher_name"), Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code,
+        Tenant.name.label("publisher_name"),
+        Tenant.code,
+        Tenant.level,
+        Tenant.parent_code,
+        Tenant.province_code,
+        Tenant.city_code,
     ).join(Tenant, Tenant.code == Bulletin.publisher_code)
 
 
@@ -509,11 +724,26 @@ async def _bump(connection: AsyncConnection, bulletin_id: int) -> None:
 
 
 async def _audit(
-    connection: AsyncConnection, publisher_code: str, principal: Principal, action: str, bulletin_id: int,
-    before: dict | None, after: dict | None, request_id: str | None,
+    connection: AsyncConnection,
+    publisher_code: str,
+    principal: Principal,
+    action: str,
+    bulletin_id: int,
+    before: dict | None,
+    after: dict | None,
+    request_id: str | None,
 ) -> None:
-    await record_audit(connection, publisher_code, actor=principal.username, action=f"bulletin.{action}", entity="bulletin",
-                       entity_id=str(bulletin_id), before=before, after=after, request_id=request_id)
+    await record_audit(
+        connection,
+        publisher_code,
+        actor=principal.username,
+        action=f"bulletin.{action}",
+        entity="bulletin",
+        entity_id=str(bulletin_id),
+        before=before,
+        after=after,
+        request_id=request_id,
+    )
 
 
 async def _check_scope(connection: AsyncConnection, publisher: Place, draft: IssueDraft) -> None:
@@ -528,8 +758,9 @@ async def _check_scope(connection: AsyncConnection, publisher: Place, draft: Iss
 
 async def _set_scope(connection: AsyncConnection, bulletin_id: int, draft: IssueDraft) -> None:
     if draft.office_codes:
-        await connection.execute(insert(BulletinScopeOffice), [
-            {"bulletin_id": bulletin_id, "office_code": code} for code in draft.office_codes])
+        await connection.execute(
+            insert(BulletinScopeOffice), [{"bulletin_id": bulletin_id, "office_code": code} for code in draft.office_codes]
+        )
 
 
 async def _recipients(connection: AsyncConnection, publisher: Place, row) -> dict[str, str]:
@@ -540,14 +771,18 @@ async def _recipients(connection: AsyncConnection, publisher: Place, row) -> dic
         return await offices_below(connection, publisher, (await connection.execute(chosen)).scalars(), "officeCodes")
     below = (
         select(Tenant.code, Tenant.name)
-        .where(in_subtree(publisher, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code),
-               Tenant.code != publisher.code, Tenant.status == "active")
+        .where(
+            in_subtree(publisher, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code),
+            Tenant.code != publisher.code,
+            Tenant.status == "active",
+        )
         .order_by(Tenant.code)
     )
     return dict((await connection.execute(below)).all())
 
 
 # --- relations of listed bulletins (DataLoader fetches: one statement each per page) -----------
+
 
 async def cases_of_bulletins(connection: AsyncConnection, ids: list[int]) -> dict[int, list]:
     """bulletin id → its cases, in order."""
@@ -589,21 +824,35 @@ async def recipients_of_bulletins(connection: AsyncConnection, ids: list[int]) -
 
 # --- the typical-case library ------------------------------------------------------------------
 
+
 async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | None, *, first: int, before: int | None) -> list:
     """Shared cases of published bulletins, newest first, as published (de-identified). Every
     office member of any tenant reads them; a caller who is only a liaison is refused."""
     if not (principal.is_superuser or _member_offices(principal)):
         raise forbidden("典型案例库供各级机构人员查阅，联络员无权查看")
     query = (
-        select(BulletinCase, Bulletin.year, Bulletin.number, Bulletin.published_at, Bulletin.publisher_code,
-               Tenant.name.label("publisher_name"))
-        .join(Bulletin, Bulletin.id == BulletinCase.bulletin_id).join(Tenant, Tenant.code == Bulletin.publisher_code)
+        select(
+            BulletinCase,
+            Bulletin.year,
+            Bulletin.number,
+            Bulletin.published_at,
+            Bulletin.publisher_code,
+            Tenant.name.label("publisher_name"),
+        )
+        .join(Bulletin, Bulletin.id == BulletinCase.bulletin_id)
+        .join(Tenant, Tenant.code == Bulletin.publisher_code)
         .where(BulletinCase.shared_at.is_not(None), Bulletin.state == PUBLISHED)
     )
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(*(column.ilike(pattern) for column in (
-            BulletinCase.published_title, BulletinCase.published_facts, BulletinCase.published_handling))))
+        query = query.where(
+            or_(
+                *(
+                    column.ilike(pattern)
+                    for column in (BulletinCase.published_title, BulletinCase.published_facts, BulletinCase.published_handling)
+                )
+            )
+        )
     if before is not None:
         query = query.where(BulletinCase.id < before)
     async with reading(engine).connect() as connection:

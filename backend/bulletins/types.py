@@ -13,8 +13,20 @@ import strawberry
 from strawberry.types import Info
 
 from backend.bulletins.service import (
-    MAX_NAMES, BulletinService, CaseText, IssueDraft, Readable, RecipientView, cases_of_bulletins, issue_label, masks_of,
-    recipients_of_bulletins, rendered_case, rendered_issue, scope_of_bulletins, typical_cases,
+    MAX_NAMES,
+    BulletinService,
+    CaseText,
+    IssueDraft,
+    Readable,
+    RecipientView,
+    cases_of_bulletins,
+    issue_label,
+    masks_of,
+    recipients_of_bulletins,
+    rendered_case,
+    rendered_issue,
+    scope_of_bulletins,
+    typical_cases,
 )
 from backend.clock import office_today
 from backend.context import Context
@@ -62,8 +74,12 @@ class BulletinRecipient:
 
     @classmethod
     def of(cls, view: RecipientView) -> BulletinRecipient:
-        return cls(office_code=view.row.office_code, office_name=view.row.office_name, read=bool(view.reads),
-                   readings=[BulletinReading(username=r.username, read_at=r.read_at) for r in view.reads])
+        return cls(
+            office_code=view.row.office_code,
+            office_name=view.row.office_name,
+            read=bool(view.reads),
+            readings=[BulletinReading(username=r.username, read_at=r.read_at) for r in view.reads],
+        )
 
 
 @strawberry.type(description="案例的原始内容（含真实名称），仅编发机构及其上级可见")
@@ -95,14 +111,33 @@ class BulletinCase:
     @classmethod
     def of(cls, row, whole: bool) -> BulletinCase:
         text = rendered_case(row, masks_of(row))
-        original = CaseOriginal(
-            source_kind=CaseSourceKind(row.source_kind), source_tenant_code=row.source_tenant_code,
-            source_id=strawberry.ID(str(row.source_id)), unit_name=row.unit_name, title=row.title, facts=row.facts,
-            handling=row.handling, persons=list(row.persons), aliases=list(row.aliases),
-        ) if whole else None
-        return cls(id=strawberry.ID(str(row.id)), position=row.position, deidentified=row.deidentified, unit=text["unit"],
-                   title=text["title"], facts=text["facts"], handling=text["handling"], taxonomy_code=row.taxonomy_code,
-                   shared=row.shared_at is not None, original=original)
+        original = (
+            CaseOriginal(
+                source_kind=CaseSourceKind(row.source_kind),
+                source_tenant_code=row.source_tenant_code,
+                source_id=strawberry.ID(str(row.source_id)),
+                unit_name=row.unit_name,
+                title=row.title,
+                facts=row.facts,
+                handling=row.handling,
+                persons=list(row.persons),
+                aliases=list(row.aliases),
+            )
+            if whole
+            else None
+        )
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            position=row.position,
+            deidentified=row.deidentified,
+            unit=text["unit"],
+            title=text["title"],
+            facts=text["facts"],
+            handling=text["handling"],
+            taxonomy_code=row.taxonomy_code,
+            shared=row.shared_at is not None,
+            original=original,
+        )
 
 
 @strawberry.type(description="通报的原始标题和导语，仅编发机构及其上级可见")
@@ -148,7 +183,8 @@ class Bulletin:
     async def recipients(self, info: Info[Context, None], unread_only: bool = False) -> list[BulletinRecipient]:
         views = await info.context.loaders.shared(recipients_of_bulletins).load(self.readable.row.id) or []
         return [
-            BulletinRecipient.of(view) for view in views
+            BulletinRecipient.of(view)
+            for view in views
             if (self.readable.whole or view.row.office_code in self.readable.own_offices) and not (unread_only and view.reads)
         ]
 
@@ -169,10 +205,22 @@ class Bulletin:
     def of(cls, readable: Readable) -> Bulletin:
         row = readable.row
         return cls(
-            id=strawberry.ID(str(row.id)), publisher_code=row.publisher_code, publisher_name=row.publisher_name,
-            state=BulletinState(row.state), year=row.year, number=row.number, issue=issue_label(row), whole_subtree=row.whole_subtree,
-            created_by=row.created_by, created_at=row.created_at, approved_by=row.approved_by, published_by=row.published_by,
-            published_at=row.published_at, note=row.note, version=row.version, readable=readable,
+            id=strawberry.ID(str(row.id)),
+            publisher_code=row.publisher_code,
+            publisher_name=row.publisher_name,
+            state=BulletinState(row.state),
+            year=row.year,
+            number=row.number,
+            issue=issue_label(row),
+            whole_subtree=row.whole_subtree,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            approved_by=row.approved_by,
+            published_by=row.published_by,
+            published_at=row.published_at,
+            note=row.note,
+            version=row.version,
+            readable=readable,
         )
 
 
@@ -193,9 +241,19 @@ class TypicalCase:
     @classmethod
     def of(cls, row) -> TypicalCase:
         """From a case row with its bulletin's year, number, publication and publisher (typical_cases)."""
-        return cls(id=strawberry.ID(str(row.id)), unit=row.published_unit, title=row.published_title, facts=row.published_facts,
-                   handling=row.published_handling, taxonomy_code=row.taxonomy_code, publisher_code=row.publisher_code,
-                   publisher_name=row.publisher_name, issue=issue_label(row), published_at=row.published_at, shared_at=row.shared_at)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            unit=row.published_unit,
+            title=row.published_title,
+            facts=row.published_facts,
+            handling=row.published_handling,
+            taxonomy_code=row.taxonomy_code,
+            publisher_code=row.publisher_code,
+            publisher_name=row.publisher_name,
+            issue=issue_label(row),
+            published_at=row.published_at,
+            shared_at=row.shared_at,
+        )
 
 
 @strawberry.input(description="通报的标题、导语和发送范围")
@@ -207,7 +265,8 @@ class BulletinInput:
 
     def checked(self) -> IssueDraft:
         return IssueDraft(
-            title=clean_name(self.title, field="title", max_length=200), preface=clean_text(self.preface, "preface", required=True),
+            title=clean_name(self.title, field="title", max_length=200),
+            preface=clean_text(self.preface, "preface", required=True),
             whole_subtree=self.whole_subtree,
             office_codes=tuple(dict.fromkeys(check_code(code, field="officeCodes") for code in self.office_codes or ())),
         )
@@ -234,7 +293,9 @@ class BulletinCaseInput:
             title=None if self.title is None else clean_name(self.title, field="title", max_length=200),
             facts=None if self.facts is None else clean_text(self.facts, "facts", required=True),
             handling=None if self.handling is None else clean_text(self.handling, "handling", required=False) or "",
-            deidentified=self.deidentified, persons=_names(self.persons, "persons"), aliases=_names(self.aliases, "aliases"),
+            deidentified=self.deidentified,
+            persons=_names(self.persons, "persons"),
+            aliases=_names(self.aliases, "aliases"),
         )
 
 
@@ -260,10 +321,17 @@ async def _now(info: Info[Context, None], bulletin_id: int) -> Bulletin:
 
 @strawberry.type
 class BulletinQuery:
-    @strawberry.field(description="通报列表，新的在前：ISSUED 本机构编发的（本机构及其上级可查，含草稿），RECEIVED 本机构收到的（本机构人员）；before 为上一页最后一份的 id")
+    @strawberry.field(
+        description="通报列表，新的在前：ISSUED 本机构编发的（本机构及其上级可查，含草稿），RECEIVED 本机构收到的（本机构人员）；before 为上一页最后一份的 id"
+    )
     async def bulletins(
-        self, info: Info[Context, None], tenant_code: str, direction: BulletinDirection, state: BulletinState | None = None,
-        first: int = 20, before: strawberry.ID | None = None,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        direction: BulletinDirection,
+        state: BulletinState | None = None,
+        first: int = 20,
+        before: strawberry.ID | None = None,
     ) -> list[Bulletin]:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
@@ -280,12 +348,17 @@ class BulletinQuery:
 
     @strawberry.field(description="典型案例库：各地推送的已脱敏典型案例，新的在前，可按文字检索；各级机构人员可查，联络员除外")
     async def typical_cases(
-        self, info: Info[Context, None], text: str | None = None, first: int = 20, before: strawberry.ID | None = None,
+        self,
+        info: Info[Context, None],
+        text: str | None = None,
+        first: int = 20,
+        before: strawberry.ID | None = None,
     ) -> list[TypicalCase]:
         principal = await info.context.principal()
         text = None if text is None else clean_name(text, field="text", max_length=64) if text.strip() else None
-        rows = await typical_cases(info.context.runtime.engine, principal, text, first=page_size(info, first),
-                                   before=optional_id(before, "before"))
+        rows = await typical_cases(
+            info.context.runtime.engine, principal, text, first=page_size(info, first), before=optional_id(before, "before")
+        )
         return [TypicalCase.of(row) for row in rows]
 
 
@@ -307,20 +380,29 @@ class BulletinMutation:
 
     @strawberry.mutation(description="向草稿添加典型案例：从本辖区问题库中选取，复制其内容（之后可修改）")
     async def add_bulletin_case(
-        self, info: Info[Context, None], bulletin_id: strawberry.ID, version: int, source: CaseSourceInput, input: BulletinCaseInput,
+        self,
+        info: Info[Context, None],
+        bulletin_id: strawberry.ID,
+        version: int,
+        source: CaseSourceInput,
+        input: BulletinCaseInput,
     ) -> Bulletin:
         principal = await info.context.writer()
         bulletin = parse_id(bulletin_id, "bulletinId")
         tenant_code, source_id = check_code(source.tenant_code, field="source"), parse_id(source.id, "source")
-        await service(info).add_case(principal, bulletin, version, source.kind.value, tenant_code, source_id, input.checked(),
-                                     info.context.request_id)
+        await service(info).add_case(
+            principal, bulletin, version, source.kind.value, tenant_code, source_id, input.checked(), info.context.request_id
+        )
         return await _now(info, bulletin)
 
     @strawberry.mutation(description="修改草稿中的案例（标题、案情、处理结果、脱敏开关和需脱敏的名称）；version 为通报的版本")
-    async def update_bulletin_case(self, info: Info[Context, None], case_id: strawberry.ID, version: int, input: BulletinCaseInput) -> Bulletin:
+    async def update_bulletin_case(
+        self, info: Info[Context, None], case_id: strawberry.ID, version: int, input: BulletinCaseInput
+    ) -> Bulletin:
         principal = await info.context.writer()
-        bulletin_id = await service(info).update_case(principal, parse_id(case_id, "caseId"), version, input.checked(),
-                                                      info.context.request_id)
+        bulletin_id = await service(info).update_case(
+            principal, parse_id(case_id, "caseId"), version, input.checked(), info.context.request_id
+        )
         return await _now(info, bulletin_id)
 
     @strawberry.mutation(description="从草稿中删去案例；version 为通报的版本")

@@ -12,7 +12,7 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -94,8 +94,7 @@ def acting(place: Place, *roles: Role) -> Principal:
     return Principal(user_id=0, username=DEMO_ACTOR, is_superuser=False, grants=tuple(Grant(place, role) for role in roles))
 
 
-async def load_inspections(runtime: Runtime, offices: list[tuple[str, str]], on_office: Callable[[], None],
-                           seed: int = DEMO_SEED) -> None:
+async def load_inspections(runtime: Runtime, offices: list[tuple[str, str]], on_office: Callable[[], None], seed: int = DEMO_SEED) -> None:
     """Fill each (code, name) office below the province that has no round yet (so a restarted
     demo adds nothing twice). Offices run a few at a time; each has its own random stream."""
     taxonomy = await runtime.taxonomy()
@@ -124,8 +123,9 @@ class OfficeFiller:
         self.ledger = LedgerService(runtime.engine, runtime.settings.reopen_window_days)
         self.reviews = ReviewService(runtime.engine)
         self.taxonomy = taxonomy
-        self.manifestations = [node.code for node in taxonomy.nodes.values()
-                               if node.level == "manifestation" and node.province_code is None]
+        self.manifestations = [
+            node.code for node in taxonomy.nodes.values() if node.level == "manifestation" and node.province_code is None
+        ]
         self.today = today
         self.rng = rng
 
@@ -136,10 +136,20 @@ class OfficeFiller:
         await self._leaders(people.inspector, code, place.level, unit_ids)
         starts_on = self.today - timedelta(days=self.rng.randint(120, 300))
         round_kind = "巡察" if place.level is Level.COUNTY else "专项检查"
-        view = await self.rounds.create(people.inspector, code, check_round(
-            kind=round_kind, name=f"{starts_on.year}年第{self.rng.randint(1, 3)}轮{round_kind}",
-            starts_on=starts_on, ends_on=starts_on + timedelta(days=45), methods=["常规检查", "实名制筛查"],
-            unit_ids=unit_ids, team=[("王建国", "组长"), ("李红梅", "副组长"), ("赵磊", "组员")]), None)
+        view = await self.rounds.create(
+            people.inspector,
+            code,
+            check_round(
+                kind=round_kind,
+                name=f"{starts_on.year}年第{self.rng.randint(1, 3)}轮{round_kind}",
+                starts_on=starts_on,
+                ends_on=starts_on + timedelta(days=45),
+                methods=["常规检查", "实名制筛查"],
+                unit_ids=unit_ids,
+                team=[("王建国", "组长"), ("李红梅", "副组长"), ("赵磊", "组员")],
+            ),
+            None,
+        )
         for index in range(self.rng.randint(4, 8)):  # every unit has one before any has two
             await self._finding(people, code, view.row.id, starts_on, unit_ids[index % len(unit_ids)])
 
@@ -154,12 +164,23 @@ class OfficeFiller:
             # one unit in five is over its staffing (超编); always the liaison's, for the walkthrough
             over = self.rng.random() < 0.2 or credit_code == LIAISON_UNIT_CODE
             actual = approved + self.rng.randint(1, 4) if over else approved - self.rng.randint(0, 3)
-            row = await self.units.create(inspector, code, check_unit(
-                credit_code=credit_code, name=prefix + suffix, unit_type=unit_type,
-                approved_staffing=[(category, approved)], leadership_posts=[("正科级", 1), ("副科级", 3)],
-                internal_bodies=list(bodies), actual_staffing=[(category, actual)],
-                actual_posts=[("正科级", 1), ("副科级", 3 + (self.rng.random() < 0.15))],
-                actual_as_of=self.today - timedelta(days=self.rng.randint(10, 400)), today=self.today), None)
+            row = await self.units.create(
+                inspector,
+                code,
+                check_unit(
+                    credit_code=credit_code,
+                    name=prefix + suffix,
+                    unit_type=unit_type,
+                    approved_staffing=[(category, approved)],
+                    leadership_posts=[("正科级", 1), ("副科级", 3)],
+                    internal_bodies=list(bodies),
+                    actual_staffing=[(category, actual)],
+                    actual_posts=[("正科级", 1), ("副科级", 3 + (self.rng.random() < 0.15))],
+                    actual_as_of=self.today - timedelta(days=self.rng.randint(10, 400)),
+                    today=self.today,
+                ),
+                None,
+            )
             unit_ids.append(row.id)
         return unit_ids
 
@@ -168,26 +189,45 @@ class OfficeFiller:
         post_level = "县级" if level is Level.COUNTY else "市直部门"
         for unit_id in unit_ids:
             appointed_on = self.today - timedelta(days=self.rng.randint(365, 8 * 365))
-            leader = await self.reviews.add_leader(inspector, code, check_leader(
-                unit_id=unit_id, name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES), post="局长", level=post_level,
-                appointed_on=appointed_on, today=self.today), None)
+            leader = await self.reviews.add_leader(
+                inspector,
+                code,
+                check_leader(
+                    unit_id=unit_id,
+                    name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES),
+                    post="局长",
+                    level=post_level,
+                    appointed_on=appointed_on,
+                    today=self.today,
+                ),
+                None,
+            )
             if self.rng.random() < 0.125:
                 left_on = max(appointed_on, date(self.today.year, 1, 1)) + timedelta(days=self.rng.randint(0, 20))
-                await self.reviews.record_leaving(inspector, code, leader.id, leader.version, min(left_on, self.today),
-                                                  self.rng.choice(LEAVING_REASONS), self.today, None)
+                await self.reviews.record_leaving(
+                    inspector, code, leader.id, leader.version, min(left_on, self.today), self.rng.choice(LEAVING_REASONS), self.today, None
+                )
 
     async def _finding(self, people: OfficeActors, code: str, round_id: int, starts_on: date, unit_id: int) -> None:
         manifestation = self.rng.choice(self.manifestations)
         found_on = starts_on + timedelta(days=self.rng.randint(3, 40))
         fixed_on_spot = self.rng.random() < 0.08
         data = check_finding(
-            round_id=round_id, unit_id=unit_id, taxonomy_code=manifestation,
+            round_id=round_id,
+            unit_id=unit_id,
+            taxonomy_code=manifestation,
             description=f"{self.taxonomy.name(manifestation)}：{self.rng.choice(DESCRIPTION_DETAILS)}。",
             evidence_sources=self.rng.sample(EVIDENCE_SOURCES, self.rng.randint(1, 2)),
-            severity=self.rng.choices(("一般", "较重", "严重"), weights=(6, 3, 1))[0], fixed_on_spot=fixed_on_spot,
-            found_on=found_on, deadline=found_on + timedelta(days=self.rng.choice((30, 60, 90, 180))),
-            responsible_person=self.rng.choice(("张伟", "刘洋", "陈静", "杨帆")), measures=None,
-            close_note="现场已责令改正" if fixed_on_spot else None, today=self.today, taxonomy=self.taxonomy, tenant_code=code,
+            severity=self.rng.choices(("一般", "较重", "严重"), weights=(6, 3, 1))[0],
+            fixed_on_spot=fixed_on_spot,
+            found_on=found_on,
+            deadline=found_on + timedelta(days=self.rng.choice((30, 60, 90, 180))),
+            responsible_person=self.rng.choice(("张伟", "刘洋", "陈静", "杨帆")),
+            measures=None,
+            close_note="现场已责令改正" if fixed_on_spot else None,
+            today=self.today,
+            taxonomy=self.taxonomy,
+            tenant_code=code,
         )
         finding_id = (await self.findings.log(people.inspector, code, data, None)).rows[0].id
         if fixed_on_spot:
@@ -195,5 +235,4 @@ class OfficeFiller:
         path = self.rng.choices([p for p, _ in LEDGER_PATHS], weights=[w for _, w in LEDGER_PATHS])[0]
         for version, action in enumerate(path, start=1):
             actor = people.reviewer if action.roles == workflow.REVIEWERS or action is workflow.REOPEN else people.inspector
-            await self.ledger.act(actor, code, finding_id, version, action, note=NOTES[action], request_id=None,
-                                  now=datetime.now(timezone.utc))
+            await self.ledger.act(actor, code, finding_id, version, action, note=NOTES[action], request_id=None, now=datetime.now(UTC))

@@ -50,8 +50,7 @@ def demo_offices() -> list[Division]:
 async def load_offices(runtime: Runtime, progress: Progress) -> None:
     """Provision the demo province's tenants (idempotent) and fill the spare pool."""
     lines = [
-        ImportLine(line=number, code=division.code, name=None, parent_code=None)
-        for number, division in enumerate(demo_offices(), start=1)
+        ImportLine(line=number, code=division.code, name=None, parent_code=None) for number, division in enumerate(demo_offices(), start=1)
     ]
     provisioner = runtime.provisioner()
     task = progress.add_task("开通湖南省演示租户", total=None)
@@ -77,16 +76,18 @@ async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:
     for login in DEMO_LOGINS:
         unit_id = await _liaison_unit(runtime, login.tenant_code) if login.role == "liaison" else None
         async with runtime.engine.begin() as connection:
-            exists = (
-                await connection.execute(select(UserAccount.id).where(func.lower(UserAccount.username) == login.username))
-            ).scalar()
+            exists = (await connection.execute(select(UserAccount.id).where(func.lower(UserAccount.username) == login.username))).scalar()
             if exists:
                 continue
             user_id = (
                 await connection.execute(
                     insert(UserAccount)
-                    .values(username=login.username, display_name=f"{login.office}{login.role}",
-                            password_hash=password_hash, is_superuser=login.tenant_code is None)
+                    .values(
+                        username=login.username,
+                        display_name=f"{login.office}{login.role}",
+                        password_hash=password_hash,
+                        is_superuser=login.tenant_code is None,
+                    )
                     .returning(UserAccount.id)
                 )
             ).scalar_one()

@@ -39,14 +39,26 @@ async def run_warnings(runtime: Runtime, codes: list[str]) -> None:
     async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
         if (await connection.execute(select(exists().where(StaffingWarning.finding_id.is_not(None))))).scalar():
             return
-        warning = (await connection.execute(
-            select(StaffingWarning.id, StaffingWarning.version).where(StaffingWarning.rule == "over_staffing",
-                                                                      StaffingWarning.closed_at.is_(None))
-            .order_by(StaffingWarning.id).limit(1))).one_or_none()
+        warning = (
+            await connection.execute(
+                select(StaffingWarning.id, StaffingWarning.version)
+                .where(StaffingWarning.rule == "over_staffing", StaffingWarning.closed_at.is_(None))
+                .order_by(StaffingWarning.id)
+                .limit(1)
+            )
+        ).one_or_none()
     if warning is not None:
         await WarningService(runtime.engine).convert(
-            acting(await office_place(runtime.engine, COUNTY), Role.INSPECTOR), COUNTY, warning.id, warning.version, round_id=1,
-            deadline=today + timedelta(days=60), today=today, taxonomy=await runtime.taxonomy(), request_id=None)
+            acting(await office_place(runtime.engine, COUNTY), Role.INSPECTOR),
+            COUNTY,
+            warning.id,
+            warning.version,
+            round_id=1,
+            deadline=today + timedelta(days=60),
+            today=today,
+            taxonomy=await runtime.taxonomy(),
+            request_id=None,
+        )
 
 
 async def load_province_work(runtime: Runtime) -> None:
@@ -62,26 +74,53 @@ async def load_province_work(runtime: Runtime) -> None:
 async def _case(runtime: Runtime, province: Principal) -> int:
     cases = AccountabilityService(runtime.engine)
     async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
-        unit_id = (await connection.execute(
-            select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE))).scalar_one()
+        unit_id = (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE))).scalar_one()
     async with runtime.engine.connect() as connection:
-        findings = [tuple(row) for row in await connection.execute(  # the first finding of each county
-            select(Problem.tenant_code, func.min(Problem.finding_id)).where(Problem.tenant_code.in_((COUNTY, OTHER_COUNTY)))
-            .group_by(Problem.tenant_code).order_by(Problem.tenant_code))]
-    case_id = await cases.open(province, DEMO_PROVINCE, CaseDraft(
-        title="双峰县财政局违规超编进人问责", facts="双峰县财政局 2025 年以来超编进人，整改不力，部分问题逾期未整改；涟源市存在同类问题。",
-        subject=Subject(COUNTY, unit_id, leader_name="刘洋", leader_post="局长", leader_rank="正科级"), findings=tuple(findings)), None)
+        findings = [
+            tuple(row)
+            for row in await connection.execute(  # the first finding of each county
+                select(Problem.tenant_code, func.min(Problem.finding_id))
+                .where(Problem.tenant_code.in_((COUNTY, OTHER_COUNTY)))
+                .group_by(Problem.tenant_code)
+                .order_by(Problem.tenant_code)
+            )
+        ]
+    case_id = await cases.open(
+        province,
+        DEMO_PROVINCE,
+        CaseDraft(
+            title="双峰县财政局违规超编进人问责",
+            facts="双峰县财政局 2025 年以来超编进人，整改不力，部分问题逾期未整改；涟源市存在同类问题。",
+            subject=Subject(COUNTY, unit_id, leader_name="刘洋", leader_post="局长", leader_rank="正科级"),
+            findings=tuple(findings),
+        ),
+        None,
+    )
     version = 1
-    for action, note in ((case_workflow.INVESTIGATE, None), (case_workflow.PROPOSE, "建议约谈局长并冻结机构编制调整事项"),
-                         (case_workflow.DECIDE, "约谈双峰县财政局局长刘洋，冻结该局机构编制调整事项至整改到位")):
+    for action, note in (
+        (case_workflow.INVESTIGATE, None),
+        (case_workflow.PROPOSE, "建议约谈局长并冻结机构编制调整事项"),
+        (case_workflow.DECIDE, "约谈双峰县财政局局长刘洋，冻结该局机构编制调整事项至整改到位"),
+    ):
         await cases.move(province, DEMO_PROVINCE, case_id, version, action, note, None)
         version += 1
     decided_on = office_today() - timedelta(days=7)
     for measure in (
-        MeasureDraft("约谈", decided_on, "省委编办", "约谈双峰县财政局局长刘洋", attendees=("刘洋", "省委编办监督检查处"),
-                     minutes="刘洋表示将于两个月内清退超编人员"),
-        MeasureDraft("冻结机构编制调整事项", decided_on, "省委编办", "冻结双峰县财政局机构编制调整事项",
-                     lift_conditions="超编人员全部清退并经检查验收"),
+        MeasureDraft(
+            "约谈",
+            decided_on,
+            "省委编办",
+            "约谈双峰县财政局局长刘洋",
+            attendees=("刘洋", "省委编办监督检查处"),
+            minutes="刘洋表示将于两个月内清退超编人员",
+        ),
+        MeasureDraft(
+            "冻结机构编制调整事项",
+            decided_on,
+            "省委编办",
+            "冻结双峰县财政局机构编制调整事项",
+            lift_conditions="超编人员全部清退并经检查验收",
+        ),
     ):
         await cases.record_measure(province, DEMO_PROVINCE, case_id, version, measure, None)
         version += 1
@@ -91,17 +130,29 @@ async def _case(runtime: Runtime, province: Principal) -> int:
 
 async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None:
     bulletins = BulletinService(runtime.engine)
-    bulletin_id = await bulletins.create(province, DEMO_PROVINCE, IssueDraft(
-        title="关于违规超编进人典型案例的通报", preface="现将近期查处的两起违规超编进人典型案例通报如下，各地要引以为戒、举一反三。",
-        whole_subtree=True, office_codes=()), None)
+    bulletin_id = await bulletins.create(
+        province,
+        DEMO_PROVINCE,
+        IssueDraft(
+            title="关于违规超编进人典型案例的通报",
+            preface="现将近期查处的两起违规超编进人典型案例通报如下，各地要引以为戒、举一反三。",
+            whole_subtree=True,
+            office_codes=(),
+        ),
+        None,
+    )
     async with runtime.engine.connect() as connection:
-        other = (await connection.execute(
-            select(Problem.finding_id).where(Problem.tenant_code == OTHER_COUNTY).order_by(Problem.finding_id).limit(1))).scalar_one()
+        other = (
+            await connection.execute(
+                select(Problem.finding_id).where(Problem.tenant_code == OTHER_COUNTY).order_by(Problem.finding_id).limit(1)
+            )
+        ).scalar_one()
     version = 1
-    for kind, code, source, title in (("accountability_case", DEMO_PROVINCE, case_id, "某县财政局违规超编进人被约谈问责"),
-                                      ("problem", OTHER_COUNTY, other, "某县某局机构编制问题整改不力")):
-        await bulletins.add_case(province, bulletin_id, version, kind, code, source,
-                                 CaseText(title, None, None, True, None, None), None)
+    for kind, code, source, title in (
+        ("accountability_case", DEMO_PROVINCE, case_id, "某县财政局违规超编进人被约谈问责"),
+        ("problem", OTHER_COUNTY, other, "某县某局机构编制问题整改不力"),
+    ):
+        await bulletins.add_case(province, bulletin_id, version, kind, code, source, CaseText(title, None, None, True, None, None), None)
         version += 1
     for move in (bulletins.submit, bulletins.approve):
         await move(province, bulletin_id, version, None)

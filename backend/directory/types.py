@@ -34,8 +34,12 @@ class Tenant:
     @classmethod
     def from_row(cls, row: Row) -> Tenant:
         return cls(
-            code=row.code, name=row.name, level=Level(row.level), parent_code=row.parent_code,
-            status=row.status, created_at=row.created_at,
+            code=row.code,
+            name=row.name,
+            level=Level(row.level),
+            parent_code=row.parent_code,
+            status=row.status,
+            created_at=row.created_at,
         )
 
 
@@ -58,7 +62,9 @@ class DirectoryQuery:
         require_read(principal, place_of(row))
         return Tenant.from_row(row)
 
-    @strawberry.field(description="某租户的直接下级，按代码排序，after 为上一页最后一个代码；不给 parentCode 时返回自己所在的租户（平台管理员：全部省级）")
+    @strawberry.field(
+        description="某租户的直接下级，按代码排序，after 为上一页最后一个代码；不给 parentCode 时返回自己所在的租户（平台管理员：全部省级）"
+    )
     async def tenants(
         self, info: Info[Context, None], parent_code: str | None = None, first: int = 50, after: str | None = None
     ) -> list[Tenant]:
@@ -82,17 +88,13 @@ class DirectoryQuery:
 @strawberry.type
 class DirectoryMutation:
     @strawberry.mutation(description="开通下级租户：省级管理员开通市（或直管县），市级管理员开通县；平台管理员开通省")
-    async def create_tenant(
-        self, info: Info[Context, None], code: str, name: str | None = None, parent_code: str | None = None
-    ) -> Tenant:
+    async def create_tenant(self, info: Info[Context, None], code: str, name: str | None = None, parent_code: str | None = None) -> Tenant:
         principal = await info.context.writer()
         runtime = info.context.runtime
         if parent_code is None and level_of(check_code(code)) is not Level.PROVINCE:
             async with reading(runtime.engine).connect() as connection:
                 parent_code = default_parent(code, await registered_levels(connection, list(possible_parents(code))))
-        parent = (
-            await readable_place(runtime.engine, principal, check_code(parent_code, field="parentCode")) if parent_code else None
-        )
+        parent = await readable_place(runtime.engine, principal, check_code(parent_code, field="parentCode")) if parent_code else None
         require_child_creation(principal, parent)
         if parent_code is not None and parent_code not in possible_parents(code):
             # Checked before the registry is: a duplicate code elsewhere must not show.
@@ -100,8 +102,13 @@ class DirectoryMutation:
 
         async def audited(connection, spec) -> None:
             await record_audit(
-                connection, spec.code, actor=principal.username, action="tenant.created", entity="tenant",
-                entity_id=spec.code, after={"code": spec.code, "name": spec.name, "parent": spec.parent_code},
+                connection,
+                spec.code,
+                actor=principal.username,
+                action="tenant.created",
+                entity="tenant",
+                entity_id=spec.code,
+                after={"code": spec.code, "name": spec.name, "parent": spec.parent_code},
                 request_id=info.context.request_id,
             )
 

@@ -18,6 +18,7 @@ from tenants.access import not_found
 from tenants.errors import DomainError
 from tenants.naming import check_code
 
+
 def evidence_service(runtime: Runtime) -> EvidenceService:
     settings = runtime.settings
     return EvidenceService(runtime.engine, EvidenceStore(settings.evidence_dir), settings.evidence_max_bytes)
@@ -32,9 +33,7 @@ async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > service.max_bytes:
         raise DomainError("FILE_TOO_LARGE", f"文件不能超过 {service.max_bytes // (1024 * 1024)} MB", field="file")
-    stored = await service.upload(
-        principal, check_code(tenant_code, field="tenantCode"), name, request.stream(), context.request_id
-    )
+    stored = await service.upload(principal, check_code(tenant_code, field="tenantCode"), name, request.stream(), context.request_id)
     return {"sha256": stored.sha256, "size": stored.size, "contentType": stored.content_type}
 
 
@@ -44,10 +43,11 @@ async def download_evidence(request: Request, tenant_code: str, sha256: str) -> 
     principal = await context.principal()
     if not is_sha256(sha256):
         raise not_found()
-    path, content_type = await evidence_service(context.runtime).readable(
-        principal, check_code(tenant_code, field="tenantCode"), sha256
-    )
+    path, content_type = await evidence_service(context.runtime).readable(principal, check_code(tenant_code, field="tenantCode"), sha256)
     return File(
-        path=path, media_type=content_type, filename=sha256, content_disposition_type="attachment",
+        path=path,
+        media_type=content_type,
+        filename=sha256,
+        content_disposition_type="attachment",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
     )

@@ -41,8 +41,13 @@ class EvidenceService:
                 .on_conflict_do_nothing()
             )
             await record_audit(
-                connection, tenant_code, actor=principal.username, action="evidence.uploaded", entity="evidence_file",
-                entity_id=stored.sha256, after={"file_name": file_name, "size": stored.size, "content_type": stored.content_type},
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="evidence.uploaded",
+                entity="evidence_file",
+                entity_id=stored.sha256,
+                after={"file_name": file_name, "size": stored.size, "content_type": stored.content_type},
                 request_id=request_id,
             )
         return stored
@@ -55,8 +60,10 @@ class EvidenceService:
         query = select(EvidenceFile.content_type).where(EvidenceFile.sha256 == sha256).limit(1)
         if (units := visible_units(principal, place)) is not None:
             attached_to_own_unit = exists().where(
-                EventEvidence.sha256 == sha256, LedgerEvent.id == EventEvidence.event_id,
-                Finding.id == LedgerEvent.finding_id, Finding.unit_id.in_(units),
+                EventEvidence.sha256 == sha256,
+                LedgerEvent.id == EventEvidence.event_id,
+                Finding.id == LedgerEvent.finding_id,
+                Finding.unit_id.in_(units),
             )
             query = query.where(or_(EvidenceFile.uploaded_by == principal.username, attached_to_own_unit))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:

@@ -53,9 +53,7 @@ def file_type(file_name: str) -> tuple[str, bytes]:
         raise DomainError("INVALID_FILE_NAME", f"文件名须为 1 到 {MAX_FILE_NAME} 个字符，且不含“/”", field="name")
     extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if extension not in ACCEPTED_TYPES:
-        raise DomainError(
-            "UNSUPPORTED_FILE_TYPE", f"只接受以下类型的文件：{'、'.join(sorted(ACCEPTED_TYPES))}", field="name"
-        )
+        raise DomainError("UNSUPPORTED_FILE_TYPE", f"只接受以下类型的文件：{'、'.join(sorted(ACCEPTED_TYPES))}", field="name")
     return ACCEPTED_TYPES[extension]
 
 
@@ -90,7 +88,7 @@ class EvidenceStore:
             await asyncio.to_thread(self._keep, Path(temporary), stored.sha256)
             return stored
         finally:
-            Path(temporary).unlink(missing_ok=True)
+            await asyncio.to_thread(Path(temporary).unlink, missing_ok=True)
 
     def write_verified(self, sha256: str, content: bytes) -> None:
         """Store content already checked to hash to `sha256` (a restore), unless it is there."""

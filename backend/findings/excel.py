@@ -63,9 +63,7 @@ class RowError:
     message: str
 
 
-def read_import_sheet(
-    content: bytes, columns: tuple[Column, ...] = IMPORT_COLUMNS, max_rows: int = MAX_IMPORT_ROWS
-) -> list[SheetRow]:
+def read_import_sheet(content: bytes, columns: tuple[Column, ...] = IMPORT_COLUMNS, max_rows: int = MAX_IMPORT_ROWS) -> list[SheetRow]:
     """The filled rows of the first sheet of a template with `columns`; MALFORMED_FILE when it is not that template."""
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -78,8 +76,8 @@ def read_import_sheet(
         if headers[: len(expected)] != expected:
             raise DomainError("MALFORMED_FILE", f"表头须为模板的：{'、'.join(expected)}", field="file")
         found: list[SheetRow] = []
-        for line, cells in enumerate(rows, start=2):
-            cells = [None if isinstance(c, str) and not c.strip() else c for c in cells[: len(expected)]]
+        for line, raw in enumerate(rows, start=2):
+            cells = [None if isinstance(c, str) and not c.strip() else c for c in raw[: len(expected)]]
             if all(c is None for c in cells):
                 continue
             if len(found) == max_rows:
@@ -121,8 +119,22 @@ def cell_flag(value: object, field: str) -> bool:
     raise DomainError("INVALID_FLAG", f"{text!r} 应为“是”或“否”", field=field)
 
 
-FINDINGS_EXAMPLE = ("SF-2026-001", 1, "11431321MB1234567X", "C03.K01.M01", "实有人数超过核定编制 2 名", "较重",
-                    "实名制数据、现场情况", "2026-09-10", "2026-12-31", "否", None, "局长 张某", "清退超编人员", None)
+FINDINGS_EXAMPLE = (
+    "SF-2026-001",
+    1,
+    "11431321MB1234567X",
+    "C03.K01.M01",
+    "实有人数超过核定编制 2 名",
+    "较重",
+    "实名制数据、现场情况",
+    "2026-09-10",
+    "2026-12-31",
+    "否",
+    None,
+    "局长 张某",
+    "清退超编人员",
+    None,
+)
 
 
 def write_template(
@@ -153,10 +165,21 @@ class ExportColumn:
 
 
 EXPORT_COLUMNS = (
-    ExportColumn("序号", 6), ExportColumn("问题编号", 13), ExportColumn("被检查单位", 18), ExportColumn("轮次", 16),
-    ExportColumn("问题类型", 18), ExportColumn("问题描述", 36), ExportColumn("严重程度", 8), ExportColumn("发现日期", 11),
-    ExportColumn("责任单位", 16), ExportColumn("责任人", 10), ExportColumn("整改措施", 30), ExportColumn("整改期限", 11),
-    ExportColumn("整改状态", 9), ExportColumn("是否逾期", 8), ExportColumn("销号时间", 11),
+    ExportColumn("序号", 6),
+    ExportColumn("问题编号", 13),
+    ExportColumn("被检查单位", 18),
+    ExportColumn("轮次", 16),
+    ExportColumn("问题类型", 18),
+    ExportColumn("问题描述", 36),
+    ExportColumn("严重程度", 8),
+    ExportColumn("发现日期", 11),
+    ExportColumn("责任单位", 16),
+    ExportColumn("责任人", 10),
+    ExportColumn("整改措施", 30),
+    ExportColumn("整改期限", 11),
+    ExportColumn("整改状态", 9),
+    ExportColumn("是否逾期", 8),
+    ExportColumn("销号时间", 11),
 )
 
 

@@ -56,20 +56,33 @@ def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: T
     if unit_code not in unit_ids:
         raise DomainError("NOT_FOUND", f"没有代码为 {unit_code!r} 的被检查单位", field="unitCode")
     return check_finding(
-        code=code, round_id=int(round_id), unit_id=unit_ids[unit_code], taxonomy_code=cell_text(v["taxonomyCode"]) or "",
-        description=cell_text(v["description"]) or "", severity=cell_text(v["severity"]) or "",
+        code=code,
+        round_id=int(round_id),
+        unit_id=unit_ids[unit_code],
+        taxonomy_code=cell_text(v["taxonomyCode"]) or "",
+        description=cell_text(v["description"]) or "",
+        severity=cell_text(v["severity"]) or "",
         evidence_sources=[s.strip() for s in (cell_text(v["evidenceSources"]) or "").split("、") if s.strip()],
         fixed_on_spot=cell_flag(v["fixedOnSpot"], "fixedOnSpot"),
-        found_on=cell_date(v["foundOn"], "foundOn") or today, deadline=cell_date(v["deadline"], "deadline"),
-        responsible_unit=cell_text(v["responsibleUnit"]), responsible_person=cell_text(v["responsiblePerson"]),
-        measures=cell_text(v["measures"]), close_note=cell_text(v["closeNote"]), today=today, taxonomy=taxonomy,
+        found_on=cell_date(v["foundOn"], "foundOn") or today,
+        deadline=cell_date(v["deadline"], "deadline"),
+        responsible_unit=cell_text(v["responsibleUnit"]),
+        responsible_person=cell_text(v["responsiblePerson"]),
+        measures=cell_text(v["measures"]),
+        close_note=cell_text(v["closeNote"]),
+        today=today,
+        taxonomy=taxonomy,
         tenant_code=tenant_code,
     )
 
 
 async def uploaded_rows(
-    connection: AsyncConnection, store: EvidenceStore, principal: Principal, sha256: str,
-    columns: tuple[Column, ...] = IMPORT_COLUMNS, max_rows: int = MAX_IMPORT_ROWS,
+    connection: AsyncConnection,
+    store: EvidenceStore,
+    principal: Principal,
+    sha256: str,
+    columns: tuple[Column, ...] = IMPORT_COLUMNS,
+    max_rows: int = MAX_IMPORT_ROWS,
 ) -> list[SheetRow]:
     """The rows of the .xlsx the caller uploaded (POST /evidence) as `sha256`, read against a
     template's columns: NOT_FOUND when the caller did not upload it, EMPTY_FILE without rows."""
@@ -91,7 +104,14 @@ class FindingImporter:
         self.store = store
 
     async def run(
-        self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, today: date, taxonomy: Taxonomy,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        sha256: str,
+        *,
+        dry_run: bool,
+        today: date,
+        taxonomy: Taxonomy,
         request_id: str | None,
     ) -> ImportReport:
         """Import the .xlsx the caller uploaded (POST /evidence) as `sha256`. With errors, or
@@ -102,9 +122,13 @@ class FindingImporter:
             rows = await uploaded_rows(connection, self.store, principal, sha256)
             report = ImportReport(dry_run)
             codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
-            unit_ids = dict((await connection.execute(
-                select(InspectedUnit.credit_code, InspectedUnit.id).where(InspectedUnit.credit_code.in_(codes))
-            )).all())
+            unit_ids = dict(
+                (
+                    await connection.execute(
+                        select(InspectedUnit.credit_code, InspectedUnit.id).where(InspectedUnit.credit_code.in_(codes))
+                    )
+                ).all()
+            )
             checked: list[tuple[int, FindingData]] = []
             for row in rows:
                 try:
@@ -119,8 +143,14 @@ class FindingImporter:
                 await insert_finding(connection, tenant_code, data, principal.username, request_id)
             report.created = [data.code for _, data in checked]
             await record_audit(
-                connection, tenant_code, actor=principal.username, action="findings.imported", entity="evidence_file",
-                entity_id=sha256, after={"created": len(report.created), "skipped": len(report.skipped)}, request_id=request_id,
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="findings.imported",
+                entity="evidence_file",
+                entity_id=sha256,
+                after={"created": len(report.created), "skipped": len(report.skipped)},
+                request_id=request_id,
             )
         return report
 
@@ -131,9 +161,17 @@ class FindingImporter:
         codes = [data.code for _, data in checked]
         existing = set((await connection.execute(select(Finding.code).where(Finding.code.in_(codes)))).scalars())
         pairs = {(data.round_id, data.unit_id) for _, data in checked}
-        covered = set((await connection.execute(
-            select(RoundUnit.round_id, RoundUnit.unit_id).where(tuple_(RoundUnit.round_id, RoundUnit.unit_id).in_(pairs))
-        )).all()) if pairs else set()
+        covered = (
+            set(
+                (
+                    await connection.execute(
+                        select(RoundUnit.round_id, RoundUnit.unit_id).where(tuple_(RoundUnit.round_id, RoundUnit.unit_id).in_(pairs))
+                    )
+                ).all()
+            )
+            if pairs
+            else set()
+        )
         kept, seen = [], set()
         for line, data in checked:
             if data.code in seen:

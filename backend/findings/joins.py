@@ -31,7 +31,8 @@ def _latest_progress(query: Select) -> Select:
     latest = with_evidence(
         select(LedgerEvent)
         .where(LedgerEvent.finding_id == Finding.id, LedgerEvent.action == REPORT_PROGRESS.name)
-        .order_by(LedgerEvent.id.desc()).limit(1)
+        .order_by(LedgerEvent.id.desc())
+        .limit(1)
     ).lateral(LATEST_PROGRESS)
     return query.outerjoin(latest, true()).add_columns(*[column.label(f"{LATEST_PROGRESS}__{column.key}") for column in latest.c])
 
@@ -49,7 +50,7 @@ def joined(query: Select, relations: frozenset[str]) -> Select:
 class Joined:
     """One joined relation's columns in a finding's row, by their own names (`latest_progress__note` as `.note`)."""
 
-    __slots__ = ("row", "prefix")
+    __slots__ = ("prefix", "row")
 
     def __init__(self, row, name: str) -> None:
         self.row, self.prefix = row, f"{name}__"

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-
 from litestar import Request, get
 from litestar.params import QueryParameter
 from litestar.response import File, Response
@@ -22,8 +21,8 @@ from backend.ids import optional_id
 from backend.ledger.workflow import is_overdue
 from backend.staff.service import STAFF_TEMPLATE_PATH
 from tenants.errors import DomainError
-from tenants.naming import check_code
 from tenants.models import Tenant
+from tenants.naming import check_code
 from tenants.scoping import reading
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,38 +44,55 @@ def _date(value: str | None, field: str) -> date | None:
 
 @get("/exports/{tenant_code:str}/ledger.xlsx")
 async def export_ledger(
-    request: Request, tenant_code: str, round_id: Annotated[str | None, QueryParameter(name="roundId")] = None,
+    request: Request,
+    tenant_code: str,
+    round_id: Annotated[str | None, QueryParameter(name="roundId")] = None,
     unit_id: Annotated[str | None, QueryParameter(name="unitId")] = None,
     taxonomy_code: Annotated[str | None, QueryParameter(name="taxonomyCode")] = None,
-    states: Annotated[list[str] | None, QueryParameter(name="state")] = None, overdue: bool | None = None,
+    states: Annotated[list[str] | None, QueryParameter(name="state")] = None,
+    overdue: bool | None = None,
     deadline_from: Annotated[str | None, QueryParameter(name="deadlineFrom")] = None,
-    deadline_to: Annotated[str | None, QueryParameter(name="deadlineTo")] = None, order: str = "DEADLINE",
+    deadline_to: Annotated[str | None, QueryParameter(name="deadlineTo")] = None,
+    order: str = "DEADLINE",
 ) -> Response[bytes]:
     context = context_for(request)
     principal = await context.principal()
     tenant_code = check_code(tenant_code, field="tenantCode")
     taxonomy = await context.runtime.taxonomy()
     criteria = FindingFilter(
-        round_id=optional_id(round_id, "roundId"), unit_id=optional_id(unit_id, "unitId"),
+        round_id=optional_id(round_id, "roundId"),
+        unit_id=optional_id(unit_id, "unitId"),
         taxonomy_code=taxonomy.checked(taxonomy_code),
-        states=frozenset(states or ()), overdue=overdue, deadline_from=_date(deadline_from, "deadlineFrom"),
+        states=frozenset(states or ()),
+        overdue=overdue,
+        deadline_from=_date(deadline_from, "deadlineFrom"),
         deadline_to=_date(deadline_to, "deadlineTo"),
     )
     today = office_today()
-    rows = await FindingService(context.runtime.engine).export_rows(
-        principal, tenant_code, filter=criteria, sort=_sort(order), today=today
-    )
+    rows = await FindingService(context.runtime.engine).export_rows(principal, tenant_code, filter=criteria, sort=_sort(order), today=today)
     async with reading(context.runtime.engine).connect() as connection:
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
     table = [
-        (n, r.code, r.unit_name, r.round_name, taxonomy.name(r.taxonomy_code) or r.taxonomy_code, r.description, r.severity,
-         r.found_on.isoformat(), r.responsible_unit, r.responsible_person, r.measures, r.deadline.isoformat(), r.state,
-         "是" if is_overdue(r.state, r.deadline, today) else "否", r.closed_at.date().isoformat() if r.closed_at else None)
+        (
+            n,
+            r.code,
+            r.unit_name,
+            r.round_name,
+            taxonomy.name(r.taxonomy_code) or r.taxonomy_code,
+            r.description,
+            r.severity,
+            r.found_on.isoformat(),
+            r.responsible_unit,
+            r.responsible_person,
+            r.measures,
+            r.deadline.isoformat(),
+            r.state,
+            "是" if is_overdue(r.state, r.deadline, today) else "否",
+            r.closed_at.date().isoformat() if r.closed_at else None,
+        )
         for n, r in enumerate(rows, start=1)
     ]
-    content = await asyncio.to_thread(
-        ledger_workbook, f"{office}问题整改台账", f"导出日期：{today.isoformat()}　共 {len(table)} 条", table
-    )
+    content = await asyncio.to_thread(ledger_workbook, f"{office}问题整改台账", f"导出日期：{today.isoformat()}　共 {len(table)} 条", table)
     filename = quote(f"{office}整改台账-{today.isoformat()}.xlsx")
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 

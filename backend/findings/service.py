@@ -70,9 +70,23 @@ def check_code_of_finding(code: str | None) -> str | None:
 
 
 def check_finding(
-    *, round_id: int, unit_id: int, taxonomy_code: str, description: str, evidence_sources: Sequence[str], severity: str,
-    fixed_on_spot: bool, found_on: date, deadline: date | None, responsible_person: str | None, measures: str | None,
-    close_note: str | None, today: date, taxonomy: Taxonomy, tenant_code: str, code: str | None = None,
+    *,
+    round_id: int,
+    unit_id: int,
+    taxonomy_code: str,
+    description: str,
+    evidence_sources: Sequence[str],
+    severity: str,
+    fixed_on_spot: bool,
+    found_on: date,
+    deadline: date | None,
+    responsible_person: str | None,
+    measures: str | None,
+    close_note: str | None,
+    today: date,
+    taxonomy: Taxonomy,
+    tenant_code: str,
+    code: str | None = None,
     responsible_unit: str | None = None,
 ) -> FindingData:
     taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
@@ -87,10 +101,17 @@ def check_finding(
     elif deadline is None or deadline < found_on:
         raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
     return FindingData(
-        code=check_code_of_finding(code), round_id=round_id, unit_id=unit_id, taxonomy_code=taxonomy_code,
+        code=check_code_of_finding(code),
+        round_id=round_id,
+        unit_id=unit_id,
+        taxonomy_code=taxonomy_code,
         taxonomy_version=taxonomy.version,
-        description=clean_text(description, "description", required=True), evidence_sources=list(evidence_sources),
-        severity=severity, fixed_on_spot=fixed_on_spot, found_on=found_on, deadline=deadline,
+        description=clean_text(description, "description", required=True),
+        evidence_sources=list(evidence_sources),
+        severity=severity,
+        fixed_on_spot=fixed_on_spot,
+        found_on=found_on,
+        deadline=deadline,
         responsible_unit=clean_name(responsible_unit, field="responsibleUnit", max_length=128) if responsible_unit else None,
         responsible_person=clean_name(responsible_person, field="responsiblePerson") if responsible_person else None,
         measures=clean_text(measures, "measures", required=False),
@@ -185,8 +206,14 @@ def _order(sort: FindingSort) -> list:
 
 # The ledger entry's columns as a listed finding carries them (a ledger change returns the same).
 LISTED_LEDGER_COLUMNS = (
-    LedgerEntry.state, LedgerEntry.deadline, LedgerEntry.responsible_unit, LedgerEntry.responsible_person,
-    LedgerEntry.measures, LedgerEntry.close_note, LedgerEntry.closed_at, LedgerEntry.version.label("ledger_version"),
+    LedgerEntry.state,
+    LedgerEntry.deadline,
+    LedgerEntry.responsible_unit,
+    LedgerEntry.responsible_person,
+    LedgerEntry.measures,
+    LedgerEntry.close_note,
+    LedgerEntry.closed_at,
+    LedgerEntry.version.label("ledger_version"),
 )
 LISTED_COLUMNS = (*Finding.__table__.columns, *LISTED_LEDGER_COLUMNS)
 
@@ -238,7 +265,12 @@ class FindingService:
         self.engine = engine
 
     async def log(
-        self, principal: Principal, tenant_code: str, data: FindingData, request_id: str | None, *,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        data: FindingData,
+        request_id: str | None,
+        *,
         joins: frozenset[str] = frozenset(),
     ) -> Listed:
         """The finding and its ledger entry (挂号, or 已销号 at once when fixed on the spot),
@@ -250,7 +282,12 @@ class FindingService:
         return await self.get(principal, tenant_code, finding_id, place=place, joins=joins)
 
     async def get(
-        self, principal: Principal, tenant_code: str, finding_id: int, *, joins: frozenset[str] = frozenset(),
+        self,
+        principal: Principal,
+        tenant_code: str,
+        finding_id: int,
+        *,
+        joins: frozenset[str] = frozenset(),
         place: Place | None = None,
     ) -> Listed:
         place = place or await readable_place(self.engine, principal, tenant_code)
@@ -258,8 +295,16 @@ class FindingService:
             return await listed_finding(connection, finding_id, visible_units(principal, place), joins)
 
     async def page(
-        self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, first: int,
-        after: str | None, today: date, joins: frozenset[str] = frozenset(),
+        self,
+        principal: Principal,
+        tenant_code: str,
+        *,
+        filter: FindingFilter,
+        sort: FindingSort,
+        first: int,
+        after: str | None,
+        today: date,
+        joins: frozenset[str] = frozenset(),
     ) -> Listed:
         """A page of findings with their ledger entries and `joins` in one statement. A liaison
         sees only its unit's findings."""
@@ -275,9 +320,7 @@ class FindingService:
         rows = rows[:first]
         return Listed(rows, units, joins, encode_cursor(sort, rows[-1]) if more else None)
 
-    async def export_rows(
-        self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
-    ) -> list:
+    async def export_rows(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date) -> list:
         """Every finding the filter selects, with its unit's and round's names, for an export."""
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)
@@ -313,9 +356,7 @@ async def listed_finding(
     return Listed([row], units, joins)
 
 
-async def insert_finding(
-    connection: AsyncConnection, tenant_code: str, data: FindingData, actor: str, request_id: str | None
-) -> int:
+async def insert_finding(connection: AsyncConnection, tenant_code: str, data: FindingData, actor: str, request_id: str | None) -> int:
     """Insert a checked finding and its ledger entry, with its problem-bank row, an audit entry
     and (unless fixed on the spot) the event that tells the unit, in the caller's transaction."""
     unit_name = (
@@ -331,10 +372,19 @@ async def insert_finding(
         finding_id, finding_code = (
             await connection.execute(
                 insert(Finding)
-                .values(code=data.code, round_id=data.round_id, unit_id=data.unit_id, taxonomy_code=data.taxonomy_code,
-                        taxonomy_version=data.taxonomy_version, description=data.description,
-                        evidence_sources=data.evidence_sources, severity=data.severity,
-                        fixed_on_spot=data.fixed_on_spot, found_on=data.found_on, found_by=actor)
+                .values(
+                    code=data.code,
+                    round_id=data.round_id,
+                    unit_id=data.unit_id,
+                    taxonomy_code=data.taxonomy_code,
+                    taxonomy_version=data.taxonomy_version,
+                    description=data.description,
+                    evidence_sources=data.evidence_sources,
+                    severity=data.severity,
+                    fixed_on_spot=data.fixed_on_spot,
+                    found_on=data.found_on,
+                    found_by=actor,
+                )
                 .returning(Finding.id, Finding.code)
             )
         ).one()
@@ -344,21 +394,46 @@ async def insert_finding(
         raise DomainError("DUPLICATE", f"问题编号 {data.code} 已被使用", field="code") from None
     await connection.execute(
         insert(LedgerEntry).values(
-            finding_id=finding_id, state=CLOSED if data.fixed_on_spot else REGISTERED, deadline=data.deadline,
-            responsible_unit=data.responsible_unit or unit_name, responsible_person=data.responsible_person,
-            measures=data.measures, close_note=data.close_note, closed_at=func.now() if data.fixed_on_spot else None,
+            finding_id=finding_id,
+            state=CLOSED if data.fixed_on_spot else REGISTERED,
+            deadline=data.deadline,
+            responsible_unit=data.responsible_unit or unit_name,
+            responsible_person=data.responsible_person,
+            measures=data.measures,
+            close_note=data.close_note,
+            closed_at=func.now() if data.fixed_on_spot else None,
         )
     )
     await project(connection, tenant_code, finding_ids=[finding_id])
     await record_audit(
-        connection, tenant_code, actor=actor, action="finding.logged", entity="finding", entity_id=str(finding_id),
-        after={"code": data.code, "round_id": data.round_id, "unit_id": data.unit_id, "taxonomy_code": data.taxonomy_code,
-               "severity": data.severity, "fixed_on_spot": data.fixed_on_spot, "deadline": data.deadline.isoformat()},
+        connection,
+        tenant_code,
+        actor=actor,
+        action="finding.logged",
+        entity="finding",
+        entity_id=str(finding_id),
+        after={
+            "code": data.code,
+            "round_id": data.round_id,
+            "unit_id": data.unit_id,
+            "taxonomy_code": data.taxonomy_code,
+            "severity": data.severity,
+            "fixed_on_spot": data.fixed_on_spot,
+            "deadline": data.deadline.isoformat(),
+        },
         request_id=request_id,
     )
     if not data.fixed_on_spot:
-        await emit(connection, tenant_code, "finding.logged", {
-            "finding_id": finding_id, "finding_code": finding_code, "unit_id": data.unit_id,
-            "deadline": data.deadline.isoformat(), "description": data.description[:200],
-        })
+        await emit(
+            connection,
+            tenant_code,
+            "finding.logged",
+            {
+                "finding_id": finding_id,
+                "finding_code": finding_code,
+                "unit_id": data.unit_id,
+                "deadline": data.deadline.isoformat(),
+                "description": data.description[:200],
+            },
+        )
     return finding_id

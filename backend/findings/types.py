@@ -61,15 +61,28 @@ class Finding:
     def from_row(cls, row, today: date, taxonomy: Taxonomy) -> Finding:
         """`row`: the finding's columns and its ledger entry's (FindingService.LISTED_COLUMNS)."""
         return cls(
-            id=strawberry.ID(str(row.id)), code=row.code, round_id=strawberry.ID(str(row.round_id)),
-            unit_id=strawberry.ID(str(row.unit_id)), taxonomy_code=row.taxonomy_code,
-            taxonomy_name=taxonomy.name(row.taxonomy_code), description=row.description,
-            evidence_sources=list(row.evidence_sources), severity=row.severity,
-            fixed_on_spot=row.fixed_on_spot, found_on=row.found_on, found_by=row.found_by,
+            id=strawberry.ID(str(row.id)),
+            code=row.code,
+            round_id=strawberry.ID(str(row.round_id)),
+            unit_id=strawberry.ID(str(row.unit_id)),
+            taxonomy_code=row.taxonomy_code,
+            taxonomy_name=taxonomy.name(row.taxonomy_code),
+            description=row.description,
+            evidence_sources=list(row.evidence_sources),
+            severity=row.severity,
+            fixed_on_spot=row.fixed_on_spot,
+            found_on=row.found_on,
+            found_by=row.found_by,
             ledger=Ledger(
-                state=row.state, deadline=row.deadline, overdue=is_overdue(row.state, row.deadline, today),
-                responsible_unit=row.responsible_unit, responsible_person=row.responsible_person, measures=row.measures,
-                close_note=row.close_note, closed_at=row.closed_at, version=row.ledger_version,
+                state=row.state,
+                deadline=row.deadline,
+                overdue=is_overdue(row.state, row.deadline, today),
+                responsible_unit=row.responsible_unit,
+                responsible_person=row.responsible_person,
+                measures=row.measures,
+                close_note=row.close_note,
+                closed_at=row.closed_at,
+                version=row.ledger_version,
             ),
         )
 
@@ -110,16 +123,20 @@ class FetchedRelation:
 
 JOINED = (
     JoinedRelation(
-        "ledger.latestProgress", LATEST_PROGRESS,
+        "ledger.latestProgress",
+        LATEST_PROGRESS,
         lambda columns, tenant_code: None if columns.id is None else LedgerEvent.from_view(event_view(columns), tenant_code),
-        lambda f: f.ledger, "latest_progress",
+        lambda f: f.ledger,
+        "latest_progress",
     ),
 )
 FETCHED = (
     FetchedRelation("unit", units_by_id, lambda f: int(f.unit_id), lambda f: f, "unit"),
     FetchedRelation("round", rounds_by_id, lambda f: int(f.round_id), lambda f: f, "round"),
     FetchedRelation("ledger.history", history_by_finding, lambda f: int(f.id), lambda f: f.ledger, "history"),
-    FetchedRelation("ledger.extensionRequests", extension_requests_by_finding, lambda f: int(f.id), lambda f: f.ledger, "extension_requests"),
+    FetchedRelation(
+        "ledger.extensionRequests", extension_requests_by_finding, lambda f: int(f.id), lambda f: f.ledger, "extension_requests"
+    ),
 )
 
 
@@ -184,9 +201,13 @@ class FindingFilterInput:
 
     def to_filter(self, taxonomy: Taxonomy) -> FindingFilter:
         return FindingFilter(
-            round_id=optional_id(self.round_id, "roundId"), unit_id=optional_id(self.unit_id, "unitId"),
-            taxonomy_code=taxonomy.checked(self.taxonomy_code), states=frozenset(self.states or ()), overdue=self.overdue,
-            deadline_from=self.deadline_from, deadline_to=self.deadline_to,
+            round_id=optional_id(self.round_id, "roundId"),
+            unit_id=optional_id(self.unit_id, "unitId"),
+            taxonomy_code=taxonomy.checked(self.taxonomy_code),
+            states=frozenset(self.states or ()),
+            overdue=self.overdue,
+            deadline_from=self.deadline_from,
+            deadline_to=self.deadline_to,
         )
 
 
@@ -252,20 +273,34 @@ async def read_finding(info: Info[Context, None], principal: Principal, tenant_c
 class FindingQuery:
     @strawberry.field(description="某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题")
     async def findings(
-        self, info: Info[Context, None], tenant_code: str, filter: FindingFilterInput | None = None,
-        order: FindingOrder = FindingOrder.NEWEST, first: int = 50, after: str | None = None,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        filter: FindingFilterInput | None = None,
+        order: FindingOrder = FindingOrder.NEWEST,
+        first: int = 50,
+        after: str | None = None,
     ) -> FindingPage:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or FindingFilterInput()).to_filter(taxonomy)
         page = await findings(info).page(
-            principal, tenant_code, filter=criteria, sort=FindingSort(order.value), first=page_size(info, first),
-            after=after, today=office_today(), joins=joined_relations(info, under="items."),
+            principal,
+            tenant_code,
+            filter=criteria,
+            sort=FindingSort(order.value),
+            first=page_size(info, first),
+            after=after,
+            today=office_today(),
+            joins=joined_relations(info, under="items."),
         )
         return FindingPage(
-            items=await findings_of(info, page, tenant_code, under="items."), next_cursor=page.next_cursor,
-            principal=principal, tenant_code=tenant_code, filter=criteria,
+            items=await findings_of(info, page, tenant_code, under="items."),
+            next_cursor=page.next_cursor,
+            principal=principal,
+            tenant_code=tenant_code,
+            filter=criteria,
         )
 
     @strawberry.field(description="一个问题及其整改台账")
@@ -282,11 +317,22 @@ class FindingMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         data = check_finding(
-            code=input.code, round_id=parse_id(input.round_id, "roundId"), unit_id=parse_id(input.unit_id, "unitId"),
-            taxonomy_code=input.taxonomy_code, description=input.description, evidence_sources=input.evidence_sources,
-            severity=input.severity, fixed_on_spot=input.fixed_on_spot, found_on=input.found_on, deadline=input.deadline,
-            responsible_unit=input.responsible_unit, responsible_person=input.responsible_person, measures=input.measures,
-            close_note=input.close_note, today=office_today(), taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
+            code=input.code,
+            round_id=parse_id(input.round_id, "roundId"),
+            unit_id=parse_id(input.unit_id, "unitId"),
+            taxonomy_code=input.taxonomy_code,
+            description=input.description,
+            evidence_sources=input.evidence_sources,
+            severity=input.severity,
+            fixed_on_spot=input.fixed_on_spot,
+            found_on=input.found_on,
+            deadline=input.deadline,
+            responsible_unit=input.responsible_unit,
+            responsible_person=input.responsible_person,
+            measures=input.measures,
+            close_note=input.close_note,
+            today=office_today(),
+            taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
             tenant_code=tenant_code,
         )
         listed = await findings(info).log(principal, tenant_code, data, info.context.request_id, joins=joined_relations(info))
@@ -296,17 +342,22 @@ class FindingMutation:
         description="从 Excel 模板导入问题（管理员、检查员）：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，"
         "再以返回的 sha256 调用；默认试导入，只报告每行的错误"
     )
-    async def import_findings(
-        self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True
-    ) -> FindingImportReport:
+    async def import_findings(self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True) -> FindingImportReport:
         principal = await info.context.writer()
         runtime = info.context.runtime
         importer = FindingImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir))
         report = await importer.run(
-            principal, check_code(tenant_code, field="tenantCode"), sha256.strip().lower(), dry_run=dry_run,
-            today=office_today(), taxonomy=await runtime.taxonomy(), request_id=info.context.request_id,
+            principal,
+            check_code(tenant_code, field="tenantCode"),
+            sha256.strip().lower(),
+            dry_run=dry_run,
+            today=office_today(),
+            taxonomy=await runtime.taxonomy(),
+            request_id=info.context.request_id,
         )
         return FindingImportReport(
-            dry_run=report.dry_run, created=report.created, skipped=report.skipped,
+            dry_run=report.dry_run,
+            created=report.created,
+            skipped=report.skipped,
             errors=[ImportRowError(line=e.line, field=e.field, code=e.code, message=e.message) for e in report.errors],
         )

@@ -32,9 +32,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 def check_password_policy(password: str) -> None:
     if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
-        raise DomainError(
-            "WEAK_PASSWORD", f"密码长度须为 {PASSWORD_MIN_LENGTH} 到 {PASSWORD_MAX_LENGTH} 个字符", field="password"
-        )
+        raise DomainError("WEAK_PASSWORD", f"密码长度须为 {PASSWORD_MIN_LENGTH} 到 {PASSWORD_MAX_LENGTH} 个字符", field="password")
     if password.isdigit() or password.isalpha():
         raise DomainError("WEAK_PASSWORD", "密码须同时包含字母和数字或符号", field="password")
 
@@ -98,8 +96,7 @@ def _signed_claims(token: str, secret: str) -> AccessClaims:
     request presents its token, and verifying one costs ~100 µs, so a token already verified is
     not verified again (its expiry is checked on every use; a signed-out session is refused by
     the session check that follows). A token that fails is not remembered."""
-    claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM],
-                        options={"require": ["sub", "sid", "exp", "typ"], "verify_exp": False})
+    claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["sub", "sid", "exp", "typ"], "verify_exp": False})
     if claims["typ"] != "access":
         raise jwt.InvalidTokenError("not an access token")
     return AccessClaims(int(claims["sub"]), uuid.UUID(claims["sid"]), datetime.fromtimestamp(claims["exp"], UTC))

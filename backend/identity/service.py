@@ -26,8 +26,8 @@ from backend.identity.credentials import (
     same_digest,
     verify_password,
 )
-from backend.units.models import InspectedUnit
 from backend.identity.models import ApiToken, AuthEvent, Membership, RefreshToken, Session, UserAccount
+from backend.units.models import InspectedUnit
 from tenants.access import (
     Grant,
     Place,
@@ -53,8 +53,18 @@ USERNAME_MAX_LENGTH = 64
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
 # Built once: every request authenticates, and building the statement costs more than running it.
 _USER_WITH_GRANTS = (
-    select(UserAccount.id, UserAccount.username, UserAccount.is_superuser, Membership.role, Membership.unit_id,
-           Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
+    select(
+        UserAccount.id,
+        UserAccount.username,
+        UserAccount.is_superuser,
+        Membership.role,
+        Membership.unit_id,
+        Tenant.code,
+        Tenant.level,
+        Tenant.parent_code,
+        Tenant.province_code,
+        Tenant.city_code,
+    )
     .outerjoin(Membership, Membership.user_id == UserAccount.id)
     .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == "active"))
     .where(UserAccount.id == bindparam("user_id"), UserAccount.is_active)
@@ -112,8 +122,12 @@ async def audit(
 ) -> None:
     await connection.execute(
         insert(AuthEvent).values(
-            action=action, actor_user_id=actor_user_id, subject_user_id=subject_user_id,
-            username=username, source_ip=source_ip, detail=detail or None,
+            action=action,
+            actor_user_id=actor_user_id,
+            subject_user_id=subject_user_id,
+            username=username,
+            source_ip=source_ip,
+            detail=detail or None,
         )
     )
 
@@ -135,9 +149,7 @@ class IdentityService:
         username = username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
         async with self.engine.begin() as connection:
             user = (
-                await connection.execute(
-                    select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update()
-                )
+                await connection.execute(select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update())
             ).one_or_none()
             # Always verify (a dummy hash for unknown users) and always give the same answer:
             # neither the reply nor its timing tells whether a username exists or is locked.
@@ -149,13 +161,13 @@ class IdentityService:
                 await self._record_failure(connection, user, username, source_ip, now)
                 refusal = bad_credentials()
             else:
-                await connection.execute(
-                    update(UserAccount).where(UserAccount.id == user.id).values(failed_logins=0, locked_until=None)
-                )
+                await connection.execute(update(UserAccount).where(UserAccount.id == user.id).values(failed_logins=0, locked_until=None))
                 session_id = uuid.uuid4()
                 await connection.execute(insert(Session).values(id=session_id, user_id=user.id, source_ip=source_ip))
                 pair = await self._issue_pair(connection, user.id, session_id)
-                await audit(connection, "login", source_ip=source_ip, actor_user_id=user.id, subject_user_id=user.id, username=user.username)
+                await audit(
+                    connection, "login", source_ip=source_ip, actor_user_id=user.id, subject_user_id=user.id, username=user.username
+                )
         if refusal:
             raise refusal
         return pair
@@ -175,9 +187,7 @@ class IdentityService:
     async def _issue_pair(self, connection: AsyncConnection, user_id: int, session_id: uuid.UUID) -> TokenPair:
         refresh = new_secret("xrt")
         await connection.execute(
-            insert(RefreshToken).values(
-                session_id=session_id, token_hash=digest(refresh), expires_at=datetime.now(UTC) + REFRESH_TOKEN_TTL
-            )
+            insert(RefreshToken).values(session_id=session_id, token_hash=digest(refresh), expires_at=datetime.now(UTC) + REFRESH_TOKEN_TTL)
         )
         access, expires_at = issue_access_token(user_id, session_id, self.secret_key, ACCESS_TOKEN_TTL)
         return TokenPair(access, expires_at, refresh)
@@ -189,8 +199,15 @@ class IdentityService:
         async with self.engine.begin() as connection:
             row = (
                 await connection.execute(
-                    select(RefreshToken.id, RefreshToken.used_at, RefreshToken.expires_at, Session.id.label("session_id"),
-                           Session.user_id, Session.revoked_at, UserAccount.is_active)
+                    select(
+                        RefreshToken.id,
+                        RefreshToken.used_at,
+                        RefreshToken.expires_at,
+                        Session.id.label("session_id"),
+                        Session.user_id,
+                        Session.revoked_at,
+                        UserAccount.is_active,
+                    )
                     .join(Session, Session.id == RefreshToken.session_id)
                     .join(UserAccount, UserAccount.id == Session.user_id)
                     .where(RefreshToken.token_hash == digest(refresh_token))
@@ -202,7 +219,9 @@ class IdentityService:
                 refusal = unauthenticated("刷新令牌无效")
             elif row.used_at is not None:
                 await self._revoke_session(connection, row.session_id, now)
-                await audit(connection, "refresh_token_reused", source_ip=source_ip, subject_user_id=row.user_id, session=str(row.session_id))
+                await audit(
+                    connection, "refresh_token_reused", source_ip=source_ip, subject_user_id=row.user_id, session=str(row.session_id)
+                )
                 refusal = unauthenticated("刷新令牌已被使用过，为安全起见本次登录已失效，请重新登录")
             elif row.revoked_at is not None or row.expires_at <= now or not row.is_active:
                 refusal = unauthenticated("登录已失效，请重新登录")
@@ -215,9 +234,7 @@ class IdentityService:
         return pair
 
     async def _revoke_session(self, connection: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
-        await connection.execute(
-            update(Session).where(Session.id == session_id, Session.revoked_at.is_(None)).values(revoked_at=now)
-        )
+        await connection.execute(update(Session).where(Session.id == session_id, Session.revoked_at.is_(None)).values(revoked_at=now))
 
     async def logout(self, principal: Principal, source_ip: str | None) -> None:
         """End the caller's session: its access and refresh tokens stop working at once."""
@@ -268,8 +285,16 @@ class IdentityService:
     # ---- users and memberships --------------------------------------------------------
 
     async def create_user(
-        self, actor: Principal, *, username: str, display_name: str, password: str,
-        tenant_code: str, role: Role, unit_id: int | None, source_ip: str | None,
+        self,
+        actor: Principal,
+        *,
+        username: str,
+        display_name: str,
+        password: str,
+        tenant_code: str,
+        role: Role,
+        unit_id: int | None,
+        source_ip: str | None,
     ) -> tuple[int, int]:
         """A new account with its first membership; answers (user id, membership id).
         Usernames are unique across the platform (one person, one account, many offices)."""
@@ -297,7 +322,9 @@ class IdentityService:
                     raise
                 # created by a concurrent request since the check
                 raise DomainError("DUPLICATE", f"用户名 {username} 已被使用", field="username") from None
-            await audit(connection, "user_created", source_ip=source_ip, actor_user_id=actor.user_id, subject_user_id=user_id, username=username)
+            await audit(
+                connection, "user_created", source_ip=source_ip, actor_user_id=actor.user_id, subject_user_id=user_id, username=username
+            )
             membership_id = await self._grant(connection, actor, user_id, place.code, role, unit_id, source_ip)
         return user_id, membership_id
 
@@ -326,14 +353,23 @@ class IdentityService:
             return (
                 await connection.execute(
                     select(Membership.id).where(
-                        Membership.user_id == user_id, Membership.tenant_code == code, Membership.role == role.value,
+                        Membership.user_id == user_id,
+                        Membership.tenant_code == code,
+                        Membership.role == role.value,
                         func.coalesce(Membership.unit_id, 0) == (unit_id or 0),
                     )
                 )
             ).scalar_one()
         await audit(
-            connection, "membership_granted", source_ip=source_ip, actor_user_id=actor.user_id, subject_user_id=user_id,
-            tenant=code, role=role.value, unit_id=unit_id, membership_id=inserted,
+            connection,
+            "membership_granted",
+            source_ip=source_ip,
+            actor_user_id=actor.user_id,
+            subject_user_id=user_id,
+            tenant=code,
+            role=role.value,
+            unit_id=unit_id,
+            membership_id=inserted,
         )
         return inserted
 
@@ -345,8 +381,15 @@ class IdentityService:
             await self._managed_place(connection, actor, row.tenant_code, Role(row.role), row.user_id)
             await connection.execute(delete(Membership).where(Membership.id == membership_id))
             await audit(
-                connection, "membership_revoked", source_ip=source_ip, actor_user_id=actor.user_id, subject_user_id=row.user_id,
-                tenant=row.tenant_code, role=row.role, unit_id=row.unit_id, membership_id=membership_id,
+                connection,
+                "membership_revoked",
+                source_ip=source_ip,
+                actor_user_id=actor.user_id,
+                subject_user_id=row.user_id,
+                tenant=row.tenant_code,
+                role=row.role,
+                unit_id=row.unit_id,
+                membership_id=membership_id,
             )
 
     async def _managed_place(
@@ -370,9 +413,7 @@ class IdentityService:
         if (role is Role.LIAISON) != (unit_id is not None):
             raise DomainError("INVALID_UNIT", "联络员必须绑定本单位的一个被检查单位，其他角色不绑定", field="unitId")
         if unit_id is not None:
-            in_tenant = await connection.execution_options(
-                schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema_for_code(tenant_code)}
-            )
+            in_tenant = await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema_for_code(tenant_code)})
             if (await in_tenant.execute(select(InspectedUnit.id).where(InspectedUnit.id == unit_id))).first() is None:
                 raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
 
@@ -400,13 +441,25 @@ class IdentityService:
             token_id = (
                 await connection.execute(
                     insert(ApiToken)
-                    .values(user_id=actor.user_id, name=name, token_hash=digest(secret),
-                            scopes=sorted({s.value for s in scopes}), expires_at=expires_at)
+                    .values(
+                        user_id=actor.user_id,
+                        name=name,
+                        token_hash=digest(secret),
+                        scopes=sorted({s.value for s in scopes}),
+                        expires_at=expires_at,
+                    )
                     .returning(ApiToken.id)
                 )
             ).scalar_one()
-            await audit(connection, "api_token_issued", source_ip=source_ip, actor_user_id=actor.user_id,
-                        subject_user_id=actor.user_id, token_id=token_id, scopes=sorted({s.value for s in scopes}))
+            await audit(
+                connection,
+                "api_token_issued",
+                source_ip=source_ip,
+                actor_user_id=actor.user_id,
+                subject_user_id=actor.user_id,
+                token_id=token_id,
+                scopes=sorted({s.value for s in scopes}),
+            )
         return IssuedApiToken(token_id, f"xat_{token_id}.{secret}", expires_at)
 
     async def revoke_api_token(self, actor: Principal, token_id: int, source_ip: str | None) -> None:
@@ -420,8 +473,14 @@ class IdentityService:
             )
             if revoked.first() is None:
                 raise not_found()
-            await audit(connection, "api_token_revoked", source_ip=source_ip, actor_user_id=actor.user_id,
-                        subject_user_id=actor.user_id, token_id=token_id)
+            await audit(
+                connection,
+                "api_token_revoked",
+                source_ip=source_ip,
+                actor_user_id=actor.user_id,
+                subject_user_id=actor.user_id,
+                token_id=token_id,
+            )
 
     # ---- bootstrap --------------------------------------------------------------------
 
@@ -435,11 +494,14 @@ class IdentityService:
             user_id = (
                 await connection.execute(
                     insert(UserAccount)
-                    .values(username=username, display_name=clean_name(display_name, field="displayName"),
-                            password_hash=password_hash, is_superuser=True)
+                    .values(
+                        username=username,
+                        display_name=clean_name(display_name, field="displayName"),
+                        password_hash=password_hash,
+                        is_superuser=True,
+                    )
                     .returning(UserAccount.id)
                 )
             ).scalar_one()
             await audit(connection, "superuser_created", source_ip=None, subject_user_id=user_id, username=username)
         return user_id
-

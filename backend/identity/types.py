@@ -10,15 +10,19 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.directory.types import Tenant
-from backend.ids import optional_id, parse_id
 from backend.identity.models import Membership as MembershipRow
 from backend.identity.models import UserAccount
+from backend.ids import optional_id, parse_id
 from tenants.access import Role, Scope
 from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
 from tenants.scoping import reading
 
-RoleEnum = strawberry.enum(Role, name="Role", description="角色：admin 管理员, inspector 检查员, reviewer 审核员, publisher 通报发布员, auditor 监督（只读）, liaison 被检查单位联络员")
+RoleEnum = strawberry.enum(
+    Role,
+    name="Role",
+    description="角色：admin 管理员, inspector 检查员, reviewer 审核员, publisher 通报发布员, auditor 监督（只读）, liaison 被检查单位联络员",
+)
 ScopeEnum = strawberry.enum(Scope, name="Scope", description="API 令牌的权限范围")
 
 
@@ -86,14 +90,19 @@ class IdentityQuery:
             ).all()
         memberships = [
             MembershipView(
-                id=strawberry.ID(str(row.id)), role=Role(row.role),
-                unit_id=strawberry.ID(str(row.unit_id)) if row.unit_id else None, tenant=Tenant.from_row(row),
+                id=strawberry.ID(str(row.id)),
+                role=Role(row.role),
+                unit_id=strawberry.ID(str(row.unit_id)) if row.unit_id else None,
+                tenant=Tenant.from_row(row),
             )
             for row in rows
         ]
         return Me(
-            id=strawberry.ID(str(user.id)), username=user.username, display_name=user.display_name,
-            is_superuser=user.is_superuser, memberships=memberships,
+            id=strawberry.ID(str(user.id)),
+            username=user.username,
+            display_name=user.display_name,
+            is_superuser=user.is_superuser,
+            memberships=memberships,
         )
 
 
@@ -123,8 +132,12 @@ class IdentityMutation:
     async def create_user(self, info: Info[Context, None], input: NewUser) -> CreatedUser:
         principal = await info.context.writer()
         user_id, membership_id = await info.context.identity.create_user(
-            principal, username=input.username, display_name=input.display_name, password=input.password,
-            tenant_code=check_code(input.tenant_code, field="tenantCode"), role=Role(input.role),
+            principal,
+            username=input.username,
+            display_name=input.display_name,
+            password=input.password,
+            tenant_code=check_code(input.tenant_code, field="tenantCode"),
+            role=Role(input.role),
             unit_id=optional_id(input.unit_id, "unitId"),
             source_ip=info.context.source_ip,
         )
@@ -132,13 +145,20 @@ class IdentityMutation:
 
     @strawberry.mutation(description="授予用户在某租户的角色（已有则不变），返回成员关系 id")
     async def grant_membership(
-        self, info: Info[Context, None], user_id: strawberry.ID, tenant_code: str, role: RoleEnum,
+        self,
+        info: Info[Context, None],
+        user_id: strawberry.ID,
+        tenant_code: str,
+        role: RoleEnum,
         unit_id: strawberry.ID | None = None,
     ) -> strawberry.ID:
         principal = await info.context.writer()
         membership_id = await info.context.identity.grant(
-            principal, user_id=parse_id(user_id, "userId"), tenant_code=check_code(tenant_code, field="tenantCode"),
-            role=Role(role), unit_id=optional_id(unit_id, "unitId"),
+            principal,
+            user_id=parse_id(user_id, "userId"),
+            tenant_code=check_code(tenant_code, field="tenantCode"),
+            role=Role(role),
+            unit_id=optional_id(unit_id, "unitId"),
             source_ip=info.context.source_ip,
         )
         return strawberry.ID(str(membership_id))
@@ -155,7 +175,10 @@ class IdentityMutation:
     ) -> IssuedToken:
         principal = await info.context.writer()
         issued = await info.context.identity.issue_api_token(
-            principal, name=name, scopes=[Scope(s) for s in scopes], expires_in_days=expires_in_days,
+            principal,
+            name=name,
+            scopes=[Scope(s) for s in scopes],
+            expires_in_days=expires_in_days,
             source_ip=info.context.source_ip,
         )
         return IssuedToken(id=strawberry.ID(str(issued.id)), token=issued.token, expires_at=issued.expires_at)

@@ -3,7 +3,7 @@ in the change's own transaction); who may call which is in workflow.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -19,6 +19,7 @@ from backend.text import clean_text
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.registry import clean_name
+
 
 @strawberry.input(description="已上传文件（POST /evidence/{租户代码}?name=文件名 的返回值）")
 class EvidenceInput:
@@ -47,15 +48,27 @@ def ledger(info: Info[Context, None]) -> LedgerService:
 
 
 async def _transition(
-    info: Info[Context, None], action: Action, tenant_code: str, finding_id: strawberry.ID, version: int,
-    note: str | None, evidence: list[EvidenceInput] | None = None,
+    info: Info[Context, None],
+    action: Action,
+    tenant_code: str,
+    finding_id: strawberry.ID,
+    version: int,
+    note: str | None,
+    evidence: list[EvidenceInput] | None = None,
 ) -> Finding:
     principal = await info.context.writer()
     tenant_code = check_code(tenant_code, field="tenantCode")
     finding = parse_id(finding_id, "findingId")
     listed = await ledger(info).act(
-        principal, tenant_code, finding, version, action, note=clean_text(note, "note", required=False),
-        attachments=_attachments(evidence or []), request_id=info.context.request_id, now=datetime.now(timezone.utc),
+        principal,
+        tenant_code,
+        finding,
+        version,
+        action,
+        note=clean_text(note, "note", required=False),
+        attachments=_attachments(evidence or []),
+        request_id=info.context.request_id,
+        now=datetime.now(UTC),
         joins=joined_relations(info),
     )
     return await one_finding(info, listed, tenant_code)
@@ -65,14 +78,24 @@ async def _transition(
 class LedgerMutation:
     @strawberry.mutation(description="报告整改进展，可附佐证材料（联络员、检查员、管理员）；挂号的台账由此进入整改中")
     async def report_progress(
-        self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, note: str,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        finding_id: strawberry.ID,
+        version: int,
+        note: str,
         evidence: list[EvidenceInput] | None = None,
     ) -> Finding:
         return await _transition(info, workflow.REPORT_PROGRESS, tenant_code, finding_id, version, note, evidence)
 
     @strawberry.mutation(description="整改完成，申请销号（联络员、检查员、管理员）")
     async def request_close_out(
-        self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, note: str,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        finding_id: strawberry.ID,
+        version: int,
+        note: str,
         evidence: list[EvidenceInput] | None = None,
     ) -> Finding:
         return await _transition(info, workflow.REQUEST_CLOSE_OUT, tenant_code, finding_id, version, note, evidence)
@@ -84,9 +107,7 @@ class LedgerMutation:
         return await _transition(info, workflow.CLOSE_OUT, tenant_code, finding_id, version, note)
 
     @strawberry.mutation(description="审核不通过，退回整改并写明理由（审核员）")
-    async def send_back(
-        self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, reason: str
-    ) -> Finding:
+    async def send_back(self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, reason: str) -> Finding:
         return await _transition(info, workflow.SEND_BACK, tenant_code, finding_id, version, reason)
 
     @strawberry.mutation(description="回头看：在规定期限内重新打开已销号的台账（审核员、检查员）")
@@ -103,7 +124,9 @@ class LedgerMutation:
         tenant_code = check_code(tenant_code, field="tenantCode")
         finding = parse_id(finding_id, "findingId")
         change = PlanChange(
-            responsible_unit=clean_name(input.responsible_unit, field="responsibleUnit", max_length=128) if input.responsible_unit else None,
+            responsible_unit=clean_name(input.responsible_unit, field="responsibleUnit", max_length=128)
+            if input.responsible_unit
+            else None,
             responsible_person=clean_name(input.responsible_person, field="responsiblePerson") if input.responsible_person else None,
             measures=clean_text(input.measures, "measures", required=False),
         )
@@ -126,15 +149,26 @@ class LedgerMutation:
 
     @strawberry.mutation(description="申请延长整改期限（联络员、检查员、管理员），须经审核员批准")
     async def request_extension(
-        self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, deadline: date,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        finding_id: strawberry.ID,
+        version: int,
+        deadline: date,
         reason: str,
     ) -> Finding:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         finding = parse_id(finding_id, "findingId")
         listed = await ledger(info).request_extension(
-            principal, tenant_code, finding, version, deadline, clean_text(reason, "reason", required=True),
-            info.context.request_id, joins=joined_relations(info),
+            principal,
+            tenant_code,
+            finding,
+            version,
+            deadline,
+            clean_text(reason, "reason", required=True),
+            info.context.request_id,
+            joins=joined_relations(info),
         )
         return await one_finding(info, listed, tenant_code)
 
@@ -145,7 +179,12 @@ class LedgerMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         listed = await ledger(info).decide_extension(
-            principal, tenant_code, parse_id(extension_id, "extensionId"), approve,
-            clean_text(note, "note", required=False), info.context.request_id, joins=joined_relations(info),
+            principal,
+            tenant_code,
+            parse_id(extension_id, "extensionId"),
+            approve,
+            clean_text(note, "note", required=False),
+            info.context.request_id,
+            joins=joined_relations(info),
         )
         return await one_finding(info, listed, tenant_code)

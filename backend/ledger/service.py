@@ -55,22 +55,29 @@ class Locked:
 
 # The finding with its ledger entry, the entry locked; a liaison's only among its units.
 _LOCK_ENTRY = {
-    in_units: listed_query(in_units).add_columns(LedgerEntry.id.label("entry_id"))
-    .where(Finding.id == bindparam("finding_id")).with_for_update(of=LedgerEntry)
+    in_units: listed_query(in_units)
+    .add_columns(LedgerEntry.id.label("entry_id"))
+    .where(Finding.id == bindparam("finding_id"))
+    .with_for_update(of=LedgerEntry)
     for in_units in (False, True)
 }
 _NEW_EVENT = insert(LedgerEvent).returning(LedgerEvent.id)
 # The entry's next version; the columns a change sets come as parameters of the execution.
 _BUMP = (
-    update(LedgerEntry).where(LedgerEntry.id == bindparam("entry_id")).values(version=LedgerEntry.version + 1)
+    update(LedgerEntry)
+    .where(LedgerEntry.id == bindparam("entry_id"))
+    .values(version=LedgerEntry.version + 1)
     .returning(*LISTED_LEDGER_COLUMNS)
 )
 
 # The ledger actions that notify someone, and as what (backend/notifications/events.py says whom).
 NOTIFYING = {
-    workflow.REQUEST_CLOSE_OUT: "ledger.close_out_requested", workflow.SEND_BACK: "ledger.sent_back",
-    workflow.CLOSE_OUT: "ledger.closed", workflow.REOPEN: "ledger.reopened",
-    workflow.REQUEST_EXTENSION: "ledger.extension_requested", workflow.APPROVE_EXTENSION: "ledger.extension_decided",
+    workflow.REQUEST_CLOSE_OUT: "ledger.close_out_requested",
+    workflow.SEND_BACK: "ledger.sent_back",
+    workflow.CLOSE_OUT: "ledger.closed",
+    workflow.REOPEN: "ledger.reopened",
+    workflow.REQUEST_EXTENSION: "ledger.extension_requested",
+    workflow.APPROVE_EXTENSION: "ledger.extension_decided",
     workflow.REJECT_EXTENSION: "ledger.extension_decided",
 }
 
@@ -85,8 +92,14 @@ class PlanChange:
 
 
 def _snapshot(entry) -> dict:
-    return {"state": entry.state, "deadline": entry.deadline.isoformat(), "responsible_unit": entry.responsible_unit,
-            "responsible_person": entry.responsible_person, "measures": entry.measures, "version": entry.ledger_version}
+    return {
+        "state": entry.state,
+        "deadline": entry.deadline.isoformat(),
+        "responsible_unit": entry.responsible_unit,
+        "responsible_person": entry.responsible_person,
+        "measures": entry.measures,
+        "version": entry.ledger_version,
+    }
 
 
 class LedgerService:
@@ -95,14 +108,25 @@ class LedgerService:
         self.reopen_window = timedelta(days=reopen_window_days)
 
     async def act(
-        self, principal: Principal, tenant_code: str, finding_id: int, version: int, action: Action, *,
-        note: str | None, attachments: list[Attachment] = (), request_id: str | None, now: datetime,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        finding_id: int,
+        version: int,
+        action: Action,
+        *,
+        note: str | None,
+        attachments: list[Attachment] = (),
+        request_id: str | None,
+        now: datetime,
         joins: frozenset[str] = frozenset(),
     ) -> Listed:
         """A state transition (进展, 申请销号, 销号, 退回, 回头看); the finding as it now stands."""
         async with self._locked(principal, tenant_code, finding_id, version, action, note) as locked:
             if action is workflow.REOPEN and now - locked.entry.closed_at > self.reopen_window:
-                raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {self.reopen_window.days} 天，不能再回头看重新打开", field="findingId")
+                raise DomainError(
+                    "REOPEN_WINDOW_PASSED", f"销号已超过 {self.reopen_window.days} 天，不能再回头看重新打开", field="findingId"
+                )
             values: dict = {"state": action.to_state}
             if action is workflow.CLOSE_OUT:
                 values |= {"closed_at": now, "close_note": note}
@@ -113,8 +137,15 @@ class LedgerService:
             return await locked.finding_now(joins)
 
     async def update_plan(
-        self, principal: Principal, tenant_code: str, finding_id: int, version: int, change: PlanChange, request_id: str | None,
-        *, joins: frozenset[str] = frozenset(),
+        self,
+        principal: Principal,
+        tenant_code: str,
+        finding_id: int,
+        version: int,
+        change: PlanChange,
+        request_id: str | None,
+        *,
+        joins: frozenset[str] = frozenset(),
     ) -> Listed:
         values = {k: v for k, v in vars(change).items() if v is not None}
         if not values:
@@ -124,8 +155,15 @@ class LedgerService:
             return await locked.finding_now(joins)
 
     async def set_deadline(
-        self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, request_id: str | None,
-        *, joins: frozenset[str] = frozenset(),
+        self,
+        principal: Principal,
+        tenant_code: str,
+        finding_id: int,
+        version: int,
+        deadline: date,
+        request_id: str | None,
+        *,
+        joins: frozenset[str] = frozenset(),
     ) -> Listed:
         async with self._locked(principal, tenant_code, finding_id, version, workflow.SET_DEADLINE, None) as locked:
             if deadline < locked.entry.found_on:
@@ -134,28 +172,45 @@ class LedgerService:
             return await locked.finding_now(joins)
 
     async def request_extension(
-        self, principal: Principal, tenant_code: str, finding_id: int, version: int, deadline: date, reason: str | None,
-        request_id: str | None, *, joins: frozenset[str] = frozenset(),
+        self,
+        principal: Principal,
+        tenant_code: str,
+        finding_id: int,
+        version: int,
+        deadline: date,
+        reason: str | None,
+        request_id: str | None,
+        *,
+        joins: frozenset[str] = frozenset(),
     ) -> Listed:
         async with self._locked(principal, tenant_code, finding_id, version, workflow.REQUEST_EXTENSION, reason) as locked:
             if deadline <= locked.entry.deadline:
                 raise DomainError("INVALID_DEADLINE", f"申请的期限须晚于当前期限 {locked.entry.deadline.isoformat()}", field="deadline")
             try:
                 await locked.connection.execute(
-                    insert(ExtensionRequest).values(finding_id=finding_id, requested_deadline=deadline, reason=reason,
-                                                    requested_by=principal.username)
+                    insert(ExtensionRequest).values(
+                        finding_id=finding_id, requested_deadline=deadline, reason=reason, requested_by=principal.username
+                    )
                 )
             except IntegrityError as error:
                 if violated_constraint(error) != "extension_request_pending_key":
                     raise
                 raise DomainError("EXTENSION_PENDING", "该问题已有待审批的延期申请", field="findingId") from None
-            await self._record(locked, principal, tenant_code, workflow.REQUEST_EXTENSION,
-                               f"申请延期至 {deadline.isoformat()}：{reason}", {}, request_id)
+            await self._record(
+                locked, principal, tenant_code, workflow.REQUEST_EXTENSION, f"申请延期至 {deadline.isoformat()}：{reason}", {}, request_id
+            )
             return await locked.finding_now(joins)
 
     async def decide_extension(
-        self, principal: Principal, tenant_code: str, extension_id: int, approve: bool, note: str | None, request_id: str | None,
-        *, joins: frozenset[str] = frozenset(),
+        self,
+        principal: Principal,
+        tenant_code: str,
+        extension_id: int,
+        approve: bool,
+        note: str | None,
+        request_id: str | None,
+        *,
+        joins: frozenset[str] = frozenset(),
     ) -> Listed:
         """Approve (the deadline moves) or reject a pending extension request; the finding as it now stands."""
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
@@ -170,8 +225,9 @@ class LedgerService:
                 await locked.connection.execute(
                     update(ExtensionRequest)
                     .where(ExtensionRequest.id == extension_id, ExtensionRequest.state == "待审批")
-                    .values(state="已批准" if approve else "已驳回", decided_by=principal.username,
-                            decided_at=func.now(), decision_note=note)
+                    .values(
+                        state="已批准" if approve else "已驳回", decided_by=principal.username, decided_at=func.now(), decision_note=note
+                    )
                     .returning(ExtensionRequest.requested_deadline)
                 )
             ).one_or_none()
@@ -205,7 +261,13 @@ class LedgerService:
             yield Locked(connection, entry, units)
 
     async def _record(
-        self, locked: Locked, principal: Principal, tenant_code: str, action: Action, note: str | None, values: dict,
+        self,
+        locked: Locked,
+        principal: Principal,
+        tenant_code: str,
+        action: Action,
+        note: str | None,
+        values: dict,
         request_id: str | None,
     ) -> int:
         """Apply `values` to the entry (bumping its version) and to its problem-bank row; write the
@@ -214,14 +276,27 @@ class LedgerService:
         locked.changed = after = (await locked.connection.execute(_BUMP, {**values, "entry_id": entry.entry_id})).one()
         await project(locked.connection, tenant_code, finding_ids=[entry.id])
         event_id = (
-            await locked.connection.execute(_NEW_EVENT, {
-                "finding_id": entry.id, "action": action.name, "from_state": entry.state, "to_state": after.state,
-                "note": note, "actor": principal.username,
-            })
+            await locked.connection.execute(
+                _NEW_EVENT,
+                {
+                    "finding_id": entry.id,
+                    "action": action.name,
+                    "from_state": entry.state,
+                    "to_state": after.state,
+                    "note": note,
+                    "actor": principal.username,
+                },
+            )
         ).scalar_one()
         await record_audit(
-            locked.connection, tenant_code, actor=principal.username, action=f"ledger.{action.name}", entity="ledger_entry",
-            entity_id=str(entry.id), before=_snapshot(entry), after={**_snapshot(after), "note": note},
+            locked.connection,
+            tenant_code,
+            actor=principal.username,
+            action=f"ledger.{action.name}",
+            entity="ledger_entry",
+            entity_id=str(entry.id),
+            before=_snapshot(entry),
+            after={**_snapshot(after), "note": note},
             request_id=request_id,
         )
         if action in NOTIFYING:

@@ -34,10 +34,16 @@ class LedgerEvent:
     def from_view(cls, view: EventView, tenant_code: str) -> LedgerEvent:
         row = view.row
         return cls(
-            id=strawberry.ID(str(row.id)), action=row.action, from_state=row.from_state, to_state=row.to_state,
-            note=row.note, actor=row.actor, occurred_at=row.occurred_at,
-            evidence=[EvidenceFile(sha256=f.sha256, file_name=f.file_name, url=f"/evidence/{tenant_code}/{f.sha256}")
-                      for f in view.evidence],
+            id=strawberry.ID(str(row.id)),
+            action=row.action,
+            from_state=row.from_state,
+            to_state=row.to_state,
+            note=row.note,
+            actor=row.actor,
+            occurred_at=row.occurred_at,
+            evidence=[
+                EvidenceFile(sha256=f.sha256, file_name=f.file_name, url=f"/evidence/{tenant_code}/{f.sha256}") for f in view.evidence
+            ],
         )
 
 
@@ -56,9 +62,15 @@ class ExtensionRequest:
     @classmethod
     def from_row(cls, r) -> ExtensionRequest:
         return cls(
-            id=strawberry.ID(str(r.id)), requested_deadline=r.requested_deadline, reason=r.reason,
-            requested_by=r.requested_by, requested_at=r.requested_at, state=r.state, decided_by=r.decided_by,
-            decided_at=r.decided_at, decision_note=r.decision_note,
+            id=strawberry.ID(str(r.id)),
+            requested_deadline=r.requested_deadline,
+            reason=r.reason,
+            requested_by=r.requested_by,
+            requested_at=r.requested_at,
+            state=r.state,
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+            decision_note=r.decision_note,
         )
 
 

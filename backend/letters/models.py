@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import TenantBase
 from backend.units.models import InspectedUnit
 
+
 class LetterCounter(TenantBase):
     """The last number given in a year: a row lock makes the numbering gapless."""
 

@@ -42,13 +42,20 @@ PAGE = """<!doctype html>
 async def print_letter(request: Request, tenant_code: str, letter_id: str) -> Response[str]:
     context = context_for(request)
     letter = await LetterService(context.runtime.engine).letter(
-        await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(letter_id, "id"))
+        await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(letter_id, "id")
+    )
     row = letter.row
     issued = row.issued_at.astimezone(CHINA_STANDARD_TIME)  # the date the office saw
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in row.body.splitlines() if line.strip())
     page = PAGE.format(
-        office=escape(row.office_name), document_number=escape(row.document_number), kind=row.kind, subject=escape(row.subject),
-        recipient=escape(row.recipient_name), post=escape(row.recipient_post), unit=escape(row.unit_name), paragraphs=paragraphs,
+        office=escape(row.office_name),
+        document_number=escape(row.document_number),
+        kind=row.kind,
+        subject=escape(row.subject),
+        recipient=escape(row.recipient_name),
+        post=escape(row.recipient_post),
+        unit=escape(row.unit_name),
+        paragraphs=paragraphs,
         issued_on=f"{issued.year}年{issued.month}月{issued.day}日",
     )
     return Response(page, media_type="text/html; charset=utf-8")

@@ -50,23 +50,50 @@ class LetterService:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == draft.unit_id))).first() is None:
                 raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
-            number = (await connection.execute(
-                upsert(LetterCounter).values(year=year, last_number=1)
-                .on_conflict_do_update(index_elements=[LetterCounter.year], set_={"last_number": LetterCounter.last_number + 1})
-                .returning(LetterCounter.last_number)
-            )).scalar_one()
+            number = (
+                await connection.execute(
+                    upsert(LetterCounter)
+                    .values(year=year, last_number=1)
+                    .on_conflict_do_update(index_elements=[LetterCounter.year], set_={"last_number": LetterCounter.last_number + 1})
+                    .returning(LetterCounter.last_number)
+                )
+            ).scalar_one()
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
             document_number = f"{office}机构编制函〔{year}〕{number}号"
-            letter_id = (await connection.execute(insert(DisciplineLetter).values(
-                kind=draft.kind, year=year, number=number, document_number=document_number, unit_id=draft.unit_id,
-                recipient_name=draft.recipient_name, recipient_post=draft.recipient_post, subject=draft.subject,
-                body=draft.body, issued_by=principal.username,
-            ).returning(DisciplineLetter.id))).scalar_one()
-            await record_audit(connection, tenant_code, actor=principal.username, action="letter.issued", entity="discipline_letter",
-                               entity_id=str(letter_id), after={"document_number": document_number, "kind": draft.kind,
-                                                                "unit_id": draft.unit_id}, request_id=request_id)
-            await emit(connection, tenant_code, "letter.issued", {
-                "letter_id": letter_id, "unit_id": draft.unit_id, "document_number": document_number, "subject": draft.subject})
+            letter_id = (
+                await connection.execute(
+                    insert(DisciplineLetter)
+                    .values(
+                        kind=draft.kind,
+                        year=year,
+                        number=number,
+                        document_number=document_number,
+                        unit_id=draft.unit_id,
+                        recipient_name=draft.recipient_name,
+                        recipient_post=draft.recipient_post,
+                        subject=draft.subject,
+                        body=draft.body,
+                        issued_by=principal.username,
+                    )
+                    .returning(DisciplineLetter.id)
+                )
+            ).scalar_one()
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="letter.issued",
+                entity="discipline_letter",
+                entity_id=str(letter_id),
+                after={"document_number": document_number, "kind": draft.kind, "unit_id": draft.unit_id},
+                request_id=request_id,
+            )
+            await emit(
+                connection,
+                tenant_code,
+                "letter.issued",
+                {"letter_id": letter_id, "unit_id": draft.unit_id, "document_number": document_number, "subject": draft.subject},
+            )
         return letter_id
 
     async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, before: int | None) -> list:
@@ -100,17 +127,15 @@ async def _letter(connection: AsyncConnection, principal: Principal, place: Plac
     row = (await connection.execute(_visible(principal, place).where(DisciplineLetter.id == letter_id))).one_or_none()
     if row is None:
         raise not_found()
-    reads = (await connection.execute(
-        select(LetterRead).where(LetterRead.letter_id == letter_id).order_by(LetterRead.read_at))).all()
+    reads = (await connection.execute(select(LetterRead).where(LetterRead.letter_id == letter_id).order_by(LetterRead.read_at))).all()
     return Letter(row, reads)
 
 
 def _visible(principal: Principal, place: Place) -> Select:
     """The letters of the office the principal may see (a liaison: those to its unit)."""
     office = select(Tenant.name).where(Tenant.code == place.code).scalar_subquery()
-    query = (
-        select(DisciplineLetter, InspectedUnit.name.label("unit_name"), office.label("office_name"))
-        .join(InspectedUnit, InspectedUnit.id == DisciplineLetter.unit_id)
+    query = select(DisciplineLetter, InspectedUnit.name.label("unit_name"), office.label("office_name")).join(
+        InspectedUnit, InspectedUnit.id == DisciplineLetter.unit_id
     )
     if (units := visible_units(principal, place)) is not None:
         query = query.where(DisciplineLetter.unit_id.in_(units))

@@ -49,9 +49,17 @@ class DisciplineLetter:
     @classmethod
     def of(cls, row, readings: list | None = None) -> DisciplineLetter:
         return cls(
-            id=strawberry.ID(str(row.id)), kind=row.kind, document_number=row.document_number, unit_id=strawberry.ID(str(row.unit_id)),
-            unit_name=row.unit_name, recipient_name=row.recipient_name, recipient_post=row.recipient_post, subject=row.subject,
-            body=row.body, issued_by=row.issued_by, issued_at=row.issued_at,
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            document_number=row.document_number,
+            unit_id=strawberry.ID(str(row.unit_id)),
+            unit_name=row.unit_name,
+            recipient_name=row.recipient_name,
+            recipient_post=row.recipient_post,
+            subject=row.subject,
+            body=row.body,
+            issued_by=row.issued_by,
+            issued_at=row.issued_at,
             readings=None if readings is None else [LetterReading(username=r.username, read_at=r.read_at) for r in readings],
         )
 
@@ -78,10 +86,20 @@ def _detail(letter: Letter) -> DisciplineLetter:
 class LetterQuery:
     @strawberry.field(description="本机构发出的函告，新的在前（联络员只看到致本单位的）；before 为上一页最后一份的 id")
     async def discipline_letters(
-        self, info: Info[Context, None], tenant_code: str, year: int | None = None, first: int = 50, before: strawberry.ID | None = None,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        year: int | None = None,
+        first: int = 50,
+        before: strawberry.ID | None = None,
     ) -> list[DisciplineLetter]:
-        rows = await service(info).letters(await info.context.principal(), check_code(tenant_code, field="tenantCode"), year,
-                                           first=page_size(info, first), before=optional_id(before, "before"))
+        rows = await service(info).letters(
+            await info.context.principal(),
+            check_code(tenant_code, field="tenantCode"),
+            year,
+            first=page_size(info, first),
+            before=optional_id(before, "before"),
+        )
         return [DisciplineLetter.of(row) for row in rows]
 
     @strawberry.field(description="一份函告及其阅读回执")
@@ -97,10 +115,12 @@ class LetterMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         draft = LetterDraft(
-            kind=input.kind.value, unit_id=parse_id(input.unit_id, "unitId"),
+            kind=input.kind.value,
+            unit_id=parse_id(input.unit_id, "unitId"),
             recipient_name=clean_name(input.recipient_name, field="recipientName"),
             recipient_post=clean_name(input.recipient_post, field="recipientPost"),
-            subject=clean_name(input.subject, field="subject", max_length=200), body=clean_text(input.body, "body", required=True),
+            subject=clean_name(input.subject, field="subject", max_length=200),
+            body=clean_text(input.body, "body", required=True),
         )
         letter_id = await service(info).issue(principal, tenant_code, draft, office_today().year, info.context.request_id)
         return _detail(await service(info).letter(principal, tenant_code, letter_id))

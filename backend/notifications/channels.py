@@ -43,8 +43,15 @@ async def send_email(smtp_url: str, mail_from: str, to: str, title: str, body: s
     message["From"], message["To"], message["Subject"] = mail_from, to, title
     message.set_content(body or title)
     try:
-        await aiosmtplib.send(message, hostname=parsed.hostname, port=parsed.port or 25, username=parsed.username,
-                              password=parsed.password, start_tls=parsed.scheme == "smtp+starttls", timeout=SEND_TIMEOUT_SECONDS)
+        await aiosmtplib.send(
+            message,
+            hostname=parsed.hostname,
+            port=parsed.port or 25,
+            username=parsed.username,
+            password=parsed.password,
+            start_tls=parsed.scheme == "smtp+starttls",
+            timeout=SEND_TIMEOUT_SECONDS,
+        )
     except (aiosmtplib.SMTPException, OSError) as error:
         raise DeliveryFailed(f"SMTP: {error}") from error
 

@@ -52,14 +52,14 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
     users; the number of inbox entries written."""
     runtime: Runtime = ctx["runtime"]
     async with runtime.engine.begin() as connection:
-        event = (await connection.execute(
-            select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update()
-        )).one_or_none()
+        event = (await connection.execute(select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update())).one_or_none()
         if event is None or event.processed_at is not None:
             return 0
         kind = EVENT_TYPES[event.event_type]
         # One statement: the recipients are resolved once for the inbox and the e-mails.
-        written = (await connection.execute(text(f"""
+        written = (
+            await connection.execute(
+                text(f"""
             WITH recipient AS ({RECIPIENTS}),
             mail AS (
                 INSERT INTO notify.delivery (event_id, tenant_code, channel, target, user_id)
@@ -76,7 +76,9 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
             SELECT :event_id, user_id, tenant_code, :event_type, :title, :body FROM recipient WHERE in_app OR :critical
             ON CONFLICT (event_id, user_id) DO NOTHING
             RETURNING id, user_id, tenant_code, event_type, title, body, created_at"""),
-            {**_parameters(event, kind), "smtp": bool(runtime.settings.smtp_url)})).all()
+                {**_parameters(event, kind), "smtp": bool(runtime.settings.smtp_url)},
+            )
+        ).all()
         await connection.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(processed_at=func.now()))
         deliveries = list((await connection.execute(select(Delivery.id).where(Delivery.event_id == event_id))).scalars())
     await publish(ctx["redis"], runtime.settings.redis_prefix, written)
@@ -94,8 +96,14 @@ async def publish(redis: ArqRedis, prefix: str, notifications: list) -> None:
     try:
         async with redis.pipeline(transaction=False) as pipe:
             for row in notifications:
-                message = {"id": row.id, "event_type": row.event_type, "tenant_code": row.tenant_code, "title": row.title,
-                           "body": row.body, "created_at": row.created_at.isoformat()}
+                message = {
+                    "id": row.id,
+                    "event_type": row.event_type,
+                    "tenant_code": row.tenant_code,
+                    "title": row.title,
+                    "body": row.body,
+                    "created_at": row.created_at.isoformat(),
+                }
                 pipe.publish(inbox_channel(prefix, row.user_id), orjson.dumps(message))
             await pipe.execute()
     except (RedisError, OSError):
@@ -105,9 +113,14 @@ async def publish(redis: ArqRedis, prefix: str, notifications: list) -> None:
 def _parameters(event, kind: EventType) -> dict[str, Any]:
     payload = event.payload
     return {
-        "event_id": event.id, "event_type": event.event_type, "title": kind.title(payload)[:200], "body": kind.body(payload),
-        "critical": kind.critical, "tenants": payload.get("tenant_codes") or [event.tenant_code],
-        "roles": [role.value for role in kind.audience.roles], "liaisons": kind.audience.liaisons,
+        "event_id": event.id,
+        "event_type": event.event_type,
+        "title": kind.title(payload)[:200],
+        "body": kind.body(payload),
+        "critical": kind.critical,
+        "tenants": payload.get("tenant_codes") or [event.tenant_code],
+        "roles": [role.value for role in kind.audience.roles],
+        "liaisons": kind.audience.liaisons,
         "unit_id": payload.get("unit_id"),
     }
 
@@ -116,8 +129,12 @@ async def queue_deliveries(redis: ArqRedis, settings: Settings, delivery_ids: li
     """Queue sends; what cannot be queued now (Redis down) the relay's sweep queues later."""
     try:
         for delivery_id in delivery_ids:
-            await redis.enqueue_job(send_delivery.__name__, delivery_id, _job_id=delivery_job_id(settings.redis_prefix, delivery_id),
-                                    _queue_name=settings.queue_name)
+            await redis.enqueue_job(
+                send_delivery.__name__,
+                delivery_id,
+                _job_id=delivery_job_id(settings.redis_prefix, delivery_id),
+                _queue_name=settings.queue_name,
+            )
     except (RedisError, OSError):
         log.warning("could not queue deliveries; the sweep will", exc_info=True)
 
@@ -127,10 +144,13 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
     runtime: Runtime = ctx["runtime"]
     settings = runtime.settings
     async with runtime.engine.begin() as connection:
-        delivery = (await connection.execute(
-            select(Delivery).where(Delivery.id == delivery_id, Delivery.state.in_(("pending", "retrying")))
-            .with_for_update(skip_locked=True)
-        )).one_or_none()
+        delivery = (
+            await connection.execute(
+                select(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.state.in_(("pending", "retrying")))
+                .with_for_update(skip_locked=True)
+            )
+        ).one_or_none()
         if delivery is None:
             return "skipped"  # sent, dead, or being sent by another run
         event = (await connection.execute(select(OutboxEvent).where(OutboxEvent.id == delivery.event_id))).one()
@@ -148,14 +168,23 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
         except DeliveryFailed as failure:
             dead = attempts >= settings.delivery_max_attempts
             delay = settings.retry_base_seconds * 2 ** (attempts - 1)
-            await connection.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-                state="dead" if dead else "retrying", attempts=attempts, last_error=str(failure)[:2000],
-                next_attempt_at=func.now() + timedelta(seconds=delay),
-            ))
+            await connection.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
+                .values(
+                    state="dead" if dead else "retrying",
+                    attempts=attempts,
+                    last_error=str(failure)[:2000],
+                    next_attempt_at=func.now() + timedelta(seconds=delay),
+                )
+            )
             if dead:
                 return "dead"
         else:
-            await connection.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-                state="sent", attempts=attempts, last_error=None, delivered_at=func.now()))
+            await connection.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
+                .values(state="sent", attempts=attempts, last_error=None, delivered_at=func.now())
+            )
             return "sent"
     raise Retry(defer=timedelta(seconds=delay))

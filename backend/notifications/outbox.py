@@ -28,7 +28,8 @@ async def emit_many(connection: AsyncConnection, events: list[tuple[str, str, Pa
         return
     if unknown := {event_type for _, event_type, _ in events} - EVENT_TYPES.keys():
         raise ValueError(f"unknown event types {sorted(unknown)}")
-    await connection.execute(insert(OutboxEvent), [
-        {"tenant_code": tenant_code, "event_type": event_type, "payload": payload} for tenant_code, event_type, payload in events
-    ])
+    await connection.execute(
+        insert(OutboxEvent),
+        [{"tenant_code": tenant_code, "event_type": event_type, "payload": payload} for tenant_code, event_type, payload in events],
+    )
     await connection.execute(select(func.pg_notify(CHANNEL, "")))

@@ -51,7 +51,7 @@ class Relay:
                     if time.monotonic() - last_sweep >= settings.sweep_after_seconds / 4:
                         last_sweep = time.monotonic()
                         await self.sweep()
-                except Exception:  # noqa: BLE001 (the relay must outlive any one failure)
+                except Exception:
                     log.exception("outbox relay: unexpected error; carrying on")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), settings.outbox_poll_seconds)
@@ -64,10 +64,17 @@ class Relay:
         """Queue a batch of undispatched events; how many were queued."""
         try:
             async with self.runtime.engine.begin() as connection:
-                ids = list((await connection.execute(
-                    select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id)
-                    .limit(BATCH).with_for_update(skip_locked=True)
-                )).scalars())
+                ids = list(
+                    (
+                        await connection.execute(
+                            select(OutboxEvent.id)
+                            .where(OutboxEvent.dispatched_at.is_(None))
+                            .order_by(OutboxEvent.id)
+                            .limit(BATCH)
+                            .with_for_update(skip_locked=True)
+                        )
+                    ).scalars()
+                )
                 queued = await self._enqueue_events(ids)
                 if queued:
                     await connection.execute(update(OutboxEvent).where(OutboxEvent.id.in_(queued)).values(dispatched_at=func.now()))
@@ -83,17 +90,38 @@ class Relay:
         grace = text(f"now() - interval '{int(self.runtime.settings.sweep_after_seconds)} seconds'")
         try:
             async with self.runtime.engine.begin() as connection:
-                events = list((await connection.execute(
-                    update(OutboxEvent).where(OutboxEvent.id.in_(
-                        select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None), OutboxEvent.dispatched_at < grace,
-                                                     OutboxEvent.requeues < MAX_REQUEUES)
-                        .order_by(OutboxEvent.id).limit(BATCH).with_for_update(skip_locked=True)
-                    )).values(requeues=OutboxEvent.requeues + 1, dispatched_at=func.now()).returning(OutboxEvent.id, OutboxEvent.requeues)
-                )).all())
-                deliveries = list((await connection.execute(
-                    select(Delivery.id).where(Delivery.state.in_(("pending", "retrying")), Delivery.next_attempt_at < grace)
-                    .order_by(Delivery.id).limit(BATCH)
-                )).scalars())
+                events = list(
+                    (
+                        await connection.execute(
+                            update(OutboxEvent)
+                            .where(
+                                OutboxEvent.id.in_(
+                                    select(OutboxEvent.id)
+                                    .where(
+                                        OutboxEvent.processed_at.is_(None),
+                                        OutboxEvent.dispatched_at < grace,
+                                        OutboxEvent.requeues < MAX_REQUEUES,
+                                    )
+                                    .order_by(OutboxEvent.id)
+                                    .limit(BATCH)
+                                    .with_for_update(skip_locked=True)
+                                )
+                            )
+                            .values(requeues=OutboxEvent.requeues + 1, dispatched_at=func.now())
+                            .returning(OutboxEvent.id, OutboxEvent.requeues)
+                        )
+                    ).all()
+                )
+                deliveries = list(
+                    (
+                        await connection.execute(
+                            select(Delivery.id)
+                            .where(Delivery.state.in_(("pending", "retrying")), Delivery.next_attempt_at < grace)
+                            .order_by(Delivery.id)
+                            .limit(BATCH)
+                        )
+                    ).scalars()
+                )
         except (OSError, DBAPIError):
             return
         for event_id, requeues in events:
@@ -107,8 +135,9 @@ class Relay:
         queued = []
         try:
             for event_id in ids:
-                await self.redis.enqueue_job(deliver_event.__name__, event_id, _queue_name=settings.queue_name,
-                                             _job_id=event_job_id(settings.redis_prefix, event_id))
+                await self.redis.enqueue_job(
+                    deliver_event.__name__, event_id, _queue_name=settings.queue_name, _job_id=event_job_id(settings.redis_prefix, event_id)
+                )
                 queued.append(event_id)  # None from arq (the id is known) counts: it is there
         except (RedisError, OSError):
             log.warning("outbox relay: Redis unreachable, %d events wait", len(ids) - len(queued))

@@ -54,8 +54,11 @@ class NotificationService:
             query = query.where(Notification.event_id < before)
         async with reading(self.engine).connect() as connection:  # in the order things happened, not the order delivered
             rows = (await connection.execute(query.order_by(Notification.event_id.desc()).limit(first + 1))).all()
-            unread = (await connection.execute(select(func.count()).where(
-                mine, Notification.read_at.is_(None), Notification.archived_at.is_(None)))).scalar_one()
+            unread = (
+                await connection.execute(
+                    select(func.count()).where(mine, Notification.read_at.is_(None), Notification.archived_at.is_(None))
+                )
+            ).scalar_one()
         return Inbox(rows[:first], unread, rows[first - 1].event_id if len(rows) > first else None)
 
     async def mark_read(self, principal: Principal, ids: list[int] | None) -> int:
@@ -69,8 +72,11 @@ class NotificationService:
     async def archive(self, principal: Principal, notification_id: int) -> None:
         async with self.engine.begin() as connection:
             changed = await connection.execute(
-                update(Notification).where(Notification.id == notification_id, Notification.user_id == principal.user_id)
-                .values(archived_at=func.coalesce(Notification.archived_at, func.now()), read_at=func.coalesce(Notification.read_at, func.now()))
+                update(Notification)
+                .where(Notification.id == notification_id, Notification.user_id == principal.user_id)
+                .values(
+                    archived_at=func.coalesce(Notification.archived_at, func.now()), read_at=func.coalesce(Notification.read_at, func.now())
+                )
             )
         if changed.rowcount == 0:
             raise not_found()
@@ -78,8 +84,10 @@ class NotificationService:
     async def preferences(self, principal: Principal) -> dict[str, tuple[bool, bool]]:
         """Event type → (in app, by e-mail), every type listed."""
         async with reading(self.engine).connect() as connection:
-            stored = {row.event_type: (row.in_app, row.email) for row in await connection.execute(
-                select(Preference).where(Preference.user_id == principal.user_id))}
+            stored = {
+                row.event_type: (row.in_app, row.email)
+                for row in await connection.execute(select(Preference).where(Preference.user_id == principal.user_id))
+            }
         return {name: stored.get(name, (True, True)) for name in EVENT_TYPES}
 
     async def set_preference(self, principal: Principal, event_type: str, *, in_app: bool, email: bool) -> None:
@@ -88,8 +96,11 @@ class NotificationService:
             raise DomainError("CANNOT_MUTE", f"“{EVENT_TYPES[event_type].label}”是重要通知，不能关闭", field="eventType")
         statement = upsert(Preference).values(user_id=principal.user_id, event_type=event_type, in_app=in_app, email=email)
         async with self.engine.begin() as connection:
-            await connection.execute(statement.on_conflict_do_update(
-                index_elements=[Preference.user_id, Preference.event_type], set_={"in_app": in_app, "email": email}))
+            await connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[Preference.user_id, Preference.event_type], set_={"in_app": in_app, "email": email}
+                )
+            )
 
     async def set_email(self, principal: Principal, email: str | None) -> None:
         email = (email or "").strip() or None
@@ -121,13 +132,21 @@ class NotificationService:
         await self._administered(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             changed = await connection.execute(
-                update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "dead")
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.state == "dead")
                 .values(state="pending", attempts=0, next_attempt_at=func.now())
             )
             if changed.rowcount == 0:
                 raise DomainError("INVALID_STATE", "只有投递失败（已放弃）的通知可以重发", field="deliveryId")
-            await record_audit(connection, tenant_code, actor=principal.username, action="delivery.resent", entity="delivery",
-                               entity_id=str(delivery_id), request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="delivery.resent",
+                entity="delivery",
+                entity_id=str(delivery_id),
+                request_id=request_id,
+            )
         await queue_deliveries(redis, settings, [delivery_id])
 
     async def webhooks(self, principal: Principal, tenant_code: str) -> list:
@@ -152,10 +171,21 @@ class NotificationService:
             count = (await connection.execute(select(func.count()).where(Webhook.tenant_code == tenant_code))).scalar_one()
             if count >= MAX_WEBHOOKS:
                 raise DomainError("TOO_MANY", f"每个机构最多配置 {MAX_WEBHOOKS} 个回调地址", field="url")
-            webhook_id = (await connection.execute(insert(Webhook).values(
-                tenant_code=tenant_code, url=url.strip(), secret=secret, event_types=types).returning(Webhook.id))).scalar_one()
-            await record_audit(connection, tenant_code, actor=principal.username, action="webhook.added", entity="webhook",
-                               entity_id=str(webhook_id), after={"url": url.strip(), "event_types": types}, request_id=request_id)
+            webhook_id = (
+                await connection.execute(
+                    insert(Webhook).values(tenant_code=tenant_code, url=url.strip(), secret=secret, event_types=types).returning(Webhook.id)
+                )
+            ).scalar_one()
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="webhook.added",
+                entity="webhook",
+                entity_id=str(webhook_id),
+                after={"url": url.strip(), "event_types": types},
+                request_id=request_id,
+            )
         return webhook_id
 
     async def remove_webhook(self, principal: Principal, webhook_id: int, request_id: str | None) -> None:
@@ -168,8 +198,16 @@ class NotificationService:
             url = (await connection.execute(delete(Webhook).where(Webhook.id == webhook_id).returning(Webhook.url))).scalar_one_or_none()
             if url is None:
                 raise not_found()
-            await record_audit(connection, tenant_code, actor=principal.username, action="webhook.removed", entity="webhook",
-                               entity_id=str(webhook_id), before={"url": url}, request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="webhook.removed",
+                entity="webhook",
+                entity_id=str(webhook_id),
+                before={"url": url},
+                request_id=request_id,
+            )
 
     async def _administered(self, principal: Principal, tenant_code: str, *, write: bool = True) -> None:
         """The office's admins (or the superuser) manage its channels; reading them needs no write scope."""

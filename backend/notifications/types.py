@@ -9,7 +9,6 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import orjson
-
 import strawberry
 from strawberry.types import Info
 
@@ -38,8 +37,16 @@ class Notification:
 
     @classmethod
     def of(cls, row) -> Notification:
-        return cls(id=strawberry.ID(str(row.id)), event_type=row.event_type, tenant_code=row.tenant_code, title=row.title,
-                   body=row.body, created_at=row.created_at, read_at=row.read_at, archived_at=row.archived_at)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            event_type=row.event_type,
+            tenant_code=row.tenant_code,
+            title=row.title,
+            body=row.body,
+            created_at=row.created_at,
+            read_at=row.read_at,
+            archived_at=row.archived_at,
+        )
 
 
 @strawberry.type(description="收件箱的一页；nextBefore 为空表示没有更早的通知")
@@ -72,9 +79,17 @@ class Delivery:
 
     @classmethod
     def of(cls, row) -> Delivery:
-        return cls(id=strawberry.ID(str(row.id)), event_id=strawberry.ID(str(row.event_id)), channel=row.channel,
-                   target=row.target, state=row.state, attempts=row.attempts, last_error=row.last_error,
-                   next_attempt_at=row.next_attempt_at, delivered_at=row.delivered_at)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            event_id=strawberry.ID(str(row.event_id)),
+            channel=row.channel,
+            target=row.target,
+            state=row.state,
+            attempts=row.attempts,
+            last_error=row.last_error,
+            next_attempt_at=row.next_attempt_at,
+            delivered_at=row.delivered_at,
+        )
 
 
 @strawberry.type(description="机构的签名回调（如钉钉群机器人）；密钥不回显")
@@ -93,29 +108,48 @@ def service(info: Info[Context, None]) -> NotificationService:
 class NotificationQuery:
     @strawberry.field(description="我的收件箱，新的在前；before 为上一页的 nextBefore")
     async def notifications(
-        self, info: Info[Context, None], first: int = 20, before: strawberry.ID | None = None, unread_only: bool = False,
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        before: strawberry.ID | None = None,
+        unread_only: bool = False,
         archived: bool = False,
     ) -> Inbox:
         principal = await info.context.principal()
-        inbox = await service(info).inbox(principal, first=page_size(info, first), before=optional_id(before, "before"),
-                                          unread_only=unread_only, archived=archived)
-        return Inbox(unread_count=inbox.unread, items=[Notification.of(row) for row in inbox.rows],
-                     next_before=strawberry.ID(str(inbox.next_cursor)) if inbox.next_cursor else None)
+        inbox = await service(info).inbox(
+            principal, first=page_size(info, first), before=optional_id(before, "before"), unread_only=unread_only, archived=archived
+        )
+        return Inbox(
+            unread_count=inbox.unread,
+            items=[Notification.of(row) for row in inbox.rows],
+            next_before=strawberry.ID(str(inbox.next_cursor)) if inbox.next_cursor else None,
+        )
 
     @strawberry.field(description="我对各类通知的接收设置")
     async def notification_preferences(self, info: Info[Context, None]) -> list[NotificationPreference]:
         chosen = await service(info).preferences(await info.context.principal())
-        return [NotificationPreference(event_type=name, label=EVENT_TYPES[name].label, critical=EVENT_TYPES[name].critical,
-                                       in_app=in_app, email=email) for name, (in_app, email) in chosen.items()]
+        return [
+            NotificationPreference(
+                event_type=name, label=EVENT_TYPES[name].label, critical=EVENT_TYPES[name].critical, in_app=in_app, email=email
+            )
+            for name, (in_app, email) in chosen.items()
+        ]
 
-    @strawberry.field(description="本机构的对外投递记录，新的在前（本机构管理员）；states 如 [\"dead\"] 只看失败的")
+    @strawberry.field(description='本机构的对外投递记录，新的在前（本机构管理员）；states 如 ["dead"] 只看失败的')
     async def deliveries(
-        self, info: Info[Context, None], tenant_code: str, states: list[str] | None = None, first: int = 50,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        states: list[str] | None = None,
+        first: int = 50,
         before: strawberry.ID | None = None,
     ) -> list[Delivery]:
         rows = await service(info).deliveries(
-            await info.context.principal(), check_code(tenant_code, field="tenantCode"), states=states or [],
-            first=page_size(info, first), before=optional_id(before, "before"),
+            await info.context.principal(),
+            check_code(tenant_code, field="tenantCode"),
+            states=states or [],
+            first=page_size(info, first),
+            before=optional_id(before, "before"),
         )
         return [Delivery.of(row) for row in rows]
 
@@ -158,8 +192,9 @@ class NotificationMutation:
     @strawberry.mutation(description="重发一条投递失败（已放弃）的通知（本机构管理员）")
     async def resend_delivery(self, info: Info[Context, None], delivery_id: strawberry.ID) -> bool:
         runtime = info.context.runtime
-        await service(info).resend(await info.context.writer(), parse_id(delivery_id, "deliveryId"), runtime.redis, runtime.settings,
-                                   info.context.request_id)
+        await service(info).resend(
+            await info.context.writer(), parse_id(delivery_id, "deliveryId"), runtime.redis, runtime.settings, info.context.request_id
+        )
         return True
 
     @strawberry.mutation(description="为本机构添加签名回调（本机构管理员）：请求地址附 timestamp 与 sign（HMAC-SHA256，钉钉机器人方式）")
@@ -167,8 +202,9 @@ class NotificationMutation:
         self, info: Info[Context, None], tenant_code: str, url: str, secret: str, event_types: list[str] | None = None
     ) -> strawberry.ID:
         principal = await info.context.writer()
-        webhook_id = await service(info).add_webhook(principal, check_code(tenant_code, field="tenantCode"), url, secret, event_types,
-                                                     info.context.request_id)
+        webhook_id = await service(info).add_webhook(
+            principal, check_code(tenant_code, field="tenantCode"), url, secret, event_types, info.context.request_id
+        )
         return strawberry.ID(str(webhook_id))
 
     @strawberry.mutation(description="删除本机构的一个签名回调（本机构管理员）")
@@ -197,8 +233,11 @@ class NotificationSubscription:
             await pubsub.subscribe(inbox_channel(runtime.settings.redis_prefix, principal.user_id))
             async for message in pubsub.listen():
                 pushed = orjson.loads(message["data"])
-                yield Notification.of(SimpleNamespace(**{
-                    **pushed, "created_at": datetime.fromisoformat(pushed["created_at"]), "read_at": None, "archived_at": None}))
+                yield Notification.of(
+                    SimpleNamespace(
+                        **{**pushed, "created_at": datetime.fromisoformat(pushed["created_at"]), "read_at": None, "archived_at": None}
+                    )
+                )
         finally:
             _open_streams[principal.user_id] -= 1
             await pubsub.aclose()

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -81,51 +81,86 @@ class ProblemListService:
             raise DomainError("TOO_MANY_RECIPIENTS", f"一份清单最多下发 {MAX_RECIPIENTS} 个对象", field="officeCodes")
         async with tenant_engine(self.engine, issuer.code).begin() as connection:
             recipients = await _offices_below(connection, issuer, draft.office_codes) + await _own_units(connection, issuer, draft.unit_ids)
-            items = (await connection.execute(
-                select(Problem.tenant_code, Problem.finding_id)
-                .where(in_region(issuer), under(Problem.taxonomy_code, draft.taxonomy_code),
-                       Problem.found_on.between(draft.found_from, draft.found_to))
-                .order_by(*newest_first()).limit(MAX_ITEMS)
-            )).all()
+            items = (
+                await connection.execute(
+                    select(Problem.tenant_code, Problem.finding_id)
+                    .where(
+                        in_region(issuer),
+                        under(Problem.taxonomy_code, draft.taxonomy_code),
+                        Problem.found_on.between(draft.found_from, draft.found_to),
+                    )
+                    .order_by(*newest_first())
+                    .limit(MAX_ITEMS)
+                )
+            ).all()
             if not items:
                 raise DomainError("NO_PROBLEMS", "所选分类和时段内本地区没有问题，无法生成清单", field="taxonomyCode")
-            list_id = (await connection.execute(
-                insert(ProblemList).values(
-                    issuer_code=issuer.code, title=draft.title, taxonomy_code=draft.taxonomy_code, found_from=draft.found_from,
-                    found_to=draft.found_to, note=draft.note, respond_by=draft.respond_by, created_by=principal.username,
-                ).returning(ProblemList.id)
-            )).scalar_one()
-            await connection.execute(insert(ProblemListItem), [
-                {"list_id": list_id, "tenant_code": item.tenant_code, "finding_id": item.finding_id} for item in items
-            ])
+            list_id = (
+                await connection.execute(
+                    insert(ProblemList)
+                    .values(
+                        issuer_code=issuer.code,
+                        title=draft.title,
+                        taxonomy_code=draft.taxonomy_code,
+                        found_from=draft.found_from,
+                        found_to=draft.found_to,
+                        note=draft.note,
+                        respond_by=draft.respond_by,
+                        created_by=principal.username,
+                    )
+                    .returning(ProblemList.id)
+                )
+            ).scalar_one()
+            await connection.execute(
+                insert(ProblemListItem),
+                [{"list_id": list_id, "tenant_code": item.tenant_code, "finding_id": item.finding_id} for item in items],
+            )
             await connection.execute(insert(ProblemListReceipt), [{"list_id": list_id, **r} for r in recipients])
             notice = {"list_id": list_id, "title": draft.title, "respond_by": draft.respond_by.isoformat(), "note": draft.note}
-            events = [(issuer.code, "problem_list.pushed", {**notice, "tenant_codes": list(draft.office_codes)})] if draft.office_codes else []
+            events = (
+                [(issuer.code, "problem_list.pushed", {**notice, "tenant_codes": list(draft.office_codes)})] if draft.office_codes else []
+            )
             events += [(issuer.code, "problem_list.pushed_to_unit", {**notice, "unit_id": unit_id}) for unit_id in draft.unit_ids]
             await emit_many(connection, events)
             await record_audit(
-                connection, issuer.code, actor=principal.username, action="problem_list.pushed", entity="problem_list",
-                entity_id=str(list_id), request_id=request_id,
-                after={"title": draft.title, "taxonomy_code": draft.taxonomy_code, "items": len(items),
-                       "offices": list(draft.office_codes), "units": list(draft.unit_ids)},
+                connection,
+                issuer.code,
+                actor=principal.username,
+                action="problem_list.pushed",
+                entity="problem_list",
+                entity_id=str(list_id),
+                request_id=request_id,
+                after={
+                    "title": draft.title,
+                    "taxonomy_code": draft.taxonomy_code,
+                    "items": len(items),
+                    "offices": list(draft.office_codes),
+                    "units": list(draft.unit_ids),
+                },
             )
         return list_id
 
     async def readable(self, principal: Principal, list_id: int) -> Readable:
         """The list if the principal may see it (NOT_FOUND alike when missing or out of reach)."""
         async with reading(self.engine).connect() as connection:
-            row = (await connection.execute(
-                select(ProblemList, Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
-                .join(Tenant, Tenant.code == ProblemList.issuer_code).where(ProblemList.id == list_id)
-            )).one_or_none()
+            row = (
+                await connection.execute(
+                    select(ProblemList, Tenant.code, Tenant.level, Tenant.parent_code, Tenant.province_code, Tenant.city_code)
+                    .join(Tenant, Tenant.code == ProblemList.issuer_code)
+                    .where(ProblemList.id == list_id)
+                )
+            ).one_or_none()
             if row is None:
                 raise not_found()
             if reads_subtree(principal, place_of(row)):  # the issuer's readers
                 return Readable(row, True, frozenset())
-            receipts = (await connection.execute(
-                select(ProblemListReceipt.id, ProblemListReceipt.recipient_code, ProblemListReceipt.unit_id)
-                .where(ProblemListReceipt.list_id == list_id)
-            )).all()
+            receipts = (
+                await connection.execute(
+                    select(ProblemListReceipt.id, ProblemListReceipt.recipient_code, ProblemListReceipt.unit_id).where(
+                        ProblemListReceipt.list_id == list_id
+                    )
+                )
+            ).all()
         own = frozenset(r.id for r in receipts if _answers_for(principal, r.recipient_code, r.unit_id))
         if not own:
             raise not_found()
@@ -152,9 +187,13 @@ class ProblemListService:
         query = _newest(select(ProblemList).where(ProblemList.id.in_(select(ProblemListReceipt.list_id).where(addressed))), first, before)
         async with reading(self.engine).connect() as connection:
             lists = (await connection.execute(query)).all()
-            receipts = (await connection.execute(
-                select(ProblemListReceipt.list_id, ProblemListReceipt.id).where(addressed, ProblemListReceipt.list_id.in_([r.id for r in lists]))
-            )).all()
+            receipts = (
+                await connection.execute(
+                    select(ProblemListReceipt.list_id, ProblemListReceipt.id).where(
+                        addressed, ProblemListReceipt.list_id.in_([r.id for r in lists])
+                    )
+                )
+            ).all()
         own: dict[int, set[int]] = {row.id: set() for row in lists}
         for receipt in receipts:
             own[receipt.list_id].add(receipt.id)
@@ -176,13 +215,20 @@ class ProblemListService:
         async with self._answering(principal, receipt_id, version) as (connection, receipt):
             if receipt.state == NIL_RETURN:
                 raise DomainError("ALREADY_ANSWERED", "该清单已报送无此问题说明", field="receiptId")
-            uploaded = (await connection.execute(
-                select(EvidenceFile.sha256).where(EvidenceFile.sha256 == scan_sha256, EvidenceFile.uploaded_by == principal.username)
-            )).first()
+            uploaded = (
+                await connection.execute(
+                    select(EvidenceFile.sha256).where(EvidenceFile.sha256 == scan_sha256, EvidenceFile.uploaded_by == principal.username)
+                )
+            ).first()
             if uploaded is None:
                 raise DomainError("NOT_FOUND", f"找不到已上传的盖章说明文件 {scan_sha256}，请先上传", field="stampedScanSha256")
-            await self._answer(connection, principal, receipt, {"state": NIL_RETURN, "nil_statement": statement,
-                                                                 "nil_scan_sha256": scan_sha256}, request_id)
+            await self._answer(
+                connection,
+                principal,
+                receipt,
+                {"state": NIL_RETURN, "nil_statement": statement, "nil_scan_sha256": scan_sha256},
+                request_id,
+            )
         return receipt.list_id
 
     @contextlib.asynccontextmanager
@@ -190,16 +236,16 @@ class ProblemListService:
         """The receipt, locked, in a transaction addressed to the recipient's schema; refused
         unless the principal answers for it and nobody changed it since `version`."""
         async with reading(self.engine).connect() as connection:
-            code = (await connection.execute(
-                select(ProblemListReceipt.recipient_code).where(ProblemListReceipt.id == receipt_id)
-            )).scalar_one_or_none()
+            code = (
+                await connection.execute(select(ProblemListReceipt.recipient_code).where(ProblemListReceipt.id == receipt_id))
+            ).scalar_one_or_none()
         if code is None:
             raise not_found()
         place = await readable_place(self.engine, principal, code)
         async with tenant_engine(self.engine, code).begin() as connection:
-            receipt = (await connection.execute(
-                select(ProblemListReceipt).where(ProblemListReceipt.id == receipt_id).with_for_update()
-            )).one()
+            receipt = (
+                await connection.execute(select(ProblemListReceipt).where(ProblemListReceipt.id == receipt_id).with_for_update())
+            ).one()
             if not _answers_for(principal, receipt.recipient_code, receipt.unit_id):
                 raise not_found()
             if receipt.unit_id is None:
@@ -213,13 +259,18 @@ class ProblemListService:
         if receipt.acknowledged_at is None:
             values = {**values, "acknowledged_by": principal.username, "acknowledged_at": func.now()}
         await connection.execute(
-            update(ProblemListReceipt).where(ProblemListReceipt.id == receipt.id)
-            .values(**values, version=ProblemListReceipt.version + 1)
+            update(ProblemListReceipt).where(ProblemListReceipt.id == receipt.id).values(**values, version=ProblemListReceipt.version + 1)
         )
         await record_audit(
-            connection, receipt.recipient_code, actor=principal.username, action=f"problem_list.{values['state']}",
-            entity="problem_list_receipt", entity_id=str(receipt.id), before={"state": receipt.state},
-            after={"state": values["state"], "list_id": receipt.list_id, "unit_id": receipt.unit_id}, request_id=request_id,
+            connection,
+            receipt.recipient_code,
+            actor=principal.username,
+            action=f"problem_list.{values['state']}",
+            entity="problem_list_receipt",
+            entity_id=str(receipt.id),
+            before={"state": receipt.state},
+            after={"state": values["state"], "list_id": receipt.list_id, "unit_id": receipt.unit_id},
+            request_id=request_id,
         )
 
 
@@ -238,9 +289,7 @@ async def _offices_below(connection: AsyncConnection, issuer: Place, codes: tupl
 async def _own_units(connection: AsyncConnection, issuer: Place, unit_ids: tuple[int, ...]) -> list[dict]:
     if not unit_ids:
         return []
-    names = dict((await connection.execute(
-        select(InspectedUnit.id, InspectedUnit.name).where(InspectedUnit.id.in_(unit_ids))
-    )).all())
+    names = dict((await connection.execute(select(InspectedUnit.id, InspectedUnit.name).where(InspectedUnit.id.in_(unit_ids)))).all())
     if missing := [unit_id for unit_id in unit_ids if unit_id not in names]:
         raise DomainError("NOT_FOUND", f"本机构没有 id 为 {missing[0]} 的被检查单位", field="unitIds")
     return [{"recipient_code": issuer.code, "unit_id": unit_id, "recipient_name": names[unit_id]} for unit_id in unit_ids]
@@ -274,4 +323,3 @@ async def problems_of_lists(connection: AsyncConnection, ids: list[int]) -> dict
     for row in await connection.execute(query):
         problems.setdefault(row.list_id, []).append(row)
     return problems
-

@@ -38,10 +38,16 @@ class ListReceipt:
     @classmethod
     def of(cls, row) -> ListReceipt:
         return cls(
-            id=strawberry.ID(str(row.id)), recipient_code=row.recipient_code,
-            unit_id=strawberry.ID(str(row.unit_id)) if row.unit_id is not None else None, recipient_name=row.recipient_name,
-            state=row.state, acknowledged_by=row.acknowledged_by, acknowledged_at=row.acknowledged_at,
-            nil_statement=row.nil_statement, nil_scan_sha256=row.nil_scan_sha256, version=row.version,
+            id=strawberry.ID(str(row.id)),
+            recipient_code=row.recipient_code,
+            unit_id=strawberry.ID(str(row.unit_id)) if row.unit_id is not None else None,
+            recipient_name=row.recipient_name,
+            state=row.state,
+            acknowledged_by=row.acknowledged_by,
+            acknowledged_at=row.acknowledged_at,
+            nil_statement=row.nil_statement,
+            nil_scan_sha256=row.nil_scan_sha256,
+            version=row.version,
         )
 
 
@@ -74,9 +80,17 @@ class ProblemList:
     def of(cls, readable: Readable) -> ProblemList:
         row = readable.row
         return cls(
-            id=strawberry.ID(str(row.id)), issuer_code=row.issuer_code, title=row.title, taxonomy_code=row.taxonomy_code,
-            found_from=row.found_from, found_to=row.found_to, note=row.note, respond_by=row.respond_by,
-            created_by=row.created_by, created_at=row.created_at, readable=readable,
+            id=strawberry.ID(str(row.id)),
+            issuer_code=row.issuer_code,
+            title=row.title,
+            taxonomy_code=row.taxonomy_code,
+            found_from=row.found_from,
+            found_to=row.found_to,
+            note=row.note,
+            respond_by=row.respond_by,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            readable=readable,
         )
 
 
@@ -107,7 +121,11 @@ def service(info: Info[Context, None]) -> ProblemListService:
 class ProblemListQuery:
     @strawberry.field(description="问题清单列表，新的在前；before 为上一页最后一份的 id")
     async def problem_lists(
-        self, info: Info[Context, None], tenant_code: str, direction: ListDirection, first: int = 20,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        direction: ListDirection,
+        first: int = 20,
         before: strawberry.ID | None = None,
     ) -> list[ProblemList]:
         principal = await info.context.principal()
@@ -131,7 +149,9 @@ async def _list_now(info: Info[Context, None], list_id: int) -> ProblemList:
 
 @strawberry.type
 class ProblemListMutation:
-    @strawberry.mutation(description="下发问题清单（省、市两级的管理员、检查员）：列出本地区该分类、该时段的问题，发给选定的下级机构或本机构的被检查单位")
+    @strawberry.mutation(
+        description="下发问题清单（省、市两级的管理员、检查员）：列出本地区该分类、该时段的问题，发给选定的下级机构或本机构的被检查单位"
+    )
     async def push_problem_list(self, info: Info[Context, None], input: PushProblemListInput) -> ProblemList:
         principal = await info.context.writer()
         taxonomy = await info.context.runtime.taxonomy()
@@ -140,10 +160,15 @@ class ProblemListMutation:
         office_codes = tuple(dict.fromkeys(check_code(code, field="officeCodes") for code in input.office_codes or ()))
         unit_ids = tuple(dict.fromkeys(parse_id(unit_id, "unitIds") for unit_id in input.unit_ids or ()))
         draft = ListDraft(
-            issuer_code=check_code(input.issuer_code, field="issuerCode"), title=clean_name(input.title, field="title", max_length=128),
-            taxonomy_code=taxonomy.node(input.taxonomy_code).code, found_from=input.found_from, found_to=input.found_to,
-            note=clean_text(input.note, "note", required=False) or "", respond_by=input.respond_by,
-            office_codes=office_codes, unit_ids=unit_ids,
+            issuer_code=check_code(input.issuer_code, field="issuerCode"),
+            title=clean_name(input.title, field="title", max_length=128),
+            taxonomy_code=taxonomy.node(input.taxonomy_code).code,
+            found_from=input.found_from,
+            found_to=input.found_to,
+            note=clean_text(input.note, "note", required=False) or "",
+            respond_by=input.respond_by,
+            office_codes=office_codes,
+            unit_ids=unit_ids,
         )
         list_id = await service(info).push(principal, draft, office_today(), info.context.request_id)
         return await _list_now(info, list_id)
@@ -157,14 +182,17 @@ class ProblemListMutation:
 
     @strawberry.mutation(description="报送无此问题说明：附已上传的盖章说明文件（POST /evidence/{收件机构代码}），同时视为签收")
     async def file_nil_return(
-        self, info: Info[Context, None], receipt_id: strawberry.ID, version: int, statement: str, stamped_scan_sha256: str,
+        self,
+        info: Info[Context, None],
+        receipt_id: strawberry.ID,
+        version: int,
+        statement: str,
+        stamped_scan_sha256: str,
     ) -> ProblemList:
         principal = await info.context.writer()
         receipt = parse_id(receipt_id, "receiptId")
         statement = clean_text(statement, "statement", required=True)
         if not is_sha256(stamped_scan_sha256):
             raise DomainError("NOT_FOUND", "找不到已上传的盖章说明文件，请先上传", field="stampedScanSha256")
-        list_id = await service(info).file_nil_return(
-            principal, receipt, version, statement, stamped_scan_sha256, info.context.request_id
-        )
+        list_id = await service(info).file_nil_return(principal, receipt, version, statement, stamped_scan_sha256, info.context.request_id)
         return await _list_now(info, list_id)

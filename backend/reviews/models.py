@@ -22,7 +22,19 @@ LEAVING_REASONS = ("任期届满", "提拔", "交流", "轮岗", "免职", "辞�
 REVIEW_KINDS = ("离任审核", "任中审核")
 REVIEW_STATES = ("进行中", "已完成")
 # The stages of a review, in the order they happen.
-STAGES = ("审前告知", "动员部署", "个人述职", "民主评议", "个别访谈", "实地查验", "情况汇总", "信息反馈", "整改落实", "跟踪督导", "检查验收")
+STAGES = (
+    "审前告知",
+    "动员部署",
+    "个人述职",
+    "民主评议",
+    "个别访谈",
+    "实地查验",
+    "情况汇总",
+    "信息反馈",
+    "整改落实",
+    "跟踪督导",
+    "检查验收",
+)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -55,7 +55,8 @@ def _lines(text: str | None) -> str:
 async def review_report(request: Request, tenant_code: str, review_id: str) -> Response[str]:
     context = context_for(request)
     report = await ReviewService(context.runtime.engine).report(
-        await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(review_id, "id"))
+        await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(review_id, "id")
+    )
     row = report.review
     held = {stage.position: stage for stage in report.stages}
     stages = "".join(
@@ -63,18 +64,32 @@ async def review_report(request: Request, tenant_code: str, review_id: str) -> R
         f"<td>{_lines(held[n].notes) if n in held else ''}</td></tr>"
         for n, name in enumerate(STAGES, start=1)
     )
-    problems = "".join(
-        f"<tr><td>{escape(p.code)}</td><td>{_lines(p.description)}</td><td>{p.severity}</td><td>{p.deadline.isoformat()}</td>"
-        f"<td>{p.state}</td></tr>"
-        for p in report.problems
-    ) or '<tr><td colspan="5">未发现问题</td></tr>'
+    problems = (
+        "".join(
+            f"<tr><td>{escape(p.code)}</td><td>{_lines(p.description)}</td><td>{p.severity}</td><td>{p.deadline.isoformat()}</td>"
+            f"<td>{p.state}</td></tr>"
+            for p in report.problems
+        )
+        or '<tr><td colspan="5">未发现问题</td></tr>'
+    )
     printed = office_today()
     page = PAGE.format(
-        title=escape(f"{row.office_name}领导干部{row.kind}报告"), name=escape(row.leader_name), post=escape(row.post),
-        unit=escape(row.unit_name), level=row.level, appointed_on=row.appointed_on.isoformat(),
-        left=f"{row.left_on.isoformat()}（{row.leaving_reason}）" if row.left_on else "在任", kind=row.kind, year=row.year,
-        round=escape(row.round_name), state=row.state, stages=stages, problem_count=len(report.problems), problems=problems,
-        conclusion=_lines(row.conclusion) or "（审核尚未结束）", office=escape(row.office_name),
+        title=escape(f"{row.office_name}领导干部{row.kind}报告"),
+        name=escape(row.leader_name),
+        post=escape(row.post),
+        unit=escape(row.unit_name),
+        level=row.level,
+        appointed_on=row.appointed_on.isoformat(),
+        left=f"{row.left_on.isoformat()}（{row.leaving_reason}）" if row.left_on else "在任",
+        kind=row.kind,
+        year=row.year,
+        round=escape(row.round_name),
+        state=row.state,
+        stages=stages,
+        problem_count=len(report.problems),
+        problems=problems,
+        conclusion=_lines(row.conclusion) or "（审核尚未结束）",
+        office=escape(row.office_name),
         printed_on=f"{printed.year}年{printed.month}月{printed.day}日",
     )
     return Response(page, media_type="text/html; charset=utf-8")

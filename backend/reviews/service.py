@@ -50,8 +50,9 @@ def check_leader(*, unit_id: int, name: str, post: str, level: str, appointed_on
         raise DomainError("INVALID_LEVEL", f"职务层级须为：{'、'.join(LEADER_LEVELS)}", field="level")
     if appointed_on > today:
         raise DomainError("INVALID_DATE", "任职时间不能晚于今天", field="appointedOn")
-    return LeaderData(unit_id=unit_id, name=clean_name(name, field="name"), post=clean_name(post, field="post"), level=level,
-                      appointed_on=appointed_on)
+    return LeaderData(
+        unit_id=unit_id, name=clean_name(name, field="name"), post=clean_name(post, field="post"), level=level, appointed_on=appointed_on
+    )
 
 
 def check_year(year: int, today: date) -> int:
@@ -65,9 +66,16 @@ def facts_of(row, last_in_term_review_year: int | None = None) -> planning.Leade
 
 
 def _leader_snapshot(row) -> dict:
-    return {"unit_id": row.unit_id, "name": row.name, "post": row.post, "level": row.level,
-            "appointed_on": row.appointed_on.isoformat(), "left_on": row.left_on.isoformat() if row.left_on else None,
-            "leaving_reason": row.leaving_reason, "version": row.version}
+    return {
+        "unit_id": row.unit_id,
+        "name": row.name,
+        "post": row.post,
+        "level": row.level,
+        "appointed_on": row.appointed_on.isoformat(),
+        "left_on": row.left_on.isoformat() if row.left_on else None,
+        "leaving_reason": row.leaving_reason,
+        "version": row.version,
+    }
 
 
 @dataclass(frozen=True)
@@ -92,17 +100,33 @@ def reviews_query() -> Select:
 
 
 async def stage_rows(connection: AsyncConnection, review_ids: list[int]) -> list:
-    return (await connection.execute(
-        select(ReviewStage).where(ReviewStage.review_id.in_(review_ids)).order_by(ReviewStage.review_id, ReviewStage.position))).all()
+    return (
+        await connection.execute(
+            select(ReviewStage).where(ReviewStage.review_id.in_(review_ids)).order_by(ReviewStage.review_id, ReviewStage.position)
+        )
+    ).all()
 
 
 async def problem_rows(connection: AsyncConnection, review_ids: list[int]) -> list:
     """The findings the reviews raised, with their ledger state and deadline."""
-    return (await connection.execute(
-        select(ReviewProblem.review_id, Finding.id, Finding.code, Finding.description, Finding.severity, Finding.found_on,
-               LedgerEntry.state, LedgerEntry.deadline)
-        .join(Finding, Finding.id == ReviewProblem.finding_id).join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
-        .where(ReviewProblem.review_id.in_(review_ids)).order_by(ReviewProblem.review_id, Finding.id))).all()
+    return (
+        await connection.execute(
+            select(
+                ReviewProblem.review_id,
+                Finding.id,
+                Finding.code,
+                Finding.description,
+                Finding.severity,
+                Finding.found_on,
+                LedgerEntry.state,
+                LedgerEntry.deadline,
+            )
+            .join(Finding, Finding.id == ReviewProblem.finding_id)
+            .join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
+            .where(ReviewProblem.review_id.in_(review_ids))
+            .order_by(ReviewProblem.review_id, Finding.id)
+        )
+    ).all()
 
 
 class ReviewService:
@@ -121,8 +145,9 @@ class ReviewService:
 
     # -- leaders ---------------------------------------------------------------------------
 
-    async def leaders(self, principal: Principal, tenant_code: str, *, unit_id: int | None, include_left: bool, first: int,
-                      after: int | None) -> list:
+    async def leaders(
+        self, principal: Principal, tenant_code: str, *, unit_id: int | None, include_left: bool, first: int, after: int | None
+    ) -> list:
         await self._reader(principal, tenant_code)
         query = select(Leader).order_by(Leader.id).limit(first)
         if unit_id is not None:
@@ -147,33 +172,67 @@ class ReviewService:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await _require_unit(connection, data.unit_id)
             row = (await connection.execute(insert(Leader).values(**dataclasses.asdict(data)).returning(Leader))).one()
-            await record_audit(connection, tenant_code, actor=principal.username, action="leader.added", entity="leader",
-                               entity_id=str(row.id), after=_leader_snapshot(row), request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="leader.added",
+                entity="leader",
+                entity_id=str(row.id),
+                after=_leader_snapshot(row),
+                request_id=request_id,
+            )
         return row
 
-    async def update_leader(self, principal: Principal, tenant_code: str, leader_id: int, version: int, data: LeaderData,
-                            request_id: str | None):
+    async def update_leader(
+        self, principal: Principal, tenant_code: str, leader_id: int, version: int, data: LeaderData, request_id: str | None
+    ):
         """Correct a leader's record (unit, name, post, level, appointment) if unchanged since `version`;
         the unit stays once the leader has a review (its round covers that unit)."""
         await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             before = await _locked_leader(connection, leader_id, version)
-            if data.unit_id != before.unit_id and (await connection.execute(
-                    select(LeaderReview.id).where(LeaderReview.leader_id == leader_id).limit(1))).first() is not None:
+            if (
+                data.unit_id != before.unit_id
+                and (await connection.execute(select(LeaderReview.id).where(LeaderReview.leader_id == leader_id).limit(1))).first()
+                is not None
+            ):
                 raise DomainError("LEADER_UNDER_REVIEW", "该领导干部已有审核记录，不能改到其他单位", field="unitId")
             await _require_unit(connection, data.unit_id)
             if before.left_on is not None and data.appointed_on > before.left_on:
                 raise DomainError("INVALID_DATE", "任职时间不能晚于离任时间", field="appointedOn")
-            row = (await connection.execute(
-                update(Leader).where(Leader.id == leader_id)
-                .values(**dataclasses.asdict(data), version=Leader.version + 1, updated_at=func.now()).returning(Leader))).one()
-            await record_audit(connection, tenant_code, actor=principal.username, action="leader.updated", entity="leader",
-                               entity_id=str(leader_id), before=_leader_snapshot(before), after=_leader_snapshot(row),
-                               request_id=request_id)
+            row = (
+                await connection.execute(
+                    update(Leader)
+                    .where(Leader.id == leader_id)
+                    .values(**dataclasses.asdict(data), version=Leader.version + 1, updated_at=func.now())
+                    .returning(Leader)
+                )
+            ).one()
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="leader.updated",
+                entity="leader",
+                entity_id=str(leader_id),
+                before=_leader_snapshot(before),
+                after=_leader_snapshot(row),
+                request_id=request_id,
+            )
         return row
 
-    async def record_leaving(self, principal: Principal, tenant_code: str, leader_id: int, version: int, left_on: date,
-                             reason: str, today: date, request_id: str | None):
+    async def record_leaving(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        leader_id: int,
+        version: int,
+        left_on: date,
+        reason: str,
+        today: date,
+        request_id: str | None,
+    ):
         """离任: the leader left the post on `left_on` for `reason` (once; a new post is a new leader record)."""
         if reason not in LEAVING_REASONS:
             raise DomainError("INVALID_REASON", f"离任原因须为：{'、'.join(LEAVING_REASONS)}", field="reason")
@@ -186,13 +245,25 @@ class ReviewService:
                 raise DomainError("ALREADY_LEFT", f"该领导干部已于 {before.left_on.isoformat()} 离任", field="id")
             if left_on < before.appointed_on:
                 raise DomainError("INVALID_DATE", "离任时间不能早于任职时间", field="leftOn")
-            row = (await connection.execute(
-                update(Leader).where(Leader.id == leader_id)
-                .values(left_on=left_on, leaving_reason=reason, version=Leader.version + 1, updated_at=func.now())
-                .returning(Leader))).one()
-            await record_audit(connection, tenant_code, actor=principal.username, action="leader.left", entity="leader",
-                               entity_id=str(leader_id), before=_leader_snapshot(before), after=_leader_snapshot(row),
-                               request_id=request_id)
+            row = (
+                await connection.execute(
+                    update(Leader)
+                    .where(Leader.id == leader_id)
+                    .values(left_on=left_on, leaving_reason=reason, version=Leader.version + 1, updated_at=func.now())
+                    .returning(Leader)
+                )
+            ).one()
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="leader.left",
+                entity="leader",
+                entity_id=str(leader_id),
+                before=_leader_snapshot(before),
+                after=_leader_snapshot(row),
+                request_id=request_id,
+            )
         return row
 
     # -- the plan --------------------------------------------------------------------------
@@ -204,16 +275,20 @@ class ReviewService:
         earlier = (
             select(func.max(past.year))
             .where(past.leader_id == Leader.id, past.kind == planning.IN_TERM, past.year < year)
-            .correlate(Leader).scalar_subquery()
+            .correlate(Leader)
+            .scalar_subquery()
         )
         this_year = and_(LeaderReview.leader_id == Leader.id, LeaderReview.year == year)
         query = (
-            select(Leader, earlier.label("last_in_term_review_year"), LeaderReview.id.label("review_id"),
-                   LeaderReview.state.label("review_state"))
+            select(
+                Leader,
+                earlier.label("last_in_term_review_year"),
+                LeaderReview.id.label("review_id"),
+                LeaderReview.state.label("review_state"),
+            )
             .outerjoin(LeaderReview, this_year)
             # narrows to planning.on_the_plan's leaders; planning.select decides
-            .where(Leader.appointed_on <= planning.reference_date(year),
-                   Leader.left_on.is_(None) | (Leader.left_on >= date(year, 1, 1)))
+            .where(Leader.appointed_on <= planning.reference_date(year), Leader.left_on.is_(None) | (Leader.left_on >= date(year, 1, 1)))
             .order_by(Leader.unit_id, Leader.id)
         )
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
@@ -243,8 +318,18 @@ class ReviewService:
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await _review(connection, review_id)
 
-    async def open_review(self, principal: Principal, tenant_code: str, *, leader_id: int, round_id: int, year: int, kind: str,
-                          today: date, request_id: str | None):
+    async def open_review(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        *,
+        leader_id: int,
+        round_id: int,
+        year: int,
+        kind: str,
+        today: date,
+        request_id: str | None,
+    ):
         """Open a review of a leader for a plan year, within a 三责联审 round covering the leader's unit."""
         check_year(year, today)
         if kind not in (planning.LEAVING, planning.IN_TERM):
@@ -259,26 +344,52 @@ class ReviewService:
                 raise DomainError("INVALID_YEAR", f"该领导干部 {year} 年不在任", field="year")
             if kind == planning.LEAVING and not planning.leaves_in(facts, year):
                 raise DomainError("INVALID_KIND", f"该领导干部不是在 {year} 年离任的，不能进行该年度的离任审核", field="kind")
-            round_kind = (await connection.execute(
-                select(InspectionRound.kind).join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
-                .where(InspectionRound.id == round_id, RoundUnit.unit_id == leader.unit_id))).scalar_one_or_none()
+            round_kind = (
+                await connection.execute(
+                    select(InspectionRound.kind)
+                    .join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
+                    .where(InspectionRound.id == round_id, RoundUnit.unit_id == leader.unit_id)
+                )
+            ).scalar_one_or_none()
             if round_kind != REVIEW_ROUND_KIND:
                 raise DomainError("INVALID_ROUND", f"须在覆盖该领导干部所在单位的“{REVIEW_ROUND_KIND}”轮次中开展审核", field="roundId")
             try:
-                review_id = (await connection.execute(
-                    insert(LeaderReview).values(leader_id=leader_id, round_id=round_id, kind=kind, year=year,
-                                                opened_by=principal.username).returning(LeaderReview.id))).scalar_one()
+                review_id = (
+                    await connection.execute(
+                        insert(LeaderReview)
+                        .values(leader_id=leader_id, round_id=round_id, kind=kind, year=year, opened_by=principal.username)
+                        .returning(LeaderReview.id)
+                    )
+                ).scalar_one()
             except IntegrityError as error:
                 if violated_constraint(error) != "leader_review_leader_year_key":
                     raise
                 raise DomainError("DUPLICATE", f"该领导干部 {year} 年度的审核已经开展", field="leaderId") from None
-            await record_audit(connection, tenant_code, actor=principal.username, action="review.opened", entity="leader_review",
-                               entity_id=str(review_id), after={"leader_id": leader_id, "round_id": round_id, "kind": kind,
-                                                                "year": year}, request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="review.opened",
+                entity="leader_review",
+                entity_id=str(review_id),
+                after={"leader_id": leader_id, "round_id": round_id, "kind": kind, "year": year},
+                request_id=request_id,
+            )
             return await _review(connection, review_id)
 
-    async def record_stage(self, principal: Principal, tenant_code: str, review_id: int, version: int, *, stage: str,
-                           held_on: date, notes: str | None, today: date, request_id: str | None):
+    async def record_stage(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        review_id: int,
+        version: int,
+        *,
+        stage: str,
+        held_on: date,
+        notes: str | None,
+        today: date,
+        request_id: str | None,
+    ):
         """Record the next stage of an open review: stages go in their fixed order, once each,
         on dates that do not go backwards."""
         if stage not in STAGES:
@@ -289,8 +400,9 @@ class ReviewService:
         await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             review = await _locked_review(connection, review_id, version)
-            done = (await connection.execute(
-                select(ReviewStage).where(ReviewStage.review_id == review_id).order_by(ReviewStage.position))).all()
+            done = (
+                await connection.execute(select(ReviewStage).where(ReviewStage.review_id == review_id).order_by(ReviewStage.position))
+            ).all()
             if len(done) == len(STAGES):
                 raise DomainError("STAGE_OUT_OF_ORDER", "各阶段均已记录，请结束审核", field="stage")
             expected = STAGES[len(done)]
@@ -298,18 +410,28 @@ class ReviewService:
                 raise DomainError("STAGE_OUT_OF_ORDER", f"阶段须按顺序记录，下一阶段应为“{expected}”", field="stage")
             if done and held_on < done[-1].held_on:
                 raise DomainError("INVALID_DATE", f"阶段日期不能早于上一阶段（{done[-1].held_on.isoformat()}）", field="heldOn")
-            await connection.execute(insert(ReviewStage).values(
-                review_id=review_id, position=len(done) + 1, stage=stage, held_on=held_on, notes=notes, recorded_by=principal.username))
+            await connection.execute(
+                insert(ReviewStage).values(
+                    review_id=review_id, position=len(done) + 1, stage=stage, held_on=held_on, notes=notes, recorded_by=principal.username
+                )
+            )
             await connection.execute(update(LeaderReview).where(LeaderReview.id == review_id).values(version=LeaderReview.version + 1))
-            await record_audit(connection, tenant_code, actor=principal.username, action="review.stage_recorded",
-                               entity="leader_review", entity_id=str(review_id),
-                               before={"version": review.version},
-                               after={"stage": stage, "held_on": held_on.isoformat(), "notes": notes, "version": review.version + 1},
-                               request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="review.stage_recorded",
+                entity="leader_review",
+                entity_id=str(review_id),
+                before={"version": review.version},
+                after={"stage": stage, "held_on": held_on.isoformat(), "notes": notes, "version": review.version + 1},
+                request_id=request_id,
+            )
             return await _review(connection, review_id)
 
-    async def record_problem(self, principal: Principal, tenant_code: str, review_id: int, data: FindingData,
-                             request_id: str | None) -> int:
+    async def record_problem(
+        self, principal: Principal, tenant_code: str, review_id: int, data: FindingData, request_id: str | None
+    ) -> int:
         """A problem the open review found becomes a finding on the leader's unit in the review's
         round (its ledger entry and problem-bank row come with it), linked to the review. The
         finding carries no personal data of the leader. The finding's id."""
@@ -317,30 +439,53 @@ class ReviewService:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             review = await _locked_review(connection, review_id, None)
             unit_id = (await connection.execute(select(Leader.unit_id).where(Leader.id == review.leader_id))).scalar_one()
-            finding_id = await insert_finding(connection, tenant_code, dataclasses.replace(data, round_id=review.round_id, unit_id=unit_id),
-                                              principal.username, request_id)
+            finding_id = await insert_finding(
+                connection,
+                tenant_code,
+                dataclasses.replace(data, round_id=review.round_id, unit_id=unit_id),
+                principal.username,
+                request_id,
+            )
             await connection.execute(insert(ReviewProblem).values(finding_id=finding_id, review_id=review_id))
-            await record_audit(connection, tenant_code, actor=principal.username, action="review.problem_recorded",
-                               entity="leader_review", entity_id=str(review_id), after={"finding_id": finding_id},
-                               request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="review.problem_recorded",
+                entity="leader_review",
+                entity_id=str(review_id),
+                after={"finding_id": finding_id},
+                request_id=request_id,
+            )
         return finding_id
 
-    async def close_review(self, principal: Principal, tenant_code: str, review_id: int, version: int, conclusion: str,
-                           request_id: str | None):
+    async def close_review(
+        self, principal: Principal, tenant_code: str, review_id: int, version: int, conclusion: str, request_id: str | None
+    ):
         """已完成: every stage recorded, with the review's conclusion (审核结论)."""
         conclusion = clean_text(conclusion, "conclusion", required=True)
         await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             review = await _locked_review(connection, review_id, version)
-            recorded = (await connection.execute(
-                select(func.count()).where(ReviewStage.review_id == review_id))).scalar_one()
+            recorded = (await connection.execute(select(func.count()).where(ReviewStage.review_id == review_id))).scalar_one()
             if recorded < len(STAGES):
                 raise DomainError("STAGES_INCOMPLETE", f"尚有阶段未记录（下一阶段：“{STAGES[recorded]}”），不能结束审核", field="id")
-            await connection.execute(update(LeaderReview).where(LeaderReview.id == review_id).values(
-                state=CLOSED, conclusion=conclusion, closed_at=func.now(), version=LeaderReview.version + 1))
-            await record_audit(connection, tenant_code, actor=principal.username, action="review.closed", entity="leader_review",
-                               entity_id=str(review_id), before={"state": review.state, "version": review.version},
-                               after={"state": CLOSED, "conclusion": conclusion, "version": review.version + 1}, request_id=request_id)
+            await connection.execute(
+                update(LeaderReview)
+                .where(LeaderReview.id == review_id)
+                .values(state=CLOSED, conclusion=conclusion, closed_at=func.now(), version=LeaderReview.version + 1)
+            )
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="review.closed",
+                entity="leader_review",
+                entity_id=str(review_id),
+                before={"state": review.state, "version": review.version},
+                after={"state": CLOSED, "conclusion": conclusion, "version": review.version + 1},
+                request_id=request_id,
+            )
             return await _review(connection, review_id)
 
     async def report(self, principal: Principal, tenant_code: str, review_id: int) -> Report:
@@ -349,10 +494,19 @@ class ReviewService:
         office = select(Tenant.name).where(Tenant.code == tenant_code).scalar_subquery()
         query = (
             reviews_query()
-            .add_columns(Leader.name.label("leader_name"), Leader.post, Leader.level, Leader.appointed_on, Leader.left_on,
-                         Leader.leaving_reason, InspectedUnit.name.label("unit_name"), InspectionRound.name.label("round_name"),
-                         office.label("office_name"))
-            .join(Leader, Leader.id == LeaderReview.leader_id).join(InspectedUnit, InspectedUnit.id == Leader.unit_id)
+            .add_columns(
+                Leader.name.label("leader_name"),
+                Leader.post,
+                Leader.level,
+                Leader.appointed_on,
+                Leader.left_on,
+                Leader.leaving_reason,
+                InspectedUnit.name.label("unit_name"),
+                InspectionRound.name.label("round_name"),
+                office.label("office_name"),
+            )
+            .join(Leader, Leader.id == LeaderReview.leader_id)
+            .join(InspectedUnit, InspectedUnit.id == Leader.unit_id)
             .join(InspectionRound, InspectionRound.id == LeaderReview.round_id)
             .where(LeaderReview.id == review_id)
         )

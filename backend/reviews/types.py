@@ -20,13 +20,16 @@ from backend.findings.service import check_finding
 from backend.findings.types import Finding, read_finding, units_by_id
 from backend.ids import optional_id, parse_id
 from backend.loaders import Key
-from backend.reviews.models import STAGES, Leader as LeaderRow
+from backend.reviews.models import STAGES
+from backend.reviews.models import Leader as LeaderRow
 from backend.reviews.service import LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
 from backend.units.types import Unit
 from tenants.naming import check_code
 
 
-@strawberry.enum(description="职务层级：COUNTY 县级；TOWN 乡镇（街道）；MUNICIPAL_DEPARTMENT 市直部门；COUNTY_DEPARTMENT 县直部门；OTHER 其他")
+@strawberry.enum(
+    description="职务层级：COUNTY 县级；TOWN 乡镇（街道）；MUNICIPAL_DEPARTMENT 市直部门；COUNTY_DEPARTMENT 县直部门；OTHER 其他"
+)
 class LeaderLevel(enum.Enum):
     COUNTY = "县级"
     TOWN = "乡镇"
@@ -87,8 +90,15 @@ class Leader:
     @classmethod
     def from_row(cls, row, tenant_code: str) -> Leader:
         return cls(
-            id=strawberry.ID(str(row.id)), unit_id=strawberry.ID(str(row.unit_id)), name=row.name, post=row.post, level=row.level,
-            appointed_on=row.appointed_on, left_on=row.left_on, leaving_reason=row.leaving_reason, version=row.version,
+            id=strawberry.ID(str(row.id)),
+            unit_id=strawberry.ID(str(row.unit_id)),
+            name=row.name,
+            post=row.post,
+            level=row.level,
+            appointed_on=row.appointed_on,
+            left_on=row.left_on,
+            leaving_reason=row.leaving_reason,
+            version=row.version,
             tenant_code=tenant_code,
         )
 
@@ -118,13 +128,21 @@ class ReviewFinding:
 
 
 def stage_record(row) -> ReviewStageRecord:
-    return ReviewStageRecord(stage=row.stage, held_on=row.held_on, notes=row.notes, recorded_by=row.recorded_by,
-                             recorded_at=row.recorded_at)
+    return ReviewStageRecord(
+        stage=row.stage, held_on=row.held_on, notes=row.notes, recorded_by=row.recorded_by, recorded_at=row.recorded_at
+    )
 
 
 def review_finding(row) -> ReviewFinding:
-    return ReviewFinding(finding_id=strawberry.ID(str(row.id)), code=row.code, description=row.description, severity=row.severity,
-                         found_on=row.found_on, state=row.state, deadline=row.deadline)
+    return ReviewFinding(
+        finding_id=strawberry.ID(str(row.id)),
+        code=row.code,
+        description=row.description,
+        severity=row.severity,
+        found_on=row.found_on,
+        state=row.state,
+        deadline=row.deadline,
+    )
 
 
 async def leaders_by_id(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, Leader]:
@@ -166,10 +184,18 @@ class Review:
     def from_row(cls, row, tenant_code: str) -> Review:
         """`row`: a review with recorded_stages (service.reviews_query)."""
         return cls(
-            id=strawberry.ID(str(row.id)), leader_id=strawberry.ID(str(row.leader_id)), round_id=strawberry.ID(str(row.round_id)),
-            kind=row.kind, year=row.year, state=row.state,
-            next_stage=STAGES[row.recorded_stages] if row.recorded_stages < len(STAGES) else None, conclusion=row.conclusion,
-            opened_by=row.opened_by, opened_at=row.opened_at, closed_at=row.closed_at, version=row.version,
+            id=strawberry.ID(str(row.id)),
+            leader_id=strawberry.ID(str(row.leader_id)),
+            round_id=strawberry.ID(str(row.round_id)),
+            kind=row.kind,
+            year=row.year,
+            state=row.state,
+            next_stage=STAGES[row.recorded_stages] if row.recorded_stages < len(STAGES) else None,
+            conclusion=row.conclusion,
+            opened_by=row.opened_by,
+            opened_at=row.opened_at,
+            closed_at=row.closed_at,
+            version=row.version,
             key=Key(tenant_code, row.id),
         )
 
@@ -205,8 +231,14 @@ class LeaderInput:
     appointed_on: date = strawberry.field(description="任现职时间")
 
     def checked(self) -> LeaderData:
-        return check_leader(unit_id=parse_id(self.unit_id, "unitId"), name=self.name, post=self.post, level=self.level.value,
-                            appointed_on=self.appointed_on, today=office_today())
+        return check_leader(
+            unit_id=parse_id(self.unit_id, "unitId"),
+            name=self.name,
+            post=self.post,
+            level=self.level.value,
+            appointed_on=self.appointed_on,
+            today=office_today(),
+        )
 
 
 @strawberry.input(name="OpenLeaderReviewInput", description="开展审核")
@@ -217,7 +249,9 @@ class OpenReviewInput:
     kind: ReviewKind
 
 
-@strawberry.input(description=f"审核发现的问题，登记为该单位在本轮次的问题；严重程度：{'、'.join(SEVERITIES)}；证据来源：{'、'.join(EVIDENCE_SOURCES)}")
+@strawberry.input(
+    description=f"审核发现的问题，登记为该单位在本轮次的问题；严重程度：{'、'.join(SEVERITIES)}；证据来源：{'、'.join(EVIDENCE_SOURCES)}"
+)
 class ReviewProblemInput:
     taxonomy_code: str
     description: str = strawberry.field(description="问题描述（进入问题库，请勿写入个人信息）")
@@ -239,33 +273,56 @@ def service(info: Info[Context, None]) -> ReviewService:
 class ReviewQuery:
     @strawberry.field(description="某机构登记的领导干部（默认只列在任的）；联络员不可查看")
     async def leaders(
-        self, info: Info[Context, None], tenant_code: str, unit_id: strawberry.ID | None = None, include_left: bool = False,
-        first: int = 50, after: strawberry.ID | None = None,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        unit_id: strawberry.ID | None = None,
+        include_left: bool = False,
+        first: int = 50,
+        after: strawberry.ID | None = None,
     ) -> list[Leader]:
         tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await service(info).leaders(await info.context.principal(), tenant_code, unit_id=optional_id(unit_id, "unitId"),
-                                           include_left=include_left, first=page_size(info, first), after=optional_id(after, "after"))
+        rows = await service(info).leaders(
+            await info.context.principal(),
+            tenant_code,
+            unit_id=optional_id(unit_id, "unitId"),
+            include_left=include_left,
+            first=page_size(info, first),
+            after=optional_id(after, "after"),
+        )
         return [Leader.from_row(row, tenant_code) for row in rows]
 
     @strawberry.field(description="某年度的三责联审计划：该年度在任的领导干部，必审的在前，附审核类型和理由（以当年 12 月 31 日为准）")
     async def review_plan(self, info: Info[Context, None], tenant_code: str, year: int, required_only: bool = False) -> list[PlanEntry]:
         tenant_code = check_code(tenant_code, field="tenantCode")
-        items = await service(info).plan(await info.context.principal(), tenant_code, check_year(year, office_today()),
-                                         required_only=required_only)
+        items = await service(info).plan(
+            await info.context.principal(), tenant_code, check_year(year, office_today()), required_only=required_only
+        )
         return [
-            PlanEntry(leader=Leader.from_row(item.leader, tenant_code), required=item.selection.required, kind=item.selection.kind,
-                      reason=item.selection.reason, review_id=None if item.review_id is None else strawberry.ID(str(item.review_id)),
-                      review_state=item.review_state)
+            PlanEntry(
+                leader=Leader.from_row(item.leader, tenant_code),
+                required=item.selection.required,
+                kind=item.selection.kind,
+                reason=item.selection.reason,
+                review_id=None if item.review_id is None else strawberry.ID(str(item.review_id)),
+                review_state=item.review_state,
+            )
             for item in items
         ]
 
     @strawberry.field(description="某机构的领导干部审核，新的在前；before 为上一页最后一条的 id")
     async def leader_reviews(
-        self, info: Info[Context, None], tenant_code: str, year: int | None = None, first: int = 50, before: strawberry.ID | None = None,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        year: int | None = None,
+        first: int = 50,
+        before: strawberry.ID | None = None,
     ) -> list[Review]:
         tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await service(info).reviews(await info.context.principal(), tenant_code, year=year, first=page_size(info, first),
-                                           before=optional_id(before, "before"))
+        rows = await service(info).reviews(
+            await info.context.principal(), tenant_code, year=year, first=page_size(info, first), before=optional_id(before, "before")
+        )
         return [Review.from_row(row, tenant_code) for row in rows]
 
     @strawberry.field(description="一次领导干部审核")
@@ -280,23 +337,36 @@ class ReviewMutation:
     async def add_leader(self, info: Info[Context, None], tenant_code: str, input: LeaderInput) -> Leader:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        return Leader.from_row(await service(info).add_leader(principal, tenant_code, input.checked(), info.context.request_id), tenant_code)
+        return Leader.from_row(
+            await service(info).add_leader(principal, tenant_code, input.checked(), info.context.request_id), tenant_code
+        )
 
     @strawberry.mutation(description="更正领导干部信息；version 须为读到的版本")
-    async def update_leader(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: LeaderInput) -> Leader:
+    async def update_leader(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: LeaderInput
+    ) -> Leader:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        row = await service(info).update_leader(principal, tenant_code, parse_id(id, "id"), version, input.checked(), info.context.request_id)
+        row = await service(info).update_leader(
+            principal, tenant_code, parse_id(id, "id"), version, input.checked(), info.context.request_id
+        )
         return Leader.from_row(row, tenant_code)
 
     @strawberry.mutation(description="记录领导干部离任（时间与原因）；该年度的计划随之列为必审的离任审核")
     async def record_leader_leaving(
-        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, left_on: date, reason: LeavingReason,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        id: strawberry.ID,
+        version: int,
+        left_on: date,
+        reason: LeavingReason,
     ) -> Leader:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        row = await service(info).record_leaving(principal, tenant_code, parse_id(id, "id"), version, left_on, reason.value,
-                                                 office_today(), info.context.request_id)
+        row = await service(info).record_leaving(
+            principal, tenant_code, parse_id(id, "id"), version, left_on, reason.value, office_today(), info.context.request_id
+        )
         return Leader.from_row(row, tenant_code)
 
     @strawberry.mutation(description="开展一次领导干部审核（管理员、检查员），在覆盖其单位的“三责联审”轮次中；每人每年度一次")
@@ -304,36 +374,73 @@ class ReviewMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).open_review(
-            principal, tenant_code, leader_id=parse_id(input.leader_id, "leaderId"), round_id=parse_id(input.round_id, "roundId"),
-            year=input.year, kind=input.kind.value, today=office_today(), request_id=info.context.request_id)
+            principal,
+            tenant_code,
+            leader_id=parse_id(input.leader_id, "leaderId"),
+            round_id=parse_id(input.round_id, "roundId"),
+            year=input.year,
+            kind=input.kind.value,
+            today=office_today(),
+            request_id=info.context.request_id,
+        )
         return Review.from_row(row, tenant_code)
 
     @strawberry.mutation(description="记录审核的下一个阶段（按顺序、每阶段一次）；version 须为读到的版本")
     async def record_review_stage(
-        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, stage: ReviewStageName, held_on: date,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        id: strawberry.ID,
+        version: int,
+        stage: ReviewStageName,
+        held_on: date,
         notes: str | None = None,
     ) -> Review:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        row = await service(info).record_stage(principal, tenant_code, parse_id(id, "id"), version, stage=stage.value, held_on=held_on,
-                                               notes=notes, today=office_today(), request_id=info.context.request_id)
+        row = await service(info).record_stage(
+            principal,
+            tenant_code,
+            parse_id(id, "id"),
+            version,
+            stage=stage.value,
+            held_on=held_on,
+            notes=notes,
+            today=office_today(),
+            request_id=info.context.request_id,
+        )
         return Review.from_row(row, tenant_code)
 
     @strawberry.mutation(description="登记审核发现的问题：成为该单位在本轮次的问题，进入整改台账和问题库")
-    async def record_review_problem(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, input: ReviewProblemInput) -> Finding:
+    async def record_review_problem(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, input: ReviewProblemInput
+    ) -> Finding:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         data = check_finding(
-            round_id=0, unit_id=0, taxonomy_code=input.taxonomy_code, description=input.description,  # the review's round and unit
-            evidence_sources=input.evidence_sources, severity=input.severity, fixed_on_spot=input.fixed_on_spot, found_on=input.found_on,
-            deadline=input.deadline, responsible_person=input.responsible_person, measures=input.measures, close_note=input.close_note,
-            today=office_today(), taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code), tenant_code=tenant_code,
+            round_id=0,
+            unit_id=0,
+            taxonomy_code=input.taxonomy_code,
+            description=input.description,  # the review's round and unit
+            evidence_sources=input.evidence_sources,
+            severity=input.severity,
+            fixed_on_spot=input.fixed_on_spot,
+            found_on=input.found_on,
+            deadline=input.deadline,
+            responsible_person=input.responsible_person,
+            measures=input.measures,
+            close_note=input.close_note,
+            today=office_today(),
+            taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
+            tenant_code=tenant_code,
         )
         finding_id = await service(info).record_problem(principal, tenant_code, parse_id(id, "id"), data, info.context.request_id)
         return await read_finding(info, principal, tenant_code, finding_id)
 
     @strawberry.mutation(description="结束审核（各阶段均已记录），写明审核结论；version 须为读到的版本")
-    async def close_leader_review(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, conclusion: str) -> Review:
+    async def close_leader_review(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, conclusion: str
+    ) -> Review:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).close_review(principal, tenant_code, parse_id(id, "id"), version, conclusion, info.context.request_id)

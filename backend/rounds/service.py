@@ -55,8 +55,12 @@ def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> R
     if len(team) > MAX_TEAM or any(duty not in DUTIES for _, duty in team):
         raise DomainError("INVALID_TEAM", f"检查组最多 {MAX_TEAM} 人，职责须为：{'、'.join(DUTIES)}", field="team")
     return RoundData(
-        kind=kind, name=clean_name(name, field="name", max_length=128), starts_on=starts_on, ends_on=ends_on,
-        methods=list(methods), unit_ids=list(unit_ids),
+        kind=kind,
+        name=clean_name(name, field="name", max_length=128),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        methods=list(methods),
+        unit_ids=list(unit_ids),
         team=[(clean_name(member, field="team"), duty) for member, duty in team],
     )
 
@@ -76,7 +80,9 @@ async def round_views(
     """The rounds `query` (built by `with_units_and_team`) selects, with their units (of those,
     only `units` unless None) and team, in one statement: every listed finding's round is one of them."""
     return [
-        RoundView(row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties)))
+        RoundView(
+            row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties, strict=False))
+        )
         for row in await connection.execute(query, parameters)
     ]
 
@@ -88,7 +94,9 @@ class RoundService:
     async def _place(self, principal: Principal, tenant_code: str) -> Place:
         return await readable_place(self.engine, principal, tenant_code)
 
-    async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None, round_id: int | None = None) -> list[RoundView]:
+    async def list(
+        self, principal: Principal, tenant_code: str, *, first: int, after: int | None, round_id: int | None = None
+    ) -> list[RoundView]:
         """A page of rounds with their units and team: one statement whatever the page size.
         A liaison sees the rounds that cover its unit, and of their units only its own."""
         place = await self._place(principal, tenant_code)
@@ -99,9 +107,7 @@ class RoundService:
         if round_id is not None:
             query = query.where(InspectionRound.id == round_id)
         if units is not None:
-            query = query.where(
-                exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units))
-            )
+            query = query.where(exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units)))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await round_views(connection, with_units_and_team(query), units)
 
@@ -129,10 +135,21 @@ class RoundService:
             if data.team:
                 await connection.execute(insert(RoundMember), [{"round_id": row.id, "name": n, "duty": d} for n, d in data.team])
             await record_audit(
-                connection, tenant_code, actor=principal.username, action="round.created", entity="round", entity_id=str(row.id),
-                after={"kind": data.kind, "name": data.name, "starts_on": data.starts_on.isoformat(),
-                       "ends_on": data.ends_on.isoformat() if data.ends_on else None, "methods": data.methods,
-                       "unit_ids": data.unit_ids, "team": [list(member) for member in data.team]},
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="round.created",
+                entity="round",
+                entity_id=str(row.id),
+                after={
+                    "kind": data.kind,
+                    "name": data.name,
+                    "starts_on": data.starts_on.isoformat(),
+                    "ends_on": data.ends_on.isoformat() if data.ends_on else None,
+                    "methods": data.methods,
+                    "unit_ids": data.unit_ids,
+                    "team": [list(member) for member in data.team],
+                },
                 request_id=request_id,
             )
         return RoundView(row, sorted(data.unit_ids), data.team)
@@ -168,16 +185,20 @@ class RoundService:
                 )
             ).one()
             await record_audit(
-                connection, tenant_code, actor=principal.username,
-                action="self_check.replaced" if before else "self_check.submitted", entity="self_check", entity_id=str(row.id),
-                before={"content": before.content} if before else None, after={"content": content}, request_id=request_id,
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="self_check.replaced" if before else "self_check.submitted",
+                entity="self_check",
+                entity_id=str(row.id),
+                before={"content": before.content} if before else None,
+                after={"content": content},
+                request_id=request_id,
             )
         return row
 
     async def _require_coverage(self, connection: AsyncConnection, round_id: int, unit_id: int) -> None:
-        covered = await connection.execute(
-            select(RoundUnit.round_id).where(RoundUnit.round_id == round_id, RoundUnit.unit_id == unit_id)
-        )
+        covered = await connection.execute(select(RoundUnit.round_id).where(RoundUnit.round_id == round_id, RoundUnit.unit_id == unit_id))
         if covered.first() is None:
             raise not_found()
 

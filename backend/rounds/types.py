@@ -43,9 +43,15 @@ class Round:
     def from_view(cls, view: RoundView) -> Round:
         row = view.row
         return cls(
-            id=strawberry.ID(str(row.id)), kind=row.kind, name=row.name, starts_on=row.starts_on, ends_on=row.ends_on,
-            methods=list(row.methods), unit_ids=[strawberry.ID(str(u)) for u in view.unit_ids],
-            team=[TeamMember(name=n, duty=d) for n, d in view.team], version=row.version,
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            name=row.name,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            methods=list(row.methods),
+            unit_ids=[strawberry.ID(str(u)) for u in view.unit_ids],
+            team=[TeamMember(name=n, duty=d) for n, d in view.team],
+            version=row.version,
         )
 
 
@@ -61,8 +67,12 @@ class SelfCheck:
     @classmethod
     def from_row(cls, row) -> SelfCheck:
         return cls(
-            id=strawberry.ID(str(row.id)), round_id=strawberry.ID(str(row.round_id)), unit_id=strawberry.ID(str(row.unit_id)),
-            content=row.content, submitted_by=row.submitted_by, submitted_at=row.submitted_at,
+            id=strawberry.ID(str(row.id)),
+            round_id=strawberry.ID(str(row.round_id)),
+            unit_id=strawberry.ID(str(row.unit_id)),
+            content=row.content,
+            submitted_by=row.submitted_by,
+            submitted_at=row.submitted_at,
         )
 
 
@@ -84,12 +94,12 @@ def rounds(info: Info[Context, None]) -> RoundService:
 @strawberry.type
 class RoundQuery:
     @strawberry.field(description="某租户的检查轮次，新的在前；联络员只看到覆盖本单位的轮次")
-    async def rounds(
-        self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None
-    ) -> list[Round]:
+    async def rounds(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None) -> list[Round]:
         principal = await info.context.principal()
         views = await rounds(info).list(
-            principal, check_code(tenant_code, field="tenantCode"), first=page_size(info, first),
+            principal,
+            check_code(tenant_code, field="tenantCode"),
+            first=page_size(info, first),
             after=optional_id(after, "after"),
         )
         return [Round.from_view(view) for view in views]
@@ -112,8 +122,13 @@ class RoundMutation:
     async def create_round(self, info: Info[Context, None], tenant_code: str, input: RoundInput) -> Round:
         principal = await info.context.writer()
         data = check_round(
-            kind=input.kind, name=input.name, starts_on=input.starts_on, ends_on=input.ends_on, methods=input.methods,
-            unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids], team=[(m.name, m.duty) for m in input.team],
+            kind=input.kind,
+            name=input.name,
+            starts_on=input.starts_on,
+            ends_on=input.ends_on,
+            methods=input.methods,
+            unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
+            team=[(m.name, m.duty) for m in input.team],
         )
         view = await rounds(info).create(principal, check_code(tenant_code, field="tenantCode"), data, info.context.request_id)
         return Round.from_view(view)
@@ -124,7 +139,11 @@ class RoundMutation:
     ) -> SelfCheck:
         principal = await info.context.writer()
         row = await rounds(info).submit_self_check(
-            principal, check_code(tenant_code, field="tenantCode"), parse_id(round_id, "roundId"), parse_id(unit_id, "unitId"),
-            content, info.context.request_id,
+            principal,
+            check_code(tenant_code, field="tenantCode"),
+            parse_id(round_id, "roundId"),
+            parse_id(unit_id, "unitId"),
+            content,
+            info.context.request_id,
         )
         return SelfCheck.from_row(row)

@@ -94,8 +94,9 @@ def check_row(row: SheetRow, unit_ids: dict[str, int], secret_key: str, today: d
         raise DomainError("INVALID_DATE", "借调的须填写不晚于今天的借调开始日期", field="secondedFrom")
     if seconded_to is not None and seconded_to < seconded_from:
         raise DomainError("INVALID_DATE", "借调结束日期不能早于开始日期", field="secondedTo")
-    return StaffData(unit_ids[unit_code], name, id_hash(secret_key, number), masked(number), category, on_post, seconded,
-                     seconded_from, seconded_to)
+    return StaffData(
+        unit_ids[unit_code], name, id_hash(secret_key, number), masked(number), category, on_post, seconded, seconded_from, seconded_to
+    )
 
 
 @dataclass
@@ -121,9 +122,13 @@ class StaffImporter:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             rows = await uploaded_rows(connection, self.store, principal, sha256, STAFF_COLUMNS, MAX_STAFF_ROWS)
             codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
-            unit_ids = dict((await connection.execute(
-                select(InspectedUnit.credit_code, InspectedUnit.id).where(InspectedUnit.credit_code.in_(codes))
-            )).all())
+            unit_ids = dict(
+                (
+                    await connection.execute(
+                        select(InspectedUnit.credit_code, InspectedUnit.id).where(InspectedUnit.credit_code.in_(codes))
+                    )
+                ).all()
+            )
             report, checked, lines = StaffImportReport(dry_run), [], {}
             for row in rows:
                 try:
@@ -138,8 +143,7 @@ class StaffImporter:
                 checked.append(data)
             if report.errors:
                 return report
-            known = {row.id_hash: row for row in await connection.execute(
-                select(StaffRecord).where(StaffRecord.id_hash.in_(list(lines))))}
+            known = {row.id_hash: row for row in await connection.execute(select(StaffRecord).where(StaffRecord.id_hash.in_(list(lines))))}
             new = [data for data in checked if data.id_hash not in known]
             changed = [data for data in checked if data.id_hash in known and _differs(known[data.id_hash], data)]
             report.created, report.updated = len(new), len(changed)
@@ -155,9 +159,16 @@ class StaffImporter:
                     update(StaffRecord).where(StaffRecord.id_hash == bindparam("key")).values(**values, updated_at=func.now()),
                     [{"key": data.id_hash, **{f"new_{k}": v for k, v in asdict(data).items()}} for data in changed],
                 )
-            await record_audit(connection, tenant_code, actor=principal.username, action="staff.imported", entity="evidence_file",
-                               entity_id=sha256, after={"created": report.created, "updated": report.updated,
-                                                        "unchanged": report.unchanged}, request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="staff.imported",
+                entity="evidence_file",
+                entity_id=sha256,
+                after={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+                request_id=request_id,
+            )
         return report
 
 

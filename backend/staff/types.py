@@ -34,9 +34,18 @@ class StaffMutation:
         principal = await info.context.writer()
         runtime = info.context.runtime
         importer = StaffImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir), runtime.settings.secret_key)
-        report = await importer.run(principal, check_code(tenant_code, field="tenantCode"), sha256.strip().lower(),
-                                    dry_run=dry_run, today=office_today(), request_id=info.context.request_id)
+        report = await importer.run(
+            principal,
+            check_code(tenant_code, field="tenantCode"),
+            sha256.strip().lower(),
+            dry_run=dry_run,
+            today=office_today(),
+            request_id=info.context.request_id,
+        )
         return StaffImportReport(
-            dry_run=report.dry_run, created=report.created, updated=report.updated, unchanged=report.unchanged,
+            dry_run=report.dry_run,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
             errors=[ImportRowError(line=e.line, field=e.field, code=e.code, message=e.message) for e in report.errors],
         )

@@ -66,25 +66,36 @@ async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
         if not calendar.is_workday(today):
             return RunSummary(working_day=False)
         horizon = calendar.workdays_after(today, settings.reminder_workdays)
-        reminded = (await connection.execute(text(DUE.format(listed=LISTED_CODES)),
-                                             {"today": today, "horizon": horizon, "states": list(STILL_RECTIFYING)})).all()
-        await emit_many(connection, [
-            (group.tenant_code, "ledger.overdue" if group.kind == "overdue" else "ledger.deadline_near",
-             {"unit_id": group.unit_id, "count": group.count, "finding_codes": list(group.finding_codes)})
-            for group in reminded
-        ])
+        reminded = (
+            await connection.execute(
+                text(DUE.format(listed=LISTED_CODES)), {"today": today, "horizon": horizon, "states": list(STILL_RECTIFYING)}
+            )
+        ).all()
+        await emit_many(
+            connection,
+            [
+                (
+                    group.tenant_code,
+                    "ledger.overdue" if group.kind == "overdue" else "ledger.deadline_near",
+                    {"unit_id": group.unit_id, "count": group.count, "finding_codes": list(group.finding_codes)},
+                )
+                for group in reminded
+            ],
+        )
         opened, closed = await _escalate(connection, today, settings.escalate_to_parent_at, settings.escalate_to_province_at)
     return RunSummary(True, len(reminded), sum(group.count for group in reminded), opened, closed)
 
 
 async def _escalate(connection: AsyncConnection, today: date, parent_at: int, province_at: int) -> tuple[int, int]:
-    overdue = """
+    overdue = f"""
         SELECT p.tenant_code, count(*) AS overdue,
-               (array_agg(p.finding_code ORDER BY p.deadline, p.finding_code))[1:{listed}] AS finding_codes
+               (array_agg(p.finding_code ORDER BY p.deadline, p.finding_code))[1:{LISTED_CODES}] AS finding_codes
         FROM problem_bank.problem p
         WHERE p.state <> :closed AND p.deadline < :today
-        GROUP BY p.tenant_code""".format(listed=LISTED_CODES)
-    opened = (await connection.execute(text(f"""
+        GROUP BY p.tenant_code"""
+    opened = (
+        await connection.execute(
+            text(f"""
         WITH overdue AS ({overdue}),
         rung AS (
             SELECT o.*, t.name, 1 AS rung, t.parent_code AS escalated_to FROM overdue o JOIN tenancy.tenant t ON t.code = o.tenant_code
@@ -100,15 +111,31 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         )
         SELECT e.id, e.rung, r.tenant_code, r.name, r.escalated_to, r.overdue, r.finding_codes
         FROM opened e JOIN rung r ON r.tenant_code = e.tenant_code AND r.rung = e.rung
-        ORDER BY e.id"""), {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at})).all()
-    await emit_many(connection, [
-        (row.escalated_to, "supervision.escalated", {
-            "escalation_id": row.id, "rung": row.rung, "office_code": row.tenant_code, "office_name": row.name,
-            "overdue": row.overdue, "count": row.overdue, "finding_codes": list(row.finding_codes),
-        })
-        for row in opened
-    ])
-    closed = await connection.execute(text(f"""
+        ORDER BY e.id"""),
+            {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at},
+        )
+    ).all()
+    await emit_many(
+        connection,
+        [
+            (
+                row.escalated_to,
+                "supervision.escalated",
+                {
+                    "escalation_id": row.id,
+                    "rung": row.rung,
+                    "office_code": row.tenant_code,
+                    "office_name": row.name,
+                    "overdue": row.overdue,
+                    "count": row.overdue,
+                    "finding_codes": list(row.finding_codes),
+                },
+            )
+            for row in opened
+        ],
+    )
+    closed = await connection.execute(
+        text(f"""
         WITH overdue AS ({overdue}),
         threshold AS (SELECT 1 AS rung, CAST(:parent_at AS integer) AS at UNION ALL SELECT 2, CAST(:province_at AS integer))
         UPDATE supervision.escalation e
@@ -118,5 +145,6 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         JOIN threshold h ON h.rung = s.rung
         LEFT JOIN overdue o ON o.tenant_code = s.tenant_code
         WHERE e.id = s.id AND e.closed_at IS NULL AND coalesce(o.overdue, 0) < h.at * {RELEASE_BELOW}"""),
-        {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at})
+        {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at},
+    )
     return len(opened), closed.rowcount

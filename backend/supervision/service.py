@@ -44,15 +44,14 @@ class SupervisionService:
     async def actions(self, escalation_ids: list[int]) -> dict[int, list]:
         async with reading(self.engine).connect() as connection:
             rows = await connection.execute(
-                select(EscalationAction).where(EscalationAction.escalation_id.in_(escalation_ids)).order_by(EscalationAction.id))
+                select(EscalationAction).where(EscalationAction.escalation_id.in_(escalation_ids)).order_by(EscalationAction.id)
+            )
         found: dict[int, list] = {}
         for row in rows:
             found.setdefault(row.escalation_id, []).append(row)
         return found
 
-    async def record_action(
-        self, principal: Principal, escalation_id: int, kind: str, note: str, request_id: str | None
-    ) -> int:
+    async def record_action(self, principal: Principal, escalation_id: int, kind: str, note: str, request_id: str | None) -> int:
         """电话提醒 or 约谈建议 by the office the escalation went to (its admins and inspectors)."""
         async with reading(self.engine).connect() as connection:
             escalation = (await connection.execute(select(Escalation).where(Escalation.id == escalation_id))).one_or_none()
@@ -61,11 +60,23 @@ class SupervisionService:
         upper = await readable_place(self.engine, principal, escalation.escalated_to)
         require_write(principal, upper, ESCALATION_ACTORS)
         async with tenant_engine(self.engine, upper.code).begin() as connection:
-            action_id = (await connection.execute(insert(EscalationAction).values(
-                escalation_id=escalation_id, kind=kind, note=note, actor=principal.username).returning(EscalationAction.id))).scalar_one()
-            await record_audit(connection, upper.code, actor=principal.username, action=f"supervision.{kind}", entity="escalation",
-                               entity_id=str(escalation_id), after={"office": escalation.tenant_code, "note": note},
-                               request_id=request_id)
+            action_id = (
+                await connection.execute(
+                    insert(EscalationAction)
+                    .values(escalation_id=escalation_id, kind=kind, note=note, actor=principal.username)
+                    .returning(EscalationAction.id)
+                )
+            ).scalar_one()
+            await record_audit(
+                connection,
+                upper.code,
+                actor=principal.username,
+                action=f"supervision.{kind}",
+                entity="escalation",
+                entity_id=str(escalation_id),
+                after={"office": escalation.tenant_code, "note": note},
+                request_id=request_id,
+            )
         return action_id
 
     async def calendar(self, year: int) -> WorkingCalendar:

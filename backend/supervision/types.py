@@ -57,27 +57,47 @@ def service(info: Info[Context, None]) -> SupervisionService:
 
 async def calendar_of(info: Info[Context, None], year: int) -> WorkingCalendar:
     days = (await service(info).calendar(year)).exceptions
-    return WorkingCalendar(year=year, holidays=sorted(d for d, work in days.items() if not work),
-                           make_up_workdays=sorted(d for d, work in days.items() if work))
+    return WorkingCalendar(
+        year=year,
+        holidays=sorted(d for d, work in days.items() if not work),
+        make_up_workdays=sorted(d for d, work in days.items() if work),
+    )
 
 
 @strawberry.type
 class SupervisionQuery:
     @strawberry.field(description="地区内（本级及下级）机构的督办记录，新的在前；联络员无权查看；before 为上一页最后一条的 id")
     async def escalations(
-        self, info: Info[Context, None], region_code: str, open_only: bool = True, first: int = 50, before: strawberry.ID | None = None,
+        self,
+        info: Info[Context, None],
+        region_code: str,
+        open_only: bool = True,
+        first: int = 50,
+        before: strawberry.ID | None = None,
     ) -> list[Escalation]:
         principal = await info.context.principal()
-        rows = await service(info).escalations(principal, check_code(region_code, field="regionCode"), open_only=open_only,
-                                               first=page_size(info, first), before=optional_id(before, "before"))
+        rows = await service(info).escalations(
+            principal,
+            check_code(region_code, field="regionCode"),
+            open_only=open_only,
+            first=page_size(info, first),
+            before=optional_id(before, "before"),
+        )
         actions = await service(info).actions([row.id for row in rows])
         return [
             Escalation(
-                id=strawberry.ID(str(row.id)), tenant_code=row.tenant_code, office_name=row.office_name, rung=row.rung,
-                escalated_to=row.escalated_to, overdue_at_opening=row.overdue_at_opening, opened_at=row.opened_at,
-                closed_at=row.closed_at, close_note=row.close_note,
-                actions=[EscalationAction(kind=a.kind, note=a.note, actor=a.actor, created_at=a.created_at)
-                         for a in actions.get(row.id, [])],
+                id=strawberry.ID(str(row.id)),
+                tenant_code=row.tenant_code,
+                office_name=row.office_name,
+                rung=row.rung,
+                escalated_to=row.escalated_to,
+                overdue_at_opening=row.overdue_at_opening,
+                opened_at=row.opened_at,
+                closed_at=row.closed_at,
+                close_note=row.close_note,
+                actions=[
+                    EscalationAction(kind=a.kind, note=a.note, actor=a.actor, created_at=a.created_at) for a in actions.get(row.id, [])
+                ],
             )
             for row in rows
         ]
@@ -96,7 +116,10 @@ class SupervisionMutation:
     ) -> bool:
         principal = await info.context.writer()
         await service(info).record_action(
-            principal, parse_id(escalation_id, "escalationId"), kind.value, clean_text(note, "note", required=True),
+            principal,
+            parse_id(escalation_id, "escalationId"),
+            kind.value,
+            clean_text(note, "note", required=True),
             info.context.request_id,
         )
         return True

@@ -11,15 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import TenantBase
 
 UNIT_TYPES = (
-    "党的机关", "人大机关", "政府机关", "政协机关", "监察机关", "审判机关", "检察机关", "群团机关", "民主党派和工商联机关", "事业单位",
+    "党的机关",
+    "人大机关",
+    "政府机关",
+    "政协机关",
+    "监察机关",
+    "审判机关",
+    "检察机关",
+    "群团机关",
+    "民主党派和工商联机关",
+    "事业单位",
 )
 
 
 class InspectedUnit(TenantBase):
     __tablename__ = "inspected_unit"
-    __table_args__ = (
-        CheckConstraint("unit_type IN (" + ", ".join(f"'{t}'" for t in UNIT_TYPES) + ")", name="inspected_unit_type"),
-    )
+    __table_args__ = (CheckConstraint("unit_type IN (" + ", ".join(f"'{t}'" for t in UNIT_TYPES) + ")", name="inspected_unit_type"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     # 统一社会信用代码 (18 characters) or the institution's own code.

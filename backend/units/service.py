@@ -63,8 +63,17 @@ def clean_credit_code(value: str, field: str = "creditCode") -> str:
 
 
 def check_unit(
-    *, credit_code: str, name: str, unit_type: str, approved_staffing, leadership_posts, internal_bodies,
-    actual_staffing, actual_posts, actual_as_of: date | None, today: date,
+    *,
+    credit_code: str,
+    name: str,
+    unit_type: str,
+    approved_staffing,
+    leadership_posts,
+    internal_bodies,
+    actual_staffing,
+    actual_posts,
+    actual_as_of: date | None,
+    today: date,
 ) -> UnitData:
     """Validate a unit's fields; raises DomainError naming the field at fault."""
     credit_code = clean_credit_code(credit_code)
@@ -135,20 +144,24 @@ class UnitService:
                 # registered by a concurrent request since the check
                 raise DomainError("DUPLICATE", f"代码 {data.credit_code} 的单位已经登记", field="creditCode") from None
             await project_unit(connection, tenant_code, row.id)
-            await record_audit(connection, tenant_code, actor=principal.username, action="unit.created", entity="unit",
-                               entity_id=str(row.id), after=_snapshot(row), request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="unit.created",
+                entity="unit",
+                entity_id=str(row.id),
+                after=_snapshot(row),
+                request_id=request_id,
+            )
         return row
 
-    async def update(
-        self, principal: Principal, tenant_code: str, unit_id: int, version: int, data: UnitData, request_id: str | None
-    ):
+    async def update(self, principal: Principal, tenant_code: str, unit_id: int, version: int, data: UnitData, request_id: str | None):
         """Replace a unit's fields if nobody changed it since `version` (else STALE_VERSION)."""
         place = await self._place(principal, tenant_code)
         require_write(principal, place, UNIT_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            before = (
-                await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id).with_for_update())
-            ).one_or_none()
+            before = (await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id).with_for_update())).one_or_none()
             if before is None:
                 raise not_found()
             if before.version != version:
@@ -164,8 +177,17 @@ class UnitService:
             ).one()
             await project(connection, tenant_code, unit_id=unit_id)  # the bank rows carry the unit's name and type
             await project_unit(connection, tenant_code, unit_id)
-            await record_audit(connection, tenant_code, actor=principal.username, action="unit.updated", entity="unit",
-                               entity_id=str(unit_id), before=_snapshot(before), after=_snapshot(row), request_id=request_id)
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="unit.updated",
+                entity="unit",
+                entity_id=str(unit_id),
+                before=_snapshot(before),
+                after=_snapshot(row),
+                request_id=request_id,
+            )
         return row
 
     async def _refuse_duplicate(self, connection: AsyncConnection, credit_code: str, unit_id: int | None) -> None:

@@ -63,11 +63,19 @@ class Unit:
     @classmethod
     def from_row(cls, row: Row, tenant_code: str) -> Unit:
         return cls(
-            id=strawberry.ID(str(row.id)), credit_code=row.credit_code, name=row.name, unit_type=row.unit_type,
-            approved_staffing=_counts(row.approved_staffing), leadership_posts=_counts(row.leadership_posts),
-            internal_bodies=list(row.internal_bodies), actual_staffing=_counts(row.actual_staffing),
-            actual_posts=_counts(row.actual_posts), actual_as_of=row.actual_as_of, version=row.version,
-            updated_at=row.updated_at, tenant_code=tenant_code,
+            id=strawberry.ID(str(row.id)),
+            credit_code=row.credit_code,
+            name=row.name,
+            unit_type=row.unit_type,
+            approved_staffing=_counts(row.approved_staffing),
+            leadership_posts=_counts(row.leadership_posts),
+            internal_bodies=list(row.internal_bodies),
+            actual_staffing=_counts(row.actual_staffing),
+            actual_posts=_counts(row.actual_posts),
+            actual_as_of=row.actual_as_of,
+            version=row.version,
+            updated_at=row.updated_at,
+            tenant_code=tenant_code,
         )
 
 
@@ -88,10 +96,16 @@ class UnitInput:
     def checked(self):
         pairs = lambda counts: [(c.key, c.count) for c in counts]  # noqa: E731
         return check_unit(
-            credit_code=self.credit_code, name=self.name, unit_type=self.unit_type,
-            approved_staffing=pairs(self.approved_staffing), leadership_posts=pairs(self.leadership_posts),
-            internal_bodies=self.internal_bodies, actual_staffing=pairs(self.actual_staffing),
-            actual_posts=pairs(self.actual_posts), actual_as_of=self.actual_as_of, today=office_today(),
+            credit_code=self.credit_code,
+            name=self.name,
+            unit_type=self.unit_type,
+            approved_staffing=pairs(self.approved_staffing),
+            leadership_posts=pairs(self.leadership_posts),
+            internal_bodies=self.internal_bodies,
+            actual_staffing=pairs(self.actual_staffing),
+            actual_posts=pairs(self.actual_posts),
+            actual_as_of=self.actual_as_of,
+            today=office_today(),
         )
 
 
@@ -102,9 +116,7 @@ def units(info: Info[Context, None]) -> UnitService:
 @strawberry.type
 class UnitQuery:
     @strawberry.field(description="某租户的被检查单位，按登记先后；联络员只看到本单位")
-    async def units(
-        self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None
-    ) -> list[Unit]:
+    async def units(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None) -> list[Unit]:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
         rows = await units(info).list(principal, tenant_code, first=page_size(info, first), after=optional_id(after, "after"))
@@ -128,9 +140,7 @@ class UnitMutation:
         return Unit.from_row(row, code)
 
     @strawberry.mutation(description="修改被检查单位；version 须为读到的版本，否则提示已被他人修改")
-    async def update_unit(
-        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitInput
-    ) -> Unit:
+    async def update_unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitInput) -> Unit:
         principal = await info.context.writer()
         code = check_code(tenant_code, field="tenantCode")
         row = await units(info).update(principal, code, parse_id(id, "id"), version, input.checked(), info.context.request_id)

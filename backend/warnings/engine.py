@@ -49,24 +49,38 @@ class EvaluationReport:
 
 async def unit_facts(connection: AsyncConnection, today: date) -> dict[int, tuple[str, UnitFacts]]:
     """unit id → (its name, its facts): two statements for the whole tenant."""
-    running = and_(StaffRecord.seconded, StaffRecord.seconded_from.is_not(None),
-                   (StaffRecord.seconded_to.is_(None)) | (StaffRecord.seconded_to >= today))
-    staff = {row.unit_id: row for row in await connection.execute(
-        select(StaffRecord.unit_id,
-               func.count().filter(~StaffRecord.on_post & ~StaffRecord.seconded).label("off_post"),
-               array_agg(aggregate_order_by(StaffRecord.seconded_from, StaffRecord.seconded_from)).filter(running)
-               .label("secondments"))
-        .group_by(StaffRecord.unit_id))}
+    running = and_(
+        StaffRecord.seconded,
+        StaffRecord.seconded_from.is_not(None),
+        (StaffRecord.seconded_to.is_(None)) | (StaffRecord.seconded_to >= today),
+    )
+    staff = {
+        row.unit_id: row
+        for row in await connection.execute(
+            select(
+                StaffRecord.unit_id,
+                func.count().filter(~StaffRecord.on_post & ~StaffRecord.seconded).label("off_post"),
+                array_agg(aggregate_order_by(StaffRecord.seconded_from, StaffRecord.seconded_from)).filter(running).label("secondments"),
+            ).group_by(StaffRecord.unit_id)
+        )
+    }
     facts = {}
     for unit in await connection.execute(select(InspectedUnit).order_by(InspectedUnit.id)):
         counted = staff.get(unit.id)
-        facts[unit.id] = (unit.name, UnitFacts(
-            approved_staffing=unit.approved_staffing, actual_staffing=unit.actual_staffing,
-            leadership_posts=unit.leadership_posts, actual_posts=unit.actual_posts,
-            internal_bodies=len(unit.internal_bodies), actual_as_of=unit.actual_as_of,
-            off_post=counted.off_post if counted else 0,
-            secondments=tuple(counted.secondments or ()) if counted else (), today=today,
-        ))
+        facts[unit.id] = (
+            unit.name,
+            UnitFacts(
+                approved_staffing=unit.approved_staffing,
+                actual_staffing=unit.actual_staffing,
+                leadership_posts=unit.leadership_posts,
+                actual_posts=unit.actual_posts,
+                internal_bodies=len(unit.internal_bodies),
+                actual_as_of=unit.actual_as_of,
+                off_post=counted.off_post if counted else 0,
+                secondments=tuple(counted.secondments or ()) if counted else (),
+                today=today,
+            ),
+        )
     return facts
 
 
@@ -81,31 +95,53 @@ async def evaluate_tenant(engine: AsyncEngine, tenant_code: str, today: date) ->
                 setting = settings[code].setting
                 for breach in rule.check(unit, setting):
                     found[(unit_id, code, breach.key)] = (setting.level(breach.excess), breach)
-        open_rows = {(w.unit_id, w.rule, w.subject_key): w for w in await connection.execute(
-            select(StaffingWarning).where(StaffingWarning.closed_at.is_(None)).with_for_update())}
+        open_rows = {
+            (w.unit_id, w.rule, w.subject_key): w
+            for w in await connection.execute(select(StaffingWarning).where(StaffingWarning.closed_at.is_(None)).with_for_update())
+        }
         opened = await _open(connection, [(key, *found[key]) for key in found.keys() - open_rows.keys()])
         updated, raised = 0, []
         for key in found.keys() & open_rows.keys():
             (level, breach), row = found[key], open_rows[key]
             if (level, breach.measured, breach.allowed) != (row.level, row.measured, row.allowed):
-                await connection.execute(update(StaffingWarning).where(StaffingWarning.id == row.id).values(
-                    level=level, measured=breach.measured, allowed=breach.allowed, updated_at=func.now(),
-                    version=StaffingWarning.version + 1))
+                await connection.execute(
+                    update(StaffingWarning)
+                    .where(StaffingWarning.id == row.id)
+                    .values(
+                        level=level,
+                        measured=breach.measured,
+                        allowed=breach.allowed,
+                        updated_at=func.now(),
+                        version=StaffingWarning.version + 1,
+                    )
+                )
                 updated += 1
                 if LEVELS.index(level) > LEVELS.index(row.level):
                     raised.append((key[0], key[1], level))
         gone = [open_rows[key] for key in open_rows.keys() - found.keys()]
         for row in gone:
-            await connection.execute(update(StaffingWarning).where(StaffingWarning.id == row.id).values(
-                closed_at=func.now(), version=StaffingWarning.version + 1,
-                close_note=f"{today.isoformat()} 复核时已不存在“{RULES[row.rule].name}”情形，自动关闭"))
+            await connection.execute(
+                update(StaffingWarning)
+                .where(StaffingWarning.id == row.id)
+                .values(
+                    closed_at=func.now(),
+                    version=StaffingWarning.version + 1,
+                    close_note=f"{today.isoformat()} 复核时已不存在“{RULES[row.rule].name}”情形，自动关闭",
+                )
+            )
         report = EvaluationReport(tenant_code, len(facts), len(opened), updated, len(gone), len(raised))
         if opened or raised:
             await _notify(connection, tenant_code, opened + raised, len(raised), {u: name for u, (name, _) in facts.items()})
         if opened or updated or gone:
-            await record_audit(connection, tenant_code, actor=ENGINE_ACTOR, action="warnings.evaluated", entity="tenant",
-                               entity_id=tenant_code, after={"opened": len(opened), "updated": updated, "closed": len(gone),
-                                                             "day": today.isoformat()})
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=ENGINE_ACTOR,
+                action="warnings.evaluated",
+                entity="tenant",
+                entity_id=tenant_code,
+                after={"opened": len(opened), "updated": updated, "closed": len(gone), "day": today.isoformat()},
+            )
     return report
 
 
@@ -113,31 +149,42 @@ async def _open(connection: AsyncConnection, new: list[tuple[tuple[int, str, str
     """Insert the new warnings (a statement per INSERT_BATCH, within asyncpg's bind limit);
     answers (unit id, rule, level) of those inserted."""
     rows = [
-        {"unit_id": unit_id, "rule": rule, "subject_key": key, "level": level, "measured": breach.measured,
-         "allowed": breach.allowed}
+        {"unit_id": unit_id, "rule": rule, "subject_key": key, "level": level, "measured": breach.measured, "allowed": breach.allowed}
         for (unit_id, rule, key), level, breach in sorted(new, key=lambda item: item[0])
     ]
     inserted = []
     for start in range(0, len(rows), INSERT_BATCH):
         inserted += await connection.execute(
-            upsert(StaffingWarning).values(rows[start:start + INSERT_BATCH])
+            upsert(StaffingWarning)
+            .values(rows[start : start + INSERT_BATCH])
             .on_conflict_do_nothing(index_elements=["unit_id", "rule", "subject_key"], index_where=StaffingWarning.closed_at.is_(None))
             .returning(StaffingWarning.unit_id, StaffingWarning.rule, StaffingWarning.level)
         )
     return [tuple(row) for row in inserted]
 
 
-async def _notify(connection: AsyncConnection, tenant_code: str, opened: list[tuple[int, str, str]], raised: int,
-                  names: dict[int, str]) -> None:
+async def _notify(
+    connection: AsyncConnection, tenant_code: str, opened: list[tuple[int, str, str]], raised: int, names: dict[int, str]
+) -> None:
     """One summary event for the office: how many warnings, by level and rule, in which units."""
     by_level, by_rule = defaultdict(int), defaultdict(int)
     for _, rule, level in opened:
         by_level[level] += 1
         by_rule[rule] += 1
     units = sorted({unit_id for unit_id, _, _ in opened})
-    await emit(connection, tenant_code, "warnings.raised", {
-        "count": len(opened), "raised": raised, "red": by_level["red"], "yellow": by_level["yellow"], "blue": by_level["blue"],
-        # pairs, not an object: a JSONB object does not keep its keys' order
-        "rules": [[rule.name, by_rule[code]] for code, rule in RULES.items() if code in by_rule],
-        "unit_count": len(units), "unit_names": [names[u] for u in units[:LISTED_UNITS]],
-    })
+    await emit(
+        connection,
+        tenant_code,
+        "warnings.raised",
+        {
+            "count": len(opened),
+            "raised": raised,
+            "red": by_level["red"],
+            "yellow": by_level["yellow"],
+            "blue": by_level["blue"],
+            # pairs, not an object: a JSONB object does not keep its keys' order
+            "rules": [[rule.name, by_rule[code]] for code, rule in RULES.items() if code in by_rule],
+            "unit_count": len(units),
+            "unit_names": [names[u] for u in units[:LISTED_UNITS]],
+        },
+    )

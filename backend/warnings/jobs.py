@@ -27,8 +27,13 @@ async def nightly_warnings(ctx: dict[str, Any]) -> int:
         codes = (await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars().all()
     queued = 0
     for code in codes:
-        job = await ctx["redis"].enqueue_job(evaluate_warnings.__name__, code, today.isoformat(), _queue_name=runtime.settings.queue_name,
-                                             _job_id=evaluation_job_id(runtime.settings.redis_prefix, code, today))
+        job = await ctx["redis"].enqueue_job(
+            evaluate_warnings.__name__,
+            code,
+            today.isoformat(),
+            _queue_name=runtime.settings.queue_name,
+            _job_id=evaluation_job_id(runtime.settings.redis_prefix, code, today),
+        )
         queued += job is not None
     return queued
 

@@ -24,8 +24,7 @@ class StaffingWarning(TenantBase):
     __tablename__ = "staffing_warning"
     __table_args__ = (
         CheckConstraint("level IN ('blue', 'yellow', 'red')", name="staffing_warning_level"),
-        Index("staffing_warning_open_once", "unit_id", "rule", "subject_key", unique=True,
-              postgresql_where=text("closed_at IS NULL")),
+        Index("staffing_warning_open_once", "unit_id", "rule", "subject_key", unique=True, postgresql_where=text("closed_at IS NULL")),
         Index("staffing_warning_unit_idx", "unit_id", "id"),
     )
 

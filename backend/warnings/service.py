@@ -53,8 +53,7 @@ class WarningFilter:
 
 
 def _select(principal: Principal, place: Place) -> Select:
-    query = select(StaffingWarning, InspectedUnit.name.label("unit_name")).join(
-        InspectedUnit, InspectedUnit.id == StaffingWarning.unit_id)
+    query = select(StaffingWarning, InspectedUnit.name.label("unit_name")).join(InspectedUnit, InspectedUnit.id == StaffingWarning.unit_id)
     if (units := visible_units(principal, place)) is not None:
         query = query.where(StaffingWarning.unit_id.in_(units))
     return query
@@ -78,9 +77,7 @@ class WarningService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def list(
-        self, principal: Principal, tenant_code: str, filter: WarningFilter, *, first: int, before: int | None
-    ) -> list:
+    async def list(self, principal: Principal, tenant_code: str, filter: WarningFilter, *, first: int, before: int | None) -> list:
         """The newest first."""
         place = await readable_place(self.engine, principal, tenant_code)
         query = filter.apply(_select(principal, place))
@@ -90,17 +87,28 @@ class WarningService:
             return (await connection.execute(query.order_by(StaffingWarning.id.desc()).limit(first))).all()
 
     async def convert(
-        self, principal: Principal, tenant_code: str, warning_id: int, version: int, *, round_id: int, deadline: date,
-        today: date, taxonomy: Taxonomy, request_id: str | None,
+        self,
+        principal: Principal,
+        tenant_code: str,
+        warning_id: int,
+        version: int,
+        *,
+        round_id: int,
+        deadline: date,
+        today: date,
+        taxonomy: Taxonomy,
+        request_id: str | None,
     ) -> int:
         """Log the warning as a finding of `round_id` (which must cover its unit), coded with
         its rule's manifestation, severity from its level; answers the finding's id."""
         place = await readable_place(self.engine, principal, tenant_code)
         require_write(principal, place, FINDING_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            row = (await connection.execute(
-                _select(principal, place).where(StaffingWarning.id == warning_id).with_for_update(of=StaffingWarning)
-            )).one_or_none()
+            row = (
+                await connection.execute(
+                    _select(principal, place).where(StaffingWarning.id == warning_id).with_for_update(of=StaffingWarning)
+                )
+            ).one_or_none()
             if row is None:
                 raise not_found()
             warning, rule = row, RULES[row.rule]
@@ -113,16 +121,37 @@ class WarningService:
             if rule.taxonomy_code is None:
                 raise DomainError("NOT_CONVERTIBLE", f"“{rule.name}”是提示性预警，不构成问题", field="id")
             data = check_finding(
-                round_id=round_id, unit_id=warning.unit_id, taxonomy_code=rule.taxonomy_code,
+                round_id=round_id,
+                unit_id=warning.unit_id,
+                taxonomy_code=rule.taxonomy_code,
                 description=f"{row.unit_name}{rule.name}：{rule.describe(Breach(warning.subject_key, warning.measured, warning.allowed))}（由编制预警转入）",
-                evidence_sources=["实名制数据"], severity=SEVERITY_OF_LEVEL[warning.level], fixed_on_spot=False, found_on=today,
-                deadline=deadline, responsible_person=None, measures=None, close_note=None, today=today, taxonomy=taxonomy,
+                evidence_sources=["实名制数据"],
+                severity=SEVERITY_OF_LEVEL[warning.level],
+                fixed_on_spot=False,
+                found_on=today,
+                deadline=deadline,
+                responsible_person=None,
+                measures=None,
+                close_note=None,
+                today=today,
+                taxonomy=taxonomy,
                 tenant_code=tenant_code,
             )
             finding_id = await insert_finding(connection, tenant_code, data, principal.username, request_id)
-            await connection.execute(update(StaffingWarning).where(StaffingWarning.id == warning_id).values(
-                finding_id=finding_id, version=StaffingWarning.version + 1))
-            await record_audit(connection, tenant_code, actor=principal.username, action="warning.converted", entity="warning",
-                               entity_id=str(warning_id), before={"version": version},
-                               after={"finding_id": finding_id, "version": version + 1}, request_id=request_id)
+            await connection.execute(
+                update(StaffingWarning)
+                .where(StaffingWarning.id == warning_id)
+                .values(finding_id=finding_id, version=StaffingWarning.version + 1)
+            )
+            await record_audit(
+                connection,
+                tenant_code,
+                actor=principal.username,
+                action="warning.converted",
+                entity="warning",
+                entity_id=str(warning_id),
+                before={"version": version},
+                after={"finding_id": finding_id, "version": version + 1},
+                request_id=request_id,
+            )
         return finding_id

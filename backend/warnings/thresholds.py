@@ -32,11 +32,13 @@ class Effective:
 
 async def province_settings(connection: AsyncConnection, province_code: str) -> dict[str, Effective]:
     """Every rule's setting in force in the province."""
-    rows = {row.rule: row for row in await connection.execute(
-        select(WarningThreshold).where(WarningThreshold.province_code == province_code))}
+    rows = {
+        row.rule: row for row in await connection.execute(select(WarningThreshold).where(WarningThreshold.province_code == province_code))
+    }
     return {
         code: Effective(code, Setting(rows[code].parameter, rows[code].yellow_at, rows[code].red_at), province_code, True)
-        if code in rows else Effective(code, rule.default, province_code, False)
+        if code in rows
+        else Effective(code, rule.default, province_code, False)
         for code, rule in RULES.items()
     }
 
@@ -73,13 +75,22 @@ class ThresholdService:
             before = (await province_settings(connection, province.code))[rule]
             values = {"parameter": setting.parameter, "yellow_at": setting.yellow_at, "red_at": setting.red_at}
             await connection.execute(
-                upsert(WarningThreshold).values(province_code=province.code, rule=rule, updated_by=principal.username, **values)
-                .on_conflict_do_update(index_elements=[WarningThreshold.province_code, WarningThreshold.rule],
-                                       set_={**values, "updated_by": principal.username, "updated_at": func.now()})
+                upsert(WarningThreshold)
+                .values(province_code=province.code, rule=rule, updated_by=principal.username, **values)
+                .on_conflict_do_update(
+                    index_elements=[WarningThreshold.province_code, WarningThreshold.rule],
+                    set_={**values, "updated_by": principal.username, "updated_at": func.now()},
+                )
             )
             await record_audit(
-                connection, province.code, actor=principal.username, action="warning_threshold.set", entity="warning_threshold",
-                entity_id=rule, before={**vars(before.setting), "set_by_province": before.set_by_province}, after=values,
+                connection,
+                province.code,
+                actor=principal.username,
+                action="warning_threshold.set",
+                entity="warning_threshold",
+                entity_id=rule,
+                before={**vars(before.setting), "set_by_province": before.set_by_province},
+                after=values,
                 request_id=request_id,
             )
         return Effective(rule, setting, province.code, True)

@@ -57,12 +57,21 @@ class StaffingWarning:
         """`row`: the warning's columns and its unit's name (unit_name)."""
         warning, rule = row, RULES[row.rule]
         return cls(
-            id=strawberry.ID(str(warning.id)), unit_id=strawberry.ID(str(warning.unit_id)), unit_name=row.unit_name,
-            rule=WarningRule(warning.rule), rule_name=rule.name, subject_key=warning.subject_key,
-            level=WarningLevel(warning.level), measured=warning.measured, allowed=warning.allowed,
+            id=strawberry.ID(str(warning.id)),
+            unit_id=strawberry.ID(str(warning.unit_id)),
+            unit_name=row.unit_name,
+            rule=WarningRule(warning.rule),
+            rule_name=rule.name,
+            subject_key=warning.subject_key,
+            level=WarningLevel(warning.level),
+            measured=warning.measured,
+            allowed=warning.allowed,
             description=rule.describe(Breach(warning.subject_key, warning.measured, warning.allowed)),
-            opened_at=warning.opened_at, updated_at=warning.updated_at, closed_at=warning.closed_at,
-            close_note=warning.close_note, finding_id=strawberry.ID(str(warning.finding_id)) if warning.finding_id else None,
+            opened_at=warning.opened_at,
+            updated_at=warning.updated_at,
+            closed_at=warning.closed_at,
+            close_note=warning.close_note,
+            finding_id=strawberry.ID(str(warning.finding_id)) if warning.finding_id else None,
             version=warning.version,
         )
 
@@ -90,9 +99,14 @@ class WarningThreshold:
     def of(cls, effective: Effective) -> WarningThreshold:
         rule = RULES[effective.rule]
         return cls(
-            rule=WarningRule(effective.rule), rule_name=rule.name, parameter=effective.setting.parameter,
-            parameter_meaning=rule.parameter, yellow_at=effective.setting.yellow_at, red_at=effective.setting.red_at,
-            province_code=effective.province_code, set_by_province=effective.set_by_province,
+            rule=WarningRule(effective.rule),
+            rule_name=rule.name,
+            parameter=effective.setting.parameter,
+            parameter_meaning=rule.parameter,
+            yellow_at=effective.setting.yellow_at,
+            red_at=effective.setting.red_at,
+            province_code=effective.province_code,
+            set_by_province=effective.set_by_province,
         )
 
 
@@ -105,7 +119,9 @@ class WarningFilterInput:
 
     def to_filter(self) -> WarningFilter:
         return WarningFilter(
-            level=self.level.value if self.level else None, rule=self.rule.value if self.rule else None, open=self.open,
+            level=self.level.value if self.level else None,
+            rule=self.rule.value if self.rule else None,
+            open=self.open,
             unit_id=optional_id(self.unit_id, "unitId"),
         )
 
@@ -118,13 +134,20 @@ def warnings(info: Info[Context, None]) -> WarningService:
 class WarningQuery:
     @strawberry.field(description="某租户的编制预警，新的在前（联络员只看到本单位的）；before 为上一页最后一条的 id")
     async def staffing_warnings(
-        self, info: Info[Context, None], tenant_code: str, filter: WarningFilterInput | None = None, first: int = 50,
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        filter: WarningFilterInput | None = None,
+        first: int = 50,
         before: strawberry.ID | None = None,
     ) -> list[StaffingWarning]:
         principal = await info.context.principal()
         rows = await warnings(info).list(
-            principal, check_code(tenant_code, field="tenantCode"), (filter or WarningFilterInput()).to_filter(),
-            first=page_size(info, first), before=optional_id(before, "before"),
+            principal,
+            check_code(tenant_code, field="tenantCode"),
+            (filter or WarningFilterInput()).to_filter(),
+            first=page_size(info, first),
+            before=optional_id(before, "before"),
         )
         return [StaffingWarning.from_row(row) for row in rows]
 

@@ -24,8 +24,13 @@ def run_migrations(connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}"))
     context.configure(
         connection=connection,
-        target_metadata=[RegistryBase.metadata, IdentityBase.metadata, ProblemBankBase.metadata, NotifyBase.metadata,
-                         SupervisionBase.metadata],
+        target_metadata=[
+            RegistryBase.metadata,
+            IdentityBase.metadata,
+            ProblemBankBase.metadata,
+            NotifyBase.metadata,
+            SupervisionBase.metadata,
+        ],
         version_table_schema=REGISTRY_SCHEMA,
         include_schemas=True,
     )

@@ -47,8 +47,11 @@ def upgrade() -> None:
         schema="identity",
     )
     op.create_index(
-        "membership_grant_key", "membership", ["user_id", "tenant_code", "role", sa.text("coalesce(unit_id, 0)")],
-        unique=True, schema="identity",
+        "membership_grant_key",
+        "membership",
+        ["user_id", "tenant_code", "role", sa.text("coalesce(unit_id, 0)")],
+        unique=True,
+        schema="identity",
     )
     op.create_index("membership_tenant_idx", "membership", ["tenant_code"], schema="identity")
     op.create_table(

@@ -111,14 +111,29 @@ def upgrade() -> None:
     versions = sa.table("taxonomy_version", sa.column("version"), sa.column("note"), schema="problem_bank")
     op.bulk_insert(versions, [{"version": VERSION, "note": "全国默认问题分类"}])
     nodes = sa.table(
-        "taxonomy_node", sa.column("version"), sa.column("code"), sa.column("level"), sa.column("parent_code"),
-        sa.column("name"), sa.column("legal_basis"), schema="problem_bank",
+        "taxonomy_node",
+        sa.column("version"),
+        sa.column("code"),
+        sa.column("level"),
+        sa.column("parent_code"),
+        sa.column("name"),
+        sa.column("legal_basis"),
+        schema="problem_bank",
     )
-    op.bulk_insert(nodes, [
-        {"version": VERSION, "code": code, "level": LEVEL[code.count(".")],
-         "parent_code": code.rsplit(".", 1)[0] if "." in code else None, "name": name, "legal_basis": basis}
-        for code, name, basis in NATIONAL
-    ])
+    op.bulk_insert(
+        nodes,
+        [
+            {
+                "version": VERSION,
+                "code": code,
+                "level": LEVEL[code.count(".")],
+                "parent_code": code.rsplit(".", 1)[0] if "." in code else None,
+                "name": name,
+                "legal_basis": basis,
+            }
+            for code, name, basis in NATIONAL
+        ],
+    )
 
 
 def downgrade() -> None:

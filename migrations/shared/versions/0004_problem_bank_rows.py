@@ -42,8 +42,9 @@ def upgrade() -> None:
     )
     op.create_index("problem_province_idx", "problem", ["province_code", "taxonomy_code"], schema="problem_bank")
     op.create_index("problem_city_idx", "problem", ["city_code", "taxonomy_code"], schema="problem_bank")
-    op.create_index("problem_open_deadline_idx", "problem", ["deadline"], schema="problem_bank",
-                    postgresql_where=sa.text("state <> '已销号'"))
+    op.create_index(
+        "problem_open_deadline_idx", "problem", ["deadline"], schema="problem_bank", postgresql_where=sa.text("state <> '已销号'")
+    )
 
 
 def downgrade() -> None:

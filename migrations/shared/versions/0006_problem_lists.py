@@ -55,8 +55,7 @@ def upgrade() -> None:
         schema="problem_bank",
     )
     op.execute(
-        "CREATE UNIQUE INDEX problem_list_receipt_once ON problem_bank.problem_list_receipt"
-        " (list_id, recipient_code, coalesce(unit_id, 0))"
+        "CREATE UNIQUE INDEX problem_list_receipt_once ON problem_bank.problem_list_receipt (list_id, recipient_code, coalesce(unit_id, 0))"
     )
     op.create_index("problem_list_receipt_recipient_idx", "problem_list_receipt", ["recipient_code", "list_id"], schema="problem_bank")
 

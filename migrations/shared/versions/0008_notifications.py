@@ -31,8 +31,13 @@ def upgrade() -> None:
         schema="notify",
     )
     op.create_index("outbox_undispatched_idx", "outbox", ["id"], schema="notify", postgresql_where=sa.text("dispatched_at IS NULL"))
-    op.create_index("outbox_unprocessed_idx", "outbox", ["dispatched_at"], schema="notify",
-                    postgresql_where=sa.text("processed_at IS NULL AND dispatched_at IS NOT NULL"))
+    op.create_index(
+        "outbox_unprocessed_idx",
+        "outbox",
+        ["dispatched_at"],
+        schema="notify",
+        postgresql_where=sa.text("processed_at IS NULL AND dispatched_at IS NOT NULL"),
+    )
     op.create_table(
         "notification",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -48,8 +53,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "user_id", name="notification_once"),
         schema="notify",
     )
-    op.create_index("notification_inbox_idx", "notification", ["user_id", "event_id"], schema="notify",
-                    postgresql_where=sa.text("archived_at IS NULL"))
+    op.create_index(
+        "notification_inbox_idx", "notification", ["user_id", "event_id"], schema="notify", postgresql_where=sa.text("archived_at IS NULL")
+    )
     op.create_table(
         "delivery",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -68,8 +74,9 @@ def upgrade() -> None:
         sa.CheckConstraint("state IN ('pending', 'sent', 'retrying', 'dead')", name="delivery_state"),
         schema="notify",
     )
-    op.create_index("delivery_due_idx", "delivery", ["next_attempt_at"], schema="notify",
-                    postgresql_where=sa.text("state IN ('pending', 'retrying')"))
+    op.create_index(
+        "delivery_due_idx", "delivery", ["next_attempt_at"], schema="notify", postgresql_where=sa.text("state IN ('pending', 'retrying')")
+    )
     op.create_index("delivery_tenant_idx", "delivery", ["tenant_code", "state", "id"], schema="notify")
     op.create_table(
         "preference",

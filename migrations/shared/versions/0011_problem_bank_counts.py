@@ -41,8 +41,10 @@ def counted(table: str) -> str:
     column, _, value = GRAINS[table]
 
     def side(r: str, delta: int, skip: str) -> str:
-        return (f"SELECT {r}.tenant_code, {r}.province_code, {r}.city_code, {value.format(r=r)}, {r}.state, {open_deadline(r)},"
-                f" {delta} WHERE TG_OP <> '{skip}'")
+        return (
+            f"SELECT {r}.tenant_code, {r}.province_code, {r}.city_code, {value.format(r=r)}, {r}.state, {open_deadline(r)},"
+            f" {delta} WHERE TG_OP <> '{skip}'"
+        )
 
     return f"""
     INSERT INTO problem_bank.{table} AS c (tenant_code, province_code, city_code, {column}, state, deadline, n)
@@ -89,14 +91,20 @@ def upgrade() -> None:
             RETURN NULL;
         END $$""")
     old, new = (", ".join(f"{r}.{column}" for column in KEYED) for r in ("OLD", "NEW"))
-    op.execute("CREATE TRIGGER problem_counted_in AFTER INSERT ON problem_bank.problem"
-               " FOR EACH ROW EXECUTE FUNCTION problem_bank.count_problem()")
-    op.execute("CREATE TRIGGER problem_recounted AFTER UPDATE ON problem_bank.problem"
-               f" FOR EACH ROW WHEN (({old}) IS DISTINCT FROM ({new})) EXECUTE FUNCTION problem_bank.count_problem()")
-    op.execute("CREATE TRIGGER problem_counted_out AFTER DELETE ON problem_bank.problem"
-               " FOR EACH ROW EXECUTE FUNCTION problem_bank.count_problem()")
-    op.execute("CREATE TRIGGER problem_counts_truncated AFTER TRUNCATE ON problem_bank.problem"
-               " FOR EACH STATEMENT EXECUTE FUNCTION problem_bank.forget_counts()")
+    op.execute(
+        "CREATE TRIGGER problem_counted_in AFTER INSERT ON problem_bank.problem FOR EACH ROW EXECUTE FUNCTION problem_bank.count_problem()"
+    )
+    op.execute(
+        "CREATE TRIGGER problem_recounted AFTER UPDATE ON problem_bank.problem"
+        f" FOR EACH ROW WHEN (({old}) IS DISTINCT FROM ({new})) EXECUTE FUNCTION problem_bank.count_problem()"
+    )
+    op.execute(
+        "CREATE TRIGGER problem_counted_out AFTER DELETE ON problem_bank.problem FOR EACH ROW EXECUTE FUNCTION problem_bank.count_problem()"
+    )
+    op.execute(
+        "CREATE TRIGGER problem_counts_truncated AFTER TRUNCATE ON problem_bank.problem"
+        " FOR EACH STATEMENT EXECUTE FUNCTION problem_bank.forget_counts()"
+    )
 
 
 def downgrade() -> None:

@@ -64,8 +64,14 @@ def upgrade() -> None:
         sa.CheckConstraint("(lifted_at IS NULL) = (lifted_by IS NULL)", name="unit_restriction_lifted"),
         schema="supervision",
     )
-    op.create_index("unit_restriction_active_key", "unit_restriction", ["tenant_code", "unit_id", "kind"], unique=True,
-                    postgresql_where=sa.text("lifted_at IS NULL"), schema="supervision")
+    op.create_index(
+        "unit_restriction_active_key",
+        "unit_restriction",
+        ["tenant_code", "unit_id", "kind"],
+        unique=True,
+        postgresql_where=sa.text("lifted_at IS NULL"),
+        schema="supervision",
+    )
     op.create_index("unit_restriction_unit_idx", "unit_restriction", ["tenant_code", "unit_id"], schema="supervision")
 
 

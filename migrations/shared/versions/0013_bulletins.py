@@ -88,8 +88,13 @@ def upgrade() -> None:
         schema="problem_bank",
     )
     op.create_index("bulletin_case_bulletin_idx", "bulletin_case", ["bulletin_id", "position"], schema="problem_bank")
-    op.create_index("bulletin_case_shared_idx", "bulletin_case", [sa.text("id DESC")], schema="problem_bank",
-                    postgresql_where=sa.text("shared_at IS NOT NULL"))
+    op.create_index(
+        "bulletin_case_shared_idx",
+        "bulletin_case",
+        [sa.text("id DESC")],
+        schema="problem_bank",
+        postgresql_where=sa.text("shared_at IS NOT NULL"),
+    )
     op.create_table(
         "bulletin_recipient",
         sa.Column("bulletin_id", sa.BigInteger, sa.ForeignKey("problem_bank.bulletin.id"), primary_key=True),
@@ -104,8 +109,9 @@ def upgrade() -> None:
         sa.Column("office_code", sa.String(6), primary_key=True),
         sa.Column("username", sa.String(64), primary_key=True),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.ForeignKeyConstraint(["bulletin_id", "office_code"],
-                                ["problem_bank.bulletin_recipient.bulletin_id", "problem_bank.bulletin_recipient.office_code"]),
+        sa.ForeignKeyConstraint(
+            ["bulletin_id", "office_code"], ["problem_bank.bulletin_recipient.bulletin_id", "problem_bank.bulletin_recipient.office_code"]
+        ),
         schema="problem_bank",
     )
 

@@ -91,16 +91,12 @@ def upgrade() -> None:
     op.create_index("audit_event_seq_key", "audit_event", ["seq"], unique=True)
     op.execute(CHAIN)
     op.execute(REFUSE)
+    op.execute("CREATE TRIGGER audit_event_chain BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_chain()")
     op.execute(
-        "CREATE TRIGGER audit_event_chain BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_chain()"
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_refuse()"
     )
     op.execute(
-        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-        "FOR EACH ROW EXECUTE FUNCTION audit_event_refuse()"
-    )
-    op.execute(
-        "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse()"
+        "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_event_refuse()"
     )
 
 

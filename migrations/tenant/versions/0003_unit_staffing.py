@@ -15,7 +15,16 @@ branch_labels = None
 depends_on = None
 
 UNIT_TYPES = (
-    "党的机关", "人大机关", "政府机关", "政协机关", "监察机关", "审判机关", "检察机关", "群团机关", "民主党派和工商联机关", "事业单位",
+    "党的机关",
+    "人大机关",
+    "政府机关",
+    "政协机关",
+    "监察机关",
+    "审判机关",
+    "检察机关",
+    "群团机关",
+    "民主党派和工商联机关",
+    "事业单位",
 )
 
 
@@ -35,7 +44,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for column in ("updated_at", "version", "actual_as_of", "actual_posts", "actual_staffing", "internal_bodies",
-                   "leadership_posts", "approved_staffing"):
+    for column in (
+        "updated_at",
+        "version",
+        "actual_as_of",
+        "actual_posts",
+        "actual_staffing",
+        "internal_bodies",
+        "leadership_posts",
+        "approved_staffing",
+    ):
         op.drop_column("inspected_unit", column)
     op.drop_constraint("inspected_unit_type", "inspected_unit")

@@ -119,8 +119,9 @@ def upgrade() -> None:
     )
     op.create_index("extension_request_finding_idx", "extension_request", ["finding_id", "id"])
     # At most one pending request per finding.
-    op.create_index("extension_request_pending_key", "extension_request", ["finding_id"], unique=True,
-                    postgresql_where=sa.text("state = '待审批'"))
+    op.create_index(
+        "extension_request_pending_key", "extension_request", ["finding_id"], unique=True, postgresql_where=sa.text("state = '待审批'")
+    )
 
 
 def downgrade() -> None:

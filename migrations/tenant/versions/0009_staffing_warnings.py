@@ -28,8 +28,7 @@ def upgrade() -> None:
         sa.Column("seconded_from", sa.Date, nullable=True),
         sa.Column("seconded_to", sa.Date, nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.CheckConstraint("seconded_to IS NULL OR seconded_from IS NULL OR seconded_to >= seconded_from",
-                           name="staff_record_period"),
+        sa.CheckConstraint("seconded_to IS NULL OR seconded_from IS NULL OR seconded_to >= seconded_from", name="staff_record_period"),
     )
     op.create_index("staff_record_unit_idx", "staff_record", ["unit_id", "id"])
     op.create_table(
@@ -49,8 +48,13 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.CheckConstraint("level IN ('blue', 'yellow', 'red')", name="staffing_warning_level"),
     )
-    op.create_index("staffing_warning_open_once", "staffing_warning", ["unit_id", "rule", "subject_key"], unique=True,
-                    postgresql_where=sa.text("closed_at IS NULL"))
+    op.create_index(
+        "staffing_warning_open_once",
+        "staffing_warning",
+        ["unit_id", "rule", "subject_key"],
+        unique=True,
+        postgresql_where=sa.text("closed_at IS NULL"),
+    )
     op.create_index("staffing_warning_unit_idx", "staffing_warning", ["unit_id", "id"])
 
 

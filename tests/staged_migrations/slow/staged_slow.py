@@ -3,8 +3,8 @@
 Revision ID: staged_slow
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from tests.staged_migrations import product_tenant_head
 
