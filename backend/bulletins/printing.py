@@ -88,7 +88,7 @@ def bulletin_pdf(html: str) -> bytes:
     story = pymupdf.Story(html=html)
     output = BytesIO()
     writer = pymupdf.DocumentWriter(output)
-    frame = (*A4, MARGIN, MARGIN, -MARGIN, -MARGIN)
+    frame = pymupdf.Rect(A4.x0 + MARGIN, A4.y0 + MARGIN, A4.x1 - MARGIN, A4.y1 - MARGIN)
     more = True
     while more:
         device = writer.begin_page(A4)
