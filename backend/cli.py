@@ -321,10 +321,9 @@ def users_create_superuser(
     display_name: Annotated[str, typer.Option(help="显示名")] = "平台管理员",
 ) -> None:
     """创建平台管理员（开通省级单位的账号）。"""
-    from backend.identity.service import IdentityService
 
     async def main(runtime: Runtime) -> int:
-        return await IdentityService(runtime.engine, runtime.settings.secret_key).create_superuser(username, display_name, password)
+        return await runtime.identity().create_superuser(username, display_name, password)
 
     try:
         user_id = run(main)
@@ -426,13 +425,9 @@ def reminders_run(
     day: Annotated[str | None, typer.Option("--date", help="按该日（YYYY-MM-DD）计算；缺省为今天（北京时间）")] = None,
 ) -> None:
     """立即计算整改期限提醒和督办（worker 每个工作日 8:30 自动运行）；重复运行不会重复提醒。"""
-    from backend.clock import office_today
     from backend.supervision.engine import run_supervision
 
-    try:
-        today = date.fromisoformat(day) if day else office_today()
-    except ValueError:
-        raise fail(f"日期格式应为 YYYY-MM-DD：{day}") from None
+    today = _day(day)
     summary = run(lambda runtime: run_supervision(runtime, today))
     if not summary.working_day:
         console.print(f"{today} 不是工作日，不发提醒")
@@ -450,15 +445,11 @@ def warnings_run(
     day: Annotated[str | None, typer.Option("--date", help="按该日（YYYY-MM-DD）计算；缺省为今天（北京时间）")] = None,
 ) -> None:
     """立即按编制数据评估预警（worker 每晚 2:00 自动评估全部租户）；重复运行不会重复预警。"""
-    from backend.clock import office_today
     from backend.warnings.engine import evaluate_tenant
 
     if (tenant is None) == (not all_tenants):
         raise fail("请指定 --tenant 租户代码，或 --all 评估全部租户")
-    try:
-        today = date.fromisoformat(day) if day else office_today()
-    except ValueError:
-        raise fail(f"日期格式应为 YYYY-MM-DD：{day}") from None
+    today = _day(day)
 
     async def main(runtime: Runtime):
         from sqlalchemy import select
@@ -482,6 +473,16 @@ def warnings_run(
         )
     console.print(table)
     console.print(f"评估 {len(reports)} 个租户：新增预警 {sum(r.opened for r in reports)} 条，自动关闭 {sum(r.closed for r in reports)} 条")
+
+
+def _day(day: str | None) -> date:
+    """A --date option, or today by the configured clock (office time)."""
+    if day is None:
+        return Settings.from_env().clock().today()
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        raise fail(f"日期格式应为 YYYY-MM-DD：{day}") from None
 
 
 def _ids(ids: list[int]) -> str:

@@ -12,6 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.types import Scope as AsgiScope
 from strawberry.litestar import BaseContext
 
+from backend.clock import Clock
 from backend.identity.service import IdentityService, unauthenticated
 from backend.loaders import Loaders
 from backend.ratelimit import spend
@@ -29,8 +30,12 @@ class Context(BaseContext, kw_only=True):
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
 
     @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
     def identity(self) -> IdentityService:
-        return IdentityService(self.runtime.engine, self.runtime.settings.secret_key)
+        return self.runtime.identity()
 
     async def principal(self) -> Principal:
         """The caller, authenticated once per request (sibling resolvers asking at the same

@@ -13,8 +13,10 @@ from arq.connections import RedisSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.clock import Clock
 from backend.db import create_engine, ensure_database_exists
 from backend.embedded import ServiceUrls
+from backend.identity.service import IdentityService
 from backend.settings import Settings
 from problem_bank.taxonomy import Taxonomy, TaxonomyCache
 from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
@@ -29,6 +31,7 @@ class Runtime:
     engine: AsyncEngine
     streams: MigrationStreams
     redis: ArqRedis
+    clock: Clock
     taxonomy_cache: TaxonomyCache = field(default_factory=TaxonomyCache)
 
     @property
@@ -47,6 +50,9 @@ class Runtime:
         """The current edition of the violation taxonomy (reloaded if it lacks `knowing`, a code
         a caller is about to use)."""
         return await self.taxonomy_cache.current(self.engine, knowing)
+
+    def identity(self) -> IdentityService:
+        return IdentityService(self.engine, self.settings.secret_key, self.clock)
 
     def provisioner(self) -> Provisioner:
         return Provisioner(self.engine, self.streams, self.settings.lock_timeout)
@@ -70,7 +76,8 @@ class Runtime:
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(settings: Settings, urls: ServiceUrls) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, urls: ServiceUrls, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """The runtime on `settings`, its clock the settings' (or `clock`, a test's)."""
     await ensure_database_exists(urls.database_url)
     engine = create_engine(
         urls.database_url,
@@ -81,7 +88,7 @@ async def open_runtime(settings: Settings, urls: ServiceUrls) -> AsyncIterator[R
     streams = MigrationStreams(settings.migrations_dir, settings.extra_tenant_migrations)
     redis = await create_pool(RedisSettings.from_dsn(urls.redis_url), default_queue_name=settings.queue_name)
     try:
-        yield Runtime(settings=settings, urls=urls, engine=engine, streams=streams, redis=redis)
+        yield Runtime(settings=settings, urls=urls, engine=engine, streams=streams, redis=redis, clock=clock or settings.clock())
     finally:
         await redis.aclose()
         await engine.dispose()

@@ -6,7 +6,10 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from backend.clock import Clock, ShiftedClock, parse_instant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +29,18 @@ def _lock_timeout() -> str:
     if not re.fullmatch(r"\d+(ms|s|min)?", value):
         raise SystemExit(f"XUNCHA_LOCK_TIMEOUT 应形如 5s、500ms 或 1min，当前值为 {value!r}")
     return value
+
+
+def _clock_start(production: bool) -> datetime | None:
+    value = os.environ.get("XUNCHA_CLOCK", "")
+    if not value:
+        return None
+    if production:
+        raise SystemExit("生产环境不能设置 XUNCHA_CLOCK（系统时间须取自服务器时钟）")
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise SystemExit(f"XUNCHA_CLOCK 应为日期或时间，如 2027-06-01 或 2027-06-01T09:00:00+08:00，当前值为 {value!r}") from None
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:
@@ -114,6 +129,9 @@ class Settings:
     escalate_to_province_at: int = 30
     # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
     extra_tenant_migrations: tuple[Path, ...] = ()
+    # Where the clock starts (XUNCHA_CLOCK, an ISO date or instant; it runs on from there):
+    # tests and demos as of a given day. None: the machine's clock. Refused in production.
+    clock_start: datetime | None = None
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -165,4 +183,8 @@ class Settings:
             escalate_to_parent_at=_env_int("XUNCHA_ESCALATE_TO_PARENT_AT", 10),
             escalate_to_province_at=_env_int("XUNCHA_ESCALATE_TO_PROVINCE_AT", 30),
             extra_tenant_migrations=tuple(Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p),
+            clock_start=_clock_start(production=environment == "production"),
         )
+
+    def clock(self) -> Clock:
+        return ShiftedClock(self.clock_start) if self.clock_start else Clock()

@@ -10,7 +10,7 @@ from typing import Any
 from arq import ArqRedis, Worker, cron, func
 from redis.exceptions import RedisError
 
-from backend.clock import CHINA_STANDARD_TIME, office_today
+from backend.clock import CHINA_STANDARD_TIME
 from backend.notifications.jobs import deliver_event, send_delivery
 from backend.notifications.relay import Relay
 from backend.runtime import Runtime
@@ -46,7 +46,7 @@ async def request_spare_refill(redis: ArqRedis, settings: Settings) -> bool:
 
 async def daily_supervision(ctx: dict[str, Any]) -> str:
     """Deadline reminders and 督办 for today (office time); nothing on a day off."""
-    summary = await run_supervision(ctx["runtime"], office_today())
+    summary = await run_supervision(ctx["runtime"], ctx["runtime"].clock.today())
     return repr(summary)
 
 

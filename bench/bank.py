@@ -53,7 +53,7 @@ from sqlalchemy import event, func, select, text
 
 import backend.findings.service as finding_service
 import problem_bank.statistics as statistics
-from backend.clock import CHINA_STANDARD_TIME, office_today
+from backend.clock import CHINA_STANDARD_TIME
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
 from backend.findings.service import check_finding, insert_finding
@@ -647,7 +647,7 @@ async def try_ddl(runtime, statements: list[str]) -> None:
 async def run(args, settings: Settings, urls) -> dict:
     from tests.identity import add_user
 
-    today = office_today()
+    today = settings.clock().today()
     results: dict = {"rows": args.rows, "today": today.isoformat()}
     async with bench_runtime(settings, urls) as runtime:
         results["postgres"] = await server_version(runtime)

@@ -39,7 +39,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.litestar import make_graphql_controller
 
 from backend.bank.types import BankProblem, BankProblemPage, BankTally, ProblemFilterInput
-from backend.clock import office_today
+from backend.clock import Clock
 from backend.db import async_database_url
 from backend.identity.credentials import issue_access_token, verify_password
 from backend.identity.service import ACCESS_TOKEN_TTL
@@ -54,6 +54,7 @@ from tenants.naming import schema_for_code
 from tenants.registry import place_of
 
 STATE: dict = {}
+CLOCK = Clock()  # the bare stack reads the machine's clock, as the app does by default
 DEFAULT_TENANT = os.environ.get("BARE_SCHEMA", "t431321").removeprefix("t")
 DIALECT = PGDialect_asyncpg()
 LIST = """
@@ -203,7 +204,7 @@ def tally(record, label: str) -> BankTally:
 class Query:
     @strawberry.field
     async def findings(self, tenant_code: str = DEFAULT_TENANT, first: int = 50, order: FindingOrder = FindingOrder.NEWEST) -> BarePage:
-        today = date.today()
+        today = CLOCK.today()
         rows = await STATE["pool"].fetch(LIST.format(s=schema_for_code(tenant_code)), first)
         return BarePage(
             next_cursor=None,
@@ -248,7 +249,7 @@ class Query:
             ledger=BareLedger(
                 state=r["state"],
                 deadline=r["deadline"],
-                overdue=workflow.is_overdue(r["state"], r["deadline"], office_today()),
+                overdue=workflow.is_overdue(r["state"], r["deadline"], CLOCK.today()),
                 close_note=r["close_note"],
                 closed_at=r["closed_at"],
                 version=r["version"],
@@ -258,7 +259,7 @@ class Query:
 
     @strawberry.field
     async def bank_statistics(self, region_code: str, by: BareBreakdown) -> list[BankTally]:
-        today = office_today()
+        today = CLOCK.today()
         region = STATE["places"][region_code]
         breakdown = Breakdown(by.value)
 
@@ -275,7 +276,7 @@ class Query:
 
     @strawberry.field
     async def overdue_ranking(self, region_code: str, first: int = 20) -> list[BankTally]:
-        today = office_today()
+        today = CLOCK.today()
         region = STATE["places"][region_code]
 
         sql, arguments = cached_sql(
@@ -288,7 +289,7 @@ class Query:
     async def problems(
         self, region_code: str, text: str | None = None, filter: ProblemFilterInput | None = None, first: int = 50
     ) -> BankProblemPage:
-        today = office_today()
+        today = CLOCK.today()
         region = STATE["places"][region_code]
         criteria = (filter or ProblemFilterInput()).to_filter(STATE["taxonomy"], text)
 
@@ -351,7 +352,7 @@ class Mutation:
             raise ValueError("UNAUTHENTICATED")
         session_id = uuid.uuid4()
         await STATE["pool"].execute(SESSION, session_id, user["id"])
-        return AuthPayload(access_token=issue_access_token(user["id"], session_id, STATE["secret"], ACCESS_TOKEN_TTL)[0])
+        return AuthPayload(access_token=issue_access_token(user["id"], session_id, STATE["secret"], ACCESS_TOKEN_TTL, CLOCK.now())[0])
 
 
 base = make_graphql_controller(

@@ -24,7 +24,6 @@ import time
 import httpx
 import psutil
 
-from backend.clock import office_today
 from backend.settings import Settings
 from bench.common import run_suite, serving_process
 from bench.load_client import MIX, Requests, post
@@ -78,7 +77,7 @@ async def run(args, settings: Settings, urls) -> dict:
         targets = ["xuncha", "bare"] if args.only is None else [args.only]
         for target in targets:
             async with serving_process(server_command(target), env) as (url, server):
-                plan = await plan_for(runtime, url, args, office_today(), target)
+                plan = await plan_for(runtime, url, args, runtime.clock.today(), target)
                 requests = Requests(plan, random.Random(args.seed), 0, 1)
                 by_kind = {}
                 async with httpx.AsyncClient(base_url=url, timeout=60) as client:

@@ -49,7 +49,6 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import insert, select, text
 
-from backend.clock import office_today
 from backend.db import asyncpg_dsn
 from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
@@ -477,7 +476,7 @@ async def mixed_database(args, settings: Settings, urls, results: dict):
             print(f"reusing {database(args)} (--fresh rebuilds it)", flush=True)
         else:
             tenants = await register_offices(runtime)  # the copied country's rows
-            results["build"] = await populate(runtime, tenants, args.findings, args.tenants, args.seed, office_today())
+            results["build"] = await populate(runtime, tenants, args.findings, args.tenants, args.seed, runtime.clock.today())
             async with runtime.engine.connect() as connection:
                 await connection.execute(text(f"COMMENT ON DATABASE \"{database(args)}\" IS '{mark(args, settings)}'"))
                 await connection.commit()
@@ -507,7 +506,7 @@ def server_command(target: str) -> list[str]:
 
 
 async def run(args, settings: Settings, urls) -> dict:
-    today = office_today()
+    today = settings.clock().today()
     results: dict = {
         "findings": args.findings,
         "tenants": args.tenants,

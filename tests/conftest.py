@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from backend.clock import Clock, ShiftedClock
 from backend.db import async_database_url, asyncpg_dsn
 from backend.embedded import ServiceUrls, running_services
 from backend.runtime import Runtime, open_runtime
@@ -47,9 +48,17 @@ async def database_url(services: ServiceUrls) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def runtime(settings: Settings, services: ServiceUrls, database_url: str) -> AsyncIterator[Runtime]:
+def clock(settings: Settings) -> ShiftedClock:
+    """The test's clock: it starts at XUNCHA_CLOCK if set (`XUNCHA_CLOCK=2027-06-01 ./dev test`
+    runs the suite as of that day), else at the machine's time; a test moves it with `set` and
+    `advance`."""
+    return ShiftedClock(settings.clock_start or Clock().now())
+
+
+@pytest.fixture
+async def runtime(settings: Settings, services: ServiceUrls, database_url: str, clock: ShiftedClock) -> AsyncIterator[Runtime]:
     """An open runtime on a fresh database with the shared schemas migrated."""
     own_keys = dataclasses.replace(settings, redis_prefix=f"xuncha-test-{uuid.uuid4().hex[:8]}")
-    async with open_runtime(own_keys, ServiceUrls(database_url, services.redis_url)) as runtime:
+    async with open_runtime(own_keys, ServiceUrls(database_url, services.redis_url), clock) as runtime:
         await runtime.upgrade_shared()
         yield runtime

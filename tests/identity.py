@@ -7,10 +7,11 @@ import functools
 import uuid
 
 import httpx
+import jwt
 from sqlalchemy import insert
 
 from backend.app import create_app
-from backend.identity.credentials import hash_password, issue_access_token
+from backend.identity.credentials import JWT_ALGORITHM, hash_password, issue_access_token
 from backend.identity.models import Membership, Session, UserAccount
 from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.runtime import Runtime
@@ -46,7 +47,16 @@ async def token_for(runtime: Runtime, user_id: int) -> str:
     session_id = uuid.uuid4()
     async with runtime.engine.begin() as connection:
         await connection.execute(insert(Session).values(id=session_id, user_id=user_id))
-    return issue_access_token(user_id, session_id, runtime.settings.secret_key, ACCESS_TOKEN_TTL)[0]
+    return issue_access_token(user_id, session_id, runtime.settings.secret_key, ACCESS_TOKEN_TTL, runtime.clock.now())[0]
+
+
+def renewed(runtime: Runtime, token: str) -> str:
+    """The same session's access token issued again as of the runtime's clock now (after a test
+    moved the clock past the token's expiry)."""
+    claims = jwt.decode(token, runtime.settings.secret_key, algorithms=[JWT_ALGORITHM], options={"verify_exp": False, "verify_iat": False})
+    return issue_access_token(
+        int(claims["sub"]), uuid.UUID(claims["sid"]), runtime.settings.secret_key, ACCESS_TOKEN_TTL, runtime.clock.now()
+    )[0]
 
 
 class Api:

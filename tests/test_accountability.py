@@ -17,7 +17,6 @@ from sqlalchemy import text
 
 from backend.accountability.service import AccountabilityService
 from backend.clock import CHINA_STANDARD_TIME
-from backend.identity.service import IdentityService
 from problem_bank.projection import project_unit
 from tenants.errors import DomainError
 from tests.helpers import create_all, seed_round
@@ -232,7 +231,7 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
     ]
 
     # What a typical-case bulletin draws from the case, for the office's readers only.
-    identity = IdentityService(runtime.engine, runtime.settings.secret_key)
+    identity = runtime.identity()
     cases = AccountabilityService(runtime.engine)
     summary = await cases.summary(await identity.authenticate(tokens["auditor"]), "430000", int(case["id"]))
     assert (summary.title, summary.subject, summary.decision) == ("双峰县财政局超编问题问责", "财政局", steps[2][1])

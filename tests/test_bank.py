@@ -9,12 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from backend.clock import office_today
 from backend.findings.service import check_finding, insert_finding
 from problem_bank.projection import verify
 from tenants.scoping import tenant_engine
 from tests.helpers import create_all, seed_round
-from tests.identity import Api, add_user, error_code, token_for
+from tests.identity import Api, add_user, error_code, renewed, token_for
 from tests.test_statement_counts import counting_statements
 
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }"""
@@ -151,10 +150,15 @@ PROBLEMS = """query($r: String!, $t: String, $f: ProblemFilterInput, $n: Int! = 
     tenantCode officeName findingCode unitName taxonomyName state overdue highlight } } }"""
 
 
+SCENARIO_DAY = date(2026, 11, 20)  # the day the scenario's overdue answers are written for
+
+
 @pytest.fixture
 async def province(county):
-    """Findings in 双峰县 (431321) and its sibling 新化县 (431322); readers placed around them."""
+    """Findings in 双峰县 (431321) and its sibling 新化县 (431322), as of SCENARIO_DAY: SF-1 is
+    overdue (deadline 2026-01-31), LY-1 not yet (2026-12-31); readers placed around them."""
     runtime, inspector = county
+    runtime.clock.set(SCENARIO_DAY)
     await create_all(runtime, "440000")
     sibling = await token_for(runtime, await add_user(runtime, "xinhua.inspector", ("431322", "inspector", None)))
     async with Api(runtime) as api:
@@ -260,7 +264,7 @@ RANKING = "query($r: String!) { overdueRanking(regionCode: $r) { key label overd
 
 async def test_statistics_drill_down_and_the_overdue_ranking(province):
     runtime, tokens = province
-    days_overdue = float((office_today() - date(2026, 1, 31)).days)
+    days_overdue = float((SCENARIO_DAY - date(2026, 1, 31)).days)
     async with Api(runtime) as api:
         sf2 = (await api.call(PROBLEMS, tokens["county"], r="431321", t="借调"))["data"]["problems"]["items"]
         assert [i["findingCode"] for i in sf2] == ["SF-2"]
@@ -311,3 +315,32 @@ async def test_statistics_drill_down_and_the_overdue_ranking(province):
         ]
     assert ranking == [{"key": "431321", "label": "双峰县", "overdue": 1, "averageDaysOverdue": days_overdue}]
     assert refusals == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
+
+
+OVERDUE = """query($r: String!) {
+    problems(regionCode: $r, filter: {overdue: true}) { items { findingCode overdue } }
+    bankStatistics(regionCode: $r, by: REGION) { key overdue averageDaysOverdue }
+    overdueRanking(regionCode: $r) { key overdue } }"""
+COUNTY_OVERDUE = '{ findings(tenantCode: "431321", filter: {overdue: true}) { items { code ledger { overdue } } } }'
+
+
+@pytest.mark.parametrize(
+    ("day", "overdue_codes", "by_county", "ranked"),
+    [
+        (SCENARIO_DAY, ["SF-1"], [("431321", 1, 293.0), ("431322", 0, None)], [("431321", 1)]),
+        (date(2027, 6, 1), ["LY-1", "SF-1"], [("431321", 1, 486.0), ("431322", 1, 152.0)], [("431321", 1), ("431322", 1)]),
+    ],
+)
+async def test_overdue_answers_follow_the_clock(province, day, overdue_codes, by_county, ranked):
+    """逾期 is derived from the runtime's clock, not the machine's date: LY-1 (deadline 2026-12-31)
+    is not overdue in November 2026 and is by June 2027, in the bank, its counts and the ledger."""
+    runtime, tokens = province
+    runtime.clock.set(day)
+    async with Api(runtime) as api:
+        city = (await api.call(OVERDUE, renewed(runtime, tokens["city"]), r="431300"))["data"]
+        county = (await api.call(COUNTY_OVERDUE, renewed(runtime, tokens["county"])))["data"]["findings"]["items"]
+    assert sorted(i["findingCode"] for i in city["problems"]["items"]) == overdue_codes
+    assert all(i["overdue"] for i in city["problems"]["items"])
+    assert [(t["key"], t["overdue"], t["averageDaysOverdue"]) for t in city["bankStatistics"]] == by_county
+    assert sorted((r["key"], r["overdue"]) for r in city["overdueRanking"]) == ranked
+    assert [(f["code"], f["ledger"]["overdue"]) for f in county] == [("SF-1", True)]

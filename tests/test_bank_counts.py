@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select, text
 
 import problem_bank.statistics as statistics
-from backend.clock import office_today
 from problem_bank.counts import COUNTED, counts_answering, miscounted
 from problem_bank.models import CountByMonth, CountByTaxonomy, CountByUnitType, Problem
 from problem_bank.projection import project
@@ -63,7 +62,7 @@ async def counted_total(connection, table) -> int:
 async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
     runtime, tokens = offices
     rng = random.Random(5)
-    today = office_today()
+    today = runtime.clock.today()
     ledgers: dict[tuple[str, str], dict] = {}
     async with Api(runtime) as api:
         for n in range(24):
@@ -152,7 +151,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
         assert (await connection.execute(select(func.count()).select_from(CountByMonth).where(CountByMonth.n <= 0))).scalar_one() == 0
 
         # The statistics read the counts and answer exactly what the rows answer.
-        today = office_today()
+        today = runtime.clock.today()
         province = await load_place(connection, "430000")
         month = today.replace(day=1)
         for criteria in (

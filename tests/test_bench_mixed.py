@@ -13,7 +13,7 @@ import httpx
 import psutil
 from sqlalchemy import select, text
 
-from backend.clock import office_today
+from backend.clock import Clock
 from bench.common import serving_process
 from bench.cost import measure_kind
 from bench.load_client import MIX, Requests
@@ -34,7 +34,7 @@ async def populated(runtime, findings: int) -> tuple[dict, date]:
                 select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code)
             )
         ).all()
-    today = office_today()
+    today = Clock().today()
     return await populate(runtime, tenants, findings, 3, 2026, today), today
 
 

@@ -13,14 +13,12 @@ import pymupdf
 import pytest
 from sqlalchemy import text
 
-from backend.clock import office_today
 from problem_bank.projection import project_unit
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_notifications import INBOX, configured, drain
 from tests.test_statement_counts import counting_statements
 
-YEAR = office_today().year
 FIELDS = """id state year number issue version title preface note wholeSubtree publisherName
     cases { id position deidentified unit title facts handling shared original { unitName title facts persons aliases } }
     recipients { officeCode officeName read readings { username } }
@@ -145,6 +143,7 @@ def assert_no_secret(where: str, content: str) -> None:
 
 async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_and_sees_who_has_not_read_it(province, tmp_path):
     runtime, tokens, findings = province
+    year = runtime.clock.today().year
     async with Api(runtime) as api:
         draft = await composed(api, tokens, findings)
         submitted = await step(api, tokens["inspector"], "submitBulletin", draft)
@@ -173,7 +172,7 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
         html = await api.client.get(f"/bulletins/{issued['id']}/print", headers={"Authorization": f"Bearer {tokens['xh_admin']}"})
         pdf = await api.client.get(f"/bulletins/{issued['id']}/pdf", headers={"Authorization": f"Bearer {tokens['sf_admin']}"})
     assert [draft["state"], submitted["state"], approved["state"], issued["state"]] == ["DRAFT", "SUBMITTED", "APPROVED", "PUBLISHED"]
-    assert (issued["number"], issued["issue"], draft["number"]) == (1, f"{YEAR}年第1期", None)
+    assert (issued["number"], issued["issue"], draft["number"]) == (1, f"{year}年第1期", None)
     # de-identified: unit, its offices, its aliases and the named persons become placeholders
     sf, xh = issued["cases"]
     assert sf["unit"] == "某县某局" and sf["title"] == "某县某局违规超编进人"
@@ -187,20 +186,20 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
     assert [r["officeCode"] for r in as_county["recipients"]] == ["431321"]  # its own office's receipts only
     assert_no_secret("GraphQL", json.dumps({**as_county, "recipients": None}, ensure_ascii=False))
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    assert "典型案例通报" in html.text and f"{YEAR}年第1期" in html.text and "湖南省" in html.text
+    assert "典型案例通报" in html.text and f"{year}年第1期" in html.text and "湖南省" in html.text
     assert_no_secret("HTML", html.text)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     document = pymupdf.open(stream=pdf.content, filetype="pdf")
     pdf_text = "".join(page.get_text() for page in document)
-    assert "典型案例通报" in pdf_text and f"{YEAR}年第1期" in pdf_text and "某县某局违规超编进人" in pdf_text
+    assert "典型案例通报" in pdf_text and f"{year}年第1期" in pdf_text and "某县某局违规超编进人" in pdf_text
     assert_no_secret("PDF", pdf_text)
     document[0].get_pixmap(dpi=72).save(tmp_path / "bulletin.png")  # renders (looked at by hand when the layout changes)
     # notified: each recipient office's staff, not its liaisons
     assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "bulletin.published"] == [
-        ("bulletin.published", f"湖南省典型案例通报（{YEAR}年第1期）")
+        ("bulletin.published", f"湖南省典型案例通报（{year}年第1期）")
     ]
     assert not [i for i in liaison_inbox if i["eventType"] == "bulletin.published"]
-    assert received == [{"id": issued["id"], "state": "PUBLISHED", "issue": f"{YEAR}年第1期"}]
+    assert received == [{"id": issued["id"], "state": "PUBLISHED", "issue": f"{year}年第1期"}]
     # read receipts per office and user; the publisher sees who has not read it
     assert read == again == {"recipients": [{"officeCode": "431321", "readings": [{"username": "sf_admin"}]}]}
     assert unread == [{"officeCode": "431300", "officeName": "娄底市"}, {"officeCode": "431322", "officeName": "新化县"}]
@@ -438,6 +437,7 @@ async def test_concurrent_publications_get_consecutive_numbers(province):
 
 async def test_shared_cases_reach_every_office_through_the_library_de_identified(province):
     runtime, tokens, findings = province
+    year = runtime.clock.today().year
     async with Api(runtime) as api:
         issued = await published(api, tokens, findings)
         sf_case, xh_case = (case["id"] for case in issued["cases"])
@@ -468,8 +468,8 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
     assert refused == ["FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
     assert empty == [] and shared["cases"] == [{"shared": True}, {"shared": False}]
     assert [(c["unit"], c["title"], c["publisherName"], c["issue"]) for c in elsewhere] == [
-        ("某县某局", "某县某局混编混岗", "湖南省", f"{YEAR}年第1期"),
-        ("某县某局", "某县某局违规超编进人", "湖南省", f"{YEAR}年第1期"),
+        ("某县某局", "某县某局混编混岗", "湖南省", f"{year}年第1期"),
+        ("某县某局", "某县某局违规超编进人", "湖南省", f"{year}年第1期"),
     ]
     assert_no_secret("library", json.dumps(elsewhere, ensure_ascii=False))
     assert [c["id"] for c in found] == [sf_case] and by_real_name == [] and wildcard == []

@@ -8,7 +8,6 @@ import time
 from rich.progress import Progress
 from sqlalchemy import text
 
-from backend.clock import office_today
 from backend.demo import load_demo
 from backend.demo.offices import DEMO_LOGINS, DEMO_PASSWORD, load_demo_users
 from backend.ledger.workflow import LEDGER_STATES
@@ -37,7 +36,10 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         levels = dict((await connection.execute(text("SELECT level, count(*) FROM tenancy.tenant GROUP BY level"))).all())
         states = dict((await connection.execute(text("SELECT state, count(*) FROM problem_bank.problem GROUP BY state"))).all())
         overdue = (
-            await connection.execute(text("SELECT count(*) FROM problem_bank.problem WHERE state <> '已销号' AND deadline < current_date"))
+            await connection.execute(
+                text("SELECT count(*) FROM problem_bank.problem WHERE state <> '已销号' AND deadline < :today"),
+                {"today": runtime.clock.today()},
+            )
         ).scalar_one()
         kinds = (await connection.execute(text("SELECT count(DISTINCT left(taxonomy_code, 7)) FROM problem_bank.problem"))).scalar_one()
         findings = sum(states.values())
@@ -67,7 +69,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
             )["data"]["login"]["accessToken"]
             for login in logins
         }
-        county = (await api.call(COUNTY_VIEW, tokens["shuangfeng.inspector"], y=office_today().year))["data"]
+        county = (await api.call(COUNTY_VIEW, tokens["shuangfeng.inspector"], y=runtime.clock.today().year))["data"]
         province = (await api.call(PROVINCE_VIEW, tokens["hunan.publisher"]))["data"]
         received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]
 
@@ -85,5 +87,5 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     [case] = province["accountabilityCases"]
     assert (case["state"], [m["kind"] for m in case["measures"]]) == ("执行", ["约谈", "冻结机构编制调整事项"])
     assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
-    assert [(b["state"], b["issue"]) for b in province["bulletins"]] == [("PUBLISHED", f"{office_today().year}年第1期")]
-    assert [b["issue"] for b in received] == [f"{office_today().year}年第1期"]
+    assert [(b["state"], b["issue"]) for b in province["bulletins"]] == [("PUBLISHED", f"{runtime.clock.today().year}年第1期")]
+    assert [b["issue"] for b in received] == [f"{runtime.clock.today().year}年第1期"]

@@ -65,7 +65,7 @@ async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes
     assert logged["ledger"] == {
         "state": "挂号",
         "deadline": "2026-12-31",
-        "overdue": datetime.date.today() > datetime.date(2026, 12, 31),
+        "overdue": runtime.clock.today() > datetime.date(2026, 12, 31),
         "responsiblePerson": "局长 张某",
         "version": 1,
     }

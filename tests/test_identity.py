@@ -1,6 +1,5 @@
 """Login, lockout, token rotation and revocation, API tokens, audit, and the GraphQL edge limits."""
 
-import asyncio
 import dataclasses
 import uuid
 from datetime import timedelta
@@ -87,9 +86,10 @@ async def test_logout_ends_access_and_refresh_at_once(runtime, county_inspector)
 async def test_expired_forged_and_malformed_tokens_are_refused(runtime, county_inspector):
     session_token = await token_for(runtime, county_inspector)
     session_id = jwt.decode(session_token, options={"verify_signature": False})["sid"]
-    expired = issue_access_token(county_inspector, uuid.UUID(session_id), runtime.settings.secret_key, timedelta(seconds=-1))[0]
+    now = runtime.clock.now()
+    expired = issue_access_token(county_inspector, uuid.UUID(session_id), runtime.settings.secret_key, timedelta(seconds=-1), now)[0]
     forged = issue_access_token(
-        county_inspector, uuid.UUID(session_id), "a-different-secret-of-the-same-length-as-ours-xyz", timedelta(minutes=5)
+        county_inspector, uuid.UUID(session_id), "a-different-secret-of-the-same-length-as-ours-xyz", timedelta(minutes=5), now
     )[0]
     unsigned = jwt.encode({"sub": str(county_inspector), "sid": session_id, "typ": "access", "exp": 9999999999}, None, algorithm="none")
     async with Api(runtime) as api:
@@ -103,10 +103,12 @@ async def test_a_token_verified_while_valid_is_refused_once_it_expires(runtime, 
     """Verified tokens are remembered (credentials._signed_claims); the expiry is checked on every use."""
     session_token = await token_for(runtime, county_inspector)
     session_id = jwt.decode(session_token, options={"verify_signature": False})["sid"]
-    brief = issue_access_token(county_inspector, uuid.UUID(session_id), runtime.settings.secret_key, timedelta(seconds=2))[0]
+    brief = issue_access_token(
+        county_inspector, uuid.UUID(session_id), runtime.settings.secret_key, timedelta(minutes=15), runtime.clock.now()
+    )[0]
     async with Api(runtime) as api:
         assert error_code(await api.call(ME, brief)) is None
-        await asyncio.sleep(2.1)  # the expiry is in whole seconds: valid for 1–2 s
+        runtime.clock.advance(timedelta(minutes=15, seconds=1))  # the expiry is in whole seconds
         refused = await api.call(ME, brief)
     assert error_code(refused) == "UNAUTHENTICATED" and refused["errors"][0]["message"] == "登录已过期，请刷新令牌或重新登录"
 
@@ -129,7 +131,10 @@ async def test_api_tokens_are_scoped_expiring_and_revocable(runtime, county_insp
         assert revoked["data"] == {"revokeApiToken": True}
         assert error_code(await api.call(ME, read_only["token"])) == "UNAUTHENTICATED"
     async with runtime.engine.begin() as connection:  # expiry is checked, not only revocation
-        await connection.execute(text("UPDATE identity.api_token SET revoked_at = NULL, expires_at = now() - interval '1 second'"))
+        await connection.execute(
+            text("UPDATE identity.api_token SET revoked_at = NULL, expires_at = :past"),
+            {"past": runtime.clock.now() - timedelta(seconds=1)},
+        )
     async with Api(runtime) as api:
         assert error_code(await api.call(ME, read_only["token"])) == "UNAUTHENTICATED"
 

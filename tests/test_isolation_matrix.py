@@ -20,7 +20,6 @@ from sqlalchemy import func, insert, select, text
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
-from backend.identity.service import IdentityService
 from backend.reviews.models import STAGES
 from backend.schema import schema
 from backend.staff.service import STAFF_TEMPLATE_PATH
@@ -595,7 +594,7 @@ async def fresh_session(world: World, actor: Actor) -> str | None:
 async def refresh_variables(world: World, actor: Actor, target: str) -> dict:
     if not actor.username:
         return {"r": "xrt_not-a-token"}
-    pair = await IdentityService(world.runtime.engine, world.runtime.settings.secret_key).login(actor.username, PASSWORD, None)
+    pair = await world.runtime.identity().login(actor.username, PASSWORD, None)
     return {"r": pair.refresh_token}
 
 
@@ -1230,7 +1229,7 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
     root.token = await token_for(runtime, root.user_id)
     city_admin = next(a for a in actors if a.role == "admin" and a.place == "C")
     read_token = Actor("admin", "C", username="admin_C", user_id=city_admin.user_id, read_only=True)
-    identity = IdentityService(runtime.engine, runtime.settings.secret_key)
+    identity = runtime.identity()
     read_token.token = (
         await identity.issue_api_token(
             await identity.authenticate(city_admin.token), name="只读", scopes=[Scope.READ], expires_in_days=1, source_ip=None

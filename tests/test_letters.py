@@ -7,7 +7,6 @@ import asyncio
 
 from sqlalchemy import text
 
-from backend.clock import office_today
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture)
@@ -15,12 +14,12 @@ from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture
 ISSUE = """mutation($u: ID!, $b: String!, $k: LetterKind! = ANNUAL) { issueDisciplineLetter(tenantCode: "431321", input: {
     kind: $k, unitId: $u, recipientName: "张三", recipientPost: "局长", subject: "关于严格执行机构编制纪律的函告", body: $b}) {
     id kind documentNumber unitName readings { username } } }"""
-YEAR = office_today().year
 BODY = "根据《中国共产党机构编制工作条例》，现将有关要求函告如下：\n一、严禁超编进人。\n二、<b>严禁</b>擅自设立机构。"
 
 
 async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(office):  # noqa: F811
     runtime, tokens = office
+    year = runtime.clock.today().year
     async with runtime.engine.begin() as connection:
         await connection.execute(
             text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000002', '教育局', '政府机关')")
@@ -59,18 +58,18 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(offi
     assert refused == ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "INVALID_TEXT", "NOT_FOUND"]
     assert (first["kind"], first["documentNumber"], first["unitName"], first["readings"]) == (
         "任初函告",
-        f"双峰县机构编制函〔{YEAR}〕1号",
+        f"双峰县机构编制函〔{year}〕1号",
         "财政局",
         [],
     )
     numbers = sorted(int(r["data"]["issueDisciplineLetter"]["documentNumber"].split("〕")[1][:-1]) for r in concurrent)
     assert numbers == [2, 3, 4, 5, 6]  # the refusals took no number; concurrent issues got one each
-    assert listed == {"disciplineLetters": [{"documentNumber": f"双峰县机构编制函〔{YEAR}〕1号", "unitName": "财政局"}]}
+    assert listed == {"disciplineLetters": [{"documentNumber": f"双峰县机构编制函〔{year}〕1号", "unitName": "财政局"}]}
     assert hidden == "NOT_FOUND"  # a letter to another unit
     assert once == twice == {"readings": [{"username": "sf.liaison"}]}
     assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "letter.issued"] == [
-        ("letter.issued", f"函告：双峰县机构编制函〔{YEAR}〕1号")
+        ("letter.issued", f"函告：双峰县机构编制函〔{year}〕1号")
     ]
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
-    assert f"双峰县机构编制函〔{YEAR}〕1号" in printed.text and "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
+    assert f"双峰县机构编制函〔{year}〕1号" in printed.text and "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
     assert (sibling.status_code, anonymous.status_code) == (404, 401)

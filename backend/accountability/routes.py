@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.response import Response
 
 from backend.accountability.service import MAX_EXPORT_ROWS, AccountabilityService, subject_label
-from backend.clock import CHINA_STANDARD_TIME, office_today
+from backend.clock import CHINA_STANDARD_TIME
 from backend.context import context_for
 from backend.findings.excel import ExportColumn, table_workbook
 from backend.findings.routes import XLSX
@@ -59,7 +59,7 @@ async def export_cases(request: Request, tenant_code: str) -> Response[bytes]:
         )
         for n, r in enumerate(rows, start=1)
     ]
-    today = office_today()
+    today = context.clock.today()
     count = f"前 {MAX_EXPORT_ROWS} 件（案件更多，请分年度导出）" if len(table) == MAX_EXPORT_ROWS else f"共 {len(table)} 件"
     content = await asyncio.to_thread(
         table_workbook, "问责台账", CASE_COLUMNS, f"{office}追责问责台账", f"导出日期：{today.isoformat()}　{count}", table

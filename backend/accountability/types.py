@@ -28,7 +28,6 @@ from backend.accountability.service import (
     unit_finding_rows,
 )
 from backend.bank.types import BankProblem
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
@@ -197,7 +196,7 @@ class AccountabilityCase:
     @strawberry.field(description="关联的问题（来自问题库，可属辖区内多个机构）")
     async def findings(self, info: Info[Context, None]) -> list[BankProblem]:
         rows = await info.context.loaders(linked_findings_by_case).load(self.key)
-        taxonomy, today = await info.context.runtime.taxonomy(), office_today()
+        taxonomy, today = await info.context.runtime.taxonomy(), info.context.clock.today()
         return [BankProblem.of(row, taxonomy, today) for row in rows]
 
     @strawberry.field(description="问责措施，按记录先后")
@@ -211,7 +210,7 @@ class AccountabilityCase:
     @strawberry.field(description=f"问题库中该单位的问题（发现日期新的在前，至多 {MAX_SUBJECT_FINDINGS} 个）")
     async def subject_findings(self, info: Info[Context, None]) -> list[BankProblem]:
         rows = await info.context.loaders.shared(subject_findings_by_unit).load((self.subject.tenant_code, int(self.subject.unit_id)))
-        taxonomy, today = await info.context.runtime.taxonomy(), office_today()
+        taxonomy, today = await info.context.runtime.taxonomy(), info.context.clock.today()
         return [BankProblem.of(row, taxonomy, today) for row in rows[:MAX_SUBJECT_FINDINGS]]
 
 
@@ -341,7 +340,7 @@ class MeasureInput:
     minutes: str | None = None
     lift_conditions: str | None = None
 
-    def checked(self) -> MeasureDraft:
+    def checked(self, today: date) -> MeasureDraft:
         return check_measure(
             MeasureDraft(
                 kind=self.kind.value,
@@ -352,7 +351,7 @@ class MeasureInput:
                 minutes=clean_text(self.minutes, "minutes", required=False),
                 lift_conditions=clean_text(self.lift_conditions, "liftConditions", required=False),
             ),
-            office_today(),
+            today,
         )
 
 
@@ -398,7 +397,9 @@ class AccountabilityQuery:
         "代码只在一个机构内唯一，返回调用者有权查看的全部同码单位"
     )
     async def unit_status(self, info: Info[Context, None], credit_code: str) -> list[UnitStatus]:
-        standings = await service(info).unit_status(await info.context.principal(), clean_credit_code(credit_code), office_today())
+        standings = await service(info).unit_status(
+            await info.context.principal(), clean_credit_code(credit_code), info.context.clock.today()
+        )
         return [UnitStatus.of(standing) for standing in standings]
 
 
@@ -439,7 +440,9 @@ class AccountabilityMutation:
     ) -> AccountabilityCase:
         principal = await info.context.writer()
         tenant_code, case = check_code(tenant_code, field="tenantCode"), parse_id(case_id, "caseId")
-        await service(info).record_measure(principal, tenant_code, case, version, input.checked(), info.context.request_id)
+        await service(info).record_measure(
+            principal, tenant_code, case, version, input.checked(info.context.clock.today()), info.context.request_id
+        )
         return await _case_now(info, tenant_code, case)
 
     @strawberry.mutation(description="解除冻结或锁定（作出决定的机构的管理员、发布员），写明解除理由")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -92,7 +91,7 @@ async def backup_tenant(runtime: Runtime, code: str) -> Backup:
                 await connection.execute(text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version"))
             ).scalar_one()
             shared_revision = (await connection.execute(text("SELECT version_num FROM tenancy.alembic_version"))).scalar_one()
-            backup = Backup(code, registry.parent_code, shared_revision, tenant_revision, datetime.now(UTC).isoformat())
+            backup = Backup(code, registry.parent_code, shared_revision, tenant_revision, runtime.clock.now().isoformat())
             for table, columns in await schema_tables(connection, schema):
                 backup.tables.append(await _copy_out(connection, schema, table, columns))
             for shared_schema, table, key in SHARED_TABLES:

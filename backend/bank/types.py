@@ -12,7 +12,6 @@ from strawberry.types import Info
 
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.bank.service import add_provincial_manifestation
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ledger.workflow import is_overdue
@@ -235,7 +234,7 @@ class BankQuery:
         region = await _readable_region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, text)
-        today = office_today()
+        today = info.context.clock.today()
         async with reading(info.context.runtime.engine).connect() as connection:
             page = await search(connection, region, criteria, first=page_size(info, first), after=after, today=today)
         return BankProblemPage(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], next_cursor=page.next_cursor)
@@ -252,7 +251,7 @@ class BankQuery:
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
         async with reading(info.context.runtime.engine).connect() as connection:
-            found = await tallies(connection, region, criteria, Breakdown(by.value), office_today())
+            found = await tallies(connection, region, criteria, Breakdown(by.value), info.context.clock.today())
             if by is BankBreakdown.REGION:
                 names = dict(
                     (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([t.key for t in found])))).all()
@@ -279,7 +278,7 @@ class BankQuery:
         if not 2 <= min_offices <= MAX_MIN_OFFICES:
             raise DomainError("INVALID_COUNT", f"机构数须在 2 到 {MAX_MIN_OFFICES} 之间", field="minOffices")
         taxonomy = await info.context.runtime.taxonomy()
-        today = office_today()
+        today = info.context.clock.today()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
         if criteria.found_from is None:
             window = timedelta(days=settings.common_problem_window_days)
@@ -323,7 +322,7 @@ class BankQuery:
         region = await _readable_region(info, region_code)
         criteria = (filter or ProblemFilterInput()).to_filter(await info.context.runtime.taxonomy(), None)
         async with reading(info.context.runtime.engine).connect() as connection:
-            ranked = await overdue_ranking(connection, region, criteria, office_today(), page_size(info, first))
+            ranked = await overdue_ranking(connection, region, criteria, info.context.clock.today(), page_size(info, first))
         return [BankTally.of(tally, name) for tally, name in ranked]
 
 

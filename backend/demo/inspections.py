@@ -12,12 +12,11 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.clock import office_today
 from backend.demo.offices import LIAISON_UNIT_CODE
 from backend.findings.models import EVIDENCE_SOURCES
 from backend.findings.service import FindingService, check_finding
@@ -98,7 +97,7 @@ async def load_inspections(runtime: Runtime, offices: list[tuple[str, str]], on_
     """Fill each (code, name) office below the province that has no round yet (so a restarted
     demo adds nothing twice). Offices run a few at a time; each has its own random stream."""
     taxonomy = await runtime.taxonomy()
-    today = office_today()
+    today = runtime.clock.today()
     gate = asyncio.Semaphore(4)
 
     async def fill(code: str, name: str) -> None:
@@ -121,6 +120,7 @@ class OfficeFiller:
         self.rounds = RoundService(runtime.engine)
         self.findings = FindingService(runtime.engine)
         self.ledger = LedgerService(runtime.engine, runtime.settings.reopen_window_days)
+        self.clock = runtime.clock
         self.reviews = ReviewService(runtime.engine)
         self.taxonomy = taxonomy
         self.manifestations = [
@@ -235,4 +235,4 @@ class OfficeFiller:
         path = self.rng.choices([p for p, _ in LEDGER_PATHS], weights=[w for _, w in LEDGER_PATHS])[0]
         for version, action in enumerate(path, start=1):
             actor = people.reviewer if action.roles == workflow.REVIEWERS or action is workflow.REOPEN else people.inspector
-            await self.ledger.act(actor, code, finding_id, version, action, note=NOTES[action], request_id=None, now=datetime.now(UTC))
+            await self.ledger.act(actor, code, finding_id, version, action, note=NOTES[action], request_id=None, now=self.clock.now())

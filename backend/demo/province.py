@@ -14,7 +14,6 @@ from backend.accountability import workflow as case_workflow
 from backend.accountability.models import AccountabilityCase
 from backend.accountability.service import AccountabilityService, CaseDraft, MeasureDraft, Subject
 from backend.bulletins.service import BulletinService, CaseText, IssueDraft
-from backend.clock import office_today
 from backend.demo.inspections import acting, office_place
 from backend.demo.offices import DEMO_PROVINCE, LIAISON_UNIT_CODE
 from backend.runtime import Runtime
@@ -33,7 +32,7 @@ OTHER_COUNTY = "431382"  # 涟源市, the second county of the case
 async def run_warnings(runtime: Runtime, codes: list[str]) -> None:
     """What the nightly job does, now; then a 双峰县 inspector turns the first 超编 warning into a
     finding of the county's round (unless one was turned already)."""
-    today = office_today()
+    today = runtime.clock.today()
     for code in codes:
         await evaluate_tenant(runtime.engine, code, today)
     async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
@@ -104,7 +103,7 @@ async def _case(runtime: Runtime, province: Principal) -> int:
     ):
         await cases.move(province, DEMO_PROVINCE, case_id, version, action, note, None)
         version += 1
-    decided_on = office_today() - timedelta(days=7)
+    decided_on = runtime.clock.today() - timedelta(days=7)
     for measure in (
         MeasureDraft(
             "约谈",
@@ -157,4 +156,4 @@ async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None
     for move in (bulletins.submit, bulletins.approve):
         await move(province, bulletin_id, version, None)
         version += 1
-    await bulletins.publish(province, bulletin_id, version, office_today().year, None)
+    await bulletins.publish(province, bulletin_id, version, runtime.clock.today().year, None)

@@ -13,7 +13,6 @@ from litestar.params import QueryParameter
 from litestar.response import File, Response
 from sqlalchemy import select
 
-from backend.clock import office_today
 from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
@@ -68,7 +67,7 @@ async def export_ledger(
         deadline_from=_date(deadline_from, "deadlineFrom"),
         deadline_to=_date(deadline_to, "deadlineTo"),
     )
-    today = office_today()
+    today = context.clock.today()
     rows = await FindingService(context.runtime.engine).export_rows(principal, tenant_code, filter=criteria, sort=_sort(order), today=today)
     async with reading(context.runtime.engine).connect() as connection:
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()

@@ -11,7 +11,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.evidence.store import EvidenceStore
@@ -156,7 +155,7 @@ async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: st
     at `under`): the joined ones from the rows, each fetched one in one statement for them all,
     on one connection. Plain attributes rather than a resolver per relation and finding:
     strawberry's resolver call costs ~20 µs, and a page of 50 with three relations made 150."""
-    today, taxonomy = office_today(), await info.context.runtime.taxonomy()
+    today, taxonomy = info.context.clock.today(), await info.context.runtime.taxonomy()
     joined = [relation for relation in JOINED if relation.join in listed.joins]
     items = []
     for row in listed.rows:
@@ -221,7 +220,7 @@ class FindingPage:
 
     @strawberry.field(description="符合筛选条件的问题总数")
     async def total_count(self, info: Info[Context, None]) -> int:
-        return await findings(info).count(self.principal, self.tenant_code, filter=self.filter, today=office_today())
+        return await findings(info).count(self.principal, self.tenant_code, filter=self.filter, today=info.context.clock.today())
 
 
 @strawberry.input(description=f"严重程度：{'、'.join(SEVERITIES)}；证据来源：{'、'.join(EVIDENCE_SOURCES)}")
@@ -292,7 +291,7 @@ class FindingQuery:
             sort=FindingSort(order.value),
             first=page_size(info, first),
             after=after,
-            today=office_today(),
+            today=info.context.clock.today(),
             joins=joined_relations(info, under="items."),
         )
         return FindingPage(
@@ -331,7 +330,7 @@ class FindingMutation:
             responsible_person=input.responsible_person,
             measures=input.measures,
             close_note=input.close_note,
-            today=office_today(),
+            today=info.context.clock.today(),
             taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
             tenant_code=tenant_code,
         )
@@ -351,7 +350,7 @@ class FindingMutation:
             check_code(tenant_code, field="tenantCode"),
             sha256.strip().lower(),
             dry_run=dry_run,
-            today=office_today(),
+            today=info.context.clock.today(),
             taxonomy=await runtime.taxonomy(),
             request_id=info.context.request_id,
         )

@@ -72,20 +72,20 @@ class AccessClaims:
     expires_at: datetime
 
 
-def issue_access_token(user_id: int, session_id: uuid.UUID, secret: str, ttl: timedelta) -> tuple[str, datetime]:
-    now = datetime.now(UTC)
+def issue_access_token(user_id: int, session_id: uuid.UUID, secret: str, ttl: timedelta, now: datetime) -> tuple[str, datetime]:
     expires_at = now + ttl
     claims = {"sub": str(user_id), "sid": str(session_id), "typ": "access", "iat": now, "exp": expires_at}
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM), expires_at
 
 
-def read_access_token(token: str, secret: str) -> AccessClaims:
-    """Verify signature, expiry and type; raise UNAUTHENTICATED otherwise."""
+def read_access_token(token: str, secret: str, now: datetime) -> AccessClaims:
+    """Verify signature, expiry (against `now`, the runtime clock's) and type; raise
+    UNAUTHENTICATED otherwise."""
     try:
         claims = _signed_claims(token, secret)
     except (jwt.InvalidTokenError, ValueError):
         raise DomainError("UNAUTHENTICATED", "令牌无效") from None
-    if claims.expires_at <= datetime.now(UTC):
+    if claims.expires_at <= now:
         raise DomainError("UNAUTHENTICATED", "登录已过期，请刷新令牌或重新登录")
     return claims
 
@@ -96,7 +96,12 @@ def _signed_claims(token: str, secret: str) -> AccessClaims:
     request presents its token, and verifying one costs ~100 µs, so a token already verified is
     not verified again (its expiry is checked on every use; a signed-out session is refused by
     the session check that follows). A token that fails is not remembered."""
-    claims = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["sub", "sid", "exp", "typ"], "verify_exp": False})
+    claims = jwt.decode(
+        token,
+        secret,
+        algorithms=[JWT_ALGORITHM],
+        options={"require": ["sub", "sid", "exp", "typ"], "verify_exp": False, "verify_iat": False},
+    )
     if claims["typ"] != "access":
         raise jwt.InvalidTokenError("not an access token")
     return AccessClaims(int(claims["sub"]), uuid.UUID(claims["sid"]), datetime.fromtimestamp(claims["exp"], UTC))

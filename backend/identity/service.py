@@ -7,7 +7,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from backend.clock import Clock
 from backend.db import violated_constraint
 from backend.identity.credentials import (
     check_password_policy,
@@ -133,16 +134,17 @@ async def audit(
 
 
 class IdentityService:
-    def __init__(self, engine: AsyncEngine, secret_key: str) -> None:
+    def __init__(self, engine: AsyncEngine, secret_key: str, clock: Clock) -> None:
         self.engine = engine
         self.secret_key = secret_key
+        self.clock = clock
 
     # ---- sessions ---------------------------------------------------------------------
 
     async def login(self, username: str, password: str, source_ip: str | None) -> TokenPair:
         """Check the password; after MAX_FAILED_LOGINS failures the account locks for LOCKOUT.
         Failures are committed (and audited) before the error is raised."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         refusal: DomainError | None = None
         # Longer ones match nobody; keep the audit row in bounds. NUL (which PostgreSQL refuses
         # in text) cannot be in a username either: shown as U+FFFD, it still matches nobody.
@@ -187,9 +189,9 @@ class IdentityService:
     async def _issue_pair(self, connection: AsyncConnection, user_id: int, session_id: uuid.UUID) -> TokenPair:
         refresh = new_secret("xrt")
         await connection.execute(
-            insert(RefreshToken).values(session_id=session_id, token_hash=digest(refresh), expires_at=datetime.now(UTC) + REFRESH_TOKEN_TTL)
+            insert(RefreshToken).values(session_id=session_id, token_hash=digest(refresh), expires_at=self.clock.now() + REFRESH_TOKEN_TTL)
         )
-        access, expires_at = issue_access_token(user_id, session_id, self.secret_key, ACCESS_TOKEN_TTL)
+        access, expires_at = issue_access_token(user_id, session_id, self.secret_key, ACCESS_TOKEN_TTL, self.clock.now())
         return TokenPair(access, expires_at, refresh)
 
     async def refresh(self, refresh_token: str, source_ip: str | None) -> TokenPair:
@@ -214,7 +216,7 @@ class IdentityService:
                     .with_for_update()
                 )
             ).one_or_none()
-            now = datetime.now(UTC)
+            now = self.clock.now()
             if row is None:
                 refusal = unauthenticated("刷新令牌无效")
             elif row.used_at is not None:
@@ -241,7 +243,7 @@ class IdentityService:
         if principal.session_id is None:
             raise DomainError("BAD_REQUEST", "API 令牌没有登录会话，请用 revokeApiToken 吊销")
         async with self.engine.begin() as connection:
-            await self._revoke_session(connection, principal.session_id, datetime.now(UTC))
+            await self._revoke_session(connection, principal.session_id, self.clock.now())
             await audit(connection, "logout", source_ip=source_ip, actor_user_id=principal.user_id, subject_user_id=principal.user_id)
 
     # ---- authenticating a request -----------------------------------------------------
@@ -253,7 +255,7 @@ class IdentityService:
                 user_id, scopes = await self._check_api_token(connection, bearer)
                 session_id = None
             else:
-                claims = read_access_token(bearer, self.secret_key)
+                claims = read_access_token(bearer, self.secret_key, self.clock.now())
                 user_id, scopes, session_id = claims.user_id, frozenset(Scope), claims.session_id
             return await self._principal(connection, user_id, scopes, session_id)
 
@@ -264,7 +266,7 @@ class IdentityService:
             row = (await connection.execute(select(ApiToken).where(ApiToken.id == int(token_id)))).one_or_none()
         if row is None or not same_digest(secret, row.token_hash):
             raise unauthenticated("API 令牌无效")
-        if row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+        if row.revoked_at is not None or row.expires_at <= self.clock.now():
             raise unauthenticated("API 令牌已吊销或已过期")
         return row.user_id, frozenset(Scope(s) for s in row.scopes)
 
@@ -436,7 +438,7 @@ class IdentityService:
             raise DomainError("FORBIDDEN", "不能签发超出自身权限范围的令牌")
         scopes = [*scopes, Scope.READ]
         secret = secrets.token_urlsafe(32)
-        expires_at = datetime.now(UTC) + timedelta(days=expires_in_days)
+        expires_at = self.clock.now() + timedelta(days=expires_in_days)
         async with self.engine.begin() as connection:
             token_id = (
                 await connection.execute(

@@ -3,7 +3,7 @@ in the change's own transaction); who may call which is in workflow.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import strawberry
 from strawberry.types import Info
@@ -68,7 +68,7 @@ async def _transition(
         note=clean_text(note, "note", required=False),
         attachments=_attachments(evidence or []),
         request_id=info.context.request_id,
-        now=datetime.now(UTC),
+        now=info.context.clock.now(),
         joins=joined_relations(info),
     )
     return await one_finding(info, listed, tenant_code)

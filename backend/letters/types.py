@@ -8,7 +8,6 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
@@ -122,7 +121,7 @@ class LetterMutation:
             subject=clean_name(input.subject, field="subject", max_length=200),
             body=clean_text(input.body, "body", required=True),
         )
-        letter_id = await service(info).issue(principal, tenant_code, draft, office_today().year, info.context.request_id)
+        letter_id = await service(info).issue(principal, tenant_code, draft, info.context.clock.today().year, info.context.request_id)
         return _detail(await service(info).letter(principal, tenant_code, letter_id))
 
     @strawberry.mutation(description="阅读回执：记录我已阅读该函告（只记首次；本机构人员，审计等监督账号除外）")

@@ -10,7 +10,6 @@ import strawberry
 from strawberry.types import Info
 
 from backend.bank.types import BankProblem
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.evidence.store import is_sha256
@@ -68,7 +67,7 @@ class ProblemList:
     @strawberry.field(description="清单所列问题（问题库记录），新的在前")
     async def problems(self, info: Info[Context, None]) -> list[BankProblem]:
         rows = await info.context.loaders.shared(problems_of_lists).load(self.readable.row.id) or []
-        taxonomy, today = await info.context.runtime.taxonomy(), office_today()
+        taxonomy, today = await info.context.runtime.taxonomy(), info.context.clock.today()
         return [BankProblem.of(row, taxonomy, today) for row in rows]
 
     @strawberry.field(description="签收情况：下发机构及其上级看到全部，收件方只看到自己的")
@@ -170,7 +169,7 @@ class ProblemListMutation:
             office_codes=office_codes,
             unit_ids=unit_ids,
         )
-        list_id = await service(info).push(principal, draft, office_today(), info.context.request_id)
+        list_id = await service(info).push(principal, draft, info.context.clock.today(), info.context.request_id)
         return await _list_now(info, list_id)
 
     @strawberry.mutation(description="签收问题清单（收件机构的管理员、检查员、审核员；收件单位的联络员）")

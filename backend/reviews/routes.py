@@ -9,7 +9,6 @@ from html import escape
 from litestar import Request, get
 from litestar.response import Response
 
-from backend.clock import office_today
 from backend.context import context_for
 from backend.ids import parse_id
 from backend.reviews.models import STAGES
@@ -72,7 +71,7 @@ async def review_report(request: Request, tenant_code: str, review_id: str) -> R
         )
         or '<tr><td colspan="5">未发现问题</td></tr>'
     )
-    printed = office_today()
+    printed = context.clock.today()
     page = PAGE.format(
         title=escape(f"{row.office_name}领导干部{row.kind}报告"),
         name=escape(row.leader_name),

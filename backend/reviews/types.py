@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
@@ -230,14 +229,14 @@ class LeaderInput:
     level: LeaderLevel
     appointed_on: date = strawberry.field(description="任现职时间")
 
-    def checked(self) -> LeaderData:
+    def checked(self, today: date) -> LeaderData:
         return check_leader(
             unit_id=parse_id(self.unit_id, "unitId"),
             name=self.name,
             post=self.post,
             level=self.level.value,
             appointed_on=self.appointed_on,
-            today=office_today(),
+            today=today,
         )
 
 
@@ -296,7 +295,7 @@ class ReviewQuery:
     async def review_plan(self, info: Info[Context, None], tenant_code: str, year: int, required_only: bool = False) -> list[PlanEntry]:
         tenant_code = check_code(tenant_code, field="tenantCode")
         items = await service(info).plan(
-            await info.context.principal(), tenant_code, check_year(year, office_today()), required_only=required_only
+            await info.context.principal(), tenant_code, check_year(year, info.context.clock.today()), required_only=required_only
         )
         return [
             PlanEntry(
@@ -338,7 +337,8 @@ class ReviewMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         return Leader.from_row(
-            await service(info).add_leader(principal, tenant_code, input.checked(), info.context.request_id), tenant_code
+            await service(info).add_leader(principal, tenant_code, input.checked(info.context.clock.today()), info.context.request_id),
+            tenant_code,
         )
 
     @strawberry.mutation(description="更正领导干部信息；version 须为读到的版本")
@@ -348,7 +348,7 @@ class ReviewMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).update_leader(
-            principal, tenant_code, parse_id(id, "id"), version, input.checked(), info.context.request_id
+            principal, tenant_code, parse_id(id, "id"), version, input.checked(info.context.clock.today()), info.context.request_id
         )
         return Leader.from_row(row, tenant_code)
 
@@ -365,7 +365,7 @@ class ReviewMutation:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).record_leaving(
-            principal, tenant_code, parse_id(id, "id"), version, left_on, reason.value, office_today(), info.context.request_id
+            principal, tenant_code, parse_id(id, "id"), version, left_on, reason.value, info.context.clock.today(), info.context.request_id
         )
         return Leader.from_row(row, tenant_code)
 
@@ -380,7 +380,7 @@ class ReviewMutation:
             round_id=parse_id(input.round_id, "roundId"),
             year=input.year,
             kind=input.kind.value,
-            today=office_today(),
+            today=info.context.clock.today(),
             request_id=info.context.request_id,
         )
         return Review.from_row(row, tenant_code)
@@ -406,7 +406,7 @@ class ReviewMutation:
             stage=stage.value,
             held_on=held_on,
             notes=notes,
-            today=office_today(),
+            today=info.context.clock.today(),
             request_id=info.context.request_id,
         )
         return Review.from_row(row, tenant_code)
@@ -430,7 +430,7 @@ class ReviewMutation:
             responsible_person=input.responsible_person,
             measures=input.measures,
             close_note=input.close_note,
-            today=office_today(),
+            today=info.context.clock.today(),
             taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
             tenant_code=tenant_code,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from backend.clock import office_today
 from backend.context import Context
 from backend.evidence.store import EvidenceStore
 from backend.findings.types import ImportRowError
@@ -39,7 +38,7 @@ class StaffMutation:
             check_code(tenant_code, field="tenantCode"),
             sha256.strip().lower(),
             dry_run=dry_run,
-            today=office_today(),
+            today=info.context.clock.today(),
             request_id=info.context.request_id,
         )
         return StaffImportReport(

@@ -9,7 +9,6 @@ from sqlalchemy import Row
 from strawberry.types import Info
 
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
-from backend.clock import office_today
 from backend.context import Context
 from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
@@ -93,7 +92,7 @@ class UnitInput:
     actual_posts: list[CountInput] = strawberry.field(default_factory=list)
     actual_as_of: date | None = None
 
-    def checked(self):
+    def checked(self, today: date):
         pairs = lambda counts: [(c.key, c.count) for c in counts]  # noqa: E731
         return check_unit(
             credit_code=self.credit_code,
@@ -105,7 +104,7 @@ class UnitInput:
             actual_staffing=pairs(self.actual_staffing),
             actual_posts=pairs(self.actual_posts),
             actual_as_of=self.actual_as_of,
-            today=office_today(),
+            today=today,
         )
 
 
@@ -136,12 +135,14 @@ class UnitMutation:
     async def create_unit(self, info: Info[Context, None], tenant_code: str, input: UnitInput) -> Unit:
         principal = await info.context.writer()
         code = check_code(tenant_code, field="tenantCode")
-        row = await units(info).create(principal, code, input.checked(), info.context.request_id)
+        row = await units(info).create(principal, code, input.checked(info.context.clock.today()), info.context.request_id)
         return Unit.from_row(row, code)
 
     @strawberry.mutation(description="修改被检查单位；version 须为读到的版本，否则提示已被他人修改")
     async def update_unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitInput) -> Unit:
         principal = await info.context.writer()
         code = check_code(tenant_code, field="tenantCode")
-        row = await units(info).update(principal, code, parse_id(id, "id"), version, input.checked(), info.context.request_id)
+        row = await units(info).update(
+            principal, code, parse_id(id, "id"), version, input.checked(info.context.clock.today()), info.context.request_id
+        )
         return Unit.from_row(row, code)

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend.clock import office_today
 from backend.runtime import Runtime
 from backend.warnings.engine import evaluate_tenant
 from tenants.models import Tenant
@@ -22,7 +21,7 @@ def evaluation_job_id(prefix: str, tenant_code: str, day: date) -> str:
 async def nightly_warnings(ctx: dict[str, Any]) -> int:
     """Queue today's evaluation of every tenant; answers how many were queued."""
     runtime: Runtime = ctx["runtime"]
-    today = office_today()
+    today = runtime.clock.today()
     async with runtime.engine.connect() as connection:
         codes = (await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars().all()
     queued = 0

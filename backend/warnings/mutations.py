@@ -9,7 +9,6 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
-from backend.clock import office_today
 from backend.context import Context
 from backend.findings.types import Finding, read_finding
 from backend.ids import parse_id
@@ -42,7 +41,7 @@ class WarningMutation:
             version,
             round_id=parse_id(round_id, "roundId"),
             deadline=deadline,
-            today=office_today(),
+            today=info.context.clock.today(),
             taxonomy=await info.context.runtime.taxonomy(),
             request_id=info.context.request_id,
         )
