@@ -504,6 +504,15 @@ def graphql_export(
     console.print(f"已写入 {output}")
 
 
+@app.command("docs")
+def docs_command() -> None:
+    """按代码重新生成 docs/workflows.md（状态流转）等文档。"""
+    from backend.docs import write
+
+    written = write()
+    console.print("\n".join(f"已写入 {path}" for path in written) or "文档与代码一致，无需更新")
+
+
 # ---- serving ----------------------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
 from problem_bank.models import Problem
 from problem_bank.projection import COLUMNS, _projected
+from problem_bank.rectification import is_overdue
 from problem_bank.search import ProblemFilter, filtered, in_region, newest_first, region_values
 from problem_bank.statistics import Breakdown, _tally, ranking_query, tally_query
 from problem_bank.taxonomy import load_taxonomy
@@ -88,7 +89,7 @@ PROJECT = (
 )
 LOGIN = "SELECT id, password_hash FROM identity.user_account WHERE username = $1 AND is_active"
 SESSION = "INSERT INTO identity.session (id, user_id) VALUES ($1, $2)"
-NOTIFYING = {workflow.REQUEST_CLOSE_OUT.name: "ledger.close_out_requested", workflow.SEND_BACK.name: "ledger.sent_back"}
+NOTIFYING = {workflow.REQUEST_CLOSE_OUT.label: "ledger.close_out_requested", workflow.SEND_BACK.label: "ledger.sent_back"}
 
 
 def compiled(statement, values: dict | None = None) -> tuple[str, list]:
@@ -223,7 +224,7 @@ class Query:
                     ledger=BareLedger(
                         state=r["state"],
                         deadline=r["deadline"],
-                        overdue=workflow.is_overdue(r["state"], r["deadline"], today),
+                        overdue=is_overdue(r["state"], r["deadline"], today),
                         responsible_unit=r["responsible_unit"],
                         responsible_person=r["responsible_person"],
                         version=r["version"],
@@ -249,7 +250,7 @@ class Query:
             ledger=BareLedger(
                 state=r["state"],
                 deadline=r["deadline"],
-                overdue=workflow.is_overdue(r["state"], r["deadline"], CLOCK.today()),
+                overdue=is_overdue(r["state"], r["deadline"], CLOCK.today()),
                 close_note=r["close_note"],
                 closed_at=r["closed_at"],
                 version=r["version"],
@@ -302,27 +303,27 @@ class Query:
         return BankProblemPage(items=[BankProblem.of(Row(r), STATE["taxonomy"], today, text) for r in rows[:first]], next_cursor=None)
 
 
-async def transition(tenant_code: str, finding_id: strawberry.ID, version: int, note: str, action: workflow.Action) -> BareFinding:
+async def transition(tenant_code: str, finding_id: strawberry.ID, version: int, note: str, action: workflow.Transition) -> BareFinding:
     s, fid = schema_for_code(tenant_code), int(finding_id)
     async with STATE["pool"].acquire() as connection, connection.transaction():
         entry = await connection.fetchrow(LOCK.format(s=s), fid)
-        if entry["version"] != version or entry["state"] not in action.from_states:
+        if entry["version"] != version or entry["state"] not in action.sources:
             raise ValueError(f"STALE_VERSION or INVALID_TRANSITION: {entry['version']} {entry['state']}")
-        after = await connection.fetchrow(UPDATE.format(s=s), entry["id"], action.to_state)
+        after = await connection.fetchrow(UPDATE.format(s=s), entry["id"], action.target)
         await connection.execute(PROJECT.format(projected=STATE["projected"].format(s=s)), tenant_code, [fid])
-        await connection.fetchval(EVENT.format(s=s), fid, action.name, entry["state"], after["state"], note, "bare")
+        await connection.fetchval(EVENT.format(s=s), fid, action.label, entry["state"], after["state"], note, "bare")
         before = {k: entry[k] for k in ("state", "responsible_unit", "responsible_person", "measures", "version")}
         await connection.execute(
             AUDIT.format(s=s),
             "bare",
-            f"ledger.{action.name}",
+            f"ledger.{action.action}",
             str(fid),
             orjson.dumps(before).decode(),
             orjson.dumps({**dict(after), "note": note}, default=str).decode(),
         )
-        if action.name in NOTIFYING:
+        if action.label in NOTIFYING:
             payload = {"finding_id": fid, "finding_code": entry["finding_code"], "unit_id": entry["unit_id"], "note": note}
-            await connection.fetchval(OUTBOX, tenant_code, NOTIFYING[action.name], orjson.dumps(payload).decode())
+            await connection.fetchval(OUTBOX, tenant_code, NOTIFYING[action.label], orjson.dumps(payload).decode())
     return BareFinding(
         id=finding_id,
         code=entry["finding_code"],

@@ -16,7 +16,8 @@ from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal_col
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import CountByMonth, CountByTaxonomy, CountByUnitType, Problem
-from problem_bank.search import CLOSED, ProblemFilter
+from problem_bank.rectification import LedgerState
+from problem_bank.search import ProblemFilter
 
 # The fewest rows per office first: a breakdown by office alone reads it.
 COUNTED = (CountByUnitType, CountByTaxonomy, CountByMonth)
@@ -68,7 +69,7 @@ def recounted(table, where=None):
             Problem.city_code,
             value.label(dimension(table)),
             Problem.state,
-            case((Problem.state != CLOSED, Problem.deadline), else_=NEVER_DUE).label("deadline"),
+            case((Problem.state != LedgerState.CLOSED.value, Problem.deadline), else_=NEVER_DUE).label("deadline"),
         )
         .where(true() if where is None else where)
         .subquery()

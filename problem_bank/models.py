@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from problem_bank.rectification import LedgerState
+
 PROBLEM_BANK_SCHEMA = "problem_bank"
 LEVELS = ("category", "kind", "manifestation")  # 类别 → 种类 → 具体表现
 
@@ -96,7 +98,7 @@ class Problem(ProblemBankBase):
             text("finding_id DESC"),
             postgresql_include=["taxonomy_code", "unit_type", "state", "deadline"],
         ),
-        Index("problem_open_deadline_idx", "deadline", postgresql_where=text("state <> '已销号'")),
+        Index("problem_open_deadline_idx", "deadline", postgresql_where=text(f"state <> '{LedgerState.CLOSED.value}'")),
     )
 
     # References tenancy.tenant (in the migration; the registry's metadata is not this one's).

@@ -22,6 +22,7 @@ from sqlalchemy import BigInteger, ColumnElement, Date, Select, String, Text, an
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from problem_bank import rectification
 from problem_bank.models import Problem
 from problem_bank.taxonomy import under
 from tenants.access import Place
@@ -30,7 +31,6 @@ from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import in_subtree, subtree_column
 
-CLOSED = "已销号"
 MAX_TEXT_QUERY = 50
 # What a statement built once per shape leaves to its execution (`region_values`).
 REGION_CODE = bindparam("region_code", type_=String)
@@ -70,10 +70,9 @@ def bigrams(body: ColumnElement[str]) -> ColumnElement:
 
 
 def overdue(today: date | ColumnElement, rows=Problem) -> ColumnElement[bool]:
-    """逾期, as the ledger derives it: still open past the deadline (today, or TODAY bound
-    later). `rows`: the bank's rows, or a table of them counted (problem_bank.models, same
-    column names)."""
-    return and_(rows.state != CLOSED, rows.deadline < today)
+    """逾期 (problem_bank.rectification) of the bank's rows, or of a table of them counted
+    (problem_bank.models, same column names), as of today or TODAY bound later."""
+    return rectification.overdue(rows.state, rows.deadline, today)
 
 
 def in_region(region: Place, rows=Problem) -> ColumnElement[bool]:

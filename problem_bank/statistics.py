@@ -26,13 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.counts import counts_answering
 from problem_bank.models import Problem
-from problem_bank.search import CLOSED, REGION_CODE, TODAY, ProblemFilter, filtered, in_bound_region, overdue, region_values
+from problem_bank.rectification import RECTIFIED_STATES, LedgerState
+from problem_bank.search import REGION_CODE, TODAY, ProblemFilter, filtered, in_bound_region, overdue, region_values
 from problem_bank.taxonomy import ancestor
 from tenants.access import Place
 from tenants.divisions import Level
 from tenants.models import Tenant
-
-RECTIFIED = ("申请销号", "已销号")
 
 
 class Breakdown(enum.Enum):
@@ -98,8 +97,8 @@ def _measures(rows) -> list:
         days_overdue = rows.n * days_overdue
     return [
         _count(rows).label("total"),
-        _count(rows, rows.state.in_(RECTIFIED)).label("rectified"),
-        _count(rows, rows.state == CLOSED).label("closed"),
+        _count(rows, rows.state.in_([s.value for s in RECTIFIED_STATES])).label("rectified"),
+        _count(rows, rows.state == LedgerState.CLOSED.value).label("closed"),
         _count(rows, late).label("overdue"),
         (cast(func.sum(days_overdue).filter(late), Numeric) / func.nullif(_count(rows, late), 0)).label("average_days_overdue"),
     ]

@@ -19,15 +19,16 @@ from dataclasses import dataclass
 
 from tenants.divisions import Level
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    INSPECTOR = "inspector"
-    REVIEWER = "reviewer"
-    PUBLISHER = "publisher"
-    AUDITOR = "auditor"  # read-only oversight
-    LIAISON = "liaison"  # bound to one inspected unit
+class Role(Labelled):
+    ADMIN = "admin", "管理员"
+    INSPECTOR = "inspector", "监督检查人员"
+    REVIEWER = "reviewer", "审核人员"
+    PUBLISHER = "publisher", "发布人员"
+    AUDITOR = "auditor", "监督查询人员（只读）"  # read-only oversight
+    LIAISON = "liaison", "联络员"  # bound to one inspected unit
 
 
 class Scope(enum.StrEnum):

@@ -220,14 +220,14 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         )
     assert trail == [
         "case.opened",
-        "case.调查核实",
-        "case.拟处理",
-        "case.决定",
-        "case.measure_recorded",
-        "case.measure_recorded",
+        "case.investigate",
+        "case.propose",
+        "case.decide",
+        "case.record_measure",
+        "case.record_restriction",
         "case.restriction_lifted",
-        "case.执行",
-        "case.结案",
+        "case.carry_out",
+        "case.close",
     ]
 
     # What a typical-case bulletin draws from the case, for the office's readers only.

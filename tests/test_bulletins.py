@@ -216,12 +216,12 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
             .all()
         )
     assert audited == [
-        "bulletin.created",
-        "bulletin.case_added",
-        "bulletin.case_added",
-        "bulletin.submitted",
-        "bulletin.approved",
-        "bulletin.published",
+        "bulletin.create",
+        "bulletin.add_case",
+        "bulletin.add_case",
+        "bulletin.submit",
+        "bulletin.approve",
+        "bulletin.publish",
     ]
 
 

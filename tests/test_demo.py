@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from backend.demo import load_demo
 from backend.demo.offices import DEMO_LOGINS, DEMO_PASSWORD, load_demo_users
-from backend.ledger.workflow import LEDGER_STATES
+from problem_bank.rectification import LedgerState
 from problem_bank.projection import verify_snapshot
 from tests.identity import Api
 
@@ -74,7 +74,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
-    assert set(states) == set(LEDGER_STATES) and min(states.values()) >= 40
+    assert set(states) == set(LedgerState) and min(states.values()) >= 40
     assert overdue > 20 and kinds == 16  # some overdue; the whole taxonomy in use
     assert 136 * 4 <= findings <= 136 * 8 and again == findings
     assert liaison_findings >= 1 and all(drift.in_step for drift in drifts)

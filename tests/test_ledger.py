@@ -199,12 +199,12 @@ async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_fol
     assert actions == [
         "finding.logged",
         "evidence.uploaded",
-        "ledger.进展",
-        "ledger.申请销号",
-        "ledger.退回",
-        "ledger.申请销号",
-        "ledger.销号",
-        "ledger.回头看",
+        "ledger.report_progress",
+        "ledger.request_close_out",
+        "ledger.send_back",
+        "ledger.request_close_out",
+        "ledger.close_out",
+        "ledger.reopen",
     ]
     assert (await verify_chain(office.runtime.engine, "431321")).intact
 

@@ -304,7 +304,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         [{"code": problem["code"], "state": "挂号"}],
     )
     assert closed["closedAt"] is not None
-    assert after_close == ["REVIEW_CLOSED"] * 3
+    assert after_close == ["INVALID_TRANSITION"] * 3
     # the unit's liaison sees the finding in its ledger (not the review); the bank has its row, with no name in it
     assert ledger == [{"code": problem["code"], "round": {"kind": "三责联审"}, "ledger": {"state": "挂号"}}]
     async with runtime.engine.connect() as connection:
@@ -315,7 +315,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
             .all()
         )
     assert [tuple(b) for b in bank] == [(problem["code"], "三责联审", "超职数配备副局长 1 名")]
-    assert audit == ["review.opened", "review.stage_recorded", "review.problem_recorded", *["review.stage_recorded"] * 10, "review.closed"]
+    assert audit == ["review.opened", "review.record_stage", "review.record_problem", *["review.record_stage"] * 10, "review.close"]
     assert [(e["leader"]["name"], e["reviewId"], e["reviewState"]) for e in plan] == [("张三", rid, "已完成")]
     assert await count(runtime, "review_stage") == len(STAGES) and await count(runtime, "finding") == 1
 

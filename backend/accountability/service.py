@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.accountability import workflow
 from backend.accountability.models import RESTRICTION_KINDS, AccountabilityCase, CaseFinding, CaseMeasure, UnitRestriction
-from backend.accountability.workflow import CaseAction
+from backend.accountability.workflow import CaseState
 from backend.audit.service import record_audit
 from backend.db import violated_constraint
 from backend.notifications.outbox import emit
+from backend.workflow import Move, Transition
 from problem_bank.models import BankUnit, Problem
 from problem_bank.search import in_region, overdue
 from tenants.access import Place, Principal, can_read, not_found, require_subtree_read, require_write, visible_units
@@ -194,46 +195,25 @@ class AccountabilityService:
         tenant_code: str,
         case_id: int,
         version: int,
-        action: CaseAction,
+        transition: Transition[CaseState],
         note: str | None,
         request_id: str | None,
+        *,
+        now: datetime,
     ) -> None:
         """A transition of workflow.py; the note becomes the proposal, decision or conclusion."""
-        if action.note_required and not note:
-            raise DomainError("INVALID_TEXT", f"{action.name}须写明意见或理由", field="note")
-        async with self._locked(principal, tenant_code, case_id, version, action.roles, action.from_states, action.name) as (
-            connection,
-            case,
-        ):
-            if (
-                action is workflow.CARRY_OUT
-                and (await connection.execute(select(CaseMeasure.id).where(CaseMeasure.case_id == case_id).limit(1))).first() is None
-            ):
-                raise DomainError("NO_MEASURES", "尚未记录任何问责措施，不能进入执行", field="id")
-            values: dict = {"state": action.to_state}
-            if action.note_column:
-                values[action.note_column] = note
-            if action.to_state in workflow.FINAL_STATES:
-                values["closed_at"] = func.now()
-            await self._bump(connection, case, values)
-            await record_audit(
-                connection,
-                tenant_code,
-                actor=principal.username,
-                action=f"case.{action.name}",
-                entity="accountability_case",
-                entity_id=str(case_id),
-                before={"state": case.state, "version": case.version},
-                after={"state": action.to_state, "version": case.version + 1, "note": note},
-                request_id=request_id,
+        async with self._locked(principal, tenant_code, case_id, version, transition, note, request_id) as move:
+            values: dict = {}
+            if transition in workflow.NOTE_COLUMNS:
+                values[workflow.NOTE_COLUMNS[transition]] = note
+            if transition.target in workflow.FINAL_STATES:
+                values["closed_at"] = now
+            case = move.row
+            await move.apply(
+                values,
+                event_tenant=case.subject_tenant_code,
+                event_payload={"unit_id": case.subject_unit_id, "title": case.title, "subject": subject_label(case), "decision": note},
             )
-            if action is workflow.DECIDE:
-                await emit(
-                    connection,
-                    case.subject_tenant_code,
-                    "accountability.decided",
-                    {"unit_id": case.subject_unit_id, "title": case.title, "subject": subject_label(case), "decision": note},
-                )
 
     async def record_measure(
         self,
@@ -246,13 +226,11 @@ class AccountabilityService:
     ) -> None:
         """A measure of a decided case; a freeze or lock also puts the restriction on the unit."""
         restricts = draft.kind in RESTRICTION_KINDS
-        roles = workflow.CASE_DECIDERS if restricts else workflow.CASE_HANDLERS
-        async with self._locked(principal, tenant_code, case_id, version, roles, workflow.MEASURE_STATES, "记录问责措施") as (
-            connection,
-            case,
-        ):
+        transition = workflow.RECORD_RESTRICTION if restricts else workflow.RECORD_MEASURE
+        async with self._locked(principal, tenant_code, case_id, version, transition, None, request_id) as move:
+            case = move.row
             measure_id = (
-                await connection.execute(
+                await move.connection.execute(
                     insert(CaseMeasure)
                     .values(
                         case_id=case_id,
@@ -274,19 +252,10 @@ class AccountabilityService:
                 "decided_by": draft.decided_by,
                 "content": draft.content,
             }
+            notice = None
             if restricts:
-                after["restriction_id"] = await self._restrict(connection, tenant_code, case, measure_id, draft, principal)
-            await self._bump(connection, case, {})
-            await record_audit(
-                connection,
-                tenant_code,
-                actor=principal.username,
-                action="case.measure_recorded",
-                entity="accountability_case",
-                entity_id=str(case_id),
-                after=after,
-                request_id=request_id,
-            )
+                after["restriction_id"], notice = await self._restrict(move.connection, tenant_code, case, measure_id, draft, principal)
+            await move.apply(after=after, event_tenant=case.subject_tenant_code, event_payload=notice)
 
     async def _restrict(
         self,
@@ -296,7 +265,8 @@ class AccountabilityService:
         measure_id: int,
         draft: MeasureDraft,
         principal: Principal,
-    ) -> int:
+    ) -> tuple[int, dict]:
+        """The restriction on the case's unit, and what its office is told of it."""
         try:
             restriction_id = (
                 await connection.execute(
@@ -323,20 +293,15 @@ class AccountabilityService:
             raise DomainError("ALREADY_RESTRICTED", f"该单位已处于{draft.kind}状态，须先解除", field="kind") from None
         await connection.execute(update(CaseMeasure).where(CaseMeasure.id == measure_id).values(restriction_id=restriction_id))
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
-        await emit(
-            connection,
-            case.subject_tenant_code,
-            "accountability.restriction_imposed",
-            {
-                "unit_id": case.subject_unit_id,
-                "unit_name": case.subject_unit_name,
-                "kind": draft.kind,
-                "office_name": office,
-                "starts_on": draft.decided_on.isoformat(),
-                "conditions": draft.lift_conditions,
-            },
-        )
-        return restriction_id
+        notice = {
+            "unit_id": case.subject_unit_id,
+            "unit_name": case.subject_unit_name,
+            "kind": draft.kind,
+            "office_name": office,
+            "starts_on": draft.decided_on.isoformat(),
+            "conditions": draft.lift_conditions,
+        }
+        return restriction_id, notice
 
     async def lift(self, principal: Principal, restriction_id: int, note: str, request_id: str | None):
         """解除: by the office that imposed it (its admins and publishers), once; the lifted restriction."""
@@ -382,31 +347,31 @@ class AccountabilityService:
         tenant_code: str,
         case_id: int,
         version: int,
-        roles,
-        from_states: frozenset[str],
-        doing: str,
-    ) -> AsyncIterator[tuple[AsyncConnection, object]]:
-        """A transaction holding the case locked, once the caller may do this, the version is
-        current and the case's state allows it."""
+        transition: Transition[CaseState],
+        note: str | None,
+        request_id: str | None,
+    ) -> AsyncIterator[Move[CaseState]]:
+        """A transaction holding the case locked, once the caller may take the transition and the
+        workflow's checks pass (version, state, note, guard)."""
         place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, roles)
+        require_write(principal, place, transition.roles)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             case = (
                 await connection.execute(select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update())
             ).one_or_none()
             if case is None:
                 raise not_found()
-            if case.version != version:
-                raise DomainError("STALE_VERSION", f"该案件已被他人更新（当前版本 {case.version}），请刷新后重试", field="version")
-            if case.state not in from_states:
-                raise DomainError("INVALID_TRANSITION", f"案件当前状态为“{case.state}”，不能{doing}", field="id")
-            yield connection, case
-
-    @staticmethod
-    async def _bump(connection: AsyncConnection, case, values: dict) -> None:
-        await connection.execute(
-            update(AccountabilityCase).where(AccountabilityCase.id == case.id).values(**values, version=AccountabilityCase.version + 1)
-        )
+            yield await Move.start(
+                workflow.CASES,
+                transition,
+                connection,
+                tenant_code=tenant_code,
+                row=case,
+                expected_version=version,
+                actor=principal.username,
+                note=note,
+                request_id=request_id,
+            )
 
     # Reading -------------------------------------------------------------------------------
 

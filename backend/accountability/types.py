@@ -425,7 +425,14 @@ class AccountabilityMutation:
         principal = await info.context.writer()
         tenant_code, case_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")
         await service(info).move(
-            principal, tenant_code, case_id, version, ACTIONS[action], clean_text(note, "note", required=False), info.context.request_id
+            principal,
+            tenant_code,
+            case_id,
+            version,
+            ACTIONS[action],
+            clean_text(note, "note", required=False),
+            info.context.request_id,
+            now=info.context.clock.now(),
         )
         return await _case_now(info, tenant_code, case_id)
 

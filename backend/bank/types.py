@@ -14,10 +14,10 @@ from backend.accountability.restrictions import UnitRestriction, unit_restrictio
 from backend.bank.service import add_provincial_manifestation
 from backend.context import Context
 from backend.directory.types import page_size
-from backend.ledger.workflow import is_overdue
 from backend.selection import selected_paths
 from backend.text import clean_text
 from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups
+from problem_bank.rectification import is_overdue
 from problem_bank.search import ProblemFilter, highlight, search
 from problem_bank.statistics import Breakdown, Tally, overdue_ranking, tallies
 from problem_bank.taxonomy import Node, Taxonomy

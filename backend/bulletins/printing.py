@@ -11,7 +11,8 @@ from io import BytesIO
 
 import pymupdf
 
-from backend.bulletins.service import PUBLISHED, WITHDRAWN, Readable, issue_label, masks_of, rendered_case, rendered_issue
+from backend.bulletins.service import Readable, issue_label, masks_of, rendered_case, rendered_issue
+from backend.bulletins.workflow import PUBLISHED, WITHDRAWN
 from backend.clock import CHINA_STANDARD_TIME
 
 NUMERALS = "一二三四五六七八九十"

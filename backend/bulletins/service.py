@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -34,7 +35,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.accountability.models import AccountabilityCase, CaseFinding
 from backend.accountability.service import measure_rows
 from backend.audit.service import record_audit
-from backend.notifications.outbox import emit
+from backend.bulletins.workflow import (
+    ADD_CASE,
+    APPROVE,
+    BULLETINS,
+    COMPOSERS,
+    DRAFT,
+    EDIT,
+    EDIT_CASE,
+    OUT,
+    PUBLISH,
+    PUBLISHED,
+    REMOVE_CASE,
+    RETURN,
+    SHARE,
+    SUBMIT,
+    WITHDRAW,
+    WITHDRAWN,
+    BulletinState,
+)
+from backend.clock import CHINA_STANDARD_TIME
+from backend.workflow import Move, Transition
 from problem_bank.deidentify import LEVEL_PLACEHOLDERS, Masks, case_masks, mask, unit_placeholder
 from problem_bank.models import (
     BankUnit,
@@ -53,38 +74,11 @@ from tenants.models import Tenant
 from tenants.registry import in_subtree, offices_below, place_of, readable_place
 from tenants.scoping import reading, tenant_engine
 
-DRAFT, SUBMITTED, APPROVED, PUBLISHED, WITHDRAWN = "草稿", "待审核", "已审核", "已发布", "已撤回"
-OUT = frozenset({PUBLISHED, WITHDRAWN})  # what recipients see
-
-COMPOSERS = frozenset({Role.INSPECTOR, Role.PUBLISHER})
-APPROVERS = frozenset({Role.ADMIN})
-PUBLISHERS = frozenset({Role.PUBLISHER})
-WITHDRAWERS = frozenset({Role.PUBLISHER, Role.ADMIN})
 RECEIPT_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER, Role.PUBLISHER})  # who leave read receipts
 
 MAX_CASES = 30
 MAX_SCOPE = 5_000  # offices chosen by hand (a province has a few hundred below it)
 MAX_NAMES = 20  # persons or aliases of one case
-
-
-@dataclass(frozen=True)
-class Step:
-    """A transition: who may take it, from which states, to which state."""
-
-    name: str  # as audited: bulletin.<name>
-    label: str  # what the refusal says
-    roles: frozenset[Role]
-    from_states: frozenset[str]
-    to_state: str
-
-
-SUBMIT = Step("submitted", "提交审核", COMPOSERS, frozenset({DRAFT}), SUBMITTED)
-APPROVE = Step("approved", "审核通过", APPROVERS, frozenset({SUBMITTED}), APPROVED)
-RETURN = Step("returned", "退回修改", APPROVERS, frozenset({SUBMITTED, APPROVED}), DRAFT)
-PUBLISH = Step("published", "发布", PUBLISHERS, frozenset({APPROVED}), PUBLISHED)
-WITHDRAW = Step("withdrawn", "撤回", WITHDRAWERS, frozenset({DRAFT, SUBMITTED, APPROVED, PUBLISHED}), WITHDRAWN)
-EDIT = Step("edited", "修改", COMPOSERS, frozenset({DRAFT}), DRAFT)
-SHARE = Step("shared", "推送到典型案例库", PUBLISHERS, frozenset({PUBLISHED}), PUBLISHED)
 
 
 @dataclass(frozen=True)
@@ -286,28 +280,28 @@ class BulletinService:
                 )
             ).scalar_one()
             await _set_scope(connection, bulletin_id, draft)
-            await _audit(connection, publisher.code, principal, "created", bulletin_id, None, _issue_fields(draft), request_id)
+            await record_audit(
+                connection,
+                publisher.code,
+                actor=principal.username,
+                action="bulletin.create",
+                entity="bulletin",
+                entity_id=str(bulletin_id),
+                after={"state": DRAFT, "version": 1, **_issue_fields(draft)},
+                request_id=request_id,
+            )
         return bulletin_id
 
     async def update(self, principal: Principal, bulletin_id: int, version: int, draft: IssueDraft, request_id: str | None) -> None:
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, row, publisher):
+        async with self._locked(principal, bulletin_id, version, EDIT, request_id) as (move, publisher):
+            connection = move.connection
             await _check_scope(connection, publisher, draft)
-            await connection.execute(
-                update(Bulletin)
-                .where(Bulletin.id == bulletin_id)
-                .values(title=draft.title, preface=draft.preface, whole_subtree=draft.whole_subtree, version=Bulletin.version + 1)
-            )
             await connection.execute(delete(BulletinScopeOffice).where(BulletinScopeOffice.bulletin_id == bulletin_id))
             await _set_scope(connection, bulletin_id, draft)
-            await _audit(
-                connection,
-                publisher.code,
-                principal,
-                "edited",
-                bulletin_id,
-                {"title": row.title, "whole_subtree": row.whole_subtree},
-                _issue_fields(draft),
-                request_id,
+            await move.apply(
+                {"title": draft.title, "preface": draft.preface, "whole_subtree": draft.whole_subtree},
+                before={"title": move.row.title, "whole_subtree": move.row.whole_subtree},
+                after=_issue_fields(draft),
             )
 
     async def add_case(
@@ -321,7 +315,8 @@ class BulletinService:
         text: CaseText,
         request_id: str | None,
     ) -> int:
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, _row, publisher):
+        async with self._locked(principal, bulletin_id, version, ADD_CASE, request_id) as (move, publisher):
+            connection = move.connection
             count = (
                 await connection.execute(
                     select(func.count(), func.coalesce(func.max(BulletinCase.position), 0)).where(BulletinCase.bulletin_id == bulletin_id)
@@ -355,27 +350,20 @@ class BulletinService:
                     .returning(BulletinCase.id)
                 )
             ).scalar_one()
-            await _bump(connection, bulletin_id)
-            await _audit(
-                connection,
-                publisher.code,
-                principal,
-                "case_added",
-                bulletin_id,
-                None,
-                {
+            await move.apply(
+                after={
                     "case_id": case_id,
                     "source_kind": source_kind,
                     "source": f"{tenant_code}/{source_id}",
                     "deidentified": text.deidentified is not False,
-                },
-                request_id,
+                }
             )
         return case_id
 
     async def update_case(self, principal: Principal, case_id: int, version: int, text: CaseText, request_id: str | None) -> int:
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, _row, publisher):
+        async with self._locked(principal, bulletin_id, version, EDIT_CASE, request_id) as (move, _publisher):
+            connection = move.connection
             case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
             if case is None:
                 raise not_found()
@@ -393,58 +381,42 @@ class BulletinService:
             }
             if values:
                 await connection.execute(update(BulletinCase).where(BulletinCase.id == case_id).values(**values))
-            await _bump(connection, bulletin_id)
-            await _audit(
-                connection,
-                publisher.code,
-                principal,
-                "case_edited",
-                bulletin_id,
-                {"case_id": case_id, **{key: getattr(case, key) for key in values}},
-                {"case_id": case_id, **values},
-                request_id,
+            await move.apply(
+                before={"case_id": case_id, **{key: getattr(case, key) for key in values}}, after={"case_id": case_id, **values}
             )
         return bulletin_id
 
     async def remove_case(self, principal: Principal, case_id: int, version: int, request_id: str | None) -> int:
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, version, EDIT) as (connection, _row, publisher):
-            case = (await connection.execute(delete(BulletinCase).where(BulletinCase.id == case_id).returning(BulletinCase))).one_or_none()
+        async with self._locked(principal, bulletin_id, version, REMOVE_CASE, request_id) as (move, _publisher):
+            case = (
+                await move.connection.execute(delete(BulletinCase).where(BulletinCase.id == case_id).returning(BulletinCase))
+            ).one_or_none()
             if case is None:
                 raise not_found()
-            await _bump(connection, bulletin_id)
-            await _audit(
-                connection,
-                publisher.code,
-                principal,
-                "case_removed",
-                bulletin_id,
-                {"case_id": case_id, "title": case.title, "source": f"{case.source_tenant_code}/{case.source_id}"},
-                None,
-                request_id,
-            )
+            await move.apply(before={"case_id": case_id, "title": case.title, "source": f"{case.source_tenant_code}/{case.source_id}"})
         return bulletin_id
 
     # --- the workflow ----------------------------------------------------------------------
 
     async def submit(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
-        async with self._locked(principal, bulletin_id, version, SUBMIT) as (connection, row, publisher):
-            cases = (await connection.execute(select(func.count()).where(BulletinCase.bulletin_id == bulletin_id))).scalar_one()
-            if not cases:
-                raise DomainError("NO_CASES", "通报至少要有一个典型案例", field="id")
-            await self._move(connection, principal, row, publisher, SUBMIT, {}, None, request_id)
+        async with self._locked(principal, bulletin_id, version, SUBMIT, request_id) as (move, _publisher):
+            await move.apply({"note": None})
 
     async def approve(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
-        async with self._locked(principal, bulletin_id, version, APPROVE) as (connection, row, publisher):
-            await self._move(connection, principal, row, publisher, APPROVE, {"approved_by": principal.username}, None, request_id)
+        async with self._locked(principal, bulletin_id, version, APPROVE, request_id) as (move, _publisher):
+            await move.apply({"approved_by": principal.username, "note": None})
 
     async def send_back(self, principal: Principal, bulletin_id: int, version: int, reason: str, request_id: str | None) -> None:
-        async with self._locked(principal, bulletin_id, version, RETURN) as (connection, row, publisher):
-            await self._move(connection, principal, row, publisher, RETURN, {"approved_by": None}, reason, request_id)
+        async with self._locked(principal, bulletin_id, version, RETURN, request_id, note=reason) as (move, _publisher):
+            await move.apply({"approved_by": None, "note": reason})
 
-    async def publish(self, principal: Principal, bulletin_id: int, version: int, year: int, request_id: str | None) -> None:
-        """Number the issue, freeze its published text, send it to its scope and notify it."""
-        async with self._locked(principal, bulletin_id, version, PUBLISH) as (connection, row, publisher):
+    async def publish(self, principal: Principal, bulletin_id: int, version: int, now: datetime, request_id: str | None) -> None:
+        """Number the issue (in the year of `now`, office time), freeze its published text, send it
+        to its scope and notify it."""
+        year = now.astimezone(CHINA_STANDARD_TIME).year
+        async with self._locked(principal, bulletin_id, version, PUBLISH, request_id) as (move, publisher):
+            connection, row = move.connection, move.row
             recipients = await _recipients(connection, publisher, row)
             if not recipients:
                 raise DomainError("NO_RECIPIENTS", "通报范围内没有下级机构", field="officeCodes")
@@ -477,28 +449,18 @@ class BulletinService:
                 insert(BulletinRecipient),
                 [{"bulletin_id": bulletin_id, "office_code": code, "office_name": name} for code, name in recipients.items()],
             )
-            await self._move(
-                connection,
-                principal,
-                row,
-                publisher,
-                PUBLISH,
+            await move.apply(
                 {
                     "year": year,
                     "number": number,
                     "published_by": principal.username,
-                    "published_at": func.now(),
+                    "published_at": now,
                     "published_title": issue["title"],
                     "published_preface": issue["preface"],
+                    "note": None,
                 },
-                None,
-                request_id,
-            )
-            await emit(
-                connection,
-                publisher.code,
-                "bulletin.published",
-                {
+                after={"number": number, "year": year},
+                event_payload={
                     "bulletin_id": bulletin_id,
                     "publisher_name": row.publisher_name,
                     "issue": f"{year}年第{number}期",
@@ -509,8 +471,8 @@ class BulletinService:
 
     async def withdraw(self, principal: Principal, bulletin_id: int, version: int, reason: str, request_id: str | None) -> None:
         """撤回: its shared cases leave the library; recipients of a published issue are told."""
-        async with self._locked(principal, bulletin_id, version, WITHDRAW) as (connection, row, publisher):
-            await self._move(connection, principal, row, publisher, WITHDRAW, {}, reason, request_id)
+        async with self._locked(principal, bulletin_id, version, WITHDRAW, request_id, note=reason) as (move, _publisher):
+            connection, row = move.connection, move.row
             await connection.execute(
                 update(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id).values(shared_at=None, shared_by=None)
             )
@@ -519,26 +481,22 @@ class BulletinService:
                     await connection.execute(select(BulletinRecipient.office_code).where(BulletinRecipient.bulletin_id == bulletin_id))
                 ).scalars()
             )
-            if offices:  # it had been published
-                await emit(
-                    connection,
-                    publisher.code,
-                    "bulletin.withdrawn",
-                    {
-                        "bulletin_id": bulletin_id,
-                        "publisher_name": row.publisher_name,
-                        "issue": issue_label(row),
-                        "title": row.published_title,
-                        "reason": reason,
-                        "tenant_codes": offices,
-                    },
-                )
+            notice = {
+                "bulletin_id": bulletin_id,
+                "publisher_name": row.publisher_name,
+                "issue": issue_label(row),
+                "title": row.published_title,
+                "reason": reason,
+                "tenant_codes": offices,
+            }
+            await move.apply({"note": reason}, event_payload=notice if offices else None)  # recipients hear of a published one
 
     async def share(self, principal: Principal, case_id: int, shared: bool, request_id: str | None) -> int:
         """Put a case of a published issue into the typical-case library (or take it out): the
         publisher's publishers only, de-identified cases only."""
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, None, SHARE) as (connection, _row, publisher):
+        async with self._locked(principal, bulletin_id, None, SHARE, request_id) as (move, _publisher):
+            connection = move.connection
             case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
             if case is None:
                 raise not_found()
@@ -550,16 +508,7 @@ class BulletinService:
                     .where(BulletinCase.id == case_id)
                     .values(shared_at=func.now() if shared else None, shared_by=principal.username if shared else None)
                 )
-                await _audit(
-                    connection,
-                    publisher.code,
-                    principal,
-                    "case_shared" if shared else "case_unshared",
-                    bulletin_id,
-                    None,
-                    {"case_id": case_id},
-                    request_id,
-                )
+                await move.apply(after={"case_id": case_id, "shared": shared})
         return bulletin_id
 
     # --- reading ---------------------------------------------------------------------------
@@ -647,10 +596,18 @@ class BulletinService:
 
     @contextlib.asynccontextmanager
     async def _locked(
-        self, principal: Principal, bulletin_id: int, version: int | None, step: Step
-    ) -> AsyncIterator[tuple[AsyncConnection, Any, Place]]:
-        """A transaction holding the bulletin locked, once the caller may take `step` in the
-        publisher, the version is current (None: not checked) and the state allows the step."""
+        self,
+        principal: Principal,
+        bulletin_id: int,
+        version: int | None,
+        transition: Transition[BulletinState],
+        request_id: str | None,
+        *,
+        note: str | None = None,
+    ) -> AsyncIterator[tuple[Move[BulletinState], Place]]:
+        """A transaction holding the bulletin locked, once the caller may take the transition in
+        the publisher and the workflow's checks pass (version, state, note, guard; version None:
+        not checked). Audited in the publisher's trail."""
         async with reading(self.engine).connect() as connection:
             publisher_code = (
                 await connection.execute(select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))
@@ -658,39 +615,23 @@ class BulletinService:
         if publisher_code is None:
             raise not_found()
         publisher = await readable_place(self.engine, principal, publisher_code)
-        require_write(principal, publisher, step.roles)
+        require_write(principal, publisher, transition.roles)
         async with tenant_engine(self.engine, publisher_code).begin() as connection:
             row = (
                 await connection.execute(_with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin))
             ).one()
-            if version is not None and row.version != version:
-                raise DomainError("STALE_VERSION", f"该通报已被他人更新（当前版本 {row.version}），请刷新后重试", field="version")
-            if row.state not in step.from_states:
-                raise DomainError("INVALID_TRANSITION", f"通报当前状态为“{row.state}”，不能{step.label}", field="id")
-            yield connection, row, publisher
-
-    @staticmethod
-    async def _move(
-        connection: AsyncConnection,
-        principal: Principal,
-        row,
-        publisher: Place,
-        step: Step,
-        values: dict,
-        note: str | None,
-        request_id: str | None,
-    ) -> None:
-        await connection.execute(
-            update(Bulletin).where(Bulletin.id == row.id).values(**values, state=step.to_state, note=note, version=Bulletin.version + 1)
-        )
-        after = {
-            "state": step.to_state,
-            **({"note": note} if note else {}),
-            **({"number": values["number"], "year": values["year"]} if "number" in values else {}),
-        }
-        await _audit(
-            connection, publisher.code, principal, step.name, row.id, {"state": row.state, "version": row.version}, after, request_id
-        )
+            move = await Move.start(
+                BULLETINS,
+                transition,
+                connection,
+                tenant_code=publisher_code,
+                row=row,
+                expected_version=version,
+                actor=principal.username,
+                note=note,
+                request_id=request_id,
+            )
+            yield move, publisher
 
 
 def _member_offices(principal: Principal) -> set[str]:
@@ -717,33 +658,6 @@ def _newest(query, first: int, before: int | None):
 
 def _issue_fields(draft: IssueDraft) -> dict:
     return {"title": draft.title, "whole_subtree": draft.whole_subtree, "offices": list(draft.office_codes)}
-
-
-async def _bump(connection: AsyncConnection, bulletin_id: int) -> None:
-    await connection.execute(update(Bulletin).where(Bulletin.id == bulletin_id).values(version=Bulletin.version + 1))
-
-
-async def _audit(
-    connection: AsyncConnection,
-    publisher_code: str,
-    principal: Principal,
-    action: str,
-    bulletin_id: int,
-    before: dict | None,
-    after: dict | None,
-    request_id: str | None,
-) -> None:
-    await record_audit(
-        connection,
-        publisher_code,
-        actor=principal.username,
-        action=f"bulletin.{action}",
-        entity="bulletin",
-        entity_id=str(bulletin_id),
-        before=before,
-        after=after,
-        request_id=request_id,
-    )
 
 
 async def _check_scope(connection: AsyncConnection, publisher: Place, draft: IssueDraft) -> None:

@@ -435,7 +435,7 @@ class BulletinMutation:
     async def publish_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
         principal = await info.context.writer()
         bulletin_id = parse_id(id, "id")
-        await service(info).publish(principal, bulletin_id, version, info.context.clock.today().year, info.context.request_id)
+        await service(info).publish(principal, bulletin_id, version, info.context.clock.now(), info.context.request_id)
         return await _now(info, bulletin_id)
 
     @strawberry.mutation(description="撤回（本机构发布员、管理员），须写明理由；已发布的通报撤回时通知收文机构")

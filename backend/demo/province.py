@@ -101,7 +101,7 @@ async def _case(runtime: Runtime, province: Principal) -> int:
         (case_workflow.PROPOSE, "建议约谈局长并冻结机构编制调整事项"),
         (case_workflow.DECIDE, "约谈双峰县财政局局长刘洋，冻结该局机构编制调整事项至整改到位"),
     ):
-        await cases.move(province, DEMO_PROVINCE, case_id, version, action, note, None)
+        await cases.move(province, DEMO_PROVINCE, case_id, version, action, note, None, now=runtime.clock.now())
         version += 1
     decided_on = runtime.clock.today() - timedelta(days=7)
     for measure in (
@@ -123,7 +123,7 @@ async def _case(runtime: Runtime, province: Principal) -> int:
     ):
         await cases.record_measure(province, DEMO_PROVINCE, case_id, version, measure, None)
         version += 1
-    await cases.move(province, DEMO_PROVINCE, case_id, version, case_workflow.CARRY_OUT, None, None)
+    await cases.move(province, DEMO_PROVINCE, case_id, version, case_workflow.CARRY_OUT, None, None, now=runtime.clock.now())
     return case_id
 
 
@@ -156,4 +156,4 @@ async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None
     for move in (bulletins.submit, bulletins.approve):
         await move(province, bulletin_id, version, None)
         version += 1
-    await bulletins.publish(province, bulletin_id, version, runtime.clock.today().year, None)
+    await bulletins.publish(province, bulletin_id, version, runtime.clock.now(), None)

@@ -30,7 +30,7 @@ def _latest_progress(query: Select) -> Select:
     """The entry's most recent 进展 (all columns null when it has none), with its evidence files."""
     latest = with_evidence(
         select(LedgerEvent)
-        .where(LedgerEvent.finding_id == Finding.id, LedgerEvent.action == REPORT_PROGRESS.name)
+        .where(LedgerEvent.finding_id == Finding.id, LedgerEvent.action == REPORT_PROGRESS.label)
         .order_by(LedgerEvent.id.desc())
         .limit(1)
     ).lateral(LATEST_PROGRESS)

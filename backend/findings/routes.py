@@ -17,8 +17,8 @@ from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
-from backend.ledger.workflow import is_overdue
 from backend.staff.service import STAFF_TEMPLATE_PATH
+from problem_bank.rectification import is_overdue
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code

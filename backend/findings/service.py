@@ -20,12 +20,12 @@ from backend.db import any_of, violated_constraint
 from backend.findings.joins import joined
 from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
 from backend.ledger.models import LedgerEntry
-from backend.ledger.workflow import CLOSED, LEDGER_STATES, REGISTERED
 from backend.notifications.outbox import emit
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from problem_bank.projection import project
+from problem_bank.rectification import LedgerState, overdue
 from problem_bank.taxonomy import Taxonomy, under
 from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
 from tenants.divisions import province_of
@@ -132,8 +132,8 @@ class FindingFilter:
     deadline_to: date | None = None
 
     def __post_init__(self) -> None:
-        if not self.states <= set(LEDGER_STATES):
-            raise DomainError("INVALID_STATE", f"台账状态须为：{'、'.join(LEDGER_STATES)}", field="states")
+        if not self.states <= set(LedgerState):
+            raise DomainError("INVALID_STATE", f"台账状态须为：{LedgerState.labels()}", field="states")
         if self.deadline_from and self.deadline_to and self.deadline_from > self.deadline_to:
             raise DomainError("INVALID_PERIOD", "期限范围的起点不能晚于终点", field="deadlineFrom")
 
@@ -147,8 +147,8 @@ class FindingFilter:
         if self.states:
             query = query.where(LedgerEntry.state.in_(sorted(self.states)))
         if self.overdue is not None:
-            overdue = and_(LedgerEntry.state != CLOSED, LedgerEntry.deadline < today)
-            query = query.where(overdue if self.overdue else ~overdue)
+            late = overdue(LedgerEntry.state, LedgerEntry.deadline, today)
+            query = query.where(late if self.overdue else ~late)
         if self.deadline_from is not None:
             query = query.where(LedgerEntry.deadline >= self.deadline_from)
         if self.deadline_to is not None:
@@ -395,7 +395,7 @@ async def insert_finding(connection: AsyncConnection, tenant_code: str, data: Fi
     await connection.execute(
         insert(LedgerEntry).values(
             finding_id=finding_id,
-            state=CLOSED if data.fixed_on_spot else REGISTERED,
+            state=LedgerState.CLOSED if data.fixed_on_spot else LedgerState.REGISTERED,
             deadline=data.deadline,
             responsible_unit=data.responsible_unit or unit_name,
             responsible_person=data.responsible_person,

@@ -26,11 +26,11 @@ from backend.findings.service import (
 )
 from backend.ids import optional_id, parse_id
 from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_finding, history_by_finding
-from backend.ledger.workflow import LEDGER_STATES, is_overdue
 from backend.loaders import Fetch, event_view, round_views_by_id, unit_rows
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.units.types import Unit
+from problem_bank.rectification import LedgerState, is_overdue
 from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal
 from tenants.naming import check_code
@@ -188,7 +188,7 @@ class FindingOrder(enum.Enum):
     FOUND_ON = FindingSort.FOUND_ON.value
 
 
-@strawberry.input(description=f"台账筛选条件，均可不填；状态：{'、'.join(LEDGER_STATES)}")
+@strawberry.input(description=f"台账筛选条件，均可不填；状态：{LedgerState.labels()}")
 class FindingFilterInput:
     round_id: strawberry.ID | None = None
     unit_id: strawberry.ID | None = None

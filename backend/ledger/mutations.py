@@ -14,8 +14,9 @@ from backend.findings.types import Finding, joined_relations, one_finding
 from backend.ids import parse_id
 from backend.ledger import workflow
 from backend.ledger.service import Attachment, LedgerService, PlanChange
-from backend.ledger.workflow import Action
+from backend.ledger.workflow import LedgerState
 from backend.text import clean_text
+from backend.workflow import Transition
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.registry import clean_name
@@ -49,7 +50,7 @@ def ledger(info: Info[Context, None]) -> LedgerService:
 
 async def _transition(
     info: Info[Context, None],
-    action: Action,
+    action: Transition[LedgerState],
     tenant_code: str,
     finding_id: strawberry.ID,
     version: int,
@@ -185,6 +186,7 @@ class LedgerMutation:
             approve,
             clean_text(note, "note", required=False),
             info.context.request_id,
+            now=info.context.clock.now(),
             joins=joined_relations(info),
         )
         return await one_finding(info, listed, tenant_code)

@@ -1,8 +1,7 @@
-"""The ledger's state machine and who may drive it: this table is the policy for every
-ledger action (the resolvers and the service only look things up here).
+"""The rectification ledger's state machine (整改台账; states in problem_bank/rectification.py):
 
-    挂号 (registered) ─进展→ 整改中 (in progress) ─申请销号→ 申请销号 (close-out requested)
-    申请销号 ─销号→ 已销号 (closed)          申请销号 ─退回 (sent back, with a reason)→ 整改中
+    已挂号 ─进展→ 整改中 ─申请销号→ 待销号审核 ─销号→ 已销号
+    待销号审核 ─退回 (with a reason)→ 整改中
     已销号 ─回头看 (reopened on a follow-up check, within the reopen window)→ 整改中
 
 The unit's liaison (and the office's inspectors and admins) report progress and ask for the
@@ -13,42 +12,99 @@ started a deadline moves only through an extension request (延期申请) a revi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from typing import Any
 
+from sqlalchemy import insert
+
+from backend.ledger.models import LedgerEntry, LedgerEvent
+from backend.workflow import Guard, Move, Transition, Workflow
+from problem_bank.rectification import OPEN_STATES, LedgerState
 from tenants.access import Role
+from tenants.errors import DomainError
 
-REGISTERED, IN_PROGRESS, CLOSE_REQUESTED, CLOSED = "挂号", "整改中", "申请销号", "已销号"
-OPEN_STATES = frozenset({REGISTERED, IN_PROGRESS, CLOSE_REQUESTED})
+REGISTERED, IN_PROGRESS, CLOSE_REQUESTED, CLOSED = LedgerState
 
 RECTIFIERS = frozenset({Role.LIAISON, Role.INSPECTOR, Role.ADMIN})
 DEADLINE_SETTERS = frozenset({Role.INSPECTOR, Role.ADMIN})
 REVIEWERS = frozenset({Role.REVIEWER})
+REOPENERS = frozenset({Role.REVIEWER, Role.INSPECTOR})
+BEFORE_CLOSE_OUT = frozenset({REGISTERED, IN_PROGRESS})
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str  # as recorded in the ledger's history
-    roles: frozenset[Role]
-    from_states: frozenset[str]
-    to_state: str | None  # None: the state stays
-    note_required: bool
+async def _within_reopen_window(move: Move[Any]) -> None:
+    window = move.context["reopen_window"]
+    if move.context["now"] - move.row.closed_at > window:
+        raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {window.days} 天，不能再回头看重新打开", field="findingId")
 
 
-REPORT_PROGRESS = Action("进展", RECTIFIERS, frozenset({REGISTERED, IN_PROGRESS}), IN_PROGRESS, note_required=True)
-REQUEST_CLOSE_OUT = Action("申请销号", RECTIFIERS, frozenset({IN_PROGRESS}), CLOSE_REQUESTED, note_required=True)
-CLOSE_OUT = Action("销号", REVIEWERS, frozenset({CLOSE_REQUESTED}), CLOSED, note_required=False)
-SEND_BACK = Action("退回", REVIEWERS, frozenset({CLOSE_REQUESTED}), IN_PROGRESS, note_required=True)
-REOPEN = Action("回头看", REVIEWERS | {Role.INSPECTOR}, frozenset({CLOSED}), IN_PROGRESS, note_required=True)
-UPDATE_PLAN = Action("调整整改措施", RECTIFIERS, frozenset({REGISTERED, IN_PROGRESS}), None, note_required=False)
-SET_DEADLINE = Action("调整期限", DEADLINE_SETTERS, frozenset({REGISTERED}), None, note_required=False)
-REQUEST_EXTENSION = Action("延期申请", RECTIFIERS, frozenset({REGISTERED, IN_PROGRESS}), None, note_required=True)
-APPROVE_EXTENSION = Action("延期批准", REVIEWERS, OPEN_STATES, None, note_required=False)
-REJECT_EXTENSION = Action("延期驳回", REVIEWERS, OPEN_STATES | {CLOSED}, None, note_required=True)
+async def _history_event(move: Move[Any]) -> int:
+    """The ledger's own history (shown on the entry): the act as offices name it."""
+    event = insert(LedgerEvent).returning(LedgerEvent.id)
+    parameters = {
+        "finding_id": move.row.id,
+        "action": move.transition.label,
+        "from_state": move.row.state,
+        "to_state": move.state_after,
+        "note": move.note,
+        "actor": move.actor,
+    }
+    return int((await move.connection.execute(event, parameters)).scalar_one())
 
-LEDGER_STATES = (REGISTERED, IN_PROGRESS, CLOSE_REQUESTED, CLOSED)
 
+REPORT_PROGRESS = Transition("report_progress", "进展", BEFORE_CLOSE_OUT, IN_PROGRESS, RECTIFIERS, note="required")
+REQUEST_CLOSE_OUT = Transition(
+    "request_close_out",
+    "申请销号",
+    frozenset({IN_PROGRESS}),
+    CLOSE_REQUESTED,
+    RECTIFIERS,
+    note="required",
+    event="ledger.close_out_requested",
+)
+CLOSE_OUT = Transition("close_out", "销号", frozenset({CLOSE_REQUESTED}), CLOSED, REVIEWERS, event="ledger.closed")
+SEND_BACK = Transition("send_back", "退回", frozenset({CLOSE_REQUESTED}), IN_PROGRESS, REVIEWERS, note="required", event="ledger.sent_back")
+REOPEN = Transition(
+    "reopen",
+    "回头看",
+    frozenset({CLOSED}),
+    IN_PROGRESS,
+    REOPENERS,
+    note="required",
+    guard=Guard("销号后未超过回头看期限（XUNCHA_REOPEN_WINDOW_DAYS，默认 365 天）", _within_reopen_window),
+    event="ledger.reopened",
+)
+UPDATE_PLAN = Transition("update_plan", "调整整改措施", BEFORE_CLOSE_OUT, None, RECTIFIERS, note="none")
+SET_DEADLINE = Transition("set_deadline", "调整期限", frozenset({REGISTERED}), None, DEADLINE_SETTERS, note="none")
+REQUEST_EXTENSION = Transition(
+    "request_extension", "延期申请", BEFORE_CLOSE_OUT, None, RECTIFIERS, note="required", event="ledger.extension_requested"
+)
+APPROVE_EXTENSION = Transition("approve_extension", "延期批准", OPEN_STATES, None, REVIEWERS, event="ledger.extension_decided")
+REJECT_EXTENSION = Transition(
+    "reject_extension", "延期驳回", OPEN_STATES | {CLOSED}, None, REVIEWERS, note="required", event="ledger.extension_decided"
+)
 
-def is_overdue(state: str, deadline: date, today: date) -> bool:
-    """逾期: still open past its deadline. Derived whenever shown, never stored."""
-    return state != CLOSED and deadline < today
+LEDGER = Workflow(
+    name="ledger",
+    title="整改台账",
+    noun="台账",
+    states=LedgerState,
+    initial=REGISTERED,
+    transitions=(
+        REPORT_PROGRESS,
+        REQUEST_CLOSE_OUT,
+        CLOSE_OUT,
+        SEND_BACK,
+        REOPEN,
+        UPDATE_PLAN,
+        SET_DEADLINE,
+        REQUEST_EXTENSION,
+        APPROVE_EXTENSION,
+        REJECT_EXTENSION,
+    ),
+    table=LedgerEntry.__table__,
+    entity="ledger_entry",
+    history=_history_event,
+    argument="findingId",
+    row_key="entry_id",
+    row_version="ledger_version",
+)

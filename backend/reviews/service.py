@@ -6,8 +6,10 @@ unit's rectification work). Every change is audited in its own transaction."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,18 +23,18 @@ from backend.findings.service import FindingData, insert_finding
 from backend.ledger.models import LedgerEntry
 from backend.reviews import planning
 from backend.reviews.models import LEADER_LEVELS, LEAVING_REASONS, STAGES, Leader, LeaderReview, ReviewProblem, ReviewStage
+from backend.reviews.workflow import CLOSE, RECORD_PROBLEM, RECORD_STAGE, REVIEW_WRITERS, REVIEWS, ReviewState
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
-from tenants.access import Place, Principal, Role, not_found, require_subtree_read, require_write
+from backend.workflow import Move, Transition
+from tenants.access import Place, Principal, not_found, require_subtree_read, require_write
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine, tenant_reader
 
-REVIEW_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 REVIEW_ROUND_KIND = "三责联审"
-OPEN, CLOSED = "进行中", "已完成"
 FIRST_YEAR = 2000
 
 
@@ -397,9 +399,8 @@ class ReviewService:
         notes = clean_text(notes, "notes", required=False)
         if held_on > today:
             raise DomainError("INVALID_DATE", "阶段日期不能晚于今天", field="heldOn")
-        await self._writer(principal, tenant_code)
-        async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            review = await _locked_review(connection, review_id, version)
+        async with self._locked(principal, tenant_code, review_id, version, RECORD_STAGE, notes, request_id) as move:
+            connection = move.connection
             done = (
                 await connection.execute(select(ReviewStage).where(ReviewStage.review_id == review_id).order_by(ReviewStage.position))
             ).all()
@@ -415,18 +416,7 @@ class ReviewService:
                     review_id=review_id, position=len(done) + 1, stage=stage, held_on=held_on, notes=notes, recorded_by=principal.username
                 )
             )
-            await connection.execute(update(LeaderReview).where(LeaderReview.id == review_id).values(version=LeaderReview.version + 1))
-            await record_audit(
-                connection,
-                tenant_code,
-                actor=principal.username,
-                action="review.stage_recorded",
-                entity="leader_review",
-                entity_id=str(review_id),
-                before={"version": review.version},
-                after={"stage": stage, "held_on": held_on.isoformat(), "notes": notes, "version": review.version + 1},
-                request_id=request_id,
-            )
+            await move.apply(after={"stage": stage, "held_on": held_on.isoformat()})
             return await _review(connection, review_id)
 
     async def record_problem(
@@ -435,9 +425,8 @@ class ReviewService:
         """A problem the open review found becomes a finding on the leader's unit in the review's
         round (its ledger entry and problem-bank row come with it), linked to the review. The
         finding carries no personal data of the leader. The finding's id."""
-        await self._writer(principal, tenant_code)
-        async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            review = await _locked_review(connection, review_id, None)
+        async with self._locked(principal, tenant_code, review_id, None, RECORD_PROBLEM, None, request_id) as move:
+            connection, review = move.connection, move.row
             unit_id = (await connection.execute(select(Leader.unit_id).where(Leader.id == review.leader_id))).scalar_one()
             finding_id = await insert_finding(
                 connection,
@@ -447,46 +436,55 @@ class ReviewService:
                 request_id,
             )
             await connection.execute(insert(ReviewProblem).values(finding_id=finding_id, review_id=review_id))
-            await record_audit(
-                connection,
-                tenant_code,
-                actor=principal.username,
-                action="review.problem_recorded",
-                entity="leader_review",
-                entity_id=str(review_id),
-                after={"finding_id": finding_id},
-                request_id=request_id,
-            )
+            await move.apply(after={"finding_id": finding_id})
         return finding_id
 
     async def close_review(
-        self, principal: Principal, tenant_code: str, review_id: int, version: int, conclusion: str, request_id: str | None
+        self,
+        principal: Principal,
+        tenant_code: str,
+        review_id: int,
+        version: int,
+        conclusion: str,
+        request_id: str | None,
+        *,
+        now: datetime,
     ):
         """已完成: every stage recorded, with the review's conclusion (审核结论)."""
         conclusion = clean_text(conclusion, "conclusion", required=True)
+        async with self._locked(principal, tenant_code, review_id, version, CLOSE, conclusion, request_id) as move:
+            await move.apply({"conclusion": conclusion, "closed_at": now})
+            return await _review(move.connection, review_id)
+
+    @asynccontextmanager
+    async def _locked(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        review_id: int,
+        version: int | None,
+        transition: Transition[ReviewState],
+        note: str | None,
+        request_id: str | None,
+    ) -> AsyncIterator[Move[ReviewState]]:
+        """A transaction holding the review locked, once the caller may take the transition and
+        the workflow's checks pass (version, state, note, guard; version None: not checked)."""
         await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            review = await _locked_review(connection, review_id, version)
-            recorded = (await connection.execute(select(func.count()).where(ReviewStage.review_id == review_id))).scalar_one()
-            if recorded < len(STAGES):
-                raise DomainError("STAGES_INCOMPLETE", f"尚有阶段未记录（下一阶段：“{STAGES[recorded]}”），不能结束审核", field="id")
-            await connection.execute(
-                update(LeaderReview)
-                .where(LeaderReview.id == review_id)
-                .values(state=CLOSED, conclusion=conclusion, closed_at=func.now(), version=LeaderReview.version + 1)
-            )
-            await record_audit(
+            row = (await connection.execute(select(LeaderReview).where(LeaderReview.id == review_id).with_for_update())).one_or_none()
+            if row is None:
+                raise not_found()
+            yield await Move.start(
+                REVIEWS,
+                transition,
                 connection,
-                tenant_code,
+                tenant_code=tenant_code,
+                row=row,
+                expected_version=version,
                 actor=principal.username,
-                action="review.closed",
-                entity="leader_review",
-                entity_id=str(review_id),
-                before={"state": review.state, "version": review.version},
-                after={"state": CLOSED, "conclusion": conclusion, "version": review.version + 1},
+                note=note,
                 request_id=request_id,
             )
-            return await _review(connection, review_id)
 
     async def report(self, principal: Principal, tenant_code: str, review_id: int) -> Report:
         """What the printable report shows: the review, its leader, unit, round and office, stages and problems."""
@@ -528,18 +526,6 @@ async def _locked_leader(connection: AsyncConnection, leader_id: int, version: i
         raise not_found()
     if row.version != version:
         raise DomainError("STALE_VERSION", f"该领导干部信息已被他人修改（当前版本 {row.version}），请刷新后重试", field="version")
-    return row
-
-
-async def _locked_review(connection: AsyncConnection, review_id: int, version: int | None):
-    """The open review, locked, if unchanged since `version` (None: not checked)."""
-    row = (await connection.execute(select(LeaderReview).where(LeaderReview.id == review_id).with_for_update())).one_or_none()
-    if row is None:
-        raise not_found()
-    if version is not None and row.version != version:
-        raise DomainError("STALE_VERSION", f"该审核已被他人更新（当前版本 {row.version}），请刷新后重试", field="version")
-    if row.state != OPEN:
-        raise DomainError("REVIEW_CLOSED", "该审核已经结束，不能再记录", field="id")
     return row
 
 

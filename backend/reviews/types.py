@@ -443,5 +443,7 @@ class ReviewMutation:
     ) -> Review:
         principal = await info.context.writer()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        row = await service(info).close_review(principal, tenant_code, parse_id(id, "id"), version, conclusion, info.context.request_id)
+        row = await service(info).close_review(
+            principal, tenant_code, parse_id(id, "id"), version, conclusion, info.context.request_id, now=info.context.clock.now()
+        )
         return Review.from_row(row, tenant_code)

@@ -19,13 +19,13 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend.ledger.workflow import CLOSED, IN_PROGRESS, REGISTERED
 from backend.notifications.outbox import emit_many
 from backend.runtime import Runtime
 from backend.supervision.calendar import load_calendar
+from problem_bank.rectification import LedgerState
 
 LISTED_CODES = 20  # finding codes quoted in one notification
-STILL_RECTIFYING = (REGISTERED, IN_PROGRESS)
+STILL_RECTIFYING = (LedgerState.REGISTERED.value, LedgerState.IN_PROGRESS.value)
 # An escalation closes once the backlog is below this share of its threshold, so an office
 # hovering at the threshold is not escalated and released every other day.
 RELEASE_BELOW = 0.8
@@ -112,7 +112,7 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         SELECT e.id, e.rung, r.tenant_code, r.name, r.escalated_to, r.overdue, r.finding_codes
         FROM opened e JOIN rung r ON r.tenant_code = e.tenant_code AND r.rung = e.rung
         ORDER BY e.id"""),
-            {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at},
+            {"today": today, "closed": LedgerState.CLOSED.value, "parent_at": parent_at, "province_at": province_at},
         )
     ).all()
     await emit_many(
@@ -145,6 +145,6 @@ async def _escalate(connection: AsyncConnection, today: date, parent_at: int, pr
         JOIN threshold h ON h.rung = s.rung
         LEFT JOIN overdue o ON o.tenant_code = s.tenant_code
         WHERE e.id = s.id AND e.closed_at IS NULL AND coalesce(o.overdue, 0) < h.at * {RELEASE_BELOW}"""),
-        {"today": today, "closed": CLOSED, "parent_at": parent_at, "province_at": province_at},
+        {"today": today, "closed": LedgerState.CLOSED.value, "parent_at": parent_at, "province_at": province_at},
     )
     return len(opened), closed.rowcount

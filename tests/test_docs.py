@@ -1,0 +1,22 @@
+"""Documents generated from the code (backend/docs.py) are in step with it."""
+
+from __future__ import annotations
+
+import importlib
+
+from backend.docs import WORKFLOWS, documents
+from backend.settings import PROJECT_ROOT
+from backend.workflow import Workflow
+
+
+def test_generated_documents_match_the_code():
+    stale = [path.name for path, content in documents().items() if not path.exists() or path.read_text() != content]
+    assert not stale, f"{stale} differ from the code: run `xuncha docs`"
+
+
+def test_every_declared_workflow_is_documented():
+    declared = set()
+    for path in (PROJECT_ROOT / "backend").glob("*/workflow.py"):
+        module = importlib.import_module(f"backend.{path.parent.name}.workflow")
+        declared |= {id(value) for value in vars(module).values() if isinstance(value, Workflow)}
+    assert declared == {id(workflow) for workflow in WORKFLOWS}
