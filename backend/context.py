@@ -27,6 +27,7 @@ class Context(BaseContext, kw_only=True):
     request_id: str  # the caller's X-Request-Id, or a new one; written into audit entries
     loaders: Loaders
     authenticating: asyncio.Task[Principal] | None = None  # shared by the resolvers that ask at once
+    spent: bool = False  # the request was counted against the caller's mutation rate limit
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
 
     @property
@@ -48,11 +49,13 @@ class Context(BaseContext, kw_only=True):
         return await asyncio.shield(self.authenticating)
 
     async def writer(self) -> Principal:
-        """The caller of a mutation: it needs the write scope, and is counted against its
-        per-user rate limit."""
+        """The caller of a mutation: it needs the write scope, and the request is counted once
+        against its per-user rate limit."""
         principal = await self.principal()
         require_scope(principal, Scope.WRITE)
-        await self._spend(f"mutation:{principal.user_id}", self.runtime.settings.edge.mutations_per_minute)
+        if not self.spent:
+            self.spent = True
+            await self._spend(f"mutation:{principal.user_id}", self.runtime.settings.edge.mutations_per_minute)
         return principal
 
     async def limit_login(self, username: str) -> None:
@@ -84,15 +87,22 @@ def client_ip(request: ASGIConnection, trusted_proxies: frozenset[str]) -> str |
 
 
 def context_for(connection: ASGIConnection) -> Context:
-    """The context of an HTTP request or a websocket."""
+    """The context of an HTTP request or a websocket: one per HTTP request (a route's guard and
+    its handler share it, and so its authentication)."""
+    known = connection.scope.get("state", {}).get("xuncha_context")
+    if known is not None:
+        return known
     runtime: Runtime = connection.app.state.runtime
-    return Context(
+    context = Context(
         runtime=runtime,
         source_ip=client_ip(connection, runtime.settings.edge.trusted_proxies),
         bearer=_bearer(connection.headers.get("authorization", "")),
         request_id=(connection.headers.get("x-request-id") or uuid.uuid4().hex)[:64],
         loaders=Loaders(runtime.engine),
     )
+    if connection.scope["type"] == "http":  # a websocket's operations each get their own
+        connection.scope.setdefault("state", {})["xuncha_context"] = context
+    return context
 
 
 async def context_getter(scope: AsgiScope) -> Context:

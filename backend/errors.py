@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterator
 
@@ -34,6 +35,17 @@ def _coded(result) -> None:
         elif database_unavailable(original):
             error.message = DATABASE_UNAVAILABLE_MESSAGE
             error.extensions = {"code": "DATABASE_UNAVAILABLE"}
+        elif invalid := INVALID_VARIABLE.match(error.message):
+            # A variable the schema refuses (an enum value that does not exist, a wrong type):
+            # coded like every other refusal, with the input field it names.
+            variable, path, reason = invalid.groups()
+            field = (re.findall(r"[A-Za-z_]\w*", path or "") or [variable])[-1]
+            error.message = f"输入的 {field} 格式不正确或不是可选值：{reason}"
+            error.extensions = {"code": "INVALID_INPUT", "field": field}
+
+
+# graphql-core's refusal of a variable's value: "Variable '$i' has invalid value at .severity: …"
+INVALID_VARIABLE = re.compile(r"Variable '\$(\w+)' (?:has|got) invalid value(?: at (\.[^:]*))?(?: '[^']*')?[:;] (.*)", re.S)
 
 
 DATABASE_UNAVAILABLE_MESSAGE = "数据库暂时不可用，请稍后重试"

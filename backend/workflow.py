@@ -89,6 +89,11 @@ class Workflow(Generic[S]):
     def transition(self, action: str) -> Transition[S]:
         return next(t for t in self.transitions if t.action == action)
 
+    def actions(self, name: str) -> type[Labelled]:
+        """The workflow's acts as an enum (named by their identifiers, valued and labelled by what
+        offices call them, as the history records them)."""
+        return Labelled(name, [(t.action.upper(), (t.label,)) for t in self.transitions])  # type: ignore[return-value]
+
     def check(self, transition: Transition[S], *, state: str, version: int, expected: int | None, note: str | None) -> None:
         """The refusals of a transition that change nothing: checked on the locked row (`expected`:
         the version the caller saw; None when the transition does not take one)."""

@@ -25,7 +25,7 @@ from tests.test_notifications import INBOX, configured, drain
 from tests.test_statement_counts import counting_statements
 
 LOG = """mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
-    description: "实有人数超过核定编制 2 名", severity: "一般", foundOn: "2026-09-10", deadline: "2026-10-31"}) { id } }"""
+    description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-10-31"}) { id } }"""
 CASE_FIELDS = """id state version title proposal decision conclusion closedAt
     subject { kind label tenantCode officeName unitId unitName leaderName restrictions { kind } }
     findings { tenantCode findingId officeName }
@@ -383,7 +383,7 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "a decision in the future": "INVALID_DATE",
             "a decider name too long": "INVALID_NAME",
             "no content": "INVALID_TEXT",
-            "an unknown kind": "GRAPHQL_ERROR",
+            "an unknown kind": "INVALID_INPUT",
             "an inspector freezing": "FORBIDDEN",
             "a stale version": "STALE_VERSION",
         }

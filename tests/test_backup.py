@@ -38,7 +38,7 @@ async def a_busy_office(office):  # noqa: F811
     async with Api(office.runtime) as api:
         sha = (await office.upload(api, "liaison", PDF)).json()["sha256"]
         first, version = await office.log(api, description="超编 2 名：含\u200d零宽连接符与 𠀀")
-        await office.log(api, unit="2", severity="严重")
+        await office.log(api, unit="2", severity="GRAVE")
         third, third_version = await office.log(api)
         progress = await api.call(
             act("reportProgress"), t["liaison"], f=first, v=version, n="已清退 1 名", e=[{"sha256": sha, "fileName": "清退文件.pdf"}]
@@ -47,7 +47,7 @@ async def a_busy_office(office):  # noqa: F811
         await api.call(act("reportProgress"), t["liaison"], f=third, v=third_version, n="正在整改")
         asked = await api.call(act("requestCloseOut"), t["liaison"], f=third, v=third_version + 1, n="已整改")
         closed = await api.call(act("closeOut"), t["reviewer"], f=third, v=asked["data"]["requestCloseOut"]["ledger"]["version"], n="属实")
-        assert closed["data"]["closeOut"]["ledger"]["state"] == "已销号"
+        assert closed["data"]["closeOut"]["ledger"]["state"] == "CLOSED"
     async with office.runtime.engine.begin() as connection:
         await connection.execute(
             text("INSERT INTO supervision.reminder (tenant_code, finding_id, kind, deadline) VALUES ('431321', 1, 'near', '2026-12-31')")

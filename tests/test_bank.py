@@ -26,7 +26,7 @@ def finding(**change) -> dict:
         "unitId": "1",
         "taxonomyCode": "C03.K01.M01",
         "description": "实有人数超过核定编制 2 名",
-        "severity": "较重",
+        "severity": "SERIOUS",
         "foundOn": "2026-09-10",
         "deadline": "2026-12-31",
         **change,

@@ -26,14 +26,14 @@ TAXONOMY = ["C03.K01.M01", "C03.K01.M02", "C04.K02.M02", "C02.K01.M01", "C04.K01
 LOG = """mutation($t: String!, $i: FindingInput!) { logFinding(tenantCode: $t, input: $i) { id ledger { state version } } }"""
 LEDGER = "ledger { state deadline version extensionRequests { id state } }"
 ACTIONS = {  # from state: (mutation, who, extra arguments)
-    "挂号": [("reportProgress", "inspector", 'note: "已整改"'), ("setDeadline", "inspector", "deadline: $d")],
-    "整改中": [
+    "REGISTERED": [("reportProgress", "inspector", 'note: "已整改"'), ("setDeadline", "inspector", "deadline: $d")],
+    "IN_PROGRESS": [
         ("requestCloseOut", "inspector", 'note: "申请销号"'),
         ("requestExtension", "inspector", 'deadline: $d, reason: "延期"'),
         ("reportProgress", "inspector", 'note: "推进中"'),
     ],
-    "申请销号": [("closeOut", "reviewer", ""), ("sendBack", "reviewer", 'reason: "材料不全"')],
-    "已销号": [("reopenLedger", "inspector", 'reason: "回头看发现反弹"')],
+    "CLOSE_REQUESTED": [("closeOut", "reviewer", ""), ("sendBack", "reviewer", 'reason: "材料不全"')],
+    "CLOSED": [("reopenLedger", "inspector", 'reason: "回头看发现反弹"')],
 }
 
 
@@ -74,7 +74,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
                 "unitId": "1",
                 "taxonomyCode": rng.choice(TAXONOMY),
                 "description": f"第{n}个问题",
-                "severity": "一般",
+                "severity": "ORDINARY",
                 "foundOn": found.isoformat(),
                 "fixedOnSpot": fixed,
                 "deadline": (found + timedelta(days=rng.randrange(0 if fixed else 10, 1 if fixed else 150))).isoformat(),
@@ -87,7 +87,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
         moves = 0
         for _ in range(90):
             (code, finding_id), ledger = rng.choice(sorted(ledgers.items()))
-            if ledger["state"] == "已销号" and rng.random() < 0.7:
+            if ledger["state"] == "CLOSED" and rng.random() < 0.7:
                 continue  # reopen some closed ones only
             name, who, extra = rng.choice(ACTIONS[ledger["state"]])
             deadline = (
@@ -104,7 +104,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
             assert "errors" not in result, (name, result)
             ledger = ledgers[code, finding_id] = result["data"][name]["ledger"]
             if name == "requestExtension":
-                pending = next(e for e in ledger["extensionRequests"] if e["state"] == "待审批")
+                pending = next(e for e in ledger["extensionRequests"] if e["state"] == "PENDING")
                 decided = await api.call(
                     f"mutation($t: String!, $e: ID!) {{ decideExtension(tenantCode: $t, extensionId: $e, approve: true) {{ {LEDGER} }} }}",
                     tokens[code, "reviewer"],
@@ -121,7 +121,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
         )
         assert "errors" not in unit, unit
     states = {ledger["state"] for ledger in ledgers.values()}
-    assert states == {"挂号", "整改中", "申请销号", "已销号"} and moves >= 3, (states, moves)
+    assert states == {"REGISTERED", "IN_PROGRESS", "CLOSE_REQUESTED", "CLOSED"} and moves >= 3, (states, moves)
 
     # A change that rolls back takes its counts with it.
     async with runtime.engine.connect() as connection:
@@ -212,7 +212,7 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
                 "unitId": "1",
                 "taxonomyCode": code,
                 "description": "超编",
-                "severity": "一般",
+                "severity": "ORDINARY",
                 "foundOn": "2026-09-10",
                 "deadline": "2026-12-31",
             }

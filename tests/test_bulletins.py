@@ -42,7 +42,7 @@ UNREAD = "query($b: ID!) { bulletin(id: $b) { recipients(unreadOnly: true) { off
 LIST = "query($c: String!, $d: BulletinDirection!) { bulletins(tenantCode: $c, direction: $d) { id state issue } }"
 LIBRARY = "query($t: String) { typicalCases(text: $t) { id unit title facts handling publisherName issue } }"
 LOG = """mutation($c: String!, $d: String!) { logFinding(tenantCode: $c, input: {roundId: "1", unitId: "1",
-    taxonomyCode: "C03.K01.M01", description: $d, severity: "较重", foundOn: "2026-09-10", deadline: "2026-12-31"}) { id } }"""
+    taxonomyCode: "C03.K01.M01", description: $d, severity: SERIOUS, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id } }"""
 
 # What a de-identified case must never show a recipient.
 SECRETS = ("双峰县", "新化县", "娄底市", "财政局", "教育局", "张三", "李四", "王五", "双峰财政")

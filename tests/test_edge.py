@@ -127,7 +127,7 @@ FINDING = {
     "roundId": "1",
     "unitId": "1",
     "taxonomyCode": "C03.K01.M01",
-    "severity": "一般",
+    "severity": "ORDINARY",
     "foundOn": "2026-09-10",
     "deadline": "2026-12-31",
 }

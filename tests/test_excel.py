@@ -156,10 +156,10 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
         )["data"]["findings"]["items"]
     assert await counts(runtime) == (4, 4)
     assert {f["code"]: (f["unitId"], f["ledger"]["state"], f["ledger"]["responsibleUnit"]) for f in listed} == {
-        "SF-001": ("1", "挂号", "单位1"),
-        "SF-002": ("2", "挂号", "县委编办"),
-        "SF-003": ("1", "已销号", "单位1"),
-        "SF-004": ("2", "挂号", "单位2"),
+        "SF-001": ("1", "REGISTERED", "单位1"),
+        "SF-002": ("2", "REGISTERED", "县委编办"),
+        "SF-003": ("1", "CLOSED", "单位1"),
+        "SF-004": ("2", "REGISTERED", "单位2"),
     }
 
 
@@ -200,7 +200,7 @@ async def test_the_ledger_exports_with_its_filters_for_those_who_may_read_it(off
             return await api.client.get(f"/exports/{tenant}/ledger.xlsx", params=params, headers={"Authorization": f"Bearer {tokens[who]}"})
 
         everything = await export("inspector")
-        open_only = await export("inspector", state=["挂号", "整改中"])
+        open_only = await export("inspector", state=["REGISTERED", "IN_PROGRESS"])
         liaison = await export("liaison")
         # a sibling, a child reading up, bad filters, nobody
         refusals = [

@@ -21,10 +21,10 @@ def finding(**change):
         "unitId": "1",
         "taxonomyCode": "C03.K01.M01",
         "description": "实有人数超过核定编制 2 名",
-        "severity": "较重",
+        "severity": "SERIOUS",
         "foundOn": "2026-09-10",
         "deadline": "2026-12-31",
-        "evidenceSources": ["实名制数据", "现场情况"],
+        "evidenceSources": ["REAL_NAME_DATA", "ON_SITE"],
         "responsiblePerson": "局长 张某",
         **change,
     }
@@ -63,13 +63,13 @@ async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes
         overdue = (await api.call(LOG, county, i=finding(foundOn="2026-01-05", deadline="2026-02-01")))["data"]["logFinding"]
     assert logged["taxonomyName"] == "实有人数超过核定编制数" and logged["foundBy"] == "sf.inspector"
     assert logged["ledger"] == {
-        "state": "挂号",
+        "state": "REGISTERED",
         "deadline": "2026-12-31",
         "overdue": runtime.clock.today() > datetime.date(2026, 12, 31),
         "responsiblePerson": "局长 张某",
         "version": 1,
     }
-    assert fixed["fixedOnSpot"] and fixed["ledger"]["state"] == "已销号" and not fixed["ledger"]["overdue"]
+    assert fixed["fixedOnSpot"] and fixed["ledger"]["state"] == "CLOSED" and not fixed["ledger"]["overdue"]
     assert overdue["ledger"]["overdue"] is True  # derived from the deadline, never stored
     async with runtime.engine.connect() as connection:
         actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
@@ -81,8 +81,9 @@ async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes
     [
         ({"taxonomyCode": "C99.K01.M01"}, "UNKNOWN_TAXONOMY_CODE", "taxonomyCode"),
         ({"taxonomyCode": "C03.K01"}, "UNKNOWN_TAXONOMY_CODE", "taxonomyCode"),
-        ({"evidenceSources": ["传闻"]}, "INVALID_EVIDENCE_SOURCE", "evidenceSources"),
-        ({"severity": "特别严重"}, "INVALID_SEVERITY", "severity"),
+        ({"evidenceSources": ["传闻"]}, "INVALID_INPUT", "evidenceSources"),
+        ({"evidenceSources": ["ON_SITE", "ON_SITE"]}, "INVALID_EVIDENCE_SOURCE", "evidenceSources"),
+        ({"severity": "特别严重"}, "INVALID_INPUT", "severity"),
         ({"foundOn": "2999-01-01"}, "INVALID_DATE", "foundOn"),
         ({"deadline": "2026-09-01"}, "INVALID_DEADLINE", "deadline"),
         ({"deadline": None}, "INVALID_DEADLINE", "deadline"),
@@ -157,18 +158,18 @@ async def test_relations_load_when_selected_through_fragments_aliases_or_a_mutat
     assert logged["ledger"]["latestProgress"] is None and logged["unit"]["name"] and logged["round"]["name"]
     answered = moved["data"]["reportProgress"]
     assert answered["ledger"]["latestProgress"]["note"] == "已启动整改"
-    assert [event["action"] for event in answered["ledger"]["history"]] == ["进展"]
+    assert [event["action"] for event in answered["ledger"]["history"]] == ["REPORT_PROGRESS"]
     assert answered["unit"]["name"] and answered["round"]["name"]
     [item] = data["findings"]["items"]
     assert item["unit"]["name"] == answered["unit"]["name"] and item["place"]["id"] == item["unitId"]
     assert item["round"]["name"] == answered["round"]["name"]
-    assert item["ledger"] == {"latestProgress": {"note": "已启动整改"}, "history": [{"action": "进展"}]}
+    assert item["ledger"] == {"latestProgress": {"note": "已启动整改"}, "history": [{"action": "REPORT_PROGRESS"}]}
     assert data["finding"]["ledger"]["extensionRequests"] == [] and data["finding"]["round"]["name"] == answered["round"]["name"]
 
 
 FILTERED = """query($filter: FindingFilterInput, $order: FindingOrder!, $after: String) {
     findings(tenantCode: "431321", filter: $filter, order: $order, first: 2, after: $after) {
-    totalCount nextCursor items { code ledger { deadline } } } }"""
+    totalCount pageInfo { hasNextPage endCursor } items { code ledger { deadline } } } }"""
 
 
 async def test_filters_sorts_and_cursors(runtime, county):
@@ -187,8 +188,9 @@ async def test_filters_sorts_and_cursors(runtime, county):
             while True:
                 result = (await api.call(FILTERED, county, filter=filter, order=order, after=after))["data"]["findings"]
                 seen += [item["code"] for item in result["items"]]
-                if not (after := result["nextCursor"]):
+                if not result["pageInfo"]["hasNextPage"]:
                     return result["totalCount"], seen
+                after = result["pageInfo"]["endCursor"]
 
         assert await codes() == (4, ["A-4", "A-3", "A-2", "A-1"])
         assert await codes(order="DEADLINE") == (4, ["A-1", "A-2", "A-3", "A-4"])
@@ -198,7 +200,7 @@ async def test_filters_sorts_and_cursors(runtime, county):
         assert await codes({"unitId": "2", "roundId": "1"}) == (2, ["A-4", "A-2"])
         assert await codes({"overdue": True}) == (1, ["A-1"])  # the only deadline certainly past
         assert await codes({"deadlineFrom": "2099-10-01", "deadlineTo": "2099-12-31"}, "DEADLINE") == (2, ["A-2", "A-3"])
-        assert await codes({"states": ["已销号"]}) == (0, [])
+        assert await codes({"states": ["CLOSED"]}) == (0, [])
         refusals = [
             await api.call(FILTERED, county, filter={"states": ["完成"]}, order="NEWEST"),
             await api.call(FILTERED, county, filter={"taxonomyCode": "C99"}, order="NEWEST"),
@@ -208,13 +210,13 @@ async def test_filters_sorts_and_cursors(runtime, county):
                 FILTERED,
                 county,
                 order="DEADLINE",
-                after=(await api.call(FILTERED, county, order="NEWEST"))["data"]["findings"]["nextCursor"],
+                after=(await api.call(FILTERED, county, order="NEWEST"))["data"]["findings"]["pageInfo"]["endCursor"],
             ),
             await api.call(LOG, county, i=finding(code="A-1")),
             await api.call(LOG, county, i=finding(code="WT000009")),
         ]
     assert [error_code(r) for r in refusals] == [
-        "INVALID_STATE",
+        "INVALID_INPUT",
         "UNKNOWN_TAXONOMY_CODE",
         "INVALID_PERIOD",
         "INVALID_CURSOR",

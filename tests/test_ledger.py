@@ -54,7 +54,7 @@ class Office:
             "unitId": unit,
             "taxonomyCode": "C03.K01.M01",
             "description": "超编 2 名",
-            "severity": "一般",
+            "severity": "ORDINARY",
             "foundOn": "2026-09-10",
             "deadline": "2026-12-31",
             **change,
@@ -136,7 +136,7 @@ async def test_a_change_answers_the_finding_as_a_read_shows_it_without_reading_i
             version = moved["ledger"]["version"]
             reads = [s for s in statements if s.lstrip().startswith("SELECT") and "t431321.finding" in s]
             assert len(reads) == 1, reads  # the lock
-    assert moved["ledger"]["state"] == "已销号" and moved["ledger"]["closeNote"] == "整改说明" and moved["ledger"]["closedAt"]
+    assert moved["ledger"]["state"] == "CLOSED" and moved["ledger"]["closeNote"] == "整改说明" and moved["ledger"]["closedAt"]
 
 
 async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_follow_up(office):
@@ -157,23 +157,23 @@ async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_fol
             e=[{"sha256": sha, "fileName": "清退文件.pdf"}],
         )
         ledger = progress["data"]["reportProgress"]["ledger"]
-        assert ledger["state"] == "整改中" and ledger["version"] == version + 1
+        assert ledger["state"] == "IN_PROGRESS" and ledger["version"] == version + 1
         assert ledger["latestProgress"]["evidence"] == [{"sha256": sha, "fileName": "清退文件.pdf", "url": f"/evidence/431321/{sha}"}]
 
         asked = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=version + 1, n="整改完毕"))["data"]["requestCloseOut"]
         sent_back = (await api.call(act("sendBack"), t["reviewer"], f=finding, v=asked["ledger"]["version"], n="还有 1 名未清退"))["data"][
             "sendBack"
         ]
-        assert sent_back["ledger"]["state"] == "整改中"
+        assert sent_back["ledger"]["state"] == "IN_PROGRESS"
         again = (await api.call(act("requestCloseOut"), t["liaison"], f=finding, v=sent_back["ledger"]["version"], n="已全部清退"))["data"][
             "requestCloseOut"
         ]
         closed = (await api.call(act("closeOut"), t["reviewer"], f=finding, v=again["ledger"]["version"], n="核查属实"))["data"]["closeOut"]
-        assert closed["ledger"]["state"] == "已销号" and closed["ledger"]["closeNote"] == "核查属实"
+        assert closed["ledger"]["state"] == "CLOSED" and closed["ledger"]["closeNote"] == "核查属实"
         reopened = (await api.call(act("reopenLedger"), t["inspector"], f=finding, v=closed["ledger"]["version"], n="回头看发现反弹"))[
             "data"
         ]["reopenLedger"]
-        assert reopened["ledger"]["state"] == "整改中"
+        assert reopened["ledger"]["state"] == "IN_PROGRESS"
 
         history = (
             await api.call(
@@ -185,12 +185,12 @@ async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_fol
         download = await api.client.get(f"/evidence/431321/{sha}", headers={"Authorization": f"Bearer {t['reviewer']}"})
     assert history["closedAt"] is None
     assert [(h["action"], h["fromState"], h["toState"]) for h in history["history"]] == [
-        ("进展", "挂号", "整改中"),
-        ("申请销号", "整改中", "申请销号"),
-        ("退回", "申请销号", "整改中"),
-        ("申请销号", "整改中", "申请销号"),
-        ("销号", "申请销号", "已销号"),
-        ("回头看", "已销号", "整改中"),
+        ("REPORT_PROGRESS", "REGISTERED", "IN_PROGRESS"),
+        ("REQUEST_CLOSE_OUT", "IN_PROGRESS", "CLOSE_REQUESTED"),
+        ("SEND_BACK", "CLOSE_REQUESTED", "IN_PROGRESS"),
+        ("REQUEST_CLOSE_OUT", "IN_PROGRESS", "CLOSE_REQUESTED"),
+        ("CLOSE_OUT", "CLOSE_REQUESTED", "CLOSED"),
+        ("REOPEN", "CLOSED", "IN_PROGRESS"),
     ]
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["content-type"].startswith("application/pdf")
@@ -322,7 +322,7 @@ async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_e
         assert error_code(await api.call(EXTEND, t["liaison"], f=finding2, v=version2, d="2026-12-01")) == "INVALID_DEADLINE"
 
         asked = (await api.call(EXTEND, t["liaison"], f=finding2, v=version2, d="2027-03-31"))["data"]["requestExtension"]["ledger"]
-        assert asked["deadline"] == "2026-12-31" and asked["extensionRequests"][0]["state"] == "待审批"
+        assert asked["deadline"] == "2026-12-31" and asked["extensionRequests"][0]["state"] == "PENDING"
         assert error_code(await api.call(EXTEND, t["liaison"], f=finding2, v=asked["version"], d="2027-04-30")) == "EXTENSION_PENDING"
         request = asked["extensionRequests"][0]["id"]
         assert error_code(await api.call(DECIDE, t["liaison"], x=request, a=True)) == "FORBIDDEN"
@@ -330,7 +330,7 @@ async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_e
         approved = (await api.call(DECIDE, t["reviewer"], x=request, a=True))["data"]["decideExtension"]["ledger"]
         again = await api.call(DECIDE, t["reviewer"], x=request, a=False)
     assert approved["deadline"] == "2027-03-31"
-    assert approved["extensionRequests"] == [{"state": "已批准", "decidedBy": "sf.reviewer"}]
+    assert approved["extensionRequests"] == [{"state": "APPROVED", "decidedBy": "sf.reviewer"}]
     assert error_code(again) == "ALREADY_DECIDED"
 
 
@@ -433,7 +433,7 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
                     "unitId": unit,
                     "taxonomyCode": "C03.K01.M01",
                     "description": "超编 2 名",
-                    "severity": "较重",
+                    "severity": "SERIOUS",
                     "foundOn": "2026-09-10",
                     "deadline": "2026-12-31",
                 },
@@ -457,11 +457,11 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
             )
         )["data"]["finding"]
     assert final["unit"]["name"] == "双峰县财政局" and final["round"]["name"] == "第十二轮巡察"
-    assert final["ledger"]["state"] == "已销号"
+    assert final["ledger"]["state"] == "CLOSED"
     assert [(h["action"], [e["fileName"] for e in h["evidence"]]) for h in final["ledger"]["history"]] == [
-        ("进展", ["现场照片.png"]),
-        ("申请销号", []),
-        ("销号", []),
+        ("REPORT_PROGRESS", ["现场照片.png"]),
+        ("REQUEST_CLOSE_OUT", []),
+        ("CLOSE_OUT", []),
     ]
 
 
@@ -478,7 +478,7 @@ async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(
         )
         ledger = planned["data"]["updateRectificationPlan"]["ledger"]
         assert (ledger["responsibleUnit"], ledger["responsiblePerson"], ledger["measures"]) == ("单位1", "副局长 李某", "三个月内清退")
-        assert [h["action"] for h in ledger["history"]] == ["调整整改措施"]
+        assert [h["action"] for h in ledger["history"]] == ["UPDATE_PLAN"]
         closed, closed_version = await _to_state(api, office, "已销号")
         before = await office.ledger_state()
         refusals = [

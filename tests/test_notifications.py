@@ -23,7 +23,7 @@ from tests.identity import Api, add_user, error_code, token_for
 from tests.sinks import SmtpSink, WebhookSink
 
 LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
-    description: "实有人数超过核定编制 2 名", severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""
+    description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""
 PROGRESS = 'mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已清退 1 名") { ledger { version } } }'
 REQUEST = 'mutation($f: ID!, $v: Int!) { requestCloseOut(tenantCode: "431321", findingId: $f, version: $v, note: "已全部清退") { ledger { version } } }'
 SEND_BACK = 'mutation($f: ID!, $v: Int!) { sendBack(tenantCode: "431321", findingId: $f, version: $v, reason: "佐证材料不全") { ledger { version } } }'

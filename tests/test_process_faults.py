@@ -30,7 +30,7 @@ from tests.test_cli import xuncha
 pytestmark = pytest.mark.slow
 
 LOG = """mutation($d: String!) { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
-    description: $d, severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}) { id ledger { version } } }"""
+    description: $d, severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id ledger { version } } }"""
 REQUEST_SECONDS = 15  # a request taking longer than this counts as hung
 
 

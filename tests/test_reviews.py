@@ -95,7 +95,7 @@ OPEN = """mutation($l: ID!, $r: ID! = "2", $y: Int! = 2026, $k: ReviewKind! = IN
 STAGE = """mutation($id: ID!, $v: Int!, $s: ReviewStageName!, $d: Date!, $n: String) { recordReviewStage(tenantCode: "431321", id: $id,
     version: $v, stage: $s, heldOn: $d, notes: $n) { version nextStage stages { stage heldOn notes } } }"""
 PROBLEM = """mutation($id: ID!, $t: String! = "C03.K01.M01") { recordReviewProblem(tenantCode: "431321", id: $id, input: {taxonomyCode: $t,
-    description: "超职数配备副局长 1 名", severity: "较重", foundOn: "2026-10-12", deadline: "2026-12-31"}) {
+    description: "超职数配备副局长 1 名", severity: SERIOUS, foundOn: "2026-10-12", deadline: "2026-12-31"}) {
     id code unitId roundId ledger { state } } }"""
 CLOSE = """mutation($id: ID!, $v: Int!, $c: String! = "履职总体较好，发现问题 1 个，已督促整改。") { closeLeaderReview(tenantCode: "431321",
     id: $id, version: $v, conclusion: $c) { state version nextStage conclusion closedAt problems { code state } } }"""
@@ -293,7 +293,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         "stages": [{"stage": "审前告知", "heldOn": "2026-09-02", "notes": "书面通知被审核人及单位"}],
     }
     assert backwards == "INVALID_DATE"
-    assert (problem["unitId"], problem["roundId"], problem["ledger"]) == ("1", "2", {"state": "挂号"})
+    assert (problem["unitId"], problem["roundId"], problem["ledger"]) == ("1", "2", {"state": "REGISTERED"})
     assert bad_problem == "UNKNOWN_TAXONOMY_CODE" and incomplete == "STAGES_INCOMPLETE"
     assert [s["stage"] for s in last["stages"]] == list(STAGES) and last["nextStage"] is None and version == 12
     assert past_the_end == "STAGE_OUT_OF_ORDER" and empty_conclusion == "INVALID_TEXT"
@@ -301,12 +301,12 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         "已完成",
         13,
         "履职总体较好，发现问题 1 个，已督促整改。",
-        [{"code": problem["code"], "state": "挂号"}],
+        [{"code": problem["code"], "state": "REGISTERED"}],
     )
     assert closed["closedAt"] is not None
     assert after_close == ["INVALID_TRANSITION"] * 3
     # the unit's liaison sees the finding in its ledger (not the review); the bank has its row, with no name in it
-    assert ledger == [{"code": problem["code"], "round": {"kind": "三责联审"}, "ledger": {"state": "挂号"}}]
+    assert ledger == [{"code": problem["code"], "round": {"kind": "三责联审"}, "ledger": {"state": "REGISTERED"}}]
     async with runtime.engine.connect() as connection:
         bank = (await connection.execute(text("SELECT finding_code, round_kind, description FROM problem_bank.problem"))).all()
         audit = (

@@ -15,7 +15,7 @@ from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture
 
 MONDAY = date(2026, 11, 2)
 LOG = """mutation($c: String!, $d: Date!) { logFinding(tenantCode: "431321", input: {code: $c, roundId: "1", unitId: "1",
-    taxonomyCode: "C03.K01.M01", description: "超编", severity: "一般", foundOn: "2026-09-10", deadline: $d}) { id } }"""
+    taxonomyCode: "C03.K01.M01", description: "超编", severity: ORDINARY, foundOn: "2026-09-10", deadline: $d}) { id } }"""
 CALENDAR = """mutation($h: [Date!]!, $w: [Date!]!) { setWorkingCalendar(year: 2026, holidays: $h, makeUpWorkdays: $w) {
     holidays makeUpWorkdays } }"""
 

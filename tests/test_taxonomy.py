@@ -54,7 +54,7 @@ async def test_a_finding_records_the_edition_it_was_coded_with(runtime):
     await seed_round(runtime, "431321")
     token = await token_for(runtime, await add_user(runtime, "inspector", ("431321", "inspector", None)))
     log = """mutation($t: String!) { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: $t,
-        description: "借调超期", severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}) { taxonomyName } }"""
+        description: "借调超期", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { taxonomyName } }"""
     async with Api(runtime) as api:
         logged = (await api.call(log, token, t="C04.K02.M02"))["data"]["logFinding"]
         kind = await api.call(log, token, t="C04.K02")
@@ -89,7 +89,7 @@ async def offices(runtime):
 
 def log_in(tenant_code: str) -> str:
     return f"""mutation($t: String!) {{ logFinding(tenantCode: "{tenant_code}", input: {{roundId: "1", unitId: "1", taxonomyCode: $t,
-        description: "编外人员长期顶岗", severity: "一般", foundOn: "2026-09-10", deadline: "2026-12-31"}}) {{ id taxonomyName }} }}"""
+        description: "编外人员长期顶岗", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}}) {{ id taxonomyName }} }}"""
 
 
 async def test_a_province_adds_manifestations_its_subtree_alone_sees_and_uses(runtime, offices):

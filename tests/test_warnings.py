@@ -124,6 +124,9 @@ UNITS = [
 
 @pytest.fixture
 async def office(runtime, tmp_path):
+    """The units' staffing as of 2026-11-20, the day the scenario is written for (later, their
+    实名制 records would be stale and warn)."""
+    runtime.clock.set(date(2026, 11, 20))
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
     await create_all(runtime, "430000", "431300", "431321", "431322", "440000")
     async with runtime.engine.begin() as connection:
@@ -423,9 +426,9 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
         finding = converted["data"]["convertWarningToFinding"]
         assert (finding["taxonomyCode"], finding["severity"], finding["evidenceSources"], finding["ledger"]["state"]) == (
             "C03.K01.M01",
-            "较重",
-            ["实名制数据"],
-            "挂号",
+            "SERIOUS",
+            ["REAL_NAME_DATA"],
+            "REGISTERED",
         )
         assert finding["description"].startswith("财政局超编：行政编制核定编制 10，实有 12，超出 2")
         assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(over), v=2, r="1")) == "ALREADY_CONVERTED"
@@ -458,7 +461,7 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
     async with Api(runtime) as api:
         assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(posts), v=2, r="1")) == "WARNING_CLOSED"
         listed = await api.call('{ findings(tenantCode: "431321") { items { ledger { state } } } }', tokens["inspector"])
-    assert listed["data"]["findings"]["items"] == [{"ledger": {"state": "挂号"}}]  # the finding follows its own ledger
+    assert listed["data"]["findings"]["items"] == [{"ledger": {"state": "REGISTERED"}}]  # the finding follows its own ledger
 
 
 async def test_a_unit_shows_its_open_warnings_in_the_same_few_statements_for_any_page(office):

@@ -14,6 +14,7 @@ from backend.accountability.restrictions import UnitRestriction, unit_restrictio
 from backend.bank.service import add_provincial_manifestation
 from backend.context import Context
 from backend.directory.types import page_size
+from backend.findings.types import Severity
 from backend.selection import selected_paths
 from backend.text import clean_text
 from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups
@@ -75,7 +76,7 @@ class BankProblem:
     round_kind: str
     taxonomy_code: str
     taxonomy_name: str
-    severity: str
+    severity: Severity
     state: str
     deadline: date
     overdue: bool

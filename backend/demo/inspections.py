@@ -18,7 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.demo.offices import LIAISON_UNIT_CODE
-from backend.findings.models import EVIDENCE_SOURCES
+from backend.findings.models import EvidenceSource
 from backend.findings.service import FindingService, check_finding
 from backend.ledger import workflow
 from backend.ledger.service import LedgerService
@@ -217,7 +217,7 @@ class OfficeFiller:
             unit_id=unit_id,
             taxonomy_code=manifestation,
             description=f"{self.taxonomy.name(manifestation)}：{self.rng.choice(DESCRIPTION_DETAILS)}。",
-            evidence_sources=self.rng.sample(EVIDENCE_SOURCES, self.rng.randint(1, 2)),
+            evidence_sources=self.rng.sample([source.value for source in EvidenceSource], self.rng.randint(1, 2)),
             severity=self.rng.choices(("一般", "较重", "严重"), weights=(6, 3, 1))[0],
             fixed_on_spot=fixed_on_spot,
             found_on=found_on,

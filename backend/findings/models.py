@@ -11,9 +11,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import TenantBase
 from backend.rounds.models import InspectionRound
 from backend.units.models import InspectedUnit
+from tenants.labelled import Labelled
 
-SEVERITIES = ("一般", "较重", "严重")
-EVIDENCE_SOURCES = ("实名制数据", "任免文件", "官方网站", "工作报告", "现场情况", "钉钉数据")
+
+class Severity(Labelled):
+    ORDINARY = "一般"
+    SERIOUS = "较重"
+    GRAVE = "严重"
+
+
+class EvidenceSource(Labelled):
+    """Where a finding's facts come from (宁波's six sources)."""
+
+    REAL_NAME_DATA = "实名制数据"
+    APPOINTMENT_DOCUMENTS = "任免文件"
+    OFFICIAL_WEBSITE = "官方网站"
+    WORK_REPORTS = "工作报告"
+    ON_SITE = "现场情况"
+    DINGTALK_DATA = "钉钉数据"
 
 
 class Finding(TenantBase):

@@ -17,11 +17,11 @@ from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
+from backend.permissions import permitted, read
 from backend.staff.service import STAFF_TEMPLATE_PATH
-from problem_bank.rectification import is_overdue
+from problem_bank.rectification import LedgerState, is_overdue
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.naming import check_code
 from tenants.scoping import reading
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,7 +41,15 @@ def _date(value: str | None, field: str) -> date | None:
         raise DomainError("INVALID_DATE", f"{value!r} 不是日期（应形如 2026-09-10）", field=field) from None
 
 
-@get("/exports/{tenant_code:str}/ledger.xlsx")
+def _states(names: list[str] | None) -> frozenset[LedgerState]:
+    """The `state` parameters: the states' names, as the schema writes them (REGISTERED)."""
+    try:
+        return frozenset(LedgerState[name] for name in names or ())
+    except KeyError:
+        raise DomainError("INVALID_STATE", f"台账状态须为：{'、'.join(state.name for state in LedgerState)}", field="state") from None
+
+
+@get("/exports/{tenant_code:str}/ledger.xlsx", guards=[permitted], opt={"access": read()})
 async def export_ledger(
     request: Request,
     tenant_code: str,
@@ -56,13 +64,12 @@ async def export_ledger(
 ) -> Response[bytes]:
     context = context_for(request)
     principal = await context.principal()
-    tenant_code = check_code(tenant_code, field="tenantCode")
     taxonomy = await context.runtime.taxonomy()
     criteria = FindingFilter(
         round_id=optional_id(round_id, "roundId"),
         unit_id=optional_id(unit_id, "unitId"),
         taxonomy_code=taxonomy.checked(taxonomy_code),
-        states=frozenset(states or ()),
+        states=_states(states),
         overdue=overdue,
         deadline_from=_date(deadline_from, "deadlineFrom"),
         deadline_to=_date(deadline_to, "deadlineTo"),
@@ -85,7 +92,7 @@ async def export_ledger(
             r.responsible_person,
             r.measures,
             r.deadline.isoformat(),
-            r.state,
+            LedgerState(r.state).label,
             "是" if is_overdue(r.state, r.deadline, today) else "否",
             r.closed_at.date().isoformat() if r.closed_at else None,
         )

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
-import orjson
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.cursors import Window, decode_cursor, window
 from backend.db import any_of, violated_constraint
 from backend.findings.joins import joined
-from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES, Finding
+from backend.findings.models import EvidenceSource, Finding, Severity
 from backend.ledger.models import LedgerEntry
 from backend.notifications.outbox import emit
 from backend.rounds.models import InspectionRound, RoundUnit
@@ -27,7 +27,7 @@ from backend.units.models import InspectedUnit
 from problem_bank.projection import project
 from problem_bank.rectification import LedgerState, overdue
 from problem_bank.taxonomy import Taxonomy, under
-from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.access import Principal, Role, not_found, visible_units
 from tenants.divisions import province_of
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -90,10 +90,10 @@ def check_finding(
     responsible_unit: str | None = None,
 ) -> FindingData:
     taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
-    if not set(evidence_sources) <= set(EVIDENCE_SOURCES) or len(set(evidence_sources)) != len(evidence_sources):
-        raise DomainError("INVALID_EVIDENCE_SOURCE", f"证据来源须为不重复的：{'、'.join(EVIDENCE_SOURCES)}", field="evidenceSources")
-    if severity not in SEVERITIES:
-        raise DomainError("INVALID_SEVERITY", f"严重程度须为：{'、'.join(SEVERITIES)}", field="severity")
+    if not set(evidence_sources) <= set(EvidenceSource) or len(set(evidence_sources)) != len(evidence_sources):
+        raise DomainError("INVALID_EVIDENCE_SOURCE", f"证据来源须为不重复的：{EvidenceSource.labels()}", field="evidenceSources")
+    if severity not in set(Severity):
+        raise DomainError("INVALID_SEVERITY", f"严重程度须为：{Severity.labels()}", field="severity")
     if found_on > today:
         raise DomainError("INVALID_DATE", "发现日期不能晚于今天", field="foundOn")
     if fixed_on_spot:
@@ -170,19 +170,16 @@ class FindingSort(enum.Enum):
         return self is FindingSort.DEADLINE
 
 
-def encode_cursor(sort: FindingSort, row) -> str:
-    value = None if sort.key is None else getattr(row, sort.key.key).isoformat()
-    return base64.urlsafe_b64encode(orjson.dumps([sort.value, value, row.id])).decode()
+def cursor_key(sort: FindingSort) -> Callable[[Any], tuple]:
+    """A page's cursor: the sort, the row's sort key (none for NEWEST) and its id."""
+    return lambda row: (sort.value, None if sort.key is None else getattr(row, sort.key.key), row.id)
 
 
-def decode_cursor(sort: FindingSort, cursor: str) -> tuple[date | None, int]:
-    try:
-        name, value, finding_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if name != sort.value or not isinstance(finding_id, int):
-            raise ValueError(name)
-        return (None if sort.key is None else date.fromisoformat(value)), finding_id
-    except (ValueError, TypeError, AttributeError, orjson.JSONDecodeError):
-        raise DomainError("INVALID_CURSOR", "分页游标无效（或与排序方式不符），请从第一页重新查询", field="after") from None
+def decode_after(sort: FindingSort, cursor: str) -> tuple[date | None, int]:
+    name, value, finding_id = decode_cursor(cursor, str, type(None) if sort.key is None else date, int) or ()
+    if name != sort.value:
+        raise DomainError("INVALID_CURSOR", "分页游标与排序方式不符，请从第一页重新查询", field="after")
+    return value, finding_id
 
 
 def _after(sort: FindingSort) -> object:
@@ -251,13 +248,13 @@ def unit_parameters(units: frozenset[int] | None) -> dict:
 @dataclass(frozen=True)
 class Listed:
     """Finding rows, the units the caller sees (None: all; a liaison's relations are limited
-    to them), the one-to-one relations joined to the rows (backend/findings/joins.py) and the
-    cursor of the next page (None: no more)."""
+    to them), the one-to-one relations joined to the rows (backend/findings/joins.py) and, for a
+    page, whether another follows and the page's cursor."""
 
     rows: list
     units: frozenset[int] | None
     joins: frozenset[str] = frozenset()
-    next_cursor: str | None = None
+    window: Window | None = None
 
 
 class FindingService:
@@ -275,11 +272,9 @@ class FindingService:
     ) -> Listed:
         """The finding and its ledger entry (挂号, or 已销号 at once when fixed on the spot),
         with one audit entry, in one transaction."""
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, FINDING_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             finding_id = await insert_finding(connection, tenant_code, data, principal.username, request_id)
-        return await self.get(principal, tenant_code, finding_id, place=place, joins=joins)
+        return await self.get(principal, tenant_code, finding_id, joins=joins)
 
     async def get(
         self,
@@ -288,9 +283,8 @@ class FindingService:
         finding_id: int,
         *,
         joins: frozenset[str] = frozenset(),
-        place: Place | None = None,
     ) -> Listed:
-        place = place or await readable_place(self.engine, principal, tenant_code)
+        place = await readable_place(self.engine, principal, tenant_code)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await listed_finding(connection, finding_id, visible_units(principal, place), joins)
 
@@ -313,12 +307,11 @@ class FindingService:
         query = _page_query(filter, sort, first, after is not None, units is not None, today, joins)
         parameters = unit_parameters(units)
         if after is not None:
-            parameters["after_key"], parameters["after_id"] = decode_cursor(sort, after)
+            parameters["after_key"], parameters["after_id"] = decode_after(sort, after)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             rows = (await connection.execute(query, parameters)).all()
-        more = len(rows) > first
-        rows = rows[:first]
-        return Listed(rows, units, joins, encode_cursor(sort, rows[-1]) if more else None)
+        page = window(rows, first, cursor_key(sort))
+        return Listed(page.rows, units, joins, page)
 
     async def export_rows(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date) -> list:
         """Every finding the filter selects, with its unit's and round's names, for an export."""

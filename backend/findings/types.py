@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
+from backend.enums import graphql_enum
 from backend.evidence.store import EvidenceStore
 from backend.findings.importer import FindingImporter
 from backend.findings.joins import LATEST_PROGRESS, Joined
-from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
+from backend.findings.models import EvidenceSource, Severity
 from backend.findings.service import (
+    FINDING_WRITERS,
     FindingFilter,
     FindingService,
     FindingSort,
@@ -27,14 +28,18 @@ from backend.findings.service import (
 from backend.ids import optional_id, parse_id
 from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_finding, history_by_finding
 from backend.loaders import Fetch, event_view, round_views_by_id, unit_rows
+from backend.pagination import PageInfo, page_size
+from backend.permissions import mutation, query, read, write
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.units.types import Unit
 from problem_bank.rectification import LedgerState, is_overdue
 from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal
-from tenants.naming import check_code
 from tenants.scoping import tenant_reader
+
+graphql_enum(Severity, "问题的严重程度")
+graphql_enum(EvidenceSource, "问题的证据来源")
 
 
 @strawberry.type(description="检查发现的问题")
@@ -46,8 +51,8 @@ class Finding:
     taxonomy_code: str
     taxonomy_name: str
     description: str
-    evidence_sources: list[str]
-    severity: str
+    evidence_sources: list[EvidenceSource]
+    severity: Severity
     fixed_on_spot: bool = strawberry.field(description="即知即改")
     found_on: date
     found_by: str
@@ -188,12 +193,12 @@ class FindingOrder(enum.Enum):
     FOUND_ON = FindingSort.FOUND_ON.value
 
 
-@strawberry.input(description=f"台账筛选条件，均可不填；状态：{LedgerState.labels()}")
+@strawberry.input(description="台账筛选条件，均可不填")
 class FindingFilterInput:
     round_id: strawberry.ID | None = None
     unit_id: strawberry.ID | None = None
     taxonomy_code: str | None = strawberry.field(default=None, description="问题分类代码，含其下级")
-    states: list[str] | None = None
+    states: list[LedgerState] | None = None
     overdue: bool | None = strawberry.field(default=None, description="true 只看逾期未销号的；false 排除它们")
     deadline_from: date | None = None
     deadline_to: date | None = None
@@ -210,10 +215,10 @@ class FindingFilterInput:
         )
 
 
-@strawberry.type(description="一页问题；nextCursor 为空表示没有下一页")
+@strawberry.type(description="一页问题")
 class FindingPage:
     items: list[Finding]
-    next_cursor: str | None
+    page_info: PageInfo
     principal: strawberry.Private[Principal]
     tenant_code: strawberry.Private[str]
     filter: strawberry.Private[FindingFilter]
@@ -223,17 +228,17 @@ class FindingPage:
         return await findings(info).count(self.principal, self.tenant_code, filter=self.filter, today=info.context.clock.today())
 
 
-@strawberry.input(description=f"严重程度：{'、'.join(SEVERITIES)}；证据来源：{'、'.join(EVIDENCE_SOURCES)}")
+@strawberry.input(description="登记一个问题")
 class FindingInput:
     round_id: strawberry.ID
     unit_id: strawberry.ID
     taxonomy_code: str
     description: str
-    severity: str
+    severity: Severity
     found_on: date
     deadline: date | None = None
     code: str | None = strawberry.field(default=None, description="问题编号；不填则自动编为 WT+序号")
-    evidence_sources: list[str] = strawberry.field(default_factory=list)
+    evidence_sources: list[EvidenceSource] = strawberry.field(default_factory=list)
     fixed_on_spot: bool = False
     responsible_unit: str | None = strawberry.field(default=None, description="责任单位；不填即被检查单位")
     responsible_person: str | None = None
@@ -270,7 +275,7 @@ async def read_finding(info: Info[Context, None], principal: Principal, tenant_c
 
 @strawberry.type
 class FindingQuery:
-    @strawberry.field(description="某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题")
+    @query("某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题", read())
     async def findings(
         self,
         info: Info[Context, None],
@@ -281,7 +286,6 @@ class FindingQuery:
         after: str | None = None,
     ) -> FindingPage:
         principal = await info.context.principal()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or FindingFilterInput()).to_filter(taxonomy)
         page = await findings(info).page(
@@ -296,25 +300,23 @@ class FindingQuery:
         )
         return FindingPage(
             items=await findings_of(info, page, tenant_code, under="items."),
-            next_cursor=page.next_cursor,
+            page_info=PageInfo.of(page.window),
             principal=principal,
             tenant_code=tenant_code,
             filter=criteria,
         )
 
-    @strawberry.field(description="一个问题及其整改台账")
+    @query("一个问题及其整改台账", read())
     async def finding(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Finding:
         principal = await info.context.principal()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         return await read_finding(info, principal, tenant_code, parse_id(id, "id"))
 
 
 @strawberry.type
 class FindingMutation:
-    @strawberry.mutation(description="登记问题并生成整改台账（管理员、检查员）；即知即改的问题当即销号")
+    @mutation("登记问题并生成整改台账；即知即改的问题当即销号", write(FINDING_WRITERS))
     async def log_finding(self, info: Info[Context, None], tenant_code: str, input: FindingInput) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         data = check_finding(
             code=input.code,
             round_id=parse_id(input.round_id, "roundId"),
@@ -337,17 +339,17 @@ class FindingMutation:
         listed = await findings(info).log(principal, tenant_code, data, info.context.request_id, joins=joined_relations(info))
         return await one_finding(info, listed, tenant_code)
 
-    @strawberry.mutation(
-        description="从 Excel 模板导入问题（管理员、检查员）：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，"
-        "再以返回的 sha256 调用；默认试导入，只报告每行的错误"
+    @mutation(
+        "从 Excel 模板导入问题：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，再以返回的 sha256 调用；默认试导入，只报告每行的错误",
+        write(FINDING_WRITERS),
     )
     async def import_findings(self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True) -> FindingImportReport:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         runtime = info.context.runtime
         importer = FindingImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir))
         report = await importer.run(
             principal,
-            check_code(tenant_code, field="tenantCode"),
+            tenant_code,
             sha256.strip().lower(),
             dry_run=dry_run,
             today=info.context.clock.today(),

@@ -10,6 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding
+from tenants.labelled import Labelled
+
+
+class ExtensionState(Labelled):
+    PENDING = "待审批"
+    APPROVED = "已批准"
+    REJECTED = "已驳回"
 
 
 class LedgerEntry(TenantBase):

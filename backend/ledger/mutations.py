@@ -15,10 +15,10 @@ from backend.ids import parse_id
 from backend.ledger import workflow
 from backend.ledger.service import Attachment, LedgerService, PlanChange
 from backend.ledger.workflow import LedgerState
+from backend.permissions import mutation, write
 from backend.text import clean_text
 from backend.workflow import Transition
 from tenants.errors import DomainError
-from tenants.naming import check_code
 from tenants.registry import clean_name
 
 
@@ -57,8 +57,7 @@ async def _transition(
     note: str | None,
     evidence: list[EvidenceInput] | None = None,
 ) -> Finding:
-    principal = await info.context.writer()
-    tenant_code = check_code(tenant_code, field="tenantCode")
+    principal = await info.context.principal()
     finding = parse_id(finding_id, "findingId")
     listed = await ledger(info).act(
         principal,
@@ -77,7 +76,7 @@ async def _transition(
 
 @strawberry.type
 class LedgerMutation:
-    @strawberry.mutation(description="报告整改进展，可附佐证材料（联络员、检查员、管理员）；挂号的台账由此进入整改中")
+    @mutation("报告整改进展，可附佐证材料；挂号的台账由此进入整改中", write(workflow.REPORT_PROGRESS.roles))
     async def report_progress(
         self,
         info: Info[Context, None],
@@ -89,7 +88,7 @@ class LedgerMutation:
     ) -> Finding:
         return await _transition(info, workflow.REPORT_PROGRESS, tenant_code, finding_id, version, note, evidence)
 
-    @strawberry.mutation(description="整改完成，申请销号（联络员、检查员、管理员）")
+    @mutation("整改完成，申请销号", write(workflow.REQUEST_CLOSE_OUT.roles))
     async def request_close_out(
         self,
         info: Info[Context, None],
@@ -101,28 +100,27 @@ class LedgerMutation:
     ) -> Finding:
         return await _transition(info, workflow.REQUEST_CLOSE_OUT, tenant_code, finding_id, version, note, evidence)
 
-    @strawberry.mutation(description="审核通过，销号（审核员）")
+    @mutation("审核通过，销号", write(workflow.CLOSE_OUT.roles))
     async def close_out(
         self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, note: str | None = None
     ) -> Finding:
         return await _transition(info, workflow.CLOSE_OUT, tenant_code, finding_id, version, note)
 
-    @strawberry.mutation(description="审核不通过，退回整改并写明理由（审核员）")
+    @mutation("审核不通过，退回整改并写明理由", write(workflow.SEND_BACK.roles))
     async def send_back(self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, reason: str) -> Finding:
         return await _transition(info, workflow.SEND_BACK, tenant_code, finding_id, version, reason)
 
-    @strawberry.mutation(description="回头看：在规定期限内重新打开已销号的台账（审核员、检查员）")
+    @mutation("回头看：在规定期限内重新打开已销号的台账", write(workflow.REOPEN.roles))
     async def reopen_ledger(
         self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, reason: str
     ) -> Finding:
         return await _transition(info, workflow.REOPEN, tenant_code, finding_id, version, reason)
 
-    @strawberry.mutation(description="调整责任单位、责任人或整改措施（联络员、检查员、管理员；销号前）")
+    @mutation("调整责任单位、责任人或整改措施（销号前）", write(workflow.UPDATE_PLAN.roles))
     async def update_rectification_plan(
         self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, input: PlanInput
     ) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         finding = parse_id(finding_id, "findingId")
         change = PlanChange(
             responsible_unit=clean_name(input.responsible_unit, field="responsibleUnit", max_length=128)
@@ -136,19 +134,18 @@ class LedgerMutation:
         )
         return await one_finding(info, listed, tenant_code)
 
-    @strawberry.mutation(description="设定整改期限（检查员、管理员；仅在挂号状态，之后须走延期申请）")
+    @mutation("设定整改期限（仅在挂号状态，之后须走延期申请）", write(workflow.SET_DEADLINE.roles))
     async def set_deadline(
         self, info: Info[Context, None], tenant_code: str, finding_id: strawberry.ID, version: int, deadline: date
     ) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         finding = parse_id(finding_id, "findingId")
         listed = await ledger(info).set_deadline(
             principal, tenant_code, finding, version, deadline, info.context.request_id, joins=joined_relations(info)
         )
         return await one_finding(info, listed, tenant_code)
 
-    @strawberry.mutation(description="申请延长整改期限（联络员、检查员、管理员），须经审核员批准")
+    @mutation("申请延长整改期限，须经审核人员批准", write(workflow.REQUEST_EXTENSION.roles))
     async def request_extension(
         self,
         info: Info[Context, None],
@@ -158,8 +155,7 @@ class LedgerMutation:
         deadline: date,
         reason: str,
     ) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         finding = parse_id(finding_id, "findingId")
         listed = await ledger(info).request_extension(
             principal,
@@ -173,12 +169,11 @@ class LedgerMutation:
         )
         return await one_finding(info, listed, tenant_code)
 
-    @strawberry.mutation(description="批准或驳回延期申请（审核员）；批准后整改期限即改为申请的日期")
+    @mutation("批准或驳回延期申请；批准后整改期限即改为申请的日期", write(workflow.APPROVE_EXTENSION.roles))
     async def decide_extension(
         self, info: Info[Context, None], tenant_code: str, extension_id: strawberry.ID, approve: bool, note: str | None = None
     ) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         listed = await ledger(info).decide_extension(
             principal,
             tenant_code,

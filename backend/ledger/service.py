@@ -19,12 +19,12 @@ from backend.evidence.models import EvidenceFile
 from backend.findings.models import Finding
 from backend.findings.service import LISTED_LEDGER_COLUMNS, Listed, listed_finding, listed_query, unit_parameters
 from backend.ledger import workflow
-from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry
+from backend.ledger.models import EventEvidence, ExtensionRequest, ExtensionState, LedgerEntry
 from backend.ledger.workflow import LEDGER
 from backend.workflow import Move, Transition
 from problem_bank.projection import project
 from problem_bank.rectification import LedgerState
-from tenants.access import Principal, not_found, require_write, visible_units
+from tenants.access import Principal, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
 from tenants.scoping import tenant_engine, tenant_reader
@@ -202,8 +202,13 @@ class LedgerService:
             request = (
                 await locked.move.connection.execute(
                     update(ExtensionRequest)
-                    .where(ExtensionRequest.id == extension_id, ExtensionRequest.state == "待审批")
-                    .values(state="已批准" if approve else "已驳回", decided_by=principal.username, decided_at=now, decision_note=note)
+                    .where(ExtensionRequest.id == extension_id, ExtensionRequest.state == ExtensionState.PENDING)
+                    .values(
+                        state=ExtensionState.APPROVED if approve else ExtensionState.REJECTED,
+                        decided_by=principal.username,
+                        decided_at=now,
+                        decision_note=note,
+                    )
                     .returning(ExtensionRequest.requested_deadline)
                 )
             ).one_or_none()
@@ -227,12 +232,11 @@ class LedgerService:
         *,
         now: datetime | None = None,
     ) -> AsyncIterator[Locked]:
-        """A transaction holding the finding's ledger entry locked, once the caller is allowed
-        the transition, the entry is visible to it (a liaison: its unit's only) and the
-        workflow's checks pass (version, state, note, guard; version None: not checked)."""
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, transition.roles)
-        units = visible_units(principal, place)
+        """A transaction holding the finding's ledger entry locked, once the entry is visible to
+        the caller (a liaison: its unit's only; who may take the transition is declared on the
+        operation) and the workflow's checks pass (version, state, note, guard; version None:
+        not checked)."""
+        units = visible_units(principal, await readable_place(self.engine, principal, tenant_code))
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             query = _LOCK_ENTRY[units is not None]
             entry = (await connection.execute(query, {"finding_id": finding_id, **unit_parameters(units)})).one_or_none()

@@ -9,7 +9,15 @@ from datetime import date, datetime
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend.enums import graphql_enum
+from backend.ledger.models import ExtensionState
+from backend.ledger.workflow import LEDGER
 from backend.loaders import EventView, extension_request_rows, history_views
+from problem_bank.rectification import LedgerState
+
+graphql_enum(LedgerState, "整改台账的状态")
+graphql_enum(ExtensionState, "延期申请的状态")
+LedgerAction = graphql_enum(LEDGER.actions("LedgerAction"), "整改台账上的操作")
 
 
 @strawberry.type(description="进展或审核所附的佐证材料；url 供有权查看该问题的人下载")
@@ -22,9 +30,9 @@ class EvidenceFile:
 @strawberry.type(description="台账的一条记录：进展、申请销号、销号、退回、回头看、调整、延期……")
 class LedgerEvent:
     id: strawberry.ID
-    action: str
-    from_state: str
-    to_state: str
+    action: LedgerAction
+    from_state: LedgerState
+    to_state: LedgerState
     note: str | None
     actor: str
     occurred_at: datetime
@@ -54,7 +62,7 @@ class ExtensionRequest:
     reason: str
     requested_by: str
     requested_at: datetime
-    state: str
+    state: ExtensionState
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str | None
@@ -76,7 +84,7 @@ class ExtensionRequest:
 
 @strawberry.type(description="整改台账条目；逾期由整改期限推算，不单独存储")
 class Ledger:
-    state: str
+    state: LedgerState
     deadline: date
     overdue: bool
     responsible_unit: str

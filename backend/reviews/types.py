@@ -14,15 +14,15 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.directory.types import page_size
-from backend.findings.models import EVIDENCE_SOURCES, SEVERITIES
 from backend.findings.service import check_finding
-from backend.findings.types import Finding, read_finding, units_by_id
+from backend.findings.types import EvidenceSource, Finding, Severity, read_finding, units_by_id
 from backend.ids import optional_id, parse_id
 from backend.loaders import Key
 from backend.reviews.models import STAGES
 from backend.reviews.models import Leader as LeaderRow
 from backend.reviews.service import LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
 from backend.units.types import Unit
+from problem_bank.rectification import LedgerState
 from tenants.naming import check_code
 
 
@@ -120,9 +120,9 @@ class ReviewFinding:
     finding_id: strawberry.ID
     code: str
     description: str
-    severity: str
+    severity: Severity
     found_on: date
-    state: str = strawberry.field(description="台账状态")
+    state: LedgerState = strawberry.field(description="台账状态")
     deadline: date
 
 
@@ -248,16 +248,14 @@ class OpenReviewInput:
     kind: ReviewKind
 
 
-@strawberry.input(
-    description=f"审核发现的问题，登记为该单位在本轮次的问题；严重程度：{'、'.join(SEVERITIES)}；证据来源：{'、'.join(EVIDENCE_SOURCES)}"
-)
+@strawberry.input(description="审核发现的问题，登记为该单位在本轮次的问题")
 class ReviewProblemInput:
     taxonomy_code: str
     description: str = strawberry.field(description="问题描述（进入问题库，请勿写入个人信息）")
-    severity: str
+    severity: Severity
     found_on: date
     deadline: date | None = None
-    evidence_sources: list[str] = strawberry.field(default_factory=list)
+    evidence_sources: list[EvidenceSource] = strawberry.field(default_factory=list)
     fixed_on_spot: bool = False
     responsible_person: str | None = None
     measures: str | None = None
