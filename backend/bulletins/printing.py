@@ -88,7 +88,7 @@ def bulletin_pdf(html: str) -> bytes:
     story = pymupdf.Story(html=html)
     output = BytesIO()
     writer = pymupdf.DocumentWriter(output)
-    frame = (*A4, MARGIN, MARGIN, -MARGIN, -MARGIN)
+    frame = A4 + (MARGIN, MARGIN, -MARGIN, -MARGIN)  # noqa: RUF005 (a Rect moved in by the margins, not a tuple)
     more = True
     while more:
         device = writer.begin_page(A4)
