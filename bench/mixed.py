@@ -44,10 +44,11 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import insert, select, text
+from sqlalchemy import Row, insert, select, text
 
 from backend.clock import office_today
 from backend.db import asyncpg_dsn
@@ -202,7 +203,7 @@ async def fill_office(connection: asyncpg.Connection, code: str, rows: list[tupl
             ANALYZE {schema}.finding, {schema}.ledger_entry, {schema}.ledger_event, {schema}.inspected_unit, {schema}.inspection_round""")
 
 
-async def populate(runtime, tenants: list, findings: int, chosen: int, seed: int, today) -> dict:
+async def populate(runtime, tenants: Sequence[Row], findings: int, chosen: int, seed: int, today) -> dict:
     """`findings` findings over the provisioned offices `tenants` (registry rows), in their
     schemas and in the bank; `chosen` of the offices holding 20 or more get an inspector
     `mx<code>` and a reviewer `mx<code>r`; a sample of offices is checked as `xuncha bank

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from types import SimpleNamespace
 
 import orjson
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -185,9 +186,9 @@ def decode_cursor(sort: FindingSort, cursor: str) -> tuple[date | None, int]:
         raise DomainError("INVALID_CURSOR", "分页游标无效（或与排序方式不符），请从第一页重新查询", field="after") from None
 
 
-def _after(sort: FindingSort) -> object:
+def _after(sort: FindingSort) -> ColumnElement[bool]:
     """Rows after the cursor's (:after_key, :after_id), bound at execution."""
-    after_id = bindparam("after_id")
+    after_id: BindParameter[int] = bindparam("after_id")
     if sort.key is None:
         return Finding.id < after_id
     after_key = bindparam("after_key", type_=sort.key.type)
@@ -254,7 +255,7 @@ class Listed:
     to them), the one-to-one relations joined to the rows (backend/findings/joins.py) and the
     cursor of the next page (None: no more)."""
 
-    rows: list
+    rows: Sequence[Row | SimpleNamespace]  # a change answers with its row updated (backend/ledger/service.py)
     units: frozenset[int] | None
     joins: frozenset[str] = frozenset()
     next_cursor: str | None = None
@@ -320,7 +321,9 @@ class FindingService:
         rows = rows[:first]
         return Listed(rows, units, joins, encode_cursor(sort, rows[-1]) if more else None)
 
-    async def export_rows(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date) -> list:
+    async def export_rows(
+        self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
+    ) -> Sequence[Row]:
         """Every finding the filter selects, with its unit's and round's names, for an export."""
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)

@@ -161,8 +161,12 @@ async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: st
     items = []
     for row in listed.rows:
         finding = Finding.from_row(row, today, taxonomy)
-        for relation in joined:
-            setattr(relation.owner_of(finding), relation.attribute, relation.build(Joined(row, relation.join), tenant_code))
+        for joined_relation in joined:
+            setattr(
+                joined_relation.owner_of(finding),
+                joined_relation.attribute,
+                joined_relation.build(Joined(row, joined_relation.join), tenant_code),
+            )
         items.append(finding)
     paths = _selected(info)
     fetched = [relation for relation in FETCHED if under + relation.path in paths]

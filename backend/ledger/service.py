@@ -3,7 +3,7 @@ a history event and an audit entry in the same transaction as the change."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -50,6 +50,7 @@ class Locked:
         transaction."""
         if joins:
             return await listed_finding(self.connection, self.entry.id, self.units, joins)
+        assert self.changed is not None  # set by `_record`, which every change runs first
         return Listed([SimpleNamespace(**{**self.entry._mapping, **self.changed._mapping})], self.units)
 
 
@@ -116,7 +117,7 @@ class LedgerService:
         action: Action,
         *,
         note: str | None,
-        attachments: list[Attachment] = (),
+        attachments: Sequence[Attachment] = (),
         request_id: str | None,
         now: datetime,
         joins: frozenset[str] = frozenset(),
@@ -307,7 +308,7 @@ class LedgerService:
         return event_id
 
     @staticmethod
-    async def _attach(locked: Locked, principal: Principal, event_id: int, attachments: list[Attachment]) -> None:
+    async def _attach(locked: Locked, principal: Principal, event_id: int, attachments: Sequence[Attachment]) -> None:
         """Files uploaded in this tenant (by the actor itself, if a liaison) join the event."""
         if not attachments:
             return
