@@ -42,7 +42,7 @@ def graphql_controller(settings: Settings) -> type:
         allowed_origins=settings.edge.allowed_origins,
     )
 
-    class GraphQLController(base):
+    class GraphQLController(base):  # type: ignore[misc, valid-type]  # strawberry makes the base class at run time
         def encode_json(self, data: object) -> bytes:
             return orjson.dumps(data)
 

@@ -533,7 +533,7 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, ba
     try:
         await server.serve()
     finally:
-        if worker:
+        if worker and worker_task:
             await worker.close()
             worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

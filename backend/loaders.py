@@ -13,10 +13,10 @@ relation resolvers return the loader's future as it is: no coroutine per field a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
@@ -28,7 +28,7 @@ from backend.units.models import InspectedUnit
 from tenants.scoping import reading, tenant_reader
 
 
-def among(column) -> object:
+def among(column: SQLColumnExpression[int]) -> ColumnElement[bool]:
     """`column = ANY(:ids)`. The statements below are built once: building one costs more than
     running it."""
     return any_of(column, "ids")
@@ -43,7 +43,7 @@ class Key:
 
 # Fetches the values of some ids of one tenant: (connection, tenant code, ids, the units the
 # caller sees) → {id: value}.
-Fetch = Callable[[AsyncConnection, str, list[int], frozenset[int] | None], Awaitable[dict[int, object]]]
+Fetch = Callable[[AsyncConnection, str, list[int], frozenset[int] | None], Awaitable[Mapping[int, object]]]
 
 
 def tenant_loader(engine: AsyncEngine, fetch: Fetch) -> DataLoader:
@@ -51,7 +51,7 @@ def tenant_loader(engine: AsyncEngine, fetch: Fetch) -> DataLoader:
     fetch does not return loads as None."""
 
     async def load(keys: list[Key]) -> list[object]:
-        groups: dict[tuple[str, Hashable], set[int]] = defaultdict(set)
+        groups: dict[tuple[str, frozenset[int] | None], set[int]] = defaultdict(set)
         for key in keys:
             groups[(key.tenant_code, key.units)].add(key.id)
         found: dict[Key, object] = {}
@@ -72,7 +72,7 @@ class AttachedFile:
 
 @dataclass(frozen=True)
 class EventView:
-    row: object
+    row: Row
     evidence: list[AttachedFile]
 
 
@@ -96,7 +96,7 @@ def event_view(row) -> EventView:
     return EventView(row, [AttachedFile(sha256, name) for sha256, name in zip(row.file_hashes, row.file_names, strict=True)])
 
 
-async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, object]:
+async def unit_rows(connection: AsyncConnection, ids: list[int]) -> dict[int, Row]:
     return {row.id: row for row in await connection.execute(_UNITS, {"ids": ids})}
 
 

@@ -4,6 +4,7 @@ edge limits (depth, aliases, tokens, introspection) and error masking."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
@@ -14,6 +15,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -104,7 +106,7 @@ def shape_rules(edge: EdgeLimits) -> list:
 
 def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
     # Classes or factories, not instances: an extension instance is shared by concurrent requests.
-    extensions = [
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         functools.partial(MaxTokensLimiter, max_token_count=edge.max_tokens),
         ParserCache,
         functools.partial(AddValidationRules, shape_rules(edge)),

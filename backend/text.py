@@ -4,11 +4,18 @@ other than line breaks and tabs (PostgreSQL refuses NUL outright)."""
 from __future__ import annotations
 
 import unicodedata
+from typing import Literal, overload
 
 from tenants.errors import DomainError
 
 MAX_TEXT = 5_000
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+@overload
+def clean_text(value: str | None, field: str, *, required: Literal[True]) -> str: ...
+@overload
+def clean_text(value: str | None, field: str, *, required: bool) -> str | None: ...
 
 
 def clean_text(value: str | None, field: str, *, required: bool) -> str | None:

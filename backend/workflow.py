@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, Update, bindparam, update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.audit.service import record_audit
@@ -74,7 +74,7 @@ class Workflow(Generic[S]):
     states: type[S]
     initial: S
     transitions: tuple[Transition[S], ...]
-    table: Table  # the table holding the state (`state` and `version` columns, key `id`)
+    model: type  # the mapped class holding the state (`state` and `version` columns, key `id`)
     entity: str  # the audit entry's entity
     history: HistoryWriter | None = None  # writes the workflow's own history row, if it keeps one
     argument: str = "id"  # the operations' argument naming the object (the `field` of refusals)
@@ -92,7 +92,8 @@ class Workflow(Generic[S]):
     def actions(self, name: str) -> type[Labelled]:
         """The workflow's acts as an enum (named by their identifiers, valued and labelled by what
         offices call them, as the history records them)."""
-        return Labelled(name, [(t.action.upper(), (t.label,)) for t in self.transitions])  # type: ignore[return-value]
+        # Enum's functional API, which mypy does not follow through a subclass's __new__.
+        return Labelled(name, [(t.action.upper(), (t.label,)) for t in self.transitions])  # type: ignore[arg-type, return-value]
 
     def check(self, transition: Transition[S], *, state: str, version: int, expected: int | None, note: str | None) -> None:
         """The refusals of a transition that change nothing: checked on the locked row (`expected`:
@@ -171,7 +172,7 @@ class Move(Generic[S]):
         the audit entry (`before`/`after` snapshots, state and version always in) and the outbox
         event; answer the row's `returning` columns as changed."""
         values = dict(values or {})
-        statement = _change(self.workflow.table, tuple(sorted(values)), tuple(returning), self.transition.versioned)
+        statement = _change(self.workflow.model, tuple(sorted(values)), tuple(returning), self.transition.versioned)
         parameters = {"key": self.key, "new_state": self.state_after, **{f"new_{name}": value for name, value in values.items()}}
         changed = await self.connection.execute(statement, parameters)
         self.after = changed.one() if returning else None
@@ -195,14 +196,14 @@ class Move(Generic[S]):
 
 
 @lru_cache(maxsize=256)
-def _change(table: Table, names: tuple[str, ...], returning: tuple[Any, ...], versioned: bool) -> Update:
-    """A transition's UPDATE, built once per table, set columns, RETURNING and versioning: the
+def _change(model: Any, names: tuple[str, ...], returning: tuple[Any, ...], versioned: bool) -> Update:
+    """A transition's UPDATE, built once per model, set columns, RETURNING and versioning: the
     values are bound at execution (`new_<column>`, `new_state`, `key`), and building a statement
     costs more than running it on a hot path."""
-    version = {"version": table.c.version + 1} if versioned else {}
+    version = {"version": model.version + 1} if versioned else {}
     statement = (
-        update(table)
-        .where(table.c.id == bindparam("key"))
+        update(model)
+        .where(model.id == bindparam("key"))
         .values({**{name: bindparam(f"new_{name}") for name in names}, "state": bindparam("new_state"), **version})
     )
     return statement.returning(*returning) if returning else statement

@@ -44,12 +44,14 @@ import random
 import shlex
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import event, func, select, text
+from sqlalchemy import Row, event, func, select, text
 
 import backend.findings.service as finding_service
 import problem_bank.statistics as statistics
@@ -189,7 +191,7 @@ def search_cases(today: date) -> list[tuple[str, dict]]:
     ]
 
 
-async def register_country(runtime) -> list:
+async def register_country(runtime) -> Sequence[Row]:
     """Every office of the national register in `tenancy.tenant`: LOGGING_TENANTS through the
     provisioner (with their schemas), the others as registry rows only. The rows, in code order."""
     await create_all(runtime, *LOGGING_TENANTS)
@@ -246,7 +248,7 @@ def ledger_state(rng: random.Random, found_on: date, deadline: date, today: date
     return rng.choices(["挂号", "整改中", "申请销号"], [0.15, 0.6, 0.25])[0], None
 
 
-def generate(tenants: list, taxonomy: tuple[str, dict[str, str]], count: int, today: date, seed: int) -> list[tuple]:
+def generate(tenants: Sequence[Row], taxonomy: tuple[str, dict[str, str]], count: int, today: date, seed: int) -> list[tuple]:
     """`count` bank rows (in COLUMNS order), in the order they were found; each office's
     finding ids rise with it."""
     rng = random.Random(seed)
@@ -256,8 +258,8 @@ def generate(tenants: list, taxonomy: tuple[str, dict[str, str]], count: int, to
     taxonomy_codes = rng.choices(list(names), [TAXONOMY_WEIGHTS.get(code, DEFAULT_WEIGHT) for code in names], k=count)
     severities = rng.choices(list(SEVERITIES), list(SEVERITIES.values()), k=count)
     office_of = rng.choices(offices, weights, k=count)
-    found_on = [today - timedelta(days=rng.randrange(YEARS * 365)) for _ in range(count)]
-    found = sorted(zip(found_on, office_of, strict=True), key=lambda pair: pair[0])
+    found_dates = [today - timedelta(days=rng.randrange(YEARS * 365)) for _ in range(count)]
+    found = sorted(zip(found_dates, office_of, strict=True), key=lambda pair: pair[0])
     next_id: Counter[str] = Counter()
     rows = []
     for (found_on, office), taxonomy_code, severity in zip(found, taxonomy_codes, severities, strict=True):
@@ -270,6 +272,7 @@ def generate(tenants: list, taxonomy: tuple[str, dict[str, str]], count: int, to
         round_kind = "巡视" if office.level == "province" and ROUND_KINDS[round_id] == "巡察" else ROUND_KINDS[round_id]
         fixed_on_spot = rng.random() < 0.06
         deadline = found_on if fixed_on_spot else found_on + timedelta(days=rng.randint(30, 180))
+        closed_at: datetime | None
         if fixed_on_spot:
             state, closed_at = "已销号", datetime.combine(found_on, clock_time(17), CHINA_STANDARD_TIME)
         else:
@@ -317,7 +320,7 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
             await connection.execute(f'DROP INDEX problem_bank."{index["name"]}"')
         started = time.perf_counter()
         await connection.copy_records_to_table("problem", schema_name="problem_bank", columns=COLUMNS, records=rows)
-        timings = {"copy_seconds": round(time.perf_counter() - started, 1)}
+        timings: dict[str, object] = {"copy_seconds": round(time.perf_counter() - started, 1)}
         await connection.execute("SET maintenance_work_mem = '512MB'")
         for index in indexes:
             started = time.perf_counter()
@@ -329,8 +332,8 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
         await connection.execute("ALTER TABLE problem_bank.problem ENABLE TRIGGER USER")
         timings["count_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        for table in ("problem", *(table.__tablename__ for table in COUNTED)):
-            await connection.execute(f"VACUUM (ANALYZE) problem_bank.{table}")
+        for table_name in ("problem", *(table.__tablename__ for table in COUNTED)):
+            await connection.execute(f"VACUUM (ANALYZE) problem_bank.{table_name}")
         await connection.execute("ANALYZE tenancy.tenant")
         timings["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
         sizes = await connection.fetchrow(
@@ -409,6 +412,7 @@ async def explain_search(runtime, province: str, cases: list[tuple[str, dict]], 
     summaries = []
     async with runtime.engine.connect() as connection:
         region = await load_place(connection, province)
+        assert region is not None
         for term, filters in cases:
             criteria = ProblemFilter(
                 text=term,
@@ -514,7 +518,7 @@ async def dashboard_statements(runtime, province: str, seconds: float, today: da
                         latencies[variant].append((time.perf_counter() - started) * 1000)
                 finally:
                     statistics.counts_answering = answering
-    results = {
+    results: dict[str, Any] = {
         variant: {"calls": len(values), "p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1)}
         for variant, values in latencies.items()
     }

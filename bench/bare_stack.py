@@ -361,7 +361,7 @@ base = make_graphql_controller(
 )
 
 
-class Controller(base):
+class Controller(base):  # type: ignore[misc, valid-type]  # strawberry makes the base class at run time
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 

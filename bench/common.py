@@ -12,14 +12,14 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 import psutil
-from sqlalchemy import insert, select, text
+from sqlalchemy import Row, insert, select, text
 from sqlalchemy.engine import make_url
 
 from backend.db import async_database_url, asyncpg_dsn, ensure_database_exists
@@ -100,7 +100,7 @@ def write_results(name: str, results: dict, command: str) -> Path:
     return path
 
 
-async def register_offices(runtime: Runtime) -> list:
+async def register_offices(runtime: Runtime) -> Sequence[Row]:
     """Every office of the national register as a registry row only (no tenant schema: for
     benchmarks that read shared tables), planned by the import's rules; the rows, in code order.
     Offices already registered (with their schemas) stay as they are."""

@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from collections import defaultdict
+from typing import Any
 
 import httpx
 
@@ -100,13 +101,15 @@ class Requests:
             entry["state"], entry["version"], entry["last"] = step["state"], step["version"], action
 
 
-async def post(client: httpx.AsyncClient, body: dict, token: str | None) -> tuple[bool, object]:
+async def post(client: httpx.AsyncClient, body: dict, token: str | None) -> tuple[bool, Any]:
     """Send one request: (whether it succeeded, the answer or what went wrong)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         response = await client.post("/graphql", json=body, headers=headers)
-        answer = response.json() if response.status_code == 200 else response.text[:200]
-        return response.status_code == 200 and not answer.get("errors"), answer
+        if response.status_code != 200:
+            return False, response.text[:200]
+        answer = response.json()
+        return not answer.get("errors"), answer
     except (httpx.HTTPError, ValueError) as error:
         return False, repr(error)
 

@@ -44,10 +44,11 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import insert, select, text
+from sqlalchemy import Row, insert, select, text
 
 from backend.db import asyncpg_dsn
 from backend.identity.credentials import hash_password
@@ -201,7 +202,7 @@ async def fill_office(connection: asyncpg.Connection, code: str, rows: list[tupl
             ANALYZE {schema}.finding, {schema}.ledger_entry, {schema}.ledger_event, {schema}.inspected_unit, {schema}.inspection_round""")
 
 
-async def populate(runtime, tenants: list, findings: int, chosen: int, seed: int, today) -> dict:
+async def populate(runtime, tenants: Sequence[Row], findings: int, chosen: int, seed: int, today) -> dict:
     """`findings` findings over the provisioned offices `tenants` (registry rows), in their
     schemas and in the bank; `chosen` of the offices holding 20 or more get an inspector
     `mx<code>` and a reviewer `mx<code>r`; a sample of offices is checked as `xuncha bank

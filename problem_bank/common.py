@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import Problem
-from problem_bank.search import ProblemFilter, bigrams, filtered, in_region, newest_first
+from problem_bank.search import AnyRow, ProblemFilter, bigrams, filtered, in_region, newest_first
 from problem_bank.taxonomy import ancestor
 from tenants.access import Place
 from tenants.models import Tenant
@@ -37,7 +37,7 @@ class CommonKind:
 @dataclass
 class SimilarGroup:
     grams: frozenset[str]  # the representative's bigrams
-    rows: list = field(default_factory=list)  # newest first; the first represents the group
+    rows: list[AnyRow] = field(default_factory=list)  # newest first; the first represents the group
 
     @property
     def offices(self) -> int:
@@ -78,13 +78,13 @@ async def similar_groups(
         today,
     ).subquery()
     rows = await connection.execute(select(ranked).where(ranked.c.rank <= SAMPLE_PER_KIND).order_by(ranked.c.kind_code, ranked.c.rank))
-    by_kind: dict[str, list] = {code: [] for code in kind_codes}
+    by_kind: dict[str, list[AnyRow]] = {code: [] for code in kind_codes}
     for row in rows:
         by_kind[row.kind_code].append(row)
     return {code: group_alike(found) for code, found in by_kind.items()}
 
 
-def group_alike(rows: list) -> list[SimilarGroup]:
+def group_alike(rows: list[AnyRow]) -> list[SimilarGroup]:
     """Rows (newest first, each with its description's `grams`) in groups of alike
     descriptions: the biggest groups first, at most GROUPS_PER_KIND."""
     groups: list[SimilarGroup] = []

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, TypeAlias
 
-from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, Date, Select, and_, case, cast, delete, func, insert, literal_column, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import CountByMonth, CountByTaxonomy, CountByUnitType, Problem
 from problem_bank.rectification import LedgerState
 from problem_bank.search import ProblemFilter
 
+CountedTable: TypeAlias = type[CountByUnitType] | type[CountByTaxonomy] | type[CountByMonth]  # problem_bank.models
 # The fewest rows per office first: a breakdown by office alone reads it.
 COUNTED = (CountByUnitType, CountByTaxonomy, CountByMonth)
 NEVER_DUE = literal_column("'infinity'::date", Date)
 LABELS = {CountByTaxonomy.__tablename__: "问题分类", CountByUnitType.__tablename__: "单位类型", CountByMonth.__tablename__: "发现月份"}
 
 
-def dimension(table) -> str:
+def dimension(table: CountedTable) -> str:
     """The column a table counts by besides office, state and deadline."""
     return {CountByTaxonomy: "taxonomy_code", CountByUnitType: "unit_type", CountByMonth: "found_on"}[table]
 
@@ -36,7 +38,7 @@ def _whole_months(criteria: ProblemFilter) -> bool:
     )
 
 
-def counts_answering(by: str | None, criteria: ProblemFilter):
+def counts_answering(by: str | None, criteria: ProblemFilter) -> CountedTable | None:
     """The counted table that answers a breakdown by column `by` (None: by office) under
     `criteria`, or None when only the rows can: a text, round kinds, a period that is not
     whole months, or criteria on two dimensions."""
@@ -55,7 +57,7 @@ def counts_answering(by: str | None, criteria: ProblemFilter):
     return next((table for table in COUNTED if needed <= {dimension(table)}), None)
 
 
-def recounted(table, where=None):
+def recounted(table: CountedTable, where: ColumnElement[bool] | None = None) -> Select[*tuple[Any, ...]]:
     """SELECT of `table`'s rows as the bank's rows (those matching `where`; None: all) say they should be."""
     value = {
         CountByTaxonomy: Problem.taxonomy_code,
@@ -93,7 +95,7 @@ class Miscount:
 
 async def miscounted(connection: AsyncConnection, tenant_code: str) -> list[Miscount]:
     """Where a tenant's counts differ from a recount of its rows (read in the caller's snapshot)."""
-    found = []
+    found: list[Miscount] = []
     for table in COUNTED:
         keys = [dimension(table), "state", "deadline"]
         stored = select(table).where(table.tenant_code == tenant_code).subquery()

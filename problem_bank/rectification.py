@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import QueryableAttribute
 
 from tenants.labelled import Labelled
 
@@ -32,7 +33,11 @@ def is_overdue(state: str, deadline: date, today: date) -> bool:
     return state != LedgerState.CLOSED and deadline < today
 
 
-def overdue(state: ColumnElement[Any], deadline: ColumnElement[Any], today: date | ColumnElement[Any]) -> ColumnElement[bool]:
+def overdue(
+    state: ColumnElement[Any] | QueryableAttribute[Any],
+    deadline: ColumnElement[Any] | QueryableAttribute[Any],
+    today: date | ColumnElement[Any],
+) -> ColumnElement[bool]:
     """逾期 as a SQL condition on a state and a deadline column."""
     return and_(state != LedgerState.CLOSED.value, deadline < today)
 

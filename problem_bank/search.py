@@ -13,12 +13,29 @@ for thousands of regions."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any, TypeAlias, TypeVarTuple
 
 import orjson
-from sqlalchemy import BigInteger, ColumnElement, Date, Select, String, Text, and_, bindparam, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Row,
+    Select,
+    SQLColumnExpression,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,6 +52,15 @@ MAX_TEXT_QUERY = 50
 # What a statement built once per shape leaves to its execution (`region_values`).
 REGION_CODE = bindparam("region_code", type_=String)
 TODAY = bindparam("today", type_=Date)
+
+# What a statement reads: the bank's rows (Problem), or a table of them counted (problem_bank.models),
+# with the same column names but, of the dimensions, only the one it counts by. Which columns a
+# statement reads follows from the criteria (problem_bank.counts picks a table that has them),
+# which no type says: Any.
+BankRows: TypeAlias = Any
+# A row read through a connection, by column name (an entity selected comes as its columns).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)
@@ -64,33 +90,35 @@ class ProblemFilter:
             raise DomainError("INVALID_PERIOD", "时间范围的起点不能晚于终点", field="foundFrom")
 
 
-def bigrams(body: ColumnElement[str]) -> ColumnElement:
+def bigrams(body: SQLColumnExpression[str]) -> ColumnElement[list[str]]:
     """The expression the text index is built on (problem_bank.bigrams, migration 0005)."""
     return func.problem_bank.bigrams(body, type_=ARRAY(Text))
 
 
-def overdue(today: date | ColumnElement, rows=Problem) -> ColumnElement[bool]:
+def overdue(today: date | ColumnElement[date], rows: BankRows = Problem) -> ColumnElement[bool]:
     """逾期 (problem_bank.rectification) of the bank's rows, or of a table of them counted
     (problem_bank.models, same column names), as of today or TODAY bound later."""
     return rectification.overdue(rows.state, rows.deadline, today)
 
 
-def in_region(region: Place, rows=Problem) -> ColumnElement[bool]:
+def in_region(region: Place, rows: BankRows = Problem) -> ColumnElement[bool]:
     """The rows of `region` and everything below it."""
     return in_subtree(region, province=rows.province_code, city=rows.city_code, code=rows.tenant_code)
 
 
-def in_bound_region(level: Level, rows=Problem) -> ColumnElement[bool]:
+def in_bound_region(level: Level, rows: BankRows = Problem) -> ColumnElement[bool]:
     """The rows of the region of `level` whose code REGION_CODE binds, and everything below it."""
     return subtree_column(level, province=rows.province_code, city=rows.city_code, code=rows.tenant_code) == REGION_CODE
 
 
-def region_values(region: Place, today: date) -> dict:
+def region_values(region: Place, today: date) -> dict[str, object]:
     """The values a statement built with `in_bound_region` and TODAY runs with."""
     return {"region_code": region.code, "today": today}
 
 
-def filtered(query: Select, criteria: ProblemFilter, today: date | ColumnElement, rows=Problem) -> Select:
+def filtered(
+    query: Select[*Columns], criteria: ProblemFilter, today: date | ColumnElement[date], rows: BankRows = Problem
+) -> Select[*Columns]:
     """`query` narrowed to the criteria; on counted rows, only criteria their columns answer
     (problem_bank.statistics chooses)."""
     if criteria.text:
@@ -118,16 +146,16 @@ def filtered(query: Select, criteria: ProblemFilter, today: date | ColumnElement
     return query
 
 
-def newest_first() -> list:
+def newest_first() -> list[SQLColumnExpression[Any]]:
     """The bank's reading order (the cursor below encodes its keys)."""
     return [Problem.found_on.desc(), Problem.tenant_code, Problem.finding_id.desc()]
 
 
-def _cursor(row) -> str:
+def _cursor(row: AnyRow) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([row.found_on.isoformat(), row.tenant_code, row.finding_id])).decode()
 
 
-def _after(cursor: str) -> dict:
+def _after(cursor: str) -> dict[str, object]:
     """The values of `_AFTER` a cursor holds."""
     try:
         found_on, tenant_code, finding_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
@@ -156,7 +184,7 @@ _AFTER = or_(
 
 @dataclass(frozen=True)
 class ProblemPage:
-    rows: list
+    rows: Sequence[AnyRow]
     next_cursor: str | None
 
 
@@ -171,7 +199,7 @@ async def search(
 
 
 @lru_cache(maxsize=1024)
-def _search_query(level: Level, criteria: ProblemFilter, first: int, paged: bool) -> Select:
+def _search_query(level: Level, criteria: ProblemFilter, first: int, paged: bool) -> Select[Problem, str]:
     """`search`'s statement per shape; one row more than asked says whether another page follows."""
     query = select(Problem, Tenant.name.label("office_name")).join(Tenant, Tenant.code == Problem.tenant_code)
     query = filtered(query.where(in_bound_region(level)), criteria, TODAY)
@@ -183,7 +211,7 @@ def _search_query(level: Level, criteria: ProblemFilter, first: int, paged: bool
 def highlight(description: str, term: str | None, width: int = 40) -> str:
     """The description around the first match of `term`, the match in 【】."""
     at = description.lower().find(term.strip().lower()) if term else -1
-    if at < 0:
+    if at < 0 or not term:
         return description[: width * 2] + ("…" if len(description) > width * 2 else "")
     end = at + len(term.strip())
     start = max(0, at - width)

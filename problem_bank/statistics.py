@@ -17,17 +17,30 @@ built once per shape, the region and today bound when they run (as in problem_ba
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any, Protocol, TypeAlias
 
-from sqlalchemy import Integer, Numeric, Select, case, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Numeric, Select, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute
 
-from problem_bank.counts import counts_answering
+from problem_bank.counts import counts_answering as counts_answering  # re-exported: bench/bank.py swaps it
 from problem_bank.models import Problem
 from problem_bank.rectification import RECTIFIED_STATES, LedgerState
-from problem_bank.search import REGION_CODE, TODAY, ProblemFilter, filtered, in_bound_region, overdue, region_values
+from problem_bank.search import (
+    REGION_CODE,
+    TODAY,
+    BankRows,
+    ProblemFilter,
+    filtered,
+    in_bound_region,
+    overdue,
+    region_values,
+)
 from problem_bank.taxonomy import ancestor
 from tenants.access import Place
 from tenants.divisions import Level
@@ -70,27 +83,31 @@ DIMENSION = {
 }
 
 
-def _group_key(rows, level: Level, breakdown: Breakdown):
-    if breakdown is Breakdown.REGION:
-        if level is Level.PROVINCE:
-            return case((rows.tenant_code == REGION_CODE, REGION_CODE), else_=func.coalesce(rows.city_code, rows.tenant_code))
-        return rows.tenant_code
-    return {  # built on demand: a counted table has only its own dimension's column
+# A breakdown key: an expression over the rows, or one of their columns as it is.
+GroupKey: TypeAlias = ColumnElement[str] | InstrumentedAttribute[str]
+
+
+def _group_key(rows: BankRows, level: Level, breakdown: Breakdown) -> GroupKey:
+    if breakdown is Breakdown.REGION and level is Level.PROVINCE:
+        return case((rows.tenant_code == REGION_CODE, REGION_CODE), else_=func.coalesce(rows.city_code, rows.tenant_code))
+    keys: dict[Breakdown, Callable[[], GroupKey]] = {  # built on demand: a counted table has only its own dimension's column
+        Breakdown.REGION: lambda: rows.tenant_code,
         Breakdown.CATEGORY: lambda: ancestor(rows.taxonomy_code, "category"),
         Breakdown.KIND: lambda: ancestor(rows.taxonomy_code, "kind"),
         Breakdown.UNIT_TYPE: lambda: rows.unit_type,
         Breakdown.MONTH: lambda: func.to_char(rows.found_on, "YYYY-MM"),
-    }[breakdown]()
+    }
+    return keys[breakdown]()
 
 
-def _count(rows, condition=None):
+def _count(rows: BankRows, condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
     """How many bank rows (matching `condition`): the rows counted, or their counts summed."""
     if rows is Problem:
         return func.count() if condition is None else func.count().filter(condition)
     return func.coalesce(func.sum(rows.n) if condition is None else func.sum(rows.n).filter(condition), 0)
 
 
-def _measures(rows) -> list:
+def _measures(rows: BankRows) -> list[ColumnElement[Any]]:
     late = overdue(TODAY, rows)
     days_overdue = cast(TODAY - rows.deadline, Integer)  # evaluated for late rows only (FILTER)
     if rows is not Problem:
@@ -104,18 +121,29 @@ def _measures(rows) -> list:
     ]
 
 
-def _tally(row) -> Tally:
+class TallyColumns(Protocol):
+    """What `_tally` reads: a row of `tally_query` or `ranking_query` (or anything with their columns)."""
+
+    key: str
+    total: int
+    rectified: int
+    closed: int
+    overdue: int
+    average_days_overdue: Decimal | None
+
+
+def _tally(row: TallyColumns) -> Tally:
     average = row.average_days_overdue
     return Tally(row.key, row.total, row.rectified, row.closed, row.overdue, round(float(average), 1) if average is not None else None)
 
 
-def _source(by: str | None, criteria: ProblemFilter):
+def _source(by: str | None, criteria: ProblemFilter) -> BankRows:
     """The counted table that answers (problem_bank.counts), else the bank's rows."""
     return counts_answering(by, criteria) or Problem
 
 
 @lru_cache(maxsize=256)
-def tally_query(level: Level, criteria: ProblemFilter, breakdown: Breakdown) -> Select:
+def tally_query(level: Level, criteria: ProblemFilter, breakdown: Breakdown) -> Select[*tuple[Any, ...]]:
     """The rows of a region of `level` counted per breakdown key, in key order (from the counts
     where they answer); runs with `region_values`."""
     rows = _source(DIMENSION[breakdown], criteria)
@@ -131,7 +159,7 @@ async def tallies(connection: AsyncConnection, region: Place, criteria: ProblemF
 
 
 @lru_cache(maxsize=256)
-def ranking_query(level: Level, criteria: ProblemFilter, limit: int) -> Select:
+def ranking_query(level: Level, criteria: ProblemFilter, limit: int) -> Select[*tuple[Any, ...]]:
     """The offices of a region of `level` with the most overdue findings, with their names
     (named after ranking: grouping by the name too made the planner expect a group per row);
     runs with `region_values`."""

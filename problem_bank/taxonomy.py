@@ -16,7 +16,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from problem_bank.models import TaxonomyNode, TaxonomyVersion
@@ -69,12 +69,12 @@ class Taxonomy:
         ]
 
 
-def ancestor(column: ColumnElement[str], level: str) -> ColumnElement[str]:
+def ancestor(column: SQLColumnExpression[str], level: str) -> ColumnElement[str]:
     """The category (Cnn) or kind (Cnn.Knn) a code sits under: codes start with their ancestors'."""
     return func.left(column, {"category": 3, "kind": 7}[level])
 
 
-def under(column: ColumnElement[str], code: str) -> ColumnElement[bool]:
+def under(column: SQLColumnExpression[str], code: str) -> ColumnElement[bool]:
     """`column` holds node `code` or one of its descendants (codes nest by their dots)."""
     return or_(column == code, column.startswith(code + ".", autoescape=True))
 
@@ -109,6 +109,7 @@ class TaxonomyCache:
                     async with engine.connect() as connection:
                         self._taxonomy = await load_taxonomy(connection)
                     self._loaded_at = time.monotonic()
+        assert self._taxonomy is not None  # loaded above, or fresh
         return self._taxonomy
 
     def forget(self) -> None:

@@ -158,4 +158,6 @@ def visible_units(principal: Principal, target: Place) -> frozenset[int] | None:
     liaison's own units. Call after require_read."""
     if reads_subtree(principal, target):
         return None
-    return frozenset(g.unit_id for g in principal.grants if g.role is Role.LIAISON and g.place.code == target.code)
+    return frozenset(
+        g.unit_id for g in principal.grants if g.role is Role.LIAISON and g.place.code == target.code and g.unit_id is not None
+    )

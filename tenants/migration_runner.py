@@ -107,6 +107,7 @@ class TenantMigrationRunner:
 
     async def _upgrade_one(self, target: _Target) -> bool:
         """Upgrade one schema; False when it is no longer there (a spare renamed meanwhile)."""
+        row: type[SpareSchema | Tenant]
         if target.is_spare:
             row, key = SpareSchema, SpareSchema.name
         else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants.access import Place, Principal, not_found, require_read
@@ -94,18 +95,32 @@ def plan_tenant(
     return TenantSpec(code=code, name=name, level=level, parent_code=parent_code)
 
 
-def in_subtree(region: Place, *, province: ColumnElement, city: ColumnElement, code: ColumnElement) -> ColumnElement[bool]:
+def in_subtree(
+    region: Place, *, province: SQLColumnExpression[str], city: SQLColumnExpression[str | None], code: SQLColumnExpression[str]
+) -> ColumnElement[bool]:
     """SQL: a row's tenant is `region` or below it, given the columns holding that tenant's
     province code, city code and own code."""
     return subtree_column(region.level, province=province, city=city, code=code) == region.code
 
 
-def subtree_column(level: Level, *, province: ColumnElement, city: ColumnElement, code: ColumnElement) -> ColumnElement[str]:
+def subtree_column(
+    level: Level, *, province: SQLColumnExpression[str], city: SQLColumnExpression[str | None], code: SQLColumnExpression[str]
+) -> SQLColumnExpression[str | None]:
     """Of those columns, the one that holds the code of the row's region at `level`."""
     return {Level.PROVINCE: province, Level.CITY: city, Level.COUNTY: code}[level]
 
 
-def place_of(row) -> Place:
+class TenantColumns(Protocol):
+    """What `place_of` reads: a registry row, or any row with the tenant's columns."""
+
+    code: str
+    level: str
+    parent_code: str | None
+    province_code: str
+    city_code: str | None
+
+
+def place_of(row: TenantColumns) -> Place:
     """The hierarchy position of a registry row (anything with the tenant's columns)."""
     return Place(row.code, Level(row.level), row.parent_code, row.province_code, row.city_code)
 

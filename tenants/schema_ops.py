@@ -22,6 +22,7 @@ async def run_script(connection: AsyncConnection, sql: str) -> None:
     """Run a multi-statement script in one round trip (simple query protocol). The
     transaction must already have begun with a statement, as `enter_schema` does."""
     raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None  # asyncpg's, while the connection is in use
     await raw.driver_connection.execute(sql)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -56,7 +56,7 @@ class MigrationStreams:
         """Upgrade the shared schemas. Concurrent runs (two deploys at once) take turns."""
         await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('xuncha.shared_migrations'))"))
 
-        def upgrade(sync_connection) -> None:
+        def upgrade(sync_connection: Connection) -> None:
             cfg = self.config("shared")
             cfg.attributes["connection"] = sync_connection
             command.upgrade(cfg, "head")

@@ -4,6 +4,7 @@ statement per request, keyed by the unit's office and id."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
@@ -60,6 +61,6 @@ async def restrictions_by_unit(connection: AsyncConnection, units: list[tuple[st
     return {unit: [UnitRestriction.from_row(r) for r in found.get(unit, [])] for unit in units}
 
 
-def unit_restrictions(info: Info[Context, None], tenant_code: str, unit_id: int):
+def unit_restrictions(info: Info[Context, None], tenant_code: str, unit_id: int) -> Awaitable[list[UnitRestriction]]:
     """The restrictions holding on a unit (a loader's future: one statement per request)."""
     return info.context.loaders.shared(restrictions_by_unit).load((tenant_code, unit_id))

@@ -10,12 +10,12 @@ through the outbox. Every change is audited in the opening office's trail."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, insert, select, tuple_, update
+from sqlalchemy import Row, Select, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -375,7 +375,7 @@ class AccountabilityService:
 
     # Reading -------------------------------------------------------------------------------
 
-    async def cases(self, principal: Principal, tenant_code: str, state: str | None, *, first: int, before: int | None) -> list:
+    async def cases(self, principal: Principal, tenant_code: str, state: str | None, *, first: int, before: int | None) -> Sequence[Row]:
         """The office's cases, newest first."""
         await self._readers_place(principal, tenant_code)
         query = _with_subject_office()
@@ -425,9 +425,9 @@ class AccountabilityService:
                 names = dict(
                     (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([r.key for r in counted])))).all()
                 )
-        return [(r.key, names.get(r.key, r.key), r.count) for r in counted]
+        return [(key, names.get(key, key), count) for key, count in counted]
 
-    async def ledger(self, principal: Principal, tenant_code: str) -> tuple[str, list]:
+    async def ledger(self, principal: Principal, tenant_code: str) -> tuple[str, Sequence[Row]]:
         """The office's name and its case ledger (问责台账), oldest first, with each case's
         findings count, measure kinds and subject office name."""
         await self._readers_place(principal, tenant_code)
@@ -474,8 +474,8 @@ class AccountabilityService:
                 raise not_found()
             keys = [(row.tenant_code, row.unit_id) for row in seen]
             late = {
-                (r.tenant_code, r.unit_id): r.count
-                for r in await connection.execute(
+                (tenant_code, unit_id): count
+                for tenant_code, unit_id, count in await connection.execute(
                     select(Problem.tenant_code, Problem.unit_id, func.count().label("count"))
                     .where(tuple_(Problem.tenant_code, Problem.unit_id).in_(keys), overdue(today))
                     .group_by(Problem.tenant_code, Problem.unit_id)
@@ -493,9 +493,9 @@ def _with_subject_office() -> Select:
 
 @dataclass(frozen=True)
 class UnitStanding:
-    unit: object  # the register's row with its office's name (office_name)
+    unit: Row  # the register's row with its office's name (office_name)
     overdue_findings: int
-    restrictions: list  # active UnitRestriction rows
+    restrictions: list[Row]  # active UnitRestriction rows
 
 
 def _sees_unit(principal: Principal, place: Place, unit_id: int) -> bool:
@@ -517,8 +517,8 @@ def _grouped(rows, key) -> dict:
 
 @dataclass(frozen=True)
 class MeasureView:
-    row: object  # the case_measure row
-    restriction: object | None  # the freeze or lock it imposed
+    row: Row  # the case_measure row
+    restriction: Row | None  # the freeze or lock it imposed
 
 
 async def measure_rows(connection: AsyncConnection, case_ids: list[int]) -> dict[int, list[MeasureView]]:

@@ -4,6 +4,7 @@ the units' standing for approval systems (`unitStatus`). Relations load through 
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
@@ -129,8 +130,8 @@ class CaseSubject:
     leader_post: str | None
     leader_rank: str | None
 
-    @strawberry.field(description="单位正在执行的冻结、锁定")
-    def restrictions(self, info: Info[Context, None]) -> list[UnitRestriction]:
+    @strawberry.field(description="单位正在执行的冻结、锁定", graphql_type=list[UnitRestriction])
+    def restrictions(self, info: Info[Context, None]) -> Awaitable[list[UnitRestriction]]:
         return unit_restrictions(info, self.tenant_code, int(self.unit_id))
 
 
@@ -199,12 +200,14 @@ class AccountabilityCase:
         taxonomy, today = await info.context.runtime.taxonomy(), info.context.clock.today()
         return [BankProblem.of(row, taxonomy, today) for row in rows]
 
-    @strawberry.field(description="问责措施，按记录先后")
-    def measures(self, info: Info[Context, None]) -> list[CaseMeasure]:
+    @strawberry.field(description="问责措施，按记录先后", graphql_type=list[CaseMeasure])
+    def measures(self, info: Info[Context, None]) -> Awaitable[list[CaseMeasure]]:
         return info.context.loaders(measures_by_case).load(self.key)
 
-    @strawberry.field(description="本机构此前对同一对象（同一单位；领导干部为同一单位的同一人）的问责案件，新的在前")
-    def earlier_cases(self, info: Info[Context, None]) -> list[EarlierCase]:
+    @strawberry.field(
+        description="本机构此前对同一对象（同一单位；领导干部为同一单位的同一人）的问责案件，新的在前", graphql_type=list[EarlierCase]
+    )
+    def earlier_cases(self, info: Info[Context, None]) -> Awaitable[list[EarlierCase]]:
         return info.context.loaders(earlier_cases_by_case).load(self.key)
 
     @strawberry.field(description=f"问题库中该单位的问题（发现日期新的在前，至多 {MAX_SUBJECT_FINDINGS} 个）")
@@ -308,8 +311,8 @@ class CaseSubjectInput:
         return Subject(
             tenant_code=check_code(self.tenant_code, field="subject.tenantCode"),
             unit_id=parse_id(self.unit_id, "subject.unitId"),
-            leader_name=clean_name(self.leader_name, field="subject.leaderName") if leader else None,
-            leader_post=clean_name(self.leader_post, field="subject.leaderPost") if leader else None,
+            leader_name=clean_name(self.leader_name, field="subject.leaderName") if self.leader_name is not None else None,
+            leader_post=clean_name(self.leader_post, field="subject.leaderPost") if self.leader_post is not None else None,
             leader_rank=self.leader_rank,
         )
 

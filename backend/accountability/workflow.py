@@ -71,6 +71,6 @@ CASES = Workflow(
     states=CaseState,
     initial=OPENED,
     transitions=(INVESTIGATE, PROPOSE, SEND_BACK, DECIDE, CARRY_OUT, CLOSE, WITHDRAW, RECORD_MEASURE, RECORD_RESTRICTION),
-    table=AccountabilityCase.__table__,
+    model=AccountabilityCase,
     entity="accountability_case",
 )

@@ -101,7 +101,9 @@ def read_archive(path: Path) -> Backup:
             for info in archive.getmembers():
                 if not info.isfile() or info.name in members:
                     raise invalid(f"含有非文件或重复的条目 {info.name!r}")
-                members[info.name] = archive.extractfile(info).read()
+                content = archive.extractfile(info)
+                assert content is not None  # a regular file, checked above
+                members[info.name] = content.read()
     except (tarfile.TarError, OSError, EOFError) as error:
         raise invalid(f"不是可读的 tar.gz 归档（{type(error).__name__}）") from None
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Awaitable
 from datetime import date, datetime, timedelta
 
 import strawberry
@@ -86,8 +87,8 @@ class BankProblem:
     highlight: str = strawberry.field(description="描述中命中检索词的片段，命中处以【】标出")
     unit_id: strawberry.Private[int]
 
-    @strawberry.field(description="该单位正在执行的冻结、锁定（追责问责决定的）")
-    def unit_restrictions(self, info: Info[Context, None]) -> list[UnitRestriction]:
+    @strawberry.field(description="该单位正在执行的冻结、锁定（追责问责决定的）", graphql_type=list[UnitRestriction])
+    def unit_restrictions(self, info: Info[Context, None]) -> Awaitable[list[UnitRestriction]]:
         return unit_restrictions(info, self.tenant_code, self.unit_id)
 
     @classmethod
@@ -352,4 +353,5 @@ class BankMutation:
         )
         runtime.taxonomy_cache.forget()
         edition = await runtime.taxonomy()
+        assert node.province_code is not None  # the province's own manifestation
         return TaxonomyNode.of(node, edition, frozenset({node.province_code}))

@@ -23,12 +23,12 @@ Cases marked shared (published, de-identified) are read by every office in the l
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -522,7 +522,7 @@ class BulletinService:
             if reads_subtree(principal, place_of(row)):
                 return Readable(row, True, frozenset())
             member_of = _member_offices(principal)
-            own = frozenset()
+            own: frozenset[str] = frozenset()
             if row.state in OUT and member_of:
                 own = frozenset(
                     (
@@ -739,7 +739,7 @@ async def recipients_of_bulletins(connection: AsyncConnection, ids: list[int]) -
 # --- the typical-case library ------------------------------------------------------------------
 
 
-async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | None, *, first: int, before: int | None) -> list:
+async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | None, *, first: int, before: int | None) -> Sequence[Row]:
     """Shared cases of published bulletins, newest first, as published (de-identified). Every
     office member of any tenant reads them; a caller who is only a liaison is refused."""
     if not (principal.is_superuser or _member_offices(principal)):

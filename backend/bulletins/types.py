@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -240,6 +241,8 @@ class TypicalCase:
     @classmethod
     def of(cls, row) -> TypicalCase:
         """From a case row with its bulletin's year, number, publication and publisher (typical_cases)."""
+        issue = issue_label(row)
+        assert issue is not None  # the library holds cases of published, numbered bulletins
         return cls(
             id=strawberry.ID(str(row.id)),
             unit=row.published_unit,
@@ -249,7 +252,7 @@ class TypicalCase:
             taxonomy_code=row.taxonomy_code,
             publisher_code=row.publisher_code,
             publisher_name=row.publisher_name,
-            issue=issue_label(row),
+            issue=issue,
             published_at=row.published_at,
             shared_at=row.shared_at,
         )
@@ -334,7 +337,7 @@ class BulletinQuery:
     ) -> list[Bulletin]:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        page = {"first": page_size(info, first), "before": optional_id(before, "before")}
+        page: dict[str, Any] = {"first": page_size(info, first), "before": optional_id(before, "before")}
         if direction is BulletinDirection.ISSUED:
             found = await service(info).issued(principal, tenant_code, state.value if state else None, **page)
         else:

@@ -70,6 +70,6 @@ BULLETINS = Workflow(
     states=BulletinState,
     initial=DRAFT,
     transitions=(EDIT, ADD_CASE, EDIT_CASE, REMOVE_CASE, SUBMIT, APPROVE, RETURN, PUBLISH, WITHDRAW, SHARE),
-    table=Bulletin.__table__,
+    model=Bulletin,
     entity="bulletin",
 )

@@ -85,7 +85,9 @@ class OfficeActors:
 
 async def office_place(engine: AsyncEngine, code: str) -> Place:
     async with engine.connect() as connection:
-        return await load_place(connection, code)
+        place = await load_place(connection, code)
+    assert place is not None  # the demo's offices are opened first
+    return place
 
 
 def acting(place: Place, *roles: Role) -> Principal:

@@ -74,7 +74,7 @@ async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:
     """Create the demo logins that do not exist yet; all share DEMO_PASSWORD."""
     password_hash = await hash_password(DEMO_PASSWORD)
     for login in DEMO_LOGINS:
-        unit_id = await _liaison_unit(runtime, login.tenant_code) if login.role == "liaison" else None
+        unit_id = await _liaison_unit(runtime, login.tenant_code) if login.role == "liaison" and login.tenant_code else None
         async with runtime.engine.begin() as connection:
             exists = (await connection.execute(select(UserAccount.id).where(func.lower(UserAccount.username) == login.username))).scalar()
             if exists:

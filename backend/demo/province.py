@@ -76,8 +76,8 @@ async def _case(runtime: Runtime, province: Principal) -> int:
         unit_id = (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE))).scalar_one()
     async with runtime.engine.connect() as connection:
         findings = [
-            tuple(row)
-            for row in await connection.execute(  # the first finding of each county
+            (tenant_code, finding_id)
+            for tenant_code, finding_id in await connection.execute(  # the first finding of each county
                 select(Problem.tenant_code, func.min(Problem.finding_id))
                 .where(Problem.tenant_code.in_((COUNTY, OTHER_COUNTY)))
                 .group_by(Problem.tenant_code)

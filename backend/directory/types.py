@@ -19,14 +19,14 @@ from tenants.naming import check_code
 from tenants.registry import place_of, readable_place, registered_levels
 from tenants.scoping import reading
 
-TenantLevel = strawberry.enum(Level, name="TenantLevel", description="行政级别")
+strawberry.enum(Level, name="TenantLevel", description="行政级别")  # registered on the class itself
 
 
 @strawberry.type(description="一个租户：省、市或县级机构编制部门/巡视巡察机构，以行政区划代码标识")
 class Tenant:
     code: str
     name: str
-    level: TenantLevel
+    level: Level
     parent_code: str | None
     status: str
     created_at: datetime

@@ -43,6 +43,12 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
+def _code(data: FindingData) -> str:
+    """An imported finding's code: `_check_row` requires one."""
+    assert data.code is not None
+    return data.code
+
+
 def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: Taxonomy, tenant_code: str) -> FindingData:
     v = row.values
     code = cell_text(v["code"])
@@ -134,11 +140,11 @@ class FindingImporter:
                     report.errors.append(RowError(row.line, error.field, error.code, error.message))
             checked = await self._drop_known(connection, checked, report)
             if report.errors or dry_run:
-                report.created = [data.code for _, data in checked] if not report.errors else []
+                report.created = [_code(data) for _, data in checked] if not report.errors else []
                 return report
             for _, data in checked:
                 await insert_finding(connection, tenant_code, data, principal.username, request_id)
-            report.created = [data.code for _, data in checked]
+            report.created = [_code(data) for _, data in checked]
             await record_audit(
                 connection,
                 tenant_code,
@@ -174,7 +180,7 @@ class FindingImporter:
             if data.code in seen:
                 report.errors.append(RowError(line, "code", "DUPLICATE", f"问题编号 {data.code} 在表中重复出现"))
             elif data.code in existing:
-                report.skipped.append(data.code)
+                report.skipped.append(_code(data))
             elif (data.round_id, data.unit_id) not in covered:
                 report.errors.append(RowError(line, "roundId", "NOT_FOUND", "该轮次不存在或未覆盖该单位"))
             else:

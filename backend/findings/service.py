@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -182,9 +183,9 @@ def decode_after(sort: FindingSort, cursor: str) -> tuple[date | None, int]:
     return value, finding_id
 
 
-def _after(sort: FindingSort) -> object:
+def _after(sort: FindingSort) -> ColumnElement[bool]:
     """Rows after the cursor's (:after_key, :after_id), bound at execution."""
-    after_id = bindparam("after_id")
+    after_id: BindParameter[int] = bindparam("after_id")
     if sort.key is None:
         return Finding.id < after_id
     after_key = bindparam("after_key", type_=sort.key.type)
@@ -248,13 +249,11 @@ def unit_parameters(units: frozenset[int] | None) -> dict:
 @dataclass(frozen=True)
 class Listed:
     """Finding rows, the units the caller sees (None: all; a liaison's relations are limited
-    to them), the one-to-one relations joined to the rows (backend/findings/joins.py) and, for a
-    page, whether another follows and the page's cursor."""
+    to them) and the one-to-one relations joined to the rows (backend/findings/joins.py)."""
 
-    rows: list
+    rows: Sequence[Row | SimpleNamespace]  # a change answers with its row updated (backend/ledger/service.py)
     units: frozenset[int] | None
     joins: frozenset[str] = frozenset()
-    window: Window | None = None
 
 
 class FindingService:
@@ -299,9 +298,9 @@ class FindingService:
         after: str | None,
         today: date,
         joins: frozenset[str] = frozenset(),
-    ) -> Listed:
-        """A page of findings with their ledger entries and `joins` in one statement. A liaison
-        sees only its unit's findings."""
+    ) -> tuple[Listed, Window]:
+        """A page of findings with their ledger entries and `joins` in one statement, and whether
+        another follows. A liaison sees only its unit's findings."""
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)
         query = _page_query(filter, sort, first, after is not None, units is not None, today, joins)
@@ -311,9 +310,11 @@ class FindingService:
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             rows = (await connection.execute(query, parameters)).all()
         page = window(rows, first, cursor_key(sort))
-        return Listed(page.rows, units, joins, page)
+        return Listed(page.rows, units, joins), page
 
-    async def export_rows(self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date) -> list:
+    async def export_rows(
+        self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
+    ) -> Sequence[Row]:
         """Every finding the filter selects, with its unit's and round's names, for an export."""
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)

@@ -165,8 +165,12 @@ async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: st
     items = []
     for row in listed.rows:
         finding = Finding.from_row(row, today, taxonomy)
-        for relation in joined:
-            setattr(relation.owner_of(finding), relation.attribute, relation.build(Joined(row, relation.join), tenant_code))
+        for joined_relation in joined:
+            setattr(
+                joined_relation.owner_of(finding),
+                joined_relation.attribute,
+                joined_relation.build(Joined(row, joined_relation.join), tenant_code),
+            )
         items.append(finding)
     paths = _selected(info)
     fetched = [relation for relation in FETCHED if under + relation.path in paths]
@@ -288,7 +292,7 @@ class FindingQuery:
         principal = await info.context.principal()
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or FindingFilterInput()).to_filter(taxonomy)
-        page = await findings(info).page(
+        page, window = await findings(info).page(
             principal,
             tenant_code,
             filter=criteria,
@@ -300,7 +304,7 @@ class FindingQuery:
         )
         return FindingPage(
             items=await findings_of(info, page, tenant_code, under="items."),
-            page_info=PageInfo.of(page.window),
+            page_info=PageInfo.of(window),
             principal=principal,
             tenant_code=tenant_code,
             filter=criteria,

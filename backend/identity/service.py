@@ -159,7 +159,7 @@ class IdentityService:
             if user is not None and user.locked_until is not None and user.locked_until > now:
                 await audit(connection, "login_refused_locked", source_ip=source_ip, subject_user_id=user.id, username=username)
                 refusal = bad_credentials()
-            elif not password_ok or not user.is_active:
+            elif user is None or not password_ok or not user.is_active:
                 await self._record_failure(connection, user, username, source_ip, now)
                 refusal = bad_credentials()
             else:
@@ -273,6 +273,7 @@ class IdentityService:
     async def _principal(self, connection, user_id: int, scopes, session_id: uuid.UUID | None) -> Principal:
         """The active user with its grants (in active tenants); for a login, its session must
         still be open. One statement: every request authenticates."""
+        parameters: dict[str, object]
         if session_id is None:
             query, parameters = _USER_WITH_GRANTS, {"user_id": user_id}
         else:

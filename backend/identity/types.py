@@ -18,12 +18,13 @@ from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
 from tenants.scoping import reading
 
-RoleEnum = strawberry.enum(
+# The access policy's enums in the schema: strawberry.enum registers them on the classes themselves.
+strawberry.enum(
     Role,
     name="Role",
     description="角色：admin 管理员, inspector 检查员, reviewer 审核员, publisher 通报发布员, auditor 监督（只读）, liaison 被检查单位联络员",
 )
-ScopeEnum = strawberry.enum(Scope, name="Scope", description="API 令牌的权限范围")
+strawberry.enum(Scope, name="Scope", description="API 令牌的权限范围")
 
 
 @strawberry.type
@@ -36,7 +37,7 @@ class AuthPayload:
 @strawberry.type
 class MembershipView:
     id: strawberry.ID
-    role: RoleEnum
+    role: Role
     unit_id: strawberry.ID | None
     tenant: Tenant
 
@@ -69,7 +70,7 @@ class NewUser:
     display_name: str
     password: str
     tenant_code: str
-    role: RoleEnum
+    role: Role
     unit_id: strawberry.ID | None = None
 
 
@@ -149,7 +150,7 @@ class IdentityMutation:
         info: Info[Context, None],
         user_id: strawberry.ID,
         tenant_code: str,
-        role: RoleEnum,
+        role: Role,
         unit_id: strawberry.ID | None = None,
     ) -> strawberry.ID:
         principal = await info.context.writer()
@@ -170,9 +171,7 @@ class IdentityMutation:
         return True
 
     @strawberry.mutation(description="为自己的账号签发 API 令牌（供系统对接账号使用）")
-    async def issue_api_token(
-        self, info: Info[Context, None], name: str, scopes: list[ScopeEnum], expires_in_days: int = 90
-    ) -> IssuedToken:
+    async def issue_api_token(self, info: Info[Context, None], name: str, scopes: list[Scope], expires_in_days: int = 90) -> IssuedToken:
         principal = await info.context.writer()
         issued = await info.context.identity.issue_api_token(
             principal,

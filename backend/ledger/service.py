@@ -4,7 +4,7 @@ and updates the entry's problem-bank row, in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -98,7 +98,7 @@ class LedgerService:
         transition: Transition[LedgerState],
         *,
         note: str | None,
-        attachments: list[Attachment] = (),
+        attachments: Sequence[Attachment] = (),
         request_id: str | None,
         now: datetime,
         joins: frozenset[str] = frozenset(),
@@ -271,7 +271,7 @@ class LedgerService:
         await project(move.connection, move.tenant_code, finding_ids=[entry.id])
 
     @staticmethod
-    async def _attach(locked: Locked, principal: Principal, attachments: list[Attachment]) -> None:
+    async def _attach(locked: Locked, principal: Principal, attachments: Sequence[Attachment]) -> None:
         """Files uploaded in this tenant (by the actor itself, if a liaison) join the event."""
         if not attachments:
             return

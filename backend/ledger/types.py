@@ -30,7 +30,7 @@ class EvidenceFile:
 @strawberry.type(description="台账的一条记录：进展、申请销号、销号、退回、回头看、调整、延期……")
 class LedgerEvent:
     id: strawberry.ID
-    action: LedgerAction
+    action: str = strawberry.field(graphql_type=LedgerAction)  # stored as the act's label
     from_state: LedgerState
     to_state: LedgerState
     note: str | None

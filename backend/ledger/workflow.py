@@ -101,7 +101,7 @@ LEDGER = Workflow(
         APPROVE_EXTENSION,
         REJECT_EXTENSION,
     ),
-    table=LedgerEntry.__table__,
+    model=LedgerEntry,
     entity="ledger_entry",
     history=_history_event,
     argument="findingId",

@@ -4,9 +4,10 @@ liaisons are told through the outbox, as a critical notification."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Row, Select, insert, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -36,8 +37,8 @@ class LetterDraft:
 
 @dataclass(frozen=True)
 class Letter:
-    row: object  # the letter with its unit's name (unit_name) and office's name (office_name)
-    reads: list  # LetterRead rows, first reading first
+    row: Row  # the letter with its unit's name (unit_name) and office's name (office_name)
+    reads: Sequence[Row]  # LetterRead rows, first reading first
 
 
 class LetterService:
@@ -96,7 +97,7 @@ class LetterService:
             )
         return letter_id
 
-    async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, before: int | None) -> list:
+    async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, before: int | None) -> Sequence[Row]:
         """The newest first (by id, which follows the numbering)."""
         place = await readable_place(self.engine, principal, tenant_code)
         query = _visible(principal, place)

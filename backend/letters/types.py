@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.types import Info
 
 from backend.context import Context
@@ -46,7 +48,7 @@ class DisciplineLetter:
     readings: list[LetterReading] | None = strawberry.field(description="阅读回执（列表中不返回，查看单份函告时返回）")
 
     @classmethod
-    def of(cls, row, readings: list | None = None) -> DisciplineLetter:
+    def of(cls, row: Row, readings: Sequence[Row] | None = None) -> DisciplineLetter:
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=row.kind,

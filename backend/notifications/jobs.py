@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import orjson
 from arq import ArqRedis, Retry
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Row, func, select, text, update
 
 from backend.notifications.channels import DeliveryFailed, post_webhook, send_email, within_time_limit
 from backend.notifications.events import EVENT_TYPES, EventType
@@ -91,7 +92,7 @@ def inbox_channel(prefix: str, user_id: int) -> str:
     return f"{prefix}:inbox:{user_id}"
 
 
-async def publish(redis: ArqRedis, prefix: str, notifications: list) -> None:
+async def publish(redis: ArqRedis, prefix: str, notifications: Sequence[Row]) -> None:
     """Push new inbox entries to connected users (best effort: the inbox is the record)."""
     try:
         async with redis.pipeline(transaction=False) as pipe:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arq import ArqRedis
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,7 +31,7 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}")
 
 @dataclass(frozen=True)
 class Inbox:
-    rows: list
+    rows: Sequence[Row]
     unread: int
     next_cursor: int | None  # the event id to pass as `before`
 
@@ -109,7 +110,9 @@ class NotificationService:
         async with self.engine.begin() as connection:
             await connection.execute(update(UserAccount).where(UserAccount.id == principal.user_id).values(email=email))
 
-    async def deliveries(self, principal: Principal, tenant_code: str, *, states: list[str], first: int, before: int | None) -> list:
+    async def deliveries(
+        self, principal: Principal, tenant_code: str, *, states: list[str], first: int, before: int | None
+    ) -> Sequence[Row]:
         """The office's outgoing deliveries, newest first (its admins only)."""
         await self._administered(principal, tenant_code, write=False)
         if not set(states) <= set(DELIVERY_STATES):
@@ -149,7 +152,7 @@ class NotificationService:
             )
         await queue_deliveries(redis, settings, [delivery_id])
 
-    async def webhooks(self, principal: Principal, tenant_code: str) -> list:
+    async def webhooks(self, principal: Principal, tenant_code: str) -> Sequence[Row]:
         await self._administered(principal, tenant_code, write=False)
         async with reading(self.engine).connect() as connection:
             return (await connection.execute(select(Webhook).where(Webhook.tenant_code == tenant_code).order_by(Webhook.id))).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -129,7 +130,7 @@ class ProblemListQuery:
     ) -> list[ProblemList]:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        page = {"first": page_size(info, first), "before": optional_id(before, "before")}
+        page: dict[str, Any] = {"first": page_size(info, first), "before": optional_id(before, "before")}
         if direction is ListDirection.ISSUED:
             found = await service(info).issued(principal, tenant_code, **page)
         else:

@@ -80,6 +80,7 @@ def select(facts: LeaderFacts, year: int) -> Selection | None:
     if not on_the_plan(facts, year):
         return None
     if leaves_in(facts, year):
+        assert facts.left_on is not None
         return Selection(True, LEAVING, f"{facts.left_on.isoformat()}离任（{facts.leaving_reason}），应进行离任审核")
     years, since = years_counted(facts, year), _counted_since(facts)
     threshold = tenure_threshold(facts.level)

@@ -6,12 +6,12 @@ unit's rectification work). Every change is audited in its own transaction."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import Row, Select, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
@@ -82,7 +82,7 @@ def _leader_snapshot(row) -> dict:
 
 @dataclass(frozen=True)
 class PlanItem:
-    leader: object  # a Leader row
+    leader: Row  # a Leader row
     selection: planning.Selection
     review_id: int | None  # the review opened for this plan year, if any
     review_state: str | None
@@ -90,9 +90,9 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class Report:
-    review: object  # reviews_query columns plus the office's, unit's and round's names
-    stages: list
-    problems: list
+    review: Row  # reviews_query columns plus the office's, unit's and round's names
+    stages: Sequence[Row]
+    problems: Sequence[Row]
 
 
 def reviews_query() -> Select:
@@ -101,7 +101,7 @@ def reviews_query() -> Select:
     return select(LeaderReview, recorded.label("recorded_stages"))
 
 
-async def stage_rows(connection: AsyncConnection, review_ids: list[int]) -> list:
+async def stage_rows(connection: AsyncConnection, review_ids: list[int]) -> Sequence[Row]:
     return (
         await connection.execute(
             select(ReviewStage).where(ReviewStage.review_id.in_(review_ids)).order_by(ReviewStage.review_id, ReviewStage.position)
@@ -109,7 +109,7 @@ async def stage_rows(connection: AsyncConnection, review_ids: list[int]) -> list
     ).all()
 
 
-async def problem_rows(connection: AsyncConnection, review_ids: list[int]) -> list:
+async def problem_rows(connection: AsyncConnection, review_ids: list[int]) -> Sequence[Row]:
     """The findings the reviews raised, with their ledger state and deadline."""
     return (
         await connection.execute(
@@ -149,7 +149,7 @@ class ReviewService:
 
     async def leaders(
         self, principal: Principal, tenant_code: str, *, unit_id: int | None, include_left: bool, first: int, after: int | None
-    ) -> list:
+    ) -> Sequence[Row]:
         await self._reader(principal, tenant_code)
         query = select(Leader).order_by(Leader.id).limit(first)
         if unit_id is not None:
@@ -304,7 +304,7 @@ class ReviewService:
 
     # -- reviews ---------------------------------------------------------------------------
 
-    async def reviews(self, principal: Principal, tenant_code: str, *, year: int | None, first: int, before: int | None) -> list:
+    async def reviews(self, principal: Principal, tenant_code: str, *, year: int | None, first: int, before: int | None) -> Sequence[Row]:
         """Newest first; `before`: the last id of the previous page."""
         await self._reader(principal, tenant_code)
         query = reviews_query().order_by(LeaderReview.id.desc()).limit(first)

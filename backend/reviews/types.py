@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
@@ -101,8 +102,8 @@ class Leader:
             tenant_code=tenant_code,
         )
 
-    @strawberry.field(description="所在单位")
-    def unit(self, info: Info[Context, None]) -> Unit:
+    @strawberry.field(description="所在单位", graphql_type=Unit)
+    def unit(self, info: Info[Context, None]) -> Awaitable[Unit]:
         return info.context.loaders(units_by_id).load(Key(self.tenant_code, int(self.unit_id)))
 
 
@@ -198,16 +199,16 @@ class Review:
             key=Key(tenant_code, row.id),
         )
 
-    @strawberry.field(description="被审核的领导干部")
-    def leader(self, info: Info[Context, None]) -> Leader:
+    @strawberry.field(description="被审核的领导干部", graphql_type=Leader)
+    def leader(self, info: Info[Context, None]) -> Awaitable[Leader]:
         return info.context.loaders(leaders_by_id).load(Key(self.key.tenant_code, int(self.leader_id)))
 
-    @strawberry.field(description="已记录的阶段，按顺序")
-    def stages(self, info: Info[Context, None]) -> list[ReviewStageRecord]:
+    @strawberry.field(description="已记录的阶段，按顺序", graphql_type=list[ReviewStageRecord])
+    def stages(self, info: Info[Context, None]) -> Awaitable[list[ReviewStageRecord]]:
         return info.context.loaders(stages_by_review).load(self.key)
 
-    @strawberry.field(description="审核发现的问题")
-    def problems(self, info: Info[Context, None]) -> list[ReviewFinding]:
+    @strawberry.field(description="审核发现的问题", graphql_type=list[ReviewFinding])
+    def problems(self, info: Info[Context, None]) -> Awaitable[list[ReviewFinding]]:
         return info.context.loaders(problems_by_review).load(self.key)
 
 

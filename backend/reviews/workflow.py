@@ -50,6 +50,6 @@ REVIEWS = Workflow(
     states=ReviewState,
     initial=OPEN,
     transitions=(RECORD_STAGE, RECORD_PROBLEM, CLOSE),
-    table=LeaderReview.__table__,
+    model=LeaderReview,
     entity="leader_review",
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, func, insert, select
+from sqlalchemy import Row, Select, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -38,7 +39,7 @@ class RoundData:
 
 @dataclass(frozen=True)
 class RoundView:
-    row: object
+    row: Row
     unit_ids: list[int]
     team: list[tuple[str, str]]
 
@@ -202,7 +203,7 @@ class RoundService:
         if covered.first() is None:
             raise not_found()
 
-    async def self_checks(self, principal: Principal, tenant_code: str, round_id: int) -> list:
+    async def self_checks(self, principal: Principal, tenant_code: str, round_id: int) -> Sequence[Row]:
         await self.get(principal, tenant_code, round_id)  # NOT_FOUND for a round out of sight
         units = visible_units(principal, await self._place(principal, tenant_code))
         query = select(SelfCheck).where(SelfCheck.round_id == round_id).order_by(SelfCheck.unit_id)

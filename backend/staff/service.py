@@ -10,8 +10,9 @@ import hashlib
 import hmac
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
@@ -92,7 +93,7 @@ def check_row(row: SheetRow, unit_ids: dict[str, int], secret_key: str, today: d
         raise DomainError("INVALID_DATE", "未借调的人员不应填写借调日期", field="secondedFrom")
     if seconded and (seconded_from is None or seconded_from > today):
         raise DomainError("INVALID_DATE", "借调的须填写不晚于今天的借调开始日期", field="secondedFrom")
-    if seconded_to is not None and seconded_to < seconded_from:
+    if seconded_to is not None and seconded_from is not None and seconded_to < seconded_from:
         raise DomainError("INVALID_DATE", "借调结束日期不能早于开始日期", field="secondedTo")
     return StaffData(
         unit_ids[unit_code], name, id_hash(secret_key, number), masked(number), category, on_post, seconded, seconded_from, seconded_to
@@ -129,7 +130,9 @@ class StaffImporter:
                     )
                 ).all()
             )
-            report, checked, lines = StaffImportReport(dry_run), [], {}
+            report = StaffImportReport(dry_run)
+            checked: list[StaffData] = []
+            lines: dict[str, int] = {}  # id hash → its line
             for row in rows:
                 try:
                     data = check_row(row, unit_ids, self.secret_key, today)
@@ -154,7 +157,9 @@ class StaffImporter:
                 await connection.execute(insert(StaffRecord), [asdict(data) for data in new])
             if changed:
                 # executemany: bind names must differ from the column names they set
-                values = {name: bindparam(f"new_{name}") for name in StaffData.__dataclass_fields__ if name != "id_hash"}
+                values: dict[str, BindParameter[Any]] = {
+                    name: bindparam(f"new_{name}") for name in StaffData.__dataclass_fields__ if name != "id_hash"
+                }
                 await connection.execute(
                     update(StaffRecord).where(StaffRecord.id_hash == bindparam("key")).values(**values, updated_at=func.now()),
                     [{"key": data.id_hash, **{f"new_{k}": v for k, v in asdict(data).items()}} for data in changed],

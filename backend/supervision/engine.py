@@ -42,7 +42,7 @@ DUE = """
         ON CONFLICT DO NOTHING
         RETURNING tenant_code, finding_id, kind
     )
-    SELECT r.tenant_code, r.kind, d.unit_id, count(*) AS count,
+    SELECT r.tenant_code, r.kind, d.unit_id, count(*) AS findings,
            (array_agg(d.finding_code ORDER BY d.deadline, d.finding_code))[1:{listed}] AS finding_codes
     FROM recorded r JOIN due d USING (tenant_code, finding_id)
     GROUP BY r.tenant_code, r.kind, d.unit_id
@@ -77,13 +77,13 @@ async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
                 (
                     group.tenant_code,
                     "ledger.overdue" if group.kind == "overdue" else "ledger.deadline_near",
-                    {"unit_id": group.unit_id, "count": group.count, "finding_codes": list(group.finding_codes)},
+                    {"unit_id": group.unit_id, "count": group.findings, "finding_codes": list(group.finding_codes)},
                 )
                 for group in reminded
             ],
         )
         opened, closed = await _escalate(connection, today, settings.escalate_to_parent_at, settings.escalate_to_province_at)
-    return RunSummary(True, len(reminded), sum(group.count for group in reminded), opened, closed)
+    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed)
 
 
 async def _escalate(connection: AsyncConnection, today: date, parent_at: int, province_at: int) -> tuple[int, int]:

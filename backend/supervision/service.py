@@ -3,9 +3,10 @@ one (audited in its own trail); the working-day calendar, which the platform adm
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
@@ -23,7 +24,9 @@ class SupervisionService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def escalations(self, principal: Principal, region_code: str, *, open_only: bool, first: int, before: int | None) -> list:
+    async def escalations(
+        self, principal: Principal, region_code: str, *, open_only: bool, first: int, before: int | None
+    ) -> Sequence[Row]:
         """Escalations of offices in the region, newest first (the region's readers; liaisons
         are refused). What the upper office did is shown to the office under 督办 too: it is
         addressed to it."""

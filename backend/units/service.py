@@ -4,10 +4,11 @@ with optimistic locking and an audit entry in the same transaction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -112,7 +113,7 @@ class UnitService:
     async def _place(self, principal: Principal, tenant_code: str) -> Place:
         return await readable_place(self.engine, principal, tenant_code)
 
-    async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None) -> list:
+    async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None) -> Sequence[Row]:
         place = await self._place(principal, tenant_code)
         query = select(InspectedUnit).order_by(InspectedUnit.id).limit(first)
         if after is not None:

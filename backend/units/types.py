@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
@@ -51,12 +52,14 @@ class Unit:
     updated_at: datetime
     tenant_code: strawberry.Private[str]
 
-    @strawberry.field(description="正在执行的冻结机构编制调整事项、锁定实名制账户（追责问责决定的；空表示没有）")
-    def restrictions(self, info: Info[Context, None]) -> list[UnitRestriction]:
+    @strawberry.field(
+        description="正在执行的冻结机构编制调整事项、锁定实名制账户（追责问责决定的；空表示没有）", graphql_type=list[UnitRestriction]
+    )
+    def restrictions(self, info: Info[Context, None]) -> Awaitable[list[UnitRestriction]]:
         return unit_restrictions(info, self.tenant_code, int(self.id))
 
-    @strawberry.field(description="未关闭的编制预警，红色在前")
-    def open_warnings(self, info: Info[Context, None]) -> list[StaffingWarning]:
+    @strawberry.field(description="未关闭的编制预警，红色在前", graphql_type=list[StaffingWarning])
+    def open_warnings(self, info: Info[Context, None]) -> Awaitable[list[StaffingWarning]]:
         return info.context.loaders(open_warnings_by_unit).load(Key(self.tenant_code, int(self.id)))
 
     @classmethod

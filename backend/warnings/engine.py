@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -152,7 +152,7 @@ async def _open(connection: AsyncConnection, new: list[tuple[tuple[int, str, str
         {"unit_id": unit_id, "rule": rule, "subject_key": key, "level": level, "measured": breach.measured, "allowed": breach.allowed}
         for (unit_id, rule, key), level, breach in sorted(new, key=lambda item: item[0])
     ]
-    inserted = []
+    inserted: list[Row[int, str, str]] = []
     for start in range(0, len(rows), INSERT_BATCH):
         inserted += await connection.execute(
             upsert(StaffingWarning)
@@ -160,14 +160,15 @@ async def _open(connection: AsyncConnection, new: list[tuple[tuple[int, str, str
             .on_conflict_do_nothing(index_elements=["unit_id", "rule", "subject_key"], index_where=StaffingWarning.closed_at.is_(None))
             .returning(StaffingWarning.unit_id, StaffingWarning.rule, StaffingWarning.level)
         )
-    return [tuple(row) for row in inserted]
+    return [(unit_id, rule, level) for unit_id, rule, level in inserted]
 
 
 async def _notify(
     connection: AsyncConnection, tenant_code: str, opened: list[tuple[int, str, str]], raised: int, names: dict[int, str]
 ) -> None:
     """One summary event for the office: how many warnings, by level and rule, in which units."""
-    by_level, by_rule = defaultdict(int), defaultdict(int)
+    by_level: defaultdict[str, int] = defaultdict(int)
+    by_rule: defaultdict[str, int] = defaultdict(int)
     for _, rule, level in opened:
         by_level[level] += 1
         by_rule[rule] += 1

@@ -6,10 +6,11 @@ transaction, through the findings service."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, select, update
+from sqlalchemy import Row, Select, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
@@ -77,7 +78,7 @@ class WarningService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def list(self, principal: Principal, tenant_code: str, filter: WarningFilter, *, first: int, before: int | None) -> list:
+    async def list(self, principal: Principal, tenant_code: str, filter: WarningFilter, *, first: int, before: int | None) -> Sequence[Row]:
         """The newest first."""
         place = await readable_place(self.engine, principal, tenant_code)
         query = filter.apply(_select(principal, place))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from sqlalchemy import Row
@@ -27,10 +28,13 @@ class WarningLevel(enum.Enum):
     RED = "red"
 
 
-WarningRule = strawberry.enum(
-    enum.Enum("WarningRule", {code.upper(): code for code in RULES}),
-    description="预警规则：" + "；".join(f"{code.upper()} {rule.name}" for code, rule in RULES.items()),
-)
+if TYPE_CHECKING:
+    WarningRule = enum.Enum  # its members are RULES' codes, which a type checker cannot enumerate
+else:
+    WarningRule = strawberry.enum(
+        enum.Enum("WarningRule", {code.upper(): code for code in RULES}),
+        description="预警规则：" + "；".join(f"{code.upper()} {rule.name}" for code, rule in RULES.items()),
+    )
 
 
 @strawberry.type(description="编制预警：某单位（某编制类别、职级）触发的一条规则；情形消除后自动关闭")

@@ -1,0 +1,17 @@
+"""A bulletin on paper: the PDF runs to as many A4 pages as the text takes, inside the margins."""
+
+from __future__ import annotations
+
+import pymupdf
+
+from backend.bulletins.printing import A4, MARGIN, bulletin_pdf
+
+
+def test_a_long_bulletin_runs_to_several_pages_inside_the_margins() -> None:
+    html = "".join(f"<p>第{n}段：某县某局违规超编进人。</p>" for n in range(300))
+    document = pymupdf.open(stream=bulletin_pdf(html), filetype="pdf")
+    text = "".join(page.get_text() for page in document)
+    assert document.page_count > 1 and "第0段" in text and "第299段" in text
+    # the margins, give or take a glyph's ascent above the first line
+    inside = A4 + (MARGIN / 2, MARGIN / 2, -MARGIN / 2, -MARGIN / 2)  # noqa: RUF005 (a Rect moved in, not a tuple)
+    assert all(inside.contains(block[:4]) for page in document for block in page.get_text("blocks"))
