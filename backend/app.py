@@ -22,6 +22,7 @@ from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
 from backend.letters.routes import print_letter
+from backend.permissions import anyone, permitted
 from backend.reviews.routes import review_report
 from backend.runtime import Runtime
 from backend.schema import build_schema
@@ -58,7 +59,7 @@ def graphql_controller(settings: Settings) -> type:
     return GraphQLController
 
 
-@get("/healthz", sync_to_thread=False)
+@get("/healthz", sync_to_thread=False, guards=[permitted], opt={"access": anyone()})
 def healthz() -> dict[str, str]:
     """The process is up (says nothing of its dependencies)."""
     return {"status": "ok"}
@@ -72,7 +73,7 @@ async def _check(probe) -> str:
         return f"error: {type(error).__name__}"
 
 
-@get("/readyz")
+@get("/readyz", guards=[permitted], opt={"access": anyone()})
 async def readyz(request: Request) -> Response[dict[str, str]]:
     """Ready when the database and Redis both answer."""
     runtime: Runtime = request.app.state.runtime
@@ -94,24 +95,27 @@ def body_too_large(request: Request, error: Exception) -> Response:
     )
 
 
+# The routes besides /graphql, each declaring its access (backend/permissions.py).
+ROUTES = (
+    healthz,
+    readyz,
+    upload_evidence,
+    download_evidence,
+    export_ledger,
+    findings_template,
+    staff_template,
+    print_letter,
+    review_report,
+    export_cases,
+    print_bulletin,
+    bulletin_as_pdf,
+)
+
+
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
-        route_handlers=[
-            graphql_controller(settings),
-            healthz,
-            readyz,
-            upload_evidence,
-            download_evidence,
-            export_ledger,
-            findings_template,
-            staff_template,
-            print_letter,
-            review_report,
-            export_cases,
-            print_bulletin,
-            bulletin_as_pdf,
-        ],
+        route_handlers=[graphql_controller(settings), *ROUTES],
         exception_handlers={DomainError: domain_error_response, 413: body_too_large},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

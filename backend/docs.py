@@ -1,6 +1,7 @@
 """Documents written from the code, so they cannot drift from it: docs/workflows.md (every
-declared state machine, as a table and a Mermaid diagram). `xuncha docs` writes them; a test
-fails when a file differs from what the code says."""
+declared state machine, as a table and a Mermaid diagram) and docs/permissions.md (every
+operation and route with its declared access, and who sees what). `xuncha docs` writes them;
+a test fails when a file differs from what the code says."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 from backend.accountability.workflow import CASES
 from backend.bulletins.workflow import BULLETINS
 from backend.ledger.workflow import LEDGER
+from backend.permissions import LEVEL_LABELS, Access, Reach, camel, declared
 from backend.reviews.workflow import REVIEWS
 from backend.settings import PROJECT_ROOT
 from backend.workflow import Transition, Workflow
 from tenants.access import Role
+from tenants.divisions import Level
 
 WORKFLOWS: tuple[Workflow, ...] = (LEDGER, CASES, BULLETINS, REVIEWS)
 DOCS = PROJECT_ROOT / "docs"
@@ -79,9 +82,95 @@ def workflows_markdown() -> str:
     return "\n".join(lines)
 
 
+# Who sees what, by role: the office itself, the offices below it, the others (README.md shows
+# the same table; tests/test_docs.py keeps them equal).
+VISIBILITY = (
+    (Role.ADMIN, "读写；管理本机构成员、开通下级机构", "只读；可任免下级机构的管理员", "不可见"),
+    (Role.INSPECTOR, "读写（检查、问题、台账、问责）", "只读", "不可见"),
+    (Role.REVIEWER, "读；销号、退回、审批延期", "只读", "不可见"),
+    (Role.PUBLISHER, "读；发布通报、问责决定", "只读", "不可见"),
+    (Role.AUDITOR, "只读", "只读", "不可见"),
+    (Role.LIAISON, "仅本单位的问题、台账、材料和通知", "不可见", "不可见"),
+)
+
+
+def visibility_table() -> list[str]:
+    return [
+        "| 角色 | 本机构 | 下级机构 | 上级、平级及其他机构 |",
+        "|---|---|---|---|",
+        *(f"| {role.label} | {own} | {below} | {others} |" for role, own, below, others in VISIBILITY),
+    ]
+
+
+def _office_of(access: Access) -> str:
+    if access.locate is not None:
+        return f"由对象确定（`{access.locate.__name__}`）"
+    return f"`{camel(access.tenant)}`" if access.tenant else "—"
+
+
+def _access_cells(access: Access | None) -> str:
+    if access is None:
+        return "**未声明** | — | — | —"
+    roles = "、".join(role.label for role in Role if role in access.roles) or ("—" if access.reach is Reach.ANYONE else "任一角色")
+    scope = access.rule if access.reach is Reach.SPECIAL else access.reach.label
+    levels = "、".join(LEVEL_LABELS[level] for level in Level if level in access.levels) if access.levels else "—"
+    return f"{roles} | {scope} | {_office_of(access)} | {levels}"
+
+
+def permissions_markdown() -> str:
+    from backend.app import ROUTES
+    from backend.schema import schema
+
+    access = declared(schema)
+    lines = [
+        "# 权限（permissions）",
+        "",
+        "由各操作上的声明生成（`backend/permissions.py`，`xuncha docs`），请勿手工修改。看不到的对象一律答",
+        "`NOT_FOUND`（不透露其是否存在）；看得到但无权修改的答 `FORBIDDEN`；只读令牌（`READ`）不能调用任何修改操作。",
+        "",
+        "## 谁能看到什么",
+        "",
+        *visibility_table(),
+        "",
+        "## 范围",
+        "",
+        "| 范围 | 含义 |",
+        "|---|---|",
+        *(f"| {reach.label} | {REACH_MEANINGS[reach]} |" for reach in Reach),
+        "",
+    ]
+    for root in ("Query", "Mutation", "Subscription"):
+        definition = schema.get_type_by_name(root)
+        names = [schema.config.name_converter.get_graphql_name(f) for f in getattr(definition, "fields", ())]
+        lines += [
+            f"## GraphQL {root}",
+            "",
+            "| 操作 | 需要角色 | 范围 | 机构 | 限级别 |",
+            "|---|---|---|---|---|",
+            *(f"| `{name}` | {_access_cells(access.get(name))} |" for name in sorted(names)),
+            "",
+        ]
+    lines += ["## 其他接口（HTTP）", "", "| 方法 | 路径 | 需要角色 | 范围 | 机构 | 限级别 |", "|---|---|---|---|---|---|"]
+    for route in ROUTES:
+        for method in sorted(route.http_methods):
+            for path in sorted(route.paths):
+                lines.append(f"| {method} | `{path}` | {_access_cells(route.opt.get('access'))} |")
+    return "\n".join([*lines, ""])
+
+
+REACH_MEANINGS = {
+    Reach.OFFICE: "调用者须在该机构本身担任所列角色（上级机构不能代下级修改）",
+    Reach.SUBTREE: "该机构及其下级机构的成员和上级机构的成员；联络员被拒绝（FORBIDDEN）",
+    Reach.UNITS: "同上，联络员可以调用，但只看到本单位的部分",
+    Reach.OWN: "调用者本人的通知、令牌和会话",
+    Reach.ANYONE: "无需登录",
+    Reach.SPECIAL: "见该操作的说明，由服务按其规则判断",
+}
+
+
 def documents() -> dict[Path, str]:
     """Each generated document and what it should hold."""
-    return {DOCS / "workflows.md": workflows_markdown()}
+    return {DOCS / "workflows.md": workflows_markdown(), DOCS / "permissions.md": permissions_markdown()}
 
 
 def write() -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from backend.docs import WORKFLOWS, documents
+from backend.docs import WORKFLOWS, documents, visibility_table
 from backend.settings import PROJECT_ROOT
 from backend.workflow import Workflow
 
@@ -20,3 +20,8 @@ def test_every_declared_workflow_is_documented():
         module = importlib.import_module(f"backend.{path.parent.name}.workflow")
         declared |= {id(value) for value in vars(module).values() if isinstance(value, Workflow)}
     assert declared == {id(workflow) for workflow in WORKFLOWS}
+
+
+def test_the_readme_shows_who_sees_what_as_docs_permissions_does():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "\n".join(visibility_table()) in readme

@@ -11,12 +11,12 @@ from litestar import Request, get, post
 from litestar.response import File
 
 from backend.context import context_for
-from backend.evidence.service import EvidenceService
+from backend.evidence.service import UPLOADERS, EvidenceService
 from backend.evidence.store import EvidenceStore, is_sha256
+from backend.permissions import permitted, read, write
 from backend.runtime import Runtime
 from tenants.access import not_found
 from tenants.errors import DomainError
-from tenants.naming import check_code
 
 
 def evidence_service(runtime: Runtime) -> EvidenceService:
@@ -24,26 +24,26 @@ def evidence_service(runtime: Runtime) -> EvidenceService:
     return EvidenceService(runtime.engine, EvidenceStore(settings.evidence_dir), settings.evidence_max_bytes)
 
 
-@post("/evidence/{tenant_code:str}", request_max_body_size=None, status_code=201)
+@post("/evidence/{tenant_code:str}", request_max_body_size=None, status_code=201, guards=[permitted], opt={"access": write(UPLOADERS)})
 async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict[str, object]:
     """The body is the file itself; the limit is enforced while it streams in."""
     context = context_for(request)
-    principal = await context.writer()
+    principal = await context.principal()
     service = evidence_service(context.runtime)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > service.max_bytes:
         raise DomainError("FILE_TOO_LARGE", f"文件不能超过 {service.max_bytes // (1024 * 1024)} MB", field="file")
-    stored = await service.upload(principal, check_code(tenant_code, field="tenantCode"), name, request.stream(), context.request_id)
+    stored = await service.upload(principal, tenant_code, name, request.stream(), context.request_id)
     return {"sha256": stored.sha256, "size": stored.size, "contentType": stored.content_type}
 
 
-@get("/evidence/{tenant_code:str}/{sha256:str}")
+@get("/evidence/{tenant_code:str}/{sha256:str}", guards=[permitted], opt={"access": read()})
 async def download_evidence(request: Request, tenant_code: str, sha256: str) -> File:
     context = context_for(request)
     principal = await context.principal()
     if not is_sha256(sha256):
         raise not_found()
-    path, content_type = await evidence_service(context.runtime).readable(principal, check_code(tenant_code, field="tenantCode"), sha256)
+    path, content_type = await evidence_service(context.runtime).readable(principal, tenant_code, sha256)
     return File(
         path=path,
         media_type=content_type,

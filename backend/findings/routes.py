@@ -17,7 +17,7 @@ from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
-from backend.permissions import permitted, read
+from backend.permissions import anyone, permitted, read
 from backend.staff.service import STAFF_TEMPLATE_PATH
 from problem_bank.rectification import LedgerState, is_overdue
 from tenants.errors import DomainError
@@ -103,13 +103,13 @@ async def export_ledger(
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
-@get("/templates/findings.xlsx", sync_to_thread=False)
+@get("/templates/findings.xlsx", sync_to_thread=False, guards=[permitted], opt={"access": anyone()})
 def findings_template() -> File:
     """The import template; public, it holds no data."""
     return File(path=TEMPLATE_PATH, media_type=XLSX, filename="问题导入模板.xlsx")
 
 
-@get("/templates/staff.xlsx", sync_to_thread=False)
+@get("/templates/staff.xlsx", sync_to_thread=False, guards=[permitted], opt={"access": anyone()})
 def staff_template() -> File:
     """The 实名制 staff import template; public, it holds no data."""
     return File(path=STAFF_TEMPLATE_PATH, media_type=XLSX, filename=STAFF_TEMPLATE_PATH.name)
