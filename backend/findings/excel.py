@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -183,6 +184,19 @@ EXPORT_COLUMNS = (
 )
 
 
+# What spreadsheet programs take for the start of a formula (or of a DDE command) in a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: Cell) -> None:
+    """Text that users typed stays text: a value starting like a formula (=HYPERLINK(…),
+    =cmd|' /C calc'!A0) is written as a string with Excel's quote prefix, so neither opening
+    the file nor editing the cell runs it."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def ledger_workbook(title: str, subtitle: str, rows: list[tuple]) -> bytes:
     """整改台账 for printing."""
     return table_workbook("整改台账", EXPORT_COLUMNS, title, subtitle, rows)
@@ -190,7 +204,8 @@ def ledger_workbook(title: str, subtitle: str, rows: list[tuple]) -> bytes:
 
 def table_workbook(sheet_name: str, columns: tuple[ExportColumn, ...], title: str, subtitle: str, rows: list[tuple]) -> bytes:
     """A ledger (台账) for printing: a title, the filters in a subtitle, a bordered table with
-    wrapped text, landscape A4 fitted to the page width, the header repeated on every page."""
+    wrapped text, landscape A4 fitted to the page width, the header repeated on every page.
+    Every export of the system goes through here, so every cell of user text is text."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_name
@@ -204,6 +219,8 @@ def table_workbook(sheet_name: str, columns: tuple[ExportColumn, ...], title: st
     sheet.append([c.header for c in columns])
     for row in rows:
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            as_text(cell)
     thin = Side(style="thin")
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
