@@ -59,14 +59,18 @@ class Context(BaseContext, kw_only=True):
             await self._spend(f"mutation:{principal.user_id}", self.runtime.settings.edge.mutations_per_minute)
         return principal
 
+    async def spend_costly(self, principal: Principal, cost: int) -> None:
+        """Count a costly operation against the caller's per-minute budget (backend/cost.py)."""
+        await self._spend(f"costly:{principal.user_id}", self.runtime.settings.edge.costly_per_minute, cost)
+
     async def limit_login(self, username: str) -> None:
         """Count a login attempt per username and per source IP."""
         per_minute = self.runtime.settings.edge.login_attempts_per_minute
         await self._spend(f"login:user:{username[:64].lower()}", per_minute)
         await self._spend(f"login:ip:{self.source_ip}", per_minute * 3)
 
-    async def _spend(self, key: str, per_minute: int) -> None:
-        await spend(self.runtime.redis, f"{self.runtime.settings.redis_prefix}:rate:{key}", per_minute)
+    async def _spend(self, key: str, per_minute: int, units: int = 1) -> None:
+        await spend(self.runtime.redis, f"{self.runtime.settings.redis_prefix}:rate:{key}", per_minute, units)
 
 
 def _bearer(authorization: str) -> str | None:

@@ -130,22 +130,26 @@ async def _located(context: Context, access: Access, arguments: Mapping[str, Any
 
 
 class Permission(FieldExtension):
-    """The field extension applying an Access before the resolver runs."""
+    """The field extension applying an Access before the resolver runs, and charging a costly
+    operation's cost (backend/cost.py) to the caller's budget."""
 
-    def __init__(self, access: Access) -> None:
+    def __init__(self, access: Access, cost: int = 1) -> None:
         self.access = access
+        self.cost = cost
 
     def apply(self, field: StrawberryField) -> None:
         field.description = f"{field.description}\n{self.access.describe()}" if field.description else self.access.describe()
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
-        await authorize(info.context, self.access, kwargs)
+        principal = await authorize(info.context, self.access, kwargs)
+        if self.cost > 1 and principal is not None:
+            await info.context.spend_costly(principal, self.cost)
         return await next_(source, info, **kwargs)
 
 
-def query(description: str, access: Access, **options: Any) -> Any:
-    """A query field declared with its access."""
-    return strawberry.field(description=description, extensions=[Permission(access)], **options)
+def query(description: str, access: Access, *, cost: int = 1, **options: Any) -> Any:
+    """A query field declared with its access (and its cost, if it scans much)."""
+    return strawberry.field(description=description, extensions=[Permission(access, cost)], **options)
 
 
 def mutation(description: str, access: Access, **options: Any) -> Any:
@@ -168,11 +172,27 @@ def camel(name: str) -> str:
 
 def declared(schema: strawberry.Schema) -> dict[str, Access]:
     """Each root field's declared access, by the operation's GraphQL name."""
+    return {name: permission.access for name, permission in _permissions(schema).items()}
+
+
+def declared_costs(*roots: type) -> dict[str, int]:
+    """The costly fields of root types (strawberry types, before a schema is built), by their
+    GraphQL names."""
+    return {
+        field.graphql_name or camel(field.python_name): extension.cost
+        for root in roots
+        for field in root.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        for extension in field.extensions
+        if isinstance(extension, Permission) and extension.cost > 1
+    }
+
+
+def _permissions(schema: strawberry.Schema) -> dict[str, Permission]:
     found = {}
     for root in ("Query", "Mutation", "Subscription"):
         definition = schema.get_type_by_name(root)
         for field in getattr(definition, "fields", ()):
             for extension in field.extensions:
                 if isinstance(extension, Permission):
-                    found[schema.config.name_converter.get_graphql_name(field)] = extension.access
+                    found[schema.config.name_converter.get_graphql_name(field)] = extension
     return found

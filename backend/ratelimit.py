@@ -19,17 +19,17 @@ log = logging.getLogger(__name__)
 # One round trip, atomic: count the request, open the window on its first, answer the count
 # and the seconds the window has left.
 _COUNT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('TTL', KEYS[1])}
 """
 
 
-async def spend(redis: Redis, key: str, per_minute: int) -> None:
-    """Count one request against `key` (already namespaced); raise RATE_LIMITED past
-    `per_minute` in this window."""
+async def spend(redis: Redis, key: str, per_minute: int, units: int = 1) -> None:
+    """Count a request (of `units`) against `key` (already namespaced); raise RATE_LIMITED past
+    `per_minute` units in this window."""
     try:
-        count, ttl = await redis.register_script(_COUNT)(keys=[key], args=[WINDOW_SECONDS])
+        count, ttl = await redis.register_script(_COUNT)(keys=[key], args=[WINDOW_SECONDS, units])
     except (RedisError, OSError):
         log.warning("rate limit not enforced: Redis unreachable")
         return

@@ -4,7 +4,9 @@ edge limits (depth, aliases, tokens, introspection) and error masking."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
+from datetime import date
 
 import strawberry
 from strawberry.extensions import (
@@ -18,11 +20,14 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
+from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.errors import DomainErrors
 from backend.findings.types import FindingMutation, FindingQuery
@@ -30,9 +35,11 @@ from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
+from backend.permissions import declared_costs
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
+from backend.scalars import PLAUSIBLE_DATE
 from backend.settings import EdgeLimits
 from backend.staff.types import StaffMutation
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
@@ -95,13 +102,29 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def shape_rules(edge: EdgeLimits) -> list:
-    """The depth and alias validation rules, built once. The validation cache is keyed by the
-    rule classes too, so limiter extensions built per request (each making its own rule
+    """The depth, alias and cost validation rules, built once. The validation cache is keyed by
+    the rule classes too, so limiter extensions built per request (each making its own rule
     class) would make every request miss it."""
     return [
         *QueryDepthLimiter(max_depth=edge.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=edge.max_aliases).validation_rules,
+        cost_rule(declared_costs(Query, Mutation), edge.max_query_cost),
     ]
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema, which in production answers no "Did you mean …?" (a field, an
+    argument, a type or an enum value): suggestions map the schema for a caller who may not
+    read it (strawberry's own setting strips only suggested fields)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        if self.config.disable_field_suggestions:
+            for error in errors:
+                error.message = SUGGESTION.sub("", error.message)
+        super().process_errors(errors, execution_context)
+
+
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
@@ -117,7 +140,14 @@ def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     if production:
         extensions.append(functools.partial(MaskErrors, should_mask_error=is_unexpected, error_message="服务器内部错误"))
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+        scalar_overrides={date: PLAUSIBLE_DATE},
+    )
 
 
 # The contract (SDL) is the same in every mode; the app builds its own with its settings.

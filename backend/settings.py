@@ -73,6 +73,8 @@ class EdgeLimits:
     introspection: bool = True
     login_attempts_per_minute: int = 10  # per username and per source IP
     mutations_per_minute: int = 120  # per user
+    max_query_cost: int = 60  # the declared costs of one request's operations (backend/cost.py)
+    costly_per_minute: int = 120  # cost units of costly operations per user and minute
     trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
     allowed_origins: tuple[str, ...] = ()  # browser origins allowed to open the subscriptions websocket
 
@@ -82,6 +84,8 @@ class EdgeLimits:
             introspection=os.environ.get("XUNCHA_GRAPHQL_INTROSPECTION", "false" if production else "true") == "true",
             login_attempts_per_minute=_env_int("XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE", cls.login_attempts_per_minute),
             mutations_per_minute=_env_int("XUNCHA_MUTATIONS_PER_MINUTE", cls.mutations_per_minute),
+            max_query_cost=_env_int("XUNCHA_MAX_QUERY_COST", cls.max_query_cost),
+            costly_per_minute=_env_int("XUNCHA_COSTLY_PER_MINUTE", cls.costly_per_minute),
             trusted_proxies=frozenset(p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()),
             allowed_origins=tuple(o.strip() for o in os.environ.get("XUNCHA_ALLOWED_ORIGINS", "").split(",") if o.strip()),
         )

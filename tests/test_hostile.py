@@ -1,0 +1,72 @@
+"""What a hostile caller tried against a production-mode server (issue 19), each refused the
+way every refusal is: a stable code, a readable message, nothing changed or revealed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.helpers import create_all, seed_round
+from tests.identity import Api, add_user, error_code, token_for
+
+
+@pytest.fixture
+async def production(runtime):
+    """A production-mode app over a county with a unit and a round, and its inspector's token;
+    a small query budget so that cost is easy to reach."""
+    edge = dataclasses.replace(runtime.settings.edge, max_query_cost=6, introspection=False)
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, environment="production", edge=edge))
+    await create_all(runtime, "430000", "431300", "431321")
+    await seed_round(runtime, "431321")
+    inspector = await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
+    async with Api(runtime) as api:
+        yield runtime, api, inspector
+
+
+async def test_production_suggests_nothing_of_the_schema(production):
+    _, api, inspector = production
+    answers = [
+        await api.call("mutation { logn }"),
+        await api.call('{ findings(tenantCode: "431321", order: NEWES) { items { id } } }', inspector),
+        await api.call("query($s: LedgerStat) { me { username } }", inspector),
+        await api.call('{ finding(tenantCode: "431321", id: "1", idd: 1) { id } }', inspector),
+    ]
+    messages = [error["message"] for answer in answers for error in answer["errors"]]
+    assert messages and not [message for message in messages if "Did you mean" in message]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"])
+async def test_dates_outside_what_an_office_could_mean_are_refused(production, day):
+    runtime, api, inspector = production
+    statistics = await api.call(
+        'query($f: ProblemFilterInput) { bankStatistics(regionCode: "431321", by: MONTH, filter: $f) { key } }',
+        inspector,
+        f={"foundFrom": day, "foundTo": "2026-12-31"},
+    )
+    logged = await api.call(
+        'mutation($d: Date!) { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",'
+        ' description: "超编", severity: ORDINARY, foundOn: $d, deadline: "2026-12-31"}) { id } }',
+        inspector,
+        d=day,
+    )
+    assert [statistics["errors"][0]["extensions"], logged["errors"][0]["extensions"]] == [
+        {"code": "INVALID_INPUT", "field": "foundFrom"},
+        {"code": "INVALID_INPUT", "field": "d"},
+    ]
+    assert "1900-01-01" in logged["errors"][0]["message"]
+    async with runtime.engine.connect() as connection:
+        assert (await connection.exec_driver_sql("SELECT count(*) FROM t431321.finding")).scalar_one() == 0
+
+
+async def test_a_request_costing_more_than_the_budget_is_refused_before_it_runs(production):
+    _, api, inspector = production
+    aliases = " ".join(f'a{n}: findings(tenantCode: "431321") {{ totalCount }}' for n in range(7))
+    through_fragments = (
+        'fragment F on Query { a: findings(tenantCode: "431321") { totalCount } b: findings(tenantCode: "431321") { totalCount } }'
+        " { ...F ...F ...F ...F }"
+    )
+    refused = [await api.call("{ " + aliases + " }", inspector), await api.call(through_fragments, inspector)]
+    allowed = await api.call("{ " + " ".join(aliases.split(" a")[:1]) + " }", inspector)
+    assert [error_code(answer) for answer in refused] == ["QUERY_TOO_COSTLY", "QUERY_TOO_COSTLY"]
+    assert error_code(allowed) is None
