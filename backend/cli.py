@@ -521,10 +521,12 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, ba
 
     from backend import heap
     from backend.app import create_app
+    from backend.http_protocol import JsonRefusingProtocol
     from backend.worker import create_worker
 
     # No access log: a line per request costs more CPU than a simple query does.
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="info", access_log=False))
+    config = uvicorn.Config(create_app(runtime), host=host, port=port, log_level="info", access_log=False, http=JsonRefusingProtocol)
+    server = uvicorn.Server(config)
     worker = create_worker(runtime, handle_signals=False) if with_worker else None
     heap.settle()
     worker_task = asyncio.create_task(worker.async_run()) if worker else None

@@ -3,10 +3,15 @@ way every refusal is: a stable code, a readable message, nothing changed or reve
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
+import os
+import uuid
 
 import pytest
 
+from bench.common import serving_process
 from tests.helpers import create_all, seed_round
 from tests.identity import Api, add_user, error_code, token_for
 
@@ -70,3 +75,35 @@ async def test_a_request_costing_more_than_the_budget_is_refused_before_it_runs(
     allowed = await api.call("{ " + " ".join(aliases.split(" a")[:1]) + " }", inspector)
     assert [error_code(answer) for answer in refused] == ["QUERY_TOO_COSTLY", "QUERY_TOO_COSTLY"]
     assert error_code(allowed) is None
+
+
+async def test_an_evidence_file_downloads_under_the_name_it_was_uploaded_with(production):
+    _, api, inspector = production
+    headers = {"Authorization": f"Bearer {inspector}"}
+    uploaded = await api.client.post("/evidence/431321", params={"name": "召回通知.pdf"}, content=b"%PDF-1.4 test", headers=headers)
+    assert uploaded.status_code == 201, uploaded.text
+    download = await api.client.get(f"/evidence/431321/{uploaded.json()['sha256']}", headers=headers)
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == "attachment; filename*=utf-8''%E5%8F%AC%E5%9B%9E%E9%80%9A%E7%9F%A5.pdf"
+
+
+async def test_a_request_the_http_parser_refuses_gets_the_error_shape_with_a_code(runtime):
+    """The README's upload example once sent a raw Chinese ?name= and got uvicorn's plain-text 400."""
+    namespace = f"xuncha-hostile-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_QUEUE_NAME": namespace,
+        "XUNCHA_REDIS_PREFIX": namespace,
+    }
+    async with serving_process(["-m", "backend", "serve"], env) as (url, _):
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write("POST /evidence/431321?name=召回通知.pdf HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+        await writer.drain()
+        response = await reader.read()
+        writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"content-type: application/json" in head.lower()
+    assert json.loads(body)["errors"][0]["extensions"] == {"code": "MALFORMED_REQUEST"}

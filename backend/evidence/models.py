@@ -19,4 +19,5 @@ class EvidenceFile(TenantBase):
     uploaded_by: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(80))
+    file_name: Mapped[str | None] = mapped_column(String(128))  # as uploaded; the download's name
     uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -43,11 +43,12 @@ async def download_evidence(request: Request, tenant_code: str, sha256: str) -> 
     principal = await context.principal()
     if not is_sha256(sha256):
         raise not_found()
-    path, content_type = await evidence_service(context.runtime).readable(principal, tenant_code, sha256)
+    path, content_type, file_name = await evidence_service(context.runtime).readable(principal, tenant_code, sha256)
+    # Litestar writes a non-ASCII name as RFC 6266 filename*=utf-8''… (percent-encoded).
     return File(
         path=path,
         media_type=content_type,
-        filename=sha256,
+        filename=file_name or sha256,
         content_disposition_type="attachment",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
     )

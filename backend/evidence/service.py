@@ -35,7 +35,13 @@ class EvidenceService:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await connection.execute(
                 insert(EvidenceFile)
-                .values(sha256=stored.sha256, uploaded_by=principal.username, size=stored.size, content_type=stored.content_type)
+                .values(
+                    sha256=stored.sha256,
+                    uploaded_by=principal.username,
+                    size=stored.size,
+                    content_type=stored.content_type,
+                    file_name=file_name[:128],
+                )
                 .on_conflict_do_nothing()
             )
             await record_audit(
@@ -50,12 +56,12 @@ class EvidenceService:
             )
         return stored
 
-    async def readable(self, principal: Principal, tenant_code: str, sha256: str) -> tuple[Path, str]:
-        """The stored file and its type, if the principal may read it: office staff read every
-        file of a tenant they read; a liaison, what it uploaded and what is attached to its
-        unit's findings. NOT_FOUND otherwise."""
+    async def readable(self, principal: Principal, tenant_code: str, sha256: str) -> tuple[Path, str, str | None]:
+        """The stored file, its type and the name it was uploaded under, if the principal may
+        read it: office staff read every file of a tenant they read; a liaison, what it
+        uploaded and what is attached to its unit's findings. NOT_FOUND otherwise."""
         place = await readable_place(self.engine, principal, tenant_code)
-        query = select(EvidenceFile.content_type).where(EvidenceFile.sha256 == sha256).limit(1)
+        query = select(EvidenceFile.content_type, EvidenceFile.file_name).where(EvidenceFile.sha256 == sha256).limit(1)
         if (units := visible_units(principal, place)) is not None:
             attached_to_own_unit = exists().where(
                 EventEvidence.sha256 == sha256,
@@ -65,7 +71,7 @@ class EvidenceService:
             )
             query = query.where(or_(EvidenceFile.uploaded_by == principal.username, attached_to_own_unit))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            content_type = (await connection.execute(query)).scalar_one_or_none()
-        if content_type is None:
+            found = (await connection.execute(query)).one_or_none()
+        if found is None:
             raise not_found()
-        return self.store.path_of(sha256), content_type
+        return self.store.path_of(sha256), found.content_type, found.file_name
