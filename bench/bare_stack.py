@@ -44,6 +44,8 @@ from backend.db import async_database_url
 from backend.identity.credentials import issue_access_token, verify_password
 from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
+from backend.ledger.types import LedgerState
+from backend.pagination import PageInfo
 from problem_bank.models import Problem
 from problem_bank.projection import COLUMNS, _projected
 from problem_bank.rectification import is_overdue
@@ -143,7 +145,7 @@ class HistoryEvent:
 
 @strawberry.type
 class BareLedger:
-    state: str
+    state: LedgerState
     deadline: date
     overdue: bool
     version: int
@@ -174,8 +176,8 @@ class BareFinding:
 
 @strawberry.type
 class BarePage:
-    next_cursor: str | None
     items: list[BareFinding]
+    page_info: PageInfo
 
 
 @strawberry.enum
@@ -208,7 +210,7 @@ class Query:
         today = CLOCK.today()
         rows = await STATE["pool"].fetch(LIST.format(s=schema_for_code(tenant_code)), first)
         return BarePage(
-            next_cursor=None,
+            page_info=PageInfo(has_next_page=len(rows) == first, end_cursor=None),
             items=[
                 BareFinding(
                     id=strawberry.ID(str(r["id"])),

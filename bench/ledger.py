@@ -26,14 +26,14 @@ from bench.common import LOGIN, bench_runtime, server_version, serving, write_re
 from bench.identity import drive, post
 from tests.helpers import create_all
 
-PAGE = """query($after: String) { findings(tenantCode: "431321", first: 50, after: $after) { nextCursor items {
+PAGE = """query($after: String) { findings(tenantCode: "431321", first: 50, after: $after) { pageInfo { hasNextPage endCursor } items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
     unit { id name } round { id name }
     ledger { state deadline overdue responsibleUnit responsiblePerson version latestProgress { note actor occurredAt } } } } }"""
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { state version } } }"""
 # The same selection as PAGE, less what only our schema has (the cursor argument, actor's
 # access): the bare stack answers it from one SQL query.
-BARE = """{ findings(first: 50) { nextCursor items {
+BARE = """{ findings(first: 50) { pageInfo { hasNextPage endCursor } items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
     unit { id name } round { id name }
     ledger { state deadline overdue responsibleUnit responsiblePerson version latestProgress { note actor occurredAt } } } } }"""
@@ -118,7 +118,7 @@ async def run(args, settings: Settings, urls) -> dict:
                             headers={"Authorization": f"Bearer {token}"},
                         )
                     ).json()
-                    cursors.append(page["data"]["findings"]["nextCursor"])
+                    cursors.append(page["data"]["findings"]["pageInfo"]["endCursor"])
 
             async def list_page(client, n):
                 return await post(client, PAGE, token, after=cursors[n % len(cursors)])

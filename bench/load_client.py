@@ -24,8 +24,9 @@ from typing import Any
 import httpx
 
 from bench.common import DASHBOARD, LOGIN, SEARCH, percentile
+from problem_bank.rectification import LedgerState
 
-LIST = """query($t: String!) { findings(tenantCode: $t, first: 50) { nextCursor items {
+LIST = """query($t: String!) { findings(tenantCode: $t, first: 50) { pageInfo { hasNextPage endCursor } items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
     unit { id name } round { id name }
     ledger { state deadline overdue responsibleUnit responsiblePerson version latestProgress { note actor occurredAt } } } } }"""
@@ -98,7 +99,8 @@ class Requests:
         if write is not None:
             entry, action = write
             step = next(iter(answer["data"].values()))["ledger"]
-            entry["state"], entry["version"], entry["last"] = step["state"], step["version"], action
+            # The answer names the state (CLOSE_REQUESTED); the plan read it stored (申请销号).
+            entry["state"], entry["version"], entry["last"] = LedgerState[step["state"]], step["version"], action
 
 
 async def post(client: httpx.AsyncClient, body: dict, token: str | None) -> tuple[bool, Any]:
