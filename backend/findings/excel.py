@@ -21,6 +21,8 @@ from openpyxl.utils import get_column_letter
 from tenants.errors import DomainError
 
 MAX_IMPORT_ROWS = 5_000
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_EXPANSION = 100  # unpacked ÷ packed
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "templates" / "问题导入模板.xlsx"
 
 
@@ -64,8 +66,23 @@ class RowError:
     message: str
 
 
+def check_expansion(content: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than it weighs (a zip bomb), before anything
+    reads it: .xlsx text compresses some 5 to 20 times."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise DomainError("MALFORMED_FILE", "无法读取该 Excel 文件，请使用 .xlsx 模板", field="file") from None
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_EXPANSION * len(content):
+        raise DomainError("FILE_TOO_LARGE", f"文件解压后达 {unpacked // (1024 * 1024)} MB，超出可导入的范围", field="file")
+
+
 def read_import_sheet(content: bytes, columns: tuple[Column, ...] = IMPORT_COLUMNS, max_rows: int = MAX_IMPORT_ROWS) -> list[SheetRow]:
-    """The filled rows of the first sheet of a template with `columns`; MALFORMED_FILE when it is not that template."""
+    """The filled rows of the first sheet of a template with `columns`; MALFORMED_FILE when it
+    is not that template. Every row counts against `max_rows`, blank or not, and reading stops
+    there: a sheet of 200,000 blank rows costs no more than one of `max_rows`."""
+    check_expansion(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as error:
@@ -78,11 +95,11 @@ def read_import_sheet(content: bytes, columns: tuple[Column, ...] = IMPORT_COLUM
             raise DomainError("MALFORMED_FILE", f"表头须为模板的：{'、'.join(expected)}", field="file")
         found: list[SheetRow] = []
         for line, raw in enumerate(rows, start=2):
+            if line - 1 > max_rows:
+                raise DomainError("TOO_MANY_ROWS", f"一次最多导入 {max_rows} 行（空行也计算在内，请删除多余的行）", field="file")
             cells = [None if isinstance(c, str) and not c.strip() else c for c in raw[: len(expected)]]
             if all(c is None for c in cells):
                 continue
-            if len(found) == max_rows:
-                raise DomainError("TOO_MANY_ROWS", f"一次最多导入 {max_rows} 行", field="file")
             cells += [None] * (len(expected) - len(cells))
             found.append(SheetRow(line, {column.field: cell for column, cell in zip(columns, cells, strict=True)}))
         return found
