@@ -72,6 +72,7 @@ def database_unavailable(error: BaseException | None) -> bool:
 # HTTP status of a refusal outside GraphQL (file endpoints); any other code is a 400.
 HTTP_STATUS = {
     "UNAUTHENTICATED": 401,
+    "TOKEN_EXPIRED": 401,
     "FORBIDDEN": 403,
     "NOT_FOUND": 404,
     "FILE_TOO_LARGE": 413,

@@ -94,7 +94,8 @@ async def test_expired_forged_and_malformed_tokens_are_refused(runtime, county_i
     unsigned = jwt.encode({"sub": str(county_inspector), "sid": session_id, "typ": "access", "exp": 9999999999}, None, algorithm="none")
     async with Api(runtime) as api:
         assert error_code(await api.call(ME, session_token)) is None
-        for bad in (expired, forged, unsigned, "garbage", "xat_1.nope", "xat_x", session_token + "x"):
+        assert error_code(await api.call(ME, expired)) == "TOKEN_EXPIRED"  # a client refreshes on this one
+        for bad in (forged, unsigned, "garbage", "xat_1.nope", "xat_x", session_token + "x"):
             assert error_code(await api.call(ME, bad)) == "UNAUTHENTICATED", bad
         assert error_code(await api.call(ME)) == "UNAUTHENTICATED"
 
@@ -110,7 +111,7 @@ async def test_a_token_verified_while_valid_is_refused_once_it_expires(runtime, 
         assert error_code(await api.call(ME, brief)) is None
         runtime.clock.advance(timedelta(minutes=15, seconds=1))  # the expiry is in whole seconds
         refused = await api.call(ME, brief)
-    assert error_code(refused) == "UNAUTHENTICATED" and refused["errors"][0]["message"] == "登录已过期，请刷新令牌或重新登录"
+    assert error_code(refused) == "TOKEN_EXPIRED" and refused["errors"][0]["message"] == "登录已过期，请刷新令牌或重新登录"
 
 
 async def test_api_tokens_are_scoped_expiring_and_revocable(runtime, county_inspector):

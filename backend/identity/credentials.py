@@ -80,13 +80,14 @@ def issue_access_token(user_id: int, session_id: uuid.UUID, secret: str, ttl: ti
 
 def read_access_token(token: str, secret: str, now: datetime) -> AccessClaims:
     """Verify signature, expiry (against `now`, the runtime clock's) and type; raise
-    UNAUTHENTICATED otherwise."""
+    UNAUTHENTICATED (TOKEN_EXPIRED for a genuine token past its expiry) otherwise."""
     try:
         claims = _signed_claims(token, secret)
     except (jwt.InvalidTokenError, ValueError):
         raise DomainError("UNAUTHENTICATED", "令牌无效") from None
     if claims.expires_at <= now:
-        raise DomainError("UNAUTHENTICATED", "登录已过期，请刷新令牌或重新登录")
+        # Its own code: a client refreshes on TOKEN_EXPIRED and signs in again on UNAUTHENTICATED.
+        raise DomainError("TOKEN_EXPIRED", "登录已过期，请刷新令牌或重新登录")
     return claims
 
 
