@@ -13,11 +13,13 @@ from arq.connections import RedisSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.bank.sources import TENANT_SOURCE
 from backend.clock import Clock
 from backend.db import create_engine, ensure_database_exists
 from backend.embedded import ServiceUrls
 from backend.identity.service import IdentityService
 from backend.settings import Settings
+from problem_bank import projection
 from problem_bank.taxonomy import Taxonomy, TaxonomyCache
 from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
 from tenants.provisioning import Provisioner
@@ -78,6 +80,7 @@ class Runtime:
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, urls: ServiceUrls, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """The runtime on `settings`, its clock the settings' (or `clock`, a test's)."""
+    projection.register(TENANT_SOURCE)
     await ensure_database_exists(urls.database_url)
     engine = create_engine(
         urls.database_url,

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.litestar import make_graphql_controller
 
+from backend.bank.sources import TENANT_SOURCE
 from backend.bank.types import BankProblem, BankProblemPage, BankTally, ProblemFilterInput
 from backend.clock import Clock
 from backend.db import async_database_url
@@ -46,6 +47,7 @@ from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
 from backend.ledger.types import LedgerState
 from backend.pagination import PageInfo
+from problem_bank import projection
 from problem_bank.models import Problem
 from problem_bank.projection import COLUMNS, _projected
 from problem_bank.rectification import is_overdue
@@ -384,7 +386,8 @@ async def open_pool() -> None:
     STATE["places"] = {t.code: place_of(t) for t in tenants}
     STATE["names"] = {t.code: t.name for t in tenants}
     # The projection's statement with the schema left open and asyncpg's placeholders.
-    STATE["projected"] = _projected("000000", "f.id = ANY($2)").replace("t000000.", "{s}.").replace(":tenant_code", "$1")
+    projection.register(TENANT_SOURCE)
+    STATE["projected"] = _projected("000000", "s.finding_id = ANY($2)").replace("t000000.", "{s}.").replace(":tenant_code", "$1")
 
 
 async def close_pool() -> None:

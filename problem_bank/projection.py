@@ -47,21 +47,49 @@ COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class TenantSource:
+    """What the bank reads of a tenant's own tables, as the tenant side declares it (the bank
+    names none of them): SQL text with `{schema}` where the tenant's schema goes. `findings`
+    gives one row per finding with the FINDING_COLUMNS, `units` one row per unit with the
+    UNIT_COLUMNS."""
+
+    findings: str
+    units: str
+
+
+FINDING_COLUMNS = COLUMNS[1:2] + COLUMNS[5:]
+UNIT_COLUMNS = ("unit_id", "credit_code", "name", "unit_type")
+_sources: list[TenantSource] = []
+
+
+def register(source: TenantSource) -> None:
+    """Declare what the projection reads (the application does, as it starts)."""
+    _sources[:] = [source]
+    _upsert.cache_clear()
+
+
+def _source() -> TenantSource:
+    if not _sources:
+        raise RuntimeError("the problem bank has no tenant source: call problem_bank.projection.register first")
+    return _sources[0]
+
+
+def _findings(tenant_code: str) -> str:
+    return _source().findings.format(schema=schema_for_code(tenant_code))
+
+
 def _projected(tenant_code: str, where: str) -> str:
-    """The bank rows of a tenant's findings, as the tenant's tables say they should be."""
-    schema = schema_for_code(tenant_code)
+    """The bank rows of a tenant's findings, as the tenant's tables say they should be (`where`
+    on the source's columns, as `s.finding_id`)."""
     return f"""
-        SELECT t.code AS tenant_code, f.id AS finding_id, t.province_code, t.city_code, t.level AS tenant_level,
-               f.code AS finding_code, u.id AS unit_id, u.name AS unit_name, u.unit_type, r.id AS round_id,
-               r.kind AS round_kind, coalesce(m.to_code, f.taxonomy_code) AS taxonomy_code,
-               coalesce(m.to_version, f.taxonomy_version) AS taxonomy_version, f.severity, f.fixed_on_spot, l.state,
-               l.deadline, l.closed_at, f.found_on, f.description
-        FROM {schema}.finding f
-        JOIN {schema}.ledger_entry l ON l.finding_id = f.id
-        JOIN {schema}.inspected_unit u ON u.id = f.unit_id
-        JOIN {schema}.inspection_round r ON r.id = f.round_id
+        SELECT t.code AS tenant_code, s.finding_id, t.province_code, t.city_code, t.level AS tenant_level,
+               s.finding_code, s.unit_id, s.unit_name, s.unit_type, s.round_id, s.round_kind,
+               coalesce(m.to_code, s.taxonomy_code) AS taxonomy_code, coalesce(m.to_version, s.taxonomy_version) AS taxonomy_version,
+               s.severity, s.fixed_on_spot, s.state, s.deadline, s.closed_at, s.found_on, s.description
+        FROM ({_findings(tenant_code)}) AS s
         JOIN tenancy.tenant t ON t.code = :tenant_code
-        LEFT JOIN problem_bank.taxonomy_mapping m ON m.from_version = f.taxonomy_version AND m.from_code = f.taxonomy_code
+        LEFT JOIN problem_bank.taxonomy_mapping m ON m.from_version = s.taxonomy_version AND m.from_code = s.taxonomy_code
         WHERE {where}"""
 
 
@@ -77,7 +105,7 @@ async def project(
 def _upsert(tenant_code: str, by_ids: bool) -> TextClause:
     """The upsert of `project`, per tenant and shape: every ledger write runs one, and building
     the text (and finding its parameters) costs more than running it."""
-    where = "f.id = ANY(:ids)" if by_ids else "f.unit_id = :unit"
+    where = "s.finding_id = ANY(:ids)" if by_ids else "s.unit_id = :unit"
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
     return text(f"""INSERT INTO problem_bank.problem ({", ".join(COLUMNS)}) {_projected(tenant_code, where)}
                     ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = now()""")
@@ -87,7 +115,8 @@ async def project_unit(connection: AsyncConnection, tenant_code: str, unit_id: i
     """Upsert the bank's entry of a unit (problem_bank.unit) in the caller's transaction."""
     await connection.execute(
         text(f"""INSERT INTO problem_bank.unit (tenant_code, unit_id, credit_code, name, unit_type)
-                 SELECT :tenant_code, id, credit_code, name, unit_type FROM {schema_for_code(tenant_code)}.inspected_unit WHERE id = :unit
+                 SELECT :tenant_code, unit_id, credit_code, name, unit_type
+                 FROM ({_source().units.format(schema=schema_for_code(tenant_code))}) AS s WHERE s.unit_id = :unit
                  ON CONFLICT (tenant_code, unit_id) DO UPDATE
                  SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, unit_type = EXCLUDED.unit_type"""),
         {"tenant_code": tenant_code, "unit": unit_id},
@@ -120,12 +149,12 @@ async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
     stored = f"SELECT {', '.join(COLUMNS)} FROM problem_bank.problem WHERE tenant_code = :tenant_code"
     parameters = {"tenant_code": tenant_code}
     drift = Drift(tenant_code)
-    drift.findings = (await connection.execute(text(f"SELECT count(*) FROM {schema_for_code(tenant_code)}.finding"))).scalar_one()
+    drift.findings = (await connection.execute(text(f"SELECT count(*) FROM ({_findings(tenant_code)}) AS s"))).scalar_one()
     differing = f"SELECT finding_id FROM ({projected} EXCEPT {stored}) AS differing ORDER BY finding_id"
     drift.missing_or_stale = list((await connection.execute(text(differing), parameters)).scalars())
     orphaned = (
         f"SELECT finding_id FROM problem_bank.problem p WHERE tenant_code = :tenant_code AND NOT EXISTS"
-        f" (SELECT 1 FROM {schema_for_code(tenant_code)}.finding f WHERE f.id = p.finding_id) ORDER BY finding_id"
+        f" (SELECT 1 FROM ({_findings(tenant_code)}) AS s WHERE s.finding_id = p.finding_id) ORDER BY finding_id"
     )
     drift.orphaned = list((await connection.execute(text(orphaned), parameters)).scalars())
     drift.miscounts = await miscounted(connection, tenant_code)

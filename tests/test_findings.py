@@ -84,7 +84,7 @@ async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes
         ({"evidenceSources": ["传闻"]}, "INVALID_INPUT", "evidenceSources"),
         ({"evidenceSources": ["ON_SITE", "ON_SITE"]}, "INVALID_EVIDENCE_SOURCE", "evidenceSources"),
         ({"severity": "特别严重"}, "INVALID_INPUT", "severity"),
-        ({"foundOn": "2999-01-01"}, "INVALID_DATE", "foundOn"),
+        ({"foundOn": "2150-01-01"}, "INVALID_DATE", "foundOn"),
         ({"deadline": "2026-09-01"}, "INVALID_DEADLINE", "deadline"),
         ({"deadline": None}, "INVALID_DEADLINE", "deadline"),
         ({"description": "  "}, "INVALID_TEXT", "description"),

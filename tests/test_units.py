@@ -78,7 +78,7 @@ async def test_register_read_and_update_a_unit_with_its_staffing(runtime, county
         ({"leadershipPosts": [{"key": "科员", "count": 1}]}, "INVALID_CATEGORY", "leadershipPosts"),
         ({"internalBodies": ["办公室", "办公室"]}, "INVALID_NAME", "internalBodies"),
         ({"internalBodies": ["办\u200b公室"]}, "INVALID_NAME", "internalBodies"),
-        ({"actualAsOf": "2999-01-01"}, "INVALID_DATE", "actualAsOf"),
+        ({"actualAsOf": "2150-01-01"}, "INVALID_DATE", "actualAsOf"),
     ],
 )
 async def test_bad_unit_data_gets_a_field_error_and_changes_nothing(runtime, county, change, code, field):
