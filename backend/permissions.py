@@ -140,7 +140,10 @@ class Permission(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         field.description = f"{field.description}\n{self.access.describe()}" if field.description else self.access.describe()
 
-    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+    async def resolve_async(  # type: ignore[override]  # strawberry passes these three positionally
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, /, **kwargs: Any
+    ) -> Any:
+        """Positional-only parameters: a field may have an argument named `source` (addBulletinCase does)."""
         principal = await authorize(info.context, self.access, kwargs)
         if self.cost > 1 and principal is not None:
             await info.context.spend_costly(principal, self.cost)

@@ -287,7 +287,7 @@ class BulletinCase(ProblemBankBase):
     # Where the case comes from: 'problem' (a problem-bank row). Accountability cases (追责问责)
     # join when that domain is merged: 'accountability_case' in this column's check constraint
     # (a shared migration), a snapshot function in backend.bulletins.service.SNAPSHOTS and a
-    # value of CaseSourceKind in backend.bulletins.types.
+    # value of CaseSourceKind in backend.bulletins.service.
     source_kind: Mapped[str] = mapped_column(String(24))
     source_tenant_code: Mapped[str] = mapped_column(String(6))
     source_id: Mapped[int] = mapped_column(BigInteger)

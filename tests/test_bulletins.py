@@ -39,8 +39,10 @@ SHARE = "mutation($c: ID!, $s: Boolean!) { shareTypicalCase(caseId: $c, shared: 
 READ = "mutation($o: String!, $b: ID!) { markBulletinRead(officeCode: $o, id: $b) { recipients { officeCode readings { username } } } }"
 ONE = "query($b: ID!) { bulletin(id: $b) { " + FIELDS + " } }"
 UNREAD = "query($b: ID!) { bulletin(id: $b) { recipients(unreadOnly: true) { officeCode officeName } } }"
-LIST = "query($c: String!, $d: BulletinDirection!) { bulletins(tenantCode: $c, direction: $d) { id state issue } }"
-LIBRARY = "query($t: String) { typicalCases(text: $t) { id unit title facts handling publisherName issue } }"
+LIST = """query($c: String!, $d: BulletinDirection!, $s: BulletinState) {
+    bulletins(tenantCode: $c, direction: $d, state: $s) { items { id state issue } } }"""
+LIBRARY = "query($t: String) { typicalCases(text: $t) { items { id unit title facts handling publisherName issue } } }"
+LIBRARY_PAGE = "query($a: String) { typicalCases(first: 1, after: $a) { items { id } pageInfo { hasNextPage endCursor } } }"
 LOG = """mutation($c: String!, $d: String!) { logFinding(tenantCode: $c, input: {roundId: "1", unitId: "1",
     taxonomyCode: "C03.K01.M01", description: $d, severity: SERIOUS, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id } }"""
 
@@ -153,7 +155,8 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
         as_county = (await api.call(ONE, tokens["sf_admin"], b=issued["id"]))["data"]["bulletin"]
         inbox = (await api.call(INBOX, tokens["sf_admin"]))["data"]["notifications"]["items"]
         liaison_inbox = (await api.call(INBOX, tokens["sf_liaison"]))["data"]["notifications"]["items"]
-        received = (await api.call(LIST, tokens["xh_admin"], c="431322", d="RECEIVED"))["data"]["bulletins"]
+        received = (await api.call(LIST, tokens["xh_admin"], c="431322", d="RECEIVED"))["data"]["bulletins"]["items"]
+        drafts = (await api.call(LIST, tokens["publisher"], c="430000", d="ISSUED", s="DRAFT"))["data"]["bulletins"]["items"]
         read = (await api.call(READ, tokens["sf_admin"], o="431321", b=issued["id"]))["data"]["markBulletinRead"]
         again = (await api.call(READ, tokens["sf_admin"], o="431321", b=issued["id"]))["data"]["markBulletinRead"]
         await api.call(READ, tokens["sf_inspector"], o="431321", b=issued["id"])
@@ -199,7 +202,7 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
         ("bulletin.published", f"湖南省典型案例通报（{year}年第1期）")
     ]
     assert not [i for i in liaison_inbox if i["eventType"] == "bulletin.published"]
-    assert received == [{"id": issued["id"], "state": "PUBLISHED", "issue": f"{year}年第1期"}]
+    assert received == [{"id": issued["id"], "state": "PUBLISHED", "issue": f"{year}年第1期"}] and drafts == []
     # read receipts per office and user; the publisher sees who has not read it
     assert read == again == {"recipients": [{"officeCode": "431321", "readings": [{"username": "sf_admin"}]}]}
     assert unread == [{"officeCode": "431300", "officeName": "娄底市"}, {"officeCode": "431322", "officeName": "新化县"}]
@@ -283,6 +286,7 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
             await add("sf_admin", empty, source(findings, "431321")),  # a child office cannot reach its parent's bulletin
             await add("inspector", empty, source(findings, "431321"), {**SF_CASE, "persons": ["张"]}),
             await add("inspector", empty, source(findings, "431321"), {"persons": ["张三"]}),  # a case needs a title
+            await add("inspector", empty, {**source(findings, "431321"), "kind": "RUMOUR"}),  # no such source kind
             await step(api, tokens["inspector"], "submitBulletin", empty),  # no cases
             await step(api, tokens["admin"], "approveBulletin", empty),
             await step(api, tokens["publisher"], "publishBulletin", empty),
@@ -376,6 +380,7 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
         "NOT_FOUND",
         "INVALID_NAME",
         "INVALID_NAME",
+        "INVALID_INPUT",
         "NO_CASES",
         "INVALID_TRANSITION",
         "INVALID_TRANSITION",
@@ -444,19 +449,21 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
         refused = [
             error_code(await api.call(SHARE, tokens[who], c=sf_case, s=True)) for who in ("admin", "inspector", "sf_admin", "gd_publisher")
         ]
-        empty = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
+        empty = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]["items"]
         shared = (await api.call(SHARE, tokens["publisher"], c=sf_case, s=True))["data"]["shareTypicalCase"]
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=True)
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=True)  # twice is once
-        elsewhere = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
-        found = (await api.call(LIBRARY, tokens["sf_auditor"], t="某甲予以诫勉"))["data"]["typicalCases"]
-        by_real_name = (await api.call(LIBRARY, tokens["gd_inspector"], t="双峰县"))["data"]["typicalCases"]
-        wildcard = (await api.call(LIBRARY, tokens["gd_inspector"], t="%"))["data"]["typicalCases"]
+        elsewhere = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]["items"]
+        found = (await api.call(LIBRARY, tokens["sf_auditor"], t="某甲予以诫勉"))["data"]["typicalCases"]["items"]
+        by_real_name = (await api.call(LIBRARY, tokens["gd_inspector"], t="双峰县"))["data"]["typicalCases"]["items"]
+        wildcard = (await api.call(LIBRARY, tokens["gd_inspector"], t="%"))["data"]["typicalCases"]["items"]
         liaison = error_code(await api.call(LIBRARY, tokens["sf_liaison"]))
         anonymous = error_code(await api.call(LIBRARY))
-        page = (await api.call("query($b: ID) { typicalCases(first: 1, before: $b) { id } }", tokens["gd_inspector"], b=xh_case))["data"]
+        first_page = (await api.call(LIBRARY_PAGE, tokens["gd_inspector"]))["data"]["typicalCases"]
+        next_page = (await api.call(LIBRARY_PAGE, tokens["gd_inspector"], a=first_page["pageInfo"]["endCursor"]))["data"]["typicalCases"]
+        bad_cursor = error_code(await api.call(LIBRARY_PAGE, tokens["gd_inspector"], a="not-a-cursor"))
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=False)
-        unshared = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
+        unshared = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]["items"]
         await step(
             api,
             tokens["publisher"],
@@ -464,7 +471,7 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
             (await api.call(ONE, tokens["publisher"], b=issued["id"]))["data"]["bulletin"],
             "撤回",
         )
-        after_withdrawal = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]
+        after_withdrawal = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]["items"]
     assert refused == ["FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
     assert empty == [] and shared["cases"] == [{"shared": True}, {"shared": False}]
     assert [(c["unit"], c["title"], c["publisherName"], c["issue"]) for c in elsewhere] == [
@@ -474,7 +481,9 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
     assert_no_secret("library", json.dumps(elsewhere, ensure_ascii=False))
     assert [c["id"] for c in found] == [sf_case] and by_real_name == [] and wildcard == []
     assert (liaison, anonymous) == ("FORBIDDEN", "UNAUTHENTICATED")
-    assert page == {"typicalCases": [{"id": sf_case}]}
+    assert (first_page["items"], first_page["pageInfo"]["hasNextPage"]) == ([{"id": xh_case}], True)
+    assert next_page == {"items": [{"id": sf_case}], "pageInfo": {"hasNextPage": False, "endCursor": next_page["pageInfo"]["endCursor"]}}
+    assert bad_cursor == "INVALID_CURSOR"
     assert [c["id"] for c in unshared] == [sf_case] and after_withdrawal == []
 
 
@@ -504,7 +513,7 @@ async def test_the_printed_pages_are_for_the_bulletins_readers_only(province):
                 (None, "print"),
             )
         ]
-    assert "（草稿，未发布）" in preview.text and "（发布时编号）" in preview.text
+    assert "未发布稿　状态：草稿" in preview.text and "（发布时编号）" in preview.text
     assert before == [404, 200, 404]
     assert after == [200, 200, 404, 404, 404, 404, 401]
 
@@ -518,15 +527,15 @@ async def test_a_page_of_bulletins_costs_the_same_statements_for_any_size(provin
                 READ,
                 tokens["sf_admin"],
                 o="431321",
-                b=(await api.call(LIST, tokens["publisher"], c="430000", d="ISSUED"))["data"]["bulletins"][0]["id"],
+                b=(await api.call(LIST, tokens["publisher"], c="430000", d="ISSUED"))["data"]["bulletins"]["items"][0]["id"],
             )
-        query = """query($f: Int!) { bulletins(tenantCode: "430000", direction: ISSUED, first: $f) { issue title preface
-            cases { title original { unitName } } recipients { officeCode readings { username } } original { scopeOfficeCodes } } }"""
+        query = """query($f: Int!) { bulletins(tenantCode: "430000", direction: ISSUED, first: $f) { items { issue title preface
+            cases { title original { unitName } } recipients { officeCode readings { username } } original { scopeOfficeCodes } } } }"""
         counts = []
         for first in (1, 3):
             with counting_statements(runtime.engine) as statements:
                 result = await api.call(query, tokens["publisher"], f=first)
-            assert "errors" not in result and len(result["data"]["bulletins"]) == first
+            assert "errors" not in result and len(result["data"]["bulletins"]["items"]) == first
             counts.append(len(statements))
     assert counts[0] == counts[1] <= 8
 

@@ -20,8 +20,8 @@ COUNTY_VIEW = """query($y: Int!) {
 PROVINCE_VIEW = """{
     accountabilityCases(tenantCode: "430000") { state measures { kind } }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
-    bulletins(tenantCode: "430000", direction: ISSUED) { state issue } }"""
-RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { issue } }'
+    bulletins(tenantCode: "430000", direction: ISSUED) { items { state issue } } }"""
+RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { items { issue } } }'
 
 
 async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_twice(runtime):
@@ -71,7 +71,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         }
         county = (await api.call(COUNTY_VIEW, tokens["shuangfeng.inspector"], y=runtime.clock.today().year))["data"]
         province = (await api.call(PROVINCE_VIEW, tokens["hunan.publisher"]))["data"]
-        received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]
+        received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]["items"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
     assert set(states) == set(LedgerState) and min(states.values()) >= 40
@@ -87,5 +87,5 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     [case] = province["accountabilityCases"]
     assert (case["state"], [m["kind"] for m in case["measures"]]) == ("执行", ["约谈", "冻结机构编制调整事项"])
     assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
-    assert [(b["state"], b["issue"]) for b in province["bulletins"]] == [("PUBLISHED", f"{runtime.clock.today().year}年第1期")]
+    assert [(b["state"], b["issue"]) for b in province["bulletins"]["items"]] == [("PUBLISHED", f"{runtime.clock.today().year}年第1期")]
     assert [b["issue"] for b in received] == [f"{runtime.clock.today().year}年第1期"]

@@ -14,6 +14,9 @@ from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture
 ISSUE = """mutation($u: ID!, $b: String!, $k: LetterKind! = ANNUAL) { issueDisciplineLetter(tenantCode: "431321", input: {
     kind: $k, unitId: $u, recipientName: "张三", recipientPost: "局长", subject: "关于严格执行机构编制纪律的函告", body: $b}) {
     id kind documentNumber unitName readings { username } } }"""
+LIST = '{ disciplineLetters(tenantCode: "431321") { items { documentNumber unitName } } }'
+PAGES = """query($a: String) { disciplineLetters(tenantCode: "431321", first: 4, after: $a) {
+    items { kind } pageInfo { hasNextPage endCursor } } }"""
 BODY = "根据《中国共产党机构编制工作条例》，现将有关要求函告如下：\n一、严禁超编进人。\n二、<b>严禁</b>擅自设立机构。"
 
 
@@ -33,11 +36,15 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(offi
             error_code(await api.call(ISSUE, tokens["reviewer"], u="1", b=BODY)),
             error_code(await api.call(ISSUE, tokens["admin"], u="1", b="  ")),
             error_code(await api.call(ISSUE.replace('"431321"', '"431322"'), tokens["admin"], u="1", b=BODY)),
+            error_code(await api.call(ISSUE, tokens["admin"], u="1", b=BODY, k="WARNING")),  # no such kind
         ]
         first = (await api.call(ISSUE, tokens["admin"], u="1", b=BODY, k="APPOINTMENT"))["data"]["issueDisciplineLetter"]
         concurrent = await asyncio.gather(*(api.call(ISSUE, tokens["inspector"], u="2", b=BODY) for _ in range(5)))
         await drain(runtime)
-        listed = (await api.call('{ disciplineLetters(tenantCode: "431321") { documentNumber unitName } }', tokens["liaison"]))["data"]
+        listed = (await api.call(LIST, tokens["liaison"]))["data"]
+        first_page = (await api.call(PAGES, tokens["reviewer"]))["data"]["disciplineLetters"]
+        last_page = (await api.call(PAGES, tokens["reviewer"], a=first_page["pageInfo"]["endCursor"]))["data"]["disciplineLetters"]
+        bad_cursor = error_code(await api.call(PAGES, tokens["reviewer"], a="bm90IGEgY3Vyc29y"))
         hidden = error_code(
             await api.call(
                 'query($i: ID!) { disciplineLetter(tenantCode: "431321", id: $i) { id } }',
@@ -55,21 +62,26 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(offi
             return await api.client.get(f"/letters/431321/{first['id']}/print", headers=headers)
 
         printed, sibling, anonymous = await page("liaison"), await page("sibling"), await page(None)
-    assert refused == ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "INVALID_TEXT", "NOT_FOUND"]
+    assert refused == ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "INVALID_TEXT", "NOT_FOUND", "INVALID_INPUT"]
     assert (first["kind"], first["documentNumber"], first["unitName"], first["readings"]) == (
-        "任初函告",
+        "APPOINTMENT",
         f"双峰县机构编制函〔{year}〕1号",
         "财政局",
         [],
     )
     numbers = sorted(int(r["data"]["issueDisciplineLetter"]["documentNumber"].split("〕")[1][:-1]) for r in concurrent)
     assert numbers == [2, 3, 4, 5, 6]  # the refusals took no number; concurrent issues got one each
-    assert listed == {"disciplineLetters": [{"documentNumber": f"双峰县机构编制函〔{year}〕1号", "unitName": "财政局"}]}
+    assert listed == {"disciplineLetters": {"items": [{"documentNumber": f"双峰县机构编制函〔{year}〕1号", "unitName": "财政局"}]}}
+    # newest first, four to a page
+    assert first_page["items"] == [{"kind": "ANNUAL"}] * 4 and first_page["pageInfo"]["hasNextPage"]
+    assert last_page["items"] == [{"kind": "ANNUAL"}, {"kind": "APPOINTMENT"}] and not last_page["pageInfo"]["hasNextPage"]
+    assert bad_cursor == "INVALID_CURSOR"
     assert hidden == "NOT_FOUND"  # a letter to another unit
     assert once == twice == {"readings": [{"username": "sf.liaison"}]}
     assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "letter.issued"] == [
         ("letter.issued", f"函告：双峰县机构编制函〔{year}〕1号")
     ]
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
-    assert f"双峰县机构编制函〔{year}〕1号" in printed.text and "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
+    assert f"双峰县机构编制函〔{year}〕1号" in printed.text and "任初函告：关于严格执行机构编制纪律的函告" in printed.text
+    assert "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
     assert (sibling.status_code, anonymous.status_code) == (404, 401)

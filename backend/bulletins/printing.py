@@ -12,7 +12,7 @@ from io import BytesIO
 import pymupdf
 
 from backend.bulletins.service import Readable, issue_label, masks_of, rendered_case, rendered_issue
-from backend.bulletins.workflow import PUBLISHED, WITHDRAWN
+from backend.bulletins.workflow import PUBLISHED, WITHDRAWN, BulletinState
 from backend.clock import CHINA_STANDARD_TIME
 
 NUMERALS = "一二三四五六七八九十"
@@ -60,7 +60,7 @@ def bulletin_html(readable: Readable, cases: list) -> str:
     if row.state == WITHDRAWN:
         notices.append(f"本期通报已撤回。撤回理由：{escape(row.note or '')}")
     elif row.state != PUBLISHED:
-        notices.append(f"（{escape(row.state)}，未发布）")
+        notices.append(f"未发布稿　状态：{escape(BulletinState(row.state).label)}")
     parts = [
         '<div class="masthead">典型案例通报</div>',
         f'<div class="issue">{escape(issue_label(row) or "（发布时编号）")}</div>',

@@ -11,10 +11,13 @@ from litestar import Request, get
 from litestar.response import Response
 
 from backend.bulletins.printing import bulletin_html, bulletin_pdf
-from backend.bulletins.service import BulletinService, cases_of_bulletins
+from backend.bulletins.service import READERS, BulletinService, cases_of_bulletins
 from backend.context import context_for
 from backend.ids import parse_id
+from backend.permissions import permitted, special
 from tenants.scoping import reading
+
+READABLE = {"access": special(READERS)}  # the bulletin's readers, as `bulletin` says
 
 
 async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
@@ -29,13 +32,13 @@ async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
     return bulletin_html(readable, cases), name
 
 
-@get("/bulletins/{bulletin_id:str}/print")
+@get("/bulletins/{bulletin_id:str}/print", guards=[permitted], opt=READABLE)
 async def print_bulletin(request: Request, bulletin_id: str) -> Response[str]:
     page, _ = await _page(request, bulletin_id)
     return Response(page, media_type="text/html; charset=utf-8")
 
 
-@get("/bulletins/{bulletin_id:str}/pdf")
+@get("/bulletins/{bulletin_id:str}/pdf", guards=[permitted], opt=READABLE)
 async def bulletin_as_pdf(request: Request, bulletin_id: str) -> Response[bytes]:
     page, name = await _page(request, bulletin_id)
     pdf = await asyncio.to_thread(bulletin_pdf, page)

@@ -18,12 +18,14 @@ resolved into recipient offices, whose members are notified through the outbox.
 Who sees a bulletin: the publisher's readers (its members and the offices above it) see it
 whole, drafts included, with every recipient's read receipts; a recipient office's members
 (not its liaisons) see it once published, as published, with their own office's receipts.
-Cases marked shared (published, de-identified) are read by every office in the library."""
+Cases marked shared (published, de-identified) are read by every office in the library.
+These reading rules are the service's to apply (declared `special` on the operations); who may
+take each step is declared on the mutations (the workflow's roles, in the publisher)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,7 +41,6 @@ from backend.bulletins.workflow import (
     ADD_CASE,
     APPROVE,
     BULLETINS,
-    COMPOSERS,
     DRAFT,
     EDIT,
     EDIT_CASE,
@@ -55,6 +56,7 @@ from backend.bulletins.workflow import (
     BulletinState,
 )
 from backend.clock import CHINA_STANDARD_TIME
+from backend.cursors import Window, by_id, decode_cursor, window
 from backend.workflow import Move, Transition
 from problem_bank.deidentify import LEVEL_PLACEHOLDERS, Masks, case_masks, mask, unit_placeholder
 from problem_bank.models import (
@@ -67,18 +69,31 @@ from problem_bank.models import (
     BulletinScopeOffice,
     Problem,
 )
-from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_write
+from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree
 from tenants.divisions import Level
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.models import Tenant
 from tenants.registry import in_subtree, offices_below, place_of, readable_place
 from tenants.scoping import reading, tenant_engine
 
 RECEIPT_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER, Role.PUBLISHER})  # who leave read receipts
 
+# The reading rules `readable`, `issued`, `received` and `typical_cases` apply, in words.
+READERS = "编发机构及其上级机构的人员看到全部（含草稿）；发布后，收文机构的人员看到发布口径；联络员除外"
+LISTERS = "编发的（ISSUED）：编发机构及其上级机构的人员；收到的（RECEIVED）：收文机构本机构的人员；联络员除外"
+LIBRARY_READERS = "各级机构的人员，联络员除外"
+
 MAX_CASES = 30
 MAX_SCOPE = 5_000  # offices chosen by hand (a province has a few hundred below it)
 MAX_NAMES = 20  # persons or aliases of one case
+
+
+class CaseSourceKind(Labelled):
+    """Where a typical case is drawn from (each has its snapshot function, SNAPSHOTS)."""
+
+    PROBLEM = "problem", "问题库中的问题"
+    ACCOUNTABILITY_CASE = "accountability_case", "本机构的问责案件"
 
 
 @dataclass(frozen=True)
@@ -215,9 +230,9 @@ async def _case_snapshot(connection: AsyncConnection, publisher: Place, tenant_c
     )
 
 
-SNAPSHOTS: dict[str, Callable[[AsyncConnection, Place, str, int], Awaitable[Snapshot]]] = {
-    "problem": _problem_snapshot,
-    "accountability_case": _case_snapshot,
+SNAPSHOTS: dict[CaseSourceKind, Callable[[AsyncConnection, Place, str, int], Awaitable[Snapshot]]] = {
+    CaseSourceKind.PROBLEM: _problem_snapshot,
+    CaseSourceKind.ACCOUNTABILITY_CASE: _case_snapshot,
 }
 
 
@@ -260,10 +275,8 @@ class BulletinService:
     # --- composing -------------------------------------------------------------------------
 
     async def create(self, principal: Principal, publisher_code: str, draft: IssueDraft, request_id: str | None) -> int:
+        """A draft of the publisher (a province or a city: declared on the operation)."""
         publisher = await readable_place(self.engine, principal, publisher_code)
-        require_write(principal, publisher, COMPOSERS)
-        if publisher.level is Level.COUNTY:
-            raise forbidden("只有省、市两级机构可以编发典型案例通报")
         async with tenant_engine(self.engine, publisher.code).begin() as connection:
             await _check_scope(connection, publisher, draft)
             bulletin_id = (
@@ -309,7 +322,7 @@ class BulletinService:
         principal: Principal,
         bulletin_id: int,
         version: int,
-        source_kind: str,
+        source_kind: CaseSourceKind,
         tenant_code: str,
         source_id: int,
         text: CaseText,
@@ -537,19 +550,22 @@ class BulletinService:
             raise not_found()
         return Readable(row, False, own)
 
-    async def issued(self, principal: Principal, tenant_code: str, state: str | None, *, first: int, before: int | None) -> list[Readable]:
-        """The office's bulletins, newest first (its readers; liaisons are refused)."""
+    async def issued(
+        self, principal: Principal, tenant_code: str, state: BulletinState | None, *, first: int, after: str | None
+    ) -> Window[Readable]:
+        """A page of the office's bulletins, newest first (its readers; liaisons are refused)."""
         place = await readable_place(self.engine, principal, tenant_code)
         if not reads_subtree(principal, place):
             raise forbidden("联络员只能查看本单位的信息")
         query = _with_publisher(select(Bulletin)).where(Bulletin.publisher_code == tenant_code)
-        if state is not None:
-            query = query.where(Bulletin.state == state)
         async with reading(self.engine).connect() as connection:
-            return [Readable(row, True, frozenset()) for row in await connection.execute(_newest(query, first, before))]
+            rows = (await connection.execute(_newest(query, state, first, after))).all()
+        return window([Readable(row, True, frozenset()) for row in rows], first, _by_bulletin)
 
-    async def received(self, principal: Principal, tenant_code: str, *, first: int, before: int | None) -> list[Readable]:
-        """Published bulletins sent to the office, newest first: its own members (not liaisons) ask."""
+    async def received(
+        self, principal: Principal, tenant_code: str, state: BulletinState | None, *, first: int, after: str | None
+    ) -> Window[Readable]:
+        """A page of the published bulletins sent to the office, newest first: its own members (not liaisons) ask."""
         place = await readable_place(self.engine, principal, tenant_code)
         if not (principal.is_superuser or place.code in _member_offices(principal)):
             raise forbidden("只有收文机构本身可以查看其收到的通报")
@@ -559,12 +575,12 @@ class BulletinService:
             .where(Bulletin.state.in_(OUT))
         )
         async with reading(self.engine).connect() as connection:
-            return [Readable(row, False, frozenset({tenant_code})) for row in await connection.execute(_newest(query, first, before))]
+            rows = (await connection.execute(_newest(query, state, first, after))).all()
+        return window([Readable(row, False, frozenset({tenant_code})) for row in rows], first, _by_bulletin)
 
     async def mark_read(self, principal: Principal, office_code: str, bulletin_id: int) -> None:
-        """A member of a recipient office (not an auditor or a liaison) read the bulletin (first reading kept)."""
-        place = await readable_place(self.engine, principal, office_code)
-        require_write(principal, place, RECEIPT_ROLES)
+        """A member of a recipient office (RECEIPT_ROLES, declared on the operation) read the
+        bulletin (first reading kept); NOT_FOUND unless the bulletin went out to that office."""
         async with self.engine.begin() as connection:
             state = (
                 await connection.execute(
@@ -605,17 +621,13 @@ class BulletinService:
         *,
         note: str | None = None,
     ) -> AsyncIterator[tuple[Move[BulletinState], Place]]:
-        """A transaction holding the bulletin locked, once the caller may take the transition in
-        the publisher and the workflow's checks pass (version, state, note, guard; version None:
-        not checked). Audited in the publisher's trail."""
-        async with reading(self.engine).connect() as connection:
-            publisher_code = (
-                await connection.execute(select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))
-            ).scalar_one_or_none()
+        """A transaction holding the bulletin locked, once the workflow's checks pass (version,
+        state, note, guard; version None: not checked; who may take the transition in the
+        publisher is declared on the operation). Audited in the publisher's trail."""
+        publisher_code = await publisher_of(self.engine, bulletin_id)
         if publisher_code is None:
             raise not_found()
         publisher = await readable_place(self.engine, principal, publisher_code)
-        require_write(principal, publisher, transition.roles)
         async with tenant_engine(self.engine, publisher_code).begin() as connection:
             row = (
                 await connection.execute(_with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin))
@@ -634,6 +646,19 @@ class BulletinService:
             yield move, publisher
 
 
+async def publisher_of(engine: AsyncEngine, bulletin_id: int) -> str | None:
+    """The code of the office that publishes the bulletin (None: there is no such bulletin)."""
+    async with reading(engine).connect() as connection:
+        return (await connection.execute(select(Bulletin.publisher_code).where(Bulletin.id == bulletin_id))).scalar_one_or_none()
+
+
+async def publisher_of_case(engine: AsyncEngine, case_id: int) -> str | None:
+    """The code of the office that publishes the case's bulletin (None: there is no such case)."""
+    query = select(Bulletin.publisher_code).join(BulletinCase, BulletinCase.bulletin_id == Bulletin.id).where(BulletinCase.id == case_id)
+    async with reading(engine).connect() as connection:
+        return (await connection.execute(query)).scalar_one_or_none()
+
+
 def _member_offices(principal: Principal) -> set[str]:
     return {g.place.code for g in principal.grants if g.role is not Role.LIAISON}
 
@@ -650,10 +675,18 @@ def _with_publisher(query):
     ).join(Tenant, Tenant.code == Bulletin.publisher_code)
 
 
-def _newest(query, first: int, before: int | None):
-    if before is not None:
-        query = query.where(Bulletin.id < before)
-    return query.order_by(Bulletin.id.desc()).limit(first)
+def _newest(query, state: BulletinState | None, first: int, after: str | None):
+    """A page of bulletins (in `state`, if given), newest first (one row more than asked: is
+    there another page?)."""
+    if state is not None:
+        query = query.where(Bulletin.state == state)
+    if (key := decode_cursor(after, int)) is not None:
+        query = query.where(Bulletin.id < key[0])
+    return query.order_by(Bulletin.id.desc()).limit(first + 1)
+
+
+def _by_bulletin(readable: Readable) -> tuple[int]:
+    return by_id(readable.row)
 
 
 def _issue_fields(draft: IssueDraft) -> dict:
@@ -739,9 +772,10 @@ async def recipients_of_bulletins(connection: AsyncConnection, ids: list[int]) -
 # --- the typical-case library ------------------------------------------------------------------
 
 
-async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | None, *, first: int, before: int | None) -> Sequence[Row]:
-    """Shared cases of published bulletins, newest first, as published (de-identified). Every
-    office member of any tenant reads them; a caller who is only a liaison is refused."""
+async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | None, *, first: int, after: str | None) -> Window[Row]:
+    """A page of the shared cases of published bulletins, newest first, as published
+    (de-identified). Every office member of any tenant reads them; a caller who is only a
+    liaison is refused."""
     if not (principal.is_superuser or _member_offices(principal)):
         raise forbidden("典型案例库供各级机构人员查阅，联络员无权查看")
     query = (
@@ -767,7 +801,8 @@ async def typical_cases(engine: AsyncEngine, principal: Principal, text: str | N
                 )
             )
         )
-    if before is not None:
-        query = query.where(BulletinCase.id < before)
+    if (key := decode_cursor(after, int)) is not None:
+        query = query.where(BulletinCase.id < key[0])
     async with reading(engine).connect() as connection:
-        return (await connection.execute(query.order_by(BulletinCase.id.desc()).limit(first))).all()
+        rows = (await connection.execute(query.order_by(BulletinCase.id.desc()).limit(first + 1))).all()
+    return window(rows, first, by_id)

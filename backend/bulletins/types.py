@@ -7,15 +7,22 @@ the real names, is under `original`, for the publisher's readers only."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from backend.bulletins import workflow
 from backend.bulletins.service import (
+    LIBRARY_READERS,
+    LISTERS,
     MAX_NAMES,
+    READERS,
+    RECEIPT_ROLES,
     BulletinService,
+    CaseSourceKind,
     CaseText,
     IssueDraft,
     Readable,
@@ -23,34 +30,28 @@ from backend.bulletins.service import (
     cases_of_bulletins,
     issue_label,
     masks_of,
+    publisher_of,
+    publisher_of_case,
     recipients_of_bulletins,
     rendered_case,
     rendered_issue,
     scope_of_bulletins,
     typical_cases,
 )
+from backend.bulletins.workflow import BulletinState
 from backend.context import Context
-from backend.directory.types import page_size
-from backend.ids import optional_id, parse_id
+from backend.enums import graphql_enum
+from backend.ids import parse_id
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import Locator, camel, mutation, query, special, write
 from backend.text import clean_text
+from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.registry import clean_name
 
-
-@strawberry.enum(description="DRAFT 草稿；SUBMITTED 待审核；APPROVED 已审核；PUBLISHED 已发布；WITHDRAWN 已撤回")
-class BulletinState(enum.Enum):
-    DRAFT = "草稿"
-    SUBMITTED = "待审核"
-    APPROVED = "已审核"
-    PUBLISHED = "已发布"
-    WITHDRAWN = "已撤回"
-
-
-@strawberry.enum(description="典型案例的来源：PROBLEM 问题库中的问题；ACCOUNTABILITY_CASE 本机构的问责案件")
-class CaseSourceKind(enum.Enum):
-    PROBLEM = "problem"
-    ACCOUNTABILITY_CASE = "accountability_case"
+graphql_enum(BulletinState, "典型案例通报的状态")
+graphql_enum(CaseSourceKind, "典型案例的来源")
 
 
 @strawberry.enum(description="ISSUED 本机构编发的（含草稿）；RECEIVED 本机构收到的（已发布的）")
@@ -321,11 +322,28 @@ async def _now(info: Info[Context, None], bulletin_id: int) -> Bulletin:
     return Bulletin.of(await service(info).readable(await info.context.principal(), bulletin_id))
 
 
+def _bulletin_publisher(argument: str) -> Locator:
+    """A call on the bulletin its `argument` names is made in the bulletin's publisher."""
+
+    async def locate(context: Context, arguments: Mapping[str, Any]) -> str | None:
+        return await publisher_of(context.runtime.engine, parse_id(arguments[argument], camel(argument)))
+
+    return locate
+
+
+async def _case_publisher(context: Context, arguments: Mapping[str, Any]) -> str | None:
+    """A call on a case (`case_id`) is made in the publisher of the case's bulletin."""
+    return await publisher_of_case(context.runtime.engine, parse_id(arguments["case_id"], "caseId"))
+
+
+BY_ID = _bulletin_publisher("id")
+BY_BULLETIN_ID = _bulletin_publisher("bulletin_id")
+PUBLISHER_LEVELS = frozenset({Level.PROVINCE, Level.CITY})
+
+
 @strawberry.type
 class BulletinQuery:
-    @strawberry.field(
-        description="通报列表，新的在前：ISSUED 本机构编发的（本机构及其上级可查，含草稿），RECEIVED 本机构收到的（本机构人员）；before 为上一页最后一份的 id"
-    )
+    @query("通报列表，新的在前：ISSUED 本机构编发的（含草稿），RECEIVED 本机构收到的", special(LISTERS))
     async def bulletins(
         self,
         info: Info[Context, None],
@@ -333,54 +351,51 @@ class BulletinQuery:
         direction: BulletinDirection,
         state: BulletinState | None = None,
         first: int = 20,
-        before: strawberry.ID | None = None,
-    ) -> list[Bulletin]:
+        after: str | None = None,
+    ) -> Page[Bulletin]:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        page: dict[str, Any] = {"first": page_size(info, first), "before": optional_id(before, "before")}
+        size = page_size(info, first)
         if direction is BulletinDirection.ISSUED:
-            found = await service(info).issued(principal, tenant_code, state.value if state else None, **page)
+            found = await service(info).issued(principal, tenant_code, state, first=size, after=after)
         else:
-            found = await service(info).received(principal, tenant_code, **page)
-        return [Bulletin.of(readable) for readable in found]
+            found = await service(info).received(principal, tenant_code, state, first=size, after=after)
+        return Page(items=[Bulletin.of(readable) for readable in found.rows], page_info=PageInfo.of(found))
 
-    @strawberry.field(description="一期通报（编发机构及其上级；已发布后的收文机构）")
+    @query("一期通报", special(READERS))
     async def bulletin(self, info: Info[Context, None], id: strawberry.ID) -> Bulletin:
         return await _now(info, parse_id(id, "id"))
 
-    @strawberry.field(description="典型案例库：各地推送的已脱敏典型案例，新的在前，可按文字检索；各级机构人员可查，联络员除外")
+    @query("典型案例库：各地推送的已脱敏典型案例，新的在前，可按文字检索", special(LIBRARY_READERS))
     async def typical_cases(
         self,
         info: Info[Context, None],
         text: str | None = None,
         first: int = 20,
-        before: strawberry.ID | None = None,
-    ) -> list[TypicalCase]:
+        after: str | None = None,
+    ) -> Page[TypicalCase]:
         principal = await info.context.principal()
         text = None if text is None else clean_name(text, field="text", max_length=64) if text.strip() else None
-        rows = await typical_cases(
-            info.context.runtime.engine, principal, text, first=page_size(info, first), before=optional_id(before, "before")
-        )
-        return [TypicalCase.of(row) for row in rows]
+        found = await typical_cases(info.context.runtime.engine, principal, text, first=page_size(info, first), after=after)
+        return Page(items=[TypicalCase.of(row) for row in found.rows], page_info=PageInfo.of(found))
 
 
 @strawberry.type
 class BulletinMutation:
-    @strawberry.mutation(description="起草通报（省、市两级的检查员、发布员）")
+    @mutation("起草通报", write(workflow.COMPOSERS, tenant="publisher_code", levels=PUBLISHER_LEVELS))
     async def create_bulletin(self, info: Info[Context, None], publisher_code: str, input: BulletinInput) -> Bulletin:
-        principal = await info.context.writer()
-        publisher_code = check_code(publisher_code, field="publisherCode")
+        principal = await info.context.principal()
         bulletin_id = await service(info).create(principal, publisher_code, input.checked(), info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="修改草稿的标题、导语和发送范围")
+    @mutation("修改草稿的标题、导语和发送范围", write(workflow.EDIT.roles, locate=BY_ID))
     async def update_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int, input: BulletinInput) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")
         await service(info).update(principal, bulletin_id, version, input.checked(), info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="向草稿添加典型案例：从本辖区问题库中选取，复制其内容（之后可修改）")
+    @mutation("向草稿添加典型案例：从本辖区问题库中选取，复制其内容（之后可修改）", write(workflow.ADD_CASE.roles, locate=BY_BULLETIN_ID))
     async def add_bulletin_case(
         self,
         info: Info[Context, None],
@@ -389,74 +404,77 @@ class BulletinMutation:
         source: CaseSourceInput,
         input: BulletinCaseInput,
     ) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin = parse_id(bulletin_id, "bulletinId")
         tenant_code, source_id = check_code(source.tenant_code, field="source"), parse_id(source.id, "source")
         await service(info).add_case(
-            principal, bulletin, version, source.kind.value, tenant_code, source_id, input.checked(), info.context.request_id
+            principal, bulletin, version, source.kind, tenant_code, source_id, input.checked(), info.context.request_id
         )
         return await _now(info, bulletin)
 
-    @strawberry.mutation(description="修改草稿中的案例（标题、案情、处理结果、脱敏开关和需脱敏的名称）；version 为通报的版本")
+    @mutation(
+        "修改草稿中的案例（标题、案情、处理结果、脱敏开关和需脱敏的名称）；version 为通报的版本",
+        write(workflow.EDIT_CASE.roles, locate=_case_publisher),
+    )
     async def update_bulletin_case(
         self, info: Info[Context, None], case_id: strawberry.ID, version: int, input: BulletinCaseInput
     ) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = await service(info).update_case(
             principal, parse_id(case_id, "caseId"), version, input.checked(), info.context.request_id
         )
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="从草稿中删去案例；version 为通报的版本")
+    @mutation("从草稿中删去案例；version 为通报的版本", write(workflow.REMOVE_CASE.roles, locate=_case_publisher))
     async def remove_bulletin_case(self, info: Info[Context, None], case_id: strawberry.ID, version: int) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = await service(info).remove_case(principal, parse_id(case_id, "caseId"), version, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="提交审核（检查员、发布员）")
+    @mutation("提交审核", write(workflow.SUBMIT.roles, locate=BY_ID))
     async def submit_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")
         await service(info).submit(principal, bulletin_id, version, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="审核通过（本机构管理员）")
+    @mutation("审核通过", write(workflow.APPROVE.roles, locate=BY_ID))
     async def approve_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")
         await service(info).approve(principal, bulletin_id, version, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="退回修改（本机构管理员），须写明理由")
+    @mutation("退回修改，须写明理由", write(workflow.RETURN.roles, locate=BY_ID))
     async def return_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int, reason: str) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id, reason = parse_id(id, "id"), clean_text(reason, "reason", required=True)
         await service(info).send_back(principal, bulletin_id, version, reason, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="发布（本机构发布员）：编定期号，发给发送范围内的机构并通知其人员")
+    @mutation("发布：编定期号，发给发送范围内的机构并通知其人员", write(workflow.PUBLISH.roles, locate=BY_ID))
     async def publish_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")
         await service(info).publish(principal, bulletin_id, version, info.context.clock.now(), info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="撤回（本机构发布员、管理员），须写明理由；已发布的通报撤回时通知收文机构")
+    @mutation("撤回，须写明理由；已发布的通报撤回时通知收文机构", write(workflow.WITHDRAW.roles, locate=BY_ID))
     async def withdraw_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int, reason: str) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id, reason = parse_id(id, "id"), clean_text(reason, "reason", required=True)
         await service(info).withdraw(principal, bulletin_id, version, reason, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="把已发布通报中的脱敏案例推送到典型案例库（shared: false 撤出）；本机构发布员")
+    @mutation("把已发布通报中的脱敏案例推送到典型案例库（shared: false 撤出）", write(workflow.SHARE.roles, locate=_case_publisher))
     async def share_typical_case(self, info: Info[Context, None], case_id: strawberry.ID, shared: bool = True) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = await service(info).share(principal, parse_id(case_id, "caseId"), shared, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @strawberry.mutation(description="阅读回执：记录我（收文机构的人员，审计等监督账号除外）已阅读该通报，只记首次")
+    @mutation("阅读回执：记录我（收文机构 officeCode 的人员）已阅读该通报，只记首次", write(RECEIPT_ROLES, tenant="office_code"))
     async def mark_bulletin_read(self, info: Info[Context, None], office_code: str, id: strawberry.ID) -> Bulletin:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")
-        await service(info).mark_read(principal, check_code(office_code, field="officeCode"), bulletin_id)
+        await service(info).mark_read(principal, office_code, bulletin_id)
         return await _now(info, bulletin_id)

@@ -13,7 +13,7 @@ from sqlalchemy import exists, func, select
 from backend.accountability import workflow as case_workflow
 from backend.accountability.models import AccountabilityCase
 from backend.accountability.service import AccountabilityService, CaseDraft, MeasureDraft, Subject
-from backend.bulletins.service import BulletinService, CaseText, IssueDraft
+from backend.bulletins.service import BulletinService, CaseSourceKind, CaseText, IssueDraft
 from backend.demo.inspections import acting, office_place
 from backend.demo.offices import DEMO_PROVINCE, LIAISON_UNIT_CODE
 from backend.runtime import Runtime
@@ -148,8 +148,8 @@ async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None
         ).scalar_one()
     version = 1
     for kind, code, source, title in (
-        ("accountability_case", DEMO_PROVINCE, case_id, "某县财政局违规超编进人被约谈问责"),
-        ("problem", OTHER_COUNTY, other, "某县某局机构编制问题整改不力"),
+        (CaseSourceKind.ACCOUNTABILITY_CASE, DEMO_PROVINCE, case_id, "某县财政局违规超编进人被约谈问责"),
+        (CaseSourceKind.PROBLEM, OTHER_COUNTY, other, "某县某局机构编制问题整改不力"),
     ):
         await bulletins.add_case(province, bulletin_id, version, kind, code, source, CaseText(title, None, None, True, None, None), None)
         version += 1

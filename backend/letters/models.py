@@ -12,6 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.units.models import InspectedUnit
+from tenants.labelled import Labelled
+
+
+class LetterKind(Labelled):
+    APPOINTMENT = "任初函告"  # to a newly appointed unit head
+    ANNUAL = "年度函告"
+    AD_HOC = "临机函告"  # when something calls for it
 
 
 class LetterCounter(TenantBase):

@@ -12,8 +12,9 @@ from litestar.response import Response
 from backend.clock import CHINA_STANDARD_TIME
 from backend.context import context_for
 from backend.ids import parse_id
+from backend.letters.models import LetterKind
 from backend.letters.service import LetterService
-from tenants.naming import check_code
+from backend.permissions import permitted, read
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{document_number}</title>
@@ -38,19 +39,17 @@ PAGE = """<!doctype html>
 </body></html>"""
 
 
-@get("/letters/{tenant_code:str}/{letter_id:str}/print")
+@get("/letters/{tenant_code:str}/{letter_id:str}/print", guards=[permitted], opt={"access": read()})
 async def print_letter(request: Request, tenant_code: str, letter_id: str) -> Response[str]:
     context = context_for(request)
-    letter = await LetterService(context.runtime.engine).letter(
-        await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(letter_id, "id")
-    )
+    letter = await LetterService(context.runtime.engine).letter(await context.principal(), tenant_code, parse_id(letter_id, "id"))
     row = letter.row
     issued = row.issued_at.astimezone(CHINA_STANDARD_TIME)  # the date the office saw
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in row.body.splitlines() if line.strip())
     page = PAGE.format(
         office=escape(row.office_name),
         document_number=escape(row.document_number),
-        kind=row.kind,
+        kind=LetterKind(row.kind).label,
         subject=escape(row.subject),
         recipient=escape(row.recipient_name),
         post=escape(row.recipient_post),

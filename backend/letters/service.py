@@ -1,6 +1,8 @@
 """Issuing discipline letters (函告) and keeping their read receipts. An office's admins and
-inspectors issue; its readers (and the liaisons of the addressed unit) read; the unit's
-liaisons are told through the outbox, as a critical notification."""
+inspectors issue (LETTER_WRITERS); its readers (and the liaisons of the addressed unit) read
+(LETTER_READERS leave receipts); the unit's liaisons are told through the outbox, as a critical
+notification. Who may call which is declared on the operations; the service keeps the liaisons'
+filter (the letters to their unit)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
+from backend.cursors import Window, by_id, decode_cursor, window
+from backend.letters.models import DisciplineLetter, LetterCounter, LetterKind, LetterRead
 from backend.notifications.outbox import emit
 from backend.units.models import InspectedUnit
-from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.access import Place, Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import readable_place
@@ -27,7 +30,7 @@ LETTER_READERS = frozenset(Role) - {Role.AUDITOR}  # who leave read receipts: th
 
 @dataclass(frozen=True)
 class LetterDraft:
-    kind: str
+    kind: LetterKind
     unit_id: int
     recipient_name: str
     recipient_post: str
@@ -46,8 +49,6 @@ class LetterService:
         self.engine = engine
 
     async def issue(self, principal: Principal, tenant_code: str, draft: LetterDraft, year: int, request_id: str | None) -> int:
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, LETTER_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == draft.unit_id))).first() is None:
                 raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
@@ -97,16 +98,17 @@ class LetterService:
             )
         return letter_id
 
-    async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, before: int | None) -> Sequence[Row]:
-        """The newest first (by id, which follows the numbering)."""
+    async def letters(self, principal: Principal, tenant_code: str, year: int | None, *, first: int, after: str | None) -> Window[Row]:
+        """A page of them, the newest first (by id, which follows the numbering)."""
         place = await readable_place(self.engine, principal, tenant_code)
         query = _visible(principal, place)
         if year is not None:
             query = query.where(DisciplineLetter.year == year)
-        if before is not None:
-            query = query.where(DisciplineLetter.id < before)
+        if (key := decode_cursor(after, int)) is not None:
+            query = query.where(DisciplineLetter.id < key[0])
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query.order_by(DisciplineLetter.id.desc()).limit(first))).all()
+            rows = (await connection.execute(query.order_by(DisciplineLetter.id.desc()).limit(first + 1))).all()
+        return window(rows, first, by_id)
 
     async def letter(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
         place = await readable_place(self.engine, principal, tenant_code)
@@ -114,10 +116,9 @@ class LetterService:
             return await _letter(connection, principal, place, letter_id)
 
     async def mark_read(self, principal: Principal, tenant_code: str, letter_id: int) -> Letter:
-        """The caller, a member of the office (not an auditor) who sees the letter, has read it
+        """The caller, a member of the office (LETTER_READERS) who sees the letter, has read it
         (its first reading is kept). The letter with its readings."""
         place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, LETTER_READERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await _letter(connection, principal, place, letter_id)  # visible to the caller, or NOT_FOUND
             await connection.execute(upsert(LetterRead).values(letter_id=letter_id, username=principal.username).on_conflict_do_nothing())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -11,19 +10,16 @@ from sqlalchemy import Row
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
-from backend.ids import optional_id, parse_id
-from backend.letters.service import Letter, LetterDraft, LetterService
+from backend.enums import graphql_enum
+from backend.ids import parse_id
+from backend.letters.models import LetterKind
+from backend.letters.service import LETTER_READERS, LETTER_WRITERS, Letter, LetterDraft, LetterService
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import mutation, query, read, write
 from backend.text import clean_text
-from tenants.naming import check_code
 from tenants.registry import clean_name
 
-
-@strawberry.enum(description="APPOINTMENT 任初函告；ANNUAL 年度函告；AD_HOC 临机函告")
-class LetterKind(enum.Enum):
-    APPOINTMENT = "任初函告"
-    ANNUAL = "年度函告"
-    AD_HOC = "临机函告"
+graphql_enum(LetterKind, "函告的种类")
 
 
 @strawberry.type(description="阅读回执：某用户首次阅读的时间")
@@ -35,7 +31,7 @@ class LetterReading:
 @strawberry.type(description="函告（致被检查单位主要负责人）；打印版见 GET /letters/{租户代码}/{id}/print")
 class DisciplineLetter:
     id: strawberry.ID
-    kind: str
+    kind: LetterKind
     document_number: str = strawberry.field(description="文号，每个机构每年连续编号")
     unit_id: strawberry.ID
     unit_name: str
@@ -51,7 +47,7 @@ class DisciplineLetter:
     def of(cls, row: Row, readings: Sequence[Row] | None = None) -> DisciplineLetter:
         return cls(
             id=strawberry.ID(str(row.id)),
-            kind=row.kind,
+            kind=LetterKind(row.kind),
             document_number=row.document_number,
             unit_id=strawberry.ID(str(row.unit_id)),
             unit_name=row.unit_name,
@@ -85,38 +81,32 @@ def _detail(letter: Letter) -> DisciplineLetter:
 
 @strawberry.type
 class LetterQuery:
-    @strawberry.field(description="本机构发出的函告，新的在前（联络员只看到致本单位的）；before 为上一页最后一份的 id")
+    @query("本机构发出的函告，新的在前（联络员只看到致本单位的）", read())
     async def discipline_letters(
         self,
         info: Info[Context, None],
         tenant_code: str,
         year: int | None = None,
         first: int = 50,
-        before: strawberry.ID | None = None,
-    ) -> list[DisciplineLetter]:
-        rows = await service(info).letters(
-            await info.context.principal(),
-            check_code(tenant_code, field="tenantCode"),
-            year,
-            first=page_size(info, first),
-            before=optional_id(before, "before"),
-        )
-        return [DisciplineLetter.of(row) for row in rows]
+        after: str | None = None,
+    ) -> Page[DisciplineLetter]:
+        principal = await info.context.principal()
+        found = await service(info).letters(principal, tenant_code, year, first=page_size(info, first), after=after)
+        return Page(items=[DisciplineLetter.of(row) for row in found.rows], page_info=PageInfo.of(found))
 
-    @strawberry.field(description="一份函告及其阅读回执")
+    @query("一份函告及其阅读回执", read())
     async def discipline_letter(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> DisciplineLetter:
         principal = await info.context.principal()
-        return _detail(await service(info).letter(principal, check_code(tenant_code, field="tenantCode"), parse_id(id, "id")))
+        return _detail(await service(info).letter(principal, tenant_code, parse_id(id, "id")))
 
 
 @strawberry.type
 class LetterMutation:
-    @strawberry.mutation(description="发出函告（管理员、检查员）：自动编文号，通知该单位的联络员")
+    @mutation("发出函告：自动编文号，通知该单位的联络员", write(LETTER_WRITERS))
     async def issue_discipline_letter(self, info: Info[Context, None], tenant_code: str, input: LetterInput) -> DisciplineLetter:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         draft = LetterDraft(
-            kind=input.kind.value,
+            kind=input.kind,
             unit_id=parse_id(input.unit_id, "unitId"),
             recipient_name=clean_name(input.recipient_name, field="recipientName"),
             recipient_post=clean_name(input.recipient_post, field="recipientPost"),
@@ -126,8 +116,7 @@ class LetterMutation:
         letter_id = await service(info).issue(principal, tenant_code, draft, info.context.clock.today().year, info.context.request_id)
         return _detail(await service(info).letter(principal, tenant_code, letter_id))
 
-    @strawberry.mutation(description="阅读回执：记录我已阅读该函告（只记首次；本机构人员，审计等监督账号除外）")
+    @mutation("阅读回执：记录我已阅读该函告（只记首次）", write(LETTER_READERS))
     async def mark_letter_read(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> DisciplineLetter:
-        principal = await info.context.writer()
-        tenant_code, letter_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")
-        return _detail(await service(info).mark_read(principal, tenant_code, letter_id))
+        principal = await info.context.principal()
+        return _detail(await service(info).mark_read(principal, tenant_code, parse_id(id, "id")))
