@@ -67,3 +67,9 @@ def window(rows: Sequence[R], first: int, key: Callable[[R], tuple[Any, ...]]) -
 def by_id(row: Any) -> tuple[int]:
     """The key of a list in id order, the most common one."""
     return (row.id,)
+
+
+def after_id(cursor: str | None) -> int | None:
+    """The id a cursor of a list in id order (`by_id`) holds; None for no cursor."""
+    key = decode_cursor(cursor, int)
+    return key[0] if key else None

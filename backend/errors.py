@@ -45,7 +45,8 @@ def _coded(result) -> None:
 
 
 # graphql-core's refusal of a variable's value: "Variable '$i' has invalid value at .severity: …"
-INVALID_VARIABLE = re.compile(r"Variable '\$(\w+)' (?:has|got) invalid value(?: at (\.[^:]*))?(?: '[^']*')?[:;] (.*)", re.S)
+# (or "at [0]: …" for an item of a list)
+INVALID_VARIABLE = re.compile(r"Variable '\$(\w+)' (?:has|got) invalid value(?: at ([.\[][^:]*))?(?: '[^']*')?[:;] (.*)", re.S)
 
 
 DATABASE_UNAVAILABLE_MESSAGE = "数据库暂时不可用，请稍后重试"

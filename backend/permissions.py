@@ -25,8 +25,9 @@ from litestar.handlers.base import BaseRouteHandler
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
+from strawberry.utils.await_maybe import await_maybe
 
-from tenants.access import Principal, Role, forbidden, require_subtree_read, require_write
+from tenants.access import Principal, Role, forbidden, require_role, require_subtree_read, require_write
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 
 class Reach(Labelled):
-    OFFICE = "office", "本机构"  # a role held in the office itself (writes)
+    OFFICE = "office", "本机构"  # a role held in the office itself (writes, and reads kept to some roles)
     SUBTREE = "subtree", "本机构及下级机构（联络员除外）"
     UNITS = "units", "本机构及下级机构；联络员限本单位"
     OWN = "own", "本人"
@@ -53,7 +54,7 @@ Locator = Callable[["Context", Mapping[str, Any]], Awaitable[str | None]]
 @dataclass(frozen=True)
 class Access:
     reach: Reach
-    roles: frozenset[Role] = frozenset()  # OFFICE: the roles that may act (the superuser always may)
+    roles: frozenset[Role] = frozenset()  # OFFICE: the roles that may act or read (the superuser always may)
     tenant: str | None = "tenant_code"  # the argument naming the office (its Python name)
     locate: Locator | None = None  # or: how the office is found from the arguments (None: NOT_FOUND)
     levels: frozenset[Level] | None = None  # the office's levels the operation is for (else FORBIDDEN)
@@ -70,10 +71,13 @@ class Access:
         return f"需要角色：{roles}；范围：{scope}{levels}"
 
 
-def read(reach: Reach = Reach.UNITS, *, tenant: str | None = "tenant_code", locate: Locator | None = None) -> Access:
+def read(
+    reach: Reach = Reach.UNITS, *, tenant: str | None = "tenant_code", locate: Locator | None = None, roles: frozenset[Role] = frozenset()
+) -> Access:
     """A read of an office's data (by default: its members and those above it; its liaisons see
-    their own unit's part)."""
-    return Access(reach, tenant=None if locate else tenant, locate=locate)
+    their own unit's part). Reach.OFFICE with `roles`: only those roles held in the office itself
+    (without the write scope: a read-only token reads)."""
+    return Access(reach, roles, tenant=None if locate else tenant, locate=locate)
 
 
 def write(
@@ -113,8 +117,10 @@ async def authorize(context: Context, access: Access, arguments: Mapping[str, An
     place = await readable_place(context.runtime.engine, principal, code)
     if access.reach is Reach.SUBTREE:
         require_subtree_read(principal, place)
-    elif access.reach is Reach.OFFICE:
+    elif access.reach is Reach.OFFICE and access.writes:
         require_write(principal, place, access.roles)
+    elif access.reach is Reach.OFFICE:
+        require_role(principal, place, access.roles)
     if access.levels and place.level not in access.levels:
         raise forbidden(f"此操作限{'、'.join(LEVEL_LABELS[level] for level in Level if level in access.levels)}机构")
     return principal
@@ -147,7 +153,7 @@ class Permission(FieldExtension):
         principal = await authorize(info.context, self.access, kwargs)
         if self.cost > 1 and principal is not None:
             await info.context.spend_costly(principal, self.cost)
-        return await next_(source, info, **kwargs)
+        return await await_maybe(next_(source, info, **kwargs))  # a subscription's resolver answers a stream
 
 
 def query(description: str, access: Access, *, cost: int = 1, **options: Any) -> Any:

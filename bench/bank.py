@@ -66,6 +66,7 @@ from bench.identity import drive, post
 from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
+from problem_bank.rectification import LedgerState
 from problem_bank.search import ProblemFilter, search
 from problem_bank.statistics import Breakdown, overdue_ranking, tallies
 from tenants.models import Tenant
@@ -178,7 +179,7 @@ TERMS = ["超编", "借调", "在编不在岗", "实名制", "职数", "临时�
 def search_cases(today: date) -> list[tuple[str, dict]]:
     """(text, filter) of the search scenario, in turn."""
     year_ago = (today - timedelta(days=365)).isoformat()
-    open_states = ["挂号", "整改中", "申请销号"]
+    open_states = [LedgerState.REGISTERED.name, LedgerState.IN_PROGRESS.name, LedgerState.CLOSE_REQUESTED.name]  # as the API takes them
     return [
         ("超编", {}),
         ("超编", {"overdue": True}),
@@ -418,7 +419,7 @@ async def explain_search(runtime, province: str, cases: list[tuple[str, dict]], 
                 text=term,
                 taxonomy_code=taxonomy.checked(filters.get("taxonomyCode")),
                 unit_types=frozenset(filters.get("unitTypes", ())),
-                states=frozenset(filters.get("states", ())),
+                states=frozenset(LedgerState[name] for name in filters.get("states", ())),
                 overdue=filters.get("overdue"),
                 found_from=date.fromisoformat(filters["foundFrom"]) if "foundFrom" in filters else None,
             )

@@ -39,20 +39,21 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.litestar import make_graphql_controller
 
 from backend.bank.sources import TENANT_SOURCE
-from backend.bank.types import BankProblem, BankProblemPage, BankTally, ProblemFilterInput
+from backend.bank.types import BankProblem, BankTally, ProblemFilterInput
 from backend.clock import Clock
+from backend.cursors import window
 from backend.db import async_database_url
 from backend.identity.credentials import issue_access_token, verify_password
 from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.ledger import workflow
 from backend.ledger.types import LedgerState
-from backend.pagination import PageInfo
+from backend.pagination import Page, PageInfo
 from problem_bank import projection
 from problem_bank.models import Problem
 from problem_bank.projection import COLUMNS, _projected
 from problem_bank.rectification import is_overdue
-from problem_bank.search import ProblemFilter, filtered, in_region, newest_first, region_values
-from problem_bank.statistics import Breakdown, _tally, ranking_query, tally_query
+from problem_bank.search import ProblemFilter, filtered, in_region, newest_first, page_key, region_values
+from problem_bank.statistics import Breakdown, _tally, ranking_key, ranking_query, tally_query
 from problem_bank.taxonomy import load_taxonomy
 from tenants.models import Tenant
 from tenants.naming import schema_for_code
@@ -187,15 +188,6 @@ class FindingOrder(enum.Enum):
     NEWEST = "newest"
 
 
-@strawberry.enum(name="BankBreakdown")
-class BareBreakdown(enum.Enum):
-    REGION = "region"
-    CATEGORY = "category"
-    KIND = "kind"
-    UNIT_TYPE = "unit_type"
-    MONTH = "month"
-
-
 @strawberry.type
 class AuthPayload:
     access_token: str
@@ -263,10 +255,10 @@ class Query:
         )
 
     @strawberry.field
-    async def bank_statistics(self, region_code: str, by: BareBreakdown) -> list[BankTally]:
+    async def bank_statistics(self, region_code: str, by: Breakdown) -> list[BankTally]:
         today = CLOCK.today()
         region = STATE["places"][region_code]
-        breakdown = Breakdown(by.value)
+        breakdown = by
 
         sql, arguments = cached_sql(
             ("statistics", region_code, breakdown, today),
@@ -280,20 +272,21 @@ class Query:
         return [tally(r, r["key"]) for r in rows]
 
     @strawberry.field
-    async def overdue_ranking(self, region_code: str, first: int = 20) -> list[BankTally]:
+    async def overdue_ranking(self, region_code: str, first: int = 20) -> Page[BankTally]:
         today = CLOCK.today()
         region = STATE["places"][region_code]
 
         sql, arguments = cached_sql(
             ("ranking", region_code, first, today),
-            lambda: compiled(ranking_query(region.level, STATE["no_filter"], first), region_values(region, today)),
+            lambda: compiled(ranking_query(region.level, STATE["no_filter"], first + 1), region_values(region, today)),
         )
-        return [tally(r, r["name"]) for r in await STATE["pool"].fetch(sql, *arguments)]
+        page = window(await STATE["pool"].fetch(sql, *arguments), first, lambda r: ranking_key(_tally(Row(r))))
+        return Page(items=[tally(r, r["name"]) for r in page.rows], page_info=PageInfo.of(page))
 
     @strawberry.field
     async def problems(
         self, region_code: str, text: str | None = None, filter: ProblemFilterInput | None = None, first: int = 50
-    ) -> BankProblemPage:
+    ) -> Page[BankProblem]:
         today = CLOCK.today()
         region = STATE["places"][region_code]
         criteria = (filter or ProblemFilterInput()).to_filter(STATE["taxonomy"], text)
@@ -303,8 +296,8 @@ class Query:
             return compiled(filtered(query.where(in_region(region)), criteria, today).order_by(*newest_first()).limit(first + 1))
 
         sql, arguments = cached_sql(("search", region_code, criteria, first, today), build)
-        rows = await STATE["pool"].fetch(sql, *arguments)
-        return BankProblemPage(items=[BankProblem.of(Row(r), STATE["taxonomy"], today, text) for r in rows[:first]], next_cursor=None)
+        page = window(await STATE["pool"].fetch(sql, *arguments), first, lambda r: page_key(Row(r)))
+        return Page(items=[BankProblem.of(Row(r), STATE["taxonomy"], today, text) for r in page.rows], page_info=PageInfo.of(page))
 
 
 async def transition(tenant_code: str, finding_id: strawberry.ID, version: int, note: str, action: workflow.Transition) -> BareFinding:

@@ -38,11 +38,11 @@ DASHBOARD = """query($r: String!) {
   kind: bankStatistics(regionCode: $r, by: KIND) { ...tally }
   unitType: bankStatistics(regionCode: $r, by: UNIT_TYPE) { ...tally }
   month: bankStatistics(regionCode: $r, by: MONTH) { ...tally }
-  overdueRanking(regionCode: $r, first: 20) { ...tally }
+  overdueRanking(regionCode: $r, first: 20) { items { ...tally } }
 }
 fragment tally on BankTally { key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate }"""
 SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(regionCode: $r, text: $t, filter: $f, first: 50) {
-  nextCursor items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
+  pageInfo { hasNextPage endCursor } items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
   severity state deadline overdue foundOn highlight } } }"""
 
 RESULTS = PROJECT_ROOT / "bench" / "results"

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from problem_bank.models import Problem
+from problem_bank.models import Problem, TaxonomyLevel
 from problem_bank.search import AnyRow, ProblemFilter, bigrams, filtered, in_region, newest_first
 from problem_bank.taxonomy import ancestor
 from tenants.access import Place
@@ -48,7 +48,7 @@ async def common_kinds(
     connection: AsyncConnection, region: Place, criteria: ProblemFilter, min_offices: int, today: date
 ) -> list[CommonKind]:
     """The kinds found by at least `min_offices` offices of the region, the most widespread first."""
-    kind = ancestor(Problem.taxonomy_code, "kind").label("kind_code")
+    kind = ancestor(Problem.taxonomy_code, TaxonomyLevel.KIND).label("kind_code")
     offices = func.count(Problem.tenant_code.distinct())
     query = filtered(select(kind, offices.label("offices"), func.count().label("findings")).where(in_region(region)), criteria, today)
     rows = await connection.execute(query.group_by(kind).having(offices >= min_offices).order_by(offices.desc(), func.count().desc(), kind))
@@ -62,7 +62,7 @@ async def similar_groups(
     (one query for all kinds)."""
     if not kind_codes:
         return {}
-    kind = ancestor(Problem.taxonomy_code, "kind")
+    kind = ancestor(Problem.taxonomy_code, TaxonomyLevel.KIND)
     rank = func.row_number().over(partition_by=kind, order_by=newest_first())
     ranked = filtered(
         select(

@@ -22,9 +22,17 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from problem_bank.rectification import LedgerState
+from tenants.labelled import Labelled
 
 PROBLEM_BANK_SCHEMA = "problem_bank"
-LEVELS = ("category", "kind", "manifestation")  # 类别 → 种类 → 具体表现
+
+
+class TaxonomyLevel(Labelled):
+    """The levels of the taxonomy, from the top: 类别 → 种类 → 具体表现."""
+
+    CATEGORY = "category", "类别"
+    KIND = "kind", "种类"
+    MANIFESTATION = "manifestation", "具体表现"
 
 
 class ProblemBankBase(DeclarativeBase):

@@ -1,25 +1,23 @@
 """Reading the problem bank for a region: every row of the region's subtree, filtered, newest
-first, with keyset cursors.
+first, a page at a time after a row's key (`page_key`; the API encodes it as its cursor).
 
 Text matching is a substring match on the description (ILIKE), which is what a user means by
 a Chinese term such as 超编 or 借调. A term of two or more characters is first narrowed by the
 bigram index (migration 0005: the rows whose descriptions hold the term's first bigram).
 
 The statements are built once per shape (the region's level, the criteria, the page size) and
-the region's code, today's date and a cursor are bound when they run: building one of them and
-its cache key cost ~1 ms, more than running it, and the bank's readers ask the same few shapes
-for thousands of regions."""
+the region's code, today's date and the key of the page before are bound when they run:
+building one of them and its cache key cost ~1 ms, more than running it, and the bank's readers
+ask the same few shapes for thousands of regions."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any, TypeAlias, TypeVarTuple
+from typing import Any, Protocol, TypeAlias, TypeVarTuple
 
-import orjson
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -41,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank import rectification
 from problem_bank.models import Problem
+from problem_bank.rectification import LedgerState
 from problem_bank.taxonomy import under
 from tenants.access import Place
 from tenants.divisions import Level
@@ -69,7 +68,7 @@ class ProblemFilter:
     taxonomy_code: str | None = None  # a node: everything under it
     unit_types: frozenset[str] = field(default_factory=frozenset)
     round_kinds: frozenset[str] = field(default_factory=frozenset)
-    states: frozenset[str] = field(default_factory=frozenset)
+    states: frozenset[LedgerState] = field(default_factory=frozenset)
     overdue: bool | None = None
     found_from: date | None = None
     found_to: date | None = None
@@ -82,7 +81,6 @@ class ProblemFilter:
             ("text", [self.text or ""]),
             ("unitTypes", self.unit_types),
             ("roundKinds", self.round_kinds),
-            ("states", self.states),
         ):
             if any("\x00" in value for value in values):
                 raise DomainError("INVALID_TEXT", "检索条件不能含有空字符（\\x00）", field=name)
@@ -147,27 +145,27 @@ def filtered(
 
 
 def newest_first() -> list[SQLColumnExpression[Any]]:
-    """The bank's reading order (the cursor below encodes its keys)."""
+    """The bank's reading order (`page_key` gives a row's place in it)."""
     return [Problem.found_on.desc(), Problem.tenant_code, Problem.finding_id.desc()]
 
 
-def _cursor(row: AnyRow) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([row.found_on.isoformat(), row.tenant_code, row.finding_id])).decode()
+PageKey: TypeAlias = tuple[date, str, int]
 
 
-def _after(cursor: str) -> dict[str, object]:
-    """The values of `_AFTER` a cursor holds."""
-    try:
-        found_on, tenant_code, finding_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        found_on = date.fromisoformat(found_on)
-        if not (isinstance(tenant_code, str) and isinstance(finding_id, int)):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise DomainError("INVALID_CURSOR", "分页游标无效，请从第一页重新查询", field="after") from None
-    return {"after_found_on": found_on, "after_tenant": tenant_code, "after_finding": finding_id}
+class Placed(Protocol):
+    """What `page_key` reads: a row of the bank (or anything with its key columns)."""
+
+    found_on: date
+    tenant_code: str
+    finding_id: int
 
 
-# The rows after a cursor's, in `newest_first` order.
+def page_key(row: Placed) -> PageKey:
+    """A row's place in `newest_first` order: where the next page starts."""
+    return row.found_on, row.tenant_code, row.finding_id
+
+
+# The rows after a page key's, in `newest_first` order.
 _FOUND_ON, _TENANT, _FINDING = (
     bindparam("after_found_on", type_=Date),
     bindparam("after_tenant", type_=String),
@@ -182,20 +180,16 @@ _AFTER = or_(
 )
 
 
-@dataclass(frozen=True)
-class ProblemPage:
-    rows: Sequence[AnyRow]
-    next_cursor: str | None
-
-
 async def search(
-    connection: AsyncConnection, region: Place, criteria: ProblemFilter, *, first: int, after: str | None, today: date
-) -> ProblemPage:
-    """A page of the region's rows (the caller has checked the region may be read), newest found first."""
-    values = region_values(region, today) | (_after(after) if after is not None else {})
-    rows = (await connection.execute(_search_query(region.level, criteria, first, after is not None), values)).all()
-    more = len(rows) > first
-    return ProblemPage(rows[:first], _cursor(rows[first - 1]) if more else None)
+    connection: AsyncConnection, region: Place, criteria: ProblemFilter, *, first: int, after: PageKey | None, today: date
+) -> Sequence[AnyRow]:
+    """The region's rows after `after` (None: from the newest), newest found first: `first` of
+    them and one more if there is, which says another page follows (the caller has checked the
+    region may be read)."""
+    values = region_values(region, today)
+    if after is not None:
+        values |= dict(zip(("after_found_on", "after_tenant", "after_finding"), after, strict=True))
+    return (await connection.execute(_search_query(region.level, criteria, first, after is not None), values)).all()
 
 
 @lru_cache(maxsize=1024)

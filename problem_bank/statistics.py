@@ -16,7 +16,6 @@ built once per shape, the region and today bound when they run (as in problem_ba
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -24,12 +23,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
-from sqlalchemy import ColumnElement, Integer, Numeric, Select, case, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Numeric, Select, String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
 from problem_bank.counts import counts_answering as counts_answering  # re-exported: bench/bank.py swaps it
-from problem_bank.models import Problem
+from problem_bank.models import Problem, TaxonomyLevel
 from problem_bank.rectification import RECTIFIED_STATES, LedgerState
 from problem_bank.search import (
     REGION_CODE,
@@ -44,15 +43,16 @@ from problem_bank.search import (
 from problem_bank.taxonomy import ancestor
 from tenants.access import Place
 from tenants.divisions import Level
+from tenants.labelled import Labelled
 from tenants.models import Tenant
 
 
-class Breakdown(enum.Enum):
-    REGION = "region"
-    CATEGORY = "category"
-    KIND = "kind"
-    UNIT_TYPE = "unit_type"
-    MONTH = "month"
+class Breakdown(Labelled):
+    REGION = "region", "直属下级地区（省 → 市 → 县）"
+    CATEGORY = "category", "问题类别"
+    KIND = "kind", "问题种类"
+    UNIT_TYPE = "unit_type", "单位类型"
+    MONTH = "month", "发现月份"
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def _group_key(rows: BankRows, level: Level, breakdown: Breakdown) -> GroupKey:
         return case((rows.tenant_code == REGION_CODE, REGION_CODE), else_=func.coalesce(rows.city_code, rows.tenant_code))
     keys: dict[Breakdown, Callable[[], GroupKey]] = {  # built on demand: a counted table has only its own dimension's column
         Breakdown.REGION: lambda: rows.tenant_code,
-        Breakdown.CATEGORY: lambda: ancestor(rows.taxonomy_code, "category"),
-        Breakdown.KIND: lambda: ancestor(rows.taxonomy_code, "kind"),
+        Breakdown.CATEGORY: lambda: ancestor(rows.taxonomy_code, TaxonomyLevel.CATEGORY),
+        Breakdown.KIND: lambda: ancestor(rows.taxonomy_code, TaxonomyLevel.KIND),
         Breakdown.UNIT_TYPE: lambda: rows.unit_type,
         Breakdown.MONTH: lambda: func.to_char(rows.found_on, "YYYY-MM"),
     }
@@ -158,27 +158,42 @@ async def tallies(connection: AsyncConnection, region: Place, criteria: ProblemF
     return [_tally(row) for row in rows]
 
 
+RankingKey: TypeAlias = tuple[int, str]
+
+
+def ranking_key(tally: Tally) -> RankingKey:
+    """An office's place in the ranking (most overdue first, then by code): where the next page starts."""
+    return tally.overdue, tally.key
+
+
+# The offices after a ranking key's, in ranking order.
+_AFTER_OVERDUE, _AFTER_OFFICE = bindparam("after_overdue", type_=BigInteger), bindparam("after_office", type_=String)
+
+
 @lru_cache(maxsize=256)
-def ranking_query(level: Level, criteria: ProblemFilter, limit: int) -> Select[*tuple[Any, ...]]:
-    """The offices of a region of `level` with the most overdue findings, with their names
-    (named after ranking: grouping by the name too made the planner expect a group per row);
-    runs with `region_values`."""
+def ranking_query(level: Level, criteria: ProblemFilter, limit: int, paged: bool = False) -> Select[*tuple[Any, ...]]:
+    """The offices of a region of `level` with the most overdue findings (`paged`: after the
+    office `_AFTER_OVERDUE`/`_AFTER_OFFICE` bind), with their names (named after ranking:
+    grouping by the name too made the planner expect a group per row); runs with
+    `region_values`."""
     rows = _source(None, criteria)
     key = rows.tenant_code.label("key")
     late = _count(rows, overdue(TODAY, rows))
     ranked = (
-        filtered(select(key, *_measures(rows)).where(in_bound_region(level, rows)), criteria, TODAY, rows)
-        .group_by(key)
-        .having(late > 0)
-        .order_by(late.desc(), key)
-        .limit(limit)
-        .subquery()
+        filtered(select(key, *_measures(rows)).where(in_bound_region(level, rows)), criteria, TODAY, rows).group_by(key).having(late > 0)
     )
-    return select(ranked, Tenant.name).join(Tenant, Tenant.code == ranked.c.key).order_by(ranked.c.overdue.desc(), ranked.c.key)
+    if paged:
+        ranked = ranked.having(or_(late < _AFTER_OVERDUE, and_(late == _AFTER_OVERDUE, rows.tenant_code > _AFTER_OFFICE)))
+    ranking = ranked.order_by(late.desc(), key).limit(limit).subquery()
+    return select(ranking, Tenant.name).join(Tenant, Tenant.code == ranking.c.key).order_by(ranking.c.overdue.desc(), ranking.c.key)
 
 
 async def overdue_ranking(
-    connection: AsyncConnection, region: Place, criteria: ProblemFilter, today: date, limit: int
+    connection: AsyncConnection, region: Place, criteria: ProblemFilter, today: date, limit: int, after: RankingKey | None = None
 ) -> list[tuple[Tally, str]]:
-    rows = await connection.execute(ranking_query(region.level, criteria, limit), region_values(region, today))
+    """The first `limit` offices of the ranking after `after` (None: from the top), with their names."""
+    values = region_values(region, today)
+    if after is not None:
+        values |= {"after_overdue": after[0], "after_office": after[1]}
+    rows = await connection.execute(ranking_query(region.level, criteria, limit, after is not None), values)
     return [(_tally(row), row.name) for row in rows]

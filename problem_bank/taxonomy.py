@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, SQLColumnExpression, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from problem_bank.models import TaxonomyNode, TaxonomyVersion
+from problem_bank.models import TaxonomyLevel, TaxonomyNode, TaxonomyVersion
 from tenants.errors import DomainError
 
 
 @dataclass(frozen=True)
 class Node:
     code: str
-    level: str  # category, kind or manifestation
+    level: TaxonomyLevel
     parent_code: str | None
     name: str
     legal_basis: str
@@ -51,7 +51,7 @@ class Taxonomy:
         """The node a finding of a tenant in `province_code` may be coded with: a national
         manifestation or one its province added."""
         node = self.nodes.get(code)
-        if node is None or node.level != "manifestation" or node.province_code not in (None, province_code):
+        if node is None or node.level is not TaxonomyLevel.MANIFESTATION or node.province_code not in (None, province_code):
             raise DomainError("UNKNOWN_TAXONOMY_CODE", f"问题分类代码 {code!r} 不存在（须为具体表现一级，如 C03.K01.M01）", field=field)
         return node
 
@@ -69,9 +69,9 @@ class Taxonomy:
         ]
 
 
-def ancestor(column: SQLColumnExpression[str], level: str) -> ColumnElement[str]:
+def ancestor(column: SQLColumnExpression[str], level: TaxonomyLevel) -> ColumnElement[str]:
     """The category (Cnn) or kind (Cnn.Knn) a code sits under: codes start with their ancestors'."""
-    return func.left(column, {"category": 3, "kind": 7}[level])
+    return func.left(column, {TaxonomyLevel.CATEGORY: 3, TaxonomyLevel.KIND: 7}[level])
 
 
 def under(column: SQLColumnExpression[str], code: str) -> ColumnElement[bool]:
@@ -87,7 +87,9 @@ async def load_taxonomy(connection: AsyncConnection) -> Taxonomy:
         )
     ).scalar_one()
     rows = await connection.execute(select(TaxonomyNode).where(TaxonomyNode.version == version).order_by(TaxonomyNode.code))
-    nodes = {row.code: Node(row.code, row.level, row.parent_code, row.name, row.legal_basis, row.province_code) for row in rows}
+    nodes = {
+        row.code: Node(row.code, TaxonomyLevel(row.level), row.parent_code, row.name, row.legal_basis, row.province_code) for row in rows
+    }
     return Taxonomy(version, nodes)
 
 
@@ -153,11 +155,11 @@ async def add_manifestation(
         insert(TaxonomyNode).values(
             version=edition,
             code=code,
-            level="manifestation",
+            level=TaxonomyLevel.MANIFESTATION,
             parent_code=kind_code,
             name=name,
             legal_basis=legal_basis,
             province_code=province_code,
         )
     )
-    return Node(code, "manifestation", kind_code, name, legal_basis, province_code)
+    return Node(code, TaxonomyLevel.MANIFESTATION, kind_code, name, legal_basis, province_code)

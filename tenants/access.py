@@ -111,6 +111,13 @@ def require_write(principal: Principal, target: Place, roles: frozenset[Role]) -
     """The principal must hold one of `roles` in `target` itself (auditors never write)."""
     require_read(principal, target)
     require_scope(principal, Scope.WRITE)
+    require_role(principal, target, roles)
+
+
+def require_role(principal: Principal, target: Place, roles: frozenset[Role]) -> None:
+    """The principal must hold one of `roles` in `target` itself (auditors never do), for a
+    write or for a read kept to those roles (an office's channels: its admins)."""
+    require_read(principal, target)
     if principal.is_superuser:
         return
     if not any(grant.place.code == target.code and grant.role in roles - {Role.AUDITOR} for grant in principal.grants):

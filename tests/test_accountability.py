@@ -203,12 +203,12 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         await drain(runtime)
         county_inbox = (await api.call(INBOX, tokens["county_admin"]))["data"]["notifications"]["items"]
         liaison_inbox = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]["items"]
-    assert sorted(i["eventType"] for i in county_inbox if i["eventType"].startswith("accountability.")) == [
-        "accountability.decided",
-        "accountability.restriction_imposed",
-        "accountability.restriction_lifted",
+    assert sorted(i["eventType"] for i in county_inbox if i["eventType"].startswith("ACCOUNTABILITY_")) == [
+        "ACCOUNTABILITY_DECIDED",
+        "ACCOUNTABILITY_RESTRICTION_IMPOSED",
+        "ACCOUNTABILITY_RESTRICTION_LIFTED",
     ]
-    assert sorted(i["title"] for i in liaison_inbox if i["eventType"].startswith("accountability.")) == [
+    assert sorted(i["title"] for i in liaison_inbox if i["eventType"].startswith("ACCOUNTABILITY_")) == [
         "财政局：冻结机构编制调整事项",
         "财政局：已解除冻结机构编制调整事项",
     ]

@@ -146,7 +146,7 @@ async def test_the_bank_verify_command_exits_non_zero_on_drift(county):
 
 
 PROBLEMS = """query($r: String!, $t: String, $f: ProblemFilterInput, $n: Int! = 50, $a: String) {
-    problems(regionCode: $r, text: $t, filter: $f, first: $n, after: $a) { nextCursor items {
+    problems(regionCode: $r, text: $t, filter: $f, first: $n, after: $a) { pageInfo { hasNextPage endCursor } items {
     tenantCode officeName findingCode unitName taxonomyName state overdue highlight } } }"""
 
 
@@ -238,28 +238,33 @@ async def test_two_character_terms_filters_and_cursors(province):
         assert await codes(f={"taxonomyCode": "C03.K01"}) == ["LY-1", "SF-1"]
         assert await codes(f={"taxonomyCode": "C03.K01", "overdue": True}) == ["SF-1"]
         assert await codes(f={"foundFrom": "2026-02-01", "foundTo": "2026-03-01"}) == ["SF-3", "SF-2"]
+        assert await codes(f={"states": ["REGISTERED"], "taxonomyCode": "C03"}) == ["LY-1", "SF-1"]
+        assert await codes(f={"states": ["CLOSED"]}) == []
         first = (await api.call(PROBLEMS, token, r="430000", n=2))["data"]["problems"]
-        rest = (await api.call(PROBLEMS, token, r="430000", n=2, a=first["nextCursor"]))["data"]["problems"]
+        rest = (await api.call(PROBLEMS, token, r="430000", n=2, a=first["pageInfo"]["endCursor"]))["data"]["problems"]
         assert [i["findingCode"] for i in first["items"] + rest["items"]] == ["LY-1", "SF-3", "SF-2", "SF-1"]
-        assert rest["nextCursor"] is None
+        assert [i["state"] for i in rest["items"]] == ["REGISTERED", "REGISTERED"]
+        assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
         refusals = [
             await codes(t=""),
             await codes(t="超" * 51),
             await codes(f={"taxonomyCode": "C99"}),
             await codes(a="garbage"),
             await codes(f={"foundFrom": "2026-12-01", "foundTo": "2026-01-01"}),
+            await codes(f={"states": ["挂号"]}),
         ]
         with counting_statements(runtime.engine) as one:
             await api.call(PROBLEMS, token, r="430000", n=1)
         with counting_statements(runtime.engine) as all_of_them:
             await api.call(PROBLEMS, token, r="430000", n=50)
-    assert refusals == ["INVALID_TEXT", "INVALID_TEXT", "UNKNOWN_TAXONOMY_CODE", "INVALID_CURSOR", "INVALID_PERIOD"]
+    assert refusals == ["INVALID_TEXT", "INVALID_TEXT", "UNKNOWN_TAXONOMY_CODE", "INVALID_CURSOR", "INVALID_PERIOD", "INVALID_INPUT"]
     assert len(one) == len(all_of_them)
 
 
 STATISTICS = """query($r: String!, $by: BankBreakdown!, $f: ProblemFilterInput) { bankStatistics(regionCode: $r, by: $by, filter: $f) {
     key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate } }"""
-RANKING = "query($r: String!) { overdueRanking(regionCode: $r) { key label overdue averageDaysOverdue } }"
+RANKING = """query($r: String!, $n: Int! = 20, $a: String) { overdueRanking(regionCode: $r, first: $n, after: $a) {
+    pageInfo { hasNextPage endCursor } items { key label overdue averageDaysOverdue } } }"""
 
 
 async def test_statistics_drill_down_and_the_overdue_ranking(province):
@@ -306,7 +311,7 @@ async def test_statistics_drill_down_and_the_overdue_ranking(province):
         ]
         assert await tally("430000", "KIND", taxonomyCode="C03") == [("C03.K01", "超编进人", 2, 0, 1)]
         assert [row[0] for row in await tally("431321", "MONTH", who="county")] == ["2026-01", "2026-02", "2026-03"]
-        ranking = (await api.call(RANKING, tokens["city"], r="431300"))["data"]["overdueRanking"]
+        ranking = (await api.call(RANKING, tokens["city"], r="431300"))["data"]["overdueRanking"]["items"]
         refusals = [
             await tally("431321", "REGION", who="liaison"),
             await tally("431321", "REGION", who="sibling"),
@@ -320,7 +325,7 @@ async def test_statistics_drill_down_and_the_overdue_ranking(province):
 OVERDUE = """query($r: String!) {
     problems(regionCode: $r, filter: {overdue: true}) { items { findingCode overdue } }
     bankStatistics(regionCode: $r, by: REGION) { key overdue averageDaysOverdue }
-    overdueRanking(regionCode: $r) { key overdue } }"""
+    overdueRanking(regionCode: $r) { items { key overdue } } }"""
 COUNTY_OVERDUE = '{ findings(tenantCode: "431321", filter: {overdue: true}) { items { code ledger { overdue } } } }'
 
 
@@ -342,5 +347,21 @@ async def test_overdue_answers_follow_the_clock(province, day, overdue_codes, by
     assert sorted(i["findingCode"] for i in city["problems"]["items"]) == overdue_codes
     assert all(i["overdue"] for i in city["problems"]["items"])
     assert [(t["key"], t["overdue"], t["averageDaysOverdue"]) for t in city["bankStatistics"]] == by_county
-    assert sorted((r["key"], r["overdue"]) for r in city["overdueRanking"]) == ranked
+    assert sorted((r["key"], r["overdue"]) for r in city["overdueRanking"]["items"]) == ranked
     assert [(f["code"], f["ledger"]["overdue"]) for f in county] == [("SF-1", True)]
+
+
+async def test_the_ranking_is_paged_in_its_order_and_a_cursor_of_another_list_is_refused(province):
+    runtime, tokens = province
+    runtime.clock.set(date(2027, 6, 1))  # SF-1 and LY-1 overdue: one each in 双峰县 and 新化县
+    token = renewed(runtime, tokens["city"])
+    async with Api(runtime) as api:
+        first = (await api.call(RANKING, token, r="431300", n=1))["data"]["overdueRanking"]
+        rest = (await api.call(RANKING, token, r="431300", n=1, a=first["pageInfo"]["endCursor"]))["data"]["overdueRanking"]
+        refusals = [
+            error_code(await api.call(PROBLEMS, token, r="431300", a=first["pageInfo"]["endCursor"])),
+            error_code(await api.call(RANKING, token, r="431300", a="garbage")),
+        ]
+    assert [(i["key"], i["overdue"]) for i in first["items"] + rest["items"]] == [("431321", 1), ("431322", 1)]
+    assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
+    assert refusals == ["INVALID_CURSOR", "INVALID_CURSOR"]

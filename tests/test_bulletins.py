@@ -198,10 +198,10 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
     assert_no_secret("PDF", pdf_text)
     document[0].get_pixmap(dpi=72).save(tmp_path / "bulletin.png")  # renders (looked at by hand when the layout changes)
     # notified: each recipient office's staff, not its liaisons
-    assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "bulletin.published"] == [
-        ("bulletin.published", f"湖南省典型案例通报（{year}年第1期）")
+    assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "BULLETIN_PUBLISHED"] == [
+        ("BULLETIN_PUBLISHED", f"湖南省典型案例通报（{year}年第1期）")
     ]
-    assert not [i for i in liaison_inbox if i["eventType"] == "bulletin.published"]
+    assert not [i for i in liaison_inbox if i["eventType"] == "BULLETIN_PUBLISHED"]
     assert received == [{"id": issued["id"], "state": "PUBLISHED", "issue": f"{year}年第1期"}] and drafts == []
     # read receipts per office and user; the publisher sees who has not read it
     assert read == again == {"recipients": [{"officeCode": "431321", "readings": [{"username": "sf_admin"}]}]}
@@ -418,7 +418,7 @@ async def test_every_transition_is_guarded_by_role_state_and_version_and_a_refus
     ]
     assert (withdrawn["state"], withdrawn["note"], withdrawn["number"]) == ("WITHDRAWN", "案例需进一步核实", 1)
     assert after_withdrawal == ["INVALID_TRANSITION", "WITHDRAWN"]
-    assert [i["body"] for i in inbox if i["eventType"] == "bulletin.withdrawn"] == [
+    assert [i["body"] for i in inbox if i["eventType"] == "BULLETIN_WITHDRAWN"] == [
         "关于两起违规超编进人典型案例的通报。撤回理由：案例需进一步核实"
     ]
     assert (dropped["state"], dropped["number"]) == ("WITHDRAWN", None)

@@ -178,7 +178,7 @@ async def odd_text_round_trip(runtime, api, tokens, value: str) -> None:
         ).one()
     assert tuple(stored) == (kept, kept)
     searched = await api.call(
-        'query($q: String!) { problems(regionCode: "431321", text: $q) { nextCursor items { description } } }',
+        'query($q: String!) { problems(regionCode: "431321", text: $q) { pageInfo { hasNextPage } items { description } } }',
         tokens["inspector"],
         q=value[:100],
     )
@@ -202,12 +202,12 @@ async def test_nul_and_huge_strings_in_lookups_and_logins_are_refused_cleanly(ed
             await api.call("mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }", u=value, p=value),
             await api.call("query($c: String!) { tenant(code: $c) { name } }", tokens["root"], c=value),
             await api.call(
-                'query($q: String!) { problems(regionCode: "431321", text: $q) { nextCursor items { description } } }',
+                'query($q: String!) { problems(regionCode: "431321", text: $q) { pageInfo { hasNextPage } items { description } } }',
                 tokens["inspector"],
                 q=value,
             ),
             await api.call(
-                'query($t: String) { problems(regionCode: "431321", filter: {taxonomyCode: $t}) { nextCursor } }',
+                'query($t: String) { problems(regionCode: "431321", filter: {taxonomyCode: $t}) { pageInfo { endCursor } } }',
                 tokens["inspector"],
                 t=value,
             ),

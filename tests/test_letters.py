@@ -78,8 +78,8 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(offi
     assert bad_cursor == "INVALID_CURSOR"
     assert hidden == "NOT_FOUND"  # a letter to another unit
     assert once == twice == {"readings": [{"username": "sf.liaison"}]}
-    assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "letter.issued"] == [
-        ("letter.issued", f"函告：双峰县机构编制函〔{year}〕1号")
+    assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "LETTER_ISSUED"] == [
+        ("LETTER_ISSUED", f"函告：双峰县机构编制函〔{year}〕1号")
     ]
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
     assert f"双峰县机构编制函〔{year}〕1号" in printed.text and "任初函告：关于严格执行机构编制纪律的函告" in printed.text

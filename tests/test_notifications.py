@@ -134,9 +134,9 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
             return (await api.call(INBOX, tokens[who], **variables))["data"]["notifications"]
 
         liaison, reviewer, inspector = await inbox("liaison"), await inbox("reviewer"), await inbox("inspector")
-        page = "query($b: ID) { notifications(first: 1, before: $b) { nextBefore items { eventType } } }"
+        page = "query($a: String) { notifications(first: 1, after: $a) { pageInfo { hasNextPage endCursor } items { eventType } } }"
         one = (await api.call(page, tokens["liaison"]))["data"]["notifications"]
-        two = (await api.call(page, tokens["liaison"], b=one["nextBefore"]))["data"]["notifications"]
+        two = (await api.call(page, tokens["liaison"], a=one["pageInfo"]["endCursor"]))["data"]["notifications"]
         first, second = (item["id"] for item in liaison["items"])
         foreign = [
             error_code(await api.call("mutation($i: ID!) { archiveNotification(id: $i) }", tokens["reviewer"], i=first)),
@@ -149,12 +149,13 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
         kept, archived = await inbox("liaison"), await inbox("liaison", a=True)
     assert again == [0, 0, 0]  # processed events write nothing twice
     assert [(i["eventType"], i["title"], i["body"]) for i in liaison["items"]] == [
-        ("ledger.sent_back", "问题 WT000001 的整改被退回", "退回理由：佐证材料不全"),
-        ("finding.logged", "问题 WT000001 已登记，请按期整改", "整改期限：2026-12-31。实有人数超过核定编制 2 名"),
+        ("LEDGER_SENT_BACK", "问题 WT000001 的整改被退回", "退回理由：佐证材料不全"),
+        ("FINDING_LOGGED", "问题 WT000001 已登记，请按期整改", "整改期限：2026-12-31。实有人数超过核定编制 2 名"),
     ]
     assert liaison["unreadCount"] == 2
-    assert [one["items"], two["items"], two["nextBefore"]] == [[{"eventType": "ledger.sent_back"}], [{"eventType": "finding.logged"}], None]
-    assert [(i["eventType"], i["body"]) for i in reviewer["items"]] == [("ledger.close_out_requested", "已全部清退")]
+    assert [one["items"], two["items"]] == [[{"eventType": "LEDGER_SENT_BACK"}], [{"eventType": "FINDING_LOGGED"}]]
+    assert one["pageInfo"]["hasNextPage"] and not two["pageInfo"]["hasNextPage"]
+    assert [(i["eventType"], i["body"]) for i in reviewer["items"]] == [("LEDGER_CLOSE_OUT_REQUESTED", "已全部清退")]
     assert inspector == {"unreadCount": 0, "items": []}
     assert foreign == ["NOT_FOUND", {"markNotificationsRead": 0}]
     assert marked == {"markNotificationsRead": 1} and unread_after_one == 1 and all_marked == {"markAllNotificationsRead": 1}
@@ -164,18 +165,24 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
 
 async def test_a_muted_event_type_leaves_the_inbox_alone(office):
     runtime, tokens = office
-    mute = "mutation($t: String!) { setNotificationPreference(eventType: $t, inApp: false, email: false) { eventType inApp } }"
+    mute = "mutation($t: EventKind!) { setNotificationPreference(eventType: $t, inApp: false, email: false) { eventType label inApp } }"
     async with Api(runtime) as api:
-        muted = (await api.call(mute, tokens["liaison"], t="finding.logged"))["data"]
-        unknown = error_code(await api.call(mute, tokens["liaison"], t="no.such.event"))
+        unknown = error_code(await api.call(mute, tokens["liaison"], t="finding.logged"))
+        assert await stored_preferences(runtime) == 0
+        muted = (await api.call(mute, tokens["liaison"], t="FINDING_LOGGED"))["data"]
         preferences = (await api.call("{ notificationPreferences { eventType inApp email critical } }", tokens["liaison"]))["data"]
         await api.call(LOG, tokens["inspector"])
         await drain(runtime)
         inbox = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]
-    assert muted == {"setNotificationPreference": {"eventType": "finding.logged", "inApp": False}}
-    assert unknown == "UNKNOWN_EVENT_TYPE"
-    assert {"eventType": "finding.logged", "inApp": False, "email": False, "critical": False} in preferences["notificationPreferences"]
+    assert muted == {"setNotificationPreference": {"eventType": "FINDING_LOGGED", "label": "新登记的问题", "inApp": False}}
+    assert unknown == "INVALID_INPUT"  # the stored value is not the name the API takes
+    assert {"eventType": "FINDING_LOGGED", "inApp": False, "email": False, "critical": False} in preferences["notificationPreferences"]
     assert inbox == {"unreadCount": 0, "items": []}
+
+
+async def stored_preferences(runtime) -> int:
+    async with runtime.engine.connect() as connection:
+        return (await connection.execute(text("SELECT count(*) FROM notify.preference"))).scalar_one()
 
 
 async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(office):
@@ -183,13 +190,14 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
     port = free_port()
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp_url=f"smtp://127.0.0.1:{port}"))
     set_email = "mutation($e: String!) { setNotificationEmail(email: $e) }"
-    deliveries = 'query($s: [String!]) { deliveries(tenantCode: "431321", states: $s) { id channel target state attempts lastError } }'
+    deliveries = """query($s: [DeliveryState!]) { deliveries(tenantCode: "431321", states: $s) {
+        items { id channel target state attempts lastError } } }"""
     async with Api(runtime) as api:
         bad_address = error_code(await api.call(set_email, tokens["liaison"], e="not-an-address"))
         await api.call(set_email, tokens["liaison"], e="caizhengju@shuangfeng.gov.cn")
         await api.call(LOG, tokens["inspector"])
         await drain(runtime)  # nobody listens on the port: two attempts, then a dead letter
-        dead = (await api.call(deliveries, tokens["admin"], s=["dead"]))["data"]["deliveries"]
+        dead = (await api.call(deliveries, tokens["admin"], s=["DEAD"]))["data"]["deliveries"]["items"]
         not_admin = [
             error_code(await api.call(deliveries, tokens["inspector"])),
             error_code(await api.call("mutation($d: ID!) { resendDelivery(deliveryId: $d) }", tokens["inspector"], d=dead[0]["id"])),
@@ -199,19 +207,19 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
             resent = (await api.call("mutation($d: ID!) { resendDelivery(deliveryId: $d) }", tokens["admin"], d=dead[0]["id"]))["data"]
             await drain(runtime)
             again = error_code(await api.call("mutation($d: ID!) { resendDelivery(deliveryId: $d) }", tokens["admin"], d=dead[0]["id"]))
-            sent = (await api.call(deliveries, tokens["admin"]))["data"]["deliveries"]
+            sent = (await api.call(deliveries, tokens["admin"]))["data"]["deliveries"]["items"]
     assert bad_address == "INVALID_EMAIL"
-    assert [(d["channel"], d["target"], d["state"], d["attempts"]) for d in dead] == [("email", "caizhengju@shuangfeng.gov.cn", "dead", 2)]
+    assert [(d["channel"], d["target"], d["state"], d["attempts"]) for d in dead] == [("EMAIL", "caizhengju@shuangfeng.gov.cn", "DEAD", 2)]
     assert dead[0]["lastError"].startswith("SMTP")
     assert not_admin == ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]
     assert resent == {"resendDelivery": True} and again == "INVALID_STATE"
-    assert [(d["state"], d["attempts"], d["lastError"]) for d in sent] == [("sent", 1, None)]
+    assert [(d["state"], d["attempts"], d["lastError"]) for d in sent] == [("SENT", 1, None)]
     assert [(m["To"], m["Subject"]) for m in smtp.messages] == [("caizhengju@shuangfeng.gov.cn", "问题 WT000001 已登记，请按期整改")]
 
 
 async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
     runtime, tokens = office
-    add = 'mutation($u: String!, $s: String!, $t: [String!]) { addWebhook(tenantCode: "431321", url: $u, secret: $s, eventTypes: $t) }'
+    add = 'mutation($u: String!, $s: String!, $t: [EventKind!]) { addWebhook(tenantCode: "431321", url: $u, secret: $s, eventTypes: $t) }'
     secret = "SEC0123456789abcdef"
     async with WebhookSink(secret) as robot, Api(runtime) as api:
         refusals = [
@@ -222,17 +230,20 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
             error_code(await api.call(add, tokens["inspector"], u=robot.url, s=secret)),
             error_code(await api.call(add, tokens["city_admin"], u=robot.url, s=secret)),
         ]
-        await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["finding.logged"])
+        await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["FINDING_LOGGED"])
         await api.call(add, tokens["admin"], u=robot.url, s="WRONG0123456789abcdef")  # the robot refuses this one's signature
         hooks = (await api.call('{ webhooks(tenantCode: "431321") { url eventTypes } }', tokens["admin"]))["data"]["webhooks"]
         await api.call(LOG, tokens["inspector"])
         await drain(runtime)
-        states = (await api.call('{ deliveries(tenantCode: "431321") { channel state lastError } }', tokens["admin"]))["data"]["deliveries"]
-    assert refusals == ["INVALID_URL", "INVALID_SECRET", "UNKNOWN_EVENT_TYPE", "INVALID_EVENT_TYPES", "FORBIDDEN", "FORBIDDEN"]
-    assert [h["eventTypes"] for h in hooks] == [["finding.logged"], None]
+        states = (await api.call('{ deliveries(tenantCode: "431321") { items { channel state lastError } } }', tokens["admin"]))["data"]
+    assert refusals == ["INVALID_URL", "INVALID_SECRET", "INVALID_INPUT", "INVALID_EVENT_TYPES", "FORBIDDEN", "FORBIDDEN"]
+    assert [h["eventTypes"] for h in hooks] == [["FINDING_LOGGED"], None]
     assert [m["markdown"]["title"] for m in robot.received] == ["问题 WT000001 已登记，请按期整改"]
     assert robot.refused == 2  # two attempts, then a dead letter
-    assert sorted((d["state"], d["lastError"]) for d in states) == [("dead", "webhook: errcode 310000 sign not match"), ("sent", None)]
+    assert sorted((d["state"], d["lastError"]) for d in states["deliveries"]["items"]) == [
+        ("DEAD", "webhook: errcode 310000 sign not match"),
+        ("SENT", None),
+    ]
     async with runtime.engine.connect() as connection:
         audited = list((await connection.execute(text("SELECT action FROM t431321.audit_event WHERE entity = 'webhook'"))).scalars())
     assert audited == ["webhook.added", "webhook.added"]

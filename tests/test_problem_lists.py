@@ -17,7 +17,9 @@ COMMON = """query($r: String!, $n: Int, $f: ProblemFilterInput) { commonProblems
 PUSH = """mutation($i: PushProblemListInput!) { pushProblemList(input: $i) {
     id title problems { findingCode officeName } receipts { id recipientCode unitId recipientName state version } } }"""
 LIST = """query($l: ID!) { problemList(id: $l) { title problems { findingCode } receipts { recipientCode unitId state } } }"""
-LISTS = """query($c: String!, $d: ListDirection!) { problemLists(tenantCode: $c, direction: $d) { id receipts { recipientCode } } }"""
+LISTS = (
+    """query($c: String!, $d: ListDirection!) { problemLists(tenantCode: $c, direction: $d) { items { id receipts { recipientCode } } } }"""
+)
 ACKNOWLEDGE = """mutation($r: ID!, $v: Int!) { acknowledgeProblemList(receiptId: $r, version: $v) {
     receipts { id state acknowledgedBy version } } }"""
 NIL_RETURN = """mutation($r: ID!, $v: Int!, $t: String!, $s: String!) { fileNilReturn(receiptId: $r, version: $v, statement: $t,
@@ -156,9 +158,9 @@ async def test_a_city_pushes_a_list_and_every_bad_push_changes_nothing(common):
     ]
     assert [(p["findingCode"], p["officeName"]) for p in pushed["problems"]] == [("LY-2", "新化县"), ("LY-1", "新化县"), ("SF-1", "双峰县")]
     assert [(r["recipientCode"], r["unitId"], r["recipientName"], r["state"], r["version"]) for r in pushed["receipts"]] == [
-        ("431321", None, "双峰县", "待签收", 1),
-        ("431322", None, "新化县", "待签收", 1),
-        ("431300", "1", "市教育局", "待签收", 1),
+        ("431321", None, "双峰县", "AWAITING", 1),
+        ("431322", None, "新化县", "AWAITING", 1),
+        ("431300", "1", "市教育局", "AWAITING", 1),
     ]
     assert await stored_lists(runtime) == (1, 3, 3)
     async with runtime.engine.connect() as connection:
@@ -180,7 +182,7 @@ async def test_issuer_and_recipients_see_what_is_theirs_and_nobody_else_does(com
 
         async def listed(who: str, code: str, direction: str):
             result = await api.call(LISTS, tokens[who], c=code, d=direction)
-            return error_code(result) or [(item["id"], len(item["receipts"])) for item in result["data"]["problemLists"]]
+            return error_code(result) or [(item["id"], len(item["receipts"])) for item in result["data"]["problemLists"]["items"]]
 
         detail = {who: await seen(who) for who in ("city", "province", "county", "sibling", "city_liaison", "liaison", "other")}
         lists = [
@@ -261,12 +263,12 @@ async def test_recipients_acknowledge_or_file_a_stamped_nil_return_once(common):
         filed = await nil_return("经自查，我县无此问题", scan)
         twice = await nil_return("经自查，我县无此问题", scan, 2)
     assert refused == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "STALE_VERSION", "NOT_FOUND"]
-    assert [(r["state"], r["acknowledgedBy"], r["version"]) for r in acknowledged] == [("已签收", "sf.reviewer", 2)]
+    assert [(r["state"], r["acknowledgedBy"], r["version"]) for r in acknowledged] == [("ACKNOWLEDGED", "sf.reviewer", 2)]
     assert again == ["STALE_VERSION", "ALREADY_ANSWERED"]
-    assert [(r["state"], r["acknowledgedBy"]) for r in by_liaison] == [("已签收", "city.liaison")]
+    assert [(r["state"], r["acknowledgedBy"]) for r in by_liaison] == [("ACKNOWLEDGED", "city.liaison")]
     assert bad_returns == ["INVALID_TEXT", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
     assert [(r["state"], r["acknowledgedBy"], r["nilStatement"], r["nilScanSha256"], r["version"]) for r in filed] == [
-        ("无此问题", "xinhua.inspector", "经自查，我县无此问题", scan, 2)
+        ("NIL_RETURN", "xinhua.inspector", "经自查，我县无此问题", scan, 2)
     ]
     assert twice == "ALREADY_ANSWERED"
     assert await receipt_states(runtime) == ["已签收", "无此问题", "已签收"]
@@ -294,13 +296,20 @@ async def upload(api: Api, token: str, tenant_code: str) -> str:
 
 async def test_a_page_of_lists_costs_the_same_statements_whatever_its_length(common):
     runtime, tokens = common
-    page = """query { problemLists(tenantCode: "431300", direction: ISSUED) { id problems { findingCode } receipts { state } } }"""
+    page = """query($n: Int! = 20, $a: String) { problemLists(tenantCode: "431300", direction: ISSUED, first: $n, after: $a) {
+        pageInfo { hasNextPage endCursor } items { id problems { findingCode } receipts { state } } } }"""
     async with Api(runtime) as api:
         await api.call(PUSH, tokens["city"], i=push_input())
         with counting_statements(runtime.engine) as one:
-            assert len((await api.call(page, tokens["city"]))["data"]["problemLists"]) == 1
+            assert len((await api.call(page, tokens["city"]))["data"]["problemLists"]["items"]) == 1
         for _ in range(4):
             await api.call(PUSH, tokens["city"], i=push_input())
         with counting_statements(runtime.engine) as five:
-            assert len((await api.call(page, tokens["city"]))["data"]["problemLists"]) == 5
+            every = (await api.call(page, tokens["city"]))["data"]["problemLists"]
+        first = (await api.call(page, tokens["city"], n=3))["data"]["problemLists"]
+        rest = (await api.call(page, tokens["city"], n=3, a=first["pageInfo"]["endCursor"]))["data"]["problemLists"]
     assert len(one) == len(five)
+    ids = [item["id"] for item in every["items"]]
+    assert len(ids) == 5 and ids == sorted(ids, key=int, reverse=True) and not every["pageInfo"]["hasNextPage"]
+    assert [item["id"] for item in first["items"] + rest["items"]] == ids
+    assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]

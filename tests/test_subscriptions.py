@@ -50,13 +50,14 @@ async def test_a_subscribed_user_is_pushed_its_new_notification(office):  # noqa
                 logged = await client.post("/graphql", json={"query": LOG}, headers={"Authorization": f"Bearer {tokens['inspector']}"})
             assert "errors" not in logged.json()
             pushed = await receive(liaison)
-    assert refused["type"] == "next" and refused["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # refused before any stream starts: an `error` message, which ends the operation
+    assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert pushed == {
         "id": "1",
         "type": "next",
         "payload": {
             "data": {
-                "notificationAdded": {"eventType": "finding.logged", "title": "问题 WT000001 已登记，请按期整改", "tenantCode": "431321"}
+                "notificationAdded": {"eventType": "FINDING_LOGGED", "title": "问题 WT000001 已登记，请按期整改", "tenantCode": "431321"}
             }
         },
     }

@@ -85,13 +85,13 @@ async def test_reminders_go_once_per_deadline_and_never_for_closed_or_moved_entr
     assert first == RunSummary(working_day=True, reminded_units=2, reminders=2)
     assert again == [RunSummary(working_day=True), RunSummary(working_day=True)]
     assert after_moving == RunSummary(working_day=True, reminded_units=1, reminders=1)  # a new deadline, a new reminder
-    reminders = [(i["eventType"], i["title"], i["body"]) for i in liaison if i["eventType"] in ("ledger.deadline_near", "ledger.overdue")]
+    reminders = [(i["eventType"], i["title"], i["body"]) for i in liaison if i["eventType"] in ("LEDGER_DEADLINE_NEAR", "LEDGER_OVERDUE")]
     assert sorted(reminders) == [  # NEAR twice: for its first deadline, then for the one it moved to
-        ("ledger.deadline_near", "1 个问题的整改期限将至", "问题编号：NEAR"),
-        ("ledger.deadline_near", "1 个问题的整改期限将至", "问题编号：NEAR"),
-        ("ledger.overdue", "1 个问题已逾期未整改", "问题编号：LATE"),
+        ("LEDGER_DEADLINE_NEAR", "1 个问题的整改期限将至", "问题编号：NEAR"),
+        ("LEDGER_DEADLINE_NEAR", "1 个问题的整改期限将至", "问题编号：NEAR"),
+        ("LEDGER_OVERDUE", "1 个问题已逾期未整改", "问题编号：LATE"),
     ]
-    assert [i["eventType"] for i in admin] == ["ledger.overdue"]
+    assert [i["eventType"] for i in admin] == ["LEDGER_OVERDUE"]
 
 
 async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when_it_catches_up(office):  # noqa: F811
@@ -100,8 +100,8 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
         runtime, settings=dataclasses.replace(runtime.settings, escalate_to_parent_at=2, escalate_to_province_at=3)
     )
     tokens["province"] = await token_for(runtime, await add_user(runtime, "hunan.auditor", ("430000", "auditor", None)))
-    escalations = """query($r: String!, $o: Boolean!) { escalations(regionCode: $r, openOnly: $o) {
-        id tenantCode officeName rung escalatedTo overdueAtOpening closedAt closeNote actions { kind note actor } } }"""
+    escalations = """query($r: String!, $o: Boolean!) { escalations(regionCode: $r, openOnly: $o) { items {
+        id tenantCode officeName rung escalatedTo overdueAtOpening closedAt closeNote actions { kind note actor } } } }"""
     act = 'mutation($e: ID!) { recordEscalationAction(escalationId: $e, kind: PHONE_REMINDER, note: "已电话提醒县委编办主任") }'
     async with Api(runtime) as api:
         late = [await log(api, tokens["inspector"], f"LATE{n}", "2026-10-30") for n in range(3)]
@@ -110,10 +110,14 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
 
         async def seen(who: str, region: str, open_only: bool = True):
             result = await api.call(escalations, tokens[who], r=region, o=open_only)
-            return error_code(result) or result["data"]["escalations"]
+            return error_code(result) or result["data"]["escalations"]["items"]
 
         city_view = await seen("city_admin", "431300")
         to_city, to_province = sorted(city_view, key=lambda e: e["rung"])
+        page = """query($a: String) { escalations(regionCode: "431300", first: 1, after: $a) {
+            pageInfo { hasNextPage endCursor } items { id } } }"""
+        one = (await api.call(page, tokens["city_admin"]))["data"]["escalations"]
+        two = (await api.call(page, tokens["city_admin"], a=one["pageInfo"]["endCursor"]))["data"]["escalations"]
         views = [len(await seen("province", "430000")), len(await seen("inspector", "431321")), await seen("liaison", "431321")]
         actions = [
             error_code(await api.call(act, tokens["city_admin"], e=to_city["id"])),
@@ -125,7 +129,7 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
         city_inbox = (await api.call(INBOX, tokens["city_admin"]))["data"]["notifications"]["items"]
         mute = error_code(
             await api.call(
-                'mutation { setNotificationPreference(eventType: "supervision.escalated", inApp: false, email: true) { inApp } }',
+                "mutation { setNotificationPreference(eventType: SUPERVISION_ESCALATED, inApp: false, email: true) { inApp } }",
                 tokens["city_admin"],
             )
         )
@@ -141,13 +145,15 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
         3,
     )
     assert views == [2, 2, "FORBIDDEN"]
+    assert [e["id"] for e in one["items"] + two["items"]] == [e["id"] for e in city_view]  # newest first, a page at a time
+    assert one["pageInfo"]["hasNextPage"] and not two["pageInfo"]["hasNextPage"]
     assert actions == [None, "NOT_FOUND", "NOT_FOUND", "FORBIDDEN"]
-    assert [(i["eventType"], i["title"]) for i in city_inbox] == [("supervision.escalated", "督办：双峰县逾期问题 3 个")]
+    assert [(i["eventType"], i["title"]) for i in city_inbox] == [("SUPERVISION_ESCALATED", "督办：双峰县逾期问题 3 个")]
     assert mute == "CANNOT_MUTE"
     assert released.escalations_closed == 2
     closed = {e["rung"]: e for e in history}
     assert closed[1]["closeNote"] == "逾期问题已降至 1 个（督办阈值 2 个），自动关闭" and closed[2]["closedAt"]
-    assert closed[1]["actions"] == [{"kind": "电话提醒", "note": "已电话提醒县委编办主任", "actor": "loudi.admin"}]
+    assert closed[1]["actions"] == [{"kind": "PHONE_REMINDER", "note": "已电话提醒县委编办主任", "actor": "loudi.admin"}]
     async with runtime.engine.connect() as connection:
         audited = (await connection.execute(text("SELECT action FROM t431300.audit_event ORDER BY id DESC LIMIT 1"))).scalar_one()
     assert audited == "supervision.电话提醒"

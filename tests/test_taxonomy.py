@@ -25,11 +25,11 @@ async def test_the_national_edition_is_a_three_level_tree_with_legal_bases(runti
     assert edition["version"] == "2026.1"
     assert len(edition["categories"]) >= 5 and len(kinds) >= 16 and len(manifestations) >= 26
     for category in edition["categories"]:
-        assert category["level"] == "category" and category["legalBasis"]
+        assert category["level"] == "CATEGORY" and category["legalBasis"]
         for kind in category["children"]:
-            assert kind["level"] == "kind" and kind["code"].startswith(category["code"] + ".") and kind["children"]
+            assert kind["level"] == "KIND" and kind["code"].startswith(category["code"] + ".") and kind["children"]
             assert all(
-                m["level"] == "manifestation" and m["code"].startswith(kind["code"] + ".") and m["legalBasis"] for m in kind["children"]
+                m["level"] == "MANIFESTATION" and m["code"].startswith(kind["code"] + ".") and m["legalBasis"] for m in kind["children"]
             )
     names = {node["name"] for node in kinds}
     assert {
@@ -134,7 +134,7 @@ async def test_a_province_adds_manifestations_its_subtree_alone_sees_and_uses(ru
         "INVALID_NAME",
         "DUPLICATE",
     ]
-    assert first == {"code": "C03.K01.P4301", "level": "manifestation", "name": "编外人员长期顶岗", "provinceCode": "430000"}
+    assert first == {"code": "C03.K01.P4301", "level": "MANIFESTATION", "name": "编外人员长期顶岗", "provinceCode": "430000"}
     assert second["code"] == "C03.K01.P4302" and duplicate == "DUPLICATE"
     assert guangdong_own["code"] == "C03.K01.P4401"  # the same name is another province's own matter
     assert seen == {"county": ["C03.K01.P4301", "C03.K01.P4302"], "guangdong": ["C03.K01.P4401"]}

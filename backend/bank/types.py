@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Awaitable
 from datetime import date, datetime, timedelta
 
@@ -12,23 +11,31 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
-from backend.bank.service import add_provincial_manifestation
+from backend.bank.service import TAXONOMY_EDITORS, add_provincial_manifestation
 from backend.context import Context
-from backend.directory.types import page_size
+from backend.cursors import decode_cursor, window
+from backend.enums import graphql_enum
 from backend.findings.types import Severity
+from backend.ledger.types import LedgerState
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import Reach, mutation, query, read, special, write
 from backend.selection import selected_paths
 from backend.text import clean_text
 from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups
+from problem_bank.models import TaxonomyLevel
 from problem_bank.rectification import is_overdue
-from problem_bank.search import ProblemFilter, highlight, search
-from problem_bank.statistics import Breakdown, Tally, overdue_ranking, tallies
+from problem_bank.search import ProblemFilter, highlight, page_key, search
+from problem_bank.statistics import Breakdown, Tally, overdue_ranking, ranking_key, tallies
 from problem_bank.taxonomy import Node, Taxonomy
-from tenants.access import Place, require_subtree_read
+from tenants.access import Place
+from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.naming import check_code
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import reading
+
+graphql_enum(TaxonomyLevel, "问题分类的层级")
+graphql_enum(Breakdown, "问题库的统计口径", name="BankBreakdown")
 
 
 @strawberry.type(
@@ -36,7 +43,7 @@ from tenants.scoping import reading
 )
 class TaxonomyNode:
     code: str
-    level: str = strawberry.field(description="category、kind 或 manifestation")
+    level: TaxonomyLevel
     name: str
     legal_basis: str = strawberry.field(description="依据")
     province_code: str | None = strawberry.field(description="增设该具体表现的省；全国统一的为空")
@@ -78,7 +85,7 @@ class BankProblem:
     taxonomy_code: str
     taxonomy_name: str
     severity: Severity
-    state: str
+    state: LedgerState
     deadline: date
     overdue: bool
     closed_at: datetime | None
@@ -121,7 +128,7 @@ class ProblemFilterInput:
     taxonomy_code: str | None = strawberry.field(default=None, description="问题分类代码，含其下级")
     unit_types: list[str] | None = None
     round_kinds: list[str] | None = None
-    states: list[str] | None = None
+    states: list[LedgerState] | None = None
     overdue: bool | None = None
     found_from: date | None = None
     found_to: date | None = None
@@ -137,23 +144,6 @@ class ProblemFilterInput:
             found_from=self.found_from,
             found_to=self.found_to,
         )
-
-
-@strawberry.type(description="一页问题库记录；nextCursor 为空表示没有下一页")
-class BankProblemPage:
-    items: list[BankProblem]
-    next_cursor: str | None
-
-
-@strawberry.enum(
-    description="统计口径：REGION 直属下级地区（省 → 市 → 县）；CATEGORY、KIND 问题类别、种类；UNIT_TYPE 单位类型；MONTH 发现月份"
-)
-class BankBreakdown(enum.Enum):
-    REGION = Breakdown.REGION.value
-    CATEGORY = Breakdown.CATEGORY.value
-    KIND = Breakdown.KIND.value
-    UNIT_TYPE = Breakdown.UNIT_TYPE.value
-    MONTH = Breakdown.MONTH.value
 
 
 @strawberry.type(description="一组问题的统计：整改率 =（申请销号 + 已销号）÷ 总数；销号率 = 已销号 ÷ 总数")
@@ -203,19 +193,21 @@ class CommonProblem:
 
 
 MAX_MIN_OFFICES = 1000
+# The bank is read over a region's whole subtree: its members and those above it; liaisons see their unit only, not the bank.
+REGION_READ = read(Reach.SUBTREE, tenant="region_code")
 
 
-async def _readable_region(info: Info[Context, None], region_code: str) -> Place:
-    """The region, if the caller may read its whole subtree (liaisons may not)."""
-    principal = await info.context.principal()
-    region = await readable_place(info.context.runtime.engine, principal, check_code(region_code, field="regionCode"))
-    require_subtree_read(principal, region)
-    return region
+async def _region(info: Info[Context, None], region_code: str) -> Place:
+    """The region the rows are read under (the declaration let the caller read it)."""
+    return await readable_place(info.context.runtime.engine, await info.context.principal(), region_code)
 
 
 @strawberry.type
 class BankQuery:
-    @strawberry.field(description="当前版本的问题分类（类别 → 种类 → 具体表现，附依据）；登记问题时用具体表现的代码")
+    @query(
+        "当前版本的问题分类（类别 → 种类 → 具体表现，附依据）；登记问题时用具体表现的代码",
+        special("任一登录用户；省级增设的具体表现只列出本人所在省的"),
+    )
     async def taxonomy(self, info: Info[Context, None]) -> TaxonomyEdition:
         principal = await info.context.principal()
         provinces = None if principal.is_superuser else frozenset(g.place.province_code for g in principal.grants)
@@ -223,7 +215,7 @@ class BankQuery:
         categories = [TaxonomyNode.of(n, edition, provinces) for n in edition.children(None)]
         return TaxonomyEdition(version=edition.version, categories=categories)
 
-    @strawberry.field(description="问题库：某地区（本级及全部下级）的问题，可全文检索和筛选，按发现日期新的在前；联络员无权查看")
+    @query("问题库：某地区（本级及全部下级）的问题，可全文检索和筛选，按发现日期新的在前", REGION_READ)
     async def problems(
         self,
         info: Info[Context, None],
@@ -232,40 +224,43 @@ class BankQuery:
         filter: ProblemFilterInput | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> BankProblemPage:
-        region = await _readable_region(info, region_code)
+    ) -> Page[BankProblem]:
+        region = await _region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, text)
+        first, start = page_size(info, first), decode_cursor(after, date, str, int)
         today = info.context.clock.today()
         async with reading(info.context.runtime.engine).connect() as connection:
-            page = await search(connection, region, criteria, first=page_size(info, first), after=after, today=today)
-        return BankProblemPage(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], next_cursor=page.next_cursor)
+            rows = await search(connection, region, criteria, first=first, after=start, today=today)
+        page = window(rows, first, page_key)
+        return Page(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数；联络员无权查看")
+    @query("问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数", REGION_READ)
     async def bank_statistics(
         self,
         info: Info[Context, None],
         region_code: str,
-        by: BankBreakdown,
+        by: Breakdown,
         filter: ProblemFilterInput | None = None,
     ) -> list[BankTally]:
-        region = await _readable_region(info, region_code)
+        region = await _region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
         async with reading(info.context.runtime.engine).connect() as connection:
-            found = await tallies(connection, region, criteria, Breakdown(by.value), info.context.clock.today())
-            if by is BankBreakdown.REGION:
+            found = await tallies(connection, region, criteria, by, info.context.clock.today())
+            if by is Breakdown.REGION:
                 names = dict(
                     (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([t.key for t in found])))).all()
                 )
-        if by is BankBreakdown.REGION:
+        if by is Breakdown.REGION:
             return [BankTally.of(t, names.get(t.key, t.key)) for t in found]
-        if by in (BankBreakdown.CATEGORY, BankBreakdown.KIND):
+        if by in (Breakdown.CATEGORY, Breakdown.KIND):
             return [BankTally.of(t, taxonomy.name(t.key) or t.key) for t in found]
         return [BankTally.of(t, t.key) for t in found]
 
-    @strawberry.field(
-        description="共性问题：时段内（默认近一年）地区内至少 minOffices 个机构（默认见配置）发现的问题种类，及其描述相近的问题分组；联络员无权查看"
+    @query(
+        "共性问题：时段内（默认近一年）地区内至少 minOffices 个机构（默认见配置）发现的问题种类，及其描述相近的问题分组",
+        REGION_READ,
     )
     async def common_problems(
         self,
@@ -274,7 +269,7 @@ class BankQuery:
         min_offices: int | None = None,
         filter: ProblemFilterInput | None = None,
     ) -> list[CommonProblem]:
-        region = await _readable_region(info, region_code)
+        region = await _region(info, region_code)
         settings = info.context.runtime.settings
         min_offices = settings.common_problem_min_offices if min_offices is None else min_offices
         if not 2 <= min_offices <= MAX_MIN_OFFICES:
@@ -313,24 +308,30 @@ class BankQuery:
             for kind in kinds
         ]
 
-    @strawberry.field(description="逾期排名：地区内逾期问题最多的机构，多的在前；联络员无权查看")
+    @query("逾期排名：地区内逾期问题最多的机构，多的在前（逾期数相同的按机构代码）", REGION_READ)
     async def overdue_ranking(
         self,
         info: Info[Context, None],
         region_code: str,
         filter: ProblemFilterInput | None = None,
         first: int = 20,
-    ) -> list[BankTally]:
-        region = await _readable_region(info, region_code)
+        after: str | None = None,
+    ) -> Page[BankTally]:
+        region = await _region(info, region_code)
         criteria = (filter or ProblemFilterInput()).to_filter(await info.context.runtime.taxonomy(), None)
+        first, start = page_size(info, first), decode_cursor(after, int, str)
         async with reading(info.context.runtime.engine).connect() as connection:
-            ranked = await overdue_ranking(connection, region, criteria, info.context.clock.today(), page_size(info, first))
-        return [BankTally.of(tally, name) for tally, name in ranked]
+            ranked = await overdue_ranking(connection, region, criteria, info.context.clock.today(), first + 1, start)
+        page = window(ranked, first, lambda ranked_office: ranking_key(ranked_office[0]))
+        return Page(items=[BankTally.of(tally, name) for tally, name in page.rows], page_info=PageInfo.of(page))
 
 
 @strawberry.type
 class BankMutation:
-    @strawberry.mutation(description="省级机构在全国统一的问题种类下增设本省具体表现（省级管理员），供本省及下级登记问题使用")
+    @mutation(
+        "省级机构在全国统一的问题种类下增设本省具体表现，供本省及下级登记问题使用",
+        write(TAXONOMY_EDITORS, tenant="province_code", levels=frozenset({Level.PROVINCE})),
+    )
     async def add_manifestation(
         self,
         info: Info[Context, None],
@@ -339,13 +340,13 @@ class BankMutation:
         name: str,
         legal_basis: str,
     ) -> TaxonomyNode:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         runtime = info.context.runtime
         node = await add_provincial_manifestation(
             runtime.engine,
             principal,
             await runtime.taxonomy(),
-            province_code=check_code(province_code, field="provinceCode"),
+            province_code=province_code,
             kind_code=kind_code,
             name=clean_name(name, max_length=128),
             legal_basis=clean_text(legal_basis, "legalBasis", required=True),

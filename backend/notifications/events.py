@@ -9,8 +9,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenants.access import Role
+from tenants.labelled import Labelled
 
 Payload = dict[str, Any]
+
+
+class EventKind(Labelled):
+    """The event types, stored as their value (in the outbox, inboxes, preferences and
+    webhooks) and labelled as a user sees them in the preferences."""
+
+    FINDING_LOGGED = "finding.logged", "新登记的问题"
+    LEDGER_CLOSE_OUT_REQUESTED = "ledger.close_out_requested", "申请销号待审核"
+    LEDGER_SENT_BACK = "ledger.sent_back", "整改被退回"
+    LEDGER_CLOSED = "ledger.closed", "已销号"
+    LEDGER_REOPENED = "ledger.reopened", "回头看重新打开"
+    LEDGER_EXTENSION_REQUESTED = "ledger.extension_requested", "延期申请待审批"
+    LEDGER_EXTENSION_DECIDED = "ledger.extension_decided", "延期申请结果"
+    LEDGER_DEADLINE_NEAR = "ledger.deadline_near", "整改期限将至"
+    LEDGER_OVERDUE = "ledger.overdue", "整改逾期"
+    SUPERVISION_ESCALATED = "supervision.escalated", "上级督办"
+    WARNINGS_RAISED = "warnings.raised", "编制预警"
+    LETTER_ISSUED = "letter.issued", "函告"
+    ACCOUNTABILITY_DECIDED = "accountability.decided", "问责决定"
+    ACCOUNTABILITY_RESTRICTION_IMPOSED = "accountability.restriction_imposed", "冻结或锁定"
+    ACCOUNTABILITY_RESTRICTION_LIFTED = "accountability.restriction_lifted", "解除冻结或锁定"
+    PROBLEM_LIST_PUSHED = "problem_list.pushed", "下发的问题清单"
+    BULLETIN_PUBLISHED = "bulletin.published", "典型案例通报"
+    BULLETIN_WITHDRAWN = "bulletin.withdrawn", "通报撤回"
+    PROBLEM_LIST_PUSHED_TO_UNIT = "problem_list.pushed_to_unit", "下发到本单位的问题清单"
 
 
 @dataclass(frozen=True)
@@ -25,8 +51,7 @@ class Audience:
 
 @dataclass(frozen=True)
 class EventType:
-    name: str
-    label: str  # what a user sees in the preferences
+    kind: EventKind
     audience: Audience
     title: Callable[[Payload], str]
     body: Callable[[Payload], str]
@@ -61,117 +86,101 @@ def _warnings_body(payload: Payload) -> str:
 OFFICE_STAFF = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})
 
 EVENT_TYPES = {
-    event.name: event
+    event.kind: event
     for event in (
         EventType(
-            "finding.logged",
-            "新登记的问题",
+            EventKind.FINDING_LOGGED,
             Audience(liaisons=True),
             lambda p: f"问题 {p['finding_code']} 已登记，请按期整改",
             lambda p: f"整改期限：{p['deadline']}。{p['description']}",
         ),
         EventType(
-            "ledger.close_out_requested",
-            "申请销号待审核",
+            EventKind.LEDGER_CLOSE_OUT_REQUESTED,
             Audience(roles=frozenset({Role.REVIEWER})),
             lambda p: f"问题 {p['finding_code']} 申请销号，请审核",
             _note,
         ),
         EventType(
-            "ledger.sent_back",
-            "整改被退回",
+            EventKind.LEDGER_SENT_BACK,
             Audience(liaisons=True),
             lambda p: f"问题 {p['finding_code']} 的整改被退回",
             lambda p: f"退回理由：{_note(p)}",
         ),
-        EventType("ledger.closed", "已销号", Audience(liaisons=True), lambda p: f"问题 {p['finding_code']} 已销号", _note),
+        EventType(EventKind.LEDGER_CLOSED, Audience(liaisons=True), lambda p: f"问题 {p['finding_code']} 已销号", _note),
         EventType(
-            "ledger.reopened",
-            "回头看重新打开",
+            EventKind.LEDGER_REOPENED,
             Audience(liaisons=True),
             lambda p: f"问题 {p['finding_code']} 经回头看重新打开整改",
             lambda p: f"理由：{_note(p)}",
         ),
         EventType(
-            "ledger.extension_requested",
-            "延期申请待审批",
+            EventKind.LEDGER_EXTENSION_REQUESTED,
             Audience(roles=frozenset({Role.REVIEWER})),
             lambda p: f"问题 {p['finding_code']} 申请延期",
             _note,
         ),
         EventType(
-            "ledger.extension_decided",
-            "延期申请结果",
+            EventKind.LEDGER_EXTENSION_DECIDED,
             Audience(liaisons=True),
             lambda p: f"问题 {p['finding_code']} 的延期申请{p['decision']}",
             _note,
         ),
+        EventType(EventKind.LEDGER_DEADLINE_NEAR, Audience(liaisons=True), lambda p: f"{p['count']} 个问题的整改期限将至", _finding_codes),
         EventType(
-            "ledger.deadline_near", "整改期限将至", Audience(liaisons=True), lambda p: f"{p['count']} 个问题的整改期限将至", _finding_codes
-        ),
-        EventType(
-            "ledger.overdue",
-            "整改逾期",
+            EventKind.LEDGER_OVERDUE,
             Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
             lambda p: f"{p['count']} 个问题已逾期未整改",
             _finding_codes,
         ),
         EventType(
-            "supervision.escalated",
-            "上级督办",
+            EventKind.SUPERVISION_ESCALATED,
             Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
             lambda p: f"督办：{p['office_name']}逾期问题 {p['overdue']} 个",
             _finding_codes,
             critical=True,
         ),
-        EventType("warnings.raised", "编制预警", Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})), _warnings_title, _warnings_body),
+        EventType(EventKind.WARNINGS_RAISED, Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})), _warnings_title, _warnings_body),
         EventType(
-            "letter.issued",
-            "函告",
+            EventKind.LETTER_ISSUED,
             Audience(liaisons=True),
             lambda p: f"函告：{p['document_number']}",
             lambda p: p["subject"],
             critical=True,
         ),
         EventType(
-            "accountability.decided",
-            "问责决定",
+            EventKind.ACCOUNTABILITY_DECIDED,
             Audience(roles=frozenset({Role.ADMIN})),
             lambda p: f"问责决定：{p['subject']}",
             lambda p: f"{p['title']}。{p['decision']}",
             critical=True,
         ),
         EventType(
-            "accountability.restriction_imposed",
-            "冻结或锁定",
+            EventKind.ACCOUNTABILITY_RESTRICTION_IMPOSED,
             Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
             lambda p: f"{p['unit_name']}：{p['kind']}",
             lambda p: f"{p['office_name']}决定自 {p['starts_on']} 起{p['kind']}。解除条件：{p['conditions']}",
             critical=True,
         ),
         EventType(
-            "accountability.restriction_lifted",
-            "解除冻结或锁定",
+            EventKind.ACCOUNTABILITY_RESTRICTION_LIFTED,
             Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
             lambda p: f"{p['unit_name']}：已解除{p['kind']}",
             _note,
             critical=True,
         ),
-        EventType("problem_list.pushed", "下发的问题清单", Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
+        EventType(EventKind.PROBLEM_LIST_PUSHED, Audience(roles=OFFICE_STAFF), _problem_list_title, _note),
         EventType(
-            "bulletin.published",
-            "典型案例通报",
+            EventKind.BULLETIN_PUBLISHED,
             Audience(roles=OFFICE_STAFF | {Role.PUBLISHER}),
             lambda p: f"{p['publisher_name']}典型案例通报（{p['issue']}）",
             lambda p: f"{p['title']}。请及时阅读并组织学习。",
         ),
         EventType(
-            "bulletin.withdrawn",
-            "通报撤回",
+            EventKind.BULLETIN_WITHDRAWN,
             Audience(roles=OFFICE_STAFF | {Role.PUBLISHER}),
             lambda p: f"{p['publisher_name']}已撤回典型案例通报（{p['issue']}）",
             lambda p: f"{p['title']}。撤回理由：{p['reason']}",
         ),
-        EventType("problem_list.pushed_to_unit", "下发到本单位的问题清单", Audience(liaisons=True), _problem_list_title, _note),
+        EventType(EventKind.PROBLEM_LIST_PUSHED_TO_UNIT, Audience(liaisons=True), _problem_list_title, _note),
     )
 }

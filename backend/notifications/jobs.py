@@ -22,7 +22,7 @@ from sqlalchemy import Row, func, select, text, update
 
 from backend.notifications.channels import DeliveryFailed, post_webhook, send_email, within_time_limit
 from backend.notifications.events import EVENT_TYPES, EventType
-from backend.notifications.models import Delivery, OutboxEvent, Webhook
+from backend.notifications.models import Delivery, DeliveryChannel, DeliveryState, OutboxEvent, Webhook
 from backend.runtime import Runtime
 from backend.settings import Settings
 
@@ -64,12 +64,12 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
             WITH recipient AS ({RECIPIENTS}),
             mail AS (
                 INSERT INTO notify.delivery (event_id, tenant_code, channel, target, user_id)
-                SELECT :event_id, tenant_code, 'email', email, user_id FROM recipient
+                SELECT :event_id, tenant_code, '{DeliveryChannel.EMAIL}', email, user_id FROM recipient
                 WHERE :smtp AND email IS NOT NULL AND (by_email OR :critical)
                 ON CONFLICT (event_id, channel, target) DO NOTHING
             ), hook AS (
                 INSERT INTO notify.delivery (event_id, tenant_code, channel, target)
-                SELECT :event_id, tenant_code, 'webhook', id::text FROM notify.webhook
+                SELECT :event_id, tenant_code, '{DeliveryChannel.WEBHOOK}', id::text FROM notify.webhook
                 WHERE tenant_code = ANY(:tenants) AND (event_types IS NULL OR :event_type = ANY(event_types))
                 ON CONFLICT (event_id, channel, target) DO NOTHING
             )
@@ -148,7 +148,7 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
         delivery = (
             await connection.execute(
                 select(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.state.in_(("pending", "retrying")))
+                .where(Delivery.id == delivery_id, Delivery.state.in_((DeliveryState.PENDING, DeliveryState.RETRYING)))
                 .with_for_update(skip_locked=True)
             )
         ).one_or_none()
@@ -159,7 +159,7 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
         title, body = kind.title(event.payload), kind.body(event.payload)
         attempts = delivery.attempts + 1
         try:
-            if delivery.channel == "email":
+            if delivery.channel == DeliveryChannel.EMAIL:
                 await within_time_limit(send_email(settings.smtp_url, settings.mail_from, delivery.target, title, body))
             else:
                 hook = (await connection.execute(select(Webhook).where(Webhook.id == int(delivery.target)))).one_or_none()
@@ -173,19 +173,19 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
                 update(Delivery)
                 .where(Delivery.id == delivery_id)
                 .values(
-                    state="dead" if dead else "retrying",
+                    state=DeliveryState.DEAD if dead else DeliveryState.RETRYING,
                     attempts=attempts,
                     last_error=str(failure)[:2000],
                     next_attempt_at=func.now() + timedelta(seconds=delay),
                 )
             )
             if dead:
-                return "dead"
+                return DeliveryState.DEAD
         else:
             await connection.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery_id)
-                .values(state="sent", attempts=attempts, last_error=None, delivered_at=func.now())
+                .values(state=DeliveryState.SENT, attempts=attempts, last_error=None, delivered_at=func.now())
             )
-            return "sent"
+            return DeliveryState.SENT
     raise Retry(defer=timedelta(seconds=delay))

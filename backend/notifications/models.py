@@ -11,8 +11,21 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, String, Text,
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tenants.labelled import Labelled
+
 NOTIFY_SCHEMA = "notify"
-DELIVERY_STATES = ("pending", "sent", "retrying", "dead")
+
+
+class DeliveryChannel(Labelled):
+    EMAIL = "email", "电子邮件"
+    WEBHOOK = "webhook", "签名回调"
+
+
+class DeliveryState(Labelled):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已送达"
+    RETRYING = "retrying", "重试中"
+    DEAD = "dead", "已放弃（可重发）"
 
 
 class NotifyBase(DeclarativeBase):
@@ -63,10 +76,10 @@ class Delivery(NotifyBase):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey(OutboxEvent.id))
     tenant_code: Mapped[str] = mapped_column(String(6))
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # a DeliveryChannel
     target: Mapped[str] = mapped_column(String(512))  # address, or the webhook's id
     user_id: Mapped[int | None] = mapped_column(BigInteger)  # an e-mail's recipient
-    state: Mapped[str] = mapped_column(String(16), server_default="pending")
+    state: Mapped[str] = mapped_column(String(16), server_default=DeliveryState.PENDING.value)
     attempts: Mapped[int] = mapped_column(server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from backend.db import asyncpg_dsn
 from backend.notifications.jobs import deliver_event, event_job_id, queue_deliveries
-from backend.notifications.models import Delivery, OutboxEvent
+from backend.notifications.models import Delivery, DeliveryState, OutboxEvent
 from backend.notifications.outbox import CHANNEL
 from backend.runtime import Runtime
 
@@ -116,7 +116,7 @@ class Relay:
                     (
                         await connection.execute(
                             select(Delivery.id)
-                            .where(Delivery.state.in_(("pending", "retrying")), Delivery.next_attempt_at < grace)
+                            .where(Delivery.state.in_((DeliveryState.PENDING, DeliveryState.RETRYING)), Delivery.next_attempt_at < grace)
                             .order_by(Delivery.id)
                             .limit(BATCH)
                         )

@@ -29,15 +29,22 @@ from problem_bank.taxonomy import under
 from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_subtree_read, require_write
 from tenants.divisions import Level
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.models import Tenant
 from tenants.registry import offices_below, place_of, readable_place
 from tenants.scoping import reading, tenant_engine
 
 PUSHERS = frozenset({Role.ADMIN, Role.INSPECTOR})
+PUSHING_LEVELS = frozenset({Level.PROVINCE, Level.CITY})
 OFFICE_ACKNOWLEDGERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})
 MAX_ITEMS = 500  # the newest problems of the set; a list is read by people
 MAX_RECIPIENTS = 500
-AWAITING, ACKNOWLEDGED, NIL_RETURN = "待签收", "已签收", "无此问题"
+
+
+class ReceiptState(Labelled):
+    AWAITING = "待签收"
+    ACKNOWLEDGED = "已签收"
+    NIL_RETURN = "无此问题"
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,8 @@ class ProblemListService:
         self.engine = engine
 
     async def push(self, principal: Principal, draft: ListDraft, today: date, request_id: str | None) -> int:
+        """A list from the issuer (who may push, at which levels, the operation declares)."""
         issuer = await readable_place(self.engine, principal, draft.issuer_code)
-        require_write(principal, issuer, PUSHERS)
-        if issuer.level is Level.COUNTY:
-            raise forbidden("只有省、市两级机构可以下发问题清单")
         if draft.respond_by < today:
             raise DomainError("INVALID_DATE", "反馈期限不能早于今天", field="respondBy")
         if not (draft.office_codes or draft.unit_ids):
@@ -166,17 +171,18 @@ class ProblemListService:
             raise not_found()
         return Readable(row, False, own)
 
-    async def issued(self, principal: Principal, tenant_code: str, *, first: int, before: int | None) -> list[Readable]:
-        """Lists the office issued, newest first (its readers only; liaisons are refused)."""
+    async def issued(self, principal: Principal, tenant_code: str, *, first: int, after: int | None) -> list[Readable]:
+        """Lists the office issued, newest first (its readers only; liaisons are refused): `first`
+        of them after the list `after`, and one more if there is."""
         place = await readable_place(self.engine, principal, tenant_code)
         require_subtree_read(principal, place)
-        query = _newest(select(ProblemList).where(ProblemList.issuer_code == tenant_code), first, before)
+        query = _newest(select(ProblemList).where(ProblemList.issuer_code == tenant_code), first, after)
         async with reading(self.engine).connect() as connection:
             return [Readable(row, True, frozenset()) for row in await connection.execute(query)]
 
-    async def received(self, principal: Principal, tenant_code: str, *, first: int, before: int | None) -> list[Readable]:
-        """Lists addressed to the office (or, for a liaison, to its unit), newest first. Only
-        the recipient's own members ask here; the issuer reads its lists as issued."""
+    async def received(self, principal: Principal, tenant_code: str, *, first: int, after: int | None) -> list[Readable]:
+        """Lists addressed to the office (or, for a liaison, to its unit), newest first, paged as
+        `issued`. Only the recipient's own members ask here; the issuer reads its lists as issued."""
         place = await readable_place(self.engine, principal, tenant_code)
         here = [g for g in principal.grants if g.place.code == place.code]
         addressed = ProblemListReceipt.recipient_code == tenant_code
@@ -184,7 +190,7 @@ class ProblemListService:
             if not here:
                 raise forbidden("只有收件机构本身可以查看其收到的问题清单")
             addressed = and_(addressed, ProblemListReceipt.unit_id.in_([g.unit_id for g in here]))
-        query = _newest(select(ProblemList).where(ProblemList.id.in_(select(ProblemListReceipt.list_id).where(addressed))), first, before)
+        query = _newest(select(ProblemList).where(ProblemList.id.in_(select(ProblemListReceipt.list_id).where(addressed))), first, after)
         async with reading(self.engine).connect() as connection:
             lists = (await connection.execute(query)).all()
             receipts = (
@@ -202,9 +208,9 @@ class ProblemListService:
     async def acknowledge(self, principal: Principal, receipt_id: int, version: int, request_id: str | None) -> int:
         """签收: 待签收 → 已签收. Answers the list's id."""
         async with self._answering(principal, receipt_id, version) as (connection, receipt):
-            if receipt.state != AWAITING:
+            if receipt.state != ReceiptState.AWAITING:
                 raise DomainError("ALREADY_ANSWERED", f"该清单已{receipt.state}，无需重复签收", field="receiptId")
-            await self._answer(connection, principal, receipt, {"state": ACKNOWLEDGED}, request_id)
+            await self._answer(connection, principal, receipt, {"state": ReceiptState.ACKNOWLEDGED}, request_id)
         return receipt.list_id
 
     async def file_nil_return(
@@ -213,7 +219,7 @@ class ProblemListService:
         """无此问题: a stamped statement (a file the principal uploaded to its own office) that
         the recipient found none of the listed problems. Acknowledges the list too."""
         async with self._answering(principal, receipt_id, version) as (connection, receipt):
-            if receipt.state == NIL_RETURN:
+            if receipt.state == ReceiptState.NIL_RETURN:
                 raise DomainError("ALREADY_ANSWERED", "该清单已报送无此问题说明", field="receiptId")
             uploaded = (
                 await connection.execute(
@@ -226,7 +232,7 @@ class ProblemListService:
                 connection,
                 principal,
                 receipt,
-                {"state": NIL_RETURN, "nil_statement": statement, "nil_scan_sha256": scan_sha256},
+                {"state": ReceiptState.NIL_RETURN, "nil_statement": statement, "nil_scan_sha256": scan_sha256},
                 request_id,
             )
         return receipt.list_id
@@ -295,10 +301,11 @@ async def _own_units(connection: AsyncConnection, issuer: Place, unit_ids: tuple
     return [{"recipient_code": issuer.code, "unit_id": unit_id, "recipient_name": names[unit_id]} for unit_id in unit_ids]
 
 
-def _newest(query, first: int, before: int | None):
-    if before is not None:
-        query = query.where(ProblemList.id < before)
-    return query.order_by(ProblemList.id.desc()).limit(first)
+def _newest(query, first: int, after: int | None):
+    """`first` lists (and one more, if there is) after the list `after` (None: from the newest)."""
+    if after is not None:
+        query = query.where(ProblemList.id < after)
+    return query.order_by(ProblemList.id.desc()).limit(first + 1)
 
 
 async def receipts_of_lists(connection: AsyncConnection, ids: list[int]) -> dict[int, list]:

@@ -3,7 +3,7 @@ received, acknowledge (签收), file a stamped nil return (无此问题)."""
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -12,14 +12,29 @@ from strawberry.types import Info
 
 from backend.bank.types import BankProblem
 from backend.context import Context
-from backend.directory.types import page_size
+from backend.cursors import after_id, by_id, window
+from backend.enums import graphql_enum
 from backend.evidence.store import is_sha256
-from backend.ids import optional_id, parse_id
-from backend.problem_lists.service import ListDraft, ProblemListService, Readable, problems_of_lists, receipts_of_lists
+from backend.ids import parse_id
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import mutation, query, special, write
+from backend.problem_lists.service import (
+    PUSHERS,
+    PUSHING_LEVELS,
+    ListDraft,
+    ProblemListService,
+    Readable,
+    ReceiptState,
+    problems_of_lists,
+    receipts_of_lists,
+)
 from backend.text import clean_text
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.naming import check_code
 from tenants.registry import clean_name
+
+graphql_enum(ReceiptState, "问题清单回执的状态")
 
 
 @strawberry.type(description="问题清单的一个收件对象（下级机构或本机构的被检查单位）及其签收情况")
@@ -28,7 +43,7 @@ class ListReceipt:
     recipient_code: str = strawberry.field(description="收件机构代码；收件对象为单位时是下发机构本身")
     unit_id: strawberry.ID | None = strawberry.field(description="收件单位；为空表示收件对象是机构")
     recipient_name: str
-    state: str = strawberry.field(description="待签收、已签收或无此问题")
+    state: ReceiptState
     acknowledged_by: str | None
     acknowledged_at: datetime | None
     nil_statement: str | None = strawberry.field(description="无此问题的说明")
@@ -94,10 +109,12 @@ class ProblemList:
         )
 
 
-@strawberry.enum(description="ISSUED 本机构下发的；RECEIVED 本机构（联络员：本单位）收到的")
-class ListDirection(enum.Enum):
-    ISSUED = "issued"
-    RECEIVED = "received"
+class ListDirection(Labelled):
+    ISSUED = "issued", "本机构下发的"
+    RECEIVED = "received", "本机构（联络员：本单位）收到的"
+
+
+graphql_enum(ListDirection, "问题清单的方向")
 
 
 @strawberry.input(description="把共性问题（某问题分类在某时段内本地区的问题）下发为问题清单")
@@ -117,27 +134,38 @@ def service(info: Info[Context, None]) -> ProblemListService:
     return ProblemListService(info.context.runtime.engine)
 
 
+async def issuer(context: Context, arguments: Mapping[str, Any]) -> str:
+    """The office a list is pushed from, named in the input."""
+    return check_code(arguments["input"].issuer_code, field="issuerCode")
+
+
+# Who sees and answers a list (backend/problem_lists/service.py applies it): the issuer's readers see it
+# whole; a recipient sees it with its own receipt, which it answers.
+LISTED = "下发的：下发机构及其上级机构的人员（联络员除外）；收到的：收件机构本身的人员，其联络员只看到发给本单位的"
+SEEN = "下发机构及其上级机构的人员（联络员除外）看到全部回执；收件机构本身的人员（联络员除外）、收件单位的联络员看到自己的回执"
+ANSWERED = "收件对象为机构的：该机构的管理员、监督检查人员、审核人员；收件对象为单位的：该单位的联络员"
+
+
 @strawberry.type
 class ProblemListQuery:
-    @strawberry.field(description="问题清单列表，新的在前；before 为上一页最后一份的 id")
+    @query("问题清单列表，新的在前", special(LISTED))
     async def problem_lists(
         self,
         info: Info[Context, None],
         tenant_code: str,
         direction: ListDirection,
         first: int = 20,
-        before: strawberry.ID | None = None,
-    ) -> list[ProblemList]:
+        after: str | None = None,
+    ) -> Page[ProblemList]:
         principal = await info.context.principal()
         tenant_code = check_code(tenant_code, field="tenantCode")
-        page: dict[str, Any] = {"first": page_size(info, first), "before": optional_id(before, "before")}
-        if direction is ListDirection.ISSUED:
-            found = await service(info).issued(principal, tenant_code, **page)
-        else:
-            found = await service(info).received(principal, tenant_code, **page)
-        return [ProblemList.of(readable) for readable in found]
+        first = page_size(info, first)
+        lists = service(info).issued if direction is ListDirection.ISSUED else service(info).received
+        found = await lists(principal, tenant_code, first=first, after=after_id(after))
+        page = window(found, first, lambda readable: by_id(readable.row))
+        return Page(items=[ProblemList.of(readable) for readable in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="一份问题清单（下发机构及其上级，或收件方）")
+    @query("一份问题清单", special(SEEN))
     async def problem_list(self, info: Info[Context, None], id: strawberry.ID) -> ProblemList:
         principal = await info.context.principal()
         return ProblemList.of(await service(info).readable(principal, parse_id(id, "id")))
@@ -149,11 +177,12 @@ async def _list_now(info: Info[Context, None], list_id: int) -> ProblemList:
 
 @strawberry.type
 class ProblemListMutation:
-    @strawberry.mutation(
-        description="下发问题清单（省、市两级的管理员、检查员）：列出本地区该分类、该时段的问题，发给选定的下级机构或本机构的被检查单位"
+    @mutation(
+        "下发问题清单：列出本地区该分类、该时段的问题，发给选定的下级机构或本机构的被检查单位",
+        write(PUSHERS, locate=issuer, levels=PUSHING_LEVELS),
     )
     async def push_problem_list(self, info: Info[Context, None], input: PushProblemListInput) -> ProblemList:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         taxonomy = await info.context.runtime.taxonomy()
         if input.found_from > input.found_to:
             raise DomainError("INVALID_PERIOD", "时间范围的起点不能晚于终点", field="foundFrom")
@@ -173,14 +202,14 @@ class ProblemListMutation:
         list_id = await service(info).push(principal, draft, info.context.clock.today(), info.context.request_id)
         return await _list_now(info, list_id)
 
-    @strawberry.mutation(description="签收问题清单（收件机构的管理员、检查员、审核员；收件单位的联络员）")
+    @mutation("签收问题清单", special(ANSWERED, writes=True))
     async def acknowledge_problem_list(self, info: Info[Context, None], receipt_id: strawberry.ID, version: int) -> ProblemList:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         receipt = parse_id(receipt_id, "receiptId")
         list_id = await service(info).acknowledge(principal, receipt, version, info.context.request_id)
         return await _list_now(info, list_id)
 
-    @strawberry.mutation(description="报送无此问题说明：附已上传的盖章说明文件（POST /evidence/{收件机构代码}），同时视为签收")
+    @mutation("报送无此问题说明：附已上传的盖章说明文件（POST /evidence/{收件机构代码}），同时视为签收", special(ANSWERED, writes=True))
     async def file_nil_return(
         self,
         info: Info[Context, None],
@@ -189,7 +218,7 @@ class ProblemListMutation:
         statement: str,
         stamped_scan_sha256: str,
     ) -> ProblemList:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         receipt = parse_id(receipt_id, "receiptId")
         statement = clean_text(statement, "statement", required=True)
         if not is_sha256(stamped_scan_sha256):

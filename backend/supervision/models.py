@@ -8,6 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tenants.labelled import Labelled
+
 SUPERVISION_SCHEMA = "supervision"
 
 
@@ -56,6 +58,11 @@ class Escalation(SupervisionBase):
     opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
     closed_at: Mapped[datetime | None]
     close_note: Mapped[str | None] = mapped_column(Text)
+
+
+class EscalationActionKind(Labelled):
+    PHONE_REMINDER = "电话提醒"
+    INTERVIEW_PROPOSED = "约谈建议"
 
 
 class EscalationAction(SupervisionBase):

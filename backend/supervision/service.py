@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.supervision.calendar import WorkingCalendar, check_year, load_calendar, set_year
-from backend.supervision.models import Escalation, EscalationAction
-from tenants.access import Principal, Role, forbidden, not_found, require_subtree_read, require_write
+from backend.supervision.models import Escalation, EscalationAction, EscalationActionKind
+from tenants.access import Principal, Role, forbidden, not_found
 from tenants.models import Tenant
 from tenants.registry import in_subtree, readable_place
 from tenants.scoping import reading, tenant_engine
@@ -24,14 +24,11 @@ class SupervisionService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def escalations(
-        self, principal: Principal, region_code: str, *, open_only: bool, first: int, before: int | None
-    ) -> Sequence[Row]:
-        """Escalations of offices in the region, newest first (the region's readers; liaisons
-        are refused). What the upper office did is shown to the office under 督办 too: it is
-        addressed to it."""
+    async def escalations(self, principal: Principal, region_code: str, *, open_only: bool, first: int, after: int | None) -> Sequence[Row]:
+        """Escalations of offices in the region, newest first: `first` of them after the
+        escalation `after` (None: from the newest), and one more if there is. What the upper
+        office did is shown to the office under 督办 too: it is addressed to it."""
         region = await readable_place(self.engine, principal, region_code)
-        require_subtree_read(principal, region)
         query = (
             select(Escalation, Tenant.name.label("office_name"))
             .join(Tenant, Tenant.code == Escalation.tenant_code)
@@ -39,10 +36,10 @@ class SupervisionService:
         )
         if open_only:
             query = query.where(Escalation.closed_at.is_(None))
-        if before is not None:
-            query = query.where(Escalation.id < before)
+        if after is not None:
+            query = query.where(Escalation.id < after)
         async with reading(self.engine).connect() as connection:
-            return (await connection.execute(query.order_by(Escalation.id.desc()).limit(first))).all()
+            return (await connection.execute(query.order_by(Escalation.id.desc()).limit(first + 1))).all()
 
     async def actions(self, escalation_ids: list[int]) -> dict[int, list]:
         async with reading(self.engine).connect() as connection:
@@ -54,15 +51,22 @@ class SupervisionService:
             found.setdefault(row.escalation_id, []).append(row)
         return found
 
-    async def record_action(self, principal: Principal, escalation_id: int, kind: str, note: str, request_id: str | None) -> int:
-        """电话提醒 or 约谈建议 by the office the escalation went to (its admins and inspectors)."""
+    async def escalated_to(self, escalation_id: int) -> str | None:
+        """The office an escalation went to: the one that acts on it (None: no such escalation)."""
+        async with reading(self.engine).connect() as connection:
+            return (await connection.execute(select(Escalation.escalated_to).where(Escalation.id == escalation_id))).scalar_one_or_none()
+
+    async def record_action(
+        self, principal: Principal, escalation_id: int, kind: EscalationActionKind, note: str, request_id: str | None
+    ) -> int:
+        """电话提醒 or 约谈建议 by the office the escalation went to (which of its members may, the
+        operation declares)."""
         async with reading(self.engine).connect() as connection:
             escalation = (await connection.execute(select(Escalation).where(Escalation.id == escalation_id))).one_or_none()
         if escalation is None:
             raise not_found()
-        upper = await readable_place(self.engine, principal, escalation.escalated_to)
-        require_write(principal, upper, ESCALATION_ACTORS)
-        async with tenant_engine(self.engine, upper.code).begin() as connection:
+        upper = escalation.escalated_to
+        async with tenant_engine(self.engine, upper).begin() as connection:
             action_id = (
                 await connection.execute(
                     insert(EscalationAction)
@@ -72,7 +76,7 @@ class SupervisionService:
             ).scalar_one()
             await record_audit(
                 connection,
-                upper.code,
+                upper,
                 actor=principal.username,
                 action=f"supervision.{kind}",
                 entity="escalation",

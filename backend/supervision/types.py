@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
-from backend.ids import optional_id, parse_id
-from backend.supervision.service import SupervisionService
+from backend.cursors import after_id, by_id, window
+from backend.enums import graphql_enum
+from backend.ids import parse_id
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import Reach, mutation, query, read, special, write
+from backend.supervision.models import EscalationActionKind
+from backend.supervision.service import ESCALATION_ACTORS, SupervisionService
 from backend.text import clean_text
-from tenants.naming import check_code
+
+graphql_enum(EscalationActionKind, "督办措施")
 
 
 @strawberry.type(description="督办采取的措施")
 class EscalationAction:
-    kind: str = strawberry.field(description="电话提醒或约谈建议")
+    kind: EscalationActionKind
     note: str
     actor: str
     created_at: datetime
@@ -38,12 +44,6 @@ class Escalation:
     actions: list[EscalationAction]
 
 
-@strawberry.enum(description="PHONE_REMINDER 电话提醒；INTERVIEW_PROPOSED 约谈建议")
-class EscalationActionKind(enum.Enum):
-    PHONE_REMINDER = "电话提醒"
-    INTERVIEW_PROPOSED = "约谈建议"
-
-
 @strawberry.type(description="某年的工作日例外：法定节假日与调休上班日（其余按周一至周五）")
 class WorkingCalendar:
     year: int
@@ -53,6 +53,11 @@ class WorkingCalendar:
 
 def service(info: Info[Context, None]) -> SupervisionService:
     return SupervisionService(info.context.runtime.engine)
+
+
+async def escalated_to(context: Context, arguments: Mapping[str, Any]) -> str | None:
+    """The office an escalation went to, which acts on it."""
+    return await SupervisionService(context.runtime.engine).escalated_to(parse_id(arguments["escalation_id"], "escalationId"))
 
 
 async def calendar_of(info: Info[Context, None], year: int) -> WorkingCalendar:
@@ -66,25 +71,22 @@ async def calendar_of(info: Info[Context, None], year: int) -> WorkingCalendar:
 
 @strawberry.type
 class SupervisionQuery:
-    @strawberry.field(description="地区内（本级及下级）机构的督办记录，新的在前；联络员无权查看；before 为上一页最后一条的 id")
+    @query("地区内（本级及下级）机构的督办记录，新的在前", read(Reach.SUBTREE, tenant="region_code"))
     async def escalations(
         self,
         info: Info[Context, None],
         region_code: str,
         open_only: bool = True,
         first: int = 50,
-        before: strawberry.ID | None = None,
-    ) -> list[Escalation]:
-        principal = await info.context.principal()
-        rows = await service(info).escalations(
-            principal,
-            check_code(region_code, field="regionCode"),
-            open_only=open_only,
-            first=page_size(info, first),
-            before=optional_id(before, "before"),
+        after: str | None = None,
+    ) -> Page[Escalation]:
+        first = page_size(info, first)
+        found = await service(info).escalations(
+            await info.context.principal(), region_code, open_only=open_only, first=first, after=after_id(after)
         )
-        actions = await service(info).actions([row.id for row in rows])
-        return [
+        page = window(found, first, by_id)
+        actions = await service(info).actions([row.id for row in page.rows])
+        items = [
             Escalation(
                 id=strawberry.ID(str(row.id)),
                 tenant_code=row.tenant_code,
@@ -99,34 +101,33 @@ class SupervisionQuery:
                     EscalationAction(kind=a.kind, note=a.note, actor=a.actor, created_at=a.created_at) for a in actions.get(row.id, [])
                 ],
             )
-            for row in rows
+            for row in page.rows
         ]
+        return Page(items=items, page_info=PageInfo.of(page))
 
-    @strawberry.field(description="某年的工作日历（提醒按工作日计算）")
+    @query("某年的工作日历（提醒按工作日计算）", special("任一登录用户"))
     async def working_calendar(self, info: Info[Context, None], year: int) -> WorkingCalendar:
-        await info.context.principal()
         return await calendar_of(info, year)
 
 
 @strawberry.type
 class SupervisionMutation:
-    @strawberry.mutation(description="记录督办措施：电话提醒或约谈建议（被提请督办的上级机构的管理员、检查员）")
+    @mutation("记录督办措施：电话提醒或约谈建议（由被提请督办的上级机构记录）", write(ESCALATION_ACTORS, locate=escalated_to))
     async def record_escalation_action(
         self, info: Info[Context, None], escalation_id: strawberry.ID, kind: EscalationActionKind, note: str
     ) -> bool:
-        principal = await info.context.writer()
         await service(info).record_action(
-            principal,
+            await info.context.principal(),
             parse_id(escalation_id, "escalationId"),
-            kind.value,
+            kind,
             clean_text(note, "note", required=True),
             info.context.request_id,
         )
         return True
 
-    @strawberry.mutation(description="设定某年的法定节假日和调休上班日（平台管理员；按国务院办公厅当年通知录入）")
+    @mutation("设定某年的法定节假日和调休上班日（按国务院办公厅当年通知录入）", special("平台管理员", writes=True))
     async def set_working_calendar(
         self, info: Info[Context, None], year: int, holidays: list[date], make_up_workdays: list[date]
     ) -> WorkingCalendar:
-        await service(info).set_calendar(await info.context.writer(), year, holidays, make_up_workdays)
+        await service(info).set_calendar(await info.context.principal(), year, holidays, make_up_workdays)
         return await calendar_of(info, year)
