@@ -384,6 +384,7 @@ def server_env(runtime) -> dict[str, str]:
         "XUNCHA_ENV": "production",
         "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
         "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
+        "XUNCHA_COSTLY_PER_MINUTE": "100000000",
         "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
         "BARE_DSN": asyncpg_dsn(runtime.urls.database_url),
     }

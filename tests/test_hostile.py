@@ -107,3 +107,17 @@ async def test_a_request_the_http_parser_refuses_gets_the_error_shape_with_a_cod
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") and b"content-type: application/json" in head.lower()
     assert json.loads(body)["errors"][0]["extensions"] == {"code": "MALFORMED_REQUEST"}
+
+
+async def test_costly_bank_queries_are_refused_in_bulk_and_charged_per_user(production):
+    """Twenty aliases of commonProblems took 1.9 s of server time per request."""
+    runtime, api, inspector = production
+    refused = await api.call(
+        "{ " + " ".join(f'a{n}: commonProblems(regionCode: "431321") {{ kindCode }}' for n in range(20)) + " }", inspector
+    )
+    assert error_code(refused) == "QUERY_TOO_COSTLY"
+    budget = dataclasses.replace(runtime.settings.edge, max_query_cost=60, costly_per_minute=25)
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, edge=budget))
+    async with Api(runtime) as own:
+        answers = [await own.call('{ commonProblems(regionCode: "431321") { kindCode } }', inspector) for _ in range(3)]
+    assert [error_code(answer) for answer in answers] == [None, None, "RATE_LIMITED"]

@@ -195,6 +195,9 @@ class CommonProblem:
 MAX_MIN_OFFICES = 1000
 # The bank is read over a region's whole subtree: its members and those above it; liaisons see their unit only, not the bank.
 REGION_READ = read(Reach.SUBTREE, tenant="region_code")
+# What the bank's reads cost against a request's and a user's budget (backend/cost.py): a
+# dashboard of six breakdowns costs 18; common problems compare every description of a period.
+SEARCH_COST, STATISTICS_COST, COMMON_PROBLEMS_COST = 2, 3, 10
 
 
 async def _region(info: Info[Context, None], region_code: str) -> Place:
@@ -215,7 +218,7 @@ class BankQuery:
         categories = [TaxonomyNode.of(n, edition, provinces) for n in edition.children(None)]
         return TaxonomyEdition(version=edition.version, categories=categories)
 
-    @query("问题库：某地区（本级及全部下级）的问题，可全文检索和筛选，按发现日期新的在前", REGION_READ)
+    @query("问题库：某地区（本级及全部下级）的问题，可全文检索和筛选，按发现日期新的在前", REGION_READ, cost=SEARCH_COST)
     async def problems(
         self,
         info: Info[Context, None],
@@ -235,7 +238,7 @@ class BankQuery:
         page = window(rows, first, page_key)
         return Page(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], page_info=PageInfo.of(page))
 
-    @query("问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数", REGION_READ)
+    @query("问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数", REGION_READ, cost=STATISTICS_COST)
     async def bank_statistics(
         self,
         info: Info[Context, None],
@@ -261,6 +264,7 @@ class BankQuery:
     @query(
         "共性问题：时段内（默认近一年）地区内至少 minOffices 个机构（默认见配置）发现的问题种类，及其描述相近的问题分组",
         REGION_READ,
+        cost=COMMON_PROBLEMS_COST,
     )
     async def common_problems(
         self,
@@ -308,7 +312,7 @@ class BankQuery:
             for kind in kinds
         ]
 
-    @query("逾期排名：地区内逾期问题最多的机构，多的在前（逾期数相同的按机构代码）", REGION_READ)
+    @query("逾期排名：地区内逾期问题最多的机构，多的在前（逾期数相同的按机构代码）", REGION_READ, cost=STATISTICS_COST)
     async def overdue_ranking(
         self,
         info: Info[Context, None],
