@@ -556,8 +556,8 @@ def test_placeholders_say_what_kind_of_body_never_which_one():
 
 
 OPEN_CASE = """mutation($c: String!, $i: CaseInput!) { openAccountabilityCase(tenantCode: $c, input: $i) { id version } }"""
-MOVE_CASE = """mutation($c: String!, $i: ID!, $v: Int!, $a: CaseAction!, $n: String) {
-    moveAccountabilityCase(tenantCode: $c, id: $i, version: $v, action: $a, note: $n) { id version } }"""
+MOVE_CASE = """mutation($c: String!, $i: ID!, $v: Int!, $n: String!) {
+    %s(tenantCode: $c, id: $i, version: $v, note: $n) { id version } }"""
 MEASURE = """mutation($c: String!, $i: ID!, $v: Int!, $m: MeasureInput!) {
     recordAccountabilityMeasure(tenantCode: $c, caseId: $i, version: $v, input: $m) { id version } }"""
 
@@ -581,10 +581,10 @@ async def test_a_case_drawn_from_an_accountability_case_tells_its_decision_and_h
                 },
             )
         )["data"]["openAccountabilityCase"]
-        for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
-            case = (
-                await api.call(MOVE_CASE, tokens["admin"], c="430000", i=case["id"], v=case["version"], a=action, n="给予张三诫勉处理")
-            )["data"]["moveAccountabilityCase"]
+        for act in ("investigateAccountabilityCase", "proposeAccountabilityCase", "decideAccountabilityCase"):
+            case = (await api.call(MOVE_CASE % act, tokens["admin"], c="430000", i=case["id"], v=case["version"], n="给予张三诫勉处理"))[
+                "data"
+            ][act]
         await api.call(
             MEASURE,
             tokens["admin"],

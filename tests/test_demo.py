@@ -18,7 +18,7 @@ COUNTY_VIEW = """query($y: Int!) {
     staffingWarnings(tenantCode: "431321") { ruleName findingId }
     reviewPlan(tenantCode: "431321", year: $y, requiredOnly: true) { leader { name } reason } }"""
 PROVINCE_VIEW = """{
-    accountabilityCases(tenantCode: "430000") { state measures { kind } }
+    accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
     bulletins(tenantCode: "430000", direction: ISSUED) { items { state issue } } }"""
 RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { items { issue } } }'
@@ -84,8 +84,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert sum(w["findingId"] is not None for w in county["staffingWarnings"]) == 1
     assert county["reviewPlan"] and all(entry["reason"] for entry in county["reviewPlan"])
     # the province's case holds a freeze that approval systems see; its bulletin went out as 第1期
-    [case] = province["accountabilityCases"]
-    assert (case["state"], [m["kind"] for m in case["measures"]]) == ("执行", ["约谈", "冻结机构编制调整事项"])
+    [case] = province["accountabilityCases"]["items"]
+    assert (case["state"], [m["kind"] for m in case["measures"]]) == ("CARRIED_OUT", ["INTERVIEW", "FREEZE"])
     assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
     assert [(b["state"], b["issue"]) for b in province["bulletins"]["items"]] == [("PUBLISHED", f"{runtime.clock.today().year}年第1期")]
     assert [b["issue"] for b in received] == [f"{runtime.clock.today().year}年第1期"]

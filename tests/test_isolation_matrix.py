@@ -403,25 +403,41 @@ def under_review(**options) -> Callable[[World, Actor, str], Awaitable[dict]]:
 LEADER_INPUT = '{unitId: "1", name: "李四", post: "局长", level: COUNTY, appointedOn: "2020-01-01"}'
 
 
-async def case_in(world: World, target: str, state: str) -> int:
-    """A case of the target about its unit 1, in `state`, version 1."""
+async def case_in(world: World, target: str, state: str, *, unit: int = 1, measured: bool = False) -> int:
+    """A case of the target about its unit `unit`, in `state`, version 1; with `measured`, one measure recorded."""
     async with world.runtime.engine.begin() as connection:
-        return (
+        case = (
             await connection.execute(
                 text(
                     f"INSERT INTO t{CODES[target]}.accountability_case (title, facts, subject_tenant_code, subject_unit_id, subject_unit_name,"
-                    " subject_credit_code, state, opened_by) VALUES ('超编问责', '超编', :c, 1, '财政局', :u, :s, 'matrix') RETURNING id"
+                    " subject_credit_code, state, opened_by) VALUES ('超编问责', '超编', :c, :n, '财政局', :u, :s, 'matrix') RETURNING id"
                 ),
-                {"c": CODES[target], "u": f"UNIT{CODES[target]}", "s": state},
+                {"c": CODES[target], "n": unit, "u": f"UNIT{CODES[target]}", "s": state},
             )
         ).scalar_one()
+        if measured:
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.case_measure (case_id, kind, decided_on, decided_by, content, recorded_by)"
+                    " VALUES (:k, '电话提醒', '2026-11-20', '主任办公会', '电话提醒', 'matrix')"
+                ),
+                {"k": case},
+            )
+    return case
 
 
-def case_of(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
+def case_of(state: str, *, measured: bool = False, fresh_unit: bool = False) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    """A case in `state`; with `fresh_unit`, about a unit no other case restricts (one freeze per unit)."""
+
     async def variables(world: World, actor: Actor, target: str) -> dict:
-        return {"c": CODES[target], "i": str(await case_in(world, target, state))}
+        unit = 1000 + next(world.counter) if fresh_unit else 1
+        return {"c": CODES[target], "i": str(await case_in(world, target, state, unit=unit, measured=measured))}
 
     return variables
+
+
+def case_act(name: str, note: str = "") -> str:
+    return f"mutation($c: String!, $i: ID!) {{ {name}(tenantCode: $c, id: $i, version: 1{note}) {{ state }} }}"
 
 
 async def restriction_by(world: World, actor: Actor, target: str) -> dict:
@@ -441,9 +457,9 @@ async def restriction_by(world: World, actor: Actor, target: str) -> dict:
     return {"r": str(restriction)}
 
 
-CASE_HANDLERS = ("admin", "inspector", "publisher")
 CASE_INPUT = '{title: "超编问责", facts: "超编", subject: {tenantCode: $c, unitId: "1"}}'
 PHONE_REMINDER = '{kind: PHONE_REMINDER, decidedOn: "2026-11-20", decidedBy: "主任办公会", content: "电话提醒"}'
+FREEZE = '{kind: FREEZE, decidedOn: "2026-11-20", decidedBy: "主任办公会", content: "冻结", liftConditions: "整改到位"}'
 
 
 async def bulletin_of(world: World, target: str, state: str, *, recipient: bool = False, scope: str | None = None) -> dict:
@@ -727,72 +743,72 @@ OPERATIONS = [
     ),
     Operation(
         "leaders",
-        "query($c: String!) { leaders(tenantCode: $c) { id unit { name } } }",
-        guarded(children_outcome, writes=False),
+        "query($c: String!) { leaders(tenantCode: $c) { items { id unit { name } } } }",
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "reviewPlan",
         "query($c: String!) { reviewPlan(tenantCode: $c, year: 2026) { leader { name } required reason } }",
-        guarded(children_outcome, writes=False),
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "leaderReviews",
-        "query($c: String!) { leaderReviews(tenantCode: $c) { id leader { name } stages { stage } problems { code } } }",
-        guarded(children_outcome, writes=False),
+        "query($c: String!) { leaderReviews(tenantCode: $c) { items { id leader { name } stages { stage } problems { code } } } }",
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "leaderReview",
         "query($c: String!, $i: ID!) { leaderReview(tenantCode: $c, id: $i) { id stages { stage } } }",
-        guarded(children_outcome, writes=False),
+        None,
         under_review(),
     ),
     Operation(
         "addLeader",
         "mutation($c: String!) { addLeader(tenantCode: $c, input: " + LEADER_INPUT + ") { id } }",
-        guarded(unit_write_outcome),
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "updateLeader",
         "mutation($c: String!, $l: ID!) { updateLeader(tenantCode: $c, id: $l, version: 1, input: " + LEADER_INPUT + ") { version } }",
-        guarded(unit_write_outcome),
+        None,
         under_review(review=False),
     ),
     Operation(
         "recordLeaderLeaving",
         "mutation($c: String!, $l: ID!) { recordLeaderLeaving(tenantCode: $c, id: $l, version: 1, "
         'leftOn: "2026-03-01", reason: PROMOTED) { version } }',
-        guarded(unit_write_outcome),
+        None,
         under_review(review=False),
     ),
     Operation(
         "openLeaderReview",
         "mutation($c: String!, $l: ID!, $r: ID!) { openLeaderReview(tenantCode: $c, input: {leaderId: $l, "
         "roundId: $r, year: 2026, kind: IN_TERM}) { id } }",
-        guarded(unit_write_outcome),
+        None,
         under_review(review=False),
     ),
     Operation(
         "recordReviewStage",
         "mutation($c: String!, $i: ID!) { recordReviewStage(tenantCode: $c, id: $i, version: 1, stage: PRE_NOTICE, "
         'heldOn: "2026-03-02") { version } }',
-        guarded(unit_write_outcome),
+        None,
         under_review(),
     ),
     Operation(
         "recordReviewProblem",
         "mutation($c: String!, $i: ID!) { recordReviewProblem(tenantCode: $c, id: $i, input: {taxonomyCode: "
         '"C03.K01.M01", description: "超职数配备", severity: ORDINARY, foundOn: "2026-03-02", deadline: "2026-06-30"}) { id } }',
-        guarded(unit_write_outcome),
+        None,
         under_review(),
     ),
     Operation(
         "closeLeaderReview",
         'mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, conclusion: "履职良好") { state } }',
-        guarded(unit_write_outcome),
+        None,
         under_review(stages=len(STAGES)),
     ),
     Operation(
@@ -907,24 +923,24 @@ OPERATIONS = [
     ),
     Operation(
         "accountabilityCases",
-        "query($c: String!) { accountabilityCases(tenantCode: $c) { id subject { restrictions { kind } } } }",
-        guarded(children_outcome, writes=False),
+        "query($c: String!) { accountabilityCases(tenantCode: $c) { items { id subject { restrictions { kind } } } } }",
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "accountabilityCase",
         "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { findingId } "
         "measures { kind } earlierCases { id } subjectFindings { findingId } } }",
-        guarded(children_outcome, writes=False),
+        None,
         case_of("立案"),
     ),
     Operation(
         "accountabilityStatistics",
         "query($c: String!) { accountabilityStatistics(tenantCode: $c, by: REGION) { key count } }",
-        guarded(children_outcome, writes=False),
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
-    Operation(
+    Operation(  # special: the units with the code in the offices the caller reads
         "unitStatus",
         "query($u: String!) { unitStatus(creditCode: $u) { tenantCode overdueFindings staffingFrozen } }",
         guarded(read_outcome, writes=False),
@@ -933,26 +949,34 @@ OPERATIONS = [
     Operation(
         "openAccountabilityCase",
         "mutation($c: String!) { openAccountabilityCase(tenantCode: $c, input: " + CASE_INPUT + ") { id } }",
-        guarded(ledger_outcome(*CASE_HANDLERS)),
+        None,
         lambda w, a, t: {"c": CODES[t]},
     ),
-    Operation(
-        "moveAccountabilityCase",
-        "mutation($c: String!, $i: ID!) { moveAccountabilityCase(tenantCode: $c, id: $i, version: 1, action: INVESTIGATE) { state } }",
-        guarded(ledger_outcome(*CASE_HANDLERS)),
-        case_of("立案"),
-    ),
+    Operation("investigateAccountabilityCase", case_act("investigateAccountabilityCase"), None, case_of("立案")),
+    Operation("proposeAccountabilityCase", case_act("proposeAccountabilityCase", ', note: "拟约谈"'), None, case_of("调查核实")),
+    Operation("sendBackAccountabilityCase", case_act("sendBackAccountabilityCase", ', note: "补充调查"'), None, case_of("拟处理")),
+    Operation("decideAccountabilityCase", case_act("decideAccountabilityCase", ', note: "约谈"'), None, case_of("拟处理")),
+    Operation("carryOutAccountabilityCase", case_act("carryOutAccountabilityCase"), None, case_of("决定", measured=True)),
+    Operation("closeAccountabilityCase", case_act("closeAccountabilityCase", ', note: "结案"'), None, case_of("执行")),
+    Operation("withdrawAccountabilityCase", case_act("withdrawAccountabilityCase", ', note: "不予追究"'), None, case_of("立案")),
     Operation(
         "recordAccountabilityMeasure",
         "mutation($c: String!, $i: ID!) { recordAccountabilityMeasure(tenantCode: $c, caseId: $i, "
         "version: 1, input: " + PHONE_REMINDER + ") { measures { kind } } }",
-        guarded(ledger_outcome(*CASE_HANDLERS)),
+        None,
         case_of("决定"),
+    ),
+    Operation(
+        "imposeUnitRestriction",
+        "mutation($c: String!, $i: ID!) { imposeUnitRestriction(tenantCode: $c, caseId: $i, "
+        "version: 1, input: " + FREEZE + ") { measures { kind } } }",
+        None,
+        case_of("决定", fresh_unit=True),
     ),
     Operation(
         "liftUnitRestriction",
         'mutation($r: ID!) { liftUnitRestriction(restrictionId: $r, note: "已整改") { active } }',
-        guarded(ledger_outcome("admin", "publisher")),
+        None,
         restriction_by,
     ),
     Operation("workingCalendar", "{ workingCalendar(year: 2026) { holidays } }", signed_in(None, writes=False), targeted=False),

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from backend.reviews.models import LEAVING_REASONS, STAGES
+from backend.reviews.models import STAGES, LeavingReason
 from backend.reviews.planning import LeaderFacts, Selection, full_years, select
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
@@ -33,8 +33,8 @@ def county(appointed_on: date, level: str = "县级", **leaving) -> LeaderFacts:
         # exactly 3 full years on 31 December of the plan year, and a day short of them
         (county(date(2023, 12, 31)), True, "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
         (county(date(2024, 1, 1)), False, "县级领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
-        (county(date(2023, 12, 31), "乡镇"), True, "乡镇领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
-        (county(date(2024, 1, 1), "乡镇"), False, "乡镇领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
+        (county(date(2023, 12, 31), "乡镇"), True, "乡镇（街道）领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
+        (county(date(2024, 1, 1), "乡镇"), False, "乡镇（街道）领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
         # a municipal department needs 5: 4 years is enough at county level, not there
         (county(date(2022, 6, 1)), True, "县级领导干部任现职满 4 年（满 3 年必审），应进行任中审核"),
         (county(date(2022, 6, 1), "市直部门"), False, "市直部门领导干部任现职满 4 年，未满 5 年，可进行任中审核"),
@@ -61,11 +61,11 @@ def test_tenure_rules_at_their_boundaries(facts, required, reason):
     assert select(facts, YEAR) == Selection(required, TERM, reason)
 
 
-@pytest.mark.parametrize("reason", LEAVING_REASONS)
+@pytest.mark.parametrize("reason", LeavingReason)
 def test_every_leaving_reason_in_the_plan_year_requires_a_leaving_review(reason):
     for level in ("县级", "市直部门", "其他"):
         selection = select(county(date(2025, 3, 1), level, left_on=date(2026, 1, 1), reason=reason), YEAR)
-        assert selection == Selection(True, "离任审核", f"2026-01-01离任（{reason}），应进行离任审核")
+        assert selection == Selection(True, "离任审核", f"2026-01-01离任（{reason.label}），应进行离任审核")
 
 
 def test_who_is_not_on_the_plan_at_all():
@@ -158,19 +158,19 @@ async def test_the_years_plan_lists_whom_the_rules_select_and_why(reviews):
         required = (await api.call(PLAN, tokens["auditor"], y=2026, r=True))["data"]["reviewPlan"]
         earlier = (await api.call(PLAN, tokens["inspector"], y=2025, r=True))["data"]["reviewPlan"]
         bad_year = error_code(await api.call(PLAN, tokens["inspector"], y=1999))
-    assert left == {"version": 2, "leftOn": "2026-06-30", "leavingReason": "提拔"}
+    assert left == {"version": 2, "leftOn": "2026-06-30", "leavingReason": "PROMOTED"}
     assert [(e["leader"]["name"], e["required"], e["kind"], e["reason"]) for e in plan] == [
-        ("甲", True, TERM, "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
-        ("丁", True, TERM, "市直部门领导干部任现职满 5 年（满 5 年必审），应进行任中审核"),
-        ("戊", True, TERM, "乡镇领导干部任现职满 6 年（满 3 年必审），应进行任中审核"),
-        ("己", True, "离任审核", "2026-06-30离任（提拔），应进行离任审核"),
-        ("乙", False, TERM, "县级领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
-        ("丙", False, TERM, "市直部门领导干部任现职满 4 年，未满 5 年，可进行任中审核"),
+        ("甲", True, "IN_TERM", "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
+        ("丁", True, "IN_TERM", "市直部门领导干部任现职满 5 年（满 5 年必审），应进行任中审核"),
+        ("戊", True, "IN_TERM", "乡镇（街道）领导干部任现职满 6 年（满 3 年必审），应进行任中审核"),
+        ("己", True, "LEAVING", "2026-06-30离任（提拔），应进行离任审核"),
+        ("乙", False, "IN_TERM", "县级领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
+        ("丙", False, "IN_TERM", "市直部门领导干部任现职满 4 年，未满 5 年，可进行任中审核"),
     ]
     assert [e["leader"]["name"] for e in required] == ["甲", "丁", "戊", "己"]
     assert all(e["reviewId"] is None for e in plan)
     # 2025: 庚 left that year; 甲 had 2 years, 丁 4; 戊 5 at town level (3 needed)
-    assert [(e["leader"]["name"], e["kind"]) for e in earlier] == [("戊", TERM), ("庚", "离任审核")]
+    assert [(e["leader"]["name"], e["kind"]) for e in earlier] == [("戊", "IN_TERM"), ("庚", "LEAVING")]
     assert bad_year == "INVALID_YEAR"
 
 
@@ -206,7 +206,8 @@ async def test_leader_changes_are_versioned_checked_and_audited(reviews):
         twice = error_code(await api.call(LEAVE, tokens["admin"], id=made["id"], v=3, d="2026-02-01", r="RETIRED"))
         after_leaving = error_code(await api.call(UPDATE, tokens["inspector"], id=made["id"], v=3, i=leader("甲", "COUNTY", "2026-03-01")))
         missing = error_code(await api.call(UPDATE, tokens["inspector"], id="999", v=1, i=leader("甲", "COUNTY", "2023-01-01")))
-    assert "LeaderLevel" in bad_level["errors"][0]["message"] and "FIRED" in bad_reason["errors"][0]["message"]
+    assert bad_level["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "level"}
+    assert error_code(bad_reason) == "INVALID_INPUT"
     assert made["unit"] == {"name": "财政局"} and updated["data"]["updateLeader"] == {"version": 2, "post": "党组书记"}
     assert [stale, early, future, twice, after_leaving, missing] == [
         "STALE_VERSION",
@@ -277,28 +278,28 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
     assert refused_open == ["INVALID_ROUND", "INVALID_KIND", "INVALID_YEAR", "NOT_FOUND", "INVALID_YEAR"]
     assert review == {
         "id": rid,
-        "kind": TERM,
+        "kind": "IN_TERM",
         "year": 2026,
-        "state": "进行中",
-        "nextStage": "审前告知",
+        "state": "OPEN",
+        "nextStage": "PRE_NOTICE",
         "version": 1,
         "leader": {"name": "张三"},
     }
     assert duplicate == "DUPLICATE" and moved == "LEADER_UNDER_REVIEW"
     assert refused_stage == ["STAGE_OUT_OF_ORDER", "INVALID_DATE", "INVALID_TEXT", "STALE_VERSION", "FORBIDDEN"]
-    assert "ReviewStageName" in bad_enum["errors"][0]["message"]
+    assert error_code(bad_enum) == "INVALID_INPUT"
     assert first == {
         "version": 2,
-        "nextStage": "动员部署",
-        "stages": [{"stage": "审前告知", "heldOn": "2026-09-02", "notes": "书面通知被审核人及单位"}],
+        "nextStage": "MOBILIZATION",
+        "stages": [{"stage": "PRE_NOTICE", "heldOn": "2026-09-02", "notes": "书面通知被审核人及单位"}],
     }
     assert backwards == "INVALID_DATE"
     assert (problem["unitId"], problem["roundId"], problem["ledger"]) == ("1", "2", {"state": "REGISTERED"})
     assert bad_problem == "UNKNOWN_TAXONOMY_CODE" and incomplete == "STAGES_INCOMPLETE"
-    assert [s["stage"] for s in last["stages"]] == list(STAGES) and last["nextStage"] is None and version == 12
+    assert [s["stage"] for s in last["stages"]] == [stage.name for stage in STAGES] and last["nextStage"] is None and version == 12
     assert past_the_end == "STAGE_OUT_OF_ORDER" and empty_conclusion == "INVALID_TEXT"
     assert (closed["state"], closed["version"], closed["conclusion"], closed["problems"]) == (
-        "已完成",
+        "CLOSED",
         13,
         "履职总体较好，发现问题 1 个，已督促整改。",
         [{"code": problem["code"], "state": "REGISTERED"}],
@@ -316,7 +317,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         )
     assert [tuple(b) for b in bank] == [(problem["code"], "三责联审", "超职数配备副局长 1 名")]
     assert audit == ["review.opened", "review.record_stage", "review.record_problem", *["review.record_stage"] * 10, "review.close"]
-    assert [(e["leader"]["name"], e["reviewId"], e["reviewState"]) for e in plan] == [("张三", rid, "已完成")]
+    assert [(e["leader"]["name"], e["reviewId"], e["reviewState"]) for e in plan] == [("张三", rid, "CLOSED")]
     assert await count(runtime, "review_stage") == len(STAGES) and await count(runtime, "finding") == 1
 
 
@@ -330,13 +331,13 @@ async def test_a_leaving_review_and_the_next_years_plan_after_an_in_term_review(
         await api.call(OPEN, writer, l=reviewed, y=2025)
         opened = (await api.call(OPEN, writer, l=leaving, k="LEAVING"))["data"]["openLeaderReview"]
         plan = (await api.call(PLAN, writer, y=2026))["data"]["reviewPlan"]
-        listed = (await api.call('{ leaderReviews(tenantCode: "431321", year: 2026) { kind leader { name } } }', writer))["data"]
-    assert opened["kind"] == "离任审核"
+        listed = (await api.call('{ leaderReviews(tenantCode: "431321", year: 2026) { items { kind leader { name } } } }', writer))["data"]
+    assert opened["kind"] == "LEAVING"
     assert [(e["leader"]["name"], e["required"], e["reason"]) for e in plan] == [
         ("王五", True, "2026-08-01离任（轮岗），应进行离任审核"),
-        ("李四", False, "乡镇领导干部自2025年任中审核后满 1 年，未满 3 年，可进行任中审核"),
+        ("李四", False, "乡镇（街道）领导干部自2025年任中审核后满 1 年，未满 3 年，可进行任中审核"),
     ]
-    assert listed == {"leaderReviews": [{"kind": "离任审核", "leader": {"name": "王五"}}]}
+    assert listed == {"leaderReviews": {"items": [{"kind": "LEAVING", "leader": {"name": "王五"}}]}}
 
 
 async def test_the_report_prints_the_review_for_its_readers_only(reviews):
@@ -359,7 +360,8 @@ async def test_the_report_prints_the_review_for_its_readers_only(reviews):
     assert "双峰县领导干部任中审核报告" in body and "&lt;b&gt;赵六&lt;/b&gt;" in body and "<b>赵六" not in body
     assert "<td>1</td><td>审前告知</td><td>2026-09-02</td><td>已书面告知<br>第二行</td>" in body
     assert "<td>2</td><td>动员部署</td><td>未开展</td>" in body
-    assert f"<td>{problem['code']}</td><td>超职数配备副局长 1 名</td><td>较重</td><td>2026-12-31</td><td>挂号</td>" in body
+    assert f"<td>{problem['code']}</td><td>超职数配备副局长 1 名</td><td>较重</td><td>2026-12-31</td><td>已挂号（待整改）</td>" in body
+    assert "<td>任中审核（2026 年度）</td>" in body and '<td colspan="3">进行中</td>' in body
     assert "发现的问题（1 个）" in body and "（审核尚未结束）" in body
     assert refused == [403, 404, 401, 404]
 
@@ -374,7 +376,8 @@ async def test_who_may_read_and_write_reviews(reviews):
         }
         reads = {who: error_code(await api.call(PLAN, tokens[who], y=2026)) for who in ("liaison", "auditor", "city_admin", "sibling")}
         leaders = {
-            who: error_code(await api.call('{ leaders(tenantCode: "431321") { id } }', tokens[who])) for who in ("liaison", "reviewer")
+            who: error_code(await api.call('{ leaders(tenantCode: "431321") { items { id } } }', tokens[who]))
+            for who in ("liaison", "reviewer")
         }
         opened = {who: error_code(await api.call(OPEN, tokens[who], l=person)) for who in ("city_admin", "reviewer")}
     assert writes == {
@@ -393,8 +396,8 @@ async def test_who_may_read_and_write_reviews(reviews):
 async def test_listing_leaders_and_reviews_costs_the_same_statements_for_any_page(reviews):
     runtime, tokens = reviews
     writer = tokens["admin"]
-    leaders = '{ leaders(tenantCode: "431321", first: %d) { name unit { name } } }'
-    listed = '{ leaderReviews(tenantCode: "431321", first: %d) { kind leader { name unit { name } } stages { stage } problems { code } } }'
+    leaders = '{ leaders(tenantCode: "431321", first: %d) { items { name unit { name } } } }'
+    listed = '{ leaderReviews(tenantCode: "431321", first: %d) { items { kind leader { name unit { name } } stages { stage } problems { code } } } }'
     async with Api(runtime) as api:
         for n in range(3):
             person = (await api.call(LEADER, writer, i=leader(f"人{n}", "COUNTY", "2020-01-01")))["data"]["addLeader"]["id"]
@@ -407,6 +410,31 @@ async def test_listing_leaders_and_reviews_costs_the_same_statements_for_any_pag
                 result = await api.call(query, writer)
             assert "errors" not in result, result
             counts.append(len(statements))
-        page = result["data"]["leaderReviews"]
+        page = result["data"]["leaderReviews"]["items"]
     assert len(page) == 3 and all(len(r["stages"]) == 1 and len(r["problems"]) == 1 and r["leader"]["unit"] for r in page)
     assert counts[0] == counts[1] and counts[2] == counts[3]
+
+
+async def test_leaders_and_reviews_come_in_pages(reviews):
+    runtime, tokens = reviews
+    writer = tokens["admin"]
+    leaders = """query($n: Int!, $a: String) { leaders(tenantCode: "431321", first: $n, after: $a) {
+        items { name } pageInfo { hasNextPage endCursor } } }"""
+    listed = """query($n: Int!, $a: String) { leaderReviews(tenantCode: "431321", first: $n, after: $a) {
+        items { leader { name } } pageInfo { hasNextPage endCursor } } }"""
+    async with Api(runtime) as api:
+        for name in ("甲", "乙", "丙"):
+            person = (await api.call(LEADER, writer, i=leader(name, "COUNTY", "2020-01-01")))["data"]["addLeader"]["id"]
+            await api.call(OPEN, writer, l=person)
+        first = (await api.call(leaders, writer, n=2))["data"]["leaders"]
+        rest = (await api.call(leaders, writer, n=2, a=first["pageInfo"]["endCursor"]))["data"]["leaders"]
+        newest = (await api.call(listed, writer, n=2))["data"]["leaderReviews"]
+        oldest = (await api.call(listed, writer, n=2, a=newest["pageInfo"]["endCursor"]))["data"]["leaderReviews"]
+        refused = [(await api.call(query, writer, n=2, a="不是游标"))["errors"][0]["extensions"] for query in (leaders, listed)]
+        too_many = error_code(await api.call(leaders, writer, n=101))
+    # leaders in the order they were registered, reviews newest first
+    assert [e["name"] for e in first["items"]] == ["甲", "乙"] and first["pageInfo"]["hasNextPage"] is True
+    assert [e["name"] for e in rest["items"]] == ["丙"] and rest["pageInfo"]["hasNextPage"] is False
+    assert [r["leader"]["name"] for r in newest["items"]] == ["丙", "乙"] and newest["pageInfo"]["hasNextPage"] is True
+    assert [r["leader"]["name"] for r in oldest["items"]] == ["甲"] and oldest["pageInfo"]["hasNextPage"] is False
+    assert refused == [{"code": "INVALID_CURSOR", "field": "after"}] * 2 and too_many == "INVALID_PAGE_SIZE"

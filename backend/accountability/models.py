@@ -18,30 +18,50 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.supervision.models import SupervisionBase
-
-CASE_STATES = ("立案", "调查核实", "拟处理", "决定", "执行", "结案", "撤销")
-MEASURE_KINDS = (
-    "约谈",
-    "电话提醒",
-    "通报批评",
-    "函告",
-    "移交纪检监察机关",
-    "冻结机构编制调整事项",
-    "锁定实名制账户",
-    "责令整改",
-    "组织处理",
-)
-RESTRICTION_KINDS = ("冻结机构编制调整事项", "锁定实名制账户")
+from tenants.labelled import Labelled
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
+class CaseState(Labelled):
+    """The states of a case (workflow.py moves it between them)."""
+
+    OPENED = "立案", "已立案"
+    INVESTIGATING = "调查核实", "调查核实中"
+    PROPOSED = "拟处理", "拟处理（待决定）"
+    DECIDED = "决定", "已决定"
+    CARRIED_OUT = "执行", "执行中"
+    CLOSED = "结案", "已结案"
+    WITHDRAWN = "撤销", "已撤销"
+
+
+class MeasureKind(Labelled):
+    """问责措施: the office's own tools, and the decisions of others it records."""
+
+    INTERVIEW = "约谈"
+    PHONE_REMINDER = "电话提醒"
+    CRITICISM = "通报批评"
+    LETTER = "函告"
+    REFERRAL = "移交纪检监察机关"
+    FREEZE = "冻结机构编制调整事项"
+    LOCK = "锁定实名制账户"
+    ORDER_RECTIFICATION = "责令整改"
+    ORGANIZATIONAL_HANDLING = "组织处理"
+
+
+class RestrictionKind(Labelled):
+    """The measures that are a state of the unit while they hold (UnitRestriction)."""
+
+    FREEZE = MeasureKind.FREEZE.value
+    LOCK = MeasureKind.LOCK.value
+
+
+def _in(column: str, values: type[Labelled]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class AccountabilityCase(TenantBase):
     __tablename__ = "accountability_case"
     __table_args__ = (
-        CheckConstraint(_in("state", CASE_STATES), name="accountability_case_state"),
+        CheckConstraint(_in("state", CaseState), name="accountability_case_state"),
         CheckConstraint("(leader_name IS NULL) = (leader_post IS NULL)", name="accountability_case_leader"),
         Index("accountability_case_subject_idx", "subject_tenant_code", "subject_unit_id", "id"),
     )
@@ -84,7 +104,7 @@ class CaseMeasure(TenantBase):
 
     __tablename__ = "case_measure"
     __table_args__ = (
-        CheckConstraint(_in("kind", MEASURE_KINDS), name="case_measure_kind"),
+        CheckConstraint(_in("kind", MeasureKind), name="case_measure_kind"),
         Index("case_measure_case_idx", "case_id", "id"),
     )
 
@@ -107,7 +127,7 @@ class UnitRestriction(SupervisionBase):
 
     __tablename__ = "unit_restriction"
     __table_args__ = (
-        CheckConstraint(_in("kind", RESTRICTION_KINDS), name="unit_restriction_kind"),
+        CheckConstraint(_in("kind", RestrictionKind), name="unit_restriction_kind"),
         CheckConstraint("(lifted_at IS NULL) = (lifted_by IS NULL)", name="unit_restriction_lifted"),
         Index("unit_restriction_active_key", "tenant_code", "unit_id", "kind", unique=True, postgresql_where=text("lifted_at IS NULL")),
         Index("unit_restriction_unit_idx", "tenant_code", "unit_id"),

@@ -1,6 +1,7 @@
 """Freezes and locks (冻结机构编制调整事项, 锁定实名制账户) as GraphQL shows them wherever a unit
 appears (the unit itself, a bank finding, a case's subject, `unitStatus`): one batched
-statement per request, keyed by the unit's office and id."""
+statement per request, keyed by the unit's office and id. RestrictionKind is registered here,
+with the type that shows it (the units' and the bank's types import this module, not types.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from backend.accountability.models import RestrictionKind
 from backend.accountability.service import active_restrictions
 from backend.context import Context
+from backend.enums import graphql_enum
+
+graphql_enum(RestrictionKind, "单位所受的限制：冻结或锁定")
 
 
 @strawberry.type(description="冻结机构编制调整事项或锁定实名制账户：自开始日起至解除前有效")
 class UnitRestriction:
     id: strawberry.ID
-    kind: str
+    kind: RestrictionKind
     tenant_code: str = strawberry.field(description="被冻结或锁定单位所属机构")
     unit_id: strawberry.ID
     unit_name: str
@@ -38,7 +43,7 @@ class UnitRestriction:
     def from_row(cls, r) -> UnitRestriction:
         return cls(
             id=strawberry.ID(str(r.id)),
-            kind=r.kind,
+            kind=RestrictionKind(r.kind),
             tenant_code=r.tenant_code,
             unit_id=strawberry.ID(str(r.unit_id)),
             unit_name=r.unit_name,

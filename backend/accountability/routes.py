@@ -9,12 +9,13 @@ from urllib.parse import quote
 from litestar import Request, get
 from litestar.response import Response
 
+from backend.accountability.models import CaseState
 from backend.accountability.service import MAX_EXPORT_ROWS, AccountabilityService, subject_label
 from backend.clock import CHINA_STANDARD_TIME
 from backend.context import context_for
 from backend.findings.excel import ExportColumn, table_workbook
 from backend.findings.routes import XLSX
-from tenants.naming import check_code
+from backend.permissions import Reach, permitted, read
 
 CASE_COLUMNS = (
     ExportColumn("序号", 6),
@@ -36,12 +37,10 @@ def _day(moment) -> str | None:
     return moment.astimezone(CHINA_STANDARD_TIME).date().isoformat() if moment else None
 
 
-@get("/exports/{tenant_code:str}/accountability.xlsx")
+@get("/exports/{tenant_code:str}/accountability.xlsx", guards=[permitted], opt={"access": read(Reach.SUBTREE)})
 async def export_cases(request: Request, tenant_code: str) -> Response[bytes]:
     context = context_for(request)
-    office, rows = await AccountabilityService(context.runtime.engine).ledger(
-        await context.principal(), check_code(tenant_code, field="tenantCode")
-    )
+    office, rows = await AccountabilityService(context.runtime.engine).ledger(tenant_code)
     table = [
         (
             n,
@@ -54,7 +53,7 @@ async def export_cases(request: Request, tenant_code: str) -> Response[bytes]:
             r.facts,
             r.measure_kinds,
             r.decision,
-            r.state,
+            CaseState(r.state).label,
             _day(r.closed_at),
         )
         for n, r in enumerate(rows, start=1)

@@ -1,7 +1,8 @@
 """Accountability cases (追责问责): opening a case from problem-bank findings of the office's
 subtree, moving it through its states (workflow.py) with optimistic locking, recording the
 measures taken, freezing or locking a unit and lifting it, and reading cases, their
-statistics and the unit's standing (`unit_status`) under the access policy.
+statistics and the unit's standing (`unit_status`). Who may call each operation is declared on
+it (backend/permissions.py); `unit_status` applies its own rule (the units the caller reads).
 
 A case is written in its office's schema only; a freeze or lock goes to the shared
 `supervision.unit_restriction` (in the same transaction), and the unit's office hears of it
@@ -20,16 +21,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.accountability import workflow
-from backend.accountability.models import RESTRICTION_KINDS, AccountabilityCase, CaseFinding, CaseMeasure, UnitRestriction
-from backend.accountability.workflow import CaseState
+from backend.accountability.models import (
+    AccountabilityCase,
+    CaseFinding,
+    CaseMeasure,
+    CaseState,
+    MeasureKind,
+    RestrictionKind,
+    UnitRestriction,
+)
 from backend.audit.service import record_audit
+from backend.cursors import Window, by_id, decode_cursor, window
 from backend.db import violated_constraint
 from backend.notifications.outbox import emit
 from backend.workflow import Move, Transition
 from problem_bank.models import BankUnit, Problem
 from problem_bank.search import in_region, overdue
-from tenants.access import Place, Principal, can_read, not_found, require_subtree_read, require_write, visible_units
+from tenants.access import Place, Principal, can_read, not_found, visible_units
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.models import Tenant
 from tenants.registry import load_place, place_of, readable_place
 from tenants.scoping import reading, tenant_engine, tenant_reader
@@ -58,9 +68,24 @@ class CaseDraft:
     findings: tuple[tuple[str, int], ...]  # problem-bank keys: (tenant code, finding id)
 
 
+class CaseBreakdown(Labelled):
+    """How the statistics count cases."""
+
+    STATE = "state", "案件状态"
+    MEASURE = "measure", "问责措施（采取该措施的案件数）"
+    REGION = "region", "问责对象所在地区"
+
+
+@dataclass(frozen=True)
+class Tally:
+    key: str  # a state's or measure's name (DECIDED, INTERVIEW), or a region's code
+    label: str
+    count: int
+
+
 @dataclass(frozen=True)
 class MeasureDraft:
-    kind: str
+    kind: MeasureKind
     decided_on: date
     decided_by: str
     content: str
@@ -69,34 +94,27 @@ class MeasureDraft:
     lift_conditions: str | None = None  # a freeze or lock: what must happen before it is lifted
 
 
-@dataclass(frozen=True)
-class CaseSummary:
-    """A case as a typical-case bulletin (典型案例通报) would tell it."""
-
-    case_id: int
-    title: str
-    subject: str  # e.g. 某县财政局 or 某县财政局局长张三（正科级）
-    facts: str
-    decision: str | None
-    measures: tuple[tuple[str, date, str], ...]  # (kind, decided on, what was done)
-
-
 def check_measure(draft: MeasureDraft, today: date) -> MeasureDraft:
     """The fields a kind of measure needs; refuses what does not belong to it."""
     if draft.decided_on > today:
         raise DomainError("INVALID_DATE", "决定日期不能晚于今天", field="decidedOn")
-    if draft.kind == "约谈":
+    if draft.kind == MeasureKind.INTERVIEW:
         if not draft.attendees or not draft.minutes:
             raise DomainError("INVALID_MEASURE", "约谈须写明参加人员和谈话记录", field="attendees" if not draft.attendees else "minutes")
         if len(draft.attendees) > MAX_ATTENDEES or len(set(draft.attendees)) != len(draft.attendees):
             raise DomainError("INVALID_MEASURE", f"参加人员最多 {MAX_ATTENDEES} 人，且不能重复", field="attendees")
     elif draft.attendees or draft.minutes:
         raise DomainError("INVALID_MEASURE", "只有约谈才有参加人员和谈话记录", field="attendees" if draft.attendees else "minutes")
-    if (draft.kind in RESTRICTION_KINDS) != (draft.lift_conditions is not None):
-        if draft.kind in RESTRICTION_KINDS:
-            raise DomainError("INVALID_MEASURE", f"{draft.kind}须写明解除条件", field="liftConditions")
+    if restricts(draft.kind) != (draft.lift_conditions is not None):
+        if restricts(draft.kind):
+            raise DomainError("INVALID_MEASURE", f"{draft.kind.label}须写明解除条件", field="liftConditions")
         raise DomainError("INVALID_MEASURE", "只有冻结或锁定才有解除条件", field="liftConditions")
     return draft
+
+
+def restricts(kind: MeasureKind) -> bool:
+    """Whether the measure puts a restriction on the unit (a freeze or a lock)."""
+    return kind in {MeasureKind(restriction) for restriction in RestrictionKind}
 
 
 def subject_label(row) -> str:
@@ -111,18 +129,11 @@ class AccountabilityService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def _readers_place(self, principal: Principal, tenant_code: str) -> Place:
-        """The office, if the caller reads its cases: its members and those above it, not liaisons."""
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_subtree_read(principal, place)
-        return place
-
     # Writing -------------------------------------------------------------------------------
 
     async def open(self, principal: Principal, tenant_code: str, draft: CaseDraft, request_id: str | None) -> int:
         """立案: the subject and the findings must be in the office's subtree (else NOT_FOUND)."""
         place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, workflow.CASE_HANDLERS)
         if len(draft.findings) > MAX_FINDINGS or len(set(draft.findings)) != len(draft.findings):
             raise DomainError("INVALID_FINDINGS", f"关联问题最多 {MAX_FINDINGS} 个，且不能重复", field="findings")
         subject = draft.subject
@@ -225,8 +236,8 @@ class AccountabilityService:
         request_id: str | None,
     ) -> None:
         """A measure of a decided case; a freeze or lock also puts the restriction on the unit."""
-        restricts = draft.kind in RESTRICTION_KINDS
-        transition = workflow.RECORD_RESTRICTION if restricts else workflow.RECORD_MEASURE
+        restriction = restricts(draft.kind)
+        transition = workflow.RECORD_RESTRICTION if restriction else workflow.RECORD_MEASURE
         async with self._locked(principal, tenant_code, case_id, version, transition, None, request_id) as move:
             case = move.row
             measure_id = (
@@ -253,7 +264,7 @@ class AccountabilityService:
                 "content": draft.content,
             }
             notice = None
-            if restricts:
+            if restriction:
                 after["restriction_id"], notice = await self._restrict(move.connection, tenant_code, case, measure_id, draft, principal)
             await move.apply(after=after, event_tenant=case.subject_tenant_code, event_payload=notice)
 
@@ -290,7 +301,7 @@ class AccountabilityService:
         except IntegrityError as error:
             if violated_constraint(error) != "unit_restriction_active_key":
                 raise
-            raise DomainError("ALREADY_RESTRICTED", f"该单位已处于{draft.kind}状态，须先解除", field="kind") from None
+            raise DomainError("ALREADY_RESTRICTED", f"该单位已处于{draft.kind.label}状态，须先解除", field="kind") from None
         await connection.execute(update(CaseMeasure).where(CaseMeasure.id == measure_id).values(restriction_id=restriction_id))
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
         notice = {
@@ -303,15 +314,21 @@ class AccountabilityService:
         }
         return restriction_id, notice
 
+    async def imposing_office(self, restriction_id: int) -> str | None:
+        """The office whose case imposed the restriction (the one that lifts it); None: there is no such restriction."""
+        async with reading(self.engine).connect() as connection:
+            return (
+                await connection.execute(select(UnitRestriction.imposed_by_code).where(UnitRestriction.id == restriction_id))
+            ).scalar_one_or_none()
+
     async def lift(self, principal: Principal, restriction_id: int, note: str, request_id: str | None):
-        """解除: by the office that imposed it (its admins and publishers), once; the lifted restriction."""
+        """解除, once, in the imposing office's trail; the lifted restriction."""
         async with reading(self.engine).connect() as connection:
             restriction = (await connection.execute(select(UnitRestriction).where(UnitRestriction.id == restriction_id))).one_or_none()
         if restriction is None:
             raise not_found()
-        place = await readable_place(self.engine, principal, restriction.imposed_by_code)
-        require_write(principal, place, workflow.CASE_DECIDERS)
-        async with tenant_engine(self.engine, place.code).begin() as connection:
+        office = restriction.imposed_by_code
+        async with tenant_engine(self.engine, office).begin() as connection:
             lifted = (
                 await connection.execute(
                     update(UnitRestriction)
@@ -321,10 +338,10 @@ class AccountabilityService:
                 )
             ).one_or_none()
             if lifted is None:
-                raise DomainError("ALREADY_LIFTED", f"该{restriction.kind}已经解除", field="restrictionId")
+                raise DomainError("ALREADY_LIFTED", f"该{RestrictionKind(restriction.kind).label}已经解除", field="restrictionId")
             await record_audit(
                 connection,
-                place.code,
+                office,
                 actor=principal.username,
                 action="case.restriction_lifted",
                 entity="accountability_case",
@@ -351,10 +368,8 @@ class AccountabilityService:
         note: str | None,
         request_id: str | None,
     ) -> AsyncIterator[Move[CaseState]]:
-        """A transaction holding the case locked, once the caller may take the transition and the
-        workflow's checks pass (version, state, note, guard)."""
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, transition.roles)
+        """A transaction holding the case locked, once the workflow's checks pass (version, state,
+        note, guard; who may take the transition is declared on the operation)."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             case = (
                 await connection.execute(select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update())
@@ -375,62 +390,45 @@ class AccountabilityService:
 
     # Reading -------------------------------------------------------------------------------
 
-    async def cases(self, principal: Principal, tenant_code: str, state: str | None, *, first: int, before: int | None) -> Sequence[Row]:
-        """The office's cases, newest first."""
-        await self._readers_place(principal, tenant_code)
+    async def cases(self, tenant_code: str, state: CaseState | None, *, first: int, after: str | None) -> Window[Row]:
+        """A page of the office's cases, newest first."""
         query = _with_subject_office()
         if state is not None:
             query = query.where(AccountabilityCase.state == state)
-        if before is not None:
+        if after is not None:
+            (before,) = decode_cursor(after, int) or ()
             query = query.where(AccountabilityCase.id < before)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query.order_by(AccountabilityCase.id.desc()).limit(first))).all()
+            rows = (await connection.execute(query.order_by(AccountabilityCase.id.desc()).limit(first + 1))).all()
+        return window(rows, first, by_id)
 
-    async def case(self, principal: Principal, tenant_code: str, case_id: int):
-        await self._readers_place(principal, tenant_code)
+    async def case(self, tenant_code: str, case_id: int) -> Row:
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(_with_subject_office().where(AccountabilityCase.id == case_id))).one_or_none()
         if row is None:
             raise not_found()
         return row
 
-    async def summary(self, principal: Principal, tenant_code: str, case_id: int) -> CaseSummary:
-        """For the bulletins: a case of the office as a typical case tells it (readers of the office)."""
-        row = await self.case(principal, tenant_code, case_id)
-        async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            measures = (await measure_rows(connection, [case_id])).get(case_id, [])
-        return CaseSummary(
-            row.id,
-            row.title,
-            subject_label(row),
-            row.facts,
-            row.decision,
-            tuple((m.row.kind, m.row.decided_on, m.row.content) for m in measures),
-        )
-
-    async def statistics(self, principal: Principal, tenant_code: str, by: str) -> list[tuple[str, str, int]]:
-        """(key, label, number of cases) by 'state', 'measure' (cases that took it) or 'region'
-        (the subject unit's office)."""
-        await self._readers_place(principal, tenant_code)
-        if by == "measure":
+    async def statistics(self, tenant_code: str, by: CaseBreakdown) -> list[Tally]:
+        """The number of cases by state or by region (the subject unit's office), or of the cases
+        that took each measure; states and measures in their declared order, regions by code."""
+        if by is CaseBreakdown.MEASURE:
             key = CaseMeasure.kind
             query = select(key.label("key"), func.count(CaseMeasure.case_id.distinct()).label("count"))
         else:
-            key = AccountabilityCase.state if by == "state" else AccountabilityCase.subject_tenant_code
+            key = AccountabilityCase.state if by is CaseBreakdown.STATE else AccountabilityCase.subject_tenant_code
             query = select(key.label("key"), func.count().label("count"))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            counted = (await connection.execute(query.group_by(key).order_by(key))).all()
-            names = {}
-            if by == "region" and counted:
-                names = dict(
-                    (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([r.key for r in counted])))).all()
-                )
-        return [(key, names.get(key, key), count) for key, count in counted]
+            counted: dict[str, int] = dict((await connection.execute(query.group_by(key))).all())
+            if by is CaseBreakdown.REGION:
+                names = dict((await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_(counted)))).all())
+                return [Tally(code, names.get(code, code), count) for code, count in sorted(counted.items())]
+        vocabulary: type[Labelled] = CaseState if by is CaseBreakdown.STATE else MeasureKind
+        return [Tally(member.name, member.label, counted[member]) for member in vocabulary if member in counted]
 
-    async def ledger(self, principal: Principal, tenant_code: str) -> tuple[str, Sequence[Row]]:
+    async def ledger(self, tenant_code: str) -> tuple[str, Sequence[Row]]:
         """The office's name and its case ledger (问责台账), oldest first, with each case's
         findings count, measure kinds and subject office name."""
-        await self._readers_place(principal, tenant_code)
         measures = (
             select(func.string_agg(CaseMeasure.kind.distinct(), "、")).where(CaseMeasure.case_id == AccountabilityCase.id).scalar_subquery()
         )

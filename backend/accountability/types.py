@@ -1,21 +1,27 @@
 """GraphQL for accountability cases (追责问责), the freezes and locks they put on units, and
-the units' standing for approval systems (`unitStatus`). Relations load through DataLoaders."""
+the units' standing for approval systems (`unitStatus`). Relations load through DataLoaders.
+
+Each act on a case is its own mutation, declared with the roles its transition carries
+(workflow.py): handlers investigate, propose and carry out, deciders send back, decide, close
+and withdraw; a freeze or lock (imposeUnitRestriction) is for deciders, other measures for
+handlers."""
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.accountability import workflow
-from backend.accountability.models import CASE_STATES
+from backend.accountability.models import CaseState, MeasureKind, RestrictionKind
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.accountability.service import (
     AccountabilityService,
+    CaseBreakdown,
     CaseDraft,
     MeasureDraft,
     MeasureView,
@@ -25,72 +31,43 @@ from backend.accountability.service import (
     earlier_case_rows,
     linked_finding_rows,
     measure_rows,
+    restricts,
     subject_label,
     unit_finding_rows,
 )
 from backend.bank.types import BankProblem
 from backend.context import Context
-from backend.directory.types import page_size
-from backend.ids import optional_id, parse_id
+from backend.enums import graphql_enum
+from backend.ids import parse_id
 from backend.loaders import Key
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import Reach, mutation, query, read, special, write
 from backend.text import clean_text
 from backend.units.service import POST_RANKS, clean_credit_code
+from backend.workflow import Transition
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.naming import check_code
 from tenants.registry import clean_name
 
 MAX_SUBJECT_FINDINGS = 50
 
 
-@strawberry.enum(description="问责措施")
-class MeasureKind(enum.Enum):
-    INTERVIEW = "约谈"
-    PHONE_REMINDER = "电话提醒"
-    CRITICISM = "通报批评"
-    LETTER = "函告"
-    REFERRAL = "移交纪检监察机关"
-    FREEZE = "冻结机构编制调整事项"
-    LOCK = "锁定实名制账户"
-    ORDER_RECTIFICATION = "责令整改"
-    ORGANIZATIONAL_HANDLING = "组织处理"
+class SubjectKind(Labelled):
+    UNIT = "unit", "单位"
+    LEADER = "leader", "领导干部"
 
 
-@strawberry.enum(
-    description="案件流转：INVESTIGATE 调查核实；PROPOSE 拟处理（写明处理意见）；SEND_BACK 退回补充调查；"
-    "DECIDE 决定（写明处理决定）；CARRY_OUT 执行；CLOSE 结案；WITHDRAW 撤销（写明理由）"
-)
-class CaseAction(enum.Enum):
-    INVESTIGATE = "INVESTIGATE"
-    PROPOSE = "PROPOSE"
-    SEND_BACK = "SEND_BACK"
-    DECIDE = "DECIDE"
-    CARRY_OUT = "CARRY_OUT"
-    CLOSE = "CLOSE"
-    WITHDRAW = "WITHDRAW"
-
-
-ACTIONS = {
-    CaseAction.INVESTIGATE: workflow.INVESTIGATE,
-    CaseAction.PROPOSE: workflow.PROPOSE,
-    CaseAction.SEND_BACK: workflow.SEND_BACK,
-    CaseAction.DECIDE: workflow.DECIDE,
-    CaseAction.CARRY_OUT: workflow.CARRY_OUT,
-    CaseAction.CLOSE: workflow.CLOSE,
-    CaseAction.WITHDRAW: workflow.WITHDRAW,
-}
-
-
-@strawberry.enum(description="统计口径：STATE 案件状态；MEASURE 问责措施（采取该措施的案件数）；REGION 问责对象所在地区")
-class CaseBreakdown(enum.Enum):
-    STATE = "state"
-    MEASURE = "measure"
-    REGION = "region"
+graphql_enum(CaseState, "追责问责案件的状态")
+graphql_enum(MeasureKind, "问责措施")
+graphql_enum(CaseBreakdown, "案件统计的口径")
+graphql_enum(SubjectKind, "问责对象：单位，或单位的领导干部")
 
 
 @strawberry.type(description="问责措施：何时、由谁决定、做了什么；约谈附参加人员和谈话记录；冻结、锁定附其状态")
 class CaseMeasure:
     id: strawberry.ID
-    kind: str
+    kind: MeasureKind
     decided_on: date
     decided_by: str = strawberry.field(description="决定人或决定机关")
     content: str
@@ -105,7 +82,7 @@ class CaseMeasure:
         m = view.row
         return cls(
             id=strawberry.ID(str(m.id)),
-            kind=m.kind,
+            kind=MeasureKind(m.kind),
             decided_on=m.decided_on,
             decided_by=m.decided_by,
             content=m.content,
@@ -119,7 +96,7 @@ class CaseMeasure:
 
 @strawberry.type(description="问责对象：单位，或单位的领导干部")
 class CaseSubject:
-    kind: str = strawberry.field(description="单位 或 领导干部")
+    kind: SubjectKind
     label: str = strawberry.field(description="如：双峰县财政局局长张三（正科级）")
     tenant_code: str = strawberry.field(description="单位所属机构")
     office_name: str
@@ -140,7 +117,7 @@ class EarlierCase:
     id: strawberry.ID
     title: str
     subject: str
-    state: str
+    state: CaseState
     decision: str | None
     opened_at: datetime
     closed_at: datetime | None
@@ -153,7 +130,7 @@ class AccountabilityCase:
     title: str
     facts: str = strawberry.field(description="基本事实")
     subject: CaseSubject
-    state: str
+    state: CaseState
     proposal: str | None = strawberry.field(description="拟处理意见")
     decision: str | None = strawberry.field(description="处理决定")
     conclusion: str | None = strawberry.field(description="结案或撤销的说明")
@@ -172,7 +149,7 @@ class AccountabilityCase:
             title=row.title,
             facts=row.facts,
             subject=CaseSubject(
-                kind="单位" if row.leader_name is None else "领导干部",
+                kind=SubjectKind.UNIT if row.leader_name is None else SubjectKind.LEADER,
                 label=subject_label(row),
                 tenant_code=row.subject_tenant_code,
                 office_name=row.subject_office,
@@ -183,7 +160,7 @@ class AccountabilityCase:
                 leader_post=row.leader_post,
                 leader_rank=row.leader_rank,
             ),
-            state=row.state,
+            state=CaseState(row.state),
             proposal=row.proposal,
             decision=row.decision,
             conclusion=row.conclusion,
@@ -235,7 +212,7 @@ async def earlier_cases_by_case(connection: AsyncConnection, tenant_code: str, i
                 id=strawberry.ID(str(r.id)),
                 title=r.title,
                 subject=subject_label(r),
-                state=r.state,
+                state=CaseState(r.state),
                 decision=r.decision,
                 opened_at=r.opened_at,
                 closed_at=r.closed_at,
@@ -253,7 +230,7 @@ async def subject_findings_by_unit(connection: AsyncConnection, units: list[tupl
 
 @strawberry.type(description="一组案件的数量")
 class CaseTally:
-    key: str
+    key: str = strawberry.field(description="状态或问责措施的名称（如 DECIDED、INTERVIEW），或地区代码")
     label: str
     count: int
 
@@ -280,8 +257,8 @@ class UnitStatus:
             unit_name=unit.name,
             credit_code=unit.credit_code,
             overdue_findings=standing.overdue_findings,
-            staffing_frozen=MeasureKind.FREEZE.value in kinds,
-            account_locked=MeasureKind.LOCK.value in kinds,
+            staffing_frozen=RestrictionKind.FREEZE in kinds,
+            account_locked=RestrictionKind.LOCK in kinds,
             restrictions=[UnitRestriction.from_row(r) for r in standing.restrictions],
         )
 
@@ -333,7 +310,7 @@ class CaseInput:
         )
 
 
-@strawberry.input(description="记录问责措施；约谈须填参加人员和谈话记录；冻结、锁定须填解除条件")
+@strawberry.input(description="记录问责措施（冻结、锁定见 imposeUnitRestriction）；约谈须填参加人员和谈话记录")
 class MeasureInput:
     kind: MeasureKind
     decided_on: date
@@ -341,18 +318,39 @@ class MeasureInput:
     content: str = strawberry.field(description="措施内容")
     attendees: list[str] = strawberry.field(default_factory=list)
     minutes: str | None = None
-    lift_conditions: str | None = None
 
     def checked(self, today: date) -> MeasureDraft:
+        if restricts(self.kind):
+            raise DomainError("INVALID_MEASURE", f"{self.kind.label}须以 imposeUnitRestriction 记录，并写明解除条件", field="kind")
         return check_measure(
             MeasureDraft(
-                kind=self.kind.value,
+                kind=self.kind,
                 decided_on=self.decided_on,
                 decided_by=clean_name(self.decided_by, field="decidedBy"),
                 content=clean_text(self.content, "content", required=True),
                 attendees=tuple(clean_name(name, field="attendees") for name in self.attendees),
                 minutes=clean_text(self.minutes, "minutes", required=False),
-                lift_conditions=clean_text(self.lift_conditions, "liftConditions", required=False),
+            ),
+            today,
+        )
+
+
+@strawberry.input(description="冻结机构编制调整事项或锁定实名制账户，写明解除条件")
+class RestrictionInput:
+    kind: RestrictionKind
+    decided_on: date
+    decided_by: str = strawberry.field(description="决定人或决定机关")
+    content: str = strawberry.field(description="措施内容")
+    lift_conditions: str = strawberry.field(description="解除条件")
+
+    def checked(self, today: date) -> MeasureDraft:
+        return check_measure(
+            MeasureDraft(
+                kind=MeasureKind(self.kind),
+                decided_on=self.decided_on,
+                decided_by=clean_name(self.decided_by, field="decidedBy"),
+                content=clean_text(self.content, "content", required=True),
+                lift_conditions=clean_text(self.lift_conditions, "liftConditions", required=True),
             ),
             today,
         )
@@ -363,41 +361,65 @@ def service(info: Info[Context, None]) -> AccountabilityService:
 
 
 async def _case_now(info: Info[Context, None], tenant_code: str, case_id: int) -> AccountabilityCase:
-    row = await service(info).case(await info.context.principal(), tenant_code, case_id)
-    return AccountabilityCase.from_row(row, tenant_code)
+    return AccountabilityCase.from_row(await service(info).case(tenant_code, case_id), tenant_code)
+
+
+async def _move(
+    info: Info[Context, None], transition: Transition[CaseState], tenant_code: str, id: strawberry.ID, version: int, note: str | None
+) -> AccountabilityCase:
+    case_id = parse_id(id, "id")
+    await service(info).move(
+        await info.context.principal(),
+        tenant_code,
+        case_id,
+        version,
+        transition,
+        clean_text(note, "note", required=False),
+        info.context.request_id,
+        now=info.context.clock.now(),
+    )
+    return await _case_now(info, tenant_code, case_id)
+
+
+async def _record(
+    info: Info[Context, None], tenant_code: str, case_id: strawberry.ID, version: int, draft: MeasureDraft
+) -> AccountabilityCase:
+    case = parse_id(case_id, "caseId")
+    await service(info).record_measure(await info.context.principal(), tenant_code, case, version, draft, info.context.request_id)
+    return await _case_now(info, tenant_code, case)
+
+
+async def imposing_office(context: Context, arguments: Mapping[str, Any]) -> str | None:
+    """liftUnitRestriction's office: the one whose case imposed the restriction."""
+    return await AccountabilityService(context.runtime.engine).imposing_office(parse_id(arguments["restriction_id"], "restrictionId"))
 
 
 @strawberry.type
 class AccountabilityQuery:
-    @strawberry.field(description="本机构的追责问责案件，新的在前（本机构及上级机构人员可看，联络员不可）；before 为上一页最后一件的 id")
+    @query("本机构的追责问责案件，新的在前", read(Reach.SUBTREE))
     async def accountability_cases(
         self,
         info: Info[Context, None],
         tenant_code: str,
-        state: str | None = None,
+        state: CaseState | None = None,
         first: int = 50,
-        before: strawberry.ID | None = None,
-    ) -> list[AccountabilityCase]:
-        if state is not None and state not in CASE_STATES:
-            raise DomainError("INVALID_STATE", f"案件状态须为：{'、'.join(CASE_STATES)}", field="state")
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await service(info).cases(
-            await info.context.principal(), tenant_code, state, first=page_size(info, first), before=optional_id(before, "before")
-        )
-        return [AccountabilityCase.from_row(row, tenant_code) for row in rows]
+        after: str | None = None,
+    ) -> Page[AccountabilityCase]:
+        page = await service(info).cases(tenant_code, state, first=page_size(info, first), after=after)
+        return Page(items=[AccountabilityCase.from_row(row, tenant_code) for row in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="一件追责问责案件，含关联问题、问责措施，以及同一对象此前的案件和问题（屡查屡犯）")
+    @query("一件追责问责案件，含关联问题、问责措施，以及同一对象此前的案件和问题（屡查屡犯）", read(Reach.SUBTREE))
     async def accountability_case(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> AccountabilityCase:
-        return await _case_now(info, check_code(tenant_code, field="tenantCode"), parse_id(id, "id"))
+        return await _case_now(info, tenant_code, parse_id(id, "id"))
 
-    @strawberry.field(description="本机构追责问责案件的统计：按状态、问责措施或问责对象所在地区")
+    @query("本机构追责问责案件的统计：按状态、问责措施或问责对象所在地区", read(Reach.SUBTREE))
     async def accountability_statistics(self, info: Info[Context, None], tenant_code: str, by: CaseBreakdown) -> list[CaseTally]:
-        counted = await service(info).statistics(await info.context.principal(), check_code(tenant_code, field="tenantCode"), by.value)
-        return [CaseTally(key=key, label=label, count=count) for key, label, count in counted]
+        tallies = await service(info).statistics(tenant_code, by)
+        return [CaseTally(key=tally.key, label=tally.label, count=tally.count) for tally in tallies]
 
-    @strawberry.field(
-        description="按统一社会信用代码查询单位状态（逾期问题、冻结、锁定），供审批系统联动；"
-        "代码只在一个机构内唯一，返回调用者有权查看的全部同码单位"
+    @query(
+        "按统一社会信用代码查询单位状态（逾期问题、冻结、锁定），供审批系统联动；代码只在一个机构内唯一，返回调用者有权查看的全部同码单位",
+        special("调用者可查看的机构中的同码单位（联络员限本单位）；一个也没有即 NOT_FOUND"),
     )
     async def unit_status(self, info: Info[Context, None], credit_code: str) -> list[UnitStatus]:
         standings = await service(info).unit_status(
@@ -408,57 +430,73 @@ class AccountabilityQuery:
 
 @strawberry.type
 class AccountabilityMutation:
-    @strawberry.mutation(description="立案（管理员、检查员、发布员）：问责对象和关联问题须在本机构辖区内")
+    @mutation("立案：问责对象和关联问题须在本机构辖区内", write(workflow.CASE_HANDLERS))
     async def open_accountability_case(self, info: Info[Context, None], tenant_code: str, input: CaseInput) -> AccountabilityCase:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        case_id = await service(info).open(principal, tenant_code, input.checked(), info.context.request_id)
+        case_id = await service(info).open(await info.context.principal(), tenant_code, input.checked(), info.context.request_id)
         return await _case_now(info, tenant_code, case_id)
 
-    @strawberry.mutation(description="案件流转（见 CaseAction）；决定、退回、结案、撤销限管理员和发布员；拟处理、决定、结案、撤销须写 note")
-    async def move_accountability_case(
-        self,
-        info: Info[Context, None],
-        tenant_code: str,
-        id: strawberry.ID,
-        version: int,
-        action: CaseAction,
-        note: str | None = None,
+    @mutation("调查核实：开始核实已立案案件的事实", write(workflow.INVESTIGATE.roles))
+    async def investigate_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
     ) -> AccountabilityCase:
-        principal = await info.context.writer()
-        tenant_code, case_id = check_code(tenant_code, field="tenantCode"), parse_id(id, "id")
-        await service(info).move(
-            principal,
-            tenant_code,
-            case_id,
-            version,
-            ACTIONS[action],
-            clean_text(note, "note", required=False),
-            info.context.request_id,
-            now=info.context.clock.now(),
-        )
-        return await _case_now(info, tenant_code, case_id)
+        return await _move(info, workflow.INVESTIGATE, tenant_code, id, version, note)
 
-    @strawberry.mutation(description="记录问责措施（案件决定后）；冻结、锁定限管理员和发布员，并通知该单位所属机构")
+    @mutation("拟处理：note 写明拟处理意见", write(workflow.PROPOSE.roles))
+    async def propose_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.PROPOSE, tenant_code, id, version, note)
+
+    @mutation("退回补充调查：note 写明理由", write(workflow.SEND_BACK.roles))
+    async def send_back_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.SEND_BACK, tenant_code, id, version, note)
+
+    @mutation("决定：note 写明处理决定；问责对象所属机构会收到通知", write(workflow.DECIDE.roles))
+    async def decide_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.DECIDE, tenant_code, id, version, note)
+
+    @mutation("执行：已记录至少一项问责措施的案件进入执行", write(workflow.CARRY_OUT.roles))
+    async def carry_out_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.CARRY_OUT, tenant_code, id, version, note)
+
+    @mutation("结案：note 写明结案说明", write(workflow.CLOSE.roles))
+    async def close_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.CLOSE, tenant_code, id, version, note)
+
+    @mutation("撤销（决定前）：note 写明理由", write(workflow.WITHDRAW.roles))
+    async def withdraw_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.WITHDRAW, tenant_code, id, version, note)
+
+    @mutation("记录问责措施（案件决定后）；冻结、锁定见 imposeUnitRestriction", write(workflow.RECORD_MEASURE.roles))
     async def record_accountability_measure(
-        self,
-        info: Info[Context, None],
-        tenant_code: str,
-        case_id: strawberry.ID,
-        version: int,
-        input: MeasureInput,
+        self, info: Info[Context, None], tenant_code: str, case_id: strawberry.ID, version: int, input: MeasureInput
     ) -> AccountabilityCase:
-        principal = await info.context.writer()
-        tenant_code, case = check_code(tenant_code, field="tenantCode"), parse_id(case_id, "caseId")
-        await service(info).record_measure(
-            principal, tenant_code, case, version, input.checked(info.context.clock.today()), info.context.request_id
-        )
-        return await _case_now(info, tenant_code, case)
+        return await _record(info, tenant_code, case_id, version, input.checked(info.context.clock.today()))
 
-    @strawberry.mutation(description="解除冻结或锁定（作出决定的机构的管理员、发布员），写明解除理由")
+    @mutation(
+        "冻结问责对象单位的机构编制调整事项或锁定其实名制账户（案件决定后），并通知该单位所属机构", write(workflow.RECORD_RESTRICTION.roles)
+    )
+    async def impose_unit_restriction(
+        self, info: Info[Context, None], tenant_code: str, case_id: strawberry.ID, version: int, input: RestrictionInput
+    ) -> AccountabilityCase:
+        return await _record(info, tenant_code, case_id, version, input.checked(info.context.clock.today()))
+
+    @mutation("解除冻结或锁定，写明解除理由", write(workflow.CASE_DECIDERS, locate=imposing_office))
     async def lift_unit_restriction(self, info: Info[Context, None], restriction_id: strawberry.ID, note: str) -> UnitRestriction:
-        principal = await info.context.writer()
         row = await service(info).lift(
-            principal, parse_id(restriction_id, "restrictionId"), clean_text(note, "note", required=True), info.context.request_id
+            await info.context.principal(),
+            parse_id(restriction_id, "restrictionId"),
+            clean_text(note, "note", required=True),
+            info.context.request_id,
         )
         return UnitRestriction.from_row(row)

@@ -16,22 +16,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend.accountability.models import AccountabilityCase, CaseMeasure
+from backend.accountability.models import AccountabilityCase, CaseMeasure, CaseState
 from backend.workflow import Guard, Move, Transition, Workflow
 from tenants.access import Role
 from tenants.errors import DomainError
-from tenants.labelled import Labelled
-
-
-class CaseState(Labelled):
-    OPENED = "立案", "已立案"
-    INVESTIGATING = "调查核实", "调查核实中"
-    PROPOSED = "拟处理", "拟处理（待决定）"
-    DECIDED = "决定", "已决定"
-    CARRIED_OUT = "执行", "执行中"
-    CLOSED = "结案", "已结案"
-    WITHDRAWN = "撤销", "已撤销"
-
 
 OPENED, INVESTIGATING, PROPOSED, DECIDED, CARRIED_OUT, CLOSED, WITHDRAWN = CaseState
 

@@ -22,7 +22,7 @@ from backend.findings.models import EvidenceSource
 from backend.findings.service import FindingService, check_finding
 from backend.ledger import workflow
 from backend.ledger.service import LedgerService
-from backend.reviews.models import LEAVING_REASONS
+from backend.reviews.models import LeaderLevel, LeavingReason
 from backend.reviews.service import ReviewService, check_leader
 from backend.rounds.models import InspectionRound
 from backend.rounds.service import RoundService, check_round
@@ -188,7 +188,7 @@ class OfficeFiller:
 
     async def _leaders(self, inspector: Principal, code: str, level: Level, unit_ids: list[int]) -> None:
         """Each unit's head, appointed one to eight years ago; one in eight left this year."""
-        post_level = "县级" if level is Level.COUNTY else "市直部门"
+        post_level = LeaderLevel.COUNTY if level is Level.COUNTY else LeaderLevel.MUNICIPAL_DEPARTMENT
         for unit_id in unit_ids:
             appointed_on = self.today - timedelta(days=self.rng.randint(365, 8 * 365))
             leader = await self.reviews.add_leader(
@@ -207,7 +207,14 @@ class OfficeFiller:
             if self.rng.random() < 0.125:
                 left_on = max(appointed_on, date(self.today.year, 1, 1)) + timedelta(days=self.rng.randint(0, 20))
                 await self.reviews.record_leaving(
-                    inspector, code, leader.id, leader.version, min(left_on, self.today), self.rng.choice(LEAVING_REASONS), self.today, None
+                    inspector,
+                    code,
+                    leader.id,
+                    leader.version,
+                    min(left_on, self.today),
+                    self.rng.choice(list(LeavingReason)),
+                    self.today,
+                    None,
                 )
 
     async def _finding(self, people: OfficeActors, code: str, round_id: int, starts_on: date, unit_id: int) -> None:

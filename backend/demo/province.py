@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import exists, func, select
 
 from backend.accountability import workflow as case_workflow
-from backend.accountability.models import AccountabilityCase
+from backend.accountability.models import AccountabilityCase, MeasureKind
 from backend.accountability.service import AccountabilityService, CaseDraft, MeasureDraft, Subject
 from backend.bulletins.service import BulletinService, CaseSourceKind, CaseText, IssueDraft
 from backend.demo.inspections import acting, office_place
@@ -106,7 +106,7 @@ async def _case(runtime: Runtime, province: Principal) -> int:
     decided_on = runtime.clock.today() - timedelta(days=7)
     for measure in (
         MeasureDraft(
-            "约谈",
+            MeasureKind.INTERVIEW,
             decided_on,
             "省委编办",
             "约谈双峰县财政局局长刘洋",
@@ -114,7 +114,7 @@ async def _case(runtime: Runtime, province: Principal) -> int:
             minutes="刘洋表示将于两个月内清退超编人员",
         ),
         MeasureDraft(
-            "冻结机构编制调整事项",
+            MeasureKind.FREEZE,
             decided_on,
             "省委编办",
             "冻结双峰县财政局机构编制调整事项",

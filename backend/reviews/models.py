@@ -15,37 +15,70 @@ from backend.db import TenantBase
 from backend.findings.models import Finding
 from backend.rounds.models import InspectionRound
 from backend.units.models import InspectedUnit
-
-# 职务层级: the tenure rules of planning.py read it.
-LEADER_LEVELS = ("县级", "乡镇", "市直部门", "县直部门", "其他")
-LEAVING_REASONS = ("任期届满", "提拔", "交流", "轮岗", "免职", "辞职", "降职", "退休")
-REVIEW_KINDS = ("离任审核", "任中审核")
-REVIEW_STATES = ("进行中", "已完成")
-# The stages of a review, in the order they happen.
-STAGES = (
-    "审前告知",
-    "动员部署",
-    "个人述职",
-    "民主评议",
-    "个别访谈",
-    "实地查验",
-    "情况汇总",
-    "信息反馈",
-    "整改落实",
-    "跟踪督导",
-    "检查验收",
-)
+from tenants.labelled import Labelled
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
+class LeaderLevel(Labelled):
+    """职务层级: the tenure rules of planning.py read it."""
+
+    COUNTY = "县级"
+    TOWN = "乡镇", "乡镇（街道）"
+    MUNICIPAL_DEPARTMENT = "市直部门"
+    COUNTY_DEPARTMENT = "县直部门"
+    OTHER = "其他"
+
+
+class LeavingReason(Labelled):
+    TERM_ENDED = "任期届满"
+    PROMOTED = "提拔"
+    EXCHANGED = "交流"
+    ROTATED = "轮岗"
+    DISMISSED = "免职"
+    RESIGNED = "辞职"
+    DEMOTED = "降职"
+    RETIRED = "退休"
+
+
+class ReviewKind(Labelled):
+    LEAVING = "离任审核"
+    IN_TERM = "任中审核"
+
+
+class ReviewState(Labelled):
+    """The states of a review (workflow.py moves it between them)."""
+
+    OPEN = "进行中"
+    CLOSED = "已完成"
+
+
+class ReviewStageName(Labelled):
+    """The stages of a review, in the order they happen."""
+
+    PRE_NOTICE = "审前告知"
+    MOBILIZATION = "动员部署"
+    SELF_REPORT = "个人述职"
+    DEMOCRATIC_APPRAISAL = "民主评议"
+    INTERVIEWS = "个别访谈"
+    ON_SITE_CHECK = "实地查验"
+    SUMMARY = "情况汇总"
+    FEEDBACK = "信息反馈"
+    RECTIFICATION = "整改落实"
+    FOLLOW_UP = "跟踪督导"
+    ACCEPTANCE = "检查验收"
+
+
+STAGES = tuple(ReviewStageName)  # indexed by a stage's position - 1
+
+
+def _one_of(column: str, values: type[Labelled]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class Leader(TenantBase):
     __tablename__ = "leader"
     __table_args__ = (
-        CheckConstraint(_one_of("level", LEADER_LEVELS), name="leader_level"),
-        CheckConstraint(_one_of("leaving_reason", LEAVING_REASONS), name="leader_leaving_reason"),
+        CheckConstraint(_one_of("level", LeaderLevel), name="leader_level"),
+        CheckConstraint(_one_of("leaving_reason", LeavingReason), name="leader_leaving_reason"),
         CheckConstraint("(left_on IS NULL) = (leaving_reason IS NULL)", name="leader_leaving"),
         CheckConstraint("left_on IS NULL OR left_on >= appointed_on", name="leader_tenure"),
         Index("leader_unit_idx", "unit_id", "id"),
@@ -69,8 +102,8 @@ class LeaderReview(TenantBase):
 
     __tablename__ = "leader_review"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", REVIEW_KINDS), name="leader_review_kind"),
-        CheckConstraint(_one_of("state", REVIEW_STATES), name="leader_review_state"),
+        CheckConstraint(_one_of("kind", ReviewKind), name="leader_review_kind"),
+        CheckConstraint(_one_of("state", ReviewState), name="leader_review_state"),
         CheckConstraint("(state = '已完成') = (closed_at IS NOT NULL)", name="leader_review_closed_at"),
         UniqueConstraint("leader_id", "year", name="leader_review_leader_year_key"),
         Index("leader_review_year_idx", "year", "id"),
@@ -93,7 +126,7 @@ class ReviewStage(TenantBase):
     """A stage of a review as it was held (recorded in STAGES order, once each)."""
 
     __tablename__ = "review_stage"
-    __table_args__ = (CheckConstraint(_one_of("stage", STAGES), name="review_stage_stage"),)
+    __table_args__ = (CheckConstraint(_one_of("stage", ReviewStageName), name="review_stage_stage"),)
 
     review_id: Mapped[int] = mapped_column(ForeignKey(LeaderReview.id), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)  # 1-based index in STAGES

@@ -20,23 +20,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-LEAVING, IN_TERM = "离任审核", "任中审核"
-TENURE_YEARS = {"县级": 3, "乡镇": 3, "市直部门": 5}  # other levels have no tenure rule
+from backend.reviews.models import LeaderLevel, LeavingReason, ReviewKind
+
+TENURE_YEARS = {LeaderLevel.COUNTY: 3, LeaderLevel.TOWN: 3, LeaderLevel.MUNICIPAL_DEPARTMENT: 5}  # other levels have no tenure rule
 
 
 @dataclass(frozen=True)
 class LeaderFacts:
-    level: str
+    level: LeaderLevel
     appointed_on: date
     left_on: date | None
-    leaving_reason: str | None
+    leaving_reason: LeavingReason | None
     last_in_term_review_year: int | None = None  # the last 任中审核 of an earlier plan year
 
 
 @dataclass(frozen=True)
 class Selection:
     required: bool  # 必审 (else 可审)
-    kind: str  # 离任审核 or 任中审核
+    kind: ReviewKind
     reason: str
 
 
@@ -58,7 +59,7 @@ def leaves_in(facts: LeaderFacts, year: int) -> bool:
     return facts.left_on is not None and facts.left_on.year == year
 
 
-def tenure_threshold(level: str) -> int | None:
+def tenure_threshold(level: LeaderLevel) -> int | None:
     return TENURE_YEARS.get(level)
 
 
@@ -80,12 +81,14 @@ def select(facts: LeaderFacts, year: int) -> Selection | None:
     if not on_the_plan(facts, year):
         return None
     if leaves_in(facts, year):
-        assert facts.left_on is not None
-        return Selection(True, LEAVING, f"{facts.left_on.isoformat()}离任（{facts.leaving_reason}），应进行离任审核")
-    years, since = years_counted(facts, year), _counted_since(facts)
+        assert facts.left_on is not None and facts.leaving_reason is not None
+        return Selection(
+            True, ReviewKind.LEAVING, f"{facts.left_on.isoformat()}离任（{LeavingReason(facts.leaving_reason).label}），应进行离任审核"
+        )
+    years, since, level = years_counted(facts, year), _counted_since(facts), LeaderLevel(facts.level).label
     threshold = tenure_threshold(facts.level)
     if threshold is None:
-        return Selection(False, IN_TERM, f"{facts.level}领导干部无任职年限必审要求，{since}满 {years} 年，可进行任中审核")
+        return Selection(False, ReviewKind.IN_TERM, f"{level}领导干部无任职年限必审要求，{since}满 {years} 年，可进行任中审核")
     if years >= threshold:
-        return Selection(True, IN_TERM, f"{facts.level}领导干部{since}满 {years} 年（满 {threshold} 年必审），应进行任中审核")
-    return Selection(False, IN_TERM, f"{facts.level}领导干部{since}满 {years} 年，未满 {threshold} 年，可进行任中审核")
+        return Selection(True, ReviewKind.IN_TERM, f"{level}领导干部{since}满 {years} 年（满 {threshold} 年必审），应进行任中审核")
+    return Selection(False, ReviewKind.IN_TERM, f"{level}领导干部{since}满 {years} 年，未满 {threshold} 年，可进行任中审核")

@@ -10,10 +10,12 @@ from litestar import Request, get
 from litestar.response import Response
 
 from backend.context import context_for
+from backend.findings.models import Severity
 from backend.ids import parse_id
-from backend.reviews.models import STAGES
+from backend.permissions import Reach, permitted, read
+from backend.reviews.models import LeaderLevel, LeavingReason, ReviewKind, ReviewStageName, ReviewState
 from backend.reviews.service import ReviewService
-from tenants.naming import check_code
+from problem_bank.rectification import LedgerState
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
@@ -50,40 +52,39 @@ def _lines(text: str | None) -> str:
     return "<br>".join(escape(line) for line in (text or "").splitlines())
 
 
-@get("/reviews/{tenant_code:str}/{review_id:str}/report")
+@get("/reviews/{tenant_code:str}/{review_id:str}/report", guards=[permitted], opt={"access": read(Reach.SUBTREE)})
 async def review_report(request: Request, tenant_code: str, review_id: str) -> Response[str]:
     context = context_for(request)
-    report = await ReviewService(context.runtime.engine).report(
-        await context.principal(), check_code(tenant_code, field="tenantCode"), parse_id(review_id, "id")
-    )
+    report = await ReviewService(context.runtime.engine).report(tenant_code, parse_id(review_id, "id"))
     row = report.review
     held = {stage.position: stage for stage in report.stages}
     stages = "".join(
-        f"<tr><td>{n}</td><td>{name}</td><td>{held[n].held_on.isoformat() if n in held else '未开展'}</td>"
+        f"<tr><td>{n}</td><td>{stage.label}</td><td>{held[n].held_on.isoformat() if n in held else '未开展'}</td>"
         f"<td>{_lines(held[n].notes) if n in held else ''}</td></tr>"
-        for n, name in enumerate(STAGES, start=1)
+        for n, stage in enumerate(ReviewStageName, start=1)
     )
     problems = (
         "".join(
-            f"<tr><td>{escape(p.code)}</td><td>{_lines(p.description)}</td><td>{p.severity}</td><td>{p.deadline.isoformat()}</td>"
-            f"<td>{p.state}</td></tr>"
+            f"<tr><td>{escape(p.code)}</td><td>{_lines(p.description)}</td><td>{Severity(p.severity).label}</td>"
+            f"<td>{p.deadline.isoformat()}</td><td>{LedgerState(p.state).label}</td></tr>"
             for p in report.problems
         )
         or '<tr><td colspan="5">未发现问题</td></tr>'
     )
     printed = context.clock.today()
+    kind = ReviewKind(row.kind).label
     page = PAGE.format(
-        title=escape(f"{row.office_name}领导干部{row.kind}报告"),
+        title=escape(f"{row.office_name}领导干部{kind}报告"),
         name=escape(row.leader_name),
         post=escape(row.post),
         unit=escape(row.unit_name),
-        level=row.level,
+        level=LeaderLevel(row.level).label,
         appointed_on=row.appointed_on.isoformat(),
-        left=f"{row.left_on.isoformat()}（{row.leaving_reason}）" if row.left_on else "在任",
-        kind=row.kind,
+        left=f"{row.left_on.isoformat()}（{LeavingReason(row.leaving_reason).label}）" if row.left_on else "在任",
+        kind=kind,
         year=row.year,
         round=escape(row.round_name),
-        state=row.state,
+        state=ReviewState(row.state).label,
         stages=stages,
         problem_count=len(report.problems),
         problems=problems,

@@ -1,7 +1,8 @@
 """Leaders, the year's review plan, and reviews through their stages to the findings they
-raise. An office's admins and inspectors write; its members and the offices above it read
-(auditors too); liaisons see none of it (leaders' records are personnel data, not the
-unit's rectification work). Every change is audited in its own transaction."""
+raise. Who may call each operation is declared on it (backend/permissions.py): an office's
+admins and inspectors write; its members and the offices above it read (auditors too);
+liaisons see none of it (leaders' records are personnel data, not the unit's rectification
+work). Every change is audited in its own transaction."""
 
 from __future__ import annotations
 
@@ -17,21 +18,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from backend.audit.service import record_audit
+from backend.cursors import Window, by_id, decode_cursor, window
 from backend.db import violated_constraint
 from backend.findings.models import Finding
 from backend.findings.service import FindingData, insert_finding
 from backend.ledger.models import LedgerEntry
 from backend.reviews import planning
-from backend.reviews.models import LEADER_LEVELS, LEAVING_REASONS, STAGES, Leader, LeaderReview, ReviewProblem, ReviewStage
-from backend.reviews.workflow import CLOSE, RECORD_PROBLEM, RECORD_STAGE, REVIEW_WRITERS, REVIEWS, ReviewState
+from backend.reviews.models import (
+    STAGES,
+    Leader,
+    LeaderLevel,
+    LeaderReview,
+    LeavingReason,
+    ReviewKind,
+    ReviewProblem,
+    ReviewStage,
+    ReviewStageName,
+    ReviewState,
+)
+from backend.reviews.workflow import CLOSE, RECORD_PROBLEM, RECORD_STAGE, REVIEWS
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from backend.workflow import Move, Transition
-from tenants.access import Place, Principal, not_found, require_subtree_read, require_write
+from tenants.access import Principal, not_found
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.registry import clean_name, readable_place
+from tenants.registry import clean_name
 from tenants.scoping import tenant_engine, tenant_reader
 
 REVIEW_ROUND_KIND = "三责联审"
@@ -43,13 +56,11 @@ class LeaderData:
     unit_id: int
     name: str
     post: str
-    level: str
+    level: LeaderLevel
     appointed_on: date
 
 
-def check_leader(*, unit_id: int, name: str, post: str, level: str, appointed_on: date, today: date) -> LeaderData:
-    if level not in LEADER_LEVELS:
-        raise DomainError("INVALID_LEVEL", f"职务层级须为：{'、'.join(LEADER_LEVELS)}", field="level")
+def check_leader(*, unit_id: int, name: str, post: str, level: LeaderLevel, appointed_on: date, today: date) -> LeaderData:
     if appointed_on > today:
         raise DomainError("INVALID_DATE", "任职时间不能晚于今天", field="appointedOn")
     return LeaderData(
@@ -64,7 +75,8 @@ def check_year(year: int, today: date) -> int:
 
 
 def facts_of(row, last_in_term_review_year: int | None = None) -> planning.LeaderFacts:
-    return planning.LeaderFacts(row.level, row.appointed_on, row.left_on, row.leaving_reason, last_in_term_review_year)
+    reason = None if row.leaving_reason is None else LeavingReason(row.leaving_reason)
+    return planning.LeaderFacts(LeaderLevel(row.level), row.appointed_on, row.left_on, reason, last_in_term_review_year)
 
 
 def _leader_snapshot(row) -> dict:
@@ -85,7 +97,7 @@ class PlanItem:
     leader: Row  # a Leader row
     selection: planning.Selection
     review_id: int | None  # the review opened for this plan year, if any
-    review_state: str | None
+    review_state: ReviewState | None
 
 
 @dataclass(frozen=True)
@@ -135,42 +147,22 @@ class ReviewService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def _reader(self, principal: Principal, tenant_code: str) -> Place:
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_subtree_read(principal, place)  # a liaison: FORBIDDEN
-        return place
-
-    async def _writer(self, principal: Principal, tenant_code: str) -> Place:
-        place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, REVIEW_WRITERS)
-        return place
-
     # -- leaders ---------------------------------------------------------------------------
 
-    async def leaders(
-        self, principal: Principal, tenant_code: str, *, unit_id: int | None, include_left: bool, first: int, after: int | None
-    ) -> Sequence[Row]:
-        await self._reader(principal, tenant_code)
-        query = select(Leader).order_by(Leader.id).limit(first)
+    async def leaders(self, tenant_code: str, *, unit_id: int | None, include_left: bool, first: int, after: str | None) -> Window[Row]:
+        """A page of the office's leaders, in the order they were registered."""
+        query = select(Leader).order_by(Leader.id).limit(first + 1)
         if unit_id is not None:
             query = query.where(Leader.unit_id == unit_id)
         if not include_left:
             query = query.where(Leader.left_on.is_(None))
         if after is not None:
-            query = query.where(Leader.id > after)
+            (last,) = decode_cursor(after, int) or ()
+            query = query.where(Leader.id > last)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query)).all()
-
-    async def leader(self, principal: Principal, tenant_code: str, leader_id: int):
-        await self._reader(principal, tenant_code)
-        async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            row = (await connection.execute(select(Leader).where(Leader.id == leader_id))).one_or_none()
-        if row is None:
-            raise not_found()
-        return row
+            return window((await connection.execute(query)).all(), first, by_id)
 
     async def add_leader(self, principal: Principal, tenant_code: str, data: LeaderData, request_id: str | None):
-        await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await _require_unit(connection, data.unit_id)
             row = (await connection.execute(insert(Leader).values(**dataclasses.asdict(data)).returning(Leader))).one()
@@ -191,7 +183,6 @@ class ReviewService:
     ):
         """Correct a leader's record (unit, name, post, level, appointment) if unchanged since `version`;
         the unit stays once the leader has a review (its round covers that unit)."""
-        await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             before = await _locked_leader(connection, leader_id, version)
             if (
@@ -231,16 +222,13 @@ class ReviewService:
         leader_id: int,
         version: int,
         left_on: date,
-        reason: str,
+        reason: LeavingReason,
         today: date,
         request_id: str | None,
     ):
         """离任: the leader left the post on `left_on` for `reason` (once; a new post is a new leader record)."""
-        if reason not in LEAVING_REASONS:
-            raise DomainError("INVALID_REASON", f"离任原因须为：{'、'.join(LEAVING_REASONS)}", field="reason")
         if left_on > today:
             raise DomainError("INVALID_DATE", "离任时间不能晚于今天", field="leftOn")
-        await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             before = await _locked_leader(connection, leader_id, version)
             if before.left_on is not None:
@@ -270,13 +258,12 @@ class ReviewService:
 
     # -- the plan --------------------------------------------------------------------------
 
-    async def plan(self, principal: Principal, tenant_code: str, year: int, *, required_only: bool) -> list[PlanItem]:
+    async def plan(self, tenant_code: str, year: int, *, required_only: bool) -> list[PlanItem]:
         """Every leader on the plan of `year` (in office during it), must-review first, in one statement."""
-        await self._reader(principal, tenant_code)
         past = aliased(LeaderReview)
         earlier = (
             select(func.max(past.year))
-            .where(past.leader_id == Leader.id, past.kind == planning.IN_TERM, past.year < year)
+            .where(past.leader_id == Leader.id, past.kind == ReviewKind.IN_TERM, past.year < year)
             .correlate(Leader)
             .scalar_subquery()
         )
@@ -299,24 +286,24 @@ class ReviewService:
         for row in rows:
             selection = planning.select(facts_of(row, row.last_in_term_review_year), year)
             if selection is not None and (selection.required or not required_only):
-                items.append(PlanItem(row, selection, row.review_id, row.review_state))
+                state = None if row.review_state is None else ReviewState(row.review_state)
+                items.append(PlanItem(row, selection, row.review_id, state))
         return sorted(items, key=lambda item: not item.selection.required)
 
     # -- reviews ---------------------------------------------------------------------------
 
-    async def reviews(self, principal: Principal, tenant_code: str, *, year: int | None, first: int, before: int | None) -> Sequence[Row]:
-        """Newest first; `before`: the last id of the previous page."""
-        await self._reader(principal, tenant_code)
-        query = reviews_query().order_by(LeaderReview.id.desc()).limit(first)
+    async def reviews(self, tenant_code: str, *, year: int | None, first: int, after: str | None) -> Window[Row]:
+        """A page of the office's reviews, newest first."""
+        query = reviews_query().order_by(LeaderReview.id.desc()).limit(first + 1)
         if year is not None:
             query = query.where(LeaderReview.year == year)
-        if before is not None:
+        if after is not None:
+            (before,) = decode_cursor(after, int) or ()
             query = query.where(LeaderReview.id < before)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query)).all()
+            return window((await connection.execute(query)).all(), first, by_id)
 
-    async def review(self, principal: Principal, tenant_code: str, review_id: int):
-        await self._reader(principal, tenant_code)
+    async def review(self, tenant_code: str, review_id: int):
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await _review(connection, review_id)
 
@@ -328,15 +315,12 @@ class ReviewService:
         leader_id: int,
         round_id: int,
         year: int,
-        kind: str,
+        kind: ReviewKind,
         today: date,
         request_id: str | None,
     ):
         """Open a review of a leader for a plan year, within a 三责联审 round covering the leader's unit."""
         check_year(year, today)
-        if kind not in (planning.LEAVING, planning.IN_TERM):
-            raise DomainError("INVALID_KIND", "审核类型须为：离任审核、任中审核", field="kind")
-        await self._writer(principal, tenant_code)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             leader = (await connection.execute(select(Leader).where(Leader.id == leader_id))).one_or_none()
             if leader is None:
@@ -344,7 +328,7 @@ class ReviewService:
             facts = facts_of(leader)
             if not planning.on_the_plan(facts, year):
                 raise DomainError("INVALID_YEAR", f"该领导干部 {year} 年不在任", field="year")
-            if kind == planning.LEAVING and not planning.leaves_in(facts, year):
+            if kind == ReviewKind.LEAVING and not planning.leaves_in(facts, year):
                 raise DomainError("INVALID_KIND", f"该领导干部不是在 {year} 年离任的，不能进行该年度的离任审核", field="kind")
             round_kind = (
                 await connection.execute(
@@ -386,7 +370,7 @@ class ReviewService:
         review_id: int,
         version: int,
         *,
-        stage: str,
+        stage: ReviewStageName,
         held_on: date,
         notes: str | None,
         today: date,
@@ -394,8 +378,6 @@ class ReviewService:
     ):
         """Record the next stage of an open review: stages go in their fixed order, once each,
         on dates that do not go backwards."""
-        if stage not in STAGES:
-            raise DomainError("INVALID_STAGE", f"审核阶段须为：{'、'.join(STAGES)}", field="stage")
         notes = clean_text(notes, "notes", required=False)
         if held_on > today:
             raise DomainError("INVALID_DATE", "阶段日期不能晚于今天", field="heldOn")
@@ -408,7 +390,7 @@ class ReviewService:
                 raise DomainError("STAGE_OUT_OF_ORDER", "各阶段均已记录，请结束审核", field="stage")
             expected = STAGES[len(done)]
             if stage != expected:
-                raise DomainError("STAGE_OUT_OF_ORDER", f"阶段须按顺序记录，下一阶段应为“{expected}”", field="stage")
+                raise DomainError("STAGE_OUT_OF_ORDER", f"阶段须按顺序记录，下一阶段应为“{expected.label}”", field="stage")
             if done and held_on < done[-1].held_on:
                 raise DomainError("INVALID_DATE", f"阶段日期不能早于上一阶段（{done[-1].held_on.isoformat()}）", field="heldOn")
             await connection.execute(
@@ -467,9 +449,9 @@ class ReviewService:
         note: str | None,
         request_id: str | None,
     ) -> AsyncIterator[Move[ReviewState]]:
-        """A transaction holding the review locked, once the caller may take the transition and
-        the workflow's checks pass (version, state, note, guard; version None: not checked)."""
-        await self._writer(principal, tenant_code)
+        """A transaction holding the review locked, once the workflow's checks pass (version,
+        state, note, guard; version None: not checked; who may take the transition is declared
+        on the operation)."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             row = (await connection.execute(select(LeaderReview).where(LeaderReview.id == review_id).with_for_update())).one_or_none()
             if row is None:
@@ -486,9 +468,8 @@ class ReviewService:
                 request_id=request_id,
             )
 
-    async def report(self, principal: Principal, tenant_code: str, review_id: int) -> Report:
+    async def report(self, tenant_code: str, review_id: int) -> Report:
         """What the printable report shows: the review, its leader, unit, round and office, stages and problems."""
-        await self._reader(principal, tenant_code)
         office = select(Tenant.name).where(Tenant.code == tenant_code).scalar_subquery()
         query = (
             reviews_query()

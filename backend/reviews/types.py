@@ -3,7 +3,6 @@ reviews with their stages and the findings they raised."""
 
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
 from collections.abc import Awaitable
 from datetime import date, datetime
@@ -14,64 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
+from backend.enums import graphql_enum
 from backend.findings.service import check_finding
 from backend.findings.types import EvidenceSource, Finding, Severity, read_finding, units_by_id
 from backend.ids import optional_id, parse_id
 from backend.loaders import Key
-from backend.reviews.models import STAGES
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import Reach, mutation, query, read, write
+from backend.reviews import workflow
+from backend.reviews.models import STAGES, LeaderLevel, LeavingReason, ReviewKind, ReviewStageName, ReviewState
 from backend.reviews.models import Leader as LeaderRow
 from backend.reviews.service import LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
 from backend.units.types import Unit
 from problem_bank.rectification import LedgerState
-from tenants.naming import check_code
 
-
-@strawberry.enum(
-    description="职务层级：COUNTY 县级；TOWN 乡镇（街道）；MUNICIPAL_DEPARTMENT 市直部门；COUNTY_DEPARTMENT 县直部门；OTHER 其他"
-)
-class LeaderLevel(enum.Enum):
-    COUNTY = "县级"
-    TOWN = "乡镇"
-    MUNICIPAL_DEPARTMENT = "市直部门"
-    COUNTY_DEPARTMENT = "县直部门"
-    OTHER = "其他"
-
-
-@strawberry.enum(description="离任原因：任期届满、提拔、交流、轮岗、免职、辞职、降职、退休")
-class LeavingReason(enum.Enum):
-    TERM_ENDED = "任期届满"
-    PROMOTED = "提拔"
-    EXCHANGED = "交流"
-    ROTATED = "轮岗"
-    DISMISSED = "免职"
-    RESIGNED = "辞职"
-    DEMOTED = "降职"
-    RETIRED = "退休"
-
-
-@strawberry.enum(description="LEAVING 离任审核；IN_TERM 任中审核")
-class ReviewKind(enum.Enum):
-    LEAVING = "离任审核"
-    IN_TERM = "任中审核"
-
-
-@strawberry.enum(description="审核阶段，须按此顺序逐一记录：" + "、".join(STAGES))
-class ReviewStageName(enum.Enum):
-    PRE_NOTICE = "审前告知"
-    MOBILIZATION = "动员部署"
-    SELF_REPORT = "个人述职"
-    DEMOCRATIC_APPRAISAL = "民主评议"
-    INTERVIEWS = "个别访谈"
-    ON_SITE_CHECK = "实地查验"
-    SUMMARY = "情况汇总"
-    FEEDBACK = "信息反馈"
-    RECTIFICATION = "整改落实"
-    FOLLOW_UP = "跟踪督导"
-    ACCEPTANCE = "检查验收"
-
-
-assert tuple(stage.value for stage in ReviewStageName) == STAGES
+graphql_enum(LeaderLevel, "职务层级")
+graphql_enum(LeavingReason, "离任原因")
+graphql_enum(ReviewKind, "审核类型")
+graphql_enum(ReviewState, "领导干部审核的状态")
+graphql_enum(ReviewStageName, "审核阶段，须按此顺序逐一记录")
 
 
 @strawberry.type(description="被审核的领导干部（只记录审核所需的最少信息）")
@@ -80,10 +40,10 @@ class Leader:
     unit_id: strawberry.ID
     name: str
     post: str = strawberry.field(description="职务")
-    level: str = strawberry.field(description="职务层级")
+    level: LeaderLevel
     appointed_on: date = strawberry.field(description="任现职时间")
     left_on: date | None = strawberry.field(description="离任时间")
-    leaving_reason: str | None = strawberry.field(description="离任原因")
+    leaving_reason: LeavingReason | None
     version: int
     tenant_code: strawberry.Private[str]
 
@@ -94,10 +54,10 @@ class Leader:
             unit_id=strawberry.ID(str(row.unit_id)),
             name=row.name,
             post=row.post,
-            level=row.level,
+            level=LeaderLevel(row.level),
             appointed_on=row.appointed_on,
             left_on=row.left_on,
-            leaving_reason=row.leaving_reason,
+            leaving_reason=None if row.leaving_reason is None else LeavingReason(row.leaving_reason),
             version=row.version,
             tenant_code=tenant_code,
         )
@@ -109,7 +69,7 @@ class Leader:
 
 @strawberry.type(description="已记录的审核阶段")
 class ReviewStageRecord:
-    stage: str
+    stage: ReviewStageName
     held_on: date
     notes: str | None
     recorded_by: str
@@ -129,7 +89,7 @@ class ReviewFinding:
 
 def stage_record(row) -> ReviewStageRecord:
     return ReviewStageRecord(
-        stage=row.stage, held_on=row.held_on, notes=row.notes, recorded_by=row.recorded_by, recorded_at=row.recorded_at
+        stage=ReviewStageName(row.stage), held_on=row.held_on, notes=row.notes, recorded_by=row.recorded_by, recorded_at=row.recorded_at
     )
 
 
@@ -138,9 +98,9 @@ def review_finding(row) -> ReviewFinding:
         finding_id=strawberry.ID(str(row.id)),
         code=row.code,
         description=row.description,
-        severity=row.severity,
+        severity=Severity(row.severity),
         found_on=row.found_on,
-        state=row.state,
+        state=LedgerState(row.state),
         deadline=row.deadline,
     )
 
@@ -169,10 +129,10 @@ class Review:
     id: strawberry.ID
     leader_id: strawberry.ID
     round_id: strawberry.ID = strawberry.field(description="所属“三责联审”轮次")
-    kind: str = strawberry.field(description="离任审核或任中审核")
+    kind: ReviewKind
     year: int = strawberry.field(description="审核计划年度")
-    state: str = strawberry.field(description="进行中或已完成")
-    next_stage: str | None = strawberry.field(description="下一个应记录的阶段；全部记录后为空")
+    state: ReviewState
+    next_stage: ReviewStageName | None = strawberry.field(description="下一个应记录的阶段；全部记录后为空")
     conclusion: str | None = strawberry.field(description="审核结论")
     opened_by: str
     opened_at: datetime
@@ -187,9 +147,9 @@ class Review:
             id=strawberry.ID(str(row.id)),
             leader_id=strawberry.ID(str(row.leader_id)),
             round_id=strawberry.ID(str(row.round_id)),
-            kind=row.kind,
+            kind=ReviewKind(row.kind),
             year=row.year,
-            state=row.state,
+            state=ReviewState(row.state),
             next_stage=STAGES[row.recorded_stages] if row.recorded_stages < len(STAGES) else None,
             conclusion=row.conclusion,
             opened_by=row.opened_by,
@@ -216,10 +176,10 @@ class Review:
 class PlanEntry:
     leader: Leader
     required: bool = strawberry.field(description="true 必审；false 可审")
-    kind: str = strawberry.field(description="离任审核或任中审核")
+    kind: ReviewKind
     reason: str
     review_id: strawberry.ID | None = strawberry.field(description="本年度已开展的审核")
-    review_state: str | None
+    review_state: ReviewState | None
 
 
 @strawberry.input(description="领导干部信息")
@@ -235,7 +195,7 @@ class LeaderInput:
             unit_id=parse_id(self.unit_id, "unitId"),
             name=self.name,
             post=self.post,
-            level=self.level.value,
+            level=self.level,
             appointed_on=self.appointed_on,
             today=today,
         )
@@ -269,7 +229,7 @@ def service(info: Info[Context, None]) -> ReviewService:
 
 @strawberry.type
 class ReviewQuery:
-    @strawberry.field(description="某机构登记的领导干部（默认只列在任的）；联络员不可查看")
+    @query("某机构登记的领导干部（默认只列在任的），按登记先后", read(Reach.SUBTREE))
     async def leaders(
         self,
         info: Info[Context, None],
@@ -277,25 +237,19 @@ class ReviewQuery:
         unit_id: strawberry.ID | None = None,
         include_left: bool = False,
         first: int = 50,
-        after: strawberry.ID | None = None,
-    ) -> list[Leader]:
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await service(info).leaders(
-            await info.context.principal(),
-            tenant_code,
-            unit_id=optional_id(unit_id, "unitId"),
-            include_left=include_left,
-            first=page_size(info, first),
-            after=optional_id(after, "after"),
+        after: str | None = None,
+    ) -> Page[Leader]:
+        page = await service(info).leaders(
+            tenant_code, unit_id=optional_id(unit_id, "unitId"), include_left=include_left, first=page_size(info, first), after=after
         )
-        return [Leader.from_row(row, tenant_code) for row in rows]
+        return Page(items=[Leader.from_row(row, tenant_code) for row in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="某年度的三责联审计划：该年度在任的领导干部，必审的在前，附审核类型和理由（以当年 12 月 31 日为准）")
+    @query(
+        "某年度的三责联审计划：该年度在任的领导干部，必审的在前，附审核类型和理由（以当年 12 月 31 日为准）",
+        read(Reach.SUBTREE),
+    )
     async def review_plan(self, info: Info[Context, None], tenant_code: str, year: int, required_only: bool = False) -> list[PlanEntry]:
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        items = await service(info).plan(
-            await info.context.principal(), tenant_code, check_year(year, info.context.clock.today()), required_only=required_only
-        )
+        items = await service(info).plan(tenant_code, check_year(year, info.context.clock.today()), required_only=required_only)
         return [
             PlanEntry(
                 leader=Leader.from_row(item.leader, tenant_code),
@@ -308,50 +262,46 @@ class ReviewQuery:
             for item in items
         ]
 
-    @strawberry.field(description="某机构的领导干部审核，新的在前；before 为上一页最后一条的 id")
+    @query("某机构的领导干部审核，新的在前", read(Reach.SUBTREE))
     async def leader_reviews(
         self,
         info: Info[Context, None],
         tenant_code: str,
         year: int | None = None,
         first: int = 50,
-        before: strawberry.ID | None = None,
-    ) -> list[Review]:
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await service(info).reviews(
-            await info.context.principal(), tenant_code, year=year, first=page_size(info, first), before=optional_id(before, "before")
-        )
-        return [Review.from_row(row, tenant_code) for row in rows]
+        after: str | None = None,
+    ) -> Page[Review]:
+        page = await service(info).reviews(tenant_code, year=year, first=page_size(info, first), after=after)
+        return Page(items=[Review.from_row(row, tenant_code) for row in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="一次领导干部审核")
+    @query("一次领导干部审核", read(Reach.SUBTREE))
     async def leader_review(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Review:
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        return Review.from_row(await service(info).review(await info.context.principal(), tenant_code, parse_id(id, "id")), tenant_code)
+        return Review.from_row(await service(info).review(tenant_code, parse_id(id, "id")), tenant_code)
 
 
 @strawberry.type
 class ReviewMutation:
-    @strawberry.mutation(description="登记领导干部（管理员、检查员）")
+    @mutation("登记领导干部", write(workflow.REVIEW_WRITERS))
     async def add_leader(self, info: Info[Context, None], tenant_code: str, input: LeaderInput) -> Leader:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        return Leader.from_row(
-            await service(info).add_leader(principal, tenant_code, input.checked(info.context.clock.today()), info.context.request_id),
-            tenant_code,
-        )
+        principal = await info.context.principal()
+        row = await service(info).add_leader(principal, tenant_code, input.checked(info.context.clock.today()), info.context.request_id)
+        return Leader.from_row(row, tenant_code)
 
-    @strawberry.mutation(description="更正领导干部信息；version 须为读到的版本")
+    @mutation("更正领导干部信息；version 须为读到的版本", write(workflow.REVIEW_WRITERS))
     async def update_leader(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: LeaderInput
     ) -> Leader:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).update_leader(
-            principal, tenant_code, parse_id(id, "id"), version, input.checked(info.context.clock.today()), info.context.request_id
+            await info.context.principal(),
+            tenant_code,
+            parse_id(id, "id"),
+            version,
+            input.checked(info.context.clock.today()),
+            info.context.request_id,
         )
         return Leader.from_row(row, tenant_code)
 
-    @strawberry.mutation(description="记录领导干部离任（时间与原因）；该年度的计划随之列为必审的离任审核")
+    @mutation("记录领导干部离任（时间与原因）；该年度的计划随之列为必审的离任审核", write(workflow.REVIEW_WRITERS))
     async def record_leader_leaving(
         self,
         info: Info[Context, None],
@@ -361,30 +311,33 @@ class ReviewMutation:
         left_on: date,
         reason: LeavingReason,
     ) -> Leader:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).record_leaving(
-            principal, tenant_code, parse_id(id, "id"), version, left_on, reason.value, info.context.clock.today(), info.context.request_id
+            await info.context.principal(),
+            tenant_code,
+            parse_id(id, "id"),
+            version,
+            left_on,
+            reason,
+            info.context.clock.today(),
+            info.context.request_id,
         )
         return Leader.from_row(row, tenant_code)
 
-    @strawberry.mutation(description="开展一次领导干部审核（管理员、检查员），在覆盖其单位的“三责联审”轮次中；每人每年度一次")
+    @mutation("开展一次领导干部审核，在覆盖其单位的“三责联审”轮次中；每人每年度一次", write(workflow.REVIEW_WRITERS))
     async def open_leader_review(self, info: Info[Context, None], tenant_code: str, input: OpenReviewInput) -> Review:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).open_review(
-            principal,
+            await info.context.principal(),
             tenant_code,
             leader_id=parse_id(input.leader_id, "leaderId"),
             round_id=parse_id(input.round_id, "roundId"),
             year=input.year,
-            kind=input.kind.value,
+            kind=input.kind,
             today=info.context.clock.today(),
             request_id=info.context.request_id,
         )
         return Review.from_row(row, tenant_code)
 
-    @strawberry.mutation(description="记录审核的下一个阶段（按顺序、每阶段一次）；version 须为读到的版本")
+    @mutation("记录审核的下一个阶段（按顺序、每阶段一次）；version 须为读到的版本", write(workflow.RECORD_STAGE.roles))
     async def record_review_stage(
         self,
         info: Info[Context, None],
@@ -395,14 +348,12 @@ class ReviewMutation:
         held_on: date,
         notes: str | None = None,
     ) -> Review:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).record_stage(
-            principal,
+            await info.context.principal(),
             tenant_code,
             parse_id(id, "id"),
             version,
-            stage=stage.value,
+            stage=stage,
             held_on=held_on,
             notes=notes,
             today=info.context.clock.today(),
@@ -410,12 +361,11 @@ class ReviewMutation:
         )
         return Review.from_row(row, tenant_code)
 
-    @strawberry.mutation(description="登记审核发现的问题：成为该单位在本轮次的问题，进入整改台账和问题库")
+    @mutation("登记审核发现的问题：成为该单位在本轮次的问题，进入整改台账和问题库", write(workflow.RECORD_PROBLEM.roles))
     async def record_review_problem(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, input: ReviewProblemInput
     ) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         data = check_finding(
             round_id=0,
             unit_id=0,
@@ -436,13 +386,17 @@ class ReviewMutation:
         finding_id = await service(info).record_problem(principal, tenant_code, parse_id(id, "id"), data, info.context.request_id)
         return await read_finding(info, principal, tenant_code, finding_id)
 
-    @strawberry.mutation(description="结束审核（各阶段均已记录），写明审核结论；version 须为读到的版本")
+    @mutation("结束审核（各阶段均已记录），写明审核结论；version 须为读到的版本", write(workflow.CLOSE.roles))
     async def close_leader_review(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, conclusion: str
     ) -> Review:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         row = await service(info).close_review(
-            principal, tenant_code, parse_id(id, "id"), version, conclusion, info.context.request_id, now=info.context.clock.now()
+            await info.context.principal(),
+            tenant_code,
+            parse_id(id, "id"),
+            version,
+            conclusion,
+            info.context.request_id,
+            now=info.context.clock.now(),
         )
         return Review.from_row(row, tenant_code)

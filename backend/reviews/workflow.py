@@ -9,17 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from backend.reviews.models import STAGES, LeaderReview, ReviewStage
+from backend.reviews.models import STAGES, LeaderReview, ReviewStage, ReviewState
 from backend.workflow import Guard, Move, Transition, Workflow
 from tenants.access import Role
 from tenants.errors import DomainError
-from tenants.labelled import Labelled
-
-
-class ReviewState(Labelled):
-    OPEN = "进行中", "进行中"
-    CLOSED = "已完成", "已完成"
-
 
 OPEN, CLOSED = ReviewState
 REVIEW_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
@@ -28,7 +21,7 @@ REVIEW_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 async def _every_stage_recorded(move: Move[Any]) -> None:
     recorded = (await move.connection.execute(select(func.count()).where(ReviewStage.review_id == move.row.id))).scalar_one()
     if recorded < len(STAGES):
-        raise DomainError("STAGES_INCOMPLETE", f"尚有阶段未记录（下一阶段：“{STAGES[recorded]}”），不能结束审核", field="id")
+        raise DomainError("STAGES_INCOMPLETE", f"尚有阶段未记录（下一阶段：“{STAGES[recorded].label}”），不能结束审核", field="id")
 
 
 RECORD_STAGE = Transition("record_stage", "记录审核阶段", frozenset({OPEN}), None, REVIEW_WRITERS, note="optional")
