@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
+from backend.app import ROUTES
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
@@ -1333,3 +1335,75 @@ async def test_isolation_matrix(runtime, tmp_path):
     async with runtime.engine.connect() as connection:
         created = (await connection.execute(select(func.count()).select_from(Tenant))).scalar_one()
     assert created == len(CODES) + 3 + 3  # the admins of P, C and O and the superuser (on P, C, O) opened a child
+
+
+# ---- HTTP routes ------------------------------------------------------------------------------
+
+STATUS = {None: {200, 201}, "NOT_FOUND": {404}, "FORBIDDEN": {403}, "UNAUTHENTICATED": {401}}
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route of app.ROUTES called by every actor on every place (`{…}` in the path filled from
+    `variables`); expected: the outcome its declaration gives, or a hand oracle."""
+
+    method: str
+    path: str
+    variables: Callable[[World, Actor, str], Awaitable[dict] | dict] = lambda world, actor, target: {"c": CODES[target]}
+    body: bytes | None = None
+    expected: Callable[[Actor, str], str | None] | None = None
+    targeted: bool = True
+
+
+ROUTE_MATRIX = [
+    Route("GET", "/healthz", targeted=False),
+    Route("GET", "/readyz", targeted=False),
+    Route("GET", "/templates/findings.xlsx", targeted=False),
+    Route("GET", "/templates/staff.xlsx", targeted=False),
+    Route("POST", "/evidence/{c}?name=%E6%9D%90%E6%96%99.pdf", body=b"%PDF-1.4 matrix"),
+    Route("GET", "/evidence/{c}/{s}", uploaded_template),
+    Route("GET", "/exports/{c}/ledger.xlsx"),
+    Route("GET", "/exports/{c}/accountability.xlsx"),
+    Route("GET", "/letters/{c}/{i}/print", letter_to_unit),
+    Route("GET", "/reviews/{c}/{i}/report", under_review()),
+    Route("GET", "/bulletins/{b}/print", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
+    Route("GET", "/bulletins/{b}/pdf", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
+]
+
+
+def route_key(method: str, path: str) -> tuple[str, str]:
+    """A route's method and its path with the parameters' names only ({c} ~ {tenant_code:str})."""
+    return method, re.sub(r"\{[^}]*\}", "{}", path.split("?")[0])
+
+
+def test_every_route_is_in_the_route_matrix_and_declares_its_access():
+    declared = {
+        route_key(method, path): route.opt.get("access") for route in ROUTES for method in route.http_methods for path in route.paths
+    }
+    assert set(declared) == {route_key(r.method, r.path) for r in ROUTE_MATRIX}
+    assert not [key for key, access in declared.items() if access is None]
+
+
+async def test_isolation_matrix_of_the_http_routes(runtime, tmp_path):
+    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
+    world, actors = await build_world(runtime)
+    access = {route_key(method, path): route.opt["access"] for route in ROUTES for method in route.http_methods for path in route.paths}
+    mismatches, calls = [], 0
+    async with Api(runtime) as api:
+        for route in ROUTE_MATRIX:
+            for actor in actors:
+                for target in PLACES if route.targeted else ("P",):
+                    variables = route.variables(world, actor, target)
+                    if hasattr(variables, "__await__"):
+                        variables = await variables
+                    headers = {"Authorization": f"Bearer {actor.token}"} if actor.token else {}
+                    response = await api.client.request(route.method, route.path.format(**variables), content=route.body, headers=headers)
+                    calls += 1
+                    declared = access[route_key(route.method, route.path)]
+                    expected = route.expected(actor, target) if route.expected else declared_outcome(declared, actor, target)
+                    if response.status_code not in STATUS[expected]:
+                        mismatches.append(
+                            f"{route.method} {route.path} by {actor.username or 'anonymous'} on {target}: "
+                            f"expected {expected}, got {response.status_code} {response.text[:200]}"
+                        )
+    assert not mismatches, f"{len(mismatches)} of {calls} calls:\n" + "\n".join(mismatches[:40])
