@@ -22,11 +22,11 @@ from backend.app import ROUTES
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
-from backend.reviews.models import STAGES
 from backend.permissions import Access, Reach, declared
+from backend.reviews.models import STAGES
 from backend.schema import schema
 from backend.staff.service import STAFF_TEMPLATE_PATH
-from problem_bank.projection import project_unit
+from problem_bank.projection import project, project_unit
 from tenants.access import Role, Scope
 from tenants.divisions import Level
 from tenants.models import Tenant
@@ -199,7 +199,6 @@ async def _chunks(content: bytes):
 
 async def projected_finding(world: World, actor: Actor, target: str) -> dict:
     """A finding of the target in the problem bank, so a problem list pushed from there has an item."""
-    from problem_bank.projection import project
 
     finding = await fresh_finding(world, target, "挂号")
     async with world.runtime.engine.begin() as connection:
@@ -234,6 +233,34 @@ async def problem_list(world: World, issuer: str, recipient: str, unit_id: int |
 async def list_to_unit(world: World, actor: Actor, target: str) -> dict:
     """A list the target issued to its unit 1 (the liaisons' unit): readers of the target see it whole, its liaisons as recipients."""
     return {"l": str((await problem_list(world, target, target, 1))[0])}
+
+
+SIBLING = {"K": "S", "S": "K"}
+
+
+async def list_with_neighbours(world: World, actor: Actor, target: str) -> dict:
+    """A list from the target's parent (a province's: from itself, to its unit 1) listing a finding
+    of the target, of its sibling and of the issuer: the recipient may see only its own."""
+    issuer = PARENT[target] or target
+    list_id, _ = await problem_list(world, issuer, target, None if PARENT[target] else 1)
+    for place in dict.fromkeys(p for p in (target, SIBLING.get(target), issuer) if p):
+        finding = int((await fresh_finding(world, place, "挂号"))["f"])
+        async with world.runtime.engine.begin() as connection:
+            await project(connection, CODES[place], finding_ids=[finding])
+            await connection.execute(
+                text("INSERT INTO problem_bank.problem_list_item (list_id, tenant_code, finding_id) VALUES (:l, :c, :f)"),
+                {"l": list_id, "c": CODES[place], "f": finding},
+            )
+    return {"l": str(list_id)}
+
+
+def list_read_outcome(actor: Actor, target: str) -> str | None:
+    """The issuer's readers see a list whole; the recipient office's members (a province's unit: its liaison) as recipients."""
+    issuer = PARENT[target] or target
+    if actor.superuser or (actor.role != "liaison" and actor.reads(issuer)):
+        return None
+    recipient = actor.place == target and (actor.role == "liaison") == (PARENT[target] is None)
+    return None if recipient else "NOT_FOUND"
 
 
 async def receipt_of(world: World, actor: Actor, target: str) -> dict:
@@ -526,7 +553,6 @@ async def publishable(world: World, actor: Actor, target: str) -> dict:
 
 async def bank_problem(world: World, actor: Actor, target: str) -> dict:
     """A draft bulletin of the target and a problem of the target's own in the bank to add to it."""
-    from problem_bank.projection import project
 
     finding = await fresh_finding(world, target, "挂号")
     async with world.runtime.engine.begin() as connection:
@@ -650,19 +676,19 @@ OPERATIONS = [
     Operation("taxonomy", "{ taxonomy { version categories { code } } }", signed_in(None, writes=False), targeted=False),
     Operation(
         "problems",
-        "query($c: String!) { problems(regionCode: $c) { items { tenantCode state } pageInfo { endCursor } } }",
+        "query($c: String!) { problems(regionCode: $c) { items { tenantCode unitRestrictions { tenantCode unitId } } pageInfo { endCursor } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "bankStatistics",
-        "query($c: String!) { bankStatistics(regionCode: $c, by: REGION) { key total } }",
+        "query($c: String!) { bankStatistics(regionCode: $c, by: REGION) { tenantCode: key total } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "overdueRanking",
-        "query($c: String!) { overdueRanking(regionCode: $c) { items { key overdue } pageInfo { hasNextPage } } }",
+        "query($c: String!) { overdueRanking(regionCode: $c) { items { tenantCode: key overdue } pageInfo { hasNextPage } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
@@ -675,7 +701,7 @@ OPERATIONS = [
     ),
     Operation(
         "commonProblems",
-        "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { findings } } }",
+        "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { representative { tenantCode } examples { tenantCode } } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
@@ -693,9 +719,15 @@ OPERATIONS = [
     ),
     Operation(
         "problemList",
-        "query($l: ID!) { problemList(id: $l) { title problems { findingCode } receipts { state } } }",
+        "query($l: ID!) { problemList(id: $l) { title problems { tenantCode } receipts { recipientCode unitId state } } }",
         guarded(read_outcome, writes=False),
         list_to_unit,
+    ),
+    Operation(
+        "problemList",
+        "query($l: ID!) { problemList(id: $l) { problems { tenantCode } elsewhere { taxonomyCode } receipts { recipientCode unitId } } }",
+        guarded(list_read_outcome, writes=False),
+        list_with_neighbours,
     ),
     Operation(
         "pushProblemList",
@@ -827,7 +859,7 @@ OPERATIONS = [
     ),
     Operation(
         "bulletin",
-        "query($b: ID!) { bulletin(id: $b) { title cases { facts original { unitName } } recipients { read } } }",
+        "query($b: ID!) { bulletin(id: $b) { title cases { facts original { sourceTenantCode } } recipients { officeCode read } } }",
         guarded(bulletin_read_outcome, writes=False),
         bulletin_in("已发布", recipient=True),
     ),
@@ -913,7 +945,7 @@ OPERATIONS = [
     ),
     Operation(
         "escalations",
-        "query($c: String!) { escalations(regionCode: $c, openOnly: false) { items { id actions { kind } } } }",
+        "query($c: String!) { escalations(regionCode: $c, openOnly: false) { items { tenantCode actions { kind } } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
@@ -925,14 +957,14 @@ OPERATIONS = [
     ),
     Operation(
         "accountabilityCases",
-        "query($c: String!) { accountabilityCases(tenantCode: $c) { items { id subject { restrictions { kind } } } } }",
+        "query($c: String!) { accountabilityCases(tenantCode: $c) { items { tenantCode subject { tenantCode restrictions { tenantCode } } findings { tenantCode } } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
         "accountabilityCase",
-        "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { findingId } "
-        "measures { kind } earlierCases { id } subjectFindings { findingId } } }",
+        "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { tenantCode findingId } "
+        "measures { kind } earlierCases { id } subjectFindings { tenantCode findingId } } }",
         None,
         case_of("立案"),
     ),
@@ -1165,7 +1197,7 @@ OPERATIONS = [
     ),
     Operation(
         "findings",
-        "query($c: String!) { findings(tenantCode: $c) { items { id ledger { state } } } }",
+        "query($c: String!) { findings(tenantCode: $c) { items { id unitId ledger { state } } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
@@ -1246,6 +1278,35 @@ def test_every_operation_of_the_schema_is_in_the_matrix():
     roots = (graphql_schema.query_type, graphql_schema.mutation_type, graphql_schema.subscription_type)
     in_schema = {name for root in roots if root is not None for name in root.fields}
     assert in_schema == {op.name for op in OPERATIONS} | set(OVER_WEBSOCKET)
+
+
+# Fields of an answer naming the office an object belongs to: a caller must read that office.
+# (issuerCode, publisherCode, imposedByCode and escalatedTo name an office above the caller
+# that sent or did something to it, and may.)
+SCOPED = frozenset({"tenantCode", "officeCode", "sourceTenantCode", "recipientCode", "subjectTenantCode"})
+PLACE_OF = {code: place for place, code in CODES.items()}
+
+
+def reads_code(actor: Actor, code: str) -> bool:
+    """Does the actor read the office `code` (one of the world's, or a child opened during the run)?"""
+    if code in PLACE_OF:
+        return actor.reads(PLACE_OF[code])
+    parent = "C" if code.startswith(CODES["C"][:4]) else "P" if code.startswith(CODES["P"][:2]) else "O"
+    return actor.superuser or (actor.role not in (None, "liaison") and parent in CONTAINS[actor.place])
+
+
+def out_of_scope(actor: Actor, answer: object, key: str = "") -> list[str]:
+    """What an allowed answer shows beyond the actor's reach: offices it does not read, and for a
+    liaison any unit but its own (unit 1), at any depth of the answer."""
+    if isinstance(answer, dict):
+        return [leak for name, value in answer.items() for leak in out_of_scope(actor, value, name)]
+    if isinstance(answer, list):
+        return [leak for item in answer for leak in out_of_scope(actor, item, key)]
+    if key in SCOPED and isinstance(answer, str) and not reads_code(actor, answer):
+        return [f"{key}={answer}"]
+    if key == "unitId" and actor.role == "liaison" and answer not in ("1", None):
+        return [f"unitId={answer}"]
+    return []
 
 
 async def build_world(runtime) -> tuple[World, list[Actor]]:
@@ -1331,6 +1392,8 @@ async def test_isolation_matrix(runtime, tmp_path):
                         mismatches.append(
                             f"{operation.name} by {actor.username or 'anonymous'} on {target}: expected {expected}, got {got} {result.get('errors')}"
                         )
+                    elif got is None and (leaks := out_of_scope(actor, result["data"])):
+                        mismatches.append(f"{operation.name} by {actor.username or 'anonymous'} on {target} shows {leaks[:5]}")
     assert not mismatches, f"{len(mismatches)} of {calls} calls:\n" + "\n".join(mismatches[:40])
     async with runtime.engine.connect() as connection:
         created = (await connection.execute(select(func.count()).select_from(Tenant))).scalar_one()

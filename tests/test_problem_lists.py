@@ -16,7 +16,8 @@ COMMON = """query($r: String!, $n: Int, $f: ProblemFilterInput) { commonProblems
 
 PUSH = """mutation($i: PushProblemListInput!) { pushProblemList(input: $i) {
     id title problems { findingCode officeName } receipts { id recipientCode unitId recipientName state version } } }"""
-LIST = """query($l: ID!) { problemList(id: $l) { title problems { findingCode } receipts { recipientCode unitId state } } }"""
+LIST = """query($l: ID!) { problemList(id: $l) { title problems { findingCode } elsewhere { taxonomyCode severity }
+    receipts { recipientCode unitId state } } }"""
 LISTS = (
     """query($c: String!, $d: ListDirection!) { problemLists(tenantCode: $c, direction: $d) { items { id receipts { recipientCode } } } }"""
 )
@@ -178,7 +179,8 @@ async def test_issuer_and_recipients_see_what_is_theirs_and_nobody_else_does(com
             if code := error_code(result):
                 return code
             found = result["data"]["problemList"]
-            return len(found["problems"]), [(r["recipientCode"], r["unitId"]) for r in found["receipts"]]
+            listed = [p["findingCode"] for p in found["problems"]]
+            return listed, len(found["elsewhere"]), [(r["recipientCode"], r["unitId"]) for r in found["receipts"]]
 
         async def listed(who: str, code: str, direction: str):
             result = await api.call(LISTS, tokens[who], c=code, d=direction)
@@ -199,12 +201,15 @@ async def test_issuer_and_recipients_see_what_is_theirs_and_nobody_else_does(com
         ]
         unknown = [error_code(await api.call(LIST, tokens["city"], l="999")), error_code(await api.call(LIST, tokens["city"], l="x"))]
     everyone = [("431321", None), ("431322", None), ("431300", "1")]
+    # A recipient sees its own subtree's problems in full, the others only as kinds (issue 19:
+    # a county was shown its sibling's and its city's findings); a unit, none but its own.
+    everything = ["LY-2", "LY-1", "SF-1"]
     assert detail == {
-        "city": (3, everyone),
-        "province": (3, everyone),
-        "county": (3, [("431321", None)]),
-        "sibling": (3, [("431322", None)]),
-        "city_liaison": (3, [("431300", "1")]),
+        "city": (everything, 0, everyone),
+        "province": (everything, 0, everyone),
+        "county": (["SF-1"], 2, [("431321", None)]),
+        "sibling": (["LY-2", "LY-1"], 1, [("431322", None)]),
+        "city_liaison": ([], 3, [("431300", "1")]),
         "liaison": "NOT_FOUND",
         "other": "NOT_FOUND",
     }

@@ -15,7 +15,9 @@ from backend.context import Context
 from backend.cursors import after_id, by_id, window
 from backend.enums import graphql_enum
 from backend.evidence.store import is_sha256
+from backend.findings.types import Severity
 from backend.ids import parse_id
+from backend.ledger.types import LedgerState
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import mutation, query, special, write
 from backend.problem_lists.service import (
@@ -66,6 +68,29 @@ class ListReceipt:
         )
 
 
+@strawberry.type(description="清单中收件方辖区以外的问题：只有问题种类、严重程度、发现日期和整改状态，不含地区、单位、编号和描述")
+class ListedElsewhere:
+    taxonomy_code: str
+    taxonomy_name: str
+    severity: Severity
+    found_on: date
+    state: LedgerState
+
+
+def _recipient_reads(row: Any, receipts: list[Any]) -> bool:
+    """Is a listed bank row in what one of the caller's receipts addresses: a recipient office's
+    own subtree (the office, or offices whose city or province it is), a recipient unit's own
+    findings?"""
+    for receipt in receipts:
+        code = receipt.recipient_code
+        if receipt.unit_id is not None:
+            if row.tenant_code == code and row.unit_id == receipt.unit_id:
+                return True
+        elif code in (row.tenant_code, row.city_code, row.province_code):
+            return True
+    return False
+
+
 @strawberry.type(description="问题清单：省、市两级把共性问题下发给下级机构或被检查单位，收件方须签收，可报无此问题")
 class ProblemList:
     id: strawberry.ID
@@ -80,11 +105,36 @@ class ProblemList:
     created_at: datetime
     readable: strawberry.Private[Readable]
 
-    @strawberry.field(description="清单所列问题（问题库记录），新的在前")
+    @strawberry.field(
+        description="清单所列问题（问题库记录），新的在前：下发机构及其上级看到全部；收件机构只看到其辖区的，收件单位只看到本单位的"
+    )
     async def problems(self, info: Info[Context, None]) -> list[BankProblem]:
-        rows = await info.context.loaders.shared(problems_of_lists).load(self.readable.row.id) or []
+        rows = await self._listed(info, own=True)
         taxonomy, today = await info.context.runtime.taxonomy(), info.context.clock.today()
         return [BankProblem.of(row, taxonomy, today) for row in rows]
+
+    @strawberry.field(description="清单中收件方辖区以外的问题（去标识：不含地区、单位、编号和描述）；下发机构一方看到的为空")
+    async def elsewhere(self, info: Info[Context, None]) -> list[ListedElsewhere]:
+        taxonomy = await info.context.runtime.taxonomy()
+        return [
+            ListedElsewhere(
+                taxonomy_code=row.taxonomy_code,
+                taxonomy_name=taxonomy.name(row.taxonomy_code) or row.taxonomy_code,
+                severity=row.severity,
+                found_on=row.found_on,
+                state=row.state,
+            )
+            for row in await self._listed(info, own=False)
+        ]
+
+    async def _listed(self, info: Info[Context, None], *, own: bool) -> list[Any]:
+        """The listed bank rows the caller sees in full (`own`), or those it sees only as kinds."""
+        rows = await info.context.loaders.shared(problems_of_lists).load(self.readable.row.id) or []
+        if self.readable.whole:
+            return rows if own else []
+        receipts = await info.context.loaders.shared(receipts_of_lists).load(self.readable.row.id) or []
+        mine = [r for r in receipts if r.id in self.readable.own_receipts]
+        return [row for row in rows if _recipient_reads(row, mine) == own]
 
     @strawberry.field(description="签收情况：下发机构及其上级看到全部，收件方只看到自己的")
     async def receipts(self, info: Info[Context, None]) -> list[ListReceipt]:
