@@ -30,9 +30,9 @@ from backend.accountability.service import (
 )
 from backend.bank.types import BankProblem
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
 from backend.loaders import Key
+from backend.pagination import page_size
 from backend.text import clean_text
 from backend.units.service import POST_RANKS, clean_credit_code
 from tenants.errors import DomainError

@@ -14,8 +14,8 @@ from strawberry.types import Info
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.bank.service import add_provincial_manifestation
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.findings.types import Severity
+from backend.pagination import page_size
 from backend.selection import selected_paths
 from backend.text import clean_text
 from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups

@@ -30,8 +30,8 @@ from backend.bulletins.service import (
     typical_cases,
 )
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
+from backend.pagination import page_size
 from backend.text import clean_text
 from tenants.errors import DomainError
 from tenants.naming import check_code

@@ -11,9 +11,9 @@ from sqlalchemy import Row
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
 from backend.letters.service import Letter, LetterDraft, LetterService
+from backend.pagination import page_size
 from backend.text import clean_text
 from tenants.naming import check_code
 from tenants.registry import clean_name

@@ -13,11 +13,11 @@ import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
 from backend.notifications.events import EVENT_TYPES
 from backend.notifications.jobs import inbox_channel
 from backend.notifications.service import NotificationService
+from backend.pagination import page_size
 from tenants.errors import DomainError
 from tenants.naming import check_code
 

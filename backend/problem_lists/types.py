@@ -12,9 +12,9 @@ from strawberry.types import Info
 
 from backend.bank.types import BankProblem
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.evidence.store import is_sha256
 from backend.ids import optional_id, parse_id
+from backend.pagination import page_size
 from backend.problem_lists.service import ListDraft, ProblemListService, Readable, problems_of_lists, receipts_of_lists
 from backend.text import clean_text
 from tenants.errors import DomainError

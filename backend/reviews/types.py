@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.findings.service import check_finding
 from backend.findings.types import EvidenceSource, Finding, Severity, read_finding, units_by_id
 from backend.ids import optional_id, parse_id
 from backend.loaders import Key
+from backend.pagination import page_size
 from backend.reviews.models import STAGES
 from backend.reviews.models import Leader as LeaderRow
 from backend.reviews.service import LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows

@@ -9,8 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
 from backend.ids import optional_id, parse_id
+from backend.pagination import page_size
 from backend.supervision.service import SupervisionService
 from backend.text import clean_text
 from tenants.naming import check_code
