@@ -244,7 +244,8 @@ def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码�
     """列出某个租户的直接下级。"""
     from sqlalchemy import select
 
-    from tenants.models import Tenant
+    from tenants.divisions import Level
+    from tenants.models import Tenant, TenantStatus
 
     if parent is not None:
         checked_code(parent, "--parent")
@@ -257,7 +258,8 @@ def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码�
 
     table = Table("代码", "名称", "级别", "上级", "schema", "版本", "状态")
     for row in run(main):
-        table.add_row(row.code, escape(row.name), row.level, row.parent_code or "", row.schema_name, row.schema_version, row.status)
+        level, status = Level(row.level).label, TenantStatus(row.status).label
+        table.add_row(row.code, escape(row.name), level, row.parent_code or "", row.schema_name, row.schema_version, status)
     console.print(table)
 
 

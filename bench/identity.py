@@ -26,7 +26,7 @@ from bench.common import LOGIN, bench_runtime, percentile, server_version, servi
 
 PASSWORD = "Bench-pass-2026"
 ME = "{ me { username memberships { role tenant { code name } } } }"
-DIRECTORY = '{ tenants(parentCode: "431300") { code name level } }'
+DIRECTORY = '{ tenants(parentCode: "431300") { items { code name level } } }'
 
 
 async def add_users(runtime, count: int) -> list[str]:

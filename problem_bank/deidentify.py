@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 LEVEL_PLACEHOLDERS = {"province": "某省", "city": "某市", "county": "某县"}
 
-# What a unit of each type (backend.units.models.UNIT_TYPES) is called once anonymous.
+# What a unit of each type (backend.units.models.UnitType) is called once anonymous.
 UNIT_TYPE_PLACEHOLDERS = {
     "党的机关": "某委",
     "人大机关": "人大某机关",

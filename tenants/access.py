@@ -13,7 +13,6 @@ can read but not change is FORBIDDEN.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from dataclasses import dataclass
 
@@ -31,9 +30,9 @@ class Role(Labelled):
     LIAISON = "liaison", "联络员"  # bound to one inspected unit
 
 
-class Scope(enum.StrEnum):
-    READ = "read"
-    WRITE = "write"
+class Scope(Labelled):
+    READ = "read", "只读"
+    WRITE = "write", "读写"
 
 
 @dataclass(frozen=True)

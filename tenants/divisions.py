@@ -8,13 +8,13 @@ under their province, so a county's parent is the city PPCC00 or the province PP
 from __future__ import annotations
 
 import csv
-import enum
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.naming import check_code
 
 REGISTER_FILE = Path(__file__).parent / "register" / "divisions.csv"
@@ -60,13 +60,15 @@ PROVINCE_PREFIXES = frozenset(
 )
 
 
-class Level(enum.StrEnum):
-    PROVINCE = "province"
-    CITY = "city"
-    COUNTY = "county"
+class Level(Labelled):
+    """An office's level, as DOMAIN.md "Words" names it (湖南: 14 个市州、122 个县市区)."""
+
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级（市州）"
+    COUNTY = "county", "县级（县市区）"
 
 
-LEVEL_NAMES = {Level.PROVINCE: "省级", Level.CITY: "市级", Level.COUNTY: "县级"}
+LEVEL_NAMES = {Level.PROVINCE: "省级", Level.CITY: "市级", Level.COUNTY: "县级"}  # the short forms messages use ("市级单位 431300")
 
 
 def level_of(code: str) -> Level:

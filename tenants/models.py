@@ -13,12 +13,18 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, MetaData, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tenants.labelled import Labelled
 from tenants.naming import REGISTRY_SCHEMA
 
 
 class RegistryBase(DeclarativeBase):
     metadata = MetaData(schema=REGISTRY_SCHEMA)
     type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class TenantStatus(Labelled):
+    ACTIVE = "active", "正常"
+    SUSPENDED = "suspended", "已停用"  # its members' grants there are void (identity/service.py)
 
 
 class Tenant(RegistryBase):

@@ -79,26 +79,34 @@ async def test_directory_lists_children_and_finds_a_tenant(runtime):
     root = await token_for(runtime, await add_user(runtime, "root", superuser=True))
     city_admin = await token_for(runtime, await add_user(runtime, "loudi", ("431300", "admin", None)))
     async with Api(runtime) as api:
-        provinces = await api.call("{ tenants { code name level parentCode } }", root)
+        provinces = await api.call("{ tenants { items { code name level parentCode } } }", root)
         assert provinces == {
             "data": {
-                "tenants": [
-                    {"code": "310000", "name": "上海市", "level": "PROVINCE", "parentCode": None},
-                    {"code": "430000", "name": "湖南省", "level": "PROVINCE", "parentCode": None},
-                ]
+                "tenants": {
+                    "items": [
+                        {"code": "310000", "name": "上海市", "level": "PROVINCE", "parentCode": None},
+                        {"code": "430000", "name": "湖南省", "level": "PROVINCE", "parentCode": None},
+                    ]
+                }
             }
         }
-        own = await api.call("{ tenants { code } }", city_admin)
-        assert own == {"data": {"tenants": [{"code": "431300"}]}}
-        children = await api.call("query($p: String) { tenants(parentCode: $p) { code } }", city_admin, p="431300")
-        assert [t["code"] for t in children["data"]["tenants"]] == ["431321", "431322"]
-        page = await api.call('{ tenants(parentCode: "431300", first: 1, after: "431321") { code } }', city_admin)
-        assert [t["code"] for t in page["data"]["tenants"]] == ["431322"]
+        own = await api.call("{ tenants { items { code } } }", city_admin)
+        assert own == {"data": {"tenants": {"items": [{"code": "431300"}]}}}
+        children = await api.call("query($p: String) { tenants(parentCode: $p) { items { code } } }", city_admin, p="431300")
+        assert [t["code"] for t in children["data"]["tenants"]["items"]] == ["431321", "431322"]
+        paged = (
+            'query($a: String) { tenants(parentCode: "431300", first: 1, after: $a) { items { code } pageInfo { hasNextPage endCursor } } }'
+        )
+        first = (await api.call(paged, city_admin))["data"]["tenants"]
+        rest = (await api.call(paged, city_admin, a=first["pageInfo"]["endCursor"]))["data"]["tenants"]
+        assert (first["items"], first["pageInfo"]["hasNextPage"]) == ([{"code": "431321"}], True)
+        assert (rest["items"], rest["pageInfo"]["hasNextPage"]) == ([{"code": "431322"}], False)
+        assert error_code(await api.call(paged, city_admin, a="431321")) == "INVALID_CURSOR"  # a cursor is opaque, not a code
         found = await api.call("query($c: String!) { tenant(code: $c) { name level status createdAt } }", city_admin, c="431321")
-        assert found["data"]["tenant"]["name"] == "双峰县" and found["data"]["tenant"]["status"] == "active"
+        assert found["data"]["tenant"]["name"] == "双峰县" and found["data"]["tenant"]["status"] == "ACTIVE"
         missing = await api.call("query($c: String!) { tenant(code: $c) { name } }", city_admin, c="431399")
         assert error_code(missing) == "NOT_FOUND"
-        anonymous = await api.call("{ tenants { code } }")
+        anonymous = await api.call("{ tenants { items { code } } }")
         assert error_code(anonymous) == "UNAUTHENTICATED"
 
 
@@ -107,8 +115,7 @@ async def test_directory_lists_children_and_finds_a_tenant(runtime):
     [
         ("query($c: String!) { tenant(code: $c) { name } }", {"c": "4313"}, "code"),
         ("query($c: String!) { tenant(code: $c) { name } }", {"c": "431321' OR '1'='1"}, "code"),
-        ("query($p: String) { tenants(parentCode: $p) { name } }", {"p": "湖南"}, "parentCode"),
-        ('{ tenants(parentCode: "430000", after: "x") { name } }', {}, "after"),
+        ("query($p: String) { tenants(parentCode: $p) { items { name } } }", {"p": "湖南"}, "parentCode"),
     ],
 )
 async def test_a_malformed_code_gets_a_coded_field_error(runtime, query, variables, field):
@@ -137,7 +144,7 @@ async def test_production_masks_unexpected_errors_but_keeps_coded_ones(runtime):
         invalid = await api.call("{ tenants { nonsense } }", token)
         async with runtime.engine.begin() as connection:
             await connection.execute(text("ALTER TABLE tenancy.tenant RENAME TO tenant_gone"))  # every query now fails
-        broken = await api.call("{ tenants { code } }", token)
+        broken = await api.call("{ tenants { items { code } } }", token)
     assert broken["errors"][0]["message"] == "服务器内部错误"
     assert "tenancy" not in str(broken["errors"]) and "SELECT" not in str(broken["errors"])  # no SQL leaks
     assert coded["errors"][0]["extensions"]["code"] == "INVALID_CODE"

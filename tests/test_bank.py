@@ -71,7 +71,7 @@ async def test_findings_and_ledger_changes_are_projected_in_the_same_transaction
         assert error_code(await api.call(LOG, token, i=finding(code="SF-1"))) == "DUPLICATE"
         await api.call(
             'mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
-            'name: "县财政局", unitType: "政府机关"}) { version } }',
+            'name: "县财政局", unitType: GOVERNMENT}) { version } }',
             token,
         )
     assert [r[4] for r in await bank_rows(runtime)] == ["县财政局"]

@@ -116,7 +116,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
             moves += name == "setDeadline"
         unit = await api.call(
             'mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
-            'name: "县财政局", unitType: "事业单位"}) { version } }',
+            'name: "县财政局", unitType: PUBLIC_INSTITUTION}) { version } }',
             tokens["431321", "inspector"],
         )
         assert "errors" not in unit, unit

@@ -69,6 +69,7 @@ async def test_markup_like_names_are_printed_as_written(runtime):
     assert "测试[/]区[bold]" in created.stdout
     listed = xuncha(runtime, "tenants", "list", "--parent", "431300")
     assert listed.returncode == 0 and "测试[/]区[bold]" in listed.stdout
+    assert "县级（县市区）" in listed.stdout and "正常" in listed.stdout  # the labels offices read
     assert "[/]" in xuncha(runtime, "tenants", "create", "[/]").stderr
 
 

@@ -15,7 +15,7 @@ from problem_bank.projection import verify_snapshot
 from tests.identity import Api
 
 COUNTY_VIEW = """query($y: Int!) {
-    staffingWarnings(tenantCode: "431321") { ruleName findingId }
+    staffingWarnings(tenantCode: "431321") { items { ruleName findingId } }
     reviewPlan(tenantCode: "431321", year: $y, requiredOnly: true) { leader { name } reason } }"""
 PROVINCE_VIEW = """{
     accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
@@ -80,8 +80,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert liaison_findings >= 1 and all(drift.in_step for drift in drifts)
     assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
-    assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"])
-    assert sum(w["findingId"] is not None for w in county["staffingWarnings"]) == 1
+    assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])
+    assert sum(w["findingId"] is not None for w in county["staffingWarnings"]["items"]) == 1
     assert county["reviewPlan"] and all(entry["reason"] for entry in county["reviewPlan"])
     # the province's case holds a freeze that approval systems see; its bulletin went out as 第1期
     [case] = province["accountabilityCases"]["items"]

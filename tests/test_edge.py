@@ -76,9 +76,9 @@ MALFORMED = [
     ({"json": {"query": LONG}}, 200, "token"),
     ({"json": {"query": "{ nonexistent }"}}, 200, "nonexistent"),
     ({"json": {"query": "query($c: String!) { tenant(code: $c) { name } }", "variables": {"c": [1, 2]}}}, 200, "String"),
-    ({"json": {"query": "query($n: Int) { tenants(first: $n) { code } }", "variables": {"n": 2**40}}}, 200, "Int"),
-    ({"json": {"query": "{ tenants(first: 100000) { code } }"}}, 200, "100"),
-    ({"json": {"query": "{ tenants(first: -1) { code } }"}}, 200, ""),
+    ({"json": {"query": "query($n: Int) { tenants(first: $n) { items { code } } }", "variables": {"n": 2**40}}}, 200, "Int"),
+    ({"json": {"query": "{ tenants(first: 100000) { items { code } } }"}}, 200, "100"),
+    ({"json": {"query": "{ tenants(first: -1) { items { code } } }"}}, 200, ""),
 ]
 
 

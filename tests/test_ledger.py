@@ -409,13 +409,13 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
         unit = (
             await api.call(
                 'mutation { createUnit(tenantCode: "431321", input: {creditCode: "11431321MB0000001X", '
-                'name: "双峰县财政局", unitType: "政府机关", approvedStaffing: [{key: "行政编制", count: 12}]}) { id } }',
+                'name: "双峰县财政局", unitType: GOVERNMENT, approvedStaffing: [{key: "行政编制", count: 12}]}) { id } }',
                 tokens["inspector"],
             )
         )["data"]["createUnit"]["id"]
         round_ = (
             await api.call(
-                'mutation($u: ID!) { createRound(tenantCode: "431321", input: {kind: "巡察", name: "第十二轮巡察", '
+                'mutation($u: ID!) { createRound(tenantCode: "431321", input: {kind: PATROL_INSPECTION, name: "第十二轮巡察", '
                 'startsOn: "2026-09-01", unitIds: [$u]}) { id } }',
                 tokens["inspector"],
                 u=unit,

@@ -307,7 +307,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
     assert closed["closedAt"] is not None
     assert after_close == ["INVALID_TRANSITION"] * 3
     # the unit's liaison sees the finding in its ledger (not the review); the bank has its row, with no name in it
-    assert ledger == [{"code": problem["code"], "round": {"kind": "三责联审"}, "ledger": {"state": "REGISTERED"}}]
+    assert ledger == [{"code": problem["code"], "round": {"kind": "LEADER_REVIEW"}, "ledger": {"state": "REGISTERED"}}]
     async with runtime.engine.connect() as connection:
         bank = (await connection.execute(text("SELECT finding_code, round_kind, description FROM problem_bank.problem"))).all()
         audit = (

@@ -9,20 +9,21 @@ from tests.test_statement_counts import counting_statements
 
 CREATE = """mutation($c: String!, $i: RoundInput!) { createRound(tenantCode: $c, input: $i) {
     id kind name startsOn endsOn methods unitIds team { name duty } version } }"""
-ROUNDS = "query($c: String!, $f: Int!) { rounds(tenantCode: $c, first: $f) { id name unitIds team { name } } }"
+ROUNDS = """query($c: String!, $f: Int!, $a: String) { rounds(tenantCode: $c, first: $f, after: $a) {
+    items { id name unitIds team { name } } pageInfo { hasNextPage endCursor } } }"""
 SUBMIT = """mutation($r: ID!, $u: ID!, $t: String!) { submitSelfCheck(tenantCode: "431321", roundId: $r, unitId: $u, content: $t) {
     unitId content submittedBy } }"""
 
 
 def round_input(unit_ids, **change):
     return {
-        "kind": "巡察",
+        "kind": "PATROL_INSPECTION",
         "name": "七届县委第十二轮巡察",
         "startsOn": "2026-09-01",
         "endsOn": "2026-10-31",
-        "methods": ["常规检查", "实名制筛查"],
+        "methods": ["ROUTINE", "REAL_NAME_SCREENING"],
         "unitIds": unit_ids,
-        "team": [{"name": "李组长", "duty": "组长"}, {"name": "王组员", "duty": "组员"}],
+        "team": [{"name": "李组长", "duty": "LEADER"}, {"name": "王组员", "duty": "MEMBER"}],
         **change,
     }
 
@@ -41,24 +42,28 @@ async def county(runtime):
 async def test_a_round_with_its_units_team_and_methods(runtime, county):
     async with Api(runtime) as api:
         created = (await api.call(CREATE, county, c="431321", i=round_input(["2", "1"])))["data"]["createRound"]
-    assert created["unitIds"] == ["1", "2"] and created["methods"] == ["常规检查", "实名制筛查"]
-    assert created["team"] == [{"name": "李组长", "duty": "组长"}, {"name": "王组员", "duty": "组员"}]
+    assert created["unitIds"] == ["1", "2"] and created["methods"] == ["ROUTINE", "REAL_NAME_SCREENING"]
+    assert created["kind"] == "PATROL_INSPECTION"
+    assert created["team"] == [{"name": "李组长", "duty": "LEADER"}, {"name": "王组员", "duty": "MEMBER"}]
     async with runtime.engine.connect() as connection:
-        audit = (await connection.execute(text("SELECT action, after->'unit_ids' FROM t431321.audit_event"))).all()
-    assert [tuple(row) for row in audit] == [("round.created", [2, 1])]
+        stored = (await connection.execute(text("SELECT kind, methods FROM t431321.inspection_round"))).one()
+        audit = (await connection.execute(text("SELECT action, after->'unit_ids', after->'team' FROM t431321.audit_event"))).all()
+    assert tuple(stored) == ("巡察", ["常规检查", "实名制筛查"])  # stored as offices write them
+    assert [tuple(row) for row in audit] == [("round.created", [2, 1], [["李组长", "组长"], ["王组员", "组员"]])]
 
 
 @pytest.mark.parametrize(
     ("change", "code", "field"),
     [
-        ({"kind": "审计"}, "INVALID_KIND", "kind"),
+        ({"kind": "审计"}, "INVALID_INPUT", "kind"),
+        ({"kind": "巡察"}, "INVALID_INPUT", "kind"),  # the enum's name, not its label
         ({"endsOn": "2026-08-01"}, "INVALID_PERIOD", "endsOn"),
-        ({"methods": ["走访"]}, "INVALID_METHOD", "methods"),
-        ({"methods": ["常规检查", "常规检查"]}, "INVALID_METHOD", "methods"),
+        ({"methods": ["走访"]}, "INVALID_INPUT", "methods"),
+        ({"methods": ["ROUTINE", "ROUTINE"]}, "INVALID_METHOD", "methods"),
         ({"unitIds": []}, "INVALID_UNITS", "unitIds"),
         ({"unitIds": ["1", "1"]}, "INVALID_UNITS", "unitIds"),
         ({"unitIds": ["1", "99"]}, "NOT_FOUND", "unitIds"),
-        ({"team": [{"name": "张三", "duty": "顾问"}]}, "INVALID_TEAM", "team"),
+        ({"team": [{"name": "张三", "duty": "顾问"}]}, "INVALID_INPUT", "duty"),
         ({"name": ""}, "INVALID_NAME", "name"),
     ],
 )
@@ -75,10 +80,15 @@ async def test_listing_rounds_costs_the_same_statements_for_any_page(runtime, co
         for n in range(6):
             await api.call(CREATE, county, c="431321", i=round_input(["1", "2", "3"], name=f"第{n}轮"))
         with counting_statements(runtime.engine) as small:
-            assert len((await api.call(ROUNDS, county, c="431321", f=1))["data"]["rounds"]) == 1
+            first = (await api.call(ROUNDS, county, c="431321", f=1))["data"]["rounds"]
         with counting_statements(runtime.engine) as large:
             page = (await api.call(ROUNDS, county, c="431321", f=6))["data"]["rounds"]
-    assert len(page) == 6 and all(r["unitIds"] == ["1", "2", "3"] and len(r["team"]) == 2 for r in page)
+        rest = (await api.call(ROUNDS, county, c="431321", f=6, a=first["pageInfo"]["endCursor"]))["data"]["rounds"]
+        bad_cursor = await api.call(ROUNDS, county, c="431321", f=6, a="eyJ4Ijox")
+    assert [r["name"] for r in page["items"]] == [f"第{n}轮" for n in range(5, -1, -1)]  # the newest first
+    assert all(r["unitIds"] == ["1", "2", "3"] and len(r["team"]) == 2 for r in page["items"]) and not page["pageInfo"]["hasNextPage"]
+    assert first["pageInfo"]["hasNextPage"] and first["items"] + rest["items"] == page["items"]
+    assert bad_cursor["errors"][0]["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
     assert len(small) == len(large)
 
 
@@ -87,7 +97,7 @@ async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
     async with Api(runtime) as api:
         covering = (await api.call(CREATE, county, c="431321", i=round_input(["1", "2"])))["data"]["createRound"]["id"]
         other = (await api.call(CREATE, county, c="431321", i=round_input(["3"], name="专项检查一")))["data"]["createRound"]["id"]
-        seen = (await api.call(ROUNDS, liaison, c="431321", f=50))["data"]["rounds"]
+        seen = (await api.call(ROUNDS, liaison, c="431321", f=50))["data"]["rounds"]["items"]
         assert [(r["id"], r["unitIds"]) for r in seen] == [(covering, ["2"])]
         assert error_code(await api.call('query($i: ID!) { round(tenantCode: "431321", id: $i) { id } }', liaison, i=other)) == "NOT_FOUND"
 
@@ -98,8 +108,8 @@ async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
         assert error_code(await api.call(SUBMIT, liaison, r=covering, u="1", t="替别人交")) == "NOT_FOUND"
         assert error_code(await api.call(SUBMIT, county, r=other, u="1", t="未覆盖的单位")) == "NOT_FOUND"
         assert error_code(await api.call(SUBMIT, liaison, r=covering, u="2", t="  ")) == "INVALID_CONTENT"
-        checks = await api.call('query($r: ID!) { selfChecks(tenantCode: "431321", roundId: $r) { unitId } }', county, r=covering)
-        assert checks["data"]["selfChecks"] == [{"unitId": "2"}]
+        checks = await api.call('query($r: ID!) { selfChecks(tenantCode: "431321", roundId: $r) { items { unitId } } }', county, r=covering)
+        assert checks["data"]["selfChecks"]["items"] == [{"unitId": "2"}]
     async with runtime.engine.connect() as connection:
         actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
     assert actions == ["round.created", "round.created", "self_check.submitted", "self_check.replaced"]

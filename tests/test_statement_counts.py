@@ -36,8 +36,8 @@ async def test_directory_and_me_cost_the_same_few_statements_for_any_size(runtim
         runtime, await add_user(runtime, "many", *[(f"43{c:02d}00", role, None) for c in range(1, 14) for role in ("admin", "reviewer")])
     )
     async with Api(runtime) as api:
-        small = await statements_for(runtime, api, '{ tenants(parentCode: "430000", first: 2) { code name } }', few)
-        large = await statements_for(runtime, api, '{ tenants(parentCode: "430000", first: 13) { code name } }', few)
+        small = await statements_for(runtime, api, '{ tenants(parentCode: "430000", first: 2) { items { code name } } }', few)
+        large = await statements_for(runtime, api, '{ tenants(parentCode: "430000", first: 13) { items { code name } } }', few)
         me_small = await statements_for(runtime, api, "{ me { memberships { role tenant { code name } } } }", few)
         me_large = await statements_for(runtime, api, "{ me { memberships { role tenant { code name } } } }", many)
     assert small == large <= 5

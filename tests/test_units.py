@@ -14,12 +14,12 @@ CREATE = """mutation($c: String!, $i: UnitInput!) { createUnit(tenantCode: $c, i
     id creditCode name unitType version approvedStaffing { key count } leadershipPosts { key count }
     internalBodies actualStaffing { key count } actualAsOf } }"""
 UPDATE = "mutation($c: String!, $id: ID!, $v: Int!, $i: UnitInput!) { updateUnit(tenantCode: $c, id: $id, version: $v, input: $i) { version name } }"
-UNITS = "query($c: String!) { units(tenantCode: $c) { id name } }"
+UNITS = "query($c: String!, $f: Int, $a: String) { units(tenantCode: $c, first: $f, after: $a) { items { id name } pageInfo { hasNextPage endCursor } } }"
 
 FINANCE = {
     "creditCode": "11431321mb1234567x",
     "name": "双峰县财政局",
-    "unitType": "政府机关",
+    "unitType": "GOVERNMENT",
     "approvedStaffing": [{"key": "行政编制", "count": 18}, {"key": "机关工勤编制", "count": 2}],
     "leadershipPosts": [{"key": "正科级", "count": 1}, {"key": "副科级", "count": 3}],
     "internalBodies": ["办公室", "预算股", "国库股"],
@@ -46,13 +46,13 @@ async def unit_rows(runtime) -> list:
 async def test_register_read_and_update_a_unit_with_its_staffing(runtime, county):
     async with Api(runtime) as api:
         created = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]
-        assert created["creditCode"] == "11431321MB1234567X" and created["version"] == 1
+        assert created["creditCode"] == "11431321MB1234567X" and created["version"] == 1 and created["unitType"] == "GOVERNMENT"
         assert created["approvedStaffing"] == [{"key": "行政编制", "count": 18}, {"key": "机关工勤编制", "count": 2}]
         assert created["internalBodies"] == ["办公室", "预算股", "国库股"] and created["actualAsOf"] == "2026-10-31"
         updated = await api.call(UPDATE, county, c="431321", id=created["id"], v=1, i={**FINANCE, "name": "双峰县财政局（国资）"})
         assert updated["data"]["updateUnit"] == {"version": 2, "name": "双峰县财政局（国资）"}
         listed = await api.call(UNITS, county, c="431321")
-        assert listed["data"]["units"] == [{"id": created["id"], "name": "双峰县财政局（国资）"}]
+        assert listed["data"]["units"]["items"] == [{"id": created["id"], "name": "双峰县财政局（国资）"}]
     async with runtime.engine.connect() as connection:
         audit = (
             await connection.execute(text("SELECT actor, action, before->>'name', after->>'name' FROM t431321.audit_event ORDER BY seq"))
@@ -71,7 +71,8 @@ async def test_register_read_and_update_a_unit_with_its_staffing(runtime, county
         ({"creditCode": "1143'; DROP TABLE x"}, "INVALID_CREDIT_CODE", "creditCode"),
         ({"name": " "}, "INVALID_NAME", "name"),
         ({"name": "局" * 129}, "INVALID_NAME", "name"),
-        ({"unitType": "企业"}, "INVALID_UNIT_TYPE", "unitType"),
+        ({"unitType": "企业"}, "INVALID_INPUT", "unitType"),
+        ({"unitType": "政府机关"}, "INVALID_INPUT", "unitType"),  # the enum's name, not its label
         ({"approvedStaffing": [{"key": "临时编制", "count": 1}]}, "INVALID_CATEGORY", "approvedStaffing"),
         ({"approvedStaffing": [{"key": "行政编制", "count": -1}]}, "INVALID_COUNT", "approvedStaffing"),
         ({"approvedStaffing": [{"key": "行政编制", "count": 1}, {"key": "行政编制", "count": 2}]}, "INVALID_CATEGORY", "approvedStaffing"),
@@ -118,8 +119,24 @@ async def test_a_liaison_sees_only_its_own_unit(runtime, county):
         finance = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]["id"]
         other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y"}))["data"]["createUnit"]["id"]
         liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", int(finance))))
-        assert (await api.call(UNITS, liaison, c="431321"))["data"]["units"] == [{"id": finance, "name": "双峰县财政局"}]
+        assert (await api.call(UNITS, liaison, c="431321"))["data"]["units"]["items"] == [{"id": finance, "name": "双峰县财政局"}]
         assert (
             error_code(await api.call('query($id: ID!) { unit(tenantCode: "431321", id: $id) { name } }', liaison, id=other)) == "NOT_FOUND"
         )
         assert error_code(await api.call(CREATE, liaison, c="431321", i={**FINANCE, "creditCode": "11431321MB0000000Z"})) == "FORBIDDEN"
+
+
+async def test_units_are_paged_in_the_order_they_were_registered(runtime, county):
+    async with Api(runtime) as api:
+        ids = [
+            (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": f"11431321MB000000{n}X"}))["data"]["createUnit"]["id"]
+            for n in range(3)
+        ]
+        first = (await api.call(UNITS, county, c="431321", f=2))["data"]["units"]
+        rest = (await api.call(UNITS, county, c="431321", f=2, a=first["pageInfo"]["endCursor"]))["data"]["units"]
+        bad_cursor = await api.call(UNITS, county, c="431321", a="x")
+        too_many = await api.call(UNITS, county, c="431321", f=1000)
+    assert [u["id"] for u in first["items"] + rest["items"]] == ids
+    assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
+    assert bad_cursor["errors"][0]["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
+    assert too_many["errors"][0]["extensions"] == {"code": "INVALID_PAGE_SIZE", "field": "first"}

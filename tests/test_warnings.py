@@ -399,8 +399,8 @@ async def test_staff_records_raise_off_post_and_long_secondment_warnings(office)
 CONVERT = """mutation($c: String!, $i: ID!, $v: Int!, $r: ID!) {
     convertWarningToFinding(tenantCode: $c, id: $i, version: $v, roundId: $r, deadline: "2099-12-31") {
     id code taxonomyCode severity evidenceSources description ledger { state } } }"""
-WARNINGS = """query($c: String!, $f: WarningFilterInput) { staffingWarnings(tenantCode: $c, filter: $f) {
-    id unitName rule level measured allowed findingId version } }"""
+WARNINGS = """query($c: String!, $f: WarningFilterInput, $a: String) { staffingWarnings(tenantCode: $c, filter: $f, first: 2, after: $a) {
+    items { id unitName rule level state measured allowed findingId version } pageInfo { hasNextPage endCursor } } }"""
 
 
 async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_once(office):
@@ -434,13 +434,29 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
         assert error_code(await api.call(CONVERT, tokens["inspector"], c="431321", i=str(over), v=2, r="1")) == "ALREADY_CONVERTED"
 
         listed = (await api.call(WARNINGS, tokens["inspector"], c="431321", f={"rule": "OVER_STAFFING"}))["data"]["staffingWarnings"]
-        assert [(w["findingId"], w["version"], w["unitName"]) for w in listed] == [(finding["id"], 2, "财政局")]
+        assert [(w["findingId"], w["version"], w["unitName"], w["state"]) for w in listed["items"]] == [
+            (finding["id"], 2, "财政局", "OPEN")
+        ]
         ledger = (await api.call('{ findings(tenantCode: "431321") { items { code } } }', tokens["inspector"]))["data"]["findings"]
         assert ledger["items"] == [{"code": finding["code"]}]
         # the liaison of 财政局 sees its unit's warnings, and only those
-        mine = (await api.call(WARNINGS, tokens["liaison"], c="431321", f={"open": None}))["data"]["staffingWarnings"]
-        assert {w["unitName"] for w in mine} == {"财政局"}
+        mine = (await api.call(WARNINGS, tokens["liaison"], c="431321", f={"state": None}))["data"]["staffingWarnings"]
+        assert {w["unitName"] for w in mine["items"]} == {"财政局"}
         assert error_code(await api.call(WARNINGS, tokens["sibling"], c="431321")) == "NOT_FOUND"
+        # the office's three open warnings, newest first, two to a page
+        first = (await api.call(WARNINGS, tokens["inspector"], c="431321"))["data"]["staffingWarnings"]
+        rest = (await api.call(WARNINGS, tokens["inspector"], c="431321", a=first["pageInfo"]["endCursor"]))["data"]["staffingWarnings"]
+        assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
+        ids = [int(w["id"]) for w in first["items"] + rest["items"]]
+        assert ids == sorted(ids, reverse=True) and len(ids) == 3
+        refused = [
+            await api.call(WARNINGS, tokens["inspector"], c="431321", a="not-a-cursor"),
+            await api.call(WARNINGS, tokens["inspector"], c="431321", f={"level": "ORANGE"}),
+        ]
+        assert [(error_code(r), r["errors"][0]["extensions"].get("field")) for r in refused] == [
+            ("INVALID_CURSOR", "after"),
+            ("INVALID_INPUT", "level"),
+        ]
     async with runtime.engine.connect() as connection:
         banked = (
             await connection.execute(
@@ -467,9 +483,9 @@ async def test_a_warning_becomes_a_finding_in_the_ledger_and_the_problem_bank_on
 async def test_a_unit_shows_its_open_warnings_in_the_same_few_statements_for_any_page(office):
     runtime, tokens = office
     await evaluate_tenant(runtime.engine, "431321", TODAY)
-    query = '{{ units(tenantCode: "431321", first: {n}) {{ name openWarnings {{ rule subjectKey level }} }} }}'
+    query = '{{ units(tenantCode: "431321", first: {n}) {{ items {{ name openWarnings {{ rule subjectKey level }} }} }} }}'
     async with Api(runtime) as api:
-        listed = (await api.call(query.format(n=3), tokens["inspector"]))["data"]["units"]
+        listed = (await api.call(query.format(n=3), tokens["inspector"]))["data"]["units"]["items"]
         assert [(u["name"], [(w["rule"], w["level"]) for w in u["openWarnings"]]) for u in listed] == [
             ("财政局", [("OVER_STAFFING", "YELLOW")]),
             ("教育局", [("OVER_POSTS", "YELLOW"), ("AT_LIMIT", "BLUE")]),

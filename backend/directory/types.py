@@ -10,16 +10,22 @@ from strawberry.types import Info
 
 from backend.audit.service import record_audit
 from backend.context import Context
+from backend.cursors import decode_cursor, window
+from backend.enums import graphql_enum
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import mutation, query, read, special
 from backend.worker import request_spare_refill
-from tenants.access import not_found, require_child_creation, require_read, require_subtree_read
+from tenants.access import Role, require_child_creation, require_subtree_read
 from tenants.divisions import Level, default_parent, level_of, possible_parents
 from tenants.errors import DomainError
 from tenants.models import Tenant as TenantRow
+from tenants.models import TenantStatus
 from tenants.naming import check_code
-from tenants.registry import place_of, readable_place, registered_levels
+from tenants.registry import readable_place, registered_levels
 from tenants.scoping import reading
 
-strawberry.enum(Level, name="TenantLevel", description="行政级别")  # registered on the class itself
+graphql_enum(Level, "机构的层级", name="TenantLevel")
+graphql_enum(TenantStatus, "机构的状态")
 
 
 @strawberry.type(description="一个租户：省、市或县级机构编制部门/巡视巡察机构，以行政区划代码标识")
@@ -28,7 +34,7 @@ class Tenant:
     name: str
     level: Level
     parent_code: str | None
-    status: str
+    status: TenantStatus
     created_at: datetime
 
     @classmethod
@@ -38,58 +44,53 @@ class Tenant:
             name=row.name,
             level=Level(row.level),
             parent_code=row.parent_code,
-            status=row.status,
+            status=TenantStatus(row.status),
             created_at=row.created_at,
         )
 
 
-def page_size(info: Info[Context, None], first: int) -> int:
-    limit = info.context.runtime.settings.edge.max_page_size
-    if not 1 <= first <= limit:
-        raise DomainError("INVALID_PAGE_SIZE", f"first 须在 1 到 {limit} 之间", field="first")
-    return first
-
-
 @strawberry.type
 class DirectoryQuery:
-    @strawberry.field(description="按行政区划代码查询一个租户（自己及下级）")
+    @query("按行政区划代码查询一个租户（自己及下级）", read(tenant="code"))
     async def tenant(self, info: Info[Context, None], code: str) -> Tenant:
-        principal = await info.context.principal()
         async with reading(info.context.runtime.engine).connect() as connection:
-            row = (await connection.execute(select(TenantRow).where(TenantRow.code == check_code(code)))).one_or_none()
-        if row is None:
-            raise not_found()
-        require_read(principal, place_of(row))
+            row = (await connection.execute(select(TenantRow).where(TenantRow.code == code))).one()
         return Tenant.from_row(row)
 
-    @strawberry.field(
-        description="某租户的直接下级，按代码排序，after 为上一页最后一个代码；不给 parentCode 时返回自己所在的租户（平台管理员：全部省级）"
+    @query(
+        "某租户的直接下级，按代码排序；不给 parentCode 时返回自己所在的租户（平台管理员：全部省级）",
+        special("给出 parentCode 时为该机构及其下级机构（联络员除外）；不给时为本人所在的机构"),
     )
     async def tenants(
         self, info: Info[Context, None], parent_code: str | None = None, first: int = 50, after: str | None = None
-    ) -> list[Tenant]:
+    ) -> Page[Tenant]:
         principal = await info.context.principal()
-        query = select(TenantRow).order_by(TenantRow.code).limit(page_size(info, first))
-        if after is not None:
-            query = query.where(TenantRow.code > check_code(after, field="after"))
+        first = page_size(info, first)
+        statement = select(TenantRow).order_by(TenantRow.code).limit(first + 1)
+        if (cursor := decode_cursor(after, str)) is not None:
+            statement = statement.where(TenantRow.code > cursor[0])
         if parent_code is not None:
             place = await readable_place(info.context.runtime.engine, principal, check_code(parent_code, field="parentCode"))
             require_subtree_read(principal, place)
-            query = query.where(TenantRow.parent_code == parent_code)
+            statement = statement.where(TenantRow.parent_code == parent_code)
         elif principal.is_superuser:
-            query = query.where(TenantRow.parent_code.is_(None))
+            statement = statement.where(TenantRow.parent_code.is_(None))
         else:
-            query = query.where(TenantRow.code.in_({grant.place.code for grant in principal.grants}))
+            statement = statement.where(TenantRow.code.in_({grant.place.code for grant in principal.grants}))
         async with reading(info.context.runtime.engine).connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return [Tenant.from_row(row) for row in rows]
+            rows = (await connection.execute(statement)).all()
+        page = window(rows, first, lambda row: (row.code,))
+        return Page(items=[Tenant.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
 
 @strawberry.type
 class DirectoryMutation:
-    @strawberry.mutation(description="开通下级租户：省级管理员开通市（或直管县），市级管理员开通县；平台管理员开通省")
+    @mutation(
+        "开通下级租户：省级管理员开通市（或直管县），市级管理员开通县；平台管理员开通省",
+        special("上级机构的管理员开通其直接下级；平台管理员开通省级", writes=True, roles=frozenset({Role.ADMIN})),
+    )
     async def create_tenant(self, info: Info[Context, None], code: str, name: str | None = None, parent_code: str | None = None) -> Tenant:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         runtime = info.context.runtime
         if parent_code is None and level_of(check_code(code)) is not Level.PROVINCE:
             async with reading(runtime.engine).connect() as connection:

@@ -40,7 +40,7 @@ from tenants.access import (
     require_membership_management,
 )
 from tenants.errors import DomainError
-from tenants.models import Tenant
+from tenants.models import Tenant, TenantStatus
 from tenants.naming import TENANT_SCHEMA_PLACEHOLDER, schema_for_code
 from tenants.registry import clean_name, load_place, place_of
 from tenants.scoping import reading
@@ -67,7 +67,7 @@ _USER_WITH_GRANTS = (
         Tenant.city_code,
     )
     .outerjoin(Membership, Membership.user_id == UserAccount.id)
-    .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == "active"))
+    .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == TenantStatus.ACTIVE))
     .where(UserAccount.id == bindparam("user_id"), UserAccount.is_active)
 )
 _SESSION_USER_WITH_GRANTS = _USER_WITH_GRANTS.join(Session, Session.user_id == UserAccount.id).where(

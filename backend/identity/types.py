@@ -10,21 +10,25 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.directory.types import Tenant
+from backend.enums import graphql_enum
 from backend.identity.models import Membership as MembershipRow
 from backend.identity.models import UserAccount
 from backend.ids import optional_id, parse_id
+from backend.permissions import anyone, mutation, own, query, special
 from tenants.access import Role, Scope
 from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
 from tenants.scoping import reading
 
-# The access policy's enums in the schema: strawberry.enum registers them on the classes themselves.
-strawberry.enum(
-    Role,
-    name="Role",
-    description="角色：admin 管理员, inspector 检查员, reviewer 审核员, publisher 通报发布员, auditor 监督（只读）, liaison 被检查单位联络员",
+graphql_enum(Role, "用户在某机构中的角色")
+graphql_enum(Scope, "API 令牌的权限范围")
+
+# Who manages an office's members (tenants.access.require_membership_management, applied by the service).
+MANAGE_MEMBERS = special(
+    "本机构管理员管理本机构的各种角色；直接上级机构的管理员只任免本机构的管理员，且不能任免自己",
+    writes=True,
+    roles=frozenset({Role.ADMIN}),
 )
-strawberry.enum(Scope, name="Scope", description="API 令牌的权限范围")
 
 
 @strawberry.type
@@ -76,7 +80,7 @@ class NewUser:
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(description="当前登录用户及其在各租户中的角色")
+    @query("当前登录用户及其在各租户中的角色", own())
     async def me(self, info: Info[Context, None]) -> Me:
         principal = await info.context.principal()
         async with reading(info.context.runtime.engine).connect() as connection:
@@ -113,38 +117,38 @@ def _payload(pair) -> AuthPayload:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(description="用户名密码登录；连续 5 次密码错误锁定 15 分钟")
+    @mutation("用户名密码登录；连续 5 次密码错误锁定 15 分钟", anyone())
     async def login(self, info: Info[Context, None], username: str, password: str) -> AuthPayload:
         await info.context.limit_login(username)
         return _payload(await info.context.identity.login(username, password, info.context.source_ip))
 
-    @strawberry.mutation(description="用刷新令牌换取新的访问令牌和刷新令牌（刷新令牌只能用一次）")
+    @mutation("用刷新令牌换取新的访问令牌和刷新令牌（刷新令牌只能用一次）", anyone())
     async def refresh(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
         # Not rate limited: a refresh token cannot be guessed, and offices behind one NAT
         # refresh every 15 minutes.
         return _payload(await info.context.identity.refresh(refresh_token, info.context.source_ip))
 
-    @strawberry.mutation(description="注销当前登录：访问令牌和刷新令牌立即失效")
+    @mutation("注销当前登录：访问令牌和刷新令牌立即失效", own(writes=True))
     async def logout(self, info: Info[Context, None]) -> bool:
-        await info.context.identity.logout(await info.context.writer(), info.context.source_ip)
+        await info.context.identity.logout(await info.context.principal(), info.context.source_ip)
         return True
 
-    @strawberry.mutation(description="在本单位或直接下级单位创建用户并授予第一个角色")
+    @mutation("在本单位或直接下级单位创建用户并授予第一个角色", MANAGE_MEMBERS)
     async def create_user(self, info: Info[Context, None], input: NewUser) -> CreatedUser:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         user_id, membership_id = await info.context.identity.create_user(
             principal,
             username=input.username,
             display_name=input.display_name,
             password=input.password,
             tenant_code=check_code(input.tenant_code, field="tenantCode"),
-            role=Role(input.role),
+            role=input.role,
             unit_id=optional_id(input.unit_id, "unitId"),
             source_ip=info.context.source_ip,
         )
         return CreatedUser(user_id=strawberry.ID(str(user_id)), membership_id=strawberry.ID(str(membership_id)))
 
-    @strawberry.mutation(description="授予用户在某租户的角色（已有则不变），返回成员关系 id")
+    @mutation("授予用户在某租户的角色（已有则不变），返回成员关系 id", MANAGE_MEMBERS)
     async def grant_membership(
         self,
         info: Info[Context, None],
@@ -153,37 +157,37 @@ class IdentityMutation:
         role: Role,
         unit_id: strawberry.ID | None = None,
     ) -> strawberry.ID:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         membership_id = await info.context.identity.grant(
             principal,
             user_id=parse_id(user_id, "userId"),
             tenant_code=check_code(tenant_code, field="tenantCode"),
-            role=Role(role),
+            role=role,
             unit_id=optional_id(unit_id, "unitId"),
             source_ip=info.context.source_ip,
         )
         return strawberry.ID(str(membership_id))
 
-    @strawberry.mutation(description="收回一个成员关系")
+    @mutation("收回一个成员关系", MANAGE_MEMBERS)
     async def revoke_membership(self, info: Info[Context, None], membership_id: strawberry.ID) -> bool:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         await info.context.identity.revoke_membership(principal, parse_id(membership_id, "membershipId"), info.context.source_ip)
         return True
 
-    @strawberry.mutation(description="为自己的账号签发 API 令牌（供系统对接账号使用）")
+    @mutation("为自己的账号签发 API 令牌（供系统对接账号使用）", own(writes=True))
     async def issue_api_token(self, info: Info[Context, None], name: str, scopes: list[Scope], expires_in_days: int = 90) -> IssuedToken:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         issued = await info.context.identity.issue_api_token(
             principal,
             name=name,
-            scopes=[Scope(s) for s in scopes],
+            scopes=scopes,
             expires_in_days=expires_in_days,
             source_ip=info.context.source_ip,
         )
         return IssuedToken(id=strawberry.ID(str(issued.id)), token=issued.token, expires_at=issued.expires_at)
 
-    @strawberry.mutation(description="吊销自己的一个 API 令牌")
+    @mutation("吊销自己的一个 API 令牌（别人的令牌：不存在）", own(writes=True))
     async def revoke_api_token(self, info: Info[Context, None], id: strawberry.ID) -> bool:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         await info.context.identity.revoke_api_token(principal, parse_id(id, "id"), info.context.source_ip)
         return True

@@ -11,16 +11,43 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.units.models import InspectedUnit
+from tenants.labelled import Labelled
 
-ROUND_KINDS = ("巡视", "巡察", "选人用人专项检查", "三责联审", "专项检查", "日常督查")
-METHODS = ("常规检查", "单位自查", "实名制筛查", "重点抽查", "专项检查", "数据比对")
-DUTIES = ("组长", "副组长", "组员", "联络员")
+
+class RoundKind(Labelled):
+    """What a round is (stored, and shown, in Chinese): 巡视 by a province, 巡察 by a city or
+    county committee, or one of the special checks."""
+
+    INSPECTION_TOUR = "巡视"
+    PATROL_INSPECTION = "巡察"
+    APPOINTMENT_CHECK = "选人用人专项检查"
+    LEADER_REVIEW = "三责联审"
+    SPECIAL_CHECK = "专项检查"
+    ROUTINE_SUPERVISION = "日常督查"
+
+
+class InspectionMethod(Labelled):
+    ROUTINE = "常规检查"
+    SELF_CHECK = "单位自查"
+    REAL_NAME_SCREENING = "实名制筛查"
+    SPOT_CHECK = "重点抽查"
+    SPECIAL_CHECK = "专项检查"
+    DATA_COMPARISON = "数据比对"
+
+
+class TeamDuty(Labelled):
+    """A member's duty in a round's team."""
+
+    LEADER = "组长"
+    DEPUTY_LEADER = "副组长"
+    MEMBER = "组员"
+    LIAISON = "联络员"
 
 
 class InspectionRound(TenantBase):
     __tablename__ = "inspection_round"
     __table_args__ = (
-        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in ROUND_KINDS) + ")", name="inspection_round_kind"),
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in RoundKind) + ")", name="inspection_round_kind"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="inspection_round_period"),
     )
 

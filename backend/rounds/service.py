@@ -11,10 +11,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.cursors import Window, decode_cursor, window
 from backend.db import child_array
-from backend.rounds.models import DUTIES, METHODS, ROUND_KINDS, InspectionRound, RoundMember, RoundUnit, SelfCheck
+from backend.rounds.models import InspectionMethod, InspectionRound, RoundKind, RoundMember, RoundUnit, SelfCheck, TeamDuty
 from backend.units.models import InspectedUnit
-from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine, tenant_reader
@@ -28,41 +29,42 @@ MAX_SELF_CHECK_LENGTH = 20_000
 
 @dataclass(frozen=True)
 class RoundData:
-    kind: str
+    kind: RoundKind
     name: str
     starts_on: date
     ends_on: date | None
-    methods: list[str]
+    methods: list[InspectionMethod]
     unit_ids: list[int]
-    team: list[tuple[str, str]]  # (name, duty)
+    team: list[tuple[str, TeamDuty]]  # (name, duty)
 
 
 @dataclass(frozen=True)
 class RoundView:
     row: Row
     unit_ids: list[int]
-    team: list[tuple[str, str]]
+    team: Sequence[tuple[str, str]]  # (name, duty)
 
 
-def check_round(*, kind, name, starts_on, ends_on, methods, unit_ids, team) -> RoundData:
-    if kind not in ROUND_KINDS:
-        raise DomainError("INVALID_KIND", f"检查类型须为：{'、'.join(ROUND_KINDS)}", field="kind")
+def check_round(*, kind: str, name, starts_on, ends_on, methods: Sequence[str], unit_ids, team: Sequence[tuple[str, str]]) -> RoundData:
+    """Validate a round (its kind, methods and duties as enum members or their stored values)."""
+    if kind not in set(RoundKind):
+        raise DomainError("INVALID_KIND", f"检查类型须为：{RoundKind.labels()}", field="kind")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError("INVALID_PERIOD", "结束日期不能早于开始日期", field="endsOn")
-    if not set(methods) <= set(METHODS) or len(set(methods)) != len(methods):
-        raise DomainError("INVALID_METHOD", f"检查方式须为不重复的：{'、'.join(METHODS)}", field="methods")
+    if not set(methods) <= set(InspectionMethod) or len(set(methods)) != len(methods):
+        raise DomainError("INVALID_METHOD", f"检查方式须为不重复的：{InspectionMethod.labels()}", field="methods")
     if not unit_ids or len(unit_ids) > MAX_UNITS_PER_ROUND or len(set(unit_ids)) != len(unit_ids):
         raise DomainError("INVALID_UNITS", f"须覆盖 1 到 {MAX_UNITS_PER_ROUND} 个不重复的单位", field="unitIds")
-    if len(team) > MAX_TEAM or any(duty not in DUTIES for _, duty in team):
-        raise DomainError("INVALID_TEAM", f"检查组最多 {MAX_TEAM} 人，职责须为：{'、'.join(DUTIES)}", field="team")
+    if len(team) > MAX_TEAM or not {duty for _, duty in team} <= set(TeamDuty):
+        raise DomainError("INVALID_TEAM", f"检查组最多 {MAX_TEAM} 人，职责须为：{TeamDuty.labels()}", field="team")
     return RoundData(
-        kind=kind,
+        kind=RoundKind(kind),
         name=clean_name(name, field="name", max_length=128),
         starts_on=starts_on,
         ends_on=ends_on,
-        methods=list(methods),
+        methods=[InspectionMethod(method) for method in methods],
         unit_ids=list(unit_ids),
-        team=[(clean_name(member, field="team"), duty) for member, duty in team],
+        team=[(clean_name(member, field="team"), TeamDuty(duty)) for member, duty in team],
     )
 
 
@@ -89,38 +91,38 @@ async def round_views(
 
 
 class RoundService:
+    """Rounds and self-checks read within the policy (a liaison sees the rounds that cover its
+    unit, and of their units only its own); who may change them is declared on the operations."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def _place(self, principal: Principal, tenant_code: str) -> Place:
-        return await readable_place(self.engine, principal, tenant_code)
+    async def _units(self, principal: Principal, tenant_code: str) -> frozenset[int] | None:
+        return visible_units(principal, await readable_place(self.engine, principal, tenant_code))
 
-    async def list(
-        self, principal: Principal, tenant_code: str, *, first: int, after: int | None, round_id: int | None = None
-    ) -> list[RoundView]:
-        """A page of rounds with their units and team: one statement whatever the page size.
-        A liaison sees the rounds that cover its unit, and of their units only its own."""
-        place = await self._place(principal, tenant_code)
-        units = visible_units(principal, place)
-        query = select(InspectionRound).order_by(InspectionRound.id.desc()).limit(first)
-        if after is not None:
-            query = query.where(InspectionRound.id < after)
-        if round_id is not None:
-            query = query.where(InspectionRound.id == round_id)
+    async def _views(self, principal: Principal, tenant_code: str, query: Select) -> list[RoundView]:
+        """The rounds `query` selects that the caller sees, with their units and team: one
+        statement whatever their number."""
+        units = await self._units(principal, tenant_code)
         if units is not None:
             query = query.where(exists().where(RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id.in_(units)))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await round_views(connection, with_units_and_team(query), units)
 
+    async def page(self, principal: Principal, tenant_code: str, *, first: int, after: str | None) -> Window[RoundView]:
+        """A page of rounds, the newest first."""
+        query = select(InspectionRound).order_by(InspectionRound.id.desc()).limit(first + 1)
+        if (cursor := decode_cursor(after, int)) is not None:
+            query = query.where(InspectionRound.id < cursor[0])
+        return window(await self._views(principal, tenant_code, query), first, lambda view: (view.row.id,))
+
     async def get(self, principal: Principal, tenant_code: str, round_id: int) -> RoundView:
-        found = await self.list(principal, tenant_code, first=1, after=None, round_id=round_id)
+        found = await self._views(principal, tenant_code, select(InspectionRound).where(InspectionRound.id == round_id))
         if not found:
             raise not_found()
         return found[0]
 
     async def create(self, principal: Principal, tenant_code: str, data: RoundData, request_id: str | None) -> RoundView:
-        place = await self._place(principal, tenant_code)
-        require_write(principal, place, ROUND_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             known = set((await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id.in_(data.unit_ids)))).scalars())
             if missing := [unit for unit in data.unit_ids if unit not in known]:
@@ -162,11 +164,9 @@ class RoundService:
         content = content.strip()
         if not 1 <= len(content) <= MAX_SELF_CHECK_LENGTH:
             raise DomainError("INVALID_CONTENT", f"自查报告须为 1 到 {MAX_SELF_CHECK_LENGTH} 个字符", field="content")
-        place = await self._place(principal, tenant_code)
-        units = visible_units(principal, place)
+        units = await self._units(principal, tenant_code)
         if units is not None and unit_id not in units:
             raise not_found()
-        require_write(principal, place, SELF_CHECK_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await self._require_coverage(connection, round_id, unit_id)
             before = (
@@ -203,11 +203,14 @@ class RoundService:
         if covered.first() is None:
             raise not_found()
 
-    async def self_checks(self, principal: Principal, tenant_code: str, round_id: int) -> Sequence[Row]:
+    async def self_checks(self, principal: Principal, tenant_code: str, round_id: int, *, first: int, after: str | None) -> Window[Row]:
+        """A page of a round's self-checks, by unit."""
         await self.get(principal, tenant_code, round_id)  # NOT_FOUND for a round out of sight
-        units = visible_units(principal, await self._place(principal, tenant_code))
-        query = select(SelfCheck).where(SelfCheck.round_id == round_id).order_by(SelfCheck.unit_id)
+        units = await self._units(principal, tenant_code)
+        query = select(SelfCheck).where(SelfCheck.round_id == round_id).order_by(SelfCheck.unit_id).limit(first + 1)
+        if (cursor := decode_cursor(after, int)) is not None:
+            query = query.where(SelfCheck.unit_id > cursor[0])
         if units is not None:
             query = query.where(SelfCheck.unit_id.in_(units))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query)).all()
+            return window((await connection.execute(query)).all(), first, lambda row: (row.unit_id,))

@@ -8,33 +8,38 @@ import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
-from backend.ids import optional_id, parse_id
-from backend.rounds.models import DUTIES, METHODS, ROUND_KINDS
-from backend.rounds.service import RoundService, RoundView, check_round
-from tenants.naming import check_code
+from backend.enums import graphql_enum
+from backend.ids import parse_id
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import mutation, query, read, write
+from backend.rounds.models import InspectionMethod, RoundKind, TeamDuty
+from backend.rounds.service import ROUND_WRITERS, SELF_CHECK_WRITERS, RoundService, RoundView, check_round
+
+graphql_enum(RoundKind, "检查轮次的类型")
+graphql_enum(InspectionMethod, "检查方式")
+graphql_enum(TeamDuty, "检查组成员的职责")
 
 
-@strawberry.type
+@strawberry.type(description="检查组成员")
 class TeamMember:
     name: str
-    duty: str
+    duty: TeamDuty
 
 
-@strawberry.input(description=f"职责：{'、'.join(DUTIES)}")
+@strawberry.input(description="检查组成员")
 class TeamMemberInput:
     name: str
-    duty: str
+    duty: TeamDuty
 
 
 @strawberry.type(description="一轮巡视巡察或专项检查")
 class Round:
     id: strawberry.ID
-    kind: str
+    kind: RoundKind
     name: str
     starts_on: date
     ends_on: date | None
-    methods: list[str]
+    methods: list[InspectionMethod]
     unit_ids: list[strawberry.ID]
     team: list[TeamMember]
     version: int
@@ -44,13 +49,13 @@ class Round:
         row = view.row
         return cls(
             id=strawberry.ID(str(row.id)),
-            kind=row.kind,
+            kind=RoundKind(row.kind),
             name=row.name,
             starts_on=row.starts_on,
             ends_on=row.ends_on,
-            methods=list(row.methods),
+            methods=[InspectionMethod(method) for method in row.methods],
             unit_ids=[strawberry.ID(str(u)) for u in view.unit_ids],
-            team=[TeamMember(name=n, duty=d) for n, d in view.team],
+            team=[TeamMember(name=n, duty=TeamDuty(d)) for n, d in view.team],
             version=row.version,
         )
 
@@ -76,13 +81,13 @@ class SelfCheck:
         )
 
 
-@strawberry.input(description=f"检查类型：{'、'.join(ROUND_KINDS)}；检查方式：{'、'.join(METHODS)}")
+@strawberry.input(description="新建检查轮次")
 class RoundInput:
-    kind: str
+    kind: RoundKind
     name: str
     starts_on: date
     ends_on: date | None = None
-    methods: list[str] = strawberry.field(default_factory=list)
+    methods: list[InspectionMethod] = strawberry.field(default_factory=list)
     unit_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     team: list[TeamMemberInput] = strawberry.field(default_factory=list)
 
@@ -93,34 +98,33 @@ def rounds(info: Info[Context, None]) -> RoundService:
 
 @strawberry.type
 class RoundQuery:
-    @strawberry.field(description="某租户的检查轮次，新的在前；联络员只看到覆盖本单位的轮次")
-    async def rounds(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None) -> list[Round]:
+    @query("某租户的检查轮次，新的在前；联络员只看到覆盖本单位的轮次", read())
+    async def rounds(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: str | None = None) -> Page[Round]:
         principal = await info.context.principal()
-        views = await rounds(info).list(
-            principal,
-            check_code(tenant_code, field="tenantCode"),
-            first=page_size(info, first),
-            after=optional_id(after, "after"),
-        )
-        return [Round.from_view(view) for view in views]
+        page = await rounds(info).page(principal, tenant_code, first=page_size(info, first), after=after)
+        return Page(items=[Round.from_view(view) for view in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="一个检查轮次")
+    @query("一个检查轮次", read())
     async def round(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Round:
         principal = await info.context.principal()
-        return Round.from_view(await rounds(info).get(principal, check_code(tenant_code, field="tenantCode"), parse_id(id, "id")))
+        return Round.from_view(await rounds(info).get(principal, tenant_code, parse_id(id, "id")))
 
-    @strawberry.field(description="某轮次各单位的自查报告")
-    async def self_checks(self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID) -> list[SelfCheck]:
+    @query("某轮次各单位的自查报告，按单位；联络员只看到本单位的", read())
+    async def self_checks(
+        self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID, first: int = 50, after: str | None = None
+    ) -> Page[SelfCheck]:
         principal = await info.context.principal()
-        rows = await rounds(info).self_checks(principal, check_code(tenant_code, field="tenantCode"), parse_id(round_id, "roundId"))
-        return [SelfCheck.from_row(row) for row in rows]
+        page = await rounds(info).self_checks(
+            principal, tenant_code, parse_id(round_id, "roundId"), first=page_size(info, first), after=after
+        )
+        return Page(items=[SelfCheck.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
 
 @strawberry.type
 class RoundMutation:
-    @strawberry.mutation(description="新建检查轮次（管理员、检查员）")
+    @mutation("新建检查轮次", write(ROUND_WRITERS))
     async def create_round(self, info: Info[Context, None], tenant_code: str, input: RoundInput) -> Round:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         data = check_round(
             kind=input.kind,
             name=input.name,
@@ -130,17 +134,17 @@ class RoundMutation:
             unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
             team=[(m.name, m.duty) for m in input.team],
         )
-        view = await rounds(info).create(principal, check_code(tenant_code, field="tenantCode"), data, info.context.request_id)
+        view = await rounds(info).create(principal, tenant_code, data, info.context.request_id)
         return Round.from_view(view)
 
-    @strawberry.mutation(description="提交（或更新）本单位在某轮次的自查报告（联络员，或本单位管理员、检查员）")
+    @mutation("提交（或更新）本单位在某轮次的自查报告（联络员限本单位）", write(SELF_CHECK_WRITERS))
     async def submit_self_check(
         self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID, unit_id: strawberry.ID, content: str
     ) -> SelfCheck:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         row = await rounds(info).submit_self_check(
             principal,
-            check_code(tenant_code, field="tenantCode"),
+            tenant_code,
             parse_id(round_id, "roundId"),
             parse_id(unit_id, "unitId"),
             content,

@@ -8,8 +8,9 @@ from strawberry.types import Info
 from backend.context import Context
 from backend.evidence.store import EvidenceStore
 from backend.findings.types import ImportRowError
+from backend.permissions import mutation, write
 from backend.staff.service import StaffImporter
-from tenants.naming import check_code
+from backend.units.service import UNIT_WRITERS
 
 
 @strawberry.type(description="实名制人员导入结果；有错误时什么也没有写入，试导入（dryRun）也不写入")
@@ -23,19 +24,20 @@ class StaffImportReport:
 
 @strawberry.type
 class StaffMutation:
-    @strawberry.mutation(
-        description="从实名制导出表导入人员（管理员、检查员；模板见 GET /templates/staff.xlsx）：先 POST /evidence/{租户代码}?name=xx.xlsx "
-        "上传，再以返回的 sha256 调用；默认试导入。按身份证号识别人员，重复导入同一文件不改变任何数据"
+    @mutation(
+        "从实名制导出表导入人员（模板见 GET /templates/staff.xlsx）：先 POST /evidence/{租户代码}?name=xx.xlsx "
+        "上传，再以返回的 sha256 调用；默认试导入。按身份证号识别人员，重复导入同一文件不改变任何数据",
+        write(UNIT_WRITERS),
     )
     async def import_staff_records(
         self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True
     ) -> StaffImportReport:
-        principal = await info.context.writer()
+        principal = await info.context.principal()
         runtime = info.context.runtime
         importer = StaffImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir), runtime.settings.secret_key)
         report = await importer.run(
             principal,
-            check_code(tenant_code, field="tenantCode"),
+            tenant_code,
             sha256.strip().lower(),
             dry_run=dry_run,
             today=info.context.clock.today(),

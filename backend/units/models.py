@@ -9,24 +9,27 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
+from tenants.labelled import Labelled
 
-UNIT_TYPES = (
-    "党的机关",
-    "人大机关",
-    "政府机关",
-    "政协机关",
-    "监察机关",
-    "审判机关",
-    "检察机关",
-    "群团机关",
-    "民主党派和工商联机关",
-    "事业单位",
-)
+
+class UnitType(Labelled):
+    """What kind of body an inspected unit is (stored, and shown, in Chinese)."""
+
+    PARTY = "党的机关"
+    PEOPLES_CONGRESS = "人大机关"
+    GOVERNMENT = "政府机关"
+    CPPCC = "政协机关"
+    SUPERVISORY = "监察机关"
+    JUDICIAL = "审判机关"
+    PROCURATORIAL = "检察机关"
+    MASS_ORGANIZATION = "群团机关"
+    DEMOCRATIC_PARTIES_AND_FEDERATION = "民主党派和工商联机关"
+    PUBLIC_INSTITUTION = "事业单位"
 
 
 class InspectedUnit(TenantBase):
     __tablename__ = "inspected_unit"
-    __table_args__ = (CheckConstraint("unit_type IN (" + ", ".join(f"'{t}'" for t in UNIT_TYPES) + ")", name="inspected_unit_type"),)
+    __table_args__ = (CheckConstraint("unit_type IN (" + ", ".join(f"'{t}'" for t in UnitType) + ")", name="inspected_unit_type"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     # 统一社会信用代码 (18 characters) or the institution's own code.

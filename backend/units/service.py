@@ -4,7 +4,6 @@ with optimistic locking and an audit entry in the same transaction."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -13,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.cursors import Window, by_id, decode_cursor, window
 from backend.db import violated_constraint
-from backend.units.models import UNIT_TYPES, InspectedUnit
+from backend.units.models import InspectedUnit, UnitType
 from problem_bank.projection import project, project_unit
-from tenants.access import Place, Principal, Role, not_found, require_write, visible_units
+from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine, tenant_reader
@@ -34,7 +34,7 @@ _CREDIT_CODE = re.compile(r"[0-9A-Z]{8,18}")
 class UnitData:
     credit_code: str
     name: str
-    unit_type: str
+    unit_type: UnitType
     approved_staffing: dict[str, int]
     leadership_posts: dict[str, int]
     internal_bodies: list[str]
@@ -78,8 +78,8 @@ def check_unit(
 ) -> UnitData:
     """Validate a unit's fields; raises DomainError naming the field at fault."""
     credit_code = clean_credit_code(credit_code)
-    if unit_type not in UNIT_TYPES:
-        raise DomainError("INVALID_UNIT_TYPE", f"单位类型须为：{'、'.join(UNIT_TYPES)}", field="unitType")
+    if unit_type not in set(UnitType):
+        raise DomainError("INVALID_UNIT_TYPE", f"单位类型须为：{UnitType.labels()}", field="unitType")
     if len(internal_bodies) > MAX_INTERNAL_BODIES:
         raise DomainError("INVALID_NAME", f"内设机构最多 {MAX_INTERNAL_BODIES} 个", field="internalBodies")
     bodies = [clean_name(body, field="internalBodies") for body in internal_bodies]
@@ -90,7 +90,7 @@ def check_unit(
     return UnitData(
         credit_code=credit_code,
         name=clean_name(name, field="name", max_length=128),
-        unit_type=unit_type,
+        unit_type=UnitType(unit_type),
         approved_staffing=_counts(approved_staffing, STAFFING_CATEGORIES, "approvedStaffing"),
         leadership_posts=_counts(leadership_posts, POST_RANKS, "leadershipPosts"),
         internal_bodies=bodies,
@@ -107,25 +107,27 @@ def _snapshot(row) -> dict:
 
 
 class UnitService:
+    """Units read within the policy (a liaison sees its own unit); who may change them is
+    declared on the operations."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def _place(self, principal: Principal, tenant_code: str) -> Place:
-        return await readable_place(self.engine, principal, tenant_code)
+    async def _units(self, principal: Principal, tenant_code: str) -> frozenset[int] | None:
+        return visible_units(principal, await readable_place(self.engine, principal, tenant_code))
 
-    async def list(self, principal: Principal, tenant_code: str, *, first: int, after: int | None) -> Sequence[Row]:
-        place = await self._place(principal, tenant_code)
-        query = select(InspectedUnit).order_by(InspectedUnit.id).limit(first)
-        if after is not None:
-            query = query.where(InspectedUnit.id > after)
-        if (units := visible_units(principal, place)) is not None:
+    async def page(self, principal: Principal, tenant_code: str, *, first: int, after: str | None) -> Window[Row]:
+        """A page of units in the order they were registered."""
+        query = select(InspectedUnit).order_by(InspectedUnit.id).limit(first + 1)
+        if (cursor := decode_cursor(after, int)) is not None:
+            query = query.where(InspectedUnit.id > cursor[0])
+        if (units := await self._units(principal, tenant_code)) is not None:
             query = query.where(InspectedUnit.id.in_(units))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query)).all()
+            return window((await connection.execute(query)).all(), first, by_id)
 
     async def get(self, principal: Principal, tenant_code: str, unit_id: int):
-        place = await self._place(principal, tenant_code)
-        units = visible_units(principal, place)
+        units = await self._units(principal, tenant_code)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             row = (await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id))).one_or_none()
         if row is None or (units is not None and unit_id not in units):
@@ -133,8 +135,6 @@ class UnitService:
         return row
 
     async def create(self, principal: Principal, tenant_code: str, data: UnitData, request_id: str | None):
-        place = await self._place(principal, tenant_code)
-        require_write(principal, place, UNIT_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await self._refuse_duplicate(connection, data.credit_code, None)
             try:
@@ -159,8 +159,6 @@ class UnitService:
 
     async def update(self, principal: Principal, tenant_code: str, unit_id: int, version: int, data: UnitData, request_id: str | None):
         """Replace a unit's fields if nobody changed it since `version` (else STALE_VERSION)."""
-        place = await self._place(principal, tenant_code)
-        require_write(principal, place, UNIT_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             before = (await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id).with_for_update())).one_or_none()
             if before is None:

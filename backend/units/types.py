@@ -11,13 +11,16 @@ from strawberry.types import Info
 
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.context import Context
-from backend.directory.types import page_size
-from backend.ids import optional_id, parse_id
+from backend.enums import graphql_enum
+from backend.ids import parse_id
 from backend.loaders import Key
-from backend.units.models import UNIT_TYPES
-from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UnitService, check_unit
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import mutation, query, read, write
+from backend.units.models import UnitType
+from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UNIT_WRITERS, UnitService, check_unit
 from backend.warnings.types import StaffingWarning, open_warnings_by_unit
-from tenants.naming import check_code
+
+graphql_enum(UnitType, "被检查单位的类型")
 
 
 @strawberry.type(description="按类别或职级的人数")
@@ -41,7 +44,7 @@ class Unit:
     id: strawberry.ID
     credit_code: str
     name: str
-    unit_type: str
+    unit_type: UnitType
     approved_staffing: list[Count] = strawberry.field(description="核定编制数，按编制类别")
     leadership_posts: list[Count] = strawberry.field(description="领导职数，按职级")
     internal_bodies: list[str] = strawberry.field(description="内设机构")
@@ -68,7 +71,7 @@ class Unit:
             id=strawberry.ID(str(row.id)),
             credit_code=row.credit_code,
             name=row.name,
-            unit_type=row.unit_type,
+            unit_type=UnitType(row.unit_type),
             approved_staffing=_counts(row.approved_staffing),
             leadership_posts=_counts(row.leadership_posts),
             internal_bodies=list(row.internal_bodies),
@@ -81,13 +84,11 @@ class Unit:
         )
 
 
-@strawberry.input(
-    description=f"单位类型：{'、'.join(UNIT_TYPES)}；编制类别：{'、'.join(STAFFING_CATEGORIES)}；职级：{'、'.join(POST_RANKS)}"
-)
+@strawberry.input(description=f"编制类别：{'、'.join(STAFFING_CATEGORIES)}；职级：{'、'.join(POST_RANKS)}")
 class UnitInput:
     credit_code: str
     name: str
-    unit_type: str
+    unit_type: UnitType
     approved_staffing: list[CountInput] = strawberry.field(default_factory=list)
     leadership_posts: list[CountInput] = strawberry.field(default_factory=list)
     internal_bodies: list[str] = strawberry.field(default_factory=list)
@@ -117,35 +118,31 @@ def units(info: Info[Context, None]) -> UnitService:
 
 @strawberry.type
 class UnitQuery:
-    @strawberry.field(description="某租户的被检查单位，按登记先后；联络员只看到本单位")
-    async def units(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: strawberry.ID | None = None) -> list[Unit]:
+    @query("某租户的被检查单位，按登记先后；联络员只看到本单位", read())
+    async def units(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: str | None = None) -> Page[Unit]:
         principal = await info.context.principal()
-        tenant_code = check_code(tenant_code, field="tenantCode")
-        rows = await units(info).list(principal, tenant_code, first=page_size(info, first), after=optional_id(after, "after"))
-        return [Unit.from_row(row, tenant_code) for row in rows]
+        page = await units(info).page(principal, tenant_code, first=page_size(info, first), after=after)
+        return Page(items=[Unit.from_row(row, tenant_code) for row in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="一个被检查单位")
+    @query("一个被检查单位", read())
     async def unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Unit:
         principal = await info.context.principal()
-        tenant_code = check_code(tenant_code, field="tenantCode")
         row = await units(info).get(principal, tenant_code, parse_id(id, "id"))
         return Unit.from_row(row, tenant_code)
 
 
 @strawberry.type
 class UnitMutation:
-    @strawberry.mutation(description="登记被检查单位（管理员、检查员）")
+    @mutation("登记被检查单位", write(UNIT_WRITERS))
     async def create_unit(self, info: Info[Context, None], tenant_code: str, input: UnitInput) -> Unit:
-        principal = await info.context.writer()
-        code = check_code(tenant_code, field="tenantCode")
-        row = await units(info).create(principal, code, input.checked(info.context.clock.today()), info.context.request_id)
-        return Unit.from_row(row, code)
+        principal = await info.context.principal()
+        row = await units(info).create(principal, tenant_code, input.checked(info.context.clock.today()), info.context.request_id)
+        return Unit.from_row(row, tenant_code)
 
-    @strawberry.mutation(description="修改被检查单位；version 须为读到的版本，否则提示已被他人修改")
+    @mutation("修改被检查单位；version 须为读到的版本，否则提示已被他人修改", write(UNIT_WRITERS))
     async def update_unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitInput) -> Unit:
-        principal = await info.context.writer()
-        code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         row = await units(info).update(
-            principal, code, parse_id(id, "id"), version, input.checked(info.context.clock.today()), info.context.request_id
+            principal, tenant_code, parse_id(id, "id"), version, input.checked(info.context.clock.today()), info.context.request_id
         )
-        return Unit.from_row(row, code)
+        return Unit.from_row(row, tenant_code)

@@ -26,7 +26,7 @@ from backend.audit.service import record_audit
 from backend.notifications.outbox import emit
 from backend.staff.models import StaffRecord
 from backend.units.models import InspectedUnit
-from backend.warnings.models import LEVELS, StaffingWarning
+from backend.warnings.models import StaffingWarning, WarningLevel
 from backend.warnings.rules import RULES, Breach, UnitFacts
 from backend.warnings.thresholds import province_settings
 from tenants.divisions import province_of
@@ -89,7 +89,7 @@ async def evaluate_tenant(engine: AsyncEngine, tenant_code: str, today: date) ->
         settings = await province_settings(connection, province_of(tenant_code))
     async with tenant_engine(engine, tenant_code).begin() as connection:
         facts = await unit_facts(connection, today)
-        found: dict[tuple[int, str, str], tuple[str, Breach]] = {}
+        found: dict[tuple[int, str, str], tuple[WarningLevel, Breach]] = {}
         for unit_id, (_, unit) in facts.items():
             for code, rule in RULES.items():
                 setting = settings[code].setting
@@ -100,7 +100,7 @@ async def evaluate_tenant(engine: AsyncEngine, tenant_code: str, today: date) ->
             for w in await connection.execute(select(StaffingWarning).where(StaffingWarning.closed_at.is_(None)).with_for_update())
         }
         opened = await _open(connection, [(key, *found[key]) for key in found.keys() - open_rows.keys()])
-        updated, raised = 0, []
+        updated, raised = 0, list[tuple[int, str, str]]()
         for key in found.keys() & open_rows.keys():
             (level, breach), row = found[key], open_rows[key]
             if (level, breach.measured, breach.allowed) != (row.level, row.measured, row.allowed):
@@ -116,7 +116,7 @@ async def evaluate_tenant(engine: AsyncEngine, tenant_code: str, today: date) ->
                     )
                 )
                 updated += 1
-                if LEVELS.index(level) > LEVELS.index(row.level):
+                if level.rank > WarningLevel(row.level).rank:
                     raised.append((key[0], key[1], level))
         gone = [open_rows[key] for key in open_rows.keys() - found.keys()]
         for row in gone:

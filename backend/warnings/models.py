@@ -16,8 +16,26 @@ from backend.db import TenantBase
 from backend.findings.models import Finding
 from backend.supervision.models import SupervisionBase
 from backend.units.models import InspectedUnit
+from tenants.labelled import Labelled
 
-LEVELS = ("blue", "yellow", "red")
+
+class WarningLevel(Labelled):
+    """How far a breach goes, the mildest first (rules.py: by its excess over the province's thresholds)."""
+
+    BLUE = "blue", "蓝色"
+    YELLOW = "yellow", "黄色"
+    RED = "red", "红色"
+
+    @property
+    def rank(self) -> int:
+        return list(WarningLevel).index(self)
+
+
+class WarningState(Labelled):
+    """Whether a warning is open: it closes itself when its cause is gone (closed_at set)."""
+
+    OPEN = "open", "未关闭"
+    CLOSED = "closed", "已关闭"
 
 
 class StaffingWarning(TenantBase):

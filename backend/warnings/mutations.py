@@ -10,18 +10,19 @@ import strawberry
 from strawberry.types import Info
 
 from backend.context import Context
+from backend.findings.service import FINDING_WRITERS
 from backend.findings.types import Finding, read_finding
 from backend.ids import parse_id
-from backend.warnings.thresholds import ThresholdService, check_setting
+from backend.permissions import mutation, write
+from backend.warnings.thresholds import THRESHOLD_EDITORS, THRESHOLD_LEVELS, ThresholdService, check_setting
 from backend.warnings.types import WarningRule, WarningThreshold, warnings
-from tenants.naming import check_code
 
 
 @strawberry.type
 class WarningMutation:
-    @strawberry.mutation(
-        description="把预警转为问题（管理员、检查员）：按规则对应的问题分类登记到所给轮次（须覆盖该单位）并生成整改台账，"
-        "严重程度随预警等级；version 须为读到的版本"
+    @mutation(
+        "把预警转为问题：按规则对应的问题分类登记到所给轮次（须覆盖该单位）并生成整改台账，严重程度随预警等级；version 须为读到的版本",
+        write(FINDING_WRITERS),
     )
     async def convert_warning_to_finding(
         self,
@@ -32,8 +33,7 @@ class WarningMutation:
         round_id: strawberry.ID,
         deadline: date,
     ) -> Finding:
-        principal = await info.context.writer()
-        tenant_code = check_code(tenant_code, field="tenantCode")
+        principal = await info.context.principal()
         finding_id = await warnings(info).convert(
             principal,
             tenant_code,
@@ -47,7 +47,10 @@ class WarningMutation:
         )
         return await read_finding(info, principal, tenant_code, finding_id)
 
-    @strawberry.mutation(description="设定本省某条预警规则的参数和等级阈值（省级机构管理员）；市县沿用")
+    @mutation(
+        "设定本省某条预警规则的参数和等级阈值；市县沿用所在省的设定",
+        write(THRESHOLD_EDITORS, tenant="province_code", levels=THRESHOLD_LEVELS),
+    )
     async def set_warning_threshold(
         self,
         info: Info[Context, None],
@@ -57,9 +60,9 @@ class WarningMutation:
         red_at: int,
         parameter: int | None = None,
     ) -> WarningThreshold:
-        principal = await info.context.writer()
-        setting = check_setting(rule.value, parameter, yellow_at, red_at)
+        principal = await info.context.principal()
+        setting = check_setting(rule, parameter, yellow_at, red_at)
         effective = await ThresholdService(info.context.runtime.engine).set(
-            principal, check_code(province_code, field="provinceCode"), rule.value, setting, info.context.request_id
+            principal, province_code, rule, setting, info.context.request_id
         )
         return WarningThreshold.of(effective)

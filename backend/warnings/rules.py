@@ -13,10 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from backend.warnings.models import LEVELS
+from backend.warnings.models import WarningLevel
+from tenants.labelled import Labelled
 
-BLUE, YELLOW, RED = LEVELS
 MAX_SETTING = 100_000
+
+
+class WarningRule(Labelled):
+    """The rules by code (stored with each warning and setting) and name (what offices call them)."""
+
+    OVER_STAFFING = "over_staffing", "超编"
+    AT_LIMIT = "at_limit", "满编"
+    OVER_POSTS = "over_posts", "超职数配备干部"
+    OVER_INTERNAL_BODIES = "over_internal_bodies", "超限额设置内设机构"
+    ABSENT_FROM_POST = "absent_from_post", "在编不在岗"
+    LONG_SECONDMENT = "long_secondment", "长期借调"
+    STALE_DATA = "stale_data", "实名制信息未及时更新"
 
 
 @dataclass(frozen=True)
@@ -25,10 +37,10 @@ class Setting:
     yellow_at: int
     red_at: int
 
-    def level(self, excess: int) -> str:
+    def level(self, excess: int) -> WarningLevel:
         if excess >= self.red_at:
-            return RED
-        return YELLOW if excess >= self.yellow_at else BLUE
+            return WarningLevel.RED
+        return WarningLevel.YELLOW if excess >= self.yellow_at else WarningLevel.BLUE
 
 
 @dataclass(frozen=True)
@@ -110,8 +122,7 @@ def stale_data(facts: UnitFacts, setting: Setting) -> list[Breach]:
 
 @dataclass(frozen=True)
 class Rule:
-    code: str
-    name: str
+    code: WarningRule
     check: Callable[[UnitFacts, Setting], list[Breach]]
     default: Setting
     parameter: str | None  # what the parameter means (None: the rule has none)
@@ -119,18 +130,21 @@ class Rule:
     unit: str  # of measured and allowed
     describe: Callable[[Breach], str]
 
+    @property
+    def name(self) -> str:
+        return self.code.label
+
 
 def _counted(what: str) -> Callable[[Breach], str]:
     return lambda b: f"{b.key}{what}{b.allowed}，实有 {b.measured}，超出 {b.excess}"
 
 
-RULES = {
+RULES: dict[str, Rule] = {  # by code (a WarningRule, or the code it stores)
     rule.code: rule
     for rule in (
-        Rule("over_staffing", "超编", over_staffing, Setting(None, 2, 5), None, "C03.K01.M01", "人", _counted("核定编制 ")),
+        Rule(WarningRule.OVER_STAFFING, over_staffing, Setting(None, 2, 5), None, "C03.K01.M01", "人", _counted("核定编制 ")),
         Rule(
-            "at_limit",
-            "满编",
+            WarningRule.AT_LIMIT,
             at_limit,
             Setting(0, 1, 1),
             "距满编的空编数（含）",
@@ -138,10 +152,9 @@ RULES = {
             "人",
             lambda b: f"{b.key}核定编制 {b.allowed}，实有 {b.measured}，空编 {-b.excess}",
         ),
-        Rule("over_posts", "超职数配备干部", over_posts, Setting(None, 1, 3), None, "C03.K02.M01", "名", _counted("领导职数 ")),
+        Rule(WarningRule.OVER_POSTS, over_posts, Setting(None, 1, 3), None, "C03.K02.M01", "名", _counted("领导职数 ")),
         Rule(
-            "over_internal_bodies",
-            "超限额设置内设机构",
+            WarningRule.OVER_INTERNAL_BODIES,
             over_internal_bodies,
             Setting(8, 1, 3),
             "内设机构限额（个）",
@@ -150,8 +163,7 @@ RULES = {
             lambda b: f"内设机构 {b.measured} 个，限额 {b.allowed} 个",
         ),
         Rule(
-            "absent_from_post",
-            "在编不在岗",
+            WarningRule.ABSENT_FROM_POST,
             absent_from_post,
             Setting(None, 2, 5),
             None,
@@ -160,8 +172,7 @@ RULES = {
             lambda b: f"在编不在岗 {b.measured} 人",
         ),
         Rule(
-            "long_secondment",
-            "长期借调",
+            WarningRule.LONG_SECONDMENT,
             long_secondment,
             Setting(365, 2, 5),
             "借调期限（天）",
@@ -170,8 +181,7 @@ RULES = {
             lambda b: f"借调超过期限未返岗 {b.measured} 人",
         ),
         Rule(
-            "stale_data",
-            "实名制信息未及时更新",
+            WarningRule.STALE_DATA,
             stale_data,
             Setting(90, 30, 90),
             "更新期限（天）",

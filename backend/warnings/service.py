@@ -6,7 +6,6 @@ transaction, through the findings service."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,40 +13,37 @@ from sqlalchemy import Row, Select, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.findings.service import FINDING_WRITERS, check_finding, insert_finding
+from backend.cursors import Window, by_id, decode_cursor, window
+from backend.findings.models import EvidenceSource, Severity
+from backend.findings.service import check_finding, insert_finding
 from backend.units.models import InspectedUnit
-from backend.warnings.models import LEVELS, StaffingWarning
-from backend.warnings.rules import RULES, Breach
+from backend.warnings.models import StaffingWarning, WarningLevel, WarningState
+from backend.warnings.rules import RULES, Breach, WarningRule
 from problem_bank.taxonomy import Taxonomy
-from tenants.access import Place, Principal, not_found, require_write, visible_units
+from tenants.access import Place, Principal, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
 from tenants.scoping import tenant_engine, tenant_reader
 
-SEVERITY_OF_LEVEL = {"blue": "一般", "yellow": "较重", "red": "严重"}
-MOST_SEVERE_FIRST = case({level: -rank for rank, level in enumerate(LEVELS)}, value=StaffingWarning.level)
+SEVERITY_OF_LEVEL = {WarningLevel.BLUE: Severity.ORDINARY, WarningLevel.YELLOW: Severity.SERIOUS, WarningLevel.RED: Severity.GRAVE}
+MOST_SEVERE_FIRST = case({level: -level.rank for level in WarningLevel}, value=StaffingWarning.level)
 
 
 @dataclass(frozen=True)
 class WarningFilter:
-    level: str | None = None
-    rule: str | None = None
-    open: bool | None = True  # None: open and closed
+    level: WarningLevel | None = None
+    rule: WarningRule | None = None
+    state: WarningState | None = WarningState.OPEN  # None: open and closed
     unit_id: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.level is not None and self.level not in LEVELS:
-            raise DomainError("INVALID_LEVEL", f"预警等级须为：{'、'.join(LEVELS)}", field="level")
-        if self.rule is not None and self.rule not in RULES:
-            raise DomainError("UNKNOWN_RULE", f"预警规则须为：{'、'.join(RULES)}", field="rule")
 
     def apply(self, query: Select) -> Select:
         if self.level is not None:
             query = query.where(StaffingWarning.level == self.level)
         if self.rule is not None:
             query = query.where(StaffingWarning.rule == self.rule)
-        if self.open is not None:
-            query = query.where(StaffingWarning.closed_at.is_(None) if self.open else StaffingWarning.closed_at.is_not(None))
+        if self.state is not None:
+            is_open = StaffingWarning.closed_at.is_(None)
+            query = query.where(is_open if self.state is WarningState.OPEN else ~is_open)
         if self.unit_id is not None:
             query = query.where(StaffingWarning.unit_id == self.unit_id)
         return query
@@ -78,14 +74,15 @@ class WarningService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def list(self, principal: Principal, tenant_code: str, filter: WarningFilter, *, first: int, before: int | None) -> Sequence[Row]:
-        """The newest first."""
+    async def page(self, principal: Principal, tenant_code: str, filter: WarningFilter, *, first: int, after: str | None) -> Window[Row]:
+        """A page of the warnings the filter selects, the newest first."""
         place = await readable_place(self.engine, principal, tenant_code)
         query = filter.apply(_select(principal, place))
-        if before is not None:
-            query = query.where(StaffingWarning.id < before)
+        if (cursor := decode_cursor(after, int)) is not None:
+            query = query.where(StaffingWarning.id < cursor[0])
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            return (await connection.execute(query.order_by(StaffingWarning.id.desc()).limit(first))).all()
+            rows = (await connection.execute(query.order_by(StaffingWarning.id.desc()).limit(first + 1))).all()
+        return window(rows, first, by_id)
 
     async def convert(
         self,
@@ -103,7 +100,6 @@ class WarningService:
         """Log the warning as a finding of `round_id` (which must cover its unit), coded with
         its rule's manifestation, severity from its level; answers the finding's id."""
         place = await readable_place(self.engine, principal, tenant_code)
-        require_write(principal, place, FINDING_WRITERS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             row = (
                 await connection.execute(
@@ -126,8 +122,8 @@ class WarningService:
                 unit_id=warning.unit_id,
                 taxonomy_code=rule.taxonomy_code,
                 description=f"{row.unit_name}{rule.name}：{rule.describe(Breach(warning.subject_key, warning.measured, warning.allowed))}（由编制预警转入）",
-                evidence_sources=["实名制数据"],
-                severity=SEVERITY_OF_LEVEL[warning.level],
+                evidence_sources=[EvidenceSource.REAL_NAME_DATA],
+                severity=SEVERITY_OF_LEVEL[WarningLevel(warning.level)],
                 fixed_on_spot=False,
                 found_on=today,
                 deadline=deadline,

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.warnings.models import WarningThreshold
 from backend.warnings.rules import MAX_SETTING, RULES, Setting
-from tenants.access import Principal, Role, forbidden, require_write
+from tenants.access import Principal, Role
 from tenants.divisions import Level, province_of
 from tenants.errors import DomainError
-from tenants.registry import readable_place
 from tenants.scoping import reading, tenant_engine
 
 THRESHOLD_EDITORS = frozenset({Role.ADMIN})
+THRESHOLD_LEVELS = frozenset({Level.PROVINCE})  # cities and counties inherit their province's
 
 
 @dataclass(frozen=True)
@@ -60,23 +60,19 @@ class ThresholdService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def effective(self, principal: Principal, tenant_code: str) -> list[Effective]:
-        """The settings in force for a tenant (its province's), for whoever reads the tenant."""
-        await readable_place(self.engine, principal, tenant_code)
+    async def effective(self, tenant_code: str) -> list[Effective]:
+        """The settings in force for a tenant (its province's)."""
         async with reading(self.engine).connect() as connection:
             return list((await province_settings(connection, province_of(tenant_code))).values())
 
     async def set(self, principal: Principal, province_code: str, rule: str, setting: Setting, request_id: str | None) -> Effective:
-        province = await readable_place(self.engine, principal, province_code)
-        require_write(principal, province, THRESHOLD_EDITORS)
-        if province.level is not Level.PROVINCE:
-            raise forbidden("预警阈值由省级机构设定，市县沿用所在省的设定")
-        async with tenant_engine(self.engine, province.code).begin() as connection:
-            before = (await province_settings(connection, province.code))[rule]
+        """Set a rule for a province (whose admins may, and only a province, is declared on the operation)."""
+        async with tenant_engine(self.engine, province_code).begin() as connection:
+            before = (await province_settings(connection, province_code))[rule]
             values = {"parameter": setting.parameter, "yellow_at": setting.yellow_at, "red_at": setting.red_at}
             await connection.execute(
                 upsert(WarningThreshold)
-                .values(province_code=province.code, rule=rule, updated_by=principal.username, **values)
+                .values(province_code=province_code, rule=rule, updated_by=principal.username, **values)
                 .on_conflict_do_update(
                     index_elements=[WarningThreshold.province_code, WarningThreshold.rule],
                     set_={**values, "updated_by": principal.username, "updated_at": func.now()},
@@ -84,7 +80,7 @@ class ThresholdService:
             )
             await record_audit(
                 connection,
-                province.code,
+                province_code,
                 actor=principal.username,
                 action="warning_threshold.set",
                 entity="warning_threshold",
@@ -93,4 +89,4 @@ class ThresholdService:
                 after=values,
                 request_id=request_id,
             )
-        return Effective(rule, setting, province.code, True)
+        return Effective(rule, setting, province_code, True)

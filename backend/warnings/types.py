@@ -3,9 +3,7 @@ fetch), the rule settings in force."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import strawberry
 from sqlalchemy import Row
@@ -13,28 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.directory.types import page_size
+from backend.enums import graphql_enum
 from backend.ids import optional_id
-from backend.warnings.rules import RULES, Breach
+from backend.pagination import Page, PageInfo, page_size
+from backend.permissions import query, read
+from backend.warnings.models import WarningLevel, WarningState
+from backend.warnings.rules import RULES, Breach, WarningRule
 from backend.warnings.service import WarningFilter, WarningService, open_warnings_of_units
 from backend.warnings.thresholds import Effective, ThresholdService
-from tenants.naming import check_code
 
-
-@strawberry.enum(description="预警等级：BLUE 蓝色、YELLOW 黄色、RED 红色（按超出量与所在省设定的阈值）")
-class WarningLevel(enum.Enum):
-    BLUE = "blue"
-    YELLOW = "yellow"
-    RED = "red"
-
-
-if TYPE_CHECKING:
-    WarningRule = enum.Enum  # its members are RULES' codes, which a type checker cannot enumerate
-else:
-    WarningRule = strawberry.enum(
-        enum.Enum("WarningRule", {code.upper(): code for code in RULES}),
-        description="预警规则：" + "；".join(f"{code.upper()} {rule.name}" for code, rule in RULES.items()),
-    )
+graphql_enum(WarningLevel, "预警等级（按超出量与所在省设定的阈值）")
+graphql_enum(WarningRule, "预警规则")
+graphql_enum(WarningState, "预警是否已关闭（情形消除后自动关闭）")
 
 
 @strawberry.type(description="编制预警：某单位（某编制类别、职级）触发的一条规则；情形消除后自动关闭")
@@ -46,6 +34,7 @@ class StaffingWarning:
     rule_name: str
     subject_key: str = strawberry.field(description="编制类别或职级；针对整个单位的为空")
     level: WarningLevel
+    state: WarningState
     measured: int = strawberry.field(description="实有（人数、职数、机构数、天数）")
     allowed: int = strawberry.field(description="核定或限定")
     description: str
@@ -68,6 +57,7 @@ class StaffingWarning:
             rule_name=rule.name,
             subject_key=warning.subject_key,
             level=WarningLevel(warning.level),
+            state=WarningState.OPEN if warning.closed_at is None else WarningState.CLOSED,
             measured=warning.measured,
             allowed=warning.allowed,
             description=rule.describe(Breach(warning.subject_key, warning.measured, warning.allowed)),
@@ -114,20 +104,15 @@ class WarningThreshold:
         )
 
 
-@strawberry.input(description="预警筛选条件，均可不填；open 缺省只看未关闭的，null 表示全部")
+@strawberry.input(description="预警筛选条件，均可不填；state 缺省只看未关闭的，null 表示全部")
 class WarningFilterInput:
     level: WarningLevel | None = None
     rule: WarningRule | None = None
-    open: bool | None = True
+    state: WarningState | None = WarningState.OPEN
     unit_id: strawberry.ID | None = None
 
     def to_filter(self) -> WarningFilter:
-        return WarningFilter(
-            level=self.level.value if self.level else None,
-            rule=self.rule.value if self.rule else None,
-            open=self.open,
-            unit_id=optional_id(self.unit_id, "unitId"),
-        )
+        return WarningFilter(level=self.level, rule=self.rule, state=self.state, unit_id=optional_id(self.unit_id, "unitId"))
 
 
 def warnings(info: Info[Context, None]) -> WarningService:
@@ -136,27 +121,22 @@ def warnings(info: Info[Context, None]) -> WarningService:
 
 @strawberry.type
 class WarningQuery:
-    @strawberry.field(description="某租户的编制预警，新的在前（联络员只看到本单位的）；before 为上一页最后一条的 id")
+    @query("某租户的编制预警，新的在前；联络员只看到本单位的", read())
     async def staffing_warnings(
         self,
         info: Info[Context, None],
         tenant_code: str,
         filter: WarningFilterInput | None = None,
         first: int = 50,
-        before: strawberry.ID | None = None,
-    ) -> list[StaffingWarning]:
+        after: str | None = None,
+    ) -> Page[StaffingWarning]:
         principal = await info.context.principal()
-        rows = await warnings(info).list(
-            principal,
-            check_code(tenant_code, field="tenantCode"),
-            (filter or WarningFilterInput()).to_filter(),
-            first=page_size(info, first),
-            before=optional_id(before, "before"),
+        page = await warnings(info).page(
+            principal, tenant_code, (filter or WarningFilterInput()).to_filter(), first=page_size(info, first), after=after
         )
-        return [StaffingWarning.from_row(row) for row in rows]
+        return Page(items=[StaffingWarning.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
-    @strawberry.field(description="某租户适用的预警规则设定（所在省的）")
+    @query("某租户适用的预警规则设定（所在省的），每条规则一项", read())
     async def warning_thresholds(self, info: Info[Context, None], tenant_code: str) -> list[WarningThreshold]:
-        principal = await info.context.principal()
-        settings = await ThresholdService(info.context.runtime.engine).effective(principal, check_code(tenant_code, field="tenantCode"))
+        settings = await ThresholdService(info.context.runtime.engine).effective(tenant_code)
         return [WarningThreshold.of(effective) for effective in settings]
