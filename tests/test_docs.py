@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 
 from backend.docs import WORKFLOWS, documents, visibility_table
+from backend.permissions import declared
+from backend.schema import schema
 from backend.settings import PROJECT_ROOT
 from backend.workflow import Workflow
 
@@ -25,3 +27,10 @@ def test_every_declared_workflow_is_documented():
 def test_the_readme_shows_who_sees_what_as_docs_permissions_does():
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert "\n".join(visibility_table()) in readme
+
+
+def test_every_operation_declares_its_access():
+    """No root field of the schema is left without a declaration (backend/permissions.py)."""
+    roots = (schema._schema.query_type, schema._schema.mutation_type, schema._schema.subscription_type)  # noqa: SLF001
+    operations = {name for root in roots if root is not None for name in root.fields}
+    assert operations - set(declared(schema)) == set()
