@@ -1,10 +1,36 @@
-"""Small readers of the database state that tests compare before and after."""
+"""What many tests share: fresh databases, readers of the database state compared before and
+after, the documents and inputs of a logged finding, the notification pipeline drained, the
+ledger office's actions, the command line run as a process, statement counting, and waiting
+on a condition."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import asyncio
+import contextlib
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import date
+from typing import TypeVar
 
+import asyncpg
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.db import async_database_url, asyncpg_dsn
+from backend.embedded import ServiceUrls
+from backend.notifications.relay import Relay
 from backend.runtime import Runtime
+from backend.settings import PROJECT_ROOT
+from backend.worker import create_worker
+from tests.identity import Api
+
+T = TypeVar("T")
 
 
 async def tenant_schemas(runtime: Runtime) -> set[str]:
@@ -33,15 +59,207 @@ async def create_all(runtime: Runtime, *codes: str) -> None:
         await provisioner.create(code)
 
 
-async def seed_round(runtime: Runtime, *codes: str) -> None:
-    """In each tenant: unit 1 (财政局, a government organ) and round 1 (a 巡察 from 2026-09-01)
-    covering it, enough to log findings against."""
-    async with runtime.engine.begin() as connection:
-        for code in codes:
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000001', '财政局', '政府机关')")
+async def eventually(probe: Callable[[], Awaitable[T]], seconds: float = 30, what: str = "the condition") -> T:
+    """Poll `probe` until it answers something truthy and return that answer: tests wait on
+    a condition (a row appears, a subscriber is counted), never on a guessed sleep."""
+    deadline = time.monotonic() + seconds
+    while not (answer := await probe()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}; last answer: {answer!r}")
+        await asyncio.sleep(0.02)
+    return answer
+
+
+async def xuncha(runtime: Runtime, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The `xuncha` command line run as a user runs it: a separate process on the test's database."""
+    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200", **(env or {})}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "backend",
+        *args,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    async with asyncio.timeout(120):
+        stdout, stderr = await process.communicate(stdin.encode() if stdin is not None else None)
+    return subprocess.CompletedProcess(args, process.returncode or 0, stdout.decode(), stderr.decode())
+
+
+@contextlib.contextmanager
+def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements `engine` sends while the block runs."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def statements_for(runtime: Runtime, api, query: str, token: str) -> int:
+    """How many statements one GraphQL request costs; the request must succeed."""
+    with counting_statements(runtime.engine) as statements:
+        result = await api.call(query, token)
+    assert "errors" not in result, result
+    return len(statements)
+
+
+async def copy_role_settings(admin: asyncpg.Connection, template: str, name: str) -> None:
+    """A copy does not take the template's per-database role settings (the shared migration's
+    `ALTER ROLE … IN DATABASE … SET search_path`): set them again on the copy."""
+    settings = await admin.fetch(
+        "SELECT r.rolname, unnest(s.setconfig) AS setting FROM pg_db_role_setting s"
+        " JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1",
+        template,
+    )
+    for role, setting in settings:
+        key, value = setting.split("=", 1)
+        await admin.execute(f'ALTER ROLE "{role}" IN DATABASE "{name}" SET {key} = {value}')
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(services: ServiceUrls, template: str | None = None) -> AsyncIterator[str]:
+    """A new uniquely named database (empty, or a copy of `template`), dropped afterwards."""
+    name = f"xuncha_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin = await asyncpg.connect(asyncpg_dsn(services.database_url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        if template:
+            await copy_role_settings(admin, template, name)
+        yield make_url(async_database_url(services.database_url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+LOG_OVERSTAFFING = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
+    description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""
+INBOX = """query($u: Boolean! = false, $a: Boolean! = false) { notifications(unreadOnly: $u, archived: $a) {
+    unreadCount items { id eventType title body readAt } } }"""
+LOG_FINDING = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }"""
+PDF = b"%PDF-1.7\n" + b"rectification report " * 200
+
+
+def finding_input(**change) -> dict:
+    """A FindingInput for round 1 and unit 1 (as `seed_round` makes them), changed by `change`."""
+    return {
+        "roundId": "1",
+        "unitId": "1",
+        "taxonomyCode": "C03.K01.M01",
+        "description": "实有人数超过核定编制 2 名",
+        "severity": "SERIOUS",
+        "foundOn": "2026-09-10",
+        "deadline": "2026-12-31",
+        **change,
+    }
+
+
+def configured(runtime, **settings):
+    """The runtime with its own arq queue, quick retries, room for many mutations, and the given settings."""
+    return dataclasses.replace(
+        runtime,
+        settings=dataclasses.replace(
+            runtime.settings,
+            queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}",
+            retry_base_seconds=0.01,
+            delivery_max_attempts=2,
+            edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=10_000),
+            **settings,
+        ),
+    )
+
+
+async def drain(runtime) -> None:
+    """Relay what is committed and run the worker until its queue is empty."""
+    relay = Relay(runtime, runtime.redis)
+    for _ in range(5):
+        await relay.dispatch()
+        worker = create_worker(runtime, relay=False, burst=True, handle_signals=False, poll_delay=0.01)
+        await worker.main()
+        await worker.close()
+        async with runtime.engine.connect() as connection:
+            waiting = (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM notify.outbox WHERE processed_at IS NULL)"
+                        " + (SELECT count(*) FROM notify.delivery WHERE state IN ('pending', 'retrying'))"
+                    )
+                )
+            ).scalar_one()
+        if not waiting:
+            return
+
+
+STATE = "id ledger { state deadline version closeNote latestProgress { note actor evidence { sha256 fileName url } } }"
+ACT = {
+    "reportProgress": 'mutation($f: ID!, $v: Int!, $n: String!, $e: [EvidenceInput!]) { reportProgress(tenantCode: "TENANT", findingId: $f, version: $v, note: $n, evidence: $e) { '
+    + STATE
+    + " } }",
+    "requestCloseOut": 'mutation($f: ID!, $v: Int!, $n: String!) { requestCloseOut(tenantCode: "TENANT", findingId: $f, version: $v, note: $n) { '
+    + STATE
+    + " } }",
+    "closeOut": 'mutation($f: ID!, $v: Int!, $n: String) { closeOut(tenantCode: "TENANT", findingId: $f, version: $v, note: $n) { '
+    + STATE
+    + " } }",
+    "sendBack": 'mutation($f: ID!, $v: Int!, $n: String!) { sendBack(tenantCode: "TENANT", findingId: $f, version: $v, reason: $n) { '
+    + STATE
+    + " } }",
+    "reopenLedger": 'mutation($f: ID!, $v: Int!, $n: String!) { reopenLedger(tenantCode: "TENANT", findingId: $f, version: $v, reason: $n) { '
+    + STATE
+    + " } }",
+}
+
+
+def act(name: str, code: str = "431321") -> str:
+    return ACT[name].replace("TENANT", code)
+
+
+@dataclasses.dataclass
+class Office:
+    runtime: object
+    tokens: dict[str, str]
+
+    async def log(self, api: Api, unit: str = "1", **change) -> tuple[str, int]:
+        finding = {
+            "roundId": "1",
+            "unitId": unit,
+            "taxonomyCode": "C03.K01.M01",
+            "description": "超编 2 名",
+            "severity": "ORDINARY",
+            "foundOn": "2026-09-10",
+            "deadline": "2026-12-31",
+            **change,
+        }
+        logged = (await api.call(LOG_FINDING, self.tokens["inspector"], i=finding))["data"]["logFinding"]
+        return logged["id"], logged["ledger"]["version"]
+
+    async def upload(self, api: Api, who: str, content: bytes, name: str = "整改报告.pdf", tenant: str = "431321"):
+        return await api.client.post(
+            f"/evidence/{tenant}", params={"name": name}, content=content, headers={"Authorization": f"Bearer {self.tokens[who]}"}
+        )
+
+    async def ledger_state(self) -> tuple:
+        async with self.runtime.engine.connect() as connection:
+            return tuple(
+                (
+                    await connection.execute(
+                        text(
+                            "SELECT (SELECT json_agg(l ORDER BY id)::text FROM t431321.ledger_entry l),"
+                            " (SELECT count(*) FROM t431321.ledger_event), (SELECT count(*) FROM t431321.extension_request),"
+                            " (SELECT count(*) FROM t431321.audit_event)"
+                        )
+                    )
+                ).one()
             )
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')")
-            )
-            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1)"))
+
+
+SCENARIO_DAY = date(2026, 11, 20)  # the day the scenario's overdue answers are written for

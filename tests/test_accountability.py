@@ -17,10 +17,9 @@ from sqlalchemy import text
 
 from backend.clock import CHINA_STANDARD_TIME
 from problem_bank.projection import project_unit
-from tests.helpers import create_all, seed_round
+from tests.factories import add_unit, seed_round
+from tests.helpers import INBOX, configured, counting_statements, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_notifications import INBOX, configured, drain
-from tests.test_statement_counts import counting_statements
 
 LOG = """mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
     description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-10-31"}) { id } }"""
@@ -468,10 +467,11 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
             error, case = await call(api, OPEN, admin, input=draft(linked, title=title, subject=case_subject))
             assert error is None
             opened.append(case)
-        for case, measures in (
+        for first, measures in (
             (opened[0], [INTERVIEW, {**INTERVIEW, "kind": "PHONE_REMINDER", "attendees": [], "minutes": None}]),
             (opened[1], [INTERVIEW]),
         ):
+            case = first
             for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
                 _, case = await call(api, move(action), admin, i=case["id"], v=case["version"], n="约谈")
             for measure in measures:
@@ -525,14 +525,8 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
 async def test_lists_of_cases_and_units_cost_the_same_statements_for_any_page(province):
     runtime, tokens, findings = province
     admin = tokens["admin"]
-    async with runtime.engine.begin() as connection:
-        for n in (2, 3):
-            await connection.execute(
-                text(
-                    f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '教育局{n}', '政府机关')"
-                )
-            )
-            await project_unit(connection, "431321", n)
+    for n in (2, 3):
+        await add_unit(runtime, "431321", f"教育局{n}", f"UNIT0000000{n}")
     async with Api(runtime) as api:
         for n in (1, 2, 3):
             _, case = await call(

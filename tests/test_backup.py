@@ -11,35 +11,30 @@ import json
 import tarfile
 import uuid
 
-import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from backend.audit.service import verify_chain
 from backend.backup.archive import read_archive, write_archive
 from backend.backup.service import SHARED_TABLES, restore_tenant, schema_tables
-from backend.db import asyncpg_dsn
 from backend.embedded import ServiceUrls
 from backend.runtime import open_runtime
 from problem_bank.projection import verify_snapshot
 from tenants.errors import DomainError
-from tests.helpers import create_all, database_state
+from tests.helpers import PDF, act, create_all, database_state, fresh_database, xuncha
 from tests.identity import Api
-from tests.test_cli import xuncha
-from tests.test_ledger import PDF, act, office  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 
 
-async def a_busy_office(office):  # noqa: F811
+async def a_busy_office(ledger_office):
     """Findings in several ledger states, a progress report with an evidence file, a reminder sent."""
-    t = office.tokens
-    async with Api(office.runtime) as api:
-        sha = (await office.upload(api, "liaison", PDF)).json()["sha256"]
-        first, version = await office.log(api, description="超编 2 名：含\u200d零宽连接符与 𠀀")
-        await office.log(api, unit="2", severity="GRAVE")
-        third, third_version = await office.log(api)
+    t = ledger_office.tokens
+    async with Api(ledger_office.runtime) as api:
+        sha = (await ledger_office.upload(api, "liaison", PDF)).json()["sha256"]
+        first, version = await ledger_office.log(api, description="超编 2 名：含\u200d零宽连接符与 𠀀")
+        await ledger_office.log(api, unit="2", severity="GRAVE")
+        third, third_version = await ledger_office.log(api)
         progress = await api.call(
             act("reportProgress"), t["liaison"], f=first, v=version, n="已清退 1 名", e=[{"sha256": sha, "fileName": "清退文件.pdf"}]
         )
@@ -48,7 +43,7 @@ async def a_busy_office(office):  # noqa: F811
         asked = await api.call(act("requestCloseOut"), t["liaison"], f=third, v=third_version + 1, n="已整改")
         closed = await api.call(act("closeOut"), t["reviewer"], f=third, v=asked["data"]["requestCloseOut"]["ledger"]["version"], n="属实")
         assert closed["data"]["closeOut"]["ledger"]["state"] == "CLOSED"
-    async with office.runtime.engine.begin() as connection:
+    async with ledger_office.runtime.engine.begin() as connection:
         await connection.execute(
             text("INSERT INTO supervision.reminder (tenant_code, finding_id, kind, deadline) VALUES ('431321', 1, 'near', '2026-12-31')")
         )
@@ -72,41 +67,32 @@ async def everything(runtime, code: str = "431321") -> dict[str, list[tuple]]:
 
 
 @pytest.fixture
-async def fresh_runtime(office, services):  # noqa: F811
-    """A second, empty database (migrated, with the province and city but not the county)
-    and its own data directory: where the backup is restored."""
-    name = f"xuncha_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(asyncpg_dsn(services.database_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(office.runtime.urls.database_url).set(database=name).render_as_string(hide_password=False)
-    settings = dataclasses.replace(office.runtime.settings, data_dir=office.runtime.settings.data_dir / "fresh")
-    try:
-        async with open_runtime(settings, ServiceUrls(url, services.redis_url)) as runtime:
-            await runtime.upgrade_shared()
-            await create_all(runtime, "430000", "431300")
-            yield runtime
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+async def fresh_runtime(ledger_office, services, migrated_template):
+    """A second database (migrated, with the province and city but not the county) and its
+    own data directory: where the backup is restored."""
+    settings = dataclasses.replace(ledger_office.runtime.settings, data_dir=ledger_office.runtime.settings.data_dir / "fresh")
+    async with fresh_database(services, migrated_template) as url, open_runtime(settings, ServiceUrls(url, services.redis_url)) as runtime:
+        await create_all(runtime, "430000", "431300")
+        yield runtime
 
 
-def cli(runtime, *args: str):
+async def cli(runtime, *args: str):
     """`xuncha` against this runtime's database and data directory."""
-    return xuncha(runtime, *args, env={"XUNCHA_DATA_DIR": str(runtime.settings.data_dir)})
+    return await xuncha(runtime, *args, env={"XUNCHA_DATA_DIR": str(runtime.settings.data_dir)})
 
 
-async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(office, fresh_runtime, tmp_path):  # noqa: F811
-    sha = await a_busy_office(office)
-    before = await everything(office.runtime)
+async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(ledger_office, fresh_runtime, tmp_path):
+    sha = await a_busy_office(ledger_office)
+    before = await everything(ledger_office.runtime)
     assert len(before["t431321.finding"]) == 3 and before["t431321.evidence_file"] and before["supervision.reminder"]
     archive = tmp_path / "431321.tar.gz"
 
-    backed_up = cli(office.runtime, "tenants", "backup", "431321", str(archive))
+    backed_up = await cli(ledger_office.runtime, "tenants", "backup", "431321", str(archive))
     assert backed_up.returncode == 0, backed_up.stderr
     assert "证据文件 1 个" in backed_up.stdout
-    assert cli(office.runtime, "tenants", "backup", "431321", str(archive)).returncode == 1  # never overwrites
+    assert (await cli(ledger_office.runtime, "tenants", "backup", "431321", str(archive))).returncode == 1  # never overwrites
 
-    restored = cli(fresh_runtime, "tenants", "restore", str(archive))
+    restored = await cli(fresh_runtime, "tenants", "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
 
     after = await everything(fresh_runtime)
@@ -117,13 +103,13 @@ async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(o
     assert (await verify_chain(fresh_runtime.engine, "431321")).intact
     assert (await verify_snapshot(fresh_runtime.engine, "431321")).in_step
     assert fresh_runtime.settings.evidence_dir.joinpath(sha[:2], sha).read_bytes() == PDF
-    verified = cli(fresh_runtime, "bank", "verify")
+    verified = await cli(fresh_runtime, "bank", "verify")
     assert verified.returncode == 0 and "问题库与台账一致" in verified.stdout, verified.stderr
     async with fresh_runtime.engine.connect() as connection:  # new rows continue the numbering
         next_id = (await connection.execute(text("SELECT nextval(pg_get_serial_sequence('t431321.finding', 'id'))"))).scalar_one()
     assert next_id == 4
 
-    again = cli(fresh_runtime, "tenants", "restore", str(archive))
+    again = await cli(fresh_runtime, "tenants", "restore", str(archive))
     assert again.returncode == 1 and "已存在" in again.stderr
 
 
@@ -139,12 +125,12 @@ def rewritten(archive, tmp_path, change) -> object:
     return copy
 
 
-async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_nothing(office, fresh_runtime, tmp_path):  # noqa: F811
+async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_nothing(ledger_office, fresh_runtime, tmp_path):
     from backend.backup.service import backup_tenant
 
-    await a_busy_office(office)
+    await a_busy_office(ledger_office)
     archive = tmp_path / "good.tar.gz"
-    write_archive(await backup_tenant(office.runtime, "431321"), archive)
+    write_archive(await backup_tenant(ledger_office.runtime, "431321"), archive)
     not_gzip = tmp_path / "plain.txt"
     not_gzip.write_text("431321")
     truncated = tmp_path / "truncated.tar.gz"
@@ -161,7 +147,7 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
             data = source.extractfile(info).read() if info.name != "tables/tenant.evil.copy" else b"x\n"
             info.size = len(data)
             target.addfile(info, io.BytesIO(data))
-    head = f'"tenant_revision": "{office.runtime.streams.tenant_head}"'.encode()
+    head = f'"tenant_revision": "{ledger_office.runtime.streams.tenant_head}"'.encode()
     other_version = rewritten(
         archive, tmp_path, lambda name, data: data.replace(head, b'"tenant_revision": "t0001"') if name == "manifest.json" else data
     )
@@ -192,7 +178,7 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
     with pytest.raises(DomainError) as refused:
         await restore_tenant(fresh_runtime, read_archive(rewritten(archive, tmp_path, without_registry_row)), actor="test")
     assert refused.value.code == "INVALID_BACKUP" and "tenancy.tenant" in refused.value.message
-    by_cli = cli(fresh_runtime, "tenants", "restore", str(edited_row))
+    by_cli = await cli(fresh_runtime, "tenants", "restore", str(edited_row))
     assert by_cli.returncode == 1 and "校验和" in by_cli.stderr
     assert await database_state(fresh_runtime) == state
 

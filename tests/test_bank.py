@@ -3,7 +3,6 @@ change, gone with it when that rolls back, and checked against the ledgers by `b
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 import pytest
@@ -12,34 +11,10 @@ from sqlalchemy import text
 from backend.findings.service import check_finding, insert_finding
 from problem_bank.projection import verify
 from tenants.scoping import tenant_engine
-from tests.helpers import create_all, seed_round
-from tests.identity import Api, add_user, error_code, renewed, token_for
-from tests.test_statement_counts import counting_statements
+from tests.helpers import LOG_FINDING, SCENARIO_DAY, counting_statements, finding_input
+from tests.identity import Api, error_code, renewed
 
-LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }"""
 PROGRESS = """mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已整改") { id } }"""
-
-
-def finding(**change) -> dict:
-    return {
-        "roundId": "1",
-        "unitId": "1",
-        "taxonomyCode": "C03.K01.M01",
-        "description": "实有人数超过核定编制 2 名",
-        "severity": "SERIOUS",
-        "foundOn": "2026-09-10",
-        "deadline": "2026-12-31",
-        **change,
-    }
-
-
-@pytest.fixture
-async def county(runtime, tmp_path):
-    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
-    await create_all(runtime, "430000", "431300", "431321", "431322")
-    await seed_round(runtime, "431321", "431322")
-    token = await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
-    return runtime, token
 
 
 async def bank_rows(runtime) -> list[tuple]:
@@ -63,12 +38,12 @@ async def drift(runtime, code: str = "431321"):
 async def test_findings_and_ledger_changes_are_projected_in_the_same_transaction(county):
     runtime, token = county
     async with Api(runtime) as api:
-        logged = (await api.call(LOG, token, i=finding(code="SF-1")))["data"]["logFinding"]
+        logged = (await api.call(LOG_FINDING, token, i=finding_input(code="SF-1")))["data"]["logFinding"]
         rows = await bank_rows(runtime)
         assert [r[:8] for r in rows] == [("431321", int(logged["id"]), "430000", "431300", "财政局", "巡察", "C03.K01.M01", "挂号")]
         await api.call(PROGRESS, token, f=logged["id"], v=logged["ledger"]["version"])
         assert [r[7] for r in await bank_rows(runtime)] == ["整改中"]
-        assert error_code(await api.call(LOG, token, i=finding(code="SF-1"))) == "DUPLICATE"
+        assert error_code(await api.call(LOG_FINDING, token, i=finding_input(code="SF-1"))) == "DUPLICATE"
         await api.call(
             'mutation { updateUnit(tenantCode: "431321", id: "1", version: 1, input: {creditCode: "UNIT00000001", '
             'name: "县财政局", unitType: GOVERNMENT}) { version } }',
@@ -114,7 +89,7 @@ async def bank_rows_in(connection) -> list:
 async def test_bank_verify_reports_missing_stale_and_orphaned_rows(county):
     runtime, token = county
     async with Api(runtime) as api:
-        ids = [int((await api.call(LOG, token, i=finding()))["data"]["logFinding"]["id"]) for _ in range(3)]
+        ids = [int((await api.call(LOG_FINDING, token, i=finding_input()))["data"]["logFinding"]["id"]) for _ in range(3)]
     async with runtime.engine.begin() as connection:
         await connection.execute(text("UPDATE problem_bank.problem SET state = '已销号' WHERE finding_id = :f"), {"f": ids[0]})
         await connection.execute(text("DELETE FROM problem_bank.problem WHERE finding_id = :f"), {"f": ids[1]})
@@ -132,57 +107,22 @@ async def test_bank_verify_reports_missing_stale_and_orphaned_rows(county):
 
 
 async def test_the_bank_verify_command_exits_non_zero_on_drift(county):
-    from tests.test_cli import xuncha
+    from tests.helpers import xuncha
 
     runtime, token = county
     async with Api(runtime) as api:
-        await api.call(LOG, token, i=finding())
-    clean = xuncha(runtime, "bank", "verify")
+        await api.call(LOG_FINDING, token, i=finding_input())
+    clean = await xuncha(runtime, "bank", "verify")
     assert clean.returncode == 0 and "问题库与台账一致" in clean.stdout, clean.stderr
     async with runtime.engine.begin() as connection:
         await connection.execute(text("UPDATE problem_bank.problem SET deadline = deadline + 1"))
-    drifting = xuncha(runtime, "bank", "verify", "--tenant", "431321")
+    drifting = await xuncha(runtime, "bank", "verify", "--tenant", "431321")
     assert drifting.returncode == 1 and "[431321] 缺失或过时的问题：1" in drifting.stderr
 
 
 PROBLEMS = """query($r: String!, $t: String, $f: ProblemFilterInput, $n: Int! = 50, $a: String) {
     problems(regionCode: $r, text: $t, filter: $f, first: $n, after: $a) { pageInfo { hasNextPage endCursor } items {
     tenantCode officeName findingCode unitName taxonomyName state overdue highlight } } }"""
-
-
-SCENARIO_DAY = date(2026, 11, 20)  # the day the scenario's overdue answers are written for
-
-
-@pytest.fixture
-async def province(county):
-    """Findings in 双峰县 (431321) and its sibling 新化县 (431322), as of SCENARIO_DAY: SF-1 is
-    overdue (deadline 2026-01-31), LY-1 not yet (2026-12-31); readers placed around them."""
-    runtime, inspector = county
-    runtime.clock.set(SCENARIO_DAY)
-    await create_all(runtime, "440000")
-    sibling = await token_for(runtime, await add_user(runtime, "xinhua.inspector", ("431322", "inspector", None)))
-    async with Api(runtime) as api:
-        for code, description, taxonomy, deadline, found in (
-            ("SF-1", "实有人数超过核定编制 2 名，属超编进人", "C03.K01.M01", "2026-01-31", "2026-01-05"),
-            ("SF-2", "借调下级单位人员 3 名超过一年", "C04.K02.M02", "2099-12-31", "2026-02-01"),
-            ("SF-3", "擅自设立议事协调机构", "C02.K01.M01", "2099-12-31", "2026-03-01"),
-        ):
-            await api.call(
-                LOG, inspector, i=finding(code=code, description=description, taxonomyCode=taxonomy, deadline=deadline, foundOn=found)
-            )
-        await api.call(
-            LOG.replace("431321", "431322"),
-            sibling,
-            i=finding(code="LY-1", description="混编混岗，超编使用事业编制", taxonomyCode="C03.K01.M02"),
-        )
-    readers = {
-        "province": ("430000", "auditor", None),
-        "city": ("431300", "inspector", None),
-        "other": ("440000", "admin", None),
-        "liaison": ("431321", "liaison", 1),
-    }
-    tokens = {name: await token_for(runtime, await add_user(runtime, f"bank.{name}", grant)) for name, grant in readers.items()}
-    return runtime, {**tokens, "county": inspector, "sibling": sibling}
 
 
 async def test_a_region_sees_its_subtree_and_nobody_reads_sideways_or_up(province):

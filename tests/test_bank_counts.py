@@ -19,7 +19,8 @@ from problem_bank.search import ProblemFilter
 from problem_bank.statistics import Breakdown, overdue_ranking, tallies
 from tenants.registry import load_place
 from tenants.scoping import tenant_engine
-from tests.helpers import create_all, seed_round
+from tests.factories import seed_round
+from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 
 TAXONOMY = ["C03.K01.M01", "C03.K01.M02", "C04.K02.M02", "C02.K01.M01", "C04.K01.M01"]
@@ -202,7 +203,7 @@ def test_which_counts_answer_a_breakdown():
 
 
 async def test_bank_verify_reports_counts_that_drifted(offices):
-    from tests.test_cli import xuncha
+    from tests.helpers import xuncha
 
     runtime, tokens = offices
     async with Api(runtime) as api:
@@ -217,7 +218,7 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
                 "deadline": "2026-12-31",
             }
             assert "errors" not in await api.call(LOG, tokens["431321", "inspector"], t="431321", i=finding)
-    assert xuncha(runtime, "bank", "verify").returncode == 0
+    assert (await xuncha(runtime, "bank", "verify")).returncode == 0
     async with runtime.engine.begin() as connection:
         await connection.execute(text("UPDATE problem_bank.problem_count_by_taxonomy SET n = n + 1 WHERE taxonomy_code = 'C03.K01.M01'"))
         await connection.execute(text("DELETE FROM problem_bank.problem_count_by_month"))
@@ -230,7 +231,7 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
         ("problem_count_by_taxonomy", "C03.K01.M01", "挂号", date(2026, 12, 31), 2, 1),
         ("problem_count_by_month", "2026-09-01", "挂号", date(2026, 12, 31), 0, 2),
     ]
-    drifting = xuncha(runtime, "bank", "verify", "--tenant", "431321")
+    drifting = await xuncha(runtime, "bank", "verify", "--tenant", "431321")
     assert drifting.returncode == 1, drifting.stderr
     assert "[431321] 统计汇总与问题库不符：问题分类 C03.K01.M01、挂号、期限 2026-12-31：汇总 2，实际 1" in drifting.stderr
     assert "[431321] 统计汇总与问题库不符：发现月份 2026-09-01、挂号、期限 2026-12-31：汇总 0，实际 2" in drifting.stderr

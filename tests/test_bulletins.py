@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from problem_bank.projection import project_unit
-from tests.helpers import create_all
+from tests.factories import add_round, add_unit
+from tests.helpers import INBOX, configured, counting_statements, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_notifications import INBOX, configured, drain
-from tests.test_statement_counts import counting_statements
 
 FIELDS = """id state year number issue version title preface note wholeSubtree publisherName
     cases { id position deidentified unit title facts handling shared original { unitName title facts persons aliases } }
@@ -64,15 +63,8 @@ async def province(runtime):
     runtime = configured(runtime)
     await create_all(runtime, "430000", "431300", "431321", "431322", "440000")
     units = {"431321": "双峰县财政局", "431322": "新化县教育局", "440000": "广东省财政厅"}
-    async with runtime.engine.begin() as connection:
-        for code, name in units.items():
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('U{code}', :n, '政府机关')"), {"n": name}
-            )
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')")
-            )
-            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1)"))
+    for code, name in units.items():
+        await add_round(runtime, code, [await add_unit(runtime, code, name, f"UNIT{code}")])
     people = {
         "inspector": ("430000", "inspector", None),
         "publisher": ("430000", "publisher", None),

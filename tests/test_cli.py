@@ -1,76 +1,58 @@
 """The `xuncha` command line, run as a user runs it: a separate process on the test database."""
 
-import os
-import subprocess
-import sys
-
-from backend.settings import PROJECT_ROOT
-from tests.helpers import database_state, registry_rows
-
-
-def xuncha(runtime, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "backend", *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.helpers import database_state, registry_rows, xuncha
 
 
 async def test_create_import_and_upgrade_from_the_command_line(runtime, tmp_path):
-    created = xuncha(runtime, "tenants", "create", "430000")
+    created = await xuncha(runtime, "tenants", "create", "430000")
     assert created.returncode == 0, created.stderr
     assert "已开通 430000 湖南省" in created.stdout
 
     csv_file = tmp_path / "loudi.csv"
-    register = xuncha(runtime, "tenants", "register", "--province", "430000", "--output", str(csv_file))
+    register = await xuncha(runtime, "tenants", "register", "--province", "430000", "--output", str(csv_file))
     assert register.returncode == 0, register.stderr
     loudi = [line for line in csv_file.read_text(encoding="utf-8").splitlines() if line.startswith(("code", "4313"))]
     csv_file.write_text("\n".join(loudi) + "\n", encoding="utf-8")
-    imported = xuncha(runtime, "tenants", "import", str(csv_file))
+    imported = await xuncha(runtime, "tenants", "import", str(csv_file))
     assert imported.returncode == 0, imported.stderr
     assert "开通 6 个" in imported.stdout
     assert [row[0] for row in await registry_rows(runtime)] == ["430000", "431300", "431302", "431321", "431322", "431381", "431382"]
 
-    upgraded = xuncha(runtime, "db", "upgrade")
+    upgraded = await xuncha(runtime, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     assert "租户迁移汇总" in upgraded.stdout
 
 
 async def test_bad_input_exits_non_zero_with_the_reason_and_changes_nothing(runtime, tmp_path):
-    assert xuncha(runtime, "tenants", "create", "430000").returncode == 0
+    assert (await xuncha(runtime, "tenants", "create", "430000")).returncode == 0
     before = await database_state(runtime)
 
-    duplicate = xuncha(runtime, "tenants", "create", "430000")
+    duplicate = await xuncha(runtime, "tenants", "create", "430000")
     assert duplicate.returncode == 1 and "已经开通" in duplicate.stderr
 
     bad_file = tmp_path / "bad.csv"
     bad_file.write_text("code\n431300\n43130X\n431300\n", encoding="utf-8")
-    rejected = xuncha(runtime, "tenants", "import", str(bad_file))
+    rejected = await xuncha(runtime, "tenants", "import", str(bad_file))
     assert rejected.returncode == 1
     assert "第 3 行 43130X" in rejected.stderr and "第 4 行 431300" in rejected.stderr
 
     not_utf8 = tmp_path / "gbk.csv"
     not_utf8.write_bytes("431300,娄底市\n".encode("gbk"))
-    assert "UTF-8" in xuncha(runtime, "tenants", "import", str(not_utf8)).stderr
+    assert "UTF-8" in (await xuncha(runtime, "tenants", "import", str(not_utf8))).stderr
 
     assert await database_state(runtime) == before
 
 
 async def test_markup_like_names_are_printed_as_written(runtime):
-    assert xuncha(runtime, "tenants", "create", "430000").returncode == 0
-    assert xuncha(runtime, "tenants", "create", "431300").returncode == 0
-    created = xuncha(runtime, "tenants", "create", "431399", "--name", "测试[/]区[bold]")
+    assert (await xuncha(runtime, "tenants", "create", "430000")).returncode == 0
+    assert (await xuncha(runtime, "tenants", "create", "431300")).returncode == 0
+    created = await xuncha(runtime, "tenants", "create", "431399", "--name", "测试[/]区[bold]")
     assert created.returncode == 0, created.stderr
     assert "测试[/]区[bold]" in created.stdout
-    listed = xuncha(runtime, "tenants", "list", "--parent", "431300")
+    listed = await xuncha(runtime, "tenants", "list", "--parent", "431300")
     assert listed.returncode == 0 and "测试[/]区[bold]" in listed.stdout
     assert "县级（县市区）" in listed.stdout and "正常" in listed.stdout  # the labels offices read
-    assert "[/]" in xuncha(runtime, "tenants", "create", "[/]").stderr
+    assert "[/]" in (await xuncha(runtime, "tenants", "create", "[/]")).stderr
 
 
 async def test_commands_refuse_an_unmigrated_database_with_a_hint(settings, services, database_url):
@@ -79,24 +61,19 @@ async def test_commands_refuse_an_unmigrated_database_with_a_hint(settings, serv
     class Fresh:  # the CLI helper needs only the URLs
         urls = ServiceUrls(database_url, services.redis_url)
 
-    refused = xuncha(Fresh, "tenants", "create", "430000")
+    refused = await xuncha(Fresh, "tenants", "create", "430000")
     assert refused.returncode != 0 and "xuncha db upgrade" in refused.stderr
 
 
 async def test_create_superuser_then_refuse_a_duplicate_or_weak_password(runtime):
-    env_password = {"XUNCHA_SUPERUSER_PASSWORD": "Strong-enough-1"}
-    os.environ.update(env_password)
-    try:
-        created = xuncha(runtime, "users", "create-superuser", "root")
-        assert created.returncode == 0, created.stderr
-        assert "已创建平台管理员 root" in created.stdout
-        duplicate = xuncha(runtime, "users", "create-superuser", "ROOT")
-        assert duplicate.returncode == 1 and "已被使用" in duplicate.stderr
-        os.environ["XUNCHA_SUPERUSER_PASSWORD"] = "short"
-        weak = xuncha(runtime, "users", "create-superuser", "root2")
-        assert weak.returncode == 1 and "密码长度" in weak.stderr
-    finally:
-        os.environ.pop("XUNCHA_SUPERUSER_PASSWORD", None)
+    strong = {"XUNCHA_SUPERUSER_PASSWORD": "Strong-enough-1"}
+    created = await xuncha(runtime, "users", "create-superuser", "root", env=strong)
+    assert created.returncode == 0, created.stderr
+    assert "已创建平台管理员 root" in created.stdout
+    duplicate = await xuncha(runtime, "users", "create-superuser", "ROOT", env=strong)
+    assert duplicate.returncode == 1 and "已被使用" in duplicate.stderr
+    weak = await xuncha(runtime, "users", "create-superuser", "root2", env={"XUNCHA_SUPERUSER_PASSWORD": "short"})
+    assert weak.returncode == 1 and "密码长度" in weak.stderr
 
 
 async def test_audit_verify_reports_a_tampered_tenant(runtime):
@@ -104,15 +81,15 @@ async def test_audit_verify_reports_a_tampered_tenant(runtime):
 
     from backend.audit.service import record_audit
 
-    assert xuncha(runtime, "tenants", "create", "430000").returncode == 0
+    assert (await xuncha(runtime, "tenants", "create", "430000")).returncode == 0
     async with runtime.engine.begin() as connection:
         for n in range(3):
             await record_audit(connection, "430000", actor="a", action="x", entity="y", entity_id=str(n))
-    clean = xuncha(runtime, "audit", "verify", "--tenant", "430000")
+    clean = await xuncha(runtime, "audit", "verify", "--tenant", "430000")
     assert clean.returncode == 0 and "全部完好" in clean.stdout and "第 3 条" in clean.stdout
     async with runtime.engine.begin() as connection:
         await connection.execute(text("ALTER TABLE t430000.audit_event DISABLE TRIGGER USER"))
         await connection.execute(text("UPDATE t430000.audit_event SET actor = 'b' WHERE seq = 2"))
         await connection.execute(text("ALTER TABLE t430000.audit_event ENABLE TRIGGER USER"))
-    broken = xuncha(runtime, "audit", "verify")
+    broken = await xuncha(runtime, "audit", "verify")
     assert broken.returncode == 1 and "[430000] 第 2 条记录的内容被改动过" in broken.stderr

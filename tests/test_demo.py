@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from backend.demo import load_demo
 from backend.demo.offices import DEMO_LOGINS, DEMO_PASSWORD, load_demo_users
-from problem_bank.rectification import LedgerState
 from problem_bank.projection import verify_snapshot
+from problem_bank.rectification import LedgerState
 from tests.identity import Api
 
 COUNTY_VIEW = """query($y: Int!) {

@@ -31,6 +31,6 @@ def test_the_readme_shows_who_sees_what_as_docs_permissions_does():
 
 def test_every_operation_declares_its_access():
     """No root field of the schema is left without a declaration (backend/permissions.py)."""
-    roots = (schema._schema.query_type, schema._schema.mutation_type, schema._schema.subscription_type)  # noqa: SLF001
+    roots = (schema._schema.query_type, schema._schema.mutation_type, schema._schema.subscription_type)
     operations = {name for root in roots if root is not None for name in root.fields}
     assert operations - set(declared(schema)) == set()

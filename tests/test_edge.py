@@ -17,7 +17,8 @@ from sqlalchemy import text
 
 import graphql
 from backend.schema import schema
-from tests.helpers import create_all, seed_round
+from tests.factories import seed_round
+from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 
 MASKED = "服务器内部错误"  # what production says of an unexpected exception

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
 from backend.findings.excel import IMPORT_COLUMNS, TEMPLATE_PATH
+from tests.factories import add_round, add_unit
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 
@@ -67,15 +68,8 @@ def workbook(rows: list[list], headers: list[str] | None = None) -> bytes:
 async def office(runtime, tmp_path):
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
     await create_all(runtime, "430000", "431300", "431321", "431322")
-    async with runtime.engine.begin() as connection:
-        for n in (1, 2):
-            await connection.execute(
-                text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000000{n}', '单位{n}', '政府机关')")
-            )
-        await connection.execute(
-            text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮巡察', '2026-09-01')")
-        )
-        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1), (1, 2)"))
+    units = [await add_unit(runtime, "431321", f"单位{n}", f"UNIT0000000{n}") for n in (1, 2)]
+    await add_round(runtime, "431321", units, name="第十二轮巡察")
     grants = {
         "inspector": ("431321", "inspector", None),
         "liaison": ("431321", "liaison", 2),

@@ -8,7 +8,8 @@ import io
 from openpyxl import load_workbook
 
 from backend.findings.excel import FORMULA_STARTS, ExportColumn, table_workbook
-from tests.helpers import create_all, seed_round
+from tests.factories import seed_round
+from tests.helpers import create_all
 from tests.identity import Api, add_user, token_for
 
 HOSTILE = ['=HYPERLINK("http://evil.example","点击")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import create_all
+from tests.factories import add_round, add_unit
+from tests.helpers import counting_statements, create_all
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_statement_counts import counting_statements
 
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) {
     id taxonomyCode taxonomyName severity fixedOnSpot foundBy evidenceSources
@@ -33,15 +33,8 @@ def finding(**change):
 @pytest.fixture
 async def county(runtime):
     await create_all(runtime, "430000", "431300", "431321")
-    async with runtime.engine.begin() as connection:
-        for n in (1, 2):
-            await connection.execute(
-                text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '单位{n}', '政府机关')")
-            )
-        await connection.execute(
-            text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')")
-        )
-        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (1, 1), (1, 2)"))
+    units = [await add_unit(runtime, "431321", f"单位{n}", f"UNIT0000{n}") for n in (1, 2)]
+    await add_round(runtime, "431321", units, name="第十二轮")
     return await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
 
 
@@ -72,7 +65,9 @@ async def test_a_finding_opens_its_ledger_entry_and_one_fixed_on_the_spot_closes
     assert fixed["fixedOnSpot"] and fixed["ledger"]["state"] == "CLOSED" and not fixed["ledger"]["overdue"]
     assert overdue["ledger"]["overdue"] is True  # derived from the deadline, never stored
     async with runtime.engine.connect() as connection:
-        actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
+        actions = (
+            (await connection.execute(text("SELECT action FROM t431321.audit_event WHERE entity = 'finding' ORDER BY seq"))).scalars().all()
+        )
     assert actions == ["finding.logged"] * 3
 
 

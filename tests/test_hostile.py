@@ -12,7 +12,8 @@ import uuid
 import pytest
 
 from bench.common import serving_process
-from tests.helpers import create_all, seed_round
+from tests.factories import seed_round
+from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 
 

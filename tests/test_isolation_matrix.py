@@ -8,12 +8,13 @@ operation the matrix does not list."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -26,10 +27,11 @@ from backend.permissions import Access, Reach, declared
 from backend.reviews.models import STAGES
 from backend.schema import schema
 from backend.staff.service import STAFF_TEMPLATE_PATH
-from problem_bank.projection import project, project_unit
+from problem_bank.projection import project
 from tenants.access import Role, Scope
 from tenants.divisions import Level
 from tenants.models import Tenant
+from tests.factories import add_round, add_unit
 from tests.helpers import create_all
 from tests.identity import PASSWORD, Api, add_user, error_code, token_for
 
@@ -174,7 +176,7 @@ async def uploaded_template(world: World, actor: Actor, target: str, path: Path 
     """A shipped import template, uploaded by the actor in the target tenant (its dry run
     reports the example row's unknown unit: a report, not a refusal)."""
     store = EvidenceStore(world.runtime.settings.evidence_dir)
-    stored = await store.put("模板.xlsx", _chunks(path.read_bytes()), 1 << 20)
+    stored = await store.put("模板.xlsx", _chunks(await asyncio.to_thread(path.read_bytes)), 1 << 20)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(
             text(
@@ -1308,18 +1310,11 @@ def out_of_scope(actor: Actor, answer: object, key: str = "") -> list[str]:
 
 async def build_world(runtime) -> tuple[World, list[Actor]]:
     await create_all(runtime, "430000", "431300", "431321", "431322", "440000")
-    async with runtime.engine.begin() as connection:
-        for code in CODES.values():
-            # the first unit of each tenant gets id 1: the liaisons' unit
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}', '财政局', '政府机关')")
-            )
-            # and round 1 covers it
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮巡察', '2026-03-01')")
-            )
-            await connection.execute(text(f"INSERT INTO t{code}.round_unit (round_id, unit_id) VALUES (1, 1)"))
-            await project_unit(connection, code, 1)  # in the bank's register of units, as a unit created through the API
+    for code in CODES.values():
+        # unit 1 of each tenant (the liaisons' unit) and round 1 over it
+        await add_round(
+            runtime, code, [await add_unit(runtime, code, "财政局", f"UNIT{code}")], name="第一轮巡察", starts_on=date(2026, 3, 1)
+        )
     world = World(runtime)
     actors = [Actor(None, None)]
     for role, place in itertools.product(ROLES, PLACES):

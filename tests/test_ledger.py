@@ -12,123 +12,27 @@ import pytest
 from sqlalchemy import text
 
 from backend.audit.service import verify_chain
-from tests.helpers import create_all
+from tests.helpers import LOG_FINDING, PDF, STATE, Office, act, counting_statements, create_all
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_statement_counts import counting_statements
 
-PDF = b"%PDF-1.7\n" + b"rectification report " * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-STATE = "id ledger { state deadline version closeNote latestProgress { note actor evidence { sha256 fileName url } } }"
-LOG = 'mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) { id ledger { version } } }'
-ACT = {
-    "reportProgress": 'mutation($f: ID!, $v: Int!, $n: String!, $e: [EvidenceInput!]) { reportProgress(tenantCode: "TENANT", findingId: $f, version: $v, note: $n, evidence: $e) { '
-    + STATE
-    + " } }",
-    "requestCloseOut": 'mutation($f: ID!, $v: Int!, $n: String!) { requestCloseOut(tenantCode: "TENANT", findingId: $f, version: $v, note: $n) { '
-    + STATE
-    + " } }",
-    "closeOut": 'mutation($f: ID!, $v: Int!, $n: String) { closeOut(tenantCode: "TENANT", findingId: $f, version: $v, note: $n) { '
-    + STATE
-    + " } }",
-    "sendBack": 'mutation($f: ID!, $v: Int!, $n: String!) { sendBack(tenantCode: "TENANT", findingId: $f, version: $v, reason: $n) { '
-    + STATE
-    + " } }",
-    "reopenLedger": 'mutation($f: ID!, $v: Int!, $n: String!) { reopenLedger(tenantCode: "TENANT", findingId: $f, version: $v, reason: $n) { '
-    + STATE
-    + " } }",
-}
-
-
-def act(name: str, code: str = "431321") -> str:
-    return ACT[name].replace("TENANT", code)
-
-
-@dataclasses.dataclass
-class Office:
-    runtime: object
-    tokens: dict[str, str]
-
-    async def log(self, api: Api, unit: str = "1", **change) -> tuple[str, int]:
-        finding = {
-            "roundId": "1",
-            "unitId": unit,
-            "taxonomyCode": "C03.K01.M01",
-            "description": "超编 2 名",
-            "severity": "ORDINARY",
-            "foundOn": "2026-09-10",
-            "deadline": "2026-12-31",
-            **change,
-        }
-        logged = (await api.call(LOG, self.tokens["inspector"], i=finding))["data"]["logFinding"]
-        return logged["id"], logged["ledger"]["version"]
-
-    async def upload(self, api: Api, who: str, content: bytes, name: str = "整改报告.pdf", tenant: str = "431321"):
-        return await api.client.post(
-            f"/evidence/{tenant}", params={"name": name}, content=content, headers={"Authorization": f"Bearer {self.tokens[who]}"}
-        )
-
-    async def ledger_state(self) -> tuple:
-        async with self.runtime.engine.connect() as connection:
-            return tuple(
-                (
-                    await connection.execute(
-                        text(
-                            "SELECT (SELECT json_agg(l ORDER BY id)::text FROM t431321.ledger_entry l),"
-                            " (SELECT count(*) FROM t431321.ledger_event), (SELECT count(*) FROM t431321.extension_request),"
-                            " (SELECT count(*) FROM t431321.audit_event)"
-                        )
-                    )
-                ).one()
-            )
-
-
-@pytest.fixture
-async def office(runtime, tmp_path) -> Office:
-    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
-    await create_all(runtime, "430000", "431300", "431321", "431322")
-    async with runtime.engine.begin() as connection:
-        for code in ("431321", "431322"):
-            for n in (1, 2):
-                await connection.execute(
-                    text(
-                        f"INSERT INTO t{code}.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT{code}{n}', '单位{n}', '政府机关')"
-                    )
-                )
-            await connection.execute(
-                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第十二轮', '2026-09-01')")
-            )
-            await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1), (1, 2)"))
-    people = {
-        "inspector": ("431321", "inspector", None),
-        "reviewer": ("431321", "reviewer", None),
-        "admin": ("431321", "admin", None),
-        "auditor": ("431321", "auditor", None),
-        "liaison": ("431321", "liaison", 1),
-        "other_liaison": ("431321", "liaison", 2),
-        "sibling_reviewer": ("431322", "reviewer", None),
-        "city_reviewer": ("431300", "reviewer", None),
-    }
-    tokens = {name: await token_for(runtime, await add_user(runtime, f"sf.{name}", grant)) for name, grant in people.items()}
-    return Office(runtime, tokens)
-
-
 FINDING_FIELDS = """id code roundId unitId taxonomyCode taxonomyName description evidenceSources severity fixedOnSpot foundOn
     foundBy ledger { state deadline overdue responsibleUnit responsiblePerson measures closeNote closedAt version }"""
 
 
-async def test_a_change_answers_the_finding_as_a_read_shows_it_without_reading_it_again(office):
+async def test_a_change_answers_the_finding_as_a_read_shows_it_without_reading_it_again(ledger_office):
     """With no relation selected, a change's answer is the locked row with the entry's columns as
     the change returned them: what a read of the finding then shows, and no statement for it."""
     steps = [("inspector", "reportProgress"), ("inspector", "requestCloseOut"), ("reviewer", "closeOut")]
-    async with Api(office.runtime) as api:
-        finding_id, version = await office.log(api, measures="清退超编人员", responsiblePerson="张三")
+    async with Api(ledger_office.runtime) as api:
+        finding_id, version = await ledger_office.log(api, measures="清退超编人员", responsiblePerson="张三")
         for who, name in steps:
             mutation = act(name).replace(STATE, FINDING_FIELDS)
-            with counting_statements(office.runtime.engine) as statements:
-                moved = (await api.call(mutation, office.tokens[who], f=finding_id, v=version, n="整改说明"))["data"][name]
+            with counting_statements(ledger_office.runtime.engine) as statements:
+                moved = (await api.call(mutation, ledger_office.tokens[who], f=finding_id, v=version, n="整改说明"))["data"][name]
             read = await api.call(
                 f'query($f: ID!) {{ finding(tenantCode: "431321", id: $f) {{ {FINDING_FIELDS} }} }}',
-                office.tokens["inspector"],
+                ledger_office.tokens["inspector"],
                 f=finding_id,
             )
             assert moved == read["data"]["finding"]
@@ -139,11 +43,11 @@ async def test_a_change_answers_the_finding_as_a_read_shows_it_without_reading_i
     assert moved["ledger"]["state"] == "CLOSED" and moved["ledger"]["closeNote"] == "整改说明" and moved["ledger"]["closedAt"]
 
 
-async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_follow_up(office):
-    t = office.tokens
-    async with Api(office.runtime) as api:
-        finding, version = await office.log(api)
-        upload = await office.upload(api, "liaison", PDF)
+async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_follow_up(ledger_office):
+    t = ledger_office.tokens
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await ledger_office.log(api)
+        upload = await ledger_office.upload(api, "liaison", PDF)
         assert upload.status_code == 201, upload.text
         sha = upload.json()["sha256"]
         assert sha == hashlib.sha256(PDF).hexdigest() and upload.json()["contentType"] == "application/pdf"
@@ -194,9 +98,12 @@ async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_fol
     ]
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["content-type"].startswith("application/pdf")
-    async with office.runtime.engine.connect() as connection:
+    async with ledger_office.runtime.engine.connect() as connection:
         actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
     assert actions == [
+        "unit.created",  # the office's units and round, made by the fixture
+        "unit.created",
+        "round.created",
         "finding.logged",
         "evidence.uploaded",
         "ledger.report_progress",
@@ -206,13 +113,13 @@ async def test_a_round_closes_out_end_to_end_with_evidence_a_send_back_and_a_fol
         "ledger.close_out",
         "ledger.reopen",
     ]
-    assert (await verify_chain(office.runtime.engine, "431321")).intact
+    assert (await verify_chain(ledger_office.runtime.engine, "431321")).intact
 
 
-async def _to_state(api: Api, office: Office, state: str) -> tuple[str, int]:
+async def _to_state(api: Api, ledger_office: Office, state: str) -> tuple[str, int]:
     """A finding driven to `state`, and its version."""
-    t = office.tokens
-    finding, version = await office.log(api)
+    t = ledger_office.tokens
+    finding, version = await ledger_office.log(api)
     steps = {
         "挂号": [],
         "整改中": [("reportProgress", "liaison")],
@@ -250,13 +157,13 @@ async def _to_state(api: Api, office: Office, state: str) -> tuple[str, int]:
         ("整改中", "reopenLedger", "reviewer", "INVALID_TRANSITION"),
     ],
 )
-async def test_a_refused_transition_changes_nothing(office, state, mutation, who, code):
-    async with Api(office.runtime) as api:
-        finding, version = await _to_state(api, office, state)
-        before = await office.ledger_state()
-        result = await api.call(act(mutation), office.tokens[who], f=finding, v=version, n="说明")
+async def test_a_refused_transition_changes_nothing(ledger_office, state, mutation, who, code):
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await _to_state(api, ledger_office, state)
+        before = await ledger_office.ledger_state()
+        result = await api.call(act(mutation), ledger_office.tokens[who], f=finding, v=version, n="说明")
     assert error_code(result) == code, result
-    assert await office.ledger_state() == before
+    assert await ledger_office.ledger_state() == before
 
 
 @pytest.mark.parametrize(
@@ -272,33 +179,33 @@ async def test_a_refused_transition_changes_nothing(office, state, mutation, who
         ("reportProgress", {"e": [{"sha256": "0" * 64, "fileName": "a.exe"}]}, "UNSUPPORTED_FILE_TYPE", "name"),
     ],
 )
-async def test_bad_ledger_input_gets_a_clear_error_and_changes_nothing(office, mutation, variables, code, field):
-    async with Api(office.runtime) as api:
-        finding, version = await office.log(api)
-        before = await office.ledger_state()
-        result = await api.call(act(mutation), office.tokens["liaison"], **{"f": finding, "v": version, "n": "说明", **variables})
+async def test_bad_ledger_input_gets_a_clear_error_and_changes_nothing(ledger_office, mutation, variables, code, field):
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await ledger_office.log(api)
+        before = await ledger_office.ledger_state()
+        result = await api.call(act(mutation), ledger_office.tokens["liaison"], **{"f": finding, "v": version, "n": "说明", **variables})
     assert result["errors"][0]["extensions"] == {"code": code, **({"field": field} if field else {})}
-    assert await office.ledger_state() == before
+    assert await ledger_office.ledger_state() == before
 
 
-async def test_of_two_writers_holding_the_same_version_one_wins(office):
-    async with Api(office.runtime) as api:
-        finding, version = await office.log(api)
+async def test_of_two_writers_holding_the_same_version_one_wins(ledger_office):
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await ledger_office.log(api)
         results = await asyncio.gather(
             *(
-                api.call(act("reportProgress"), office.tokens[who], f=finding, v=version, n=f"{who} 的进展")
+                api.call(act("reportProgress"), ledger_office.tokens[who], f=finding, v=version, n=f"{who} 的进展")
                 for who in ("liaison", "inspector")
             )
         )
     assert sorted(str(error_code(r)) for r in results) == ["None", "STALE_VERSION"]
 
 
-async def test_reopening_is_refused_once_the_window_has_passed(office):
-    async with Api(office.runtime) as api:
-        finding, version = await _to_state(api, office, "已销号")
-        async with office.runtime.engine.begin() as connection:
+async def test_reopening_is_refused_once_the_window_has_passed(ledger_office):
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await _to_state(api, ledger_office, "已销号")
+        async with ledger_office.runtime.engine.begin() as connection:
             await connection.execute(text("UPDATE t431321.ledger_entry SET closed_at = now() - interval '366 days'"))
-        result = await api.call(act("reopenLedger"), office.tokens["reviewer"], f=finding, v=version, n="回头看")
+        result = await api.call(act("reopenLedger"), ledger_office.tokens["reviewer"], f=finding, v=version, n="回头看")
     assert error_code(result) == "REOPEN_WINDOW_PASSED"
 
 
@@ -310,14 +217,14 @@ SET_DEADLINE = """mutation($f: ID!, $v: Int!, $d: Date!) { setDeadline(tenantCod
     { ledger { deadline version } } }"""
 
 
-async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_extension(office):
-    t = office.tokens
-    async with Api(office.runtime) as api:
-        finding, version = await office.log(api)
+async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_extension(ledger_office):
+    t = ledger_office.tokens
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await ledger_office.log(api)
         set_early = (await api.call(SET_DEADLINE, t["inspector"], f=finding, v=version, d="2027-01-31"))["data"]["setDeadline"]["ledger"]
         assert set_early["deadline"] == "2027-01-31"
         assert error_code(await api.call(SET_DEADLINE, t["liaison"], f=finding, v=set_early["version"], d="2027-03-31")) == "FORBIDDEN"
-        finding2, version2 = await _to_state(api, office, "整改中")
+        finding2, version2 = await _to_state(api, ledger_office, "整改中")
         assert error_code(await api.call(SET_DEADLINE, t["inspector"], f=finding2, v=version2, d="2027-03-31")) == "INVALID_TRANSITION"
         assert error_code(await api.call(EXTEND, t["liaison"], f=finding2, v=version2, d="2026-12-01")) == "INVALID_DEADLINE"
 
@@ -334,22 +241,24 @@ async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_e
     assert error_code(again) == "ALREADY_DECIDED"
 
 
-async def test_the_same_file_is_stored_once_and_bad_files_are_refused(office):
-    async with Api(office.runtime) as api:
-        first = await office.upload(api, "liaison", PDF)
-        second = await office.upload(api, "inspector", PDF, name="另一个名字.pdf")
-        png = await office.upload(api, "liaison", PNG, name="现场照片.PNG")
+async def test_the_same_file_is_stored_once_and_bad_files_are_refused(ledger_office):
+    async with Api(ledger_office.runtime) as api:
+        first = await ledger_office.upload(api, "liaison", PDF)
+        second = await ledger_office.upload(api, "inspector", PDF, name="另一个名字.pdf")
+        png = await ledger_office.upload(api, "liaison", PNG, name="现场照片.PNG")
         refusals = {
-            "mismatch": await office.upload(api, "liaison", PNG, name="伪装.pdf"),
-            "type": await office.upload(api, "liaison", b"MZ\x90\x00", name="virus.exe"),
-            "empty": await office.upload(api, "liaison", b"", name="空.pdf"),
-            "auditor": await office.upload(api, "auditor", PDF),
-            "sibling": await office.upload(api, "sibling_reviewer", PDF),
+            "mismatch": await ledger_office.upload(api, "liaison", PNG, name="伪装.pdf"),
+            "type": await ledger_office.upload(api, "liaison", b"MZ\x90\x00", name="virus.exe"),
+            "empty": await ledger_office.upload(api, "liaison", b"", name="空.pdf"),
+            "auditor": await ledger_office.upload(api, "auditor", PDF),
+            "sibling": await ledger_office.upload(api, "sibling_reviewer", PDF),
             "anonymous": await api.client.post("/evidence/431321", params={"name": "a.pdf"}, content=PDF),
         }
-        small = dataclasses.replace(office.runtime, settings=dataclasses.replace(office.runtime.settings, evidence_max_bytes=1024))
+        small = dataclasses.replace(
+            ledger_office.runtime, settings=dataclasses.replace(ledger_office.runtime.settings, evidence_max_bytes=1024)
+        )
         async with Api(small) as small_api:
-            refusals["size"] = await Office(small, office.tokens).upload(small_api, "liaison", PDF)
+            refusals["size"] = await Office(small, ledger_office.tokens).upload(small_api, "liaison", PDF)
     assert first.status_code == second.status_code == png.status_code == 201
     assert first.json()["sha256"] == second.json()["sha256"] and png.json()["contentType"] == "image/png"
     assert {k: (r.status_code, r.json()["errors"][0]["extensions"]["code"]) for k, r in refusals.items()} == {
@@ -361,15 +270,15 @@ async def test_the_same_file_is_stored_once_and_bad_files_are_refused(office):
         "anonymous": (401, "UNAUTHENTICATED"),
         "size": (413, "FILE_TOO_LARGE"),
     }
-    stored = [p for p in (office.runtime.settings.evidence_dir).rglob("*") if p.is_file()]
+    stored = [p for p in (ledger_office.runtime.settings.evidence_dir).rglob("*") if p.is_file()]
     assert sorted(p.name for p in stored) == sorted({first.json()["sha256"], png.json()["sha256"]})
 
 
-async def test_a_file_is_shown_only_to_those_who_may_read_its_finding(office):
-    t = office.tokens
-    async with Api(office.runtime) as api:
-        finding, version = await office.log(api, unit="2")
-        sha = (await office.upload(api, "inspector", PDF)).json()["sha256"]
+async def test_a_file_is_shown_only_to_those_who_may_read_its_finding(ledger_office):
+    t = ledger_office.tokens
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await ledger_office.log(api, unit="2")
+        sha = (await ledger_office.upload(api, "inspector", PDF)).json()["sha256"]
         # a liaison may not attach a file it did not upload
         stolen = await api.call(act("reportProgress"), t["liaison"], f=finding, v=version, n="x", e=[{"sha256": sha, "fileName": "a.pdf"}])
         assert error_code(stolen) == "NOT_FOUND"
@@ -423,10 +332,10 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
         )["data"]["createRound"]["id"]
         liaison = await token_for(runtime, await add_user(runtime, "e2e.liaison", ("431321", "liaison", int(unit))))
         tokens["liaison"] = liaison
-        office = Office(runtime, tokens)
+        ledger_office = Office(runtime, tokens)
         finding = (
             await api.call(
-                LOG,
+                LOG_FINDING,
                 tokens["inspector"],
                 i={
                     "roundId": round_,
@@ -439,7 +348,7 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
                 },
             )
         )["data"]["logFinding"]["id"]
-        sha = (await office.upload(api, "liaison", PNG, name="现场照片.png")).json()["sha256"]
+        sha = (await ledger_office.upload(api, "liaison", PNG, name="现场照片.png")).json()["sha256"]
         version = 1
         for mutation, who, extra in (
             ("reportProgress", "liaison", {"e": [{"sha256": sha, "fileName": "现场照片.png"}]}),
@@ -469,18 +378,18 @@ PLAN = """mutation($f: ID!, $v: Int!, $i: PlanInput!) { updateRectificationPlan(
     input: $i) { ledger { responsibleUnit responsiblePerson measures version history { action } } } }"""
 
 
-async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(office):
-    t = office.tokens
-    async with Api(office.runtime) as api:
-        finding, version = await office.log(api)
+async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(ledger_office):
+    t = ledger_office.tokens
+    async with Api(ledger_office.runtime) as api:
+        finding, version = await ledger_office.log(api)
         planned = await api.call(
             PLAN, t["liaison"], f=finding, v=version, i={"measures": "三个月内清退", "responsiblePerson": "副局长 李某"}
         )
         ledger = planned["data"]["updateRectificationPlan"]["ledger"]
         assert (ledger["responsibleUnit"], ledger["responsiblePerson"], ledger["measures"]) == ("单位1", "副局长 李某", "三个月内清退")
         assert [h["action"] for h in ledger["history"]] == ["UPDATE_PLAN"]
-        closed, closed_version = await _to_state(api, office, "已销号")
-        before = await office.ledger_state()
+        closed, closed_version = await _to_state(api, ledger_office, "已销号")
+        before = await ledger_office.ledger_state()
         refusals = [
             await api.call(PLAN, t["liaison"], f=finding, v=ledger["version"], i={}),
             await api.call(PLAN, t["liaison"], f=finding, v=ledger["version"], i={"responsibleUnit": "单位\u200b"}),
@@ -497,4 +406,4 @@ async def test_the_plan_changes_before_close_out_and_bad_changes_change_nothing(
         "FORBIDDEN",
         "INVALID_DEADLINE",
     ]
-    assert await office.ledger_state() == before
+    assert await ledger_office.ledger_state() == before

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import text
-
-from tests.helpers import create_all
+from tests.factories import add_unit
+from tests.helpers import INBOX, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture)
 
 ISSUE = """mutation($u: ID!, $b: String!, $k: LetterKind! = ANNUAL) { issueDisciplineLetter(tenantCode: "431321", input: {
     kind: $k, unitId: $u, recipientName: "张三", recipientPost: "局长", subject: "关于严格执行机构编制纪律的函告", body: $b}) {
@@ -20,13 +18,10 @@ PAGES = """query($a: String) { disciplineLetters(tenantCode: "431321", first: 4,
 BODY = "根据《中国共产党机构编制工作条例》，现将有关要求函告如下：\n一、严禁超编进人。\n二、<b>严禁</b>擅自设立机构。"
 
 
-async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(office):  # noqa: F811
-    runtime, tokens = office
+async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(county_office):
+    runtime, tokens = county_office
     year = runtime.clock.today().year
-    async with runtime.engine.begin() as connection:
-        await connection.execute(
-            text("INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT00000002', '教育局', '政府机关')")
-        )
+    await add_unit(runtime, "431321", "教育局", "UNIT00000002")
     await create_all(runtime, "431322")
     tokens["sibling"] = await token_for(runtime, await add_user(runtime, "xinhua.admin", ("431322", "admin", None)))
     async with Api(runtime) as api:

@@ -2,6 +2,7 @@
 failures that leave a schema untouched, lock_timeout, and resuming after a kill."""
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from backend.settings import PROJECT_ROOT
 from tenants.migration_runner import TenantMigrationRunner
 from tenants.streams import MigrationStreams
-from tests.helpers import create_all
+from tests.helpers import create_all, eventually
 from tests.staged_migrations import ADDITIVE, SLOW, product_tenant_head
 
 TENANTS = ("430000", "431300", "431321", "431322", "431381", "431382")
@@ -110,24 +111,21 @@ async def test_killed_half_way_no_schema_is_half_migrated_and_a_rerun_finishes(r
         "XUNCHA_EXTRA_TENANT_MIGRATIONS": str(SLOW),
         "XUNCHA_MIGRATION_CONCURRENCY": "2",
     }
-    upgrade = subprocess.Popen(
-        [sys.executable, "-m", "backend", "db", "upgrade"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    upgrade = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "backend", "db", "upgrade", env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+    async def two_schemas_in_the_slow_step() -> bool:
+        assert upgrade.returncode is None, "the upgrade finished before it could be killed"
+        states = [await schema_state(runtime, f"t{code}") for code in TENANTS]
+        return sum(state[0] == "staged_slow" for state in states) >= 2
+
     try:
-        async with asyncio.timeout(60):
-            while True:
-                states = [await schema_state(runtime, f"t{code}") for code in TENANTS]
-                if sum(state[0] == "staged_slow" for state in states) >= 2:
-                    break
-                assert upgrade.poll() is None, "the upgrade finished before it could be killed"
-                await asyncio.sleep(0.05)
+        await eventually(two_schemas_in_the_slow_step, 60, "two schemas in the slow migration")
     finally:
-        upgrade.kill()
-        upgrade.wait()
+        with contextlib.suppress(ProcessLookupError):  # already finished
+            upgrade.kill()
+        await upgrade.wait()
 
     states = [await schema_state(runtime, f"t{code}") for code in TENANTS]
     base = product_tenant_head()

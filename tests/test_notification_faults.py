@@ -14,14 +14,15 @@ import uuid
 import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
+from arq.constants import in_progress_key_prefix
 from sqlalchemy import text
 
 from backend.embedded import ServiceUrls, start_redis
 from backend.notifications.relay import Relay
 from backend.runtime import open_runtime
 from backend.settings import PROJECT_ROOT
+from tests.helpers import LOG_OVERSTAFFING, drain, eventually
 from tests.identity import Api, add_user
-from tests.test_notifications import LOG, drain, office  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -34,27 +35,27 @@ async def inbox_count(runtime) -> tuple[int, int]:
         )
 
 
-async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back(office, tmp_path):  # noqa: F811
-    runtime, tokens = office
+async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back(county_office, tmp_path):
+    runtime, tokens = county_office
     redis_url, redis = start_redis(tmp_path)
     own_redis = ServiceUrls(runtime.urls.database_url, redis_url)
-    async with open_runtime(runtime.settings, own_redis) as runtime:
+    async with open_runtime(runtime.settings, own_redis) as cut_off:
         redis.terminate()
         redis.wait(10)
-        async with Api(runtime) as api:
-            results = [await api.call(LOG, tokens["inspector"]) for _ in range(100)]
+        async with Api(cut_off) as api:
+            results = [await api.call(LOG_OVERSTAFFING, tokens["inspector"]) for _ in range(100)]
         assert [r.get("errors") for r in results] == [None] * 100
-        assert await Relay(runtime, runtime.redis).dispatch() == 0  # Redis is down: nothing queued, nothing marked
-        async with runtime.engine.connect() as connection:
+        assert await Relay(cut_off, cut_off.redis).dispatch() == 0  # Redis is down: nothing queued, nothing marked
+        async with cut_off.engine.connect() as connection:
             waiting = (await connection.execute(text("SELECT count(*) FROM notify.outbox WHERE dispatched_at IS NULL"))).scalar_one()
-        assert waiting == 100 and await inbox_count(runtime) == (0, 0)
+        assert waiting == 100 and await inbox_count(cut_off) == (0, 0)
 
         _, redis = start_redis(tmp_path)
-        runtime = dataclasses.replace(runtime, redis=await create_pool(RedisSettings.from_dsn(redis_url)))
+        restored = dataclasses.replace(cut_off, redis=await create_pool(RedisSettings.from_dsn(redis_url)))
         try:
-            await drain(runtime)
+            await drain(restored)
         finally:
-            await runtime.redis.aclose()
+            await restored.redis.aclose()
             redis.terminate()
     assert await inbox_count(runtime) == (100, 100)
 
@@ -74,28 +75,35 @@ def worker_process(runtime, queue: str) -> subprocess.Popen:
     )
 
 
-async def wait_for(runtime, condition, seconds: float) -> tuple[int, int]:
-    deadline = time.monotonic() + seconds
-    while not condition(counted := await inbox_count(runtime)):
-        if time.monotonic() > deadline:
-            return counted
-        time.sleep(0.05)
-    return counted
+async def inbox_reaches(runtime, notifications: int, seconds: float) -> tuple[int, int]:
+    async def counted() -> tuple[int, int] | None:
+        counts = await inbox_count(runtime)
+        return counts if counts[0] >= notifications else None
+
+    return await eventually(counted, seconds, f"{notifications} notifications")
 
 
-async def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(office):  # noqa: F811
-    runtime, tokens = office
+async def outbox_jobs_done(runtime, queue: str) -> bool:
+    """No outbox job due (arq scores jobs by the wall-clock millisecond they are due) and none in
+    progress: a job the killed worker left behind has run again, so a duplicate would be here."""
+    jobs = f"{queue}:outbox:"  # the worker's job ids (its Redis prefix is the queue's name)
+    due = await runtime.redis.zrangebyscore(queue, "-inf", time.time() * 1000)
+    return not any(job.decode().startswith(jobs) for job in due) and not await runtime.redis.keys(f"{in_progress_key_prefix}{jobs}*")
+
+
+async def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(county_office):
+    runtime, tokens = county_office
     for n in range(20):  # every event goes to 21 liaisons of the unit
         await add_user(runtime, f"sf.liaison{n}", ("431321", "liaison", 1))
     async with Api(runtime) as api:
         for _ in range(150):
-            await api.call(LOG, tokens["inspector"])
+            await api.call(LOG_OVERSTAFFING, tokens["inspector"])
     expected = 150 * 21
     queue = f"xuncha-faults-{uuid.uuid4().hex[:8]}"
 
     worker = worker_process(runtime, queue)
     try:
-        seen = await wait_for(runtime, lambda counted: counted[0] >= 200, 60)
+        seen = await inbox_reaches(runtime, 200, 60)
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
@@ -105,8 +113,8 @@ async def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(office):  # n
 
     worker = worker_process(runtime, queue)
     try:
-        finished = await wait_for(runtime, lambda counted: counted[0] >= expected, 90)
-        time.sleep(1)  # anything arriving twice would arrive now
+        finished = await inbox_reaches(runtime, expected, 90)
+        await eventually(lambda: outbox_jobs_done(runtime, queue), 30, "the outbox jobs to finish")  # anything arriving twice has arrived
     finally:
         worker.terminate()
         worker.wait(10)

@@ -6,7 +6,6 @@ until a dead letter that an admin can resend."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import date
 
 import pytest
@@ -14,70 +13,15 @@ from sqlalchemy import text
 
 from backend.findings.service import check_finding, insert_finding
 from backend.notifications.jobs import deliver_event
-from backend.notifications.relay import Relay
-from backend.worker import create_worker
 from bench.common import free_port
 from tenants.scoping import tenant_engine
-from tests.helpers import create_all, seed_round
-from tests.identity import Api, add_user, error_code, token_for
+from tests.helpers import INBOX, LOG_OVERSTAFFING, drain
+from tests.identity import Api, error_code
 from tests.sinks import SmtpSink, WebhookSink
 
-LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
-    description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""
 PROGRESS = 'mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已清退 1 名") { ledger { version } } }'
 REQUEST = 'mutation($f: ID!, $v: Int!) { requestCloseOut(tenantCode: "431321", findingId: $f, version: $v, note: "已全部清退") { ledger { version } } }'
 SEND_BACK = 'mutation($f: ID!, $v: Int!) { sendBack(tenantCode: "431321", findingId: $f, version: $v, reason: "佐证材料不全") { ledger { version } } }'
-INBOX = """query($u: Boolean! = false, $a: Boolean! = false) { notifications(unreadOnly: $u, archived: $a) {
-    unreadCount items { id eventType title body readAt } } }"""
-
-
-def configured(runtime, **settings):
-    """The runtime with its own arq queue, quick retries, room for many mutations, and the given settings."""
-    return dataclasses.replace(
-        runtime,
-        settings=dataclasses.replace(
-            runtime.settings,
-            queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}",
-            retry_base_seconds=0.01,
-            delivery_max_attempts=2,
-            edge=dataclasses.replace(runtime.settings.edge, mutations_per_minute=10_000),
-            **settings,
-        ),
-    )
-
-
-@pytest.fixture
-async def office(runtime):
-    runtime = configured(runtime)
-    await create_all(runtime, "430000", "431300", "431321")
-    await seed_round(runtime, "431321")
-    people = {"inspector": ("inspector", None), "reviewer": ("reviewer", None), "liaison": ("liaison", 1), "admin": ("admin", None)}
-    tokens = {
-        who: await token_for(runtime, await add_user(runtime, f"sf.{who}", ("431321", role, unit))) for who, (role, unit) in people.items()
-    }
-    tokens["city_admin"] = await token_for(runtime, await add_user(runtime, "loudi.admin", ("431300", "admin", None)))
-    return runtime, tokens
-
-
-async def drain(runtime) -> None:
-    """Relay what is committed and run the worker until its queue is empty."""
-    relay = Relay(runtime, runtime.redis)
-    for _ in range(5):
-        await relay.dispatch()
-        worker = create_worker(runtime, relay=False, burst=True, handle_signals=False, poll_delay=0.01)
-        await worker.main()
-        await worker.close()
-        async with runtime.engine.connect() as connection:
-            waiting = (
-                await connection.execute(
-                    text(
-                        "SELECT (SELECT count(*) FROM notify.outbox WHERE processed_at IS NULL)"
-                        " + (SELECT count(*) FROM notify.delivery WHERE state IN ('pending', 'retrying'))"
-                    )
-                )
-            ).scalar_one()
-        if not waiting:
-            return
 
 
 async def outbox(runtime) -> list[tuple]:
@@ -87,8 +31,8 @@ async def outbox(runtime) -> list[tuple]:
         ]
 
 
-async def test_an_event_commits_or_rolls_back_with_its_change(office):
-    runtime, tokens = office
+async def test_an_event_commits_or_rolls_back_with_its_change(county_office):
+    runtime, tokens = county_office
     data = check_finding(
         round_id=1,
         unit_id=1,
@@ -112,16 +56,16 @@ async def test_an_event_commits_or_rolls_back_with_its_change(office):
             raise RuntimeError("the rest of the change failed")
     assert await outbox(runtime) == []
     async with Api(runtime) as api:
-        logged = (await api.call(LOG, tokens["inspector"]))["data"]["logFinding"]
+        logged = (await api.call(LOG_OVERSTAFFING, tokens["inspector"]))["data"]["logFinding"]
         refused = await api.call(SEND_BACK, tokens["reviewer"], f=logged["id"], v=1)  # 挂号 cannot be sent back
     assert error_code(refused) == "INVALID_TRANSITION"
     assert await outbox(runtime) == [("finding.logged", logged["code"])]
 
 
-async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
-    runtime, tokens = office
+async def test_ledger_events_reach_the_right_inboxes_exactly_once(county_office):
+    runtime, tokens = county_office
     async with Api(runtime) as api:
-        finding = (await api.call(LOG, tokens["inspector"]))["data"]["logFinding"]["id"]
+        finding = (await api.call(LOG_OVERSTAFFING, tokens["inspector"]))["data"]["logFinding"]["id"]
         await api.call(PROGRESS, tokens["liaison"], f=finding, v=1)
         await api.call(REQUEST, tokens["liaison"], f=finding, v=2)
         await api.call(SEND_BACK, tokens["reviewer"], f=finding, v=3)
@@ -163,15 +107,15 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(office):
     assert kept["unreadCount"] == 0
 
 
-async def test_a_muted_event_type_leaves_the_inbox_alone(office):
-    runtime, tokens = office
+async def test_a_muted_event_type_leaves_the_inbox_alone(county_office):
+    runtime, tokens = county_office
     mute = "mutation($t: EventKind!) { setNotificationPreference(eventType: $t, inApp: false, email: false) { eventType label inApp } }"
     async with Api(runtime) as api:
         unknown = error_code(await api.call(mute, tokens["liaison"], t="finding.logged"))
         assert await stored_preferences(runtime) == 0
         muted = (await api.call(mute, tokens["liaison"], t="FINDING_LOGGED"))["data"]
         preferences = (await api.call("{ notificationPreferences { eventType inApp email critical } }", tokens["liaison"]))["data"]
-        await api.call(LOG, tokens["inspector"])
+        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
         await drain(runtime)
         inbox = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]
     assert muted == {"setNotificationPreference": {"eventType": "FINDING_LOGGED", "label": "新登记的问题", "inApp": False}}
@@ -185,8 +129,8 @@ async def stored_preferences(runtime) -> int:
         return (await connection.execute(text("SELECT count(*) FROM notify.preference"))).scalar_one()
 
 
-async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(office):
-    runtime, tokens = office
+async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(county_office):
+    runtime, tokens = county_office
     port = free_port()
     runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp_url=f"smtp://127.0.0.1:{port}"))
     set_email = "mutation($e: String!) { setNotificationEmail(email: $e) }"
@@ -195,7 +139,7 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
     async with Api(runtime) as api:
         bad_address = error_code(await api.call(set_email, tokens["liaison"], e="not-an-address"))
         await api.call(set_email, tokens["liaison"], e="caizhengju@shuangfeng.gov.cn")
-        await api.call(LOG, tokens["inspector"])
+        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
         await drain(runtime)  # nobody listens on the port: two attempts, then a dead letter
         dead = (await api.call(deliveries, tokens["admin"], s=["DEAD"]))["data"]["deliveries"]["items"]
         not_admin = [
@@ -217,8 +161,8 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
     assert [(m["To"], m["Subject"]) for m in smtp.messages] == [("caizhengju@shuangfeng.gov.cn", "问题 WT000001 已登记，请按期整改")]
 
 
-async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
-    runtime, tokens = office
+async def test_webhooks_are_signed_and_checked_on_the_way_in(county_office):
+    runtime, tokens = county_office
     add = 'mutation($u: String!, $s: String!, $t: [EventKind!]) { addWebhook(tenantCode: "431321", url: $u, secret: $s, eventTypes: $t) }'
     secret = "SEC0123456789abcdef"
     async with WebhookSink(secret) as robot, Api(runtime) as api:
@@ -233,7 +177,7 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(office):
         await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["FINDING_LOGGED"])
         await api.call(add, tokens["admin"], u=robot.url, s="WRONG0123456789abcdef")  # the robot refuses this one's signature
         hooks = (await api.call('{ webhooks(tenantCode: "431321") { url eventTypes } }', tokens["admin"]))["data"]["webhooks"]
-        await api.call(LOG, tokens["inspector"])
+        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
         await drain(runtime)
         states = (await api.call('{ deliveries(tenantCode: "431321") { items { channel state lastError } } }', tokens["admin"]))["data"]
     assert refusals == ["INVALID_URL", "INVALID_SECRET", "INVALID_INPUT", "INVALID_EVENT_TYPES", "FORBIDDEN", "FORBIDDEN"]

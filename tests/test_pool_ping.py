@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from backend.db import asyncpg_dsn, create_engine
+from tests.helpers import eventually
 
 
 async def backend_pid(engine) -> int:
@@ -21,8 +22,11 @@ async def terminate(url: str, pid: int) -> None:
     admin = await asyncpg.connect(asyncpg_dsn(url))
     try:
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
-        while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
-            await asyncio.sleep(0.01)
+
+        async def gone() -> bool:
+            return not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)
+
+        await eventually(gone, 10, "the terminated backend to leave")
     finally:
         await admin.close()
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from tests.factories import add_unit
+from tests.helpers import LOG_FINDING, counting_statements, finding_input
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_bank import LOG, county, finding, province  # noqa: F401 (fixtures)
-from tests.test_statement_counts import counting_statements
 
 COMMON = """query($r: String!, $n: Int, $f: ProblemFilterInput) { commonProblems(regionCode: $r, minOffices: $n, filter: $f) {
     kindCode kindName offices findings groups { findings offices representative { findingCode } examples { findingCode } } } }"""
@@ -28,19 +28,16 @@ NIL_RETURN = """mutation($r: ID!, $v: Int!, $t: String!, $s: String!) { fileNilR
 
 
 @pytest.fixture
-async def common(province):  # noqa: F811 (the fixture imported above)
+async def common(province):
     """A third 超编 finding, in 新化县, worded like 双峰县's SF-1; a unit of the city's own with its liaison."""
     runtime, tokens = province
     async with Api(runtime) as api:
         await api.call(
-            LOG.replace("431321", "431322"),
+            LOG_FINDING.replace("431321", "431322"),
             tokens["sibling"],
-            i=finding(code="LY-2", description="实有人数超过核定编制 3 名，属超编进人", foundOn="2026-10-08"),
+            i=finding_input(code="LY-2", description="实有人数超过核定编制 3 名，属超编进人", foundOn="2026-10-08"),
         )
-    async with runtime.engine.begin() as connection:
-        await connection.execute(
-            text("INSERT INTO t431300.inspected_unit (credit_code, name, unit_type) VALUES ('CITYUNIT0001', '市教育局', '政府机关')")
-        )
+    await add_unit(runtime, "431300", "市教育局", "CITYUNIT0001")
     tokens["city_liaison"] = await token_for(runtime, await add_user(runtime, "city.liaison", ("431300", "liaison", 1)))
     tokens["city_admin"] = await token_for(runtime, await add_user(runtime, "city.admin", ("431300", "admin", None)))
     tokens["county_reviewer"] = await token_for(runtime, await add_user(runtime, "sf.reviewer", ("431321", "reviewer", None)))

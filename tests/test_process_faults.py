@@ -5,6 +5,7 @@ with SIGKILL in the middle of requests (no half-written finding, ledger or bank 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -23,9 +24,9 @@ from backend.embedded import ServiceUrls
 from backend.runtime import open_runtime
 from bench.common import serving_process
 from problem_bank.projection import verify_snapshot
-from tests.helpers import create_all, seed_round
+from tests.factories import seed_round
+from tests.helpers import create_all, xuncha
 from tests.identity import add_user, token_for
-from tests.test_cli import xuncha
 
 pytestmark = pytest.mark.slow
 
@@ -158,10 +159,8 @@ class OwnPostgres:
         self.pg_ctl("-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.server.log), "start")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already stopped
             self.stop()
-        except Exception:  # already stopped
-            pass
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -187,7 +186,7 @@ async def test_a_postgres_restart_under_load_loses_no_acknowledged_write(setting
             await asyncio.to_thread(own_postgres.stop)
             stopped_with = len(load.acknowledged)
             assert await readiness(url) == 503
-            await asyncio.sleep(2)  # the clients keep trying: each gets a clean error, none hangs
+            await load.until(lambda: len(load.refused) >= 8, 30)  # the clients keep trying: each gets a clean error, none hangs
             during_outage = len(load.refused)
             await asyncio.to_thread(own_postgres.start)
 
@@ -227,5 +226,5 @@ async def test_an_api_killed_mid_request_leaves_no_half_written_finding(runtime)
     acknowledged = len(load.acknowledged)
     assert await stored(runtime, load.acknowledged) == (acknowledged, acknowledged, acknowledged)
     assert counts[0] >= acknowledged and counts[:5] == (counts[0],) * 5 and counts[5] == 0, counts
-    verified = xuncha(runtime, "bank", "verify")
+    verified = await xuncha(runtime, "bank", "verify")
     assert verified.returncode == 0 and "问题库与台账一致" in verified.stdout, verified.stdout + verified.stderr

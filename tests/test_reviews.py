@@ -11,10 +11,9 @@ from sqlalchemy import text
 
 from backend.reviews.models import STAGES, LeavingReason
 from backend.reviews.planning import LeaderFacts, Selection, full_years, select
-from tests.helpers import create_all
+from tests.factories import add_round
+from tests.helpers import counting_statements, create_all
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_notifications import office  # noqa: F401 (fixture)
-from tests.test_statement_counts import counting_statements
 
 YEAR = 2026
 TERM = "任中审核"
@@ -124,14 +123,10 @@ async def count(runtime, table: str) -> int:
 
 
 @pytest.fixture
-async def reviews(office):  # noqa: F811
+async def reviews(county_office):
     """The county office with a 三责联审 round (2) covering unit 1, and a sibling county's admin."""
-    runtime, tokens = office
-    async with runtime.engine.begin() as connection:
-        await connection.execute(
-            text("INSERT INTO t431321.inspection_round (kind, name, starts_on) VALUES ('三责联审', '2026年三责联审', '2026-09-01')")
-        )
-        await connection.execute(text("INSERT INTO t431321.round_unit VALUES (2, 1)"))
+    runtime, tokens = county_office
+    await add_round(runtime, "431321", [1], name="2026年三责联审", kind="三责联审")
     await create_all(runtime, "431322")
     tokens["sibling"] = await token_for(runtime, await add_user(runtime, "xinhua.admin", ("431322", "admin", None)))
     tokens["auditor"] = await token_for(runtime, await add_user(runtime, "sf.auditor", ("431321", "auditor", None)))
@@ -218,7 +213,7 @@ async def test_leader_changes_are_versioned_checked_and_audited(reviews):
         "NOT_FOUND",
     ]
     async with runtime.engine.connect() as connection:
-        audit = (await connection.execute(text("SELECT action, actor FROM t431321.audit_event ORDER BY seq"))).all()
+        audit = (await connection.execute(text("SELECT action, actor FROM t431321.audit_event WHERE entity = 'leader' ORDER BY seq"))).all()
         kept = (await connection.execute(text("SELECT post, left_on, leaving_reason, version FROM t431321.leader"))).one()
     assert [tuple(a) for a in audit] == [("leader.added", "sf.admin"), ("leader.updated", "sf.inspector"), ("leader.left", "sf.admin")]
     assert tuple(kept) == ("党组书记", date(2026, 1, 1), "辞职", 3)

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import create_all
+from tests.factories import add_unit
+from tests.helpers import counting_statements, create_all
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_statement_counts import counting_statements
 
 CREATE = """mutation($c: String!, $i: RoundInput!) { createRound(tenantCode: $c, input: $i) {
     id kind name startsOn endsOn methods unitIds team { name duty } version } }"""
@@ -31,11 +31,8 @@ def round_input(unit_ids, **change):
 @pytest.fixture
 async def county(runtime):
     await create_all(runtime, "430000", "431300", "431321")
-    async with runtime.engine.begin() as connection:
-        for n, name in enumerate(["县财政局", "县教育局", "县卫健局"], start=1):
-            await connection.execute(
-                text(f"INSERT INTO t431321.inspected_unit (credit_code, name, unit_type) VALUES ('UNIT0000{n}', '{name}', '政府机关')")
-            )
+    for n, name in enumerate(["县财政局", "县教育局", "县卫健局"], start=1):
+        await add_unit(runtime, "431321", name, f"UNIT0000{n}")
     return await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
 
 

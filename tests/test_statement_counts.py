@@ -1,32 +1,7 @@
 """N+1 guard: the SQL statements of a typical request do not grow with the page size."""
 
-import contextlib
-
-from sqlalchemy import event
-
-from tests.helpers import create_all
+from tests.helpers import create_all, statements_for
 from tests.identity import Api, add_user, token_for
-
-
-@contextlib.contextmanager
-def counting_statements(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
-
-
-async def statements_for(runtime, api, query: str, token: str) -> int:
-    with counting_statements(runtime.engine) as statements:
-        result = await api.call(query, token)
-    assert "errors" not in result, result
-    return len(statements)
 
 
 async def test_directory_and_me_cost_the_same_few_statements_for_any_size(runtime):

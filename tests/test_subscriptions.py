@@ -13,7 +13,7 @@ import orjson
 import websockets
 
 from bench.common import serving
-from tests.test_notifications import LOG, office  # noqa: F401 (fixture)
+from tests.helpers import LOG_OVERSTAFFING, eventually
 
 SUBSCRIBE = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { eventType title tenantCode } }"}}
 
@@ -22,8 +22,8 @@ async def receive(socket) -> dict:
     return orjson.loads(await asyncio.wait_for(socket.recv(), 15))
 
 
-async def test_a_subscribed_user_is_pushed_its_new_notification(office):  # noqa: F811
-    runtime, tokens = office
+async def test_a_subscribed_user_is_pushed_its_new_notification(county_office):
+    runtime, tokens = county_office
     namespace = f"xuncha-ws-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -45,9 +45,11 @@ async def test_a_subscribed_user_is_pushed_its_new_notification(office):  # noqa
             )
             assert (await receive(liaison))["type"] == "connection_ack"
             await liaison.send(orjson.dumps(SUBSCRIBE).decode())
-            await asyncio.sleep(1)  # the subscription reaches Redis
+            await eventually(lambda: runtime.redis.pubsub_channels(f"{namespace}*"), 15, "the subscription to reach Redis")
             async with httpx.AsyncClient(base_url=url) as client:
-                logged = await client.post("/graphql", json={"query": LOG}, headers={"Authorization": f"Bearer {tokens['inspector']}"})
+                logged = await client.post(
+                    "/graphql", json={"query": LOG_OVERSTAFFING}, headers={"Authorization": f"Bearer {tokens['inspector']}"}
+                )
             assert "errors" not in logged.json()
             pushed = await receive(liaison)
     # refused before any stream starts: an `error` message, which ends the operation

@@ -10,18 +10,18 @@ from datetime import date
 from sqlalchemy import text
 
 from backend.supervision.engine import RunSummary, run_supervision
+from tests.helpers import INBOX, drain
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_notifications import INBOX, drain, office  # noqa: F401 (fixture)
 
 MONDAY = date(2026, 11, 2)
-LOG = """mutation($c: String!, $d: Date!) { logFinding(tenantCode: "431321", input: {code: $c, roundId: "1", unitId: "1",
+LOG_OVERSTAFFING = """mutation($c: String!, $d: Date!) { logFinding(tenantCode: "431321", input: {code: $c, roundId: "1", unitId: "1",
     taxonomyCode: "C03.K01.M01", description: "超编", severity: ORDINARY, foundOn: "2026-09-10", deadline: $d}) { id } }"""
 CALENDAR = """mutation($h: [Date!]!, $w: [Date!]!) { setWorkingCalendar(year: 2026, holidays: $h, makeUpWorkdays: $w) {
     holidays makeUpWorkdays } }"""
 
 
 async def log(api: Api, token: str, code: str, deadline: str) -> str:
-    return (await api.call(LOG, token, c=code, d=deadline))["data"]["logFinding"]["id"]
+    return (await api.call(LOG_OVERSTAFFING, token, c=code, d=deadline))["data"]["logFinding"]["id"]
 
 
 async def close(api: Api, tokens: dict, finding: str) -> None:
@@ -35,8 +35,8 @@ async def close(api: Api, tokens: dict, finding: str) -> None:
         assert "errors" not in result, result
 
 
-async def test_the_calendar_is_kept_by_the_platform_administrator(office):  # noqa: F811
-    runtime, tokens = office
+async def test_the_calendar_is_kept_by_the_platform_administrator(county_office):
+    runtime, tokens = county_office
     root = await token_for(runtime, await add_user(runtime, "root", superuser=True))
     async with Api(runtime) as api:
         refusals = [
@@ -58,8 +58,8 @@ async def test_the_calendar_is_kept_by_the_platform_administrator(office):  # no
     assert (await run_supervision(runtime, date(2026, 10, 10))).working_day is True  # a make-up Saturday
 
 
-async def test_reminders_go_once_per_deadline_and_never_for_closed_or_moved_entries(office):  # noqa: F811
-    runtime, tokens = office
+async def test_reminders_go_once_per_deadline_and_never_for_closed_or_moved_entries(county_office):
+    runtime, tokens = county_office
     async with Api(runtime) as api:
         near = await log(api, tokens["inspector"], "NEAR", "2026-11-05")  # the 3rd working day after Monday
         await log(api, tokens["inspector"], "LATER", "2026-11-20")
@@ -94,8 +94,8 @@ async def test_reminders_go_once_per_deadline_and_never_for_closed_or_moved_entr
     assert [i["eventType"] for i in admin] == ["LEDGER_OVERDUE"]
 
 
-async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when_it_catches_up(office):  # noqa: F811
-    runtime, tokens = office
+async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when_it_catches_up(county_office):
+    runtime, tokens = county_office
     runtime = dataclasses.replace(
         runtime, settings=dataclasses.replace(runtime.settings, escalate_to_parent_at=2, escalate_to_province_at=3)
     )
@@ -159,13 +159,13 @@ async def test_an_office_over_the_thresholds_is_escalated_once_and_released_when
     assert audited == "supervision.电话提醒"
 
 
-async def test_the_command_runs_the_engine_for_a_day(office):  # noqa: F811
-    from tests.test_cli import xuncha
+async def test_the_command_runs_the_engine_for_a_day(county_office):
+    from tests.helpers import xuncha
 
-    runtime, _ = office
-    saturday = xuncha(runtime, "reminders", "run", "--date", "2026-11-07")
-    monday = xuncha(runtime, "reminders", "run", "--date", "2026-11-02")
-    garbage = xuncha(runtime, "reminders", "run", "--date", "11/02")
+    runtime, _ = county_office
+    saturday = await xuncha(runtime, "reminders", "run", "--date", "2026-11-07")
+    monday = await xuncha(runtime, "reminders", "run", "--date", "2026-11-02")
+    garbage = await xuncha(runtime, "reminders", "run", "--date", "11/02")
     assert saturday.returncode == 0 and "2026-11-07 不是工作日" in saturday.stdout, saturday.stderr
     assert monday.returncode == 0 and "提醒 0 个问题" in monday.stdout, monday.stderr
     assert garbage.returncode != 0 and "日期格式应为 YYYY-MM-DD" in garbage.stderr

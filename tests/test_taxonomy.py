@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from problem_bank.projection import remap_to_current, verify
 from problem_bank.taxonomy import TaxonomyCache
-from tests.helpers import create_all, seed_round
+from tests.factories import seed_round
+from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 
 TREE = """{ taxonomy { version categories { code level name legalBasis

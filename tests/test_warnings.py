@@ -30,11 +30,8 @@ from backend.warnings.rules import (
     stale_data,
 )
 from backend.worker import create_worker
-from tests.helpers import create_all
+from tests.helpers import create_all, drain, statements_for, xuncha
 from tests.identity import Api, add_user, error_code, token_for
-from tests.test_cli import xuncha
-from tests.test_notifications import drain
-from tests.test_statement_counts import statements_for
 
 TODAY = date(2026, 11, 24)
 DEFAULT = RULES["over_staffing"].default
@@ -533,12 +530,12 @@ async def test_the_nightly_job_evaluates_every_tenant_once_a_day(office):
 
 async def test_the_command_evaluates_a_tenant_with_a_progress_bar(office):
     runtime, _ = office
-    done = xuncha(runtime, "warnings", "run", "--tenant", "431321", "--date", TODAY.isoformat())
+    done = await xuncha(runtime, "warnings", "run", "--tenant", "431321", "--date", TODAY.isoformat())
     assert done.returncode == 0, done.stderr
     assert "新增预警 3 条" in done.stdout and "评估编制预警" in done.stderr
     assert len(await open_warnings(runtime)) == 3
-    again = xuncha(runtime, "warnings", "run", "--tenant", "431321", "--date", TODAY.isoformat())
+    again = await xuncha(runtime, "warnings", "run", "--tenant", "431321", "--date", TODAY.isoformat())
     assert "新增预警 0 条" in again.stdout
-    unknown = xuncha(runtime, "warnings", "run", "--tenant", "431399")
+    unknown = await xuncha(runtime, "warnings", "run", "--tenant", "431399")
     assert unknown.returncode == 1 and "未开通" in unknown.stderr
-    assert xuncha(runtime, "warnings", "run").returncode == 1  # --tenant or --all
+    assert (await xuncha(runtime, "warnings", "run")).returncode == 1  # --tenant or --all
