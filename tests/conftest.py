@@ -1,10 +1,12 @@
 """Test fixtures: real PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are
 set), a fresh uniquely named database per test, dropped afterwards. The shared schemas are
-migrated once per session into a template database that each test's database copies."""
+migrated once per session into a template database that each test's database copies. The
+suite runs on two pytest-xdist workers; each starts its own embedded servers."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -22,8 +24,11 @@ from tests.identity import Api, add_user, token_for
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
+    configured = Settings.from_env()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1: each worker its own embedded servers
     return dataclasses.replace(
-        Settings.from_env(),
+        configured,
+        data_dir=configured.data_dir / worker if worker else configured.data_dir,
         queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}",
         spare_pool_size=2,
         lock_timeout="2s",

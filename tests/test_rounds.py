@@ -44,7 +44,11 @@ async def test_a_round_with_its_units_team_and_methods(runtime, county):
     assert created["team"] == [{"name": "李组长", "duty": "LEADER"}, {"name": "王组员", "duty": "MEMBER"}]
     async with runtime.engine.connect() as connection:
         stored = (await connection.execute(text("SELECT kind, methods FROM t431321.inspection_round"))).one()
-        audit = (await connection.execute(text("SELECT action, after->'unit_ids', after->'team' FROM t431321.audit_event"))).all()
+        audit = (
+            await connection.execute(
+                text("SELECT action, after->'unit_ids', after->'team' FROM t431321.audit_event WHERE actor <> 'test.factory' ORDER BY seq")
+            )
+        ).all()
     assert tuple(stored) == ("巡察", ["常规检查", "实名制筛查"])  # stored as offices write them
     assert [tuple(row) for row in audit] == [("round.created", [2, 1], [["李组长", "组长"], ["王组员", "组员"]])]
 
@@ -108,5 +112,9 @@ async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
         checks = await api.call('query($r: ID!) { selfChecks(tenantCode: "431321", roundId: $r) { items { unitId } } }', county, r=covering)
         assert checks["data"]["selfChecks"]["items"] == [{"unitId": "2"}]
     async with runtime.engine.connect() as connection:
-        actions = (await connection.execute(text("SELECT action FROM t431321.audit_event ORDER BY seq"))).scalars().all()
+        actions = (
+            (await connection.execute(text("SELECT action FROM t431321.audit_event WHERE actor <> 'test.factory' ORDER BY seq")))
+            .scalars()
+            .all()
+        )
     assert actions == ["round.created", "round.created", "self_check.submitted", "self_check.replaced"]
