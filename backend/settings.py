@@ -122,6 +122,8 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "xuncha@localhost"
     delivery_max_attempts: int = 5
+    # Webhook hosts trusted without the public-address check (an intranet deployment's robots).
+    webhook_allowed_hosts: frozenset[str] = frozenset()
     retry_base_seconds: float = 30.0
     job_timeout_seconds: int = 30
     outbox_poll_seconds: float = 2.0
@@ -180,6 +182,9 @@ class Settings:
             smtp_url=os.environ.get("XUNCHA_SMTP_URL", ""),
             mail_from=os.environ.get("XUNCHA_MAIL_FROM", "xuncha@localhost"),
             delivery_max_attempts=_env_int("XUNCHA_DELIVERY_MAX_ATTEMPTS", 5),
+            webhook_allowed_hosts=frozenset(
+                host.strip().lower() for host in os.environ.get("XUNCHA_WEBHOOK_ALLOWED_HOSTS", "").split(",") if host.strip()
+            ),
             retry_base_seconds=float(_env_int("XUNCHA_RETRY_BASE_SECONDS", 30)),
             job_timeout_seconds=_env_int("XUNCHA_JOB_TIMEOUT_SECONDS", 30),
             sweep_after_seconds=_env_int("XUNCHA_SWEEP_AFTER_SECONDS", 60),

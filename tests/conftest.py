@@ -32,6 +32,7 @@ def settings() -> Settings:
         queue_name=f"xuncha:test:{uuid.uuid4().hex[:8]}",
         spare_pool_size=2,
         lock_timeout="2s",
+        webhook_allowed_hosts=frozenset({"127.0.0.1"}),  # the tests' webhook sinks listen here
     )
 
 

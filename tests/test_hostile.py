@@ -10,11 +10,13 @@ import os
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from bench.common import serving_process
 from tests.factories import seed_round
-from tests.helpers import create_all
+from tests.helpers import LOG_OVERSTAFFING, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
+from tests.sinks import WebhookSink
 
 
 @pytest.fixture
@@ -122,3 +124,73 @@ async def test_costly_bank_queries_are_refused_in_bulk_and_charged_per_user(prod
     async with Api(runtime) as own:
         answers = [await own.call('{ commonProblems(regionCode: "431321") { kindCode } }', inspector) for _ in range(3)]
     assert [error_code(answer) for answer in answers] == [None, None, "RATE_LIMITED"]
+
+
+ADD_WEBHOOK = 'mutation($u: String!) { addWebhook(tenantCode: "431321", url: $u, secret: "SEC0123456789abcdef") }'
+NON_PUBLIC = [
+    "http://127.0.0.1:6379/",
+    "http://0.0.0.0:8000/",
+    "http://[::1]/",
+    "http://2130706433/",  # 127.0.0.1 as one number
+    "http://0x7f000001/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.1.2.3/",
+    "http://172.16.0.1/",
+    "http://192.168.1.1/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[fe80::1]/",
+    "http://224.0.0.1/",
+    "http://localhost:5432/",
+    "http://no-such-host.invalid/",
+]
+
+
+def trusting(runtime, *hosts: str):
+    """The runtime with XUNCHA_WEBHOOK_ALLOWED_HOSTS set to `hosts`."""
+    return dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, webhook_allowed_hosts=frozenset(hosts)))
+
+
+async def webhook_rows(runtime) -> tuple:
+    async with runtime.engine.connect() as connection:
+        hooks = (await connection.execute(text("SELECT count(*) FROM notify.webhook"))).scalar_one()
+        audited = (await connection.execute(text("SELECT count(*) FROM t431321.audit_event WHERE entity = 'webhook'"))).scalar_one()
+    return hooks, audited
+
+
+async def test_a_webhook_to_this_machine_the_intranet_or_a_metadata_service_is_refused_and_changes_nothing(county_office):
+    runtime, tokens = county_office
+    runtime = trusting(runtime)
+    async with Api(runtime) as api:
+        refused = {url: await api.call(ADD_WEBHOOK, tokens["admin"], u=url) for url in NON_PUBLIC}
+        malformed = [error_code(await api.call(ADD_WEBHOOK, tokens["admin"], u=url)) for url in ("ftp://1.1.1.1/", "http://me@1.1.1.1/")]
+    assert {url: error_code(answer) for url, answer in refused.items()} == dict.fromkeys(NON_PUBLIC, "WEBHOOK_ADDRESS_REFUSED")
+    assert all(answer["errors"][0]["extensions"]["field"] == "url" for answer in refused.values())
+    assert malformed == ["INVALID_URL", "INVALID_URL"]
+    assert await webhook_rows(runtime) == (0, 0)
+
+
+async def test_production_takes_https_webhooks_only(production):
+    runtime, api, _ = production
+    admin = await token_for(runtime, await add_user(runtime, "sf.admin", ("431321", "admin", None)))
+    plain = await api.call(ADD_WEBHOOK, admin, u="http://1.1.1.1/robot/send")
+    secure = await api.call(ADD_WEBHOOK, admin, u="https://1.1.1.1/robot/send")  # an address: nothing to resolve
+    assert (error_code(plain), error_code(secure)) == ("INVALID_URL", None)
+    assert await webhook_rows(runtime) == (1, 1)
+
+
+async def test_a_delivery_checks_the_address_again_and_sends_nothing_to_one_no_longer_public(county_office):
+    """A host that was trusted (or resolved to a public address) when the hook was added and
+    reaches this machine when a notice goes out (DNS rebinding): refused at delivery."""
+    runtime, tokens = county_office
+    async with WebhookSink("SEC0123456789abcdef") as robot, Api(runtime) as api:
+        url = robot.url.replace("127.0.0.1", "localhost")
+        assert error_code(await api.call(ADD_WEBHOOK, tokens["admin"], u=url)) == "WEBHOOK_ADDRESS_REFUSED"
+        async with Api(trusting(runtime, "localhost")) as trusted:
+            assert error_code(await trusted.call(ADD_WEBHOOK, tokens["admin"], u=url)) is None
+        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
+        await drain(runtime)  # the worker trusts only 127.0.0.1: "localhost" is checked and refused
+        deliveries = (await api.call('{ deliveries(tenantCode: "431321") { items { state lastError } } }', tokens["admin"]))["data"]
+    assert robot.received == [] and robot.refused == 0
+    assert deliveries["deliveries"]["items"] == [
+        {"state": "DEAD", "lastError": "webhook: 回调地址须为互联网上的公开地址，不能指向本机、内网、链路本地或保留地址"}
+    ]

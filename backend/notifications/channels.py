@@ -17,6 +17,8 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 
+from backend.notifications.destinations import Destination
+
 SEND_TIMEOUT_SECONDS = 10
 
 
@@ -63,13 +65,23 @@ def signed_url(url: str, secret: str, timestamp_ms: int | None = None) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-async def post_webhook(url: str, secret: str, title: str, body: str) -> None:
+async def post_webhook(destination: Destination, secret: str, title: str, body: str) -> None:
+    """Post to the checked address, presenting the hook's own host name (Host header, TLS);
+    redirects are not followed, and what a failure records says nothing of the peer's answer
+    beyond its status or error code."""
     message = {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n\n{body}"}}
     try:
-        async with httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS) as client:
-            response = await client.post(signed_url(url, secret), json=message)
-    except httpx.HTTPError as error:
-        raise DeliveryFailed(f"webhook: {error!r}") from error
+        async with httpx.AsyncClient(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False) as client:
+            response = await client.post(
+                signed_url(destination.url, secret),
+                json=message,
+                headers={"Host": destination.host_header},
+                extensions={"sni_hostname": destination.host},
+            )
+    except httpx.TimeoutException:
+        raise DeliveryFailed("webhook: 超时") from None
+    except httpx.HTTPError:
+        raise DeliveryFailed("webhook: 无法连接或连接中断") from None
     if response.status_code >= 300:
         raise DeliveryFailed(f"webhook: HTTP {response.status_code}")
     try:
@@ -79,4 +91,4 @@ async def post_webhook(url: str, secret: str, title: str, body: str) -> None:
     if not isinstance(answer, dict):
         raise DeliveryFailed("webhook: 回复格式不符")
     if answer.get("errcode", 0) != 0:  # DingTalk answers 200 with an error code
-        raise DeliveryFailed(f"webhook: errcode {answer.get('errcode')} {answer.get('errmsg', '')}")
+        raise DeliveryFailed(f"webhook: errcode {answer.get('errcode')}")

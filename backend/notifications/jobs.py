@@ -21,10 +21,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import Row, func, select, text, update
 
 from backend.notifications.channels import DeliveryFailed, post_webhook, send_email, within_time_limit
+from backend.notifications.destinations import checked_destination
 from backend.notifications.events import EVENT_TYPES, EventType
 from backend.notifications.models import Delivery, DeliveryChannel, DeliveryState, OutboxEvent, Webhook
 from backend.runtime import Runtime
 from backend.settings import Settings
+from tenants.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,11 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
                 hook = (await connection.execute(select(Webhook).where(Webhook.id == int(delivery.target)))).one_or_none()
                 if hook is None:
                     raise DeliveryFailed("webhook: 已删除")
-                await within_time_limit(post_webhook(hook.url, hook.secret, title, body))
+                try:
+                    destination = await checked_destination(hook.url, settings)  # resolved and checked again
+                except DomainError as refused:
+                    raise DeliveryFailed(f"webhook: {refused.message}") from None
+                await within_time_limit(post_webhook(destination, hook.secret, title, body))
         except DeliveryFailed as failure:
             dead = attempts >= settings.delivery_max_attempts
             delay = settings.retry_base_seconds * 2 ** (attempts - 1)

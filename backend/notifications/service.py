@@ -5,7 +5,6 @@ manages an office's channels is declared on the operations (backend/notification
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.identity.models import UserAccount
+from backend.notifications.destinations import checked_destination
 from backend.notifications.events import EVENT_TYPES, EventKind
 from backend.notifications.jobs import queue_deliveries
 from backend.notifications.models import Delivery, DeliveryState, Notification, Preference, Webhook
@@ -150,12 +150,19 @@ class NotificationService:
             return (await connection.execute(select(Webhook).where(Webhook.tenant_code == tenant_code).order_by(Webhook.id))).all()
 
     async def add_webhook(
-        self, principal: Principal, tenant_code: str, url: str, secret: str, event_types: list[EventKind] | None, request_id: str | None
+        self,
+        principal: Principal,
+        tenant_code: str,
+        url: str,
+        secret: str,
+        event_types: list[EventKind] | None,
+        settings: Settings,
+        request_id: str | None,
     ) -> int:
-        """A signed webhook for the office (audited: it will receive the office's notices)."""
-        parsed = urllib.parse.urlsplit(url.strip())
-        if parsed.scheme not in ("https", "http") or not parsed.hostname or len(url) > 512:
-            raise DomainError("INVALID_URL", "回调地址须为 http(s) 地址，且不超过 512 个字符", field="url")
+        """A signed webhook for the office (audited: it will receive the office's notices), to
+        a public address (backend/notifications/destinations.py)."""
+        url = url.strip()
+        await checked_destination(url, settings)
         if not 16 <= len(secret) <= 128 or not secret.isascii() or not secret.isprintable():
             raise DomainError("INVALID_SECRET", "签名密钥须为 16 到 128 个可见 ASCII 字符", field="secret")
         if event_types is not None and not event_types:
@@ -167,7 +174,7 @@ class NotificationService:
                 raise DomainError("TOO_MANY", f"每个机构最多配置 {MAX_WEBHOOKS} 个回调地址", field="url")
             webhook_id = (
                 await connection.execute(
-                    insert(Webhook).values(tenant_code=tenant_code, url=url.strip(), secret=secret, event_types=types).returning(Webhook.id)
+                    insert(Webhook).values(tenant_code=tenant_code, url=url, secret=secret, event_types=types).returning(Webhook.id)
                 )
             ).scalar_one()
             await record_audit(
@@ -177,7 +184,7 @@ class NotificationService:
                 action="webhook.added",
                 entity="webhook",
                 entity_id=str(webhook_id),
-                after={"url": url.strip(), "event_types": types},
+                after={"url": url, "event_types": types},
                 request_id=request_id,
             )
         return webhook_id

@@ -207,12 +207,18 @@ class NotificationMutation:
         )
         return True
 
-    @mutation("为本机构添加签名回调：请求地址附 timestamp 与 sign（HMAC-SHA256，钉钉机器人方式）", write(CHANNEL_ADMINS))
+    @mutation(
+        "为本机构添加签名回调：请求地址附 timestamp 与 sign（HMAC-SHA256，钉钉机器人方式）；地址须为互联网上的公开地址"
+        "（生产环境须为 https），不能指向本机、内网或保留地址",
+        write(CHANNEL_ADMINS),
+    )
     async def add_webhook(
         self, info: Info[Context, None], tenant_code: str, url: str, secret: str, event_types: list[EventKind] | None = None
     ) -> strawberry.ID:
         principal = await info.context.principal()
-        webhook_id = await service(info).add_webhook(principal, tenant_code, url, secret, event_types, info.context.request_id)
+        webhook_id = await service(info).add_webhook(
+            principal, tenant_code, url, secret, event_types, info.context.runtime.settings, info.context.request_id
+        )
         return strawberry.ID(str(webhook_id))
 
     @mutation("删除本机构的一个签名回调", write(CHANNEL_ADMINS, locate=webhook_office))
