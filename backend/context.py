@@ -43,11 +43,20 @@ class Context(BaseContext, kw_only=True):
         """The caller, authenticated once per request (sibling resolvers asking at the same
         time share the one authentication); UNAUTHENTICATED without a token."""
         if self.authenticating is None:
-            bearer = self.bearer or _bearer(str((self.connection_params or {}).get("Authorization", "")))
-            if not bearer:
-                raise unauthenticated()
-            self.authenticating = asyncio.ensure_future(self.identity.authenticate(bearer))
+            self.authenticating = asyncio.ensure_future(self.identity.authenticate(self._credentials()))
         return await asyncio.shield(self.authenticating)
+
+    async def authenticate_again(self) -> Principal:
+        """The caller authenticated anew, not from this request's memory: a long-lived stream
+        asks so that it ends once the session is logged out or revoked, the API token revoked,
+        the access token expired or the account deactivated (in any process)."""
+        return await self.identity.authenticate(self._credentials())
+
+    def _credentials(self) -> str:
+        bearer = self.bearer or _bearer(str((self.connection_params or {}).get("Authorization", "")))
+        if not bearer:
+            raise unauthenticated()
+        return bearer
 
     async def writer(self) -> Principal:
         """The caller of a mutation: it needs the write scope, and the request is counted once

@@ -22,9 +22,8 @@ async def receive(socket) -> dict:
     return orjson.loads(await asyncio.wait_for(socket.recv(), 15))
 
 
-async def test_a_subscribed_user_is_pushed_its_new_notification(county_office):
-    runtime, tokens = county_office
-    namespace = f"xuncha-ws-{uuid.uuid4().hex[:8]}"
+def api_with_worker(runtime, namespace: str):
+    """`xuncha serve --worker` on the test's database, with its own queue and Redis namespace."""
     env = {
         **os.environ,
         "DATABASE_URL": runtime.urls.database_url,
@@ -32,19 +31,29 @@ async def test_a_subscribed_user_is_pushed_its_new_notification(county_office):
         "XUNCHA_QUEUE_NAME": namespace,
         "XUNCHA_REDIS_PREFIX": namespace,
     }
-    async with serving(["-m", "backend", "serve", "--worker"], env) as url:
+    return serving(["-m", "backend", "serve", "--worker"], env)
+
+
+async def subscribed(endpoint: str, token: str):
+    """A websocket, initialised with `token`, subscribed to notificationAdded."""
+    socket = await websockets.connect(endpoint, subprotocols=["graphql-transport-ws"])
+    await socket.send(orjson.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}).decode())
+    assert (await receive(socket))["type"] == "connection_ack"
+    await socket.send(orjson.dumps(SUBSCRIBE).decode())
+    return socket
+
+
+async def test_a_subscribed_user_is_pushed_its_new_notification(county_office):
+    runtime, tokens = county_office
+    namespace = f"xuncha-ws-{uuid.uuid4().hex[:8]}"
+    async with api_with_worker(runtime, namespace) as url:
         endpoint = url.replace("http://", "ws://") + "/graphql"
         async with websockets.connect(endpoint, subprotocols=["graphql-transport-ws"]) as anonymous:
             await anonymous.send(orjson.dumps({"type": "connection_init"}).decode())
             assert (await receive(anonymous))["type"] == "connection_ack"
             await anonymous.send(orjson.dumps(SUBSCRIBE).decode())
             refused = await receive(anonymous)
-        async with websockets.connect(endpoint, subprotocols=["graphql-transport-ws"]) as liaison:
-            await liaison.send(
-                orjson.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {tokens['liaison']}"}}).decode()
-            )
-            assert (await receive(liaison))["type"] == "connection_ack"
-            await liaison.send(orjson.dumps(SUBSCRIBE).decode())
+        async with await subscribed(endpoint, tokens["liaison"]) as liaison:
             await eventually(lambda: runtime.redis.pubsub_channels(f"{namespace}*"), 15, "the subscription to reach Redis")
             async with httpx.AsyncClient(base_url=url) as client:
                 logged = await client.post(
@@ -63,3 +72,28 @@ async def test_a_subscribed_user_is_pushed_its_new_notification(county_office):
             }
         },
     }
+
+
+async def test_a_stream_ends_within_seconds_of_its_sessions_logout(county_office):
+    """Logged out through another connection of the API: the open stream is refused at its next
+    check (STREAM_RECHECK_SECONDS) and pushes nothing more."""
+    runtime, tokens = county_office
+    namespace = f"xuncha-ws-{uuid.uuid4().hex[:8]}"
+    async with (
+        api_with_worker(runtime, namespace) as url,
+        await subscribed(url.replace("http://", "ws://") + "/graphql", tokens["liaison"]) as liaison,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        await eventually(lambda: runtime.redis.pubsub_channels(f"{namespace}*"), 15, "the subscription to reach Redis")
+        logout = await client.post(
+            "/graphql", json={"query": "mutation { logout }"}, headers={"Authorization": f"Bearer {tokens['liaison']}"}
+        )
+        assert logout.json() == {"data": {"logout": True}}
+        ended = await receive(liaison)
+        await eventually(lambda: _none_left(runtime, namespace), 15, "the stream's Redis subscription to close")
+    assert ended["type"] == "next" and ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def _none_left(runtime, namespace: str) -> bool:
+    """No Redis subscription left in the namespace: the stream let go of its channel."""
+    return not await runtime.redis.pubsub_channels(f"{namespace}*")

@@ -228,6 +228,9 @@ class NotificationMutation:
 
 
 MAX_STREAMS_PER_USER = 5  # per API process: each stream holds a Redis connection
+# A stream authenticates its caller again this often (and before each message it pushes): it
+# ends within these seconds of a logout, a revocation, an expiry or a deactivation.
+STREAM_RECHECK_SECONDS = 2.0
 _open_streams: Counter[int] = Counter()
 
 
@@ -246,7 +249,11 @@ class NotificationSubscription:
         pubsub = runtime.redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(inbox_channel(runtime.settings.redis_prefix, principal.user_id))
-            async for message in pubsub.listen():
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=STREAM_RECHECK_SECONDS)
+                await info.context.authenticate_again()  # a refusal ends the stream with its error
+                if message is None:
+                    continue
                 pushed = orjson.loads(message["data"])
                 yield Notification.of(
                     SimpleNamespace(
