@@ -73,9 +73,10 @@ class Context(BaseContext, kw_only=True):
         await self._spend(f"costly:{principal.user_id}", self.runtime.settings.edge.costly_per_minute, cost)
 
     async def limit_login(self, username: str) -> None:
-        """Count a login attempt per username and per source IP."""
+        """Count a login attempt per username from this source IP, and per source IP: a
+        stranger's attempts never hold up the user's own logins from elsewhere."""
         per_minute = self.runtime.settings.edge.login_attempts_per_minute
-        await self._spend(f"login:user:{username[:64].lower()}", per_minute)
+        await self._spend(f"login:user:{username[:64].lower()}:{self.source_ip}", per_minute)
         await self._spend(f"login:ip:{self.source_ip}", per_minute * 3)
 
     async def _spend(self, key: str, per_minute: int, units: int = 1) -> None:

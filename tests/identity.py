@@ -62,8 +62,9 @@ def renewed(runtime: Runtime, token: str) -> str:
 class Api:
     """POSTs GraphQL to the app (same event loop as the runtime's connections)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(runtime)), base_url="http://test")
+    def __init__(self, runtime: Runtime, source: str = "127.0.0.1") -> None:
+        transport = httpx.ASGITransport(app=create_app(runtime), client=(source, 50000))  # `source`: the caller's address
+        self.client = httpx.AsyncClient(transport=transport, base_url="http://test")
 
     async def __aenter__(self) -> Api:
         return self

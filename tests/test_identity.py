@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from backend.identity.credentials import issue_access_token
 from backend.identity.models import AuthEvent
+from backend.identity.service import wait_after
 from tests.helpers import create_all
 from tests.identity import PASSWORD, Api, add_user, error_code, token_for
 
@@ -50,18 +51,30 @@ async def test_login_gives_tokens_and_me_shows_the_memberships(runtime, county_i
     assert ("login", "Zhang.San") in await auth_actions(runtime)
 
 
-async def test_wrong_passwords_lock_the_account_and_unknown_users_look_the_same(runtime, county_inspector):
-    async with Api(runtime) as api:
-        assert error_code(await api.call(LOGIN, u="nobody", p=PASSWORD)) == "INVALID_CREDENTIALS"
+async def test_wrong_passwords_make_their_address_wait_and_unknown_users_look_the_same(runtime, county_inspector):
+    async with Api(runtime, source="198.51.100.7") as stranger, Api(runtime, source="192.0.2.10") as owner:
+        assert error_code(await stranger.call(LOGIN, u="nobody", p=PASSWORD)) == "INVALID_CREDENTIALS"
         for _ in range(5):
-            assert error_code(await api.call(LOGIN, u="Zhang.San", p="wrong-password-1")) == "INVALID_CREDENTIALS"
-        locked = await api.call(LOGIN, u="Zhang.San", p=PASSWORD)
-        unknown = await api.call(LOGIN, u="nobody", p=PASSWORD)
-    # Locked, even with the right password, and told exactly what an unknown user is told.
-    assert error_code(locked) == error_code(unknown) == "INVALID_CREDENTIALS"
-    assert locked["errors"][0]["message"] == unknown["errors"][0]["message"]
+            assert error_code(await stranger.call(LOGIN, u="Zhang.San", p="wrong-password-1")) == "INVALID_CREDENTIALS"
+        guessed_wrong = await stranger.call(LOGIN, u="Zhang.San", p="wrong-password-2")
+        unknown = await stranger.call(LOGIN, u="nobody", p=PASSWORD)
+        guessed_right = await stranger.call(LOGIN, u="Zhang.San", p=PASSWORD)
+        elsewhere = await owner.call(LOGIN, u="Zhang.San", p=PASSWORD)  # the owner, from its own address, is not held up
+        runtime.clock.advance(timedelta(minutes=1, seconds=1))
+        after_the_wait = await stranger.call(LOGIN, u="Zhang.San", p=PASSWORD)
+    # While the address waits, a wrong password is told exactly what an unknown user is told;
+    # the right one learns that a wait is in force, and how long.
+    assert error_code(guessed_wrong) == error_code(unknown) == "INVALID_CREDENTIALS"
+    assert guessed_wrong["errors"][0]["message"] == unknown["errors"][0]["message"]
+    assert error_code(guessed_right) == "ACCOUNT_LOCKED" and "1 分钟后" in guessed_right["errors"][0]["message"]
+    assert elsewhere["data"]["login"]["accessToken"] and after_the_wait["data"]["login"]["accessToken"]
     actions = [action for action, _ in await auth_actions(runtime)]
-    assert actions.count("login_failed") == 7 and "account_locked" in actions and "login_refused_locked" in actions
+    assert actions.count("login_failed") == 7 and actions.count("account_locked") == 1 and actions.count("login_refused_locked") == 2
+
+
+def test_the_wait_doubles_with_each_further_failure_up_to_a_quarter_hour():
+    minutes = [None if (wait := wait_after(n)) is None else wait.seconds // 60 for n in range(1, 12)]
+    assert minutes == [None, None, None, None, 1, 2, 4, 8, 15, 15, 15]
 
 
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(runtime, county_inspector):
@@ -217,9 +230,10 @@ async def test_introspection_can_be_switched_off(runtime, county_inspector):
 async def test_logins_and_mutations_are_rate_limited(runtime, county_inspector):
     limited = with_edge(runtime, login_attempts_per_minute=3, mutations_per_minute=2)
     token = await token_for(runtime, county_inspector)
-    async with Api(limited) as api:
+    async with Api(limited) as api, Api(limited, source="192.0.2.10") as owner:
         codes = [error_code(await api.call(LOGIN, u="Zhang.San", p="wrong-password-1")) for _ in range(4)]
         assert codes == ["INVALID_CREDENTIALS"] * 3 + ["RATE_LIMITED"]
+        assert (await owner.call(LOGIN, u="Zhang.San", p=PASSWORD))["data"]["login"]  # not held up from its own address
         issue = 'mutation { issueApiToken(name: "t", scopes: [READ]) { id } }'
         codes = [error_code(await api.call(issue, token)) for _ in range(3)]
         assert codes == [None, None, "RATE_LIMITED"]

@@ -29,9 +29,19 @@ class UserAccount(IdentityBase):
     password_hash: Mapped[str] = mapped_column(Text)
     is_superuser: Mapped[bool] = mapped_column(server_default="false")
     is_active: Mapped[bool] = mapped_column(server_default="true")
-    failed_logins: Mapped[int] = mapped_column(server_default="0")
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LoginThrottle(IdentityBase):
+    """Failed logins of one account from one source address, and until when that address is
+    refused for it (backend/identity/service.py: the growing delays)."""
+
+    __tablename__ = "login_throttle"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey(UserAccount.id, ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    blocked_until: Mapped[datetime | None]
 
 
 class Membership(IdentityBase):

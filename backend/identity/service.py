@@ -3,6 +3,7 @@ and the audit of every one of them (identity.auth_event, in the same transaction
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import uuid
@@ -27,7 +28,7 @@ from backend.identity.credentials import (
     same_digest,
     verify_password,
 )
-from backend.identity.models import ApiToken, AuthEvent, Membership, RefreshToken, Session, UserAccount
+from backend.identity.models import ApiToken, AuthEvent, LoginThrottle, Membership, RefreshToken, Session, UserAccount
 from backend.units.models import InspectedUnit
 from tenants.access import (
     Grant,
@@ -47,8 +48,12 @@ from tenants.scoping import reading
 
 ACCESS_TOKEN_TTL = timedelta(minutes=15)
 REFRESH_TOKEN_TTL = timedelta(days=30)
+# Wrong passwords are counted per account and source address: after MAX_FAILED_LOGINS the
+# address waits FIRST_WAIT, doubling with each further failure up to LONGEST_WAIT. Other
+# addresses are not held up, so nobody can lock a user out from everywhere.
 MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(minutes=15)
 API_TOKEN_MAX_DAYS = 366
 USERNAME_MAX_LENGTH = 64
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
@@ -82,8 +87,21 @@ def unauthenticated(message: str = "请先登录") -> DomainError:
 def bad_credentials() -> DomainError:
     return DomainError(
         "INVALID_CREDENTIALS",
-        f"用户名或密码错误；连续输错 {MAX_FAILED_LOGINS} 次将锁定 {LOCKOUT.seconds // 60} 分钟",
+        f"用户名或密码错误；在同一地址连续输错 {MAX_FAILED_LOGINS} 次后须等待片刻再试（每多错一次等待加倍，最长 {LONGEST_WAIT.seconds // 60} 分钟）",
     )
+
+
+def waiting(remaining: timedelta) -> DomainError:
+    """Told only to a caller who gave the right password: the address must still wait."""
+    minutes = max(1, math.ceil(remaining.total_seconds() / 60))
+    return DomainError("ACCOUNT_LOCKED", f"此地址的登录尝试过多，密码正确，但须于 {minutes} 分钟后再登录")
+
+
+def wait_after(failures: int) -> timedelta | None:
+    """How long an address waits after its `failures`-th wrong password for one account."""
+    if failures < MAX_FAILED_LOGINS:
+        return None
+    return min(FIRST_WAIT * 2 ** min(failures - MAX_FAILED_LOGINS, 8), LONGEST_WAIT)
 
 
 def check_username(username: str) -> str:
@@ -142,10 +160,11 @@ class IdentityService:
     # ---- sessions ---------------------------------------------------------------------
 
     async def login(self, username: str, password: str, source_ip: str | None) -> TokenPair:
-        """Check the password; after MAX_FAILED_LOGINS failures the account locks for LOCKOUT.
+        """Check the password; wrong ones make the source address wait (`wait_after`).
         Failures are committed (and audited) before the error is raised."""
         now = self.clock.now()
         refusal: DomainError | None = None
+        source = (source_ip or "")[:64]
         # Longer ones match nobody; keep the audit row in bounds. NUL (which PostgreSQL refuses
         # in text) cannot be in a username either: shown as U+FFFD, it still matches nobody.
         username = username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
@@ -153,17 +172,24 @@ class IdentityService:
             user = (
                 await connection.execute(select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update())
             ).one_or_none()
-            # Always verify (a dummy hash for unknown users) and always give the same answer:
-            # neither the reply nor its timing tells whether a username exists or is locked.
+            # Always verify (a dummy hash for unknown users) and always give the same answer to a
+            # wrong password: neither the reply nor its timing tells whether a username exists.
             password_ok = await verify_password(user.password_hash if user else None, password)
-            if user is not None and user.locked_until is not None and user.locked_until > now:
+            throttle = None
+            if user is not None:
+                throttle = (
+                    await connection.execute(select(LoginThrottle).where(LoginThrottle.user_id == user.id, LoginThrottle.source == source))
+                ).one_or_none()
+            if user is not None and throttle is not None and throttle.blocked_until is not None and throttle.blocked_until > now:
                 await audit(connection, "login_refused_locked", source_ip=source_ip, subject_user_id=user.id, username=username)
-                refusal = bad_credentials()
+                refusal = waiting(throttle.blocked_until - now) if password_ok and user.is_active else bad_credentials()
             elif user is None or not password_ok or not user.is_active:
-                await self._record_failure(connection, user, username, source_ip, now)
+                await audit(connection, "login_failed", source_ip=source_ip, subject_user_id=user.id if user else None, username=username)
+                if user is not None:
+                    await self._count_failure(connection, user, source, throttle.failures if throttle else 0, source_ip, now)
                 refusal = bad_credentials()
             else:
-                await connection.execute(update(UserAccount).where(UserAccount.id == user.id).values(failed_logins=0, locked_until=None))
+                await connection.execute(delete(LoginThrottle).where(LoginThrottle.user_id == user.id, LoginThrottle.source == source))
                 session_id = uuid.uuid4()
                 await connection.execute(insert(Session).values(id=session_id, user_id=user.id, source_ip=source_ip))
                 pair = await self._issue_pair(connection, user.id, session_id)
@@ -174,17 +200,24 @@ class IdentityService:
             raise refusal
         return pair
 
-    async def _record_failure(self, connection, user, username: str, source_ip: str | None, now: datetime) -> None:
-        await audit(connection, "login_failed", source_ip=source_ip, subject_user_id=user.id if user else None, username=username)
-        if user is None:
-            return
-        failures = user.failed_logins + 1
-        if failures >= MAX_FAILED_LOGINS:
-            values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
-            await audit(connection, "account_locked", source_ip=source_ip, subject_user_id=user.id, username=username)
-        else:
-            values = {"failed_logins": failures}
-        await connection.execute(update(UserAccount).where(UserAccount.id == user.id).values(**values))
+    async def _count_failure(self, connection, user, source: str, earlier: int, source_ip: str | None, now: datetime) -> None:
+        failures = earlier + 1
+        wait = wait_after(failures)
+        if wait is not None:
+            await audit(
+                connection,
+                "account_locked",
+                source_ip=source_ip,
+                subject_user_id=user.id,
+                username=user.username,
+                minutes=wait.seconds // 60,
+            )
+        row = {"user_id": user.id, "source": source, "failures": failures, "blocked_until": now + wait if wait else None}
+        await connection.execute(
+            pg_insert(LoginThrottle)
+            .values(**row)
+            .on_conflict_do_update(index_elements=[LoginThrottle.user_id, LoginThrottle.source], set_=row)
+        )
 
     async def _issue_pair(self, connection: AsyncConnection, user_id: int, session_id: uuid.UUID) -> TokenPair:
         refresh = new_secret("xrt")
