@@ -163,26 +163,56 @@ async def test_the_auth_audit_trail_is_append_only_and_keeps_the_source_ip(runti
             await connection.execute(text("UPDATE identity.auth_event SET action = 'nothing'"))
 
 
+CREATE_USER = """mutation($u: String!, $n: String!, $p: String) {
+    createUser(input: {username: $u, displayName: $n, password: $p, tenantCode: "431321", role: INSPECTOR}) {
+    userId activationCode activationExpiresAt } }"""
+ACTIVATE = "mutation($u: String!, $c: String!, $p: String!) { activateAccount(username: $u, activationCode: $c, password: $p) }"
+
+
 @pytest.mark.parametrize(
     ("username", "display_name", "password", "code"),
     [
-        ("ab", "王五", "Long-enough-1", "INVALID_USERNAME"),
-        ("wang wu", "王五", "Long-enough-1", "INVALID_USERNAME"),
-        ("wangwu", "", "Long-enough-1", "INVALID_NAME"),
-        ("wangwu", "王\u200b五", "Long-enough-1", "INVALID_NAME"),
-        ("wangwu", "王五", "short-1", "WEAK_PASSWORD"),
-        ("wangwu", "王五", "onlyletterslong", "WEAK_PASSWORD"),
-        ("zhang.SAN", "王五", "Long-enough-1", "DUPLICATE"),
+        ("ab", "王五", None, "INVALID_USERNAME"),
+        ("wang wu", "王五", None, "INVALID_USERNAME"),
+        ("wangwu", "", None, "INVALID_NAME"),
+        ("wangwu", "王\u200b五", None, "INVALID_NAME"),
+        ("zhang.SAN", "王五", None, "DUPLICATE"),
+        ("wangwu", "王五", "Chosen-by-admin-1", "PASSWORD_SET_BY_OWNER"),  # the creator never sets the password
     ],
 )
 async def test_bad_new_users_get_a_clear_error_and_change_nothing(runtime, county_inspector, username, display_name, password, code):
     admin = await token_for(runtime, await add_user(runtime, "admin1", ("431321", "admin", None)))
-    create = """mutation($u: String!, $n: String!, $p: String!) {
-        createUser(input: {username: $u, displayName: $n, password: $p, tenantCode: "431321", role: INSPECTOR}) { userId } }"""
     before = await auth_actions(runtime)
     async with Api(runtime) as api:
-        assert error_code(await api.call(create, admin, u=username, n=display_name, p=password)) == code
+        assert error_code(await api.call(CREATE_USER, admin, u=username, n=display_name, p=password)) == code
     assert await auth_actions(runtime) == before
+
+
+async def test_a_new_account_is_activated_by_its_owner_with_a_one_time_code(runtime, county_inspector):
+    admin = await token_for(runtime, await add_user(runtime, "admin1", ("431321", "admin", None)))
+    async with Api(runtime) as api:
+        created = (await api.call(CREATE_USER, admin, u="sf.wang", n="王检查"))["data"]["createUser"]
+        code = created["activationCode"]
+        before_activation = error_code(await api.call(LOGIN, u="sf.wang", p=PASSWORD))
+        refusals = [
+            error_code(await api.call(ACTIVATE, u="sf.wang", c="ABCD-EFGH-JKMN", p="Wang-own-pass-1")),
+            error_code(await api.call(ACTIVATE, u="nobody", c=code, p="Wang-own-pass-1")),
+            error_code(await api.call(ACTIVATE, u="sf.wang", c=code, p="short-1")),
+        ]
+        activated = await api.call(ACTIVATE, u="SF.WANG", c=code.lower().replace("-", " "), p="Wang-own-pass-1")
+        reused = error_code(await api.call(ACTIVATE, u="sf.wang", c=code, p="Other-pass-2"))
+        logged_in = await api.call(LOGIN, u="sf.wang", p="Wang-own-pass-1")
+        late = (await api.call(CREATE_USER, admin, u="sf.li", n="李检查"))["data"]["createUser"]
+        runtime.clock.advance(timedelta(days=7, seconds=1))
+        expired = error_code(await api.call(ACTIVATE, u="sf.li", c=late["activationCode"], p="Li-own-pass-1"))
+    assert len(code) == 14 and code.count("-") == 2
+    assert before_activation == "INVALID_CREDENTIALS"  # no password anybody knows until the owner sets one
+    assert refusals == ["INVALID_ACTIVATION_CODE", "INVALID_ACTIVATION_CODE", "WEAK_PASSWORD"]
+    assert activated == {"data": {"activateAccount": True}}
+    assert (reused, expired) == ("INVALID_ACTIVATION_CODE", "INVALID_ACTIVATION_CODE")
+    assert logged_in["data"]["login"]["accessToken"]
+    actions = [action for action, _ in await auth_actions(runtime)]
+    assert actions.count("account_activated") == 1 and actions.count("activation_failed") == 4
 
 
 async def test_a_liaison_must_be_bound_to_a_unit_of_that_tenant(runtime, county_inspector):

@@ -1071,6 +1071,15 @@ OPERATIONS = [
         then=lambda a, t: "INVALID_CREDENTIALS" if not a.username else None,
     ),
     Operation(
+        "activateAccount",
+        'mutation($u: String!) { activateAccount(username: $u, activationCode: "ABCD-EFGH-JKMN", password: "Matrix-pass-1") }',
+        None,
+        lambda w, a, t: {"u": a.username or "nobody"},
+        targeted=False,
+        bearer=lambda w, a: _none(),
+        then=lambda a, t: "INVALID_ACTIVATION_CODE",  # nobody holds a code: every account is active already
+    ),
+    Operation(
         "refresh",
         "mutation($r: String!) { refresh(refreshToken: $r) { accessToken } }",
         None,
@@ -1089,7 +1098,7 @@ OPERATIONS = [
     Operation(
         "createUser",
         """mutation($u: String!, $c: String!) { createUser(input: {username: $u, displayName: "新用户",
-              password: "Matrix-pass-1", tenantCode: $c, role: ADMIN}) { userId } }""",
+              tenantCode: $c, role: ADMIN}) { userId } }""",
         guarded(members_outcome("admin")),
         lambda w, a, t: {"u": f"new{next(w.counter)}", "c": CODES[t]},
     ),

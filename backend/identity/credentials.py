@@ -106,3 +106,18 @@ def _signed_claims(token: str, secret: str) -> AccessClaims:
     if claims["typ"] != "access":
         raise jwt.InvalidTokenError("not an access token")
     return AccessClaims(int(claims["sub"]), uuid.UUID(claims["sid"]), datetime.fromtimestamp(claims["exp"], UTC))
+
+
+ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or copied from paper
+
+
+def new_activation_code() -> str:
+    """A one-time code a person types once: 12 characters in groups of four (about 59 bits)."""
+    code = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(12))
+    return "-".join(code[i : i + 4] for i in range(0, 12, 4))
+
+
+def normalized_activation_code(code: str) -> str:
+    """The code as issued, however it was typed (case, spaces, dashes)."""
+    plain = "".join(c for c in code.upper() if c.isalnum())[:12]
+    return "-".join(plain[i : i + 4] for i in range(0, len(plain), 4))

@@ -29,6 +29,10 @@ class UserAccount(IdentityBase):
     password_hash: Mapped[str] = mapped_column(Text)
     is_superuser: Mapped[bool] = mapped_column(server_default="false")
     is_active: Mapped[bool] = mapped_column(server_default="true")
+    # A new account's one-time activation code (its digest) and its expiry: until its owner
+    # activates it with a password of their own, it has no password that can log in.
+    activation_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    activation_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

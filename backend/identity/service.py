@@ -23,7 +23,9 @@ from backend.identity.credentials import (
     digest,
     hash_password,
     issue_access_token,
+    new_activation_code,
     new_secret,
+    normalized_activation_code,
     read_access_token,
     same_digest,
     verify_password,
@@ -55,6 +57,7 @@ MAX_FAILED_LOGINS = 5
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(minutes=15)
 API_TOKEN_MAX_DAYS = 366
+ACTIVATION_TTL = timedelta(days=7)
 USERNAME_MAX_LENGTH = 64
 _USERNAME = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
 # Built once: every request authenticates, and building the statement costs more than running it.
@@ -127,6 +130,14 @@ class IssuedApiToken:
     id: int
     token: str  # shown once; only its digest is stored
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    user_id: int
+    membership_id: int
+    activation_code: str  # shown once, to the creator, who hands it to the account's owner
+    activation_expires_at: datetime
 
 
 async def audit(
@@ -326,20 +337,20 @@ class IdentityService:
         *,
         username: str,
         display_name: str,
-        password: str,
         tenant_code: str,
         role: Role,
         unit_id: int | None,
         source_ip: str | None,
-    ) -> tuple[int, int]:
-        """A new account with its first membership; answers (user id, membership id).
+    ) -> CreatedAccount:
+        """A new account with its first membership, and the one-time code its owner activates
+        it with (`activate`): the creator hands the code over and never knows the password.
         Usernames are unique across the platform (one person, one account, many offices)."""
         check_username(username)
         display_name = clean_name(display_name, field="displayName")
-        check_password_policy(password)
         async with reading(self.engine).connect() as connection:  # authorize before spending a hash on it
             await self._managed_place(connection, actor, tenant_code, role)
-        password_hash = await hash_password(password)
+        unusable = await hash_password(new_secret("unusable"))  # a password nobody knows, until activation
+        code, expires_at = new_activation_code(), self.clock.now() + ACTIVATION_TTL
         async with self.engine.begin() as connection:
             place = await self._managed_place(connection, actor, tenant_code, role)
             await self._check_unit(connection, tenant_code, role, unit_id)
@@ -349,7 +360,13 @@ class IdentityService:
                 user_id = (
                     await connection.execute(
                         insert(UserAccount)
-                        .values(username=username, display_name=display_name, password_hash=password_hash)
+                        .values(
+                            username=username,
+                            display_name=display_name,
+                            password_hash=unusable,
+                            activation_hash=digest(code),
+                            activation_expires_at=expires_at,
+                        )
                         .returning(UserAccount.id)
                     )
                 ).scalar_one()
@@ -362,7 +379,39 @@ class IdentityService:
                 connection, "user_created", source_ip=source_ip, actor_user_id=actor.user_id, subject_user_id=user_id, username=username
             )
             membership_id = await self._grant(connection, actor, user_id, place.code, role, unit_id, source_ip)
-        return user_id, membership_id
+        return CreatedAccount(user_id, membership_id, code, expires_at)
+
+    async def activate(self, username: str, code: str, password: str, source_ip: str | None) -> None:
+        """The owner sets the account's first password with its activation code (once, before
+        the code expires). A wrong code, an expired one and an unknown user are told the same."""
+        check_password_policy(password)
+        password_hash = await hash_password(password)
+        username = username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
+        async with self.engine.begin() as connection:
+            user = (
+                await connection.execute(select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update())
+            ).one_or_none()
+            valid = (
+                user is not None
+                and user.activation_hash is not None
+                and user.activation_expires_at is not None
+                and user.activation_expires_at > self.clock.now()
+                and same_digest(normalized_activation_code(code), user.activation_hash)
+            )
+            if not valid:
+                await audit(
+                    connection, "activation_failed", source_ip=source_ip, subject_user_id=user.id if user else None, username=username
+                )
+            else:
+                assert user is not None
+                await connection.execute(
+                    update(UserAccount)
+                    .where(UserAccount.id == user.id)
+                    .values(password_hash=password_hash, activation_hash=None, activation_expires_at=None)
+                )
+                await audit(connection, "account_activated", source_ip=source_ip, subject_user_id=user.id, username=user.username)
+        if not valid:
+            raise DomainError("INVALID_ACTIVATION_CODE", "激活码无效、已使用或已过期，请向创建账号的管理员重新索取", field="activationCode")
 
     async def grant(
         self, actor: Principal, *, user_id: int, tenant_code: str, role: Role, unit_id: int | None, source_ip: str | None

@@ -16,6 +16,7 @@ from backend.identity.models import UserAccount
 from backend.ids import optional_id, parse_id
 from backend.permissions import anyone, mutation, own, query, special
 from tenants.access import Role, Scope
+from tenants.errors import DomainError
 from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
 from tenants.scoping import reading
@@ -59,6 +60,8 @@ class Me:
 class CreatedUser:
     user_id: strawberry.ID
     membership_id: strawberry.ID
+    activation_code: str = strawberry.field(description="一次性激活码（只显示这一次）：交给账号本人，由本人设置密码后登录")
+    activation_expires_at: datetime = strawberry.field(description="激活码的失效时间（7 天）")
 
 
 @strawberry.type
@@ -72,7 +75,9 @@ class IssuedToken:
 class NewUser:
     username: str
     display_name: str
-    password: str
+    password: str | None = strawberry.field(
+        default=None, deprecation_reason="新账号的密码由本人用激活码设置（activateAccount）；创建者不能设置，传入即被拒绝"
+    )
     tenant_code: str
     role: Role
     unit_id: strawberry.ID | None = None
@@ -117,7 +122,7 @@ def _payload(pair) -> AuthPayload:
 
 @strawberry.type
 class IdentityMutation:
-    @mutation("用户名密码登录；连续 5 次密码错误锁定 15 分钟", anyone())
+    @mutation("用户名密码登录；同一地址连续输错 5 次后须等待（每多错一次等待加倍，最长 15 分钟）", anyone())
     async def login(self, info: Info[Context, None], username: str, password: str) -> AuthPayload:
         await info.context.limit_login(username)
         return _payload(await info.context.identity.login(username, password, info.context.source_ip))
@@ -133,20 +138,32 @@ class IdentityMutation:
         await info.context.identity.logout(await info.context.principal(), info.context.source_ip)
         return True
 
-    @mutation("在本单位或直接下级单位创建用户并授予第一个角色", MANAGE_MEMBERS)
+    @mutation("在本单位或直接下级单位创建用户并授予第一个角色；返回一次性激活码，由本人设置密码", MANAGE_MEMBERS)
     async def create_user(self, info: Info[Context, None], input: NewUser) -> CreatedUser:
         principal = await info.context.principal()
-        user_id, membership_id = await info.context.identity.create_user(
+        if input.password is not None:
+            raise DomainError("PASSWORD_SET_BY_OWNER", "新账号的密码由本人用激活码设置，创建者不能设置密码", field="password")
+        created = await info.context.identity.create_user(
             principal,
             username=input.username,
             display_name=input.display_name,
-            password=input.password,
             tenant_code=check_code(input.tenant_code, field="tenantCode"),
             role=input.role,
             unit_id=optional_id(input.unit_id, "unitId"),
             source_ip=info.context.source_ip,
         )
-        return CreatedUser(user_id=strawberry.ID(str(user_id)), membership_id=strawberry.ID(str(membership_id)))
+        return CreatedUser(
+            user_id=strawberry.ID(str(created.user_id)),
+            membership_id=strawberry.ID(str(created.membership_id)),
+            activation_code=created.activation_code,
+            activation_expires_at=created.activation_expires_at,
+        )
+
+    @mutation("账号本人用激活码设置密码（每个激活码只能用一次，7 天内有效），之后即可登录", anyone())
+    async def activate_account(self, info: Info[Context, None], username: str, activation_code: str, password: str) -> bool:
+        await info.context.limit_login(username)
+        await info.context.identity.activate(username, activation_code, password, info.context.source_ip)
+        return True
 
     @mutation("授予用户在某租户的角色（已有则不变），返回成员关系 id", MANAGE_MEMBERS)
     async def grant_membership(
