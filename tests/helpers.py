@@ -141,6 +141,8 @@ async def fresh_database(services: ServiceUrls, template: str | None = None) -> 
         await admin.close()
 
 
+# GraphQL documents many tests send: one fixed 超编 finding in 双峰县's round 1 (`seed_round`),
+# the caller's inbox, a finding of any input (`finding_input`); and an evidence file's content.
 LOG_OVERSTAFFING = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
     description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }"""
 INBOX = """query($u: Boolean! = false, $a: Boolean! = false) { notifications(unreadOnly: $u, archived: $a) {
