@@ -12,12 +12,13 @@ from backend.bulletins.workflow import BULLETINS
 from backend.ledger.workflow import LEDGER
 from backend.permissions import LEVEL_LABELS, Access, Reach, camel, declared
 from backend.reviews.workflow import REVIEWS
+from backend.rounds.workflow import ROUNDS
 from backend.settings import PROJECT_ROOT
 from backend.workflow import Transition, Workflow
 from tenants.access import Role
 from tenants.divisions import Level
 
-WORKFLOWS: tuple[Workflow, ...] = (LEDGER, CASES, BULLETINS, REVIEWS)
+WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, LEDGER, CASES, BULLETINS, REVIEWS)
 DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

@@ -172,6 +172,12 @@ def ledger_action(name: str, arguments: str) -> str:
     return f"mutation($c: String!, $f: ID!) {{ {name}(tenantCode: $c, findingId: $f, version: 1, {arguments}) {{ ledger {{ state }} }} }}"
 
 
+async def fresh_round(world: World, actor: Actor, target: str) -> dict:
+    """A new round of the target office (计划, version 1) over its unit 1, for one move."""
+    round_id = await add_round(world.runtime, CODES[target], [1])
+    return {"c": CODES[target], "r": str(round_id)}
+
+
 async def uploaded_template(world: World, actor: Actor, target: str, path: Path = TEMPLATE_PATH) -> dict:
     """A shipped import template, uploaded by the actor in the target tenant (its dry run
     reports the example row's unknown unit: a report, not a refusal)."""
@@ -1182,6 +1188,18 @@ OPERATIONS = [
     Operation(
         "selfChecks",
         'query($c: String!) { selfChecks(tenantCode: $c, roundId: "1") { items { content } } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "moveRound",
+        'mutation($c: String!, $r: ID!) { moveRound(tenantCode: $c, id: $r, version: 1, action: PREPARE, note: "方案已定") { stage } }',
+        None,
+        fresh_round,
+    ),
+    Operation(
+        "roundStageHistory",
+        'query($c: String!) { roundStageHistory(tenantCode: $c, roundId: "1") { toStage actor } }',
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),

@@ -118,3 +118,54 @@ async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
             .all()
         )
     assert actions == ["round.created", "round.created", "self_check.submitted", "self_check.replaced"]
+
+
+MOVE = """mutation($r: ID!, $v: Int!, $a: RoundAction!, $n: String) { moveRound(tenantCode: "431321", id: $r, version: $v, action: $a, note: $n) {
+    stage version } }"""
+HISTORY = """query($r: ID!) { roundStageHistory(tenantCode: "431321", roundId: $r) { action fromStage toStage note actor } }"""
+STEPS = ["PREPARE", "STATION", "INVESTIGATE", "REPORT", "FEED_BACK", "RECTIFY", "ACCEPT", "ARCHIVE"]
+STAGES = ["PLANNED", "PREPARING", "STATIONED", "INVESTIGATING", "REPORTING", "FEEDBACK", "RECTIFYING", "ACCEPTANCE", "ARCHIVED"]
+
+
+async def round_state(runtime) -> tuple:
+    async with runtime.engine.connect() as connection:
+        return tuple(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT json_agg(r ORDER BY id)::text FROM t431321.inspection_round r),"
+                        " (SELECT count(*) FROM t431321.round_stage_event), (SELECT count(*) FROM t431321.audit_event)"
+                    )
+                )
+            ).one()
+        )
+
+
+async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_history(runtime, county):
+    liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", 1)))
+    auditor = await token_for(runtime, await add_user(runtime, "sf.auditor", ("431321", "auditor", None)))
+    async with Api(runtime) as api:
+        created = (await api.call(CREATE, county, c="431321", i=round_input(["1"])))["data"]["createRound"]
+        round_id = created["id"]
+        before = await round_state(runtime)
+        refusals = [
+            error_code(await api.call(MOVE, county, r=round_id, v=2, a="PREPARE")),  # stale
+            error_code(await api.call(MOVE, county, r=round_id, v=1, a="STATION")),  # skips 准备
+            error_code(await api.call(MOVE, county, r=round_id, v=1, a="PREPARE", n="\x07")),
+            error_code(await api.call(MOVE, liaison, r=round_id, v=1, a="PREPARE")),
+            error_code(await api.call(MOVE, auditor, r=round_id, v=1, a="PREPARE")),
+            error_code(await api.call(MOVE, county, r="999", v=1, a="PREPARE")),
+        ]
+        unchanged = await round_state(runtime)
+        moved = []
+        for version, action in enumerate(STEPS, start=1):
+            moved.append((await api.call(MOVE, county, r=round_id, v=version, a=action, n=f"第{version}步"))["data"]["moveRound"])
+        archived = error_code(await api.call(MOVE, county, r=round_id, v=9, a="PREPARE"))
+        history = (await api.call(HISTORY, liaison, r=round_id))["data"]["roundStageHistory"]  # the unit's liaison reads it
+    assert created["version"] == 1 and before == unchanged
+    assert refusals == ["STALE_VERSION", "INVALID_TRANSITION", "INVALID_TEXT", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
+    assert moved == [{"stage": stage, "version": version} for version, stage in enumerate(STAGES[1:], start=2)]
+    assert archived == "INVALID_TRANSITION"
+    assert [(h["action"], h["fromStage"], h["toStage"], h["note"], h["actor"]) for h in history] == [
+        (action, STAGES[n], STAGES[n + 1], f"第{n + 1}步", "sf.inspector") for n, action in enumerate(STEPS)
+    ]

@@ -44,11 +44,26 @@ class TeamDuty(Labelled):
     LIAISON = "联络员"
 
 
+class RoundStage(Labelled):
+    """Where a round stands, from the annual plan to the archive (stored, and shown, in Chinese)."""
+
+    PLANNED = "计划"
+    PREPARING = "准备"
+    STATIONED = "进驻"
+    INVESTIGATING = "了解情况"
+    REPORTING = "报告"
+    FEEDBACK = "反馈"
+    RECTIFYING = "整改"
+    ACCEPTANCE = "验收"
+    ARCHIVED = "归档"
+
+
 class InspectionRound(TenantBase):
     __tablename__ = "inspection_round"
     __table_args__ = (
         CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in RoundKind) + ")", name="inspection_round_kind"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="inspection_round_period"),
+        CheckConstraint("state IN (" + ", ".join(f"'{s}'" for s in RoundStage) + ")", name="inspection_round_state"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -57,6 +72,7 @@ class InspectionRound(TenantBase):
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
     methods: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    state: Mapped[str] = mapped_column(String(16), server_default=RoundStage.PLANNED.value)  # its RoundStage
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
@@ -94,3 +110,19 @@ class SelfCheck(TenantBase):
     content: Mapped[str] = mapped_column(Text)
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class RoundStageEvent(TenantBase):
+    """A round's move from one stage to the next: when, by whom, with what note."""
+
+    __tablename__ = "round_stage_event"
+    __table_args__ = (Index("round_stage_event_round_idx", "round_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
+    action: Mapped[str] = mapped_column(String(32))
+    from_stage: Mapped[str] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -13,14 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.db import child_array
-from backend.rounds.models import InspectionMethod, InspectionRound, RoundKind, RoundMember, RoundUnit, SelfCheck, TeamDuty
+from backend.rounds.models import (
+    InspectionMethod,
+    InspectionRound,
+    RoundKind,
+    RoundMember,
+    RoundStage,
+    RoundStageEvent,
+    RoundUnit,
+    SelfCheck,
+    TeamDuty,
+)
+from backend.rounds.workflow import ROUNDS
+from backend.text import clean_text
 from backend.units.models import InspectedUnit
+from backend.workflow import Move, Transition
 from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine, tenant_reader
 
-ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 SELF_CHECK_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.LIAISON})
 MAX_UNITS_PER_ROUND = 500
 MAX_TEAM = 50
@@ -156,6 +168,46 @@ class RoundService:
                 request_id=request_id,
             )
         return RoundView(row, sorted(data.unit_ids), data.team)
+
+    async def move(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        round_id: int,
+        version: int,
+        transition: Transition[RoundStage],
+        note: str | None,
+        request_id: str | None,
+    ) -> RoundView:
+        """Move the round on to the transition's stage (the workflow checks the version, the
+        stage and the note; who may is declared on the operation)."""
+        note = clean_text(note, "note", required=False)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            row = (await connection.execute(select(InspectionRound).where(InspectionRound.id == round_id).with_for_update())).one_or_none()
+            if row is None:
+                raise not_found()
+            move = await Move.start(
+                ROUNDS,
+                transition,
+                connection,
+                tenant_code=tenant_code,
+                row=row,
+                expected_version=version,
+                actor=principal.username,
+                note=note,
+                request_id=request_id,
+            )
+            await move.apply()
+            return (
+                await round_views(connection, with_units_and_team(select(InspectionRound).where(InspectionRound.id == round_id)), None)
+            )[0]
+
+    async def stage_history(self, principal: Principal, tenant_code: str, round_id: int) -> Sequence[Row]:
+        """The round's moves, oldest first (NOT_FOUND for a round the caller does not see)."""
+        await self.get(principal, tenant_code, round_id)
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
+            query = select(RoundStageEvent).where(RoundStageEvent.round_id == round_id).order_by(RoundStageEvent.id)
+            return (await connection.execute(query)).all()
 
     async def submit_self_check(
         self, principal: Principal, tenant_code: str, round_id: int, unit_id: int, content: str, request_id: str | None

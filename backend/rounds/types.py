@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,12 +13,16 @@ from backend.enums import graphql_enum
 from backend.ids import parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import mutation, query, read, write
-from backend.rounds.models import InspectionMethod, RoundKind, TeamDuty
-from backend.rounds.service import ROUND_WRITERS, SELF_CHECK_WRITERS, RoundService, RoundView, check_round
+from backend.rounds.models import InspectionMethod, RoundKind, RoundStage, TeamDuty
+from backend.rounds.service import SELF_CHECK_WRITERS, RoundService, RoundView, check_round
+from backend.rounds.workflow import ROUND_WRITERS, ROUNDS
+from tenants.labelled import Labelled
 
 graphql_enum(RoundKind, "检查轮次的类型")
 graphql_enum(InspectionMethod, "检查方式")
 graphql_enum(TeamDuty, "检查组成员的职责")
+graphql_enum(RoundStage, "检查轮次所处的阶段")
+RoundAction = graphql_enum(ROUNDS.actions("RoundAction"), "检查轮次的推进操作（每次进入下一阶段）")
 
 
 @strawberry.type(description="检查组成员")
@@ -32,6 +37,27 @@ class TeamMemberInput:
     duty: TeamDuty
 
 
+@strawberry.type(description="检查轮次的一次阶段推进：何时、由谁、从哪一阶段到哪一阶段")
+class RoundStageChange:
+    action: str = strawberry.field(graphql_type=RoundAction)  # stored as the act's label
+    from_stage: RoundStage
+    to_stage: RoundStage
+    note: str | None
+    actor: str
+    occurred_at: datetime
+
+    @classmethod
+    def from_row(cls, row) -> RoundStageChange:
+        return cls(
+            action=row.action,
+            from_stage=RoundStage(row.from_stage),
+            to_stage=RoundStage(row.to_stage),
+            note=row.note,
+            actor=row.actor,
+            occurred_at=row.occurred_at,
+        )
+
+
 @strawberry.type(description="一轮巡视巡察或专项检查")
 class Round:
     id: strawberry.ID
@@ -42,6 +68,7 @@ class Round:
     methods: list[InspectionMethod]
     unit_ids: list[strawberry.ID]
     team: list[TeamMember]
+    stage: RoundStage
     version: int
 
     @classmethod
@@ -56,6 +83,7 @@ class Round:
             methods=[InspectionMethod(method) for method in row.methods],
             unit_ids=[strawberry.ID(str(u)) for u in view.unit_ids],
             team=[TeamMember(name=n, duty=TeamDuty(d)) for n, d in view.team],
+            stage=RoundStage(row.state),
             version=row.version,
         )
 
@@ -109,6 +137,12 @@ class RoundQuery:
         principal = await info.context.principal()
         return Round.from_view(await rounds(info).get(principal, tenant_code, parse_id(id, "id")))
 
+    @query("检查轮次的阶段推进记录，先后为序", read())
+    async def round_stage_history(self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID) -> list[RoundStageChange]:
+        principal = await info.context.principal()
+        rows = await rounds(info).stage_history(principal, tenant_code, parse_id(round_id, "roundId"))
+        return [RoundStageChange.from_row(row) for row in rows]
+
     @query("某轮次各单位的自查报告，按单位；联络员只看到本单位的", read())
     async def self_checks(
         self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID, first: int = 50, after: str | None = None
@@ -135,6 +169,21 @@ class RoundMutation:
             team=[(m.name, m.duty) for m in input.team],
         )
         view = await rounds(info).create(principal, tenant_code, data, info.context.request_id)
+        return Round.from_view(view)
+
+    @mutation("把检查轮次推进到下一阶段（计划→准备→进驻→了解情况→报告→反馈→整改→验收→归档）；version 须为读到的版本", write(ROUND_WRITERS))
+    async def move_round(
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        id: strawberry.ID,
+        version: int,
+        action: Annotated[Labelled, strawberry.argument(graphql_type=RoundAction)],
+        note: str | None = None,
+    ) -> Round:
+        principal = await info.context.principal()
+        transition = ROUNDS.transition(action.name.lower())
+        view = await rounds(info).move(principal, tenant_code, parse_id(id, "id"), version, transition, note, info.context.request_id)
         return Round.from_view(view)
 
     @mutation("提交（或更新）本单位在某轮次的自查报告（联络员限本单位）", write(SELF_CHECK_WRITERS))
