@@ -1198,6 +1198,12 @@ OPERATIONS = [
         fresh_round,
     ),
     Operation(
+        "unitInspectionHistory",
+        'query($c: String!) { unitInspectionHistory(tenantCode: $c, unitId: "1") { name stage findings } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "roundStageHistory",
         'query($c: String!) { roundStageHistory(tenantCode: $c, roundId: "1") { toStage actor } }',
         None,

@@ -1,10 +1,12 @@
 """Inspection rounds and self-checks through GraphQL."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
-from tests.factories import add_unit
-from tests.helpers import counting_statements, create_all
+from tests.factories import add_round, add_unit
+from tests.helpers import LOG_FINDING, counting_statements, create_all, finding_input
 from tests.identity import Api, add_user, error_code, token_for
 
 CREATE = """mutation($c: String!, $i: RoundInput!) { createRound(tenantCode: $c, input: $i) {
@@ -169,3 +171,28 @@ async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_hi
     assert [(h["action"], h["fromStage"], h["toStage"], h["note"], h["actor"]) for h in history] == [
         (action, STAGES[n], STAGES[n + 1], f"第{n + 1}步", "sf.inspector") for n, action in enumerate(STEPS)
     ]
+
+
+INSPECTIONS = """query($u: ID!) { unitInspectionHistory(tenantCode: "431321", unitId: $u) { name startsOn stage findings } }"""
+
+
+async def test_a_units_inspection_history_lists_the_rounds_that_covered_it_with_what_they_found(runtime, county):
+    earlier = await add_round(runtime, "431321", [1, 2], name="第一轮巡察", starts_on=date(2025, 3, 1))
+    await add_round(runtime, "431321", [1], name="第二轮巡察", starts_on=date(2026, 9, 1))
+    liaison = await token_for(runtime, await add_user(runtime, "sf.liaison2", ("431321", "liaison", 2)))
+    async with Api(runtime) as api:
+        for unit in ("1", "1", "2"):
+            logged = await api.call(LOG_FINDING, county, i=finding_input(roundId=str(earlier), unitId=unit, foundOn="2025-03-10"))
+            assert "errors" not in logged, logged
+        history = {unit: await api.call(INSPECTIONS, county, u=unit) for unit in ("1", "2", "3")}
+        missing = error_code(await api.call(INSPECTIONS, county, u="999"))
+        own = (await api.call(INSPECTIONS, liaison, u="2"))["data"]["unitInspectionHistory"]
+        other = error_code(await api.call(INSPECTIONS, liaison, u="1"))
+    assert history["1"]["data"]["unitInspectionHistory"] == [
+        {"name": "第二轮巡察", "startsOn": "2026-09-01", "stage": "PLANNED", "findings": 0},
+        {"name": "第一轮巡察", "startsOn": "2025-03-01", "stage": "PLANNED", "findings": 2},
+    ]
+    assert [h["findings"] for h in history["2"]["data"]["unitInspectionHistory"]] == [1]
+    assert history["3"]["data"]["unitInspectionHistory"] == []
+    assert (missing, other) == ("NOT_FOUND", "NOT_FOUND")
+    assert own == history["2"]["data"]["unitInspectionHistory"]

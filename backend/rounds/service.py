@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.db import child_array
+from backend.findings.models import Finding
 from backend.rounds.models import (
     InspectionMethod,
     InspectionRound,
@@ -207,6 +208,29 @@ class RoundService:
         await self.get(principal, tenant_code, round_id)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             query = select(RoundStageEvent).where(RoundStageEvent.round_id == round_id).order_by(RoundStageEvent.id)
+            return (await connection.execute(query)).all()
+
+    async def unit_history(self, principal: Principal, tenant_code: str, unit_id: int) -> Sequence[Row]:
+        """The rounds that covered a unit, the latest first, each with how many problems it found
+        there: one statement (NOT_FOUND for a unit the caller does not see)."""
+        units = await self._units(principal, tenant_code)
+        if units is not None and unit_id not in units:
+            raise not_found()
+        found = (
+            select(func.count())
+            .where(Finding.round_id == InspectionRound.id, Finding.unit_id == unit_id)
+            .scalar_subquery()
+            .label("findings")
+        )
+        query = (
+            select(InspectionRound, found)
+            .join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
+            .where(RoundUnit.unit_id == unit_id)
+            .order_by(InspectionRound.starts_on.desc(), InspectionRound.id.desc())
+        )
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
+            if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == unit_id))).first() is None:
+                raise not_found()
             return (await connection.execute(query)).all()
 
     async def submit_self_check(

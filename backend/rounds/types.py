@@ -58,6 +58,29 @@ class RoundStageChange:
         )
 
 
+@strawberry.type(description="单位被检查的一次记录：哪一轮次、何时、处于哪一阶段、发现多少问题")
+class UnitInspection:
+    round_id: strawberry.ID
+    kind: RoundKind
+    name: str
+    starts_on: date
+    ends_on: date | None
+    stage: RoundStage
+    findings: int = strawberry.field(description="本轮次在该单位发现的问题数")
+
+    @classmethod
+    def from_row(cls, row) -> UnitInspection:
+        return cls(
+            round_id=strawberry.ID(str(row.id)),
+            kind=RoundKind(row.kind),
+            name=row.name,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            stage=RoundStage(row.state),
+            findings=row.findings,
+        )
+
+
 @strawberry.type(description="一轮巡视巡察或专项检查")
 class Round:
     id: strawberry.ID
@@ -136,6 +159,12 @@ class RoundQuery:
     async def round(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Round:
         principal = await info.context.principal()
         return Round.from_view(await rounds(info).get(principal, tenant_code, parse_id(id, "id")))
+
+    @query("某单位被检查的历史（覆盖它的轮次，新的在前，各发现多少问题）：安排检查时避免重复检查同一单位", read())
+    async def unit_inspection_history(self, info: Info[Context, None], tenant_code: str, unit_id: strawberry.ID) -> list[UnitInspection]:
+        principal = await info.context.principal()
+        rows = await rounds(info).unit_history(principal, tenant_code, parse_id(unit_id, "unitId"))
+        return [UnitInspection.from_row(row) for row in rows]
 
     @query("检查轮次的阶段推进记录，先后为序", read())
     async def round_stage_history(self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID) -> list[RoundStageChange]:
