@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Update, bindparam, update
+from sqlalchemy import Update, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.audit.service import record_audit
@@ -64,6 +64,26 @@ class Transition(Generic[S]):
 
 
 HistoryWriter = Callable[["Move[Any]"], Awaitable[int | None]]
+
+
+def history_table(table: Any, key: str) -> HistoryWriter:
+    """The writer of a workflow's own history kept in `table`: a row per move with the object's
+    id in column `key`, the act as offices name it (`action`), `from_state`, `to_state`, the
+    note and the actor; it answers the row's id."""
+    statement = insert(table).returning(table.id)
+
+    async def write(move: Move[Any]) -> int:
+        parameters = {
+            key: move.row.id,
+            "action": move.transition.label,
+            "from_state": move.row.state,
+            "to_state": move.state_after,
+            "note": move.note,
+            "actor": move.actor,
+        }
+        return int((await move.connection.execute(statement, parameters)).scalar_one())
+
+    return write
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories import add_round, add_unit
-from tests.helpers import counting_statements, create_all
+from tests.helpers import counting_statements, create_all, finding_input
 from tests.identity import Api, add_user, error_code, token_for
 
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) {
@@ -16,18 +16,8 @@ LIST = 'query($f: Int!) { findings(tenantCode: "431321", first: $f) { items { id
 
 
 def finding(**change):
-    return {
-        "roundId": "1",
-        "unitId": "1",
-        "taxonomyCode": "C03.K01.M01",
-        "description": "实有人数超过核定编制 2 名",
-        "severity": "SERIOUS",
-        "foundOn": "2026-09-10",
-        "deadline": "2026-12-31",
-        "evidenceSources": ["REAL_NAME_DATA", "ON_SITE"],
-        "responsiblePerson": "局长 张某",
-        **change,
-    }
+    """The shared finding input with its sources and responsible person filled in."""
+    return finding_input(**{"evidenceSources": ["REAL_NAME_DATA", "ON_SITE"], "responsiblePerson": "局长 张某", **change})
 
 
 @pytest.fixture

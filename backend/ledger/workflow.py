@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
-
 from backend.ledger.models import LedgerEntry, LedgerEvent
-from backend.workflow import Guard, Move, Transition, Workflow
+from backend.workflow import Guard, Move, Transition, Workflow, history_table
 from problem_bank.rectification import OPEN_STATES, LedgerState
 from tenants.access import Role
 from tenants.errors import DomainError
@@ -35,20 +33,6 @@ async def _within_reopen_window(move: Move[Any]) -> None:
     window = move.context["reopen_window"]
     if move.context["now"] - move.row.closed_at > window:
         raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {window.days} 天，不能再回头看重新打开", field="findingId")
-
-
-async def _history_event(move: Move[Any]) -> int:
-    """The ledger's own history (shown on the entry): the act as offices name it."""
-    event = insert(LedgerEvent).returning(LedgerEvent.id)
-    parameters = {
-        "finding_id": move.row.id,
-        "action": move.transition.label,
-        "from_state": move.row.state,
-        "to_state": move.state_after,
-        "note": move.note,
-        "actor": move.actor,
-    }
-    return int((await move.connection.execute(event, parameters)).scalar_one())
 
 
 REPORT_PROGRESS = Transition("report_progress", "进展", BEFORE_CLOSE_OUT, IN_PROGRESS, RECTIFIERS, note="required")
@@ -103,7 +87,7 @@ LEDGER = Workflow(
     ),
     model=LedgerEntry,
     entity="ledger_entry",
-    history=_history_event,
+    history=history_table(LedgerEvent, "finding_id"),  # shown on the entry
     argument="findingId",
     row_key="entry_id",
     row_version="ledger_version",

@@ -50,8 +50,8 @@ class RoundStageChange:
     def from_row(cls, row) -> RoundStageChange:
         return cls(
             action=row.action,
-            from_stage=RoundStage(row.from_stage),
-            to_stage=RoundStage(row.to_stage),
+            from_stage=RoundStage(row.from_state),
+            to_stage=RoundStage(row.to_state),
             note=row.note,
             actor=row.actor,
             occurred_at=row.occurred_at,

@@ -4,30 +4,12 @@ and inspectors, each move recorded with its date, who made it and a note."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import insert
-
 from backend.rounds.models import InspectionRound, RoundStage, RoundStageEvent
-from backend.workflow import Move, Transition, Workflow
+from backend.workflow import Transition, Workflow, history_table
 from tenants.access import Role
 
 ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 PLANNED, PREPARING, STATIONED, INVESTIGATING, REPORTING, FEEDBACK, RECTIFYING, ACCEPTANCE, ARCHIVED = RoundStage
-
-
-async def _stage_event(move: Move[Any]) -> int:
-    """The round's own history of stages (shown on the round)."""
-    event = insert(RoundStageEvent).returning(RoundStageEvent.id)
-    parameters = {
-        "round_id": move.row.id,
-        "action": move.transition.label,
-        "from_stage": move.row.state,
-        "to_stage": move.state_after,
-        "note": move.note,
-        "actor": move.actor,
-    }
-    return int((await move.connection.execute(event, parameters)).scalar_one())
 
 
 def _step(action: str, label: str, source: RoundStage, target: RoundStage) -> Transition[RoundStage]:
@@ -52,5 +34,5 @@ ROUNDS = Workflow(
     ),
     model=InspectionRound,
     entity="round",
-    history=_stage_event,
+    history=history_table(RoundStageEvent, "round_id"),  # shown on the round
 )
