@@ -142,6 +142,16 @@ async def queue_deliveries(redis: ArqRedis, settings: Settings, delivery_ids: li
         log.warning("could not queue deliveries; the sweep will", exc_info=True)
 
 
+async def _send_webhook(url: str, secret: str, settings: Settings, title: str, body: str) -> None:
+    """Resolve and check the hook's address again (DNS may have changed since it was added),
+    then post to that checked address: both inside the send's time limit."""
+    try:
+        destination = await checked_destination(url, settings)
+    except DomainError as refused:
+        raise DeliveryFailed(f"webhook: {refused.message}") from None
+    await post_webhook(destination, secret, title, body)
+
+
 async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
     """One attempt; the delivery's state afterwards."""
     runtime: Runtime = ctx["runtime"]
@@ -167,11 +177,7 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
                 hook = (await connection.execute(select(Webhook).where(Webhook.id == int(delivery.target)))).one_or_none()
                 if hook is None:
                     raise DeliveryFailed("webhook: 已删除")
-                try:
-                    destination = await checked_destination(hook.url, settings)  # resolved and checked again
-                except DomainError as refused:
-                    raise DeliveryFailed(f"webhook: {refused.message}") from None
-                await within_time_limit(post_webhook(destination, hook.secret, title, body))
+                await within_time_limit(_send_webhook(hook.url, hook.secret, settings, title, body))
         except DeliveryFailed as failure:
             dead = attempts >= settings.delivery_max_attempts
             delay = settings.retry_base_seconds * 2 ** (attempts - 1)
