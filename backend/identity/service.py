@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -107,6 +107,19 @@ def wait_after(failures: int) -> timedelta | None:
     return min(FIRST_WAIT * 2 ** min(failures - MAX_FAILED_LOGINS, 8), LONGEST_WAIT)
 
 
+def typed_username(username: str) -> str:
+    """A username as typed at a login or an activation, kept in bounds for the audit row:
+    longer ones match nobody, and NUL (which PostgreSQL refuses in text) shown as U+FFFD still
+    matches nobody."""
+    return username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
+
+
+async def _locked_user(connection: AsyncConnection, username: str) -> Row | None:
+    """The account a typed username names (case-insensitively), locked for the check."""
+    query = select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update()
+    return (await connection.execute(query)).one_or_none()
+
+
 def check_username(username: str) -> str:
     if not _USERNAME.fullmatch(username):
         raise DomainError("INVALID_USERNAME", "用户名须为 3 到 64 位字母、数字或 _.@-", field="username")
@@ -176,13 +189,9 @@ class IdentityService:
         now = self.clock.now()
         refusal: DomainError | None = None
         source = (source_ip or "")[:64]
-        # Longer ones match nobody; keep the audit row in bounds. NUL (which PostgreSQL refuses
-        # in text) cannot be in a username either: shown as U+FFFD, it still matches nobody.
-        username = username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
+        username = typed_username(username)
         async with self.engine.begin() as connection:
-            user = (
-                await connection.execute(select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update())
-            ).one_or_none()
+            user = await _locked_user(connection, username)
             # Always verify (a dummy hash for unknown users) and always give the same answer to a
             # wrong password: neither the reply nor its timing tells whether a username exists.
             password_ok = await verify_password(user.password_hash if user else None, password)
@@ -386,11 +395,9 @@ class IdentityService:
         the code expires). A wrong code, an expired one and an unknown user are told the same."""
         check_password_policy(password)
         password_hash = await hash_password(password)
-        username = username[:USERNAME_MAX_LENGTH].replace("\x00", "\ufffd")
+        username = typed_username(username)
         async with self.engine.begin() as connection:
-            user = (
-                await connection.execute(select(UserAccount).where(func.lower(UserAccount.username) == username.lower()).with_for_update())
-            ).one_or_none()
+            user = await _locked_user(connection, username)
             valid = (
                 user is not None
                 and user.activation_hash is not None
