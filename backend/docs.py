@@ -9,8 +9,10 @@ from pathlib import Path
 
 from backend.accountability.workflow import CASES
 from backend.bulletins.workflow import BULLETINS
+from backend.drafts.workflow import DRAFTS
 from backend.ledger.workflow import LEDGER
 from backend.permissions import LEVEL_LABELS, Access, Reach, camel, declared
+from backend.plans.workflow import PLANS
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
 from backend.settings import PROJECT_ROOT
@@ -18,7 +20,7 @@ from backend.workflow import Transition, Workflow
 from tenants.access import Role
 from tenants.divisions import Level
 
-WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, LEDGER, CASES, BULLETINS, REVIEWS)
+WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, DRAFTS, PLANS, LEDGER, CASES, BULLETINS, REVIEWS)
 DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

@@ -29,13 +29,16 @@ from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
+from backend.drafts.types import DraftMutation, DraftQuery
 from backend.errors import DomainErrors
+from backend.feedback.types import FeedbackMutation, FeedbackQuery
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.permissions import declared_costs
+from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
@@ -55,6 +58,9 @@ Query = merge_types(
         DirectoryQuery,
         UnitQuery,
         RoundQuery,
+        DraftQuery,
+        FeedbackQuery,
+        PlanQuery,
         FindingQuery,
         BankQuery,
         ProblemListQuery,
@@ -74,6 +80,9 @@ Mutation = merge_types(
         DirectoryMutation,
         UnitMutation,
         RoundMutation,
+        DraftMutation,
+        FeedbackMutation,
+        PlanMutation,
         FindingMutation,
         LedgerMutation,
         BankMutation,

@@ -4,10 +4,14 @@ that compares a migrated tenant schema with the models reads it from here."""
 from backend.accountability.models import AccountabilityCase, CaseFinding, CaseMeasure
 from backend.audit.models import AuditEvent
 from backend.db import TenantBase
+from backend.drafts.models import DraftEvent, FindingDraft
 from backend.evidence.models import EvidenceFile
+from backend.feedback.models import RoundFeedback
 from backend.findings.models import Finding
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
-from backend.letters.models import DisciplineLetter, LetterCounter, LetterRead
+from backend.letters.models import DisciplineLetter, LetterRead
+from backend.numbering import DocumentCounter
+from backend.plans.models import PlanEvent, RectificationPlan, RectificationTask
 from backend.reviews.models import Leader, LeaderReview, ReviewProblem, ReviewStage
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.staff.models import StaffRecord
@@ -20,20 +24,26 @@ __all__ = [
     "CaseFinding",
     "CaseMeasure",
     "DisciplineLetter",
+    "DocumentCounter",
+    "DraftEvent",
     "EventEvidence",
     "EvidenceFile",
     "ExtensionRequest",
     "Finding",
+    "FindingDraft",
     "InspectedUnit",
     "InspectionRound",
     "Leader",
     "LeaderReview",
     "LedgerEntry",
     "LedgerEvent",
-    "LetterCounter",
     "LetterRead",
+    "PlanEvent",
+    "RectificationPlan",
+    "RectificationTask",
     "ReviewProblem",
     "ReviewStage",
+    "RoundFeedback",
     "RoundMember",
     "RoundUnit",
     "SelfCheck",

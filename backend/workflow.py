@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Update, bindparam, insert, update
+from sqlalchemy import Executable, Update, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.audit.service import record_audit
 from backend.notifications.outbox import emit
-from tenants.access import Role
+from tenants.access import Role, not_found
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
 
@@ -109,11 +109,44 @@ class Workflow(Generic[S]):
     def transition(self, action: str) -> Transition[S]:
         return next(t for t in self.transitions if t.action == action)
 
-    def actions(self, name: str) -> type[Labelled]:
-        """The workflow's acts as an enum (named by their identifiers, valued and labelled by what
-        offices call them, as the history records them)."""
+    def actions(self, name: str, only: tuple[Transition[S], ...] | None = None) -> type[Labelled]:
+        """The workflow's acts (or `only` these) as an enum, named by their identifiers, valued and
+        labelled by what offices call them, as the history records them."""
+        transitions = self.transitions if only is None else only
         # Enum's functional API, which mypy does not follow through a subclass's __new__.
-        return Labelled(name, [(t.action.upper(), (t.label,)) for t in self.transitions])  # type: ignore[arg-type, return-value]
+        return Labelled(name, [(t.action.upper(), (t.label,)) for t in transitions])  # type: ignore[arg-type, return-value]
+
+    async def lock(
+        self,
+        transition: Transition[S],
+        connection: AsyncConnection,
+        query: Executable,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        tenant_code: str,
+        expected_version: int | None,
+        actor: str,
+        note: str | None,
+        request_id: str | None,
+        context: Mapping[str, Any] | None = None,
+    ) -> Move[S]:
+        """The row `query` selects (and locks: its FOR UPDATE is the caller's), as a move that
+        may be taken (`Move.start`); NOT_FOUND when it selects none."""
+        row = (await connection.execute(query, dict(parameters or {}))).one_or_none()
+        if row is None:
+            raise not_found()
+        return await Move.start(
+            self,
+            transition,
+            connection,
+            tenant_code=tenant_code,
+            row=row,
+            expected_version=expected_version,
+            actor=actor,
+            note=note,
+            request_id=request_id,
+            context=context,
+        )
 
     def check(self, transition: Transition[S], *, state: str, version: int, expected: int | None, note: str | None) -> None:
         """The refusals of a transition that change nothing: checked on the locked row (`expected`:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from backend.rounds.models import RoundStage
 from backend.rounds.service import RoundService, check_round
 from backend.runtime import Runtime
 from backend.units.service import UnitService, check_unit
@@ -42,10 +43,18 @@ async def add_unit(runtime: Runtime, code: str, name: str, credit_code: str, uni
 
 
 async def add_round(
-    runtime: Runtime, code: str, unit_ids: Sequence[int], *, name: str = "第一轮", kind: str = "巡察", starts_on: date = date(2026, 9, 1)
+    runtime: Runtime,
+    code: str,
+    unit_ids: Sequence[int],
+    *,
+    name: str = "第一轮",
+    kind: str = "巡察",
+    starts_on: date = date(2026, 9, 1),
+    stage: RoundStage = RoundStage.RECTIFYING,
 ) -> int:
-    """A round of office `code` covering `unit_ids`; its id."""
-    data = check_round(kind=kind, name=name, starts_on=starts_on, ends_on=None, methods=[], unit_ids=unit_ids, team=[])
+    """A round of office `code` covering `unit_ids`, entered at `stage` (by default past its
+    统一反馈, so problems go straight into the ledger); its id."""
+    data = check_round(kind=kind, name=name, starts_on=starts_on, ends_on=None, methods=[], unit_ids=unit_ids, team=[], stage=stage)
     view = await RoundService(runtime.engine).create(await office_admin(runtime, code), code, data, None)
     return view.row.id
 

@@ -25,6 +25,7 @@ from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.permissions import Access, Reach, declared
 from backend.reviews.models import STAGES
+from backend.rounds.models import RoundStage
 from backend.schema import schema
 from backend.staff.service import STAFF_TEMPLATE_PATH
 from problem_bank.projection import project
@@ -174,8 +175,88 @@ def ledger_action(name: str, arguments: str) -> str:
 
 async def fresh_round(world: World, actor: Actor, target: str) -> dict:
     """A new round of the target office (计划, version 1) over its unit 1, for one move."""
-    round_id = await add_round(world.runtime, CODES[target], [1])
-    return {"c": CODES[target], "r": str(round_id)}
+    return await round_at(world, target, RoundStage.PLANNED)
+
+
+async def round_at(world: World, target: str, stage: RoundStage) -> dict:
+    """A new round of the target office over its unit 1, standing at `stage`."""
+    return {"c": CODES[target], "r": str(await add_round(world.runtime, CODES[target], [1], stage=stage))}
+
+
+async def fresh_draft(world: World, target: str, state: str) -> dict:
+    """A new 问题底稿 of round 1 on unit 1 (the liaisons' unit) in `state`, version 1; sent to the
+    unit unless it is still 底稿."""
+    sent_at = "NULL" if state == "底稿" else "now()"
+    async with world.runtime.engine.begin() as connection:
+        draft = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.finding_draft (round_id, unit_id, taxonomy_code, taxonomy_version, description,"
+                    " severity, rectification_class, found_on, state, sent_at, created_by)"
+                    f" VALUES (1, 1, 'C03.K01.M01', '2026.1', '超编', '一般', '限期整改', '2026-03-02', :s, {sent_at}, 'matrix') RETURNING id"
+                ),
+                {"s": state},
+            )
+        ).scalar_one()
+    return {"c": CODES[target], "d": str(draft)}
+
+
+def draft_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: fresh_draft(world, target, state)
+
+
+async def fed_back_problem(world: World, target: str, plan_state: str | None = None) -> dict:
+    """A new round of the target office that gave its unit 1 one problem at its 统一反馈, and, with
+    `plan_state`, the unit's 整改方案 for it in that state (version 1)."""
+    variables = await round_at(world, target, RoundStage.FEEDBACK)
+    schema, round_id = f"t{CODES[target]}", variables["r"]
+    async with world.runtime.engine.begin() as connection:
+        finding = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO {schema}.finding (round_id, unit_id, taxonomy_code, taxonomy_version, description, severity, found_on, found_by)"
+                    f" VALUES ({round_id}, 1, 'C03.K01.M01', '2026.1', '超编', '一般', '2026-03-02', 'matrix') RETURNING id"
+                )
+            )
+        ).scalar_one()
+        await connection.execute(
+            text(
+                f"INSERT INTO {schema}.ledger_entry (finding_id, state, deadline, responsible_unit) VALUES ({finding}, '挂号', '2026-06-30', '财政局')"
+            )
+        )
+        number = next(world.counter)
+        await connection.execute(
+            text(
+                f"INSERT INTO {schema}.round_feedback (round_id, unit_id, year, number, document_number, addressee, given_on, findings,"
+                f" plan_due, report_due, given_by) VALUES ({round_id}, 1, 2026, {number}, '反馈{number}号', '张建华', '2026-03-10', 1,"
+                " '2026-03-25', '2026-05-10', 'matrix')"
+            )
+        )
+        plan = None
+        if plan_state:
+            plan = (
+                await connection.execute(
+                    text(
+                        f"INSERT INTO {schema}.rectification_plan (round_id, unit_id, state, created_by) VALUES ({round_id}, 1, :s, 'matrix') RETURNING id"
+                    ),
+                    {"s": plan_state},
+                )
+            ).scalar_one()
+            await connection.execute(
+                text(
+                    f"INSERT INTO {schema}.rectification_task (plan_id, finding_id, measure, responsible_leader, responsible_department, deadline)"
+                    f" VALUES ({plan}, {finding}, '逐年消化', '李副局长', '人事科', '2026-12-31')"
+                )
+            )
+    return {**variables, "f": str(finding), "p": str(plan)}
+
+
+def plan_in(state: str | None) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: fed_back_problem(world, target, state)
+
+
+TASKS = '[{findingId: $f, measure: "逐年消化", responsibleLeader: "李副局长", responsibleDepartment: "人事科", deadline: "2026-12-31"}]'
+DRAFT_INPUT = '{taxonomyCode: "C03.K01.M01", description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-03-02"}'
 
 
 async def uploaded_template(world: World, actor: Actor, target: str, path: Path = TEMPLATE_PATH) -> dict:
@@ -1206,6 +1287,82 @@ OPERATIONS = [
     Operation(
         "roundStageHistory",
         'query($c: String!) { roundStageHistory(tenantCode: $c, roundId: "1") { toStage actor } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "draftFindings",
+        'query($c: String!) { draftFindings(tenantCode: $c, roundId: "1") { items { id unitId } } }',
+        None,
+        draft_in("待确认"),
+    ),
+    Operation(
+        "draftFindingHistory",
+        "query($c: String!, $d: ID!) { draftFindingHistory(tenantCode: $c, id: $d) { action } }",
+        None,
+        draft_in("待确认"),
+    ),
+    Operation(
+        "createDraftFinding",
+        'mutation($c: String!, $r: ID!) { createDraftFinding(tenantCode: $c, roundId: $r, unitId: "1", input: '
+        + DRAFT_INPUT
+        + ") { id } }",
+        None,
+        lambda w, a, t: round_at(w, t, RoundStage.STATIONED),
+    ),
+    Operation(
+        "reviseDraftFinding",
+        "mutation($c: String!, $d: ID!) { reviseDraftFinding(tenantCode: $c, id: $d, version: 1, input: " + DRAFT_INPUT + ") { id } }",
+        None,
+        draft_in("底稿"),
+    ),
+    Operation(
+        "moveDraftFinding",
+        "mutation($c: String!, $d: ID!) { moveDraftFinding(tenantCode: $c, id: $d, version: 1, action: SEND) { state } }",
+        None,
+        draft_in("底稿"),
+    ),
+    Operation(
+        "answerDraftFinding",
+        'mutation($c: String!, $d: ID!) { answerDraftFinding(tenantCode: $c, id: $d, version: 1, answer: DISPUTE, note: "附任免文件") { state } }',
+        None,
+        draft_in("待确认"),
+    ),
+    Operation(
+        "feedBackRound",
+        'mutation($c: String!, $r: ID!) { feedBackRound(tenantCode: $c, roundId: $r, addressee: "张建华") { documentNumber unitId } }',
+        None,
+        lambda w, a, t: round_at(w, t, RoundStage.REPORTING),
+    ),
+    Operation(
+        "rectificationPlans",
+        'query($c: String!) { rectificationPlans(tenantCode: $c, roundId: "1") { id unitId } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "saveRectificationPlan",
+        'mutation($c: String!, $r: ID!, $f: ID!) { saveRectificationPlan(tenantCode: $c, roundId: $r, unitId: "1", tasks: '
+        + TASKS
+        + ") { state unitId } }",
+        None,
+        plan_in(None),
+    ),
+    Operation(
+        "submitRectificationPlan",
+        "mutation($c: String!, $p: ID!) { submitRectificationPlan(tenantCode: $c, id: $p, version: 1) { state } }",
+        None,
+        plan_in("填报中"),
+    ),
+    Operation(
+        "decideRectificationPlan",
+        "mutation($c: String!, $p: ID!) { decideRectificationPlan(tenantCode: $c, id: $p, version: 1, decision: APPROVE) { state } }",
+        None,
+        plan_in("已报送"),
+    ),
+    Operation(
+        "roundFeedbacks",
+        'query($c: String!) { roundFeedbacks(tenantCode: $c, roundId: "1") { documentNumber unitId } }',
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),

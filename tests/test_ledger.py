@@ -325,7 +325,7 @@ async def test_a_county_runs_a_whole_round_through_graphql_alone(runtime, tmp_pa
         round_ = (
             await api.call(
                 'mutation($u: ID!) { createRound(tenantCode: "431321", input: {kind: PATROL_INSPECTION, name: "第十二轮巡察", '
-                'startsOn: "2026-09-01", unitIds: [$u]}) { id } }',
+                'startsOn: "2026-09-01", unitIds: [$u], stage: RECTIFYING}) { id } }',  # entered after its 统一反馈
                 tokens["inspector"],
                 u=unit,
             )

@@ -124,6 +124,7 @@ async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
 
 MOVE = """mutation($r: ID!, $v: Int!, $a: RoundAction!, $n: String) { moveRound(tenantCode: "431321", id: $r, version: $v, action: $a, note: $n) {
     stage version } }"""
+FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "张建华") { findings } }"""
 HISTORY = """query($r: ID!) { roundStageHistory(tenantCode: "431321", roundId: $r) { action fromStage toStage note actor } }"""
 STEPS = ["PREPARE", "STATION", "INVESTIGATE", "REPORT", "FEED_BACK", "RECTIFY", "ACCEPT", "ARCHIVE"]
 STAGES = ["PLANNED", "PREPARING", "STATIONED", "INVESTIGATING", "REPORTING", "FEEDBACK", "RECTIFYING", "ACCEPTANCE", "ARCHIVED"]
@@ -161,10 +162,13 @@ async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_hi
         unchanged = await round_state(runtime)
         moved = []
         for version, action in enumerate(STEPS, start=1):
+            if action == "RECTIFY":  # once the unit has had its 统一反馈
+                not_fed_back = error_code(await api.call(MOVE, county, r=round_id, v=version, a=action))
+                await api.call(FEED_BACK, county, r=round_id)
             moved.append((await api.call(MOVE, county, r=round_id, v=version, a=action, n=f"第{version}步"))["data"]["moveRound"])
         archived = error_code(await api.call(MOVE, county, r=round_id, v=9, a="PREPARE"))
         history = (await api.call(HISTORY, liaison, r=round_id))["data"]["roundStageHistory"]  # the unit's liaison reads it
-    assert created["version"] == 1 and before == unchanged
+    assert created["version"] == 1 and before == unchanged and not_fed_back == "UNITS_NOT_FED_BACK"
     assert refusals == ["STALE_VERSION", "INVALID_TRANSITION", "INVALID_TEXT", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
     assert moved == [{"stage": stage, "version": version} for version, stage in enumerate(STAGES[1:], start=2)]
     assert archived == "INVALID_TRANSITION"
@@ -189,8 +193,8 @@ async def test_a_units_inspection_history_lists_the_rounds_that_covered_it_with_
         own = (await api.call(INSPECTIONS, liaison, u="2"))["data"]["unitInspectionHistory"]
         other = error_code(await api.call(INSPECTIONS, liaison, u="1"))
     assert history["1"]["data"]["unitInspectionHistory"] == [
-        {"name": "第二轮巡察", "startsOn": "2026-09-01", "stage": "PLANNED", "findings": 0},
-        {"name": "第一轮巡察", "startsOn": "2025-03-01", "stage": "PLANNED", "findings": 2},
+        {"name": "第二轮巡察", "startsOn": "2026-09-01", "stage": "RECTIFYING", "findings": 0},
+        {"name": "第一轮巡察", "startsOn": "2025-03-01", "stage": "RECTIFYING", "findings": 2},
     ]
     assert [h["findings"] for h in history["2"]["data"]["unitInspectionHistory"]] == [1]
     assert history["3"]["data"]["unitInspectionHistory"] == []

@@ -147,7 +147,7 @@ async def office(runtime, tmp_path):
                     },
                 )
             await connection.execute(
-                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on) VALUES ('巡察', '第一轮', '2026-09-01')")
+                text(f"INSERT INTO t{code}.inspection_round (kind, name, starts_on, state) VALUES ('巡察', '第一轮', '2026-09-01', '整改')")
             )
             await connection.execute(text(f"INSERT INTO t{code}.round_unit VALUES (1, 1), (1, 2)"))  # not 统计局
     grants = {

@@ -371,17 +371,11 @@ class AccountabilityService:
         """A transaction holding the case locked, once the workflow's checks pass (version, state,
         note, guard; who may take the transition is declared on the operation)."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            case = (
-                await connection.execute(select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update())
-            ).one_or_none()
-            if case is None:
-                raise not_found()
-            yield await Move.start(
-                workflow.CASES,
+            yield await workflow.CASES.lock(
                 transition,
                 connection,
+                select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update(),
                 tenant_code=tenant_code,
-                row=case,
                 expected_version=version,
                 actor=principal.username,
                 note=note,

@@ -629,15 +629,11 @@ class BulletinService:
             raise not_found()
         publisher = await readable_place(self.engine, principal, publisher_code)
         async with tenant_engine(self.engine, publisher_code).begin() as connection:
-            row = (
-                await connection.execute(_with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin))
-            ).one()
-            move = await Move.start(
-                BULLETINS,
+            move = await BULLETINS.lock(
                 transition,
                 connection,
+                _with_publisher(select(Bulletin)).where(Bulletin.id == bulletin_id).with_for_update(of=Bulletin),
                 tenant_code=publisher_code,
-                row=row,
                 expected_version=version,
                 actor=principal.username,
                 note=note,

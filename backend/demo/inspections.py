@@ -24,7 +24,7 @@ from backend.ledger import workflow
 from backend.ledger.service import LedgerService
 from backend.reviews.models import LeaderLevel, LeavingReason
 from backend.reviews.service import ReviewService, check_leader
-from backend.rounds.models import InspectionRound
+from backend.rounds.models import InspectionRound, RoundStage
 from backend.rounds.service import RoundService, check_round
 from backend.runtime import Runtime
 from backend.units.service import UnitService, check_unit
@@ -149,6 +149,7 @@ class OfficeFiller:
                 methods=["常规检查", "实名制筛查"],
                 unit_ids=unit_ids,
                 team=[("王建国", "组长"), ("李红梅", "副组长"), ("赵磊", "组员")],
+                stage=RoundStage.RECTIFYING,
             ),
             None,
         )

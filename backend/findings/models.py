@@ -20,6 +20,14 @@ class Severity(Labelled):
     GRAVE = "严重"
 
 
+class RectificationClass(Labelled):
+    """How a problem is rectified: at once, by a deadline, or over years (超编 is absorbed year by year)."""
+
+    AT_ONCE = "立行立改"
+    BY_DEADLINE = "限期整改"
+    LONG_TERM = "长期整改"
+
+
 class EvidenceSource(Labelled):
     """Where a finding's facts come from (宁波's six sources)."""
 
@@ -35,6 +43,7 @@ class Finding(TenantBase):
     __tablename__ = "finding"
     __table_args__ = (
         CheckConstraint("severity IN ('一般', '较重', '严重')", name="finding_severity"),
+        CheckConstraint("rectification_class IN ('立行立改', '限期整改', '长期整改')", name="finding_rectification_class"),
         Index("finding_round_idx", "round_id", "id"),
         Index("finding_unit_idx", "unit_id", "id"),
         Index("finding_taxonomy_idx", "taxonomy_code", "id"),
@@ -51,6 +60,7 @@ class Finding(TenantBase):
     evidence_sources: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     severity: Mapped[str] = mapped_column(String(8))
     fixed_on_spot: Mapped[bool] = mapped_column(server_default="false")  # 即知即改
+    rectification_class: Mapped[str] = mapped_column(String(8), server_default=RectificationClass.BY_DEADLINE.value)
     found_on: Mapped[date]
     found_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -19,10 +19,11 @@ from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.db import any_of, violated_constraint
 from backend.findings.joins import joined
-from backend.findings.models import EvidenceSource, Finding, Severity
+from backend.findings.models import EvidenceSource, Finding, RectificationClass, Severity
 from backend.ledger.models import LedgerEntry
 from backend.notifications.outbox import emit
 from backend.rounds.models import InspectionRound, RoundUnit
+from backend.rounds.workflow import REGISTERING
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from problem_bank.projection import project
@@ -50,6 +51,7 @@ class FindingData:
     description: str
     evidence_sources: list[str]
     severity: str
+    rectification_class: str
     fixed_on_spot: bool
     found_on: date
     deadline: date
@@ -68,6 +70,30 @@ def check_code_of_finding(code: str | None) -> str | None:
     if _GENERATED_CODE.fullmatch(code):
         raise DomainError("INVALID_FINDING_CODE", "“WT+数字”留给系统自动编号，请换一个编号", field="code")
     return code
+
+
+def check_evidence_sources(evidence_sources: Sequence[str]) -> list[str]:
+    if not set(evidence_sources) <= set(EvidenceSource) or len(set(evidence_sources)) != len(evidence_sources):
+        raise DomainError("INVALID_EVIDENCE_SOURCE", f"证据来源须为不重复的：{EvidenceSource.labels()}", field="evidenceSources")
+    return list(evidence_sources)
+
+
+def check_severity(severity: str) -> str:
+    if severity not in set(Severity):
+        raise DomainError("INVALID_SEVERITY", f"严重程度须为：{Severity.labels()}", field="severity")
+    return severity
+
+
+def check_rectification_class(rectification_class: str) -> str:
+    if rectification_class not in set(RectificationClass):
+        raise DomainError("INVALID_RECTIFICATION_CLASS", f"整改类别须为：{RectificationClass.labels()}", field="rectificationClass")
+    return rectification_class
+
+
+def check_found_on(found_on: date, today: date) -> date:
+    if found_on > today:
+        raise DomainError("INVALID_DATE", "发现日期不能晚于今天", field="foundOn")
+    return found_on
 
 
 def check_finding(
@@ -89,18 +115,18 @@ def check_finding(
     tenant_code: str,
     code: str | None = None,
     responsible_unit: str | None = None,
+    rectification_class: str | None = None,  # None: 立行立改 when fixed on the spot, else 限期整改
 ) -> FindingData:
     taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
-    if not set(evidence_sources) <= set(EvidenceSource) or len(set(evidence_sources)) != len(evidence_sources):
-        raise DomainError("INVALID_EVIDENCE_SOURCE", f"证据来源须为不重复的：{EvidenceSource.labels()}", field="evidenceSources")
-    if severity not in set(Severity):
-        raise DomainError("INVALID_SEVERITY", f"严重程度须为：{Severity.labels()}", field="severity")
-    if found_on > today:
-        raise DomainError("INVALID_DATE", "发现日期不能晚于今天", field="foundOn")
+    evidence_sources = check_evidence_sources(evidence_sources)
+    severity = check_severity(severity)
+    found_on = check_found_on(found_on, today)
     if fixed_on_spot:
         deadline = found_on  # 即知即改: nothing left to rectify
     elif deadline is None or deadline < found_on:
         raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
+    if rectification_class is None:
+        rectification_class = RectificationClass.AT_ONCE if fixed_on_spot else RectificationClass.BY_DEADLINE
     return FindingData(
         code=check_code_of_finding(code),
         round_id=round_id,
@@ -110,6 +136,7 @@ def check_finding(
         description=clean_text(description, "description", required=True),
         evidence_sources=list(evidence_sources),
         severity=severity,
+        rectification_class=check_rectification_class(rectification_class),
         fixed_on_spot=fixed_on_spot,
         found_on=found_on,
         deadline=deadline,
@@ -350,18 +377,37 @@ async def listed_finding(
     return Listed([row], units, joins)
 
 
-async def insert_finding(connection: AsyncConnection, tenant_code: str, data: FindingData, actor: str, request_id: str | None) -> int:
-    """Insert a checked finding and its ledger entry, with its problem-bank row, an audit entry
-    and (unless fixed on the spot) the event that tells the unit, in the caller's transaction."""
-    unit_name = (
+async def insert_finding(
+    connection: AsyncConnection,
+    tenant_code: str,
+    data: FindingData,
+    actor: str,
+    request_id: str | None,
+    *,
+    by_stage: bool = True,
+    tell_unit: bool = True,
+) -> int:
+    """Insert a checked finding and its ledger entry, with its problem-bank row and an audit
+    entry, in the caller's transaction. `by_stage`: the round must have reached its 统一反馈 (a
+    process with stages of its own, a leader review, says False); `tell_unit`: the unit's
+    liaison is told (unless it was fixed on the spot; the 统一反馈 tells it of all its problems at once)."""
+    found = (
         await connection.execute(
-            select(InspectedUnit.name)
+            select(InspectedUnit.name, InspectionRound.state)
             .join(RoundUnit, RoundUnit.unit_id == InspectedUnit.id)
+            .join(InspectionRound, InspectionRound.id == RoundUnit.round_id)
             .where(RoundUnit.round_id == data.round_id, RoundUnit.unit_id == data.unit_id)
         )
-    ).scalar_one_or_none()
-    if unit_name is None:
+    ).one_or_none()
+    if found is None:
         raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
+    unit_name, stage = found
+    if by_stage and stage not in REGISTERING:
+        raise DomainError(
+            "ROUND_NOT_FED_BACK",
+            f"该轮次处于“{stage}”阶段，尚未统一反馈：发现的问题请先录入问题底稿，统一反馈后进入整改台账",
+            field="roundId",
+        )
     try:  # a duplicate code aborts the transaction; the caller's whole change is refused
         finding_id, finding_code = (
             await connection.execute(
@@ -375,6 +421,7 @@ async def insert_finding(connection: AsyncConnection, tenant_code: str, data: Fi
                     description=data.description,
                     evidence_sources=data.evidence_sources,
                     severity=data.severity,
+                    rectification_class=data.rectification_class,
                     fixed_on_spot=data.fixed_on_spot,
                     found_on=data.found_on,
                     found_by=actor,
@@ -413,11 +460,12 @@ async def insert_finding(connection: AsyncConnection, tenant_code: str, data: Fi
             "taxonomy_code": data.taxonomy_code,
             "severity": data.severity,
             "fixed_on_spot": data.fixed_on_spot,
+            "rectification_class": data.rectification_class,
             "deadline": data.deadline.isoformat(),
         },
         request_id=request_id,
     )
-    if not data.fixed_on_spot:
+    if tell_unit and not data.fixed_on_spot:
         await emit(
             connection,
             tenant_code,

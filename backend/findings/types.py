@@ -16,7 +16,7 @@ from backend.enums import graphql_enum
 from backend.evidence.store import EvidenceStore
 from backend.findings.importer import FindingImporter
 from backend.findings.joins import LATEST_PROGRESS, Joined
-from backend.findings.models import EvidenceSource, Severity
+from backend.findings.models import EvidenceSource, RectificationClass, Severity
 from backend.findings.service import (
     FINDING_WRITERS,
     FindingFilter,
@@ -40,6 +40,7 @@ from tenants.scoping import tenant_reader
 
 graphql_enum(Severity, "问题的严重程度")
 graphql_enum(EvidenceSource, "问题的证据来源")
+graphql_enum(RectificationClass, "整改类别")
 
 
 @strawberry.type(description="检查发现的问题")
@@ -54,6 +55,7 @@ class Finding:
     evidence_sources: list[EvidenceSource]
     severity: Severity
     fixed_on_spot: bool = strawberry.field(description="即知即改")
+    rectification_class: RectificationClass
     found_on: date
     found_by: str
     ledger: Ledger
@@ -75,6 +77,7 @@ class Finding:
             evidence_sources=list(row.evidence_sources),
             severity=row.severity,
             fixed_on_spot=row.fixed_on_spot,
+            rectification_class=RectificationClass(row.rectification_class),
             found_on=row.found_on,
             found_by=row.found_by,
             ledger=Ledger(
@@ -244,6 +247,9 @@ class FindingInput:
     code: str | None = strawberry.field(default=None, description="问题编号；不填则自动编为 WT+序号")
     evidence_sources: list[EvidenceSource] = strawberry.field(default_factory=list)
     fixed_on_spot: bool = False
+    rectification_class: RectificationClass | None = strawberry.field(
+        default=None, description="整改类别；不填则即知即改的为立行立改，其余为限期整改"
+    )
     responsible_unit: str | None = strawberry.field(default=None, description="责任单位；不填即被检查单位")
     responsible_person: str | None = None
     measures: str | None = None
@@ -330,6 +336,7 @@ class FindingMutation:
             evidence_sources=input.evidence_sources,
             severity=input.severity,
             fixed_on_spot=input.fixed_on_spot,
+            rectification_class=input.rectification_class,
             found_on=input.found_on,
             deadline=input.deadline,
             responsible_unit=input.responsible_unit,

@@ -238,16 +238,12 @@ class LedgerService:
         not checked)."""
         units = visible_units(principal, await readable_place(self.engine, principal, tenant_code))
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            query = _LOCK_ENTRY[units is not None]
-            entry = (await connection.execute(query, {"finding_id": finding_id, **unit_parameters(units)})).one_or_none()
-            if entry is None:
-                raise not_found()
-            move = await Move.start(
-                LEDGER,
+            move = await LEDGER.lock(
                 transition,
                 connection,
+                _LOCK_ENTRY[units is not None],
+                {"finding_id": finding_id, **unit_parameters(units)},
                 tenant_code=tenant_code,
-                row=entry,
                 expected_version=version,
                 actor=principal.username,
                 note=note,

@@ -58,6 +58,8 @@ REOPEN = Transition(
     event="ledger.reopened",
 )
 UPDATE_PLAN = Transition("update_plan", "调整整改措施", BEFORE_CLOSE_OUT, None, RECTIFIERS, note="none")
+# The unit's 整改方案, approved by a reviewer, sets the entry's measure, people and deadline.
+APPLY_APPROVED_PLAN = Transition("apply_approved_plan", "整改方案批准", BEFORE_CLOSE_OUT, None, REVIEWERS, note="none")
 SET_DEADLINE = Transition("set_deadline", "调整期限", frozenset({REGISTERED}), None, DEADLINE_SETTERS, note="none")
 REQUEST_EXTENSION = Transition(
     "request_extension", "延期申请", BEFORE_CLOSE_OUT, None, RECTIFIERS, note="required", event="ledger.extension_requested"
@@ -80,6 +82,7 @@ LEDGER = Workflow(
         SEND_BACK,
         REOPEN,
         UPDATE_PLAN,
+        APPLY_APPROVED_PLAN,
         SET_DEADLINE,
         REQUEST_EXTENSION,
         APPROVE_EXTENSION,

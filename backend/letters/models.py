@@ -21,15 +21,6 @@ class LetterKind(Labelled):
     AD_HOC = "临机函告"  # when something calls for it
 
 
-class LetterCounter(TenantBase):
-    """The last number given in a year: a row lock makes the numbering gapless."""
-
-    __tablename__ = "letter_counter"
-
-    year: Mapped[int] = mapped_column(primary_key=True)
-    last_number: Mapped[int]
-
-
 class DisciplineLetter(TenantBase):
     __tablename__ = "discipline_letter"
     __table_args__ = (

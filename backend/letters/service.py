@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.cursors import Window, by_id, decode_cursor, window
-from backend.letters.models import DisciplineLetter, LetterCounter, LetterKind, LetterRead
+from backend.letters.models import DisciplineLetter, LetterKind, LetterRead
 from backend.notifications.outbox import emit
+from backend.numbering import Series, next_number
 from backend.units.models import InspectedUnit
 from tenants.access import Place, Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
@@ -52,14 +53,7 @@ class LetterService:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == draft.unit_id))).first() is None:
                 raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
-            number = (
-                await connection.execute(
-                    upsert(LetterCounter)
-                    .values(year=year, last_number=1)
-                    .on_conflict_do_update(index_elements=[LetterCounter.year], set_={"last_number": LetterCounter.last_number + 1})
-                    .returning(LetterCounter.last_number)
-                )
-            ).scalar_one()
+            number = await next_number(connection, Series.LETTER, year)
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
             document_number = f"{office}机构编制函〔{year}〕{number}号"
             letter_id = (

@@ -37,6 +37,7 @@ class EventKind(Labelled):
     BULLETIN_PUBLISHED = "bulletin.published", "典型案例通报"
     BULLETIN_WITHDRAWN = "bulletin.withdrawn", "通报撤回"
     PROBLEM_LIST_PUSHED_TO_UNIT = "problem_list.pushed_to_unit", "下发到本单位的问题清单"
+    FEEDBACK_GIVEN = "feedback.given", "反馈意见"
 
 
 @dataclass(frozen=True)
@@ -182,5 +183,12 @@ EVENT_TYPES = {
             lambda p: f"{p['title']}。撤回理由：{p['reason']}",
         ),
         EventType(EventKind.PROBLEM_LIST_PUSHED_TO_UNIT, Audience(liaisons=True), _problem_list_title, _note),
+        EventType(
+            EventKind.FEEDBACK_GIVEN,
+            Audience(liaisons=True),
+            lambda p: f"收到反馈意见：{p['document_number']}",
+            lambda p: f"共反馈问题 {p['count']} 个。请于 {p['plan_due']} 前报送整改方案，{p['report_due']} 前报送整改情况报告。",
+            critical=True,
+        ),
     )
 }

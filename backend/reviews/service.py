@@ -416,6 +416,7 @@ class ReviewService:
                 dataclasses.replace(data, round_id=review.round_id, unit_id=unit_id),
                 principal.username,
                 request_id,
+                by_stage=False,  # the review's own stages lead to its problems, not the round's
             )
             await connection.execute(insert(ReviewProblem).values(finding_id=finding_id, review_id=review_id))
             await move.apply(after={"finding_id": finding_id})
@@ -453,15 +454,11 @@ class ReviewService:
         state, note, guard; version None: not checked; who may take the transition is declared
         on the operation)."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            row = (await connection.execute(select(LeaderReview).where(LeaderReview.id == review_id).with_for_update())).one_or_none()
-            if row is None:
-                raise not_found()
-            yield await Move.start(
-                REVIEWS,
+            yield await REVIEWS.lock(
                 transition,
                 connection,
+                select(LeaderReview).where(LeaderReview.id == review_id).with_for_update(),
                 tenant_code=tenant_code,
-                row=row,
                 expected_version=version,
                 actor=principal.username,
                 note=note,

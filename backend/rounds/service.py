@@ -28,7 +28,7 @@ from backend.rounds.models import (
 from backend.rounds.workflow import ROUNDS
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
-from backend.workflow import Move, Transition
+from backend.workflow import Transition
 from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -49,6 +49,7 @@ class RoundData:
     methods: list[InspectionMethod]
     unit_ids: list[int]
     team: list[tuple[str, TeamDuty]]  # (name, duty)
+    stage: RoundStage = RoundStage.PLANNED  # a round entered while under way starts where it stands
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,18 @@ class RoundView:
     team: Sequence[tuple[str, str]]  # (name, duty)
 
 
-def check_round(*, kind: str, name, starts_on, ends_on, methods: Sequence[str], unit_ids, team: Sequence[tuple[str, str]]) -> RoundData:
-    """Validate a round (its kind, methods and duties as enum members or their stored values)."""
+def check_round(
+    *,
+    kind: str,
+    name,
+    starts_on,
+    ends_on,
+    methods: Sequence[str],
+    unit_ids,
+    team: Sequence[tuple[str, str]],
+    stage: str = RoundStage.PLANNED,
+) -> RoundData:
+    """Validate a round (its kind, methods, duties and stage as enum members or their stored values)."""
     if kind not in set(RoundKind):
         raise DomainError("INVALID_KIND", f"检查类型须为：{RoundKind.labels()}", field="kind")
     if ends_on is not None and ends_on < starts_on:
@@ -78,6 +89,7 @@ def check_round(*, kind: str, name, starts_on, ends_on, methods: Sequence[str], 
         methods=[InspectionMethod(method) for method in methods],
         unit_ids=list(unit_ids),
         team=[(clean_name(member, field="team"), TeamDuty(duty)) for member, duty in team],
+        stage=RoundStage(stage),
     )
 
 
@@ -143,7 +155,14 @@ class RoundService:
             row = (
                 await connection.execute(
                     insert(InspectionRound)
-                    .values(kind=data.kind, name=data.name, starts_on=data.starts_on, ends_on=data.ends_on, methods=data.methods)
+                    .values(
+                        kind=data.kind,
+                        name=data.name,
+                        starts_on=data.starts_on,
+                        ends_on=data.ends_on,
+                        methods=data.methods,
+                        state=data.stage,
+                    )
                     .returning(InspectionRound)
                 )
             ).one()
@@ -165,6 +184,7 @@ class RoundService:
                     "methods": data.methods,
                     "unit_ids": data.unit_ids,
                     "team": [list(member) for member in data.team],
+                    "stage": data.stage,
                 },
                 request_id=request_id,
             )
@@ -184,15 +204,11 @@ class RoundService:
         stage and the note; who may is declared on the operation)."""
         note = clean_text(note, "note", required=False)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            row = (await connection.execute(select(InspectionRound).where(InspectionRound.id == round_id).with_for_update())).one_or_none()
-            if row is None:
-                raise not_found()
-            move = await Move.start(
-                ROUNDS,
+            move = await ROUNDS.lock(
                 transition,
                 connection,
+                select(InspectionRound).where(InspectionRound.id == round_id).with_for_update(),
                 tenant_code=tenant_code,
-                row=row,
                 expected_version=version,
                 actor=principal.username,
                 note=note,

@@ -141,6 +141,9 @@ class RoundInput:
     methods: list[InspectionMethod] = strawberry.field(default_factory=list)
     unit_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     team: list[TeamMemberInput] = strawberry.field(default_factory=list)
+    stage: RoundStage = strawberry.field(
+        default=RoundStage.PLANNED, description="所处阶段：新的轮次为“计划”；补录已在进行的轮次时填写其当前阶段"
+    )
 
 
 def rounds(info: Info[Context, None]) -> RoundService:
@@ -196,6 +199,7 @@ class RoundMutation:
             methods=input.methods,
             unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
             team=[(m.name, m.duty) for m in input.team],
+            stage=input.stage,
         )
         view = await rounds(info).create(principal, tenant_code, data, info.context.request_id)
         return Round.from_view(view)

@@ -4,16 +4,29 @@ and inspectors, each move recorded with its date, who made it and a note."""
 
 from __future__ import annotations
 
-from backend.rounds.models import InspectionRound, RoundStage, RoundStageEvent
-from backend.workflow import Transition, Workflow, history_table
+from typing import Any
+
+from sqlalchemy import exists, func, select
+
+from backend.feedback.models import RoundFeedback
+from backend.rounds.models import InspectionRound, RoundStage, RoundStageEvent, RoundUnit
+from backend.workflow import Guard, Move, Transition, Workflow, history_table
 from tenants.access import Role
+from tenants.errors import DomainError
 
 ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 PLANNED, PREPARING, STATIONED, INVESTIGATING, REPORTING, FEEDBACK, RECTIFYING, ACCEPTANCE, ARCHIVED = RoundStage
 
 
-def _step(action: str, label: str, source: RoundStage, target: RoundStage) -> Transition[RoundStage]:
-    return Transition(action, label, frozenset({source}), target, ROUND_WRITERS, note="optional")
+async def _every_unit_fed_back(move: Move[Any]) -> None:
+    not_fed_back = ~exists().where(RoundFeedback.round_id == RoundUnit.round_id, RoundFeedback.unit_id == RoundUnit.unit_id)
+    waiting = (await move.connection.execute(select(func.count()).where(RoundUnit.round_id == move.row.id, not_fed_back))).scalar_one()
+    if waiting:
+        raise DomainError("UNITS_NOT_FED_BACK", f"尚有 {waiting} 个被检查单位未统一反馈，不能进入整改", field="id")
+
+
+def _step(action: str, label: str, source: RoundStage, target: RoundStage, guard: Guard | None = None) -> Transition[RoundStage]:
+    return Transition(action, label, frozenset({source}), target, ROUND_WRITERS, note="optional", guard=guard)
 
 
 ROUNDS = Workflow(
@@ -28,7 +41,7 @@ ROUNDS = Workflow(
         _step("investigate", "了解情况", STATIONED, INVESTIGATING),
         _step("report", "报告检查情况", INVESTIGATING, REPORTING),
         _step("feed_back", "统一反馈", REPORTING, FEEDBACK),
-        _step("rectify", "进入整改", FEEDBACK, RECTIFYING),
+        _step("rectify", "进入整改", FEEDBACK, RECTIFYING, Guard("每个被检查单位均已统一反馈", _every_unit_fed_back)),
         _step("accept", "组织验收", RECTIFYING, ACCEPTANCE),
         _step("archive", "归档", ACCEPTANCE, ARCHIVED),
     ),
@@ -36,3 +49,10 @@ ROUNDS = Workflow(
     entity="round",
     history=history_table(RoundStageEvent, "round_id"),  # shown on the round
 )
+
+# Where a round must stand for its problems to be written down:
+DRAFTING = frozenset({STATIONED, INVESTIGATING, REPORTING, FEEDBACK})  # 问题底稿, from 进驻 until each unit's 统一反馈
+FEEDING_BACK = frozenset({REPORTING, FEEDBACK})  # the 统一反馈 follows the report
+# A finding registered straight into the ledger (one found after the 统一反馈, an imported ledger)
+# needs the unit to have received its problems already: before that, problems are drafts.
+REGISTERING = frozenset({FEEDBACK, RECTIFYING, ACCEPTANCE})

@@ -1,0 +1,44 @@
+"""Document numbers (文号): each office numbers a series of its documents (函告, 反馈意见) per year
+from 1 without gaps; the counter's row lock makes concurrent issues wait for each other, and a
+rolled-back issue gives its number back."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import TenantBase
+from tenants.labelled import Labelled
+
+
+class Series(Labelled):
+    """The numbered series of an office's documents (stored as their names)."""
+
+    LETTER = "函告"
+    FEEDBACK = "反馈意见"
+
+
+class DocumentCounter(TenantBase):
+    """The last number given in a series and year."""
+
+    __tablename__ = "document_counter"
+
+    series: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int]
+
+
+_NEXT = (
+    upsert(DocumentCounter)
+    .on_conflict_do_update(
+        index_elements=[DocumentCounter.series, DocumentCounter.year], set_={"last_number": DocumentCounter.last_number + 1}
+    )
+    .returning(DocumentCounter.last_number)
+)
+
+
+async def next_number(connection: AsyncConnection, series: Series, year: int) -> int:
+    """The next number of `series` in `year`, in the caller's transaction."""
+    return (await connection.execute(_NEXT.values(series=series.value, year=year, last_number=1))).scalar_one()

@@ -1,0 +1,153 @@
+"""问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
+unit's 整改方案 answering it, a
+finding's rectification class, and one counter for every numbered series of documents (the
+函告's counter moves into it).
+
+Revision ID: t0012
+Revises: t0011
+Create Date: 2026-12-05
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision = "t0012"
+down_revision = "t0011"
+branch_labels = None
+depends_on = None
+
+DRAFT_STATES = ("底稿", "待确认", "有异议", "已确认", "已撤回", "已反馈")
+SEVERITIES = ("一般", "较重", "严重")
+CLASSES = ("立行立改", "限期整改", "长期整改")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "document_counter",
+        sa.Column("series", sa.String(32), primary_key=True),
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("last_number", sa.Integer, nullable=False),
+    )
+    op.execute("INSERT INTO document_counter (series, year, last_number) SELECT '函告', year, last_number FROM letter_counter")
+    op.drop_table("letter_counter")
+
+    op.add_column("finding", sa.Column("rectification_class", sa.String(8), nullable=False, server_default="限期整改"))
+    op.execute("UPDATE finding SET rectification_class = '立行立改' WHERE fixed_on_spot")
+    op.create_check_constraint("finding_rectification_class", "finding", _in("rectification_class", CLASSES))
+
+    op.create_table(
+        "finding_draft",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=False),
+        sa.Column("code", sa.String(32), nullable=True),
+        sa.Column("taxonomy_code", sa.String(16), nullable=False),
+        sa.Column("taxonomy_version", sa.String(16), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("basis", sa.Text, nullable=True),
+        sa.Column("requirement", sa.Text, nullable=True),
+        sa.Column("evidence_sources", JSONB, nullable=False, server_default="[]"),
+        sa.Column("severity", sa.String(8), nullable=False),
+        sa.Column("rectification_class", sa.String(8), nullable=False),
+        sa.Column("found_on", sa.Date, nullable=False),
+        sa.Column("deadline", sa.Date, nullable=True),
+        sa.Column("responsible_person", sa.String(64), nullable=True),
+        sa.Column("state", sa.String(8), nullable=False, server_default="底稿"),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finding_id", sa.BigInteger, sa.ForeignKey("finding.id"), nullable=True, unique=True),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.CheckConstraint(_in("state", DRAFT_STATES), name="finding_draft_state"),
+        sa.CheckConstraint(_in("severity", SEVERITIES), name="finding_draft_severity"),
+        sa.CheckConstraint(_in("rectification_class", CLASSES), name="finding_draft_class"),
+    )
+    op.create_index("finding_draft_round_unit_idx", "finding_draft", ["round_id", "unit_id", "id"])
+    op.create_table(
+        "finding_draft_event",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("draft_id", sa.BigInteger, sa.ForeignKey("finding_draft.id"), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("from_state", sa.String(8), nullable=False),
+        sa.Column("to_state", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=True),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("finding_draft_event_draft_idx", "finding_draft_event", ["draft_id", "id"])
+    op.create_table(
+        "round_feedback",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=False),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("number", sa.Integer, nullable=False),
+        sa.Column("document_number", sa.String(128), nullable=False),
+        sa.Column("addressee", sa.String(64), nullable=False),
+        sa.Column("given_on", sa.Date, nullable=False),
+        sa.Column("findings", sa.Integer, nullable=False),
+        sa.Column("plan_due", sa.Date, nullable=False),
+        sa.Column("report_due", sa.Date, nullable=False),
+        sa.Column("given_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("round_id", "unit_id", name="round_feedback_round_unit_key"),
+        sa.UniqueConstraint("year", "number", name="round_feedback_number_key"),
+    )
+    op.create_table(
+        "rectification_plan",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=False),
+        sa.Column("state", sa.String(8), nullable=False, server_default="填报中"),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("round_id", "unit_id", name="rectification_plan_round_unit_key"),
+        sa.CheckConstraint("state IN ('填报中', '已报送', '已退回', '已批准')", name="rectification_plan_state"),
+    )
+    op.create_table(
+        "rectification_task",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("plan_id", sa.BigInteger, sa.ForeignKey("rectification_plan.id"), nullable=False),
+        sa.Column("finding_id", sa.BigInteger, sa.ForeignKey("finding.id"), nullable=False, unique=True),
+        sa.Column("measure", sa.Text, nullable=False),
+        sa.Column("responsible_leader", sa.String(64), nullable=False),
+        sa.Column("responsible_department", sa.String(128), nullable=False),
+        sa.Column("deadline", sa.Date, nullable=False),
+    )
+    op.create_index("rectification_task_plan_idx", "rectification_task", ["plan_id"])
+    op.create_table(
+        "rectification_plan_event",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("plan_id", sa.BigInteger, sa.ForeignKey("rectification_plan.id"), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("from_state", sa.String(8), nullable=False),
+        sa.Column("to_state", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=True),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("rectification_plan_event_plan_idx", "rectification_plan_event", ["plan_id", "id"])
+
+
+def downgrade() -> None:
+    op.drop_table("rectification_plan_event")
+    op.drop_table("rectification_task")
+    op.drop_table("rectification_plan")
+    op.drop_table("round_feedback")
+    op.drop_table("finding_draft_event")
+    op.drop_table("finding_draft")
+    op.drop_constraint("finding_rectification_class", "finding")
+    op.drop_column("finding", "rectification_class")
+    op.create_table(
+        "letter_counter",
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("last_number", sa.Integer, nullable=False),
+    )
+    op.execute("INSERT INTO letter_counter (year, last_number) SELECT year, last_number FROM document_counter WHERE series = '函告'")
+    op.drop_table("document_counter")
