@@ -40,6 +40,7 @@ from backend.notifications.types import NotificationMutation, NotificationQuery,
 from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
+from backend.reports.types import ReportMutation, ReportQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.scalars import PLAUSIBLE_DATE
@@ -61,6 +62,7 @@ Query = merge_types(
         DraftQuery,
         FeedbackQuery,
         PlanQuery,
+        ReportQuery,
         FindingQuery,
         BankQuery,
         ProblemListQuery,
@@ -83,6 +85,7 @@ Mutation = merge_types(
         DraftMutation,
         FeedbackMutation,
         PlanMutation,
+        ReportMutation,
         FindingMutation,
         LedgerMutation,
         BankMutation,

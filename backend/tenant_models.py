@@ -12,6 +12,7 @@ from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, 
 from backend.letters.models import DisciplineLetter, LetterRead
 from backend.numbering import DocumentCounter
 from backend.plans.models import PlanEvent, RectificationPlan, RectificationTask
+from backend.reports.models import RectificationReport, ReportEvent, ReportItem
 from backend.reviews.models import Leader, LeaderReview, ReviewProblem, ReviewStage
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.staff.models import StaffRecord
@@ -40,7 +41,10 @@ __all__ = [
     "LetterRead",
     "PlanEvent",
     "RectificationPlan",
+    "RectificationReport",
     "RectificationTask",
+    "ReportEvent",
+    "ReportItem",
     "ReviewProblem",
     "ReviewStage",
     "RoundFeedback",

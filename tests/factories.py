@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from backend.drafts.service import DraftService, check_draft
+from backend.drafts.workflow import SETTLE
+from backend.feedback.service import FeedbackService, check_feedback
 from backend.rounds.models import RoundStage
 from backend.rounds.service import RoundService, check_round
 from backend.runtime import Runtime
@@ -65,3 +68,36 @@ async def seed_round(runtime: Runtime, *codes: str) -> None:
     for code in codes:
         unit = await add_unit(runtime, code, "财政局", "UNIT00000001")
         await add_round(runtime, code, [unit])
+
+
+async def fed_back_round(
+    runtime: Runtime, code: str, problems: Sequence[str], *, unit_id: int = 1, given_on: date = date(2026, 10, 20)
+) -> int:
+    """A round of office `code` over `unit_id` whose 统一反馈 of `given_on` gave the unit `problems`
+    (descriptions of 超编 findings, found 2026-09-10), through drafts settled by the office; its id."""
+    admin = await office_admin(runtime, code)
+    round_id = await add_round(runtime, code, [unit_id], name="2026年第二轮巡察", stage=RoundStage.REPORTING)
+    taxonomy = await runtime.taxonomy()
+    drafts = DraftService(runtime.engine)
+    for description in problems:
+        content = check_draft(
+            code=None,
+            taxonomy_code="C03.K01.M01",
+            description=description,
+            basis=None,
+            requirement=None,
+            evidence_sources=[],
+            severity="一般",
+            rectification_class="限期整改",
+            found_on=date(2026, 9, 10),
+            deadline=None,
+            responsible_person=None,
+            today=runtime.clock.today(),
+            taxonomy=taxonomy,
+            tenant_code=code,
+        )
+        draft = await drafts.create(admin, code, round_id, unit_id, content, None)
+        await drafts.move(admin, code, draft.id, 1, SETTLE, "单位书面确认", None, now=runtime.clock.now())
+    order = check_feedback(round_id=round_id, unit_id=unit_id, addressee="张建华", given_on=given_on, today=runtime.clock.today())
+    await FeedbackService(runtime.engine).feed_back(admin, code, order, None)
+    return round_id

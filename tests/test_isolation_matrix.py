@@ -205,9 +205,9 @@ def draft_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fresh_draft(world, target, state)
 
 
-async def fed_back_problem(world: World, target: str, plan_state: str | None = None) -> dict:
+async def fed_back_problem(world: World, target: str, plan_state: str | None = None, report_state: str | None = None) -> dict:
     """A new round of the target office that gave its unit 1 one problem at its 统一反馈, and, with
-    `plan_state`, the unit's 整改方案 for it in that state (version 1)."""
+    `plan_state`, the unit's 整改方案 for it in that state, with `report_state` its 整改情况报告 (version 1)."""
     variables = await round_at(world, target, RoundStage.FEEDBACK)
     schema, round_id = f"t{CODES[target]}", variables["r"]
     async with world.runtime.engine.begin() as connection:
@@ -248,11 +248,32 @@ async def fed_back_problem(world: World, target: str, plan_state: str | None = N
                     f" VALUES ({plan}, {finding}, '逐年消化', '李副局长', '人事科', '2026-12-31')"
                 )
             )
-    return {**variables, "f": str(finding), "p": str(plan)}
+        report = None
+        if report_state:
+            report = (
+                await connection.execute(
+                    text(
+                        f"INSERT INTO {schema}.rectification_report (round_id, unit_id, summary, leader_report, state, created_by)"
+                        f" VALUES ({round_id}, 1, '已整改', '已督促', :s, 'matrix') RETURNING id"
+                    ),
+                    {"s": report_state},
+                )
+            ).scalar_one()
+            await connection.execute(
+                text(
+                    f"INSERT INTO {schema}.rectification_report_item (report_id, finding_id, progress, account)"
+                    f" VALUES ({report}, {finding}, '已完成', '已消化')"
+                )
+            )
+    return {**variables, "f": str(finding), "p": str(plan), "q": str(report)}
 
 
 def plan_in(state: str | None) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fed_back_problem(world, target, state)
+
+
+def report_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: fed_back_problem(world, target, report_state=state)
 
 
 TASKS = '[{findingId: $f, measure: "逐年消化", responsibleLeader: "李副局长", responsibleDepartment: "人事科", deadline: "2026-12-31"}]'
@@ -1359,6 +1380,38 @@ OPERATIONS = [
         "mutation($c: String!, $p: ID!) { decideRectificationPlan(tenantCode: $c, id: $p, version: 1, decision: APPROVE) { state } }",
         None,
         plan_in("已报送"),
+    ),
+    Operation(
+        "rectificationReports",
+        'query($c: String!) { rectificationReports(tenantCode: $c, roundId: "1") { id unitId } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "saveRectificationReport",
+        'mutation($c: String!, $r: ID!, $f: ID!) { saveRectificationReport(tenantCode: $c, roundId: $r, unitId: "1", summary: "已整改", '
+        'leaderReport: "已督促", items: [{findingId: $f, progress: DONE, account: "已消化"}]) { state unitId } }',
+        None,
+        plan_in(None),
+    ),
+    Operation(
+        "submitRectificationReport",
+        "mutation($c: String!, $q: ID!) { submitRectificationReport(tenantCode: $c, id: $q, version: 1) { state } }",
+        None,
+        report_in("填报中"),
+    ),
+    Operation(
+        "reviewRectificationReport",
+        "mutation($c: String!, $q: ID!, $f: ID!) { reviewRectificationReport(tenantCode: $c, id: $q, version: 1, "
+        "verdicts: [{findingId: $f, verdict: ACCEPTED}]) { state } }",
+        None,
+        report_in("已报送"),
+    ),
+    Operation(
+        "returnRectificationReport",
+        'mutation($c: String!, $q: ID!) { returnRectificationReport(tenantCode: $c, id: $q, version: 1, note: "请补充佐证材料") { state } }',
+        None,
+        report_in("已报送"),
     ),
     Operation(
         "roundFeedbacks",

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from backend.rounds.models import RoundStage
-from tests.factories import add_round
+from tests.factories import fed_back_round
 from tests.identity import Api, error_code
 
-DRAFT = """mutation($r: ID!, $d: String!) { createDraftFinding(tenantCode: "431321", roundId: $r, unitId: "1", input: {
-    taxonomyCode: "C03.K01.M01", description: $d, severity: ORDINARY, foundOn: "2026-09-10"}) { id } }"""
-SETTLE = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, version: 1, action: SETTLE, note: "单位书面确认") { id } }"""
-FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, unitId: "1", addressee: "张建华",
-    givenOn: "2026-10-20") { findings } }"""
 PLAN_FIELDS = "id unitId state version tasks { findingId measure responsibleLeader responsibleDepartment deadline }"
 SAVE = f"""mutation($r: ID!, $u: ID!, $t: [RectificationTaskInput!]!, $v: Int) {{ saveRectificationPlan(tenantCode: "431321",
     roundId: $r, unitId: $u, tasks: $t, version: $v) {{ {PLAN_FIELDS} }} }}"""
@@ -55,12 +49,8 @@ async def plans_state(runtime) -> tuple:
 async def test_a_units_plan_is_submitted_returned_and_approved_and_then_sets_its_ledger(ledger_office):
     runtime, tokens = ledger_office.runtime, ledger_office.tokens
     team, reviewer, liaison = tokens["inspector"], tokens["reviewer"], tokens["liaison"]
-    round_id = str(await add_round(runtime, "431321", [1, 2], name="2026年第二轮巡察", stage=RoundStage.REPORTING))
+    round_id = str(await fed_back_round(runtime, "431321", ["实有人数超过核定编制 2 名", "超职数配备副局长 1 名"]))
     async with Api(runtime) as api:
-        for description in ("实有人数超过核定编制 2 名", "超职数配备副局长 1 名"):
-            draft = (await api.call(DRAFT, team, r=round_id, d=description))["data"]["createDraftFinding"]["id"]
-            await api.call(SETTLE, team, d=draft)
-        await api.call(FEED_BACK, team, r=round_id)
         first, second = [f["id"] for f in (await api.call(LEDGER, team))["data"]["findings"]["items"]]
 
         saved = (await api.call(SAVE, liaison, r=round_id, u="1", t=[task(first)]))["data"]["saveRectificationPlan"]
@@ -74,7 +64,7 @@ async def test_a_units_plan_is_submitted_returned_and_approved_and_then_sets_its
             error_code(await api.call(SAVE, liaison, r=round_id, u="1", t=[task("999")], v=1)),
             error_code(await api.call(SAVE, liaison, r=round_id, u="1", t=[task(first, measure=" ")], v=1)),
             error_code(await api.call(SAVE, tokens["other_liaison"], r=round_id, u="1", t=[task(first)], v=1)),
-            error_code(await api.call(SAVE, team, r=round_id, u="2", t=[task(first)])),  # unit 2 has no feedback yet
+            error_code(await api.call(SAVE, team, r="1", u="1", t=[task(first)])),  # round 1 gave the unit no feedback
             error_code(await api.call(DECIDE, reviewer, p=plan, v=1, d="APPROVE")),  # not submitted
             error_code(await api.call(SUBMIT, tokens["auditor"], p=plan, v=1)),
         ]

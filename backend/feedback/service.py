@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, Select, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.drafts.models import FindingDraft
 from backend.drafts.workflow import CONFIRMED, DRAFTS, FEED_BACK, UNSETTLED
 from backend.feedback.models import RoundFeedback
+from backend.findings.models import Finding
 from backend.findings.service import FindingData, insert_finding
 from backend.notifications.outbox import emit
 from backend.numbering import Series, next_number
@@ -229,3 +230,30 @@ def _finding_of(draft: Row, report_due: date) -> FindingData:
         measures=None,
         close_note=None,
     )
+
+
+# What the unit's answers to its 反馈意见 (its 整改方案, its 整改情况报告) are checked against.
+
+
+async def feedback_day(connection: AsyncConnection, round_id: int, unit_id: int) -> date:
+    """The day the round gave the unit its 反馈意见; NOT_FED_BACK before."""
+    given_on = (
+        await connection.execute(select(RoundFeedback.given_on).where(RoundFeedback.round_id == round_id, RoundFeedback.unit_id == unit_id))
+    ).scalar_one_or_none()
+    if given_on is None:
+        raise DomainError("NOT_FED_BACK", "该单位尚未统一反馈，还没有需要整改的问题", field="unitId")
+    return given_on
+
+
+async def require_problems_given(connection: AsyncConnection, round_id: int, unit_id: int, finding_ids: Sequence[int], field: str) -> None:
+    """NOT_FOUND unless every finding is a problem the round gave the unit."""
+    given = select(Finding.id).where(Finding.id.in_(finding_ids), Finding.round_id == round_id, Finding.unit_id == unit_id)
+    known = set((await connection.execute(given)).scalars())
+    if missing := [finding for finding in finding_ids if finding not in known]:
+        raise DomainError("NOT_FOUND", f"问题 {missing[0]} 不是本轮次反馈给该单位的问题", field=field)
+
+
+async def problems_left_out(connection: AsyncConnection, round_id: int, unit_id: int, answered: Select) -> int:
+    """How many problems the round gave the unit are not among `answered` (a select of finding ids)."""
+    query = select(func.count()).where(Finding.round_id == round_id, Finding.unit_id == unit_id, Finding.id.not_in(answered))
+    return (await connection.execute(query)).scalar_one()

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db import violated_constraint
-from backend.evidence.models import EvidenceFile
+from backend.evidence.attachments import require_uploaded
 from backend.findings.models import Finding
 from backend.findings.service import LISTED_LEDGER_COLUMNS, Listed, listed_finding, listed_query, unit_parameters
 from backend.ledger import workflow
@@ -28,8 +28,6 @@ from tenants.access import Principal, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
 from tenants.scoping import tenant_engine, tenant_reader
-
-MAX_ATTACHMENTS = 20
 
 
 @dataclass(frozen=True)
@@ -271,15 +269,9 @@ class LedgerService:
         """Files uploaded in this tenant (by the actor itself, if a liaison) join the event."""
         if not attachments:
             return
-        if len(attachments) > MAX_ATTACHMENTS or len({a.sha256 for a in attachments}) != len(attachments):
-            raise DomainError("INVALID_ATTACHMENTS", f"每次最多附 {MAX_ATTACHMENTS} 个不重复的文件", field="evidence")
-        query = select(EvidenceFile.sha256).where(EvidenceFile.sha256.in_([a.sha256 for a in attachments]))
-        if locked.units is not None:
-            query = query.where(EvidenceFile.uploaded_by == principal.username)
         connection = locked.move.connection
-        known = set((await connection.execute(query)).scalars())
-        if missing := [a.sha256 for a in attachments if a.sha256 not in known]:
-            raise DomainError("NOT_FOUND", f"找不到已上传的文件 {missing[0]}，请先上传", field="evidence")
+        uploader = principal.username if locked.units is not None else None
+        await require_uploaded(connection, [a.sha256 for a in attachments], uploader)
         await connection.execute(
             insert(EventEvidence),
             [{"event_id": locked.move.history_id, "sha256": a.sha256, "file_name": a.file_name} for a in attachments],

@@ -10,11 +10,12 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.enums import graphql_enum
+from backend.feedback.answers import AnswerView
 from backend.ids import parse_id
 from backend.ledger.workflow import RECTIFIERS, REVIEWERS
 from backend.permissions import mutation, query, read, write
 from backend.plans.models import PlanState
-from backend.plans.service import PlanService, PlanView, Task, check_tasks
+from backend.plans.service import PlanService, Task, check_tasks
 from backend.plans.workflow import DECISIONS, PLANS, SUBMIT
 from tenants.labelled import Labelled
 
@@ -43,7 +44,7 @@ class RectificationPlan:
     created_at: datetime
 
     @classmethod
-    def from_view(cls, view: PlanView) -> RectificationPlan:
+    def from_view(cls, view: AnswerView) -> RectificationPlan:
         row = view.row
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -59,7 +60,7 @@ class RectificationPlan:
                     responsible_department=task.responsible_department,
                     deadline=task.deadline,
                 )
-                for task in view.tasks
+                for task in view.lines
             ],
             created_by=row.created_by,
             created_at=row.created_at,
@@ -84,7 +85,7 @@ class PlanQuery:
     @query("某轮次各单位的整改方案及任务，按单位；联络员只看到本单位的", read())
     async def rectification_plans(self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID) -> list[RectificationPlan]:
         principal = await info.context.principal()
-        views = await plans(info).plans(principal, tenant_code, parse_id(round_id, "roundId"))
+        views = await plans(info).of_round(principal, tenant_code, parse_id(round_id, "roundId"))
         return [RectificationPlan.from_view(view) for view in views]
 
 

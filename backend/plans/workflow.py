@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from backend.findings.models import Finding
+from backend.feedback.service import problems_left_out
 from backend.ledger.workflow import RECTIFIERS, REVIEWERS
 from backend.plans.models import PlanEvent, PlanState, RectificationPlan, RectificationTask
 from backend.workflow import Guard, Move, Transition, Workflow, history_table
@@ -28,12 +28,7 @@ DRAFTING, SUBMITTED, RETURNED, APPROVED = PlanState
 async def _a_task_for_every_problem(move: Move[Any]) -> None:
     plan = move.row
     tasks = select(RectificationTask.finding_id).where(RectificationTask.plan_id == plan.id)
-    missing = (
-        await move.connection.execute(
-            select(func.count()).where(Finding.round_id == plan.round_id, Finding.unit_id == plan.unit_id, Finding.id.not_in(tasks))
-        )
-    ).scalar_one()
-    if missing:
+    if missing := await problems_left_out(move.connection, plan.round_id, plan.unit_id, tasks):
         raise DomainError("PLAN_INCOMPLETE", f"尚有 {missing} 个反馈的问题没有整改任务，请补全后报送", field="id")
 
 

@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 answering it, a
+unit's 整改方案 and 整改情况报告 answering it, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -133,9 +133,53 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_index("rectification_plan_event_plan_idx", "rectification_plan_event", ["plan_id", "id"])
+    op.create_table(
+        "rectification_report",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("leader_report", sa.Text, nullable=False),
+        sa.Column("state", sa.String(8), nullable=False, server_default="填报中"),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("round_id", "unit_id", name="rectification_report_round_unit_key"),
+        sa.CheckConstraint("state IN ('填报中', '已报送', '已退回', '已审核')", name="rectification_report_state"),
+    )
+    op.create_table(
+        "rectification_report_item",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("report_id", sa.BigInteger, sa.ForeignKey("rectification_report.id"), nullable=False),
+        sa.Column("finding_id", sa.BigInteger, sa.ForeignKey("finding.id"), nullable=False),
+        sa.Column("progress", sa.String(8), nullable=False),
+        sa.Column("account", sa.Text, nullable=False),
+        sa.Column("evidence", JSONB, nullable=False, server_default="[]"),
+        sa.Column("verdict", sa.String(8), nullable=True),
+        sa.Column("verdict_note", sa.Text, nullable=True),
+        sa.UniqueConstraint("report_id", "finding_id", name="rectification_report_item_key"),
+        sa.CheckConstraint("progress IN ('已完成', '正在推进', '未完成')", name="rectification_report_item_progress"),
+        sa.CheckConstraint("verdict IS NULL OR verdict IN ('认可', '不认可')", name="rectification_report_item_verdict"),
+    )
+    op.create_table(
+        "rectification_report_event",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("report_id", sa.BigInteger, sa.ForeignKey("rectification_report.id"), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("from_state", sa.String(8), nullable=False),
+        sa.Column("to_state", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=True),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("rectification_report_event_report_idx", "rectification_report_event", ["report_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_table("rectification_report_event")
+    op.drop_table("rectification_report_item")
+    op.drop_table("rectification_report")
     op.drop_table("rectification_plan_event")
     op.drop_table("rectification_task")
     op.drop_table("rectification_plan")
