@@ -47,7 +47,7 @@ async def test_a_units_report_covers_every_problem_and_is_returned_or_judged_ite
     round_id = str(await fed_back_round(runtime, "431321", ["实有人数超过核定编制 2 名", "超职数配备副局长 1 名"]))
     async with Api(runtime) as api:
         first, second = sorted(
-            f["id"] for f in (await api.call(FINDINGS, reviewer))["data"]["findings"]["items"] if f["round"]["id"] == round_id
+            (f["id"] for f in (await api.call(FINDINGS, reviewer))["data"]["findings"]["items"] if f["round"]["id"] == round_id), key=int
         )
         own_file = (await ledger_office.upload(api, "liaison", PDF, "消化计划.pdf")).json()["sha256"]
         office_file = (await ledger_office.upload(api, "inspector", PDF + b"office", "检查组材料.pdf")).json()["sha256"]
