@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from backend.acceptance.types import AcceptanceMutation, AcceptanceQuery
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
@@ -63,6 +64,7 @@ Query = merge_types(
         FeedbackQuery,
         PlanQuery,
         ReportQuery,
+        AcceptanceQuery,
         FindingQuery,
         BankQuery,
         ProblemListQuery,
@@ -86,6 +88,7 @@ Mutation = merge_types(
         FeedbackMutation,
         PlanMutation,
         ReportMutation,
+        AcceptanceMutation,
         FindingMutation,
         LedgerMutation,
         BankMutation,

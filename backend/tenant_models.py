@@ -1,6 +1,7 @@
 """Every model that lives in a tenant schema, so `TenantBase.metadata` is complete: the test
 that compares a migrated tenant schema with the models reads it from here."""
 
+from backend.acceptance.models import Acceptance
 from backend.accountability.models import AccountabilityCase, CaseFinding, CaseMeasure
 from backend.audit.models import AuditEvent
 from backend.db import TenantBase
@@ -20,6 +21,7 @@ from backend.units.models import InspectedUnit
 from backend.warnings.models import StaffingWarning
 
 __all__ = [
+    "Acceptance",
     "AccountabilityCase",
     "AuditEvent",
     "CaseFinding",

@@ -205,10 +205,12 @@ def draft_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fresh_draft(world, target, state)
 
 
-async def fed_back_problem(world: World, target: str, plan_state: str | None = None, report_state: str | None = None) -> dict:
+async def fed_back_problem(
+    world: World, target: str, plan_state: str | None = None, report_state: str | None = None, stage: RoundStage = RoundStage.FEEDBACK
+) -> dict:
     """A new round of the target office that gave its unit 1 one problem at its 统一反馈, and, with
     `plan_state`, the unit's 整改方案 for it in that state, with `report_state` its 整改情况报告 (version 1)."""
-    variables = await round_at(world, target, RoundStage.FEEDBACK)
+    variables = await round_at(world, target, stage)
     schema, round_id = f"t{CODES[target]}", variables["r"]
     async with world.runtime.engine.begin() as connection:
         finding = (
@@ -1412,6 +1414,19 @@ OPERATIONS = [
         'mutation($c: String!, $q: ID!) { returnRectificationReport(tenantCode: $c, id: $q, version: 1, note: "请补充佐证材料") { state } }',
         None,
         report_in("已报送"),
+    ),
+    Operation(
+        "acceptances",
+        'query($c: String!) { acceptances(tenantCode: $c, roundId: "1") { unitId closed } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "recordAcceptance",
+        'mutation($c: String!, $r: ID!, $f: ID!) { recordAcceptance(tenantCode: $c, roundId: $r, unitId: "1", acceptedOn: "2026-04-01", '
+        'conclusion: "已整改到位", close: [$f]) { closed unitId } }',
+        None,
+        lambda w, a, t: fed_back_problem(w, t, stage=RoundStage.RECTIFYING),
     ),
     Operation(
         "roundFeedbacks",

@@ -124,7 +124,11 @@ async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
 
 MOVE = """mutation($r: ID!, $v: Int!, $a: RoundAction!, $n: String) { moveRound(tenantCode: "431321", id: $r, version: $v, action: $a, note: $n) {
     stage version } }"""
-FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "张建华") { findings } }"""
+FEED_BACK = (
+    """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "张建华", givenOn: "2026-11-20") { findings } }"""
+)
+ACCEPT = """mutation($r: ID!) { recordAcceptance(tenantCode: "431321", roundId: $r, unitId: "1", acceptedOn: "2026-12-01",
+    conclusion: "未发现问题", close: []) { closed } }"""
 HISTORY = """query($r: ID!) { roundStageHistory(tenantCode: "431321", roundId: $r) { action fromStage toStage note actor } }"""
 STEPS = ["PREPARE", "STATION", "INVESTIGATE", "REPORT", "FEED_BACK", "RECTIFY", "ACCEPT", "ARCHIVE"]
 STAGES = ["PLANNED", "PREPARING", "STATIONED", "INVESTIGATING", "REPORTING", "FEEDBACK", "RECTIFYING", "ACCEPTANCE", "ARCHIVED"]
@@ -147,6 +151,7 @@ async def round_state(runtime) -> tuple:
 async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_history(runtime, county):
     liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", 1)))
     auditor = await token_for(runtime, await add_user(runtime, "sf.auditor", ("431321", "auditor", None)))
+    reviewer = await token_for(runtime, await add_user(runtime, "sf.reviewer", ("431321", "reviewer", None)))
     async with Api(runtime) as api:
         created = (await api.call(CREATE, county, c="431321", i=round_input(["1"])))["data"]["createRound"]
         round_id = created["id"]
@@ -165,10 +170,13 @@ async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_hi
             if action == "RECTIFY":  # once the unit has had its 统一反馈
                 not_fed_back = error_code(await api.call(MOVE, county, r=round_id, v=version, a=action))
                 await api.call(FEED_BACK, county, r=round_id)
+            if action == "ARCHIVE":  # once the unit has had its 验收
+                not_accepted = error_code(await api.call(MOVE, county, r=round_id, v=version, a=action))
+                await api.call(ACCEPT, reviewer, r=round_id)
             moved.append((await api.call(MOVE, county, r=round_id, v=version, a=action, n=f"第{version}步"))["data"]["moveRound"])
         archived = error_code(await api.call(MOVE, county, r=round_id, v=9, a="PREPARE"))
         history = (await api.call(HISTORY, liaison, r=round_id))["data"]["roundStageHistory"]  # the unit's liaison reads it
-    assert created["version"] == 1 and before == unchanged and not_fed_back == "UNITS_NOT_FED_BACK"
+    assert created["version"] == 1 and before == unchanged and (not_fed_back, not_accepted) == ("UNITS_NOT_FED_BACK", "UNITS_NOT_ACCEPTED")
     assert refusals == ["STALE_VERSION", "INVALID_TRANSITION", "INVALID_TEXT", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
     assert moved == [{"stage": stage, "version": version} for version, stage in enumerate(STAGES[1:], start=2)]
     assert archived == "INVALID_TRANSITION"

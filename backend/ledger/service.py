@@ -4,15 +4,15 @@ and updates the entry's problem-bank row, in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.db import violated_constraint
 from backend.evidence.attachments import require_uploaded
@@ -276,3 +276,47 @@ class LedgerService:
             insert(EventEvidence),
             [{"event_id": locked.move.history_id, "sha256": a.sha256, "file_name": a.file_name} for a in attachments],
         )
+
+
+# A ledger entry as batch moves lock it: keyed by its finding, as the ledger's moves are (LEDGER).
+ENTRY_KEYS = (
+    LedgerEntry.finding_id.label("id"),
+    LedgerEntry.id.label("entry_id"),
+    LedgerEntry.state,
+    LedgerEntry.version.label("ledger_version"),
+)
+
+
+async def move_entries(
+    connection: AsyncConnection,
+    tenant_code: str,
+    transition: Transition[LedgerState],
+    entries: Sequence[Row],
+    values: Callable[[Row], dict],
+    *,
+    actor: str,
+    note: str | None,
+    request_id: str | None,
+    event_payload: Callable[[Row], dict] | None = None,
+) -> None:
+    """Take `transition` on each locked entry (rows with ENTRY_KEYS), setting `values(entry)`, each
+    with its history event, audit entry and notification; then their problem-bank rows."""
+    for entry in entries:
+        move = await Move.start(
+            LEDGER,
+            transition,
+            connection,
+            tenant_code=tenant_code,
+            row=entry,
+            expected_version=None,
+            actor=actor,
+            note=note,
+            request_id=request_id,
+        )
+        changed = values(entry)
+        await move.apply(
+            changed,
+            after={name: value.isoformat() if isinstance(value, date) else value for name, value in changed.items()},
+            event_payload=event_payload(entry) if event_payload else None,
+        )
+    await project(connection, tenant_code, finding_ids=[entry.id for entry in entries])

@@ -46,6 +46,8 @@ REQUEST_CLOSE_OUT = Transition(
     event="ledger.close_out_requested",
 )
 CLOSE_OUT = Transition("close_out", "销号", frozenset({CLOSE_REQUESTED}), CLOSED, REVIEWERS, event="ledger.closed")
+# At the round's 验收 the office closes each problem it finds rectified, whatever the unit asked.
+CLOSE_AT_ACCEPTANCE = Transition("close_at_acceptance", "验收销号", OPEN_STATES, CLOSED, REVIEWERS, note="required", event="ledger.closed")
 SEND_BACK = Transition("send_back", "退回", frozenset({CLOSE_REQUESTED}), IN_PROGRESS, REVIEWERS, note="required", event="ledger.sent_back")
 REOPEN = Transition(
     "reopen",
@@ -79,6 +81,7 @@ LEDGER = Workflow(
         REPORT_PROGRESS,
         REQUEST_CLOSE_OUT,
         CLOSE_OUT,
+        CLOSE_AT_ACCEPTANCE,
         SEND_BACK,
         REOPEN,
         UPDATE_PLAN,

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from backend.feedback.answers import Answers, AnswerView, save_answer
 from backend.feedback.service import feedback_day, require_problems_given
 from backend.ledger.models import LedgerEntry
-from backend.ledger.workflow import APPLY_APPROVED_PLAN, BEFORE_CLOSE_OUT, LEDGER
+from backend.ledger.service import ENTRY_KEYS, move_entries
+from backend.ledger.workflow import APPLY_APPROVED_PLAN, BEFORE_CLOSE_OUT
 from backend.plans.models import RectificationTask
 from backend.plans.workflow import APPROVE, PLANS, SAVE
 from backend.text import clean_text
 from backend.workflow import Move, Transition
-from problem_bank.projection import project
 from tenants.access import Principal
 from tenants.errors import DomainError
 from tenants.registry import clean_name
@@ -106,16 +106,11 @@ class PlanService(Answers):
 
 
 async def _apply_to_ledger(plan: Move, principal: Principal) -> None:
-    """Each task's measure, leader, department and deadline onto its problem's ledger entry,
-    if still open (one history event and audit entry each), and onto the problem bank."""
-    connection = plan.connection
+    """Each task's measure, leader, department and deadline onto its problem's ledger entry, if still open."""
     entries = (
-        await connection.execute(
+        await plan.connection.execute(
             select(
-                LedgerEntry.finding_id.label("id"),  # the ledger's moves are keyed by finding (see LEDGER)
-                LedgerEntry.id.label("entry_id"),
-                LedgerEntry.state,
-                LedgerEntry.version.label("ledger_version"),
+                *ENTRY_KEYS,
                 RectificationTask.measure,
                 RectificationTask.responsible_leader,
                 RectificationTask.responsible_department,
@@ -127,25 +122,18 @@ async def _apply_to_ledger(plan: Move, principal: Principal) -> None:
             .with_for_update(of=LedgerEntry)
         )
     ).all()
-    for entry in entries:
-        move = await Move.start(
-            LEDGER,
-            APPLY_APPROVED_PLAN,
-            connection,
-            tenant_code=plan.tenant_code,
-            row=entry,
-            expected_version=None,
-            actor=principal.username,
-            note=None,
-            request_id=plan.request_id,
-        )
-        await move.apply(
-            {
-                "measures": entry.measure,
-                "responsible_person": entry.responsible_leader,
-                "responsible_unit": entry.responsible_department,
-                "deadline": entry.deadline,
-            },
-            after={"plan_id": plan.row.id, "deadline": entry.deadline.isoformat()},
-        )
-    await project(connection, plan.tenant_code, finding_ids=[entry.id for entry in entries])
+    await move_entries(
+        plan.connection,
+        plan.tenant_code,
+        APPLY_APPROVED_PLAN,
+        entries,
+        lambda entry: {
+            "measures": entry.measure,
+            "responsible_person": entry.responsible_leader,
+            "responsible_unit": entry.responsible_department,
+            "deadline": entry.deadline,
+        },
+        actor=principal.username,
+        note=None,
+        request_id=plan.request_id,
+    )

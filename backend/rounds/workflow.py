@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
+from backend.acceptance.models import Acceptance
 from backend.feedback.models import RoundFeedback
 from backend.rounds.models import InspectionRound, RoundStage, RoundStageEvent, RoundUnit
 from backend.workflow import Guard, Move, Transition, Workflow, history_table
@@ -18,11 +19,20 @@ ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
 PLANNED, PREPARING, STATIONED, INVESTIGATING, REPORTING, FEEDBACK, RECTIFYING, ACCEPTANCE, ARCHIVED = RoundStage
 
 
+async def _units_without(move: Move[Any], record: Any) -> int:
+    """How many units the round covers have no `record` row (a 反馈意见, a 验收) yet."""
+    missing = ~exists().where(record.round_id == RoundUnit.round_id, record.unit_id == RoundUnit.unit_id)
+    return (await move.connection.execute(select(func.count()).where(RoundUnit.round_id == move.row.id, missing))).scalar_one()
+
+
 async def _every_unit_fed_back(move: Move[Any]) -> None:
-    not_fed_back = ~exists().where(RoundFeedback.round_id == RoundUnit.round_id, RoundFeedback.unit_id == RoundUnit.unit_id)
-    waiting = (await move.connection.execute(select(func.count()).where(RoundUnit.round_id == move.row.id, not_fed_back))).scalar_one()
-    if waiting:
+    if waiting := await _units_without(move, RoundFeedback):
         raise DomainError("UNITS_NOT_FED_BACK", f"尚有 {waiting} 个被检查单位未统一反馈，不能进入整改", field="id")
+
+
+async def _every_unit_accepted(move: Move[Any]) -> None:
+    if waiting := await _units_without(move, Acceptance):
+        raise DomainError("UNITS_NOT_ACCEPTED", f"尚有 {waiting} 个被检查单位未验收，不能归档", field="id")
 
 
 def _step(action: str, label: str, source: RoundStage, target: RoundStage, guard: Guard | None = None) -> Transition[RoundStage]:
@@ -43,7 +53,7 @@ ROUNDS = Workflow(
         _step("feed_back", "统一反馈", REPORTING, FEEDBACK),
         _step("rectify", "进入整改", FEEDBACK, RECTIFYING, Guard("每个被检查单位均已统一反馈", _every_unit_fed_back)),
         _step("accept", "组织验收", RECTIFYING, ACCEPTANCE),
-        _step("archive", "归档", ACCEPTANCE, ARCHIVED),
+        _step("archive", "归档", ACCEPTANCE, ARCHIVED, Guard("每个被检查单位均已验收", _every_unit_accepted)),
     ),
     model=InspectionRound,
     entity="round",
@@ -56,3 +66,4 @@ FEEDING_BACK = frozenset({REPORTING, FEEDBACK})  # the 统一反馈 follows the 
 # A finding registered straight into the ledger (one found after the 统一反馈, an imported ledger)
 # needs the unit to have received its problems already: before that, problems are drafts.
 REGISTERING = frozenset({FEEDBACK, RECTIFYING, ACCEPTANCE})
+ACCEPTING = frozenset({RECTIFYING, ACCEPTANCE})  # a unit's 验收 follows its rectification

@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 and 整改情况报告 answering it, a
+unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -174,9 +174,25 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_index("rectification_report_event_report_idx", "rectification_report_event", ["report_id", "id"])
+    op.create_table(
+        "acceptance",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=False),
+        sa.Column("accepted_on", sa.Date, nullable=False),
+        sa.Column("conclusion", sa.Text, nullable=False),
+        sa.Column("score", sa.Numeric(5, 2), nullable=True),
+        sa.Column("closed", sa.Integer, nullable=False),
+        sa.Column("left_open", sa.Integer, nullable=False),
+        sa.Column("recorded_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("round_id", "unit_id", name="acceptance_round_unit_key"),
+        sa.CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="acceptance_score"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("acceptance")
     op.drop_table("rectification_report_event")
     op.drop_table("rectification_report_item")
     op.drop_table("rectification_report")
