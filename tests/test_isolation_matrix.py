@@ -1302,6 +1302,12 @@ OPERATIONS = [
         fresh_round,
     ),
     Operation(
+        "roundDashboard",
+        "query($c: String!) { roundDashboard(tenantCode: $c) { roundId stage latePlanUnitIds } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "unitInspectionHistory",
         'query($c: String!) { unitInspectionHistory(tenantCode: $c, unitId: "1") { name stage findings } }',
         None,

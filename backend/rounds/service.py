@@ -14,6 +14,7 @@ from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.db import child_array
 from backend.findings.models import Finding
+from backend.rounds.dashboard import dashboard_query, late_first
 from backend.rounds.models import (
     InspectionMethod,
     InspectionRound,
@@ -218,6 +219,12 @@ class RoundService:
             return (
                 await round_views(connection, with_units_and_team(select(InspectionRound).where(InspectionRound.id == round_id)), None)
             )[0]
+
+    async def dashboard(self, principal: Principal, tenant_code: str, today: date) -> list[Row]:
+        """The office's rounds not yet archived with what is late, the latest first (backend/rounds/dashboard.py)."""
+        units = await self._units(principal, tenant_code)
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
+            return late_first((await connection.execute(dashboard_query(today, units))).all())
 
     async def stage_history(self, principal: Principal, tenant_code: str, round_id: int) -> Sequence[Row]:
         """The round's moves, oldest first (NOT_FOUND for a round the caller does not see)."""

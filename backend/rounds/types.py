@@ -81,6 +81,39 @@ class UnitInspection:
         )
 
 
+@strawberry.type(description="检查轮次看板的一行：所处阶段及其起始时间，各环节进度和逾期事项")
+class RoundStatus:
+    round_id: strawberry.ID
+    name: str
+    kind: RoundKind
+    stage: RoundStage
+    stage_since: datetime = strawberry.field(description="进入当前阶段的时间")
+    units: int = strawberry.field(description="覆盖的单位数")
+    fed_back: int = strawberry.field(description="已统一反馈的单位数")
+    accepted: int = strawberry.field(description="已验收的单位数")
+    unsettled_drafts: int = strawberry.field(description="尚未定稿的问题底稿数")
+    late_plan_unit_ids: list[strawberry.ID] = strawberry.field(description="整改方案逾期未报送的单位")
+    late_report_unit_ids: list[strawberry.ID] = strawberry.field(description="整改情况报告逾期未报送的单位")
+    overdue_findings: int = strawberry.field(description="逾期未整改的问题数")
+
+    @classmethod
+    def from_row(cls, row) -> RoundStatus:
+        return cls(
+            round_id=strawberry.ID(str(row.id)),
+            name=row.name,
+            kind=RoundKind(row.kind),
+            stage=RoundStage(row.state),
+            stage_since=row.stage_since,
+            units=row.units,
+            fed_back=row.fed_back,
+            accepted=row.accepted,
+            unsettled_drafts=row.unsettled_drafts,
+            late_plan_unit_ids=[strawberry.ID(str(unit)) for unit in row.late_plans],
+            late_report_unit_ids=[strawberry.ID(str(unit)) for unit in row.late_reports],
+            overdue_findings=row.overdue,
+        )
+
+
 @strawberry.type(description="一轮巡视巡察或专项检查")
 class Round:
     id: strawberry.ID
@@ -162,6 +195,12 @@ class RoundQuery:
     async def round(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> Round:
         principal = await info.context.principal()
         return Round.from_view(await rounds(info).get(principal, tenant_code, parse_id(id, "id")))
+
+    @query("检查轮次看板：尚未归档的轮次所处阶段和逾期事项，逾期多的在前；联络员只看到覆盖本单位的轮次及本单位的情况", read())
+    async def round_dashboard(self, info: Info[Context, None], tenant_code: str) -> list[RoundStatus]:
+        principal = await info.context.principal()
+        rows = await rounds(info).dashboard(principal, tenant_code, info.context.clock.today())
+        return [RoundStatus.from_row(row) for row in rows]
 
     @query("某单位被检查的历史（覆盖它的轮次，新的在前，各发现多少问题）：安排检查时避免重复检查同一单位", read())
     async def unit_inspection_history(self, info: Info[Context, None], tenant_code: str, unit_id: strawberry.ID) -> list[UnitInspection]:
