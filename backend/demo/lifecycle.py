@@ -1,0 +1,167 @@
+"""双峰县's round as offices live it, for the walkthrough: the 2026年第三轮巡察 over three of its
+units went in, wrote 问题底稿 confirmed with the units (one disputed, revised and agreed), and
+gave each unit its 反馈意见 65 days ago. Since then 财政局's 整改方案 was approved and its
+整改情况报告 is in; the second unit's plan was returned; the third has sent no report and is late
+— the rounds dashboard shows it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from sqlalchemy import exists, select
+
+from backend.demo.inspections import acting, office_place
+from backend.demo.offices import LIAISON_UNIT_CODE
+from backend.drafts import workflow as drafts_flow
+from backend.drafts.service import DraftService, check_draft
+from backend.feedback.service import FeedbackService, check_feedback
+from backend.findings.models import Finding
+from backend.plans import workflow as plans_flow
+from backend.plans.service import PlanService, Task, check_tasks
+from backend.reports.service import Item, ReportService, check_report
+from backend.reports.workflow import SUBMIT as SUBMIT_REPORT
+from backend.rounds.models import InspectionRound, RoundStage
+from backend.rounds.service import RoundService, check_round
+from backend.rounds.workflow import ROUNDS
+from backend.runtime import Runtime
+from backend.units.models import InspectedUnit
+from tenants.access import Grant, Principal, Role
+from tenants.scoping import tenant_engine
+
+COUNTY = "431321"
+ROUND_NAME = "七届县委第三轮巡察（机构编制专项）"
+PROBLEMS = (  # (taxonomy code, facts, basis, requirement), per unit
+    (
+        ("C03.K01.M01", "实有人数超过核定编制 2 名，属超编进人", "《机构编制工作条例》第二十八条", "逐年消化超编人员，只出不进"),
+        ("C04.K02.M02", "借调下级单位人员 3 名超过一年", "《关于严格控制借调工作人员的规定》", "借调人员全部返回原单位"),
+    ),
+    (("C02.K01.M01", "擅自设立议事协调机构 1 个", "《机构编制工作条例》第二十条", "撤销擅自设立的机构"),),
+    (("C03.K01.M01", "超职数配备副职领导 1 名", "《机构编制工作条例》第二十九条", "按职数配备，逐步消化"),),
+)
+
+
+async def load_county_round(runtime: Runtime) -> None:
+    """Once: a restarted demo finds the round and stops."""
+    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+        if (await connection.execute(select(exists().where(InspectionRound.name == ROUND_NAME)))).scalar():
+            return
+        units = list(
+            (
+                await connection.execute(
+                    select(InspectedUnit.id).order_by((InspectedUnit.credit_code == LIAISON_UNIT_CODE).desc(), InspectedUnit.id).limit(3)
+                )
+            ).scalars()
+        )
+    place = await office_place(runtime.engine, COUNTY)
+    office = acting(place, Role.ADMIN, Role.INSPECTOR)
+    reviewer = acting(place, Role.REVIEWER)
+    today = runtime.clock.today()
+    given_on = today - timedelta(days=65)
+    data = check_round(
+        kind="巡察",
+        name=ROUND_NAME,
+        starts_on=given_on - timedelta(days=40),
+        ends_on=given_on - timedelta(days=10),
+        methods=["常规检查", "实名制筛查", "单位自查"],
+        unit_ids=units,
+        team=[("周志强", "组长"), ("陈静", "组员")],
+        stage=RoundStage.INVESTIGATING,
+    )
+    round_id = (await RoundService(runtime.engine).create(office, COUNTY, data, None)).row.id
+    await _drafts(runtime, office, round_id, units, found_on=data.starts_on + timedelta(days=7))
+    await RoundService(runtime.engine).move(office, COUNTY, round_id, 1, ROUNDS.transition("report"), "检查情况报告已报巡察办", None)
+    order = check_feedback(round_id=round_id, unit_id=None, addressee="单位主要负责人", given_on=given_on, today=today)
+    await FeedbackService(runtime.engine).feed_back(office, COUNTY, order, None)
+    await _answers(runtime, office, reviewer, round_id, units, given_on)
+
+
+def _liaison(place_principal: Principal, unit_id: int) -> Principal:
+    place = place_principal.grants[0].place
+    return Principal(user_id=0, username=place_principal.username, is_superuser=False, grants=(Grant(place, Role.LIAISON, unit_id),))
+
+
+async def _drafts(runtime: Runtime, office: Principal, round_id: int, units: list[int], *, found_on: date) -> None:
+    """Each unit's drafts: the first unit's sent for 事实确认 (one disputed, revised, agreed); the others settled on paper."""
+    drafts = DraftService(runtime.engine)
+    taxonomy = await runtime.taxonomy()
+    now = runtime.clock.now()
+    for unit_id, problems in zip(units, PROBLEMS, strict=True):
+        for index, (code, facts, basis, requirement) in enumerate(problems):
+            content = check_draft(
+                code=None,
+                taxonomy_code=code,
+                description=facts,
+                basis=basis,
+                requirement=requirement,
+                evidence_sources=["实名制数据", "任免文件"],
+                severity="较重" if index == 0 else "一般",
+                rectification_class="长期整改" if code == "C03.K01.M01" else "限期整改",
+                found_on=found_on,
+                deadline=None,
+                responsible_person=None,
+                today=runtime.clock.today(),
+                taxonomy=taxonomy,
+                tenant_code=COUNTY,
+            )
+            draft = await drafts.create(office, COUNTY, round_id, unit_id, content, None)
+            if unit_id != units[0]:
+                await drafts.move(office, COUNTY, draft.id, 1, drafts_flow.SETTLE, "单位已在事实确认书上签字", None, now=now)
+                continue
+            liaison = _liaison(office, unit_id)
+            await drafts.move(office, COUNTY, draft.id, 1, drafts_flow.SEND, None, None, now=now)
+            if index == 0:
+                await drafts.move(liaison, COUNTY, draft.id, 2, drafts_flow.AGREE, None, None, now=now)
+                continue
+            await drafts.move(liaison, COUNTY, draft.id, 2, drafts_flow.DISPUTE, "其中 1 名系组织部门批准的挂职干部", None, now=now)
+            await drafts.revise(
+                office,
+                COUNTY,
+                draft.id,
+                3,
+                replace(content, description="借调下级单位人员 2 名超过一年"),
+                "核实挂职批文后修改为借调 2 名",
+                None,
+            )
+            await drafts.move(office, COUNTY, draft.id, 4, drafts_flow.SEND, None, None, now=now)
+            await drafts.move(liaison, COUNTY, draft.id, 5, drafts_flow.AGREE, None, None, now=now)
+
+
+async def _answers(runtime: Runtime, office: Principal, reviewer: Principal, round_id: int, units: list[int], given_on: date) -> None:
+    """The first unit's plan approved and report in; the second's plan returned; the third's plan
+    approved and its report late."""
+    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+        findings = {
+            unit_id: list(
+                (
+                    await connection.execute(
+                        select(Finding.id).where(Finding.round_id == round_id, Finding.unit_id == unit_id).order_by(Finding.id)
+                    )
+                ).scalars()
+            )
+            for unit_id in units
+        }
+    plans, reports = PlanService(runtime.engine), ReportService(runtime.engine)
+    now = runtime.clock.now()
+    for position, unit_id in enumerate(units):
+        liaison = _liaison(office, unit_id)
+        tasks = check_tasks(
+            [Task(f, "制定整改措施并逐项落实", "分管副局长", "办公室", given_on + timedelta(days=180)) for f in findings[unit_id]]
+        )
+        plan = (await plans.save(liaison, COUNTY, round_id, unit_id, None, tasks, None)).row.id
+        await plans.move(liaison, COUNTY, plan, 1, plans_flow.SUBMIT, None, None)
+        if position == 1:
+            await plans.move(reviewer, COUNTY, plan, 2, plans_flow.RETURN, "整改时限过长，超编问题须明确年度消化计划", None)
+            continue
+        await plans.move(reviewer, COUNTY, plan, 2, plans_flow.APPROVE, None, None)
+        if position == 0:
+            report = check_report(
+                "对照反馈意见逐项整改，已完成 1 项，正在推进 1 项。",
+                "本人作为第一责任人，召开党组会专题研究部署整改工作，逐项督促落实。",
+                [
+                    Item(findings[unit_id][0], "正在推进", "已制定三年消化计划，本年度消化 1 名"),
+                    Item(findings[unit_id][1], "已完成", "借调人员已全部返回原单位"),
+                ],
+            )
+            saved = (await reports.save(liaison, COUNTY, round_id, unit_id, None, report, None)).row.id
+            await reports.move(liaison, COUNTY, saved, 1, SUBMIT_REPORT, None, None, now=now)
