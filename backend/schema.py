@@ -34,6 +34,7 @@ from backend.drafts.types import DraftMutation, DraftQuery
 from backend.errors import DomainErrors
 from backend.feedback.types import FeedbackMutation, FeedbackQuery
 from backend.findings.types import FindingMutation, FindingQuery
+from backend.followup.types import FollowUpMutation, FollowUpQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
@@ -65,6 +66,7 @@ Query = merge_types(
         PlanQuery,
         ReportQuery,
         AcceptanceQuery,
+        FollowUpQuery,
         FindingQuery,
         BankQuery,
         ProblemListQuery,
@@ -89,6 +91,7 @@ Mutation = merge_types(
         PlanMutation,
         ReportMutation,
         AcceptanceMutation,
+        FollowUpMutation,
         FindingMutation,
         LedgerMutation,
         BankMutation,

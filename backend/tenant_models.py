@@ -9,6 +9,7 @@ from backend.drafts.models import DraftEvent, FindingDraft
 from backend.evidence.models import EvidenceFile
 from backend.feedback.models import RoundFeedback
 from backend.findings.models import Finding
+from backend.followup.models import FollowUpCheck
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.letters.models import DisciplineLetter, LetterRead
 from backend.numbering import DocumentCounter
@@ -34,6 +35,7 @@ __all__ = [
     "ExtensionRequest",
     "Finding",
     "FindingDraft",
+    "FollowUpCheck",
     "InspectedUnit",
     "InspectionRound",
     "Leader",

@@ -54,10 +54,21 @@ async def add_round(
     kind: str = "巡察",
     starts_on: date = date(2026, 9, 1),
     stage: RoundStage = RoundStage.RECTIFYING,
+    follows_round_id: int | None = None,
 ) -> int:
     """A round of office `code` covering `unit_ids`, entered at `stage` (by default past its
     统一反馈, so problems go straight into the ledger); its id."""
-    data = check_round(kind=kind, name=name, starts_on=starts_on, ends_on=None, methods=[], unit_ids=unit_ids, team=[], stage=stage)
+    data = check_round(
+        kind=kind,
+        name=name,
+        starts_on=starts_on,
+        ends_on=None,
+        methods=[],
+        unit_ids=unit_ids,
+        team=[],
+        stage=stage,
+        follows_round_id=follows_round_id,
+    )
     view = await RoundService(runtime.engine).create(await office_admin(runtime, code), code, data, None)
     return view.row.id
 

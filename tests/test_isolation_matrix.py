@@ -270,6 +270,20 @@ async def fed_back_problem(
     return {**variables, "f": str(finding), "p": str(plan), "q": str(report)}
 
 
+async def follow_up_of_closed(world: World, actor: Actor, target: str) -> dict:
+    """A 回头看 (at 进驻) of a round whose problem on unit 1 was closed."""
+    followed = await fed_back_problem(world, target, stage=RoundStage.ACCEPTANCE)
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            text(f"UPDATE t{CODES[target]}.ledger_entry SET state = '已销号', closed_at = now() WHERE finding_id = :f"),
+            {"f": int(followed["f"])},
+        )
+    follow_up = await add_round(
+        world.runtime, CODES[target], [1], kind="回头看", stage=RoundStage.STATIONED, follows_round_id=int(followed["r"])
+    )
+    return {"c": CODES[target], "r": str(follow_up), "f": followed["f"]}
+
+
 def plan_in(state: str | None) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fed_back_problem(world, target, state)
 
@@ -1433,6 +1447,19 @@ OPERATIONS = [
         'conclusion: "已整改到位", close: [$f]) { closed unitId } }',
         None,
         lambda w, a, t: fed_back_problem(w, t, stage=RoundStage.RECTIFYING),
+    ),
+    Operation(
+        "followUpChecklist",
+        "query($c: String!, $r: ID!) { followUpChecklist(tenantCode: $c, roundId: $r) { items { findingId unitId } } }",
+        None,
+        follow_up_of_closed,
+    ),
+    Operation(
+        "recordFollowUp",
+        "mutation($c: String!, $r: ID!, $f: ID!) { recordFollowUp(tenantCode: $c, roundId: $r, findingId: $f, outcome: CONSOLIDATED, "
+        'note: "走访核实") { consolidated } }',
+        None,
+        follow_up_of_closed,
     ),
     Operation(
         "roundFeedbacks",

@@ -4,11 +4,12 @@ and updates the entry's problem-bank row, in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -298,6 +299,7 @@ async def move_entries(
     note: str | None,
     request_id: str | None,
     event_payload: Callable[[Row], dict] | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> None:
     """Take `transition` on each locked entry (rows with ENTRY_KEYS), setting `values(entry)`, each
     with its history event, audit entry and notification; then their problem-bank rows."""
@@ -312,6 +314,7 @@ async def move_entries(
             actor=actor,
             note=note,
             request_id=request_id,
+            context=context,
         )
         changed = values(entry)
         await move.apply(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, ForeignKeyConstraint, Identity, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +24,7 @@ class RoundKind(Labelled):
     LEADER_REVIEW = "三责联审"
     SPECIAL_CHECK = "专项检查"
     ROUTINE_SUPERVISION = "日常督查"
+    FOLLOW_UP = "回头看"  # re-checks an earlier round's closed problems
 
 
 class InspectionMethod(Labelled):
@@ -73,8 +74,19 @@ class InspectionRound(TenantBase):
     ends_on: Mapped[date | None]
     methods: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     state: Mapped[str] = mapped_column(String(16), server_default=RoundStage.PLANNED.value)  # its RoundStage
+    follows_round_id: Mapped[int | None] = mapped_column(BigInteger)  # a 回头看's earlier round (its key below)
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# A key on its own table, written with column objects so a copy of the metadata in another schema keeps it.
+InspectionRound.__table__.append_constraint(  # type: ignore[attr-defined]
+    ForeignKeyConstraint(
+        [InspectionRound.__table__.c.follows_round_id],
+        [InspectionRound.__table__.c.id],
+        name="inspection_round_follows_round_id_fkey",
+    )
+)
 
 
 class RoundUnit(TenantBase):

@@ -26,7 +26,7 @@ from backend.rounds.models import (
     SelfCheck,
     TeamDuty,
 )
-from backend.rounds.workflow import ROUNDS
+from backend.rounds.workflow import FOLLOWABLE, ROUNDS
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from backend.workflow import Transition
@@ -51,6 +51,7 @@ class RoundData:
     unit_ids: list[int]
     team: list[tuple[str, TeamDuty]]  # (name, duty)
     stage: RoundStage = RoundStage.PLANNED  # a round entered while under way starts where it stands
+    follows_round_id: int | None = None  # a 回头看: the round whose closed problems it re-checks
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,13 @@ def check_round(
     unit_ids,
     team: Sequence[tuple[str, str]],
     stage: str = RoundStage.PLANNED,
+    follows_round_id: int | None = None,
 ) -> RoundData:
     """Validate a round (its kind, methods, duties and stage as enum members or their stored values)."""
     if kind not in set(RoundKind):
         raise DomainError("INVALID_KIND", f"检查类型须为：{RoundKind.labels()}", field="kind")
+    if (kind == RoundKind.FOLLOW_UP) != (follows_round_id is not None):
+        raise DomainError("INVALID_FOLLOW_UP", "回头看须指明所回头看的轮次，其他类型的轮次不能指明", field="followsRoundId")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError("INVALID_PERIOD", "结束日期不能早于开始日期", field="endsOn")
     if not set(methods) <= set(InspectionMethod) or len(set(methods)) != len(methods):
@@ -91,6 +95,7 @@ def check_round(
         unit_ids=list(unit_ids),
         team=[(clean_name(member, field="team"), TeamDuty(duty)) for member, duty in team],
         stage=RoundStage(stage),
+        follows_round_id=follows_round_id,
     )
 
 
@@ -153,6 +158,8 @@ class RoundService:
             known = set((await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id.in_(data.unit_ids)))).scalars())
             if missing := [unit for unit in data.unit_ids if unit not in known]:
                 raise DomainError("NOT_FOUND", f"被检查单位 {', '.join(map(str, missing))} 不存在", field="unitIds")
+            if data.follows_round_id is not None:
+                await _require_followable(connection, data.follows_round_id)
             row = (
                 await connection.execute(
                     insert(InspectionRound)
@@ -163,6 +170,7 @@ class RoundService:
                         ends_on=data.ends_on,
                         methods=data.methods,
                         state=data.stage,
+                        follows_round_id=data.follows_round_id,
                     )
                     .returning(InspectionRound)
                 )
@@ -186,6 +194,7 @@ class RoundService:
                     "unit_ids": data.unit_ids,
                     "team": [list(member) for member in data.team],
                     "stage": data.stage,
+                    "follows_round_id": data.follows_round_id,
                 },
                 request_id=request_id,
             )
@@ -313,3 +322,12 @@ class RoundService:
             query = query.where(SelfCheck.unit_id.in_(units))
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return window((await connection.execute(query)).all(), first, lambda row: (row.unit_id,))
+
+
+async def _require_followable(connection: AsyncConnection, round_id: int) -> None:
+    """A 回头看 follows a round of the office whose problems were handed over (from 整改 on)."""
+    stage = (await connection.execute(select(InspectionRound.state).where(InspectionRound.id == round_id))).scalar_one_or_none()
+    if stage is None:
+        raise DomainError("NOT_FOUND", "所回头看的轮次不存在", field="followsRoundId")
+    if stage not in FOLLOWABLE:
+        raise DomainError("ROUND_STAGE", f"所回头看的轮次处于“{stage}”阶段：整改之后才能回头看", field="followsRoundId")

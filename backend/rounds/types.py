@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.enums import graphql_enum
-from backend.ids import parse_id
+from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import mutation, query, read, write
 from backend.rounds.models import InspectionMethod, RoundKind, RoundStage, TeamDuty
@@ -126,6 +126,7 @@ class Round:
     team: list[TeamMember]
     stage: RoundStage
     version: int
+    follows_round_id: strawberry.ID | None = strawberry.field(description="回头看：所回头看的轮次")
 
     @classmethod
     def from_view(cls, view: RoundView) -> Round:
@@ -141,6 +142,7 @@ class Round:
             team=[TeamMember(name=n, duty=TeamDuty(d)) for n, d in view.team],
             stage=RoundStage(row.state),
             version=row.version,
+            follows_round_id=None if row.follows_round_id is None else strawberry.ID(str(row.follows_round_id)),
         )
 
 
@@ -177,6 +179,7 @@ class RoundInput:
     stage: RoundStage = strawberry.field(
         default=RoundStage.PLANNED, description="所处阶段：新的轮次为“计划”；补录已在进行的轮次时填写其当前阶段"
     )
+    follows_round_id: strawberry.ID | None = strawberry.field(default=None, description="回头看：所回头看的轮次（须已进入整改）")
 
 
 def rounds(info: Info[Context, None]) -> RoundService:
@@ -239,6 +242,7 @@ class RoundMutation:
             unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
             team=[(m.name, m.duty) for m in input.team],
             stage=input.stage,
+            follows_round_id=optional_id(input.follows_round_id, "input.followsRoundId"),
         )
         view = await rounds(info).create(principal, tenant_code, data, info.context.request_id)
         return Round.from_view(view)

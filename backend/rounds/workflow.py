@@ -67,3 +67,5 @@ FEEDING_BACK = frozenset({REPORTING, FEEDBACK})  # the 统一反馈 follows the 
 # needs the unit to have received its problems already: before that, problems are drafts.
 REGISTERING = frozenset({FEEDBACK, RECTIFYING, ACCEPTANCE})
 ACCEPTING = frozenset({RECTIFYING, ACCEPTANCE})  # a unit's 验收 follows its rectification
+FOLLOWABLE = frozenset({RECTIFYING, ACCEPTANCE, ARCHIVED})  # a 回头看 re-checks a round from its rectification on
+CHECKING = frozenset({STATIONED, INVESTIGATING, REPORTING})  # when a 回头看 records what it finds

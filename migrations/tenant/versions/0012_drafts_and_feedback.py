@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, a
+unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -26,7 +26,26 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+KINDS = ("巡视", "巡察", "选人用人专项检查", "三责联审", "专项检查", "日常督查")
+FOLLOW_UP = "回头看"
+
+
 def upgrade() -> None:
+    op.drop_constraint("inspection_round_kind", "inspection_round")
+    op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", (*KINDS, FOLLOW_UP)))
+    op.add_column("inspection_round", sa.Column("follows_round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=True))
+    op.create_table(
+        "follow_up_check",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("finding_id", sa.BigInteger, sa.ForeignKey("finding.id"), nullable=False),
+        sa.Column("outcome", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("checked_by", sa.String(64), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("round_id", "finding_id", name="follow_up_check_key"),
+        sa.CheckConstraint("outcome IN ('巩固', '反弹')", name="follow_up_check_outcome"),
+    )
     op.create_table(
         "document_counter",
         sa.Column("series", sa.String(32), primary_key=True),
@@ -192,6 +211,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("follow_up_check")
+    op.drop_column("inspection_round", "follows_round_id")
+    op.drop_constraint("inspection_round_kind", "inspection_round")
+    op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", KINDS))
     op.drop_table("acceptance")
     op.drop_table("rectification_report_event")
     op.drop_table("rectification_report_item")
