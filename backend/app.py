@@ -21,6 +21,7 @@ from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
+from backend.inspection_report.routes import inspection_report_docx, inspection_report_pdf
 from backend.letters.routes import print_letter
 from backend.permissions import anyone, permitted
 from backend.reviews.routes import review_report
@@ -109,6 +110,8 @@ ROUTES = (
     export_cases,
     print_bulletin,
     bulletin_as_pdf,
+    inspection_report_docx,
+    inspection_report_pdf,
 )
 
 

@@ -36,6 +36,7 @@ from backend.feedback.types import FeedbackMutation, FeedbackQuery
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.followup.types import FollowUpMutation, FollowUpQuery
 from backend.identity.types import IdentityMutation, IdentityQuery
+from backend.inspection_report.types import InspectionReportMutation, InspectionReportQuery
 from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
@@ -67,6 +68,7 @@ Query = merge_types(
         ReportQuery,
         AcceptanceQuery,
         FollowUpQuery,
+        InspectionReportQuery,
         FindingQuery,
         BankQuery,
         ProblemListQuery,
@@ -92,6 +94,7 @@ Mutation = merge_types(
         ReportMutation,
         AcceptanceMutation,
         FollowUpMutation,
+        InspectionReportMutation,
         FindingMutation,
         LedgerMutation,
         BankMutation,

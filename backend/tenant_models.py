@@ -10,6 +10,7 @@ from backend.evidence.models import EvidenceFile
 from backend.feedback.models import RoundFeedback
 from backend.findings.models import Finding
 from backend.followup.models import FollowUpCheck
+from backend.inspection_report.models import ReportText
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
 from backend.letters.models import DisciplineLetter, LetterRead
 from backend.numbering import DocumentCounter
@@ -49,6 +50,7 @@ __all__ = [
     "RectificationTask",
     "ReportEvent",
     "ReportItem",
+    "ReportText",
     "ReviewProblem",
     "ReviewStage",
     "RoundFeedback",

@@ -1462,6 +1462,19 @@ OPERATIONS = [
         follow_up_of_closed,
     ),
     Operation(
+        "inspectionReport",
+        'query($c: String!) { inspectionReport(tenantCode: $c, roundId: "1", unitId: "1") { title } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "wordInspectionReport",
+        'mutation($c: String!) { wordInspectionReport(tenantCode: $c, roundId: "1", addressee: "巡察办", opening: "基本情况", '
+        'closing: "意见建议") { title } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "roundFeedbacks",
         'query($c: String!) { roundFeedbacks(tenantCode: $c, roundId: "1") { documentNumber unitId } }',
         None,
@@ -1715,6 +1728,8 @@ ROUTE_MATRIX = [
     Route("GET", "/reviews/{c}/{i}/report", under_review()),
     Route("GET", "/bulletins/{b}/print", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
     Route("GET", "/bulletins/{b}/pdf", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
+    Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
+    Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
 ]
 
 

@@ -11,22 +11,18 @@ from strawberry.types import Info
 from backend.context import Context
 from backend.drafts.models import DraftState
 from backend.drafts.service import DraftContent, DraftService, check_draft
-from backend.drafts.workflow import ANSWERS, DRAFTS, TEAM, TEAM_MOVES, UNIT
+from backend.drafts.workflow import ANSWERS, DRAFTS, READERS, TEAM, TEAM_MOVES, UNIT
 from backend.enums import graphql_enum
-from backend.findings.models import EvidenceSource, RectificationClass, Severity
+from backend.findings.types import EvidenceSource, RectificationClass, Severity  # registered there
 from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
-from tenants.access import Role
 from tenants.labelled import Labelled
 
 graphql_enum(DraftState, "问题底稿的状态")
 DraftAction = graphql_enum(DRAFTS.actions("DraftAction", TEAM_MOVES), "检查组对问题底稿的操作")
 DraftAnswer = graphql_enum(DRAFTS.actions("DraftAnswer", ANSWERS), "被检查单位对送来确认的问题底稿的答复")
 DraftActionTaken = graphql_enum(DRAFTS.actions("DraftActionTaken"), "问题底稿经历的操作")
-
-# The round's team and the office's reviewers read every draft; a liaison its unit's, once sent.
-DRAFT_READERS = TEAM | {Role.REVIEWER} | UNIT
 
 
 @strawberry.type(description="问题底稿：统一反馈前的问题，只有检查组、本机构审核人员和送达确认的被检查单位可见")
@@ -141,7 +137,7 @@ def drafts(info: Info[Context, None]) -> DraftService:
 class DraftQuery:
     @query(
         "某轮次的问题底稿（可限某单位），先录入的在前；联络员只看到送本单位确认的",
-        read(Reach.OFFICE, roles=DRAFT_READERS),
+        read(Reach.OFFICE, roles=READERS),
     )
     async def draft_findings(
         self,
@@ -163,7 +159,7 @@ class DraftQuery:
         )
         return Page(items=[DraftFinding.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
-    @query("问题底稿的操作记录（送确认、异议及理由、修改、维持、撤回等），先后为序", read(Reach.OFFICE, roles=DRAFT_READERS))
+    @query("问题底稿的操作记录（送确认、异议及理由、修改、维持、撤回等），先后为序", read(Reach.OFFICE, roles=READERS))
     async def draft_finding_history(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> list[DraftChange]:
         principal = await info.context.principal()
         return [DraftChange.from_row(row) for row in await drafts(info).history(principal, tenant_code, parse_id(id, "id"))]

@@ -21,6 +21,7 @@ DRAFT, SENT, DISPUTED, CONFIRMED, WITHDRAWN, FED_BACK = DraftState
 
 TEAM = frozenset({Role.ADMIN, Role.INSPECTOR})
 UNIT = frozenset({Role.LIAISON})
+READERS = TEAM | {Role.REVIEWER} | UNIT  # the team and the office's reviewers read every draft; a liaison its unit's, once sent
 
 SEND = Transition("send", "送事实确认", frozenset({DRAFT}), SENT, TEAM)
 AGREE = Transition("agree", "确认无异议", frozenset({SENT}), CONFIRMED, UNIT)

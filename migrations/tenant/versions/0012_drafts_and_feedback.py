@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, a
+unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -34,6 +34,18 @@ def upgrade() -> None:
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", (*KINDS, FOLLOW_UP)))
     op.add_column("inspection_round", sa.Column("follows_round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=True))
+    op.create_table(
+        "inspection_report_text",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger, sa.ForeignKey("inspected_unit.id"), nullable=True),
+        sa.Column("addressee", sa.String(64), nullable=False),
+        sa.Column("opening", sa.Text, nullable=False),
+        sa.Column("closing", sa.Text, nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("round_id", "unit_id", name="inspection_report_text_key", postgresql_nulls_not_distinct=True),
+    )
     op.create_table(
         "follow_up_check",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -212,6 +224,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("follow_up_check")
+    op.drop_table("inspection_report_text")
     op.drop_column("inspection_round", "follows_round_id")
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", KINDS))

@@ -1,0 +1,41 @@
+"""The 检查情况报告 as files: GET /rounds/{tenant}/{round}/report.docx (what offices edit in
+WPS/Word) and .pdf, `?unit=<id>` for one unit's; for the office's team and reviewers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Request, get
+from litestar.response import Response
+
+from backend.context import context_for
+from backend.documents.official import OfficialDocument, to_docx, to_html, to_pdf
+from backend.ids import optional_id, parse_id
+from backend.inspection_report.service import InspectionReports
+from backend.inspection_report.types import REPORT_READERS
+from backend.permissions import Reach, permitted, read
+
+READABLE = {"access": read(Reach.OFFICE, roles=REPORT_READERS)}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+async def _document(request: Request, tenant_code: str, round_id: str) -> OfficialDocument:
+    context = context_for(request)
+    runtime = context.runtime
+    unit = optional_id(request.query_params.get("unit"), "unit")
+    reports = InspectionReports(runtime.engine)
+    return await reports.document(tenant_code, parse_id(round_id, "roundId"), unit, await runtime.taxonomy(), context.clock.today())
+
+
+@get("/rounds/{tenant_code:str}/{round_id:str}/report.docx", guards=[permitted], opt=READABLE)
+async def inspection_report_docx(request: Request, tenant_code: str, round_id: str) -> Response[bytes]:
+    document = await _document(request, tenant_code, round_id)
+    content = await asyncio.to_thread(to_docx, document)
+    return Response(content, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{document.file_name}.docx"'})
+
+
+@get("/rounds/{tenant_code:str}/{round_id:str}/report.pdf", guards=[permitted], opt=READABLE)
+async def inspection_report_pdf(request: Request, tenant_code: str, round_id: str) -> Response[bytes]:
+    document = await _document(request, tenant_code, round_id)
+    content = await asyncio.to_thread(lambda: to_pdf(to_html(document)))
+    return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{document.file_name}.pdf"'})
