@@ -1322,6 +1322,12 @@ OPERATIONS = [
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
+        "inspectionCoverage",
+        'query($c: String!) { inspectionCoverage(tenantCode: $c, termStart: "2024-01-01", termEnd: "2028-12-31") { units notCovered { unitId } } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "unitInspectionHistory",
         'query($c: String!) { unitInspectionHistory(tenantCode: $c, unitId: "1") { name stage findings } }',
         None,

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from backend.rounds.models import RoundStage
 from tests.factories import add_round, add_unit
 from tests.helpers import LOG_FINDING, counting_statements, create_all, finding_input
 from tests.identity import Api, add_user, error_code, token_for
@@ -208,3 +209,27 @@ async def test_a_units_inspection_history_lists_the_rounds_that_covered_it_with_
     assert history["3"]["data"]["unitInspectionHistory"] == []
     assert (missing, other) == ("NOT_FOUND", "NOT_FOUND")
     assert own == history["2"]["data"]["unitInspectionHistory"]
+
+
+COVERAGE = """query($s: Date! = "2024-01-01", $e: Date! = "2028-12-31") { inspectionCoverage(tenantCode: "431321", termStart: $s,
+    termEnd: $e) { units covered planned notCovered { unitId planned lastInspectedOn } } }"""
+
+
+async def test_coverage_over_a_term_lists_the_units_left_out_the_never_inspected_first(runtime, county):
+    fourth = await add_unit(runtime, "431321", "县文旅局", "UNIT00004")
+    await add_round(runtime, "431321", [1], name="本届巡察", starts_on=date(2026, 9, 1))
+    await add_round(runtime, "431321", [2], name="下一轮巡察", starts_on=date(2027, 3, 1), stage=RoundStage.PLANNED)
+    await add_round(runtime, "431321", [3], name="上届巡察", starts_on=date(2023, 5, 1), stage=RoundStage.ARCHIVED)
+    liaison = await token_for(runtime, await add_user(runtime, "sf.liaison3", ("431321", "liaison", 1)))
+    async with Api(runtime) as api:
+        coverage = (await api.call(COVERAGE, county))["data"]["inspectionCoverage"]
+        whole_history = (await api.call(COVERAGE, county, s="2020-01-01"))["data"]["inspectionCoverage"]
+        refusals = [error_code(await api.call(COVERAGE, liaison)), error_code(await api.call(COVERAGE, county, s="2029-01-01"))]
+    assert (coverage["units"], coverage["covered"], coverage["planned"]) == (4, 1, 1)
+    assert coverage["notCovered"] == [
+        {"unitId": "2", "planned": True, "lastInspectedOn": None},
+        {"unitId": str(fourth), "planned": False, "lastInspectedOn": None},
+        {"unitId": "3", "planned": False, "lastInspectedOn": "2023-05-01"},
+    ]
+    assert whole_history["covered"] == 2
+    assert refusals == ["FORBIDDEN", "INVALID_PERIOD"]

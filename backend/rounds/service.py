@@ -14,6 +14,7 @@ from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.db import child_array
 from backend.findings.models import Finding
+from backend.rounds.coverage import Term, coverage_query
 from backend.rounds.dashboard import dashboard_query, late_first
 from backend.rounds.models import (
     InspectionMethod,
@@ -234,6 +235,12 @@ class RoundService:
         units = await self._units(principal, tenant_code)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return late_first((await connection.execute(dashboard_query(today, units))).all())
+
+    async def coverage(self, principal: Principal, tenant_code: str, term: Term) -> Sequence[Row]:
+        """Every unit of the office with its coverage in `term` (backend/rounds/coverage.py)."""
+        await readable_place(self.engine, principal, tenant_code)
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
+            return (await connection.execute(coverage_query(term))).all()
 
     async def stage_history(self, principal: Principal, tenant_code: str, round_id: int) -> Sequence[Row]:
         """The round's moves, oldest first (NOT_FOUND for a round the caller does not see)."""

@@ -12,7 +12,8 @@ from backend.context import Context
 from backend.enums import graphql_enum
 from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
-from backend.permissions import mutation, query, read, write
+from backend.permissions import Reach, mutation, query, read, write
+from backend.rounds.coverage import Term, not_covered_first
 from backend.rounds.models import InspectionMethod, RoundKind, RoundStage, TeamDuty
 from backend.rounds.service import SELF_CHECK_WRITERS, RoundService, RoundView, check_round
 from backend.rounds.workflow import ROUND_WRITERS, ROUNDS
@@ -114,6 +115,37 @@ class RoundStatus:
         )
 
 
+@strawberry.type(description="一个未覆盖的单位及其最近一次被检查的时间")
+class UncoveredUnit:
+    unit_id: strawberry.ID
+    name: str
+    planned: bool = strawberry.field(description="届期内已列入计划（尚未进驻）")
+    last_inspected_on: date | None = strawberry.field(description="最近一次进驻检查的开始日期；从未检查为空")
+
+
+@strawberry.type(description="届期内的检查全覆盖进度")
+class InspectionCoverage:
+    units: int = strawberry.field(description="本机构的被检查单位数")
+    covered: int = strawberry.field(description="届期内已进驻检查的单位数")
+    planned: int = strawberry.field(description="未检查但已列入计划的单位数")
+    not_covered: list[UncoveredUnit] = strawberry.field(description="尚未覆盖的单位，从未检查的在前，其次是间隔最久的")
+
+    @classmethod
+    def of(cls, rows) -> InspectionCoverage:
+        left_out = not_covered_first(rows)
+        return cls(
+            units=len(rows),
+            covered=len(rows) - len(left_out),
+            planned=sum(row.planned for row in left_out),
+            not_covered=[
+                UncoveredUnit(
+                    unit_id=strawberry.ID(str(row.id)), name=row.name, planned=row.planned, last_inspected_on=row.last_inspected_on
+                )
+                for row in left_out
+            ],
+        )
+
+
 @strawberry.type(description="一轮巡视巡察或专项检查")
 class Round:
     id: strawberry.ID
@@ -204,6 +236,14 @@ class RoundQuery:
         principal = await info.context.principal()
         rows = await rounds(info).dashboard(principal, tenant_code, info.context.clock.today())
         return [RoundStatus.from_row(row) for row in rows]
+
+    @query("届期内检查全覆盖进度：已覆盖、已列入计划和尚未覆盖的单位（回头看和三责联审不计）", read(Reach.SUBTREE))
+    async def inspection_coverage(
+        self, info: Info[Context, None], tenant_code: str, term_start: date, term_end: date
+    ) -> InspectionCoverage:
+        principal = await info.context.principal()
+        rows = await rounds(info).coverage(principal, tenant_code, Term(term_start, term_end))
+        return InspectionCoverage.of(rows)
 
     @query("某单位被检查的历史（覆盖它的轮次，新的在前，各发现多少问题）：安排检查时避免重复检查同一单位", read())
     async def unit_inspection_history(self, info: Info[Context, None], tenant_code: str, unit_id: strawberry.ID) -> list[UnitInspection]:
