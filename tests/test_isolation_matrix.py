@@ -1493,6 +1493,14 @@ OPERATIONS = [
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
+        "createLedRound",
+        "mutation($l: String!, $c: String!) { createLedRound(leaderCode: $l, tenantCode: $c, input: {kind: INSPECTION_TOUR, "
+        'name: "省委巡视", startsOn: "2026-06-01", unitIds: ["1"]}) { id ledBy } }',
+        None,
+        lambda w, a, t: {"l": CODES[t], "c": CODES["K"]},
+        then=lambda actor, target: None if target in ("P", "C") else "NOT_FOUND",  # only over a lower office's units
+    ),
+    Operation(
         "submitSelfCheck",
         'mutation($c: String!) { submitSelfCheck(tenantCode: $c, roundId: "1", unitId: "1", content: "已对照三定规定自查，未发现超编。") { id } }',
         None,

@@ -13,6 +13,7 @@ from backend.context import Context
 from backend.ids import parse_id
 from backend.ledger.workflow import REVIEWERS
 from backend.permissions import mutation, query, read, write
+from backend.rounds.leading import BY_ROUND
 
 
 @strawberry.type(description="一个单位本轮次的验收：验收日期、结论、得分，销号与仍在整改的问题数")
@@ -61,7 +62,7 @@ class AcceptanceQuery:
 class AcceptanceMutation:
     @mutation(
         "验收一个单位：对号结账，把核实已整改到位的问题销号（验收销号），记录验收日期、结论和得分；轮次处于整改阶段时随之进入验收",
-        write(REVIEWERS),
+        write(REVIEWERS, locate=BY_ROUND),
     )
     async def record_acceptance(
         self,

@@ -17,6 +17,7 @@ from backend.findings.types import EvidenceSource, RectificationClass, Severity 
 from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
+from backend.rounds.leading import BY_DRAFT, BY_ROUND
 from tenants.labelled import Labelled
 
 graphql_enum(DraftState, "问题底稿的状态")
@@ -137,7 +138,7 @@ def drafts(info: Info[Context, None]) -> DraftService:
 class DraftQuery:
     @query(
         "某轮次的问题底稿（可限某单位），先录入的在前；联络员只看到送本单位确认的",
-        read(Reach.OFFICE, roles=READERS),
+        read(Reach.OFFICE, roles=READERS, locate=BY_ROUND),
     )
     async def draft_findings(
         self,
@@ -159,7 +160,7 @@ class DraftQuery:
         )
         return Page(items=[DraftFinding.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
-    @query("问题底稿的操作记录（送确认、异议及理由、修改、维持、撤回等），先后为序", read(Reach.OFFICE, roles=READERS))
+    @query("问题底稿的操作记录（送确认、异议及理由、修改、维持、撤回等），先后为序", read(Reach.OFFICE, roles=READERS, locate=BY_DRAFT))
     async def draft_finding_history(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> list[DraftChange]:
         principal = await info.context.principal()
         return [DraftChange.from_row(row) for row in await drafts(info).history(principal, tenant_code, parse_id(id, "id"))]
@@ -167,7 +168,7 @@ class DraftQuery:
 
 @strawberry.type
 class DraftMutation:
-    @mutation("录入问题底稿（轮次进驻后、该单位统一反馈前）", write(TEAM))
+    @mutation("录入问题底稿（轮次进驻后、该单位统一反馈前）", write(TEAM, locate=BY_ROUND))
     async def create_draft_finding(
         self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID, unit_id: strawberry.ID, input: DraftContentInput
     ) -> DraftFinding:
@@ -178,7 +179,7 @@ class DraftMutation:
         )
         return DraftFinding.from_row(row)
 
-    @mutation("修改问题底稿（底稿或有异议时；有异议的改后回到底稿，须重新送确认）；version 须为读到的版本", write(TEAM))
+    @mutation("修改问题底稿（底稿或有异议时；有异议的改后回到底稿，须重新送确认）；version 须为读到的版本", write(TEAM, locate=BY_DRAFT))
     async def revise_draft_finding(
         self,
         info: Info[Context, None],
@@ -193,7 +194,7 @@ class DraftMutation:
         row = await drafts(info).revise(principal, tenant_code, parse_id(id, "id"), version, content, note, info.context.request_id)
         return DraftFinding.from_row(row)
 
-    @mutation("送事实确认、维持认定、定稿或撤回问题底稿；version 须为读到的版本", write(TEAM))
+    @mutation("送事实确认、维持认定、定稿或撤回问题底稿；version 须为读到的版本", write(TEAM, locate=BY_DRAFT))
     async def move_draft_finding(
         self,
         info: Info[Context, None],

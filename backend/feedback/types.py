@@ -12,6 +12,7 @@ from backend.drafts.workflow import TEAM
 from backend.feedback.service import FeedbackService, check_feedback
 from backend.ids import optional_id, parse_id
 from backend.permissions import mutation, query, read, write
+from backend.rounds.leading import BY_ROUND
 
 
 @strawberry.type(description="统一反馈时向被检查单位主要负责人出具的反馈意见")
@@ -63,7 +64,7 @@ class FeedbackMutation:
     @mutation(
         "统一反馈：把某单位（不填则本轮次尚未反馈的每个单位）已确认的问题底稿登记入整改台账，出具编号的反馈意见，"
         "开始计算整改方案和整改情况报告的期限，并通知单位；尚有未定稿的底稿时拒绝",
-        write(TEAM),
+        write(TEAM, locate=BY_ROUND),
     )
     async def feed_back_round(
         self,

@@ -14,8 +14,9 @@ from backend.ids import optional_id, parse_id
 from backend.inspection_report.service import InspectionReports
 from backend.inspection_report.types import REPORT_READERS
 from backend.permissions import Reach, permitted, read
+from backend.rounds.leading import BY_ROUND
 
-READABLE = {"access": read(Reach.OFFICE, roles=REPORT_READERS)}
+READABLE = {"access": read(Reach.OFFICE, roles=REPORT_READERS, locate=BY_ROUND)}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

@@ -12,6 +12,7 @@ from backend.drafts.workflow import READERS, TEAM, UNIT
 from backend.ids import optional_id, parse_id
 from backend.inspection_report.service import InspectionReports, check_wording
 from backend.permissions import Reach, mutation, query, read, write
+from backend.rounds.leading import BY_ROUND
 
 REPORT_READERS = READERS - UNIT  # it states what the drafts found: the team and the reviewers
 
@@ -60,7 +61,9 @@ async def report_of(info: Info[Context, None], tenant_code: str, round_id: int, 
 
 @strawberry.type
 class InspectionReportQuery:
-    @query("检查情况报告（整轮或某单位）的预览，由已确认的问题底稿按问题类别生成", read(Reach.OFFICE, roles=REPORT_READERS))
+    @query(
+        "检查情况报告（整轮或某单位）的预览，由已确认的问题底稿按问题类别生成", read(Reach.OFFICE, roles=REPORT_READERS, locate=BY_ROUND)
+    )
     async def inspection_report(
         self, info: Info[Context, None], tenant_code: str, round_id: strawberry.ID, unit_id: strawberry.ID | None = None
     ) -> InspectionReport:
@@ -69,7 +72,7 @@ class InspectionReportQuery:
 
 @strawberry.type
 class InspectionReportMutation:
-    @mutation("填写检查情况报告的主送、基本情况和意见建议（问题部分由问题底稿生成）", write(TEAM))
+    @mutation("填写检查情况报告的主送、基本情况和意见建议（问题部分由问题底稿生成）", write(TEAM, locate=BY_ROUND))
     async def word_inspection_report(
         self,
         info: Info[Context, None],

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from backend.ledger.models import LedgerEntry, LedgerEvent
+from backend.rounds.models import InspectionRound
 from backend.workflow import Guard, Move, Transition, Workflow, history_table
 from problem_bank.rectification import OPEN_STATES, LedgerState
 from tenants.access import Role
@@ -35,6 +38,12 @@ async def _within_reopen_window(move: Move[Any]) -> None:
         raise DomainError("REOPEN_WINDOW_PASSED", f"销号已超过 {window.days} 天，不能再回头看重新打开", field="findingId")
 
 
+async def _not_led_by_another_office(move: Move[Any]) -> None:
+    led_by = (await move.connection.execute(select(InspectionRound.led_by).where(InspectionRound.id == move.row.round_id))).scalar()
+    if led_by is not None:
+        raise DomainError("CLOSED_BY_LEADING_OFFICE", "该问题由牵头检查的上级机构发现，由其在验收时销号", field="findingId")
+
+
 REPORT_PROGRESS = Transition("report_progress", "进展", BEFORE_CLOSE_OUT, IN_PROGRESS, RECTIFIERS, note="required")
 REQUEST_CLOSE_OUT = Transition(
     "request_close_out",
@@ -45,7 +54,15 @@ REQUEST_CLOSE_OUT = Transition(
     note="required",
     event="ledger.close_out_requested",
 )
-CLOSE_OUT = Transition("close_out", "销号", frozenset({CLOSE_REQUESTED}), CLOSED, REVIEWERS, event="ledger.closed")
+CLOSE_OUT = Transition(
+    "close_out",
+    "销号",
+    frozenset({CLOSE_REQUESTED}),
+    CLOSED,
+    REVIEWERS,
+    guard=Guard("上级牵头检查发现的问题由牵头机构验收销号", _not_led_by_another_office),
+    event="ledger.closed",
+)
 # At the round's 验收 the office closes each problem it finds rectified, whatever the unit asked.
 CLOSE_AT_ACCEPTANCE = Transition("close_at_acceptance", "验收销号", OPEN_STATES, CLOSED, REVIEWERS, note="required", event="ledger.closed")
 SEND_BACK = Transition("send_back", "退回", frozenset({CLOSE_REQUESTED}), IN_PROGRESS, REVIEWERS, note="required", event="ledger.sent_back")

@@ -17,6 +17,7 @@ from backend.permissions import mutation, query, read, write
 from backend.plans.models import PlanState
 from backend.plans.service import PlanService, Task, check_tasks
 from backend.plans.workflow import DECISIONS, PLANS, SUBMIT
+from backend.rounds.leading import BY_PLAN
 from tenants.labelled import Labelled
 
 graphql_enum(PlanState, "整改方案的状态")
@@ -130,7 +131,7 @@ class PlanMutation:
         view = await plans(info).move(principal, tenant_code, parse_id(id, "id"), version, SUBMIT, None, info.context.request_id)
         return RectificationPlan.from_view(view)
 
-    @mutation("审核报送的整改方案：批准（各问题的台账随之写入措施、责任人和时限）或退回（须写明理由）", write(REVIEWERS))
+    @mutation("审核报送的整改方案：批准（各问题的台账随之写入措施、责任人和时限）或退回（须写明理由）", write(REVIEWERS, locate=BY_PLAN))
     async def decide_rectification_plan(
         self,
         info: Info[Context, None],

@@ -17,6 +17,7 @@ from backend.permissions import mutation, query, read, write
 from backend.reports.models import Progress, ReportState, Verdict
 from backend.reports.service import Item, Judgement, ReportService, check_judgements, check_report
 from backend.reports.workflow import RETURN, REVIEW, SUBMIT
+from backend.rounds.leading import BY_REPORT
 
 graphql_enum(ReportState, "整改情况报告的状态")
 graphql_enum(Progress, "问题的整改进度")
@@ -149,7 +150,7 @@ class ReportMutation:
         )
         return RectificationReport.from_view(view)
 
-    @mutation("逐项审核报送的整改情况报告：每项认可或不认可（须写理由），审核完毕", write(REVIEWERS))
+    @mutation("逐项审核报送的整改情况报告：每项认可或不认可（须写理由），审核完毕", write(REVIEWERS, locate=BY_REPORT))
     async def review_rectification_report(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, verdicts: list[VerdictInput]
     ) -> RectificationReport:
@@ -168,7 +169,7 @@ class ReportMutation:
         )
         return RectificationReport.from_view(view)
 
-    @mutation("退回报送的整改情况报告（须写明理由）", write(REVIEWERS))
+    @mutation("退回报送的整改情况报告（须写明理由）", write(REVIEWERS, locate=BY_REPORT))
     async def return_rectification_report(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
     ) -> RectificationReport:

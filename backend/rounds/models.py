@@ -75,6 +75,7 @@ class InspectionRound(TenantBase):
     methods: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     state: Mapped[str] = mapped_column(String(16), server_default=RoundStage.PLANNED.value)  # its RoundStage
     follows_round_id: Mapped[int | None] = mapped_column(BigInteger)  # a 回头看's earlier round (its key below)
+    led_by: Mapped[str | None] = mapped_column(String(6))  # the upper office leading it (backend/rounds/leading.py); None: this office
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

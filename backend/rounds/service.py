@@ -154,7 +154,16 @@ class RoundService:
             raise not_found()
         return found[0]
 
-    async def create(self, principal: Principal, tenant_code: str, data: RoundData, request_id: str | None) -> RoundView:
+    async def create(
+        self, principal: Principal, tenant_code: str, data: RoundData, request_id: str | None, *, led_by: str | None = None
+    ) -> RoundView:
+        """A round of the office over its units (`led_by`: led by that upper office, whose roles the
+        caller's declaration checked; NOT_FOUND unless it is above this office)."""
+        if led_by is not None:
+            leader = await readable_place(self.engine, principal, led_by)
+            place = await readable_place(self.engine, principal, tenant_code)
+            if leader.code == place.code or not leader.contains(place):
+                raise DomainError("NOT_FOUND", "只能对本辖区下级机构的单位开展检查", field="tenantCode")
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             known = set((await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id.in_(data.unit_ids)))).scalars())
             if missing := [unit for unit in data.unit_ids if unit not in known]:
@@ -172,6 +181,7 @@ class RoundService:
                         methods=data.methods,
                         state=data.stage,
                         follows_round_id=data.follows_round_id,
+                        led_by=led_by,
                     )
                     .returning(InspectionRound)
                 )
@@ -196,6 +206,7 @@ class RoundService:
                     "team": [list(member) for member in data.team],
                     "stage": data.stage,
                     "follows_round_id": data.follows_round_id,
+                    "led_by": led_by,
                 },
                 request_id=request_id,
             )

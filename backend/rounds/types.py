@@ -14,8 +14,9 @@ from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
 from backend.rounds.coverage import Term, not_covered_first
+from backend.rounds.leading import BY_ROUND_ID
 from backend.rounds.models import InspectionMethod, RoundKind, RoundStage, TeamDuty
-from backend.rounds.service import SELF_CHECK_WRITERS, RoundService, RoundView, check_round
+from backend.rounds.service import SELF_CHECK_WRITERS, RoundData, RoundService, RoundView, check_round
 from backend.rounds.workflow import ROUND_WRITERS, ROUNDS
 from tenants.labelled import Labelled
 
@@ -159,6 +160,7 @@ class Round:
     stage: RoundStage
     version: int
     follows_round_id: strawberry.ID | None = strawberry.field(description="回头看：所回头看的轮次")
+    led_by: str | None = strawberry.field(description="牵头检查的上级机构代码；本机构自行开展的为空")
 
     @classmethod
     def from_view(cls, view: RoundView) -> Round:
@@ -175,6 +177,7 @@ class Round:
             stage=RoundStage(row.state),
             version=row.version,
             follows_round_id=None if row.follows_round_id is None else strawberry.ID(str(row.follows_round_id)),
+            led_by=row.led_by,
         )
 
 
@@ -212,6 +215,20 @@ class RoundInput:
         default=RoundStage.PLANNED, description="所处阶段：新的轮次为“计划”；补录已在进行的轮次时填写其当前阶段"
     )
     follows_round_id: strawberry.ID | None = strawberry.field(default=None, description="回头看：所回头看的轮次（须已进入整改）")
+
+
+def round_data(input: RoundInput) -> RoundData:
+    return check_round(
+        kind=input.kind,
+        name=input.name,
+        starts_on=input.starts_on,
+        ends_on=input.ends_on,
+        methods=input.methods,
+        unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
+        team=[(m.name, m.duty) for m in input.team],
+        stage=input.stage,
+        follows_round_id=optional_id(input.follows_round_id, "input.followsRoundId"),
+    )
 
 
 def rounds(info: Info[Context, None]) -> RoundService:
@@ -273,21 +290,23 @@ class RoundMutation:
     @mutation("新建检查轮次", write(ROUND_WRITERS))
     async def create_round(self, info: Info[Context, None], tenant_code: str, input: RoundInput) -> Round:
         principal = await info.context.principal()
-        data = check_round(
-            kind=input.kind,
-            name=input.name,
-            starts_on=input.starts_on,
-            ends_on=input.ends_on,
-            methods=input.methods,
-            unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
-            team=[(m.name, m.duty) for m in input.team],
-            stage=input.stage,
-            follows_round_id=optional_id(input.follows_round_id, "input.followsRoundId"),
-        )
-        view = await rounds(info).create(principal, tenant_code, data, info.context.request_id)
+        view = await rounds(info).create(principal, tenant_code, round_data(input), info.context.request_id)
         return Round.from_view(view)
 
-    @mutation("把检查轮次推进到下一阶段（计划→准备→进驻→了解情况→报告→反馈→整改→验收→归档）；version 须为读到的版本", write(ROUND_WRITERS))
+    @mutation(
+        "上级机构牵头对下级机构的单位开展检查（上级巡视巡察）：轮次建在被检查单位所属机构（tenantCode），"
+        "问题底稿、统一反馈、审核整改方案和整改情况报告、验收销号由牵头机构（leaderCode）负责",
+        write(ROUND_WRITERS, tenant="leader_code"),
+    )
+    async def create_led_round(self, info: Info[Context, None], leader_code: str, tenant_code: str, input: RoundInput) -> Round:
+        principal = await info.context.principal()
+        view = await rounds(info).create(principal, tenant_code, round_data(input), info.context.request_id, led_by=leader_code)
+        return Round.from_view(view)
+
+    @mutation(
+        "把检查轮次推进到下一阶段（计划→准备→进驻→了解情况→报告→反馈→整改→验收→归档）；version 须为读到的版本",
+        write(ROUND_WRITERS, locate=BY_ROUND_ID),
+    )
     async def move_round(
         self,
         info: Info[Context, None],

@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, a
+unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, rounds led by an upper office, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -33,6 +33,7 @@ FOLLOW_UP = "回头看"
 def upgrade() -> None:
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", (*KINDS, FOLLOW_UP)))
+    op.add_column("inspection_round", sa.Column("led_by", sa.String(6), nullable=True))
     op.add_column("inspection_round", sa.Column("follows_round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=True))
     op.create_table(
         "inspection_report_text",
@@ -226,6 +227,7 @@ def downgrade() -> None:
     op.drop_table("follow_up_check")
     op.drop_table("inspection_report_text")
     op.drop_column("inspection_round", "follows_round_id")
+    op.drop_column("inspection_round", "led_by")
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", KINDS))
     op.drop_table("acceptance")
