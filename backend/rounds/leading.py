@@ -34,7 +34,7 @@ PLAN_ROUND = select(InspectionRound.led_by).join(RectificationPlan, Rectificatio
 REPORT_ROUND = select(InspectionRound.led_by).join(RectificationReport, RectificationReport.round_id == InspectionRound.id)
 
 
-def acting_office(argument: str, leader: Select, key: Any) -> Locator:
+def acting_office(argument: str, leader: Select, key: Any, name: str) -> Locator:
     """The office acting on the object `argument` names (its row's `key` column): the leading
     office of its round, if an upper office leads it, else the office named by `tenant_code`."""
 
@@ -53,11 +53,12 @@ def acting_office(argument: str, leader: Select, key: Any) -> Locator:
             raise forbidden("该轮次由上级机构牵头检查，此项工作由牵头机构办理") from None
         return led_by
 
+    locate.__name__ = name  # as docs/permissions.md names it
     return locate
 
 
-BY_ROUND_ID = acting_office("id", ROUND_BY_ID, InspectionRound.id)
-BY_ROUND = acting_office("round_id", ROUND_BY_ID, InspectionRound.id)
-BY_DRAFT = acting_office("id", DRAFT_ROUND, FindingDraft.id)
-BY_PLAN = acting_office("id", PLAN_ROUND, RectificationPlan.id)
-BY_REPORT = acting_office("id", REPORT_ROUND, RectificationReport.id)
+BY_ROUND_ID = acting_office("id", ROUND_BY_ID, InspectionRound.id, "office_leading_the_round")
+BY_ROUND = acting_office("round_id", ROUND_BY_ID, InspectionRound.id, "office_leading_the_round")
+BY_DRAFT = acting_office("id", DRAFT_ROUND, FindingDraft.id, "office_leading_the_drafts_round")
+BY_PLAN = acting_office("id", PLAN_ROUND, RectificationPlan.id, "office_leading_the_plans_round")
+BY_REPORT = acting_office("id", REPORT_ROUND, RectificationReport.id, "office_leading_the_reports_round")
