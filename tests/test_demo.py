@@ -17,7 +17,7 @@ from tests.identity import Api
 COUNTY_VIEW = """query($y: Int!) {
     staffingWarnings(tenantCode: "431321") { items { ruleName findingId } }
     reviewPlan(tenantCode: "431321", year: $y, requiredOnly: true) { leader { name } reason }
-    roundDashboard(tenantCode: "431321") { name stage units fedBack latePlanUnitIds lateReportUnitIds } }"""
+    roundDashboard(tenantCode: "431321") { name stage units fedBack accepted latePlanUnitIds lateReportUnitIds } }"""
 PROVINCE_VIEW = """{
     accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
@@ -82,6 +82,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     walkthrough = next(r for r in county["roundDashboard"] if r["name"] == "七届县委第三轮巡察（机构编制专项）")
     assert (walkthrough["stage"], walkthrough["units"], walkthrough["fedBack"]) == ("FEEDBACK", 3, 3)
     assert len(walkthrough["latePlanUnitIds"]) == 1 and len(walkthrough["lateReportUnitIds"]) == 2  # a plan returned; two reports late
+    provincial = next(r for r in county["roundDashboard"] if r["name"].startswith("省委第三巡视组"))
+    assert (provincial["stage"], provincial["units"], provincial["accepted"]) == ("ACCEPTANCE", 2, 1)
     assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
     assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])

@@ -2,7 +2,9 @@
 units went in, wrote 问题底稿 confirmed with the units (one disputed, revised and agreed), and
 gave each unit its 反馈意见 65 days ago. Since then 财政局's 整改方案 was approved and its
 整改情况报告 is in; the second unit's plan was returned; the third has sent no report and is late
-— the rounds dashboard shows it."""
+— the rounds dashboard shows it. And 湖南's 省委巡视 over two of 双峰县's units (a round the
+province leads, kept in 双峰县): fed back 100 days ago, both plans approved by the province, the
+first unit accepted and its problem closed (验收销号), the second still rectifying."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 
+from backend.acceptance.service import AcceptanceService, check_acceptance
 from backend.demo.inspections import acting, office_place
 from backend.demo.offices import LIAISON_UNIT_CODE
 from backend.drafts import workflow as drafts_flow
@@ -30,7 +33,9 @@ from tenants.access import Grant, Principal, Role
 from tenants.scoping import tenant_engine
 
 COUNTY = "431321"
+PROVINCE = "430000"
 ROUND_NAME = "七届县委第三轮巡察（机构编制专项）"
+PROVINCIAL_ROUND_NAME = "省委第三巡视组对双峰县开展巡视（机构编制专项检查）"
 PROBLEMS = (  # (taxonomy code, facts, basis, requirement), per unit
     (
         ("C03.K01.M01", "实有人数超过核定编制 2 名，属超编进人", "《机构编制工作条例》第二十八条", "逐年消化超编人员，只出不进"),
@@ -41,18 +46,96 @@ PROBLEMS = (  # (taxonomy code, facts, basis, requirement), per unit
 )
 
 
-async def load_county_round(runtime: Runtime) -> None:
-    """Once: a restarted demo finds the round and stops."""
+async def load_rounds(runtime: Runtime) -> None:
+    """Once: a restarted demo finds the rounds and stops."""
     async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
         if (await connection.execute(select(exists().where(InspectionRound.name == ROUND_NAME)))).scalar():
             return
-        units = list(
-            (
-                await connection.execute(
-                    select(InspectedUnit.id).order_by((InspectedUnit.credit_code == LIAISON_UNIT_CODE).desc(), InspectedUnit.id).limit(3)
-                )
-            ).scalars()
+    await load_county_round(runtime)
+    await load_provincial_round(runtime)
+
+
+async def _units(runtime: Runtime) -> list[int]:
+    """Three of 双峰县's units, the demo liaison's 财政局 first."""
+    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+        query = select(InspectedUnit.id).order_by((InspectedUnit.credit_code == LIAISON_UNIT_CODE).desc(), InspectedUnit.id).limit(3)
+        return list((await connection.execute(query)).scalars())
+
+
+async def load_provincial_round(runtime: Runtime) -> None:
+    units = (await _units(runtime))[:2]
+    province = await office_place(runtime.engine, PROVINCE)
+    team, reviewer = acting(province, Role.INSPECTOR), acting(province, Role.REVIEWER)
+    today = runtime.clock.today()
+    given_on = today - timedelta(days=100)
+    data = check_round(
+        kind="巡视",
+        name=PROVINCIAL_ROUND_NAME,
+        starts_on=given_on - timedelta(days=45),
+        ends_on=given_on - timedelta(days=15),
+        methods=["常规检查", "数据比对"],
+        unit_ids=units,
+        team=[("刘建国", "组长"), ("王芳", "组员")],
+        stage=RoundStage.INVESTIGATING,
+    )
+    rounds = RoundService(runtime.engine)
+    round_id = (await rounds.create(team, COUNTY, data, None, led_by=PROVINCE)).row.id
+    drafts, taxonomy = DraftService(runtime.engine), await runtime.taxonomy()
+    for unit_id, (code, facts, basis, requirement) in zip(units, (PROBLEMS[2][0], PROBLEMS[1][0]), strict=True):
+        content = check_draft(
+            code=None,
+            taxonomy_code=code,
+            description=facts,
+            basis=basis,
+            requirement=requirement,
+            evidence_sources=["实名制数据"],
+            severity="较重",
+            rectification_class="限期整改",
+            found_on=data.starts_on + timedelta(days=5),
+            deadline=None,
+            responsible_person=None,
+            today=today,
+            taxonomy=taxonomy,
+            tenant_code=COUNTY,
         )
+        draft = await drafts.create(team, COUNTY, round_id, unit_id, content, None)
+        await drafts.move(team, COUNTY, draft.id, 1, drafts_flow.SETTLE, "被检查单位书面确认", None, now=runtime.clock.now())
+    await rounds.move(team, COUNTY, round_id, 1, ROUNDS.transition("report"), "巡视报告已报省委", None)
+    order = check_feedback(round_id=round_id, unit_id=None, addressee="单位主要负责人", given_on=given_on, today=today)
+    await FeedbackService(runtime.engine).feed_back(team, COUNTY, order, None)
+    findings = await _findings(runtime, round_id, units)
+    plans = PlanService(runtime.engine)
+    for unit_id in units:
+        liaison = _liaison(acting(await office_place(runtime.engine, COUNTY), Role.ADMIN), unit_id)
+        tasks = check_tasks(
+            [Task(f, "对照巡视反馈意见整改", "县委副书记", "县委编办", given_on + timedelta(days=60)) for f in findings[unit_id]]
+        )
+        plan = (await plans.save(liaison, COUNTY, round_id, unit_id, None, tasks, None)).row.id
+        await plans.move(liaison, COUNTY, plan, 1, plans_flow.SUBMIT, None, None)
+        await plans.move(reviewer, COUNTY, plan, 2, plans_flow.APPROVE, None, None)
+    await rounds.move(team, COUNTY, round_id, 3, ROUNDS.transition("rectify"), None, None)
+    accepted = check_acceptance(
+        round_id=round_id,
+        unit_id=units[0],
+        accepted_on=today - timedelta(days=5),
+        conclusion="超职数配备的副职领导已调整到位，整改完成",
+        score=None,
+        close=findings[units[0]],
+        today=today,
+    )
+    await AcceptanceService(runtime.engine).record(reviewer, COUNTY, accepted, None, now=runtime.clock.now())
+
+
+async def _findings(runtime: Runtime, round_id: int, units: list[int]) -> dict[int, list[int]]:
+    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+        rows = (
+            await connection.execute(select(Finding.unit_id, Finding.id).where(Finding.round_id == round_id).order_by(Finding.id))
+        ).all()
+    return {unit_id: [row.id for row in rows if row.unit_id == unit_id] for unit_id in units}
+
+
+async def load_county_round(runtime: Runtime) -> None:
+    units = await _units(runtime)
     place = await office_place(runtime.engine, COUNTY)
     office = acting(place, Role.ADMIN, Role.INSPECTOR)
     reviewer = acting(place, Role.REVIEWER)
@@ -130,17 +213,7 @@ async def _drafts(runtime: Runtime, office: Principal, round_id: int, units: lis
 async def _answers(runtime: Runtime, office: Principal, reviewer: Principal, round_id: int, units: list[int], given_on: date) -> None:
     """The first unit's plan approved and report in; the second's plan returned; the third's plan
     approved and its report late."""
-    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
-        findings = {
-            unit_id: list(
-                (
-                    await connection.execute(
-                        select(Finding.id).where(Finding.round_id == round_id, Finding.unit_id == unit_id).order_by(Finding.id)
-                    )
-                ).scalars()
-            )
-            for unit_id in units
-        }
+    findings = await _findings(runtime, round_id, units)
     plans, reports = PlanService(runtime.engine), ReportService(runtime.engine)
     now = runtime.clock.now()
     for position, unit_id in enumerate(units):
