@@ -18,12 +18,10 @@ from backend.findings.models import Finding
 from backend.ledger.models import LedgerEntry
 from backend.ledger.service import ENTRY_KEYS, move_entries
 from backend.ledger.workflow import CLOSE_AT_ACCEPTANCE
-from backend.rounds.models import InspectionRound
-from backend.rounds.workflow import ACCEPTING, RECTIFYING, ROUNDS
+from backend.rounds.workflow import ACCEPTING, RECTIFYING, lock_round_at, move_round_on
 from backend.text import clean_text
-from backend.workflow import Move
 from problem_bank.rectification import OPEN_STATES
-from tenants.access import Principal, not_found, visible_units
+from tenants.access import Principal, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
 from tenants.scoping import tenant_engine, tenant_reader
@@ -57,13 +55,7 @@ class AcceptanceService:
 
     async def record(self, principal: Principal, tenant_code: str, order: AcceptanceOrder, request_id: str | None, *, now: datetime) -> Row:
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            round_row = (
-                await connection.execute(select(InspectionRound).where(InspectionRound.id == order.round_id).with_for_update())
-            ).one_or_none()
-            if round_row is None:
-                raise not_found()
-            if round_row.state not in ACCEPTING:
-                raise DomainError("ROUND_STAGE", f"该轮次处于“{round_row.state}”阶段：验收在整改之后", field="roundId")
+            round_row = await lock_round_at(connection, order.round_id, ACCEPTING, "验收")
             given_on = await feedback_day(connection, order.round_id, order.unit_id)
             if order.accepted_on < given_on:
                 raise DomainError("INVALID_DATE", "验收日期不能早于反馈日期", field="acceptedOn")
@@ -74,18 +66,9 @@ class AcceptanceService:
             await _close(connection, principal, tenant_code, order, request_id, now)
             row = await _insert(connection, principal, tenant_code, order, request_id)
             if round_row.state == RECTIFYING:
-                move = await Move.start(
-                    ROUNDS,
-                    ROUNDS.transition("accept"),
-                    connection,
-                    tenant_code=tenant_code,
-                    row=round_row,
-                    expected_version=None,
-                    actor=principal.username,
-                    note=None,
-                    request_id=request_id,
+                await move_round_on(
+                    connection, round_row, "accept", tenant_code=tenant_code, actor=principal.username, note=None, request_id=request_id
                 )
-                await move.apply()
         return row
 
     async def of_round(self, principal: Principal, tenant_code: str, round_id: int) -> Sequence[Row]:

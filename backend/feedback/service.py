@@ -19,10 +19,10 @@ from backend.findings.models import Finding
 from backend.findings.service import FindingData, insert_finding
 from backend.notifications.outbox import emit
 from backend.numbering import Series, next_number
-from backend.rounds.models import InspectionRound, RoundUnit
-from backend.rounds.workflow import FEEDING_BACK, REPORTING, ROUNDS
+from backend.rounds.models import RoundUnit
+from backend.rounds.workflow import FEEDING_BACK, REPORTING, lock_round_at, move_round_on
 from backend.workflow import Move
-from tenants.access import Principal, not_found, visible_units
+from tenants.access import Principal, visible_units
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import clean_name, readable_place
@@ -75,13 +75,7 @@ class FeedbackService:
         """Give the unit (or each unit not yet fed back) its 反馈意见; the round, at 报告, moves on
         to 反馈. Refused, changing nothing, while a unit has a draft not yet settled."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            round_row = (
-                await connection.execute(select(InspectionRound).where(InspectionRound.id == order.round_id).with_for_update())
-            ).one_or_none()
-            if round_row is None:
-                raise not_found()
-            if round_row.state not in FEEDING_BACK:
-                raise DomainError("ROUND_STAGE", f"该轮次处于“{round_row.state}”阶段：统一反馈须在报告检查情况之后", field="roundId")
+            round_row = await lock_round_at(connection, order.round_id, FEEDING_BACK, "统一反馈")
             if order.given_on < round_row.starts_on:
                 raise DomainError("INVALID_DATE", "反馈日期不能早于轮次开始日期", field="givenOn")
             units = await _units_to_feed_back(connection, order)
@@ -101,18 +95,10 @@ class FeedbackService:
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
             given = [await self._give(connection, principal, tenant_code, office, order, unit_id, request_id) for unit_id in units]
             if round_row.state == REPORTING:
-                move = await Move.start(
-                    ROUNDS,
-                    ROUNDS.transition("feed_back"),
-                    connection,
-                    tenant_code=tenant_code,
-                    row=round_row,
-                    expected_version=None,
-                    actor=principal.username,
-                    note="、".join(row.document_number for row in given),
-                    request_id=request_id,
+                note = "、".join(row.document_number for row in given)
+                await move_round_on(
+                    connection, round_row, "feed_back", tenant_code=tenant_code, actor=principal.username, note=note, request_id=request_id
                 )
-                await move.apply()
         return given
 
     async def _give(

@@ -12,37 +12,25 @@ ledger's own extension requests.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
-
-from backend.feedback.service import problems_left_out
-from backend.ledger.workflow import RECTIFIERS, REVIEWERS
+from backend.feedback.steps import answer_steps
+from backend.ledger.workflow import REVIEWERS
 from backend.plans.models import PlanEvent, PlanState, RectificationPlan, RectificationTask
-from backend.workflow import Guard, Move, Transition, Workflow, history_table
-from tenants.errors import DomainError
+from backend.workflow import Transition, Workflow, history_table
 
 DRAFTING, SUBMITTED, RETURNED, APPROVED = PlanState
 
 
-async def _a_task_for_every_problem(move: Move[Any]) -> None:
-    plan = move.row
-    tasks = select(RectificationTask.finding_id).where(RectificationTask.plan_id == plan.id)
-    if missing := await problems_left_out(move.connection, plan.round_id, plan.unit_id, tasks):
-        raise DomainError("PLAN_INCOMPLETE", f"尚有 {missing} 个反馈的问题没有整改任务，请补全后报送", field="id")
-
-
-SAVE = Transition("save", "填报整改方案", frozenset({DRAFTING, RETURNED}), None, RECTIFIERS, note="none")
-SUBMIT = Transition(
-    "submit",
-    "报送",
-    frozenset({DRAFTING, RETURNED}),
-    SUBMITTED,
-    RECTIFIERS,
-    guard=Guard("每个反馈的问题都有整改任务", _a_task_for_every_problem),
+SAVE, SUBMIT, RETURN = answer_steps(
+    name="plan",
+    label="整改方案",
+    lines=RectificationTask,
+    drafting=DRAFTING,
+    submitted=SUBMITTED,
+    returned=RETURNED,
+    complete="每个反馈的问题都有整改任务",
+    missing=("PLAN_INCOMPLETE", "没有整改任务"),
 )
 APPROVE = Transition("approve", "批准", frozenset({SUBMITTED}), APPROVED, REVIEWERS)
-RETURN = Transition("return", "退回", frozenset({SUBMITTED}), RETURNED, REVIEWERS, note="required")
 
 PLANS = Workflow(
     name="plan",

@@ -10,37 +10,24 @@ report. Problems are closed at the 验收, not here.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
-
-from backend.feedback.service import problems_left_out
-from backend.ledger.workflow import RECTIFIERS, REVIEWERS
+from backend.feedback.steps import answer_steps
+from backend.ledger.workflow import REVIEWERS
 from backend.reports.models import RectificationReport, ReportEvent, ReportItem, ReportState
-from backend.workflow import Guard, Move, Transition, Workflow, history_table
-from tenants.errors import DomainError
+from backend.workflow import Transition, Workflow, history_table
 
 DRAFTING, SUBMITTED, RETURNED, REVIEWED = ReportState
 
-
-async def _an_item_for_every_problem(move: Move[Any]) -> None:
-    report = move.row
-    items = select(ReportItem.finding_id).where(ReportItem.report_id == report.id)
-    if missing := await problems_left_out(move.connection, report.round_id, report.unit_id, items):
-        raise DomainError("REPORT_INCOMPLETE", f"尚有 {missing} 个反馈的问题没有报告整改情况，请补全后报送", field="id")
-
-
-SAVE = Transition("save", "填报整改情况报告", frozenset({DRAFTING, RETURNED}), None, RECTIFIERS, note="none")
-SUBMIT = Transition(
-    "submit",
-    "报送",
-    frozenset({DRAFTING, RETURNED}),
-    SUBMITTED,
-    RECTIFIERS,
-    guard=Guard("每个反馈的问题都报告了整改情况", _an_item_for_every_problem),
+SAVE, SUBMIT, RETURN = answer_steps(
+    name="report",
+    label="整改情况报告",
+    lines=ReportItem,
+    drafting=DRAFTING,
+    submitted=SUBMITTED,
+    returned=RETURNED,
+    complete="每个反馈的问题都报告了整改情况",
+    missing=("REPORT_INCOMPLETE", "没有报告整改情况"),
 )
 REVIEW = Transition("review", "逐项审核", frozenset({SUBMITTED}), REVIEWED, REVIEWERS)
-RETURN = Transition("return", "退回", frozenset({SUBMITTED}), RETURNED, REVIEWERS, note="required")
 
 REPORTS = Workflow(
     name="report",

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Row, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.acceptance.models import Acceptance
 from backend.feedback.models import RoundFeedback
 from backend.rounds.models import InspectionRound, RoundStage, RoundStageEvent, RoundUnit
 from backend.workflow import Guard, Move, Transition, Workflow, history_table
-from tenants.access import Role
+from tenants.access import Role, not_found
 from tenants.errors import DomainError
 
 ROUND_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR})
@@ -69,3 +70,34 @@ REGISTERING = frozenset({FEEDBACK, RECTIFYING, ACCEPTANCE})
 ACCEPTING = frozenset({RECTIFYING, ACCEPTANCE})  # a unit's 验收 follows its rectification
 FOLLOWABLE = frozenset({RECTIFYING, ACCEPTANCE, ARCHIVED})  # a 回头看 re-checks a round from its rectification on
 CHECKING = frozenset({STATIONED, INVESTIGATING, REPORTING})  # when a 回头看 records what it finds
+
+
+async def lock_round_at(connection: AsyncConnection, round_id: int, stages: frozenset[RoundStage], act: str) -> Row:
+    """The round, locked for an act (`act`, as offices call it) it must stand at one of `stages` for:
+    NOT_FOUND, or ROUND_STAGE naming where it stands."""
+    round_row = (await connection.execute(select(InspectionRound).where(InspectionRound.id == round_id).with_for_update())).one_or_none()
+    if round_row is None:
+        raise not_found()
+    if round_row.state not in stages:
+        allowed = "、".join(stage.label for stage in RoundStage if stage in stages)
+        raise DomainError("ROUND_STAGE", f"该轮次处于“{round_row.state}”阶段：{act}须在{allowed}阶段", field="roundId")
+    return round_row
+
+
+async def move_round_on(
+    connection: AsyncConnection, round_row: Row, action: str, *, tenant_code: str, actor: str, note: str | None, request_id: str | None
+) -> None:
+    """Take the locked round one stage on as part of the act that makes it so (the first 统一反馈,
+    the first 验收), in the act's transaction, whatever version its caller read."""
+    move = await Move.start(
+        ROUNDS,
+        ROUNDS.transition(action),
+        connection,
+        tenant_code=tenant_code,
+        row=round_row,
+        expected_version=None,
+        actor=actor,
+        note=note,
+        request_id=request_id,
+    )
+    await move.apply()
