@@ -28,6 +28,7 @@ from backend.reviews.routes import review_report
 from backend.runtime import Runtime
 from backend.schema import build_schema
 from backend.settings import Settings
+from backend.staff.routes import import_staff
 from tenants.errors import DomainError
 
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -112,6 +113,7 @@ ROUTES = (
     bulletin_as_pdf,
     inspection_report_docx,
     inspection_report_pdf,
+    import_staff,
 )
 
 

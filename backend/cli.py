@@ -38,11 +38,13 @@ audit_app = typer.Typer(help="审计", no_args_is_help=True)
 bank_app = typer.Typer(help="问题库", no_args_is_help=True)
 reminders_app = typer.Typer(help="整改期限提醒与督办", no_args_is_help=True)
 warnings_app = typer.Typer(help="编制预警", no_args_is_help=True)
+evidence_app = typer.Typer(help="证据文件", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bank_app, name="bank")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(warnings_app, name="warnings")
+app.add_typer(evidence_app, name="evidence")
 app.add_typer(users_app, name="users")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(graphql_app, name="graphql")
@@ -273,6 +275,20 @@ def tenants_spares(
         return await runtime.provisioner().refill_spares(target if target is not None else runtime.settings.spare_pool_size)
 
     console.print(f"新建备用 schema {run(main)} 个")
+
+
+@evidence_app.command("purge-personal-data")
+def evidence_purge_personal_data() -> None:
+    """删除含身份证号的证据文件（以前的实名制导入留下的 .xlsx 等）：各机构的文件记录和附件关联，以及文件本身；逐一审计。"""
+    from backend.evidence.purge import purge_personal_data
+
+    async def main(runtime: Runtime):
+        with progress_bar() as progress:
+            task = progress.add_task("检查各机构的证据文件", total=None)
+            return await purge_personal_data(runtime, on_office=lambda: progress.advance(task))
+
+    purged = run(main)
+    console.print(escape(f"已删除含身份证号的文件 {purged.files} 个（涉及 {purged.offices} 个机构）"))
 
 
 @tenants_app.command("backup")

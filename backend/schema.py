@@ -48,7 +48,6 @@ from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.scalars import PLAUSIBLE_DATE
 from backend.settings import EdgeLimits
-from backend.staff.types import StaffMutation
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.warnings.mutations import WarningMutation
@@ -105,7 +104,6 @@ Mutation = merge_types(
         ReviewMutation,
         AccountabilityMutation,
         BulletinMutation,
-        StaffMutation,
         WarningMutation,
     ),
 )

@@ -15,7 +15,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
@@ -296,11 +295,11 @@ TASKS = '[{findingId: $f, measure: "逐年消化", responsibleLeader: "李副局
 DRAFT_INPUT = '{taxonomyCode: "C03.K01.M01", description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-03-02"}'
 
 
-async def uploaded_template(world: World, actor: Actor, target: str, path: Path = TEMPLATE_PATH) -> dict:
+async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
     """A shipped import template, uploaded by the actor in the target tenant (its dry run
     reports the example row's unknown unit: a report, not a refusal)."""
     store = EvidenceStore(world.runtime.settings.evidence_dir)
-    stored = await store.put("模板.xlsx", _chunks(await asyncio.to_thread(path.read_bytes)), 1 << 20)
+    stored = await store.put("模板.xlsx", _chunks(await asyncio.to_thread(TEMPLATE_PATH.read_bytes)), 1 << 20)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(
             text(
@@ -1272,12 +1271,6 @@ OPERATIONS = [
         open_warning,
     ),
     Operation(
-        "importStaffRecords",
-        "mutation($c: String!, $s: String!) { importStaffRecords(tenantCode: $c, sha256: $s) { errors { code } } }",
-        None,
-        lambda w, a, t: uploaded_template(w, a, t, STAFF_TEMPLATE_PATH),
-    ),
-    Operation(
         "createUnit",
         "mutation($c: String!, $u: String!) { createUnit(tenantCode: $c, input: " + UNIT_INPUT + ") { id } }",
         None,
@@ -1742,6 +1735,7 @@ ROUTE_MATRIX = [
     Route("GET", "/reviews/{c}/{i}/report", under_review()),
     Route("GET", "/bulletins/{b}/print", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
     Route("GET", "/bulletins/{b}/pdf", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
+    Route("POST", "/imports/{c}/staff", body=STAFF_TEMPLATE_PATH.read_bytes()),  # a dry run: its example row's unit is unknown
     Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
 ]

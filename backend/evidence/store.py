@@ -4,7 +4,9 @@ A file is stored once under `<data dir>/evidence/ab/abcdef…` (its SHA-256), ho
 times and by however many tenants it is uploaded. Uploads stream to a temporary file while
 being hashed and counted, so a large body never sits in memory and an oversized one is cut
 off as soon as it passes the limit. The type is read from the file's first bytes, never
-from what the client claims, and must agree with the file name's extension.
+from what the client claims, and must agree with the file name's extension. A file holding a
+身份证号 is never kept: evidence is downloaded and backed up, and ID numbers exist only as a
+keyed hash and a mask (backend/staff).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.id_numbers import file_holds_id_number
 from tenants.errors import DomainError
 
 # extension → (content type, the magic bytes a file of that type starts with)
@@ -84,6 +87,12 @@ class EvidenceStore:
                 raise DomainError("EMPTY_FILE", "文件为空", field="file")
             if not head.startswith(magic):
                 raise DomainError("UNSUPPORTED_FILE_TYPE", f"文件内容与扩展名不符（应为 {content_type}）", field="file")
+            if await asyncio.to_thread(file_holds_id_number, Path(temporary)):
+                raise DomainError(
+                    "PERSONAL_DATA_IN_FILE",
+                    "文件中含有身份证号，不能作为佐证材料保存；实名制人员名单请通过 POST /imports/{租户代码}/staff 导入（文件不会保存）",
+                    field="file",
+                )
             stored = StoredFile(digest.hexdigest(), size, content_type)
             await asyncio.to_thread(self._keep, Path(temporary), stored.sha256)
             return stored

@@ -96,7 +96,11 @@ async def uploaded_rows(
     )
     if uploaded.first() is None:
         raise DomainError("NOT_FOUND", "找不到您上传的这个文件，请先上传 .xlsx", field="sha256")
-    content = await asyncio.to_thread(store.path_of(sha256).read_bytes)
+    return await sheet_rows(await asyncio.to_thread(store.path_of(sha256).read_bytes), columns, max_rows)
+
+
+async def sheet_rows(content: bytes, columns: tuple[Column, ...], max_rows: int) -> list[SheetRow]:
+    """The rows of an .xlsx read against a template's columns (off the event loop); EMPTY_FILE without rows."""
     rows = await asyncio.to_thread(read_import_sheet, content, columns, max_rows)
     if not rows:
         raise DomainError("EMPTY_FILE", "表中没有数据行", field="file")

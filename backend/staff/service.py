@@ -16,9 +16,9 @@ from sqlalchemy import BindParameter, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH, Column, RowError, SheetRow, cell_date, cell_flag, cell_text
-from backend.findings.importer import uploaded_rows
+from backend.findings.importer import sheet_rows
+from backend.id_numbers import CHECK_CHARACTERS, is_id_number
 from backend.staff.models import StaffRecord
 from backend.units.models import InspectedUnit
 from backend.units.service import STAFFING_CATEGORIES
@@ -28,8 +28,6 @@ from tenants.registry import clean_name
 from tenants.scoping import tenant_engine
 
 MAX_STAFF_ROWS = 50_000  # a county's whole export
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_DIGITS = "10X98765432"
 
 STAFF_COLUMNS = (
     Column("单位代码", "unitCode", 22, "必填，被检查单位的统一社会信用代码或机构代码"),
@@ -48,9 +46,9 @@ STAFF_EXAMPLE = ("11431321MB1234567X", "张三", "431321199001011239", "行政�
 def check_id_number(value: str | None) -> str:
     """An 18-character 居民身份证号码 with a valid check digit (GB 11643)."""
     number = (value or "").strip().upper()
-    if not (len(number) == 18 and number[:17].isdigit() and number[17] in _CHECK_DIGITS):
+    if not (len(number) == 18 and number[:17].isdigit() and number[17] in CHECK_CHARACTERS):
         raise DomainError("INVALID_ID_NUMBER", "身份证号须为 18 位（末位可为 X）", field="idNumber")
-    if _CHECK_DIGITS[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True)) % 11] != number[17]:
+    if not is_id_number(number):
         raise DomainError("INVALID_ID_NUMBER", "身份证号校验位不符，请核对", field="idNumber")
     return number
 
@@ -110,17 +108,19 @@ class StaffImportReport:
 
 
 class StaffImporter:
-    def __init__(self, engine: AsyncEngine, store: EvidenceStore, secret_key: str) -> None:
+    """The 实名制 export imported straight from the request: the file is read in memory and never
+    stored (it holds every person's full 身份证号); the records keep a keyed hash and a mask."""
+
+    def __init__(self, engine: AsyncEngine, secret_key: str) -> None:
         self.engine = engine
-        self.store = store
         self.secret_key = secret_key
 
     async def run(
-        self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, today: date, request_id: str | None
+        self, principal: Principal, tenant_code: str, content: bytes, *, dry_run: bool, today: date, request_id: str | None
     ) -> StaffImportReport:
-        """Import the .xlsx the caller uploaded as `sha256` (who may is declared on the operation)."""
+        """Import the .xlsx `content` (who may is declared on the route)."""
+        rows = await sheet_rows(content, STAFF_COLUMNS, MAX_STAFF_ROWS)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            rows = await uploaded_rows(connection, self.store, principal, sha256, STAFF_COLUMNS, MAX_STAFF_ROWS)
             codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
             unit_ids = dict(
                 (
@@ -168,8 +168,8 @@ class StaffImporter:
                 tenant_code,
                 actor=principal.username,
                 action="staff.imported",
-                entity="evidence_file",
-                entity_id=sha256,
+                entity="staff_record",
+                entity_id=tenant_code,
                 after={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
                 request_id=request_id,
             )
