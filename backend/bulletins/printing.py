@@ -1,23 +1,17 @@
 """A bulletin on paper: an A4 page in the layout of a government bulletin (red masthead, issue
 number, publisher and date over a red rule, title, preface, the numbered cases), as HTML for the
-browser's print dialog and as a PDF made from the same HTML by PyMuPDF (MuPDF's built-in CJK
-font renders the Chinese text; no system fonts needed). Only the text as published appears:
+browser's print dialog and as a PDF made from the same HTML (backend/documents/official.py:
+MuPDF's built-in CJK font renders the Chinese text; no system fonts needed). Only the text as published appears:
 de-identified cases never show a real name here."""
 
 from __future__ import annotations
 
 from html import escape
-from io import BytesIO
-
-import pymupdf
 
 from backend.bulletins.service import Readable, issue_label, masks_of, rendered_case, rendered_issue
 from backend.bulletins.workflow import PUBLISHED, WITHDRAWN, BulletinState
 from backend.clock import CHINA_STANDARD_TIME
-
-NUMERALS = "一二三四五六七八九十"
-A4 = pymupdf.paper_rect("a4")
-MARGIN = 56  # points, about 20 mm
+from backend.documents.official import numeral
 
 STYLE = """
   @page { size: A4; margin: 30mm 26mm 30mm 26mm; }
@@ -35,10 +29,6 @@ STYLE = """
   .label { font-weight: bold; }
   .signature { text-align: right; margin-top: 18pt; }
 """
-
-
-def _numeral(n: int) -> str:
-    return NUMERALS[n - 1] if n <= len(NUMERALS) else str(n)
 
 
 def _paragraphs(text: str, label: str | None = None) -> str:
@@ -72,7 +62,7 @@ def bulletin_html(readable: Readable, cases: list) -> str:
     ]
     for index, case in enumerate(cases, start=1):
         text = rendered_case(case, masks_of(case))
-        parts.append(f"<h2>{_numeral(index)}、{escape(text['title'])}</h2>")
+        parts.append(f"<h2>{numeral(index)}、{escape(text['title'])}</h2>")
         parts.append(_paragraphs(text["facts"], "基本案情："))
         if text["handling"]:
             parts.append(_paragraphs(text["handling"], "处理结果："))
@@ -82,19 +72,3 @@ def bulletin_html(readable: Readable, cases: list) -> str:
         f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>"
     )
-
-
-def bulletin_pdf(html: str) -> bytes:
-    """The page as an A4 PDF, as many pages as it takes (CPU-bound: call it off the event loop)."""
-    story = pymupdf.Story(html=html)
-    output = BytesIO()
-    writer = pymupdf.DocumentWriter(output)
-    frame = pymupdf.Rect(A4.x0 + MARGIN, A4.y0 + MARGIN, A4.x1 - MARGIN, A4.y1 - MARGIN)
-    more = True
-    while more:
-        device = writer.begin_page(A4)
-        more, _ = story.place(frame)
-        story.draw(device)
-        writer.end_page()
-    writer.close()
-    return output.getvalue()

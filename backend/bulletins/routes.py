@@ -10,9 +10,10 @@ import asyncio
 from litestar import Request, get
 from litestar.response import Response
 
-from backend.bulletins.printing import bulletin_html, bulletin_pdf
+from backend.bulletins.printing import bulletin_html
 from backend.bulletins.service import READERS, BulletinService, cases_of_bulletins
 from backend.context import context_for
+from backend.documents.official import to_pdf
 from backend.ids import parse_id
 from backend.permissions import permitted, special
 from tenants.scoping import reading
@@ -41,5 +42,5 @@ async def print_bulletin(request: Request, bulletin_id: str) -> Response[str]:
 @get("/bulletins/{bulletin_id:str}/pdf", guards=[permitted], opt=READABLE)
 async def bulletin_as_pdf(request: Request, bulletin_id: str) -> Response[bytes]:
     page, name = await _page(request, bulletin_id)
-    pdf = await asyncio.to_thread(bulletin_pdf, page)
+    pdf = await asyncio.to_thread(to_pdf, page)
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
