@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding, RectificationClass, Severity
+from backend.history import MoveRecord
 from backend.rounds.models import InspectionRound
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
@@ -64,17 +65,10 @@ class FindingDraft(TenantBase):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class DraftEvent(TenantBase):
+class DraftEvent(MoveRecord, TenantBase):
     """A draft's move: sent, agreed or disputed (with the unit's reason), revised, kept, withdrawn, fed back."""
 
     __tablename__ = "finding_draft_event"
     __table_args__ = (Index("finding_draft_event_draft_idx", "draft_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey(FindingDraft.id))
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(8))
-    to_state: Mapped[str] = mapped_column(String(8))
-    note: Mapped[str | None] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

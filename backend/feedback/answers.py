@@ -4,21 +4,25 @@ change it (the document's workflow says when), by the first save (no version) or
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from sqlalchemy import Row, Select, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.feedback.service import feedback_day, require_problems_given
 from backend.text import clean_text
 from backend.workflow import Move, Transition, Workflow
 from tenants.access import Principal, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import readable_place
 from tenants.scoping import tenant_engine, tenant_reader
+
+Check = Callable[[AsyncConnection, date, "frozenset[int] | None"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Answers:
 
     workflow: ClassVar[Workflow]
     lines: ClassVar[Any]  # a mapped class with `finding_id` and `<workflow name>_id` columns
+    lines_field: ClassVar[str]  # what the operations call the lines (tasks, items)
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -46,6 +51,45 @@ class Answers:
         if units is not None and unit_id not in units:
             raise not_found()
         return units
+
+    async def write(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        round_id: int,
+        unit_id: int,
+        version: int | None,
+        *,
+        values: Mapping[str, Any],
+        rows: Sequence[Mapping[str, Any]],
+        request_id: str | None,
+        check: Check | None = None,
+    ) -> AnswerView:
+        """The unit's document for the round written anew, once the unit has its 反馈意见 and each
+        line is for a problem it was given; `check` adds the document's own checks (the day of
+        the feedback and whether the caller sees only its unit are given to it)."""
+        units = await self.require_unit(principal, tenant_code, unit_id)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            given_on = await feedback_day(connection, round_id, unit_id)
+            finding_ids = [row["finding_id"] for row in rows]
+            await require_problems_given(connection, round_id, unit_id, finding_ids, f"{self.lines_field}.findingId")
+            if check is not None:
+                await check(connection, given_on, units)
+            document_id = await _save(
+                connection,
+                self.workflow,
+                self.workflow.transition("save"),
+                self.lines,
+                principal,
+                tenant_code,
+                round_id=round_id,
+                unit_id=unit_id,
+                version=version,
+                values=values,
+                rows=rows,
+                request_id=request_id,
+            )
+            return await self.view(connection, document_id)
 
     @asynccontextmanager
     async def locked(
@@ -97,7 +141,7 @@ class Answers:
         return (await self.views(connection, select(model).where(model.id == document_id)))[0]
 
 
-async def save_answer(
+async def _save(
     connection: AsyncConnection,
     workflow: Workflow,
     save: Transition,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding
+from backend.history import MoveRecord
 from backend.rounds.models import InspectionRound
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
@@ -55,17 +56,10 @@ class RectificationTask(TenantBase):
     deadline: Mapped[date]
 
 
-class PlanEvent(TenantBase):
+class PlanEvent(MoveRecord, TenantBase):
     """A plan's move: saved, submitted, returned (with the reason), approved."""
 
     __tablename__ = "rectification_plan_event"
     __table_args__ = (Index("rectification_plan_event_plan_idx", "plan_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey(RectificationPlan.id))
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(8))
-    to_state: Mapped[str] = mapped_column(String(8))
-    note: Mapped[str | None] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

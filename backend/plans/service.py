@@ -8,20 +8,19 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend.feedback.answers import Answers, AnswerView, save_answer
-from backend.feedback.service import feedback_day, require_problems_given
+from backend.feedback.answers import Answers, AnswerView
 from backend.ledger.models import LedgerEntry
 from backend.ledger.service import ENTRY_KEYS, move_entries
 from backend.ledger.workflow import APPLY_APPROVED_PLAN, BEFORE_CLOSE_OUT
 from backend.plans.models import RectificationTask
-from backend.plans.workflow import APPROVE, PLANS, SAVE
+from backend.plans.workflow import APPROVE, PLANS
 from backend.text import clean_text
 from backend.workflow import Move, Transition
 from tenants.access import Principal
 from tenants.errors import DomainError
 from tenants.registry import clean_name
-from tenants.scoping import tenant_engine
 
 MAX_TASKS = 500
 
@@ -54,6 +53,8 @@ class PlanService(Answers):
     workflow = PLANS
     lines = RectificationTask
 
+    lines_field = "tasks"
+
     async def save(
         self,
         principal: Principal,
@@ -64,28 +65,16 @@ class PlanService(Answers):
         tasks: list[Task],
         request_id: str | None,
     ) -> AnswerView:
-        """The unit's plan for the round, written anew with `tasks`, once the unit has its 反馈意见."""
-        await self.require_unit(principal, tenant_code, unit_id)
-        async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            given_on = await feedback_day(connection, round_id, unit_id)
-            await require_problems_given(connection, round_id, unit_id, [task.finding_id for task in tasks], "tasks.findingId")
+        """The unit's plan for the round, written anew with `tasks` (none due before the feedback)."""
+
+        async def due_after_the_feedback(connection: AsyncConnection, given_on: date, units: frozenset[int] | None) -> None:
             if any(task.deadline < given_on for task in tasks):
                 raise DomainError("INVALID_DEADLINE", f"整改时限不能早于反馈日期 {given_on.isoformat()}", field="tasks.deadline")
-            plan_id = await save_answer(
-                connection,
-                PLANS,
-                SAVE,
-                RectificationTask,
-                principal,
-                tenant_code,
-                round_id=round_id,
-                unit_id=unit_id,
-                version=version,
-                values={},
-                rows=[asdict(task) for task in tasks],
-                request_id=request_id,
-            )
-            return await self.view(connection, plan_id)
+
+        rows = [asdict(task) for task in tasks]
+        return await self.write(
+            principal, tenant_code, round_id, unit_id, version, values={}, rows=rows, request_id=request_id, check=due_after_the_feedback
+        )
 
     async def move(
         self,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding
+from backend.history import MoveRecord
 from backend.rounds.models import InspectionRound
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
@@ -76,17 +77,10 @@ class ReportItem(TenantBase):
     verdict_note: Mapped[str | None] = mapped_column(Text)
 
 
-class ReportEvent(TenantBase):
+class ReportEvent(MoveRecord, TenantBase):
     """A report's move: saved, submitted, returned (with the reasons), reviewed."""
 
     __tablename__ = "rectification_report_event"
     __table_args__ = (Index("rectification_report_event_report_idx", "report_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey(RectificationReport.id))
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(8))
-    to_state: Mapped[str] = mapped_column(String(8))
-    note: Mapped[str | None] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

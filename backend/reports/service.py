@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.evidence.attachments import require_uploaded
-from backend.feedback.answers import Answers, AnswerView, save_answer
-from backend.feedback.service import feedback_day, require_problems_given
+from backend.feedback.answers import Answers, AnswerView
 from backend.reports.models import Progress, ReportItem, Verdict
-from backend.reports.workflow import REPORTS, REVIEW, SAVE, SUBMIT
+from backend.reports.workflow import REPORTS, REVIEW, SUBMIT
 from backend.text import clean_text
 from backend.workflow import Transition
 from tenants.access import Principal
 from tenants.errors import DomainError
-from tenants.scoping import tenant_engine
 
 MAX_ITEMS = 500
 MAX_REPORT_LENGTH = 50_000
@@ -78,6 +76,8 @@ class ReportService(Answers):
     workflow = REPORTS
     lines = ReportItem
 
+    lines_field = "items"
+
     async def save(
         self,
         principal: Principal,
@@ -88,30 +88,24 @@ class ReportService(Answers):
         report: tuple[str, str, list[Item]],
         request_id: str | None,
     ) -> AnswerView:
-        """The unit's report for the round, written anew, once the unit has its 反馈意见; a liaison
-        attaches files it uploaded itself."""
+        """The unit's report for the round, written anew; a liaison attaches files it uploaded itself."""
         summary, leader_report, items = report
-        units = await self.require_unit(principal, tenant_code, unit_id)
-        async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            await feedback_day(connection, round_id, unit_id)
-            await require_problems_given(connection, round_id, unit_id, [item.finding_id for item in items], "items.findingId")
+
+        async def evidence_uploaded(connection: AsyncConnection, given_on: date, units: frozenset[int] | None) -> None:
             uploader = principal.username if units is not None else None
             await require_uploaded(connection, [sha for item in items for sha in item.evidence], uploader, field="items.evidence")
-            report_id = await save_answer(
-                connection,
-                REPORTS,
-                SAVE,
-                ReportItem,
-                principal,
-                tenant_code,
-                round_id=round_id,
-                unit_id=unit_id,
-                version=version,
-                values={"summary": summary, "leader_report": leader_report},
-                rows=[asdict(item) for item in items],
-                request_id=request_id,
-            )
-            return await self.view(connection, report_id)
+
+        return await self.write(
+            principal,
+            tenant_code,
+            round_id,
+            unit_id,
+            version,
+            values={"summary": summary, "leader_report": leader_report},
+            rows=[asdict(item) for item in items],
+            request_id=request_id,
+            check=evidence_uploaded,
+        )
 
     async def move(
         self,

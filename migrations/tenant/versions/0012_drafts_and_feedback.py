@@ -30,6 +30,22 @@ KINDS = ("巡视", "巡察", "选人用人专项检查", "三责联审", "专项
 FOLLOW_UP = "回头看"
 
 
+def _history(table: str, key: str, target: str, index: str) -> None:
+    """A workflow's history table (backend/history.py): its moves of the object `key` names."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column(key, sa.BigInteger, sa.ForeignKey(target), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("from_state", sa.String(8), nullable=False),
+        sa.Column("to_state", sa.String(8), nullable=False),
+        sa.Column("note", sa.Text, nullable=True),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index(index, table, [key, "id"])
+
+
 def upgrade() -> None:
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", (*KINDS, FOLLOW_UP)))
@@ -100,18 +116,7 @@ def upgrade() -> None:
         sa.CheckConstraint(_in("rectification_class", CLASSES), name="finding_draft_class"),
     )
     op.create_index("finding_draft_round_unit_idx", "finding_draft", ["round_id", "unit_id", "id"])
-    op.create_table(
-        "finding_draft_event",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("draft_id", sa.BigInteger, sa.ForeignKey("finding_draft.id"), nullable=False),
-        sa.Column("action", sa.String(32), nullable=False),
-        sa.Column("from_state", sa.String(8), nullable=False),
-        sa.Column("to_state", sa.String(8), nullable=False),
-        sa.Column("note", sa.Text, nullable=True),
-        sa.Column("actor", sa.String(64), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    )
-    op.create_index("finding_draft_event_draft_idx", "finding_draft_event", ["draft_id", "id"])
+    _history("finding_draft_event", "draft_id", "finding_draft.id", "finding_draft_event_draft_idx")
     op.create_table(
         "round_feedback",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -153,18 +158,7 @@ def upgrade() -> None:
         sa.Column("deadline", sa.Date, nullable=False),
     )
     op.create_index("rectification_task_plan_idx", "rectification_task", ["plan_id"])
-    op.create_table(
-        "rectification_plan_event",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("plan_id", sa.BigInteger, sa.ForeignKey("rectification_plan.id"), nullable=False),
-        sa.Column("action", sa.String(32), nullable=False),
-        sa.Column("from_state", sa.String(8), nullable=False),
-        sa.Column("to_state", sa.String(8), nullable=False),
-        sa.Column("note", sa.Text, nullable=True),
-        sa.Column("actor", sa.String(64), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    )
-    op.create_index("rectification_plan_event_plan_idx", "rectification_plan_event", ["plan_id", "id"])
+    _history("rectification_plan_event", "plan_id", "rectification_plan.id", "rectification_plan_event_plan_idx")
     op.create_table(
         "rectification_report",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -194,18 +188,7 @@ def upgrade() -> None:
         sa.CheckConstraint("progress IN ('已完成', '正在推进', '未完成')", name="rectification_report_item_progress"),
         sa.CheckConstraint("verdict IS NULL OR verdict IN ('认可', '不认可')", name="rectification_report_item_verdict"),
     )
-    op.create_table(
-        "rectification_report_event",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("report_id", sa.BigInteger, sa.ForeignKey("rectification_report.id"), nullable=False),
-        sa.Column("action", sa.String(32), nullable=False),
-        sa.Column("from_state", sa.String(8), nullable=False),
-        sa.Column("to_state", sa.String(8), nullable=False),
-        sa.Column("note", sa.Text, nullable=True),
-        sa.Column("actor", sa.String(64), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    )
-    op.create_index("rectification_report_event_report_idx", "rectification_report_event", ["report_id", "id"])
+    _history("rectification_report_event", "report_id", "rectification_report.id", "rectification_report_event_report_idx")
     op.create_table(
         "acceptance",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),

@@ -1,0 +1,20 @@
+"""The columns of a workflow's own history rows (what `backend.workflow.history_table` writes):
+the act as offices name it, the states it went from and to, the note, who and when. A history
+table adds the key of the object it records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Identity, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class MoveRecord:
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(8))
+    to_state: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
