@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import text
+
+from backend.supervision.engine import run_supervision
 from tests.factories import add_round, fed_back_round
 from tests.helpers import statements_for
 from tests.identity import Api
@@ -51,3 +54,28 @@ async def test_the_dashboard_shows_each_rounds_stage_and_what_is_late_in_one_sta
     assert len(after) == len(before) + 3 and more_rounds == one_round
     assert late not in {r["roundId"] for r in liaison_view}  # unit 2's liaison: the round covers only unit 1
     assert {r["units"] for r in liaison_view} == {1}  # counted for its own unit
+
+
+async def test_a_late_plan_or_report_is_reminded_once_to_the_unit_and_the_office(ledger_office):
+    runtime, tokens = ledger_office.runtime, ledger_office.tokens
+    late = str(await fed_back_round(runtime, "431321", ["实有人数超过核定编制 2 名"]))  # plan due 11-04, report due 12-20
+    plan_late = await run_supervision(runtime, date(2026, 11, 10))
+    async with Api(runtime) as api:
+        finding = next(
+            f["id"] for f in (await api.call(FINDINGS, tokens["reviewer"]))["data"]["findings"]["items"] if f["round"]["id"] == late
+        )
+        plan = (await api.call(SAVE_PLAN, tokens["liaison"], r=late, f=finding))["data"]["saveRectificationPlan"]["id"]
+        await api.call(SUBMIT_PLAN, tokens["liaison"], p=plan)
+    report_late = await run_supervision(runtime, date(2026, 12, 22))
+    again = await run_supervision(runtime, date(2026, 12, 23))
+    async with runtime.engine.connect() as connection:
+        events = (
+            (await connection.execute(text("SELECT payload FROM notify.outbox WHERE event_type = 'answer.overdue' ORDER BY id")))
+            .scalars()
+            .all()
+        )
+    assert (plan_late.late_answers, report_late.late_answers, again.late_answers) == (1, 1, 0)
+    assert [(e["document"], e["due_on"], e["unit_id"]) for e in events] == [
+        ("整改方案", "2026-11-04", 1),
+        ("整改情况报告", "2026-12-20", 1),
+    ]

@@ -30,7 +30,12 @@ from tenants.naming import check_code, quoted_schema, schema_for_code
 from tenants.schema_ops import build_schema
 
 # (schema, table, the column holding the tenant code), in the order rows are loaded.
-SHARED_TABLES = (("tenancy", "tenant", "code"), ("problem_bank", "problem", "tenant_code"), ("supervision", "reminder", "tenant_code"))
+SHARED_TABLES = (
+    ("tenancy", "tenant", "code"),
+    ("problem_bank", "problem", "tenant_code"),
+    ("supervision", "reminder", "tenant_code"),
+    ("supervision", "answer_due", "tenant_code"),
+)
 EVIDENCE_TABLE = "evidence_file"
 
 # A schema's tables with their columns (stored, not generated), parents before children.

@@ -21,6 +21,7 @@ from backend.notifications.outbox import emit
 from backend.numbering import Series, next_number
 from backend.rounds.models import RoundUnit
 from backend.rounds.workflow import FEEDING_BACK, REPORTING, lock_round_at, move_round_on
+from backend.supervision.answers import expect_answers
 from backend.workflow import Move
 from tenants.access import Principal, visible_units
 from tenants.errors import DomainError
@@ -157,6 +158,7 @@ class FeedbackService:
                 .returning(RoundFeedback)
             )
         ).one()
+        await expect_answers(connection, tenant_code, order.round_id, unit_id, plan_due=row.plan_due, report_due=row.report_due)
         await emit(
             connection,
             tenant_code,

@@ -38,6 +38,7 @@ class EventKind(Labelled):
     BULLETIN_WITHDRAWN = "bulletin.withdrawn", "通报撤回"
     PROBLEM_LIST_PUSHED_TO_UNIT = "problem_list.pushed_to_unit", "下发到本单位的问题清单"
     FEEDBACK_GIVEN = "feedback.given", "反馈意见"
+    ANSWER_OVERDUE = "answer.overdue", "整改方案或整改情况报告逾期"
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,12 @@ EVENT_TYPES = {
             lambda p: f"收到反馈意见：{p['document_number']}",
             lambda p: f"共反馈问题 {p['count']} 个。请于 {p['plan_due']} 前报送整改方案，{p['report_due']} 前报送整改情况报告。",
             critical=True,
+        ),
+        EventType(
+            EventKind.ANSWER_OVERDUE,
+            Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
+            lambda p: f"{p['document']}逾期未报送",
+            lambda p: f"应于 {p['due_on']} 前报送，请尽快报送。",
         ),
     )
 }

@@ -15,7 +15,9 @@ from backend.ledger.models import LedgerEntry
 from backend.ledger.service import ENTRY_KEYS, move_entries
 from backend.ledger.workflow import APPLY_APPROVED_PLAN, BEFORE_CLOSE_OUT
 from backend.plans.models import RectificationTask
-from backend.plans.workflow import APPROVE, PLANS
+from backend.plans.workflow import APPROVE, PLANS, RETURN, SUBMIT
+from backend.supervision.answers import record_answer
+from backend.supervision.models import AnswerDocument
 from backend.text import clean_text
 from backend.workflow import Move, Transition
 from tenants.access import Principal
@@ -91,6 +93,11 @@ class PlanService(Answers):
             await move.apply()
             if transition is APPROVE:
                 await _apply_to_ledger(move, principal)
+            elif transition in (SUBMIT, RETURN):  # in once submitted, out again when returned
+                plan = move.row
+                await record_answer(
+                    move.connection, tenant_code, plan.round_id, plan.unit_id, AnswerDocument.PLAN, answered=transition is SUBMIT
+                )
             return await self.view(move.connection, plan_id)
 
 

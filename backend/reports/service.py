@@ -14,6 +14,8 @@ from backend.evidence.attachments import require_uploaded
 from backend.feedback.answers import Answers, AnswerView
 from backend.reports.models import Progress, ReportItem, Verdict
 from backend.reports.workflow import REPORTS, REVIEW, SUBMIT
+from backend.supervision.answers import record_answer
+from backend.supervision.models import AnswerDocument
 from backend.text import clean_text
 from backend.workflow import Transition
 from tenants.access import Principal
@@ -125,6 +127,8 @@ class ReportService(Answers):
             values = {}
             if transition is SUBMIT:
                 values["submitted_at"] = move.row.submitted_at or now
+                report = move.row
+                await record_answer(move.connection, tenant_code, report.round_id, report.unit_id, AnswerDocument.REPORT, answered=True)
             if transition is REVIEW:
                 await _judge(move.connection, report_id, judgements)
             await move.apply(values, after={"verdicts": {j.finding_id: j.verdict for j in judgements}} if judgements else None)

@@ -4,7 +4,8 @@ Reminders are recomputed from the problem bank each run, never queued ahead: ent
 being rectified (挂号, 整改中) whose deadline falls within the next N working days get a
 "deadline near" reminder, those past it an "overdue" one, each once per entry and deadline
 (supervision.reminder). A closed entry is not selected; a moved deadline is a new key. The
-reminders of one unit go out as one event, in the transaction that records them.
+reminders of one unit go out as one event, in the transaction that records them. A 整改方案 or
+整改情况报告 past its due date and not handed in is reminded once (supervision.answer_due).
 
 Escalation: an office with at least `escalate_to_parent_at` overdue findings is escalated to
 its parent, with `escalate_to_province_at` to its province (when that is not its parent);
@@ -16,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import func, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.notifications.outbox import emit_many
 from backend.runtime import Runtime
 from backend.supervision.calendar import load_calendar
+from backend.supervision.models import AnswerDue
 from problem_bank.rectification import LedgerState
 
 LISTED_CODES = 20  # finding codes quoted in one notification
@@ -56,6 +58,7 @@ class RunSummary:
     reminders: int = 0
     escalations_opened: int = 0
     escalations_closed: int = 0
+    late_answers: int = 0  # 整改方案 and 整改情况报告 past due, reminded once each
 
 
 async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
@@ -82,8 +85,30 @@ async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
                 for group in reminded
             ],
         )
+        late = await _remind_late_answers(connection, today)
         opened, closed = await _escalate(connection, today, settings.escalate_to_parent_at, settings.escalate_to_province_at)
-    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed)
+    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed, late)
+
+
+async def _remind_late_answers(connection: AsyncConnection, today: date) -> int:
+    """Each document a unit owes after its 统一反馈 and has not handed in by its day: one reminder
+    to the unit and the office, once."""
+    late = (
+        await connection.execute(
+            update(AnswerDue)
+            .where(AnswerDue.answered_at.is_(None), AnswerDue.reminded_at.is_(None), AnswerDue.due_on < today)
+            .values(reminded_at=func.now())
+            .returning(AnswerDue.tenant_code, AnswerDue.unit_id, AnswerDue.document, AnswerDue.due_on)
+        )
+    ).all()
+    await emit_many(
+        connection,
+        [
+            (row.tenant_code, "answer.overdue", {"unit_id": row.unit_id, "document": row.document, "due_on": row.due_on.isoformat()})
+            for row in late
+        ],
+    )
+    return len(late)
 
 
 async def _escalate(connection: AsyncConnection, today: date, parent_at: int, province_at: int) -> tuple[int, int]:

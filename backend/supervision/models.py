@@ -1,5 +1,6 @@
 """Tables of the shared schema `supervision` (督办): the working-day calendar, the reminders
-already sent, and escalations up the hierarchy with what the upper office did about them."""
+already sent, the documents units owe after their 统一反馈, and escalations up the hierarchy
+with what the upper office did about them."""
 
 from __future__ import annotations
 
@@ -41,6 +42,28 @@ class Reminder(SupervisionBase):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     deadline: Mapped[date] = mapped_column(primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AnswerDocument(Labelled):
+    """What a unit owes after its 统一反馈."""
+
+    PLAN = "整改方案"
+    REPORT = "整改情况报告"
+
+
+class AnswerDue(SupervisionBase):
+    """A document a unit owes the office that fed it back, and by when: in the shared schema so
+    the morning run finds every office's late ones in one statement; reminded once when late."""
+
+    __tablename__ = "answer_due"
+
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document: Mapped[str] = mapped_column(String(8), primary_key=True)
+    due_on: Mapped[date]
+    answered_at: Mapped[datetime | None]  # in (a plan submitted and not returned; a report submitted once)
+    reminded_at: Mapped[datetime | None]
 
 
 class Escalation(SupervisionBase):
