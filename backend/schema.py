@@ -43,6 +43,7 @@ from backend.notifications.types import NotificationMutation, NotificationQuery,
 from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
+from backend.publicity.types import PublicNoticeMutation, PublicNoticeQuery
 from backend.reports.types import ReportMutation, ReportQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
@@ -68,6 +69,7 @@ Query = merge_types(
         AcceptanceQuery,
         FollowUpQuery,
         InspectionReportQuery,
+        PublicNoticeQuery,
         FindingQuery,
         BankQuery,
         ProblemListQuery,
@@ -94,6 +96,7 @@ Mutation = merge_types(
         AcceptanceMutation,
         FollowUpMutation,
         InspectionReportMutation,
+        PublicNoticeMutation,
         FindingMutation,
         LedgerMutation,
         BankMutation,

@@ -15,6 +15,7 @@ from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, 
 from backend.letters.models import DisciplineLetter, LetterRead
 from backend.numbering import DocumentCounter
 from backend.plans.models import PlanEvent, RectificationPlan, RectificationTask
+from backend.publicity.models import NoticeEvent, PublicNotice
 from backend.reports.models import RectificationReport, ReportEvent, ReportItem
 from backend.reviews.models import Leader, LeaderReview, ReviewProblem, ReviewStage
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
@@ -44,7 +45,9 @@ __all__ = [
     "LedgerEntry",
     "LedgerEvent",
     "LetterRead",
+    "NoticeEvent",
     "PlanEvent",
+    "PublicNotice",
     "RectificationPlan",
     "RectificationReport",
     "RectificationTask",

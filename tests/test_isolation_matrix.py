@@ -283,6 +283,28 @@ async def follow_up_of_closed(world: World, actor: Actor, target: str) -> dict:
     return {"c": CODES[target], "r": str(follow_up), "f": followed["f"]}
 
 
+async def notice_in(world: World, actor: Actor, target: str, state: str | None) -> dict:
+    """A new round of the target office with, unless `state` is None, its public notice in that state (version 1)."""
+    variables = await round_at(world, target, RoundStage.RECTIFYING)
+    notice = None
+    if state is not None:
+        async with world.runtime.engine.begin() as connection:
+            notice = (
+                await connection.execute(
+                    text(
+                        f"INSERT INTO t{CODES[target]}.public_notice (round_id, title, body, state, submitted_by, created_by)"
+                        " VALUES (:r, '公告', '正文', :s, 'matrix', 'matrix') RETURNING id"
+                    ),
+                    {"r": int(variables["r"]), "s": state},
+                )
+            ).scalar_one()
+    return {**variables, "i": str(notice)}
+
+
+def notice(state: str | None) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: notice_in(world, actor, target, state)
+
+
 def plan_in(state: str | None) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fed_back_problem(world, target, state)
 
@@ -1472,6 +1494,42 @@ OPERATIONS = [
         'closing: "意见建议") { title } }',
         None,
         lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "publicNotice",
+        "query($c: String!, $r: ID!) { publicNotice(tenantCode: $c, roundId: $r) { title } }",
+        None,
+        notice("草稿"),
+    ),
+    Operation(
+        "composePublicNotice",
+        "mutation($c: String!, $r: ID!) { composePublicNotice(tenantCode: $c, roundId: $r) { state } }",
+        None,
+        notice(None),
+    ),
+    Operation(
+        "editPublicNotice",
+        'mutation($c: String!, $i: ID!) { editPublicNotice(tenantCode: $c, id: $i, version: 1, title: "公告", text: "正文") { state } }',
+        None,
+        notice("草稿"),
+    ),
+    Operation(
+        "submitPublicNotice",
+        "mutation($c: String!, $i: ID!) { submitPublicNotice(tenantCode: $c, id: $i, version: 1) { state } }",
+        None,
+        notice("草稿"),
+    ),
+    Operation(
+        "decidePublicNotice",
+        "mutation($c: String!, $i: ID!) { decidePublicNotice(tenantCode: $c, id: $i, version: 1, decision: APPROVE) { state } }",
+        None,
+        notice("待审批"),
+    ),
+    Operation(
+        "publishPublicNotice",
+        "mutation($c: String!, $i: ID!) { publishPublicNotice(tenantCode: $c, id: $i, version: 1) { state } }",
+        None,
+        notice("已批准"),
     ),
     Operation(
         "roundFeedbacks",

@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, rounds led by an upper office, a
+unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, rounds led by an upper office, the public notice of a round's rectification, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -63,6 +63,21 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.UniqueConstraint("round_id", "unit_id", name="inspection_report_text_key", postgresql_nulls_not_distinct=True),
     )
+    op.create_table(
+        "public_notice",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=False, unique=True),
+        sa.Column("title", sa.String(128), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("state", sa.String(8), nullable=False, server_default="草稿"),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("submitted_by", sa.String(64), nullable=True),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.CheckConstraint("state IN ('草稿', '待审批', '已批准', '已公开')", name="public_notice_state"),
+    )
+    _history("public_notice_event", "notice_id", "public_notice.id", "public_notice_event_notice_idx")
     op.create_table(
         "follow_up_check",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -208,6 +223,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("follow_up_check")
+    op.drop_table("public_notice_event")
+    op.drop_table("public_notice")
     op.drop_table("inspection_report_text")
     op.drop_column("inspection_round", "follows_round_id")
     op.drop_column("inspection_round", "led_by")
