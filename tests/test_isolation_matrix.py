@@ -1331,6 +1331,19 @@ OPERATIONS = [
         fresh_round,
     ),
     Operation(
+        "setInspectionPlan",
+        'mutation($c: String!, $r: ID!) { setInspectionPlan(tenantCode: $c, id: $r, version: 1, input: {scope: "县直部门"}) { scope } }',
+        None,
+        fresh_round,
+    ),
+    Operation(
+        "announceStationing",
+        'mutation($c: String!, $r: ID!) { announceStationing(tenantCode: $c, id: $r, version: 1, input: {phone: "0738-6822123", '
+        'mailbox: "信箱", receivingFrom: "2026-09-01", receivingTo: "2026-09-30"}) { version } }',
+        None,
+        lambda w, a, t: round_at(w, t, RoundStage.STATIONED),
+    ),
+    Operation(
         "roundDashboard",
         "query($c: String!) { roundDashboard(tenantCode: $c) { roundId stage latePlanUnitIds } }",
         None,

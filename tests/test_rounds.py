@@ -233,3 +233,63 @@ async def test_coverage_over_a_term_lists_the_units_left_out_the_never_inspected
     ]
     assert whole_history["covered"] == 2
     assert refusals == ["FORBIDDEN", "INVALID_PERIOD"]
+
+
+PLAN = """mutation($r: ID!, $v: Int!, $i: InspectionPlanInput!) { setInspectionPlan(tenantCode: "431321", id: $r, version: $v, input: $i) {
+    version scope keyPoints methods divisionOfWork } }"""
+ANNOUNCE = """mutation($r: ID!, $v: Int!, $i: StationingInput!) { announceStationing(tenantCode: "431321", id: $r, version: $v, input: $i) {
+    version announcement { phone mailbox address receivingFrom receivingTo } } }"""
+ROUND = """query($r: ID!) { round(tenantCode: "431321", id: $r) { announcement { phone receivingTo } } }"""
+
+
+def plan_input(**change) -> dict:
+    return {
+        "scope": "县直部门机构编制执行情况",
+        "keyPoints": ["C03", "C02.K01"],
+        "methods": ["HEARING_REPORTS", "INTERVIEWS", "DOCUMENT_REVIEW", "DATA_COMPARISON"],
+        "divisionOfWork": "第一组：财政局、教育局；第二组：卫健局",
+        **change,
+    }
+
+
+def stationing(**change) -> dict:
+    return {
+        "phone": "0738-6822123",
+        "mailbox": "双峰县邮政信箱 12 号",
+        "receivingFrom": "2026-09-01",
+        "receivingTo": "2026-09-30",
+        **change,
+    }
+
+
+async def test_the_plan_is_set_while_preparing_and_the_announcement_once_in(runtime, county):
+    liaison = await token_for(runtime, await add_user(runtime, "sf.liaison4", ("431321", "liaison", 1)))
+    async with Api(runtime) as api:
+        r = (await api.call(CREATE, county, c="431321", i=round_input(["1", "2"])))["data"]["createRound"]["id"]
+        planned = (await api.call(PLAN, county, r=r, v=1, i=plan_input()))["data"]["setInspectionPlan"]
+        refusals = [
+            error_code(await api.call(PLAN, county, r=r, v=2, i=plan_input(keyPoints=["C99"]))),
+            error_code(await api.call(PLAN, county, r=r, v=2, i=plan_input(methods=["VISITS", "VISITS"]))),
+            error_code(await api.call(PLAN, county, r=r, v=2, i=plan_input(scope=" "))),
+            error_code(await api.call(ANNOUNCE, county, r=r, v=2, i=stationing())),  # not in yet
+            error_code(await api.call(PLAN, liaison, r=r, v=2, i=plan_input())),
+        ]
+        for version, action in enumerate(("PREPARE", "STATION"), start=2):
+            await api.call(MOVE, county, r=r, v=version, a=action)
+        late_plan = error_code(await api.call(PLAN, county, r=r, v=4, i=plan_input()))
+        bad_period = error_code(await api.call(ANNOUNCE, county, r=r, v=4, i=stationing(receivingTo="2026-08-01")))
+        announced = (await api.call(ANNOUNCE, county, r=r, v=4, i=stationing()))["data"]["announceStationing"]
+        seen = (await api.call(ROUND, liaison, r=r))["data"]["round"]
+        history = [h["action"] for h in (await api.call(HISTORY, county, r=r))["data"]["roundStageHistory"]]
+    assert planned == {
+        "version": 2,
+        "scope": "县直部门机构编制执行情况",
+        "keyPoints": ["C03", "C02.K01"],
+        "methods": ["HEARING_REPORTS", "INTERVIEWS", "DOCUMENT_REVIEW", "DATA_COMPARISON"],
+        "divisionOfWork": "第一组：财政局、教育局；第二组：卫健局",
+    }
+    assert refusals == ["UNKNOWN_TAXONOMY_CODE", "INVALID_METHOD", "INVALID_TEXT", "INVALID_TRANSITION", "FORBIDDEN"]
+    assert (late_plan, bad_period) == ("INVALID_TRANSITION", "INVALID_PERIOD")
+    assert announced["version"] == 5 and announced["announcement"]["address"] is None
+    assert seen == {"announcement": {"phone": "0738-6822123", "receivingTo": "2026-09-30"}}  # the unit reads how to reach the team
+    assert history == ["SET_PLAN", "PREPARE", "STATION", "ANNOUNCE"]

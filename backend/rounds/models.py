@@ -28,6 +28,16 @@ class RoundKind(Labelled):
 
 
 class InspectionMethod(Labelled):
+    """How a round finds out: the methods of 巡视巡察 and 宁波's six."""
+
+    HEARING_REPORTS = "听取汇报"
+    INTERVIEWS = "个别谈话"
+    DOCUMENT_REVIEW = "调阅资料"
+    DEMOCRATIC_EVALUATION = "民主测评"
+    QUESTIONNAIRE = "问卷调查"
+    LETTERS_AND_VISITS = "受理来信来访"
+    VISITS = "走访"
+    ON_SITE_CHECK = "实地查验"
     ROUTINE = "常规检查"
     SELF_CHECK = "单位自查"
     REAL_NAME_SCREENING = "实名制筛查"
@@ -75,6 +85,10 @@ class InspectionRound(TenantBase):
     methods: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     state: Mapped[str] = mapped_column(String(16), server_default=RoundStage.PLANNED.value)  # its RoundStage
     follows_round_id: Mapped[int | None] = mapped_column(BigInteger)  # a 回头看's earlier round (its key below)
+    scope: Mapped[str | None] = mapped_column(Text)  # the 检查方案: what it covers
+    key_points: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # taxonomy codes it looks at first
+    division_of_work: Mapped[str | None] = mapped_column(Text)
+    announcement: Mapped[dict | None] = mapped_column(JSONB)  # the 进驻公告: how people reach the team
     led_by: Mapped[str | None] = mapped_column(String(6))  # the upper office leading it (backend/rounds/leading.py); None: this office
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

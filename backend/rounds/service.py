@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Row, Select, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,6 +32,7 @@ from backend.rounds.workflow import FOLLOWABLE, ROUNDS
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from backend.workflow import Transition
+from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.registry import clean_name, readable_place
@@ -221,9 +223,12 @@ class RoundService:
         transition: Transition[RoundStage],
         note: str | None,
         request_id: str | None,
+        *,
+        values: Mapping[str, Any] | None = None,
     ) -> RoundView:
-        """Move the round on to the transition's stage (the workflow checks the version, the
-        stage and the note; who may is declared on the operation)."""
+        """Move the round on to the transition's stage, or amend it (`values`: its 检查方案, its
+        进驻公告) where it stands; the workflow checks the version, the stage and the note, and who
+        may is declared on the operation."""
         note = clean_text(note, "note", required=False)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             move = await ROUNDS.lock(
@@ -236,7 +241,7 @@ class RoundService:
                 note=note,
                 request_id=request_id,
             )
-            await move.apply()
+            await move.apply(values, after=values)
             return (
                 await round_views(connection, with_units_and_team(select(InspectionRound).where(InspectionRound.id == round_id)), None)
             )[0]
@@ -349,3 +354,35 @@ async def _require_followable(connection: AsyncConnection, round_id: int) -> Non
         raise DomainError("NOT_FOUND", "所回头看的轮次不存在", field="followsRoundId")
     if stage not in FOLLOWABLE:
         raise DomainError("ROUND_STAGE", f"所回头看的轮次处于“{stage}”阶段：整改之后才能回头看", field="followsRoundId")
+
+
+def check_plan(*, scope: str, key_points: Sequence[str], methods: Sequence[str], division_of_work: str | None, taxonomy: Taxonomy) -> dict:
+    """A 检查方案 as the round's columns: its scope, the taxonomy codes it looks at first, its
+    methods and who does what."""
+    if len(set(key_points)) != len(key_points):
+        raise DomainError("INVALID_INPUT", "检查重点不能重复", field="keyPoints")
+    for code in key_points:
+        taxonomy.node(code, field="keyPoints")
+    if not set(methods) <= set(InspectionMethod) or len(set(methods)) != len(methods):
+        raise DomainError("INVALID_METHOD", f"检查方式须为不重复的：{InspectionMethod.labels()}", field="methods")
+    return {
+        "scope": clean_text(scope, "scope", required=True),
+        "key_points": list(key_points),
+        "methods": [InspectionMethod(method).value for method in methods],
+        "division_of_work": clean_text(division_of_work, "divisionOfWork", required=False),
+    }
+
+
+def check_announcement(*, phone: str, mailbox: str, address: str | None, receiving_from: date, receiving_to: date) -> dict:
+    """A 进驻公告's contact channels and the days the team receives letters and visits."""
+    if receiving_to < receiving_from:
+        raise DomainError("INVALID_PERIOD", "受理截止日期不能早于开始日期", field="receivingTo")
+    return {
+        "announcement": {
+            "phone": clean_name(phone, field="phone"),
+            "mailbox": clean_name(mailbox, field="mailbox", max_length=128),
+            "address": clean_name(address, field="address", max_length=128) if address else None,
+            "receiving_from": receiving_from.isoformat(),
+            "receiving_to": receiving_to.isoformat(),
+        }
+    }

@@ -16,15 +16,24 @@ from backend.permissions import Reach, mutation, query, read, write
 from backend.rounds.coverage import Term, not_covered_first
 from backend.rounds.leading import BY_ROUND_ID
 from backend.rounds.models import InspectionMethod, RoundKind, RoundStage, TeamDuty
-from backend.rounds.service import SELF_CHECK_WRITERS, RoundData, RoundService, RoundView, check_round
-from backend.rounds.workflow import ROUND_WRITERS, ROUNDS
+from backend.rounds.service import (
+    SELF_CHECK_WRITERS,
+    RoundData,
+    RoundService,
+    RoundView,
+    check_announcement,
+    check_plan,
+    check_round,
+)
+from backend.rounds.workflow import ANNOUNCE, ROUND_WRITERS, ROUNDS, SET_PLAN, STEPS
 from tenants.labelled import Labelled
 
 graphql_enum(RoundKind, "检查轮次的类型")
 graphql_enum(InspectionMethod, "检查方式")
 graphql_enum(TeamDuty, "检查组成员的职责")
 graphql_enum(RoundStage, "检查轮次所处的阶段")
-RoundAction = graphql_enum(ROUNDS.actions("RoundAction"), "检查轮次的推进操作（每次进入下一阶段）")
+RoundAction = graphql_enum(ROUNDS.actions("RoundAction", STEPS), "检查轮次的推进操作（每次进入下一阶段）")
+RoundActionTaken = graphql_enum(ROUNDS.actions("RoundActionTaken"), "检查轮次经历的操作（推进阶段、填写检查方案、发布进驻公告）")
 
 
 @strawberry.type(description="检查组成员")
@@ -41,7 +50,7 @@ class TeamMemberInput:
 
 @strawberry.type(description="检查轮次的一次阶段推进：何时、由谁、从哪一阶段到哪一阶段")
 class RoundStageChange:
-    action: str = strawberry.field(graphql_type=RoundAction)  # stored as the act's label
+    action: str = strawberry.field(graphql_type=RoundActionTaken)  # stored as the act's label
     from_stage: RoundStage
     to_stage: RoundStage
     note: str | None
@@ -147,6 +156,27 @@ class InspectionCoverage:
         )
 
 
+@strawberry.type(description="进驻公告：受理来信来访的联系方式和时间")
+class StationingNotice:
+    phone: str
+    mailbox: str = strawberry.field(description="信箱（电子邮箱或邮政信箱）")
+    address: str | None
+    receiving_from: date
+    receiving_to: date
+
+    @classmethod
+    def of(cls, announcement: dict | None) -> StationingNotice | None:
+        if announcement is None:
+            return None
+        return cls(
+            phone=announcement["phone"],
+            mailbox=announcement["mailbox"],
+            address=announcement["address"],
+            receiving_from=date.fromisoformat(announcement["receiving_from"]),
+            receiving_to=date.fromisoformat(announcement["receiving_to"]),
+        )
+
+
 @strawberry.type(description="一轮巡视巡察或专项检查")
 class Round:
     id: strawberry.ID
@@ -161,6 +191,10 @@ class Round:
     version: int
     follows_round_id: strawberry.ID | None = strawberry.field(description="回头看：所回头看的轮次")
     led_by: str | None = strawberry.field(description="牵头检查的上级机构代码；本机构自行开展的为空")
+    scope: str | None = strawberry.field(description="检查方案：检查范围")
+    key_points: list[str] = strawberry.field(description="检查方案：检查重点（问题分类代码）")
+    division_of_work: str | None = strawberry.field(description="检查方案：任务分工")
+    announcement: StationingNotice | None = strawberry.field(description="进驻公告")
 
     @classmethod
     def from_view(cls, view: RoundView) -> Round:
@@ -178,6 +212,10 @@ class Round:
             version=row.version,
             follows_round_id=None if row.follows_round_id is None else strawberry.ID(str(row.follows_round_id)),
             led_by=row.led_by,
+            scope=row.scope,
+            key_points=row.key_points,
+            division_of_work=row.division_of_work,
+            announcement=StationingNotice.of(row.announcement),
         )
 
 
@@ -215,6 +253,23 @@ class RoundInput:
         default=RoundStage.PLANNED, description="所处阶段：新的轮次为“计划”；补录已在进行的轮次时填写其当前阶段"
     )
     follows_round_id: strawberry.ID | None = strawberry.field(default=None, description="回头看：所回头看的轮次（须已进入整改）")
+
+
+@strawberry.input(description="检查方案")
+class InspectionPlanInput:
+    scope: str = strawberry.field(description="检查范围")
+    key_points: list[str] = strawberry.field(default_factory=list, description="检查重点：问题分类代码（任一级）")
+    methods: list[InspectionMethod] = strawberry.field(default_factory=list)
+    division_of_work: str | None = strawberry.field(default=None, description="任务分工")
+
+
+@strawberry.input(description="进驻公告")
+class StationingInput:
+    phone: str
+    mailbox: str
+    receiving_from: date
+    receiving_to: date
+    address: str | None = None
 
 
 def round_data(input: RoundInput) -> RoundData:
@@ -319,6 +374,40 @@ class RoundMutation:
         principal = await info.context.principal()
         transition = ROUNDS.transition(action.name.lower())
         view = await rounds(info).move(principal, tenant_code, parse_id(id, "id"), version, transition, note, info.context.request_id)
+        return Round.from_view(view)
+
+    @mutation("填写检查方案（计划或准备阶段）：范围、重点、方式和分工；version 须为读到的版本", write(ROUND_WRITERS, locate=BY_ROUND_ID))
+    async def set_inspection_plan(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: InspectionPlanInput
+    ) -> Round:
+        principal = await info.context.principal()
+        values = check_plan(
+            scope=input.scope,
+            key_points=input.key_points,
+            methods=input.methods,
+            division_of_work=input.division_of_work,
+            taxonomy=await info.context.runtime.taxonomy(),
+        )
+        view = await rounds(info).move(
+            principal, tenant_code, parse_id(id, "id"), version, SET_PLAN, None, info.context.request_id, values=values
+        )
+        return Round.from_view(view)
+
+    @mutation("发布进驻公告（进驻或了解情况阶段）：受理来信来访的电话、信箱和时间", write(ROUND_WRITERS, locate=BY_ROUND_ID))
+    async def announce_stationing(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: StationingInput
+    ) -> Round:
+        principal = await info.context.principal()
+        values = check_announcement(
+            phone=input.phone,
+            mailbox=input.mailbox,
+            address=input.address,
+            receiving_from=input.receiving_from,
+            receiving_to=input.receiving_to,
+        )
+        view = await rounds(info).move(
+            principal, tenant_code, parse_id(id, "id"), version, ANNOUNCE, None, info.context.request_id, values=values
+        )
         return Round.from_view(view)
 
     @mutation("提交（或更新）本单位在某轮次的自查报告（联络员限本单位）", write(SELF_CHECK_WRITERS))

@@ -40,22 +40,28 @@ def _step(action: str, label: str, source: RoundStage, target: RoundStage, guard
     return Transition(action, label, frozenset({source}), target, ROUND_WRITERS, note="optional", guard=guard)
 
 
+# Amendments that leave the stage as it is: the 检查方案 while planning, the 进驻公告 once in.
+SET_PLAN = Transition("set_plan", "填写检查方案", frozenset({PLANNED, PREPARING}), None, ROUND_WRITERS, note="none")
+ANNOUNCE = Transition("announce", "发布进驻公告", frozenset({STATIONED, INVESTIGATING}), None, ROUND_WRITERS, note="none")
+
+STEPS = (
+    _step("prepare", "制定检查方案", PLANNED, PREPARING),
+    _step("station", "进驻", PREPARING, STATIONED),
+    _step("investigate", "了解情况", STATIONED, INVESTIGATING),
+    _step("report", "报告检查情况", INVESTIGATING, REPORTING),
+    _step("feed_back", "统一反馈", REPORTING, FEEDBACK),
+    _step("rectify", "进入整改", FEEDBACK, RECTIFYING, Guard("每个被检查单位均已统一反馈", _every_unit_fed_back)),
+    _step("accept", "组织验收", RECTIFYING, ACCEPTANCE),
+    _step("archive", "归档", ACCEPTANCE, ARCHIVED, Guard("每个被检查单位均已验收", _every_unit_accepted)),
+)  # one stage on each (moveRound)
+
 ROUNDS = Workflow(
     name="round",
     title="检查轮次",
     noun="轮次",
     states=RoundStage,
     initial=PLANNED,
-    transitions=(
-        _step("prepare", "制定检查方案", PLANNED, PREPARING),
-        _step("station", "进驻", PREPARING, STATIONED),
-        _step("investigate", "了解情况", STATIONED, INVESTIGATING),
-        _step("report", "报告检查情况", INVESTIGATING, REPORTING),
-        _step("feed_back", "统一反馈", REPORTING, FEEDBACK),
-        _step("rectify", "进入整改", FEEDBACK, RECTIFYING, Guard("每个被检查单位均已统一反馈", _every_unit_fed_back)),
-        _step("accept", "组织验收", RECTIFYING, ACCEPTANCE),
-        _step("archive", "归档", ACCEPTANCE, ARCHIVED, Guard("每个被检查单位均已验收", _every_unit_accepted)),
-    ),
+    transitions=(*STEPS, SET_PLAN, ANNOUNCE),
     model=InspectionRound,
     entity="round",
     history=history_table(RoundStageEvent, "round_id"),  # shown on the round

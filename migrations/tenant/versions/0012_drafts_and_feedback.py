@@ -1,5 +1,5 @@
 """问题底稿 (drafts confirmed with the unit), the 统一反馈 that turns them into findings, the
-unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, rounds led by an upper office, the public notice of a round's rectification, a
+unit's 整改方案 and 整改情况报告 answering it, the 验收 that closes them, the 回头看 that re-checks them, the 检查情况报告's own words, rounds led by an upper office, the public notice of a round's rectification, a round's 检查方案 and 进驻公告, a
 finding's rectification class, and one counter for every numbered series of documents (the
 函告's counter moves into it).
 
@@ -50,6 +50,10 @@ def upgrade() -> None:
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", (*KINDS, FOLLOW_UP)))
     op.add_column("inspection_round", sa.Column("led_by", sa.String(6), nullable=True))
+    op.add_column("inspection_round", sa.Column("scope", sa.Text, nullable=True))
+    op.add_column("inspection_round", sa.Column("key_points", JSONB, nullable=False, server_default="[]"))
+    op.add_column("inspection_round", sa.Column("division_of_work", sa.Text, nullable=True))
+    op.add_column("inspection_round", sa.Column("announcement", JSONB, nullable=True))
     op.add_column("inspection_round", sa.Column("follows_round_id", sa.BigInteger, sa.ForeignKey("inspection_round.id"), nullable=True))
     op.create_table(
         "inspection_report_text",
@@ -228,6 +232,8 @@ def downgrade() -> None:
     op.drop_table("inspection_report_text")
     op.drop_column("inspection_round", "follows_round_id")
     op.drop_column("inspection_round", "led_by")
+    for column in ("scope", "key_points", "division_of_work", "announcement"):
+        op.drop_column("inspection_round", column)
     op.drop_constraint("inspection_round_kind", "inspection_round")
     op.create_check_constraint("inspection_round_kind", "inspection_round", _in("kind", KINDS))
     op.drop_table("acceptance")
