@@ -84,6 +84,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert len(walkthrough["latePlanUnitIds"]) == 1 and len(walkthrough["lateReportUnitIds"]) == 2  # a plan returned; two reports late
     provincial = next(r for r in county["roundDashboard"] if r["name"].startswith("省委第三巡视组"))
     assert (provincial["stage"], provincial["units"], provincial["accepted"]) == ("ACCEPTANCE", 2, 1)
+    assert any(r["name"].endswith("回头看”") and r["stage"] == "INVESTIGATING" for r in county["roundDashboard"])
+    assert states[LedgerState.IN_PROGRESS] >= 1  # the 回头看 reopened one
     assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
     assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])

@@ -20,15 +20,19 @@ from backend.drafts import workflow as drafts_flow
 from backend.drafts.service import DraftService, check_draft
 from backend.feedback.service import FeedbackService, check_feedback
 from backend.findings.models import Finding
+from backend.followup.models import FollowUpOutcome
+from backend.followup.service import FollowUpService
+from backend.ledger.models import LedgerEntry
 from backend.plans import workflow as plans_flow
 from backend.plans.service import PlanService, Task, check_tasks
 from backend.reports.service import Item, ReportService, check_report
 from backend.reports.workflow import SUBMIT as SUBMIT_REPORT
-from backend.rounds.models import InspectionRound, RoundStage
+from backend.rounds.models import InspectionRound, RoundStage, RoundUnit
 from backend.rounds.service import RoundService, check_round
 from backend.rounds.workflow import ROUNDS
 from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
+from problem_bank.rectification import LedgerState
 from tenants.access import Grant, Principal, Role
 from tenants.scoping import tenant_engine
 
@@ -53,6 +57,53 @@ async def load_rounds(runtime: Runtime) -> None:
             return
     await load_county_round(runtime)
     await load_provincial_round(runtime)
+    await load_follow_up(runtime)
+
+
+async def load_follow_up(runtime: Runtime) -> None:
+    """A 回头看 of 双峰县's earlier round: of its closed problems, one found 巩固 and one 反弹 (reopened)."""
+    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+        earlier = (
+            await connection.execute(
+                select(InspectionRound.id, InspectionRound.starts_on)
+                .where(InspectionRound.kind != "回头看", InspectionRound.led_by.is_(None), InspectionRound.name != ROUND_NAME)
+                .order_by(InspectionRound.id)
+                .limit(1)
+            )
+        ).one()
+        closed = list(
+            (
+                await connection.execute(
+                    select(Finding.id)
+                    .join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
+                    .where(Finding.round_id == earlier.id, LedgerEntry.state == LedgerState.CLOSED.value)
+                    .order_by(Finding.id)
+                    .limit(2)
+                )
+            ).scalars()
+        )
+        units = list((await connection.execute(select(RoundUnit.unit_id).where(RoundUnit.round_id == earlier.id))).scalars())
+    office = acting(await office_place(runtime.engine, COUNTY), Role.ADMIN, Role.INSPECTOR)
+    today = runtime.clock.today()
+    data = check_round(
+        kind="回头看",
+        name="七届县委第一轮巡察整改“回头看”",
+        starts_on=today - timedelta(days=10),
+        ends_on=None,
+        methods=["调阅资料", "实地查验"],
+        unit_ids=units,
+        team=[("周志强", "组长")],
+        stage=RoundStage.INVESTIGATING,
+        follows_round_id=earlier.id,
+    )
+    follow_up = (await RoundService(runtime.engine).create(office, COUNTY, data, None)).row.id
+    checks = FollowUpService(runtime.engine, runtime.settings.reopen_window_days)
+    outcomes = (
+        (FollowUpOutcome.CONSOLIDATED, "实地查验，整改成果巩固"),
+        (FollowUpOutcome.REBOUNDED, "实地查验发现超编人员又有增加，重新整改"),
+    )
+    for finding_id, (outcome, note) in zip(closed, outcomes, strict=False):
+        await checks.record(office, COUNTY, follow_up, finding_id, outcome, note, None, now=runtime.clock.now())
 
 
 async def _units(runtime: Runtime) -> list[int]:
