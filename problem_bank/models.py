@@ -249,7 +249,8 @@ class BulletinCounter(ProblemBankBase):
 
 class Bulletin(ProblemBankBase):
     """典型案例通报: an issue of a publisher (an office), numbered when published. `published_*`
-    hold the de-identified text as published; recipients only ever read those."""
+    (here and on its cases) hold the text as its recipients read it, de-identified with one mask
+    table for the whole issue; recipients only ever read those."""
 
     __tablename__ = "bulletin"
 
@@ -261,8 +262,12 @@ class Bulletin(ProblemBankBase):
     whole_subtree: Mapped[bool]  # scope: every office below the publisher, or the chosen ones
     year: Mapped[int | None]
     number: Mapped[int | None]
+    # The recipients' text (发布口径), rendered with the mask table on every edit, frozen once published.
     published_title: Mapped[str | None] = mapped_column(String(200))
     published_preface: Mapped[str | None] = mapped_column(Text)
+    person_style: Mapped[str] = mapped_column(String(8), server_default="surname")  # problem_bank.deidentify.PersonStyle
+    masks: Mapped[list[dict[str, str]]] = mapped_column(JSONB, server_default="[]")  # the table used: term, placeholder, kind
+    open_terms: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # marked as not identifying: shown as written
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     approved_by: Mapped[str | None] = mapped_column(String(64))
@@ -283,9 +288,10 @@ class BulletinScopeOffice(ProblemBankBase):
 
 class BulletinCase(ProblemBankBase):
     """A typical case of a bulletin: a snapshot of its source (a problem-bank row), editable
-    while the bulletin is a draft. De-identified (the default), the unit, its offices and the
-    listed persons are replaced by placeholders in everything published. Marked shared, the
-    published case joins the typical-case library every office reads."""
+    while the bulletin is a draft. De-identified (the default), every name the publisher's
+    subtree knows is replaced by a placeholder in everything published; a named case (点名)
+    keeps its own unit and persons. Marked shared, the published case joins the typical-case
+    library every office reads."""
 
     __tablename__ = "bulletin_case"
 
@@ -302,8 +308,7 @@ class BulletinCase(ProblemBankBase):
     taxonomy_code: Mapped[str | None] = mapped_column(String(24))
     unit_name: Mapped[str] = mapped_column(String(128))
     unit_placeholder: Mapped[str] = mapped_column(String(32))  # e.g. 某县某局
-    place_masks: Mapped[list[list[str]]] = mapped_column(JSONB, server_default="[]")  # [office name, 某县], ...
-    persons: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # named persons, masked as 某甲, 某乙, …
+    persons: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # persons the case names, to be masked
     aliases: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # other names of the unit (简称)
     deidentified: Mapped[bool] = mapped_column(server_default=text("true"))
     title: Mapped[str] = mapped_column(String(200))

@@ -11,8 +11,28 @@ import json
 
 import pymupdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+from problem_bank.deidentify import (
+    ABBREVIATIONS,
+    COMMON_SURNAMES,
+    LEVEL_CHARACTERS,
+    UNIT_TYPE_PLACEHOLDERS,
+    Known,
+    KnownUnit,
+    MaskTable,
+    Passage,
+    PersonStyle,
+    TermKind,
+    deidentify,
+    office_forms,
+    remaining,
+    suspected_names,
+    unit_forms,
+    unit_placeholder,
+)
 from problem_bank.projection import project_unit
 from tests.factories import add_round, add_unit
 from tests.helpers import INBOX, configured, counting_statements, create_all, drain
@@ -171,9 +191,9 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
     # de-identified: unit, its offices, its aliases and the named persons become placeholders
     sf, xh = issued["cases"]
     assert sf["unit"] == "某县某局" and sf["title"] == "某县某局违规超编进人"
-    assert sf["facts"] == "某县某局2025年以来违规超编进人 3 名，局长某甲、副局长某乙负有责任；某市编办已约谈某县某局。"
-    assert sf["handling"] == "对某甲予以诫勉，责令某县某局限期清退超编人员。"
-    assert xh["facts"] == "某县某局所属学校长期混编混岗，某甲对此负有领导责任。"
+    assert sf["facts"] == "某县某局2025年以来违规超编进人 3 名，局长张某某、副局长李某某负有责任；某市编办已约谈某县某局。"
+    assert sf["handling"] == "对张某某予以诫勉，责令某县某局限期清退超编人员。"
+    assert xh["facts"] == "某县某局所属学校长期混编混岗，王某某对此负有领导责任。"
     assert issued["preface"] == "现将某县、某县查处的两起典型案例通报如下，各地要引以为戒，举一反三。"
     assert sf["original"]["unitName"] == "双峰县财政局" and whole["original"]["title"] == issue()["title"]  # the publisher sees the source
     # the recipients see nothing else, anywhere
@@ -446,7 +466,7 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=True)
         await api.call(SHARE, tokens["publisher"], c=xh_case, s=True)  # twice is once
         elsewhere = (await api.call(LIBRARY, tokens["gd_inspector"]))["data"]["typicalCases"]["items"]
-        found = (await api.call(LIBRARY, tokens["sf_auditor"], t="某甲予以诫勉"))["data"]["typicalCases"]["items"]
+        found = (await api.call(LIBRARY, tokens["sf_auditor"], t="张某某予以诫勉"))["data"]["typicalCases"]["items"]
         by_real_name = (await api.call(LIBRARY, tokens["gd_inspector"], t="双峰县"))["data"]["typicalCases"]["items"]
         wildcard = (await api.call(LIBRARY, tokens["gd_inspector"], t="%"))["data"]["typicalCases"]["items"]
         liaison = error_code(await api.call(LIBRARY, tokens["sf_liaison"]))
@@ -477,6 +497,126 @@ async def test_shared_cases_reach_every_office_through_the_library_de_identified
     assert next_page == {"items": [{"id": sf_case}], "pageInfo": {"hasNextPage": False, "endCursor": next_page["pageInfo"]["endCursor"]}}
     assert bad_cursor == "INVALID_CURSOR"
     assert [c["id"] for c in unshared] == [sf_case] and after_withdrawal == []
+
+
+PREVIEW = """query($b: ID!) { bulletinPreview(id: $b) { title preface cases { unit title facts handling }
+    masks { term placeholder kind } remainingNames suspectedNames { name place } bulletin { version } } }"""
+MARK = """mutation($b: ID!, $v: Int!, $t: String!, $i: Boolean!) {
+    markBulletinTerm(id: $b, version: $v, term: $t, identifying: $i) { version preface openTerms masks { term } } }"""
+LOG_IN = """mutation($c: String!, $r: ID!, $u: ID!, $d: String!, $p: String!) { logFinding(tenantCode: $c, input: {roundId: $r,
+    unitId: $u, taxonomyCode: "C03.K01.M01", description: $d, severity: SERIOUS, foundOn: "2026-09-10", deadline: "2026-12-31",
+    responsiblePerson: $p}) { id } }"""
+# Every name a recipient of 娄底's bulletin must not read: the other case's unit, a unit's short form,
+# a unit's abbreviation, the source findings' responsible persons, a user's display name (the stem
+# 卫生健康局 is marked as not identifying in the test).
+SUBTREE_SECRETS = ("双峰", "新化", "卫健局", "人民医院", "县医院", "王文华", "王建国", "赵敏")
+
+
+async def test_a_city_bulletin_hides_every_name_its_subtree_knows_in_every_case_page_pdf_and_notification(province):
+    runtime, tokens, _ = province
+    health = await add_unit(runtime, "431321", "双峰县卫生健康局", "UNITHEALTH")
+    hospital = await add_unit(runtime, "431322", "新化县人民医院", "UNITHOSPITAL", "事业单位")
+    rounds = {code: await add_round(runtime, code, [unit], name="第二轮") for code, unit in (("431321", health), ("431322", hospital))}
+    for who, grant in (("ld_inspector", ("431300", "inspector", None)), ("ld_publisher", ("431300", "publisher", None))):
+        tokens[who] = await token_for(runtime, await add_user(runtime, who, grant))
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("UPDATE identity.user_account SET display_name = '赵敏' WHERE username = 'sf_liaison'"))
+    async with Api(runtime) as api:
+        found = {
+            code: (await api.call(LOG_IN, tokens[who], c=code, r=str(rounds[code]), u=str(unit), d=facts, p=person))["data"]["logFinding"][
+                "id"
+            ]
+            for code, who, unit, facts, person in (
+                ("431321", "sf_inspector", health, "双峰县卫生健康局超职数配备副局长 2 名。", "王文华"),
+                ("431322", "xh_admin", hospital, "新化县人民医院超编制使用人员 5 名。", "王建国"),
+            )
+        }
+        draft = (
+            await api.call(
+                CREATE,
+                tokens["ld_inspector"],
+                p="431300",
+                i={
+                    "title": "关于双峰、新化两地机构编制典型问题的通报",
+                    "preface": "现将双峰卫健局、新化县人民医院的问题通报如下，各县卫生健康局要引以为戒。局长刘一手在会上作了检查。",
+                },
+            )
+        )["data"]["createBulletin"]
+        for code, case in (
+            (
+                "431321",
+                {
+                    "title": "双峰卫健局超职数配备领导干部",
+                    "facts": "双峰县卫生健康局超职数配备副局长 2 名，王文华负有责任；新化县人民医院存在同类问题。赵敏同志已督促整改。",
+                    "handling": "对王文华进行约谈。",
+                },
+            ),
+            ("431322", {"title": "县医院超编制使用人员", "handling": "县医院已清退 5 名，王建国、王文华作出检讨。"}),
+        ):
+            draft = (await api.call(ADD, tokens["ld_inspector"], b=draft["id"], v=draft["version"], s=source(found, code), i=case))["data"][
+                "addBulletinCase"
+            ]
+        preview = (await api.call(PREVIEW, tokens["ld_inspector"], b=draft["id"]))["data"]["bulletinPreview"]
+        before = await bulletin_state(runtime)
+        refused = [
+            error_code(await api.call(MARK, tokens["ld_inspector"], b=draft["id"], v=draft["version"], t="引以为戒", i=False)),
+            error_code(await api.call(MARK, tokens["ld_inspector"], b=draft["id"], v=draft["version"], t="卫生健康局", i=True)),
+            error_code(await api.call(MARK, tokens["ld_inspector"], b=draft["id"], v=draft["version"] - 1, t="卫生健康局", i=False)),
+            error_code(await api.call(MARK, tokens["sf_admin"], b=draft["id"], v=draft["version"], t="卫生健康局", i=False)),
+            error_code(await api.call(PREVIEW, tokens["sf_admin"], b=draft["id"])),
+            error_code(await api.call(PREVIEW, tokens["gd_inspector"], b=draft["id"])),
+        ]
+        unchanged = await bulletin_state(runtime) == before
+        marked = (await api.call(MARK, tokens["ld_inspector"], b=draft["id"], v=draft["version"], t="卫生健康局", i=False))["data"][
+            "markBulletinTerm"
+        ]
+        named_id = draft["cases"][1]["id"]
+        named = (await api.call(EDIT_CASE, tokens["ld_inspector"], c=named_id, v=marked["version"], i={"deidentified": False}))["data"][
+            "updateBulletinCase"
+        ]
+        named_preview = (await api.call(PREVIEW, tokens["ld_inspector"], b=draft["id"]))["data"]["bulletinPreview"]
+        draft = (await api.call(EDIT_CASE, tokens["ld_inspector"], c=named_id, v=named["version"], i={"deidentified": True}))["data"][
+            "updateBulletinCase"
+        ]
+        draft = await step(api, tokens["ld_inspector"], "submitBulletin", draft)
+        draft = await step(api, tokens["city_admin"], "approveBulletin", draft)
+        issued = await step(api, tokens["ld_publisher"], "publishBulletin", draft)
+        await drain(runtime)
+        as_county = (await api.call(ONE, tokens["sf_admin"], b=issued["id"]))["data"]["bulletin"]
+        inbox = (await api.call(INBOX, tokens["xh_admin"]))["data"]["notifications"]["items"]
+        html = await api.client.get(f"/bulletins/{issued['id']}/print", headers={"Authorization": f"Bearer {tokens['xh_admin']}"})
+        pdf = await api.client.get(f"/bulletins/{issued['id']}/pdf", headers={"Authorization": f"Bearer {tokens['sf_admin']}"})
+    # the preview shows the recipients' text, the table, and what to look at
+    first, second = preview["cases"]
+    assert first["facts"] == "某县某局超职数配备副局长 2 名，王某甲负有责任；某县某事业单位存在同类问题。赵某某同志已督促整改。"
+    assert second["handling"] == "某事业单位已清退 5 名，王某乙、王某甲作出检讨。"  # one mask a person, in every case
+    assert preview["title"] == "关于某县、某县两地机构编制典型问题的通报"
+    assert {(m["term"], m["placeholder"]) for m in preview["masks"]} >= {
+        ("双峰卫健局", "某县某局"),
+        ("王文华", "王某甲"),
+        ("赵敏", "赵某某"),
+    }
+    assert preview["remainingNames"] == [] and preview["suspectedNames"] == [{"name": "刘一手", "place": "导语"}]
+    assert refused == ["TERM_NOT_MASKED", "TERM_NOT_MARKED", "STALE_VERSION", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"] and unchanged
+    # a term marked as not identifying is shown as written; the full name stays masked
+    assert marked["preface"] == "现将某县某局、某县某事业单位的问题通报如下，各县卫生健康局要引以为戒。局长刘一手在会上作了检查。"
+    assert marked["openTerms"] == ["卫生健康局"] and "卫生健康局" not in [m["term"] for m in marked["masks"]]
+    # a named case (点名) shows its own unit and office, in its text and the title; the other case still hides it
+    assert named_preview["cases"][1]["unit"] == "新化县人民医院" and named_preview["title"] == "关于某县、新化两地机构编制典型问题的通报"
+    assert "新化县人民医院" not in named_preview["cases"][0]["facts"]
+    # what went out: nothing the subtree knows by name, anywhere a recipient reads
+    assert_no_subtree_secret("GraphQL", json.dumps({**as_county, "recipients": None}, ensure_ascii=False))
+    assert_no_subtree_secret("notifications", json.dumps(inbox, ensure_ascii=False))
+    assert_no_subtree_secret("HTML", html.text)
+    assert_no_subtree_secret("PDF", "".join(page.get_text() for page in pymupdf.open(stream=pdf.content, filetype="pdf")))
+    async with runtime.engine.connect() as connection:
+        audited = (await connection.execute(text("SELECT action FROM t431300.audit_event WHERE action = 'bulletin.mark_term'"))).scalars()
+        assert list(audited) == ["bulletin.mark_term"]
+
+
+def assert_no_subtree_secret(where: str, content: str) -> None:
+    leaked = [secret for secret in SUBTREE_SECRETS if secret in content]
+    assert not leaked, f"{where} shows {leaked}"
 
 
 async def test_the_printed_pages_are_for_the_bulletins_readers_only(province):
@@ -533,18 +673,102 @@ async def test_a_page_of_bulletins_costs_the_same_statements_for_any_size(provin
 
 
 def test_placeholders_say_what_kind_of_body_never_which_one():
-    from problem_bank.deidentify import case_masks, mask, unit_placeholder
+    known = Known(
+        offices=[("双峰县", "county"), ("娄底市", "city"), ("湘西土家族苗族自治州", "city")],
+        units=[
+            KnownUnit("双峰县卫生健康局", "政府机关", "双峰县", "county"),
+            KnownUnit("双峰县人民医院", "事业单位", "双峰县", "county"),
+            KnownUnit("中共双峰县委组织部", "党的机关", "双峰县", "county"),
+        ],
+        persons={"张三", "张四", "李四、王五", "局长"},
+        codes={"12431321MB0000001X"},
+        aliases=[("县财政局", "某县某局")],
+    )
+    table = MaskTable.of(known)
+    rendered = deidentify(
+        [
+            Passage("双峰县卫生健康局、双峰卫健局、县卫健局和双峰县；湘西州、湘西；县委组织部；双峰县人民医院即县医院"),
+            Passage("张三、张四、李四和王五；局长不是人名；县财政局；代码12431321MB0000001X；身份证号430104199001011234"),
+            Passage("张三又见；李四再见"),
+        ],
+        table,
+    )
+    assert rendered.texts == [
+        "某县某局、某县某局、县某局和某县；某市州、某市；县委某委；某县某事业单位即某事业单位",
+        "张某甲、张某乙、李某某和王某某；局长不是人名；某县某局；代码（代码略）；身份证号（身份证号略）",
+        "张某甲又见；李某某再见",  # the same person, the same mask, in every text of the bulletin
+    ]
+    ordinal = deidentify([Passage("张三、李四；张三")], table, PersonStyle.ORDINAL)
+    assert ordinal.texts == ["某甲、某乙；某甲"]
+    # a named case keeps its own names; a marked term is shown as written
+    assert deidentify([Passage("双峰县卫生健康局和张三", keep=frozenset({"双峰县卫生健康局"}))], table).texts == [
+        "双峰县卫生健康局和张某某"
+    ]
+    assert deidentify([Passage("卫生健康局")], MaskTable.of(known, ["卫生健康局"])).texts == ["卫生健康局"]
+    assert [unit_placeholder("county", "政府机关"), unit_placeholder("province", "未知类型")] == ["某县某局", "某省某单位"]
+    assert suspected_names("局长刘一手、赵二同志和张某某同志") == ["刘一手", "赵二"]
 
-    assert [
-        unit_placeholder("county", "政府机关"),
-        unit_placeholder("city", "党的机关"),
-        unit_placeholder("county", "事业单位"),
-        unit_placeholder("province", "未知类型"),
-    ] == ["某县某局", "某市某委", "某县某事业单位", "某省某单位"]
-    masks = case_masks("双峰县财政局", "某县某局", ["县财政局"], [["双峰县", "某县"]], [f"人名{i:02d}" for i in range(12)])
-    # longest first: the unit is not half-replaced by its office's name; persons past 癸 are numbered
-    assert mask("双峰县财政局、县财政局和双峰县；人名00、人名09、人名11", masks) == "某县某局、某县某局和某县；某甲、某癸、某某12"
-    assert mask("a.b*c", [(".", "某")]) == "a某b*c" and mask("", masks) == "" and mask("无名", []) == "无名"
+
+def test_a_name_the_rendering_leaves_is_caught_before_it_goes_out():
+    """A placeholder next to the rest of the text can spell a known name (双峰 → 某县, then 长江:
+    县长江); `remaining` finds it, and a submission is refused (NAMES_REMAIN)."""
+    table = MaskTable.of(Known(offices=[("双峰县", "county")], persons={"县长江"}))
+    passages = [Passage("双峰长江")]
+    rendered = deidentify(passages, table)
+    assert rendered.texts == ["某县长江"] and remaining(passages, rendered.texts, table) == ["县长江"]
+
+
+NAME_CHARACTERS = "安宝成德东芳刚国海红华辉佳建杰静军丽林玲龙明敏娜鹏平强秋荣瑞诗涛婷伟文霞祥欣秀雪燕阳英勇玉云真志忠"
+PLACE_CHARACTERS = "白碧波昌川丹汾丰河衡湖江津康澜乐岭泸罗梅宁平浦祁泉沙韶桃潭汀旺溪湘新延沅岳漳洲"
+FILLER = "，。；在和的对与于因此其并及了"
+
+
+@st.composite
+def bulletins(draw):
+    """A subtree of generated offices, units and persons, and passages that name them in every known form."""
+    offices = draw(st.lists(st.text(PLACE_CHARACTERS, min_size=2, max_size=3), min_size=1, max_size=4, unique=True))
+    levels = [draw(st.sampled_from(["county", "city"])) for _ in offices]
+    names = [office + LEVEL_CHARACTERS[level] for office, level in zip(offices, levels, strict=True)]
+    stems = sorted(ABBREVIATIONS) + ["人民医院", "财政局"]
+    units = [
+        KnownUnit(names[i] + draw(st.sampled_from(stems)), draw(st.sampled_from(sorted(UNIT_TYPE_PLACEHOLDERS))), names[i], levels[i])
+        for i in draw(st.lists(st.integers(0, len(names) - 1), min_size=1, max_size=5))
+    ]
+    surnames = sorted(COMMON_SURNAMES - set(NAME_CHARACTERS + PLACE_CHARACTERS + FILLER))
+    persons = draw(
+        st.lists(
+            st.builds(lambda s, n: s + n, st.sampled_from(surnames), st.text(NAME_CHARACTERS, min_size=1, max_size=2)),
+            max_size=6,
+            unique=True,
+        )
+    )
+    known = Known(offices=list(zip(names, levels, strict=True)), units=units, persons=set(persons))
+    forms = [*persons, *(f for name in names for f in office_forms(name))]
+    for unit in units:
+        named, bare = unit_forms(unit)
+        forms += named + bare
+    passages = [
+        Passage("".join(draw(st.lists(st.one_of(st.sampled_from(forms), st.text(FILLER, min_size=1, max_size=3)), max_size=12))))
+        for _ in range(draw(st.integers(1, 4)))
+    ]
+    return known, forms, persons, passages
+
+
+@settings(max_examples=300, deadline=None)
+@given(bulletins())
+def test_no_generated_name_or_abbreviation_survives_and_every_person_keeps_one_mask_of_their_own(generated):
+    known, forms, persons, passages = generated
+    table = MaskTable.of(known)
+    rendering = deidentify(passages, table)
+    placeholders = {term.placeholder for term in table.terms.values() if term.placeholder}
+    generic = {form for form in forms if form not in table.terms}
+    assert all(any(form in placeholder for placeholder in placeholders) for form in generic)  # 检察院 of 某检察院 names no one
+    for text in rendering.texts:
+        assert not [form for form in forms if form in text and form not in generic], text
+    assert not remaining(passages, rendering.texts, table)
+    person_masks = {mask.term: mask.placeholder for mask in rendering.masks if mask.kind is TermKind.PERSON}
+    assert len(set(person_masks.values())) == len(person_masks)  # two persons never share a mask
+    assert set(person_masks) <= set(persons)
 
 
 OPEN_CASE = """mutation($c: String!, $i: CaseInput!) { openAccountabilityCase(tenantCode: $c, input: $i) { id version } }"""
@@ -628,6 +852,6 @@ async def test_a_case_drawn_from_an_accountability_case_tells_its_decision_and_h
     [added_case] = added["cases"]
     assert refused == ["NOT_FOUND", "NOT_FOUND"]  # an unknown case; another office's
     assert added_case["original"]["persons"] == ["张三", "李四"] and added_case["unit"] == "某县某局"
-    assert added_case["handling"] == "给予某甲诫勉处理；约谈（2026年10月12日）：约谈某县某局局长某甲"  # the decision, then each measure
+    assert added_case["handling"] == "给予张某某诫勉处理；约谈（2026年10月12日）：约谈某县某局局长张某某"  # the decision, then each measure
     for where in ("title", "facts", "handling"):
         assert_no_secret(where, added_case[where])

@@ -3,6 +3,7 @@ ledgers in every state, generated through the domain services (so the bank match
 
 from __future__ import annotations
 
+import json
 import time
 
 from rich.progress import Progress
@@ -10,6 +11,7 @@ from sqlalchemy import text
 
 from backend.demo import load_demo
 from backend.demo.offices import DEMO_LOGINS, DEMO_PASSWORD, load_demo_users
+from problem_bank.deidentify import office_forms
 from problem_bank.projection import verify_snapshot
 from problem_bank.rectification import LedgerState
 from tests.identity import Api
@@ -22,7 +24,7 @@ PROVINCE_VIEW = """{
     accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
     bulletins(tenantCode: "430000", direction: ISSUED) { items { state issue } } }"""
-RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { items { issue } } }'
+RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { items { issue title preface cases { unit title facts handling } } } }'
 
 
 async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_twice(runtime):
@@ -97,3 +99,10 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
     assert [(b["state"], b["issue"]) for b in province["bulletins"]["items"]] == [("PUBLISHED", f"{runtime.clock.today().year}年第1期")]
     assert [b["issue"] for b in received] == [f"{runtime.clock.today().year}年第1期"]
+    # and its recipients read no name of an office or unit below the province (the 涟源市 of issue 19 included)
+    async with runtime.engine.connect() as connection:
+        offices = (await connection.execute(text("SELECT name FROM tenancy.tenant WHERE code <> '430000'"))).scalars().all()
+        units = (await connection.execute(text("SELECT name FROM problem_bank.unit"))).scalars().all()
+    names = {form for office in offices for form in office_forms(office)} | set(units)
+    as_read = json.dumps(received, ensure_ascii=False)
+    assert "涟源" not in as_read and not [name for name in names if name in as_read]

@@ -641,7 +641,8 @@ async def bulletin_of(world: World, target: str, state: str, *, recipient: bool 
             await connection.execute(
                 text(
                     "INSERT INTO problem_bank.bulletin (publisher_code, state, title, preface, whole_subtree, year, number, published_at,"
-                    " published_title, published_preface, created_by) VALUES (:p, :s, '通报', '导语', :w, :y, :n, :at, :t, :f, 'matrix') RETURNING id"
+                    " published_title, published_preface, created_by, masks) VALUES (:p, :s, '通报', '导语', :w, :y, :n, :at, :t, :f, 'matrix',"
+                    """ '[{"term": "财政局", "placeholder": "某局", "kind": "unit"}]') RETURNING id"""
                 ),
                 {
                     "p": CODES[publisher],
@@ -1037,6 +1038,21 @@ OPERATIONS = [
     Operation(
         "removeBulletinCase",
         "mutation($k: ID!) { removeBulletinCase(caseId: $k, version: 1) { id } }",
+        None,
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "bulletinPreview",
+        "query($b: ID!) { bulletinPreview(id: $b) { title masks { term } remainingNames } }",
+        guarded(
+            lambda actor, target: None if actor.superuser or (actor.role != "liaison" and actor.reads(target)) else "NOT_FOUND",
+            writes=False,
+        ),
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "markBulletinTerm",
+        'mutation($b: ID!) { markBulletinTerm(id: $b, version: 1, term: "财政局", identifying: false) { id } }',
         None,
         bulletin_in("草稿"),
     ),

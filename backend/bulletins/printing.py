@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from backend.bulletins.service import Readable, issue_label, masks_of, rendered_case, rendered_issue
+from backend.bulletins.service import PENDING, Readable, issue_label
 from backend.bulletins.workflow import PUBLISHED, WITHDRAWN, BulletinState
 from backend.clock import CHINA_STANDARD_TIME
 from backend.documents.official import numeral
@@ -40,7 +40,6 @@ def _paragraphs(text: str, label: str | None = None) -> str:
 
 def bulletin_html(readable: Readable, cases: list) -> str:
     row = readable.row
-    issue = rendered_issue(row, cases)
     if row.published_at is not None:
         published = row.published_at.astimezone(CHINA_STANDARD_TIME)
         dated = f"{published.year}年{published.month}月{published.day}日"
@@ -57,15 +56,14 @@ def bulletin_html(readable: Readable, cases: list) -> str:
         f'<table class="meta"><tr><td>{escape(row.publisher_name)}</td><td class="right">{dated}</td></tr></table>',
         '<div class="rule"></div>',
         *(f'<div class="notice">{notice}</div>' for notice in notices),
-        f"<h1>{escape(issue['title'])}</h1>",
-        _paragraphs(issue["preface"]),
+        f"<h1>{escape(row.published_title or PENDING)}</h1>",
+        _paragraphs(row.published_preface or PENDING),
     ]
     for index, case in enumerate(cases, start=1):
-        text = rendered_case(case, masks_of(case))
-        parts.append(f"<h2>{numeral(index)}、{escape(text['title'])}</h2>")
-        parts.append(_paragraphs(text["facts"], "基本案情："))
-        if text["handling"]:
-            parts.append(_paragraphs(text["handling"], "处理结果："))
+        parts.append(f"<h2>{numeral(index)}、{escape(case.published_title or PENDING)}</h2>")
+        parts.append(_paragraphs(case.published_facts or PENDING, "基本案情："))
+        if case.published_handling:
+            parts.append(_paragraphs(case.published_handling, "处理结果："))
     parts.append(f'<div class="signature">{escape(row.publisher_name)}<br>{dated}</div>')
     title = escape(f"{row.publisher_name}典型案例通报 {issue_label(row) or ''}".strip())
     return (

@@ -25,18 +25,19 @@ take each step is declared on the mutations (the workflow's roles, in the publis
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.accountability.models import AccountabilityCase, CaseFinding
 from backend.accountability.service import measure_rows
 from backend.audit.service import record_audit
+from backend.bulletins.knowledge import known_names
 from backend.bulletins.workflow import (
     ADD_CASE,
     APPROVE,
@@ -44,6 +45,7 @@ from backend.bulletins.workflow import (
     DRAFT,
     EDIT,
     EDIT_CASE,
+    MARK_TERM,
     OUT,
     PUBLISH,
     PUBLISHED,
@@ -58,7 +60,19 @@ from backend.bulletins.workflow import (
 from backend.clock import CHINA_STANDARD_TIME
 from backend.cursors import Window, by_id, decode_cursor, window
 from backend.workflow import Move, Transition
-from problem_bank.deidentify import LEVEL_PLACEHOLDERS, Masks, case_masks, mask, unit_placeholder
+from problem_bank.deidentify import (
+    Known,
+    Mask,
+    MaskTable,
+    Passage,
+    PersonStyle,
+    deidentify,
+    office_forms,
+    remaining,
+    suspected_names,
+    unit_forms,
+    unit_placeholder,
+)
 from problem_bank.models import (
     BankUnit,
     Bulletin,
@@ -70,7 +84,6 @@ from problem_bank.models import (
     Problem,
 )
 from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree
-from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
 from tenants.models import Tenant
@@ -83,6 +96,7 @@ RECEIPT_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER, Role.PUBLI
 READERS = "编发机构及其上级机构的人员看到全部（含草稿）；发布后，收文机构的人员看到发布口径；联络员除外"
 LISTERS = "编发的（ISSUED）：编发机构及其上级机构的人员；收到的（RECEIVED）：收文机构本机构的人员；联络员除外"
 LIBRARY_READERS = "各级机构的人员，联络员除外"
+PREVIEWERS = "编发机构及其上级机构的人员，联络员除外"
 
 MAX_CASES = 30
 MAX_SCOPE = 5_000  # offices chosen by hand (a province has a few hundred below it)
@@ -104,6 +118,7 @@ class IssueDraft:
     preface: str
     whole_subtree: bool
     office_codes: tuple[str, ...]
+    person_style: PersonStyle = PersonStyle.SURNAME
 
 
 @dataclass(frozen=True)
@@ -136,30 +151,16 @@ class Snapshot:
     taxonomy_code: str | None
     unit_name: str
     unit_placeholder: str
-    place_masks: list[list[str]]
     facts: str
     handling: str = ""
     persons: tuple[str, ...] = ()  # names the source itself says must be hidden
-
-
-async def _places(
-    connection: AsyncConnection, publisher: Place, office_name: str, level: str, tenant_code: str, city_code: str | None
-) -> list[list[str]]:
-    """The names of a case's office and of the offices between it and the publisher, with their placeholders."""
-    places = [[office_name, LEVEL_PLACEHOLDERS[level]]]
-    if publisher.level is Level.PROVINCE and city_code not in (None, tenant_code):  # the city between them
-        city = (await connection.execute(select(Tenant.name).where(Tenant.code == city_code))).scalar_one()
-        places.append([city, LEVEL_PLACEHOLDERS[Level.CITY]])
-    return places
 
 
 async def _problem_snapshot(connection: AsyncConnection, publisher: Place, tenant_code: str, source_id: int) -> Snapshot:
     """A problem-bank row of the publisher's subtree (NOT_FOUND otherwise)."""
     row = (
         await connection.execute(
-            select(Problem, Tenant.name.label("office_name"))
-            .join(Tenant, Tenant.code == Problem.tenant_code)
-            .where(
+            select(Problem).where(
                 Problem.tenant_code == tenant_code,
                 Problem.finding_id == source_id,
                 in_subtree(publisher, province=Problem.province_code, city=Problem.city_code, code=Problem.tenant_code),
@@ -168,9 +169,8 @@ async def _problem_snapshot(connection: AsyncConnection, publisher: Place, tenan
     ).one_or_none()
     if row is None:
         raise DomainError("NOT_FOUND", "问题库中没有该问题，或不在本机构的辖区内", field="source")
-    places = await _places(connection, publisher, row.office_name, row.tenant_level, row.tenant_code, row.city_code)
     return Snapshot(
-        tenant_code, source_id, row.taxonomy_code, row.unit_name, unit_placeholder(row.tenant_level, row.unit_type), places, row.description
+        tenant_code, source_id, row.taxonomy_code, row.unit_name, unit_placeholder(row.tenant_level, row.unit_type), row.description
     )
 
 
@@ -184,9 +184,7 @@ async def _case_snapshot(connection: AsyncConnection, publisher: Place, tenant_c
             await connection.execute(
                 select(
                     AccountabilityCase,
-                    Tenant.name.label("office_name"),
                     Tenant.level.label("tenant_level"),
-                    Tenant.city_code,
                     BankUnit.unit_type,
                 )
                 .join(Tenant, Tenant.code == AccountabilityCase.subject_tenant_code)
@@ -216,14 +214,12 @@ async def _case_snapshot(connection: AsyncConnection, publisher: Place, tenant_c
             *(f"{m.row.kind}（{m.row.decided_on:%Y年%m月%d日}）：{m.row.content}" for m in measures),
         ]
     )
-    places = await _places(connection, publisher, case.office_name, case.tenant_level, case.subject_tenant_code, case.city_code)
     return Snapshot(
         case.subject_tenant_code,
         source_id,
         taxonomy_code,
         case.subject_unit_name,
         unit_placeholder(case.tenant_level, case.unit_type),
-        places,
         case.facts,
         handling,
         (case.leader_name,) if case.leader_name else (),
@@ -236,32 +232,119 @@ SNAPSHOTS: dict[CaseSourceKind, Callable[[AsyncConnection, Place, str, int], Awa
 }
 
 
-def masks_of(case) -> Masks:
-    """The names one case hides, when it is de-identified."""
-    if not case.deidentified:
-        return []
-    return case_masks(case.unit_name, case.unit_placeholder, case.aliases, case.place_masks, case.persons)
+PENDING = "（发布口径待生成：修改或提交后生成）"  # a draft composed before de-identification was per bulletin
+CASE_FIELDS = (("title", "标题"), ("facts", "基本案情"), ("handling", "处理结果"))
 
 
-def rendered_case(case, masks: Masks) -> dict[str, str]:
-    """A case as published: its frozen text once published, or as it would be published now."""
-    if case.published_facts is not None:
-        return {
-            "unit": case.published_unit,
-            "title": case.published_title,
-            "facts": case.published_facts,
-            "handling": case.published_handling,
-        }
-    unit = case.unit_placeholder if case.deidentified else case.unit_name
-    return {"unit": unit, "title": mask(case.title, masks), "facts": mask(case.facts, masks), "handling": mask(case.handling, masks)}
+@dataclass(frozen=True)
+class Suspect:
+    """A run that looks like a person's name the system does not know, and where it is."""
+
+    name: str
+    place: str  # 标题, 导语, 案例2基本案情, …
 
 
-def rendered_issue(bulletin, cases: Iterable) -> dict[str, str]:
-    """The issue's title and preface as published: every de-identified case's names hidden there too."""
-    if bulletin.published_title is not None:
-        return {"title": bulletin.published_title, "preface": bulletin.published_preface}
-    masks = [m for case in cases for m in masks_of(case)]
-    return {"title": mask(bulletin.title, masks), "preface": mask(bulletin.preface, masks)}
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    unit: str
+    title: str
+    facts: str
+    handling: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A bulletin as its recipients would read it now, its mask table, and what to look at
+    before submitting: known names left (a submission is refused while there are any) and
+    runs that look like persons' names."""
+
+    title: str
+    preface: str
+    cases: list[CaseView]
+    masks: list[Mask]
+    remaining: list[str]
+    suspects: list[Suspect]
+
+
+async def preview(connection: AsyncConnection, publisher: Place, bulletin) -> Preview:
+    """Render the bulletin's text with one mask table built from everything the publisher's
+    subtree knows by name. A named case (not de-identified) keeps its own unit, office, aliases
+    and persons; every other name is replaced everywhere, the title and preface included."""
+    cases = (
+        await connection.execute(select(BulletinCase).where(BulletinCase.bulletin_id == bulletin.id).order_by(BulletinCase.position))
+    ).all()
+    places = ["标题", "导语", *(f"案例{index}{label}" for index in range(1, len(cases) + 1) for _, label in CASE_FIELDS)]
+    texts = [bulletin.title, bulletin.preface, *(getattr(case, name) for case in cases for name, _ in CASE_FIELDS)]
+    known = await known_names(connection, publisher, texts)
+    known.persons.update(person for case in cases for person in case.persons)
+    known.aliases += [(alias, case.unit_placeholder) for case in cases for alias in case.aliases]
+    kept = [frozenset() if case.deidentified else _own_names(case, known) for case in cases]
+    keep_in_issue = frozenset().union(*kept)
+    passages = [
+        Passage(bulletin.title, keep_in_issue),
+        Passage(bulletin.preface, keep_in_issue),
+        *(Passage(getattr(case, name), keep) for case, keep in zip(cases, kept, strict=True) for name, _ in CASE_FIELDS),
+    ]
+    table = MaskTable.of(known, bulletin.open_terms)
+    rendering = deidentify(passages, table, PersonStyle(bulletin.person_style))
+    title, preface, *case_texts = rendering.texts
+    views = [
+        CaseView(case.id, case.unit_placeholder if case.deidentified else case.unit_name, *case_texts[3 * index : 3 * index + 3])
+        for index, case in enumerate(cases)
+    ]
+    return Preview(
+        title,
+        preface,
+        views,
+        rendering.masks,
+        remaining(passages, rendering.texts, table),
+        [Suspect(name, place) for content, place in zip(rendering.texts, places, strict=True) for name in suspected_names(content)],
+    )
+
+
+def _own_names(case, known: Known) -> frozenset[str]:
+    """What a named case shows as it is: its unit in every form, the unit's office, its aliases and persons."""
+    names = {case.unit_name, *case.aliases, *case.persons}
+    for unit in known.units:
+        if unit.name == case.unit_name:
+            named, bare = unit_forms(unit)
+            names.update(named, bare, office_forms(unit.office_name))
+    return frozenset(names)
+
+
+async def refresh_text(connection: AsyncConnection, publisher: Place, bulletin_id: int) -> Preview:
+    """Render the bulletin and keep the result as its recipients' text (`published_*`, frozen
+    once it is published) and its mask table; refused (NAMES_REMAIN) while a known name is left."""
+    bulletin = (await connection.execute(select(Bulletin).where(Bulletin.id == bulletin_id))).one()
+    shown = await preview(connection, publisher, bulletin)
+    if shown.remaining:
+        raise DomainError("NAMES_REMAIN", f"脱敏后仍有已知名称：{'、'.join(shown.remaining)}；请修改，或标注为不具识别性", field="id")
+    await connection.execute(
+        update(Bulletin)
+        .where(Bulletin.id == bulletin_id)
+        .values(
+            published_title=shown.title,
+            published_preface=shown.preface,
+            masks=[{"term": m.term, "placeholder": m.placeholder, "kind": m.kind.value} for m in shown.masks],
+        )
+    )
+    if shown.cases:
+        await connection.execute(
+            update(BulletinCase)
+            .where(BulletinCase.id == bindparam("case_id"))
+            .values(
+                published_unit=bindparam("shown_unit"),
+                published_title=bindparam("shown_title"),
+                published_facts=bindparam("shown_facts"),
+                published_handling=bindparam("shown_handling"),
+            ),
+            [
+                {"case_id": c.id, "shown_unit": c.unit, "shown_title": c.title, "shown_facts": c.facts, "shown_handling": c.handling}
+                for c in shown.cases
+            ],
+        )
+    return shown
 
 
 def issue_label(row) -> str | None:
@@ -287,12 +370,14 @@ class BulletinService:
                         title=draft.title,
                         preface=draft.preface,
                         whole_subtree=draft.whole_subtree,
+                        person_style=draft.person_style,
                         created_by=principal.username,
                     )
                     .returning(Bulletin.id)
                 )
             ).scalar_one()
             await _set_scope(connection, bulletin_id, draft)
+            await refresh_text(connection, publisher, bulletin_id)
             await record_audit(
                 connection,
                 publisher.code,
@@ -312,10 +397,11 @@ class BulletinService:
             await connection.execute(delete(BulletinScopeOffice).where(BulletinScopeOffice.bulletin_id == bulletin_id))
             await _set_scope(connection, bulletin_id, draft)
             await move.apply(
-                {"title": draft.title, "preface": draft.preface, "whole_subtree": draft.whole_subtree},
-                before={"title": move.row.title, "whole_subtree": move.row.whole_subtree},
+                {"title": draft.title, "preface": draft.preface, "whole_subtree": draft.whole_subtree, "person_style": draft.person_style},
+                before={"title": move.row.title, "whole_subtree": move.row.whole_subtree, "person_style": move.row.person_style},
                 after=_issue_fields(draft),
             )
+            await refresh_text(connection, publisher, bulletin_id)
 
     async def add_case(
         self,
@@ -352,7 +438,6 @@ class BulletinService:
                         taxonomy_code=snapshot.taxonomy_code,
                         unit_name=snapshot.unit_name,
                         unit_placeholder=snapshot.unit_placeholder,
-                        place_masks=snapshot.place_masks,
                         persons=list(dict.fromkeys([*snapshot.persons, *(text.persons or ())])),
                         aliases=list(text.aliases or ()),
                         deidentified=True if text.deidentified is None else text.deidentified,
@@ -371,11 +456,12 @@ class BulletinService:
                     "deidentified": text.deidentified is not False,
                 }
             )
+            await refresh_text(connection, publisher, bulletin_id)
         return case_id
 
     async def update_case(self, principal: Principal, case_id: int, version: int, text: CaseText, request_id: str | None) -> int:
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, version, EDIT_CASE, request_id) as (move, _publisher):
+        async with self._locked(principal, bulletin_id, version, EDIT_CASE, request_id) as (move, publisher):
             connection = move.connection
             case = (await connection.execute(select(BulletinCase).where(BulletinCase.id == case_id))).one_or_none()
             if case is None:
@@ -397,23 +483,52 @@ class BulletinService:
             await move.apply(
                 before={"case_id": case_id, **{key: getattr(case, key) for key in values}}, after={"case_id": case_id, **values}
             )
+            await refresh_text(connection, publisher, bulletin_id)
         return bulletin_id
 
     async def remove_case(self, principal: Principal, case_id: int, version: int, request_id: str | None) -> int:
         bulletin_id = await self._bulletin_of(case_id)
-        async with self._locked(principal, bulletin_id, version, REMOVE_CASE, request_id) as (move, _publisher):
+        async with self._locked(principal, bulletin_id, version, REMOVE_CASE, request_id) as (move, publisher):
             case = (
                 await move.connection.execute(delete(BulletinCase).where(BulletinCase.id == case_id).returning(BulletinCase))
             ).one_or_none()
             if case is None:
                 raise not_found()
             await move.apply(before={"case_id": case_id, "title": case.title, "source": f"{case.source_tenant_code}/{case.source_id}"})
+            await refresh_text(move.connection, publisher, bulletin_id)
         return bulletin_id
+
+    async def mark_term(
+        self, principal: Principal, bulletin_id: int, version: int, term: str, identifying: bool, request_id: str | None
+    ) -> None:
+        """Mark a name the table replaces as not identifying (it is then shown as written), or
+        take the mark back. Audited: who let which name through."""
+        async with self._locked(principal, bulletin_id, version, MARK_TERM, request_id) as (move, publisher):
+            open_terms = list(move.row.open_terms)
+            if identifying:
+                if term not in open_terms:
+                    raise DomainError("TERM_NOT_MARKED", f"“{term}”未被标注为不具识别性", field="term")
+                open_terms.remove(term)
+            else:
+                if term not in {mask["term"] for mask in move.row.masks}:
+                    raise DomainError("TERM_NOT_MASKED", f"“{term}”不在本期的脱敏对照表中", field="term")
+                open_terms.append(term)
+            await move.apply({"open_terms": open_terms}, after={"term": term, "identifying": identifying})
+            await refresh_text(move.connection, publisher, bulletin_id)
+
+    async def preview(self, principal: Principal, bulletin_id: int) -> tuple[Readable, Preview]:
+        """The recipients' view as it would be published now (the publisher's readers only)."""
+        readable = await self.readable(principal, bulletin_id)
+        if not readable.whole:
+            raise not_found()
+        async with reading(self.engine).connect() as connection:
+            return readable, await preview(connection, place_of(readable.row), readable.row)
 
     # --- the workflow ----------------------------------------------------------------------
 
     async def submit(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
-        async with self._locked(principal, bulletin_id, version, SUBMIT, request_id) as (move, _publisher):
+        async with self._locked(principal, bulletin_id, version, SUBMIT, request_id) as (move, publisher):
+            await refresh_text(move.connection, publisher, bulletin_id)
             await move.apply({"note": None})
 
     async def approve(self, principal: Principal, bulletin_id: int, version: int, request_id: str | None) -> None:
@@ -433,20 +548,7 @@ class BulletinService:
             recipients = await _recipients(connection, publisher, row)
             if not recipients:
                 raise DomainError("NO_RECIPIENTS", "通报范围内没有下级机构", field="officeCodes")
-            cases = (await connection.execute(select(BulletinCase).where(BulletinCase.bulletin_id == bulletin_id))).all()
-            for case in cases:
-                text = rendered_case(case, masks_of(case))
-                await connection.execute(
-                    update(BulletinCase)
-                    .where(BulletinCase.id == case.id)
-                    .values(
-                        published_unit=text["unit"],
-                        published_title=text["title"],
-                        published_facts=text["facts"],
-                        published_handling=text["handling"],
-                    )
-                )
-            issue = rendered_issue(row, cases)
+            shown = await refresh_text(connection, publisher, bulletin_id)  # the last rendering: frozen from now on
             number = (
                 await connection.execute(
                     upsert(BulletinCounter)
@@ -468,8 +570,6 @@ class BulletinService:
                     "number": number,
                     "published_by": principal.username,
                     "published_at": now,
-                    "published_title": issue["title"],
-                    "published_preface": issue["preface"],
                     "note": None,
                 },
                 after={"number": number, "year": year},
@@ -477,7 +577,7 @@ class BulletinService:
                     "bulletin_id": bulletin_id,
                     "publisher_name": row.publisher_name,
                     "issue": f"{year}年第{number}期",
-                    "title": issue["title"],
+                    "title": shown.title,
                     "tenant_codes": list(recipients),
                 },
             )
@@ -686,7 +786,12 @@ def _by_bulletin(readable: Readable) -> tuple[int]:
 
 
 def _issue_fields(draft: IssueDraft) -> dict:
-    return {"title": draft.title, "whole_subtree": draft.whole_subtree, "offices": list(draft.office_codes)}
+    return {
+        "title": draft.title,
+        "whole_subtree": draft.whole_subtree,
+        "offices": list(draft.office_codes),
+        "person_style": draft.person_style,
+    }
 
 
 async def _check_scope(connection: AsyncConnection, publisher: Place, draft: IssueDraft) -> None:

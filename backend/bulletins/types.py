@@ -19,22 +19,22 @@ from backend.bulletins.service import (
     LIBRARY_READERS,
     LISTERS,
     MAX_NAMES,
+    PENDING,
+    PREVIEWERS,
     READERS,
     RECEIPT_ROLES,
     BulletinService,
     CaseSourceKind,
     CaseText,
     IssueDraft,
+    Preview,
     Readable,
     RecipientView,
     cases_of_bulletins,
     issue_label,
-    masks_of,
     publisher_of,
     publisher_of_case,
     recipients_of_bulletins,
-    rendered_case,
-    rendered_issue,
     scope_of_bulletins,
     typical_cases,
 )
@@ -45,6 +45,7 @@ from backend.ids import parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Locator, camel, mutation, query, special, write
 from backend.text import clean_text
+from problem_bank.deidentify import PersonStyle, TermKind
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.naming import check_code
@@ -52,6 +53,8 @@ from tenants.registry import clean_name
 
 graphql_enum(BulletinState, "典型案例通报的状态")
 graphql_enum(CaseSourceKind, "典型案例的来源")
+graphql_enum(PersonStyle, "人名的脱敏方式")
+graphql_enum(TermKind, "脱敏名称的种类")
 
 
 @strawberry.enum(description="ISSUED 本机构编发的（含草稿）；RECEIVED 本机构收到的（已发布的）")
@@ -96,7 +99,7 @@ class CaseOriginal:
     aliases: list[str] = strawberry.field(description="单位的其他称呼（简称等），同样脱敏")
 
 
-@strawberry.type(description="典型案例（文字均为发布口径：脱敏的案例中单位、机构和人名已替换为“某县某局”“某甲”等）")
+@strawberry.type(description="典型案例（文字均为发布口径：脱敏的案例中单位、机构和人名已替换为“某县某局”“张某某”等）")
 class BulletinCase:
     id: strawberry.ID
     position: int
@@ -111,7 +114,6 @@ class BulletinCase:
 
     @classmethod
     def of(cls, row, whole: bool) -> BulletinCase:
-        text = rendered_case(row, masks_of(row))
         original = (
             CaseOriginal(
                 source_kind=CaseSourceKind(row.source_kind),
@@ -131,10 +133,10 @@ class BulletinCase:
             id=strawberry.ID(str(row.id)),
             position=row.position,
             deidentified=row.deidentified,
-            unit=text["unit"],
-            title=text["title"],
-            facts=text["facts"],
-            handling=text["handling"],
+            unit=row.published_unit or PENDING,
+            title=row.published_title or PENDING,
+            facts=row.published_facts or PENDING,
+            handling=PENDING if row.published_facts is None else row.published_handling,
             taxonomy_code=row.taxonomy_code,
             shared=row.shared_at is not None,
             original=original,
@@ -146,6 +148,54 @@ class BulletinOriginal:
     title: str
     preface: str
     scope_office_codes: list[str] = strawberry.field(description="选定的发送机构（发给整个辖区时为空）")
+
+
+@strawberry.type(description="脱敏对照表的一项：原文中的名称及其占位名")
+class BulletinMask:
+    term: str
+    placeholder: str
+    kind: TermKind
+
+
+@strawberry.type(description="疑似人名：看起来像人名、但系统不掌握的文字及其位置，请核对")
+class SuspectedName:
+    name: str
+    place: str = strawberry.field(description="所在位置，如 案例2基本案情")
+
+
+@strawberry.type(description="发布预览：收文机构将看到的文字（按当前掌握的名称重新脱敏）及需核对之处")
+class BulletinPreview:
+    title: str
+    preface: str
+    cases: list[PreviewCase]
+    masks: list[BulletinMask] = strawberry.field(description="脱敏对照表")
+    remaining_names: list[str] = strawberry.field(description="脱敏后仍出现的已知名称；有则不能提交")
+    suspected_names: list[SuspectedName] = strawberry.field(description="疑似人名，请核对后修改或在案例中列为需脱敏的人名")
+    bulletin: Bulletin
+
+    @classmethod
+    def of(cls, readable: Readable, preview: Preview) -> BulletinPreview:
+        return cls(
+            title=preview.title,
+            preface=preview.preface,
+            cases=[
+                PreviewCase(id=strawberry.ID(str(c.id)), unit=c.unit, title=c.title, facts=c.facts, handling=c.handling)
+                for c in preview.cases
+            ],
+            masks=[BulletinMask(term=m.term, placeholder=m.placeholder, kind=m.kind) for m in preview.masks],
+            remaining_names=preview.remaining,
+            suspected_names=[SuspectedName(name=s.name, place=s.place) for s in preview.suspects],
+            bulletin=Bulletin.of(readable),
+        )
+
+
+@strawberry.type(description="预览中的一个案例（发布口径）")
+class PreviewCase:
+    id: strawberry.ID
+    unit: str
+    title: str
+    facts: str
+    handling: str
 
 
 @strawberry.type(description="典型案例通报（第N期）；打印版 GET /bulletins/{id}/print，PDF 版 GET /bulletins/{id}/pdf")
@@ -167,13 +217,9 @@ class Bulletin:
     version: int
     readable: strawberry.Private[Readable]
 
-    @strawberry.field(description="标题（发布口径）")
-    async def title(self, info: Info[Context, None]) -> str:
-        return (await self._issue(info))["title"]
-
-    @strawberry.field(description="导语（发布口径）")
-    async def preface(self, info: Info[Context, None]) -> str:
-        return (await self._issue(info))["preface"]
+    title: str = strawberry.field(description="标题（发布口径）")
+    preface: str = strawberry.field(description="导语（发布口径）")
+    person_style: PersonStyle = strawberry.field(description="人名的脱敏方式")
 
     @strawberry.field(description="典型案例，按顺序")
     async def cases(self, info: Info[Context, None]) -> list[BulletinCase]:
@@ -197,10 +243,15 @@ class Bulletin:
         scope = await info.context.loaders.shared(scope_of_bulletins).load(row.id) or []
         return BulletinOriginal(title=row.title, preface=row.preface, scope_office_codes=scope)
 
-    async def _issue(self, info: Info[Context, None]) -> dict[str, str]:
-        row = self.readable.row
-        cases = [] if row.published_title is not None else await info.context.loaders.shared(cases_of_bulletins).load(row.id) or []
-        return rendered_issue(row, cases)
+    @strawberry.field(description="本期的脱敏对照表（含真实名称）；收文机构看不到")
+    def masks(self) -> list[BulletinMask] | None:
+        if not self.readable.whole:
+            return None
+        return [BulletinMask(term=m["term"], placeholder=m["placeholder"], kind=TermKind(m["kind"])) for m in self.readable.row.masks]
+
+    @strawberry.field(description="标注为不具识别性、照原文显示的名称；收文机构看不到")
+    def open_terms(self) -> list[str] | None:
+        return list(self.readable.row.open_terms) if self.readable.whole else None
 
     @classmethod
     def of(cls, readable: Readable) -> Bulletin:
@@ -214,6 +265,9 @@ class Bulletin:
             number=row.number,
             issue=issue_label(row),
             whole_subtree=row.whole_subtree,
+            title=row.published_title or PENDING,
+            preface=row.published_preface or PENDING,
+            person_style=PersonStyle(row.person_style),
             created_by=row.created_by,
             created_at=row.created_at,
             approved_by=row.approved_by,
@@ -265,6 +319,7 @@ class BulletinInput:
     preface: str = strawberry.field(description="导语（按语）")
     whole_subtree: bool = strawberry.field(default=True, description="发给整个辖区的全部下级机构")
     office_codes: list[str] | None = strawberry.field(default=None, description="不发给整个辖区时，选定的下级机构")
+    person_style: PersonStyle = strawberry.field(default=PersonStyle.SURNAME, description="人名的脱敏方式，默认保留姓氏（张某某）")
 
     def checked(self) -> IssueDraft:
         return IssueDraft(
@@ -272,6 +327,7 @@ class BulletinInput:
             preface=clean_text(self.preface, "preface", required=True),
             whole_subtree=self.whole_subtree,
             office_codes=tuple(dict.fromkeys(check_code(code, field="officeCodes") for code in self.office_codes or ())),
+            person_style=self.person_style,
         )
 
 
@@ -288,8 +344,10 @@ class BulletinCaseInput:
     facts: str | None = strawberry.field(default=None, description="基本案情")
     handling: str | None = strawberry.field(default=None, description="处理结果")
     deidentified: bool | None = strawberry.field(default=None, description="脱敏（新增时默认是）")
-    persons: list[str] | None = strawberry.field(default=None, description="案例中需脱敏的人名，依次替换为某甲、某乙……")
-    aliases: list[str] | None = strawberry.field(default=None, description="单位的其他称呼（简称等），替换为单位占位名")
+    persons: list[str] | None = strawberry.field(
+        default=None, description="案例中需脱敏、系统尚不掌握的人名（系统掌握的人名、机构和单位名称自动脱敏）"
+    )
+    aliases: list[str] | None = strawberry.field(default=None, description="单位的其他称呼（系统未收录的简称等），替换为单位占位名")
 
     def checked(self) -> CaseText:
         return CaseText(
@@ -366,6 +424,11 @@ class BulletinQuery:
     async def bulletin(self, info: Info[Context, None], id: strawberry.ID) -> Bulletin:
         return await _now(info, parse_id(id, "id"))
 
+    @query("发布预览：按当前掌握的名称重新脱敏后收文机构将看到的文字、脱敏对照表、仍出现的已知名称和疑似人名", special(PREVIEWERS))
+    async def bulletin_preview(self, info: Info[Context, None], id: strawberry.ID) -> BulletinPreview:
+        readable, preview = await service(info).preview(await info.context.principal(), parse_id(id, "id"))
+        return BulletinPreview.of(readable, preview)
+
     @query("典型案例库：各地推送的已脱敏典型案例，新的在前，可按文字检索", special(LIBRARY_READERS))
     async def typical_cases(
         self,
@@ -431,7 +494,19 @@ class BulletinMutation:
         bulletin_id = await service(info).remove_case(principal, parse_id(case_id, "caseId"), version, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @mutation("提交审核", write(workflow.SUBMIT.roles, locate=BY_ID))
+    @mutation(
+        "标注脱敏对照表中的名称不具识别性（identifying: false，照原文显示）或撤销标注（true）；留痕",
+        write(workflow.MARK_TERM.roles, locate=BY_ID),
+    )
+    async def mark_bulletin_term(
+        self, info: Info[Context, None], id: strawberry.ID, version: int, term: str, identifying: bool
+    ) -> Bulletin:
+        principal = await info.context.principal()
+        bulletin_id, term = parse_id(id, "id"), clean_name(term, field="term", max_length=64)
+        await service(info).mark_term(principal, bulletin_id, version, term, identifying, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @mutation("提交审核：按当前掌握的名称重新脱敏；脱敏后仍有已知名称的不能提交", write(workflow.SUBMIT.roles, locate=BY_ID))
     async def submit_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
         principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")

@@ -48,6 +48,7 @@ EDIT = Transition("edit", "修改", DRAFTS, None, COMPOSERS, note="none")
 ADD_CASE = Transition("add_case", "添加案例", DRAFTS, None, COMPOSERS, note="none")
 EDIT_CASE = Transition("edit_case", "修改案例", DRAFTS, None, COMPOSERS, note="none")
 REMOVE_CASE = Transition("remove_case", "删除案例", DRAFTS, None, COMPOSERS, note="none")
+MARK_TERM = Transition("mark_term", "标注脱敏名称", DRAFTS, None, COMPOSERS, note="none")
 SUBMIT = Transition("submit", "提交审核", DRAFTS, SUBMITTED, COMPOSERS, note="none", guard=Guard("至少有一个典型案例", _has_cases))
 APPROVE = Transition("approve", "审核通过", frozenset({SUBMITTED}), APPROVED, APPROVERS, note="none")
 RETURN = Transition("return", "退回修改", frozenset({SUBMITTED, APPROVED}), DRAFT, APPROVERS, note="required")
@@ -69,7 +70,7 @@ BULLETINS = Workflow(
     noun="通报",
     states=BulletinState,
     initial=DRAFT,
-    transitions=(EDIT, ADD_CASE, EDIT_CASE, REMOVE_CASE, SUBMIT, APPROVE, RETURN, PUBLISH, WITHDRAW, SHARE),
+    transitions=(EDIT, ADD_CASE, EDIT_CASE, REMOVE_CASE, MARK_TERM, SUBMIT, APPROVE, RETURN, PUBLISH, WITHDRAW, SHARE),
     model=Bulletin,
     entity="bulletin",
 )
