@@ -8,11 +8,13 @@ import asyncio
 import uuid
 from typing import Any
 
+import msgspec
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import Scope as AsgiScope
 from strawberry.litestar import BaseContext
 
+from backend.audit.reads import ReadLog, SensitiveEntity
 from backend.clock import Clock
 from backend.identity.service import IdentityService, unauthenticated
 from backend.loaders import Loaders
@@ -30,6 +32,7 @@ class Context(BaseContext, kw_only=True):
     authenticating: asyncio.Task[Principal] | None = None  # shared by the resolvers that ask at once
     spent: bool = False  # the request was counted against the caller's mutation rate limit
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
+    reads: ReadLog = msgspec.field(default_factory=ReadLog)  # sensitive reads, written once answered (write_reads)
 
     @property
     def clock(self) -> Clock:
@@ -67,6 +70,21 @@ class Context(BaseContext, kw_only=True):
             self.spent = True
             await self._spend(f"mutation:{principal.user_id}", self.runtime.settings.edge.mutations_per_minute)
         return principal
+
+    def read(self, tenant_code: str, entity: SensitiveEntity, *ids: object) -> None:
+        """Note a read of sensitive objects of `tenant_code` (backend/audit/reads.py)."""
+        self.reads.add(tenant_code, entity, ids)
+
+    async def record_read(self, tenant_code: str, entity: SensitiveEntity, *ids: object) -> None:
+        """Note a sensitive read and record it now (a route's: no GraphQL execution to wait for)."""
+        self.read(tenant_code, entity, *ids)
+        await self.write_reads()
+
+    async def write_reads(self) -> None:
+        """Record the request's sensitive reads in their offices' trails, as the caller."""
+        if self.reads:
+            principal = await self.principal()
+            await self.reads.write(self.runtime.engine, actor=principal.username, address=self.source_ip, request_id=self.request_id)
 
     async def spend_costly(self, principal: Principal, cost: int) -> None:
         """Count a costly operation against the caller's per-minute budget (backend/cost.py)."""

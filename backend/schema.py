@@ -26,6 +26,8 @@ from strawberry.types import ExecutionContext
 
 from backend.acceptance.types import AcceptanceMutation, AcceptanceQuery
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
+from backend.audit.reads import RecordReads
+from backend.audit.types import AuditQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.cost import cost_rule
@@ -60,6 +62,7 @@ Query = merge_types(
     (
         IdentityQuery,
         DirectoryQuery,
+        AuditQuery,
         UnitQuery,
         RoundQuery,
         DraftQuery,
@@ -157,6 +160,7 @@ def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
         functools.partial(AddValidationRules, shape_rules(edge)),
         ValidationCache,
         DomainErrors,
+        RecordReads,
     ]
     if not edge.introspection:
         extensions.append(DisableIntrospection)

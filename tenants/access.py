@@ -110,16 +110,16 @@ def require_write(principal: Principal, target: Place, roles: frozenset[Role]) -
     """The principal must hold one of `roles` in `target` itself (auditors never write)."""
     require_read(principal, target)
     require_scope(principal, Scope.WRITE)
-    require_role(principal, target, roles)
+    require_role(principal, target, roles - {Role.AUDITOR})
 
 
 def require_role(principal: Principal, target: Place, roles: frozenset[Role]) -> None:
-    """The principal must hold one of `roles` in `target` itself (auditors never do), for a
-    write or for a read kept to those roles (an office's channels: its admins)."""
+    """The principal must hold one of `roles` in `target` itself, for a write or for a read kept
+    to those roles (an office's channels: its admins; its audit trail: its admins and auditors)."""
     require_read(principal, target)
     if principal.is_superuser:
         return
-    if not any(grant.place.code == target.code and grant.role in roles - {Role.AUDITOR} for grant in principal.grants):
+    if not any(grant.place.code == target.code and grant.role in roles for grant in principal.grants):
         raise forbidden()
 
 

@@ -230,6 +230,10 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
             .scalars()
             .all()
         )
+        readers = (
+            await connection.execute(text("SELECT DISTINCT actor FROM t430000.audit_event WHERE action = 'read.bulletin_original'"))
+        ).scalars()
+        assert set(readers) == {"inspector", "publisher", "admin"}  # who saw the real names; recipients never do
     assert audited == [
         "bulletin.create",
         "bulletin.add_case",
@@ -729,7 +733,7 @@ def bulletins(draw):
     offices = draw(st.lists(st.text(PLACE_CHARACTERS, min_size=2, max_size=3), min_size=1, max_size=4, unique=True))
     levels = [draw(st.sampled_from(["county", "city"])) for _ in offices]
     names = [office + LEVEL_CHARACTERS[level] for office, level in zip(offices, levels, strict=True)]
-    stems = sorted(ABBREVIATIONS) + ["人民医院", "财政局"]
+    stems = [*sorted(ABBREVIATIONS), "人民医院", "财政局"]
     units = [
         KnownUnit(names[i] + draw(st.sampled_from(stems)), draw(st.sampled_from(sorted(UNIT_TYPE_PLACEHOLDERS))), names[i], levels[i])
         for i in draw(st.lists(st.integers(0, len(names) - 1), min_size=1, max_size=5))
@@ -763,8 +767,8 @@ def test_no_generated_name_or_abbreviation_survives_and_every_person_keeps_one_m
     placeholders = {term.placeholder for term in table.terms.values() if term.placeholder}
     generic = {form for form in forms if form not in table.terms}
     assert all(any(form in placeholder for placeholder in placeholders) for form in generic)  # 检察院 of 某检察院 names no one
-    for text in rendering.texts:
-        assert not [form for form in forms if form in text and form not in generic], text
+    for rendered in rendering.texts:
+        assert not [form for form in forms if form in rendered and form not in generic], rendered
     assert not remaining(passages, rendering.texts, table)
     person_masks = {mask.term: mask.placeholder for mask in rendering.masks if mask.kind is TermKind.PERSON}
     assert len(set(person_masks.values())) == len(person_masks)  # two persons never share a mask

@@ -1042,6 +1042,12 @@ OPERATIONS = [
         bulletin_in("草稿"),
     ),
     Operation(
+        "auditTrail",
+        "query($c: String!) { auditTrail(tenantCode: $c) { items { seq actor action } } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "bulletinPreview",
         "query($b: ID!) { bulletinPreview(id: $b) { title masks { term } remainingNames } }",
         guarded(

@@ -11,6 +11,7 @@ from litestar.response import Response
 
 from backend.accountability.models import CaseState
 from backend.accountability.service import MAX_EXPORT_ROWS, AccountabilityService, subject_label
+from backend.audit.reads import SensitiveEntity
 from backend.clock import CHINA_STANDARD_TIME
 from backend.context import context_for
 from backend.findings.excel import ExportColumn, table_workbook
@@ -41,6 +42,7 @@ def _day(moment) -> str | None:
 async def export_cases(request: Request, tenant_code: str) -> Response[bytes]:
     context = context_for(request)
     office, rows = await AccountabilityService(context.runtime.engine).ledger(tenant_code)
+    await context.record_read(tenant_code, SensitiveEntity.EXPORT, "accountability.xlsx")
     table = [
         (
             n,

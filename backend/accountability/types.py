@@ -35,6 +35,7 @@ from backend.accountability.service import (
     subject_label,
     unit_finding_rows,
 )
+from backend.audit.reads import SensitiveEntity
 from backend.bank.types import BankProblem
 from backend.context import Context
 from backend.enums import graphql_enum
@@ -406,11 +407,14 @@ class AccountabilityQuery:
         after: str | None = None,
     ) -> Page[AccountabilityCase]:
         page = await service(info).cases(tenant_code, state, first=page_size(info, first), after=after)
+        info.context.read(tenant_code, SensitiveEntity.ACCOUNTABILITY_CASE, *(row.id for row in page.rows))
         return Page(items=[AccountabilityCase.from_row(row, tenant_code) for row in page.rows], page_info=PageInfo.of(page))
 
     @query("一件追责问责案件，含关联问题、问责措施，以及同一对象此前的案件和问题（屡查屡犯）", read(Reach.SUBTREE))
     async def accountability_case(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> AccountabilityCase:
-        return await _case_now(info, tenant_code, parse_id(id, "id"))
+        case = await _case_now(info, tenant_code, parse_id(id, "id"))
+        info.context.read(tenant_code, SensitiveEntity.ACCOUNTABILITY_CASE, case.id)
+        return case
 
     @query("本机构追责问责案件的统计：按状态、问责措施或问责对象所在地区", read(Reach.SUBTREE))
     async def accountability_statistics(self, info: Info[Context, None], tenant_code: str, by: CaseBreakdown) -> list[CaseTally]:

@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from backend.audit.reads import SensitiveEntity
 from backend.bulletins import workflow
 from backend.bulletins.service import (
     LIBRARY_READERS,
@@ -110,25 +111,28 @@ class BulletinCase:
     handling: str = strawberry.field(description="处理结果")
     taxonomy_code: str | None
     shared: bool = strawberry.field(description="是否已推送到典型案例库")
-    original: CaseOriginal | None = strawberry.field(description="原始内容；收文机构看不到")
+    row: strawberry.Private[Any]
+    readable: strawberry.Private[Readable]
+
+    @strawberry.field(description="原始内容；收文机构看不到（阅读留痕）")
+    def original(self, info: Info[Context, None]) -> CaseOriginal | None:
+        if not _reads_original(info, self.readable):
+            return None
+        row = self.row
+        return CaseOriginal(
+            source_kind=CaseSourceKind(row.source_kind),
+            source_tenant_code=row.source_tenant_code,
+            source_id=strawberry.ID(str(row.source_id)),
+            unit_name=row.unit_name,
+            title=row.title,
+            facts=row.facts,
+            handling=row.handling,
+            persons=list(row.persons),
+            aliases=list(row.aliases),
+        )
 
     @classmethod
-    def of(cls, row, whole: bool) -> BulletinCase:
-        original = (
-            CaseOriginal(
-                source_kind=CaseSourceKind(row.source_kind),
-                source_tenant_code=row.source_tenant_code,
-                source_id=strawberry.ID(str(row.source_id)),
-                unit_name=row.unit_name,
-                title=row.title,
-                facts=row.facts,
-                handling=row.handling,
-                persons=list(row.persons),
-                aliases=list(row.aliases),
-            )
-            if whole
-            else None
-        )
+    def of(cls, row, readable: Readable) -> BulletinCase:
         return cls(
             id=strawberry.ID(str(row.id)),
             position=row.position,
@@ -139,8 +143,16 @@ class BulletinCase:
             handling=PENDING if row.published_facts is None else row.published_handling,
             taxonomy_code=row.taxonomy_code,
             shared=row.shared_at is not None,
-            original=original,
+            row=row,
+            readable=readable,
         )
+
+
+def _reads_original(info: Info[Context, None], readable: Readable) -> bool:
+    """May the caller read the real names (the publisher's readers), noted as a sensitive read?"""
+    if readable.whole:
+        info.context.read(readable.row.publisher_code, SensitiveEntity.BULLETIN_ORIGINAL, readable.row.id)
+    return readable.whole
 
 
 @strawberry.type(description="通报的原始标题和导语，仅编发机构及其上级可见")
@@ -224,7 +236,7 @@ class Bulletin:
     @strawberry.field(description="典型案例，按顺序")
     async def cases(self, info: Info[Context, None]) -> list[BulletinCase]:
         rows = await info.context.loaders.shared(cases_of_bulletins).load(self.readable.row.id) or []
-        return [BulletinCase.of(row, self.readable.whole) for row in rows]
+        return [BulletinCase.of(row, self.readable) for row in rows]
 
     @strawberry.field(description="收文机构及阅读回执（发布后）：编发机构及其上级看到全部，收文机构只看到自己的；unreadOnly 只列未读的机构")
     async def recipients(self, info: Info[Context, None], unread_only: bool = False) -> list[BulletinRecipient]:
@@ -235,17 +247,17 @@ class Bulletin:
             if (self.readable.whole or view.row.office_code in self.readable.own_offices) and not (unread_only and view.reads)
         ]
 
-    @strawberry.field(description="原始标题、导语和选定范围；收文机构看不到")
+    @strawberry.field(description="原始标题、导语和选定范围；收文机构看不到（阅读留痕）")
     async def original(self, info: Info[Context, None]) -> BulletinOriginal | None:
-        if not self.readable.whole:
+        if not _reads_original(info, self.readable):
             return None
         row = self.readable.row
         scope = await info.context.loaders.shared(scope_of_bulletins).load(row.id) or []
         return BulletinOriginal(title=row.title, preface=row.preface, scope_office_codes=scope)
 
-    @strawberry.field(description="本期的脱敏对照表（含真实名称）；收文机构看不到")
-    def masks(self) -> list[BulletinMask] | None:
-        if not self.readable.whole:
+    @strawberry.field(description="本期的脱敏对照表（含真实名称）；收文机构看不到（阅读留痕）")
+    def masks(self, info: Info[Context, None]) -> list[BulletinMask] | None:
+        if not _reads_original(info, self.readable):
             return None
         return [BulletinMask(term=m["term"], placeholder=m["placeholder"], kind=TermKind(m["kind"])) for m in self.readable.row.masks]
 
@@ -427,6 +439,7 @@ class BulletinQuery:
     @query("发布预览：按当前掌握的名称重新脱敏后收文机构将看到的文字、脱敏对照表、仍出现的已知名称和疑似人名", special(PREVIEWERS))
     async def bulletin_preview(self, info: Info[Context, None], id: strawberry.ID) -> BulletinPreview:
         readable, preview = await service(info).preview(await info.context.principal(), parse_id(id, "id"))
+        _reads_original(info, readable)  # its table names the real names
         return BulletinPreview.of(readable, preview)
 
     @query("典型案例库：各地推送的已脱敏典型案例，新的在前，可按文字检索", special(LIBRARY_READERS))

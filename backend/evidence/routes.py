@@ -10,6 +10,7 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.response import File
 
+from backend.audit.reads import SensitiveEntity
 from backend.context import context_for
 from backend.evidence.service import UPLOADERS, EvidenceService
 from backend.evidence.store import EvidenceStore, is_sha256
@@ -44,6 +45,7 @@ async def download_evidence(request: Request, tenant_code: str, sha256: str) -> 
     if not is_sha256(sha256):
         raise not_found()
     path, content_type, file_name = await evidence_service(context.runtime).readable(principal, tenant_code, sha256)
+    await context.record_read(tenant_code, SensitiveEntity.EVIDENCE, sha256)
     # Litestar writes a non-ASCII name as RFC 6266 filename*=utf-8''… (percent-encoded).
     return File(
         path=path,

@@ -13,6 +13,7 @@ from litestar.params import QueryParameter
 from litestar.response import File, Response
 from sqlalchemy import select
 
+from backend.audit.reads import SensitiveEntity
 from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
 from backend.findings.service import FindingFilter, FindingService, FindingSort
@@ -76,6 +77,7 @@ async def export_ledger(
     )
     today = context.clock.today()
     rows = await FindingService(context.runtime.engine).export_rows(principal, tenant_code, filter=criteria, sort=_sort(order), today=today)
+    await context.record_read(tenant_code, SensitiveEntity.EXPORT, "ledger.xlsx")
     async with reading(context.runtime.engine).connect() as connection:
         office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
     table = [
