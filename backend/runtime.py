@@ -18,6 +18,7 @@ from backend.clock import Clock
 from backend.db import create_engine, ensure_database_exists
 from backend.embedded import ServiceUrls
 from backend.identity.service import IdentityService
+from backend.notifications.sealing import seal_plain_secrets
 from backend.settings import Settings
 from problem_bank import projection
 from problem_bank.taxonomy import Taxonomy, TaxonomyCache
@@ -72,8 +73,10 @@ class Runtime:
             await self.streams.upgrade_shared(connection)
 
     async def upgrade_all(self, **progress) -> UpgradeSummary:
-        """Shared schemas first, then every tenant schema."""
+        """Shared schemas first (and the data steps that need this deployment's secret key), then
+        every tenant schema."""
         await self.upgrade_shared()
+        await seal_plain_secrets(self.engine, self.settings.secret_key)
         return await self.migration_runner().upgrade_all(**progress)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from backend.findings.service import check_finding, insert_finding
 from backend.notifications.jobs import deliver_event
+from backend.notifications.sealing import seal, unseal
 from bench.common import free_port
 from tenants.scoping import tenant_engine
 from tests.helpers import INBOX, LOG_OVERSTAFFING, drain
@@ -191,3 +192,36 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(county_office):
     async with runtime.engine.connect() as connection:
         audited = list((await connection.execute(text("SELECT action FROM t431321.audit_event WHERE entity = 'webhook'"))).scalars())
     assert audited == ["webhook.added", "webhook.added"]
+
+
+async def test_webhook_secrets_are_sealed_at_rest_and_plain_old_ones_are_sealed_on_upgrade(county_office):
+    runtime, tokens = county_office
+    add = 'mutation($u: String!, $s: String!) { addWebhook(tenantCode: "431321", url: $u, secret: $s) }'
+    secret = "SEC0123456789abcdef"
+    async with WebhookSink(secret) as robot, Api(runtime) as api:
+        for _ in range(3):
+            await api.call(add, tokens["admin"], u=robot.url, s=secret)
+        async with runtime.engine.begin() as connection:
+            stored = list((await connection.execute(text("SELECT secret FROM notify.webhook ORDER BY id"))).scalars())
+            ids = list((await connection.execute(text("SELECT id FROM notify.webhook ORDER BY id"))).scalars())
+            # one as a deployment before sealing wrote it, one sealed under another deployment's key
+            await connection.execute(text("UPDATE notify.webhook SET secret = :s WHERE id = :i"), {"s": secret, "i": ids[1]})
+            await connection.execute(
+                text("UPDATE notify.webhook SET secret = :s WHERE id = :i"), {"s": seal(secret, "another deployment's key"), "i": ids[2]}
+            )
+        await runtime.upgrade_all()
+        async with runtime.engine.connect() as connection:
+            upgraded = list((await connection.execute(text("SELECT secret FROM notify.webhook ORDER BY id"))).scalars())
+        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
+        await drain(runtime)
+        states = (await api.call('{ deliveries(tenantCode: "431321") { items { target state lastError } } }', tokens["admin"]))["data"]
+    assert all(value.startswith("v1:") and secret not in value for value in stored + upgraded)
+    assert upgraded[0] == stored[0] and unseal(upgraded[1], runtime.settings.secret_key) == secret
+    assert len(robot.received) == 2 and robot.refused == 0  # both readable secrets signed correctly
+    assert sorted(
+        (d["target"], d["state"], (d["lastError"] or "").startswith("webhook: 签名密钥无法解密")) for d in states["deliveries"]["items"]
+    ) == [
+        (str(ids[0]), "SENT", False),
+        (str(ids[1]), "SENT", False),
+        (str(ids[2]), "DEAD", True),  # says why; nothing is sent unsigned
+    ]

@@ -24,6 +24,7 @@ from backend.notifications.channels import DeliveryFailed, post_webhook, send_em
 from backend.notifications.destinations import checked_destination
 from backend.notifications.events import EVENT_TYPES, EventType
 from backend.notifications.models import Delivery, DeliveryChannel, DeliveryState, OutboxEvent, Webhook
+from backend.notifications.sealing import SecretUnreadable, unseal
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tenants.errors import DomainError
@@ -177,7 +178,13 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
                 hook = (await connection.execute(select(Webhook).where(Webhook.id == int(delivery.target)))).one_or_none()
                 if hook is None:
                     raise DeliveryFailed("webhook: 已删除")
-                await within_time_limit(_send_webhook(hook.url, hook.secret, settings, title, body))
+                try:
+                    secret = unseal(hook.secret, settings.secret_key)
+                except SecretUnreadable:
+                    raise DeliveryFailed(
+                        "webhook: 签名密钥无法解密（XUNCHA_SECRET_KEY 已更换或数据从别处恢复），请重新设置该回调地址"
+                    ) from None
+                await within_time_limit(_send_webhook(hook.url, secret, settings, title, body))
         except DeliveryFailed as failure:
             dead = attempts >= settings.delivery_max_attempts
             delay = settings.retry_base_seconds * 2 ** (attempts - 1)

@@ -105,6 +105,6 @@ class Webhook(NotifyBase):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tenant_code: Mapped[str] = mapped_column(String(6))
     url: Mapped[str] = mapped_column(String(512))
-    secret: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(Text)  # sealed (backend/notifications/sealing.py)
     event_types: Mapped[list[str] | None] = mapped_column(ARRAY(String(48)))  # None: every type
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -19,6 +19,7 @@ from backend.notifications.destinations import checked_destination
 from backend.notifications.events import EVENT_TYPES, EventKind
 from backend.notifications.jobs import queue_deliveries
 from backend.notifications.models import Delivery, DeliveryState, Notification, Preference, Webhook
+from backend.notifications.sealing import seal
 from backend.settings import Settings
 from tenants.access import Principal, Role, not_found
 from tenants.errors import DomainError
@@ -174,7 +175,9 @@ class NotificationService:
                 raise DomainError("TOO_MANY", f"每个机构最多配置 {MAX_WEBHOOKS} 个回调地址", field="url")
             webhook_id = (
                 await connection.execute(
-                    insert(Webhook).values(tenant_code=tenant_code, url=url, secret=secret, event_types=types).returning(Webhook.id)
+                    insert(Webhook)
+                    .values(tenant_code=tenant_code, url=url, secret=seal(secret, settings.secret_key), event_types=types)
+                    .returning(Webhook.id)
                 )
             ).scalar_one()
             await record_audit(
