@@ -9,6 +9,7 @@ import asyncio
 import orjson
 from cross_web import HTTPException  # what strawberry raises for a request it cannot read
 from litestar import Litestar, Request, get
+from litestar.logging.config import LoggingConfig
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
@@ -23,6 +24,7 @@ from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
 from backend.inspection_report.routes import inspection_report_docx, inspection_report_pdf
 from backend.letters.routes import print_letter
+from backend.logs import RouteRequestLog
 from backend.permissions import anyone, permitted
 from backend.reviews.routes import review_report
 from backend.runtime import Runtime
@@ -97,6 +99,16 @@ def body_too_large(request: Request, error: Exception) -> Response:
     )
 
 
+# Litestar logs a route's unexpected errors (with their traceback) through the process's own
+# handlers (backend/logs.py); refusals are the request's log line, not an error.
+ROUTE_ERRORS = LoggingConfig(
+    configure_root_logger=False,
+    loggers={"litestar": {"level": "INFO", "propagate": True, "handlers": []}},
+    log_exceptions="always",
+    disable_stack_trace={DomainError, *range(400, 500)},
+)
+
+
 # The routes besides /graphql, each declaring its access (backend/permissions.py).
 ROUTES = (
     healthz,
@@ -124,6 +136,8 @@ def create_app(runtime: Runtime) -> Litestar:
         exception_handlers={DomainError: domain_error_response, 413: body_too_large},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,
+        middleware=[RouteRequestLog],
+        logging_config=ROUTE_ERRORS,
     )
     app.state.runtime = runtime
     return app

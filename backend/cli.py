@@ -540,18 +540,23 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, ba
     from backend import heap
     from backend.app import create_app
     from backend.http_protocol import JsonRefusingProtocol
+    from backend.logs import configure_logging
     from backend.worker import create_worker
 
-    # No access log: a line per request costs more CPU than a simple query does.
-    config = uvicorn.Config(create_app(runtime), host=host, port=port, log_level="info", access_log=False, http=JsonRefusingProtocol)
+    # uvicorn's own access log is off: the application writes one JSON line a request (backend/logs.py).
+    configure_logging(quiet_worker=banner is not None)
+    config = uvicorn.Config(create_app(runtime), host=host, port=port, log_config=None, access_log=False, http=JsonRefusingProtocol)
     server = uvicorn.Server(config)
     worker = create_worker(runtime, handle_signals=False) if with_worker else None
     heap.settle()
     worker_task = asyncio.create_task(worker.async_run()) if worker else None
-    if banner:
+    serving = asyncio.create_task(server.serve())
+    while banner and not server.started and not serving.done():  # the banner comes after uvicorn's start-up lines
+        await asyncio.sleep(0.05)
+    if banner and server.started:
         banner()
     try:
-        await server.serve()
+        await serving
     finally:
         if worker and worker_task:
             await worker.close()
@@ -573,9 +578,11 @@ def serve_command(
 @app.command("worker")
 def worker_command() -> None:
     """运行 arq 后台 worker。"""
+    from backend.logs import configure_logging
     from backend.worker import create_worker
 
     async def main(runtime: Runtime) -> None:
+        configure_logging()
         worker = create_worker(runtime)
         try:
             await worker.async_run()

@@ -41,6 +41,7 @@ from backend.identity.types import IdentityMutation, IdentityQuery
 from backend.inspection_report.types import InspectionReportMutation, InspectionReportQuery
 from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
+from backend.logs import GraphQLRequestLog
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
@@ -56,6 +57,7 @@ from backend.units.types import UnitMutation, UnitQuery
 from backend.warnings.mutations import WarningMutation
 from backend.warnings.types import WarningQuery
 from graphql import GraphQLError
+from tenants.errors import DomainError
 
 Query = merge_types(
     "Query",
@@ -143,10 +145,13 @@ class Schema(strawberry.Schema):
     read it (strawberry's own setting strips only suggested fields)."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Refusals and bad input are the request's log line (backend/logs.py); only unexpected
+        errors are logged, with their traceback."""
         if self.config.disable_field_suggestions:
             for error in errors:
                 error.message = SUGGESTION.sub("", error.message)
-        super().process_errors(errors, execution_context)
+        unexpected = [error for error in errors if is_unexpected(error) and not isinstance(error.original_error, DomainError)]
+        super().process_errors(unexpected, execution_context)
 
 
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -161,6 +166,7 @@ def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
         ValidationCache,
         DomainErrors,
         RecordReads,
+        GraphQLRequestLog,
     ]
     if not edge.introspection:
         extensions.append(DisableIntrospection)
