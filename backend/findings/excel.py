@@ -186,7 +186,7 @@ EXPORT_COLUMNS = (
     ExportColumn("序号", 6),
     ExportColumn("问题编号", 13),
     ExportColumn("被检查单位", 18),
-    ExportColumn("轮次", 16),
+    ExportColumn("轮次或来源", 16),  # a daily-supervision finding has no round: its channel
     ExportColumn("问题类型", 18),
     ExportColumn("问题描述", 36),
     ExportColumn("严重程度", 8),
