@@ -551,7 +551,8 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, ba
     heap.settle()
     worker_task = asyncio.create_task(worker.async_run()) if worker else None
     serving = asyncio.create_task(server.serve())
-    while banner and not server.started and not serving.done():  # the banner comes after uvicorn's start-up lines
+    # The banner comes after uvicorn's start-up lines; uvicorn offers a `started` flag, not an event.
+    while banner and not server.started and not serving.done():  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     if banner and server.started:
         banner()

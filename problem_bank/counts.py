@@ -40,9 +40,9 @@ def _whole_months(criteria: ProblemFilter) -> bool:
 
 def counts_answering(by: str | None, criteria: ProblemFilter) -> CountedTable | None:
     """The counted table that answers a breakdown by column `by` (None: by office) under
-    `criteria`, or None when only the rows can: a text, round kinds, a period that is not
-    whole months, or criteria on two dimensions."""
-    if criteria.text or criteria.round_kinds or not _whole_months(criteria):
+    `criteria`, or None when only the rows can: a text, round kinds, sources, a period that is
+    not whole months, or criteria on two dimensions."""
+    if criteria.text or criteria.round_kinds or criteria.sources or not _whole_months(criteria):
         return None
     needed = {by} - {None}
     needed |= {

@@ -119,8 +119,10 @@ class Problem(ProblemBankBase):
     unit_id: Mapped[int] = mapped_column(BigInteger)
     unit_name: Mapped[str] = mapped_column(String(128))
     unit_type: Mapped[str] = mapped_column(String(32))
-    round_id: Mapped[int] = mapped_column(BigInteger)
-    round_kind: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int | None] = mapped_column(BigInteger)  # None: a daily-supervision (日常监督) finding
+    round_kind: Mapped[str | None] = mapped_column(String(32))
+    # A round's, or a channel of 日常监督 (the values of backend.findings.models.FindingSource).
+    source: Mapped[str] = mapped_column(String(16), server_default="巡察检查")
     taxonomy_code: Mapped[str] = mapped_column(String(24))
     taxonomy_version: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(8))

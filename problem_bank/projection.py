@@ -35,6 +35,7 @@ COLUMNS = (
     "unit_type",
     "round_id",
     "round_kind",
+    "source",
     "taxonomy_code",
     "taxonomy_version",
     "severity",
@@ -84,7 +85,7 @@ def _projected(tenant_code: str, where: str) -> str:
     on the source's columns, as `s.finding_id`)."""
     return f"""
         SELECT t.code AS tenant_code, s.finding_id, t.province_code, t.city_code, t.level AS tenant_level,
-               s.finding_code, s.unit_id, s.unit_name, s.unit_type, s.round_id, s.round_kind,
+               s.finding_code, s.unit_id, s.unit_name, s.unit_type, s.round_id, s.round_kind, s.source,
                coalesce(m.to_code, s.taxonomy_code) AS taxonomy_code, coalesce(m.to_version, s.taxonomy_version) AS taxonomy_version,
                s.severity, s.fixed_on_spot, s.state, s.deadline, s.closed_at, s.found_on, s.description
         FROM ({_findings(tenant_code)}) AS s

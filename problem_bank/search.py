@@ -68,6 +68,7 @@ class ProblemFilter:
     taxonomy_code: str | None = None  # a node: everything under it
     unit_types: frozenset[str] = field(default_factory=frozenset)
     round_kinds: frozenset[str] = field(default_factory=frozenset)
+    sources: frozenset[str] = field(default_factory=frozenset)  # a round's, or a channel of 日常监督
     states: frozenset[LedgerState] = field(default_factory=frozenset)
     overdue: bool | None = None
     found_from: date | None = None
@@ -81,6 +82,7 @@ class ProblemFilter:
             ("text", [self.text or ""]),
             ("unitTypes", self.unit_types),
             ("roundKinds", self.round_kinds),
+            ("sources", self.sources),
         ):
             if any("\x00" in value for value in values):
                 raise DomainError("INVALID_TEXT", "检索条件不能含有空字符（\\x00）", field=name)
@@ -133,6 +135,8 @@ def filtered(
         query = query.where(rows.unit_type.in_(sorted(criteria.unit_types)))
     if criteria.round_kinds:
         query = query.where(rows.round_kind.in_(sorted(criteria.round_kinds)))
+    if criteria.sources:
+        query = query.where(rows.source.in_(sorted(criteria.sources)))
     if criteria.states:
         query = query.where(rows.state.in_(sorted(criteria.states)))
     if criteria.overdue is not None:

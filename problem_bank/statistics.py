@@ -7,11 +7,11 @@
 
 Breakdowns: the region's direct subdivisions (drill-down province → city → county; a
 province's own findings and its 省直管县 count as themselves), the taxonomy at a level,
-unit type, month found. The overdue ranking lists the offices with most overdue findings.
+unit type, month found, source (a round, or a channel of 日常监督). The overdue ranking lists the offices with most overdue findings.
 
 Each statistic reads the pre-counted rows (problem_bank.counts) when a counted table answers
-its breakdown and criteria, and the bank's rows otherwise (a text, round kinds, a period not in
-whole months, criteria on two dimensions): the same statement over either. Statements are
+its breakdown and criteria, and the bank's rows otherwise (a text, round kinds, sources, a
+breakdown by source, a period not in whole months, criteria on two dimensions): the same statement over either. Statements are
 built once per shape, the region and today bound when they run (as in problem_bank.search)."""
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class Breakdown(Labelled):
     KIND = "kind", "问题种类"
     UNIT_TYPE = "unit_type", "单位类型"
     MONTH = "month", "发现月份"
+    SOURCE = "source", "问题来源（轮次或日常监督渠道）"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ DIMENSION = {
     Breakdown.KIND: "taxonomy_code",
     Breakdown.UNIT_TYPE: "unit_type",
     Breakdown.MONTH: "found_on",
+    Breakdown.SOURCE: "source",  # no counted table has it: read from the rows
 }
 
 
@@ -96,6 +98,7 @@ def _group_key(rows: BankRows, level: Level, breakdown: Breakdown) -> GroupKey:
         Breakdown.KIND: lambda: ancestor(rows.taxonomy_code, TaxonomyLevel.KIND),
         Breakdown.UNIT_TYPE: lambda: rows.unit_type,
         Breakdown.MONTH: lambda: func.to_char(rows.found_on, "YYYY-MM"),
+        Breakdown.SOURCE: lambda: rows.source,
     }
     return keys[breakdown]()
 

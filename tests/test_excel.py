@@ -113,6 +113,8 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
         ["SF-007", 1, "UNIT00000001", "C03.K01.M01", "日期不对", "一般", None, "九月十日", "2026-12-31"],
         ["SF-008", 2, "UNIT00000001", "C03.K01.M01", "轮次不存在", "一般", None, "2026-09-10", "2026-12-31"],
         [None, 1, "UNIT00000001", "C03.K01.M01", "没有编号", "一般", None, "2026-09-10", "2026-12-31"],
+        ["SF-009", None, "UNIT00000001", "C03.K01.M01", "没有来源", "一般", None, "2026-09-10", "2026-12-31"],
+        ["SF-010", 1, "UNIT00000001", "C03.K01.M01", "两个来源", "一般", None, "2026-09-10", "2026-12-31", *[None] * 5, "审计移送线索"],
     ]
     async with Api(runtime) as api:
         bad_sha = await upload(api, tokens["inspector"], workbook(bad))
@@ -124,6 +126,8 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
                 (7, "taxonomyCode", "UNKNOWN_TAXONOMY_CODE"),
                 (8, "foundOn", "INVALID_DATE"),
                 (10, "code", "INVALID_FINDING_CODE"),
+                (11, "roundId", "SOURCE_REQUIRED"),
+                (12, "dailySource", "SOURCE_CONFLICT"),
                 (5, "code", "DUPLICATE"),
                 (9, "roundId", "NOT_FOUND"),
             ]
@@ -138,22 +142,44 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
         more = await upload(
             api,
             tokens["inspector"],
-            workbook([*GOOD, ["SF-004", 1, "UNIT00000002", "C03.K02.M01", "超职数", "严重", None, "2026-09-13", "2027-01-31"]]),
+            workbook(
+                [
+                    *GOOD,
+                    ["SF-004", 1, "UNIT00000002", "C03.K02.M01", "超职数", "严重", None, "2026-09-13", "2027-01-31"],
+                    [
+                        "SF-005",
+                        None,
+                        "UNIT00000002",
+                        "C03.K01.M01",
+                        "超编",
+                        "一般",
+                        None,
+                        "2026-09-14",
+                        "2027-01-31",
+                        *[None] * 5,
+                        "审计移送线索",
+                        "审移3号",
+                    ],
+                ]
+            ),
         )
         again = (await api.call(IMPORT, tokens["inspector"], s=more, d=False))["data"]["importFindings"]
-        assert again["created"] == ["SF-004"] and again["skipped"] == ["SF-001", "SF-002", "SF-003"]
+        assert again["created"] == ["SF-004", "SF-005"] and again["skipped"] == ["SF-001", "SF-002", "SF-003"]
         listed = (
             await api.call(
-                '{ findings(tenantCode: "431321", order: DEADLINE) { items { code unitId ledger { state deadline responsibleUnit } } } }',
+                '{ findings(tenantCode: "431321", order: DEADLINE) { items { code unitId source sourceReference ledger { state responsibleUnit } } } }',
                 tokens["inspector"],
             )
         )["data"]["findings"]["items"]
-    assert await counts(runtime) == (4, 4)
-    assert {f["code"]: (f["unitId"], f["ledger"]["state"], f["ledger"]["responsibleUnit"]) for f in listed} == {
-        "SF-001": ("1", "REGISTERED", "单位1"),
-        "SF-002": ("2", "REGISTERED", "县委编办"),
-        "SF-003": ("1", "CLOSED", "单位1"),
-        "SF-004": ("2", "REGISTERED", "单位2"),
+    assert await counts(runtime) == (5, 5)
+    assert {
+        f["code"]: (f["unitId"], f["source"], f["sourceReference"], f["ledger"]["state"], f["ledger"]["responsibleUnit"]) for f in listed
+    } == {
+        "SF-001": ("1", "ROUND", None, "REGISTERED", "单位1"),
+        "SF-002": ("2", "ROUND", None, "REGISTERED", "县委编办"),
+        "SF-003": ("1", "ROUND", None, "CLOSED", "单位1"),
+        "SF-004": ("2", "ROUND", None, "REGISTERED", "单位2"),
+        "SF-005": ("2", "AUDIT_REFERRAL", "审移3号", "REGISTERED", "单位2"),  # 日常监督: no round to cover it
     }
 
 

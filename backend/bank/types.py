@@ -15,7 +15,7 @@ from backend.bank.service import TAXONOMY_EDITORS, add_provincial_manifestation
 from backend.context import Context
 from backend.cursors import decode_cursor, window
 from backend.enums import graphql_enum
-from backend.findings.types import Severity
+from backend.findings.types import FindingSource, Severity
 from backend.ledger.types import LedgerState
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, special, write
@@ -81,7 +81,8 @@ class BankProblem:
     finding_code: str
     unit_name: str
     unit_type: str
-    round_kind: str
+    round_kind: str | None = strawberry.field(description="所属轮次的类型；日常监督发现的问题为空")
+    source: FindingSource
     taxonomy_code: str
     taxonomy_name: str
     severity: Severity
@@ -109,6 +110,7 @@ class BankProblem:
             unit_name=row.unit_name,
             unit_type=row.unit_type,
             round_kind=row.round_kind,
+            source=FindingSource(row.source),
             taxonomy_code=row.taxonomy_code,
             taxonomy_name=taxonomy.name(row.taxonomy_code),
             severity=row.severity,
@@ -128,6 +130,7 @@ class ProblemFilterInput:
     taxonomy_code: str | None = strawberry.field(default=None, description="问题分类代码，含其下级")
     unit_types: list[str] | None = None
     round_kinds: list[str] | None = None
+    sources: list[FindingSource] | None = strawberry.field(default=None, description="问题来源（轮次或日常监督渠道）")
     states: list[LedgerState] | None = None
     overdue: bool | None = None
     found_from: date | None = None
@@ -139,6 +142,7 @@ class ProblemFilterInput:
             taxonomy_code=taxonomy.checked(self.taxonomy_code),
             unit_types=frozenset(self.unit_types or ()),
             round_kinds=frozenset(self.round_kinds or ()),
+            sources=frozenset(self.sources or ()),
             states=frozenset(self.states or ()),
             overdue=self.overdue,
             found_from=self.found_from,
@@ -259,6 +263,8 @@ class BankQuery:
             return [BankTally.of(t, names.get(t.key, t.key)) for t in found]
         if by in (Breakdown.CATEGORY, Breakdown.KIND):
             return [BankTally.of(t, taxonomy.name(t.key) or t.key) for t in found]
+        if by is Breakdown.SOURCE:
+            return [BankTally.of(t, FindingSource(t.key).label) for t in found]
         return [BankTally.of(t, t.key) for t in found]
 
     @query(

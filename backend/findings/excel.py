@@ -36,7 +36,7 @@ class Column:
 
 IMPORT_COLUMNS = (
     Column("问题编号", "code", 14, "必填，本单位内唯一；再次导入时已有编号的行跳过"),
-    Column("轮次ID", "roundId", 8, "必填，轮次列表中的 ID"),
+    Column("轮次ID", "roundId", 8, "轮次列表中的 ID；日常监督发现的不填，改填“日常监督来源”"),
     Column("被检查单位代码", "unitCode", 22, "必填，统一社会信用代码或机构代码，单位须在该轮次覆盖范围内"),
     Column("问题分类代码", "taxonomyCode", 14, "必填，具体表现一级，如 C03.K01.M01"),
     Column("问题描述", "description", 40, "必填"),
@@ -49,6 +49,8 @@ IMPORT_COLUMNS = (
     Column("责任人", "responsiblePerson", 12, ""),
     Column("整改措施", "measures", 30, ""),
     Column("当场整改情况", "closeNote", 30, "即知即改时必填"),
+    Column("日常监督来源", "dailySource", 16, "不属于任何轮次时填写：进人审核、实名制审核、机构编制报告分析、12310举报或审计移送线索"),
+    Column("来源文号", "sourceReference", 20, "日常监督来源的文号，如 12310 举报编号、审计移送函文号"),
 )
 
 
@@ -152,6 +154,8 @@ FINDINGS_EXAMPLE = (
     "局长 张某",
     "清退超编人员",
     None,
+    None,
+    None,
 )
 
 
@@ -186,7 +190,7 @@ EXPORT_COLUMNS = (
     ExportColumn("序号", 6),
     ExportColumn("问题编号", 13),
     ExportColumn("被检查单位", 18),
-    ExportColumn("轮次", 16),
+    ExportColumn("轮次或来源", 16),  # a daily-supervision finding has no round: its channel
     ExportColumn("问题类型", 18),
     ExportColumn("问题描述", 36),
     ExportColumn("严重程度", 8),

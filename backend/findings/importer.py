@@ -55,14 +55,16 @@ def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: T
     if code is None:
         raise DomainError("INVALID_FINDING_CODE", "导入时问题编号必填（再次导入靠它识别已导入的行）", field="code")
     round_id = cell_text(v["roundId"])
-    if round_id is None or not round_id.isdigit():
+    if round_id is not None and not round_id.isdigit():
         raise DomainError("NOT_FOUND", "轮次ID须为数字", field="roundId")
     unit_code = (cell_text(v["unitCode"]) or "").upper()
     if unit_code not in unit_ids:
         raise DomainError("NOT_FOUND", f"没有代码为 {unit_code!r} 的被检查单位", field="unitCode")
     return check_finding(
         code=code,
-        round_id=int(round_id),
+        round_id=None if round_id is None else int(round_id),
+        daily_source=cell_text(v["dailySource"]),
+        source_reference=cell_text(v["sourceReference"]),
         unit_id=unit_ids[unit_code],
         taxonomy_code=cell_text(v["taxonomyCode"]) or "",
         description=cell_text(v["description"]) or "",
@@ -164,10 +166,10 @@ class FindingImporter:
     @staticmethod
     async def _drop_known(connection, checked: list[tuple[int, FindingData]], report: ImportReport) -> list[tuple[int, FindingData]]:
         """Rows whose code is already in the ledger are skipped; codes repeated in the file and
-        units their round does not cover are errors."""
+        units their round does not cover are errors (a daily-supervision row has no round)."""
         codes = [data.code for _, data in checked]
         existing = set((await connection.execute(select(Finding.code).where(Finding.code.in_(codes)))).scalars())
-        pairs = {(data.round_id, data.unit_id) for _, data in checked}
+        pairs = {(data.round_id, data.unit_id) for _, data in checked if data.round_id is not None}
         covered = (
             set(
                 (
@@ -185,7 +187,7 @@ class FindingImporter:
                 report.errors.append(RowError(line, "code", "DUPLICATE", f"问题编号 {data.code} 在表中重复出现"))
             elif data.code in existing:
                 report.skipped.append(_code(data))
-            elif (data.round_id, data.unit_id) not in covered:
+            elif data.round_id is not None and (data.round_id, data.unit_id) not in covered:
                 report.errors.append(RowError(line, "roundId", "NOT_FOUND", "该轮次不存在或未覆盖该单位"))
             else:
                 kept.append((line, data))

@@ -1,4 +1,4 @@
-"""Findings (问题) logged during inspection rounds."""
+"""Findings (问题) logged during inspection rounds or in daily supervision (日常监督)."""
 
 from __future__ import annotations
 
@@ -39,11 +39,30 @@ class EvidenceSource(Labelled):
     DINGTALK_DATA = "钉钉数据"
 
 
+class FindingSource(Labelled):
+    """Where a finding comes from: a round (巡视、巡察 or a check), or a channel of 日常监督
+    (daily supervision), which finds problems outside any round and needs none."""
+
+    ROUND = "巡察检查", "巡视巡察、专项检查等轮次"
+    RECRUITMENT_REVIEW = "进人审核"
+    REAL_NAME_REVIEW = "实名制审核"
+    STAFFING_REPORT_ANALYSIS = "机构编制报告分析"
+    REPORT_12310 = "12310举报"
+    AUDIT_REFERRAL = "审计移送线索"
+
+
+DAILY_SOURCES = frozenset(FindingSource) - {FindingSource.ROUND}
+
+
 class Finding(TenantBase):
     __tablename__ = "finding"
     __table_args__ = (
         CheckConstraint("severity IN ('一般', '较重', '严重')", name="finding_severity"),
         CheckConstraint("rectification_class IN ('立行立改', '限期整改', '长期整改')", name="finding_rectification_class"),
+        CheckConstraint("source IN (" + ", ".join(f"'{s}'" for s in FindingSource) + ")", name="finding_source"),
+        # A round's finding names its round; a daily one has none (and only it may cite a reference).
+        CheckConstraint(f"(source = '{FindingSource.ROUND}') = (round_id IS NOT NULL)", name="finding_source_round"),
+        CheckConstraint(f"source_reference IS NULL OR source <> '{FindingSource.ROUND}'", name="finding_source_reference"),
         Index("finding_round_idx", "round_id", "id"),
         Index("finding_unit_idx", "unit_id", "id"),
         Index("finding_taxonomy_idx", "taxonomy_code", "id"),
@@ -52,7 +71,9 @@ class Finding(TenantBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     # 问题编号: given by the office (an Excel import is idempotent on it), else WT + id (a trigger).
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey(InspectionRound.id))  # None: a daily-supervision finding
+    source: Mapped[str] = mapped_column(String(16), server_default=FindingSource.ROUND.value)
+    source_reference: Mapped[str | None] = mapped_column(String(64))  # 12310 举报编号, 审计移送函文号…
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     taxonomy_code: Mapped[str] = mapped_column(String(16))
     taxonomy_version: Mapped[str] = mapped_column(String(16))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from backend.audit.reads import SensitiveEntity
 from backend.context import context_for
 from backend.findings.excel import TEMPLATE_PATH, ledger_workbook
+from backend.findings.models import FindingSource
 from backend.findings.service import FindingFilter, FindingService, FindingSort
 from backend.ids import optional_id
 from backend.permissions import anyone, permitted, read
@@ -85,7 +86,7 @@ async def export_ledger(
             n,
             r.code,
             r.unit_name,
-            r.round_name,
+            r.round_name or FindingSource(r.source).label,
             taxonomy.name(r.taxonomy_code) or r.taxonomy_code,
             r.description,
             r.severity,

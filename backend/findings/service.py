@@ -19,7 +19,7 @@ from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.db import any_of, violated_constraint
 from backend.findings.joins import joined
-from backend.findings.models import EvidenceSource, Finding, RectificationClass, Severity
+from backend.findings.models import DAILY_SOURCES, EvidenceSource, Finding, FindingSource, RectificationClass, Severity
 from backend.ledger.models import LedgerEntry
 from backend.notifications.outbox import emit
 from backend.rounds.models import InspectionRound, RoundUnit
@@ -44,7 +44,7 @@ _GENERATED_CODE = re.compile(r"WT\d+", re.IGNORECASE)
 @dataclass(frozen=True)
 class FindingData:
     code: str | None  # None: numbered WT + id by the database
-    round_id: int
+    round_id: int | None  # None: a daily-supervision finding (`source` says which channel)
     unit_id: int
     taxonomy_code: str
     taxonomy_version: str
@@ -59,6 +59,31 @@ class FindingData:
     responsible_person: str | None
     measures: str | None
     close_note: str | None
+    source: str = FindingSource.ROUND
+    source_reference: str | None = None  # a daily finding's 12310 report number, audit letter number…
+
+
+def check_source(round_id: int | None, daily_source: str | None, reference: str | None) -> tuple[str, str | None]:
+    """A finding's source and its reference: a round's (`round_id`), or a channel of 日常监督
+    (`daily_source`, with an optional reference such as the 12310 report number); one of the two, never both."""
+    if round_id is None and daily_source is None:
+        raise DomainError("SOURCE_REQUIRED", f"须指明问题来源：所属轮次（roundId），或日常监督来源（{_daily_labels()}）", field="roundId")
+    if round_id is not None and daily_source is not None:
+        raise DomainError("SOURCE_CONFLICT", "问题来源只能是一个：所属轮次与日常监督来源不能同时填写", field="dailySource")
+    reference = clean_name(reference, field="sourceReference", max_length=64) if reference and reference.strip() else None
+    if round_id is not None:
+        if reference is not None:
+            raise DomainError(
+                "SOURCE_CONFLICT", "来源文号只随日常监督来源填写（如 12310 举报编号、审计移送函文号）", field="sourceReference"
+            )
+        return FindingSource.ROUND, None
+    if daily_source not in DAILY_SOURCES:
+        raise DomainError("INVALID_SOURCE", f"日常监督来源须为：{_daily_labels()}", field="dailySource")
+    return FindingSource(daily_source), reference
+
+
+def _daily_labels() -> str:
+    return "、".join(source.label for source in FindingSource if source in DAILY_SOURCES)
 
 
 def check_code_of_finding(code: str | None) -> str | None:
@@ -98,7 +123,7 @@ def check_found_on(found_on: date, today: date) -> date:
 
 def check_finding(
     *,
-    round_id: int,
+    round_id: int | None,
     unit_id: int,
     taxonomy_code: str,
     description: str,
@@ -116,7 +141,10 @@ def check_finding(
     code: str | None = None,
     responsible_unit: str | None = None,
     rectification_class: str | None = None,  # None: 立行立改 when fixed on the spot, else 限期整改
+    daily_source: str | None = None,  # instead of a round: the channel of 日常监督 that found it
+    source_reference: str | None = None,
 ) -> FindingData:
+    source, source_reference = check_source(round_id, daily_source, source_reference)
     taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
     evidence_sources = check_evidence_sources(evidence_sources)
     severity = check_severity(severity)
@@ -144,6 +172,8 @@ def check_finding(
         responsible_person=clean_name(responsible_person, field="responsiblePerson") if responsible_person else None,
         measures=clean_text(measures, "measures", required=False),
         close_note=clean_text(close_note, "closeNote", required=fixed_on_spot),
+        source=source,
+        source_reference=source_reference,
     )
 
 
@@ -152,6 +182,7 @@ class FindingFilter:
     """What a ledger listing (or export) is limited to; every field optional."""
 
     round_id: int | None = None
+    sources: frozenset[str] = field(default_factory=frozenset)
     unit_id: int | None = None
     taxonomy_code: str | None = None  # a category, kind or manifestation (checked by the caller): everything under it
     states: frozenset[str] = field(default_factory=frozenset)
@@ -168,6 +199,8 @@ class FindingFilter:
     def apply(self, query: Select, today: date) -> Select:
         if self.round_id is not None:
             query = query.where(Finding.round_id == self.round_id)
+        if self.sources:
+            query = query.where(Finding.source.in_(sorted(self.sources)))
         if self.unit_id is not None:
             query = query.where(Finding.unit_id == self.unit_id)
         if self.taxonomy_code is not None:
@@ -342,14 +375,14 @@ class FindingService:
     async def export_rows(
         self, principal: Principal, tenant_code: str, *, filter: FindingFilter, sort: FindingSort, today: date
     ) -> Sequence[Row]:
-        """Every finding the filter selects, with its unit's and round's names, for an export."""
+        """Every finding the filter selects, with its unit's and round's names (none for a daily finding), for an export."""
         place = await readable_place(self.engine, principal, tenant_code)
         units = visible_units(principal, place)
         query = (
             listed_query(units is not None)
             .add_columns(InspectedUnit.name.label("unit_name"), InspectionRound.name.label("round_name"))
             .join(InspectedUnit, InspectedUnit.id == Finding.unit_id)
-            .join(InspectionRound, InspectionRound.id == Finding.round_id)
+            .outerjoin(InspectionRound, InspectionRound.id == Finding.round_id)
         )
         query = filter.apply(query, today).order_by(*_order(sort)).limit(MAX_EXPORT_ROWS + 1)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
@@ -389,25 +422,10 @@ async def insert_finding(
 ) -> int:
     """Insert a checked finding and its ledger entry, with its problem-bank row and an audit
     entry, in the caller's transaction. `by_stage`: the round must have reached its 统一反馈 (a
-    process with stages of its own, a leader review, says False); `tell_unit`: the unit's
-    liaison is told (unless it was fixed on the spot; the 统一反馈 tells it of all its problems at once)."""
-    found = (
-        await connection.execute(
-            select(InspectedUnit.name, InspectionRound.state)
-            .join(RoundUnit, RoundUnit.unit_id == InspectedUnit.id)
-            .join(InspectionRound, InspectionRound.id == RoundUnit.round_id)
-            .where(RoundUnit.round_id == data.round_id, RoundUnit.unit_id == data.unit_id)
-        )
-    ).one_or_none()
-    if found is None:
-        raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
-    unit_name, stage = found
-    if by_stage and stage not in REGISTERING:
-        raise DomainError(
-            "ROUND_NOT_FED_BACK",
-            f"该轮次处于“{stage}”阶段，尚未统一反馈：发现的问题请先录入问题底稿，统一反馈后进入整改台账",
-            field="roundId",
-        )
+    process with stages of its own, a leader review, says False; a daily-supervision finding has
+    no round and no 统一反馈: it is the unit's problem at once); `tell_unit`: the unit's liaison
+    is told (unless it was fixed on the spot; the 统一反馈 tells it of all its problems at once)."""
+    unit_name = await _unit_of(connection, data, by_stage)
     try:  # a duplicate code aborts the transaction; the caller's whole change is refused
         finding_id, finding_code = (
             await connection.execute(
@@ -415,6 +433,8 @@ async def insert_finding(
                 .values(
                     code=data.code,
                     round_id=data.round_id,
+                    source=data.source,
+                    source_reference=data.source_reference,
                     unit_id=data.unit_id,
                     taxonomy_code=data.taxonomy_code,
                     taxonomy_version=data.taxonomy_version,
@@ -456,6 +476,8 @@ async def insert_finding(
         after={
             "code": data.code,
             "round_id": data.round_id,
+            "source": data.source,
+            "source_reference": data.source_reference,
             "unit_id": data.unit_id,
             "taxonomy_code": data.taxonomy_code,
             "severity": data.severity,
@@ -479,3 +501,31 @@ async def insert_finding(
             },
         )
     return finding_id
+
+
+async def _unit_of(connection: AsyncConnection, data: FindingData, by_stage: bool) -> str:
+    """The name of the finding's unit, which its round (if it has one) covers and, `by_stage`,
+    has fed back to; NOT_FOUND or ROUND_NOT_FED_BACK otherwise."""
+    if data.round_id is None:
+        name = (await connection.execute(select(InspectedUnit.name).where(InspectedUnit.id == data.unit_id))).scalar_one_or_none()
+        if name is None:
+            raise DomainError("NOT_FOUND", "没有这个被检查单位", field="unitId")
+        return name
+    found = (
+        await connection.execute(
+            select(InspectedUnit.name, InspectionRound.state)
+            .join(RoundUnit, RoundUnit.unit_id == InspectedUnit.id)
+            .join(InspectionRound, InspectionRound.id == RoundUnit.round_id)
+            .where(RoundUnit.round_id == data.round_id, RoundUnit.unit_id == data.unit_id)
+        )
+    ).one_or_none()
+    if found is None:
+        raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
+    unit_name, stage = found
+    if by_stage and stage not in REGISTERING:
+        raise DomainError(
+            "ROUND_NOT_FED_BACK",
+            f"该轮次处于“{stage}”阶段，尚未统一反馈：发现的问题请先录入问题底稿，统一反馈后进入整改台账",
+            field="roundId",
+        )
+    return unit_name

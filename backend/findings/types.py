@@ -16,7 +16,7 @@ from backend.enums import graphql_enum
 from backend.evidence.store import EvidenceStore
 from backend.findings.importer import FindingImporter
 from backend.findings.joins import LATEST_PROGRESS, Joined
-from backend.findings.models import EvidenceSource, RectificationClass, Severity
+from backend.findings.models import EvidenceSource, FindingSource, RectificationClass, Severity
 from backend.findings.service import (
     FINDING_WRITERS,
     FindingFilter,
@@ -41,13 +41,16 @@ from tenants.scoping import tenant_reader
 graphql_enum(Severity, "问题的严重程度")
 graphql_enum(EvidenceSource, "问题的证据来源")
 graphql_enum(RectificationClass, "整改类别")
+graphql_enum(FindingSource, "问题来源：巡视巡察等轮次，或日常监督的一个渠道")
 
 
 @strawberry.type(description="检查发现的问题")
 class Finding:
     id: strawberry.ID
     code: str = strawberry.field(description="问题编号：导入时给定，否则为 WT+序号")
-    round_id: strawberry.ID
+    round_id: strawberry.ID | None = strawberry.field(description="所属轮次；日常监督发现的问题为空")
+    source: FindingSource
+    source_reference: str | None = strawberry.field(description="日常监督来源的文号，如 12310 举报编号、审计移送函文号")
     unit_id: strawberry.ID
     taxonomy_code: str
     taxonomy_name: str
@@ -61,7 +64,7 @@ class Finding:
     ledger: Ledger
     # Relations (None until set by `findings_of`).
     unit: Unit = strawberry.field(default=None, description="被检查单位")
-    round: Round = strawberry.field(default=None, description="所属轮次")
+    round: Round | None = strawberry.field(default=None, description="所属轮次；日常监督发现的问题为空")
 
     @classmethod
     def from_row(cls, row, today: date, taxonomy: Taxonomy) -> Finding:
@@ -69,7 +72,9 @@ class Finding:
         return cls(
             id=strawberry.ID(str(row.id)),
             code=row.code,
-            round_id=strawberry.ID(str(row.round_id)),
+            round_id=None if row.round_id is None else strawberry.ID(str(row.round_id)),
+            source=FindingSource(row.source),
+            source_reference=row.source_reference,
             unit_id=strawberry.ID(str(row.unit_id)),
             taxonomy_code=row.taxonomy_code,
             taxonomy_name=taxonomy.name(row.taxonomy_code),
@@ -118,12 +123,12 @@ class JoinedRelation:
 @dataclass(frozen=True)
 class FetchedRelation:
     """A relation fetched for a batch of findings: where the query selects it, how a batch of it
-    is fetched (by the ids `key_of` gives, each once), and which attribute of which object
-    takes the value."""
+    is fetched (by the ids `key_of` gives, each once; None: the finding has none), and which
+    attribute of which object takes the value."""
 
     path: str
     fetch: Fetch
-    key_of: Callable[[Finding], int]
+    key_of: Callable[[Finding], int | None]
     owner_of: Callable[[Finding], object]
     attribute: str
 
@@ -139,7 +144,7 @@ JOINED = (
 )
 FETCHED = (
     FetchedRelation("unit", units_by_id, lambda f: int(f.unit_id), lambda f: f, "unit"),
-    FetchedRelation("round", rounds_by_id, lambda f: int(f.round_id), lambda f: f, "round"),
+    FetchedRelation("round", rounds_by_id, lambda f: None if f.round_id is None else int(f.round_id), lambda f: f, "round"),
     FetchedRelation("ledger.history", history_by_finding, lambda f: int(f.id), lambda f: f.ledger, "history"),
     FetchedRelation(
         "ledger.extensionRequests", extension_requests_by_finding, lambda f: int(f.id), lambda f: f.ledger, "extension_requests"
@@ -180,10 +185,11 @@ async def findings_of(info: Info[Context, None], listed: Listed, tenant_code: st
     if fetched and items:
         async with tenant_reader(info.context.runtime.engine, tenant_code).connect() as connection:
             for relation in fetched:
-                ids = sorted({relation.key_of(finding) for finding in items})
+                ids = sorted({key for finding in items if (key := relation.key_of(finding)) is not None})
                 values = await relation.fetch(connection, tenant_code, ids, listed.units)
                 for finding in items:
-                    setattr(relation.owner_of(finding), relation.attribute, values.get(relation.key_of(finding)))
+                    key = relation.key_of(finding)
+                    setattr(relation.owner_of(finding), relation.attribute, None if key is None else values.get(key))
     return items
 
 
@@ -203,6 +209,7 @@ class FindingOrder(enum.Enum):
 @strawberry.input(description="台账筛选条件，均可不填")
 class FindingFilterInput:
     round_id: strawberry.ID | None = None
+    sources: list[FindingSource] | None = strawberry.field(default=None, description="问题来源（轮次或日常监督渠道）")
     unit_id: strawberry.ID | None = None
     taxonomy_code: str | None = strawberry.field(default=None, description="问题分类代码，含其下级")
     states: list[LedgerState] | None = None
@@ -213,6 +220,7 @@ class FindingFilterInput:
     def to_filter(self, taxonomy: Taxonomy) -> FindingFilter:
         return FindingFilter(
             round_id=optional_id(self.round_id, "roundId"),
+            sources=frozenset(self.sources or ()),
             unit_id=optional_id(self.unit_id, "unitId"),
             taxonomy_code=taxonomy.checked(self.taxonomy_code),
             states=frozenset(self.states or ()),
@@ -235,9 +243,13 @@ class FindingPage:
         return await findings(info).count(self.principal, self.tenant_code, filter=self.filter, today=info.context.clock.today())
 
 
-@strawberry.input(description="登记一个问题")
+@strawberry.input(description="登记一个问题：来源为所属轮次（roundId，须已统一反馈），或日常监督来源（dailySource），二者填且只填一个")
 class FindingInput:
-    round_id: strawberry.ID
+    round_id: strawberry.ID | None = strawberry.field(default=None, description="所属轮次；日常监督发现的不填")
+    daily_source: FindingSource | None = strawberry.field(
+        default=None, description="日常监督来源（进人审核、实名制审核、机构编制报告分析、12310举报、审计移送线索）；轮次发现的不填"
+    )
+    source_reference: str | None = strawberry.field(default=None, description="日常监督来源的文号，如 12310 举报编号、审计移送函文号")
     unit_id: strawberry.ID
     taxonomy_code: str
     description: str
@@ -324,12 +336,17 @@ class FindingQuery:
 
 @strawberry.type
 class FindingMutation:
-    @mutation("登记问题并生成整改台账；即知即改的问题当即销号", write(FINDING_WRITERS))
+    @mutation(
+        "登记问题并生成整改台账、进入问题库、告知单位联络员；来源为已统一反馈的轮次，或日常监督（不经统一反馈）；即知即改的问题当即销号",
+        write(FINDING_WRITERS),
+    )
     async def log_finding(self, info: Info[Context, None], tenant_code: str, input: FindingInput) -> Finding:
         principal = await info.context.principal()
         data = check_finding(
             code=input.code,
-            round_id=parse_id(input.round_id, "roundId"),
+            round_id=optional_id(input.round_id, "roundId"),
+            daily_source=input.daily_source,
+            source_reference=input.source_reference,
             unit_id=parse_id(input.unit_id, "unitId"),
             taxonomy_code=input.taxonomy_code,
             description=input.description,
