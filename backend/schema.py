@@ -42,6 +42,7 @@ from backend.inspection_report.types import InspectionReportMutation, Inspection
 from backend.ledger.mutations import LedgerMutation
 from backend.letters.types import LetterMutation, LetterQuery
 from backend.logs import GraphQLRequestLog
+from backend.markings.types import MarkingMutation
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
 from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
@@ -113,6 +114,7 @@ Mutation = merge_types(
         AccountabilityMutation,
         BulletinMutation,
         WarningMutation,
+        MarkingMutation,
     ),
 )
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from backend.clock import Clock, ShiftedClock, parse_instant
+from backend.sensitivity import ORDER, Sensitivity
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,13 @@ def _clock_start(production: bool) -> datetime | None:
         return parse_instant(value)
     except ValueError:
         raise SystemExit(f"XUNCHA_CLOCK 应为日期或时间，如 2027-06-01 或 2027-06-01T09:00:00+08:00，当前值为 {value!r}") from None
+
+
+def _sensitivity_names() -> tuple[str, str, str]:
+    names = [name.strip() for name in os.environ.get("XUNCHA_SENSITIVITY_NAMES", "公开,内部,敏感").split(",")]
+    if len(names) != 3 or not all(names) or len(set(names)) != 3:
+        raise SystemExit("XUNCHA_SENSITIVITY_NAMES 须为三个不同的名称，以逗号分隔，由宽到严，如“公开,内部,敏感”")
+    return names[0], names[1], names[2]
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:
@@ -135,6 +143,9 @@ class Settings:
     escalate_to_province_at: int = 30
     # Extra tenant-migration version folders (tests and benchmarks stage migrations there).
     extra_tenant_migrations: tuple[Path, ...] = ()
+    # What the deployment calls the three sensitivity markings (XUNCHA_SENSITIVITY_NAMES, comma
+    # separated, least restricted first), in exports and printed documents.
+    sensitivity_names: tuple[str, str, str] = ("公开", "内部", "敏感")
     # Where the clock starts (XUNCHA_CLOCK, an ISO date or instant; it runs on from there):
     # tests and demos as of a given day. None: the machine's clock. Refused in production.
     clock_start: datetime | None = None
@@ -193,7 +204,12 @@ class Settings:
             escalate_to_province_at=_env_int("XUNCHA_ESCALATE_TO_PROVINCE_AT", 30),
             extra_tenant_migrations=tuple(Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p),
             clock_start=_clock_start(production=environment == "production"),
+            sensitivity_names=_sensitivity_names(),
         )
+
+    def marking_name(self, marking: str) -> str:
+        """A sensitivity marking (公开 / 内部 / 敏感) as this deployment names it."""
+        return self.sensitivity_names[ORDER.index(Sensitivity(marking))]
 
     def clock(self) -> Clock:
         return ShiftedClock(self.clock_start) if self.clock_start else Clock()

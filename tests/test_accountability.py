@@ -513,8 +513,9 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
     sheet = load_workbook(io.BytesIO(exported.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "湖南省追责问责台账" and rows[1][0].endswith("共 5 件")
-    assert rows[2][:5] == ("序号", "案件编号", "立案日期", "案件名称", "问责对象")
-    table = {row[3]: row for row in rows[3:]}
+    assert rows[2][:6] == ("序号", "案件编号", "敏感程度", "立案日期", "案件名称", "问责对象")
+    table = {row[4]: row[:2] + row[3:] for row in rows[3:]}  # the marking aside (asserted here)
+    assert {row[2] for row in rows[3:]} == {"敏感"}
     assert len(table) == 5
     first = table["财政局超编问题问责"]
     assert (first[4], first[5], first[6], first[8], first[10], first[11]) == ("财政局", "双峰县", 1, "电话提醒、约谈", "已决定", None)

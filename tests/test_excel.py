@@ -238,9 +238,9 @@ async def test_the_ledger_exports_with_its_filters_for_those_who_may_read_it(off
         return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
 
     rows = table(everything)
-    assert rows[0][0] == "双峰县问题整改台账" and rows[2][:3] == ("序号", "问题编号", "被检查单位")
+    assert rows[0][0] == "双峰县问题整改台账" and rows[2][:4] == ("序号", "问题编号", "敏感程度", "被检查单位")
     assert [r[1] for r in rows[3:]] == ["SF-003", "SF-001", "SF-002"]  # by deadline
-    assert rows[3][2:5] == ("单位1", "第十二轮巡察", "在编人员长期不在岗") and rows[3][12] == "已销号"
+    assert rows[3][2:6] == ("内部", "单位1", "第十二轮巡察", "在编人员长期不在岗") and rows[3][13] == "已销号"
     assert [r[1] for r in table(open_only)[3:]] == ["SF-001", "SF-002"]
     assert [r[1] for r in table(liaison)[3:]] == ["SF-002"]
     assert [r.status_code for r in refusals] == [404, 404, 400, 400, 400, 401]

@@ -1042,6 +1042,12 @@ OPERATIONS = [
         bulletin_in("草稿"),
     ),
     Operation(
+        "markSensitivity",
+        "mutation($c: String!, $f: String!) { markSensitivity(tenantCode: $c, kind: FINDING, id: $f, sensitivity: SENSITIVE) }",
+        None,
+        in_state("挂号"),
+    ),
+    Operation(
         "auditTrail",
         "query($c: String!) { auditTrail(tenantCode: $c) { items { seq actor action } } }",
         None,

@@ -130,6 +130,10 @@ async def stored_preferences(runtime) -> int:
         return (await connection.execute(text("SELECT count(*) FROM notify.preference"))).scalar_one()
 
 
+# A finding marked 公开: its notices may carry its text out by e-mail and webhook (backend/sensitivity.py).
+LOG_PUBLIC = LOG_OVERSTAFFING.replace('deadline: "2026-12-31"', 'deadline: "2026-12-31", sensitivity: PUBLIC')
+
+
 async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(county_office):
     runtime, tokens = county_office
     port = free_port()
@@ -140,7 +144,7 @@ async def test_email_goes_to_a_real_smtp_server_and_a_dead_letter_can_be_resent(
     async with Api(runtime) as api:
         bad_address = error_code(await api.call(set_email, tokens["liaison"], e="not-an-address"))
         await api.call(set_email, tokens["liaison"], e="caizhengju@shuangfeng.gov.cn")
-        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
+        await api.call(LOG_PUBLIC, tokens["inspector"])
         await drain(runtime)  # nobody listens on the port: two attempts, then a dead letter
         dead = (await api.call(deliveries, tokens["admin"], s=["DEAD"]))["data"]["deliveries"]["items"]
         not_admin = [
@@ -178,7 +182,7 @@ async def test_webhooks_are_signed_and_checked_on_the_way_in(county_office):
         await api.call(add, tokens["admin"], u=robot.url, s=secret, t=["FINDING_LOGGED"])
         await api.call(add, tokens["admin"], u=robot.url, s="WRONG0123456789abcdef")  # the robot refuses this one's signature
         hooks = (await api.call('{ webhooks(tenantCode: "431321") { url eventTypes } }', tokens["admin"]))["data"]["webhooks"]
-        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
+        await api.call(LOG_PUBLIC, tokens["inspector"])
         await drain(runtime)
         states = (await api.call('{ deliveries(tenantCode: "431321") { items { channel state lastError } } }', tokens["admin"]))["data"]
     assert refusals == ["INVALID_URL", "INVALID_SECRET", "INVALID_INPUT", "INVALID_EVENT_TYPES", "FORBIDDEN", "FORBIDDEN"]

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
+from backend.sensitivity import Sensitivity, marking_check, marking_column
 from backend.supervision.models import SupervisionBase
 from tenants.labelled import Labelled
 
@@ -61,12 +62,14 @@ def _in(column: str, values: type[Labelled]) -> str:
 class AccountabilityCase(TenantBase):
     __tablename__ = "accountability_case"
     __table_args__ = (
+        marking_check("accountability_case"),
         CheckConstraint(_in("state", CaseState), name="accountability_case_state"),
         CheckConstraint("(leader_name IS NULL) = (leader_post IS NULL)", name="accountability_case_leader"),
         Index("accountability_case_subject_idx", "subject_tenant_code", "subject_unit_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sensitivity: Mapped[str] = marking_column(Sensitivity.SENSITIVE)  # 公开 / 内部 / 敏感
     title: Mapped[str] = mapped_column(String(200))
     facts: Mapped[str] = mapped_column(Text)  # 基本事实
     # The subject: a unit (of this office or one below it), or a leader of it (领导干部).

@@ -21,6 +21,7 @@ from backend.permissions import Reach, permitted, read
 CASE_COLUMNS = (
     ExportColumn("序号", 6),
     ExportColumn("案件编号", 8),
+    ExportColumn("敏感程度", 8),
     ExportColumn("立案日期", 11),
     ExportColumn("案件名称", 26),
     ExportColumn("问责对象", 26),
@@ -47,6 +48,7 @@ async def export_cases(request: Request, tenant_code: str) -> Response[bytes]:
         (
             n,
             r.id,
+            context.runtime.settings.marking_name(r.sensitivity),
             _day(r.opened_at),
             r.title,
             subject_label(r),

@@ -33,7 +33,9 @@ from backend.accountability.models import (
 from backend.audit.service import record_audit
 from backend.cursors import Window, by_id, decode_cursor, window
 from backend.db import violated_constraint
+from backend.markings.service import refuse_below_findings
 from backend.notifications.outbox import emit
+from backend.sensitivity import Sensitivity
 from backend.workflow import Move, Transition
 from problem_bank.models import BankUnit, Problem
 from problem_bank.search import in_region, overdue
@@ -66,6 +68,7 @@ class CaseDraft:
     facts: str
     subject: Subject
     findings: tuple[tuple[str, int], ...]  # problem-bank keys: (tenant code, finding id)
+    sensitivity: str = Sensitivity.SENSITIVE  # never below its findings' (backend/markings)
 
 
 class CaseBreakdown(Labelled):
@@ -161,10 +164,12 @@ class AccountabilityService:
                     raise DomainError(
                         "NOT_FOUND", f"问题库中没有 {missing[0][0]} 的问题 {missing[0][1]}，或不在本机构辖区内", field="findings"
                     )
+            await refuse_below_findings(connection, draft.sensitivity, draft.findings)
             case_id = (
                 await connection.execute(
                     insert(AccountabilityCase)
                     .values(
+                        sensitivity=draft.sensitivity,
                         title=draft.title,
                         facts=draft.facts,
                         subject_tenant_code=subject.tenant_code,

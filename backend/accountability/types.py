@@ -43,6 +43,7 @@ from backend.ids import parse_id
 from backend.loaders import Key
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, special, write
+from backend.sensitivity import Sensitivity
 from backend.text import clean_text
 from backend.units.service import POST_RANKS, clean_credit_code
 from backend.workflow import Transition
@@ -132,6 +133,7 @@ class AccountabilityCase:
     facts: str = strawberry.field(description="基本事实")
     subject: CaseSubject
     state: CaseState
+    sensitivity: Sensitivity = strawberry.field(description="敏感程度")
     proposal: str | None = strawberry.field(description="拟处理意见")
     decision: str | None = strawberry.field(description="处理决定")
     conclusion: str | None = strawberry.field(description="结案或撤销的说明")
@@ -162,6 +164,7 @@ class AccountabilityCase:
                 leader_rank=row.leader_rank,
             ),
             state=CaseState(row.state),
+            sensitivity=Sensitivity(row.sensitivity),
             proposal=row.proposal,
             decision=row.decision,
             conclusion=row.conclusion,
@@ -301,6 +304,7 @@ class CaseInput:
     facts: str = strawberry.field(description="基本事实")
     subject: CaseSubjectInput
     findings: list[BankFindingInput] = strawberry.field(default_factory=list, description="关联的问题（问题库中本机构辖区内的）")
+    sensitivity: Sensitivity = strawberry.field(default=Sensitivity.SENSITIVE, description="敏感程度，默认敏感；不能低于关联的问题")
 
     def checked(self) -> CaseDraft:
         return CaseDraft(
@@ -308,6 +312,7 @@ class CaseInput:
             facts=clean_text(self.facts, "facts", required=True),
             subject=self.subject.checked(),
             findings=tuple((check_code(f.tenant_code, field="findings"), parse_id(f.finding_id, "findings")) for f in self.findings),
+            sensitivity=self.sensitivity,
         )
 
 

@@ -36,6 +36,7 @@ class OfficialDocument:
     issuer: str
     dated: date
     file_name: str  # without extension, ASCII
+    marking: str | None = None  # 公开 / 内部 / 敏感 as the deployment names it: top left, as 公文 place a 密级
 
 
 NUMERALS = "一二三四五六七八九十"
@@ -64,11 +65,13 @@ STYLE = """
   p { text-indent: 2em; margin: 0; }
   p.addressee { text-indent: 0; }
   .signature { text-align: right; margin-top: 24pt; }
+  .marking { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size: 16pt; margin: 0 0 8pt 0; }
 """
 
 
 def to_html(document: OfficialDocument) -> str:
-    parts = [f"<h1>{escape(document.title)}</h1>"]
+    parts = [f'<div class="marking">{escape(document.marking)}</div>'] if document.marking else []
+    parts.append(f"<h1>{escape(document.title)}</h1>")
     if document.addressee:
         parts.append(f'<p class="addressee">{escape(document.addressee)}：</p>')
     for n, section in enumerate(document.sections, start=1):
@@ -120,6 +123,8 @@ def to_docx(document: OfficialDocument) -> bytes:
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    if document.marking:
+        _paragraph(doc, document.marking, "黑体", indent=False)
     _paragraph(doc, document.title, "方正小标宋简体", 22, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     if document.addressee:
         _paragraph(doc, f"{document.addressee}：", "仿宋_GB2312", indent=False)

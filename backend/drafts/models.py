@@ -16,6 +16,7 @@ from backend.db import TenantBase
 from backend.findings.models import Finding, RectificationClass, Severity
 from backend.history import MoveRecord
 from backend.rounds.models import InspectionRound
+from backend.sensitivity import Sensitivity, marking_check, marking_column
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
 
@@ -36,6 +37,7 @@ def _in(column: str, values: type[Labelled]) -> str:
 class FindingDraft(TenantBase):
     __tablename__ = "finding_draft"
     __table_args__ = (
+        marking_check("finding_draft"),
         CheckConstraint(_in("state", DraftState), name="finding_draft_state"),
         CheckConstraint(_in("severity", Severity), name="finding_draft_severity"),
         CheckConstraint(_in("rectification_class", RectificationClass), name="finding_draft_class"),
@@ -43,6 +45,7 @@ class FindingDraft(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sensitivity: Mapped[str] = marking_column(Sensitivity.INTERNAL)  # 公开 / 内部 / 敏感
     round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     code: Mapped[str | None] = mapped_column(String(32))  # the office's 问题编号 for the finding, if it numbers its own

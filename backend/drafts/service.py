@@ -25,6 +25,7 @@ from backend.findings.service import (
 )
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.rounds.workflow import DRAFTING
+from backend.sensitivity import Sensitivity
 from backend.text import clean_text
 from backend.workflow import Move, Transition
 from problem_bank.taxonomy import Taxonomy
@@ -51,6 +52,7 @@ class DraftContent:
     found_on: date
     deadline: date | None
     responsible_person: str | None
+    sensitivity: str = Sensitivity.INTERNAL  # the finding the 统一反馈 makes of it keeps it
 
 
 def check_draft(
@@ -69,6 +71,7 @@ def check_draft(
     today: date,
     taxonomy: Taxonomy,
     tenant_code: str,
+    sensitivity: str = Sensitivity.INTERNAL,
 ) -> DraftContent:
     taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
     found_on = check_found_on(found_on, today)
@@ -87,6 +90,7 @@ def check_draft(
         found_on=found_on,
         deadline=deadline,
         responsible_person=clean_name(responsible_person, field="responsiblePerson") if responsible_person else None,
+        sensitivity=Sensitivity(sensitivity),
     )
 
 

@@ -18,6 +18,7 @@ from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
 from backend.rounds.leading import BY_DRAFT, BY_ROUND
+from backend.sensitivity import Sensitivity
 from tenants.labelled import Labelled
 
 graphql_enum(DraftState, "问题底稿的状态")
@@ -42,6 +43,7 @@ class DraftFinding:
     found_on: date
     deadline: date | None = strawberry.field(description="整改期限；为空则为统一反馈后整改情况报告的报送期限")
     responsible_person: str | None
+    sensitivity: Sensitivity = strawberry.field(description="敏感程度；统一反馈后的问题沿用")
     state: DraftState
     version: int
     sent_at: datetime | None = strawberry.field(description="首次送被检查单位事实确认的时间")
@@ -66,6 +68,7 @@ class DraftFinding:
             found_on=row.found_on,
             deadline=row.deadline,
             responsible_person=row.responsible_person,
+            sensitivity=Sensitivity(row.sensitivity),
             state=DraftState(row.state),
             version=row.version,
             sent_at=row.sent_at,
@@ -109,6 +112,7 @@ class DraftContentInput:
     deadline: date | None = strawberry.field(default=None, description="整改期限；为空则取统一反馈后整改情况报告的报送期限")
     responsible_person: str | None = None
     code: str | None = strawberry.field(default=None, description="问题编号；为空则统一反馈时自动编号")
+    sensitivity: Sensitivity = strawberry.field(default=Sensitivity.INTERNAL, description="敏感程度，默认内部")
 
 
 async def content_of(info: Info[Context, None], tenant_code: str, input: DraftContentInput) -> DraftContent:
@@ -127,6 +131,7 @@ async def content_of(info: Info[Context, None], tenant_code: str, input: DraftCo
         today=info.context.clock.today(),
         taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
         tenant_code=tenant_code,
+        sensitivity=input.sensitivity,
     )
 
 

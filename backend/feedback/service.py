@@ -217,6 +217,7 @@ def _finding_of(draft: Row, report_due: date) -> FindingData:
         responsible_person=draft.responsible_person,
         measures=None,
         close_note=None,
+        sensitivity=draft.sensitivity,
     )
 
 

@@ -189,6 +189,7 @@ class ExportColumn:
 EXPORT_COLUMNS = (
     ExportColumn("序号", 6),
     ExportColumn("问题编号", 13),
+    ExportColumn("敏感程度", 8),
     ExportColumn("被检查单位", 18),
     ExportColumn("轮次或来源", 16),  # a daily-supervision finding has no round: its channel
     ExportColumn("问题类型", 18),

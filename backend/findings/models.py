@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.rounds.models import InspectionRound
+from backend.sensitivity import Sensitivity, marking_check, marking_column
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
 
@@ -57,6 +58,7 @@ DAILY_SOURCES = frozenset(FindingSource) - {FindingSource.ROUND}
 class Finding(TenantBase):
     __tablename__ = "finding"
     __table_args__ = (
+        marking_check("finding"),
         CheckConstraint("severity IN ('一般', '较重', '严重')", name="finding_severity"),
         CheckConstraint("rectification_class IN ('立行立改', '限期整改', '长期整改')", name="finding_rectification_class"),
         CheckConstraint("source IN (" + ", ".join(f"'{s}'" for s in FindingSource) + ")", name="finding_source"),
@@ -69,6 +71,7 @@ class Finding(TenantBase):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sensitivity: Mapped[str] = marking_column(Sensitivity.INTERNAL)  # 公开 / 内部 / 敏感
     # 问题编号: given by the office (an Excel import is idempotent on it), else WT + id (a trigger).
     code: Mapped[str] = mapped_column(String(32), unique=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey(InspectionRound.id))  # None: a daily-supervision finding

@@ -85,6 +85,7 @@ async def export_ledger(
         (
             n,
             r.code,
+            context.runtime.settings.marking_name(r.sensitivity),
             r.unit_name,
             r.round_name or FindingSource(r.source).label,
             taxonomy.name(r.taxonomy_code) or r.taxonomy_code,

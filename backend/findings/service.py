@@ -24,6 +24,7 @@ from backend.ledger.models import LedgerEntry
 from backend.notifications.outbox import emit
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.rounds.workflow import REGISTERING
+from backend.sensitivity import Sensitivity
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from problem_bank.projection import project
@@ -61,6 +62,7 @@ class FindingData:
     close_note: str | None
     source: str = FindingSource.ROUND
     source_reference: str | None = None  # a daily finding's 12310 report number, audit letter number…
+    sensitivity: str = Sensitivity.INTERNAL  # backend/sensitivity.py
 
 
 def check_source(round_id: int | None, daily_source: str | None, reference: str | None) -> tuple[str, str | None]:
@@ -445,6 +447,7 @@ async def insert_finding(
                     fixed_on_spot=data.fixed_on_spot,
                     found_on=data.found_on,
                     found_by=actor,
+                    sensitivity=data.sensitivity,
                 )
                 .returning(Finding.id, Finding.code)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from backend.pagination import PageInfo, page_size
 from backend.permissions import mutation, query, read, write
 from backend.rounds.types import Round
 from backend.selection import selected_paths
+from backend.sensitivity import Sensitivity
 from backend.units.types import Unit
 from problem_bank.rectification import LedgerState, is_overdue
 from problem_bank.taxonomy import Taxonomy
@@ -41,6 +43,7 @@ from tenants.scoping import tenant_reader
 graphql_enum(Severity, "问题的严重程度")
 graphql_enum(EvidenceSource, "问题的证据来源")
 graphql_enum(RectificationClass, "整改类别")
+graphql_enum(Sensitivity, "敏感程度：公开的可以邮件、回调发送内容；内部、敏感的只发“有新的待办，请登录系统查看”")
 graphql_enum(FindingSource, "问题来源：巡视巡察等轮次，或日常监督的一个渠道")
 
 
@@ -51,6 +54,7 @@ class Finding:
     round_id: strawberry.ID | None = strawberry.field(description="所属轮次；日常监督发现的问题为空")
     source: FindingSource
     source_reference: str | None = strawberry.field(description="日常监督来源的文号，如 12310 举报编号、审计移送函文号")
+    sensitivity: Sensitivity = strawberry.field(description="敏感程度；非公开的问题不以邮件、回调发送其内容")
     unit_id: strawberry.ID
     taxonomy_code: str
     taxonomy_name: str
@@ -75,6 +79,7 @@ class Finding:
             round_id=None if row.round_id is None else strawberry.ID(str(row.round_id)),
             source=FindingSource(row.source),
             source_reference=row.source_reference,
+            sensitivity=Sensitivity(row.sensitivity),
             unit_id=strawberry.ID(str(row.unit_id)),
             taxonomy_code=row.taxonomy_code,
             taxonomy_name=taxonomy.name(row.taxonomy_code),
@@ -266,6 +271,7 @@ class FindingInput:
     responsible_person: str | None = None
     measures: str | None = None
     close_note: str | None = strawberry.field(default=None, description="即知即改时必填：当场整改的情况")
+    sensitivity: Sensitivity = strawberry.field(default=Sensitivity.INTERNAL, description="敏感程度，默认内部")
 
 
 @strawberry.type(description="导入中出错的一行（行号同 Excel）")
@@ -364,6 +370,7 @@ class FindingMutation:
             taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
             tenant_code=tenant_code,
         )
+        data = dataclasses.replace(data, sensitivity=input.sensitivity)
         listed = await findings(info).log(principal, tenant_code, data, info.context.request_id, joins=joined_relations(info))
         return await one_finding(info, listed, tenant_code)
 

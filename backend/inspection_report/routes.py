@@ -4,6 +4,7 @@ WPS/Word) and .pdf, `?unit=<id>` for one unit's; for the office's team and revie
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from litestar import Request, get
 from litestar.response import Response
@@ -15,6 +16,7 @@ from backend.inspection_report.service import InspectionReports
 from backend.inspection_report.types import REPORT_READERS
 from backend.permissions import Reach, permitted, read
 from backend.rounds.leading import BY_ROUND
+from backend.sensitivity import Sensitivity
 
 READABLE = {"access": read(Reach.OFFICE, roles=REPORT_READERS, locate=BY_ROUND)}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -25,7 +27,8 @@ async def _document(request: Request, tenant_code: str, round_id: str) -> Offici
     runtime = context.runtime
     unit = optional_id(request.query_params.get("unit"), "unit")
     reports = InspectionReports(runtime.engine)
-    return await reports.document(tenant_code, parse_id(round_id, "roundId"), unit, await runtime.taxonomy(), context.clock.today())
+    document = await reports.document(tenant_code, parse_id(round_id, "roundId"), unit, await runtime.taxonomy(), context.clock.today())
+    return dataclasses.replace(document, marking=runtime.settings.marking_name(document.marking or Sensitivity.INTERNAL))
 
 
 @get("/rounds/{tenant_code:str}/{round_id:str}/report.docx", guards=[permitted], opt=READABLE)

@@ -18,6 +18,7 @@ from backend.documents.official import OfficialDocument, Section, chinese_date
 from backend.drafts.models import DraftState, FindingDraft
 from backend.inspection_report.models import ReportText
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, TeamDuty
+from backend.sensitivity import strictest
 from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from problem_bank.taxonomy import Taxonomy
@@ -106,6 +107,7 @@ class InspectionReports:
             issuer=office,
             dated=today,
             file_name=f"inspection-report-{tenant_code}-{round_id}" + (f"-{unit_id}" if unit_id is not None else ""),
+            marking=strictest(*(draft.sensitivity for draft in drafts)).value,  # the strictest of the problems it reports
         )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
+from backend.sensitivity import Sensitivity, marking_check, marking_column
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
 
@@ -24,11 +25,13 @@ class LetterKind(Labelled):
 class DisciplineLetter(TenantBase):
     __tablename__ = "discipline_letter"
     __table_args__ = (
+        marking_check("discipline_letter"),
         UniqueConstraint("year", "number", name="discipline_letter_number"),
         CheckConstraint("kind IN ('任初函告', '年度函告', '临机函告')", name="discipline_letter_kind"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sensitivity: Mapped[str] = marking_column(Sensitivity.INTERNAL)  # 公开 / 内部 / 敏感
     kind: Mapped[str] = mapped_column(String(8))
     year: Mapped[int]
     number: Mapped[int]

@@ -27,8 +27,10 @@ PAGE = """<!doctype html>
   .subject {{ font-weight: bold; text-align: center; margin-bottom: 6mm; }}
   .body p {{ text-indent: 2em; margin: 0; }}
   .signature {{ text-align: right; margin-top: 14mm; }}
+  .marking {{ font-family: "SimHei", "黑体", sans-serif; }}
 </style></head>
 <body>
+  <div class="marking">{marking}</div>
   <h1>{office}</h1>
   <div class="number">{document_number}</div>
   <hr>
@@ -47,6 +49,7 @@ async def print_letter(request: Request, tenant_code: str, letter_id: str) -> Re
     issued = row.issued_at.astimezone(CHINA_STANDARD_TIME)  # the date the office saw
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in row.body.splitlines() if line.strip())
     page = PAGE.format(
+        marking=escape(context.runtime.settings.marking_name(row.sensitivity)),
         office=escape(row.office_name),
         document_number=escape(row.document_number),
         kind=LetterKind(row.kind).label,

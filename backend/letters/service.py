@@ -18,6 +18,7 @@ from backend.cursors import Window, by_id, decode_cursor, window
 from backend.letters.models import DisciplineLetter, LetterKind, LetterRead
 from backend.notifications.outbox import emit
 from backend.numbering import Series, next_number
+from backend.sensitivity import Sensitivity
 from backend.units.models import InspectedUnit
 from tenants.access import Place, Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
@@ -37,6 +38,7 @@ class LetterDraft:
     recipient_post: str
     subject: str
     body: str
+    sensitivity: str = Sensitivity.INTERNAL
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class LetterService:
                         recipient_post=draft.recipient_post,
                         subject=draft.subject,
                         body=draft.body,
+                        sensitivity=draft.sensitivity,
                         issued_by=principal.username,
                     )
                     .returning(DisciplineLetter.id)

@@ -16,6 +16,7 @@ from backend.letters.models import LetterKind
 from backend.letters.service import LETTER_READERS, LETTER_WRITERS, Letter, LetterDraft, LetterService
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import mutation, query, read, write
+from backend.sensitivity import Sensitivity
 from backend.text import clean_text
 from tenants.registry import clean_name
 
@@ -39,6 +40,7 @@ class DisciplineLetter:
     recipient_post: str
     subject: str
     body: str
+    sensitivity: Sensitivity = strawberry.field(description="敏感程度；非公开的函告不以邮件、回调发送其内容")
     issued_by: str
     issued_at: datetime
     readings: list[LetterReading] | None = strawberry.field(description="阅读回执（列表中不返回，查看单份函告时返回）")
@@ -55,6 +57,7 @@ class DisciplineLetter:
             recipient_post=row.recipient_post,
             subject=row.subject,
             body=row.body,
+            sensitivity=Sensitivity(row.sensitivity),
             issued_by=row.issued_by,
             issued_at=row.issued_at,
             readings=None if readings is None else [LetterReading(username=r.username, read_at=r.read_at) for r in readings],
@@ -69,6 +72,7 @@ class LetterInput:
     recipient_post: str = strawberry.field(description="职务")
     subject: str
     body: str
+    sensitivity: Sensitivity = strawberry.field(default=Sensitivity.INTERNAL, description="敏感程度，默认内部")
 
 
 def service(info: Info[Context, None]) -> LetterService:
@@ -112,6 +116,7 @@ class LetterMutation:
             recipient_post=clean_name(input.recipient_post, field="recipientPost"),
             subject=clean_name(input.subject, field="subject", max_length=200),
             body=clean_text(input.body, "body", required=True),
+            sensitivity=input.sensitivity,
         )
         letter_id = await service(info).issue(principal, tenant_code, draft, info.context.clock.today().year, info.context.request_id)
         return _detail(await service(info).letter(principal, tenant_code, letter_id))

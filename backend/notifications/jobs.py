@@ -24,6 +24,7 @@ from backend.notifications.channels import DeliveryFailed, post_webhook, send_em
 from backend.notifications.destinations import checked_destination
 from backend.notifications.events import EVENT_TYPES, EventType
 from backend.notifications.models import Delivery, DeliveryChannel, DeliveryState, OutboxEvent, Webhook
+from backend.notifications.outward import outward_text
 from backend.notifications.sealing import SecretUnreadable, unseal
 from backend.runtime import Runtime
 from backend.settings import Settings
@@ -168,8 +169,7 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
         if delivery is None:
             return "skipped"  # sent, dead, or being sent by another run
         event = (await connection.execute(select(OutboxEvent).where(OutboxEvent.id == delivery.event_id))).one()
-        kind = EVENT_TYPES[event.event_type]
-        title, body = kind.title(event.payload), kind.body(event.payload)
+        title, body = await outward_text(connection, event.tenant_code, event.payload, EVENT_TYPES[event.event_type])
         attempts = delivery.attempts + 1
         try:
             if delivery.channel == DeliveryChannel.EMAIL:
