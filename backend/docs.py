@@ -90,11 +90,11 @@ def workflows_markdown() -> str:
 # Who sees what, by role: the office itself, the offices below it, the others (README.md shows
 # the same table; tests/test_docs.py keeps them equal).
 VISIBILITY = (
-    (Role.ADMIN, "读写；管理本机构成员、开通下级机构", "只读；可任免下级机构的管理员", "不可见"),
+    (Role.ADMIN, "读写；管理本机构成员、开通下级机构；本机构的审计日志", "只读；可任免下级机构的管理员", "不可见"),
     (Role.INSPECTOR, "读写（检查、问题、台账、问责）", "只读", "不可见"),
     (Role.REVIEWER, "读；销号、退回、审批延期", "只读", "不可见"),
     (Role.PUBLISHER, "读；发布通报、问责决定", "只读", "不可见"),
-    (Role.AUDITOR, "只读", "只读", "不可见"),
+    (Role.AUDITOR, "只读；本机构的审计日志（含查阅留痕）", "只读", "不可见"),
     (Role.LIAISON, "仅本单位的问题、台账、材料和通知", "不可见", "不可见"),
 )
 
