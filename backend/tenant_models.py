@@ -8,7 +8,7 @@ from backend.db import TenantBase
 from backend.drafts.models import DraftEvent, FindingDraft
 from backend.evidence.models import EvidenceFile
 from backend.feedback.models import RoundFeedback
-from backend.findings.models import Finding
+from backend.findings.models import Finding, ImportJob
 from backend.followup.models import FollowUpCheck
 from backend.inspection_report.models import ReportText
 from backend.ledger.models import EventEvidence, ExtensionRequest, LedgerEntry, LedgerEvent
@@ -38,6 +38,7 @@ __all__ = [
     "Finding",
     "FindingDraft",
     "FollowUpCheck",
+    "ImportJob",
     "InspectedUnit",
     "InspectionRound",
     "Leader",

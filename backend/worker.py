@@ -11,6 +11,7 @@ from arq import ArqRedis, Worker, cron, func
 from redis.exceptions import RedisError
 
 from backend.clock import CHINA_STANDARD_TIME
+from backend.findings.import_jobs import IMPORT_TIMEOUT_SECONDS, import_findings_job
 from backend.notifications.jobs import deliver_event, send_delivery
 from backend.notifications.relay import Relay
 from backend.runtime import Runtime
@@ -64,9 +65,9 @@ async def stop_relay(ctx: dict[str, Any]) -> None:
 
 def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Worker:
     settings = runtime.settings
-    # One short timeout for every job: a job whose worker died is retried only once the
-    # worker's largest timeout has passed (the in-progress key's expiry). A refill builds a few
-    # schemas in well under a second; a fan-out to 10,000 users takes about one.
+    # A short timeout for every job but imports: a job whose worker died is retried only once
+    # the worker's largest timeout has passed (the in-progress key's expiry). A refill builds a
+    # few schemas in well under a second; a fan-out to 10,000 users takes about one.
     timeout = settings.job_timeout_seconds
     return Worker(
         functions=[
@@ -79,6 +80,9 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
             func(send_delivery, keep_result=0, timeout=timeout, max_tries=settings.delivery_max_attempts + 1),
             # One tenant per job; the day's job id stays taken for a day (the result kept).
             func(evaluate_warnings, keep_result=86_400, timeout=timeout),
+            # A large Excel import (backend/findings/import_jobs.py): longer than the rest, so a dead
+            # worker's jobs wait that much longer before they run again; tried once (it says if it failed).
+            func(import_findings_job, keep_result=0, timeout=IMPORT_TIMEOUT_SECONDS, max_tries=1),
         ],
         cron_jobs=[
             # Cron job ids are "<name>:<time>", namespaced like every job id of this deployment.

@@ -12,11 +12,11 @@ from sqlalchemy import text
 
 from backend.findings.excel import IMPORT_COLUMNS, TEMPLATE_PATH
 from tests.factories import add_round, add_unit
-from tests.helpers import create_all
+from tests.helpers import configured, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
 
 IMPORT = """mutation($s: String!, $d: Boolean!) { importFindings(tenantCode: "431321", sha256: $s, dryRun: $d) {
-    dryRun created skipped errors { line field code message } } }"""
+    report { dryRun created skipped errors { line field code message } } } }"""
 GOOD = [
     [
         "SF-001",
@@ -119,7 +119,7 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
     async with Api(runtime) as api:
         bad_sha = await upload(api, tokens["inspector"], workbook(bad))
         for dry_run in (True, False):
-            report = (await api.call(IMPORT, tokens["inspector"], s=bad_sha, d=dry_run))["data"]["importFindings"]
+            report = (await api.call(IMPORT, tokens["inspector"], s=bad_sha, d=dry_run))["data"]["importFindings"]["report"]
             assert report["created"] == [] and all(e["message"] for e in report["errors"])
             assert [(e["line"], e["field"], e["code"]) for e in report["errors"]] == [
                 (6, "unitCode", "NOT_FOUND"),
@@ -134,10 +134,10 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
         assert await counts(runtime) == (0, 0)
 
         good_sha = await upload(api, tokens["inspector"], workbook(GOOD))
-        dry = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=True))["data"]["importFindings"]
+        dry = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=True))["data"]["importFindings"]["report"]
         assert dry == {"dryRun": True, "created": ["SF-001", "SF-002", "SF-003"], "skipped": [], "errors": []}
         assert await counts(runtime) == (0, 0)
-        real = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=False))["data"]["importFindings"]
+        real = (await api.call(IMPORT, tokens["inspector"], s=good_sha, d=False))["data"]["importFindings"]["report"]
         assert real["created"] == ["SF-001", "SF-002", "SF-003"]
         more = await upload(
             api,
@@ -163,7 +163,7 @@ async def test_a_dry_run_reports_every_bad_row_and_a_real_import_is_all_or_nothi
                 ]
             ),
         )
-        again = (await api.call(IMPORT, tokens["inspector"], s=more, d=False))["data"]["importFindings"]
+        again = (await api.call(IMPORT, tokens["inspector"], s=more, d=False))["data"]["importFindings"]["report"]
         assert again["created"] == ["SF-004", "SF-005"] and again["skipped"] == ["SF-001", "SF-002", "SF-003"]
         listed = (
             await api.call(
@@ -245,3 +245,37 @@ async def test_the_ledger_exports_with_its_filters_for_those_who_may_read_it(off
     assert [r[1] for r in table(liaison)[3:]] == ["SF-002"]
     assert [r.status_code for r in refusals] == [404, 404, 400, 400, 400, 401]
     assert template.status_code == 200 and template.content == TEMPLATE_PATH.read_bytes()
+
+
+JOB = """query($c: String!, $i: ID!) { findingImport(tenantCode: $c, id: $i) {
+    id state dryRun total processed failure report { created skipped errors { code } } } }"""
+START = """mutation($s: String!, $d: Boolean!) { importFindings(tenantCode: "431321", sha256: $s, dryRun: $d) {
+    id state total processed report { created } } }"""
+
+
+async def test_a_large_import_runs_in_the_worker_and_the_office_follows_it(office):
+    """Over INLINE_ROWS rows a real import is queued, not run on the request path; its progress
+    and report are read with findingImport, by the office's writers only."""
+    runtime, tokens = office
+    runtime = configured(runtime)
+    rows = [
+        [f"BIG-{n:04d}", 1, "UNIT00000001", "C03.K01.M01", f"超编 {n} 名", "一般", None, "2026-09-10", "2026-12-31"] for n in range(250)
+    ]
+    async with Api(runtime) as api:
+        sha = await upload(api, tokens["inspector"], workbook(rows))
+        dry = (await api.call(START, tokens["inspector"], s=sha, d=True))["data"]["importFindings"]
+        queued = (await api.call(START, tokens["inspector"], s=sha, d=False))["data"]["importFindings"]
+        before = await counts(runtime)
+        refused = [
+            error_code(await api.call(JOB, tokens["liaison"], c="431321", i=queued["id"])),
+            error_code(await api.call(JOB, tokens["sibling"], c="431321", i=queued["id"])),
+            error_code(await api.call(JOB, tokens["sibling"], c="431322", i=queued["id"])),
+        ]
+        await drain(runtime)
+        done = (await api.call(JOB, tokens["other"], c="431321", i=queued["id"]))["data"]["findingImport"]
+    assert (dry["state"], dry["total"], len(dry["report"]["created"])) == ("DONE", 250, 250)
+    assert (queued["state"], queued["total"], queued["processed"], queued["report"]) == ("QUEUED", 250, 0, None)
+    assert before == (0, 0)  # nothing written on the request path
+    assert refused == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
+    assert (done["state"], done["processed"], len(done["report"]["created"]), done["failure"]) == ("DONE", 250, 250, None)
+    assert await counts(runtime) == (250, 250)

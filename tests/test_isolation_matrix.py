@@ -164,6 +164,20 @@ async def fresh_finding(world: World, target: str, state: str, *, pending_extens
     return {"c": CODES[target], "f": str(finding), "x": str(extension)}
 
 
+async def import_job_of(world: World, actor: Actor, target: str) -> dict:
+    """A finished dry-run import of the target's."""
+    async with world.runtime.engine.begin() as connection:
+        job = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.import_job (sha256, dry_run, state, total, created_by)"
+                    " VALUES (repeat('0', 64), true, '完成', 1, 'matrix') RETURNING id"
+                )
+            )
+        ).scalar_one()
+    return {"c": CODES[target], "i": str(job)}
+
+
 def in_state(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fresh_finding(world, target, state, **options)
 
@@ -1042,6 +1056,12 @@ OPERATIONS = [
         bulletin_in("草稿"),
     ),
     Operation(
+        "findingImport",
+        "query($c: String!, $i: ID!) { findingImport(tenantCode: $c, id: $i) { state total } }",
+        None,
+        import_job_of,
+    ),
+    Operation(
         "markSensitivity",
         "mutation($c: String!, $f: String!) { markSensitivity(tenantCode: $c, kind: FINDING, id: $f, sensitivity: SENSITIVE) }",
         None,
@@ -1654,7 +1674,7 @@ OPERATIONS = [
     ),
     Operation(
         "importFindings",
-        "mutation($c: String!, $s: String!) { importFindings(tenantCode: $c, sha256: $s) { errors { code } } }",
+        "mutation($c: String!, $s: String!) { importFindings(tenantCode: $c, sha256: $s) { state report { errors { code } } } }",
         None,
         uploaded_template,
     ),

@@ -5,6 +5,7 @@ exists are skipped, so an interrupted or repeated import can simply be run again
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,9 +31,11 @@ from backend.findings.service import FindingData, check_finding, insert_finding
 from backend.rounds.models import RoundUnit
 from backend.units.models import InspectedUnit
 from problem_bank.taxonomy import Taxonomy
-from tenants.access import Principal
 from tenants.errors import DomainError
 from tenants.scoping import tenant_engine
+
+PROGRESS_STEP = 100  # rows written between two progress reports
+Progress = Callable[[int], Awaitable[None]]
 
 
 @dataclass
@@ -86,7 +89,7 @@ def _check_row(row: SheetRow, unit_ids: dict[str, int], today: date, taxonomy: T
 async def uploaded_rows(
     connection: AsyncConnection,
     store: EvidenceStore,
-    principal: Principal,
+    uploader: str,
     sha256: str,
     columns: tuple[Column, ...] = IMPORT_COLUMNS,
     max_rows: int = MAX_IMPORT_ROWS,
@@ -94,7 +97,7 @@ async def uploaded_rows(
     """The rows of the .xlsx the caller uploaded (POST /evidence) as `sha256`, read against a
     template's columns: NOT_FOUND when the caller did not upload it, EMPTY_FILE without rows."""
     uploaded = await connection.execute(
-        select(EvidenceFile.sha256).where(EvidenceFile.sha256 == sha256, EvidenceFile.uploaded_by == principal.username)
+        select(EvidenceFile.sha256).where(EvidenceFile.sha256 == sha256, EvidenceFile.uploaded_by == uploader)
     )
     if uploaded.first() is None:
         raise DomainError("NOT_FOUND", "找不到您上传的这个文件，请先上传 .xlsx", field="sha256")
@@ -116,7 +119,7 @@ class FindingImporter:
 
     async def run(
         self,
-        principal: Principal,
+        actor: str,
         tenant_code: str,
         sha256: str,
         *,
@@ -124,11 +127,13 @@ class FindingImporter:
         today: date,
         taxonomy: Taxonomy,
         request_id: str | None,
+        progress: Progress | None = None,
     ) -> ImportReport:
-        """Import the .xlsx the caller uploaded (POST /evidence) as `sha256`. With errors, or
-        in a dry run, nothing is written and the report says what would happen."""
+        """Import the .xlsx `actor` uploaded (POST /evidence) as `sha256`. With errors, or in a
+        dry run, nothing is written and the report says what would happen. `progress` hears
+        how many rows are written, every PROGRESS_STEP rows."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            rows = await uploaded_rows(connection, self.store, principal, sha256)
+            rows = await uploaded_rows(connection, self.store, actor, sha256)
             report = ImportReport(dry_run)
             codes = {(cell_text(r.values["unitCode"]) or "").upper() for r in rows}
             unit_ids = dict(
@@ -148,13 +153,15 @@ class FindingImporter:
             if report.errors or dry_run:
                 report.created = [_code(data) for _, data in checked] if not report.errors else []
                 return report
-            for _, data in checked:
-                await insert_finding(connection, tenant_code, data, principal.username, request_id)
+            for done, (_, data) in enumerate(checked, start=1):
+                await insert_finding(connection, tenant_code, data, actor, request_id)
+                if progress and done % PROGRESS_STEP == 0:
+                    await progress(done)
             report.created = [_code(data) for _, data in checked]
             await record_audit(
                 connection,
                 tenant_code,
-                actor=principal.username,
+                actor=actor,
                 action="findings.imported",
                 entity="evidence_file",
                 entity_id=sha256,

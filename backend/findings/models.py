@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -88,3 +89,30 @@ class Finding(TenantBase):
     found_on: Mapped[date]
     found_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ImportState(Labelled):
+    QUEUED = "排队", "排队中"
+    RUNNING = "进行中", "导入中"
+    DONE = "完成", "已完成"
+    FAILED = "失败", "失败"
+
+
+class ImportJob(TenantBase):
+    """An Excel import of findings (backend/findings/import_jobs.py): run at once when small or a
+    dry run, else by the worker, its progress and its report kept for the office to read."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (CheckConstraint("state IN (" + ", ".join(f"'{s}'" for s in ImportState) + ")", name="import_job_state"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    dry_run: Mapped[bool]
+    state: Mapped[str] = mapped_column(String(4))
+    total: Mapped[int]  # rows read from the sheet
+    processed: Mapped[int] = mapped_column(server_default="0")  # rows written so far
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # ImportReport, once done
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[datetime | None]

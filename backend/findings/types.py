@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,10 +14,9 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.enums import graphql_enum
-from backend.evidence.store import EvidenceStore
-from backend.findings.importer import FindingImporter
+from backend.findings.import_jobs import INLINE_ROWS, FindingImports, import_job
 from backend.findings.joins import LATEST_PROGRESS, Joined
-from backend.findings.models import EvidenceSource, FindingSource, RectificationClass, Severity
+from backend.findings.models import EvidenceSource, FindingSource, ImportState, RectificationClass, Severity
 from backend.findings.service import (
     FINDING_WRITERS,
     FindingFilter,
@@ -30,7 +29,7 @@ from backend.ids import optional_id, parse_id
 from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_finding, history_by_finding
 from backend.loaders import Fetch, event_view, round_views_by_id, unit_rows
 from backend.pagination import PageInfo, page_size
-from backend.permissions import mutation, query, read, write
+from backend.permissions import Reach, mutation, query, read, write
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.sensitivity import Sensitivity
@@ -43,6 +42,7 @@ from tenants.scoping import tenant_reader
 graphql_enum(Severity, "问题的严重程度")
 graphql_enum(EvidenceSource, "问题的证据来源")
 graphql_enum(RectificationClass, "整改类别")
+graphql_enum(ImportState, "问题导入任务的状态")
 graphql_enum(Sensitivity, "敏感程度：公开的可以邮件、回调发送内容；内部、敏感的只发“有新的待办，请登录系统查看”")
 graphql_enum(FindingSource, "问题来源：巡视巡察等轮次，或日常监督的一个渠道")
 
@@ -301,8 +301,54 @@ async def read_finding(info: Info[Context, None], principal: Principal, tenant_c
     return await one_finding(info, listed, tenant_code)
 
 
+@strawberry.type(description="一次问题导入（导入任务）：状态、进度和结果")
+class FindingImport:
+    id: strawberry.ID
+    state: ImportState
+    dry_run: bool
+    total: int = strawberry.field(description="表中的数据行数")
+    processed: int = strawberry.field(description="已写入的问题数（导入中随时更新）")
+    report: FindingImportReport | None = strawberry.field(description="结果；完成后才有")
+    failure: str | None = strawberry.field(description="失败的原因")
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row) -> FindingImport:
+        report = row.report
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            state=ImportState(row.state),
+            dry_run=row.dry_run,
+            total=row.total,
+            processed=row.processed,
+            report=None
+            if report is None
+            else FindingImportReport(
+                dry_run=report["dry_run"],
+                created=report["created"],
+                skipped=report["skipped"],
+                errors=[ImportRowError(**error) for error in report["errors"]],
+            ),
+            failure=row.failure,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+        )
+
+
+async def _import_now(info: Info[Context, None], tenant_code: str, job_id: int) -> FindingImport:
+    async with tenant_reader(info.context.runtime.engine, tenant_code).connect() as connection:
+        return FindingImport.of(await import_job(connection, job_id))
+
+
 @strawberry.type
 class FindingQuery:
+    @query("一次问题导入的状态、进度和结果（本机构的管理员和监督检查人员）", read(Reach.OFFICE, roles=FINDING_WRITERS))
+    async def finding_import(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> FindingImport:
+        return await _import_now(info, tenant_code, parse_id(id, "id"))
+
     @query("某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题", read())
     async def findings(
         self,
@@ -375,25 +421,12 @@ class FindingMutation:
         return await one_finding(info, listed, tenant_code)
 
     @mutation(
-        "从 Excel 模板导入问题：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，再以返回的 sha256 调用；默认试导入，只报告每行的错误",
+        "从 Excel 模板导入问题：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，再以返回的 sha256 调用；默认试导入，只报告每行的错误。"
+        f"试导入和不超过 {INLINE_ROWS} 行的导入当即完成，更大的导入在后台进行，用 findingImport 查看进度和结果",
         write(FINDING_WRITERS),
     )
-    async def import_findings(self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True) -> FindingImportReport:
+    async def import_findings(self, info: Info[Context, None], tenant_code: str, sha256: str, dry_run: bool = True) -> FindingImport:
         principal = await info.context.principal()
-        runtime = info.context.runtime
-        importer = FindingImporter(runtime.engine, EvidenceStore(runtime.settings.evidence_dir))
-        report = await importer.run(
-            principal,
-            tenant_code,
-            sha256.strip().lower(),
-            dry_run=dry_run,
-            today=info.context.clock.today(),
-            taxonomy=await runtime.taxonomy(),
-            request_id=info.context.request_id,
-        )
-        return FindingImportReport(
-            dry_run=report.dry_run,
-            created=report.created,
-            skipped=report.skipped,
-            errors=[ImportRowError(line=e.line, field=e.field, code=e.code, message=e.message) for e in report.errors],
-        )
+        imports = FindingImports(info.context.runtime)
+        job_id = await imports.start(principal, tenant_code, sha256.strip().lower(), dry_run=dry_run, request_id=info.context.request_id)
+        return await _import_now(info, tenant_code, job_id)
