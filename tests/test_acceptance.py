@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import text
 
 from tests.factories import fed_back_round
-from tests.identity import Api, error_code
+from tests.identity import Api, add_user, error_code, token_for
 
 MOVE_ROUND = """mutation($r: ID!, $v: Int!, $a: RoundAction!) { moveRound(tenantCode: "431321", id: $r, version: $v, action: $a) {
     stage version } }"""
@@ -81,3 +83,42 @@ async def test_the_office_closes_what_it_finds_rectified_at_the_acceptance_and_t
     assert await bank_states(runtime) == ["已销号", "挂号"]
     assert archived == {"stage": "ARCHIVED", "version": 5}
     assert seen == [{"unitId": "1", "closed": 1, "leftOpen": 1}] and hidden == []
+
+
+TERMS = """mutation($c: String!, $p: Int!, $m: Int!, $s: Boolean!) { setRoundTerms(tenantCode: $c, planDays: $p, reportMonths: $m,
+    acceptanceScored: $s) { planDays reportMonths acceptanceScored setByProvince } }"""
+READ_TERMS = """query($c: String!) { roundTerms(tenantCode: $c) { planDays reportMonths acceptanceScored setByProvince } }"""
+FEEDBACK = """query($r: ID!) { roundFeedbacks(tenantCode: "431321", roundId: $r) { givenOn planDue reportDue } }"""
+
+
+async def test_a_province_sets_its_terms_and_its_counties_follow_them(ledger_office):
+    """The 整改方案 and 整改情况报告 terms and a scored 验收 are the province's to set (issue 20, items 5 and 9)."""
+    runtime, tokens = ledger_office.runtime, ledger_office.tokens
+    province = await token_for(runtime, await add_user(runtime, "hunan.admin", ("430000", "admin", None)))
+    async with Api(runtime) as api:
+        defaults = (await api.call(READ_TERMS, tokens["inspector"], c="431321"))["data"]["roundTerms"]
+        async with runtime.engine.connect() as connection:
+            trail = (await connection.execute(text("SELECT count(*) FROM t430000.audit_event"))).scalar_one()
+        refused = [
+            error_code(await api.call(TERMS, province, c="430000", p=0, m=2, s=True)),
+            error_code(await api.call(TERMS, province, c="430000", p=15, m=13, s=True)),
+            error_code(await api.call(TERMS, tokens["admin"], c="431321", p=20, m=3, s=True)),  # a county's admin: not a province
+            error_code(await api.call(TERMS, tokens["admin"], c="430000", p=20, m=3, s=True)),  # nor reaching up
+        ]
+        async with runtime.engine.connect() as connection:
+            unchanged = (await connection.execute(text("SELECT count(*) FROM t430000.audit_event"))).scalar_one() == trail
+        set_ = (await api.call(TERMS, province, c="430000", p=20, m=3, s=True))["data"]["setRoundTerms"]
+        in_county = (await api.call(READ_TERMS, tokens["inspector"], c="431321"))["data"]["roundTerms"]
+        round_id = str(await fed_back_round(runtime, "431321", ["实有人数超过核定编制 2 名"], given_on=date(2026, 10, 31)))
+        given = (await api.call(FEEDBACK, tokens["inspector"], r=round_id))["data"]["roundFeedbacks"]
+        [finding] = [
+            f["id"] for f in (await api.call(FINDINGS, tokens["reviewer"]))["data"]["findings"]["items"] if f["round"]["id"] == round_id
+        ]
+        await api.call(MOVE_ROUND, tokens["inspector"], r=round_id, v=2, a="RECTIFY")
+        unscored = error_code(await api.call(ACCEPT, tokens["reviewer"], r=round_id, c=[finding]))
+        scored = (await api.call(ACCEPT, tokens["reviewer"], r=round_id, c=[finding], s="88"))["data"]["recordAcceptance"]
+    assert defaults == {"planDays": 15, "reportMonths": 2, "acceptanceScored": False, "setByProvince": False}
+    assert refused == ["INVALID_TERMS", "INVALID_TERMS", "FORBIDDEN", "NOT_FOUND"] and unchanged
+    assert set_ == in_county == {"planDays": 20, "reportMonths": 3, "acceptanceScored": True, "setByProvince": True}
+    assert given == [{"givenOn": "2026-10-31", "planDue": "2026-11-20", "reportDue": "2027-01-31"}]
+    assert unscored == "SCORE_REQUIRED" and scored["score"] == "88.00"

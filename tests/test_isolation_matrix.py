@@ -1056,6 +1056,18 @@ OPERATIONS = [
         bulletin_in("草稿"),
     ),
     Operation(
+        "roundTerms",
+        "query($c: String!) { roundTerms(tenantCode: $c) { planDays } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "setRoundTerms",
+        "mutation($c: String!) { setRoundTerms(tenantCode: $c, planDays: 20, reportMonths: 2, acceptanceScored: false) { planDays } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "findingImport",
         "query($c: String!, $i: ID!) { findingImport(tenantCode: $c, id: $i) { state total } }",
         None,

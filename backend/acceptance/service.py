@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.acceptance.models import Acceptance
 from backend.audit.service import record_audit
 from backend.feedback.service import feedback_day, require_problems_given
+from backend.feedback.terms import terms_of
 from backend.findings.models import Finding
 from backend.ledger.models import LedgerEntry
 from backend.ledger.service import ENTRY_KEYS, move_entries
@@ -62,6 +63,8 @@ class AcceptanceService:
             done = select(Acceptance.id).where(Acceptance.round_id == order.round_id, Acceptance.unit_id == order.unit_id)
             if (await connection.execute(done)).first() is not None:
                 raise DomainError("ALREADY_ACCEPTED", "该单位本轮次已经验收", field="unitId")
+            if order.score is None and (await terms_of(connection, tenant_code)).acceptance_scored:
+                raise DomainError("SCORE_REQUIRED", "本省要求验收打分，请填写验收得分（0–100）", field="score")
             await require_problems_given(connection, order.round_id, order.unit_id, order.close, "close")
             await _close(connection, principal, tenant_code, order, request_id, now)
             row = await _insert(connection, principal, tenant_code, order, request_id)

@@ -4,10 +4,9 @@ clocks of its 整改方案 and 整改情况报告 start, and its liaison is told
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Row, Select, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.drafts.models import FindingDraft
 from backend.drafts.workflow import CONFIRMED, DRAFTS, FEED_BACK, UNSETTLED
 from backend.feedback.models import RoundFeedback
+from backend.feedback.terms import Terms, terms_of
 from backend.findings.models import Finding
 from backend.findings.service import FindingData, insert_finding
 from backend.notifications.outbox import emit
@@ -28,28 +28,6 @@ from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.registry import clean_name, readable_place
 from tenants.scoping import tenant_engine, tenant_reader
-
-
-@dataclass(frozen=True)
-class Terms:
-    """How long a unit has after its 统一反馈: the 整改方案 within `plan_days`, the 整改情况报告
-    within `report_months` (巡视工作条例: two months)."""
-
-    plan_days: int = 15
-    report_months: int = 2
-
-    def plan_due(self, given_on: date) -> date:
-        return given_on + timedelta(days=self.plan_days)
-
-    def report_due(self, given_on: date) -> date:
-        return months_after(given_on, self.report_months)
-
-
-def months_after(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 @dataclass(frozen=True)
@@ -68,9 +46,8 @@ def check_feedback(*, round_id: int, unit_id: int | None, addressee: str, given_
 
 
 class FeedbackService:
-    def __init__(self, engine: AsyncEngine, terms: Terms = Terms()) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.terms = terms
 
     async def feed_back(self, principal: Principal, tenant_code: str, order: FeedbackOrder, request_id: str | None) -> list[Row]:
         """Give the unit (or each unit not yet fed back) its 反馈意见; the round, at 报告, moves on
@@ -94,7 +71,8 @@ class FeedbackService:
                     "DRAFTS_UNSETTLED", f"尚有 {unsettled} 条问题底稿未定稿（待确认、有异议或未送确认），请先处理", field="unitId"
                 )
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
-            given = [await self._give(connection, principal, tenant_code, office, order, unit_id, request_id) for unit_id in units]
+            terms = await terms_of(connection, tenant_code)
+            given = [await self._give(connection, principal, tenant_code, office, order, terms, unit_id, request_id) for unit_id in units]
             if round_row.state == REPORTING:
                 note = "、".join(row.document_number for row in given)
                 await move_round_on(
@@ -109,11 +87,13 @@ class FeedbackService:
         tenant_code: str,
         office: str,
         order: FeedbackOrder,
+        terms: Terms,
         unit_id: int,
         request_id: str | None,
     ) -> Row:
-        """One unit's 反馈意见, its findings and the event telling its liaison."""
-        report_due = self.terms.report_due(order.given_on)
+        """One unit's 反馈意见, its findings and the event telling its liaison, with its
+        province's terms for the 整改方案 and the 整改情况报告."""
+        report_due = terms.report_due(order.given_on)
         drafts = (
             await connection.execute(
                 select(FindingDraft)
@@ -151,7 +131,7 @@ class FeedbackService:
                     addressee=order.addressee,
                     given_on=order.given_on,
                     findings=len(drafts),
-                    plan_due=self.terms.plan_due(order.given_on),
+                    plan_due=terms.plan_due(order.given_on),
                     report_due=report_due,
                     given_by=principal.username,
                 )

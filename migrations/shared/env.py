@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import text
 
 from backend.accountability.models import UnitRestriction  # noqa: F401 (registers its table)
+from backend.feedback.terms import RoundTermsRow  # noqa: F401  (its table is in SupervisionBase.metadata)
 from backend.identity.models import IdentityBase
 from backend.notifications.models import NotifyBase
 from backend.supervision.models import SupervisionBase
