@@ -16,6 +16,8 @@ DRAFT = """mutation($r: ID!) { createDraftFinding(tenantCode: "431321", roundId:
     description: "县委未经集体研究决定机构编制事项", severity: SERIOUS, foundOn: "2026-09-10"}) { id } }"""
 DRAFTS = """query($r: ID!) { draftFindings(tenantCode: "431321", roundId: $r) { items { id } } }"""
 SETTLE = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, version: 1, action: SETTLE, note: "书面确认") { state } }"""
+SEND = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, version: 1, action: SEND) { state } }"""
+AGREE = """mutation($d: ID!) { answerDraftFinding(tenantCode: "431321", id: $d, version: 2, answer: AGREE) { state } }"""
 FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "县委书记", givenOn: "2026-10-20") {
     findings } }"""
 FINDINGS = """{ findings(tenantCode: "431321") { items { id round { ledBy } ledger { state version } } } }"""
@@ -61,7 +63,11 @@ async def test_an_upper_office_leads_a_round_over_a_countys_unit_and_closes_what
             error_code(await api.call(SETTLE, tokens["county"], d=draft)),
             error_code(await api.call(DRAFTS, tokens["sibling"], r=r)),
         ]
-        await api.call(SETTLE, tokens["province"], d=draft)
+        # 事实确认: the county's liaison sees only what the leading office's team sent its unit, and answers it
+        before_sending = (await api.call(DRAFTS, tokens["liaison"], r=r))["data"]["draftFindings"]["items"]
+        await api.call(SEND, tokens["province"], d=draft)
+        sent = (await api.call(DRAFTS, tokens["liaison"], r=r))["data"]["draftFindings"]["items"]
+        agreed = (await api.call(AGREE, tokens["liaison"], d=draft))["data"]["answerDraftFinding"]
         for version, action in enumerate(("INVESTIGATE", "REPORT"), start=1):
             await api.call(MOVE_ROUND, tokens["province"], r=r, v=version, a=action)
         county_feeds_back = error_code(await api.call(FEED_BACK, tokens["county"], r=r))
@@ -85,6 +91,7 @@ async def test_an_upper_office_leads_a_round_over_a_countys_unit_and_closes_what
     assert leading == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
     assert (led["ledBy"], led["stage"]) == ("430000", "STATIONED")
     assert county_on_drafts == ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
+    assert (before_sending, sent, agreed) == ([], [{"id": draft}], {"state": "CONFIRMED"})
     assert county_feeds_back == "FORBIDDEN"
     assert finding["round"] == {"ledBy": "430000"}  # the county's own entry, marked with the leading office
     assert county_closes == "CLOSED_BY_LEADING_OFFICE"

@@ -17,7 +17,7 @@ from backend.findings.types import EvidenceSource, RectificationClass, Severity 
 from backend.ids import optional_id, parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
-from backend.rounds.leading import BY_DRAFT, BY_ROUND
+from backend.rounds.leading import BY_DRAFT, BY_DRAFT_FOR_READERS, BY_ROUND, BY_ROUND_FOR_READERS
 from backend.sensitivity import Sensitivity
 from tenants.labelled import Labelled
 
@@ -143,7 +143,7 @@ def drafts(info: Info[Context, None]) -> DraftService:
 class DraftQuery:
     @query(
         "某轮次的问题底稿（可限某单位），先录入的在前；联络员只看到送本单位确认的",
-        read(Reach.OFFICE, roles=READERS, locate=BY_ROUND),
+        read(Reach.OFFICE, roles=READERS, locate=BY_ROUND_FOR_READERS),
     )
     async def draft_findings(
         self,
@@ -165,7 +165,10 @@ class DraftQuery:
         )
         return Page(items=[DraftFinding.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
-    @query("问题底稿的操作记录（送确认、异议及理由、修改、维持、撤回等），先后为序", read(Reach.OFFICE, roles=READERS, locate=BY_DRAFT))
+    @query(
+        "问题底稿的操作记录（送确认、异议及理由、修改、维持、撤回等），先后为序",
+        read(Reach.OFFICE, roles=READERS, locate=BY_DRAFT_FOR_READERS),
+    )
     async def draft_finding_history(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> list[DraftChange]:
         principal = await info.context.principal()
         return [DraftChange.from_row(row) for row in await drafts(info).history(principal, tenant_code, parse_id(id, "id"))]

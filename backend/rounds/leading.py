@@ -18,7 +18,7 @@ from backend.permissions import Locator, camel
 from backend.plans.models import RectificationPlan
 from backend.reports.models import RectificationReport
 from backend.rounds.models import InspectionRound
-from tenants.access import forbidden
+from tenants.access import Role, forbidden
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.registry import readable_place
@@ -34,9 +34,11 @@ PLAN_ROUND = select(InspectionRound.led_by).join(RectificationPlan, Rectificatio
 REPORT_ROUND = select(InspectionRound.led_by).join(RectificationReport, RectificationReport.round_id == InspectionRound.id)
 
 
-def acting_office(argument: str, leader: Select, key: Any, name: str) -> Locator:
+def acting_office(argument: str, leader: Select, key: Any, name: str, *, own_roles: frozenset[Role] = frozenset()) -> Locator:
     """The office acting on the object `argument` names (its row's `key` column): the leading
-    office of its round, if an upper office leads it, else the office named by `tenant_code`."""
+    office of its round, if an upper office leads it, else the office named by `tenant_code`.
+    A caller holding one of `own_roles` in the office itself acts there even on a led round
+    (the unit's liaison reads what the leading office's team sent it for 事实确认)."""
 
     async def locate(context: Context, arguments: Mapping[str, Any]) -> str | None:
         code = check_code(arguments.get("tenant_code"), field="tenantCode")
@@ -45,7 +47,7 @@ def acting_office(argument: str, leader: Select, key: Any, name: str) -> Locator
         object_id = parse_id(arguments[argument], camel(argument))
         async with tenant_reader(context.runtime.engine, code).connect() as connection:
             led_by = (await connection.execute(leader.where(key == object_id))).scalar_one_or_none()
-        if led_by is None:
+        if led_by is None or any(grant.place.code == code and grant.role in own_roles for grant in principal.grants):
             return code
         try:
             await readable_place(context.runtime.engine, principal, led_by)
@@ -62,3 +64,11 @@ BY_ROUND = acting_office("round_id", ROUND_BY_ID, InspectionRound.id, "office_le
 BY_DRAFT = acting_office("id", DRAFT_ROUND, FindingDraft.id, "office_leading_the_drafts_round")
 BY_PLAN = acting_office("id", PLAN_ROUND, RectificationPlan.id, "office_leading_the_plans_round")
 BY_REPORT = acting_office("id", REPORT_ROUND, RectificationReport.id, "office_leading_the_reports_round")
+# Drafts are read by the leading office's team and reviewers, and by the unit's liaison in its own office.
+LIAISONS = frozenset({Role.LIAISON})
+BY_ROUND_FOR_READERS = acting_office(
+    "round_id", ROUND_BY_ID, InspectionRound.id, "office_leading_the_round_or_the_liaisons_own", own_roles=LIAISONS
+)
+BY_DRAFT_FOR_READERS = acting_office(
+    "id", DRAFT_ROUND, FindingDraft.id, "office_leading_the_drafts_round_or_the_liaisons_own", own_roles=LIAISONS
+)
