@@ -12,6 +12,7 @@ registers an event listener), and the API takes several views per request."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -40,3 +41,11 @@ def tenant_reader(engine: AsyncEngine, code: str) -> AsyncEngine:
 
 def tenant_session(engine: AsyncEngine, code: str) -> AsyncSession:
     return AsyncSession(bind=tenant_engine(engine, code), expire_on_commit=False)
+
+
+def across_schemas(template: str, codes: Iterable[str], *, distinct: bool = False) -> str:
+    """One statement reading the same table in many tenants' schemas: `template` (a SELECT) with
+    `{schema}` (quoted) and `{code}` filled in per tenant, joined by UNION ALL (UNION when
+    `distinct`). Codes are checked (six digits), so the text is safe to run."""
+    parts = [template.format(schema=f'"{schema_for_code(code)}"', code=f"'{code}'") for code in codes]
+    return (" UNION " if distinct else " UNION ALL ").join(parts)

@@ -1056,6 +1056,12 @@ OPERATIONS = [
         bulletin_in("草稿"),
     ),
     Operation(
+        "ledRounds",
+        "query($l: String!) { ledRounds(leaderCode: $l) { tenantCode round { roundId } } }",
+        None,
+        lambda w, a, t: {"l": CODES[t]},
+    ),
+    Operation(
         "roundTerms",
         "query($c: String!) { roundTerms(tenantCode: $c) { planDays } }",
         None,

@@ -16,6 +16,7 @@ DRAFT = """mutation($r: ID!) { createDraftFinding(tenantCode: "431321", roundId:
     description: "县委未经集体研究决定机构编制事项", severity: SERIOUS, foundOn: "2026-09-10"}) { id } }"""
 DRAFTS = """query($r: ID!) { draftFindings(tenantCode: "431321", roundId: $r) { items { id } } }"""
 SETTLE = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, version: 1, action: SETTLE, note: "书面确认") { state } }"""
+LED = """query($l: String!) { ledRounds(leaderCode: $l) { tenantCode officeName round { roundId name stage units } } }"""
 SEND = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, version: 1, action: SEND) { state } }"""
 AGREE = """mutation($d: ID!) { answerDraftFinding(tenantCode: "431321", id: $d, version: 2, answer: AGREE) { state } }"""
 FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "县委书记", givenOn: "2026-10-20") {
@@ -56,6 +57,12 @@ async def test_an_upper_office_leads_a_round_over_a_countys_unit_and_closes_what
         ]
         led = (await api.call(LEAD, tokens["province"], l="430000", c="431321"))["data"]["createLedRound"]
         r = led["id"]
+        listed = (await api.call(LED, tokens["province"], l="430000"))["data"]["ledRounds"]
+        listed_refused = [
+            error_code(await api.call(LED, tokens["county"], l="430000")),
+            error_code(await api.call(LED, tokens["liaison"], l="431321")),
+        ]
+        leads_nothing = (await api.call(LED, tokens["county"], l="431321"))["data"]["ledRounds"]
         draft = (await api.call(DRAFT, tokens["province"], r=r))["data"]["createDraftFinding"]["id"]
         county_on_drafts = [
             error_code(await api.call(DRAFT, tokens["county"], r=r)),
@@ -90,6 +97,14 @@ async def test_an_upper_office_leads_a_round_over_a_countys_unit_and_closes_what
 
     assert leading == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]
     assert (led["ledBy"], led["stage"]) == ("430000", "STATIONED")
+    assert listed == [
+        {
+            "tenantCode": "431321",
+            "officeName": "双峰县",
+            "round": {"roundId": r, "name": "省委第三巡视组巡视双峰县", "stage": "STATIONED", "units": 1},
+        }
+    ]
+    assert listed_refused == ["NOT_FOUND", "FORBIDDEN"] and leads_nothing == []
     assert county_on_drafts == ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
     assert (before_sending, sent, agreed) == ([], [{"id": draft}], {"state": "CONFIRMED"})
     assert county_feeds_back == "FORBIDDEN"

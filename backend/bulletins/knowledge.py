@@ -19,17 +19,21 @@ from problem_bank.models import BankUnit, Problem
 from tenants.access import Place
 from tenants.models import Tenant
 from tenants.registry import in_subtree
+from tenants.scoping import across_schemas
 
-# (table, the expression of a person's name) in each tenant schema.
-PERSON_SOURCES = (
-    ("ledger_entry", "responsible_person"),
-    ("finding_draft", "responsible_person"),
-    ("leader", "name"),
-    ("accountability_case", "leader_name"),
-    ("case_measure", "decided_by"),
-    ("case_measure", "jsonb_array_elements_text(attendees)"),
-    ("rectification_task", "responsible_leader"),
-    ("discipline_letter", "recipient_name"),
+# Where a tenant schema names persons (one SELECT over them, for each schema of the subtree).
+PERSONS_TEMPLATE = " UNION ALL ".join(
+    f"SELECT {name} AS name FROM {{schema}}.{table}"
+    for table, name in (
+        ("ledger_entry", "responsible_person"),
+        ("finding_draft", "responsible_person"),
+        ("leader", "name"),
+        ("accountability_case", "leader_name"),
+        ("case_measure", "decided_by"),
+        ("case_measure", "jsonb_array_elements_text(attendees)"),
+        ("rectification_task", "responsible_leader"),
+        ("discipline_letter", "recipient_name"),
+    )
 )
 _CODE_TOKEN = re.compile(r"[A-Za-z0-9_-]{2,32}")
 
@@ -37,7 +41,7 @@ _CODE_TOKEN = re.compile(r"[A-Za-z0-9_-]{2,32}")
 async def known_names(connection: AsyncConnection, publisher: Place, texts: Iterable[str]) -> Known:
     """What `publisher`'s subtree knows by name (five statements, whatever the subtree's size)."""
     subtree = in_subtree(publisher, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code)
-    offices = (await connection.execute(select(Tenant.code, Tenant.name, Tenant.level, Tenant.schema_name).where(subtree))).all()
+    offices = (await connection.execute(select(Tenant.code, Tenant.name, Tenant.level).where(subtree))).all()
     units = (
         await connection.execute(
             select(BankUnit.name, BankUnit.unit_type, BankUnit.credit_code, Tenant.name.label("office_name"), Tenant.level)
@@ -61,16 +65,11 @@ async def known_names(connection: AsyncConnection, publisher: Place, texts: Iter
             .where(Membership.tenant_code.in_([office.code for office in offices]))
         )
     ).scalars()
-    recorded = (await connection.execute(text(_persons_sql(office.schema_name for office in offices)))).scalars()
+    named = across_schemas(PERSONS_TEMPLATE, [office.code for office in offices])
+    recorded = (await connection.execute(text(f"SELECT DISTINCT name FROM ({named}) AS named WHERE name IS NOT NULL"))).scalars()
     return Known(
         offices=[(office.name, office.level) for office in offices if office.code != publisher.code],
         units=[KnownUnit(unit.name, unit.unit_type, unit.office_name, unit.level) for unit in units],
         persons={*users, *recorded},
         codes={*(unit.credit_code for unit in units), *finding_codes},
     )
-
-
-def _persons_sql(schemas: Iterable[str]) -> str:
-    """One statement over every schema of the subtree (names made by tenants.naming: letters and digits)."""
-    parts = [f'SELECT {name} AS name FROM "{schema}".{table}' for schema in schemas for table, name in PERSON_SOURCES]
-    return "SELECT DISTINCT name FROM (" + " UNION ALL ".join(parts) + ") AS named WHERE name IS NOT NULL"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, func, insert, select
+from sqlalchemy import Row, Select, exists, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -35,8 +35,9 @@ from backend.workflow import Transition
 from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
-from tenants.registry import clean_name, readable_place
-from tenants.scoping import tenant_engine, tenant_reader
+from tenants.models import Tenant
+from tenants.registry import clean_name, in_subtree, readable_place
+from tenants.scoping import across_schemas, reading, tenant_engine, tenant_reader
 
 SELF_CHECK_WRITERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.LIAISON})
 MAX_UNITS_PER_ROUND = 500
@@ -251,6 +252,27 @@ class RoundService:
         units = await self._units(principal, tenant_code)
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return late_first((await connection.execute(dashboard_query(today, units))).all())
+
+    async def led(self, principal: Principal, leader_code: str, today: date) -> list[tuple[Row, Row]]:
+        """The rounds `leader_code` leads in the offices below it, not yet archived, with what is
+        late: (office, dashboard row) pairs, office by office (one statement finds the offices
+        over the leader's whole subtree, then one dashboard statement each)."""
+        leader = await readable_place(self.engine, principal, leader_code)
+        subtree = in_subtree(leader, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code)
+        async with reading(self.engine).connect() as connection:
+            offices = (await connection.execute(select(Tenant.code, Tenant.name).where(subtree, Tenant.code != leader.code))).all()
+            if not offices:
+                return []
+            leading_in = across_schemas(
+                "SELECT {code} AS code FROM {schema}.inspection_round WHERE led_by = :leader", (o.code for o in offices), distinct=True
+            )
+            leading = set((await connection.execute(text(leading_in), {"leader": leader.code})).scalars())
+        found = []
+        for office in sorted((o for o in offices if o.code in leading), key=lambda o: o.code):
+            async with tenant_reader(self.engine, office.code).connect() as connection:
+                rows = (await connection.execute(dashboard_query(today, None).where(InspectionRound.led_by == leader.code))).all()
+            found += [(office, row) for row in late_first(rows)]
+        return found
 
     async def coverage(self, principal: Principal, tenant_code: str, term: Term) -> Sequence[Row]:
         """Every unit of the office with its coverage in `term` (backend/rounds/coverage.py)."""

@@ -125,6 +125,13 @@ class RoundStatus:
         )
 
 
+@strawberry.type(description="本机构牵头、在下级机构开展的一个轮次（上级巡视巡察）及其进展")
+class LedRoundStatus:
+    tenant_code: str = strawberry.field(description="轮次所在（被检查单位所属）的机构")
+    office_name: str
+    round: RoundStatus
+
+
 @strawberry.type(description="一个未覆盖的单位及其最近一次被检查的时间")
 class UncoveredUnit:
     unit_id: strawberry.ID
@@ -308,6 +315,12 @@ class RoundQuery:
         principal = await info.context.principal()
         rows = await rounds(info).dashboard(principal, tenant_code, info.context.clock.today())
         return [RoundStatus.from_row(row) for row in rows]
+
+    @query("本机构牵头、在各下级机构开展的尚未归档的轮次及其逾期事项（各机构依次列出）", read(Reach.SUBTREE, tenant="leader_code"))
+    async def led_rounds(self, info: Info[Context, None], leader_code: str) -> list[LedRoundStatus]:
+        principal = await info.context.principal()
+        found = await rounds(info).led(principal, leader_code, info.context.clock.today())
+        return [LedRoundStatus(tenant_code=office.code, office_name=office.name, round=RoundStatus.from_row(row)) for office, row in found]
 
     @query("届期内检查全覆盖进度：已覆盖、已列入计划和尚未覆盖的单位（回头看和三责联审不计）", read(Reach.SUBTREE))
     async def inspection_coverage(
