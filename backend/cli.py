@@ -541,15 +541,15 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, ba
     from backend.app import create_app
     from backend.http_protocol import JsonRefusingProtocol
     from backend.logs import configure_logging
-    from backend.worker import create_worker
+    from backend.worker import create_import_worker, create_worker, stop_workers
 
     # uvicorn's own access log is off: the application writes one JSON line a request (backend/logs.py).
     configure_logging(quiet_worker=banner is not None)
     config = uvicorn.Config(create_app(runtime), host=host, port=port, log_config=None, access_log=False, http=JsonRefusingProtocol)
     server = uvicorn.Server(config)
-    worker = create_worker(runtime, handle_signals=False) if with_worker else None
+    workers = [create_worker(runtime, handle_signals=False), create_import_worker(runtime, handle_signals=False)] if with_worker else []
     heap.settle()
-    worker_task = asyncio.create_task(worker.async_run()) if worker else None
+    worker_tasks = [asyncio.create_task(worker.async_run()) for worker in workers]
     serving = asyncio.create_task(server.serve())
     # The banner comes after uvicorn's start-up lines; uvicorn offers a `started` flag, not an event.
     while banner and not server.started and not serving.done():  # noqa: ASYNC110
@@ -559,11 +559,7 @@ async def serve(runtime: Runtime, host: str, port: int, *, with_worker: bool, ba
     try:
         await serving
     finally:
-        if worker and worker_task:
-            await worker.close()
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker_task
+        await stop_workers(workers, worker_tasks)
 
 
 @app.command("serve")
@@ -580,17 +576,19 @@ def serve_command(
 def worker_command() -> None:
     """运行 arq 后台 worker。"""
     from backend.logs import configure_logging
-    from backend.worker import create_worker
+    from backend.worker import create_import_worker, create_worker, stop_workers
 
     async def main(runtime: Runtime) -> None:
         configure_logging()
-        worker = create_worker(runtime)
+        worker, imports = create_worker(runtime), create_import_worker(runtime, handle_signals=False)  # the first handles the signals
+        importing = asyncio.create_task(imports.async_run())
         try:
             await worker.async_run()
         except asyncio.CancelledError:
             pass  # arq cancels its main task on SIGINT/SIGTERM: a normal stop
         finally:
             await worker.close()
+            await stop_workers([imports], [importing])
 
     run(main)
 

@@ -11,7 +11,7 @@ from arq import ArqRedis, Worker, cron, func
 from redis.exceptions import RedisError
 
 from backend.clock import CHINA_STANDARD_TIME
-from backend.findings.import_jobs import IMPORT_TIMEOUT_SECONDS, import_findings_job
+from backend.findings.import_jobs import IMPORT_TIMEOUT_SECONDS, import_findings_job, imports_queue
 from backend.notifications.jobs import deliver_event, send_delivery
 from backend.notifications.relay import Relay
 from backend.runtime import Runtime
@@ -65,9 +65,10 @@ async def stop_relay(ctx: dict[str, Any]) -> None:
 
 def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Worker:
     settings = runtime.settings
-    # A short timeout for every job but imports: a job whose worker died is retried only once
-    # the worker's largest timeout has passed (the in-progress key's expiry). A refill builds a
-    # few schemas in well under a second; a fan-out to 10,000 users takes about one.
+    # One short timeout for every job: a job whose worker died is retried only once the
+    # worker's largest timeout has passed (the in-progress key's expiry). A refill builds a few
+    # schemas in well under a second; a fan-out to 10,000 users takes about one. Imports, which
+    # take longer, have a worker of their own (create_import_worker).
     timeout = settings.job_timeout_seconds
     return Worker(
         functions=[
@@ -80,9 +81,6 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
             func(send_delivery, keep_result=0, timeout=timeout, max_tries=settings.delivery_max_attempts + 1),
             # One tenant per job; the day's job id stays taken for a day (the result kept).
             func(evaluate_warnings, keep_result=86_400, timeout=timeout),
-            # A large Excel import (backend/findings/import_jobs.py): longer than the rest, so a dead
-            # worker's jobs wait that much longer before they run again; tried once (it says if it failed).
-            func(import_findings_job, keep_result=0, timeout=IMPORT_TIMEOUT_SECONDS, max_tries=1),
         ],
         cron_jobs=[
             # Cron job ids are "<name>:<time>", namespaced like every job id of this deployment.
@@ -109,3 +107,26 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
         # notification's way from commit to inbox, and 20 light Redis reads a second cost little.
         **{"poll_delay": 0.05, **options},
     )
+
+
+def create_import_worker(runtime: Runtime, **options: Any) -> Worker:
+    """The worker of large Excel imports (backend/findings/import_jobs.py), on a queue of their
+    own: their long timeout would otherwise hold back the retry of every other job of a worker
+    that died. Tried once: a failed import says why and is simply started again."""
+    return Worker(
+        functions=[func(import_findings_job, keep_result=0, timeout=IMPORT_TIMEOUT_SECONDS, max_tries=1)],
+        redis_settings=runtime.redis_settings,
+        queue_name=imports_queue(runtime.settings),
+        ctx={"runtime": runtime},
+        **{"poll_delay": 0.05, **options},
+    )
+
+
+async def stop_workers(workers: list[Worker], tasks: list[asyncio.Task]) -> None:
+    """Close workers running in this process and wait for their tasks to end."""
+    for worker in workers:
+        await worker.close()
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -27,7 +27,7 @@ from backend.embedded import ServiceUrls
 from backend.notifications.relay import Relay
 from backend.runtime import Runtime
 from backend.settings import PROJECT_ROOT
-from backend.worker import create_worker
+from backend.worker import create_import_worker, create_worker
 from tests.identity import Api
 
 T = TypeVar("T")
@@ -185,9 +185,12 @@ async def drain(runtime) -> None:
     relay = Relay(runtime, runtime.redis)
     for _ in range(5):
         await relay.dispatch()
-        worker = create_worker(runtime, relay=False, burst=True, handle_signals=False, poll_delay=0.01)
-        await worker.main()
-        await worker.close()
+        for worker in (
+            create_worker(runtime, relay=False, burst=True, handle_signals=False, poll_delay=0.01),
+            create_import_worker(runtime, burst=True, handle_signals=False, poll_delay=0.01),
+        ):
+            await worker.main()
+            await worker.close()
         async with runtime.engine.connect() as connection:
             waiting = (
                 await connection.execute(

@@ -99,7 +99,7 @@ async def test_the_ledger_lists_exports_and_the_bank_counts_daily_findings_by_so
     assert [row["total"] for row in daily_only["bankStatistics"]] == [2, 1]
     assert export.status_code == 200, export.text
     sheet = load_workbook(io.BytesIO(export.content)).active
-    rounds = {row[1]: row[3] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    rounds = {row[1]: row[4] for row in sheet.iter_rows(min_row=4, values_only=True)}  # 序号, 问题编号, 敏感程度, 被检查单位, 轮次或来源
     assert rounds == {"SF-R1": "第十二轮", "SF-A1": "审计移送线索", "SF-A2": "审计移送线索", "SF-P1": "进人审核"}
 
 

@@ -21,6 +21,7 @@ from backend.evidence.store import EvidenceStore
 from backend.findings.importer import FindingImporter, ImportReport, uploaded_rows
 from backend.findings.models import ImportJob, ImportState
 from backend.runtime import Runtime
+from backend.settings import Settings
 from tenants.access import Principal
 from tenants.errors import DomainError
 from tenants.scoping import tenant_engine
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 
 INLINE_ROWS = 100
 IMPORT_TIMEOUT_SECONDS = 180  # the worker's limit for one import (the cap takes 10–20 s)
+
+
+def imports_queue(settings: Settings) -> str:
+    """The queue of imports, beside the deployment's main one (backend/worker.py: create_import_worker)."""
+    return f"{settings.queue_name}:imports"
+
+
 FAILED_UNEXPECTEDLY = "导入失败（服务器内部错误），没有写入任何问题；请稍后重新导入"
 
 
@@ -54,7 +62,7 @@ class FindingImports:
             return job_id
         try:
             await self.runtime.redis.enqueue_job(
-                import_findings_job.__name__, tenant_code, job_id, request_id, _queue_name=self.runtime.settings.queue_name
+                import_findings_job.__name__, tenant_code, job_id, request_id, _queue_name=imports_queue(self.runtime.settings)
             )
         except (RedisError, OSError):
             log.warning("could not queue a findings import", exc_info=True)
