@@ -241,6 +241,62 @@ def tenants_register(
         writer.writerows([d.code, d.name] for d in sorted(divisions, key=lambda d: d.code))
 
 
+@tenants_app.command("divisions")
+def tenants_divisions() -> None:
+    """对照国家行政区划名录，列出名称或代码已变的已开通机构及处理办法。"""
+    from tenants.register_check import out_of_date
+
+    async def main(runtime: Runtime):
+        async with runtime.engine.connect() as connection:
+            return await out_of_date(connection)
+
+    found = run(main)
+    table = Table("代码", "名称", "名录中的名称", "变更", "处理")
+    for item in found:
+        if item.register_name is not None:
+            change, todo = "更名", f"xuncha tenants rename {item.code}"
+        elif item.change is not None and item.change.new_code:
+            change = f"{item.change.change}为 {item.change.new_code} {item.change.new_name}"
+            todo = "改代码尚不能在线办理：新代码的机构另行开通，数据由管理员迁移（docs/decisions.md）"
+        elif item.change is not None:
+            change, todo = item.change.change, "撤销或并入：由上级机构决定是否停用"
+        else:
+            change, todo = "名录中没有此代码", "自设机构，无需处理"
+        table.add_row(item.code, escape(item.name), escape(item.register_name or ""), escape(change), escape(todo))
+    console.print(table if found else "已开通的机构与名录一致")
+
+
+@tenants_app.command("rename")
+def tenants_rename(
+    code: Annotated[str, typer.Argument(help="已开通机构的代码")],
+    name: Annotated[str | None, typer.Option(help="新名称；缺省取国家行政区划名录中该代码的名称")] = None,
+) -> None:
+    """机构更名（行政区划更名后）：留痕于该机构的审计日志。"""
+    from backend.audit.service import record_audit
+    from tenants.register_check import rename
+
+    async def main(runtime: Runtime):
+        async with runtime.engine.begin() as connection:
+            before, after = await rename(connection, code, name)
+            await record_audit(
+                connection,
+                code,
+                actor="xuncha tenants rename",
+                action="tenant.renamed",
+                entity="tenant",
+                entity_id=code,
+                before={"name": before},
+                after={"name": after},
+            )
+        return before, after
+
+    try:
+        before, after = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    console.print(escape(f"{code}：{before} → {after}"))
+
+
 @tenants_app.command("list")
 def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码；缺省列出省级")] = None) -> None:
     """列出某个租户的直接下级。"""

@@ -18,6 +18,7 @@ from tenants.labelled import Labelled
 from tenants.naming import check_code
 
 REGISTER_FILE = Path(__file__).parent / "register" / "divisions.csv"
+CHANGES_FILE = Path(__file__).parent / "register" / "changes.csv"  # what became of the codes of the previous register
 
 # Province-level prefixes of GB/T 2260 (34 province-level divisions).
 PROVINCE_PREFIXES = frozenset(
@@ -111,6 +112,28 @@ def national_register() -> dict[str, Division]:
     """The shipped register of real divisions (34 provinces, 333 cities, county level), by code."""
     with REGISTER_FILE.open(encoding="utf-8", newline="") as f:
         return {row["code"]: Division(row["code"], row["name"], Level(row["level"])) for row in csv.DictReader(f)}
+
+
+@dataclass(frozen=True)
+class DivisionChange:
+    """What became of a division of the previous register: 改代码, 改代码并更名, 更名 (the same
+    code), or 撤销或并入 (no successor recorded)."""
+
+    old_code: str
+    old_name: str
+    new_code: str | None
+    new_name: str | None
+    change: str
+
+
+@functools.cache
+def division_changes() -> dict[str, DivisionChange]:
+    """The recorded changes, by the old code."""
+    with CHANGES_FILE.open(encoding="utf-8", newline="") as f:
+        return {
+            row["old_code"]: DivisionChange(row["old_code"], row["old_name"], row["new_code"] or None, row["new_name"] or None, row["change"])
+            for row in csv.DictReader(f)
+        }
 
 
 def default_parent(code: str, known: Mapping[str, object]) -> str | None:

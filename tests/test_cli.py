@@ -93,3 +93,21 @@ async def test_audit_verify_reports_a_tampered_tenant(runtime):
         await connection.execute(text("ALTER TABLE t430000.audit_event ENABLE TRIGGER USER"))
     broken = await xuncha(runtime, "audit", "verify")
     assert broken.returncode == 1 and "[430000] 第 2 条记录的内容被改动过" in broken.stderr
+
+
+async def test_offices_the_register_renamed_or_recoded_are_listed_and_a_rename_is_applied(runtime):
+    """The register follows the 2023 division list (issue 22 item 7): 宁乡县 430124 became 宁乡市
+    430182, 桥东区 130502 was renamed 襄都区; provisioned offices are checked against it."""
+    for code, name in (("430000", None), ("430100", None), ("430124", "宁乡县"), ("130000", None), ("130500", None), ("130502", "桥东区")):
+        created = await xuncha(runtime, "tenants", "create", code, *(("--name", name) if name else ()))
+        assert created.returncode == 0, created.stderr
+    listed = await xuncha(runtime, "tenants", "divisions")
+    assert listed.returncode == 0, listed.stderr
+    assert "430182 宁乡市" in listed.stdout and "襄都区" in listed.stdout and "rename 130502" in listed.stdout
+    renamed = await xuncha(runtime, "tenants", "rename", "130502")
+    assert renamed.returncode == 0 and "桥东区 → 襄都区" in renamed.stdout
+    refused = await xuncha(runtime, "tenants", "rename", "430124")  # the register has no such code: a name must be given
+    assert refused.returncode == 1 and "--name" in refused.stderr
+    assert ("130502", "襄都区") in [(row[0], row[1]) for row in await registry_rows(runtime)]
+    again = await xuncha(runtime, "tenants", "divisions")
+    assert "130502" not in again.stdout and "430124" in again.stdout

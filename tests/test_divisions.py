@@ -4,7 +4,7 @@ import collections
 
 import pytest
 
-from tenants.divisions import Level, default_parent, level_of, national_register, possible_parents
+from tenants.divisions import DivisionChange, Level, default_parent, division_changes, level_of, national_register, possible_parents
 from tenants.errors import DomainError
 from tenants.naming import quoted_schema, schema_for_code
 
@@ -62,3 +62,13 @@ def test_schema_names_are_checked_before_they_reach_sql():
         with pytest.raises(DomainError) as refused:
             quoted_schema(bad)
         assert refused.value.code == "INVALID_SCHEMA"
+
+
+def test_the_register_is_the_2023_list_and_records_what_became_of_old_codes():
+    register, changes = national_register(), division_changes()
+    assert register["430182"].name == "宁乡市" and "430124" not in register  # 宁乡县 became a city in 2017
+    assert register["441900"].level is Level.CITY  # 东莞: a city without counties, not a county of itself
+    assert changes["430124"] == DivisionChange("430124", "宁乡县", "430182", "宁乡市", "改代码并更名")
+    assert changes["430221"].new_code == "430212" and changes["130502"].new_name == "襄都区"
+    assert all(change.new_code in register for change in changes.values() if change.new_code)
+    assert not [code for code in changes if code in register and changes[code].change != "更名"]
