@@ -40,7 +40,7 @@ DASHBOARD = """query($r: String!) {
   month: bankStatistics(regionCode: $r, by: MONTH) { ...tally }
   overdueRanking(regionCode: $r, first: 20) { items { ...tally } }
 }
-fragment tally on BankTally { key label total rectified closed overdue averageDaysOverdue rectificationRate closeOutRate }"""
+fragment tally on BankTally { key label total awaitingCloseOut closed overdue averageDaysOverdue completionRate }"""
 SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(regionCode: $r, text: $t, filter: $f, first: 50) {
   pageInfo { hasNextPage endCursor } items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
   severity state deadline overdue foundOn highlight } } }"""

@@ -25,7 +25,6 @@ class LedgerState(Labelled):
 
 OPEN_STATES = frozenset({LedgerState.REGISTERED, LedgerState.IN_PROGRESS, LedgerState.CLOSE_REQUESTED})
 BEING_RECTIFIED = frozenset({LedgerState.REGISTERED, LedgerState.IN_PROGRESS})  # what deadline reminders are about
-RECTIFIED_STATES = frozenset({LedgerState.CLOSE_REQUESTED, LedgerState.CLOSED})  # counted by the 整改率
 
 
 def is_overdue(state: str, deadline: date, today: date) -> bool:

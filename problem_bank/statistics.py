@@ -1,7 +1,8 @@
 """Statistics of a region's problem bank rows, one GROUP BY per breakdown:
 
-- 整改率 (rectification rate): findings rectified (申请销号 or 已销号) over all findings;
-- 销号率 (close-out rate): findings closed (已销号) over all findings;
+- 整改完成率 (completion rate): findings closed (已销号) over all findings, as offices count it
+  (DOMAIN.md "Words"); findings whose close-out the unit asked for and the office has not yet
+  decided (待销号审核) are counted apart, never as done;
 - 逾期: open findings past their deadline (derived with today's date, as everywhere), and
   their average days past it.
 
@@ -29,7 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from problem_bank.counts import counts_answering as counts_answering  # re-exported: bench/bank.py swaps it
 from problem_bank.models import Problem, TaxonomyLevel
-from problem_bank.rectification import RECTIFIED_STATES, LedgerState
+from problem_bank.rectification import LedgerState
 from problem_bank.search import (
     REGION_CODE,
     TODAY,
@@ -60,17 +61,14 @@ class Breakdown(Labelled):
 class Tally:
     key: str
     total: int
-    rectified: int
+    awaiting_close_out: int  # 待销号审核
     closed: int
     overdue: int
     average_days_overdue: float | None
 
     @property
-    def rectification_rate(self) -> float:
-        return round(self.rectified / self.total, 4) if self.total else 0.0
-
-    @property
-    def close_out_rate(self) -> float:
+    def completion_rate(self) -> float:
+        """整改完成率: 已销号 ÷ 总数."""
         return round(self.closed / self.total, 4) if self.total else 0.0
 
 
@@ -117,7 +115,7 @@ def _measures(rows: BankRows) -> list[ColumnElement[Any]]:
         days_overdue = rows.n * days_overdue
     return [
         _count(rows).label("total"),
-        _count(rows, rows.state.in_([s.value for s in RECTIFIED_STATES])).label("rectified"),
+        _count(rows, rows.state == LedgerState.CLOSE_REQUESTED.value).label("awaiting_close_out"),
         _count(rows, rows.state == LedgerState.CLOSED.value).label("closed"),
         _count(rows, late).label("overdue"),
         (cast(func.sum(days_overdue).filter(late), Numeric) / func.nullif(_count(rows, late), 0)).label("average_days_overdue"),
@@ -129,7 +127,7 @@ class TallyColumns(Protocol):
 
     key: str
     total: int
-    rectified: int
+    awaiting_close_out: int
     closed: int
     overdue: int
     average_days_overdue: Decimal | None
@@ -137,7 +135,9 @@ class TallyColumns(Protocol):
 
 def _tally(row: TallyColumns) -> Tally:
     average = row.average_days_overdue
-    return Tally(row.key, row.total, row.rectified, row.closed, row.overdue, round(float(average), 1) if average is not None else None)
+    return Tally(
+        row.key, row.total, row.awaiting_close_out, row.closed, row.overdue, round(float(average), 1) if average is not None else None
+    )
 
 
 def _source(by: str | None, criteria: ProblemFilter) -> BankRows:

@@ -131,7 +131,9 @@ def division_changes() -> dict[str, DivisionChange]:
     """The recorded changes, by the old code."""
     with CHANGES_FILE.open(encoding="utf-8", newline="") as f:
         return {
-            row["old_code"]: DivisionChange(row["old_code"], row["old_name"], row["new_code"] or None, row["new_name"] or None, row["change"])
+            row["old_code"]: DivisionChange(
+                row["old_code"], row["old_name"], row["new_code"] or None, row["new_name"] or None, row["change"]
+            )
             for row in csv.DictReader(f)
         }
 

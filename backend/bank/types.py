@@ -150,17 +150,16 @@ class ProblemFilterInput:
         )
 
 
-@strawberry.type(description="一组问题的统计：整改率 =（申请销号 + 已销号）÷ 总数；销号率 = 已销号 ÷ 总数")
+@strawberry.type(description="一组问题的统计：整改完成率 = 已销号 ÷ 总数；待销号审核的（单位已申请销号、尚待审核）另列，不算完成")
 class BankTally:
     key: str
     label: str
     total: int
-    rectified: int
-    closed: int
+    awaiting_close_out: int = strawberry.field(description="待销号审核")
+    closed: int = strawberry.field(description="已销号")
     overdue: int
     average_days_overdue: float | None = strawberry.field(description="逾期问题平均逾期天数")
-    rectification_rate: float
-    close_out_rate: float
+    completion_rate: float = strawberry.field(description="整改完成率 = 已销号 ÷ 总数")
 
     @classmethod
     def of(cls, tally: Tally, label: str) -> BankTally:
@@ -168,12 +167,11 @@ class BankTally:
             key=tally.key,
             label=label,
             total=tally.total,
-            rectified=tally.rectified,
+            awaiting_close_out=tally.awaiting_close_out,
             closed=tally.closed,
             overdue=tally.overdue,
             average_days_overdue=tally.average_days_overdue,
-            rectification_rate=tally.rectification_rate,
-            close_out_rate=tally.close_out_rate,
+            completion_rate=tally.completion_rate,
         )
 
 
@@ -242,7 +240,7 @@ class BankQuery:
         page = window(rows, first, page_key)
         return Page(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], page_info=PageInfo.of(page))
 
-    @query("问题库统计：按口径分组的问题数、整改率、销号率、逾期数和平均逾期天数", REGION_READ, cost=STATISTICS_COST)
+    @query("问题库统计：按口径分组的问题数、已销号和待销号审核数、整改完成率、逾期数和平均逾期天数", REGION_READ, cost=STATISTICS_COST)
     async def bank_statistics(
         self,
         info: Info[Context, None],
