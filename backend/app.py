@@ -25,6 +25,7 @@ from backend.findings.routes import export_ledger, findings_template, staff_temp
 from backend.inspection_report.routes import inspection_report_docx, inspection_report_pdf
 from backend.letters.routes import print_letter
 from backend.logs import RouteRequestLog
+from backend.metrics import metrics
 from backend.permissions import anyone, permitted
 from backend.reviews.routes import review_report
 from backend.runtime import Runtime
@@ -126,6 +127,7 @@ ROUTES = (
     inspection_report_docx,
     inspection_report_pdf,
     import_staff,
+    metrics,
 )
 
 

@@ -21,6 +21,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from backend.metrics import METRICS
 from graphql import FieldNode, OperationDefinitionNode, StringValueNode, VariableNode
 
 REQUESTS = logging.getLogger("xuncha.request")
@@ -55,8 +56,11 @@ def configure_logging(*, level: int = logging.INFO, quiet_worker: bool = False) 
         logging.getLogger(name).setLevel(logging.WARNING if quiet_worker else level)
 
 
-def log_request(**fields: Any) -> None:
-    REQUESTS.info("%s %s", fields.get("operation"), fields.get("result"), extra={"fields": fields})
+def log_request(*, operation: str, result: str, duration_ms: float, **fields: Any) -> None:
+    """The request's line, and its count and latency in the process's metrics (backend/metrics.py)."""
+    METRICS.observe(operation, result, duration_ms / 1000)
+    fields = {**fields, "operation": operation, "duration_ms": duration_ms, "result": result}
+    REQUESTS.info("%s %s", operation, result, extra={"fields": fields})
 
 
 class GraphQLRequestLog(SchemaExtension):
@@ -138,7 +142,7 @@ class RouteRequestLog:
                 request_id=getattr(context, "request_id", None),
                 user=_username(context),
                 office=(scope.get("path_params") or {}).get("tenant_code"),
-                operation=f"{scope.get('method')} {scope['path']}",
+                operation=f"{scope.get('method')} {scope.get('path_template') or scope['path']}",  # no ids: metrics group by it
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 result="OK" if status < 400 else str(status),
             )

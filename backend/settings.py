@@ -146,6 +146,7 @@ class Settings:
     # What the deployment calls the three sensitivity markings (XUNCHA_SENSITIVITY_NAMES, comma
     # separated, least restricted first), in exports and printed documents.
     sensitivity_names: tuple[str, str, str] = ("公开", "内部", "敏感")
+    metrics_token: str = ""  # XUNCHA_METRICS_TOKEN: the bearer token of GET /metrics (required in production)
     # Where the clock starts (XUNCHA_CLOCK, an ISO date or instant; it runs on from there):
     # tests and demos as of a given day. None: the machine's clock. Refused in production.
     clock_start: datetime | None = None
@@ -205,6 +206,7 @@ class Settings:
             extra_tenant_migrations=tuple(Path(p) for p in os.environ.get("XUNCHA_EXTRA_TENANT_MIGRATIONS", "").split(os.pathsep) if p),
             clock_start=_clock_start(production=environment == "production"),
             sensitivity_names=_sensitivity_names(),
+            metrics_token=os.environ.get("XUNCHA_METRICS_TOKEN", ""),
         )
 
     def marking_name(self, marking: str) -> str:

@@ -1862,6 +1862,7 @@ class Route:
 ROUTE_MATRIX = [
     Route("GET", "/healthz", targeted=False),
     Route("GET", "/readyz", targeted=False),
+    Route("GET", "/metrics", targeted=False),
     Route("GET", "/templates/findings.xlsx", targeted=False),
     Route("GET", "/templates/staff.xlsx", targeted=False),
     Route("POST", "/evidence/{c}?name=%E6%9D%90%E6%96%99.pdf", body=b"%PDF-1.4 matrix"),
