@@ -22,6 +22,7 @@ from backend.context import context_getter
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
+from backend.graphiql import graphiql_asset, local_graphiql_html
 from backend.inspection_report.routes import inspection_report_docx, inspection_report_pdf
 from backend.letters.routes import print_letter
 from backend.logs import RouteRequestLog
@@ -35,6 +36,7 @@ from backend.staff.routes import import_staff
 from tenants.errors import DomainError
 
 READINESS_TIMEOUT_SECONDS = 2.0
+GRAPHIQL_HTML = local_graphiql_html()
 
 
 def graphql_controller(settings: Settings) -> type:
@@ -49,6 +51,8 @@ def graphql_controller(settings: Settings) -> type:
     )
 
     class GraphQLController(base):  # type: ignore[misc, valid-type]  # strawberry makes the base class at run time
+        graphql_ide_html = GRAPHIQL_HTML  # its assets from this application, not a CDN
+
         def encode_json(self, data: object) -> bytes:
             return orjson.dumps(data)
 
@@ -128,6 +132,7 @@ ROUTES = (
     inspection_report_pdf,
     import_staff,
     metrics,
+    graphiql_asset,
 )
 
 

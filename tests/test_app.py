@@ -1,6 +1,9 @@
 """The HTTP edge: /healthz, /readyz against real services, and the GraphQL directory."""
 
+import base64
 import dataclasses
+import hashlib
+import re
 import subprocess
 import tempfile
 import time
@@ -164,3 +167,19 @@ async def test_a_city_admin_opens_a_county_and_it_is_audited_in_the_new_schema(r
     async with runtime.engine.connect() as connection:
         audit = (await connection.execute(text("SELECT actor, action, entity_id FROM t431321.audit_event"))).all()
     assert [tuple(row) for row in audit] == [("loudi", "tenant.created", "431321")]
+
+
+async def test_graphiql_loads_nothing_from_outside_and_its_files_are_the_published_ones(client):
+    """An intranet reaches no CDN: the page names only this application's files, and each
+    file's subresource-integrity hash (the one the page carries from upstream) still holds."""
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    assert "https://" not in page.text
+    assets = re.findall(r'(?:src|href)="(/graphiql/[^"]+)"\s+integrity="(sha384-[^"]+)"', page.text)
+    assert len(assets) == 7
+    for path, integrity in assets:
+        served = await client.get(path)
+        assert served.status_code == 200, path
+        assert "sha384-" + base64.b64encode(hashlib.sha384(served.content).digest()).decode() == integrity, path
+    assert (await client.get("/graphiql/../app.py")).status_code == 404
+    assert (await client.get("/graphiql/unknown.js")).status_code == 404
