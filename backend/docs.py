@@ -14,6 +14,7 @@ from backend.ledger.workflow import LEDGER
 from backend.permissions import LEVEL_LABELS, Access, Reach, camel, declared
 from backend.plans.workflow import PLANS
 from backend.publicity.workflow import NOTICES
+from backend.reporting.workflow import REPORTS_UP
 from backend.reports.workflow import REPORTS
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
@@ -22,7 +23,7 @@ from backend.workflow import Transition, Workflow
 from tenants.access import Role
 from tenants.divisions import Level
 
-WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, DRAFTS, PLANS, REPORTS, NOTICES, LEDGER, CASES, BULLETINS, REVIEWS)
+WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, DRAFTS, PLANS, REPORTS, NOTICES, LEDGER, CASES, BULLETINS, REVIEWS, REPORTS_UP)
 DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

@@ -48,6 +48,7 @@ from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.publicity.types import PublicNoticeMutation, PublicNoticeQuery
+from backend.reporting.types import ReportUpMutation, ReportUpQuery
 from backend.reports.types import ReportMutation, ReportQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
@@ -66,6 +67,7 @@ Query = merge_types(
         IdentityQuery,
         DirectoryQuery,
         AuditQuery,
+        ReportUpQuery,
         UnitQuery,
         RoundQuery,
         DraftQuery,
@@ -115,6 +117,7 @@ Mutation = merge_types(
         BulletinMutation,
         WarningMutation,
         MarkingMutation,
+        ReportUpMutation,
     ),
 )
 

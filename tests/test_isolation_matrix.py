@@ -178,6 +178,30 @@ async def import_job_of(world: World, actor: Actor, target: str) -> dict:
     return {"c": CODES[target], "i": str(job)}
 
 
+async def report_up_of(world: World, target: str, state: str) -> dict:
+    """A report of the target's for a period of its own, in `state` (version 1), to its parent
+    (a province's, made up, to itself)."""
+    period = f"{2000 + next(world.counter) % 100}Q{1 + next(world.counter) % 4}"
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO supervision.report_up (tenant_code, parent_code, period, due_on, state, narrative, prepared_by)"
+                " VALUES (:c, :p, :period, '2026-01-10', :s, '本季度整改情况', 'matrix')"
+                " ON CONFLICT (tenant_code, period) DO UPDATE SET state = excluded.state, version = 1"
+            ),
+            {"c": CODES[target], "p": CODES[PARENT[target] or target], "period": period, "s": state},
+        )
+    return {"c": CODES[target], "p": period}
+
+
+async def child_report(world: World, actor: Actor, target: str) -> dict:
+    """A report a child of the target submitted to it (counties and 广东 have no child here)."""
+    child = {"P": "C", "C": "K"}.get(target)
+    if child is None:
+        return {"u": CODES[target], "c": CODES[target], "p": "2026Q1"}
+    return {"u": CODES[target], **await report_up_of(world, child, "已报送")}
+
+
 def in_state(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fresh_finding(world, target, state, **options)
 
@@ -1060,6 +1084,33 @@ OPERATIONS = [
         "query($l: String!) { ledRounds(leaderCode: $l) { tenantCode round { roundId } } }",
         None,
         lambda w, a, t: {"l": CODES[t]},
+    ),
+    Operation(
+        "reportsUp",
+        'query($c: String!) { reportsUp(tenantCode: $c, period: "2026Q3") { own { state } children { tenantCode late } } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "writeReportUp",
+        'mutation($c: String!) { writeReportUp(tenantCode: $c, period: "2026Q3", narrative: "本季度整改情况") { own { state } } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+        then=lambda actor, target: "NO_PARENT" if target in ("P", "O") else None,  # a province reports to nobody
+    ),
+    Operation(
+        "submitReportUp",
+        "mutation($c: String!, $p: String!) { submitReportUp(tenantCode: $c, period: $p, version: 1) { own { state } } }",
+        None,
+        lambda w, a, t: report_up_of(w, t, "草稿"),
+    ),
+    Operation(
+        "decideReportUp",
+        "mutation($u: String!, $c: String!, $p: String!) { decideReportUp(parentCode: $u, tenantCode: $c, period: $p, version: 1,"
+        " accept: true) { children { tenantCode } } }",
+        None,
+        child_report,
+        then=lambda actor, target: "NOT_FOUND" if target in ("K", "S", "O") else None,  # nothing reported to them
     ),
     Operation(
         "roundTerms",

@@ -39,6 +39,8 @@ class EventKind(Labelled):
     PROBLEM_LIST_PUSHED_TO_UNIT = "problem_list.pushed_to_unit", "下发到本单位的问题清单"
     FEEDBACK_GIVEN = "feedback.given", "反馈意见"
     ANSWER_OVERDUE = "answer.overdue", "整改方案或整改情况报告逾期"
+    REPORT_UP_SUBMITTED = "report_up.submitted", "下级报送的整改情况定期报告"
+    REPORT_UP_RETURNED = "report_up.returned", "整改情况定期报告被上级退回"
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,18 @@ EVENT_TYPES = {
             Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
             lambda p: f"{p['document']}逾期未报送",
             lambda p: f"应于 {p['due_on']} 前报送，请尽快报送。",
+        ),
+        EventType(
+            EventKind.REPORT_UP_SUBMITTED,
+            Audience(roles=frozenset({Role.ADMIN, Role.REVIEWER})),
+            lambda p: f"{p['office_name']}报送了{p['period_label']}整改情况报告",
+            lambda p: "请审阅后确认或退回。",
+        ),
+        EventType(
+            EventKind.REPORT_UP_RETURNED,
+            Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
+            lambda p: f"{p['period_label']}整改情况报告被上级退回",
+            _note,
         ),
     )
 }

@@ -14,6 +14,7 @@ from backend.accountability.models import UnitRestriction  # noqa: F401 (registe
 from backend.feedback.terms import RoundTermsRow  # noqa: F401  (its table is in SupervisionBase.metadata)
 from backend.identity.models import IdentityBase
 from backend.notifications.models import NotifyBase
+from backend.reporting.models import ReportUp  # noqa: F401  (its table is in SupervisionBase.metadata)
 from backend.supervision.models import SupervisionBase
 from backend.warnings.models import WarningThreshold  # noqa: F401  (its table is in SupervisionBase.metadata)
 from problem_bank.models import ProblemBankBase
