@@ -30,6 +30,7 @@ from backend.audit.reads import RecordReads
 from backend.audit.types import AuditQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
+from backend.checklists.types import ChecklistMutation, ChecklistQuery
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.drafts.types import DraftMutation, DraftQuery
@@ -68,6 +69,7 @@ Query = merge_types(
         DirectoryQuery,
         AuditQuery,
         ReportUpQuery,
+        ChecklistQuery,
         UnitQuery,
         RoundQuery,
         DraftQuery,
@@ -118,6 +120,7 @@ Mutation = merge_types(
         WarningMutation,
         MarkingMutation,
         ReportUpMutation,
+        ChecklistMutation,
     ),
 )
 

@@ -4,6 +4,7 @@ that compares a migrated tenant schema with the models reads it from here."""
 from backend.acceptance.models import Acceptance
 from backend.accountability.models import AccountabilityCase, CaseFinding, CaseMeasure
 from backend.audit.models import AuditEvent
+from backend.checklists.models import ChecklistItem
 from backend.db import TenantBase
 from backend.drafts.models import DraftEvent, FindingDraft
 from backend.evidence.models import EvidenceFile
@@ -29,6 +30,7 @@ __all__ = [
     "AuditEvent",
     "CaseFinding",
     "CaseMeasure",
+    "ChecklistItem",
     "DisciplineLetter",
     "DocumentCounter",
     "DraftEvent",

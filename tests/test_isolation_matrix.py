@@ -238,6 +238,26 @@ async def fresh_draft(world: World, target: str, state: str) -> dict:
     return {"c": CODES[target], "d": str(draft)}
 
 
+async def checklist_item(world: World, target: str, kind: str, answer: str | None) -> dict:
+    """An item asked of unit 1 (the liaisons' unit) by a new round of the target at 进驻, answered `answer`."""
+    round_id = (await round_at(world, target, RoundStage.STATIONED))["r"]
+    async with world.runtime.engine.begin() as connection:
+        item = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.checklist_item (round_id, unit_id, kind, position, prompt, answer, explanation)"
+                    " VALUES (:r, 1, :k, 1, '编制台账', :a, :e) RETURNING id"
+                ),
+                {"r": int(round_id), "k": kind, "a": answer, "e": "超编 2 名" if answer else None},
+            )
+        ).scalar_one()
+    return {"c": CODES[target], "r": round_id, "i": str(item)}
+
+
+def item_of(kind: str, answer: str | None) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: checklist_item(world, target, kind, answer)
+
+
 def draft_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fresh_draft(world, target, state)
 
@@ -1084,6 +1104,37 @@ OPERATIONS = [
         "query($l: String!) { ledRounds(leaderCode: $l) { tenantCode round { roundId } } }",
         None,
         lambda w, a, t: {"l": CODES[t]},
+    ),
+    Operation(
+        "roundChecklist",
+        'query($c: String!) { roundChecklist(tenantCode: $c, roundId: "1", kind: MATERIALS) { total items { prompt } } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "setRoundChecklist",
+        'mutation($c: String!, $r: ID!) { setRoundChecklist(tenantCode: $c, roundId: $r, unitId: "1", kind: MATERIALS) { total } }',
+        None,
+        lambda w, a, t: round_at(w, t, RoundStage.STATIONED),
+    ),
+    Operation(
+        "answerChecklistItem",
+        "mutation($c: String!, $i: ID!) { answerChecklistItem(tenantCode: $c, id: $i, version: 1, answer: PROVIDED) { answer } }",
+        None,
+        item_of("materials", None),
+    ),
+    Operation(
+        "reviewChecklistItem",
+        "mutation($c: String!, $i: ID!) { reviewChecklistItem(tenantCode: $c, id: $i, version: 1, review: ACCEPTED) { review } }",
+        None,
+        item_of("materials", "已提供"),
+    ),
+    Operation(
+        "takeUpSelfCheckFinding",
+        'mutation($c: String!, $i: ID!) { takeUpSelfCheckFinding(tenantCode: $c, id: $i, version: 1, taxonomyCode: "C03.K01.M01",'
+        " severity: ORDINARY) { selfFound } }",
+        None,
+        item_of("self_check", "不符合"),
     ),
     Operation(
         "reportsUp",

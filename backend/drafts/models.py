@@ -46,6 +46,7 @@ class FindingDraft(TenantBase):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     sensitivity: Mapped[str] = marking_column(Sensitivity.INTERNAL)  # 公开 / 内部 / 敏感
+    self_found: Mapped[bool] = mapped_column(server_default="false")  # 自查发现: reported by the unit in its 自查表
     round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     code: Mapped[str | None] = mapped_column(String(32))  # the office's 问题编号 for the finding, if it numbers its own

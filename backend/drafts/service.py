@@ -114,25 +114,7 @@ class DraftService:
         """A new draft of a round's problem at a unit it covers, while the round is under way and
         before the unit's 统一反馈."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            await _require_drafting(connection, round_id, unit_id)
-            row = (
-                await connection.execute(
-                    insert(FindingDraft)
-                    .values(round_id=round_id, unit_id=unit_id, created_by=principal.username, **asdict(content))
-                    .returning(FindingDraft)
-                )
-            ).one()
-            await record_audit(
-                connection,
-                tenant_code,
-                actor=principal.username,
-                action="draft.created",
-                entity="finding_draft",
-                entity_id=str(row.id),
-                after={"round_id": round_id, "unit_id": unit_id, **_snapshot(content)},
-                request_id=request_id,
-            )
-        return row
+            return await insert_draft(connection, principal, tenant_code, round_id, unit_id, content, request_id)
 
     async def revise(
         self,
@@ -222,6 +204,40 @@ class DraftService:
             if (await connection.execute(seen)).first() is None:
                 raise not_found()
             return (await connection.execute(query)).all()
+
+
+async def insert_draft(
+    connection: AsyncConnection,
+    principal: Principal,
+    tenant_code: str,
+    round_id: int,
+    unit_id: int,
+    content: DraftContent,
+    request_id: str | None,
+    *,
+    self_found: bool = False,
+) -> Row:
+    """A new draft in the caller's transaction (`self_found`: a problem the unit reported in
+    its 自查表, backend/checklists/)."""
+    await _require_drafting(connection, round_id, unit_id)
+    row = (
+        await connection.execute(
+            insert(FindingDraft)
+            .values(round_id=round_id, unit_id=unit_id, created_by=principal.username, self_found=self_found, **asdict(content))
+            .returning(FindingDraft)
+        )
+    ).one()
+    await record_audit(
+        connection,
+        tenant_code,
+        actor=principal.username,
+        action="draft.created",
+        entity="finding_draft",
+        entity_id=str(row.id),
+        after={"round_id": round_id, "unit_id": unit_id, "self_found": self_found, **_snapshot(content)},
+        request_id=request_id,
+    )
+    return row
 
 
 async def _require_drafting(connection: AsyncConnection, round_id: int, unit_id: int) -> None:

@@ -44,6 +44,7 @@ class DraftFinding:
     deadline: date | None = strawberry.field(description="整改期限；为空则为统一反馈后整改情况报告的报送期限")
     responsible_person: str | None
     sensitivity: Sensitivity = strawberry.field(description="敏感程度；统一反馈后的问题沿用")
+    self_found: bool = strawberry.field(description="自查发现：被检查单位在自查表中报告的问题")
     state: DraftState
     version: int
     sent_at: datetime | None = strawberry.field(description="首次送被检查单位事实确认的时间")
@@ -69,6 +70,7 @@ class DraftFinding:
             deadline=row.deadline,
             responsible_person=row.responsible_person,
             sensitivity=Sensitivity(row.sensitivity),
+            self_found=row.self_found,
             state=DraftState(row.state),
             version=row.version,
             sent_at=row.sent_at,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
+from backend.checklists.models import ChecklistItem
 from backend.drafts.models import FindingDraft
 from backend.ids import parse_id
 from backend.permissions import Locator, camel
@@ -32,6 +33,7 @@ ROUND_BY_ID = select(InspectionRound.led_by)
 DRAFT_ROUND = select(InspectionRound.led_by).join(FindingDraft, FindingDraft.round_id == InspectionRound.id)
 PLAN_ROUND = select(InspectionRound.led_by).join(RectificationPlan, RectificationPlan.round_id == InspectionRound.id)
 REPORT_ROUND = select(InspectionRound.led_by).join(RectificationReport, RectificationReport.round_id == InspectionRound.id)
+ITEM_ROUND = select(InspectionRound.led_by).join(ChecklistItem, ChecklistItem.round_id == InspectionRound.id)
 
 
 def acting_office(argument: str, leader: Select, key: Any, name: str, *, own_roles: frozenset[Role] = frozenset()) -> Locator:
@@ -64,6 +66,7 @@ BY_ROUND = acting_office("round_id", ROUND_BY_ID, InspectionRound.id, "office_le
 BY_DRAFT = acting_office("id", DRAFT_ROUND, FindingDraft.id, "office_leading_the_drafts_round")
 BY_PLAN = acting_office("id", PLAN_ROUND, RectificationPlan.id, "office_leading_the_plans_round")
 BY_REPORT = acting_office("id", REPORT_ROUND, RectificationReport.id, "office_leading_the_reports_round")
+BY_ITEM = acting_office("id", ITEM_ROUND, ChecklistItem.id, "office_leading_the_items_round")
 # Drafts are read by the leading office's team and reviewers, and by the unit's liaison in its own office.
 LIAISONS = frozenset({Role.LIAISON})
 BY_ROUND_FOR_READERS = acting_office(
