@@ -258,6 +258,20 @@ def item_of(kind: str, answer: str | None) -> Callable[[World, Actor, str], Awai
     return lambda world, actor, target: checklist_item(world, target, kind, answer)
 
 
+async def on_the_spot_draft(world: World, actor: Actor, target: str, *, fixed: bool) -> dict:
+    """A 立行立改 draft sent to unit 1 (its 初步反馈), with the unit's fix reported if `fixed`."""
+    found = await fresh_draft(world, target, "待确认")
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            text(
+                f"UPDATE t{CODES[target]}.finding_draft SET rectification_class = '立行立改',"
+                " fix_note = CASE WHEN :fixed THEN '已整改' END, fixed_at = CASE WHEN :fixed THEN now() END WHERE id = :d"
+            ),
+            {"fixed": fixed, "d": int(found["d"])},
+        )
+    return found
+
+
 def draft_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: fresh_draft(world, target, state)
 
@@ -1104,6 +1118,18 @@ OPERATIONS = [
         "query($l: String!) { ledRounds(leaderCode: $l) { tenantCode round { roundId } } }",
         None,
         lambda w, a, t: {"l": CODES[t]},
+    ),
+    Operation(
+        "reportOnSpotFix",
+        'mutation($c: String!, $d: ID!) { reportOnSpotFix(tenantCode: $c, id: $d, version: 1, note: "已整改") { version } }',
+        None,
+        lambda w, a, t: on_the_spot_draft(w, a, t, fixed=False),
+    ),
+    Operation(
+        "confirmOnSpotFix",
+        "mutation($c: String!, $d: ID!) { confirmOnSpotFix(tenantCode: $c, id: $d, version: 1) { fixConfirmedBy } }",
+        None,
+        lambda w, a, t: on_the_spot_draft(w, a, t, fixed=True),
     ),
     Operation(
         "roundChecklist",

@@ -47,6 +47,11 @@ class FindingDraft(TenantBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     sensitivity: Mapped[str] = marking_column(Sensitivity.INTERNAL)  # 公开 / 内部 / 敏感
     self_found: Mapped[bool] = mapped_column(server_default="false")  # 自查发现: reported by the unit in its 自查表
+    # 立行立改: what the unit reports it fixed (with files), and who of the team confirmed it.
+    fix_note: Mapped[str | None] = mapped_column(Text)
+    fix_evidence: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    fixed_at: Mapped[datetime | None]
+    fix_confirmed_by: Mapped[str | None] = mapped_column(String(64))
     round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     code: Mapped[str | None] = mapped_column(String(32))  # the office's 问题编号 for the finding, if it numbers its own

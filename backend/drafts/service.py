@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.cursors import Window, decode_cursor, window
 from backend.drafts.models import DraftEvent, FindingDraft
-from backend.drafts.workflow import ANSWERS, DRAFTS, REVISE, SEND
+from backend.drafts.workflow import ANSWERS, CONFIRM_FIX, DRAFTS, REPORT_FIX, REVISE, SEND
+from backend.evidence.attachments import require_uploaded
 from backend.feedback.models import RoundFeedback
 from backend.findings.service import (
     check_code_of_finding,
@@ -155,6 +156,33 @@ class DraftService:
             move = await self._lock(connection, principal, tenant_code, draft_id, version, transition, note, request_id, units=units)
             sent = {"sent_at": move.row.sent_at or now} if transition is SEND else {}
             return await move.apply(sent, returning=tuple(FindingDraft.__table__.columns))
+
+    async def report_fix(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        draft_id: int,
+        version: int,
+        note: str,
+        evidence: Sequence[str],
+        request_id: str | None,
+        *,
+        now: datetime,
+    ) -> Row:
+        """立行立改: what the unit fixed, with files (again, if asked: a new report needs a new
+        confirmation). The unit's liaison reports for its unit, or the team for it."""
+        units = await self._units(principal, tenant_code)
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            move = await self._lock(connection, principal, tenant_code, draft_id, version, REPORT_FIX, note, request_id, units=units)
+            await require_uploaded(connection, evidence, principal.username if units is not None else None)
+            values = {"fix_note": note, "fix_evidence": list(evidence), "fixed_at": now, "fix_confirmed_by": None}
+            return await move.apply(values, returning=tuple(FindingDraft.__table__.columns), after={"evidence": list(evidence)})
+
+    async def confirm_fix(self, principal: Principal, tenant_code: str, draft_id: int, version: int, request_id: str | None) -> Row:
+        """Another team member than the finder confirms the fix (the transition's guard)."""
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            move = await self._lock(connection, principal, tenant_code, draft_id, version, CONFIRM_FIX, None, request_id, units=None)
+            return await move.apply({"fix_confirmed_by": principal.username}, returning=tuple(FindingDraft.__table__.columns))
 
     async def _lock(
         self,

@@ -19,6 +19,7 @@ from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
 from backend.rounds.leading import BY_DRAFT, BY_DRAFT_FOR_READERS, BY_ROUND, BY_ROUND_FOR_READERS
 from backend.sensitivity import Sensitivity
+from backend.text import clean_text
 from tenants.labelled import Labelled
 
 graphql_enum(DraftState, "问题底稿的状态")
@@ -45,6 +46,10 @@ class DraftFinding:
     responsible_person: str | None
     sensitivity: Sensitivity = strawberry.field(description="敏感程度；统一反馈后的问题沿用")
     self_found: bool = strawberry.field(description="自查发现：被检查单位在自查表中报告的问题")
+    fix_note: str | None = strawberry.field(description="立行立改：单位报告的整改情况")
+    fix_evidence: list[str] = strawberry.field(description="立行立改：整改材料（sha256）")
+    fixed_at: datetime | None
+    fix_confirmed_by: str | None = strawberry.field(description="立行立改：确认整改到位的检查人员（不能是发现问题的人）")
     state: DraftState
     version: int
     sent_at: datetime | None = strawberry.field(description="首次送被检查单位事实确认的时间")
@@ -71,6 +76,10 @@ class DraftFinding:
             responsible_person=row.responsible_person,
             sensitivity=Sensitivity(row.sensitivity),
             self_found=row.self_found,
+            fix_note=row.fix_note,
+            fix_evidence=list(row.fix_evidence),
+            fixed_at=row.fixed_at,
+            fix_confirmed_by=row.fix_confirmed_by,
             state=DraftState(row.state),
             version=row.version,
             sent_at=row.sent_at,
@@ -219,6 +228,39 @@ class DraftMutation:
         row = await drafts(info).move(
             principal, tenant_code, parse_id(id, "id"), version, transition, note, info.context.request_id, now=info.context.clock.now()
         )
+        return DraftFinding.from_row(row)
+
+    @mutation(
+        "立行立改：初步反馈（送确认）后，报告当场整改的情况并附材料（联络员限本单位，或检查组代报）；重报须重新确认",
+        write(TEAM | UNIT),
+    )
+    async def report_on_spot_fix(
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        id: strawberry.ID,
+        version: int,
+        note: str,
+        evidence: list[str] | None = None,
+    ) -> DraftFinding:
+        principal = await info.context.principal()
+        note = clean_text(note, "note", required=True)
+        row = await drafts(info).report_fix(
+            principal,
+            tenant_code,
+            parse_id(id, "id"),
+            version,
+            note,
+            [sha.strip().lower() for sha in evidence or []],
+            info.context.request_id,
+            now=info.context.clock.now(),
+        )
+        return DraftFinding.from_row(row)
+
+    @mutation("立行立改：确认整改到位（须由发现问题以外的检查人员确认）；统一反馈时登记为已当场整改", write(TEAM, locate=BY_DRAFT))
+    async def confirm_on_spot_fix(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int) -> DraftFinding:
+        principal = await info.context.principal()
+        row = await drafts(info).confirm_fix(principal, tenant_code, parse_id(id, "id"), version, info.context.request_id)
         return DraftFinding.from_row(row)
 
     @mutation("被检查单位答复送来确认的问题底稿：无异议，或提出异议并写明理由（联络员限本单位）", write(UNIT))

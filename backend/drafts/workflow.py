@@ -8,14 +8,20 @@
 
 The round's team (the office's admins and inspectors) writes, sends, revises, keeps, settles
 and withdraws drafts; only the unit's liaison answers a draft sent to it, so the team never
-confirms its own facts for the unit.
+confirms its own facts for the unit. A 立行立改 draft, once sent (the 初步反馈), also takes the
+unit's report of its fix and another team member's confirmation of it (no self-sign-off); the
+统一反馈 then registers it as rectified on the spot.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.drafts.models import DraftEvent, DraftState, FindingDraft
-from backend.workflow import Transition, Workflow, history_table
+from backend.findings.models import RectificationClass
+from backend.workflow import Guard, Move, Transition, Workflow, history_table
 from tenants.access import Role
+from tenants.errors import DomainError
 
 DRAFT, SENT, DISPUTED, CONFIRMED, WITHDRAWN, FED_BACK = DraftState
 
@@ -32,13 +38,49 @@ SETTLE = Transition("settle", "定稿", frozenset({DRAFT}), CONFIRMED, TEAM, not
 WITHDRAW = Transition("withdraw", "撤回", frozenset({DRAFT, SENT, DISPUTED, CONFIRMED}), WITHDRAWN, TEAM, note="required")
 FEED_BACK = Transition("feed_back", "统一反馈", frozenset({CONFIRMED}), FED_BACK, TEAM, note="none")
 
+
+async def _on_the_spot(move: Move[Any]) -> None:
+    if move.row.rectification_class != RectificationClass.AT_ONCE:
+        raise DomainError("NOT_AT_ONCE", "只有立行立改的问题底稿才能报告当场整改", field="id")
+
+
+async def _fix_reported_by_another(move: Move[Any]) -> None:
+    """No self-sign-off: the fix is confirmed by someone other than the inspector who found it."""
+    await _on_the_spot(move)
+    if move.row.fixed_at is None:
+        raise DomainError("NO_FIX_REPORTED", "被检查单位尚未报告整改情况", field="id")
+    if move.actor == move.row.created_by:
+        raise DomainError("NO_SELF_SIGN_OFF", "立行立改须由发现问题以外的检查人员确认", field="id")
+
+
+# 立行立改: after the 初步反馈 (the draft sent to the unit the same day), the unit reports what it
+# fixed, with files; another member of the team confirms it (no self-sign-off).
+REPORT_FIX = Transition(
+    "report_fix",
+    "报告立行立改情况",
+    frozenset({SENT, CONFIRMED}),
+    None,
+    UNIT | TEAM,
+    note="required",
+    guard=Guard("立行立改的底稿", _on_the_spot),
+)
+CONFIRM_FIX = Transition(
+    "confirm_fix",
+    "确认立行立改到位",
+    frozenset({SENT, CONFIRMED}),
+    None,
+    TEAM,
+    note="none",
+    guard=Guard("单位已报告整改，且确认人不是发现问题的人", _fix_reported_by_another),
+)
+
 DRAFTS = Workflow(
     name="draft",
     title="问题底稿",
     noun="底稿",
     states=DraftState,
     initial=DRAFT,
-    transitions=(SEND, AGREE, DISPUTE, REVISE, KEEP, SETTLE, WITHDRAW, FEED_BACK),
+    transitions=(SEND, AGREE, DISPUTE, REVISE, KEEP, SETTLE, WITHDRAW, FEED_BACK, REPORT_FIX, CONFIRM_FIX),
     model=FindingDraft,
     entity="finding_draft",
     history=history_table(DraftEvent, "draft_id"),

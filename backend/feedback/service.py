@@ -179,7 +179,17 @@ async def _units_to_feed_back(connection: AsyncConnection, order: FeedbackOrder)
 
 
 def _finding_of(draft: Row, report_due: date) -> FindingData:
-    """The finding a confirmed draft becomes (its deadline, unless the team set one: the 整改情况报告's)."""
+    """The finding a confirmed draft becomes (its deadline, unless the team set one: the 整改情况报告's).
+    A 立行立改 whose fix another team member confirmed is registered as rectified on the spot (its
+    ledger entry closed, the fix and its confirmer as the close note)."""
+    if draft.fix_confirmed_by is not None:
+        fixed = {
+            "fixed_on_spot": True,
+            "deadline": draft.found_on,
+            "close_note": f"立行立改：{draft.fix_note}（{draft.fix_confirmed_by}确认）",
+        }
+    else:
+        fixed = {"fixed_on_spot": False, "deadline": draft.deadline or report_due, "close_note": None}
     return FindingData(
         code=draft.code,
         round_id=draft.round_id,
@@ -190,14 +200,12 @@ def _finding_of(draft: Row, report_due: date) -> FindingData:
         evidence_sources=draft.evidence_sources,
         severity=draft.severity,
         rectification_class=draft.rectification_class,
-        fixed_on_spot=False,
         found_on=draft.found_on,
-        deadline=draft.deadline or report_due,
         responsible_unit=None,
         responsible_person=draft.responsible_person,
         measures=None,
-        close_note=None,
         sensitivity=draft.sensitivity,
+        **fixed,
     )
 
 
