@@ -44,6 +44,7 @@ from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.publicity.types import PublicNoticeMutation, PublicNoticeQuery
+from backend.quantities.types import QuantityMutation, QuantityQuery
 from backend.reports.types import ReportMutation, ReportQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
@@ -72,6 +73,7 @@ Query = merge_types(
         PublicNoticeQuery,
         FindingQuery,
         BankQuery,
+        QuantityQuery,
         ProblemListQuery,
         NotificationQuery,
         SupervisionQuery,
@@ -100,6 +102,7 @@ Mutation = merge_types(
         FindingMutation,
         LedgerMutation,
         BankMutation,
+        QuantityMutation,
         ProblemListMutation,
         NotificationMutation,
         SupervisionMutation,
