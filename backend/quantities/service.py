@@ -9,11 +9,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from problem_bank.quantities import kinds_of
+from backend.audit.service import record_audit
+from problem_bank.quantities import add_kind, kinds_of
+from problem_bank.search import AnyRow
+from tenants.access import Principal
 from tenants.divisions import province_of
 from tenants.errors import DomainError
+from tenants.scoping import tenant_engine
 
 PLANNED, ACHIEVED = "planned", "achieved"
 WORDS = {PLANNED: "计划数", ACHIEVED: "完成数"}
@@ -64,3 +68,23 @@ async def require_known_kinds(connection: AsyncConnection, tenant_code: str, kin
 def merged(current: Quantities, change: Quantities) -> Quantities:
     """`current` with the numbers `change` gives replacing theirs, kind by kind (the others kept)."""
     return {**current, **{kind: {**current.get(kind, {}), **numbers} for kind, numbers in change.items()}}
+
+
+async def add_provincial_kind(
+    engine: AsyncEngine, principal: Principal, province_code: str, name: str, unit: str, request_id: str | None
+) -> AnyRow:
+    """A province's own kind (its admins decide: the operation's declaration says so), audited in
+    the province's trail in the same transaction."""
+    async with tenant_engine(engine, province_code).begin() as connection:
+        row = await add_kind(connection, province_code, name, unit)
+        await record_audit(
+            connection,
+            province_code,
+            actor=principal.username,
+            action="quantity_kind.added",
+            entity="quantity_kind",
+            entity_id=str(row.id),
+            after={"name": name, "unit": unit},
+            request_id=request_id,
+        )
+    return row

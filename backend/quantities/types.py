@@ -8,15 +8,14 @@ from collections.abc import Sequence
 import strawberry
 from strawberry.types import Info
 
-from backend.audit.service import record_audit
 from backend.bank.service import TAXONOMY_EDITORS
 from backend.context import Context
 from backend.permissions import mutation, query, read, write
-from backend.quantities.service import ACHIEVED, PLANNED, Quantities, Quantity
-from problem_bank.quantities import add_kind, kinds_of
+from backend.quantities.service import ACHIEVED, PLANNED, Quantities, Quantity, add_provincial_kind
+from problem_bank.quantities import kinds_of
 from tenants.divisions import Level, province_of
 from tenants.registry import clean_name
-from tenants.scoping import tenant_engine, tenant_reader
+from tenants.scoping import tenant_reader
 
 MAX_UNIT_LENGTH = 4
 
@@ -74,16 +73,5 @@ class QuantityMutation:
     async def add_quantity_kind(self, info: Info[Context, None], province_code: str, name: str, unit: str) -> QuantityKind:
         principal = await info.context.principal()
         name, unit = clean_name(name, max_length=16), clean_name(unit, field="unit", max_length=MAX_UNIT_LENGTH)
-        async with tenant_engine(info.context.runtime.engine, province_code).begin() as connection:
-            row = await add_kind(connection, province_code, name, unit)
-            await record_audit(
-                connection,
-                province_code,
-                actor=principal.username,
-                action="quantity_kind.added",
-                entity="quantity_kind",
-                entity_id=str(row.id),
-                after={"name": name, "unit": unit},
-                request_id=info.context.request_id,
-            )
+        row = await add_provincial_kind(info.context.runtime.engine, principal, province_code, name, unit, info.context.request_id)
         return QuantityKind.from_row(row)
