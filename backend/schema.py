@@ -49,6 +49,7 @@ from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.publicity.types import PublicNoticeMutation, PublicNoticeQuery
+from backend.quantities.types import QuantityMutation, QuantityQuery
 from backend.reporting.types import ReportUpMutation, ReportUpQuery
 from backend.reports.types import ReportMutation, ReportQuery
 from backend.reviews.types import ReviewMutation, ReviewQuery
@@ -82,6 +83,7 @@ Query = merge_types(
         PublicNoticeQuery,
         FindingQuery,
         BankQuery,
+        QuantityQuery,
         ProblemListQuery,
         NotificationQuery,
         SupervisionQuery,
@@ -110,6 +112,7 @@ Mutation = merge_types(
         FindingMutation,
         LedgerMutation,
         BankMutation,
+        QuantityMutation,
         ProblemListMutation,
         NotificationMutation,
         SupervisionMutation,

@@ -37,7 +37,7 @@ def below(marking: str, floor: str) -> bool:
 
 
 def marking_column(default: Sensitivity) -> Any:
-    """A table's `sensitivity` column (tenant migration t0016)."""
+    """A table's `sensitivity` column (tenant migration t0015)."""
     return mapped_column(String(4), server_default=default.value)
 
 

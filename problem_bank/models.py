@@ -11,10 +11,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -132,7 +134,21 @@ class Problem(ProblemBankBase):
     closed_at: Mapped[datetime | None]
     found_on: Mapped[date]
     description: Mapped[str] = mapped_column(Text)
+    quantities: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONB, server_default="{}")  # the ledger entry's
     projected_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class QuantityKind(ProblemBankBase):
+    """A kind of 整改量化指标 (消化超编, counted in 人): the national ones (no province, seeded by
+    migration 0020) and those a province adds for its subtree (problem_bank.quantities)."""
+
+    __tablename__ = "quantity_kind"
+    __table_args__ = (UniqueConstraint("province_code", "name", name="quantity_kind_key", postgresql_nulls_not_distinct=True),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    province_code: Mapped[str | None] = mapped_column(String(6))  # references tenancy.tenant (migration)
+    name: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(4))  # 人, 名, 个, 项…
 
 
 class BankUnit(ProblemBankBase):

@@ -4,7 +4,9 @@
   (DOMAIN.md "Words"); findings whose close-out the unit asked for and the office has not yet
   decided (待销号审核) are counted apart, never as done;
 - 逾期: open findings past their deadline (derived with today's date, as everywhere), and
-  their average days past it.
+  their average days past it;
+- 整改量化指标: the planned and achieved quantities of each kind, summed (`quantity_sums`,
+  always from the rows: no counted table holds them).
 
 Breakdowns: the region's direct subdivisions (drill-down province → city → county; a
 province's own findings and its 省直管县 count as themselves), the taxonomy at a level,
@@ -24,7 +26,24 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, Numeric, Select, String, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -159,6 +178,39 @@ async def tallies(connection: AsyncConnection, region: Place, criteria: ProblemF
     """`tally_query`'s answer (the caller checked the principal may read the region)."""
     rows = await connection.execute(tally_query(region.level, criteria, breakdown), region_values(region, today))
     return [_tally(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class QuantitySum:
+    key: str  # the breakdown key, as the tallies have it
+    kind: str
+    planned: int
+    achieved: int
+
+
+@lru_cache(maxsize=256)
+def quantity_query(level: Level, criteria: ProblemFilter, breakdown: Breakdown) -> Select[*tuple[Any, ...]]:
+    """The planned and achieved quantities of a region of `level`'s rows, summed per breakdown key
+    and kind (in key order, kinds in code point order); runs with `region_values`."""
+    key = _group_key(Problem, level, breakdown).label("key")
+    each = func.jsonb_each(Problem.quantities).table_valued(column("key", String), column("value", JSONB)).alias("q")
+    kind = each.c.key.label("kind")
+
+    def summed(number: str) -> ColumnElement[int]:
+        return func.coalesce(func.sum(cast(each.c.value.op("->>")(number), Integer)), 0).label(number)
+
+    # A function in FROM sees the rows before it (PostgreSQL's implicit LATERAL).
+    query = select(key, kind, summed("planned"), summed("achieved")).select_from(Problem).join(each, true())
+    query = filtered(query.where(in_bound_region(level)), criteria, TODAY)
+    return query.group_by(key, kind).order_by(key, kind.collate("C"))
+
+
+async def quantity_sums(
+    connection: AsyncConnection, region: Place, criteria: ProblemFilter, breakdown: Breakdown, today: date
+) -> list[QuantitySum]:
+    """`quantity_query`'s answer (the caller checked the principal may read the region)."""
+    rows = await connection.execute(quantity_query(region.level, criteria, breakdown), region_values(region, today))
+    return [QuantitySum(row.key, row.kind, row.planned, row.achieved) for row in rows]
 
 
 RankingKey: TypeAlias = tuple[int, str]

@@ -20,7 +20,7 @@ COUNTY_VIEW = """query($y: Int!) {
     staffingWarnings(tenantCode: "431321") { items { ruleName findingId } }
     reviewPlan(tenantCode: "431321", year: $y, requiredOnly: true) { leader { name } reason }
     roundDashboard(tenantCode: "431321") { name stage units fedBack accepted latePlanUnitIds lateReportUnitIds }
-    daily: findings(tenantCode: "431321", filter: {sources: [REPORT_12310, AUDIT_REFERRAL]}) { items { source round { id } } } }"""
+    daily: findings(tenantCode: "431321", filter: {sources: [REPORT_12310, AUDIT_REFERRAL]}) { items { source round { id } ledger { quantities { kind planned achieved } } } } }"""
 PROVINCE_VIEW = """{
     accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
@@ -95,6 +95,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert sum(w["findingId"] is not None for w in county["staffingWarnings"]["items"]) == 1
     assert sorted(f["source"] for f in county["daily"]["items"]) == ["AUDIT_REFERRAL", "REPORT_12310"]  # 日常监督, no round
     assert all(f["round"] is None for f in county["daily"]["items"])
+    assert {"kind": "消化超编", "planned": 2, "achieved": 1} in [q for f in county["daily"]["items"] for q in f["ledger"]["quantities"]]
     assert county["reviewPlan"] and all(entry["reason"] for entry in county["reviewPlan"])
     # the province's case holds a freeze that approval systems see; its bulletin went out as 第1期
     [case] = province["accountabilityCases"]["items"]

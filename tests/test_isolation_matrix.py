@@ -913,6 +913,18 @@ OPERATIONS = [
         lambda w, a, t: {"c": CODES[t], "n": f"省增具体表现{next(w.counter)}"},
     ),
     Operation(
+        "quantityKinds",
+        "query($c: String!) { quantityKinds(tenantCode: $c) { name unit } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "addQuantityKind",
+        'mutation($c: String!, $n: String!) { addQuantityKind(provinceCode: $c, name: $n, unit: "项") { name } }',
+        None,
+        lambda w, a, t: {"c": CODES[t], "n": f"省增指标{next(w.counter)}"},
+    ),
+    Operation(
         "commonProblems",
         "query($c: String!) { commonProblems(regionCode: $c, minOffices: 2) { kindCode groups { representative { tenantCode } examples { tenantCode } } } }",
         None,

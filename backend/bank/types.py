@@ -25,7 +25,7 @@ from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_
 from problem_bank.models import TaxonomyLevel
 from problem_bank.rectification import is_overdue
 from problem_bank.search import ProblemFilter, highlight, page_key, search
-from problem_bank.statistics import Breakdown, Tally, overdue_ranking, ranking_key, tallies
+from problem_bank.statistics import Breakdown, QuantitySum, Tally, overdue_ranking, quantity_sums, ranking_key, tallies
 from problem_bank.taxonomy import Node, Taxonomy
 from tenants.access import Place
 from tenants.divisions import Level
@@ -150,6 +150,13 @@ class ProblemFilterInput:
         )
 
 
+@strawberry.type(description="一组问题的一种整改量化指标合计")
+class QuantityTotal:
+    kind: str
+    planned: int = strawberry.field(description="计划数合计")
+    achieved: int = strawberry.field(description="完成数合计")
+
+
 @strawberry.type(description="一组问题的统计：整改完成率 = 已销号 ÷ 总数；待销号审核的（单位已申请销号、尚待审核）另列，不算完成")
 class BankTally:
     key: str
@@ -160,9 +167,12 @@ class BankTally:
     overdue: int
     average_days_overdue: float | None = strawberry.field(description="逾期问题平均逾期天数")
     completion_rate: float = strawberry.field(description="整改完成率 = 已销号 ÷ 总数")
+    quantities: list[QuantityTotal] | None = strawberry.field(
+        default=None, description="整改量化指标按种类的计划数、完成数合计（bankStatistics 给出；逾期排名中为空）"
+    )
 
     @classmethod
-    def of(cls, tally: Tally, label: str) -> BankTally:
+    def of(cls, tally: Tally, label: str, quantities: list[QuantitySum] | None = None) -> BankTally:
         return cls(
             key=tally.key,
             label=label,
@@ -172,6 +182,9 @@ class BankTally:
             overdue=tally.overdue,
             average_days_overdue=tally.average_days_overdue,
             completion_rate=tally.completion_rate,
+            quantities=None
+            if quantities is None
+            else [QuantityTotal(kind=q.kind, planned=q.planned, achieved=q.achieved) for q in quantities],
         )
 
 
@@ -240,7 +253,11 @@ class BankQuery:
         page = window(rows, first, page_key)
         return Page(items=[BankProblem.of(r, taxonomy, today, text) for r in page.rows], page_info=PageInfo.of(page))
 
-    @query("问题库统计：按口径分组的问题数、已销号和待销号审核数、整改完成率、逾期数和平均逾期天数", REGION_READ, cost=STATISTICS_COST)
+    @query(
+        "问题库统计：按口径分组的问题数、已销号和待销号审核数、整改完成率、逾期数、平均逾期天数，及整改量化指标的计划数、完成数合计",
+        REGION_READ,
+        cost=STATISTICS_COST,
+    )
     async def bank_statistics(
         self,
         info: Info[Context, None],
@@ -251,19 +268,28 @@ class BankQuery:
         region = await _region(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
+        today = info.context.clock.today()
+        names: dict[str, str] = {}
+        sums: dict[str, list[QuantitySum]] | None = None
         async with reading(info.context.runtime.engine).connect() as connection:
-            found = await tallies(connection, region, criteria, by, info.context.clock.today())
+            found = await tallies(connection, region, criteria, by, today)
             if by is Breakdown.REGION:
                 names = dict(
                     (await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_([t.key for t in found])))).all()
                 )
-        if by is Breakdown.REGION:
-            return [BankTally.of(t, names.get(t.key, t.key)) for t in found]
-        if by in (Breakdown.CATEGORY, Breakdown.KIND):
-            return [BankTally.of(t, taxonomy.name(t.key) or t.key) for t in found]
-        if by is Breakdown.SOURCE:
-            return [BankTally.of(t, FindingSource(t.key).label) for t in found]
-        return [BankTally.of(t, t.key) for t in found]
+            if "quantities" in selected_paths(info.selected_fields[0].selections):
+                sums = {tally.key: [] for tally in found}
+                for total in await quantity_sums(connection, region, criteria, by, today):
+                    sums.setdefault(total.key, []).append(total)
+
+        def label(key: str) -> str:
+            if by is Breakdown.REGION:
+                return names.get(key, key)
+            if by in (Breakdown.CATEGORY, Breakdown.KIND):
+                return taxonomy.name(key) or key
+            return FindingSource(key).label if by is Breakdown.SOURCE else key
+
+        return [BankTally.of(t, label(t.key), None if sums is None else sums[t.key]) for t in found]
 
     @query(
         "共性问题：时段内（默认近一年）地区内至少 minOffices 个机构（默认见配置）发现的问题种类，及其描述相近的问题分组",

@@ -26,7 +26,7 @@ MAX_REPORT_MONTHS = 12
 
 
 class RoundTermsRow(SupervisionBase):
-    """A province's own terms (shared migration 0021); a province without a row has the defaults."""
+    """A province's own terms (shared migration 0022); a province without a row has the defaults."""
 
     __tablename__ = "round_terms"
 

@@ -22,6 +22,7 @@ from backend.findings.joins import joined
 from backend.findings.models import DAILY_SOURCES, EvidenceSource, Finding, FindingSource, RectificationClass, Severity
 from backend.ledger.models import LedgerEntry
 from backend.notifications.outbox import emit
+from backend.quantities.service import ACHIEVED, PLANNED, Quantities, Quantity, check_quantities, require_known_kinds
 from backend.rounds.models import InspectionRound, RoundUnit
 from backend.rounds.workflow import REGISTERING
 from backend.sensitivity import Sensitivity
@@ -63,6 +64,7 @@ class FindingData:
     source: str = FindingSource.ROUND
     source_reference: str | None = None  # a daily finding's 12310 report number, audit letter number…
     sensitivity: str = Sensitivity.INTERNAL  # backend/sensitivity.py
+    quantities: Quantities = field(default_factory=dict)  # 整改量化指标, planned and achieved
 
 
 def check_source(round_id: int | None, daily_source: str | None, reference: str | None) -> tuple[str, str | None]:
@@ -145,6 +147,7 @@ def check_finding(
     rectification_class: str | None = None,  # None: 立行立改 when fixed on the spot, else 限期整改
     daily_source: str | None = None,  # instead of a round: the channel of 日常监督 that found it
     source_reference: str | None = None,
+    quantities: Sequence[Quantity] = (),
 ) -> FindingData:
     source, source_reference = check_source(round_id, daily_source, source_reference)
     taxonomy.manifestation(taxonomy_code, province_of(tenant_code))
@@ -176,6 +179,7 @@ def check_finding(
         close_note=clean_text(close_note, "closeNote", required=fixed_on_spot),
         source=source,
         source_reference=source_reference,
+        quantities=check_quantities(quantities, allowed=(PLANNED, ACHIEVED), field="quantities"),
     )
 
 
@@ -273,6 +277,7 @@ LISTED_LEDGER_COLUMNS = (
     LedgerEntry.measures,
     LedgerEntry.close_note,
     LedgerEntry.closed_at,
+    LedgerEntry.quantities,
     LedgerEntry.version.label("ledger_version"),
 )
 LISTED_COLUMNS = (*Finding.__table__.columns, *LISTED_LEDGER_COLUMNS)
@@ -428,6 +433,7 @@ async def insert_finding(
     no round and no 统一反馈: it is the unit's problem at once); `tell_unit`: the unit's liaison
     is told (unless it was fixed on the spot; the 统一反馈 tells it of all its problems at once)."""
     unit_name = await _unit_of(connection, data, by_stage)
+    await require_known_kinds(connection, tenant_code, data.quantities, "quantities")
     try:  # a duplicate code aborts the transaction; the caller's whole change is refused
         finding_id, finding_code = (
             await connection.execute(
@@ -466,6 +472,7 @@ async def insert_finding(
             measures=data.measures,
             close_note=data.close_note,
             closed_at=func.now() if data.fixed_on_spot else None,
+            quantities=data.quantities,
         )
     )
     await project(connection, tenant_code, finding_ids=[finding_id])
@@ -487,6 +494,7 @@ async def insert_finding(
             "fixed_on_spot": data.fixed_on_spot,
             "rectification_class": data.rectification_class,
             "deadline": data.deadline.isoformat(),
+            "quantities": data.quantities,
         },
         request_id=request_id,
     )

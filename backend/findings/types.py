@@ -30,6 +30,7 @@ from backend.ledger.types import Ledger, LedgerEvent, extension_requests_by_find
 from backend.loaders import Fetch, event_view, round_views_by_id, unit_rows
 from backend.pagination import PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
+from backend.quantities.types import QuantityInput, quantities_in, quantities_of
 from backend.rounds.types import Round
 from backend.selection import selected_paths
 from backend.sensitivity import Sensitivity
@@ -99,6 +100,7 @@ class Finding:
                 measures=row.measures,
                 close_note=row.close_note,
                 closed_at=row.closed_at,
+                quantities=quantities_of(row.quantities),
                 version=row.ledger_version,
             ),
         )
@@ -272,6 +274,7 @@ class FindingInput:
     measures: str | None = None
     close_note: str | None = strawberry.field(default=None, description="即知即改时必填：当场整改的情况")
     sensitivity: Sensitivity = strawberry.field(default=Sensitivity.INTERNAL, description="敏感程度，默认内部")
+    quantities: list[QuantityInput] | None = strawberry.field(default=None, description="整改量化指标：计划数（及已完成数）")
 
 
 @strawberry.type(description="导入中出错的一行（行号同 Excel）")
@@ -412,6 +415,7 @@ class FindingMutation:
             responsible_person=input.responsible_person,
             measures=input.measures,
             close_note=input.close_note,
+            quantities=quantities_in(input.quantities),
             today=info.context.clock.today(),
             taxonomy=await info.context.runtime.taxonomy(knowing=input.taxonomy_code),
             tenant_code=tenant_code,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
@@ -37,6 +38,8 @@ class LedgerEntry(TenantBase):
     measures: Mapped[str | None] = mapped_column(Text)
     close_note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
+    # 整改量化指标: {kind: {"planned": n, "achieved": m}} (backend/quantities/service.py).
+    quantities: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONB, server_default="{}")
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -4,6 +4,7 @@ in the change's own transaction); who may call which is in workflow.py."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -16,6 +17,8 @@ from backend.ledger import workflow
 from backend.ledger.service import Attachment, LedgerService, PlanChange
 from backend.ledger.workflow import LedgerState
 from backend.permissions import mutation, write
+from backend.quantities.service import ACHIEVED, check_quantities
+from backend.quantities.types import QuantityInput, quantities_in
 from backend.text import clean_text
 from backend.workflow import Transition
 from tenants.errors import DomainError
@@ -56,6 +59,7 @@ async def _transition(
     version: int,
     note: str | None,
     evidence: list[EvidenceInput] | None = None,
+    achieved: list[QuantityInput] | None = None,
 ) -> Finding:
     principal = await info.context.principal()
     finding = parse_id(finding_id, "findingId")
@@ -67,6 +71,7 @@ async def _transition(
         action,
         note=clean_text(note, "note", required=False),
         attachments=_attachments(evidence or []),
+        achieved=check_quantities(quantities_in(achieved), allowed=(ACHIEVED,), field="achieved"),
         request_id=info.context.request_id,
         now=info.context.clock.now(),
         joins=joined_relations(info),
@@ -76,7 +81,7 @@ async def _transition(
 
 @strawberry.type
 class LedgerMutation:
-    @mutation("报告整改进展，可附佐证材料；挂号的台账由此进入整改中", write(workflow.REPORT_PROGRESS.roles))
+    @mutation("报告整改进展，可附佐证材料、报告量化指标的完成数；挂号的台账由此进入整改中", write(workflow.REPORT_PROGRESS.roles))
     async def report_progress(
         self,
         info: Info[Context, None],
@@ -85,8 +90,11 @@ class LedgerMutation:
         version: int,
         note: str,
         evidence: list[EvidenceInput] | None = None,
+        achieved: Annotated[
+            list[QuantityInput] | None, strawberry.argument(description="整改量化指标的累计完成数（只填 achieved），未填的指标不变")
+        ] = None,
     ) -> Finding:
-        return await _transition(info, workflow.REPORT_PROGRESS, tenant_code, finding_id, version, note, evidence)
+        return await _transition(info, workflow.REPORT_PROGRESS, tenant_code, finding_id, version, note, evidence, achieved)
 
     @mutation("整改完成，申请销号", write(workflow.REQUEST_CLOSE_OUT.roles))
     async def request_close_out(

@@ -22,6 +22,7 @@ from backend.findings.service import LISTED_LEDGER_COLUMNS, Listed, listed_findi
 from backend.ledger import workflow
 from backend.ledger.models import EventEvidence, ExtensionRequest, ExtensionState, LedgerEntry
 from backend.ledger.workflow import LEDGER
+from backend.quantities.service import Quantities, merged, require_known_kinds
 from backend.workflow import Move, Transition
 from problem_bank.projection import project
 from problem_bank.rectification import LedgerState
@@ -80,6 +81,7 @@ def _snapshot(entry) -> dict:
         "responsible_unit": entry.responsible_unit,
         "responsible_person": entry.responsible_person,
         "measures": entry.measures,
+        "quantities": entry.quantities,
     }
 
 
@@ -98,17 +100,22 @@ class LedgerService:
         *,
         note: str | None,
         attachments: Sequence[Attachment] = (),
+        achieved: Quantities | None = None,
         request_id: str | None,
         now: datetime,
         joins: frozenset[str] = frozenset(),
     ) -> Listed:
-        """A change of state (进展, 申请销号, 销号, 退回, 回头看); the finding as it now stands."""
+        """A change of state (进展, 申请销号, 销号, 退回, 回头看); the finding as it now stands. A
+        progress report may bring achieved quantities (checked: only completion numbers)."""
         async with self._locked(principal, tenant_code, finding_id, version, transition, note, request_id, now=now) as locked:
             values: dict = {}
             if transition is workflow.CLOSE_OUT:
                 values = {"closed_at": now, "close_note": note}
             elif transition is workflow.REOPEN:
                 values = {"closed_at": None}
+            if achieved:
+                await require_known_kinds(locked.move.connection, tenant_code, achieved, "achieved")
+                values["quantities"] = merged(locked.move.row.quantities, achieved)
             await self._record(locked, values)
             await self._attach(locked, principal, attachments)
             return await locked.finding_now(joins)

@@ -13,6 +13,7 @@ from backend.enums import graphql_enum
 from backend.ledger.models import ExtensionState
 from backend.ledger.workflow import LEDGER
 from backend.loaders import EventView, extension_request_rows, history_views
+from backend.quantities.types import FindingQuantity
 from problem_bank.rectification import LedgerState
 
 graphql_enum(LedgerState, "整改台账的状态")
@@ -92,6 +93,7 @@ class Ledger:
     measures: str | None
     close_note: str | None
     closed_at: datetime | None
+    quantities: list[FindingQuantity] = strawberry.field(description="整改量化指标：计划数与完成数")
     version: int = strawberry.field(description="修改台账时须带上，用于发现并发修改")
     # Relations, set by `findings_of` whenever the query selects them (history and extension
     # requests left unset would be a GraphQL error, never an empty list).

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
@@ -54,6 +55,7 @@ class RectificationTask(TenantBase):
     responsible_leader: Mapped[str] = mapped_column(String(64))
     responsible_department: Mapped[str] = mapped_column(String(128))
     deadline: Mapped[date]
+    quantities: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONB, server_default="{}")  # planned only
 
 
 class PlanEvent(MoveRecord, TenantBase):

@@ -4,7 +4,7 @@ sees its unit's plan; who may change a plan is declared on the operations)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from backend.ledger.service import ENTRY_KEYS, move_entries
 from backend.ledger.workflow import APPLY_APPROVED_PLAN, BEFORE_CLOSE_OUT
 from backend.plans.models import RectificationTask
 from backend.plans.workflow import APPROVE, PLANS, RETURN, SUBMIT
+from backend.quantities.service import PLANNED, Quantities, Quantity, check_quantities, merged, require_known_kinds
 from backend.supervision.answers import record_answer
 from backend.supervision.models import AnswerDocument
 from backend.text import clean_text
@@ -34,6 +35,12 @@ class Task:
     responsible_leader: str
     responsible_department: str
     deadline: date
+    quantities: Quantities = field(default_factory=dict)  # planned numbers, by kind
+
+
+def planned(quantities: Sequence[Quantity]) -> Quantities:
+    """A task's quantities: planned numbers only (what is achieved comes with progress)."""
+    return check_quantities(quantities, allowed=(PLANNED,), field="tasks.quantities")
 
 
 def check_tasks(tasks: Sequence[Task]) -> list[Task]:
@@ -46,6 +53,7 @@ def check_tasks(tasks: Sequence[Task]) -> list[Task]:
             responsible_leader=clean_name(task.responsible_leader, field="tasks.responsibleLeader"),
             responsible_department=clean_name(task.responsible_department, field="tasks.responsibleDepartment", max_length=128),
             deadline=task.deadline,
+            quantities=task.quantities,
         )
         for task in tasks
     ]
@@ -72,6 +80,7 @@ class PlanService(Answers):
         async def due_after_the_feedback(connection: AsyncConnection, given_on: date, units: frozenset[int] | None) -> None:
             if any(task.deadline < given_on for task in tasks):
                 raise DomainError("INVALID_DEADLINE", f"整改时限不能早于反馈日期 {given_on.isoformat()}", field="tasks.deadline")
+            await require_known_kinds(connection, tenant_code, {kind for task in tasks for kind in task.quantities}, "tasks.quantities")
 
         rows = [asdict(task) for task in tasks]
         return await self.write(
@@ -102,7 +111,8 @@ class PlanService(Answers):
 
 
 async def _apply_to_ledger(plan: Move, principal: Principal) -> None:
-    """Each task's measure, leader, department and deadline onto its problem's ledger entry, if still open."""
+    """Each task's measure, leader, department, deadline and planned quantities onto its problem's
+    ledger entry, if still open (quantities of kinds the task does not name stay)."""
     entries = (
         await plan.connection.execute(
             select(
@@ -111,6 +121,8 @@ async def _apply_to_ledger(plan: Move, principal: Principal) -> None:
                 RectificationTask.responsible_leader,
                 RectificationTask.responsible_department,
                 RectificationTask.deadline,
+                RectificationTask.quantities.label("planned"),
+                LedgerEntry.quantities,
             )
             .join(RectificationTask, RectificationTask.finding_id == LedgerEntry.finding_id)
             .where(RectificationTask.plan_id == plan.row.id, LedgerEntry.state.in_(sorted(BEFORE_CLOSE_OUT)))
@@ -128,6 +140,7 @@ async def _apply_to_ledger(plan: Move, principal: Principal) -> None:
             "responsible_person": entry.responsible_leader,
             "responsible_unit": entry.responsible_department,
             "deadline": entry.deadline,
+            "quantities": merged(entry.quantities, entry.planned),
         },
         actor=principal.username,
         note=None,

@@ -15,8 +15,9 @@ from backend.ids import parse_id
 from backend.ledger.workflow import RECTIFIERS, REVIEWERS
 from backend.permissions import mutation, query, read, write
 from backend.plans.models import PlanState
-from backend.plans.service import PlanService, Task, check_tasks
+from backend.plans.service import PlanService, Task, check_tasks, planned
 from backend.plans.workflow import DECISIONS, PLANS, SUBMIT
+from backend.quantities.types import FindingQuantity, QuantityInput, quantities_in, quantities_of
 from backend.rounds.leading import BY_PLAN
 from tenants.labelled import Labelled
 
@@ -31,6 +32,7 @@ class RectificationTask:
     responsible_leader: str = strawberry.field(description="责任领导")
     responsible_department: str = strawberry.field(description="责任部门")
     deadline: date = strawberry.field(description="整改时限")
+    quantities: list[FindingQuantity] = strawberry.field(description="整改量化指标的计划数")
 
 
 @strawberry.type(description="被检查单位针对反馈意见制定的整改方案（任务清单、责任清单、时限）")
@@ -60,6 +62,7 @@ class RectificationPlan:
                     responsible_leader=task.responsible_leader,
                     responsible_department=task.responsible_department,
                     deadline=task.deadline,
+                    quantities=quantities_of(task.quantities),
                 )
                 for task in view.lines
             ],
@@ -75,6 +78,9 @@ class RectificationTaskInput:
     responsible_leader: str = strawberry.field(description="责任领导")
     responsible_department: str = strawberry.field(description="责任部门")
     deadline: date = strawberry.field(description="整改时限")
+    quantities: list[QuantityInput] | None = strawberry.field(
+        default=None, description="整改量化指标的计划数（只填 planned）；批准后写入台账"
+    )
 
 
 def plans(info: Info[Context, None]) -> PlanService:
@@ -114,6 +120,7 @@ class PlanMutation:
                     responsible_leader=task.responsible_leader,
                     responsible_department=task.responsible_department,
                     deadline=task.deadline,
+                    quantities=planned(quantities_in(task.quantities)),
                 )
                 for task in tasks
             ]

@@ -1,8 +1,8 @@
 """A round's 调阅材料清单 and 自查表, item by item per unit (backend/checklists/); a draft may be a
 自查发现 (a problem the unit reported in its 自查表).
 
-Revision ID: t0018
-Revises: t0017
+Revision ID: t0017
+Revises: t0016
 Create Date: 2026-12-05
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "t0018"
-down_revision = "t0017"
+revision = "t0017"
+down_revision = "t0016"
 branch_labels = None
 depends_on = None
 

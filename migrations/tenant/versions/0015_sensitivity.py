@@ -2,16 +2,16 @@
 accountability cases, 函告 and evidence files. What exists is marked as an office would have
 marked it: findings, drafts, 函告 and evidence 内部, accountability cases (about persons) 敏感.
 
-Revision ID: t0016
-Revises: t0013
+Revision ID: t0015
+Revises: t0014
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "t0016"
-down_revision = "t0013"
+revision = "t0015"
+down_revision = "t0014"
 branch_labels = None
 depends_on = None
 

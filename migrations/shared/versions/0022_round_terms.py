@@ -1,16 +1,16 @@
 """A province's terms of the round lifecycle (backend/feedback/terms.py): the days for a 整改方案,
 the months for a 整改情况报告, whether a 验收 is scored. Provinces without a row keep the defaults.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Excel imports of findings as jobs: the worker runs the large ones off the request path, the
 office reads their progress and report (backend/findings/import_jobs.py).
 
-Revision ID: t0017
-Revises: t0016
+Revision ID: t0016
+Revises: t0015
 Create Date: 2026-12-05
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "t0017"
-down_revision = "t0016"
+revision = "t0016"
+down_revision = "t0015"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """立行立改: a draft records the unit's report of its fix (with files) and the team member who
 confirmed it (backend/drafts/workflow.py).
 
-Revision ID: t0019
-Revises: t0018
+Revision ID: t0018
+Revises: t0017
 Create Date: 2026-12-05
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "t0019"
-down_revision = "t0018"
+revision = "t0018"
+down_revision = "t0017"
 branch_labels = None
 depends_on = None
 
