@@ -135,6 +135,7 @@ class Problem(ProblemBankBase):
     found_on: Mapped[date]
     description: Mapped[str] = mapped_column(Text)
     quantities: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONB, server_default="{}")  # the ledger entry's
+    sensitivity: Mapped[str] = mapped_column(String(4), server_default="内部")  # the finding's marking (backend/sensitivity.py)
     projected_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

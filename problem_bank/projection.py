@@ -46,6 +46,7 @@ COLUMNS = (
     "found_on",
     "description",
     "quantities",
+    "sensitivity",
 )
 
 
@@ -88,7 +89,8 @@ def _projected(tenant_code: str, where: str) -> str:
         SELECT t.code AS tenant_code, s.finding_id, t.province_code, t.city_code, t.level AS tenant_level,
                s.finding_code, s.unit_id, s.unit_name, s.unit_type, s.round_id, s.round_kind, s.source,
                coalesce(m.to_code, s.taxonomy_code) AS taxonomy_code, coalesce(m.to_version, s.taxonomy_version) AS taxonomy_version,
-               s.severity, s.fixed_on_spot, s.state, s.deadline, s.closed_at, s.found_on, s.description, s.quantities
+               s.severity, s.fixed_on_spot, s.state, s.deadline, s.closed_at, s.found_on, s.description, s.quantities,
+               s.sensitivity
         FROM ({_findings(tenant_code)}) AS s
         JOIN tenancy.tenant t ON t.code = :tenant_code
         LEFT JOIN problem_bank.taxonomy_mapping m ON m.from_version = s.taxonomy_version AND m.from_code = s.taxonomy_code

@@ -19,6 +19,7 @@ from tests.sinks import SmtpSink, WebhookSink
 MARK = """mutation($c: String!, $k: MarkedKind!, $i: String!, $s: Sensitivity!) {
     markSensitivity(tenantCode: $c, kind: $k, id: $i, sensitivity: $s) }"""
 GENERIC = "有新的待办，请登录系统查看"
+BANK = '{ problems(regionCode: "431321") { items { findingCode sensitivity } } }'
 SECRET = "SEC0123456789abcdef"
 
 
@@ -82,12 +83,15 @@ async def test_marking_is_audited_kept_to_the_office_and_a_case_never_below_its_
         case = (await api.call(open_case, tokens["province_admin"], i=case_input))["data"]["openAccountabilityCase"]
         lowered = error_code(await api.call(MARK, tokens["province_admin"], c="430000", k="CASE", i=case["id"], s="PUBLIC"))
         to_internal = (await api.call(MARK, tokens["province_admin"], c="430000", k="CASE", i=case["id"], s="INTERNAL"))["data"]
+        bank_before = (await api.call(BANK, tokens["admin"]))["data"]["problems"]["items"]
         made_public = (await api.call(MARK, tokens["inspector"], c="431321", k="FINDING", i=finding, s="PUBLIC"))["data"]
+        bank_after = (await api.call(BANK, tokens["admin"]))["data"]["problems"]["items"]
         now_public = (await api.call(MARK, tokens["province_admin"], c="430000", k="CASE", i=case["id"], s="PUBLIC"))["data"]
     assert refused == ["BELOW_FINDINGS", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "INVALID_INPUT"] and unchanged
     assert cases_before == 0 and case["sensitivity"] == "SENSITIVE"  # a case defaults to 敏感
     assert lowered == "BELOW_FINDINGS" and to_internal == {"markSensitivity": "SENSITIVE"}
     assert made_public == {"markSensitivity": "INTERNAL"} and now_public == {"markSensitivity": "INTERNAL"}
+    assert [p["sensitivity"] for p in bank_before] == ["INTERNAL"] and [p["sensitivity"] for p in bank_after] == ["PUBLIC"]  # derived
     async with runtime.engine.connect() as connection:
         trail = (
             await connection.execute(text("SELECT actor, before, after FROM t431321.audit_event WHERE action = 'sensitivity.marked'"))

@@ -20,6 +20,7 @@ from backend.ledger.types import LedgerState
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, special, write
 from backend.selection import selected_paths
+from backend.sensitivity import Sensitivity
 from backend.text import clean_text
 from problem_bank.common import EXAMPLES_PER_GROUP, GROUPS_PER_KIND, SAMPLE_PER_KIND, common_kinds, similar_groups
 from problem_bank.models import TaxonomyLevel
@@ -93,6 +94,7 @@ class BankProblem:
     found_on: date
     description: str
     highlight: str = strawberry.field(description="描述中命中检索词的片段，命中处以【】标出")
+    sensitivity: Sensitivity = strawberry.field(description="问题的敏感程度（随问题）")
     unit_id: strawberry.Private[int]
 
     @strawberry.field(description="该单位正在执行的冻结、锁定（追责问责决定的）", graphql_type=list[UnitRestriction])
@@ -121,6 +123,7 @@ class BankProblem:
             found_on=row.found_on,
             description=row.description,
             highlight=highlight(row.description, term),
+            sensitivity=Sensitivity(row.sensitivity),
             unit_id=row.unit_id,
         )
 

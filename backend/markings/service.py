@@ -17,6 +17,7 @@ from backend.evidence.models import EvidenceFile
 from backend.findings.models import Finding
 from backend.letters.models import DisciplineLetter
 from backend.sensitivity import Sensitivity, below, strictest
+from problem_bank.projection import project
 from tenants.access import Principal, not_found
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
@@ -60,6 +61,8 @@ async def mark(
         if kind is MarkedKind.CASE:
             await refuse_below_findings(connection, marking, await _linked(connection, int(key)))
         await connection.execute(update(id_column.table).where(id_column == key).values(sensitivity=marking))
+        if kind is MarkedKind.FINDING:  # its problem-bank row carries the marking
+            await project(connection, tenant_code, finding_ids=[int(key)])
         await record_audit(
             connection,
             tenant_code,
