@@ -66,6 +66,7 @@ from bench.identity import drive, post
 from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
+
 from problem_bank.rectification import LedgerState
 from problem_bank.search import ProblemFilter, search
 from problem_bank.statistics import Breakdown, overdue_ranking, tallies
@@ -74,6 +75,8 @@ from tenants.registry import load_place
 from tenants.scoping import tenant_engine
 from tests.helpers import create_all
 
+# The columns `generate` fills; the rest keep their defaults (a round's finding, no quantities, 内部).
+GENERATED = tuple(column for column in COLUMNS if column not in ("source", "quantities", "sensitivity"))
 LOGGING_TENANTS = ("430000", "431300", "431321")  # provisioned for real; 431321 logs findings
 LOGGING_COUNTY = LOGGING_TENANTS[-1]
 NO_OFFICES = ("71", "81", "82")  # 台湾、香港、澳门: in the register, no supervision offices there
@@ -250,7 +253,7 @@ def ledger_state(rng: random.Random, found_on: date, deadline: date, today: date
 
 
 def generate(tenants: Sequence[Row], taxonomy: tuple[str, dict[str, str]], count: int, today: date, seed: int) -> list[tuple]:
-    """`count` bank rows (in COLUMNS order), in the order they were found; each office's
+    """`count` bank rows (in GENERATED order), in the order they were found; each office's
     finding ids rise with it."""
     rng = random.Random(seed)
     offices = [t for t in tenants if t.code[:2] not in NO_OFFICES and t.code != LOGGING_COUNTY]
@@ -320,7 +323,7 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
         for index in indexes:
             await connection.execute(f'DROP INDEX problem_bank."{index["name"]}"')
         started = time.perf_counter()
-        await connection.copy_records_to_table("problem", schema_name="problem_bank", columns=COLUMNS, records=rows)
+        await connection.copy_records_to_table("problem", schema_name="problem_bank", columns=GENERATED, records=rows)
         timings: dict[str, object] = {"copy_seconds": round(time.perf_counter() - started, 1)}
         await connection.execute("SET maintenance_work_mem = '512MB'")
         for index in indexes:
