@@ -66,7 +66,6 @@ from bench.identity import drive, post
 from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
-
 from problem_bank.rectification import LedgerState
 from problem_bank.search import ProblemFilter, search
 from problem_bank.statistics import Breakdown, overdue_ranking, tallies
