@@ -20,7 +20,8 @@ from backend.audit.service import record_audit
 from backend.checklists.models import ANSWERS_OF, EXPLAINED, ChecklistItem, ChecklistKind, ItemAnswer, ItemReview
 from backend.drafts.service import check_draft, insert_draft
 from backend.evidence.attachments import require_uploaded
-from backend.rounds.models import InspectionRound, RoundStage, RoundUnit
+from backend.rounds.models import RoundStage
+from backend.rounds.workflow import require_unit_at
 from backend.text import clean_text
 from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal, not_found, visible_units
@@ -30,6 +31,7 @@ from tenants.scoping import tenant_engine, tenant_reader
 
 MAX_ITEMS = 60
 OPEN_STAGES = frozenset({RoundStage.PLANNED, RoundStage.PREPARING, RoundStage.STATIONED, RoundStage.INVESTIGATING})
+OPEN_WHEN = "材料清单和自查表在报告之前办理"
 
 # The default sheets: the materials an 编办 usually reads, and questions on the five key contents
 # of the 《机构编制监督检查工作办法》 (党管机构编制, 机构改革, 机构编制管理, "三定", 纪律).
@@ -110,7 +112,7 @@ class Checklists:
         if not 1 <= len(texts) <= MAX_ITEMS:
             raise DomainError("INVALID_ITEMS", f"须列 1 到 {MAX_ITEMS} 项", field="items")
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            await _require_open(connection, round_id, unit_id)
+            await require_unit_at(connection, round_id, unit_id, OPEN_STAGES, OPEN_WHEN)
             of_unit = (ChecklistItem.round_id == round_id, ChecklistItem.unit_id == unit_id, ChecklistItem.kind == kind)
             answered = (await connection.execute(select(func.count()).where(*of_unit, ChecklistItem.answer.is_not(None)))).scalar_one()
             if answered:
@@ -148,7 +150,7 @@ class Checklists:
         units = visible_units(principal, await readable_place(self.engine, principal, tenant_code))
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             item = await _locked(connection, item_id, version, units)
-            await _require_open(connection, item.round_id, item.unit_id)
+            await require_unit_at(connection, item.round_id, item.unit_id, OPEN_STAGES, OPEN_WHEN)
             if text.answer not in ANSWERS_OF[ChecklistKind(item.kind)]:
                 raise DomainError("INVALID_ANSWER", f"{ChecklistKind(item.kind).label}的答复须为：{_labels(item.kind)}", field="answer")
             if text.answer in EXPLAINED and not text.explanation:
@@ -238,20 +240,6 @@ class Checklists:
             )
             await _change(connection, principal, tenant_code, item, "checklist.take_up", request_id, draft_id=draft.id)
             return draft
-
-
-async def _require_open(connection: AsyncConnection, round_id: int, unit_id: int) -> None:
-    stage = (
-        await connection.execute(
-            select(InspectionRound.state)
-            .join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
-            .where(InspectionRound.id == round_id, RoundUnit.unit_id == unit_id)
-        )
-    ).scalar_one_or_none()
-    if stage is None:
-        raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
-    if stage not in OPEN_STAGES:
-        raise DomainError("ROUND_STAGE", f"该轮次处于“{stage}”阶段：材料清单和自查表在报告之前办理", field="roundId")
 
 
 async def _locked(connection: AsyncConnection, item_id: int, version: int, units: frozenset[int] | None) -> Row:

@@ -24,8 +24,7 @@ from backend.findings.service import (
     check_rectification_class,
     check_severity,
 )
-from backend.rounds.models import InspectionRound, RoundUnit
-from backend.rounds.workflow import DRAFTING
+from backend.rounds.workflow import DRAFTING, require_unit_at
 from backend.sensitivity import Sensitivity
 from backend.text import clean_text
 from backend.workflow import Move, Transition
@@ -270,17 +269,7 @@ async def insert_draft(
 
 async def _require_drafting(connection: AsyncConnection, round_id: int, unit_id: int) -> None:
     """The round covers the unit, stands between 进驻 and 反馈, and has not fed the unit back yet."""
-    stage = (
-        await connection.execute(
-            select(InspectionRound.state)
-            .join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
-            .where(InspectionRound.id == round_id, RoundUnit.unit_id == unit_id)
-        )
-    ).scalar_one_or_none()
-    if stage is None:
-        raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
-    if stage not in DRAFTING:
-        raise DomainError("ROUND_STAGE", f"该轮次处于“{stage}”阶段：问题底稿在进驻后、统一反馈前录入", field="roundId")
+    await require_unit_at(connection, round_id, unit_id, DRAFTING, "问题底稿在进驻后、统一反馈前录入")
     fed_back = select(RoundFeedback.id).where(RoundFeedback.round_id == round_id, RoundFeedback.unit_id == unit_id)
     if (await connection.execute(fed_back)).first() is not None:
         raise DomainError("ALREADY_FED_BACK", "该单位已统一反馈：此后发现的问题请直接登记入整改台账", field="unitId")

@@ -19,7 +19,7 @@ from backend.audit.service import record_audit
 from backend.reporting.models import ReportUp
 from backend.reporting.workflow import ACKNOWLEDGE, DRAFT, EDIT, REPORTS_UP, RETURN, RETURNED, SUBMIT
 from backend.text import clean_text
-from backend.workflow import Transition
+from backend.workflow import Move, Transition
 from problem_bank.search import ProblemFilter
 from problem_bank.statistics import Breakdown, tallies
 from tenants.access import Place, Principal, forbidden, not_found, reads_subtree
@@ -108,16 +108,7 @@ class ReportsUp:
                     request_id=request_id,
                 )
                 return
-            move = await REPORTS_UP.lock(
-                EDIT,
-                connection,
-                _locked(found.id),
-                tenant_code=tenant_code,
-                expected_version=None,
-                actor=principal.username,
-                note=None,
-                request_id=request_id,
-            )
+            move = await _move(connection, found.id, EDIT, tenant_code, None, principal, None, request_id)
             await move.apply({"narrative": narrative, "prepared_by": principal.username})
 
     async def submit(
@@ -129,16 +120,7 @@ class ReportsUp:
             found = await _report(connection, tenant_code, period.key, lock=False)
             if found is None:
                 raise not_found()
-            move = await REPORTS_UP.lock(
-                SUBMIT,
-                connection,
-                _locked(found.id),
-                tenant_code=tenant_code,
-                expected_version=version,
-                actor=principal.username,
-                note=None,
-                request_id=request_id,
-            )
+            move = await _move(connection, found.id, SUBMIT, tenant_code, version, principal, None, request_id)
             figures = await frozen_figures(connection, place, now.date())
             office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
             await move.apply(
@@ -167,16 +149,7 @@ class ReportsUp:
             found = await _report(connection, tenant_code, period.key, lock=False)
             if found is None or found.parent_code != parent_code:
                 raise not_found()
-            move = await REPORTS_UP.lock(
-                transition,
-                connection,
-                _locked(found.id),
-                tenant_code=found.parent_code,
-                expected_version=version,
-                actor=principal.username,
-                note=reason,
-                request_id=request_id,
-            )
+            move = await _move(connection, found.id, transition, found.parent_code, version, principal, reason, request_id)
             await move.apply(
                 {"decided_by": principal.username, "note": reason},
                 after={"office": tenant_code, "period": period.key},
@@ -235,5 +208,24 @@ async def _report(connection: AsyncConnection, tenant_code: str, period: str, *,
     return (await connection.execute(query.with_for_update() if lock else query)).one_or_none()
 
 
-def _locked(report_id: int):
-    return select(ReportUp).where(ReportUp.id == report_id).with_for_update()
+async def _move(
+    connection: AsyncConnection,
+    report_id: int,
+    transition: Transition,
+    office: str,
+    version: int | None,
+    principal: Principal,
+    note: str | None,
+    request_id: str | None,
+) -> Move:
+    """The report locked for `transition`, audited in `office`'s trail (the parent's for its decisions)."""
+    return await REPORTS_UP.lock(
+        transition,
+        connection,
+        select(ReportUp).where(ReportUp.id == report_id).with_for_update(),
+        tenant_code=office,
+        expected_version=version,
+        actor=principal.username,
+        note=note,
+        request_id=request_id,
+    )

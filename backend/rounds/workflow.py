@@ -107,3 +107,18 @@ async def move_round_on(
         request_id=request_id,
     )
     await move.apply()
+
+
+async def require_unit_at(connection: AsyncConnection, round_id: int, unit_id: int, stages: frozenset[RoundStage], when: str) -> None:
+    """The round covers the unit and stands at one of `stages` (NOT_FOUND, or ROUND_STAGE saying `when`)."""
+    stage = (
+        await connection.execute(
+            select(InspectionRound.state)
+            .join(RoundUnit, RoundUnit.round_id == InspectionRound.id)
+            .where(InspectionRound.id == round_id, RoundUnit.unit_id == unit_id)
+        )
+    ).scalar_one_or_none()
+    if stage is None:
+        raise DomainError("NOT_FOUND", "该轮次不存在或未覆盖该单位", field="unitId")
+    if stage not in stages:
+        raise DomainError("ROUND_STAGE", f"该轮次处于“{stage}”阶段：{when}", field="roundId")
