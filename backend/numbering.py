@@ -4,10 +4,12 @@ rolled-back issue gives its number back."""
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from typing import Any
+
+from sqlalchemy import Insert, String
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from backend.db import TenantBase
 from tenants.labelled import Labelled
@@ -30,13 +32,15 @@ class DocumentCounter(TenantBase):
     last_number: Mapped[int]
 
 
-_NEXT = (
-    upsert(DocumentCounter)
-    .on_conflict_do_update(
-        index_elements=[DocumentCounter.series, DocumentCounter.year], set_={"last_number": DocumentCounter.last_number + 1}
+def counting(counter: Any, *keys: InstrumentedAttribute[Any]) -> Insert:
+    """The statement giving the next number of a counter table keyed by `keys`: it inserts 1 or
+    adds one, and answers the number (the row stays locked until the transaction ends)."""
+    return upsert(counter).on_conflict_do_update(index_elements=list(keys), set_={"last_number": counter.last_number + 1}).returning(
+        counter.last_number
     )
-    .returning(DocumentCounter.last_number)
-)
+
+
+_NEXT = counting(DocumentCounter, DocumentCounter.series, DocumentCounter.year)
 
 
 async def next_number(connection: AsyncConnection, series: Series, year: int) -> int:

@@ -45,6 +45,7 @@ from backend.letters.types import LetterMutation, LetterQuery
 from backend.logs import GraphQLRequestLog
 from backend.markings.types import MarkingMutation
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
+from backend.organs.types import OrganMutation, OrganQuery
 from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
@@ -67,6 +68,7 @@ Query = merge_types(
     "Query",
     (
         IdentityQuery,
+        OrganQuery,
         DirectoryQuery,
         AuditQuery,
         ReportUpQuery,
@@ -98,6 +100,7 @@ Mutation = merge_types(
     "Mutation",
     (
         IdentityMutation,
+        OrganMutation,
         DirectoryMutation,
         UnitMutation,
         RoundMutation,

@@ -23,6 +23,7 @@ from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.settings import Settings
 from bench.common import LOGIN, bench_runtime, percentile, server_version, serving, write_results
+from tenants.organs import office_of
 
 PASSWORD = "Bench-pass-2026"
 ME = "{ me { username memberships { role tenant { code name } } } }"
@@ -41,7 +42,11 @@ async def add_users(runtime, count: int) -> list[str]:
                     insert(UserAccount).values(username=name, display_name=name, password_hash=password_hash).returning(UserAccount.id)
                 )
             ).scalar_one()
-            await connection.execute(insert(Membership).values(user_id=user_id, tenant_code=counties[i % 5], role="inspector"))
+            await connection.execute(
+                insert(Membership).values(
+                    user_id=user_id, tenant_code=counties[i % 5], organ_id=office_of(counties[i % 5]), role="inspector"
+                )
+            )
             if i % 5 == 0:  # a fifth also belong to the city: directory reads need it
                 await connection.execute(insert(Membership).values(user_id=user_id, tenant_code="431300", role="auditor"))
     return names

@@ -61,6 +61,7 @@ from problem_bank.projection import verify_snapshot
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import national_register
 from tenants.naming import schema_for_code
+from tenants.organs import offices_of
 from tenants.streams import MigrationStreams
 from tests.identity import PASSWORD, token_for
 
@@ -249,6 +250,7 @@ async def populate(runtime, tenants: Sequence[Row], findings: int, chosen: int, 
     print(f"{chosen} offices chosen ({timings['chosen_levels']}), users …", flush=True)
     password_hash = await hash_password(PASSWORD)
     async with runtime.engine.begin() as connection:
+        office_ids = await offices_of(connection, codes)
         for role, suffix in (("inspector", ""), ("reviewer", "r")):
             ids = (
                 (
@@ -265,7 +267,10 @@ async def populate(runtime, tenants: Sequence[Row], findings: int, chosen: int, 
             )
             await connection.execute(
                 insert(Membership),
-                [{"user_id": user_id, "tenant_code": code, "role": role} for user_id, code in zip(ids, codes, strict=True)],
+                [
+                    {"user_id": user_id, "tenant_code": code, "organ_id": office_ids[code], "role": role}
+                    for user_id, code in zip(ids, codes, strict=True)
+                ],
             )
 
     sample = rng.sample(sorted(by_office), min(20, len(by_office)))

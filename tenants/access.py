@@ -3,7 +3,11 @@
 - A member of tenant T reads T and T's descendants and writes T only; never an ancestor's
   or a sibling's data (except what is published to T, which the publishing domains grant).
 - A liaison (联络员) sees only its inspected unit, inside its own tenant.
-- An auditor (纪检监察, 审计) reads like a member and never writes.
+- An auditor reads like a member and never writes.
+- Roles are held in an organ of the region (tenants/organs.py). `grants` are the roles over
+  the office's own data: those held in its 编办, and read-only (as an auditor) those of a
+  partner organ the 编办 shares its records with. `organs` are every role in every organ, for
+  what passes between organs (correspondence, clues: their services apply them).
 - Tenants are created by the admin of the direct parent (the platform superuser creates
   provinces); a tenant's memberships are managed by its own admins or its parent's.
 
@@ -62,6 +66,13 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class OrganGrant:
+    place: Place
+    organ_id: int
+    role: Role
+
+
+@dataclass(frozen=True)
 class Principal:
     user_id: int
     username: str
@@ -69,6 +80,11 @@ class Principal:
     grants: tuple[Grant, ...]
     scopes: frozenset[Scope] = frozenset(Scope)  # an API token may hold fewer
     session_id: uuid.UUID | None = None  # a login session; None for an API token
+    organs: tuple[OrganGrant, ...] = ()
+
+    def organ_roles(self, organ_id: int) -> frozenset[Role]:
+        """The roles held in organ `organ_id`."""
+        return frozenset(grant.role for grant in self.organs if grant.organ_id == organ_id)
 
 
 def not_found() -> DomainError:
@@ -144,19 +160,44 @@ def require_child_creation(principal: Principal, parent: Place | None) -> None:
         raise forbidden("只有上级单位的管理员可以开通下级单位")
 
 
-def require_membership_management(principal: Principal, target: Place, role: Role, user_id: int | None) -> None:
-    """Granting or revoking `role` in `target` (for `user_id`; None: a new user). A tenant's
-    admins manage all its roles; the direct parent's admins only appoint or remove its
-    admins, and never themselves: a parent office does not work inside a child's ledger."""
-    require_read(principal, target)
+@dataclass(frozen=True)
+class Seat:
+    """Where a role is held: an organ of a region, the region's 编办 or a partner organ."""
+
+    place: Place
+    organ_id: int
+    in_office: bool
+
+
+def require_membership_management(principal: Principal, seat: Seat, role: Role, user_id: int | None) -> None:
+    """Granting or revoking `role` in `seat` (for `user_id`; None: a new user). A tenant's
+    admins manage all its organs' roles, and an organ's own admins its members; the direct
+    parent's admins only appoint or remove the 编办's admins, and never themselves: a parent
+    office does not work inside a child's ledger."""
+    organ_admin = Role.ADMIN in principal.organ_roles(seat.organ_id)
+    if not organ_admin:
+        require_read(principal, seat.place)
     require_scope(principal, Scope.WRITE)
-    if principal.is_superuser or is_admin_of(principal, target.code):
+    if principal.is_superuser or organ_admin or is_admin_of(principal, seat.place.code):
         return
-    if is_admin_of(principal, target.parent_code):
+    if seat.in_office and is_admin_of(principal, seat.place.parent_code):
         if role is Role.ADMIN and user_id != principal.user_id:
             return
         raise forbidden("上级单位管理员只能为下级单位任免管理员，且不能任命自己")
     raise forbidden("只有本单位或上级单位的管理员可以管理成员")
+
+
+def may_correspond(principal: Principal, target: Place) -> bool:
+    """May the principal address the organs of region `target` (see their names, send them
+    documents)? Members of any organ of that region, of its parent and of its children, and
+    those reading it from above."""
+    if reads_subtree(principal, target):
+        return True
+    neighbours = {target.code, target.parent_code}
+    return any(
+        grant.role is not Role.LIAISON and (grant.place.code in neighbours or grant.place.parent_code == target.code)
+        for grant in principal.organs
+    )
 
 
 def visible_units(principal: Principal, target: Place) -> frozenset[int] | None:

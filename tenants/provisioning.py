@@ -16,6 +16,7 @@ from tenants.divisions import Level, possible_parents
 from tenants.errors import DomainError
 from tenants.models import SpareSchema, Tenant
 from tenants.naming import quoted_schema, spare_schema_name
+from tenants.organs import Organ, office_values
 from tenants.registry import TenantSpec, plan_tenant, registered_levels
 from tenants.schema_ops import build_schema
 from tenants.streams import MigrationStreams
@@ -81,6 +82,7 @@ class Provisioner:
                     schema_version=self.streams.tenant_head,
                 )
             )
+            await connection.execute(insert(Organ).values(office_values(spec.code, spec.name, spec.level)))
         except DBAPIError as error:
             state = getattr(error.orig, "sqlstate", None)
             if state == UNIQUE_VIOLATION:

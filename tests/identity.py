@@ -15,6 +15,7 @@ from backend.identity.credentials import JWT_ALGORITHM, hash_password, issue_acc
 from backend.identity.models import Membership, Session, UserAccount
 from backend.identity.service import ACCESS_TOKEN_TTL
 from backend.runtime import Runtime
+from tenants.organs import office_of
 
 PASSWORD = "Xuncha-test-2026"
 
@@ -38,7 +39,9 @@ async def add_user(runtime: Runtime, username: str, *grants: tuple[str, str, int
             )
         ).scalar_one()
         for code, role, unit_id in grants:
-            await connection.execute(insert(Membership).values(user_id=user_id, tenant_code=code, role=role, unit_id=unit_id))
+            await connection.execute(
+                insert(Membership).values(user_id=user_id, tenant_code=code, organ_id=office_of(code), role=role, unit_id=unit_id)
+            )
     return user_id
 
 

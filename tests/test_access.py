@@ -9,6 +9,7 @@ from tenants.access import (
     Principal,
     Role,
     Scope,
+    Seat,
     can_read,
     require_child_creation,
     require_membership_management,
@@ -109,4 +110,5 @@ def test_child_creation(principal, parent, code):
     ],
 )
 def test_membership_management(principal, place, role, user_id, code):
-    assert refusal(lambda: require_membership_management(principal, place, role, user_id)) == code
+    seat = Seat(place, organ_id=1, in_office=True)
+    assert refusal(lambda: require_membership_management(principal, seat, role, user_id)) == code

@@ -1,7 +1,8 @@
 """The isolation matrix: every role, placed in a county (K), its sibling county (S), its
 city (C), its province (P) and another province (O), calls every operation of the schema
 with ids belonging to each of those places, and gets exactly the allowed outcome. So do an
-anonymous caller, the platform superuser, and the city admin through a read-only API token.
+anonymous caller, the platform superuser, the city admin through a read-only API token, and
+a user of another organ of K (its 纪委监委, which the 编办 shares nothing with).
 
 An operation joins by being listed once in OPERATIONS; a test fails when the schema has an
 operation the matrix does not list."""
@@ -31,6 +32,7 @@ from problem_bank.projection import project
 from tenants.access import Role, Scope
 from tenants.divisions import Level
 from tenants.models import Tenant
+from tenants.organs import Organ
 from tests.factories import add_round, add_unit
 from tests.helpers import create_all
 from tests.identity import PASSWORD, Api, add_user, error_code, token_for
@@ -51,10 +53,13 @@ class Actor:
     token: str | None = None
     superuser: bool = False
     read_only: bool = False  # calls through an API token with the READ scope only
+    partner: bool = False  # holds its role in a partner organ (纪委监委) the 编办 shares nothing with
 
     def reads(self, target: str) -> bool:
         if self.superuser:
             return True
+        if self.partner:
+            return False
         if self.role == "liaison":
             return target == self.place
         return target in CONTAINS[self.place]
@@ -72,6 +77,7 @@ class World:
     grantee: dict[str, int] = field(default_factory=dict)  # place → a member's user id
     victims: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (actor, place) → membership id
     foreign_token: dict[str, int] = field(default_factory=dict)  # place → an API token id of someone there
+    partner_organs: dict[str, int] = field(default_factory=dict)  # place → a partner organ's id
     counter: itertools.count = field(default_factory=itertools.count)
 
 
@@ -86,6 +92,32 @@ def members_outcome(role: str) -> Callable[[Actor, str], str | None]:
         return None if actor.manages_members_of(target, role) else "FORBIDDEN"
 
     return outcome
+
+
+def correspondent_outcome(actor: Actor, target: str) -> str | None:
+    """Organs are addressed by the members of any organ of the region, of its parent and of its
+    children (liaisons excepted), and by those reading the region from above."""
+    if actor.superuser:
+        return None
+    if actor.role == "liaison":
+        return "NOT_FOUND"
+    near = {actor.place, PARENT[actor.place]} | {child for child, parent in PARENT.items() if parent == actor.place}
+    return None if actor.reads(target) or target in near else "NOT_FOUND"
+
+
+async def partner_organ(world: World, actor: Actor, target: str) -> dict:
+    """The 审计 organ of the target region (added once)."""
+    if target not in world.partner_organs:
+        async with world.runtime.engine.begin() as connection:
+            world.partner_organs[target] = (
+                await connection.execute(
+                    insert(Organ).values(tenant_code=CODES[target], kind="审计", **MATRIX_ORGAN_NAMES).returning(Organ.id)
+                )
+            ).scalar_one()
+    return {"id": str(world.partner_organs[target])}
+
+
+MATRIX_ORGAN_NAMES = {"name": "审计局", "short_name": "审计局", "document_code": "审", "signature_name": "审计局"}
 
 
 def children_outcome(actor: Actor, target: str) -> str | None:
@@ -471,7 +503,7 @@ def list_read_outcome(actor: Actor, target: str) -> str | None:
     issuer = PARENT[target] or target
     if actor.superuser or (actor.role != "liaison" and actor.reads(issuer)):
         return None
-    recipient = actor.place == target and (actor.role == "liaison") == (PARENT[target] is None)
+    recipient = not actor.partner and actor.place == target and (actor.role == "liaison") == (PARENT[target] is None)
     return None if recipient else "NOT_FOUND"
 
 
@@ -777,7 +809,7 @@ def bulletin_read_outcome(actor: Actor, target: str) -> str | None:
     """A bulletin published to the target: the publisher's readers and the target's own members (not liaisons)."""
     if actor.superuser:
         return None
-    if actor.role == "liaison" or actor.role is None:
+    if actor.role == "liaison" or actor.role is None or actor.partner:
         return "NOT_FOUND"
     publisher = PARENT[target] or target
     return None if publisher in CONTAINS[actor.place] or actor.place == target else "NOT_FOUND"
@@ -1091,7 +1123,7 @@ OPERATIONS = [
     Operation(
         "typicalCases",
         "{ typicalCases { items { id title } } }",
-        guarded(lambda a, t: "FORBIDDEN" if a.role == "liaison" else None, writes=False),
+        guarded(lambda a, t: "FORBIDDEN" if a.role == "liaison" or a.partner else None, writes=False),
         targeted=False,
     ),
     Operation(
@@ -1465,6 +1497,19 @@ OPERATIONS = [
         guarded(members_outcome("admin")),
         lambda w, a, t: {"m": str(w.victims[(a.username + ("_ro" if a.read_only else ""), t)])},
     ),
+    Operation(
+        "organs",
+        "query($c: String!) { organs(tenantCode: $c) { id kind name } }",
+        guarded(correspondent_outcome, writes=False),
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "addOrgan",
+        'mutation($c: String!, $n: String!) { addOrgan(tenantCode: $c, kind: OTHER, names: {name: $n, documentCode: "矩"}) { id } }',
+        None,
+        lambda w, a, t: {"c": CODES[t], "n": f"矩阵机关{next(w.counter)}"},
+    ),
+    Operation("changeOrgan", 'mutation($id: ID!) { changeOrgan(id: $id, names: {documentCode: "审计"}) { id } }', None, partner_organ),
     Operation("issueApiToken", 'mutation { issueApiToken(name: "矩阵", scopes: [READ]) { id } }', None, targeted=False),
     Operation("units", "query($c: String!) { units(tenantCode: $c) { items { id } } }", None, lambda w, a, t: {"c": CODES[t]}),
     Operation(
@@ -1879,7 +1924,7 @@ def reads_code(actor: Actor, code: str) -> bool:
     if code in PLACE_OF:
         return actor.reads(PLACE_OF[code])
     parent = "C" if code.startswith(CODES["C"][:4]) else "P" if code.startswith(CODES["P"][:2]) else "O"
-    return actor.superuser or (actor.role not in (None, "liaison") and parent in CONTAINS[actor.place])
+    return actor.superuser or (actor.role not in (None, "liaison") and not actor.partner and parent in CONTAINS[actor.place])
 
 
 def out_of_scope(actor: Actor, answer: object, key: str = "") -> list[str]:
@@ -1921,7 +1966,28 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
             await identity.authenticate(city_admin.token), name="只读", scopes=[Scope.READ], expires_in_days=1, source_ip=None
         )
     ).token
-    actors += [root, read_token]
+    partner = Actor("inspector", "K", username="partner_K", partner=True)
+    partner.user_id = await add_user(runtime, partner.username)
+    async with runtime.engine.begin() as connection:
+        discipline = (
+            await connection.execute(
+                insert(Organ)
+                .values(
+                    tenant_code=CODES["K"],
+                    kind="纪委监委",
+                    name="纪委监委",
+                    short_name="纪委监委",
+                    document_code="纪",
+                    signature_name="纪委监委",
+                )
+                .returning(Organ.id)
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(Membership).values(user_id=partner.user_id, tenant_code=CODES["K"], organ_id=discipline, role="inspector")
+        )
+    partner.token = await token_for(runtime, partner.user_id)
+    actors += [root, read_token, partner]
     for place, code in CODES.items():
         world.grantee[place] = await add_user(runtime, f"grantee_{place}", (code, "inspector", None))
         owner = await add_user(runtime, f"owner_{place}", (code, "inspector", None))

@@ -14,6 +14,7 @@ from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import Division, national_register
+from tenants.organs import office_of
 from tenants.scoping import tenant_session
 
 DEMO_PROVINCE = "430000"
@@ -93,6 +94,12 @@ async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:
             ).scalar_one()
             if login.tenant_code:
                 await connection.execute(
-                    insert(Membership).values(user_id=user_id, tenant_code=login.tenant_code, role=login.role, unit_id=unit_id)
+                    insert(Membership).values(
+                        user_id=user_id,
+                        tenant_code=login.tenant_code,
+                        organ_id=office_of(login.tenant_code),
+                        role=login.role,
+                        unit_id=unit_id,
+                    )
                 )
     return DEMO_LOGINS

@@ -54,6 +54,7 @@ class Membership(IdentityBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey(UserAccount.id))
     tenant_code: Mapped[str] = mapped_column(ForeignKey("tenancy.tenant.code"))
+    organ_id: Mapped[int] = mapped_column(ForeignKey("tenancy.organ.id"))  # the organ the role is held in
     role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -34,10 +34,11 @@ from backend.identity.models import ApiToken, AuthEvent, LoginThrottle, Membersh
 from backend.units.models import InspectedUnit
 from tenants.access import (
     Grant,
-    Place,
+    OrganGrant,
     Principal,
     Role,
     Scope,
+    Seat,
     can_read,
     not_found,
     require_membership_management,
@@ -45,6 +46,7 @@ from tenants.access import (
 from tenants.errors import DomainError
 from tenants.models import Tenant, TenantStatus
 from tenants.naming import TENANT_SCHEMA_PLACEHOLDER, schema_for_code
+from tenants.organs import PARTNER_ORGAN_ROLES, Organ, OrganKind
 from tenants.registry import clean_name, load_place, place_of
 from tenants.scoping import reading
 
@@ -68,6 +70,9 @@ _USER_WITH_GRANTS = (
         UserAccount.is_superuser,
         Membership.role,
         Membership.unit_id,
+        Membership.organ_id,
+        Organ.kind.label("organ_kind"),
+        Organ.shares_office_data,
         Tenant.code,
         Tenant.level,
         Tenant.parent_code,
@@ -76,11 +81,20 @@ _USER_WITH_GRANTS = (
     )
     .outerjoin(Membership, Membership.user_id == UserAccount.id)
     .outerjoin(Tenant, and_(Tenant.code == Membership.tenant_code, Tenant.status == TenantStatus.ACTIVE))
+    .outerjoin(Organ, Organ.id == Membership.organ_id)
     .where(UserAccount.id == bindparam("user_id"), UserAccount.is_active)
 )
 _SESSION_USER_WITH_GRANTS = _USER_WITH_GRANTS.join(Session, Session.user_id == UserAccount.id).where(
     Session.id == bindparam("session_id"), Session.revoked_at.is_(None)
 )
+
+
+def _office_grant(row: Row) -> Grant | None:
+    """A membership's role over its office's own data (tenants/access.py): as held in the 编办,
+    read-only in a partner organ the 编办 shares its records with, none in any other organ."""
+    if row.organ_kind == OrganKind.OFFICE:
+        return Grant(place_of(row), Role(row.role), row.unit_id)
+    return Grant(place_of(row), Role.AUDITOR) if row.shares_office_data else None
 
 
 def unauthenticated(message: str = "请先登录") -> DomainError:
@@ -334,9 +348,11 @@ class IdentityService:
         rows = (await connection.execute(query, parameters)).all()
         if not rows:
             raise unauthenticated("登录已注销或账号已停用，请重新登录")
-        grants = tuple(Grant(place_of(row), Role(row.role), row.unit_id) for row in rows if row.code is not None)
+        held = [row for row in rows if row.code is not None]
+        grants = tuple(dict.fromkeys(office_grant for row in held if (office_grant := _office_grant(row)) is not None))
+        organs = tuple(OrganGrant(place_of(row), row.organ_id, Role(row.role)) for row in held)
         user = rows[0]
-        return Principal(user.id, user.username, user.is_superuser, grants, scopes, session_id)
+        return Principal(user.id, user.username, user.is_superuser, grants, scopes, session_id, organs)
 
     # ---- users and memberships --------------------------------------------------------
 
@@ -347,6 +363,7 @@ class IdentityService:
         username: str,
         display_name: str,
         tenant_code: str,
+        organ_id: int | None,
         role: Role,
         unit_id: int | None,
         source_ip: str | None,
@@ -357,11 +374,11 @@ class IdentityService:
         check_username(username)
         display_name = clean_name(display_name, field="displayName")
         async with reading(self.engine).connect() as connection:  # authorize before spending a hash on it
-            await self._managed_place(connection, actor, tenant_code, role)
+            await self._managed_seat(connection, actor, tenant_code, organ_id, role)
         unusable = await hash_password(new_secret("unusable"))  # a password nobody knows, until activation
         code, expires_at = new_activation_code(), self.clock.now() + ACTIVATION_TTL
         async with self.engine.begin() as connection:
-            place = await self._managed_place(connection, actor, tenant_code, role)
+            seat = await self._managed_seat(connection, actor, tenant_code, organ_id, role)
             await self._check_unit(connection, tenant_code, role, unit_id)
             if await username_taken(connection, username):
                 raise DomainError("DUPLICATE", f"用户名 {username} 已被使用", field="username")
@@ -387,7 +404,7 @@ class IdentityService:
             await audit(
                 connection, "user_created", source_ip=source_ip, actor_user_id=actor.user_id, subject_user_id=user_id, username=username
             )
-            membership_id = await self._grant(connection, actor, user_id, place.code, role, unit_id, source_ip)
+            membership_id = await self._grant(connection, actor, user_id, seat, role, unit_id, source_ip)
         return CreatedAccount(user_id, membership_id, code, expires_at)
 
     async def activate(self, username: str, code: str, password: str, source_ip: str | None) -> None:
@@ -421,22 +438,32 @@ class IdentityService:
             raise DomainError("INVALID_ACTIVATION_CODE", "激活码无效、已使用或已过期，请向创建账号的管理员重新索取", field="activationCode")
 
     async def grant(
-        self, actor: Principal, *, user_id: int, tenant_code: str, role: Role, unit_id: int | None, source_ip: str | None
+        self,
+        actor: Principal,
+        *,
+        user_id: int,
+        tenant_code: str,
+        organ_id: int | None,
+        role: Role,
+        unit_id: int | None,
+        source_ip: str | None,
     ) -> int:
-        """Give a user a role in a tenant (idempotent). The user must be visible to the actor:
-        a member of some tenant the actor can read."""
+        """Give a user a role in an organ of a tenant (idempotent; no organ: its 编办). The user
+        must be visible to the actor: a member of some tenant the actor can read, or of the
+        actor's own organ."""
         async with self.engine.begin() as connection:
-            place = await self._managed_place(connection, actor, tenant_code, role, user_id)
+            seat = await self._managed_seat(connection, actor, tenant_code, organ_id, role, user_id)
             await self._check_unit(connection, tenant_code, role, unit_id)
             if not await self._user_visible(connection, actor, user_id):
                 raise not_found()
-            return await self._grant(connection, actor, user_id, place.code, role, unit_id, source_ip)
+            return await self._grant(connection, actor, user_id, seat, role, unit_id, source_ip)
 
-    async def _grant(self, connection, actor: Principal, user_id: int, code: str, role: Role, unit_id, source_ip) -> int:
+    async def _grant(self, connection, actor: Principal, user_id: int, seat: Seat, role: Role, unit_id, source_ip) -> int:
+        code = seat.place.code
         inserted = (
             await connection.execute(
                 pg_insert(Membership)
-                .values(user_id=user_id, tenant_code=code, role=role.value, unit_id=unit_id)
+                .values(user_id=user_id, tenant_code=code, organ_id=seat.organ_id, role=role.value, unit_id=unit_id)
                 .on_conflict_do_nothing()
                 .returning(Membership.id)
             )
@@ -446,7 +473,7 @@ class IdentityService:
                 await connection.execute(
                     select(Membership.id).where(
                         Membership.user_id == user_id,
-                        Membership.tenant_code == code,
+                        Membership.organ_id == seat.organ_id,
                         Membership.role == role.value,
                         func.coalesce(Membership.unit_id, 0) == (unit_id or 0),
                     )
@@ -459,6 +486,7 @@ class IdentityService:
             actor_user_id=actor.user_id,
             subject_user_id=user_id,
             tenant=code,
+            organ_id=seat.organ_id,
             role=role.value,
             unit_id=unit_id,
             membership_id=inserted,
@@ -470,7 +498,7 @@ class IdentityService:
             row = (await connection.execute(select(Membership).where(Membership.id == membership_id).with_for_update())).one_or_none()
             if row is None:
                 raise not_found()
-            await self._managed_place(connection, actor, row.tenant_code, Role(row.role), row.user_id)
+            await self._managed_seat(connection, actor, row.tenant_code, row.organ_id, Role(row.role), row.user_id)
             await connection.execute(delete(Membership).where(Membership.id == membership_id))
             await audit(
                 connection,
@@ -479,26 +507,40 @@ class IdentityService:
                 actor_user_id=actor.user_id,
                 subject_user_id=row.user_id,
                 tenant=row.tenant_code,
+                organ_id=row.organ_id,
                 role=row.role,
                 unit_id=row.unit_id,
                 membership_id=membership_id,
             )
 
-    async def _managed_place(
-        self, connection: AsyncConnection, actor: Principal, tenant_code: str, role: Role, user_id: int | None = None
-    ) -> Place:
+    async def _managed_seat(
+        self, connection: AsyncConnection, actor: Principal, tenant_code: str, organ_id: int | None, role: Role, user_id: int | None = None
+    ) -> Seat:
+        """The organ (by default the tenant's 编办) a role is granted in or revoked from, once the
+        actor may manage it and the role fits the organ."""
         place = await load_place(connection, tenant_code)
         if place is None:
             raise not_found()
-        require_membership_management(actor, place, role, user_id)
-        return place
+        query = select(Organ.id, Organ.kind).where(Organ.tenant_code == tenant_code)
+        query = query.where(Organ.id == organ_id) if organ_id is not None else query.where(Organ.kind == OrganKind.OFFICE.value)
+        organ = (await connection.execute(query)).one_or_none()
+        if organ is None:
+            raise DomainError("NOT_FOUND", "该地区没有这个机关", field="organId")
+        seat = Seat(place, organ.id, organ.kind == OrganKind.OFFICE)
+        require_membership_management(actor, seat, role, user_id)
+        if not seat.in_office and role not in PARTNER_ORGAN_ROLES:
+            raise DomainError(
+                "ROLE_NOT_FOR_ORGAN",
+                f"{role.label}只设在机构编制委员会办公室；其他机关的角色为：{'、'.join(r.label for r in Role if r in PARTNER_ORGAN_ROLES)}",
+                field="role",
+            )
+        return seat
 
     async def _user_visible(self, connection, actor: Principal, user_id: int) -> bool:
         rows = await connection.execute(
-            select(Tenant).join(Membership, Membership.tenant_code == Tenant.code).where(Membership.user_id == user_id)
+            select(Tenant, Membership.organ_id).join(Membership, Membership.tenant_code == Tenant.code).where(Membership.user_id == user_id)
         )
-        places = [place_of(row) for row in rows]
-        return any(can_read(actor, place) for place in places)
+        return any(can_read(actor, place_of(row)) or Role.ADMIN in actor.organ_roles(row.organ_id) for row in rows)
 
     async def _check_unit(self, connection, tenant_code: str, role: Role, unit_id: int | None) -> None:
         """A liaison is bound to an inspected unit of that tenant; no other role is."""

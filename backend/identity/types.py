@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -14,11 +15,13 @@ from backend.enums import graphql_enum
 from backend.identity.models import Membership as MembershipRow
 from backend.identity.models import UserAccount
 from backend.ids import optional_id, parse_id
+from backend.organs.types import Organ
 from backend.permissions import anyone, mutation, own, query, special
 from tenants.access import Role, Scope
 from tenants.errors import DomainError
 from tenants.models import Tenant as TenantRow
 from tenants.naming import check_code
+from tenants.organs import Organ as OrganRow
 from tenants.scoping import reading
 
 graphql_enum(Role, "用户在某机构中的角色")
@@ -26,7 +29,7 @@ graphql_enum(Scope, "API 令牌的权限范围")
 
 # Who manages an office's members (tenants.access.require_membership_management, applied by the service).
 MANAGE_MEMBERS = special(
-    "本机构管理员管理本机构的各种角色；直接上级机构的管理员只任免本机构的管理员，且不能任免自己",
+    "本机构管理员管理本地区各机关的各种角色，机关的管理员管理本机关的成员；直接上级机构的管理员只任免编办的管理员，且不能任免自己",
     writes=True,
     roles=frozenset({Role.ADMIN}),
 )
@@ -45,6 +48,7 @@ class MembershipView:
     role: Role
     unit_id: strawberry.ID | None
     tenant: Tenant
+    organ: Organ = strawberry.field(description="角色所在的机关")
 
 
 @strawberry.type
@@ -79,6 +83,7 @@ class NewUser:
         default=None, deprecation_reason="新账号的密码由本人用激活码设置（activateAccount）；创建者不能设置，传入即被拒绝"
     )
     tenant_code: str
+    organ_id: strawberry.ID | None = strawberry.field(default=None, description="角色所在的机关；不填为本地区的编办")
     role: Role
     unit_id: strawberry.ID | None = None
 
@@ -92,18 +97,23 @@ class IdentityQuery:
             user = (await connection.execute(select(UserAccount).where(UserAccount.id == principal.user_id))).one()
             rows = (
                 await connection.execute(
-                    select(MembershipRow.id, MembershipRow.role, MembershipRow.unit_id, TenantRow)
+                    select(MembershipRow.id, MembershipRow.role, MembershipRow.unit_id, MembershipRow.organ_id, TenantRow)
                     .join(TenantRow, TenantRow.code == MembershipRow.tenant_code)
                     .where(MembershipRow.user_id == principal.user_id)
                     .order_by(MembershipRow.tenant_code, MembershipRow.role)
                 )
             ).all()
+            organs = {
+                organ.id: Organ.of(organ)
+                for organ in await connection.execute(select(OrganRow).where(OrganRow.id.in_({row.organ_id for row in rows})))
+            }
         memberships = [
             MembershipView(
                 id=strawberry.ID(str(row.id)),
                 role=Role(row.role),
                 unit_id=strawberry.ID(str(row.unit_id)) if row.unit_id else None,
                 tenant=Tenant.from_row(row),
+                organ=organs[row.organ_id],
             )
             for row in rows
         ]
@@ -148,6 +158,7 @@ class IdentityMutation:
             username=input.username,
             display_name=input.display_name,
             tenant_code=check_code(input.tenant_code, field="tenantCode"),
+            organ_id=optional_id(input.organ_id, "organId"),
             role=input.role,
             unit_id=optional_id(input.unit_id, "unitId"),
             source_ip=info.context.source_ip,
@@ -173,12 +184,14 @@ class IdentityMutation:
         tenant_code: str,
         role: Role,
         unit_id: strawberry.ID | None = None,
+        organ_id: Annotated[strawberry.ID | None, strawberry.argument(description="角色所在的机关；不填为本地区的编办")] = None,
     ) -> strawberry.ID:
         principal = await info.context.principal()
         membership_id = await info.context.identity.grant(
             principal,
             user_id=parse_id(user_id, "userId"),
             tenant_code=check_code(tenant_code, field="tenantCode"),
+            organ_id=optional_id(organ_id, "organId"),
             role=role,
             unit_id=optional_id(unit_id, "unitId"),
             source_ip=info.context.source_ip,

@@ -1,0 +1,167 @@
+"""Organs of a region (issue 21 item 1): the 编办 a tenant is created with, partner organs its
+admin adds, users and roles per organ, what a partner organ's user sees of the office's data
+(nothing, until the 编办 shares it; then read-only), and the migration that moved every existing
+membership into its 编办."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import text
+
+from tests.factories import add_round, add_unit
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, token_for
+
+ORGANS = (
+    "query($c: String!) { organs(tenantCode: $c) { id kind name shortName documentCode signatureName parentOrganId sharesOfficeData } }"
+)
+ADD = """mutation($c: String!, $k: OrganKind!, $n: OrganNamesInput, $p: ID) {
+    addOrgan(tenantCode: $c, kind: $k, names: $n, parentOrganId: $p) { id kind name shortName documentCode parentOrganId } }"""
+CHANGE = "mutation($id: ID!, $n: OrganNamesInput!) { changeOrgan(id: $id, names: $n) { id documentCode sharesOfficeData } }"
+CREATE_USER = """mutation($u: String!, $c: String!, $o: ID, $r: Role!) {
+    createUser(input: {username: $u, displayName: $u, tenantCode: $c, organId: $o, role: $r}) { userId } }"""
+FINDINGS = 'query { findings(tenantCode: "431321") { totalCount items { id } } }'
+LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
+    description: "超编 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id } }"""
+ME = "query { me { memberships { role tenant { code } organ { kind shortName } } } }"
+
+
+async def organ_rows(runtime) -> list[tuple]:
+    async with runtime.engine.connect() as connection:
+        query = "SELECT tenant_code, kind, name, document_code, shares_office_data FROM tenancy.organ ORDER BY id"
+        return [tuple(row) for row in await connection.execute(text(query))]
+
+
+async def test_a_region_is_created_with_its_office_and_its_admin_adds_partner_organs(runtime):
+    await create_all(runtime, "430000", "431300", "431321", "431322")
+    admin = await token_for(runtime, await add_user(runtime, "sf_admin", ("431321", "admin", None)))
+    inspector = await token_for(runtime, await add_user(runtime, "sf_inspector", ("431321", "inspector", None)))
+    sibling = await token_for(runtime, await add_user(runtime, "xh_admin", ("431322", "admin", None)))
+    city = await token_for(runtime, await add_user(runtime, "ld_inspector", ("431300", "inspector", None)))
+    async with Api(runtime) as api:
+        province = (await api.call(ORGANS, city, c="430000"))["data"]["organs"]
+        office = (await api.call(ORGANS, admin, c="431321"))["data"]["organs"]
+        discipline = (await api.call(ADD, admin, c="431321", k="DISCIPLINE"))["data"]["addOrgan"]
+        xuncha = (await api.call(ADD, admin, c="431321", k="INSPECTION_OFFICE"))["data"]["addOrgan"]
+        team = (
+            await api.call(
+                ADD,
+                admin,
+                c="431321",
+                k="INSPECTION_TEAM",
+                n={"name": "中共双峰县委第一巡察组", "documentCode": "双巡一组"},
+                p=xuncha["id"],
+            )
+        )["data"]["addOrgan"]
+        before = await organ_rows(runtime)
+        refused = [
+            error_code(await api.call(ADD, admin, c="431321", k="OFFICE")),
+            error_code(await api.call(ADD, admin, c="431321", k="INSPECTION_TEAM", n={"name": "第二巡察组", "documentCode": "双巡二组"})),
+            error_code(await api.call(ADD, admin, c="431321", k="ORGANIZATION", p=xuncha["id"])),
+            error_code(await api.call(ADD, admin, c="431321", k="OTHER")),
+            error_code(
+                await api.call(
+                    ADD, admin, c="431321", k="OTHER", n={"name": "中共双峰县纪律检查委员会 双峰县监察委员会", "documentCode": "x"}
+                )
+            ),
+            error_code(await api.call(ADD, admin, c="431321", k="AUDIT", n={"documentCode": ""})),
+            error_code(await api.call(ADD, inspector, c="431321", k="AUDIT")),
+            error_code(await api.call(ADD, sibling, c="431321", k="AUDIT")),
+            error_code(await api.call(CHANGE, admin, id=office[0]["id"], n={"sharesOfficeData": True})),
+            error_code(await api.call(CHANGE, sibling, id=discipline["id"], n={"documentCode": "新"})),
+            error_code(await api.call(ORGANS, sibling, c="431321")),  # a sibling region: not a correspondent
+        ]
+        unchanged = await organ_rows(runtime) == before
+        renamed = (await api.call(CHANGE, admin, id=discipline["id"], n={"documentCode": "双纪委"}))["data"]["changeOrgan"]
+        listed = (await api.call(ORGANS, city, c="431321"))["data"]["organs"]  # the parent region addresses them
+    assert province[0]["name"] == "中共湖南省委机构编制委员会办公室" and province[0]["documentCode"] == "湘编办"
+    assert [(o["kind"], o["name"], o["shortName"], o["documentCode"]) for o in office] == [
+        ("OFFICE", "中共双峰县委机构编制委员会办公室", "双峰县委编办", "双编办")
+    ]
+    assert (discipline["name"], discipline["shortName"], discipline["documentCode"]) == (
+        "中共双峰县纪律检查委员会 双峰县监察委员会",
+        "双峰县纪委监委",
+        "双纪",
+    )
+    assert (xuncha["name"], xuncha["documentCode"]) == ("中共双峰县委巡察工作领导小组办公室", "双巡办")
+    assert (team["kind"], team["parentOrganId"]) == ("INSPECTION_TEAM", xuncha["id"])
+    assert refused == [
+        "ONE_OFFICE",
+        "INVALID_PARENT_ORGAN",
+        "INVALID_PARENT_ORGAN",
+        "NAME_REQUIRED",
+        "DUPLICATE",
+        "INVALID_NAME",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "ONE_OFFICE",
+        "NOT_FOUND",
+        "NOT_FOUND",
+    ]
+    assert unchanged
+    assert renamed["documentCode"] == "双纪委"
+    assert [o["kind"] for o in listed] == ["OFFICE", "DISCIPLINE", "INSPECTION_OFFICE", "INSPECTION_TEAM"]
+
+
+async def test_a_partner_organs_users_see_the_offices_data_only_when_shared_and_never_write_it(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    await add_round(runtime, "431321", [await add_unit(runtime, "431321", "双峰县财政局", "UNIT431321")])
+    admin = await token_for(runtime, await add_user(runtime, "sf_admin", ("431321", "admin", None)))
+    inspector = await token_for(runtime, await add_user(runtime, "sf_inspector", ("431321", "inspector", None)))
+    async with Api(runtime) as api:
+        await api.call(LOG, inspector)
+        discipline = (await api.call(ADD, admin, c="431321", k="DISCIPLINE"))["data"]["addOrgan"]["id"]
+        created = await api.call(CREATE_USER, admin, u="jw_admin", c="431321", o=discipline, r="ADMIN")
+        jw_admin = await token_for(runtime, int(created["data"]["createUser"]["userId"]))
+        # the organ's own admin manages its members, and nothing else
+        jw_staff = await api.call(CREATE_USER, jw_admin, u="jw_staff", c="431321", o=discipline, r="INSPECTOR")
+        jw = await token_for(runtime, int(jw_staff["data"]["createUser"]["userId"]))
+        refused = [
+            error_code(await api.call(CREATE_USER, jw_admin, u="someone_1", c="431321", o=None, r="INSPECTOR")),  # the 编办
+            error_code(await api.call(CREATE_USER, admin, u="someone_2", c="431321", o=discipline, r="LIAISON")),
+            error_code(await api.call(CREATE_USER, admin, u="someone_3", c="431321", o=discipline, r="PUBLISHER")),
+            error_code(await api.call(CREATE_USER, admin, u="someone_4", c="431321", o="999999", r="INSPECTOR")),
+        ]
+        not_shared = [error_code(await api.call(FINDINGS, jw)), error_code(await api.call(LOG, jw))]
+        await api.call(CHANGE, admin, id=discipline, n={"sharesOfficeData": True})
+        shared_read = await api.call(FINDINGS, jw)
+        shared_write = error_code(await api.call(LOG, jw))
+        me = (await api.call(ME, jw))["data"]["me"]["memberships"]
+    assert refused == ["NOT_FOUND", "ROLE_NOT_FOR_ORGAN", "ROLE_NOT_FOR_ORGAN", "NOT_FOUND"]
+    assert not_shared == ["NOT_FOUND", "NOT_FOUND"]
+    assert shared_read["data"]["findings"]["totalCount"] == 1
+    assert shared_write == "FORBIDDEN"
+    assert me == [{"role": "INSPECTOR", "tenant": {"code": "431321"}, "organ": {"kind": "DISCIPLINE", "shortName": "双峰县纪委监委"}}]
+
+
+async def test_the_migration_moves_every_membership_into_its_office(runtime):
+    await create_all(runtime, "430000", "431300")
+    await add_user(runtime, "hn_admin", ("430000", "admin", None))
+    await add_user(runtime, "ld_both", ("431300", "inspector", None), ("431300", "reviewer", None))
+
+    def to(revision: str):
+        def run(sync_connection):
+            cfg = runtime.streams.config("shared")
+            cfg.attributes["connection"] = sync_connection
+            (command.downgrade if revision == "0024" else command.upgrade)(cfg, revision)
+
+        return run
+
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(to("0024"))
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(to("head"))
+    async with runtime.engine.connect() as connection:
+        moved = (
+            await connection.execute(
+                text(
+                    "SELECT m.tenant_code, m.role, o.kind, o.name FROM identity.membership m "
+                    "JOIN tenancy.organ o ON o.id = m.organ_id ORDER BY m.tenant_code, m.role"
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in moved] == [
+        ("430000", "admin", "编办", "中共湖南省委机构编制委员会办公室"),
+        ("431300", "inspector", "编办", "中共娄底市委机构编制委员会办公室"),
+        ("431300", "reviewer", "编办", "中共娄底市委机构编制委员会办公室"),
+    ]
