@@ -9,6 +9,7 @@ from pathlib import Path
 
 from backend.accountability.workflow import CASES
 from backend.bulletins.workflow import BULLETINS
+from backend.correspondence.workflow import HANDLING_WORKFLOW
 from backend.drafts.workflow import DRAFTS
 from backend.ledger.workflow import LEDGER
 from backend.permissions import LEVEL_LABELS, Access, Reach, camel, declared
@@ -23,7 +24,19 @@ from backend.workflow import Transition, Workflow
 from tenants.access import Role
 from tenants.divisions import Level
 
-WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, DRAFTS, PLANS, REPORTS, NOTICES, LEDGER, CASES, BULLETINS, REVIEWS, REPORTS_UP)
+WORKFLOWS: tuple[Workflow, ...] = (
+    ROUNDS,
+    DRAFTS,
+    PLANS,
+    REPORTS,
+    NOTICES,
+    LEDGER,
+    CASES,
+    BULLETINS,
+    REVIEWS,
+    REPORTS_UP,
+    HANDLING_WORKFLOW,
+)
 DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

@@ -31,6 +31,7 @@ from backend.audit.types import AuditQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.checklists.types import ChecklistMutation, ChecklistQuery
+from backend.correspondence.types import CorrespondenceMutation, CorrespondenceQuery
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.drafts.types import DraftMutation, DraftQuery
@@ -69,6 +70,7 @@ Query = merge_types(
     (
         IdentityQuery,
         OrganQuery,
+        CorrespondenceQuery,
         DirectoryQuery,
         AuditQuery,
         ReportUpQuery,
@@ -101,6 +103,7 @@ Mutation = merge_types(
     (
         IdentityMutation,
         OrganMutation,
+        CorrespondenceMutation,
         DirectoryMutation,
         UnitMutation,
         RoundMutation,

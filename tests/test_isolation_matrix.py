@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select, text
 
 from backend.app import ROUTES
+from backend.correspondence.models import Document, DocumentItem, Recipient
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
@@ -78,6 +79,7 @@ class World:
     victims: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (actor, place) → membership id
     foreign_token: dict[str, int] = field(default_factory=dict)  # place → an API token id of someone there
     partner_organs: dict[str, int] = field(default_factory=dict)  # place → a partner organ's id
+    offices: dict[str, int] = field(default_factory=dict)  # place → its 编办's organ id
     counter: itertools.count = field(default_factory=itertools.count)
 
 
@@ -105,7 +107,7 @@ def correspondent_outcome(actor: Actor, target: str) -> str | None:
     return None if actor.reads(target) or target in near else "NOT_FOUND"
 
 
-async def partner_organ(world: World, actor: Actor, target: str) -> dict:
+async def audit_organ(world: World, target: str) -> int:
     """The 审计 organ of the target region (added once)."""
     if target not in world.partner_organs:
         async with world.runtime.engine.begin() as connection:
@@ -114,10 +116,73 @@ async def partner_organ(world: World, actor: Actor, target: str) -> dict:
                     insert(Organ).values(tenant_code=CODES[target], kind="审计", **MATRIX_ORGAN_NAMES).returning(Organ.id)
                 )
             ).scalar_one()
-    return {"id": str(world.partner_organs[target])}
+    return world.partner_organs[target]
+
+
+async def partner_organ(world: World, actor: Actor, target: str) -> dict:
+    return {"id": str(await audit_organ(world, target))}
 
 
 MATRIX_ORGAN_NAMES = {"name": "审计局", "short_name": "审计局", "document_code": "审", "signature_name": "审计局"}
+
+
+async def document_to_office(world: World, target: str, *, state: str = "已发送", items: int = 0) -> int:
+    """A document from the target region's 审计 organ to its 编办, in `state` there."""
+    sender = await audit_organ(world, target)
+    async with world.runtime.engine.begin() as connection:
+        number = next(world.counter)
+        document = (
+            await connection.execute(
+                insert(Document)
+                .values(
+                    kind="函请",
+                    sender_organ_id=sender,
+                    sender_tenant_code=CODES[target],
+                    year=2026,
+                    number=number,
+                    document_number=f"审函〔2026〕{number}号",
+                    subject="函",
+                    body="正文",
+                    sent_by="matrix",
+                )
+                .returning(Document.id)
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(Recipient).values(
+                document_id=document, organ_id=world.offices[target], tenant_code=CODES[target], copy="主送", state=state
+            )
+        )
+        for position in range(1, items + 1):
+            await connection.execute(insert(DocumentItem).values(document_id=document, position=position, request="三定规定"))
+    return document
+
+
+def organ_member_outcome(*roles: str) -> Callable[[Actor, str], str | None]:
+    """Correspondence of the target's 编办: its members (not liaisons) read it; `roles` handle it.
+    Nobody else reaches it, the platform superuser and upper offices included."""
+
+    def outcome(actor: Actor, target: str) -> str | None:
+        if actor.superuser or actor.partner or actor.place != target or actor.role == "liaison":
+            return "NOT_FOUND"
+        return None if not roles or actor.role in roles else "FORBIDDEN"
+
+    return outcome
+
+
+HANDLING_ROLES = ("admin", "inspector", "reviewer")
+
+
+async def _document(world: World, target: str) -> dict:
+    return {"d": str(await document_to_office(world, target))}
+
+
+async def _office_and_partner(world: World, target: str) -> dict:
+    return {"o": str(world.offices[target]), "r": str(await audit_organ(world, target))}
+
+
+async def _handled(world: World, target: str, state: str, items: int) -> dict:
+    return {"d": str(await document_to_office(world, target, state=state, items=items)), "o": str(world.offices[target])}
 
 
 def children_outcome(actor: Actor, target: str) -> str | None:
@@ -1510,6 +1575,37 @@ OPERATIONS = [
         lambda w, a, t: {"c": CODES[t], "n": f"矩阵机关{next(w.counter)}"},
     ),
     Operation("changeOrgan", 'mutation($id: ID!) { changeOrgan(id: $id, names: {documentCode: "审计"}) { id } }', None, partner_organ),
+    Operation(
+        "correspondence",
+        "query($o: ID!) { correspondence(organId: $o) { id documentNumber } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: {"o": str(w.offices[t])},
+    ),
+    Operation(
+        "correspondenceDocument",
+        "query($d: ID!) { correspondenceDocument(id: $d) { id recipients { state } } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: _document(w, t),
+    ),
+    Operation(
+        "sendDocument",
+        """mutation($o: ID!, $r: ID!) { sendDocument(input: {senderOrganId: $o, kind: NOTICE, subject: "通知", body: "正文",
+              recipients: [{organId: $r}]}) { id } }""",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _office_and_partner(w, t),
+    ),
+    Operation(
+        "handleDocument",
+        "mutation($d: ID!, $o: ID!) { handleDocument(documentId: $d, organId: $o, action: SIGN) { id } }",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _handled(w, t, "已发送", 0),
+    ),
+    Operation(
+        "answerDocumentItem",
+        'mutation($d: ID!, $o: ID!) { answerDocumentItem(documentId: $d, organId: $o, position: 1, answer: "见附件") { id } }',
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _handled(w, t, "已签收", 1),
+    ),
     Operation("issueApiToken", 'mutation { issueApiToken(name: "矩阵", scopes: [READ]) { id } }', None, targeted=False),
     Operation("units", "query($c: String!) { units(tenantCode: $c) { items { id } } }", None, lambda w, a, t: {"c": CODES[t]}),
     Operation(
@@ -1949,6 +2045,9 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
             runtime, code, [await add_unit(runtime, code, "财政局", f"UNIT{code}")], name="第一轮巡察", starts_on=date(2026, 3, 1)
         )
     world = World(runtime)
+    async with runtime.engine.connect() as connection:
+        offices = dict((await connection.execute(select(Organ.tenant_code, Organ.id).where(Organ.kind == "编办"))).tuples().all())
+    world.offices = {place: offices[code] for place, code in CODES.items()}
     actors = [Actor(None, None)]
     for role, place in itertools.product(ROLES, PLACES):
         actor = Actor(role, place, username=f"{role}_{place}")

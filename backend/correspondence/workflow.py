@@ -12,13 +12,13 @@ from backend.correspondence.models import HandlingState, Recipient
 from backend.workflow import Transition, Workflow
 from tenants.access import Role
 
-SENT, SIGNED, HANDLING, FINISHED, RETURNED = HandlingState
+SENT, SIGNED, IN_HAND, FINISHED, RETURNED = HandlingState
 HANDLERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})  # in the recipient organ
 
 SIGN = Transition("sign", "签收", frozenset({SENT}), SIGNED, HANDLERS, note="none", versioned=False)
-HANDLE = Transition("handle", "办理", frozenset({SIGNED}), HANDLING, HANDLERS)
-FINISH = Transition("finish", "办结", frozenset({SIGNED, HANDLING}), FINISHED, HANDLERS)
-RETURN = Transition("return", "退回", frozenset({SENT, SIGNED, HANDLING}), RETURNED, HANDLERS, note="required")
+HANDLE = Transition("handle", "办理", frozenset({SIGNED}), IN_HAND, HANDLERS)
+FINISH = Transition("finish", "办结", frozenset({SIGNED, IN_HAND}), FINISHED, HANDLERS)
+RETURN = Transition("return", "退回", frozenset({SENT, SIGNED, IN_HAND}), RETURNED, HANDLERS, note="required")
 
 HANDLING_WORKFLOW = Workflow(
     name="correspondence",

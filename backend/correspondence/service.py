@@ -1,0 +1,303 @@
+"""Sending documents between organs and handling them (公文往来).
+
+Who sees a document: the users of the organ that sent it and of the organs it was sent to
+(主送 and 抄送) — liaisons never (they answer the 编办 for their unit; they are not the 编办).
+Nobody else: not the platform superuser, not an upper office reading its subtree (a county's
+纪委监委 writes to its 编办, not to the province). Who acts: an organ's admins, 经办 (inspectors)
+and reviewers send from it and handle what it received; its auditors only read.
+
+A document goes to organs of the sender's region, of its parent region and of its child regions.
+It is numbered without gaps per sending organ, kind and year (机关代字 + series mark〔year〕n号).
+A 复函 answers a document its organ received as 主送: it goes back to the sender and finishes the
+organ's handling of the document it answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Row, and_, exists, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from backend.audit.service import record_audit
+from backend.clock import Clock
+from backend.correspondence.models import SERIES_MARK, Copy, Document, DocumentCounter, DocumentItem, DocumentKind, Recipient
+from backend.correspondence.workflow import FINISH, HANDLERS, HANDLING_WORKFLOW, IN_HAND, SIGNED
+from backend.numbering import counting
+from backend.sensitivity import Sensitivity
+from backend.text import clean_text
+from backend.workflow import Transition
+from tenants.access import Principal, Role, Scope, forbidden, not_found, require_scope
+from tenants.errors import DomainError
+from tenants.models import Tenant
+from tenants.organs import Organ
+from tenants.scoping import reading
+
+MAX_RECIPIENTS = 30
+MAX_ITEMS = 50
+OPEN = frozenset({"已发送", "已签收", "办理中"})  # a 主送 recipient still owes its handling
+_NEXT = counting(DocumentCounter, DocumentCounter.organ_id, DocumentCounter.kind, DocumentCounter.year)
+
+
+@dataclass(frozen=True)
+class Addressee:
+    organ_id: int
+    copy: Copy = Copy.MAIN
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A document as its sender writes it."""
+
+    sender_organ_id: int
+    kind: DocumentKind
+    subject: str
+    body: str
+    recipients: tuple[Addressee, ...]
+    items: tuple[str, ...] = ()
+    due_on: date | None = None
+    sensitivity: Sensitivity = Sensitivity.INTERNAL
+    replies_to_id: int | None = None
+    concerns: str | None = None
+
+
+def readers_of(principal: Principal) -> frozenset[int]:
+    """The organs whose documents the principal reads."""
+    return frozenset(grant.organ_id for grant in principal.organs if grant.role is not Role.LIAISON)
+
+
+def require_handler(principal: Principal, organ_id: int) -> None:
+    """The principal acts for organ `organ_id`: NOT_FOUND if it is not of it, FORBIDDEN if it only reads."""
+    roles = principal.organ_roles(organ_id)
+    if not roles - {Role.LIAISON}:
+        raise not_found()
+    require_scope(principal, Scope.WRITE)
+    if not roles & HANDLERS:
+        raise forbidden("只读账号不能收发公文")
+
+
+class Correspondence:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    async def send(self, principal: Principal, draft: Draft, request_id: str | None) -> int:
+        require_handler(principal, draft.sender_organ_id)
+        subject = clean_text(draft.subject, "subject", required=True)[:200]
+        body = clean_text(draft.body, "body", required=True)
+        items = tuple(clean_text(item, "items", required=True)[:500] for item in draft.items)
+        self._check_shape(draft, items)
+        today = self.clock.today()
+        if draft.due_on is not None and draft.due_on < today:
+            raise DomainError("INVALID_DATE", "办理时限不能早于今天", field="dueOn")
+        async with self.engine.begin() as connection:
+            sender = (
+                await connection.execute(
+                    select(Organ, Tenant.parent_code)
+                    .join(Tenant, Tenant.code == Organ.tenant_code)
+                    .where(Organ.id == draft.sender_organ_id)
+                )
+            ).one()
+            recipients = await self._recipients(connection, draft, sender)
+            replying_to = await self._answered(connection, draft) if draft.kind is DocumentKind.REPLY else None
+            number = (
+                await connection.execute(_NEXT.values(organ_id=sender.id, kind=draft.kind.value, year=today.year, last_number=1))
+            ).scalar_one()
+            document_number = f"{sender.document_code}{SERIES_MARK[draft.kind]}〔{today.year}〕{number}号"
+            document_id = (
+                await connection.execute(
+                    insert(Document)
+                    .values(
+                        kind=draft.kind.value,
+                        sender_organ_id=sender.id,
+                        sender_tenant_code=sender.tenant_code,
+                        year=today.year,
+                        number=number,
+                        document_number=document_number,
+                        subject=subject,
+                        body=body,
+                        sensitivity=draft.sensitivity.value,
+                        due_on=draft.due_on,
+                        replies_to_id=draft.replies_to_id,
+                        concerns=draft.concerns,
+                        sent_by=principal.username,
+                    )
+                    .returning(Document.id)
+                )
+            ).scalar_one()
+            await connection.execute(
+                insert(Recipient),
+                [
+                    {"document_id": document_id, "organ_id": organ.id, "tenant_code": organ.tenant_code, "copy": copy.value}
+                    for organ, copy in recipients
+                ],
+            )
+            if items:
+                await connection.execute(
+                    insert(DocumentItem),
+                    [{"document_id": document_id, "position": n, "request": text} for n, text in enumerate(items, start=1)],
+                )
+            await record_audit(
+                connection,
+                sender.tenant_code,
+                actor=principal.username,
+                action="correspondence.sent",
+                entity="correspondence_document",
+                entity_id=str(document_id),
+                after={"kind": draft.kind.value, "document_number": document_number, "recipients": [organ.id for organ, _ in recipients]},
+                request_id=request_id,
+            )
+            if replying_to is not None:
+                move = await HANDLING_WORKFLOW.lock(
+                    FINISH,
+                    connection,
+                    select(Recipient).where(Recipient.id == replying_to).with_for_update(),
+                    tenant_code=sender.tenant_code,
+                    expected_version=None,
+                    actor=principal.username,
+                    note=f"以{document_number}复函",
+                    request_id=request_id,
+                )
+                await move.apply({"answer_id": document_id, "finished_at": self.clock.now()})
+        return document_id
+
+    def _check_shape(self, draft: Draft, items: tuple[str, ...]) -> None:
+        if not draft.recipients and draft.kind is not DocumentKind.REPLY:
+            raise DomainError("NO_RECIPIENT", "请选择主送机关", field="recipients")
+        if len(draft.recipients) > MAX_RECIPIENTS:
+            raise DomainError("TOO_MANY_RECIPIENTS", f"收文机关最多 {MAX_RECIPIENTS} 个", field="recipients")
+        if len({r.organ_id for r in draft.recipients}) != len(draft.recipients):
+            raise DomainError("DUPLICATE", "同一机关只能出现一次", field="recipients")
+        if draft.kind is not DocumentKind.REPLY and not any(r.copy is Copy.MAIN for r in draft.recipients):
+            raise DomainError("NO_RECIPIENT", "至少要有一个主送机关", field="recipients")
+        if (draft.kind is DocumentKind.REPLY) != (draft.replies_to_id is not None):
+            raise DomainError("INVALID_REPLY", "复函须指明所答复的公文，其他公文不指明", field="repliesToId")
+        if items and draft.kind is not DocumentKind.REQUEST:
+            raise DomainError("INVALID_ITEMS", "只有函请列出调阅材料清单", field="items")
+        if len(items) > MAX_ITEMS:
+            raise DomainError("INVALID_ITEMS", f"清单最多 {MAX_ITEMS} 项", field="items")
+
+    async def _recipients(self, connection: AsyncConnection, draft: Draft, sender: Row) -> list[tuple[Row, Copy]]:
+        """The addressed organs, each of the sender's region, its parent or its children; a 复函
+        goes (主送) to the organ that sent what it answers."""
+        addressed = {r.organ_id: r.copy for r in draft.recipients}
+        if draft.kind is DocumentKind.REPLY:
+            original_sender = (
+                await connection.execute(select(Document.sender_organ_id).where(Document.id == draft.replies_to_id))
+            ).scalar_one_or_none()
+            if original_sender is not None:
+                addressed = {original_sender: Copy.MAIN, **{k: v for k, v in addressed.items() if k != original_sender}}
+        organs = (
+            await connection.execute(
+                select(Organ.id, Organ.tenant_code)
+                .join(Tenant, Tenant.code == Organ.tenant_code)
+                .where(
+                    Organ.id.in_(list(addressed)),
+                    Organ.id != sender.id,
+                    or_(Tenant.code == sender.tenant_code, Tenant.code == sender.parent_code, Tenant.parent_code == sender.tenant_code),
+                )
+            )
+        ).all()
+        if len(organs) != len(addressed):
+            raise DomainError("INVALID_RECIPIENT", "收文机关须为本地区、上级地区或下级地区的其他机关", field="recipients")
+        return [(organ, addressed[organ.id]) for organ in organs]
+
+    async def _answered(self, connection: AsyncConnection, draft: Draft) -> int:
+        """The sender's own 主送 handling of the document a 复函 answers, still open."""
+        row = (
+            await connection.execute(
+                select(Recipient.id, Recipient.state).where(
+                    Recipient.document_id == draft.replies_to_id,
+                    Recipient.organ_id == draft.sender_organ_id,
+                    Recipient.copy == Copy.MAIN.value,
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            raise DomainError("INVALID_REPLY", "只能答复本机关作为主送机关收到的公文", field="repliesToId")
+        if row.state not in (SIGNED.value, IN_HAND.value):
+            raise DomainError("INVALID_TRANSITION", "请先签收；已办结或已退回的公文不再复函", field="repliesToId")
+        return row.id
+
+    async def move(
+        self, principal: Principal, document_id: int, organ_id: int, transition: Transition, note: str | None, request_id: str | None
+    ) -> None:
+        """A recipient organ signs for, handles, finishes or returns a document."""
+        require_handler(principal, organ_id)
+        async with self.engine.begin() as connection:
+            query = select(Recipient).where(Recipient.document_id == document_id, Recipient.organ_id == organ_id).with_for_update()
+            recipient = (await connection.execute(query)).one_or_none()
+            if recipient is None:
+                raise not_found()
+            if recipient.copy == Copy.COPY.value and transition.action != "sign":
+                raise DomainError("COPY_ONLY", "抄送机关只签收，不办理", field="organId")
+            move = await HANDLING_WORKFLOW.lock(
+                transition,
+                connection,
+                query,
+                tenant_code=recipient.tenant_code,
+                expected_version=None,
+                actor=principal.username,
+                note=clean_text(note, "note", required=False),
+                request_id=request_id,
+            )
+            now = self.clock.now()
+            values = {"signed_by": principal.username, "signed_at": now} if transition.action == "sign" else {}
+            values |= {"finished_at": now} if transition is FINISH else {}
+            values |= {"note": move.note} if transition.action == "return" else {}
+            await move.apply(values)
+
+    async def answer_item(self, principal: Principal, document_id: int, organ_id: int, position: int, answer: str) -> None:
+        """A 主送 recipient answers one item of a 函请's list while handling it."""
+        require_handler(principal, organ_id)
+        answer = clean_text(answer, "answer", required=True)
+        async with self.engine.begin() as connection:
+            handling = (
+                await connection.execute(
+                    select(Recipient.state)
+                    .where(Recipient.document_id == document_id, Recipient.organ_id == organ_id, Recipient.copy == Copy.MAIN.value)
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+            if handling is None:
+                raise not_found()
+            if handling not in (SIGNED.value, IN_HAND.value):
+                raise DomainError("INVALID_TRANSITION", "签收后、办结前逐项答复", field="documentId")
+            answered = await connection.execute(
+                update(DocumentItem)
+                .where(DocumentItem.document_id == document_id, DocumentItem.position == position)
+                .values(answer=answer, answered_by=principal.username, answered_at=self.clock.now())
+            )
+            if answered.rowcount != 1:
+                raise DomainError("NOT_FOUND", "清单中没有这一项", field="position")
+
+    # ---- reading --------------------------------------------------------------------------
+
+    async def readable(self, principal: Principal, document_id: int) -> Row:
+        organs = readers_of(principal)
+        async with reading(self.engine).connect() as connection:
+            row = (await connection.execute(select(Document).where(Document.id == document_id, _seen_by(organs)))).one_or_none()
+        if row is None:
+            raise not_found()
+        return row
+
+    async def box(self, principal: Principal, organ_id: int, sent: bool, open_only: bool, limit: int) -> list[Row]:
+        """An organ's documents, the newest first: what it sent, or what it received."""
+        if organ_id not in readers_of(principal):
+            raise not_found()
+        query = select(Document)
+        if sent:
+            query = query.where(Document.sender_organ_id == organ_id)
+        else:
+            received = and_(Recipient.document_id == Document.id, Recipient.organ_id == organ_id)
+            if open_only:
+                received = and_(received, Recipient.state.in_(OPEN))
+            query = query.where(exists().where(received))
+        async with reading(self.engine).connect() as connection:
+            return list((await connection.execute(query.order_by(Document.id.desc()).limit(limit))).all())
+
+
+def _seen_by(organs: frozenset[int]):
+    sent_to = exists().where(Recipient.document_id == Document.id, Recipient.organ_id.in_(organs))
+    return or_(Document.sender_organ_id.in_(organs), sent_to)

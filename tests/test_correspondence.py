@@ -1,0 +1,206 @@
+"""Correspondence between organs (issue 21 item 2): the 巡察办 函请 materials from the 编办 with an
+item list, the 编办 signs for it, answers item by item and replies (复函), which finishes its
+handling; a 抄送 organ only signs; who sees a document (the sender's and the recipients' users,
+nobody else); whom an organ may write to; 文号 gapless per organ, kind and year under concurrent
+sending; lateness; and refusals that change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from sqlalchemy import text
+
+from tests.helpers import create_all
+from tests.identity import Api, add_user, error_code, renewed, token_for
+
+ADD = "mutation($c: String!, $k: OrganKind!) { addOrgan(tenantCode: $c, kind: $k) { id } }"
+CREATE_USER = """mutation($u: String!, $c: String!, $o: ID, $r: Role!) {
+    createUser(input: {username: $u, displayName: $u, tenantCode: $c, organId: $o, role: $r}) { userId } }"""
+ORGANS = "query($c: String!) { organs(tenantCode: $c) { id kind } }"
+VIEW = """{ id kind documentNumber subject sender { shortName } dueOn
+    recipients { organ { kind } copy state signedBy note answerId late } items { position request answer } }"""
+SEND = "mutation($i: DocumentInput!) { sendDocument(input: $i) " + VIEW + " }"
+HANDLE = (
+    "mutation($d: ID!, $o: ID!, $a: HandlingAction!, $n: String) { handleDocument(documentId: $d, organId: $o, action: $a, note: $n) "
+    + VIEW
+    + " }"
+)
+ANSWER = (
+    "mutation($d: ID!, $o: ID!, $p: Int!, $a: String!) { answerDocumentItem(documentId: $d, organId: $o, position: $p, answer: $a) "
+    + VIEW
+    + " }"
+)
+READ = "query($d: ID!) { correspondenceDocument(id: $d) " + VIEW + " }"
+BOX = "query($o: ID!, $s: Boolean!, $open: Boolean!) { correspondence(organId: $o, sent: $s, openOnly: $open) { documentNumber } }"
+
+
+async def handling_rows(runtime) -> list[tuple]:
+    async with runtime.engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT d.document_number, r.organ_id, r.state, r.version, i.answer FROM correspondence.document d "
+                "JOIN correspondence.recipient r ON r.document_id = d.id "
+                "LEFT JOIN correspondence.document_item i ON i.document_id = d.id ORDER BY 1, 2, i.position"
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+async def region_with_organs(runtime, api: Api) -> tuple[dict[str, str], dict[str, str]]:
+    """双峰县 with its 编办, 巡察办, 组织部 and 纪委监委, a user of each (tokens), and 娄底市's 编办."""
+    admin = await token_for(runtime, await add_user(runtime, "sf_admin", ("431321", "admin", None)))
+    organs = {"OFFICE": (await api.call(ORGANS, admin, c="431321"))["data"]["organs"][0]["id"]}
+    for kind in ("INSPECTION_OFFICE", "ORGANIZATION", "DISCIPLINE"):
+        organs[kind] = (await api.call(ADD, admin, c="431321", k=kind))["data"]["addOrgan"]["id"]
+    tokens = {"OFFICE": await token_for(runtime, await add_user(runtime, "sf_inspector", ("431321", "inspector", None)))}
+    for kind in ("INSPECTION_OFFICE", "ORGANIZATION", "DISCIPLINE"):
+        created = await api.call(CREATE_USER, admin, u=f"sf_{kind.lower()}", c="431321", o=organs[kind], r="INSPECTOR")
+        tokens[kind] = await token_for(runtime, int(created["data"]["createUser"]["userId"]))
+    ld_admin = await token_for(runtime, await add_user(runtime, "ld_admin", ("431300", "admin", None)))
+    organs["CITY"] = (await api.call(ORGANS, ld_admin, c="431300"))["data"]["organs"][0]["id"]
+    tokens["CITY"] = ld_admin
+    return organs, tokens
+
+
+async def test_the_inspection_office_requests_materials_and_the_office_answers_item_by_item(runtime):
+    await create_all(runtime, "430000", "431300", "431321", "431322")
+    runtime.clock.set(date(2026, 12, 7))
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        sibling = await token_for(runtime, await add_user(runtime, "xh_admin", ("431322", "admin", None)))
+        province = await token_for(runtime, await add_user(runtime, "hn_admin", ("430000", "admin", None)))
+        request = {
+            "senderOrganId": organs["INSPECTION_OFFICE"],
+            "kind": "REQUEST",
+            "subject": "关于调阅县财政局机构编制资料的函",
+            "body": "县委第一巡察组将于12月进驻县财政局，请提供以下资料。",
+            "recipients": [{"organId": organs["OFFICE"]}, {"organId": organs["ORGANIZATION"], "copy": "COPY"}],
+            "items": ["县财政局“三定”规定及调整文件", "近三年机构编制监督检查发现的问题及整改情况"],
+            "dueOn": "2026-12-14",
+        }
+        sent = (await api.call(SEND, tokens["INSPECTION_OFFICE"], i=request))["data"]["sendDocument"]
+        document = sent["id"]
+        seen = {
+            who: error_code(await api.call(READ, token, d=document))
+            for who, token in {**tokens, "SIBLING": sibling, "PROVINCE": province}.items()
+        }
+        before = await handling_rows(runtime)
+        refused = [
+            error_code(await api.call(ANSWER, tokens["OFFICE"], d=document, o=organs["OFFICE"], p=1, a="见附件")),  # sign first
+            error_code(await api.call(HANDLE, tokens["ORGANIZATION"], d=document, o=organs["ORGANIZATION"], a="HANDLE")),  # a copy
+            error_code(await api.call(HANDLE, tokens["DISCIPLINE"], d=document, o=organs["OFFICE"], a="SIGN")),  # not its organ
+            error_code(await api.call(HANDLE, tokens["OFFICE"], d=document, o=organs["OFFICE"], a="RETURN")),  # no reason
+            error_code(await api.call(HANDLE, tokens["OFFICE"], d=document, o=organs["OFFICE"], a="FINISH")),  # not signed
+        ]
+        unchanged = await handling_rows(runtime) == before
+        await api.call(HANDLE, tokens["ORGANIZATION"], d=document, o=organs["ORGANIZATION"], a="SIGN")
+        await api.call(HANDLE, tokens["OFFICE"], d=document, o=organs["OFFICE"], a="SIGN")
+        await api.call(HANDLE, tokens["OFFICE"], d=document, o=organs["OFFICE"], a="HANDLE")
+        await api.call(ANSWER, tokens["OFFICE"], d=document, o=organs["OFFICE"], p=1, a="“三定”规定（双编发〔2019〕12号）")
+        answered = await api.call(ANSWER, tokens["OFFICE"], d=document, o=organs["OFFICE"], p=2, a="2024年发现问题3个，已销号3个")
+        inbox_open = (await api.call(BOX, tokens["OFFICE"], o=organs["OFFICE"], s=False, open=True))["data"]["correspondence"]
+        runtime.clock.set(date(2026, 12, 15))
+        tokens = {who: renewed(runtime, token) for who, token in tokens.items()}
+        late = (await api.call(READ, tokens["INSPECTION_OFFICE"], d=document))["data"]["correspondenceDocument"]
+        reply = {
+            "senderOrganId": organs["OFFICE"],
+            "kind": "REPLY",
+            "subject": "关于提供县财政局机构编制资料的复函",
+            "body": "所需资料已逐项答复。",
+            "repliesToId": document,
+        }
+        replied = (await api.call(SEND, tokens["OFFICE"], i=reply))["data"]["sendDocument"]
+        again = error_code(await api.call(SEND, tokens["OFFICE"], i=reply))
+        finished = (await api.call(READ, tokens["INSPECTION_OFFICE"], d=document))["data"]["correspondenceDocument"]
+        inbox_after = (await api.call(BOX, tokens["OFFICE"], o=organs["OFFICE"], s=False, open=True))["data"]["correspondence"]
+        replies_received = (await api.call(BOX, tokens["INSPECTION_OFFICE"], o=organs["INSPECTION_OFFICE"], s=False, open=False))["data"]
+    assert sent["documentNumber"] == "双巡办函〔2026〕1号" and sent["sender"]["shortName"] == "双峰县委巡察办"
+    assert [(r["organ"]["kind"], r["copy"], r["state"]) for r in sent["recipients"]] == [
+        ("OFFICE", "MAIN", "SENT"),
+        ("ORGANIZATION", "COPY", "SENT"),
+    ]
+    assert seen == {
+        "OFFICE": None,
+        "INSPECTION_OFFICE": None,
+        "ORGANIZATION": None,
+        "DISCIPLINE": "NOT_FOUND",
+        "CITY": "NOT_FOUND",
+        "SIBLING": "NOT_FOUND",
+        "PROVINCE": "NOT_FOUND",
+    }
+    assert refused == ["INVALID_TRANSITION", "COPY_ONLY", "NOT_FOUND", "INVALID_TEXT", "INVALID_TRANSITION"]
+    assert unchanged
+    assert [i["answer"] for i in answered["data"]["answerDocumentItem"]["items"]] == [
+        "“三定”规定（双编发〔2019〕12号）",
+        "2024年发现问题3个，已销号3个",
+    ]
+    assert inbox_open == [{"documentNumber": "双巡办函〔2026〕1号"}]
+    assert [r["late"] for r in late["recipients"]] == [True, False]  # the copy owes nothing
+    assert replied["documentNumber"] == "双编办复〔2026〕1号"
+    assert [(r["organ"]["kind"], r["copy"]) for r in replied["recipients"]] == [("INSPECTION_OFFICE", "MAIN")]
+    assert again == "INVALID_TRANSITION"
+    assert [(r["state"], r["answerId"], r["late"]) for r in finished["recipients"]] == [
+        ("FINISHED", replied["id"], False),
+        ("SIGNED", None, False),
+    ]
+    assert inbox_after == []
+    assert replies_received["correspondence"] == [{"documentNumber": "双编办复〔2026〕1号"}]
+
+
+async def test_an_organ_writes_to_its_own_parent_and_child_regions_only(runtime):
+    await create_all(runtime, "430000", "431300", "431321", "431322")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        hn = await token_for(runtime, await add_user(runtime, "hn_admin", ("430000", "admin", None)))
+        xh = await token_for(runtime, await add_user(runtime, "xh_admin", ("431322", "admin", None)))
+        province_office = (await api.call(ORGANS, hn, c="430000"))["data"]["organs"][0]["id"]
+        sibling_office = (await api.call(ORGANS, xh, c="431322"))["data"]["organs"][0]["id"]
+
+        def notice(sender: str, recipient: str) -> dict:
+            return {"senderOrganId": sender, "kind": "NOTICE", "subject": "通知", "body": "正文", "recipients": [{"organId": recipient}]}
+
+        up = (await api.call(SEND, tokens["OFFICE"], i=notice(organs["OFFICE"], organs["CITY"])))["data"]["sendDocument"]
+        down = (await api.call(SEND, tokens["CITY"], i=notice(organs["CITY"], organs["DISCIPLINE"])))["data"]["sendDocument"]
+        before = await handling_rows(runtime)
+        refused = [
+            error_code(await api.call(SEND, tokens["OFFICE"], i=notice(organs["OFFICE"], province_office))),  # two levels up
+            error_code(await api.call(SEND, tokens["OFFICE"], i=notice(organs["OFFICE"], sibling_office))),
+            error_code(await api.call(SEND, tokens["OFFICE"], i=notice(organs["OFFICE"], organs["OFFICE"]))),  # itself
+            error_code(await api.call(SEND, tokens["OFFICE"], i=notice(organs["DISCIPLINE"], organs["CITY"]))),  # another organ's name
+            error_code(await api.call(SEND, tokens["OFFICE"], i={**notice(organs["OFFICE"], organs["CITY"]), "items": ["x"]})),
+            error_code(await api.call(SEND, tokens["OFFICE"], i={**notice(organs["OFFICE"], organs["CITY"]), "dueOn": "2020-01-01"})),
+            error_code(await api.call(SEND, tokens["OFFICE"], i={**notice(organs["OFFICE"], organs["CITY"]), "subject": " "})),
+        ]
+        unchanged = await handling_rows(runtime) == before
+        next_one = (await api.call(SEND, tokens["OFFICE"], i=notice(organs["OFFICE"], organs["CITY"])))["data"]["sendDocument"]
+    assert (up["documentNumber"], down["documentNumber"]) == ("双编办发〔2026〕1号", "娄编办发〔2026〕1号")
+    assert refused == [
+        "INVALID_RECIPIENT",
+        "INVALID_RECIPIENT",
+        "INVALID_RECIPIENT",
+        "NOT_FOUND",
+        "INVALID_ITEMS",
+        "INVALID_DATE",
+        "INVALID_TEXT",
+    ]
+    assert unchanged
+    assert next_one["documentNumber"] == "双编办发〔2026〕2号"  # refusals gave no number away
+
+
+async def test_document_numbers_are_gapless_under_concurrent_sending(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        handover = {
+            "senderOrganId": organs["INSPECTION_OFFICE"],
+            "kind": "HANDOVER",
+            "subject": "关于移交机构编制问题的函",
+            "body": "巡察中发现的机构编制问题，移交县委编办办理。",
+            "recipients": [{"organId": organs["OFFICE"]}],
+            "dueOn": (runtime.clock.today() + timedelta(days=30)).isoformat(),
+        }
+        sent = await asyncio.gather(*(api.call(SEND, tokens["INSPECTION_OFFICE"], i=handover) for _ in range(12)))
+    numbers = sorted(int(s["data"]["sendDocument"]["documentNumber"].split("〕")[1].removesuffix("号")) for s in sent)
+    assert numbers == list(range(1, 13))
+    assert sent[0]["data"]["sendDocument"]["documentNumber"].startswith(f"双巡办移〔{runtime.clock.today().year}〕")
