@@ -107,7 +107,9 @@ async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(l
     assert verified.returncode == 0 and "问题库与台账一致" in verified.stdout, verified.stderr
     async with fresh_runtime.engine.connect() as connection:  # new rows continue the numbering
         next_id = (await connection.execute(text("SELECT nextval(pg_get_serial_sequence('t431321.finding', 'id'))"))).scalar_one()
+        office = (await connection.execute(text("SELECT name FROM tenancy.organ WHERE tenant_code = '431321' AND kind = '编办'"))).scalar()
     assert next_id == 4
+    assert office == "中共双峰县委机构编制委员会办公室"  # restored with its 编办, members can be appointed again
 
     again = await cli(fresh_runtime, "tenants", "restore", str(archive))
     assert again.returncode == 1 and "已存在" in again.stderr
@@ -183,6 +185,7 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
     assert await database_state(fresh_runtime) == state
 
     async with fresh_runtime.engine.begin() as connection:  # the city is gone: nowhere to hang the county
+        await connection.execute(text("DELETE FROM tenancy.organ WHERE tenant_code = '431300'"))
         await connection.execute(text("DELETE FROM tenancy.tenant WHERE code = '431300'"))
         await connection.execute(text("DROP SCHEMA t431300 CASCADE"))
     state = await database_state(fresh_runtime)

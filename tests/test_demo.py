@@ -16,6 +16,10 @@ from problem_bank.projection import verify_snapshot
 from problem_bank.rectification import LedgerState
 from tests.identity import Api
 
+ORGANS = 'query { organs(tenantCode: "431321") { id kind } }'
+BOX = """query($o: ID!, $s: Boolean!) { correspondence(organId: $o, sent: $s) {
+    kind documentNumber recipients { state } items { answer } } }"""
+FINDINGS_OF_COUNTY = 'query { findings(tenantCode: "431321") { totalCount } }'
 COUNTY_VIEW = """query($y: Int!) {
     staffingWarnings(tenantCode: "431321") { items { ruleName findingId } }
     reviewPlan(tenantCode: "431321", year: $y, requiredOnly: true) { leader { name } reason }
@@ -76,6 +80,10 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         county = (await api.call(COUNTY_VIEW, tokens["shuangfeng.inspector"], y=runtime.clock.today().year))["data"]
         province = (await api.call(PROVINCE_VIEW, tokens["hunan.publisher"]))["data"]
         received = (await api.call(RECEIVED, tokens["shuangfeng.admin"]))["data"]["bulletins"]["items"]
+        organs = {o["kind"]: o["id"] for o in (await api.call(ORGANS, tokens["shuangfeng.jiwei"]))["data"]["organs"]}
+        sent = (await api.call(BOX, tokens["shuangfeng.xunchaban"], o=organs["INSPECTION_OFFICE"], s=True))["data"]["correspondence"]
+        handed = (await api.call(BOX, tokens["shuangfeng.jiwei"], o=organs["DISCIPLINE"], s=False))["data"]["correspondence"]
+        discipline_reads_findings = (await api.call(FINDINGS_OF_COUNTY, tokens["shuangfeng.jiwei"]))["errors"][0]["extensions"]["code"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
     assert set(states) == set(LedgerState) and min(states.values()) >= 40
@@ -90,6 +98,14 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert any(r["name"].endswith("回头看”") and r["stage"] == "INVESTIGATING" for r in county["roundDashboard"])
     assert states[LedgerState.IN_PROGRESS] >= 1  # the 回头看 reopened one
     assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
+    # 双峰县's organs: the 巡察办's 函请 answered item by item and finished by the 编办's 复函; the
+    # 纪委监委 handles what the 编办 handed over, and reads nothing else of the 编办's
+    assert set(organs) == {"OFFICE", "INSPECTION_OFFICE", "INSPECTION_TEAM", "ORGANIZATION", "DISCIPLINE"}
+    assert [(d["documentNumber"], [r["state"] for r in d["recipients"]], all(i["answer"] for i in d["items"])) for d in sent] == [
+        (f"双巡办函〔{runtime.clock.today().year}〕1号", ["FINISHED", "SENT"], True)
+    ]
+    assert [(d["kind"], d["recipients"][0]["state"]) for d in handed] == [("HANDOVER", "HANDLING")]
+    assert discipline_reads_findings == "NOT_FOUND"
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
     assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])
     assert sum(w["findingId"] is not None for w in county["staffingWarnings"]["items"]) == 1

@@ -8,7 +8,9 @@ with the schema's own triggers off (the audit chain keeps its stored hashes), mo
 sequences past the loaded ids, loads the shared rows, and appends a `tenant.restored` audit
 entry. A refused or failed restore changes nothing in the database.
 
-Left out on purpose: accounts and memberships (a user may belong to several offices),
+Left out on purpose: accounts and memberships (a user may belong to several offices), the
+region's partner organs and their correspondence (restore gives the tenant its 编办 with the
+usual names, as provisioning does; the documents between organs span offices),
 notifications and outbox rows (already delivered messages), 督办 escalations (they name other
 offices and are re-derived by the next supervision run), and problem lists (an issuer's list
 spans many offices)."""
@@ -18,15 +20,18 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.audit.service import record_audit
 from backend.backup.archive import Backup, TableData, invalid
 from backend.evidence.store import EvidenceStore
 from backend.runtime import Runtime
+from tenants.divisions import Level
 from tenants.errors import DomainError
+from tenants.models import Tenant
 from tenants.naming import check_code, quoted_schema, schema_for_code
+from tenants.organs import Organ, office_values
 from tenants.schema_ops import build_schema
 
 # (schema, table, the column holding the tenant code), in the order rows are loaded.
@@ -145,6 +150,10 @@ async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> Non
                 raise DomainError("PARENT_MISSING", f"上级租户 {backup.parent_code} 尚未开通，请先开通上级再恢复", field="code")
         driver = await _driver(connection)
         await _copy_in(driver, backup.table("tenancy", "tenant"))
+        registered = (await connection.execute(select(Tenant.name, Tenant.level).where(Tenant.code == code))).one_or_none()
+        if registered is None:
+            raise invalid("清单中没有该租户的登记行")
+        await connection.execute(insert(Organ).values(office_values(code, registered.name, Level(registered.level))))
         await build_schema(connection, runtime.streams, schema, runtime.settings.lock_timeout)
         await _load_schema(connection, driver, schema, [t for t in backup.tables if t.schema is None])
         for shared_schema, table, _ in SHARED_TABLES[1:]:

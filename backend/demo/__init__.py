@@ -2,7 +2,8 @@
 offices and logins (offices.py), a year of inspection work (inspections.py), then the
 warning run and the province's case and bulletin (province.py), and 双峰县's round from its
 drafts to the units' answers and the province's 巡视 over two of its units (lifecycle.py), and
-two of its findings from 日常监督, outside any round (daily.py)."""
+two of its findings from 日常监督, outside any round (daily.py), and its partner organs with the
+documents between them (organs.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from backend.demo.daily import load_daily_supervision
 from backend.demo.inspections import load_inspections
 from backend.demo.lifecycle import load_rounds
 from backend.demo.offices import DEMO_PROVINCE, demo_offices, load_offices
+from backend.demo.organs import load_organs
 from backend.demo.province import load_province_work, run_warnings
 from backend.runtime import Runtime
 
@@ -28,3 +30,4 @@ async def load_demo(runtime: Runtime, progress: Progress) -> None:
         await load_province_work(runtime)
         await load_rounds(runtime)
         await load_daily_supervision(runtime)
+        await load_organs(runtime)

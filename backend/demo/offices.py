@@ -14,7 +14,7 @@ from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import Division, national_register
-from tenants.organs import office_of
+from tenants.organs import Organ, OrganKind
 from tenants.scoping import tenant_session
 
 DEMO_PROVINCE = "430000"
@@ -27,6 +27,7 @@ class DemoLogin:
     office: str
     role: str
     tenant_code: str | None  # None: platform superuser
+    organ: OrganKind = OrganKind.OFFICE
 
 
 DEMO_LOGINS = (
@@ -39,6 +40,9 @@ DEMO_LOGINS = (
     DemoLogin("shuangfeng.reviewer", "双峰县", "reviewer", "431321"),
     DemoLogin("shuangfeng.auditor", "双峰县", "auditor", "431321"),
     DemoLogin("shuangfeng.liaison", "双峰县财政局", "liaison", "431321"),
+    DemoLogin("shuangfeng.xunchaban", "双峰县委巡察办", "inspector", "431321", OrganKind.INSPECTION_OFFICE),
+    DemoLogin("shuangfeng.zuzhibu", "双峰县委组织部", "inspector", "431321", OrganKind.ORGANIZATION),
+    DemoLogin("shuangfeng.jiwei", "双峰县纪委监委", "inspector", "431321", OrganKind.DISCIPLINE),
 )
 LIAISON_UNIT_CODE = "11431321MB1234567X"  # 双峰县财政局
 
@@ -97,7 +101,9 @@ async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:
                     insert(Membership).values(
                         user_id=user_id,
                         tenant_code=login.tenant_code,
-                        organ_id=office_of(login.tenant_code),
+                        organ_id=select(Organ.id)
+                        .where(Organ.tenant_code == login.tenant_code, Organ.kind == login.organ.value)
+                        .scalar_subquery(),
                         role=login.role,
                         unit_id=unit_id,
                     )
