@@ -9,6 +9,7 @@ from pathlib import Path
 
 from backend.accountability.workflow import CASES
 from backend.bulletins.workflow import BULLETINS
+from backend.clues.workflow import CLUES
 from backend.correspondence.workflow import HANDLING_WORKFLOW
 from backend.drafts.workflow import DRAFTS
 from backend.ledger.workflow import LEDGER
@@ -36,6 +37,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     REVIEWS,
     REPORTS_UP,
     HANDLING_WORKFLOW,
+    CLUES,
 )
 DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}

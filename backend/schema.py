@@ -31,6 +31,7 @@ from backend.audit.types import AuditQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.checklists.types import ChecklistMutation, ChecklistQuery
+from backend.clues.types import ClueMutation, ClueQuery
 from backend.correspondence.types import CorrespondenceMutation, CorrespondenceQuery
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
@@ -71,6 +72,7 @@ Query = merge_types(
         IdentityQuery,
         OrganQuery,
         CorrespondenceQuery,
+        ClueQuery,
         DirectoryQuery,
         AuditQuery,
         ReportUpQuery,
@@ -104,6 +106,7 @@ Mutation = merge_types(
         IdentityMutation,
         OrganMutation,
         CorrespondenceMutation,
+        ClueMutation,
         DirectoryMutation,
         UnitMutation,
         RoundMutation,

@@ -23,3 +23,8 @@ class Labelled(enum.StrEnum):
     def labels(cls) -> str:
         """Every label, in declaration order, as offices list them (挂号、整改中…)."""
         return "、".join(member.label for member in cls)
+
+
+def sql_values(labelled: type[Labelled]) -> str:
+    """The stored values as an SQL list, for a CHECK constraint: '挂号', '整改中'."""
+    return ", ".join(f"'{member.value}'" for member in labelled)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.access import Role
 from tenants.divisions import Level
-from tenants.labelled import Labelled
+from tenants.labelled import Labelled, sql_values
 from tenants.models import RegistryBase, Tenant
 
 
@@ -52,7 +52,7 @@ class OrganKind(Labelled):
 # and bulletins are the 编办's to publish.
 PARTNER_ORGAN_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER, Role.AUDITOR})
 
-KINDS_SQL = ", ".join(f"'{kind.value}'" for kind in OrganKind)
+KINDS_SQL = sql_values(OrganKind)
 
 
 class Organ(RegistryBase):

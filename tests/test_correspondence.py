@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
+from tests.factories import add_unit
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, renewed, token_for
 
@@ -18,8 +19,8 @@ ADD = "mutation($c: String!, $k: OrganKind!) { addOrgan(tenantCode: $c, kind: $k
 CREATE_USER = """mutation($u: String!, $c: String!, $o: ID, $r: Role!) {
     createUser(input: {username: $u, displayName: $u, tenantCode: $c, organId: $o, role: $r}) { userId } }"""
 ORGANS = "query($c: String!) { organs(tenantCode: $c) { id kind } }"
-VIEW = """{ id kind documentNumber subject sender { shortName } dueOn
-    recipients { organ { kind } copy state signedBy note answerId late } items { position request answer } }"""
+VIEW = """{ id kind documentNumber subject body sender { shortName } dueOn
+    recipients { organ { kind } copy state signedBy note answerId late determination findingId } items { position request answer } }"""
 SEND = "mutation($i: DocumentInput!) { sendDocument(input: $i) " + VIEW + " }"
 HANDLE = (
     "mutation($d: ID!, $o: ID!, $a: HandlingAction!, $n: String) { handleDocument(documentId: $d, organId: $o, action: $a, note: $n) "
@@ -28,6 +29,11 @@ HANDLE = (
 )
 ANSWER = (
     "mutation($d: ID!, $o: ID!, $p: Int!, $a: String!) { answerDocumentItem(documentId: $d, organId: $o, position: $p, answer: $a) "
+    + VIEW
+    + " }"
+)
+DETERMINE = (
+    "mutation($d: ID!, $o: ID!, $f: ID, $r: String) { determineHandover(documentId: $d, organId: $o, findingId: $f, reason: $r) "
     + VIEW
     + " }"
 )
@@ -204,3 +210,73 @@ async def test_document_numbers_are_gapless_under_concurrent_sending(runtime):
     numbers = sorted(int(s["data"]["sendDocument"]["documentNumber"].split("〕")[1].removesuffix("号")) for s in sent)
     assert numbers == list(range(1, 13))
     assert sent[0]["data"]["sendDocument"]["documentNumber"].startswith(f"双巡办移〔{runtime.clock.today().year}〕")
+
+
+async def test_the_office_determines_a_handover_and_its_reply_goes_back_at_once(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    await add_unit(runtime, "431321", "双峰县财政局", "UNIT431321")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        admin = await token_for(runtime, await add_user(runtime, "sf_admin2", ("431321", "admin", None)))
+        organs["AUDIT"] = (await api.call(ADD, admin, c="431321", k="AUDIT"))["data"]["addOrgan"]["id"]
+        created = await api.call(CREATE_USER, admin, u="sf_audit", c="431321", o=organs["AUDIT"], r="INSPECTOR")
+        tokens["AUDIT"] = await token_for(runtime, int(created["data"]["createUser"]["userId"]))
+
+        def handover(sender: str, recipient: str, subject: str) -> dict:
+            return {
+                "senderOrganId": sender,
+                "kind": "HANDOVER",
+                "subject": subject,
+                "body": "审计发现县财政局超编进人 2 名。",
+                "recipients": [{"organId": recipient}],
+            }
+
+        audit = (await api.call(SEND, tokens["AUDIT"], i=handover(organs["AUDIT"], organs["OFFICE"], "关于移送超编进人问题线索的函")))[
+            "data"
+        ]["sendDocument"]
+        other = (await api.call(SEND, tokens["AUDIT"], i=handover(organs["AUDIT"], organs["OFFICE"], "关于移送借调人员问题线索的函")))[
+            "data"
+        ]["sendDocument"]
+        to_organization = (
+            await api.call(
+                SEND,
+                tokens["INSPECTION_OFFICE"],
+                i=handover(organs["INSPECTION_OFFICE"], organs["ORGANIZATION"], "关于移交选人用人问题的函"),
+            )
+        )["data"]["sendDocument"]
+        for document in (audit["id"], other["id"]):
+            await api.call(HANDLE, tokens["OFFICE"], d=document, o=organs["OFFICE"], a="SIGN")
+        await api.call(HANDLE, tokens["ORGANIZATION"], d=to_organization["id"], o=organs["ORGANIZATION"], a="SIGN")
+        logged = await api.call(
+            """mutation($r: String!) { logFinding(tenantCode: "431321", input: {dailySource: AUDIT_REFERRAL, sourceReference: $r, unitId: "1",
+                taxonomyCode: "C03.K01.M01", description: "超编进人 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id code } }""",
+            tokens["OFFICE"],
+            r=audit["documentNumber"],
+        )
+        finding = logged["data"]["logFinding"]
+        before = await handling_rows(runtime)
+        refused = [
+            error_code(await api.call(DETERMINE, tokens["OFFICE"], d=audit["id"], o=organs["OFFICE"])),  # neither finding nor reason
+            error_code(await api.call(DETERMINE, tokens["OFFICE"], d=audit["id"], o=organs["OFFICE"], f="999")),
+            error_code(await api.call(DETERMINE, tokens["DISCIPLINE"], d=audit["id"], o=organs["OFFICE"], f=finding["id"])),
+            error_code(await api.call(DETERMINE, tokens["ORGANIZATION"], d=to_organization["id"], o=organs["ORGANIZATION"], r="x")),
+        ]
+        unchanged = await handling_rows(runtime) == before
+        confirmed = (await api.call(DETERMINE, tokens["OFFICE"], d=audit["id"], o=organs["OFFICE"], f=finding["id"]))["data"][
+            "determineHandover"
+        ]
+        rejected = (await api.call(DETERMINE, tokens["OFFICE"], d=other["id"], o=organs["OFFICE"], r="借调系经批准的临时性工作安排"))[
+            "data"
+        ]["determineHandover"]
+        again = error_code(await api.call(DETERMINE, tokens["OFFICE"], d=other["id"], o=organs["OFFICE"], r="再次认定"))
+        audit_after = (await api.call(READ, tokens["AUDIT"], d=audit["id"]))["data"]["correspondenceDocument"]["recipients"][0]
+        other_after = (await api.call(READ, tokens["AUDIT"], d=other["id"]))["data"]["correspondenceDocument"]["recipients"][0]
+    assert refused == ["INVALID_TEXT", "NOT_FOUND", "NOT_FOUND", "NOT_DETERMINABLE"]
+    assert unchanged
+    assert confirmed["documentNumber"] == f"双编办复〔{runtime.clock.today().year}〕1号"
+    assert [r["organ"]["kind"] for r in confirmed["recipients"]] == ["AUDIT"]
+    assert confirmed["subject"] == "关于移送超编进人问题线索的函的认定意见"
+    assert (audit_after["state"], audit_after["determination"], audit_after["findingId"]) == ("FINISHED", "CONFIRMED", finding["id"])
+    assert (other_after["state"], other_after["determination"], other_after["findingId"]) == ("FINISHED", "REJECTED", None)
+    assert rejected["body"] == "经认定，不属于机构编制违规问题。\n理由：借调系经批准的临时性工作安排"
+    assert again == "INVALID_TRANSITION"

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select, text
 
 from backend.app import ROUTES
+from backend.clues.models import Clue, ClueOrgan
 from backend.correspondence.models import Document, DocumentItem, Recipient
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
@@ -126,7 +127,7 @@ async def partner_organ(world: World, actor: Actor, target: str) -> dict:
 MATRIX_ORGAN_NAMES = {"name": "审计局", "short_name": "审计局", "document_code": "审", "signature_name": "审计局"}
 
 
-async def document_to_office(world: World, target: str, *, state: str = "已发送", items: int = 0) -> int:
+async def document_to_office(world: World, target: str, *, state: str = "已发送", items: int = 0, kind: str = "函请") -> int:
     """A document from the target region's 审计 organ to its 编办, in `state` there."""
     sender = await audit_organ(world, target)
     async with world.runtime.engine.begin() as connection:
@@ -135,7 +136,7 @@ async def document_to_office(world: World, target: str, *, state: str = "已发�
             await connection.execute(
                 insert(Document)
                 .values(
-                    kind="函请",
+                    kind=kind,
                     sender_organ_id=sender,
                     sender_tenant_code=CODES[target],
                     year=2026,
@@ -171,6 +172,49 @@ def organ_member_outcome(*roles: str) -> Callable[[Actor, str], str | None]:
 
 
 HANDLING_ROLES = ("admin", "inspector", "reviewer")
+
+
+async def clue_of_office(world: World, target: str, *, handed_to_office: bool = False) -> int:
+    """A clue the target's 编办 registered, or (`handed_to_office`) one its 审计 organ handed to it."""
+    office, audit = world.offices[target], await audit_organ(world, target)
+    registrar = audit if handed_to_office else office
+    async with world.runtime.engine.begin() as connection:
+        clue = (
+            await connection.execute(
+                insert(Clue)
+                .values(
+                    tenant_code=CODES[target],
+                    registered_by_organ_id=registrar,
+                    source="审计移送",
+                    subject_kind="单位",
+                    subject_name="财政局",
+                    facts="超编进人",
+                    registered_by="matrix",
+                    state="已移交" if handed_to_office else "已登记",
+                    handling_organ_id=office if handed_to_office else None,
+                )
+                .returning(Clue.id)
+            )
+        ).scalar_one()
+        await connection.execute(insert(ClueOrgan), [{"clue_id": clue, "organ_id": organ} for organ in {registrar, office}])
+    return clue
+
+
+async def _clue(world: World, target: str) -> dict:
+    return {"id": str(await clue_of_office(world, target))}
+
+
+async def _clue_and_audit(world: World, target: str) -> dict:
+    return {"id": str(await clue_of_office(world, target)), "to": str(await audit_organ(world, target))}
+
+
+async def _clue_handed_to_office(world: World, target: str) -> dict:
+    return {"id": str(await clue_of_office(world, target, handed_to_office=True)), "o": str(world.offices[target])}
+
+
+async def _handover_to_office(world: World, target: str) -> dict:
+    document = await document_to_office(world, target, state="已签收", kind="移交")
+    return {"d": str(document), "o": str(world.offices[target])}
 
 
 async def _document(world: World, target: str) -> dict:
@@ -1605,6 +1649,43 @@ OPERATIONS = [
         'mutation($d: ID!, $o: ID!) { answerDocumentItem(documentId: $d, organId: $o, position: 1, answer: "见附件") { id } }',
         guarded(organ_member_outcome(*HANDLING_ROLES)),
         lambda w, a, t: _handled(w, t, "已签收", 1),
+    ),
+    Operation(
+        "clues",
+        "query($o: ID!) { clues(organId: $o) { id state } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: {"o": str(w.offices[t])},
+    ),
+    Operation(
+        "clue",
+        "query($id: ID!) { clue(id: $id) { id facts } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: _clue(w, t),
+    ),
+    Operation(
+        "registerClue",
+        """mutation($o: ID!) { registerClue(input: {organId: $o, source: DAILY, subjectKind: UNIT, subjectName: "财政局",
+              facts: "超编进人"}) { id } }""",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: {"o": str(w.offices[t])},
+    ),
+    Operation(
+        "handOverClue",
+        "mutation($id: ID!, $to: ID!) { handOverClue(id: $id, toOrganId: $to) { id state } }",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _clue_and_audit(w, t),
+    ),
+    Operation(
+        "reportClueResult",
+        "mutation($id: ID!, $o: ID!) { reportClueResult(id: $id, organId: $o, result: PRELIMINARY) { id state } }",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _clue_handed_to_office(w, t),
+    ),
+    Operation(
+        "determineHandover",
+        'mutation($d: ID!, $o: ID!) { determineHandover(documentId: $d, organId: $o, reason: "不属于机构编制问题") { id } }',
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _handover_to_office(w, t),
     ),
     Operation("issueApiToken", 'mutation { issueApiToken(name: "矩阵", scopes: [READ]) { id } }', None, targeted=False),
     Operation("units", "query($c: String!) { units(tenantCode: $c) { items { id } } }", None, lambda w, a, t: {"c": CODES[t]}),

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identi
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.sensitivity import Sensitivity, marking_check, marking_column
-from tenants.labelled import Labelled
+from tenants.labelled import Labelled, sql_values
 
 CORRESPONDENCE_SCHEMA = "correspondence"
 
@@ -55,15 +55,11 @@ class HandlingState(Labelled):
     RETURNED = "已退回"
 
 
-def _in(column: str, values: type[Labelled]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
-
-
 class Document(CorrespondenceBase):
     __tablename__ = "document"
     __table_args__ = (
         UniqueConstraint("sender_organ_id", "kind", "year", "number", name="document_number_key"),
-        CheckConstraint(_in("kind", DocumentKind), name="document_kind"),
+        CheckConstraint(f"kind IN ({sql_values(DocumentKind)})", name="document_kind"),
         CheckConstraint("(kind = '复函') = (replies_to_id IS NOT NULL)", name="document_reply_answers"),
         marking_check("document"),
         Index("document_sender_idx", "sender_organ_id", "id"),
@@ -99,12 +95,19 @@ class DocumentItem(CorrespondenceBase):
     answered_at: Mapped[datetime | None]
 
 
+class Determination(Labelled):
+    CONFIRMED = "认定属实", "认定为机构编制违规问题"
+    REJECTED = "不予认定", "不属于机构编制违规问题"
+
+
 class Recipient(CorrespondenceBase):
     __tablename__ = "recipient"
     __table_args__ = (
         UniqueConstraint("document_id", "organ_id", name="recipient_once_key"),
-        CheckConstraint(_in("copy", Copy), name="recipient_copy"),
-        CheckConstraint(_in("state", HandlingState), name="recipient_state"),
+        CheckConstraint(f"copy IN ({sql_values(Copy)})", name="recipient_copy"),
+        CheckConstraint(f"state IN ({sql_values(HandlingState)})", name="recipient_state"),
+        CheckConstraint(f"determination IS NULL OR determination IN ({sql_values(Determination)})", name="recipient_determination"),
+        CheckConstraint("(determination = '认定属实') = (finding_id IS NOT NULL)", name="recipient_confirmed_finding"),
         Index("recipient_inbox_idx", "organ_id", "document_id"),
     )
 
@@ -119,6 +122,9 @@ class Recipient(CorrespondenceBase):
     finished_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)  # why it was returned
     answer_id: Mapped[int | None] = mapped_column(ForeignKey(Document.id))  # the 复函 that finished it
+    # The 编办's 认定 of a 移交 it received (backend/correspondence/determination.py).
+    determination: Mapped[str | None] = mapped_column(String(8))
+    finding_id: Mapped[int | None] = mapped_column(BigInteger)  # the finding it became, in the recipient's ledger
     version: Mapped[int] = mapped_column(server_default="1")
 
 

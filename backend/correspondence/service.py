@@ -83,6 +83,11 @@ class Correspondence:
         self.clock = clock
 
     async def send(self, principal: Principal, draft: Draft, request_id: str | None) -> int:
+        async with self.engine.begin() as connection:
+            return await self.issue(connection, principal, draft, request_id)
+
+    async def issue(self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None) -> int:
+        """Send `draft` in the caller's transaction (a clue handed over sends its 移交 with it)."""
         require_handler(principal, draft.sender_organ_id)
         subject = clean_text(draft.subject, "subject", required=True)[:200]
         body = clean_text(draft.body, "body", required=True)
@@ -91,75 +96,72 @@ class Correspondence:
         today = self.clock.today()
         if draft.due_on is not None and draft.due_on < today:
             raise DomainError("INVALID_DATE", "办理时限不能早于今天", field="dueOn")
-        async with self.engine.begin() as connection:
-            sender = (
-                await connection.execute(
-                    select(Organ, Tenant.parent_code)
-                    .join(Tenant, Tenant.code == Organ.tenant_code)
-                    .where(Organ.id == draft.sender_organ_id)
-                )
-            ).one()
-            recipients = await self._recipients(connection, draft, sender)
-            replying_to = await self._answered(connection, draft) if draft.kind is DocumentKind.REPLY else None
-            number = (
-                await connection.execute(_NEXT.values(organ_id=sender.id, kind=draft.kind.value, year=today.year, last_number=1))
-            ).scalar_one()
-            document_number = f"{sender.document_code}{SERIES_MARK[draft.kind]}〔{today.year}〕{number}号"
-            document_id = (
-                await connection.execute(
-                    insert(Document)
-                    .values(
-                        kind=draft.kind.value,
-                        sender_organ_id=sender.id,
-                        sender_tenant_code=sender.tenant_code,
-                        year=today.year,
-                        number=number,
-                        document_number=document_number,
-                        subject=subject,
-                        body=body,
-                        sensitivity=draft.sensitivity.value,
-                        due_on=draft.due_on,
-                        replies_to_id=draft.replies_to_id,
-                        concerns=draft.concerns,
-                        sent_by=principal.username,
-                    )
-                    .returning(Document.id)
-                )
-            ).scalar_one()
+        sender = (
             await connection.execute(
-                insert(Recipient),
-                [
-                    {"document_id": document_id, "organ_id": organ.id, "tenant_code": organ.tenant_code, "copy": copy.value}
-                    for organ, copy in recipients
-                ],
+                select(Organ, Tenant.parent_code).join(Tenant, Tenant.code == Organ.tenant_code).where(Organ.id == draft.sender_organ_id)
             )
-            if items:
-                await connection.execute(
-                    insert(DocumentItem),
-                    [{"document_id": document_id, "position": n, "request": text} for n, text in enumerate(items, start=1)],
+        ).one()
+        recipients = await self._recipients(connection, draft, sender)
+        replying_to = await self._answered(connection, draft) if draft.kind is DocumentKind.REPLY else None
+        number = (
+            await connection.execute(_NEXT.values(organ_id=sender.id, kind=draft.kind.value, year=today.year, last_number=1))
+        ).scalar_one()
+        document_number = f"{sender.document_code}{SERIES_MARK[draft.kind]}〔{today.year}〕{number}号"
+        document_id = (
+            await connection.execute(
+                insert(Document)
+                .values(
+                    kind=draft.kind.value,
+                    sender_organ_id=sender.id,
+                    sender_tenant_code=sender.tenant_code,
+                    year=today.year,
+                    number=number,
+                    document_number=document_number,
+                    subject=subject,
+                    body=body,
+                    sensitivity=draft.sensitivity.value,
+                    due_on=draft.due_on,
+                    replies_to_id=draft.replies_to_id,
+                    concerns=draft.concerns,
+                    sent_by=principal.username,
                 )
-            await record_audit(
+                .returning(Document.id)
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(Recipient),
+            [
+                {"document_id": document_id, "organ_id": organ.id, "tenant_code": organ.tenant_code, "copy": copy.value}
+                for organ, copy in recipients
+            ],
+        )
+        if items:
+            await connection.execute(
+                insert(DocumentItem),
+                [{"document_id": document_id, "position": n, "request": text} for n, text in enumerate(items, start=1)],
+            )
+        await record_audit(
+            connection,
+            sender.tenant_code,
+            actor=principal.username,
+            action="correspondence.sent",
+            entity="correspondence_document",
+            entity_id=str(document_id),
+            after={"kind": draft.kind.value, "document_number": document_number, "recipients": [organ.id for organ, _ in recipients]},
+            request_id=request_id,
+        )
+        if replying_to is not None:
+            move = await HANDLING_WORKFLOW.lock(
+                FINISH,
                 connection,
-                sender.tenant_code,
+                select(Recipient).where(Recipient.id == replying_to).with_for_update(),
+                tenant_code=sender.tenant_code,
+                expected_version=None,
                 actor=principal.username,
-                action="correspondence.sent",
-                entity="correspondence_document",
-                entity_id=str(document_id),
-                after={"kind": draft.kind.value, "document_number": document_number, "recipients": [organ.id for organ, _ in recipients]},
+                note=f"以{document_number}复函",
                 request_id=request_id,
             )
-            if replying_to is not None:
-                move = await HANDLING_WORKFLOW.lock(
-                    FINISH,
-                    connection,
-                    select(Recipient).where(Recipient.id == replying_to).with_for_update(),
-                    tenant_code=sender.tenant_code,
-                    expected_version=None,
-                    actor=principal.username,
-                    note=f"以{document_number}复函",
-                    request_id=request_id,
-                )
-                await move.apply({"answer_id": document_id, "finished_at": self.clock.now()})
+            await move.apply({"answer_id": document_id, "finished_at": self.clock.now()})
         return document_id
 
     def _check_shape(self, draft: Draft, items: tuple[str, ...]) -> None:

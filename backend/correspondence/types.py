@@ -12,7 +12,8 @@ from sqlalchemy import Row, select
 from strawberry.types import Info
 
 from backend.context import Context
-from backend.correspondence.models import Copy, DocumentItem, DocumentKind, HandlingState, Recipient
+from backend.correspondence.determination import determine
+from backend.correspondence.models import Copy, Determination, DocumentItem, DocumentKind, HandlingState, Recipient
 from backend.correspondence.service import OPEN, Addressee, Correspondence, Draft
 from backend.correspondence.workflow import HANDLING_WORKFLOW
 from backend.enums import graphql_enum
@@ -27,6 +28,7 @@ from tenants.scoping import reading
 graphql_enum(DocumentKind, "公文的种类")
 graphql_enum(Copy, "主送或抄送")
 graphql_enum(HandlingState, "收文机关的办理状态")
+graphql_enum(Determination, "编办对移交的认定")
 HandlingAction = graphql_enum(HANDLING_WORKFLOW.actions("HandlingAction"), "收文机关对公文的办理：签收、办理、办结、退回（须写明理由）")
 
 READERS = special("发文机关和收文机关（主送、抄送）的成员；联络员除外")
@@ -53,6 +55,8 @@ class DocumentRecipient:
     note: str | None = strawberry.field(description="退回的理由")
     answer_id: strawberry.ID | None = strawberry.field(description="办结它的复函")
     late: bool = strawberry.field(description="主送机关过了办理时限仍未办结")
+    determination: Determination | None = strawberry.field(description="编办对移交的认定")
+    finding_id: strawberry.ID | None = strawberry.field(description="认定属实后登记的问题（在编办的台账中）")
 
 
 @strawberry.type(description="机关之间往来的一份公文")
@@ -137,6 +141,8 @@ async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[Corr
                 note=r.note,
                 answer_id=None if r.answer_id is None else strawberry.ID(str(r.answer_id)),
                 late=late,
+                determination=None if r.determination is None else Determination(r.determination),
+                finding_id=None if r.finding_id is None else strawberry.ID(str(r.finding_id)),
             )
         )
     items_of: dict[int, list[RequestedItem]] = defaultdict(list)
@@ -222,3 +228,27 @@ class CorrespondenceMutation:
         principal = await info.context.writer()
         await service(info).answer_item(principal, parse_id(document_id, "documentId"), parse_id(organ_id, "organId"), position, answer)
         return await _one(info, parse_id(document_id, "documentId"))
+
+    @mutation(
+        "编办对主送给它的移交作出认定：属实的须先登记问题（日常监督或轮次问题）并给出 findingId，不属实的须写明理由；随即向移交机关复函",
+        HANDLERS,
+    )
+    async def determine_handover(
+        self,
+        info: Info[Context, None],
+        document_id: strawberry.ID,
+        organ_id: strawberry.ID,
+        finding_id: strawberry.ID | None = None,
+        reason: str | None = None,
+    ) -> CorrespondenceDocument:
+        principal = await info.context.writer()
+        reply_id = await determine(
+            service(info),
+            principal,
+            parse_id(document_id, "documentId"),
+            parse_id(organ_id, "organId"),
+            optional_id(finding_id, "findingId"),
+            reason,
+            info.context.request_id,
+        )
+        return await _one(info, reply_id)
