@@ -47,6 +47,7 @@ from backend.letters.types import LetterMutation, LetterQuery
 from backend.logs import GraphQLRequestLog
 from backend.markings.types import MarkingMutation
 from backend.notifications.types import NotificationMutation, NotificationQuery, NotificationSubscription
+from backend.organs.figures import OrganWorkQuery
 from backend.organs.types import OrganMutation, OrganQuery
 from backend.permissions import declared_costs
 from backend.plans.types import PlanMutation, PlanQuery
@@ -73,6 +74,7 @@ Query = merge_types(
         OrganQuery,
         CorrespondenceQuery,
         ClueQuery,
+        OrganWorkQuery,
         DirectoryQuery,
         AuditQuery,
         ReportUpQuery,

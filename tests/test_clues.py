@@ -22,6 +22,8 @@ REPORT = (
 )
 ONE = "query($id: ID!) { clue(id: $id) " + VIEW + " }"
 LIST = "query($o: ID!) { clues(organId: $o) { id state } }"
+WORK = """query($o: ID!) { organWork(organId: $o) { sent { kind state count late } received { kind state count late }
+    clues { source state result count late } } }"""
 PERSON = "王某某（县财政局副局长）"
 
 
@@ -69,6 +71,10 @@ async def test_a_clue_handed_to_the_discipline_organ_comes_back_with_its_results
         back = (await api.call(ONE, tokens["INSPECTION_OFFICE"], id=clue))["data"]["clue"]
         listed = (await api.call(LIST, tokens["DISCIPLINE"], o=organs["DISCIPLINE"]))["data"]["clues"]
         not_listed = error_code(await api.call(LIST, tokens["DISCIPLINE"], o=organs["INSPECTION_OFFICE"]))
+        figures = {
+            kind: (await api.call(WORK, tokens[kind], o=organs[kind]))["data"]["organWork"] for kind in ("INSPECTION_OFFICE", "DISCIPLINE")
+        }
+        figures_refused = error_code(await api.call(WORK, tokens["ORGANIZATION"], o=organs["DISCIPLINE"]))
     async with runtime.engine.connect() as connection:
         banked = (await connection.execute(text("SELECT count(*) FROM problem_bank.problem"))).scalar_one()
         audited = (
@@ -96,6 +102,13 @@ async def test_a_clue_handed_to_the_discipline_organ_comes_back_with_its_results
         ("办结", "SANCTION"),
     ]
     assert listed == [{"id": clue, "state": "CONCLUDED"}] and not_listed == "NOT_FOUND"
+    assert figures["INSPECTION_OFFICE"] == {
+        "sent": [{"kind": "HANDOVER", "state": None, "count": 1, "late": 0}],
+        "received": [],
+        "clues": [{"source": "INSPECTION", "state": "CONCLUDED", "result": "SANCTION", "count": 1, "late": 0}],
+    }
+    assert figures["DISCIPLINE"]["received"] == [{"kind": "HANDOVER", "state": "SENT", "count": 1, "late": 0}]
+    assert figures_refused == "NOT_FOUND"
     assert banked == 0
     assert PERSON not in audited and "瞒报" not in audited and "政务警告" not in audited
     assert [e["note"] for e in back["events"]] == ["请依规处置", "已初步核实", None, "给予政务警告处分"]

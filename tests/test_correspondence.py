@@ -37,6 +37,7 @@ DETERMINE = (
     + VIEW
     + " }"
 )
+WORK = "query($o: ID!) { organWork(organId: $o) { sent { kind count late } received { kind state count late } } }"
 READ = "query($d: ID!) { correspondenceDocument(id: $d) " + VIEW + " }"
 BOX = "query($o: ID!, $s: Boolean!, $open: Boolean!) { correspondence(organId: $o, sent: $s, openOnly: $open) { documentNumber } }"
 
@@ -109,6 +110,8 @@ async def test_the_inspection_office_requests_materials_and_the_office_answers_i
         runtime.clock.set(date(2026, 12, 15))
         tokens = {who: renewed(runtime, token) for who, token in tokens.items()}
         late = (await api.call(READ, tokens["INSPECTION_OFFICE"], d=document))["data"]["correspondenceDocument"]
+        late_figures = (await api.call(WORK, tokens["OFFICE"], o=organs["OFFICE"]))["data"]["organWork"]["received"]
+        late_sent = (await api.call(WORK, tokens["INSPECTION_OFFICE"], o=organs["INSPECTION_OFFICE"]))["data"]["organWork"]["sent"]
         reply = {
             "senderOrganId": organs["OFFICE"],
             "kind": "REPLY",
@@ -143,6 +146,8 @@ async def test_the_inspection_office_requests_materials_and_the_office_answers_i
     ]
     assert inbox_open == [{"documentNumber": "双巡办函〔2026〕1号"}]
     assert [r["late"] for r in late["recipients"]] == [True, False]  # the copy owes nothing
+    assert late_figures == [{"kind": "REQUEST", "state": "HANDLING", "count": 1, "late": 1}]
+    assert late_sent == [{"kind": "REQUEST", "count": 1, "late": 1}]
     assert replied["documentNumber"] == "双编办复〔2026〕1号"
     assert [(r["organ"]["kind"], r["copy"]) for r in replied["recipients"]] == [("INSPECTION_OFFICE", "MAIN")]
     assert again == "INVALID_TRANSITION"

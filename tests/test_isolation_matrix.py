@@ -1651,6 +1651,12 @@ OPERATIONS = [
         lambda w, a, t: _handled(w, t, "已签收", 1),
     ),
     Operation(
+        "organWork",
+        "query($o: ID!) { organWork(organId: $o) { sent { kind count } clues { state count } } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: {"o": str(w.offices[t])},
+    ),
+    Operation(
         "clues",
         "query($o: ID!) { clues(organId: $o) { id state } }",
         guarded(organ_member_outcome(), writes=False),
