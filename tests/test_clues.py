@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from tests.helpers import create_all
+from tests.helpers import INBOX, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
 from tests.test_correspondence import READ, region_with_organs
 
@@ -69,6 +69,8 @@ async def test_a_clue_handed_to_the_discipline_organ_comes_back_with_its_results
             await api.call(REPORT, tokens["DISCIPLINE"], id=clue, o=organs["DISCIPLINE"], r=result, n=note)
         after_conclusion = error_code(await api.call(REPORT, tokens["DISCIPLINE"], id=clue, o=organs["DISCIPLINE"], r="CLOSED"))
         back = (await api.call(ONE, tokens["INSPECTION_OFFICE"], id=clue))["data"]["clue"]
+        await drain(runtime)
+        told = [n["title"] for n in (await api.call(INBOX, tokens["INSPECTION_OFFICE"]))["data"]["notifications"]["items"]]
         listed = (await api.call(LIST, tokens["DISCIPLINE"], o=organs["DISCIPLINE"]))["data"]["clues"]
         not_listed = error_code(await api.call(LIST, tokens["DISCIPLINE"], o=organs["INSPECTION_OFFICE"]))
         figures = {
@@ -109,6 +111,7 @@ async def test_a_clue_handed_to_the_discipline_organ_comes_back_with_its_results
     }
     assert figures["DISCIPLINE"]["received"] == [{"kind": "HANDOVER", "state": "SENT", "count": 1, "late": 0}]
     assert figures_refused == "NOT_FOUND"
+    assert told == [f"移交的问题线索（第 {clue} 号）办理情况：{result}" for result in ("处分", "立案", "初步核实")]
     assert banked == 0
     assert PERSON not in audited and "瞒报" not in audited and "政务警告" not in audited
     assert [e["note"] for e in back["events"]] == ["请依规处置", "已初步核实", None, "给予政务警告处分"]

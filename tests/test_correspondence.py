@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from tests.factories import add_unit
-from tests.helpers import create_all
+from tests.helpers import INBOX, create_all, drain
 from tests.identity import Api, add_user, error_code, renewed, token_for
 
 ADD = "mutation($c: String!, $k: OrganKind!) { addOrgan(tenantCode: $c, kind: $k) { id } }"
@@ -88,6 +88,8 @@ async def test_the_inspection_office_requests_materials_and_the_office_answers_i
         }
         sent = (await api.call(SEND, tokens["INSPECTION_OFFICE"], i=request))["data"]["sendDocument"]
         document = sent["id"]
+        await drain(runtime)
+        told = {who: [n["title"] for n in (await api.call(INBOX, tokens[who]))["data"]["notifications"]["items"]] for who in tokens}
         seen = {
             who: error_code(await api.call(READ, token, d=document))
             for who, token in {**tokens, "SIBLING": sibling, "PROVINCE": province}.items()
@@ -129,6 +131,8 @@ async def test_the_inspection_office_requests_materials_and_the_office_answers_i
         ("OFFICE", "MAIN", "SENT"),
         ("ORGANIZATION", "COPY", "SENT"),
     ]
+    heard = "收到双峰县委巡察办函请（调阅材料）：双巡办函〔2026〕1号"
+    assert told == {"OFFICE": [heard], "ORGANIZATION": [heard], "INSPECTION_OFFICE": [], "DISCIPLINE": [], "CITY": []}
     assert seen == {
         "OFFICE": None,
         "INSPECTION_OFFICE": None,

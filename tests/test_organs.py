@@ -8,8 +8,9 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import text
 
+from backend.notifications.outbox import emit
 from tests.factories import add_round, add_unit
-from tests.helpers import create_all
+from tests.helpers import INBOX, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
 
 ORGANS = (
@@ -127,10 +128,17 @@ async def test_a_partner_organs_users_see_the_offices_data_only_when_shared_and_
         shared_read = await api.call(FINDINGS, jw)
         shared_write = error_code(await api.call(LOG, jw))
         me = (await api.call(ME, jw))["data"]["me"]["memberships"]
+        async with runtime.engine.begin() as connection:  # an office event for its admins
+            await emit(connection, "431321", "ledger.overdue", {"count": 1, "finding_codes": ["WT1"]})
+        await drain(runtime)
+        inboxes = {
+            who: (await api.call(INBOX, token))["data"]["notifications"]["items"] for who, token in (("sf", admin), ("jw", jw_admin))
+        }
     assert refused == ["NOT_FOUND", "ROLE_NOT_FOR_ORGAN", "ROLE_NOT_FOR_ORGAN", "NOT_FOUND"]
     assert not_shared == ["NOT_FOUND", "NOT_FOUND"]
     assert shared_read["data"]["findings"]["totalCount"] == 1
     assert shared_write == "FORBIDDEN"
+    assert [n["eventType"] for n in inboxes["sf"]] == ["LEDGER_OVERDUE"] and inboxes["jw"] == []  # another organ's admin hears nothing
     assert me == [{"role": "INSPECTOR", "tenant": {"code": "431321"}, "organ": {"kind": "DISCIPLINE", "shortName": "双峰县纪委监委"}}]
 
 

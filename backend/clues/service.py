@@ -151,7 +151,9 @@ class Clues:
                 request_id=request_id,
                 context={"organ_id": organ_id, "result": result.value, "note": clean_text(note, "note", required=False)},
             )
-            await move.apply({"result": result.value}, after={"result": result.value})
+            by = (await connection.execute(select(Organ.short_name).where(Organ.id == organ_id))).scalar_one()
+            told = {"organ_ids": [clue.registered_by_organ_id], "clue_id": clue_id, "result": result.label, "by": by}
+            await move.apply({"result": result.value}, after={"result": result.value}, event_payload=told)
 
     # ---- reading --------------------------------------------------------------------------
 

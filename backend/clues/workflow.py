@@ -19,8 +19,8 @@ REGISTERED, HANDED_OVER, HANDLING, CONCLUDED = ClueState
 HANDLERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})  # in the organ that acts
 
 HAND_OVER = Transition("hand_over", "移交", frozenset({REGISTERED}), HANDED_OVER, HANDLERS)
-PROGRESS = Transition("progress", "报告进展", frozenset({HANDED_OVER, HANDLING}), HANDLING, HANDLERS)
-CONCLUDE = Transition("conclude", "办结", frozenset({HANDED_OVER, HANDLING}), CONCLUDED, HANDLERS)
+PROGRESS = Transition("progress", "报告进展", frozenset({HANDED_OVER, HANDLING}), HANDLING, HANDLERS, event="clue.result")
+CONCLUDE = Transition("conclude", "办结", frozenset({HANDED_OVER, HANDLING}), CONCLUDED, HANDLERS, event="clue.result")
 
 _HISTORY = insert(ClueEvent).returning(ClueEvent.id)
 

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.clock import Clock
 from backend.correspondence.models import SERIES_MARK, Copy, Document, DocumentCounter, DocumentItem, DocumentKind, Recipient
-from backend.correspondence.workflow import FINISH, HANDLERS, HANDLING_WORKFLOW, IN_HAND, SIGNED
+from backend.correspondence.workflow import FINISH, HANDLERS, HANDLING_WORKFLOW, IN_HAND, RETURN, SIGNED
+from backend.notifications.events import EventKind
+from backend.notifications.outbox import emit
 from backend.numbering import counting
 from backend.sensitivity import Sensitivity
 from backend.text import clean_text
@@ -150,6 +152,20 @@ class Correspondence:
             after={"kind": draft.kind.value, "document_number": document_number, "recipients": [organ.id for organ, _ in recipients]},
             request_id=request_id,
         )
+        await emit(
+            connection,
+            sender.tenant_code,
+            EventKind.DOCUMENT_RECEIVED.value,
+            {
+                "organ_ids": [organ.id for organ, _ in recipients],
+                "document_id": document_id,
+                "document_number": document_number,
+                "kind": draft.kind.label,
+                "sender": sender.short_name,
+                "subject": subject,
+                "due_on": None if draft.due_on is None else draft.due_on.isoformat(),
+            },
+        )
         if replying_to is not None:
             move = await HANDLING_WORKFLOW.lock(
                 FINISH,
@@ -248,7 +264,8 @@ class Correspondence:
             values = {"signed_by": principal.username, "signed_at": now} if transition.action == "sign" else {}
             values |= {"finished_at": now} if transition is FINISH else {}
             values |= {"note": move.note} if transition.action == "return" else {}
-            await move.apply(values)
+            returned = await _returned(connection, document_id, organ_id, move.note) if transition is RETURN else None
+            await move.apply(values, event_payload=returned)
 
     async def answer_item(self, principal: Principal, document_id: int, organ_id: int, position: int, answer: str) -> None:
         """A 主送 recipient answers one item of a 函请's list while handling it."""
@@ -303,3 +320,12 @@ class Correspondence:
 def _seen_by(organs: frozenset[int]):
     sent_to = exists().where(Recipient.document_id == Document.id, Recipient.organ_id.in_(organs))
     return or_(Document.sender_organ_id.in_(organs), sent_to)
+
+
+async def _returned(connection: AsyncConnection, document_id: int, organ_id: int, note: str | None) -> dict:
+    """What the sender is told when a recipient returns its document."""
+    document = (
+        await connection.execute(select(Document.sender_organ_id, Document.document_number).where(Document.id == document_id))
+    ).one()
+    by = (await connection.execute(select(Organ.short_name).where(Organ.id == organ_id))).scalar_one()
+    return {"organ_ids": [document.sender_organ_id], "document_number": document.document_number, "by": by, "note": note}

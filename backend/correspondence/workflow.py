@@ -18,7 +18,9 @@ HANDLERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER})  # in the reci
 SIGN = Transition("sign", "签收", frozenset({SENT}), SIGNED, HANDLERS, note="none", versioned=False)
 HANDLE = Transition("handle", "办理", frozenset({SIGNED}), IN_HAND, HANDLERS)
 FINISH = Transition("finish", "办结", frozenset({SIGNED, IN_HAND}), FINISHED, HANDLERS)
-RETURN = Transition("return", "退回", frozenset({SENT, SIGNED, IN_HAND}), RETURNED, HANDLERS, note="required")
+RETURN = Transition(
+    "return", "退回", frozenset({SENT, SIGNED, IN_HAND}), RETURNED, HANDLERS, note="required", event="correspondence.returned"
+)
 
 HANDLING_WORKFLOW = Workflow(
     name="correspondence",

@@ -41,16 +41,21 @@ class EventKind(Labelled):
     ANSWER_OVERDUE = "answer.overdue", "整改方案或整改情况报告逾期"
     REPORT_UP_SUBMITTED = "report_up.submitted", "下级报送的整改情况定期报告"
     REPORT_UP_RETURNED = "report_up.returned", "整改情况定期报告被上级退回"
+    DOCUMENT_RECEIVED = "correspondence.received", "收到的公文"
+    DOCUMENT_RETURNED = "correspondence.returned", "公文被退回"
+    CLUE_RESULT = "clue.result", "移交线索的办理情况"
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Members with one of `roles` of the event's tenant (or of the payload's `tenant_codes`,
-    for an event addressed to many offices), and, with `liaisons`, the liaisons of the
-    payload's unit (`unit_id`)."""
+    """Members with one of `roles` in the 编办 of the event's tenant (or of the payload's
+    `tenant_codes`, for an event addressed to many offices), and, with `liaisons`, the liaisons
+    of the payload's unit (`unit_id`). With `organs`: members with one of `roles` in the
+    payload's organs (`organ_ids`), wherever they are; no office webhook gets such an event."""
 
     roles: frozenset[Role] = frozenset()
     liaisons: bool = False
+    organs: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,24 @@ EVENT_TYPES = {
             Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
             lambda p: f"{p['period_label']}整改情况报告被上级退回",
             _note,
+        ),
+        EventType(
+            EventKind.DOCUMENT_RECEIVED,
+            Audience(roles=OFFICE_STAFF, organs=True),
+            lambda p: f"收到{p['sender']}{p['kind']}：{p['document_number']}",
+            lambda p: p["subject"] + (f"（办理时限：{p['due_on']}）" if p.get("due_on") else ""),
+        ),
+        EventType(
+            EventKind.DOCUMENT_RETURNED,
+            Audience(roles=OFFICE_STAFF, organs=True),
+            lambda p: f"{p['document_number']}被{p['by']}退回",
+            lambda p: f"退回理由：{_note(p)}",
+        ),
+        EventType(
+            EventKind.CLUE_RESULT,
+            Audience(roles=OFFICE_STAFF, organs=True),
+            lambda p: f"移交的问题线索（第 {p['clue_id']} 号）办理情况：{p['result']}",
+            lambda p: f"承办机关：{p['by']}",
         ),
     )
 }

@@ -32,14 +32,18 @@ from tenants.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+# An office's events go to the roles held in its 编办 (never to a partner organ's users, who see
+# only what is sent to their organ); an organ's events to the roles held in the payload's organs.
 RECIPIENTS = """
     SELECT DISTINCT ON (u.id) u.id AS user_id, u.email, m.tenant_code,
            coalesce(p.in_app, true) AS in_app, coalesce(p.email, true) AS by_email
     FROM identity.membership m
+    JOIN tenancy.organ o ON o.id = m.organ_id
     JOIN identity.user_account u ON u.id = m.user_id AND u.is_active
     LEFT JOIN notify.preference p ON p.user_id = u.id AND p.event_type = :event_type
-    WHERE m.tenant_code = ANY(:tenants)
-      AND (m.role = ANY(:roles) OR (:liaisons AND m.role = 'liaison' AND m.unit_id = :unit_id))
+    WHERE CASE WHEN :to_organs THEN m.organ_id = ANY(:organs) AND m.role = ANY(:roles)
+               ELSE m.tenant_code = ANY(:tenants) AND o.kind = '编办'
+                    AND (m.role = ANY(:roles) OR (:liaisons AND m.role = 'liaison' AND m.unit_id = :unit_id)) END
     ORDER BY u.id, m.tenant_code"""
 
 
@@ -74,7 +78,7 @@ async def deliver_event(ctx: dict[str, Any], event_id: int) -> int:
             ), hook AS (
                 INSERT INTO notify.delivery (event_id, tenant_code, channel, target)
                 SELECT :event_id, tenant_code, '{DeliveryChannel.WEBHOOK}', id::text FROM notify.webhook
-                WHERE tenant_code = ANY(:tenants) AND (event_types IS NULL OR :event_type = ANY(event_types))
+                WHERE NOT :to_organs AND tenant_code = ANY(:tenants) AND (event_types IS NULL OR :event_type = ANY(event_types))
                 ON CONFLICT (event_id, channel, target) DO NOTHING
             )
             INSERT INTO notify.notification (event_id, user_id, tenant_code, event_type, title, body)
@@ -127,6 +131,8 @@ def _parameters(event, kind: EventType) -> dict[str, Any]:
         "roles": [role.value for role in kind.audience.roles],
         "liaisons": kind.audience.liaisons,
         "unit_id": payload.get("unit_id"),
+        "to_organs": kind.audience.organs,
+        "organs": payload.get("organ_ids") or [],
     }
 
 
