@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import mapped_column
 
+from backend.enums import graphql_enum
 from tenants.labelled import Labelled
 
 
@@ -22,6 +23,9 @@ class Sensitivity(Labelled):
     INTERNAL = "内部", "内部"
     SENSITIVE = "敏感", "敏感"
 
+
+# Declared here, with the marking, so every schema type that carries one finds it declared.
+graphql_enum(Sensitivity, "敏感程度：公开的可以邮件、回调发送内容；内部、敏感的只发“有新的待办，请登录系统查看”")
 
 ORDER = tuple(Sensitivity)  # from the least to the most restricted
 GENERIC_NOTICE = "有新的待办，请登录系统查看"  # what leaves by e-mail or webhook for anything not 公开

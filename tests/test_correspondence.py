@@ -7,8 +7,10 @@ sending; lateness; and refusals that change nothing."""
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import date, timedelta
 
+from docx import Document as DocxFile
 from sqlalchemy import text
 
 from tests.factories import add_unit
@@ -289,3 +291,43 @@ async def test_the_office_determines_a_handover_and_its_reply_goes_back_at_once(
     assert (other_after["state"], other_after["determination"], other_after["findingId"]) == ("FINISHED", "REJECTED", None)
     assert rejected["body"] == "经认定，不属于机构编制违规问题。\n理由：借调系经批准的临时性工作安排"
     assert again == "INVALID_TRANSITION"
+
+
+async def test_a_document_prints_as_a_gongwen_for_its_organs_only(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        request = {
+            "senderOrganId": organs["INSPECTION_OFFICE"],
+            "kind": "REQUEST",
+            "subject": "关于调阅县财政局机构编制资料的函",
+            "body": "县委第一巡察组将进驻县财政局。\n请提供以下资料。",
+            "recipients": [{"organId": organs["OFFICE"]}, {"organId": organs["ORGANIZATION"], "copy": "COPY"}],
+            "items": ["“三定”规定", "近三年检查发现的问题"],
+        }
+        document = (await api.call(SEND, tokens["INSPECTION_OFFICE"], i=request))["data"]["sendDocument"]["id"]
+
+        async def fetch(who: str, extension: str):
+            headers = {"Authorization": f"Bearer {tokens[who]}"}
+            return await api.client.get(f"/correspondence/{document}/print.{extension}", headers=headers)
+
+        docx, pdf = await fetch("OFFICE", "docx"), await fetch("ORGANIZATION", "pdf")
+        refused = [(await fetch("DISCIPLINE", "docx")).status_code, (await fetch("CITY", "pdf")).status_code]
+    lines = [p.text for p in DocxFile(io.BytesIO(docx.content)).paragraphs]
+    assert docx.status_code == 200 and pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert lines[:5] == [
+        "内部",
+        "中共双峰县委巡察工作领导小组办公室",
+        f"双巡办函〔{runtime.clock.today().year}〕1号",
+        "关于调阅县财政局机构编制资料的函",
+        "双峰县委编办：",
+    ]
+    assert lines[5:10] == [
+        "县委第一巡察组将进驻县财政局。",
+        "请提供以下资料。",
+        "附件：调阅材料清单",
+        "1．“三定”规定",
+        "2．近三年检查发现的问题",
+    ]
+    assert lines[10] == "中共双峰县委巡察工作领导小组办公室" and lines[-1] == "抄送：双峰县委组织部。"
+    assert refused == [404, 404]

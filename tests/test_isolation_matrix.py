@@ -2269,6 +2269,8 @@ ROUTE_MATRIX = [
     Route("POST", "/imports/{c}/staff", body=STAFF_TEMPLATE_PATH.read_bytes()),  # a dry run: its example row's unit is unknown
     Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
+    Route("GET", "/correspondence/{d}/print.docx", lambda w, a, t: _document(w, t), expected=guarded(organ_member_outcome(), writes=False)),
+    Route("GET", "/correspondence/{d}/print.pdf", lambda w, a, t: _document(w, t), expected=guarded(organ_member_outcome(), writes=False)),
 ]
 
 

@@ -301,6 +301,27 @@ class Correspondence:
             raise not_found()
         return row
 
+    async def printable(self, principal: Principal, document_id: int) -> tuple[Row, Row, list[Row], list[Row]]:
+        """A document the principal reads, with its sender, its recipients (short name and
+        主送/抄送) and its items: what its printed 公文 shows."""
+        document = await self.readable(principal, document_id)
+        async with reading(self.engine).connect() as connection:
+            sender = (await connection.execute(select(Organ).where(Organ.id == document.sender_organ_id))).one()
+            recipients = (
+                await connection.execute(
+                    select(Organ, Recipient.copy)
+                    .join(Recipient, Recipient.organ_id == Organ.id)
+                    .where(Recipient.document_id == document_id)
+                    .order_by(Recipient.id)
+                )
+            ).all()
+            items = (
+                await connection.execute(
+                    select(DocumentItem).where(DocumentItem.document_id == document_id).order_by(DocumentItem.position)
+                )
+            ).all()
+        return document, sender, list(recipients), list(items)
+
     async def box(self, principal: Principal, organ_id: int, sent: bool, open_only: bool, limit: int) -> list[Row]:
         """An organ's documents, the newest first: what it sent, or what it received."""
         if organ_id not in readers_of(principal):

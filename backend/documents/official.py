@@ -1,5 +1,6 @@
 """An official document (公文) as offices print and edit it, in the layout of GB/T 9704 as far as
-a generated document goes: the title centred in 小标宋 二号, the addressee (主送) flush left, the
+a generated document goes: the 发文机关标志 in red with the 发文字号 under it (a letter between
+organs: backend/correspondence/printing.py), the title centred in 小标宋 二号, the addressee (主送) flush left, the
 body in 仿宋 三号 with first-level headings (一、) in 黑体 and second-level ones (（一）) in 楷体, the
 issuing office and the date at the end, right-aligned. One structure, rendered as HTML (for the
 browser's print dialog and, through PyMuPDF, PDF) and as .docx (what offices edit in WPS/Word)."""
@@ -15,7 +16,7 @@ import pymupdf
 from docx import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 A4 = pymupdf.paper_rect("a4")
 MARGIN = 56  # points, about 20 mm
@@ -37,6 +38,10 @@ class OfficialDocument:
     dated: date
     file_name: str  # without extension, ASCII
     marking: str | None = None  # 公开 / 内部 / 敏感 as the deployment names it: top left, as 公文 place a 密级
+    masthead: tuple[str, ...] = ()  # 发文机关标志: the issuing organs (several for 联合发文), in red
+    document_number: str | None = None  # 发文字号, under the masthead
+    body: tuple[str, ...] = ()  # paragraphs before the sections (a letter has only these)
+    copied_to: str | None = None  # 抄送
 
 
 NUMERALS = "一二三四五六七八九十"
@@ -66,14 +71,22 @@ STYLE = """
   p.addressee { text-indent: 0; }
   .signature { text-align: right; margin-top: 24pt; }
   .marking { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size: 16pt; margin: 0 0 8pt 0; }
+  .masthead { color: #c00000; font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", "SimSun", "宋体", serif; font-size: 26pt;
+              text-align: center; margin: 0; }
+  .number { text-align: center; margin: 8pt 0 4pt 0; padding-bottom: 8pt; border-bottom: 2px solid #c00000; }
+  .copied { text-indent: 0; margin-top: 24pt; border-top: 1px solid #000; border-bottom: 1px solid #000; }
 """
 
 
 def to_html(document: OfficialDocument) -> str:
     parts = [f'<div class="marking">{escape(document.marking)}</div>'] if document.marking else []
+    parts += [f'<p class="masthead">{escape(organ)}</p>' for organ in document.masthead]
+    if document.document_number:
+        parts.append(f'<p class="number">{escape(document.document_number)}</p>')
     parts.append(f"<h1>{escape(document.title)}</h1>")
     if document.addressee:
         parts.append(f'<p class="addressee">{escape(document.addressee)}：</p>')
+    parts += [f"<p>{escape(text)}</p>" for text in document.body]
     for n, section in enumerate(document.sections, start=1):
         parts.append(f"<h2>{numeral(n)}、{escape(section.heading)}</h2>")
         parts += [f"<p>{escape(text)}</p>" for text in section.paragraphs]
@@ -81,6 +94,8 @@ def to_html(document: OfficialDocument) -> str:
             parts.append(f"<h3>（{numeral(m)}）{escape(sub.heading)}</h3>")
             parts += [f"<p>{escape(text)}</p>" for text in sub.paragraphs]
     parts.append(f'<div class="signature">{escape(document.issuer)}<br>{chinese_date(document.dated)}</div>')
+    if document.copied_to:
+        parts.append(f'<p class="copied">抄送：{escape(document.copied_to)}。</p>')
     return (
         f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(document.title)}</title>'
         f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(parts) + "\n</body></html>"
@@ -109,13 +124,16 @@ def _font(run, name: str, size: float) -> None:
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)  # CJK text takes the east-Asian font
 
 
-def _paragraph(doc, text: str, font: str, size: float = 16, *, indent: bool = True, align=None) -> None:
+def _paragraph(doc, text: str, font: str, size: float = 16, *, indent: bool = True, align=None, red: bool = False) -> None:
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(size * 2) if indent else None
-    paragraph.paragraph_format.line_spacing = Pt(28)  # 28 磅 fixed, the usual 公文 spacing
+    paragraph.paragraph_format.line_spacing = Pt(max(28, size * 1.5))  # 28 磅 fixed, the usual 公文 spacing
     if align is not None:
         paragraph.alignment = align
-    _font(paragraph.add_run(text), font, size)
+    run = paragraph.add_run(text)
+    _font(run, font, size)
+    if red:
+        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
 
 def to_docx(document: OfficialDocument) -> bytes:
@@ -125,9 +143,15 @@ def to_docx(document: OfficialDocument) -> bytes:
     section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
     if document.marking:
         _paragraph(doc, document.marking, "黑体", indent=False)
+    for organ in document.masthead:
+        _paragraph(doc, organ, "方正小标宋简体", 26, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, red=True)
+    if document.document_number:
+        _paragraph(doc, document.document_number, "仿宋_GB2312", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, document.title, "方正小标宋简体", 22, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     if document.addressee:
         _paragraph(doc, f"{document.addressee}：", "仿宋_GB2312", indent=False)
+    for text in document.body:
+        _paragraph(doc, text, "仿宋_GB2312")
     for n, part in enumerate(document.sections, start=1):
         _paragraph(doc, f"{numeral(n)}、{part.heading}", "黑体")
         for text in part.paragraphs:
@@ -138,6 +162,8 @@ def to_docx(document: OfficialDocument) -> bytes:
                 _paragraph(doc, text, "仿宋_GB2312")
     for line in (document.issuer, chinese_date(document.dated)):
         _paragraph(doc, line, "仿宋_GB2312", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    if document.copied_to:
+        _paragraph(doc, f"抄送：{document.copied_to}。", "仿宋_GB2312", 14, indent=False)
     output = BytesIO()
     doc.save(output)
     return output.getvalue()

@@ -44,7 +44,6 @@ graphql_enum(Severity, "问题的严重程度")
 graphql_enum(EvidenceSource, "问题的证据来源")
 graphql_enum(RectificationClass, "整改类别")
 graphql_enum(ImportState, "问题导入任务的状态")
-graphql_enum(Sensitivity, "敏感程度：公开的可以邮件、回调发送内容；内部、敏感的只发“有新的待办，请登录系统查看”")
 graphql_enum(FindingSource, "问题来源：巡视巡察等轮次，或日常监督的一个渠道")
 
 

@@ -3,14 +3,14 @@ WPS/Word) and .pdf, `?unit=<id>` for one unit's; for the office's team and revie
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 from litestar import Request, get
 from litestar.response import Response
 
 from backend.context import context_for
-from backend.documents.official import OfficialDocument, to_docx, to_html, to_pdf
+from backend.documents.official import OfficialDocument
+from backend.documents.responses import docx_response, pdf_response
 from backend.ids import optional_id, parse_id
 from backend.inspection_report.service import InspectionReports
 from backend.inspection_report.types import REPORT_READERS
@@ -19,7 +19,6 @@ from backend.rounds.leading import BY_ROUND
 from backend.sensitivity import Sensitivity
 
 READABLE = {"access": read(Reach.OFFICE, roles=REPORT_READERS, locate=BY_ROUND)}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 async def _document(request: Request, tenant_code: str, round_id: str) -> OfficialDocument:
@@ -33,13 +32,9 @@ async def _document(request: Request, tenant_code: str, round_id: str) -> Offici
 
 @get("/rounds/{tenant_code:str}/{round_id:str}/report.docx", guards=[permitted], opt=READABLE)
 async def inspection_report_docx(request: Request, tenant_code: str, round_id: str) -> Response[bytes]:
-    document = await _document(request, tenant_code, round_id)
-    content = await asyncio.to_thread(to_docx, document)
-    return Response(content, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{document.file_name}.docx"'})
+    return await docx_response(await _document(request, tenant_code, round_id))
 
 
 @get("/rounds/{tenant_code:str}/{round_id:str}/report.pdf", guards=[permitted], opt=READABLE)
 async def inspection_report_pdf(request: Request, tenant_code: str, round_id: str) -> Response[bytes]:
-    document = await _document(request, tenant_code, round_id)
-    content = await asyncio.to_thread(lambda: to_pdf(to_html(document)))
-    return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{document.file_name}.pdf"'})
+    return await pdf_response(await _document(request, tenant_code, round_id))

@@ -1,0 +1,33 @@
+"""A document between organs as a printed 公文: the sender's full name as the 发文机关标志, the
+文号 under it, the title, the 主送 organs, the body (a 函请's item list as its attachment), the
+sender's signature name and the date, and the 抄送 organs."""
+
+from __future__ import annotations
+
+from sqlalchemy import Row
+
+from backend.clock import CHINA_STANDARD_TIME
+from backend.correspondence.models import Copy
+from backend.documents.official import OfficialDocument
+
+
+def printed(document: Row, sender: Row, recipients: list[Row], items: list[Row], marking: str) -> OfficialDocument:
+    """`recipients`: each recipient organ's short name and 主送/抄送; `items`: a 函请's list."""
+    main = "、".join(r.short_name for r in recipients if r.copy == Copy.MAIN.value)
+    copied = "、".join(r.short_name for r in recipients if r.copy == Copy.COPY.value)
+    body = tuple(line.strip() for line in document.body.splitlines() if line.strip())
+    if items:
+        body += ("附件：调阅材料清单", *(f"{item.position}．{item.request}" for item in items))
+    return OfficialDocument(
+        title=document.subject,
+        addressee=main or None,
+        sections=[],
+        issuer=sender.signature_name,
+        dated=document.sent_at.astimezone(CHINA_STANDARD_TIME).date(),
+        file_name=f"document-{document.id}",
+        marking=marking,
+        masthead=(sender.name,),
+        document_number=document.document_number,
+        body=body,
+        copied_to=copied or None,
+    )
