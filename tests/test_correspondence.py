@@ -331,3 +331,52 @@ async def test_a_document_prints_as_a_gongwen_for_its_organs_only(runtime):
     ]
     assert lines[10] == "中共双峰县委巡察工作领导小组办公室" and lines[-1] == "抄送：双峰县委组织部。"
     assert refused == [404, 404]
+
+
+PROPOSE = """mutation($i: DocumentInput!, $j: [ID!]!) { proposeJointDocument(input: $i, jointOrganIds: $j) {
+    id state signatures { organ { kind } approvedBy } documentId } }"""
+APPROVE = "mutation($id: ID!, $o: ID!) { approveJointDocument(id: $id, organId: $o) { state signatures { organ { kind } approvedBy } } }"
+ISSUE = "mutation($id: ID!) { issueJointDocument(id: $id) { id documentNumber jointIssuers { kind } sender { kind } } }"
+
+
+async def test_a_joint_notice_is_issued_once_every_joint_organ_has_approved_it(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        admin = await token_for(runtime, await add_user(runtime, "sf_admin2", ("431321", "admin", None)))
+        created = await api.call(CREATE_USER, admin, u="jw_reviewer", c="431321", o=organs["DISCIPLINE"], r="REVIEWER")
+        tokens["DISCIPLINE_REVIEWER"] = await token_for(runtime, int(created["data"]["createUser"]["userId"]))
+        notice = {
+            "senderOrganId": organs["OFFICE"],
+            "kind": "NOTICE",
+            "subject": "关于违规使用编外人员典型问题的通报",
+            "body": "近期，我县在机构编制监督检查中发现以下典型问题。",
+            "recipients": [{"organId": organs["ORGANIZATION"]}, {"organId": organs["INSPECTION_OFFICE"], "copy": "COPY"}],
+        }
+        draft = (await api.call(PROPOSE, tokens["OFFICE"], i=notice, j=[organs["DISCIPLINE"]]))["data"]["proposeJointDocument"]
+        refused = [
+            error_code(await api.call(PROPOSE, tokens["OFFICE"], i=notice, j=[organs["CITY"]])),  # another region's organ
+            error_code(await api.call(PROPOSE, tokens["OFFICE"], i=notice, j=[organs["OFFICE"]])),  # itself
+            error_code(await api.call(APPROVE, tokens["DISCIPLINE"], id=draft["id"], o=organs["DISCIPLINE"])),  # 经办 does not sign
+            error_code(await api.call(APPROVE, tokens["ORGANIZATION"], id=draft["id"], o=organs["ORGANIZATION"])),  # not a party
+            error_code(await api.call(ISSUE, tokens["OFFICE"], id=draft["id"])),  # not yet approved
+            error_code(await api.call(ISSUE, tokens["DISCIPLINE_REVIEWER"], id=draft["id"])),  # the lead issues
+        ]
+        approved = (await api.call(APPROVE, tokens["DISCIPLINE_REVIEWER"], id=draft["id"], o=organs["DISCIPLINE"]))["data"]
+        twice = error_code(await api.call(APPROVE, tokens["DISCIPLINE_REVIEWER"], id=draft["id"], o=organs["DISCIPLINE"]))
+        issued = (await api.call(ISSUE, tokens["OFFICE"], id=draft["id"]))["data"]["issueJointDocument"]
+        again = error_code(await api.call(ISSUE, tokens["OFFICE"], id=draft["id"]))
+        read_by_joint_organ = error_code(await api.call(READ, tokens["DISCIPLINE"], d=issued["id"]))
+        docx = await api.client.get(
+            f"/correspondence/{issued['id']}/print.docx", headers={"Authorization": f"Bearer {tokens['DISCIPLINE']}"}
+        )
+    assert draft["state"] == "PENDING" and draft["signatures"] == [{"organ": {"kind": "DISCIPLINE"}, "approvedBy": None}]
+    assert refused == ["INVALID_JOINT", "INVALID_JOINT", "FORBIDDEN", "NOT_FOUND", "JOINT_APPROVAL_PENDING", "FORBIDDEN"]
+    assert approved["approveJointDocument"]["signatures"] == [{"organ": {"kind": "DISCIPLINE"}, "approvedBy": "jw_reviewer"}]
+    assert twice == "NOT_A_JOINT_ORGAN" and again == "INVALID_TRANSITION"
+    assert issued["documentNumber"] == f"双编办发〔{runtime.clock.today().year}〕1号"
+    assert (issued["sender"]["kind"], issued["jointIssuers"]) == ("OFFICE", [{"kind": "DISCIPLINE"}])
+    assert read_by_joint_organ is None
+    lines = [p.text for p in DocxFile(io.BytesIO(docx.content)).paragraphs]
+    assert lines[1:3] == ["中共双峰县委机构编制委员会办公室", "中共双峰县纪律检查委员会 双峰县监察委员会"]
+    assert "中共双峰县委机构编制委员会办公室　中共双峰县纪律检查委员会 双峰县监察委员会" in lines

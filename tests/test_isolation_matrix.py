@@ -21,7 +21,9 @@ from sqlalchemy import func, insert, select, text
 
 from backend.app import ROUTES
 from backend.clues.models import Clue, ClueOrgan
-from backend.correspondence.models import Document, DocumentItem, Recipient
+from backend.correspondence.joint import stored
+from backend.correspondence.models import Document, DocumentItem, DocumentKind, JointApproval, JointDraft, Recipient
+from backend.correspondence.service import Addressee, Draft
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
@@ -200,6 +202,11 @@ async def clue_of_office(world: World, target: str, *, handed_to_office: bool = 
     return clue
 
 
+async def _joint(world: World, target: str, *, led_by_office: bool, approved: bool, organ: bool = False) -> dict:
+    draft = await joint_draft_of(world, target, led_by_office=led_by_office, approved=approved)
+    return {"id": str(draft), **({"o": str(world.offices[target])} if organ else {})}
+
+
 async def _clue(world: World, target: str) -> dict:
     return {"id": str(await clue_of_office(world, target))}
 
@@ -215,6 +222,25 @@ async def _clue_handed_to_office(world: World, target: str) -> dict:
 async def _handover_to_office(world: World, target: str) -> dict:
     document = await document_to_office(world, target, state="已签收", kind="移交")
     return {"d": str(document), "o": str(world.offices[target])}
+
+
+async def joint_draft_of(world: World, target: str, *, led_by_office: bool, approved: bool) -> int:
+    """A joint notice between the target's 编办 and its 审计 organ, led by one, approved or not by the other."""
+    office, audit = world.offices[target], await audit_organ(world, target)
+    lead, joint = (office, audit) if led_by_office else (audit, office)
+    draft = Draft(lead, DocumentKind.NOTICE, "联合通报", "正文", (Addressee(joint),), joint_organ_ids=(joint,))
+    async with world.runtime.engine.begin() as connection:
+        draft_id = (
+            await connection.execute(
+                insert(JointDraft).values(lead_organ_id=lead, draft=stored(draft), proposed_by="matrix").returning(JointDraft.id)
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(JointApproval).values(
+                draft_id=draft_id, organ_id=joint, approved_by="matrix" if approved else None, approved_at=func.now() if approved else None
+            )
+        )
+    return draft_id
 
 
 async def _document(world: World, target: str) -> dict:
@@ -1655,6 +1681,31 @@ OPERATIONS = [
         "query($o: ID!) { organWork(organId: $o) { sent { kind count } clues { state count } } }",
         guarded(organ_member_outcome(), writes=False),
         lambda w, a, t: {"o": str(w.offices[t])},
+    ),
+    Operation(
+        "jointDocumentDraft",
+        "query($id: ID!) { jointDocumentDraft(id: $id) { id state } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: _joint(w, t, led_by_office=True, approved=False),
+    ),
+    Operation(
+        "proposeJointDocument",
+        """mutation($o: ID!, $r: ID!) { proposeJointDocument(input: {senderOrganId: $o, kind: NOTICE, subject: "联合通报", body: "正文",
+              recipients: [{organId: $r}]}, jointOrganIds: [$r]) { id } }""",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _office_and_partner(w, t),
+    ),
+    Operation(
+        "approveJointDocument",
+        "mutation($id: ID!, $o: ID!) { approveJointDocument(id: $id, organId: $o) { id } }",
+        guarded(organ_member_outcome("admin", "reviewer")),
+        lambda w, a, t: _joint(w, t, led_by_office=False, approved=False, organ=True),
+    ),
+    Operation(
+        "issueJointDocument",
+        "mutation($id: ID!) { issueJointDocument(id: $id) { id } }",
+        guarded(organ_member_outcome(*HANDLING_ROLES)),
+        lambda w, a, t: _joint(w, t, led_by_office=True, approved=True),
     ),
     Operation(
         "clues",

@@ -5,8 +5,10 @@ no one tenant. Each recipient (主送 or 抄送) has its own state of handling."
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.sensitivity import Sensitivity, marking_check, marking_column
@@ -78,6 +80,7 @@ class Document(CorrespondenceBase):
     due_on: Mapped[date | None]  # 办理时限
     replies_to_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))  # a 复函's document
     concerns: Mapped[str | None] = mapped_column(String(64))  # what it is about: round:3, finding:12, clue:5, case:2
+    joint_organ_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")  # 联合发文 with the sender
     sent_by: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
@@ -137,3 +140,35 @@ class DocumentCounter(CorrespondenceBase):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int]
+
+
+class JointState(Labelled):
+    PENDING = "待会签"
+    ISSUED = "已发文"
+
+
+class JointDraft(CorrespondenceBase):
+    """A document several organs issue together (联合发文): the lead organ proposes it, each joint
+    organ approves it (会签), then the lead organ issues it under its own 文号."""
+
+    __tablename__ = "joint_draft"
+    __table_args__ = (CheckConstraint(f"state IN ({sql_values(JointState)})", name="joint_draft_state"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    lead_organ_id: Mapped[int] = mapped_column(ForeignKey("tenancy.organ.id"))
+    draft: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the document as proposed
+    state: Mapped[str] = mapped_column(String(4), server_default=JointState.PENDING.value)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey(Document.id))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class JointApproval(CorrespondenceBase):
+    """A joint organ's 会签 of a joint draft (empty until it approves)."""
+
+    __tablename__ = "joint_approval"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey(JointDraft.id), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("tenancy.organ.id"), primary_key=True, index=True)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]

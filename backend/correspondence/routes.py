@@ -22,10 +22,10 @@ async def _official(request: Request, document_id: str) -> OfficialDocument:
     context = context_for(request)
     runtime = context.runtime
     principal = await context.principal()
-    document, sender, recipients, items = await Correspondence(runtime.engine, runtime.clock).printable(
+    document, issuers, recipients, items = await Correspondence(runtime.engine, runtime.clock).printable(
         principal, parse_id(document_id, "documentId")
     )
-    return printed(document, sender, recipients, items, runtime.settings.marking_name(document.sensitivity))
+    return printed(document, issuers, recipients, items, runtime.settings.marking_name(document.sensitivity))
 
 
 @get("/correspondence/{document_id:str}/print.docx", guards=[permitted], opt=READABLE)

@@ -62,6 +62,20 @@ class Draft:
     sensitivity: Sensitivity = Sensitivity.INTERNAL
     replies_to_id: int | None = None
     concerns: str | None = None
+    joint_organ_ids: tuple[int, ...] = ()  # 联合发文: the organs issuing it with the sender, each having approved it
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A draft that may be sent: its sender, its recipient organs, its cleaned text and, for a
+    复函, the handling it finishes."""
+
+    sender: Row
+    recipients: list[tuple[Row, Copy]]
+    subject: str
+    body: str
+    items: tuple[str, ...]
+    replying_to: int | None
 
 
 def readers_of(principal: Principal) -> frozenset[int]:
@@ -88,15 +102,14 @@ class Correspondence:
         async with self.engine.begin() as connection:
             return await self.issue(connection, principal, draft, request_id)
 
-    async def issue(self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None) -> int:
-        """Send `draft` in the caller's transaction (a clue handed over sends its 移交 with it)."""
+    async def check(self, connection: AsyncConnection, principal: Principal, draft: Draft) -> Checked:
+        """`draft` as it would be sent by `principal`, or the refusal (nothing is written)."""
         require_handler(principal, draft.sender_organ_id)
         subject = clean_text(draft.subject, "subject", required=True)[:200]
         body = clean_text(draft.body, "body", required=True)
         items = tuple(clean_text(item, "items", required=True)[:500] for item in draft.items)
         self._check_shape(draft, items)
-        today = self.clock.today()
-        if draft.due_on is not None and draft.due_on < today:
+        if draft.due_on is not None and draft.due_on < self.clock.today():
             raise DomainError("INVALID_DATE", "办理时限不能早于今天", field="dueOn")
         sender = (
             await connection.execute(
@@ -105,6 +118,20 @@ class Correspondence:
         ).one()
         recipients = await self._recipients(connection, draft, sender)
         replying_to = await self._answered(connection, draft) if draft.kind is DocumentKind.REPLY else None
+        return Checked(sender, recipients, subject, body, items, replying_to)
+
+    async def issue(self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None) -> int:
+        """Send `draft` in the caller's transaction (a clue handed over sends its 移交 with it)."""
+        checked = await self.check(connection, principal, draft)
+        sender, recipients, subject, body, items, replying_to = (
+            checked.sender,
+            checked.recipients,
+            checked.subject,
+            checked.body,
+            checked.items,
+            checked.replying_to,
+        )
+        today = self.clock.today()
         number = (
             await connection.execute(_NEXT.values(organ_id=sender.id, kind=draft.kind.value, year=today.year, last_number=1))
         ).scalar_one()
@@ -125,6 +152,7 @@ class Correspondence:
                     due_on=draft.due_on,
                     replies_to_id=draft.replies_to_id,
                     concerns=draft.concerns,
+                    joint_organ_ids=list(draft.joint_organ_ids),
                     sent_by=principal.username,
                 )
                 .returning(Document.id)
@@ -301,12 +329,14 @@ class Correspondence:
             raise not_found()
         return row
 
-    async def printable(self, principal: Principal, document_id: int) -> tuple[Row, Row, list[Row], list[Row]]:
-        """A document the principal reads, with its sender, its recipients (short name and
-        主送/抄送) and its items: what its printed 公文 shows."""
+    async def printable(self, principal: Principal, document_id: int) -> tuple[Row, list[Row], list[Row], list[Row]]:
+        """A document the principal reads, with its issuing organs (the sender first, then those
+        issuing it jointly), its recipients (short name and 主送/抄送) and its items: what its
+        printed 公文 shows."""
         document = await self.readable(principal, document_id)
+        issuers = [document.sender_organ_id, *document.joint_organ_ids]
         async with reading(self.engine).connect() as connection:
-            sender = (await connection.execute(select(Organ).where(Organ.id == document.sender_organ_id))).one()
+            found = {row.id: row for row in await connection.execute(select(Organ).where(Organ.id.in_(issuers)))}
             recipients = (
                 await connection.execute(
                     select(Organ, Recipient.copy)
@@ -320,7 +350,7 @@ class Correspondence:
                     select(DocumentItem).where(DocumentItem.document_id == document_id).order_by(DocumentItem.position)
                 )
             ).all()
-        return document, sender, list(recipients), list(items)
+        return document, [found[organ] for organ in issuers], list(recipients), list(items)
 
     async def box(self, principal: Principal, organ_id: int, sent: bool, open_only: bool, limit: int) -> list[Row]:
         """An organ's documents, the newest first: what it sent, or what it received."""
@@ -339,8 +369,9 @@ class Correspondence:
 
 
 def _seen_by(organs: frozenset[int]):
+    """Sent by one of `organs`, issued jointly with one, or sent to one."""
     sent_to = exists().where(Recipient.document_id == Document.id, Recipient.organ_id.in_(organs))
-    return or_(Document.sender_organ_id.in_(organs), sent_to)
+    return or_(Document.sender_organ_id.in_(organs), Document.joint_organ_ids.overlap(list(organs)), sent_to)
 
 
 async def _returned(connection: AsyncConnection, document_id: int, organ_id: int, note: str | None) -> dict:

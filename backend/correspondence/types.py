@@ -13,7 +13,8 @@ from strawberry.types import Info
 
 from backend.context import Context
 from backend.correspondence.determination import determine
-from backend.correspondence.models import Copy, Determination, DocumentItem, DocumentKind, HandlingState, Recipient
+from backend.correspondence.joint import JointDocuments
+from backend.correspondence.models import Copy, Determination, DocumentItem, DocumentKind, HandlingState, JointState, Recipient
 from backend.correspondence.service import OPEN, Addressee, Correspondence, Draft
 from backend.correspondence.workflow import HANDLING_WORKFLOW
 from backend.enums import graphql_enum
@@ -29,6 +30,7 @@ graphql_enum(DocumentKind, "公文的种类")
 graphql_enum(Copy, "主送或抄送")
 graphql_enum(HandlingState, "收文机关的办理状态")
 graphql_enum(Determination, "编办对移交的认定")
+graphql_enum(JointState, "联合发文的状态")
 HandlingAction = graphql_enum(HANDLING_WORKFLOW.actions("HandlingAction"), "收文机关对公文的办理：签收、办理、办结、退回（须写明理由）")
 
 READERS = special("发文机关和收文机关（主送、抄送）的成员；联络员除外")
@@ -71,10 +73,32 @@ class CorrespondenceDocument:
     replies_to_id: strawberry.ID | None = strawberry.field(description="复函所答复的公文")
     concerns: str | None = strawberry.field(description="所涉事项，如 round:3、finding:12、clue:5")
     sender: Organ
+    joint_issuers: list[Organ] = strawberry.field(description="联合发文的会签机关")
     sent_by: str
     sent_at: datetime
     recipients: list[DocumentRecipient]
     items: list[RequestedItem]
+
+
+@strawberry.type(description="一个会签机关的会签")
+class JointSignature:
+    organ: Organ
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+@strawberry.type(description="联合发文：牵头机关拟稿，各会签机关会签后，由牵头机关以本机关文号发出")
+class JointDocumentDraft:
+    id: strawberry.ID
+    state: JointState
+    lead_organ_id: strawberry.ID
+    kind: DocumentKind
+    subject: str
+    body: str
+    signatures: list[JointSignature]
+    document_id: strawberry.ID | None = strawberry.field(description="发出后的公文")
+    proposed_by: str
+    proposed_at: datetime
 
 
 @strawberry.input
@@ -115,6 +139,27 @@ def service(info: Info[Context, None]) -> Correspondence:
     return Correspondence(info.context.runtime.engine, info.context.clock)
 
 
+async def joint_draft(info: Info[Context, None], draft_id: int) -> JointDocumentDraft:
+    draft, approvals = await JointDocuments(service(info)).readable(await info.context.principal(), draft_id)
+    async with reading(info.context.runtime.engine).connect() as connection:
+        organs = {
+            row.id: Organ.of(row)
+            for row in await connection.execute(select(OrganRow).where(OrganRow.id.in_([a.organ_id for a in approvals])))
+        }
+    return JointDocumentDraft(
+        id=strawberry.ID(str(draft.id)),
+        state=JointState(draft.state),
+        lead_organ_id=strawberry.ID(str(draft.lead_organ_id)),
+        kind=DocumentKind(draft.draft["kind"]),
+        subject=draft.draft["subject"],
+        body=draft.draft["body"],
+        signatures=[JointSignature(organ=organs[a.organ_id], approved_by=a.approved_by, approved_at=a.approved_at) for a in approvals],
+        document_id=None if draft.document_id is None else strawberry.ID(str(draft.document_id)),
+        proposed_by=draft.proposed_by,
+        proposed_at=draft.proposed_at,
+    )
+
+
 async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[CorrespondenceDocument]:
     """Views of documents with their senders, recipients and items: three statements for any number."""
     ids = [row.id for row in rows]
@@ -124,7 +169,9 @@ async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[Corr
         items = (
             await connection.execute(select(DocumentItem).where(DocumentItem.document_id.in_(ids)).order_by(DocumentItem.position))
         ).all()
-        organ_ids = {row.sender_organ_id for row in rows} | {r.organ_id for r in recipients}
+        organ_ids = (
+            {row.sender_organ_id for row in rows} | {r.organ_id for r in recipients} | {o for row in rows for o in row.joint_organ_ids}
+        )
         organs = {organ.id: Organ.of(organ) for organ in await connection.execute(select(OrganRow).where(OrganRow.id.in_(organ_ids)))}
     due = {row.id: row.due_on for row in rows}
     by_document: dict[int, list[DocumentRecipient]] = defaultdict(list)
@@ -164,6 +211,7 @@ async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[Corr
             replies_to_id=None if row.replies_to_id is None else strawberry.ID(str(row.replies_to_id)),
             concerns=row.concerns,
             sender=organs[row.sender_organ_id],
+            joint_issuers=[organs[organ] for organ in row.joint_organ_ids],
             sent_by=row.sent_by,
             sent_at=row.sent_at,
             recipients=by_document[row.id],
@@ -188,6 +236,10 @@ class CorrespondenceQuery:
             await info.context.principal(), parse_id(organ_id, "organId"), sent, open_only, max(1, min(first, 200))
         )
         return await documents(info, rows)
+
+    @query("一份联合发文稿及各会签机关的会签情况", special("牵头机关和会签机关的成员；联络员除外"))
+    async def joint_document_draft(self, info: Info[Context, None], id: strawberry.ID) -> JointDocumentDraft:
+        return await joint_draft(info, parse_id(id, "id"))
 
     @query("一份公文及各收文机关的办理情况", READERS)
     async def correspondence_document(self, info: Info[Context, None], id: strawberry.ID) -> CorrespondenceDocument:
@@ -252,3 +304,29 @@ class CorrespondenceMutation:
             info.context.request_id,
         )
         return await _one(info, reply_id)
+
+    @mutation(
+        "牵头机关拟稿联合发文（如与纪委监委、组织部联合通报），交本地区各会签机关会签",
+        special("牵头机关的管理员、监督检查人员（经办）和审核人员", writes=True),
+    )
+    async def propose_joint_document(
+        self, info: Info[Context, None], input: DocumentInput, joint_organ_ids: list[strawberry.ID]
+    ) -> JointDocumentDraft:
+        principal = await info.context.writer()
+        joint = tuple(parse_id(organ, "jointOrganIds") for organ in joint_organ_ids)
+        draft_id = await JointDocuments(service(info)).propose(principal, input.draft(), joint)
+        return await joint_draft(info, draft_id)
+
+    @mutation("会签机关会签联合发文（该机关的管理员或审核人员）", special("会签机关的管理员和审核人员", writes=True))
+    async def approve_joint_document(self, info: Info[Context, None], id: strawberry.ID, organ_id: strawberry.ID) -> JointDocumentDraft:
+        principal = await info.context.writer()
+        await JointDocuments(service(info)).approve(principal, parse_id(id, "id"), parse_id(organ_id, "organId"))
+        return await joint_draft(info, parse_id(id, "id"))
+
+    @mutation(
+        "各会签机关都会签后，牵头机关以本机关文号发出联合发文", special("牵头机关的管理员、监督检查人员（经办）和审核人员", writes=True)
+    )
+    async def issue_joint_document(self, info: Info[Context, None], id: strawberry.ID) -> CorrespondenceDocument:
+        principal = await info.context.writer()
+        document_id = await JointDocuments(service(info)).issue(principal, parse_id(id, "id"), info.context.request_id)
+        return await _one(info, document_id)

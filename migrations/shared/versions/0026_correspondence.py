@@ -8,6 +8,7 @@ Create Date: 2026-12-05
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 revision = "0026"
 down_revision = "0025"
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date, nullable=True),
         sa.Column("replies_to_id", sa.BigInteger, sa.ForeignKey("correspondence.document.id"), nullable=True),
         sa.Column("concerns", sa.String(64), nullable=True),
+        sa.Column("joint_organ_ids", ARRAY(sa.BigInteger), nullable=False, server_default="{}"),
         sa.Column("sent_by", sa.String(64), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.UniqueConstraint("sender_organ_id", "kind", "year", "number", name="document_number_key"),
@@ -86,6 +88,28 @@ def upgrade() -> None:
         sa.Column("last_number", sa.Integer, nullable=False),
         schema="correspondence",
     )
+
+    op.create_table(
+        "joint_draft",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("lead_organ_id", sa.BigInteger, sa.ForeignKey("tenancy.organ.id"), nullable=False),
+        sa.Column("draft", JSONB, nullable=False),
+        sa.Column("state", sa.String(4), nullable=False, server_default="待会签"),
+        sa.Column("document_id", sa.BigInteger, sa.ForeignKey("correspondence.document.id"), nullable=True),
+        sa.Column("proposed_by", sa.String(64), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.CheckConstraint("state IN ('待会签', '已发文')", name="joint_draft_state"),
+        schema="correspondence",
+    )
+    op.create_table(
+        "joint_approval",
+        sa.Column("draft_id", sa.BigInteger, sa.ForeignKey("correspondence.joint_draft.id"), primary_key=True),
+        sa.Column("organ_id", sa.BigInteger, sa.ForeignKey("tenancy.organ.id"), primary_key=True),
+        sa.Column("approved_by", sa.String(64), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        schema="correspondence",
+    )
+    op.create_index("ix_correspondence_joint_approval_organ_id", "joint_approval", ["organ_id"], schema="correspondence")
 
 
 def downgrade() -> None:
