@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from docx import Document as DocxFile
 from sqlalchemy import text
 
+from backend.supervision.engine import run_supervision
 from tests.factories import add_unit
 from tests.helpers import INBOX, create_all, drain
 from tests.identity import Api, add_user, error_code, renewed, token_for
@@ -380,3 +381,55 @@ async def test_a_joint_notice_is_issued_once_every_joint_organ_has_approved_it(r
     lines = [p.text for p in DocxFile(io.BytesIO(docx.content)).paragraphs]
     assert lines[1:3] == ["中共双峰县委机构编制委员会办公室", "中共双峰县纪律检查委员会 双峰县监察委员会"]
     assert "中共双峰县委机构编制委员会办公室　中共双峰县纪律检查委员会 双峰县监察委员会" in lines
+
+
+async def test_a_document_or_clue_past_its_deadline_is_reminded_once_to_both_organs(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    runtime.clock.set(date(2026, 12, 7))
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        request = {
+            "senderOrganId": organs["INSPECTION_OFFICE"],
+            "kind": "REQUEST",
+            "subject": "关于调阅资料的函",
+            "body": "请提供资料。",
+            "recipients": [{"organId": organs["OFFICE"]}],
+            "dueOn": "2026-12-14",
+        }
+        await api.call(SEND, tokens["INSPECTION_OFFICE"], i=request)
+        clue = await api.call(
+            """mutation($o: ID!) { registerClue(input: {organId: $o, source: INSPECTION, subjectKind: UNIT, subjectName: "县财政局",
+                facts: "超编进人"}) { id } }""",
+            tokens["INSPECTION_OFFICE"],
+            o=organs["INSPECTION_OFFICE"],
+        )
+        await api.call(
+            'mutation($id: ID!, $to: ID!) { handOverClue(id: $id, toOrganId: $to, dueOn: "2026-12-14") { id } }',
+            tokens["INSPECTION_OFFICE"],
+            id=clue["data"]["registerClue"]["id"],
+            to=organs["DISCIPLINE"],
+        )
+        on_time = await run_supervision(runtime, date(2026, 12, 14))
+        late = await run_supervision(runtime, date(2026, 12, 16))
+        again = await run_supervision(runtime, date(2026, 12, 17))
+        await drain(runtime)
+        runtime.clock.set(date(2026, 12, 17))
+        told = {
+            who: sorted(
+                n["title"]
+                for n in (await api.call(INBOX, renewed(runtime, tokens[who])))["data"]["notifications"]["items"]
+                if "办理时限" in n["title"]
+            )
+            for who in ("OFFICE", "INSPECTION_OFFICE", "DISCIPLINE", "ORGANIZATION")
+        }
+    year = 2026
+    assert (on_time.late_documents, late.late_documents, again.late_documents) == (0, 3, 0)
+    request_late = f"双巡办函〔{year}〕1号已过办理时限（2026-12-14）仍未办结"
+    handover_late = f"双巡办移〔{year}〕1号已过办理时限（2026-12-14）仍未办结"
+    clue_late = f"问题线索（第 {clue['data']['registerClue']['id']} 号）已过办理时限（2026-12-14）仍未办结"
+    assert told == {
+        "OFFICE": [request_late],
+        "INSPECTION_OFFICE": sorted([request_late, handover_late, clue_late]),
+        "DISCIPLINE": sorted([handover_late, clue_late]),
+        "ORGANIZATION": [],
+    }

@@ -18,7 +18,8 @@ from tests.identity import Api
 
 ORGANS = 'query { organs(tenantCode: "431321") { id kind } }'
 BOX = """query($o: ID!, $s: Boolean!) { correspondence(organId: $o, sent: $s) {
-    kind documentNumber recipients { state } items { answer } } }"""
+    kind documentNumber recipients { state } items { answer } jointIssuers { kind } } }"""
+CLUES = "query($o: ID!) { clues(organId: $o) { state result roundId } }"
 FINDINGS_OF_COUNTY = 'query { findings(tenantCode: "431321") { totalCount } }'
 COUNTY_VIEW = """query($y: Int!) {
     staffingWarnings(tenantCode: "431321") { items { ruleName findingId } }
@@ -83,6 +84,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         organs = {o["kind"]: o["id"] for o in (await api.call(ORGANS, tokens["shuangfeng.jiwei"]))["data"]["organs"]}
         sent = (await api.call(BOX, tokens["shuangfeng.xunchaban"], o=organs["INSPECTION_OFFICE"], s=True))["data"]["correspondence"]
         handed = (await api.call(BOX, tokens["shuangfeng.jiwei"], o=organs["DISCIPLINE"], s=False))["data"]["correspondence"]
+        clues = (await api.call(CLUES, tokens["shuangfeng.jiwei"], o=organs["DISCIPLINE"]))["data"]["clues"]
+        notices = (await api.call(BOX, tokens["shuangfeng.zuzhibu"], o=organs["ORGANIZATION"], s=False))["data"]["correspondence"]
         discipline_reads_findings = (await api.call(FINDINGS_OF_COUNTY, tokens["shuangfeng.jiwei"]))["errors"][0]["extensions"]["code"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
@@ -105,6 +108,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         (f"双巡办函〔{runtime.clock.today().year}〕1号", ["FINISHED", "SENT"], True)
     ]
     assert [(d["kind"], d["recipients"][0]["state"]) for d in handed] == [("HANDOVER", "HANDLING")]
+    assert [(c["state"], c["result"], c["roundId"] is not None) for c in clues] == [("HANDLING", "PRELIMINARY", True)]
+    assert [(d["kind"], [o["kind"] for o in d["jointIssuers"]]) for d in notices] == [("NOTICE", ["DISCIPLINE"])]
     assert discipline_reads_findings == "NOT_FOUND"
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
     assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])

@@ -83,6 +83,7 @@ class Clue(ClueBase):
     result: Mapped[str | None] = mapped_column(String(8))  # the latest result reported
     registered_by: Mapped[str] = mapped_column(String(64))
     registered_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    reminded_at: Mapped[datetime | None]  # when the deadline engine told the organs it is late (once)
     version: Mapped[int] = mapped_column(server_default="1")
 
 

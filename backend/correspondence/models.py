@@ -128,6 +128,7 @@ class Recipient(CorrespondenceBase):
     # The 编办's 认定 of a 移交 it received (backend/correspondence/determination.py).
     determination: Mapped[str | None] = mapped_column(String(8))
     finding_id: Mapped[int | None] = mapped_column(BigInteger)  # the finding it became, in the recipient's ledger
+    reminded_at: Mapped[datetime | None]  # when the deadline engine told it that it is late (once)
     version: Mapped[int] = mapped_column(server_default="1")
 
 

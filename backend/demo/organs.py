@@ -1,6 +1,7 @@
 """双峰县's partner organs and what passes between them: its 巡察办 (with the 第一巡察组), 组织部 and
 纪委监委; the 巡察办's 函请 for 双峰县财政局's materials, answered item by item and by a 复函 from the
-编办; and a 移交 from the 编办 to the 纪委监委, which is handling it."""
+编办; a clue the county's round handed to the 纪委监委, which reports 初步核实; and a 通报 the 编办
+and the 纪委监委 issued jointly."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from backend.clues.models import ClueResult, ClueSource, ClueSubject
+from backend.clues.service import Clues, NewClue
+from backend.correspondence.joint import JointDocuments
 from backend.correspondence.models import Copy, DocumentKind
 from backend.correspondence.service import Addressee, Correspondence, Draft
 from backend.correspondence.workflow import HANDLE, SIGN
+from backend.demo.lifecycle import ROUND_NAME
 from backend.organs.service import OrganChange, Organs
+from backend.rounds.models import InspectionRound
 from backend.runtime import Runtime
-from backend.sensitivity import Sensitivity
 from tenants.access import OrganGrant, Principal, Role
 from tenants.organs import Organ, OrganKind
 from tenants.registry import load_place
-from tenants.scoping import reading
+from tenants.scoping import reading, tenant_reader
 
 SHUANGFENG = "431321"
 PARTNERS = (OrganKind.INSPECTION_OFFICE, OrganKind.ORGANIZATION, OrganKind.DISCIPLINE)
@@ -82,19 +87,42 @@ async def load_organs(runtime: Runtime) -> None:
         replies_to_id=request,
     )
     await letters.send(office, reply, None)
-    handover = await letters.send(
+    # the county's round hands a clue about a person to the 纪委监委, which reports 初步核实
+    round_id = await _round_id(runtime)
+    clues = Clues(runtime.engine, runtime.clock)
+    clue = await clues.register(
         office,
-        Draft(
-            sender_organ_id=office_id,
-            kind=DocumentKind.HANDOVER,
-            subject="关于移交双峰县某单位违规进人问题线索的函",
-            body="我办在日常监督中发现某单位未按用编计划进人，涉嫌违反机构编制纪律，现移交你委依规处理，请将办理结果函告我办。",
-            recipients=(Addressee(ids[OrganKind.DISCIPLINE.value]),),
-            due_on=today + timedelta(days=180),
-            sensitivity=Sensitivity.SENSITIVE,
+        NewClue(
+            organ_id=office_id,
+            source=ClueSource.INSPECTION,
+            subject_kind=ClueSubject.PERSON,
+            subject_name="某单位主要负责人",
+            facts="巡察中发现该单位未按用编计划进人 3 名，涉嫌违反机构编制纪律。",
+            round_id=round_id,
         ),
         None,
     )
+    await clues.hand_over(office, clue, ids[OrganKind.DISCIPLINE.value], None, "请依规处置并函告结果", None)
     discipline = acting_for(OrganKind.DISCIPLINE, "双峰县纪委监委")
+    handover = (await clues.readable(discipline, clue)).handover_id
     await letters.move(discipline, handover, ids[OrganKind.DISCIPLINE.value], SIGN, None, None)
     await letters.move(discipline, handover, ids[OrganKind.DISCIPLINE.value], HANDLE, "初步核实中", None)
+    await clues.report(discipline, clue, ids[OrganKind.DISCIPLINE.value], ClueResult.PRELIMINARY, "已开展初步核实", None)
+    # a joint 通报 of the 编办 and the 纪委监委
+    joint = JointDocuments(letters)
+    notice = Draft(
+        sender_organ_id=office_id,
+        kind=DocumentKind.NOTICE,
+        subject="关于违规使用编外人员典型问题的通报",
+        body="近期，县委编办、县纪委监委在监督检查中发现部分单位违规使用编外人员从事行政执法。现将有关情况通报如下，请各单位引以为戒，立即自查自纠。",
+        recipients=(Addressee(ids[OrganKind.ORGANIZATION.value]), Addressee(ids[OrganKind.INSPECTION_OFFICE.value], Copy.COPY)),
+    )
+    draft = await joint.propose(office, notice, (ids[OrganKind.DISCIPLINE.value],))
+    reviewer = Principal(0, "双峰县纪委监委", False, (), organs=(OrganGrant(place, ids[OrganKind.DISCIPLINE.value], Role.REVIEWER),))
+    await joint.approve(reviewer, draft, ids[OrganKind.DISCIPLINE.value])
+    await joint.issue(office, draft, None)
+
+
+async def _round_id(runtime: Runtime) -> int:
+    async with tenant_reader(runtime.engine, SHUANGFENG).connect() as connection:
+        return (await connection.execute(select(InspectionRound.id).where(InspectionRound.name == ROUND_NAME))).scalar_one()

@@ -44,6 +44,8 @@ class EventKind(Labelled):
     DOCUMENT_RECEIVED = "correspondence.received", "收到的公文"
     DOCUMENT_RETURNED = "correspondence.returned", "公文被退回"
     CLUE_RESULT = "clue.result", "移交线索的办理情况"
+    DOCUMENT_OVERDUE = "correspondence.overdue", "公文逾期未办结"
+    CLUE_OVERDUE = "clue.overdue", "线索逾期未办结"
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,20 @@ EVENT_TYPES = {
             Audience(roles=OFFICE_STAFF, organs=True),
             lambda p: f"{p['document_number']}被{p['by']}退回",
             lambda p: f"退回理由：{_note(p)}",
+        ),
+        EventType(
+            EventKind.DOCUMENT_OVERDUE,
+            Audience(roles=OFFICE_STAFF, organs=True),
+            lambda p: f"{p['document_number']}已过办理时限（{p['due_on']}）仍未办结",
+            lambda p: f"承办机关：{p['recipient']}。请尽快办结并复函。",
+            critical=True,
+        ),
+        EventType(
+            EventKind.CLUE_OVERDUE,
+            Audience(roles=OFFICE_STAFF, organs=True),
+            lambda p: f"问题线索（第 {p['clue_id']} 号）已过办理时限（{p['due_on']}）仍未办结",
+            lambda p: "请承办机关尽快办结并报告办理结果。",
+            critical=True,
         ),
         EventType(
             EventKind.CLUE_RESULT,

@@ -5,7 +5,9 @@ being rectified (挂号, 整改中) whose deadline falls within the next N worki
 "deadline near" reminder, those past it an "overdue" one, each once per entry and deadline
 (supervision.reminder). A closed entry is not selected; a moved deadline is a new key. The
 reminders of one unit go out as one event, in the transaction that records them. A 整改方案 or
-整改情况报告 past its due date and not handed in is reminded once (supervision.answer_due).
+整改情况报告 past its due date and not handed in is reminded once (supervision.answer_due). So is a document between organs, or a clue, past its
+办理时限 and not finished: its handling organ and its sender hear it once (backend/correspondence/
+overdue.py).
 
 Escalation: an office with at least `escalate_to_parent_at` overdue findings is escalated to
 its parent, with `escalate_to_province_at` to its province (when that is not its parent);
@@ -20,6 +22,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend.correspondence.overdue import remind_late_clues, remind_late_documents
 from backend.notifications.outbox import emit_many
 from backend.runtime import Runtime
 from backend.supervision.calendar import load_calendar
@@ -59,6 +62,7 @@ class RunSummary:
     escalations_opened: int = 0
     escalations_closed: int = 0
     late_answers: int = 0  # 整改方案 and 整改情况报告 past due, reminded once each
+    late_documents: int = 0  # documents between organs and clues past their 办理时限, reminded once each
 
 
 async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
@@ -86,8 +90,9 @@ async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
             ],
         )
         late = await _remind_late_answers(connection, today)
+        late_documents = await remind_late_documents(connection, today) + await remind_late_clues(connection, today)
         opened, closed = await _escalate(connection, today, settings.escalate_to_parent_at, settings.escalate_to_province_at)
-    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed, late)
+    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed, late, late_documents)
 
 
 async def _remind_late_answers(connection: AsyncConnection, today: date) -> int:

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("determination", sa.String(8), nullable=True),
         sa.Column("finding_id", sa.BigInteger, nullable=True),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("document_id", "organ_id", name="recipient_once_key"),
         sa.CheckConstraint("determination IS NULL OR determination IN ('认定属实', '不予认定')", name="recipient_determination"),
         sa.CheckConstraint("(determination = '认定属实') = (finding_id IS NOT NULL)", name="recipient_confirmed_finding"),

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("result", sa.String(8), nullable=True),
         sa.Column("registered_by", sa.String(64), nullable=False),
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.CheckConstraint("source IN ('巡察', '审计移送', '信访举报', '12310举报', '日常监督')", name="clue_source"),
         sa.CheckConstraint("subject_kind IN ('单位', '个人')", name="clue_subject_kind"),
