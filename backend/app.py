@@ -19,7 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from backend.accountability.routes import export_cases
 from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.context import context_getter
-from backend.correspondence.routes import correspondence_docx, correspondence_pdf
+from backend.correspondence.routes import correspondence_docx, correspondence_pdf, download_attachment, upload_organ_file
 from backend.errors import domain_error_response
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
@@ -133,6 +133,8 @@ ROUTES = (
     inspection_report_pdf,
     correspondence_docx,
     correspondence_pdf,
+    upload_organ_file,
+    download_attachment,
     import_staff,
     metrics,
     graphiql_asset,

@@ -18,6 +18,7 @@ from tests.factories import add_unit
 from tests.helpers import INBOX, create_all, drain
 from tests.identity import Api, add_user, error_code, renewed, token_for
 
+PDF_BYTES = b"%PDF-1.7\n" + "“三定”规定".encode() * 100
 ADD = "mutation($c: String!, $k: OrganKind!) { addOrgan(tenantCode: $c, kind: $k) { id } }"
 CREATE_USER = """mutation($u: String!, $c: String!, $o: ID, $r: Role!) {
     createUser(input: {username: $u, displayName: $u, tenantCode: $c, organId: $o, role: $r}) { userId } }"""
@@ -433,3 +434,61 @@ async def test_a_document_or_clue_past_its_deadline_is_reminded_once_to_both_org
         "DISCIPLINE": sorted([handover_late, clue_late]),
         "ORGANIZATION": [],
     }
+
+
+async def test_an_organ_attaches_its_own_uploads_and_only_the_documents_organs_download_them(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+
+        async def upload(who: str, organ: str, content: bytes = PDF_BYTES):
+            return await api.client.post(
+                f"/correspondence/files?organId={organs[organ]}&name=三定规定.pdf",
+                content=content,
+                headers={"Authorization": f"Bearer {tokens[who]}"},
+            )
+
+        mine = await upload("OFFICE", "OFFICE")
+        theirs = await upload("INSPECTION_OFFICE", "INSPECTION_OFFICE", PDF_BYTES + b" other")
+        refused_uploads = [
+            (await upload("DISCIPLINE", "OFFICE")).status_code,
+            (await upload("OFFICE", "OFFICE", b"MZ not a pdf")).status_code,
+        ]
+        notice = {
+            "senderOrganId": organs["OFFICE"],
+            "kind": "NOTICE",
+            "subject": "关于报送三定规定的通知",
+            "body": "见附件。",
+            "recipients": [{"organId": organs["ORGANIZATION"]}],
+        }
+        refused = [
+            error_code(await api.call(SEND, tokens["OFFICE"], i={**notice, "attachments": ["0" * 64]})),
+            error_code(
+                await api.call(SEND, tokens["OFFICE"], i={**notice, "attachments": [theirs.json()["sha256"]]})
+            ),  # another organ's upload
+        ]
+        sha = mine.json()["sha256"]
+        sent = await api.call(
+            "mutation($i: DocumentInput!) { sendDocument(input: $i) { id attachments { sha256 fileName size contentType } } }",
+            tokens["OFFICE"],
+            i={**notice, "attachments": [sha]},
+        )
+        document = sent["data"]["sendDocument"]
+
+        async def download(who: str, digest: str = sha):
+            return await api.client.get(
+                f"/correspondence/{document['id']}/files/{digest}", headers={"Authorization": f"Bearer {tokens[who]}"}
+            )
+
+        received = await download("ORGANIZATION")
+        refused_downloads = [
+            (await download("DISCIPLINE")).status_code,
+            (await download("ORGANIZATION", theirs.json()["sha256"])).status_code,
+        ]
+    assert mine.status_code == 201 and refused_uploads == [404, 415]  # not its organ; not what the name says
+    assert refused == ["NOT_FOUND", "NOT_FOUND"]
+    assert document["attachments"] == [
+        {"sha256": sha, "fileName": "三定规定.pdf", "size": len(PDF_BYTES), "contentType": "application/pdf"}
+    ]
+    assert received.status_code == 200 and received.content == PDF_BYTES
+    assert refused_downloads == [404, 404]

@@ -22,7 +22,15 @@ from sqlalchemy import func, insert, select, text
 from backend.app import ROUTES
 from backend.clues.models import Clue, ClueOrgan
 from backend.correspondence.joint import stored
-from backend.correspondence.models import Document, DocumentItem, DocumentKind, JointApproval, JointDraft, Recipient
+from backend.correspondence.models import (
+    Document,
+    DocumentAttachment,
+    DocumentItem,
+    DocumentKind,
+    JointApproval,
+    JointDraft,
+    Recipient,
+)
 from backend.correspondence.service import Addressee, Draft
 from backend.evidence.store import EvidenceStore
 from backend.findings.excel import TEMPLATE_PATH
@@ -570,6 +578,19 @@ async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
             {"s": stored.sha256, "u": actor.username or "anonymous", "n": stored.size},
         )
     return {"c": CODES[target], "s": stored.sha256}
+
+
+async def attached_to_office_document(world: World, actor: Actor, target: str) -> dict:
+    """A document to the target's 编办 with a PDF attached."""
+    document = await document_to_office(world, target)
+    stored = await EvidenceStore(world.runtime.settings.evidence_dir).put("附件.pdf", _chunks(b"%PDF-1.4 matrix attachment"), 1 << 20)
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            insert(DocumentAttachment).values(
+                document_id=document, sha256=stored.sha256, file_name="附件.pdf", size=stored.size, content_type=stored.content_type
+            )
+        )
+    return {"d": str(document), "s": stored.sha256}
 
 
 async def _chunks(content: bytes):
@@ -2320,6 +2341,14 @@ ROUTE_MATRIX = [
     Route("POST", "/imports/{c}/staff", body=STAFF_TEMPLATE_PATH.read_bytes()),  # a dry run: its example row's unit is unknown
     Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
+    Route(
+        "POST",
+        "/correspondence/files?organId={o}&name=%E9%99%84%E4%BB%B6.pdf",
+        lambda w, a, t: {"o": str(w.offices[t])},
+        body=b"%PDF-1.4 matrix",
+        expected=guarded(organ_member_outcome(*HANDLING_ROLES)),
+    ),
+    Route("GET", "/correspondence/{d}/files/{s}", attached_to_office_document, expected=guarded(organ_member_outcome(), writes=False)),
     Route("GET", "/correspondence/{d}/print.docx", lambda w, a, t: _document(w, t), expected=guarded(organ_member_outcome(), writes=False)),
     Route("GET", "/correspondence/{d}/print.pdf", lambda w, a, t: _document(w, t), expected=guarded(organ_member_outcome(), writes=False)),
 ]

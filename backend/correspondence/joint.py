@@ -45,6 +45,7 @@ def restored(data: dict[str, Any]) -> Draft:
         sensitivity=Sensitivity(data["sensitivity"]),
         concerns=data["concerns"],
         joint_organ_ids=tuple(data["joint_organ_ids"]),
+        attachments=tuple(data["attachments"]),
     )
 
 

@@ -173,3 +173,27 @@ class JointApproval(CorrespondenceBase):
     organ_id: Mapped[int] = mapped_column(ForeignKey("tenancy.organ.id"), primary_key=True, index=True)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[datetime | None]
+
+
+class OrganFile(CorrespondenceBase):
+    """A file an organ uploaded to attach to its documents (the content is in the evidence store)."""
+
+    __tablename__ = "organ_file"
+
+    organ_id: Mapped[int] = mapped_column(ForeignKey("tenancy.organ.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(128))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class DocumentAttachment(CorrespondenceBase):
+    __tablename__ = "document_attachment"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey(Document.id), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(128))

@@ -1,10 +1,19 @@
-"""A document between organs as files: GET /correspondence/{id}/print.docx (what offices edit in
-WPS/Word) and print.pdf, for the users of the sending and receiving organs."""
+"""Documents between organs over HTTP:
+
+    POST /correspondence/files?organId=3&name=资料清单.pdf   body: the file → {sha256, size, contentType}
+    GET  /correspondence/{id}/files/{sha256}                 an attachment of a document
+    GET  /correspondence/{id}/print.docx, print.pdf          the document as a printed 公文
+
+An organ uploads a file and names its SHA-256 among a document's attachments; the users of the
+sending and receiving organs download it."""
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.response import Response
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.response import File, Response
 
 from backend.context import context_for
 from backend.correspondence.printing import printed
@@ -12,8 +21,11 @@ from backend.correspondence.service import Correspondence
 from backend.correspondence.types import READERS
 from backend.documents.official import OfficialDocument
 from backend.documents.responses import docx_response, pdf_response
+from backend.evidence.routes import refuse_declared_oversize
+from backend.evidence.store import EvidenceStore, is_sha256
 from backend.ids import parse_id
-from backend.permissions import permitted
+from backend.permissions import permitted, special
+from tenants.access import not_found
 
 READABLE = {"access": READERS}
 
@@ -36,3 +48,42 @@ async def correspondence_docx(request: Request, document_id: str) -> Response[by
 @get("/correspondence/{document_id:str}/print.pdf", guards=[permitted], opt=READABLE)
 async def correspondence_pdf(request: Request, document_id: str) -> Response[bytes]:
     return await pdf_response(await _official(request, document_id))
+
+
+@post(
+    "/correspondence/files",
+    request_max_body_size=None,
+    status_code=201,
+    guards=[permitted],
+    opt={"access": special("该机关的管理员、监督检查人员（经办）和审核人员", writes=True)},
+)
+async def upload_organ_file(request: Request, organ_id: Annotated[str, Parameter(query="organId")], name: str) -> dict[str, object]:
+    context = context_for(request)
+    settings = context.runtime.settings
+    refuse_declared_oversize(request, settings.evidence_max_bytes)
+    stored = await Correspondence(context.runtime.engine, context.runtime.clock).upload(
+        await context.writer(),
+        parse_id(organ_id, "organId"),
+        name,
+        request.stream(),
+        EvidenceStore(settings.evidence_dir),
+        settings.evidence_max_bytes,
+    )
+    return {"sha256": stored.sha256, "size": stored.size, "contentType": stored.content_type}
+
+
+@get("/correspondence/{document_id:str}/files/{sha256:str}", guards=[permitted], opt=READABLE)
+async def download_attachment(request: Request, document_id: str, sha256: str) -> File:
+    context = context_for(request)
+    if not is_sha256(sha256):
+        raise not_found()
+    found = await Correspondence(context.runtime.engine, context.runtime.clock).attachment(
+        await context.principal(), parse_id(document_id, "documentId"), sha256
+    )
+    return File(
+        path=EvidenceStore(context.runtime.settings.evidence_dir).path_of(sha256),
+        media_type=found.content_type,
+        filename=found.file_name,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )

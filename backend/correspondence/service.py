@@ -14,16 +14,29 @@ organ's handling of the document it answers.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Row, and_, exists, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.clock import Clock
-from backend.correspondence.models import SERIES_MARK, Copy, Document, DocumentCounter, DocumentItem, DocumentKind, Recipient
+from backend.correspondence.models import (
+    SERIES_MARK,
+    Copy,
+    Document,
+    DocumentAttachment,
+    DocumentCounter,
+    DocumentItem,
+    DocumentKind,
+    OrganFile,
+    Recipient,
+)
 from backend.correspondence.workflow import FINISH, HANDLERS, HANDLING_WORKFLOW, IN_HAND, RETURN, SIGNED
+from backend.evidence.store import EvidenceStore, StoredFile
 from backend.notifications.events import EventKind
 from backend.notifications.outbox import emit
 from backend.numbering import counting
@@ -38,6 +51,7 @@ from tenants.scoping import reading
 
 MAX_RECIPIENTS = 30
 MAX_ITEMS = 50
+MAX_ATTACHMENTS = 20
 OPEN = frozenset({"已发送", "已签收", "办理中"})  # a 主送 recipient still owes its handling
 _NEXT = counting(DocumentCounter, DocumentCounter.organ_id, DocumentCounter.kind, DocumentCounter.year)
 
@@ -63,6 +77,7 @@ class Draft:
     replies_to_id: int | None = None
     concerns: str | None = None
     joint_organ_ids: tuple[int, ...] = ()  # 联合发文: the organs issuing it with the sender, each having approved it
+    attachments: tuple[str, ...] = ()  # files the sender organ uploaded (their SHA-256)
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class Checked:
     body: str
     items: tuple[str, ...]
     replying_to: int | None
+    attachments: list[Row]  # the sender organ's uploads it carries
 
 
 def readers_of(principal: Principal) -> frozenset[int]:
@@ -118,7 +134,7 @@ class Correspondence:
         ).one()
         recipients = await self._recipients(connection, draft, sender)
         replying_to = await self._answered(connection, draft) if draft.kind is DocumentKind.REPLY else None
-        return Checked(sender, recipients, subject, body, items, replying_to)
+        return Checked(sender, recipients, subject, body, items, replying_to, await _uploads(connection, draft))
 
     async def issue(self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None) -> int:
         """Send `draft` in the caller's transaction (a clue handed over sends its 移交 with it)."""
@@ -165,6 +181,14 @@ class Correspondence:
                 for organ, copy in recipients
             ],
         )
+        if checked.attachments:
+            await connection.execute(
+                insert(DocumentAttachment),
+                [
+                    {"document_id": document_id, **{key: getattr(f, key) for key in ("sha256", "file_name", "size", "content_type")}}
+                    for f in checked.attachments
+                ],
+            )
         if items:
             await connection.execute(
                 insert(DocumentItem),
@@ -352,6 +376,38 @@ class Correspondence:
             ).all()
         return document, [found[organ] for organ in issuers], list(recipients), list(items)
 
+    async def upload(
+        self, principal: Principal, organ_id: int, file_name: str, chunks: AsyncIterator[bytes], store: EvidenceStore, max_bytes: int
+    ) -> StoredFile:
+        """A file an organ will attach to its documents: checked like evidence (type, size, no
+        身份证号) and kept once by its content."""
+        require_handler(principal, organ_id)
+        stored = await store.put(file_name, chunks, max_bytes)
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                pg_insert(OrganFile)
+                .values(
+                    organ_id=organ_id,
+                    sha256=stored.sha256,
+                    file_name=file_name.strip(),
+                    size=stored.size,
+                    content_type=stored.content_type,
+                    uploaded_by=principal.username,
+                )
+                .on_conflict_do_nothing()
+            )
+        return stored
+
+    async def attachment(self, principal: Principal, document_id: int, sha256: str) -> Row:
+        """An attachment of a document the principal reads."""
+        await self.readable(principal, document_id)
+        async with reading(self.engine).connect() as connection:
+            query = select(DocumentAttachment).where(DocumentAttachment.document_id == document_id, DocumentAttachment.sha256 == sha256)
+            found = (await connection.execute(query)).one_or_none()
+        if found is None:
+            raise not_found()
+        return found
+
     async def box(self, principal: Principal, organ_id: int, sent: bool, open_only: bool, limit: int) -> list[Row]:
         """An organ's documents, the newest first: what it sent, or what it received."""
         if organ_id not in readers_of(principal):
@@ -366,6 +422,20 @@ class Correspondence:
             query = query.where(exists().where(received))
         async with reading(self.engine).connect() as connection:
             return list((await connection.execute(query.order_by(Document.id.desc()).limit(limit))).all())
+
+
+async def _uploads(connection: AsyncConnection, draft: Draft) -> list[Row]:
+    """The files a draft attaches: each uploaded by its sender organ."""
+    if len(draft.attachments) > MAX_ATTACHMENTS:
+        raise DomainError("TOO_MANY_FILES", f"附件最多 {MAX_ATTACHMENTS} 个", field="attachments")
+    wanted = list(dict.fromkeys(draft.attachments))
+    found = (
+        await connection.execute(select(OrganFile).where(OrganFile.organ_id == draft.sender_organ_id, OrganFile.sha256.in_(wanted)))
+    ).all()
+    if len(found) != len(wanted):
+        raise DomainError("NOT_FOUND", "附件须先由本机关上传（POST /correspondence/files）", field="attachments")
+    order = {sha: n for n, sha in enumerate(wanted)}
+    return sorted(found, key=lambda row: order[row.sha256])
 
 
 def _seen_by(organs: frozenset[int]):

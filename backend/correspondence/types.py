@@ -14,7 +14,16 @@ from strawberry.types import Info
 from backend.context import Context
 from backend.correspondence.determination import determine
 from backend.correspondence.joint import JointDocuments
-from backend.correspondence.models import Copy, Determination, DocumentItem, DocumentKind, HandlingState, JointState, Recipient
+from backend.correspondence.models import (
+    Copy,
+    Determination,
+    DocumentAttachment,
+    DocumentItem,
+    DocumentKind,
+    HandlingState,
+    JointState,
+    Recipient,
+)
 from backend.correspondence.service import OPEN, Addressee, Correspondence, Draft
 from backend.correspondence.workflow import HANDLING_WORKFLOW
 from backend.enums import graphql_enum
@@ -44,6 +53,14 @@ class RequestedItem:
     answer: str | None
     answered_by: str | None
     answered_at: datetime | None
+
+
+@strawberry.type(description="公文的附件：GET /correspondence/{公文id}/files/{sha256} 下载")
+class Attachment:
+    sha256: str
+    file_name: str
+    size: int
+    content_type: str
 
 
 @strawberry.type(description="一个收文机关及其办理情况")
@@ -78,6 +95,7 @@ class CorrespondenceDocument:
     sent_at: datetime
     recipients: list[DocumentRecipient]
     items: list[RequestedItem]
+    attachments: list[Attachment]
 
 
 @strawberry.type(description="一个会签机关的会签")
@@ -119,6 +137,9 @@ class DocumentInput:
     sensitivity: Sensitivity = Sensitivity.INTERNAL
     replies_to_id: strawberry.ID | None = None
     concerns: str | None = None
+    attachments: list[str] = strawberry.field(
+        default_factory=list, description="附件：本机关已上传文件的 sha256（POST /correspondence/files）"
+    )
 
     def draft(self) -> Draft:
         return Draft(
@@ -132,6 +153,7 @@ class DocumentInput:
             sensitivity=self.sensitivity,
             replies_to_id=optional_id(self.replies_to_id, "repliesToId"),
             concerns=(self.concerns or "").strip()[:64] or None,
+            attachments=tuple(self.attachments),
         )
 
 
@@ -161,13 +183,18 @@ async def joint_draft(info: Info[Context, None], draft_id: int) -> JointDocument
 
 
 async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[CorrespondenceDocument]:
-    """Views of documents with their senders, recipients and items: three statements for any number."""
+    """Views of documents with their senders, recipients, items and attachments: five statements for any number."""
     ids = [row.id for row in rows]
     today = info.context.clock.today()
     async with reading(info.context.runtime.engine).connect() as connection:
         recipients = (await connection.execute(select(Recipient).where(Recipient.document_id.in_(ids)).order_by(Recipient.id))).all()
         items = (
             await connection.execute(select(DocumentItem).where(DocumentItem.document_id.in_(ids)).order_by(DocumentItem.position))
+        ).all()
+        attachments = (
+            await connection.execute(
+                select(DocumentAttachment).where(DocumentAttachment.document_id.in_(ids)).order_by(DocumentAttachment.file_name)
+            )
         ).all()
         organ_ids = (
             {row.sender_organ_id for row in rows} | {r.organ_id for r in recipients} | {o for row in rows for o in row.joint_organ_ids}
@@ -199,6 +226,9 @@ async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[Corr
                 position=item.position, request=item.request, answer=item.answer, answered_by=item.answered_by, answered_at=item.answered_at
             )
         )
+    files_of: dict[int, list[Attachment]] = defaultdict(list)
+    for a in attachments:
+        files_of[a.document_id].append(Attachment(sha256=a.sha256, file_name=a.file_name, size=a.size, content_type=a.content_type))
     return [
         CorrespondenceDocument(
             id=strawberry.ID(str(row.id)),
@@ -216,6 +246,7 @@ async def documents(info: Info[Context, None], rows: Sequence[Row]) -> list[Corr
             sent_at=row.sent_at,
             recipients=by_document[row.id],
             items=items_of[row.id],
+            attachments=files_of[row.id],
         )
         for row in rows
     ]

@@ -25,15 +25,21 @@ def evidence_service(runtime: Runtime) -> EvidenceService:
     return EvidenceService(runtime.engine, EvidenceStore(settings.evidence_dir), settings.evidence_max_bytes)
 
 
+def refuse_declared_oversize(request: Request, max_bytes: int) -> None:
+    """Refuse an upload whose declared length is over the limit before reading any of it (the
+    limit is enforced again while the body streams in)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise DomainError("FILE_TOO_LARGE", f"文件不能超过 {max_bytes // (1024 * 1024)} MB", field="file")
+
+
 @post("/evidence/{tenant_code:str}", request_max_body_size=None, status_code=201, guards=[permitted], opt={"access": write(UPLOADERS)})
 async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict[str, object]:
     """The body is the file itself; the limit is enforced while it streams in."""
     context = context_for(request)
     principal = await context.principal()
     service = evidence_service(context.runtime)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > service.max_bytes:
-        raise DomainError("FILE_TOO_LARGE", f"文件不能超过 {service.max_bytes // (1024 * 1024)} MB", field="file")
+    refuse_declared_oversize(request, service.max_bytes)
     stored = await service.upload(principal, tenant_code, name, request.stream(), context.request_id)
     return {"sha256": stored.sha256, "size": stored.size, "contentType": stored.content_type}
 

@@ -110,6 +110,26 @@ def upgrade() -> None:
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
         schema="correspondence",
     )
+    op.create_table(
+        "organ_file",
+        sa.Column("organ_id", sa.BigInteger, sa.ForeignKey("tenancy.organ.id"), primary_key=True),
+        sa.Column("sha256", sa.String(64), primary_key=True),
+        sa.Column("file_name", sa.String(128), nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("content_type", sa.String(128), nullable=False),
+        sa.Column("uploaded_by", sa.String(64), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        schema="correspondence",
+    )
+    op.create_table(
+        "document_attachment",
+        sa.Column("document_id", sa.BigInteger, sa.ForeignKey("correspondence.document.id"), primary_key=True),
+        sa.Column("sha256", sa.String(64), primary_key=True),
+        sa.Column("file_name", sa.String(128), nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("content_type", sa.String(128), nullable=False),
+        schema="correspondence",
+    )
     op.create_index("ix_correspondence_joint_approval_organ_id", "joint_approval", ["organ_id"], schema="correspondence")
 
 
