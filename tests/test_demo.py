@@ -109,7 +109,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     ]
     assert [(d["kind"], d["recipients"][0]["state"]) for d in handed] == [("HANDOVER", "HANDLING")]
     assert [(c["state"], c["result"], c["roundId"] is not None) for c in clues] == [("HANDLING", "PRELIMINARY", True)]
-    assert [(d["kind"], [o["kind"] for o in d["jointIssuers"]]) for d in notices] == [("NOTICE", ["DISCIPLINE"])]
+    assert [(d["kind"], [o["kind"] for o in d["jointIssuers"]]) for d in notices] == [("NOTICE", ["DISCIPLINE"]), ("REQUEST", [])]  # 抄送
     assert discipline_reads_findings == "NOT_FOUND"
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
     assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])
