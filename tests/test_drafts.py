@@ -183,7 +183,7 @@ async def test_drafts_are_confirmed_with_the_unit_and_become_the_ledger_only_at_
     assert given == [
         {
             "unitId": "1",
-            "documentNumber": "双峰县检查反馈〔2026〕1号",
+            "documentNumber": "双编办反馈〔2026〕1号",
             "addressee": "张建华",
             "givenOn": "2026-10-20",
             "findings": 3,
@@ -198,7 +198,7 @@ async def test_drafts_are_confirmed_with_the_unit_and_become_the_ledger_only_at_
         ("超职数配备副局长 1 名（挂职干部除外）", "BY_DEADLINE", "REGISTERED", "2026-12-20"),
     ]
     assert projected == 3
-    assert [(n["eventType"], n["title"]) for n in inbox] == [("FEEDBACK_GIVEN", "收到反馈意见：双峰县检查反馈〔2026〕1号")]
+    assert [(n["eventType"], n["title"]) for n in inbox] == [("FEEDBACK_GIVEN", "收到反馈意见：双编办反馈〔2026〕1号")]
     assert "报送整改方案" in inbox[0]["body"] and "超编" not in inbox[0]["body"]  # the problems' text stays in the system
     assert {d["id"]: (d["state"], d["findingId"] is not None) for d in drafts_after.values()} == {
         agreed["id"]: ("FED_BACK", True),
@@ -207,5 +207,5 @@ async def test_drafts_are_confirmed_with_the_unit_and_become_the_ledger_only_at_
         withdrawn["id"]: ("WITHDRAWN", False),
         other_unit["id"]: ("DRAFT", False),
     }
-    assert [(g["unitId"], g["documentNumber"], g["findings"]) for g in second] == [("2", "双峰县检查反馈〔2026〕2号", 1)]
+    assert [(g["unitId"], g["documentNumber"], g["findings"]) for g in second] == [("2", "双编办反馈〔2026〕2号", 1)]
     assert rectified["stage"] == "RECTIFYING"

@@ -19,7 +19,7 @@ SETTLE = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, v
 LED = """query($l: String!) { ledRounds(leaderCode: $l) { tenantCode officeName round { roundId name stage units } } }"""
 SEND = """mutation($d: ID!) { moveDraftFinding(tenantCode: "431321", id: $d, version: 1, action: SEND) { state } }"""
 AGREE = """mutation($d: ID!) { answerDraftFinding(tenantCode: "431321", id: $d, version: 2, answer: AGREE) { state } }"""
-FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "县委书记", givenOn: "2026-10-20") {
+FEED_BACK = """mutation($r: ID!) { feedBackRound(tenantCode: "431321", roundId: $r, addressee: "县委书记", givenOn: "2026-10-20") { documentNumber
     findings } }"""
 FINDINGS = """{ findings(tenantCode: "431321") { items { id round { ledBy } ledger { state version } } } }"""
 PROGRESS = """mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已提请县委常委会研究") {
@@ -78,7 +78,9 @@ async def test_an_upper_office_leads_a_round_over_a_countys_unit_and_closes_what
         for version, action in enumerate(("INVESTIGATE", "REPORT"), start=1):
             await api.call(MOVE_ROUND, tokens["province"], r=r, v=version, a=action)
         county_feeds_back = error_code(await api.call(FEED_BACK, tokens["county"], r=r))
-        assert (await api.call(FEED_BACK, tokens["province"], r=r))["data"]["feedBackRound"] == [{"findings": 1}]
+        assert (await api.call(FEED_BACK, tokens["province"], r=r))["data"]["feedBackRound"] == [
+            {"documentNumber": "湘编办反馈〔2026〕1号", "findings": 1}
+        ]  # the leader's series
 
         [finding] = (await api.call(FINDINGS, tokens["county"]))["data"]["findings"]["items"]
         f = finding["id"]

@@ -60,13 +60,13 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(coun
     assert refused == ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "INVALID_TEXT", "NOT_FOUND", "INVALID_INPUT"]
     assert (first["kind"], first["documentNumber"], first["unitName"], first["readings"]) == (
         "APPOINTMENT",
-        f"双峰县机构编制函〔{year}〕1号",
+        f"双编办函告〔{year}〕1号",
         "财政局",
         [],
     )
     numbers = sorted(int(r["data"]["issueDisciplineLetter"]["documentNumber"].split("〕")[1][:-1]) for r in concurrent)
     assert numbers == [2, 3, 4, 5, 6]  # the refusals took no number; concurrent issues got one each
-    assert listed == {"disciplineLetters": {"items": [{"documentNumber": f"双峰县机构编制函〔{year}〕1号", "unitName": "财政局"}]}}
+    assert listed == {"disciplineLetters": {"items": [{"documentNumber": f"双编办函告〔{year}〕1号", "unitName": "财政局"}]}}
     # newest first, four to a page
     assert first_page["items"] == [{"kind": "ANNUAL"}] * 4 and first_page["pageInfo"]["hasNextPage"]
     assert last_page["items"] == [{"kind": "ANNUAL"}, {"kind": "APPOINTMENT"}] and not last_page["pageInfo"]["hasNextPage"]
@@ -74,9 +74,9 @@ async def test_letters_are_numbered_without_gaps_delivered_read_and_printed(coun
     assert hidden == "NOT_FOUND"  # a letter to another unit
     assert once == twice == {"readings": [{"username": "sf.liaison"}]}
     assert [(i["eventType"], i["title"]) for i in inbox if i["eventType"] == "LETTER_ISSUED"] == [
-        ("LETTER_ISSUED", f"函告：双峰县机构编制函〔{year}〕1号")
+        ("LETTER_ISSUED", f"函告：双编办函告〔{year}〕1号")
     ]
     assert printed.status_code == 200 and printed.headers["content-type"].startswith("text/html")
-    assert f"双峰县机构编制函〔{year}〕1号" in printed.text and "任初函告：关于严格执行机构编制纪律的函告" in printed.text
+    assert f"双编办函告〔{year}〕1号" in printed.text and "任初函告：关于严格执行机构编制纪律的函告" in printed.text
     assert "&lt;b&gt;严禁&lt;/b&gt;" in printed.text and "<b>" not in printed.text
     assert (sibling.status_code, anonymous.status_code) == (404, 401)

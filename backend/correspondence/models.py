@@ -29,7 +29,6 @@ class DocumentKind(Labelled):
     REQUEST = "函请", "函请（调阅材料）"
     BRIEFING = "巡前通报", "巡前通报"
     HANDOVER = "移交", "移交"
-    DISCIPLINE_LETTER = "纪律函告", "纪律函告"
     NOTICE = "通知", "通知"
     REPLY = "复函", "复函（反馈）"
 
@@ -38,7 +37,6 @@ SERIES_MARK = {
     DocumentKind.REQUEST: "函",
     DocumentKind.BRIEFING: "通",
     DocumentKind.HANDOVER: "移",
-    DocumentKind.DISCIPLINE_LETTER: "函告",
     DocumentKind.NOTICE: "发",
     DocumentKind.REPLY: "复",
 }

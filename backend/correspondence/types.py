@@ -280,7 +280,7 @@ class CorrespondenceQuery:
 @strawberry.type
 class CorrespondenceMutation:
     @mutation(
-        "以本机关名义发出公文（函请、巡前通报、移交、纪律函告、通知、复函），编发文号",
+        "以本机关名义发出公文（函请、巡前通报、移交、通知、复函），编发文号",
         special("发文机关的管理员、监督检查人员（经办）和审核人员", writes=True),
     )
     async def send_document(self, info: Info[Context, None], input: DocumentInput) -> CorrespondenceDocument:

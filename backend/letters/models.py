@@ -35,7 +35,7 @@ class DisciplineLetter(TenantBase):
     kind: Mapped[str] = mapped_column(String(8))
     year: Mapped[int]
     number: Mapped[int]
-    document_number: Mapped[str] = mapped_column(String(128))  # 文号, e.g. 双峰县编办函〔2026〕3号
+    document_number: Mapped[str] = mapped_column(String(128))  # 文号, e.g. 双编办函告〔2026〕3号
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     recipient_name: Mapped[str] = mapped_column(String(64))  # the unit head
     recipient_post: Mapped[str] = mapped_column(String(64))

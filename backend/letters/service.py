@@ -17,7 +17,7 @@ from backend.audit.service import record_audit
 from backend.cursors import Window, by_id, decode_cursor, window
 from backend.letters.models import DisciplineLetter, LetterKind, LetterRead
 from backend.notifications.outbox import emit
-from backend.numbering import Series, next_number
+from backend.numbering import Series, next_number, office_document_code
 from backend.sensitivity import Sensitivity
 from backend.units.models import InspectedUnit
 from tenants.access import Place, Principal, Role, not_found, visible_units
@@ -56,8 +56,7 @@ class LetterService:
             if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == draft.unit_id))).first() is None:
                 raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
             number = await next_number(connection, Series.LETTER, year)
-            office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
-            document_number = f"{office}机构编制函〔{year}〕{number}号"
+            document_number = f"{await office_document_code(connection, tenant_code)}函告〔{year}〕{number}号"
             letter_id = (
                 await connection.execute(
                     insert(DisciplineLetter)

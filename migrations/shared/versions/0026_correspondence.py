@@ -15,7 +15,7 @@ down_revision = "0025"
 branch_labels = None
 depends_on = None
 
-KINDS = "'函请', '巡前通报', '移交', '纪律函告', '通知', '复函'"
+KINDS = "'函请', '巡前通报', '移交', '通知', '复函'"
 STATES = "'已发送', '已签收', '办理中', '已办结', '已退回'"
 
 
