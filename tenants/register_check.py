@@ -4,15 +4,16 @@ changes.csv); renaming an office as the register names it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tenants.divisions import DivisionChange, division_changes, national_register
+from tenants.divisions import DivisionChange, Level, division_changes, national_register
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code
+from tenants.organs import Organ, OrganKind, OrganNames, default_names
 from tenants.registry import clean_name
 
 
@@ -47,5 +48,17 @@ async def rename(connection: AsyncConnection, code: str, name: str | None) -> tu
             raise DomainError("NOT_IN_REGISTER", f"名录中没有代码 {code}，请用 --name 给出新名称", field="code")
         name = division.name
     name = clean_name(name)
-    await connection.execute(update(Tenant).where(Tenant.code == code).values(name=name))
+    level = (await connection.execute(update(Tenant).where(Tenant.code == code).values(name=name).returning(Tenant.level))).scalar_one()
+    await _rename_organs(connection, code, before, name, Level(level))
     return before, name
+
+
+async def _rename_organs(connection: AsyncConnection, code: str, before: str, after: str, level: Level) -> None:
+    """The region's organs still named as usual after the old name take the usual names after the
+    new one (an organ whose names its admins changed keeps them)."""
+    for organ in (await connection.execute(select(Organ).where(Organ.tenant_code == code))).all():
+        kind = OrganKind(organ.kind)
+        usual, renamed = default_names(kind, before, code, level), default_names(kind, after, code, level)
+        current = OrganNames(organ.name, organ.short_name, organ.document_code, organ.signature_name)
+        if usual is not None and renamed is not None and current == usual:
+            await connection.execute(update(Organ).where(Organ.id == organ.id).values(**asdict(renamed)))

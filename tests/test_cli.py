@@ -1,5 +1,7 @@
 """The `xuncha` command line, run as a user runs it: a separate process on the test database."""
 
+from sqlalchemy import text
+
 from tests.helpers import database_state, registry_rows, xuncha
 
 
@@ -109,5 +111,8 @@ async def test_offices_the_register_renamed_or_recoded_are_listed_and_a_rename_i
     refused = await xuncha(runtime, "tenants", "rename", "430124")  # the register has no such code: a name must be given
     assert refused.returncode == 1 and "--name" in refused.stderr
     assert ("130502", "襄都区") in [(row[0], row[1]) for row in await registry_rows(runtime)]
+    async with runtime.engine.connect() as connection:  # its 编办 was named after the old name: renamed too
+        office = (await connection.execute(text("SELECT name, document_code FROM tenancy.organ WHERE tenant_code = '130502'"))).one()
+    assert tuple(office) == ("中共襄都区委机构编制委员会办公室", "襄编办")
     again = await xuncha(runtime, "tenants", "divisions")
     assert "130502" not in again.stdout and "430124" in again.stdout
