@@ -24,6 +24,7 @@ CREATE_USER = """mutation($u: String!, $c: String!, $o: ID, $r: Role!) {
 FINDINGS = 'query { findings(tenantCode: "431321") { totalCount items { id } } }'
 LOG = """mutation { logFinding(tenantCode: "431321", input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
     description: "超编 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-12-31"}) { id } }"""
+CREATE_ROUND = """mutation($i: RoundInput!) { createRound(tenantCode: "431321", input: $i) { id team { name duty organId organName } } }"""
 ME = "query { me { memberships { role tenant { code } organ { kind shortName } } } }"
 
 
@@ -173,3 +174,47 @@ async def test_the_migration_moves_every_membership_into_its_office(runtime):
         ("431300", "inspector", "编办", "中共娄底市委机构编制委员会办公室"),
         ("431300", "reviewer", "编办", "中共娄底市委机构编制委员会办公室"),
     ]
+
+
+async def test_a_joint_team_lists_each_members_organ(runtime):
+    """联合检查组 (issue 21 item 6): members from the 巡察组, the 组织部 and the 编办."""
+    await create_all(runtime, "430000", "431300", "431321", "431322")
+    await add_unit(runtime, "431321", "双峰县财政局", "UNIT431321")
+    xh_admin = await token_for(runtime, await add_user(runtime, "xh_admin", ("431322", "admin", None)))
+    admin = await token_for(runtime, await add_user(runtime, "sf_admin", ("431321", "admin", None)))
+    async with Api(runtime) as api:
+        xuncha = (await api.call(ADD, admin, c="431321", k="INSPECTION_OFFICE"))["data"]["addOrgan"]["id"]
+        team = (
+            await api.call(
+                ADD,
+                admin,
+                c="431321",
+                k="INSPECTION_TEAM",
+                n={"name": "中共双峰县委第一巡察组", "shortName": "县委第一巡察组", "documentCode": "双巡一组"},
+                p=xuncha,
+            )
+        )["data"]["addOrgan"]["id"]
+        organization = (await api.call(ADD, admin, c="431321", k="ORGANIZATION"))["data"]["addOrgan"]["id"]
+        sibling_organ = (await api.call(ADD, xh_admin, c="431322", k="ORGANIZATION"))["data"]["addOrgan"]["id"]
+
+        def round_input(*members) -> dict:
+            return {
+                "kind": "PATROL_INSPECTION",
+                "name": "七届县委第十二轮巡察",
+                "startsOn": "2026-09-01",
+                "methods": ["ROUTINE"],
+                "unitIds": ["1"],
+                "team": [{"name": name, "duty": duty, "organId": organ} for name, duty, organ in members],
+            }
+
+        created = await api.call(
+            CREATE_ROUND, admin, i=round_input(("李组长", "LEADER", team), ("王干部", "MEMBER", organization), ("赵科长", "MEMBER", None))
+        )
+        refused = error_code(await api.call(CREATE_ROUND, admin, i=round_input(("钱干部", "MEMBER", sibling_organ))))
+        listed = (await api.call('query { rounds(tenantCode: "431321") { items { team { name organName } } } }', admin))["data"]["rounds"][
+            "items"
+        ]
+    members = [(m["name"], m["organName"]) for m in created["data"]["createRound"]["team"]]
+    assert members == [("李组长", "县委第一巡察组"), ("王干部", "双峰县委组织部"), ("赵科长", None)]
+    assert refused == "NOT_FOUND"
+    assert [(m["name"], m["organName"]) for m in listed[0]["team"]] == members

@@ -53,7 +53,7 @@ async def test_a_round_with_its_units_team_and_methods(runtime, county):
             )
         ).all()
     assert tuple(stored) == ("巡察", ["常规检查", "实名制筛查"])  # stored as offices write them
-    assert [tuple(row) for row in audit] == [("round.created", [2, 1], [["李组长", "组长"], ["王组员", "组员"]])]
+    assert [tuple(row) for row in audit] == [("round.created", [2, 1], [["李组长", "组长", None], ["王组员", "组员", None]])]
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,7 @@ class RoundMember(TenantBase):
     round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
     name: Mapped[str] = mapped_column(String(64))
     duty: Mapped[str] = mapped_column(String(16))
+    organ_id: Mapped[int | None] = mapped_column(BigInteger)  # tenancy.organ: the member's organ; None: the office's 编办
 
 
 class SelfCheck(TenantBase):

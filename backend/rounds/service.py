@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,7 @@ from problem_bank.taxonomy import Taxonomy
 from tenants.access import Principal, Role, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.models import Tenant
+from tenants.organs import Organ
 from tenants.registry import clean_name, in_subtree, readable_place
 from tenants.scoping import across_schemas, reading, tenant_engine, tenant_reader
 
@@ -46,6 +47,16 @@ MAX_SELF_CHECK_LENGTH = 20_000
 
 
 @dataclass(frozen=True)
+class Member:
+    """A member of a round's team (联合检查组: members come from several organs)."""
+
+    name: str
+    duty: TeamDuty
+    organ_id: int | None = None  # None: the round's own office (its 编办)
+    organ_name: str | None = None  # the organ's short name, as read back
+
+
+@dataclass(frozen=True)
 class RoundData:
     kind: RoundKind
     name: str
@@ -53,7 +64,7 @@ class RoundData:
     ends_on: date | None
     methods: list[InspectionMethod]
     unit_ids: list[int]
-    team: list[tuple[str, TeamDuty]]  # (name, duty)
+    team: list[Member]
     stage: RoundStage = RoundStage.PLANNED  # a round entered while under way starts where it stands
     follows_round_id: int | None = None  # a 回头看: the round whose closed problems it re-checks
 
@@ -62,7 +73,7 @@ class RoundData:
 class RoundView:
     row: Row
     unit_ids: list[int]
-    team: Sequence[tuple[str, str]]  # (name, duty)
+    team: Sequence[Member]
 
 
 def check_round(
@@ -73,7 +84,7 @@ def check_round(
     ends_on,
     methods: Sequence[str],
     unit_ids,
-    team: Sequence[tuple[str, str]],
+    team: Sequence[tuple[str, str] | tuple[str, str, int | None]],
     stage: str = RoundStage.PLANNED,
     follows_round_id: int | None = None,
 ) -> RoundData:
@@ -88,7 +99,7 @@ def check_round(
         raise DomainError("INVALID_METHOD", f"检查方式须为不重复的：{InspectionMethod.labels()}", field="methods")
     if not unit_ids or len(unit_ids) > MAX_UNITS_PER_ROUND or len(set(unit_ids)) != len(unit_ids):
         raise DomainError("INVALID_UNITS", f"须覆盖 1 到 {MAX_UNITS_PER_ROUND} 个不重复的单位", field="unitIds")
-    if len(team) > MAX_TEAM or not {duty for _, duty in team} <= set(TeamDuty):
+    if len(team) > MAX_TEAM or not {member[1] for member in team} <= set(TeamDuty):
         raise DomainError("INVALID_TEAM", f"检查组最多 {MAX_TEAM} 人，职责须为：{TeamDuty.labels()}", field="team")
     return RoundData(
         kind=RoundKind(kind),
@@ -97,7 +108,7 @@ def check_round(
         ends_on=ends_on,
         methods=[InspectionMethod(method) for method in methods],
         unit_ids=list(unit_ids),
-        team=[(clean_name(member, field="team"), TeamDuty(duty)) for member, duty in team],
+        team=[Member(clean_name(member[0], field="team"), TeamDuty(member[1]), *member[2:]) for member in team],
         stage=RoundStage(stage),
         follows_round_id=follows_round_id,
     )
@@ -109,7 +120,12 @@ def with_units_and_team(query: Select) -> Select:
         child_array(RoundUnit.unit_id, RoundUnit.round_id == InspectionRound.id, RoundUnit.unit_id).label("covered"),
         child_array(RoundMember.name, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_names"),
         child_array(RoundMember.duty, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_duties"),
+        child_array(RoundMember.organ_id, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_organs"),
+        child_array(_ORGAN_NAME, RoundMember.round_id == InspectionRound.id, RoundMember.id).label("team_organ_names"),
     )
+
+
+_ORGAN_NAME = select(Organ.short_name).where(Organ.id == RoundMember.organ_id).scalar_subquery()
 
 
 async def round_views(
@@ -119,7 +135,9 @@ async def round_views(
     only `units` unless None) and team, in one statement: every listed finding's round is one of them."""
     return [
         RoundView(
-            row, [unit for unit in row.covered if units is None or unit in units], list(zip(row.team_names, row.team_duties, strict=False))
+            row,
+            [unit for unit in row.covered if units is None or unit in units],
+            [Member(*member) for member in zip(row.team_names, row.team_duties, row.team_organs, row.team_organ_names, strict=True)],
         )
         for row in await connection.execute(query, parameters)
     ]
@@ -190,8 +208,13 @@ class RoundService:
                 )
             ).one()
             await connection.execute(insert(RoundUnit), [{"round_id": row.id, "unit_id": unit} for unit in data.unit_ids])
-            if data.team:
-                await connection.execute(insert(RoundMember), [{"round_id": row.id, "name": n, "duty": d} for n, d in data.team])
+            team = data.team
+            if team:
+                names = await _team_organs(connection, team, {tenant_code, led_by or tenant_code})
+                team = [replace(m, organ_name=names.get(m.organ_id)) for m in team]
+                await connection.execute(
+                    insert(RoundMember), [{"round_id": row.id, "name": m.name, "duty": m.duty, "organ_id": m.organ_id} for m in data.team]
+                )
             await record_audit(
                 connection,
                 tenant_code,
@@ -206,14 +229,14 @@ class RoundService:
                     "ends_on": data.ends_on.isoformat() if data.ends_on else None,
                     "methods": data.methods,
                     "unit_ids": data.unit_ids,
-                    "team": [list(member) for member in data.team],
+                    "team": [[m.name, m.duty, m.organ_id] for m in data.team],
                     "stage": data.stage,
                     "follows_round_id": data.follows_round_id,
                     "led_by": led_by,
                 },
                 request_id=request_id,
             )
-        return RoundView(row, sorted(data.unit_ids), data.team)
+        return RoundView(row, sorted(data.unit_ids), team)
 
     async def move(
         self,
@@ -408,3 +431,16 @@ def check_announcement(*, phone: str, mailbox: str, address: str | None, receivi
             "receiving_to": receiving_to.isoformat(),
         }
     }
+
+
+async def _team_organs(connection: AsyncConnection, team: Sequence[Member], regions: set[str]) -> dict[int | None, str]:
+    """The short names of the members' organs, each of the round's office's region (or of the
+    office leading it)."""
+    named = {m.organ_id for m in team if m.organ_id is not None}
+    if not named:
+        return {}
+    query = select(Organ.id, Organ.short_name).where(Organ.id.in_(named), Organ.tenant_code.in_(regions))
+    found: dict[int | None, str] = dict((await connection.execute(query)).tuples().all())
+    if len(found) != len(named):
+        raise DomainError("NOT_FOUND", "检查组成员所在的机关须为本地区（或牵头机构所在地区）的机关", field="team")
+    return found

@@ -36,16 +36,19 @@ RoundAction = graphql_enum(ROUNDS.actions("RoundAction", STEPS), "检查轮次�
 RoundActionTaken = graphql_enum(ROUNDS.actions("RoundActionTaken"), "检查轮次经历的操作（推进阶段、填写检查方案、发布进驻公告）")
 
 
-@strawberry.type(description="检查组成员")
+@strawberry.type(description="检查组成员（联合检查组的成员来自不同机关）")
 class TeamMember:
     name: str
     duty: TeamDuty
+    organ_id: strawberry.ID | None = strawberry.field(description="成员所在的机关；为空即本机构（编办）")
+    organ_name: str | None = strawberry.field(description="成员所在机关的简称")
 
 
 @strawberry.input(description="检查组成员")
 class TeamMemberInput:
     name: str
     duty: TeamDuty
+    organ_id: strawberry.ID | None = strawberry.field(default=None, description="成员所在的机关（巡察组、组织部等）；不填为本机构（编办）")
 
 
 @strawberry.type(description="检查轮次的一次阶段推进：何时、由谁、从哪一阶段到哪一阶段")
@@ -214,7 +217,15 @@ class Round:
             ends_on=row.ends_on,
             methods=[InspectionMethod(method) for method in row.methods],
             unit_ids=[strawberry.ID(str(u)) for u in view.unit_ids],
-            team=[TeamMember(name=n, duty=TeamDuty(d)) for n, d in view.team],
+            team=[
+                TeamMember(
+                    name=m.name,
+                    duty=TeamDuty(m.duty),
+                    organ_id=None if m.organ_id is None else strawberry.ID(str(m.organ_id)),
+                    organ_name=m.organ_name,
+                )
+                for m in view.team
+            ],
             stage=RoundStage(row.state),
             version=row.version,
             follows_round_id=None if row.follows_round_id is None else strawberry.ID(str(row.follows_round_id)),
@@ -287,7 +298,7 @@ def round_data(input: RoundInput) -> RoundData:
         ends_on=input.ends_on,
         methods=input.methods,
         unit_ids=[parse_id(u, "unitIds") for u in input.unit_ids],
-        team=[(m.name, m.duty) for m in input.team],
+        team=[(m.name, m.duty, optional_id(m.organ_id, "team")) for m in input.team],
         stage=input.stage,
         follows_round_id=optional_id(input.follows_round_id, "input.followsRoundId"),
     )
