@@ -8,7 +8,7 @@ import csv
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -492,6 +492,29 @@ def bank_verify(
     )
     if drifting:
         raise typer.Exit(1)
+
+
+@bank_app.command("month-end")
+def bank_month_end(
+    month: Annotated[str | None, typer.Option("--month", help="记录该月（YYYY-MM）月末的数字；缺省为上个月")] = None,
+) -> None:
+    """记录问题库各机构某月末的数字（问题总数、已销号、待销号审核、逾期），供走势图使用；已记录的月份不重复记录。"""
+    from problem_bank.trends import month_of, record_month_end, shift
+
+    async def main(runtime: Runtime) -> tuple[date, int]:
+        chosen = _month(month) if month else shift(month_of(runtime.clock.today()), -1)
+        async with runtime.engine.begin() as connection:
+            return chosen, await record_month_end(connection, chosen)
+
+    chosen, recorded = run(main)
+    console.print(f"{chosen:%Y年%m月}月末：记录 {recorded} 个机构（已记录过的不重复记录）")
+
+
+def _month(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise fail(f"月份须写作 YYYY-MM，收到 {text!r}") from None
 
 
 @reminders_app.command("run")

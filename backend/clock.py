@@ -9,6 +9,7 @@ happened, which no clock setting may rewrite."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
@@ -56,3 +57,10 @@ def parse_instant(value: str) -> datetime:
         return datetime.combine(date.fromisoformat(value), time(9), CHINA_STANDARD_TIME)
     at = datetime.fromisoformat(value)
     return at if at.tzinfo else at.replace(tzinfo=CHINA_STANDARD_TIME)
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

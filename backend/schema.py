@@ -28,6 +28,7 @@ from backend.acceptance.types import AcceptanceMutation, AcceptanceQuery
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.audit.reads import RecordReads
 from backend.audit.types import AuditQuery
+from backend.bank.trends import TrendQuery
 from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.checklists.types import ChecklistMutation, ChecklistQuery
@@ -91,6 +92,7 @@ Query = merge_types(
         PublicNoticeQuery,
         FindingQuery,
         BankQuery,
+        TrendQuery,
         QuantityQuery,
         ProblemListQuery,
         NotificationQuery,

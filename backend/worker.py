@@ -18,6 +18,7 @@ from backend.runtime import Runtime
 from backend.settings import Settings
 from backend.supervision.engine import run_supervision
 from backend.warnings.jobs import evaluate_warnings, nightly_warnings
+from problem_bank.trends import month_of, record_month_end, shift
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ async def daily_supervision(ctx: dict[str, Any]) -> str:
     """Deadline reminders and 督办 for today (office time); nothing on a day off."""
     summary = await run_supervision(ctx["runtime"], ctx["runtime"].clock.today())
     return repr(summary)
+
+
+async def month_end(ctx: dict[str, Any]) -> int:
+    """The problem bank's figures at the end of the month just ended (problem_bank/trends.py)."""
+    runtime: Runtime = ctx["runtime"]
+    async with runtime.engine.begin() as connection:
+        return await record_month_end(connection, shift(month_of(runtime.clock.today()), -1))
 
 
 async def start_relay(ctx: dict[str, Any]) -> None:
@@ -95,6 +103,8 @@ def create_worker(runtime: Runtime, *, relay: bool = True, **options: Any) -> Wo
             cron(daily_supervision, name=f"{settings.redis_prefix}:daily_supervision", hour=8, minute=30, timeout=timeout),
             # 02:00 office time, every night: queues one warning evaluation per tenant.
             cron(nightly_warnings, name=f"{settings.redis_prefix}:nightly_warnings", hour=2, minute=0, timeout=timeout),
+            # 00:30 office time on the 1st: the month just ended, once (a rerun adds nothing).
+            cron(month_end, name=f"{settings.redis_prefix}:month_end", day=1, hour=0, minute=30, timeout=timeout),
         ],
         timezone=CHINA_STANDARD_TIME,
         on_startup=start_relay if relay else None,

@@ -365,3 +365,24 @@ class BulletinRead(ProblemBankBase):
     office_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class MonthEnd(ProblemBankBase):
+    """An office's own findings as they stood at the end of a month (problem_bank/trends.py): the
+    series 整改完成率, backlog and 逾期 are read from, month by month, this year against last."""
+
+    __tablename__ = "month_end"
+    __table_args__ = (
+        Index("month_end_province_idx", "province_code", "month"),
+        Index("month_end_city_idx", "city_code", "month"),
+    )
+
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
+    province_code: Mapped[str] = mapped_column(String(6))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    total: Mapped[int]
+    awaiting_close_out: Mapped[int]
+    closed: Mapped[int]
+    overdue: Mapped[int]
+    taken_at: Mapped[datetime] = mapped_column(server_default=func.now())

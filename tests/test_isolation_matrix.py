@@ -1087,6 +1087,7 @@ OPERATIONS = [
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
+    Operation("bankTrend", "query($c: String!) { bankTrend(regionCode: $c) { month total } }", None, lambda w, a, t: {"c": CODES[t]}),
     Operation(
         "overdueRanking",
         "query($c: String!) { overdueRanking(regionCode: $c) { items { tenantCode: key overdue } pageInfo { hasNextPage } } }",

@@ -218,7 +218,7 @@ REGION_READ = read(Reach.SUBTREE, tenant="region_code")
 SEARCH_COST, STATISTICS_COST, COMMON_PROBLEMS_COST = 2, 3, 10
 
 
-async def _region(info: Info[Context, None], region_code: str) -> Place:
+async def region_of(info: Info[Context, None], region_code: str) -> Place:
     """The region the rows are read under (the declaration let the caller read it)."""
     return await readable_place(info.context.runtime.engine, await info.context.principal(), region_code)
 
@@ -246,7 +246,7 @@ class BankQuery:
         first: int = 50,
         after: str | None = None,
     ) -> Page[BankProblem]:
-        region = await _region(info, region_code)
+        region = await region_of(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, text)
         first, start = page_size(info, first), decode_cursor(after, date, str, int)
@@ -268,7 +268,7 @@ class BankQuery:
         by: Breakdown,
         filter: ProblemFilterInput | None = None,
     ) -> list[BankTally]:
-        region = await _region(info, region_code)
+        region = await region_of(info, region_code)
         taxonomy = await info.context.runtime.taxonomy()
         criteria = (filter or ProblemFilterInput()).to_filter(taxonomy, None)
         today = info.context.clock.today()
@@ -306,7 +306,7 @@ class BankQuery:
         min_offices: int | None = None,
         filter: ProblemFilterInput | None = None,
     ) -> list[CommonProblem]:
-        region = await _region(info, region_code)
+        region = await region_of(info, region_code)
         settings = info.context.runtime.settings
         min_offices = settings.common_problem_min_offices if min_offices is None else min_offices
         if not 2 <= min_offices <= MAX_MIN_OFFICES:
@@ -354,7 +354,7 @@ class BankQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Page[BankTally]:
-        region = await _region(info, region_code)
+        region = await region_of(info, region_code)
         criteria = (filter or ProblemFilterInput()).to_filter(await info.context.runtime.taxonomy(), None)
         first, start = page_size(info, first), decode_cursor(after, int, str)
         async with reading(info.context.runtime.engine).connect() as connection:

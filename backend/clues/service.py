@@ -16,12 +16,11 @@ from sqlalchemy import Row, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
-from backend.clock import Clock
+from backend.clock import Clock, months_after
 from backend.clues.models import CONCLUDING, Clue, ClueEvent, ClueOrgan, ClueResult, ClueSource, ClueSubject
 from backend.clues.workflow import CLUES, CONCLUDE, HAND_OVER, PROGRESS
 from backend.correspondence.models import DocumentKind
 from backend.correspondence.service import Addressee, Correspondence, Draft, readers_of, require_handler
-from backend.feedback.terms import months_after
 from backend.rounds.models import InspectionRound
 from backend.sensitivity import Sensitivity
 from backend.text import clean_text

@@ -5,7 +5,6 @@ province's; a province's admins set them, audited in the province's own trail.""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.audit.service import record_audit
+from backend.clock import months_after
 from backend.supervision.models import SupervisionBase
 from tenants.access import Principal
 from tenants.divisions import province_of
@@ -50,13 +50,6 @@ class Terms:
 
     def report_due(self, given_on: date) -> date:
         return months_after(given_on, self.report_months)
-
-
-def months_after(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def check_terms(plan_days: int, report_months: int, acceptance_scored: bool) -> Terms:
