@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from backend.supervision.engine import run_supervision
 from tests.factories import add_unit
-from tests.helpers import INBOX, create_all, drain
+from tests.helpers import INBOX, create_all, drain, statements_for
 from tests.identity import Api, add_user, error_code, renewed, token_for
 
 PDF_BYTES = b"%PDF-1.7\n" + "“三定”规定".encode() * 100
@@ -492,3 +492,24 @@ async def test_an_organ_attaches_its_own_uploads_and_only_the_documents_organs_d
     ]
     assert received.status_code == 200 and received.content == PDF_BYTES
     assert refused_downloads == [404, 404]
+
+
+async def test_an_inbox_costs_the_same_statements_for_one_document_or_many(runtime):
+    await create_all(runtime, "430000", "431300", "431321")
+    async with Api(runtime) as api:
+        organs, tokens = await region_with_organs(runtime, api)
+        request = {
+            "senderOrganId": organs["INSPECTION_OFFICE"],
+            "kind": "REQUEST",
+            "subject": "关于调阅资料的函",
+            "body": "请提供资料。",
+            "recipients": [{"organId": organs["OFFICE"]}, {"organId": organs["ORGANIZATION"], "copy": "COPY"}],
+            "items": ["三定规定", "问题清单"],
+        }
+        inbox = f'query {{ correspondence(organId: "{organs["OFFICE"]}") {{ documentNumber sender {{ name }} recipients {{ organ {{ name }} state }} items {{ request }} attachments {{ fileName }} }} }}'
+        await api.call(SEND, tokens["INSPECTION_OFFICE"], i=request)
+        one = await statements_for(runtime, api, inbox, tokens["OFFICE"])
+        for _ in range(5):
+            await api.call(SEND, tokens["INSPECTION_OFFICE"], i=request)
+        six = await statements_for(runtime, api, inbox, tokens["OFFICE"])
+    assert one == six <= 8
