@@ -5,9 +5,11 @@ reported and who is late, returns one with a reason and confirms the corrected o
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlalchemy import text
 
+from backend.supervision.engine import run_supervision
 from tests.factories import add_round, add_unit
 from tests.helpers import INBOX, configured, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
@@ -98,3 +100,48 @@ async def test_a_county_reports_its_quarter_to_its_city_which_returns_then_confi
     assert rewritten["writeReportUp"]["own"]["state"] == "RETURNED"  # rewritten, still to be signed off again
     assert json.loads(again["own"]["figures"])["total"] == 2  # the second sign-off freezes the figures anew
     assert confirmed["children"][0]["report"]["state"] == "ACKNOWLEDGED"
+
+
+async def test_a_late_report_is_reminded_once_to_the_office_and_its_parent(runtime):
+    """Issue 23 item 2: an office that has not submitted the last period due hears it once, with
+    its parent; an office opened after the period ended owes nothing for it."""
+    runtime = configured(runtime)
+    await create_all(runtime, "430000", "431300", "431321", "431322", "431381")
+    async with runtime.engine.begin() as connection:  # opened long before the third quarter, except 431381
+        await connection.execute(text("UPDATE tenancy.tenant SET created_at = '2026-01-05' WHERE code <> '431381'"))
+    await add_round(runtime, "431321", [await add_unit(runtime, "431321", "双峰县财政局", "UNIT431321")])
+    tokens = {
+        who: await token_for(runtime, await add_user(runtime, who, grant))
+        for who, grant in {
+            "sf_admin": ("431321", "admin", None),
+            "ld_admin": ("431300", "admin", None),
+            "xh_admin": ("431322", "admin", None),
+        }.items()
+    }
+    async with Api(runtime) as api:
+        await api.call(WRITE, tokens["xh_admin"], c="431322", p="2026Q3", n="已整改。")
+        await api.call(SUBMIT, tokens["xh_admin"], c="431322", p="2026Q3", v=1)  # 新化县 reported in time
+        before_due = await run_supervision(runtime, date(2026, 10, 9))  # Q2's were due 07-10; Q3's not yet
+        late = await run_supervision(runtime, date(2026, 10, 12))
+        again = await run_supervision(runtime, date(2026, 10, 13))
+        await drain(runtime)
+        inboxes = {
+            who: [
+                n["title"]
+                for n in (await api.call(INBOX, token))["data"]["notifications"]["items"]
+                if n["eventType"] == "REPORT_UP_OVERDUE"
+            ]
+            for who, token in tokens.items()
+        }
+    assert (late.late_reports, again.late_reports) == (2, 0)  # 双峰县 and 娄底市 for Q3
+    assert before_due.late_reports == 3  # Q2: 双峰县, 新化县, 娄底市
+    assert inboxes["sf_admin"] == ["双峰县2026年第三季度整改情况报告逾期未报送", "双峰县2026年第二季度整改情况报告逾期未报送"]
+    assert sorted(inboxes["ld_admin"]) == sorted(
+        [
+            "双峰县2026年第三季度整改情况报告逾期未报送",
+            "娄底市2026年第三季度整改情况报告逾期未报送",
+            "双峰县2026年第二季度整改情况报告逾期未报送",
+            "新化县2026年第二季度整改情况报告逾期未报送",
+            "娄底市2026年第二季度整改情况报告逾期未报送",
+        ]
+    )

@@ -139,14 +139,7 @@ class Correspondence:
     async def issue(self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None) -> int:
         """Send `draft` in the caller's transaction (a clue handed over sends its 移交 with it)."""
         checked = await self.check(connection, principal, draft)
-        sender, recipients, subject, body, items, replying_to = (
-            checked.sender,
-            checked.recipients,
-            checked.subject,
-            checked.body,
-            checked.items,
-            checked.replying_to,
-        )
+        sender, recipients = checked.sender, checked.recipients
         today = self.clock.today()
         number = (
             await connection.execute(_NEXT.values(organ_id=sender.id, kind=draft.kind.value, year=today.year, last_number=1))
@@ -162,8 +155,8 @@ class Correspondence:
                     year=today.year,
                     number=number,
                     document_number=document_number,
-                    subject=subject,
-                    body=body,
+                    subject=checked.subject,
+                    body=checked.body,
                     sensitivity=draft.sensitivity.value,
                     due_on=draft.due_on,
                     replies_to_id=draft.replies_to_id,
@@ -189,10 +182,10 @@ class Correspondence:
                     for f in checked.attachments
                 ],
             )
-        if items:
+        if checked.items:
             await connection.execute(
                 insert(DocumentItem),
-                [{"document_id": document_id, "position": n, "request": text} for n, text in enumerate(items, start=1)],
+                [{"document_id": document_id, "position": n, "request": text} for n, text in enumerate(checked.items, start=1)],
             )
         await record_audit(
             connection,
@@ -214,15 +207,15 @@ class Correspondence:
                 "document_number": document_number,
                 "kind": draft.kind.label,
                 "sender": sender.short_name,
-                "subject": subject,
+                "subject": checked.subject,
                 "due_on": None if draft.due_on is None else draft.due_on.isoformat(),
             },
         )
-        if replying_to is not None:
+        if checked.replying_to is not None:
             move = await HANDLING_WORKFLOW.lock(
                 FINISH,
                 connection,
-                select(Recipient).where(Recipient.id == replying_to).with_for_update(),
+                select(Recipient).where(Recipient.id == checked.replying_to).with_for_update(),
                 tenant_code=sender.tenant_code,
                 expected_version=None,
                 actor=principal.username,

@@ -41,6 +41,7 @@ class EventKind(Labelled):
     ANSWER_OVERDUE = "answer.overdue", "整改方案或整改情况报告逾期"
     REPORT_UP_SUBMITTED = "report_up.submitted", "下级报送的整改情况定期报告"
     REPORT_UP_RETURNED = "report_up.returned", "整改情况定期报告被上级退回"
+    REPORT_UP_OVERDUE = "report_up.overdue", "整改情况定期报告逾期未报送"
     DOCUMENT_RECEIVED = "correspondence.received", "收到的公文"
     DOCUMENT_RETURNED = "correspondence.returned", "公文被退回"
     CLUE_RESULT = "clue.result", "移交线索的办理情况"
@@ -217,6 +218,13 @@ EVENT_TYPES = {
             Audience(roles=frozenset({Role.ADMIN, Role.INSPECTOR})),
             lambda p: f"{p['period_label']}整改情况报告被上级退回",
             _note,
+        ),
+        EventType(
+            EventKind.REPORT_UP_OVERDUE,
+            Audience(roles=frozenset({Role.ADMIN})),
+            lambda p: f"{p['office_name']}{p['period_label']}整改情况报告逾期未报送",
+            lambda p: f"报送期限：{p['due_on']}。请尽快签发报送。",
+            critical=True,
         ),
         EventType(
             EventKind.DOCUMENT_RECEIVED,

@@ -7,7 +7,8 @@ being rectified (挂号, 整改中) whose deadline falls within the next N worki
 reminders of one unit go out as one event, in the transaction that records them. A 整改方案 or
 整改情况报告 past its due date and not handed in is reminded once (supervision.answer_due). So is a document between organs, or a clue, past its
 办理时限 and not finished: its handling organ and its sender hear it once (backend/correspondence/
-overdue.py).
+overdue.py). An office whose periodic report is late hears it once, with its parent
+(backend/reporting/overdue.py).
 
 Escalation: an office with at least `escalate_to_parent_at` overdue findings is escalated to
 its parent, with `escalate_to_province_at` to its province (when that is not its parent);
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.correspondence.overdue import remind_late_clues, remind_late_documents
 from backend.notifications.outbox import emit_many
+from backend.reporting.overdue import remind_late_reports
 from backend.runtime import Runtime
 from backend.supervision.calendar import load_calendar
 from backend.supervision.models import AnswerDue
@@ -63,6 +65,7 @@ class RunSummary:
     escalations_closed: int = 0
     late_answers: int = 0  # 整改方案 and 整改情况报告 past due, reminded once each
     late_documents: int = 0  # documents between organs and clues past their 办理时限, reminded once each
+    late_reports: int = 0  # offices whose periodic report of the last period due is late, reminded once each
 
 
 async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
@@ -91,8 +94,9 @@ async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
         )
         late = await _remind_late_answers(connection, today)
         late_documents = await remind_late_documents(connection, today) + await remind_late_clues(connection, today)
+        late_reports = await remind_late_reports(connection, today)
         opened, closed = await _escalate(connection, today, settings.escalate_to_parent_at, settings.escalate_to_province_at)
-    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed, late, late_documents)
+    return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed, late, late_documents, late_reports)
 
 
 async def _remind_late_answers(connection: AsyncConnection, today: date) -> int:

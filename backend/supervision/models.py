@@ -99,3 +99,14 @@ class EscalationAction(SupervisionBase):
     note: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ReportUpReminder(SupervisionBase):
+    """An office reminded that its periodic rectification report (backend/reporting/) of a period
+    is late: once per office and period."""
+
+    __tablename__ = "report_up_reminder"
+
+    tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    reminded_at: Mapped[datetime] = mapped_column(server_default=func.now())
