@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import async_database_url, asyncpg_dsn
 from backend.embedded import ServiceUrls
 from backend.notifications.relay import Relay
+from backend.resources import checkout
 from backend.runtime import Runtime
-from backend.settings import PROJECT_ROOT
 from backend.worker import create_import_worker, create_worker
 from tests.identity import Api
 
@@ -79,7 +79,7 @@ async def xuncha(runtime: Runtime, *args: str, stdin: str | None = None, env: di
         "backend",
         *args,
         env=env,
-        cwd=PROJECT_ROOT,
+        cwd=checkout(),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
