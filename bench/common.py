@@ -143,11 +143,12 @@ async def serving(args: list[str], env: dict[str, str]):
 
 
 @contextlib.asynccontextmanager
-async def serving_process(args: list[str], env: dict[str, str]):
-    """A uvicorn process on a free port, ready: its base URL and the process (fault tests kill it)."""
+async def serving_process(args: list[str], env: dict[str, str], *, program: str = sys.executable, cwd: Path | None = None):
+    """A uvicorn process (`program` with `args`, run in the checkout unless `cwd` is given) on a
+    free port, ready: its base URL and the process (fault tests kill it)."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, *args, "--port", str(port)], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [program, *args, "--port", str(port)], env=env, cwd=cwd or checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:
