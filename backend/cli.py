@@ -21,8 +21,9 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from backend.embedded import running_services
+from backend.resources import SDL
 from backend.runtime import Runtime, open_runtime
-from backend.settings import PROJECT_ROOT, Settings
+from backend.settings import Settings
 from tenants.bulk_import import ImportRejected, import_tenants, parse_csv
 from tenants.divisions import national_register
 from tenants.errors import DomainError
@@ -52,8 +53,6 @@ app.add_typer(graphql_app, name="graphql")
 console = Console()
 err_console = Console(stderr=True)
 T = TypeVar("T")
-
-SCHEMA_FILE = PROJECT_ROOT / "graphql" / "schema.graphql"
 
 
 def _exit_on_sigterm(signum, frame) -> None:
@@ -592,7 +591,7 @@ def _ids(ids: list[int]) -> str:
 
 @graphql_app.command("export")
 def graphql_export(
-    output: Annotated[Path, typer.Option(help="SDL 输出文件")] = SCHEMA_FILE,
+    output: Annotated[Path, typer.Option(help="SDL 输出文件")] = SDL,
 ) -> None:
     """把代码中的 GraphQL schema 导出为 SDL（graphql/schema.graphql）。"""
     from backend.schema import schema

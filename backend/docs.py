@@ -18,9 +18,9 @@ from backend.plans.workflow import PLANS
 from backend.publicity.workflow import NOTICES
 from backend.reporting.workflow import REPORTS_UP
 from backend.reports.workflow import REPORTS
+from backend.resources import checkout
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
-from backend.settings import PROJECT_ROOT
 from backend.workflow import Transition, Workflow
 from tenants.access import Role
 from tenants.divisions import Level
@@ -39,7 +39,6 @@ WORKFLOWS: tuple[Workflow, ...] = (
     HANDLING_WORKFLOW,
     CLUES,
 )
-DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 
 
@@ -190,8 +189,9 @@ REACH_MEANINGS = {
 
 
 def documents() -> dict[Path, str]:
-    """Each generated document and what it should hold."""
-    return {DOCS / "workflows.md": workflows_markdown(), DOCS / "permissions.md": permissions_markdown()}
+    """Each generated document (in the source checkout's docs/) and what it should hold."""
+    docs = checkout() / "docs"
+    return {docs / "workflows.md": workflows_markdown(), docs / "permissions.md": permissions_markdown()}
 
 
 def write() -> list[Path]:

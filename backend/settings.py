@@ -10,9 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 from backend.clock import Clock, ShiftedClock, parse_instant
+from backend.resources import CHECKOUT, MIGRATIONS
 from backend.sensitivity import ORDER, Sensitivity
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env_int(name: str, default: int) -> int:
@@ -49,6 +48,13 @@ def _sensitivity_names() -> tuple[str, str, str]:
     if len(names) != 3 or not all(names) or len(set(names)) != 3:
         raise SystemExit("XUNCHA_SENSITIVITY_NAMES 须为三个不同的名称，以逗号分隔，由宽到严，如“公开,内部,敏感”")
     return names[0], names[1], names[2]
+
+
+def _default_data_dir() -> Path:
+    """.xuncha/ in a source checkout; an installed package's is the user's data directory (XDG)."""
+    if CHECKOUT is not None:
+        return CHECKOUT / ".xuncha"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "xuncha"
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:
@@ -169,7 +175,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        data_dir = Path(os.environ.get("XUNCHA_DATA_DIR", PROJECT_ROOT / ".xuncha")).resolve()
+        data_dir = Path(os.environ.get("XUNCHA_DATA_DIR") or _default_data_dir()).resolve()
         environment = os.environ.get("XUNCHA_ENV", "development")
         return cls(
             database_url=os.environ.get("DATABASE_URL", ""),
@@ -177,7 +183,7 @@ class Settings:
             data_dir=data_dir,
             secret_key=_secret_key(data_dir, production=environment == "production"),
             environment=environment,
-            migrations_dir=Path(os.environ.get("XUNCHA_MIGRATIONS_DIR", PROJECT_ROOT / "migrations")),
+            migrations_dir=Path(os.environ.get("XUNCHA_MIGRATIONS_DIR", MIGRATIONS)),
             spare_pool_size=_env_int("XUNCHA_SPARE_POOL_SIZE", 8),
             migration_concurrency=_env_int("XUNCHA_MIGRATION_CONCURRENCY", 4),
             lock_timeout=_lock_timeout(),

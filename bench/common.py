@@ -24,8 +24,9 @@ from sqlalchemy.engine import make_url
 
 from backend.db import async_database_url, asyncpg_dsn, ensure_database_exists
 from backend.embedded import ServiceUrls, running_services
+from backend.resources import checkout
 from backend.runtime import Runtime, open_runtime
-from backend.settings import PROJECT_ROOT, Settings
+from backend.settings import Settings
 from tenants.bulk_import import ImportLine, plan_import
 from tenants.divisions import national_register
 from tenants.models import Tenant
@@ -45,7 +46,7 @@ SEARCH = """query($r: String!, $t: String, $f: ProblemFilterInput) { problems(re
   pageInfo { hasNextPage endCursor } items { tenantCode officeName findingId findingCode unitName unitType roundKind taxonomyCode taxonomyName
   severity state deadline overdue foundOn highlight } } }"""
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
+RESULTS = checkout() / "bench" / "results"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,11 +143,12 @@ async def serving(args: list[str], env: dict[str, str]):
 
 
 @contextlib.asynccontextmanager
-async def serving_process(args: list[str], env: dict[str, str]):
-    """A uvicorn process on a free port, ready: its base URL and the process (fault tests kill it)."""
+async def serving_process(args: list[str], env: dict[str, str], *, program: str = sys.executable, cwd: Path | None = None):
+    """A uvicorn process (`program` with `args`, run in the checkout unless `cwd` is given) on a
+    free port, ready: its base URL and the process (fault tests kill it)."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, *args, "--port", str(port)], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [program, *args, "--port", str(port)], env=env, cwd=cwd or checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:

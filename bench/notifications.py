@@ -27,7 +27,8 @@ import uuid
 from sqlalchemy import text
 
 from backend.notifications.outbox import emit
-from backend.settings import PROJECT_ROOT, Settings
+from backend.resources import checkout
+from backend.settings import Settings
 from bench.common import bench_runtime, percentile, register_offices, run_suite, server_version
 
 POLL_SECONDS = 0.005
@@ -73,7 +74,7 @@ def start_worker(runtime) -> subprocess.Popen:
         "XUNCHA_REDIS_PREFIX": namespace,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "backend", "worker"], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 

@@ -22,14 +22,15 @@ import psutil
 from sqlalchemy import text
 
 from backend.embedded import ServiceUrls, running_services
-from backend.settings import PROJECT_ROOT, Settings
+from backend.resources import checkout
+from backend.settings import Settings
 from bench.common import bench_runtime, percentile, server_version, write_results
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import national_register
 from tenants.migration_runner import TenantMigrationRunner
 from tenants.streams import MigrationStreams
 
-STAGED_ADDITIVE = PROJECT_ROOT / "tests" / "staged_migrations" / "additive"
+STAGED_ADDITIVE = checkout() / "tests" / "staged_migrations" / "additive"
 
 
 def private_memory(process: psutil.Process) -> int:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
@@ -25,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db import async_database_url, asyncpg_dsn
 from backend.embedded import ServiceUrls
 from backend.notifications.relay import Relay
+from backend.resources import checkout
 from backend.runtime import Runtime
-from backend.settings import PROJECT_ROOT
 from backend.worker import create_import_worker, create_worker
 from tests.identity import Api
 
@@ -70,23 +71,20 @@ async def eventually(probe: Callable[[], Awaitable[T]], seconds: float = 30, wha
     return answer
 
 
-async def xuncha(runtime: Runtime, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The `xuncha` command line run as a user runs it: a separate process on the test's database."""
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200", **(env or {})}
+async def command(argv: list[str], *, env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`argv` run as a separate process to its end (two minutes at most), its output as text."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "backend",
-        *args,
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        *argv, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     async with asyncio.timeout(120):
         stdout, stderr = await process.communicate(stdin.encode() if stdin is not None else None)
-    return subprocess.CompletedProcess(args, process.returncode or 0, stdout.decode(), stderr.decode())
+    return subprocess.CompletedProcess(argv, process.returncode or 0, stdout.decode(), stderr.decode())
+
+
+async def xuncha(runtime: Runtime, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The `xuncha` command line run as a user runs it: a separate process on the test's database."""
+    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200", **(env or {})}
+    return await command([sys.executable, "-m", "backend", *args], env=env, cwd=checkout(), stdin=stdin)
 
 
 @contextlib.contextmanager

@@ -6,8 +6,8 @@ import importlib
 
 from backend.docs import WORKFLOWS, documents, visibility_table
 from backend.permissions import declared
+from backend.resources import checkout
 from backend.schema import schema
-from backend.settings import PROJECT_ROOT
 from backend.workflow import Workflow
 
 
@@ -18,14 +18,14 @@ def test_generated_documents_match_the_code():
 
 def test_every_declared_workflow_is_documented():
     declared = set()
-    for path in (PROJECT_ROOT / "backend").glob("*/workflow.py"):
+    for path in (checkout() / "backend").glob("*/workflow.py"):
         module = importlib.import_module(f"backend.{path.parent.name}.workflow")
         declared |= {id(value) for value in vars(module).values() if isinstance(value, Workflow)}
     assert declared == {id(workflow) for workflow in WORKFLOWS}
 
 
 def test_the_readme_shows_who_sees_what_as_docs_permissions_does():
-    readme = (PROJECT_ROOT / "README.md").read_text()
+    readme = (checkout() / "README.md").read_text()
     assert "\n".join(visibility_table()) in readme
 
 

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from backend.cli import SCHEMA_FILE
+from backend.resources import SDL
 from backend.schema import schema
 from graphql import parse, validate
 
-OPERATIONS = sorted((SCHEMA_FILE.parent / "operations").glob("*.graphql"))
+OPERATIONS = sorted((SDL.parent / "operations").glob("*.graphql"))
 
 
 def test_committed_sdl_matches_the_code():
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema.as_str() + "\n", (
+    assert SDL.read_text(encoding="utf-8") == schema.as_str() + "\n", (
         "graphql/schema.graphql is stale: run `xuncha graphql export` and commit it"
     )
 

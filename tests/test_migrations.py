@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy import text
 
-from backend.settings import PROJECT_ROOT
+from backend.resources import checkout
 from tenants.migration_runner import TenantMigrationRunner
 from tenants.streams import MigrationStreams
 from tests.helpers import create_all, eventually
@@ -112,7 +112,7 @@ async def test_killed_half_way_no_schema_is_half_migrated_and_a_rerun_finishes(r
         "XUNCHA_MIGRATION_CONCURRENCY": "2",
     }
     upgrade = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "backend", "db", "upgrade", env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        sys.executable, "-m", "backend", "db", "upgrade", env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
     async def two_schemas_in_the_slow_step() -> bool:

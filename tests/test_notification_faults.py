@@ -19,8 +19,8 @@ from sqlalchemy import text
 
 from backend.embedded import ServiceUrls, start_redis
 from backend.notifications.relay import Relay
+from backend.resources import checkout
 from backend.runtime import open_runtime
-from backend.settings import PROJECT_ROOT
 from tests.helpers import LOG_OVERSTAFFING, drain, eventually
 from tests.identity import Api, add_user
 
@@ -71,7 +71,7 @@ def worker_process(runtime, queue: str) -> subprocess.Popen:
         "XUNCHA_SWEEP_AFTER_SECONDS": "4",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "backend", "worker"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "backend", "worker"], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 

@@ -18,12 +18,13 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from backend.resources import TEMPLATES
 from tenants.errors import DomainError
 
 MAX_IMPORT_ROWS = 5_000
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_EXPANSION = 100  # unpacked ÷ packed
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "templates" / "问题导入模板.xlsx"
+TEMPLATE_PATH = TEMPLATES / "问题导入模板.xlsx"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from backend.resources import MIGRATIONS
 from tenants.streams import MigrationStreams
 
 STAGED = Path(__file__).parent
@@ -10,4 +11,4 @@ SLOW = STAGED / "slow"
 
 
 def product_tenant_head() -> str:
-    return MigrationStreams(STAGED.parent.parent / "migrations").tenant_head
+    return MigrationStreams(MIGRATIONS).tenant_head
