@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select, text
 
 from backend.app import ROUTES
-from backend.evidence.store import EvidenceStore
+from backend.evidence.location import evidence_store
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.permissions import Access, Reach, declared
@@ -392,7 +392,7 @@ DRAFT_INPUT = '{taxonomyCode: "C03.K01.M01", description: "实有人数超过核
 async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
     """A shipped import template, uploaded by the actor in the target tenant (its dry run
     reports the example row's unknown unit: a report, not a refusal)."""
-    store = EvidenceStore(world.runtime.settings.evidence_dir)
+    store = evidence_store(world.runtime.settings)
     stored = await store.put("模板.xlsx", _chunks(await asyncio.to_thread(TEMPLATE_PATH.read_bytes)), 1 << 20)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(
