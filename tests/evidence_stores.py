@@ -1,20 +1,24 @@
 """Both evidence stores in tests: the local directory (the default) and S3, on a real S3-protocol
 server (moto's, a separate process on a free port, one per test worker; each test its own key
-prefix). A test takes both with `@both_stores`; every other test runs on the local one.
+prefix). A test takes both with `@both_stores`; every other test runs on the local one. And a
+20 MB file made a chunk at a time, with the peak memory a block takes.
 
 Plugged in by conftest.py (`pytest_plugins`)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import random
 import subprocess
 import sys
 import time
+import tracemalloc
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
@@ -23,7 +27,7 @@ import pytest
 from backend.evidence.local_store import LocalStore
 from backend.evidence.location import evidence_store
 from backend.evidence.s3_store import S3Store
-from backend.evidence.store import EvidenceStore
+from backend.evidence.store import CHUNK_BYTES, EvidenceStore
 from backend.settings import Settings
 from bench.common import free_port
 
@@ -109,3 +113,39 @@ def read(store: EvidenceStore, sha256: str) -> bytes:
 def put(store: EvidenceStore, content: bytes) -> None:
     """Store content as an earlier version did, without the upload's checks."""
     assert store.keep_stream(hashlib.sha256(content).hexdigest(), io.BytesIO(content))
+
+
+LARGE_CHUNKS = 20  # of 1 MB: the largest evidence file XUNCHA_EVIDENCE_MAX_MB lets in by default
+LARGE = LARGE_CHUNKS * CHUNK_BYTES
+
+
+def large_file() -> Iterator[bytes]:
+    """A 20 MB PDF, made a chunk at a time (the test never holds it whole either)."""
+    noise = random.Random(24)
+    for n in range(LARGE_CHUNKS):
+        chunk = noise.randbytes(CHUNK_BYTES)
+        yield b"%PDF-1.7\n" + chunk[9:] if n == 0 else chunk
+
+
+async def large_body() -> AsyncIterator[bytes]:
+    for chunk in large_file():
+        yield chunk
+
+
+def large_sha256() -> str:
+    digest = hashlib.sha256()
+    for chunk in large_file():
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def peak_memory() -> Iterator[list[int]]:
+    """The peak of Python's allocations (every thread) inside the block, in the list it yields."""
+    tracemalloc.start()
+    peak: list[int] = []
+    try:
+        yield peak
+    finally:
+        peak.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()

@@ -22,7 +22,7 @@ from backend.evidence.location import evidence_store
 from backend.runtime import open_runtime
 from problem_bank.projection import verify_snapshot
 from tenants.errors import DomainError
-from tests.evidence_stores import both_stores, elsewhere, read
+from tests.evidence_stores import LARGE, both_stores, elsewhere, large_body, large_sha256, peak_memory, read
 from tests.helpers import PDF, act, create_all, database_state, fresh_database, xuncha
 from tests.identity import Api
 
@@ -116,6 +116,26 @@ async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(l
 
     again = await cli(fresh_runtime, "tenants", "restore", str(archive))
     assert again.returncode == 1 and "已存在" in again.stderr
+
+
+@both_stores
+async def test_a_20_mb_evidence_file_streams_through_backup_and_restore(ledger_office, fresh_runtime, tmp_path):
+    """Backup streams the file from the store into the archive, restore from the archive into
+    the other deployment's store: neither holds it in memory whole."""
+    async with Api(ledger_office.runtime) as api:
+        headers = {"Authorization": f"Bearer {ledger_office.tokens['liaison']}"}
+        uploaded = await api.client.post("/evidence/431321", params={"name": "大文件.pdf"}, content=large_body(), headers=headers)
+    assert uploaded.status_code == 201, uploaded.text
+    archive = tmp_path / "431321.tar.gz"
+    with peak_memory() as backup_peak:
+        await backup_tenant(ledger_office.runtime, "431321", archive)
+    evidence_store(fresh_runtime.settings).delete("0" * 64)  # a store's first request loads its S3 client's models (once a process)
+    with peak_memory() as restore_peak:
+        restored = await restore_tenant(fresh_runtime, archive, actor="test")
+    assert restored.files == [large_sha256()]
+    with evidence_store(fresh_runtime.settings).open(large_sha256()) as content:
+        assert content.size == LARGE
+    assert backup_peak[0] < LARGE / 3 and restore_peak[0] < LARGE / 3, (backup_peak, restore_peak)
 
 
 def rewritten(archive, tmp_path, change) -> object:
