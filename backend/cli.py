@@ -352,17 +352,15 @@ def tenants_backup(
     file: Annotated[Path, typer.Argument(help="备份文件（.tar.gz），已存在则拒绝覆盖", dir_okay=False)],
 ) -> None:
     """备份一个租户：schema 中的全部数据、登记信息、问题库记录和证据文件（一致的快照）。"""
-    from backend.backup.archive import write_archive
     from backend.backup.service import backup_tenant
 
     checked_code(code, "CODE")
     if file.exists():
         raise fail(f"{file} 已存在，不覆盖")
     try:
-        backup = run(lambda runtime: backup_tenant(runtime, code))
+        backup = run(lambda runtime: backup_tenant(runtime, code, file))
     except DomainError as error:
         raise fail(error.message) from None
-    write_archive(backup, file)
     rows = sum(table.rows for table in backup.tables)
     console.print(escape(f"已备份租户 {code}：{len(backup.tables)} 张表 {rows} 行、证据文件 {len(backup.files)} 个 → {file}"))
 
@@ -372,12 +370,10 @@ def tenants_restore(
     file: Annotated[Path, typer.Argument(help="xuncha tenants backup 生成的备份文件", exists=True, dir_okay=False)],
 ) -> None:
     """把备份恢复到本数据库（该租户须尚未开通，上级须已开通）；先校验整个文件，全部成功或什么都不改。"""
-    from backend.backup.archive import read_archive
     from backend.backup.service import restore_tenant
 
     try:
-        backup = read_archive(file)
-        run(lambda runtime: restore_tenant(runtime, backup, actor="xuncha tenants restore"))
+        backup = run(lambda runtime: restore_tenant(runtime, file, actor="xuncha tenants restore"))
     except DomainError as error:
         raise fail(error.message) from None
     rows = sum(table.rows for table in backup.tables)

@@ -78,6 +78,7 @@ HTTP_STATUS = {
     "NOT_FOUND": 404,
     "FILE_TOO_LARGE": 413,
     "UNSUPPORTED_FILE_TYPE": 415,
+    "EVIDENCE_MISSING": 500,  # registered, but not in the store: the storage is misconfigured or lost it
     "RATE_LIMITED": 429,
 }
 

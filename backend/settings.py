@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from backend.clock import Clock, ShiftedClock, parse_instant
+from backend.evidence.location import parse_evidence_url
 from backend.resources import CHECKOUT, MIGRATIONS
 from backend.sensitivity import ORDER, Sensitivity
 
@@ -41,6 +42,15 @@ def _clock_start(production: bool) -> datetime | None:
         return parse_instant(value)
     except ValueError:
         raise SystemExit(f"XUNCHA_CLOCK 应为日期或时间，如 2027-06-01 或 2027-06-01T09:00:00+08:00，当前值为 {value!r}") from None
+
+
+def _evidence_url() -> str:
+    url = os.environ.get("XUNCHA_EVIDENCE_URL", "")
+    try:
+        parse_evidence_url(url)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    return url
 
 
 def _sensitivity_names() -> tuple[str, str, str]:
@@ -126,6 +136,8 @@ class Settings:
     pool_ping_after_idle_seconds: float = 5.0
     redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits, arq job ids)
     evidence_max_bytes: int = 20 * 1024 * 1024  # one evidence file (and one Excel import)
+    # Where evidence content lives (XUNCHA_EVIDENCE_URL: backend/evidence/location.py); empty: `evidence_dir`.
+    evidence_url: str = ""
     reopen_window_days: int = 365  # how long after 销号 an entry may be reopened (回头看)
     # 共性问题: a kind counts as common when this many offices found it within this many days.
     common_problem_min_offices: int = 3
@@ -167,6 +179,7 @@ class Settings:
 
     @property
     def evidence_dir(self) -> Path:
+        """Evidence content without XUNCHA_EVIDENCE_URL; with S3, where uploads wait while checked."""
         return self.data_dir / "evidence"
 
     @property
@@ -194,6 +207,7 @@ class Settings:
             redis_prefix=os.environ.get("XUNCHA_REDIS_PREFIX", "xuncha"),
             edge=EdgeLimits.from_env(production=environment == "production"),
             evidence_max_bytes=_env_int("XUNCHA_EVIDENCE_MAX_MB", 20) * 1024 * 1024,
+            evidence_url=_evidence_url(),
             reopen_window_days=_env_int("XUNCHA_REOPEN_WINDOW_DAYS", 365),
             common_problem_min_offices=_env_int("XUNCHA_COMMON_PROBLEM_MIN_OFFICES", 3),
             common_problem_window_days=_env_int("XUNCHA_COMMON_PROBLEM_WINDOW_DAYS", 365),

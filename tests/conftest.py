@@ -21,6 +21,8 @@ from tests.factories import add_round, add_unit, seed_round
 from tests.helpers import LOG_FINDING, SCENARIO_DAY, Office, configured, create_all, finding_input, fresh_database
 from tests.identity import Api, add_user, token_for
 
+pytest_plugins = ["tests.evidence_stores"]  # the evidence stores: `evidence_url`, and S3 on a moto server
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
@@ -67,9 +69,12 @@ def clock(settings: Settings) -> ShiftedClock:
 
 
 @pytest.fixture
-async def runtime(settings: Settings, services: ServiceUrls, migrated_template: str, clock: ShiftedClock) -> AsyncIterator[Runtime]:
-    """An open runtime on a fresh database with the shared schemas migrated."""
-    own_keys = dataclasses.replace(settings, redis_prefix=f"xuncha-test-{uuid.uuid4().hex[:8]}")
+async def runtime(
+    settings: Settings, services: ServiceUrls, migrated_template: str, clock: ShiftedClock, evidence_url: str
+) -> AsyncIterator[Runtime]:
+    """An open runtime on a fresh database with the shared schemas migrated, its evidence in the
+    local store unless the test asks for both (tests/evidence_stores.py)."""
+    own_keys = dataclasses.replace(settings, redis_prefix=f"xuncha-test-{uuid.uuid4().hex[:8]}", evidence_url=evidence_url)
     async with (
         fresh_database(services, migrated_template) as url,
         open_runtime(own_keys, ServiceUrls(url, services.redis_url), clock) as runtime,

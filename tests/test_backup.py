@@ -15,12 +15,14 @@ import pytest
 from sqlalchemy import text
 
 from backend.audit.service import verify_chain
-from backend.backup.archive import read_archive, write_archive
-from backend.backup.service import SHARED_TABLES, restore_tenant, schema_tables
+from backend.backup.archive import read_archive
+from backend.backup.service import SHARED_TABLES, backup_tenant, restore_tenant, schema_tables
 from backend.embedded import ServiceUrls
+from backend.evidence.location import evidence_store
 from backend.runtime import open_runtime
 from problem_bank.projection import verify_snapshot
 from tenants.errors import DomainError
+from tests.evidence_stores import LARGE, both_stores, elsewhere, large_body, large_sha256, peak_memory, read
 from tests.helpers import PDF, act, create_all, database_state, fresh_database, xuncha
 from tests.identity import Api
 
@@ -68,19 +70,22 @@ async def everything(runtime, code: str = "431321") -> dict[str, list[tuple]]:
 
 @pytest.fixture
 async def fresh_runtime(ledger_office, services, migrated_template):
-    """A second database (migrated, with the province and city but not the county) and its
-    own data directory: where the backup is restored."""
-    settings = dataclasses.replace(ledger_office.runtime.settings, data_dir=ledger_office.runtime.settings.data_dir / "fresh")
+    """A second database (migrated, with the province and city but not the county), its own
+    data directory and evidence store: where the backup is restored."""
+    source = ledger_office.runtime.settings
+    settings = dataclasses.replace(source, data_dir=source.data_dir / "fresh", evidence_url=elsewhere(source))
     async with fresh_database(services, migrated_template) as url, open_runtime(settings, ServiceUrls(url, services.redis_url)) as runtime:
         await create_all(runtime, "430000", "431300")
         yield runtime
 
 
 async def cli(runtime, *args: str):
-    """`xuncha` against this runtime's database and data directory."""
-    return await xuncha(runtime, *args, env={"XUNCHA_DATA_DIR": str(runtime.settings.data_dir)})
+    """`xuncha` against this runtime's database, data directory and evidence store."""
+    env = {"XUNCHA_DATA_DIR": str(runtime.settings.data_dir), "XUNCHA_EVIDENCE_URL": runtime.settings.evidence_url}
+    return await xuncha(runtime, *args, env=env)
 
 
+@both_stores
 async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(ledger_office, fresh_runtime, tmp_path):
     sha = await a_busy_office(ledger_office)
     before = await everything(ledger_office.runtime)
@@ -102,7 +107,7 @@ async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(l
     assert after == before
     assert (await verify_chain(fresh_runtime.engine, "431321")).intact
     assert (await verify_snapshot(fresh_runtime.engine, "431321")).in_step
-    assert fresh_runtime.settings.evidence_dir.joinpath(sha[:2], sha).read_bytes() == PDF
+    assert read(evidence_store(fresh_runtime.settings), sha) == PDF
     verified = await cli(fresh_runtime, "bank", "verify")
     assert verified.returncode == 0 and "问题库与台账一致" in verified.stdout, verified.stderr
     async with fresh_runtime.engine.connect() as connection:  # new rows continue the numbering
@@ -113,6 +118,26 @@ async def test_a_tenant_restored_into_a_fresh_database_is_the_same_row_for_row(l
 
     again = await cli(fresh_runtime, "tenants", "restore", str(archive))
     assert again.returncode == 1 and "已存在" in again.stderr
+
+
+@both_stores
+async def test_a_20_mb_evidence_file_streams_through_backup_and_restore(ledger_office, fresh_runtime, tmp_path):
+    """Backup streams the file from the store into the archive, restore from the archive into
+    the other deployment's store: neither holds it in memory whole."""
+    async with Api(ledger_office.runtime) as api:
+        headers = {"Authorization": f"Bearer {ledger_office.tokens['liaison']}"}
+        uploaded = await api.client.post("/evidence/431321", params={"name": "大文件.pdf"}, content=large_body(), headers=headers)
+    assert uploaded.status_code == 201, uploaded.text
+    archive = tmp_path / "431321.tar.gz"
+    with peak_memory() as backup_peak:
+        await backup_tenant(ledger_office.runtime, "431321", archive)
+    evidence_store(fresh_runtime.settings).delete("0" * 64)  # a store's first request loads its S3 client's models (once a process)
+    with peak_memory() as restore_peak:
+        restored = await restore_tenant(fresh_runtime, archive, actor="test")
+    assert restored.files == [large_sha256()]
+    with evidence_store(fresh_runtime.settings).open(large_sha256()) as content:
+        assert content.size == LARGE
+    assert backup_peak[0] < LARGE / 3 and restore_peak[0] < LARGE / 3, (backup_peak, restore_peak)
 
 
 def rewritten(archive, tmp_path, change) -> object:
@@ -128,11 +153,9 @@ def rewritten(archive, tmp_path, change) -> object:
 
 
 async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_nothing(ledger_office, fresh_runtime, tmp_path):
-    from backend.backup.service import backup_tenant
-
     await a_busy_office(ledger_office)
     archive = tmp_path / "good.tar.gz"
-    write_archive(await backup_tenant(ledger_office.runtime, "431321"), archive)
+    await backup_tenant(ledger_office.runtime, "431321", archive)
     not_gzip = tmp_path / "plain.txt"
     not_gzip.write_text("431321")
     truncated = tmp_path / "truncated.tar.gz"
@@ -175,10 +198,10 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
 
     state = await database_state(fresh_runtime)
     with pytest.raises(DomainError) as refused:
-        await restore_tenant(fresh_runtime, read_archive(other_version), actor="test")
+        await restore_tenant(fresh_runtime, other_version, actor="test")
     assert refused.value.code == "BACKUP_VERSION_MISMATCH"
     with pytest.raises(DomainError) as refused:
-        await restore_tenant(fresh_runtime, read_archive(rewritten(archive, tmp_path, without_registry_row)), actor="test")
+        await restore_tenant(fresh_runtime, rewritten(archive, tmp_path, without_registry_row), actor="test")
     assert refused.value.code == "INVALID_BACKUP" and "tenancy.tenant" in refused.value.message
     by_cli = await cli(fresh_runtime, "tenants", "restore", str(edited_row))
     assert by_cli.returncode == 1 and "校验和" in by_cli.stderr
@@ -190,11 +213,11 @@ async def test_a_damaged_foreign_or_conflicting_archive_is_refused_and_changes_n
         await connection.execute(text("DROP SCHEMA t431300 CASCADE"))
     state = await database_state(fresh_runtime)
     with pytest.raises(DomainError) as refused:
-        await restore_tenant(fresh_runtime, read_archive(archive), actor="test")
+        await restore_tenant(fresh_runtime, archive, actor="test")
     assert refused.value.code == "PARENT_MISSING"
     assert await database_state(fresh_runtime) == state
 
     await create_all(fresh_runtime, "431300", "431321")  # the county is already there
     with pytest.raises(DomainError) as refused:
-        await restore_tenant(fresh_runtime, read_archive(archive), actor="test")
+        await restore_tenant(fresh_runtime, archive, actor="test")
     assert refused.value.code == "DUPLICATE"

@@ -32,7 +32,7 @@ from backend.correspondence.models import (
     Recipient,
 )
 from backend.correspondence.service import Addressee, Draft
-from backend.evidence.store import EvidenceStore
+from backend.evidence.location import evidence_store
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.permissions import Access, Reach, declared
@@ -567,7 +567,7 @@ DRAFT_INPUT = '{taxonomyCode: "C03.K01.M01", description: "实有人数超过核
 async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
     """A shipped import template, uploaded by the actor in the target tenant (its dry run
     reports the example row's unknown unit: a report, not a refusal)."""
-    store = EvidenceStore(world.runtime.settings.evidence_dir)
+    store = evidence_store(world.runtime.settings)
     stored = await store.put("模板.xlsx", _chunks(await asyncio.to_thread(TEMPLATE_PATH.read_bytes)), 1 << 20)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(
@@ -583,7 +583,7 @@ async def uploaded_template(world: World, actor: Actor, target: str) -> dict:
 async def attached_to_office_document(world: World, actor: Actor, target: str) -> dict:
     """A document to the target's 编办 with a PDF attached."""
     document = await document_to_office(world, target)
-    stored = await EvidenceStore(world.runtime.settings.evidence_dir).put("附件.pdf", _chunks(b"%PDF-1.4 matrix attachment"), 1 << 20)
+    stored = await evidence_store(world.runtime.settings).put("附件.pdf", _chunks(b"%PDF-1.4 matrix attachment"), 1 << 20)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(
             insert(DocumentAttachment).values(

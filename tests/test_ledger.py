@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.audit.service import verify_chain
+from tests.evidence_stores import both_stores, stored
 from tests.helpers import LOG_FINDING, PDF, STATE, Office, act, counting_statements, create_all
 from tests.identity import Api, add_user, error_code, token_for
 
@@ -242,6 +243,7 @@ async def test_a_deadline_moves_after_rectification_starts_only_by_an_approved_e
     assert error_code(again) == "ALREADY_DECIDED"
 
 
+@both_stores
 async def test_the_same_file_is_stored_once_and_bad_files_are_refused(ledger_office):
     async with Api(ledger_office.runtime) as api:
         first = await ledger_office.upload(api, "liaison", PDF)
@@ -271,10 +273,10 @@ async def test_the_same_file_is_stored_once_and_bad_files_are_refused(ledger_off
         "anonymous": (401, "UNAUTHENTICATED"),
         "size": (413, "FILE_TOO_LARGE"),
     }
-    stored = [p for p in (ledger_office.runtime.settings.evidence_dir).rglob("*") if p.is_file()]
-    assert sorted(p.name for p in stored) == sorted({first.json()["sha256"], png.json()["sha256"]})
+    assert stored(ledger_office.runtime.settings) == {first.json()["sha256"]: PDF, png.json()["sha256"]: PNG}
 
 
+@both_stores
 async def test_a_file_is_shown_only_to_those_who_may_read_its_finding(ledger_office):
     t = ledger_office.tokens
     async with Api(ledger_office.runtime) as api:
@@ -296,6 +298,10 @@ async def test_a_file_is_shown_only_to_those_who_may_read_its_finding(ledger_off
         elsewhere = await status("sibling_reviewer", "431322")
         read_up = await status("inspector", "431300")
         malformed = await status("inspector", name="../../secret_key")
+        downloaded = await api.client.get(f"/evidence/431321/{sha}", headers={"Authorization": f"Bearer {t['auditor']}"})
+    assert (downloaded.content, downloaded.headers["content-length"]) == (PDF, str(len(PDF)))
+    assert downloaded.headers["content-type"] == "application/pdf"
+    assert downloaded.headers["content-disposition"] == "attachment; filename*=utf-8''%E6%95%B4%E6%94%B9%E6%8A%A5%E5%91%8A.pdf"
     assert seen == {
         "inspector": 200,
         "auditor": 200,

@@ -7,19 +7,20 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-from pathlib import Path
 
 from openpyxl import Workbook
 from sqlalchemy import text
 
-from backend.backup.archive import write_archive
 from backend.backup.service import backup_tenant
+from backend.evidence.location import evidence_store
 from backend.evidence.purge import purge_personal_data
-from backend.evidence.store import EvidenceStore
 from backend.id_numbers import holds_id_number
 from backend.staff.service import STAFF_COLUMNS
+from tests.evidence_stores import both_stores, put, stored
 from tests.helpers import PDF
 from tests.identity import Api
+
+pytestmark = both_stores
 
 ID_NUMBERS = ("431321199001011239", "431321198506120022")
 
@@ -32,10 +33,6 @@ def staff_sheet() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()]
 
 
 async def evidence_rows(runtime) -> list[str]:
@@ -53,10 +50,10 @@ async def test_the_staff_import_keeps_no_file_and_a_backup_holds_no_id_number(co
     assert imported.status_code == 200 and imported.json()["created"] == 2
     assert as_evidence.status_code == 400 and as_evidence.json()["errors"][0]["extensions"]["code"] == "PERSONAL_DATA_IN_FILE"
     assert await evidence_rows(runtime) == [pdf.json()["sha256"]]  # the refused sheet left no row and no file
-    assert not any(holds_id_number(path.read_bytes()) for path in stored_files(runtime.settings.evidence_dir))
+    assert list(stored(runtime.settings).values()) == [PDF]
 
     archive = tmp_path / "431321.tar.gz"
-    write_archive(await backup_tenant(runtime, "431321"), archive)
+    await backup_tenant(runtime, "431321", archive)
     with tarfile.open(archive) as members:
         contents = [members.extractfile(member).read() for member in members.getmembers() if member.isfile()]
     assert contents and not any(number.encode() in content for number in ID_NUMBERS for content in contents)
@@ -65,11 +62,11 @@ async def test_the_staff_import_keeps_no_file_and_a_backup_holds_no_id_number(co
 
 async def test_files_stored_before_with_id_numbers_are_purged_and_audited(county):
     runtime, _ = county
-    store = EvidenceStore(runtime.settings.evidence_dir)
     sheet, kept = staff_sheet(), PDF
     shas = [hashlib.sha256(content).hexdigest() for content in (sheet, kept)]
-    for sha, content in zip(shas, (sheet, kept), strict=True):
-        store.write_verified(sha, content)  # as an earlier version stored an import's file
+    for content in (sheet, kept):
+        put(evidence_store(runtime.settings), content)  # as an earlier version stored an import's file
+    assert holds_id_number(sheet)
     async with runtime.engine.begin() as connection:
         for sha, name in zip(shas, ("实名制.xlsx", "整改报告.pdf"), strict=True):
             await connection.execute(
@@ -87,5 +84,5 @@ async def test_files_stored_before_with_id_numbers_are_purged_and_audited(county
         )
     assert (purged.files, purged.offices, again.files) == (1, 1, 0)
     assert await evidence_rows(runtime) == [shas[1]]
-    assert not store.path_of(shas[0]).exists() and store.path_of(shas[1]).exists()
+    assert stored(runtime.settings) == {shas[1]: kept}
     assert audited == [shas[0]]

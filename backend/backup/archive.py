@@ -1,7 +1,11 @@
 """The backup file: a gzip'd tar holding `manifest.json` and one member per table (PostgreSQL
 COPY text format) and per evidence file. The manifest names the format, the migration
 revisions the rows belong to, and every member's row count, size and SHA-256; reading an
-archive checks all of it before anything touches the database."""
+archive checks all of it before anything touches the database.
+
+Evidence files stream: from the store into the archive, through a hash when the archive is
+read, and from the archive into the store (checked again) on restore; none is ever held in
+memory whole. The tables' rows are (a tenant's are megabytes)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ import io
 import json
 import re
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+from backend.evidence.store import CHUNK_BYTES, EvidenceStore
 from tenants.errors import DomainError
 
 FORMAT = "xuncha-tenant-backup"
@@ -46,7 +53,7 @@ class Backup:
     tenant_revision: str
     created_at: str
     tables: list[TableData] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)  # evidence content by SHA-256
+    files: list[str] = field(default_factory=list)  # the SHA-256 of each evidence file
 
     def table(self, schema: str | None, name: str) -> TableData:
         for table in self.tables:
@@ -59,11 +66,27 @@ def invalid(message: str) -> DomainError:
     return DomainError("INVALID_BACKUP", f"备份文件无效：{message}", field="file")
 
 
+@dataclass(frozen=True)
+class _Member:
+    size: int
+    sha256: str
+    data: bytes  # b"" for an evidence file: only its hash is taken; a restore copies it from the archive
+
+
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_archive(backup: Backup, path: Path) -> None:
+def _addfile(archive: tarfile.TarFile, name: str, size: int, source: IO[bytes]) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = 0o600
+    archive.addfile(info, source)
+
+
+def write_archive(backup: Backup, path: Path, store: EvidenceStore) -> None:
+    """Write the archive, each evidence file streaming in from `store`; EVIDENCE_MISSING when
+    one is not there (and no archive is left). Blocking."""
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -78,36 +101,58 @@ def write_archive(backup: Backup, path: Path) -> None:
         ],
         "files": sorted(backup.files),
     }
-    members = [
-        (MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode()),
-        *((t.member, t.data) for t in backup.tables),
-        *((f"files/{sha}", content) for sha, content in sorted(backup.files.items())),
-    ]
+    manifest_data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
     partial = path.with_name(path.name + ".partial")
-    with tarfile.open(partial, "w:gz") as archive:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o600
-            archive.addfile(info, io.BytesIO(data))
+    try:
+        with tarfile.open(partial, "w:gz") as archive:
+            _addfile(archive, MANIFEST, len(manifest_data), io.BytesIO(manifest_data))
+            for table in backup.tables:
+                _addfile(archive, table.member, len(table.data), io.BytesIO(table.data))
+            for sha in sorted(backup.files):
+                try:
+                    content = store.open(sha)
+                except FileNotFoundError:
+                    raise DomainError("EVIDENCE_MISSING", f"证据文件 {sha} 在证据存储中不存在，无法完整备份", field="code") from None
+                with content:
+                    _addfile(archive, f"files/{sha}", content.size, content.stream)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(path)  # a crash while writing never leaves a file that looks complete
 
 
+def _read_member(source: IO[bytes], keep: bool) -> _Member:
+    digest, size, kept = hashlib.sha256(), 0, []
+    while chunk := source.read(CHUNK_BYTES):
+        digest.update(chunk)
+        size += len(chunk)
+        if keep:
+            kept.append(chunk)
+    return _Member(size, digest.hexdigest(), b"".join(kept))
+
+
+def _file_members(archive: tarfile.TarFile) -> Iterator[tuple[tarfile.TarInfo, IO[bytes]]]:
+    """Each member in archive order, as it is read (a gzip'd tar is read front to back)."""
+    for info in archive:
+        source = archive.extractfile(info) if info.isfile() else None
+        if source is None:
+            raise invalid(f"含有非文件的条目 {info.name!r}")
+        yield info, source
+
+
 def read_archive(path: Path) -> Backup:
-    """The backup in `path`, or INVALID_BACKUP naming what is wrong with it."""
+    """The backup in `path`, or INVALID_BACKUP naming what is wrong with it. Blocking."""
+    members: dict[str, _Member] = {}
     try:
         with tarfile.open(path, "r:gz") as archive:
-            members = {}
-            for info in archive.getmembers():
-                if not info.isfile() or info.name in members:
-                    raise invalid(f"含有非文件或重复的条目 {info.name!r}")
-                content = archive.extractfile(info)
-                assert content is not None  # a regular file, checked above
-                members[info.name] = content.read()
+            for info, source in _file_members(archive):
+                if info.name in members:
+                    raise invalid(f"含有重复的条目 {info.name!r}")
+                members[info.name] = _read_member(source, keep=not info.name.startswith("files/"))
     except (tarfile.TarError, OSError, EOFError) as error:
         raise invalid(f"不是可读的 tar.gz 归档（{type(error).__name__}）") from None
     try:
-        manifest = json.loads(members.pop(MANIFEST))
+        manifest = json.loads(members.pop(MANIFEST).data)
     except KeyError:
         raise invalid("缺少 manifest.json") from None
     except ValueError:
@@ -115,7 +160,7 @@ def read_archive(path: Path) -> Backup:
     return _checked(manifest, members)
 
 
-def _checked(manifest: object, members: dict[str, bytes]) -> Backup:
+def _checked(manifest: object, members: dict[str, _Member]) -> Backup:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise invalid("不是 xuncha 租户备份")
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -137,8 +182,8 @@ def _checked(manifest: object, members: dict[str, bytes]) -> Backup:
         for sha in manifest["files"]:
             if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
                 raise invalid(f"证据文件名不合法：{sha!r}")
-            content = members.get(f"files/{sha}")
-            backup.files[sha] = _member(members, f"files/{sha}", sha, None if content is None else len(content))
+            _member(members, f"files/{sha}", sha, None)
+            backup.files.append(sha)
     except (KeyError, TypeError, ValueError):
         raise invalid("manifest.json 缺少字段或字段类型错误") from None
     if members:
@@ -146,10 +191,28 @@ def _checked(manifest: object, members: dict[str, bytes]) -> Backup:
     return backup
 
 
-def _member(members: dict[str, bytes], name: str, sha256: str, size: int | None) -> bytes:
-    data = members.pop(name, None)
-    if data is None:
+def _member(members: dict[str, _Member], name: str, sha256: str, size: int | None) -> bytes:
+    member = members.pop(name, None)
+    if member is None:
         raise invalid(f"缺少 {name}")
-    if len(data) != size or _digest(data) != sha256:
+    if (size is not None and member.size != size) or member.sha256 != sha256:
         raise invalid(f"{name} 的校验和与清单不符（文件被截断或改动）")
-    return data
+    return member.data
+
+
+def copy_files(path: Path, backup: Backup, store: EvidenceStore) -> None:
+    """Copy the evidence files of the backup read from `path` into `store`, streaming, each
+    checked again against its hash (the archive may have changed since it was read). Blocking."""
+    wanted = set(backup.files)
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for info, source in _file_members(archive):
+                sha = info.name.removeprefix("files/")
+                if info.name.startswith("files/") and sha in wanted:
+                    if not store.keep_stream(sha, source):
+                        raise invalid(f"{info.name} 的校验和与清单不符（文件被截断或改动）")
+                    wanted.remove(sha)
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise invalid(f"不是可读的 tar.gz 归档（{type(error).__name__}）") from None
+    if wanted:
+        raise invalid(f"缺少 files/{sorted(wanted)[0]}")

@@ -17,15 +17,17 @@ spans many offices)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.audit.service import record_audit
-from backend.backup.archive import Backup, TableData, invalid
-from backend.evidence.store import EvidenceStore
+from backend.backup.archive import Backup, TableData, copy_files, invalid, read_archive, write_archive
+from backend.evidence.location import evidence_store
 from backend.runtime import Runtime
 from tenants.divisions import Level
 from tenants.errors import DomainError
@@ -85,8 +87,9 @@ async def _copy_out(connection: AsyncConnection, schema: str, table: str, column
     return TableData(None, table, columns, data.count(b"\n"), data)
 
 
-async def backup_tenant(runtime: Runtime, code: str) -> Backup:
-    """Everything of tenant `code`, read in one consistent snapshot."""
+async def backup_tenant(runtime: Runtime, code: str, archive: Path) -> Backup:
+    """Everything of tenant `code`, read in one consistent snapshot, written to `archive` (its
+    evidence files streaming from the store)."""
     schema = schema_for_code(code)
     async with runtime.engine.connect() as pooled:
         connection = await pooled.execution_options(isolation_level="REPEATABLE READ")
@@ -109,18 +112,15 @@ async def backup_tenant(runtime: Runtime, code: str) -> Backup:
                 dump = await _copy_out(connection, shared_schema, table, columns, f"WHERE \"{key}\" = '{check_code(code)}'")
                 dump.schema = shared_schema
                 backup.tables.append(dump)
-            hashes = (await connection.execute(text(f"SELECT sha256 FROM {quoted_schema(schema)}.{EVIDENCE_TABLE}"))).scalars()
-    store = EvidenceStore(runtime.settings.evidence_dir)
-    for sha in hashes:
-        path = store.path_of(sha)
-        if not path.exists():
-            raise DomainError("EVIDENCE_MISSING", f"证据文件 {sha} 在存储目录中不存在，无法完整备份", field="code")
-        backup.files[sha] = path.read_bytes()
+            hashes = (await connection.execute(text(f"SELECT DISTINCT sha256 FROM {quoted_schema(schema)}.{EVIDENCE_TABLE}"))).scalars()
+            backup.files = list(hashes)
+    await asyncio.to_thread(write_archive, backup, archive, evidence_store(runtime.settings))
     return backup
 
 
-async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> None:
-    """Put the tenant in `backup` into this database, which must not have it yet."""
+async def restore_tenant(runtime: Runtime, archive: Path, *, actor: str) -> Backup:
+    """Put the tenant backed up in `archive` into this database, which must not have it yet."""
+    backup = await asyncio.to_thread(read_archive, archive)
     code, schema = backup.tenant_code, schema_for_code(backup.tenant_code)
     heads = (runtime.streams.shared_head, runtime.streams.tenant_head)
     if (backup.shared_revision, backup.tenant_revision) != heads:
@@ -168,9 +168,8 @@ async def restore_tenant(runtime: Runtime, backup: Backup, *, actor: str) -> Non
             entity_id=code,
             after={"backup_created_at": backup.created_at},
         )
-        store = EvidenceStore(runtime.settings.evidence_dir)
-        for sha, content in backup.files.items():
-            store.write_verified(sha, content)
+        await asyncio.to_thread(copy_files, archive, backup, evidence_store(runtime.settings))
+    return backup
 
 
 async def _copy_in(driver, table: TableData, schema: str | None = None) -> None:

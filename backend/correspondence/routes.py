@@ -13,7 +13,7 @@ from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.params import Parameter
-from litestar.response import File, Response
+from litestar.response import Response, Stream
 
 from backend.context import context_for
 from backend.correspondence.printing import printed
@@ -21,8 +21,9 @@ from backend.correspondence.service import Correspondence
 from backend.correspondence.types import READERS
 from backend.documents.official import OfficialDocument
 from backend.documents.responses import docx_response, pdf_response
-from backend.evidence.routes import refuse_declared_oversize
-from backend.evidence.store import EvidenceStore, is_sha256
+from backend.evidence.location import evidence_store
+from backend.evidence.routes import refuse_declared_oversize, streamed
+from backend.evidence.store import is_sha256
 from backend.ids import parse_id
 from backend.permissions import permitted, special
 from tenants.access import not_found
@@ -66,24 +67,19 @@ async def upload_organ_file(request: Request, organ_id: Annotated[str, Parameter
         parse_id(organ_id, "organId"),
         name,
         request.stream(),
-        EvidenceStore(settings.evidence_dir),
+        evidence_store(settings),
         settings.evidence_max_bytes,
     )
     return {"sha256": stored.sha256, "size": stored.size, "contentType": stored.content_type}
 
 
 @get("/correspondence/{document_id:str}/files/{sha256:str}", guards=[permitted], opt=READABLE)
-async def download_attachment(request: Request, document_id: str, sha256: str) -> File:
+async def download_attachment(request: Request, document_id: str, sha256: str) -> Stream:
+    """The content streams through from the evidence store (local or S3)."""
     context = context_for(request)
     if not is_sha256(sha256):
         raise not_found()
     found = await Correspondence(context.runtime.engine, context.runtime.clock).attachment(
         await context.principal(), parse_id(document_id, "documentId"), sha256
     )
-    return File(
-        path=EvidenceStore(context.runtime.settings.evidence_dir).path_of(sha256),
-        media_type=found.content_type,
-        filename=found.file_name,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
-    )
+    return await streamed(evidence_store(context.runtime.settings), sha256, found.content_type, found.file_name)

@@ -1,7 +1,8 @@
 """Removing evidence files that hold 身份证号 — what the staff import kept before it stopped
 storing its files (issue 19), and anything else uploaded before uploads were checked: every
 office's evidence rows for such a file and their attachments go, audited in the office, and
-then the stored content itself, so no download, restore or backup made afterwards holds it."""
+then the stored content itself, from whichever store XUNCHA_EVIDENCE_URL names, so no
+download, restore or backup made afterwards holds it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from backend.audit.service import record_audit
+from backend.evidence.location import evidence_store
 from backend.evidence.models import EvidenceFile
 from backend.evidence.store import EvidenceStore
 from backend.id_numbers import file_holds_id_number
@@ -30,7 +32,7 @@ class Purged:
 
 
 async def purge_personal_data(runtime: Runtime, on_office: Callable[[], None] = lambda: None) -> Purged:
-    store = EvidenceStore(runtime.settings.evidence_dir)
+    store = evidence_store(runtime.settings)
     async with runtime.engine.connect() as connection:
         codes = list((await connection.execute(select(Tenant.code).order_by(Tenant.code))).scalars())
     verdicts: dict[str, bool] = {}  # content → holds a 身份证号 (each content read once)
@@ -39,7 +41,7 @@ async def purge_personal_data(runtime: Runtime, on_office: Callable[[], None] = 
         async with tenant_engine(runtime.engine, code).begin() as connection:
             stored = set((await connection.execute(select(EvidenceFile.sha256))).scalars())
             for sha256 in stored - verdicts.keys():
-                verdicts[sha256] = await asyncio.to_thread(file_holds_id_number, store.path_of(sha256))
+                verdicts[sha256] = await asyncio.to_thread(_holds_id_number, store, sha256)
             flagged = sorted(sha256 for sha256 in stored if verdicts[sha256])
             if flagged:
                 offices += 1
@@ -58,5 +60,15 @@ async def purge_personal_data(runtime: Runtime, on_office: Callable[[], None] = 
         on_office()
     removed = [sha256 for sha256, holds in verdicts.items() if holds]
     for sha256 in removed:
-        await asyncio.to_thread(store.path_of(sha256).unlink, missing_ok=True)
+        await asyncio.to_thread(store.delete, sha256)
     return Purged(offices, len(removed))
+
+
+def _holds_id_number(store: EvidenceStore, sha256: str) -> bool:
+    """Does stored content hold a 身份证号 (read from a local copy: a zip's parts are found by
+    seeking)? Content that is not stored holds nothing."""
+    try:
+        with store.local_copy(sha256) as path:
+            return file_holds_id_number(path)
+    except FileNotFoundError:
+        return False

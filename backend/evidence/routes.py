@@ -7,11 +7,14 @@ Both take the same bearer token as /graphql; refusals carry the same codes."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from litestar import Request, get, post
-from litestar.response import File
+from litestar.response import Stream
 
 from backend.audit.reads import SensitiveEntity
 from backend.context import context_for
+from backend.evidence.location import evidence_store
 from backend.evidence.service import UPLOADERS, EvidenceService
 from backend.evidence.store import EvidenceStore, is_sha256
 from backend.permissions import permitted, read, write
@@ -22,7 +25,7 @@ from tenants.errors import DomainError
 
 def evidence_service(runtime: Runtime) -> EvidenceService:
     settings = runtime.settings
-    return EvidenceService(runtime.engine, EvidenceStore(settings.evidence_dir), settings.evidence_max_bytes)
+    return EvidenceService(runtime.engine, evidence_store(settings), settings.evidence_max_bytes)
 
 
 def refuse_declared_oversize(request: Request, max_bytes: int) -> None:
@@ -45,18 +48,34 @@ async def upload_evidence(request: Request, tenant_code: str, name: str) -> dict
 
 
 @get("/evidence/{tenant_code:str}/{sha256:str}", guards=[permitted], opt={"access": read()})
-async def download_evidence(request: Request, tenant_code: str, sha256: str) -> File:
+async def download_evidence(request: Request, tenant_code: str, sha256: str) -> Stream:
+    """The content streams through from the store (local or S3), a chunk at a time."""
     context = context_for(request)
     principal = await context.principal()
     if not is_sha256(sha256):
         raise not_found()
-    path, content_type, file_name = await evidence_service(context.runtime).readable(principal, tenant_code, sha256)
+    service = evidence_service(context.runtime)
+    content_type, file_name = await service.readable(principal, tenant_code, sha256)
     await context.record_read(tenant_code, SensitiveEntity.EVIDENCE, sha256)
-    # Litestar writes a non-ASCII name as RFC 6266 filename*=utf-8''… (percent-encoded).
-    return File(
-        path=path,
+    return await streamed(service.store, sha256, content_type, file_name or sha256)
+
+
+async def streamed(store: EvidenceStore, sha256: str, content_type: str, file_name: str) -> Stream:
+    """Stored content as a download, a chunk at a time, never sniffed by the browser."""
+    size, chunks = await store.download(sha256)
+    return Stream(
+        chunks,
         media_type=content_type,
-        filename=file_name or sha256,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+        headers={
+            "Content-Length": str(size),
+            "Content-Disposition": attachment(file_name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        },
     )
+
+
+def attachment(file_name: str) -> str:
+    """RFC 6266: a plain name as it is, any other percent-encoded as filename*=utf-8''…"""
+    quoted = quote(file_name)
+    return f'attachment; filename="{file_name}"' if quoted == file_name else f"attachment; filename*=utf-8''{quoted}"

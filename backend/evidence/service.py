@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -56,8 +55,8 @@ class EvidenceService:
             )
         return stored
 
-    async def readable(self, principal: Principal, tenant_code: str, sha256: str) -> tuple[Path, str, str | None]:
-        """The stored file, its type and the name it was uploaded under, if the principal may
+    async def readable(self, principal: Principal, tenant_code: str, sha256: str) -> tuple[str, str | None]:
+        """The stored file's type and the name it was uploaded under, if the principal may
         read it: office staff read every file of a tenant they read; a liaison, what it
         uploaded and what is attached to its unit's findings. NOT_FOUND otherwise."""
         place = await readable_place(self.engine, principal, tenant_code)
@@ -74,4 +73,4 @@ class EvidenceService:
             found = (await connection.execute(query)).one_or_none()
         if found is None:
             raise not_found()
-        return self.store.path_of(sha256), found.content_type, found.file_name
+        return found.content_type, found.file_name

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend.evidence.store import EvidenceStore
+from backend.evidence.location import evidence_store
 from backend.findings.importer import FindingImporter, ImportReport, uploaded_rows
 from backend.findings.models import ImportJob, ImportState
 from backend.runtime import Runtime
@@ -43,7 +43,7 @@ FAILED_UNEXPECTEDLY = "导入失败（服务器内部错误），没有写入任
 class FindingImports:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.store = EvidenceStore(runtime.settings.evidence_dir)
+        self.store = evidence_store(runtime.settings)
 
     async def start(self, principal: Principal, tenant_code: str, sha256: str, *, dry_run: bool, request_id: str | None) -> int:
         """A job for the file the caller uploaded: run now if it is quick, else queued. Refused

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
 from backend.evidence.models import EvidenceFile
-from backend.evidence.store import EvidenceStore
+from backend.evidence.store import EvidenceStore, missing
 from backend.findings.excel import (
     IMPORT_COLUMNS,
     MAX_IMPORT_ROWS,
@@ -101,7 +101,16 @@ async def uploaded_rows(
     )
     if uploaded.first() is None:
         raise DomainError("NOT_FOUND", "找不到您上传的这个文件，请先上传 .xlsx", field="sha256")
-    return await sheet_rows(await asyncio.to_thread(store.path_of(sha256).read_bytes), columns, max_rows)
+    return await sheet_rows(await asyncio.to_thread(_stored_sheet, store, sha256), columns, max_rows)
+
+
+def _stored_sheet(store: EvidenceStore, sha256: str) -> bytes:
+    """An uploaded .xlsx whole (openpyxl reads it in memory; uploads are capped by XUNCHA_EVIDENCE_MAX_MB)."""
+    try:
+        with store.open(sha256) as content:
+            return content.stream.read()
+    except FileNotFoundError:
+        raise missing(sha256) from None
 
 
 async def sheet_rows(content: bytes, columns: tuple[Column, ...], max_rows: int) -> list[SheetRow]:
