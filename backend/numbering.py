@@ -35,8 +35,10 @@ class DocumentCounter(TenantBase):
 def counting(counter: Any, *keys: InstrumentedAttribute[Any]) -> Insert:
     """The statement giving the next number of a counter table keyed by `keys`: it inserts 1 or
     adds one, and answers the number (the row stays locked until the transaction ends)."""
-    return upsert(counter).on_conflict_do_update(index_elements=list(keys), set_={"last_number": counter.last_number + 1}).returning(
-        counter.last_number
+    return (
+        upsert(counter)
+        .on_conflict_do_update(index_elements=list(keys), set_={"last_number": counter.last_number + 1})
+        .returning(counter.last_number)
     )
 
 
