@@ -16,6 +16,7 @@ from backend.plans.workflow import PLANS
 from backend.publicity.workflow import NOTICES
 from backend.reporting.workflow import REPORTS_UP
 from backend.reports.workflow import REPORTS
+from backend.reports_12310.workflow import REPORTS_12310
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
 from backend.settings import PROJECT_ROOT
@@ -23,7 +24,7 @@ from backend.workflow import Transition, Workflow
 from tenants.access import Role
 from tenants.divisions import Level
 
-WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, DRAFTS, PLANS, REPORTS, NOTICES, LEDGER, CASES, BULLETINS, REVIEWS, REPORTS_UP)
+WORKFLOWS: tuple[Workflow, ...] = (ROUNDS, DRAFTS, PLANS, REPORTS, NOTICES, LEDGER, CASES, BULLETINS, REVIEWS, REPORTS_UP, REPORTS_12310)
 DOCS = PROJECT_ROOT / "docs"
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 
