@@ -1,5 +1,5 @@
 """The Litestar application: GraphQL at /graphql (GraphiQL on; subscriptions over
-graphql-transport-ws), evidence files at /evidence, ledger and case-ledger exports, printable letters,
+graphql-transport-ws), evidence files at /evidence, 12310 reports at /report, ledger and case-ledger exports, printable letters,
 review reports and bulletins (HTML, PDF), /healthz and /readyz."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from backend.letters.routes import print_letter
 from backend.logs import RouteRequestLog
 from backend.metrics import metrics
 from backend.permissions import anyone, permitted
+from backend.reports_12310.routes import submit_report
 from backend.reviews.routes import review_report
 from backend.runtime import Runtime
 from backend.schema import build_schema
@@ -98,8 +99,9 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
 
 
 def body_too_large(request: Request, error: Exception) -> Response:
-    """Litestar's 413 for a body over the limit, in the GraphQL error shape with a code."""
-    limit = request.app.state.runtime.settings.edge.max_body_bytes
+    """Litestar's 413 for a body over the limit (the route's own, or the application's), in the
+    GraphQL error shape with a code."""
+    limit = request.route_handler.resolve_request_max_body_size() or request.app.state.runtime.settings.edge.max_body_bytes
     return Response(
         {"errors": [{"message": f"请求体超过 {limit // 1024} KB 上限", "extensions": {"code": "BODY_TOO_LARGE"}}]}, status_code=413
     )
@@ -136,6 +138,7 @@ ROUTES = (
     upload_organ_file,
     download_attachment,
     import_staff,
+    submit_report,
     metrics,
     graphiql_asset,
 )

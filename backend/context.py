@@ -97,6 +97,14 @@ class Context(BaseContext, kw_only=True):
         await self._spend(f"login:user:{username[:64].lower()}:{self.source_ip}", per_minute)
         await self._spend(f"login:ip:{self.source_ip}", per_minute * 3)
 
+    async def limit_source(self, name: str, per_minute: int, *, scope: str | None = None) -> None:
+        """Count a request made without an account against its source address: per `scope` (an
+        office) and, three times as many, over all scopes; or per address alone."""
+        if scope is not None:
+            await self._spend(f"{name}:ip:{self.source_ip}:{scope}", per_minute)
+            per_minute *= 3
+        await self._spend(f"{name}:ip:{self.source_ip}", per_minute)
+
     async def _spend(self, key: str, per_minute: int, units: int = 1) -> None:
         await spend(self.runtime.redis, f"{self.runtime.settings.redis_prefix}:rate:{key}", per_minute, units)
 

@@ -18,6 +18,7 @@ from backend.plans.workflow import PLANS
 from backend.publicity.workflow import NOTICES
 from backend.reporting.workflow import REPORTS_UP
 from backend.reports.workflow import REPORTS
+from backend.reports_12310.workflow import REPORTS_12310
 from backend.resources import checkout
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
@@ -38,6 +39,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     REPORTS_UP,
     HANDLING_WORKFLOW,
     CLUES,
+    REPORTS_12310,
 )
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

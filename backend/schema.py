@@ -57,6 +57,7 @@ from backend.publicity.types import PublicNoticeMutation, PublicNoticeQuery
 from backend.quantities.types import QuantityMutation, QuantityQuery
 from backend.reporting.types import ReportUpMutation, ReportUpQuery
 from backend.reports.types import ReportMutation, ReportQuery
+from backend.reports_12310.types import Report12310Mutation, Report12310Query
 from backend.reviews.types import ReviewMutation, ReviewQuery
 from backend.rounds.types import RoundMutation, RoundQuery
 from backend.scalars import PLAUSIBLE_DATE
@@ -98,6 +99,7 @@ Query = merge_types(
         NotificationQuery,
         SupervisionQuery,
         LetterQuery,
+        Report12310Query,
         ReviewQuery,
         AccountabilityQuery,
         BulletinQuery,
@@ -130,6 +132,7 @@ Mutation = merge_types(
         NotificationMutation,
         SupervisionMutation,
         LetterMutation,
+        Report12310Mutation,
         ReviewMutation,
         AccountabilityMutation,
         BulletinMutation,

@@ -99,6 +99,10 @@ class EdgeLimits:
     mutations_per_minute: int = 120  # per user
     max_query_cost: int = 60  # the declared costs of one request's operations (backend/cost.py)
     costly_per_minute: int = 120  # cost units of costly operations per user and minute
+    # 12310 reports, sent without an account: per source address and office (three times as many
+    # per address over all offices), and their status queries per source address.
+    reports_per_minute: int = 3
+    report_queries_per_minute: int = 20
     trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
     allowed_origins: tuple[str, ...] = ()  # browser origins allowed to open the subscriptions websocket
 
@@ -110,6 +114,8 @@ class EdgeLimits:
             mutations_per_minute=_env_int("XUNCHA_MUTATIONS_PER_MINUTE", cls.mutations_per_minute),
             max_query_cost=_env_int("XUNCHA_MAX_QUERY_COST", cls.max_query_cost),
             costly_per_minute=_env_int("XUNCHA_COSTLY_PER_MINUTE", cls.costly_per_minute),
+            reports_per_minute=_env_int("XUNCHA_REPORTS_PER_MINUTE", cls.reports_per_minute),
+            report_queries_per_minute=_env_int("XUNCHA_REPORT_QUERIES_PER_MINUTE", cls.report_queries_per_minute),
             trusted_proxies=frozenset(p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()),
             allowed_origins=tuple(o.strip() for o in os.environ.get("XUNCHA_ALLOWED_ORIGINS", "").split(",") if o.strip()),
         )
@@ -139,6 +145,10 @@ class Settings:
     # Where evidence content lives (XUNCHA_EVIDENCE_URL: backend/evidence/location.py); empty: `evidence_dir`.
     evidence_url: str = ""
     reopen_window_days: int = 365  # how long after 销号 an entry may be reopened (回头看)
+    # 12310 reports' time limits in working days: the handling opinion (受理 or not) after receipt,
+    # 办结 after 受理 (docs/decisions.md).
+    report_triage_workdays: int = 10
+    report_answer_workdays: int = 60
     # 共性问题: a kind counts as common when this many offices found it within this many days.
     common_problem_min_offices: int = 3
     common_problem_window_days: int = 365
@@ -209,6 +219,8 @@ class Settings:
             evidence_max_bytes=_env_int("XUNCHA_EVIDENCE_MAX_MB", 20) * 1024 * 1024,
             evidence_url=_evidence_url(),
             reopen_window_days=_env_int("XUNCHA_REOPEN_WINDOW_DAYS", 365),
+            report_triage_workdays=_env_int("XUNCHA_REPORT_TRIAGE_WORKDAYS", 10),
+            report_answer_workdays=_env_int("XUNCHA_REPORT_ANSWER_WORKDAYS", 60),
             common_problem_min_offices=_env_int("XUNCHA_COMMON_PROBLEM_MIN_OFFICES", 3),
             common_problem_window_days=_env_int("XUNCHA_COMMON_PROBLEM_WINDOW_DAYS", 365),
             smtp_url=os.environ.get("XUNCHA_SMTP_URL", ""),

@@ -18,6 +18,7 @@ from backend.numbering import DocumentCounter
 from backend.plans.models import PlanEvent, RectificationPlan, RectificationTask
 from backend.publicity.models import NoticeEvent, PublicNotice
 from backend.reports.models import RectificationReport, ReportEvent, ReportItem
+from backend.reports_12310.models import Report12310, Report12310Event
 from backend.reviews.models import Leader, LeaderReview, ReviewProblem, ReviewStage
 from backend.rounds.models import InspectionRound, RoundMember, RoundUnit, SelfCheck
 from backend.staff.models import StaffRecord
@@ -54,6 +55,8 @@ __all__ = [
     "RectificationPlan",
     "RectificationReport",
     "RectificationTask",
+    "Report12310",
+    "Report12310Event",
     "ReportEvent",
     "ReportItem",
     "ReportText",

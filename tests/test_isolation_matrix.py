@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import orjson
 from sqlalchemy import func, insert, select, text
 
 from backend.app import ROUTES
@@ -36,6 +37,7 @@ from backend.evidence.location import evidence_store
 from backend.findings.excel import TEMPLATE_PATH
 from backend.identity.models import ApiToken, Membership
 from backend.permissions import Access, Reach, declared
+from backend.reports_12310.codes import QueryCode
 from backend.reviews.models import STAGES
 from backend.rounds.models import RoundStage
 from backend.schema import schema
@@ -261,6 +263,69 @@ async def _office_and_partner(world: World, target: str) -> dict:
 
 async def _handled(world: World, target: str, state: str, items: int) -> dict:
     return {"d": str(await document_to_office(world, target, state=state, items=items)), "o": str(world.offices[target])}
+
+
+async def report_12310(world: World, target: str, state: str = "待受理", *, referred: bool = False) -> dict:
+    """A 12310 report of the target in `state` (version 1), handled by its 编办; `referred`: by
+    K's 纪委监委 (the partner actor's organ), elsewhere by the target's 审计 organ. `q`: its query code."""
+    code = QueryCode.new(CODES[target])
+    kind = "纪委监委" if target == "K" else "审计"
+    if referred and target != "K":
+        await partner_organ(world, Actor(None, None), target)
+    async with world.runtime.engine.begin() as connection:
+        report = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.report_12310 (query_digest, reported_unit, content, reporter_name, reporter_contact,"
+                    " handling_organ_id, state, due_on) VALUES (:d, '财政局', '超编进人', '王举报', '13800000000',"
+                    " (SELECT min(id) FROM tenancy.organ WHERE tenant_code = :c AND kind = :k), :s, '2099-12-31') RETURNING id"
+                ),
+                {"d": code.digest(world.runtime.settings.secret_key), "c": CODES[target], "k": kind if referred else "编办", "s": state},
+            )
+        ).scalar_one()
+    return {"c": CODES[target], "i": str(report), "q": str(code)}
+
+
+def report_12310_in(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: report_12310(world, target, state, **options)
+
+
+async def report_to_move_on(world: World, actor: Actor, target: str) -> dict:
+    """A report at 待受理, the 审计 organ of the target to refer it to and the region to transfer
+    it to (the parent, a province its child; 广东 has neither here)."""
+    nearby = {"P": "C", "C": "P", "K": "C", "S": "C"}.get(target, "P")
+    return {**await report_12310(world, target), **await partner_organ(world, actor, target), "r": CODES[nearby]}
+
+
+def reports_12310_outcome(actor: Actor, target: str) -> str | None:
+    """The region's 编办 and the offices above it read its reports (its liaisons do not); a partner
+    organ's member reads those referred to its organ (in K, the partner actor's)."""
+    if actor.partner and target == "K":
+        return None
+    return children_outcome(actor, target)
+
+
+def report_act_outcome(*roles: str) -> Callable[[Actor, str], str | None]:
+    """An act on a report the target's 编办 handles: `roles` held in that 编办 (never the superuser's,
+    nor a reader's above it)."""
+
+    def outcome(actor: Actor, target: str) -> str | None:
+        if not actor.reads(target):
+            return "NOT_FOUND"
+        return None if actor.place == target and actor.role in roles else "FORBIDDEN"
+
+    return guarded(outcome)
+
+
+def referred_act_outcome(actor: Actor, target: str) -> str | None:
+    """An act on a report referred to a partner organ: its members only (the partner actor, in K)."""
+    if actor.partner:
+        return None if target == "K" else "NOT_FOUND"
+    return "FORBIDDEN" if actor.reads(target) else "NOT_FOUND"
+
+
+REPORT_12310_INPUT = '{reportedUnit: "财政局", content: "超编进人 3 名", reporterName: "王举报"}'
+REPORT_12310_FIELDS = "id state version reporterName reporterContact handlingOrganName transferredTo"
 
 
 def children_outcome(actor: Actor, target: str) -> str | None:
@@ -1765,6 +1830,65 @@ OPERATIONS = [
         'mutation($d: ID!, $o: ID!) { determineHandover(documentId: $d, organId: $o, reason: "不属于机构编制问题") { id } }',
         guarded(organ_member_outcome(*HANDLING_ROLES)),
         lambda w, a, t: _handover_to_office(w, t),
+        "submitReport12310",
+        "mutation($c: String!) { submitReport12310(tenantCode: $c, input: " + REPORT_12310_INPUT + ") { queryCode } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation("report12310Status", "query($q: String!) { report12310Status(code: $q) { state answer } }", None, report_12310_in("已受理")),
+    Operation(
+        "reports12310",
+        "query($c: String!) { reports12310(tenantCode: $c) { items { " + REPORT_12310_FIELDS + " } } }",
+        guarded(reports_12310_outcome, writes=False),
+        report_12310_in("待受理", referred=True),
+    ),
+    Operation(
+        "report12310",
+        "query($c: String!, $i: ID!) { report12310(tenantCode: $c, id: $i) { " + REPORT_12310_FIELDS + " } }",
+        guarded(children_outcome, writes=False),
+        report_12310_in("待受理"),
+    ),
+    Operation(
+        "report12310",
+        "query($c: String!, $i: ID!) { report12310(tenantCode: $c, id: $i) { " + REPORT_12310_FIELDS + " } }",
+        guarded(reports_12310_outcome, writes=False),
+        report_12310_in("已受理", referred=True),
+    ),
+    Operation(
+        "moveReport12310",
+        "mutation($c: String!, $i: ID!) { moveReport12310(tenantCode: $c, id: $i, version: 1, action: ACCEPT) { state } }",
+        report_act_outcome("admin", "inspector", "reviewer"),
+        report_12310_in("待受理"),
+    ),
+    Operation(
+        "moveReport12310",
+        'mutation($c: String!, $i: ID!) { moveReport12310(tenantCode: $c, id: $i, version: 1, action: ANSWER, note: "已责令纠正") { state } }',
+        report_act_outcome("admin", "reviewer"),
+        report_12310_in("已核查"),
+    ),
+    Operation(
+        "moveReport12310",
+        'mutation($c: String!, $i: ID!) { moveReport12310(tenantCode: $c, id: $i, version: 1, action: VERIFY, note: "属实") { state } }',
+        guarded(referred_act_outcome),
+        report_12310_in("已受理", referred=True),
+    ),
+    Operation(
+        "referReport12310",
+        "mutation($c: String!, $i: ID!, $id: ID!) { referReport12310(tenantCode: $c, id: $i, version: 1, organId: $id) { "
+        + REPORT_12310_FIELDS
+        + " } }",
+        report_act_outcome("admin", "inspector", "reviewer"),
+        report_to_move_on,
+    ),
+    Operation(
+        "transferReport12310",
+        "mutation($c: String!, $i: ID!, $r: String!) { transferReport12310(tenantCode: $c, id: $i, version: 1, regionCode: $r) { "
+        + REPORT_12310_FIELDS
+        + " } }",
+        lambda actor, target: (
+            report_act_outcome("admin", "inspector", "reviewer")(actor, target) or ("INVALID_REGION" if target == "O" else None)
+        ),  # 广东 has no parent or child here
+        report_to_move_on,
     ),
     Operation("issueApiToken", 'mutation { issueApiToken(name: "矩阵", scopes: [READ]) { id } }', None, targeted=False),
     Operation("units", "query($c: String!) { units(tenantCode: $c) { items { id } } }", None, lambda w, a, t: {"c": CODES[t]}),
@@ -2276,7 +2400,13 @@ async def test_isolation_matrix(runtime, tmp_path):
         settings=dataclasses.replace(
             runtime.settings,
             data_dir=tmp_path,
-            edge=dataclasses.replace(runtime.settings.edge, login_attempts_per_minute=10_000, mutations_per_minute=10_000),
+            edge=dataclasses.replace(
+                runtime.settings.edge,
+                login_attempts_per_minute=10_000,
+                mutations_per_minute=10_000,
+                reports_per_minute=10_000,
+                report_queries_per_minute=10_000,
+            ),
             webhook_allowed_hosts=frozenset({"robot.example"}),  # an office's robot, trusted: nothing to resolve
         ),
     )
@@ -2340,6 +2470,7 @@ ROUTE_MATRIX = [
     Route("GET", "/bulletins/{b}/print", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
     Route("GET", "/bulletins/{b}/pdf", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
     Route("POST", "/imports/{c}/staff", body=STAFF_TEMPLATE_PATH.read_bytes()),  # a dry run: its example row's unit is unknown
+    Route("POST", "/report/{c}", body=orjson.dumps({"reportedUnit": "财政局", "content": "超编进人 3 名"})),
     Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route(
@@ -2369,7 +2500,12 @@ def test_every_route_is_in_the_route_matrix_and_declares_its_access():
 
 
 async def test_isolation_matrix_of_the_http_routes(runtime, tmp_path):
-    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
+    runtime = dataclasses.replace(
+        runtime,
+        settings=dataclasses.replace(
+            runtime.settings, data_dir=tmp_path, edge=dataclasses.replace(runtime.settings.edge, reports_per_minute=10_000)
+        ),
+    )
     world, actors = await build_world(runtime)
     access = {route_key(method, path): route.opt["access"] for route in ROUTES for method in route.http_methods for path in route.paths}
     mismatches, calls = [], 0

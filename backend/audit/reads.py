@@ -1,8 +1,9 @@
 """Reads of sensitive objects (阅读留痕): an accountability case (追责问责案件), a bulletin's real
-names before de-identification (原稿 and its mask table), an export, an evidence file. Who read
-what, when and from where is appended to the owning office's own audit trail (action
-`read.<entity>`, the address and the ids in `after`), so the chain covers reads as it covers
-changes; the office's admin and auditors list them with `auditTrail`.
+names before de-identification (原稿 and its mask table), an export, an evidence file, a 12310
+reporter's name and contacts. Who read what, when and from where is appended to the owning
+office's own audit trail (action `read.<entity>`, the address and the ids in `after`), so the
+chain covers reads as it covers changes; the office's admin and auditors list them with
+`auditTrail`.
 
 A request's reads are collected as it is answered and written together afterwards (one entry
 per office and kind of object, naming every id read), so a page of cases costs one statement,
@@ -24,6 +25,7 @@ class SensitiveEntity(Labelled):
     BULLETIN_ORIGINAL = "bulletin_original", "典型案例通报原稿（脱敏前）"
     EXPORT = "export", "导出"
     EVIDENCE = "evidence", "证据材料"
+    REPORTER = "reporter_12310", "12310 举报人信息"
 
 
 class ReadLog:
