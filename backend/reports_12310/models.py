@@ -42,7 +42,9 @@ class Report12310(TenantBase):
     content: Mapped[str] = mapped_column(Text)  # 举报内容, as sent (never rendered as HTML)
     reporter_name: Mapped[str | None] = mapped_column(String(50))  # personal data; None: anonymous
     reporter_contact: Mapped[str | None] = mapped_column(String(100))  # personal data
-    handling_organ_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tenancy.organ.id"))
+    handling_organ_id: Mapped[int] = mapped_column(
+        BigInteger
+    )  # tenancy.organ; no key across schemas (the shared stream stays downgradable)
     state: Mapped[str] = mapped_column(String(8), server_default=ReportState.RECEIVED.value)
     version: Mapped[int] = mapped_column(server_default="1")
     due_on: Mapped[date]  # the current step's time limit: 受理 (拟办), then 办结

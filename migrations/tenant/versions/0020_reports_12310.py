@@ -26,7 +26,9 @@ def upgrade() -> None:
         sa.Column("content", sa.Text, nullable=False),
         sa.Column("reporter_name", sa.String(50), nullable=True),
         sa.Column("reporter_contact", sa.String(100), nullable=True),
-        sa.Column("handling_organ_id", sa.BigInteger, sa.ForeignKey("tenancy.organ.id"), nullable=False),
+        sa.Column(
+            "handling_organ_id", sa.BigInteger, nullable=False
+        ),  # tenancy.organ (no key across schemas: the shared stream stays downgradable)
         sa.Column("state", sa.String(8), nullable=False, server_default=STATES[0]),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("due_on", sa.Date, nullable=False),
