@@ -41,7 +41,11 @@ TRANSFER = f"mutation($c: String!, $i: ID!, $v: Int!, $r: String!) {{ transferRe
 async def offices(runtime, tmp_path):
     """双峰县 (K) and 新化县 (S) under 娄底 (C): K's 编办 staff, a liaison of its unit 1, a member
     of K's 纪委监委, S's inspector and C's inspector; roomy limits unless a test sets them."""
-    runtime = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path))
+    runtime = limited(
+        dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, data_dir=tmp_path)),
+        reports_per_minute=1000,
+        report_queries_per_minute=1000,
+    )
     await create_all(runtime, "430000", C, K, S)
     await add_unit(runtime, K, "财政局", "UNIT431321")
     people = {
@@ -278,6 +282,10 @@ async def test_a_flood_from_one_source_is_refused_while_another_source_gets_in(o
             await flood.call(STATUS, q=code)
         assert error_code(await flood.call(STATUS, q=code)) == "RATE_LIMITED"
         assert (await other.call(STATUS, q=code))["data"]["report12310Status"]["state"] == "RECEIVED"
+    async with Api(runtime, source="192.0.2.9") as prober:  # refused requests count too
+        for _ in range(2):
+            assert (await prober.client.post(f"/report/{K}", json={"content": "缺被举报单位"})).status_code == 400
+        assert (await prober.client.post(f"/report/{K}", json=REPORT)).status_code == 429
 
 
 async def test_oversized_bodies_and_fields_and_unknown_offices_are_refused_and_store_nothing(offices):

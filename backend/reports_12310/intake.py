@@ -66,11 +66,12 @@ def _as_sent(value: object, field: str, *, required: bool) -> str:
     return value
 
 
-async def receive(context: Context, tenant_code: str, report: ReportInput) -> QueryCode:
-    """Store a report for the region's 编办: its query code, shown once and kept only as a digest."""
+async def receive(context: Context, tenant_code: str, fields: Mapping[str, object]) -> QueryCode:
+    """Store a report for the region's 编办: its query code, shown once and kept only as a digest.
+    Counted before anything is checked, so that refused requests count too."""
     code = check_code(tenant_code, field="tenantCode")
-    limit = context.runtime.settings.edge.reports_per_minute
-    await context.limit_source("report", limit, scope=code)
+    await context.limit_source("report", context.runtime.settings.edge.reports_per_minute, scope=code)
+    report = ReportInput.of(fields)
     runtime = context.runtime
     async with reading(runtime.engine).connect() as connection:
         if await load_place(connection, code) is None:

@@ -15,7 +15,7 @@ from litestar import Request, post
 
 from backend.context import context_for
 from backend.permissions import anyone, permitted
-from backend.reports_12310.intake import LIMITS, ReportInput, receive
+from backend.reports_12310.intake import LIMITS, receive
 from tenants.errors import DomainError
 
 # The longest report: every field at its limit, each character written as a JSON \u escape.
@@ -27,7 +27,7 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
     "/report/{tenant_code:str}", request_max_body_size=REPORT_MAX_BODY_BYTES, status_code=201, guards=[permitted], opt={"access": anyone()}
 )
 async def submit_report(request: Request, tenant_code: str) -> dict[str, str]:
-    code = await receive(context_for(request), tenant_code, ReportInput.of(await _fields(request)))
+    code = await receive(context_for(request), tenant_code, await _fields(request))
     return {"queryCode": str(code)}
 
 

@@ -16,7 +16,6 @@ from backend.ids import parse_id
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import anyone, mutation, query, special
 from backend.reports_12310 import intake
-from backend.reports_12310.intake import ReportInput
 from backend.reports_12310.models import ReportState
 from backend.reports_12310.service import ReportFilter, Reports12310, ReportView
 from backend.reports_12310.workflow import HANDLERS, REFER, REPORTS_12310, STEPS, TRANSFER
@@ -176,7 +175,7 @@ class Report12310Mutation:
             "reporterName": input.reporter_name,
             "reporterContact": input.reporter_contact,
         }
-        code = await intake.receive(info.context, tenant_code, ReportInput.of(fields))
+        code = await intake.receive(info.context, tenant_code, fields)
         return Report12310Receipt(query_code=str(code))
 
     @mutation("办理 12310 举报：受理、不予受理（写明理由，举报人可见）、核查（写明核查结论）、办结（写明答复意见，举报人可见）", ACTORS)
