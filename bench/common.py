@@ -11,6 +11,7 @@ import platform
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -129,6 +130,11 @@ async def register_offices(runtime: Runtime) -> Sequence[Row]:
         return (await connection.execute(query)).all()
 
 
+# How long a server process may take to answer: seconds on a quiet machine, far more on a loaded
+# one (a fresh virtual environment compiles every module it imports on its first start).
+SERVER_START_SECONDS = 120
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -153,7 +159,8 @@ async def serving_process(args: list[str], env: dict[str, str], *, program: str 
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(300):
+            deadline = time.monotonic() + SERVER_START_SECONDS
+            while True:
                 if server.poll() is not None:
                     raise SystemExit(f"{' '.join(args)} exited with {server.returncode}")
                 try:
@@ -161,6 +168,8 @@ async def serving_process(args: list[str], env: dict[str, str], *, program: str 
                         break
                 except httpx.TransportError:
                     pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{' '.join(args)} did not answer within {SERVER_START_SECONDS} s")
                 await asyncio.sleep(0.1)
         yield url, server
     finally:
