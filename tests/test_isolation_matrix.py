@@ -1830,6 +1830,8 @@ OPERATIONS = [
         'mutation($d: ID!, $o: ID!) { determineHandover(documentId: $d, organId: $o, reason: "不属于机构编制问题") { id } }',
         guarded(organ_member_outcome(*HANDLING_ROLES)),
         lambda w, a, t: _handover_to_office(w, t),
+    ),
+    Operation(
         "submitReport12310",
         "mutation($c: String!) { submitReport12310(tenantCode: $c, input: " + REPORT_12310_INPUT + ") { queryCode } }",
         None,
@@ -2406,6 +2408,7 @@ async def test_isolation_matrix(runtime, tmp_path):
                 mutations_per_minute=10_000,
                 reports_per_minute=10_000,
                 report_queries_per_minute=10_000,
+                costly_per_minute=100_000,  # the bank's reads cost; one actor makes them all
             ),
             webhook_allowed_hosts=frozenset({"robot.example"}),  # an office's robot, trusted: nothing to resolve
         ),
