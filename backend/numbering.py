@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from backend.db import TenantBase
 from tenants.labelled import Labelled
+from tenants.naming import TENANT_SCHEMA_PLACEHOLDER, schema_for_code
 from tenants.organs import Organ, OrganKind
 
 
@@ -46,9 +47,11 @@ def counting(counter: Any, *keys: InstrumentedAttribute[Any]) -> Insert:
 _NEXT = counting(DocumentCounter, DocumentCounter.series, DocumentCounter.year)
 
 
-async def next_number(connection: AsyncConnection, series: Series, year: int) -> int:
-    """The next number of `series` in `year`, in the caller's transaction."""
-    return (await connection.execute(_NEXT.values(series=series.value, year=year, last_number=1))).scalar_one()
+async def next_number(connection: AsyncConnection, series: Series, year: int, *, office: str | None = None) -> int:
+    """The next number of `series` in `year`, in the caller's transaction: in the series of the
+    office the connection is in, or of `office` (a led round's 反馈意见 are the leader's)."""
+    options = {"schema_translate_map": {TENANT_SCHEMA_PLACEHOLDER: schema_for_code(office)}} if office else {}
+    return (await connection.execute(_NEXT.values(series=series.value, year=year, last_number=1), execution_options=options)).scalar_one()
 
 
 async def office_document_code(connection: AsyncConnection, tenant_code: str) -> str:

@@ -133,4 +133,4 @@ def office_of(tenant_code: str | ColumnElement[str]) -> ScalarSelect[int]:
 async def offices_of(connection: AsyncConnection, codes: Iterable[str]) -> dict[str, int]:
     """The ids of the tenants' 编办 (for inserting many memberships at once)."""
     query = select(Organ.tenant_code, Organ.id).where(Organ.tenant_code.in_(list(codes)), Organ.kind == OrganKind.OFFICE.value)
-    return dict((await connection.execute(query)).tuples().all())
+    return dict((await connection.execute(query)).all())

@@ -79,8 +79,8 @@ async def test_an_upper_office_leads_a_round_over_a_countys_unit_and_closes_what
             await api.call(MOVE_ROUND, tokens["province"], r=r, v=version, a=action)
         county_feeds_back = error_code(await api.call(FEED_BACK, tokens["county"], r=r))
         assert (await api.call(FEED_BACK, tokens["province"], r=r))["data"]["feedBackRound"] == [
-            {"documentNumber": "双编办反馈〔2026〕1号", "findings": 1}
-        ]
+            {"documentNumber": "湘编办反馈〔2026〕1号", "findings": 1}
+        ]  # the leader's series
 
         [finding] = (await api.call(FINDINGS, tokens["county"]))["data"]["findings"]["items"]
         f = finding["id"]

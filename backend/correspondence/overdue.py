@@ -77,4 +77,4 @@ async def remind_late_clues(connection: AsyncConnection, today: date) -> int:
 async def _short_names(connection: AsyncConnection, organ_ids: set[int]) -> dict[int, str]:
     if not organ_ids:
         return {}
-    return dict((await connection.execute(select(Organ.id, Organ.short_name).where(Organ.id.in_(organ_ids)))).tuples().all())
+    return dict((await connection.execute(select(Organ.id, Organ.short_name).where(Organ.id.in_(organ_ids)))).all())

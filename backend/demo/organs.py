@@ -31,7 +31,7 @@ PARTNERS = (OrganKind.INSPECTION_OFFICE, OrganKind.ORGANIZATION, OrganKind.DISCI
 async def organs_of(runtime: Runtime, code: str) -> dict[str, int]:
     """A region's organs by kind (the demo adds one of each)."""
     async with reading(runtime.engine).connect() as connection:
-        return dict((await connection.execute(select(Organ.kind, Organ.id).where(Organ.tenant_code == code))).tuples().all())
+        return dict((await connection.execute(select(Organ.kind, Organ.id).where(Organ.tenant_code == code))).all())
 
 
 async def load_organs(runtime: Runtime) -> None:

@@ -17,14 +17,14 @@ class RoundFeedback(TenantBase):
     __tablename__ = "round_feedback"
     __table_args__ = (
         UniqueConstraint("round_id", "unit_id", name="round_feedback_round_unit_key"),
-        UniqueConstraint("year", "number", name="round_feedback_number_key"),
+        UniqueConstraint("document_number", name="round_feedback_document_number_key"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     year: Mapped[int]
-    number: Mapped[int]
+    number: Mapped[int]  # in the issuing office's series: a led round's are the leading office's
     document_number: Mapped[str] = mapped_column(String(128))  # 文号
     addressee: Mapped[str] = mapped_column(String(64))  # the unit's 主要负责人
     given_on: Mapped[date]

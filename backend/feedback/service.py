@@ -69,7 +69,8 @@ class FeedbackService:
                 raise DomainError(
                     "DRAFTS_UNSETTLED", f"尚有 {unsettled} 条问题底稿未定稿（待确认、有异议或未送确认），请先处理", field="unitId"
                 )
-            office = await office_document_code(connection, tenant_code)
+            issuer = round_row.led_by or tenant_code  # a led round's 反馈意见 are the leading office's
+            office = (issuer, await office_document_code(connection, issuer))
             terms = await terms_of(connection, tenant_code)
             given = [await self._give(connection, principal, tenant_code, office, order, terms, unit_id, request_id) for unit_id in units]
             if round_row.state == REPORTING:
@@ -84,7 +85,7 @@ class FeedbackService:
         connection: AsyncConnection,
         principal: Principal,
         tenant_code: str,
-        office: str,
+        office: tuple[str, str],
         order: FeedbackOrder,
         terms: Terms,
         unit_id: int,
@@ -117,7 +118,8 @@ class FeedbackService:
                 request_id=request_id,
             )
             await move.apply({"finding_id": finding_id})
-        number = await next_number(connection, Series.FEEDBACK, order.given_on.year)
+        issuer, document_code = office
+        number = await next_number(connection, Series.FEEDBACK, order.given_on.year, office=issuer)
         row = (
             await connection.execute(
                 insert(RoundFeedback)
@@ -126,7 +128,7 @@ class FeedbackService:
                     unit_id=unit_id,
                     year=order.given_on.year,
                     number=number,
-                    document_number=f"{office}反馈〔{order.given_on.year}〕{number}号",
+                    document_number=f"{document_code}反馈〔{order.given_on.year}〕{number}号",
                     addressee=order.addressee,
                     given_on=order.given_on,
                     findings=len(drafts),

@@ -440,7 +440,7 @@ async def _team_organs(connection: AsyncConnection, team: Sequence[Member], regi
     if not named:
         return {}
     query = select(Organ.id, Organ.short_name).where(Organ.id.in_(named), Organ.tenant_code.in_(regions))
-    found: dict[int | None, str] = dict((await connection.execute(query)).tuples().all())
+    found: dict[int | None, str] = dict((await connection.execute(query)).all())
     if len(found) != len(named):
         raise DomainError("NOT_FOUND", "检查组成员所在的机关须为本地区（或牵头机构所在地区）的机关", field="team")
     return found
