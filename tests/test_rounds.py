@@ -96,6 +96,20 @@ async def test_listing_rounds_costs_the_same_statements_for_any_page(runtime, co
     assert len(small) == len(large)
 
 
+YEAR_PLAN = """query($y: Int!) { rounds(tenantCode: "431321", year: $y) { items { name startsOn } } }"""
+
+
+async def test_the_years_plan_lists_the_rounds_starting_in_that_year(runtime, county):
+    async with Api(runtime) as api:
+        for name, starts in (("十四届县委第一轮巡察", "2026-03-01"), ("十四届县委第二轮巡察", "2026-12-31"), ("2027年第一轮", "2027-01-01")):
+            await api.call(CREATE, county, c="431321", i=round_input(["1"], name=name, startsOn=starts, endsOn=None))
+        plans = {year: (await api.call(YEAR_PLAN, county, y=year))["data"]["rounds"]["items"] for year in (2025, 2026, 2027)}
+        refused = await api.call(YEAR_PLAN, county, y=26)
+    assert plans[2025] == [] and [r["name"] for r in plans[2027]] == ["2027年第一轮"]
+    assert [r["startsOn"] for r in plans[2026]] == ["2026-12-31", "2026-03-01"]
+    assert refused["errors"][0]["extensions"] == {"code": "INVALID_DATE", "field": "year"}
+
+
 async def test_a_liaison_sees_and_reports_only_for_its_unit(runtime, county):
     liaison = await token_for(runtime, await add_user(runtime, "sf.liaison", ("431321", "liaison", 2)))
     async with Api(runtime) as api:

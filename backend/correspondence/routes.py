@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Response, Stream
 
 from backend.context import context_for
@@ -58,7 +58,7 @@ async def correspondence_pdf(request: Request, document_id: str) -> Response[byt
     guards=[permitted],
     opt={"access": special("该机关的管理员、监督检查人员（经办）和审核人员", writes=True)},
 )
-async def upload_organ_file(request: Request, organ_id: Annotated[str, Parameter(query="organId")], name: str) -> dict[str, object]:
+async def upload_organ_file(request: Request, organ_id: Annotated[str, QueryParameter(name="organId")], name: str) -> dict[str, object]:
     context = context_for(request)
     settings = context.runtime.settings
     refuse_declared_oversize(request, settings.evidence_max_bytes)

@@ -162,9 +162,11 @@ class RoundService:
         async with tenant_reader(self.engine, tenant_code).connect() as connection:
             return await round_views(connection, with_units_and_team(query), units)
 
-    async def page(self, principal: Principal, tenant_code: str, *, first: int, after: str | None) -> Window[RoundView]:
-        """A page of rounds, the newest first."""
+    async def page(self, principal: Principal, tenant_code: str, *, first: int, after: str | None, year: int | None) -> Window[RoundView]:
+        """A page of rounds, the newest first; `year`: the year's plan, the rounds starting in it."""
         query = select(InspectionRound).order_by(InspectionRound.id.desc()).limit(first + 1)
+        if year is not None:
+            query = query.where(InspectionRound.starts_on.between(date(year, 1, 1), date(year, 12, 31)))
         if (cursor := decode_cursor(after, int)) is not None:
             query = query.where(InspectionRound.id < cursor[0])
         return window(await self._views(principal, tenant_code, query), first, lambda view: (view.row.id,))

@@ -26,6 +26,7 @@ from backend.rounds.service import (
     check_round,
 )
 from backend.rounds.workflow import ANNOUNCE, ROUND_WRITERS, ROUNDS, SET_PLAN, STEPS
+from backend.supervision.calendar import check_year
 from tenants.labelled import Labelled
 
 graphql_enum(RoundKind, "检查轮次的类型")
@@ -310,10 +311,14 @@ def rounds(info: Info[Context, None]) -> RoundService:
 
 @strawberry.type
 class RoundQuery:
-    @query("某租户的检查轮次，新的在前；联络员只看到覆盖本单位的轮次", read())
-    async def rounds(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: str | None = None) -> Page[Round]:
+    @query("某机构的检查轮次，新的在前；给出 year 即该年度检查计划（当年开始的轮次）；联络员只看到覆盖本单位的轮次", read())
+    async def rounds(
+        self, info: Info[Context, None], tenant_code: str, first: int = 50, after: str | None = None, year: int | None = None
+    ) -> Page[Round]:
         principal = await info.context.principal()
-        page = await rounds(info).page(principal, tenant_code, first=page_size(info, first), after=after)
+        page = await rounds(info).page(
+            principal, tenant_code, first=page_size(info, first), after=after, year=None if year is None else check_year(year)
+        )
         return Page(items=[Round.from_view(view) for view in page.rows], page_info=PageInfo.of(page))
 
     @query("一个检查轮次", read())

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 from litestar import Request, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from backend.context import context_for
 from backend.permissions import permitted, write
@@ -40,7 +40,7 @@ async def _read_capped(request: Request, max_bytes: int) -> bytes:
     guards=[permitted],
     opt={"access": write(UNIT_WRITERS)},
 )
-async def import_staff(request: Request, tenant_code: str, dry_run: Annotated[bool, Parameter(query="dryRun")] = True) -> dict[str, object]:
+async def import_staff(request: Request, tenant_code: str, dry_run: Annotated[bool, QueryParameter(name="dryRun")] = True) -> dict[str, object]:
     """Import (by default only check: `?dryRun=false` to write) the office's 实名制 export."""
     context = context_for(request)
     runtime = context.runtime
