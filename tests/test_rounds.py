@@ -101,7 +101,11 @@ YEAR_PLAN = """query($y: Int!) { rounds(tenantCode: "431321", year: $y) { items 
 
 async def test_the_years_plan_lists_the_rounds_starting_in_that_year(runtime, county):
     async with Api(runtime) as api:
-        for name, starts in (("十四届县委第一轮巡察", "2026-03-01"), ("十四届县委第二轮巡察", "2026-12-31"), ("2027年第一轮", "2027-01-01")):
+        for name, starts in (
+            ("十四届县委第一轮巡察", "2026-03-01"),
+            ("十四届县委第二轮巡察", "2026-12-31"),
+            ("2027年第一轮", "2027-01-01"),
+        ):
             await api.call(CREATE, county, c="431321", i=round_input(["1"], name=name, startsOn=starts, endsOn=None))
         plans = {year: (await api.call(YEAR_PLAN, county, y=year))["data"]["rounds"]["items"] for year in (2025, 2026, 2027)}
         refused = await api.call(YEAR_PLAN, county, y=26)

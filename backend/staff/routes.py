@@ -40,7 +40,9 @@ async def _read_capped(request: Request, max_bytes: int) -> bytes:
     guards=[permitted],
     opt={"access": write(UNIT_WRITERS)},
 )
-async def import_staff(request: Request, tenant_code: str, dry_run: Annotated[bool, QueryParameter(name="dryRun")] = True) -> dict[str, object]:
+async def import_staff(
+    request: Request, tenant_code: str, dry_run: Annotated[bool, QueryParameter(name="dryRun")] = True
+) -> dict[str, object]:
     """Import (by default only check: `?dryRun=false` to write) the office's 实名制 export."""
     context = context_for(request)
     runtime = context.runtime
