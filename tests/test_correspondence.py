@@ -43,6 +43,7 @@ DETERMINE = (
 )
 WORK = "query($o: ID!) { organWork(organId: $o) { sent { kind count late } received { kind state count late } } }"
 READ = "query($d: ID!) { correspondenceDocument(id: $d) " + VIEW + " }"
+ON_ROUND = 'query($o: ID!) { correspondence(organId: $o, sent: true, concerns: "round:1") { subject recipients { organ { kind } state } } }'
 BOX = "query($o: ID!, $s: Boolean!, $open: Boolean!) { correspondence(organId: $o, sent: $s, openOnly: $open) { documentNumber } }"
 
 
@@ -282,6 +283,10 @@ async def test_the_office_determines_a_handover_and_its_reply_goes_back_at_once(
             "data"
         ]["determineHandover"]
         again = error_code(await api.call(DETERMINE, tokens["OFFICE"], d=other["id"], o=organs["OFFICE"], r="再次认定"))
+        # what a round handed over, and how each was handled, read on the round
+        round_handover = handover(organs["OFFICE"], organs["ORGANIZATION"], "关于移交选人用人问题的函") | {"concerns": " round:1 "}
+        await api.call(SEND, tokens["OFFICE"], i=round_handover)
+        on_round = (await api.call(ON_ROUND, tokens["OFFICE"], o=organs["OFFICE"]))["data"]["correspondence"]
         audit_after = (await api.call(READ, tokens["AUDIT"], d=audit["id"]))["data"]["correspondenceDocument"]["recipients"][0]
         other_after = (await api.call(READ, tokens["AUDIT"], d=other["id"]))["data"]["correspondenceDocument"]["recipients"][0]
     assert refused == ["INVALID_TEXT", "NOT_FOUND", "NOT_FOUND", "NOT_DETERMINABLE"]
@@ -292,6 +297,7 @@ async def test_the_office_determines_a_handover_and_its_reply_goes_back_at_once(
     assert (audit_after["state"], audit_after["determination"], audit_after["findingId"]) == ("FINISHED", "CONFIRMED", finding["id"])
     assert (other_after["state"], other_after["determination"], other_after["findingId"]) == ("FINISHED", "REJECTED", None)
     assert rejected["body"] == "经认定，不属于机构编制违规问题。\n理由：借调系经批准的临时性工作安排"
+    assert on_round == [{"subject": "关于移交选人用人问题的函", "recipients": [{"organ": {"kind": "ORGANIZATION"}, "state": "SENT"}]}]
     assert again == "INVALID_TRANSITION"
 
 

@@ -401,11 +401,14 @@ class Correspondence:
             raise not_found()
         return found
 
-    async def box(self, principal: Principal, organ_id: int, sent: bool, open_only: bool, limit: int) -> list[Row]:
-        """An organ's documents, the newest first: what it sent, or what it received."""
+    async def box(
+        self, principal: Principal, organ_id: int, sent: bool, open_only: bool, limit: int, concerns: str | None = None
+    ) -> list[Row]:
+        """An organ's documents, the newest first: what it sent, or what it received; `concerns`:
+        only those about that matter (round:3 — what a round handed over, with each organ's handling)."""
         if organ_id not in readers_of(principal):
             raise not_found()
-        query = select(Document)
+        query = select(Document) if concerns is None else select(Document).where(Document.concerns == concerns)
         if sent:
             query = query.where(Document.sender_organ_id == organ_id)
         else:

@@ -152,9 +152,14 @@ class DocumentInput:
             due_on=self.due_on,
             sensitivity=self.sensitivity,
             replies_to_id=optional_id(self.replies_to_id, "repliesToId"),
-            concerns=(self.concerns or "").strip()[:64] or None,
+            concerns=matter(self.concerns),
             attachments=tuple(self.attachments),
         )
+
+
+def matter(concerns: str | None) -> str | None:
+    """What a document is about, as stored and as filtered on (round:3)."""
+    return (concerns or "").strip()[:64] or None
 
 
 def service(info: Info[Context, None]) -> Correspondence:
@@ -259,12 +264,21 @@ async def _one(info: Info[Context, None], document_id: int) -> CorrespondenceDoc
 
 @strawberry.type
 class CorrespondenceQuery:
-    @query("一个机关的公文：received 收文（可只看未办结的），sent 发文；新的在前", special("该机关的成员；联络员除外"))
+    @query(
+        "一个机关的公文：received 收文（可只看未办结的），sent 发文；concerns 只看涉及某事项的（如 round:3 即该轮次移交的事项及其办理结果）；新的在前",
+        special("该机关的成员；联络员除外"),
+    )
     async def correspondence(
-        self, info: Info[Context, None], organ_id: strawberry.ID, sent: bool = False, open_only: bool = False, first: int = 50
+        self,
+        info: Info[Context, None],
+        organ_id: strawberry.ID,
+        sent: bool = False,
+        open_only: bool = False,
+        first: int = 50,
+        concerns: str | None = None,
     ) -> list[CorrespondenceDocument]:
         rows = await service(info).box(
-            await info.context.principal(), parse_id(organ_id, "organId"), sent, open_only, max(1, min(first, 200))
+            await info.context.principal(), parse_id(organ_id, "organId"), sent, open_only, max(1, min(first, 200)), matter(concerns)
         )
         return await documents(info, rows)
 
