@@ -296,6 +296,19 @@ class Bulletin(ProblemBankBase):
     version: Mapped[int] = mapped_column(server_default="1")
 
 
+class BulletinJointOrgan(ProblemBankBase):
+    """An organ of the publisher's region that issues the bulletin with it (联合发文), with its
+    会签: none until its admin or reviewer approves the text the office approved."""
+
+    __tablename__ = "bulletin_joint_organ"
+
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey(Bulletin.id, ondelete="CASCADE"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("tenancy.organ.id"), primary_key=True)
+    position: Mapped[int]  # the order of the masthead and the signatures
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+
+
 class BulletinScopeOffice(ProblemBankBase):
     """An office chosen as the scope of a bulletin that is not sent to the whole subtree."""
 

@@ -859,3 +859,74 @@ async def test_a_case_drawn_from_an_accountability_case_tells_its_decision_and_h
     assert added_case["handling"] == "给予张某某诫勉处理；约谈（2026年10月12日）：约谈某县某局局长张某某"  # the decision, then each measure
     for where in ("title", "facts", "handling"):
         assert_no_secret(where, added_case[where])
+
+
+ADD_ORGAN = 'mutation($k: OrganKind!) { addOrgan(tenantCode: "430000", kind: $k) { id signatureName } }'
+ORGAN_USER = """mutation($u: String!, $o: ID!, $r: Role!) {
+    createUser(input: {username: $u, displayName: $u, tenantCode: "430000", organId: $o, role: $r}) { userId } }"""
+OFFICE_ORGAN = '{ organs(tenantCode: "431321") { id } }'
+SET_JOINT = """mutation($b: ID!, $v: Int!, $o: [ID!]!) { setBulletinJointOrgans(id: $b, version: $v, organIds: $o) {
+    id version state jointOrgans { organ { kind } approvedBy } } }"""
+APPROVE_JOINT = """mutation($b: ID!, $o: ID!) { approveJointBulletin(id: $b, organId: $o) {
+    state jointOrgans { organ { kind } approvedBy } } }"""
+JOINT_LIST = "query($o: ID!) { jointBulletins(organId: $o) { id state title jointOrgans { organ { kind } approvedBy } } }"
+
+
+async def test_a_bulletin_issued_with_the_discipline_and_organization_organs_waits_for_each_ones_approval(province):
+    runtime, tokens, findings = province
+    async with Api(runtime) as api:
+        organs, signatures, people = {}, {}, {}
+        for kind in ("DISCIPLINE", "ORGANIZATION"):
+            added = (await api.call(ADD_ORGAN, tokens["admin"], k=kind))["data"]["addOrgan"]
+            organs[kind], signatures[kind] = added["id"], added["signatureName"]
+            for role in ("REVIEWER", "INSPECTOR"):
+                created = await api.call(ORGAN_USER, tokens["admin"], u=f"{kind}.{role}".lower(), o=organs[kind], r=role)
+                people[kind, role] = await token_for(runtime, int(created["data"]["createUser"]["userId"]))
+        county_office = (await api.call(OFFICE_ORGAN, tokens["sf_admin"]))["data"]["organs"][0]["id"]
+        own_office = (await api.call('{ organs(tenantCode: "430000") { id kind } }', tokens["admin"]))["data"]["organs"][0]["id"]
+        draft = await composed(api, tokens, findings)
+        refused_organs = [
+            error_code(await api.call(SET_JOINT, tokens["inspector"], b=draft["id"], v=draft["version"], o=[own_office])),
+            error_code(await api.call(SET_JOINT, tokens["inspector"], b=draft["id"], v=draft["version"], o=[county_office])),
+            error_code(await api.call(SET_JOINT, tokens["sf_admin"], b=draft["id"], v=draft["version"], o=[organs["DISCIPLINE"]])),
+        ]
+        joint = (
+            await api.call(
+                SET_JOINT, tokens["inspector"], b=draft["id"], v=draft["version"], o=[organs["DISCIPLINE"], organs["ORGANIZATION"]]
+            )
+        )["data"]["setBulletinJointOrgans"]
+        unseen_while_drafted = error_code(await api.call(ONE, people["DISCIPLINE", "INSPECTOR"], b=draft["id"]))
+        bulletin = await step(api, tokens["inspector"], "submitBulletin", {**draft, "version": joint["version"]})
+        too_late = error_code(await api.call(SET_JOINT, tokens["inspector"], b=bulletin["id"], v=bulletin["version"], o=[]))
+        bulletin = await step(api, tokens["admin"], "approveBulletin", bulletin)
+        listed = (await api.call(JOINT_LIST, people["DISCIPLINE", "INSPECTOR"], o=organs["DISCIPLINE"]))["data"]["jointBulletins"]
+        not_yet = await step(api, tokens["publisher"], "publishBulletin", bulletin)
+        refused_approvals = [
+            error_code(await api.call(APPROVE_JOINT, people["DISCIPLINE", "INSPECTOR"], b=bulletin["id"], o=organs["DISCIPLINE"])),
+            error_code(await api.call(APPROVE_JOINT, people["ORGANIZATION", "REVIEWER"], b=bulletin["id"], o=organs["DISCIPLINE"])),
+            error_code(await api.call(APPROVE_JOINT, tokens["admin"], b=bulletin["id"], o=organs["DISCIPLINE"])),
+        ]
+        await api.call(APPROVE_JOINT, people["DISCIPLINE", "REVIEWER"], b=bulletin["id"], o=organs["DISCIPLINE"])
+        twice = error_code(await api.call(APPROVE_JOINT, people["DISCIPLINE", "REVIEWER"], b=bulletin["id"], o=organs["DISCIPLINE"]))
+        returned = await step(api, tokens["admin"], "returnBulletin", bulletin, reason="案例二的处理结果待核实")
+        cleared = (await api.call(JOINT_LIST, people["DISCIPLINE", "INSPECTOR"], o=organs["DISCIPLINE"]))["data"]["jointBulletins"]
+        bulletin = await step(api, tokens["inspector"], "submitBulletin", returned)
+        bulletin = await step(api, tokens["admin"], "approveBulletin", bulletin)
+        for kind in ("DISCIPLINE", "ORGANIZATION"):
+            approved = (await api.call(APPROVE_JOINT, people[kind, "REVIEWER"], b=bulletin["id"], o=organs[kind]))["data"]
+        bulletin = await step(api, tokens["publisher"], "publishBulletin", bulletin)
+        page = await api.client.get(
+            f"/bulletins/{bulletin['id']}/print", headers={"Authorization": f"Bearer {people['ORGANIZATION', 'INSPECTOR']}"}
+        )
+    assert refused_organs == ["INVALID_JOINT", "INVALID_JOINT", "NOT_FOUND"]
+    assert [o["organ"]["kind"] for o in joint["jointOrgans"]] == ["DISCIPLINE", "ORGANIZATION"]
+    assert unseen_while_drafted == "NOT_FOUND" and too_late == "INVALID_TRANSITION"
+    assert [(b["id"], b["state"]) for b in listed] == [(bulletin["id"], "APPROVED")]
+    assert_no_secret("a joint organ's list", str(listed))  # it reads the published wording
+    assert not_yet == "JOINT_APPROVAL_PENDING"
+    assert refused_approvals == ["FORBIDDEN", "NOT_FOUND", "NOT_FOUND"]
+    assert twice == "INVALID_TRANSITION"
+    assert cleared == []  # returned to a draft: out of the joint organs' sight, and their approvals gone
+    assert [o["approvedBy"] for o in approved["approveJointBulletin"]["jointOrgans"]] == ["discipline.reviewer", "organization.reviewer"]
+    assert bulletin["state"] == "PUBLISHED" and page.status_code == 200
+    assert signatures["DISCIPLINE"] in page.text and signatures["ORGANIZATION"] in page.text

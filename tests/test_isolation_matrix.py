@@ -42,6 +42,7 @@ from backend.reviews.models import STAGES
 from backend.rounds.models import RoundStage
 from backend.schema import schema
 from backend.staff.service import STAFF_TEMPLATE_PATH
+from problem_bank.models import BulletinJointOrgan
 from problem_bank.projection import project
 from tenants.access import Role, Scope
 from tenants.divisions import Level
@@ -1007,6 +1008,21 @@ async def bulletin_of(world: World, target: str, state: str, *, recipient: bool 
     return {"b": str(bulletin), "k": str(case), "c": CODES[target]}
 
 
+async def joint_bulletin_of(world: World, target: str) -> dict:
+    """An approved bulletin of the target that its own 编办 organ is to co-sign (so the office's
+    members stand for a joint organ's)."""
+    bulletin = await bulletin_of(world, target, "已审核")
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            insert(BulletinJointOrgan).values(bulletin_id=int(bulletin["b"]), organ_id=world.offices[target], position=0)
+        )
+    return {**bulletin, "o": str(world.offices[target])}
+
+
+async def _office_organ(world: World, target: str) -> dict:
+    return {"o": str(world.offices[target])}
+
+
 def bulletin_in(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
     return lambda world, actor, target: bulletin_of(world, target, state, **options)
 
@@ -1517,6 +1533,24 @@ OPERATIONS = [
         'mutation($b: ID!) { returnBulletin(id: $b, version: 1, reason: "事实不清") { id } }',
         None,
         bulletin_in("待审核"),
+    ),
+    Operation(
+        "setBulletinJointOrgans",
+        "mutation($b: ID!) { setBulletinJointOrgans(id: $b, version: 1, organIds: []) { id } }",
+        None,
+        bulletin_in("草稿"),
+    ),
+    Operation(
+        "approveJointBulletin",
+        "mutation($b: ID!, $o: ID!) { approveJointBulletin(id: $b, organId: $o) { id } }",
+        guarded(organ_member_outcome("admin", "reviewer")),
+        lambda w, a, t: joint_bulletin_of(w, t),
+    ),
+    Operation(
+        "jointBulletins",
+        "query($o: ID!) { jointBulletins(organId: $o) { id } }",
+        guarded(organ_member_outcome(), writes=False),
+        lambda w, a, t: _office_organ(w, t),
     ),
     Operation(
         "publishBulletin",
@@ -2332,7 +2366,7 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
         )
     world = World(runtime)
     async with runtime.engine.connect() as connection:
-        offices = dict((await connection.execute(select(Organ.tenant_code, Organ.id).where(Organ.kind == "编办"))).tuples().all())
+        offices = dict((await connection.execute(select(Organ.tenant_code, Organ.id).where(Organ.kind == "编办"))).all())
     world.offices = {place: offices[code] for place, code in CODES.items()}
     actors = [Actor(None, None)]
     for role, place in itertools.product(ROLES, PLACES):

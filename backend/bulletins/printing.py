@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from backend.bulletins.joint import JointOrgan
 from backend.bulletins.service import PENDING, Readable, issue_label
 from backend.bulletins.workflow import PUBLISHED, WITHDRAWN, BulletinState
 from backend.clock import CHINA_STANDARD_TIME
@@ -38,8 +39,11 @@ def _paragraphs(text: str, label: str | None = None) -> str:
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
-def bulletin_html(readable: Readable, cases: list) -> str:
+def bulletin_html(readable: Readable, cases: list, joint: list[JointOrgan]) -> str:
+    """The page; a joint bulletin (联合发文) names every organ under the masthead and signs with each."""
     row = readable.row
+    issuers = [row.publisher_name, *(j.organ.short_name for j in joint)]
+    signatures = [row.publisher_name, *(j.organ.signature_name for j in joint)]
     if row.published_at is not None:
         published = row.published_at.astimezone(CHINA_STANDARD_TIME)
         dated = f"{published.year}年{published.month}月{published.day}日"
@@ -53,7 +57,7 @@ def bulletin_html(readable: Readable, cases: list) -> str:
     parts = [
         '<div class="masthead">典型案例通报</div>',
         f'<div class="issue">{escape(issue_label(row) or "（发布时编号）")}</div>',
-        f'<table class="meta"><tr><td>{escape(row.publisher_name)}</td><td class="right">{dated}</td></tr></table>',
+        f'<table class="meta"><tr><td>{escape("　".join(issuers))}</td><td class="right">{dated}</td></tr></table>',
         '<div class="rule"></div>',
         *(f'<div class="notice">{notice}</div>' for notice in notices),
         f"<h1>{escape(row.published_title or PENDING)}</h1>",
@@ -64,7 +68,7 @@ def bulletin_html(readable: Readable, cases: list) -> str:
         parts.append(_paragraphs(case.published_facts or PENDING, "基本案情："))
         if case.published_handling:
             parts.append(_paragraphs(case.published_handling, "处理结果："))
-    parts.append(f'<div class="signature">{escape(row.publisher_name)}<br>{dated}</div>')
+    parts.append(f'<div class="signature">{"<br>".join(map(escape, signatures))}<br>{dated}</div>')
     title = escape(f"{row.publisher_name}典型案例通报 {issue_label(row) or ''}".strip())
     return (
         f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'

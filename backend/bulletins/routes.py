@@ -10,6 +10,7 @@ import asyncio
 from litestar import Request, get
 from litestar.response import Response
 
+from backend.bulletins.joint import joint_organs_of_bulletins
 from backend.bulletins.printing import bulletin_html
 from backend.bulletins.service import READERS, BulletinService, cases_of_bulletins
 from backend.context import context_for
@@ -28,9 +29,10 @@ async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
     readable = await BulletinService(engine).readable(await context.principal(), parse_id(bulletin_id, "id"))
     async with reading(engine).connect() as connection:
         cases = (await cases_of_bulletins(connection, [readable.row.id])).get(readable.row.id, [])
+        joint = (await joint_organs_of_bulletins(connection, [readable.row.id])).get(readable.row.id, [])
     row = readable.row
     name = f"bulletin-{row.publisher_code}-{row.year}-{row.number}" if row.number is not None else f"bulletin-draft-{row.id}"
-    return bulletin_html(readable, cases), name
+    return bulletin_html(readable, cases, joint), name
 
 
 @get("/bulletins/{bulletin_id:str}/print", guards=[permitted], opt=READABLE)

@@ -37,6 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.accountability.models import AccountabilityCase, CaseFinding
 from backend.accountability.service import measure_rows
 from backend.audit.service import record_audit
+from backend.bulletins.joint import approve as approve_jointly
+from backend.bulletins.joint import clear_approvals, issued_jointly_by, joint_organs_of_bulletins, joint_reader, set_joint_organs
 from backend.bulletins.knowledge import known_names
 from backend.bulletins.workflow import (
     ADD_CASE,
@@ -51,6 +53,7 @@ from backend.bulletins.workflow import (
     PUBLISHED,
     REMOVE_CASE,
     RETURN,
+    SET_JOINT,
     SHARE,
     SUBMIT,
     WITHDRAW,
@@ -58,6 +61,7 @@ from backend.bulletins.workflow import (
     BulletinState,
 )
 from backend.clock import CHINA_STANDARD_TIME
+from backend.correspondence.service import readers_of
 from backend.cursors import Window, by_id, decode_cursor, window
 from backend.workflow import Move, Transition
 from problem_bank.deidentify import (
@@ -93,7 +97,10 @@ from tenants.scoping import reading, tenant_engine
 RECEIPT_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REVIEWER, Role.PUBLISHER})  # who leave read receipts
 
 # The reading rules `readable`, `issued`, `received` and `typical_cases` apply, in words.
-READERS = "编发机构及其上级机构的人员看到全部（含草稿）；发布后，收文机构的人员看到发布口径；联络员除外"
+READERS = (
+    "编发机构及其上级机构的人员看到全部（含草稿）；发布后，收文机构的人员看到发布口径；"
+    "联合发文机关的人员自编办审核通过起看到发布口径；联络员除外"
+)
 LISTERS = "编发的（ISSUED）：编发机构及其上级机构的人员；收到的（RECEIVED）：收文机构本机构的人员；联络员除外"
 LIBRARY_READERS = "各级机构的人员，联络员除外"
 PREVIEWERS = "编发机构及其上级机构的人员，联络员除外"
@@ -536,8 +543,28 @@ class BulletinService:
             await move.apply({"approved_by": principal.username, "note": None})
 
     async def send_back(self, principal: Principal, bulletin_id: int, version: int, reason: str, request_id: str | None) -> None:
+        """退回修改: the office's approval and the joint organs' 会签 go with it."""
         async with self._locked(principal, bulletin_id, version, RETURN, request_id, note=reason) as (move, _publisher):
+            await clear_approvals(move.connection, bulletin_id)
             await move.apply({"approved_by": None, "note": reason})
+
+    async def set_joint(self, principal: Principal, bulletin_id: int, version: int, organ_ids: list[int], request_id: str | None) -> None:
+        async with self._locked(principal, bulletin_id, version, SET_JOINT, request_id) as (move, publisher):
+            await set_joint_organs(move, publisher.code, organ_ids)
+
+    async def approve_jointly(self, principal: Principal, bulletin_id: int, organ_id: int, request_id: str | None) -> None:
+        async with self.engine.begin() as connection:
+            await approve_jointly(connection, principal, bulletin_id, organ_id, request_id)
+
+    async def of_joint_organ(self, principal: Principal, organ_id: int) -> list[Readable]:
+        """The bulletins an organ issues jointly, as its members read them (newest first)."""
+        if organ_id not in readers_of(principal):
+            raise not_found()
+        async with reading(self.engine).connect() as connection:
+            rows = (
+                await connection.execute(_with_publisher(select(Bulletin)).where(issued_jointly_by(organ_id)).order_by(Bulletin.id.desc()))
+            ).all()
+        return [Readable(row, False, frozenset()) for row in rows]
 
     async def publish(self, principal: Principal, bulletin_id: int, version: int, now: datetime, request_id: str | None) -> None:
         """Number the issue (in the year of `now`, office time), freeze its published text, send it
@@ -646,6 +673,8 @@ class BulletinService:
                         )
                     ).scalars()
                 )
+            if not own and joint_reader(principal, row.state, (await joint_organs_of_bulletins(connection, [row.id])).get(row.id, [])):
+                return Readable(row, False, own)
         if not own:
             raise not_found()
         return Readable(row, False, own)

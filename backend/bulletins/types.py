@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from backend.audit.reads import SensitiveEntity
 from backend.bulletins import workflow
+from backend.bulletins.joint import joint_organs_of_bulletins
 from backend.bulletins.service import (
     LIBRARY_READERS,
     LISTERS,
@@ -41,8 +42,10 @@ from backend.bulletins.service import (
 )
 from backend.bulletins.workflow import BulletinState
 from backend.context import Context
+from backend.correspondence.types import JointSignature
 from backend.enums import graphql_enum
 from backend.ids import parse_id
+from backend.organs.types import Organ
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Locator, camel, mutation, query, special, write
 from backend.text import clean_text
@@ -247,6 +250,11 @@ class Bulletin:
             if (self.readable.whole or view.row.office_code in self.readable.own_offices) and not (unread_only and view.reads)
         ]
 
+    @strawberry.field(description="联合发文机关（按版头顺序）及其会签情况；本机构单独编发的为空")
+    async def joint_organs(self, info: Info[Context, None]) -> list[JointSignature]:
+        joint = await info.context.loaders.shared(joint_organs_of_bulletins).load(self.readable.row.id) or []
+        return [JointSignature(organ=Organ.of(j.organ), approved_by=j.approved_by, approved_at=j.approved_at) for j in joint]
+
     @strawberry.field(description="原始标题、导语和选定范围；收文机构看不到（阅读留痕）")
     async def original(self, info: Info[Context, None]) -> BulletinOriginal | None:
         if not _reads_original(info, self.readable):
@@ -436,6 +444,11 @@ class BulletinQuery:
     async def bulletin(self, info: Info[Context, None], id: strawberry.ID) -> Bulletin:
         return await _now(info, parse_id(id, "id"))
 
+    @query("本机关联合编发的通报（编办审核通过起，含待会签的），新的在前", special("该机关的成员；联络员除外"))
+    async def joint_bulletins(self, info: Info[Context, None], organ_id: strawberry.ID) -> list[Bulletin]:
+        readables = await service(info).of_joint_organ(await info.context.principal(), parse_id(organ_id, "organId"))
+        return [Bulletin.of(readable) for readable in readables]
+
     @query("发布预览：按当前掌握的名称重新脱敏后收文机构将看到的文字、脱敏对照表、仍出现的已知名称和疑似人名", special(PREVIEWERS))
     async def bulletin_preview(self, info: Info[Context, None], id: strawberry.ID) -> BulletinPreview:
         readable, preview = await service(info).preview(await info.context.principal(), parse_id(id, "id"))
@@ -540,7 +553,31 @@ class BulletinMutation:
         await service(info).send_back(principal, bulletin_id, version, reason, info.context.request_id)
         return await _now(info, bulletin_id)
 
-    @mutation("发布：编定期号，发给发送范围内的机构并通知其人员", write(workflow.PUBLISH.roles, locate=BY_ID))
+    @mutation(
+        "设置联合发文机关（草稿）：本地区编办以外的机关，按版头顺序；空列表即本机构单独编发", write(workflow.SET_JOINT.roles, locate=BY_ID)
+    )
+    async def set_bulletin_joint_organs(
+        self, info: Info[Context, None], id: strawberry.ID, version: int, organ_ids: list[strawberry.ID]
+    ) -> Bulletin:
+        principal = await info.context.principal()
+        bulletin_id = parse_id(id, "id")
+        organs = [parse_id(organ, "organIds") for organ in organ_ids]
+        await service(info).set_joint(principal, bulletin_id, version, organs, info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @mutation(
+        "联合发文机关会签已审核的通报（该机关的管理员或审核人员）；各机关会签后方可发布",
+        special("联合发文机关的管理员和审核人员", writes=True),
+    )
+    async def approve_joint_bulletin(self, info: Info[Context, None], id: strawberry.ID, organ_id: strawberry.ID) -> Bulletin:
+        principal = await info.context.writer()
+        bulletin_id = parse_id(id, "id")
+        await service(info).approve_jointly(principal, bulletin_id, parse_id(organ_id, "organId"), info.context.request_id)
+        return await _now(info, bulletin_id)
+
+    @mutation(
+        "发布：编定期号，发给发送范围内的机构并通知其人员；联合发文的须各联合发文机关均已会签", write(workflow.PUBLISH.roles, locate=BY_ID)
+    )
     async def publish_bulletin(self, info: Info[Context, None], id: strawberry.ID, version: int) -> Bulletin:
         principal = await info.context.principal()
         bulletin_id = parse_id(id, "id")

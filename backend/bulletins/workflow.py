@@ -1,6 +1,6 @@
 """The states of a typical-case bulletin (典型案例通报) and who may move it:
 
-    草稿 ─提交审核→ 待审核 ─审核通过→ 已审核 ─发布→ 已发布
+    草稿 ─提交审核→ 待审核 ─审核通过→ 已审核 ─发布 (every joint organ's 会签 first)→ 已发布
     待审核 / 已审核 ─退回修改 (with a reason)→ 草稿;  any state but 已撤回 ─撤回 (with a reason)→ 已撤回
 
 Inspectors and publishers compose and submit; the office's admin approves or returns; only a
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from backend.workflow import Guard, Move, Transition, Workflow
-from problem_bank.models import Bulletin, BulletinCase
+from problem_bank.models import Bulletin, BulletinCase, BulletinJointOrgan
 from tenants.access import Role
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
@@ -44,15 +44,31 @@ async def _has_cases(move: Move[Any]) -> None:
         raise DomainError("NO_CASES", "通报至少要有一个典型案例", field="id")
 
 
+async def _every_joint_organ_approved(move: Move[Any]) -> None:
+    waiting = select(func.count()).where(BulletinJointOrgan.bulletin_id == move.row.id, BulletinJointOrgan.approved_at.is_(None))
+    if (await move.connection.execute(waiting)).scalar_one():
+        raise DomainError("JOINT_APPROVAL_PENDING", "尚有联合发文机关未会签，不能发布", field="id")
+
+
 EDIT = Transition("edit", "修改", DRAFTS, None, COMPOSERS, note="none")
 ADD_CASE = Transition("add_case", "添加案例", DRAFTS, None, COMPOSERS, note="none")
 EDIT_CASE = Transition("edit_case", "修改案例", DRAFTS, None, COMPOSERS, note="none")
 REMOVE_CASE = Transition("remove_case", "删除案例", DRAFTS, None, COMPOSERS, note="none")
+SET_JOINT = Transition("set_joint", "设置联合发文机关", DRAFTS, None, COMPOSERS, note="none")
 MARK_TERM = Transition("mark_term", "标注脱敏名称", DRAFTS, None, COMPOSERS, note="none")
 SUBMIT = Transition("submit", "提交审核", DRAFTS, SUBMITTED, COMPOSERS, note="none", guard=Guard("至少有一个典型案例", _has_cases))
 APPROVE = Transition("approve", "审核通过", frozenset({SUBMITTED}), APPROVED, APPROVERS, note="none")
 RETURN = Transition("return", "退回修改", frozenset({SUBMITTED, APPROVED}), DRAFT, APPROVERS, note="required")
-PUBLISH = Transition("publish", "发布", frozenset({APPROVED}), PUBLISHED, PUBLISHERS, note="none", event="bulletin.published")
+PUBLISH = Transition(
+    "publish",
+    "发布",
+    frozenset({APPROVED}),
+    PUBLISHED,
+    PUBLISHERS,
+    note="none",
+    guard=Guard("联合发文的，各联合发文机关均已会签", _every_joint_organ_approved),
+    event="bulletin.published",
+)
 WITHDRAW = Transition(
     "withdraw",
     "撤回",
@@ -70,7 +86,7 @@ BULLETINS = Workflow(
     noun="通报",
     states=BulletinState,
     initial=DRAFT,
-    transitions=(EDIT, ADD_CASE, EDIT_CASE, REMOVE_CASE, MARK_TERM, SUBMIT, APPROVE, RETURN, PUBLISH, WITHDRAW, SHARE),
+    transitions=(EDIT, ADD_CASE, EDIT_CASE, REMOVE_CASE, MARK_TERM, SET_JOINT, SUBMIT, APPROVE, RETURN, PUBLISH, WITHDRAW, SHARE),
     model=Bulletin,
     entity="bulletin",
 )

@@ -49,6 +49,15 @@ def restored(data: dict[str, Any]) -> Draft:
     )
 
 
+def require_approver(principal: Principal, organ_id: int) -> None:
+    """The principal signs for organ `organ_id` (会签): FORBIDDEN for its other members, NOT_FOUND for anyone else."""
+    if not principal.organ_roles(organ_id) & APPROVERS:
+        if organ_id in readers_of(principal):
+            raise forbidden("会签由该机关的管理员或审核人员作出")
+        raise not_found()
+    require_scope(principal, Scope.WRITE)
+
+
 class JointDocuments:
     def __init__(self, correspondence: Correspondence) -> None:
         self.correspondence = correspondence
@@ -81,11 +90,7 @@ class JointDocuments:
     async def approve(self, principal: Principal, draft_id: int, organ_id: int) -> None:
         """A joint organ's 会签 (once)."""
         await self.readable(principal, draft_id)
-        if not principal.organ_roles(organ_id) & APPROVERS:
-            if organ_id in readers_of(principal):
-                raise forbidden("会签由该机关的管理员或审核人员作出")
-            raise not_found()
-        require_scope(principal, Scope.WRITE)
+        require_approver(principal, organ_id)
         async with self.engine.begin() as connection:
             draft = await _pending(connection, draft_id)
             approved = await connection.execute(
