@@ -2,7 +2,8 @@
 city (C), its province (P) and another province (O), calls every operation of the schema
 with ids belonging to each of those places, and gets exactly the allowed outcome. So do an
 anonymous caller, the platform superuser, the city admin through a read-only API token, and
-a user of another organ of K (its 纪委监委, which the 编办 shares nothing with).
+the users of another organ (the 纪委监委, which the 编办 shares nothing with): one of each role
+in K's, and an inspector in C's.
 
 An operation joins by being listed once in OPERATIONS; a test fails when the schema has an
 operation the matrix does not list."""
@@ -56,6 +57,10 @@ CODES = {"K": "431321", "S": "431322", "C": "431300", "P": "430000", "O": "44000
 CONTAINS = {"P": {"P", "C", "K", "S"}, "C": {"C", "K", "S"}, "K": {"K"}, "S": {"S"}, "O": {"O"}}
 PARENT = {"P": None, "O": None, "C": "P", "K": "C", "S": "C"}
 ROLES = ("admin", "inspector", "reviewer", "publisher", "auditor", "liaison")
+# Members of the 纪委监委 of K (every role a partner organ has) and of C (a partner organ of the
+# parent region), which the 编办 shares nothing with.
+PARTNERS = (("admin", "K"), ("inspector", "K"), ("reviewer", "K"), ("auditor", "K"), ("inspector", "C"))
+PARTNER_PLACES = frozenset(place for _, place in PARTNERS)
 PLACES = tuple(CODES)
 
 
@@ -68,7 +73,7 @@ class Actor:
     token: str | None = None
     superuser: bool = False
     read_only: bool = False  # calls through an API token with the READ scope only
-    partner: bool = False  # holds its role in a partner organ (纪委监委) the 编办 shares nothing with
+    partner: bool = False  # holds its role in its place's 纪委监委, which the 编办 shares nothing with
 
     def reads(self, target: str) -> bool:
         if self.superuser:
@@ -267,11 +272,11 @@ async def _handled(world: World, target: str, state: str, items: int) -> dict:
 
 
 async def report_12310(world: World, target: str, state: str = "待受理", *, referred: bool = False) -> dict:
-    """A 12310 report of the target in `state` (version 1), handled by its 编办; `referred`: by
-    K's 纪委监委 (the partner actor's organ), elsewhere by the target's 审计 organ. `q`: its query code."""
+    """A 12310 report of the target in `state` (version 1), handled by its 编办; `referred`: by its
+    纪委监委 (the partner actors' organ) where there is one, elsewhere by its 审计 organ. `q`: its query code."""
     code = QueryCode.new(CODES[target])
-    kind = "纪委监委" if target == "K" else "审计"
-    if referred and target != "K":
+    kind = "纪委监委" if target in PARTNER_PLACES else "审计"
+    if referred and target not in PARTNER_PLACES:
         await partner_organ(world, Actor(None, None), target)
     async with world.runtime.engine.begin() as connection:
         report = (
@@ -300,8 +305,8 @@ async def report_to_move_on(world: World, actor: Actor, target: str) -> dict:
 
 def reports_12310_outcome(actor: Actor, target: str) -> str | None:
     """The region's 编办 and the offices above it read its reports (its liaisons do not); a partner
-    organ's member reads those referred to its organ (in K, the partner actor's)."""
-    if actor.partner and target == "K":
+    organ's member reads those referred to its organ (in its own region)."""
+    if actor.partner and target == actor.place:
         return None
     return children_outcome(actor, target)
 
@@ -319,9 +324,11 @@ def report_act_outcome(*roles: str) -> Callable[[Actor, str], str | None]:
 
 
 def referred_act_outcome(actor: Actor, target: str) -> str | None:
-    """An act on a report referred to a partner organ: its members only (the partner actor, in K)."""
+    """An act on a report referred to a partner organ: its handling members only (the partner actors of that region)."""
     if actor.partner:
-        return None if target == "K" else "NOT_FOUND"
+        if target != actor.place:
+            return "NOT_FOUND"
+        return None if actor.role in HANDLING_ROLES else "FORBIDDEN"
     return "FORBIDDEN" if actor.reads(target) else "NOT_FOUND"
 
 
@@ -2385,28 +2392,35 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
             await identity.authenticate(city_admin.token), name="只读", scopes=[Scope.READ], expires_in_days=1, source_ip=None
         )
     ).token
-    partner = Actor("inspector", "K", username="partner_K", partner=True)
-    partner.user_id = await add_user(runtime, partner.username)
+    partners = [Actor(role, place, username=f"partner_{role}_{place}", partner=True) for role, place in PARTNERS]
     async with runtime.engine.begin() as connection:
-        discipline = (
-            await connection.execute(
-                insert(Organ)
-                .values(
-                    tenant_code=CODES["K"],
-                    kind="纪委监委",
-                    name="纪委监委",
-                    short_name="纪委监委",
-                    document_code="纪",
-                    signature_name="纪委监委",
+        discipline = {
+            place: (
+                await connection.execute(
+                    insert(Organ)
+                    .values(
+                        tenant_code=CODES[place],
+                        kind="纪委监委",
+                        name="纪委监委",
+                        short_name="纪委监委",
+                        document_code="纪",
+                        signature_name="纪委监委",
+                    )
+                    .returning(Organ.id)
                 )
-                .returning(Organ.id)
+            ).scalar_one()
+            for place in PARTNER_PLACES
+        }
+    for partner in partners:
+        partner.user_id = await add_user(runtime, partner.username)
+        async with runtime.engine.begin() as connection:
+            await connection.execute(
+                insert(Membership).values(
+                    user_id=partner.user_id, tenant_code=CODES[partner.place], organ_id=discipline[partner.place], role=partner.role
+                )
             )
-        ).scalar_one()
-        await connection.execute(
-            insert(Membership).values(user_id=partner.user_id, tenant_code=CODES["K"], organ_id=discipline, role="inspector")
-        )
-    partner.token = await token_for(runtime, partner.user_id)
-    actors += [root, read_token, partner]
+        partner.token = await token_for(runtime, partner.user_id)
+    actors += [root, read_token, *partners]
     for place, code in CODES.items():
         world.grantee[place] = await add_user(runtime, f"grantee_{place}", (code, "inspector", None))
         owner = await add_user(runtime, f"owner_{place}", (code, "inspector", None))
