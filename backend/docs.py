@@ -12,6 +12,7 @@ from backend.bulletins.workflow import BULLETINS
 from backend.clues.workflow import CLUES
 from backend.correspondence.workflow import HANDLING_WORKFLOW
 from backend.drafts.workflow import DRAFTS
+from backend.evaluation.workflow import EVALUATIONS
 from backend.ledger.workflow import LEDGER
 from backend.permissions import LEVEL_LABELS, Access, Reach, camel, declared
 from backend.plans.workflow import PLANS
@@ -40,6 +41,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     HANDLING_WORKFLOW,
     CLUES,
     REPORTS_12310,
+    EVALUATIONS,
 )
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

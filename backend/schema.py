@@ -38,6 +38,7 @@ from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.drafts.types import DraftMutation, DraftQuery
 from backend.errors import DomainErrors
+from backend.evaluation.types import EvaluationMutation, EvaluationQuery
 from backend.feedback.types import FeedbackMutation, FeedbackQuery
 from backend.findings.types import FindingMutation, FindingQuery
 from backend.followup.types import FollowUpMutation, FollowUpQuery
@@ -104,6 +105,7 @@ Query = merge_types(
         AccountabilityQuery,
         BulletinQuery,
         WarningQuery,
+        EvaluationQuery,
     ),
 )
 Mutation = merge_types(
@@ -137,6 +139,7 @@ Mutation = merge_types(
         AccountabilityMutation,
         BulletinMutation,
         WarningMutation,
+        EvaluationMutation,
         MarkingMutation,
         ReportUpMutation,
         ChecklistMutation,

@@ -7,6 +7,7 @@ from backend.audit.models import AuditEvent
 from backend.checklists.models import ChecklistItem
 from backend.db import TenantBase
 from backend.drafts.models import DraftEvent, FindingDraft
+from backend.evaluation.models import Evaluation, EvaluationUnit
 from backend.evidence.models import EvidenceFile
 from backend.feedback.models import RoundFeedback
 from backend.findings.models import Finding, ImportJob
@@ -35,6 +36,8 @@ __all__ = [
     "DisciplineLetter",
     "DocumentCounter",
     "DraftEvent",
+    "Evaluation",
+    "EvaluationUnit",
     "EventEvidence",
     "EvidenceFile",
     "ExtensionRequest",

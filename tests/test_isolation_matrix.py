@@ -468,6 +468,30 @@ async def round_at(world: World, target: str, stage: RoundStage) -> dict:
     return {"c": CODES[target], "r": str(await add_round(world.runtime, CODES[target], [1], stage=stage))}
 
 
+async def evaluation_at(world: World, target: str, state: str, *, total: bool = False) -> dict:
+    """A new evaluation of the target office over its unit 1 (the liaisons' unit) on the example
+    system, standing at `state`, version 1; with `total`, its department already assessed."""
+    async with world.runtime.engine.begin() as connection:
+        evaluation = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{CODES[target]}.evaluation (kind, name, year, system_id, state, created_by) VALUES ('三评合一', '评估',"
+                    " 2026, (SELECT id FROM evaluation.indicator_system WHERE owner_code IS NULL), :s, 'matrix') RETURNING id"
+                ),
+                {"s": state},
+            )
+        ).scalar_one()
+        await connection.execute(
+            text(f"INSERT INTO t{CODES[target]}.evaluation_unit (evaluation_id, unit_id, total, grade) VALUES (:e, 1, :t, :g)"),
+            {"e": evaluation, "t": 90 if total else None, "g": "优秀" if total else None},
+        )
+    return {"c": CODES[target], "e": str(evaluation)}
+
+
+def evaluation_in(state: str, **options) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: evaluation_at(world, target, state, **options)
+
+
 async def fresh_draft(world: World, target: str, state: str) -> dict:
     """A new 问题底稿 of round 1 on unit 1 (the liaisons' unit) in `state`, version 1; sent to the
     unit unless it is still 底稿."""
@@ -2004,6 +2028,63 @@ OPERATIONS = [
         None,
         fresh_round,
     ),
+    Operation("indicatorSystem", "query($c: String!) { indicatorSystem(tenantCode: $c) { name } }", None, lambda w, a, t: {"c": CODES[t]}),
+    Operation(
+        "publishIndicatorSystem",
+        """mutation($c: String!) { publishIndicatorSystem(tenantCode: $c, name: "指标体系", indicators: [
+            {code: "I1", level: FIRST, name: "规定执行"}, {code: "I1.1", parentCode: "I1", level: SECOND, name: "党管机构编制"},
+            {code: "I1.1.1", parentCode: "I1.1", level: THIRD, name: "报批"},
+            {code: "I1.1.1.1", parentCode: "I1.1.1", level: POINT, name: "按程序报批", maxScore: 100}]) { version } }""",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation("evaluations", "query($c: String!) { evaluations(tenantCode: $c) { name } }", None, evaluation_in("方案")),
+    Operation(
+        "evaluation",
+        "query($c: String!, $e: ID!) { evaluation(tenantCode: $c, id: $e) { name departments { unitId total } } }",
+        None,
+        evaluation_in("评估"),
+    ),
+    Operation(
+        "createEvaluation",
+        """mutation($c: String!) { createEvaluation(tenantCode: $c, input: {kind: COMBINED, name: "评估", year: 2026, unitIds: ["1"]}) {
+            id } }""",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "moveEvaluation",
+        "mutation($c: String!, $e: ID!) { moveEvaluation(tenantCode: $c, id: $e, version: 1, action: START_SELF) { state } }",
+        None,
+        evaluation_in("方案"),
+    ),
+    Operation(
+        "feedBackEvaluation",
+        "mutation($c: String!, $e: ID!) { feedBackEvaluation(tenantCode: $c, id: $e, version: 1) { state } }",
+        None,
+        evaluation_in("评估", total=True),
+    ),
+    Operation(
+        "saveSelfAssessment",
+        """mutation($c: String!, $e: ID!) { saveSelfAssessment(tenantCode: $c, evaluationId: $e, unitId: "1",
+            answers: [{code: "I2.1.1.1", text: "已履行"}]) { id } }""",
+        None,
+        evaluation_in("自评"),
+    ),
+    Operation(
+        "scoreEvaluation",
+        """mutation($c: String!, $e: ID!) { scoreEvaluation(tenantCode: $c, evaluationId: $e, unitId: "1",
+            scores: [{code: "I1.1.1.1", score: 5}]) { id } }""",
+        None,
+        evaluation_in("评估"),
+    ),
+    Operation(
+        "recordSatisfaction",
+        """mutation($c: String!, $e: ID!) { recordSatisfaction(tenantCode: $c, evaluationId: $e, results: [{unitId: "1", score: 80}]) {
+            id } }""",
+        None,
+        evaluation_in("评估"),
+    ),
     Operation(
         "setInspectionPlan",
         'mutation($c: String!, $r: ID!) { setInspectionPlan(tenantCode: $c, id: $r, version: 1, input: {scope: "县直部门"}) { scope } }',
@@ -2524,6 +2605,9 @@ ROUTE_MATRIX = [
     Route("POST", "/report/{c}", body=orjson.dumps({"reportedUnit": "财政局", "content": "超编进人 3 名"})),
     Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
+    Route("GET", "/evaluations/{c}/{e}/results.xlsx", evaluation_in("已反馈", total=True)),
+    Route("GET", "/evaluations/{c}/{e}/report.docx?unit=1", evaluation_in("已反馈", total=True)),
+    Route("GET", "/evaluations/{c}/{e}/report.pdf", evaluation_in("已反馈", total=True)),
     Route(
         "POST",
         "/correspondence/files?organId={o}&name=%E9%99%84%E4%BB%B6.pdf",

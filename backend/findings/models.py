@@ -51,6 +51,7 @@ class FindingSource(Labelled):
     STAFFING_REPORT_ANALYSIS = "机构编制报告分析"
     REPORT_12310 = "12310举报"
     AUDIT_REFERRAL = "审计移送线索"
+    EVALUATION = "机构编制评估"
 
 
 DAILY_SOURCES = frozenset(FindingSource) - {FindingSource.ROUND}
