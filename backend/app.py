@@ -21,7 +21,7 @@ from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.context import context_getter
 from backend.correspondence.routes import correspondence_docx, correspondence_pdf, download_attachment, upload_organ_file
 from backend.errors import domain_error_response
-from backend.evaluation.routes import evaluation_report_docx, evaluation_report_pdf, evaluation_results
+from backend.evaluation.routes import evaluation_report_docx, evaluation_report_pdf, evaluation_results, import_satisfaction
 from backend.evidence.routes import download_evidence, upload_evidence
 from backend.findings.routes import export_ledger, findings_template, staff_template
 from backend.graphiql import graphiql_asset, local_graphiql_html
@@ -134,6 +134,7 @@ ROUTES = (
     bulletin_as_pdf,
     inspection_report_docx,
     inspection_report_pdf,
+    import_satisfaction,
     evaluation_results,
     evaluation_report_docx,
     evaluation_report_pdf,

@@ -1,13 +1,14 @@
 """What many tests share: fresh databases, readers of the database state compared before and
 after, the documents and inputs of a logged finding, the notification pipeline drained, the
 ledger office's actions, the command line run as a process, statement counting, and waiting
-on a condition."""
+on a condition, a sheet as bytes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
+import io
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
+from openpyxl import Workbook
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -266,3 +268,13 @@ class Office:
 
 
 SCENARIO_DAY = date(2026, 11, 20)  # the day the scenario's overdue answers are written for
+
+
+def sheet_bytes(rows: list[tuple]) -> bytes:
+    """An .xlsx of one sheet holding `rows` (the first: the headers)."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from tests.factories import add_unit
-from tests.helpers import create_all
+from tests.helpers import create_all, sheet_bytes
 from tests.identity import Api, add_user, error_code, token_for
 
 SYSTEM = "query($c: String!) { indicatorSystem(tenantCode: $c) { ownerCode version name indicators { code level name maxScore personal satisfaction } } }"
@@ -139,9 +139,15 @@ async def test_an_evaluation_runs_from_plan_to_feedback_and_scores_each_departme
         await api.call(SCORE, tokens["inspector"], e=e, u="1", s=one)
         scored_two = (await api.call(SCORE, tokens["reviewer"], e=e, u="2", s=two))["data"]["scoreEvaluation"]["departments"]
         incomplete = error_code(await api.call(FEED_BACK, tokens["reviewer"], e=e, v=3))
-        surveyed = (await api.call(SATISFACTION, tokens["inspector"], e=e, r=[{"unitId": "1", "score": 90}, {"unitId": "2", "score": 70}]))[
-            "data"
-        ]["recordSatisfaction"]["departments"]
+        survey = f"/evaluations/431321/{e}/satisfaction"
+        bad_sheet = sheet_bytes([("被评估部门", "满意度"), ("双峰县财政局", 90), ("双峰县卫健局", 80)])
+        sheet_refused = (
+            await api.client.post(survey, content=bad_sheet, headers={"Authorization": f"Bearer {tokens['inspector']}"})
+        ).json()
+        unchanged_by_sheet = await departments_state(runtime)
+        good_sheet = sheet_bytes([("被评估部门", "满意度"), ("双峰县财政局", 90), ("双峰县教育局", 70)])
+        imported = (await api.client.post(survey, content=good_sheet, headers={"Authorization": f"Bearer {tokens['inspector']}"})).json()
+        surveyed = (await api.call(READ, tokens["inspector"], e=e))["data"]["evaluation"]["departments"]
         liaison_before = (await api.call(READ, tokens["liaison1"], e=e))["data"]["evaluation"]
         inspector_feeds_back = error_code(await api.call(FEED_BACK, tokens["inspector"], e=e, v=3))
         fed_back = (await api.call(FEED_BACK, tokens["reviewer"], e=e, v=3))["data"]["feedBackEvaluation"]
@@ -167,6 +173,8 @@ async def test_an_evaluation_runs_from_plan_to_feedback_and_scores_each_departme
     assert [d["total"] for d in scored_two] == [None, None]  # no total before the survey
     assert incomplete == "SCORES_INCOMPLETE"
     # 1: 96 points apply (个性 does not), 90.5 earned (−2, −2, 满意度 90 % of 15) → 94.27; 2: 100 apply, 85.5 earned
+    assert sheet_refused["errors"][0]["extensions"]["code"] == "NOT_FOUND" and "双峰县卫健局" in sheet_refused["errors"][0]["message"]
+    assert unchanged_by_sheet[0][3] is None and imported == {"recorded": 2}  # a sheet is taken whole or not at all
     assert [(d["unitId"], d["total"], d["grade"]) for d in surveyed] == [("1", "94.27", "EXCELLENT"), ("2", "85.50", "GOOD")]
     department = liaison_before["departments"][0]
     assert (department["total"], department["grade"], department["firstLevel"]) == (None, None, [])  # scores wait for the 反馈

@@ -50,7 +50,7 @@ from tenants.divisions import Level
 from tenants.models import Tenant
 from tenants.organs import Organ
 from tests.factories import add_round, add_unit
-from tests.helpers import create_all
+from tests.helpers import create_all, sheet_bytes
 from tests.identity import PASSWORD, Api, add_user, error_code, token_for
 
 CODES = {"K": "431321", "S": "431322", "C": "431300", "P": "430000", "O": "440000"}
@@ -2605,6 +2605,7 @@ ROUTE_MATRIX = [
     Route("POST", "/report/{c}", body=orjson.dumps({"reportedUnit": "财政局", "content": "超编进人 3 名"})),
     Route("GET", "/rounds/{c}/{r}/report.docx?unit=1", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
     Route("GET", "/rounds/{c}/{r}/report.pdf", lambda w, a, t: round_at(w, t, RoundStage.REPORTING)),
+    Route("POST", "/evaluations/{c}/{e}/satisfaction", evaluation_in("评估"), body=sheet_bytes([("被评估部门", "满意度"), ("财政局", 80)])),
     Route("GET", "/evaluations/{c}/{e}/results.xlsx", evaluation_in("已反馈", total=True)),
     Route("GET", "/evaluations/{c}/{e}/report.docx?unit=1", evaluation_in("已反馈", total=True)),
     Route("GET", "/evaluations/{c}/{e}/report.pdf", evaluation_in("已反馈", total=True)),

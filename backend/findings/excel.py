@@ -50,7 +50,12 @@ IMPORT_COLUMNS = (
     Column("责任人", "responsiblePerson", 12, ""),
     Column("整改措施", "measures", 30, ""),
     Column("当场整改情况", "closeNote", 30, "即知即改时必填"),
-    Column("日常监督来源", "dailySource", 16, "不属于任何轮次时填写：进人审核、实名制审核、机构编制报告分析、12310举报或审计移送线索"),
+    Column(
+        "日常监督来源",
+        "dailySource",
+        16,
+        "不属于任何轮次时填写：进人审核、实名制审核、机构编制报告分析、12310举报、审计移送线索或机构编制评估",
+    ),
     Column("来源文号", "sourceReference", 20, "日常监督来源的文号，如 12310 举报编号、审计移送函文号"),
 )
 

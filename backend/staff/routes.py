@@ -18,19 +18,7 @@ from backend.context import context_for
 from backend.permissions import permitted, write
 from backend.staff.service import StaffImporter
 from backend.units.service import UNIT_WRITERS
-from tenants.errors import DomainError
-
-
-async def _read_capped(request: Request, max_bytes: int) -> bytes:
-    """The body, refused as soon as it passes `max_bytes`."""
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > max_bytes:
-            raise DomainError("FILE_TOO_LARGE", f"文件不能超过 {max_bytes // (1024 * 1024)} MB", field="file")
-    if not received:
-        raise DomainError("EMPTY_FILE", "文件为空", field="file")
-    return bytes(received)
+from backend.uploads import read_capped
 
 
 @post(
@@ -46,7 +34,7 @@ async def import_staff(
     """Import (by default only check: `?dryRun=false` to write) the office's 实名制 export."""
     context = context_for(request)
     runtime = context.runtime
-    content = await _read_capped(request, runtime.settings.evidence_max_bytes)
+    content = await read_capped(request, runtime.settings.evidence_max_bytes)
     report = await StaffImporter(runtime.engine, runtime.settings.secret_key).run(
         await context.principal(), tenant_code, content, dry_run=dry_run, today=context.clock.today(), request_id=context.request_id
     )
