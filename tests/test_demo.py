@@ -17,6 +17,8 @@ from problem_bank.rectification import LedgerState
 from tests.identity import Api
 
 ORGANS = 'query { organs(tenantCode: "431321") { id kind } }'
+EVALUATIONS = '{ evaluations(tenantCode: "431321") { id name state assessed } }'
+EVALUATION = 'query($e: ID!) { evaluation(tenantCode: "431321", id: $e) { departments { total grade } } }'
 BOX = """query($o: ID!, $s: Boolean!) { correspondence(organId: $o, sent: $s) {
     kind documentNumber recipients { state } items { answer } jointIssuers { kind } } }"""
 CLUES = "query($o: ID!) { clues(organId: $o) { state result roundId } }"
@@ -87,6 +89,8 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         clues = (await api.call(CLUES, tokens["shuangfeng.jiwei"], o=organs["DISCIPLINE"]))["data"]["clues"]
         notices = (await api.call(BOX, tokens["shuangfeng.zuzhibu"], o=organs["ORGANIZATION"], s=False))["data"]["correspondence"]
         discipline_reads_findings = (await api.call(FINDINGS_OF_COUNTY, tokens["shuangfeng.jiwei"]))["errors"][0]["extensions"]["code"]
+        [evaluation] = (await api.call(EVALUATIONS, tokens["shuangfeng.inspector"]))["data"]["evaluations"]
+        results = (await api.call(EVALUATION, tokens["shuangfeng.inspector"], e=evaluation["id"]))["data"]["evaluation"]["departments"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
     assert set(states) == set(LedgerState) and min(states.values()) >= 40
@@ -104,6 +108,13 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     # 双峰县's organs: the 巡察办's 函请 answered item by item and finished by the 编办's 复函; the
     # 纪委监委 handles what the 编办 handed over, and reads nothing else of the 编办's
     assert set(organs) == {"OFFICE", "INSPECTION_OFFICE", "INSPECTION_TEAM", "ORGANIZATION", "DISCIPLINE"}
+    # 双峰县's departments evaluated (三评合一) and the results fed back
+    assert (evaluation["name"], evaluation["state"], evaluation["assessed"]) == (
+        f"{runtime.clock.today().year}年度部门三评合一评估",
+        "FED_BACK",
+        3,
+    )
+    assert [(d["total"], d["grade"]) for d in results] == [("95.63", "EXCELLENT"), ("91.41", "EXCELLENT"), ("86.70", "GOOD")]
     assert [(d["documentNumber"], [r["state"] for r in d["recipients"]], all(i["answer"] for i in d["items"])) for d in sent] == [
         (f"双巡办函〔{runtime.clock.today().year}〕1号", ["FINISHED", "SENT"], True)
     ]

@@ -2,14 +2,15 @@
 offices and logins (offices.py), a year of inspection work (inspections.py), then the
 warning run and the province's case and bulletin (province.py), and 双峰县's round from its
 drafts to the units' answers and the province's 巡视 over two of its units (lifecycle.py), and
-two of its findings from 日常监督, outside any round (daily.py), and its partner organs with the
-documents between them (organs.py)."""
+two of its findings from 日常监督, outside any round (daily.py), its partner organs with the
+documents between them (organs.py), and its departments' 三评合一 evaluation (evaluation.py)."""
 
 from __future__ import annotations
 
 from rich.progress import Progress
 
 from backend.demo.daily import load_daily_supervision
+from backend.demo.evaluation import load_evaluation
 from backend.demo.inspections import load_inspections
 from backend.demo.lifecycle import load_rounds
 from backend.demo.offices import DEMO_PROVINCE, demo_offices, load_offices
@@ -31,3 +32,4 @@ async def load_demo(runtime: Runtime, progress: Progress) -> None:
         await load_rounds(runtime)
         await load_daily_supervision(runtime)
         await load_organs(runtime)
+        await load_evaluation(runtime)
