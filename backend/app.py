@@ -36,6 +36,7 @@ from backend.runtime import Runtime
 from backend.schema import build_schema
 from backend.settings import Settings
 from backend.staff.routes import import_staff
+from backend.year_statistics.routes import statistics_docx, statistics_xlsx
 from tenants.errors import DomainError
 
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -130,6 +131,8 @@ ROUTES = (
     print_letter,
     review_report,
     export_cases,
+    statistics_xlsx,
+    statistics_docx,
     print_bulletin,
     bulletin_as_pdf,
     inspection_report_docx,

@@ -67,6 +67,7 @@ from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.warnings.mutations import WarningMutation
 from backend.warnings.types import WarningQuery
+from backend.year_statistics.types import YearStatisticsQuery
 from graphql import GraphQLError
 from tenants.errors import DomainError
 
@@ -106,6 +107,7 @@ Query = merge_types(
         BulletinQuery,
         WarningQuery,
         EvaluationQuery,
+        YearStatisticsQuery,
     ),
 )
 Mutation = merge_types(

@@ -2028,6 +2028,12 @@ OPERATIONS = [
         None,
         fresh_round,
     ),
+    Operation(
+        "yearStatistics",
+        "query($c: String!) { yearStatistics(tenantCode: $c, year: 2026) { offices problems { total } } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
     Operation("indicatorSystem", "query($c: String!) { indicatorSystem(tenantCode: $c) { name } }", None, lambda w, a, t: {"c": CODES[t]}),
     Operation(
         "publishIndicatorSystem",
@@ -2597,6 +2603,8 @@ ROUTE_MATRIX = [
     Route("GET", "/evidence/{c}/{s}", uploaded_template),
     Route("GET", "/exports/{c}/ledger.xlsx"),
     Route("GET", "/exports/{c}/accountability.xlsx"),
+    Route("GET", "/exports/{c}/statistics.xlsx?year=2026"),
+    Route("GET", "/exports/{c}/statistics.docx?year=2026"),
     Route("GET", "/letters/{c}/{i}/print", letter_to_unit),
     Route("GET", "/reviews/{c}/{i}/report", under_review()),
     Route("GET", "/bulletins/{b}/print", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
