@@ -32,7 +32,7 @@ from tenants.naming import check_code
 
 app = typer.Typer(help="xuncha：机构编制监督检查与巡视巡察平台", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
-tenants_app = typer.Typer(help="租户（各级机构）开通与名录", no_args_is_help=True)
+tenants_app = typer.Typer(help="各级机构的开通与名录", no_args_is_help=True)
 graphql_app = typer.Typer(help="GraphQL 契约", no_args_is_help=True)
 users_app = typer.Typer(help="用户", no_args_is_help=True)
 audit_app = typer.Typer(help="审计", no_args_is_help=True)
@@ -104,7 +104,7 @@ def checked_code(code: str, option: str) -> str:
 
 async def upgrade_with_progress(runtime: Runtime, *, fail_fast: bool = False) -> UpgradeSummary:
     with progress_bar() as progress:
-        task = progress.add_task("迁移租户 schema", total=None)
+        task = progress.add_task("迁移机构 schema", total=None)
 
         def on_start(total: int, pending: int) -> None:
             progress.update(task, total=pending)
@@ -118,7 +118,7 @@ async def upgrade_with_progress(runtime: Runtime, *, fail_fast: bool = False) ->
 
 
 def print_summary(summary: UpgradeSummary) -> None:
-    table = Table(title="租户迁移汇总")
+    table = Table(title="机构迁移汇总")
     for column in ("schema 总数", "本次需迁移", "已迁移", "原已最新", "失败", "未执行", "用时"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -139,7 +139,7 @@ def print_summary(summary: UpgradeSummary) -> None:
 def db_upgrade(
     fail_fast: Annotated[bool, typer.Option(help="第一个失败即停止：正在进行的 schema 回滚，留待下次运行")] = False,
 ) -> None:
-    """升级共享 schema，然后逐个升级所有租户 schema（可中断，重跑即续）。"""
+    """升级共享 schema，然后逐个升级所有机构 schema（可中断，重跑即续）。"""
     summary = run(lambda runtime: upgrade_with_progress(runtime, fail_fast=fail_fast), needs_migrated=False)
     print_summary(summary)
     if summary.failed or summary.not_attempted:
@@ -155,7 +155,7 @@ def tenants_create(
     name: Annotated[str | None, typer.Option(help="名称；缺省取国家行政区划名录")] = None,
     parent: Annotated[str | None, typer.Option(help="上级代码；缺省为所属市，市未开通时为所属省")] = None,
 ) -> None:
-    """开通一个租户（优先使用预建的备用 schema）。"""
+    """开通一个机构（优先使用预建的备用 schema）。"""
 
     async def main(runtime: Runtime):
         done = await runtime.provisioner().create(code, name=name, parent_code=parent)
@@ -182,7 +182,7 @@ def tenants_import(
     file: Annotated[Path, typer.Argument(help="CSV：code[,name[,parent]]，可有表头", exists=True, dir_okay=False)],
     concurrency: Annotated[int, typer.Option(min=1, max=16)] = 2,
 ) -> None:
-    """从 CSV 批量开通租户：先整体校验（有错则一个不开），已开通且一致的行跳过。"""
+    """从 CSV 批量开通机构：先整体校验（有错则一个不开），已开通且一致的行跳过。"""
     try:
         lines = parse_csv(file.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
@@ -198,7 +198,7 @@ def tenants_import(
 
     async def main(runtime: Runtime):
         with progress_bar() as progress:
-            task = progress.add_task("开通租户", total=None)
+            task = progress.add_task("开通机构", total=None)
             report = await import_tenants(
                 runtime.provisioner(),
                 lines,
@@ -298,7 +298,7 @@ def tenants_rename(
 
 @tenants_app.command("list")
 def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码；缺省列出省级")] = None) -> None:
-    """列出某个租户的直接下级。"""
+    """列出某个机构的直接下级。"""
     from sqlalchemy import select
 
     from tenants.divisions import Level
@@ -348,10 +348,10 @@ def evidence_purge_personal_data() -> None:
 
 @tenants_app.command("backup")
 def tenants_backup(
-    code: Annotated[str, typer.Argument(help="租户代码，如 431321")],
+    code: Annotated[str, typer.Argument(help="机构代码，如 431321")],
     file: Annotated[Path, typer.Argument(help="备份文件（.tar.gz），已存在则拒绝覆盖", dir_okay=False)],
 ) -> None:
-    """备份一个租户：schema 中的全部数据、登记信息、问题库记录和证据文件（一致的快照）。"""
+    """备份一个机构：schema 中的全部数据、登记信息、问题库记录和证据文件（一致的快照）。"""
     from backend.backup.service import backup_tenant
 
     checked_code(code, "CODE")
@@ -362,14 +362,14 @@ def tenants_backup(
     except DomainError as error:
         raise fail(error.message) from None
     rows = sum(table.rows for table in backup.tables)
-    console.print(escape(f"已备份租户 {code}：{len(backup.tables)} 张表 {rows} 行、证据文件 {len(backup.files)} 个 → {file}"))
+    console.print(escape(f"已备份机构 {code}：{len(backup.tables)} 张表 {rows} 行、证据文件 {len(backup.files)} 个 → {file}"))
 
 
 @tenants_app.command("restore")
 def tenants_restore(
     file: Annotated[Path, typer.Argument(help="xuncha tenants backup 生成的备份文件", exists=True, dir_okay=False)],
 ) -> None:
-    """把备份恢复到本数据库（该租户须尚未开通，上级须已开通）；先校验整个文件，全部成功或什么都不改。"""
+    """把备份恢复到本数据库（该机构须尚未开通，上级须已开通）；先校验整个文件，全部成功或什么都不改。"""
     from backend.backup.service import restore_tenant
 
     try:
@@ -377,7 +377,7 @@ def tenants_restore(
     except DomainError as error:
         raise fail(error.message) from None
     rows = sum(table.rows for table in backup.tables)
-    console.print(escape(f"已恢复租户 {backup.tenant_code}：{rows} 行、证据文件 {len(backup.files)} 个（备份于 {backup.created_at}）"))
+    console.print(escape(f"已恢复机构 {backup.tenant_code}：{rows} 行、证据文件 {len(backup.files)} 个（备份于 {backup.created_at}）"))
 
 
 # ---- users ------------------------------------------------------------------------------
@@ -430,7 +430,7 @@ async def check_each_tenant(runtime: Runtime, tenant: str | None, label: str, ch
 
 @audit_app.command("verify")
 def audit_verify(
-    tenant: Annotated[str | None, typer.Option(help="只校验该租户；缺省校验全部租户")] = None,
+    tenant: Annotated[str | None, typer.Option(help="只校验该机构；缺省校验全部机构")] = None,
 ) -> None:
     """校验审计记录的哈希链：发现被改动、删除或打乱的记录。"""
     from backend.audit.service import verify_chain
@@ -449,7 +449,7 @@ def audit_verify(
         for problem in report.problems:
             err_console.print(escape(f"[{report.tenant_code}] {problem}"))
     entries = sum(report.entries for report in reports)
-    console.print(f"校验 {len(reports)} 个租户、{entries} 条审计记录：{'全部完好' if not broken else f'{len(broken)} 个租户的记录被篡改'}")
+    console.print(f"校验 {len(reports)} 个机构、{entries} 条审计记录：{'全部完好' if not broken else f'{len(broken)} 个机构的记录被篡改'}")
     for report in reports if tenant else []:
         console.print(f"链头：第 {report.head_seq} 条，{report.head_hash or '（空）'}")
     if broken:
@@ -461,9 +461,9 @@ def audit_verify(
 
 @bank_app.command("verify")
 def bank_verify(
-    tenant: Annotated[str | None, typer.Option(help="只核对该租户；缺省核对全部租户")] = None,
+    tenant: Annotated[str | None, typer.Option(help="只核对该机构；缺省核对全部机构")] = None,
 ) -> None:
-    """核对问题库与各租户的整改台账是否一致：列出缺失、过时或多余的问题库记录，以及与问题库不符的统计汇总。"""
+    """核对问题库与各机构的整改台账是否一致：列出缺失、过时或多余的问题库记录，以及与问题库不符的统计汇总。"""
     from problem_bank.projection import verify_snapshot
 
     async def main(runtime: Runtime):
@@ -483,7 +483,7 @@ def bank_verify(
             err_console.print(escape(f"[{report.tenant_code}] 统计汇总与问题库不符：{miscount.describe()}"))
     findings = sum(report.findings for report in reports)
     console.print(
-        f"核对 {len(reports)} 个租户、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个租户不一致'}"
+        f"核对 {len(reports)} 个机构、{findings} 个问题：{'问题库与台账一致' if not drifting else f'{len(drifting)} 个机构不一致'}"
     )
     if drifting:
         raise typer.Exit(1)
@@ -532,15 +532,15 @@ def reminders_run(
 
 @warnings_app.command("run")
 def warnings_run(
-    tenant: Annotated[str | None, typer.Option(help="只评估该租户")] = None,
-    all_tenants: Annotated[bool, typer.Option("--all", help="评估全部租户")] = False,
+    tenant: Annotated[str | None, typer.Option(help="只评估该机构")] = None,
+    all_tenants: Annotated[bool, typer.Option("--all", help="评估全部机构")] = False,
     day: Annotated[str | None, typer.Option("--date", help="按该日（YYYY-MM-DD）计算；缺省为今天（北京时间）")] = None,
 ) -> None:
-    """立即按编制数据评估预警（worker 每晚 2:00 自动评估全部租户）；重复运行不会重复预警。"""
+    """立即按编制数据评估预警（worker 每晚 2:00 自动评估全部机构）；重复运行不会重复预警。"""
     from backend.warnings.engine import evaluate_tenant
 
     if (tenant is None) == (not all_tenants):
-        raise fail("请指定 --tenant 租户代码，或 --all 评估全部租户")
+        raise fail("请指定 --tenant 机构代码，或 --all 评估全部机构")
     today = _day(day)
 
     async def main(runtime: Runtime):
@@ -551,20 +551,20 @@ def warnings_run(
         if tenant is not None:
             async with runtime.engine.connect() as connection:
                 if (await connection.execute(select(Tenant.code).where(Tenant.code == checked_code(tenant, "--tenant")))).first() is None:
-                    raise DomainError("NOT_FOUND", f"租户 {tenant} 未开通")
+                    raise DomainError("NOT_FOUND", f"机构 {tenant} 未开通")
         return await check_each_tenant(runtime, tenant, "评估编制预警", lambda code: evaluate_tenant(runtime.engine, code, today))
 
     try:
         reports = run(main)
     except DomainError as error:
         raise fail(error.message) from None
-    table = Table("租户", "单位", "新增", "更新", "其中升级", "自动关闭", title=f"编制预警（{today}）")
+    table = Table("机构", "单位", "新增", "更新", "其中升级", "自动关闭", title=f"编制预警（{today}）")
     for report in reports:
         table.add_row(
             report.tenant_code, str(report.units), str(report.opened), str(report.updated), str(report.raised), str(report.closed)
         )
     console.print(table)
-    console.print(f"评估 {len(reports)} 个租户：新增预警 {sum(r.opened for r in reports)} 条，自动关闭 {sum(r.closed for r in reports)} 条")
+    console.print(f"评估 {len(reports)} 个机构：新增预警 {sum(r.opened for r in reports)} 条，自动关闭 {sum(r.closed for r in reports)} 条")
 
 
 def _day(day: str | None) -> date:

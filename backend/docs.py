@@ -24,6 +24,7 @@ from backend.resources import checkout
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
 from backend.workflow import Transition, Workflow
+from graphql import GraphQLEnumType
 from tenants.access import Role
 from tenants.divisions import Level
 
@@ -192,10 +193,60 @@ REACH_MEANINGS = {
 }
 
 
+# DOMAIN.md "Words": what offices say, and what they do not (user-facing text never holds the latter).
+WORDS = (
+    ("机构、地区", "租户", "代码里仍叫 tenant"),
+    ("监督检查人员", "检查员", ""),
+    ("已挂号（待整改）、整改中、待销号审核、已销号", "挂号、申请销号作为状态", "挂号、申请销号是操作"),
+    ("立行立改、限期整改、长期整改（整改类别）；当场整改完毕", "即知即改", ""),
+    ("整改完成率 = 已销号 ÷ 总数", "把待销号审核算作完成", "待销号审核单列"),
+    ("诫勉", "诫勉谈话", "2019 年起"),
+    ("职务层次（正科级……）", "职级", "职级指一级主任科员等"),
+    ("张某某、某县某局", "某甲", "通报默认张某某；某甲式须发布人选定"),
+    ("省级、市级（市州）、县级（县市区）", "行政级别 PROVINCE", ""),
+)
+AVOIDED = ("租户", "检查员", "诫勉谈话", "即知即改", "职级")
+
+
+def glossary_markdown() -> str:
+    """Every enum of the schema with its stored value and the words shown for it."""
+    from backend.schema import schema
+
+    lines = [
+        "# 词汇表（glossary）",
+        "",
+        "由代码生成（`xuncha docs`），请勿手工修改。界面、错误、通知和文书中的状态、种类、级别都取自这里列出的",
+        "枚举（`tenants/labelled.py` 的 Labelled：存储值和显示的叫法各在一处）；`tests/test_docs.py` 检查面向用户的",
+        "文字不用下表“不说”的词。",
+        "",
+        "## 说法",
+        "",
+        "| 说 | 不说 | 说明 |",
+        "|---|---|---|",
+        *(f"| {say} | {avoid} | {note} |" for say, avoid, note in WORDS),
+        "",
+    ]
+    enums = sorted(
+        (t for t in schema._schema.type_map.values() if isinstance(t, GraphQLEnumType) and not t.name.startswith("__")),
+        key=lambda t: t.name,
+    )
+    for enum in enums:
+        lines += [f"## {enum.name}", "", enum.description or "", "", "| GraphQL | 存储值 | 叫法 |", "|---|---|---|"]
+        for name, value in enum.values.items():
+            stored = getattr(value.value, "value", value.value)
+            lines.append(f"| `{name}` | {stored} | {value.description or ''} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def documents() -> dict[Path, str]:
     """Each generated document (in the source checkout's docs/) and what it should hold."""
     docs = checkout() / "docs"
-    return {docs / "workflows.md": workflows_markdown(), docs / "permissions.md": permissions_markdown()}
+    return {
+        docs / "workflows.md": workflows_markdown(),
+        docs / "permissions.md": permissions_markdown(),
+        docs / "glossary.md": glossary_markdown(),
+    }
 
 
 def write() -> list[Path]:

@@ -39,7 +39,7 @@ class MigrationStreams:
     def tenant_head(self) -> str:
         head = ScriptDirectory.from_config(self.config("tenant")).get_current_head()
         if head is None:
-            raise RuntimeError("租户迁移流没有任何版本")
+            raise RuntimeError("机构迁移流没有任何版本")
         return head
 
     def tenant_upgrade_sql(self, from_revision: str | None) -> str:

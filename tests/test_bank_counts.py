@@ -69,7 +69,7 @@ async def test_counts_match_a_recount_after_a_random_mix_of_changes(offices):
         for n in range(24):
             code = "431321" if n % 3 else "431322"
             found = today - timedelta(days=rng.randrange(200))
-            fixed = n % 8 == 0  # 即知即改: closed when logged
+            fixed = n % 8 == 0  # fixed on the spot: closed when logged
             finding = {
                 "roundId": "1",
                 "unitId": "1",

@@ -22,7 +22,7 @@ async def test_create_import_and_upgrade_from_the_command_line(runtime, tmp_path
 
     upgraded = await xuncha(runtime, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "租户迁移汇总" in upgraded.stdout
+    assert "机构迁移汇总" in upgraded.stdout
 
 
 async def test_bad_input_exits_non_zero_with_the_reason_and_changes_nothing(runtime, tmp_path):

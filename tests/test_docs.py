@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from backend.docs import WORKFLOWS, documents, visibility_table
+from backend.docs import AVOIDED, WORKFLOWS, documents, glossary_markdown, visibility_table
 from backend.permissions import declared
 from backend.resources import checkout
 from backend.schema import schema
@@ -34,3 +34,17 @@ def test_every_operation_declares_its_access():
     roots = (schema._schema.query_type, schema._schema.mutation_type, schema._schema.subscription_type)
     operations = {name for root in roots if root is not None for name in root.fields}
     assert operations - set(declared(schema)) == set()
+
+
+def test_user_facing_text_says_what_offices_say():
+    """The schema's descriptions, the README and the generated documents (but the glossary's own
+    table of words not to say) hold none of the words DOMAIN.md says offices do not use."""
+    glossary = glossary_markdown()
+    texts = {
+        "schema": schema.as_str(),
+        "README.md": (checkout() / "README.md").read_text(),
+        **{path.name: content for path, content in documents().items() if path.name != "glossary.md"},
+        "glossary.md (enums)": glossary[glossary.index("\n## ", glossary.index("## 说法") + 1) :],
+    }
+    found = {(where, word) for where, text in texts.items() for word in AVOIDED if word in text}
+    assert found == set()

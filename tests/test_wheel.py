@@ -73,7 +73,7 @@ async def test_the_wheel_installs_migrates_and_serves_outside_the_checkout(servi
     refused = await command([str(bin_dir / "xuncha"), "db", "upgrade"], env=bare, cwd=work)
     assert refused.returncode == 1 and "pip install 'xuncha[embedded]'" in refused.stderr, refused.stderr
 
-    assert "租户迁移汇总" in _checked(await command([str(bin_dir / "xuncha"), "db", "upgrade"], env=env, cwd=work))
+    assert "机构迁移汇总" in _checked(await command([str(bin_dir / "xuncha"), "db", "upgrade"], env=env, cwd=work))
     assert "湖南省" in _checked(await command([str(bin_dir / "xuncha"), "tenants", "create", "430000"], env=env, cwd=work))
     _checked(await command([str(bin_dir / "xuncha"), "users", "create-superuser", "root"], env=env, cwd=work))
 

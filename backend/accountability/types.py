@@ -273,7 +273,7 @@ class BankFindingInput:
     finding_id: strawberry.ID
 
 
-@strawberry.input(description=f"问责对象：单位；问责领导干部时另填姓名、职务和职级（{'、'.join(POST_RANKS)}）")
+@strawberry.input(description=f"问责对象：单位；问责领导干部时另填姓名、职务和职务层次（{'、'.join(POST_RANKS)}）")
 class CaseSubjectInput:
     tenant_code: str = strawberry.field(description="单位所属机构（本机构或下级机构）")
     unit_id: strawberry.ID
@@ -284,11 +284,11 @@ class CaseSubjectInput:
     def checked(self) -> Subject:
         leader = self.leader_name is not None
         if not leader and (self.leader_post is not None or self.leader_rank is not None):
-            raise DomainError("INVALID_SUBJECT", "填写职务或职级时须填写领导干部姓名", field="subject.leaderName")
+            raise DomainError("INVALID_SUBJECT", "填写职务或职务层次时须填写领导干部姓名", field="subject.leaderName")
         if leader and self.leader_post is None:
             raise DomainError("INVALID_SUBJECT", "请填写领导干部的职务", field="subject.leaderPost")
         if self.leader_rank is not None and self.leader_rank not in POST_RANKS:
-            raise DomainError("INVALID_SUBJECT", f"职级须为：{'、'.join(POST_RANKS)}", field="subject.leaderRank")
+            raise DomainError("INVALID_SUBJECT", f"职务层次须为：{'、'.join(POST_RANKS)}", field="subject.leaderRank")
         return Subject(
             tenant_code=check_code(self.tenant_code, field="subject.tenantCode"),
             unit_id=parse_id(self.unit_id, "subject.unitId"),

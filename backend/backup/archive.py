@@ -162,13 +162,13 @@ def read_archive(path: Path) -> Backup:
 
 def _checked(manifest: object, members: dict[str, _Member]) -> Backup:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise invalid("不是 xuncha 租户备份")
+        raise invalid("不是 xuncha 机构备份")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise invalid(f"格式版本 {manifest.get('format_version')!r} 不受支持（本程序为 {FORMAT_VERSION}）")
     try:
         code, parent = manifest["tenant_code"], manifest["parent_code"]
         if not _CODE.fullmatch(str(code)) or (parent is not None and not _CODE.fullmatch(str(parent))):
-            raise invalid("租户代码格式错误")
+            raise invalid("机构代码格式错误")
         backup = Backup(code, parent, str(manifest["shared_revision"]), str(manifest["tenant_revision"]), str(manifest["created_at"]))
         for entry in manifest["tables"]:
             schema, name, columns = entry["schema"], entry["name"], entry["columns"]

@@ -99,7 +99,7 @@ async def backup_tenant(runtime: Runtime, code: str, archive: Path) -> Backup:
                 await connection.execute(text("SELECT parent_code, schema_version FROM tenancy.tenant WHERE code = :code"), {"code": code})
             ).one_or_none()
             if registry is None:
-                raise DomainError("NOT_FOUND", f"没有代码为 {code} 的租户", field="code")
+                raise DomainError("NOT_FOUND", f"没有代码为 {code} 的机构", field="code")
             tenant_revision = (
                 await connection.execute(text(f"SELECT version_num FROM {quoted_schema(schema)}.alembic_version"))
             ).scalar_one()
@@ -126,8 +126,8 @@ async def restore_tenant(runtime: Runtime, archive: Path, *, actor: str) -> Back
     if (backup.shared_revision, backup.tenant_revision) != heads:
         raise DomainError(
             "BACKUP_VERSION_MISMATCH",
-            f"备份的数据库版本（共享 {backup.shared_revision}、租户 {backup.tenant_revision}）与本程序（共享 {heads[0]}、"
-            f"租户 {heads[1]}）不同：请用生成备份的版本恢复后再升级",
+            f"备份的数据库版本（共享 {backup.shared_revision}、机构 {backup.tenant_revision}）与本程序（共享 {heads[0]}、"
+            f"机构 {heads[1]}）不同：请用生成备份的版本恢复后再升级",
             field="file",
         )
     async with runtime.engine.begin() as connection:
@@ -141,18 +141,18 @@ async def restore_tenant(runtime: Runtime, archive: Path, *, actor: str) -> Back
             )
         ).scalar_one()
         if exists:
-            raise DomainError("DUPLICATE", f"租户 {code} 已存在；恢复不会覆盖现有租户", field="code")
+            raise DomainError("DUPLICATE", f"机构 {code} 已存在；恢复不会覆盖现有机构", field="code")
         if backup.parent_code is not None:
             parent = (
                 await connection.execute(text("SELECT 1 FROM tenancy.tenant WHERE code = :code"), {"code": backup.parent_code})
             ).scalar()
             if parent is None:
-                raise DomainError("PARENT_MISSING", f"上级租户 {backup.parent_code} 尚未开通，请先开通上级再恢复", field="code")
+                raise DomainError("PARENT_MISSING", f"上级机构 {backup.parent_code} 尚未开通，请先开通上级再恢复", field="code")
         driver = await _driver(connection)
         await _copy_in(driver, backup.table("tenancy", "tenant"))
         registered = (await connection.execute(select(Tenant.name, Tenant.level).where(Tenant.code == code))).one_or_none()
         if registered is None:
-            raise invalid("清单中没有该租户的登记行")
+            raise invalid("清单中没有该机构的登记行")
         await connection.execute(insert(Organ).values(office_values(code, registered.name, Level(registered.level))))
         await build_schema(connection, runtime.streams, schema, runtime.settings.lock_timeout)
         await _load_schema(connection, driver, schema, [t for t in backup.tables if t.schema is None])
@@ -183,7 +183,7 @@ async def _load_schema(connection: AsyncConnection, driver, schema: str, tables:
     """Load the tenant's own tables, which must be exactly the ones the fresh schema has."""
     built = await schema_tables(connection, schema)
     if sorted((name, sorted(columns)) for name, columns in built) != sorted((t.name, sorted(t.columns)) for t in tables):
-        raise invalid("表结构与其记录的租户版本不符")
+        raise invalid("表结构与其记录的机构版本不符")
     by_name = {t.name: t for t in tables}
     quoted = quoted_schema(schema)
     for name, _ in built:  # parents first
@@ -215,7 +215,7 @@ async def _check_loaded(connection: AsyncConnection, backup: Backup) -> None:
             )
         ).scalar_one()
         if loaded != backup.table(shared_schema, table).rows:
-            raise invalid(f"{shared_schema}.{table} 中有不属于租户 {backup.tenant_code} 的行")
+            raise invalid(f"{shared_schema}.{table} 中有不属于机构 {backup.tenant_code} 的行")
     parent = (
         await connection.execute(text("SELECT parent_code FROM tenancy.tenant WHERE code = :code"), {"code": backup.tenant_code})
     ).scalar_one()

@@ -58,7 +58,7 @@ async def load_offices(runtime: Runtime, progress: Progress) -> None:
         ImportLine(line=number, code=division.code, name=None, parent_code=None) for number, division in enumerate(demo_offices(), start=1)
     ]
     provisioner = runtime.provisioner()
-    task = progress.add_task("开通湖南省演示租户", total=None)
+    task = progress.add_task("开通湖南省演示机构", total=None)
     await import_tenants(
         provisioner,
         lines,

@@ -28,7 +28,7 @@ graphql_enum(Level, "机构的层级", name="TenantLevel")
 graphql_enum(TenantStatus, "机构的状态")
 
 
-@strawberry.type(description="一个租户：省、市或县级机构编制部门/巡视巡察机构，以行政区划代码标识")
+@strawberry.type(description="一个机构：省、市或县级机构编制部门/巡视巡察机构，以行政区划代码标识")
 class Tenant:
     code: str
     name: str
@@ -51,14 +51,14 @@ class Tenant:
 
 @strawberry.type
 class DirectoryQuery:
-    @query("按行政区划代码查询一个租户（自己及下级）", read(tenant="code"))
+    @query("按行政区划代码查询一个机构（自己及下级）", read(tenant="code"))
     async def tenant(self, info: Info[Context, None], code: str) -> Tenant:
         async with reading(info.context.runtime.engine).connect() as connection:
             row = (await connection.execute(select(TenantRow).where(TenantRow.code == code))).one()
         return Tenant.from_row(row)
 
     @query(
-        "某租户的直接下级，按代码排序；不给 parentCode 时返回自己所在的租户（平台管理员：全部省级）",
+        "某机构的直接下级，按代码排序；不给 parentCode 时返回自己所在的机构（平台管理员：全部省级）",
         special("给出 parentCode 时为该机构及其下级机构（联络员除外）；不给时为本人所在的机构"),
     )
     async def tenants(
@@ -86,7 +86,7 @@ class DirectoryQuery:
 @strawberry.type
 class DirectoryMutation:
     @mutation(
-        "开通下级租户：省级管理员开通市（或直管县），市级管理员开通县；平台管理员开通省",
+        "开通下级机构：省级管理员开通市（或直管县），市级管理员开通县；平台管理员开通省",
         special("上级机构的管理员开通其直接下级；平台管理员开通省级", writes=True, roles=frozenset({Role.ADMIN})),
     )
     async def create_tenant(self, info: Info[Context, None], code: str, name: str | None = None, parent_code: str | None = None) -> Tenant:

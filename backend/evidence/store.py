@@ -125,7 +125,7 @@ class EvidenceStore(ABC):
             if await asyncio.to_thread(file_holds_id_number, temporary):
                 raise DomainError(
                     "PERSONAL_DATA_IN_FILE",
-                    "文件中含有身份证号，不能作为佐证材料保存；实名制人员名单请通过 POST /imports/{租户代码}/staff 导入（文件不会保存）",
+                    "文件中含有身份证号，不能作为佐证材料保存；实名制人员名单请通过 POST /imports/{机构代码}/staff 导入（文件不会保存）",
                     field="file",
                 )
             stored = StoredFile(digest.hexdigest(), size, content_type)

@@ -85,7 +85,7 @@ class Finding(TenantBase):
     description: Mapped[str] = mapped_column(Text)
     evidence_sources: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     severity: Mapped[str] = mapped_column(String(8))
-    fixed_on_spot: Mapped[bool] = mapped_column(server_default="false")  # 即知即改
+    fixed_on_spot: Mapped[bool] = mapped_column(server_default="false")  # 当场整改完毕 (立行立改, closed when logged)
     rectification_class: Mapped[str] = mapped_column(String(8), server_default=RectificationClass.BY_DEADLINE.value)
     found_on: Mapped[date]
     found_by: Mapped[str] = mapped_column(String(64))

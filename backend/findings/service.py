@@ -155,7 +155,7 @@ def check_finding(
     severity = check_severity(severity)
     found_on = check_found_on(found_on, today)
     if fixed_on_spot:
-        deadline = found_on  # 即知即改: nothing left to rectify
+        deadline = found_on  # fixed on the spot (立行立改, 当场整改完毕): nothing left to rectify
     elif deadline is None or deadline < found_on:
         raise DomainError("INVALID_DEADLINE", "整改期限须不早于发现日期", field="deadline")
     if rectification_class is None:

@@ -61,7 +61,7 @@ class Finding:
     description: str
     evidence_sources: list[EvidenceSource]
     severity: Severity
-    fixed_on_spot: bool = strawberry.field(description="即知即改")
+    fixed_on_spot: bool = strawberry.field(description="当场整改完毕（立行立改，登记即销号）")
     rectification_class: RectificationClass
     found_on: date
     found_by: str
@@ -266,12 +266,12 @@ class FindingInput:
     evidence_sources: list[EvidenceSource] = strawberry.field(default_factory=list)
     fixed_on_spot: bool = False
     rectification_class: RectificationClass | None = strawberry.field(
-        default=None, description="整改类别；不填则即知即改的为立行立改，其余为限期整改"
+        default=None, description="整改类别；不填则当场整改完毕的为立行立改，其余为限期整改"
     )
     responsible_unit: str | None = strawberry.field(default=None, description="责任单位；不填即被检查单位")
     responsible_person: str | None = None
     measures: str | None = None
-    close_note: str | None = strawberry.field(default=None, description="即知即改时必填：当场整改的情况")
+    close_note: str | None = strawberry.field(default=None, description="当场整改完毕时必填：当场整改的情况")
     sensitivity: Sensitivity = strawberry.field(default=Sensitivity.INTERNAL, description="敏感程度，默认内部")
     quantities: list[QuantityInput] | None = strawberry.field(default=None, description="整改量化指标：计划数（及已完成数）")
 
@@ -351,7 +351,7 @@ class FindingQuery:
     async def finding_import(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID) -> FindingImport:
         return await _import_now(info, tenant_code, parse_id(id, "id"))
 
-    @query("某租户的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题", read())
+    @query("某机构的问题及其整改台账（可筛选、排序、分页）；联络员只看到本单位的问题", read())
     async def findings(
         self,
         info: Info[Context, None],
@@ -391,7 +391,7 @@ class FindingQuery:
 @strawberry.type
 class FindingMutation:
     @mutation(
-        "登记问题并生成整改台账、进入问题库、告知单位联络员；来源为已统一反馈的轮次，或日常监督（不经统一反馈）；即知即改的问题当即销号",
+        "登记问题并生成整改台账、进入问题库、告知单位联络员；来源为已统一反馈的轮次，或日常监督（不经统一反馈）；当场整改完毕的问题当即销号",
         write(FINDING_WRITERS),
     )
     async def log_finding(self, info: Info[Context, None], tenant_code: str, input: FindingInput) -> Finding:
@@ -424,7 +424,7 @@ class FindingMutation:
         return await one_finding(info, listed, tenant_code)
 
     @mutation(
-        "从 Excel 模板导入问题：先 POST /evidence/{租户代码}?name=xx.xlsx 上传，再以返回的 sha256 调用；默认试导入，只报告每行的错误。"
+        "从 Excel 模板导入问题：先 POST /evidence/{机构代码}?name=xx.xlsx 上传，再以返回的 sha256 调用；默认试导入，只报告每行的错误。"
         f"试导入和不超过 {INLINE_ROWS} 行的导入当即完成，更大的导入在后台进行，用 findingImport 查看进度和结果",
         write(FINDING_WRITERS),
     )

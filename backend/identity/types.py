@@ -90,7 +90,7 @@ class NewUser:
 
 @strawberry.type
 class IdentityQuery:
-    @query("当前登录用户及其在各租户中的角色", own())
+    @query("当前登录用户及其在各机构中的角色", own())
     async def me(self, info: Info[Context, None]) -> Me:
         principal = await info.context.principal()
         async with reading(info.context.runtime.engine).connect() as connection:
@@ -176,7 +176,7 @@ class IdentityMutation:
         await info.context.identity.activate(username, activation_code, password, info.context.source_ip)
         return True
 
-    @mutation("授予用户在某租户的角色（已有则不变），返回成员关系 id", MANAGE_MEMBERS)
+    @mutation("授予用户在某机构的角色（已有则不变），返回成员关系 id", MANAGE_MEMBERS)
     async def grant_membership(
         self,
         info: Info[Context, None],

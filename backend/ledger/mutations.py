@@ -25,7 +25,7 @@ from tenants.errors import DomainError
 from tenants.registry import clean_name
 
 
-@strawberry.input(description="已上传文件（POST /evidence/{租户代码}?name=文件名 的返回值）")
+@strawberry.input(description="已上传文件（POST /evidence/{机构代码}?name=文件名 的返回值）")
 class EvidenceInput:
     sha256: str
     file_name: str

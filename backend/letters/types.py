@@ -29,7 +29,7 @@ class LetterReading:
     read_at: datetime
 
 
-@strawberry.type(description="函告（致被检查单位主要负责人）；打印版见 GET /letters/{租户代码}/{id}/print")
+@strawberry.type(description="函告（致被检查单位主要负责人）；打印版见 GET /letters/{机构代码}/{id}/print")
 class DisciplineLetter:
     id: strawberry.ID
     kind: LetterKind

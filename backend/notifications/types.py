@@ -63,7 +63,7 @@ class NotificationPage(Page[Notification]):
     unread_count: int = strawberry.field(description="未读（且未归档）的通知数")
 
 
-@strawberry.type(description="某类通知的接收方式；重要通知（critical）不能关闭")
+@strawberry.type(description="某类通知的接收方式；重要通知不能关闭")
 class NotificationPreference:
     event_type: EventKind
     label: str

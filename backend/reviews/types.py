@@ -124,7 +124,7 @@ async def problems_by_review(connection: AsyncConnection, tenant_code: str, ids:
     return {review_id: problems[review_id] for review_id in ids}
 
 
-@strawberry.type(name="LeaderReview", description="一次领导干部审核（三责联审）；报告打印版见 GET /reviews/{租户代码}/{id}/report")
+@strawberry.type(name="LeaderReview", description="一次领导干部审核（三责联审）；报告打印版见 GET /reviews/{机构代码}/{id}/report")
 class Review:
     id: strawberry.ID
     leader_id: strawberry.ID
@@ -220,7 +220,7 @@ class ReviewProblemInput:
     fixed_on_spot: bool = False
     responsible_person: str | None = None
     measures: str | None = None
-    close_note: str | None = strawberry.field(default=None, description="即知即改时必填")
+    close_note: str | None = strawberry.field(default=None, description="当场整改完毕时必填")
 
 
 def service(info: Info[Context, None]) -> ReviewService:

@@ -23,13 +23,13 @@ from backend.warnings.types import StaffingWarning, open_warnings_by_unit
 graphql_enum(UnitType, "被检查单位的类型")
 
 
-@strawberry.type(description="按类别或职级的人数")
+@strawberry.type(description="按类别或职务层次的人数")
 class Count:
     key: str
     count: int
 
 
-@strawberry.input(description="按类别或职级的人数")
+@strawberry.input(description="按类别或职务层次的人数")
 class CountInput:
     key: str
     count: int
@@ -46,10 +46,10 @@ class Unit:
     name: str
     unit_type: UnitType
     approved_staffing: list[Count] = strawberry.field(description="核定编制数，按编制类别")
-    leadership_posts: list[Count] = strawberry.field(description="领导职数，按职级")
+    leadership_posts: list[Count] = strawberry.field(description="领导职数，按职务层次")
     internal_bodies: list[str] = strawberry.field(description="内设机构")
     actual_staffing: list[Count] = strawberry.field(description="实有人数，按编制类别")
-    actual_posts: list[Count] = strawberry.field(description="实配领导，按职级")
+    actual_posts: list[Count] = strawberry.field(description="实配领导，按职务层次")
     actual_as_of: date | None = strawberry.field(description="实有人数的统计日期")
     version: int
     updated_at: datetime
@@ -84,7 +84,7 @@ class Unit:
         )
 
 
-@strawberry.input(description=f"编制类别：{'、'.join(STAFFING_CATEGORIES)}；职级：{'、'.join(POST_RANKS)}")
+@strawberry.input(description=f"编制类别：{'、'.join(STAFFING_CATEGORIES)}；职务层次：{'、'.join(POST_RANKS)}")
 class UnitInput:
     credit_code: str
     name: str
@@ -118,7 +118,7 @@ def units(info: Info[Context, None]) -> UnitService:
 
 @strawberry.type
 class UnitQuery:
-    @query("某租户的被检查单位，按登记先后；联络员只看到本单位", read())
+    @query("某机构的被检查单位，按登记先后；联络员只看到本单位", read())
     async def units(self, info: Info[Context, None], tenant_code: str, first: int = 50, after: str | None = None) -> Page[Unit]:
         principal = await info.context.principal()
         page = await units(info).page(principal, tenant_code, first=page_size(info, first), after=after)

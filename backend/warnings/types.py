@@ -25,14 +25,14 @@ graphql_enum(WarningRule, "预警规则")
 graphql_enum(WarningState, "预警是否已关闭（情形消除后自动关闭）")
 
 
-@strawberry.type(description="编制预警：某单位（某编制类别、职级）触发的一条规则；情形消除后自动关闭")
+@strawberry.type(description="编制预警：某单位（某编制类别、职务层次）触发的一条规则；情形消除后自动关闭")
 class StaffingWarning:
     id: strawberry.ID
     unit_id: strawberry.ID
     unit_name: str
     rule: WarningRule
     rule_name: str
-    subject_key: str = strawberry.field(description="编制类别或职级；针对整个单位的为空")
+    subject_key: str = strawberry.field(description="编制类别或职务层次；针对整个单位的为空")
     level: WarningLevel
     state: WarningState
     measured: int = strawberry.field(description="实有（人数、职数、机构数、天数）")
@@ -121,7 +121,7 @@ def warnings(info: Info[Context, None]) -> WarningService:
 
 @strawberry.type
 class WarningQuery:
-    @query("某租户的编制预警，新的在前；联络员只看到本单位的", read())
+    @query("某机构的编制预警，新的在前；联络员只看到本单位的", read())
     async def staffing_warnings(
         self,
         info: Info[Context, None],
@@ -136,7 +136,7 @@ class WarningQuery:
         )
         return Page(items=[StaffingWarning.from_row(row) for row in page.rows], page_info=PageInfo.of(page))
 
-    @query("某租户适用的预警规则设定（所在省的），每条规则一项", read())
+    @query("某机构适用的预警规则设定（所在省的），每条规则一项", read())
     async def warning_thresholds(self, info: Info[Context, None], tenant_code: str) -> list[WarningThreshold]:
         settings = await ThresholdService(info.context.runtime.engine).effective(tenant_code)
         return [WarningThreshold.of(effective) for effective in settings]

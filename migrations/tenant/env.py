@@ -8,7 +8,7 @@ the schema, so revisions here use unqualified names and must not read data from 
 from alembic import context
 
 if not context.is_offline_mode():
-    raise SystemExit("租户迁移由 xuncha db upgrade 逐个 schema 执行，请勿直接用 alembic upgrade")
+    raise SystemExit("机构迁移由 xuncha db upgrade 逐个 schema 执行，请勿直接用 alembic upgrade")
 
 context.configure(
     dialect_name="postgresql",
