@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.accountability.workflow import CASES
+from backend.annual_reports.workflow import ANNUAL_REPORTS
 from backend.bulletins.workflow import BULLETINS
 from backend.clues.workflow import CLUES
 from backend.correspondence.workflow import HANDLING_WORKFLOW
@@ -43,6 +44,7 @@ WORKFLOWS: tuple[Workflow, ...] = (
     CLUES,
     REPORTS_12310,
     EVALUATIONS,
+    ANNUAL_REPORTS,
 )
 NOTES = {"required": "必填", "optional": "可填", "none": "—"}
 

@@ -27,6 +27,7 @@ from strawberry.types import ExecutionContext
 from backend.acceptance.types import AcceptanceMutation, AcceptanceQuery
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.audit.reads import RecordReads
+from backend.annual_reports.types import AnnualReportMutation, AnnualReportQuery
 from backend.audit.types import AuditQuery
 from backend.bank.trends import TrendQuery
 from backend.bank.types import BankMutation, BankQuery
@@ -108,6 +109,7 @@ Query = merge_types(
         WarningQuery,
         EvaluationQuery,
         YearStatisticsQuery,
+        AnnualReportQuery,
     ),
 )
 Mutation = merge_types(
@@ -142,6 +144,7 @@ Mutation = merge_types(
         BulletinMutation,
         WarningMutation,
         EvaluationMutation,
+        AnnualReportMutation,
         MarkingMutation,
         ReportUpMutation,
         ChecklistMutation,

@@ -3,6 +3,7 @@ that compares a migrated tenant schema with the models reads it from here."""
 
 from backend.acceptance.models import Acceptance
 from backend.accountability.models import AccountabilityCase, CaseFinding, CaseMeasure
+from backend.annual_reports.models import AnnualReport
 from backend.audit.models import AuditEvent
 from backend.checklists.models import ChecklistItem
 from backend.db import TenantBase
@@ -29,6 +30,7 @@ from backend.warnings.models import StaffingWarning
 __all__ = [
     "Acceptance",
     "AccountabilityCase",
+    "AnnualReport",
     "AuditEvent",
     "CaseFinding",
     "CaseMeasure",

@@ -492,6 +492,46 @@ def evaluation_in(state: str, **options) -> Callable[[World, Actor, str], Awaita
     return lambda world, actor, target: evaluation_at(world, target, state, **options)
 
 
+async def annual_report_at(world: World, target: str, state: str) -> dict:
+    """The target office's 2026 collection (opened once) with one report, of its unit 1, complete,
+    in `state`, version 1 (each call starts it afresh)."""
+    code = CODES[target]
+    content = {
+        "approved_staffing": 10,
+        "actual_staff": 10,
+        "approved_internal_bodies": 3,
+        "internal_bodies": 3,
+        "leadership_posts": 2,
+        "actual_leaders": 2,
+        "implementation": "严格执行",
+        "discipline": "无违纪",
+    }
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO supervision.annual_collection (tenant_code, year, parent_code, due_on, onward_due_on)"
+                " SELECT code, 2026, parent_code, '2027-01-31', '2027-02-28' FROM tenancy.tenant WHERE code = :c"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"c": code},
+        )
+        await connection.execute(text(f"DELETE FROM t{code}.annual_report WHERE year = 2026"))
+        report = (
+            await connection.execute(
+                text(
+                    f"INSERT INTO t{code}.annual_report (year, unit_id, state, content, due_on)"
+                    " VALUES (2026, 1, :s, CAST(:b AS jsonb), '2027-01-31') RETURNING id"
+                ),
+                {"s": state, "b": orjson.dumps(content).decode()},
+            )
+        ).scalar_one()
+    return {"c": code, "i": str(report)}
+
+
+def annual_report_in(state: str) -> Callable[[World, Actor, str], Awaitable[dict]]:
+    return lambda world, actor, target: annual_report_at(world, target, state)
+
+
 async def fresh_draft(world: World, target: str, state: str) -> dict:
     """A new 问题底稿 of round 1 on unit 1 (the liaisons' unit) in `state`, version 1; sent to the
     unit unless it is still 底稿."""
@@ -2033,6 +2073,49 @@ OPERATIONS = [
         "query($c: String!) { yearStatistics(tenantCode: $c, year: 2026) { offices problems { total } } }",
         None,
         lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "annualReports",
+        "query($c: String!) { annualReports(tenantCode: $c, year: 2026) { units reports { unitId } } }",
+        None,
+        annual_report_in("未报送"),
+    ),
+    Operation(
+        "childAnnualReports",
+        "query($c: String!) { childAnnualReports(tenantCode: $c, year: 2026) { tenantCode } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "openAnnualReports",
+        "mutation($c: String!) { openAnnualReports(tenantCode: $c, year: 2026) { units } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
+        "saveAnnualReport",
+        """mutation($c: String!, $i: ID!) { saveAnnualReport(tenantCode: $c, id: $i, version: 1, input: {actualStaff: 3}) { units } }""",
+        None,
+        annual_report_in("未报送"),
+    ),
+    Operation(
+        "submitAnnualReport",
+        "mutation($c: String!, $i: ID!) { submitAnnualReport(tenantCode: $c, id: $i, version: 1) { submitted } }",
+        None,
+        annual_report_in("未报送"),
+    ),
+    Operation(
+        "reviewAnnualReport",
+        "mutation($c: String!, $i: ID!) { reviewAnnualReport(tenantCode: $c, id: $i, version: 1, accept: true) { accepted } }",
+        None,
+        annual_report_in("已报送"),
+    ),
+    Operation(
+        "reportAnnualOnward",
+        'mutation($c: String!) { reportAnnualOnward(tenantCode: $c, year: 2026, narrative: "已汇总") { units } }',
+        None,
+        annual_report_in("已审核"),
+        then=lambda actor, target: "NO_PARENT" if target in ("P", "O") else None,  # a province reports to nobody
     ),
     Operation("indicatorSystem", "query($c: String!) { indicatorSystem(tenantCode: $c) { name } }", None, lambda w, a, t: {"c": CODES[t]}),
     Operation(

@@ -47,6 +47,8 @@ class EventKind(Labelled):
     CLUE_RESULT = "clue.result", "移交线索的办理情况"
     DOCUMENT_OVERDUE = "correspondence.overdue", "公文逾期未办结"
     CLUE_OVERDUE = "clue.overdue", "线索逾期未办结"
+    ANNUAL_REPORT_OVERDUE = "annual_report.overdue", "年度机构编制报告逾期未报送"
+    ANNUAL_ONWARD_OVERDUE = "annual_onward.overdue", "本机构年度机构编制报告逾期未向上级报送"
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,20 @@ EVENT_TYPES = {
             Audience(roles=frozenset({Role.ADMIN})),
             lambda p: f"{p['office_name']}{p['period_label']}整改情况报告逾期未报送",
             lambda p: f"报送期限：{p['due_on']}。请尽快签发报送。",
+            critical=True,
+        ),
+        EventType(
+            EventKind.ANNUAL_REPORT_OVERDUE,
+            Audience(roles=frozenset({Role.ADMIN}), liaisons=True),
+            lambda p: f"{p['unit_name']}{p['year']}年度机构编制报告逾期未报送",
+            lambda p: f"应于 {p['due_on']} 前报送，请尽快填报。",
+            critical=True,
+        ),
+        EventType(
+            EventKind.ANNUAL_ONWARD_OVERDUE,
+            Audience(roles=frozenset({Role.ADMIN})),
+            lambda p: f"{p['office_name']}{p['year']}年度机构编制报告逾期未向上级报送",
+            lambda p: f"报送期限：{p['due_on']}。请尽快报送。",
             critical=True,
         ),
         EventType(

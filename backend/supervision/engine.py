@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backend.annual_reports.overdue import remind_late_annual_reports
 from backend.correspondence.overdue import remind_late_clues, remind_late_documents
 from backend.notifications.outbox import emit_many
 from backend.reporting.overdue import remind_late_reports
@@ -65,7 +66,7 @@ class RunSummary:
     escalations_closed: int = 0
     late_answers: int = 0  # 整改方案 and 整改情况报告 past due, reminded once each
     late_documents: int = 0  # documents between organs and clues past their 办理时限, reminded once each
-    late_reports: int = 0  # offices whose periodic report of the last period due is late, reminded once each
+    late_reports: int = 0  # periodic reports, and annual reports of units and offices, late and reminded once each
 
 
 async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
@@ -94,7 +95,7 @@ async def run_supervision(runtime: Runtime, today: date) -> RunSummary:
         )
         late = await _remind_late_answers(connection, today)
         late_documents = await remind_late_documents(connection, today) + await remind_late_clues(connection, today)
-        late_reports = await remind_late_reports(connection, today)
+        late_reports = await remind_late_reports(connection, today) + await remind_late_annual_reports(connection, today)
         opened, closed = await _escalate(connection, today, settings.escalate_to_parent_at, settings.escalate_to_province_at)
     return RunSummary(True, len(reminded), sum(group.findings for group in reminded), opened, closed, late, late_documents, late_reports)
 
