@@ -1521,6 +1521,13 @@ OPERATIONS = [
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
+    Operation("reportCalendar", "query($c: String!) { reportCalendar(tenantCode: $c) { cadence } }", None, lambda w, a, t: {"c": CODES[t]}),
+    Operation(
+        "setReportCalendar",
+        "mutation($c: String!) { setReportCalendar(tenantCode: $c, cadence: QUARTERLY, dueDays: 10) { cadence } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
     Operation(
         "writeReportUp",
         'mutation($c: String!) { writeReportUp(tenantCode: $c, period: "2026Q3", narrative: "本季度整改情况") { own { state } } }',

@@ -145,3 +145,52 @@ async def test_a_late_report_is_reminded_once_to_the_office_and_its_parent(runti
             "娄底市2026年第二季度整改情况报告逾期未报送",
         ]
     )
+
+
+CALENDAR = """mutation($c: String!, $k: Cadence!, $d: Int!) { setReportCalendar(tenantCode: $c, cadence: $k, dueDays: $d) {
+    cadence dueDays setByProvince currentPeriod } }"""
+READ_CALENDAR = "query($c: String!) { reportCalendar(tenantCode: $c) { cadence dueDays setByProvince currentPeriod } }"
+DUE = "query($c: String!, $p: String!) { reportsUp(tenantCode: $c, period: $p) { own { dueOn } } }"
+
+
+async def test_a_province_reports_half_yearly_and_its_counties_follow_its_calendar(runtime):
+    await create_all(runtime, "430000", "431300", "431321", "440000", "441300", "441302")
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("UPDATE tenancy.tenant SET created_at = '2026-01-05'"))
+    runtime.clock.set(date(2026, 11, 20))
+    tokens = {
+        who: await token_for(runtime, await add_user(runtime, who, grant))
+        for who, grant in {
+            "hn_admin": ("430000", "admin", None),
+            "sf_admin": ("431321", "admin", None),
+            "hz_admin": ("441302", "admin", None),
+        }.items()
+    }
+    async with Api(runtime) as api:
+        default = (await api.call(READ_CALENDAR, tokens["sf_admin"], c="431321"))["data"]["reportCalendar"]
+        refused = [
+            error_code(await api.call(CALENDAR, tokens["hn_admin"], c="430000", k="HALF_YEARLY", d=0)),
+            error_code(await api.call(CALENDAR, tokens["sf_admin"], c="431321", k="HALF_YEARLY", d=15)),  # not a province
+        ]
+        set_ = (await api.call(CALENDAR, tokens["hn_admin"], c="430000", k="HALF_YEARLY", d=15))["data"]["setReportCalendar"]
+        quarter_refused = error_code(await api.call(WRITE, tokens["sf_admin"], c="431321", p="2026Q3", n="已整改。"))
+        await api.call(WRITE, tokens["sf_admin"], c="431321", p="2026H2", n="下半年整改情况。")
+        due = (await api.call(DUE, tokens["sf_admin"], c="431321", p="2026H2"))["data"]["reportsUp"]["own"]["dueOn"]
+        await api.call(WRITE, tokens["hz_admin"], c="441302", p="2026Q3", n="广东仍按季度。")  # another province keeps the default
+        # 2026H1 was due 07-15 (湖南); 2026Q3 10-10 (广东): each office is reminded of its own calendar's period
+        late = await run_supervision(runtime, date(2026, 11, 20))
+        await drain(runtime)
+        titles = {
+            who: [
+                n["title"]
+                for n in (await api.call(INBOX, tokens[who]))["data"]["notifications"]["items"]
+                if n["eventType"] == "REPORT_UP_OVERDUE"
+            ]
+            for who in ("sf_admin", "hz_admin")
+        }
+    assert default == {"cadence": "QUARTERLY", "dueDays": 10, "setByProvince": False, "currentPeriod": "2026Q4"}
+    assert refused == ["INVALID_TERMS", "FORBIDDEN"]
+    assert set_ == {"cadence": "HALF_YEARLY", "dueDays": 15, "setByProvince": True, "currentPeriod": "2026H2"}
+    assert quarter_refused == "INVALID_PERIOD" and due == "2027-01-15"
+    assert late.late_reports == 4  # 双峰县, 娄底市 (2026H1); 惠城区, 惠州市 (2026Q3)
+    assert titles == {"sf_admin": ["双峰县2026年上半年整改情况报告逾期未报送"], "hz_admin": ["惠城区2026年第三季度整改情况报告逾期未报送"]}

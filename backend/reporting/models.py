@@ -1,5 +1,5 @@
 """Periodic rectification reports up the hierarchy (整改情况定期报告): a county reports to its
-city, a city to its province, once a period (a quarter), in the shared `supervision` schema
+city, a city to its province, once a period (its province's calendar: a quarter by default), in the shared `supervision` schema
 because the parent office reads it (backend/reporting/service.py)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class ReportUp(SupervisionBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     tenant_code: Mapped[str] = mapped_column(String(6))  # the reporting office
     parent_code: Mapped[str] = mapped_column(String(6))  # the office it reports to
-    period: Mapped[str] = mapped_column(String(6))  # 2026Q4
+    period: Mapped[str] = mapped_column(String(8))  # 2026Q4, 2026H2, 2026M03
     due_on: Mapped[date]
     state: Mapped[str] = mapped_column(String(4), server_default=ReportUpState.DRAFT.value)
     narrative: Mapped[str] = mapped_column(Text)  # 整改工作情况

@@ -1,37 +1,42 @@
 """The deadline engine's part for periodic reports (backend/supervision/engine.py runs it each
 working morning): an office that has not submitted its report of the last period whose due date
 has passed is reminded once — its admins, and its parent's, who wait for it (督办). An office
-owes reports only for periods that ended after it was opened."""
+owes reports only for periods that ended after it was opened; its province's calendar says
+which periods there are and when each is due."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import cast, exists, literal, select
+from sqlalchemy import ColumnElement, cast, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Date
 
 from backend.notifications.outbox import emit_many
+from backend.reporting.calendar import Period, ReportCalendar, calendars
 from backend.reporting.models import ReportUp
-from backend.reporting.service import UNSENT, Period, check_period
+from backend.reporting.service import UNSENT
 from backend.supervision.models import ReportUpReminder
 from tenants.models import Tenant, TenantStatus
 
 
-def last_due_period(today: date) -> Period:
-    """The latest period whose report was due before `today`."""
-    period = check_period(f"{today.year}Q{(today.month - 1) // 3 + 1}")
-    while period.due_on >= today:
-        day_before = period.first_day - timedelta(days=1)
-        period = check_period(f"{day_before.year}Q{(day_before.month - 1) // 3 + 1}")
-    return period
-
-
 async def remind_late_reports(connection: AsyncConnection, today: date) -> int:
-    period = last_due_period(today)
+    """Each calendar's last due period, for the provinces keeping it."""
+    own = await calendars(connection)
+    groups: dict[ReportCalendar, list[str]] = {}
+    for province, calendar in own.items():
+        groups.setdefault(calendar, []).append(province)
+    reminded = await _remind(connection, ReportCalendar().last_due(today), Tenant.province_code.not_in(sorted(own)))
+    for calendar, provinces in groups.items():
+        reminded += await _remind(connection, calendar.last_due(today), Tenant.province_code.in_(provinces))
+    return reminded
+
+
+async def _remind(connection: AsyncConnection, period: Period, provinces: ColumnElement[bool]) -> int:
     submitted = exists().where(ReportUp.tenant_code == Tenant.code, ReportUp.period == period.key, ReportUp.state.not_in(sorted(UNSENT)))
     late = select(Tenant.code, literal(period.key)).where(
+        provinces,
         Tenant.parent_code.is_not(None),
         Tenant.status == TenantStatus.ACTIVE.value,
         cast(Tenant.created_at, Date) <= period.last_day,

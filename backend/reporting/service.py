@@ -1,21 +1,22 @@
-"""Periodic rectification reports up the hierarchy (整改情况定期报告, issue 23): every quarter a
+"""Periodic rectification reports up the hierarchy (整改情况定期报告, issue 23): every period a
 county reports its rectification figures and a narrative to its city, a city to its province.
 The office's admins and inspectors write it; its admin signs it off, which freezes the problem
 bank's figures of its whole subtree at that moment (later changes do not rewrite what was
 reported); the parent's admins or reviewers confirm it or return it with a reason. The parent
-sees which of its children have reported, and which are late (due ten days after the quarter)."""
+sees which of its children have reported, and which are late. Periods and deadlines follow the
+province's calendar (backend/reporting/calendar.py: quarterly, due ten days after, by default)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.reporting.calendar import Period, calendar_of
 from backend.reporting.models import ReportUp
 from backend.reporting.workflow import ACKNOWLEDGE, DRAFT, EDIT, REPORTS_UP, RETURN, RETURNED, SUBMIT
 from backend.text import clean_text
@@ -28,35 +29,15 @@ from tenants.models import Tenant
 from tenants.registry import readable_place
 from tenants.scoping import reading
 
-PERIOD = re.compile(r"(\d{4})Q([1-4])")
-DUE_AFTER_DAYS = 10  # after the quarter's last day
 UNSENT = frozenset({DRAFT, RETURNED})  # a report in these states is not (or no longer) with the parent
 DECISIONS = {True: ACKNOWLEDGE, False: RETURN}  # accept: confirmed; else returned
 
 
-@dataclass(frozen=True)
-class Period:
-    key: str  # 2026Q4
-    first_day: date
-    last_day: date
-
-    @property
-    def label(self) -> str:
-        return f"{self.first_day.year}年第{'一二三四'[(self.first_day.month - 1) // 3]}季度"
-
-    @property
-    def due_on(self) -> date:
-        return self.last_day + timedelta(days=DUE_AFTER_DAYS)
-
-
-def check_period(key: str) -> Period:
-    found = PERIOD.fullmatch(key.strip())
-    if found is None or not 2000 <= int(found[1]) <= 2100:
-        raise DomainError("INVALID_PERIOD", "报告期须写作“年份Q季度”，如 2026Q4", field="period")
-    year, quarter = int(found[1]), int(found[2])
-    first = date(year, 3 * quarter - 2, 1)
-    last = (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)) - timedelta(days=1)
-    return Period(found[0], first, last)
+async def resolve_period(engine: AsyncEngine, principal: Principal, tenant_code: str, key: str) -> Period:
+    """The period `key` names in the calendar of the office's province (INVALID_PERIOD otherwise)."""
+    place = await readable_place(engine, principal, tenant_code)
+    async with reading(engine).connect() as connection:
+        return (await calendar_of(connection, place.province_code)).period(key)
 
 
 @dataclass(frozen=True)

@@ -108,5 +108,5 @@ class ReportUpReminder(SupervisionBase):
     __tablename__ = "report_up_reminder"
 
     tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
-    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
     reminded_at: Mapped[datetime] = mapped_column(server_default=func.now())
