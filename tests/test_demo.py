@@ -17,6 +17,9 @@ from problem_bank.rectification import LedgerState
 from tests.identity import Api
 
 ORGANS = 'query { organs(tenantCode: "431321") { id kind } }'
+CITY_EVALUATIONS = '{ evaluations(tenantCode: "431300") { state departments assessed } }'
+CALENDAR = '{ reportCalendar(tenantCode: "431300") { currentPeriod } }'
+ANNUAL = 'query($y: Int!) { annualReports(tenantCode: "431321", year: $y) { units submitted accepted } }'
 EVALUATIONS = '{ evaluations(tenantCode: "431321") { id name state assessed } }'
 EVALUATION = 'query($e: ID!) { evaluation(tenantCode: "431321", id: $e) { departments { total grade } } }'
 BOX = """query($o: ID!, $s: Boolean!) { correspondence(organId: $o, sent: $s) {
@@ -91,6 +94,9 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         discipline_reads_findings = (await api.call(FINDINGS_OF_COUNTY, tokens["shuangfeng.jiwei"]))["errors"][0]["extensions"]["code"]
         [evaluation] = (await api.call(EVALUATIONS, tokens["shuangfeng.inspector"]))["data"]["evaluations"]
         results = (await api.call(EVALUATION, tokens["shuangfeng.inspector"], e=evaluation["id"]))["data"]["evaluation"]["departments"]
+        city_evaluation = (await api.call(CITY_EVALUATIONS, tokens["loudi.admin"]))["data"]["evaluations"]
+        calendar = (await api.call(CALENDAR, tokens["loudi.admin"]))["data"]["reportCalendar"]["currentPeriod"]
+        annual = (await api.call(ANNUAL, tokens["shuangfeng.inspector"], y=runtime.clock.today().year))["data"]["annualReports"]
 
     assert levels == {"province": 1, "city": 14, "county": 122}
     assert set(states) == set(LedgerState) and min(states.values()) >= 40
@@ -108,6 +114,12 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     # 双峰县's organs: the 巡察办's 函请 answered item by item and finished by the 编办's 复函; the
     # 纪委监委 handles what the 编办 handed over, and reads nothing else of the 编办's
     assert set(organs) == {"OFFICE", "INSPECTION_OFFICE", "INSPECTION_TEAM", "ORGANIZATION", "DISCIPLINE"}
+    # 双峰县's last quarter's report confirmed by 娄底市, this quarter's due; the annual report half collected
+    assert annual["units"] >= 2 and annual["submitted"] == annual["accepted"] == annual["units"] // 2
+    async with runtime.engine.connect() as connection:
+        reported = (await connection.execute(text("SELECT period, state FROM supervision.report_up WHERE tenant_code = '431321'"))).all()
+    assert len(reported) == 1 and reported[0][1] == "已确认" and reported[0][0] != calendar
+    assert city_evaluation == [{"state": "FED_BACK", "departments": 2, "assessed": 2}]  # 娄底市's own
     # 双峰县's departments evaluated (三评合一) and the results fed back
     assert (evaluation["name"], evaluation["state"], evaluation["assessed"]) == (
         f"{runtime.clock.today().year}年度部门三评合一评估",

@@ -3,19 +3,21 @@ offices and logins (offices.py), a year of inspection work (inspections.py), the
 warning run and the province's case and bulletin (province.py), and 双峰县's round from its
 drafts to the units' answers and the province's 巡视 over two of its units (lifecycle.py), and
 two of its findings from 日常监督, outside any round (daily.py), its partner organs with the
-documents between them (organs.py), and its departments' 三评合一 evaluation (evaluation.py)."""
+documents between them (organs.py), its and 娄底市's departments' 三评合一 evaluations (evaluation.py), and its reports up: the last quarter's
+confirmed by 娄底市, the year's annual 机构编制报告 half collected (reporting.py)."""
 
 from __future__ import annotations
 
 from rich.progress import Progress
 
 from backend.demo.daily import load_daily_supervision
-from backend.demo.evaluation import load_evaluation
+from backend.demo.evaluation import load_evaluations
 from backend.demo.inspections import load_inspections
 from backend.demo.lifecycle import load_rounds
 from backend.demo.offices import DEMO_PROVINCE, demo_offices, load_offices
 from backend.demo.organs import load_organs
 from backend.demo.province import load_province_work, run_warnings
+from backend.demo.reporting import load_reporting
 from backend.runtime import Runtime
 
 
@@ -32,4 +34,5 @@ async def load_demo(runtime: Runtime, progress: Progress) -> None:
         await load_rounds(runtime)
         await load_daily_supervision(runtime)
         await load_organs(runtime)
-        await load_evaluation(runtime)
+        await load_evaluations(runtime)
+        await load_reporting(runtime)

@@ -1,5 +1,5 @@
-"""双峰县's 年度部门三评合一评估 on the example indicator system: three departments (the demo
-liaison's first), each with a few 自评 lines, the 评估组's scores with the reasons of each
+"""The 年度部门三评合一评估 of 双峰县 (three departments, the demo liaison's first) and of 娄底市 (two)
+on the example indicator system: each with a few 自评 lines, the 评估组's scores with the reasons of each
 deduction, the 满意度 survey, and the results fed back."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from backend.units.models import InspectedUnit
 from tenants.access import Role
 from tenants.scoping import tenant_engine
 
-COUNTY = "431321"
+COUNTY, CITY = "431321", "431300"
 SELF_ASSESSMENT = {
     "I2.1.1.1": "对照“三定”规定逐项梳理主要职责 12 项，均已履行，附年度工作总结。",
     "I3.1.1.1": "实名制信息每月核对，人员变动 5 个工作日内更新。",
@@ -30,33 +30,39 @@ DEDUCTIONS = (
 )
 
 
-async def load_evaluation(runtime: Runtime) -> None:
+async def load_evaluations(runtime: Runtime) -> None:
+    """双峰县's evaluation of three of its departments and 娄底市's of two of its own."""
+    await load_evaluation(runtime, COUNTY, 3)
+    await load_evaluation(runtime, CITY, 2)
+
+
+async def load_evaluation(runtime: Runtime, code: str, departments: int) -> None:
     """Once: a restarted demo finds the evaluation and stops."""
-    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+    async with tenant_engine(runtime.engine, code).connect() as connection:
         if (await connection.execute(select(exists().where(Evaluation.kind == EvaluationKind.COMBINED.value)))).scalar():
             return
         units = list(
             (
                 await connection.execute(
-                    select(InspectedUnit.id).order_by((InspectedUnit.credit_code != LIAISON_UNIT_CODE), InspectedUnit.id).limit(3)
+                    select(InspectedUnit.id).order_by((InspectedUnit.credit_code != LIAISON_UNIT_CODE), InspectedUnit.id).limit(departments)
                 )
             ).scalars()
         )
-        indicators = await indicators_of(connection, (await system_in_force(connection, await office_place(runtime.engine, COUNTY))).id)
-    place = await office_place(runtime.engine, COUNTY)
+        indicators = await indicators_of(connection, (await system_in_force(connection, await office_place(runtime.engine, code))).id)
+    place = await office_place(runtime.engine, code)
     office, reviewer = acting(place, Role.ADMIN, Role.INSPECTOR), acting(place, Role.REVIEWER)
     service = Evaluations(runtime.engine)
     year = runtime.clock.today().year
-    evaluation = await service.create(office, COUNTY, EvaluationKind.COMBINED, f"{year}年度部门三评合一评估", year, units, None)
-    await service.move(office, COUNTY, evaluation, 1, START_SELF, None, None)
+    evaluation = await service.create(office, code, EvaluationKind.COMBINED, f"{year}年度部门三评合一评估", year, units, None)
+    await service.move(office, code, evaluation, 1, START_SELF, None, None)
     for unit in units:
         texts = [SelfText(code, text, ()) for code, text in SELF_ASSESSMENT.items()]
-        await service.self_assess(office, COUNTY, evaluation, unit, texts, None)
-    await service.move(office, COUNTY, evaluation, 2, ASSESS, None, None)
+        await service.self_assess(office, code, evaluation, unit, texts, None)
+    await service.move(office, code, evaluation, 2, ASSESS, None, None)
     points = [i for i in indicators if i.level == IndicatorLevel.POINT.value and not i.satisfaction]
-    for unit, (deductions, satisfaction) in zip(units, DEDUCTIONS, strict=True):
+    for unit, (deductions, satisfaction) in zip(units, DEDUCTIONS[:departments], strict=True):
         deducted = {code: (score, reason) for code, score, reason in deductions}
         scores = [ScoreText(p.code, *deducted.get(p.code, (None if p.personal else float(p.max_score), None))) for p in points]
-        await service.score(office, COUNTY, evaluation, unit, scores, None)
-        await service.record_satisfaction(office, COUNTY, evaluation, [(unit, satisfaction)], None)
-    await service.move(reviewer, COUNTY, evaluation, 3, FEED_BACK, "请各部门对照扣分情况整改，整改情况报县委编办。", None)
+        await service.score(office, code, evaluation, unit, scores, None)
+        await service.record_satisfaction(office, code, evaluation, [(unit, satisfaction)], None)
+    await service.move(reviewer, code, evaluation, 3, FEED_BACK, "请各部门对照扣分情况整改，整改情况报县委编办。", None)
