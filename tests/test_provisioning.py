@@ -10,6 +10,7 @@ from backend.tenant_models import TenantBase
 from backend.worker import create_worker, request_spare_refill
 from tenants.bulk_import import ImportRejected, import_tenants, parse_csv
 from tenants.organs import Organ
+from tenants.relations import RELATION_BUDGET, relation_counts
 from tests.helpers import create_all, database_state, registry_rows, tenant_schemas
 
 
@@ -142,3 +143,13 @@ async def test_concurrent_refills_take_turns_and_never_overshoot(runtime):
     built = await asyncio.gather(*(runtime.provisioner().refill_spares(3) for _ in range(3)))
     assert sum(built) == 3
     assert await runtime.provisioner().spare_count() == 3
+
+
+async def test_a_fresh_tenant_schema_stays_within_its_relation_budget(runtime):
+    """Every relation is paid once per office (3,218 for the country): the count of a freshly
+    provisioned schema, read from the catalog, may not pass the budget."""
+    await create_all(runtime, "430000")
+    async with runtime.engine.connect() as connection:
+        counts = await relation_counts(connection, "t430000")
+    assert counts["tables"] >= 40 and counts["indexes"] >= counts["tables"]  # the catalog was read
+    assert sum(counts.values()) <= RELATION_BUDGET, f"{sum(counts.values())} relations per tenant ({counts}) > budget {RELATION_BUDGET}"
