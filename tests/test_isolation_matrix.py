@@ -1407,7 +1407,7 @@ OPERATIONS = [
     ),
     Operation(
         "closeLeaderReview",
-        'mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, conclusion: "履职良好") { state } }',
+        'mutation($c: String!, $i: ID!) { closeLeaderReview(tenantCode: $c, id: $i, version: 1, conclusion: "履职良好", grade: GOOD) { state } }',
         None,
         under_review(stages=len(STAGES)),
     ),

@@ -30,30 +30,31 @@ def county(appointed_on: date, level: str = "县级", **leaving) -> LeaderFacts:
     ("facts", "required", "reason"),
     [
         # exactly 3 full years on 31 December of the plan year, and a day short of them
-        (county(date(2023, 12, 31)), True, "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
-        (county(date(2024, 1, 1)), False, "县级领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
-        (county(date(2023, 12, 31), "乡镇"), True, "乡镇（街道）领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
-        (county(date(2024, 1, 1), "乡镇"), False, "乡镇（街道）领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
+        (county(date(2023, 12, 31)), True, "县（市、区）党政正职任现职满 3 年（满 3 年必审），应进行任中审核"),
+        (county(date(2024, 1, 1)), False, "县（市、区）党政正职任现职满 2 年，未满 3 年，可进行任中审核"),
+        (county(date(2023, 12, 31), "乡镇"), True, "乡镇（街道）党政正职任现职满 3 年（满 3 年必审），应进行任中审核"),
+        (county(date(2024, 1, 1), "乡镇"), False, "乡镇（街道）党政正职任现职满 2 年，未满 3 年，可进行任中审核"),
         # a municipal department needs 5: 4 years is enough at county level, not there
-        (county(date(2022, 6, 1)), True, "县级领导干部任现职满 4 年（满 3 年必审），应进行任中审核"),
-        (county(date(2022, 6, 1), "市直部门"), False, "市直部门领导干部任现职满 4 年，未满 5 年，可进行任中审核"),
-        (county(date(2021, 12, 31), "市直部门"), True, "市直部门领导干部任现职满 5 年（满 5 年必审），应进行任中审核"),
-        (county(date(2022, 1, 1), "市直部门"), False, "市直部门领导干部任现职满 4 年，未满 5 年，可进行任中审核"),
+        (county(date(2022, 6, 1)), True, "县（市、区）党政正职任现职满 4 年（满 3 年必审），应进行任中审核"),
+        (county(date(2022, 6, 1), "市直部门"), False, "市直部门正职任现职满 4 年，未满 5 年，可进行任中审核"),
+        (county(date(2021, 12, 31), "市直部门"), True, "市直部门正职任现职满 5 年（满 5 年必审），应进行任中审核"),
+        (county(date(2022, 1, 1), "市直部门"), False, "市直部门正职任现职满 4 年，未满 5 年，可进行任中审核"),
         # no tenure rule for other levels
-        (county(date(2010, 1, 1), "县直部门"), False, "县直部门领导干部无任职年限必审要求，任现职满 16 年，可进行任中审核"),
+        (county(date(2010, 1, 1), "县直部门"), True, "县直部门正职任现职满 16 年（满 5 年必审），应进行任中审核"),
+        (county(date(2010, 1, 1), "其他"), False, "其他领导干部无任职年限必审要求，任现职满 16 年，可进行任中审核"),
         # appointed on the reference date itself: on the plan, optional
-        (county(date(2026, 12, 31)), False, "县级领导干部任现职满 0 年，未满 3 年，可进行任中审核"),
+        (county(date(2026, 12, 31)), False, "县（市、区）党政正职任现职满 0 年，未满 3 年，可进行任中审核"),
         # leaving in a later year: still in office on this year's plan, by tenure
         (
             county(date(2023, 12, 31), left_on=date(2027, 3, 1), reason="提拔"),
             True,
-            "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核",
+            "县（市、区）党政正职任现职满 3 年（满 3 年必审），应进行任中审核",
         ),
         # an in-term review in 2024 restarts the count: 2 years at the end of 2026
-        (county(date(2015, 1, 1), reviewed=2024), False, "县级领导干部自2024年任中审核后满 2 年，未满 3 年，可进行任中审核"),
-        (county(date(2015, 1, 1), reviewed=2023), True, "县级领导干部自2023年任中审核后满 3 年（满 3 年必审），应进行任中审核"),
+        (county(date(2015, 1, 1), reviewed=2024), False, "县（市、区）党政正职自2024年任中审核后满 2 年，未满 3 年，可进行任中审核"),
+        (county(date(2015, 1, 1), reviewed=2023), True, "县（市、区）党政正职自2023年任中审核后满 3 年（满 3 年必审），应进行任中审核"),
         # ... but not one from before the appointment (the count starts at the appointment)
-        (county(date(2023, 6, 1), reviewed=2020), True, "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
+        (county(date(2023, 6, 1), reviewed=2020), True, "县（市、区）党政正职任现职满 3 年（满 3 年必审），应进行任中审核"),
     ],
 )
 def test_tenure_rules_at_their_boundaries(facts, required, reason):
@@ -97,7 +98,7 @@ PROBLEM = """mutation($id: ID!, $t: String! = "C03.K01.M01") { recordReviewProbl
     description: "超职数配备副局长 1 名", severity: SERIOUS, foundOn: "2026-10-12", deadline: "2026-12-31"}) {
     id code unitId roundId ledger { state } } }"""
 CLOSE = """mutation($id: ID!, $v: Int!, $c: String! = "履职总体较好，发现问题 1 个，已督促整改。") { closeLeaderReview(tenantCode: "431321",
-    id: $id, version: $v, conclusion: $c) { state version nextStage conclusion closedAt problems { code state } } }"""
+    id: $id, version: $v, conclusion: $c, grade: FAIRLY_GOOD) { state version nextStage conclusion grade closedAt problems { code state } } }"""
 STAGE_NAMES = (
     "PRE_NOTICE",
     "MOBILIZATION",
@@ -145,6 +146,9 @@ async def test_the_years_plan_lists_whom_the_rules_select_and_why(reviews):
             ("戊", "TOWN", "2020-05-01"),
             ("己", "COUNTY", "2025-02-01"),
             ("庚", "COUNTY", "2010-01-01"),
+            ("辛", "COUNTY_DEPARTMENT", "2021-12-31"),  # heads of county departments: 5 years, as at city level
+            ("壬", "COUNTY_DEPARTMENT", "2022-01-01"),
+            ("癸", "DIRECT_INSTITUTION", "2016-03-01"),
         ]:
             ids[name] = (await api.call(LEADER, tokens["inspector"], i=leader(name, level, appointed)))["data"]["addLeader"]["id"]
         left = (await api.call(LEAVE, tokens["admin"], id=ids["己"], v=1, d="2026-06-30", r="PROMOTED"))["data"]["recordLeaderLeaving"]
@@ -155,14 +159,17 @@ async def test_the_years_plan_lists_whom_the_rules_select_and_why(reviews):
         bad_year = error_code(await api.call(PLAN, tokens["inspector"], y=1999))
     assert left == {"version": 2, "leftOn": "2026-06-30", "leavingReason": "PROMOTED"}
     assert [(e["leader"]["name"], e["required"], e["kind"], e["reason"]) for e in plan] == [
-        ("甲", True, "IN_TERM", "县级领导干部任现职满 3 年（满 3 年必审），应进行任中审核"),
-        ("丁", True, "IN_TERM", "市直部门领导干部任现职满 5 年（满 5 年必审），应进行任中审核"),
-        ("戊", True, "IN_TERM", "乡镇（街道）领导干部任现职满 6 年（满 3 年必审），应进行任中审核"),
+        ("甲", True, "IN_TERM", "县（市、区）党政正职任现职满 3 年（满 3 年必审），应进行任中审核"),
+        ("丁", True, "IN_TERM", "市直部门正职任现职满 5 年（满 5 年必审），应进行任中审核"),
+        ("戊", True, "IN_TERM", "乡镇（街道）党政正职任现职满 6 年（满 3 年必审），应进行任中审核"),
         ("己", True, "LEAVING", "2026-06-30离任（提拔），应进行离任审核"),
-        ("乙", False, "IN_TERM", "县级领导干部任现职满 2 年，未满 3 年，可进行任中审核"),
-        ("丙", False, "IN_TERM", "市直部门领导干部任现职满 4 年，未满 5 年，可进行任中审核"),
+        ("辛", True, "IN_TERM", "县直部门正职任现职满 5 年（满 5 年必审），应进行任中审核"),
+        ("乙", False, "IN_TERM", "县（市、区）党政正职任现职满 2 年，未满 3 年，可进行任中审核"),
+        ("丙", False, "IN_TERM", "市直部门正职任现职满 4 年，未满 5 年，可进行任中审核"),
+        ("壬", False, "IN_TERM", "县直部门正职任现职满 4 年，未满 5 年，可进行任中审核"),
+        ("癸", False, "IN_TERM", "直属事业单位、人民团体主要负责人无任职年限必审要求，任现职满 10 年，可进行任中审核"),
     ]
-    assert [e["leader"]["name"] for e in required] == ["甲", "丁", "戊", "己"]
+    assert [e["leader"]["name"] for e in required] == ["甲", "丁", "戊", "己", "辛"]
     assert all(e["reviewId"] is None for e in plan)
     # 2025: 庚 left that year; 甲 had 2 years, 丁 4; 戊 5 at town level (3 needed)
     assert [(e["leader"]["name"], e["kind"]) for e in earlier] == [("戊", "IN_TERM"), ("庚", "LEAVING")]
@@ -330,7 +337,7 @@ async def test_a_leaving_review_and_the_next_years_plan_after_an_in_term_review(
     assert opened["kind"] == "LEAVING"
     assert [(e["leader"]["name"], e["required"], e["reason"]) for e in plan] == [
         ("王五", True, "2026-08-01离任（轮岗），应进行离任审核"),
-        ("李四", False, "乡镇（街道）领导干部自2025年任中审核后满 1 年，未满 3 年，可进行任中审核"),
+        ("李四", False, "乡镇（街道）党政正职自2025年任中审核后满 1 年，未满 3 年，可进行任中审核"),
     ]
     assert listed == {"leaderReviews": {"items": [{"kind": "LEAVING", "leader": {"name": "王五"}}]}}
 

@@ -19,13 +19,23 @@ from tenants.labelled import Labelled
 
 
 class LeaderLevel(Labelled):
-    """职务层级: the tenure rules of planning.py read it."""
+    """Whose review it is, as 苏州's 三责联审 names them (planning.py's tenure rules read it)."""
 
-    COUNTY = "县级"
-    TOWN = "乡镇", "乡镇（街道）"
-    MUNICIPAL_DEPARTMENT = "市直部门"
-    COUNTY_DEPARTMENT = "县直部门"
-    OTHER = "其他"
+    COUNTY = "县级", "县（市、区）党政正职"
+    TOWN = "乡镇", "乡镇（街道）党政正职"
+    MUNICIPAL_DEPARTMENT = "市直部门", "市直部门正职"
+    COUNTY_DEPARTMENT = "县直部门", "县直部门正职"
+    DIRECT_INSTITUTION = "直属单位", "直属事业单位、人民团体主要负责人"
+    OTHER = "其他", "其他领导干部"
+
+
+class ReviewGrade(Labelled):
+    """审核结论的等次."""
+
+    GOOD = "好"
+    FAIRLY_GOOD = "较好"
+    FAIR = "一般"
+    POOR = "差"
 
 
 class LeavingReason(Labelled):
@@ -105,6 +115,7 @@ class LeaderReview(TenantBase):
         CheckConstraint(_one_of("kind", ReviewKind), name="leader_review_kind"),
         CheckConstraint(_one_of("state", ReviewState), name="leader_review_state"),
         CheckConstraint("(state = '已完成') = (closed_at IS NOT NULL)", name="leader_review_closed_at"),
+        CheckConstraint("grade IS NULL OR " + _one_of("grade", ReviewGrade), name="leader_review_grade"),
         UniqueConstraint("leader_id", "year", name="leader_review_leader_year_key"),
         Index("leader_review_year_idx", "year", "id"),
     )
@@ -116,6 +127,7 @@ class LeaderReview(TenantBase):
     year: Mapped[int]
     state: Mapped[str] = mapped_column(String(8), server_default="进行中")
     conclusion: Mapped[str | None] = mapped_column(Text)  # 审核结论, written on closing
+    grade: Mapped[str | None] = mapped_column(String(4))  # its 等次 (好 / 较好 / 一般 / 差)
     opened_by: Mapped[str] = mapped_column(String(64))
     opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
     closed_at: Mapped[datetime | None]

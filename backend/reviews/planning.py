@@ -3,7 +3,8 @@
 - Leaving office in the plan year, for any reason (任期届满, 提拔, 交流, 轮岗, 免职, 辞职, 降职,
   退休): must be reviewed, 离任审核.
 - In office at the end of the plan year, in the same post for 3 full years or more at county
-  (县级) or town (乡镇) level, or 5 or more in a municipal department (市直部门): must be
+  (县级) or town (乡镇) level, or 5 or more as head of a city or county department (市直部门,
+  县直部门): must be
   reviewed, 任中审核. The years count from the appointment, or from the last 任中审核 of the
   leader in an earlier plan year (its year's end), so a review satisfies the rule for the
   next 3 (5) years rather than every year after.
@@ -22,7 +23,9 @@ from datetime import date
 
 from backend.reviews.models import LeaderLevel, LeavingReason, ReviewKind
 
-TENURE_YEARS = {LeaderLevel.COUNTY: 3, LeaderLevel.TOWN: 3, LeaderLevel.MUNICIPAL_DEPARTMENT: 5}  # other levels have no tenure rule
+# 党政正职 of a county or town: 3 years; heads of party and government departments at city and
+# county level: 5 (苏州). Other levels have no tenure rule.
+TENURE_YEARS = {LeaderLevel.COUNTY: 3, LeaderLevel.TOWN: 3, LeaderLevel.MUNICIPAL_DEPARTMENT: 5, LeaderLevel.COUNTY_DEPARTMENT: 5}
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def select(facts: LeaderFacts, year: int) -> Selection | None:
     years, since, level = years_counted(facts, year), _counted_since(facts), LeaderLevel(facts.level).label
     threshold = tenure_threshold(facts.level)
     if threshold is None:
-        return Selection(False, ReviewKind.IN_TERM, f"{level}领导干部无任职年限必审要求，{since}满 {years} 年，可进行任中审核")
+        return Selection(False, ReviewKind.IN_TERM, f"{level}无任职年限必审要求，{since}满 {years} 年，可进行任中审核")
     if years >= threshold:
-        return Selection(True, ReviewKind.IN_TERM, f"{level}领导干部{since}满 {years} 年（满 {threshold} 年必审），应进行任中审核")
-    return Selection(False, ReviewKind.IN_TERM, f"{level}领导干部{since}满 {years} 年，未满 {threshold} 年，可进行任中审核")
+        return Selection(True, ReviewKind.IN_TERM, f"{level}{since}满 {years} 年（满 {threshold} 年必审），应进行任中审核")
+    return Selection(False, ReviewKind.IN_TERM, f"{level}{since}满 {years} 年，未满 {threshold} 年，可进行任中审核")

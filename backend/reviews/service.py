@@ -30,6 +30,7 @@ from backend.reviews.models import (
     LeaderLevel,
     LeaderReview,
     LeavingReason,
+    ReviewGrade,
     ReviewKind,
     ReviewProblem,
     ReviewStage,
@@ -429,14 +430,15 @@ class ReviewService:
         review_id: int,
         version: int,
         conclusion: str,
+        grade: ReviewGrade,
         request_id: str | None,
         *,
         now: datetime,
     ):
-        """已完成: every stage recorded, with the review's conclusion (审核结论)."""
+        """已完成: every stage recorded, with the review's conclusion (审核结论) and its 等次."""
         conclusion = clean_text(conclusion, "conclusion", required=True)
         async with self._locked(principal, tenant_code, review_id, version, CLOSE, conclusion, request_id) as move:
-            await move.apply({"conclusion": conclusion, "closed_at": now})
+            await move.apply({"conclusion": conclusion, "grade": grade.value, "closed_at": now})
             return await _review(move.connection, review_id)
 
     @asynccontextmanager

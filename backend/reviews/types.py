@@ -21,13 +21,14 @@ from backend.loaders import Key
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
 from backend.reviews import workflow
-from backend.reviews.models import STAGES, LeaderLevel, LeavingReason, ReviewKind, ReviewStageName, ReviewState
+from backend.reviews.models import STAGES, LeaderLevel, LeavingReason, ReviewGrade, ReviewKind, ReviewStageName, ReviewState
 from backend.reviews.models import Leader as LeaderRow
 from backend.reviews.service import LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
 from backend.units.types import Unit
 from problem_bank.rectification import LedgerState
 
-graphql_enum(LeaderLevel, "职务层级")
+graphql_enum(LeaderLevel, "领导干部的类别（三责联审的对象）")
+graphql_enum(ReviewGrade, "审核结论的等次")
 graphql_enum(LeavingReason, "离任原因")
 graphql_enum(ReviewKind, "审核类型")
 graphql_enum(ReviewState, "领导干部审核的状态")
@@ -134,6 +135,7 @@ class Review:
     state: ReviewState
     next_stage: ReviewStageName | None = strawberry.field(description="下一个应记录的阶段；全部记录后为空")
     conclusion: str | None = strawberry.field(description="审核结论")
+    grade: ReviewGrade | None = strawberry.field(description="审核结论的等次")
     opened_by: str
     opened_at: datetime
     closed_at: datetime | None
@@ -152,6 +154,7 @@ class Review:
             state=ReviewState(row.state),
             next_stage=STAGES[row.recorded_stages] if row.recorded_stages < len(STAGES) else None,
             conclusion=row.conclusion,
+            grade=ReviewGrade(row.grade) if row.grade else None,
             opened_by=row.opened_by,
             opened_at=row.opened_at,
             closed_at=row.closed_at,
@@ -386,9 +389,11 @@ class ReviewMutation:
         finding_id = await service(info).record_problem(principal, tenant_code, parse_id(id, "id"), data, info.context.request_id)
         return await read_finding(info, principal, tenant_code, finding_id)
 
-    @mutation("结束审核（各阶段均已记录），写明审核结论；version 须为读到的版本", write(workflow.CLOSE.roles))
+    @mutation(
+        "结束审核（各阶段均已记录），写明审核结论并评定等次（好、较好、一般、差）；version 须为读到的版本", write(workflow.CLOSE.roles)
+    )
     async def close_leader_review(
-        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, conclusion: str
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, conclusion: str, grade: ReviewGrade
     ) -> Review:
         row = await service(info).close_review(
             await info.context.principal(),
@@ -396,6 +401,7 @@ class ReviewMutation:
             parse_id(id, "id"),
             version,
             conclusion,
+            grade,
             info.context.request_id,
             now=info.context.clock.now(),
         )
