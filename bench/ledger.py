@@ -37,7 +37,7 @@ BARE = """{ findings(first: 50) { pageInfo { hasNextPage endCursor } items {
     id code taxonomyCode taxonomyName description severity fixedOnSpot foundOn
     unit { id name } round { id name }
     ledger { state deadline overdue responsibleUnit responsiblePerson version latestProgress { note actor occurredAt } } } } }"""
-TAXONOMY = ["C01.K01.M01", "C02.K01.M01", "C03.K01.M01", "C03.K02.M01", "C04.K01.M01", "C04.K02.M01"]
+TAXONOMY = ["C01.K01.M01", "C03.K04.M01", "C03.K01.M01", "C03.K02.M01", "C03.K09.M01", "C03.K10.M01"]
 
 
 async def seed(runtime, findings: int) -> None:

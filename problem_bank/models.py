@@ -54,14 +54,15 @@ class TaxonomyVersion(ProblemBankBase):
 
 class TaxonomyNode(ProblemBankBase):
     """A category (Cnn), kind (Cnn.Knn) or manifestation (Cnn.Knn.Mnn) of one edition, with
-    its legal basis. `province_code` is set on manifestations a province added for its subtree."""
+    its legal basis. `province_code` is set on kinds and manifestations a province added for its
+    subtree (coded P<province><nn> below their parent)."""
 
     __tablename__ = "taxonomy_node"
     __table_args__ = (
         ForeignKeyConstraint(["version", "parent_code"], ["problem_bank.taxonomy_node.version", "problem_bank.taxonomy_node.code"]),
         CheckConstraint("level IN ('category', 'kind', 'manifestation')", name="taxonomy_node_level"),
         CheckConstraint("(level = 'category') = (parent_code IS NULL)", name="taxonomy_node_parent"),
-        CheckConstraint("province_code IS NULL OR level = 'manifestation'", name="taxonomy_node_province"),
+        CheckConstraint("province_code IS NULL OR level <> 'category'", name="taxonomy_node_province"),
     )
 
     version: Mapped[str] = mapped_column(ForeignKey(TaxonomyVersion.version), primary_key=True)

@@ -2,9 +2,14 @@
 edition, loaded from `problem_bank` and kept per process.
 
 A finding is coded with a manifestation of the current edition and records that edition;
-filters accept any node and mean it with everything under it. National manifestations are
-Cnn.Knn.Mnn; a province adds its own under national kinds for its subtree, coded
-Cnn.Knn.P<the province code's first two digits><nn> (湖南 430000: C03.K01.P4301).
+filters accept any node and mean it with everything under it. National nodes are Cnn, Cnn.Knn
+and Cnn.Knn.Mnn. A province adds its own for its subtree, coded P<the province code's first two
+digits><nn> below their parent: kinds under national categories (湖南 430000: C03.P4301) and
+manifestations under the kinds it sees (C03.K01.P4301, C03.P4301.P4301).
+
+A finding keeps the code and edition it was coded with; the snapshot keeps the older editions'
+nodes and where each of their codes went, to name such a finding and to place it in the
+current edition.
 
 Editions change by migration, rarely; provincial manifestations at any time, so a process
 reloads its snapshot when asked for a code it does not know (at most every few seconds) and
@@ -14,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from problem_bank.models import TaxonomyLevel, TaxonomyNode, TaxonomyVersion
+from problem_bank.models import TaxonomyLevel, TaxonomyMapping, TaxonomyNode, TaxonomyVersion
 from tenants.errors import DomainError
 
 
@@ -37,10 +42,22 @@ class Node:
 class Taxonomy:
     version: str
     nodes: dict[str, Node]  # in code order
+    former: dict[tuple[str, str], Node] = field(default_factory=dict)  # older editions' nodes by (version, code)
+    mapped: dict[tuple[str, str], str] = field(default_factory=dict)  # (older version, code) -> code in this edition
 
-    def name(self, code: str) -> str:
-        node = self.nodes.get(code)
+    def name(self, code: str, version: str | None = None) -> str:
+        """The node's name in `version` (None: this edition): a finding is named as it was coded."""
+        node = self.nodes.get(code) if version in (None, self.version) else self.former.get((version, code))
         return node.name if node else ""
+
+    def in_force(self, code: str, version: str) -> str:
+        """Where a code of `version` sits in this edition (unmapped: unchanged)."""
+        return code if version == self.version else self.mapped.get((version, code), code)
+
+    def category(self, code: str, version: str) -> str:
+        """The category of this edition a code of `version` falls in (findings and drafts are
+        grouped in the edition in force, whatever edition they were coded with)."""
+        return self.in_force(code, version).split(".")[0]
 
     def node(self, code: str, field: str = "taxonomyCode") -> Node:
         if code not in self.nodes:
@@ -70,8 +87,11 @@ class Taxonomy:
 
 
 def ancestor(column: SQLColumnExpression[str], level: TaxonomyLevel) -> ColumnElement[str]:
-    """The category (Cnn) or kind (Cnn.Knn) a code sits under: codes start with their ancestors'."""
-    return func.left(column, {TaxonomyLevel.CATEGORY: 3, TaxonomyLevel.KIND: 7}[level])
+    """The category (Cnn) or kind (Cnn.Knn, Cnn.Pnnnn) a code sits under: its first one or two
+    segments (codes start with their ancestors')."""
+    if level is TaxonomyLevel.CATEGORY:
+        return func.split_part(column, ".", 1)
+    return func.substring(column, r"^[^.]+\.[^.]+")
 
 
 def under(column: SQLColumnExpression[str], code: str) -> ColumnElement[bool]:
@@ -80,17 +100,22 @@ def under(column: SQLColumnExpression[str], code: str) -> ColumnElement[bool]:
 
 
 async def load_taxonomy(connection: AsyncConnection) -> Taxonomy:
-    """The latest published edition."""
+    """The latest published edition, with the older ones' nodes and mappings."""
     version = (
         await connection.execute(
             select(TaxonomyVersion.version).order_by(TaxonomyVersion.published_at.desc(), TaxonomyVersion.version.desc()).limit(1)
         )
     ).scalar_one()
-    rows = await connection.execute(select(TaxonomyNode).where(TaxonomyNode.version == version).order_by(TaxonomyNode.code))
-    nodes = {
-        row.code: Node(row.code, TaxonomyLevel(row.level), row.parent_code, row.name, row.legal_basis, row.province_code) for row in rows
-    }
-    return Taxonomy(version, nodes)
+    nodes: dict[str, Node] = {}
+    former: dict[tuple[str, str], Node] = {}
+    for row in await connection.execute(select(TaxonomyNode).order_by(TaxonomyNode.version, TaxonomyNode.code)):
+        node = Node(row.code, TaxonomyLevel(row.level), row.parent_code, row.name, row.legal_basis, row.province_code)
+        if row.version == version:
+            nodes[row.code] = node
+        else:
+            former[row.version, row.code] = node
+    mappings = await connection.execute(select(TaxonomyMapping).where(TaxonomyMapping.to_version == version))
+    return Taxonomy(version, nodes, former, {(row.from_version, row.from_code): row.to_code for row in mappings})
 
 
 class TaxonomyCache:
@@ -126,40 +151,46 @@ class TaxonomyCache:
         return age > self.max_age or (unknown and age > self.miss_reload_interval)
 
 
-MAX_PROVINCIAL_PER_KIND = 99
+MAX_PROVINCIAL_PER_PARENT = 99
+PROVINCIAL_LEVEL = {TaxonomyLevel.CATEGORY: TaxonomyLevel.KIND, TaxonomyLevel.KIND: TaxonomyLevel.MANIFESTATION}
 
 
-async def add_manifestation(
-    connection: AsyncConnection, edition: str, kind_code: str, province_code: str, name: str, legal_basis: str
+async def add_provincial_node(
+    connection: AsyncConnection, edition: str, parent: Node, province_code: str, name: str, legal_basis: str
 ) -> Node:
-    """A province's own manifestation under a national kind of `edition`, numbered after the
-    province's others there (the caller checked the kind and the province). Names are unique
-    among the kind's manifestations the province sees."""
-    await connection.execute(  # one province's additions under a kind are numbered one at a time
-        select(TaxonomyNode.code).where(TaxonomyNode.version == edition, TaxonomyNode.code == kind_code).with_for_update()
+    """A province's own kind under a national category, or manifestation under a kind, of
+    `edition`, numbered after the province's others there (the caller checked the parent and
+    the province). Names are unique among the parent's children the province sees."""
+    level = PROVINCIAL_LEVEL[parent.level]
+    await connection.execute(  # one province's additions under a parent are numbered one at a time
+        select(TaxonomyNode.code).where(TaxonomyNode.version == edition, TaxonomyNode.code == parent.code).with_for_update()
     )
     siblings = (
         await connection.execute(
             select(TaxonomyNode.code, TaxonomyNode.name, TaxonomyNode.province_code).where(
-                TaxonomyNode.version == edition, TaxonomyNode.parent_code == kind_code
+                TaxonomyNode.version == edition, TaxonomyNode.parent_code == parent.code
             )
         )
     ).all()
     if any(row.name == name and row.province_code in (None, province_code) for row in siblings):
-        raise DomainError("DUPLICATE", f"该种类下已有“{name}”", field="name")
+        raise DomainError("DUPLICATE", f"该{parent.level.label}下已有“{name}”", field="name")
     own = [row for row in siblings if row.province_code == province_code]
-    if len(own) >= MAX_PROVINCIAL_PER_KIND:
-        raise DomainError("TOO_MANY", f"每个种类下本省最多增设 {MAX_PROVINCIAL_PER_KIND} 个具体表现", field="kindCode")
-    code = f"{kind_code}.P{province_code[:2]}{len(own) + 1:02d}"
+    if len(own) >= MAX_PROVINCIAL_PER_PARENT:
+        raise DomainError(
+            "TOO_MANY",
+            f"每个{parent.level.label}下本省最多增设 {MAX_PROVINCIAL_PER_PARENT} 个{level.label}",
+            field=f"{parent.level.value}Code",
+        )
+    code = f"{parent.code}.P{province_code[:2]}{len(own) + 1:02d}"
     await connection.execute(
         insert(TaxonomyNode).values(
             version=edition,
             code=code,
-            level=TaxonomyLevel.MANIFESTATION,
-            parent_code=kind_code,
+            level=level,
+            parent_code=parent.code,
             name=name,
             legal_basis=legal_basis,
             province_code=province_code,
         )
     )
-    return Node(code, TaxonomyLevel.MANIFESTATION, kind_code, name, legal_basis, province_code)
+    return Node(code, level, parent.code, name, legal_basis, province_code)

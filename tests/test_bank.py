@@ -178,7 +178,7 @@ async def test_two_character_terms_filters_and_cursors(province):
         assert await codes(f={"taxonomyCode": "C03.K01"}) == ["LY-1", "SF-1"]
         assert await codes(f={"taxonomyCode": "C03.K01", "overdue": True}) == ["SF-1"]
         assert await codes(f={"foundFrom": "2026-02-01", "foundTo": "2026-03-01"}) == ["SF-3", "SF-2"]
-        assert await codes(f={"states": ["REGISTERED"], "taxonomyCode": "C03"}) == ["LY-1", "SF-1"]
+        assert await codes(f={"states": ["REGISTERED"], "taxonomyCode": "C03"}) == ["LY-1", "SF-2", "SF-1"]
         assert await codes(f={"states": ["CLOSED"]}) == []
         first = (await api.call(PROBLEMS, token, r="430000", n=2))["data"]["problems"]
         rest = (await api.call(PROBLEMS, token, r="430000", n=2, a=first["pageInfo"]["endCursor"]))["data"]["problems"]
@@ -214,7 +214,7 @@ async def test_statistics_drill_down_and_the_overdue_ranking(province):
         sf2 = (await api.call(PROBLEMS, tokens["county"], r="431321", t="借调"))["data"]["problems"]["items"]
         assert [i["findingCode"] for i in sf2] == ["SF-2"]
         finding_id = (
-            await api.call('{ findings(tenantCode: "431321", filter: {taxonomyCode: "C04"}) { items { id } } }', tokens["county"])
+            await api.call('{ findings(tenantCode: "431321", filter: {taxonomyCode: "C03.K10"}) { items { id } } }', tokens["county"])
         )["data"]["findings"]["items"][0]["id"]
         await api.call(PROGRESS, tokens["county"], f=finding_id, v=1)
         await api.call(
@@ -244,11 +244,10 @@ async def test_statistics_drill_down_and_the_overdue_ranking(province):
         ]
         assert await tally("431300", "REGION") == [("431321", "双峰县", 3, 1, 1), ("431322", "新化县", 1, 0, 0)]
         assert await tally("430000", "CATEGORY") == [
-            ("C02", "违规设置机构", 1, 0, 0),
-            ("C03", "超编进人与超职数配备干部", 2, 0, 1),
-            ("C04", "编制使用管理不规范", 1, 1, 0),
+            ("C03", "规范机构编制管理", 3, 1, 1),
+            ("C04", "严格执行“三定”规定", 1, 0, 0),
         ]
-        assert await tally("430000", "KIND", taxonomyCode="C03") == [("C03.K01", "超编进人", 2, 0, 1)]
+        assert await tally("430000", "KIND", taxonomyCode="C03") == [("C03.K01", "超编进人", 2, 0, 1), ("C03.K10", "长期借调抽调", 1, 1, 0)]
         assert [row[0] for row in await tally("431321", "MONTH", who="county")] == ["2026-01", "2026-02", "2026-03"]
         ranking = (await api.call(RANKING, tokens["city"], r="431300"))["data"]["overdueRanking"]["items"]
         refusals = [

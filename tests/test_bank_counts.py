@@ -23,7 +23,7 @@ from tests.factories import seed_round
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
 
-TAXONOMY = ["C03.K01.M01", "C03.K01.M02", "C04.K02.M02", "C02.K01.M01", "C04.K01.M01"]
+TAXONOMY = ["C03.K01.M01", "C03.K01.M02", "C03.K10.M02", "C03.K04.M01", "C03.K09.M01"]
 LOG = """mutation($t: String!, $i: FindingInput!) { logFinding(tenantCode: $t, input: $i) { id ledger { state version } } }"""
 LEDGER = "ledger { state deadline version extensionRequests { id state } }"
 ACTIONS = {  # from state: (mutation, who, extra arguments)
@@ -207,7 +207,7 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
 
     runtime, tokens = offices
     async with Api(runtime) as api:
-        for code in ("C03.K01.M01", "C04.K02.M02"):
+        for code in ("C03.K01.M01", "C03.K10.M02"):
             finding = {
                 "roundId": "1",
                 "unitId": "1",

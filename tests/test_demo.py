@@ -100,7 +100,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
 
     assert levels == {"province": 1, "city": 14, "county": 122}
     assert set(states) == set(LedgerState) and min(states.values()) >= 40
-    assert overdue > 20 and kinds == 16  # some overdue; the whole taxonomy in use
+    assert overdue > 20 and kinds == 27  # some overdue; the whole taxonomy (edition 2027.1) in use
     assert 136 * 4 <= findings <= 136 * 8 and again == findings
     assert liaison_findings >= 1 and all(drift.in_step for drift in drifts)
     walkthrough = next(r for r in county["roundDashboard"] if r["name"] == "七届县委第三轮巡察（机构编制专项）")

@@ -29,7 +29,7 @@ async def test_the_report_states_the_confirmed_drafts_by_category_as_a_docx_and_
     async with Api(runtime) as api:
         for unit, code, description in (
             ("1", "C03.K01.M01", "实有人数超过核定编制 2 名"),
-            ("2", "C02.K01.M01", "擅自设立议事协调机构 1 个"),
+            ("2", "C04.K02.M02", "擅自增设内设机构 1 个"),
             ("2", "C03.K01.M01", "超编 1 名"),
         ):
             draft = (await api.call(DRAFT, team, r=round_id, u=unit, t=code, d=description))["data"]["createDraftFinding"]["id"]
@@ -56,7 +56,7 @@ async def test_the_report_states_the_confirmed_drafts_by_category_as_a_docx_and_
     assert "2026年第二轮巡察" in opening["paragraphs"][0]
     assert found["heading"] == "发现的主要问题（3 个）"
     assert closing["heading"] == "意见建议"
-    assert [s["heading"] for s in found["subsections"]] == ["违规设置机构", "超编进人与超职数配备干部"]
+    assert [s["heading"] for s in found["subsections"]] == ["规范机构编制管理", "严格执行“三定”规定"]
     assert sum(len(s["paragraphs"]) for s in found["subsections"]) == 3
     assert all(
         "认定依据：《机构编制工作条例》第二十八条。整改要求：限期整改到位。" in p for s in found["subsections"] for p in s["paragraphs"]
@@ -70,6 +70,6 @@ async def test_the_report_states_the_confirmed_drafts_by_category_as_a_docx_and_
     assert docx.status_code == 200 and pdf.status_code == 200 and statuses == [403, 403, 404]
     text = "\n".join(paragraph.text for paragraph in Document(BytesIO(docx.content)).paragraphs)
     assert "关于2026年第二轮巡察机构编制监督检查情况的报告" in text and "县委巡察工作领导小组办公室：" in text
-    assert "实有人数超过核定编制 2 名" in text and "擅自设立议事协调机构 1 个" in text and "双峰县" in text
+    assert "实有人数超过核定编制 2 名" in text and "擅自增设内设机构 1 个" in text and "双峰县" in text
     pdf_text = "".join(page.get_text() for page in pymupdf.open(stream=pdf.content, filetype="pdf"))
-    assert "单位2" in pdf_text and "擅自设立议事协调机构" in pdf_text and "实有人数" not in pdf_text
+    assert "单位2" in pdf_text and "擅自增设内设机构" in pdf_text and "实有人数" not in pdf_text

@@ -1254,6 +1254,12 @@ OPERATIONS = [
         lambda w, a, t: {"c": CODES[t], "n": f"省增具体表现{next(w.counter)}"},
     ),
     Operation(
+        "addKind",
+        'mutation($c: String!, $n: String!) { addKind(provinceCode: $c, categoryCode: "C03", name: $n, legalBasis: "省级规定") { code level } }',
+        None,
+        lambda w, a, t: {"c": CODES[t], "n": f"省增种类{next(w.counter)}"},
+    ),
+    Operation(
         "quantityKinds",
         "query($c: String!) { quantityKinds(tenantCode: $c) { name unit } }",
         None,

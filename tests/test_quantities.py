@@ -81,7 +81,7 @@ async def test_quantities_planned_achieved_and_summed_over_a_region(ledger_offic
                 LOG,
                 t["inspector"],
                 i=finding_input(
-                    taxonomyCode="C02.K01.M01", foundOn="2026-10-08", quantities=[{"kind": "撤并机构", "planned": 1, "achieved": 1}]
+                    taxonomyCode="C04.K02.M02", foundOn="2026-10-08", quantities=[{"kind": "撤并机构", "planned": 1, "achieved": 1}]
                 ),
             )
         )["data"]["logFinding"]
@@ -112,11 +112,11 @@ async def test_quantities_planned_achieved_and_summed_over_a_region(ledger_offic
         {"key": "431322", "total": 1, "quantities": [{"kind": "消化超编", "planned": 4, "achieved": 0}]},
     ]
     assert {row["key"]: row["quantities"] for row in by_category} == {
-        "C02": [{"kind": "撤并机构", "planned": 1, "achieved": 1}],
+        "C04": [{"kind": "撤并机构", "planned": 1, "achieved": 1}],
         "C03": [{"kind": "建章立制", "planned": 2, "achieved": 0}, {"kind": "消化超编", "planned": 7, "achieved": 2}],
     }
     assert by_month == [{"key": "2026-10", "total": 1, "quantities": [{"kind": "撤并机构", "planned": 1, "achieved": 1}]}]
-    assert [row["key"] for row in county] == ["C02.K01", "C03.K01"]
+    assert [row["key"] for row in county] == ["C03.K01", "C04.K02"]
 
 
 async def test_the_approved_plan_sets_the_planned_quantities(ledger_office):

@@ -263,7 +263,7 @@ ROUND = """query($r: ID!) { round(tenantCode: "431321", id: $r) { announcement {
 def plan_input(**change) -> dict:
     return {
         "scope": "县直部门机构编制执行情况",
-        "keyPoints": ["C03", "C02.K01"],
+        "keyPoints": ["C03", "C03.K04"],
         "methods": ["HEARING_REPORTS", "INTERVIEWS", "DOCUMENT_REVIEW", "DATA_COMPARISON"],
         "divisionOfWork": "第一组：财政局、教育局；第二组：卫健局",
         **change,
@@ -302,7 +302,7 @@ async def test_the_plan_is_set_while_preparing_and_the_announcement_once_in(runt
     assert planned == {
         "version": 2,
         "scope": "县直部门机构编制执行情况",
-        "keyPoints": ["C03", "C02.K01"],
+        "keyPoints": ["C03", "C03.K04"],
         "methods": ["HEARING_REPORTS", "INTERVIEWS", "DOCUMENT_REVIEW", "DATA_COMPARISON"],
         "divisionOfWork": "第一组：财政局、教育局；第二组：卫健局",
     }

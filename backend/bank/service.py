@@ -1,5 +1,5 @@
 """Changes to the shared problem bank that an office makes: a province adds its own
-manifestations to the taxonomy (audited in the province's trail, in the same transaction)."""
+kinds and manifestations to the taxonomy (audited in the province's trail, in the same transaction)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.audit.service import record_audit
 from problem_bank.models import TaxonomyLevel
-from problem_bank.taxonomy import Node, Taxonomy, add_manifestation
+from problem_bank.taxonomy import Node, Taxonomy
+from problem_bank.taxonomy import add_provincial_node as taxonomy_add
 from tenants.access import Principal, Role
 from tenants.errors import DomainError
 from tenants.scoping import tenant_engine
@@ -15,29 +16,35 @@ from tenants.scoping import tenant_engine
 TAXONOMY_EDITORS = frozenset({Role.ADMIN})
 
 
-async def add_provincial_manifestation(
+EXAMPLE = {TaxonomyLevel.CATEGORY: "C03", TaxonomyLevel.KIND: "C03.K01"}
+
+
+async def add_provincial_node(
     engine: AsyncEngine,
     principal: Principal,
     taxonomy: Taxonomy,
     *,
     province_code: str,
-    kind_code: str,
+    parent_code: str,
     name: str,
     legal_basis: str,
     request_id: str | None,
+    under: TaxonomyLevel,
 ) -> Node:
-    """A manifestation under a national kind, for the province's subtree (its admins decide:
-    the operation's declaration says so)."""
-    kind = taxonomy.node(kind_code, field="kindCode")
-    if kind.level is not TaxonomyLevel.KIND:
-        raise DomainError("UNKNOWN_TAXONOMY_CODE", f"{kind_code} 不是问题种类（须形如 C03.K01）", field="kindCode")
+    """A kind under a national category (`under` CATEGORY) or a manifestation under a kind the
+    province sees (`under` KIND), for the province's subtree (its admins decide: the
+    operation's declaration says so)."""
+    field = f"{under.value}Code"
+    parent = taxonomy.nodes.get(parent_code)
+    if parent is None or parent.level is not under or parent.province_code not in (None, province_code):
+        raise DomainError("UNKNOWN_TAXONOMY_CODE", f"{parent_code} 不是可用的问题{under.label}（须形如 {EXAMPLE[under]}）", field=field)
     async with tenant_engine(engine, province_code).begin() as connection:
-        node = await add_manifestation(connection, taxonomy.version, kind.code, province_code, name, legal_basis)
+        node = await taxonomy_add(connection, taxonomy.version, parent, province_code, name, legal_basis)
         await record_audit(
             connection,
             province_code,
             actor=principal.username,
-            action="taxonomy.manifestation_added",
+            action=f"taxonomy.{node.level.value}_added",
             entity="taxonomy_node",
             entity_id=node.code,
             after={"version": taxonomy.version, "name": name, "legal_basis": legal_basis},

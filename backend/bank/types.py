@@ -11,7 +11,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
-from backend.bank.service import TAXONOMY_EDITORS, add_provincial_manifestation
+from backend.bank.service import TAXONOMY_EDITORS, add_provincial_node
 from backend.context import Context
 from backend.cursors import decode_cursor, window
 from backend.enums import graphql_enum
@@ -40,14 +40,14 @@ graphql_enum(Breakdown, "问题库的统计口径", name="BankBreakdown")
 
 
 @strawberry.type(
-    description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn；省级增设的为 Cnn.Knn.P省代码前两位nn）"
+    description="问题分类的一个节点：类别（Cnn）、种类（Cnn.Knn）或具体表现（Cnn.Knn.Mnn）；省级增设的种类、具体表现在上级编码后加 P省代码前两位nn（C03.P4301、C03.K01.P4301）"
 )
 class TaxonomyNode:
     code: str
     level: TaxonomyLevel
     name: str
     legal_basis: str = strawberry.field(description="依据")
-    province_code: str | None = strawberry.field(description="增设该具体表现的省；全国统一的为空")
+    province_code: str | None = strawberry.field(description="增设该种类或具体表现的省；全国统一的为空")
     edition: strawberry.Private[Taxonomy]
     provinces: strawberry.Private[frozenset[str] | None]  # whose additions the caller sees (None: all)
 
@@ -366,7 +366,7 @@ class BankQuery:
 @strawberry.type
 class BankMutation:
     @mutation(
-        "省级机构在全国统一的问题种类下增设本省具体表现，供本省及下级登记问题使用",
+        "省级机构在问题种类（全国统一的或本省增设的）下增设本省具体表现，供本省及下级登记问题使用",
         write(TAXONOMY_EDITORS, tenant="province_code", levels=frozenset({Level.PROVINCE})),
     )
     async def add_manifestation(
@@ -377,19 +377,40 @@ class BankMutation:
         name: str,
         legal_basis: str,
     ) -> TaxonomyNode:
-        principal = await info.context.principal()
-        runtime = info.context.runtime
-        node = await add_provincial_manifestation(
-            runtime.engine,
-            principal,
-            await runtime.taxonomy(),
-            province_code=province_code,
-            kind_code=kind_code,
-            name=clean_name(name, max_length=128),
-            legal_basis=clean_text(legal_basis, "legalBasis", required=True),
-            request_id=info.context.request_id,
-        )
-        runtime.taxonomy_cache.forget()
-        edition = await runtime.taxonomy()
-        assert node.province_code is not None  # the province's own manifestation
-        return TaxonomyNode.of(node, edition, frozenset({node.province_code}))
+        return await _add_provincial(info, province_code, kind_code, TaxonomyLevel.KIND, name, legal_basis)
+
+    @mutation(
+        "省级机构在全国统一的问题类别下增设本省问题种类（编码如 C03.P4301），其下再增设具体表现",
+        write(TAXONOMY_EDITORS, tenant="province_code", levels=frozenset({Level.PROVINCE})),
+    )
+    async def add_kind(
+        self,
+        info: Info[Context, None],
+        province_code: str,
+        category_code: str,
+        name: str,
+        legal_basis: str,
+    ) -> TaxonomyNode:
+        return await _add_provincial(info, province_code, category_code, TaxonomyLevel.CATEGORY, name, legal_basis)
+
+
+async def _add_provincial(
+    info: Info[Context, None], province_code: str, parent_code: str, under: TaxonomyLevel, name: str, legal_basis: str
+) -> TaxonomyNode:
+    principal = await info.context.principal()
+    runtime = info.context.runtime
+    node = await add_provincial_node(
+        runtime.engine,
+        principal,
+        await runtime.taxonomy(knowing=parent_code),
+        province_code=province_code,
+        parent_code=parent_code,
+        name=clean_name(name, max_length=128),
+        legal_basis=clean_text(legal_basis, "legalBasis", required=True),
+        request_id=info.context.request_id,
+        under=under,
+    )
+    runtime.taxonomy_cache.forget()
+    edition = await runtime.taxonomy()
+    assert node.province_code is not None  # the province's own node
+    return TaxonomyNode.of(node, edition, frozenset({node.province_code}))

@@ -25,7 +25,7 @@ DAILY_FINDINGS = (
     (
         FindingSource.REPORT_12310,
         "12310-2026-0815",
-        "C04.K02.M02",
+        "C03.K10.M02",
         "群众举报：借调乡镇工作人员 2 名在局机关长期工作，经核查属实",
         40,
         [Quantity("建章立制", planned=1)],

@@ -88,7 +88,7 @@ async def export_ledger(
             context.runtime.settings.marking_name(r.sensitivity),
             r.unit_name,
             r.round_name or FindingSource(r.source).label,
-            taxonomy.name(r.taxonomy_code) or r.taxonomy_code,
+            taxonomy.name(r.taxonomy_code, r.taxonomy_version) or r.taxonomy_code,
             r.description,
             r.severity,
             r.found_on.isoformat(),

@@ -82,7 +82,7 @@ class Finding:
             sensitivity=Sensitivity(row.sensitivity),
             unit_id=strawberry.ID(str(row.unit_id)),
             taxonomy_code=row.taxonomy_code,
-            taxonomy_name=taxonomy.name(row.taxonomy_code),
+            taxonomy_name=taxonomy.name(row.taxonomy_code, row.taxonomy_version),
             description=row.description,
             evidence_sources=list(row.evidence_sources),
             severity=row.severity,

@@ -137,14 +137,14 @@ async def _confirmed(connection: AsyncConnection, round_id: int, unit_id: int | 
     return (await connection.execute(query.order_by(FindingDraft.taxonomy_code, FindingDraft.unit_id, FindingDraft.id))).all()
 
 
-def _category(code: str) -> str:
-    return code.split(".")[0]
-
-
 def _found(drafts: Sequence[Row], taxonomy: Taxonomy, units: dict[int, str], *, whole_round: bool) -> list[Section]:
     """The problems by category: each its facts (and unit, in a round's report), basis and requirement."""
     sections = []
-    for category, grouped in groupby(drafts, key=lambda draft: _category(draft.taxonomy_code)):
+
+    def category(draft: Row) -> str:
+        return taxonomy.category(draft.taxonomy_code, draft.taxonomy_version)
+
+    for category_code, grouped in groupby(sorted(drafts, key=category), key=category):
         paragraphs = []
         for n, draft in enumerate(grouped, start=1):
             unit = f"{units.get(draft.unit_id, '')}：" if whole_round else ""
@@ -154,7 +154,7 @@ def _found(drafts: Sequence[Row], taxonomy: Taxonomy, units: dict[int, str], *, 
             if draft.requirement:
                 text += f"整改要求：{draft.requirement.rstrip('。')}。"
             paragraphs.append(text)
-        sections.append(Section(taxonomy.name(category) or category, paragraphs))
+        sections.append(Section(taxonomy.name(category_code) or category_code, paragraphs))
     return sections
 
 

@@ -138,7 +138,7 @@ async def _first_text(connection: AsyncConnection, tenant_code: str, round_id: i
     ).all()
     problems = (
         await connection.execute(
-            select(Finding.unit_id, Finding.taxonomy_code, Finding.rectification_class, LedgerEntry.state)
+            select(Finding.unit_id, Finding.taxonomy_code, Finding.taxonomy_version, Finding.rectification_class, LedgerEntry.state)
             .join(LedgerEntry, LedgerEntry.finding_id == Finding.id)
             .where(Finding.round_id == round_id)
         )
@@ -151,8 +151,8 @@ def compose_text(round_row: Row, office: str, units: Sequence[Row], problems: Se
     closed = [p for p in problems if p.state == LedgerState.CLOSED.value]
     open_long = [p for p in problems if p.state != LedgerState.CLOSED.value and p.rectification_class == RectificationClass.LONG_TERM]
     by_category, closed_by_category = (
-        Counter(p.taxonomy_code.split(".")[0] for p in problems),
-        Counter(p.taxonomy_code.split(".")[0] for p in closed),
+        Counter(taxonomy.category(p.taxonomy_code, p.taxonomy_version) for p in problems),
+        Counter(taxonomy.category(p.taxonomy_code, p.taxonomy_version) for p in closed),
     )
     by_unit, closed_by_unit = Counter(p.unit_id for p in problems), Counter(p.unit_id for p in closed)
     period = chinese_date(round_row.starts_on) + (f"至{chinese_date(round_row.ends_on)}" if round_row.ends_on else "起")
