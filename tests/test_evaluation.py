@@ -34,7 +34,7 @@ READ = """query($e: ID!) { evaluation(tenantCode: "431321", id: $e) { state depa
     firstLevel { code name earned applicable } points { code selfAssessment score reason } } } }"""
 LIST = """{ evaluations(tenantCode: "431321", year: 2026) { name state departments assessed } }"""
 LOG = """mutation($r: String!) { logFinding(tenantCode: "431321", input: {dailySource: EVALUATION, sourceReference: $r, unitId: "2",
-    taxonomyCode: "C03.K01.M01", description: "核心职能履行不到位", severity: ORDINARY, foundOn: "2026-11-20", deadline: "2027-03-31"}) {
+    taxonomyCode: "C04.K04.M01", description: "核心职能履行不到位", severity: ORDINARY, foundOn: "2026-11-20", deadline: "2027-03-31"}) {
     source } }"""
 
 FIRSTS = ["规定执行", "履职尽责", "管理规范", "创新创优", "机构配置效益", "内外部满意度"]

@@ -267,7 +267,7 @@ def shared_to(runtime, revision: str):
 
 async def test_findings_coded_in_2026_1_keep_working_after_the_upgrade_and_the_downgrade_removes_what_it_added(runtime, offices):
     async with runtime.engine.begin() as connection:
-        await connection.run_sync(shared_to(runtime, "0029"))
+        await connection.run_sync(shared_to(runtime, "0033"))
         left = (
             await connection.execute(
                 text(

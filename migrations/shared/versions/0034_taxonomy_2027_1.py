@@ -16,8 +16,8 @@ that only manifestations are provincial becomes "categories are national".
 
 Written out rather than imported, so the revision does the same thing whatever later code says.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-08
 """
 
@@ -26,8 +26,8 @@ from collections import Counter
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
-down_revision = "0029"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
