@@ -26,8 +26,8 @@ from strawberry.types import ExecutionContext
 
 from backend.acceptance.types import AcceptanceMutation, AcceptanceQuery
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
-from backend.audit.reads import RecordReads
 from backend.annual_reports.types import AnnualReportMutation, AnnualReportQuery
+from backend.audit.reads import RecordReads
 from backend.audit.types import AuditQuery
 from backend.bank.trends import TrendQuery
 from backend.bank.types import BankMutation, BankQuery

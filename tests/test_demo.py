@@ -17,6 +17,7 @@ from problem_bank.rectification import LedgerState
 from tests.identity import Api
 
 ORGANS = 'query { organs(tenantCode: "431321") { id kind } }'
+REPORTS_12310 = '{ reports12310(tenantCode: "431321") { items { state reportedUnit } } }'
 CITY_EVALUATIONS = '{ evaluations(tenantCode: "431300") { state departments assessed } }'
 CALENDAR = '{ reportCalendar(tenantCode: "431300") { currentPeriod } }'
 ANNUAL = 'query($y: Int!) { annualReports(tenantCode: "431321", year: $y) { units submitted accepted } }'
@@ -94,6 +95,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         discipline_reads_findings = (await api.call(FINDINGS_OF_COUNTY, tokens["shuangfeng.jiwei"]))["errors"][0]["extensions"]["code"]
         [evaluation] = (await api.call(EVALUATIONS, tokens["shuangfeng.inspector"]))["data"]["evaluations"]
         results = (await api.call(EVALUATION, tokens["shuangfeng.inspector"], e=evaluation["id"]))["data"]["evaluation"]["departments"]
+        triage = (await api.call(REPORTS_12310, tokens["shuangfeng.admin"]))["data"]["reports12310"]["items"]
         city_evaluation = (await api.call(CITY_EVALUATIONS, tokens["loudi.admin"]))["data"]["evaluations"]
         calendar = (await api.call(CALENDAR, tokens["loudi.admin"]))["data"]["reportCalendar"]["currentPeriod"]
         annual = (await api.call(ANNUAL, tokens["shuangfeng.inspector"], y=runtime.clock.today().year))["data"]["annualReports"]
@@ -119,6 +121,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     async with runtime.engine.connect() as connection:
         reported = (await connection.execute(text("SELECT period, state FROM supervision.report_up WHERE tenant_code = '431321'"))).all()
     assert len(reported) == 1 and reported[0][1] == "已确认" and reported[0][0] != calendar
+    assert triage == [{"state": "RECEIVED", "reportedUnit": "双峰县农业农村局"}]  # a 12310 report in triage
     assert city_evaluation == [{"state": "FED_BACK", "departments": 2, "assessed": 2}]  # 娄底市's own
     # 双峰县's departments evaluated (三评合一) and the results fed back
     assert (evaluation["name"], evaluation["state"], evaluation["assessed"]) == (

@@ -1,7 +1,7 @@
 """双峰县's partner organs and what passes between them: its 巡察办 (with the 第一巡察组), 组织部 and
 纪委监委; the 巡察办's 函请 for 双峰县财政局's materials, answered item by item and by a 复函 from the
-编办; a clue the county's round handed to the 纪委监委, which reports 初步核实; and a 通报 the 编办
-and the 纪委监委 issued jointly."""
+编办; a clue the county's round handed to the 纪委监委, which reports 初步核实; a 通报 the 编办
+and the 纪委监委 issued jointly; and a 12310 report waiting to be accepted."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from backend.correspondence.service import Addressee, Correspondence, Draft
 from backend.correspondence.workflow import HANDLE, SIGN
 from backend.demo.lifecycle import ROUND_NAME
 from backend.organs.service import OrganChange, Organs
+from backend.reports_12310.intake import ReportInput, store
 from backend.rounds.models import InspectionRound
 from backend.runtime import Runtime
 from tenants.access import OrganGrant, Principal, Role
@@ -121,6 +122,16 @@ async def load_organs(runtime: Runtime) -> None:
     reviewer = Principal(0, "双峰县纪委监委", False, (), organs=(OrganGrant(place, ids[OrganKind.DISCIPLINE.value], Role.REVIEWER),))
     await joint.approve(reviewer, draft, ids[OrganKind.DISCIPLINE.value])
     await joint.issue(office, draft, None)
+    await store(runtime, SHUANGFENG, TRIAGE, today, None)  # waiting for the 编办's 受理
+
+
+# A 12310 report in triage (待受理): the reporter's name and contact are the 编办's only.
+TRIAGE = ReportInput(
+    reported_unit="双峰县农业农村局",
+    content="该局下属站所长期使用编外人员顶岗，部分人员未经公开招聘。",
+    reporter_name="李某",
+    reporter_contact="139****0000",
+)
 
 
 async def _round_id(runtime: Runtime) -> int:

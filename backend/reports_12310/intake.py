@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Row, insert, select
 
@@ -20,6 +21,7 @@ from backend.context import Context
 from backend.reports_12310.codes import QueryCode, unknown_code
 from backend.reports_12310.models import Report12310, ReportState
 from backend.reports_12310.service import workdays_after
+from backend.runtime import Runtime
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.organs import office_of
@@ -71,14 +73,17 @@ async def receive(context: Context, tenant_code: str, fields: Mapping[str, objec
     Counted before anything is checked, so that refused requests count too."""
     code = check_code(tenant_code, field="tenantCode")
     await context.limit_source("report", context.runtime.settings.edge.reports_per_minute, scope=code)
-    report = ReportInput.of(fields)
-    runtime = context.runtime
+    return await store(context.runtime, code, ReportInput.of(fields), context.clock.today(), context.request_id)
+
+
+async def store(runtime: Runtime, code: str, report: ReportInput, today: date, request_id: str | None) -> QueryCode:
+    """A checked report, stored at 待受理 with the region's 编办 (the demo's reports come this way too)."""
     async with reading(runtime.engine).connect() as connection:
         if await load_place(connection, code) is None:
             raise DomainError("NOT_FOUND", "未找到该地区的机构编制部门，请核对地区代码", field="tenantCode")
     query_code = QueryCode.new(code)
     async with tenant_engine(runtime.engine, code).begin() as connection:
-        due = await workdays_after(connection, context.clock.today(), runtime.settings.report_triage_workdays)
+        due = await workdays_after(connection, today, runtime.settings.report_triage_workdays)
         report_id = (
             await connection.execute(
                 insert(Report12310)
@@ -102,7 +107,7 @@ async def receive(context: Context, tenant_code: str, fields: Mapping[str, objec
             entity="report_12310",
             entity_id=str(report_id),
             after={"state": ReportState.RECEIVED.value},
-            request_id=context.request_id,
+            request_id=request_id,
         )
     return query_code
 
