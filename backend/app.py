@@ -32,6 +32,7 @@ from backend.metrics import metrics
 from backend.permissions import anyone, permitted
 from backend.reports_12310.routes import submit_report
 from backend.reviews.routes import review_report
+from backend.reviews.summary import review_summary
 from backend.runtime import Runtime
 from backend.schema import build_schema
 from backend.settings import Settings
@@ -130,6 +131,7 @@ ROUTES = (
     staff_template,
     print_letter,
     review_report,
+    review_summary,
     export_cases,
     statistics_xlsx,
     statistics_docx,

@@ -1527,6 +1527,12 @@ OPERATIONS = [
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
+    Operation(
+        "reviewPlanProgress",
+        "query($c: String!) { reviewPlanProgress(tenantCode: $c, year: 2026) { code required } }",
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
     Operation("reportCalendar", "query($c: String!) { reportCalendar(tenantCode: $c) { cadence } }", None, lambda w, a, t: {"c": CODES[t]}),
     Operation(
         "setReportCalendar",
@@ -2703,6 +2709,7 @@ ROUTE_MATRIX = [
     Route("GET", "/exports/{c}/statistics.docx?year=2026"),
     Route("GET", "/letters/{c}/{i}/print", letter_to_unit),
     Route("GET", "/reviews/{c}/{i}/report", under_review()),
+    Route("GET", "/reviews/{c}/summary.docx?year=2026"),
     Route("GET", "/bulletins/{b}/print", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
     Route("GET", "/bulletins/{b}/pdf", bulletin_in("已发布", recipient=True), expected=guarded(bulletin_read_outcome, writes=False)),
     Route("POST", "/imports/{c}/staff", body=STAFF_TEMPLATE_PATH.read_bytes()),  # a dry run: its example row's unit is unknown

@@ -4,9 +4,11 @@ bank, its printable report, and who may do what."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from docx import Document as DocxFile
 from sqlalchemy import text
 
 from backend.reviews.models import STAGES, LeavingReason
@@ -440,3 +442,31 @@ async def test_leaders_and_reviews_come_in_pages(reviews):
     assert [r["leader"]["name"] for r in newest["items"]] == ["丙", "乙"] and newest["pageInfo"]["hasNextPage"] is True
     assert [r["leader"]["name"] for r in oldest["items"]] == ["甲"] and oldest["pageInfo"]["hasNextPage"] is False
     assert refused == [{"code": "INVALID_CURSOR", "field": "after"}] * 2 and too_many == "INVALID_PAGE_SIZE"
+
+
+PROGRESS = """query($c: String!) { reviewPlanProgress(tenantCode: $c, year: 2026) { code name required optional opened closed } }"""
+
+
+async def test_a_city_sees_its_own_and_its_counties_plans_and_a_county_its_yearly_summary(reviews):
+    runtime, tokens = reviews
+    async with Api(runtime) as api:
+        for name, level, appointed in [
+            ("甲", "COUNTY", "2023-12-31"),
+            ("乙", "COUNTY", "2024-01-01"),
+            ("辛", "COUNTY_DEPARTMENT", "2020-01-01"),
+        ]:
+            await api.call(LEADER, tokens["inspector"], i=leader(name, level, appointed))
+        city = (await api.call(PROGRESS, tokens["city_admin"], c="431300"))["data"]["reviewPlanProgress"]
+        county_reads_up = error_code(await api.call(PROGRESS, tokens["admin"], c="431300"))
+        sibling = error_code(await api.call(PROGRESS, tokens["sibling"], c="431321"))
+        summary = await api.client.get("/reviews/431321/summary.docx?year=2026", headers={"Authorization": f"Bearer {tokens['admin']}"})
+        no_year = await api.client.get("/reviews/431321/summary.docx", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert [(o["code"], o["required"], o["optional"], o["opened"]) for o in city] == [
+        ("431300", 0, 0, 0),
+        ("431321", 2, 1, 0),  # 甲 (3 years) and 辛 (5 years at a county department) must; 乙 may
+        ("431322", 0, 0, 0),
+    ]
+    assert (county_reads_up, sibling) == ("NOT_FOUND", "NOT_FOUND")
+    written = "\n".join(p.text for p in DocxFile(io.BytesIO(summary.content)).paragraphs)
+    assert "双峰县2026年度三责联审综合情况报告" in written and "必审 2 人、可审 1 人" in written
+    assert no_year.json()["errors"][0]["extensions"]["code"] == "INVALID_YEAR"

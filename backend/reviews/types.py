@@ -230,6 +230,16 @@ def service(info: Info[Context, None]) -> ReviewService:
     return ReviewService(info.context.runtime.engine)
 
 
+@strawberry.type(description="一个机构某年度三责联审计划的进度")
+class ReviewPlanProgress:
+    code: str
+    name: str
+    required: int = strawberry.field(description="必审人数")
+    optional: int = strawberry.field(description="可审人数")
+    opened: int = strawberry.field(description="已开展审核的人数")
+    closed: int = strawberry.field(description="已完成审核的人数")
+
+
 @strawberry.type
 class ReviewQuery:
     @query("某机构登记的领导干部（默认只列在任的），按登记先后", read(Reach.SUBTREE))
@@ -264,6 +274,14 @@ class ReviewQuery:
             )
             for item in items
         ]
+
+    @query(
+        "某年度三责联审计划的进度：本机构及各直属下级机构的必审、可审人数和已开展、已完成的审核数（本机构在前）",
+        read(Reach.SUBTREE),
+    )
+    async def review_plan_progress(self, info: Info[Context, None], tenant_code: str, year: int) -> list[ReviewPlanProgress]:
+        found = await service(info).progress(tenant_code, check_year(year, info.context.clock.today()))
+        return [ReviewPlanProgress(**vars(office)) for office in found]
 
     @query("某机构的领导干部审核，新的在前", read(Reach.SUBTREE))
     async def leader_reviews(
