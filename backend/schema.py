@@ -65,6 +65,7 @@ from backend.settings import EdgeLimits
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.warnings.mutations import WarningMutation
+from backend.warnings.plan import StaffingPlanQuery
 from backend.warnings.types import WarningQuery
 from graphql import GraphQLError
 from tenants.errors import DomainError
@@ -104,6 +105,7 @@ Query = merge_types(
         AccountabilityQuery,
         BulletinQuery,
         WarningQuery,
+        StaffingPlanQuery,
     ),
 )
 Mutation = merge_types(
