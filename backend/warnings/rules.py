@@ -202,19 +202,22 @@ def vacancies(facts: UnitFacts, years: int = 0) -> dict[str, int]:
     }
 
 
+def _beyond_line(facts: UnitFacts, percent: int, years: int = 0) -> list[Breach]:
+    """Categories with more vacancies (`years` ahead) than `percent` of their approval."""
+    breaches = [Breach(c, vacant, _share(facts.approved_staffing[c], percent)) for c, vacant in vacancies(facts, years).items()]
+    return [b for b in breaches if b.excess > 0]
+
+
 def vacancy(facts: UnitFacts, setting: Setting) -> list[Breach]:
     """空编: a category with more vacancies than `parameter` per cent of its approval."""
-    percent = setting.parameter or 0
-    breaches = [Breach(c, vacant, _share(facts.approved_staffing[c], percent)) for c, vacant in vacancies(facts).items()]
-    return [b for b in breaches if b.excess > 0]
+    return _beyond_line(facts, setting.parameter or 0)
 
 
 def forecast_vacancy(facts: UnitFacts, setting: Setting) -> list[Breach]:
     """预计空编: a category within `parameter` per cent of vacancies today that goes beyond it
     in FORECAST_YEARS years by retirements (one already beyond it is 空编)."""
-    percent, now = setting.parameter or 0, vacancies(facts)
-    breaches = [Breach(c, vacant, _share(facts.approved_staffing[c], percent)) for c, vacant in vacancies(facts, FORECAST_YEARS).items()]
-    return [b for b in breaches if b.excess > 0 and now[b.key] <= b.allowed]
+    now = {b.key for b in _beyond_line(facts, setting.parameter or 0)}
+    return [b for b in _beyond_line(facts, setting.parameter or 0, FORECAST_YEARS) if b.key not in now]
 
 
 def stale_mandate(facts: UnitFacts, setting: Setting) -> list[Breach]:
