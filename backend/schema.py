@@ -67,6 +67,7 @@ from backend.settings import EdgeLimits
 from backend.supervision.types import SupervisionMutation, SupervisionQuery
 from backend.units.types import UnitMutation, UnitQuery
 from backend.warnings.mutations import WarningMutation
+from backend.warnings.plan import StaffingPlanQuery
 from backend.warnings.types import WarningQuery
 from backend.year_statistics.types import YearStatisticsQuery
 from graphql import GraphQLError
@@ -110,6 +111,7 @@ Query = merge_types(
         EvaluationQuery,
         YearStatisticsQuery,
         AnnualReportQuery,
+        StaffingPlanQuery,
     ),
 )
 Mutation = merge_types(

@@ -139,6 +139,9 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert discipline_reads_findings == "NOT_FOUND"
     # the warning run raised 超编 warnings, one of which became a finding; the review plan selects leaders
     assert any(w["ruleName"] == "超编" for w in county["staffingWarnings"]["items"])
+    assert {"超限额设置内设机构", "内设机构超职数配备干部", "“三定”规定调整滞后"} <= {
+        w["ruleName"] for w in county["staffingWarnings"]["items"]
+    }
     assert sum(w["findingId"] is not None for w in county["staffingWarnings"]["items"]) == 1
     assert sorted(f["source"] for f in county["daily"]["items"]) == ["AUDIT_REFERRAL", "REPORT_12310"]  # 日常监督, no round
     assert all(f["round"] is None for f in county["daily"]["items"])

@@ -2037,6 +2037,12 @@ OPERATIONS = [
         lambda w, a, t: {"c": CODES[t]},
     ),
     Operation(
+        "staffingPlan",
+        'query($c: String!) { staffingPlan(tenantCode: $c, unitId: "1") { unitName categories { vacant vacantAfter } offRoll } }',
+        None,
+        lambda w, a, t: {"c": CODES[t]},
+    ),
+    Operation(
         "setWarningThreshold",
         "mutation($c: String!) { setWarningThreshold(provinceCode: $c, rule: OVER_STAFFING, yellowAt: 1, redAt: 3) { rule } }",
         None,

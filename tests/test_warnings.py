@@ -13,21 +13,31 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
+from backend.id_numbers import CHECK_CHARACTERS, WEIGHTS
+from backend.staff.retirement import MEN, WOMEN, WOMEN_WORKERS, retirement_month
 from backend.staff.service import STAFF_COLUMNS, STAFF_TEMPLATE_PATH, check_id_number
 from backend.warnings.engine import evaluate_tenant
 from backend.warnings.jobs import nightly_warnings
 from backend.warnings.rules import (
     RULES,
     Breach,
+    Person,
     Setting,
     UnitFacts,
     absent_from_post,
     at_limit,
+    forecast_vacancy,
     long_secondment,
+    mixed_posts,
+    off_roll,
+    over_body_posts,
     over_internal_bodies,
     over_posts,
     over_staffing,
+    staff_structure,
     stale_data,
+    stale_mandate,
+    vacancy,
 )
 from backend.worker import create_worker
 from tests.helpers import create_all, drain, statements_for, xuncha
@@ -70,13 +80,107 @@ def test_at_the_limit_is_满编_and_one_over_is_超编_with_the_level_of_the_thr
     assert over_staffing(facts(actual_staffing={"行政编制": 10, "事业编制": 2}), DEFAULT) == [Breach("事业编制", 2, 0)]
 
 
-def test_leaders_over_posts_by_rank_and_bodies_over_the_limit():
+def test_leaders_over_posts_by_rank_and_by_internal_body():
     setting = RULES["over_posts"].default
     assert over_posts(facts(), setting) == []
     assert over_posts(facts(actual_posts={"正科级": 2, "副科级": 1}), setting) == [Breach("副科级", 1, 0), Breach("正科级", 2, 1)]
-    limit = Setting(8, 1, 3)
-    assert over_internal_bodies(facts(internal_bodies=8), limit) == []
-    assert over_internal_bodies(facts(internal_bodies=9), limit) == [Breach("", 9, 8)]
+    posts = {"办公室": 2, "财务股": 1}
+    assert [over_body_posts(facts(body_leader_posts=posts, body_leaders={"办公室": n}), setting) for n in (1, 2, 3)] == [
+        [],
+        [],
+        [Breach("办公室", 3, 2)],
+    ]
+    assert over_body_posts(facts(body_leaders={"综合股": 1}), setting) == [Breach("综合股", 1, 0)]  # a body without posts
+
+
+def test_internal_bodies_are_compared_with_those_the_unit_s_三定_approves():
+    setting = RULES["over_internal_bodies"].default
+    approved = [over_internal_bodies(facts(internal_bodies=n, approved_internal_bodies=8), setting) for n in (7, 8, 9)]
+    assert approved == [[], [], [Breach("", 9, 8)]]
+    assert over_internal_bodies(facts(internal_bodies=30), setting) == []  # no approved number on record: nothing to compare
+    assert over_internal_bodies(facts(internal_bodies=3, approved_internal_bodies=2), setting) == [Breach("", 3, 2)]
+
+
+def person(category: str | None = "行政编制", post: str | None = "行政岗位", born: int | None = 1985, education="大学本科", male=True):
+    return Person(category, post, born, education, male)
+
+
+def test_混编混岗_is_a_post_its_编制类别_does_not_allow():
+    setting = RULES["mixed_posts"].default
+    allowed = (
+        person(),
+        person("事业编制", "专业技术岗位"),
+        person("机关工勤编制", "机关工勤岗位"),
+        person(None, "工勤技能岗位"),  # 编外, in a 工勤 post
+        person("其他编制", "管理岗位"),  # not judged
+        person("行政编制", None),  # no post type on record
+    )
+    assert mixed_posts(facts(staff=allowed), setting) == []
+    assert mixed_posts(facts(staff=(*allowed, person("行政编制", "管理岗位"))), setting) == [Breach("", 1, 0)]  # 行政编 on a 事业岗
+    mixed = (person("事业编制", "行政岗位"), person(None, "行政岗位"), person("机关工勤编制", "行政岗位"))
+    assert mixed_posts(facts(staff=(*allowed, *mixed)), setting) == [Breach("", 3, 0)]
+    assert (setting.level(1), setting.level(2), setting.level(5)) == ("blue", "yellow", "red")
+
+
+def test_retirement_ages_rise_as_the_2025_reform_says():
+    assert retirement_month(1960, MEN) == (2020, 7)  # before the reform: 60
+    assert retirement_month(1965, MEN) == (2025, 9)  # July 1965: 60 and 2 months
+    assert retirement_month(1967, MEN) == (2028, 3)  # 60 and 8 months
+    assert retirement_month(1980, MEN) == (2043, 7)  # 63 at most
+    assert retirement_month(1972, WOMEN) == (2028, 3)  # 55 and 8 months
+    assert retirement_month(1977, WOMEN_WORKERS) == (2028, 11)  # 50 and 16 months
+    assert retirement_month(1990, WOMEN_WORKERS) == (2045, 7)  # 55 at most
+
+
+def test_空编_now_and_forecast_from_retirements():
+    setting = RULES["vacancy"].default  # more than 20 per cent vacant
+    assert [vacancy(facts(actual_staffing={"行政编制": n}), setting) for n in (9, 8, 7)] == [[], [], [Breach("行政编制", 3, 2)]]
+    assert vacancy(facts(actual_staffing={"行政编制": 12}), setting) == []  # 超编 is not 空编
+
+    ahead = RULES["forecast_vacancy"].default
+    two_vacant = {"行政编制": 8}  # at the line today
+    assert forecast_vacancy(facts(actual_staffing=two_vacant), ahead) == []
+    retiring = person(born=1967)  # retires in March 2028, within three years of TODAY
+    assert forecast_vacancy(facts(actual_staffing=two_vacant, staff=(retiring,)), ahead) == [Breach("行政编制", 3, 2)]
+    assert forecast_vacancy(facts(actual_staffing=two_vacant, staff=(person(born=1969),)), ahead) == []  # September 2030
+    assert forecast_vacancy(facts(actual_staffing=two_vacant, staff=(person("事业编制", born=1967),)), ahead) == []  # another category
+    assert forecast_vacancy(facts(actual_staffing={"行政编制": 7}, staff=(retiring,)), ahead) == []  # 空编 already
+
+
+def test_三定_older_than_its_period_lags_behind():
+    setting = RULES["stale_mandate"].default  # five years
+    issued = [stale_mandate(facts(mandate_issued_on=date(2021, 11, day)), setting) for day in (25, 24, 23)]
+    assert issued == [[], [], [Breach("", 5, 5)]]
+    assert stale_mandate(facts(mandate_issued_on=date(2016, 3, 1)), setting) == [Breach("", 10, 5)]
+    assert stale_mandate(facts(), setting) == []  # no date on record
+    assert stale_mandate(facts(mandate_issued_on=date(2020, 2, 29)), Setting(1, 2, 5)) == [Breach("", 6, 1)]
+
+
+def test_人员结构_flags_a_share_of_older_or_less_educated_staff_over_the_line():
+    setting = RULES["staff_structure"].default  # more than 40 per cent
+
+    def staff(older: int, low: int) -> tuple[Person, ...]:
+        return tuple(
+            person(born=1976 if i < older else 1977, education="大专" if i < low else "研究生") for i in range(10)
+        )  # 1976: 50 this year
+
+    assert [staff_structure(facts(staff=staff(n, 0)), setting) for n in (3, 4, 5)] == [[], [], [Breach("年龄", 50, 40)]]
+    assert staff_structure(facts(staff=staff(0, 5)), setting) == [Breach("学历", 50, 40)]
+    few = tuple(person(born=1960) for _ in range(4))
+    assert staff_structure(facts(staff=few), setting) == []  # fewer than five on record
+    assert staff_structure(facts(staff=(*few, *(person(None, born=1990) for _ in range(6)))), setting) == []  # 编外 not counted
+
+
+def test_编外用工_over_its_share_of_approved_staffing():
+    setting = RULES["off_roll"].default  # 10 per cent of the approved 20: 2
+    approved = {"行政编制": 10, "事业编制": 10}
+    outside = [person(None, "工勤技能岗位") for _ in range(3)]
+    assert [off_roll(facts(approved_staffing=approved, staff=tuple(outside[:n])), setting) for n in (1, 2, 3)] == [
+        [],
+        [],
+        [Breach("", 3, 2)],
+    ]
+    assert off_roll(facts(approved_staffing={}, staff=(outside[0],)), setting) == [Breach("", 1, 0)]
 
 
 def test_off_post_long_secondments_and_stale_data():
@@ -108,14 +212,14 @@ UNITS = [
     (
         "UNIT00000002",
         "教育局",
-        {"行政编制": 5, "事业编制": 3},
-        {"行政编制": 5, "事业编制": 1},
+        {"行政编制": 5},
+        {"行政编制": 5},
         {"副科级": 2},
         {"副科级": 3},
         3,
         "2026-11-01",
     ),
-    ("UNIT00000003", "统计局", {"行政编制": 6}, {"行政编制": 4}, {}, {}, 2, "2026-11-01"),
+    ("UNIT00000003", "统计局", {"行政编制": 6}, {"行政编制": 5}, {}, {}, 2, "2026-11-01"),
 ]
 
 
@@ -248,6 +352,7 @@ async def test_a_province_sets_its_thresholds_and_its_counties_inherit_them(offi
             (tokens["province"], "430000", "OVER_STAFFING", (0, 1, None), "INVALID_THRESHOLD"),
             (tokens["province"], "430000", "OVER_STAFFING", (1, 3, 5), "INVALID_THRESHOLD"),  # this rule has no parameter
             (tokens["province"], "430000", "LONG_SECONDMENT", (1, 3, None), "INVALID_THRESHOLD"),  # this one needs it
+            (tokens["province"], "430000", "VACANCY", (1, 3, 101), "INVALID_THRESHOLD"),  # a share is at most 100 per cent
         ):
             result = await api.call(SET_THRESHOLD, token, p=province, r=rule, y=yellow, x=red, n=parameter)
             assert error_code(result) == code, (province, rule, result)
@@ -383,6 +488,131 @@ async def test_staff_records_raise_off_post_and_long_secondment_warnings(office)
     warnings = await open_warnings(runtime)
     assert warnings[(1, "absent_from_post", "")][1:4] == ("blue", 1, 0)
     assert warnings[(2, "long_secondment", "")][1:4] == ("blue", 1, 0)  # 赵六's secondment ended
+
+
+def id_number(first17: str) -> str:
+    return first17 + CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+CHEN = id_number("43132119670315003")  # a man (odd 17th digit) born 1967: retires in 2028
+LIN = id_number("43132119800101002")  # a woman
+MORE_STAFF = [  # 统计局: a 行政编制 in a 事业单位's post, and a 编外 worker
+    ["UNIT00000003", "陈一", CHEN, "行政编制", "是", "否", None, None, "管理岗位", "大专", None],
+    ["UNIT00000003", "林二", LIN, None, "是", "否", None, None, "工勤技能岗位", "中专及以下", "劳务派遣"],
+]
+
+
+async def test_the_import_takes_post_type_education_and_编外_and_refuses_bad_values(office):
+    runtime, tokens = office
+    bad = [
+        ["UNIT00000003", "甲", id_number("43132119900101101"), "行政编制", "是", "否", None, None, "临时岗", None, None],
+        ["UNIT00000003", "乙", id_number("43132119900101102"), "行政编制", "是", "否", None, None, None, "博士后", None],
+        ["UNIT00000003", "丙", id_number("43132119900101103"), None, "是", "否", None, None, None, None, "临时工"],
+        ["UNIT00000003", "丁", id_number("43132119900101104"), "事业编制", "是", "否", None, None, None, None, "编外聘用"],
+        ["UNIT00000003", "戊", id_number("43132119900101105"), None, "是", "否", None, None, None, None, None],
+        ["UNIT00000003", "己", id_number("43132119901301106"), "行政编制", "是", "否", None, None, None, None, None],  # month 13
+        ["UNIT00000003", "庚", id_number("43132120991231107"), "行政编制", "是", "否", None, None, None, None, None],  # not born yet
+    ]
+    async with Api(runtime) as api:
+        report = await import_staff(api, tokens["inspector"], workbook([*MORE_STAFF, *bad]), dry_run=False)
+        assert [(e["line"], e["field"], e["code"]) for e in report["errors"]] == [
+            (4, "postType", "INVALID_POST_TYPE"),
+            (5, "education", "INVALID_EDUCATION"),
+            (6, "offRoll", "INVALID_OFF_ROLL"),
+            (7, "category", "INVALID_CATEGORY"),  # 编外 with a 编制类别
+            (8, "category", "INVALID_CATEGORY"),  # neither
+            (9, "idNumber", "INVALID_ID_NUMBER"),
+            (10, "idNumber", "INVALID_ID_NUMBER"),
+        ]
+        assert all("一" <= e["message"][0] <= "鿿" or e["message"][0] in "“'" for e in report["errors"])
+        assert await staff_rows(runtime) == []
+        # a file from the older template, without the new columns, still imports
+        old = await import_staff(api, tokens["inspector"], workbook(STAFF, headers=[c.header for c in STAFF_COLUMNS[:8]]), dry_run=False)
+        assert (old["created"], old["errors"]) == (4, [])
+        cut = await import_staff(api, tokens["inspector"], workbook(STAFF, headers=[c.header for c in STAFF_COLUMNS[:7]]), dry_run=False)
+        assert cut == {"code": "MALFORMED_FILE"}
+        done = await import_staff(api, tokens["inspector"], workbook(MORE_STAFF), dry_run=False)
+        assert (done["created"], done["errors"]) == (2, [])
+    async with runtime.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text("SELECT name, category, birth_year, post_type, education, off_roll, id_masked FROM t431321.staff_record ORDER BY id")
+            )
+        ).all()
+    assert [tuple(r[:6]) for r in rows[-2:]] == [
+        ("陈一", "行政编制", 1967, "管理岗位", "大专", None),
+        ("林二", None, 1980, "工勤技能岗位", "中专及以下", "劳务派遣"),
+    ]
+    assert rows[0][2] == 1990 and all(CHEN not in str(tuple(r)) and "19670315" not in str(tuple(r)) for r in rows)
+
+
+UNIT_FIELDS = "approvedInternalBodies bodyLeaderPosts { key count } bodyLeaders { key count } mandateNumber mandateIssuedOn version"
+CREATE_UNIT = 'mutation($i: UnitInput!) { createUnit(tenantCode: "431321", input: $i) { id internalBodies ' + UNIT_FIELDS + " } }"
+PLAN = """query($u: ID!) { staffingPlan(tenantCode: "431321", unitId: $u) {
+    unitName asOf categories { category approved actual vacant retiring vacantAfter } ages { key count } education { key count } offRoll } }"""
+
+
+async def test_a_unit_s_三定_bodies_and_their_posts_raise_warnings_and_its_用编计划_forecasts(office):
+    runtime, tokens = office
+    unit = {"creditCode": "UNIT00000009", "name": "审计局", "unitType": "GOVERNMENT", "internalBodies": ["办公室", "审计股"]}
+    async with Api(runtime) as api:
+        for changes, code, field in (
+            ({"bodyLeaderPosts": [{"key": "财务股", "count": 1}]}, "INVALID_NAME", "bodyLeaderPosts"),
+            ({"bodyLeaders": [{"key": "办公室", "count": -1}]}, "INVALID_COUNT", "bodyLeaders"),
+            ({"approvedInternalBodies": -1}, "INVALID_COUNT", "approvedInternalBodies"),
+            ({"approvedInternalBodies": 201}, "INVALID_COUNT", "approvedInternalBodies"),
+            ({"mandateIssuedOn": "2026-11-21"}, "INVALID_DATE", "mandateIssuedOn"),  # after today
+            ({"mandateNumber": " "}, "INVALID_NAME", "mandateNumber"),
+        ):
+            refused = await api.call(CREATE_UNIT, tokens["inspector"], i={**unit, **changes})
+            assert (error_code(refused), refused["errors"][0]["extensions"].get("field")) == (code, field), changes
+        async with runtime.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM t431321.inspected_unit"))).scalar_one() == 3
+        created = await api.call(
+            CREATE_UNIT,
+            tokens["inspector"],
+            i={
+                **unit,
+                "approvedInternalBodies": 1,
+                "bodyLeaderPosts": [{"key": "办公室", "count": 1}],
+                "bodyLeaders": [{"key": "办公室", "count": 2}],
+                "mandateNumber": "双编发〔2015〕3号",
+                "mandateIssuedOn": "2015-06-30",
+            },
+        )
+        assert created["data"]["createUnit"] == {
+            "id": "4",
+            "internalBodies": ["办公室", "审计股"],
+            "approvedInternalBodies": 1,
+            "bodyLeaderPosts": [{"key": "办公室", "count": 1}],
+            "bodyLeaders": [{"key": "办公室", "count": 2}],
+            "mandateNumber": "双编发〔2015〕3号",
+            "mandateIssuedOn": "2015-06-30",
+            "version": 1,
+        }
+        assert not (await import_staff(api, tokens["inspector"], workbook(MORE_STAFF), dry_run=False))["errors"]
+
+        await evaluate_tenant(runtime.engine, "431321", TODAY)
+        warnings = {key[1:]: value[1:4] for key, value in (await open_warnings(runtime)).items() if key[0] in (3, 4)}
+        assert warnings == {
+            ("mixed_posts", ""): ("blue", 1, 0),  # 陈一: 行政编制 in a 管理岗位
+            ("off_roll", ""): ("blue", 1, 0),  # 林二, with 6 approved: 10 per cent is none
+            ("forecast_vacancy", "行政编制"): ("blue", 2, 1),  # 陈一 retires in March 2028
+            ("over_internal_bodies", ""): ("yellow", 2, 1),  # one over: yellow, as 超职数
+            ("over_body_posts", "办公室"): ("yellow", 2, 1),
+            ("stale_mandate", ""): ("red", 11, 5),
+        }
+
+        plan = (await api.call(PLAN, tokens["inspector"], u="3"))["data"]["staffingPlan"]
+        assert plan["unitName"] == "统计局" and plan["asOf"] == "2026-11-20" and plan["offRoll"] == 1
+        assert plan["categories"] == [
+            {"category": "行政编制", "approved": 6, "actual": 5, "vacant": 1, "retiring": [0, 1, 1], "vacantAfter": [1, 2, 2]}
+        ]
+        assert {c["key"]: c["count"] for c in plan["ages"] if c["count"]} == {"55 岁及以上": 1}
+        assert {c["key"]: c["count"] for c in plan["education"] if c["count"]} == {"大专": 1}
+        for token, unit_id in ((tokens["liaison"], "3"), (tokens["sibling"], "3"), (tokens["inspector"], "99"), (tokens["inspector"], "x")):
+            assert error_code(await api.call(PLAN, token, u=unit_id)) == "NOT_FOUND", (unit_id,)
+        assert (await api.call(PLAN, tokens["liaison"], u="1"))["data"]["staffingPlan"]["unitName"] == "财政局"
 
 
 # ---- turning a warning into a finding --------------------------------------------------

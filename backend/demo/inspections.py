@@ -157,6 +157,8 @@ class OfficeFiller:
             await self._finding(people, code, view.row.id, starts_on, unit_ids[index % len(unit_ids)])
 
     async def _units(self, inspector: Principal, code: str, prefix: str) -> list[int]:
+        """Units over or within their staffing; their 三定 data (_mandate) raises a few of 盐城's
+        warnings of its own."""
         chosen = self.rng.sample(UNIT_CATALOGUE, UNITS_PER_OFFICE)
         if code == "431321":  # the demo liaison's 财政局 is always among 双峰县's units
             chosen = [UNIT_CATALOGUE[0], *[unit for unit in chosen if unit is not UNIT_CATALOGUE[0]]][:UNITS_PER_OFFICE]
@@ -181,6 +183,7 @@ class OfficeFiller:
                     actual_posts=[("正科级", 1), ("副科级", 3 + (self.rng.random() < 0.15))],
                     actual_as_of=self.today - timedelta(days=self.rng.randint(10, 400)),
                     today=self.today,
+                    **_mandate(prefix, index, bodies, self.today),
                 ),
                 None,
             )
@@ -246,3 +249,17 @@ class OfficeFiller:
         for version, action in enumerate(path, start=1):
             actor = people.reviewer if action.roles == workflow.REVIEWERS or action is workflow.REOPEN else people.inspector
             await self.ledger.act(actor, code, finding_id, version, action, note=NOTES[action], request_id=None, now=self.clock.now())
+
+
+def _mandate(prefix: str, index: int, bodies: tuple[str, ...], today: date) -> dict:
+    """A unit's 三定 as the 2024 reform left it (2019's for the fourth unit: 调整滞后), one 股长
+    post per body; the second unit set up a body more than approved, the third's first body has
+    two heads. Drawn from the index, not the generator, so the rest of the demo is unchanged."""
+    year = 2019 if index == 4 else min(2024, today.year)
+    return {
+        "approved_internal_bodies": len(bodies) - (index == 2),
+        "body_leader_posts": [(body, 1) for body in bodies],
+        "body_leaders": [(body, 1 + (index == 3 and body == bodies[0])) for body in bodies],
+        "mandate_number": f"{prefix[0]}办发〔{year}〕{10 + index}号",
+        "mandate_issued_on": min(date(year, 3, 28), today),
+    }

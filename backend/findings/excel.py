@@ -33,6 +33,7 @@ class Column:
     field: str  # the FindingInput field it fills (camelCase, as in errors)
     width: int
     note: str
+    optional: bool = False  # a trailing column a file made from an older template may lack
 
 
 IMPORT_COLUMNS = (
@@ -99,13 +100,16 @@ def read_import_sheet(content: bytes, columns: tuple[Column, ...] = IMPORT_COLUM
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         headers = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         expected = [c.header for c in columns]
-        if headers[: len(expected)] != expected:
+        while headers and not headers[-1]:
+            headers.pop()
+        width = min(len(headers), len(expected))  # optional trailing columns may be missing, not others
+        if width < sum(not c.optional for c in columns) or headers[:width] != expected[:width]:
             raise DomainError("MALFORMED_FILE", f"表头须为模板的：{'、'.join(expected)}", field="file")
         found: list[SheetRow] = []
         for line, raw in enumerate(rows, start=2):
             if line - 1 > max_rows:
                 raise DomainError("TOO_MANY_ROWS", f"一次最多导入 {max_rows} 行（空行也计算在内，请删除多余的行）", field="file")
-            cells = [None if isinstance(c, str) and not c.strip() else c for c in raw[: len(expected)]]
+            cells = [None if isinstance(c, str) and not c.strip() else c for c in raw[:width]]
             if all(c is None for c in cells):
                 continue
             cells += [None] * (len(expected) - len(cells))

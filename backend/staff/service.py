@@ -19,11 +19,12 @@ from backend.audit.service import record_audit
 from backend.findings.excel import TEMPLATE_PATH, Column, RowError, SheetRow, cell_date, cell_flag, cell_text
 from backend.findings.importer import sheet_rows
 from backend.id_numbers import CHECK_CHARACTERS, is_id_number
-from backend.staff.models import StaffRecord
+from backend.staff.models import Education, OffRoll, PostType, StaffRecord
 from backend.units.models import InspectedUnit
 from backend.units.service import STAFFING_CATEGORIES
 from tenants.access import Principal
 from tenants.errors import DomainError
+from tenants.labelled import Labelled
 from tenants.registry import clean_name
 from tenants.scoping import tenant_engine
 
@@ -38,9 +39,12 @@ STAFF_COLUMNS = (
     Column("是否借调", "seconded", 10, "是或否，默认否；借调到其他单位工作的填是"),
     Column("借调开始日期", "secondedFrom", 14, "借调的必填，如 2025-03-01"),
     Column("借调结束日期", "secondedTo", 14, "约定的借调期满日期；未约定的不填"),
+    Column("岗位类别", "postType", 14, f"可不填：{PostType.labels()}", optional=True),
+    Column("学历", "education", 12, f"可不填：{Education.labels()}", optional=True),
+    Column("编外类别", "offRoll", 14, f"编外人员填写（编制类别不填）：{OffRoll.labels()}；在编人员不填", optional=True),
 )
 STAFF_TEMPLATE_PATH = TEMPLATE_PATH.with_name("实名制人员导入模板.xlsx")
-STAFF_EXAMPLE = ("11431321MB1234567X", "张三", "431321199001011239", "行政编制", "是", "否", None, None)
+STAFF_EXAMPLE = ("11431321MB1234567X", "张三", "431321199001011239", "行政编制", "是", "否", None, None, "行政岗位", "大学本科", None)
 
 
 def check_id_number(value: str | None) -> str:
@@ -51,6 +55,25 @@ def check_id_number(value: str | None) -> str:
     if not is_id_number(number):
         raise DomainError("INVALID_ID_NUMBER", "身份证号校验位不符，请核对", field="idNumber")
     return number
+
+
+def birth_year(number: str, today: date) -> int:
+    """The year of the birth date a valid 身份证号 holds (its 7th to 14th digits)."""
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        born = None
+    if born is None or not date(1900, 1, 1) <= born <= today:
+        raise DomainError("INVALID_ID_NUMBER", "身份证号中的出生日期无效，请核对", field="idNumber")
+    return born.year
+
+
+def _choice(value: object, labelled: type[Labelled], code: str, field: str) -> str | None:
+    """An optional cell holding one of `labelled`'s values."""
+    text = cell_text(value)
+    if text is not None and text not in set(labelled):
+        raise DomainError(code, f"{text!r} 不是可选项：{labelled.labels()}", field=field)
+    return text
 
 
 def id_hash(secret_key: str, number: str) -> str:
@@ -67,11 +90,15 @@ class StaffData:
     name: str
     id_hash: str
     id_masked: str
-    category: str
+    category: str | None
     on_post: bool
     seconded: bool
     seconded_from: date | None
     seconded_to: date | None
+    birth_year: int
+    post_type: str | None
+    education: str | None
+    off_roll: str | None
 
 
 def check_row(row: SheetRow, unit_ids: dict[str, int], secret_key: str, today: date) -> StaffData:
@@ -82,8 +109,11 @@ def check_row(row: SheetRow, unit_ids: dict[str, int], secret_key: str, today: d
     name = clean_name(cell_text(v["name"]) or "", field="name")
     number = check_id_number(cell_text(v["idNumber"]))
     category = cell_text(v["category"])
-    if category not in STAFFING_CATEGORIES:
-        raise DomainError("INVALID_CATEGORY", f"编制类别须为：{'、'.join(STAFFING_CATEGORIES)}", field="category")
+    off_roll = _choice(v["offRoll"], OffRoll, "INVALID_OFF_ROLL", "offRoll")
+    if off_roll is not None and category is not None:
+        raise DomainError("INVALID_CATEGORY", "编外人员不填编制类别（填了编外类别的即为编外人员）", field="category")
+    if off_roll is None and category not in STAFFING_CATEGORIES:
+        raise DomainError("INVALID_CATEGORY", f"编制类别须为：{'、'.join(STAFFING_CATEGORIES)}；编外人员改填编外类别", field="category")
     on_post = cell_flag(v["onPost"], "onPost") if v["onPost"] is not None else True
     seconded = cell_flag(v["seconded"], "seconded")
     seconded_from, seconded_to = cell_date(v["secondedFrom"], "secondedFrom"), cell_date(v["secondedTo"], "secondedTo")
@@ -94,7 +124,19 @@ def check_row(row: SheetRow, unit_ids: dict[str, int], secret_key: str, today: d
     if seconded_to is not None and seconded_from is not None and seconded_to < seconded_from:
         raise DomainError("INVALID_DATE", "借调结束日期不能早于开始日期", field="secondedTo")
     return StaffData(
-        unit_ids[unit_code], name, id_hash(secret_key, number), masked(number), category, on_post, seconded, seconded_from, seconded_to
+        unit_ids[unit_code],
+        name,
+        id_hash(secret_key, number),
+        masked(number),
+        category,
+        on_post,
+        seconded,
+        seconded_from,
+        seconded_to,
+        birth_year(number, today),
+        _choice(v["postType"], PostType, "INVALID_POST_TYPE", "postType"),
+        _choice(v["education"], Education, "INVALID_EDUCATION", "education"),
+        off_roll,
     )
 
 

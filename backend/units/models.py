@@ -38,10 +38,15 @@ class InspectedUnit(TenantBase):
     unit_type: Mapped[str] = mapped_column(String(32))
     approved_staffing: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")  # 核定编制数, by category
     leadership_posts: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")  # 领导职数, by rank
-    internal_bodies: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # 内设机构
+    internal_bodies: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # 内设机构 as the unit has set them up
     actual_staffing: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")  # 实有人数, by category
     actual_posts: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")  # 实配领导, by rank
     actual_as_of: Mapped[date | None]
+    approved_internal_bodies: Mapped[int | None]  # 内设机构 the 三定 approves; None: not recorded
+    body_leader_posts: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")  # 领导职数, by internal body
+    body_leaders: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")  # 实配领导, by internal body
+    mandate_number: Mapped[str | None] = mapped_column(String(64))  # the “三定”规定's 文号
+    mandate_issued_on: Mapped[date | None]  # … and its date
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -4,7 +4,7 @@ with optimistic locking and an audit entry in the same transaction."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from sqlalchemy import Row, func, insert, select, update
@@ -41,6 +41,11 @@ class UnitData:
     actual_staffing: dict[str, int]
     actual_posts: dict[str, int]
     actual_as_of: date | None
+    approved_internal_bodies: int | None = None
+    body_leader_posts: dict[str, int] = field(default_factory=dict)
+    body_leaders: dict[str, int] = field(default_factory=dict)
+    mandate_number: str | None = None
+    mandate_issued_on: date | None = None
 
 
 def _counts(pairs: list[tuple[str, int]], allowed: tuple[str, ...], field: str) -> dict[str, int]:
@@ -54,6 +59,14 @@ def _counts(pairs: list[tuple[str, int]], allowed: tuple[str, ...], field: str) 
             raise DomainError("INVALID_COUNT", f"{key} 的数量须在 0 到 {MAX_COUNT} 之间", field=field)
         counts[key] = count
     return counts
+
+
+def _body_counts(pairs: list[tuple[str, int]], bodies: list[str], field: str) -> dict[str, int]:
+    """Counts by internal body, each one of the unit's own."""
+    for key, _ in pairs:
+        if key not in bodies:
+            raise DomainError("INVALID_NAME", f"“{key}”不是本单位登记的内设机构", field=field)
+    return _counts(pairs, tuple(bodies), field)
 
 
 def clean_credit_code(value: str, field: str = "creditCode") -> str:
@@ -75,8 +88,14 @@ def check_unit(
     actual_posts,
     actual_as_of: date | None,
     today: date,
+    approved_internal_bodies: int | None = None,
+    body_leader_posts=(),
+    body_leaders=(),
+    mandate_number: str | None = None,
+    mandate_issued_on: date | None = None,
 ) -> UnitData:
-    """Validate a unit's fields; raises DomainError naming the field at fault."""
+    """Validate a unit's fields; raises DomainError naming the field at fault. Internal bodies
+    are those the unit has set up; their leaders are counted by body, among them."""
     credit_code = clean_credit_code(credit_code)
     if unit_type not in set(UnitType):
         raise DomainError("INVALID_UNIT_TYPE", f"单位类型须为：{UnitType.labels()}", field="unitType")
@@ -87,6 +106,10 @@ def check_unit(
         raise DomainError("INVALID_NAME", "内设机构名称重复", field="internalBodies")
     if actual_as_of is not None and actual_as_of > today:
         raise DomainError("INVALID_DATE", "实有人数的统计日期不能晚于今天", field="actualAsOf")
+    if approved_internal_bodies is not None and not 0 <= approved_internal_bodies <= MAX_INTERNAL_BODIES:
+        raise DomainError("INVALID_COUNT", f"核定内设机构数须在 0 到 {MAX_INTERNAL_BODIES} 之间", field="approvedInternalBodies")
+    if mandate_issued_on is not None and mandate_issued_on > today:
+        raise DomainError("INVALID_DATE", "“三定”规定的印发日期不能晚于今天", field="mandateIssuedOn")
     return UnitData(
         credit_code=credit_code,
         name=clean_name(name, field="name", max_length=128),
@@ -97,13 +120,17 @@ def check_unit(
         actual_staffing=_counts(actual_staffing, STAFFING_CATEGORIES, "actualStaffing"),
         actual_posts=_counts(actual_posts, POST_RANKS, "actualPosts"),
         actual_as_of=actual_as_of,
+        approved_internal_bodies=approved_internal_bodies,
+        body_leader_posts=_body_counts(list(body_leader_posts), bodies, "bodyLeaderPosts"),
+        body_leaders=_body_counts(list(body_leaders), bodies, "bodyLeaders"),
+        mandate_number=clean_name(mandate_number, field="mandateNumber") if mandate_number is not None else None,
+        mandate_issued_on=mandate_issued_on,
     )
 
 
 def _snapshot(row) -> dict:
     data = {column: getattr(row, column) for column in UnitData.__dataclass_fields__}
-    data["actual_as_of"] = data["actual_as_of"].isoformat() if data["actual_as_of"] else None
-    return {**data, "version": row.version}
+    return {**{k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}, "version": row.version}
 
 
 class UnitService:

@@ -47,10 +47,15 @@ class Unit:
     unit_type: UnitType
     approved_staffing: list[Count] = strawberry.field(description="核定编制数，按编制类别")
     leadership_posts: list[Count] = strawberry.field(description="领导职数，按职务层次")
-    internal_bodies: list[str] = strawberry.field(description="内设机构")
+    internal_bodies: list[str] = strawberry.field(description="实际设置的内设机构")
     actual_staffing: list[Count] = strawberry.field(description="实有人数，按编制类别")
     actual_posts: list[Count] = strawberry.field(description="实配领导，按职务层次")
     actual_as_of: date | None = strawberry.field(description="实有人数的统计日期")
+    approved_internal_bodies: int | None = strawberry.field(description="“三定”规定核定的内设机构数；未登记为空")
+    body_leader_posts: list[Count] = strawberry.field(description="内设机构领导职数，按内设机构")
+    body_leaders: list[Count] = strawberry.field(description="内设机构实配领导，按内设机构")
+    mandate_number: str | None = strawberry.field(description="“三定”规定文号")
+    mandate_issued_on: date | None = strawberry.field(description="“三定”规定印发日期")
     version: int
     updated_at: datetime
     tenant_code: strawberry.Private[str]
@@ -78,6 +83,11 @@ class Unit:
             actual_staffing=_counts(row.actual_staffing),
             actual_posts=_counts(row.actual_posts),
             actual_as_of=row.actual_as_of,
+            approved_internal_bodies=row.approved_internal_bodies,
+            body_leader_posts=_counts(row.body_leader_posts),
+            body_leaders=_counts(row.body_leaders),
+            mandate_number=row.mandate_number,
+            mandate_issued_on=row.mandate_issued_on,
             version=row.version,
             updated_at=row.updated_at,
             tenant_code=tenant_code,
@@ -91,10 +101,15 @@ class UnitInput:
     unit_type: UnitType
     approved_staffing: list[CountInput] = strawberry.field(default_factory=list)
     leadership_posts: list[CountInput] = strawberry.field(default_factory=list)
-    internal_bodies: list[str] = strawberry.field(default_factory=list)
+    internal_bodies: list[str] = strawberry.field(default_factory=list, description="实际设置的内设机构")
     actual_staffing: list[CountInput] = strawberry.field(default_factory=list)
     actual_posts: list[CountInput] = strawberry.field(default_factory=list)
     actual_as_of: date | None = None
+    approved_internal_bodies: int | None = strawberry.field(default=None, description="“三定”规定核定的内设机构数")
+    body_leader_posts: list[CountInput] = strawberry.field(default_factory=list, description="领导职数，按内设机构（须为已登记的内设机构）")
+    body_leaders: list[CountInput] = strawberry.field(default_factory=list, description="实配领导，按内设机构")
+    mandate_number: str | None = strawberry.field(default=None, description="“三定”规定文号")
+    mandate_issued_on: date | None = strawberry.field(default=None, description="“三定”规定印发日期")
 
     def checked(self, today: date):
         pairs = lambda counts: [(c.key, c.count) for c in counts]  # noqa: E731
@@ -109,6 +124,11 @@ class UnitInput:
             actual_posts=pairs(self.actual_posts),
             actual_as_of=self.actual_as_of,
             today=today,
+            approved_internal_bodies=self.approved_internal_bodies,
+            body_leader_posts=pairs(self.body_leader_posts),
+            body_leaders=pairs(self.body_leaders),
+            mandate_number=self.mandate_number,
+            mandate_issued_on=self.mandate_issued_on,
         )
 
 

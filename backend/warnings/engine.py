@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, select, true, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from backend.audit.service import record_audit
 from backend.notifications.outbox import emit
 from backend.staff.models import StaffRecord
+from backend.staff.retirement import is_male
 from backend.units.models import InspectedUnit
 from backend.warnings.models import StaffingWarning, WarningLevel
-from backend.warnings.rules import RULES, Breach, UnitFacts
+from backend.warnings.rules import RULES, Breach, Person, UnitFacts
 from backend.warnings.thresholds import province_settings
 from tenants.divisions import province_of
 from tenants.scoping import tenant_engine
@@ -47,8 +48,9 @@ class EvaluationReport:
     raised: int  # of the updated, those whose level went up
 
 
-async def unit_facts(connection: AsyncConnection, today: date) -> dict[int, tuple[str, UnitFacts]]:
-    """unit id → (its name, its facts): two statements for the whole tenant."""
+async def unit_facts(connection: AsyncConnection, today: date, unit_id: int | None = None) -> dict[int, tuple[str, UnitFacts]]:
+    """unit id → (its name, its facts): three statements for the whole tenant (or one unit)."""
+    on_roll = StaffRecord.category.is_not(None)
     running = and_(
         StaffRecord.seconded,
         StaffRecord.seconded_from.is_not(None),
@@ -59,13 +61,29 @@ async def unit_facts(connection: AsyncConnection, today: date) -> dict[int, tupl
         for row in await connection.execute(
             select(
                 StaffRecord.unit_id,
-                func.count().filter(~StaffRecord.on_post & ~StaffRecord.seconded).label("off_post"),
-                array_agg(aggregate_order_by(StaffRecord.seconded_from, StaffRecord.seconded_from)).filter(running).label("secondments"),
-            ).group_by(StaffRecord.unit_id)
+                func.count().filter(on_roll & ~StaffRecord.on_post & ~StaffRecord.seconded).label("off_post"),
+                array_agg(aggregate_order_by(StaffRecord.seconded_from, StaffRecord.seconded_from))
+                .filter(on_roll & running)
+                .label("secondments"),
+            )
+            .where(_of(StaffRecord.unit_id, unit_id))
+            .group_by(StaffRecord.unit_id)
         )
     }
+    persons: defaultdict[int, list[Person]] = defaultdict(list)
+    for row in await connection.execute(
+        select(
+            StaffRecord.unit_id,
+            StaffRecord.category,
+            StaffRecord.post_type,
+            StaffRecord.birth_year,
+            StaffRecord.education,
+            StaffRecord.id_masked,
+        ).where(_of(StaffRecord.unit_id, unit_id))
+    ):
+        persons[row.unit_id].append(Person(row.category, row.post_type, row.birth_year, row.education, is_male(row.id_masked)))
     facts = {}
-    for unit in await connection.execute(select(InspectedUnit).order_by(InspectedUnit.id)):
+    for unit in await connection.execute(select(InspectedUnit).where(_of(InspectedUnit.id, unit_id)).order_by(InspectedUnit.id)):
         counted = staff.get(unit.id)
         facts[unit.id] = (
             unit.name,
@@ -79,9 +97,18 @@ async def unit_facts(connection: AsyncConnection, today: date) -> dict[int, tupl
                 off_post=counted.off_post if counted else 0,
                 secondments=tuple(counted.secondments or ()) if counted else (),
                 today=today,
+                approved_internal_bodies=unit.approved_internal_bodies,
+                body_leader_posts=unit.body_leader_posts,
+                body_leaders=unit.body_leaders,
+                mandate_issued_on=unit.mandate_issued_on,
+                staff=tuple(persons[unit.id]),
             ),
         )
     return facts
+
+
+def _of(column, unit_id: int | None) -> ColumnElement[bool]:
+    return true() if unit_id is None else column == unit_id
 
 
 async def evaluate_tenant(engine: AsyncEngine, tenant_code: str, today: date) -> EvaluationReport:

@@ -49,7 +49,7 @@ class StaffingWarning(TenantBase):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey(InspectedUnit.id))
     rule: Mapped[str] = mapped_column(String(32))
-    subject_key: Mapped[str] = mapped_column(String(16), server_default="")  # category, rank, or '' (the unit)
+    subject_key: Mapped[str] = mapped_column(String(64), server_default="")  # category, rank, body, or '' (the unit)
     level: Mapped[str] = mapped_column(String(8))
     measured: Mapped[int]  # what the unit has (people, posts, bodies, days)
     allowed: Mapped[int]  # what it may have

@@ -49,8 +49,8 @@ def check_setting(rule_code: str, parameter: int | None, yellow_at: int, red_at:
         raise DomainError("UNKNOWN_RULE", f"预警规则须为：{'、'.join(RULES)}", field="rule")
     if rule.parameter is None and parameter is not None:
         raise DomainError("INVALID_THRESHOLD", f"“{rule.name}”没有可设定的参数", field="parameter")
-    if rule.parameter is not None and (parameter is None or not 0 <= parameter <= MAX_SETTING):
-        raise DomainError("INVALID_THRESHOLD", f"“{rule.name}”须设定{rule.parameter}，0 到 {MAX_SETTING}", field="parameter")
+    if rule.parameter is not None and (parameter is None or not 0 <= parameter <= rule.parameter_max):
+        raise DomainError("INVALID_THRESHOLD", f"“{rule.name}”须设定{rule.parameter}，0 到 {rule.parameter_max}", field="parameter")
     if not 0 < yellow_at <= red_at <= MAX_SETTING:
         raise DomainError("INVALID_THRESHOLD", f"须 0 < 黄色起点 ≤ 红色起点 ≤ {MAX_SETTING}", field="yellowAt")
     return Setting(parameter, yellow_at, red_at)
