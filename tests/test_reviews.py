@@ -470,3 +470,23 @@ async def test_a_city_sees_its_own_and_its_counties_plans_and_a_county_its_yearl
     written = "\n".join(p.text for p in DocxFile(io.BytesIO(summary.content)).paragraphs)
     assert "双峰县2026年度三责联审综合情况报告" in written and "必审 2 人、可审 1 人" in written
     assert no_year.json()["errors"][0]["extensions"]["code"] == "INVALID_YEAR"
+
+
+ISSUE_LETTER = """mutation { issueDisciplineLetter(tenantCode: "431321", input: {kind: APPOINTMENT, unitId: "1", recipientName: "甲",
+    recipientPost: "局长", subject: "任初函告", body: "请严格执行机构编制纪律。"}) { documentNumber } }"""
+LETTERS = '{ leaders(tenantCode: "431321") { items { name appointmentLetter } } }'
+
+
+async def test_a_new_leader_shows_whether_the_appointment_letter_has_gone_out(reviews):
+    """Adding a leader prompts the 任初函告: the leader shows none until one is issued to them."""
+    runtime, tokens = reviews
+    async with Api(runtime) as api:
+        for name in ("甲", "乙"):
+            await api.call(LEADER, tokens["inspector"], i=leader(name, "COUNTY_DEPARTMENT", "2026-03-01"))
+        before = (await api.call(LETTERS, tokens["inspector"]))["data"]["leaders"]["items"]
+        issued = (await api.call(ISSUE_LETTER, tokens["admin"]))["data"]["issueDisciplineLetter"]["documentNumber"]
+        with counting_statements(runtime.engine) as statements:
+            after = (await api.call(LETTERS, tokens["inspector"]))["data"]["leaders"]["items"]
+    assert before == [{"name": "甲", "appointmentLetter": None}, {"name": "乙", "appointmentLetter": None}]
+    assert after == [{"name": "甲", "appointmentLetter": issued}, {"name": "乙", "appointmentLetter": None}]
+    assert len([s for s in statements if "discipline_letter" in s]) == 1  # one statement for the page

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
@@ -17,6 +17,7 @@ from backend.enums import graphql_enum
 from backend.findings.service import check_finding
 from backend.findings.types import EvidenceSource, Finding, Severity, read_finding, units_by_id
 from backend.ids import optional_id, parse_id
+from backend.letters.models import DisciplineLetter, LetterKind
 from backend.loaders import Key
 from backend.pagination import Page, PageInfo, page_size
 from backend.permissions import Reach, mutation, query, read, write
@@ -66,6 +67,32 @@ class Leader:
     @strawberry.field(description="所在单位", graphql_type=Unit)
     def unit(self, info: Info[Context, None]) -> Awaitable[Unit]:
         return info.context.loaders(units_by_id).load(Key(self.tenant_code, int(self.unit_id)))
+
+    @strawberry.field(
+        description="致其本人的任初函告文号；为空即尚未发出（新任领导干部应及时发出任初函告，湖南的做法）",
+        graphql_type=str | None,
+    )
+    def appointment_letter(self, info: Info[Context, None]) -> Awaitable[str | None]:
+        return info.context.loaders(appointment_letters).load(Key(self.tenant_code, int(self.id)))
+
+
+async def appointment_letters(connection: AsyncConnection, tenant_code: str, ids: list[int], units) -> dict[int, str]:
+    """leader id → the 文号 of the latest 任初函告 to that leader (same unit, same name) since the appointment."""
+    query = (
+        select(LeaderRow.id, DisciplineLetter.document_number)
+        .join(
+            DisciplineLetter,
+            and_(
+                DisciplineLetter.unit_id == LeaderRow.unit_id,
+                DisciplineLetter.recipient_name == LeaderRow.name,
+                DisciplineLetter.kind == LetterKind.APPOINTMENT.value,
+                func.date(DisciplineLetter.issued_at) >= LeaderRow.appointed_on,
+            ),
+        )
+        .where(LeaderRow.id.in_(ids))
+        .order_by(DisciplineLetter.issued_at)
+    )
+    return dict((await connection.execute(query)).all())  # the latest wins
 
 
 @strawberry.type(description="已记录的审核阶段")
