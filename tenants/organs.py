@@ -130,6 +130,12 @@ def office_of(tenant_code: str | ColumnElement[str]) -> ScalarSelect[int]:
     return select(Organ.id).where(Organ.tenant_code == tenant_code, Organ.kind == OrganKind.OFFICE.value).scalar_subquery()
 
 
+async def office_full_name(connection: AsyncConnection, tenant_code: str) -> str:
+    """The full name of a tenant's 编办 (中共双峰县委机构编制委员会办公室): the 发文机关 of its documents."""
+    query = select(Organ.name).where(Organ.tenant_code == tenant_code, Organ.kind == OrganKind.OFFICE.value)
+    return (await connection.execute(query)).scalar_one()
+
+
 async def offices_of(connection: AsyncConnection, codes: Iterable[str]) -> dict[str, int]:
     """The ids of the tenants' 编办 (for inserting many memberships at once)."""
     query = select(Organ.tenant_code, Organ.id).where(Organ.tenant_code.in_(list(codes)), Organ.kind == OrganKind.OFFICE.value)

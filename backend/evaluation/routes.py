@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.response import Response
-from sqlalchemy import select
 
 from backend.audit.reads import SensitiveEntity
 from backend.context import context_for
@@ -25,7 +24,7 @@ from backend.ids import optional_id, parse_id
 from backend.permissions import Reach, permitted, read, write
 from backend.uploads import read_capped
 from tenants.errors import DomainError
-from tenants.organs import Organ, OrganKind
+from tenants.organs import office_full_name
 from tenants.scoping import reading
 
 READABLE = {"access": read(Reach.SUBTREE)}
@@ -86,9 +85,7 @@ async def _document(request: Request, tenant_code: str, evaluation_id: str) -> O
     context = context_for(request)
     view = await _view(request, tenant_code, evaluation_id)
     async with reading(context.runtime.engine).connect() as connection:
-        issuer = (
-            await connection.execute(select(Organ.name).where(Organ.tenant_code == tenant_code, Organ.kind == OrganKind.OFFICE.value))
-        ).scalar_one()
+        issuer = await office_full_name(connection, tenant_code)
     unit = optional_id(request.query_params.get("unit"), "unit")
     today = context.clock.today()
     return summary(view, issuer, today) if unit is None else department_feedback(view, unit, issuer, today)

@@ -19,7 +19,7 @@ from backend.reviews.service import ReviewService, check_year, problem_rows
 from problem_bank.rectification import LedgerState
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.organs import Organ, OrganKind
+from tenants.organs import office_full_name
 from tenants.scoping import reading, tenant_reader
 
 
@@ -72,11 +72,6 @@ async def review_summary(request: Request, tenant_code: str) -> Response[bytes]:
         reviews = (await connection.execute(select(LeaderReview).where(LeaderReview.year == year))).all()
         problems = await problem_rows(connection, [r.id for r in reviews])
     async with reading(engine).connect() as connection:
-        office, organ = (
-            await connection.execute(
-                select(Tenant.name, Organ.name)
-                .join(Organ, Organ.tenant_code == Tenant.code)
-                .where(Tenant.code == tenant_code, Organ.kind == OrganKind.OFFICE.value)
-            )
-        ).one()
+        office = (await connection.execute(select(Tenant.name).where(Tenant.code == tenant_code))).scalar_one()
+        organ = await office_full_name(connection, tenant_code)
     return await docx_response(summary_document(office, organ, year, plan, reviews, problems, context.clock.today()))

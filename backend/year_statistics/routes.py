@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 from litestar import Request, get
 from litestar.response import Response
-from sqlalchemy import select
 
 from backend.context import context_for
 from backend.documents.official import OfficialDocument, Section
@@ -19,7 +18,7 @@ from backend.findings.routes import XLSX
 from backend.permissions import Reach, permitted, read
 from backend.year_statistics.types import YearStatistics, figures_for, of_figures
 from tenants.errors import DomainError
-from tenants.organs import Organ, OrganKind
+from tenants.organs import office_full_name
 from tenants.scoping import reading
 
 READABLE = {"access": read(Reach.SUBTREE)}
@@ -75,9 +74,7 @@ async def statistics_docx(request: Request, tenant_code: str) -> Response[bytes]
     context = context_for(request)
     statistics = await _statistics(request, tenant_code)
     async with reading(context.runtime.engine).connect() as connection:
-        issuer = (
-            await connection.execute(select(Organ.name).where(Organ.tenant_code == tenant_code, Organ.kind == OrganKind.OFFICE.value))
-        ).scalar_one()
+        issuer = await office_full_name(connection, tenant_code)
     sections: dict[str, list[str]] = {}
     for item, part, value, note in table(statistics)[1:]:
         sections.setdefault(item, []).append(f"{part}：{value}" + (f"（{note}）" if note else "") + "。")
