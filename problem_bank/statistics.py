@@ -91,6 +91,21 @@ class Tally:
         return round(self.closed / self.total, 4) if self.total else 0.0
 
 
+def sum_of(tallies: list[Tally], key: str = "合计") -> Tally:
+    """The tallies of a breakdown added up: one figure for all of them (its overdue days the
+    weighted average)."""
+    overdue = sum(t.overdue for t in tallies)
+    days = sum((t.average_days_overdue or 0) * t.overdue for t in tallies)
+    return Tally(
+        key=key,
+        total=sum(t.total for t in tallies),
+        awaiting_close_out=sum(t.awaiting_close_out for t in tallies),
+        closed=sum(t.closed for t in tallies),
+        overdue=overdue,
+        average_days_overdue=round(days / overdue, 1) if overdue else None,
+    )
+
+
 # The column of the bank's rows a breakdown groups by (None: the office, for REGION).
 DIMENSION = {
     Breakdown.REGION: None,

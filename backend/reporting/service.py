@@ -22,7 +22,7 @@ from backend.reporting.workflow import ACKNOWLEDGE, DRAFT, EDIT, REPORTS_UP, RET
 from backend.text import clean_text
 from backend.workflow import Move, Transition
 from problem_bank.search import ProblemFilter
-from problem_bank.statistics import Breakdown, tallies
+from problem_bank.statistics import Breakdown, sum_of, tallies
 from tenants.access import Place, Principal, forbidden, not_found, reads_subtree
 from tenants.errors import DomainError
 from tenants.models import Tenant
@@ -168,15 +168,14 @@ class ReportsUp:
 async def frozen_figures(connection: AsyncConnection, place: Place, today: date) -> dict[str, Any]:
     """The bank's figures of the office's subtree now, by category and in all."""
     by_category = await tallies(connection, place, ProblemFilter(), Breakdown.CATEGORY, today)
-    total = sum(t.total for t in by_category)
-    closed = sum(t.closed for t in by_category)
+    everything = sum_of(by_category)
     return {
         "as_of": today.isoformat(),
-        "total": total,
-        "closed": closed,
-        "awaiting_close_out": sum(t.awaiting_close_out for t in by_category),
-        "overdue": sum(t.overdue for t in by_category),
-        "completion_rate": round(closed / total, 4) if total else 0.0,
+        "total": everything.total,
+        "closed": everything.closed,
+        "awaiting_close_out": everything.awaiting_close_out,
+        "overdue": everything.overdue,
+        "completion_rate": everything.completion_rate,
         "by_category": [
             {"code": t.key, "total": t.total, "closed": t.closed, "awaiting_close_out": t.awaiting_close_out, "overdue": t.overdue}
             for t in by_category

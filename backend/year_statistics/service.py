@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from backend.clues.models import Clue
 from problem_bank.models import Bulletin
 from problem_bank.search import ProblemFilter
-from problem_bank.statistics import Breakdown, Tally, quantity_sums, tallies
+from problem_bank.statistics import Breakdown, Tally, quantity_sums, sum_of, tallies
 from tenants.access import Place
 from tenants.models import Tenant
 from tenants.registry import in_subtree
@@ -94,7 +94,7 @@ async def year_figures(connection: AsyncConnection, region: Place, year: int, to
         region_name=next(office.name for office in offices if office.code == region.code),
         offices=len(offices),
         rounds=await _summed(connection, ROUNDS, codes, period),
-        problems=_sum(by_category),
+        problems=sum_of(by_category) if by_category else None,
         by_category=by_category,
         by_class=await _summed(connection, CLASSES, codes, period),
         quantities=quantities,
@@ -103,19 +103,4 @@ async def year_figures(connection: AsyncConnection, region: Place, year: int, to
         bulletins=bulletins,
         evaluations=(await _summed(connection, EVALUATIONS, codes, period))["evaluations"],
         grades=await _summed(connection, GRADES, codes, period),
-    )
-
-
-def _sum(tallies_: list[Tally]) -> Tally | None:
-    if not tallies_:
-        return None
-    overdue = sum(t.overdue for t in tallies_)
-    days = sum((t.average_days_overdue or 0) * t.overdue for t in tallies_)
-    return Tally(
-        key="合计",
-        total=sum(t.total for t in tallies_),
-        awaiting_close_out=sum(t.awaiting_close_out for t in tallies_),
-        closed=sum(t.closed for t in tallies_),
-        overdue=overdue,
-        average_days_overdue=round(days / overdue, 1) if overdue else None,
     )
