@@ -7,12 +7,12 @@ import dataclasses
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from backend.findings.excel import IMPORT_COLUMNS, TEMPLATE_PATH
 from tests.factories import add_round, add_unit
-from tests.helpers import configured, create_all, drain
+from tests.helpers import configured, create_all, drain, sheet_bytes
 from tests.identity import Api, add_user, error_code, token_for
 
 IMPORT = """mutation($s: String!, $d: Boolean!) { importFindings(tenantCode: "431321", sha256: $s, dryRun: $d) {
@@ -55,13 +55,7 @@ GOOD = [
 
 
 def workbook(rows: list[list], headers: list[str] | None = None) -> bytes:
-    book = Workbook()
-    book.active.append(headers or [c.header for c in IMPORT_COLUMNS])
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheet_bytes([headers or [c.header for c in IMPORT_COLUMNS], *rows])
 
 
 @pytest.fixture

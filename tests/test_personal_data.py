@@ -5,10 +5,8 @@ refused as evidence; what an earlier version stored is purged."""
 from __future__ import annotations
 
 import hashlib
-import io
 import tarfile
 
-from openpyxl import Workbook
 from sqlalchemy import text
 
 from backend.backup.service import backup_tenant
@@ -17,7 +15,7 @@ from backend.evidence.purge import purge_personal_data
 from backend.id_numbers import holds_id_number
 from backend.staff.service import STAFF_COLUMNS
 from tests.evidence_stores import both_stores, put, stored
-from tests.helpers import PDF
+from tests.helpers import PDF, sheet_bytes
 from tests.identity import Api
 
 pytestmark = both_stores
@@ -26,13 +24,11 @@ ID_NUMBERS = ("431321199001011239", "431321198506120022")
 
 
 def staff_sheet() -> bytes:
-    book = Workbook()
-    book.active.append([c.header for c in STAFF_COLUMNS])
-    for name, number in zip(("张三", "李四"), ID_NUMBERS, strict=True):
-        book.active.append(["UNIT00000001", name, number, "行政编制", "是", "否", None, None])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    rows = [
+        ["UNIT00000001", name, number, "行政编制", "是", "否", None, None]
+        for name, number in zip(("张三", "李四"), ID_NUMBERS, strict=True)
+    ]
+    return sheet_bytes([[c.header for c in STAFF_COLUMNS], *rows])
 
 
 async def evidence_rows(runtime) -> list[str]:

@@ -5,12 +5,11 @@ a finding, the nightly job and the command, and what is refused."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 from datetime import date
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from backend.id_numbers import CHECK_CHARACTERS, WEIGHTS
@@ -40,7 +39,7 @@ from backend.warnings.rules import (
     vacancy,
 )
 from backend.worker import create_worker
-from tests.helpers import create_all, drain, statements_for, xuncha
+from tests.helpers import create_all, drain, sheet_bytes, statements_for, xuncha
 from tests.identity import Api, add_user, error_code, token_for
 
 TODAY = date(2026, 11, 24)
@@ -399,13 +398,7 @@ STAFF = [
 
 
 def workbook(rows: list[list], headers: list[str] | None = None) -> bytes:
-    book = Workbook()
-    book.active.append(headers or [c.header for c in STAFF_COLUMNS])
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheet_bytes([headers or [c.header for c in STAFF_COLUMNS], *rows])
 
 
 async def import_staff(api: Api, token: str, content: bytes, *, dry_run: bool, tenant: str = "431321") -> dict:
