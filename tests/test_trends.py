@@ -51,7 +51,7 @@ async def test_month_end_figures_make_a_series_with_last_years_rate(runtime):
         runtime.clock.set(date(2026, 11, 5))
         await log("431321", daily("2026-11-04", "2026-12-31", **FIXED))
         runtime.clock.set(date(2026, 12, 10))
-        november = await xuncha(runtime, "bank", "month-end")  # the month just ended
+        november = await xuncha(runtime, "bank", "month-end", env={"XUNCHA_CLOCK": "2026-12-10"})  # the month just ended
         again = await xuncha(runtime, "bank", "month-end", "--month", "2026-11")
         bad = await xuncha(runtime, "bank", "month-end", "--month", "2026/11")
         city = renewed(runtime, city)
