@@ -686,7 +686,7 @@ def demo_command(host: str = "127.0.0.1", port: int = 8000) -> None:
             console.print(f"\n[bold green]GraphiQL：[/bold green] http://{host}:{port}/graphql")
             table = Table("用户名", "单位", "角色", title=f"演示账号（密码均为 {DEMO_PASSWORD}）")
             for login in logins:
-                table.add_row(login.username, login.office, login.role)
+                table.add_row(login.username, login.office, login.role_label)
             console.print(table)
             console.print('先执行 mutation { login(username: "shuangfeng.inspector", password: "...") { accessToken } }，')
             console.print('再在 GraphiQL 的 Headers 中填 {"Authorization": "Bearer <accessToken>"}。\n')

@@ -58,6 +58,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
         ).scalar_one()
         kinds = (await connection.execute(text("SELECT count(DISTINCT left(taxonomy_code, 7)) FROM problem_bank.problem"))).scalar_one()
         findings = sum(states.values())
+        display_names = (await connection.execute(text("SELECT display_name FROM identity.user_account"))).scalars().all()
         liaison_findings = (
             await connection.execute(
                 text(
@@ -113,6 +114,7 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert any(r["name"].endswith("回头看”") and r["stage"] == "INVESTIGATING" for r in county["roundDashboard"])
     assert states[LedgerState.IN_PROGRESS] >= 1  # the 回头看 reopened one
     assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
+    assert not [name for name in display_names if any("a" <= ch.lower() <= "z" for ch in name)]  # 双峰县监督检查人员, no English
     # 双峰县's organs: the 巡察办's 函请 answered item by item and finished by the 编办's 复函; the
     # 纪委监委 handles what the 编办 handed over, and reads nothing else of the 编办's
     assert set(organs) == {"OFFICE", "INSPECTION_OFFICE", "INSPECTION_TEAM", "ORGANIZATION", "DISCIPLINE"}

@@ -12,6 +12,7 @@ from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.runtime import Runtime
 from backend.units.models import InspectedUnit
+from tenants.access import Role
 from tenants.bulk_import import ImportLine, import_tenants
 from tenants.divisions import Division, national_register
 from tenants.organs import Organ, OrganKind
@@ -28,6 +29,11 @@ class DemoLogin:
     role: str
     tenant_code: str | None  # None: platform superuser
     organ: OrganKind = OrganKind.OFFICE
+
+    @property
+    def role_label(self) -> str:
+        """The role as offices say it (管理员, 监督检查人员…)."""
+        return Role(self.role).label if self.tenant_code else self.role
 
 
 DEMO_LOGINS = (
@@ -89,7 +95,7 @@ async def load_demo_users(runtime: Runtime) -> tuple[DemoLogin, ...]:
                     insert(UserAccount)
                     .values(
                         username=login.username,
-                        display_name=f"{login.office}{login.role}",
+                        display_name=f"{login.office}{login.role_label}",
                         password_hash=password_hash,
                         is_superuser=login.tenant_code is None,
                     )
