@@ -183,7 +183,7 @@ COUNTY_VIEW = """query($y: Int!) {
 PROVINCE_VIEW = """{
     accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
-    bulletins(tenantCode: "430000", direction: ISSUED) { items { state issue } } }"""
+    bulletins(tenantCode: "430000", direction: ISSUED) { items { state issue documentNumber } } }"""
 RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { items { issue title preface cases { unit title facts handling } } } }'
 
 
@@ -309,7 +309,10 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     [case] = province["accountabilityCases"]["items"]
     assert (case["state"], [m["kind"] for m in case["measures"]]) == ("CARRIED_OUT", ["INTERVIEW", "FREEZE"])
     assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
-    assert [(b["state"], b["issue"]) for b in province["bulletins"]["items"]] == [("PUBLISHED", f"{runtime.clock.today().year}年第1期")]
+    year = runtime.clock.today().year
+    assert [(b["state"], b["issue"], b["documentNumber"]) for b in province["bulletins"]["items"]] == [
+        ("PUBLISHED", f"{year}年第1期", f"湘编办通〔{year}〕1号")  # its 文号
+    ]
     assert [b["issue"] for b in received] == [f"{runtime.clock.today().year}年第1期"]
     # and its recipients read no name of an office or unit below the province (the 涟源市 of issue 19 included)
     async with runtime.engine.connect() as connection:
