@@ -154,6 +154,8 @@ async def _has_rounds(runtime: Runtime, code: str) -> bool:
 
 @dataclass(frozen=True)
 class Registered:
+    """A unit the generator registered: what its findings may quote and the template it came from."""
+
     id: int
     facts: UnitFacts
     template: UnitTemplate
@@ -161,6 +163,8 @@ class Registered:
 
 @dataclass(frozen=True)
 class Planned:
+    """A finding decided before its round is created (the round's methods follow its evidence)."""
+
     unit_id: int
     found_on: date
     stated: Stated
