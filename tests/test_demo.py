@@ -72,9 +72,23 @@ async def every_office(connection, query: str) -> list:
     return (await connection.execute(text(union))).all()
 
 
+def latin(name: str) -> bool:
+    return any("a" <= ch.lower() <= "z" for ch in name)
+
+
 async def assert_rounds_named_by_term(connection) -> None:
     names = await every_office(connection, "SELECT '{code}' AS code, name FROM {s}.inspection_round")
     assert len(names) > 136 and not [(code, name) for code, name in names if not TERM_ROUND.match(name)]
+
+
+async def assert_names_in_chinese(connection) -> None:
+    """Units, their heads, rounds and their teams are named in Chinese only."""
+    names = await every_office(
+        connection,
+        "SELECT name FROM {s}.inspected_unit UNION ALL SELECT name FROM {s}.leader UNION ALL SELECT name FROM {s}.inspection_round"
+        " UNION ALL SELECT name FROM {s}.round_member",
+    )
+    assert len(names) > 136 * 10 and not [name for (name,) in names if latin(name)]
 
 
 async def assert_units_and_heads_fit_their_level(connection) -> None:
@@ -262,9 +276,10 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     assert any(r["name"].endswith("回头看”") and r["stage"] == "INVESTIGATING" for r in county["roundDashboard"])
     assert states[LedgerState.IN_PROGRESS] >= 1  # the 回头看 reopened one
     assert len(logins) == len(DEMO_LOGINS) and all(tokens.values())
-    assert not [name for name in display_names if any("a" <= ch.lower() <= "z" for ch in name)]  # 双峰县监督检查人员, no English
+    assert not [name for name in display_names if latin(name)]  # 双峰县监督检查人员, no English
     async with runtime.engine.connect() as connection:
         await assert_rounds_named_by_term(connection)
+        await assert_names_in_chinese(connection)
         await assert_units_and_heads_fit_their_level(connection)
         await assert_findings_state_facts(connection)
         await assert_over_staffing_absorbed_over_years(connection)
