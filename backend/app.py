@@ -5,6 +5,7 @@ review reports and bulletins (HTML, PDF), /healthz and /readyz."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import orjson
 from cross_web import HTTPException  # what strawberry raises for a request it cannot read
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from backend import tracing
 from backend.accountability.routes import export_cases
 from backend.bulletins.routes import bulletin_as_pdf, print_bulletin
 from backend.context import context_getter
@@ -40,13 +42,16 @@ from backend.staff.routes import import_staff
 from backend.year_statistics.routes import statistics_docx, statistics_xlsx
 from tenants.errors import DomainError
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
 READINESS_TIMEOUT_SECONDS = 2.0
 GRAPHIQL_HTML = local_graphiql_html()
 
 
-def graphql_controller(settings: Settings) -> type:
+def graphql_controller(settings: Settings, tracer_provider: TracerProvider | None = None) -> type:
     base = make_graphql_controller(
-        build_schema(production=settings.is_production, edge=settings.edge),
+        build_schema(production=settings.is_production, edge=settings.edge, tracer_provider=tracer_provider),
         path="/graphql",
         graphql_ide=None if settings.is_production else "graphiql",
         context_getter=context_getter,
@@ -157,7 +162,8 @@ ROUTES = (
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     app = Litestar(
-        route_handlers=[graphql_controller(settings), *ROUTES],
+        route_handlers=[graphql_controller(settings, runtime.tracer_provider), *ROUTES],
+        plugins=tracing.http_plugins(runtime.tracer_provider),
         exception_handlers={DomainError: domain_error_response, 413: body_too_large},
         debug=not settings.is_production,
         request_max_body_size=settings.edge.max_body_bytes,

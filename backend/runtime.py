@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
@@ -16,6 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import tracing
 from backend.bank.sources import TENANT_SOURCE
 from backend.clock import Clock
 from backend.db import create_engine, ensure_database_exists
@@ -29,6 +31,9 @@ from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
 from tenants.provisioning import Provisioner
 from tenants.streams import MigrationStreams
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +46,7 @@ class Runtime:
     redis: ArqRedis
     clock: Clock
     taxonomy_cache: TaxonomyCache = field(default_factory=TaxonomyCache)
+    tracer_provider: TracerProvider | None = None  # backend/tracing.py; None: tracing off
 
     @property
     def redis_settings(self) -> RedisSettings:
@@ -119,8 +125,21 @@ async def open_runtime(settings: Settings, urls: ServiceUrls, clock: Clock | Non
     )
     streams = MigrationStreams(settings.migrations_dir, settings.extra_tenant_migrations)
     redis = await create_pool(RedisSettings.from_dsn(urls.redis_url), default_queue_name=settings.queue_name)
+    provider = tracing.configured_provider(settings)
+    if provider is not None:
+        tracing.instrument_engine(engine, provider)
     try:
-        yield Runtime(settings=settings, urls=urls, engine=engine, streams=streams, redis=redis, clock=clock or settings.clock())
+        yield Runtime(
+            settings=settings,
+            urls=urls,
+            engine=engine,
+            streams=streams,
+            redis=redis,
+            clock=clock or settings.clock(),
+            tracer_provider=provider,
+        )
     finally:
         await redis.aclose()
         await engine.dispose()
+        if provider is not None:
+            provider.shutdown()  # the spans still queued go out

@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.extensions import (
@@ -24,6 +25,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from backend import tracing
 from backend.acceptance.types import AcceptanceMutation, AcceptanceQuery
 from backend.accountability.types import AccountabilityMutation, AccountabilityQuery
 from backend.annual_reports.types import AnnualReportMutation, AnnualReportQuery
@@ -72,6 +74,9 @@ from backend.warnings.types import WarningQuery
 from backend.year_statistics.types import YearStatisticsQuery
 from graphql import GraphQLError
 from tenants.errors import DomainError
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 Query = merge_types(
     "Query",
@@ -194,7 +199,7 @@ class Schema(strawberry.Schema):
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
-def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
+def build_schema(*, production: bool, edge: EdgeLimits, tracer_provider: TracerProvider | None = None) -> strawberry.Schema:
     # Classes or factories, not instances: an extension instance is shared by concurrent requests.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         functools.partial(MaxTokensLimiter, max_token_count=edge.max_tokens),
@@ -209,6 +214,8 @@ def build_schema(*, production: bool, edge: EdgeLimits) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     if production:
         extensions.append(functools.partial(MaskErrors, should_mask_error=is_unexpected, error_message="服务器内部错误"))
+    if tracer_provider is not None:
+        extensions.append(tracing.graphql_extension(tracer_provider))
     return Schema(
         query=Query,
         mutation=Mutation,

@@ -60,6 +60,16 @@ def _sensitivity_names() -> tuple[str, str, str]:
     return names[0], names[1], names[2]
 
 
+TRACING_EXPORTERS = ("off", "otlp", "console")
+
+
+def _tracing() -> str:
+    exporter = os.environ.get("XUNCHA_TRACING", "off").strip().lower()
+    if exporter not in TRACING_EXPORTERS:
+        raise SystemExit(f"XUNCHA_TRACING 须为 {'、'.join(TRACING_EXPORTERS)} 之一，收到 {exporter!r}")
+    return exporter
+
+
 def _default_data_dir() -> Path:
     """.xuncha/ in a source checkout; an installed package's is the user's data directory (XDG)."""
     if CHECKOUT is not None:
@@ -175,6 +185,9 @@ class Settings:
     # separated, least restricted first), in exports and printed documents.
     sensitivity_names: tuple[str, str, str] = ("公开", "内部", "敏感")
     metrics_token: str = ""  # XUNCHA_METRICS_TOKEN: the bearer token of GET /metrics (required in production)
+    # OpenTelemetry spans (XUNCHA_TRACING, backend/tracing.py): off, otlp (to the collector the
+    # standard OTEL_EXPORTER_OTLP_* variables name) or console.
+    tracing: str = "off"
     # Where the clock starts (XUNCHA_CLOCK, an ISO date or instant; it runs on from there):
     # tests and demos as of a given day. None: the machine's clock. Refused in production.
     clock_start: datetime | None = None
@@ -239,6 +252,7 @@ class Settings:
             clock_start=_clock_start(production=environment == "production"),
             sensitivity_names=_sensitivity_names(),
             metrics_token=os.environ.get("XUNCHA_METRICS_TOKEN", ""),
+            tracing=_tracing(),
         )
 
     def marking_name(self, marking: str) -> str:
