@@ -5,7 +5,6 @@ review reports and bulletins (HTML, PDF), /healthz and /readyz."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import orjson
 from cross_web import HTTPException  # what strawberry raises for a request it cannot read
@@ -42,14 +41,11 @@ from backend.staff.routes import import_staff
 from backend.year_statistics.routes import statistics_docx, statistics_xlsx
 from tenants.errors import DomainError
 
-if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import TracerProvider
-
 READINESS_TIMEOUT_SECONDS = 2.0
 GRAPHIQL_HTML = local_graphiql_html()
 
 
-def graphql_controller(settings: Settings, tracer_provider: TracerProvider | None = None) -> type:
+def graphql_controller(settings: Settings, tracer_provider: tracing.TracerProvider | None = None) -> type:
     base = make_graphql_controller(
         build_schema(production=settings.is_production, edge=settings.edge, tracer_provider=tracer_provider),
         path="/graphql",

@@ -9,7 +9,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
@@ -31,9 +30,6 @@ from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
 from tenants.provisioning import Provisioner
 from tenants.streams import MigrationStreams
 
-if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import TracerProvider
-
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +42,7 @@ class Runtime:
     redis: ArqRedis
     clock: Clock
     taxonomy_cache: TaxonomyCache = field(default_factory=TaxonomyCache)
-    tracer_provider: TracerProvider | None = None  # backend/tracing.py; None: tracing off
+    tracer_provider: tracing.TracerProvider | None = None  # backend/tracing.py; None: tracing off
 
     @property
     def redis_settings(self) -> RedisSettings:

@@ -7,7 +7,6 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.extensions import (
@@ -74,9 +73,6 @@ from backend.warnings.types import WarningQuery
 from backend.year_statistics.types import YearStatisticsQuery
 from graphql import GraphQLError
 from tenants.errors import DomainError
-
-if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import TracerProvider
 
 Query = merge_types(
     "Query",
@@ -199,7 +195,7 @@ class Schema(strawberry.Schema):
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
-def build_schema(*, production: bool, edge: EdgeLimits, tracer_provider: TracerProvider | None = None) -> strawberry.Schema:
+def build_schema(*, production: bool, edge: EdgeLimits, tracer_provider: tracing.TracerProvider | None = None) -> strawberry.Schema:
     # Classes or factories, not instances: an extension instance is shared by concurrent requests.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         functools.partial(MaxTokensLimiter, max_token_count=edge.max_tokens),

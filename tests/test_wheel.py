@@ -22,7 +22,8 @@ from tests.helpers import command
 
 SHIPPED_CODE = ("backend", "tenants", "problem_bank", "migrations")
 FIRST_PARTY = {"backend", "tenants", "problem_bank", "__future__"}
-EMBEDDED_MODULE = "backend/embedded.py"  # the only importer of the `embedded` extra
+# Each extra and the only module that imports it.
+EXTRA_MODULES = {"embedded": "backend/embedded.py", "tracing": "backend/tracing.py"}
 UV = checkout() / ".tools" / "bin" / "uv"  # ./dev installs it
 PASSWORD = "Wheel-test-2026"
 LOGIN = """mutation($p: String!) { login(username: "root", password: $p) { accessToken } }"""
@@ -122,7 +123,7 @@ def _imports() -> dict[str, set[str]]:
 def test_every_imported_package_is_declared():
     project = tomllib.loads((checkout() / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     required = {_name(requirement) for requirement in project["dependencies"]}
-    embedded = {_name(requirement) for requirement in project["optional-dependencies"]["embedded"]}
+    extras = {extra: {_name(requirement) for requirement in project["optional-dependencies"][extra]} for extra in EXTRA_MODULES}
     distributions = packages_distributions()
     undeclared, misplaced = [], []
     for module, files in sorted(_imports().items()):
@@ -131,8 +132,9 @@ def test_every_imported_package_is_declared():
         names = {_name(distribution) for distribution in distributions.get(module, [module])}
         if names & required:
             continue
-        if names & embedded and files == {EMBEDDED_MODULE}:
+        extra = next((extra for extra, packages in extras.items() if names & packages), None)
+        if extra is not None and files == {EXTRA_MODULES[extra]}:
             continue
-        (misplaced if names & embedded else undeclared).append(f"{module} ({', '.join(sorted(files))})")
+        (misplaced if extra is not None else undeclared).append(f"{module} ({', '.join(sorted(files))})")
     assert not undeclared, f"imported but not in [project] dependencies: {undeclared}"
-    assert not misplaced, f"the `embedded` extra imported outside {EMBEDDED_MODULE}: {misplaced}"
+    assert not misplaced, f"an extra imported outside its module ({EXTRA_MODULES}): {misplaced}"
