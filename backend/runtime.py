@@ -23,6 +23,7 @@ from backend.db import create_engine, ensure_database_exists
 from backend.embedded import ServiceUrls
 from backend.identity.service import IdentityService
 from backend.notifications.sealing import seal_plain_secrets
+from backend.redis_location import redis_settings
 from backend.settings import Settings
 from problem_bank import projection
 from problem_bank.taxonomy import Taxonomy, TaxonomyCache
@@ -46,7 +47,7 @@ class Runtime:
 
     @property
     def redis_settings(self) -> RedisSettings:
-        return RedisSettings.from_dsn(self.urls.redis_url)
+        return redis_settings(self.urls.redis_url)
 
     async def require_migrated(self) -> None:
         """Refuse to work on a database whose shared schemas are not at this code's head."""
@@ -120,7 +121,7 @@ async def open_runtime(settings: Settings, urls: ServiceUrls, clock: Clock | Non
         ping_after_idle_seconds=settings.pool_ping_after_idle_seconds,
     )
     streams = MigrationStreams(settings.migrations_dir, settings.extra_tenant_migrations)
-    redis = await create_pool(RedisSettings.from_dsn(urls.redis_url), default_queue_name=settings.queue_name)
+    redis = await create_pool(redis_settings(urls.redis_url), default_queue_name=settings.queue_name)
     provider = tracing.configured_provider(settings)
     if provider is not None:
         tracing.instrument_engine(engine, provider)
