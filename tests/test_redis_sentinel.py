@@ -4,6 +4,7 @@ Sentinel address is refused at start."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import time
@@ -37,22 +38,33 @@ def started(arguments: list[str], port: int) -> subprocess.Popen:
 
 @pytest.fixture
 def sentinel(tmp_path: Path):
-    """A Redis master and one Sentinel watching it (quorum 1): the Sentinel's address."""
-    master_port, sentinel_port = free_port(), free_port()
-    master = started(["--port", str(master_port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)], master_port)
+    """A Redis master, its replica and one Sentinel watching them (quorum 1): the Sentinel's
+    address and the two servers' ports."""
+    master_port, replica_port, sentinel_port = free_port(), free_port(), free_port()
+    plain = ["--save", "", "--appendonly", "no"]
+    master = started(["--port", str(master_port), *plain, "--dir", str(tmp_path)], master_port)
+    (tmp_path / "replica").mkdir()
+    replica_dir = str(tmp_path / "replica")
+    replica = started(
+        ["--port", str(replica_port), *plain, "--dir", replica_dir, "--replicaof", "127.0.0.1", str(master_port)], replica_port
+    )
     config = tmp_path / "sentinel.conf"
-    config.write_text(f"port {sentinel_port}\ndir {tmp_path}\nsentinel monitor xuncha 127.0.0.1 {master_port} 1\n", encoding="utf-8")
+    config.write_text(
+        f"port {sentinel_port}\ndir {tmp_path}\nsentinel monitor xuncha 127.0.0.1 {master_port} 1\n"
+        "sentinel down-after-milliseconds xuncha 1000\nsentinel failover-timeout xuncha 5000\n",
+        encoding="utf-8",
+    )
     watcher = started([str(config), "--sentinel"], sentinel_port)
     try:
-        yield f"127.0.0.1:{sentinel_port}", master_port
+        yield f"127.0.0.1:{sentinel_port}", master_port, replica_port
     finally:
-        for process in (watcher, master):
+        for process in (watcher, replica, master):
             process.terminate()
             process.wait(10)
 
 
-async def test_the_runtime_finds_the_master_through_sentinel_and_limits_count_there(runtime, sentinel):
-    address, master_port = sentinel
+async def test_the_runtime_finds_the_master_through_sentinel_and_follows_a_failover(runtime, sentinel):
+    address, master_port, replica_port = sentinel
     url = f"redis+sentinel://{address}/xuncha"
     limited = dataclasses.replace(runtime.settings, edge=dataclasses.replace(runtime.settings.edge, login_attempts_per_minute=2))
     async with (
@@ -60,8 +72,24 @@ async def test_the_runtime_finds_the_master_through_sentinel_and_limits_count_th
         Api(through_sentinel) as api,
     ):
         codes = [error_code(await api.call(LOGIN, u="nobody", p="wrong")) for _ in range(3)]
+        counted_on_master = any(redis.Redis(port=master_port).scan_iter(f"{limited.redis_prefix}:*nobody*"))
+
+        watcher = redis.Redis(port=int(address.rpartition(":")[2]))
+        watcher.execute_command("SENTINEL", "FAILOVER", "xuncha")
+        promoted = time.monotonic() + 30
+        while not (
+            int(watcher.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "xuncha")[1]) == replica_port
+            and redis.Redis(port=master_port).info("replication")["role"] == "slave"
+        ):
+            assert time.monotonic() < promoted, "the replica was not promoted"
+            await asyncio.sleep(0.1)
+        # A connection to the demoted master is dropped on its next command (that one count is
+        # lost, as when Redis is unreachable); the next goes to the new master.
+        after = [error_code(await api.call(LOGIN, u="someone", p="wrong")) for _ in range(4)]
     assert codes == ["INVALID_CREDENTIALS", "INVALID_CREDENTIALS", "RATE_LIMITED"]
-    assert any(redis.Redis(port=master_port).scan_iter(f"{limited.redis_prefix}*"))  # the count is on the master
+    assert counted_on_master  # the count is on the master, not on a server of its own
+    assert after[-1] == "RATE_LIMITED", after
+    assert any(redis.Redis(port=replica_port).scan_iter(f"{limited.redis_prefix}:*someone*"))  # counted on the new master
 
 
 @pytest.mark.parametrize(
