@@ -124,6 +124,11 @@ def test_the_docx_names_the_standard_fonts_with_their_alternatives() -> None:
     for standard, alternative in (("方正小标宋简体", "华文中宋"), ("仿宋_GB2312", "仿宋"), ("黑体", "SimHei"), ("楷体_GB2312", "楷体")):
         assert re.search(f'<w:font w:name="{standard}"><w:altName w:val="{alternative}"/>', table), standard
     section = document.sections[0]
+    # — 1 —: odd pages right, even pages left
+    assert document.settings.odd_and_even_pages_header_footer
+    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
+        number = footer.paragraphs[0]._p.xml
+        assert 'w:instr="PAGE"' in number and f'<w:jc w:val="{align}"/>' in number and footer.paragraphs[0].text.startswith("— ")
     assert [round(length.mm) for length in (section.top_margin, section.left_margin, section.page_width)] == [37, 28, 210]
 
 
@@ -142,6 +147,8 @@ def test_the_html_page_escapes_what_it_is_given() -> None:
     assert "<script>" not in page and "<img" not in page and "<b>" not in page
     assert "关于&lt;script&gt;alert(1)&lt;/script&gt;的通报" in page and "&lt;script&gt;alert(&#39;主送&#39;)&lt;/script&gt;单位：" in page
     assert '<p class="masthead">&lt;script&gt;某县&lt;/script&gt;</p>' in page and "一、&lt;b&gt;问题&lt;/b&gt;" in page
+    # the typefaces, constants of ours, stay CSS: the standard font first, the open ones last
+    assert 'body { font-family: "仿宋_GB2312", "仿宋", "FangSong", "STFangsong", "Noto Serif CJK SC"' in page
 
 
 def test_sections_are_numbered_as_offices_number_them() -> None:

@@ -21,7 +21,14 @@ from backend.documents import fonts
 from backend.documents import official as gb
 from backend.documents.official import OfficialDocument, chinese_date
 
-PITCH = Mm(gb.LINE)  # exact line spacing: 22 lines to the 版心
+PITCH = Mm(gb.LINE)
+# what follows w:pBdr in a w:pPr (ECMA-376 CT_PPrBase): Word refuses elements out of order
+AFTER_BORDERS = (
+    *("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE"),
+    *("w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents"),
+    *("w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId"),
+    *("w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"),
+)  # exact line spacing: 22 lines to the 版心
 
 
 def width_in_characters(text: str) -> float:
@@ -54,10 +61,11 @@ def _lines_before(paragraph: Paragraph, lines: float) -> None:
 
 def _border(paragraph: Paragraph, side: str, width_mm: float, color: str = "000000", space: float = 0) -> None:
     """A rule along one side of the paragraph (w:sz in eighths of a point, w:space in points)."""
-    borders = paragraph._p.get_or_add_pPr().find(qn("w:pBdr"))
+    properties = paragraph._p.get_or_add_pPr()
+    borders = properties.find(qn("w:pBdr"))
     if borders is None:
         borders = OxmlElement("w:pBdr")
-        paragraph._p.get_or_add_pPr().append(borders)
+        properties.insert_element_before(borders, *AFTER_BORDERS)
     rule = OxmlElement(f"w:{side}")
     rule.set(qn("w:val"), "single")
     rule.set(qn("w:sz"), str(round(width_mm / 25.4 * 72 * 8)))
@@ -91,9 +99,13 @@ def _page_numbers(doc, section) -> None:
         paragraph.paragraph_format.right_indent = Pt(gb.SIZE_4) if align == WD_ALIGN_PARAGRAPH.RIGHT else None
         paragraph.paragraph_format.left_indent = Pt(gb.SIZE_4) if align == WD_ALIGN_PARAGRAPH.LEFT else None
         for text in ("— ", None, " —"):
-            run = paragraph.add_run(text or "")
-            if text is None:
-                run._r.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+            if text is None:  # the page number, a field among the paragraph's runs
+                number = parse_xml(
+                    f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:rPr><w:sz w:val="28"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>'
+                )
+                paragraph._p.append(number)
+                continue
+            run = paragraph.add_run(text)
             run.font.name, run.font.size = fonts.SONGTI.standard, Pt(gb.SIZE_4)
 
 

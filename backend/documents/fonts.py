@@ -34,6 +34,7 @@ class Face:
 
     @property
     def css(self) -> str:
+        """The CSS font-family list (the templates print it unescaped: our own constants)."""
         return ", ".join([*(f'"{name}"' for name in (self.standard, *self.stand_ins)), self.generic])
 
 
