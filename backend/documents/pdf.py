@@ -31,7 +31,6 @@ class _Pages(FPDF):
         self.set_creator("xuncha")
         for face in fonts.Embedded:
             self.add_font(face.value, "", face.path)
-        self.set_title("")
 
     def footer(self) -> None:
         self.set_y(TEXT_BOTTOM + gb.PAGE_NUMBER_DROP)
