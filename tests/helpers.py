@@ -22,6 +22,7 @@ from typing import TypeVar
 import asyncpg
 from arq.constants import in_progress_key_prefix
 from openpyxl import Workbook
+from pypdf import PdfReader
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -309,6 +310,16 @@ class Office:
 
 
 SCENARIO_DAY = date(2026, 11, 20)  # the day the scenario's overdue answers are written for
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF, every page, without white space: pypdf puts a space or a NUL between glyphs
+    set with character spacing (poppler's pdftotext and MuPDF read the same text clean)."""
+    return "".join(page_text(page) for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def page_text(page) -> str:
+    return "".join(page.extract_text().replace("\x00", "").split())
 
 
 def sheet_bytes(rows: list[tuple]) -> bytes:

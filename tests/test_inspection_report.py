@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
-import pymupdf
 from docx import Document
 
 from backend.rounds.models import RoundStage
 from tests.factories import add_round
+from tests.helpers import pdf_text
 from tests.identity import Api, error_code
 
 DRAFT = """mutation($r: ID!, $u: ID!, $t: String!, $d: String!) { createDraftFinding(tenantCode: "431321", roundId: $r, unitId: $u,
@@ -71,5 +71,5 @@ async def test_the_report_states_the_confirmed_drafts_by_category_as_a_docx_and_
     text = "\n".join(paragraph.text for paragraph in Document(BytesIO(docx.content)).paragraphs)
     assert "关于2026年第二轮巡察机构编制监督检查情况的报告" in text and "县委巡察工作领导小组办公室：" in text
     assert "实有人数超过核定编制 2 名" in text and "擅自增设内设机构 1 个" in text and "双峰县" in text
-    pdf_text = "".join(page.get_text() for page in pymupdf.open(stream=pdf.content, filetype="pdf"))
-    assert "单位2" in pdf_text and "擅自增设内设机构" in pdf_text and "实有人数" not in pdf_text
+    printed = pdf_text(pdf.content)
+    assert "单位2" in printed and "擅自增设内设机构" in printed and "实有人数" not in printed

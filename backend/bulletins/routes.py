@@ -5,16 +5,15 @@ records that with markBulletinRead."""
 
 from __future__ import annotations
 
-import asyncio
-
 from litestar import Request, get
 from litestar.response import Response
 
 from backend.bulletins.joint import joint_organs_of_bulletins
-from backend.bulletins.printing import bulletin_html
+from backend.bulletins.printing import bulletin_document
 from backend.bulletins.service import READERS, BulletinService, cases_of_bulletins
 from backend.context import context_for
-from backend.documents.official import to_pdf
+from backend.documents.official import OfficialDocument
+from backend.documents.responses import html_response, pdf_response
 from backend.ids import parse_id
 from backend.permissions import permitted, special
 from tenants.scoping import reading
@@ -22,8 +21,7 @@ from tenants.scoping import reading
 READABLE = {"access": special(READERS)}  # the bulletin's readers, as `bulletin` says
 
 
-async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
-    """The page's HTML and a file name for it."""
+async def _document(request: Request, bulletin_id: str) -> OfficialDocument:
     context = context_for(request)
     engine = context.runtime.engine
     readable = await BulletinService(engine).readable(await context.principal(), parse_id(bulletin_id, "id"))
@@ -32,17 +30,14 @@ async def _page(request: Request, bulletin_id: str) -> tuple[str, str]:
         joint = (await joint_organs_of_bulletins(connection, [readable.row.id])).get(readable.row.id, [])
     row = readable.row
     name = f"bulletin-{row.publisher_code}-{row.year}-{row.number}" if row.number is not None else f"bulletin-draft-{row.id}"
-    return bulletin_html(readable, cases, joint), name
+    return bulletin_document(readable, cases, joint, context.clock.today(), name)
 
 
 @get("/bulletins/{bulletin_id:str}/print", guards=[permitted], opt=READABLE)
 async def print_bulletin(request: Request, bulletin_id: str) -> Response[str]:
-    page, _ = await _page(request, bulletin_id)
-    return Response(page, media_type="text/html; charset=utf-8")
+    return html_response(await _document(request, bulletin_id))
 
 
 @get("/bulletins/{bulletin_id:str}/pdf", guards=[permitted], opt=READABLE)
 async def bulletin_as_pdf(request: Request, bulletin_id: str) -> Response[bytes]:
-    page, name = await _page(request, bulletin_id)
-    pdf = await asyncio.to_thread(to_pdf, page)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+    return await pdf_response(await _document(request, bulletin_id))

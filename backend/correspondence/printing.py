@@ -1,5 +1,5 @@
 """A document between organs as a printed 公文: the issuing organs' full names as the 发文机关标志, the
-文号 under it, the title, the 主送 organs, the body (a 函请's item list as its attachment), the
+文号 under it, the title, the 主送 organs, the body, a 函请's item list as its attachment (附件说明 under the body, the list on a page of its own), the
 sender's signature name and the date, and the 抄送 organs."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from sqlalchemy import Row
 
 from backend.clock import CHINA_STANDARD_TIME
 from backend.correspondence.models import Copy
-from backend.documents.official import OfficialDocument
+from backend.documents.official import Attachment, OfficialDocument
 
 
 def printed(document: Row, issuers: list[Row], recipients: list[Row], items: list[Row], marking: str) -> OfficialDocument:
@@ -18,8 +18,7 @@ def printed(document: Row, issuers: list[Row], recipients: list[Row], items: lis
     main = "、".join(r.short_name for r in recipients if r.copy == Copy.MAIN.value)
     copied = "、".join(r.short_name for r in recipients if r.copy == Copy.COPY.value)
     body = tuple(line.strip() for line in document.body.splitlines() if line.strip())
-    if items:
-        body += ("附件：调阅材料清单", *(f"{item.position}．{item.request}" for item in items))
+    listed = (Attachment("调阅材料清单", tuple(f"{item.position}．{item.request}" for item in items)),) if items else ()
     return OfficialDocument(
         title=document.subject,
         addressee=main or None,
@@ -32,4 +31,5 @@ def printed(document: Row, issuers: list[Row], recipients: list[Row], items: lis
         document_number=document.document_number,
         body=body,
         copied_to=copied or None,
+        attachments=listed,
     )
