@@ -143,14 +143,31 @@ async def partner_organ(world: World, actor: Actor, target: str) -> dict:
     return {"id": str(await audit_organ(world, target))}
 
 
+def organ_named(place: str, kind: str, document_code: str) -> dict:
+    """A partner organ of the place, named after its kind."""
+    return {
+        "tenant_code": CODES[place],
+        "kind": kind,
+        "name": kind,
+        "short_name": kind,
+        "document_code": document_code,
+        "signature_name": kind,
+    }
+
+
 MATRIX_ORGAN_NAMES = {"name": "审计局", "short_name": "审计局", "document_code": "审", "signature_name": "审计局"}
 
 
-async def document_to_office(world: World, target: str, *, state: str = "已发送", items: int = 0, kind: str = "函请") -> int:
-    """A document from the target region's 审计 organ to its 编办, in `state` there."""
-    sender = await audit_organ(world, target)
+async def document_to_office(
+    world: World, target: str, *, state: str = "已发送", items: int = 0, kind: str = "函请", from_office_to: int | None = None
+) -> int:
+    """A document from the target region's 审计 organ to its 编办, in `state` there; or (`from_office_to`)
+    from its 编办 to that organ."""
+    sender, recipient = (
+        (world.offices[target], from_office_to) if from_office_to else (await audit_organ(world, target), world.offices[target])
+    )
     async with world.runtime.engine.begin() as connection:
-        number = next(world.counter)
+        number = 100_000 + next(world.counter)  # beyond the numbers the organs' real documents take
         document = (
             await connection.execute(
                 insert(Document)
@@ -169,9 +186,7 @@ async def document_to_office(world: World, target: str, *, state: str = "已发�
             )
         ).scalar_one()
         await connection.execute(
-            insert(Recipient).values(
-                document_id=document, organ_id=world.offices[target], tenant_code=CODES[target], copy="主送", state=state
-            )
+            insert(Recipient).values(document_id=document, organ_id=recipient, tenant_code=CODES[target], copy="主送", state=state)
         )
         for position in range(1, items + 1):
             await connection.execute(insert(DocumentItem).values(document_id=document, position=position, request="三定规定"))
@@ -1009,18 +1024,7 @@ async def referral_organ(world: World, target: str) -> int:
     if target not in world.referral_organs:
         async with world.runtime.engine.begin() as connection:
             world.referral_organs[target] = (
-                await connection.execute(
-                    insert(Organ)
-                    .values(
-                        tenant_code=CODES[target],
-                        kind="组织部",
-                        name="组织部",
-                        short_name="组织部",
-                        document_code="组",
-                        signature_name="组织部",
-                    )
-                    .returning(Organ.id)
-                )
+                await connection.execute(insert(Organ).values(organ_named(target, "组织部", "组")).returning(Organ.id))
             ).scalar_one()
     return world.referral_organs[target]
 
@@ -1033,28 +1037,8 @@ async def case_referable(world: World, actor: Actor, target: str) -> dict:
 async def case_referred(world: World, actor: Actor, target: str) -> dict:
     """A case of the target waiting (移送) on the organ its 移交 went to, which signed for it."""
     case, organ = await case_in(world, target, "移送"), await referral_organ(world, target)
+    document = await document_to_office(world, target, state="已签收", kind="移交", from_office_to=organ)
     async with world.runtime.engine.begin() as connection:
-        number = 100_000 + next(world.counter)  # beyond the numbers the 编办's real documents take
-        document = (
-            await connection.execute(
-                insert(Document)
-                .values(
-                    kind="移交",
-                    sender_organ_id=world.offices[target],
-                    sender_tenant_code=CODES[target],
-                    year=2026,
-                    number=number,
-                    document_number=f"编移〔2026〕{number}号",
-                    subject="关于移送问题的函",
-                    body="正文",
-                    sent_by="matrix",
-                )
-                .returning(Document.id)
-            )
-        ).scalar_one()
-        await connection.execute(
-            insert(Recipient).values(document_id=document, organ_id=organ, tenant_code=CODES[target], copy="主送", state="已签收")
-        )
         await connection.execute(
             text(
                 f"INSERT INTO t{CODES[target]}.case_measure (case_id, kind, decided_on, decided_by, content, organ_id, document_id,"
@@ -2675,20 +2659,7 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
     partners = [Actor(role, place, username=f"partner_{role}_{place}", partner=True) for role, place in PARTNERS]
     async with runtime.engine.begin() as connection:
         discipline = {
-            place: (
-                await connection.execute(
-                    insert(Organ)
-                    .values(
-                        tenant_code=CODES[place],
-                        kind="纪委监委",
-                        name="纪委监委",
-                        short_name="纪委监委",
-                        document_code="纪",
-                        signature_name="纪委监委",
-                    )
-                    .returning(Organ.id)
-                )
-            ).scalar_one()
+            place: (await connection.execute(insert(Organ).values(organ_named(place, "纪委监委", "纪")).returning(Organ.id))).scalar_one()
             for place in PARTNER_PLACES
         }
     world.referral_organs.update(discipline)

@@ -424,23 +424,15 @@ class AccountabilityService:
         async with reading(self.engine).connect() as connection:
             organ = (await connection.execute(select(Organ.tenant_code, Organ.name).where(Organ.id == organ_id))).one()
         tenant_code = organ.tenant_code
-        async with tenant_engine(self.engine, tenant_code).begin() as connection:
-            referred = select(CaseMeasure.case_id).where(
-                CaseMeasure.document_id == document_id, CaseMeasure.organ_id == organ_id, CaseMeasure.kind.in_(list(ReferralKind))
-            )
+        referred = select(CaseMeasure.case_id).where(
+            CaseMeasure.document_id == document_id, CaseMeasure.organ_id == organ_id, CaseMeasure.kind.in_(list(ReferralKind))
+        )
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
             case_id = (await connection.execute(referred)).scalar_one_or_none()
-            if case_id is None:
-                raise DomainError("NOT_A_REFERRAL", "这份公文不是向本机关提出的问责建议或移送", field="documentId")
-            move = await workflow.CASES.lock(
-                workflow.ANSWER,
-                connection,
-                select(AccountabilityCase).where(AccountabilityCase.id == case_id).with_for_update(),
-                tenant_code=tenant_code,
-                expected_version=None,
-                actor=principal.username,
-                note=note,
-                request_id=request_id,
-            )
+        if case_id is None:
+            raise DomainError("NOT_A_REFERRAL", "这份公文不是向本机关提出的问责建议或移送", field="documentId")
+        async with self._locked(principal, tenant_code, case_id, None, workflow.ANSWER, note, request_id) as move:
+            connection = move.connection
             decided = "；".join(f"{m.kind.label}（{m.decided_on.isoformat()}）：{m.content}" for m in measures) or "不予问责"
             reply = Draft(
                 sender_organ_id=organ_id,
@@ -522,13 +514,14 @@ class AccountabilityService:
         principal: Principal,
         tenant_code: str,
         case_id: int,
-        version: int,
+        version: int | None,
         transition: Transition[CaseState],
         note: str | None,
         request_id: str | None,
     ) -> AsyncIterator[Move[CaseState]]:
-        """A transaction holding the case locked, once the workflow's checks pass (version, state,
-        note, guard; who may take the transition is declared on the operation)."""
+        """A transaction holding the case locked, once the workflow's checks pass (version — None:
+        the act takes none, as an organ's answer —, state, note, guard; who may take the
+        transition is declared on the operation)."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             yield await workflow.CASES.lock(
                 transition,
