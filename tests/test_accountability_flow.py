@@ -29,6 +29,7 @@ REFER = f"""mutation($c: String! = "431321", $i: ID!, $v: Int!, $k: ReferralKind
 ANSWER = f"""mutation($d: ID!, $o: ID!, $input: ReferralAnswerInput!) {{
     answerAccountabilityReferral(documentId: $d, organId: $o, input: $input) {{ {CASE_FIELDS} }} }}"""
 SIGN = "mutation($d: ID!, $o: ID!) { handleDocument(documentId: $d, organId: $o, action: SIGN) { id } }"
+RETURN = "mutation($d: ID!, $o: ID!, $n: String!) { handleDocument(documentId: $d, organId: $o, action: RETURN, note: $n) { id } }"
 DOCUMENT = """query($d: ID!) { correspondenceDocument(id: $d) { kind subject concerns sender { kind }
     recipients { organ { id } state answerId } } }"""
 BOX = "query($o: ID!, $s: Boolean!) { correspondence(organId: $o, sent: $s) { id kind repliesToId body } }"
@@ -50,6 +51,7 @@ ACTS = {
     "closeAccountabilityCase": ({"落实"}, "办结"),
     "dismissAccountabilityCase": ({"受理", "核查"}, "不属于机构编制违规"),
     "withdrawAccountabilityCase": ({"受理", "核查", "认定"}, "重复登记"),
+    "takeBackAccountabilityCase": ({"移送"}, None),
 }
 STATES = ("受理", "核查", "认定", "处理", "移送", "落实", "办结", "不予立案", "撤销")
 
@@ -191,9 +193,10 @@ async def test_a_county_refers_its_case_to_its_discipline_organ_which_answers_wi
             "SENT",
         )
         assert "局长刘洋" in sent["subject"]
-        # Nothing more happens to the case while it waits, but the organ's answer.
-        for name, (_, note) in ACTS.items():
-            assert (await call(api, act(name, note), tokens["admin"], i=case["id"], v=4, n=note))[0] == "INVALID_TRANSITION", name
+        # Nothing more happens to the case while it waits, but the organ's answer (or its return).
+        for name, (sources, note) in ACTS.items():
+            expected = "REFERRAL_PENDING" if "移送" in sources else "INVALID_TRANSITION"
+            assert (await call(api, act(name, note), tokens["admin"], i=case["id"], v=4, n=note))[0] == expected, name
         assert (await call(api, REFER, tokens["admin"], i=case["id"], v=4, o=discipline))[0] == "INVALID_TRANSITION"
 
         answer = {"note": "经研究，决定给予刘洋诫勉", "measures": [ADMONITION]}
@@ -324,6 +327,23 @@ async def test_the_office_records_its_own_measures_but_never_a_personal_one(coun
         )
         assert (error, case_now["state"], case_now["measures"][-1]["kind"]) == (None, "REFERRED", "ACCOUNTABILITY_PROPOSAL")
 
+        # The 组织部 returns it (not its business): the office takes the case back, and refers it where it belongs.
+        take_back = act("takeBackAccountabilityCase", None)
+        version += 1
+        assert (await call(api, take_back, tokens["admin"], i=case["id"], v=version))[0] == "REFERRAL_PENDING"
+        document, organization = case_now["measures"][-1]["documentId"], str(organs["organization"])
+        returned = await api.call(RETURN, tokens["organization"], d=document, o=organization, n="领导干部诫勉由纪委监委办理")
+        assert "errors" not in returned
+        assert (await call(api, take_back, tokens["inspector"], i=case["id"], v=version))[0] == "FORBIDDEN"
+        error, taken = await call(api, take_back, tokens["publisher"], i=case["id"], v=version)
+        assert (error, taken["state"]) == (None, "DETERMINED")
+        error, case_now = await call(api, REFER, tokens["admin"], i=case["id"], v=version + 1, o=str(organs["discipline"]))
+        assert (error, case_now["state"], [m["kind"] for m in case_now["measures"]][-2:]) == (
+            None,
+            "REFERRED",
+            ["ACCOUNTABILITY_PROPOSAL", "HANDOVER"],
+        )
+
 
 async def cases_in_every_state(runtime) -> dict[str, int]:
     async with runtime.engine.begin() as connection:
@@ -366,7 +386,7 @@ async def test_every_transition_refuses_the_states_it_does_not_start_from_and_th
             for name, (sources, note) in ACTS.items()
         }
     assert set(wrong.values()) == {"INVALID_TRANSITION"}, {k: v for k, v in wrong.items() if v != "INVALID_TRANSITION"}
-    assert len(wrong) == 9 * len(STATES) - sum(len(sources) for sources, _ in ACTS.values()) - 2
+    assert len(wrong) == (len(ACTS) + 1) * len(STATES) - sum(len(sources) for sources, _ in ACTS.values()) - 2
     assert by_inspector == {  # inspectors verify and determine; deciding and ending a case is for those who sign
         "verifyAccountabilityCase": None,
         "determineAccountabilityCase": None,
@@ -376,6 +396,7 @@ async def test_every_transition_refuses_the_states_it_does_not_start_from_and_th
         "closeAccountabilityCase": "FORBIDDEN",
         "dismissAccountabilityCase": "FORBIDDEN",
         "withdrawAccountabilityCase": "FORBIDDEN",
+        "takeBackAccountabilityCase": "FORBIDDEN",
     }
 
 

@@ -1034,10 +1034,10 @@ async def case_referable(world: World, actor: Actor, target: str) -> dict:
     return {"c": CODES[target], "i": str(await case_in(world, target, "认定")), "o": str(await referral_organ(world, target))}
 
 
-async def case_referred(world: World, actor: Actor, target: str) -> dict:
-    """A case of the target waiting (移送) on the organ its 移交 went to, which signed for it."""
+async def case_referred(world: World, actor: Actor, target: str, handling: str = "已签收") -> dict:
+    """A case of the target waiting (移送) on the organ its 移交 went to, which signed for it (or: `handling`)."""
     case, organ = await case_in(world, target, "移送"), await referral_organ(world, target)
-    document = await document_to_office(world, target, state="已签收", kind="移交", from_office_to=organ)
+    document = await document_to_office(world, target, state=handling, kind="移交", from_office_to=organ)
     async with world.runtime.engine.begin() as connection:
         await connection.execute(
             text(
@@ -1046,7 +1046,7 @@ async def case_referred(world: World, actor: Actor, target: str) -> dict:
             ),
             {"k": case, "o": organ, "d": document},
         )
-    return {"d": str(document), "o": str(organ)}
+    return {"c": CODES[target], "i": str(case), "d": str(document), "o": str(organ)}
 
 
 def referred_organ_outcome(actor: Actor, target: str) -> str | None:
@@ -1781,6 +1781,12 @@ OPERATIONS = [
         ' input: {note: "给予诫勉", measures: [{kind: ADMONITION, decidedOn: "2026-11-20", content: "给予局长诫勉"}]}) { state } }',
         guarded(referred_organ_outcome),
         case_referred,
+    ),
+    Operation(
+        "takeBackAccountabilityCase",
+        case_act("takeBackAccountabilityCase"),
+        None,
+        lambda w, a, t: case_referred(w, a, t, handling="已退回"),
     ),
     Operation("carryOutAccountabilityCase", case_act("carryOutAccountabilityCase"), None, case_of("处理", measured=True)),
     Operation("closeAccountabilityCase", case_act("closeAccountabilityCase", ', note: "办结"'), None, case_of("落实")),

@@ -376,11 +376,12 @@ class AccountabilityService:
                 raise DomainError("INVALID_ORGAN", "问责建议或移送须送本地区的纪委监委或组织部", field="organId")
             office = next(row for row in organs.values() if row.kind == OrganKind.OFFICE.value)
             case = move.row
-            subject = "关于对" if referral is ReferralKind.ACCOUNTABILITY_PROPOSAL else "关于移送"
+            label = subject_label(case)
+            title = f"关于对{label}提出问责建议的函" if referral is ReferralKind.ACCOUNTABILITY_PROPOSAL else f"关于移送{label}问题的函"
             document = Draft(
                 sender_organ_id=office.id,
                 kind=DocumentKind.HANDOVER,
-                subject=f"{subject}{subject_label(case)}问题的函"[:200],
+                subject=title[:200],
                 body=f"{case.facts}\n认定意见：{case.determination or ''}\n{referral.label}：{note}",
                 recipients=(Addressee(organ_id),),
                 sensitivity=Sensitivity(case.sensitivity),

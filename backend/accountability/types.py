@@ -546,6 +546,12 @@ class AccountabilityMutation:
         )
         return await _case_now(info, tenant_code, case_id)
 
+    @mutation("收回：接收机关退回了提出问责建议或移送的公文，案件回到已认定，可另行处理或移送", write(workflow.TAKE_BACK.roles))
+    async def take_back_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.TAKE_BACK, tenant_code, id, version, note)
+
     @mutation("落实：已记录至少一项本机构处理措施的案件进入落实", write(workflow.CARRY_OUT.roles))
     async def carry_out_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
