@@ -61,7 +61,7 @@ DETERMINE = Transition("determine", "认定", frozenset({VERIFYING}), DETERMINED
 SEND_BACK = Transition("send_back", "退回补充核查", frozenset({DETERMINED}), VERIFYING, CASE_DECIDERS, note="required")
 DECIDE = Transition("decide", "处理", frozenset({DETERMINED}), HANDLING, CASE_DECIDERS, note="required", event="accountability.decided")
 REFER = Transition("refer", "提出问责建议或移送", frozenset({DETERMINED, HANDLING}), REFERRED, CASE_DECIDERS, note="required")
-ANSWER = Transition("answer", "回复处理结果", frozenset({REFERRED}), IMPLEMENTING, ORGAN_HANDLERS, note="required")
+ANSWER = Transition("answer", "接收机关回复处理结果", frozenset({REFERRED}), IMPLEMENTING, ORGAN_HANDLERS, note="required")
 TAKE_BACK = Transition(
     "take_back", "收回", frozenset({REFERRED}), DETERMINED, CASE_DECIDERS, guard=Guard("接收机关已退回移送的公文", _referral_returned)
 )
