@@ -12,10 +12,13 @@ registers an event listener), and the API takes several views per request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tenants.naming import TENANT_SCHEMA_PLACEHOLDER, schema_for_code
 
@@ -49,3 +52,11 @@ def across_schemas(template: str, codes: Iterable[str], *, distinct: bool = Fals
     `distinct`). Codes are checked (six digits), so the text is safe to run."""
     parts = [template.format(schema=f'"{schema_for_code(code)}"', code=f"'{code}'") for code in codes]
     return (" UNION " if distinct else " UNION ALL ").join(parts)
+
+
+async def summed_across(connection: AsyncConnection, template: str, codes: Iterable[str], values: Mapping[str, Any]) -> Counter[str]:
+    """`template` (a SELECT of `key` and `n` rows per schema) summed by key over the tenants
+    `codes`: one statement, whatever their number."""
+    union = across_schemas(template, codes)
+    rows = await connection.execute(text(f"SELECT key, sum(n) AS n FROM ({union}) AS per_office GROUP BY key"), dict(values))
+    return Counter({row.key: int(row.n) for row in rows})

@@ -1,5 +1,5 @@
-"""Accountability cases (追责问责): a province opens a case from findings of two counties,
-drives it through its states, records an interview and a freeze that approval systems see
+"""Accountability cases (追责问责): a province registers a case from findings of two counties,
+drives it through its states (受理 → 核查 → 认定 → 处理 → 落实 → 办结), records an interview and a freeze that approval systems see
 through `unitStatus` and every place showing the unit, lifts it; every transition and every
 refusal (stale version, wrong state, wrong role, out-of-reach office, bad input) changes
 nothing; repeat offenders, statistics and the Excel ledger."""
@@ -23,20 +23,21 @@ from tests.identity import Api, add_user, error_code, token_for
 
 LOG = """mutation($c: String!) { logFinding(tenantCode: $c, input: {roundId: "1", unitId: "1", taxonomyCode: "C03.K01.M01",
     description: "实有人数超过核定编制 2 名", severity: ORDINARY, foundOn: "2026-09-10", deadline: "2026-10-31"}) { id } }"""
-CASE_FIELDS = """id state version title proposal decision conclusion closedAt
+CASE_FIELDS = """id state version title determination decision conclusion closedAt
     subject { kind label tenantCode officeName unitId unitName leaderName restrictions { kind } }
     findings { tenantCode findingId officeName }
     measures { kind decidedOn decidedBy content attendees minutes restriction { id kind active liftConditions } }"""
 OPEN = f"""mutation($c: String! = "430000", $input: CaseInput!) {{ openAccountabilityCase(tenantCode: $c, input: $input) {{ {CASE_FIELDS} }} }}"""
 # Each act on a case is its own mutation; those that require a note take it as String!.
 ACTS = {
-    "INVESTIGATE": ("investigateAccountabilityCase", "String"),
-    "PROPOSE": ("proposeAccountabilityCase", "String!"),
+    "VERIFY": ("verifyAccountabilityCase", "String"),
+    "DETERMINE": ("determineAccountabilityCase", "String!"),
     "SEND_BACK": ("sendBackAccountabilityCase", "String!"),
     "DECIDE": ("decideAccountabilityCase", "String!"),
     "CARRY_OUT": ("carryOutAccountabilityCase", "String"),
     "CLOSE": ("closeAccountabilityCase", "String!"),
     "WITHDRAW": ("withdrawAccountabilityCase", "String!"),
+    "DISMISS": ("dismissAccountabilityCase", "String!"),
 }
 MEASURE = f"""mutation($c: String! = "430000", $i: ID!, $v: Int!, $m: MeasureInput!) {{
     recordAccountabilityMeasure(tenantCode: $c, caseId: $i, version: $v, input: $m) {{ {CASE_FIELDS} }} }}"""
@@ -148,7 +149,7 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         error, case = await call(api, OPEN, admin, input=draft([("431321", findings["431321"]), ("431322", findings["431322"])]))
         assert error is None
         assert (case["state"], case["version"], case["subject"]["label"], case["subject"]["officeName"]) == (
-            "OPENED",
+            "REGISTERED",
             1,
             "财政局",
             "双峰县",
@@ -159,14 +160,14 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
             ("431322", findings["431322"]),
         ]
         steps = [
-            ("INVESTIGATE", None, "INVESTIGATING"),
-            ("PROPOSE", "拟给予约谈并冻结机构编制调整事项", "PROPOSED"),
-            ("DECIDE", "约谈主要负责人，冻结机构编制调整事项至整改到位", "DECIDED"),
+            ("VERIFY", None, "VERIFYING"),
+            ("DETERMINE", "拟给予约谈并冻结机构编制调整事项", "DETERMINED"),
+            ("DECIDE", "约谈主要负责人，冻结机构编制调整事项至整改到位", "HANDLING"),
         ]
         for action, note, state in steps:
             error, case = await call(api, move(action), admin, i=case["id"], v=case["version"], n=note)
             assert (error, case["state"]) == (None, state)
-        assert (case["proposal"], case["decision"]) == (steps[1][1], steps[2][1])
+        assert (case["determination"], case["decision"]) == (steps[1][1], steps[2][1])
         error, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=INTERVIEW)
         assert error is None and case["measures"][0]["attendees"] == ["李四", "王五"] and case["measures"][0]["restriction"] is None
         error, case = await call(api, RESTRICT, tokens["publisher"], i=case["id"], v=case["version"], m=FREEZE)
@@ -212,7 +213,7 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         assert [s["staffingFrozen"] for s in (await call(api, STATUS, tokens["county_admin"], code="UNIT00000001"))[1]] == [False]
         assert (await call(api, UNIT, tokens["liaison"], c="431321"))[1]["restrictions"] == []
 
-        for action, note, state in (("CARRY_OUT", None, "CARRIED_OUT"), ("CLOSE", "措施已全部落实", "CLOSED")):
+        for action, note, state in (("CARRY_OUT", None, "IMPLEMENTING"), ("CLOSE", "措施已全部落实", "CLOSED")):
             error, case = await call(api, move(action), admin, i=case["id"], v=case["version"], n=note)
             assert (error, case["state"]) == (None, state)
         assert case["closedAt"] is not None and case["measures"][1]["restriction"]["active"] is False
@@ -238,8 +239,8 @@ async def test_a_province_opens_a_case_from_two_counties_interviews_freezes_and_
         )
     assert trail == [
         "case.opened",
-        "case.investigate",
-        "case.propose",
+        "case.verify",
+        "case.determine",
         "case.decide",
         "case.record_measure",
         "case.record_restriction",
@@ -284,14 +285,14 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
         }
         version = case["version"]
         refused_moves = {
-            "decide before the proposal": await call(api, move("DECIDE"), admin, i=case["id"], v=version, n="约谈"),
+            "decide before the determination": await call(api, move("DECIDE"), admin, i=case["id"], v=version, n="约谈"),
             "carry out an open case": await call(api, move("CARRY_OUT"), admin, i=case["id"], v=version),
-            "a stale version": await call(api, move("INVESTIGATE"), admin, i=case["id"], v=version + 1),
-            "a reviewer": await call(api, move("INVESTIGATE"), tokens["reviewer"], i=case["id"], v=version),
-            "the city": await call(api, move("INVESTIGATE"), tokens["city_admin"], i=case["id"], v=version),
-            "a county": await call(api, move("INVESTIGATE"), tokens["county_admin"], i=case["id"], v=version),
-            "an unknown case": await call(api, move("INVESTIGATE"), admin, i="999", v=1),
-            "a malformed id": await call(api, move("INVESTIGATE"), admin, i="abc", v=1),
+            "a stale version": await call(api, move("VERIFY"), admin, i=case["id"], v=version + 1),
+            "a reviewer": await call(api, move("VERIFY"), tokens["reviewer"], i=case["id"], v=version),
+            "the city": await call(api, move("VERIFY"), tokens["city_admin"], i=case["id"], v=version),
+            "a county": await call(api, move("VERIFY"), tokens["county_admin"], i=case["id"], v=version),
+            "an unknown case": await call(api, move("VERIFY"), admin, i="999", v=1),
+            "a malformed id": await call(api, move("VERIFY"), admin, i="abc", v=1),
             "a withdrawal without reason": await call(api, move("WITHDRAW"), admin, i=case["id"], v=version, n=" "),
             "an inspector withdrawing": await call(api, move("WITHDRAW"), inspector, i=case["id"], v=version, n="不予追究"),
             "a measure before the decision": await call(api, MEASURE, admin, i=case["id"], v=version, m=INTERVIEW),
@@ -321,7 +322,7 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "a post without a leader": "INVALID_SUBJECT",
         }
         assert {k: v[0] for k, v in refused_moves.items()} == {
-            "decide before the proposal": "INVALID_TRANSITION",
+            "decide before the determination": "INVALID_TRANSITION",
             "carry out an open case": "INVALID_TRANSITION",
             "a stale version": "STALE_VERSION",
             "a reviewer": "FORBIDDEN",
@@ -334,23 +335,23 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "a measure before the decision": "INVALID_TRANSITION",
         }
 
-        # 立案 → 调查核实 → 拟处理 → 退回补充调查 → 调查核实 → 拟处理 → 决定 (inspectors investigate and propose; only deciders decide)
+        # 受理 → 核查 → 认定 → 退回补充核查 → 核查 → 认定 → 处理 (inspectors verify and determine; only deciders decide)
         for who, action, note, state in (
-            ("inspector", "INVESTIGATE", None, "INVESTIGATING"),
-            ("inspector", "PROPOSE", "拟约谈", "PROPOSED"),
-            ("publisher", "SEND_BACK", "事实不清，补充调查", "INVESTIGATING"),
-            ("inspector", "PROPOSE", "拟约谈并冻结", "PROPOSED"),
+            ("inspector", "VERIFY", None, "VERIFYING"),
+            ("inspector", "DETERMINE", "拟约谈", "DETERMINED"),
+            ("publisher", "SEND_BACK", "事实不清，补充调查", "VERIFYING"),
+            ("inspector", "DETERMINE", "拟约谈并冻结", "DETERMINED"),
         ):
             error, case = await call(api, move(action), tokens[who], i=case["id"], v=case["version"], n=note)
             assert (error, case["state"]) == (None, state)
-        assert case["proposal"] == "拟约谈并冻结"
+        assert case["determination"] == "拟约谈并冻结"
         before = await case_state(runtime)
         assert (await call(api, move("DECIDE"), inspector, i=case["id"], v=case["version"], n="约谈"))[0] == "FORBIDDEN"
-        assert (await call(api, move("PROPOSE"), admin, i=case["id"], v=case["version"], n="再拟"))[0] == "INVALID_TRANSITION"
+        assert (await call(api, move("DETERMINE"), admin, i=case["id"], v=case["version"], n="再拟"))[0] == "INVALID_TRANSITION"
         assert (await call(api, move("DECIDE"), admin, i=case["id"], v=case["version"], n=" "))[0] == "INVALID_TEXT"
         assert await case_state(runtime) == before
         error, case = await call(api, move("DECIDE"), admin, i=case["id"], v=case["version"], n="约谈主要负责人并冻结")
-        assert (error, case["state"]) == (None, "DECIDED")
+        assert (error, case["state"]) == (None, "HANDLING")
 
         # Measures: what each kind needs, who may freeze, one freeze at a time.
         before = await case_state(runtime)
@@ -402,7 +403,7 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
         assert (await call(api, RESTRICT, admin, i=case["id"], v=case["version"], m=FREEZE))[0] == "ALREADY_RESTRICTED"
         assert await case_state(runtime) == before
         error, case = await call(api, move("CARRY_OUT"), inspector, i=case["id"], v=case["version"])
-        assert (error, case["state"]) == (None, "CARRIED_OUT")
+        assert (error, case["state"]) == (None, "IMPLEMENTING")
         error, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=INTERVIEW)  # still recorded while carried out
         assert error is None and [m["kind"] for m in case["measures"]] == ["PHONE_REMINDER", "FREEZE", "LOCK", "INTERVIEW"]
         assert (await call(api, move("CLOSE"), inspector, i=case["id"], v=case["version"], n="结案"))[0] == "FORBIDDEN"
@@ -410,16 +411,16 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
         error, case = await call(api, move("CLOSE"), admin, i=case["id"], v=case["version"], n="措施落实")
         assert (error, case["state"], case["conclusion"]) == (None, "CLOSED", "措施落实")
         assert (await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=INTERVIEW))[0] == "INVALID_TRANSITION"
-        assert (await call(api, move("INVESTIGATE"), admin, i=case["id"], v=case["version"]))[0] == "INVALID_TRANSITION"
+        assert (await call(api, move("VERIFY"), admin, i=case["id"], v=case["version"]))[0] == "INVALID_TRANSITION"
         # A restriction outlives the closed case until it is lifted.
         status = (await call(api, STATUS, tokens["county_admin"], code="UNIT00000001"))[1]
         assert (status[0]["staffingFrozen"], status[0]["accountLocked"]) == (True, True)
 
-        # 撤销 from each state before the decision, and a county's own case, which its city and province read but never write.
-        for path in ((), ("INVESTIGATE",), ("INVESTIGATE", "PROPOSE")):
+        # 撤销 from each state before the handling, and a county's own case, which its city and province read but never write.
+        for path in ((), ("VERIFY",), ("VERIFY", "DETERMINE")):
             _, other = await call(api, OPEN, admin, input=draft([]))
             for action in path:
-                _, other = await call(api, move(action), admin, i=other["id"], v=other["version"], n="拟处理")
+                _, other = await call(api, move(action), admin, i=other["id"], v=other["version"], n="认定属实")
             error, other = await call(api, move("WITHDRAW"), admin, i=other["id"], v=other["version"], n="经核实不予追究")
             assert (error, other["state"], other["conclusion"], other["closedAt"] is not None) == (
                 None,
@@ -441,7 +442,7 @@ async def test_every_transition_is_guarded_and_every_refusal_changes_nothing(pro
             "other_province": "NOT_FOUND",
             "liaison": "FORBIDDEN",
         }
-        assert (await call(api, move("INVESTIGATE"), tokens["city_admin"], c="431321", i=own["id"], v=1))[0] == "FORBIDDEN"
+        assert (await call(api, move("VERIFY"), tokens["city_admin"], c="431321", i=own["id"], v=1))[0] == "FORBIDDEN"
         # A child never reads its parent's cases.
         assert (await call(api, CASE, tokens["county_admin"], i=case["id"]))[0] == "NOT_FOUND"
         listed = 'query($s: CaseState) { accountabilityCases(tenantCode: "430000", state: $s) { items { id state } } }'
@@ -472,15 +473,13 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
             (opened[1], [INTERVIEW]),
         ):
             case = first
-            for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
+            for action in ("VERIFY", "DETERMINE", "DECIDE"):
                 _, case = await call(api, move(action), admin, i=case["id"], v=case["version"], n="约谈")
             for measure in measures:
                 _, case = await call(api, MEASURE, admin, i=case["id"], v=case["version"], m=measure)
         _, withdrawn = await call(api, move("WITHDRAW"), admin, i=opened[2]["id"], v=1, n="已由县级处理")
 
-        racing = await asyncio.gather(
-            *(call(api, move("INVESTIGATE"), who, i=opened[4]["id"], v=1) for who in (admin, tokens["inspector"]))
-        )
+        racing = await asyncio.gather(*(call(api, move("VERIFY"), who, i=opened[4]["id"], v=1) for who in (admin, tokens["inspector"])))
         assert sorted(str(error) for error, _ in racing) == ["None", "STALE_VERSION"]  # optimistic locking: one of two wins
         _, again = await call(api, CASE, admin, i=opened[3]["id"])
         _, repeat = await call(api, CASE, admin, i=opened[4]["id"])
@@ -495,7 +494,12 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
             for by in ("STATE", "MEASURE", "REGION")
         }
         assert tallies == {  # states and measures in their declared order
-            "STATE": [("OPENED", "已立案", 1), ("INVESTIGATING", "调查核实中", 1), ("DECIDED", "已决定", 2), ("WITHDRAWN", "已撤销", 1)],
+            "STATE": [
+                ("REGISTERED", "已受理（登记）", 1),
+                ("VERIFYING", "核查中", 1),
+                ("HANDLING", "处理中", 2),
+                ("WITHDRAWN", "已撤销", 1),
+            ],
             "MEASURE": [("INTERVIEW", "约谈", 2), ("PHONE_REMINDER", "电话提醒", 1)],
             "REGION": [("431321", "双峰县", 4), ("431322", "新化县", 1)],
         }
@@ -513,12 +517,12 @@ async def test_repeat_offenders_statistics_and_the_ledger_in_excel(province):
     sheet = load_workbook(io.BytesIO(exported.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "湖南省追责问责台账" and rows[1][0].endswith("共 5 件")
-    assert rows[2][:6] == ("序号", "案件编号", "敏感程度", "立案日期", "案件名称", "问责对象")
+    assert rows[2][:6] == ("序号", "案件编号", "敏感程度", "受理日期", "案件名称", "问责对象")
     table = {row[4]: row[:2] + row[3:] for row in rows[3:]}  # the marking aside (asserted here)
     assert {row[2] for row in rows[3:]} == {"敏感"}
     assert len(table) == 5
     first = table["财政局超编问题问责"]
-    assert (first[4], first[5], first[6], first[8], first[10], first[11]) == ("财政局", "双峰县", 1, "电话提醒、约谈", "已决定", None)
+    assert (first[4], first[5], first[6], first[8], first[10], first[11]) == ("财政局", "双峰县", 1, "电话提醒、约谈", "处理中", None)
     closed_on = datetime.fromisoformat(withdrawn["closedAt"]).astimezone(CHINA_STANDARD_TIME).date().isoformat()
     assert table["新化县财政局超编问责"][10:] == ("已撤销", closed_on)  # the office's date, not UTC's
 
@@ -538,7 +542,7 @@ async def test_lists_of_cases_and_units_cost_the_same_statements_for_any_page(pr
                     [("431321", findings["431321"]), ("431322", findings["431322"])], subject={"tenantCode": "431321", "unitId": str(n)}
                 ),
             )
-            for action in ("INVESTIGATE", "PROPOSE", "DECIDE"):
+            for action in ("VERIFY", "DETERMINE", "DECIDE"):
                 _, case = await call(api, move(action), admin, i=case["id"], v=case["version"], n="冻结")
             _, case = await call(api, RESTRICT, admin, i=case["id"], v=case["version"], m=FREEZE)
         cases = f"""query($n: Int!) {{ accountabilityCases(tenantCode: "430000", first: $n) {{ items {{ {CASE_FIELDS}

@@ -799,7 +799,7 @@ async def test_a_case_drawn_from_an_accountability_case_tells_its_decision_and_h
                 },
             )
         )["data"]["openAccountabilityCase"]
-        for act in ("investigateAccountabilityCase", "proposeAccountabilityCase", "decideAccountabilityCase"):
+        for act in ("verifyAccountabilityCase", "determineAccountabilityCase", "decideAccountabilityCase"):
             case = (await api.call(MOVE_CASE % act, tokens["admin"], c="430000", i=case["id"], v=case["version"], n="给予张三诫勉处理"))[
                 "data"
             ][act]

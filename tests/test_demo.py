@@ -195,7 +195,9 @@ COUNTY_VIEW = """query($y: Int!) {
     roundDashboard(tenantCode: "431321") { name stage units fedBack accepted latePlanUnitIds lateReportUnitIds }
     daily: findings(tenantCode: "431321", filter: {sources: [REPORT_12310, AUDIT_REFERRAL]}) { items { source round { id } ledger { quantities { kind planned achieved } } } } }"""
 PROVINCE_VIEW = """{
-    accountabilityCases(tenantCode: "430000") { items { state measures { kind } } }
+    accountabilityCases(tenantCode: "430000") { items { state measures { kind attendees } } }
+    countyCases: accountabilityCases(tenantCode: "431321") { items { state measures { kind } } }
+    accountabilityStatistics(tenantCode: "430000", by: MEASURE) { key count }
     unitStatus(creditCode: "11431321MB1234567X") { staffingFrozen }
     bulletins(tenantCode: "430000", direction: ISSUED) { items { state issue documentNumber } } }"""
 RECEIVED = '{ bulletins(tenantCode: "431321", direction: RECEIVED) { items { issue title preface cases { unit title facts handling } } } }'
@@ -320,9 +322,15 @@ async def test_demo_loads_a_province_with_work_in_every_state_and_loads_nothing_
     [absorbing] = [q for f in county["daily"]["items"] for q in f["ledger"]["quantities"] if q["kind"] == "消化超编"]
     assert absorbing["planned"] >= absorbing["achieved"] == 1
     assert county["reviewPlan"] and all(entry["reason"] for entry in county["reviewPlan"])
-    # the province's case holds a freeze that approval systems see; its bulletin went out as 第1期
+    # the province interviewed the county's leaders (it does not freeze a county bureau); the county's
+    # own case froze the bureau, which approval systems see; the province's statistics count both;
+    # its bulletin went out as 第1期
     [case] = province["accountabilityCases"]["items"]
-    assert (case["state"], [m["kind"] for m in case["measures"]]) == ("CARRIED_OUT", ["INTERVIEW", "FREEZE"])
+    assert (case["state"], [m["kind"] for m in case["measures"]]) == ("IMPLEMENTING", ["INTERVIEW"])
+    assert "双峰县委编办主任" in case["measures"][0]["attendees"]
+    [county_case] = province["countyCases"]["items"]
+    assert (county_case["state"], [m["kind"] for m in county_case["measures"]]) == ("IMPLEMENTING", ["FREEZE"])
+    assert {t["key"]: t["count"] for t in province["accountabilityStatistics"]} == {"INTERVIEW": 1, "FREEZE": 1}
     assert [s["staffingFrozen"] for s in province["unitStatus"]] == [True]
     year = runtime.clock.today().year
     assert [(b["state"], b["issue"], b["documentNumber"]) for b in province["bulletins"]["items"]] == [

@@ -99,6 +99,7 @@ class World:
     foreign_token: dict[str, int] = field(default_factory=dict)  # place → an API token id of someone there
     partner_organs: dict[str, int] = field(default_factory=dict)  # place → a partner organ's id
     offices: dict[str, int] = field(default_factory=dict)  # place → its 编办's organ id
+    referral_organs: dict[str, int] = field(default_factory=dict)  # place → the 纪委监委 (or 组织部) a case is referred to
     counter: itertools.count = field(default_factory=itertools.count)
 
 
@@ -142,14 +143,31 @@ async def partner_organ(world: World, actor: Actor, target: str) -> dict:
     return {"id": str(await audit_organ(world, target))}
 
 
+def organ_named(place: str, kind: str, document_code: str) -> dict:
+    """A partner organ of the place, named after its kind."""
+    return {
+        "tenant_code": CODES[place],
+        "kind": kind,
+        "name": kind,
+        "short_name": kind,
+        "document_code": document_code,
+        "signature_name": kind,
+    }
+
+
 MATRIX_ORGAN_NAMES = {"name": "审计局", "short_name": "审计局", "document_code": "审", "signature_name": "审计局"}
 
 
-async def document_to_office(world: World, target: str, *, state: str = "已发送", items: int = 0, kind: str = "函请") -> int:
-    """A document from the target region's 审计 organ to its 编办, in `state` there."""
-    sender = await audit_organ(world, target)
+async def document_to_office(
+    world: World, target: str, *, state: str = "已发送", items: int = 0, kind: str = "函请", from_office_to: int | None = None
+) -> int:
+    """A document from the target region's 审计 organ to its 编办, in `state` there; or (`from_office_to`)
+    from its 编办 to that organ."""
+    sender, recipient = (
+        (world.offices[target], from_office_to) if from_office_to else (await audit_organ(world, target), world.offices[target])
+    )
     async with world.runtime.engine.begin() as connection:
-        number = next(world.counter)
+        number = 100_000 + next(world.counter)  # beyond the numbers the organs' real documents take
         document = (
             await connection.execute(
                 insert(Document)
@@ -168,9 +186,7 @@ async def document_to_office(world: World, target: str, *, state: str = "已发�
             )
         ).scalar_one()
         await connection.execute(
-            insert(Recipient).values(
-                document_id=document, organ_id=world.offices[target], tenant_code=CODES[target], copy="主送", state=state
-            )
+            insert(Recipient).values(document_id=document, organ_id=recipient, tenant_code=CODES[target], copy="主送", state=state)
         )
         for position in range(1, items + 1):
             await connection.execute(insert(DocumentItem).values(document_id=document, position=position, request="三定规定"))
@@ -1002,13 +1018,51 @@ def case_of(state: str, *, measured: bool = False, fresh_unit: bool = False) -> 
     return variables
 
 
+async def referral_organ(world: World, target: str) -> int:
+    """The organ a case of the target is referred to: its 纪委监委 where the matrix has one
+    (with members), else a 组织部 nobody belongs to (added once)."""
+    if target not in world.referral_organs:
+        async with world.runtime.engine.begin() as connection:
+            world.referral_organs[target] = (
+                await connection.execute(insert(Organ).values(organ_named(target, "组织部", "组")).returning(Organ.id))
+            ).scalar_one()
+    return world.referral_organs[target]
+
+
+async def case_referable(world: World, actor: Actor, target: str) -> dict:
+    """A case of the target in 认定, and the organ it may be referred to."""
+    return {"c": CODES[target], "i": str(await case_in(world, target, "认定")), "o": str(await referral_organ(world, target))}
+
+
+async def case_referred(world: World, actor: Actor, target: str, handling: str = "已签收") -> dict:
+    """A case of the target waiting (移送) on the organ its 移交 went to, which signed for it (or: `handling`)."""
+    case, organ = await case_in(world, target, "移送"), await referral_organ(world, target)
+    document = await document_to_office(world, target, state=handling, kind="移交", from_office_to=organ)
+    async with world.runtime.engine.begin() as connection:
+        await connection.execute(
+            text(
+                f"INSERT INTO t{CODES[target]}.case_measure (case_id, kind, decided_on, decided_by, content, organ_id, document_id,"
+                " recorded_by) VALUES (:k, '移送', '2026-11-20', '编办', '移送', :o, :d, 'matrix')"
+            ),
+            {"k": case, "o": organ, "d": document},
+        )
+    return {"c": CODES[target], "i": str(case), "d": str(document), "o": str(organ)}
+
+
+def referred_organ_outcome(actor: Actor, target: str) -> str | None:
+    """The receiving organ's handlers answer; its read-only members may not; nobody else reaches it."""
+    if not actor.partner or actor.place != target:
+        return "NOT_FOUND"
+    return None if actor.role in HANDLING_ROLES else "FORBIDDEN"
+
+
 def case_act(name: str, note: str = "") -> str:
     return f"mutation($c: String!, $i: ID!) {{ {name}(tenantCode: $c, id: $i, version: 1{note}) {{ state }} }}"
 
 
 async def restriction_by(world: World, actor: Actor, target: str) -> dict:
     """An active freeze the target imposed (on a unit of its own, a new one each time)."""
-    case = await case_in(world, target, "决定")
+    case = await case_in(world, target, "处理")
     async with world.runtime.engine.begin() as connection:
         restriction = (
             await connection.execute(
@@ -1697,7 +1751,7 @@ OPERATIONS = [
         "query($c: String!, $i: ID!) { accountabilityCase(tenantCode: $c, id: $i) { id findings { tenantCode findingId } "
         "measures { kind } earlierCases { id } subjectFindings { tenantCode findingId } } }",
         None,
-        case_of("立案"),
+        case_of("受理"),
     ),
     Operation(
         "accountabilityStatistics",
@@ -1717,26 +1771,47 @@ OPERATIONS = [
         None,
         lambda w, a, t: {"c": CODES[t]},
     ),
-    Operation("investigateAccountabilityCase", case_act("investigateAccountabilityCase"), None, case_of("立案")),
-    Operation("proposeAccountabilityCase", case_act("proposeAccountabilityCase", ', note: "拟约谈"'), None, case_of("调查核实")),
-    Operation("sendBackAccountabilityCase", case_act("sendBackAccountabilityCase", ', note: "补充调查"'), None, case_of("拟处理")),
-    Operation("decideAccountabilityCase", case_act("decideAccountabilityCase", ', note: "约谈"'), None, case_of("拟处理")),
-    Operation("carryOutAccountabilityCase", case_act("carryOutAccountabilityCase"), None, case_of("决定", measured=True)),
-    Operation("closeAccountabilityCase", case_act("closeAccountabilityCase", ', note: "结案"'), None, case_of("执行")),
-    Operation("withdrawAccountabilityCase", case_act("withdrawAccountabilityCase", ', note: "不予追究"'), None, case_of("立案")),
+    Operation("verifyAccountabilityCase", case_act("verifyAccountabilityCase"), None, case_of("受理")),
+    Operation("determineAccountabilityCase", case_act("determineAccountabilityCase", ', note: "超编属实"'), None, case_of("核查")),
+    Operation("sendBackAccountabilityCase", case_act("sendBackAccountabilityCase", ', note: "补充核查"'), None, case_of("认定")),
+    Operation("decideAccountabilityCase", case_act("decideAccountabilityCase", ', note: "约谈"'), None, case_of("认定")),
+    Operation(
+        "referAccountabilityCase",
+        "mutation($c: String!, $i: ID!, $o: ID!) { referAccountabilityCase(tenantCode: $c, id: $i, version: 1, kind: HANDOVER,"
+        ' organId: $o, note: "移送追究局长责任") { state } }',
+        None,
+        case_referable,
+    ),
+    Operation(  # special: the receiving organ's handlers
+        "answerAccountabilityReferral",
+        "mutation($d: ID!, $o: ID!) { answerAccountabilityReferral(documentId: $d, organId: $o,"
+        ' input: {note: "给予诫勉", measures: [{kind: ADMONITION, decidedOn: "2026-11-20", content: "给予局长诫勉"}]}) { state } }',
+        guarded(referred_organ_outcome),
+        case_referred,
+    ),
+    Operation(
+        "takeBackAccountabilityCase",
+        case_act("takeBackAccountabilityCase"),
+        None,
+        lambda w, a, t: case_referred(w, a, t, handling="已退回"),
+    ),
+    Operation("carryOutAccountabilityCase", case_act("carryOutAccountabilityCase"), None, case_of("处理", measured=True)),
+    Operation("closeAccountabilityCase", case_act("closeAccountabilityCase", ', note: "办结"'), None, case_of("落实")),
+    Operation("dismissAccountabilityCase", case_act("dismissAccountabilityCase", ', note: "不属于机构编制违规"'), None, case_of("受理")),
+    Operation("withdrawAccountabilityCase", case_act("withdrawAccountabilityCase", ', note: "不予追究"'), None, case_of("受理")),
     Operation(
         "recordAccountabilityMeasure",
         "mutation($c: String!, $i: ID!) { recordAccountabilityMeasure(tenantCode: $c, caseId: $i, "
         "version: 1, input: " + PHONE_REMINDER + ") { measures { kind } } }",
         None,
-        case_of("决定"),
+        case_of("处理"),
     ),
     Operation(
         "imposeUnitRestriction",
         "mutation($c: String!, $i: ID!) { imposeUnitRestriction(tenantCode: $c, caseId: $i, "
         "version: 1, input: " + FREEZE + ") { measures { kind } } }",
         None,
-        case_of("决定", fresh_unit=True),
+        case_of("处理", fresh_unit=True),
     ),
     Operation(
         "liftUnitRestriction",
@@ -2597,22 +2672,10 @@ async def build_world(runtime) -> tuple[World, list[Actor]]:
     partners = [Actor(role, place, username=f"partner_{role}_{place}", partner=True) for role, place in PARTNERS]
     async with runtime.engine.begin() as connection:
         discipline = {
-            place: (
-                await connection.execute(
-                    insert(Organ)
-                    .values(
-                        tenant_code=CODES[place],
-                        kind="纪委监委",
-                        name="纪委监委",
-                        short_name="纪委监委",
-                        document_code="纪",
-                        signature_name="纪委监委",
-                    )
-                    .returning(Organ.id)
-                )
-            ).scalar_one()
+            place: (await connection.execute(insert(Organ).values(organ_named(place, "纪委监委", "纪")).returning(Organ.id))).scalar_one()
             for place in PARTNER_PLACES
         }
+    world.referral_organs.update(discipline)
     for partner in partners:
         partner.user_id = await add_user(runtime, partner.username)
         async with runtime.engine.begin() as connection:

@@ -1,7 +1,9 @@
 """Accountability cases (追责问责). A case lives in the schema of the office that opened it;
 its subject is an inspected unit of that office or of an office below it (or a leader of
-such a unit), its findings are problem-bank rows of the same subtree. What the case decided is
-recorded as measures (问责措施).
+such a unit), its findings are problem-bank rows of the same subtree. What was done is recorded
+as measures (问责措施): the office's own (责令纠正 … 锁定实名制账户), its 提出问责建议 or 移送 to
+the region's 纪委监委 or 组织部 (with the document that carried it), and the personal measures
+(诫勉, 组织调整或组织处理, 纪律处分) that organ decided, recorded under that organ's identity.
 
 A freeze (冻结机构编制调整事项) or a lock (锁定实名制账户) is a state of the unit, not of the
 case: it is kept in the shared `supervision` schema (the opener may not write a child's
@@ -25,27 +27,35 @@ from tenants.labelled import Labelled
 class CaseState(Labelled):
     """The states of a case (workflow.py moves it between them)."""
 
-    OPENED = "立案", "已立案"
-    INVESTIGATING = "调查核实", "调查核实中"
-    PROPOSED = "拟处理", "拟处理（待决定）"
-    DECIDED = "决定", "已决定"
-    CARRIED_OUT = "执行", "执行中"
-    CLOSED = "结案", "已结案"
+    REGISTERED = "受理", "已受理（登记）"
+    VERIFYING = "核查", "核查中"
+    DETERMINED = "认定", "已认定"
+    HANDLING = "处理", "处理中"
+    REFERRED = "移送", "已移送或提出问责建议，待回复"
+    IMPLEMENTING = "落实", "落实中"
+    CLOSED = "办结", "已办结"
+    DISMISSED = "不予立案", "不予立案"
     WITHDRAWN = "撤销", "已撤销"
 
 
 class MeasureKind(Labelled):
-    """问责措施: the office's own tools, and the decisions of others it records."""
+    """问责措施: the office's own, its 提出问责建议 and 移送, and the personal measures the organ
+    it turned to decided."""
 
+    ORDER_CORRECTION = "责令纠正"
     INTERVIEW = "约谈"
     PHONE_REMINDER = "电话提醒"
-    CRITICISM = "通报批评"
-    LETTER = "函告"
-    REFERRAL = "移交纪检监察机关"
+    INQUIRY = "函询"
+    CIRCULATION = "通报"
+    STAFFING_REDUCTION = "核减收回编制", "核减或收回编制"
+    APPROVAL_SUSPENSION = "暂停审批机构编制事项"
     FREEZE = "冻结机构编制调整事项"
     LOCK = "锁定实名制账户"
-    ORDER_RECTIFICATION = "责令整改"
-    ORGANIZATIONAL_HANDLING = "组织处理"
+    ACCOUNTABILITY_PROPOSAL = "提出问责建议"
+    HANDOVER = "移送"
+    ADMONITION = "诫勉"
+    ORGANIZATIONAL = "组织调整或组织处理"
+    DISCIPLINARY = "纪律处分"
 
 
 class RestrictionKind(Labelled):
@@ -53,6 +63,24 @@ class RestrictionKind(Labelled):
 
     FREEZE = MeasureKind.FREEZE.value
     LOCK = MeasureKind.LOCK.value
+
+
+class ReferralKind(Labelled):
+    """How the office turns to the organ that decides on people (纪委监委 or 组织部)."""
+
+    ACCOUNTABILITY_PROPOSAL = MeasureKind.ACCOUNTABILITY_PROPOSAL.value
+    HANDOVER = MeasureKind.HANDOVER.value
+
+
+class PersonalMeasureKind(Labelled):
+    """Measures on a person (《中国共产党问责条例》): the deciding organ's, never the office's."""
+
+    ADMONITION = MeasureKind.ADMONITION.value
+    ORGANIZATIONAL = MeasureKind.ORGANIZATIONAL.value
+    DISCIPLINARY = MeasureKind.DISCIPLINARY.value
+
+
+OWN_MEASURES = frozenset(MeasureKind) - {MeasureKind(k) for k in (*ReferralKind, *PersonalMeasureKind)}
 
 
 def _in(column: str, values: type[Labelled]) -> str:
@@ -80,13 +108,13 @@ class AccountabilityCase(TenantBase):
     leader_name: Mapped[str | None] = mapped_column(String(64))
     leader_post: Mapped[str | None] = mapped_column(String(64))
     leader_rank: Mapped[str | None] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(8), server_default="立案")
-    proposal: Mapped[str | None] = mapped_column(Text)  # 拟处理意见
-    decision: Mapped[str | None] = mapped_column(Text)  # 处理决定
-    conclusion: Mapped[str | None] = mapped_column(Text)  # 结案或撤销的说明
+    state: Mapped[str] = mapped_column(String(8), server_default="受理")
+    determination: Mapped[str | None] = mapped_column(Text)  # 认定意见
+    decision: Mapped[str | None] = mapped_column(Text)  # 处理决定 (the office's own)
+    conclusion: Mapped[str | None] = mapped_column(Text)  # 办结、不予立案或撤销的说明
     opened_by: Mapped[str] = mapped_column(String(64))
     opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    closed_at: Mapped[datetime | None]  # 结案 or 撤销
+    closed_at: Mapped[datetime | None]  # 办结, 不予立案 or 撤销
     version: Mapped[int] = mapped_column(server_default="1")
 
 
@@ -103,11 +131,17 @@ class CaseFinding(TenantBase):
 
 class CaseMeasure(TenantBase):
     """A measure taken (问责措施): when, who decided, what was done; an interview (约谈) has its
-    attendees and minutes; a freeze or lock points at the unit's restriction it imposed."""
+    attendees and minutes; a freeze or lock points at the unit's restriction it imposed. A
+    提出问责建议 or 移送 names the organ it went to and its document; a personal measure names the
+    organ that decided it (decided_by is that organ's name) and the 复函 that told the office."""
 
     __tablename__ = "case_measure"
     __table_args__ = (
         CheckConstraint(_in("kind", MeasureKind), name="case_measure_kind"),
+        CheckConstraint(
+            "organ_id IS NULL OR kind IN (" + ", ".join(f"'{v}'" for v in (*ReferralKind, *PersonalMeasureKind)) + ")",
+            name="case_measure_organ",
+        ),
         Index("case_measure_case_idx", "case_id", "id"),
     )
 
@@ -120,6 +154,8 @@ class CaseMeasure(TenantBase):
     attendees: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")  # 约谈: 参加人员
     minutes: Mapped[str | None] = mapped_column(Text)  # 约谈: 谈话记录
     restriction_id: Mapped[int | None] = mapped_column(BigInteger)  # supervision.unit_restriction
+    organ_id: Mapped[int | None] = mapped_column(BigInteger)  # tenancy.organ: referred to, or deciding
+    document_id: Mapped[int | None] = mapped_column(BigInteger)  # correspondence.document: the 移送/建议, or the 复函
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -22,7 +22,7 @@ CASE_COLUMNS = (
     ExportColumn("序号", 6),
     ExportColumn("案件编号", 8),
     ExportColumn("敏感程度", 8),
-    ExportColumn("立案日期", 11),
+    ExportColumn("受理日期", 11),
     ExportColumn("案件名称", 26),
     ExportColumn("问责对象", 26),
     ExportColumn("所属地区", 12),
@@ -31,7 +31,7 @@ CASE_COLUMNS = (
     ExportColumn("问责措施", 20),
     ExportColumn("处理决定", 30),
     ExportColumn("案件状态", 9),
-    ExportColumn("结案日期", 11),
+    ExportColumn("办结日期", 11),
 )
 
 

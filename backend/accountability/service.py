@@ -1,7 +1,9 @@
-"""Accountability cases (追责问责): opening a case from problem-bank findings of the office's
+"""Accountability cases (追责问责): registering a case from problem-bank findings of the office's
 subtree, moving it through its states (workflow.py) with optimistic locking, recording the
-measures taken, freezing or locking a unit and lifting it, and reading cases, their
-statistics and the unit's standing (`unit_status`). Who may call each operation is declared on
+office's own measures, freezing or locking a unit and lifting it, referring the case to the
+region's 纪委监委 or 组织部 (a 移送 or 问责建议 through correspondence) and recording that organ's
+answer, and reading cases, their statistics (over the office's subtree) and the unit's standing
+(`unit_status`). Who may call each operation is declared on
 it (backend/permissions.py); `unit_status` applies its own rule (the units the caller reads).
 
 A case is written in its office's schema only; a freeze or lock goes to the shared
@@ -27,10 +29,15 @@ from backend.accountability.models import (
     CaseMeasure,
     CaseState,
     MeasureKind,
+    PersonalMeasureKind,
+    ReferralKind,
     RestrictionKind,
     UnitRestriction,
 )
 from backend.audit.service import record_audit
+from backend.clock import Clock
+from backend.correspondence.models import DocumentKind
+from backend.correspondence.service import Addressee, Correspondence, Draft, require_handler
 from backend.cursors import Window, by_id, decode_cursor, window
 from backend.db import violated_constraint
 from backend.markings.service import refuse_below_findings
@@ -43,12 +50,15 @@ from tenants.access import Place, Principal, can_read, not_found, visible_units
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
 from tenants.models import Tenant
-from tenants.registry import load_place, place_of, readable_place
-from tenants.scoping import reading, tenant_engine, tenant_reader
+from tenants.organs import Organ, OrganKind
+from tenants.registry import in_subtree, load_place, place_of, readable_place
+from tenants.scoping import reading, summed_across, tenant_engine, tenant_reader
 
 MAX_FINDINGS = 50
 MAX_ATTENDEES = 30
 MAX_EXPORT_ROWS = 10_000
+MAX_PERSONAL_MEASURES = 10
+REFERRAL_ORGANS = frozenset({OrganKind.DISCIPLINE, OrganKind.ORGANIZATION})  # who decides on people
 
 
 @dataclass(frozen=True)
@@ -97,8 +107,26 @@ class MeasureDraft:
     lift_conditions: str | None = None  # a freeze or lock: what must happen before it is lifted
 
 
+@dataclass(frozen=True)
+class PersonalMeasureDraft:
+    """A personal measure the deciding organ records in its answer to a referral."""
+
+    kind: PersonalMeasureKind
+    decided_on: date
+    content: str
+
+
 def check_measure(draft: MeasureDraft, today: date) -> MeasureDraft:
-    """The fields a kind of measure needs; refuses what does not belong to it."""
+    """The fields a kind of the office's own measures needs; refuses what does not belong to
+    it, and what is not the office's own to record (a personal measure, a referral)."""
+    if draft.kind.value in set(PersonalMeasureKind):
+        raise DomainError(
+            "PERSONAL_MEASURE",
+            f"{draft.kind.label}由作出决定的党委、纪委监委或组织部决定并记录，编办不能作为本机构的措施记录；请提出问责建议或移送",
+            field="kind",
+        )
+    if draft.kind.value in set(ReferralKind):
+        raise DomainError("INVALID_MEASURE", f"{draft.kind.label}见 referAccountabilityCase", field="kind")
     if draft.decided_on > today:
         raise DomainError("INVALID_DATE", "决定日期不能晚于今天", field="decidedOn")
     if draft.kind == MeasureKind.INTERVIEW:
@@ -217,7 +245,7 @@ class AccountabilityService:
         *,
         now: datetime,
     ) -> None:
-        """A transition of workflow.py; the note becomes the proposal, decision or conclusion."""
+        """A transition of workflow.py; the note becomes the determination, decision or conclusion."""
         async with self._locked(principal, tenant_code, case_id, version, transition, note, request_id) as move:
             values: dict = {}
             if transition in workflow.NOTE_COLUMNS:
@@ -319,6 +347,125 @@ class AccountabilityService:
         }
         return restriction_id, notice
 
+    async def refer(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        case_id: int,
+        version: int,
+        referral: ReferralKind,
+        organ_id: int,
+        note: str,
+        request_id: str | None,
+        *,
+        clock: Clock,
+    ) -> int:
+        """提出问责建议 or 移送: a 移交 from the office's 编办 to the region's 纪委监委 or 组织部
+        carries the case; the case waits (移送) for that organ's answer. Answers the document's id."""
+        async with self._locked(principal, tenant_code, case_id, version, workflow.REFER, note, request_id) as move:
+            organs = {
+                row.id: row
+                for row in await move.connection.execute(
+                    select(Organ.id, Organ.kind, Organ.name).where(
+                        Organ.tenant_code == tenant_code, (Organ.id == organ_id) | (Organ.kind == OrganKind.OFFICE.value)
+                    )
+                )
+            }
+            organ = organs.get(organ_id)
+            if organ is None or organ.kind not in REFERRAL_ORGANS:
+                raise DomainError("INVALID_ORGAN", "问责建议或移送须送本地区的纪委监委或组织部", field="organId")
+            office = next(row for row in organs.values() if row.kind == OrganKind.OFFICE.value)
+            case = move.row
+            label = subject_label(case)
+            title = f"关于对{label}提出问责建议的函" if referral is ReferralKind.ACCOUNTABILITY_PROPOSAL else f"关于移送{label}问题的函"
+            document = Draft(
+                sender_organ_id=office.id,
+                kind=DocumentKind.HANDOVER,
+                subject=title[:200],
+                body=f"{case.facts}\n认定意见：{case.determination or ''}\n{referral.label}：{note}",
+                recipients=(Addressee(organ_id),),
+                sensitivity=Sensitivity(case.sensitivity),
+                concerns=f"case:{tenant_code}:{case_id}",
+            )
+            document_id = await Correspondence(self.engine, clock).issue(move.connection, principal, document, request_id, authorized=True)
+            await move.connection.execute(
+                insert(CaseMeasure).values(
+                    case_id=case_id,
+                    kind=referral.value,
+                    decided_on=clock.today(),
+                    decided_by=office.name,
+                    content=note,
+                    organ_id=organ_id,
+                    document_id=document_id,
+                    recorded_by=principal.username,
+                )
+            )
+            await move.apply(after={"kind": referral.value, "organ_id": organ_id, "document_id": document_id})
+        return document_id
+
+    async def answer(
+        self,
+        principal: Principal,
+        document_id: int,
+        organ_id: int,
+        measures: tuple[PersonalMeasureDraft, ...],
+        note: str,
+        request_id: str | None,
+        *,
+        clock: Clock,
+    ) -> tuple[str, int]:
+        """The organ a case was referred to records its decision: its personal measures (none:
+        it holds no one accountable), each under its own name, and a 复函 to the 编办 that
+        finishes its handling; the case goes on to 落实. Answers the case's (office, id)."""
+        require_handler(principal, organ_id)
+        if len(measures) > MAX_PERSONAL_MEASURES:
+            raise DomainError("INVALID_MEASURE", f"最多记录 {MAX_PERSONAL_MEASURES} 项问责措施", field="measures")
+        if any(measure.decided_on > clock.today() for measure in measures):
+            raise DomainError("INVALID_DATE", "决定日期不能晚于今天", field="measures")
+        async with reading(self.engine).connect() as connection:
+            organ = (await connection.execute(select(Organ.tenant_code, Organ.name).where(Organ.id == organ_id))).one()
+        tenant_code = organ.tenant_code
+        referred = select(CaseMeasure.case_id).where(
+            CaseMeasure.document_id == document_id, CaseMeasure.organ_id == organ_id, CaseMeasure.kind.in_(list(ReferralKind))
+        )
+        async with tenant_reader(self.engine, tenant_code).connect() as connection:
+            case_id = (await connection.execute(referred)).scalar_one_or_none()
+        if case_id is None:
+            raise DomainError("NOT_A_REFERRAL", "这份公文不是向本机关提出的问责建议或移送", field="documentId")
+        async with self._locked(principal, tenant_code, case_id, None, workflow.ANSWER, note, request_id) as move:
+            connection = move.connection
+            decided = "；".join(f"{m.kind.label}（{m.decided_on.isoformat()}）：{m.content}" for m in measures) or "不予问责"
+            reply = Draft(
+                sender_organ_id=organ_id,
+                kind=DocumentKind.REPLY,
+                subject=f"关于{move.row.title}的处理结果"[:200],
+                body=f"{note}\n处理结果：{decided}",
+                recipients=(),
+                replies_to_id=document_id,
+                sensitivity=Sensitivity(move.row.sensitivity),
+                concerns=f"case:{tenant_code}:{case_id}",
+            )
+            reply_id = await Correspondence(self.engine, clock).issue(connection, principal, reply, request_id)
+            if measures:
+                await connection.execute(
+                    insert(CaseMeasure),
+                    [
+                        {
+                            "case_id": case_id,
+                            "kind": measure.kind.value,
+                            "decided_on": measure.decided_on,
+                            "decided_by": organ.name,
+                            "content": measure.content,
+                            "organ_id": organ_id,
+                            "document_id": reply_id,
+                            "recorded_by": principal.username,
+                        }
+                        for measure in measures
+                    ],
+                )
+            await move.apply(after={"organ_id": organ_id, "reply_id": reply_id, "measures": [m.kind.value for m in measures]})
+        return tenant_code, case_id
+
     async def imposing_office(self, restriction_id: int) -> str | None:
         """The office whose case imposed the restriction (the one that lifts it); None: there is no such restriction."""
         async with reading(self.engine).connect() as connection:
@@ -368,13 +515,14 @@ class AccountabilityService:
         principal: Principal,
         tenant_code: str,
         case_id: int,
-        version: int,
+        version: int | None,
         transition: Transition[CaseState],
         note: str | None,
         request_id: str | None,
     ) -> AsyncIterator[Move[CaseState]]:
-        """A transaction holding the case locked, once the workflow's checks pass (version, state,
-        note, guard; who may take the transition is declared on the operation)."""
+        """A transaction holding the case locked, once the workflow's checks pass (version — None:
+        the act takes none, as an organ's answer —, state, note, guard; who may take the
+        transition is declared on the operation)."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             yield await workflow.CASES.lock(
                 transition,
@@ -409,16 +557,26 @@ class AccountabilityService:
         return row
 
     async def statistics(self, tenant_code: str, by: CaseBreakdown) -> list[Tally]:
-        """The number of cases by state or by region (the subject unit's office), or of the cases
-        that took each measure; states and measures in their declared order, regions by code."""
-        if by is CaseBreakdown.MEASURE:
-            key = CaseMeasure.kind
-            query = select(key.label("key"), func.count(CaseMeasure.case_id.distinct()).label("count"))
-        else:
-            key = AccountabilityCase.state if by is CaseBreakdown.STATE else AccountabilityCase.subject_tenant_code
-            query = select(key.label("key"), func.count().label("count"))
-        async with tenant_reader(self.engine, tenant_code).connect() as connection:
-            counted: dict[str, int] = dict((await connection.execute(query.group_by(key))).all())
+        """The number of cases of the office and the offices below it by state or by region (the
+        subject unit's office), or of the cases that took each measure; states and measures in
+        their declared order, regions by code. Two statements (three by region), whatever the
+        subtree: its offices, then one over their schemas."""
+        async with reading(self.engine).connect() as connection:
+            region = await load_place(connection, tenant_code)
+            if region is None:
+                raise not_found()
+            codes = (
+                (
+                    await connection.execute(
+                        select(Tenant.code).where(
+                            in_subtree(region, province=Tenant.province_code, city=Tenant.city_code, code=Tenant.code)
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            counted = await summed_across(connection, _COUNTED[by], codes, {})
             if by is CaseBreakdown.REGION:
                 names = dict((await connection.execute(select(Tenant.code, Tenant.name).where(Tenant.code.in_(counted)))).all())
                 return [Tally(code, names.get(code, code), count) for code, count in sorted(counted.items())]
@@ -480,6 +638,14 @@ class AccountabilityService:
             }
             restrictions = await active_restrictions(connection, keys)
         return [UnitStanding(row, late.get(key, 0), restrictions.get(key, [])) for row, key in zip(seen, keys, strict=True)]
+
+
+# Per schema, the (key, n) rows a breakdown counts (summed over the subtree).
+_COUNTED = {
+    CaseBreakdown.STATE: "SELECT state AS key, count(*) AS n FROM {schema}.accountability_case GROUP BY state",
+    CaseBreakdown.MEASURE: "SELECT kind AS key, count(DISTINCT case_id) AS n FROM {schema}.case_measure GROUP BY kind",
+    CaseBreakdown.REGION: "SELECT subject_tenant_code AS key, count(*) AS n FROM {schema}.accountability_case GROUP BY subject_tenant_code",
+}
 
 
 def _with_subject_office() -> Select:

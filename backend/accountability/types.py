@@ -2,9 +2,10 @@
 the units' standing for approval systems (`unitStatus`). Relations load through DataLoaders.
 
 Each act on a case is its own mutation, declared with the roles its transition carries
-(workflow.py): handlers investigate, propose and carry out, deciders send back, decide, close
-and withdraw; a freeze or lock (imposeUnitRestriction) is for deciders, other measures for
-handlers."""
+(workflow.py): handlers verify, determine and carry out, deciders send back, decide the
+handling, refer, close, dismiss and withdraw; a freeze or lock (imposeUnitRestriction) is for
+deciders, other measures for handlers. The organ a case was referred to answers it
+(answerAccountabilityReferral) as it handles any document sent to it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from backend.accountability import workflow
-from backend.accountability.models import CaseState, MeasureKind, RestrictionKind
+from backend.accountability.models import CaseState, MeasureKind, PersonalMeasureKind, ReferralKind, RestrictionKind
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
 from backend.accountability.service import (
     AccountabilityService,
@@ -25,6 +26,7 @@ from backend.accountability.service import (
     CaseDraft,
     MeasureDraft,
     MeasureView,
+    PersonalMeasureDraft,
     Subject,
     UnitStanding,
     check_measure,
@@ -61,21 +63,29 @@ class SubjectKind(Labelled):
 
 
 graphql_enum(CaseState, "追责问责案件的状态")
-graphql_enum(MeasureKind, "问责措施")
+graphql_enum(MeasureKind, "问责措施：本机构的处理措施，提出问责建议或移送，以及作出决定的机关的个人问责措施")
+graphql_enum(ReferralKind, "提出问责建议或移送")
+graphql_enum(PersonalMeasureKind, "个人问责措施（由党委、纪委监委或组织部决定）")
 graphql_enum(CaseBreakdown, "案件统计的口径")
 graphql_enum(SubjectKind, "问责对象：单位，或单位的领导干部")
 
 
-@strawberry.type(description="问责措施：何时、由谁决定、做了什么；约谈附参加人员和谈话记录；冻结、锁定附其状态")
+@strawberry.type(
+    description="问责措施：何时、由谁决定、做了什么；约谈附参加人员和谈话记录；冻结、锁定附其状态；"
+    "提出问责建议或移送附接收机关和公文；个人问责措施是作出决定的机关的决定，附该机关和其复函"
+)
 class CaseMeasure:
     id: strawberry.ID
     kind: MeasureKind
     decided_on: date
-    decided_by: str = strawberry.field(description="决定人或决定机关")
+    decided_by: str = strawberry.field(description="决定人或决定机关；个人问责措施为作出决定的机关")
     content: str
     attendees: list[str] = strawberry.field(description="约谈的参加人员")
     minutes: str | None = strawberry.field(description="约谈的谈话记录")
     restriction: UnitRestriction | None
+    organ_id: strawberry.ID | None = strawberry.field(description="提出问责建议或移送的接收机关；个人问责措施：作出决定的机关")
+    document_id: strawberry.ID | None = strawberry.field(description="提出问责建议或移送的公文；个人问责措施：告知处理结果的复函")
+    personal: bool = strawberry.field(description="是否为个人问责措施（作出决定的机关的决定，不是本机构的措施）")
     recorded_by: str
     recorded_at: datetime
 
@@ -90,6 +100,9 @@ class CaseMeasure:
             content=m.content,
             attendees=list(m.attendees),
             minutes=m.minutes,
+            organ_id=None if m.organ_id is None else strawberry.ID(str(m.organ_id)),
+            document_id=None if m.document_id is None else strawberry.ID(str(m.document_id)),
+            personal=m.kind in set(PersonalMeasureKind),
             recorded_by=m.recorded_by,
             recorded_at=m.recorded_at,
             restriction=UnitRestriction.from_row(view.restriction) if view.restriction is not None else None,
@@ -134,9 +147,9 @@ class AccountabilityCase:
     subject: CaseSubject
     state: CaseState
     sensitivity: Sensitivity = strawberry.field(description="敏感程度")
-    proposal: str | None = strawberry.field(description="拟处理意见")
-    decision: str | None = strawberry.field(description="处理决定")
-    conclusion: str | None = strawberry.field(description="结案或撤销的说明")
+    determination: str | None = strawberry.field(description="认定意见")
+    decision: str | None = strawberry.field(description="本机构的处理决定")
+    conclusion: str | None = strawberry.field(description="办结、不予立案或撤销的说明")
     opened_by: str
     opened_at: datetime
     closed_at: datetime | None
@@ -165,7 +178,7 @@ class AccountabilityCase:
             ),
             state=CaseState(row.state),
             sensitivity=Sensitivity(row.sensitivity),
-            proposal=row.proposal,
+            determination=row.determination,
             decision=row.decision,
             conclusion=row.conclusion,
             opened_by=row.opened_by,
@@ -234,7 +247,7 @@ async def subject_findings_by_unit(connection: AsyncConnection, units: list[tupl
 
 @strawberry.type(description="一组案件的数量")
 class CaseTally:
-    key: str = strawberry.field(description="状态或问责措施的名称（如 DECIDED、INTERVIEW），或地区代码")
+    key: str = strawberry.field(description="状态或问责措施的名称（如 HANDLING、INTERVIEW），或地区代码")
     label: str
     count: int
 
@@ -298,7 +311,7 @@ class CaseSubjectInput:
         )
 
 
-@strawberry.input(description="立案")
+@strawberry.input(description="受理（登记）案件")
 class CaseInput:
     title: str
     facts: str = strawberry.field(description="基本事实")
@@ -316,7 +329,10 @@ class CaseInput:
         )
 
 
-@strawberry.input(description="记录问责措施（冻结、锁定见 imposeUnitRestriction）；约谈须填参加人员和谈话记录")
+@strawberry.input(
+    description="记录本机构的处理措施（冻结、锁定见 imposeUnitRestriction，提出问责建议或移送见 referAccountabilityCase）；"
+    "约谈须填参加人员和谈话记录；诫勉等个人问责措施由作出决定的机关记录，不在此"
+)
 class MeasureInput:
     kind: MeasureKind
     decided_on: date
@@ -360,6 +376,22 @@ class RestrictionInput:
             ),
             today,
         )
+
+
+@strawberry.input(description="作出决定的机关的一项个人问责措施")
+class PersonalMeasureInput:
+    kind: PersonalMeasureKind
+    decided_on: date
+    content: str = strawberry.field(description="措施内容，如：给予刘洋诫勉")
+
+    def checked(self) -> PersonalMeasureDraft:
+        return PersonalMeasureDraft(self.kind, self.decided_on, clean_text(self.content, "content", required=True))
+
+
+@strawberry.input(description="纪委监委或组织部对提出问责建议或移送的答复：本机关的决定（可无个人问责措施）")
+class ReferralAnswerInput:
+    note: str = strawberry.field(description="处理结果说明，写入复函")
+    measures: list[PersonalMeasureInput] = strawberry.field(default_factory=list, description="本机关作出的个人问责措施")
 
 
 def service(info: Info[Context, None]) -> AccountabilityService:
@@ -421,7 +453,7 @@ class AccountabilityQuery:
         info.context.read(tenant_code, SensitiveEntity.ACCOUNTABILITY_CASE, case.id)
         return case
 
-    @query("本机构追责问责案件的统计：按状态、问责措施或问责对象所在地区", read(Reach.SUBTREE))
+    @query("本机构及下级机构追责问责案件的统计：按状态、问责措施或问责对象所在地区", read(Reach.SUBTREE))
     async def accountability_statistics(self, info: Info[Context, None], tenant_code: str, by: CaseBreakdown) -> list[CaseTally]:
         tallies = await service(info).statistics(tenant_code, by)
         return [CaseTally(key=tally.key, label=tally.label, count=tally.count) for tally in tallies]
@@ -439,61 +471,119 @@ class AccountabilityQuery:
 
 @strawberry.type
 class AccountabilityMutation:
-    @mutation("立案：问责对象和关联问题须在本机构辖区内", write(workflow.CASE_HANDLERS))
+    @mutation("受理（登记）案件：问责对象和关联问题须在本机构辖区内", write(workflow.CASE_HANDLERS))
     async def open_accountability_case(self, info: Info[Context, None], tenant_code: str, input: CaseInput) -> AccountabilityCase:
         case_id = await service(info).open(await info.context.principal(), tenant_code, input.checked(), info.context.request_id)
         return await _case_now(info, tenant_code, case_id)
 
-    @mutation("调查核实：开始核实已立案案件的事实", write(workflow.INVESTIGATE.roles))
-    async def investigate_accountability_case(
+    @mutation("核查：开始核查已受理案件的事实", write(workflow.VERIFY.roles))
+    async def verify_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
     ) -> AccountabilityCase:
-        return await _move(info, workflow.INVESTIGATE, tenant_code, id, version, note)
+        return await _move(info, workflow.VERIFY, tenant_code, id, version, note)
 
-    @mutation("拟处理：note 写明拟处理意见", write(workflow.PROPOSE.roles))
-    async def propose_accountability_case(
+    @mutation("认定：note 写明认定的事实和性质", write(workflow.DETERMINE.roles))
+    async def determine_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
     ) -> AccountabilityCase:
-        return await _move(info, workflow.PROPOSE, tenant_code, id, version, note)
+        return await _move(info, workflow.DETERMINE, tenant_code, id, version, note)
 
-    @mutation("退回补充调查：note 写明理由", write(workflow.SEND_BACK.roles))
+    @mutation("退回补充核查：note 写明理由", write(workflow.SEND_BACK.roles))
     async def send_back_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
     ) -> AccountabilityCase:
         return await _move(info, workflow.SEND_BACK, tenant_code, id, version, note)
 
-    @mutation("决定：note 写明处理决定；问责对象所属机构会收到通知", write(workflow.DECIDE.roles))
+    @mutation("处理：本机构作出处理决定（note），随后记录处理措施；问责对象所属机构会收到通知", write(workflow.DECIDE.roles))
     async def decide_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
     ) -> AccountabilityCase:
         return await _move(info, workflow.DECIDE, tenant_code, id, version, note)
 
-    @mutation("执行：已记录至少一项问责措施的案件进入执行", write(workflow.CARRY_OUT.roles))
+    @mutation(
+        "提出问责建议或移送：以本机构编办名义向本地区纪委监委或组织部发函（note 写明建议或移送事项），案件等待其答复",
+        write(workflow.REFER.roles),
+    )
+    async def refer_accountability_case(
+        self,
+        info: Info[Context, None],
+        tenant_code: str,
+        id: strawberry.ID,
+        version: int,
+        kind: ReferralKind,
+        organ_id: strawberry.ID,
+        note: str,
+    ) -> AccountabilityCase:
+        case_id = parse_id(id, "id")
+        await service(info).refer(
+            await info.context.principal(),
+            tenant_code,
+            case_id,
+            version,
+            kind,
+            parse_id(organ_id, "organId"),
+            clean_text(note, "note", required=True),
+            info.context.request_id,
+            clock=info.context.clock,
+        )
+        return await _case_now(info, tenant_code, case_id)
+
+    @mutation(
+        "纪委监委或组织部答复提出问责建议或移送的公文：记录本机关的决定（个人问责措施），向编办复函，案件进入落实",
+        special("收文机关（纪委监委、组织部）的管理员、监督检查人员（经办）和审核人员；先签收", writes=True),
+    )
+    async def answer_accountability_referral(
+        self, info: Info[Context, None], document_id: strawberry.ID, organ_id: strawberry.ID, input: ReferralAnswerInput
+    ) -> AccountabilityCase:
+        tenant_code, case_id = await service(info).answer(
+            await info.context.principal(),
+            parse_id(document_id, "documentId"),
+            parse_id(organ_id, "organId"),
+            tuple(measure.checked() for measure in input.measures),
+            clean_text(input.note, "note", required=True),
+            info.context.request_id,
+            clock=info.context.clock,
+        )
+        return await _case_now(info, tenant_code, case_id)
+
+    @mutation("收回：接收机关退回了提出问责建议或移送的公文，案件回到已认定，可另行处理或移送", write(workflow.TAKE_BACK.roles))
+    async def take_back_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.TAKE_BACK, tenant_code, id, version, note)
+
+    @mutation("落实：已记录至少一项本机构处理措施的案件进入落实", write(workflow.CARRY_OUT.roles))
     async def carry_out_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str | None = None
     ) -> AccountabilityCase:
         return await _move(info, workflow.CARRY_OUT, tenant_code, id, version, note)
 
-    @mutation("结案：note 写明结案说明", write(workflow.CLOSE.roles))
+    @mutation("办结：note 写明办结说明", write(workflow.CLOSE.roles))
     async def close_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
     ) -> AccountabilityCase:
         return await _move(info, workflow.CLOSE, tenant_code, id, version, note)
 
-    @mutation("撤销（决定前）：note 写明理由", write(workflow.WITHDRAW.roles))
+    @mutation("不予立案（受理或核查后）：note 写明理由", write(workflow.DISMISS.roles))
+    async def dismiss_accountability_case(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
+    ) -> AccountabilityCase:
+        return await _move(info, workflow.DISMISS, tenant_code, id, version, note)
+
+    @mutation("撤销（处理或移送前）：note 写明理由", write(workflow.WITHDRAW.roles))
     async def withdraw_accountability_case(
         self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, note: str
     ) -> AccountabilityCase:
         return await _move(info, workflow.WITHDRAW, tenant_code, id, version, note)
 
-    @mutation("记录问责措施（案件决定后）；冻结、锁定见 imposeUnitRestriction", write(workflow.RECORD_MEASURE.roles))
+    @mutation("记录本机构的处理措施（处理决定后）；冻结、锁定见 imposeUnitRestriction", write(workflow.RECORD_MEASURE.roles))
     async def record_accountability_measure(
         self, info: Info[Context, None], tenant_code: str, case_id: strawberry.ID, version: int, input: MeasureInput
     ) -> AccountabilityCase:
         return await _record(info, tenant_code, case_id, version, input.checked(info.context.clock.today()))
 
     @mutation(
-        "冻结问责对象单位的机构编制调整事项或锁定其实名制账户（案件决定后），并通知该单位所属机构", write(workflow.RECORD_RESTRICTION.roles)
+        "冻结问责对象单位的机构编制调整事项或锁定其实名制账户（处理决定后），并通知该单位所属机构", write(workflow.RECORD_RESTRICTION.roles)
     )
     async def impose_unit_restriction(
         self, info: Info[Context, None], tenant_code: str, case_id: strawberry.ID, version: int, input: RestrictionInput

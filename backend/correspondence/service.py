@@ -118,9 +118,12 @@ class Correspondence:
         async with self.engine.begin() as connection:
             return await self.issue(connection, principal, draft, request_id)
 
-    async def check(self, connection: AsyncConnection, principal: Principal, draft: Draft) -> Checked:
-        """`draft` as it would be sent by `principal`, or the refusal (nothing is written)."""
-        require_handler(principal, draft.sender_organ_id)
+    async def check(self, connection: AsyncConnection, principal: Principal, draft: Draft, *, authorized: bool = False) -> Checked:
+        """`draft` as it would be sent by `principal`, or the refusal (nothing is written);
+        `authorized`: the operation sending it already decided the principal acts for the sender
+        (a case's referral, sent for the 编办 by those who sign its decisions)."""
+        if not authorized:
+            require_handler(principal, draft.sender_organ_id)
         subject = clean_text(draft.subject, "subject", required=True)[:200]
         body = clean_text(draft.body, "body", required=True)
         items = tuple(clean_text(item, "items", required=True)[:500] for item in draft.items)
@@ -136,9 +139,11 @@ class Correspondence:
         replying_to = await self._answered(connection, draft) if draft.kind is DocumentKind.REPLY else None
         return Checked(sender, recipients, subject, body, items, replying_to, await _uploads(connection, draft))
 
-    async def issue(self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None) -> int:
+    async def issue(
+        self, connection: AsyncConnection, principal: Principal, draft: Draft, request_id: str | None, *, authorized: bool = False
+    ) -> int:
         """Send `draft` in the caller's transaction (a clue handed over sends its 移交 with it)."""
-        checked = await self.check(connection, principal, draft)
+        checked = await self.check(connection, principal, draft, authorized=authorized)
         sender, recipients = checked.sender, checked.recipients
         today = self.clock.today()
         number = (

@@ -1,8 +1,11 @@
 """The demo's upper-level work, once the offices have theirs: the nightly warning run over every
-office (one 超编 warning of 双峰县 turned into a finding), and the province's side — an
-accountability case (追责问责) about 双峰县财政局 opened from findings of two counties, with an
-interview (约谈) and a freeze still in force, and typical-case bulletin 第1期 published to the
-whole province with two de-identified cases, one from the bank and one from that case."""
+office (one 超编 warning of 双峰县 turned into a finding), the accountability cases (追责问责)
+about 双峰县财政局's overdue 超编 — the province's, registered from findings of two counties,
+which interviews (约谈) the county's party leader in charge and the head of its 编办, as 湖南's
+office does with counties slow to rectify; the county's own, which freezes the bureau's
+机构编制调整事项 (a county bureau is frozen by its county's office) — and typical-case bulletin
+第1期 published to the whole province with two de-identified cases, one from the bank and one
+from the province's case."""
 
 from __future__ import annotations
 
@@ -68,13 +71,31 @@ async def load_province_work(runtime: Runtime) -> None:
             return
     province = acting(await office_place(runtime.engine, DEMO_PROVINCE), Role.ADMIN, Role.PUBLISHER)
     case_id = await _case(runtime, province)
+    await _county_case(runtime, acting(await office_place(runtime.engine, COUNTY), Role.ADMIN, Role.PUBLISHER))
     await _bulletin(runtime, province, case_id)
+
+
+async def _bureau(runtime: Runtime) -> int:
+    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
+        return (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE))).scalar_one()
+
+
+async def _handled(
+    runtime: Runtime, by: Principal, office: str, case_id: int, determination: str, decision: str, measure: MeasureDraft
+) -> None:
+    """核查, 认定, 处理 with the office's decision, its measure, 落实."""
+    cases, now = AccountabilityService(runtime.engine), runtime.clock.now()
+    version = 1
+    for action, note in ((case_workflow.VERIFY, None), (case_workflow.DETERMINE, determination), (case_workflow.DECIDE, decision)):
+        await cases.move(by, office, case_id, version, action, note, None, now=now)
+        version += 1
+    await cases.record_measure(by, office, case_id, version, measure, None)
+    await cases.move(by, office, case_id, version + 1, case_workflow.CARRY_OUT, None, None, now=now)
 
 
 async def _case(runtime: Runtime, province: Principal) -> int:
     cases = AccountabilityService(runtime.engine)
-    async with tenant_engine(runtime.engine, COUNTY).connect() as connection:
-        unit_id = (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE))).scalar_one()
+    unit_id = await _bureau(runtime)
     async with runtime.engine.connect() as connection:
         findings = [
             (tenant_code, finding_id)
@@ -89,43 +110,61 @@ async def _case(runtime: Runtime, province: Principal) -> int:
         province,
         DEMO_PROVINCE,
         CaseDraft(
-            title="双峰县财政局违规超编进人问责",
-            facts="双峰县财政局 2025 年以来超编进人，整改不力，部分问题逾期未整改；涟源市存在同类问题。",
-            subject=Subject(COUNTY, unit_id, leader_name="刘洋", leader_post="局长", leader_rank="正科级"),
+            title="双峰县巡视整改进度滞后问责",
+            facts="双峰县财政局 2025 年以来超编进人，巡视反馈后整改不力，部分问题逾期未整改，县委编办督促不力；涟源市存在同类问题。",
+            subject=Subject(COUNTY, unit_id),
             findings=tuple(findings),
         ),
         None,
     )
-    version = 1
-    for action, note in (
-        (case_workflow.INVESTIGATE, None),
-        (case_workflow.PROPOSE, "建议约谈局长并冻结机构编制调整事项"),
-        (case_workflow.DECIDE, "约谈双峰县财政局局长刘洋，冻结该局机构编制调整事项至整改到位"),
-    ):
-        await cases.move(province, DEMO_PROVINCE, case_id, version, action, note, None, now=runtime.clock.now())
-        version += 1
-    decided_on = runtime.clock.today() - timedelta(days=7)
-    for measure in (
+    await _handled(
+        runtime,
+        province,
+        DEMO_PROVINCE,
+        case_id,
+        "双峰县超编进人问题逾期未整改属实，县委落实整改主体责任不到位",
+        "约谈双峰县委分管领导和县委编办主要负责同志，责令限期整改到位",
         MeasureDraft(
             MeasureKind.INTERVIEW,
-            decided_on,
+            runtime.clock.today() - timedelta(days=7),
             "省委编办",
-            "约谈双峰县财政局局长刘洋",
-            attendees=("刘洋", "省委编办监督检查处"),
-            minutes="刘洋表示将于两个月内清退超编人员",
+            "约谈双峰县委分管领导和县委编办主要负责同志",
+            attendees=("双峰县委副书记", "双峰县委编办主任", "省委编办监督检查处"),
+            minutes="双峰县表示两个月内清退超编人员，县委编办依职责冻结该局机构编制调整事项",
         ),
+    )
+    return case_id
+
+
+async def _county_case(runtime: Runtime, county: Principal) -> None:
+    """The county office's own case about its bureau's head: it freezes the bureau until the
+    over-staffing is undone."""
+    case_id = await AccountabilityService(runtime.engine).open(
+        county,
+        COUNTY,
+        CaseDraft(
+            title="双峰县财政局违规超编进人问责",
+            facts="双峰县财政局 2025 年以来超编进人，整改不力，部分问题逾期未整改。",
+            subject=Subject(COUNTY, await _bureau(runtime), leader_name="刘洋", leader_post="局长", leader_rank="正科级"),
+            findings=(),
+        ),
+        None,
+    )
+    await _handled(
+        runtime,
+        county,
+        COUNTY,
+        case_id,
+        "双峰县财政局超编进人属实",
+        "冻结双峰县财政局机构编制调整事项至整改到位",
         MeasureDraft(
             MeasureKind.FREEZE,
-            decided_on,
-            "省委编办",
+            runtime.clock.today() - timedelta(days=5),
+            "县委编办",
             "冻结双峰县财政局机构编制调整事项",
             lift_conditions="超编人员全部清退并经检查验收",
         ),
-    ):
-        await cases.record_measure(province, DEMO_PROVINCE, case_id, version, measure, None)
-        version += 1
-    await cases.move(province, DEMO_PROVINCE, case_id, version, case_workflow.CARRY_OUT, None, None, now=runtime.clock.now())
-    return case_id
+    )
 
 
 async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.clues.models import Clue
@@ -21,7 +21,7 @@ from problem_bank.statistics import Breakdown, Tally, quantity_sums, sum_of, tal
 from tenants.access import Place
 from tenants.models import Tenant
 from tenants.registry import in_subtree
-from tenants.scoping import across_schemas
+from tenants.scoping import summed_across
 
 # Per schema, what it holds of the year (:first … :last), as (key, n) rows summed over the subtree.
 ROUNDS = "SELECT kind AS key, count(*) AS n FROM {schema}.inspection_round WHERE starts_on BETWEEN :first AND :last GROUP BY kind"
@@ -52,12 +52,6 @@ class YearFigures:
     bulletins: int
     evaluations: int
     grades: Counter[str]
-
-
-async def _summed(connection: AsyncConnection, template: str, codes: list[str], values: dict) -> Counter[str]:
-    union = across_schemas(template, codes)
-    rows = await connection.execute(text(f"SELECT key, sum(n) AS n FROM ({union}) AS per_office GROUP BY key"), values)
-    return Counter({row.key: int(row.n) for row in rows})
 
 
 async def year_figures(connection: AsyncConnection, region: Place, year: int, today: date) -> YearFigures:
@@ -93,14 +87,14 @@ async def year_figures(connection: AsyncConnection, region: Place, year: int, to
         year=year,
         region_name=next(office.name for office in offices if office.code == region.code),
         offices=len(offices),
-        rounds=await _summed(connection, ROUNDS, codes, period),
+        rounds=await summed_across(connection, ROUNDS, codes, period),
         problems=sum_of(by_category) if by_category else None,
         by_category=by_category,
-        by_class=await _summed(connection, CLASSES, codes, period),
+        by_class=await summed_across(connection, CLASSES, codes, period),
         quantities=quantities,
         clues=Counter({row.key: row.n for row in clue_rows}),
-        measures=await _summed(connection, MEASURES, codes, period),
+        measures=await summed_across(connection, MEASURES, codes, period),
         bulletins=bulletins,
-        evaluations=(await _summed(connection, EVALUATIONS, codes, period))["evaluations"],
-        grades=await _summed(connection, GRADES, codes, period),
+        evaluations=(await summed_across(connection, EVALUATIONS, codes, period))["evaluations"],
+        grades=await summed_across(connection, GRADES, codes, period),
     )

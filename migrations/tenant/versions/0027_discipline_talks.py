@@ -1,16 +1,16 @@
 """The 纪律谈话 with a newly appointed leader (湖南: "对新任职的有关领导干部…第一时间开展机构编制纪律
 谈话"), kept on the leader's record: when, by whom, and what was said.
 
-Revision ID: t0028
-Revises: t0025
+Revision ID: t0027
+Revises: t0026
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "t0028"
-down_revision = "t0025"
+revision = "t0027"
+down_revision = "t0026"
 branch_labels = None
 depends_on = None
 

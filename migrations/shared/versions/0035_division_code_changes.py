@@ -2,7 +2,7 @@
 division change keeps its old code here, so a code given out before (a 12310 query code, a
 bookmark, another system's reference) still leads to the office under its new one.
 
-Revision ID: 0037
+Revision ID: 0035
 Revises: 0034
 Create Date: 2026-12-05
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-05
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0037"
+revision = "0035"
 down_revision = "0034"
 branch_labels = None
 depends_on = None
