@@ -510,6 +510,7 @@ async def test_a_new_leaders_discipline_talk_is_recorded_once_after_the_appointm
             error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "heldOn": "2026-02-28"})),
             error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "heldOn": "2099-01-01"})),
             error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "conductedBy": " "})),
+            error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "notes": "谈" * 201})),
             error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=2, i=talk)),
             error_code(await api.call(TALK, tokens["liaison"], id=leader_id, v=1, i=talk)),
             error_code(await api.call(TALK, tokens["sibling"], id=leader_id, v=1, i=talk)),
@@ -519,7 +520,7 @@ async def test_a_new_leaders_discipline_talk_is_recorded_once_after_the_appointm
         again = error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=2, i=talk))
         after = (await api.call(TALKS, tokens["inspector"]))["data"]["leaders"]["items"]
     assert before == [{"name": "甲", "disciplineTalk": None}]
-    assert refusals == ["INVALID_DATE", "INVALID_DATE", "INVALID_NAME", "STALE_VERSION", "FORBIDDEN", "NOT_FOUND"]
+    assert refusals == ["INVALID_DATE", "INVALID_DATE", "INVALID_NAME", "INVALID_TEXT", "STALE_VERSION", "FORBIDDEN", "NOT_FOUND"]
     assert recorded == {
         "version": 2,
         "disciplineTalk": {"heldOn": "2026-03-10", "conductedBy": "县委编办主任 李某", "notes": talk["notes"]},

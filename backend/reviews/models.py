@@ -84,6 +84,9 @@ def _one_of(column: str, values: type[Labelled]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+TALK_NOTES_MAX = 200  # 谈话要点, in characters
+
+
 class Leader(TenantBase):
     __tablename__ = "leader"
     __table_args__ = (
@@ -106,7 +109,7 @@ class Leader(TenantBase):
     # The 纪律谈话 on appointment (湖南): when, by whom (谈话人), what was said.
     talk_held_on: Mapped[date | None]
     talk_conducted_by: Mapped[str | None] = mapped_column(String(64))
-    talk_notes: Mapped[str | None] = mapped_column(Text)
+    talk_notes: Mapped[str | None] = mapped_column(String(TALK_NOTES_MAX))  # bounded: no TOAST table
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

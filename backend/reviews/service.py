@@ -26,6 +26,7 @@ from backend.ledger.models import LedgerEntry
 from backend.reviews import planning
 from backend.reviews.models import (
     STAGES,
+    TALK_NOTES_MAX,
     Leader,
     LeaderLevel,
     LeaderReview,
@@ -90,7 +91,10 @@ class DisciplineTalkData:
 
     @classmethod
     def checked(cls, held_on: date, conducted_by: str, notes: str | None) -> DisciplineTalkData:
-        return cls(held_on, clean_name(conducted_by, "conductedBy"), clean_text(notes, "notes", required=False))
+        cleaned = clean_text(notes, "notes", required=False)
+        if cleaned is not None and len(cleaned) > TALK_NOTES_MAX:
+            raise DomainError("INVALID_TEXT", f"谈话要点不能超过 {TALK_NOTES_MAX} 个字", field="notes")
+        return cls(held_on, clean_name(conducted_by, "conductedBy"), cleaned)
 
 
 def _leader_snapshot(row) -> dict:

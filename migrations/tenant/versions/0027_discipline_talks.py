@@ -18,7 +18,9 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("leader", sa.Column("talk_held_on", sa.Date, nullable=True))
     op.add_column("leader", sa.Column("talk_conducted_by", sa.String(64), nullable=True))
-    op.add_column("leader", sa.Column("talk_notes", sa.Text, nullable=True))
+    # Bounded: an unbounded text column would give `leader` a TOAST table and its index (two more
+    # relations in every tenant schema, tenants/relations.py).
+    op.add_column("leader", sa.Column("talk_notes", sa.String(200), nullable=True))
     op.create_check_constraint("leader_talk", "leader", "(talk_held_on IS NULL) = (talk_conducted_by IS NULL)")
 
 
