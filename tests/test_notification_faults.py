@@ -4,7 +4,6 @@ worker killed with SIGKILL in the middle of a batch. Nothing is lost and nothing
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from backend.embedded import ServiceUrls, start_redis
 from backend.notifications.relay import Relay
 from backend.resources import checkout
 from backend.runtime import open_runtime
-from tests.helpers import LOG_OVERSTAFFING, drain, eventually
+from tests.helpers import LOG_OVERSTAFFING, drain, eventually, process_env
 from tests.identity import Api, add_user
 
 pytestmark = pytest.mark.slow
@@ -61,15 +60,13 @@ async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back
 
 
 def worker_process(runtime, queue: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_QUEUE_NAME": queue,
-        "XUNCHA_REDIS_PREFIX": queue,
-        "XUNCHA_JOB_TIMEOUT_SECONDS": "3",
-        "XUNCHA_SWEEP_AFTER_SECONDS": "4",
-    }
+    env = process_env(
+        runtime,
+        XUNCHA_QUEUE_NAME=queue,
+        XUNCHA_REDIS_PREFIX=queue,
+        XUNCHA_JOB_TIMEOUT_SECONDS="3",
+        XUNCHA_SWEEP_AFTER_SECONDS="4",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "backend", "worker"], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

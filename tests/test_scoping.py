@@ -21,7 +21,7 @@ async def add_units(engine, code: str, count: int) -> None:
 async def test_concurrent_requests_to_sibling_and_parent_tenants_on_one_connection_stay_apart(runtime):
     await create_all(runtime, "430000", "431300", "431321", "431322")
     # One connection for everybody: the schema must travel with each statement, not the connection.
-    engine = create_engine(runtime.urls.database_url, pool_size=1, max_overflow=0)
+    engine = create_engine(runtime.urls.database_url, pool_size=1, max_overflow=0, behind_pgbouncer=runtime.settings.behind_pgbouncer)
     try:
         counts = {"431300": 3, "431321": 5, "431322": 2}  # a city and two of its counties
         for code, count in counts.items():
