@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,23 @@ from sqlalchemy.engine import make_url
 from backend.db import async_database_url
 
 ENABLED = os.environ.get("XUNCHA_TEST_PGBOUNCER", "") in {"1", "true"}
-UNPRIVILEGED_USER = "postgres"  # PgBouncer refuses to run as root; it switches to this user (`-u`)
+
+
+def unprivileged_user(host: str) -> str:
+    """Whom PgBouncer, started as root (which it refuses to run as), becomes (`-u`): the owner of
+    the server's socket directory (the embedded server's is private to it), else `postgres`."""
+    if host.startswith("/"):
+        return pwd.getpwuid(os.stat(host).st_uid).pw_name
+    try:
+        return pwd.getpwnam("postgres").pw_name
+    except KeyError:
+        return "nobody"
+
+
+def server_host(server_url: str) -> str:
+    server = make_url(async_database_url(server_url))
+    host = server.query.get("host") or server.host or "127.0.0.1"
+    return host if isinstance(host, str) else host[0]
 
 
 def free_port() -> int:
@@ -33,7 +50,7 @@ def free_port() -> int:
 def configuration(server_url: str, port: int, auth_file: Path) -> str:
     """pgbouncer.ini for a PgBouncer on `port` in front of `server_url`'s server, any database."""
     server = make_url(async_database_url(server_url))
-    host = server.query.get("host") or server.host or "127.0.0.1"
+    host = server_host(server_url)
     password = f" password={server.password}" if server.password else ""
     return f"""[databases]
 * = host={host} port={server.port or 5432} user={server.username}{password}
@@ -79,7 +96,7 @@ def running_pgbouncer(server_url: str) -> Iterator[str]:
         auth_file.write_text(f'"{server.username}" ""\n')
         ini = folder / "pgbouncer.ini"
         ini.write_text(configuration(server_url, port, auth_file))
-        as_user = ["-u", UNPRIVILEGED_USER] if os.geteuid() == 0 else []
+        as_user = ["-u", unprivileged_user(server_host(server_url))] if os.geteuid() == 0 else []
         log = folder / "pgbouncer.log"
         with log.open("w") as output:
             process = subprocess.Popen([binary, *as_user, str(ini)], stdout=output, stderr=subprocess.STDOUT)
