@@ -256,9 +256,9 @@ def tenants_divisions() -> None:
             change, todo = "更名", f"xuncha tenants rename {item.code}"
         elif item.change is not None and item.change.new_code:
             change = f"{item.change.change}为 {item.change.new_code} {item.change.new_name}"
-            todo = "改代码尚不能在线办理：新代码的机构另行开通，数据由管理员迁移（docs/decisions.md）"
+            todo = f"xuncha tenants recode {item.code}"
         elif item.change is not None:
-            change, todo = item.change.change, "撤销或并入：由上级机构决定是否停用"
+            change, todo = item.change.change, f"由上级机构确定并入哪个机构：xuncha tenants merge {item.code} --into 代码"
         else:
             change, todo = "名录中没有此代码", "自设机构，无需处理"
         table.add_row(item.code, escape(item.name), escape(item.register_name or ""), escape(change), escape(todo))
@@ -294,6 +294,74 @@ def tenants_rename(
     except DomainError as error:
         raise fail(error.message) from None
     console.print(escape(f"{code}：{before} → {after}"))
+
+
+@tenants_app.command("recode")
+def tenants_recode(
+    code: Annotated[str, typer.Argument(help="已开通机构的现代码")],
+    to: Annotated[str | None, typer.Option(help="新代码；缺省取名录记录的新代码（tenants/register/changes.csv）")] = None,
+    name: Annotated[str | None, typer.Option(help="新名称；缺省取名录中新代码的名称")] = None,
+) -> None:
+    """机构改代码（行政区划改代码、改代码并更名，或并入尚未开通的新区划）：数据随机构迁到新代码，旧代码留档并指向新代码。"""
+    from backend.audit.service import record_audit
+    from tenants.recode import recode, recorded_successor
+
+    async def main(runtime: Runtime):
+        new_code, new_name = (to, name) if to is not None else recorded_successor(code)
+        done = await recode(runtime.engine, code, new_code, name or new_name, actor="xuncha tenants recode", now=runtime.clock.now())
+        async with runtime.engine.begin() as connection:
+            before = {"code": done.old_code, "name": done.old_name}
+            after = {"code": done.new_code, "name": done.new_name}
+            await record_audit(
+                connection,
+                done.new_code,
+                actor="xuncha tenants recode",
+                action="tenant.recoded",
+                entity="tenant",
+                entity_id=done.new_code,
+                before=before,
+                after=after,
+            )
+        return done
+
+    try:
+        done = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    console.print(escape(f"{done.old_code} {done.old_name} → {done.new_code} {done.new_name}（改写引用 {done.rows} 行）"))
+
+
+@tenants_app.command("merge")
+def tenants_merge(
+    code: Annotated[str, typer.Argument(help="撤销或并入的机构代码")],
+    into: Annotated[str, typer.Option(help="并入的（已开通）机构代码")],
+) -> None:
+    """机构并入另一已开通机构：原机构停用、数据留存，旧代码指向并入的机构。"""
+    from backend.audit.service import record_audit
+    from tenants.recode import merge
+
+    async def main(runtime: Runtime):
+        change = await merge(runtime.engine, code, into, actor="xuncha tenants merge", now=runtime.clock.now())
+        async with runtime.engine.begin() as connection:
+            merged = {"code": change.old_code, "name": change.old_name}
+            for trail in (change.old_code, change.new_code):
+                await record_audit(
+                    connection,
+                    trail,
+                    actor="xuncha tenants merge",
+                    action="tenant.merged",
+                    entity="tenant",
+                    entity_id=change.old_code,
+                    before=merged,
+                    after={"into": change.new_code},
+                )
+        return change
+
+    try:
+        change = run(main)
+    except DomainError as error:
+        raise fail(error.message) from None
+    console.print(escape(f"{change.old_code} {change.old_name} 并入 {change.new_code} {change.new_name}，原机构已停用"))
 
 
 @tenants_app.command("list")

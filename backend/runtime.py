@@ -5,11 +5,14 @@ all build it the same way."""
 from __future__ import annotations
 
 import contextlib
+import logging
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +28,8 @@ from problem_bank.taxonomy import Taxonomy, TaxonomyCache
 from tenants.migration_runner import TenantMigrationRunner, UpgradeSummary
 from tenants.provisioning import Provisioner
 from tenants.streams import MigrationStreams
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,8 +56,26 @@ class Runtime:
 
     async def taxonomy(self, knowing: str | None = None) -> Taxonomy:
         """The current edition of the violation taxonomy (reloaded if it lacks `knowing`, a code
-        a caller is about to use)."""
+        a caller is about to use, or if another process changed it)."""
+        if self.taxonomy_cache.stamp_due():
+            try:
+                self.taxonomy_cache.note_stamp(await self.redis.get(self._taxonomy_stamp_key))
+            except RedisError:
+                log.warning("无法读取问题分类的变更标记，依靠定时重新加载", exc_info=True)
         return await self.taxonomy_cache.current(self.engine, knowing)
+
+    async def taxonomy_changed(self) -> None:
+        """This process changed the taxonomy (a province's kind, a new edition): reload here, and
+        move the stamp every other process reads within `TaxonomyCache.stamp_interval`."""
+        self.taxonomy_cache.forget()
+        try:
+            await self.redis.set(self._taxonomy_stamp_key, uuid.uuid4().hex)
+        except RedisError:
+            log.warning("无法更新问题分类的变更标记，其他进程将在一分钟内重新加载", exc_info=True)
+
+    @property
+    def _taxonomy_stamp_key(self) -> str:
+        return f"{self.settings.redis_prefix}:taxonomy:stamp"
 
     def identity(self) -> IdentityService:
         return IdentityService(self.engine, self.settings.secret_key, self.clock)
@@ -69,8 +92,11 @@ class Runtime:
         )
 
     async def upgrade_shared(self) -> None:
+        """The shared schemas to this code's head; running processes reload the taxonomy (a
+        migration may have published an edition)."""
         async with self.engine.begin() as connection:
             await self.streams.upgrade_shared(connection)
+        await self.taxonomy_changed()
 
     async def upgrade_all(self, **progress) -> UpgradeSummary:
         """Shared schemas first (and the data steps that need this deployment's secret key), then

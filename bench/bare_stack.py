@@ -19,6 +19,10 @@ argument types, so the load client sends both servers the same bytes:
 - `login`: the user by name, the argon2 check (same parameters, in a thread), a session row,
   a signed access token.
 
+Every process-level setting `xuncha serve` makes, it makes too: uvloop and httptools (uvicorn's
+defaults when installed, as `xuncha serve` chooses them), and the garbage collector's
+(backend/heap.py, once its caches are loaded).
+
 Run as `uvicorn bench.bare_stack:app`; reads BARE_DSN (and BARE_SCHEMA for bench/ledger.py)."""
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.litestar import make_graphql_controller
 
+from backend import heap
 from backend.bank.sources import TENANT_SOURCE
 from backend.bank.types import BankProblem, BankTally, ProblemFilterInput
 from backend.clock import Clock
@@ -381,6 +386,7 @@ async def open_pool() -> None:
     # The projection's statement with the schema left open and asyncpg's placeholders.
     projection.register(TENANT_SOURCE)
     STATE["projected"] = _projected("000000", "s.finding_id = ANY($2)").replace("t000000.", "{s}.").replace(":tenant_code", "$1")
+    heap.settle()  # the garbage collector as `xuncha serve` sets it: a fair comparison
 
 
 async def close_pool() -> None:

@@ -119,14 +119,18 @@ async def load_taxonomy(connection: AsyncConnection) -> Taxonomy:
 
 
 class TaxonomyCache:
-    """One snapshot per process, loaded on first use, reloaded when a minute old or when a
-    caller needs a code it lacks (a province may have just added it in another process)."""
+    """One snapshot per process, loaded on first use, reloaded when a minute old, when a caller
+    needs a code it lacks, or when another process changed the taxonomy (it moves a stamp the
+    runtime reads at most once a `stamp_interval`, backend/runtime.py)."""
 
-    def __init__(self, max_age: float = 60.0, miss_reload_interval: float = 2.0) -> None:
+    def __init__(self, max_age: float = 60.0, miss_reload_interval: float = 2.0, stamp_interval: float = 1.0) -> None:
         self.max_age = max_age
         self.miss_reload_interval = miss_reload_interval  # a stream of unknown codes reloads at most this often
+        self.stamp_interval = stamp_interval
         self._taxonomy: Taxonomy | None = None
         self._loaded_at = 0.0
+        self._stamp: object = None
+        self._stamp_read_at = -stamp_interval
         self._lock = asyncio.Lock()
 
     async def current(self, engine: AsyncEngine, knowing: str | None = None) -> Taxonomy:
@@ -142,6 +146,16 @@ class TaxonomyCache:
     def forget(self) -> None:
         """Reload on next use (this process changed the taxonomy)."""
         self._taxonomy = None
+
+    def stamp_due(self) -> bool:
+        return time.monotonic() - self._stamp_read_at >= self.stamp_interval
+
+    def note_stamp(self, stamp: object) -> None:
+        """The change stamp as just read: a stamp other than the last one means a change elsewhere."""
+        self._stamp_read_at = time.monotonic()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.forget()
 
     def _stale(self, knowing: str | None) -> bool:
         if self._taxonomy is None:

@@ -1,8 +1,9 @@
 """The tenant registry, in the shared schema `tenancy`.
 
 The registry is keyed by the division code itself: it is what every office, document and
-problem-bank row calls a tenant by, and it never changes for a tenant (a recoded division
-is a new tenant). `province_code`/`city_code` are the ancestors, stored so that "the
+problem-bank row calls a tenant by. A division change that gives an office a new code is
+applied to every row that names it, and the old code is kept in `code_change`
+(tenants/recode.py). `province_code`/`city_code` are the ancestors, stored so that "the
 subtree of T" is one indexed equality whatever T's level.
 """
 
@@ -51,6 +52,21 @@ class Tenant(RegistryBase):
     schema_version: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), server_default="active")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CodeChange(RegistryBase):
+    """An office's former code and what it became (tenants/recode.py): recoded (the same office
+    under a new code) or merged into another office."""
+
+    __tablename__ = "code_change"
+
+    old_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    old_name: Mapped[str] = mapped_column(String(64))
+    new_code: Mapped[str] = mapped_column(String(6))
+    new_name: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column()
 
 
 class SpareSchema(RegistryBase):

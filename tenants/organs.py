@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
@@ -116,6 +117,19 @@ def default_names(kind: OrganKind, region: str, code: str, level: Level) -> Orga
             return None
     full, short, document_code = names
     return OrganNames(full, short, document_code, full)
+
+
+async def rename_organs(connection: AsyncConnection, level: Level, before: tuple[str, str], after: tuple[str, str]) -> None:
+    """After a region's rename or recode, (code, name) `before` → `after`, its organs still named
+    as usual after the old name take the usual names after the new one (an organ whose names its
+    admins changed keeps them). The organs are found under the new code."""
+    new_code = after[0]
+    for organ in (await connection.execute(select(Organ).where(Organ.tenant_code == new_code))).all():
+        kind = OrganKind(organ.kind)
+        usual, renamed = default_names(kind, before[1], before[0], level), default_names(kind, after[1], new_code, level)
+        current = OrganNames(organ.name, organ.short_name, organ.document_code, organ.signature_name)
+        if usual is not None and renamed is not None and current == usual:
+            await connection.execute(update(Organ).where(Organ.id == organ.id).values(**asdict(renamed)))
 
 
 def office_values(code: str, region: str, level: Level) -> dict[str, str]:

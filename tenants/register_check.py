@@ -4,7 +4,7 @@ changes.csv); renaming an office as the register names it."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,7 +13,7 @@ from tenants.divisions import DivisionChange, Level, division_changes, national_
 from tenants.errors import DomainError
 from tenants.models import Tenant
 from tenants.naming import check_code
-from tenants.organs import Organ, OrganKind, OrganNames, default_names
+from tenants.organs import rename_organs
 from tenants.registry import clean_name
 
 
@@ -49,16 +49,5 @@ async def rename(connection: AsyncConnection, code: str, name: str | None) -> tu
         name = division.name
     name = clean_name(name)
     level = (await connection.execute(update(Tenant).where(Tenant.code == code).values(name=name).returning(Tenant.level))).scalar_one()
-    await _rename_organs(connection, code, before, name, Level(level))
+    await rename_organs(connection, Level(level), (code, before), (code, name))
     return before, name
-
-
-async def _rename_organs(connection: AsyncConnection, code: str, before: str, after: str, level: Level) -> None:
-    """The region's organs still named as usual after the old name take the usual names after the
-    new one (an organ whose names its admins changed keeps them)."""
-    for organ in (await connection.execute(select(Organ).where(Organ.tenant_code == code))).all():
-        kind = OrganKind(organ.kind)
-        usual, renamed = default_names(kind, before, code, level), default_names(kind, after, code, level)
-        current = OrganNames(organ.name, organ.short_name, organ.document_code, organ.signature_name)
-        if usual is not None and renamed is not None and current == usual:
-            await connection.execute(update(Organ).where(Organ.id == organ.id).values(**asdict(renamed)))

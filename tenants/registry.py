@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants.access import Place, Principal, not_found, require_read
+from tenants.code_history import current_code, recoded
 from tenants.divisions import LEVEL_NAMES, Level, default_parent, level_of, national_register, possible_parents, province_of
 from tenants.errors import DomainError
 from tenants.models import Tenant
@@ -133,11 +134,15 @@ async def load_place(connection: AsyncConnection, code: str) -> Place | None:
 async def readable_place(engine: AsyncEngine, principal: Principal, code: str) -> Place:
     """Tenant `code` if the principal may read it; NOT_FOUND alike when it is missing or out of reach.
     The principal's own offices come with its grants (read from the registry when it signed
-    in; a tenant's place never changes), so only other offices cost a lookup."""
+    in), so only other offices cost a lookup. A former code is refused with the code to use
+    now (TENANT_RECODED)."""
     place = next((grant.place for grant in principal.grants if grant.place.code == code), None)
     if place is None:
         async with reading(engine).connect() as connection:
             place = await load_place(connection, code)
+            change = None if place is not None else await current_code(connection, code)
+        if change is not None:
+            raise recoded(code, change, field="tenantCode")
     if place is None:
         raise not_found()
     require_read(principal, place)

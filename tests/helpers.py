@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
+from arq.constants import in_progress_key_prefix
 from openpyxl import Workbook
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -100,6 +101,40 @@ async def xuncha(runtime: Runtime, *args: str, stdin: str | None = None, env: di
     """The `xuncha` command line run as a user runs it: a separate process on the test's database."""
     env = process_env(runtime, COLUMNS="200", **(env or {}))
     return await command([sys.executable, "-m", "backend", *args], env=env, cwd=checkout(), stdin=stdin)
+
+
+def worker_process(runtime: Runtime, queue: str) -> subprocess.Popen:
+    """`xuncha worker` as a process on the test's database, on its own queue (and Redis prefix)."""
+    env = process_env(
+        runtime, XUNCHA_QUEUE_NAME=queue, XUNCHA_REDIS_PREFIX=queue, XUNCHA_JOB_TIMEOUT_SECONDS="3", XUNCHA_SWEEP_AFTER_SECONDS="4"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend", "worker"], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def inbox_count(runtime) -> tuple[int, int]:
+    """Notifications, and distinct (event, user) pairs among them."""
+    async with runtime.engine.connect() as connection:
+        return tuple(
+            (await connection.execute(text("SELECT count(*), count(DISTINCT (event_id, user_id)) FROM notify.notification"))).one()
+        )
+
+
+async def inbox_reaches(runtime, notifications: int, seconds: float) -> tuple[int, int]:
+    async def counted() -> tuple[int, int] | None:
+        counts = await inbox_count(runtime)
+        return counts if counts[0] >= notifications else None
+
+    return await eventually(counted, seconds, f"{notifications} notifications")
+
+
+async def outbox_jobs_done(runtime, queue: str) -> bool:
+    """No outbox job due (arq scores jobs by the wall-clock millisecond they are due) and none in
+    progress: a job the killed worker left behind has run again, so a duplicate would be here."""
+    jobs = f"{queue}:outbox:"  # the worker's job ids (its Redis prefix is the queue's name)
+    due = await runtime.redis.zrangebyscore(queue, "-inf", time.time() * 1000)
+    return not any(job.decode().startswith(jobs) for job in due) and not await runtime.redis.keys(f"{in_progress_key_prefix}{jobs}*")
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ from tests.factories import add_round, add_unit
 from tests.helpers import INBOX, configured, counting_statements, create_all, drain
 from tests.identity import Api, add_user, error_code, token_for
 
-FIELDS = """id state year number issue version title preface note wholeSubtree publisherName
+FIELDS = """id state year number issue documentNumber version title preface note wholeSubtree publisherName
     cases { id position deidentified unit title facts handling shared original { unitName title facts persons aliases } }
     recipients { officeCode officeName read readings { username } }
     original { title preface scopeOfficeCodes }"""
@@ -188,6 +188,7 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
         pdf = await api.client.get(f"/bulletins/{issued['id']}/pdf", headers={"Authorization": f"Bearer {tokens['sf_admin']}"})
     assert [draft["state"], submitted["state"], approved["state"], issued["state"]] == ["DRAFT", "SUBMITTED", "APPROVED", "PUBLISHED"]
     assert (issued["number"], issued["issue"], draft["number"]) == (1, f"{year}年第1期", None)
+    assert (issued["documentNumber"], draft["documentNumber"]) == (f"湘编办通〔{year}〕1号", None)  # numbered with the issue
     # de-identified: unit, its offices, its aliases and the named persons become placeholders
     sf, xh = issued["cases"]
     assert sf["unit"] == "某县某局" and sf["title"] == "某县某局违规超编进人"
@@ -201,7 +202,7 @@ async def test_a_province_composes_approves_and_publishes_a_de_identified_issue_
     assert [r["officeCode"] for r in as_county["recipients"]] == ["431321"]  # its own office's receipts only
     assert_no_secret("GraphQL", json.dumps({**as_county, "recipients": None}, ensure_ascii=False))
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    assert "典型案例通报" in html.text and f"{year}年第1期" in html.text and "湖南省" in html.text
+    assert "典型案例通报" in html.text and f"{year}年第1期　湘编办通〔{year}〕1号" in html.text and "湖南省" in html.text
     assert_no_secret("HTML", html.text)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     document = pymupdf.open(stream=pdf.content, filetype="pdf")

@@ -1391,6 +1391,13 @@ OPERATIONS = [
         under_review(review=False),
     ),
     Operation(
+        "recordDisciplineTalk",
+        "mutation($c: String!, $l: ID!) { recordDisciplineTalk(tenantCode: $c, id: $l, version: 1, "
+        'input: {heldOn: "2026-03-01", conductedBy: "县委编办主任 李某"}) { version } }',
+        None,
+        under_review(review=False),
+    ),
+    Operation(
         "openLeaderReview",
         "mutation($c: String!, $l: ID!, $r: ID!) { openLeaderReview(tenantCode: $c, input: {leaderId: $l, "
         "roundId: $r, year: 2026, kind: IN_TERM}) { id } }",

@@ -5,33 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import signal
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
-from arq.constants import in_progress_key_prefix
 from sqlalchemy import text
 
 from backend.embedded import ServiceUrls, start_redis
 from backend.notifications.relay import Relay
-from backend.resources import checkout
 from backend.runtime import open_runtime
-from tests.helpers import LOG_OVERSTAFFING, drain, eventually, process_env
+from tests.helpers import LOG_OVERSTAFFING, drain, eventually, inbox_count, inbox_reaches, outbox_jobs_done, worker_process
 from tests.identity import Api, add_user
 
 pytestmark = pytest.mark.slow
-
-
-async def inbox_count(runtime) -> tuple[int, int]:
-    """Notifications, and distinct (event, user) pairs among them."""
-    async with runtime.engine.connect() as connection:
-        return tuple(
-            (await connection.execute(text("SELECT count(*), count(DISTINCT (event_id, user_id)) FROM notify.notification"))).one()
-        )
 
 
 async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back(county_office, tmp_path):
@@ -57,35 +44,6 @@ async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back
             await restored.redis.aclose()
             redis.terminate()
     assert await inbox_count(runtime) == (100, 100)
-
-
-def worker_process(runtime, queue: str) -> subprocess.Popen:
-    env = process_env(
-        runtime,
-        XUNCHA_QUEUE_NAME=queue,
-        XUNCHA_REDIS_PREFIX=queue,
-        XUNCHA_JOB_TIMEOUT_SECONDS="3",
-        XUNCHA_SWEEP_AFTER_SECONDS="4",
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "backend", "worker"], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-async def inbox_reaches(runtime, notifications: int, seconds: float) -> tuple[int, int]:
-    async def counted() -> tuple[int, int] | None:
-        counts = await inbox_count(runtime)
-        return counts if counts[0] >= notifications else None
-
-    return await eventually(counted, seconds, f"{notifications} notifications")
-
-
-async def outbox_jobs_done(runtime, queue: str) -> bool:
-    """No outbox job due (arq scores jobs by the wall-clock millisecond they are due) and none in
-    progress: a job the killed worker left behind has run again, so a duplicate would be here."""
-    jobs = f"{queue}:outbox:"  # the worker's job ids (its Redis prefix is the queue's name)
-    due = await runtime.redis.zrangebyscore(queue, "-inf", time.time() * 1000)
-    return not any(job.decode().startswith(jobs) for job in due) and not await runtime.redis.keys(f"{in_progress_key_prefix}{jobs}*")
 
 
 async def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(county_office):

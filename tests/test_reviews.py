@@ -490,3 +490,39 @@ async def test_a_new_leader_shows_whether_the_appointment_letter_has_gone_out(re
     assert before == [{"name": "甲", "appointmentLetter": None}, {"name": "乙", "appointmentLetter": None}]
     assert after == [{"name": "甲", "appointmentLetter": issued}, {"name": "乙", "appointmentLetter": None}]
     assert len([s for s in statements if "discipline_letter" in s]) == 1  # one statement for the page
+
+
+TALK = """mutation($id: ID!, $v: Int!, $i: DisciplineTalkInput!) { recordDisciplineTalk(tenantCode: "431321", id: $id, version: $v,
+    input: $i) { version disciplineTalk { heldOn conductedBy notes } } }"""
+TALKS = """{ leaders(tenantCode: "431321") { items { name disciplineTalk { heldOn } } } }"""
+
+
+async def test_a_new_leaders_discipline_talk_is_recorded_once_after_the_appointment(reviews):
+    """湖南: a 纪律谈话 with every newly appointed leader; the leader shows none until it is recorded."""
+    runtime, tokens = reviews
+    talk = {"heldOn": "2026-03-10", "conductedBy": "县委编办主任 李某", "notes": "讲明机构编制纪律和用编用职程序"}
+    async with Api(runtime) as api:
+        leader_id = (await api.call(LEADER, tokens["inspector"], i=leader("甲", "COUNTY_DEPARTMENT", "2026-03-01")))["data"]["addLeader"][
+            "id"
+        ]
+        before = (await api.call(TALKS, tokens["inspector"]))["data"]["leaders"]["items"]
+        refusals = [
+            error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "heldOn": "2026-02-28"})),
+            error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "heldOn": "2099-01-01"})),
+            error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i={**talk, "conductedBy": " "})),
+            error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=2, i=talk)),
+            error_code(await api.call(TALK, tokens["liaison"], id=leader_id, v=1, i=talk)),
+            error_code(await api.call(TALK, tokens["sibling"], id=leader_id, v=1, i=talk)),
+        ]
+        unchanged = await count(runtime, "audit_event")
+        recorded = (await api.call(TALK, tokens["inspector"], id=leader_id, v=1, i=talk))["data"]["recordDisciplineTalk"]
+        again = error_code(await api.call(TALK, tokens["inspector"], id=leader_id, v=2, i=talk))
+        after = (await api.call(TALKS, tokens["inspector"]))["data"]["leaders"]["items"]
+    assert before == [{"name": "甲", "disciplineTalk": None}]
+    assert refusals == ["INVALID_DATE", "INVALID_DATE", "INVALID_NAME", "STALE_VERSION", "FORBIDDEN", "NOT_FOUND"]
+    assert recorded == {
+        "version": 2,
+        "disciplineTalk": {"heldOn": "2026-03-10", "conductedBy": "县委编办主任 李某", "notes": talk["notes"]},
+    }
+    assert again == "ALREADY_RECORDED" and after == [{"name": "甲", "disciplineTalk": {"heldOn": "2026-03-10"}}]
+    assert await count(runtime, "audit_event") == unchanged + 1

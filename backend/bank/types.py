@@ -410,7 +410,7 @@ async def _add_provincial(
         request_id=info.context.request_id,
         under=under,
     )
-    runtime.taxonomy_cache.forget()
+    await runtime.taxonomy_changed()
     edition = await runtime.taxonomy()
     assert node.province_code is not None  # the province's own node
     return TaxonomyNode.of(node, edition, frozenset({node.province_code}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from backend.bulletins.joint import JointOrgan
-from backend.bulletins.service import PENDING, Readable, issue_label
+from backend.bulletins.service import PENDING, Readable, document_number, issue_label
 from backend.bulletins.workflow import PUBLISHED, WITHDRAWN, BulletinState
 from backend.clock import CHINA_STANDARD_TIME
 from backend.documents.official import numeral
@@ -56,7 +56,7 @@ def bulletin_html(readable: Readable, cases: list, joint: list[JointOrgan]) -> s
         notices.append(f"未发布稿　状态：{escape(BulletinState(row.state).label)}")
     parts = [
         '<div class="masthead">典型案例通报</div>',
-        f'<div class="issue">{escape(issue_label(row) or "（发布时编号）")}</div>',
+        f'<div class="issue">{escape("　".join(filter(None, (issue_label(row), document_number(row)))) or "（发布时编号）")}</div>',
         f'<table class="meta"><tr><td>{escape("　".join(issuers))}</td><td class="right">{dated}</td></tr></table>',
         '<div class="rule"></div>',
         *(f'<div class="notice">{notice}</div>' for notice in notices),

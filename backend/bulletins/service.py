@@ -91,6 +91,7 @@ from tenants.access import Place, Principal, Role, forbidden, not_found, reads_s
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
 from tenants.models import Tenant
+from tenants.organs import Organ, OrganKind
 from tenants.registry import in_subtree, offices_below, place_of, readable_place
 from tenants.scoping import reading, tenant_engine
 
@@ -356,6 +357,11 @@ async def refresh_text(connection: AsyncConnection, publisher: Place, bulletin_i
 
 def issue_label(row) -> str | None:
     return f"{row.year}年第{row.number}期" if row.number is not None else None
+
+
+def document_number(row) -> str | None:
+    """The issue's 文号 under its publisher's 机关代字 (湘编办通〔2026〕1号): numbered as the issue is."""
+    return f"{row.publisher_document_code}通〔{row.year}〕{row.number}号" if row.number is not None else None
 
 
 class BulletinService:
@@ -789,9 +795,11 @@ def _member_offices(principal: Principal) -> set[str]:
 
 
 def _with_publisher(query):
-    """Bulletin rows with their publisher's name and place in the hierarchy."""
+    """Bulletin rows with their publisher's name, 机关代字 and place in the hierarchy."""
+    office = select(Organ.document_code).where(Organ.tenant_code == Bulletin.publisher_code, Organ.kind == OrganKind.OFFICE.value)
     return query.add_columns(
         Tenant.name.label("publisher_name"),
+        office.scalar_subquery().label("publisher_document_code"),
         Tenant.code,
         Tenant.level,
         Tenant.parent_code,

@@ -33,6 +33,7 @@ from backend.bulletins.service import (
     Readable,
     RecipientView,
     cases_of_bulletins,
+    document_number,
     issue_label,
     publisher_of,
     publisher_of_case,
@@ -222,6 +223,7 @@ class Bulletin:
     year: int | None
     number: int | None = strawberry.field(description="期号，发布时按机构、年度连续编号")
     issue: str | None = strawberry.field(description="如 2026年第3期；发布前为空")
+    document_number: str | None = strawberry.field(description="文号，如 湘编办通〔2026〕3号（编发机构的机关代字，与期号同号）；发布前为空")
     whole_subtree: bool = strawberry.field(description="发给整个辖区（否则发给选定的下级机构）")
     created_by: str
     created_at: datetime
@@ -284,6 +286,7 @@ class Bulletin:
             year=row.year,
             number=row.number,
             issue=issue_label(row),
+            document_number=document_number(row),
             whole_subtree=row.whole_subtree,
             title=row.published_title or PENDING,
             preface=row.published_preface or PENDING,

@@ -17,14 +17,15 @@ from datetime import date, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.demo.facts import Stated, UnitFacts, methods_for, state
 from backend.demo.offices import LIAISON_UNIT_CODE
-from backend.findings.models import EvidenceSource
+from backend.documents.official import numeral
 from backend.findings.service import FindingService, check_finding
 from backend.ledger import workflow
 from backend.ledger.service import LedgerService
 from backend.reviews.models import LeaderLevel, LeavingReason
 from backend.reviews.service import ReviewService, check_leader
-from backend.rounds.models import InspectionRound, RoundStage
+from backend.rounds.models import InspectionMethod, InspectionRound, RoundStage
 from backend.rounds.service import RoundService, check_round
 from backend.runtime import Runtime
 from backend.units.service import UnitService, check_unit
@@ -37,24 +38,59 @@ from tenants.scoping import tenant_engine
 DEMO_SEED = 20261124
 DEMO_ACTOR = "demo.generator"  # the audit trail's actor for generated work
 
-# (name suffix, unit type, approved 行政编制 or 事业编制, internal bodies) of a county's or city's organs.
+
+@dataclass(frozen=True)
+class UnitTemplate:
+    """A kind of unit an office inspects: a 局 (股 in a county, 科 in a city; 科级 or 处级 posts,
+    internal bodies limited by its 三定) or a 事业单位 with its own head and no 三定 limit on them."""
+
+    suffix: str
+    unit_type: str
+    approved: int  # 行政编制 or 事业编制
+    abbreviation: str  # in its documents' 代字: 双财发
+    head: str  # its head's title
+    bodies: tuple[str, ...]  # as a county's unit names them
+
+    @property
+    def organ(self) -> bool:
+        return self.unit_type != "事业单位"
+
+    def internal_bodies(self, level: Level) -> tuple[str, ...]:
+        """A city's 局 has 科 where a county's has 股."""
+        if level is Level.COUNTY or not self.organ:
+            return self.bodies
+        return tuple(body.removesuffix("股") + "科" if body.endswith("股") else body for body in self.bodies)
+
+    def leader_level(self, level: Level) -> LeaderLevel:
+        if not self.organ:
+            return LeaderLevel.DIRECT_INSTITUTION
+        return LeaderLevel.COUNTY_DEPARTMENT if level is Level.COUNTY else LeaderLevel.MUNICIPAL_DEPARTMENT
+
+
 UNIT_CATALOGUE = (
-    ("财政局", "政府机关", 28, ("办公室", "预算股", "国库股", "综合股")),
-    ("教育局", "政府机关", 35, ("办公室", "基础教育股", "人事股", "计划财务股")),
-    ("卫生健康局", "政府机关", 30, ("办公室", "医政医管股", "疾病预防控制股")),
-    ("自然资源局", "政府机关", 32, ("办公室", "国土空间规划股", "耕地保护股")),
-    ("住房和城乡建设局", "政府机关", 26, ("办公室", "建筑管理股", "村镇建设股")),
-    ("人民医院", "事业单位", 420, ("院办", "医务科", "护理部", "财务科", "信息科")),
-    ("融媒体中心", "事业单位", 60, ("办公室", "新闻部", "技术部")),
+    UnitTemplate("财政局", "政府机关", 28, "财", "局长", ("办公室", "预算股", "国库股", "综合股")),
+    UnitTemplate("教育局", "政府机关", 35, "教", "局长", ("办公室", "基础教育股", "人事股", "计划财务股")),
+    UnitTemplate("卫生健康局", "政府机关", 30, "卫健", "局长", ("办公室", "医政医管股", "疾病预防控制股")),
+    UnitTemplate("自然资源局", "政府机关", 32, "自然资", "局长", ("办公室", "国土空间规划股", "耕地保护股")),
+    UnitTemplate("住房和城乡建设局", "政府机关", 26, "住建", "局长", ("办公室", "建筑管理股", "村镇建设股")),
+    UnitTemplate("人民医院", "事业单位", 420, "人医", "院长", ("院办", "医务科", "护理部", "财务科", "信息科")),
+    UnitTemplate("融媒体中心", "事业单位", 60, "融媒", "主任", ("办公室", "新闻部", "技术部")),
 )
+
+
+def template_of(unit_name: str) -> UnitTemplate:
+    """The template a demo unit was made from, by its name."""
+    return next(template for template in UNIT_CATALOGUE if unit_name.endswith(template.suffix))
+
+
+# 领导职数 (正职, 副职) by the office's level
+POST_RANKS = {Level.COUNTY: ("正科级", "副科级"), Level.CITY: ("正处级", "副处级")}
+DEPUTIES = 3
+# 届次 of the party committee whose rounds an office's work belongs to: the walkthrough's offices,
+# and the range the others are drawn from
+TERMS = {"431321": 14, "431300": 6, "430000": 12}
+TERM_RANGE = {Level.COUNTY: (12, 15), Level.CITY: (6, 13)}
 UNITS_PER_OFFICE = 5
-DESCRIPTION_DETAILS = (
-    "经核查实名制系统和工资发放名册，情况属实",
-    "对照“三定”规定逐项比对后发现",
-    "查阅近三年党组会议纪要和人员调配文件后确认",
-    "经个别谈话和实地查验核实",
-    "与编制部门备案数据比对不一致",
-)
 # How far each finding's ledger is driven, with its weight: the demo shows every state.
 LEDGER_PATHS = (
     ((), 20),  # 挂号
@@ -116,6 +152,29 @@ async def _has_rounds(runtime: Runtime, code: str) -> bool:
         return bool((await connection.execute(select(exists().where(InspectionRound.id.is_not(None))))).scalar())
 
 
+@dataclass(frozen=True)
+class Registered:
+    """A unit the generator registered: what its findings may quote and the template it came from."""
+
+    id: int
+    facts: UnitFacts
+    template: UnitTemplate
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A finding decided before its round is created (the round's methods follow its evidence)."""
+
+    unit_id: int
+    found_on: date
+    stated: Stated
+
+
+def round_name(office_name: str, term: int, number: int, kind: str = "巡察") -> str:
+    """A round as the committee numbers it within its term: 十四届县委第三轮巡察."""
+    return f"{numeral(term)}届{office_name[-1]}委第{numeral(number)}轮{kind}"
+
+
 class OfficeFiller:
     def __init__(self, runtime: Runtime, taxonomy: Taxonomy, today: date, rng: random.Random) -> None:
         self.units = UnitService(runtime.engine)
@@ -125,122 +184,139 @@ class OfficeFiller:
         self.clock = runtime.clock
         self.reviews = ReviewService(runtime.engine)
         self.taxonomy = taxonomy
-        self.manifestations = [
-            node.code for node in taxonomy.nodes.values() if node.level == "manifestation" and node.province_code is None
-        ]
         self.today = today
         self.rng = rng
 
     async def fill(self, code: str, name: str) -> None:
         place = await office_place(self.units.engine, code)
         people = OfficeActors(acting(place, Role.INSPECTOR), acting(place, Role.REVIEWER))
-        unit_ids = await self._units(people.inspector, code, name)
-        await self._leaders(people.inspector, code, place.level, unit_ids)
+        units = await self._units(people.inspector, code, name, place.level)
+        heads = await self._leaders(people.inspector, code, place.level, units)
         starts_on = self.today - timedelta(days=self.rng.randint(120, 300))
-        round_kind = "巡察" if place.level is Level.COUNTY else "专项检查"
+        planned = []
+        for index in range(self.rng.randint(4, 8)):  # every unit has one before any has two
+            unit = units[index % len(units)]
+            found_on = starts_on + timedelta(days=self.rng.randint(3, 40))
+            planned.append(Planned(unit.id, found_on, state(self.rng, unit.facts, found_on)))
+        term = TERMS.get(code) or self.rng.randint(*TERM_RANGE[place.level])
         view = await self.rounds.create(
             people.inspector,
             code,
             check_round(
-                kind=round_kind,
-                name=f"{starts_on.year}年第{self.rng.randint(1, 3)}轮{round_kind}",
+                kind="巡察",
+                name=round_name(name, term, self.rng.randint(1, 2)),
                 starts_on=starts_on,
                 ends_on=starts_on + timedelta(days=45),
-                methods=["常规检查", "实名制筛查"],
-                unit_ids=unit_ids,
+                methods=methods_for([e for p in planned for e in p.stated.evidence], InspectionMethod.REAL_NAME_SCREENING),
+                unit_ids=[unit.id for unit in units],
                 team=[("王建国", "组长"), ("李红梅", "副组长"), ("赵磊", "组员")],
                 stage=RoundStage.RECTIFYING,
             ),
             None,
         )
-        for index in range(self.rng.randint(4, 8)):  # every unit has one before any has two
-            await self._finding(people, code, view.row.id, starts_on, unit_ids[index % len(unit_ids)])
+        for finding in planned:
+            await self._finding(people, code, view.row.id, heads[finding.unit_id], finding)
 
-    async def _units(self, inspector: Principal, code: str, prefix: str) -> list[int]:
-        """Units over or within their staffing; their 三定 data (_mandate) raises a few of 盐城's
-        warnings of its own."""
+    async def _units(self, inspector: Principal, code: str, prefix: str, level: Level) -> list[Registered]:
+        """Units over or within their staffing, 机关 before 事业单位; their 三定 data (_mandate)
+        raises a few of 盐城's warnings of its own."""
         chosen = self.rng.sample(UNIT_CATALOGUE, UNITS_PER_OFFICE)
         if code == "431321":  # the demo liaison's 财政局 is always among 双峰县's units
             chosen = [UNIT_CATALOGUE[0], *[unit for unit in chosen if unit is not UNIT_CATALOGUE[0]]][:UNITS_PER_OFFICE]
-        unit_ids = []
-        for index, (suffix, unit_type, approved, bodies) in enumerate(chosen, start=1):
-            category = "事业编制" if unit_type == "事业单位" else "行政编制"
-            credit_code = LIAISON_UNIT_CODE if (code, suffix) == ("431321", "财政局") else f"11{code}MB{index:07d}X"
-            # one unit in five is over its staffing (超编); always the liaison's, for the walkthrough
-            over = self.rng.random() < 0.2 or credit_code == LIAISON_UNIT_CODE
-            actual = approved + self.rng.randint(1, 4) if over else approved - self.rng.randint(0, 3)
-            row = await self.units.create(
-                inspector,
-                code,
-                check_unit(
-                    credit_code=credit_code,
-                    name=prefix + suffix,
-                    unit_type=unit_type,
-                    approved_staffing=[(category, approved)],
-                    leadership_posts=[("正科级", 1), ("副科级", 3)],
-                    internal_bodies=list(bodies),
-                    actual_staffing=[(category, actual)],
-                    actual_posts=[("正科级", 1), ("副科级", 3 + (self.rng.random() < 0.15))],
-                    actual_as_of=self.today - timedelta(days=self.rng.randint(10, 400)),
-                    today=self.today,
-                    **_mandate(prefix, index, bodies, self.today),
-                ),
-                None,
+        chosen.sort(key=lambda unit: not unit.organ)
+        chief, deputy = POST_RANKS[level]
+        units = []
+        for index, template in enumerate(chosen, start=1):
+            category = "行政编制" if template.organ else "事业编制"
+            credit_code = LIAISON_UNIT_CODE if (code, template.suffix) == ("431321", "财政局") else f"11{code}MB{index:07d}X"
+            liaison = credit_code == LIAISON_UNIT_CODE  # over its staffing and its posts, for the walkthrough
+            # one unit in five is over its staffing (超编); so are 双峰县's first two (the walkthrough's and the 审计 clue's)
+            over = self.rng.random() < 0.2 or (code == "431321" and index <= 2)
+            actual = template.approved + self.rng.randint(1, 4) if over else template.approved - self.rng.randint(0, 3)
+            deputies = DEPUTIES + (self.rng.random() < 0.15 or liaison)
+            bodies = template.internal_bodies(level)
+            mandate = _mandate(prefix, index, bodies, self.today, template.organ)
+            data = check_unit(
+                credit_code=credit_code,
+                name=prefix + template.suffix,
+                unit_type=template.unit_type,
+                approved_staffing=[(category, template.approved)],
+                leadership_posts=[(chief, 1), (deputy, DEPUTIES)],
+                internal_bodies=list(bodies),
+                actual_staffing=[(category, actual)],
+                actual_posts=[(chief, 1), (deputy, deputies)],
+                actual_as_of=self.today - timedelta(days=self.rng.randint(10, 400)),
+                today=self.today,
+                **mandate,
             )
-            unit_ids.append(row.id)
-        return unit_ids
+            row = await self.units.create(inspector, code, data, None)
+            facts = UnitFacts(
+                name=data.name,
+                organ=template.organ,
+                county=level is Level.COUNTY,
+                document_prefix=f"{prefix[0]}{template.abbreviation}发",
+                office_prefix=f"{prefix[0]}编办函",
+                mandate=f"“三定”规定（{mandate['mandate_number']}）",
+                head_post=template.head,
+                body=bodies[-1],
+                approved=template.approved,
+                actual=actual,
+                approved_deputies=DEPUTIES,
+                actual_deputies=deputies,
+                approved_bodies=data.approved_internal_bodies,
+                bodies=len(bodies),
+            )
+            units.append(Registered(row.id, facts, template))
+        return units
 
-    async def _leaders(self, inspector: Principal, code: str, level: Level, unit_ids: list[int]) -> None:
-        """Each unit's head, appointed one to eight years ago; one in eight left this year."""
-        post_level = LeaderLevel.COUNTY if level is Level.COUNTY else LeaderLevel.MUNICIPAL_DEPARTMENT
-        for unit_id in unit_ids:
+    async def _leaders(self, inspector: Principal, code: str, level: Level, units: list[Registered]) -> dict[int, str]:
+        """Each unit's head, titled by the unit (局长, 院长, 主任) at its leader level, appointed one to
+        eight years ago; one in eight left this year and was succeeded. Answers who heads each now."""
+        heads = {}
+        for unit in units:
             appointed_on = self.today - timedelta(days=self.rng.randint(365, 8 * 365))
-            leader = await self.reviews.add_leader(
-                inspector,
-                code,
-                check_leader(
-                    unit_id=unit_id,
-                    name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES),
-                    post="局长",
-                    level=post_level,
-                    appointed_on=appointed_on,
-                    today=self.today,
-                ),
-                None,
-            )
+            head = await self._appoint(inspector, code, level, unit, appointed_on)
+            heads[unit.id] = head.name
             if self.rng.random() < 0.125:
-                left_on = max(appointed_on, date(self.today.year, 1, 1)) + timedelta(days=self.rng.randint(0, 20))
-                await self.reviews.record_leaving(
-                    inspector,
-                    code,
-                    leader.id,
-                    leader.version,
-                    min(left_on, self.today),
-                    self.rng.choice(list(LeavingReason)),
-                    self.today,
-                    None,
-                )
+                left_on = min(max(appointed_on, date(self.today.year, 1, 1)) + timedelta(days=self.rng.randint(0, 20)), self.today)
+                reason = self.rng.choice(list(LeavingReason))
+                await self.reviews.record_leaving(inspector, code, head.id, head.version, left_on, reason, self.today, None)
+                successor_on = min(left_on + timedelta(days=self.rng.randint(0, 30)), self.today)
+                heads[unit.id] = (await self._appoint(inspector, code, level, unit, successor_on)).name
+        return heads
 
-    async def _finding(self, people: OfficeActors, code: str, round_id: int, starts_on: date, unit_id: int) -> None:
-        manifestation = self.rng.choice(self.manifestations)
-        found_on = starts_on + timedelta(days=self.rng.randint(3, 40))
-        fixed_on_spot = self.rng.random() < 0.08
+    async def _appoint(self, inspector: Principal, code: str, level: Level, unit: Registered, appointed_on: date):
+        leader = check_leader(
+            unit_id=unit.id,
+            name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES),
+            post=unit.template.head,
+            level=unit.template.leader_level(level),
+            appointed_on=appointed_on,
+            today=self.today,
+        )
+        return await self.reviews.add_leader(inspector, code, leader, None)
+
+    async def _finding(self, people: OfficeActors, code: str, round_id: int, head: str, planned: Planned) -> None:
+        stated, found_on = planned.stated, planned.found_on
+        fixed_on_spot = stated.deadline_days is None and self.rng.random() < 0.08
+        days = stated.deadline_days or self.rng.choice((30, 60, 90, 180))
         data = check_finding(
             round_id=round_id,
-            unit_id=unit_id,
-            taxonomy_code=manifestation,
-            description=f"{self.taxonomy.name(manifestation)}：{self.rng.choice(DESCRIPTION_DETAILS)}。",
-            evidence_sources=self.rng.sample([source.value for source in EvidenceSource], self.rng.randint(1, 2)),
+            unit_id=planned.unit_id,
+            taxonomy_code=stated.code,
+            description=stated.description,
+            evidence_sources=stated.evidence,
             severity=self.rng.choices(("一般", "较重", "严重"), weights=(6, 3, 1))[0],
             fixed_on_spot=fixed_on_spot,
             found_on=found_on,
-            deadline=found_on + timedelta(days=self.rng.choice((30, 60, 90, 180))),
-            responsible_person=self.rng.choice(("张伟", "刘洋", "陈静", "杨帆")),
-            measures=None,
+            deadline=found_on + timedelta(days=days),
+            responsible_person=head,
+            measures=stated.measures,
             close_note="现场已责令改正" if fixed_on_spot else None,
             today=self.today,
             taxonomy=self.taxonomy,
             tenant_code=code,
+            rectification_class=stated.rectification_class,
         )
         finding_id = (await self.findings.log(people.inspector, code, data, None)).rows[0].id
         if fixed_on_spot:
@@ -251,15 +327,17 @@ class OfficeFiller:
             await self.ledger.act(actor, code, finding_id, version, action, note=NOTES[action], request_id=None, now=self.clock.now())
 
 
-def _mandate(prefix: str, index: int, bodies: tuple[str, ...], today: date) -> dict:
-    """A unit's 三定 as the 2024 reform left it (2019's for the fourth unit: 调整滞后), one 股长
-    post per body; the second unit set up a body more than approved, the third's first body has
-    two heads. Drawn from the index, not the generator, so the rest of the demo is unchanged."""
+def _mandate(prefix: str, index: int, bodies: tuple[str, ...], today: date, body_head: bool) -> dict:
+    """A unit's 三定 as the 2024 reform left it (2019's for the fourth unit: 调整滞后). An organ's
+    internal bodies are limited by it, one head each (`body_head`): the second unit set up a body
+    more than approved, the third's first body has two heads. A 事业单位's are not limited.
+    Drawn from the index, not the generator."""
     year = 2019 if index == 4 else min(2024, today.year)
-    return {
+    document = {"mandate_number": f"{prefix[0]}办发〔{year}〕{10 + index}号", "mandate_issued_on": min(date(year, 3, 28), today)}
+    if not body_head:
+        return document
+    return document | {
         "approved_internal_bodies": len(bodies) - (index == 2),
         "body_leader_posts": [(body, 1) for body in bodies],
         "body_leaders": [(body, 1 + (index == 3 and body == bodies[0])) for body in bodies],
-        "mandate_number": f"{prefix[0]}办发〔{year}〕{10 + index}号",
-        "mandate_issued_on": min(date(year, 3, 28), today),
     }

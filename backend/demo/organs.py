@@ -16,10 +16,12 @@ from backend.correspondence.models import Copy, DocumentKind
 from backend.correspondence.service import Addressee, Correspondence, Draft
 from backend.correspondence.workflow import HANDLE, SIGN
 from backend.demo.lifecycle import ROUND_NAME
+from backend.demo.offices import LIAISON_UNIT_CODE
 from backend.organs.service import OrganChange, Organs
 from backend.reports_12310.intake import ReportInput, store
 from backend.rounds.models import InspectionRound
 from backend.runtime import Runtime
+from backend.units.models import InspectedUnit
 from tenants.access import OrganGrant, Principal, Role
 from tenants.organs import Organ, OrganKind
 from tenants.registry import load_place
@@ -75,7 +77,7 @@ async def load_organs(runtime: Runtime) -> None:
     await letters.move(office, request, office_id, SIGN, None, None)
     await letters.move(office, request, office_id, HANDLE, "已安排专人整理", None)
     for position, answer in enumerate(
-        ("“三定”规定（双编发〔2019〕12号）及2022年调整通知", "2024年检查发现问题3个，均已销号", "在编在岗人员汇总表（不含身份证号）"),
+        (f"“三定”规定（{await _mandate_number(runtime)}）", "2024年检查发现问题3个，均已销号", "在编在岗人员汇总表（不含身份证号）"),
         start=1,
     ):
         await letters.answer_item(office, request, office_id, position, answer)
@@ -132,6 +134,13 @@ TRIAGE = ReportInput(
     reporter_name="李某",
     reporter_contact="139****0000",
 )
+
+
+async def _mandate_number(runtime: Runtime) -> str | None:
+    """The 文号 of 双峰县财政局's “三定”规定, as its record holds it."""
+    async with tenant_reader(runtime.engine, SHUANGFENG).connect() as connection:
+        query = select(InspectedUnit.mandate_number).where(InspectedUnit.credit_code == LIAISON_UNIT_CODE)
+        return (await connection.execute(query)).scalar_one()
 
 
 async def _round_id(runtime: Runtime) -> int:

@@ -14,6 +14,7 @@ from backend.accountability import workflow as case_workflow
 from backend.accountability.models import AccountabilityCase, MeasureKind
 from backend.accountability.service import AccountabilityService, CaseDraft, MeasureDraft, Subject
 from backend.bulletins.service import BulletinService, CaseSourceKind, CaseText, IssueDraft
+from backend.demo.facts import absorbed_by
 from backend.demo.inspections import acting, office_place
 from backend.demo.offices import DEMO_PROVINCE, LIAISON_UNIT_CODE
 from backend.runtime import Runtime
@@ -53,7 +54,7 @@ async def run_warnings(runtime: Runtime, codes: list[str]) -> None:
             warning.id,
             warning.version,
             round_id=1,
-            deadline=today + timedelta(days=60),
+            deadline=absorbed_by(today),  # 超编 is absorbed over years
             today=today,
             taxonomy=await runtime.taxonomy(),
             request_id=None,
@@ -128,28 +129,36 @@ async def _case(runtime: Runtime, province: Principal) -> int:
 
 
 async def _bulletin(runtime: Runtime, province: Principal, case_id: int) -> None:
+    """Issue 第1期: the case under its own title, and 涟源市's first problem under its unit's name
+    and its taxonomy node's (both de-identified in the published text)."""
     bulletins = BulletinService(runtime.engine)
     bulletin_id = await bulletins.create(
         province,
         DEMO_PROVINCE,
         IssueDraft(
-            title="关于违规超编进人典型案例的通报",
-            preface="现将近期查处的两起违规超编进人典型案例通报如下，各地要引以为戒、举一反三。",
+            title="关于机构编制违规违纪典型案例的通报",
+            preface="现将近期查处的两起机构编制违规违纪典型案例通报如下，各地要引以为戒、举一反三。",
             whole_subtree=True,
             office_codes=(),
         ),
         None,
     )
+    taxonomy = await runtime.taxonomy()
+    async with tenant_engine(runtime.engine, DEMO_PROVINCE).connect() as connection:
+        case_title = (await connection.execute(select(AccountabilityCase.title).where(AccountabilityCase.id == case_id))).scalar_one()
     async with runtime.engine.connect() as connection:
         other = (
             await connection.execute(
-                select(Problem.finding_id).where(Problem.tenant_code == OTHER_COUNTY).order_by(Problem.finding_id).limit(1)
+                select(Problem.finding_id, Problem.unit_name, Problem.taxonomy_code)
+                .where(Problem.tenant_code == OTHER_COUNTY)
+                .order_by(Problem.finding_id)
+                .limit(1)
             )
-        ).scalar_one()
+        ).one()
     version = 1
     for kind, code, source, title in (
-        (CaseSourceKind.ACCOUNTABILITY_CASE, DEMO_PROVINCE, case_id, "某县财政局违规超编进人被约谈问责"),
-        (CaseSourceKind.PROBLEM, OTHER_COUNTY, other, "某县某局机构编制问题整改不力"),
+        (CaseSourceKind.ACCOUNTABILITY_CASE, DEMO_PROVINCE, case_id, case_title),
+        (CaseSourceKind.PROBLEM, OTHER_COUNTY, other.finding_id, other.unit_name + taxonomy.name(other.taxonomy_code)),
     ):
         await bulletins.add_case(province, bulletin_id, version, kind, code, source, CaseText(title, None, None, True, None, None), None)
         version += 1

@@ -22,6 +22,7 @@ from backend.reports_12310.codes import QueryCode, unknown_code
 from backend.reports_12310.models import Report12310, ReportState
 from backend.reports_12310.service import workdays_after
 from backend.runtime import Runtime
+from tenants.code_history import current_code
 from tenants.errors import DomainError
 from tenants.naming import check_code
 from tenants.organs import office_of
@@ -127,7 +128,10 @@ async def status(context: Context, text: str) -> Row:
     for _ in range(MAX_HOPS):
         async with reading(runtime.engine).connect() as connection:
             if await load_place(connection, region) is None:
-                raise unknown_code()
+                change = await current_code(connection, region)  # the region was recoded since
+                if change is None:
+                    raise unknown_code()
+                region = change.new_code
         async with tenant_reader(runtime.engine, region).connect() as connection:
             row = (await connection.execute(query)).one_or_none()
         if row is None:

@@ -91,6 +91,7 @@ class Leader(TenantBase):
         CheckConstraint(_one_of("leaving_reason", LeavingReason), name="leader_leaving_reason"),
         CheckConstraint("(left_on IS NULL) = (leaving_reason IS NULL)", name="leader_leaving"),
         CheckConstraint("left_on IS NULL OR left_on >= appointed_on", name="leader_tenure"),
+        CheckConstraint("(talk_held_on IS NULL) = (talk_conducted_by IS NULL)", name="leader_talk"),
         Index("leader_unit_idx", "unit_id", "id"),
     )
 
@@ -102,6 +103,10 @@ class Leader(TenantBase):
     appointed_on: Mapped[date]  # 任现职时间
     left_on: Mapped[date | None]  # 离任时间
     leaving_reason: Mapped[str | None] = mapped_column(String(8))
+    # The 纪律谈话 on appointment (湖南): when, by whom (谈话人), what was said.
+    talk_held_on: Mapped[date | None]
+    talk_conducted_by: Mapped[str | None] = mapped_column(String(64))
+    talk_notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

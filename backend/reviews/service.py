@@ -80,6 +80,19 @@ def facts_of(row, last_in_term_review_year: int | None = None) -> planning.Leade
     return planning.LeaderFacts(LeaderLevel(row.level), row.appointed_on, row.left_on, reason, last_in_term_review_year)
 
 
+@dataclass(frozen=True)
+class DisciplineTalkData:
+    """A checked 纪律谈话 record."""
+
+    held_on: date
+    conducted_by: str  # 谈话人: who held it, e.g. 县委编办主任 李某
+    notes: str | None  # 谈话要点
+
+    @classmethod
+    def checked(cls, held_on: date, conducted_by: str, notes: str | None) -> DisciplineTalkData:
+        return cls(held_on, clean_name(conducted_by, "conductedBy"), clean_text(notes, "notes", required=False))
+
+
 def _leader_snapshot(row) -> dict:
     return {
         "unit_id": row.unit_id,
@@ -89,6 +102,8 @@ def _leader_snapshot(row) -> dict:
         "appointed_on": row.appointed_on.isoformat(),
         "left_on": row.left_on.isoformat() if row.left_on else None,
         "leaving_reason": row.leaving_reason,
+        "talk_held_on": row.talk_held_on.isoformat() if row.talk_held_on else None,
+        "talk_conducted_by": row.talk_conducted_by,
         "version": row.version,
     }
 
@@ -246,26 +261,30 @@ class ReviewService:
                 raise DomainError("ALREADY_LEFT", f"该领导干部已于 {before.left_on.isoformat()} 离任", field="id")
             if left_on < before.appointed_on:
                 raise DomainError("INVALID_DATE", "离任时间不能早于任职时间", field="leftOn")
-            row = (
-                await connection.execute(
-                    update(Leader)
-                    .where(Leader.id == leader_id)
-                    .values(left_on=left_on, leaving_reason=reason, version=Leader.version + 1, updated_at=func.now())
-                    .returning(Leader)
-                )
-            ).one()
-            await record_audit(
-                connection,
-                tenant_code,
-                actor=principal.username,
-                action="leader.left",
-                entity="leader",
-                entity_id=str(leader_id),
-                before=_leader_snapshot(before),
-                after=_leader_snapshot(row),
-                request_id=request_id,
-            )
-        return row
+            changed = {"left_on": left_on, "leaving_reason": reason}
+            return await _change_leader(connection, principal, tenant_code, before, changed, "leader.left", request_id)
+
+    async def record_talk(
+        self,
+        principal: Principal,
+        tenant_code: str,
+        leader_id: int,
+        version: int,
+        talk: DisciplineTalkData,
+        today: date,
+        request_id: str | None,
+    ):
+        """The 纪律谈话 held with the leader on appointment (once)."""
+        if talk.held_on > today:
+            raise DomainError("INVALID_DATE", "谈话时间不能晚于今天", field="heldOn")
+        async with tenant_engine(self.engine, tenant_code).begin() as connection:
+            before = await _locked_leader(connection, leader_id, version)
+            if before.talk_held_on is not None:
+                raise DomainError("ALREADY_RECORDED", f"已记录 {before.talk_held_on.isoformat()} 的纪律谈话", field="id")
+            if talk.held_on < before.appointed_on:
+                raise DomainError("INVALID_DATE", "纪律谈话在任职之后进行，谈话时间不能早于任职时间", field="heldOn")
+            changed = {"talk_held_on": talk.held_on, "talk_conducted_by": talk.conducted_by, "talk_notes": talk.notes}
+            return await _change_leader(connection, principal, tenant_code, before, changed, "leader.talk_recorded", request_id)
 
     # -- the plan --------------------------------------------------------------------------
 
@@ -534,6 +553,26 @@ class ReviewService:
 async def _require_unit(connection: AsyncConnection, unit_id: int) -> None:
     if (await connection.execute(select(InspectedUnit.id).where(InspectedUnit.id == unit_id))).first() is None:
         raise DomainError("NOT_FOUND", "被检查单位不存在", field="unitId")
+
+
+async def _change_leader(
+    connection: AsyncConnection, principal: Principal, tenant_code: str, before, changed: dict, action: str, request_id: str | None
+):
+    """The locked leader `before` with `changed` applied (a new version), audited as `action`."""
+    statement = update(Leader).where(Leader.id == before.id).values(**changed, version=Leader.version + 1, updated_at=func.now())
+    row = (await connection.execute(statement.returning(Leader))).one()
+    await record_audit(
+        connection,
+        tenant_code,
+        actor=principal.username,
+        action=action,
+        entity="leader",
+        entity_id=str(before.id),
+        before=_leader_snapshot(before),
+        after=_leader_snapshot(row),
+        request_id=request_id,
+    )
+    return row
 
 
 async def _locked_leader(connection: AsyncConnection, leader_id: int, version: int):

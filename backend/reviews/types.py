@@ -24,7 +24,7 @@ from backend.permissions import Reach, mutation, query, read, write
 from backend.reviews import workflow
 from backend.reviews.models import STAGES, LeaderLevel, LeavingReason, ReviewGrade, ReviewKind, ReviewStageName, ReviewState
 from backend.reviews.models import Leader as LeaderRow
-from backend.reviews.service import LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
+from backend.reviews.service import DisciplineTalkData, LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
 from backend.units.types import Unit
 from problem_bank.rectification import LedgerState
 
@@ -34,6 +34,20 @@ graphql_enum(LeavingReason, "离任原因")
 graphql_enum(ReviewKind, "审核类型")
 graphql_enum(ReviewState, "领导干部审核的状态")
 graphql_enum(ReviewStageName, "审核阶段，须按此顺序逐一记录")
+
+
+@strawberry.type(description="对新任领导干部的机构编制纪律谈话（湖南：第一时间开展）")
+class DisciplineTalk:
+    held_on: date = strawberry.field(description="谈话时间")
+    conducted_by: str = strawberry.field(description="谈话人")
+    notes: str | None = strawberry.field(description="谈话要点")
+
+
+@strawberry.input(description="纪律谈话记录")
+class DisciplineTalkInput:
+    held_on: date = strawberry.field(description="谈话时间")
+    conducted_by: str = strawberry.field(description="谈话人，如“县委编办主任 李某”")
+    notes: str | None = strawberry.field(default=None, description="谈话要点")
 
 
 @strawberry.type(description="被审核的领导干部（只记录审核所需的最少信息）")
@@ -46,6 +60,7 @@ class Leader:
     appointed_on: date = strawberry.field(description="任现职时间")
     left_on: date | None = strawberry.field(description="离任时间")
     leaving_reason: LeavingReason | None
+    discipline_talk: DisciplineTalk | None = strawberry.field(description="任职后的纪律谈话；为空即尚未谈话")
     version: int
     tenant_code: strawberry.Private[str]
 
@@ -60,6 +75,9 @@ class Leader:
             appointed_on=row.appointed_on,
             left_on=row.left_on,
             leaving_reason=None if row.leaving_reason is None else LeavingReason(row.leaving_reason),
+            discipline_talk=None
+            if row.talk_held_on is None
+            else DisciplineTalk(held_on=row.talk_held_on, conducted_by=row.talk_conducted_by, notes=row.talk_notes),
             version=row.version,
             tenant_code=tenant_code,
         )
@@ -366,6 +384,21 @@ class ReviewMutation:
             version,
             left_on,
             reason,
+            info.context.clock.today(),
+            info.context.request_id,
+        )
+        return Leader.from_row(row, tenant_code)
+
+    @mutation("记录对新任领导干部的纪律谈话（每次任职一次）；version 须为读到的版本", write(workflow.REVIEW_WRITERS))
+    async def record_discipline_talk(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: DisciplineTalkInput
+    ) -> Leader:
+        row = await service(info).record_talk(
+            await info.context.principal(),
+            tenant_code,
+            parse_id(id, "id"),
+            version,
+            DisciplineTalkData.checked(input.held_on, input.conducted_by, input.notes),
             info.context.clock.today(),
             info.context.request_id,
         )
