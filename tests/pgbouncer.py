@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from backend.db import async_database_url
+from bench.common import free_port
 
 ENABLED = os.environ.get("XUNCHA_TEST_PGBOUNCER", "") in {"1", "true"}
 
@@ -39,12 +40,6 @@ def server_host(server_url: str) -> str:
     server = make_url(async_database_url(server_url))
     host = server.query.get("host") or server.host or "127.0.0.1"
     return host if isinstance(host, str) else host[0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def configuration(server_url: str, port: int, auth_file: Path) -> str:
