@@ -43,10 +43,18 @@ def create_engine(
     max_overflow: int | None = None,
     pool_recycle_seconds: int = 900,
     ping_after_idle_seconds: float = 5.0,
+    behind_pgbouncer: bool = False,
 ) -> AsyncEngine:
     """The app's engine. Connections start with the empty `no_tenant` search_path, and are
     recycled because each schema a connection touches grows its catalog caches. JSON columns
-    go through orjson: decoding them with the standard library took 8% of a finding page."""
+    go through orjson: decoding them with the standard library took 8% of a finding page.
+
+    `behind_pgbouncer`: `url` is a PgBouncer in transaction mode (docs/deploy.md), which hands
+    each transaction (each statement, under autocommit) whichever server connection is free.
+    Then no startup search_path (PgBouncer refuses unknown startup parameters; the role's
+    default `no_tenant`, set by the shared migration, applies) and no prepared statement kept
+    past its use: each statement is prepared unnamed and run in the same exchange, which
+    PgBouncer 1.18 keeps on one server (BENCHMARKS.md measures what the lost cache costs)."""
     engine = create_async_engine(
         async_database_url(url),
         json_serializer=json_text,
@@ -54,10 +62,17 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_recycle=pool_recycle_seconds,
-        connect_args={"server_settings": {"search_path": NO_TENANT_SCHEMA, "application_name": "xuncha"}},
+        connect_args=connect_arguments(behind_pgbouncer),
     )
     ping_after_idle(engine, ping_after_idle_seconds)
     return engine
+
+
+def connect_arguments(behind_pgbouncer: bool) -> dict[str, Any]:
+    """asyncpg's connect arguments, as `create_engine` explains."""
+    if behind_pgbouncer:
+        return {"server_settings": {"application_name": "xuncha"}, "statement_cache_size": 0, "prepared_statement_cache_size": 0}
+    return {"server_settings": {"search_path": NO_TENANT_SCHEMA, "application_name": "xuncha"}}
 
 
 def json_text(value) -> str:

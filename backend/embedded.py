@@ -30,10 +30,17 @@ _UNIX_SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes on Linux, keep a margin
 
 @dataclass(frozen=True)
 class ServiceUrls:
-    """Where the database server and Redis are. `database_url` names the app database."""
+    """Where the database server and Redis are. `database_url` names the app database;
+    `direct_database_url` the same database past any PgBouncer (empty: `database_url`)."""
 
     database_url: str
     redis_url: str
+    direct_database_url: str = ""
+
+    @property
+    def direct_url(self) -> str:
+        """The app database without PgBouncer in between: for LISTEN and for creating it."""
+        return self.direct_database_url or self.database_url
 
 
 def _extra_missing(variable: str) -> SystemExit:
@@ -136,7 +143,7 @@ def running_services(settings: Settings) -> Iterator[ServiceUrls]:
             redis_url, redis_process = start_redis(settings.data_dir)
         else:
             redis_url = settings.redis_url
-        yield ServiceUrls(database_url=database_url, redis_url=redis_url)
+        yield ServiceUrls(database_url=database_url, redis_url=redis_url, direct_database_url=settings.direct_database_url)
     finally:
         if redis_process is not None:
             redis_process.terminate()

@@ -113,12 +113,13 @@ class Runtime:
 async def open_runtime(settings: Settings, urls: ServiceUrls, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """The runtime on `settings`, its clock the settings' (or `clock`, a test's)."""
     projection.register(TENANT_SOURCE)
-    await ensure_database_exists(urls.database_url)
+    await ensure_database_exists(urls.direct_url)
     engine = create_engine(
         urls.database_url,
         pool_size=settings.pool_size,
         pool_recycle_seconds=settings.pool_recycle_seconds,
         ping_after_idle_seconds=settings.pool_ping_after_idle_seconds,
+        behind_pgbouncer=settings.behind_pgbouncer,
     )
     streams = MigrationStreams(settings.migrations_dir, settings.extra_tenant_migrations)
     redis = await create_pool(redis_settings(urls.redis_url), default_queue_name=settings.queue_name)

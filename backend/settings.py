@@ -150,6 +150,11 @@ class Settings:
     edge: EdgeLimits
     # A pooled connection idle this long is pinged before use (0: before every use).
     pool_ping_after_idle_seconds: float = 5.0
+    # XUNCHA_PGBOUNCER=1: `database_url` is a PgBouncer in transaction mode (backend/db.py
+    # create_engine); XUNCHA_DIRECT_DATABASE_URL then names the server itself, for LISTEN and
+    # for creating the database (empty: `database_url`).
+    behind_pgbouncer: bool = False
+    direct_database_url: str = ""
     redis_prefix: str = "xuncha"  # namespaces this deployment's Redis keys (rate limits, arq job ids)
     evidence_max_bytes: int = 20 * 1024 * 1024  # one evidence file (and one Excel import)
     # Where evidence content lives (XUNCHA_EVIDENCE_URL: backend/evidence/location.py); empty: `evidence_dir`.
@@ -226,6 +231,8 @@ class Settings:
             pool_size=_env_int("XUNCHA_POOL_SIZE", 10),
             pool_recycle_seconds=_env_int("XUNCHA_POOL_RECYCLE_SECONDS", 900),
             pool_ping_after_idle_seconds=float(os.environ.get("XUNCHA_POOL_PING_AFTER_IDLE_SECONDS", "5")),
+            behind_pgbouncer=os.environ.get("XUNCHA_PGBOUNCER", "") in {"1", "true"},
+            direct_database_url=os.environ.get("XUNCHA_DIRECT_DATABASE_URL", ""),
             queue_name=os.environ.get("XUNCHA_QUEUE_NAME", "xuncha:queue"),
             redis_prefix=os.environ.get("XUNCHA_REDIS_PREFIX", "xuncha"),
             edge=EdgeLimits.from_env(production=environment == "production"),

@@ -17,8 +17,9 @@ from backend.clock import Clock, ShiftedClock
 from backend.embedded import ServiceUrls, running_services
 from backend.runtime import Runtime, open_runtime
 from backend.settings import Settings
+from tests import pgbouncer
 from tests.factories import add_round, add_unit, seed_round
-from tests.helpers import LOG_FINDING, SCENARIO_DAY, Office, configured, create_all, finding_input, fresh_database
+from tests.helpers import LOG_FINDING, SCENARIO_DAY, Office, configured, create_all, finding_input, fresh_database, on_database
 from tests.identity import Api, add_user, token_for
 
 pytest_plugins = ["tests.evidence_stores"]  # the evidence stores: `evidence_url`, and S3 on a moto server
@@ -35,13 +36,18 @@ def settings() -> Settings:
         spare_pool_size=2,
         lock_timeout="2s",
         webhook_allowed_hosts=frozenset({"127.0.0.1"}),  # the tests' webhook sinks listen here
+        behind_pgbouncer=configured.behind_pgbouncer or pgbouncer.ENABLED,
     )
 
 
 @pytest.fixture(scope="session")
 def services(settings: Settings) -> Iterator[ServiceUrls]:
     with running_services(settings) as urls:
-        yield urls
+        if not pgbouncer.ENABLED:
+            yield urls
+            return
+        with pgbouncer.running_pgbouncer(urls.direct_url) as pooled:
+            yield ServiceUrls(pooled, urls.redis_url, urls.direct_url)
 
 
 @pytest.fixture
@@ -55,7 +61,9 @@ async def database_url(services: ServiceUrls) -> AsyncIterator[str]:
 async def migrated_template(settings: Settings, services: ServiceUrls) -> AsyncIterator[str]:
     """The name of a database with the shared schemas at head, built once per session."""
     async with fresh_database(services) as url:
-        async with open_runtime(settings, ServiceUrls(url, services.redis_url)) as runtime:
+        # Past any PgBouncer: a server connection it kept open would keep the template from being copied.
+        direct = on_database(services, url).direct_url
+        async with open_runtime(settings, ServiceUrls(direct, services.redis_url)) as runtime:
             await runtime.upgrade_shared()
         yield make_url(url).database or ""  # closed first: a template may have no connections
 
@@ -77,7 +85,7 @@ async def runtime(
     own_keys = dataclasses.replace(settings, redis_prefix=f"xuncha-test-{uuid.uuid4().hex[:8]}", evidence_url=evidence_url)
     async with (
         fresh_database(services, migrated_template) as url,
-        open_runtime(own_keys, ServiceUrls(url, services.redis_url), clock) as runtime,
+        open_runtime(own_keys, on_database(services, url), clock) as runtime,
     ):
         yield runtime
 

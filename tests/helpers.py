@@ -85,23 +85,30 @@ async def command(argv: list[str], *, env: dict[str, str], cwd: Path, stdin: str
     return subprocess.CompletedProcess(argv, process.returncode or 0, stdout.decode(), stderr.decode())
 
 
+def process_env(runtime: Runtime, **more: str) -> dict[str, str]:
+    """The environment of a separate `xuncha` process on the test's database and Redis (through
+    PgBouncer too when the tests run through one), with `more`."""
+    return {
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_DIRECT_DATABASE_URL": runtime.urls.direct_database_url,
+        "XUNCHA_PGBOUNCER": "1" if runtime.settings.behind_pgbouncer else "",
+        **more,
+    }
+
+
 async def xuncha(runtime: Runtime, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The `xuncha` command line run as a user runs it: a separate process on the test's database."""
-    env = {**os.environ, "DATABASE_URL": runtime.urls.database_url, "REDIS_URL": runtime.urls.redis_url, "COLUMNS": "200", **(env or {})}
+    env = process_env(runtime, COLUMNS="200", **(env or {}))
     return await command([sys.executable, "-m", "backend", *args], env=env, cwd=checkout(), stdin=stdin)
 
 
 def worker_process(runtime: Runtime, queue: str) -> subprocess.Popen:
     """`xuncha worker` as a process on the test's database, on its own queue (and Redis prefix)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_QUEUE_NAME": queue,
-        "XUNCHA_REDIS_PREFIX": queue,
-        "XUNCHA_JOB_TIMEOUT_SECONDS": "3",
-        "XUNCHA_SWEEP_AFTER_SECONDS": "4",
-    }
+    env = process_env(
+        runtime, XUNCHA_QUEUE_NAME=queue, XUNCHA_REDIS_PREFIX=queue, XUNCHA_JOB_TIMEOUT_SECONDS="3", XUNCHA_SWEEP_AFTER_SECONDS="4"
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "backend", "worker"], env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -167,12 +174,21 @@ async def copy_role_settings(admin: asyncpg.Connection, template: str, name: str
         await admin.execute(f'ALTER ROLE "{role}" IN DATABASE "{name}" SET {key} = {value}')
 
 
+def on_database(services: ServiceUrls, url: str) -> ServiceUrls:
+    """`services` on the database `url` (from `fresh_database`) names, past PgBouncer too."""
+    name = make_url(url).database
+    direct = services.direct_database_url and make_url(services.direct_database_url).set(database=name).render_as_string(
+        hide_password=False
+    )
+    return ServiceUrls(url, services.redis_url, direct)
+
+
 @contextlib.asynccontextmanager
 async def fresh_database(services: ServiceUrls, template: str | None = None) -> AsyncIterator[str]:
     """A new uniquely named database (empty, or a copy of `template`), dropped afterwards."""
     name = f"xuncha_test_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template}"' if template else ""
-    admin = await asyncpg.connect(asyncpg_dsn(services.database_url, "postgres"))
+    admin = await asyncpg.connect(asyncpg_dsn(services.direct_url, "postgres"))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"{copy}')
         if template:

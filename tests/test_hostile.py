@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import uuid
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import text
 
 from bench.common import serving_process
 from tests.factories import seed_round
-from tests.helpers import LOG_OVERSTAFFING, create_all, drain
+from tests.helpers import LOG_OVERSTAFFING, create_all, drain, process_env
 from tests.identity import Api, add_user, error_code, token_for
 from tests.sinks import WebhookSink
 
@@ -93,13 +92,11 @@ async def test_an_evidence_file_downloads_under_the_name_it_was_uploaded_with(pr
 async def test_a_request_the_http_parser_refuses_gets_the_error_shape_with_a_code(runtime):
     """The README's upload example once sent a raw Chinese ?name= and got uvicorn's plain-text 400."""
     namespace = f"xuncha-hostile-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_QUEUE_NAME": namespace,
-        "XUNCHA_REDIS_PREFIX": namespace,
-    }
+    env = process_env(
+        runtime,
+        XUNCHA_QUEUE_NAME=namespace,
+        XUNCHA_REDIS_PREFIX=namespace,
+    )
     async with serving_process(["-m", "backend", "serve"], env) as (url, _):
         host, port = url.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))

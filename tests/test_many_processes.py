@@ -5,14 +5,13 @@ a province's new kind added through one API is seen by the other within seconds.
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import httpx
 import pytest
 
 from bench.common import serving_process
-from tests.helpers import LOG_OVERSTAFFING, eventually, inbox_count, inbox_reaches, outbox_jobs_done, worker_process
+from tests.helpers import LOG_OVERSTAFFING, eventually, inbox_count, inbox_reaches, outbox_jobs_done, process_env, worker_process
 from tests.identity import add_user, token_for
 
 pytestmark = pytest.mark.slow
@@ -44,14 +43,7 @@ async def test_two_apis_and_two_workers_notify_once_and_agree_on_sessions_limits
         await add_user(runtime, f"sf.liaison.many{n}", ("431321", "liaison", 1))
     province_admin = await token_for(runtime, await add_user(runtime, "hunan.admin.many", ("430000", "admin", None)))
     queue = f"xuncha-many-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_QUEUE_NAME": queue,
-        "XUNCHA_REDIS_PREFIX": queue,
-        "XUNCHA_REPORT_QUERIES_PER_MINUTE": "4",
-    }
+    env = process_env(runtime, XUNCHA_QUEUE_NAME=queue, XUNCHA_REDIS_PREFIX=queue, XUNCHA_REPORT_QUERIES_PER_MINUTE="4")
     workers = [worker_process(runtime, queue) for _ in range(2)]
     try:
         async with (

@@ -3,7 +3,6 @@ failures that leave a schema untouched, lock_timeout, and resuming after a kill.
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ from sqlalchemy import text
 from backend.resources import checkout
 from tenants.migration_runner import TenantMigrationRunner
 from tenants.streams import MigrationStreams
-from tests.helpers import create_all, eventually
+from tests.helpers import create_all, eventually, process_env
 from tests.staged_migrations import ADDITIVE, SLOW, product_tenant_head
 
 TENANTS = ("430000", "431300", "431321", "431322", "431381", "431382")
@@ -104,13 +103,11 @@ async def test_fail_fast_stops_starting_new_schemas(runtime):
 
 async def test_killed_half_way_no_schema_is_half_migrated_and_a_rerun_finishes(runtime):
     await create_all(runtime, *TENANTS)
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_EXTRA_TENANT_MIGRATIONS": str(SLOW),
-        "XUNCHA_MIGRATION_CONCURRENCY": "2",
-    }
+    env = process_env(
+        runtime,
+        XUNCHA_EXTRA_TENANT_MIGRATIONS=str(SLOW),
+        XUNCHA_MIGRATION_CONCURRENCY="2",
+    )
     upgrade = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "backend", "db", "upgrade", env=env, cwd=checkout(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

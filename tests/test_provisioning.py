@@ -5,6 +5,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import BigInteger, Column, MetaData, Table, text
+from sqlalchemy.exc import ProgrammingError
 
 from backend.tenant_models import TenantBase
 from backend.worker import create_worker, request_spare_refill
@@ -133,8 +134,10 @@ async def test_unscoped_sql_fails_loudly_on_a_fresh_connection(runtime):
     finally:
         await connection.close()
     assert len(await registry_rows(runtime)) == 1
-    async with runtime.engine.connect() as sa_connection:
+    async with runtime.engine.connect() as sa_connection:  # the app's engine, through PgBouncer when the tests run through one
         assert (await sa_connection.execute(text("SHOW search_path"))).scalar_one() == "no_tenant"
+        with pytest.raises(ProgrammingError, match="inspected_unit"):
+            await sa_connection.execute(text("SELECT * FROM inspected_unit"))
 
 
 async def test_concurrent_refills_take_turns_and_never_overshoot(runtime):

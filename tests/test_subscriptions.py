@@ -5,7 +5,6 @@ causes, through the outbox, the relay, the worker and Redis pub/sub."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import httpx
@@ -13,7 +12,7 @@ import orjson
 import websockets
 
 from bench.common import serving
-from tests.helpers import LOG_OVERSTAFFING, eventually
+from tests.helpers import LOG_OVERSTAFFING, eventually, process_env
 
 SUBSCRIBE = {"id": "1", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { eventType title tenantCode } }"}}
 
@@ -24,13 +23,11 @@ async def receive(socket) -> dict:
 
 def api_with_worker(runtime, namespace: str):
     """`xuncha serve --worker` on the test's database, with its own queue and Redis namespace."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_QUEUE_NAME": namespace,
-        "XUNCHA_REDIS_PREFIX": namespace,
-    }
+    env = process_env(
+        runtime,
+        XUNCHA_QUEUE_NAME=namespace,
+        XUNCHA_REDIS_PREFIX=namespace,
+    )
     return serving(["-m", "backend", "serve", "--worker"], env)
 
 

@@ -147,7 +147,7 @@ class Relay:
         if self._listener is not None and not self._listener.is_closed():
             return
         try:
-            self._listener = await asyncpg.connect(asyncpg_dsn(self.runtime.urls.database_url), timeout=5)
+            self._listener = await asyncpg.connect(asyncpg_dsn(self.runtime.urls.direct_url), timeout=5)
             await self._listener.add_listener(CHANNEL, lambda *_: self._wake.set())
         except (OSError, asyncpg.PostgresError, TimeoutError):
             self._listener = None  # polling carries on; the next round tries again
