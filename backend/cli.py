@@ -62,7 +62,7 @@ def _exit_on_sigterm(signum, frame) -> None:
 def run(main: Callable[[Runtime], Awaitable[T]], *, needs_migrated: bool = True) -> T:
     """Run `main` with services up (embedded ones when no URLs are set) and a runtime open, on
     uvloop: under the mixed load the API answered 4% more requests per second on it than on
-    asyncio's own loop (BENCHMARKS.md)."""
+    asyncio's own loop (BENCHMARKS.md). A refusal (DomainError) ends the command with its message."""
     settings = Settings.from_env()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
@@ -73,7 +73,10 @@ def run(main: Callable[[Runtime], Awaitable[T]], *, needs_migrated: bool = True)
             return await main(runtime)
 
     with running_services(settings) as urls:
-        return uvloop.run(with_runtime(urls))
+        try:
+            return uvloop.run(with_runtime(urls))
+        except DomainError as error:  # a refusal: its message, exit status 1, no traceback
+            raise fail(error.message) from None
 
 
 def progress_bar() -> Progress:
@@ -162,10 +165,7 @@ def tenants_create(
         await ask_for_spare_refill(runtime)
         return done
 
-    try:
-        done = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    done = run(main)
     how = "备用 schema 改名" if done.from_spare else "新建 schema"
     console.print(escape(f"已开通 {done.spec.code} {done.spec.name}（{how}，{done.seconds * 1000:.1f} ms）"))
 
@@ -289,10 +289,7 @@ def tenants_rename(
             )
         return before, after
 
-    try:
-        before, after = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    before, after = run(main)
     console.print(escape(f"{code}：{before} → {after}"))
 
 
@@ -324,10 +321,7 @@ def tenants_recode(
             )
         return done
 
-    try:
-        done = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    done = run(main)
     console.print(escape(f"{done.old_code} {done.old_name} → {done.new_code} {done.new_name}（改写引用 {done.rows} 行）"))
 
 
@@ -357,10 +351,7 @@ def tenants_merge(
                 )
         return change
 
-    try:
-        change = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    change = run(main)
     console.print(escape(f"{change.old_code} {change.old_name} 并入 {change.new_code} {change.new_name}，原机构已停用"))
 
 
@@ -425,10 +416,7 @@ def tenants_backup(
     checked_code(code, "CODE")
     if file.exists():
         raise fail(f"{file} 已存在，不覆盖")
-    try:
-        backup = run(lambda runtime: backup_tenant(runtime, code, file))
-    except DomainError as error:
-        raise fail(error.message) from None
+    backup = run(lambda runtime: backup_tenant(runtime, code, file))
     rows = sum(table.rows for table in backup.tables)
     console.print(escape(f"已备份机构 {code}：{len(backup.tables)} 张表 {rows} 行、证据文件 {len(backup.files)} 个 → {file}"))
 
@@ -440,10 +428,7 @@ def tenants_restore(
     """把备份恢复到本数据库（该机构须尚未开通，上级须已开通）；先校验整个文件，全部成功或什么都不改。"""
     from backend.backup.service import restore_tenant
 
-    try:
-        backup = run(lambda runtime: restore_tenant(runtime, file, actor="xuncha tenants restore"))
-    except DomainError as error:
-        raise fail(error.message) from None
+    backup = run(lambda runtime: restore_tenant(runtime, file, actor="xuncha tenants restore"))
     rows = sum(table.rows for table in backup.tables)
     console.print(escape(f"已恢复机构 {backup.tenant_code}：{rows} 行、证据文件 {len(backup.files)} 个（备份于 {backup.created_at}）"))
 
@@ -462,10 +447,7 @@ def users_create_superuser(
     async def main(runtime: Runtime) -> int:
         return await runtime.identity().create_superuser(username, display_name, password)
 
-    try:
-        user_id = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    user_id = run(main)
     console.print(escape(f"已创建平台管理员 {username}（id {user_id}）"))
 
 
@@ -508,10 +490,7 @@ def audit_verify(
             runtime, tenant, "校验审计链", lambda code: verify_chain(runtime.engine, code, runtime.settings.lock_timeout)
         )
 
-    try:
-        reports = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    reports = run(main)
     broken = [report for report in reports if not report.intact]
     for report in broken:
         for problem in report.problems:
@@ -537,10 +516,7 @@ def bank_verify(
     async def main(runtime: Runtime):
         return await check_each_tenant(runtime, tenant, "核对问题库", lambda code: verify_snapshot(runtime.engine, code))
 
-    try:
-        reports = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    reports = run(main)
     drifting = [report for report in reports if not report.in_step]
     for report in drifting:
         if report.missing_or_stale:
@@ -622,10 +598,7 @@ def warnings_run(
                     raise DomainError("NOT_FOUND", f"机构 {tenant} 未开通")
         return await check_each_tenant(runtime, tenant, "评估编制预警", lambda code: evaluate_tenant(runtime.engine, code, today))
 
-    try:
-        reports = run(main)
-    except DomainError as error:
-        raise fail(error.message) from None
+    reports = run(main)
     table = Table("机构", "单位", "新增", "更新", "其中升级", "自动关闭", title=f"编制预警（{today}）")
     for report in reports:
         table.add_row(

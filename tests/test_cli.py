@@ -58,12 +58,12 @@ async def test_markup_like_names_are_printed_as_written(runtime):
 
 
 async def test_commands_refuse_an_unmigrated_database_with_a_hint(settings, services, database_url):
+    from types import SimpleNamespace
+
     from backend.embedded import ServiceUrls
 
-    class Fresh:  # the CLI helper needs only the URLs
-        urls = ServiceUrls(database_url, services.redis_url)
-
-    refused = await xuncha(Fresh, "tenants", "create", "430000")
+    fresh = SimpleNamespace(urls=ServiceUrls(database_url, services.redis_url), settings=settings)  # what the CLI helper reads
+    refused = await xuncha(fresh, "tenants", "create", "430000")
     assert refused.returncode != 0 and "xuncha db upgrade" in refused.stderr
 
 
