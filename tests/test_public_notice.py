@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from backend.publicity.service import NoticeText
 from tests.factories import fed_back_round
 from tests.helpers import LOG_FINDING, finding_input
 from tests.identity import Api, error_code
@@ -72,3 +73,8 @@ async def test_the_public_notice_names_no_one_and_is_published_only_after_someon
     assert approved["state"] == "APPROVED" and reviewer_publishes == "FORBIDDEN"
     assert published["state"] == "PUBLISHED" and published["publishedAt"] is not None
     assert seen_above == published
+
+
+def test_the_notice_fragment_prints_what_was_typed_as_text():
+    notice = NoticeText("整改<b>公告</b>", "第一段\n\n第二段 <script>alert(1)</script>")
+    assert notice.html == "<h1>整改&lt;b&gt;公告&lt;/b&gt;</h1><p>第一段</p><p>第二段 &lt;script&gt;alert(1)&lt;/script&gt;</p>"

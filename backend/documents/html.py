@@ -1,6 +1,6 @@
 """Printable HTML pages from the Jinja2 templates of backend/documents/templates/, autoescaped (a
-name holding <script> prints as text): an official document (official.html) and the record sheets
-offices print (a leader review's report)."""
+name holding <script> prints as text): an official document (official.html), the record sheets
+offices print (a leader review's report) and the public notice's fragment (notice.html)."""
 
 from __future__ import annotations
 

@@ -9,12 +9,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.audit.service import record_audit
+from backend.documents.html import render_page
 from backend.documents.official import chinese_date
 from backend.findings.models import Finding, RectificationClass
 from backend.id_numbers import holds_id_number
@@ -41,8 +41,8 @@ class NoticeText:
 
     @property
     def html(self) -> str:
-        paragraphs = "".join(f"<p>{escape(line)}</p>" for line in self.body.splitlines() if line.strip())
-        return f"<h1>{escape(self.title)}</h1>{paragraphs}"
+        lines = [line for line in self.body.splitlines() if line.strip()]
+        return render_page("notice.html", title=self.title, lines=lines).rstrip("\n")
 
 
 def check_text(title: str, body: str) -> NoticeText:
