@@ -21,7 +21,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, insert, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from problem_bank.models import TaxonomyLevel, TaxonomyMapping, TaxonomyNode, TaxonomyVersion
@@ -76,6 +76,15 @@ class Taxonomy:
         """A filter's node code, refused when unknown (None: no filter)."""
         return None if code is None else self.node(code, field).code
 
+    def scope(self, code: str | None, field: str = "taxonomyCode") -> CodeScope | None:
+        """What a filter on node `code` of this edition matches among records coded in any
+        edition (None: no filter); unknown codes are refused."""
+        checked = self.checked(code, field)
+        if checked is None:
+            return None
+        former = frozenset(pair for pair, mapped in self.mapped.items() if mapped == checked or mapped.startswith(checked + "."))
+        return CodeScope(self.version, checked, former)
+
     def children(self, code: str | None, provinces: frozenset[str] | None = None) -> list[Node]:
         """The nodes under `code` (None: the categories): national ones and those of `provinces`
         (None: every province's)."""
@@ -92,6 +101,24 @@ def ancestor(column: SQLColumnExpression[str], level: TaxonomyLevel) -> ColumnEl
     if level is TaxonomyLevel.CATEGORY:
         return func.split_part(column, ".", 1)
     return func.substring(column, r"^[^.]+\.[^.]+")
+
+
+@dataclass(frozen=True)
+class CodeScope:
+    """Node `code` of edition `version` and everything under it, with the (version, code) pairs of
+    older editions that map there: a record keeps the edition it was coded in, so "under C03.K02"
+    must also find what 2026.1 coded otherwise (and must not take an old code that merely looks
+    alike)."""
+
+    version: str
+    code: str
+    former: frozenset[tuple[str, str]]
+
+    def matches(self, version: SQLColumnExpression[str], code: SQLColumnExpression[str]) -> ColumnElement[bool]:
+        current = and_(version == self.version, under(code, self.code))
+        if not self.former:
+            return current
+        return or_(current, tuple_(version, code).in_(sorted(self.former)))
 
 
 def under(column: SQLColumnExpression[str], code: str) -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories import add_round, add_unit
-from tests.helpers import counting_statements, create_all, finding_input
+from tests.helpers import LOG_FINDING, counting_statements, create_all, finding_input
 from tests.identity import Api, add_user, error_code, token_for
 
 LOG = """mutation($i: FindingInput!) { logFinding(tenantCode: "431321", input: $i) {
@@ -210,3 +210,34 @@ async def test_filters_sorts_and_cursors(runtime, county):
         "INVALID_FINDING_CODE",
     ]
     assert await findings_count(runtime) == (4, 4)
+
+
+BY_TAXONOMY = """query($t: String!) { findings(tenantCode: "431321", filter: {taxonomyCode: $t}, first: 10) { items { description } } }"""
+
+
+async def test_a_filter_on_a_code_of_this_edition_finds_what_an_older_edition_coded_there(county_office):
+    """2026.1's C02.K02.M01 (内设机构超过核定限额) is 2027.1's C04.K02.M01; 2026.1's C04.K02.M01 was
+    借调 and is not. A finding keeps the edition it was coded in."""
+    runtime, tokens = county_office
+    async with Api(runtime) as api:
+        for code, description in (
+            ("C04.K02.M01", "内设机构超限额 1 个（新版）"),
+            ("C03.K01.M01", "内设机构超限额 1 个（旧版）"),
+            ("C03.K01.M01", "借调 2 人（旧版）"),
+        ):
+            logged = await api.call(LOG_FINDING, tokens["inspector"], i=finding_input(taxonomyCode=code, description=description))
+            assert logged.get("errors") is None, logged
+        async with runtime.engine.begin() as connection:  # as 2026.1 coded them before 2027.1 was published
+            for description, old_code in (("内设机构超限额 1 个（旧版）", "C02.K02.M01"), ("借调 2 人（旧版）", "C04.K02.M01")):
+                await connection.execute(
+                    text("UPDATE t431321.finding SET taxonomy_version = '2026.1', taxonomy_code = :c WHERE description = :d"),
+                    {"c": old_code, "d": description},
+                )
+
+        async def found(code: str) -> set[str]:
+            result = await api.call(BY_TAXONOMY, tokens["inspector"], t=code)
+            return {item["description"] for item in result["data"]["findings"]["items"]}
+
+        limits, kind, signs = await found("C04.K02.M01"), await found("C04.K02"), await found("C02.K02")
+    assert limits == kind == {"内设机构超限额 1 个（新版）", "内设机构超限额 1 个（旧版）"}  # not the old 借调
+    assert signs == set()  # 2027.1's C02.K02 is 标牌; the old C02.K02.M01 is not under it

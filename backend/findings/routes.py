@@ -70,7 +70,7 @@ async def export_ledger(
     criteria = FindingFilter(
         round_id=optional_id(round_id, "roundId"),
         unit_id=optional_id(unit_id, "unitId"),
-        taxonomy_code=taxonomy.checked(taxonomy_code),
+        taxonomy=taxonomy.scope(taxonomy_code),
         states=_states(states),
         overdue=overdue,
         deadline_from=_date(deadline_from, "deadlineFrom"),

@@ -30,7 +30,7 @@ from backend.text import clean_text
 from backend.units.models import InspectedUnit
 from problem_bank.projection import project
 from problem_bank.rectification import LedgerState, overdue
-from problem_bank.taxonomy import Taxonomy, under
+from problem_bank.taxonomy import CodeScope, Taxonomy
 from tenants.access import Principal, Role, not_found, visible_units
 from tenants.divisions import province_of
 from tenants.errors import DomainError
@@ -190,7 +190,7 @@ class FindingFilter:
     round_id: int | None = None
     sources: frozenset[str] = field(default_factory=frozenset)
     unit_id: int | None = None
-    taxonomy_code: str | None = None  # a category, kind or manifestation (checked by the caller): everything under it
+    taxonomy: CodeScope | None = None  # a category, kind or manifestation and everything under it, in any edition
     states: frozenset[str] = field(default_factory=frozenset)
     overdue: bool | None = None
     deadline_from: date | None = None
@@ -209,8 +209,8 @@ class FindingFilter:
             query = query.where(Finding.source.in_(sorted(self.sources)))
         if self.unit_id is not None:
             query = query.where(Finding.unit_id == self.unit_id)
-        if self.taxonomy_code is not None:
-            query = query.where(under(Finding.taxonomy_code, self.taxonomy_code))
+        if self.taxonomy is not None:
+            query = query.where(self.taxonomy.matches(Finding.taxonomy_version, Finding.taxonomy_code))
         if self.states:
             query = query.where(LedgerEntry.state.in_(sorted(self.states)))
         if self.overdue is not None:

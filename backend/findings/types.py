@@ -228,7 +228,7 @@ class FindingFilterInput:
             round_id=optional_id(self.round_id, "roundId"),
             sources=frozenset(self.sources or ()),
             unit_id=optional_id(self.unit_id, "unitId"),
-            taxonomy_code=taxonomy.checked(self.taxonomy_code),
+            taxonomy=taxonomy.scope(self.taxonomy_code),
             states=frozenset(self.states or ()),
             overdue=self.overdue,
             deadline_from=self.deadline_from,
