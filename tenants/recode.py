@@ -93,7 +93,7 @@ async def recode(engine: AsyncEngine, old_code: str, new_code: str, name: str | 
     async with engine.begin() as connection:
         office = await _office(connection, old_code)
         spec = await _planned(connection, office, new_code, name)
-        await connection.execute(update(Tenant).where(Tenant.code == old_code).values(status=TenantStatus.SUSPENDED.value))
+        await _set_status(connection, old_code, TenantStatus.SUSPENDED.value)
     try:
         async with engine.begin() as connection:
             await _lock_tables(connection, office.schema_name)
@@ -107,9 +107,9 @@ async def recode(engine: AsyncEngine, old_code: str, new_code: str, name: str | 
             await rename_organs(connection, Level(office.level), (old_code, office.name), (new_code, spec.name))
             await _remember(connection, old_code, office.name, new_code, spec.name, RECODE, actor, now)
     except BaseException:
-        await _set_status(engine, old_code, office.status)
+        async with engine.begin() as connection:
+            await _set_status(connection, old_code, office.status)
         raise
-    await _set_status(engine, new_code, office.status)
     return Recoded(old_code, office.name, new_code, spec.name, rows)
 
 
@@ -143,7 +143,7 @@ async def merge(engine: AsyncEngine, old_code: str, into: str, *, actor: str, no
         successor = (await connection.execute(select(Tenant.name).where(Tenant.code == into))).scalar_one_or_none()
         if successor is None or into == old_code:
             raise DomainError("NOT_FOUND", f"并入的机构 {into} 尚未开通；未开通的新代码请用 recode", field="into")
-        await connection.execute(update(Tenant).where(Tenant.code == old_code).values(status=TenantStatus.SUSPENDED.value))
+        await _set_status(connection, old_code, TenantStatus.SUSPENDED.value)
         await _remember(connection, old_code, office.name, into, successor, MERGE, actor, now)
         return (await connection.execute(select(CodeChange).where(CodeChange.old_code == old_code))).one()
 
@@ -155,9 +155,8 @@ async def _office(connection: AsyncConnection, code: str) -> Row[Any]:
     return office
 
 
-async def _set_status(engine: AsyncEngine, code: str, status: str) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(update(Tenant).where(Tenant.code == code).values(status=status))
+async def _set_status(connection: AsyncConnection, code: str, status: str) -> None:
+    await connection.execute(update(Tenant).where(Tenant.code == code).values(status=status))
 
 
 async def _lock_tables(connection: AsyncConnection, schema: str) -> None:
@@ -169,12 +168,11 @@ async def _lock_tables(connection: AsyncConnection, schema: str) -> None:
 
 async def _move_registry_row(connection: AsyncConnection, office: Row[Any], code: str, name: str) -> None:
     """The registry row under its new key, beside the old one until every reference has moved
-    (memberships and organs point at it; a city's own `city_code` moves with the rewrite)."""
-    kept = ("level", "parent_code", "province_code", "city_code", "schema_version", "created_at")
+    (memberships and organs point at it; a city's own `city_code` moves with the rewrite), in
+    the status the office had before it was suspended for the change."""
+    kept = ("level", "parent_code", "province_code", "city_code", "schema_version", "created_at", "status")
     values = {column: getattr(office, column) for column in kept}
-    await connection.execute(
-        insert(Tenant).values(**values, code=code, name=name, schema_name=schema_for_code(code), status=TenantStatus.SUSPENDED.value)
-    )
+    await connection.execute(insert(Tenant).values(**values, code=code, name=name, schema_name=schema_for_code(code)))
 
 
 async def _rewrite(connection: AsyncConnection, schemas: list[str], old_code: str, new_code: str) -> int:
