@@ -70,9 +70,10 @@ class Runtime:
     async def taxonomy_changed(self) -> None:
         """This process changed the taxonomy (a province's kind, a new edition): reload here, and
         move the stamp every other process reads within `TaxonomyCache.stamp_interval`."""
-        self.taxonomy_cache.forget()
+        stamp = uuid.uuid4().hex.encode()  # as Redis gives it back
+        self.taxonomy_cache.note_stamp(stamp)  # reloads here, and not again when this process reads its own stamp
         try:
-            await self.redis.set(self._taxonomy_stamp_key, uuid.uuid4().hex)
+            await self.redis.set(self._taxonomy_stamp_key, stamp)
         except RedisError:
             log.warning("无法更新问题分类的变更标记，其他进程将在一分钟内重新加载", exc_info=True)
 
