@@ -357,9 +357,10 @@ def tenants_merge(
 
 @tenants_app.command("list")
 def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码；缺省列出省级")] = None) -> None:
-    """列出某个机构的直接下级。"""
+    """列出某个机构的直接下级（Citus 集群上另列其 schema 所在节点）。"""
     from sqlalchemy import select
 
+    from tenants.citus import schema_placements
     from tenants.divisions import Level
     from tenants.models import Tenant, TenantStatus
 
@@ -370,12 +371,14 @@ def tenants_list(parent: Annotated[str | None, typer.Option(help="上级代码�
         query = select(Tenant).order_by(Tenant.code)
         query = query.where(Tenant.parent_code == parent if parent else Tenant.parent_code.is_(None))
         async with runtime.engine.connect() as connection:
-            return (await connection.execute(query)).all()
+            return (await connection.execute(query)).all(), await schema_placements(connection)
 
-    table = Table("代码", "名称", "级别", "上级", "schema", "版本", "状态")
-    for row in run(main):
+    rows, placements = run(main)
+    table = Table("代码", "名称", "级别", "上级", "schema", "版本", "状态", *(["节点"] if placements else []))
+    for row in rows:
         level, status = Level(row.level).label, TenantStatus(row.status).label
-        table.add_row(row.code, escape(row.name), level, row.parent_code or "", row.schema_name, row.schema_version, status)
+        node = [placements.get(row.schema_name, "")] if placements else []
+        table.add_row(row.code, escape(row.name), level, row.parent_code or "", row.schema_name, row.schema_version, status, *node)
     console.print(table)
 
 
@@ -389,6 +392,19 @@ def tenants_spares(
         return await runtime.provisioner().refill_spares(target if target is not None else runtime.settings.spare_pool_size)
 
     console.print(f"新建备用 schema {run(main)} 个")
+
+
+@tenants_app.command("distribute")
+def tenants_distribute() -> None:
+    """把仍在协调节点上的各机构 schema 分布到 Citus 集群的 worker 上（单机数据库改为集群时执行一次，见 docs/deploy.md）。"""
+    from tenants.citus import distribute_office_schemas
+
+    async def main(runtime: Runtime) -> list[str]:
+        with progress_bar() as progress:
+            task = progress.add_task("分布机构 schema", total=None)
+            return await distribute_office_schemas(runtime.engine, on_done=lambda _: progress.advance(task))
+
+    console.print(f"已分布机构 schema {len(run(main))} 个")
 
 
 @evidence_app.command("purge-personal-data")

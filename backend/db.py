@@ -129,8 +129,14 @@ def any_of(column: SQLColumnExpression[int], name: str) -> ColumnElement[bool]:
 
 
 def violated_constraint(error: Exception) -> str | None:
-    """The name of the constraint an IntegrityError broke (asyncpg reports it)."""
-    return getattr(getattr(getattr(error, "orig", None), "__cause__", None), "constraint_name", None)
+    """The name of the constraint an IntegrityError broke (asyncpg reports it). On a Citus
+    cluster the worker names its shard's copy, `<name>_<shard id>` (ids of six digits or more):
+    the suffix is dropped."""
+    name = getattr(getattr(getattr(error, "orig", None), "__cause__", None), "constraint_name", None)
+    return _SHARD_SUFFIX.sub("", name) if name else name
+
+
+_SHARD_SUFFIX = re.compile(r"_\d{6,}$")
 
 
 def asyncpg_dsn(url: str, database: str | None = None) -> str:

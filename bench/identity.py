@@ -44,7 +44,7 @@ async def add_users(runtime, count: int) -> list[str]:
             ).scalar_one()
             await connection.execute(
                 insert(Membership).values(
-                    user_id=user_id, tenant_code=counties[i % 5], organ_id=office_of(counties[i % 5]), role="inspector"
+                    user_id=user_id, tenant_code=counties[i % 5], organ_id=await office_of(connection, counties[i % 5]), role="inspector"
                 )
             )
             if i % 5 == 0:  # a fifth also belong to the city: directory reads need it

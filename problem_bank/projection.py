@@ -112,7 +112,7 @@ def _upsert(tenant_code: str, by_ids: bool) -> TextClause:
     where = "s.finding_id = ANY(:ids)" if by_ids else "s.unit_id = :unit"
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
     return text(f"""INSERT INTO problem_bank.problem ({", ".join(COLUMNS)}) {_projected(tenant_code, where)}
-                    ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = now()""")
+                    ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = EXCLUDED.projected_at""")
 
 
 async def project_unit(connection: AsyncConnection, tenant_code: str, unit_id: int) -> None:
@@ -156,9 +156,9 @@ async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
     drift.findings = (await connection.execute(text(f"SELECT count(*) FROM ({_findings(tenant_code)}) AS s"))).scalar_one()
     differing = f"SELECT finding_id FROM ({projected} EXCEPT {stored}) AS differing ORDER BY finding_id"
     drift.missing_or_stale = list((await connection.execute(text(differing), parameters)).scalars())
-    orphaned = (
-        f"SELECT finding_id FROM problem_bank.problem p WHERE tenant_code = :tenant_code AND NOT EXISTS"
-        f" (SELECT 1 FROM ({_findings(tenant_code)}) AS s WHERE s.finding_id = p.finding_id) ORDER BY finding_id"
+    orphaned = (  # uncorrelated: on a cluster the bank and the office's tables are on different shards
+        f"SELECT finding_id FROM problem_bank.problem WHERE tenant_code = :tenant_code AND finding_id NOT IN"
+        f" (SELECT s.finding_id FROM ({_findings(tenant_code)}) AS s) ORDER BY finding_id"
     )
     drift.orphaned = list((await connection.execute(text(orphaned), parameters)).scalars())
     drift.miscounts = await miscounted(connection, tenant_code)

@@ -17,11 +17,9 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    ColumnElement,
     ForeignKey,
     Identity,
     Index,
-    ScalarSelect,
     String,
     UniqueConstraint,
     func,
@@ -139,9 +137,11 @@ def office_values(code: str, region: str, level: Level) -> dict[str, str]:
     return {"tenant_code": code, "kind": OrganKind.OFFICE.value, **asdict(names)}
 
 
-def office_of(tenant_code: str | ColumnElement[str]) -> ScalarSelect[int]:
-    """The id of a tenant's 编办, as a subquery (a membership's organ when none is named)."""
-    return select(Organ.id).where(Organ.tenant_code == tenant_code, Organ.kind == OrganKind.OFFICE.value).scalar_subquery()
+async def office_of(connection: AsyncConnection, tenant_code: str) -> int:
+    """The id of a tenant's 编办 (a membership's organ when none is named). Read before the
+    insert that needs it: Citus refuses a subquery inside INSERT … VALUES."""
+    query = select(Organ.id).where(Organ.tenant_code == tenant_code, Organ.kind == OrganKind.OFFICE.value)
+    return (await connection.execute(query)).scalar_one()
 
 
 async def office_full_name(connection: AsyncConnection, tenant_code: str) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from tenants.citus import on_cluster
 from tenants.divisions import LEVEL_NAMES, Level, division_changes, level_of, possible_parents
 from tenants.errors import DomainError
 from tenants.models import CodeChange, Tenant, TenantStatus
@@ -91,6 +92,8 @@ async def recode(engine: AsyncEngine, old_code: str, new_code: str, name: str | 
     """Give office `old_code` the code `new_code` (and `name`, by default the register's)."""
     old_code, new_code = check_code(old_code, "code"), check_code(new_code, "to")
     async with engine.begin() as connection:
+        if await on_cluster(connection):  # the bank's rows are distributed by office code, which Citus does not rewrite in place
+            raise DomainError("CLUSTER_UNSUPPORTED", "Citus 集群上暂不支持机构代码变更（问题库按机构代码分片）", field="code")
         office = await _office(connection, old_code)
         spec = await _planned(connection, office, new_code, name)
         await _set_status(connection, old_code, TenantStatus.SUSPENDED.value)

@@ -14,6 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tenants.citus import place_shared_tables
+
 
 class MigrationStreams:
     def __init__(self, migrations_dir: Path, extra_tenant_versions: tuple[Path, ...] = ()) -> None:
@@ -62,3 +64,4 @@ class MigrationStreams:
             command.upgrade(cfg, "head")
 
         await connection.run_sync(upgrade)
+        await place_shared_tables(connection)

@@ -17,7 +17,7 @@ from backend.clock import Clock, ShiftedClock
 from backend.embedded import ServiceUrls, running_services
 from backend.runtime import Runtime, open_runtime
 from backend.settings import Settings
-from tests import pgbouncer
+from tests import citus, pgbouncer
 from tests.factories import add_round, add_unit, seed_round
 from tests.helpers import LOG_FINDING, SCENARIO_DAY, Office, configured, create_all, finding_input, fresh_database, on_database
 from tests.identity import Api, add_user, token_for
@@ -42,6 +42,11 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def services(settings: Settings) -> Iterator[ServiceUrls]:
+    if citus.ENABLED:
+        redis_only = dataclasses.replace(settings, database_url="postgresql://citus-cluster")  # no embedded PostgreSQL
+        with running_services(redis_only) as urls, citus.running_cluster() as coordinator:
+            yield ServiceUrls(coordinator, urls.redis_url)
+        return
     with running_services(settings) as urls:
         if not pgbouncer.ENABLED:
             yield urls
@@ -65,7 +70,10 @@ async def migrated_template(settings: Settings, services: ServiceUrls) -> AsyncI
         direct = on_database(services, url).direct_url
         async with open_runtime(settings, ServiceUrls(direct, services.redis_url)) as runtime:
             await runtime.upgrade_shared()
-        yield make_url(url).database or ""  # closed first: a template may have no connections
+        name = make_url(url).database or ""  # closed first: a template may have no connections
+        if citus.ENABLED:
+            await citus.freeze(services.direct_url, name)
+        yield name
 
 
 @pytest.fixture

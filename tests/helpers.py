@@ -33,6 +33,7 @@ from backend.notifications.relay import Relay
 from backend.resources import checkout
 from backend.runtime import Runtime
 from backend.worker import create_import_worker, create_worker
+from tests import citus
 from tests.identity import Api
 
 T = TypeVar("T")
@@ -190,12 +191,18 @@ async def fresh_database(services: ServiceUrls, template: str | None = None) -> 
     copy = f' TEMPLATE "{template}"' if template else ""
     admin = await asyncpg.connect(asyncpg_dsn(services.direct_url, "postgres"))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        if citus.ENABLED:
+            await citus.create_database(admin, name, template)
+        else:
+            await admin.execute(f'CREATE DATABASE "{name}"{copy}')
         if template:
             await copy_role_settings(admin, template, name)
         yield make_url(async_database_url(services.database_url)).set(database=name).render_as_string(hide_password=False)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if citus.ENABLED:
+            await citus.drop_database(admin, name)
+        else:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 

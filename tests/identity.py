@@ -40,7 +40,9 @@ async def add_user(runtime: Runtime, username: str, *grants: tuple[str, str, int
         ).scalar_one()
         for code, role, unit_id in grants:
             await connection.execute(
-                insert(Membership).values(user_id=user_id, tenant_code=code, organ_id=office_of(code), role=role, unit_id=unit_id)
+                insert(Membership).values(
+                    user_id=user_id, tenant_code=code, organ_id=await office_of(connection, code), role=role, unit_id=unit_id
+                )
             )
     return user_id
 

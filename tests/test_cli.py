@@ -42,6 +42,9 @@ async def test_bad_input_exits_non_zero_with_the_reason_and_changes_nothing(runt
     not_utf8.write_bytes("431300,娄底市\n".encode("gbk"))
     assert "UTF-8" in (await xuncha(runtime, "tenants", "import", str(not_utf8))).stderr
 
+    not_a_cluster = await xuncha(runtime, "tenants", "distribute")  # one PostgreSQL, no Citus
+    assert not_a_cluster.returncode == 1 and "不是 Citus 集群" in not_a_cluster.stderr
+
     assert await database_state(runtime) == before
 
 

@@ -3,7 +3,7 @@ NOTIFY that PostgreSQL delivers to the relay only if that transaction commits.""
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.notifications.events import EVENT_TYPES, Payload
@@ -18,8 +18,16 @@ async def emit(connection: AsyncConnection, tenant_code: str, event_type: str, p
     await connection.execute(_EMIT, {"tenant_code": tenant_code, "event_type": event_type, "payload": payload})
 
 
-# One round trip: the NOTIFY rides on the insert's RETURNING. Built once.
-_EMIT = insert(OutboxEvent).returning(func.pg_notify(CHANNEL, ""))
+# One round trip: the insert and the NOTIFY in one statement, the NOTIFY outside the insert's
+# RETURNING (Citus refuses a volatile function there; the outbox is a reference table on a
+# cluster). Built once.
+_EVENT = (
+    insert(OutboxEvent)
+    .values({column: bindparam(column.key) for column in (OutboxEvent.tenant_code, OutboxEvent.event_type, OutboxEvent.payload)})
+    .returning(literal(1))
+    .cte("event")
+)
+_EMIT = select(func.pg_notify(CHANNEL, "")).select_from(_EVENT)
 
 
 async def emit_many(connection: AsyncConnection, events: list[tuple[str, str, Payload]]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from arq import ArqRedis
 from sqlalchemy import Row, delete, func, insert, select, update
@@ -67,13 +68,12 @@ class NotificationService:
             return (await connection.execute(query.values(read_at=func.now()))).rowcount
 
     async def archive(self, principal: Principal, notification_id: int) -> None:
+        now = datetime.now(UTC)  # a value, not now(): Citus refuses a function that is not immutable inside COALESCE
         async with self.engine.begin() as connection:
             changed = await connection.execute(
                 update(Notification)
                 .where(Notification.id == notification_id, Notification.user_id == principal.user_id)
-                .values(
-                    archived_at=func.coalesce(Notification.archived_at, func.now()), read_at=func.coalesce(Notification.read_at, func.now())
-                )
+                .values(archived_at=func.coalesce(Notification.archived_at, now), read_at=func.coalesce(Notification.read_at, now))
             )
         if changed.rowcount == 0:
             raise not_found()

@@ -94,7 +94,7 @@ async def store(runtime: Runtime, code: str, report: ReportInput, today: date, r
                     content=report.content,
                     reporter_name=report.reporter_name,
                     reporter_contact=report.reporter_contact,
-                    handling_organ_id=office_of(code),
+                    handling_organ_id=await office_of(connection, code),
                     due_on=due,
                 )
                 .returning(Report12310.id)

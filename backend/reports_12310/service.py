@@ -190,7 +190,7 @@ class Reports12310:
                     content=row.content,
                     reporter_name=row.reporter_name,
                     reporter_contact=row.reporter_contact,
-                    handling_organ_id=office_of(target.code),
+                    handling_organ_id=await office_of(connection, target.code),
                     due_on=due,
                     transferred_from=place.code,
                     received_at=row.received_at,

@@ -18,11 +18,13 @@ from backend.reporting.models import ReportUp  # noqa: F401  (its table is in Su
 from backend.supervision.models import SupervisionBase
 from backend.warnings.models import WarningThreshold  # noqa: F401  (its table is in SupervisionBase.metadata)
 from problem_bank.models import ProblemBankBase
+from tenants.citus import shared_schemas_on_coordinator
 from tenants.models import RegistryBase
 from tenants.naming import REGISTRY_SCHEMA
 
 
 def run_migrations(connection) -> None:
+    shared_schemas_on_coordinator(connection)
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}"))
     context.configure(
         connection=connection,
