@@ -36,6 +36,7 @@ from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.checklists.types import ChecklistMutation, ChecklistQuery
 from backend.clues.types import ClueMutation, ClueQuery
 from backend.correspondence.types import CorrespondenceMutation, CorrespondenceQuery
+from backend.completion import CompiledCompletion
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.drafts.types import DraftMutation, DraftQuery
@@ -221,6 +222,7 @@ def build_schema(*, production: bool, edge: EdgeLimits, tracer_provider: tracing
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
         scalar_overrides={date: PLAUSIBLE_DATE},
+        execution_context_class=CompiledCompletion,
     )
 
 
