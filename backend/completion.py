@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -47,7 +47,10 @@ class NotCompilable(Exception):
 
 
 def _fields(
-    selection_set: SelectionSetNode | None, type_: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode], into: dict[str, list[FieldNode]]
+    selection_set: SelectionSetNode | None,
+    type_: GraphQLObjectType,
+    fragments: dict[str, FragmentDefinitionNode],
+    into: dict[str, list[FieldNode]],
 ) -> dict[str, list[FieldNode]]:
     """The selection's fields on `type_` by response key, fragments spread (graphql-core's
     collection, less what the compiled path refuses)."""
@@ -95,7 +98,7 @@ def _compile(type_: GraphQLOutputType, nodes: Sequence[FieldNode], fragments: di
 
         return listed
     if is_leaf_type(type_):
-        serialize = type_.coerce_output_value  # type: ignore[union-attr]
+        serialize = type_.coerce_output_value
 
         def leaf(value: Any) -> Any:
             if value is None:
@@ -127,7 +130,7 @@ def _compile(type_: GraphQLOutputType, nodes: Sequence[FieldNode], fragments: di
     def obj(value: Any) -> Any:
         if value is None:
             return None
-        if is_type_of is not None and is_type_of(value, None) is not True:
+        if is_type_of is not None and is_type_of(value, None) is not True:  # type: ignore[arg-type]  # strawberry's reads no info
             raise Fallback
         return {key: name if attribute is None else complete(getattr(value, attribute)) for key, attribute, complete in readers}  # type: ignore[misc]
 
@@ -137,18 +140,19 @@ def _compile(type_: GraphQLOutputType, nodes: Sequence[FieldNode], fragments: di
 class CompiledCompletion(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, completing a compilable selection with its compiled closures."""
 
-    plans: OrderedDict[tuple, tuple[tuple[FieldNode, ...], Complete | None]] = OrderedDict()
+    # Shared by the process's requests: a plan depends only on the schema and the (cached) document.
+    plans: ClassVar[OrderedDict[tuple, tuple[tuple[FieldNode, ...], Complete | None]]] = OrderedDict()
 
-    def complete_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[no-untyped-def]
+    def complete_value(self, return_type, field_details_list, info, path, result, position_context):
         plan = self._plan(return_type, field_details_list)
         if plan is not None and not isinstance(result, Exception):
             try:
                 return plan(result)
-            except Exception:  # noqa: BLE001  # Fallback, or a leaf that does not serialize: graphql-core reports it
+            except Exception:  # Fallback, or a leaf that does not serialize: graphql-core reports it
                 pass
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
-    def _plan(self, return_type: GraphQLOutputType, field_details_list) -> Complete | None:  # type: ignore[no-untyped-def]
+    def _plan(self, return_type: GraphQLOutputType, field_details_list) -> Complete | None:
         inner = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         if is_leaf_type(inner):
             return None  # a leaf's completion is already one call

@@ -88,7 +88,9 @@ def operations_in(text: str, file: str) -> list[PersistedOperation]:
 @functools.cache
 def shipped() -> dict[str, PersistedOperation]:
     """The allowlist: every operation of graphql/operations/, by hash."""
-    return {op.sha256: op for path in sorted(OPERATIONS.glob("*.graphql")) for op in operations_in(path.read_text(encoding="utf-8"), path.name)}
+    return {
+        op.sha256: op for path in sorted(OPERATIONS.glob("*.graphql")) for op in operations_in(path.read_text(encoding="utf-8"), path.name)
+    }
 
 
 def manifest(operations: dict[str, PersistedOperation]) -> dict[str, Any]:

@@ -35,8 +35,8 @@ from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.checklists.types import ChecklistMutation, ChecklistQuery
 from backend.clues.types import ClueMutation, ClueQuery
-from backend.correspondence.types import CorrespondenceMutation, CorrespondenceQuery
 from backend.completion import CompiledCompletion
+from backend.correspondence.types import CorrespondenceMutation, CorrespondenceQuery
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
 from backend.drafts.types import DraftMutation, DraftQuery

@@ -35,7 +35,7 @@ import httpx
 from backend.db import asyncpg_dsn
 from backend.settings import Settings
 from bench import ledger
-from bench.common import LOGIN, bench_runtime, run_suite, server_version, serving, serving_process
+from bench.common import LOGIN, bench_runtime, run_suite, server_env, server_version, serving, serving_process
 from bench.identity import latency_stats, load, post
 
 VERSION = "4.14.1"
@@ -61,6 +61,10 @@ def postgraphile() -> Path:
     return program
 
 
+def node_version() -> str:
+    return subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
 async def cursors(url: str, query: str, pages_of, headers: dict[str, str]) -> list[str | None]:
     """The `after` of the first 20 pages (the first is None), each page checked to hold 50 items."""
     found: list[str | None] = [None]
@@ -79,21 +83,13 @@ async def run(args, settings: Settings, urls) -> dict:
 
     results: dict = {"findings": args.findings, "postgraphile_version": VERSION}
     program = postgraphile()
-    results["node"] = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    results["node"] = node_version()
     async with bench_runtime(settings, urls) as runtime:
         results["postgres"] = await server_version(runtime)
         print(f"seeding {args.findings} findings …", flush=True)
         await ledger.seed(runtime, args.findings)
         await add_user(runtime, "bench.inspector", ("431321", "inspector", None))
-        env = {
-            **os.environ,
-            "DATABASE_URL": runtime.urls.database_url,
-            "REDIS_URL": runtime.urls.redis_url,
-            "XUNCHA_ENV": "production",
-            "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-            "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
-            "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
-        }
+        env = server_env(runtime)
         pg_args = ["--connection", asyncpg_dsn(runtime.urls.database_url), "--schema", "t431321", "--disable-query-log"]
         variants = [("xuncha", {}), *((label, {name: value}) for label, name, value in args.variant)]
         async with contextlib.AsyncExitStack() as stack:
@@ -101,7 +97,9 @@ async def run(args, settings: Settings, urls) -> dict:
             for label, extra in variants:
                 url = await stack.enter_async_context(serving(["-m", "backend", "serve"], {**env, **extra}))
                 async with httpx.AsyncClient(base_url=url) as client:
-                    login = await client.post("/graphql", json={"query": LOGIN, "variables": {"u": "bench.inspector", "p": "Xuncha-test-2026"}})
+                    login = await client.post(
+                        "/graphql", json={"query": LOGIN, "variables": {"u": "bench.inspector", "p": "Xuncha-test-2026"}}
+                    )
                 token = login.json()["data"]["login"]["accessToken"]
                 after = await cursors(url, ledger.PAGE, lambda data: data["findings"], {"Authorization": f"Bearer {token}"})
                 servers[label] = (url, lambda client, n, token=token, after=after: post(client, ledger.PAGE, token, after=after[n % 20]))

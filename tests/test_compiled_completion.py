@@ -45,7 +45,11 @@ def queries() -> list[tuple[str, str, dict]]:
         if operation.kind != "query":
             continue
         definition = parse(operation.document).definitions[0]
-        required = [v.variable.name.value for v in definition.variable_definitions or () if isinstance(v.type, NonNullTypeNode) and not v.default_value]
+        required = [
+            v.variable.name.value
+            for v in definition.variable_definitions or ()
+            if isinstance(v.type, NonNullTypeNode) and not v.default_value
+        ]
         if all(name in VALUES for name in required):
             found.append((sha256, operation.name, {name: VALUES[name] for name in required}))
     return found
