@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -651,6 +652,21 @@ def graphql_export(
 
     output.write_text(schema.as_str() + "\n", encoding="utf-8")
     console.print(f"已写入 {output}")
+
+
+@graphql_app.command("operations")
+def graphql_operations(
+    manifest: Annotated[bool, typer.Option("--manifest", help="以 Apollo 持久化查询清单（JSON）输出，供客户端使用")] = False,
+) -> None:
+    """列出已登记的持久化操作（graphql/operations/）及其 sha256 哈希。"""
+    from backend import persisted
+
+    operations = persisted.shipped()
+    if manifest:
+        print(json.dumps(persisted.manifest(operations), ensure_ascii=False, indent=2))
+        return
+    for sha256, operation in sorted(operations.items(), key=lambda item: (item[1].file, item[1].name)):
+        print(f"{sha256}  {operation.kind:<12}  {operation.file}:{operation.name}")
 
 
 @app.command("docs")

@@ -35,6 +35,7 @@ from backend.bank.types import BankMutation, BankQuery
 from backend.bulletins.types import BulletinMutation, BulletinQuery
 from backend.checklists.types import ChecklistMutation, ChecklistQuery
 from backend.clues.types import ClueMutation, ClueQuery
+from backend.completion import CompiledCompletion
 from backend.correspondence.types import CorrespondenceMutation, CorrespondenceQuery
 from backend.cost import cost_rule
 from backend.directory.types import DirectoryMutation, DirectoryQuery
@@ -54,6 +55,7 @@ from backend.notifications.types import NotificationMutation, NotificationQuery,
 from backend.organs.figures import OrganWorkQuery
 from backend.organs.types import OrganMutation, OrganQuery
 from backend.permissions import declared_costs
+from backend.persisted import PersistedOperations
 from backend.plans.types import PlanMutation, PlanQuery
 from backend.problem_lists.types import ProblemListMutation, ProblemListQuery
 from backend.publicity.types import PublicNoticeMutation, PublicNoticeQuery
@@ -198,6 +200,7 @@ SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 def build_schema(*, production: bool, edge: EdgeLimits, tracer_provider: tracing.TracerProvider | None = None) -> strawberry.Schema:
     # Classes or factories, not instances: an extension instance is shared by concurrent requests.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        functools.partial(PersistedOperations, persisted_only=edge.persisted_only),  # first: the others see the document it runs
         functools.partial(MaxTokensLimiter, max_token_count=edge.max_tokens),
         ParserCache,
         functools.partial(AddValidationRules, shape_rules(edge)),
@@ -219,6 +222,7 @@ def build_schema(*, production: bool, edge: EdgeLimits, tracer_provider: tracing
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
         scalar_overrides={date: PLAUSIBLE_DATE},
+        execution_context_class=CompiledCompletion,
     )
 
 

@@ -115,6 +115,8 @@ class EdgeLimits:
     report_queries_per_minute: int = 20
     trusted_proxies: frozenset[str] = frozenset()  # whose X-Forwarded-For is believed
     allowed_origins: tuple[str, ...] = ()  # browser origins allowed to open the subscriptions websocket
+    # XUNCHA_PERSISTED_ONLY: run only the persisted operations of graphql/operations/ (backend/persisted.py).
+    persisted_only: bool = False
 
     @classmethod
     def from_env(cls, production: bool) -> EdgeLimits:
@@ -128,6 +130,7 @@ class EdgeLimits:
             report_queries_per_minute=_env_int("XUNCHA_REPORT_QUERIES_PER_MINUTE", cls.report_queries_per_minute),
             trusted_proxies=frozenset(p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()),
             allowed_origins=tuple(o.strip() for o in os.environ.get("XUNCHA_ALLOWED_ORIGINS", "").split(",") if o.strip()),
+            persisted_only=os.environ.get("XUNCHA_PERSISTED_ONLY", "") in {"1", "true"},
         )
 
 

@@ -39,7 +39,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import random
 import shlex
 import time
@@ -61,7 +60,18 @@ from backend.embedded import running_services
 from backend.findings.service import check_finding, insert_finding
 from backend.identity.models import UserAccount
 from backend.settings import Settings
-from bench.common import DASHBOARD, LOGIN, SEARCH, bench_runtime, percentile, register_offices, server_version, serving, write_results
+from bench.common import (
+    DASHBOARD,
+    LOGIN,
+    SEARCH,
+    bench_runtime,
+    percentile,
+    register_offices,
+    server_env,
+    server_version,
+    serving,
+    write_results,
+)
 from bench.identity import drive, post
 from problem_bank.counts import COUNTED, refill
 from problem_bank.models import TaxonomyNode
@@ -587,16 +597,7 @@ async def measure(runtime, args, province: str, today: date) -> dict:
 
     cases = search_cases(today)
     results: dict = {"explain_search": await explain_search(runtime, province, cases, today)}
-    env = {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_ENV": "production",
-        "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
-        "XUNCHA_COSTLY_PER_MINUTE": "100000000",
-        "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
-    }
+    env = server_env(runtime)
     async with serving(["-m", "backend", "serve"], env) as url:
         async with httpx.AsyncClient(base_url=url) as client:
             tokens = {}

@@ -73,6 +73,22 @@ async def bench_runtime(settings: Settings, urls: ServiceUrls, *, keep: bool = F
             await admin.close()
 
 
+def server_env(runtime: Runtime, **extra: str) -> dict[str, str]:
+    """The environment of a `xuncha serve` the benchmark drives: production mode on the
+    benchmark's database and Redis, with the rate limits lifted."""
+    return {
+        **os.environ,
+        "DATABASE_URL": runtime.urls.database_url,
+        "REDIS_URL": runtime.urls.redis_url,
+        "XUNCHA_ENV": "production",
+        "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
+        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
+        "XUNCHA_COSTLY_PER_MINUTE": "100000000",
+        "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
+        **extra,
+    }
+
+
 async def server_version(runtime: Runtime) -> str:
     async with runtime.engine.connect() as connection:
         return (await connection.execute(text("SHOW server_version"))).scalar_one()

@@ -27,7 +27,7 @@ import psutil
 from backend.settings import Settings
 from bench.common import run_suite, serving_process
 from bench.load_client import MIX, Requests, post
-from bench.mixed import mixed_database, plan_for, server_command, server_env
+from bench.mixed import bench_env, mixed_database, plan_for, server_command
 
 WARMUP_REQUESTS = 20
 
@@ -73,7 +73,7 @@ async def run(args, settings: Settings, urls) -> dict:
     kinds = args.kinds.split(",")
     results: dict = {"requests_per_kind": args.requests, "kinds": kinds, "mix": MIX}
     async with mixed_database(args, settings, urls, results) as runtime:
-        env = server_env(runtime)
+        env = bench_env(runtime)
         targets = ["xuncha", "bare"] if args.only is None else [args.only]
         for target in targets:
             async with serving_process(server_command(target), env) as (url, server):

@@ -52,8 +52,9 @@ async def add_users(runtime, count: int) -> list[str]:
     return names
 
 
-async def drive(url: str, seconds: float, concurrency: int, request) -> dict:
-    """Call `request(client, n)` from `concurrency` workers for `seconds`; latency stats."""
+async def load(url: str, seconds: float, concurrency: int, request) -> tuple[list[float], int, float]:
+    """Call `request(client, n)` from `concurrency` workers for `seconds`: every latency (ms),
+    the errors and the seconds it took."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -71,15 +72,23 @@ async def drive(url: str, seconds: float, concurrency: int, request) -> dict:
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    elapsed = time.perf_counter() - started
+    return latencies, errors, time.perf_counter() - started
+
+
+def latency_stats(latencies: list[float], errors: int, seconds: float) -> dict:
     return {
         "requests": len(latencies),
-        "per_second": round(len(latencies) / elapsed, 1),
+        "per_second": round(len(latencies) / seconds, 1),
         "p50_ms": round(percentile(latencies, 0.50), 2),
         "p95_ms": round(percentile(latencies, 0.95), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
         "errors": errors,
     }
+
+
+async def drive(url: str, seconds: float, concurrency: int, request) -> dict:
+    """Call `request(client, n)` from `concurrency` workers for `seconds`; latency stats."""
+    return latency_stats(*await load(url, seconds, concurrency, request))
 
 
 async def post(client: httpx.AsyncClient, query: str, token: str | None = None, **variables) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 
 import httpx
 from sqlalchemy import text
@@ -22,7 +21,7 @@ from sqlalchemy import text
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
 from backend.settings import Settings
-from bench.common import LOGIN, bench_runtime, server_version, serving, write_results
+from bench.common import LOGIN, bench_runtime, server_env, server_version, serving, write_results
 from bench.identity import drive, post
 from tests.helpers import create_all
 
@@ -93,17 +92,7 @@ async def run(args, settings: Settings, urls) -> dict:
         print(f"seeding {args.findings} findings …", flush=True)
         await seed(runtime, args.findings)
         await add_user(runtime, "bench.inspector", ("431321", "inspector", None))
-        env = {
-            **os.environ,
-            "DATABASE_URL": runtime.urls.database_url,
-            "REDIS_URL": runtime.urls.redis_url,
-            "XUNCHA_ENV": "production",
-            "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-            "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
-            "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
-            "BARE_DSN": asyncpg_dsn(runtime.urls.database_url),
-            "BARE_SCHEMA": "t431321",
-        }
+        env = server_env(runtime, BARE_DSN=asyncpg_dsn(runtime.urls.database_url), BARE_SCHEMA="t431321")
         async with serving(["-m", "backend", "serve"], env) as url:
             async with httpx.AsyncClient(base_url=url) as client:
                 token = (

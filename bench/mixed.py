@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import sys
 import tempfile
@@ -55,7 +54,7 @@ from backend.identity.credentials import hash_password
 from backend.identity.models import Membership, UserAccount
 from backend.settings import Settings
 from bench.bank import generate, load_bank, manifestations, search_cases
-from bench.common import RESULTS, bench_runtime, register_offices, run_suite, server_version, serving_process
+from bench.common import RESULTS, bench_runtime, register_offices, run_suite, server_env, server_version, serving_process
 from bench.load_client import report
 from problem_bank.projection import verify_snapshot
 from tenants.bulk_import import ImportLine, import_tenants
@@ -380,19 +379,9 @@ def summarize_profile(raw: Path, top: int = 25) -> dict:
     }
 
 
-def server_env(runtime) -> dict[str, str]:
+def bench_env(runtime) -> dict[str, str]:
     """Both servers' environment: this database, production mode, rate limits lifted."""
-    return {
-        **os.environ,
-        "DATABASE_URL": runtime.urls.database_url,
-        "REDIS_URL": runtime.urls.redis_url,
-        "XUNCHA_ENV": "production",
-        "XUNCHA_SECRET_KEY": runtime.settings.secret_key,
-        "XUNCHA_MUTATIONS_PER_MINUTE": "100000000",
-        "XUNCHA_COSTLY_PER_MINUTE": "100000000",
-        "XUNCHA_LOGIN_ATTEMPTS_PER_MINUTE": "100000000",
-        "BARE_DSN": asyncpg_dsn(runtime.urls.database_url),
-    }
+    return server_env(runtime, BARE_DSN=asyncpg_dsn(runtime.urls.database_url))
 
 
 async def alternate(runtime, args, today, envs: dict[str, dict], stamp: str) -> dict:
@@ -521,7 +510,7 @@ async def run(args, settings: Settings, urls) -> dict:
         "mix": "70% reads (30 list, 20 detail, 5 dashboard, 15 search), 25% ledger writes, 5% logins",
     }
     async with mixed_database(args, settings, urls, results) as runtime:
-        env = server_env(runtime)
+        env = bench_env(runtime)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         variants = {
             label: dict(pair.split("=", 1) for pair in assignments.split(","))

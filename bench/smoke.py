@@ -21,7 +21,7 @@ from backend.settings import Settings
 from bench.common import bench_runtime, serving_process
 from bench.cost import measure_kind
 from bench.load_client import MIX, Requests
-from bench.mixed import alternate, plan_for, populate, server_command, server_env
+from bench.mixed import alternate, bench_env, plan_for, populate, server_command
 from tenants.models import Tenant
 
 CODES = ("430000", "431300", "431302", "431381", "431382")
@@ -56,7 +56,7 @@ async def populated(runtime: Runtime) -> None:
 async def mixed_load(runtime: Runtime) -> None:
     """A short alternating load on both servers: every kind requested, no error, both wrote."""
     args = Namespace(duration=4, rounds=2, warmup=0.5, concurrency=2, seed=1, profile=0)
-    results = await alternate(runtime, args, runtime.clock.today(), {"xuncha": server_env(runtime), "bare": server_env(runtime)}, "smoke")
+    results = await alternate(runtime, args, runtime.clock.today(), {"xuncha": bench_env(runtime), "bare": bench_env(runtime)}, "smoke")
     for target, result in results.items():
         check(all(rate > 0 for rate in result["per_second_by_round"]), f"{target}: a round without requests")
         check(result["overall"]["errors"] == 0, f"{target}: errors {result['error_samples']}")
@@ -73,7 +73,7 @@ async def request_cost(runtime: Runtime) -> None:
     """Every kind answered one at a time on both servers, with the server's CPU per request."""
     args = Namespace(duration=0, warmup=0, concurrency=1, seed=1)
     for target in ("xuncha", "bare"):
-        async with serving_process(server_command(target), server_env(runtime)) as (url, server):
+        async with serving_process(server_command(target), bench_env(runtime)) as (url, server):
             plan = await plan_for(runtime, url, args, runtime.clock.today(), target)
             requests = Requests(plan, random.Random(1), 0, 1)
             async with httpx.AsyncClient(base_url=url, timeout=60) as client:
