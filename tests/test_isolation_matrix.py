@@ -491,8 +491,8 @@ async def evaluation_at(world: World, target: str, state: str, *, total: bool = 
         evaluation = (
             await connection.execute(
                 text(
-                    f"INSERT INTO t{CODES[target]}.evaluation (kind, name, year, system_id, state, created_by) VALUES ('三评合一', '评估',"
-                    " 2026, (SELECT id FROM evaluation.indicator_system WHERE owner_code IS NULL), :s, 'matrix') RETURNING id"
+                    f"INSERT INTO t{CODES[target]}.evaluation (kind, name, year, system_id, state, created_by) SELECT '三评合一', '评估',"
+                    " 2026, id, :s, 'matrix' FROM evaluation.indicator_system WHERE owner_code IS NULL RETURNING id"
                 ),
                 {"s": state},
             )
@@ -593,9 +593,9 @@ async def on_the_spot_draft(world: World, actor: Actor, target: str, *, fixed: b
         await connection.execute(
             text(
                 f"UPDATE t{CODES[target]}.finding_draft SET rectification_class = '立行立改',"
-                " fix_note = CASE WHEN :fixed THEN '已整改' END, fixed_at = CASE WHEN :fixed THEN now() END WHERE id = :d"
+                " fix_note = CAST(:note AS text), fixed_at = CAST(:at AS timestamptz) WHERE id = :d"
             ),
-            {"fixed": fixed, "d": int(found["d"])},
+            {"note": "已整改" if fixed else None, "at": world.runtime.clock.now() if fixed else None, "d": int(found["d"])},
         )
     return found
 
