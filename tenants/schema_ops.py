@@ -30,7 +30,7 @@ async def build_schema(connection: AsyncConnection, streams: MigrationStreams, s
     """Create `schema` at the tenant head; return the version it is at."""
     await connection.execute(text(f"CREATE SCHEMA {quoted_schema(schema)}"))
     await enter_schema(connection, schema, lock_timeout)
-    await run_script(connection, streams.tenant_upgrade_sql(None))
+    await run_script(connection, streams.tenant_build_sql)
     return streams.tenant_head
 
 
