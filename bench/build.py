@@ -32,7 +32,10 @@ SIZES = (
 async def run(args, settings, urls) -> dict:
     variants = {"this": checkout() / "migrations", "against": Path(args.against)}
     admin = await asyncpg.connect(asyncpg_dsn(urls.direct_url))
-    connections, scripts, times, before = {}, {}, {}, {}
+    connections: dict[str, asyncpg.Connection] = {}
+    scripts: dict[str, str] = {}
+    times: dict[str, list[float]] = {}
+    before: dict[str, asyncpg.Record] = {}
     for name, migrations in variants.items():
         scripts[name] = MigrationStreams(migrations).tenant_build_sql
         database = f"xuncha_bench_build_{name}"
