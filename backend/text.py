@@ -9,8 +9,9 @@ from typing import Literal, overload
 from tenants.errors import DomainError
 
 MAX_TEXT = 5_000
-# A note kept on a history row (a workflow move's 说明或理由): bounded so that the row stays far
-# below the ~2 kB where PostgreSQL gives a table a TOAST table (two relations per tenant schema).
+# A short note (a workflow move's 说明或理由 on its history row, a 回头看's or a review stage's
+# notes): bounded so that its row stays below the ~2 kB where PostgreSQL gives a table a TOAST
+# table (two relations in every tenant schema; tenant migration t0028).
 MAX_NOTE = 300
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
 
