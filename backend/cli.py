@@ -150,6 +150,34 @@ def db_upgrade(
         raise typer.Exit(1)
 
 
+@db_app.command("head-script")
+def db_head_script(
+    pg_dump: Annotated[str, typer.Option(help="pg_dump 程序，版本不低于服务器")] = "pg_dump",
+) -> None:
+    """由机构迁移生成 migrations/tenant/head.sql（新建 schema 时一次执行的定义）：新增机构迁移后运行。"""
+    from backend.db import asyncpg_dsn
+    from tenants.head_script import SCRATCH_SCHEMA, dump_head_script, head_script_path
+    from tenants.schema_ops import enter_schema, run_script
+
+    async def main(runtime: Runtime) -> str:
+        streams = runtime.streams
+        async with runtime.engine.begin() as connection:
+            await connection.exec_driver_sql(f"CREATE SCHEMA {SCRATCH_SCHEMA}")
+            await enter_schema(connection, SCRATCH_SCHEMA, runtime.settings.lock_timeout)
+            await run_script(connection, streams.tenant_upgrade_sql(None))
+        try:
+            dsn = asyncpg_dsn(runtime.urls.direct_url)
+            return await asyncio.to_thread(dump_head_script, dsn, streams.tenant_head, pg_dump)
+        finally:
+            async with runtime.engine.begin() as connection:
+                await connection.exec_driver_sql(f"DROP SCHEMA {SCRATCH_SCHEMA} CASCADE")
+
+    script = run(main, needs_migrated=False)
+    path = head_script_path(Settings.from_env().migrations_dir)
+    path.write_text(script, encoding="utf-8")
+    console.print(f"已写入 {path}")
+
+
 # ---- tenants ----------------------------------------------------------------------------
 
 

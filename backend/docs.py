@@ -24,7 +24,7 @@ from backend.reports_12310.workflow import REPORTS_12310
 from backend.resources import checkout
 from backend.reviews.workflow import REVIEWS
 from backend.rounds.workflow import ROUNDS
-from backend.workflow import Transition, Workflow
+from backend.workflow import HistoryTable, Transition, Workflow
 from graphql import GraphQLEnumType
 from tenants.access import Role
 from tenants.divisions import Level
@@ -53,6 +53,13 @@ def _states(transition: Transition, workflow: Workflow) -> str:
     return "、".join(state.label for state in workflow.states if state in transition.sources)
 
 
+def _note(transition: Transition, workflow: Workflow) -> str:
+    """Whether the move takes a note, and its bound where the workflow's history keeps it."""
+    if transition.note != "none" and isinstance(workflow.history, HistoryTable):
+        return f"{NOTES[transition.note]}（不超过 {workflow.history.note_max} 字）"
+    return NOTES[transition.note]
+
+
 def _row(transition: Transition, workflow: Workflow) -> str:
     target = transition.target.label if transition.target else "（不变）"
     roles = "、".join(role.label for role in Role if role in transition.roles)
@@ -62,7 +69,7 @@ def _row(transition: Transition, workflow: Workflow) -> str:
         _states(transition, workflow),
         target,
         roles,
-        NOTES[transition.note],
+        _note(transition, workflow),
         transition.guard.description if transition.guard else "—",
         f"`{transition.event}`" if transition.event else "—",
         "是" if transition.versioned else "否",

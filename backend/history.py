@@ -1,4 +1,4 @@
-"""The columns of a workflow's own history rows (what `backend.workflow.history_table` writes):
+"""The columns of a workflow's own history rows (what `backend.workflow.HistoryTable` writes):
 the act as offices name it, the states it went from and to, the note, who and when. A history
 table adds the key of the object it records."""
 
@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Identity, String, Text, func
+from sqlalchemy import BigInteger, Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.text import MAX_NOTE
 
 
 class MoveRecord:
@@ -15,6 +17,6 @@ class MoveRecord:
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str] = mapped_column(String(8))
     to_state: Mapped[str] = mapped_column(String(8))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(MAX_NOTE))
     actor: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -66,24 +66,27 @@ class Transition(Generic[S]):
 HistoryWriter = Callable[["Move[Any]"], Awaitable[int | None]]
 
 
-def history_table(table: Any, key: str) -> HistoryWriter:
+class HistoryTable:
     """The writer of a workflow's own history kept in `table`: a row per move with the object's
     id in column `key`, the act as offices name it (`action`), `from_state`, `to_state`, the
-    note and the actor; it answers the row's id."""
-    statement = insert(table).returning(table.id)
+    note and the actor; it answers the row's id. The note column is bounded (`note_max`), so
+    the workflow refuses a longer note before anything changes."""
 
-    async def write(move: Move[Any]) -> int:
+    def __init__(self, table: Any, key: str) -> None:
+        self.key = key
+        self.note_max: int = table.note.type.length
+        self.statement = insert(table).returning(table.id)
+
+    async def __call__(self, move: Move[Any]) -> int:
         parameters = {
-            key: move.row.id,
+            self.key: move.row.id,
             "action": move.transition.label,
             "from_state": move.row.state,
             "to_state": move.state_after,
             "note": move.note,
             "actor": move.actor,
         }
-        return int((await move.connection.execute(statement, parameters)).scalar_one())
-
-    return write
+        return int((await move.connection.execute(self.statement, parameters)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ class Workflow(Generic[S]):
         the version the caller saw; None when the transition does not take one)."""
         if transition.note == "required" and not note:
             raise DomainError("INVALID_TEXT", f"{transition.label}须写明说明或理由", field="note")
+        if note and isinstance(self.history, HistoryTable) and len(note) > self.history.note_max:
+            raise DomainError("INVALID_TEXT", f"说明或理由不能超过 {self.history.note_max} 个字符", field="note")
         if expected is not None and version != expected:
             raise DomainError("STALE_VERSION", f"该{self.noun}已被他人更新（当前版本 {version}），请刷新后重试", field="version")
         if state not in transition.sources:

@@ -45,7 +45,7 @@ async def build_schema(connection: AsyncConnection, streams: MigrationStreams, s
     await connection.execute(BUILD_ON_COORDINATOR)
     await connection.execute(text(f"CREATE SCHEMA {quoted_schema(schema)}"))
     await enter_schema(connection, schema, lock_timeout)
-    await run_script(connection, streams.tenant_upgrade_sql(None))
+    await run_script(connection, streams.tenant_build_sql)
     if await on_cluster(connection):
         await connection.execute(DISTRIBUTE_SCHEMA, {"schema": schema})
     return streams.tenant_head

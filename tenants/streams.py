@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenants.citus import place_shared_tables
+from tenants.head_script import read_head_script
 
 
 class MigrationStreams:
@@ -43,6 +44,12 @@ class MigrationStreams:
         if head is None:
             raise RuntimeError("机构迁移流没有任何版本")
         return head
+
+    @functools.cached_property
+    def tenant_build_sql(self) -> str:
+        """SQL that builds an empty schema (the search_path) at the head: the head script when
+        it is at this stream's head (tenants/head_script.py), else the migrations in order."""
+        return read_head_script(self.migrations_dir, self.tenant_head) or self.tenant_upgrade_sql(None)
 
     def tenant_upgrade_sql(self, from_revision: str | None) -> str:
         """SQL that takes a tenant schema (the search_path) from `from_revision` (None: an

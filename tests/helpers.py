@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
+from alembic import command as alembic_command
 from arq.constants import in_progress_key_prefix
 from openpyxl import Workbook
 from pypdf import PdfReader
@@ -33,6 +34,7 @@ from backend.notifications.relay import Relay
 from backend.resources import checkout
 from backend.runtime import Runtime
 from backend.worker import create_import_worker, create_worker
+from tenants.streams import MigrationStreams
 from tests import citus
 from tests.identity import Api
 
@@ -57,6 +59,14 @@ async def database_state(runtime: Runtime) -> tuple:
     async with runtime.engine.connect() as connection:
         spares = (await connection.execute(text("SELECT name FROM tenancy.spare_schema ORDER BY name"))).scalars().all()
     return await registry_rows(runtime), await tenant_schemas(runtime), spares
+
+
+def tenant_sql(streams: MigrationStreams, direction: str, revisions: str) -> str:
+    """The tenant stream's SQL taking a schema `revisions` ("t0026:t0025") up or down: a
+    migration's test runs it inside a transaction it then rolls back."""
+    buffer = io.StringIO()
+    getattr(alembic_command, direction)(streams.config("tenant", buffer), revisions, sql=True)
+    return buffer.getvalue()
 
 
 async def create_all(runtime: Runtime, *codes: str) -> None:

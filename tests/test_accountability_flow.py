@@ -7,10 +7,7 @@ migration maps old cases to the new states and back."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from alembic import command
 from sqlalchemy import insert, text
 
 from backend.identity.models import Membership
@@ -18,7 +15,7 @@ from problem_bank.projection import project_unit
 from tenants.organs import Organ
 from tenants.schema_ops import enter_schema, run_script
 from tests.factories import seed_round
-from tests.helpers import configured, counting_statements, create_all
+from tests.helpers import configured, counting_statements, create_all, tenant_sql
 from tests.identity import Api, add_user, error_code, token_for
 
 CASE_FIELDS = """id state version determination decision conclusion
@@ -430,19 +427,12 @@ async def test_statistics_count_the_subtree_in_the_same_statements_whatever_its_
 
 async def test_the_migration_maps_old_cases_to_the_new_flow_and_back(county):
     runtime, _, _ = county
-    streams = runtime.streams
-
-    def rendered(direction: str, revisions: str) -> str:
-        buffer = io.StringIO()
-        getattr(command, direction)(streams.config("tenant", buffer), revisions, sql=True)
-        return buffer.getvalue()
-
     old = ("立案", "调查核实", "拟处理", "决定", "执行", "结案", "撤销")
     kinds = ("约谈", "电话提醒", "通报批评", "函告", "移交纪检监察机关", "冻结机构编制调整事项", "锁定实名制账户", "责令整改", "组织处理")
     async with runtime.engine.connect() as connection:
         await connection.begin()
         await enter_schema(connection, "t431321", "5s")
-        await run_script(connection, rendered("downgrade", "t0026:t0025"))
+        await run_script(connection, tenant_sql(runtime.streams, "downgrade", "t0026:t0025"))
         for state in old:
             case = (
                 await connection.execute(
@@ -462,10 +452,10 @@ async def test_the_migration_maps_old_cases_to_the_new_flow_and_back(county):
                 ),
                 {"c": case, "k": kind, "content": kind},
             )
-        await run_script(connection, rendered("upgrade", "t0025:t0026"))
+        await run_script(connection, tenant_sql(runtime.streams, "upgrade", "t0025:t0026"))
         cases = (await connection.execute(text("SELECT title, state, determination FROM accountability_case ORDER BY id"))).all()
         measures = (await connection.execute(text("SELECT content, kind, decided_by, organ_id FROM case_measure ORDER BY id"))).all()
-        await run_script(connection, rendered("downgrade", "t0026:t0025"))
+        await run_script(connection, tenant_sql(runtime.streams, "downgrade", "t0026:t0025"))
         back = [
             *(await connection.execute(text("SELECT state FROM accountability_case ORDER BY id"))).scalars(),
             *(await connection.execute(text("SELECT kind FROM case_measure ORDER BY id"))).scalars(),

@@ -6,12 +6,16 @@ import contextlib
 import subprocess
 import sys
 
+import asyncpg
+import pytest
 from sqlalchemy import text
 
 from backend.resources import checkout
 from tenants.migration_runner import TenantMigrationRunner
+from tenants.relations import relation_counts
+from tenants.schema_ops import enter_schema, run_script
 from tenants.streams import MigrationStreams
-from tests.helpers import create_all, eventually, process_env
+from tests.helpers import create_all, eventually, process_env, tenant_sql
 from tests.staged_migrations import ADDITIVE, SLOW, product_tenant_head
 
 TENANTS = ("430000", "431300", "431321", "431322", "431381", "431382")
@@ -152,3 +156,51 @@ async def test_the_shared_stream_downgrades_to_nothing_and_upgrades_again(runtim
         assert left == 0
     await runtime.upgrade_shared()
     await create_all(runtime, "430000")
+
+
+async def test_bounded_notes_keep_their_rows_and_leave_an_upgraded_schema_with_the_relations_of_a_fresh_one(county):
+    """t0028 (notes bounded, their TOAST tables gone) and t0029 (two audit indexes gone) on a
+    schema with data, then back down: the notes are kept, and a schema upgraded from t0027 has
+    exactly the relations of one built at the head."""
+    runtime, _ = county
+    streams, note = runtime.streams, "注" * 300
+    async with runtime.engine.connect() as connection:
+        fresh = await relation_counts(connection, "t431322")
+    async with runtime.engine.connect() as connection:
+        await connection.begin()
+        await enter_schema(connection, "t431321", "5s")
+        await run_script(connection, tenant_sql(streams, "downgrade", f"{streams.tenant_head}:t0027"))
+        old = await relation_counts(connection, "t431321")
+        await connection.execute(
+            text(
+                "INSERT INTO round_stage_event (round_id, action, from_state, to_state, note, actor) VALUES (1, '准备', '计划', '准备', :n, 'a')"
+            ),
+            {"n": note},
+        )
+        await run_script(connection, tenant_sql(streams, "upgrade", f"t0027:{streams.tenant_head}"))
+        upgraded = await relation_counts(connection, "t431321")
+        kept = (await connection.execute(text("SELECT note FROM round_stage_event"))).scalars().all()
+        await run_script(connection, tenant_sql(streams, "downgrade", f"{streams.tenant_head}:t0027"))
+        back = await relation_counts(connection, "t431321")
+        await connection.rollback()
+    assert upgraded == fresh and back == old
+    assert (old["toast"] - fresh["toast"], old["toast index"] - fresh["toast index"], old["indexes"] - fresh["indexes"]) == (10, 10, 2)
+    assert kept == [note]
+
+
+async def test_a_note_over_the_bound_refuses_the_upgrade_of_its_schema_and_changes_nothing(county):
+    runtime, _ = county
+    streams = runtime.streams
+    async with runtime.engine.connect() as connection:
+        await connection.begin()
+        await enter_schema(connection, "t431321", "5s")
+        await run_script(connection, tenant_sql(streams, "downgrade", f"{streams.tenant_head}:t0027"))
+        await connection.execute(
+            text(
+                "INSERT INTO round_stage_event (round_id, action, from_state, to_state, note, actor) VALUES (1, '准备', '计划', '准备', :n, 'a')"
+            ),
+            {"n": "注" * 301},
+        )
+        with pytest.raises(asyncpg.RaiseError, match=r"round_stage_event\.note 中有超过 300 个字符的说明"):
+            await run_script(connection, tenant_sql(streams, "upgrade", f"t0027:{streams.tenant_head}"))
+        await connection.rollback()

@@ -10,8 +10,10 @@ from sqlalchemy.exc import ProgrammingError
 from backend.tenant_models import TenantBase
 from backend.worker import create_worker, request_spare_refill
 from tenants.bulk_import import ImportRejected, import_tenants, parse_csv
+from tenants.head_script import read_head_script
 from tenants.organs import Organ
 from tenants.relations import RELATION_BUDGET, relation_counts
+from tenants.schema_ops import enter_schema, run_script
 from tests.helpers import create_all, database_state, registry_rows, tenant_schemas
 
 
@@ -156,3 +158,55 @@ async def test_a_fresh_tenant_schema_stays_within_its_relation_budget(runtime):
         counts = await relation_counts(connection, "t430000")
     assert counts["tables"] >= 40 and counts["indexes"] >= counts["tables"]  # the catalog was read
     assert sum(counts.values()) <= RELATION_BUDGET, f"{sum(counts.values())} relations per tenant ({counts}) > budget {RELATION_BUDGET}"
+
+
+# A schema's definition as the catalog holds it, its own name left out,
+# parentheses and casts left out: pg_dump's text of a CHECK (x IN (...)) parses back to a tree
+# that casts each element rather than the array, which means the same.
+DEFINITION = text(
+    """
+    SELECT kind, name, regexp_replace(replace(definition, CAST(:schema AS text) || '.', ''), '[()]|::[a-z ]+(\\[\\])?', '', 'g') FROM (
+    WITH own AS (SELECT oid, relname, relkind, reltoastrelid FROM pg_class WHERE relnamespace = CAST(:schema AS regnamespace))
+    SELECT 'relation', relname, concat_ws(' ', relkind, CASE WHEN reltoastrelid <> 0 THEN 'with TOAST' END) FROM own
+    UNION ALL
+    SELECT 'column', own.relname, concat_ws(' ', rank() OVER (PARTITION BY own.oid ORDER BY a.attnum), a.attname,
+           format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, pg_get_expr(d.adbin, d.adrelid))
+    FROM own JOIN pg_attribute a ON a.attrelid = own.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_attrdef d ON d.adrelid = own.oid AND d.adnum = a.attnum
+    UNION ALL
+    SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = CAST(:schema AS regnamespace)
+    UNION ALL
+    SELECT 'index', relname, pg_get_indexdef(oid) FROM own WHERE relkind = 'i'
+    UNION ALL
+    SELECT 'trigger', tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN own ON own.oid = t.tgrelid WHERE NOT t.tgisinternal
+    UNION ALL
+    SELECT 'function', proname, pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = CAST(:schema AS regnamespace)
+    UNION ALL
+    SELECT 'sequence', own.relname, concat_ws(' ', seqtypid, seqstart, seqincrement, seqmin, seqmax, seqcache, seqcycle)
+    FROM pg_sequence JOIN own ON own.oid = seqrelid
+    UNION ALL
+    SELECT 'comment', objoid::text, description FROM pg_description JOIN own ON own.oid = objoid
+    UNION ALL
+    SELECT 'version', version_num, '' FROM alembic_version
+    ) AS catalog (kind, name, definition)
+    ORDER BY 1, 2, 3
+    """
+)
+
+
+async def test_the_head_script_builds_the_schema_the_migrations_build(runtime):
+    """migrations/tenant/head.sql, which builds spares and tenants, is at the tenant head and
+    defines what the migrations in order define."""
+    streams = runtime.streams
+    script = read_head_script(streams.migrations_dir, streams.tenant_head)
+    assert script is not None, "migrations/tenant/head.sql 不是机构迁移的最新版本：请运行 xuncha db head-script"
+    assert streams.tenant_build_sql == script
+    definitions = []
+    async with runtime.engine.connect() as connection:
+        for schema, sql in (("t000001", streams.tenant_upgrade_sql(None)), ("t000002", script)):
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await enter_schema(connection, schema, "5s")
+            await run_script(connection, sql)
+            definitions.append((await connection.execute(DEFINITION, {"schema": schema})).all())
+        await connection.rollback()
+    assert len(definitions[0]) > 500 and definitions[0] == definitions[1]

@@ -247,7 +247,7 @@ async def test_a_review_goes_through_its_stages_raises_findings_and_closes(revie
         refused_stage = [
             error_code(await api.call(STAGE, writer, id=rid, v=1, s="MOBILIZATION", d="2026-09-02")),  # 审前告知 comes first
             error_code(await api.call(STAGE, writer, id=rid, v=1, s="PRE_NOTICE", d="2099-09-02")),
-            error_code(await api.call(STAGE, writer, id=rid, v=1, s="PRE_NOTICE", d="2026-09-02", n="长" * 5001)),
+            error_code(await api.call(STAGE, writer, id=rid, v=1, s="PRE_NOTICE", d="2026-09-02", n="长" * 301)),  # notes: 300 at most
             error_code(await api.call(STAGE, writer, id=rid, v=7, s="PRE_NOTICE", d="2026-09-02")),
             error_code(await api.call(STAGE, tokens["reviewer"], id=rid, v=1, s="PRE_NOTICE", d="2026-09-02")),
         ]

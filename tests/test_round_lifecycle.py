@@ -113,6 +113,7 @@ async def test_a_round_runs_from_plan_to_archive_and_its_follow_up_reopens_what_
             error_code(await api.call(CHECK, reviewer, r=r, f=first, o="CONSOLIDATED")),  # not a 回头看
             error_code(await api.call(CHECK, reviewer, r=follow_up, f="999", o="CONSOLIDATED")),
             error_code(await api.call(CHECK, reviewer, r=follow_up, f=first, o="CONSOLIDATED", n=" ")),
+            error_code(await api.call(CHECK, reviewer, r=follow_up, f=first, o="CONSOLIDATED", n="注" * 301)),
         ]
         assert await checks_state(runtime) == before
         after_checks = (await api.call(CHECKLIST, liaison, r=follow_up))["data"]["followUpChecklist"]
@@ -123,7 +124,7 @@ async def test_a_round_runs_from_plan_to_archive_and_its_follow_up_reopens_what_
     assert too_early == "ROUND_STAGE"
     assert (before_checks["followsRoundId"], before_checks["unchecked"], len(before_checks["items"])) == (r, 2, 2)
     assert rebounded == {"rebounded": 1}
-    assert check_refusals == ["ALREADY_CHECKED", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "INVALID_TEXT"]
+    assert check_refusals == ["ALREADY_CHECKED", "FORBIDDEN", "NOT_FOUND", "NOT_FOUND", "INVALID_TEXT", "INVALID_TEXT"]
     assert (after_checks["consolidated"], after_checks["rebounded"], after_checks["unchecked"]) == (1, 1, 0)
     assert [(i["findingId"], i["ledgerState"], i["outcome"]) for i in after_checks["items"]] == [
         (first, "CLOSED", "CONSOLIDATED"),

@@ -179,6 +179,7 @@ async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_hi
             error_code(await api.call(MOVE, county, r=round_id, v=2, a="PREPARE")),  # stale
             error_code(await api.call(MOVE, county, r=round_id, v=1, a="STATION")),  # skips 准备
             error_code(await api.call(MOVE, county, r=round_id, v=1, a="PREPARE", n="\x07")),
+            error_code(await api.call(MOVE, county, r=round_id, v=1, a="PREPARE", n="注" * 301)),  # the history's bound
             error_code(await api.call(MOVE, liaison, r=round_id, v=1, a="PREPARE")),
             error_code(await api.call(MOVE, auditor, r=round_id, v=1, a="PREPARE")),
             error_code(await api.call(MOVE, county, r="999", v=1, a="PREPARE")),
@@ -196,7 +197,7 @@ async def test_a_round_moves_through_its_stages_one_at_a_time_and_keeps_their_hi
         archived = error_code(await api.call(MOVE, county, r=round_id, v=9, a="PREPARE"))
         history = (await api.call(HISTORY, liaison, r=round_id))["data"]["roundStageHistory"]  # the unit's liaison reads it
     assert created["version"] == 1 and before == unchanged and (not_fed_back, not_accepted) == ("UNITS_NOT_FED_BACK", "UNITS_NOT_ACCEPTED")
-    assert refusals == ["STALE_VERSION", "INVALID_TRANSITION", "INVALID_TEXT", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
+    assert refusals == ["STALE_VERSION", "INVALID_TRANSITION", "INVALID_TEXT", "INVALID_TEXT", "FORBIDDEN", "FORBIDDEN", "NOT_FOUND"]
     assert moved == [{"stage": stage, "version": version} for version, stage in enumerate(STAGES[1:], start=2)]
     assert archived == "INVALID_TRANSITION"
     assert [(h["action"], h["fromStage"], h["toStage"], h["note"], h["actor"]) for h in history] == [

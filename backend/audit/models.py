@@ -18,11 +18,7 @@ from backend.db import TenantBase
 
 class AuditEvent(TenantBase):
     __tablename__ = "audit_event"
-    __table_args__ = (
-        Index("audit_event_entity_idx", "entity", "entity_id"),
-        Index("audit_event_occurred_idx", "occurred_at"),
-        Index("audit_event_seq_key", "seq", unique=True),
-    )
+    __table_args__ = (Index("audit_event_seq_key", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -19,7 +19,7 @@ from typing import Any
 
 from backend.drafts.models import DraftEvent, DraftState, FindingDraft
 from backend.findings.models import RectificationClass
-from backend.workflow import Guard, Move, Transition, Workflow, history_table
+from backend.workflow import Guard, HistoryTable, Move, Transition, Workflow
 from tenants.access import Role
 from tenants.errors import DomainError
 
@@ -83,7 +83,7 @@ DRAFTS = Workflow(
     transitions=(SEND, AGREE, DISPUTE, REVISE, KEEP, SETTLE, WITHDRAW, FEED_BACK, REPORT_FIX, CONFIRM_FIX),
     model=FindingDraft,
     entity="finding_draft",
-    history=history_table(DraftEvent, "draft_id"),
+    history=HistoryTable(DraftEvent, "draft_id"),
 )
 
 TEAM_MOVES = (SEND, KEEP, SETTLE, WITHDRAW)  # moveDraftFinding's actions

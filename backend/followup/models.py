@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding
 from backend.rounds.models import InspectionRound
+from backend.text import MAX_NOTE
 from tenants.labelled import Labelled
 
 
@@ -34,6 +35,6 @@ class FollowUpCheck(TenantBase):
     round_id: Mapped[int] = mapped_column(ForeignKey(InspectionRound.id))
     finding_id: Mapped[int] = mapped_column(ForeignKey(Finding.id))
     outcome: Mapped[str] = mapped_column(String(8))
-    note: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(String(MAX_NOTE))
     checked_by: Mapped[str] = mapped_column(String(64))
     checked_at: Mapped[datetime] = mapped_column(server_default=func.now())

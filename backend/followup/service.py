@@ -19,7 +19,7 @@ from backend.ledger.service import ENTRY_KEYS, move_entries
 from backend.ledger.workflow import REOPEN
 from backend.rounds.models import InspectionRound, RoundKind
 from backend.rounds.workflow import CHECKING
-from backend.text import clean_text
+from backend.text import MAX_NOTE, clean_text
 from problem_bank.rectification import LedgerState
 from tenants.access import Principal, not_found, visible_units
 from tenants.errors import DomainError
@@ -81,7 +81,7 @@ class FollowUpService:
         now: datetime,
     ) -> FollowUp:
         """What the 回头看 found of one closed problem; 反弹 reopens its entry."""
-        note = clean_text(note, "note", required=True)
+        note = clean_text(note, "note", required=True, max_length=MAX_NOTE)
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             follow_up = await _follow_up(connection, round_id)
             if follow_up.state not in CHECKING:

@@ -12,6 +12,7 @@ from backend.followup.service import FollowUp, FollowUpService
 from backend.ids import parse_id
 from backend.ledger.workflow import REOPENERS
 from backend.permissions import mutation, query, read, write
+from backend.text import MAX_NOTE
 from problem_bank.rectification import LedgerState
 
 graphql_enum(FollowUpOutcome, "回头看的结论")
@@ -78,7 +79,10 @@ class FollowUpQuery:
 
 @strawberry.type
 class FollowUpMutation:
-    @mutation("记录回头看结论：巩固，或反弹（该问题的台账重新打开整改，须在销号后的回头看期限内）；须写明核查情况", write(REOPENERS))
+    @mutation(
+        f"记录回头看结论：巩固，或反弹（该问题的台账重新打开整改，须在销号后的回头看期限内）；须写明核查情况（note，不超过 {MAX_NOTE} 字）",
+        write(REOPENERS),
+    )
     async def record_follow_up(
         self,
         info: Info[Context, None],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding
+from backend.text import MAX_NOTE
 from tenants.labelled import Labelled
 
 
@@ -55,7 +56,7 @@ class LedgerEvent(TenantBase):
     action: Mapped[str] = mapped_column(String(16))
     from_state: Mapped[str] = mapped_column(String(8))
     to_state: Mapped[str] = mapped_column(String(8))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(MAX_NOTE))
     actor: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from backend.ledger.models import LedgerEntry, LedgerEvent
 from backend.rounds.models import InspectionRound
-from backend.workflow import Guard, Move, Transition, Workflow, history_table
+from backend.workflow import Guard, HistoryTable, Move, Transition, Workflow
 from problem_bank.rectification import OPEN_STATES, LedgerState
 from tenants.access import Role
 from tenants.errors import DomainError
@@ -110,7 +110,7 @@ LEDGER = Workflow(
     ),
     model=LedgerEntry,
     entity="ledger_entry",
-    history=history_table(LedgerEvent, "finding_id"),  # shown on the entry
+    history=HistoryTable(LedgerEvent, "finding_id"),  # shown on the entry
     argument="findingId",
     row_key="entry_id",
     row_version="ledger_version",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from backend.feedback.steps import answer_steps
 from backend.ledger.workflow import REVIEWERS
 from backend.plans.models import PlanEvent, PlanState, RectificationPlan, RectificationTask
-from backend.workflow import Transition, Workflow, history_table
+from backend.workflow import HistoryTable, Transition, Workflow
 
 DRAFTING, SUBMITTED, RETURNED, APPROVED = PlanState
 
@@ -41,6 +41,6 @@ PLANS = Workflow(
     transitions=(SAVE, SUBMIT, APPROVE, RETURN),
     model=RectificationPlan,
     entity="rectification_plan",
-    history=history_table(PlanEvent, "plan_id"),
+    history=HistoryTable(PlanEvent, "plan_id"),
 )
 DECISIONS = (APPROVE, RETURN)

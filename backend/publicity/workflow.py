@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.publicity.models import NoticeEvent, NoticeState, PublicNotice
-from backend.workflow import Guard, Move, Transition, Workflow, history_table
+from backend.workflow import Guard, HistoryTable, Move, Transition, Workflow
 from tenants.access import Role, forbidden
 
 DRAFT, SUBMITTED, APPROVED, PUBLISHED = NoticeState
@@ -42,6 +42,6 @@ NOTICES = Workflow(
     transitions=(EDIT, SUBMIT, APPROVE, RETURN, PUBLISH),
     model=PublicNotice,
     entity="public_notice",
-    history=history_table(NoticeEvent, "notice_id"),
+    history=HistoryTable(NoticeEvent, "notice_id"),
 )
 DECISIONS = (APPROVE, RETURN)

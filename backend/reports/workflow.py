@@ -13,7 +13,7 @@ from __future__ import annotations
 from backend.feedback.steps import answer_steps
 from backend.ledger.workflow import REVIEWERS
 from backend.reports.models import RectificationReport, ReportEvent, ReportItem, ReportState
-from backend.workflow import Transition, Workflow, history_table
+from backend.workflow import HistoryTable, Transition, Workflow
 
 DRAFTING, SUBMITTED, RETURNED, REVIEWED = ReportState
 
@@ -38,5 +38,5 @@ REPORTS = Workflow(
     transitions=(SAVE, SUBMIT, REVIEW, RETURN),
     model=RectificationReport,
     entity="rectification_report",
-    history=history_table(ReportEvent, "report_id"),
+    history=HistoryTable(ReportEvent, "report_id"),
 )

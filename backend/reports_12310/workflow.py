@@ -14,7 +14,7 @@ working days of receipt, 办结 within 60 working days of 受理 (docs/decisions
 from __future__ import annotations
 
 from backend.reports_12310.models import Report12310, Report12310Event, ReportState
-from backend.workflow import Transition, Workflow, history_table
+from backend.workflow import HistoryTable, Transition, Workflow
 from tenants.access import Role
 
 RECEIVED, ACCEPTED, REJECTED, VERIFIED, ANSWERED, TRANSFERRED = ReportState
@@ -38,7 +38,7 @@ REPORTS_12310 = Workflow(
     transitions=(ACCEPT, REJECT, REFER, TRANSFER, VERIFY, ANSWER),
     model=Report12310,
     entity="report_12310",
-    history=history_table(Report12310Event, "report_id"),
+    history=HistoryTable(Report12310Event, "report_id"),
 )
 STEPS = (ACCEPT, REJECT, VERIFY, ANSWER)  # the acts `moveReport12310` takes; referring and transferring name a recipient
 CLOSED = frozenset({REJECTED, ANSWERED, TRANSFERRED})

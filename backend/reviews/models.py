@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import TenantBase
 from backend.findings.models import Finding
 from backend.rounds.models import InspectionRound
+from backend.text import MAX_NOTE
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
 
@@ -152,7 +153,7 @@ class ReviewStage(TenantBase):
     position: Mapped[int] = mapped_column(primary_key=True)  # 1-based index in STAGES
     stage: Mapped[str] = mapped_column(String(8))
     held_on: Mapped[date]
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(String(MAX_NOTE))
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -40,7 +40,7 @@ from backend.reviews.models import (
 )
 from backend.reviews.workflow import CLOSE, RECORD_PROBLEM, RECORD_STAGE, REVIEWS
 from backend.rounds.models import InspectionRound, RoundUnit
-from backend.text import clean_text
+from backend.text import MAX_NOTE, clean_text
 from backend.units.models import InspectedUnit
 from backend.workflow import Move, Transition
 from tenants.access import Principal, not_found
@@ -438,7 +438,7 @@ class ReviewService:
     ):
         """Record the next stage of an open review: stages go in their fixed order, once each,
         on dates that do not go backwards."""
-        notes = clean_text(notes, "notes", required=False)
+        notes = clean_text(notes, "notes", required=False, max_length=MAX_NOTE)
         if held_on > today:
             raise DomainError("INVALID_DATE", "阶段日期不能晚于今天", field="heldOn")
         async with self._locked(principal, tenant_code, review_id, version, RECORD_STAGE, notes, request_id) as move:

@@ -25,6 +25,7 @@ from backend.reviews import workflow
 from backend.reviews.models import STAGES, LeaderLevel, LeavingReason, ReviewGrade, ReviewKind, ReviewStageName, ReviewState
 from backend.reviews.models import Leader as LeaderRow
 from backend.reviews.service import DisciplineTalkData, LeaderData, ReviewService, check_leader, check_year, problem_rows, stage_rows
+from backend.text import MAX_NOTE
 from backend.units.types import Unit
 from problem_bank.rectification import LedgerState
 
@@ -418,7 +419,10 @@ class ReviewMutation:
         )
         return Review.from_row(row, tenant_code)
 
-    @mutation("记录审核的下一个阶段（按顺序、每阶段一次）；version 须为读到的版本", write(workflow.RECORD_STAGE.roles))
+    @mutation(
+        f"记录审核的下一个阶段（按顺序、每阶段一次）；notes 不超过 {MAX_NOTE} 字；version 须为读到的版本",
+        write(workflow.RECORD_STAGE.roles),
+    )
     async def record_review_stage(
         self,
         info: Info[Context, None],

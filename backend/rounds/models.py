@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
+from backend.text import MAX_NOTE
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
 
@@ -151,6 +152,6 @@ class RoundStageEvent(TenantBase):
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(MAX_NOTE))
     actor: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

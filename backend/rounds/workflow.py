@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from backend.acceptance.models import Acceptance
 from backend.feedback.models import RoundFeedback
 from backend.rounds.models import InspectionRound, RoundStage, RoundStageEvent, RoundUnit
-from backend.workflow import Guard, Move, Transition, Workflow, history_table
+from backend.workflow import Guard, HistoryTable, Move, Transition, Workflow
 from tenants.access import Role, not_found
 from tenants.errors import DomainError
 
@@ -64,7 +64,7 @@ ROUNDS = Workflow(
     transitions=(*STEPS, SET_PLAN, ANNOUNCE),
     model=InspectionRound,
     entity="round",
-    history=history_table(RoundStageEvent, "round_id"),  # shown on the round
+    history=HistoryTable(RoundStageEvent, "round_id"),  # shown on the round
 )
 
 # Where a round must stand for its problems to be written down:

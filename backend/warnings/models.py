@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, func, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import TenantBase
 from backend.findings.models import Finding
 from backend.supervision.models import SupervisionBase
+from backend.text import MAX_NOTE
 from backend.units.models import InspectedUnit
 from tenants.labelled import Labelled
 
@@ -56,7 +57,7 @@ class StaffingWarning(TenantBase):
     opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     closed_at: Mapped[datetime | None]
-    close_note: Mapped[str | None] = mapped_column(Text)
+    close_note: Mapped[str | None] = mapped_column(String(MAX_NOTE))  # written by the engine
     finding_id: Mapped[int | None] = mapped_column(ForeignKey(Finding.id))
     version: Mapped[int] = mapped_column(server_default="1")
 
