@@ -31,6 +31,13 @@ BY_OFFICE = (
     "problem_bank.problem_list_item",
 )
 DISTRIBUTION_COLUMN = "tenant_code"
+# The app role's session defaults on a cluster (as its search_path, shared migration 0001):
+# - a transaction that reads several shards and then writes a reference table (a report up
+#   freezing the bank's figures, a pushed list, the outbox's event) reads them over one
+#   connection per worker, which Citus requires before such a write;
+# - a join of an office's tables with the bank's rows (an accountability case's findings) is
+#   repartitioned rather than refused.
+SESSION_DEFAULTS = ("citus.multi_shard_modify_mode TO 'sequential'", "citus.enable_repartition_joins TO on")
 _ON_CITUS = "FROM pg_extension WHERE extname = 'citus'"
 _SYSTEM_SCHEMAS = "('information_schema', 'public', 'citus', 'citus_internal', 'columnar', 'columnar_internal')"
 
@@ -52,11 +59,6 @@ def _settings(schema_sharding: str) -> TextClause:
 BUILD_ON_COORDINATOR = _settings("off")
 UPGRADE_IN_PLACE = _settings("on")
 DISTRIBUTE_SCHEMA = text("SELECT citus_schema_distribute(CAST(:schema AS regnamespace))")
-
-
-# A transaction that reads several of the bank's shards and then writes a reference table reads
-# them over one connection per worker: Citus refuses the write after a parallel read.
-READ_SHARDS_SEQUENTIALLY = text(f"SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true) {_ON_CITUS}")
 
 
 def shared_schemas_on_coordinator(connection: Connection) -> None:
@@ -96,6 +98,8 @@ async def place_shared_tables(connection: AsyncConnection) -> list[str]:
     table references)."""
     if not await on_cluster(connection):
         return []
+    for setting in SESSION_DEFAULTS:
+        await connection.execute(text(f"ALTER ROLE CURRENT_USER IN DATABASE {await _database(connection)} SET {setting}"))
     unplaced = list((await connection.execute(UNPLACED)).scalars())
     distributed = [name for name in BY_OFFICE if name in unplaced]
     links = await _links_between(connection, distributed)
@@ -125,6 +129,10 @@ async def place_shared_tables(connection: AsyncConnection) -> list[str]:
 IDENTITY_COLUMNS = text("""
     SELECT CAST(CAST(attrelid AS regclass) AS text), quote_ident(attname) FROM pg_attribute
     WHERE attidentity <> '' AND CAST(CAST(attrelid AS regclass) AS text) = ANY(:tables)""")
+
+
+async def _database(connection: AsyncConnection) -> str:
+    return str((await connection.execute(text("SELECT quote_ident(current_database())"))).scalar_one())
 
 
 async def _links_between(connection: AsyncConnection, tables: list[str]) -> list[tuple[str, str, str]]:

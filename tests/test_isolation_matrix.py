@@ -299,8 +299,8 @@ async def report_12310(world: World, target: str, state: str = "待受理", *, r
             await connection.execute(
                 text(
                     f"INSERT INTO t{CODES[target]}.report_12310 (query_digest, reported_unit, content, reporter_name, reporter_contact,"
-                    " handling_organ_id, state, due_on) VALUES (:d, '财政局', '超编进人', '王举报', '13800000000',"
-                    " (SELECT min(id) FROM tenancy.organ WHERE tenant_code = :c AND kind = :k), :s, '2099-12-31') RETURNING id"
+                    " handling_organ_id, state, due_on) SELECT :d, '财政局', '超编进人', '王举报', '13800000000',"
+                    " min(id), :s, '2099-12-31' FROM tenancy.organ WHERE tenant_code = :c AND kind = :k RETURNING id"
                 ),
                 {"d": code.digest(world.runtime.settings.secret_key), "c": CODES[target], "k": kind if referred else "编办", "s": state},
             )

@@ -27,7 +27,6 @@ from problem_bank.models import Problem, ProblemList, ProblemListItem, ProblemLi
 from problem_bank.search import in_region, newest_first
 from problem_bank.taxonomy import under
 from tenants.access import Place, Principal, Role, forbidden, not_found, reads_subtree, require_subtree_read, require_write
-from tenants.citus import READ_SHARDS_SEQUENTIALLY
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.labelled import Labelled
@@ -86,7 +85,6 @@ class ProblemListService:
         if len(draft.office_codes) + len(draft.unit_ids) > MAX_RECIPIENTS:
             raise DomainError("TOO_MANY_RECIPIENTS", f"一份清单最多下发 {MAX_RECIPIENTS} 个对象", field="officeCodes")
         async with tenant_engine(self.engine, issuer.code).begin() as connection:
-            await connection.execute(READ_SHARDS_SEQUENTIALLY)  # the bank's rows are read, then the list written
             recipients = await _offices_below(connection, issuer, draft.office_codes) + await _own_units(connection, issuer, draft.unit_ids)
             items = (
                 await connection.execute(

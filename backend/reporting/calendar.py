@@ -128,10 +128,11 @@ async def set_calendar(
     async with tenant_engine(engine, province_code).begin() as connection:
         before = await calendar_of(connection, province_code)
         values = {"cadence": calendar.cadence.value, "due_days": calendar.due_days, "updated_by": principal.username}
-        await connection.execute(
-            upsert(ReportCalendarRow)
-            .values(province_code=province_code, **values)
-            .on_conflict_do_update(index_elements=[ReportCalendarRow.province_code], set_={**values, "updated_at": func.now()})
+        proposed = upsert(ReportCalendarRow).values(province_code=province_code, **values)
+        await connection.execute(  # the proposed row's updated_at (now()): Citus takes no function in DO UPDATE
+            proposed.on_conflict_do_update(
+                index_elements=[ReportCalendarRow.province_code], set_={**values, "updated_at": proposed.excluded.updated_at}
+            )
         )
         await record_audit(
             connection,

@@ -352,15 +352,13 @@ class RoundService:
                     select(SelfCheck).where(SelfCheck.round_id == round_id, SelfCheck.unit_id == unit_id).with_for_update()
                 )
             ).one_or_none()
+            proposed = pg_insert(SelfCheck).values(round_id=round_id, unit_id=unit_id, content=content, submitted_by=principal.username)
             row = (
-                await connection.execute(
-                    pg_insert(SelfCheck)
-                    .values(round_id=round_id, unit_id=unit_id, content=content, submitted_by=principal.username)
-                    .on_conflict_do_update(
+                await connection.execute(  # the proposed row's submitted_at (now()): Citus takes no function in DO UPDATE
+                    proposed.on_conflict_do_update(
                         constraint="self_check_round_unit_key",
-                        set_={"content": content, "submitted_by": principal.username, "submitted_at": func.now()},
-                    )
-                    .returning(SelfCheck)
+                        set_={"content": content, "submitted_by": principal.username, "submitted_at": proposed.excluded.submitted_at},
+                    ).returning(SelfCheck)
                 )
             ).one()
             await record_audit(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -70,12 +70,11 @@ class ThresholdService:
         async with tenant_engine(self.engine, province_code).begin() as connection:
             before = (await province_settings(connection, province_code))[rule]
             values = {"parameter": setting.parameter, "yellow_at": setting.yellow_at, "red_at": setting.red_at}
-            await connection.execute(
-                upsert(WarningThreshold)
-                .values(province_code=province_code, rule=rule, updated_by=principal.username, **values)
-                .on_conflict_do_update(
+            proposed = upsert(WarningThreshold).values(province_code=province_code, rule=rule, updated_by=principal.username, **values)
+            await connection.execute(  # the proposed row's updated_at (now()): Citus takes no function in DO UPDATE
+                proposed.on_conflict_do_update(
                     index_elements=[WarningThreshold.province_code, WarningThreshold.rule],
-                    set_={**values, "updated_by": principal.username, "updated_at": func.now()},
+                    set_={**values, "updated_by": principal.username, "updated_at": proposed.excluded.updated_at},
                 )
             )
             await record_audit(
