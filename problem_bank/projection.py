@@ -109,12 +109,17 @@ async def project(
 @lru_cache(maxsize=4096)
 def _upsert(tenant_code: str, by_ids: bool) -> TextClause:
     """The upsert of `project`, per tenant and shape: every ledger write runs one, and building
-    the text (and finding its parameters) costs more than running it. The rows' versions it
-    replaces are locked and read first (the filter on `old` reads all of it before any write)."""
-    where = "s.finding_id = ANY(:ids)" if by_ids else "s.unit_id = :unit"
+    the text (and finding its parameters) costs more than running it."""
+    return text(upsert_sql(tenant_code, "s.finding_id = ANY(:ids)" if by_ids else "s.unit_id = :unit"))
+
+
+def upsert_sql(tenant_code: str, where: str) -> str:
+    """The statement that upserts a tenant's bank rows (`where` on the source's columns) and
+    keeps their counts (problem_bank.counts.counting). The versions it replaces are locked and
+    read first: the filter on `old` reads all of it before any row is written."""
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
     counted = ", ".join(f"p.{column}" for column in COUNTED_COLUMNS)
-    return text(f"""WITH projected AS ({_projected(tenant_code, where)}),
+    return f"""WITH projected AS ({_projected(tenant_code, where)}),
         old AS (
             SELECT {counted} FROM problem_bank.problem p
             WHERE p.tenant_code = :tenant_code AND p.finding_id IN (SELECT finding_id FROM projected)
@@ -124,7 +129,7 @@ def _upsert(tenant_code: str, by_ids: bool) -> TextClause:
             SELECT * FROM projected WHERE (SELECT count(*) FROM old) >= 0 ORDER BY finding_id
             ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = now()
             RETURNING {", ".join(COUNTED_COLUMNS)}, xmax::text <> '0' AS replaced)
-        {counting("old", "new")}""")
+        {counting("old", "new")}"""
 
 
 async def project_unit(connection: AsyncConnection, tenant_code: str, unit_id: int) -> None:
