@@ -122,7 +122,7 @@ def upsert_sql(tenant_code: str, where: str) -> str:
     return f"""WITH projected AS ({_projected(tenant_code, where)}),
         old AS (
             SELECT {counted} FROM problem_bank.problem p
-            WHERE p.tenant_code = :tenant_code AND p.finding_id IN (SELECT finding_id FROM projected)
+            WHERE p.tenant_code = :tenant_code AND p.finding_id = ANY(ARRAY(SELECT finding_id FROM projected))
             ORDER BY p.finding_id FOR UPDATE OF p),
         new AS (
             INSERT INTO problem_bank.problem ({", ".join(COLUMNS)})
