@@ -4,7 +4,7 @@
    one province, city and county the logging scenario writes to: the bank reads nothing
    else), then N synthetic problem-bank rows (default 1,000,000) COPYed into
    `problem_bank.problem` in the order they were found, the table's secondary indexes
-   dropped and its counting triggers off during the COPY, the indexes rebuilt from their own
+   dropped during the COPY, the indexes rebuilt from their own
    definitions, the counts (problem_bank.counts) filled from the rows, then VACUUM ANALYZE;
 2. the province dashboard over HTTP: one request, as a province inspector, for every
    breakdown of `bankStatistics` (REGION, CATEGORY, KIND, UNIT_TYPE, MONTH) and
