@@ -4,7 +4,7 @@
    one province, city and county the logging scenario writes to: the bank reads nothing
    else), then N synthetic problem-bank rows (default 1,000,000) COPYed into
    `problem_bank.problem` in the order they were found, the table's secondary indexes
-   dropped and its counting triggers off during the COPY, the indexes rebuilt from their own
+   dropped during the COPY, the indexes rebuilt from their own
    definitions, the counts (problem_bank.counts) filled from the rows, then VACUUM ANALYZE;
 2. the province dashboard over HTTP: one request, as a province inspector, for every
    breakdown of `bankStatistics` (REGION, CATEGORY, KIND, UNIT_TYPE, MONTH) and
@@ -59,6 +59,7 @@ from backend.db import asyncpg_dsn
 from backend.embedded import running_services
 from backend.findings.service import check_finding, insert_finding
 from backend.identity.models import UserAccount
+from backend.rounds.models import RoundStage
 from backend.settings import Settings
 from bench.common import (
     DASHBOARD,
@@ -73,7 +74,7 @@ from bench.common import (
     write_results,
 )
 from bench.identity import drive, post
-from problem_bank.counts import COUNTED, refill
+from problem_bank.counts import COUNTED, recount
 from problem_bank.models import TaxonomyNode
 from problem_bank.projection import COLUMNS
 from problem_bank.rectification import LedgerState
@@ -318,12 +319,11 @@ def generate(tenants: Sequence[Row], taxonomy: tuple[str, dict[str, str]], count
 
 
 async def load_bank(runtime, rows: list[tuple]) -> dict:
-    """COPY the rows with the secondary indexes dropped and the counting triggers off, rebuild
-    the indexes from their own definitions, count the rows (problem_bank.counts.refill), turn
-    the triggers on, VACUUM ANALYZE; the time of each step."""
+    """COPY the rows with the secondary indexes dropped, rebuild the indexes from their own
+    definitions, count the rows (problem_bank.counts.recount, as after any COPY), VACUUM
+    ANALYZE; the time of each step."""
     connection = await asyncpg.connect(asyncpg_dsn(runtime.urls.database_url))
     try:
-        await connection.execute("ALTER TABLE problem_bank.problem DISABLE TRIGGER USER")
         indexes = await connection.fetch(
             "SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
             " WHERE x.indrelid = 'problem_bank.problem'::regclass"
@@ -341,8 +341,7 @@ async def load_bank(runtime, rows: list[tuple]) -> dict:
             timings[f"{index['name']}_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         async with runtime.engine.begin() as counting:
-            await refill(counting)
-        await connection.execute("ALTER TABLE problem_bank.problem ENABLE TRIGGER USER")
+            await recount(counting)
         timings["count_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         for table_name in ("problem", *(table.__tablename__ for table in COUNTED)):
@@ -380,7 +379,8 @@ async def composition(runtime, today: date) -> dict[str, float]:
 
 
 async def seed_logging_county(runtime) -> None:
-    """The logging county's units (UNITS) and rounds, every round covering every unit."""
+    """The logging county's units (UNITS) and rounds, every round covering every unit and past
+    its 统一反馈 (findings go straight into the ledger)."""
     schema = f"t{LOGGING_COUNTY}"
     async with runtime.engine.begin() as connection:
         name = (await connection.execute(select(Tenant.name).where(Tenant.code == LOGGING_COUNTY))).scalar_one()
@@ -389,8 +389,11 @@ async def seed_logging_county(runtime) -> None:
             [{"code": f"B{n:010d}", "name": name + department, "type": unit_type} for n, (department, unit_type) in enumerate(UNITS, 1)],
         )
         await connection.execute(
-            text(f"INSERT INTO {schema}.inspection_round (kind, name, starts_on) VALUES (:kind, :name, :starts)"),
-            [{"kind": kind, "name": f"第{n}轮{kind}", "starts": date(2026, 1, n)} for n, kind in enumerate(ROUND_KINDS, 1)],
+            text(f"INSERT INTO {schema}.inspection_round (kind, name, starts_on, state) VALUES (:kind, :name, :starts, :state)"),
+            [
+                {"kind": kind, "name": f"第{n}轮{kind}", "starts": date(2026, 1, n), "state": RoundStage.RECTIFYING.value}
+                for n, kind in enumerate(ROUND_KINDS, 1)
+            ],
         )
         await connection.execute(
             text(f"INSERT INTO {schema}.round_unit SELECT r.id, u.id FROM {schema}.inspection_round r, {schema}.inspected_unit u")
@@ -407,7 +410,7 @@ def finding_input(n: int, today: date) -> dict:
         "unitId": str(n % len(UNITS) + 1),
         "taxonomyCode": code,
         "description": description(rng, code, "", "双峰县" + department, today),
-        "severity": "一般",
+        "severity": "ORDINARY",
         "foundOn": today.isoformat(),
         "deadline": (today + timedelta(days=90)).isoformat(),
     }

@@ -54,8 +54,9 @@ from backend.ledger import workflow
 from backend.ledger.types import LedgerState
 from backend.pagination import Page, PageInfo
 from problem_bank import projection
+from problem_bank.counts import COUNTED, dimension
 from problem_bank.models import Problem
-from problem_bank.projection import COLUMNS, _projected
+from problem_bank.projection import upsert_sql
 from problem_bank.rectification import is_overdue
 from problem_bank.search import ProblemFilter, filtered, in_region, newest_first, page_key, region_values
 from problem_bank.statistics import Breakdown, _tally, ranking_key, ranking_query, tally_query
@@ -92,11 +93,12 @@ EVENT = "INSERT INTO {s}.ledger_event (finding_id, action, from_state, to_state,
 AUDIT = """INSERT INTO {s}.audit_event (actor, action, entity, entity_id, before, after, request_id)
 VALUES ($1, $2, 'ledger_entry', $3, $4::jsonb, $5::jsonb, NULL)"""
 OUTBOX = "INSERT INTO notify.outbox (tenant_code, event_type, payload) VALUES ($1, $2, $3::jsonb) RETURNING pg_notify('xuncha_outbox', '')"
-PROJECT = (
-    f"INSERT INTO problem_bank.problem ({', '.join(COLUMNS)}) {{projected}} ON CONFLICT (tenant_code, finding_id) DO UPDATE SET "
-    + ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
-    + ", projected_at = now()"
-)
+# A count the projection brought to 0, deleted as problem_bank.counts.written does.
+ZERO = {
+    table.__tablename__: f"DELETE FROM problem_bank.{table.__tablename__} WHERE province_code = $1 AND tenant_code = $2"
+    f" AND {dimension(table)}::text = $3 AND state = $4 AND deadline = $5 AND n = 0"
+    for table in COUNTED
+}
 LOGIN = "SELECT id, password_hash FROM identity.user_account WHERE username = $1 AND is_active"
 SESSION = "INSERT INTO identity.session (id, user_id) VALUES ($1, $2)"
 NOTIFYING = {workflow.REQUEST_CLOSE_OUT.label: "ledger.close_out_requested", workflow.SEND_BACK.label: "ledger.sent_back"}
@@ -312,7 +314,11 @@ async def transition(tenant_code: str, finding_id: strawberry.ID, version: int, 
         if entry["version"] != version or entry["state"] not in action.sources:
             raise ValueError(f"STALE_VERSION or INVALID_TRANSITION: {entry['version']} {entry['state']}")
         after = await connection.fetchrow(UPDATE.format(s=s), entry["id"], action.target)
-        await connection.execute(PROJECT.format(projected=STATE["projected"].format(s=s)), tenant_code, [fid])
+        for zero in await connection.fetch(STATE["project"].format(s=s), tenant_code, [fid]):
+            if zero["counted"] is not None:
+                await connection.execute(
+                    ZERO[zero["counted"]], *(zero[c] for c in ("province_code", "tenant_code", "key", "state", "deadline"))
+                )
         await connection.fetchval(EVENT.format(s=s), fid, action.label, entry["state"], after["state"], note, "bare")
         before = {k: entry[k] for k in ("state", "responsible_unit", "responsible_person", "measures", "version")}
         await connection.execute(
@@ -385,7 +391,8 @@ async def open_pool() -> None:
     STATE["names"] = {t.code: t.name for t in tenants}
     # The projection's statement with the schema left open and asyncpg's placeholders.
     projection.register(TENANT_SOURCE)
-    STATE["projected"] = _projected("000000", "s.finding_id = ANY($2)").replace("t000000.", "{s}.").replace(":tenant_code", "$1")
+    project = upsert_sql("000000", "s.finding_id = ANY(:ids)")
+    STATE["project"] = project.replace("t000000.", "{s}.").replace(":tenant_code", "$1").replace(":ids", "$2")
     heap.settle()  # the garbage collector as `xuncha serve` sets it: a fair comparison
 
 

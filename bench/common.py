@@ -31,6 +31,7 @@ from backend.settings import Settings
 from tenants.bulk_import import ImportLine, plan_import
 from tenants.divisions import national_register
 from tenants.models import Tenant
+from tenants.organs import Organ, office_values
 
 # GraphQL documents the benchmarks send (the bank suite and the mixed load's client).
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
@@ -119,9 +120,9 @@ def write_results(name: str, results: dict, command: str) -> Path:
 
 
 async def register_offices(runtime: Runtime) -> Sequence[Row]:
-    """Every office of the national register as a registry row only (no tenant schema: for
-    benchmarks that read shared tables), planned by the import's rules; the rows, in code order.
-    Offices already registered (with their schemas) stay as they are."""
+    """Every office of the national register as a registry row and its 编办 only (no tenant
+    schema: for benchmarks that read shared tables), planned by the import's rules; the rows, in
+    code order. Offices already registered (with their schemas) stay as they are."""
     lines = [ImportLine(n, code, None, None) for n, code in enumerate(sorted(national_register()), start=1)]
     plan = await plan_import(runtime.provisioner(), lines)
     async with runtime.engine.begin() as connection:
@@ -142,6 +143,7 @@ async def register_offices(runtime: Runtime) -> Sequence[Row]:
                     for spec in plan.specs
                 ],
             )
+            await connection.execute(insert(Organ), [office_values(spec.code, spec.name, spec.level) for spec in plan.specs])
         query = select(Tenant.code, Tenant.name, Tenant.level, Tenant.province_code, Tenant.city_code).order_by(Tenant.code)
         return (await connection.execute(query)).all()
 

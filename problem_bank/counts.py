@@ -1,11 +1,18 @@
 """The bank's rows pre-counted, for the statistics: per office, one breakdown dimension
 (taxonomy code, unit type or month found), ledger state and deadline (an open row's; a closed
-row never falls due and counts under 'infinity'). Triggers on `problem_bank.problem` keep them
-in the statement that changes a row (migration 0011).
+row never falls due and counts under 'infinity').
 
-Here: which table answers a breakdown under given criteria (none does when the criteria need
-the rows themselves), and a recount from the rows, written independently of the triggers,
-that `xuncha bank verify` compares them with (and the benchmark fills them from after a bulk load)."""
+The statement that writes bank rows keeps them (`counting`): it locks and reads the row
+versions it replaces, writes the rows, and applies the net change to each table, grouped, in
+one fixed order (tables in COUNTED order, keys ascending), so two writers never wait for each
+other's counts in opposite orders; counts that reach 0 are deleted right after, in the same
+transaction (`written`). No triggers (migration 0036): Citus refuses statement triggers and
+calls row triggers on distributed tables unsafe. A bulk write (a restore's COPY, a recode's
+rewrite) recounts the offices it wrote instead (`recount`).
+
+Here also: which table answers a breakdown under given criteria (none does when the criteria
+need the rows themselves), and the recount from the rows that `xuncha bank verify` compares
+the counts with."""
 
 from __future__ import annotations
 
@@ -13,7 +20,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, cast, delete, func, insert, literal_column, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    TextClause,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from problem_bank.models import CountByMonth, CountByTaxonomy, CountByUnitType, Problem
@@ -27,9 +50,73 @@ NEVER_DUE = literal_column("'infinity'::date", Date)
 LABELS = {CountByTaxonomy.__tablename__: "问题分类", CountByUnitType.__tablename__: "单位类型", CountByMonth.__tablename__: "发现月份"}
 
 
+# The columns of a bank row its counts depend on.
+COUNTED_COLUMNS = ("tenant_code", "province_code", "city_code", "taxonomy_code", "unit_type", "found_on", "state", "deadline")
+
+
 def dimension(table: CountedTable) -> str:
     """The column a table counts by besides office, state and deadline."""
     return {CountByTaxonomy: "taxonomy_code", CountByUnitType: "unit_type", CountByMonth: "found_on"}[table]
+
+
+def key(table: CountedTable) -> tuple[str, ...]:
+    """A table's primary key, led by the province (Citus's distribution column)."""
+    return ("province_code", "tenant_code", dimension(table), "state", "deadline")
+
+
+class ConcurrentFirstWrite(RuntimeError):
+    """A bank row was written for the first time by another transaction while this one wrote it
+    too: its version was never read, so it cannot be counted out. The application writes a
+    finding's first bank row in the transaction that creates the finding, so this does not
+    happen there; the transaction fails rather than miscount."""
+
+
+def counting(old: str, new: str) -> str:
+    """The rest of a WITH statement that writes bank rows, after CTEs `old` (the row versions it
+    replaces, locked before they are written: COUNTED_COLUMNS) and `new` (the rows it wrote:
+    COUNTED_COLUMNS and `replaced`, whether the write replaced a row). It applies the net
+    change to every count table and selects one row: how many rows were written, how many were
+    replaced without being read in `old` (see ConcurrentFirstWrite), and (one row each) the
+    counts that reached 0. `new` must read all of `old` before it writes (a join, or a filter
+    on it), so a replaced version is locked and read before the statement writes over it."""
+    columns = ", ".join(COUNTED_COLUMNS)
+    ctes = [f"change AS (SELECT {columns}, -1 AS delta FROM {old} UNION ALL SELECT {columns}, 1 FROM {new})"]
+    zeros = []
+    for table in COUNTED:
+        name, keyed = table.__tablename__, ", ".join(key(table))
+        value = {"found_on": "date_trunc('month', found_on)::date"}.get(dimension(table), dimension(table))
+        ctes.append(f"""{name} AS (
+            INSERT INTO problem_bank.{name} AS c (province_code, tenant_code, {dimension(table)}, state, deadline, city_code, n)
+            SELECT province_code, tenant_code, {value}, state, CASE WHEN state <> '{LedgerState.CLOSED.value}' THEN deadline
+                   ELSE 'infinity'::date END, city_code, sum(delta)
+            FROM change GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT ({keyed}) DO UPDATE SET n = c.n + excluded.n
+            RETURNING {keyed}, n)""")
+        zeros.append(
+            f"SELECT '{name}' AS counted, province_code, tenant_code, {dimension(table)}::text AS key, state, deadline FROM {name} WHERE n = 0"
+        )
+    return f""", {", ".join(ctes)}
+        SELECT w.written, w.unread, z.* FROM (
+            SELECT count(*) AS written, count(*) FILTER (WHERE replaced) - (SELECT count(*) FROM {old}) AS unread FROM {new}
+        ) AS w LEFT JOIN ({" UNION ALL ".join(zeros)}) AS z ON true"""
+
+
+async def written(connection: AsyncConnection, statement: TextClause, parameters: dict[str, Any]) -> int:
+    """Run a statement ending in `counting`, delete the counts it brought to 0 (still locked by
+    this transaction, so no other writer has changed them since); the number of rows written."""
+    rows = (await connection.execute(statement, parameters)).all()
+    if rows[0].unread:
+        raise ConcurrentFirstWrite("另一事务同时首次写入了同一问题库记录，请重试")
+    for table in COUNTED:
+        keys = [
+            (row.province_code, row.tenant_code, date.fromisoformat(row.key) if table is CountByMonth else row.key, row.state, row.deadline)
+            for row in rows
+            if row.counted == table.__tablename__
+        ]
+        if keys:
+            columns = [getattr(table, column) for column in key(table)]
+            await connection.execute(delete(table).where(tuple_(*columns).in_(keys), table.n == 0))
+    return int(rows[0].written)
 
 
 def _whole_months(criteria: ProblemFilter) -> bool:
@@ -125,9 +212,11 @@ async def miscounted(connection: AsyncConnection, tenant_code: str) -> list[Misc
     return found
 
 
-async def refill(connection: AsyncConnection) -> None:
-    """Every count recomputed from the rows (after rows were loaded with the triggers off)."""
+async def recount(connection: AsyncConnection, tenant_codes: list[str] | None = None) -> None:
+    """The counts of some offices (None: all) recomputed from their bank rows, in the caller's
+    transaction: after rows were written in bulk (a COPY, a rewrite of their codes)."""
     for table in COUNTED:
-        await connection.execute(delete(table))
-        query = recounted(table)
+        offices = None if tenant_codes is None else table.tenant_code.in_(tenant_codes)
+        await connection.execute(delete(table).where(true() if offices is None else offices))
+        query = recounted(table, None if tenant_codes is None else Problem.tenant_code.in_(tenant_codes))
         await connection.execute(insert(table).from_select([c.name for c in query.selected_columns], query))

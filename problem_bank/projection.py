@@ -3,9 +3,10 @@ the finding or its ledger entry, so the bank never shows what a rolled-back chan
 
 The bank also keeps each unit's credit code and name (`project_unit`).
 
-One statement per change: the row is recomputed from the tenant's tables and upserted.
-`verify` recomputes every row of a tenant and reports what differs (`xuncha bank verify`), and
-recounts the tenant's pre-counted rows (problem_bank.counts, kept by triggers on the rows).
+One statement per change: the row is recomputed from the tenant's tables and upserted, and
+the same statement keeps the pre-counted rows (problem_bank.counts.counting; a second one
+deletes counts that reached 0). `verify` recomputes every row of a tenant and reports what
+differs (`xuncha bank verify`), and recounts the tenant's counts.
 
 A finding keeps the taxonomy code and edition it was coded with; its bank row carries the
 code in the current edition, so the bank is read in one edition. Mappings always lead to the
@@ -20,7 +21,7 @@ from functools import lru_cache
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from problem_bank.counts import Miscount, miscounted
+from problem_bank.counts import COUNTED_COLUMNS, Miscount, counting, miscounted, written
 from tenants.naming import schema_for_code
 
 COLUMNS = (
@@ -102,17 +103,33 @@ async def project(
 ) -> None:
     """Upsert the bank rows of some findings (or of every finding of a unit) in the caller's transaction."""
     parameters = {"ids": finding_ids} if finding_ids is not None else {"unit": unit_id}
-    await connection.execute(_upsert(tenant_code, finding_ids is not None), {"tenant_code": tenant_code, **parameters})
+    await written(connection, _upsert(tenant_code, finding_ids is not None), {"tenant_code": tenant_code, **parameters})
 
 
 @lru_cache(maxsize=4096)
 def _upsert(tenant_code: str, by_ids: bool) -> TextClause:
     """The upsert of `project`, per tenant and shape: every ledger write runs one, and building
     the text (and finding its parameters) costs more than running it."""
-    where = "s.finding_id = ANY(:ids)" if by_ids else "s.unit_id = :unit"
+    return text(upsert_sql(tenant_code, "s.finding_id = ANY(:ids)" if by_ids else "s.unit_id = :unit"))
+
+
+def upsert_sql(tenant_code: str, where: str) -> str:
+    """The statement that upserts a tenant's bank rows (`where` on the source's columns) and
+    keeps their counts (problem_bank.counts.counting). The versions it replaces are locked and
+    read first: the filter on `old` reads all of it before any row is written."""
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS[2:])
-    return text(f"""INSERT INTO problem_bank.problem ({", ".join(COLUMNS)}) {_projected(tenant_code, where)}
-                    ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = EXCLUDED.projected_at""")
+    counted = ", ".join(f"p.{column}" for column in COUNTED_COLUMNS)
+    return f"""WITH projected AS ({_projected(tenant_code, where)}),
+        old AS (
+            SELECT {counted} FROM problem_bank.problem p
+            WHERE p.tenant_code = :tenant_code AND p.finding_id = ANY(ARRAY(SELECT finding_id FROM projected))
+            ORDER BY p.finding_id FOR UPDATE OF p),
+        new AS (
+            INSERT INTO problem_bank.problem ({", ".join(COLUMNS)})
+            SELECT * FROM projected WHERE (SELECT count(*) FROM old) >= 0 ORDER BY finding_id
+            ON CONFLICT (tenant_code, finding_id) DO UPDATE SET {updates}, projected_at = EXCLUDED.projected_at
+            RETURNING {", ".join(COUNTED_COLUMNS)}, xmax::text <> '0' AS replaced)
+        {counting("old", "new")}"""
 
 
 async def project_unit(connection: AsyncConnection, tenant_code: str, unit_id: int) -> None:
@@ -167,10 +184,18 @@ async def verify(connection: AsyncConnection, tenant_code: str) -> Drift:
 
 async def remap_to_current(connection: AsyncConnection) -> int:
     """Move bank rows coded in older editions to their codes in the current one; the number moved."""
-    moved = await connection.execute(
-        text("""
-        UPDATE problem_bank.problem p SET taxonomy_code = m.to_code, taxonomy_version = m.to_version, projected_at = now()
-        FROM problem_bank.taxonomy_mapping m
-        WHERE m.from_version = p.taxonomy_version AND m.from_code = p.taxonomy_code""")
+    counted = ", ".join(f"p.{column}" for column in COUNTED_COLUMNS)
+    return await written(
+        connection,
+        text(f"""WITH old AS (
+            SELECT p.finding_id, {counted}, m.to_code, m.to_version
+            FROM problem_bank.problem p JOIN problem_bank.taxonomy_mapping m
+                ON m.from_version = p.taxonomy_version AND m.from_code = p.taxonomy_code
+            ORDER BY p.tenant_code, p.finding_id FOR UPDATE OF p),
+        new AS (
+            UPDATE problem_bank.problem p SET taxonomy_code = o.to_code, taxonomy_version = o.to_version, projected_at = now()
+            FROM old o WHERE p.tenant_code = o.tenant_code AND p.finding_id = o.finding_id
+            RETURNING {counted}, true AS replaced)
+        {counting("old", "new")}"""),
+        {},
     )
-    return moved.rowcount

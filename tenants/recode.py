@@ -10,7 +10,7 @@ whole; in tenant schemas an office is named only by itself and its ancestors (a 
 office opens about a lower office's unit, a 12310 report transferred to the parent), so only
 those schemas are rewritten (an office with offices below it is not recoded: its children
 would change codes too, and are recoded or merged first). The problem
-bank's count tables are kept by the problem table's triggers and follow its rows. History is
+bank's count tables are not rewritten: the office's are recounted from its rewritten rows. History is
 never rewritten: the audit trails (append-only) keep the code an entry was made under, and the
 former codes below.
 
@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from problem_bank.counts import recount
 from tenants.citus import on_cluster
 from tenants.divisions import LEVEL_NAMES, Level, division_changes, level_of, possible_parents
 from tenants.errors import DomainError
@@ -43,7 +44,7 @@ from tenants.registry import TenantSpec, clean_name, plan_tenant, registered_lev
 
 RECODE, MERGE = "recode", "merge"
 
-# Tables whose codes are not rewritten: kept by triggers from other rows, or history.
+# Tables whose codes are not rewritten: recounted from the bank's rows, or history.
 DERIVED_TABLES = frozenset(
     {
         "problem_bank.problem_count_by_taxonomy",
@@ -106,6 +107,7 @@ async def recode(engine: AsyncEngine, old_code: str, new_code: str, name: str | 
             await connection.execute(text(f"ALTER SCHEMA {quoted_schema(office.schema_name)} RENAME TO {quoted_schema(spec.schema_name)}"))
             ancestors = [code for code in (office.province_code, office.city_code) if code not in (None, old_code)]
             rows += await _rewrite(connection, [schema_for_code(code) for code in (*ancestors, new_code)], old_code, new_code)
+            await recount(connection, [old_code, new_code])  # before the old registry row goes: the counts refer to it
             await connection.execute(delete(Tenant).where(Tenant.code == old_code))
             await rename_organs(connection, Level(office.level), (old_code, office.name), (new_code, spec.name))
             await _remember(connection, old_code, office.name, new_code, spec.name, RECODE, actor, now)

@@ -1,9 +1,11 @@
-"""The bank's pre-counted rows (problem_bank.counts, kept by triggers, migration 0011): they
-match a recount after any mix of changes, roll back with their change, answer the statistics
-exactly as the rows do, and `bank verify` reports where they drifted."""
+"""The bank's pre-counted rows (problem_bank.counts, kept by the statements that write the rows,
+no triggers since migration 0036): they match a recount after any mix of changes, roll back
+with their change, answer the statistics exactly as the rows do, a write that could not count
+out what it replaced is refused, and `bank verify` reports where they drifted."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 from datetime import date, timedelta
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 import problem_bank.statistics as statistics
-from problem_bank.counts import COUNTED, counts_answering, miscounted
+from problem_bank.counts import COUNTED, ConcurrentFirstWrite, counts_answering, miscounted, recount
 from problem_bank.models import CountByMonth, CountByTaxonomy, CountByUnitType, Problem
 from problem_bank.projection import project
 from problem_bank.search import ProblemFilter
@@ -54,6 +56,16 @@ async def offices(runtime, tmp_path):
         for role in ("inspector", "reviewer"):
             tokens[code, role] = await token_for(runtime, await add_user(runtime, f"{code}.{role}", (code, role, None)))
     return runtime, tokens
+
+
+async def waiting_for_a_lock(runtime, statement_start: str) -> None:
+    blocked = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND starts_with(query, :start)")
+    for _ in range(400):
+        async with runtime.engine.connect() as connection:  # a new snapshot of the activity each time
+            if (await connection.execute(blocked, {"start": statement_start})).scalar_one():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no statement {statement_start}… waits for a lock")
 
 
 async def counted_total(connection, table) -> int:
@@ -235,3 +247,31 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
     assert drifting.returncode == 1, drifting.stderr
     assert "[431321] 统计汇总与问题库不符：问题分类 C03.K01.M01、挂号、期限 2026-12-31：汇总 2，实际 1" in drifting.stderr
     assert "[431321] 统计汇总与问题库不符：发现月份 2026-09-01、挂号、期限 2026-12-31：汇总 0，实际 2" in drifting.stderr
+
+
+async def test_two_first_writes_of_one_bank_row_at_once_the_second_is_refused_and_nothing_is_miscounted(offices):
+    runtime, tokens = offices
+    async with Api(runtime) as api:
+        finding = {"roundId": "1", "unitId": "1", "taxonomyCode": TAXONOMY[0], "description": "超编", "severity": "ORDINARY"}
+        finding |= {"foundOn": "2026-09-10", "deadline": "2026-12-31"}
+        logged = await api.call(LOG, tokens["431321", "inspector"], t="431321", i=finding)
+    finding_id = int(logged["data"]["logFinding"]["id"])
+    async with runtime.engine.begin() as connection:
+        triggers = text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'problem_bank.problem'::regclass AND NOT tgisinternal")
+        assert (await connection.execute(triggers)).scalar_one() == 0
+        await connection.execute(text("DELETE FROM problem_bank.problem"))  # as if the finding had never been projected
+        await recount(connection, ["431321"])
+    engine = tenant_engine(runtime.engine, "431321")
+    async with engine.connect() as first, engine.connect() as second:
+        await first.begin()
+        await project(first, "431321", finding_ids=[finding_id])  # inserted, not committed
+        await second.begin()
+        waiting = asyncio.create_task(project(second, "431321", finding_ids=[finding_id]))
+        await waiting_for_a_lock(runtime, "WITH projected")  # the second waits for the first's row
+        await first.commit()
+        with pytest.raises(ConcurrentFirstWrite):
+            await waiting  # it would have counted the row in without counting out the version it replaced
+        await second.rollback()
+    async with runtime.engine.connect() as connection:
+        assert await miscounted(connection, "431321") == []
+        assert await counted_total(connection, CountByTaxonomy) == 1

@@ -29,6 +29,7 @@ from backend.audit.service import record_audit
 from backend.backup.archive import Backup, TableData, copy_files, invalid, read_archive, write_archive
 from backend.evidence.location import evidence_store
 from backend.runtime import Runtime
+from problem_bank.counts import recount
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
@@ -158,6 +159,7 @@ async def restore_tenant(runtime: Runtime, archive: Path, *, actor: str) -> Back
         await _load_schema(connection, driver, schema, [t for t in backup.tables if t.schema is None])
         for shared_schema, table, _ in SHARED_TABLES[1:]:
             await _copy_in(driver, backup.table(shared_schema, table))
+        await recount(connection, [code])  # the bank's rows came in by COPY
         await _check_loaded(connection, backup)
         await record_audit(
             connection,

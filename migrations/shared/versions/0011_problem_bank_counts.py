@@ -79,6 +79,11 @@ def upgrade() -> None:
             INSERT INTO problem_bank.{table} (tenant_code, province_code, city_code, {column}, state, deadline, n)
             SELECT tenant_code, province_code, city_code, {value.format(r="p")}, state, {open_deadline("p")}, count(*)
             FROM problem_bank.problem p GROUP BY 1, 2, 3, 4, 5, 6""")
+    create_triggers()
+
+
+def create_triggers() -> None:
+    """The counting triggers and their functions (also migration 0036's downgrade)."""
     op.execute(f"""
         CREATE FUNCTION problem_bank.count_problem() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN{"".join(counted(table) for table in GRAINS)}
