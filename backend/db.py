@@ -129,13 +129,17 @@ def any_of(column: SQLColumnExpression[int], name: str) -> ColumnElement[bool]:
 
 
 def violated_constraint(error: Exception) -> str | None:
-    """The name of the constraint an IntegrityError broke (asyncpg reports it). On a Citus
-    cluster the worker names its shard's copy, `<name>_<shard id>` (ids of six digits or more):
-    the suffix is dropped."""
-    name = getattr(getattr(getattr(error, "orig", None), "__cause__", None), "constraint_name", None)
-    return _SHARD_SUFFIX.sub("", name) if name else name
+    """The name of the constraint an IntegrityError broke. asyncpg reports it; through a Citus
+    coordinator only the message names it, and names the worker's shard's copy,
+    `<name>_<shard id>` (ids of six digits or more): the suffix is dropped."""
+    cause = getattr(getattr(error, "orig", None), "__cause__", None)
+    name = getattr(cause, "constraint_name", None)
+    if name is None and (quoted := _CONSTRAINT_IN_MESSAGE.search(str(cause))):
+        name = quoted.group(1)
+    return _SHARD_SUFFIX.sub("", name) if name else None
 
 
+_CONSTRAINT_IN_MESSAGE = re.compile(r'constraint "([^"]+)"')
 _SHARD_SUFFIX = re.compile(r"_\d{6,}$")
 
 

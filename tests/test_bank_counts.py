@@ -21,6 +21,7 @@ from problem_bank.search import ProblemFilter
 from problem_bank.statistics import Breakdown, overdue_ranking, tallies
 from tenants.registry import load_place
 from tenants.scoping import tenant_engine
+from tests import citus
 from tests.factories import seed_round
 from tests.helpers import create_all
 from tests.identity import Api, add_user, error_code, token_for
@@ -249,6 +250,9 @@ async def test_bank_verify_reports_counts_that_drifted(offices):
     assert "[431321] 统计汇总与问题库不符：发现月份 2026-09-01、挂号、期限 2026-12-31：汇总 0，实际 2" in drifting.stderr
 
 
+@pytest.mark.skipif(
+    citus.ENABLED, reason="on a cluster the waiting statement is the worker's shard statement, which the lock probe does not see"
+)
 async def test_two_first_writes_of_one_bank_row_at_once_the_second_is_refused_and_nothing_is_miscounted(offices):
     runtime, tokens = offices
     async with Api(runtime) as api:

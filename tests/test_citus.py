@@ -4,10 +4,12 @@ other shared table is a reference table; an office's work and the bank's counts 
 the run prints where each office's schema lives."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from problem_bank.projection import verify_snapshot
-from tenants.citus import BY_OFFICE, schema_placements
+from tenants.citus import BUILD_ON_COORDINATOR, BY_OFFICE, schema_placements
+from tenants.models import SpareSchema
+from tenants.schema_ops import enter_schema, run_script
 from tests import citus
 from tests.factories import seed_round
 from tests.helpers import LOG_FINDING, create_all, finding_input, xuncha
@@ -73,21 +75,25 @@ async def test_findings_logged_in_offices_on_both_workers_reach_the_bank_exactly
 
 
 async def test_a_single_servers_office_schemas_move_onto_the_workers(runtime):
-    """As when a single server becomes a cluster's coordinator: its offices' schemas are local
-    until `xuncha tenants distribute` places them; the offices work as before."""
-    await create_all(runtime, "430000", "431300", "431321")
-    async with runtime.engine.begin() as connection:
-        for schema in ("t431300", "t431321"):
-            await connection.execute(text("SELECT citus_schema_undistribute(CAST(:s AS regnamespace))"), {"s": schema})
+    """As when a single server becomes a cluster's coordinator: a schema built there stays on the
+    coordinator until `xuncha tenants distribute` places it; an office provisioned from it works."""
+    await create_all(runtime, "430000", "431300")
+    async with runtime.engine.begin() as connection:  # a spare built as a single server builds it
+        await connection.execute(BUILD_ON_COORDINATOR)
+        await connection.execute(text('CREATE SCHEMA "spare_999001"'))
+        await enter_schema(connection, "spare_999001", "5s")
+        await run_script(connection, runtime.streams.tenant_build_sql)
+        await connection.execute(insert(SpareSchema).values(name="spare_999001", schema_version=runtime.streams.tenant_head))
     async with runtime.engine.connect() as connection:
-        assert set(await schema_placements(connection)) == {"t430000"}
+        assert "spare_999001" not in await schema_placements(connection)
 
     moved = await xuncha(runtime, "tenants", "distribute")
 
     assert moved.returncode == 0, moved.stderr
-    assert "已分布机构 schema 2 个" in moved.stdout
+    assert "已分布机构 schema 1 个" in moved.stdout
+    assert (await runtime.provisioner().create("431321")).from_spare
     async with runtime.engine.connect() as connection:
-        assert set(await schema_placements(connection)) == {"t430000", "t431300", "t431321"}
+        assert "t431321" in await schema_placements(connection)
     await seed_round(runtime, "431321")
     token = await token_for(runtime, await add_user(runtime, "sf.inspector", ("431321", "inspector", None)))
     async with Api(runtime) as api:
