@@ -60,8 +60,8 @@ def dimension(table: CountedTable) -> str:
 
 
 def key(table: CountedTable) -> tuple[str, ...]:
-    """A table's primary key, led by the province (Citus's distribution column)."""
-    return ("province_code", "tenant_code", dimension(table), "state", "deadline")
+    """A table's primary key, led by the office (on a cluster, the distribution column)."""
+    return ("tenant_code", dimension(table), "state", "deadline")
 
 
 class ConcurrentFirstWrite(RuntimeError):
@@ -92,9 +92,7 @@ def counting(old: str, new: str) -> str:
             FROM change GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT ({keyed}) DO UPDATE SET n = c.n + excluded.n
             RETURNING {keyed}, n)""")
-        zeros.append(
-            f"SELECT '{name}' AS counted, province_code, tenant_code, {dimension(table)}::text AS key, state, deadline FROM {name} WHERE n = 0"
-        )
+        zeros.append(f"SELECT '{name}' AS counted, tenant_code, {dimension(table)}::text AS key, state, deadline FROM {name} WHERE n = 0")
     return f""", {", ".join(ctes)}
         SELECT w.written, w.unread, z.* FROM (
             SELECT count(*) AS written, count(*) FILTER (WHERE replaced) - (SELECT count(*) FROM {old}) AS unread FROM {new}
@@ -109,7 +107,7 @@ async def written(connection: AsyncConnection, statement: TextClause, parameters
         raise ConcurrentFirstWrite("另一事务同时首次写入了同一问题库记录，请重试")
     for table in COUNTED:
         keys = [
-            (row.province_code, row.tenant_code, date.fromisoformat(row.key) if table is CountByMonth else row.key, row.state, row.deadline)
+            (row.tenant_code, date.fromisoformat(row.key) if table is CountByMonth else row.key, row.state, row.deadline)
             for row in rows
             if row.counted == table.__tablename__
         ]

@@ -172,11 +172,10 @@ class BankUnit(ProblemBankBase):
 class _Counted:
     """Bank rows counted per office, one breakdown dimension, ledger state and deadline: an
     open row's deadline, or 'infinity' for a closed one (it never falls due). Kept by the
-    statements that write `problem` (problem_bank.counts), read by problem_bank.statistics. The
-    key leads with the province (problem_bank.counts.key, migration 0036)."""
+    statements that write `problem` (problem_bank.counts), read by problem_bank.statistics."""
 
-    province_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     tenant_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(6))
     city_code: Mapped[str | None] = mapped_column(String(6))
     state: Mapped[str] = mapped_column(String(8), primary_key=True)
     deadline: Mapped[date] = mapped_column(primary_key=True)
