@@ -95,8 +95,8 @@ VALUES ($1, $2, 'ledger_entry', $3, $4::jsonb, $5::jsonb, NULL)"""
 OUTBOX = "INSERT INTO notify.outbox (tenant_code, event_type, payload) VALUES ($1, $2, $3::jsonb) RETURNING pg_notify('xuncha_outbox', '')"
 # A count the projection brought to 0, deleted as problem_bank.counts.written does.
 ZERO = {
-    table.__tablename__: f"DELETE FROM problem_bank.{table.__tablename__} WHERE province_code = $1 AND tenant_code = $2"
-    f" AND {dimension(table)}::text = $3 AND state = $4 AND deadline = $5 AND n = 0"
+    table.__tablename__: f"DELETE FROM problem_bank.{table.__tablename__} WHERE tenant_code = $1"
+    f" AND {dimension(table)}::text = $2 AND state = $3 AND deadline = $4 AND n = 0"
     for table in COUNTED
 }
 LOGIN = "SELECT id, password_hash FROM identity.user_account WHERE username = $1 AND is_active"
@@ -316,9 +316,7 @@ async def transition(tenant_code: str, finding_id: strawberry.ID, version: int, 
         after = await connection.fetchrow(UPDATE.format(s=s), entry["id"], action.target)
         for zero in await connection.fetch(STATE["project"].format(s=s), tenant_code, [fid]):
             if zero["counted"] is not None:
-                await connection.execute(
-                    ZERO[zero["counted"]], *(zero[c] for c in ("province_code", "tenant_code", "key", "state", "deadline"))
-                )
+                await connection.execute(ZERO[zero["counted"]], *(zero[c] for c in ("tenant_code", "key", "state", "deadline")))
         await connection.fetchval(EVENT.format(s=s), fid, action.label, entry["state"], after["state"], note, "bare")
         before = {k: entry[k] for k in ("state", "responsible_unit", "responsible_person", "measures", "version")}
         await connection.execute(
