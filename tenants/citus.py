@@ -98,8 +98,9 @@ async def place_shared_tables(connection: AsyncConnection) -> list[str]:
     table references)."""
     if not await on_cluster(connection):
         return []
+    database = await _database(connection)
     for setting in SESSION_DEFAULTS:
-        await connection.execute(text(f"ALTER ROLE CURRENT_USER IN DATABASE {await _database(connection)} SET {setting}"))
+        await connection.execute(text(f"ALTER ROLE CURRENT_USER IN DATABASE {database} SET {setting}"))
     unplaced = list((await connection.execute(UNPLACED)).scalars())
     distributed = [name for name in BY_OFFICE if name in unplaced]
     links = await _links_between(connection, distributed)
