@@ -28,6 +28,7 @@ from backend.embedded import ServiceUrls, running_services
 from backend.resources import checkout
 from backend.runtime import Runtime, open_runtime
 from backend.settings import Settings
+from bench.provenance import provenance
 from tenants.bulk_import import ImportLine, plan_import
 from tenants.divisions import national_register
 from tenants.models import Tenant
@@ -105,12 +106,15 @@ def run_suite(name: str, run, args) -> Path:
 
 
 def write_results(name: str, results: dict, command: str) -> Path:
+    """The results, with the machine, the command and what they were taken at (bench/provenance.py),
+    into bench/results/NAME-WHEN.json; printed too."""
     results["machine"] = {
         "cpus": os.cpu_count(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30),
         "platform": platform.platform(),
     }
     results["command"] = command
+    results |= provenance()
     results["when"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}-{results['when'].replace(':', '')}.json"
