@@ -1,7 +1,7 @@
 """./dev bench SUITE [options]: SUITE is `tenancy` (issue 2), `identity` (issue 3), `ledger` (issue 4),
 `bank` (issue 5), `notifications` (issue 6), `mixed` or `cost` (issue 9), `statements` (issues 24.3, 25.3(a)), `postgraphile`
-(issue 25.3), `citus` (issue 24.5: a local Citus cluster against one node), `build` (issue 25.1); `smoke` checks in a
-minute that they all still run."""
+(issue 25.3), `citus` (issue 24.5: a local Citus cluster against one node), `build` (issue 25.1); `headline` (issue 25.5) rewrites
+BENCHMARKS.md's headline table from their results, measuring nothing; `smoke` checks in a minute that they all still run."""
 
 import importlib
 import sys
@@ -18,6 +18,7 @@ SUITES = (
     "postgraphile",
     "citus",
     "build",
+    "headline",
     "smoke",
 )
 
