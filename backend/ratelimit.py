@@ -10,10 +10,11 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from backend.outage import OutageLog
 from tenants.errors import DomainError
 
 WINDOW_SECONDS = 60
-log = logging.getLogger(__name__)
+outage = OutageLog(logging.getLogger(__name__), "rate limits not enforced")
 
 
 # One round trip, atomic: count the request, open the window on its first, answer the count
@@ -31,7 +32,8 @@ async def spend(redis: Redis, key: str, per_minute: int, units: int = 1) -> None
     try:
         count, ttl = await redis.register_script(_COUNT)(keys=[key], args=[WINDOW_SECONDS, units])
     except (RedisError, OSError):
-        log.warning("rate limit not enforced: Redis unreachable")
+        outage.failed()
         return
+    outage.succeeded()
     if count > per_minute:
         raise DomainError("RATE_LIMITED", f"操作过于频繁，请 {max(ttl, 1)} 秒后再试")

@@ -23,6 +23,7 @@ from backend.db import create_engine, ensure_database_exists
 from backend.embedded import ServiceUrls
 from backend.identity.service import IdentityService
 from backend.notifications.sealing import seal_plain_secrets
+from backend.outage import OutageLog
 from backend.redis_location import redis_settings
 from backend.settings import Settings
 from problem_bank import projection
@@ -44,6 +45,9 @@ class Runtime:
     clock: Clock
     taxonomy_cache: TaxonomyCache = field(default_factory=TaxonomyCache)
     tracer_provider: tracing.TracerProvider | None = None  # backend/tracing.py; None: tracing off
+    taxonomy_stamp_outage: OutageLog = field(
+        default_factory=lambda: OutageLog(log, "taxonomy change stamp not read (the taxonomy reloads by age meanwhile)")
+    )
 
     @property
     def redis_settings(self) -> RedisSettings:
@@ -64,7 +68,10 @@ class Runtime:
             try:
                 self.taxonomy_cache.note_stamp(await self.redis.get(self._taxonomy_stamp_key))
             except RedisError:
-                log.warning("无法读取问题分类的变更标记，依靠定时重新加载", exc_info=True)
+                self.taxonomy_cache.stamp_missed()
+                self.taxonomy_stamp_outage.failed()
+            else:
+                self.taxonomy_stamp_outage.succeeded()
         return await self.taxonomy_cache.current(self.engine, knowing)
 
     async def taxonomy_changed(self) -> None:

@@ -177,6 +177,11 @@ class TaxonomyCache:
     def stamp_due(self) -> bool:
         return time.monotonic() - self._stamp_read_at >= self.stamp_interval
 
+    def stamp_missed(self) -> None:
+        """The stamp could not be read: try again after the interval, not on every request
+        (the reload by age stands in meanwhile)."""
+        self._stamp_read_at = time.monotonic()
+
     def note_stamp(self, stamp: object) -> None:
         """The change stamp as just read: a stamp other than the last one means a change elsewhere."""
         self._stamp_read_at = time.monotonic()

@@ -3,9 +3,12 @@ worker killed with SIGKILL in the middle of a batch. Nothing is lost and nothing
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import signal
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from arq import create_pool
@@ -21,6 +24,20 @@ from tests.identity import Api, add_user
 pytestmark = pytest.mark.slow
 
 
+@contextlib.contextmanager
+def warnings_logged() -> Iterator[list[str]]:
+    """The backend's warnings while the block runs, as their messages."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("backend")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
 async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back(county_office, tmp_path):
     runtime, tokens = county_office
     redis_url, redis = start_redis(tmp_path)
@@ -28,17 +45,29 @@ async def test_changes_made_while_redis_is_down_are_all_notified_once_it_is_back
     async with open_runtime(runtime.settings, own_redis) as cut_off:
         redis.terminate()
         redis.wait(10)
-        async with Api(cut_off) as api:
-            results = [await api.call(LOG_OVERSTAFFING, tokens["inspector"]) for _ in range(100)]
+        relay = Relay(cut_off, cut_off.redis)
+        with warnings_logged() as warnings:
+            async with Api(cut_off) as api:
+                results = [await api.call(LOG_OVERSTAFFING, tokens["inspector"]) for _ in range(100)]
+            assert [await relay.dispatch() for _ in range(3)] == [0, 0, 0]  # Redis is down: nothing queued, nothing marked
         assert [r.get("errors") for r in results] == [None] * 100
-        assert await Relay(cut_off, cut_off.redis).dispatch() == 0  # Redis is down: nothing queued, nothing marked
+        # The outage is logged once where it was met, not once per request or per poll.
+        assert sorted(warnings) == [
+            "outbox relay: Redis unreachable",
+            "rate limits not enforced: Redis unreachable",
+            "taxonomy change stamp not read (the taxonomy reloads by age meanwhile): Redis unreachable",
+        ]
         async with cut_off.engine.connect() as connection:
             waiting = (await connection.execute(text("SELECT count(*) FROM notify.outbox WHERE dispatched_at IS NULL"))).scalar_one()
         assert waiting == 100 and await inbox_count(cut_off) == (0, 0)
 
         _, redis = start_redis(tmp_path)
         restored = dataclasses.replace(cut_off, redis=await create_pool(RedisSettings.from_dsn(redis_url)))
+        relay.redis = restored.redis
         try:
+            with warnings_logged() as warnings:
+                assert await relay.dispatch() == 100
+            assert len(warnings) == 1 and warnings[0].startswith("outbox relay: Redis reachable again after")
             await drain(restored)
         finally:
             await restored.redis.aclose()

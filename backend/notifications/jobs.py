@@ -26,11 +26,14 @@ from backend.notifications.events import EVENT_TYPES, EventType
 from backend.notifications.models import Delivery, DeliveryChannel, DeliveryState, OutboxEvent, Webhook
 from backend.notifications.outward import outward_text
 from backend.notifications.sealing import SecretUnreadable, unseal
+from backend.outage import OutageLog
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tenants.errors import DomainError
 
 log = logging.getLogger(__name__)
+pushing = OutageLog(log, "new notifications not pushed to subscribers (the inbox has them)")
+queueing = OutageLog(log, "deliveries not queued (the relay's sweep queues them later)")
 
 # An office's events go to the roles held in its 编办 (never to a partner organ's users, who see
 # only what is sent to their organ); an organ's events to the roles held in the payload's organs.
@@ -102,6 +105,8 @@ def inbox_channel(prefix: str, user_id: int) -> str:
 
 async def publish(redis: ArqRedis, prefix: str, notifications: Sequence[Row]) -> None:
     """Push new inbox entries to connected users (best effort: the inbox is the record)."""
+    if not notifications:
+        return
     try:
         async with redis.pipeline(transaction=False) as pipe:
             for row in notifications:
@@ -116,7 +121,9 @@ async def publish(redis: ArqRedis, prefix: str, notifications: Sequence[Row]) ->
                 pipe.publish(inbox_channel(prefix, row.user_id), orjson.dumps(message))
             await pipe.execute()
     except (RedisError, OSError):
-        log.warning("could not push new notifications to subscribers", exc_info=True)
+        pushing.failed()
+    else:
+        pushing.succeeded()
 
 
 def _parameters(event, kind: EventType) -> dict[str, Any]:
@@ -147,7 +154,10 @@ async def queue_deliveries(redis: ArqRedis, settings: Settings, delivery_ids: li
                 _queue_name=settings.queue_name,
             )
     except (RedisError, OSError):
-        log.warning("could not queue deliveries; the sweep will", exc_info=True)
+        queueing.failed()
+    else:
+        if delivery_ids:
+            queueing.succeeded()
 
 
 async def _send_webhook(url: str, secret: str, settings: Settings, title: str, body: str) -> None:

@@ -23,6 +23,7 @@ from backend.db import asyncpg_dsn
 from backend.notifications.jobs import deliver_event, event_job_id, queue_deliveries
 from backend.notifications.models import Delivery, DeliveryState, OutboxEvent
 from backend.notifications.outbox import CHANNEL
+from backend.outage import OutageLog
 from backend.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class Relay:
         self.redis = redis
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self.redis_outage = OutageLog(log, "outbox relay")
+        self.database_outage = OutageLog(log, "outbox relay", "PostgreSQL")
 
     async def run(self) -> None:
         """Relay until cancelled; an unexpected error is logged and the loop goes on."""
@@ -79,8 +82,9 @@ class Relay:
                 if queued:
                     await connection.execute(update(OutboxEvent).where(OutboxEvent.id.in_(queued)).values(dispatched_at=func.now()))
         except (OSError, DBAPIError):  # PostgreSQL unreachable: the next poll tries again
-            log.warning("outbox relay: database unreachable", exc_info=True)
+            self.database_outage.failed()
             return 0
+        self.database_outage.succeeded()
         return len(queued)
 
     async def sweep(self) -> None:
@@ -140,7 +144,10 @@ class Relay:
                 )
                 queued.append(event_id)  # None from arq (the id is known) counts: it is there
         except (RedisError, OSError):
-            log.warning("outbox relay: Redis unreachable, %d events wait", len(ids) - len(queued))
+            self.redis_outage.failed()  # the events wait in the outbox for the next round
+        else:
+            if queued:
+                self.redis_outage.succeeded()
         return queued
 
     async def _listen(self) -> None:
