@@ -455,7 +455,7 @@ def tenants_backup(
     code: Annotated[str, typer.Argument(help="机构代码，如 431321")],
     file: Annotated[Path, typer.Argument(help="备份文件（.tar.gz），已存在则拒绝覆盖", dir_okay=False)],
 ) -> None:
-    """备份一个机构：schema 中的全部数据、登记信息、问题库记录和证据文件（一致的快照）。"""
+    """备份一个机构：schema 中的全部数据、登记信息、它在共享表中的记录（问题库、上报、考核指标体系等）和证据文件（一致的快照）。"""
     from backend.backup.service import backup_tenant
 
     checked_code(code, "CODE")

@@ -6,18 +6,19 @@ until a dead letter that an admin can resend."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from backend.clock import CHINA_STANDARD_TIME
 from backend.findings.service import check_finding, insert_finding
 from backend.notifications.jobs import deliver_event
 from backend.notifications.sealing import seal, unseal
 from bench.common import free_port
 from tenants.scoping import tenant_engine
 from tests.helpers import INBOX, LOG_OVERSTAFFING, drain
-from tests.identity import Api, error_code
+from tests.identity import Api, error_code, renewed
 from tests.sinks import SmtpSink, WebhookSink
 
 PROGRESS = 'mutation($f: ID!, $v: Int!) { reportProgress(tenantCode: "431321", findingId: $f, version: $v, note: "已清退 1 名") { ledger { version } } }'
@@ -106,6 +107,26 @@ async def test_ledger_events_reach_the_right_inboxes_exactly_once(county_office)
     assert marked == {"markNotificationsRead": 1} and unread_after_one == 1 and all_marked == {"markAllNotificationsRead": 1}
     assert [i["id"] for i in kept["items"]] == [first] and [i["id"] for i in archived["items"]] == [second]
     assert kept["unreadCount"] == 0
+
+
+async def test_reading_and_archiving_are_stamped_by_the_runtime_s_clock_not_the_machine_s(county_office):
+    runtime, tokens = county_office
+    archived_query = "{ notifications(archived: true) { items { id readAt archivedAt } } }"
+    async with Api(runtime) as api:
+        await api.call(LOG_OVERSTAFFING, tokens["inspector"])
+        await drain(runtime)
+        (notification,) = (await api.call(INBOX, tokens["liaison"]))["data"]["notifications"]["items"]
+        runtime.clock.set(datetime(2031, 3, 4, 23, 30, tzinfo=CHINA_STANDARD_TIME))  # past midnight UTC+8, not UTC
+        liaison = renewed(runtime, tokens["liaison"])
+        marked = await api.call("mutation($i: [ID!]!) { markNotificationsRead(ids: $i) }", liaison, i=[notification["id"]])
+        runtime.clock.advance(timedelta(days=400))
+        liaison = renewed(runtime, tokens["liaison"])
+        archiving = await api.call("mutation($i: ID!) { archiveNotification(id: $i) }", liaison, i=notification["id"])
+        (archived,) = (await api.call(archived_query, liaison))["data"]["notifications"]["items"]
+    assert marked["data"] == {"markNotificationsRead": 1} and archiving["data"] == {"archiveNotification": True}
+    read_at, archived_at = (datetime.fromisoformat(archived[key]) for key in ("readAt", "archivedAt"))
+    assert abs(read_at - datetime(2031, 3, 4, 23, 30, tzinfo=CHINA_STANDARD_TIME)) < timedelta(minutes=1)  # read before: kept
+    assert abs(archived_at - datetime(2032, 4, 7, 23, 30, tzinfo=CHINA_STANDARD_TIME)) < timedelta(minutes=1)
 
 
 async def test_a_muted_event_type_leaves_the_inbox_alone(county_office):

@@ -23,7 +23,8 @@ from backend.evidence.store import CHUNK_BYTES, EvidenceStore
 from tenants.errors import DomainError
 
 FORMAT = "xuncha-tenant-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 1 held fewer shared tables (backend/backup/shared_rows.py: `since`)
 MANIFEST = "manifest.json"
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -52,6 +53,7 @@ class Backup:
     shared_revision: str
     tenant_revision: str
     created_at: str
+    format_version: int = FORMAT_VERSION
     tables: list[TableData] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # the SHA-256 of each evidence file
 
@@ -89,7 +91,7 @@ def write_archive(backup: Backup, path: Path, store: EvidenceStore) -> None:
     one is not there (and no archive is left). Blocking."""
     manifest = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": backup.format_version,
         "tenant_code": backup.tenant_code,
         "parent_code": backup.parent_code,
         "shared_revision": backup.shared_revision,
@@ -163,13 +165,16 @@ def read_archive(path: Path) -> Backup:
 def _checked(manifest: object, members: dict[str, _Member]) -> Backup:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise invalid("不是 xuncha 机构备份")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise invalid(f"格式版本 {manifest.get('format_version')!r} 不受支持（本程序为 {FORMAT_VERSION}）")
+    version = manifest.get("format_version")
+    if version not in READABLE_VERSIONS:
+        raise invalid(f"格式版本 {version!r} 不受支持（本程序读取 {'、'.join(map(str, READABLE_VERSIONS))}）")
     try:
         code, parent = manifest["tenant_code"], manifest["parent_code"]
         if not _CODE.fullmatch(str(code)) or (parent is not None and not _CODE.fullmatch(str(parent))):
             raise invalid("机构代码格式错误")
-        backup = Backup(code, parent, str(manifest["shared_revision"]), str(manifest["tenant_revision"]), str(manifest["created_at"]))
+        backup = Backup(
+            code, parent, str(manifest["shared_revision"]), str(manifest["tenant_revision"]), str(manifest["created_at"]), version
+        )
         for entry in manifest["tables"]:
             schema, name, columns = entry["schema"], entry["name"], entry["columns"]
             if not all(isinstance(n, str) and _IDENTIFIER.fullmatch(n) for n in [name, *columns, *([schema] if schema else [])]):

@@ -1,19 +1,13 @@
 """Taking one tenant out of a database and putting it into another.
 
 Backup reads, in one REPEATABLE READ snapshot: every table of the tenant's schema, its
-registry row, its rows in the shared tables keyed by tenant (SHARED_TABLES) and the evidence
-files its schema names. Restore, in one transaction: checks the archive against this code's
-migration heads, registers the tenant, builds its schema at the tenant head, loads the rows
-with the schema's own triggers off (the audit chain keeps its stored hashes), moves identity
-sequences past the loaded ids, loads the shared rows, and appends a `tenant.restored` audit
-entry. A refused or failed restore changes nothing in the database.
-
-Left out on purpose: accounts and memberships (a user may belong to several offices), the
-region's partner organs and their correspondence (restore gives the tenant its 编办 with the
-usual names, as provisioning does; the documents between organs span offices),
-notifications and outbox rows (already delivered messages), 督办 escalations (they name other
-offices and are re-derived by the next supervision run), and problem lists (an issuer's list
-spans many offices)."""
+registry row, its own rows in the shared tables (backend/backup/shared_rows.py) and the
+evidence files its schema names. Restore, in one transaction: checks the archive against this
+code's migration heads, registers the tenant, builds its schema at the tenant head, loads the
+rows with the schema's own triggers off (the audit chain keeps its stored hashes), replaces the
+tenant's shared rows with the archive's (rows left in this database under its code go; other
+offices' rows stay), moves identity sequences past the loaded ids, and appends a
+`tenant.restored` audit entry. A refused or failed restore changes nothing in the database."""
 
 from __future__ import annotations
 
@@ -22,28 +16,23 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.audit.service import record_audit
 from backend.backup.archive import Backup, TableData, copy_files, invalid, read_archive, write_archive
+from backend.backup.shared_rows import REGISTRY, SHARED_ROWS, held_in
 from backend.evidence.location import evidence_store
 from backend.runtime import Runtime
 from problem_bank.counts import recount
 from tenants.divisions import Level
 from tenants.errors import DomainError
 from tenants.models import Tenant
-from tenants.naming import check_code, quoted_schema, schema_for_code
+from tenants.naming import quoted_schema, schema_for_code
 from tenants.organs import Organ, office_values
 from tenants.schema_ops import build_schema
 
-# (schema, table, the column holding the tenant code), in the order rows are loaded.
-SHARED_TABLES = (
-    ("tenancy", "tenant", "code"),
-    ("problem_bank", "problem", "tenant_code"),
-    ("supervision", "reminder", "tenant_code"),
-    ("supervision", "answer_due", "tenant_code"),
-)
 EVIDENCE_TABLE = "evidence_file"
 
 # A schema's tables with their columns (stored, not generated), parents before children.
@@ -108,10 +97,10 @@ async def backup_tenant(runtime: Runtime, code: str, archive: Path) -> Backup:
             backup = Backup(code, registry.parent_code, shared_revision, tenant_revision, runtime.clock.now().isoformat())
             for table, columns in await schema_tables(connection, schema):
                 backup.tables.append(await _copy_out(connection, schema, table, columns))
-            for shared_schema, table, key in SHARED_TABLES:
-                columns = dict(await schema_tables(connection, shared_schema))[table]
-                dump = await _copy_out(connection, shared_schema, table, columns, f"WHERE \"{key}\" = '{check_code(code)}'")
-                dump.schema = shared_schema
+            for rows in (REGISTRY, *SHARED_ROWS):
+                columns = dict(await schema_tables(connection, rows.schema))[rows.table]
+                dump = await _copy_out(connection, rows.schema, rows.table, columns, rows.where(code))
+                dump.schema = rows.schema
                 backup.tables.append(dump)
             hashes = (await connection.execute(text(f"SELECT DISTINCT sha256 FROM {quoted_schema(schema)}.{EVIDENCE_TABLE}"))).scalars()
             backup.files = list(hashes)
@@ -150,15 +139,14 @@ async def restore_tenant(runtime: Runtime, archive: Path, *, actor: str) -> Back
             if parent is None:
                 raise DomainError("PARENT_MISSING", f"上级机构 {backup.parent_code} 尚未开通，请先开通上级再恢复", field="code")
         driver = await _driver(connection)
-        await _copy_in(driver, backup.table("tenancy", "tenant"))
+        await _copy_in(driver, backup.table(REGISTRY.schema, REGISTRY.table))
         registered = (await connection.execute(select(Tenant.name, Tenant.level).where(Tenant.code == code))).one_or_none()
         if registered is None:
             raise invalid("清单中没有该机构的登记行")
         await connection.execute(insert(Organ).values(office_values(code, registered.name, Level(registered.level))))
         await build_schema(connection, runtime.streams, schema, runtime.settings.lock_timeout)
         await _load_schema(connection, driver, schema, [t for t in backup.tables if t.schema is None])
-        for shared_schema, table, _ in SHARED_TABLES[1:]:
-            await _copy_in(driver, backup.table(shared_schema, table))
+        await _replace_shared_rows(connection, driver, backup)
         await recount(connection, [code])  # the bank's rows came in by COPY
         await _check_loaded(connection, backup)
         await record_audit(
@@ -171,6 +159,7 @@ async def restore_tenant(runtime: Runtime, archive: Path, *, actor: str) -> Back
             after={"backup_created_at": backup.created_at},
         )
         await asyncio.to_thread(copy_files, archive, backup, evidence_store(runtime.settings))
+    await runtime.taxonomy_changed()  # a province's own kinds and manifestations may have come back
     return backup
 
 
@@ -192,32 +181,58 @@ async def _load_schema(connection: AsyncConnection, driver, schema: str, tables:
         await connection.execute(text(f'ALTER TABLE {quoted}."{name}" DISABLE TRIGGER USER'))
         await _copy_in(driver, by_name[name], schema)
         await connection.execute(text(f'ALTER TABLE {quoted}."{name}" ENABLE TRIGGER USER'))
+    await _move_identities(connection, schema, [name for name, _ in built])
+
+
+async def _replace_shared_rows(connection: AsyncConnection, driver, backup: Backup) -> None:
+    """The tenant's rows of each shared table the archive holds become the archive's: rows this
+    database still has under its code go first. A row that clashes with another office's (an id
+    taken, a key it needs missing) is RESTORE_CONFLICT, and the whole restore rolls back."""
+    held = held_in(backup.format_version)  # an older format left some tables out: they stay as they are
+    for rows in reversed(held):  # children first
+        await connection.execute(text(f'DELETE FROM "{rows.schema}"."{rows.table}" {rows.where(backup.tenant_code)}'))
+    for rows in held:
+        try:
+            await _copy_in(driver, backup.table(rows.schema, rows.table))
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise DomainError(
+                "RESTORE_CONFLICT",
+                f"{rows.name} 中机构 {backup.tenant_code} 的行与本数据库中其他机构的行冲突，未恢复任何数据（{error.detail or error}）",
+                field="file",
+            ) from None
+        await _move_identities(connection, rows.schema, [rows.table])
+
+
+async def _move_identities(connection: AsyncConnection, schema: str, tables: list[str]) -> None:
+    """Move the identity sequences of `tables` past the ids just loaded (never back: in a shared
+    table other offices' rows may have taken higher ones)."""
     identities = await connection.execute(
         text(
             "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND a.attidentity <> ''"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = :schema AND c.relname = ANY(:tables) AND a.attidentity <> ''"
         ),
-        {"schema": schema},
+        {"schema": schema, "tables": tables},
     )
+    quoted = f'"{schema}"'  # a tenant schema's name (checked by schema_for_code) or a shared schema's
     for table, column in identities.all():
         await connection.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence('{quoted}.\"{table}\"', '{column}'),"
-                f' coalesce((SELECT max("{column}") FROM {quoted}."{table}"), 0) + 1, false)'
+                f"SELECT setval(s.sequence, m.top) FROM (SELECT pg_get_serial_sequence('{quoted}.\"{table}\"', '{column}') AS sequence) s,"
+                f' (SELECT max("{column}") AS top FROM {quoted}."{table}") m'
+                " WHERE m.top >= coalesce(pg_sequence_last_value(s.sequence::regclass), 0)"
             )
         )
 
 
 async def _check_loaded(connection: AsyncConnection, backup: Backup) -> None:
     """Every shared row loaded belongs to the tenant (a forged manifest cannot write others')."""
-    for shared_schema, table, key in SHARED_TABLES:
+    for rows in (REGISTRY, *held_in(backup.format_version)):
         loaded = (
-            await connection.execute(
-                text(f'SELECT count(*) FROM "{shared_schema}"."{table}" WHERE "{key}" = :code'), {"code": backup.tenant_code}
-            )
+            await connection.execute(text(f'SELECT count(*) FROM "{rows.schema}"."{rows.table}" {rows.where(backup.tenant_code)}'))
         ).scalar_one()
-        if loaded != backup.table(shared_schema, table).rows:
-            raise invalid(f"{shared_schema}.{table} 中有不属于机构 {backup.tenant_code} 的行")
+        if loaded != backup.table(rows.schema, rows.table).rows:
+            raise invalid(f"{rows.name} 中有不属于机构 {backup.tenant_code} 的行")
     parent = (
         await connection.execute(text("SELECT parent_code FROM tenancy.tenant WHERE code = :code"), {"code": backup.tenant_code})
     ).scalar_one()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from arq import ArqRedis
 from sqlalchemy import Row, delete, func, insert, select, update
@@ -59,16 +59,19 @@ class NotificationService:
             ).scalar_one()
         return Inbox(rows, unread)
 
-    async def mark_read(self, principal: Principal, ids: list[int] | None) -> int:
-        """Mark some (None: all) of the user's unread notifications read; how many changed."""
+    async def mark_read(self, principal: Principal, ids: list[int] | None, now: datetime) -> int:
+        """Mark some (None: all) of the user's unread notifications read at `now` (the runtime's
+        clock, as archiving is: one time for both); how many changed."""
         query = update(Notification).where(Notification.user_id == principal.user_id, Notification.read_at.is_(None))
         if ids is not None:
             query = query.where(Notification.id.in_(ids))
         async with self.engine.begin() as connection:
-            return (await connection.execute(query.values(read_at=func.now()))).rowcount
+            return (await connection.execute(query.values(read_at=now))).rowcount
 
-    async def archive(self, principal: Principal, notification_id: int) -> None:
-        now = datetime.now(UTC)  # a value, not now(): Citus refuses a function that is not immutable inside COALESCE
+    async def archive(self, principal: Principal, notification_id: int, now: datetime) -> None:
+        """Archive one of the user's notifications at `now` (the runtime's clock; a value, not SQL
+        now(): Citus refuses a function that is not immutable inside COALESCE), read then too if
+        it was not yet."""
         async with self.engine.begin() as connection:
             changed = await connection.execute(
                 update(Notification)

@@ -176,15 +176,15 @@ class NotificationMutation:
     async def mark_notifications_read(self, info: Info[Context, None], ids: list[strawberry.ID]) -> int:
         if not 1 <= len(ids) <= MAX_MARKED:
             raise DomainError("INVALID_COUNT", f"一次标记 1 到 {MAX_MARKED} 条", field="ids")
-        return await service(info).mark_read(await info.context.principal(), [parse_id(i, "ids") for i in ids])
+        return await service(info).mark_read(await info.context.principal(), [parse_id(i, "ids") for i in ids], info.context.clock.now())
 
     @mutation("全部标为已读；返回实际变为已读的条数", own(writes=True))
     async def mark_all_notifications_read(self, info: Info[Context, None]) -> int:
-        return await service(info).mark_read(await info.context.principal(), None)
+        return await service(info).mark_read(await info.context.principal(), None, info.context.clock.now())
 
     @mutation("归档一条通知（同时视为已读）", own(writes=True))
     async def archive_notification(self, info: Info[Context, None], id: strawberry.ID) -> bool:
-        await service(info).archive(await info.context.principal(), parse_id(id, "id"))
+        await service(info).archive(await info.context.principal(), parse_id(id, "id"), info.context.clock.now())
         return True
 
     @mutation("设置某类通知的接收方式；重要通知不能关闭", own(writes=True))
