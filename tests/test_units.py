@@ -13,7 +13,10 @@ from tests.identity import Api, add_user, error_code, token_for
 CREATE = """mutation($c: String!, $i: UnitInput!) { createUnit(tenantCode: $c, input: $i) {
     id creditCode name unitType version approvedStaffing { key count } leadershipPosts { key count }
     internalBodies actualStaffing { key count } actualAsOf } }"""
-UPDATE = "mutation($c: String!, $id: ID!, $v: Int!, $i: UnitInput!) { updateUnit(tenantCode: $c, id: $id, version: $v, input: $i) { version name } }"
+UPDATE = (
+    "mutation($c: String!, $id: ID!, $v: Int!, $i: UnitChangesInput!) { updateUnit(tenantCode: $c, id: $id, version: $v, input: $i) "
+    "{ version name } }"
+)
 UNITS = "query($c: String!, $f: Int, $a: String) { units(tenantCode: $c, first: $f, after: $a) { items { id name } pageInfo { hasNextPage endCursor } } }"
 
 FINANCE = {
@@ -95,12 +98,12 @@ async def test_a_stale_version_or_a_taken_code_is_refused_and_changes_nothing(ru
         other = (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": "11431321MB7654321Y", "name": "县教育局"}))["data"][
             "createUnit"
         ]
-        await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={**FINANCE, "name": "改名一次"})
+        await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={"name": "改名一次"})
         before = await unit_rows(runtime)
-        stale = await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={**FINANCE, "name": "改名两次"})
-        taken = await api.call(UPDATE, county, c="431321", id=other["id"], v=1, i=FINANCE)
+        stale = await api.call(UPDATE, county, c="431321", id=first["id"], v=1, i={"name": "改名两次"})
+        taken = await api.call(UPDATE, county, c="431321", id=other["id"], v=1, i={"creditCode": FINANCE["creditCode"]})
         duplicate = await api.call(CREATE, county, c="431321", i=FINANCE)
-        missing = await api.call(UPDATE, county, c="431321", id="999", v=1, i=FINANCE)
+        missing = await api.call(UPDATE, county, c="431321", id="999", v=1, i={"name": "改名三次"})
     assert stale["errors"][0]["extensions"] == {"code": "STALE_VERSION", "field": "version"}
     assert error_code(taken) == error_code(duplicate) == "DUPLICATE"
     assert error_code(missing) == "NOT_FOUND"
@@ -140,3 +143,137 @@ async def test_units_are_paged_in_the_order_they_were_registered(runtime, county
     assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
     assert bad_cursor["errors"][0]["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
     assert too_many["errors"][0]["extensions"] == {"code": "INVALID_PAGE_SIZE", "field": "first"}
+
+
+# A unit with every field set, 三定 and staffing, to see an update keep what it was not given.
+MANDATED = {
+    **FINANCE,
+    "actualPosts": [{"key": "正科级", "count": 1}, {"key": "副科级", "count": 2}],
+    "approvedInternalBodies": 3,
+    "bodyLeaderPosts": [{"key": "预算股", "count": 2}, {"key": "国库股", "count": 1}],
+    "bodyLeaders": [{"key": "预算股", "count": 1}],
+    "mandateNumber": "双编发〔2019〕3号",
+    "mandateIssuedOn": "2019-03-01",
+}
+COUNTS = "{ key count }"
+UNIT = (
+    'query($id: ID!) { unit(tenantCode: "431321", id: $id) { creditCode name unitType approvedStaffing ' + COUNTS + " leadershipPosts "
+    f"{COUNTS} internalBodies actualStaffing {COUNTS} actualPosts {COUNTS} actualAsOf approvedInternalBodies bodyLeaderPosts {COUNTS} "
+    f"bodyLeaders {COUNTS} mandateNumber mandateIssuedOn version updatedAt }} }}"
+)
+
+
+async def stored_unit(runtime) -> dict:
+    """The unit's whole row and its audit entries, to see that a refused change changed nothing."""
+    async with runtime.engine.connect() as connection:
+        row = (await connection.execute(text("SELECT * FROM t431321.inspected_unit"))).mappings().one()
+        audit = (await connection.execute(text("SELECT action, before, after FROM t431321.audit_event ORDER BY seq"))).all()
+    return {"row": dict(row), "audit": [tuple(entry) for entry in audit]}
+
+
+@pytest.fixture
+async def mandated(runtime, county) -> str:
+    async with Api(runtime) as api:
+        created = await api.call(CREATE, county, c="431321", i=MANDATED)
+    return created["data"]["createUnit"]["id"]
+
+
+async def test_a_name_only_change_keeps_the_mandate_and_the_staffing(runtime, county, mandated):
+    async with Api(runtime) as api:
+        before = (await api.call(UNIT, county, id=mandated))["data"]["unit"]
+        updated = await api.call(UPDATE, county, c="431321", id=mandated, v=1, i={"name": "双峰县财政局（国资）"})
+        after = (await api.call(UNIT, county, id=mandated))["data"]["unit"]
+    assert updated["data"]["updateUnit"] == {"version": 2, "name": "双峰县财政局（国资）"}
+    kept = {k: v for k, v in after.items() if k not in ("name", "version", "updatedAt")}
+    assert kept == {k: v for k, v in before.items() if k not in ("name", "version", "updatedAt")}
+    assert kept == {  # counts in the order PostgreSQL keeps a JSONB object's keys
+        "creditCode": "11431321MB1234567X",
+        "unitType": "GOVERNMENT",
+        "approvedStaffing": [{"key": "行政编制", "count": 18}, {"key": "机关工勤编制", "count": 2}],
+        "leadershipPosts": [{"key": "副科级", "count": 3}, {"key": "正科级", "count": 1}],
+        "internalBodies": ["办公室", "预算股", "国库股"],
+        "actualStaffing": [{"key": "行政编制", "count": 19}],
+        "actualPosts": [{"key": "副科级", "count": 2}, {"key": "正科级", "count": 1}],
+        "actualAsOf": "2026-10-31",
+        "approvedInternalBodies": 3,
+        "bodyLeaderPosts": [{"key": "国库股", "count": 1}, {"key": "预算股", "count": 2}],
+        "bodyLeaders": [{"key": "预算股", "count": 1}],
+        "mandateNumber": "双编发〔2019〕3号",
+        "mandateIssuedOn": "2019-03-01",
+    }
+    assert before["name"] == "双峰县财政局" and after["name"] == "双峰县财政局（国资）" and after["version"] == 2
+    audit = (await stored_unit(runtime))["audit"]
+    # the entry holds what changed, not the whole unit
+    assert audit[-1] == ("unit.updated", {"name": "双峰县财政局", "version": 1}, {"name": "双峰县财政局（国资）", "version": 2})
+    assert (await verify_chain(runtime.engine, "431321")).intact
+
+
+async def test_an_explicit_null_clears_a_field_a_unit_may_lack(runtime, county, mandated):
+    async with Api(runtime) as api:
+        updated = await api.call(UPDATE, county, c="431321", id=mandated, v=1, i={"mandateNumber": None, "actualAsOf": None, "bodyLeaders": []})
+        after = (await api.call(UNIT, county, id=mandated))["data"]["unit"]
+    assert updated["data"]["updateUnit"]["version"] == 2
+    assert after["mandateNumber"] is None and after["actualAsOf"] is None and after["bodyLeaders"] == []
+    assert after["mandateIssuedOn"] == "2019-03-01" and after["approvedInternalBodies"] == 3 and after["name"] == "双峰县财政局"
+    assert after["actualStaffing"] == [{"key": "行政编制", "count": 19}]
+    assert (await stored_unit(runtime))["audit"][-1] == (
+        "unit.updated",
+        {"actual_as_of": "2026-10-31", "body_leaders": {"预算股": 1}, "mandate_number": "双编发〔2019〕3号", "version": 1},
+        {"actual_as_of": None, "body_leaders": {}, "mandate_number": None, "version": 2},
+    )
+
+
+@pytest.mark.parametrize("field", ["creditCode", "name", "unitType", "internalBodies", "approvedStaffing", "bodyLeaderPosts"])
+async def test_null_for_a_field_every_unit_has_is_refused_and_changes_nothing(runtime, county, mandated, field):
+    before = await stored_unit(runtime)
+    async with Api(runtime) as api:
+        result = await api.call(UPDATE, county, c="431321", id=mandated, v=1, i={"name": "改了名", field: None})
+    assert result["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": field}
+    assert await stored_unit(runtime) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        # 预算股 has leader posts: it cannot go alone
+        ({"internalBodies": ["办公室", "国库股"]}, "INVALID_NAME", "bodyLeaderPosts"),
+        # 人事股 is not one of the stored internal bodies
+        ({"bodyLeaders": [{"key": "人事股", "count": 1}]}, "INVALID_NAME", "bodyLeaders"),
+        ({"mandateIssuedOn": "2150-01-01"}, "INVALID_DATE", "mandateIssuedOn"),
+        ({"name": "改了名", "approvedStaffing": [{"key": "临时编制", "count": 1}]}, "INVALID_CATEGORY", "approvedStaffing"),
+    ],
+)
+async def test_a_change_that_breaks_a_rule_with_the_stored_values_is_refused_and_changes_nothing(
+    runtime, county, mandated, change, code, field
+):
+    before = await stored_unit(runtime)
+    async with Api(runtime) as api:
+        result = await api.call(UPDATE, county, c="431321", id=mandated, v=1, i=change)
+    assert result["errors"][0]["extensions"] == {"code": code, "field": field}
+    assert await stored_unit(runtime) == before
+
+
+async def test_moving_a_body_and_its_leader_posts_together_is_accepted(runtime, county, mandated):
+    async with Api(runtime) as api:
+        updated = await api.call(
+            UPDATE,
+            county,
+            c="431321",
+            id=mandated,
+            v=1,
+            i={"internalBodies": ["办公室", "国库股"], "bodyLeaderPosts": [{"key": "国库股", "count": 1}], "bodyLeaders": []},
+        )
+        after = (await api.call(UNIT, county, id=mandated))["data"]["unit"]
+    assert updated["data"]["updateUnit"]["version"] == 2
+    assert after["internalBodies"] == ["办公室", "国库股"] and after["bodyLeaderPosts"] == [{"key": "国库股", "count": 1}]
+
+
+@pytest.mark.parametrize("change", [{}, {"name": "双峰县财政局", "internalBodies": ["办公室", "预算股", "国库股"]}])
+async def test_a_change_that_changes_nothing_keeps_the_version_and_writes_nothing(runtime, county, mandated, change):
+    before = await stored_unit(runtime)
+    async with Api(runtime) as api:
+        result = await api.call(UPDATE, county, c="431321", id=mandated, v=1, i=change)
+        stale = await api.call(UPDATE, county, c="431321", id=mandated, v=0, i=change)
+    assert result["data"]["updateUnit"] == {"version": 1, "name": "双峰县财政局"}
+    assert stale["errors"][0]["extensions"] == {"code": "STALE_VERSION", "field": "version"}
+    assert await stored_unit(runtime) == before

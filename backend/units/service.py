@@ -4,8 +4,10 @@ with optimistic locking and an audit entry in the same transaction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -128,8 +130,20 @@ def check_unit(
     )
 
 
-def _snapshot(row) -> dict:
-    data = {column: getattr(row, column) for column in UnitData.__dataclass_fields__}
+UNIT_FIELDS = tuple(UnitData.__dataclass_fields__)
+
+# Some of `check_unit`'s arguments, by name: the fields an update gives, counts as (key, count) pairs.
+UnitChanges = Mapping[str, Any]
+
+
+def _as_given(row) -> dict[str, Any]:
+    """A stored unit as `check_unit`'s arguments, so that changes apply to it and the whole is checked again."""
+    values = {name: getattr(row, name) for name in UNIT_FIELDS}
+    return {name: list(value.items()) if isinstance(value, dict) else value for name, value in values.items()}
+
+
+def _snapshot(row, fields: Iterable[str] = UNIT_FIELDS) -> dict:
+    data = {name: getattr(row, name) for name in fields}
     return {**{k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}, "version": row.version}
 
 
@@ -184,20 +198,29 @@ class UnitService:
             )
         return row
 
-    async def update(self, principal: Principal, tenant_code: str, unit_id: int, version: int, data: UnitData, request_id: str | None):
-        """Replace a unit's fields if nobody changed it since `version` (else STALE_VERSION)."""
+    async def update(
+        self, principal: Principal, tenant_code: str, unit_id: int, version: int, changes: UnitChanges, today: date, request_id: str | None
+    ):
+        """Apply `changes` if nobody changed the unit since `version` (else STALE_VERSION): the fields
+        not given keep their values, and the whole is checked as a new unit is. A change that leaves
+        every value as it was writes nothing; the unit keeps its version. The audit entry holds the
+        fields that changed, before and after."""
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             before = (await connection.execute(select(InspectedUnit).where(InspectedUnit.id == unit_id).with_for_update())).one_or_none()
             if before is None:
                 raise not_found()
             if before.version != version:
                 raise DomainError("STALE_VERSION", f"该单位已被他人修改（当前版本 {before.version}），请刷新后重试", field="version")
+            data = check_unit(**{**_as_given(before), **changes}, today=today)
+            changed = {name: value for name, value in asdict(data).items() if value != getattr(before, name)}
+            if not changed:
+                return before
             await self._refuse_duplicate(connection, data.credit_code, unit_id)
             row = (
                 await connection.execute(
                     update(InspectedUnit)
                     .where(InspectedUnit.id == unit_id)
-                    .values(**asdict(data), version=InspectedUnit.version + 1, updated_at=func.now())
+                    .values(**changed, version=InspectedUnit.version + 1, updated_at=func.now())
                     .returning(InspectedUnit)
                 )
             ).one()
@@ -210,8 +233,8 @@ class UnitService:
                 action="unit.updated",
                 entity="unit",
                 entity_id=str(unit_id),
-                before=_snapshot(before),
-                after=_snapshot(row),
+                before=_snapshot(before, changed),
+                after=_snapshot(row, changed),
                 request_id=request_id,
             )
         return row

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import Row
+from strawberry import UNSET
 from strawberry.types import Info
 
 from backend.accountability.restrictions import UnitRestriction, unit_restrictions
@@ -15,10 +17,11 @@ from backend.enums import graphql_enum
 from backend.ids import parse_id
 from backend.loaders import Key
 from backend.pagination import Page, PageInfo, page_size
-from backend.permissions import mutation, query, read, write
-from backend.units.models import UnitType
-from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UNIT_WRITERS, UnitService, check_unit
+from backend.permissions import camel, mutation, query, read, write
+from backend.units.models import InspectedUnit, UnitType
+from backend.units.service import POST_RANKS, STAFFING_CATEGORIES, UNIT_FIELDS, UNIT_WRITERS, UnitChanges, UnitService, check_unit
 from backend.warnings.types import StaffingWarning, open_warnings_by_unit
+from tenants.errors import DomainError
 
 graphql_enum(UnitType, "被检查单位的类型")
 
@@ -112,24 +115,51 @@ class UnitInput:
     mandate_issued_on: date | None = strawberry.field(default=None, description="“三定”规定印发日期")
 
     def checked(self, today: date):
-        pairs = lambda counts: [(c.key, c.count) for c in counts]  # noqa: E731
-        return check_unit(
-            credit_code=self.credit_code,
-            name=self.name,
-            unit_type=self.unit_type,
-            approved_staffing=pairs(self.approved_staffing),
-            leadership_posts=pairs(self.leadership_posts),
-            internal_bodies=self.internal_bodies,
-            actual_staffing=pairs(self.actual_staffing),
-            actual_posts=pairs(self.actual_posts),
-            actual_as_of=self.actual_as_of,
-            today=today,
-            approved_internal_bodies=self.approved_internal_bodies,
-            body_leader_posts=pairs(self.body_leader_posts),
-            body_leaders=pairs(self.body_leaders),
-            mandate_number=self.mandate_number,
-            mandate_issued_on=self.mandate_issued_on,
-        )
+        return check_unit(**_given(self), today=today)
+
+
+# The fields a unit may lack, which an update clears with null; it may leave the others out, not clear them.
+_CLEARABLE = frozenset(name for name in UNIT_FIELDS if InspectedUnit.__table__.c[name].nullable)
+
+
+@strawberry.input(
+    description="对被检查单位的修改，字段含义同 UnitInput：只改给出的字段，未给出的保持原值；"
+    f"{'、'.join(camel(name) for name in UNIT_FIELDS if name in _CLEARABLE)} 给 null 即清空，其余字段不能给 null（清空列表请给 []）"
+)
+class UnitChangesInput:
+    credit_code: str | None = UNSET
+    name: str | None = UNSET
+    unit_type: UnitType | None = UNSET
+    approved_staffing: list[CountInput] | None = UNSET
+    leadership_posts: list[CountInput] | None = UNSET
+    internal_bodies: list[str] | None = UNSET
+    actual_staffing: list[CountInput] | None = UNSET
+    actual_posts: list[CountInput] | None = UNSET
+    actual_as_of: date | None = UNSET
+    approved_internal_bodies: int | None = UNSET
+    body_leader_posts: list[CountInput] | None = UNSET
+    body_leaders: list[CountInput] | None = UNSET
+    mandate_number: str | None = UNSET
+    mandate_issued_on: date | None = UNSET
+
+    def changes(self) -> UnitChanges:
+        """The fields given; null only where a unit may lack the value (else INVALID_INPUT)."""
+        changes = _given(self)
+        for name, value in changes.items():
+            if value is None and name not in _CLEARABLE:
+                raise DomainError("INVALID_INPUT", f"{camel(name)} 不能为空：不修改请不要给出该字段", field=camel(name))
+        return changes
+
+
+def _given(input: UnitInput | UnitChangesInput) -> dict[str, Any]:
+    """The fields the client gave, as `check_unit` takes them: counts as (key, count) pairs."""
+    return {name: _argument(value) for name, value in vars(input).items() if value is not UNSET}
+
+
+def _argument(value: Any) -> Any:
+    if isinstance(value, list):
+        return [(item.key, item.count) if isinstance(item, CountInput) else item for item in value]
+    return value
 
 
 def units(info: Info[Context, None]) -> UnitService:
@@ -159,10 +189,12 @@ class UnitMutation:
         row = await units(info).create(principal, tenant_code, input.checked(info.context.clock.today()), info.context.request_id)
         return Unit.from_row(row, tenant_code)
 
-    @mutation("修改被检查单位；version 须为读到的版本，否则提示已被他人修改", write(UNIT_WRITERS))
-    async def update_unit(self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitInput) -> Unit:
+    @mutation("修改被检查单位：只改给出的字段；version 须为读到的版本，否则提示已被他人修改；没有改动时版本不变", write(UNIT_WRITERS))
+    async def update_unit(
+        self, info: Info[Context, None], tenant_code: str, id: strawberry.ID, version: int, input: UnitChangesInput
+    ) -> Unit:
         principal = await info.context.principal()
         row = await units(info).update(
-            principal, tenant_code, parse_id(id, "id"), version, input.checked(info.context.clock.today()), info.context.request_id
+            principal, tenant_code, parse_id(id, "id"), version, input.changes(), info.context.clock.today(), info.context.request_id
         )
         return Unit.from_row(row, tenant_code)
