@@ -117,6 +117,28 @@ async def test_concurrent_registrations_of_one_code_make_one_unit(runtime, count
     assert len(await unit_rows(runtime)) == 1
 
 
+async def test_two_units_given_one_new_code_at_once_end_with_one_holding_it(runtime, county):
+    """The second write, blocked on the first's uncommitted code, is refused as DUPLICATE (the
+    check before it could not see the code), not an internal error."""
+    async with Api(runtime) as api:
+        ids = [
+            (await api.call(CREATE, county, c="431321", i={**FINANCE, "creditCode": code, "name": name}))["data"]["createUnit"]["id"]
+            for code, name in (("11431321MB0000001A", "县教育局"), ("11431321MB0000002B", "县卫健局"))
+        ]
+        for _ in range(5):  # mostly both checks run before either write commits: the case this is about
+            results = await asyncio.gather(
+                *(api.call(UPDATE, county, c="431321", id=id_, v=1, i={"creditCode": FINANCE["creditCode"]}) for id_ in ids)
+            )
+            codes = sorted(error_code(r) or "OK" for r in results)
+            assert codes == ["DUPLICATE", "OK"], results
+            rows = await unit_rows(runtime)
+            assert [code for _, code, _, _ in rows].count(FINANCE["creditCode"].upper()) == 1
+            async with runtime.engine.begin() as connection:  # put both back at version 1 for the next try
+                await connection.execute(
+                    text("UPDATE t431321.inspected_unit SET credit_code = '11431321MB000000' || id || 'Z', version = 1")
+                )
+
+
 async def test_a_liaison_sees_only_its_own_unit(runtime, county):
     async with Api(runtime) as api:
         finance = (await api.call(CREATE, county, c="431321", i=FINANCE))["data"]["createUnit"]["id"]
@@ -210,7 +232,9 @@ async def test_a_name_only_change_keeps_the_mandate_and_the_staffing(runtime, co
 
 async def test_an_explicit_null_clears_a_field_a_unit_may_lack(runtime, county, mandated):
     async with Api(runtime) as api:
-        updated = await api.call(UPDATE, county, c="431321", id=mandated, v=1, i={"mandateNumber": None, "actualAsOf": None, "bodyLeaders": []})
+        updated = await api.call(
+            UPDATE, county, c="431321", id=mandated, v=1, i={"mandateNumber": None, "actualAsOf": None, "bodyLeaders": []}
+        )
         after = (await api.call(UNIT, county, id=mandated))["data"]["unit"]
     assert updated["data"]["updateUnit"]["version"] == 2
     assert after["mandateNumber"] is None and after["actualAsOf"] is None and after["bodyLeaders"] == []

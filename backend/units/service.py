@@ -3,8 +3,9 @@ with optimistic locking and an audit entry in the same transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -178,13 +179,8 @@ class UnitService:
     async def create(self, principal: Principal, tenant_code: str, data: UnitData, request_id: str | None):
         async with tenant_engine(self.engine, tenant_code).begin() as connection:
             await self._refuse_duplicate(connection, data.credit_code, None)
-            try:
+            with _code_taken_meanwhile_refused(data.credit_code):
                 row = (await connection.execute(insert(InspectedUnit).values(**asdict(data)).returning(InspectedUnit))).one()
-            except IntegrityError as error:
-                if violated_constraint(error) != "inspected_unit_credit_code_key":
-                    raise
-                # registered by a concurrent request since the check
-                raise DomainError("DUPLICATE", f"代码 {data.credit_code} 的单位已经登记", field="creditCode") from None
             await project_unit(connection, tenant_code, row.id)
             await record_audit(
                 connection,
@@ -216,14 +212,15 @@ class UnitService:
             if not changed:
                 return before
             await self._refuse_duplicate(connection, data.credit_code, unit_id)
-            row = (
-                await connection.execute(
-                    update(InspectedUnit)
-                    .where(InspectedUnit.id == unit_id)
-                    .values(**changed, version=InspectedUnit.version + 1, updated_at=func.now())
-                    .returning(InspectedUnit)
-                )
-            ).one()
+            with _code_taken_meanwhile_refused(data.credit_code):
+                row = (
+                    await connection.execute(
+                        update(InspectedUnit)
+                        .where(InspectedUnit.id == unit_id)
+                        .values(**changed, version=InspectedUnit.version + 1, updated_at=func.now())
+                        .returning(InspectedUnit)
+                    )
+                ).one()
             await project(connection, tenant_code, unit_id=unit_id)  # the bank rows carry the unit's name and type
             await project_unit(connection, tenant_code, unit_id)
             await record_audit(
@@ -244,4 +241,20 @@ class UnitService:
         if unit_id is not None:
             query = query.where(InspectedUnit.id != unit_id)
         if (await connection.execute(query)).first():
-            raise DomainError("DUPLICATE", f"代码 {credit_code} 的单位已经登记", field="creditCode")
+            raise _duplicate(credit_code)
+
+
+def _duplicate(credit_code: str) -> DomainError:
+    return DomainError("DUPLICATE", f"代码 {credit_code} 的单位已经登记", field="creditCode")
+
+
+@contextlib.contextmanager
+def _code_taken_meanwhile_refused(credit_code: str) -> Iterator[None]:
+    """The unit's write, with the credit code taken by a concurrent request since the check
+    refused as DUPLICATE rather than failing."""
+    try:
+        yield
+    except IntegrityError as error:
+        if violated_constraint(error) != "inspected_unit_credit_code_key":
+            raise
+        raise _duplicate(credit_code) from None
