@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import re
+import subprocess
 
 from backend.docs import AVOIDED, WORKFLOWS, documents, glossary_markdown, visibility_table
 from backend.permissions import declared
@@ -48,3 +50,15 @@ def test_user_facing_text_says_what_offices_say():
     }
     found = {(where, word) for where, text in texts.items() for word in AVOIDED if word in text}
     assert found == set()
+
+
+def test_no_merge_conflict_markers_are_left_in_the_checkout():
+    """A conflicted merge of docs/decisions.md was once committed with its markers."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=checkout(), capture_output=True, text=True, check=True).stdout.split()
+    markers = re.compile(r"^(<{7} |={7}$|>{7} )", re.MULTILINE)
+    conflicted = [
+        name
+        for name in tracked
+        if name.endswith((".md", ".py", ".graphql", ".sql", ".toml", ".json")) and markers.search((checkout() / name).read_text())
+    ]
+    assert not conflicted, f"merge conflict markers left in {conflicted}"
