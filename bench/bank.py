@@ -29,7 +29,12 @@ rest overdue), the others open or closed early; taxonomy manifestations with a s
 (超编进人 the most common), units and rounds of the types the project uses, descriptions
 from templates. The logging county starts with no bank rows (its finding ids are real).
 
+With --database NAME the loaded rows are kept in that database and reused by the next run
+with the same --rows and --seed (the logging county's findings accumulate); with --only
+logging, only scenario 4 runs (compare variants of the write path on the same rows).
+
 Usage: ./dev bench bank [--rows N] [--seconds D] [--concurrency C] [--seed S] [--ddl SQL ...]
+                        [--database NAME] [--only logging]
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ from backend.clock import CHINA_STANDARD_TIME
 from backend.db import asyncpg_dsn
 from backend.embedded import running_services
 from backend.findings.service import check_finding, insert_finding
-from backend.identity.models import UserAccount
+from backend.identity.models import Membership, UserAccount
 from backend.rounds.models import RoundStage
 from backend.settings import Settings
 from bench.common import (
@@ -75,7 +80,7 @@ from bench.common import (
 )
 from bench.identity import drive, post
 from problem_bank.counts import COUNTED, recount
-from problem_bank.models import TaxonomyNode
+from problem_bank.models import Problem, TaxonomyNode
 from problem_bank.projection import COLUMNS
 from problem_bank.rectification import LedgerState
 from problem_bank.search import ProblemFilter, search
@@ -595,9 +600,13 @@ async def logging_ratio(runtime, token: str, seconds: float, today: date) -> dic
 
 
 async def measure(runtime, args, province: str, today: date) -> dict:
-    """The search plans, the scenarios over HTTP, and logging with and without the projection."""
+    """The search plans, the scenarios over HTTP, and logging with and without the projection
+    (with --only logging: that alone)."""
     from tests.identity import PASSWORD, token_for
 
+    county_user = await user_id(runtime, "bench.county")
+    if args.only == "logging":
+        return {"logging": await logging_ratio(runtime, await token_for(runtime, county_user), args.seconds, today)}
     cases = search_cases(today)
     results: dict = {"explain_search": await explain_search(runtime, province, cases, today)}
     env = server_env(runtime)
@@ -632,7 +641,6 @@ async def measure(runtime, args, province: str, today: date) -> dict:
     print("dashboard statements in process, from counts and from rows …", flush=True)
     results["dashboard_statements"] = await dashboard_statements(runtime, province, args.seconds, today)
     print(f"  {results['dashboard_statements']}", flush=True)
-    county_user = await user_id(runtime, "bench.county")
     results["logging"] = await logging_ratio(runtime, await token_for(runtime, county_user), args.seconds, today)
     return results
 
@@ -665,30 +673,85 @@ async def try_ddl(runtime, statements: list[str]) -> None:
         await connection.close()
 
 
-async def run(args, settings: Settings, urls) -> dict:
+def mark(args) -> str:
+    """What a kept database was loaded with (its COMMENT): another value loads it anew."""
+    return f"xuncha bench bank: rows={args.rows} seed={args.seed} complete"
+
+
+async def kept_or_dropped(urls, args) -> bool:
+    """Is the database `--database` names loaded with these rows? If not, it is dropped (it
+    is created and loaded anew)."""
+    admin = await asyncpg.connect(asyncpg_dsn(urls.database_url, "postgres"))
+    try:
+        comment = await admin.fetchval("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", args.database)
+        if comment == mark(args):
+            return True
+        await admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        return False
+    finally:
+        await admin.close()
+
+
+async def loaded(runtime, args, today: date) -> dict:
+    """Register the country, generate and load the rows, add the two users: what was loaded."""
     from tests.identity import add_user
 
+    print("registering the country …", flush=True)
+    tenants = await register_country(runtime)
+    await seed_logging_county(runtime)
+    print(f"generating {args.rows} rows …", flush=True)
+    started = time.perf_counter()
+    rows = generate(tenants, await manifestations(runtime), args.rows, today, args.seed)
+    results: dict = {"generate_seconds": round(time.perf_counter() - started, 1)}
+    print("loading …", flush=True)
+    results["load"] = await load_bank(runtime, rows)
+    del rows
+    results["offices"] = len(tenants)
+    results["composition"] = await composition(runtime, today)
+    print(f"load: {results['load']}", flush=True)
+    await add_user(runtime, "bench.province", (await busiest_province(runtime), "inspector", None))
+    await add_user(runtime, "bench.county", (LOGGING_COUNTY, "inspector", None))
+    return results
+
+
+async def busiest_province(runtime) -> str:
+    """The province with the most bank rows as loaded (the logging county's findings come later)."""
+    async with runtime.engine.connect() as connection:
+        query = "SELECT province_code FROM problem_bank.problem GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        return (await connection.execute(text(query))).scalar_one()
+
+
+async def dashboard_province(runtime) -> tuple[str, int]:
+    """The province whose dashboard is measured (bench.province's), and its bank rows."""
+    async with runtime.engine.connect() as connection:
+        code = (
+            await connection.execute(
+                select(Membership.tenant_code)
+                .join(UserAccount, UserAccount.id == Membership.user_id)
+                .where(UserAccount.username == "bench.province")
+            )
+        ).scalar_one()
+        rows = (await connection.execute(select(func.count()).select_from(Problem).where(Problem.province_code == code))).scalar_one()
+    return code, rows
+
+
+async def run(args, settings: Settings, urls) -> dict:
     today = settings.clock().today()
     results: dict = {"rows": args.rows, "today": today.isoformat()}
-    async with bench_runtime(settings, urls) as runtime:
+    kept = args.database is not None and await kept_or_dropped(urls, args)
+    async with bench_runtime(settings, urls, keep=args.database is not None, name=args.database) as runtime:
         results["postgres"] = await server_version(runtime)
-        print("registering the country …", flush=True)
-        tenants = await register_country(runtime)
-        await seed_logging_county(runtime)
-        print(f"generating {args.rows} rows …", flush=True)
-        started = time.perf_counter()
-        rows = generate(tenants, await manifestations(runtime), args.rows, today, args.seed)
-        results["generate_seconds"] = round(time.perf_counter() - started, 1)
-        print("loading …", flush=True)
-        results["load"] = await load_bank(runtime, rows)
-        province, province_rows = Counter(row[2] for row in rows).most_common(1)[0]
-        del rows
+        if kept:
+            print(f"reusing the rows loaded in {args.database}", flush=True)
+        else:
+            results.update(await loaded(runtime, args, today))
+            if args.database is not None:
+                async with runtime.engine.connect() as connection:
+                    await connection.execute(text(f"COMMENT ON DATABASE \"{args.database}\" IS '{mark(args)}'"))
+                    await connection.commit()
+        province, province_rows = await dashboard_province(runtime)
         results["province"] = {"code": province, "rows": province_rows, "counted_rows": await counted_rows(runtime, province)}
-        results["offices"] = len(tenants)
-        results["composition"] = await composition(runtime, today)
-        print(f"load: {results['load']}; province {province} holds {province_rows} rows", flush=True)
-        await add_user(runtime, "bench.province", (province, "inspector", None))
-        await add_user(runtime, "bench.county", (LOGGING_COUNTY, "inspector", None))
+        print(f"province {province} holds {province_rows} rows", flush=True)
 
         results["as_built"] = await measure(runtime, args, province, today)
         if args.ddl:
@@ -716,6 +779,10 @@ def main() -> None:
         metavar="SQL",
         help="after measuring the schema as built, run this (repeatable; an index to compare, say) and measure again",
     )
+    parser.add_argument(
+        "--database", metavar="NAME", help="load the rows into this database and keep it; a later run with the same rows and seed reuses it"
+    )
+    parser.add_argument("--only", choices=["logging"], help="measure this scenario alone")
     args = parser.parse_args()
     settings = Settings.from_env()
     # Logging in this process goes through the app too: lift its per-user mutation limit, as the server's is.
@@ -724,6 +791,7 @@ def main() -> None:
     with running_services(settings) as urls:
         results = asyncio.run(run(args, settings, urls))
     ddl = "".join(f" --ddl {shlex.quote(statement)}" for statement in args.ddl)
+    ddl += "".join(f" --{option} {value}" for option, value in (("database", args.database), ("only", args.only)) if value)
     write_results(
         "bank",
         results,
