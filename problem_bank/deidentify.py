@@ -10,8 +10,8 @@ wherever a recipient reads it, in the house style of 通报:
 
 A placeholder says what kind of body it stands for (its office's level, the unit's type), never
 which one. The same person has the same placeholder throughout a bulletin and two persons never
-share one (numbered in the order they first appear). Matching is leftmost-longest, so
-双峰县财政局 becomes 某县某局 and not 某县财政局.
+share one (numbered in the order they first appear). Matching covers as much of the text as it
+can with as few names as it can, so 双峰县财政局 becomes 某县某局 and not 某县财政局.
 
 What a text keeps (a named case's own unit and persons; terms the composer marked as not
 identifying) is never replaced, and nothing of it is taken for part of another name."""
@@ -325,7 +325,7 @@ def surname_of(name: str) -> str:
 
 
 class MaskTable:
-    """The names to replace, found leftmost-longest (a first-character index of the lengths to try)."""
+    """The names to replace, and where they are in a text (a first-character index of the lengths to try)."""
 
     def __init__(self, terms: dict[str, Term]) -> None:
         self.terms = terms
@@ -362,14 +362,26 @@ class MaskTable:
         return cls({term: found for term, found in terms.items() if len(term) >= 2 and not any(term in p for p in generic)})
 
     def find(self, text: str) -> Iterator[tuple[int, int]]:
-        """The (start, end) of every name in `text`, leftmost-longest, not overlapping."""
+        """The (start, end) of every name in `text`, not overlapping: those covering the most of the
+        text, and of those the fewest, longest first (双峰县财政局 is one name, not 双峰县 and 财政局).
+        Taking the leftmost-longest name at each step is not enough: in 娄底市场监督管理局 it takes
+        娄底市 and leaves 场监督管理局, so the placeholder makes 某市场监督管理局; 娄底 and 市场监督管理局
+        hide both."""
+        # best[i]: (characters covered, minus the names used) for text[i:]; take[i]: the length of the name at i (0: none)
+        best = [(0, 0)] * (len(text) + 1)
+        take = [0] * (len(text) + 1)
+        for start in range(len(text) - 1, -1, -1):
+            best[start] = best[start + 1]
+            for length in self._lengths.get(text[start], ()):  # longest first: it wins a tie
+                if start + length <= len(text) and text[start : start + length] in self.terms:
+                    covered, names = best[start + length]
+                    if (covered + length, names - 1) > best[start]:
+                        best[start], take[start] = (covered + length, names - 1), length
         at = 0
         while at < len(text):
-            for length in self._lengths.get(text[at], ()):
-                if text[at : at + length] in self.terms:
-                    yield at, at + length
-                    at += length
-                    break
+            if take[at]:
+                yield at, at + take[at]
+                at += take[at]
             else:
                 at += 1
 

@@ -756,6 +756,14 @@ def bulletins(draw):
     return known, forms, persons, passages
 
 
+def test_an_office_name_ending_where_a_unit_stem_begins_is_split_so_both_are_hidden():
+    """娄底市场监督管理局 is 娄底 + 市场监督管理局: taking 娄底市 first left 某市场监督管理局."""
+    known = Known(offices=[("娄底市", "city")], units=[KnownUnit("娄底市市场监督管理局", "政府机关", "娄底市", "city")])
+    table = MaskTable.of(known)
+    assert deidentify([Passage("娄底市场监督管理局对此负责")], table).texts == ["某市某局对此负责"]
+    assert deidentify([Passage("娄底市财政局")], table).texts == ["某市财政局"]  # the city's, whole, where nothing else fits
+
+
 @settings(max_examples=300, deadline=None)
 @given(bulletins())
 def test_no_generated_name_or_abbreviation_survives_and_every_person_keeps_one_mask_of_their_own(generated):
