@@ -87,8 +87,9 @@ def _projected(tenant_code: str, where: str) -> str:
     """The bank rows of a tenant's findings, as the tenant's tables say they should be (`where`
     on the source's columns, as `s.finding_id`). A finding's code in the current edition is
     looked up apart (LIMIT 1: a code maps to one target): joined among the source's tables,
-    the mapping doubled the statement's planning, which every ledger write pays (no prepared
-    statements, for PgBouncer): 0.50 against 0.25 ms (BENCHMARKS.md, issue 25 item 2)."""
+    the mapping doubled the statement's planning, which a ledger write pays whenever the statement
+    is planned afresh (always behind PgBouncer, which keeps nothing prepared): 0.50 against
+    0.25 ms (BENCHMARKS.md, issue 25 item 2)."""
     return f"""
         SELECT t.code AS tenant_code, s.finding_id, t.province_code, t.city_code, t.level AS tenant_level,
                s.finding_code, s.unit_id, s.unit_name, s.unit_type, s.round_id, s.round_kind, s.source,
